@@ -1,0 +1,66 @@
+/**
+ * Machine: the whole simulated system and the only mutable world.
+ *
+ * Every subsystem keeps its state in a field of the machine; ids come from the
+ * machine's counters, so a run is a pure function of (scenario, profile, schedule).
+ * Kernel assertions (BUG_ON, WARN_ON) and model limitations are recorded in
+ * `reports`; object events for violation histories in `events` (model tracepoints).
+ *
+ * Subsystem state is added here by the files that own it (mm, fs, vfio, iommu,
+ * io_uring); see docs/kernel-map.md.
+ */
+import type { Profile } from '../profiles/index.js';
+import type { Sched, ThreadId, TraceValue } from '../sched/index.js';
+
+/** Something the kernel itself would report, or the model cannot do. */
+export interface KernelReport {
+  /** warn: WARN_ON(_ONCE) fired; bug: BUG_ON/VM_BUG_ON fired; unsupported: a model limitation was hit. */
+  readonly kind: 'warn' | 'bug' | 'unsupported';
+  /** `mm/gup.c:get_user_pages_remote` */
+  readonly site: string;
+  readonly thread: ThreadId | null;
+  readonly message: string;
+}
+
+/** An event about a model object, for violation histories ("PAGE#3 pinned here by T0 in vaddr_get_pfn"). */
+export interface ObjectEvent {
+  readonly seq: number;
+  readonly thread: ThreadId | null;
+  /** What happened: `pin`, `unpin`, `migrate`, `map`, `unmap`, `free`, `dma-map`, `truncate-wait`, ... */
+  readonly what: string;
+  /** The objects concerned, e.g. `pfn:12`, `vma:3`, `mm:1`, `file:/mnt/f`. */
+  readonly objects: readonly string[];
+  /** The kernel function doing it (innermost modelled frame). */
+  readonly fn: string;
+  readonly data?: TraceValue;
+}
+
+export class Machine {
+  readonly reports: KernelReport[] = [];
+  readonly events: ObjectEvent[] = [];
+  private readonly counters = new Map<string, number>();
+  /** Kernel WARN_ON_ONCE sites that already fired. */
+  readonly warnedOnce = new Set<string>();
+  /** The runtime, while threads run. */
+  sched: Sched | null = null;
+  /** Record object events (off in the explorer's hot loop unless a violation needs a history). */
+  recordEvents = true;
+
+  constructor(readonly profile: Profile) {}
+
+  /** The next id of a kind of object (1-based, per machine). */
+  nextId(kind: string): number {
+    const n = (this.counters.get(kind) ?? 0) + 1;
+    this.counters.set(kind, n);
+    return n;
+  }
+
+  /** Record an object event (a model tracepoint). */
+  event(thread: ThreadId | null, what: string, objects: readonly string[], fn: string, data?: TraceValue): void {
+    if (!this.recordEvents) return;
+    const ev: ObjectEvent = data === undefined
+      ? { seq: this.events.length, thread, what, objects, fn }
+      : { seq: this.events.length, thread, what, objects, fn, data };
+    this.events.push(ev);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Named releases. A release is a set of registry patches plus CONFIG options,
+ * built incrementally from its predecessor: each entry lists only the patches the
+ * model encodes that first appear in it (or were backported into the distribution
+ * kernel it stands for).
+ *
+ * The source tree read for each release is named here, so a reader can open the
+ * same files (see ../shared/reference/kernel-sources.md).
+ */
+import type { ConfigId } from './configs.js';
+import { CONFIG_IDS } from './configs.js';
+import type { PatchId } from './patches.js';
+
+export interface ReleaseInfo {
+  /** The tag users type: `v5.4`, `v6.12`. */
+  readonly tag: string;
+  /** The tree whose behaviour the release stands for. */
+  readonly source: string;
+  /** The release this one extends (its patches are inherited), or null. */
+  readonly base: string | null;
+  /** Patches added on top of `base`. */
+  readonly adds: readonly PatchId[];
+  /** Patches of `base` this release does not have (rare: reverts). */
+  readonly drops?: readonly PatchId[];
+  readonly configs: readonly ConfigId[];
+  /** A real kernel exists to judge this release (differential conformance). */
+  readonly judge?: string;
+}
+
+/** Every option the model knows is enabled in the Debian-like configurations modelled. */
+const ALL_CONFIGS = CONFIG_IDS;
+
+const releaseList: readonly ReleaseInfo[] = [
+  {
+    tag: 'v5.4',
+    source: 'Linux 5.4.1 (lightcheen/linux-5.4.0 @ 144e8e60c6b5)',
+    base: null,
+    adds: [],
+    configs: ALL_CONFIGS,
+  },
+  {
+    tag: 'v5.5',
+    source: 'Linux 5.5-rc5 (grandleaf/Linux5.5-rc5 @ a81f22f5d65d); the seed patch pair is not in 5.5',
+    base: 'v5.4',
+    adds: [],
+    configs: ALL_CONFIGS,
+  },
+  {
+    tag: 'v5.6',
+    source: 'Linux 5.6.4 (shmily1012/linux-5.6.4 @ 93830a5cf2aa)',
+    base: 'v5.5',
+    adds: ['gup-remote-longterm', 'vfio-longterm-via-gup'],
+    configs: ALL_CONFIGS,
+  },
+  {
+    tag: 'v6.1',
+    source: 'Debian 6.1.192-2 (linux-source-6.1, with its stable backports)',
+    base: 'v5.6',
+    adds: [],
+    configs: ALL_CONFIGS,
+    judge: 'Debian linux-image-amd64 6.1.192',
+  },
+  {
+    tag: 'v6.12',
+    source: 'Debian 6.12.117 (linux-source-6.12 from bookworm-security)',
+    base: 'v6.1',
+    adds: [],
+    configs: ALL_CONFIGS,
+    judge: 'Debian linux-image-6.12 (bookworm-security)',
+  },
+];
+
+export const RELEASES: ReadonlyMap<string, ReleaseInfo> = new Map(releaseList.map((r) => [r.tag, r]));
+
+export const RELEASE_TAGS: readonly string[] = releaseList.map((r) => r.tag);
+
+/** The patches of a release, resolved through its bases (in registry order is not guaranteed). */
+export function releasePatches(tag: string): Set<PatchId> {
+  const r = RELEASES.get(tag);
+  if (r === undefined) throw new Error(`pinlab bug: releasePatches(${tag}) on an unknown release`);
+  const set = r.base === null ? new Set<PatchId>() : releasePatches(r.base);
+  for (const p of r.drops ?? []) set.delete(p);
+  for (const p of r.adds) set.add(p);
+  return set;
+}

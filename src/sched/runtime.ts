@@ -1,0 +1,382 @@
+/**
+ * The run loop: a deterministic scheduler of generator-based kernel threads.
+ *
+ * Every thread runs until it yields a scheduling point; then the chooser picks the
+ * next thread among the enabled ones (a thread at a plain point is always enabled, a
+ * thread at a wait is enabled when its predicate holds or a signal ends the wait).
+ * Data choices are answered inline by the same chooser. The loop ends when every
+ * thread has exited, when no live thread is enabled (a deadlock, reported with each
+ * thread's block reason and the locks it holds), at the step bound, or when a replay
+ * diverges. The runtime knows nothing about mm.
+ */
+import type { BlockReason, HeldLock, KThread, SchedPoint, SchedViolation, ThreadId, TraceEvent, TraceValue } from './api.js';
+import type { Choice, Chooser, PickContext } from './chooser.js';
+import { ScheduleDivergence } from './chooser.js';
+
+export type SignalState = 'none' | 'fatal' | 'nonfatal';
+
+interface Thread {
+  readonly id: ThreadId;
+  readonly name: string;
+  readonly gen: KThread<unknown>;
+  done: boolean;
+  result: unknown;
+  /** The point the thread is parked at; null before its first run. */
+  pt: SchedPoint | null;
+  held: HeldLock[];
+  signal: SignalState;
+  /** True once a `block` trace event was emitted for the current wait. */
+  blockedNoted: boolean;
+}
+
+export type RunStatus =
+  /** Every thread exited. */
+  | 'done'
+  /** Live threads remain and none is enabled (see the deadlock violation). */
+  | 'deadlock'
+  /** The step bound was reached first. */
+  | 'step-bound'
+  /** A replay could not follow its schedule (see `divergence`). */
+  | 'diverged'
+  /** The after-step hook asked to stop. */
+  | 'stopped';
+
+export interface RunResult {
+  readonly status: RunStatus;
+  readonly steps: number;
+  readonly choices: readonly Choice[];
+  readonly violations: readonly SchedViolation[];
+  readonly divergence: { readonly choiceIndex: number; readonly step: number; readonly message: string } | null;
+}
+
+/** A read-only view of a thread, for reports, fingerprints and checkers. */
+export interface ThreadView {
+  readonly id: ThreadId;
+  readonly name: string;
+  readonly state: 'runnable' | 'blocked' | 'done';
+  /** Label of the point the thread is parked at (`<start>` before it ran, `<exit>` after). */
+  readonly label: string;
+  readonly locals: string;
+  readonly reason: BlockReason | null;
+  readonly held: readonly HeldLock[];
+  readonly result: unknown;
+}
+
+export interface SchedOptions {
+  readonly chooser: Chooser;
+  /** Stop after this many scheduling steps (default 1,000,000). */
+  readonly maxSteps?: number;
+  /** Record a trace of events (default false: the explorer's hot loop runs without). */
+  readonly trace?: boolean;
+  /** Called after every step; return true to stop the run (status `stopped`). */
+  readonly afterStep?: (s: Sched) => boolean;
+}
+
+export class Sched {
+  private readonly threads: Thread[] = [];
+  private readonly chooser: Chooser;
+  private readonly maxSteps: number;
+  private readonly afterStep: ((s: Sched) => boolean) | undefined;
+  private cur: Thread | null = null;
+  private last: Thread | null = null;
+  private steps = 0;
+  private readonly choiceLog: Choice[] = [];
+  private readonly violationLog: SchedViolation[] = [];
+  private readonly sleptInAtomic = new Set<string>();
+  /** The trace, or null when tracing is off. */
+  readonly trace: TraceEvent[] | null;
+
+  constructor(opts: SchedOptions) {
+    this.chooser = opts.chooser;
+    this.maxSteps = opts.maxSteps ?? 1_000_000;
+    this.trace = opts.trace ? [] : null;
+    this.afterStep = opts.afterStep;
+  }
+
+  /** Create a thread; ids are assigned in spawn order (T0, T1, ...). */
+  spawn(name: string, make: (tid: ThreadId) => KThread<unknown>): ThreadId {
+    const id = this.threads.length as ThreadId;
+    const t: Thread = { id, name, gen: make(id), done: false, result: undefined, pt: null, held: [], signal: 'none', blockedNoted: false };
+    this.threads.push(t);
+    this.trace?.push({ kind: 'spawn', thread: id, name });
+    return id;
+  }
+
+  /** The running thread. Only valid while a thread runs (inside kernel code). */
+  get current(): ThreadId {
+    if (this.cur === null) throw new Error('pinlab bug: Sched.current read outside a running thread');
+    return this.cur.id;
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  get choices(): readonly Choice[] {
+    return this.choiceLog;
+  }
+
+  get violations(): readonly SchedViolation[] {
+    return this.violationLog;
+  }
+
+  threadName(tid: ThreadId): string {
+    return this.threads[tid].name;
+  }
+
+  /** Read-only views of all threads, in id order. */
+  views(): ThreadView[] {
+    return this.threads.map((t) => this.view(t));
+  }
+
+  view(t: Thread | ThreadId): ThreadView {
+    const th = typeof t === 'number' ? this.threads[t] : t;
+    const pt = th.pt;
+    let state: ThreadView['state'] = 'runnable';
+    if (th.done) state = 'done';
+    else if (pt !== null && pt.kind === 'wait' && !this.enabled(th)) state = 'blocked';
+    return {
+      id: th.id,
+      name: th.name,
+      state,
+      label: th.done ? '<exit>' : pt === null ? '<start>' : pt.label,
+      locals: pt !== null && pt.kind !== 'choose' ? pt.locals ?? '' : '',
+      reason: state === 'blocked' && pt !== null && pt.kind === 'wait' ? pt.reason : null,
+      held: th.held.slice(),
+      result: th.result,
+    };
+  }
+
+  // ---- lock bookkeeping (called by lock primitives) -------------------------
+
+  /** Record that the running thread now holds `h`. */
+  noteAcquire(h: HeldLock): void {
+    this.requireCur().held.push(h);
+  }
+
+  /** Record that the running thread released `lock`. Returns false if it did not hold it. */
+  noteRelease(lock: string): boolean {
+    const held = this.requireCur().held;
+    for (let i = held.length - 1; i >= 0; i--) {
+      if (held[i].lock === lock) {
+        held.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Locks held by a thread. */
+  heldBy(tid: ThreadId): readonly HeldLock[] {
+    return this.threads[tid].held;
+  }
+
+  // ---- signals ---------------------------------------------------------------
+
+  /** Deliver a signal to a thread (a fatal one overrides a non-fatal one). */
+  kill(tid: ThreadId, fatal: boolean): void {
+    const t = this.threads[tid];
+    if (t.signal !== 'fatal') t.signal = fatal ? 'fatal' : 'nonfatal';
+    this.trace?.push({ kind: 'signal', thread: tid, fatal });
+  }
+
+  signalPending(tid: ThreadId): SignalState {
+    return this.threads[tid].signal;
+  }
+
+  // ---- tracing ----------------------------------------------------------------
+
+  get tracing(): boolean {
+    return this.trace !== null;
+  }
+
+  /** Record a kernel function entry (only when tracing). */
+  traceCall(fn: string, args: TraceValue): void {
+    this.trace?.push({ kind: 'call', thread: this.requireCur().id, fn, args });
+  }
+
+  /** Record a kernel function return (only when tracing). */
+  traceRet(fn: string, result: TraceValue): void {
+    this.trace?.push({ kind: 'ret', thread: this.requireCur().id, fn, result });
+  }
+
+  /** A free-form trace note from the running thread (a model tracepoint). */
+  traceNote(text: string, data?: TraceValue): void {
+    if (this.trace === null) return;
+    this.trace.push(data === undefined ? { kind: 'note', thread: this.requireCur().id, text } : { kind: 'note', thread: this.requireCur().id, text, data });
+  }
+
+  // ---- the loop -----------------------------------------------------------------
+
+  run(): RunResult {
+    for (;;) {
+      const enabled: Thread[] = [];
+      let live = 0;
+      for (const t of this.threads) {
+        if (t.done) continue;
+        live++;
+        if (this.enabled(t)) enabled.push(t);
+      }
+      if (live === 0) return this.result('done', null);
+      if (enabled.length === 0) {
+        this.violationLog.push({
+          kind: 'deadlock',
+          threads: this.threads
+            .filter((t) => !t.done)
+            .map((t) => {
+              const pt = t.pt as Extract<SchedPoint, { kind: 'wait' }>;
+              return { thread: t.id, name: t.name, label: pt.label, reason: pt.reason, held: t.held.slice() };
+            }),
+        });
+        return this.result('deadlock', null);
+      }
+      if (this.steps >= this.maxSteps) return this.result('step-bound', null);
+
+      let next: Thread;
+      if (enabled.length === 1) {
+        next = enabled[0];
+      } else {
+        const ctx = this.pickContext(enabled);
+        let tid: ThreadId;
+        try {
+          tid = this.chooser.pickThread(enabled.map((t) => t.id), ctx);
+        } catch (e) {
+          if (e instanceof ScheduleDivergence) return this.result('diverged', e);
+          throw e;
+        }
+        const found = enabled.find((t) => t.id === tid);
+        if (found === undefined) throw new Error(`pinlab bug: chooser picked T${tid}, which is not enabled`);
+        next = found;
+        this.choiceLog.push({ kind: 'thread', thread: tid, enabled: enabled.map((t) => t.id) });
+      }
+
+      const divergence = this.resume(next);
+      if (divergence !== null) return this.result('diverged', divergence);
+      if (this.afterStep !== undefined && this.afterStep(this)) return this.result('stopped', null);
+    }
+  }
+
+  private pickContext(enabled: readonly Thread[]): PickContext {
+    const last = this.last;
+    return {
+      choiceIndex: this.choiceLog.length,
+      step: this.steps,
+      last: last === null ? null : last.id,
+      lastEnabled: last !== null && enabled.includes(last),
+    };
+  }
+
+  private enabled(t: Thread): boolean {
+    const pt = t.pt;
+    if (pt === null || pt.kind !== 'wait') return true;
+    if (pt.ready()) return true;
+    if (pt.mode === 'killable') return t.signal === 'fatal';
+    if (pt.mode === 'interruptible') return t.signal !== 'none';
+    return false;
+  }
+
+  /** Run `t` until its next scheduling point (answering data choices inline). */
+  private resume(t: Thread): ScheduleDivergence | null {
+    this.steps++;
+    if (this.trace !== null && this.last !== t) this.trace.push({ kind: 'switch', thread: t.id, step: this.steps });
+    this.cur = t;
+    this.last = t;
+    let input = 0;
+    const pt = t.pt;
+    if (pt !== null && pt.kind === 'wait' && !pt.ready()) input = 1; // ended by a signal
+    t.blockedNoted = false;
+    for (;;) {
+      const r = t.gen.next(input);
+      if (r.done === true) {
+        t.done = true;
+        t.result = r.value;
+        t.pt = null;
+        this.trace?.push({ kind: 'exit', thread: t.id, result: toTraceValue(r.value) });
+        if (t.held.length > 0) this.violationLog.push({ kind: 'lock-held-at-exit', thread: t.id, name: t.name, held: t.held.slice() });
+        this.cur = null;
+        return null;
+      }
+      const p = r.value;
+      if (p.kind === 'choose') {
+        let idx: number;
+        const ctx = this.pickContext([t]);
+        try {
+          idx = this.chooser.pickData(p.label, p.n, t.id, ctx);
+        } catch (e) {
+          if (e instanceof ScheduleDivergence) {
+            this.cur = null;
+            return e;
+          }
+          throw e;
+        }
+        if (!Number.isInteger(idx) || idx < 0 || idx >= p.n) throw new Error(`pinlab bug: chooser answered ${idx} for a ${p.n}-way choice`);
+        this.choiceLog.push({ kind: 'data', index: idx, n: p.n, label: p.label, thread: t.id });
+        this.trace?.push({ kind: 'choose', thread: t.id, label: p.label, chosen: p.names[idx] ?? String(idx), index: idx });
+        input = idx;
+        continue;
+      }
+      t.pt = p;
+      if (p.kind === 'wait') {
+        if (p.reason.kind !== 'spinlock') this.checkSleepInAtomic(t, p.label);
+        if (this.trace !== null) {
+          if (p.ready()) this.trace.push({ kind: 'point', thread: t.id, label: p.label });
+          else {
+            this.trace.push({ kind: 'block', thread: t.id, label: p.label, reason: p.reason });
+            t.blockedNoted = true;
+          }
+        }
+      } else if (this.trace !== null) {
+        this.trace.push({ kind: 'point', thread: t.id, label: p.label });
+      }
+      this.cur = null;
+      return null;
+    }
+  }
+
+  private checkSleepInAtomic(t: Thread, label: string): void {
+    const spin = t.held.find((h) => h.spin);
+    if (spin === undefined) return;
+    const key = `${t.id}\u0000${label}`;
+    if (this.sleptInAtomic.has(key)) return;
+    this.sleptInAtomic.add(key);
+    this.violationLog.push({ kind: 'sleep-in-atomic', thread: t.id, name: t.name, label, spinlock: spin.lock });
+  }
+
+  private requireCur(): Thread {
+    if (this.cur === null) throw new Error('pinlab bug: a lock or trace primitive was used outside a running thread');
+    return this.cur;
+  }
+
+  private result(status: RunStatus, d: ScheduleDivergence | null): RunResult {
+    this.cur = null;
+    return {
+      status,
+      steps: this.steps,
+      choices: this.choiceLog,
+      violations: this.violationLog,
+      divergence: d === null ? null : { choiceIndex: d.choiceIndex, step: d.step, message: d.message },
+    };
+  }
+}
+
+/** Convert a thread result or argument to a stable, JSON-safe trace value. */
+export function toTraceValue(v: unknown): TraceValue {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : String(v);
+    case 'bigint':
+      return `${v}n`;
+    case 'object': {
+      if (Array.isArray(v)) return v.map(toTraceValue);
+      const out: Record<string, TraceValue> = {};
+      for (const k of Object.keys(v as object).sort()) out[k] = toTraceValue((v as Record<string, unknown>)[k]);
+      return out;
+    }
+    default:
+      return String(v);
+  }
+}
