@@ -1,8 +1,9 @@
 /**
  * Named releases. A release is a set of registry patches plus CONFIG options,
- * built incrementally from its predecessor: each entry lists only the patches the
- * model encodes that first appear in it (or were backported into the distribution
- * kernel it stands for).
+ * built incrementally from its predecessor: it adds the patches the model encodes
+ * that first appear in it (or were backported into the distribution kernel it
+ * stands for), as listed by the area files under patches/ (`<area>ReleaseAdds`).
+ * A patch whose release is later than v5.6 but earlier than 6.1 is added in v6.1.
  *
  * The source tree read for each release is named here, so a reader can open the
  * same files (see ../shared/reference/kernel-sources.md).
@@ -10,6 +11,20 @@
 import type { ConfigId } from './configs.js';
 import { CONFIG_IDS } from './configs.js';
 import type { PatchId } from './patches.js';
+import { seedReleaseAdds } from './patches/seed.js';
+import { gupReleaseAdds } from './patches/gup.js';
+import { mmReleaseAdds } from './patches/mm.js';
+import { vfioReleaseAdds } from './patches/vfio.js';
+import { ioUringReleaseAdds } from './patches/io_uring.js';
+import type { ReleaseAdds } from './patches/types.js';
+
+type Tag = keyof ReleaseAdds<string>;
+const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds];
+
+/** The patches every area adds in release `tag` (area files under patches/ list them). */
+function addsOf(tag: Tag): PatchId[] {
+  return AREAS.flatMap((a) => a[tag] ?? []);
+}
 
 export interface ReleaseInfo {
   /** The tag users type: `v5.4`, `v6.12`. */
@@ -35,28 +50,28 @@ const releaseList: readonly ReleaseInfo[] = [
     tag: 'v5.4',
     source: 'Linux 5.4.1 (lightcheen/linux-5.4.0 @ 144e8e60c6b5)',
     base: null,
-    adds: [],
+    adds: addsOf('v5.4'),
     configs: ALL_CONFIGS,
   },
   {
     tag: 'v5.5',
     source: 'Linux 5.5-rc5 (grandleaf/Linux5.5-rc5 @ a81f22f5d65d); the seed patch pair is not in 5.5',
     base: 'v5.4',
-    adds: [],
+    adds: addsOf('v5.5'),
     configs: ALL_CONFIGS,
   },
   {
     tag: 'v5.6',
     source: 'Linux 5.6.4 (shmily1012/linux-5.6.4 @ 93830a5cf2aa)',
     base: 'v5.5',
-    adds: ['gup-remote-longterm', 'vfio-longterm-via-gup'],
+    adds: addsOf('v5.6'),
     configs: ALL_CONFIGS,
   },
   {
     tag: 'v6.1',
     source: 'Debian 6.1.192-2 (linux-source-6.1, with its stable backports)',
     base: 'v5.6',
-    adds: [],
+    adds: addsOf('v6.1'),
     configs: ALL_CONFIGS,
     judge: 'Debian linux-image-amd64 6.1.192',
   },
@@ -64,7 +79,7 @@ const releaseList: readonly ReleaseInfo[] = [
     tag: 'v6.12',
     source: 'Debian 6.12.117 (linux-source-6.12 from bookworm-security)',
     base: 'v6.1',
-    adds: [],
+    adds: addsOf('v6.12'),
     configs: ALL_CONFIGS,
     judge: 'Debian linux-image-6.12 (bookworm-security)',
   },
