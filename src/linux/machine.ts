@@ -11,6 +11,13 @@
  */
 import type { Profile } from '../profiles/index.js';
 import type { Sched, ThreadId, TraceValue } from '../sched/index.js';
+import { MemMap } from './include/linux/mm_types.js';
+import type { MemoryLayout, mm_struct } from './include/linux/mm_types.js';
+import type { task_struct } from './include/linux/sched.js';
+import type { inode, super_block } from './include/linux/fs.js';
+
+/** The layout a machine gets when none is given: 64 MiB DMA32 + 256 MiB Normal. */
+export const DEFAULT_LAYOUT: MemoryLayout = { dma32: 64 * 1024 * 1024, normal: 256 * 1024 * 1024 };
 
 /** Something the kernel itself would report, or the model cannot do. */
 export interface KernelReport {
@@ -45,8 +52,26 @@ export class Machine {
   sched: Sched | null = null;
   /** Record object events (off in the explorer's hot loop unless a violation needs a history). */
   recordEvents = true;
+  /** drivers/iommu state (groups, domains), created on first use by drivers/iommu/iommu.ts. */
+  iommu: import('./drivers/iommu/iommu.js').iommu_subsys | null = null;
+  /** drivers/vfio state (containers, groups, devices, type1 parameters), created on first use by drivers/vfio/vfio.ts. */
+  vfio: import('./drivers/vfio/vfio.js').vfio_subsys | null = null;
 
-  constructor(readonly profile: Profile) {}
+  /** Physical memory: the mem_map (include/linux/mm_types.ts). */
+  readonly mem: MemMap;
+  /** Free hugetlb folios (head pfns) of all hstates (mm/hugetlb.ts). */
+  readonly hugetlb_free: number[] = [];
+  /** Every task ever created, by pid (exited ones stay, marked). */
+  readonly tasks = new Map<number, task_struct>();
+  /** Live mms (removed when mmdrop frees them). */
+  readonly mms = new Set<mm_struct>();
+  /** Mounted file systems by mount point, and inodes by path (fs/*.ts). */
+  readonly mounts = new Map<string, super_block>();
+  readonly inodes = new Map<string, inode>();
+
+  constructor(readonly profile: Profile, layout: MemoryLayout = DEFAULT_LAYOUT) {
+    this.mem = new MemMap(layout);
+  }
 
   /** The next id of a kind of object (1-based, per machine). */
   nextId(kind: string): number {

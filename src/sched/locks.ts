@@ -29,8 +29,12 @@ interface RwWaiter {
  *   the head of the queue together;
  * - trylocks fail whenever they would have to wait, including when waiters exist;
  * - killable waits give up on a fatal signal (the caller returns -EINTR).
- * MODEL: no optimistic spinning or lock stealing (both only change timing), and a
- * reader wake-up hands the lock to the run of readers at the head of the queue.
+ * - when a reader is at the head of the queue, a wake-up grants the lock to every
+ *   queued reader at once, skipping the writers, who keep their order;
+ * - acquiring may sleep: holding a spinlock there is `sleep-in-atomic` even when the
+ *   lock is free (the kernel's might_sleep() check).
+ * MODEL: no optimistic spinning or lock stealing (both only change timing), and no
+ * MAX_READERS_WAKEUP (256) cap on one wake-up.
  */
 export class RwSemaphore {
   private writer: ThreadId | null = null;
@@ -61,6 +65,7 @@ export class RwSemaphore {
   /** down_read / down_read_killable. Returns true if a signal ended the wait (lock not taken). */
   *downRead(s: Sched, label: string, mode: WaitMode = 'uninterruptible'): KThread<boolean> {
     yield* point(label);
+    s.mightSleep(label);
     const tid = s.current;
     if (this.writer === null && this.queue.length === 0) {
       this.readers.push(tid);
@@ -73,6 +78,7 @@ export class RwSemaphore {
   /** down_write / down_write_killable. Returns true if a signal ended the wait. */
   *downWrite(s: Sched, label: string, mode: WaitMode = 'uninterruptible'): KThread<boolean> {
     yield* point(label);
+    s.mightSleep(label);
     const tid = s.current;
     if (this.writer === null && this.readers.length === 0 && this.queue.length === 0) {
       this.writer = tid;
@@ -164,10 +170,21 @@ export class RwSemaphore {
         }
         return;
       }
+      // A reader at the head: every queued reader is granted together, writers keep
+      // their places (kernel/locking/rwsem.c:rwsem_mark_wake, phase-fair reader
+      // wake-up since d3681e269fff, v5.3; read in the 6.1 and 6.12 trees).
       if (this.writer !== null) return;
-      this.queue.shift();
-      this.readers.push(head.tid);
-      head.granted = true;
+      for (let i = 0; i < this.queue.length; ) {
+        const w = this.queue[i];
+        if (w.write) {
+          i++;
+          continue;
+        }
+        this.queue.splice(i, 1);
+        this.readers.push(w.tid);
+        w.granted = true;
+      }
+      return;
     }
   }
 }
@@ -194,6 +211,7 @@ export class Mutex {
   /** mutex_lock / mutex_lock_killable / mutex_lock_interruptible. True if a signal ended the wait. */
   *lock(s: Sched, label: string, mode: WaitMode = 'uninterruptible'): KThread<boolean> {
     yield* point(label);
+    s.mightSleep(label);
     const tid = s.current;
     if (this.owner === null && this.queue.length === 0) {
       this.owner = tid;
@@ -272,7 +290,7 @@ export class Completion {
 
   /** wait_for_completion(_killable). True if a signal ended the wait. */
   *wait(s: Sched, label: string, mode: WaitMode = 'uninterruptible'): KThread<boolean> {
-    void s;
+    s.mightSleep(label);
     const interrupted = yield* waitUntil(label, { kind: 'completion', object: this.name }, () => this.done > 0, mode);
     if (interrupted && this.done === 0) return true;
     if (this.done !== Number.MAX_SAFE_INTEGER) this.done--;

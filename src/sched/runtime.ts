@@ -112,6 +112,11 @@ export class Sched {
     return this.steps;
   }
 
+  /** The thread that ran the latest step (null before the first). */
+  get lastRan(): ThreadId | null {
+    return this.last === null ? null : this.last.id;
+  }
+
   get choices(): readonly Choice[] {
     return this.choiceLog;
   }
@@ -145,6 +150,34 @@ export class Sched {
       held: th.held.slice(),
       result: th.result,
     };
+  }
+
+  /**
+   * A compact key of every thread's position, for the explorer's state cache: the
+   * kind and label of the point it is parked at, the locals it declared there, a
+   * pending signal and the locks it holds; for an exited thread, its result.
+   * Together with a fingerprint of the world outside the runtime it must determine
+   * everything that can happen next.
+   */
+  positionKey(): string {
+    let key = '';
+    for (const t of this.threads) {
+      if (t.done) {
+        const r = t.result;
+        key += `X${r !== null && typeof r === 'object' ? JSON.stringify(toTraceValue(r)) : String(r)}\u0001`;
+        continue;
+      }
+      const pt = t.pt;
+      if (pt === null) key += '<start>';
+      else {
+        key += pt.kind === 'wait' ? `w${pt.label}` : `p${pt.label}`;
+        if (pt.kind !== 'choose' && pt.locals !== undefined) key += `\u0002${pt.locals}`;
+      }
+      if (t.signal !== 'none') key += `\u0003${t.signal}`;
+      for (const h of t.held) key += `\u0004${h.lock}/${h.mode}`;
+      key += '\u0001';
+    }
+    return key;
   }
 
   // ---- lock bookkeeping (called by lock primitives) -------------------------
@@ -331,6 +364,16 @@ export class Sched {
       this.cur = null;
       return null;
     }
+  }
+
+  /**
+   * might_sleep(): the running thread is about to do something that may sleep
+   * (take a sleeping lock, wait for a completion). Holding a spinlock here is a
+   * `sleep-in-atomic` violation even if it would not actually block, as the
+   * kernel's CONFIG_DEBUG_ATOMIC_SLEEP check reports it.
+   */
+  mightSleep(label: string): void {
+    this.checkSleepInAtomic(this.requireCur(), label);
   }
 
   private checkSleepInAtomic(t: Thread, label: string): void {

@@ -1,6 +1,297 @@
-/** Registry entries for mm/gup.c: GUP/PUP entry points, FOLL_* validation, FOLL_LONGTERM rules, GUP-fast. */
+/**
+ * Registry entries for mm/gup.c: GUP/PUP entry points, FOLL_* validation, FOLL_LONGTERM
+ * rules, GUP-fast, pin accounting. The seed pair (c4237f8b1f4f, 3567813eae5e) lives in
+ * seed.ts.
+ *
+ * Commit ids: from kernel-semantics.md §8 ("seen explicitly in corpus text"), from
+ * Fixes: tags or commit lists found with the search tools, as noted per entry. Where the
+ * first release is only bracketed by the trees read, the summary says so.
+ */
 import type { PatchInfo, ReleaseAdds } from './types.js';
 
-export const gupPatches = {} as const satisfies Record<string, PatchInfo>;
+export const gupPatches = {
+  'pin-user-pages-api': {
+    subject: 'mm/gup: introduce pin_user_pages*() and FOLL_PIN',
+    commit: 'eddb1c228f79',
+    author: 'John Hubbard',
+    release: 'v5.6',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'pin_user_pages(), pin_user_pages_fast(), pin_user_pages_remote(), unpin_user_page(s)(_dirty_lock) appear; ' +
+      'in 5.6 they are plain aliases of the get_user_pages*() twins (FOLL_PIN is not even OR-ed in) and unpin is ' +
+      'put_page(). FOLL_PIN (0x40000) is defined and get_user_pages/_remote/_fast WARN and return -EINVAL when a ' +
+      'caller passes it; the gup-fast flag mask also admits FOLL_FORCE and FOLL_PIN. (5.6.4 read.)',
+    scenarios: [],
+  },
+  'foll-pin-counting': {
+    subject: 'mm/gup: track FOLL_PIN pages',
+    commit: '3faa52c03f44',
+    author: 'John Hubbard',
+    release: 'v5.7',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    requires: ['pin-user-pages-api'],
+    effect: 'changes-verdict',
+    summary:
+      'pin_user_pages*() OR in FOLL_PIN; a pin of a small page adds GUP_PIN_COUNTING_BIAS (1024) to the refcount and ' +
+      'unpin subtracts it, so page_maybe_dma_pinned() can tell pins from references; pin_* reject FOLL_GET (WARN, ' +
+      '-EINVAL). Id seen in a stable dependency list (kernel-semantics.md §8); Debian 6.1.192 read.',
+    scenarios: [],
+  },
+  'foll-pin-hpage-pincount': {
+    subject: 'mm/gup: page->hpage_pinned_refcount: exact pin counts for huge pages',
+    commit: '47e29d32afba',
+    author: 'John Hubbard',
+    release: 'v5.7',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'Pins of large folios count in a separate pincount (+1 refcount, +1 pincount per pinned subpage) instead of ' +
+      'the 1024 bias. In Debian 6.1.192 every large folio has it (compound_pincount in page[1]; folio_test_large()).',
+    scenarios: [],
+  },
+  'gup-retry-multiple': {
+    subject: 'mm/gup: allow VM_FAULT_RETRY for multiple times',
+    commit: '4426e945df58',
+    author: 'Peter Xu',
+    release: 'v5.7',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'After a VM_FAULT_RETRY the single-page re-fault in __get_user_pages_locked() passes `locked` again (with ' +
+      'FOLL_TRIED), so it may drop mmap_lock again and is repeated until it succeeds; before it, the re-fault ran ' +
+      'with locked = NULL (no ALLOW_RETRY) exactly once. Id from a syzbot bisection and a Fixes: tag.',
+    scenarios: [],
+  },
+  'gup-fatal-signals': {
+    subject: 'mm/gup: allow to react to fatal signals',
+    commit: '71335f37c5e8',
+    author: 'Peter Xu',
+    release: 'v5.7',
+    files: ['mm/gup.c'],
+    requires: ['gup-retry-multiple'],
+    effect: 'changes-verdict',
+    summary:
+      'The retry loop checks fatal_signal_pending() before re-taking mmap_lock (killable) and returns -EINTR if ' +
+      'nothing was pinned yet; faults get FAULT_FLAG_KILLABLE. The model also switches __get_user_pages()\'s own ' +
+      'fatal-signal return from -ERESTARTSYS (5.4-5.6) to -EINTR (6.1) on this patch: that line\'s exact commit is ' +
+      'UNVERIFIED (bracketed by 5.6.4 and 6.1.192 only).',
+    scenarios: [],
+  },
+  'gup-fast-longterm-cma-check': {
+    subject: 'mm/gup: fix omission of check on FOLL_LONGTERM in gup fast path',
+    commit: 'df3a0a21b698',
+    author: 'Pingfan Liu',
+    release: 'v5.7',
+    files: ['mm/gup.c'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'GUP-fast with FOLL_PIN|FOLL_LONGTERM stops at a page that may not be pinned long-term (CMA then; later also ' +
+      'ZONE_MOVABLE, MIGRATE_ISOLATE and device-coherent) so the slow path migrates it; 5.4-5.6 pinned CMA pages ' +
+      'found by the lockless walk in place (kernel-semantics.md §7 bug 3).',
+    scenarios: [],
+  },
+  'gup-no-longterm-for-get': {
+    subject: "mm/gup: don't permit users to call get_user_pages with FOLL_LONGTERM",
+    commit: '447f3e45c18a',
+    author: 'Barry Song',
+    release: 'v5.10',
+    files: ['mm/gup.c'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'is_valid_gup_flags(): get_user_pages(), get_user_pages_remote() and get_user_pages_fast() WARN and return ' +
+      '-EINVAL for FOLL_PIN or FOLL_LONGTERM, so only pin_user_pages*() can request a long-term pin. Closes again ' +
+      'the get_user_pages_remote(FOLL_LONGTERM) path the seed patch opened. Id from a commit list.',
+    scenarios: [],
+  },
+  'gup-longterm-unpin': {
+    subject: 'mm/gup: use unpin_user_pages() in __gup_longterm_locked()',
+    commit: '96e1fac162cc',
+    author: 'Jason Gunthorpe',
+    release: 'v5.10',
+    files: ['mm/gup.c'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'The fs-DAX error path and the CMA-migration path drop FOLL_PIN pins with unpin (subtracting the 1024 bias) ' +
+      'instead of put_page(); 5.7-5.9 leaked 1023 references per page (kernel-semantics.md §7 bug 4).',
+    scenarios: [],
+  },
+  'gup-dax-check-in-vma-flags': {
+    subject: 'mm/gup: remove the vma allocation from gup_longterm_locked()',
+    commit: '52650c8b466b',
+    author: 'Jason Gunthorpe',
+    release: 'v5.11',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'The fs-DAX refusal for FOLL_LONGTERM moves from the post-hoc, all-or-nothing check_dax_vmas() over a ' +
+      'temporary vmas[] array into check_vma_flags(): -EOPNOTSUPP per VMA, under mmap_lock, during the walk (a ' +
+      'range reaching an fs-DAX VMA after good pages returns the partial count). Removes the §1.4 hazard.',
+    scenarios: [],
+  },
+  'gup-fast-wp-seq': {
+    subject: 'mm/gup: prevent gup_fast from racing with COW during fork',
+    commit: '57efa1fe5957',
+    author: 'Jason Gunthorpe',
+    release: 'v5.11',
+    files: ['mm/gup.c'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'GUP-fast with FOLL_PIN samples mm->write_protect_seq; if fork() is write-protecting (odd) or the count ' +
+      'changed, everything the lockless walk pinned is unpinned and the slow path does the work.',
+    scenarios: [],
+  },
+  'gup-migration-isolation-errors': {
+    subject: 'mm/gup: check for isolation errors',
+    commit: '6e7f34ebb8d2',
+    author: 'Pavel Tatashin',
+    release: 'v5.12',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'A page that could not be isolated for migration is no longer silently pinned in place: the whole GUP is ' +
+      'retried. Id from a Fixes:/dependency list.',
+    scenarios: [],
+  },
+  'gup-migration-failure-error': {
+    subject: 'mm/gup: return an error on migration failure',
+    commit: 'f0f4463837da',
+    author: 'Pavel Tatashin',
+    release: 'v5.12',
+    files: ['mm/gup.c'],
+    requires: ['gup-migration-isolation-errors'],
+    effect: 'changes-verdict',
+    summary:
+      'When migrating unpinnable pages fails, the long-term GUP drops every pin it took and returns -ENOMEM ' +
+      'instead of re-pinning in place and reporting success (kernel-semantics.md §7 bug 5).',
+    scenarios: [],
+  },
+  'gup-migrate-movable-zone': {
+    subject: 'mm/gup: migrate pinned pages out of movable zone',
+    commit: 'd1e153fea2a8',
+    author: 'Pavel Tatashin',
+    release: 'v5.13',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    requires: ['gup-migration-failure-error'],
+    effect: 'changes-verdict',
+    summary:
+      'Pages in ZONE_MOVABLE are not long-term pinnable either (is_pinnable_page(), zero page exempt): they are ' +
+      'migrated out before a long-term pin like CMA pages, so pins no longer block memory hot-unplug. Debian ' +
+      '6.1.192 also treats MIGRATE_ISOLATE pageblocks and device-coherent pages as unpinnable ' +
+      '(is_longterm_pinnable_page()).',
+    scenarios: [],
+  },
+  'gup-anon-exclusive-unshare': {
+    subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
+    commit: 'a7f226604170',
+    author: 'David Hildenbrand',
+    release: 'v5.19',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'FOLL_PIN without FOLL_WRITE on a read-only PTE of an anonymous page that is not PageAnonExclusive makes ' +
+      'follow_page return -EMLINK; GUP then faults with FAULT_FLAG_UNSHARE (copy if shared) and pins the exclusive ' +
+      'copy. GUP-fast stops there. Id confirmed by a Fixes: tag.',
+    scenarios: [],
+  },
+  'gup-foll-cow-removed': {
+    subject: 'mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW',
+    commit: '5535be309971',
+    author: 'David Hildenbrand',
+    release: 'v6.0',
+    files: ['mm/gup.c'],
+    requires: ['gup-anon-exclusive-unshare'],
+    effect: 'changes-verdict',
+    summary:
+      'FOLL_COW is gone; a FOLL_FORCE write may follow a read-only PTE only in a private, VM_MAYWRITE, !VM_WRITE ' +
+      'mapping whose page is anonymous and PageAnonExclusive (and no soft-dirty/uffd-wp tracking wants a fault). ' +
+      'Before it (5.4-5.19): FOLL_COW set after a COW write fault plus a dirty PTE sufficed (CVE-2022-2590).',
+    scenarios: [],
+  },
+  'gup-zero-page-no-pin': {
+    subject: '(descriptive; upstream subject UNVERIFIED) mm/gup: never take a pin on the shared zero page',
+    commit: 'c8070b787519',
+    author: 'Lorenzo Stoakes',
+    release: 'v6.5',
+    files: ['mm/gup.c'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'try_grab_page()/try_grab_folio() do not take a pin on the shared zero page and gup_put_folio() ignores it, ' +
+      'so pins of never-touched anon memory leave the zero page\'s refcount alone. In Debian 6.1.192 through the ' +
+      'stable backport 476c1dfefab8 (6.1.130; read in /work/ksrc/6.1); the subject given here is descriptive, the ' +
+      'upstream subject line is UNVERIFIED.',
+    scenarios: [],
+  },
+  'gup-reliable-ro-longterm': {
+    subject: 'mm/gup: reliable R/O long-term pinning in COW mappings',
+    commit: '84209e87c696',
+    author: 'David Hildenbrand',
+    release: 'v6.2',
+    files: ['mm/gup.c', 'mm/internal.h'],
+    requires: ['gup-anon-exclusive-unshare'],
+    effect: 'changes-verdict',
+    summary:
+      'gup_must_unshare() also asks to unshare for FOLL_PIN|FOLL_LONGTERM without FOLL_WRITE on a read-only PTE of ' +
+      'a non-anonymous page (page cache, zero page) in a COW mapping: the pin lands on a private anonymous copy, ' +
+      'so later writes by the process are seen through the pin (kernel-semantics.md §7 bug 7).',
+    scenarios: [],
+  },
+  'gup-unlockable': {
+    subject: 'mm/gup: add FOLL_UNLOCKABLE',
+    commit: 'f04740f54594',
+    author: 'Jason Gunthorpe',
+    release: 'v6.3',
+    files: ['mm/gup.c', 'mm/internal.h'],
+    effect: 'changes-verdict',
+    summary:
+      'is_valid_gup_args() replaces the per-wrapper checks (internal flags, *locked must be 1, GET+PIN, LONGTERM ' +
+      'without PIN, pages == NULL, LONGTERM+P2PDMA; pin_user_pages/_remote/_unlocked return 0 on failure), a ' +
+      'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM may be combined with a droppable lock (the ' +
+      'per-VMA fs-DAX check made that safe). The 6.2 step that first allowed pin_user_pages_remote(LONGTERM, ' +
+      'locked) is folded in here (its own commit UNVERIFIED); both are read from the 6.12.117 tree.',
+    scenarios: [],
+  },
+  'gup-writable-file-longterm': {
+    subject: 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings',
+    commit: '8ac268436e6d',
+    author: 'Lorenzo Stoakes',
+    release: 'v6.5',
+    files: ['mm/gup.c', 'mm/mmap.c'],
+    effect: 'changes-verdict',
+    summary:
+      'check_vma_flags(): FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM on a non-anonymous VMA that needs dirty tracking ' +
+      '(shared, writable, file system with writeback/page_mkwrite: not shmem/hugetlbfs) returns -EFAULT ' +
+      '(kernel-semantics.md §7 bug 11).',
+    scenarios: [],
+  },
+  'gup-fast-writable-file-longterm': {
+    subject: 'mm/gup: disallow FOLL_LONGTERM GUP-fast writing to file-backed mappings',
+    commit: 'a6e79df92e4a',
+    author: 'Lorenzo Stoakes',
+    release: 'v6.5',
+    files: ['mm/gup.c'],
+    requires: ['gup-writable-file-longterm'],
+    effect: 'neutral',
+    summary:
+      'GUP-fast refuses PIN|LONGTERM|WRITE on a file folio that is not shmem/hugetlb (folio_fast_pin_allowed / ' +
+      'gup_fast_folio_allowed), so the slow path decides (and returns -EFAULT). Same end result as the slow path.',
+    scenarios: [],
+  },
+} as const satisfies Record<string, PatchInfo>;
 
-export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {};
+export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
+  'v5.6': ['pin-user-pages-api'],
+  'v6.1': [
+    'foll-pin-counting', 'foll-pin-hpage-pincount', 'gup-retry-multiple', 'gup-fatal-signals',
+    'gup-fast-longterm-cma-check', 'gup-no-longterm-for-get', 'gup-longterm-unpin', 'gup-dax-check-in-vma-flags',
+    'gup-fast-wp-seq', 'gup-migration-isolation-errors', 'gup-migration-failure-error', 'gup-migrate-movable-zone',
+    'gup-anon-exclusive-unshare', 'gup-foll-cow-removed', 'gup-zero-page-no-pin',
+  ],
+  'v6.12': ['gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
+};

@@ -1,6 +1,71 @@
-/** Registry entries for io_uring fixed buffers (IORING_REGISTER_BUFFERS). */
+/**
+ * Registry entries for io_uring fixed buffers (IORING_REGISTER_BUFFERS /
+ * IORING_UNREGISTER_BUFFERS). Trees read: fs/io_uring.c of 5.4.1 and 5.6.4,
+ * io_uring/rsrc.c of Debian 6.1.192, io_uring/rsrc.c + io_uring/memmap.c of Debian 6.12.117.
+ */
 import type { PatchInfo, ReleaseAdds } from './types.js';
 
-export const ioUringPatches = {} as const satisfies Record<string, PatchInfo>;
+export const ioUringPatches = {
+  'io-uring-hpage-accounting': {
+    subject: 'io_uring: improve registered buffer accounting for huge pages',
+    commit: 'de2939388be5',
+    author: 'Jens Axboe',
+    release: 'v5.10',
+    files: ['fs/io_uring.c'],
+    effect: 'changes-verdict',
+    summary:
+      'io_buffer_account_pin(): a registered buffer charges user->locked_vm (and mm->pinned_vm) per base page for ' +
+      'small pages but once per compound page, for the whole compound page (page_size(head) >> PAGE_SHIFT), skipping ' +
+      'heads already charged by this or an earlier buffer of the ring. 5.4/5.6 charged nr_pages of the range. ' +
+      'Id confirmed by Fixes: tags.',
+    scenarios: [],
+  },
+  'io-uring-reg-buf-same-file': {
+    subject: 'io_uring/rsrc: disallow multi-source reg buffers',
+    commit: 'edd478269640',
+    author: 'Pavel Begunkov',
+    release: 'v6.3',
+    files: ['io_uring/rsrc.c'],
+    effect: 'changes-verdict',
+    summary:
+      'io_pin_pages(): every VMA of one registered buffer must have the same vm_file as the first (else -EINVAL); a ' +
+      'file-backed buffer must be shmem or hugetlbfs (else -EOPNOTSUPP). In Debian 6.1.192 via stable. The shmem ' +
+      'exemption itself predates this commit (5.6.4 still refuses every file but hugetlbfs); its own commit id is ' +
+      'UNVERIFIED, so the model switches both rules on this entry.',
+    scenarios: [],
+  },
+  'io-uring-gup-file-check': {
+    subject: 'io_uring: rsrc: delegate VMA file-backed check to GUP',
+    commit: '34ed8d0dcd69',
+    author: 'Lorenzo Stoakes',
+    release: 'v6.5',
+    files: ['io_uring/rsrc.c'],
+    requires: ['io-uring-reg-buf-same-file'],
+    effect: 'changes-verdict',
+    summary:
+      'io_pin_pages() no longer looks at VMAs: it pins with FOLL_WRITE|FOLL_LONGTERM and relies on GUP refusing ' +
+      'writable long-term pins of file mappings that need dirty tracking (-EFAULT). In 6.12 it calls ' +
+      'pin_user_pages_fast() (io_uring/memmap.c) without taking mmap_lock itself. So a shared ext4 mapping fails ' +
+      '-EFAULT (was -EOPNOTSUPP), and a MAP_PRIVATE file mapping or mixed sources are accepted. Id from a commit list.',
+    scenarios: [],
+  },
+  'io-uring-coalesce-hugepages': {
+    subject: 'io_uring/rsrc: enable multi-hugepage buffer coalescing',
+    commit: 'a8edbb424b13',
+    author: 'Chenliang Li',
+    release: 'v6.11',
+    files: ['io_uring/rsrc.c'],
+    requires: ['io-uring-gup-file-check'],
+    effect: 'changes-verdict',
+    summary:
+      'When a buffer consists of whole large folios of one size, io_sqe_buffer_register() keeps one page (and one ' +
+      'pin) per folio and unpins the rest, so the folio pincount after registration is 1 per folio instead of 1 ' +
+      'per base page. Id confirmed by Fixes: tags.',
+    scenarios: [],
+  },
+} as const satisfies Record<string, PatchInfo>;
 
-export const ioUringReleaseAdds: ReleaseAdds<keyof typeof ioUringPatches> = {};
+export const ioUringReleaseAdds: ReleaseAdds<keyof typeof ioUringPatches> = {
+  'v6.1': ['io-uring-hpage-accounting', 'io-uring-reg-buf-same-file'],
+  'v6.12': ['io-uring-gup-file-check', 'io-uring-coalesce-hugepages'],
+};

@@ -1,6 +1,100 @@
 /** Registry entries for mm/ outside gup.c: faults, COW and fork, migration, page allocation scopes, fs-DAX. */
 import type { PatchInfo, ReleaseAdds } from './types.js';
 
-export const mmPatches = {} as const satisfies Record<string, PatchInfo>;
+export const mmPatches = {
+  'cma-prefer-movable': {
+    subject: 'mm,page_alloc,cma: conditionally prefer cma pageblocks for movable allocations',
+    commit: '16867664936e',
+    author: 'Roman Gushchin',
+    release: 'v5.7',
+    files: ['mm/page_alloc.c'],
+    effect: 'changes-verdict',
+    summary:
+      '__rmqueue() takes a movable allocation from CMA pageblocks first when the zone has more free CMA pages ' +
+      'than half its free pages; before it CMA served movable requests only as a fallback. Decides whether ' +
+      'faulted-in user pages land in CMA (and so whether long-term GUP must migrate them).',
+    scenarios: [],
+  },
+  'alloc-fastpath-task-gfp': {
+    subject: 'mm: apply per-task gfp constraints in fast path',
+    commit: 'da6df1b0fcfa',
+    author: 'Pavel Tatashin',
+    release: 'v5.13',
+    files: ['mm/page_alloc.c'],
+    effect: 'changes-verdict',
+    summary:
+      'current_gfp_context() (PF_MEMALLOC_NOCMA/PIN) is applied before the first get_page_from_freelist() ' +
+      'attempt; before it the scope only narrowed the slow path, so a fault inside memalloc_nocma_save() could ' +
+      'still return a CMA page. Id from the mainline commit list of the series that also holds d1e153fea2a8.',
+    scenarios: [],
+  },
+  'memalloc-pin': {
+    subject: 'mm cma: rename PF_MEMALLOC_NOCMA to PF_MEMALLOC_PIN',
+    commit: '1a08ae36cf8b',
+    author: 'Pavel Tatashin',
+    release: 'v5.13',
+    files: ['include/linux/sched.h', 'include/linux/sched/mm.h', 'mm/gup.c', 'mm/hugetlb.c'],
+    effect: 'neutral',
+    summary:
+      'memalloc_nocma_save()/restore() and PF_MEMALLOC_NOCMA become memalloc_pin_save()/restore() and ' +
+      'PF_MEMALLOC_PIN (same bit, same __GFP_MOVABLE stripping); callers in the model dispatch on this entry. ' +
+      'Id from the same mainline commit list as da6df1b0fcfa.',
+    scenarios: [],
+  },
+  'wp-reuse-refcount': {
+    subject: 'mm: do_wp_page() simplification',
+    commit: '09854ba94c6a',
+    author: 'Linus Torvalds',
+    release: 'v5.9',
+    files: ['mm/memory.c'],
+    effect: 'changes-verdict',
+    summary:
+      'do_wp_page() reuses an anonymous page in place only when its refcount is 1 (no GUP reference or pin ' +
+      'outstanding); before it reuse depended on the mapcount (reuse_swap_page), so a page referenced by GUP ' +
+      'but mapped once was written in place (the CVE-2020-29374 read side). Subject UNVERIFIED (id from ' +
+      'kernel-semantics.md §2.10).',
+    scenarios: [],
+  },
+  'anon-exclusive': {
+    subject: 'mm: remember exclusively mapped anonymous pages with PG_anon_exclusive',
+    commit: '6c287605fd56',
+    author: 'David Hildenbrand',
+    release: 'v5.19',
+    files: ['mm/memory.c', 'mm/rmap.c', 'mm/huge_memory.c', 'mm/hugetlb.c', 'include/linux/page-flags.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Anonymous pages carry PageAnonExclusive: set when a fault maps a new or reused anon page, cleared when ' +
+      'fork shares it. do_wp_page() reuses an exclusive page without looking at counts; a shared one is reused ' +
+      'only with refcount 1 (then marked exclusive). FAULT_FLAG_UNSHARE copies a shared anon page for R/O pins.',
+    scenarios: [],
+  },
+  'vm-fault-write-removed': {
+    subject: 'mm: remove VM_FAULT_WRITE',
+    commit: 'cb8d86331343',
+    author: 'David Hildenbrand',
+    release: 'v6.2',
+    files: ['mm/memory.c', 'mm/huge_memory.c', 'mm/gup.c', 'include/linux/mm_types.h'],
+    effect: 'neutral',
+    summary:
+      'handle_mm_fault() no longer reports VM_FAULT_WRITE after breaking COW or reusing a page; GUP had stopped ' +
+      'relying on it (FOLL_COW removal in 5535be309971). The model returns the bit only without this entry.',
+    scenarios: [],
+  },
+  'map-droppable': {
+    subject: 'mm: add MAP_DROPPABLE for designating always lazily freeable mappings',
+    commit: '9651fcedf7b9',
+    author: 'Jason A. Donenfeld',
+    release: 'v6.11',
+    files: ['mm/mmap.c', 'include/uapi/linux/mman.h'],
+    effect: 'neutral',
+    summary:
+      'MAP_TYPE value 0x08 becomes a valid anonymous mapping type (droppable memory); before it mmap() returns ' +
+      '-EINVAL for it. The model returns -EINVAL without this entry and records `unsupported` with it.',
+    scenarios: [],
+  },
+} as const satisfies Record<string, PatchInfo>;
 
-export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {};
+export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
+  'v6.1': ['cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive'],
+  'v6.12': ['vm-fault-write-removed', 'map-droppable'],
+};

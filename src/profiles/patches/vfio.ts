@@ -1,6 +1,233 @@
-/** Registry entries for drivers/vfio/: the type1 IOMMU backend and the container/group layer. */
+/**
+ * Registry entries for drivers/vfio/: the type1 IOMMU backend and the container/group layer.
+ *
+ * The seed pair (3567813eae5e 'vfio-longterm-via-gup') lives in seed.ts. Every id here
+ * was seen in a Fixes: tag, a commit list or a stable backport note (see the summary of
+ * each entry); the trees read are 5.4.1, 5.6.4, Debian 6.1.192 and Debian 6.12.117
+ * (../shared/reference/kernel-sources.md). A change that landed between 5.6 and 6.1 is
+ * listed under v6.1 (Debian 6.1.192 also carries several 6.3 fixes as stable backports);
+ * a change between 6.1 and 6.12 under v6.12.
+ */
 import type { PatchInfo, ReleaseAdds } from './types.js';
 
-export const vfioPatches = {} as const satisfies Record<string, PatchInfo>;
+export const vfioPatches = {
+  'vfio-pin-user-pages': {
+    subject: 'vfio, mm: pin_user_pages (FOLL_PIN) and put_user_page() conversion',
+    commit: '19fed0dae94d',
+    author: 'John Hubbard',
+    release: 'v5.6',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    effect: 'neutral',
+    summary:
+      'vaddr_get_pfn() pins with pin_user_pages_remote() (FOLL_PIN) instead of get_user_pages_remote(), and ' +
+      'put_pfn() releases with unpin_user_pages_dirty_lock(page, 1, prot & IOMMU_WRITE) instead of ' +
+      'SetPageDirty() + put_page(). In 5.6 pin_user_pages_remote() is an alias of get_user_pages_remote(), ' +
+      'so the observable change comes with the GUP FOLL_PIN accounting of later releases. Upstream it sits on ' +
+      'top of 3567813eae5e; the model reads it only in put_pfn() and in the 5.6 body of vaddr_get_pfn(), so an ' +
+      'ablation without the seed pair stays meaningful.',
+    scenarios: [],
+  },
+  'vfio-pfnmap-fault': {
+    subject: 'vfio/type1: Support faulting PFNMAP vmas',
+    commit: '41311242221e',
+    author: 'Alex Williamson',
+    release: 'v5.8',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    effect: 'changes-verdict',
+    summary:
+      'The VM_PFNMAP fallback of vaddr_get_pfn() no longer computes the pfn linearly from vm_pgoff: ' +
+      'follow_fault_pfn() reads the PTE, faults it in with fixup_user_fault() if absent (retrying the VMA ' +
+      'lookup when the lock was dropped), refuses a device-writable mapping through a read-only PTE (-EFAULT), ' +
+      'and a pfn that is neither invalid nor reserved is -EFAULT instead of keeping the GUP error.',
+    scenarios: [],
+  },
+  'vfio-dirty-tracking': {
+    subject: 'vfio iommu: Implementation of ioctl for dirty pages tracking',
+    commit: 'd6a4c185660c',
+    author: 'Kirti Wankhede',
+    release: 'v5.8',
+    files: ['drivers/vfio/vfio_iommu_type1.c', 'include/uapi/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary:
+      'VFIO_IOMMU_DIRTY_PAGES (START/STOP/GET_BITMAP, v2 only), per-mapping dirty bitmaps at the minimum IOMMU ' +
+      'page size, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, and the MIGRATION capability of GET_INFO (same series). ' +
+      'Externally pinned iovas are marked dirty; a group without pinned-page dirty scope makes every mapped page dirty.',
+    scenarios: [],
+  },
+  'vfio-dma-avail-cap': {
+    subject: 'vfio iommu: Add dma available capability',
+    commit: '7d6e1329652e',
+    author: 'Matthew Rosato',
+    release: 'v5.10',
+    files: ['drivers/vfio/vfio_iommu_type1.c', 'include/uapi/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary: 'VFIO_IOMMU_GET_INFO reports the remaining dma_entry_limit budget (capability id 3, dma_avail).',
+    scenarios: [],
+  },
+  'vfio-batch-pinning': {
+    subject: 'vfio/type1: Batch page pinning',
+    commit: '4d83de6da265',
+    author: 'Daniel Jordan',
+    release: 'v5.12',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    effect: 'neutral',
+    summary:
+      'vfio_pin_pages_remote() fills a struct vfio_batch of up to 512 pages per pin_user_pages_remote() call ' +
+      '(vaddr_get_pfns(), returning a page count) and keeps pages left over after a discontiguity for the next ' +
+      'chunk; capacity 1 with disable_hugepages. Same chunks, same accounting, fewer GUP calls. Includes the ' +
+      'preparatory vaddr_get_pfns()/struct vfio_batch change of the same series (its id is not recorded here).',
+    scenarios: [],
+  },
+  'vfio-unmap-all': {
+    subject: 'vfio/type1: implement unmap all',
+    commit: 'c19650995374',
+    author: 'Steve Sistare',
+    release: 'v5.12',
+    files: ['drivers/vfio/vfio_iommu_type1.c', 'include/uapi/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary:
+      'VFIO_DMA_UNMAP_FLAG_ALL (iova and size must be 0) removes every mapping; CHECK_EXTENSION(VFIO_UNMAP_ALL) = 1. ' +
+      'Before it the flag is an unknown bit (-EINVAL).',
+    scenarios: [],
+  },
+  'vfio-update-vaddr': {
+    subject: 'vfio/type1: implement interfaces to update vaddr',
+    commit: 'c3cbab24db38',
+    author: 'Steve Sistare',
+    release: 'v5.12',
+    files: ['drivers/vfio/vfio_iommu_type1.c', 'include/uapi/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary:
+      'VFIO_DMA_UNMAP_FLAG_VADDR marks mappings vaddr-invalid (pins and IOMMU entries stay); VFIO_DMA_MAP_FLAG_VADDR ' +
+      'supplies the new vaddr for an identical iova/size (-ENOENT without a mapping, -EINVAL otherwise); ' +
+      'MAP needs exactly one of {READ|WRITE, VADDR}. CHECK_EXTENSION(VFIO_UPDATE_VADDR) = 1.',
+    scenarios: [],
+  },
+  'vfio-unpin-zero-page': {
+    subject: 'vfio/type1: Unpin zero pages',
+    commit: '873aefb376bb',
+    author: 'Alex Williamson',
+    release: 'v6.0',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    requires: ['vfio-batch-pinning'],
+    effect: 'changes-verdict',
+    summary:
+      'vaddr_get_pfns() unpins every zero page GUP returned right away (put_pfn() never would: the zero page is ' +
+      'PageReserved), ending the one-reference-per-mapping leak of READ-only maps of untouched anonymous memory.',
+    scenarios: [],
+  },
+  'vfio-dma-ownership': {
+    subject: 'vfio: Set DMA ownership for VFIO devices',
+    commit: '70693f470848',
+    author: 'Lu Baolu',
+    release: 'v5.19',
+    files: ['drivers/vfio/vfio.c'],
+    effect: 'changes-verdict',
+    summary:
+      'Group viability becomes DMA ownership: VFIO_GROUP_SET_CONTAINER claims the iommu group ' +
+      '(iommu_group_claim_dma_owner(): -EPERM while a device of the group is bound to a kernel driver), instead ' +
+      'of 5.4\'s late check in VFIO_GROUP_GET_DEVICE_FD (-EINVAL for a non-viable group). GET_STATUS reports ' +
+      'VIABLE from the ownership state.',
+    scenarios: [],
+  },
+  'vfio-exclude-mdev-update-vaddr': {
+    subject: 'vfio/type1: exclude mdevs from VFIO_UPDATE_VADDR',
+    commit: 'ef3a3f6a294b',
+    author: 'Steve Sistare',
+    release: 'v6.3',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    requires: ['vfio-update-vaddr'],
+    effect: 'changes-verdict',
+    summary:
+      'UNMAP_DMA|VADDR with an emulated (mdev) group attached is -EBUSY; CHECK_EXTENSION(VFIO_UPDATE_VADDR) is 1 only ' +
+      'for a set container without emulated groups; vfio_pin_pages()/dma_rw() with any invalid vaddr WARN and fail ' +
+      '-EBUSY. In Debian 6.1.192 via stable.',
+    scenarios: [],
+  },
+  'vfio-dma-mm-owner': {
+    subject: 'vfio/type1: prevent underflow of locked_vm via exec()',
+    commit: '046eca5018f8',
+    author: 'Steve Sistare',
+    release: 'v6.3',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    effect: 'changes-verdict',
+    summary:
+      'struct vfio_dma records the mm of MAP_DMA (mmgrab) and vfio_lock_acct() charges and un-charges that mm, ' +
+      'not dma->task->mm, so an exec() that replaced the mm no longer makes un-accounting hit the new mm. The ' +
+      'same-mm test in vfio_dma_do_unmap() is gone in the trees carrying the series (which of its patches removed ' +
+      'it is UNVERIFIED; this one is the best candidate). External pins use dma->mm (mmget_not_zero). In Debian 6.1.192 via stable.',
+    scenarios: [],
+  },
+  'vfio-locked-vm-per-dma': {
+    subject: 'vfio/type1: track locked_vm per dma',
+    commit: '18e292705ba2',
+    author: 'Steve Sistare',
+    release: 'v6.3',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    requires: ['vfio-dma-mm-owner'],
+    effect: 'neutral',
+    summary: 'vfio_lock_acct() keeps a per-mapping dma->locked_vm total of what it charged. In Debian 6.1.192 via stable.',
+    scenarios: [],
+  },
+  'vfio-restore-locked-vm': {
+    subject: 'vfio/type1: restore locked_vm',
+    commit: '90fdd158a695',
+    author: 'Steve Sistare',
+    release: 'v6.3',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    requires: ['vfio-locked-vm-per-dma', 'vfio-update-vaddr'],
+    effect: 'changes-verdict',
+    summary:
+      'MAP_DMA|VADDR from a different mm moves the mapping\'s dma->locked_vm charge to the caller\'s mm ' +
+      '(vfio_change_dma_owner(): charge the new mm first, -ENOMEM if over its limit, then un-charge the old mm ' +
+      'if it is still alive) and re-samples CAP_IPC_LOCK. In Debian 6.1.192 via stable.',
+    scenarios: [],
+  },
+  'vfio-no-vaddr-wait': {
+    subject: 'vfio/type1: revert "block on invalid vaddr"',
+    commit: 'da4f1c2e1c9c',
+    author: 'Steve Sistare',
+    release: 'v6.3',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    requires: ['vfio-update-vaddr'],
+    effect: 'changes-verdict',
+    summary:
+      'Paths that need a vaddr (external pin, dma_rw, replay on attach) no longer sleep until MAP_DMA|VADDR; they ' +
+      'fail (-EBUSY) instead. Debian 6.1.192 behaves so (its pin/dma_rw/attach refuse with -EBUSY before the wait ' +
+      'helpers, which are still compiled in but unreachable); the exact backport commit there is UNVERIFIED.',
+    scenarios: [],
+  },
+  'vfio-revert-unpin-zero-page': {
+    subject: 'Revert "vfio/type1: Unpin zero pages"',
+    commit: '5b992412776c',
+    author: 'Alex Williamson',
+    release: 'v6.9',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    requires: ['vfio-unpin-zero-page'],
+    effect: 'neutral',
+    summary:
+      'Removes the zero-page unpin loop of vaddr_get_pfns(): since c8070b787519 GUP never takes a reference on the ' +
+      'zero page, so there is nothing to drop (present in 6.12.117: the loop is absent).',
+    scenarios: [],
+  },
+} as const satisfies Record<string, PatchInfo>;
 
-export const vfioReleaseAdds: ReleaseAdds<keyof typeof vfioPatches> = {};
+export const vfioReleaseAdds: ReleaseAdds<keyof typeof vfioPatches> = {
+  'v5.6': ['vfio-pin-user-pages'],
+  'v6.1': [
+    'vfio-pfnmap-fault',
+    'vfio-dirty-tracking',
+    'vfio-dma-avail-cap',
+    'vfio-batch-pinning',
+    'vfio-unmap-all',
+    'vfio-update-vaddr',
+    'vfio-unpin-zero-page',
+    'vfio-dma-ownership',
+    'vfio-exclude-mdev-update-vaddr',
+    'vfio-dma-mm-owner',
+    'vfio-locked-vm-per-dma',
+    'vfio-restore-locked-vm',
+    'vfio-no-vaddr-wait',
+  ],
+  'v6.12': ['vfio-revert-unpin-zero-page'],
+};

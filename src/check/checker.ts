@@ -1,0 +1,119 @@
+/**
+ * The checker: evaluates the invariants after steps and at the end of a run, and
+ * turns findings into violation records with histories.
+ *
+ * For the explorer (src/explore/explore.ts `ExploreRun`):
+ *   `check()`  → ids of `step` invariants violated now (fast path, no histories);
+ *   `finish(r)` → ids violated at the end of a run (`end` and `sched` invariants too).
+ * For reports: `violations(r)` → full records with object histories, kernel BUG/WARN
+ * reports and model limitations.
+ */
+import type { Machine } from '../linux/machine.js';
+import type { RunResult, Sched, ThreadId } from '../sched/index.js';
+import type { InvariantId } from './ids.js';
+import { historyOf } from './history.js';
+import type { CheckWorld, InvariantDef } from './invariants.js';
+import { INVARIANTS } from './invariants.js';
+import type { Finding, Violation } from './violation.js';
+
+const EMPTY: readonly InvariantId[] = [];
+
+export class Checker {
+  private readonly stepDefs: readonly InvariantDef[];
+  private readonly endDefs: readonly InvariantDef[];
+  /** The first finding per invariant and the step it was seen at (recorded by `observe()`). */
+  private readonly first = new Map<InvariantId, { finding: Finding; step: number }>();
+
+  constructor(readonly world: CheckWorld, enabled: readonly InvariantId[] | null = null) {
+    const on = (d: InvariantDef): boolean => enabled === null || enabled.includes(d.id);
+    this.stepDefs = INVARIANTS.filter((d) => d.when === 'step' && on(d));
+    this.endDefs = INVARIANTS.filter((d) => d.when !== 'step' && on(d));
+  }
+
+  private get m(): Machine {
+    return this.world.m;
+  }
+
+  private get s(): Sched {
+    return this.world.s;
+  }
+
+  /** Step invariants violated now (ids only). */
+  check(): readonly InvariantId[] {
+    let out: InvariantId[] | null = null;
+    for (const d of this.stepDefs) {
+      const f = d.check(this.world, null);
+      if (f.length > 0) (out ??= []).push(d.id);
+    }
+    return out ?? EMPTY;
+  }
+
+  /** As check(), but also remembers the first finding of each invariant and its step. */
+  observe(): readonly InvariantId[] {
+    let out: InvariantId[] | null = null;
+    for (const d of this.stepDefs) {
+      const f = d.check(this.world, null);
+      if (f.length === 0) continue;
+      (out ??= []).push(d.id);
+      if (!this.first.has(d.id)) this.first.set(d.id, { finding: f[0], step: this.s.stepCount });
+    }
+    return out ?? EMPTY;
+  }
+
+  /** Invariants violated at the end of a run (end + sched + step invariants). */
+  finish(r: RunResult): readonly InvariantId[] {
+    const out = new Set<InvariantId>(this.check());
+    for (const id of this.first.keys()) out.add(id);
+    for (const d of this.endDefs) if (d.check(this.world, { result: r }).length > 0) out.add(d.id);
+    return [...out];
+  }
+
+  /** Full violation records for a finished run (or the current state if `r` is null). */
+  violations(r: RunResult | null): Violation[] {
+    const out: Violation[] = [];
+    const names = (t: ThreadId): string | null => {
+      try {
+        return `T${t} ${this.s.threadName(t)}`;
+      } catch {
+        return `T${t}`;
+      }
+    };
+    const seen = new Set<InvariantId>();
+    const push = (d: InvariantDef, f: Finding, step: number): void => {
+      if (d.id === 'deadlock') return; // reported as a deadlock record below
+      out.push({
+        kind: 'invariant',
+        invariant: d.id,
+        title: d.title,
+        why: d.why,
+        message: f.message,
+        objects: f.objects,
+        history: historyOf(this.m.events, f.objects, names),
+        step,
+      });
+    };
+    for (const d of [...this.stepDefs, ...this.endDefs]) {
+      const early = this.first.get(d.id);
+      const now = d.check(this.world, r === null ? null : { result: r });
+      if (early !== undefined) {
+        push(d, early.finding, early.step);
+        seen.add(d.id);
+      } else if (now.length > 0) {
+        push(d, now[0], this.s.stepCount);
+        seen.add(d.id);
+      }
+    }
+    for (const v of this.s.violations) {
+      if (v.kind === 'deadlock') {
+        const objs = v.threads.map((t) => t.reason.object);
+        out.push({ kind: 'deadlock', threads: v.threads, history: historyOf(this.m.events, objs, names) });
+      }
+    }
+    for (const rep of this.m.reports) {
+      if (rep.kind === 'bug') out.push({ kind: 'kernel-bug', site: rep.site, thread: rep.thread, message: rep.message });
+      else if (rep.kind === 'warn') out.push({ kind: 'warning', site: rep.site, thread: rep.thread, message: rep.message });
+      else out.push({ kind: 'unsupported', site: rep.site, thread: rep.thread, message: rep.message });
+    }
+    return out;
+  }
+}

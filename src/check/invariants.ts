@@ -1,0 +1,319 @@
+/**
+ * The named invariants (design.md principle 6): each declared once with an id, a
+ * one-line title and the document or commit that motivates it, and checked by the
+ * checker after steps (checker.ts) — never from inside kernel code.
+ *
+ * An invariant reads the world through `CheckWorld`: the machine, the runtime, and
+ * the long-term pins held right now. A long-term pin is known by its holder (a VFIO
+ * DMA mapping, an io_uring fixed buffer, an mdev's vfio_pin_pages, or a scenario's
+ * own FOLL_LONGTERM GUP result not yet released), because the kernel keeps no
+ * per-pin "long-term" mark: the holder is what makes a pin long-term.
+ */
+import type { Machine } from '../linux/machine.js';
+import {
+  is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_mapcount,
+} from '../linux/include/linux/mm.js';
+import { PG_anon } from '../linux/include/linux/mm_types.js';
+import type { RunResult, Sched, ThreadId } from '../sched/index.js';
+import { PATCHES, PATCH_IDS } from '../profiles/index.js';
+import type { InvariantId } from './ids.js';
+import type { Finding } from './violation.js';
+
+/** A long-term pin held now. */
+export interface LongtermPin {
+  readonly pfn: number;
+  /** Who holds it, for reports: `VFIO dma iova 0x0 (container#1)`, `io_uring buf 0`, `T0 result r`. */
+  readonly holder: string;
+  /** The thread that took it, if known. */
+  readonly thread: ThreadId | null;
+}
+
+/** A pin or reference the world expects to exist (used by pin-balance-at-exit). */
+export interface HeldPin {
+  readonly pfn: number;
+  readonly holder: string;
+  /** 'pin' for FOLL_PIN, 'ref' for FOLL_GET. */
+  readonly kind: 'pin' | 'ref';
+}
+
+/** What invariants read. */
+export interface CheckWorld {
+  readonly m: Machine;
+  readonly s: Sched;
+  /** Long-term pins held now (all holders). */
+  longtermPins(): readonly LongtermPin[];
+  /** Pins and references held now by holders the checker knows. */
+  heldPins(): readonly HeldPin[];
+  /** Pages each live mm is expected to have charged to locked_vm now, or null if unknown for that mm. */
+  expectedLockedVm(mmId: number): number | null;
+  /** (Process name, mm) pairs of live processes. */
+  liveMms(): readonly { readonly name: string; readonly mm: { readonly id: number; readonly locked_vm: number; readonly dead?: boolean } }[];
+  /** IOMMU mappings to check: for each, the frame the IOMMU maps and, while mapped in the process, the frame the process sees. */
+  dmaMappings(): readonly DmaMapping[];
+}
+
+export interface DmaMapping {
+  readonly where: string;
+  /** The pfn the IOMMU translates to. */
+  readonly iommuPfn: number;
+  /** The pfn the process maps at the corresponding vaddr now, or null if unmapped there. */
+  readonly processPfn: number | null;
+  /** Whether the pinning holder still holds a reference on iommuPfn. */
+  readonly pinned: boolean;
+}
+
+/** How a run ended, for end-of-run invariants. */
+export interface RunEnd {
+  readonly result: RunResult;
+}
+
+export interface InvariantDef {
+  readonly id: InvariantId;
+  readonly title: string;
+  /** The document or commit that motivates it. */
+  readonly why: string;
+  /** `step`: checked after every step; `end`: when the run ends; `sched`: reported by the runtime. */
+  readonly when: 'step' | 'end' | 'sched';
+  readonly check: (w: CheckWorld, end: RunEnd | null) => readonly Finding[];
+}
+
+const NONE: readonly Finding[] = [];
+
+/** The patch (if in the registry) that extends long-term migration to ZONE_MOVABLE: d1e153fea2a8. */
+function movableRuleInProfile(m: Machine): boolean {
+  for (const id of PATCH_IDS) {
+    if (PATCHES[id].commit === 'd1e153fea2a8') return m.profile.patches.has(id);
+  }
+  // Not in the registry: the rule is in every release from v5.13 on (v6.1, v6.12 here).
+  return m.profile.release === 'v6.1' || m.profile.release === 'v6.12';
+}
+
+/** Block reasons that mean "waiting for a DAX page to become idle" (fs/dax.c layout break). */
+export function isDaxLayoutWait(label: string, detail: string | undefined, object: string): boolean {
+  const s = `${label} ${detail ?? ''} ${object}`;
+  return /dax_layout_busy_page|break_layouts|wait_dax_page|dax_break_layout|dax_wait_page_idle/.test(s);
+}
+
+export const INVARIANTS: readonly InvariantDef[] = [
+  {
+    id: 'no-longterm-pin-on-fsdax',
+    title: 'long-term pin on an fs-DAX page',
+    why: '94db151dc892 "vfio: disable filesystem-dax page pinning"; mm/gup.c check_dax_vmas (v5.4) / check_vma_flags (v5.11+); kernel-semantics.md §5',
+    when: 'step',
+    check: (w) => {
+      let out: Finding[] | null = null;
+      for (const p of w.longtermPins()) {
+        if (!pfn_valid(w.m, p.pfn) || !is_fsdax_page(w.m, p.pfn)) continue;
+        (out ??= []).push({ invariant: 'no-longterm-pin-on-fsdax', message: `${page_label(p.pfn)} (fs-DAX) is long-term pinned by ${p.holder}`, objects: [page_label(p.pfn)], threads: p.thread === null ? [] : [p.thread] });
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'no-longterm-pin-on-cma-or-movable',
+    title: 'long-term pin on a CMA or ZONE_MOVABLE page',
+    why: '9a4e9f3b2d73 "mm: update get_user_pages_longterm to migrate pages allocated from CMA region" (CMA, v5.1); d1e153fea2a8 "mm/gup: migrate pinned pages out of movable zone" (ZONE_MOVABLE, v5.13); kernel-semantics.md §3.2',
+    when: 'step',
+    check: (w) => {
+      let out: Finding[] | null = null;
+      const movable = movableRuleInProfile(w.m);
+      for (const p of w.longtermPins()) {
+        if (!pfn_valid(w.m, p.pfn)) continue;
+        const cma = is_migrate_cma_page(w.m, p.pfn);
+        const mov = movable && is_zone_movable_page(w.m, p.pfn);
+        if (!cma && !mov) continue;
+        (out ??= []).push({ invariant: 'no-longterm-pin-on-cma-or-movable', message: `${page_label(p.pfn)} (${cma ? 'CMA pageblock' : 'ZONE_MOVABLE'}) is long-term pinned by ${p.holder}`, objects: [page_label(p.pfn)], threads: p.thread === null ? [] : [p.thread] });
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'dma-target-is-live',
+    title: 'an IOMMU mapping points at a freed or reused frame',
+    why: 'drivers/vfio/vfio_iommu_type1.c: pages stay pinned for as long as they are mapped in the IOMMU (vfio_unmap_unpin unmaps before unpinning)',
+    when: 'step',
+    check: (w) => {
+      let out: Finding[] | null = null;
+      for (const d of w.dmaMappings()) {
+        if (!pfn_valid(w.m, d.iommuPfn)) continue; // BAR / PFNMAP: no struct page to free
+        if (page_ref_count(w.m, d.iommuPfn) > 0 && d.pinned) continue;
+        (out ??= []).push({ invariant: 'dma-target-is-live', message: `${d.where} maps ${page_label(d.iommuPfn)}, which is ${page_ref_count(w.m, d.iommuPfn) === 0 ? 'free' : 'no longer pinned by the mapping'}`, objects: [page_label(d.iommuPfn)] });
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'dma-coherent-with-process',
+    title: 'process and device see different frames at a DMA-mapped address',
+    why: '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes" (v5.9); 84209e87c696 "mm/gup: reliable R/O long-term pinning in COW mappings" (v6.2); kernel-semantics.md §7 bugs 7, 8',
+    when: 'step',
+    check: (w) => {
+      let out: Finding[] | null = null;
+      for (const d of w.dmaMappings()) {
+        if (d.processPfn === null || d.processPfn === d.iommuPfn) continue;
+        (out ??= []).push({ invariant: 'dma-coherent-with-process', message: `${d.where}: the device reaches ${page_label(d.iommuPfn)} but the process maps ${page_label(d.processPfn)}`, objects: [page_label(d.iommuPfn), page_label(d.processPfn)] });
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'locked-vm-accounting',
+    title: 'mm->locked_vm disagrees with what is pinned or locked',
+    why: 'mm/util.c __account_locked_vm; 046eca5018f8 "vfio/type1: prevent locked_vm underflow" (v6.3); kernel-semantics.md §4.5, §7 bug 12',
+    when: 'end',
+    check: (w) => {
+      let out: Finding[] | null = null;
+      for (const { name, mm } of w.liveMms()) {
+        if (mm.dead === true) continue;
+        const want = w.expectedLockedVm(mm.id);
+        if (mm.locked_vm < 0) (out ??= []).push({ invariant: 'locked-vm-accounting', message: `locked_vm of ${name} (mm:${mm.id}) is negative: ${mm.locked_vm}`, objects: [`mm:${mm.id}`] });
+        else if (want !== null && mm.locked_vm !== want) (out ??= []).push({ invariant: 'locked-vm-accounting', message: `locked_vm of ${name} (mm:${mm.id}) is ${mm.locked_vm} pages, but ${want} pages are pinned or mlocked against it`, objects: [`mm:${mm.id}`] });
+      }
+      for (const r of w.m.reports) {
+        if (r.site.includes('account_locked_vm') || r.message.includes('locked_vm')) {
+          (out ??= []).push({ invariant: 'locked-vm-accounting', message: `kernel warning at ${r.site}: ${r.message}`, objects: [] });
+        }
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'pin-balance-at-exit',
+    title: 'a pin or reference outlives every holder (leaked pin)',
+    why: 'Documentation/core-api/pin_user_pages.rst (every FOLL_PIN is released by unpin_user_page*); 96e1fac162cc "mm/gup: use unpin_user_pages() in __gup_longterm_locked()" (v5.10); kernel-semantics.md §7 bug 4, 6',
+    when: 'end',
+    check: (w) => {
+      let out: Finding[] | null = null;
+      const held = new Map<number, number>();
+      for (const h of w.heldPins()) held.set(h.pfn, (held.get(h.pfn) ?? 0) + 1);
+      for (const f of leakedFrames(w.m, held)) {
+        (out ??= []).push({ invariant: 'pin-balance-at-exit', message: `${page_label(f.pfn)} has ${f.refs} references (${f.maps} mappings) but no holder accounts for ${f.extra} of them`, objects: [page_label(f.pfn)] });
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'no-stale-vma-use',
+    title: 'a VMA is used after it was freed (as KASAN would report)',
+    why: 'mm/gup.c __get_user_pages_locked: BUG_ON(locked && vmas), stale vmas[] after the lock is dropped; kernel-semantics.md §1.4',
+    when: 'step',
+    check: (w) => {
+      let out: Finding[] | null = null;
+      for (const ev of w.m.events) {
+        if (ev.what !== 'stale-vma-use' && ev.what !== 'use-after-free') continue;
+        (out ??= []).push({ invariant: 'no-stale-vma-use', message: `${ev.objects.join(', ')} used after free in ${ev.fn}`, objects: ev.objects, threads: ev.thread === null ? [] : [ev.thread] });
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'fs-progress',
+    title: 'a truncate or hole punch waits forever on a pinned DAX page',
+    why: 'fs/dax.c dax_layout_busy_page + ext4_break_layouts: a long-term pin on fs-DAX blocks truncate until released; kernel-semantics.md §5',
+    when: 'end',
+    check: (w, end) => {
+      if (end === null || end.result.status !== 'deadlock') return NONE;
+      let out: Finding[] | null = null;
+      for (const v of w.s.views()) {
+        if (v.state !== 'blocked' || v.reason === null) continue;
+        if (!isDaxLayoutWait(v.label, v.reason.detail, v.reason.object)) continue;
+        (out ??= []).push({ invariant: 'fs-progress', message: `T${v.id} (${v.name}) waits forever at ${v.label} for ${v.reason.object} to become idle`, objects: [v.reason.object], threads: [v.id] });
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'refcount-sane',
+    title: 'a page reference count is negative or below its mapcount',
+    why: 'include/linux/page_ref.h VM_BUG_ON_PAGE(page_ref_count(page) <= 0) in put_page_testzero; include/linux/mm.h page_mapcount',
+    when: 'step',
+    check: (w) => {
+      let out: Finding[] | null = null;
+      for (const f of insaneFrames(w.m)) {
+        (out ??= []).push({ invariant: 'refcount-sane', message: `${page_label(f.pfn)}: refcount ${f.refs}, mapcount ${f.maps}`, objects: [page_label(f.pfn)] });
+      }
+      for (const r of w.m.reports) {
+        if (r.kind === 'bug' && /ref|count/.test(r.site + r.message)) (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
+      }
+      return out ?? NONE;
+    },
+  },
+  {
+    id: 'lock-held-at-exit',
+    title: 'a thread ended while holding a kernel lock',
+    why: 'Documentation/locking/lockdep-design.rst ("lock held when returning to user space")',
+    when: 'sched',
+    check: (w) => w.s.violations.filter((v) => v.kind === 'lock-held-at-exit').map((v) => ({ invariant: 'lock-held-at-exit' as const, message: v.kind === 'lock-held-at-exit' ? `T${v.thread} (${v.name}) ended holding ${v.held.map((h) => h.lock).join(', ')}` : '', objects: v.kind === 'lock-held-at-exit' ? v.held.map((h) => h.lock) : [], threads: v.kind === 'lock-held-at-exit' ? [v.thread] : [] })),
+  },
+  {
+    id: 'deadlock',
+    title: 'every live thread is blocked',
+    why: 'Documentation/locking/lockdep-design.rst; the runtime detects a global deadlock when no thread is enabled',
+    when: 'sched',
+    check: (w) => {
+      const out: Finding[] = [];
+      for (const v of w.s.violations) {
+        if (v.kind !== 'deadlock') continue;
+        out.push({ invariant: 'deadlock', message: v.threads.map((t) => `T${t.thread} (${t.name}) waits at ${t.label} for ${t.reason.kind} ${t.reason.object}${t.reason.detail !== undefined ? ` (${t.reason.detail})` : ''}`).join('; '), objects: v.threads.map((t) => t.reason.object), threads: v.threads.map((t) => t.thread) });
+      }
+      return out;
+    },
+  },
+];
+
+export const INVARIANT_BY_ID: ReadonlyMap<InvariantId, InvariantDef> = new Map(INVARIANTS.map((d) => [d.id, d]));
+
+// ---- frame scans ------------------------------------------------------------------------------
+
+interface FrameState {
+  readonly pfn: number;
+  readonly refs: number;
+  readonly maps: number;
+  readonly extra: number;
+}
+
+/** Every folio head in the mem_map with a record (allocated frames). */
+function allocatedFrames(m: Machine): number[] {
+  const mem = m.mem;
+  const out: number[] = [];
+  for (let s = 1; s < mem.slot_top; s++) {
+    const pfn = mem.s_pfn[s];
+    if (mem.slot_of(pfn) !== s) continue;
+    out.push(pfn);
+  }
+  return out;
+}
+
+function insaneFrames(m: Machine): FrameState[] {
+  const out: FrameState[] = [];
+  for (const pfn of allocatedFrames(m)) {
+    const refs = page_ref_count(m, pfn);
+    const maps = page_mapcount(m, pfn);
+    if (refs < 0 || maps < 0 || (maps > 0 && refs < maps)) out.push({ pfn, refs, maps, extra: 0 });
+  }
+  return out;
+}
+
+/**
+ * Frames whose references exceed what mappings, the page cache and known holders
+ * explain. MODEL: a page-cache page holds one reference for the cache; the zero
+ * page and reserved frames are skipped.
+ */
+function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState[] {
+  const out: FrameState[] = [];
+  for (const pfn of allocatedFrames(m)) {
+    if (pfn === m.mem.zero_pfn) continue;
+    const refs = page_ref_count(m, pfn);
+    const maps = page_mapcount(m, pfn);
+    const slot = m.mem.slot_of(pfn);
+    const cache = m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;
+    const base = Math.max(maps, 0) + cache + (held.get(pfn) ?? 0);
+    // A frame nobody maps, caches or holds should have been freed (refcount 0 → no record).
+    const extra = refs - base;
+    // ZONE_DEVICE refcount conventions differ per release (5.4: idle = 1): only a pin bias counts there.
+    const device = is_zone_device_page(m, pfn);
+    const leak = device || maps > 0 || cache > 0 ? extra >= 1024 : extra > 0;
+    if (leak) out.push({ pfn, refs, maps, extra });
+  }
+  return out;
+}

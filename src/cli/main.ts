@@ -1,0 +1,124 @@
+/**
+ * The pinlab command line. `main(argv)` returns the exit code:
+ *   0  ok: every check matched, no invariant was violated
+ *   1  a mismatch (check) or a violation (run, explore, replay)
+ *   2  bad input: an invalid scenario, profile, patch, schedule or option
+ * One file per subcommand; this file only wires commander to them.
+ */
+import { Command, CommanderError } from 'commander';
+import { cmdCheck } from './check.js';
+import { cmdDiff } from './diff.js';
+import { cmdExplore } from './explore.js';
+import type { Io } from './io.js';
+import { BadInput, EXIT_BAD_INPUT, processIo } from './io.js';
+import { cmdPatches } from './patches.js';
+import { cmdProfiles } from './profiles.js';
+import { cmdReplay } from './replay.js';
+import { cmdRun } from './run.js';
+
+const EXIT_HELP = `
+Exit codes:
+  0  ok: every check matched, no invariant violated
+  1  a declared result did not match (check), or a run / exploration found a violation
+  2  bad input: invalid scenario file (messages read file:line:col), profile, patch,
+     schedule string or option
+
+Profiles are releases with optional patches: v5.4, v5.6, v6.1, v6.12,
+v5.6+hypo-longterm-honours-locked, or --profile v5.6 --patch -vfio-longterm-via-gup.
+Scenario format: docs/scenario-format.md.`;
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** Run the pinlab CLI on `argv` (without node and script). Never throws. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = new Command();
+  program
+    .name('pinlab')
+    .description('An executable, version-faithful model of Linux user-page pinning (GUP, FOLL_LONGTERM) and VFIO type1')
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .showHelpAfterError(false);
+
+  const withProfile = (c: Command): Command =>
+    c.option('-p, --profile <profile>', 'profile: a release with optional +patch/-patch (default: the first the scenario declares)')
+      .option('--patch <[+-]id>', 'add (+id) or remove (-id) a patch; repeatable', collect, [] as string[])
+      .option('--json', 'machine-readable output');
+
+  withProfile(program.command('run').description('run a scenario once (default schedule, or --schedule)').argument('<scenario>'))
+    .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
+    .option('--trace', 'record the trace (always in --json)')
+    .addHelpText('after', EXIT_HELP)
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean }) => {
+      code = cmdRun(io, file, o);
+    });
+
+  withProfile(program.command('explore').description('search the interleavings of a scenario for invariant violations').argument('<scenario>'))
+    .option('--strategy <dfs|random|pct>', 'search strategy', 'dfs')
+    .option('--max-schedules <n>', 'stop after n schedules (bounded search)')
+    .option('--preemption-bound <n>', 'at most n preemptions per schedule (bounded search)')
+    .option('--seed <n>', 'seed of random / pct')
+    .addHelpText('after', EXIT_HELP)
+    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean }) => {
+      code = cmdExplore(io, file, o);
+    });
+
+  program.command('check').description('judge every scenario on every profile it declares; print the matrix').argument('[paths...]', 'scenario files or directories (default: scenarios)')
+    .option('--json', 'machine-readable output: {results: [{scenario, profile, match, ...}], mismatches}')
+    .option('-p, --profile <profile>', 'only this profile (repeatable)', collect, [] as string[])
+    .option('--no-explore', 'judge values only (skip invariant exploration)')
+    .option('--max-schedules <n>', 'bound every exploration')
+    .option('-v, --verbose', 'print details of matching checks too')
+    .addHelpText('after', EXIT_HELP)
+    .action((paths: string[], o: { json?: boolean; profile: string[]; explore: boolean; maxSchedules?: string; verbose?: boolean }) => {
+      code = cmdCheck(io, paths, o);
+    });
+
+  withProfile(program.command('replay').description('re-run one schedule of a scenario exactly').argument('<scenario>'))
+    .requiredOption('-s, --schedule <schedule>', 'the schedule string to replay')
+    .option('--trace', 'print the trace events')
+    .addHelpText('after', EXIT_HELP)
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; json?: boolean; trace?: boolean }) => {
+      code = cmdReplay(io, file, o);
+    });
+
+  program.command('diff').description('one scenario across profiles: which results and verdicts differ').argument('<scenario>')
+    .option('--profiles <a,b,...>', 'profiles to compare (default: those the scenario declares)')
+    .option('--no-explore', 'compare values only')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', EXIT_HELP)
+    .action((file: string, o: { profiles?: string; json?: boolean; explore?: boolean }) => {
+      code = cmdDiff(io, file, o);
+    });
+
+  program.command('profiles').description('the releases and the patches each contains').option('--json', 'machine-readable output')
+    .addHelpText('after', EXIT_HELP)
+    .action((o: { json?: boolean }) => {
+      code = cmdProfiles(io, o);
+    });
+
+  program.command('patches').description('the patch registry').option('--json', 'machine-readable output')
+    .addHelpText('after', EXIT_HELP)
+    .action((o: { json?: boolean }) => {
+      code = cmdPatches(io, o);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof BadInput) {
+      io.err(e.message);
+      return EXIT_BAD_INPUT;
+    }
+    io.err(`pinlab: internal error (a pinlab bug): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 70;
+  }
+}

@@ -1,0 +1,10 @@
+export { explore, invariantIds, SCHED_INVARIANTS } from './explore.js';
+export type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Strategy, Verdict } from './explore.js';
+export { replaySchedule, verifyCounterexample } from './replay.js';
+export type { ReplayOptions, ReplayOutcome, ReplayViolation } from './replay.js';
+export { terminalProgress } from './progress.js';
+export type { Progress, ProgressFn, ProgressStream } from './progress.js';
+export { PctChooser } from './sample.js';
+export { Prng, RandomChooser, ReplayChooser } from './choosers.js';
+export { formatSchedule, parseSchedule } from './schedule.js';
+export type { Schedule, ScheduleItem, ScheduleParse } from './schedule.js';

@@ -1,0 +1,105 @@
+/** Types of the explorer's interface; see explore.ts for the contract. */
+import type { RunResult, Sched, SchedOptions } from '../sched/index.js';
+import type { ProgressFn } from './progress.js';
+
+export interface ExploreRun {
+  readonly sched: Sched;
+  fingerprint(): string;
+  check(): readonly string[];
+  finish?(r: RunResult): readonly string[];
+  /**
+   * Optional, for partial-order reduction: what the step that just ran read and
+   * wrote, as `r:<object>` / `w:<object>` strings, and forget it (the next call
+   * reports the next step). It must cover everything the step touched that another
+   * thread's step can touch, lock words and wait conditions included; null means
+   * unknown (the step is then treated as dependent with every other).
+   */
+  footprint?(): readonly string[] | null;
+}
+
+export interface ExploreTarget {
+  readonly invariants: readonly string[];
+  start(opts: SchedOptions): ExploreRun;
+}
+
+/** The runtime's own violations, checked for every target. */
+export const SCHED_INVARIANTS = ['deadlock', 'lock-held-at-exit', 'sleep-in-atomic'] as const;
+
+export type Verdict = 'never' | 'sometimes' | 'always';
+export type Strategy = 'dfs' | 'random' | 'pct';
+
+export interface ExploreOptions {
+  /** Default `dfs`. */
+  readonly strategy?: Strategy;
+  /** DFS: at most this many preemptions per run (none by default). */
+  readonly preemptionBound?: number;
+  /** Stop after this many runs (DFS default: unlimited; random/pct default: 1000). */
+  readonly maxSchedules?: number;
+  /** Step bound of each run (default 100,000). */
+  readonly maxSteps?: number;
+  /** random/pct: the seed (default 1). */
+  readonly seed?: number;
+  /** pct: the bug depth d (d - 1 priority change points; default 3). */
+  readonly pctDepth?: number;
+  /** DFS: disable the state cache (for comparison and tests). */
+  readonly noCache?: boolean;
+  /**
+   * DFS: sleep-set partial-order reduction, using the run's `footprint()` (no effect
+   * without it; ignored with a preemption bound). Default off.
+   */
+  readonly por?: boolean;
+  /** Called every `progressEvery` runs and once at the end (see progress.ts). */
+  readonly onProgress?: ProgressFn;
+  readonly progressEvery?: number;
+}
+
+export interface Counterexample {
+  readonly invariant: string;
+  /** Replayable schedule string: reaches the violation, then continues by default. */
+  readonly schedule: string;
+  readonly preemptions: number;
+  /** Scheduling steps up to and including the violating one. */
+  readonly steps: number;
+  /** True when a replay of `schedule` shows the violation at the same step. */
+  readonly verified: boolean;
+}
+
+export interface ExploreResult {
+  readonly strategy: Strategy;
+  readonly complete: boolean;
+  /** Why the search is not complete (empty when it is). */
+  readonly bounded: readonly ('preemption-bound' | 'max-schedules' | 'step-bound' | 'sampling')[];
+  /** Runs executed. */
+  readonly schedules: number;
+  /** Distinct states and steps recorded (DFS; 0 for sampling). */
+  readonly states: number;
+  readonly edges: number;
+  /** Complete schedules represented by the state graph (DFS), or runs sampled. */
+  readonly paths: number;
+  /** Scheduling steps executed in total, replayed prefixes included. */
+  readonly steps: number;
+  readonly verdicts: Readonly<Record<string, Verdict>>;
+  readonly counterexamples: Readonly<Record<string, Counterexample>>;
+  /** The counterexample of the first violated invariant in `invariants` order, if any. */
+  readonly counterexample: Counterexample | null;
+  /** Invariant ids in report order (target's, then the runtime's). */
+  readonly invariants: readonly string[];
+  /** `sleep-sets` when partial-order reduction was on. */
+  readonly reduction: 'none' | 'sleep-sets';
+  /**
+   * Invariants whose `always` verdict is not guaranteed: with sleep sets every
+   * reachable state is still visited (so `never`/`sometimes` stay exact, and so does
+   * `always` for end-of-run invariants), but not every path through intermediate
+   * states, so `always` for a step invariant may really be `sometimes`; and when the
+   * reduced graph has a cycle, every `always` is listed (cycles are not preserved).
+   */
+  readonly inexact: readonly string[];
+}
+
+/** All invariant ids of a target, the runtime's appended (no duplicates). */
+export function invariantIds(target: ExploreTarget): string[] {
+  const ids = [...target.invariants];
+  for (const id of SCHED_INVARIANTS) if (!ids.includes(id)) ids.push(id);
+  return ids;
+}
+

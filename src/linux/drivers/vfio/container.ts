@@ -1,0 +1,254 @@
+/**
+ * The VFIO container: /dev/vfio/vfio. drivers/vfio/vfio.c (5.4.1, 5.6.4:
+ * vfio_fops_open, vfio_fops_unl_ioctl, vfio_ioctl_check_extension, vfio_ioctl_set_iommu,
+ * __vfio_container_attach_groups, vfio_group_set_container, vfio_group_unset_container,
+ * vfio_fops_release) / container.c (Debian 6.1.192, 6.12.117: the same functions as
+ * vfio_container_ioctl_check_extension, vfio_ioctl_set_iommu, vfio_container_attach_group,
+ * vfio_group_detach_container).
+ *
+ * Locking contract: container->group_lock (rw_semaphore) for read around
+ * CHECK_EXTENSION and the passthrough ioctls, for write around SET_IOMMU and group
+ * attach/detach.
+ *
+ * MODEL: one registered IOMMU driver (type1). The container's kref is `refs`: one for
+ * the file, one per attached group.
+ */
+import type { KThread } from '../../../sched/index.js';
+import type { Kctx } from '../../kctx.js';
+import { EBADF, EBADFD, EBUSY, EINVAL, ENODEV, EPERM } from '../../include/uapi/linux/errno.js';
+import type { file, file_operations, inode } from '../../include/linux/fs.js';
+import { alloc_file, fd_install, fget, fput, get_unused_fd_flags } from '../../include/linux/fs.js';
+import { CAP_SYS_RAWIO, capable } from '../../include/linux/sched.js';
+import { down_read, down_write, init_rwsem, up_read, up_write } from '../../kernel/locking/rwsem.js';
+import { iommu_group_claim_dma_owner, iommu_group_release_dma_owner } from '../iommu/iommu.js';
+import {
+  VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_SET_IOMMU,
+} from '../../include/uapi/linux/vfio.js';
+import type { vfio_container, vfio_group } from './vfio.js';
+import { vfio_chrdev_inode, vfio_subsys_of } from './vfio.js';
+import {
+  vfio_iommu_type1_attach_group, vfio_iommu_type1_check_extension, vfio_iommu_type1_detach_group, vfio_iommu_type1_ioctl,
+  vfio_iommu_type1_open, vfio_iommu_type1_register_device, vfio_iommu_type1_release,
+} from './vfio_iommu_type1.js';
+
+const FILE = 'drivers/vfio/vfio.c';
+
+/** The container of a /dev/vfio/vfio file, or null for any other file. */
+export function vfio_container_from_file(f: file): vfio_container | null {
+  return f.f_op === vfio_fops ? (f.private_data as vfio_container | null) : null;
+}
+
+/** vfio_container_put(): the last reference releases the IOMMU driver's data (unmap + unpin everything). */
+function* vfio_container_put(k: Kctx, c: vfio_container): KThread<void> {
+  c.refs--;
+  if (c.refs > 0) return;
+  if (c.iommu_data !== null) {
+    yield* vfio_iommu_type1_release(k, c.iommu_data);
+    c.iommu_data = null;
+    c.iommu_driver = null;
+  }
+  k.m.event(k.tid, 'vfio-container-release', [`container:${c.id}`], 'vfio_container_release');
+}
+
+/**
+ * vfio_ioctl_check_extension(container, arg): with a driver set, that driver answers;
+ * otherwise every registered driver is polled with a NULL iommu (type1 only here).
+ */
+function* vfio_ioctl_check_extension(k: Kctx, c: vfio_container, arg: number): KThread<number> {
+  yield* down_read(k, c.group_lock, `${FILE}:vfio_ioctl_check_extension`);
+  const ret = vfio_iommu_type1_check_extension(k, c.iommu_data, arg);
+  up_read(k, c.group_lock, `${FILE}:vfio_ioctl_check_extension`);
+  return ret;
+}
+
+/**
+ * vfio_ioctl_set_iommu(container, arg): no group yet, or a driver already set →
+ * -EINVAL; a driver that answers CHECK_EXTENSION(arg) > 0 is opened and every group of
+ * the container attached (the first attach happens here); no driver → -ENODEV.
+ */
+function* vfio_ioctl_set_iommu(k: Kctx, c: vfio_container, arg: number): KThread<number> {
+  const site = `${FILE}:vfio_ioctl_set_iommu`;
+  yield* down_write(k, c.group_lock, site);
+  let ret = -ENODEV;
+  out: {
+    if (c.group_list.length === 0 || c.iommu_driver !== null) {
+      ret = -EINVAL;
+      break out;
+    }
+    if (vfio_iommu_type1_check_extension(k, null, arg) <= 0) break out;
+    const data = vfio_iommu_type1_open(k, arg);
+    if (typeof data === 'number') {
+      ret = data;
+      break out;
+    }
+    // __vfio_container_attach_groups(): unwind on the first failure.
+    ret = -ENODEV;
+    const attached: vfio_group[] = [];
+    for (const g of c.group_list) {
+      ret = yield* vfio_iommu_type1_attach_group(k, data, g);
+      if (ret) break;
+      attached.push(g);
+    }
+    if (ret) {
+      for (const g of attached.reverse()) yield* vfio_iommu_type1_detach_group(k, data, g);
+      yield* vfio_iommu_type1_release(k, data);
+      break out;
+    }
+    c.iommu_driver = 'vfio-iommu-type1';
+    c.iommu_data = data;
+    // 6.x registers open devices with dma_unmap ops now (vfio_device_container_register at open).
+    for (const g of c.group_list) for (const d of g.devices) if (d.open_count > 0) yield* vfio_iommu_type1_register_device(k, data, d);
+    k.m.event(k.tid, 'vfio-set-iommu', [`container:${c.id}`], 'vfio_ioctl_set_iommu', arg);
+  }
+  up_write(k, c.group_lock, site);
+  return ret;
+}
+
+/** vfio_fops_unl_ioctl(): GET_API_VERSION, CHECK_EXTENSION, SET_IOMMU, else the driver's ioctl, else -EINVAL. */
+function* vfio_fops_unl_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThread<number> {
+  const c = f.private_data as vfio_container | null;
+  if (c === null) return -EINVAL;
+  switch (cmd) {
+    case VFIO_GET_API_VERSION:
+      return VFIO_API_VERSION;
+    case VFIO_CHECK_EXTENSION:
+      return yield* vfio_ioctl_check_extension(k, c, arg as number);
+    case VFIO_SET_IOMMU:
+      return yield* vfio_ioctl_set_iommu(k, c, arg as number);
+    default: {
+      // 6.x takes group_lock for read around the passthrough; 5.4 does not (no behavioural difference here).
+      if (c.iommu_data === null) return -EINVAL;
+      return yield* vfio_iommu_type1_ioctl(k, c.iommu_data, cmd, arg);
+    }
+  }
+}
+
+/** vfio_fops_release(): drop the file's container reference. */
+function* vfio_fops_release(k: Kctx, i: inode, f: file): KThread<number> {
+  void i;
+  const c = f.private_data as vfio_container | null;
+  f.private_data = null;
+  if (c !== null) yield* vfio_container_put(k, c);
+  return 0;
+}
+
+export const vfio_fops: file_operations = {
+  owner: 'vfio',
+  unlocked_ioctl: vfio_fops_unl_ioctl,
+  release: vfio_fops_release,
+};
+
+/**
+ * open("/dev/vfio/vfio", flags) → vfio_fops_open(): a new container. Returns the fd
+ * (or -EMFILE). MODEL: the path walk of open(2) is reduced to this call.
+ */
+export function vfio_container_open(k: Kctx, flags: number): number {
+  const sub = vfio_subsys_of(k);
+  if (sub.container_inode === null) sub.container_inode = vfio_chrdev_inode(k, '/dev/vfio/vfio', null);
+  const c: vfio_container = {
+    id: k.m.nextId('vfio_container'), refs: 1, group_list: [], group_lock: init_rwsem(`group_lock(container#${k.m.nextId('vfio_container_lock')})`),
+    iommu_driver: null, iommu_data: null, noiommu: false,
+  };
+  const fd = get_unused_fd_flags(k, flags);
+  if (fd < 0) return fd;
+  const f = alloc_file(k, sub.container_inode, flags, vfio_fops, c);
+  fd_install(k, fd, f);
+  k.m.event(k.tid, 'vfio-container-open', [`container:${c.id}`, `file:${f.id}`], 'vfio_fops_open', fd);
+  return fd;
+}
+
+/**
+ * vfio_group_set_container(group, container_fd) [5.4] / vfio_group_ioctl_set_container +
+ * vfio_container_attach_group [6.x]: the group joins the container; if the container
+ * already has an IOMMU driver, the group is attached to it at once.
+ * 5.4: group already has container users → -EINVAL; bad fd → -EBADF; not a container → -EINVAL.
+ * PATCH(vfio-dma-ownership) 70693f470848: the group's DMA ownership is claimed here
+ * (-EPERM while a device of the group is in use by a kernel driver); 6.x: not a container
+ * (nor an iommufd) → -EBADFD.
+ */
+export function* vfio_group_set_container(k: Kctx, group: vfio_group, container_fd: number): KThread<number> {
+  const site = `${FILE}:vfio_group_set_container`;
+  const six = k.patch('vfio-dma-ownership');
+  if (!six && group.container_users) return -EINVAL;
+  const f = fget(k, container_fd);
+  if (f === null) return -EBADF;
+  let ret = 0;
+  out: {
+    if (six && group.container !== null) {
+      ret = -EINVAL;
+      break out;
+    }
+    const c = vfio_container_from_file(f);
+    if (c === null) {
+      ret = six ? -EBADFD : -EINVAL;
+      break out;
+    }
+    yield* down_write(k, c.group_lock, site);
+    attach: {
+      if (c.group_list.length && c.noiommu) {
+        ret = -EPERM;
+        break attach;
+      }
+      if (six && !group.emulated) {
+        ret = iommu_group_claim_dma_owner(k, group.iommu_group, group);
+        if (ret) break attach;
+      }
+      if (c.iommu_data !== null) {
+        ret = yield* vfio_iommu_type1_attach_group(k, c.iommu_data, group);
+        if (ret) {
+          if (six && !group.emulated) iommu_group_release_dma_owner(k, group.iommu_group);
+          break attach;
+        }
+      }
+      group.container = c;
+      group.container_users = 1;
+      c.group_list.push(group);
+      c.refs++;
+      k.m.event(k.tid, 'vfio-group-set-container', [`vfio_group:${group.id}`, `container:${c.id}`], 'vfio_group_set_container');
+    }
+    up_write(k, c.group_lock, site);
+  }
+  yield* fput(k, f);
+  return ret;
+}
+
+/**
+ * __vfio_group_unset_container(group) / vfio_group_detach_container(): detach from the
+ * driver (the last group makes the driver go: the container returns to "unset").
+ */
+export function* __vfio_group_unset_container(k: Kctx, group: vfio_group): KThread<void> {
+  const site = `${FILE}:__vfio_group_unset_container`;
+  const c = group.container;
+  if (c === null) return;
+  yield* down_write(k, c.group_lock, site);
+  if (c.iommu_data !== null) yield* vfio_iommu_type1_detach_group(k, c.iommu_data, group);
+  if (k.patch('vfio-dma-ownership') && !group.emulated) iommu_group_release_dma_owner(k, group.iommu_group);
+  group.container = null;
+  group.container_users = 0;
+  const i = c.group_list.indexOf(group);
+  if (i >= 0) c.group_list.splice(i, 1);
+  // Detaching the last group removes the IOMMU driver (no unset_iommu: deprivileged).
+  if (c.group_list.length === 0 && c.iommu_data !== null) {
+    yield* vfio_iommu_type1_release(k, c.iommu_data);
+    c.iommu_data = null;
+    c.iommu_driver = null;
+  }
+  up_write(k, c.group_lock, site);
+  yield* vfio_container_put(k, c);
+}
+
+/**
+ * VFIO_GROUP_UNSET_CONTAINER: not set → -EINVAL; other users (device fds, vendor
+ * drivers) → -EBUSY (5.4: container_users != 1).
+ */
+export function* vfio_group_unset_container(k: Kctx, group: vfio_group): KThread<number> {
+  if (group.container === null) return -EINVAL;
+  if (group.container_users !== 1) return -EBUSY;
+  yield* __vfio_group_unset_container(k, group);
+  return 0;
+}
+
+/** CAP_SYS_RAWIO check of noiommu groups (never taken: no noiommu groups are modelled). */
+export function vfio_noiommu_allowed(k: Kctx): boolean {
+  return capable(k, CAP_SYS_RAWIO);
+}

@@ -1,0 +1,190 @@
+/**
+ * VFIO group and device files: /dev/vfio/<group> and the anonymous device fds of
+ * VFIO_GROUP_GET_DEVICE_FD. drivers/vfio/vfio.c (5.4.1, 5.6.4: vfio_group_fops_open,
+ * vfio_group_fops_unl_ioctl, vfio_group_get_device_fd, vfio_group_fops_release,
+ * vfio_group_try_dissolve_container, vfio_device_fops_release) / vfio_main.c (Debian
+ * 6.1.192) and group.c (6.12.117: vfio_group_ioctl_get_status, _set_container,
+ * _unset_container, _get_device_fd, vfio_device_open_file). vfio-pci's BAR mmap
+ * (drivers/vfio/pci/vfio_pci_core.c: vfio_pci_core_mmap) for the PFNMAP cases.
+ *
+ * MODEL: the device fd's only operations are release and mmap of a BAR; region-info
+ * ioctls, config space, interrupts and reset are not modelled. A BAR mmap installs
+ * its PTEs at mmap time (5.4's remap_pfn_range); 5.8+ vfio-pci installs them lazily
+ * from its fault handler (11c4cd07ba11) — the model's PTEs are present from the
+ * start, so follow_fault_pfn() finds them without faulting.
+ */
+import type { KThread } from '../../../sched/index.js';
+import type { Kctx } from '../../kctx.js';
+import { EBUSY, EFAULT, EINVAL, ENODEV, ENOTTY } from '../../include/uapi/linux/errno.js';
+import type { file, file_operations, inode } from '../../include/linux/fs.js';
+import { O_CLOEXEC, O_RDWR, alloc_file, fd_install, get_unused_fd_flags } from '../../include/linux/fs.js';
+import type { vm_area_struct } from '../../include/linux/mm_types.js';
+import { PAGE_SIZE, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mk_pte } from '../../include/linux/mm_types.js';
+import { VM_DONTDUMP, VM_DONTEXPAND, VM_IO, VM_PFNMAP, VM_SHARED, VM_WRITE, set_pte_at } from '../../include/linux/mm.js';
+import { iommu_group_dma_owner_claimed } from '../iommu/iommu.js';
+import {
+  VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE, VFIO_GROUP_GET_DEVICE_FD, VFIO_GROUP_GET_STATUS,
+  VFIO_GROUP_SET_CONTAINER, VFIO_GROUP_STATUS_MINSZ, VFIO_GROUP_UNSET_CONTAINER,
+} from '../../include/uapi/linux/vfio.js';
+import type { vfio_group_status } from '../../include/uapi/linux/vfio.js';
+import type { vfio_device, vfio_group } from './vfio.js';
+import { vfio_group_viable, vfio_subsys_of } from './vfio.js';
+import { __vfio_group_unset_container, vfio_group_set_container, vfio_group_unset_container } from './container.js';
+import { vfio_iommu_type1_register_device, vfio_iommu_type1_unregister_device } from './vfio_iommu_type1.js';
+
+const FILE = 'drivers/vfio/vfio.c';
+
+/** vfio-pci: VFIO_PCI_OFFSET_SHIFT — the region index lives in the mmap offset above bit 40. */
+export const VFIO_PCI_OFFSET_SHIFT = 40;
+
+/** vfio_group_try_dissolve_container(): the last container user takes the group out of its container. */
+function* vfio_group_try_dissolve_container(k: Kctx, g: vfio_group): KThread<void> {
+  if (g.container_users <= 0) return;
+  g.container_users--;
+  if (g.container_users === 0) yield* __vfio_group_unset_container(k, g);
+}
+
+/** vfio_group_fops_release() */
+function* vfio_group_fops_release(k: Kctx, i: inode, f: file): KThread<number> {
+  void i;
+  const g = f.private_data as vfio_group | null;
+  f.private_data = null;
+  if (g === null) return 0;
+  yield* vfio_group_try_dissolve_container(k, g);
+  g.opened = false;
+  return 0;
+}
+
+/** VFIO_GROUP_GET_STATUS: 5.4 VIABLE from the drivers of the group's devices; 6.x from DMA ownership. */
+function vfio_group_get_status(k: Kctx, g: vfio_group, status: vfio_group_status | null): number {
+  if (status === null) return -EFAULT;
+  if (status.argsz < VFIO_GROUP_STATUS_MINSZ) return -EINVAL;
+  status.flags = 0;
+  if (k.patch('vfio-dma-ownership')) {
+    if (g.container !== null) status.flags |= VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
+    else if (g.emulated || !iommu_group_dma_owner_claimed(g.iommu_group)) status.flags |= VFIO_GROUP_FLAGS_VIABLE;
+  } else {
+    if (vfio_group_viable(g)) status.flags |= VFIO_GROUP_FLAGS_VIABLE;
+    if (g.container !== null) status.flags |= VFIO_GROUP_FLAGS_CONTAINER_SET;
+  }
+  return 0;
+}
+
+/** Release of a device fd: the vendor driver closes, the listener goes, the container user goes. */
+function* vfio_device_fops_release(k: Kctx, i: inode, f: file): KThread<number> {
+  void i;
+  const d = f.private_data as vfio_device | null;
+  f.private_data = null;
+  if (d === null) return 0;
+  d.open_count--;
+  const c = d.group.container;
+  if (d.open_count === 0 && c !== null && c.iommu_data !== null) yield* vfio_iommu_type1_unregister_device(k, c.iommu_data, d);
+  yield* vfio_group_try_dissolve_container(k, d.group);
+  k.m.event(k.tid, 'vfio-device-close', [`dev:${d.dev.name}`], 'vfio_device_fops_release');
+  return 0;
+}
+
+/**
+ * mmap of a device fd (vfio_pci_core_mmap, reduced): a shared mapping of BAR
+ * `vm_pgoff >> (40 - PAGE_SHIFT)` at the page offset in the low bits; the VMA becomes
+ * VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP with vm_pgoff = the BAR's pfn, and
+ * the PTEs map those pfns (special: no struct page). -EINVAL for a private mapping,
+ * an unknown BAR or a range past its end.
+ */
+function* vfio_device_fops_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
+  void k;
+  const d = f.private_data as vfio_device | null;
+  if (d === null) return -ENODEV;
+  const idx = Math.floor(vma.vm_pgoff / 2 ** (VFIO_PCI_OFFSET_SHIFT - 12));
+  const pgoff = vma.vm_pgoff % 2 ** (VFIO_PCI_OFFSET_SHIFT - 12);
+  const bar = d.bars[idx];
+  if ((vma.vm_flags & VM_SHARED) === 0) return -EINVAL;
+  if (bar === undefined) return -EINVAL;
+  const npages = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
+  if (pgoff + npages > bar.npages) return -EINVAL;
+  vma.vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+  vma.vm_pgoff = bar.start_pfn + pgoff;
+  const prot = _PAGE_PRESENT | _PAGE_USER | _PAGE_SPECIAL | ((vma.vm_flags & VM_WRITE) ? _PAGE_RW : 0);
+  for (let i = 0; i < npages; i++) set_pte_at(vma.vm_mm, vma.vm_start + i * PAGE_SIZE, mk_pte(vma.vm_pgoff + i, prot));
+  return 0;
+}
+
+export const vfio_device_fops: file_operations = {
+  owner: 'vfio',
+  release: vfio_device_fops_release,
+  mmap: vfio_device_fops_mmap,
+};
+
+/**
+ * vfio_group_get_device_fd(group, name).
+ * 5.4: no container user, no IOMMU driver or a non-viable group → -EINVAL; unknown
+ * device → -ENODEV. 6.x: unknown device → -ENODEV first; then the group must be in a
+ * container with an IOMMU driver (-EINVAL). The fd is O_CLOEXEC. Opening a device with a
+ * dma_unmap op registers it as a DMA_UNMAP listener (5.4: the vendor driver's notifier).
+ */
+function* vfio_group_get_device_fd(k: Kctx, g: vfio_group, name: string | null): KThread<number> {
+  if (name === null) return -EFAULT;
+  const six = k.patch('vfio-dma-ownership');
+  const ready = g.container_users > 0 && g.container !== null && g.container.iommu_data !== null;
+  if (!six && (!ready || !vfio_group_viable(g))) return -EINVAL;
+  const d = g.devices.find((x) => x.dev.name === name);
+  if (d === undefined) return -ENODEV;
+  if (six && !ready) return -EINVAL;
+  const fd = get_unused_fd_flags(k, O_CLOEXEC);
+  if (fd < 0) return fd;
+  const f = alloc_file(k, g.inode, O_RDWR | O_CLOEXEC, vfio_device_fops, d);
+  d.open_count++;
+  g.container_users++;
+  const c = g.container;
+  if (d.open_count === 1 && c !== null && c.iommu_data !== null) yield* vfio_iommu_type1_register_device(k, c.iommu_data, d);
+  fd_install(k, fd, f);
+  k.m.event(k.tid, 'vfio-device-open', [`dev:${d.dev.name}`, `file:${f.id}`], 'vfio_group_get_device_fd', fd);
+  return fd;
+}
+
+/** vfio_group_fops_unl_ioctl(): GET_STATUS, SET_CONTAINER (arg: the container fd), UNSET_CONTAINER, GET_DEVICE_FD (arg: the name). */
+function* vfio_group_fops_unl_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThread<number> {
+  const g = f.private_data as vfio_group | null;
+  if (g === null) return -ENODEV;
+  switch (cmd) {
+    case VFIO_GROUP_GET_STATUS:
+      return vfio_group_get_status(k, g, arg as vfio_group_status | null);
+    case VFIO_GROUP_SET_CONTAINER: {
+      if (arg === null) return -EFAULT;
+      const fd = arg as number;
+      if (fd < 0 && !k.patch('vfio-dma-ownership')) return -EINVAL;
+      return yield* vfio_group_set_container(k, g, fd);
+    }
+    case VFIO_GROUP_UNSET_CONTAINER:
+      return yield* vfio_group_unset_container(k, g);
+    case VFIO_GROUP_GET_DEVICE_FD:
+      return yield* vfio_group_get_device_fd(k, g, arg as string | null);
+    default:
+      return -ENOTTY;
+  }
+}
+
+export const vfio_group_fops: file_operations = {
+  owner: 'vfio',
+  unlocked_ioctl: vfio_group_fops_unl_ioctl,
+  release: vfio_group_fops_release,
+};
+
+/**
+ * open("/dev/vfio/<id>", flags) → vfio_group_fops_open(): -ENODEV for an unknown group,
+ * -EBUSY if already open (5.4 also while a previous open's container is still set).
+ * Returns the fd.
+ */
+export function vfio_group_open(k: Kctx, groupid: number, flags: number): number {
+  const g = vfio_subsys_of(k).groups.get(groupid);
+  if (g === undefined) return -ENODEV;
+  if (g.opened) return -EBUSY;
+  if (g.container !== null) return -EBUSY;
+  const fd = get_unused_fd_flags(k, flags);
+  if (fd < 0) return fd;
+  g.opened = true;
+  const f = alloc_file(k, g.inode, flags, vfio_group_fops, g);
+  fd_install(k, fd, f);
+  k.m.event(k.tid, 'vfio-group-open', [`vfio_group:${g.id}`, `file:${f.id}`], `${FILE}:vfio_group_fops_open`, fd);
+  return fd;
+}

@@ -1,0 +1,246 @@
+/**
+ * include/linux/fs.h, include/linux/file.h, include/linux/fdtable.h (v5.4, v6.1,
+ * v6.12): struct file, file_operations, inode, address_space, super_block and the
+ * fd table with fd_install / fget / fput / close_fd.
+ *
+ * file_operations methods are generators (they can sleep), so other parts create
+ * their own files: the VFIO helper container/group/device files, the GUP helper an
+ * io_uring ring file. Create one with alloc_file(k, ...) and install it with
+ * fd_install(k, get_unused_fd_flags(k, flags), f).
+ *
+ * MODEL: fput() on the last reference runs ->release synchronously in the caller
+ * (as __fput_sync); the kernel defers it to task_work at return to user space, which
+ * only moves the point where it happens to the end of the same syscall.
+ */
+import type { KThread } from '../../../sched/index.js';
+import type { Kctx } from '../../kctx.js';
+import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
+import { EBADF, EMFILE } from '../uapi/linux/errno.js';
+import type { vm_area_struct } from './mm_types.js';
+import { get_current } from './sched.js';
+
+// include/uapi/asm-generic/fcntl.h
+export const O_ACCMODE = 0o3;
+export const O_RDONLY = 0o0;
+export const O_WRONLY = 0o1;
+export const O_RDWR = 0o2;
+export const O_CREAT = 0o100;
+export const O_TRUNC = 0o1000;
+export const O_CLOEXEC = 0o2000000;
+
+// include/linux/fs.h
+export const FMODE_READ = 0x1;
+export const FMODE_WRITE = 0x2;
+
+// include/uapi/linux/stat.h
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
+export const S_IFCHR = 0o020000;
+export const S_IFDIR = 0o040000;
+export function S_ISREG(mode: number): boolean {
+  return (mode & S_IFMT) === S_IFREG;
+}
+export function S_ISCHR(mode: number): boolean {
+  return (mode & S_IFMT) === S_IFCHR;
+}
+
+/** inode->i_flags S_DAX (1 << 13 with CONFIG_FS_DAX, include/linux/fs.h). */
+export const S_DAX = 1 << 13;
+/** inode->i_flags S_SWAPFILE etc. are not modelled. */
+
+/** A file system type the model implements. */
+export type fs_kind =
+  /** ext4-like block file system with a page cache (optionally mounted -o dax: fs-DAX). */
+  | 'ext4'
+  /** tmpfs / shmem (also memfd and MAP_SHARED|MAP_ANONYMOUS). */
+  | 'tmpfs'
+  | 'hugetlbfs'
+  /** Character devices: /dev/daxX.Y, /dev/vfio/*, ... */
+  | 'devtmpfs'
+  /** anon_inode: io_uring rings, VFIO device fds. */
+  | 'anon_inodefs';
+
+export interface file_system_type {
+  readonly name: string;
+  readonly kind: fs_kind;
+}
+
+/** struct super_block */
+export interface super_block {
+  readonly id: number;
+  readonly s_type: file_system_type;
+  /** Mount point path (model). */
+  readonly s_id: string;
+  /** Mounted -o dax (ext4 on pmem): every regular file gets S_DAX. */
+  readonly dax: boolean;
+  /** The pmem region backing a dax mount or a device-DAX instance (region name), or null. */
+  readonly dax_region: string | null;
+  /** hugetlbfs: the huge page order of this mount (9 or 18). */
+  readonly huge_order: number;
+}
+
+/** struct address_space */
+export interface address_space {
+  readonly id: number;
+  readonly host: inode;
+  /** The page cache: page index → pfn (head pfn of the folio caching it). MODEL: large folios are stored at their first index only. */
+  readonly i_pages: Map<number, number>;
+  nrpages: number;
+  /** i_mmap: the VMAs mapping this file (the interval tree). */
+  readonly i_mmap: Set<vm_area_struct>;
+  /** i_mmap_rwsem */
+  readonly i_mmap_rwsem: rw_semaphore;
+  /** a_ops in the model: which fault/writeback path applies. */
+  readonly a_ops: 'ext4' | 'shmem' | 'hugetlbfs' | 'dax' | 'none';
+}
+
+/** struct inode */
+export interface inode {
+  readonly i_ino: number;
+  i_mode: number;
+  /** Bytes. */
+  i_size: number;
+  i_flags: number;
+  i_nlink: number;
+  readonly i_sb: super_block;
+  readonly i_mapping: address_space;
+  /** i_rwsem (inode_lock). */
+  readonly i_rwsem: rw_semaphore;
+  /** Model path for reports (`/mnt/f`, `memfd:buf`, `/dev/dax0.0`). */
+  readonly path: string;
+  /** For device inodes: the driver's own data (VFIO group, dax device, ...). */
+  i_private: unknown;
+  /** fs-DAX / device-DAX: file block (page index) → pmem pfn. */
+  readonly dax_blocks: Map<number, number>;
+  /**
+   * MODEL: the data on the backing store, per page index (ext4 blocks written back,
+   * or the initial file contents); absent = a hole / zeroes. Unused by tmpfs.
+   */
+  readonly i_data: Map<number, string>;
+}
+
+/** ioctl argument: a user pointer value or, in the model, the ioctl's decoded struct. */
+export type ioctl_arg = unknown;
+
+/** struct file_operations: generator methods; absent methods behave as the kernel's NULL ops. */
+export interface file_operations {
+  /** Owning module/driver name for traces. */
+  readonly owner: string;
+  readonly mmap?: (k: Kctx, f: file, vma: vm_area_struct) => KThread<number>;
+  readonly unlocked_ioctl?: (k: Kctx, f: file, cmd: number, arg: ioctl_arg) => KThread<number>;
+  readonly release?: (k: Kctx, i: inode, f: file) => KThread<number>;
+  readonly fallocate?: (k: Kctx, f: file, mode: number, offset: number, len: number) => KThread<number>;
+}
+
+/** struct file */
+export interface file {
+  /** MODEL: identity (`file:N`). */
+  readonly id: number;
+  readonly f_inode: inode;
+  readonly f_mapping: address_space;
+  f_mode: number;
+  f_flags: number;
+  readonly f_op: file_operations;
+  private_data: unknown;
+  /** f_count */
+  f_count: number;
+}
+
+/** struct files_struct with its fdtable. */
+export interface files_struct {
+  readonly id: number;
+  count: number;
+  /** fd → file (null: free slot). */
+  readonly fd: (file | null)[];
+  /** fds with close-on-exec. */
+  readonly close_on_exec: Set<number>;
+  /** RLIMIT_NOFILE at creation (model). */
+  max_fds: number;
+}
+
+/** file_inode(f) */
+export function file_inode(f: file): inode {
+  return f.f_inode;
+}
+
+/** IS_DAX(inode) */
+export function IS_DAX(i: inode): boolean {
+  return (i.i_flags & S_DAX) !== 0;
+}
+
+/** get_file(f): take a reference. */
+export function get_file(f: file): file {
+  f.f_count++;
+  return f;
+}
+
+/**
+ * alloc_file_pseudo / anon_inode_getfile / dentry_open, reduced: a new struct file
+ * with one reference for `inode`. f_mode from the O_ACCMODE bits of `flags`.
+ */
+export function alloc_file(k: Kctx, i: inode, flags: number, fop: file_operations, private_data: unknown = null): file {
+  const acc = flags & O_ACCMODE;
+  const f_mode = (acc === O_RDONLY || acc === O_RDWR ? FMODE_READ : 0) | (acc === O_WRONLY || acc === O_RDWR ? FMODE_WRITE : 0);
+  return { id: k.m.nextId('file'), f_inode: i, f_mapping: i.i_mapping, f_mode, f_flags: flags, f_op: fop, private_data, f_count: 1 };
+}
+
+/** files of current, or null for a kernel thread. */
+function files_of(k: Kctx): files_struct | null {
+  return get_current(k).files;
+}
+
+/** get_unused_fd_flags(flags): lowest free fd, or -EMFILE. */
+export function get_unused_fd_flags(k: Kctx, flags: number): number {
+  const fs = files_of(k);
+  if (!fs) return -EMFILE;
+  let fd = fs.fd.indexOf(null);
+  if (fd < 0) fd = fs.fd.length;
+  if (fd >= fs.max_fds) return -EMFILE;
+  if (fd === fs.fd.length) fs.fd.push(null);
+  // MODEL: the slot is reserved by leaving it null until fd_install; nothing else
+  // allocates between the two calls in the model's syscalls.
+  if (flags & O_CLOEXEC) fs.close_on_exec.add(fd);
+  else fs.close_on_exec.delete(fd);
+  return fd;
+}
+
+/** fd_install(fd, file): the file's reference moves into the table. */
+export function fd_install(k: Kctx, fd: number, f: file): void {
+  const fs = files_of(k);
+  if (!fs || fd < 0) throw new Error('pinlab bug: fd_install without a files table or with a bad fd');
+  while (fs.fd.length <= fd) fs.fd.push(null);
+  fs.fd[fd] = f;
+  k.m.event(k.tid, 'fd_install', [`file:${f.id}`], 'fs/file.c:fd_install', fd);
+}
+
+/** fget(fd): the file with a new reference, or null. */
+export function fget(k: Kctx, fd: number): file | null {
+  const fs = files_of(k);
+  const f = fs && fd >= 0 && fd < fs.fd.length ? fs.fd[fd] : null;
+  if (!f) return null;
+  f.f_count++;
+  return f;
+}
+
+/**
+ * fput(f): drop a reference; on the last one, ->release runs and the file's
+ * mapping-less state is gone. See the MODEL note at the top of this file.
+ */
+export function* fput(k: Kctx, f: file): KThread<void> {
+  if (f.f_count <= 0) throw new Error(`pinlab bug: fput of file:${f.id} with f_count ${f.f_count}`);
+  f.f_count--;
+  if (f.f_count > 0) return;
+  k.m.event(k.tid, 'release', [`file:${f.id}`], 'fs/file_table.c:__fput');
+  if (f.f_op.release) yield* f.f_op.release(k, f.f_inode, f);
+}
+
+/** close_fd(fd) (v5.11+; __close_fd before): 0 or -EBADF. */
+export function* close_fd(k: Kctx, fd: number): KThread<number> {
+  const fs = files_of(k);
+  const f = fs && fd >= 0 && fd < fs.fd.length ? fs.fd[fd] : null;
+  if (!fs || !f) return -EBADF;
+  fs.fd[fd] = null;
+  fs.close_on_exec.delete(fd);
+  yield* fput(k, f);
+  return 0;
+}

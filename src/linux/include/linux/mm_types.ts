@@ -1,0 +1,659 @@
+/**
+ * include/linux/mm_types.h (v5.4, v5.6, v6.1, v6.12): struct page / struct folio
+ * as a struct-of-arrays mem_map, struct vm_area_struct, struct mm_struct and the
+ * page-table storage of an mm.
+ *
+ * A `struct page *` is a pfn (a number); NULL in a page array is `null`.
+ *
+ * Storage (design.md principle 7). Physical memory is a list of regions (RAM per
+ * zone, CMA pageblock ranges, persistent memory in ZONE_DEVICE, BAR ranges without
+ * struct page). A frame that no folio covers is free: refcount 0, no flags. Every
+ * allocated folio (order 0, 9 or 18) takes one *slot* in typed arrays (head pfn,
+ * order, refcount, mapcount, pincount, flags, owner, index, content tag), and a
+ * sparse two-level pfn → slot index finds it: 1 GiB regions → (one slot for a whole
+ * order-18 folio | 512 entries of 2 MiB → (one slot for an order-9 folio | an
+ * Int32Array(512) for order-0 slots)). State that the kernel keeps per subpage of a
+ * large folio (PTE mapcount of the subpage, PageAnonExclusive, content) lives in
+ * sparse per-pfn maps, so a 1 GiB hugetlb folio costs one slot until its subpages
+ * are told apart. An order-0 page costs ~50 bytes (slot + index entry).
+ *
+ * MODEL: one NUMA node; no page_ext, memcg, LRU lists (PG_lru is a flag only),
+ * swap or KSM.
+ */
+import type { KThread } from '../../../sched/index.js';
+import type { Kctx } from '../../kctx.js';
+import type { file } from './fs.js';
+import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
+import {
+  MIGRATE_CMA, MIGRATE_MOVABLE, ZONE_DEVICE, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL,
+} from './gfp.js';
+import type { zone_type } from './gfp.js';
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 4096;
+export const PMD_SHIFT = 21;
+export const PMD_SIZE = 2 * 1024 * 1024;
+export const PUD_SHIFT = 30;
+export const PUD_SIZE = 1024 * 1024 * 1024;
+export const HPAGE_PMD_ORDER = PMD_SHIFT - PAGE_SHIFT; // 9
+export const HPAGE_PUD_ORDER = PUD_SHIFT - PAGE_SHIFT; // 18
+export const PTRS_PER_PTE = 512;
+/** x86-64 4-level paging: user addresses below 2^47 - PAGE_SIZE. */
+export const TASK_SIZE = 2 ** 47 - PAGE_SIZE;
+
+// ---------------------------------------------------------------------------
+// struct page flags (enum pageflags, include/linux/page-flags.h), as model bits.
+// MODEL: bit positions are the model's own; names are the kernel's. PG_anon stands
+// for the PAGE_MAPPING_ANON tag in page->mapping; PG_zero marks the shared zero
+// page(s) (the kernel compares pfns).
+
+export const PG_locked = 1 << 0;
+export const PG_referenced = 1 << 1;
+export const PG_uptodate = 1 << 2;
+export const PG_dirty = 1 << 3;
+export const PG_lru = 1 << 4;
+export const PG_reserved = 1 << 5;
+export const PG_writeback = 1 << 6;
+export const PG_head = 1 << 7;
+export const PG_swapbacked = 1 << 8;
+export const PG_unevictable = 1 << 9;
+export const PG_mlocked = 1 << 10;
+/** PageAnonExclusive (v5.19+: PG_mappedtodisk reused on anon pages). */
+export const PG_anon_exclusive = 1 << 11;
+/** Isolated from the LRU for migration (isolate_lru_page / folio_isolate_lru). */
+export const PG_isolated = 1 << 12;
+/** MODEL: PAGE_MAPPING_ANON in page->mapping. */
+export const PG_anon = 1 << 13;
+/** MODEL: hugetlbfs folio (the kernel marks it through the compound destructor / PG_hugetlb). */
+export const PG_hugetlb = 1 << 14;
+/** MODEL: the shared zero page or the huge zero page. */
+export const PG_zero = 1 << 15;
+/** MODEL: a folio sitting free in a hugetlb pool (refcount 0, still owned by hugetlb). */
+export const PG_hugetlb_free = 1 << 16;
+/**
+ * MODEL: in MemMap.sub_flags, marks an explicit per-subpage value; subpages of a
+ * large folio without an entry inherit the folio's PG_anon_exclusive from s_flags.
+ */
+export const SUBPAGE_SET = 1 << 30;
+
+/** Physical frame kinds of a region. */
+export type frame_kind =
+  /** System RAM with struct pages in DMA32 / Normal / Movable. */
+  | 'ram'
+  /** Persistent memory under an fs-DAX file system (MEMORY_DEVICE_FS_DAX pgmap, ZONE_DEVICE). */
+  | 'fsdax'
+  /** Persistent memory behind /dev/daxX.Y (v5.4 MEMORY_DEVICE_DEVDAX, v6.x MEMORY_DEVICE_GENERIC). */
+  | 'devdax'
+  /** A device BAR: pfns without struct page (pfn_valid() is false). */
+  | 'bar';
+
+/** One physical range. */
+export interface mem_region {
+  readonly name: string;
+  readonly start_pfn: number;
+  /** Exclusive. */
+  readonly end_pfn: number;
+  readonly kind: frame_kind;
+  readonly zone: zone_type;
+  /** MIGRATE_CMA pageblocks (only in DMA32/Normal RAM regions). */
+  readonly cma: boolean;
+}
+
+/** A memory layout to build a machine from (scenario setup or tests). Sizes in bytes. */
+export interface MemoryLayout {
+  /** RAM below 4 GiB (ZONE_DMA32). */
+  readonly dma32?: number;
+  /** RAM in ZONE_NORMAL. */
+  readonly normal: number;
+  /** movablecore=: RAM in ZONE_MOVABLE. */
+  readonly movable?: number;
+  /** cma=: bytes of MIGRATE_CMA pageblocks at the end of ZONE_NORMAL (must fit inside it). */
+  readonly cma?: number;
+  /** Persistent memory namespaces. */
+  readonly pmem?: readonly { readonly name: string; readonly size: number; readonly mode: 'fsdax' | 'devdax' }[];
+  /** Device BARs (pfns without struct page). */
+  readonly bars?: readonly { readonly name: string; readonly size: number }[];
+}
+
+/** The free-page state of one zone. */
+export interface zone {
+  readonly zone_idx: zone_type;
+  readonly name: string;
+  /** RAM ranges of the zone (CMA pageblocks are separate ranges with cma = true). */
+  readonly ranges: readonly mem_region[];
+  /** Per range: the next never-allocated pfn (a bump pointer; the rest of the range is free). */
+  readonly bump: number[];
+  /** Free lists keyed by `(cma ? 64 : 0) + order`: head pfns of free blocks. */
+  readonly free_area: Map<number, number[]>;
+  /** NR_FREE_PAGES */
+  nr_free: number;
+  /** NR_FREE_CMA_PAGES */
+  nr_free_cma: number;
+  readonly present_pages: number;
+}
+
+const SLOT_INIT = 1024;
+const PFN_PER_GIB = 1 << (PUD_SHIFT - PAGE_SHIFT);
+const PFN_PER_2M = 1 << (PMD_SHIFT - PAGE_SHIFT);
+
+/** Second level of the pfn index: per 2 MiB, a slot (order ≥ 9 folio) or per-pfn slots. */
+type l2_node = (number | Int32Array)[];
+
+/**
+ * The mem_map. Owned by the Machine (`m.mem`). All page accessors in mm.ts read
+ * and write it; nothing else keeps per-page state.
+ */
+export class MemMap {
+  readonly regions: readonly mem_region[];
+  readonly zones: readonly zone[];
+  /** The shared zero page (ZERO_PAGE(0)). */
+  readonly zero_pfn: number;
+
+  // Slot arrays (slot 0 unused: 0 means "no folio" in the index).
+  private cap = SLOT_INIT;
+  s_pfn = new Float64Array(SLOT_INIT);
+  s_order = new Uint8Array(SLOT_INIT);
+  /** folio->_refcount (head page refcount). */
+  s_ref = new Int32Array(SLOT_INIT);
+  /** Order 0: page mapcount. Large folio: entire (PMD/PUD) mapcount. */
+  s_map = new Int32Array(SLOT_INIT);
+  /** Large folio: number of PTE mappings of its subpages (sum of subpage mapcounts). */
+  s_ptemaps = new Int32Array(SLOT_INIT);
+  /** Large folio: compound_pincount / _pincount. Unused for order 0 (pins there are refcount bias). */
+  s_pin = new Int32Array(SLOT_INIT);
+  s_flags = new Int32Array(SLOT_INIT);
+  /** page->mapping: an address_space id (file pages) or an anon_vma id (PG_anon); 0 = none. */
+  s_mapping = new Int32Array(SLOT_INIT);
+  /** page->index (pages, not bytes). */
+  s_index = new Float64Array(SLOT_INIT);
+  /** Content tag id (0 = zero-filled). */
+  s_content = new Int32Array(SLOT_INIT);
+  private top = 1;
+  private readonly freeSlots: number[] = [];
+
+  /** Subpages of large folios: PTE mapcount, per-subpage flags (PG_anon_exclusive), content tag. */
+  readonly sub_map = new Map<number, number>();
+  readonly sub_flags = new Map<number, number>();
+  readonly sub_content = new Map<number, number>();
+
+  /** pfn index, level 1: per GiB of physical address space. */
+  private readonly l1 = new Map<number, number | l2_node>();
+
+  /** Interned content tags. */
+  private readonly tags: string[] = [''];
+  private readonly tagIds = new Map<string, number>([['', 0]]);
+
+  constructor(layout: MemoryLayout) {
+    const regions: mem_region[] = [];
+    // Physical layout: DMA32 from 16 MiB (x86 keeps the first MiBs for firmware),
+    // Normal from 4 GiB, Movable above Normal, pmem above that, BARs high.
+    const pagesOf = (bytes: number, what: string): number => {
+      if (bytes < 0 || bytes % PMD_SIZE !== 0) throw new Error(`pinlab bug: ${what} size ${bytes} must be a non-negative multiple of 2 MiB`);
+      return bytes / PAGE_SIZE;
+    };
+    const dma32 = pagesOf(layout.dma32 ?? 0, 'dma32');
+    const normal = pagesOf(layout.normal, 'normal');
+    const movable = pagesOf(layout.movable ?? 0, 'movable');
+    const cma = pagesOf(layout.cma ?? 0, 'cma');
+    if (dma32 > (4 * PUD_SIZE - 16 * 1024 * 1024) / PAGE_SIZE) throw new Error('pinlab bug: ZONE_DMA32 larger than 4 GiB');
+    if (cma > normal) throw new Error('pinlab bug: cma larger than ZONE_NORMAL');
+    const dmaStart = (16 * 1024 * 1024) / PAGE_SIZE;
+    if (dma32 > 0) regions.push({ name: 'dma32', start_pfn: dmaStart, end_pfn: dmaStart + dma32, kind: 'ram', zone: ZONE_DMA32, cma: false });
+    let at = (4 * PUD_SIZE) / PAGE_SIZE;
+    if (normal - cma > 0) regions.push({ name: 'normal', start_pfn: at, end_pfn: at + normal - cma, kind: 'ram', zone: ZONE_NORMAL, cma: false });
+    at += normal - cma;
+    if (cma > 0) regions.push({ name: 'cma', start_pfn: at, end_pfn: at + cma, kind: 'ram', zone: ZONE_NORMAL, cma: true });
+    at += cma;
+    // ZONE_MOVABLE starts on a GiB boundary so 1 GiB folios can be placed in it.
+    at = Math.ceil(at / PFN_PER_GIB) * PFN_PER_GIB;
+    if (movable > 0) regions.push({ name: 'movable', start_pfn: at, end_pfn: at + movable, kind: 'ram', zone: ZONE_MOVABLE, cma: false });
+    at = Math.ceil((at + movable) / PFN_PER_GIB) * PFN_PER_GIB;
+    for (const p of layout.pmem ?? []) {
+      const n = pagesOf(p.size, `pmem ${p.name}`);
+      regions.push({ name: p.name, start_pfn: at, end_pfn: at + n, kind: p.mode, zone: ZONE_DEVICE, cma: false });
+      at = Math.ceil((at + n) / PFN_PER_GIB) * PFN_PER_GIB;
+    }
+    let barAt = (2 ** 40) / PAGE_SIZE; // BARs at 1 TiB and up
+    for (const b of layout.bars ?? []) {
+      if (b.size <= 0 || b.size % PAGE_SIZE !== 0) throw new Error(`pinlab bug: BAR ${b.name} size must be a positive multiple of 4 KiB`);
+      const n = b.size / PAGE_SIZE;
+      if (barAt < at) barAt = Math.ceil(at / PFN_PER_GIB) * PFN_PER_GIB;
+      regions.push({ name: b.name, start_pfn: barAt, end_pfn: barAt + n, kind: 'bar', zone: ZONE_DEVICE, cma: false });
+      barAt = Math.ceil((barAt + n) / PFN_PER_GIB) * PFN_PER_GIB;
+    }
+    this.regions = regions;
+    const zones: zone[] = [];
+    for (const z of [ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE] as const) {
+      const ranges = regions.filter((r) => r.kind === 'ram' && r.zone === z);
+      const present = ranges.reduce((a, r) => a + (r.end_pfn - r.start_pfn), 0);
+      zones.push({
+        zone_idx: z, name: ['DMA32', 'Normal', 'Movable'][z], ranges, bump: ranges.map((r) => r.start_pfn),
+        free_area: new Map(), nr_free: present, nr_free_cma: ranges.filter((r) => r.cma).reduce((a, r) => a + (r.end_pfn - r.start_pfn), 0),
+        present_pages: present,
+      });
+    }
+    this.zones = zones;
+    // The zero page: the first page of DMA32 if present, else of Normal (reserved at boot).
+    const zpZone = zones.find((z) => z.ranges.some((r) => !r.cma) && z.zone_idx !== ZONE_MOVABLE);
+    if (!zpZone) throw new Error('pinlab bug: a machine needs some DMA32 or Normal RAM');
+    const zp = this.takeFree(zpZone, 0, false);
+    if (zp === null) throw new Error('pinlab bug: no page for the zero page');
+    this.zero_pfn = zp;
+    const slot = this.newSlot(zp, 0);
+    this.s_ref[slot] = 1;
+    this.s_flags[slot] = PG_reserved | PG_zero | PG_uptodate;
+  }
+
+  // ---- regions ---------------------------------------------------------
+
+  /** The region holding `pfn`, or null (a hole: no memory there). */
+  region_of(pfn: number): mem_region | null {
+    for (const r of this.regions) if (pfn >= r.start_pfn && pfn < r.end_pfn) return r;
+    return null;
+  }
+
+  // ---- content tags -----------------------------------------------------
+
+  tag_id(tag: string): number {
+    let id = this.tagIds.get(tag);
+    if (id === undefined) {
+      id = this.tags.length;
+      this.tags.push(tag);
+      this.tagIds.set(tag, id);
+    }
+    return id;
+  }
+
+  tag_name(id: number): string {
+    return this.tags[id];
+  }
+
+  // ---- slots and the pfn index -------------------------------------------
+
+  /** Slot of the folio covering `pfn`, or 0 when the frame is free / has no folio. */
+  slot_of(pfn: number): number {
+    const e = this.l1.get(Math.floor(pfn / PFN_PER_GIB));
+    if (e === undefined) return 0;
+    if (typeof e === 'number') return e;
+    const e2 = e[Math.floor(pfn / PFN_PER_2M) % 512];
+    if (e2 === undefined || typeof e2 === 'number') return e2 ?? 0;
+    return e2[pfn % PFN_PER_2M];
+  }
+
+  /** Number of live folio slots (for benchmarks and fingerprints). */
+  get nr_slots(): number {
+    return this.top - 1 - this.freeSlots.length;
+  }
+
+  /** Highest slot index ever used + 1. */
+  get slot_top(): number {
+    return this.top;
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    const g64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(cap); b.set(a); return b; };
+    const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(cap); b.set(a); return b; };
+    const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(cap); b.set(a); return b; };
+    this.s_pfn = g64(this.s_pfn);
+    this.s_order = g8(this.s_order);
+    this.s_ref = g32(this.s_ref);
+    this.s_map = g32(this.s_map);
+    this.s_ptemaps = g32(this.s_ptemaps);
+    this.s_pin = g32(this.s_pin);
+    this.s_flags = g32(this.s_flags);
+    this.s_mapping = g32(this.s_mapping);
+    this.s_index = g64(this.s_index);
+    this.s_content = g32(this.s_content);
+    this.cap = cap;
+  }
+
+  /** Create the folio record for an allocated block (all counters zero). */
+  newSlot(pfn: number, order: number): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      if (this.top >= this.cap) this.grow();
+      slot = this.top++;
+    }
+    this.s_pfn[slot] = pfn;
+    this.s_order[slot] = order;
+    this.s_ref[slot] = 0;
+    this.s_map[slot] = 0;
+    this.s_ptemaps[slot] = 0;
+    this.s_pin[slot] = 0;
+    this.s_flags[slot] = order > 0 ? PG_head : 0;
+    this.s_mapping[slot] = 0;
+    this.s_index[slot] = 0;
+    this.s_content[slot] = 0;
+    this.index_set(pfn, order, slot);
+    return slot;
+  }
+
+  /** Drop a folio record (the frames become free memory without state). */
+  dropSlot(slot: number): void {
+    const pfn = this.s_pfn[slot];
+    const order = this.s_order[slot];
+    this.index_set(pfn, order, 0);
+    if (order > 0) {
+      const n = 2 ** order;
+      if (this.sub_map.size + this.sub_flags.size + this.sub_content.size > 0) {
+        for (const mp of [this.sub_map, this.sub_flags, this.sub_content]) {
+          if (mp.size === 0) continue;
+          if (mp.size < n) {
+            for (const key of [...mp.keys()]) if (key >= pfn && key < pfn + n) mp.delete(key);
+          } else {
+            for (let p = pfn; p < pfn + n; p++) mp.delete(p);
+          }
+        }
+      }
+    }
+    this.s_flags[slot] = 0;
+    this.s_ref[slot] = 0;
+    this.freeSlots.push(slot);
+  }
+
+  private index_set(pfn: number, order: number, slot: number): void {
+    const g = Math.floor(pfn / PFN_PER_GIB);
+    if (order >= HPAGE_PUD_ORDER) {
+      if (slot === 0) this.l1.delete(g);
+      else this.l1.set(g, slot);
+      return;
+    }
+    let e = this.l1.get(g);
+    if (e === undefined || typeof e === 'number') {
+      if (slot === 0) return;
+      e = [];
+      this.l1.set(g, e);
+    }
+    const i2 = Math.floor(pfn / PFN_PER_2M) % 512;
+    if (order >= HPAGE_PMD_ORDER) {
+      e[i2] = slot;
+      return;
+    }
+    let e2 = e[i2];
+    if (e2 === undefined || typeof e2 === 'number') {
+      if (slot === 0) return;
+      e2 = new Int32Array(PFN_PER_2M);
+      e[i2] = e2;
+    }
+    const base = pfn % PFN_PER_2M;
+    const n = 2 ** order;
+    for (let i = 0; i < n; i++) e2[base + i] = slot;
+  }
+
+  // ---- the buddy-like allocator's storage (policy: mm/page_alloc.ts) --------
+
+  /**
+   * Take a free block of `order` from `z` (CMA ranges if `cma`, else the others), or
+   * null. Blocks come from the free list first (LIFO), then from the bump pointer,
+   * then by splitting a larger free block.
+   * MODEL: freed blocks are not coalesced with their buddies.
+   */
+  takeFree(z: zone, order: number, cma: boolean): number | null {
+    const key = (cma ? 64 : 0) + order;
+    const list = z.free_area.get(key);
+    const n = 2 ** order;
+    if (list && list.length > 0) {
+      const pfn = list.pop() as number;
+      this.accountTake(z, n, cma);
+      return pfn;
+    }
+    for (let i = 0; i < z.ranges.length; i++) {
+      const r = z.ranges[i];
+      if (r.cma !== cma) continue;
+      const start = Math.ceil(z.bump[i] / n) * n;
+      if (start + n > r.end_pfn) continue;
+      // Pages skipped to align the block go to the order-0 free list.
+      for (let p = z.bump[i]; p < start; p++) this.freeList(z, 0, cma).push(p);
+      z.bump[i] = start + n;
+      this.accountTake(z, n, cma);
+      return start;
+    }
+    for (const bigger of [HPAGE_PMD_ORDER, HPAGE_PUD_ORDER]) {
+      if (bigger <= order) continue;
+      const big = this.takeFree(z, bigger, cma);
+      if (big === null) continue;
+      // Give back all but the first `order` block of the split.
+      const nb = 2 ** bigger;
+      this.accountGive(z, nb, cma);
+      const list2 = this.freeList(z, order, cma);
+      for (let p = big + nb - n; p > big; p -= n) list2.push(p);
+      this.accountTake(z, n, cma);
+      return big;
+    }
+    return null;
+  }
+
+  /** Return a block to its zone's free list. */
+  giveFree(pfn: number, order: number): void {
+    const r = this.region_of(pfn);
+    if (!r || r.kind !== 'ram') return;
+    const z = this.zones[r.zone];
+    this.freeList(z, order, r.cma).push(pfn);
+    this.accountGive(z, 2 ** order, r.cma);
+  }
+
+  private freeList(z: zone, order: number, cma: boolean): number[] {
+    const key = (cma ? 64 : 0) + order;
+    let l = z.free_area.get(key);
+    if (!l) {
+      l = [];
+      z.free_area.set(key, l);
+    }
+    return l;
+  }
+
+  private accountTake(z: zone, n: number, cma: boolean): void {
+    z.nr_free -= n;
+    if (cma) z.nr_free_cma -= n;
+  }
+
+  private accountGive(z: zone, n: number, cma: boolean): void {
+    z.nr_free += n;
+    if (cma) z.nr_free_cma += n;
+  }
+
+  /** get_pageblock_migratetype() of the block holding pfn (CMA or movable/other). */
+  pageblock_migratetype(pfn: number): number {
+    const r = this.region_of(pfn);
+    return r && r.cma ? MIGRATE_CMA : MIGRATE_MOVABLE;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Page tables.
+//
+// A pte_t / pmd_t / pud_t value is a number: physical address | flag bits, as on
+// x86-64 (pfn << 12 | low flags), so pte_pfn() is a division. 0 is pte_none().
+// MODEL: _PAGE_SPECIAL and _PAGE_DEVMAP sit in low software bits the model picks
+// (x86 puts devmap at bit 58, beyond a double's exact integer range); no NX bit.
+
+export type pte_t = number;
+export type pmd_t = number;
+export type pud_t = number;
+
+export const _PAGE_PRESENT = 0x001;
+export const _PAGE_RW = 0x002;
+export const _PAGE_USER = 0x004;
+export const _PAGE_ACCESSED = 0x020;
+export const _PAGE_DIRTY = 0x040;
+/** Huge leaf (PMD / PUD level). */
+export const _PAGE_PSE = 0x080;
+/** pte_special(): no struct page to refcount (zero page, PFNMAP). */
+export const _PAGE_SPECIAL = 0x200;
+/** pte_devmap() / pmd_devmap(): a ZONE_DEVICE page mapped by DAX. */
+export const _PAGE_DEVMAP = 0x400;
+/** MODEL: soft-dirty tracking bit (unused by the model so far). */
+export const _PAGE_SOFT_DIRTY = 0x800;
+const FLAG_SPAN = 4096;
+
+/** One page-table page of 512 PTEs. */
+export interface pte_table {
+  readonly pte: Float64Array;
+  /** Non-none entries. */
+  count: number;
+}
+
+/**
+ * The page tables of one mm: PUD leaves (1 GiB), PMD entries (a 2 MiB leaf value or
+ * a PTE table), keyed by virtual address / size.
+ */
+export class page_table {
+  readonly pud = new Map<number, pud_t>();
+  readonly pmd = new Map<number, pmd_t | pte_table>();
+}
+
+export function mk_pte(pfn: number, flags: number): pte_t {
+  return pfn * FLAG_SPAN + flags;
+}
+export function pte_pfn(pte: pte_t): number {
+  return Math.floor(pte / FLAG_SPAN);
+}
+export function pte_flags(pte: pte_t): number {
+  return pte % FLAG_SPAN;
+}
+export function pte_none(pte: pte_t): boolean {
+  return pte === 0;
+}
+export function pte_present(pte: pte_t): boolean {
+  return (pte_flags(pte) & _PAGE_PRESENT) !== 0;
+}
+export function pte_write(pte: pte_t): boolean {
+  return (pte_flags(pte) & _PAGE_RW) !== 0;
+}
+export function pte_dirty(pte: pte_t): boolean {
+  return (pte_flags(pte) & _PAGE_DIRTY) !== 0;
+}
+export function pte_young(pte: pte_t): boolean {
+  return (pte_flags(pte) & _PAGE_ACCESSED) !== 0;
+}
+export function pte_special(pte: pte_t): boolean {
+  return (pte_flags(pte) & _PAGE_SPECIAL) !== 0;
+}
+export function pte_devmap(pte: pte_t): boolean {
+  return (pte_flags(pte) & _PAGE_DEVMAP) !== 0;
+}
+export function pte_mkwrite(pte: pte_t): pte_t {
+  return pte_write(pte) ? pte : pte + _PAGE_RW;
+}
+export function pte_wrprotect(pte: pte_t): pte_t {
+  return pte_write(pte) ? pte - _PAGE_RW : pte;
+}
+export function pte_mkdirty(pte: pte_t): pte_t {
+  return pte_dirty(pte) ? pte : pte + _PAGE_DIRTY;
+}
+export function pte_mkclean(pte: pte_t): pte_t {
+  return pte_dirty(pte) ? pte - _PAGE_DIRTY : pte;
+}
+export function pte_mkyoung(pte: pte_t): pte_t {
+  return pte_young(pte) ? pte : pte + _PAGE_ACCESSED;
+}
+/** A PMD/PUD value is a huge leaf (pmd_trans_huge / pmd_huge / pud_huge). */
+export function pmd_leaf(pmd: pmd_t): boolean {
+  return (pte_flags(pmd) & _PAGE_PSE) !== 0;
+}
+export const pmd_pfn = pte_pfn;
+export const pud_pfn = pte_pfn;
+export const pmd_write = pte_write;
+export const pmd_dirty = pte_dirty;
+export const pmd_young = pte_young;
+export const pmd_devmap = pte_devmap;
+export const pmd_present = pte_present;
+
+// ---------------------------------------------------------------------------
+// VMAs and mms.
+
+/** struct anon_vma: the identity anon pages of a VMA (and its fork descendants) point to. */
+export interface anon_vma {
+  readonly id: number;
+  /** The root anon_vma (the original one, before forks). */
+  readonly root: anon_vma;
+}
+
+/** struct vm_fault: what a ->fault handler sees and fills in. */
+export interface vm_fault {
+  readonly vma: vm_area_struct;
+  /** Faulting address, page aligned. */
+  readonly address: number;
+  /** File offset of the page, in pages (linear_page_index). */
+  readonly pgoff: number;
+  /** FAULT_FLAG_* */
+  flags: number;
+  /** The PTE value seen when the fault started (0 = none). */
+  orig_pte: pte_t;
+  /** Out: the page the handler found (with a reference), or null. */
+  page: number | null;
+}
+
+/**
+ * vm_operations_struct: a file's or special mapping's fault handlers (generators:
+ * they can sleep). `name` identifies the implementation ('shmem', 'ext4_file',
+ * 'hugetlb', 'dax', 'devdax', 'vfio_pci_bar', ...).
+ */
+export interface vm_operations_struct {
+  readonly name: string;
+  /** ->fault: find or read the page at vmf.pgoff; returns VM_FAULT_* and sets vmf.page (referenced). */
+  readonly fault?: (k: Kctx, vmf: vm_fault) => KThread<number>;
+  /** ->page_mkwrite: a shared mapping's page is about to become writable. */
+  readonly page_mkwrite?: (k: Kctx, vmf: vm_fault) => KThread<number>;
+  /** ->huge_fault (DAX PMD/PUD faults). */
+  readonly huge_fault?: (k: Kctx, vmf: vm_fault, order: number) => KThread<number>;
+  /** ->open / ->close: a VMA using these ops is created by split/fork, or destroyed. */
+  readonly open?: (vma: vm_area_struct) => void;
+  readonly close?: (vma: vm_area_struct) => void;
+}
+
+/** struct vm_area_struct (include/linux/mm_types.h). */
+export interface vm_area_struct {
+  /** MODEL: identity for traces and stale-use detection (`vma:N`). */
+  readonly id: number;
+  vm_start: number;
+  /** Exclusive. */
+  vm_end: number;
+  vm_flags: number;
+  /** Offset in the file (or anon linear index base) in pages. */
+  vm_pgoff: number;
+  vm_file: file | null;
+  readonly vm_mm: mm_struct;
+  anon_vma: anon_vma | null;
+  vm_ops: vm_operations_struct | null;
+  vm_private_data: unknown;
+  /**
+   * MODEL: the VMA was freed (vm_area_free) — any later use by a thread that kept a
+   * pointer to it is a no-stale-vma-use violation. Set, never cleared.
+   */
+  vm_freed: boolean;
+}
+
+/** struct mm_struct (include/linux/mm_types.h). */
+export interface mm_struct {
+  readonly id: number;
+  /** mmap_sem (v5.4) / mmap_lock (v5.8+): named `mmap_lock(mm#N)`. */
+  readonly mmap_lock: rw_semaphore;
+  /** The VMAs, sorted by vm_start, non-overlapping (the mm_rb tree / maple tree). */
+  readonly mmap: vm_area_struct[];
+  readonly pgd: page_table;
+  /** Pages (not bytes), as the kernel counts. */
+  locked_vm: number;
+  pinned_vm: number;
+  total_vm: number;
+  /** mm->def_flags (VM_LOCKED after mlockall(MCL_FUTURE)). */
+  def_flags: number;
+  /** mm->flags (MMF_* bits; MMF_HAS_PINNED on releases that use the bit). */
+  flags: number;
+  /** mm->has_pinned (v5.9–v5.x atomic; later MMF_HAS_PINNED in flags). The model sets both where a release has either. */
+  has_pinned: boolean;
+  /** write_protect_seq (v5.11+ / 5.10 stable): a seqcount; odd while fork write-protects PTEs. */
+  write_protect_seq: number;
+  mm_users: number;
+  mm_count: number;
+  /** Top of the mmap area (mmap_base); get_unmapped_area searches down from here. */
+  mmap_base: number;
+  task_size: number;
+  /** The task whose RLIMIT_MEMLOCK and credentials charge this mm (mm->owner, roughly). */
+  owner_pid: number;
+  /** MODEL: set once exit_mmap() tore the mm down. */
+  dead: boolean;
+}
+
+export const MMF_HAS_PINNED = 27;

@@ -1,0 +1,240 @@
+/**
+ * io_uring ring set-up and io_uring_register() for fixed buffers, as the second
+ * long-term pinner of the model. Sources: fs/io_uring.c of 5.4.1 and 5.6.4
+ * (io_uring_setup / io_uring_create / __io_uring_register), io_uring/io_uring.c of
+ * Debian 6.1.192 and io_uring/register.c of Debian 6.12.117.
+ *
+ * API for other parts (generators; `k` first):
+ *   io_uring_setup(k, entries) → fd | -errno          (MODEL: no SQ/CQ rings, no params)
+ *   io_uring_register(k, fd, opcode, arg, nr_args)    IORING_REGISTER_BUFFERS (arg: iovec[] or null)
+ *                                                     IORING_UNREGISTER_BUFFERS (arg null, nr_args 0)
+ *   io_uring_release via close (fput of the ring file unregisters the buffers).
+ *   io_ring_ctx_of(k, fd) for tests: the ring's context.
+ *
+ * Per-user accounting: ctx->user is current's user_struct when the creator lacks
+ * CAP_IPC_LOCK at setup (5.4: ctx->account_mem = !capable(CAP_IPC_LOCK)); its
+ * locked_vm is shared by every ring of the same uid. MODEL: user_struct is reduced
+ * to { uid, locked_vm } and kept per machine in `m.io_uring.users`.
+ *
+ * Locking: ctx->uring_lock (a mutex) around registration. 5.4/5.6 additionally kill
+ * the ring's percpu ref and wait for in-flight users with the mutex dropped (a
+ * scheduling point); a concurrent registration in that window sees a dying ref and
+ * fails with -ENXIO. 6.1/6.12 no longer do that for buffer registration.
+ */
+import type { KThread } from '../../sched/index.js';
+import { Mutex } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import { IS_ENABLED } from '../kctx.js';
+import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
+import { EBADF, EINVAL, ENOSYS, ENXIO, EFAULT, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
+import { O_CLOEXEC, O_RDWR, S_IFREG, alloc_file, fd_install, fget, fput, get_unused_fd_flags } from '../include/linux/fs.js';
+import type { address_space, file, file_operations, inode, super_block } from '../include/linux/fs.js';
+import type { mm_struct } from '../include/linux/mm_types.js';
+import { CAP_IPC_LOCK, capable, get_current } from '../include/linux/sched.js';
+import { init_rwsem } from '../kernel/locking/rwsem.js';
+import { mutex_lock, mutex_unlock } from '../kernel/locking/mutex.js';
+import { race_window } from '../kernel/sched.js';
+import { io_sqe_buffers_register, io_sqe_buffers_unregister } from './rsrc.js';
+import type { io_mapped_ubuf } from './rsrc.js';
+
+/** include/uapi/linux/io_uring.h */
+export const IORING_REGISTER_BUFFERS = 0;
+export const IORING_UNREGISTER_BUFFERS = 1;
+
+/** struct iovec as the model passes it (the user array is copied by value). */
+export interface iovec {
+  readonly iov_base: number;
+  readonly iov_len: number;
+}
+
+/** struct user_struct, reduced to what io_uring charges. */
+export interface user_struct {
+  readonly uid: number;
+  locked_vm: number;
+}
+
+/** struct io_ring_ctx, reduced to fixed buffers. */
+export interface io_ring_ctx {
+  readonly id: number;
+  /** ctx->user: charged for registered buffers (null: creator had CAP_IPC_LOCK; 5.4 account_mem false). */
+  readonly user: user_struct | null;
+  /** 6.1/6.12 ctx->mm_account: the creator's mm, whose pinned_vm also grows. */
+  readonly mm_account: mm_struct | null;
+  readonly uring_lock: Mutex;
+  /** The registered buffers (null entries: sparse slots in 6.x). */
+  user_bufs: (io_mapped_ubuf | null)[] | null;
+  nr_user_bufs: number;
+  /** 6.x ctx->buf_data (non-null once a table was registered). */
+  buf_data: boolean;
+  /** 5.4/5.6: percpu_ref_is_dying(&ctx->refs) during a registration. */
+  refs_dying: boolean;
+  /** The ring file was released. */
+  dead: boolean;
+}
+
+/** Per-machine io_uring state. */
+export interface io_uring_subsys {
+  readonly users: Map<number, user_struct>;
+  readonly sb: super_block;
+}
+
+function subsys(k: Kctx): io_uring_subsys {
+  const m = k.m as { io_uring?: io_uring_subsys | null } & typeof k.m;
+  if (!m.io_uring) {
+    m.io_uring = {
+      users: new Map(),
+      sb: { id: k.m.nextId('sb'), s_type: { name: 'anon_inodefs', kind: 'anon_inodefs' }, s_id: 'anon_inode:[io_uring]', dax: false, dax_region: null, huge_order: 0 },
+    };
+  }
+  return m.io_uring;
+}
+
+/** get_uid(current_user()) */
+function current_user(k: Kctx): user_struct {
+  const s = subsys(k);
+  const uid = get_current(k).cred.uid;
+  let u = s.users.get(uid);
+  if (!u) {
+    u = { uid, locked_vm: 0 };
+    s.users.set(uid, u);
+  }
+  return u;
+}
+
+/** The user_struct of a uid (for tests and scenario observation). */
+export function io_uring_user(k: Kctx, uid: number): user_struct | null {
+  return subsys(k).users.get(uid) ?? null;
+}
+
+/** MODEL: anon_inode_getfile("[io_uring]") — an inode without page cache. */
+function anon_inode(k: Kctx, name: string): inode {
+  const sb = subsys(k).sb;
+  const i = {
+    i_ino: k.m.nextId('ino'), i_mode: S_IFREG, i_size: 0, i_flags: 0, i_nlink: 0, i_sb: sb,
+    i_rwsem: init_rwsem(`i_rwsem(${name})`), path: name, i_private: null,
+    dax_blocks: new Map<number, number>(), i_data: new Map<number, string>(),
+  } as unknown as { i_mapping: address_space } & inode;
+  const mapping: address_space = {
+    id: k.m.nextId('mapping'), host: i, i_pages: new Map(), nrpages: 0, i_mmap: new Set(),
+    i_mmap_rwsem: init_rwsem(`i_mmap_rwsem(${name})`), a_ops: 'none',
+  };
+  (i as { i_mapping: address_space }).i_mapping = mapping;
+  return i;
+}
+
+const io_uring_fops: file_operations = {
+  owner: 'io_uring',
+  release: io_uring_release,
+};
+
+/** io_uring_release → io_ring_ctx_wait_and_kill → ... → buffers unregistered. */
+function* io_uring_release(k: Kctx, _i: inode, f: file): KThread<number> {
+  const ctx = f.private_data as io_ring_ctx;
+  yield* mutex_lock(k, ctx.uring_lock, 'io_uring/io_uring.c:io_ring_ctx_wait_and_kill');
+  if (ctx.user_bufs !== null) io_sqe_buffers_unregister_all(k, ctx);
+  ctx.dead = true;
+  mutex_unlock(k, ctx.uring_lock, 'io_uring/io_uring.c:io_ring_ctx_wait_and_kill');
+  return 0;
+}
+
+function io_sqe_buffers_unregister_all(k: Kctx, ctx: io_ring_ctx): void {
+  // The kernel's teardown path frees the table unconditionally (__io_sqe_buffers_unregister).
+  const r = io_sqe_buffers_unregister(k, ctx);
+  WARN_ON_ONCE(k, r !== 0 && r !== -ENXIO, 'io_uring/io_uring.c:io_ring_ctx_free', `unregister failed ${r}`);
+}
+
+/**
+ * io_uring_setup(entries, params) → io_uring_create(): a ring whose accounting follows
+ * the creator: ctx->user when !capable(CAP_IPC_LOCK); 6.x ctx->mm_account = current->mm.
+ * MODEL: entries only validated for 0 / > 32768 (IORING_MAX_ENTRIES) → -EINVAL; no rings.
+ */
+export function* io_uring_setup(k: Kctx, entries: number): KThread<number> {
+  if (!IS_ENABLED(k, 'CONFIG_IO_URING')) return -ENOSYS;
+  if (!entries || entries > 32768) return -EINVAL;
+  const t = get_current(k);
+  const account = !capable(k, CAP_IPC_LOCK);
+  const id = k.m.nextId('io_ring_ctx');
+  const ctx: io_ring_ctx = {
+    id,
+    user: account ? current_user(k) : null,
+    // 6.1/6.12: mm_account is always current->mm (pinned_vm); 5.4/5.6 have no such field.
+    mm_account: k.patch('io-uring-hpage-accounting') ? t.mm : null,
+    uring_lock: new Mutex(`uring_lock(ctx#${id})`),
+    user_bufs: null,
+    nr_user_bufs: 0,
+    buf_data: false,
+    refs_dying: false,
+    dead: false,
+  };
+  const fd = get_unused_fd_flags(k, O_RDWR | O_CLOEXEC);
+  if (fd < 0) return fd;
+  const f = alloc_file(k, anon_inode(k, '[io_uring]'), O_RDWR | O_CLOEXEC, io_uring_fops, ctx);
+  fd_install(k, fd, f);
+  yield* race_window(k, 'io_uring/io_uring.c:io_uring_create:installed');
+  return fd;
+}
+
+/** The ring context behind an fd (test/scenario observation), or null. */
+export function io_ring_ctx_of(k: Kctx, fd: number): io_ring_ctx | null {
+  const f = fget(k, fd);
+  if (!f) return null;
+  f.f_count--;
+  return f.f_op === io_uring_fops ? (f.private_data as io_ring_ctx) : null;
+}
+
+/**
+ * io_uring_register(fd, opcode, arg, nr_args) → __io_uring_register under uring_lock.
+ * IORING_REGISTER_BUFFERS: 6.1/6.12 !arg → -EFAULT; 5.4/5.6 copy from NULL → -EFAULT.
+ * IORING_UNREGISTER_BUFFERS: arg or nr_args → -EINVAL.
+ * 5.4/5.6: a ring already being registered on (dying ref) → -ENXIO.
+ * MODEL: only the two buffer opcodes; others are unsupported.
+ */
+export function* io_uring_register(k: Kctx, fd: number, opcode: number, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
+  const site = 'io_uring/register.c:__io_uring_register';
+  const f = fget(k, fd);
+  if (!f) return -EBADF;
+  let ret = -EOPNOTSUPP;
+  if (f.f_op === io_uring_fops) {
+    const ctx = f.private_data as io_ring_ctx;
+    yield* mutex_lock(k, ctx.uring_lock, site);
+    ret = yield* __io_uring_register(k, ctx, opcode, arg, nr_args);
+    mutex_unlock(k, ctx.uring_lock, site);
+  }
+  yield* fput(k, f);
+  return ret;
+}
+
+function* __io_uring_register(k: Kctx, ctx: io_ring_ctx, opcode: number, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
+  const site = 'io_uring/register.c:__io_uring_register';
+  const old = !k.patch('io-uring-hpage-accounting');
+  if (old) {
+    // 5.4/5.6: kill the ref, drop the mutex while in-flight requests drain.
+    if (ctx.refs_dying) return -ENXIO;
+    ctx.refs_dying = true;
+    mutex_unlock(k, ctx.uring_lock, site);
+    yield* race_window(k, 'fs/io_uring.c:__io_uring_register:wait_for_completion');
+    yield* mutex_lock(k, ctx.uring_lock, site);
+  } else if (WARN_ON_ONCE(k, ctx.refs_dying, `${site}:dying`, 'percpu_ref_is_dying')) {
+    return -ENXIO;
+  }
+  let ret: number;
+  switch (opcode) {
+    case IORING_REGISTER_BUFFERS:
+      if (!old && !arg) {
+        ret = -EFAULT;
+        break;
+      }
+      ret = yield* io_sqe_buffers_register(k, ctx, arg, nr_args);
+      break;
+    case IORING_UNREGISTER_BUFFERS:
+      ret = -EINVAL;
+      if (arg || nr_args) break;
+      ret = io_sqe_buffers_unregister(k, ctx);
+      break;
+    default:
+      ret = unsupported(k, site, `io_uring_register opcode ${opcode} is not modelled`);
+      break;
+  }
+  if (old) ctx.refs_dying = false; // percpu_ref_reinit
+  return ret;
+}

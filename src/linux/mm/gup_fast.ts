@@ -1,0 +1,301 @@
+/**
+ * mm/gup.c, the lockless part: get_user_pages_fast(), pin_user_pages_fast(),
+ * get_user_pages_fast_only() and their slow-path fallback, per release:
+ *   5.4.1 / 5.5-rc5: get_user_pages_fast() + __gup_longterm_unlocked()
+ *   5.6.4: internal_get_user_pages_fast(); pin_user_pages_fast() is an alias (eddb1c228f79)
+ *   Debian 6.1.192: internal_get_user_pages_fast() + lockless_pages_from_mm()
+ *   Debian 6.12.117: gup_fast_fallback() + gup_fast()
+ *
+ * The lockless walk runs with interrupts disabled in the kernel: no other thread can
+ * free the page tables under it, so the model runs it without a scheduling point.
+ * It stops at the first entry it cannot handle and leaves the rest to the slow path.
+ * MODEL: no NUMA-hinting (protnone) entries, no secretmem, no P2PDMA pages, no
+ * hugepd; x86 protection keys are not modelled (pte_access_permitted = present, user,
+ * and writable when writing).
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
+import { EFAULT, EINVAL, EOVERFLOW } from '../include/uapi/linux/errno.js';
+import {
+  FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_HONOR_NUMA_FAULT, FOLL_LONGTERM, FOLL_NOFAULT, FOLL_PCI_P2PDMA, FOLL_PIN,
+  FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, GUP_PIN_COUNTING_BIAS,
+} from '../include/linux/foll.js';
+import {
+  PageAnon, compound_head, folio_order, folio_pincount_add, is_zero_page, page_count, page_label, page_ref_add,
+  pfn_valid, pt_walk, vma_is_shmem, find_vma, PageHuge,
+} from '../include/linux/mm.js';
+import { PAGE_SIZE, TASK_SIZE, _PAGE_USER, pte_devmap, pte_flags, pte_pfn, pte_present, pte_special, pte_write } from '../include/linux/mm_types.js';
+import type { mm_struct } from '../include/linux/mm_types.js';
+import { get_current } from '../include/linux/sched.js';
+import { down_read, up_read } from '../kernel/locking/rwsem.js';
+import {
+  __gup_longterm_locked, foll_unknown_bits, get_user_pages_unlocked, gup_must_unshare, gup_put_folio,
+  is_longterm_pinnable_page, is_valid_gup_args,
+} from './gup.js';
+import type { page_array } from './gup.js';
+
+/** pte_access_permitted(pte, write) (x86): present, user, and writable for a write. */
+function pte_access_permitted(pte: number, write: boolean): boolean {
+  if (!pte_present(pte)) return false;
+  if (!(pte_flags(pte) & _PAGE_USER)) return false;
+  return !write || pte_write(pte);
+}
+
+/**
+ * gup_fast_folio_allowed(folio, flags) (6.12, PATCH(gup-fast-writable-file-longterm),
+ * a6e79df92e4a): PIN|LONGTERM|WRITE on a file folio that is not shmem or hugetlb stops
+ * the lockless walk (the slow path decides).
+ * MODEL: a page-cache folio's mapping is judged through the VMA found at `addr`
+ * (the kernel reads folio->mapping; the model's mapping ids name the same file).
+ */
+function gup_fast_folio_allowed(k: Kctx, mm: mm_struct, addr: number, page: number, flags: number): boolean {
+  if (!k.patch('gup-fast-writable-file-longterm')) return true;
+  if ((flags & (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) !== (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) return true;
+  const m = k.m;
+  if (PageHuge(m, page)) return true;
+  if (PageAnon(m, page)) return true;
+  if (is_zero_page(m, page)) return false; // no mapping
+  const vma = find_vma(mm, addr);
+  if (vma === null || vma.vm_file === null) return false;
+  return vma_is_shmem(vma);
+}
+
+/**
+ * Grab `refs` references on the folio of `page` the way the release's fast path does.
+ * 5.4–5.6 try_get_compound_head(): +refs on the head (a plain reference, also for the
+ * 5.6 pin aliases). 6.1 try_grab_folio() / 6.12 try_grab_folio_fast(): FOLL_GET +refs;
+ * FOLL_PIN: the zero page is returned without a pin (PATCH(gup-zero-page-no-pin)), a
+ * folio that may not be pinned long-term fails with FOLL_LONGTERM
+ * (PATCH(gup-fast-longterm-cma-check)), else bias or pincount as in try_grab_page().
+ * Returns false when the walk must stop here.
+ */
+function try_grab_folio_fast(k: Kctx, page: number, refs: number, flags: number): boolean {
+  const m = k.m;
+  const head = compound_head(m, page);
+  if (page_count(m, head) <= 0) {
+    WARN_ON_ONCE(k, page_count(m, head) < 0, 'mm/gup.c:try_get_folio', 'refcount < 0');
+    return false;
+  }
+  const longterm = (flags & FOLL_LONGTERM) !== 0;
+  if (!k.patch('foll-pin-counting') || flags & FOLL_GET) {
+    page_ref_add(m, head, refs);
+    for (let i = 0; i < refs; i++) m.event(k.tid, 'gup-pin', [page_label(page + i)], 'mm/gup.c:gup_pte_range', { pin: false, longterm });
+    return true;
+  }
+  if (!(flags & FOLL_PIN)) return false;
+  if (k.patch('gup-zero-page-no-pin') && is_zero_page(m, page)) return true;
+  // PATCH(gup-fast-longterm-cma-check)
+  if (longterm && !is_longterm_pinnable_page(k, head)) return false;
+  if (k.patch('foll-pin-hpage-pincount') && folio_order(m, head) > 0) {
+    page_ref_add(m, head, refs);
+    folio_pincount_add(m, head, refs);
+  } else {
+    page_ref_add(m, head, refs * GUP_PIN_COUNTING_BIAS);
+  }
+  for (let i = 0; i < refs; i++) m.event(k.tid, 'gup-pin', [page_label(page + i)], 'mm/gup.c:gup_pte_range', { pin: true, longterm });
+  return true;
+}
+
+/**
+ * gup_pgd_range(start, end, flags, pages, &nr) — the lockless walk over current->mm.
+ * Returns the number of pages grabbed (written to pages[pi..]).
+ */
+function gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): number {
+  const m = k.m;
+  let nr = 0;
+  const write = (flags & FOLL_WRITE) !== 0;
+  let addr = start;
+  while (addr < end) {
+    const w = pt_walk(mm, addr);
+    const entry = w.entry;
+    if (!pte_access_permitted(entry, write)) break;
+    const span = w.level === 'pte' ? 1 : w.level === 'pmd' ? 512 : 512 * 512;
+    const idx = Math.floor(addr / PAGE_SIZE) % span;
+    const page = pte_pfn(entry) + idx;
+    // How many pages of this leaf the range covers (gup_huge_pmd/pud: record_subpages).
+    const refs = Math.min(span - idx, (end - addr) / PAGE_SIZE);
+    if (pte_devmap(entry)) {
+      if (flags & FOLL_LONGTERM) break;
+    } else if (pte_special(entry)) {
+      break;
+    }
+    if (!pfn_valid(m, page)) break;
+    if (!try_grab_folio_fast(k, page, refs, flags)) break;
+    if (!gup_fast_folio_allowed(k, mm, addr, page, flags)) {
+      gup_put_folio(k, page, refs, flags, 'mm/gup.c:gup_fast_pte_range');
+      break;
+    }
+    // 6.1: gup_must_unshare(flags, page); 6.12: gup_must_unshare(NULL, flags, page).
+    if (!pte_write(entry) && gup_must_unshare(k, null, flags, page)) {
+      gup_put_folio(k, page, refs, flags, 'mm/gup.c:gup_pte_range');
+      break;
+    }
+    for (let i = 0; i < refs; i++) pages[pi + nr + i] = page + i;
+    nr += refs;
+    addr += refs * PAGE_SIZE;
+  }
+  return nr;
+}
+
+/**
+ * lockless_pages_from_mm (6.1) / gup_fast (6.12): the walk, bracketed for FOLL_PIN by
+ * mm->write_protect_seq (PATCH(gup-fast-wp-seq), 57efa1fe5957): odd → 0; changed →
+ * unpin everything found and return 0.
+ */
+function gup_fast(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): number {
+  const wp = k.patch('gup-fast-wp-seq') && (flags & FOLL_PIN) !== 0;
+  const seq = mm.write_protect_seq;
+  if (wp && seq & 1) return 0;
+  const nr = gup_pgd_range(k, mm, start, end, flags, pages, pi);
+  if (wp && mm.write_protect_seq !== seq) {
+    for (let i = 0; i < nr; i++) gup_put_folio(k, pages[pi + i] as number, 1, flags, 'mm/gup.c:unpin_user_pages_lockless');
+    return 0;
+  }
+  return nr;
+}
+
+/** access_ok(start, len) on x86-64: the range stays below the user address limit. */
+function access_ok(start: number, len: number): boolean {
+  return start + len <= TASK_SIZE + PAGE_SIZE;
+}
+
+/**
+ * __gup_longterm_unlocked(start, nr_pages, gup_flags, pages) — 5.4–6.1 slow path of
+ * gup-fast: FOLL_LONGTERM → mmap_read_lock, __gup_longterm_locked(vmas = NULL) with the
+ * caller's flags (no FOLL_TOUCH), unlock; else get_user_pages_unlocked().
+ */
+function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_pages: number, gup_flags: number, pages: page_array, pi: number): KThread<number> {
+  const site = 'mm/gup.c:__gup_longterm_unlocked';
+  const sub: page_array = pi === 0 ? pages : new Array<number | null>(nr_pages).fill(null);
+  let ret: number;
+  if (gup_flags & FOLL_LONGTERM) {
+    yield* down_read(k, mm.mmap_lock, site);
+    ret = yield* __gup_longterm_locked(k, mm, start, nr_pages, sub, null, null, gup_flags);
+    up_read(k, mm.mmap_lock, site);
+  } else {
+    ret = yield* get_user_pages_unlocked(k, start, nr_pages, sub, gup_flags);
+  }
+  if (sub !== pages) for (let i = 0; i < nr_pages; i++) pages[pi + i] = sub[i];
+  return ret;
+}
+
+/**
+ * The shared body: 5.4 get_user_pages_fast / 5.6 and 6.1 internal_get_user_pages_fast /
+ * 6.12 gup_fast_fallback. `allowed` is the release's flag mask.
+ */
+function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
+  const site = 'mm/gup.c:internal_get_user_pages_fast';
+  let allowed: number;
+  if (k.patch('gup-unlockable')) {
+    allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA | FOLL_HONOR_NUMA_FAULT;
+  } else if (k.patch('foll-pin-counting')) {
+    allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT;
+  } else if (k.patch('pin-user-pages-api')) {
+    allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN;
+  } else {
+    allowed = FOLL_WRITE | FOLL_LONGTERM;
+  }
+  // Bits the release does not define are never in its mask.
+  if (WARN_ON_ONCE(k, ((gup_flags & ~allowed) | foll_unknown_bits(k, gup_flags)) !== 0, site, 'unexpected gup_flags')) return -EINVAL;
+  const mm = get_current(k).mm;
+  if (mm === null) return unsupported(k, site, 'gup-fast from a task without an mm');
+  if (gup_flags & FOLL_PIN && k.patch('foll-pin-counting')) mm.has_pinned = true;
+  start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
+  const len = nr_pages * PAGE_SIZE;
+  const end = start + len;
+  // unsigned long arithmetic: does start + len wrap past 2^64?
+  const wraps = end > 2 ** 64 - 1;
+  if (k.patch('gup-unlockable')) {
+    if (wraps) return -EOVERFLOW; // check_add_overflow → -EOVERFLOW (6.12)
+    if (end > TASK_SIZE + PAGE_SIZE) return -EFAULT; // end > TASK_SIZE_MAX
+  } else if (k.patch('foll-pin-counting')) {
+    if (wraps) return 0; // check_add_overflow → 0 (6.1)
+  } else if (wraps || end <= start) {
+    return 0; // 5.4/5.6: the wrapped end is <= start (also nr_pages <= 0)
+  }
+  if (!access_ok(start, len)) return -EFAULT;
+  if (nr_pages <= 0) return 0;
+
+  const nr = gup_fast(k, mm, start, end, gup_flags, pages, 0);
+  if (nr === nr_pages || gup_flags & FOLL_FAST_ONLY) return nr;
+
+  let ret: number;
+  const s2 = start + nr * PAGE_SIZE;
+  if (k.patch('gup-unlockable')) {
+    const sub: page_array = nr === 0 ? pages : new Array<number | null>(nr_pages - nr).fill(null);
+    ret = yield* __gup_longterm_locked(k, mm, s2, nr_pages - nr, sub, null, { v: 0 }, gup_flags | FOLL_TOUCH | FOLL_UNLOCKABLE);
+    if (sub !== pages) for (let i = 0; i < nr_pages - nr; i++) pages[nr + i] = sub[i];
+  } else {
+    ret = yield* __gup_longterm_unlocked(k, mm, s2, nr_pages - nr, gup_flags, pages, nr);
+  }
+  if (nr > 0) return ret < 0 ? nr : ret + nr;
+  return ret;
+}
+
+/**
+ * get_user_pages_fast(start, nr_pages, gup_flags, pages).
+ * 5.4: flags outside WRITE|LONGTERM → WARN -EINVAL. 5.6: FOLL_PIN → WARN -EINVAL.
+ * 6.1: is_valid_gup_flags (PIN / LONGTERM → -EINVAL), | FOLL_GET. 6.12: is_valid_gup_args(FOLL_GET).
+ */
+export function* get_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
+  const site = 'mm/gup.c:get_user_pages_fast';
+  if (k.patch('gup-unlockable')) {
+    const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_GET);
+    if (f === null) return -EINVAL;
+    return yield* internal_get_user_pages_fast(k, start, nr_pages, f, pages);
+  }
+  if (k.patch('gup-no-longterm-for-get')) {
+    if (WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, 'mm/gup.c:is_valid_gup_flags:pin', 'FOLL_PIN from a get_user_pages caller')) return -EINVAL;
+    if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, 'mm/gup.c:is_valid_gup_flags:longterm', 'FOLL_LONGTERM from a get_user_pages caller')) return -EINVAL;
+    return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | FOLL_GET, pages);
+  }
+  if (k.patch('pin-user-pages-api') && WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, site, 'FOLL_PIN from get_user_pages_fast')) return -EINVAL;
+  return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags, pages);
+}
+
+/**
+ * pin_user_pages_fast(start, nr_pages, gup_flags, pages).
+ * 5.6: get_user_pages_fast() (alias). 6.1: FOLL_GET / !pages → WARN -EINVAL; | FOLL_PIN.
+ * 6.12: is_valid_gup_args(FOLL_PIN) → -EINVAL.
+ */
+export function* pin_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array | null): KThread<number> {
+  const site = 'mm/gup.c:pin_user_pages_fast';
+  if (!k.patch('pin-user-pages-api')) return unsupported(k, site, 'pin_user_pages_fast() does not exist in this release (added in 5.6 by eddb1c228f79)');
+  if (!k.patch('foll-pin-counting')) {
+    if (pages === null) return unsupported(k, site, 'gup-fast with pages == NULL');
+    return yield* get_user_pages_fast(k, start, nr_pages, gup_flags, pages);
+  }
+  if (k.patch('gup-unlockable')) {
+    const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_PIN);
+    if (f === null || pages === null) return -EINVAL;
+    return yield* internal_get_user_pages_fast(k, start, nr_pages, f, pages);
+  }
+  if (WARN_ON_ONCE(k, (gup_flags & FOLL_GET) !== 0, `${site}:get`, 'FOLL_GET')) return -EINVAL;
+  if (WARN_ON_ONCE(k, pages === null, `${site}:pages`, 'pages == NULL') || pages === null) return -EINVAL;
+  return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | FOLL_PIN, pages);
+}
+
+/**
+ * get_user_pages_fast_only(start, nr_pages, gup_flags, pages) (5.9+; __get_user_pages_fast
+ * before): never falls back; 6.1 turns errors into 0, 6.12 returns -EINVAL for bad args.
+ * 5.4/5.6: __get_user_pages_fast(start, nr_pages, write, pages).
+ */
+export function* get_user_pages_fast_only(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
+  if (k.patch('gup-unlockable')) {
+    const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_GET | FOLL_FAST_ONLY);
+    if (f === null) return -EINVAL;
+    return yield* internal_get_user_pages_fast(k, start, nr_pages, f, pages);
+  }
+  if (k.patch('foll-pin-counting')) {
+    const r = yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | FOLL_GET | FOLL_FAST_ONLY, pages);
+    return r < 0 ? 0 : r;
+  }
+  // 5.4/5.6 __get_user_pages_fast(start, nr_pages, write, pages): wrap / !access_ok → 0.
+  const mm = get_current(k).mm;
+  if (mm === null) return 0;
+  const s = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
+  const len = nr_pages * PAGE_SIZE;
+  if (s + len <= s || !access_ok(s, len)) return 0;
+  return gup_pgd_range(k, mm, s, s + len, gup_flags & FOLL_WRITE, pages, 0);
+}

@@ -1,0 +1,432 @@
+/**
+ * mm/memory.c: the page-fault handler (handle_mm_fault and its PTE-level paths),
+ * copy-on-write (do_wp_page, wp_page_copy, wp_page_reuse), vm_normal_page(), and
+ * zapping (zap_page_range / unmap_page_range) — v5.4.1, v5.6.4, Debian 6.1.192,
+ * Debian 6.12.117.
+ *
+ * Locking contract (all releases): handle_mm_fault() is called with mmap_lock held
+ * for read (or write). It returns with the lock still held, except when the result
+ * has VM_FAULT_RETRY (or v5.17+ VM_FAULT_COMPLETED), in which case the handler
+ * (here: filemap_fault's I/O wait) has dropped it — only possible when the caller
+ * passed FAULT_FLAG_ALLOW_RETRY without FAULT_FLAG_RETRY_NOWAIT.
+ *
+ * Release differences encoded here:
+ * - reuse of an anon page on a write fault (do_wp_page):
+ *   v5.4/v5.6: reuse when mapped once (reuse_swap_page: mapcount ≤ 1), whatever
+ *   other references (GUP) exist; PATCH(wp-reuse-refcount) 09854ba94c6a (v5.9):
+ *   reuse only when page_count == 1; PATCH(anon-exclusive) 6c287605fd56 (v5.19):
+ *   an exclusive page is always reused, a shared one only with refcount 1 (and then
+ *   becomes exclusive); FAULT_FLAG_UNSHARE faults copy a shared anon page without
+ *   making it writable. v6.12 (wp_can_reuse_anon_folio) never reuses a large folio:
+ *   the model has no PTE-mapped large anon folios yet, so this does not arise.
+ * - VM_FAULT_WRITE is returned after COW / reuse until PATCH(vm-fault-write-removed)
+ *   cb8d86331343 (v6.2).
+ *
+ * MODEL: no THP for anonymous memory yet (every anon fault maps order 0; THP is
+ * phase 2), no swap, no userfaultfd, no NUMA, no page-table locks (PTE updates are
+ * atomic with respect to other threads because threads interleave only at named
+ * points), no TLB (a zapped PTE is gone immediately; the batched page freeing of
+ * the mmu_gather happens at once).
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import { unsupported } from '../include/linux/bug.js';
+import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
+import type { pte_t, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
+import {
+  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER,
+  mk_pte, pmd_leaf, pte_devmap, pte_dirty, pte_mkdirty, pte_mkwrite, pte_mkyoung, pte_pfn, pte_present, pte_special, pte_write,
+} from '../include/linux/mm_types.js';
+import type { vm_fault_t } from '../include/linux/mm.js';
+import {
+  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, VM_FAULT_ERROR, VM_FAULT_DONE_COW, VM_FAULT_NOPAGE,
+  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WRITE,
+  copy_page_content, folio_mapcount, is_vm_hugetlb_page, is_zero_pfn, page_count, page_label, page_mapcount, pt_walk,
+  put_page, set_pte_at, SetPageDirty, vma_is_anonymous, get_page,
+} from '../include/linux/mm.js';
+import { EFAULT, EHWPOISON, ENOMEM } from '../include/uapi/linux/errno.js';
+import { alloc_pages } from './page_alloc.js';
+import { anon_vma_prepare, linear_page_index, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
+
+/**
+ * vm_get_page_prot / vma->vm_page_prot for the x86 protection_map: user, present;
+ * writable only for shared writable mappings that do not want write notification
+ * (no ->page_mkwrite). Private mappings start read-only (COW).
+ */
+export function vma_page_prot(vma: vm_area_struct): number {
+  let f = _PAGE_PRESENT | _PAGE_USER;
+  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) === (VM_SHARED | VM_WRITE) && !vma_wants_writenotify(vma)) f |= _PAGE_RW;
+  return f;
+}
+
+/** vma_wants_writenotify(vma): shared writable with ->page_mkwrite (dirty tracking). */
+export function vma_wants_writenotify(vma: vm_area_struct): boolean {
+  return (vma.vm_flags & (VM_SHARED | VM_WRITE)) === (VM_SHARED | VM_WRITE) && vma.vm_ops !== null && vma.vm_ops.page_mkwrite !== undefined;
+}
+
+/** maybe_mkwrite(pte, vma): writable only if the VMA is (a FOLL_FORCE COW leaves it read-only). */
+export function maybe_mkwrite(pte: pte_t, vma: vm_area_struct): pte_t {
+  return vma.vm_flags & VM_WRITE ? pte_mkwrite(pte) : pte;
+}
+
+/**
+ * vm_normal_page(vma, addr, pte): the struct page behind a PTE, or null for special
+ * mappings — the zero page, PFNMAP/MIXEDMAP pfns and (x86 marks devmap PTEs
+ * special) DAX pages.
+ */
+export function vm_normal_page(k: Kctx, vma: vm_area_struct, addr: number, pte: pte_t): number | null {
+  void k;
+  void addr;
+  const pfn = pte_pfn(pte);
+  if (pte_special(pte) || pte_devmap(pte)) return null;
+  if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) return null;
+  if (is_zero_pfn(k.m, pfn)) return null;
+  return pfn;
+}
+
+/** vm_fault_to_errno(vm_fault, foll_flags) (include/linux/mm.h). */
+export function vm_fault_to_errno(vm_fault: vm_fault_t, foll_flags: number): number {
+  const FOLL_HWPOISON = 0x100;
+  if (vm_fault & VM_FAULT_OOM) return -ENOMEM;
+  if (vm_fault & (0x10 | 0x20)) return foll_flags & FOLL_HWPOISON ? -EHWPOISON : -EFAULT;
+  if (vm_fault & (VM_FAULT_SIGBUS | 0x40)) return -EFAULT;
+  return 0;
+}
+
+/** The VM_FAULT_WRITE bit on releases that still have it. */
+function fault_write(k: Kctx): vm_fault_t {
+  // PATCH(vm-fault-write-removed): cb8d86331343 — no VM_FAULT_WRITE from v6.2.
+  return k.patch('vm-fault-write-removed') ? 0 : VM_FAULT_WRITE;
+}
+
+/**
+ * handle_mm_fault(vma, address, flags) — see the locking contract at the top.
+ * MODEL: a fault on a VMA already freed by munmap is recorded as a `stale-vma-use`
+ * event (the checker's no-stale-vma-use invariant reads it) and proceeds as the
+ * kernel would on the stale structure.
+ */
+export function* handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags: number): KThread<vm_fault_t> {
+  if (vma.vm_freed) k.m.event(k.tid, 'stale-vma-use', [`vma:${vma.id}`], 'mm/memory.c:handle_mm_fault');
+  if (is_vm_hugetlb_page(vma)) {
+    unsupported(k, 'mm/hugetlb.c:hugetlb_fault', 'hugetlb faults are not modelled yet');
+    return VM_FAULT_SIGBUS;
+  }
+  return yield* __handle_mm_fault(k, vma, address, flags);
+}
+
+function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags: number): KThread<vm_fault_t> {
+  const addr = Math.floor(address / PAGE_SIZE) * PAGE_SIZE;
+  const w = pt_walk(vma.vm_mm, addr);
+  if (w.level !== 'pte' && w.entry !== 0) {
+    unsupported(k, 'mm/memory.c:__handle_mm_fault', 'faults on huge PMD/PUD leaves are not modelled yet');
+    return VM_FAULT_SIGBUS;
+  }
+  const vmf: vm_fault = { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: w.entry, page: null };
+  return yield* handle_pte_fault(k, vmf);
+}
+
+function* handle_pte_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const vma = vmf.vma;
+  const entry = vmf.orig_pte;
+  if (entry === 0) {
+    if (vma_is_anonymous(vma)) return do_anonymous_page(k, vmf);
+    return yield* do_fault(k, vmf);
+  }
+  if (!pte_present(entry)) {
+    unsupported(k, 'mm/memory.c:do_swap_page', 'non-present PTEs (swap, migration entries) are not modelled');
+    return VM_FAULT_SIGBUS;
+  }
+  let e = entry;
+  if (vmf.flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) {
+    if (!pte_write(e)) return yield* do_wp_page(k, vmf);
+    if (vmf.flags & FAULT_FLAG_WRITE) e = pte_mkdirty(e);
+  }
+  e = pte_mkyoung(e);
+  if (e !== entry) set_pte_at(vma.vm_mm, vmf.address, e);
+  return 0;
+}
+
+/** do_anonymous_page(): first touch of private anonymous memory. */
+function do_anonymous_page(k: Kctx, vmf: vm_fault): vm_fault_t {
+  const vma = vmf.vma;
+  const mm = vma.vm_mm;
+  if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
+  if (!(vmf.flags & FAULT_FLAG_WRITE)) {
+    // Read fault: map the shared zero page, read-only and special.
+    set_pte_at(mm, vmf.address, mk_pte(k.m.mem.zero_pfn, vma_page_prot(vma) & ~_PAGE_RW | _PAGE_SPECIAL));
+    return 0;
+  }
+  anon_vma_prepare(k, vma);
+  const page = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+  if (page === null) return VM_FAULT_OOM;
+  k.m.mem.s_flags[k.m.mem.slot_of(page)] |= PG_uptodate | PG_lru;
+  let entry = mk_pte(page, vma_page_prot(vma));
+  if (vma.vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
+  page_add_new_anon_rmap(k, page, vma, vmf.address, false);
+  set_pte_at(mm, vmf.address, entry);
+  return 0;
+}
+
+/** do_fault(): first touch of a file / shmem / special mapping. */
+function* do_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const vma = vmf.vma;
+  if (!vma.vm_ops || !vma.vm_ops.fault) return VM_FAULT_SIGBUS;
+  if (!(vmf.flags & FAULT_FLAG_WRITE)) return yield* do_read_fault(k, vmf);
+  if (!(vma.vm_flags & VM_SHARED)) return yield* do_cow_fault(k, vmf);
+  return yield* do_shared_fault(k, vmf);
+}
+
+/** __do_fault(): call ->fault; on success vmf.page holds a referenced page. */
+function* __do_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const ops = vmf.vma.vm_ops;
+  if (!ops || !ops.fault) return VM_FAULT_SIGBUS;
+  return yield* ops.fault(k, vmf);
+}
+
+/**
+ * finish_fault() / alloc_set_pte() / do_set_pte(): install the PTE for vmf.page
+ * (a file page) — writable and dirty only for a write fault on a writable VMA.
+ * The page's reference from ->fault becomes the mapping's reference.
+ */
+function finish_fault(k: Kctx, vmf: vm_fault, page: number): vm_fault_t {
+  const vma = vmf.vma;
+  const mm = vma.vm_mm;
+  if (pt_walk(mm, vmf.address).entry !== 0) {
+    // Someone else mapped it meanwhile.
+    put_page(k.m, page);
+    return VM_FAULT_NOPAGE;
+  }
+  let entry = mk_pte(page, vma_page_prot(vma));
+  if (vmf.flags & FAULT_FLAG_WRITE) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+  page_add_file_rmap(k, page, vma, false);
+  set_pte_at(mm, vmf.address, entry);
+  return 0;
+}
+
+function* do_read_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  let ret = yield* __do_fault(k, vmf);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return ret;
+  const page = vmf.page as number;
+  ret |= finish_fault(k, vmf, page);
+  return ret;
+}
+
+/** do_cow_fault(): write fault on a private file mapping: copy the file page into a new anon page. */
+function* do_cow_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const vma = vmf.vma;
+  anon_vma_prepare(k, vma);
+  const cow = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+  if (cow === null) return VM_FAULT_OOM;
+  const ret = yield* __do_fault(k, vmf);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) {
+    put_page(k.m, cow);
+    return ret;
+  }
+  if (ret & VM_FAULT_DONE_COW) return ret;
+  const page = vmf.page as number;
+  copy_page_content(k.m, cow, page);
+  put_page(k.m, page);
+  k.m.mem.s_flags[k.m.mem.slot_of(cow)] |= PG_uptodate | PG_lru;
+  const mm = vma.vm_mm;
+  if (pt_walk(mm, vmf.address).entry !== 0) {
+    put_page(k.m, cow);
+    return ret | VM_FAULT_NOPAGE;
+  }
+  const entry = maybe_mkwrite(pte_mkdirty(mk_pte(cow, vma_page_prot(vma))), vma);
+  page_add_new_anon_rmap(k, cow, vma, vmf.address, false);
+  set_pte_at(mm, vmf.address, entry);
+  return ret;
+}
+
+/** do_shared_fault(): write fault on a shared file mapping (page_mkwrite, then a writable dirty PTE). */
+function* do_shared_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const vma = vmf.vma;
+  let ret = yield* __do_fault(k, vmf);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return ret;
+  const page = vmf.page as number;
+  if (vma.vm_ops && vma.vm_ops.page_mkwrite) {
+    const tmp = yield* vma.vm_ops.page_mkwrite(k, vmf);
+    if (tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) {
+      put_page(k.m, page);
+      return tmp;
+    }
+  }
+  ret |= finish_fault(k, vmf, page);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) return ret;
+  // fault_dirty_shared_page()
+  SetPageDirty(k.m, page);
+  return ret;
+}
+
+/**
+ * Can do_wp_page() reuse this anon page in place? One body per release family; the
+ * dispatcher picks (style guide example 4).
+ */
+function wp_can_reuse_anon(k: Kctx, page: number): boolean {
+  // PATCH(anon-exclusive): 6c287605fd56; PATCH(wp-reuse-refcount): 09854ba94c6a
+  if (k.patch('anon-exclusive')) return wp_can_reuse_anon__v6_1(k, page);
+  if (k.patch('wp-reuse-refcount')) return wp_can_reuse_anon__v5_9(k, page);
+  return wp_can_reuse_anon__v5_4(k, page);
+}
+
+/** v5.4.1 / v5.6.4 do_wp_page: reuse_swap_page() — no swap cache in the model, so: mapped at most once. */
+function wp_can_reuse_anon__v5_4(k: Kctx, page: number): boolean {
+  return folio_mapcount(k.m, page) <= 1;
+}
+
+/** v5.9 (09854ba94c6a): only the mapping's own reference may exist. */
+function wp_can_reuse_anon__v5_9(k: Kctx, page: number): boolean {
+  return page_count(k.m, page) === 1 && page_mapcount(k.m, page) === 1;
+}
+
+/**
+ * 6.1.192 do_wp_page / 6.12.117 wp_can_reuse_anon_folio: exclusive → reuse;
+ * otherwise only with refcount 1 (the extra refcount > 3 / LRU-drain steps only
+ * change the outcome through per-CPU LRU batches, which the model does not have).
+ */
+function wp_can_reuse_anon__v6_1(k: Kctx, page: number): boolean {
+  if (PageAnonExclusive(k.m, page)) return true;
+  return page_count(k.m, page) === 1;
+}
+
+/** do_wp_page(): write (or unshare) fault on a present, read-only PTE. */
+function* do_wp_page(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  const vma = vmf.vma;
+  const page = vm_normal_page(k, vma, vmf.address, vmf.orig_pte);
+  vmf.page = page;
+  if (page === null) {
+    if (unshare) return 0;
+    if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED)) return wp_pfn_shared(k, vmf);
+    return wp_page_copy(k, vmf, null);
+  }
+  if (PageAnon(k.m, page)) {
+    if (wp_can_reuse_anon(k, page)) {
+      if (!PageAnonExclusive(k.m, page) || !k.patch('anon-exclusive')) page_move_anon_rmap(k, page, vma);
+      if (unshare) return 0;
+      wp_page_reuse(k, vmf);
+      return fault_write(k);
+    }
+  } else if (unshare) {
+    return 0;
+  } else if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED)) {
+    return yield* wp_page_shared(k, vmf, page);
+  }
+  // copy: the kernel takes a reference here and wp_page_copy drops it with the mapping's.
+  get_page(k.m, page);
+  return wp_page_copy(k, vmf, page);
+}
+
+/** wp_page_reuse(): make the existing PTE young, dirty and (if VM_WRITE) writable. */
+function wp_page_reuse(k: Kctx, vmf: vm_fault): void {
+  void k;
+  const e = maybe_mkwrite(pte_mkdirty(pte_mkyoung(vmf.orig_pte)), vmf.vma);
+  set_pte_at(vmf.vma.vm_mm, vmf.address, e);
+}
+
+/** wp_pfn_shared(): a shared writable PFNMAP/MIXEDMAP PTE becomes writable. */
+function wp_pfn_shared(k: Kctx, vmf: vm_fault): vm_fault_t {
+  wp_page_reuse(k, vmf);
+  return fault_write(k);
+}
+
+/** wp_page_shared(): ->page_mkwrite then reuse, marking the page dirty. */
+function* wp_page_shared(k: Kctx, vmf: vm_fault, page: number): KThread<vm_fault_t> {
+  const ops = vmf.vma.vm_ops;
+  if (ops && ops.page_mkwrite) {
+    const tmp = yield* ops.page_mkwrite(k, vmf);
+    if (tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) return tmp;
+  }
+  wp_page_reuse(k, vmf);
+  SetPageDirty(k.m, page);
+  return fault_write(k);
+}
+
+/**
+ * wp_page_copy(): COW. A new anon page (zeroed when the old PTE mapped the zero page,
+ * else a copy of `old`) replaces the PTE; the old page loses this mapping and the
+ * extra reference do_wp_page took. With FAULT_FLAG_UNSHARE the copy stays read-only.
+ */
+function wp_page_copy(k: Kctx, vmf: vm_fault, old: number | null): vm_fault_t {
+  const vma = vmf.vma;
+  const mm = vma.vm_mm;
+  anon_vma_prepare(k, vma);
+  const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  const np = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+  if (np === null) {
+    if (old !== null) put_page(k.m, old);
+    return VM_FAULT_OOM;
+  }
+  if (old !== null) copy_page_content(k.m, np, old);
+  k.m.mem.s_flags[k.m.mem.slot_of(np)] |= PG_uptodate | PG_lru;
+  let entry = mk_pte(np, vma_page_prot(vma));
+  entry = pte_mkyoung(entry);
+  if (!unshare) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+  if (old !== null) {
+    page_remove_rmap(k, old, vma, false);
+  }
+  page_add_new_anon_rmap(k, np, vma, vmf.address, false);
+  set_pte_at(mm, vmf.address, entry);
+  k.m.event(k.tid, 'cow', [page_label(np), ...(old !== null ? [page_label(old)] : []), `vma:${vma.id}`], 'mm/memory.c:wp_page_copy');
+  if (old !== null) {
+    put_page(k.m, old); // the mapping's reference
+    put_page(k.m, old); // do_wp_page's extra reference
+  }
+  return unshare ? 0 : fault_write(k);
+}
+
+// ---------------------------------------------------------------------------
+// Zapping.
+
+/**
+ * zap_page_range(vma, start, size) / unmap_page_range(): clear the PTEs (and huge
+ * leaves) of [start, end) in vma; file pages dirty in the PTE are marked dirty;
+ * each page loses its mapping and the mapping's reference (freed at zero).
+ * Caller holds mmap_lock (read is enough: MADV_DONTNEED; write for munmap).
+ */
+export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end: number): void {
+  const mm = vma.vm_mm;
+  const m = k.m;
+  const first = Math.floor(start / PMD_SIZE);
+  const last = Math.floor((end - 1) / PMD_SIZE);
+  const tables = mm.pgd.pmd;
+  const keys: number[] = [];
+  if (last - first + 1 <= tables.size) {
+    for (let key = first; key <= last; key++) if (tables.has(key)) keys.push(key);
+  } else {
+    for (const key of tables.keys()) if (key >= first && key <= last) keys.push(key);
+  }
+  for (const key of keys) {
+    const t = tables.get(key);
+    if (t === undefined) continue;
+    if (typeof t === 'number') {
+      if (pmd_leaf(t)) {
+        unsupported(k, 'mm/huge_memory.c:zap_huge_pmd', 'zapping huge PMD leaves is not modelled yet');
+      }
+      continue;
+    }
+    const base = key * PMD_SIZE;
+    const lo = Math.max(0, Math.floor((start - base) / PAGE_SIZE));
+    const hi = Math.min(PTRS_PER_PTE, Math.ceil((end - base) / PAGE_SIZE));
+    for (let i = lo; i < hi && t.count > 0; i++) {
+      const pte = t.pte[i];
+      if (pte === 0) continue;
+      const addr = base + i * PAGE_SIZE;
+      t.pte[i] = 0;
+      t.count--;
+      if (!pte_present(pte)) continue;
+      const page = vm_normal_page(k, vma, addr, pte);
+      if (page === null) continue;
+      if (!PageAnon(m, page) && pte_dirty(pte)) SetPageDirty(m, page);
+      page_remove_rmap(k, page, vma, false);
+      put_page(m, page);
+    }
+    if (t.count === 0) tables.delete(key);
+  }
+  for (const [key, pud] of mm.pgd.pud) {
+    const a = key * 2 ** 30;
+    if (a >= start && a < end && pud !== 0) {
+      unsupported(k, 'mm/huge_memory.c:zap_huge_pud', 'zapping PUD leaves is not modelled yet');
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * mm/page_alloc.c: __alloc_pages_nodemask() (v5.4) / __alloc_pages() (v6.1, v6.12),
+ * reduced to where a page comes from: the zonelist walk from gfp_zone() down
+ * (Movable → Normal → DMA32), the migratetype, CMA eligibility, and the per-task
+ * allocation scope.
+ *
+ * Which attempt sees the scope:
+ * - before PATCH(alloc-fastpath-task-gfp) (da6df1b0fcfa, v5.13): the first
+ *   get_page_from_freelist() uses the caller's mask; current_gfp_context() applies
+ *   only in the slow path. So inside memalloc_nocma_save() a movable allocation still
+ *   lands in CMA whenever the fast attempt succeeds there.
+ * - after it: current_gfp_context() is applied before the fast attempt.
+ * CMA pageblocks serve only MIGRATE_MOVABLE requests (ALLOC_CMA). Within a zone:
+ * - before PATCH(cma-prefer-movable) (16867664936e, v5.7): CMA is a fallback when
+ *   the zone's non-CMA blocks cannot serve the request;
+ * - after it: CMA first when the zone's free CMA pages exceed half its free pages.
+ *
+ * MODEL: no watermarks, reclaim, compaction or per-cpu lists: the fast attempt
+ * fails only when no eligible zone has a free block, the slow path is the same walk
+ * with the scoped mask, and nothing sleeps (plain function). One node.
+ */
+import type { Kctx } from '../kctx.js';
+import type { Machine } from '../machine.js';
+import { MIGRATE_MOVABLE, gfp_migratetype, gfp_zone, ZONE_DMA32 } from '../include/linux/gfp.js';
+import type { gfp_t } from '../include/linux/gfp.js';
+import { current_gfp_context } from '../include/linux/sched_mm.js';
+import { page_label, put_page } from '../include/linux/mm.js';
+
+/**
+ * get_page_from_freelist(), reduced: walk the zonelist for `gfp` and take a block.
+ * Returns the head pfn of a new folio (refcount 1), or null.
+ */
+function get_page_from_freelist(k: Kctx, gfp: gfp_t, order: number): number | null {
+  const mem = k.m.mem;
+  const high = gfp_zone(gfp);
+  const movable = gfp_migratetype(gfp) === MIGRATE_MOVABLE;
+  for (let z = high; z >= ZONE_DMA32; z--) {
+    const zone = mem.zones[z];
+    if (zone.present_pages === 0) continue;
+    let pfn: number | null = null;
+    // PATCH(cma-prefer-movable): 16867664936e — prefer CMA when it holds over half the free pages.
+    if (movable && k.patch('cma-prefer-movable') && zone.nr_free_cma > Math.floor(zone.nr_free / 2)) {
+      pfn = mem.takeFree(zone, order, true);
+    }
+    if (pfn === null) pfn = mem.takeFree(zone, order, false);
+    if (pfn === null && movable) pfn = mem.takeFree(zone, order, true); // __rmqueue_cma_fallback
+    if (pfn !== null) {
+      const s = mem.newSlot(pfn, order);
+      mem.s_ref[s] = 1;
+      return pfn;
+    }
+  }
+  return null;
+}
+
+/**
+ * alloc_pages(gfp, order) / __alloc_pages(): a new folio of 2^order frames with
+ * refcount 1 (order > 0 is always compound: the model treats every high-order
+ * allocation as __GFP_COMP), or null when memory is exhausted.
+ */
+export function alloc_pages(k: Kctx, gfp: gfp_t, order: number): number | null {
+  // PATCH(alloc-fastpath-task-gfp): da6df1b0fcfa — the scope applies to the fast attempt too.
+  const fastMask = k.patch('alloc-fastpath-task-gfp') ? current_gfp_context(k, gfp) : gfp;
+  let pfn = get_page_from_freelist(k, fastMask, order);
+  if (pfn === null) {
+    // __alloc_pages_slowpath() with the scoped mask.
+    pfn = get_page_from_freelist(k, current_gfp_context(k, gfp), order);
+  }
+  if (pfn !== null) k.m.event(k.tid, 'alloc', [page_label(pfn)], 'mm/page_alloc.c:__alloc_pages', order);
+  return pfn;
+}
+
+/** alloc_page(gfp) */
+export function alloc_page(k: Kctx, gfp: gfp_t): number | null {
+  return alloc_pages(k, gfp, 0);
+}
+
+/** __free_pages(page, order): drop the allocation reference (frees at zero). */
+export function __free_pages(m: Machine, page: number, _order: number): void {
+  put_page(m, page);
+}
+
+/** Free pages of a zone (NR_FREE_PAGES), for tests and reports. */
+export function zone_free_pages(m: Machine, zone: number): number {
+  return m.mem.zones[zone].nr_free;
+}

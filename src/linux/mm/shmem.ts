@@ -1,0 +1,96 @@
+/**
+ * mm/shmem.c: tmpfs / shmem files — shmem_file_setup(), shmem_zero_setup()
+ * (MAP_SHARED|MAP_ANONYMOUS), shmem_mmap(), shmem_fault() — v5.4, v6.1, v6.12.
+ *
+ * shmem_fault(): the page at vmf.pgoff from the page cache, or a new zeroed page
+ * (GFP_HIGHUSER_MOVABLE) added to it; beyond i_size is SIGBUS. shmem has no
+ * ->page_mkwrite, so shared writable mappings get writable PTEs at once.
+ * MODEL: no swap (shmem pages are never evicted), no huge=, no fallocate yet.
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import type { file, file_operations } from '../include/linux/fs.js';
+import { O_RDWR, alloc_file } from '../include/linux/fs.js';
+import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
+import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PG_swapbacked, PG_uptodate } from '../include/linux/mm_types.js';
+import { VM_FAULT_LOCKED, VM_FAULT_OOM, VM_FAULT_SIGBUS, get_page } from '../include/linux/mm.js';
+import { S_IFREG } from '../include/linux/fs.js';
+import type { super_block } from '../include/linux/fs.js';
+import { add_to_page_cache_lru } from './filemap.js';
+import { alloc_pages } from './page_alloc.js';
+import { new_inode } from '../fs/libfs.js';
+
+/** shmem_getpage(): find or allocate page `index` of a shmem mapping; returns it referenced, or null (OOM). */
+export function shmem_getpage(k: Kctx, f: file, index: number): number | null {
+  const mapping = f.f_mapping;
+  const cached = mapping.i_pages.get(index);
+  if (cached !== undefined) {
+    get_page(k.m, cached);
+    return cached;
+  }
+  const page = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+  if (page === null) return null;
+  k.m.mem.s_flags[k.m.mem.slot_of(page)] |= PG_uptodate | PG_swapbacked;
+  add_to_page_cache_lru(k, page, mapping, index);
+  return page;
+}
+
+export function* shmem_fault(k: Kctx, vmf: vm_fault): KThread<number> {
+  const f = vmf.vma.vm_file;
+  if (!f) return VM_FAULT_SIGBUS;
+  if (vmf.pgoff >= Math.ceil(f.f_inode.i_size / PAGE_SIZE)) return VM_FAULT_SIGBUS;
+  const page = shmem_getpage(k, f, vmf.pgoff);
+  if (page === null) return VM_FAULT_OOM;
+  vmf.page = page;
+  return VM_FAULT_LOCKED;
+}
+
+export const shmem_vm_ops: vm_operations_struct = {
+  name: 'shmem',
+  fault: shmem_fault,
+};
+
+function* shmem_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
+  void k;
+  void f;
+  vma.vm_ops = shmem_vm_ops;
+  return 0;
+}
+
+function* shmem_release(k: Kctx): KThread<number> {
+  void k;
+  return 0;
+}
+
+export const shmem_file_operations: file_operations = {
+  owner: 'shmem',
+  mmap: shmem_mmap,
+  release: (k) => shmem_release(k),
+};
+
+/** The internal shm_mnt (a kernel-internal tmpfs mount for anonymous shared memory and memfd). */
+function shm_mnt(k: Kctx): super_block {
+  const key = '<shm_mnt>';
+  let sb = k.m.mounts.get(key);
+  if (!sb) {
+    sb = { id: k.m.nextId('sb'), s_type: { name: 'tmpfs', kind: 'tmpfs' }, s_id: key, dax: false, dax_region: null, huge_order: 9 };
+    k.m.mounts.set(key, sb);
+  }
+  return sb;
+}
+
+/** shmem_file_setup(name, size, flags): an unlinked tmpfs file on the internal mount. */
+export function shmem_file_setup(k: Kctx, name: string, size: number): file {
+  const i = new_inode(k.m, shm_mnt(k), name, S_IFREG | 0o600, size);
+  i.i_nlink = 0;
+  return alloc_file(k, i, O_RDWR, shmem_file_operations);
+}
+
+/** shmem_zero_setup(vma): MAP_SHARED|MAP_ANONYMOUS gets a /dev/zero shmem file of the VMA's size. */
+export function shmem_zero_setup(k: Kctx, vma: vm_area_struct): number {
+  const f = shmem_file_setup(k, 'dev/zero', vma.vm_end - vma.vm_start);
+  vma.vm_file = f;
+  vma.vm_ops = shmem_vm_ops;
+  return 0;
+}

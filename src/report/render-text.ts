@@ -1,0 +1,123 @@
+/**
+ * Text rendering of violations, run outcomes and the check matrix, in one place
+ * (style guide §2.6). Violations read like Miri's diagnostics:
+ *
+ *   error: invariant violated: long-term pin on an fs-DAX page [no-longterm-pin-on-fsdax]
+ *     --> scenarios/seed/x.yaml (profile v5.6+hypo-longterm-honours-locked)
+ *     = pfn:1048580 (fs-DAX) is long-term pinned by T0 result 'r'
+ *     = history:
+ *         #12 T0 gup: pin pfn:1048580 in mm/gup.c:follow_page_pte
+ *         #20 T1 truncate: truncate-wait pfn:1048580 in fs/dax.c:dax_layout_busy_page
+ *     = why: 94db151dc892 ...
+ *     replay: pinlab replay scenarios/seed/x.yaml --profile ... --schedule 'T0*3 T1 ...'
+ */
+import type { HistoryEntry, Violation } from '../check/violation.js';
+import { errname } from '../linux/include/uapi/linux/errno.js';
+import type { JudgeResult } from '../scenario/judge.js';
+import { showValue } from '../scenario/judge.js';
+import type { RunOutcome } from '../scenario/run.js';
+
+/** Quote a schedule string for a shell command line. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:+=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function replayCommand(file: string, profile: string, schedule: string): string {
+  return `pinlab replay ${shellQuote(file)} --profile ${shellQuote(profile)} --schedule ${shellQuote(schedule === '' ? '...' : schedule)}`;
+}
+
+function historyLines(h: readonly HistoryEntry[]): string[] {
+  if (h.length === 0) return [];
+  const out = ['  = history:'];
+  for (const e of h) {
+    const who = e.threadName ?? 'set-up';
+    out.push(`      #${e.seq} ${who}: ${e.what} ${e.objects.join(', ')} in ${e.fn}${e.detail !== null ? ` (${e.detail})` : ''}`);
+  }
+  return out;
+}
+
+/** One violation, with where it happened and how to replay it. */
+export function renderViolation(v: Violation, file: string, profile: string, schedule: string): string {
+  const where = `  --> ${file} (profile ${profile})`;
+  const replay = `  replay: ${replayCommand(file, profile, schedule)}`;
+  switch (v.kind) {
+    case 'invariant':
+      return [
+        `error: invariant violated: ${v.title} [${v.invariant}]`,
+        where,
+        `  = ${v.message}`,
+        ...historyLines(v.history),
+        `  = why: ${v.why}`,
+        replay,
+      ].join('\n');
+    case 'deadlock':
+      return [
+        'error: deadlock: every live thread is blocked',
+        where,
+        ...v.threads.map((t) => `  = T${t.thread} (${t.name}) waits at ${t.label} for ${t.reason.kind} ${t.reason.object}${t.reason.detail !== undefined ? ` (${t.reason.detail})` : ''}${t.held.length > 0 ? `, holding ${t.held.map((h) => h.lock).join(', ')}` : ''}`),
+        ...historyLines(v.history),
+        replay,
+      ].join('\n');
+    case 'lock-held-at-exit':
+      return [`error: T${v.thread} (${v.name}) ended holding ${v.held.map((h) => `${h.lock} (${h.mode})`).join(', ')}`, where, replay].join('\n');
+    case 'kernel-bug':
+      return [`error: kernel BUG at ${v.site}: ${v.message}${v.thread !== null ? ` (T${v.thread})` : ''}`, where, replay].join('\n');
+    case 'warning':
+      return [`warning: kernel WARNING at ${v.site}: ${v.message}${v.thread !== null ? ` (T${v.thread})` : ''}`, where].join('\n');
+    case 'unsupported':
+      return [`note: unsupported by the model at ${v.site}: ${v.message} (the run is not a verdict)`, where].join('\n');
+  }
+}
+
+/** A run: status, values, violations. */
+export function renderOutcome(o: RunOutcome): string {
+  const lines: string[] = [`${o.scenario} on ${o.profile}: ${o.status}${o.problem !== null ? ` — ${o.problem}` : ''}`];
+  if (o.schedule !== '') lines.push(`  schedule: ${o.schedule}`);
+  for (const [k, v] of o.values) {
+    const out = o.outputs.get(k);
+    const extra = out !== undefined && Object.keys(out).length > 0 ? `  ${Object.entries(out).map(([f, x]) => `${f}=${showValue(x)}`).join(' ')}` : '';
+    lines.push(`  ${k} = ${showValue(v)}${extra}`);
+  }
+  if (o.violations.length > 0) {
+    lines.push('');
+    for (const v of o.violations) lines.push(renderViolation(v, o.scenario, o.profile, o.schedule), '');
+  }
+  return lines.join('\n');
+}
+
+/** The details of a judged profile. */
+export function renderJudge(r: JudgeResult): string {
+  const head = `${r.match ? 'ok' : 'MISMATCH'}  ${r.scenario}  ${r.spec}${r.hypothetical ? ' (hypothetical)' : ''}`;
+  const lines = [head];
+  for (const m of r.mismatches) lines.push(`    ${m}`);
+  if (r.explore !== null && !r.match) lines.push(`    (explored ${r.explore.schedules} schedules, ${r.explore.states} states, ${r.explore.complete ? 'complete' : `bounded: ${r.explore.bounded.join(', ')}`})`);
+  if (!r.match) {
+    for (const c of r.counterexamples) lines.push(`    counterexample ${c.invariant}: ${replayCommand(r.scenario, r.profile, c.schedule)}`);
+  }
+  return lines.join('\n');
+}
+
+/** The check matrix: one row per scenario, one column per profile that any scenario names. */
+export function renderMatrix(results: readonly JudgeResult[]): string {
+  const profiles: string[] = [];
+  for (const r of results) if (!profiles.includes(r.spec)) profiles.push(r.spec);
+  const scenarios: string[] = [];
+  for (const r of results) if (!scenarios.includes(r.scenario)) scenarios.push(r.scenario);
+  const cell = (sc: string, p: string): string => {
+    const r = results.find((x) => x.scenario === sc && x.spec === p);
+    if (r === undefined) return '.';
+    if (r.match) return 'ok';
+    if (r.status === 'unsupported' || r.status === 'setup-failed') return 'UNSUP';
+    return 'FAIL';
+  };
+  const w0 = Math.max(8, ...scenarios.map((s) => s.length));
+  const ws = profiles.map((p) => Math.max(5, p.length));
+  const row = (a: string, cells: string[]): string => `${a.padEnd(w0)}  ${cells.map((c, i) => c.padEnd(ws[i])).join('  ')}`.trimEnd();
+  const out = [row('scenario', profiles), row('-'.repeat(w0), ws.map((w) => '-'.repeat(w)))];
+  for (const sc of scenarios) out.push(row(sc, profiles.map((p) => cell(sc, p))));
+  const bad = results.filter((r) => !r.match).length;
+  out.push('', `${results.length} checks, ${results.length - bad} ok, ${bad} mismatch${bad === 1 ? '' : 'es'}`);
+  return out.join('\n');
+}
+
+export { errname };

@@ -1,0 +1,311 @@
+/**
+ * The VFIO / device part of the `.def` table (build.ts): set-up of edu and mdev
+ * devices and containers as a VMM would do it, the VFIO ioctls, device DMA, and the
+ * mdev vendor driver's vfio_pin_pages / vfio_unpin_pages. Calls only the model's
+ * functions (src/linux/drivers/{vfio,iommu,misc}).
+ */
+import type { Kctx } from '../linux/kctx.js';
+import type { file } from '../linux/include/linux/fs.js';
+import { O_RDWR, fget, fput } from '../linux/include/linux/fs.js';
+import type { task_struct } from '../linux/include/linux/sched.js';
+import { EFAULT, EINVAL, EBADF, ENODEV } from '../linux/include/uapi/linux/errno.js';
+import {
+  VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_GROUP_GET_DEVICE_FD, VFIO_GROUP_SET_CONTAINER, VFIO_IOMMU_GET_INFO,
+  VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA, VFIO_SET_IOMMU,
+} from '../linux/include/uapi/linux/vfio.js';
+import type { vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info } from '../linux/include/uapi/linux/vfio.js';
+import * as vfioUapi from '../linux/include/uapi/linux/vfio.js';
+import type { device } from '../linux/drivers/iommu/iommu.js';
+import { iommu_group_alloc, iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
+import type { vfio_container, vfio_device, vfio_dma_unmap_fn } from '../linux/drivers/vfio/vfio.js';
+import { vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
+import { vfio_container_open } from '../linux/drivers/vfio/container.js';
+import { vfio_group_open } from '../linux/drivers/vfio/group.js';
+import type { vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
+import { is_invalid_reserved_pfn } from '../linux/drivers/vfio/vfio_iommu_type1.js';
+import type { edu_device } from '../linux/drivers/misc/edu.js';
+import { edu_create, edu_dma_read, edu_dma_write } from '../linux/drivers/misc/edu.js';
+import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
+import type { Machine } from '../linux/machine.js';
+import type { KThread } from '../sched/index.js';
+import type { DmaMapping, LongtermPin } from '../check/invariants.js';
+import type { DeviceSetup, Scenario } from './ast.js';
+import type { RunState, StepResult } from './state.js';
+
+/** Per-run device bookkeeping (kept in RunState.devices). */
+export interface DeviceState {
+  readonly decl: DeviceSetup;
+  /** The IOMMU group id the model gave it (/dev/vfio/<id>). */
+  readonly group: number;
+  readonly vdev: vfio_device;
+  readonly edu: edu_device | null;
+}
+
+/** Create the scenario's devices (edu bound to vfio-pci; mdevs with their own emulated group). */
+export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
+  for (const d of s.setup.devices) {
+    if (d.kind === 'edu') {
+      const e = edu_create(k, d.name);
+      const g = e.dev.iommu_group;
+      rs.devices.set(d.name, { decl: d, group: g === null ? -1 : g.id, vdev: e.vdev, edu: e });
+    } else {
+      const dev: device = { name: d.name, bus: 'mdev', iommu_group: null, driver: 'vfio-mdev', driver_managed_dma: true };
+      const g = iommu_group_alloc(k, [dev], { emulated: true });
+      // The vendor driver's DMA_UNMAP callback: unpin what it pinned in the range.
+      const unmapCallback: vfio_dma_unmap_fn = function* (kk, vd, iova, size) {
+          const npage = Number(size / BigInt(PAGE_SIZE));
+          for (let i = 0; i < npage; i++) {
+            const key = `${d.name}@${(iova + BigInt(i * PAGE_SIZE)).toString()}`;
+            const n = rs.mdevPins.get(key) ?? 0;
+            for (let j = 0; j < n; j++) yield* vfio_unpin_pages(kk, vd, iova + BigInt(i * PAGE_SIZE), 1);
+            rs.mdevPins.delete(key);
+          }
+      };
+      const vdev = vfio_register_group_dev(k, dev, { ['dma_unmap']: unmapCallback });
+      rs.devices.set(d.name, { decl: d, group: g.id, vdev, edu: null });
+    }
+  }
+}
+
+/** ioctl on an fd of the current task: fget, f_op->unlocked_ioctl, fput. */
+export function* ioctl(k: Kctx, fd: number, cmd: number, arg: unknown): KThread<number> {
+  const f: file | null = fget(k, fd);
+  if (f === null) return -EBADF;
+  const op = f.f_op.unlocked_ioctl;
+  const r = op === undefined ? -25 /* -ENOTTY */ : yield* op(k, f, cmd, arg);
+  yield* fput(k, f);
+  return r;
+}
+
+/** Set up a container in its process: open, add groups, SET_IOMMU, open device fds. Returns an error text or null. */
+export function* setupContainers(k: Kctx<task_struct>, s: Scenario, rs: RunState): KThread<string | null> {
+  const params = vfio_subsys_of(k).params;
+  params.dma_entry_limit = s.setup.vfio.dmaEntryLimit;
+  for (const c of s.setup.vfio.containers) {
+    const task = rs.processes.get(c.process);
+    if (task === undefined) return `container ${c.name}: no process ${c.process}`;
+    k.current = task;
+    const fd = vfio_container_open(k, O_RDWR);
+    if (fd < 0) return `container ${c.name}: open(/dev/vfio/vfio) = ${fd}`;
+    rs.containers.set(c.name, { fd, process: c.process });
+    for (const dn of c.groups) {
+      const d = rs.devices.get(dn);
+      if (d === undefined) return `container ${c.name}: no device ${dn}`;
+      const gfd = vfio_group_open(k, d.group, O_RDWR);
+      if (gfd < 0) return `container ${c.name}: open(/dev/vfio/${d.group}) = ${gfd}`;
+      const r = yield* ioctl(k, gfd, VFIO_GROUP_SET_CONTAINER, fd);
+      if (r < 0) return `container ${c.name}: VFIO_GROUP_SET_CONTAINER(${dn}) = ${r}`;
+      rs.groupFds.set(dn, gfd);
+    }
+    const type = (vfioUapi as Readonly<Record<string, unknown>>)[c.iommu];
+    const r = yield* ioctl(k, fd, VFIO_SET_IOMMU, type);
+    if (r < 0) return `container ${c.name}: VFIO_SET_IOMMU(${c.iommu}) = ${r}`;
+    for (const dn of c.groups) {
+      const gfd = rs.groupFds.get(dn);
+      if (gfd === undefined) continue;
+      const dfd = yield* ioctl(k, gfd, VFIO_GROUP_GET_DEVICE_FD, dn);
+      if (dfd < 0) return `container ${c.name}: VFIO_GROUP_GET_DEVICE_FD(${dn}) = ${dfd}`;
+    }
+  }
+  return null;
+}
+
+/** The VFIO ioctls of scenario steps. `args` are evaluated by the caller. */
+export function* vfioIoctl(k: Kctx, op: string, a: {
+  container?: number; group?: number; device?: string; extension?: number; type?: number;
+  vaddr?: bigint; iova?: bigint; size?: bigint; flags?: number; argsz?: number;
+}): KThread<StepResult> {
+  switch (op) {
+    case 'VFIO_GET_API_VERSION':
+      return { value: yield* ioctl(k, a.container ?? -1, VFIO_GET_API_VERSION, 0), outputs: {} };
+    case 'VFIO_CHECK_EXTENSION':
+      return { value: yield* ioctl(k, a.container ?? -1, VFIO_CHECK_EXTENSION, a.extension ?? 0), outputs: {} };
+    case 'VFIO_SET_IOMMU':
+      return { value: yield* ioctl(k, a.container ?? -1, VFIO_SET_IOMMU, a.type ?? 0), outputs: {} };
+    case 'VFIO_GROUP_SET_CONTAINER':
+      return { value: yield* ioctl(k, a.group ?? -1, VFIO_GROUP_SET_CONTAINER, a.container ?? -1), outputs: {} };
+    case 'VFIO_GROUP_GET_DEVICE_FD':
+      return { value: yield* ioctl(k, a.group ?? -1, VFIO_GROUP_GET_DEVICE_FD, a.device ?? null), outputs: {} };
+    case 'VFIO_IOMMU_GET_INFO': {
+      const info = { argsz: 16, flags: 0, iova_pgsizes: 0n, cap_offset: 0 } as unknown as vfio_iommu_type1_info;
+      const r = yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_GET_INFO, info);
+      const i = info as unknown as { flags: number; iova_pgsizes: bigint | number };
+      return { value: r, outputs: { flags: i.flags, iova_pgsizes: typeof i.iova_pgsizes === 'bigint' ? i.iova_pgsizes : BigInt(i.iova_pgsizes) } };
+    }
+    case 'VFIO_IOMMU_MAP_DMA': {
+      const map: vfio_iommu_type1_dma_map = { argsz: a.argsz ?? 32, flags: a.flags ?? 0, vaddr: a.vaddr ?? 0n, iova: a.iova ?? 0n, size: a.size ?? 0n };
+      return { value: yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_MAP_DMA, map), outputs: {} };
+    }
+    case 'VFIO_IOMMU_UNMAP_DMA': {
+      const unmap: vfio_iommu_type1_dma_unmap = { argsz: a.argsz ?? 24, flags: a.flags ?? 0, iova: a.iova ?? 0n, size: a.size ?? 0n };
+      const r = yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_UNMAP_DMA, unmap);
+      return { value: r, outputs: { size: unmap.size } };
+    }
+    default:
+      return { value: -EINVAL, outputs: {} };
+  }
+}
+
+/** edu DMA: write a content tag at iova (0 or -EFAULT on an IOMMU fault). */
+export function deviceDmaWrite(k: Kctx, rs: RunState, dev: string, iova: number, content: string): number {
+  const d = rs.devices.get(dev);
+  if (d === undefined || d.edu === null) return -ENODEV;
+  return edu_dma_write(k, d.edu, iova, content).ok ? 0 : -EFAULT;
+}
+
+/** edu DMA: read the content tag at iova (or -EFAULT). */
+export function deviceDmaRead(k: Kctx, rs: RunState, dev: string, iova: number): string | number {
+  const d = rs.devices.get(dev);
+  if (d === undefined || d.edu === null) return -ENODEV;
+  const r = edu_dma_read(k, d.edu, iova);
+  return r.ok ? r.data : -EFAULT;
+}
+
+/** The container object behind a scenario container name (for the mdev pins and the checker). */
+function containerObj(m: Machine, rs: RunState, name: string): vfio_container | null {
+  const c = rs.containers.get(name);
+  if (c === undefined) return null;
+  const task = rs.processes.get(c.process);
+  const f = task?.files?.fd[c.fd] ?? null;
+  return f === null || f === undefined ? null : ((f as file).private_data as vfio_container | null);
+}
+
+/** The pfn the container's IOMMU maps at iova (first domain), or null. */
+export function iommuProbe(m: Machine, rs: RunState, containerFd: number, iova: number): number | null {
+  for (const [cname, c] of rs.containers) {
+    if (c.fd !== containerFd) continue;
+    const obj = containerObj(m, rs, cname);
+    const dom = obj?.iommu_data?.domain_list[0]?.domain ?? null;
+    if (dom === null) return null;
+    const phys = iommu_iova_to_phys(dom, iova);
+    return phys === 0 ? null : Math.floor(phys / PAGE_SIZE);
+  }
+  return null;
+}
+
+/** The mdev device whose group is in the container `fd` of `process`. */
+function mdevOf(m: Machine, rs: RunState, containerFd: number): { dev: string; vdev: vfio_device } | null {
+  for (const [cname, c] of rs.containers) {
+    if (c.fd !== containerFd) continue;
+    const obj = containerObj(m, rs, cname);
+    for (const [dn, d] of rs.devices) {
+      if (d.edu !== null) continue;
+      if (obj === null || d.vdev.group.container === obj) return { dev: dn, vdev: d.vdev };
+    }
+  }
+  return null;
+}
+
+/** vfio_pin_pages() from the vendor driver (the step's thread is the driver's context). */
+export function* mdevPin(k: Kctx, rs: RunState, containerFd: number, iova: bigint, npage: number, prot: number): KThread<StepResult> {
+  const md = mdevOf(k.m, rs, containerFd);
+  if (md === null) return { value: -ENODEV, outputs: {} };
+  const pfns: number[] = new Array<number>(Math.max(0, Math.min(npage, 4096))).fill(0);
+  const r = yield* vfio_pin_pages(k, md.vdev, iova, npage, prot, pfns);
+  if (r > 0) {
+    for (let i = 0; i < r; i++) {
+      const key = `${md.dev}@${(iova + BigInt(i * PAGE_SIZE)).toString()}`;
+      rs.mdevPins.set(key, (rs.mdevPins.get(key) ?? 0) + 1);
+    }
+  }
+  return { value: r, outputs: { pages: r > 0 ? pfns.slice(0, r) : [] } };
+}
+
+export function* mdevUnpin(k: Kctx, rs: RunState, containerFd: number, iova: bigint, npage: number): KThread<StepResult> {
+  const md = mdevOf(k.m, rs, containerFd);
+  if (md === null) return { value: -ENODEV, outputs: {} };
+  const r = yield* vfio_unpin_pages(k, md.vdev, iova, npage);
+  for (let i = 0; i < npage; i++) {
+    const key = `${md.dev}@${(iova + BigInt(i * PAGE_SIZE)).toString()}`;
+    const n = (rs.mdevPins.get(key) ?? 0) - 1;
+    if (n > 0) rs.mdevPins.set(key, n);
+    else rs.mdevPins.delete(key);
+  }
+  return { value: r, outputs: {} };
+}
+
+// ---- what the checker reads -------------------------------------------------------------------------
+
+/** Every type1 container of the machine (each vfio_iommu once). */
+export function allIommus(m: Machine): vfio_iommu[] {
+  const out: vfio_iommu[] = [];
+  const sub = m.vfio;
+  if (sub === null) return out;
+  for (const g of sub.groups.values()) {
+    const d = g.container?.iommu_data ?? null;
+    if (d !== null && !out.includes(d)) out.push(d);
+  }
+  return out;
+}
+
+/** Long-term pins VFIO holds now: pages mapped for DMA (not reserved) and mdev external pins. */
+export function vfioLongtermPins(k: Kctx, m: Machine): LongtermPin[] {
+  const out: LongtermPin[] = [];
+  for (const io of allIommus(m)) {
+    const dom = io.domain_list[0]?.domain ?? null;
+    for (const dma of io.dma_list) {
+      if (dom !== null && dma.iommu_mapped) {
+        const n = Number(dma.size / BigInt(PAGE_SIZE));
+        for (let i = 0; i < n; i++) {
+          const iova = Number(dma.iova) + i * PAGE_SIZE;
+          const phys = iommu_iova_to_phys(dom, iova);
+          if (phys === 0) continue;
+          const pfn = Math.floor(phys / PAGE_SIZE);
+          if (is_invalid_reserved_pfn(k, pfn)) continue;
+          out.push({ pfn, holder: `VFIO dma iova 0x${iova.toString(16)} (vfio_iommu#${io.id})`, thread: null });
+        }
+      }
+      for (const p of dma.pfn_list.values()) {
+        if (is_invalid_reserved_pfn(k, p.pfn)) continue;
+        out.push({ pfn: p.pfn, holder: `mdev pin of iova 0x${(Number(dma.iova) + p.off * PAGE_SIZE).toString(16)} (vfio_iommu#${io.id})`, thread: null });
+      }
+    }
+  }
+  return out;
+}
+
+/** IOMMU mappings with the frame the process maps at the same vaddr now. */
+export function vfioDmaMappings(m: Machine, frameAt: (task: task_struct, addr: number) => number | null): DmaMapping[] {
+  const out: DmaMapping[] = [];
+  for (const io of allIommus(m)) {
+    const dom = io.domain_list[0]?.domain ?? null;
+    if (dom === null) continue;
+    for (const dma of io.dma_list) {
+      if (!dma.iommu_mapped) continue;
+      const n = Number(dma.size / BigInt(PAGE_SIZE));
+      for (let i = 0; i < n; i++) {
+        const iova = Number(dma.iova) + i * PAGE_SIZE;
+        const phys = iommu_iova_to_phys(dom, iova);
+        if (phys === 0) continue;
+        const pfn = Math.floor(phys / PAGE_SIZE);
+        const vaddr = Number(dma.vaddr) + i * PAGE_SIZE;
+        const t = dma.task;
+        const proc = t.exited || t.mm === null || dma.vaddr_invalid ? null : frameAt(t, vaddr);
+        out.push({ where: `VFIO dma iova 0x${iova.toString(16)} (vaddr 0x${vaddr.toString(16)}, pid ${t.pid})`, iommuPfn: pfn, processPfn: proc, pinned: true });
+      }
+    }
+  }
+  return out;
+}
+
+/** Pages charged to an mm's locked_vm by VFIO mappings (non-reserved pinned pages), or null if unknown. */
+export function vfioLockedPages(k: Kctx, m: Machine, mmId: number): number {
+  let n = 0;
+  for (const io of allIommus(m)) {
+    const dom = io.domain_list[0]?.domain ?? null;
+    for (const dma of io.dma_list) {
+      const mm = dma.mm ?? dma.task.mm;
+      if (mm === null || mm.id !== mmId) continue;
+      if (dom !== null && dma.iommu_mapped) {
+        const pages = Number(dma.size / BigInt(PAGE_SIZE));
+        for (let i = 0; i < pages; i++) {
+          const phys = iommu_iova_to_phys(dom, Number(dma.iova) + i * PAGE_SIZE);
+          if (phys !== 0 && !is_invalid_reserved_pfn(k, Math.floor(phys / PAGE_SIZE))) n++;
+        }
+      } else {
+        for (const p of dma.pfn_list.values()) if (!is_invalid_reserved_pfn(k, p.pfn)) n++;
+      }
+    }
+  }
+  return n;
+}

@@ -1,0 +1,217 @@
+/**
+ * The judge: compare a scenario's declared result for a profile with what the model
+ * does. Values are judged on one run (the scenario's `schedule`, else the default
+ * chooser); invariant verdicts by exploring the interleavings. Messages are as
+ * distinct as judgelitmus.sh's: `unexpected sometimes (declared never)`,
+ * `incomplete: bound hit after N schedules`, `unsupported: ...`.
+ */
+import { INVARIANT_IDS } from '../check/ids.js';
+import type { InvariantId, Verdict } from '../check/ids.js';
+import type { Counterexample, ExploreOptions, ExploreResult } from '../explore/explore.js';
+import { explore } from '../explore/explore.js';
+import { errname } from '../linux/include/uapi/linux/errno.js';
+import type { Expected, ProfileExpect, Scenario, Value } from './ast.js';
+import type { OutcomeStatus, RunOutcome } from './run.js';
+import { runScenario, scenarioTarget } from './run.js';
+import { valueKey } from './state.js';
+
+export interface ValueCheck {
+  readonly name: string;
+  readonly expected: string;
+  readonly actual: string;
+  readonly ok: boolean;
+}
+
+export interface VerdictCheck {
+  readonly invariant: string;
+  readonly declared: Verdict;
+  /** What exploration found; `incomplete` when a bounded search found no violation of an invariant declared sometimes/always. */
+  readonly found: Verdict | 'incomplete' | 'not-run';
+  readonly ok: boolean;
+}
+
+export interface JudgeResult {
+  readonly scenario: string;
+  readonly profile: string;
+  /** The `expect` key as written. */
+  readonly spec: string;
+  readonly hypothetical: boolean;
+  readonly match: boolean;
+  /** The values run's status. */
+  readonly status: OutcomeStatus;
+  /** One line per difference. */
+  readonly mismatches: readonly string[];
+  readonly values: readonly ValueCheck[];
+  readonly verdicts: readonly VerdictCheck[];
+  readonly explore: { readonly complete: boolean; readonly schedules: number; readonly states: number; readonly bounded: readonly string[] } | null;
+  /** For each invariant found violated: the minimal counterexample. */
+  readonly counterexamples: readonly Counterexample[];
+  readonly outcome: RunOutcome;
+}
+
+export interface JudgeOptions {
+  /** Skip exploration (values only); verdicts are then `not-run` and do not count. */
+  readonly noExplore?: boolean;
+  /** Override the scenario's exploration limits. */
+  readonly explore?: ExploreOptions;
+}
+
+/** Render a run-time value for messages: errno names for negative small integers. */
+export function showValue(v: Value | undefined): string {
+  if (v === undefined) return '(no value)';
+  if (typeof v === 'number' && v < 0 && v > -4096) return errname(v);
+  if (typeof v === 'number' && v >= 0x10000) return `0x${v.toString(16)}`;
+  return valueKey(v);
+}
+
+export function showExpected(e: Expected): string {
+  switch (e.kind) {
+    case 'lit':
+      return showValue(e.value);
+    case 'ref':
+      return `$${e.name}${e.field === null ? '' : '.' + e.field}`;
+    case 'cmp':
+      return `${e.op} ${showExpected(e.rhs)}`;
+    case 'oneof':
+      return `one of [${e.items.map(showExpected).join(', ')}]`;
+    case 'list':
+      return `[${e.items.map(showExpected).join(', ')}]`;
+  }
+}
+
+function norm(v: Value): Value {
+  if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  return v;
+}
+
+function same(a: Value, b: Value): boolean {
+  return valueKey(norm(a)) === valueKey(norm(b));
+}
+
+function cmpNum(a: Value, b: Value): number | null {
+  const x = norm(a);
+  const y = norm(b);
+  if ((typeof x === 'number' || typeof x === 'bigint') && (typeof y === 'number' || typeof y === 'bigint')) {
+    const bx = BigInt(x);
+    const by = BigInt(y);
+    return bx < by ? -1 : bx > by ? 1 : 0;
+  }
+  return null;
+}
+
+/** Resolve an expectation's reference in a run. */
+function lookup(o: RunOutcome, name: string, field: string | null): Value | undefined {
+  if (field === null) return o.values.get(name);
+  const out = o.outputs.get(name);
+  return out === undefined ? undefined : out[field];
+}
+
+/** Does `actual` satisfy `e`? */
+export function satisfies(o: RunOutcome, e: Expected, actual: Value | undefined): boolean {
+  if (actual === undefined) return false;
+  switch (e.kind) {
+    case 'lit':
+      return same(actual, e.value);
+    case 'ref': {
+      const v = lookup(o, e.name, e.field);
+      return v !== undefined && same(actual, v);
+    }
+    case 'cmp': {
+      const rhs = e.rhs.kind === 'lit' ? e.rhs.value : e.rhs.kind === 'ref' ? lookup(o, e.rhs.name, e.rhs.field) : undefined;
+      if (e.op === 'eq') return satisfies(o, e.rhs, actual);
+      if (e.op === 'ne') return rhs === undefined ? !satisfies(o, e.rhs, actual) : !same(actual, rhs);
+      if (rhs === undefined) return false;
+      const c = cmpNum(actual, rhs);
+      if (c === null) return false;
+      return e.op === 'lt' ? c < 0 : e.op === 'le' ? c <= 0 : e.op === 'gt' ? c > 0 : c >= 0;
+    }
+    case 'oneof':
+      return e.items.some((i) => satisfies(o, i, actual));
+    case 'list':
+      return Array.isArray(actual) && actual.length === e.items.length && e.items.every((i, idx) => satisfies(o, i, (actual as readonly Value[])[idx]));
+  }
+}
+
+/** Judge one profile of a scenario. */
+export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions = {}): JudgeResult {
+  const outcome = runScenario(s, pe.profile, { schedule: s.schedule });
+  const mismatches: string[] = [];
+  const values: ValueCheck[] = [];
+  const base = { scenario: s.file, profile: pe.profile.name, spec: pe.spec, hypothetical: pe.profile.hypothetical };
+
+  if (outcome.status === 'setup-failed' || outcome.status === 'unsupported' || outcome.status === 'diverged') {
+    mismatches.push(`${outcome.status}: ${outcome.problem ?? ''}`.trim());
+    return { ...base, match: false, status: outcome.status, mismatches, values, verdicts: [], explore: null, counterexamples: [], outcome };
+  }
+  if (outcome.status === 'step-bound') mismatches.push(`the values run hit the step bound after ${outcome.steps} steps`);
+
+  for (const [name, e] of pe.values) {
+    const dot = name.indexOf('.');
+    const actual = dot < 0 ? outcome.values.get(name) : lookup(outcome, name.slice(0, dot), name.slice(dot + 1));
+    const ok = satisfies(outcome, e, actual);
+    values.push({ name, expected: showExpected(e), actual: showValue(actual), ok });
+    if (!ok) mismatches.push(`${name}: expected ${showExpected(e)}, got ${showValue(actual)}`);
+  }
+
+  // Kernel reports of the values run.
+  for (const r of outcome.reports) {
+    if (r.kind === 'bug') mismatches.push(`kernel BUG at ${r.site}: ${r.message}`);
+    else if (r.kind === 'warn' && !pe.warnings.some((w) => r.site === w || r.site.startsWith(w))) mismatches.push(`unexpected WARNING at ${r.site}: ${r.message}`);
+  }
+  for (const w of pe.warnings) {
+    if (!outcome.reports.some((r) => r.kind === 'warn' && (r.site === w || r.site.startsWith(w)))) mismatches.push(`expected WARNING at ${w} did not fire`);
+  }
+
+  const verdicts: VerdictCheck[] = [];
+  let ex: ExploreResult | null = null;
+  const cexs: Counterexample[] = [];
+  if (opts.noExplore === true) {
+    for (const [id, d] of pe.invariants) verdicts.push({ invariant: id, declared: d.verdict, found: 'not-run', ok: true });
+  } else {
+    const eo: ExploreOptions = {
+      ...(s.explore.maxSchedules !== null ? { maxSchedules: s.explore.maxSchedules } : {}),
+      ...(s.explore.preemptionBound !== null ? { preemptionBound: s.explore.preemptionBound } : {}),
+      ...(opts.explore ?? {}),
+    };
+    ex = explore(scenarioTarget(s, pe.profile), eo);
+    const ids: string[] = [...INVARIANT_IDS];
+    for (const id of ex.invariants) if (!ids.includes(id)) ids.push(id);
+    for (const id of ids) {
+      const declared: Verdict = pe.invariants.get(id as InvariantId)?.verdict ?? 'never';
+      const got = ex.verdicts[id] ?? 'never';
+      let found: Verdict | 'incomplete' = got;
+      let ok = got === declared;
+      if (!ex.complete) {
+        // A bounded search can confirm `sometimes` (a witness exists) and refute nothing else.
+        if (got === 'never' && declared !== 'never') found = 'incomplete';
+        if (got === 'never' && declared === 'never') ok = s.explore.maxSchedules !== null || opts.explore?.maxSchedules !== undefined;
+        if (got === 'always') found = declared === 'always' ? 'always' : 'sometimes';
+        ok = found === declared && (declared !== 'never' || ok);
+      }
+      if (pe.invariants.has(id as InvariantId) || got !== 'never' || !ok) verdicts.push({ invariant: id, declared, found, ok });
+      if (!ok) {
+        mismatches.push(found === 'incomplete'
+          ? `${id}: incomplete: bound hit after ${ex.schedules} schedules (declared ${declared})`
+          : `${id}: unexpected ${found} (declared ${declared})${!ex.complete ? ` [search bounded: ${ex.bounded.join(', ')}]` : ''}`);
+      }
+      const c = ex.counterexamples[id];
+      if (c !== undefined) cexs.push(c);
+    }
+  }
+  return {
+    ...base,
+    match: mismatches.length === 0,
+    status: outcome.status,
+    mismatches,
+    values,
+    verdicts,
+    explore: ex === null ? null : { complete: ex.complete, schedules: ex.schedules, states: ex.states, bounded: ex.bounded },
+    counterexamples: cexs,
+    outcome,
+  };
+}
+
+/** Judge every profile a scenario declares. */
+export function judgeScenario(s: Scenario, opts: JudgeOptions = {}): JudgeResult[] {
+  return s.expect.map((pe) => judgeProfile(s, pe, opts));
+}

@@ -1,0 +1,190 @@
+/**
+ * The operation catalogue: every step a scenario may use, with its arguments.
+ *
+ * This table is part of the scenario-format contract (docs/scenario-format.md): the
+ * validator checks steps against it, the conformance translator maps the `syscall`
+ * operations to real-kernel driver operations, and build.ts maps each name to a model
+ * call. Flag names are kept as names (their values differ per release, e.g. FOLL_* in
+ * 6.5+); the model resolves them.
+ */
+
+/** How an argument is written and checked. */
+export type ArgType =
+  /** An integer expression: integer, size (`2 pages`, `4K`), `$ref`, `$ref.field`, sums. */
+  | { readonly kind: 'int' }
+  /** Flags of one family: `A|B`, `[A, B]`, or an integer. `names` lists the accepted names. */
+  | { readonly kind: 'flags'; readonly family: string; readonly names: readonly string[] }
+  /** One name of a family (an enum), or an integer. */
+  | { readonly kind: 'enum'; readonly family: string; readonly names: readonly string[] }
+  /** A process name (bare `P` or `$P`). */
+  | { readonly kind: 'process' }
+  /** A process name this step defines (fork's child). */
+  | { readonly kind: 'new-process' }
+  /** A device name from setup.devices. */
+  | { readonly kind: 'device' }
+  /** A thread: `T<n>` or a thread's name. */
+  | { readonly kind: 'thread' }
+  /** A path: a setup file, or a device node (/dev/vfio/N, /dev/vfio/vfio, /dev/daxX.Y). */
+  | { readonly kind: 'path' }
+  | { readonly kind: 'bool' }
+  /** A free string (memfd name). */
+  | { readonly kind: 'string' }
+  /** A content tag (a short string naming whose data a frame holds). */
+  | { readonly kind: 'content' }
+  /** A page array a GUP step produced: `$r.pages`. */
+  | { readonly kind: 'pages' }
+  /** A list of `{ base, len }` integer expressions. */
+  | { readonly kind: 'iovecs' }
+  /** A list of CAP_* names. */
+  | { readonly kind: 'caps' };
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly type: ArgType;
+  /** Default when omitted; `undefined` = required. Integers, flag strings, booleans. */
+  readonly dflt?: number | string | boolean | null;
+}
+
+export type OpClass =
+  /** A syscall or ioctl a real-kernel C driver can run. */
+  | 'syscall'
+  /** A device action a real-kernel driver can trigger (edu DMA). */
+  | 'device'
+  /** A kernel entry point only the model can call. */
+  | 'kernel'
+  /** Reading state (the `observe` step). */
+  | 'observe';
+
+export interface OpSpec {
+  readonly name: string;
+  readonly cls: OpClass;
+  readonly args: readonly ArgSpec[];
+  /** Output fields the result carries besides its value (`$r.pages`). */
+  readonly outputs?: readonly string[];
+  /** One line for docs and `--help`. */
+  readonly doc: string;
+}
+
+// ---- flag families (names only; values belong to the model, per release) --------------
+
+export const PROT_NAMES = ['PROT_NONE', 'PROT_READ', 'PROT_WRITE', 'PROT_EXEC'] as const;
+export const MAP_NAMES = [
+  'MAP_SHARED', 'MAP_PRIVATE', 'MAP_SHARED_VALIDATE', 'MAP_FIXED', 'MAP_FIXED_NOREPLACE', 'MAP_ANONYMOUS',
+  'MAP_POPULATE', 'MAP_LOCKED', 'MAP_NORESERVE', 'MAP_HUGETLB', 'MAP_SYNC', 'MAP_HUGE_2MB', 'MAP_HUGE_1GB',
+] as const;
+export const O_NAMES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_CLOEXEC', 'O_DIRECT', 'O_SYNC', 'O_TRUNC'] as const;
+export const MFD_NAMES = ['MFD_CLOEXEC', 'MFD_ALLOW_SEALING', 'MFD_HUGETLB', 'MFD_HUGE_2MB', 'MFD_HUGE_1GB'] as const;
+export const FALLOC_NAMES = ['FALLOC_FL_KEEP_SIZE', 'FALLOC_FL_PUNCH_HOLE', 'FALLOC_FL_ZERO_RANGE', 'FALLOC_FL_COLLAPSE_RANGE', 'FALLOC_FL_INSERT_RANGE'] as const;
+export const MADV_NAMES = ['MADV_NORMAL', 'MADV_DONTNEED', 'MADV_HUGEPAGE', 'MADV_NOHUGEPAGE', 'MADV_DONTFORK', 'MADV_DOFORK', 'MADV_WILLNEED', 'MADV_REMOVE'] as const;
+export const FOLL_NAMES = [
+  'FOLL_WRITE', 'FOLL_TOUCH', 'FOLL_GET', 'FOLL_DUMP', 'FOLL_FORCE', 'FOLL_NOWAIT', 'FOLL_POPULATE', 'FOLL_MLOCK',
+  'FOLL_NOFAULT', 'FOLL_HWPOISON', 'FOLL_ANON', 'FOLL_LONGTERM', 'FOLL_SPLIT_PMD', 'FOLL_PIN', 'FOLL_FAST_ONLY',
+  'FOLL_PCI_P2PDMA', 'FOLL_INTERRUPTIBLE', 'FOLL_HONOR_NUMA_FAULT', 'FOLL_REMOTE', 'FOLL_COW', 'FOLL_TRIED',
+  'FOLL_MIGRATION', 'FOLL_SPLIT', 'FOLL_UNLOCKABLE', 'FOLL_MADV_POPULATE',
+] as const;
+export const VFIO_DMA_MAP_FLAG_NAMES = ['VFIO_DMA_MAP_FLAG_READ', 'VFIO_DMA_MAP_FLAG_WRITE', 'VFIO_DMA_MAP_FLAG_VADDR'] as const;
+export const VFIO_DMA_UNMAP_FLAG_NAMES = ['VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP', 'VFIO_DMA_UNMAP_FLAG_ALL', 'VFIO_DMA_UNMAP_FLAG_VADDR'] as const;
+export const VFIO_IOMMU_TYPE_NAMES = ['VFIO_TYPE1_IOMMU', 'VFIO_TYPE1v2_IOMMU', 'VFIO_TYPE1_NESTING_IOMMU', 'VFIO_NOIOMMU_IOMMU'] as const;
+export const VFIO_EXTENSION_NAMES = [
+  ...VFIO_IOMMU_TYPE_NAMES, 'VFIO_DMA_CC_IOMMU', 'VFIO_EEH', 'VFIO_SPAPR_TCE_IOMMU', 'VFIO_UNMAP_ALL', 'VFIO_UPDATE_VADDR',
+] as const;
+export const IOMMU_PROT_NAMES = ['IOMMU_READ', 'IOMMU_WRITE', 'IOMMU_CACHE', 'IOMMU_NOEXEC', 'IOMMU_MMIO'] as const;
+export const RLIMIT_NAMES = ['RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_NOFILE'] as const;
+export const SIGNAL_NAMES = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGUSR1'] as const;
+export const CAP_NAMES = ['CAP_IPC_LOCK', 'CAP_SYS_ADMIN', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_DAC_OVERRIDE'] as const;
+
+const int = { kind: 'int' } as const;
+const fl = (family: string, names: readonly string[]): ArgType => ({ kind: 'flags', family, names });
+const en = (family: string, names: readonly string[]): ArgType => ({ kind: 'enum', family, names });
+const a = (name: string, type: ArgType, dflt?: ArgSpec['dflt']): ArgSpec => (dflt === undefined ? { name, type } : { name, type, dflt });
+
+const GUP_LOCAL: readonly ArgSpec[] = [a('start', int), a('nr_pages', int), a('gup_flags', fl('FOLL_', FOLL_NAMES), 0), a('pages', { kind: 'bool' }, true), a('vmas', { kind: 'bool' }, false)];
+const GUP_REMOTE: readonly ArgSpec[] = [a('mm', { kind: 'process' }, null), ...GUP_LOCAL, a('locked', { kind: 'bool' }, false)];
+const GUP_FAST: readonly ArgSpec[] = [a('start', int), a('nr_pages', int), a('gup_flags', fl('FOLL_', FOLL_NAMES), 0)];
+
+const opList: readonly OpSpec[] = [
+  // ---- syscalls -------------------------------------------------------------------------
+  { name: 'open', cls: 'syscall', args: [a('path', { kind: 'path' }), a('flags', fl('O_', O_NAMES), 'O_RDWR')], doc: 'open(2): fd or -errno' },
+  { name: 'close', cls: 'syscall', args: [a('fd', int)], doc: 'close(2)' },
+  { name: 'mmap', cls: 'syscall', args: [a('addr', int, 0), a('length', int), a('prot', fl('PROT_', PROT_NAMES)), a('flags', fl('MAP_', MAP_NAMES)), a('fd', int, -1), a('offset', int, 0)], doc: 'mmap(2): address or -errno' },
+  { name: 'munmap', cls: 'syscall', args: [a('addr', int), a('length', int)], doc: 'munmap(2)' },
+  { name: 'mprotect', cls: 'syscall', args: [a('addr', int), a('length', int), a('prot', fl('PROT_', PROT_NAMES))], doc: 'mprotect(2)' },
+  { name: 'madvise', cls: 'syscall', args: [a('addr', int), a('length', int), a('advice', en('MADV_', MADV_NAMES))], doc: 'madvise(2)' },
+  { name: 'mlock', cls: 'syscall', args: [a('addr', int), a('length', int)], doc: 'mlock(2)' },
+  { name: 'munlock', cls: 'syscall', args: [a('addr', int), a('length', int)], doc: 'munlock(2)' },
+  { name: 'memfd_create', cls: 'syscall', args: [a('name', { kind: 'string' }), a('flags', fl('MFD_', MFD_NAMES), 0)], doc: 'memfd_create(2): fd or -errno' },
+  { name: 'ftruncate', cls: 'syscall', args: [a('fd', int), a('length', int)], doc: 'ftruncate(2)' },
+  { name: 'fallocate', cls: 'syscall', args: [a('fd', int), a('mode', fl('FALLOC_FL_', FALLOC_NAMES), 0), a('offset', int), a('len', int)], doc: 'fallocate(2)' },
+  { name: 'pwrite', cls: 'syscall', args: [a('fd', int), a('offset', int), a('length', int), a('content', { kind: 'content' })], doc: 'pwrite(2) of a content tag: bytes or -errno' },
+  { name: 'store', cls: 'syscall', args: [a('addr', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'user-space memset of [addr, addr+length): 0 or -EFAULT (SIGSEGV)' },
+  { name: 'load', cls: 'syscall', args: [a('addr', int)], doc: 'user-space read at addr: the content tag, or -EFAULT (SIGSEGV)' },
+  { name: 'fork', cls: 'syscall', args: [a('child', { kind: 'new-process' })], outputs: ['pid'], doc: 'fork(2): the child pid; the child is the new process `child`' },
+  { name: 'exit', cls: 'syscall', args: [], doc: "exit(2) of the thread's process" },
+  { name: 'execve', cls: 'syscall', args: [], doc: "execve(2): the thread's process gets a new mm" },
+  { name: 'setrlimit', cls: 'syscall', args: [a('resource', en('RLIMIT_', RLIMIT_NAMES)), a('cur', int), a('max', int, null)], doc: 'setrlimit(2); max defaults to cur' },
+  { name: 'capset', cls: 'syscall', args: [a('drop', { kind: 'caps' })], doc: 'drop capabilities' },
+  { name: 'kill', cls: 'syscall', args: [a('thread', { kind: 'thread' }), a('signal', en('SIG', SIGNAL_NAMES), 'SIGKILL')], doc: 'send a signal to a thread (tgkill)' },
+  { name: 'VFIO_GET_API_VERSION', cls: 'syscall', args: [a('container', int)], doc: 'ioctl on the container fd' },
+  { name: 'VFIO_CHECK_EXTENSION', cls: 'syscall', args: [a('container', int), a('extension', en('VFIO_', VFIO_EXTENSION_NAMES))], doc: 'ioctl on the container fd' },
+  { name: 'VFIO_GROUP_SET_CONTAINER', cls: 'syscall', args: [a('group', int), a('container', int)], doc: 'ioctl on the group fd' },
+  { name: 'VFIO_SET_IOMMU', cls: 'syscall', args: [a('container', int), a('type', en('VFIO_', VFIO_IOMMU_TYPE_NAMES))], doc: 'ioctl on the container fd' },
+  { name: 'VFIO_GROUP_GET_DEVICE_FD', cls: 'syscall', args: [a('group', int), a('device', { kind: 'device' })], doc: 'ioctl on the group fd: device fd or -errno' },
+  { name: 'VFIO_IOMMU_GET_INFO', cls: 'syscall', args: [a('container', int)], outputs: ['flags', 'iova_pgsizes'], doc: 'ioctl on the container fd' },
+  { name: 'VFIO_IOMMU_MAP_DMA', cls: 'syscall', args: [a('container', int), a('vaddr', int), a('iova', int), a('size', int), a('flags', fl('VFIO_DMA_MAP_FLAG_', VFIO_DMA_MAP_FLAG_NAMES), 'VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE'), a('argsz', int, 32)], doc: 'ioctl on the container fd' },
+  { name: 'VFIO_IOMMU_UNMAP_DMA', cls: 'syscall', args: [a('container', int), a('iova', int), a('size', int), a('flags', fl('VFIO_DMA_UNMAP_FLAG_', VFIO_DMA_UNMAP_FLAG_NAMES), 0), a('argsz', int, 24)], outputs: ['size'], doc: 'ioctl on the container fd; $r.size is the unmapped size' },
+  { name: 'io_uring_setup', cls: 'syscall', args: [a('entries', int, 8)], doc: 'io_uring_setup(2): ring fd or -errno' },
+  { name: 'IORING_REGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int), a('iovecs', { kind: 'iovecs' })], doc: 'io_uring_register(2)' },
+  { name: 'IORING_UNREGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int)], doc: 'io_uring_register(2)' },
+  // ---- device ---------------------------------------------------------------------------
+  { name: 'device_dma_write', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'the device writes a content tag at iova through the IOMMU: 0 or -EFAULT' },
+  { name: 'device_dma_read', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int)], doc: 'the device reads at iova through the IOMMU: content tag or -EFAULT' },
+  // ---- kernel entry points (model only) -------------------------------------------------
+  { name: 'get_user_pages', cls: 'kernel', args: GUP_LOCAL, outputs: ['pages'], doc: 'mm/gup.c get_user_pages() on current->mm' },
+  { name: 'pin_user_pages', cls: 'kernel', args: GUP_LOCAL, outputs: ['pages'], doc: 'mm/gup.c pin_user_pages() on current->mm' },
+  { name: 'get_user_pages_remote', cls: 'kernel', args: GUP_REMOTE, outputs: ['pages'], doc: 'mm/gup.c get_user_pages_remote(); mm_lock taken by the step' },
+  { name: 'pin_user_pages_remote', cls: 'kernel', args: GUP_REMOTE, outputs: ['pages'], doc: 'mm/gup.c pin_user_pages_remote(); mm_lock taken by the step' },
+  { name: 'get_user_pages_fast', cls: 'kernel', args: GUP_FAST, outputs: ['pages'], doc: 'mm/gup.c get_user_pages_fast()' },
+  { name: 'pin_user_pages_fast', cls: 'kernel', args: GUP_FAST, outputs: ['pages'], doc: 'mm/gup.c pin_user_pages_fast()' },
+  { name: 'get_user_pages_unlocked', cls: 'kernel', args: GUP_FAST, outputs: ['pages'], doc: 'mm/gup.c get_user_pages_unlocked()' },
+  { name: 'pin_user_pages_unlocked', cls: 'kernel', args: GUP_FAST, outputs: ['pages'], doc: 'mm/gup.c pin_user_pages_unlocked()' },
+  { name: 'unpin_user_pages', cls: 'kernel', args: [a('pages', { kind: 'pages' }), a('dirty', { kind: 'bool' }, false)], doc: 'unpin_user_pages() / unpin_user_pages_dirty_lock()' },
+  { name: 'put_pages', cls: 'kernel', args: [a('pages', { kind: 'pages' })], doc: 'put_page() on each page' },
+  { name: 'vfio_pin_pages', cls: 'kernel', args: [a('container', int), a('iova', int), a('npage', int), a('prot', fl('IOMMU_', IOMMU_PROT_NAMES), 'IOMMU_READ|IOMMU_WRITE')], outputs: ['pages'], doc: 'drivers/vfio vfio_pin_pages() (mdev external pin)' },
+  { name: 'vfio_unpin_pages', cls: 'kernel', args: [a('container', int), a('iova', int), a('npage', int)], doc: 'drivers/vfio vfio_unpin_pages()' },
+  { name: 'migrate_page', cls: 'kernel', args: [a('process', { kind: 'process' }), a('addr', int)], doc: 'isolate and migrate the frame mapped at addr (compaction / cma_alloc)' },
+  // ---- observation ---------------------------------------------------------------------
+  { name: 'observe', cls: 'observe', args: [], doc: 'evaluate one probe now (see observe:)' },
+];
+
+export const OPS: ReadonlyMap<string, OpSpec> = new Map(opList.map((o) => [o.name, o]));
+export const OP_NAMES: readonly string[] = opList.map((o) => o.name);
+
+// ---- probes ---------------------------------------------------------------------------------
+
+export type ProbeKind = 'frame' | 'zone' | 'cma' | 'refcount' | 'pincount' | 'locked_vm' | 'pinned_vm' | 'iommu' | 'content' | 'file_size' | 'thread';
+
+export interface ProbeSpec {
+  readonly kind: ProbeKind;
+  /** `point`: `{ process, addr }`; `process`: a process name; `iommu`: `{ container, iova }`; `path`; `thread`. */
+  readonly shape: 'point' | 'process' | 'iommu' | 'path' | 'thread';
+  /** A real-kernel driver can read it (pagemap, zoneinfo, /proc/self/status, the data). */
+  readonly conformance: boolean;
+  readonly doc: string;
+}
+
+const probeList: readonly ProbeSpec[] = [
+  { kind: 'frame', shape: 'point', conformance: true, doc: 'pfn mapped at addr, or null' },
+  { kind: 'zone', shape: 'point', conformance: true, doc: 'zone name of that frame (DMA32, Normal, Movable, Device), or null' },
+  { kind: 'cma', shape: 'point', conformance: false, doc: 'true if that frame is in a CMA pageblock' },
+  { kind: 'refcount', shape: 'point', conformance: false, doc: 'page_ref_count of that frame' },
+  { kind: 'pincount', shape: 'point', conformance: false, doc: 'FOLL_PIN pins of that frame' },
+  { kind: 'locked_vm', shape: 'process', conformance: true, doc: 'mm->locked_vm in pages' },
+  { kind: 'pinned_vm', shape: 'process', conformance: false, doc: 'mm->pinned_vm in pages' },
+  { kind: 'iommu', shape: 'iommu', conformance: false, doc: 'pfn the container IOMMU maps at iova, or null' },
+  { kind: 'content', shape: 'point', conformance: true, doc: 'content tag the process sees at addr, or null' },
+  { kind: 'file_size', shape: 'path', conformance: true, doc: 'i_size of a file in bytes' },
+  { kind: 'thread', shape: 'thread', conformance: false, doc: 'done, blocked or runnable' },
+];
+
+export const PROBES: ReadonlyMap<string, ProbeSpec> = new Map(probeList.map((p) => [p.kind, p]));
+export const PROBE_KINDS: readonly string[] = probeList.map((p) => p.kind);

@@ -1,0 +1,332 @@
+/**
+ * Running a scenario on a profile: build the machine from the set-up, spawn one
+ * kernel thread per scenario thread, run (or hand the run to the explorer), and
+ * collect results, observations and violations.
+ *
+ *   runScenario(s, profile, { schedule?, trace? }) → RunOutcome   (one run)
+ *   scenarioTarget(s, profile) → ExploreTarget                     (for explore())
+ *
+ * The world of a run is a pure function of (scenario, profile, choices): set-up runs
+ * first, deterministically, in its own runtime with a single thread, then the
+ * scenario threads start in a fresh runtime with the caller's options.
+ */
+import { Checker } from '../check/checker.js';
+import { INVARIANT_IDS } from '../check/ids.js';
+import type { InvariantId } from '../check/ids.js';
+import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from '../check/invariants.js';
+import type { Violation } from '../check/violation.js';
+import type { ExploreRun, ExploreTarget } from '../explore/explore.js';
+import { ReplayChooser } from '../explore/choosers.js';
+import { formatSchedule, parseSchedule } from '../explore/schedule.js';
+import { Kctx } from '../linux/kctx.js';
+import { Machine } from '../linux/machine.js';
+import type { KernelReport } from '../linux/machine.js';
+import { createTask } from '../linux/kernel/fork.js';
+import type { task_struct } from '../linux/include/linux/sched.js';
+import { RLIMIT_MEMLOCK, RLIM_INFINITY } from '../linux/include/linux/sched.js';
+import { unsupported } from '../linux/include/linux/bug.js';
+import { errname } from '../linux/include/uapi/linux/errno.js';
+import * as mman from '../linux/include/uapi/asm-generic/mman.js';
+import { MAP_POPULATE, MAP_SHARED, PROT_WRITE } from '../linux/include/uapi/asm-generic/mman.js';
+import { O_RDONLY, O_RDWR } from '../linux/include/linux/fs.js';
+import { create_file, mount_fs } from '../linux/fs/libfs.js';
+import { sys_close, sys_mmap, sys_open } from '../linux/syscalls.js';
+import type { Profile } from '../profiles/index.js';
+import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent } from '../sched/index.js';
+import { DefaultChooser, Sched, waitUntil } from '../sched/index.js';
+import type { Scenario, ThreadDecl, Value } from './ast.js';
+import { CAPS, evalProbe, frameAt, opImpl, stepDeps } from './build.js';
+import { setupContainers, setupDevices, vfioDmaMappings, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
+import type { StepCtx } from './build.js';
+import { RunState } from './state.js';
+
+export type OutcomeStatus = RunStatus | 'setup-failed' | 'unsupported';
+
+export interface RunOutcome {
+  readonly scenario: string;
+  readonly profile: string;
+  readonly status: OutcomeStatus;
+  /** Why the run is not a verdict (setup failure, unsupported operation), else null. */
+  readonly problem: string | null;
+  /** Step results and observations by name. */
+  readonly values: ReadonlyMap<string, Value>;
+  /** Output fields of results (`r.pages`). */
+  readonly outputs: ReadonlyMap<string, Readonly<Record<string, Value>>>;
+  readonly violations: readonly Violation[];
+  /** Invariants violated in this run. */
+  readonly violated: readonly InvariantId[];
+  readonly reports: readonly KernelReport[];
+  /** The schedule string of the run (replayable). */
+  readonly schedule: string;
+  readonly steps: number;
+  readonly trace: readonly TraceEvent[] | null;
+  readonly divergence: string | null;
+}
+
+/** A built world: machine, runtime with threads spawned, run state, checker. */
+export interface World {
+  readonly m: Machine;
+  readonly sched: Sched;
+  readonly rs: RunState;
+  readonly checker: Checker;
+  /** Non-null when set-up failed (no threads were spawned). */
+  readonly setupError: string | null;
+}
+
+const MB = 1024 * 1024;
+
+function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
+  const mem = s.setup.memory;
+  return {
+    dma32: Number(mem.zones.DMA32),
+    normal: Number(mem.zones.Normal),
+    movable: Number(mem.zones.Movable),
+    cma: Number(mem.cma),
+    pmem: mem.pmem.map((p) => ({ name: p.name, size: Number(p.size), mode: p.mode })),
+  };
+}
+
+/** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions): World {
+  const m = new Machine(profile, layoutOf(s));
+  const rs = new RunState(s.threads.length);
+  s.threads.forEach((t) => {
+    rs.threadIds.set(`T${t.index}`, t.index as ThreadId);
+    rs.threadIds.set(t.name, t.index as ThreadId);
+  });
+  const setupError = runSetup(s, m, rs);
+  const sched = new Sched(opts);
+  m.sched = sched;
+  const checker = new Checker(makeWorld(m, sched, rs));
+  if (setupError === null) {
+    for (const t of s.threads) {
+      sched.spawn(t.name, (tid) => threadBody(s, t, m, sched, tid, rs));
+    }
+  }
+  return { m, sched, rs, checker, setupError };
+}
+
+/** Set-up: processes (and kernel-thread tasks), then what the model supports of files, mappings, devices. */
+function runSetup(s: Scenario, m: Machine, rs: RunState): string | null {
+  const setupSched = new Sched({ chooser: new DefaultChooser(), maxSteps: 1_000_000 });
+  m.sched = setupSched;
+  let error: string | null = null;
+  for (const p of s.setup.processes) {
+    const memlock = p.rlimits.RLIMIT_MEMLOCK;
+    const task = createTask(m, {
+      comm: p.comm,
+      uid: p.uid,
+      caps: p.caps.map((c) => CAPS[c]).filter((c): c is number => c !== undefined),
+      memlock: memlock === undefined ? undefined : memlock.cur === null ? RLIM_INFINITY : Number(memlock.cur),
+    });
+    if (memlock !== undefined) task.rlim[RLIMIT_MEMLOCK] = { rlim_cur: memlock.cur === null ? RLIM_INFINITY : Number(memlock.cur), rlim_max: memlock.max === null ? RLIM_INFINITY : Number(memlock.max) };
+    rs.processes.set(p.name, task);
+  }
+  for (const t of s.threads) {
+    if (t.process === null) rs.processes.set(`kthread:${t.name}`, createTask(m, { comm: t.name, kthread: true }));
+  }
+  setupSched.spawn('setup', (tid) => setupBody(new Kctx<task_struct>(m, setupSched, tid, createTask(m, { comm: 'init', kthread: true })), s, m, rs, (e) => {
+    error ??= e;
+  }));
+  const r = setupSched.run();
+  const unsup = m.reports.find((x) => x.kind === 'unsupported');
+  if (error === null && unsup !== undefined) error = `set-up: ${unsup.site}: ${unsup.message}`;
+  if (error === null && r.status !== 'done') error = `set-up did not finish (${r.status})`;
+  m.sched = null;
+  return error;
+}
+
+/** Set-up in kernel context: mounts, files, then each process's mappings (open + mmap + close, as init would). */
+function* setupBody(k: Kctx<task_struct>, s: Scenario, m: Machine, rs: RunState, fail: (e: string) => void): KThread<void> {
+  for (const f of s.setup.filesystems) {
+    mount_fs(m, f.mount, f.type, f.dax && f.device !== null ? { dax: f.device } : {});
+  }
+  for (const f of s.setup.files) {
+    if (f.cached !== null) unsupported(k, 'scenario:setup', `files: 'cached' (page-cache residency at start) is not wired to the model yet`);
+    const tag = f.name ?? f.path.slice(f.path.lastIndexOf('/') + 1);
+    create_file(m, f.path, Number(f.size), (i) => `${tag}:${i}`);
+  }
+  setupDevices(k, s, rs);
+  for (const p of s.setup.processes) {
+    const task = rs.processes.get(p.name);
+    if (task === undefined) continue;
+    k.current = task;
+    for (const mp of p.mappings) {
+      const prot = flagBits(mp.prot);
+      let flags = flagBits(mp.flags);
+      if (mp.populate) flags |= MAP_POPULATE;
+      let fd = -1;
+      if (mp.file !== null) {
+        fd = yield* sys_open(k, mp.file, (prot & PROT_WRITE) !== 0 && (flags & MAP_SHARED) !== 0 ? O_RDWR : O_RDONLY);
+        if (fd < 0) {
+          fail(`set-up: open(${mp.file}) for mapping '${mp.name}' of ${p.name} failed: ${errname(fd)}`);
+          return;
+        }
+      }
+      const addr = yield* sys_mmap(k, Number(mp.addr), Number(mp.length), prot, flags, fd, Number(mp.offset));
+      if (fd >= 0) yield* sys_close(k, fd);
+      if (addr < 0) {
+        fail(`set-up: mmap of mapping '${mp.name}' of ${p.name} failed: ${errname(addr)}`);
+        return;
+      }
+      rs.mappings.set(mp.name, addr);
+    }
+  }
+  const cerr = yield* setupContainers(k, s, rs);
+  if (cerr !== null) fail(`set-up: ${cerr}`);
+}
+
+function flagBits(names: readonly string[]): number {
+  let v = 0;
+  for (const n of names) {
+    const x = (mman as Readonly<Record<string, unknown>>)[n];
+    if (typeof x !== 'number') throw new Error(`pinlab bug: validated flag ${n} has no value in mman.ts`);
+    v |= x;
+  }
+  return v;
+}
+
+function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: ThreadId, rs: RunState): KThread<void> {
+  const procName = t.process ?? `kthread:${t.name}`;
+  if (!rs.processes.has(procName)) {
+    // A process created by fork in another thread: wait until it exists.
+    yield* waitUntil(`scenario:${t.name}:start`, { kind: 'waitqueue', object: `process:${procName}`, detail: 'waits for fork' }, () => rs.processes.has(procName));
+  }
+  const task = rs.processes.get(procName) as task_struct;
+  const k = new Kctx<task_struct>(m, sched, tid, task);
+  for (let i = 0; i < t.steps.length; i++) {
+    rs.progress[t.index] = i;
+    const st = t.steps[i];
+    for (const d of stepDeps(st)) {
+      if (rs.results.has(d) || rs.mappings.has(d) || rs.containers.has(d)) continue;
+      yield* waitUntil(`scenario:${t.name}:step${i}:wait`, { kind: 'waitqueue', object: `result:${d}`, detail: `step ${i + 1} (${st.op}) needs ${d}` }, () => rs.results.has(d));
+    }
+    const ctx: StepCtx = { k, rs, scenario: s, step: st, tid };
+    if (sched.tracing) sched.traceCall(`scenario:${st.op}`, st.as ?? null);
+    const r = yield* opImpl(st.op)(ctx);
+    if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? `${r.value}n` : (r.value as never));
+    if (st.as !== null) rs.results.set(st.as, r);
+  }
+  rs.progress[t.index] = t.steps.length;
+}
+
+function makeWorld(m: Machine, s: Sched, rs: RunState): CheckWorld {
+  // A context for the model's pure helpers the checker calls (no thread runs it).
+  const kc = new Kctx<task_struct>(m, s, 0 as ThreadId, createTaskOnce(m, rs));
+  const usesVfio = (): boolean => m.vfio !== null;
+  return {
+    m,
+    s,
+    longtermPins: (): LongtermPin[] => (usesVfio() ? [...rs.longtermPins(), ...vfioLongtermPins(kc, m)] : rs.longtermPins()),
+    heldPins: (): HeldPin[] => (usesVfio() ? [...rs.heldPins(), ...vfioLongtermPins(kc, m).map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))] : rs.heldPins()),
+    expectedLockedVm: (mmId: number): number | null => {
+      // MODEL: VFIO charges its pinned non-reserved pages; mlock and io_uring charges are not tracked here yet.
+      for (const t of rs.processes.values()) {
+        const mm = t.mm;
+        if (mm === null || mm.id !== mmId) continue;
+        if (mm.mmap.some((v) => (v.vm_flags & 0x2000) !== 0)) return null; // VM_LOCKED
+      }
+      if (rs.usesIoUring) return null;
+      return usesVfio() ? vfioLockedPages(kc, m, mmId) : 0;
+    },
+    liveMms: () => [...rs.processes.entries()].filter(([, t]) => t.mm !== null && !t.exited).map(([name, t]) => ({ name, mm: t.mm as { id: number; locked_vm: number; dead?: boolean } })),
+    dmaMappings: (): DmaMapping[] => (usesVfio() ? vfioDmaMappings(m, (t, addr) => (t.mm === null ? null : frameAt(t.mm, addr))) : []),
+  };
+}
+
+/** A task for the checker's context: any scenario process, else a kernel thread made once. */
+function createTaskOnce(m: Machine, rs: RunState): task_struct {
+  const first = rs.processes.values().next();
+  return first.done === true ? createTask(m, { comm: 'checker', kthread: true }) : first.value;
+}
+
+// ---- one run -------------------------------------------------------------------------------------------------
+
+export interface RunOptions {
+  /** A schedule string to replay (open with `...` to continue by default). */
+  readonly schedule?: string | null;
+  readonly chooser?: Chooser;
+  readonly trace?: boolean;
+  readonly maxSteps?: number;
+}
+
+/** Run a scenario once on a profile and collect everything a report or the judge needs. */
+export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}): RunOutcome {
+  let chooser: Chooser = opts.chooser ?? new DefaultChooser();
+  const sch = opts.schedule ?? null;
+  if (sch !== null) {
+    const p = parseSchedule(sch);
+    if (!p.ok) throw new Error(`pinlab bug: an unchecked schedule string reached runScenario: ${p.error}`);
+    chooser = new ReplayChooser(p.schedule);
+  }
+  let checker: Checker | null = null;
+  const w = buildWorld(s, profile, {
+    chooser,
+    trace: opts.trace ?? false,
+    maxSteps: opts.maxSteps ?? 100_000,
+    afterStep: () => {
+      checker?.observe();
+      return false;
+    },
+  });
+  checker = w.checker;
+  const base = { scenario: s.file, profile: profile.name };
+  if (w.setupError !== null) {
+    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null };
+  }
+  const r: RunResult = w.sched.run();
+  const violated = w.checker.finish(r);
+  const violations = w.checker.violations(r);
+  const values = new Map<string, Value>();
+  const outputs = new Map<string, Readonly<Record<string, Value>>>();
+  for (const [k, v] of w.rs.results) {
+    values.set(k, v.value);
+    outputs.set(k, v.outputs);
+  }
+  for (const o of s.observe) {
+    values.set(o.name, evalProbe(w.rs, w.m, o.probe, (name) => {
+      const tid = w.rs.threadIds.get(name);
+      return tid === undefined ? null : w.sched.view(tid).state;
+    }));
+  }
+  const unsup = w.m.reports.find((x) => x.kind === 'unsupported');
+  const status: OutcomeStatus = unsup !== undefined ? 'unsupported' : r.status;
+  return {
+    ...base,
+    status,
+    problem: unsup !== undefined ? `${unsup.site}: ${unsup.message}` : r.divergence?.message ?? null,
+    values,
+    outputs,
+    violations,
+    violated,
+    reports: w.m.reports.slice(),
+    schedule: formatSchedule(r.choices),
+    steps: r.steps,
+    trace: w.sched.trace,
+    divergence: r.divergence?.message ?? null,
+  };
+}
+
+// ---- exploration ---------------------------------------------------------------------------------------------
+
+/**
+ * The scenario as an explorer target. The fingerprint is the run state plus, until
+ * the memory model offers a machine fingerprint, the choices made so far (sound, but
+ * it makes every state distinct: no state caching).
+ */
+export function scenarioTarget(s: Scenario, profile: Profile): ExploreTarget {
+  return {
+    invariants: INVARIANT_IDS,
+    start(opts: SchedOptions): ExploreRun {
+      const w = buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 });
+      return {
+        sched: w.sched,
+        fingerprint: () => `${w.rs.fingerprint()}#${formatSchedule(w.sched.choices)}#${w.m.events.length}`,
+        check: () => w.checker.check(),
+        finish: (r: RunResult) => w.checker.finish(r),
+      };
+    },
+  };
+}
+
+export { MB };

@@ -1,0 +1,87 @@
+/**
+ * The scenario-level state of one run: results kept under `as:` names, each thread's
+ * progress, the processes and mappings set-up created, and the pins the scenario's
+ * own GUP steps hold until it releases them. It lives beside the Machine (one per
+ * run) and is part of the state fingerprint.
+ */
+import type { HeldPin, LongtermPin } from '../check/invariants.js';
+import type { task_struct } from '../linux/include/linux/sched.js';
+import type { ThreadId } from '../sched/index.js';
+import type { Value } from './ast.js';
+import type { DeviceState } from './build-vfio.js';
+
+export interface StepResult {
+  readonly value: Value;
+  /** Output fields (`pages`, `size`, `pid`). */
+  readonly outputs: Readonly<Record<string, Value>>;
+}
+
+/** Pins taken by a scenario step and not yet released (`unpin_user_pages: { pages: $r.pages }`). */
+export interface ScenarioHold {
+  readonly result: string;
+  readonly pfns: readonly number[];
+  readonly kind: 'pin' | 'ref';
+  readonly longterm: boolean;
+  readonly thread: ThreadId;
+}
+
+export class RunState {
+  readonly results = new Map<string, StepResult>();
+  /** Per thread: index of the step running (steps.length when done). */
+  readonly progress: number[];
+  readonly processes = new Map<string, task_struct>();
+  /** Mapping name → start address. */
+  readonly mappings = new Map<string, number>();
+  /** Container name → its fd in its process. */
+  readonly containers = new Map<string, { readonly fd: number; readonly process: string }>();
+  readonly holds: ScenarioHold[] = [];
+  /** Devices by scenario name. */
+  readonly devices = new Map<string, DeviceState>();
+  /** Group fds opened by set-up, by device name. */
+  readonly groupFds = new Map<string, number>();
+  /** mdev external pins the vendor driver holds: `<device>@<iova>` → count. */
+  readonly mdevPins = new Map<string, number>();
+  /** Some step registered io_uring buffers (their locked_vm charges are not tracked by the checker). */
+  usesIoUring = false;
+  /** Thread name or `T<n>` → thread id. */
+  readonly threadIds = new Map<string, ThreadId>();
+
+  constructor(nthreads: number) {
+    this.progress = new Array<number>(nthreads).fill(0);
+  }
+
+  longtermPins(): LongtermPin[] {
+    const out: LongtermPin[] = [];
+    for (const h of this.holds) {
+      if (!h.longterm) continue;
+      for (const pfn of h.pfns) out.push({ pfn, holder: `T${h.thread} result '${h.result}'`, thread: h.thread });
+    }
+    return out;
+  }
+
+  heldPins(): HeldPin[] {
+    const out: HeldPin[] = [];
+    for (const h of this.holds) for (const pfn of h.pfns) out.push({ pfn, holder: `result '${h.result}'`, kind: h.kind });
+    return out;
+  }
+
+  /** A stable description for the state fingerprint. */
+  fingerprint(): string {
+    const parts: string[] = [this.progress.join(',')];
+    for (const [k, r] of [...this.results.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) parts.push(`${k}=${valueKey(r.value)}${Object.keys(r.outputs).length > 0 ? valueKey(r.outputs) : ''}`);
+    parts.push(this.holds.map((h) => `${h.result}:${h.pfns.join('.')}`).join('|'));
+    parts.push([...this.mdevPins.entries()].sort().map(([k, n]) => `${k}=${n}`).join('|'));
+    return parts.join(';');
+  }
+}
+
+/** A canonical string for a value (bigint-safe, key-sorted). */
+export function valueKey(v: Value | Readonly<Record<string, Value>>): string {
+  if (v === null) return 'null';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map((x) => valueKey(x as Value)).join(',')}]`;
+  const o = v as Readonly<Record<string, Value>>;
+  return `{${Object.keys(o).sort().map((k) => `${k}:${valueKey(o[k])}`).join(',')}}`;
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { GiB, MiB, machine, runAs, task } from './harness.js';
+import {
+  PageAnonExclusive, SetPageAnonExclusive, ClearPageAnonExclusive, compound_head, compound_order, folio_nr_pages, folio_order,
+  get_page, is_migrate_cma_page, is_zero_pfn, is_zone_device_page, page_content, page_count, page_pgmap_type, page_ref_count,
+  page_zonenum, pfn_valid, put_page, set_page_content, is_zero_page, PageReserved, folio_pincount, folio_pincount_add,
+} from '../../../../src/linux/include/linux/mm.js';
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, ZONE_DEVICE, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from '../../../../src/linux/include/linux/gfp.js';
+import { alloc_pages } from '../../../../src/linux/mm/page_alloc.js';
+import { memalloc_nocma_restore, memalloc_nocma_save, memalloc_pin_restore, memalloc_pin_save } from '../../../../src/linux/include/linux/sched_mm.js';
+import { MemMap } from '../../../../src/linux/include/linux/mm_types.js';
+
+describe('mem_map layout and accessors', () => {
+  it('places zones, CMA, pmem and BARs and answers pfn_valid / zone / frame kind', () => {
+    const m = machine('v6.1', {
+      dma32: 16 * MiB, normal: 64 * MiB, cma: 16 * MiB, movable: 32 * MiB,
+      pmem: [{ name: 'pmem0', size: 64 * MiB, mode: 'fsdax' }, { name: 'dax0.0', size: 32 * MiB, mode: 'devdax' }],
+      bars: [{ name: 'bar0', size: 16 * MiB }],
+    });
+    const byName = (n: string) => m.mem.regions.find((r) => r.name === n)!;
+    expect(page_zonenum(m, byName('dma32').start_pfn)).toBe(ZONE_DMA32);
+    expect(page_zonenum(m, byName('normal').start_pfn)).toBe(ZONE_NORMAL);
+    expect(is_migrate_cma_page(m, byName('cma').start_pfn)).toBe(true);
+    expect(is_migrate_cma_page(m, byName('normal').start_pfn)).toBe(false);
+    expect(page_zonenum(m, byName('movable').start_pfn)).toBe(ZONE_MOVABLE);
+    expect(page_zonenum(m, byName('pmem0').start_pfn)).toBe(ZONE_DEVICE);
+    expect(is_zone_device_page(m, byName('pmem0').start_pfn)).toBe(true);
+    expect(page_pgmap_type(m, byName('pmem0').start_pfn)).toBe('MEMORY_DEVICE_FS_DAX');
+    expect(page_pgmap_type(m, byName('dax0.0').start_pfn)).toBe('MEMORY_DEVICE_DEVDAX');
+    expect(page_pgmap_type(m, byName('normal').start_pfn)).toBeNull();
+    expect(pfn_valid(m, byName('bar0').start_pfn)).toBe(false);
+    expect(pfn_valid(m, byName('pmem0').start_pfn)).toBe(true);
+    expect(pfn_valid(m, 0)).toBe(false);
+  });
+
+  it('get_page/put_page count on the folio and free at zero', () => {
+    const m = machine();
+    const t = task(m);
+    const free0 = m.mem.zones[ZONE_NORMAL].nr_free;
+    const p = runAs(m, t, function* (k) { return alloc_pages(k, GFP_KERNEL, 0); })!;
+    expect(page_ref_count(m, p)).toBe(1);
+    expect(m.mem.zones[ZONE_NORMAL].nr_free).toBe(free0 - 1);
+    get_page(m, p);
+    expect(page_count(m, p)).toBe(2);
+    put_page(m, p);
+    put_page(m, p);
+    expect(page_ref_count(m, p)).toBe(0);
+    expect(m.mem.slot_of(p)).toBe(0);
+    expect(m.mem.zones[ZONE_NORMAL].nr_free).toBe(free0);
+    // A negative refcount is a kernel bug report, not a JS crash.
+    const q = runAs(m, t, function* (k) { return alloc_pages(k, GFP_KERNEL, 0); })!;
+    put_page(m, q);
+    expect(() => put_page(m, q)).toThrow(/pinlab bug/); // the frame is free: no struct page state to drop
+  });
+
+  it('large folios: head, order, tail refcount 0, per-subpage content and anon-exclusive', () => {
+    const m = machine('v6.1', { normal: 64 * MiB });
+    const t = task(m);
+    const h = runAs(m, t, function* (k) { return alloc_pages(k, GFP_HIGHUSER_MOVABLE, 9); })!;
+    expect(h % 512).toBe(0);
+    expect(compound_head(m, h + 7)).toBe(h);
+    expect(compound_order(m, h)).toBe(9);
+    expect(compound_order(m, h + 1)).toBe(0);
+    expect(folio_order(m, h + 1)).toBe(9);
+    expect(folio_nr_pages(m, h + 100)).toBe(512);
+    expect(page_ref_count(m, h + 1)).toBe(0);
+    expect(page_count(m, h + 1)).toBe(1);
+    set_page_content(m, h + 3, 'A');
+    expect(page_content(m, h + 3)).toBe('A');
+    expect(page_content(m, h + 4)).toBe('');
+    SetPageAnonExclusive(m, h + 5);
+    expect(PageAnonExclusive(m, h + 5)).toBe(true);
+    expect(PageAnonExclusive(m, h + 6)).toBe(false);
+    ClearPageAnonExclusive(m, h + 5);
+    expect(PageAnonExclusive(m, h + 5)).toBe(false);
+    folio_pincount_add(m, h + 9, 2);
+    expect(folio_pincount(m, h)).toBe(2);
+    put_page(m, h);
+    expect(m.mem.sub_content.size).toBe(0);
+    expect(m.mem.sub_flags.size).toBe(0);
+  });
+
+  it('1 GiB folios cost one slot and no per-page arrays', () => {
+    const m = machine('v6.1', { normal: 64 * MiB, movable: 4 * GiB });
+    const t = task(m);
+    const heads = runAs(m, t, function* (k) {
+      const r: number[] = [];
+      for (let i = 0; i < 4; i++) r.push(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 18)!);
+      return r;
+    });
+    expect(heads.every((h) => h % 262144 === 0)).toBe(true);
+    expect(heads.every((h) => page_zonenum(m, h) === ZONE_MOVABLE)).toBe(true);
+    expect(compound_head(m, heads[2] + 123456)).toBe(heads[2]);
+    expect(m.mem.nr_slots).toBe(5); // 4 folios + the zero page
+  });
+
+  it('the zero page is reserved and recognised', () => {
+    const m = machine();
+    expect(is_zero_pfn(m, m.mem.zero_pfn)).toBe(true);
+    expect(is_zero_page(m, m.mem.zero_pfn)).toBe(true);
+    expect(PageReserved(m, m.mem.zero_pfn)).toBe(true);
+  });
+
+  it('rejects layouts that are not 2 MiB multiples (a pinlab usage bug)', () => {
+    expect(() => new MemMap({ normal: 3 * 4096 })).toThrow(/pinlab bug/);
+  });
+});
+
+describe('alloc_pages zones, CMA and the pin allocation scope', () => {
+  const layout = { dma32: 16 * MiB, normal: 32 * MiB, cma: 24 * MiB, movable: 16 * MiB };
+
+  it('movable user allocations start in ZONE_MOVABLE; kernel ones in Normal', () => {
+    const m = machine('v6.1', layout);
+    const t = task(m);
+    const [u, kern] = runAs(m, t, function* (k) { return [alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)!, alloc_pages(k, GFP_KERNEL, 0)!]; });
+    expect(page_zonenum(m, u)).toBe(ZONE_MOVABLE);
+    expect(page_zonenum(m, kern)).toBe(ZONE_NORMAL);
+    expect(is_migrate_cma_page(m, kern)).toBe(false);
+  });
+
+  it('v6.1 prefers CMA for movable allocations when CMA holds over half the free pages (16867664936e); v5.4 does not', () => {
+    const l2 = { dma32: 16 * MiB, normal: 32 * MiB, cma: 24 * MiB };
+    for (const [profile, expectCma] of [['v6.1', true], ['v5.4', false]] as const) {
+      const m = machine(profile, l2);
+      const t = task(m);
+      const p = runAs(m, t, function* (k) { return alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)!; });
+      expect(is_migrate_cma_page(m, p), profile).toBe(expectCma);
+    }
+  });
+
+  it('memalloc_pin_save keeps v6.1 allocations out of CMA and ZONE_MOVABLE', () => {
+    const m = machine('v6.1', layout);
+    const t = task(m);
+    const p = runAs(m, t, function* (k) {
+      const f = memalloc_pin_save(k);
+      const r = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)!;
+      memalloc_pin_restore(k, f);
+      return r;
+    });
+    expect(page_zonenum(m, p)).toBe(ZONE_NORMAL);
+    expect(is_migrate_cma_page(m, p)).toBe(false);
+  });
+
+  it('v5.4: the no-CMA scope does not reach the fast path, so a movable allocation still lands in ZONE_MOVABLE', () => {
+    const m = machine('v5.4', layout);
+    const t = task(m);
+    const p = runAs(m, t, function* (k) {
+      const f = memalloc_nocma_save(k);
+      const r = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)!;
+      memalloc_nocma_restore(k, f);
+      return r;
+    });
+    expect(page_zonenum(m, p)).toBe(ZONE_MOVABLE);
+  });
+
+  it('the wrong scope API for a release is a pinlab bug', () => {
+    const m = machine('v5.4');
+    const t = task(m);
+    expect(() => runAs(m, t, function* (k) { return memalloc_pin_save(k); })).toThrow(/does not exist/);
+  });
+
+  it('returns null when memory is exhausted', () => {
+    const m = machine('v6.1', { normal: 2 * MiB });
+    const t = task(m);
+    const n = runAs(m, t, function* (k) {
+      let c = 0;
+      while (alloc_pages(k, GFP_KERNEL, 0) !== null) c++;
+      return c;
+    });
+    expect(n).toBe(511); // 512 frames minus the zero page
+  });
+});
