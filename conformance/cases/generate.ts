@@ -196,8 +196,10 @@ for (const b of BACKINGS) {
     question: `Can io_uring register ${b.what} as a fixed buffer (IORING_REGISTER_BUFFERS), and does it leave mm->locked_vm alone?`,
     refs: ['io_uring/rsrc.c:io_sqe_buffer_register', 'io_uring/rsrc.c:io_pin_pages'],
     setup: procSetup(b, { vfio: false }),
-    steps: `${b.pre}\n- io_uring_setup: {}\n  as: ring\n- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf, len: ${b.len} }] }\n  as: reg\n- observe: { locked_vm: P }\n  as: lvm\n- IORING_UNREGISTER_BUFFERS: { ring: $ring }\n  as: unreg`.trim(),
-    v61: { reg: u61, lvm: 0, unreg: u61 === 0 ? 0 : '-ENXIO' }, v612: { reg: u612, lvm: 0, unreg: u612 === 0 ? 0 : '-ENXIO' },
+    steps: `${b.pre}\n- io_uring_setup: {}\n  as: ring\n- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf, len: ${b.len} }] }\n  as: reg\n- observe: { locked_vm: P }\n  as: lvm\n- observe: { pinned_vm: P }\n  as: pvm\n- IORING_UNREGISTER_BUFFERS: { ring: $ring }\n  as: unreg`.trim(),
+    // io_uring charges mm->pinned_vm (and user->locked_vm), never mm->locked_vm; whole compound pages
+    v61: { reg: u61, lvm: 0, pvm: u61 === 0 ? b.pages : 0, unreg: u61 === 0 ? 0 : '-ENXIO' },
+    v612: { reg: u612, lvm: 0, pvm: u612 === 0 ? b.pages : 0, unreg: u612 === 0 ? 0 : '-ENXIO' },
   });
 }
 
@@ -311,6 +313,51 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
     `${map('0x100000', '4 pages')}\n${unmap('0', '0', ', flags: VFIO_DMA_UNMAP_FLAG_ALL')}\n${lvm()}`, { map: 0, un: 0, lvm: 0 });
 }
 
+// ---- 3b. VFIO_DMA_MAP_FLAG_VADDR / VFIO_DMA_UNMAP_FLAG_VADDR (5.12+; 6.1.192 has the 6.3 fixes) -------------
+// vfio_dma_do_unmap(VADDR) marks the mapping vaddr-invalid and keeps its pins and IOMMU mappings;
+// vfio_dma_do_map(VADDR) needs an invalidated mapping with the same iova and size (-ENOENT / -EINVAL)
+// and then only records the new vaddr (kernel-semantics.md 4.2 row 8, 4.7).
+{
+  const R = ['drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_map (VADDR)', 'drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_unmap (VADDR)'];
+  const two: Backing = {
+    ...ANON,
+    mappings: `${m('MAP_PRIVATE|MAP_ANONYMOUS', '4 pages')}\n- { name: buf2, length: 4 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS, populate: true }`,
+  };
+  const inval = `${map('0x100000', '4 pages')}\n${unmap('0x100000', '4 pages', ', flags: VFIO_DMA_UNMAP_FLAG_VADDR', 'inv')}`;
+  const remap = (iova = '0x100000', size = '4 pages', as = 'upd'): string =>
+    `- VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf2, iova: ${iova}, size: ${size}, flags: VFIO_DMA_MAP_FLAG_VADDR }\n  as: ${as}`;
+  const va = (name: string, q: string, steps: string, d: Decl): void => add('vfio-vaddr', name, q, procSetup(two), steps, d, undefined, R);
+  va('vaddr-invalidate-keeps-pins', 'Does UNMAP_DMA with VFIO_DMA_UNMAP_FLAG_VADDR keep the pages pinned and charged?',
+    `${inval}\n${lvm()}`, { map: 0, inv: 0, lvm: 4 });
+  va('vaddr-update', 'After a VADDR invalidation, does MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR accept a new vaddr for the same range?',
+    `${inval}\n${remap()}\n${lvm()}`, { map: 0, inv: 0, upd: 0, lvm: 4 });
+  va('vaddr-update-not-invalidated', 'Is MAP_DMA with VADDR on a mapping whose vaddr was not invalidated refused?',
+    `${map('0x100000', '4 pages')}\n${remap()}`, { map: 0, upd: '-EINVAL' });
+  va('vaddr-update-no-mapping', 'Is MAP_DMA with VADDR at an iova with no mapping refused with -ENOENT?',
+    `${map('0x100000', '4 pages')}\n${remap('0x800000')}`, { map: 0, upd: '-ENOENT' });
+  va('vaddr-update-other-size', 'Is MAP_DMA with VADDR for a different size than the invalidated mapping refused?',
+    `${inval}\n${remap('0x100000', '2 pages')}`, { map: 0, inv: 0, upd: '-EINVAL' });
+  va('vaddr-with-prot', 'Is MAP_DMA with both VADDR and READ|WRITE refused?',
+    `${map('0x100000', '4 pages')}\n- VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf2, iova: 0x200000, size: 4 pages, flags: VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE|VFIO_DMA_MAP_FLAG_VADDR }\n  as: upd`,
+    { map: 0, upd: '-EINVAL' });
+  va('vaddr-update-device-sees-old-pages', 'After a VADDR update, does the device still reach the originally pinned pages (not the new vaddr\'s)?',
+    `- store: { addr: $buf, content: A }\n- store: { addr: $buf2, content: B }\n${inval}\n${remap()}\n- device_dma_read: { device: edu0, iova: 0x100000 }\n  as: dr`,
+    { map: 0, inv: 0, upd: 0, dr: 'A' });
+}
+
+// ---- 3c. lifetime of VFIO pins ---------------------------------------------------------------------
+// Pins belong to the container's type1 state: munmap does not release them; closing the container
+// fd while a group still holds the container does not either (kernel-semantics.md 4.9).
+{
+  const R = ['drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_release', 'drivers/vfio/container.c:vfio_container_put'];
+  add('vfio-lifetime', 'munmap-keeps-pins', 'Does munmap of a mapped buffer leave the pages pinned and locked_vm charged?', procSetup(ANON),
+    `${map('0x100000', '4 pages')}\n- munmap: { addr: $buf, length: 4 pages }\n  as: mu\n${lvm()}`, { map: 0, mu: 0, lvm: 4 }, undefined, R);
+  add('vfio-lifetime', 'close-container-fd-group-open', 'Does closing the container fd while its group fd is open keep the mappings (and locked_vm)?', procSetup(ANON),
+    `${map('0x100000', '4 pages')}\n- close: { fd: $C }\n  as: cl\n${lvm()}`, { map: 0, cl: 0, lvm: 4 }, undefined, R);
+  add('vfio-lifetime', 'unmap-after-munmap', 'May a mapping be unmapped (and un-charged) after its buffer was munmapped?', procSetup(ANON),
+    `${map('0x100000', '4 pages')}\n- munmap: { addr: $buf, length: 4 pages }\n  as: mu\n${unmap('0x100000', '4 pages')}\n${lvm()}`, { map: 0, mu: 0, un: 0, lvm: 0 }, undefined, R);
+}
+
 // ---- 4. dma_entry_limit ------------------------------------------------------------------------
 // vfio_iommu_type1 module parameter dma_entry_limit, sampled into iommu->dma_avail when the
 // container's IOMMU is opened; MAP_DMA with dma_avail == 0 is -ENOSPC, UNMAP gives one back.
@@ -395,6 +442,23 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
   ur('register-readonly-vma', 'Is a read-only VMA refused (io_uring pins with FOLL_WRITE)?',
     `- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf, len: 4 pages }] }\n  as: reg\n${unreg()}`, { reg: '-EFAULT', unreg: '-ENXIO' }, undefined,
     { ...ANON, mappings: '- { name: buf, length: 4 pages, prot: PROT_READ, flags: MAP_PRIVATE|MAP_ANONYMOUS }' });
+  // io_buffer_account_pin(): a compound page is charged whole (page_size >> PAGE_SHIFT), once per ring
+  const pvm = (as = 'pvm'): string => `- observe: { pinned_vm: P }\n  as: ${as}`;
+  const thp = BACKINGS.find((b) => b.id === 'anon-thp') as Backing;
+  const nothp = BACKINGS.find((b) => b.id === 'anon-nothp') as Backing;
+  const hugetlb = BACKINGS.find((b) => b.id === 'hugetlb') as Backing;
+  const acct = (name: string, q: string, b: Backing, iov: string, d: Decl, d612?: Decl): void =>
+    add('uring', name, q, procSetup(b, { vfio: false }),
+      `${b.pre}\n${ring}\n- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [${iov}] }\n  as: reg\n${pvm()}\n${unreg()}\n${pvm('after')}`, d, d612,
+      ['io_uring/rsrc.c:io_buffer_account_pin', 'io_uring/rsrc.c:headpage_already_acct']);
+  acct('account-thp-one-page', 'Does registering one 4 KiB page of a THP charge the whole 2 MiB compound page to pinned_vm?', thp,
+    '{ base: $buf, len: 1 page }', { reg: 0, pvm: 512, unreg: 0, after: 0 });
+  acct('account-thp-two-iovecs', 'Are two buffers inside the same THP charged once (512 pages, not 1024)?', thp,
+    '{ base: $buf, len: 1 page }, { base: $buf + 1M, len: 1 page }', { reg: 0, pvm: 512, unreg: 0, after: 0 });
+  acct('account-nothp-one-page', 'With MADV_NOHUGEPAGE, does registering one page charge one page?', nothp,
+    '{ base: $buf, len: 1 page }', { reg: 0, pvm: 1, unreg: 0, after: 0 });
+  acct('account-hugetlb-one-page', 'Does registering one 4 KiB piece of a hugetlb page charge the whole huge page?', hugetlb,
+    '{ base: $buf, len: 1 page }', { reg: '-ENOMEM', pvm: 0, unreg: '-ENXIO', after: 0 }, { reg: 0, pvm: 512, unreg: 0, after: 0 });
   ur('register-partial-hole', 'Is a buffer whose last page is unmapped refused and nothing left registered?',
     `- munmap: { addr: $buf + 3 pages, length: 1 page }\n- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf, len: 4 pages }] }\n  as: reg\n${unreg()}`, { reg: '-EFAULT', unreg: '-ENXIO' });
 }
@@ -469,6 +533,32 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
   add('migrate', 'no-migrate-after-unmap', 'Once unpinned by UNMAP_DMA, does the page stay where the migration put it?', procSetup(ANON),
     `${before}\n${map('0x100000', '4 pages')}\n${unmap('0x100000', '4 pages')}\n${after}`,
     { z0: 'Movable', map: 0, un: 0, z1: 'Normal', f1: '{ ne: $f0 }', data: 'A' }, undefined, R);
+}
+
+// ---- 9b. hugetlb pages and long-term pins (pool pages live in ZONE_MOVABLE in the guest) --------------
+// Observed on the real kernels, every case starting from a fresh pool of 16 pages in ZONE_MOVABLE
+// (the guest driver frees and re-reserves the pool before each case); the mechanisms are UNVERIFIED:
+// - a populated hugetlb page: 6.1.192 fails the long-term pin with -ENOMEM and the page stays in
+//   ZONE_MOVABLE; 6.12.117 migrates it to a kernel zone and pins it;
+// - a never-faulted hugetlb range: both fail with -EFAULT (the fault inside the long-term pin
+//   scope finds no pool page outside ZONE_MOVABLE).
+// Without the pool reset the results depend on earlier cases (6.12 leaves migrated pool pages in
+// DMA32, where a later pin finds them). See mm/gup.c migrate_longterm_unpinnable_pages() and
+// mm/hugetlb.c alloc_huge_page_nodemask() / dequeue_huge_page_nodemask() (6.1) and the folio
+// variants (6.12).
+{
+  const R = ['mm/gup.c:migrate_longterm_unpinnable_pages', 'mm/hugetlb.c:alloc_huge_page_nodemask (6.1) / alloc_hugetlb_folio_nodemask (6.12)'];
+  const huge = BACKINGS.find((b) => b.id === 'hugetlb') as Backing;
+  const cold: Backing = { ...huge, mappings: '- { name: buf, length: 2M, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB }' };
+  add('hugetlb', 'hugetlb-populated-vfio-zone', 'Where is a populated hugetlb page before and after a MAP_DMA long-term pin?', procSetup(huge),
+    `- observe: { zone: { process: P, addr: $buf } }\n  as: z0\n- observe: { frame: { process: P, addr: $buf } }\n  as: f0\n${map('0x200000', '2M')}\n- observe: { zone: { process: P, addr: $buf } }\n  as: z1\n- observe: { frame: { process: P, addr: $buf } }\n  as: f1`,
+    { z0: 'Movable', map: '-ENOMEM', z1: 'Movable', f1: '$f0' }, { z0: 'Movable', map: 0, z1: 'Normal', f1: '{ ne: $f0 }' }, R);
+  add('hugetlb', 'hugetlb-unpopulated-vfio', 'Can MAP_DMA fault in and long-term pin a never-touched hugetlb range?', procSetup(cold),
+    `${map('0x200000', '2M')}\n- observe: { zone: { process: P, addr: $buf } }\n  as: z1\n${lvm()}`,
+    { map: '-EFAULT', z1: null, lvm: 0 }, undefined, R);
+  add('hugetlb', 'hugetlb-unpopulated-uring', 'Can io_uring fault in and register a never-touched hugetlb range?', procSetup(cold, { vfio: false }),
+    `- io_uring_setup: {}\n  as: ring\n- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf, len: 2M }] }\n  as: reg\n- observe: { pinned_vm: P }\n  as: pvm\n- IORING_UNREGISTER_BUFFERS: { ring: $ring }\n  as: unreg`,
+    { reg: '-EFAULT', pvm: 0, unreg: '-ENXIO' }, undefined, R);
 }
 
 // ---- writing ----------------------------------------------------------------------------------

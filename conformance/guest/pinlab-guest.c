@@ -626,8 +626,6 @@ static void reap_children(void)
 }
 
 /* ---------------------------------------------------------------- dispatcher */
-static int dma_limit_saved = -1;
-
 #define RET(expr) ((expr) < 0 ? -(long long)errno : 0)
 
 static int run_op(char **t, int n)
@@ -655,9 +653,6 @@ static int run_op(char **t, int n)
 		FILE *f = fopen(p, "r+");
 		if (!f)
 			return setupfail("no-dma_entry_limit-param");
-		if (dma_limit_saved < 0 && fscanf(f, "%d", &dma_limit_saved) != 1)
-			dma_limit_saved = 65535;
-		rewind(f);
 		fprintf(f, "%lld\n", A(t[2]));
 		if (fclose(f))
 			return setupfail("write-param-errno=%d", errno);
@@ -865,15 +860,18 @@ static int run_op(char **t, int n)
 		else
 			out("ret=%lld zone=%s", p, zone_of((unsigned long long)p));
 		return 0;
-	} else if (!strcmp(op, "locked-vm")) {
-		/* locked-vm <as> <pid|0>: VmLck in pages (and VmPin) */
+	} else if (!strcmp(op, "locked-vm") || !strcmp(op, "pinned-vm")) {
+		/* locked-vm <as> <pid|0>: VmLck in pages; pinned-vm: VmPin in pages */
 		NEED(3);
 		pid_t pid = (pid_t)A(t[2]);
 		long l = status_kb(pid, "VmLck"), pn = status_kb(pid, "VmPin");
 		if (arg_err)
 			return -1;
-		slot_set(as, l < 0 ? -1 : l / 4);
-		out("ret=%ld pinned_vm=%ld", l < 0 ? -1 : l / 4, pn < 0 ? -1 : pn / 4);
+		if (l < 0 || pn < 0)
+			return setupfail("proc-status-unreadable");
+		long v = !strcmp(op, "locked-vm") ? l / 4 : pn / 4;
+		slot_set(as, v);
+		out("ret=%ld locked_vm=%ld pinned_vm=%ld", v, l / 4, pn / 4);
 		return 0;
 	} else if (!strcmp(op, "file-size")) {
 		NEED(3);
@@ -918,6 +916,46 @@ static int run_case(char **lines, int nl)
 	return 0;
 }
 
+static int write_sysctl(const char *path, int v)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", v);
+	return fclose(f) ? -1 : 0;
+}
+
+#define DMA_LIMIT_PARAM "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit"
+static int dma_limit_boot = -1;
+
+static int read_int(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = -1;
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* Free and re-reserve the 2 MiB hugetlb pool; returns the number of pages obtained. */
+static int reset_hugetlb_pool(int pages)
+{
+	const char *p = "/proc/sys/vm/nr_hugepages";
+	int got = -1;
+	if (write_sysctl(p, 0) < 0 || write_sysctl(p, pages) < 0)
+		return -1;
+	FILE *f = fopen(p, "r");
+	if (f) {
+		if (fscanf(f, "%d", &got) != 1)
+			got = -1;
+		fclose(f);
+	}
+	return got;
+}
+
 static void env_facts(void)
 {
 	int e = find_edu();
@@ -938,6 +976,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	env_facts();
+	dma_limit_boot = read_int(DMA_LIMIT_PARAM);
 	static char *lines[MAXLINES];
 	char name[128] = "", line[1024];
 	int nl = 0, in_case = 0;
@@ -950,25 +989,29 @@ int main(int argc, char **argv)
 			nl = 0;
 			in_case = 1;
 		} else if (n >= 1 && !strcmp(t[0], "end") && in_case) {
+			/* Every case starts from the same hugetlb pool: earlier cases' long-term pins may
+			 * have moved pool pages out of ZONE_MOVABLE, so free the pool and reserve it again. */
+			int got = reset_hugetlb_pool(16);
+			if (got != 16)
+				printf("@@E hugetlb-pool-reset=%d\n", got);
 			printf("@@C %s begin\n", name);
 			fflush(stdout);
 			pid_t c = fork();
 			if (c == 0) {
 				g_case = name;
+				/* a case that hangs is killed (SIGALRM) and reported as not finished */
+				alarm(60);
 				int rc = run_case(lines, nl);
+				alarm(0);
 				reap_children();
-				if (dma_limit_saved >= 0) {
-					FILE *p = fopen("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit", "w");
-					if (p) {
-						fprintf(p, "%d\n", dma_limit_saved);
-						fclose(p);
-					}
-				}
 				fflush(stdout);
 				_exit(rc);
 			}
 			int st = 0;
 			waitpid(c, &st, 0);
+			/* the parent restores the module parameter, also after a killed case */
+			if (dma_limit_boot >= 0 && read_int(DMA_LIMIT_PARAM) != dma_limit_boot)
+				write_sysctl(DMA_LIMIT_PARAM, dma_limit_boot);
 			printf("@@C %s end status=%d\n", name, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 			fflush(stdout);
 			for (int i = 0; i < nl; i++)

@@ -11,7 +11,7 @@
  */
 import type { Machine } from '../linux/machine.js';
 import {
-  is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_mapcount,
+  compound_head, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_mapcount,
 } from '../linux/include/linux/mm.js';
 import { PG_anon } from '../linux/include/linux/mm_types.js';
 import type { RunResult, Sched, ThreadId } from '../sched/index.js';
@@ -85,6 +85,12 @@ function movableRuleInProfile(m: Machine): boolean {
     if (PATCHES[id].commit === 'd1e153fea2a8') return m.profile.patches.has(id);
   }
   // Not in the registry: the rule is in every release from v5.13 on (v6.1, v6.12 here).
+  return m.profile.release === 'v6.1' || m.profile.release === 'v6.12';
+}
+
+/** FOLL_PIN counts with GUP_PIN_COUNTING_BIAS (v5.7+: the registry's foll-pin-counting, if present). */
+function pinCountingInProfile(m: Machine): boolean {
+  for (const id of PATCH_IDS) if (id === 'foll-pin-counting') return m.profile.patches.has(id);
   return m.profile.release === 'v6.1' || m.profile.release === 'v6.12';
 }
 
@@ -184,8 +190,15 @@ export const INVARIANTS: readonly InvariantDef[] = [
     when: 'end',
     check: (w) => {
       let out: Finding[] | null = null;
+      // References each holder accounts for: FOLL_GET one; FOLL_PIN on an order-0 page
+      // GUP_PIN_COUNTING_BIAS (1024) from v5.7 (PATCH foll-pin-counting), else one.
+      const bias = pinCountingInProfile(w.m) ? 1024 : 1;
       const held = new Map<number, number>();
-      for (const h of w.heldPins()) held.set(h.pfn, (held.get(h.pfn) ?? 0) + 1);
+      for (const h of w.heldPins()) {
+        const head = pfn_valid(w.m, h.pfn) ? compound_head(w.m, h.pfn) : h.pfn;
+        const refs = h.kind === 'pin' && pfn_valid(w.m, h.pfn) && folio_order(w.m, head) === 0 ? bias : 1;
+        held.set(head, (held.get(head) ?? 0) + refs);
+      }
       for (const f of leakedFrames(w.m, held)) {
         (out ??= []).push({ invariant: 'pin-balance-at-exit', message: `${page_label(f.pfn)} has ${f.refs} references (${f.maps} mappings) but no holder accounts for ${f.extra} of them`, objects: [page_label(f.pfn)] });
       }
@@ -233,7 +246,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
         (out ??= []).push({ invariant: 'refcount-sane', message: `${page_label(f.pfn)}: refcount ${f.refs}, mapcount ${f.maps}`, objects: [page_label(f.pfn)] });
       }
       for (const r of w.m.reports) {
-        if (r.kind === 'bug' && /ref|count/.test(r.site + r.message)) (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
+        if (r.kind === 'bug' && /page_ref|refcount|put_page|mapcount|pincount/.test(r.site + r.message)) (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
       }
       return out ?? NONE;
     },

@@ -105,7 +105,8 @@ function valueOf(t: Translation, item: PlanItem, o: GuestObservation): RawValue 
     case 'zone':
       return o.ret < 0n ? null : (o.kv.zone ?? '?');
     case 'unmapsize':
-      return o.ret < 0n ? null : Number(o.kv.size ?? 'NaN');
+      // the size field as the caller sees it after the ioctl (unchanged when it failed)
+      return o.kv.size === undefined ? null : Number(o.kv.size);
   }
 }
 

@@ -11,6 +11,8 @@ export const BASE_PACKAGES = [
 /** Which pinlab profile each real kernel series is compared against. */
 export type KernelSeries = '6.1' | '6.12';
 export const PROFILE_OF: Record<KernelSeries, 'v6.1' | 'v6.12'> = { '6.1': 'v6.1', '6.12': 'v6.12' };
+/** The Debian package versions the profiles stand for (kernel-sources.md). */
+export const PROFILE_STANDS_FOR: Record<KernelSeries, string> = { '6.1': '6.1.192', '6.12': '6.12.117' };
 
 export interface KernelImage {
   series: KernelSeries;

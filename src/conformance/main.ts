@@ -14,10 +14,13 @@ import { checkDeclared, compareValues, normalize, type Diff } from './compare.js
 import { caseValues, parseGuestLog, type GuestLog, type RawValue } from './guestlog.js';
 import { HarnessError, repoRoot, workDir } from './host.js';
 import { buildBaseInitramfs, buildRunInitramfs } from './initramfs.js';
-import { ensureInstalled, PROFILE_OF, type KernelImage, type KernelSeries } from './install.js';
+import { ensureInstalled, PROFILE_OF, PROFILE_STANDS_FOR, type KernelImage, type KernelSeries } from './install.js';
 import { runModel } from './model.js';
-import { boot } from './qemu.js';
+import { boot, reachedDriver } from './qemu.js';
 import { caseFileText, translateScenario, type Translation } from './translate.js';
+
+/** Boots of one kernel before giving up when the guest never reaches the driver. */
+export const BOOT_ATTEMPTS = 3;
 
 /**
  * match: real = model (and the real values satisfy the declaration); mismatch: real != model,
@@ -198,7 +201,15 @@ export function runKernel(
     const base = buildBaseInitramfs(k);
     const rd = buildRunInitramfs(base, text, join(dir, 'run.cpio'));
     say(`booting ${k.release} (${k.pkg} ${k.pkgVersion}) with ${ts.length} cases ...`);
-    const r = boot({ vmlinuz: k.vmlinuz, initrd: rd, dir, timeoutSec });
+    // A boot that never reaches the driver (e.g. an early panic under a loaded TCG host) is an
+    // infrastructure failure, not a result: boot again, at most BOOT_ATTEMPTS times in all.
+    let r = boot({ vmlinuz: k.vmlinuz, initrd: rd, dir, timeoutSec });
+    for (let attempt = 2; attempt <= BOOT_ATTEMPTS && !r.timedOut && !reachedDriver(r.log); attempt++) {
+      const panic = /Kernel panic[^\n]*/.exec(r.log)?.[0] ?? 'no driver output';
+      say(`  ${k.release}: the guest did not reach the driver (${panic.trim()}); boot attempt ${attempt}`);
+      writeFileSync(join(dir, `console.attempt${attempt - 1}.log`), r.log);
+      r = boot({ vmlinuz: k.vmlinuz, initrd: rd, dir, timeoutSec });
+    }
     const log = parseGuestLog(r.log);
     say(`  ${k.release}: ${r.seconds.toFixed(1)} s${r.timedOut ? ' (TIMED OUT)' : ''}`);
     let failure: string | null = null;
@@ -283,6 +294,8 @@ export function renderText(r: Report): string {
   const lines: string[] = [];
   for (const k of r.kernels) {
     lines.push(`kernel ${k.release} (${k.package} ${k.version}) vs profile ${k.profile}: ${k.seconds === null ? 'not run' : `${k.seconds.toFixed(1)} s`}${k.failure ? ` — SET-UP FAILURE: ${k.failure}` : ''}`);
+    const want = PROFILE_STANDS_FOR[k.series];
+    if (k.version !== '?' && !k.version.startsWith(want)) lines.push(`  note: profile ${k.profile} stands for ${want}; this kernel is ${k.version}`);
   }
   lines.push('');
   const w = Math.max(8, ...r.results.map((x) => x.case.length));

@@ -19,7 +19,16 @@ export const NVDIMM_SIZE = '256M';
 
 /** The guest kernel command line. */
 export function kernelCmdline(movablecore = '768M'): string {
-  return `console=ttyS0 intel_iommu=on movablecore=${movablecore} loglevel=2 panic=-1 transparent_hugepage=always`;
+  // no_timer_check: under TCG on a loaded host the boot-time check that the timer interrupt
+  // arrives through the interrupt-remapped IO-APIC can time out and panic the kernel
+  // ("timer doesn't work through Interrupt-remapped IO-APIC"); it has nothing to do with
+  // pinning, so skip it. panic=-1 + -no-reboot: a panic ends the run at once.
+  return `console=ttyS0 intel_iommu=on movablecore=${movablecore} loglevel=2 panic=-1 no_timer_check transparent_hugepage=always`;
+}
+
+/** The guest reached its test driver (as opposed to failing to boot). */
+export function reachedDriver(log: string): boolean {
+  return log.includes('@@E driver-start');
 }
 
 /** QEMU arguments, exactly the machine real-kernel-harness.md established. */

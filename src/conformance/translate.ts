@@ -332,11 +332,12 @@ function probeLine(c: Ctx, p: Probe, as: string): { line: string; kind: ValueKin
       if (p.kind === 'content') return { line: `load ${as} ${pid} ${addr}`, kind: 'tag' };
       return { line: `frame ${as} ${pid} ${addr}`, kind: p.kind === 'frame' ? 'frame' : 'zone' };
     }
-    case 'locked_vm': {
+    case 'locked_vm':
+    case 'pinned_vm': {
       if (c.exited.has(p.process)) return 'null';
       const pid = c.pids.get(p.process);
       if (pid === undefined) fail(`probe of process ${p.process}`);
-      return { line: `locked-vm ${as} ${pid}`, kind: 'pages' };
+      return { line: `${p.kind === 'locked_vm' ? 'locked-vm' : 'pinned-vm'} ${as} ${pid}`, kind: 'pages' };
     }
     case 'file_size':
       return { line: `file-size ${as} ${guestPath(c, p.path)}`, kind: 'int' };

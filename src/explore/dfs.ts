@@ -20,7 +20,8 @@
  */
 import type { Chooser, PickContext, RunResult, SchedOptions, ThreadId } from '../sched/index.js';
 import { ScheduleDivergence } from '../sched/index.js';
-import { formatSchedule } from './schedule.js';
+import { ReplayChooser } from './choosers.js';
+import { formatSchedule, parseSchedule } from './schedule.js';
 import { END, StateGraph, countPaths, decodeItems, hasCycle, minimalPaths, verdictOf } from './graph.js';
 import { Observer } from './observe.js';
 import { verifyCounterexample } from './replay.js';
@@ -148,7 +149,7 @@ function union(a: Footprint | undefined, b: Footprint): Footprint {
 export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult {
   const invs = invariantIds(target);
   const bound = opts.preemptionBound;
-  const maxSchedules = opts.maxSchedules ?? Infinity;
+  const maxSchedules = Math.max(1, opts.maxSchedules ?? Infinity);
   const maxSteps = opts.maxSteps ?? 100_000;
   const cache = opts.noCache !== true;
   const por = opts.por === true && bound === undefined;
@@ -160,6 +161,9 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
   const stored: (Set<number> | undefined)[] = [];
   const violated = new Set<string>();
   const bounded = new Set<'preemption-bound' | 'max-schedules' | 'step-bound'>();
+  /** Cut points kept for the fingerprint audit. */
+  const auditCuts = por || !cache ? 0 : (opts.auditCuts ?? 0);
+  const audits: { schedule: string; step: number }[] = [];
 
   const path: Frame[] = [];
   let prefixLen = 0;
@@ -211,7 +215,7 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
           if (first.kind === 'thread' && first.fps !== null) {
             first.fps[first.pos] = union(first.fps[first.pos], fb);
             siblings = new Map();
-            for (let j = 0; j < first.pos; j++) siblings.set(first.options[j], first.fps[j]);
+            for (let j = 0; j < first.pos; j++) siblings.set(first.options[j], first.fps[j] ?? null);
           }
         }
         const next = new Map<number, Footprint>();
@@ -242,7 +246,10 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
         return false;
       }
       if (!cache) return false;
-      if (bound === undefined) return !fresh;
+      if (bound === undefined) {
+        if (!fresh && audits.length < auditCuts) audits.push({ schedule: formatSchedule(s.choices, true), step: s.stepCount });
+        return !fresh;
+      }
       const bkey = `${key}\u0005${thread}`;
       const spent = budget.get(bkey);
       if (spent !== undefined && spent <= chooser.pre) return true;
@@ -316,6 +323,7 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
     counterexamples[inv] = cx;
     if (first === null) first = cx;
   }
+  const audit = auditCuts > 0 && bounded.size === 0 ? auditFingerprint(target, g, audits, maxSteps) : null;
   const inexact: string[] = [];
   if (por) {
     const cyclic = hasCycle(g, adj);
@@ -350,5 +358,54 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
     invariants: invs,
     reduction: por ? 'sleep-sets' : 'none',
     inexact,
+    audit,
   };
+}
+
+/**
+ * The fingerprint audit: re-run some cut runs past their cut with the default
+ * strategy and check that every step they take is already in the graph, from the
+ * state the graph says they are in. A step the graph does not have means two
+ * different states shared a key (or the target is not deterministic).
+ */
+function auditFingerprint(target: ExploreTarget, g: StateGraph, audits: readonly { schedule: string; step: number }[], maxSteps: number): { checked: number; problems: string[] } {
+  const edges = new Set<string>();
+  for (let e = 0; e < g.edges; e++) edges.add(`${g.from[e]}>${g.to[e]}:${g.thread[e]}:${g.items[e].join(',')}`);
+  const problems: string[] = [];
+  for (const a of audits) {
+    const parsed = parseSchedule(a.schedule);
+    if (!parsed.ok) throw new Error(`pinlab bug: audit schedule ${a.schedule}: ${parsed.error}`);
+    let prev = -1;
+    let seen = 0;
+    let problem: string | null = null;
+    let run: ExploreRun | null = null;
+    run = target.start({
+      chooser: new ReplayChooser(parsed.schedule),
+      trace: false,
+      maxSteps: Math.min(maxSteps, a.step + 200),
+      afterStep: (s) => {
+        const r = run as ExploreRun;
+        const ch = s.choices;
+        if (s.stepCount < a.step) {
+          seen = ch.length;
+          return false;
+        }
+        const id = g.find(`${r.fingerprint()}\u0000${s.positionKey()}`);
+        const items: number[] = [];
+        for (let k = seen; k < ch.length; k++) {
+          const c = ch[k];
+          items.push(c.kind === 'thread' ? c.thread : -c.index - 1);
+        }
+        seen = ch.length;
+        if (id === undefined) problem = `step ${s.stepCount} reaches a state the complete search never saw`;
+        else if (prev >= 0 && !edges.has(`${prev}>${id}:${s.lastRan as number}:${items.join(',')}`)) problem = `step ${s.stepCount} (T${s.lastRan as number}) is not a step of the graph from the state it started in`;
+        prev = id ?? -1;
+        return problem !== null;
+      },
+    });
+    const res = run.sched.run();
+    if (problem === null && (res.status === 'done' || res.status === 'deadlock') && prev >= 0 && !g.terminal[prev]) problem = `the run ends (${res.status}) in a state where the graph has no end`;
+    if (problem !== null) problems.push(`${a.schedule}: ${problem}`);
+  }
+  return { checked: audits.length, problems };
 }

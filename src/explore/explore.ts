@@ -12,6 +12,7 @@
  *     fingerprint(): string;                    // the world outside the runtime
  *     check(): readonly string[];               // invariant ids violated now
  *     finish?(r: RunResult): readonly string[]; // ids violated at the end of a run
+ *     footprint?(): readonly string[] | null;   // for sleep sets: what the last step touched
  *   }
  *
  * `start` must build a new Machine and a `new Sched(opts)` with exactly the options it
@@ -24,14 +25,25 @@
  * counters that matter). The explorer appends `Sched.positionKey()` (each thread's
  * point, declared locals, pending signal, held locks, or result) to form the state
  * key. Two states with equal keys must have the same futures: that is what makes
- * state caching sound. A too-coarse fingerprint shows up as a counterexample whose
- * replay does not reproduce (reported `verified: false`).
+ * state caching sound. Thread-local state carried across a scheduling point (a loop
+ * index, a value read before the point) must be in that point's `locals` or in the
+ * fingerprint; lock primitives declare no locals, so a loop around `down_read` needs
+ * its index elsewhere. A too-coarse fingerprint silently merges states; at best it
+ * shows up as a counterexample whose replay does not reproduce (`verified: false`).
  *
  * `check()` runs after every step that reaches new territory and returns the ids of
  * the invariants the current state violates (a shared empty array when none). The
  * runtime's own findings are invariants too: `deadlock`, `lock-held-at-exit` and
  * `sleep-in-atomic` are always checked. `finish()` judges a run that ended (all
  * threads exited, or deadlock), e.g. `pin-balance-at-exit`.
+ *
+ * `footprint()` (optional) reports what the step that just ran read and wrote
+ * (`r:<obj>`, `w:<obj>`; null if unknown) and clears it. With `por: true` the DFS
+ * uses it for sleep sets: after exploring thread a from a state, the branch that
+ * runs b first keeps a asleep until a step that conflicts with a's footprint, so
+ * the a/b and b/a orders are not both explored. Sleep sets still visit every
+ * reachable state (combined with the cache as in Godefroid's thesis: a state
+ * revisited with a smaller sleep set explores the threads that slept before).
  *
  * ## Strategies
  *
@@ -44,7 +56,9 @@
  *   invariants it violated), from which verdicts and minimal counterexamples are
  *   computed exactly. An optional preemption bound prunes runs that switch away from
  *   a runnable thread too often (the state cache then also keys on the last thread
- *   and the preemptions spent).
+ *   and the preemptions spent). Sleep sets (`por: true`, needs `footprint()`) cut
+ *   the runs that only reorder independent steps; they are not combined with a
+ *   preemption bound.
  * - `random` (seeded) and `pct` (probabilistic concurrency testing: random thread
  *   priorities plus `depth - 1` random priority-change points) sample runs; their
  *   verdicts are never complete.
@@ -53,12 +67,17 @@
  *
  * A verdict per invariant: `never` (no explored run violates it), `sometimes` (some
  * do, some do not), `always` (every maximal run violates it; a run that loops
- * forever without violating counts as not violating). `complete` is true only for a
+ * forever without violating counts as not violating if it is fair: every thread
+ * that stays runnable around the loop also gets steps in it). `complete` is true only for a
  * DFS that ran to the end with no bound hit (no preemption bound, no
  * `maxSchedules`, no step bound). "Schedules" are the runs executed; `states` and
  * `edges` count the distinct states and steps of the graph, and `paths` the
  * complete schedules the graph stands for (what a search without caching would
  * have had to run; Infinity if the graph has a cycle).
+ *
+ * With sleep sets, `never`/`sometimes` stay exact, but `always` of a step invariant
+ * is not guaranteed (listed in `inexact`), `paths` counts the reduced graph, and the
+ * counterexample is minimal over the reduced graph only.
  *
  * The counterexample of an invariant is minimal over the explored graph: fewest
  * preemptions, then fewest steps. Its schedule string (`T0*3 T1 c1 ...`) reaches

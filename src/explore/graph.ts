@@ -48,6 +48,11 @@ export class StateGraph {
     return this.from.length;
   }
 
+  /** The node of a state key, if recorded. */
+  find(key: string): number | undefined {
+    return this.ids.get(key);
+  }
+
   /** The node of a state key, and whether it is new. */
   node(key: string): { id: number; fresh: boolean } {
     const id = this.ids.get(key);
@@ -104,31 +109,109 @@ export function verdictOf(g: StateGraph, adj: readonly number[][], inv: string):
   return escapes(g, adj, inv) ? 'sometimes' : 'always';
 }
 
-/** Is there a maximal path avoiding `inv` edges (to END, a frontier, or a cycle)? Iterative DFS with colours. */
+/**
+ * Is there a maximal path avoiding `inv` edges: to END, to a frontier, or into a
+ * fair cycle? A cycle is fair (weak fairness) when every thread that is runnable in
+ * every state of it also takes a step in it: an infinite run in which a runnable
+ * thread never gets the CPU is not a run the kernel's scheduler produces. So a
+ * thread spinning on a condition another thread will set does not count as an
+ * escape, while two threads that can loop forever together do.
+ */
 function escapes(g: StateGraph, adj: readonly number[][], inv: string): boolean {
-  const colour = new Uint8Array(g.states); // 0 white, 1 on stack, 2 done
-  const stack: { n: number; i: number }[] = [{ n: 0, i: 0 }];
-  colour[0] = 1;
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const out = adj[top.n];
-    if (top.i === 0 && out.length === 0 && !g.covered[top.n]) return true; // frontier: not known to violate
-    if (top.i >= out.length) {
-      colour[top.n] = 2;
-      stack.pop();
-      continue;
-    }
-    const e = out[top.i++];
-    if (g.viol[e].includes(inv)) continue;
-    const to = g.to[e];
-    if (to === END) return true;
-    if (colour[to] === 1) return true; // a cycle avoiding the invariant
-    if (colour[to] === 0) {
-      colour[to] = 1;
-      stack.push({ n: to, i: 0 });
+  // Reachable states through edges that do not violate `inv`.
+  const seen = new Uint8Array(g.states);
+  const order: number[] = [0];
+  seen[0] = 1;
+  for (let i = 0; i < order.length; i++) {
+    const n = order[i];
+    const out = adj[n];
+    if (out.length === 0 && !g.covered[n]) return true; // frontier: not known to violate
+    for (const e of out) {
+      if (g.viol[e].includes(inv)) continue;
+      const to = g.to[e];
+      if (to === END) return true;
+      if (seen[to] === 0) {
+        seen[to] = 1;
+        order.push(to);
+      }
     }
   }
+  // No escape by ending: look for a fair cycle among the reachable states.
+  for (const scc of components(g, adj, inv, order, seen)) if (fair(g, adj, inv, scc)) return true;
   return false;
+}
+
+/** Strongly connected components with at least one internal edge (Tarjan, iterative), of the reachable non-`inv` subgraph. */
+function components(g: StateGraph, adj: readonly number[][], inv: string, nodes: readonly number[], inSub: Uint8Array): number[][] {
+  const index = new Int32Array(g.states).fill(-1);
+  const low = new Int32Array(g.states);
+  const onStack = new Uint8Array(g.states);
+  const stack: number[] = [];
+  const out: number[][] = [];
+  let counter = 0;
+  for (const root of nodes) {
+    if (index[root] !== -1) continue;
+    const work: { n: number; i: number }[] = [{ n: root, i: 0 }];
+    index[root] = low[root] = counter++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (work.length > 0) {
+      const top = work[work.length - 1];
+      const edges = adj[top.n];
+      if (top.i < edges.length) {
+        const e = edges[top.i++];
+        const to = g.to[e];
+        if (to === END || inSub[to] === 0 || g.viol[e].includes(inv)) continue;
+        if (index[to] === -1) {
+          index[to] = low[to] = counter++;
+          stack.push(to);
+          onStack[to] = 1;
+          work.push({ n: to, i: 0 });
+        } else if (onStack[to] === 1) low[top.n] = Math.min(low[top.n], index[to]);
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1].n;
+        low[parent] = Math.min(low[parent], low[top.n]);
+      }
+      if (low[top.n] === index[top.n]) {
+        const comp: number[] = [];
+        for (;;) {
+          const x = stack.pop() as number;
+          onStack[x] = 0;
+          comp.push(x);
+          if (x === top.n) break;
+        }
+        const members = new Set(comp);
+        let internal = false;
+        for (const n of comp) {
+          for (const e of adj[n]) {
+            if (!g.viol[e].includes(inv) && members.has(g.to[e])) internal = true;
+          }
+        }
+        if (internal) out.push(comp);
+      }
+    }
+  }
+  return out;
+}
+
+/** Weak fairness of a component: every thread runnable in all its states steps inside it. */
+function fair(g: StateGraph, adj: readonly number[][], inv: string, comp: readonly number[]): boolean {
+  const members = new Set(comp);
+  const moves = new Set<number>();
+  for (const n of comp) {
+    for (const e of adj[n]) if (!g.viol[e].includes(inv) && members.has(g.to[e])) moves.add(g.thread[e]);
+  }
+  let always: Set<number> | null = null;
+  for (const n of comp) {
+    const en = new Set<number>(g.enabled[n] ?? adj[n].map((e) => g.thread[e]).filter((t) => t >= 0));
+    if (always === null) always = en;
+    else for (const t of always) if (!en.has(t)) always.delete(t);
+  }
+  for (const t of always ?? []) if (!moves.has(t)) return false;
+  return true;
 }
 
 export interface MinPath {

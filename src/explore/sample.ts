@@ -25,17 +25,22 @@ import { invariantIds } from './types.js';
 export class PctChooser implements Chooser {
   private readonly rng: Prng;
   private readonly prio = new Map<number, number>();
-  private readonly changeAt = new Map<number, number>();
+  /** Change points as [step, new priority], by step; applied at the first decision at or after the step. */
+  private readonly changes: [number, number][] = [];
+  private next = 0;
 
   /** `depth` d ≥ 1; `steps` an estimate k of the run length. */
   constructor(seed: number, private readonly depth: number, steps: number) {
     this.rng = new Prng(seed);
     const k = Math.max(1, steps);
+    const taken = new Set<number>();
     for (let i = 1; i < depth; i++) {
       let at = this.rng.below(k);
-      while (this.changeAt.has(at) && this.changeAt.size < k) at = (at + 1) % k;
-      this.changeAt.set(at, i);
+      while (taken.has(at) && taken.size < k) at = (at + 1) % k;
+      taken.add(at);
+      this.changes.push([at, i]);
     }
+    this.changes.sort((a, b) => a[0] - b[0]);
   }
 
   private priority(t: number): number {
@@ -49,8 +54,11 @@ export class PctChooser implements Chooser {
   }
 
   pickThread(enabled: readonly ThreadId[], ctx: PickContext): ThreadId {
-    const change = this.changeAt.get(ctx.step);
-    if (change !== undefined && ctx.last !== null) this.prio.set(ctx.last, change);
+    // The thread that ran the step at a change point drops to that point's priority.
+    while (this.next < this.changes.length && this.changes[this.next][0] <= ctx.step) {
+      if (ctx.last !== null) this.prio.set(ctx.last, this.changes[this.next][1]);
+      this.next++;
+    }
     let best = enabled[0];
     let bp = this.priority(best);
     for (let i = 1; i < enabled.length; i++) {
@@ -92,7 +100,7 @@ interface Witness {
 
 export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, strategy: 'random' | 'pct'): ExploreResult {
   const invs = invariantIds(target);
-  const runs = opts.maxSchedules ?? 1000;
+  const runs = Math.max(1, opts.maxSchedules ?? 1000);
   const seed = opts.seed ?? 1;
   const maxSteps = opts.maxSteps ?? 100_000;
   const every = opts.progressEvery ?? 1000;
@@ -179,5 +187,6 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
     invariants: invs,
     reduction: 'none',
     inexact: [],
+    audit: null,
   };
 }

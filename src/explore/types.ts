@@ -33,7 +33,7 @@ export interface ExploreOptions {
   readonly strategy?: Strategy;
   /** DFS: at most this many preemptions per run (none by default). */
   readonly preemptionBound?: number;
-  /** Stop after this many runs (DFS default: unlimited; random/pct default: 1000). */
+  /** Stop after this many runs (at least 1; DFS default: unlimited; random/pct default: 1000). */
   readonly maxSchedules?: number;
   /** Step bound of each run (default 100,000). */
   readonly maxSteps?: number;
@@ -48,6 +48,13 @@ export interface ExploreOptions {
    * without it; ignored with a preemption bound). Default off.
    */
   readonly por?: boolean;
+  /**
+   * DFS without bound or sleep sets: after a complete search, re-run the first N
+   * runs that were cut at a known state past their cut and check that each step
+   * is in the graph (a fingerprint that merges different states is caught when such
+   * a run goes somewhere the first visit did not). Default 0.
+   */
+  readonly auditCuts?: number;
   /** Called every `progressEvery` runs and once at the end (see progress.ts). */
   readonly onProgress?: ProgressFn;
   readonly progressEvery?: number;
@@ -94,6 +101,8 @@ export interface ExploreResult {
    * reduced graph has a cycle, every `always` is listed (cycles are not preserved).
    */
   readonly inexact: readonly string[];
+  /** The fingerprint audit (`auditCuts`), or null when not run. `problems` empty = no unsoundness seen. */
+  readonly audit: { readonly checked: number; readonly problems: readonly string[] } | null;
 }
 
 /** All invariant ids of a target, the runtime's appended (no duplicates). */

@@ -15,6 +15,8 @@ import { MemMap } from './include/linux/mm_types.js';
 import type { MemoryLayout, mm_struct } from './include/linux/mm_types.js';
 import type { task_struct } from './include/linux/sched.js';
 import type { inode, super_block } from './include/linux/fs.js';
+import type { iommu_subsys } from './drivers/iommu/iommu.js';
+import type { vfio_subsys } from './drivers/vfio/vfio.js';
 
 /** The layout a machine gets when none is given: 64 MiB DMA32 + 256 MiB Normal. */
 export const DEFAULT_LAYOUT: MemoryLayout = { dma32: 64 * 1024 * 1024, normal: 256 * 1024 * 1024 };
@@ -53,9 +55,11 @@ export class Machine {
   /** Record object events (off in the explorer's hot loop unless a violation needs a history). */
   recordEvents = true;
   /** drivers/iommu state (groups, domains), created on first use by drivers/iommu/iommu.ts. */
-  iommu: import('./drivers/iommu/iommu.js').iommu_subsys | null = null;
+  iommu: iommu_subsys | null = null;
   /** drivers/vfio state (containers, groups, devices, type1 parameters), created on first use by drivers/vfio/vfio.ts. */
-  vfio: import('./drivers/vfio/vfio.js').vfio_subsys | null = null;
+  vfio: vfio_subsys | null = null;
+  /** io_uring state (per-user accounting, the anon inode mount), created on first use by io_uring/io_uring.ts. */
+  io_uring: import('./io_uring/io_uring.js').io_uring_subsys | null = null;
 
   /** Physical memory: the mem_map (include/linux/mm_types.ts). */
   readonly mem: MemMap;

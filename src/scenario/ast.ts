@@ -214,6 +214,8 @@ export interface ProfileExpect {
   readonly invariants: ReadonlyMap<InvariantId, { readonly verdict: Verdict; readonly at: Pos }>;
   /** Kernel WARN sites expected in the values run. */
   readonly warnings: readonly string[];
+  /** Kernel BUG_ON sites expected in the values run (a finding the scenario documents). */
+  readonly bugs: readonly string[];
   readonly at: Pos;
 }
 

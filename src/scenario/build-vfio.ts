@@ -309,3 +309,25 @@ export function vfioLockedPages(k: Kctx, m: Machine, mmId: number): number {
   }
   return n;
 }
+
+/** A digest of VFIO and IOMMU state for the explorer's state key (what mm_fingerprint does not cover). */
+export function vfioFingerprint(m: Machine): string {
+  const sub = m.vfio;
+  if (sub === null) return '';
+  const parts: string[] = [];
+  for (const g of [...sub.groups.values()].sort((a, b) => a.id - b.id)) parts.push(`g${g.id}:${g.container?.id ?? '-'}:${g.container_users}:${g.opened ? 1 : 0}:${g.devices.map((d) => d.open_count).join('.')}`);
+  for (const io of allIommus(m).sort((a, b) => a.id - b.id)) {
+    parts.push(`i${io.id}:${io.dma_avail}:${io.vaddr_invalid_count}:${io.dirty_page_tracking ? 1 : 0}:${io.container_open ? 1 : 0}:${io.domain_list.length}:${io.emulated_iommu_groups.length}:${io.device_list.length}`);
+    const dom = io.domain_list[0]?.domain ?? null;
+    for (const d of io.dma_list) {
+      const pins = [...d.pfn_list.values()].map((p) => `${p.off}=${p.pfn}x${p.ref_count}`).join(',');
+      let map = '';
+      if (dom !== null) {
+        const n = Number(d.size / BigInt(PAGE_SIZE));
+        for (let i = 0; i < n && i < 4096; i++) map += `${iommu_iova_to_phys(dom, Number(d.iova) + i * PAGE_SIZE)},`;
+      }
+      parts.push(`d${d.iova}:${d.size}:${d.vaddr}:${d.prot}:${d.iommu_mapped ? 1 : 0}:${d.vaddr_invalid ? 1 : 0}:${d.locked_vm}:${d.task.pid}:${pins}:${map}`);
+    }
+  }
+  return parts.join('|');
+}

@@ -27,6 +27,11 @@ import * as fsmod from '../linux/include/linux/fs.js';
 import * as vfioUapi from '../linux/include/uapi/linux/vfio.js';
 import * as iommu from '../linux/drivers/iommu/iommu.js';
 import * as syscalls from '../linux/syscalls.js';
+import * as mprotectMod from '../linux/mm/mprotect.js';
+import { sys_fork } from '../linux/kernel/fork.js';
+import { do_exit } from '../linux/kernel/exit.js';
+import { IORING_REGISTER_BUFFERS, IORING_UNREGISTER_BUFFERS, io_uring_register, io_uring_setup } from '../linux/io_uring/io_uring.js';
+import type { iovec } from '../linux/io_uring/io_uring.js';
 import * as gupFast from '../linux/mm/gup_fast.js';
 import type { page_array } from '../linux/mm/gup.js';
 import { down_read, up_read } from '../linux/kernel/locking/rwsem.js';
@@ -477,13 +482,52 @@ function* opMunmap(c: StepCtx): KThread<StepResult> {
 /** Call a syscall of src/linux/syscalls.ts by name if the memory model has it; else `unsupported`. */
 function viaSyscall(op: string, sysName: string, args: (c: StepCtx) => (number | string)[] | null): OpImpl {
   return function* (c) {
-    const fn = (syscalls as Readonly<Record<string, unknown>>)[sysName];
+    const fn = (syscalls as Readonly<Record<string, unknown>>)[sysName] ?? (mprotectMod as Readonly<Record<string, unknown>>)[sysName];
     if (typeof fn !== 'function') return ret(unsupported(c.k, `scenario:${op}`, `${sysName} is not in the model yet`));
     const xs = args(c);
     if (xs === null) return ret(-EINVAL);
     const gen = (fn as (k: Kctx, ...a: (number | string)[]) => KThread<number>)(c.k, ...xs);
     return ret(yield* gen);
   };
+}
+
+function* opIoUringSetup(c: StepCtx): KThread<StepResult> {
+  const fd = yield* io_uring_setup(c.k, evalNum(c.rs, c.step.args.entries));
+  if (fd >= 0) {
+    const proc = [...c.rs.processes.entries()].find(([, t]) => t === c.k.current);
+    if (proc !== undefined) c.rs.rings.push({ process: proc[0], fd });
+  }
+  return ret(fd);
+}
+
+function* opIoUringRegister(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  const fd = evalNum(c.rs, a.ring);
+  const list = a.iovecs !== undefined && a.iovecs.kind === 'list' ? a.iovecs.items : [];
+  const iov: iovec[] = list.map((it) => (it.kind === 'map' ? { iov_base: evalNum(c.rs, it.entries.base), iov_len: evalNum(c.rs, it.entries.len) } : { iov_base: 0, iov_len: 0 }));
+  c.rs.usesIoUring = true;
+  return ret(yield* io_uring_register(c.k, fd, IORING_REGISTER_BUFFERS, iov, iov.length));
+}
+
+function* opIoUringUnregister(c: StepCtx): KThread<StepResult> {
+  return ret(yield* io_uring_register(c.k, evalNum(c.rs, c.step.args.ring), IORING_UNREGISTER_BUFFERS, null, 0));
+}
+
+/** fork(2): the child becomes the scenario process named by `child`. */
+function* opFork(c: StepCtx): KThread<StepResult> {
+  const pid = yield* sys_fork(c.k);
+  if (pid > 0) {
+    const childName = c.step.args.child.kind === 'str' ? c.step.args.child.value : '';
+    const t = c.k.m.tasks.get(pid);
+    if (t !== undefined) c.rs.processes.set(childName, t as task_struct);
+  }
+  return ret(pid, { pid });
+}
+
+/** exit(2) of the thread's process; the thread runs no further steps. */
+function* opExit(c: StepCtx): KThread<StepResult> {
+  yield* do_exit(c.k, 0);
+  return ret(0);
 }
 
 function notYet(op: string): OpImpl {
@@ -530,6 +574,11 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['device_dma_read', opDmaRead],
   ['vfio_pin_pages', opVfioPin],
   ['vfio_unpin_pages', opVfioUnpin],
+  ['fork', opFork],
+  ['exit', opExit],
+  ['io_uring_setup', opIoUringSetup],
+  ['IORING_REGISTER_BUFFERS', opIoUringRegister],
+  ['IORING_UNREGISTER_BUFFERS', opIoUringUnregister],
   ['setrlimit', opSetrlimit],
   ['capset', opCapset],
   ['kill', opKill],

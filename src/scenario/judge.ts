@@ -155,8 +155,11 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
 
   // Kernel reports of the values run.
   for (const r of outcome.reports) {
-    if (r.kind === 'bug') mismatches.push(`kernel BUG at ${r.site}: ${r.message}`);
+    if (r.kind === 'bug' && !pe.bugs.some((b) => r.site === b || r.site.startsWith(b))) mismatches.push(`unexpected kernel BUG at ${r.site}: ${r.message}`);
     else if (r.kind === 'warn' && !pe.warnings.some((w) => r.site === w || r.site.startsWith(w))) mismatches.push(`unexpected WARNING at ${r.site}: ${r.message}`);
+  }
+  for (const b of pe.bugs) {
+    if (!outcome.reports.some((r) => r.kind === 'bug' && (r.site === b || r.site.startsWith(b)))) mismatches.push(`expected kernel BUG at ${b} did not fire`);
   }
   for (const w of pe.warnings) {
     if (!outcome.reports.some((r) => r.kind === 'warn' && (r.site === w || r.site.startsWith(w)))) mismatches.push(`expected WARNING at ${w} did not fire`);

@@ -179,7 +179,7 @@ const probeList: readonly ProbeSpec[] = [
   { kind: 'refcount', shape: 'point', conformance: false, doc: 'page_ref_count of that frame' },
   { kind: 'pincount', shape: 'point', conformance: false, doc: 'FOLL_PIN pins of that frame' },
   { kind: 'locked_vm', shape: 'process', conformance: true, doc: 'mm->locked_vm in pages' },
-  { kind: 'pinned_vm', shape: 'process', conformance: false, doc: 'mm->pinned_vm in pages' },
+  { kind: 'pinned_vm', shape: 'process', conformance: true, doc: 'mm->pinned_vm in pages' },
   { kind: 'iommu', shape: 'iommu', conformance: false, doc: 'pfn the container IOMMU maps at iova, or null' },
   { kind: 'content', shape: 'point', conformance: true, doc: 'content tag the process sees at addr, or null' },
   { kind: 'file_size', shape: 'path', conformance: true, doc: 'i_size of a file in bytes' },

@@ -1072,7 +1072,7 @@ function parseExpect(w: Walker, node: YNode | null): ProfileExpect[] {
       continue;
     }
     seen.add(r.profile.name);
-    const m = w.map((pair.value as YNode | null) ?? null, `expect.${spec}`, ['values', 'invariants', 'warnings']);
+    const m = w.map((pair.value as YNode | null) ?? null, `expect.${spec}`, ['values', 'invariants', 'warnings', 'bugs']);
     if (m === null) continue;
     const values = new Map<string, Expected>();
     const vnode = m.get('values');
@@ -1111,7 +1111,8 @@ function parseExpect(w: Walker, node: YNode | null): ProfileExpect[] {
       }
     }
     const warnings = strList(w, m.get('warnings')?.value, `expect.${spec}.warnings`);
-    out.push({ spec, profile: r.profile, values, invariants, warnings, at });
+    const bugs = strList(w, m.get('bugs')?.value, `expect.${spec}.bugs`);
+    out.push({ spec, profile: r.profile, values, invariants, warnings, bugs, at });
   }
   return out;
 }

@@ -115,6 +115,7 @@ const profileExpect = z.object({
   values: z.record(z.string(), expected).optional(),
   invariants: z.object(Object.fromEntries(INVARIANT_IDS.map((id) => [id, verdict.optional()]))).strict().optional(),
   warnings: z.array(z.string()).optional(),
+  bugs: z.array(z.string()).optional(),
 }).strict();
 
 const mapping = z.object({

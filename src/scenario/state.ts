@@ -41,6 +41,8 @@ export class RunState {
   readonly groupFds = new Map<string, number>();
   /** mdev external pins the vendor driver holds: `<device>@<iova>` → count. */
   readonly mdevPins = new Map<string, number>();
+  /** io_uring ring fds created by steps: process task pid and fd. */
+  readonly rings: { readonly process: string; readonly fd: number }[] = [];
   /** Some step registered io_uring buffers (their locked_vm charges are not tracked by the checker). */
   usesIoUring = false;
   /** Thread name or `T<n>` → thread id. */

@@ -33,10 +33,8 @@ const BACKINGS: Backing[] = ['anon', 'anon-shared', 'memfd', 'tmpfs-shared', 'ex
 const NR = 4;
 
 /** Backings whose faults the memory model does not have yet (fs-DAX faults): only rows decided before any fault run. */
-function needsFault(b: Backing, c: Case): boolean {
-  if (b !== 'fsdax-shared') return false;
-  // 6.1/6.12 refuse FOLL_LONGTERM on fs-DAX in check_vma_flags, before any fault.
-  return !(c.longterm && (c.prof === 'v6.1' || c.prof === 'v6.12'));
+function needsFault(_b: Backing, _c: Case): boolean {
+  return false;
 }
 
 function setupBacking(env: Env, b: Backing): number {
@@ -68,7 +66,7 @@ function setupBacking(env: Env, b: Backing): number {
     addr = run(env, (k) => vm_mmap_pgoff(k, ff, 0, len, rw, flags, 0));
   }
   expect(addr).toBeGreaterThan(0);
-  if (b !== 'anon-untouched' && b !== 'fsdax-shared') {
+  if (b !== 'anon-untouched') {
     // Prefault every page writable (the selftest writes every page first).
     const r = run(env, (k) => __mm_populate(k, addr, len, false));
     expect(r).toBe(0);

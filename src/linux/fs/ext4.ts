@@ -1,21 +1,44 @@
 /**
- * fs/ext4/file.c: ext4_file_mmap(), ext4_file_vm_ops (->fault = filemap_fault via
- * ext4_filemap_fault, ->page_mkwrite = ext4_page_mkwrite) — v5.4, v6.1, v6.12.
- *
- * ext4_file_mmap(): on a DAX inode the mapping gets the DAX vm_ops (fs-DAX faults,
- * phase 2: unsupported for now); otherwise the page-cache ops.
- * MODEL: ext4_page_mkwrite only marks the page dirty (block allocation and
- * journalling do not change what a pinning path sees); ext4_filemap_fault's
- * i_mmap_sem (v5.4) / invalidate_lock (v6.x) read hold is not modelled yet.
+ * fs/ext4 (file.c, inode.c, extents.c) reduced to what the pinning model needs —
+ * v5.4.1, Debian 6.1.192, Debian 6.12.117:
+ * - ext4_file_mmap(): DAX inodes get the DAX vm_ops, others the page-cache ops;
+ * - ext4_filemap_fault (→ filemap_fault), ext4_page_mkwrite (marks the page dirty);
+ * - ext4_dax_huge_fault(PTE): invalidate_lock (5.4: EXT4_I(inode)->i_mmap_sem)
+ *   held for read around dax_iomap_fault;
+ * - ext4_setattr(ATTR_SIZE): invalidate_lock for write, ext4_break_layouts(), the
+ *   size change, truncate_pagecache(), ext4_truncate() (free the blocks);
+ * - ext4_break_layouts(): loop dax_layout_busy_page(); for a busy page wait,
+ *   TASK_INTERRUPTIBLE, until its refcount is back to 1, dropping invalidate_lock
+ *   while asleep (ext4_wait_dax_page); a signal ends it with -ERESTARTSYS;
+ * - ext4_fallocate(): only the modes ext4 knows (else -EOPNOTSUPP); PUNCH_HOLE →
+ *   ext4_punch_hole() (break layouts, truncate_pagecache_range, free whole blocks);
+ *   mode 0 / KEEP_SIZE preallocates blocks (DAX) or only extends i_size.
+ * MODEL: ext4_page_mkwrite only marks the page dirty (no block allocation, journal,
+ * delalloc); ext4_filemap_fault does not take i_mmap_sem (5.4) / the 6.x miss-path
+ * invalidate_lock; COLLAPSE/ZERO/INSERT_RANGE are unsupported; partial blocks at the
+ * edges of a punched hole are not zeroed.
  */
 import type { KThread } from '../../sched/index.js';
+import { waitUntil } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
-import type { file, file_operations } from '../include/linux/fs.js';
+import type { file, file_operations, inode } from '../include/linux/fs.js';
 import { IS_DAX } from '../include/linux/fs.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
-import { SetPageDirty, VM_FAULT_LOCKED, VM_FAULT_SIGBUS } from '../include/linux/mm.js';
-import { unsupported } from '../include/linux/bug.js';
+import { PAGE_SIZE } from '../include/linux/mm_types.js';
+import { SetPageDirty, VM_FAULT_LOCKED, page_label, page_ref_count } from '../include/linux/mm.js';
+import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
+import { EINVAL, ENOSPC, EOPNOTSUPP, ERESTARTSYS } from '../include/uapi/linux/errno.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
+import { down_read, down_write, up_read, up_write } from '../kernel/locking/rwsem.js';
+import { signal_pending } from '../kernel/sched.js';
 import { filemap_fault } from '../mm/filemap.js';
+import { truncate_pagecache, truncate_pagecache_range, unmap_mapping_pages } from '../mm/truncate.js';
+import { dax_alloc_block, dax_free_block, dax_iomap_pte_fault, dax_layout_busy_page } from './dax.js';
+
+/** FALLOC_FL_COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE (include/uapi/linux/falloc.h). */
+const FALLOC_FL_COLLAPSE_RANGE = 0x08;
+const FALLOC_FL_ZERO_RANGE = 0x10;
+const FALLOC_FL_INSERT_RANGE = 0x20;
 
 function* ext4_page_mkwrite(k: Kctx, vmf: vm_fault): KThread<number> {
   if (vmf.page !== null) SetPageDirty(k.m, vmf.page);
@@ -28,15 +51,21 @@ export const ext4_file_vm_ops: vm_operations_struct = {
   page_mkwrite: ext4_page_mkwrite,
 };
 
+/** ext4_dax_huge_fault(vmf, PE_SIZE_PTE) / ext4_dax_fault */
 function* ext4_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
-  void vmf;
-  unsupported(k, 'fs/ext4/file.c:ext4_dax_fault', 'fs-DAX faults are not modelled yet');
-  return VM_FAULT_SIGBUS;
+  const f = vmf.vma.vm_file as file;
+  const lock = f.f_mapping.invalidate_lock;
+  yield* down_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault');
+  const ret = yield* dax_iomap_pte_fault(k, vmf);
+  up_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault');
+  return ret;
 }
 
 export const ext4_dax_vm_ops: vm_operations_struct = {
   name: 'ext4_dax',
   fault: ext4_dax_fault,
+  // ext4_dax_vm_ops has ->page_mkwrite / ->pfn_mkwrite: shared writable DAX VMAs are write-notified.
+  page_mkwrite: ext4_dax_fault,
 };
 
 function* ext4_file_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
@@ -45,7 +74,110 @@ function* ext4_file_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number>
   return 0;
 }
 
+/** ext4_break_layouts(inode): caller holds invalidate_lock for write. 0 or -ERESTARTSYS. */
+export function* ext4_break_layouts(k: Kctx, i: inode): KThread<number> {
+  const mapping = i.i_mapping;
+  const lock = mapping.invalidate_lock;
+  if (WARN_ON_ONCE(k, !lock.isLocked(), 'fs/ext4/inode.c:ext4_break_layouts', 'invalidate_lock not held')) return -EINVAL;
+  for (;;) {
+    const page = dax_layout_busy_page(k, mapping, unmap_mapping_pages);
+    if (page === null) return 0;
+    if (page_ref_count(k.m, page) === 1) continue;
+    if (signal_pending(k)) return -ERESTARTSYS;
+    k.m.event(k.tid, 'truncate-wait', [page_label(page), `file:${i.path}`], 'fs/ext4/inode.c:ext4_break_layouts');
+    // ext4_wait_dax_page(): sleep without the lock until the page is idle.
+    up_write(k, lock, 'fs/ext4/inode.c:ext4_wait_dax_page');
+    const interrupted = yield* waitUntil(
+      'fs/ext4/inode.c:ext4_break_layouts:wait',
+      { kind: 'waitqueue', object: page_label(page), detail: 'dax_layout_busy_page: waiting for the page refcount to drop to 1' },
+      () => page_ref_count(k.m, page) === 1,
+      'interruptible',
+    );
+    yield* down_write(k, lock, 'fs/ext4/inode.c:ext4_wait_dax_page');
+    if (interrupted) return -ERESTARTSYS;
+    k.m.event(k.tid, 'truncate-wake', [page_label(page), `file:${i.path}`], 'fs/ext4/inode.c:ext4_break_layouts');
+  }
+}
+
+/** Free the blocks (or on-disk data) of page indices [first, last) (ext4_ext_remove_space). */
+function ext4_free_range(k: Kctx, i: inode, first: number, last: number): void {
+  for (const index of [...i.dax_blocks.keys()]) {
+    if (index < first || index >= last) continue;
+    const pfn = i.dax_blocks.get(index) as number;
+    i.dax_blocks.delete(index);
+    dax_free_block(k.m, i.i_sb, pfn);
+  }
+  for (const index of [...i.i_data.keys()]) if (index >= first && index < last) i.i_data.delete(index);
+}
+
+/** ext4_setattr(ATTR_SIZE): caller (do_truncate) holds inode_lock. */
+export function* ext4_setattr_size(k: Kctx, i: inode, newsize: number): KThread<number> {
+  const shrink = newsize < i.i_size;
+  const lock = i.i_mapping.invalidate_lock;
+  yield* down_write(k, lock, 'fs/ext4/inode.c:ext4_setattr');
+  const rc = yield* ext4_break_layouts(k, i);
+  if (rc) {
+    up_write(k, lock, 'fs/ext4/inode.c:ext4_setattr');
+    return rc;
+  }
+  if (newsize !== i.i_size) {
+    i.i_size = newsize;
+    truncate_pagecache(k, i, newsize);
+  }
+  if (shrink) ext4_free_range(k, i, Math.ceil(newsize / PAGE_SIZE), Number.MAX_SAFE_INTEGER);
+  up_write(k, lock, 'fs/ext4/inode.c:ext4_setattr');
+  return 0;
+}
+
+/** ext4_punch_hole(inode, offset, length): takes inode_lock itself. */
+function* ext4_punch_hole(k: Kctx, i: inode, offset: number, length: number): KThread<number> {
+  yield* down_write(k, i.i_rwsem, 'fs/ext4/inode.c:ext4_punch_hole');
+  let ret = 0;
+  out: {
+    if (offset >= i.i_size) break out;
+    if (offset + length > i.i_size) length = i.i_size + PAGE_SIZE - (i.i_size % PAGE_SIZE) - offset;
+    const lock = i.i_mapping.invalidate_lock;
+    yield* down_write(k, lock, 'fs/ext4/inode.c:ext4_punch_hole');
+    ret = yield* ext4_break_layouts(k, i);
+    if (!ret) {
+      const first_block_offset = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
+      const last_block_offset = Math.floor((offset + length) / PAGE_SIZE) * PAGE_SIZE - 1;
+      if (last_block_offset > first_block_offset) truncate_pagecache_range(k, i, first_block_offset, last_block_offset);
+      ext4_free_range(k, i, first_block_offset / PAGE_SIZE, (last_block_offset + 1) / PAGE_SIZE);
+    }
+    up_write(k, lock, 'fs/ext4/inode.c:ext4_punch_hole');
+  }
+  up_write(k, i.i_rwsem, 'fs/ext4/inode.c:ext4_punch_hole');
+  return ret;
+}
+
+/** ext4_fallocate(file, mode, offset, len) */
+function* ext4_fallocate(k: Kctx, f: file, mode: number, offset: number, len: number): KThread<number> {
+  const i = f.f_inode;
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE)) return -EOPNOTSUPP;
+  if (mode & FALLOC_FL_PUNCH_HOLE) return yield* ext4_punch_hole(k, i, offset, len);
+  if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE)) {
+    return unsupported(k, 'fs/ext4/extents.c:ext4_fallocate', 'COLLAPSE/ZERO/INSERT_RANGE are not modelled');
+  }
+  yield* down_write(k, i.i_rwsem, 'fs/ext4/extents.c:ext4_fallocate');
+  if (IS_DAX(i)) {
+    for (let index = Math.floor(offset / PAGE_SIZE); index < Math.ceil((offset + len) / PAGE_SIZE); index++) {
+      if (i.dax_blocks.has(index)) continue;
+      const pfn = dax_alloc_block(k.m, i.i_sb);
+      if (pfn === null) {
+        up_write(k, i.i_rwsem, 'fs/ext4/extents.c:ext4_fallocate');
+        return -ENOSPC;
+      }
+      i.dax_blocks.set(index, pfn);
+    }
+  }
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && offset + len > i.i_size) i.i_size = offset + len;
+  up_write(k, i.i_rwsem, 'fs/ext4/extents.c:ext4_fallocate');
+  return 0;
+}
+
 export const ext4_file_operations: file_operations = {
   owner: 'ext4',
   mmap: ext4_file_mmap,
+  fallocate: ext4_fallocate,
 };

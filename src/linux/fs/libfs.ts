@@ -8,11 +8,12 @@
  */
 import type { Kctx } from '../kctx.js';
 import type { Machine } from '../machine.js';
-import type { address_space, file, fs_kind, inode, super_block } from '../include/linux/fs.js';
+import type { address_space, file, file_operations, fs_kind, inode, super_block } from '../include/linux/fs.js';
 import { S_DAX, S_IFREG, alloc_file } from '../include/linux/fs.js';
 import { init_rwsem } from '../kernel/locking/rwsem.js';
 import { ENOENT } from '../include/uapi/linux/errno.js';
 import { fs_file_operations } from './fops.js';
+import { dax_alloc_block } from './dax.js';
 
 /** Mount options of the model's file systems. */
 export interface MountOptions {
@@ -37,7 +38,12 @@ export function mount_fs(m: Machine, path: string, kind: fs_kind, opts: MountOpt
     dax: opts.dax !== undefined,
     dax_region: opts.dax ?? null,
     huge_order: opts.huge_order ?? 9,
+    dax_alloc: null,
   };
+  if (opts.dax !== undefined) {
+    const r = m.mem.regions.find((x) => x.name === opts.dax)!;
+    (sb as { dax_alloc: super_block['dax_alloc'] }).dax_alloc = { next: r.start_pfn, end: r.end_pfn, free: [] };
+  }
   m.mounts.set(path, sb);
   return sb;
 }
@@ -72,6 +78,7 @@ export function new_inode(m: Machine, sb: super_block, path: string, mode: numbe
     i_rwsem: init_rwsem(`i_rwsem(${path})`),
     path,
     i_private: null as unknown,
+    i_fop: null as file_operations | null,
     dax_blocks: new Map<number, number>(),
     i_data: new Map<number, string>(),
   } satisfies inode;
@@ -82,6 +89,7 @@ export function new_inode(m: Machine, sb: super_block, path: string, mode: numbe
     nrpages: 0,
     i_mmap: new Set(),
     i_mmap_rwsem: init_rwsem(`i_mmap_rwsem(${path})`),
+    invalidate_lock: init_rwsem(`invalidate_lock(${path})`),
     a_ops,
   };
   (i as { i_mapping: address_space }).i_mapping = mapping;
@@ -91,17 +99,24 @@ export function new_inode(m: Machine, sb: super_block, path: string, mode: numbe
 /**
  * MODEL set-up: create regular file `path` of `size` bytes on its mount; `data`
  * gives the initial contents per page index (a content tag), e.g. `(i) => 'f:' + i`.
+ * On a DAX mount every page gets a pmem block (ZONE_DEVICE pfn) holding the data.
  */
 export function create_file(m: Machine, path: string, size: number, data?: (index: number) => string | undefined): inode {
   const sb = sb_of_path(m, path);
   if (!sb) throw new Error(`pinlab bug: no file system mounted for ${path}`);
   if (m.inodes.has(path)) throw new Error(`pinlab bug: ${path} exists`);
   const i = new_inode(m, sb, path, S_IFREG | 0o644, size);
-  if (data) {
-    const n = Math.ceil(size / 4096);
-    for (let idx = 0; idx < n; idx++) {
-      const d = data(idx);
-      if (d !== undefined) i.i_data.set(idx, d);
+  const n = Math.ceil(size / 4096);
+  for (let idx = 0; idx < n; idx++) {
+    const d = data ? data(idx) : undefined;
+    if (sb.dax) {
+      // MODEL: files created on a DAX mount are fully allocated (no holes).
+      const pfn = dax_alloc_block(m, sb);
+      if (pfn === null) throw new Error(`pinlab bug: pmem region ${sb.dax_region} too small for ${path}`);
+      i.dax_blocks.set(idx, pfn);
+      if (d !== undefined) m.mem.s_content[m.mem.slot_of(pfn)] = m.mem.tag_id(d);
+    } else if (d !== undefined) {
+      i.i_data.set(idx, d);
     }
   }
   m.inodes.set(path, i);

@@ -28,10 +28,10 @@ import { IS_ENABLED } from '../kctx.js';
 import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { EBADF, EINVAL, ENOSYS, ENXIO, EFAULT, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
 import { O_CLOEXEC, O_RDWR, S_IFREG, alloc_file, fd_install, fget, fput, get_unused_fd_flags } from '../include/linux/fs.js';
-import type { address_space, file, file_operations, inode, super_block } from '../include/linux/fs.js';
+import type { file, file_operations, inode, super_block } from '../include/linux/fs.js';
+import { mount_fs, new_inode, sb_of_path } from '../fs/libfs.js';
 import type { mm_struct } from '../include/linux/mm_types.js';
 import { CAP_IPC_LOCK, capable, get_current } from '../include/linux/sched.js';
-import { init_rwsem } from '../kernel/locking/rwsem.js';
 import { mutex_lock, mutex_unlock } from '../kernel/locking/mutex.js';
 import { race_window } from '../kernel/sched.js';
 import { io_sqe_buffers_register, io_sqe_buffers_unregister } from './rsrc.js';
@@ -72,19 +72,17 @@ export interface io_ring_ctx {
   dead: boolean;
 }
 
-/** Per-machine io_uring state. */
+/** Per-machine io_uring state (`m.io_uring`). */
 export interface io_uring_subsys {
   readonly users: Map<number, user_struct>;
   readonly sb: super_block;
 }
 
 function subsys(k: Kctx): io_uring_subsys {
-  const m = k.m as { io_uring?: io_uring_subsys | null } & typeof k.m;
-  if (!m.io_uring) {
-    m.io_uring = {
-      users: new Map(),
-      sb: { id: k.m.nextId('sb'), s_type: { name: 'anon_inodefs', kind: 'anon_inodefs' }, s_id: 'anon_inode:[io_uring]', dax: false, dax_region: null, huge_order: 0 },
-    };
+  const m = k.m;
+  if (m.io_uring === null) {
+    const path = 'anon_inode:[io_uring]';
+    m.io_uring = { users: new Map(), sb: sb_of_path(m, path) ?? mount_fs(m, path, 'anon_inodefs') };
   }
   return m.io_uring;
 }
@@ -108,18 +106,7 @@ export function io_uring_user(k: Kctx, uid: number): user_struct | null {
 
 /** MODEL: anon_inode_getfile("[io_uring]") — an inode without page cache. */
 function anon_inode(k: Kctx, name: string): inode {
-  const sb = subsys(k).sb;
-  const i = {
-    i_ino: k.m.nextId('ino'), i_mode: S_IFREG, i_size: 0, i_flags: 0, i_nlink: 0, i_sb: sb,
-    i_rwsem: init_rwsem(`i_rwsem(${name})`), path: name, i_private: null,
-    dax_blocks: new Map<number, number>(), i_data: new Map<number, string>(),
-  } as unknown as { i_mapping: address_space } & inode;
-  const mapping: address_space = {
-    id: k.m.nextId('mapping'), host: i, i_pages: new Map(), nrpages: 0, i_mmap: new Set(),
-    i_mmap_rwsem: init_rwsem(`i_mmap_rwsem(${name})`), a_ops: 'none',
-  };
-  (i as { i_mapping: address_space }).i_mapping = mapping;
-  return i;
+  return new_inode(k.m, subsys(k).sb, name, S_IFREG, 0);
 }
 
 const io_uring_fops: file_operations = {

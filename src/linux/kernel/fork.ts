@@ -1,17 +1,33 @@
 /**
- * kernel/fork.c: mm_alloc(), mmget()/mmput(), and (model set-up) task creation.
- * fork()'s copy_process()/dup_mmap() are in this file too (phase 2: see docs/kernel-map.md).
+ * kernel/fork.c: mm_alloc(), mmget()/mmput()/mmdrop(), fork (copy_process reduced
+ * to the mm and the fd table: dup_mm → dup_mmap, dup_fd), and (model set-up) task
+ * creation. Read in 5.4.1, Debian 6.1.192, Debian 6.12.117.
  *
- * MODEL: no ASLR: mmap_base is fixed, so addresses are reproducible.
+ * dup_mmap(): takes the parent's mmap_lock for write (killable: -EINTR), copies each
+ * VMA except VM_DONTCOPY ones (the child's copy loses VM_LOCKED/VM_LOCKONFAULT, gets
+ * its own anon_vma under the parent's root, and a file reference), and copies page
+ * tables with copy_page_range() (mm/memory.ts) unless VM_WIPEONFORK. The child mm
+ * starts with locked_vm = pinned_vm = 0 and without has_pinned / MMF_HAS_PINNED.
+ *
+ * MODEL: no ASLR (mmap_base is fixed); the child is a task only — a scenario runs
+ * code as the child by spawning a thread with it as `current`.
  */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
 import type { Machine } from '../machine.js';
-import type { mm_struct } from '../include/linux/mm_types.js';
+import type { anon_vma, mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { TASK_SIZE, page_table } from '../include/linux/mm_types.js';
 import type { task_struct } from '../include/linux/sched.js';
-import { MLOCK_LIMIT_DEFAULT, PF_KTHREAD, RLIMIT_MEMLOCK, RLIMIT_NOFILE, RLIM_INFINITY, RLIM_NLIMITS } from '../include/linux/sched.js';
+import { MLOCK_LIMIT_DEFAULT, PF_KTHREAD, RLIMIT_MEMLOCK, RLIMIT_NOFILE, RLIM_INFINITY, RLIM_NLIMITS, get_current } from '../include/linux/sched.js';
 import type { rlimit } from '../include/linux/sched.js';
 import type { files_struct } from '../include/linux/fs.js';
+import { get_file } from '../include/linux/fs.js';
+import { VM_DONTCOPY, VM_LOCKED_MASK, VM_WIPEONFORK } from '../include/linux/mm.js';
+import { EINTR, ENOMEM } from '../include/uapi/linux/errno.js';
+import { down_write_killable, up_write } from './locking/rwsem.js';
 import { init_rwsem } from './locking/rwsem.js';
+import { copy_page_range } from '../mm/memory.js';
+import { exit_mmap } from '../mm/mmap.js';
 
 /** The fixed top of the mmap area (x86-64 TASK_SIZE minus a 128 GiB stack gap, rounded). */
 export const MMAP_BASE = 0x7f0000000000;
@@ -112,4 +128,96 @@ export function createTask(m: Machine, opts: TaskOptions): task_struct {
   if (mm) mm.owner_pid = pid;
   m.tasks.set(pid, t);
   return t;
+}
+
+/** mmput(mm): drop a user reference; the last one tears the address space down (exit_mmap) and drops the struct. */
+export function* mmput(k: Kctx, mm: mm_struct): KThread<void> {
+  mm.mm_users--;
+  if (mm.mm_users > 0) return;
+  k.m.event(k.tid, 'mm-exit', [`mm:${mm.id}`], 'kernel/fork.c:__mmput');
+  yield* exit_mmap(k, mm);
+  mmdrop(k.m, mm);
+}
+
+/** anon_vma_fork(): the child VMA gets its own anon_vma under the parent's root. */
+function anon_vma_fork(k: Kctx, parent: anon_vma | null): anon_vma | null {
+  if (!parent) return null;
+  return { id: k.m.nextId('anon_vma'), root: parent.root };
+}
+
+/** dup_mmap(mm, oldmm): see the file header. Returns 0 or -errno. */
+export function* dup_mmap(k: Kctx, mm: mm_struct, oldmm: mm_struct): KThread<number> {
+  if (yield* down_write_killable(k, oldmm.mmap_lock, 'kernel/fork.c:dup_mmap')) return -EINTR;
+  mm.total_vm = oldmm.total_vm;
+  mm.def_flags = oldmm.def_flags;
+  let retval = 0;
+  for (const mpnt of [...oldmm.mmap]) {
+    if (mpnt.vm_flags & VM_DONTCOPY) {
+      mm.total_vm -= (mpnt.vm_end - mpnt.vm_start) / 4096;
+      continue;
+    }
+    const tmp: vm_area_struct = {
+      ...mpnt,
+      id: k.m.nextId('vma'),
+      vm_mm: mm,
+      vm_flags: mpnt.vm_flags & ~VM_LOCKED_MASK,
+      anon_vma: mpnt.vm_flags & VM_WIPEONFORK ? null : anon_vma_fork(k, mpnt.anon_vma),
+      vm_freed: false,
+    };
+    if (tmp.vm_file) {
+      get_file(tmp.vm_file);
+      tmp.vm_file.f_mapping.i_mmap.add(tmp);
+    }
+    if (tmp.vm_ops && tmp.vm_ops.open) tmp.vm_ops.open(tmp);
+    mm.mmap.push(tmp);
+    if (!(tmp.vm_flags & VM_WIPEONFORK)) retval = yield* copy_page_range(k, tmp, mpnt);
+    if (retval) break;
+  }
+  up_write(k, oldmm.mmap_lock, 'kernel/fork.c:dup_mmap');
+  return retval;
+}
+
+/** dup_fd(): the child's fd table shares every open file (one more reference each). */
+function dup_fd(m: Machine, old: files_struct): files_struct {
+  const fs: files_struct = { id: m.nextId('files'), count: 1, fd: old.fd.map((f) => (f ? get_file(f) : null)), close_on_exec: new Set(old.close_on_exec), max_fds: old.max_fds };
+  return fs;
+}
+
+/**
+ * sys_fork() → kernel_clone/_do_fork → copy_process(): a new task with a copy of
+ * current's mm (dup_mm) and fd table. Returns the child's pid or -errno.
+ */
+export function* sys_fork(k: Kctx): KThread<number> {
+  const parent = get_current(k);
+  k.s.traceCall('sys_fork', [parent.pid]);
+  const m = k.m;
+  let mm: mm_struct | null = null;
+  if (parent.mm) {
+    mm = mm_alloc(m);
+    const r = yield* dup_mmap(k, mm, parent.mm);
+    if (r) {
+      // dup_mm failure: the half-built mm is torn down.
+      yield* mmput(k, mm);
+      k.s.traceRet('sys_fork', r);
+      return r === -EINTR ? r : -ENOMEM;
+    }
+  }
+  const pid = m.nextId('pid');
+  const child: task_struct = {
+    pid,
+    comm: parent.comm,
+    mm,
+    group_leader: undefined as unknown as task_struct,
+    cred: { uid: parent.cred.uid, euid: parent.cred.euid, cap_effective: new Set(parent.cred.cap_effective) },
+    rlim: parent.rlim.map((r) => ({ ...r })),
+    flags: parent.flags & PF_KTHREAD,
+    files: parent.files ? dup_fd(m, parent.files) : null,
+    exited: false,
+  };
+  child.group_leader = child;
+  if (mm) mm.owner_pid = pid;
+  m.tasks.set(pid, child);
+  m.event(k.tid, 'fork', [`pid:${parent.pid}`, `pid:${pid}`, ...(mm ? [`mm:${mm.id}`] : [])], 'kernel/fork.c:copy_process');
+  k.s.traceRet('sys_fork', pid);
+  return pid;
 }

@@ -42,7 +42,7 @@ import {
   EBUSY, EEXIST, EFAULT, EHWPOISON, EINTR, EINVAL, EMLINK, ENOENT, ENOMEM, EOPNOTSUPP, ERESTARTSYS, EAGAIN,
 } from '../include/uapi/linux/errno.js';
 import {
-  FOLL_ANON, FOLL_COW, FOLL_DUMP, FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_HWPOISON, FOLL_INTERRUPTIBLE,
+  FOLL_ANON, FOLL_COW, FOLL_DUMP, FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_INTERRUPTIBLE,
   FOLL_LONGTERM, FOLL_MLOCK, FOLL_NOFAULT, FOLL_NOWAIT, FOLL_NUMA, FOLL_PCI_P2PDMA, FOLL_PIN, FOLL_POPULATE,
   FOLL_REMOTE, FOLL_SPLIT_PMD, FOLL_TOUCH, FOLL_TRIED, FOLL_UNLOCKABLE, FOLL_WRITE, GUP_PIN_COUNTING_BIAS,
   INTERNAL_GUP_FLAGS, foll_known_mask, foll_names,
@@ -50,17 +50,16 @@ import {
 import type { FollRelease } from '../include/linux/foll.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_INTERRUPTIBLE, FAULT_FLAG_KILLABLE, FAULT_FLAG_REMOTE, FAULT_FLAG_RETRY_NOWAIT,
-  FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_COMPLETED, VM_FAULT_ERROR, VM_FAULT_HWPOISON,
-  VM_FAULT_HWPOISON_LARGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_WRITE,
+  FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_COMPLETED, VM_FAULT_ERROR,
+  VM_FAULT_RETRY, VM_FAULT_WRITE,
   VM_EXEC, VM_IO, VM_LOCKONFAULT, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
   PageAnon, PageAnonExclusive, PageDirty, PageHuge, SetPageDirty, compound_head, folio_nr_pages, folio_order,
-  folio_pincount, folio_pincount_add, is_cow_mapping, is_fsdax_page, is_migrate_cma_page, is_vm_hugetlb_page,
-  is_zero_page, is_zero_pfn, is_zone_movable_page, page_count, page_label, page_ref_add, page_ref_sub, pfn_valid,
+  folio_pincount_add, is_cow_mapping, is_migrate_cma_page, is_vm_hugetlb_page,
+  is_zero_page, is_zero_pfn, page_count, page_label, page_ref_add, page_ref_sub, pfn_valid,
   pt_walk, pte_at, put_page, set_page_dirty_lock, vma_is_anonymous, vma_is_fsdax, vma_is_shmem, vma_lookup, find_vma,
 } from '../include/linux/mm.js';
-import type { vm_fault_t } from '../include/linux/mm.js';
 import {
-  PAGE_SHIFT, PAGE_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, pte_flags, pte_devmap, pte_dirty, pte_pfn, pte_present, pte_special, pte_write,
+  PAGE_SHIFT, PAGE_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, pte_flags, pte_dirty, pte_pfn, pte_write,
 } from '../include/linux/mm_types.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PG_zero } from '../include/linux/mm_types.js';
@@ -404,17 +403,6 @@ export function gup_must_unshare(k: Kctx, vma: vm_area_struct | null, flags: num
   }
   const p = PageHuge(m, page) ? compound_head(m, page) : page;
   return !PageAnonExclusive(m, p);
-}
-
-/**
- * vm_normal_page(vma, addr, pte): the struct page behind a PTE, or null for special
- * mappings (the zero page, PFNMAP, devmap).
- */
-function vm_normal_page(k: Kctx, pte: number): number | null {
-  if (pte_special(pte)) return null;
-  const pfn = pte_pfn(pte);
-  if (!pfn_valid(k.m, pfn)) return null;
-  return pfn;
 }
 
 /**

@@ -33,20 +33,36 @@ import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
 import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import type { pte_t, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
+import type { address_space } from '../include/linux/fs.js';
 import {
   PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER,
-  mk_pte, pmd_leaf, pte_devmap, pte_dirty, pte_mkdirty, pte_mkwrite, pte_mkyoung, pte_pfn, pte_present, pte_special, pte_write,
+  mk_pte, pmd_leaf, pte_devmap, pte_dirty, pte_mkclean, pte_mkdirty, pte_mkwrite, pte_mkyoung, pte_pfn, pte_present, pte_special,
+  pte_write, pte_wrprotect, _PAGE_ACCESSED,
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, VM_FAULT_ERROR, VM_FAULT_DONE_COW, VM_FAULT_NOPAGE,
-  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WRITE,
+  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_FALLBACK, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WRITE,
   copy_page_content, folio_mapcount, is_vm_hugetlb_page, is_zero_pfn, page_count, page_label, page_mapcount, pt_walk,
-  put_page, set_pte_at, SetPageDirty, vma_is_anonymous, get_page,
+  put_page, set_pte_at, SetPageDirty, vma_is_anonymous, get_page, ClearPageAnonExclusive, VM_HUGETLB, is_cow_mapping,
+  page_maybe_dma_pinned, pte_at, set_pmd_at, set_pud_at,
 } from '../include/linux/mm.js';
-import { EFAULT, EHWPOISON, ENOMEM } from '../include/uapi/linux/errno.js';
+import { race_window } from '../kernel/sched.js';
+import { copy_hugetlb_page_range, hugetlb_fault, unmap_hugepage_range } from './hugetlb.js';
+import { EFAULT, EHWPOISON, EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
-import { anon_vma_prepare, linear_page_index, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
+import {
+  anon_vma_prepare, linear_page_index, page_add_anon_rmap, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap,
+} from './rmap.js';
+
+/** pte_mkold(pte): clear the accessed bit. */
+function pte_mkold(pte: pte_t): pte_t {
+  return pte_flags_has(pte, _PAGE_ACCESSED) ? pte - _PAGE_ACCESSED : pte;
+}
+
+function pte_flags_has(pte: pte_t, bit: number): boolean {
+  return (pte % 4096 & bit) !== 0;
+}
 
 /**
  * vm_get_page_prot / vma->vm_page_prot for the x86 protection_map: user, present;
@@ -107,10 +123,7 @@ function fault_write(k: Kctx): vm_fault_t {
  */
 export function* handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags: number): KThread<vm_fault_t> {
   if (vma.vm_freed) k.m.event(k.tid, 'stale-vma-use', [`vma:${vma.id}`], 'mm/memory.c:handle_mm_fault');
-  if (is_vm_hugetlb_page(vma)) {
-    unsupported(k, 'mm/hugetlb.c:hugetlb_fault', 'hugetlb faults are not modelled yet');
-    return VM_FAULT_SIGBUS;
-  }
+  if (is_vm_hugetlb_page(vma)) return yield* hugetlb_fault(k, vma, address, flags);
   return yield* __handle_mm_fault(k, vma, address, flags);
 }
 
@@ -118,10 +131,30 @@ function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags
   const addr = Math.floor(address / PAGE_SIZE) * PAGE_SIZE;
   const w = pt_walk(vma.vm_mm, addr);
   if (w.level !== 'pte' && w.entry !== 0) {
-    unsupported(k, 'mm/memory.c:__handle_mm_fault', 'faults on huge PMD/PUD leaves are not modelled yet');
-    return VM_FAULT_SIGBUS;
+    // A present huge leaf: only DAX (devmap) leaves are modelled (anonymous THP is not).
+    if (!pte_devmap(w.entry)) {
+      unsupported(k, 'mm/memory.c:__handle_mm_fault', 'faults on THP PMD/PUD leaves are not modelled yet');
+      return VM_FAULT_SIGBUS;
+    }
+    // wp_huge_pmd(): a shared writable DAX leaf is made writable (through ->huge_fault in
+    // the kernel, which re-inserts the same pfn with write); otherwise nothing to do.
+    if (flags & FAULT_FLAG_WRITE && !pte_write(w.entry)) {
+      if (!(vma.vm_flags & VM_SHARED) || !(vma.vm_flags & VM_WRITE)) return VM_FAULT_SIGBUS;
+      const size = w.level === 'pmd' ? PMD_SIZE : 2 ** 30;
+      const e = pte_mkdirty(pte_mkwrite(w.entry));
+      if (w.level === 'pmd') set_pmd_at(vma.vm_mm, Math.floor(addr / size) * size, e);
+      else set_pud_at(vma.vm_mm, Math.floor(addr / size) * size, e);
+    }
+    return 0;
   }
-  const vmf: vm_fault = { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: w.entry, page: null };
+  const vmf: vm_fault = { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: w.entry, page: null, cow_page: null };
+  // create_huge_pmd(): a PMD-sized fault for mappings with ->huge_fault (device-DAX, DAX);
+  // anonymous THP is not modelled. VM_FAULT_FALLBACK continues with a PTE fault.
+  if (w.entry === 0 && vma.vm_ops && vma.vm_ops.huge_fault && !vma_is_anonymous(vma)) {
+    const hmf: vm_fault = { ...vmf, address: Math.floor(addr / PMD_SIZE) * PMD_SIZE };
+    const hret = yield* vma.vm_ops.huge_fault(k, hmf, 9);
+    if (!(hret & VM_FAULT_FALLBACK)) return hret;
+  }
   return yield* handle_pte_fault(k, vmf);
 }
 
@@ -217,11 +250,13 @@ function* do_cow_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
   anon_vma_prepare(k, vma);
   const cow = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
   if (cow === null) return VM_FAULT_OOM;
+  vmf.cow_page = cow;
   const ret = yield* __do_fault(k, vmf);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) {
     put_page(k.m, cow);
     return ret;
   }
+  // A DAX handler copied into and mapped the cow page itself.
   if (ret & VM_FAULT_DONE_COW) return ret;
   const page = vmf.page as number;
   copy_page_content(k.m, cow, page);
@@ -382,9 +417,15 @@ function wp_page_copy(k: Kctx, vmf: vm_fault, old: number | null): vm_fault_t {
  * zap_page_range(vma, start, size) / unmap_page_range(): clear the PTEs (and huge
  * leaves) of [start, end) in vma; file pages dirty in the PTE are marked dirty;
  * each page loses its mapping and the mapping's reference (freed at zero).
- * Caller holds mmap_lock (read is enough: MADV_DONTNEED; write for munmap).
+ * Caller holds mmap_lock (read is enough: MADV_DONTNEED; write for munmap), or
+ * (unmap_mapping_range from truncate) the file's i_mmap_rwsem. With
+ * `check_mapping` (zap_details), anon pages — private COW copies — are kept.
  */
-export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end: number): void {
+export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end: number, check_mapping: address_space | null = null): void {
+  if (is_vm_hugetlb_page(vma)) {
+    unmap_hugepage_range(k, vma, start, end);
+    return;
+  }
   const mm = vma.vm_mm;
   const m = k.m;
   const first = Math.floor(start / PMD_SIZE);
@@ -400,8 +441,13 @@ export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end:
     const t = tables.get(key);
     if (t === undefined) continue;
     if (typeof t === 'number') {
-      if (pmd_leaf(t)) {
-        unsupported(k, 'mm/huge_memory.c:zap_huge_pmd', 'zapping huge PMD leaves is not modelled yet');
+      // zap_huge_pmd(): a devmap / special leaf (DAX) holds no page reference.
+      if (pmd_leaf(t) && (pte_devmap(t) || pte_special(t))) {
+        const a = key * PMD_SIZE;
+        if (a >= start && a + PMD_SIZE <= end) tables.delete(key);
+        else unsupported(k, 'mm/huge_memory.c:__split_huge_pmd', 'splitting a DAX PMD mapping is not modelled');
+      } else if (pmd_leaf(t)) {
+        unsupported(k, 'mm/huge_memory.c:zap_huge_pmd', 'zapping THP PMD leaves is not modelled yet');
       }
       continue;
     }
@@ -412,10 +458,11 @@ export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end:
       const pte = t.pte[i];
       if (pte === 0) continue;
       const addr = base + i * PAGE_SIZE;
+      const page = pte_present(pte) ? vm_normal_page(k, vma, addr, pte) : null;
+      // zap_details.check_mapping: unmap_mapping_pages without even_cows keeps private COW copies.
+      if (check_mapping !== null && page !== null && PageAnon(m, page)) continue;
       t.pte[i] = 0;
       t.count--;
-      if (!pte_present(pte)) continue;
-      const page = vm_normal_page(k, vma, addr, pte);
       if (page === null) continue;
       if (!PageAnon(m, page) && pte_dirty(pte)) SetPageDirty(m, page);
       page_remove_rmap(k, page, vma, false);
@@ -429,4 +476,138 @@ export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end:
       unsupported(k, 'mm/huge_memory.c:zap_huge_pud', 'zapping PUD leaves is not modelled yet');
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// fork: copy_page_range.
+
+/**
+ * vma_needs_copy(): must fork copy this VMA's page tables, or can the child fault
+ * them in? v5.4.1: only VMAs with an anon_vma, or hugetlb / PFNMAP / MIXEDMAP ones;
+ * Debian 6.1.192 / 6.12.117: anon_vma or PFNMAP / MIXEDMAP (hugetlb is handled by
+ * copy_hugetlb_page_range before this test in the caller).
+ */
+function vma_needs_copy(src: vm_area_struct): boolean {
+  if (src.vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB)) return true;
+  return src.anon_vma !== null;
+}
+
+/**
+ * copy_present_page(): the child gets its own copy of a (maybe DMA-pinned) anon
+ * page instead of sharing it; the parent's PTE is left as it was (writable).
+ * PATCH(fork-copy-pinned): 70e806e4e645 (v5.9).
+ */
+function copy_present_page(k: Kctx, dst: vm_area_struct, addr: number, page: number): number {
+  const np = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+  if (np === null) return -ENOMEM;
+  copy_page_content(k.m, np, page);
+  k.m.mem.s_flags[k.m.mem.slot_of(np)] |= PG_uptodate | PG_lru;
+  page_add_new_anon_rmap(k, np, dst, addr, false);
+  set_pte_at(dst.vm_mm, addr, maybe_mkwrite(pte_mkdirty(mk_pte(np, vma_page_prot(dst))), dst));
+  k.m.event(k.tid, 'fork-copy', [page_label(np), page_label(page), `vma:${dst.id}`], 'mm/memory.c:copy_present_page');
+  return 0;
+}
+
+/**
+ * copy_present_pte() (6.1/6.12) / copy_one_pte() (5.4): share one present PTE
+ * with the child, write-protecting both sides of a COW mapping.
+ * - v5.4: anon pages are always shared (a pinned page too: the parent's next write
+ *   COWs away from the page the device still uses).
+ * - PATCH(fork-copy-pinned) 70e806e4e645: in a COW mapping of an mm that has
+ *   pinned (has_pinned / MMF_HAS_PINNED), a page_maybe_dma_pinned() anon page is
+ *   copied for the child instead.
+ * - PATCH(anon-exclusive) 6c287605fd56 (page_try_dup_anon_rmap): only an exclusive
+ *   page can be pinned; it is copied when it may be pinned, otherwise it loses
+ *   PageAnonExclusive and is shared.
+ */
+function copy_present_pte(k: Kctx, dst: vm_area_struct, src: vm_area_struct, addr: number, pte: pte_t): number {
+  const m = k.m;
+  const page = vm_normal_page(k, src, addr, pte);
+  const cow = is_cow_mapping(src.vm_flags);
+  if (page !== null && PageAnon(m, page)) {
+    if (k.patch('anon-exclusive')) {
+      if (PageAnonExclusive(m, page)) {
+        // page_needs_cow_for_dma()
+        if (src.vm_mm.has_pinned && page_maybe_dma_pinned(k, page)) return copy_present_page(k, dst, addr, page);
+        ClearPageAnonExclusive(m, page);
+      }
+    } else if (k.patch('fork-copy-pinned')) {
+      if (cow && src.vm_mm.has_pinned && page_maybe_dma_pinned(k, page)) return copy_present_page(k, dst, addr, page);
+    }
+    get_page(m, page);
+    page_add_anon_rmap(k, page, dst, false);
+  } else if (page !== null) {
+    get_page(m, page);
+    page_add_file_rmap(k, page, dst, false);
+  }
+  let e = pte;
+  if (cow && pte_write(e)) {
+    set_pte_at(src.vm_mm, addr, pte_wrprotect(pte_at(src.vm_mm, addr)));
+    e = pte_wrprotect(e);
+  }
+  if (src.vm_flags & VM_SHARED) e = pte_mkclean(e);
+  e = pte_mkold(e);
+  set_pte_at(dst.vm_mm, addr, e);
+  return 0;
+}
+
+/**
+ * copy_page_range(dst_vma, src_vma): copy the page tables of one VMA at fork.
+ * Both mms' mmap_lock are held for write. PATCH(gup-fast-wp-seq) 57efa1fe5957:
+ * src_mm->write_protect_seq is odd while a COW mapping is being write-protected,
+ * so a concurrent GUP-fast backs off; the model offers one scheduling point inside
+ * that window per COW VMA (`mm/memory.c:copy_page_range:cow-window`).
+ * MODEL: hugetlb and huge-leaf copying is not modelled (unsupported).
+ */
+export function* copy_page_range(k: Kctx, dst: vm_area_struct, src: vm_area_struct): KThread<number> {
+  if (!vma_needs_copy(src)) return 0;
+  if (is_vm_hugetlb_page(src)) return copy_hugetlb_page_range(k, dst, src);
+  const cow = is_cow_mapping(src.vm_flags);
+  const src_mm = src.vm_mm;
+  const wpSeq = cow && k.patch('gup-fast-wp-seq');
+  if (wpSeq) src_mm.write_protect_seq++;
+  let ret = 0;
+  const first = Math.floor(src.vm_start / PMD_SIZE);
+  const last = Math.floor((src.vm_end - 1) / PMD_SIZE);
+  out: for (const [key, t] of [...src_mm.pgd.pmd].filter(([kk]) => kk >= first && kk <= last).sort((a, b) => a[0] - b[0])) {
+    if (typeof t === 'number') {
+      ret = unsupported(k, 'mm/huge_memory.c:copy_huge_pmd', 'fork of huge PMD mappings is not modelled yet');
+      break;
+    }
+    const base = key * PMD_SIZE;
+    for (let i = 0; i < PTRS_PER_PTE; i++) {
+      const pte = t.pte[i];
+      if (pte === 0) continue;
+      const addr = base + i * PAGE_SIZE;
+      if (addr < src.vm_start || addr >= src.vm_end) continue;
+      if (!pte_present(pte)) {
+        ret = unsupported(k, 'mm/memory.c:copy_nonpresent_pte', 'non-present PTEs are not modelled');
+        break out;
+      }
+      ret = copy_present_pte(k, dst, src, addr, pte);
+      if (ret) break out;
+    }
+  }
+  // MODEL: GUP-fast on another CPU can run while the parent's PTEs are write-protected.
+  if (cow && src.anon_vma !== null) yield* race_window(k, 'mm/memory.c:copy_page_range:cow-window');
+  if (wpSeq) src_mm.write_protect_seq++;
+  return ret;
+}
+
+/**
+ * remap_pfn_range(vma, addr, pfn, size, prot) (mm/memory.c): map raw pfns (a BAR)
+ * with special PTEs; the VMA becomes VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP
+ * (and its vm_pgoff the first pfn, for a COW mapping of the whole VMA). Caller holds
+ * mmap_lock for write (the ->mmap path). Returns 0 or -EINVAL.
+ */
+export function remap_pfn_range(k: Kctx, vma: vm_area_struct, addr: number, pfn: number, size: number, prot: number): number {
+  void k;
+  if (addr % PAGE_SIZE || size % PAGE_SIZE) return -EINVAL;
+  if (is_cow_mapping(vma.vm_flags)) {
+    if (addr !== vma.vm_start || addr + size !== vma.vm_end) return -EINVAL;
+    vma.vm_pgoff = pfn;
+  }
+  vma.vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+  for (let i = 0; i < size / PAGE_SIZE; i++) set_pte_at(vma.vm_mm, addr + i * PAGE_SIZE, mk_pte(pfn + i, prot | _PAGE_SPECIAL));
+  return 0;
 }

@@ -21,8 +21,8 @@
  * MODEL: no VMA merging (adjacent compatible mappings stay separate VMAs: only the
  * VMA count differs from the kernel); no overcommit accounting (VM_ACCOUNT,
  * security_vm_enough_memory); no RLIMIT_AS; no ASLR (top-down from a fixed
- * mmap_base); no THP alignment of anonymous mappings; MAP_POPULATE / VM_LOCKED
- * population goes through GUP's __mm_populate (not available yet: unsupported).
+ * mmap_base); no THP alignment of anonymous mappings. MAP_POPULATE / VM_LOCKED
+ * population is GUP's mm_populate() (mm/gup.ts), as in the kernel.
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
@@ -33,7 +33,7 @@ import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, TASK_SIZE } from '../include/linux/mm_types.js';
 import {
   VM_EXEC, VM_GROWSDOWN, VM_LOCKED, VM_LOCKED_MASK, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
-  VM_NORESERVE, VM_READ, VM_SHARED, VM_SPECIAL, VM_SYNC, VM_WRITE, find_vma, is_vm_hugetlb_page, vma_is_dax, vma_pages,
+  VM_NORESERVE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SPECIAL, VM_SYNC, VM_WRITE, find_vma, is_vm_hugetlb_page, vma_is_dax, vma_pages,
 } from '../include/linux/mm.js';
 import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, capable, get_current, rlimit } from '../include/linux/sched.js';
 import {
@@ -44,6 +44,7 @@ import { EACCES, EAGAIN, EEXIST, EINTR, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EOVE
 import { down_write_killable, downgrade_write, up_read, up_write } from '../kernel/locking/rwsem.js';
 import { zap_page_range } from './memory.js';
 import { shmem_zero_setup } from './shmem.js';
+import { mm_populate } from './gup.js';
 
 /** sysctl_max_map_count (DEFAULT_MAX_MAP_COUNT). */
 export const sysctl_max_map_count = 65530;
@@ -126,6 +127,9 @@ export function get_unmapped_area(k: Kctx, f: file | null, addr: number, len: nu
   const mm = get_current(k).mm as mm_struct;
   if (len > TASK_SIZE) return -ENOMEM;
   const align = f && f.f_inode.i_sb.s_type.kind === 'hugetlbfs' ? 2 ** (12 + f.f_inode.i_sb.huge_order) : PAGE_SIZE;
+  // hugetlb_get_unmapped_area(): MAP_FIXED must be huge-page aligned (prepare_hugepage_range).
+  if (align > PAGE_SIZE && flags & MAP_FIXED && (addr % align || len % align)) return -EINVAL;
+  if (align > PAGE_SIZE && len % align) return -EINVAL;
   const a = arch_get_unmapped_area_topdown(mm, addr, len, flags, align);
   if (IS_ERR_VALUE(a)) return a;
   if (a > TASK_SIZE - len) return -ENOMEM;
@@ -354,10 +358,7 @@ export function* vm_mmap_pgoff(k: Kctx, f: file | null, addr: number, len: numbe
   if (yield* down_write_killable(k, mm.mmap_lock, 'mm/util.c:vm_mmap_pgoff')) return -EINTR;
   const r = yield* do_mmap(k, f, addr, len, prot, flags, pgoff);
   up_write(k, mm.mmap_lock, 'mm/util.c:vm_mmap_pgoff');
-  if (r.populate) {
-    // mm_populate(ret, populate) → __mm_populate() in mm/gup.c (GUP's code).
-    unsupported(k, 'mm/gup.c:__mm_populate', 'MAP_POPULATE / VM_LOCKED population needs GUP\'s __mm_populate (not wired yet)');
-  }
+  if (r.populate) yield* mm_populate(k, r.addr, r.populate);
   return r.addr;
 }
 
@@ -375,4 +376,22 @@ export function* exit_mmap(k: Kctx, mm: mm_struct): KThread<void> {
   mm.locked_vm = 0;
   mm.total_vm = 0;
   mm.dead = true;
+}
+
+/**
+ * vma_needs_dirty_tracking(vma) (Debian 6.12.117 mm/mmap.c; used by GUP's
+ * writable_file_mapping_allowed): a shared writable mapping whose vm_ops want write
+ * notification (->page_mkwrite / ->pfn_mkwrite), or whose file's backing device
+ * does writeback (mapping_can_writeback) and that is not VM_PFNMAP. In the model:
+ * ext4 page-cache and fs-DAX files yes; tmpfs/memfd/shmem, hugetlbfs, device-DAX and
+ * other character devices (no writeback bdi) no.
+ */
+export function vma_needs_dirty_tracking(vma: vm_area_struct): boolean {
+  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return false;
+  if (vma.vm_ops && vma.vm_ops.page_mkwrite) return true;
+  if (vma.vm_flags & VM_PFNMAP) return false;
+  const f = vma.vm_file;
+  if (!f) return false;
+  // mapping_can_writeback(): only the block file system's mappings have a writeback bdi.
+  return f.f_inode.i_sb.s_type.kind === 'ext4';
 }

@@ -14,7 +14,11 @@ import { O_RDWR, alloc_file } from '../include/linux/fs.js';
 import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PG_swapbacked, PG_uptodate } from '../include/linux/mm_types.js';
-import { VM_FAULT_LOCKED, VM_FAULT_OOM, VM_FAULT_SIGBUS, get_page } from '../include/linux/mm.js';
+import { VM_FAULT_LOCKED, VM_FAULT_OOM, VM_FAULT_SIGBUS, get_page, put_page } from '../include/linux/mm.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
+import { ENOSPC, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
+import { down_write, up_write } from '../kernel/locking/rwsem.js';
+import { truncate_inode_pages_range, unmap_mapping_range } from './truncate.js';
 import { S_IFREG } from '../include/linux/fs.js';
 import type { super_block } from '../include/linux/fs.js';
 import { add_to_page_cache_lru } from './filemap.js';
@@ -63,10 +67,41 @@ function* shmem_release(k: Kctx): KThread<number> {
   return 0;
 }
 
+/**
+ * shmem_fallocate(file, mode, offset, len): PUNCH_HOLE unmaps the range from every
+ * mapping (not private COW copies: even_cows 0) and drops the pages from the cache
+ * (shmem_truncate_range); mode 0 / KEEP_SIZE allocates the pages.
+ */
+function* shmem_fallocate(k: Kctx, f: file, mode: number, offset: number, len: number): KThread<number> {
+  const i = f.f_inode;
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -EOPNOTSUPP;
+  yield* down_write(k, i.i_rwsem, 'mm/shmem.c:shmem_fallocate');
+  let ret = 0;
+  if (mode & FALLOC_FL_PUNCH_HOLE) {
+    const unmap_start = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
+    const unmap_end = Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1;
+    if (unmap_end > unmap_start) unmap_mapping_range(k, f.f_mapping, unmap_start, 1 + unmap_end - unmap_start, false);
+    truncate_inode_pages_range(k, f.f_mapping, offset, offset + len - 1);
+  } else {
+    for (let index = Math.floor(offset / PAGE_SIZE); index < Math.ceil((offset + len) / PAGE_SIZE); index++) {
+      const page = shmem_getpage(k, f, index);
+      if (page === null) {
+        ret = -ENOSPC;
+        break;
+      }
+      put_page(k.m, page);
+    }
+    if (!ret && !(mode & FALLOC_FL_KEEP_SIZE) && offset + len > i.i_size) i.i_size = offset + len;
+  }
+  up_write(k, i.i_rwsem, 'mm/shmem.c:shmem_fallocate');
+  return ret;
+}
+
 export const shmem_file_operations: file_operations = {
   owner: 'shmem',
   mmap: shmem_mmap,
   release: (k) => shmem_release(k),
+  fallocate: shmem_fallocate,
 };
 
 /** The internal shm_mnt (a kernel-internal tmpfs mount for anonymous shared memory and memfd). */
@@ -74,7 +109,7 @@ function shm_mnt(k: Kctx): super_block {
   const key = '<shm_mnt>';
   let sb = k.m.mounts.get(key);
   if (!sb) {
-    sb = { id: k.m.nextId('sb'), s_type: { name: 'tmpfs', kind: 'tmpfs' }, s_id: key, dax: false, dax_region: null, huge_order: 9 };
+    sb = { id: k.m.nextId('sb'), s_type: { name: 'tmpfs', kind: 'tmpfs' }, s_id: key, dax: false, dax_region: null, huge_order: 9, dax_alloc: null };
     k.m.mounts.set(key, sb);
   }
   return sb;

@@ -91,7 +91,7 @@ export const gupPatches = {
       'GUP-fast with FOLL_PIN|FOLL_LONGTERM stops at a page that may not be pinned long-term (CMA then; later also ' +
       'ZONE_MOVABLE, MIGRATE_ISOLATE and device-coherent) so the slow path migrates it; 5.4-5.6 pinned CMA pages ' +
       'found by the lockless walk in place (kernel-semantics.md §7 bug 3).',
-    scenarios: [],
+    scenarios: ['gup/cma-gup-fast-longterm', 'gup/cma-pin-fast-longterm'],
   },
   'gup-no-longterm-for-get': {
     subject: "mm/gup: don't permit users to call get_user_pages with FOLL_LONGTERM",
@@ -105,7 +105,7 @@ export const gupPatches = {
       'is_valid_gup_flags(): get_user_pages(), get_user_pages_remote() and get_user_pages_fast() WARN and return ' +
       '-EINVAL for FOLL_PIN or FOLL_LONGTERM, so only pin_user_pages*() can request a long-term pin. Closes again ' +
       'the get_user_pages_remote(FOLL_LONGTERM) path the seed patch opened. Id from a commit list.',
-    scenarios: [],
+    scenarios: ['gup/remote-longterm-no-locked', 'gup/cma-gup-fast-longterm'],
   },
   'gup-longterm-unpin': {
     subject: 'mm/gup: use unpin_user_pages() in __gup_longterm_locked()',
@@ -131,7 +131,7 @@ export const gupPatches = {
       'The fs-DAX refusal for FOLL_LONGTERM moves from the post-hoc, all-or-nothing check_dax_vmas() over a ' +
       'temporary vmas[] array into check_vma_flags(): -EOPNOTSUPP per VMA, under mmap_lock, during the walk (a ' +
       'range reaching an fs-DAX VMA after good pages returns the partial count). Removes the §1.4 hazard.',
-    scenarios: [],
+    scenarios: ['gup/bug2-longterm-droppable-lock'],
   },
   'gup-fast-wp-seq': {
     subject: 'mm/gup: prevent gup_fast from racing with COW during fork',
@@ -184,7 +184,7 @@ export const gupPatches = {
       'migrated out before a long-term pin like CMA pages, so pins no longer block memory hot-unplug. Debian ' +
       '6.1.192 also treats MIGRATE_ISOLATE pageblocks and device-coherent pages as unpinnable ' +
       '(is_longterm_pinnable_page()).',
-    scenarios: [],
+    scenarios: ['gup/movable-longterm'],
   },
   'gup-anon-exclusive-unshare': {
     subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
@@ -192,6 +192,7 @@ export const gupPatches = {
     author: 'David Hildenbrand',
     release: 'v5.19',
     files: ['mm/gup.c', 'include/linux/mm.h'],
+    requires: ['anon-exclusive'],
     effect: 'changes-verdict',
     summary:
       'FOLL_PIN without FOLL_WRITE on a read-only PTE of an anonymous page that is not PageAnonExclusive makes ' +
@@ -226,7 +227,7 @@ export const gupPatches = {
       'so pins of never-touched anon memory leave the zero page\'s refcount alone. In Debian 6.1.192 through the ' +
       'stable backport 476c1dfefab8 (6.1.130; read in /work/ksrc/6.1); the subject given here is descriptive, the ' +
       'upstream subject line is UNVERIFIED.',
-    scenarios: [],
+    scenarios: ['gup/zero-page-longterm-ro'],
   },
   'gup-reliable-ro-longterm': {
     subject: 'mm/gup: reliable R/O long-term pinning in COW mappings',
@@ -255,7 +256,7 @@ export const gupPatches = {
       'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM may be combined with a droppable lock (the ' +
       'per-VMA fs-DAX check made that safe). The 6.2 step that first allowed pin_user_pages_remote(LONGTERM, ' +
       'locked) is folded in here (its own commit UNVERIFIED); both are read from the 6.12.117 tree.',
-    scenarios: [],
+    scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked'],
   },
   'gup-writable-file-longterm': {
     subject: 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings',
@@ -268,7 +269,7 @@ export const gupPatches = {
       'check_vma_flags(): FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM on a non-anonymous VMA that needs dirty tracking ' +
       '(shared, writable, file system with writeback/page_mkwrite: not shmem/hugetlbfs) returns -EFAULT ' +
       '(kernel-semantics.md §7 bug 11).',
-    scenarios: [],
+    scenarios: ['gup/ext4-shared-longterm-write', 'gup/bug11-io-uring-ext4-shared'],
   },
   'gup-fast-writable-file-longterm': {
     subject: 'mm/gup: disallow FOLL_LONGTERM GUP-fast writing to file-backed mappings',

@@ -32,7 +32,7 @@ export const ioUringPatches = {
       'file-backed buffer must be shmem or hugetlbfs (else -EOPNOTSUPP). In Debian 6.1.192 via stable. The shmem ' +
       'exemption itself predates this commit (5.6.4 still refuses every file but hugetlbfs); its own commit id is ' +
       'UNVERIFIED, so the model switches both rules on this entry.',
-    scenarios: [],
+    scenarios: ['gup/bug11-io-uring-ext4-shared'],
   },
   'io-uring-gup-file-check': {
     subject: 'io_uring: rsrc: delegate VMA file-backed check to GUP',
@@ -47,7 +47,7 @@ export const ioUringPatches = {
       'writable long-term pins of file mappings that need dirty tracking (-EFAULT). In 6.12 it calls ' +
       'pin_user_pages_fast() (io_uring/memmap.c) without taking mmap_lock itself. So a shared ext4 mapping fails ' +
       '-EFAULT (was -EOPNOTSUPP), and a MAP_PRIVATE file mapping or mixed sources are accepted. Id from a commit list.',
-    scenarios: [],
+    scenarios: ['gup/bug11-io-uring-ext4-shared'],
   },
   'io-uring-coalesce-hugepages': {
     subject: 'io_uring/rsrc: enable multi-hugepage buffer coalescing',

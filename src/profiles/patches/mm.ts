@@ -92,9 +92,37 @@ export const mmPatches = {
       '-EINVAL for it. The model returns -EINVAL without this entry and records `unsupported` with it.',
     scenarios: [],
   },
+  'fork-copy-pinned': {
+    subject: 'mm: Do early cow for pinned pages during fork() for ptes',
+    commit: '70e806e4e645',
+    author: 'Peter Xu',
+    release: 'v5.9',
+    files: ['mm/memory.c'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'At fork, an anonymous page of a COW mapping that page_maybe_dma_pinned() (in an mm that has pinned) is copied ' +
+      'for the child instead of being shared and write-protected, so the parent keeps writing to the page the ' +
+      'device holds. Before it (v5.4) fork shares the pinned page, the parent\'s next write COWs away from it and ' +
+      'the device and the process diverge. Id from kernel-semantics.md §2.10 (Fixes tag); the hugetlb half is ' +
+      '4eae4efa2c29 (not modelled). Subject UNVERIFIED.',
+    scenarios: [],
+  },
+  'memfd-noexec': {
+    subject: 'mm/memfd: add MFD_NOEXEC_SEAL and MFD_EXEC',
+    commit: '105ff5339f49',
+    author: 'Jeff Xu',
+    release: 'v6.3',
+    files: ['mm/memfd.c', 'include/uapi/linux/memfd.h'],
+    effect: 'neutral',
+    summary:
+      'memfd_create() accepts MFD_NOEXEC_SEAL (0x8) and MFD_EXEC (0x10); before it those bits are -EINVAL. Only ' +
+      'argument validation changes in the model (exec sealing is not modelled).',
+    scenarios: [],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
-  'v6.1': ['cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive'],
-  'v6.12': ['vm-fault-write-removed', 'map-droppable'],
+  'v6.1': ['cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive', 'fork-copy-pinned'],
+  'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec'],
 };

@@ -88,7 +88,7 @@ export const vfioPatches = {
     summary:
       'VFIO_DMA_UNMAP_FLAG_ALL (iova and size must be 0) removes every mapping; CHECK_EXTENSION(VFIO_UNMAP_ALL) = 1. ' +
       'Before it the flag is an unknown bit (-EINVAL).',
-    scenarios: [],
+    scenarios: ['vfio/unmap-all'],
   },
   'vfio-update-vaddr': {
     subject: 'vfio/type1: implement interfaces to update vaddr',

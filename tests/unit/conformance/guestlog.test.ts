@@ -68,6 +68,9 @@ describe('caseValues', () => {
     expect(v.status).toBe('ok');
     if (v.status !== 'ok') return;
     expect(Object.fromEntries(v.values)).toEqual({ map: 0, f: 4660n, seen: 'B', un: 0, 'un.size': 4096, z: null, lvm: 1, gone: null });
+    const failed = parseGuestLog(LOG.replace('vfio-unmap ret=0 size=4096', 'vfio-unmap ret=-22 size=8192'));
+    const fv = caseValues(T, failed.cases.get('c1'));
+    expect(fv.status === 'ok' && [fv.values.get('un'), fv.values.get('un.size')]).toEqual([-22, 8192]);
   });
   it('reports a set-up failure with the failing line, never values', () => {
     const v = caseValues({ ...T, caseName: 'c2' }, log.cases.get('c2'));

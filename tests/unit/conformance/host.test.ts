@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareVersions, newest612 } from '../../../src/conformance/install.js';
 import { parseLdd, parseShowDepends } from '../../../src/conformance/initramfs.js';
-import { kernelCmdline, qemuArgs } from '../../../src/conformance/qemu.js';
+import { kernelCmdline, qemuArgs, reachedDriver } from '../../../src/conformance/qemu.js';
 
 describe('install helpers', () => {
   it('orders Debian kernel versions numerically', () => {
@@ -53,5 +53,10 @@ describe('qemu machine', () => {
     expect(kernelCmdline()).toContain('intel_iommu=on');
     expect(kernelCmdline()).not.toContain('iommu=pt');
     expect(kernelCmdline('512M')).toContain('movablecore=512M');
+    expect(kernelCmdline()).toContain('no_timer_check');
+  });
+  it('tells a boot that reached the driver from one that did not (retried, never a result)', () => {
+    expect(reachedDriver('[0.04] Kernel panic - not syncing: timer doesn\'t work through Interrupt-remapped IO-APIC')).toBe(false);
+    expect(reachedDriver('@@E kernel=6.1\n@@E driver-start\n')).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { explore, replaySchedule, terminalProgress } from '../../../src/explore/index.js';
+import { PctChooser, explore, replaySchedule, terminalProgress } from '../../../src/explore/index.js';
 import type { Progress } from '../../../src/explore/index.js';
-import { point } from '../../../src/sched/index.js';
+import { Sched, choose, point } from '../../../src/sched/index.js';
 import type { World } from './targets.js';
 import { abbaSpec, choiceSpec, independentSpec, lostUpdateSpec, raceSpec, target } from './targets.js';
 
@@ -135,6 +135,29 @@ describe('DFS: verdicts and completeness', () => {
   });
 });
 
+describe('DFS: fingerprint audit', () => {
+  it('passes a sound fingerprint and catches one that forgets a value read before a point', () => {
+    const sound = explore(target(lostUpdateSpec(2)), { auditCuts: 50 });
+    expect(sound.audit?.checked).toBeGreaterThan(0);
+    expect(sound.audit?.problems).toEqual([]);
+    const unsound = target({
+      vars: { c: 0 },
+      threads: [0, 1].map(() =>
+        function* (w: World) {
+          const seen = w.v.c;
+          yield* point('inc.c:inc:after-read'); // `seen` not declared: states merge wrongly
+          w.v.c = seen + 1;
+        },
+      ),
+      final: { 'no-lost-update': (w) => w.v.c !== 2 },
+    });
+    const r = explore(unsound, { auditCuts: 50 });
+    expect(r.audit?.problems.length).toBeGreaterThan(0);
+    expect(r.audit?.problems[0]).toMatch(/not a step of the graph|never saw|has no end/);
+    expect(explore(unsound).audit).toBeNull();
+  });
+});
+
 describe('DFS: sleep sets', () => {
   it('independent threads: every state, far fewer runs', () => {
     const plain = explore(target(independentSpec(3, 6, true)));
@@ -181,6 +204,40 @@ describe('DFS: sleep sets', () => {
   });
 });
 
+describe('DFS: infinite runs and fairness', () => {
+  const spinner = function* (w: World) {
+    const c = yield* choose('spin.c:t:pick', [0, 1]);
+    if (c === 1) {
+      w.v.bad = 1;
+      return;
+    }
+    for (;;) yield* point('spin.c:t:loop');
+  };
+  it('a fair loop that never violates makes the verdict sometimes', () => {
+    const r = explore(target({ vars: { bad: 0 }, threads: [spinner], state: { bad: (w) => w.v.bad === 1 } }));
+    expect(r.complete).toBe(true);
+    expect(r.verdicts.bad).toBe('sometimes');
+  });
+  it('a loop that starves a runnable thread is not a run: always', () => {
+    const r = explore(
+      target({
+        vars: { bad: 0 },
+        threads: [
+          spinner,
+          function* (w: World) {
+            yield* point('spin.c:other:p');
+            w.v.bad = 1;
+          },
+        ],
+        state: { bad: (w) => w.v.bad === 1 },
+      }),
+    );
+    expect(r.complete).toBe(true);
+    expect(r.paths).toBe(Infinity);
+    expect(r.verdicts.bad).toBe('always');
+  });
+});
+
 describe('DFS: bounds', () => {
   it('a preemption bound of 0 misses the race and says the search was bounded; 1 finds it', () => {
     const t = target(raceSpec(false));
@@ -199,6 +256,17 @@ describe('DFS: bounds', () => {
     expect(r.schedules).toBe(5);
     expect(r.complete).toBe(false);
     expect(r.bounded).toEqual(['max-schedules']);
+  });
+
+  it('degenerate inputs: no threads, max-schedules 0', () => {
+    const empty = explore(target({ vars: {}, threads: [], final: { nope: () => false } }));
+    expect(empty).toMatchObject({ complete: true, schedules: 1, states: 1, paths: 1, counterexample: null });
+    expect(empty.verdicts.nope).toBe('never');
+    const r = explore(target(raceSpec(false)), { maxSchedules: 0 });
+    expect(r.schedules).toBe(1);
+    expect(r.complete).toBe(false);
+    const s = explore(target(raceSpec(false)), { strategy: 'random', maxSchedules: 0 });
+    expect(s.schedules).toBe(1);
   });
 
   it('the step bound makes a search incomplete', () => {
@@ -261,5 +329,34 @@ describe('replay and progress', () => {
     const fn = terminalProgress({ isTTY: true, write: (s: string) => out.push(s) });
     fn?.({ schedules: 3, states: 2, edges: 4, steps: 9, violated: ['deadlock'], done: false });
     expect(out.join('')).toContain('3 schedules, 2 states, 4 steps, violated: deadlock');
+  });
+});
+
+describe('PctChooser', () => {
+  it('depth 1 (no change point) never preempts, so it misses a race that depth 2 finds', () => {
+    // Depth 1 never finds the race (it needs one preemption); depth 2 does.
+    const t = target(raceSpec(false, 2));
+    expect(explore(t, { strategy: 'pct', pctDepth: 1, maxSchedules: 200, seed: 3 }).verdicts['single-winner']).toBe('never');
+    const d2 = explore(t, { strategy: 'pct', pctDepth: 2, maxSchedules: 200, seed: 3 });
+    expect(d2.verdicts['single-winner']).toBe('sometimes');
+    expect(d2.counterexamples['single-winner'].preemptions).toBe(1);
+  });
+
+  it('a PCT run with depth 1 has no preemptions', () => {
+    const chooser = new PctChooser(5, 1, 10);
+    const s = new Sched({ chooser });
+    const order: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      s.spawn(`t${i}`, function* (tid) {
+        for (let k = 0; k < 3; k++) {
+          order.push(tid);
+          yield* point('pct.c:t:p');
+        }
+      });
+    }
+    expect(s.run().status).toBe('done');
+    // Each thread's three steps are contiguous.
+    const runs = order.filter((t, i) => i === 0 || order[i - 1] !== t);
+    expect(runs.length).toBe(3);
   });
 });

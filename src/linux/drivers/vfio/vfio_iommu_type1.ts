@@ -227,7 +227,7 @@ function vfio_unlink_dma(iommu: vfio_iommu, dma: vfio_dma): void {
 }
 
 function vfio_find_vpfn(dma: vfio_dma, off: number): vfio_pfn | null {
-  return dma.pfn_list.get(off) ?? null;
+  return dma.pfn_list.size === 0 ? null : dma.pfn_list.get(off) ?? null;
 }
 
 function vfio_add_to_pfn_list(dma: vfio_dma, off: number, pfn: number): void {
@@ -1518,8 +1518,8 @@ export function* vfio_iommu_type1_attach_group(k: Kctx, iommu: vfio_iommu, group
     }
     ret = yield* vfio_iommu_replay(k, iommu, domain);
     if (ret) {
-      // Undo what the replay mapped into the new domain (its pins stay with the mappings' accounting).
-      iommu_unmap(k, dom, 0, 2 ** 48);
+      // Undo what the replay mapped into the new domain (a prefix of each mapping it reached).
+      for (const dma of iommu.dma_list) if (dma.size) iommu_unmap(k, dom, Number(dma.iova), Number(dma.size));
       undo();
       break out;
     }
@@ -1580,7 +1580,6 @@ export function* vfio_iommu_type1_detach_group(k: Kctx, iommu: vfio_iommu, group
         if (iommu.emulated_iommu_groups.length === 0) yield* vfio_iommu_unmap_unpin_all(k, iommu);
         else yield* vfio_iommu_unmap_unpin_reaccount(k, iommu);
       }
-      iommu_unmap(k, domain.domain, 0, 2 ** 48);
       iommu_domain_free(k, domain.domain);
       iommu.domain_list.splice(di, 1);
     }

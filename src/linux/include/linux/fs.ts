@@ -77,6 +77,8 @@ export interface super_block {
   readonly dax_region: string | null;
   /** hugetlbfs: the huge page order of this mount (9 or 18). */
   readonly huge_order: number;
+  /** MODEL: the block allocator of a DAX mount: pmem pfns never handed out start at `next`; freed ones are reused LIFO. */
+  readonly dax_alloc: { next: number; readonly end: number; readonly free: number[] } | null;
 }
 
 /** struct address_space */
@@ -90,6 +92,12 @@ export interface address_space {
   readonly i_mmap: Set<vm_area_struct>;
   /** i_mmap_rwsem */
   readonly i_mmap_rwsem: rw_semaphore;
+  /**
+   * mapping->invalidate_lock (v5.15+); in v5.4 the same role is ext4's
+   * EXT4_I(inode)->i_mmap_sem. Truncate / hole punch hold it for write, DAX (and, on
+   * a miss, page-cache) faults for read.
+   */
+  readonly invalidate_lock: rw_semaphore;
   /** a_ops in the model: which fault/writeback path applies. */
   readonly a_ops: 'ext4' | 'shmem' | 'hugetlbfs' | 'dax' | 'none';
 }
@@ -110,6 +118,8 @@ export interface inode {
   readonly path: string;
   /** For device inodes: the driver's own data (VFIO group, dax device, ...). */
   i_private: unknown;
+  /** i_fop: the file_operations open() gives files of this inode (device nodes); null = the file system's default. */
+  i_fop: file_operations | null;
   /** fs-DAX / device-DAX: file block (page index) → pmem pfn. */
   readonly dax_blocks: Map<number, number>;
   /**

@@ -72,6 +72,7 @@
  */
 import type { ThreadId } from '../../../sched/index.js';
 import type { Machine } from '../../machine.js';
+import type { Kctx } from '../../kctx.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_reserved, PG_zero, SUBPAGE_SET,
   HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, pmd_leaf } from './mm_types.js';
 import type { mm_struct, pmd_t, pte_t, pte_table, pud_t, vm_area_struct } from './mm_types.js';
@@ -285,13 +286,17 @@ export function page_mapcount(m: Machine, page: number): number {
   return mem.s_map[s] + (mem.sub_map.get(page) ?? 0);
 }
 
-/** folio_mapcount(folio) / total_mapcount(head): every mapping of every subpage. */
+/**
+ * folio_mapcount(folio) / total_mapcount(head) (5.4 total_mapcount: the compound
+ * mapcount plus the subpages' own PTE mapcounts; hugetlb: the entire mapcount): how
+ * many page-table entries map the folio.
+ */
 export function folio_mapcount(m: Machine, page: number): number {
   const s = slot(m, page);
   if (s === 0) return 0;
   const mem = m.mem;
   if (mem.s_order[s] === 0) return mem.s_map[s];
-  return mem.s_map[s] * 2 ** mem.s_order[s] + mem.s_ptemaps[s];
+  return mem.s_map[s] + mem.s_ptemaps[s];
 }
 
 /** page_mapped(page) */
@@ -509,6 +514,22 @@ export function folio_pincount(m: Machine, page: number): number {
 /** Adjust the folio pincount slot (GUP implements when a release uses it). */
 export function folio_pincount_add(m: Machine, page: number, nr: number): void {
   m.mem.s_pin[must_slot(m, page, 'folio_pincount_add')] += nr;
+}
+
+/**
+ * page_maybe_dma_pinned(page) / folio_maybe_dma_pinned(folio) (include/linux/mm.h,
+ * v5.7+ with PATCH(foll-pin-counting) 3faa52c03f44): a large folio (with
+ * PATCH(foll-pin-hpage-pincount) 47e29d32afba) is pinned iff its pincount > 0;
+ * otherwise the refcount is at least GUP_PIN_COUNTING_BIAS (1024) — false positives
+ * for a page with ≥ 1024 plain references, as in the kernel. Releases without pin
+ * counting have no such function: the model answers false there (callers only exist
+ * behind patches that require foll-pin-counting).
+ */
+export function page_maybe_dma_pinned(k: Kctx, page: number): boolean {
+  if (!k.patch('foll-pin-counting')) return false;
+  const m = k.m;
+  if (k.patch('foll-pin-hpage-pincount') && folio_order(m, page) > 0) return folio_pincount(m, page) > 0;
+  return page_count(m, page) >= 1024;
 }
 
 /** MODEL: the data tag of a frame ('' = zero-filled or never written). */

@@ -291,7 +291,7 @@ export class MemMap {
   }
 
   private grow(): void {
-    const cap = this.cap * 2;
+    const cap = Math.ceil(this.cap * 1.5);
     const g64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(cap); b.set(a); return b; };
     const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(cap); b.set(a); return b; };
     const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(cap); b.set(a); return b; };
@@ -583,6 +583,8 @@ export interface vm_fault {
   orig_pte: pte_t;
   /** Out: the page the handler found (with a reference), or null. */
   page: number | null;
+  /** do_cow_fault's preallocated anon page (a DAX handler fills and maps it itself: VM_FAULT_DONE_COW). */
+  cow_page: number | null;
 }
 
 /**

@@ -19,7 +19,8 @@ import { create_file, filp_open, mount_fs } from '../../../../src/linux/fs/libfs
 import { O_RDWR } from '../../../../src/linux/include/linux/fs.js';
 import type { file } from '../../../../src/linux/include/linux/fs.js';
 import { vm_mmap_pgoff } from '../../../../src/linux/mm/mmap.js';
-import { page_content, find_vma } from '../../../../src/linux/include/linux/mm.js';
+import { page_content, find_vma, is_fsdax_page, page_count } from '../../../../src/linux/include/linux/mm.js';
+import { do_truncate } from '../../../../src/linux/fs/open.js';
 import type { mm_struct, vm_area_struct } from '../../../../src/linux/include/linux/mm_types.js';
 
 /** Run T0 until it parks at `label`, then T1 to the end, then T0. */
@@ -62,7 +63,7 @@ interface Race {
  * page 2 is not in the page cache, so its fault drops mmap_sem for I/O.
  * T1 (at that point): mmap(MAP_FIXED|MAP_SHARED) of /mnt/g over page 2.
  */
-function race(prof: string, api: 'gup' | 'pup', callerVmas: vma_array | null, gflags = FOLL_WRITE | FOLL_LONGTERM, replacement: 'ext4' | 'fsdax' = 'ext4'): { env: Env; r: Race } {
+function race(prof: string, api: 'gup' | 'pup', callerVmas: vma_array | null, gflags = FOLL_WRITE | FOLL_LONGTERM, replacement: 'ext4' | 'fsdax' = 'ext4', prefill = false): { env: Env; r: Race } {
   const env = mkEnv(prof, { dma32: 64 * MiB, normal: 256 * MiB, pmem: [{ name: 'pmem0', size: 64 * MiB, mode: 'fsdax' }] });
   mount_fs(env.m, '/mnt', 'ext4');
   create_file(env.m, '/mnt/f', 3 * PAGE, (i) => `f-${i}`);
@@ -77,6 +78,8 @@ function race(prof: string, api: 'gup' | 'pup', callerVmas: vma_array | null, gf
   const A = run(env, (k) => vm_mmap_pgoff(k, f, 0, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, 0));
   expect(run(env, (k) => __mm_populate(k, A, 2 * PAGE, false))).toBe(0); // pages 0,1 cached and mapped
   const vmaA = find_vma(env.task.mm as mm_struct, A) as vm_area_struct;
+  // A caller that reuses its vmas array from an earlier call over the same range.
+  if (prefill && callerVmas) callerVmas.fill(vmaA);
   const chooser = new SwitchAt('mm/filemap.c:filemap_fault:io-wait');
   const s = new SchedCls({ chooser, trace: false, maxSteps: 1_000_000 });
   chooser.s = s;
@@ -171,5 +174,45 @@ describe('§1.4: FOLL_LONGTERM with a droppable lock (hypo-longterm-honours-lock
     expect(r.ret).toBe(2);
     expect(r.pages[2]).toBeNull();
     expect(reports(env, 'unsupported')).toEqual([]);
+  });
+
+  it('v5.6+hypo, fs-DAX mapped over the range while the lock was dropped (temporary vmas[]): the fs-DAX page is pinned and the post-hoc check oopses on the unfilled slot', () => {
+    const { env, r } = race('v5.6+hypo-longterm-honours-locked', 'gup', null, FOLL_LONGTERM, 'fsdax');
+    expect(r.ret).toBe(3);
+    const p2 = r.pages[2] as number;
+    expect(is_fsdax_page(env.m, p2)).toBe(true); // a long-term reference on fs-DAX memory
+    expect(page_count(env.m, p2)).toBeGreaterThan(1);
+    expect(reports(env, 'bug').some((b) => b.includes('check_dax_vmas'))).toBe(true);
+  });
+
+  it('v5.6+hypo, fs-DAX, caller reuses its vmas array: no oops — check_dax_vmas sees only the stale ext4 VMA and the fs-DAX pin goes through silently; a later truncate of the DAX file waits forever', () => {
+    const vmas: vma_array = [null, null, null];
+    const { env, r } = race('v5.6+hypo-longterm-honours-locked', 'gup', vmas, FOLL_LONGTERM, 'fsdax', true);
+    expect(r.ret).toBe(3);
+    expect(reports(env, 'bug')).toEqual([]);
+    expect(vmas[2]).toBe(r.vmaA); // stale: the VMA that used to be there
+    const p2 = r.pages[2] as number;
+    expect(is_fsdax_page(env.m, p2)).toBe(true);
+    // truncate(/pmem/g, 0) must wait in dax_layout_busy_page for the pinned page: it never returns.
+    const s = new SchedCls({ chooser: new (class implements Chooser {
+      pickThread(enabled: readonly ThreadId[]): ThreadId { return enabled[0]; }
+      pickData(): number { return 0; }
+    })(), trace: false, maxSteps: 10_000 });
+    env.m.sched = s;
+    s.spawn('T0', (tid) => (function* () {
+      const k = new Kctx(env.m, s, tid, env.task);
+      const i = env.m.inodes.get('/pmem/g');
+      return yield* do_truncate(k, i as never, 0);
+    })());
+    const rr = s.run();
+    env.m.sched = null;
+    expect(rr.status).toBe('deadlock');
+  });
+
+  it('real v5.6, same fs-DAX race but without the ablation: -EINVAL, nothing pinned', () => {
+    const { env, r } = race('v5.6', 'gup', null, FOLL_LONGTERM, 'fsdax');
+    expect(r.ret).toBe(-22);
+    expect(r.pages).toEqual([null, null, null]);
+    void env;
   });
 });

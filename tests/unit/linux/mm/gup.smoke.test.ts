@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkEnv, mmap, run, MiB, PAGE, reports } from './gup_env.js';
+import { mkEnv, mmap, run, PAGE, reports } from './gup_env.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
-import { FOLL_LONGTERM, FOLL_WRITE } from '../../../../src/linux/include/linux/foll.js';
-import { get_user_pages, pin_user_pages } from '../../../../src/linux/mm/gup.js';
+import { FOLL_WRITE } from '../../../../src/linux/include/linux/foll.js';
+import { get_user_pages } from '../../../../src/linux/mm/gup.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 import { page_count } from '../../../../src/linux/include/linux/mm.js';
 

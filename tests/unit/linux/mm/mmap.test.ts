@@ -8,7 +8,7 @@ import {
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
 import { sys_close, sys_mmap, sys_munmap, sys_open } from '../../../../src/linux/syscalls.js';
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_LOCKED, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, PROT_READ, PROT_WRITE,
+  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_LOCKED, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, PROT_READ, PROT_WRITE,
 } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { EACCES, EAGAIN, EBADF, EEXIST, EINVAL, ENOMEM, EOPNOTSUPP, EPERM } from '../../../../src/linux/include/uapi/linux/errno.js';
 import { O_RDONLY, O_RDWR } from '../../../../src/linux/include/linux/fs.js';
@@ -150,5 +150,21 @@ describe('sys_munmap', () => {
     const { r } = run(m, [{ t, body: function* (k) { return yield* sys_munmap(k, a, PAGE_SIZE); } }]);
     expect(r.status).toBe('done');
     expect(m.events.filter((e) => e.what === 'release').length).toBe(1);
+  });
+});
+
+describe('MAP_POPULATE', () => {
+  it('faults the whole range in through mm_populate (private writable: COW broken now)', () => {
+    for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+      const m = machine(profile);
+      const t = task(m);
+      const a = runAs(m, t, function* (k) { return yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, ANON | MAP_POPULATE, -1, 0); });
+      for (let i = 0; i < 4; i++) {
+        const pte = pte_at(t.mm!, a + i * PAGE_SIZE);
+        expect(pte, `${profile} page ${i}`).not.toBe(0);
+        expect(pte_pfn(pte)).not.toBe(m.mem.zero_pfn);
+      }
+      expect(m.reports).toEqual([]);
+    }
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * Writes scenarios/README.md: the catalogue of the bundled corpus, one line per
+ * scenario (its `question:`), grouped by area, with the profiles it declares.
+ *
+ *   npx tsx scripts/gen-scenario-readme.ts           write it
+ *   npx tsx scripts/gen-scenario-readme.ts --check   exit 1 if it is out of date
+ */
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseScenario } from '../src/scenario/parse.js';
+
+const root = join(import.meta.dirname, '..', 'scenarios');
+
+function files(d: string): string[] {
+  const out: string[] = [];
+  for (const n of readdirSync(d).sort()) {
+    const p = join(d, n);
+    if (statSync(p).isDirectory()) out.push(...files(p));
+    else if (n.endsWith('.yaml')) out.push(p);
+  }
+  return out;
+}
+
+const AREAS: Record<string, string> = {
+  seed: 'The seed cases: the 2019 FOLL_LONGTERM / get_user_pages_remote() patch pair and why `locked` must be NULL',
+  gup: 'get_user_pages / pin_user_pages per release (kernel-semantics.md §6.1) and the famous GUP bugs (§7)',
+  vfio: 'VFIO type1: MAP_DMA / UNMAP_DMA arguments, accounting, external (mdev) pins',
+  io_uring: 'io_uring fixed buffers as a second long-term pinner',
+  concurrency: 'Interleavings: munmap, truncate, fork, migration and device DMA against pins',
+  mm: 'Memory-model behaviour the pinning cases rely on',
+};
+
+export function renderCatalogue(): string {
+  const lines: string[] = [
+    '# The scenario corpus',
+    '',
+    'One line per scenario: the question it asks, then the profiles it declares a result for.',
+    '`pinlab check scenarios` (or `npm start`) judges every scenario on every profile it names;',
+    'the format is docs/scenario-format.md. Regenerate this file with',
+    '`npx tsx scripts/gen-scenario-readme.ts` after adding a scenario.',
+  ];
+  const byArea = new Map<string, string[]>();
+  for (const f of files(root)) {
+    const rel = relative(root, f);
+    const area = rel.split('/')[0];
+    const r = parseScenario(readFileSync(f, 'utf8'), rel);
+    const q = r.ok ? r.scenario.question : '(invalid scenario: run pinlab check)';
+    const profiles = r.ok ? r.scenario.expect.map((e) => e.spec).join(', ') : '';
+    const l = byArea.get(area) ?? [];
+    l.push(`- [${rel}](${rel}) — ${q} _(${profiles})_`);
+    byArea.set(area, l);
+  }
+  for (const [area, l] of [...byArea].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    lines.push('', `## ${area}`, '', AREAS[area] ?? '', '', ...l);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const path = join(root, 'README.md');
+const text = renderCatalogue();
+if (process.argv.includes('--check')) {
+  let old = '';
+  try {
+    old = readFileSync(path, 'utf8');
+  } catch {
+    old = '';
+  }
+  if (old !== text) {
+    console.error('scenarios/README.md is out of date: run npx tsx scripts/gen-scenario-readme.ts');
+    process.exit(1);
+  }
+} else {
+  writeFileSync(path, text);
+  console.log(`wrote ${path}`);
+}

@@ -1,0 +1,108 @@
+/**
+ * drivers/dax/device.c (v5.4.1, Debian 6.1.192, Debian 6.12.117): device-DAX,
+ * /dev/daxX.Y — a character device exposing a pmem range as memory.
+ *
+ * dax_mmap(): check_vma() refuses private mappings (-EINVAL) and mappings not
+ * aligned to the device's alignment (-EINVAL); the VMA gets dax_vm_ops and
+ * VM_HUGEPAGE. Faults map the pfn at the file offset: with a 4 KiB alignment one
+ * PTE (__dev_dax_pte_fault; a larger alignment there → SIGBUS), with 2 MiB one PMD
+ * leaf (__dev_dax_pmd_fault, VM_FAULT_FALLBACK when the PMD range leaves the VMA).
+ * Entries are devmap (and special): no page reference is taken by mapping; the
+ * ZONE_DEVICE pages sit at refcount 1 when idle.
+ * MODEL: pages are order 0 (6.x builds compound device-DAX pages for align > 4 KiB:
+ * not modelled); no PUD (1 GiB) alignment; the inode is S_DAX so vma_is_dax() holds
+ * and vma_is_fsdax() does not (S_ISCHR).
+ */
+import type { KThread } from '../../../sched/index.js';
+import type { Kctx } from '../../kctx.js';
+import type { Machine } from '../../machine.js';
+import type { file, file_operations, inode } from '../../include/linux/fs.js';
+import type { mem_region, vm_area_struct, vm_fault, vm_operations_struct } from '../../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, mk_pte } from '../../include/linux/mm_types.js';
+import {
+  FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_HUGEPAGE, VM_SHARED, pt_walk, set_pmd_at, set_pte_at,
+} from '../../include/linux/mm.js';
+import { EINVAL } from '../../include/uapi/linux/errno.js';
+import { vma_page_prot } from '../../mm/memory.js';
+import { chrdev_create } from '../../fs/chrdev.js';
+
+/** struct dev_dax, reduced. */
+export interface dev_dax {
+  readonly region: mem_region;
+  /** dev_dax->align: PAGE_SIZE or PMD_SIZE. */
+  readonly align: number;
+}
+
+function dev_dax_of(f: file): dev_dax {
+  return f.f_inode.i_private as dev_dax;
+}
+
+/** The pfn backing byte offset `off` of the device, materialising its struct page (refcount 1). */
+function dax_pgoff_to_pfn(m: Machine, dd: dev_dax, pgoff: number): number | null {
+  const pfn = dd.region.start_pfn + pgoff;
+  if (pfn >= dd.region.end_pfn) return null;
+  const mem = m.mem;
+  if (mem.slot_of(pfn) === 0) mem.s_ref[mem.newSlot(pfn, 0)] = 1;
+  return pfn;
+}
+
+function* dev_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
+  const dd = dev_dax_of(vmf.vma.vm_file as file);
+  if (dd.align > PAGE_SIZE) return VM_FAULT_SIGBUS;
+  const pfn = dax_pgoff_to_pfn(k.m, dd, vmf.pgoff);
+  if (pfn === null) return VM_FAULT_SIGBUS;
+  let prot = vma_page_prot(vmf.vma) | _PAGE_SPECIAL | _PAGE_DEVMAP;
+  if (vmf.flags & FAULT_FLAG_WRITE) prot |= _PAGE_RW | _PAGE_DIRTY;
+  set_pte_at(vmf.vma.vm_mm, vmf.address, mk_pte(pfn, prot));
+  return VM_FAULT_NOPAGE;
+}
+
+function* dev_dax_huge_fault(k: Kctx, vmf: vm_fault, order: number): KThread<number> {
+  const vma = vmf.vma;
+  const dd = dev_dax_of(vma.vm_file as file);
+  if (order !== 9 || dd.align < PMD_SIZE) return VM_FAULT_FALLBACK;
+  const haddr = vmf.address;
+  if (haddr < vma.vm_start || haddr + PMD_SIZE > vma.vm_end) return VM_FAULT_FALLBACK;
+  if (pt_walk(vma.vm_mm, haddr).entry !== 0) return VM_FAULT_NOPAGE;
+  const pgoff = (haddr - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff;
+  const pfn = dax_pgoff_to_pfn(k.m, dd, pgoff);
+  if (pfn === null || pfn + 511 >= dd.region.end_pfn) return VM_FAULT_SIGBUS;
+  for (let i = 1; i < 512; i++) dax_pgoff_to_pfn(k.m, dd, pgoff + i);
+  let prot = vma_page_prot(vma) | _PAGE_SPECIAL | _PAGE_DEVMAP | _PAGE_PSE;
+  if (vmf.flags & FAULT_FLAG_WRITE) prot |= _PAGE_RW | _PAGE_DIRTY;
+  set_pmd_at(vma.vm_mm, haddr, mk_pte(pfn, prot));
+  return VM_FAULT_NOPAGE;
+}
+
+export const dax_vm_ops: vm_operations_struct = {
+  name: 'devdax',
+  fault: dev_dax_fault,
+  huge_fault: dev_dax_huge_fault,
+};
+
+/** check_vma(): shared only, aligned to the device alignment. */
+function check_vma(dd: dev_dax, vma: vm_area_struct): number {
+  if (!(vma.vm_flags & VM_SHARED)) return -EINVAL;
+  if (vma.vm_start % dd.align || vma.vm_end % dd.align) return -EINVAL;
+  return 0;
+}
+
+function* dax_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
+  void k;
+  const rc = check_vma(dev_dax_of(f), vma);
+  if (rc) return rc;
+  vma.vm_ops = dax_vm_ops;
+  vma.vm_flags |= VM_HUGEPAGE;
+  return 0;
+}
+
+export const dax_fops: file_operations = { owner: 'device_dax', mmap: dax_mmap };
+
+/** MODEL set-up: /dev/daxX.Y over a 'devdax' pmem region of the layout. */
+export function devdax_create(m: Machine, path: string, regionName: string, align: number = PMD_SIZE): inode {
+  const region = m.mem.regions.find((r) => r.name === regionName);
+  if (!region || region.kind !== 'devdax') throw new Error(`pinlab bug: ${regionName} is not a devdax pmem region`);
+  const i = chrdev_create(m, path, dax_fops, { region, align } satisfies dev_dax, true);
+  i.i_size = (region.end_pfn - region.start_pfn) * PAGE_SIZE;
+  return i;
+}

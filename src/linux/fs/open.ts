@@ -1,0 +1,92 @@
+/**
+ * fs/open.c do_sys_ftruncate() / do_truncate(), fs/attr.c notify_change(ATTR_SIZE)
+ * dispatching to the file system's ->setattr, and fs/open.c vfs_fallocate() —
+ * v5.4.1, Debian 6.1.192, Debian 6.12.117.
+ *
+ * ftruncate: length < 0 → -EINVAL; bad fd → -EBADF; not a regular file or not open
+ * for writing → -EINVAL; otherwise inode_lock (i_rwsem for write) around
+ * ->setattr: ext4_setattr (layout break, page cache, blocks) or shmem_setattr
+ * (page cache). vfs_fallocate: offset < 0 or len <= 0 → -EINVAL; PUNCH_HOLE
+ * without KEEP_SIZE → -EOPNOTSUPP; not open for writing → -EBADF; no ->fallocate
+ * → -EOPNOTSUPP.
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import type { inode } from '../include/linux/fs.js';
+import { FMODE_WRITE, S_ISREG, fget, fput } from '../include/linux/fs.js';
+import { PAGE_SIZE } from '../include/linux/mm_types.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
+import { EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
+import { unsupported } from '../include/linux/bug.js';
+import { down_write, up_write } from '../kernel/locking/rwsem.js';
+import { truncate_pagecache } from '../mm/truncate.js';
+import { ext4_setattr_size } from './ext4.js';
+
+/** shmem_setattr(ATTR_SIZE) / simple_setattr: i_size and the page cache. */
+function shmem_setattr_size(k: Kctx, i: inode, newsize: number): number {
+  const old = i.i_size;
+  i.i_size = newsize;
+  if (newsize < old) truncate_pagecache(k, i, newsize);
+  return 0;
+}
+
+/** notify_change(dentry, ATTR_SIZE) → inode->i_op->setattr. Caller holds inode_lock. */
+export function* notify_change_size(k: Kctx, i: inode, newsize: number): KThread<number> {
+  switch (i.i_sb.s_type.kind) {
+    case 'ext4':
+      return yield* ext4_setattr_size(k, i, newsize);
+    case 'tmpfs':
+      return shmem_setattr_size(k, i, newsize);
+    case 'hugetlbfs':
+      // hugetlbfs_setattr(): growing is a size change; shrinking (hugetlb_vmtruncate) is not modelled.
+      if (newsize % (PAGE_SIZE * 2 ** i.i_sb.huge_order)) return -EINVAL;
+      if (newsize < i.i_size) return unsupported(k, 'fs/hugetlbfs/inode.c:hugetlb_vmtruncate', 'hugetlbfs truncation is not modelled yet');
+      i.i_size = newsize;
+      return 0;
+    default:
+      return -EINVAL;
+  }
+}
+
+/** do_truncate(dentry, length, ...): inode_lock around notify_change. */
+export function* do_truncate(k: Kctx, i: inode, length: number): KThread<number> {
+  if (length < 0) return -EINVAL;
+  yield* down_write(k, i.i_rwsem, 'fs/open.c:do_truncate');
+  const ret = yield* notify_change_size(k, i, length);
+  up_write(k, i.i_rwsem, 'fs/open.c:do_truncate');
+  return ret;
+}
+
+/** do_sys_ftruncate(fd, length, small) */
+export function* do_sys_ftruncate(k: Kctx, fd: number, length: number): KThread<number> {
+  if (length < 0) return -EINVAL;
+  const f = fget(k, fd);
+  if (!f) return -EBADF;
+  let error = -EINVAL;
+  const i = f.f_inode;
+  if (S_ISREG(i.i_mode) && f.f_mode & FMODE_WRITE) error = yield* do_truncate(k, i, length);
+  yield* fput(k, f);
+  return error;
+}
+
+/** vfs_fallocate(file, mode, offset, len) via ksys_fallocate(fd, ...) */
+export function* ksys_fallocate(k: Kctx, fd: number, mode: number, offset: number, len: number): KThread<number> {
+  const f = fget(k, fd);
+  if (!f) return -EBADF;
+  let ret: number;
+  out: {
+    if (offset < 0 || len <= 0) { ret = -EINVAL; break out; }
+    if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) { ret = -EOPNOTSUPP; break out; }
+    if (!(f.f_mode & FMODE_WRITE)) { ret = -EBADF; break out; }
+    if (!S_ISREG(f.f_inode.i_mode)) { ret = -ENODEV; break out; }
+    if (!f.f_op.fallocate) { ret = -EOPNOTSUPP; break out; }
+    ret = yield* f.f_op.fallocate(k, f, mode, offset, len);
+  }
+  yield* fput(k, f);
+  return ret;
+}
+
+/** Bytes to whole pages (for callers computing punched ranges). */
+export function pages_in(bytes: number): number {
+  return Math.ceil(bytes / PAGE_SIZE);
+}

@@ -1,0 +1,306 @@
+/**
+ * mm/hugetlb.c + fs/hugetlbfs/inode.c — v5.4.1, Debian 6.1.192, Debian 6.12.117:
+ * the huge page pools (hstates of order 9 = 2 MiB and 18 = 1 GiB), hugetlbfs files
+ * (mounted, MAP_HUGETLB's anonymous file, memfd MFD_HUGETLB), hugetlbfs_file_mmap(),
+ * hugetlb_fault() (hugetlb_no_page, hugetlb_cow / hugetlb_wp), and unmapping.
+ *
+ * - Pools are filled at set-up (hugetlb_pool_grow, as hugepages= / nr_hugepages):
+ *   free folios keep PG_hugetlb with refcount 0; freeing returns them to the pool.
+ * - hugetlbfs_file_mmap(): vm_pgoff must be huge-page aligned (-EINVAL); the VMA gets
+ *   VM_HUGETLB | VM_DONTEXPAND; without VM_NORESERVE the pages are reserved now
+ *   (hugetlb_reserve_pages: -ENOMEM if the pool cannot cover them).
+ * - hugetlb_no_page(): shared mappings find the folio in the file's page cache or
+ *   take one from the pool and add it (cache reference + mapping reference); private
+ *   ones take a new anon folio (exclusive with PATCH(anon-exclusive)). The entry is
+ *   writable only for a shared writable mapping; a private write then goes through
+ *   the COW path (reuse when mapped once and anon). No free folio → VM_FAULT_SIGBUS
+ *   (alloc_huge_page's -ENOSPC).
+ * - A folio is mapped by one PMD (order 9) or PUD (order 18) leaf; its entire
+ *   mapcount counts the mappings.
+ * MODEL: no surplus pages / overcommit, no per-node pools, no subpool quotas, no PMD
+ * sharing, reservations are a plain count per inode (not the resv_map), hugetlbfs
+ * truncation and fork of hugetlb mappings are not modelled (unsupported); pools are
+ * allocated from ZONE_NORMAL/DMA32 (hugepage_movable_supported() is not modelled).
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import type { Machine } from '../machine.js';
+import type { file, file_operations, inode, super_block } from '../include/linux/fs.js';
+import { O_RDWR, S_IFREG, alloc_file } from '../include/linux/fs.js';
+import { GFP_HIGHUSER } from '../include/linux/gfp.js';
+import type { vm_area_struct, vm_operations_struct } from '../include/linux/mm_types.js';
+import {
+  HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PG_head, PG_hugetlb, PG_hugetlb_free, PG_uptodate, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW,
+  mk_pte, pte_pfn, pte_write,
+} from '../include/linux/mm_types.js';
+import type { vm_fault_t } from '../include/linux/mm.js';
+import {
+  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, VM_DONTEXPAND, VM_MAYWRITE, page_maybe_dma_pinned, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_HUGETLB, VM_MAYSHARE,
+  VM_NORESERVE, VM_SHARED, VM_WRITE, copy_page_content, folio_mapcount, folio_set_anon_exclusive_all, get_page, page_label,
+  pt_walk, put_page, set_pmd_at, set_pud_at,
+} from '../include/linux/mm.js';
+import { EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
+import { alloc_pages } from './page_alloc.js';
+import { anon_vma_prepare, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
+import { new_inode } from '../fs/libfs.js';
+import { vma_page_prot } from './memory.js';
+
+/** Bytes of a huge page of `order`. */
+export function huge_page_size(order: number): number {
+  return PAGE_SIZE * 2 ** order;
+}
+
+/** MODEL set-up: add `count` folios of `order` to the pool (echo N > nr_hugepages). Returns how many were allocated. */
+export function hugetlb_pool_grow(k: Kctx, order: number, count: number): number {
+  let n = 0;
+  for (; n < count; n++) {
+    const pfn = alloc_pages(k, GFP_HIGHUSER, order);
+    if (pfn === null) break;
+    const mem = k.m.mem;
+    const s = mem.slot_of(pfn);
+    mem.s_ref[s] = 0;
+    mem.s_flags[s] = PG_hugetlb | PG_hugetlb_free | PG_head;
+    k.m.hugetlb_free.push(pfn);
+  }
+  return n;
+}
+
+/** Free folios of `order` in the pool. */
+export function hugetlb_free_count(m: Machine, order: number): number {
+  return m.hugetlb_free.filter((p) => m.mem.s_order[m.mem.slot_of(p)] === order).length;
+}
+
+/** dequeue_huge_page / alloc_huge_page(): a pool folio with refcount 1, or null (-ENOSPC). */
+function alloc_huge_page(k: Kctx, order: number): number | null {
+  const m = k.m;
+  const i = m.hugetlb_free.findIndex((p) => m.mem.s_order[m.mem.slot_of(p)] === order);
+  if (i < 0) return null;
+  const pfn = m.hugetlb_free.splice(i, 1)[0];
+  const s = m.mem.slot_of(pfn);
+  m.mem.s_flags[s] = PG_hugetlb | PG_head | PG_uptodate;
+  m.mem.s_ref[s] = 1;
+  m.mem.s_content[s] = 0;
+  m.event(k.tid, 'alloc', [page_label(pfn)], 'mm/hugetlb.c:alloc_huge_page', order);
+  return pfn;
+}
+
+/** The huge page order of a hugetlbfs-backed VMA. */
+function vma_order(vma: vm_area_struct): number {
+  return vma.vm_file ? vma.vm_file.f_inode.i_sb.huge_order : HPAGE_PMD_ORDER;
+}
+
+/** Reservations per inode (MODEL: a count of pages promised by hugetlb_reserve_pages). */
+const RESV_KEY = 'hugetlb_resv';
+
+function resv_of(i: inode): { n: number } {
+  const p = i.i_private as { [RESV_KEY]?: { n: number } } | null;
+  if (p && p[RESV_KEY]) return p[RESV_KEY];
+  const r = { n: 0 };
+  i.i_private = { [RESV_KEY]: r };
+  return r;
+}
+
+/** Install the leaf for a huge folio at the huge-aligned address. */
+function set_huge_pte_at(vma: vm_area_struct, haddr: number, order: number, entry: number): void {
+  if (order === HPAGE_PUD_ORDER) set_pud_at(vma.vm_mm, haddr, entry);
+  else set_pmd_at(vma.vm_mm, haddr, entry);
+}
+
+function make_huge_pte(vma: vm_area_struct, page: number, writable: boolean): number {
+  let prot = (vma_page_prot(vma) & ~_PAGE_RW) | _PAGE_PSE;
+  if (writable) prot |= _PAGE_RW | _PAGE_DIRTY;
+  return mk_pte(page, prot);
+}
+
+/** hugetlb_fault(mm, vma, address, flags) — caller holds mmap_lock for read. */
+export function* hugetlb_fault(k: Kctx, vma: vm_area_struct, address: number, flags: number): KThread<vm_fault_t> {
+  const order = vma_order(vma);
+  const size = huge_page_size(order);
+  const haddr = Math.floor(address / size) * size;
+  const w = pt_walk(vma.vm_mm, haddr);
+  const entry = w.level !== 'pte' ? w.entry : 0;
+  if (entry === 0) return hugetlb_no_page(k, vma, haddr, order, flags);
+  if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE) && !pte_write(entry)) return hugetlb_wp(k, vma, haddr, order, entry, flags);
+  return 0;
+}
+
+function hugetlb_no_page(k: Kctx, vma: vm_area_struct, haddr: number, order: number, flags: number): vm_fault_t {
+  const f = vma.vm_file as file;
+  const i = f.f_inode;
+  const size = huge_page_size(order);
+  const idx = (haddr - vma.vm_start) / size + Math.floor((vma.vm_pgoff * PAGE_SIZE) / size);
+  if (idx * size >= i.i_size) return VM_FAULT_SIGBUS;
+  const shared = (vma.vm_flags & VM_MAYSHARE) !== 0;
+  let page: number | null = null;
+  if (shared) {
+    const cached = f.f_mapping.i_pages.get(idx);
+    if (cached !== undefined) {
+      get_page(k.m, cached);
+      page = cached;
+    }
+  }
+  if (page === null) {
+    page = alloc_huge_page(k, order);
+    if (page === null) return VM_FAULT_SIGBUS;
+    const r = resv_of(i);
+    if (r.n > 0) r.n--;
+    if (shared) {
+      const mem = k.m.mem;
+      const s = mem.slot_of(page);
+      mem.s_mapping[s] = f.f_mapping.id;
+      mem.s_index[s] = idx;
+      get_page(k.m, page); // the page cache's reference
+      f.f_mapping.i_pages.set(idx, page);
+      f.f_mapping.nrpages++;
+    } else {
+      anon_vma_prepare(k, vma);
+    }
+  }
+  if (shared) page_add_file_rmap(k, page, vma, true);
+  else page_add_new_anon_rmap(k, page, vma, haddr, true);
+  const writable = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED);
+  set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, page, writable));
+  if (flags & FAULT_FLAG_WRITE && !shared) {
+    return hugetlb_wp(k, vma, haddr, order, make_huge_pte(vma, page, false), flags);
+  }
+  return 0;
+}
+
+/** hugetlb_cow (5.4) / hugetlb_wp (6.x): reuse an anon folio mapped once, else copy. */
+function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, entry: number, flags: number): vm_fault_t {
+  const unshare = (flags & FAULT_FLAG_UNSHARE) !== 0;
+  const old = pte_pfn(entry);
+  const m = k.m;
+  if (folio_mapcount(m, old) === 1 && PageAnon(m, old)) {
+    page_move_anon_rmap(k, old, vma);
+    if (k.patch('anon-exclusive')) folio_set_anon_exclusive_all(m, old, true);
+    if (!unshare) set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, old, (vma.vm_flags & VM_WRITE) !== 0));
+    return 0;
+  }
+  if (vma.vm_flags & VM_SHARED) {
+    set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, old, (vma.vm_flags & VM_WRITE) !== 0));
+    return 0;
+  }
+  const np = alloc_huge_page(k, order);
+  if (np === null) return VM_FAULT_OOM;
+  copy_page_content(m, np, old);
+  anon_vma_prepare(k, vma);
+  page_remove_rmap(k, old, vma, true);
+  page_add_new_anon_rmap(k, np, vma, haddr, true);
+  set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, np, !unshare && (vma.vm_flags & VM_WRITE) !== 0));
+  put_page(m, old);
+  k.m.event(k.tid, 'cow', [page_label(np), page_label(old), `vma:${vma.id}`], 'mm/hugetlb.c:hugetlb_wp');
+  return 0;
+}
+
+/** __unmap_hugepage_range(vma, start, end): drop the huge leaves (mapcount, mapping reference). */
+export function unmap_hugepage_range(k: Kctx, vma: vm_area_struct, start: number, end: number): void {
+  const order = vma_order(vma);
+  const size = huge_page_size(order);
+  for (let a = Math.floor(start / size) * size; a < end; a += size) {
+    const w = pt_walk(vma.vm_mm, a);
+    if (w.level === 'pte' || w.entry === 0) continue;
+    set_huge_pte_at(vma, a, order, 0);
+    const page = pte_pfn(w.entry);
+    page_remove_rmap(k, page, vma, true);
+    put_page(k.m, page);
+  }
+}
+
+export const hugetlb_vm_ops: vm_operations_struct = { name: 'hugetlb' };
+
+/** hugetlbfs_file_mmap(file, vma) */
+function* hugetlbfs_file_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
+  const order = f.f_inode.i_sb.huge_order;
+  const pagesPerHuge = 2 ** order;
+  if (vma.vm_pgoff % pagesPerHuge !== 0) return -EINVAL;
+  vma.vm_flags |= VM_HUGETLB | VM_DONTEXPAND;
+  vma.vm_ops = hugetlb_vm_ops;
+  const len = vma.vm_end - vma.vm_start + vma.vm_pgoff * PAGE_SIZE;
+  if (len > f.f_inode.i_size) f.f_inode.i_size = len;
+  if (!(vma.vm_flags & VM_NORESERVE)) {
+    // hugetlb_reserve_pages(): the pages not yet in the file (shared) or all (private) must be available.
+    const n = (vma.vm_end - vma.vm_start) / huge_page_size(order);
+    const have = vma.vm_flags & VM_MAYSHARE ? f.f_mapping.i_pages.size : 0;
+    const need = Math.max(0, n - have);
+    const r = resv_of(f.f_inode);
+    if (hugetlb_free_count(k.m, order) - r.n < need) return -ENOMEM;
+    r.n += need;
+  }
+  return 0;
+}
+
+export const hugetlbfs_file_operations: file_operations = {
+  owner: 'hugetlbfs',
+  mmap: hugetlbfs_file_mmap,
+};
+
+/** The internal hugetlbfs mount of an order (hugetlbfs_vfsmount[]). */
+function hugetlbfs_vfsmount(k: Kctx, order: number): super_block {
+  const key = `<hugetlbfs-${order}>`;
+  let sb = k.m.mounts.get(key);
+  if (!sb) {
+    sb = { id: k.m.nextId('sb'), s_type: { name: 'hugetlbfs', kind: 'hugetlbfs' }, s_id: key, dax: false, dax_region: null, huge_order: order, dax_alloc: null };
+    k.m.mounts.set(key, sb);
+  }
+  return sb;
+}
+
+/**
+ * hugetlb_file_setup(name, size, acctflag, creat_flags, page_size_log): an unlinked
+ * hugetlbfs file of the hstate given by log2(page size) (0 = default 2 MiB); -EINVAL
+ * for a size with no hstate.
+ */
+export function hugetlb_file_setup(k: Kctx, name: string, size: number, page_size_log: number): file | number {
+  const order = page_size_log === 0 ? HPAGE_PMD_ORDER : page_size_log - 12;
+  if (order !== HPAGE_PMD_ORDER && order !== HPAGE_PUD_ORDER) return -EINVAL;
+  const i = new_inode(k.m, hugetlbfs_vfsmount(k, order), name, S_IFREG | 0o600, size);
+  i.i_nlink = 0;
+  return alloc_file(k, i, O_RDWR, hugetlbfs_file_operations);
+}
+
+/**
+ * copy_hugetlb_page_range(dst, src) at fork: shared mappings share the folio (one
+ * more file mapping); private ones share it write-protected (COW), except —
+ * PATCH(fork-copy-pinned), the hugetlb half 4eae4efa2c29 (v5.9), in 6.1 through
+ * page_try_dup_anon_rmap — a maybe-DMA-pinned anon folio, which the child gets a
+ * copy of. With PATCH(anon-exclusive) a shared anon folio loses PageAnonExclusive.
+ */
+export function copy_hugetlb_page_range(k: Kctx, dst: vm_area_struct, src: vm_area_struct): number {
+  const order = vma_order(src);
+  const size = huge_page_size(order);
+  const cow = (src.vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
+  const m = k.m;
+  for (let a = src.vm_start; a < src.vm_end; a += size) {
+    const w = pt_walk(src.vm_mm, a);
+    if (w.level === 'pte' || w.entry === 0) continue;
+    const page = pte_pfn(w.entry);
+    let entry = w.entry;
+    if (PageAnon(m, page)) {
+      const pinned = src.vm_mm.has_pinned && page_maybe_dma_pinned(k, page);
+      const copy = k.patch('anon-exclusive') ? PageAnonExclusive(m, page) && pinned : k.patch('fork-copy-pinned') && cow && pinned;
+      if (copy) {
+        const np = alloc_huge_page(k, order);
+        if (np === null) return -ENOMEM;
+        copy_page_content(m, np, page);
+        anon_vma_prepare(k, dst);
+        page_add_new_anon_rmap(k, np, dst, a, true);
+        set_huge_pte_at(dst, a, order, make_huge_pte(dst, np, (dst.vm_flags & VM_WRITE) !== 0));
+        k.m.event(k.tid, 'fork-copy', [page_label(np), page_label(page), `vma:${dst.id}`], 'mm/hugetlb.c:copy_hugetlb_page_range');
+        continue;
+      }
+      if (k.patch('anon-exclusive')) folio_set_anon_exclusive_all(m, page, false);
+      get_page(m, page);
+      m.mem.s_map[m.mem.slot_of(page)] += 1; // page_dup_rmap(compound)
+    } else {
+      get_page(m, page);
+      page_add_file_rmap(k, page, dst, true);
+    }
+    if (cow && pte_write(entry)) {
+      entry = make_huge_pte(src, page, false);
+      set_huge_pte_at(src, a, order, entry);
+    }
+    set_huge_pte_at(dst, a, order, entry);
+  }
+  return 0;
+}

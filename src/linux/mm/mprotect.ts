@@ -1,0 +1,291 @@
+/**
+ * mm/mprotect.c do_mprotect_pkey() / mprotect_fixup() / change_protection(),
+ * mm/madvise.c (MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK,
+ * MADV_DOFORK), mm/mlock.c (do_mlock / munlock: VM_LOCKED and locked_vm) —
+ * v5.4.1, Debian 6.1.192, Debian 6.12.117.
+ *
+ * mprotect: unaligned start → -EINVAL; len 0 → 0; wrap → -ENOMEM; unknown prot bits
+ * → -EINVAL; the range must be fully mapped from start (-ENOMEM otherwise; VMAs before
+ * the hole are already changed); asking for an access the VMA may not have
+ * (VM_MAYxxx) → -EACCES. VMAs are split at the range edges; removing write
+ * write-protects the PTEs.
+ * madvise: unaligned start or unknown advice → -EINVAL; DONTNEED zaps (mmap_lock for
+ * read; VM_LOCKED / VM_HUGETLB / VM_PFNMAP → -EINVAL); HUGEPAGE / NOHUGEPAGE and
+ * DONTFORK / DOFORK change vm_flags (mmap_lock for write; DOFORK on VM_IO → -EINVAL);
+ * an unmapped part of the range → -ENOMEM after the mapped parts were done.
+ * mlock: no RLIMIT_MEMLOCK and no CAP_IPC_LOCK → -EPERM; over the limit → -ENOMEM;
+ * VM_LOCKED is set on the VMAs (not on VM_SPECIAL, hugetlb or DAX ones, which are
+ * skipped and not counted) and locked_vm grows by their pages; then the range is
+ * populated (GUP's __mm_populate; -EFAULT → -ENOMEM, -ENOMEM → -EAGAIN).
+ * munlock: VM_LOCKED cleared, locked_vm shrinks.
+ *
+ * MODEL: no VMA merging after the change; 6.x's write-fault avoidance when adding
+ * write (MM_CP_TRY_CHANGE_WRITABLE) is not modelled (the PTE stays read-only and the
+ * next write fault makes it writable: same end state); PROT_NONE keeps the PTEs
+ * (read-only) and relies on the VMA flags; page mlocking (PG_mlocked, the
+ * unevictable LRU) is not modelled — only VM_LOCKED and locked_vm.
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
+import {
+  VM_EXEC, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_NOHUGEPAGE, VM_PFNMAP, VM_READ,
+  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, find_vma, is_vm_hugetlb_page, pte_at, set_pte_at, vma_is_dax, vma_pages,
+} from '../include/linux/mm.js';
+import { unsupported } from '../include/linux/bug.js';
+import {
+  MADV_DOFORK, MADV_DONTFORK, MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MLOCK_ONFAULT, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
+  PROT_READ, PROT_WRITE,
+} from '../include/uapi/asm-generic/mman.js';
+import { EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, EPERM } from '../include/uapi/linux/errno.js';
+import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, capable, get_current, rlimit } from '../include/linux/sched.js';
+import { down_read_killable, down_write_killable, up_read, up_write } from '../kernel/locking/rwsem.js';
+import { zap_page_range } from './memory.js';
+import { __split_vma, can_do_mlock } from './mmap.js';
+import { __mm_populate } from './gup.js';
+
+const PROT_SEM = 0x8;
+
+function PAGE_ALIGN(x: number): number {
+  return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/** Split so that [start, end) ∩ vma is a whole VMA; returns it. */
+function split_to(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, end: number): vm_area_struct | number {
+  if (start > vma.vm_start) {
+    const e = __split_vma(k, mm, vma, start, false);
+    if (e) return e;
+    vma = find_vma(mm, start) as vm_area_struct;
+  }
+  if (end < vma.vm_end) {
+    const e = __split_vma(k, mm, vma, end, false);
+    if (e) return e;
+  }
+  return vma;
+}
+
+/** change_protection(): write-protect the PTEs when write is removed. */
+function change_protection(vma: vm_area_struct, oldflags: number, newflags: number): void {
+  if (!(oldflags & VM_WRITE) || newflags & VM_WRITE) return;
+  for (let a = vma.vm_start; a < vma.vm_end; a += PAGE_SIZE) {
+    const pte = pte_at(vma.vm_mm, a);
+    if (pte !== 0) set_pte_at(vma.vm_mm, a, pte_wrprotect(pte));
+  }
+}
+
+/** do_mprotect_pkey(start, len, prot, -1) */
+export function* sys_mprotect(k: Kctx, start: number, len: number, prot: number): KThread<number> {
+  const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+  prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
+  if (start % PAGE_SIZE) return -EINVAL;
+  if (!len) return 0;
+  len = PAGE_ALIGN(len);
+  const end = start + len;
+  if (end <= start) return -ENOMEM;
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return -EINVAL;
+  if (grows) return unsupported(k, 'mm/mprotect.c:do_mprotect_pkey', 'PROT_GROWSDOWN/UP are not modelled');
+  const mm = get_current(k).mm as mm_struct;
+  if (yield* down_write_killable(k, mm.mmap_lock, 'mm/mprotect.c:do_mprotect_pkey')) return -EINTR;
+  let error = -ENOMEM;
+  out: {
+    let vma = find_vma(mm, start);
+    if (!vma || vma.vm_start > start) break out;
+    let nstart = start;
+    for (;;) {
+      const newflags = (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0) |
+        (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
+      if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) {
+        error = -EACCES;
+        break out;
+      }
+      const tmp = Math.min(vma.vm_end, end);
+      if (newflags !== vma.vm_flags) {
+        const v = split_to(k, mm, vma, nstart, tmp);
+        if (typeof v === 'number') {
+          error = v;
+          break out;
+        }
+        const old = v.vm_flags;
+        v.vm_flags = newflags;
+        change_protection(v, old, newflags);
+        vma = v;
+      }
+      error = 0;
+      nstart = tmp;
+      if (nstart >= end) break out;
+      const next = find_vma(mm, nstart);
+      if (!next || next.vm_start !== nstart) {
+        error = -ENOMEM;
+        break out;
+      }
+      vma = next;
+    }
+  }
+  up_write(k, mm.mmap_lock, 'mm/mprotect.c:do_mprotect_pkey');
+  return error;
+}
+
+/** madvise_need_mmap_write(behavior) */
+function madvise_need_mmap_write(behavior: number): boolean {
+  return behavior !== MADV_DONTNEED;
+}
+
+/** do_madvise(start, len_in, behavior) */
+export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: number): KThread<number> {
+  if (![MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK, MADV_DOFORK].includes(behavior)) {
+    // The kernel knows more advice values; the model treats the others as not modelled,
+    // except values no release knows, which are -EINVAL.
+    if (behavior >= 0 && behavior <= 25) return unsupported(k, 'mm/madvise.c:do_madvise', `madvise advice ${behavior} is not modelled`);
+    return -EINVAL;
+  }
+  if (start % PAGE_SIZE) return -EINVAL;
+  const len = PAGE_ALIGN(len_in);
+  if (len_in && !len) return -EINVAL;
+  const end = start + len;
+  if (end < start) return -EINVAL;
+  if (end === start) return 0;
+  const mm = get_current(k).mm as mm_struct;
+  const write = madvise_need_mmap_write(behavior);
+  const site = 'mm/madvise.c:do_madvise';
+  if (write) {
+    if (yield* down_write_killable(k, mm.mmap_lock, site)) return -EINTR;
+  } else if (yield* down_read_killable(k, mm.mmap_lock, site)) {
+    return -EINTR;
+  }
+  let unmapped_error = 0;
+  let error = 0;
+  let s = start;
+  while (s < end) {
+    const vma = find_vma(mm, s);
+    if (!vma || vma.vm_start >= end) {
+      unmapped_error = -ENOMEM;
+      break;
+    }
+    if (vma.vm_start > s) {
+      unmapped_error = -ENOMEM;
+      s = vma.vm_start;
+    }
+    const tmp = Math.min(vma.vm_end, end);
+    error = madvise_vma(k, mm, vma, s, tmp, behavior);
+    if (error) break;
+    s = tmp;
+  }
+  if (write) up_write(k, mm.mmap_lock, site);
+  else up_read(k, mm.mmap_lock, site);
+  return error || unmapped_error;
+}
+
+function madvise_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, end: number, behavior: number): number {
+  if (behavior === MADV_DONTNEED) {
+    if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP)) return -EINVAL;
+    if (is_vm_hugetlb_page(vma)) return unsupported(k, 'mm/madvise.c:madvise_dontneed_free', 'MADV_DONTNEED on hugetlb is not modelled');
+    zap_page_range(k, vma, start, end);
+    return 0;
+  }
+  let newflags = vma.vm_flags;
+  switch (behavior) {
+    case MADV_HUGEPAGE:
+      newflags = (newflags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+      break;
+    case MADV_NOHUGEPAGE:
+      newflags = (newflags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
+      break;
+    case MADV_DONTFORK:
+      newflags |= VM_DONTCOPY;
+      break;
+    case MADV_DOFORK:
+      if (vma.vm_flags & VM_IO) return -EINVAL;
+      newflags &= ~VM_DONTCOPY;
+      break;
+  }
+  if (newflags === vma.vm_flags) return 0;
+  const v = split_to(k, mm, vma, start, end);
+  if (typeof v === 'number') return v;
+  v.vm_flags = newflags;
+  return 0;
+}
+
+/**
+ * apply_vma_lock_flags(start, len, flags): set (or clear) VM_LOCKED / VM_LOCKONFAULT
+ * on every VMA of the range (mlock_fixup), adjusting locked_vm.
+ */
+function apply_vma_lock_flags(k: Kctx, mm: mm_struct, start: number, len: number, flags: number): number {
+  const end = start + len;
+  let vma = find_vma(mm, start);
+  if (!vma || vma.vm_start > start) return -ENOMEM;
+  let nstart = start;
+  for (;;) {
+    const newflags = (vma.vm_flags & ~VM_LOCKED_MASK) | flags;
+    const tmp = Math.min(vma.vm_end, end);
+    // mlock_fixup()
+    const skip = newflags === vma.vm_flags || (vma.vm_flags & VM_SPECIAL) !== 0 || is_vm_hugetlb_page(vma) || vma_is_dax(vma);
+    if (!skip) {
+      const v = split_to(k, mm, vma, nstart, tmp);
+      if (typeof v === 'number') return v;
+      const nr = vma_pages(v);
+      if (newflags & VM_LOCKED && !(v.vm_flags & VM_LOCKED)) mm.locked_vm += nr;
+      else if (!(newflags & VM_LOCKED) && v.vm_flags & VM_LOCKED) mm.locked_vm -= nr;
+      v.vm_flags = newflags;
+      vma = v;
+    }
+    nstart = tmp;
+    if (nstart >= end) return 0;
+    const next = find_vma(mm, nstart);
+    if (!next || next.vm_start !== nstart) return -ENOMEM;
+    vma = next;
+  }
+}
+
+/** count_mm_mlocked_page_nr(): pages of [start, start+len) already under VM_LOCKED. */
+function count_mm_mlocked_page_nr(mm: mm_struct, start: number, len: number): number {
+  let count = 0;
+  for (const v of mm.mmap) {
+    if (v.vm_start >= start + len || v.vm_end <= start) continue;
+    if (v.vm_flags & VM_LOCKED) count += (Math.min(v.vm_end, start + len) - Math.max(v.vm_start, start)) / PAGE_SIZE;
+  }
+  return count;
+}
+
+/** do_mlock(start, len, flags) — sys_mlock (flags 0 → VM_LOCKED) and sys_mlock2 (MLOCK_ONFAULT). */
+export function* do_mlock(k: Kctx, start: number, len: number, vm_flags: number): KThread<number> {
+  if (!can_do_mlock(k)) return -EPERM;
+  len = PAGE_ALIGN(len + (start % PAGE_SIZE));
+  start -= start % PAGE_SIZE;
+  const lim = rlimit(k, RLIMIT_MEMLOCK);
+  const lock_limit = lim === Number.POSITIVE_INFINITY ? lim : Math.floor(lim / PAGE_SIZE);
+  const mm = get_current(k).mm as mm_struct;
+  if (yield* down_write_killable(k, mm.mmap_lock, 'mm/mlock.c:do_mlock')) return -EINTR;
+  let locked = len / PAGE_SIZE + mm.locked_vm;
+  if (locked > lock_limit && !capable(k, CAP_IPC_LOCK)) locked -= count_mm_mlocked_page_nr(mm, start, len);
+  let error = -ENOMEM;
+  if (locked <= lock_limit || capable(k, CAP_IPC_LOCK)) error = apply_vma_lock_flags(k, mm, start, len, vm_flags);
+  up_write(k, mm.mmap_lock, 'mm/mlock.c:do_mlock');
+  if (error) return error;
+  error = yield* __mm_populate(k, start, len, false);
+  if (error) return error === -EFAULT ? -ENOMEM : error === -ENOMEM ? -EAGAIN : error;
+  return 0;
+}
+
+export function* sys_mlock(k: Kctx, start: number, len: number): KThread<number> {
+  return yield* do_mlock(k, start, len, VM_LOCKED);
+}
+
+/** sys_mlock2(start, len, flags): MLOCK_ONFAULT → VM_LOCKED | VM_LOCKONFAULT; other flags → -EINVAL. */
+export function* sys_mlock2(k: Kctx, start: number, len: number, flags: number): KThread<number> {
+  if (flags & ~MLOCK_ONFAULT) return -EINVAL;
+  return yield* do_mlock(k, start, len, flags & MLOCK_ONFAULT ? VM_LOCKED | VM_LOCKONFAULT : VM_LOCKED);
+}
+
+/** sys_munlock(start, len) */
+export function* sys_munlock(k: Kctx, start: number, len: number): KThread<number> {
+  len = PAGE_ALIGN(len + (start % PAGE_SIZE));
+  start -= start % PAGE_SIZE;
+  const mm = get_current(k).mm as mm_struct;
+  if (yield* down_write_killable(k, mm.mmap_lock, 'mm/mlock.c:sys_munlock')) return -EINTR;
+  const ret = apply_vma_lock_flags(k, mm, start, len, 0);
+  up_write(k, mm.mmap_lock, 'mm/mlock.c:sys_munlock');
+  return ret;
+}
+

@@ -1,0 +1,72 @@
+/** The invariant framework: ids, titles, motivations; checks over a real machine; histories. */
+import { describe, expect, it } from 'vitest';
+import { INVARIANT_IDS } from '../../../src/check/ids.js';
+import { INVARIANTS, isDaxLayoutWait } from '../../../src/check/invariants.js';
+import type { CheckWorld, LongtermPin } from '../../../src/check/invariants.js';
+import { Checker } from '../../../src/check/checker.js';
+import { historyOf } from '../../../src/check/history.js';
+import { Machine } from '../../../src/linux/machine.js';
+import { profileOrThrow } from '../../../src/profiles/index.js';
+import { DefaultChooser, Sched } from '../../../src/sched/index.js';
+import type { ThreadId } from '../../../src/sched/index.js';
+
+function world(release: string, pins: LongtermPin[], layout?: ConstructorParameters<typeof Machine>[1]): CheckWorld {
+  const m = new Machine(profileOrThrow(release), layout ?? { dma32: 16 << 20, normal: 16 << 20, cma: 8 << 20, movable: 8 << 20 });
+  const s = new Sched({ chooser: new DefaultChooser() });
+  return { m, s, longtermPins: () => pins, heldPins: () => [], expectedLockedVm: () => null, liveMms: () => [], dmaMappings: () => [] };
+}
+
+describe('invariants', () => {
+  it('every id is declared once, with a title and a motivation', () => {
+    expect(INVARIANTS.map((d) => d.id).sort()).toEqual([...INVARIANT_IDS].sort());
+    for (const d of INVARIANTS) {
+      expect(d.title.length).toBeGreaterThan(10);
+      expect(d.why.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('no-longterm-pin-on-cma-or-movable: CMA everywhere, ZONE_MOVABLE only where d1e153fea2a8 is in', () => {
+    const probe = (release: string, region: string): readonly string[] => {
+      const w0 = world(release, []);
+      const r = w0.m.mem.regions.find((x) => x.name === region);
+      if (r === undefined) throw new Error('test bug: no region');
+      const w = world(release, [{ pfn: r.start_pfn, holder: 'test', thread: 0 as ThreadId }]);
+      return new Checker(w).check();
+    };
+    expect(probe('v5.4', 'cma')).toContain('no-longterm-pin-on-cma-or-movable');
+    expect(probe('v6.12', 'cma')).toContain('no-longterm-pin-on-cma-or-movable');
+    expect(probe('v5.6', 'movable')).not.toContain('no-longterm-pin-on-cma-or-movable');
+    expect(probe('v6.1', 'movable')).toContain('no-longterm-pin-on-cma-or-movable');
+    expect(probe('v6.1', 'normal')).toEqual([]);
+  });
+
+  it('fs-progress recognises the DAX layout-break wait', () => {
+    expect(isDaxLayoutWait('fs/ext4/inode.c:ext4_break_layouts:wait', undefined, 'pfn:3')).toBe(true);
+    expect(isDaxLayoutWait('fs/dax.c:dax_layout_busy_page', 'x', 'pfn:3')).toBe(true);
+    expect(isDaxLayoutWait('mm/gup.c:__get_user_pages:retry', undefined, 'mmap_lock(mm#1)')).toBe(false);
+  });
+
+  it('a violation record carries the history of its objects', () => {
+    const w0 = world('v5.4', []);
+    const r = w0.m.mem.regions.find((x) => x.name === 'cma');
+    if (r === undefined) throw new Error('test bug');
+    const w = world('v5.4', [{ pfn: r.start_pfn, holder: 'VFIO dma iova 0x0', thread: 0 as ThreadId }]);
+    w.m.event(0 as ThreadId, 'pin', [`pfn:${r.start_pfn}`], 'vaddr_get_pfn');
+    w.m.event(1 as ThreadId, 'unrelated', ['pfn:1'], 'elsewhere');
+    const c = new Checker(w);
+    const v = c.violations(null).find((x) => x.kind === 'invariant');
+    expect(v).toMatchObject({ kind: 'invariant', invariant: 'no-longterm-pin-on-cma-or-movable' });
+    if (v?.kind !== 'invariant') return;
+    expect(v.message).toContain('VFIO dma iova 0x0');
+    expect(v.history.map((h) => `${h.what} ${h.fn}`)).toEqual(['pin vaddr_get_pfn']);
+  });
+
+  it('historyOf keeps only events about the objects, latest last, bounded', () => {
+    const m = new Machine(profileOrThrow('v6.1'));
+    for (let i = 0; i < 50; i++) m.event(null, 'e', [i % 2 === 0 ? 'pfn:7' : 'pfn:8'], `f${i}`);
+    const h = historyOf(m.events, ['pfn:7'], () => null, 10);
+    expect(h).toHaveLength(10);
+    expect(h[9].fn).toBe('f48');
+    expect(h.every((e) => e.objects.includes('pfn:7'))).toBe(true);
+  });
+});
