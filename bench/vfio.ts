@@ -21,6 +21,7 @@ import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '
 import { sys_mmap } from '../src/linux/syscalls.js';
 import { vma_lookup } from '../src/linux/include/linux/mm.js';
 import { handle_mm_fault } from '../src/linux/mm/memory.js';
+import { hugetlb_pool_grow } from '../src/linux/mm/hugetlb.js';
 import { down_read, up_read } from '../src/linux/kernel/locking/rwsem.js';
 import { createTask } from '../src/linux/kernel/fork.js';
 import { CAP_IPC_LOCK } from '../src/linux/include/linux/sched.js';
@@ -73,6 +74,10 @@ function measure(bytes: number, huge: boolean): Run {
   s.spawn('qemu', (tid) => (function* () {
     const k = new Kctx(m, s, tid, t);
     const mm = t.mm!;
+    if (huge && hugetlb_pool_grow(k, 18, bytes / GiB) !== bytes / GiB) {
+      error = 'could not fill the 1 GiB hugetlb pool';
+      return;
+    }
     const flags = MAP_PRIVATE | MAP_ANONYMOUS | (huge ? MAP_HUGETLB | (30 << 26) : 0);
     const va = yield* sys_mmap(k, 0, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
     if (va < 0) {

@@ -9,13 +9,12 @@
  * own FOLL_LONGTERM GUP result not yet released), because the kernel keeps no
  * per-pin "long-term" mark: the holder is what makes a pin long-term.
  */
-import type { Machine } from '../linux/machine.js';
+import type { Machine, ObjectEvent } from '../linux/machine.js';
 import {
   compound_head, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_mapcount,
 } from '../linux/include/linux/mm.js';
 import { PG_anon } from '../linux/include/linux/mm_types.js';
 import type { RunResult, Sched, ThreadId } from '../sched/index.js';
-import { PATCHES, PATCH_IDS } from '../profiles/index.js';
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
 
@@ -48,6 +47,8 @@ export interface CheckWorld {
   expectedLockedVm(mmId: number): number | null;
   /** (Process name, mm) pairs of live processes. */
   liveMms(): readonly { readonly name: string; readonly mm: { readonly id: number; readonly locked_vm: number; readonly dead?: boolean } }[];
+  /** Object events recording a use of a freed VMA (`stale-vma-use` / `use-after-free`), so far. */
+  staleUses(): readonly ObjectEvent[];
   /** IOMMU mappings to check: for each, the frame the IOMMU maps and, while mapped in the process, the frame the process sees. */
   dmaMappings(): readonly DmaMapping[];
 }
@@ -79,19 +80,14 @@ export interface InvariantDef {
 
 const NONE: readonly Finding[] = [];
 
-/** The patch (if in the registry) that extends long-term migration to ZONE_MOVABLE: d1e153fea2a8. */
+/** PATCH(gup-migrate-movable-zone) d1e153fea2a8: long-term pins must also avoid ZONE_MOVABLE (v5.13+). */
 function movableRuleInProfile(m: Machine): boolean {
-  for (const id of PATCH_IDS) {
-    if (PATCHES[id].commit === 'd1e153fea2a8') return m.profile.patches.has(id);
-  }
-  // Not in the registry: the rule is in every release from v5.13 on (v6.1, v6.12 here).
-  return m.profile.release === 'v6.1' || m.profile.release === 'v6.12';
+  return m.profile.patches.has('gup-migrate-movable-zone');
 }
 
-/** FOLL_PIN counts with GUP_PIN_COUNTING_BIAS (v5.7+: the registry's foll-pin-counting, if present). */
+/** FOLL_PIN counts with GUP_PIN_COUNTING_BIAS from v5.7 (PATCH(foll-pin-counting)). */
 function pinCountingInProfile(m: Machine): boolean {
-  for (const id of PATCH_IDS) if (id === 'foll-pin-counting') return m.profile.patches.has(id);
-  return m.profile.release === 'v6.1' || m.profile.release === 'v6.12';
+  return m.profile.patches.has('foll-pin-counting');
 }
 
 /** Block reasons that mean "waiting for a DAX page to become idle" (fs/dax.c layout break). */
@@ -212,8 +208,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
     when: 'step',
     check: (w) => {
       let out: Finding[] | null = null;
-      for (const ev of w.m.events) {
-        if (ev.what !== 'stale-vma-use' && ev.what !== 'use-after-free') continue;
+      for (const ev of w.staleUses()) {
         (out ??= []).push({ invariant: 'no-stale-vma-use', message: `${ev.objects.join(', ')} used after free in ${ev.fn}`, objects: ev.objects, threads: ev.thread === null ? [] : [ev.thread] });
       }
       return out ?? NONE;
@@ -315,8 +310,14 @@ function insaneFrames(m: Machine): FrameState[] {
 function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState[] {
   const out: FrameState[] = [];
   for (const pfn of allocatedFrames(m)) {
-    if (pfn === m.mem.zero_pfn) continue;
     const refs = page_ref_count(m, pfn);
+    if (pfn === m.mem.zero_pfn) {
+      // The zero page: one reserved reference; mappings take none. Holders may
+      // (5.x GUP references it; 6.x never pins it, so a holder may account for more than is there).
+      const extraZero = refs - 1 - (held.get(pfn) ?? 0);
+      if (extraZero > 0) out.push({ pfn, refs, maps: 0, extra: extraZero });
+      continue;
+    }
     const maps = page_mapcount(m, pfn);
     const slot = m.mem.slot_of(pfn);
     const cache = m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;

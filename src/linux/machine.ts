@@ -17,6 +17,7 @@ import type { task_struct } from './include/linux/sched.js';
 import type { inode, super_block } from './include/linux/fs.js';
 import type { iommu_subsys } from './drivers/iommu/iommu.js';
 import type { vfio_subsys } from './drivers/vfio/vfio.js';
+import type { io_uring_subsys } from './io_uring/io_uring.js';
 
 /** The layout a machine gets when none is given: 64 MiB DMA32 + 256 MiB Normal. */
 export const DEFAULT_LAYOUT: MemoryLayout = { dma32: 64 * 1024 * 1024, normal: 256 * 1024 * 1024 };
@@ -59,10 +60,16 @@ export class Machine {
   /** drivers/vfio state (containers, groups, devices, type1 parameters), created on first use by drivers/vfio/vfio.ts. */
   vfio: vfio_subsys | null = null;
   /** io_uring state (per-user accounting, the anon inode mount), created on first use by io_uring/io_uring.ts. */
-  io_uring: import('./io_uring/io_uring.js').io_uring_subsys | null = null;
+  io_uring: io_uring_subsys | null = null;
 
   /** Physical memory: the mem_map (include/linux/mm_types.ts). */
   readonly mem: MemMap;
+  /**
+   * /sys/kernel/mm/transparent_hugepage/enabled for anonymous memory (mm/huge_memory.ts).
+   * MODEL default 'madvise' (THP only in MADV_HUGEPAGE regions) so small scenarios stay
+   * order 0; use_zero_page is modelled as 0 (a read fault in a THP region allocates).
+   */
+  transparent_hugepage: 'always' | 'madvise' | 'never' = 'madvise';
   /** Free hugetlb folios (head pfns) of all hstates (mm/hugetlb.ts). */
   readonly hugetlb_free: number[] = [];
   /** Every task ever created, by pid (exited ones stay, marked). */

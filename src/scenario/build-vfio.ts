@@ -239,7 +239,7 @@ export function allIommus(m: Machine): vfio_iommu[] {
 }
 
 /** Long-term pins VFIO holds now: pages mapped for DMA (not reserved) and mdev external pins. */
-export function vfioLongtermPins(k: Kctx, m: Machine): LongtermPin[] {
+export function vfioLongtermPins(k: Kctx, m: Machine, includeReserved = false): LongtermPin[] {
   const out: LongtermPin[] = [];
   for (const io of allIommus(m)) {
     const dom = io.domain_list[0]?.domain ?? null;
@@ -251,12 +251,12 @@ export function vfioLongtermPins(k: Kctx, m: Machine): LongtermPin[] {
           const phys = iommu_iova_to_phys(dom, iova);
           if (phys === 0) continue;
           const pfn = Math.floor(phys / PAGE_SIZE);
-          if (is_invalid_reserved_pfn(k, pfn)) continue;
+          if (!includeReserved && is_invalid_reserved_pfn(k, pfn)) continue;
           out.push({ pfn, holder: `VFIO dma iova 0x${iova.toString(16)} (vfio_iommu#${io.id})`, thread: null });
         }
       }
       for (const p of dma.pfn_list.values()) {
-        if (is_invalid_reserved_pfn(k, p.pfn)) continue;
+        if (!includeReserved && is_invalid_reserved_pfn(k, p.pfn)) continue;
         out.push({ pfn: p.pfn, holder: `mdev pin of iova 0x${(Number(dma.iova) + p.off * PAGE_SIZE).toString(16)} (vfio_iommu#${io.id})`, thread: null });
       }
     }

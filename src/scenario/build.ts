@@ -28,6 +28,8 @@ import * as vfioUapi from '../linux/include/uapi/linux/vfio.js';
 import * as iommu from '../linux/drivers/iommu/iommu.js';
 import * as syscalls from '../linux/syscalls.js';
 import * as mprotectMod from '../linux/mm/mprotect.js';
+import * as memfdMod from '../linux/mm/memfd.js';
+import { sys_execve } from '../linux/fs/exec.js';
 import { sys_fork } from '../linux/kernel/fork.js';
 import { do_exit } from '../linux/kernel/exit.js';
 import { IORING_REGISTER_BUFFERS, IORING_UNREGISTER_BUFFERS, io_uring_register, io_uring_setup } from '../linux/io_uring/io_uring.js';
@@ -482,7 +484,7 @@ function* opMunmap(c: StepCtx): KThread<StepResult> {
 /** Call a syscall of src/linux/syscalls.ts by name if the memory model has it; else `unsupported`. */
 function viaSyscall(op: string, sysName: string, args: (c: StepCtx) => (number | string)[] | null): OpImpl {
   return function* (c) {
-    const fn = (syscalls as Readonly<Record<string, unknown>>)[sysName] ?? (mprotectMod as Readonly<Record<string, unknown>>)[sysName];
+    const fn = (syscalls as Readonly<Record<string, unknown>>)[sysName] ?? (mprotectMod as Readonly<Record<string, unknown>>)[sysName] ?? (memfdMod as Readonly<Record<string, unknown>>)[sysName];
     if (typeof fn !== 'function') return ret(unsupported(c.k, `scenario:${op}`, `${sysName} is not in the model yet`));
     const xs = args(c);
     if (xs === null) return ret(-EINVAL);
@@ -522,6 +524,11 @@ function* opFork(c: StepCtx): KThread<StepResult> {
     if (t !== undefined) c.rs.processes.set(childName, t as task_struct);
   }
   return ret(pid, { pid });
+}
+
+/** execve(2): the thread's process gets a new mm (fds without O_CLOEXEC stay open). */
+function* opExecve(c: StepCtx): KThread<StepResult> {
+  return ret(yield* sys_execve(c.k));
 }
 
 /** exit(2) of the thread's process; the thread runs no further steps. */
@@ -576,6 +583,7 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['vfio_unpin_pages', opVfioUnpin],
   ['fork', opFork],
   ['exit', opExit],
+  ['execve', opExecve],
   ['io_uring_setup', opIoUringSetup],
   ['IORING_REGISTER_BUFFERS', opIoUringRegister],
   ['IORING_UNREGISTER_BUFFERS', opIoUringUnregister],

@@ -20,7 +20,7 @@ import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
 import { Machine } from '../linux/machine.js';
-import type { KernelReport } from '../linux/machine.js';
+import type { KernelReport, ObjectEvent } from '../linux/machine.js';
 import { createTask } from '../linux/kernel/fork.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import { RLIMIT_MEMLOCK, RLIM_INFINITY } from '../linux/include/linux/sched.js';
@@ -217,11 +217,21 @@ function makeWorld(m: Machine, s: Sched, rs: RunState): CheckWorld {
   // A context for the model's pure helpers the checker calls (no thread runs it).
   const kc = new Kctx<task_struct>(m, s, 0 as ThreadId, createTaskOnce(m, rs));
   const usesVfio = (): boolean => m.vfio !== null;
+  // Stale-VMA uses seen so far (the event log only grows; scan each event once).
+  const stale: ObjectEvent[] = [];
+  let scanned = 0;
   return {
+    staleUses: (): readonly ObjectEvent[] => {
+      for (; scanned < m.events.length; scanned++) {
+        const ev = m.events[scanned];
+        if (ev.what === 'stale-vma-use' || ev.what === 'use-after-free') stale.push(ev);
+      }
+      return stale;
+    },
     m,
     s,
     longtermPins: (): LongtermPin[] => [...rs.longtermPins(), ...(usesVfio() ? vfioLongtermPins(kc, m) : []), ...ioUringPins(m, rs)],
-    heldPins: (): HeldPin[] => [...rs.heldPins(), ...[...(usesVfio() ? vfioLongtermPins(kc, m) : []), ...ioUringPins(m, rs)].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))],
+    heldPins: (): HeldPin[] => [...rs.heldPins(), ...[...(usesVfio() ? vfioLongtermPins(kc, m, true) : []), ...ioUringPins(m, rs)].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))],
     expectedLockedVm: (mmId: number): number | null => {
       // MODEL: VFIO charges its pinned non-reserved pages; mlock and io_uring charges are not tracked here yet.
       for (const t of rs.processes.values()) {

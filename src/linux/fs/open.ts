@@ -17,9 +17,9 @@ import { FMODE_WRITE, S_ISREG, fget, fput } from '../include/linux/fs.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
-import { unsupported } from '../include/linux/bug.js';
 import { down_write, up_write } from '../kernel/locking/rwsem.js';
-import { truncate_pagecache } from '../mm/truncate.js';
+import { truncate_pagecache, unmap_mapping_range } from '../mm/truncate.js';
+import { hugetlb_vmtruncate } from '../mm/hugetlb.js';
 import { ext4_setattr_size } from './ext4.js';
 
 /** shmem_setattr(ATTR_SIZE) / simple_setattr: i_size and the page cache. */
@@ -38,9 +38,9 @@ export function* notify_change_size(k: Kctx, i: inode, newsize: number): KThread
     case 'tmpfs':
       return shmem_setattr_size(k, i, newsize);
     case 'hugetlbfs':
-      // hugetlbfs_setattr(): growing is a size change; shrinking (hugetlb_vmtruncate) is not modelled.
+      // hugetlbfs_setattr(): a size that is not a multiple of the huge page size is -EINVAL.
       if (newsize % (PAGE_SIZE * 2 ** i.i_sb.huge_order)) return -EINVAL;
-      if (newsize < i.i_size) return unsupported(k, 'fs/hugetlbfs/inode.c:hugetlb_vmtruncate', 'hugetlbfs truncation is not modelled yet');
+      if (newsize < i.i_size) return hugetlb_vmtruncate(k, i, newsize, unmap_mapping_range);
       i.i_size = newsize;
       return 0;
     default:

@@ -432,8 +432,10 @@ export function follow_page_mask(k: Kctx, vma: vm_area_struct, address: number, 
   // The frame under `address`: a PTE maps one; a PMD/PUD leaf maps 512 / 512*512.
   const pfn = span === 1 ? pte_pfn(entry) : pte_pfn(entry) + (Math.floor(address / PAGE_SIZE) % span);
   const devmap = (fl & _PAGE_DEVMAP) !== 0;
-  // vm_normal_page(): no struct page to use for special (zero page, PFNMAP) and devmap entries.
-  let page: number | null = (fl & _PAGE_SPECIAL) !== 0 || devmap || !pfn_valid(m, pfn) ? null : pfn;
+  // vm_normal_page(): no struct page to use for special (zero page, PFNMAP) and devmap entries;
+  // a normal PTE maps a frame with a struct page (the kernel only bounds-checks the pfn there).
+  let page: number | null = (fl & (_PAGE_SPECIAL | _PAGE_DEVMAP)) !== 0 ? null : pfn;
+  if (page !== null && span > 1 && !pfn_valid(m, pfn)) page = null;
   if ((flags & FOLL_WRITE) && !(fl & _PAGE_RW) && !can_follow_write_pte(k, entry, page, vma, flags)) return NO_PAGE;
   if (page === null && devmap && (flags & (FOLL_GET | FOLL_PIN))) {
     // get_dev_pagemap() succeeds: the model's pmem namespaces stay live.

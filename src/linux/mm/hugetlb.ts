@@ -304,3 +304,30 @@ export function copy_hugetlb_page_range(k: Kctx, dst: vm_area_struct, src: vm_ar
   }
   return 0;
 }
+
+/**
+ * hugetlb_vmtruncate(inode, offset) (fs/hugetlbfs/inode.c): i_size first, then every
+ * mapping beyond the new end is unmapped (private COW copies included) and the
+ * folios are removed from the file (remove_inode_hugepages: the page cache's
+ * reference goes; a folio still referenced — e.g. pinned — lives on until its last
+ * reference). `unmap` is mm/truncate.ts unmap_mapping_range (passed to avoid an
+ * import cycle). Caller holds inode_lock.
+ */
+export function hugetlb_vmtruncate(k: Kctx, i: inode, offset: number, unmap: (k: Kctx, mapping: file['f_mapping'], holebegin: number, holelen: number, even_cows: boolean) => void): number {
+  const size = huge_page_size(i.i_sb.huge_order);
+  if (offset % size) return -EINVAL;
+  i.i_size = offset;
+  const mapping = i.i_mapping;
+  unmap(k, mapping, offset, 0, true);
+  for (const idx of [...mapping.i_pages.keys()].sort((a, b) => a - b)) {
+    if (idx * size < offset) continue;
+    const page = mapping.i_pages.get(idx) as number;
+    mapping.i_pages.delete(idx);
+    mapping.nrpages--;
+    k.m.mem.s_mapping[k.m.mem.slot_of(page)] = 0;
+    put_page(k.m, page);
+  }
+  const r = resv_of(i);
+  r.n = 0;
+  return 0;
+}

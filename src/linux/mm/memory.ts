@@ -45,10 +45,12 @@ import {
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_FALLBACK, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WRITE,
   copy_page_content, folio_mapcount, is_vm_hugetlb_page, is_zero_pfn, page_count, page_label, page_mapcount, pt_walk,
   put_page, set_pte_at, SetPageDirty, vma_is_anonymous, get_page, ClearPageAnonExclusive, VM_HUGETLB, is_cow_mapping,
+  SetPageAnonExclusive, VM_MAYSHARE,
   page_maybe_dma_pinned, pte_at, set_pmd_at, set_pud_at,
 } from '../include/linux/mm.js';
 import { race_window } from '../kernel/sched.js';
 import { copy_hugetlb_page_range, hugetlb_fault, unmap_hugepage_range } from './hugetlb.js';
+import { do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, thp_vma_suitable, zap_huge_pmd } from './huge_memory.js';
 import { EFAULT, EHWPOISON, EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
 import {
@@ -131,10 +133,13 @@ function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags
   const addr = Math.floor(address / PAGE_SIZE) * PAGE_SIZE;
   const w = pt_walk(vma.vm_mm, addr);
   if (w.level !== 'pte' && w.entry !== 0) {
-    // A present huge leaf: only DAX (devmap) leaves are modelled (anonymous THP is not).
     if (!pte_devmap(w.entry)) {
-      unsupported(k, 'mm/memory.c:__handle_mm_fault', 'faults on THP PMD/PUD leaves are not modelled yet');
-      return VM_FAULT_SIGBUS;
+      // An anonymous THP leaf: write / unshare faults on a read-only leaf.
+      if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE) && !pte_write(w.entry)) {
+        const r = do_huge_pmd_wp_page(k, vma, Math.floor(addr / PMD_SIZE) * PMD_SIZE, w.entry, flags);
+        return r & VM_FAULT_FALLBACK ? VM_FAULT_SIGBUS : r;
+      }
+      return 0;
     }
     // wp_huge_pmd(): a shared writable DAX leaf is made writable (through ->huge_fault in
     // the kernel, which re-inserts the same pfn with write); otherwise nothing to do.
@@ -148,8 +153,13 @@ function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags
     return 0;
   }
   const vmf: vm_fault = { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: w.entry, page: null, cow_page: null };
-  // create_huge_pmd(): a PMD-sized fault for mappings with ->huge_fault (device-DAX, DAX);
-  // anonymous THP is not modelled. VM_FAULT_FALLBACK continues with a PTE fault.
+  // create_huge_pmd(): anonymous THP when eligible, or ->huge_fault (device-DAX, DAX).
+  // VM_FAULT_FALLBACK continues with a PTE fault. Only when no PTE table exists there.
+  const haddr = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
+  if (w.entry === 0 && !vma.vm_mm.pgd.pmd.has(haddr / PMD_SIZE) && thp_vma_suitable(k, vma, haddr)) {
+    const tret = do_huge_pmd_anonymous_page(k, vma, haddr, flags);
+    if (!(tret & VM_FAULT_FALLBACK)) return tret;
+  }
   if (w.entry === 0 && vma.vm_ops && vma.vm_ops.huge_fault && !vma_is_anonymous(vma)) {
     const hmf: vm_fault = { ...vmf, address: Math.floor(addr / PMD_SIZE) * PMD_SIZE };
     const hret = yield* vma.vm_ops.huge_fault(k, hmf, 9);
@@ -324,8 +334,40 @@ function wp_can_reuse_anon__v6_1(k: Kctx, page: number): boolean {
   return page_count(k.m, page) === 1;
 }
 
-/** do_wp_page(): write (or unshare) fault on a present, read-only PTE. */
+/**
+ * do_wp_page(): write (or unshare) fault on a present, read-only PTE. Two bodies:
+ * v5.4 … 6.1 (below) and the v6.12 one, which PATCH(gup-reliable-ro-longterm)
+ * (84209e87c696, v6.2, with the later folio rework) reshaped: shared mappings first,
+ * then a private mapping reuses an exclusive / reusable anon folio and otherwise
+ * always copies — also for FAULT_FLAG_UNSHARE on the zero page or a page-cache
+ * page, so an R/O long-term pin lands on a private anon copy.
+ */
 function* do_wp_page(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  return k.patch('gup-reliable-ro-longterm') ? yield* do_wp_page__v6_12(k, vmf) : yield* do_wp_page__v5_4(k, vmf);
+}
+
+/** Debian 6.12.117 do_wp_page(). */
+function* do_wp_page__v6_12(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  const vma = vmf.vma;
+  const page = vm_normal_page(k, vma, vmf.address, vmf.orig_pte);
+  vmf.page = page;
+  if (vma.vm_flags & (VM_SHARED | VM_MAYSHARE)) {
+    if (page === null) return wp_pfn_shared(k, vmf);
+    return yield* wp_page_shared(k, vmf, page);
+  }
+  if (page !== null && PageAnon(k.m, page) && (PageAnonExclusive(k.m, page) || wp_can_reuse_anon(k, page))) {
+    if (!PageAnonExclusive(k.m, page)) SetPageAnonExclusive(k.m, page);
+    if (unshare) return 0;
+    wp_page_reuse(k, vmf);
+    return fault_write(k);
+  }
+  if (page !== null) get_page(k.m, page);
+  return wp_page_copy(k, vmf, page);
+}
+
+/** v5.4.1 / v5.6.4 / Debian 6.1.192 do_wp_page() (anon reuse rules in wp_can_reuse_anon). */
+function* do_wp_page__v5_4(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   const vma = vmf.vma;
   const page = vm_normal_page(k, vma, vmf.address, vmf.orig_pte);
@@ -447,7 +489,7 @@ export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end:
         if (a >= start && a + PMD_SIZE <= end) tables.delete(key);
         else unsupported(k, 'mm/huge_memory.c:__split_huge_pmd', 'splitting a DAX PMD mapping is not modelled');
       } else if (pmd_leaf(t)) {
-        unsupported(k, 'mm/huge_memory.c:zap_huge_pmd', 'zapping THP PMD leaves is not modelled yet');
+        if (check_mapping === null || !PageAnon(m, pte_pfn(t))) zap_huge_pmd(k, vma, key * PMD_SIZE, t, start, end);
       }
       continue;
     }
@@ -571,7 +613,7 @@ export function* copy_page_range(k: Kctx, dst: vm_area_struct, src: vm_area_stru
   const last = Math.floor((src.vm_end - 1) / PMD_SIZE);
   out: for (const [key, t] of [...src_mm.pgd.pmd].filter(([kk]) => kk >= first && kk <= last).sort((a, b) => a[0] - b[0])) {
     if (typeof t === 'number') {
-      ret = unsupported(k, 'mm/huge_memory.c:copy_huge_pmd', 'fork of huge PMD mappings is not modelled yet');
+      ret = unsupported(k, 'mm/huge_memory.c:copy_huge_pmd', 'fork of THP / DAX PMD mappings is not modelled yet');
       break;
     }
     const base = key * PMD_SIZE;

@@ -45,6 +45,7 @@ import { down_write_killable, downgrade_write, up_read, up_write } from '../kern
 import { zap_page_range } from './memory.js';
 import { shmem_zero_setup } from './shmem.js';
 import { mm_populate } from './gup.js';
+import { race_window } from '../kernel/sched.js';
 
 /** sysctl_max_map_count (DEFAULT_MAX_MAP_COUNT). */
 export const sysctl_max_map_count = 65530;
@@ -325,7 +326,11 @@ export function* do_munmap(k: Kctx, mm: mm_struct, start: number, len: number, d
   const keep = mm.mmap.filter((v) => !(v.vm_start >= start && v.vm_end <= end));
   mm.mmap.length = 0;
   mm.mmap.push(...keep);
-  if (downgrade) downgrade_write(k, mm.mmap_lock, 'mm/mmap.c:__do_munmap');
+  if (downgrade) {
+    downgrade_write(k, mm.mmap_lock, 'mm/mmap.c:__do_munmap');
+    // The range is detached; readers (faults, GUP) may run while it is being zapped.
+    yield* race_window(k, 'mm/mmap.c:__do_munmap:downgraded');
+  }
   // unmap_region(): zap the page tables of the detached VMAs.
   for (const v of victims) zap_page_range(k, v, v.vm_start, v.vm_end);
   // remove_vma_list()

@@ -28,10 +28,10 @@
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
-import { PAGE_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
 import {
   VM_EXEC, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_NOHUGEPAGE, VM_PFNMAP, VM_READ,
-  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, find_vma, is_vm_hugetlb_page, pte_at, set_pte_at, vma_is_dax, vma_pages,
+  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, find_vma, is_vm_hugetlb_page, pt_walk, set_pmd_at, set_pte_at, vma_is_dax, vma_pages,
 } from '../include/linux/mm.js';
 import { unsupported } from '../include/linux/bug.js';
 import {
@@ -66,11 +66,18 @@ function split_to(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, en
 }
 
 /** change_protection(): write-protect the PTEs when write is removed. */
-function change_protection(vma: vm_area_struct, oldflags: number, newflags: number): void {
+function change_protection(k: Kctx, vma: vm_area_struct, oldflags: number, newflags: number): void {
   if (!(oldflags & VM_WRITE) || newflags & VM_WRITE) return;
   for (let a = vma.vm_start; a < vma.vm_end; a += PAGE_SIZE) {
-    const pte = pte_at(vma.vm_mm, a);
-    if (pte !== 0) set_pte_at(vma.vm_mm, a, pte_wrprotect(pte));
+    const w = pt_walk(vma.vm_mm, a);
+    if (w.entry === 0) continue;
+    if (w.level === 'pte') {
+      set_pte_at(vma.vm_mm, a, pte_wrprotect(w.entry));
+    } else if (w.level === 'pmd' && a % PMD_SIZE === 0 && a + PMD_SIZE <= vma.vm_end) {
+      set_pmd_at(vma.vm_mm, a, pte_wrprotect(w.entry)); // change_huge_pmd()
+    } else if (w.level === 'pmd' && a % PMD_SIZE === 0) {
+      unsupported(k, 'mm/huge_memory.c:__split_huge_pmd', 'mprotect of part of a huge PMD mapping is not modelled');
+    }
   }
 }
 
@@ -109,7 +116,7 @@ export function* sys_mprotect(k: Kctx, start: number, len: number, prot: number)
         }
         const old = v.vm_flags;
         v.vm_flags = newflags;
-        change_protection(v, old, newflags);
+        change_protection(k, v, old, newflags);
         vma = v;
       }
       error = 0;

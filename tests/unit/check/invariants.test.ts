@@ -13,7 +13,7 @@ import type { ThreadId } from '../../../src/sched/index.js';
 function world(release: string, pins: LongtermPin[], layout?: ConstructorParameters<typeof Machine>[1]): CheckWorld {
   const m = new Machine(profileOrThrow(release), layout ?? { dma32: 16 << 20, normal: 16 << 20, cma: 8 << 20, movable: 8 << 20 });
   const s = new Sched({ chooser: new DefaultChooser() });
-  return { m, s, longtermPins: () => pins, heldPins: () => [], expectedLockedVm: () => null, liveMms: () => [], dmaMappings: () => [] };
+  return { m, s, staleUses: () => [], longtermPins: () => pins, heldPins: () => [], expectedLockedVm: () => null, liveMms: () => [], dmaMappings: () => [] };
 }
 
 describe('invariants', () => {

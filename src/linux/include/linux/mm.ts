@@ -61,6 +61,19 @@
  *   size,data?), new_inode(m,sb,path,mode,size), filp_open(k,path,flags).
  * Tasks (include/linux/sched.ts): task_struct, get_current(k), capable(k,cap),
  *   rlimit(k,lim), task_rlimit, CAP_*, RLIMIT_*, PF_* (PF_MEMALLOC_NOCMA/PIN).
+ * More (phase 2):
+ *   page_maybe_dma_pinned(k,p) (this file); fork/exit/exec: sys_fork (kernel/fork.ts,
+ *   copy_page_range in mm/memory.ts), do_exit (kernel/exit.ts), sys_execve (fs/exec.ts),
+ *   mmput(k,mm); truncation: sys_ftruncate / sys_fallocate (fs/open.ts), truncate_pagecache,
+ *   unmap_mapping_range (mm/truncate.ts); fs-DAX: fs/dax.ts (dax_layout_busy_page,
+ *   dax_iomap_pte_fault), ext4_break_layouts (fs/ext4.ts); hugetlb: hugetlb_pool_grow(k,
+ *   order,n), hugetlb_fault, hugetlb_file_setup (mm/hugetlb.ts); THP: m.transparent_hugepage
+ *   ('madvise' default), mm/huge_memory.ts; device-DAX: devdax_create(m,path,region,align)
+ *   (drivers/dax/device.ts); character devices: chrdev_create(m,path,fops,priv)
+ *   (fs/chrdev.ts); PFNMAP: remap_pfn_range(k,vma,addr,pfn,size,prot) (mm/memory.ts);
+ *   mprotect/madvise/mlock/mlock2/munlock (mm/mprotect.ts), memfd_create (mm/memfd.ts),
+ *   all re-exported from syscalls.ts; vma_needs_dirty_tracking(vma) (mm/mmap.ts, 6.12);
+ *   mm_fingerprint(m) (mm/fingerprint.ts) for the explorer's state cache.
  * Machine (machine.ts): new Machine(profile, layout?) with layout = MemoryLayout
  *   {dma32, normal, movable, cma, pmem:[{name,size,mode}], bars:[{name,size}]} (bytes);
  *   m.mem (MemMap), m.tasks, m.mms, m.mounts, m.inodes, m.hugetlb_free.

@@ -204,3 +204,26 @@ describe('exit and execve', () => {
     expect(order).toEqual(['held', 'release', 'forked']);
   });
 });
+
+describe('fork bookkeeping', () => {
+  it('the child starts without has_pinned and locked_vm; write_protect_seq moves (and ends even) only where the release has it', () => {
+    for (const [profile, seqMoves] of [['v5.4', false], ['v5.6', false], ['v6.1', true], ['v6.12', true]] as const) {
+      const m = machine(profile);
+      const parent = task(m);
+      const r = runAs(m, parent, function* (k) {
+        const a = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        yield* write(k, a, 'x');
+        parent.mm!.has_pinned = true; // as after a FOLL_PIN
+        parent.mm!.locked_vm = 3;
+        const seq0 = parent.mm!.write_protect_seq;
+        const pid = yield* sys_fork(k);
+        return { pid, seq0, seq1: parent.mm!.write_protect_seq };
+      });
+      const child = m.tasks.get(r.pid)!;
+      expect(child.mm!.has_pinned).toBe(false);
+      expect(child.mm!.locked_vm).toBe(0);
+      expect(r.seq1 % 2).toBe(0);
+      expect(r.seq1 !== r.seq0, profile).toBe(seqMoves);
+    }
+  });
+});

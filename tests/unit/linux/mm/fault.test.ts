@@ -5,11 +5,12 @@ import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js'
 import { PAGE_SIZE, pte_dirty, pte_pfn, pte_special, pte_write, pte_wrprotect } from '../../../../src/linux/include/linux/mm_types.js';
 import {
   ClearPageAnonExclusive, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, PageDirty,
-  VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, get_page, page_content, page_count, page_mapcount,
+  VM_FAULT_MAJOR, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, get_page, page_content, page_count, page_mapcount,
   put_page, pte_at, set_page_content, set_pte_at, vma_lookup,
 } from '../../../../src/linux/include/linux/mm.js';
 import { get_current } from '../../../../src/linux/include/linux/sched.js';
-import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
+import { handle_mm_fault, vm_fault_to_errno } from '../../../../src/linux/mm/memory.js';
+import { ENOMEM } from '../../../../src/linux/include/uapi/linux/errno.js';
 import { sys_mmap, sys_munmap, sys_open } from '../../../../src/linux/syscalls.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
@@ -211,5 +212,25 @@ describe('shared anonymous memory (shmem)', () => {
     expect(PageAnon(m, p)).toBe(false);
     expect(page_count(m, p)).toBe(2);
     expect(t.mm!.mmap[0].vm_file!.f_mapping.i_pages.get(0)).toBe(p);
+  });
+});
+
+describe('exhaustion', () => {
+  it('an anon write fault with no free memory is VM_FAULT_OOM (vm_fault_to_errno: -ENOMEM)', () => {
+    const m = machine('v6.1', { normal: 2 * MiB });
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const a = yield* sys_mmap(k, 0, 600 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      let last = 0;
+      let n = 0;
+      for (; n < 600; n++) {
+        last = (yield* fault(k, a + n * PAGE_SIZE, FAULT_FLAG_WRITE)).ret;
+        if (last) break;
+      }
+      return { last, n };
+    });
+    expect(r.last).toBe(VM_FAULT_OOM);
+    expect(vm_fault_to_errno(r.last, 0)).toBe(-ENOMEM);
+    expect(r.n).toBe(511);
   });
 });

@@ -127,3 +127,28 @@ describe('hugetlb', () => {
     void MAP_HUGE_2MB;
   });
 });
+
+describe('hugetlbfs truncation', () => {
+  it('ftruncate down unmaps and drops the folios back to the pool; unaligned sizes are EINVAL', () => {
+    const m = machine('v6.1', { dma32: 16 * MiB, normal: 64 * MiB });
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      hugetlb_pool_grow(k, 9, 2);
+      const fd = yield* sys_memfd_create(k, 'h', MFD_HUGETLB);
+      yield* sys_ftruncate(k, fd, 2 * PMD_SIZE);
+      const a = yield* sys_mmap(k, 0, 2 * PMD_SIZE, RW, MAP_SHARED, fd, 0);
+      yield* fault(k, a, true);
+      yield* fault(k, a + PMD_SIZE, true);
+      const p1 = pte_pfn(pt_walk(t.mm!, a + PMD_SIZE).entry);
+      const bad = yield* sys_ftruncate(k, fd, PAGE_SIZE);
+      const ok = yield* sys_ftruncate(k, fd, PMD_SIZE);
+      return { a, p1, bad, ok };
+    });
+    expect(r.bad).toBe(-EINVAL);
+    expect(r.ok).toBe(0);
+    expect(pt_walk(t.mm!, r.a + PMD_SIZE).entry).toBe(0);
+    expect(pt_walk(t.mm!, r.a).entry).not.toBe(0);
+    expect(page_count(m, r.p1)).toBe(0);
+    expect(hugetlb_free_count(m, 9)).toBe(1);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MiB, machine, run, runAs, task } from './harness.js';
+import { MiB, RoundRobinChooser, machine, run, runAs, task } from './harness.js';
 import type { Kctx } from '../../../../src/linux/kctx.js';
 import { PAGE_SIZE, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
 import {
@@ -146,10 +146,26 @@ describe('sys_munmap', () => {
       yield* sys_close(k, fd);
       return x;
     });
-    // munmap drops the last file reference in remove_vma; release runs after the downgrade.
-    const { r } = run(m, [{ t, body: function* (k) { return yield* sys_munmap(k, a, PAGE_SIZE); } }]);
+    // munmap drops the last file reference in remove_vma, after the downgrade: a reader
+    // (T1) that queued for mmap_lock while munmap held it for write gets in before that.
+    const order: string[] = [];
+    const releaseFn = (): void => { order.push('release'); };
+    const f = t.mm!.mmap[0].vm_file!;
+    const fop = f.f_op;
+    (f as { f_op: typeof fop }).f_op = { ...fop, *release(k2, i, ff) { releaseFn(); return fop.release ? yield* fop.release(k2, i, ff) : 0; } };
+    const { r } = run(m, [
+      { t, body: function* (k) { const ret = yield* sys_munmap(k, a, PAGE_SIZE); order.push('munmap-done'); return ret; } },
+      { t, body: function* (k) {
+        yield* down_read(k, t.mm!.mmap_lock, 'reader');
+        order.push(`reader-in:${t.mm!.mmap_lock.state.writer === null ? 'no-writer' : 'writer'}`);
+        up_read(k, t.mm!.mmap_lock, 'reader');
+        return 0;
+      } },
+    ], new RoundRobinChooser());
     expect(r.status).toBe('done');
-    expect(m.events.filter((e) => e.what === 'release').length).toBe(1);
+    expect(order).toContain('release');
+    expect(order[0]).toBe('reader-in:no-writer');
+    expect(order.indexOf('reader-in:no-writer')).toBeLessThan(order.indexOf('release'));
   });
 });
 
