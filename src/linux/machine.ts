@@ -14,7 +14,7 @@ import type { Sched, ThreadId, TraceValue } from '../sched/index.js';
 import { MemMap } from './include/linux/mm_types.js';
 import type { MemoryLayout, mm_struct } from './include/linux/mm_types.js';
 import type { task_struct } from './include/linux/sched.js';
-import type { inode, super_block } from './include/linux/fs.js';
+import type { address_space, inode, super_block } from './include/linux/fs.js';
 import type { iommu_subsys } from './drivers/iommu/iommu.js';
 import type { vfio_subsys } from './drivers/vfio/vfio.js';
 import type { io_uring_subsys } from './io_uring/io_uring.js';
@@ -79,6 +79,8 @@ export class Machine {
   /** Mounted file systems by mount point, and inodes by path (fs/*.ts). */
   readonly mounts = new Map<string, super_block>();
   readonly inodes = new Map<string, inode>();
+  /** Every address_space by id (page->mapping of file pages names one), unlinked files included. */
+  readonly mappings = new Map<number, address_space>();
 
   constructor(readonly profile: Profile, layout: MemoryLayout = DEFAULT_LAYOUT) {
     this.mem = new MemMap(layout);

@@ -25,10 +25,10 @@ import type { file, file_operations, inode } from '../include/linux/fs.js';
 import { IS_DAX } from '../include/linux/fs.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
-import { SetPageDirty, VM_FAULT_LOCKED, page_label, page_ref_count } from '../include/linux/mm.js';
+import { SetPageDirty, VM_FAULT_LOCKED, VM_SYNC, page_label, page_ref_count } from '../include/linux/mm.js';
 import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { EINVAL, ENOSPC, EOPNOTSUPP, ERESTARTSYS } from '../include/uapi/linux/errno.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_SYNC } from '../include/uapi/asm-generic/mman.js';
 import { down_read, down_write, up_read, up_write } from '../kernel/locking/rwsem.js';
 import { signal_pending } from '../kernel/sched.js';
 import { filemap_fault } from '../mm/filemap.js';
@@ -68,8 +68,10 @@ export const ext4_dax_vm_ops: vm_operations_struct = {
   page_mkwrite: ext4_dax_fault,
 };
 
+/** ext4_file_mmap(): MAP_SYNC (VM_SYNC) only on DAX inodes (daxdev_mapping_supported), else -EOPNOTSUPP. */
 function* ext4_file_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
   void k;
+  if (vma.vm_flags & VM_SYNC && !IS_DAX(f.f_inode)) return -EOPNOTSUPP;
   vma.vm_ops = IS_DAX(f.f_inode) ? ext4_dax_vm_ops : ext4_file_vm_ops;
   return 0;
 }
@@ -180,4 +182,5 @@ export const ext4_file_operations: file_operations = {
   owner: 'ext4',
   mmap: ext4_file_mmap,
   fallocate: ext4_fallocate,
+  mmap_supported_flags: MAP_SYNC,
 };

@@ -93,6 +93,7 @@ export function new_inode(m: Machine, sb: super_block, path: string, mode: numbe
     a_ops,
   };
   (i as { i_mapping: address_space }).i_mapping = mapping;
+  m.mappings.set(mapping.id, mapping);
   return i;
 }
 

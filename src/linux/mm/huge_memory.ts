@@ -5,23 +5,34 @@
  * 2 MiB range inside the VMA), do_huge_pmd_anonymous_page() (an order-9 folio, or
  * VM_FAULT_FALLBACK to 4 KiB pages when none can be allocated), the write-protect
  * fault on a PMD mapped once (reuse), and zap_huge_pmd().
- * MODEL: use_zero_page = 0 (no huge zero page: a read fault allocates the THP);
- * splitting a PMD (partial munmap/mprotect/madvise of a THP, COW of a shared THP,
- * fork of a THP) is not modelled and is reported as unsupported; khugepaged does not
- * run; defrag settings are not modelled (the allocation never compacts).
+ * __split_huge_pmd() turns a THP leaf into 512 PTEs of the same folio (each PTE
+ * holds a folio reference, subpages keep the folio's PageAnonExclusive) — used by a
+ * partial zap / mprotect, by COW of a THP that cannot be reused (then the fault is
+ * retried on PTEs: the 6.x path; 5.4 first tried to allocate a new THP for the copy,
+ * which the model does not do), and by fork of a maybe-pinned THP
+ * (PATCH(fork-split-pinned-thp) d042035eaf5f, v5.9; in 6.1 via
+ * page_try_dup_anon_rmap): the child then gets 4 KiB copies. A DAX (devmap) leaf is
+ * split by zapping it (the next fault maps PTEs).
+ * MODEL: use_zero_page = 0 (no huge zero page: a read fault allocates the THP); the
+ * folio itself is never split (no deferred split / split_huge_page); khugepaged does
+ * not run; defrag settings are not modelled (the allocation never compacts).
  */
 import type { Kctx } from '../kctx.js';
-import { unsupported } from '../include/linux/bug.js';
 import { GFP_TRANSHUGE } from '../include/linux/gfp.js';
 import type { pmd_t, vm_area_struct } from '../include/linux/mm_types.js';
-import { PMD_SIZE, PG_lru, PG_uptodate, _PAGE_PSE, mk_pte, pte_mkdirty, pte_mkwrite, pte_pfn, pte_write } from '../include/linux/mm_types.js';
+import {
+  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PSE, mk_pte, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+  pte_special, pte_write, pte_wrprotect,
+} from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
   FAULT_FLAG_UNSHARE, PageAnon, PageAnonExclusive, VM_FAULT_FALLBACK, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_WRITE,
-  folio_mapcount, page_count, put_page, set_pmd_at, vma_is_anonymous, page_label,
+  folio_mapcount, page_count, put_page, set_pmd_at, vma_is_anonymous, page_label, set_pte_at, page_ref_add, page_maybe_dma_pinned,
+  folio_set_anon_exclusive_all,
 } from '../include/linux/mm.js';
+import { EAGAIN } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
-import { anon_vma_prepare, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
+import { anon_vma_prepare, page_add_anon_rmap, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
 import { vma_page_prot } from './memory.js';
 
 /** transhuge_vma_suitable() + hugepage_vma_check() for an anonymous fault at haddr. */
@@ -59,7 +70,8 @@ export function do_huge_pmd_wp_page(k: Kctx, vma: vm_area_struct, haddr: number,
   const reuse = PageAnon(m, page) && folio_mapcount(m, page) === 1 &&
     (!k.patch('anon-exclusive') || PageAnonExclusive(m, page) || page_count(m, page) === 1);
   if (!reuse) {
-    unsupported(k, 'mm/huge_memory.c:do_huge_pmd_wp_page', 'COW of a shared THP needs a PMD split, which is not modelled');
+    // Split and let the fault be retried on the PTEs (do_wp_page on the subpage copies it).
+    __split_huge_pmd(k, vma, haddr);
     return VM_FAULT_FALLBACK;
   }
   page_move_anon_rmap(k, page, vma);
@@ -68,10 +80,58 @@ export function do_huge_pmd_wp_page(k: Kctx, vma: vm_area_struct, haddr: number,
   return 0;
 }
 
-/** zap_huge_pmd(): the whole THP leaf goes (a partial range would need a split). Returns false if unsupported. */
+/**
+ * __split_huge_pmd(vma, pmd, haddr): see the file header. Caller holds mmap_lock.
+ */
+export function __split_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number): void {
+  const mm = vma.vm_mm;
+  const entry = mm.pgd.pmd.get(haddr / PMD_SIZE);
+  if (typeof entry !== 'number') return;
+  set_pmd_at(mm, haddr, 0);
+  if (pte_devmap(entry) || pte_special(entry)) return; // DAX: zapped, refaults as PTEs
+  const page = pte_pfn(entry);
+  const m = k.m;
+  const s = m.mem.slot_of(page);
+  const flags = pte_flags(entry) & ~_PAGE_PSE;
+  m.mem.s_map[s] -= 1; // the entire mapping goes ...
+  for (let i = 0; i < PTRS_PER_PTE; i++) {
+    set_pte_at(mm, haddr + i * PAGE_SIZE, mk_pte(page + i, flags));
+    if (PageAnon(m, page)) page_add_anon_rmap(k, page + i, vma, false); // ... and every subpage gets a PTE mapping
+    else page_add_file_rmap(k, page + i, vma, false);
+  }
+  page_ref_add(m, page, PTRS_PER_PTE - 1); // one folio reference per PTE
+  m.event(k.tid, 'split-pmd', [page_label(page), `vma:${vma.id}`], 'mm/huge_memory.c:__split_huge_pmd');
+}
+
+/**
+ * copy_huge_pmd() at fork for an anonymous THP leaf: returns 0 (shared, both sides
+ * write-protected), or -EAGAIN after splitting the source when the folio may be
+ * DMA-pinned (the caller then copies the PTEs, and copy_present_pte copies pinned
+ * subpages for the child).
+ */
+export function copy_huge_pmd(k: Kctx, dst: vm_area_struct, src: vm_area_struct, haddr: number, entry: pmd_t): number {
+  const m = k.m;
+  const page = pte_pfn(entry);
+  const pinned = src.vm_mm.has_pinned && page_maybe_dma_pinned(k, page);
+  // PATCH(anon-exclusive): page_try_dup_anon_rmap(compound); PATCH(fork-split-pinned-thp): d042035eaf5f.
+  const split = k.patch('anon-exclusive') ? PageAnonExclusive(m, page) && pinned : k.patch('fork-split-pinned-thp') && pinned;
+  if (split) {
+    __split_huge_pmd(k, src, haddr);
+    return -EAGAIN;
+  }
+  if (k.patch('anon-exclusive')) folio_set_anon_exclusive_all(m, page, false);
+  page_ref_add(m, page, 1);
+  m.mem.s_map[m.mem.slot_of(page)] += 1; // page_dup_rmap(compound)
+  const wp = pte_wrprotect(entry);
+  set_pmd_at(src.vm_mm, haddr, wp);
+  set_pmd_at(dst.vm_mm, haddr, wp);
+  return 0;
+}
+
+/** zap_huge_pmd(): the whole THP leaf goes; a partial range splits it first (returns false: zap the PTEs). */
 export function zap_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, entry: pmd_t, start: number, end: number): boolean {
   if (haddr < start || haddr + PMD_SIZE > end) {
-    unsupported(k, 'mm/huge_memory.c:__split_huge_pmd', 'splitting a THP PMD mapping is not modelled');
+    __split_huge_pmd(k, vma, haddr);
     return false;
   }
   set_pmd_at(vma.vm_mm, haddr, 0);

@@ -230,9 +230,24 @@ function* hugetlbfs_file_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<nu
   return 0;
 }
 
+/**
+ * Last reference to an unlinked hugetlbfs file (MAP_HUGETLB's anonymous file, memfd
+ * MFD_HUGETLB): hugetlbfs_evict_inode → remove_inode_hugepages, the folios go back
+ * to the pool unless still referenced (pinned). Nothing maps it any more (VMAs hold
+ * file references), so no unmapping is needed.
+ */
+function* hugetlbfs_release(k: Kctx, i: inode): KThread<number> {
+  if (i.i_nlink === 0) {
+    hugetlb_vmtruncate(k, i, 0, () => undefined);
+    k.m.mappings.delete(i.i_mapping.id);
+  }
+  return 0;
+}
+
 export const hugetlbfs_file_operations: file_operations = {
   owner: 'hugetlbfs',
   mmap: hugetlbfs_file_mmap,
+  release: hugetlbfs_release,
 };
 
 /** The internal hugetlbfs mount of an order (hugetlbfs_vfsmount[]). */

@@ -32,7 +32,7 @@ import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
 import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
-import type { pte_t, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
+import type { pte_t, pte_table, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
 import type { address_space } from '../include/linux/fs.js';
 import {
   PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER,
@@ -50,7 +50,7 @@ import {
 } from '../include/linux/mm.js';
 import { race_window } from '../kernel/sched.js';
 import { copy_hugetlb_page_range, hugetlb_fault, unmap_hugepage_range } from './hugetlb.js';
-import { do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, thp_vma_suitable, zap_huge_pmd } from './huge_memory.js';
+import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, thp_vma_suitable, zap_huge_pmd } from './huge_memory.js';
 import { EFAULT, EHWPOISON, EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
 import {
@@ -137,7 +137,10 @@ function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags
       // An anonymous THP leaf: write / unshare faults on a read-only leaf.
       if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE) && !pte_write(w.entry)) {
         const r = do_huge_pmd_wp_page(k, vma, Math.floor(addr / PMD_SIZE) * PMD_SIZE, w.entry, flags);
-        return r & VM_FAULT_FALLBACK ? VM_FAULT_SIGBUS : r;
+        if (!(r & VM_FAULT_FALLBACK)) return r;
+        // Split: retry on the PTE.
+        const pte = pte_at(vma.vm_mm, addr);
+        return yield* handle_pte_fault(k, { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: pte, page: null, cow_page: null });
       }
       return 0;
     }
@@ -480,16 +483,19 @@ export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end:
     for (const key of tables.keys()) if (key >= first && key <= last) keys.push(key);
   }
   for (const key of keys) {
-    const t = tables.get(key);
+    let t = tables.get(key);
     if (t === undefined) continue;
+    if (typeof t === 'number' && pmd_leaf(t) && !pte_devmap(t) && !pte_special(t) && !(check_mapping !== null && PageAnon(m, pte_pfn(t)))) {
+      if (zap_huge_pmd(k, vma, key * PMD_SIZE, t, start, end)) continue;
+      t = tables.get(key); // split into PTEs: zap the part in range below
+      if (t === undefined) continue;
+    }
     if (typeof t === 'number') {
       // zap_huge_pmd(): a devmap / special leaf (DAX) holds no page reference.
       if (pmd_leaf(t) && (pte_devmap(t) || pte_special(t))) {
         const a = key * PMD_SIZE;
         if (a >= start && a + PMD_SIZE <= end) tables.delete(key);
         else unsupported(k, 'mm/huge_memory.c:__split_huge_pmd', 'splitting a DAX PMD mapping is not modelled');
-      } else if (pmd_leaf(t)) {
-        if (check_mapping === null || !PageAnon(m, pte_pfn(t))) zap_huge_pmd(k, vma, key * PMD_SIZE, t, start, end);
       }
       continue;
     }
@@ -611,10 +617,16 @@ export function* copy_page_range(k: Kctx, dst: vm_area_struct, src: vm_area_stru
   let ret = 0;
   const first = Math.floor(src.vm_start / PMD_SIZE);
   const last = Math.floor((src.vm_end - 1) / PMD_SIZE);
-  out: for (const [key, t] of [...src_mm.pgd.pmd].filter(([kk]) => kk >= first && kk <= last).sort((a, b) => a[0] - b[0])) {
+  out: for (const key of [...src_mm.pgd.pmd.keys()].filter((kk) => kk >= first && kk <= last).sort((a, b) => a - b)) {
+    let t = src_mm.pgd.pmd.get(key) as number | pte_table;
     if (typeof t === 'number') {
-      ret = unsupported(k, 'mm/huge_memory.c:copy_huge_pmd', 'fork of THP / DAX PMD mappings is not modelled yet');
-      break;
+      if (pte_devmap(t) || pte_special(t) || !PageAnon(k.m, pte_pfn(t))) {
+        ret = unsupported(k, 'mm/huge_memory.c:copy_huge_pmd', 'fork of a DAX / file PMD mapping with an anon_vma is not modelled');
+        break;
+      }
+      const r = copy_huge_pmd(k, dst, src, key * PMD_SIZE, t);
+      if (r === 0) continue;
+      t = src_mm.pgd.pmd.get(key) as pte_table; // -EAGAIN: split, copy the PTEs
     }
     const base = key * PMD_SIZE;
     for (let i = 0; i < PTRS_PER_PTE; i++) {

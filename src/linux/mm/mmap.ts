@@ -260,8 +260,7 @@ export function* do_mmap(k: Kctx, f: file | null, addr: number, len: number, pro
     const type = flags & MAP_TYPE;
     if (type === MAP_SHARED || type === MAP_SHARED_VALIDATE) {
       if (type === MAP_SHARED) flags &= LEGACY_MAP_MASK;
-      // No model file advertises mmap_supported_flags (MAP_SYNC is for fs-DAX, phase 2).
-      if (flags & ~LEGACY_MAP_MASK) return fail(-EOPNOTSUPP);
+      if (flags & ~(LEGACY_MAP_MASK | (f.f_op.mmap_supported_flags ?? 0))) return fail(-EOPNOTSUPP);
       if (prot & PROT_WRITE && !(f.f_mode & FMODE_WRITE)) return fail(-EACCES);
       vm_flags |= VM_SHARED | VM_MAYSHARE;
       if (!(f.f_mode & FMODE_WRITE)) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);

@@ -28,10 +28,10 @@
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
 import {
   VM_EXEC, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_NOHUGEPAGE, VM_PFNMAP, VM_READ,
-  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, find_vma, is_vm_hugetlb_page, pt_walk, set_pmd_at, set_pte_at, vma_is_dax, vma_pages,
+  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, find_vma, is_vm_hugetlb_page, pt_walk, set_pmd_at, set_pud_at, set_pte_at, vma_is_dax, vma_pages,
 } from '../include/linux/mm.js';
 import { unsupported } from '../include/linux/bug.js';
 import {
@@ -42,6 +42,7 @@ import { EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, EPERM } from '../include
 import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, capable, get_current, rlimit } from '../include/linux/sched.js';
 import { down_read_killable, down_write_killable, up_read, up_write } from '../kernel/locking/rwsem.js';
 import { zap_page_range } from './memory.js';
+import { __split_huge_pmd } from './huge_memory.js';
 import { __split_vma, can_do_mlock } from './mmap.js';
 import { __mm_populate } from './gup.js';
 
@@ -68,16 +69,28 @@ function split_to(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, en
 /** change_protection(): write-protect the PTEs when write is removed. */
 function change_protection(k: Kctx, vma: vm_area_struct, oldflags: number, newflags: number): void {
   if (!(oldflags & VM_WRITE) || newflags & VM_WRITE) return;
-  for (let a = vma.vm_start; a < vma.vm_end; a += PAGE_SIZE) {
+  for (let a = vma.vm_start; a < vma.vm_end; ) {
     const w = pt_walk(vma.vm_mm, a);
-    if (w.entry === 0) continue;
-    if (w.level === 'pte') {
-      set_pte_at(vma.vm_mm, a, pte_wrprotect(w.entry));
-    } else if (w.level === 'pmd' && a % PMD_SIZE === 0 && a + PMD_SIZE <= vma.vm_end) {
-      set_pmd_at(vma.vm_mm, a, pte_wrprotect(w.entry)); // change_huge_pmd()
-    } else if (w.level === 'pmd' && a % PMD_SIZE === 0) {
-      unsupported(k, 'mm/huge_memory.c:__split_huge_pmd', 'mprotect of part of a huge PMD mapping is not modelled');
+    if (w.level === 'pud') {
+      // hugetlb_change_protection() for a 1 GiB leaf (hugetlb VMAs are always PUD aligned).
+      const haddr = Math.floor(a / PUD_SIZE) * PUD_SIZE;
+      set_pud_at(vma.vm_mm, haddr, pte_wrprotect(w.entry));
+      a = haddr + PUD_SIZE;
+      continue;
     }
+    if (w.level === 'pmd' && w.entry !== 0) {
+      const haddr = Math.floor(a / PMD_SIZE) * PMD_SIZE;
+      if (haddr >= vma.vm_start && haddr + PMD_SIZE <= vma.vm_end) {
+        set_pmd_at(vma.vm_mm, haddr, pte_wrprotect(w.entry)); // change_huge_pmd()
+        a = haddr + PMD_SIZE;
+        continue;
+      }
+      // Part of a huge leaf: split it, then handle this address as a PTE.
+      __split_huge_pmd(k, vma, haddr);
+      continue;
+    }
+    if (w.level === 'pte' && w.entry !== 0) set_pte_at(vma.vm_mm, a, pte_wrprotect(w.entry));
+    a += PAGE_SIZE;
   }
 }
 

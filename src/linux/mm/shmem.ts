@@ -9,7 +9,7 @@
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
-import type { file, file_operations } from '../include/linux/fs.js';
+import type { file, file_operations, inode } from '../include/linux/fs.js';
 import { O_RDWR, alloc_file } from '../include/linux/fs.js';
 import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
@@ -62,8 +62,17 @@ function* shmem_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
   return 0;
 }
 
-function* shmem_release(k: Kctx): KThread<number> {
-  void k;
+/**
+ * The last reference to an unlinked tmpfs file (MAP_SHARED|MAP_ANONYMOUS, memfd) is
+ * gone: iput → shmem_evict_inode → shmem_truncate_range drops its page cache (pages
+ * still referenced elsewhere, e.g. pinned, live on until their last reference).
+ * MODEL: one struct file per unlinked inode, so its ->release is the inode's last use.
+ */
+function* shmem_release(k: Kctx, i: inode): KThread<number> {
+  if (i.i_nlink === 0) {
+    truncate_inode_pages_range(k, i.i_mapping, 0, -1);
+    k.m.mappings.delete(i.i_mapping.id);
+  }
   return 0;
 }
 
@@ -100,7 +109,7 @@ function* shmem_fallocate(k: Kctx, f: file, mode: number, offset: number, len: n
 export const shmem_file_operations: file_operations = {
   owner: 'shmem',
   mmap: shmem_mmap,
-  release: (k) => shmem_release(k),
+  release: (k, i) => shmem_release(k, i),
   fallocate: shmem_fallocate,
 };
 

@@ -104,8 +104,8 @@ export const mmPatches = {
       'At fork, an anonymous page of a COW mapping that page_maybe_dma_pinned() (in an mm that has pinned) is copied ' +
       'for the child instead of being shared and write-protected, so the parent keeps writing to the page the ' +
       'device holds. Before it (v5.4) fork shares the pinned page, the parent\'s next write COWs away from it and ' +
-      'the device and the process diverge. Id from kernel-semantics.md §2.10 (Fixes tag); the hugetlb half is ' +
-      '4eae4efa2c29 (not modelled). Subject UNVERIFIED.',
+      'the device and the process diverge. Id from kernel-semantics.md §2.10; subject confirmed in the v5.9 pull ' +
+      'listing. The model also applies it to hugetlb folios (the hugetlb half is 4eae4efa2c29).',
     scenarios: [],
   },
   'memfd-noexec': {
@@ -120,9 +120,23 @@ export const mmPatches = {
       'argument validation changes in the model (exec sealing is not modelled).',
     scenarios: [],
   },
+  'fork-split-pinned-thp': {
+    subject: "mm/thp: Split huge pmds/puds if they're pinned when fork()",
+    commit: 'd042035eaf5f',
+    author: 'Peter Xu',
+    release: 'v5.9',
+    files: ['mm/huge_memory.c', 'mm/memory.c'],
+    requires: ['fork-copy-pinned'],
+    effect: 'changes-verdict',
+    summary:
+      'copy_huge_pmd() splits the parent\'s PMD when the THP may be DMA-pinned (COW mapping, mm has pinned) and ' +
+      'lets the PTE copy give the child 4 KiB copies; before it (v5.4) a pinned THP is shared write-protected and ' +
+      'the parent later COWs away from it. In 6.1 the same decision is page_try_dup_anon_rmap(compound).',
+    scenarios: [],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
-  'v6.1': ['cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive', 'fork-copy-pinned'],
+  'v6.1': ['cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive', 'fork-copy-pinned', 'fork-split-pinned-thp'],
   'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec'],
 };

@@ -140,6 +140,8 @@ export interface file_operations {
   readonly unlocked_ioctl?: (k: Kctx, f: file, cmd: number, arg: ioctl_arg) => KThread<number>;
   readonly release?: (k: Kctx, i: inode, f: file) => KThread<number>;
   readonly fallocate?: (k: Kctx, f: file, mode: number, offset: number, len: number) => KThread<number>;
+  /** mmap_supported_flags: MAP_* bits beyond LEGACY_MAP_MASK that MAP_SHARED_VALIDATE accepts (ext4: MAP_SYNC). */
+  readonly mmap_supported_flags?: number;
 }
 
 /** struct file */

@@ -21,6 +21,7 @@
  *   page_pgmap_type (fs-DAX vs device-DAX) is_fsdax_page pfn_valid
  *   folio_pincount(m,p) folio_pincount_add(m,p,n) (storage only; GUP owns pin policy)
  *   page_content(m,p) set_page_content(m,p,tag) (model-only data tag)
+ *   page_mapping(m,p) → address_space | null (via m.mappings: every mapping by id)
  *   page_label(m,p) (`PAGE#pfn` style name for events)
  * VMAs / mm: find_vma(mm,addr) vma_lookup(mm,addr) vma_pages vma_is_anonymous
  *   vma_is_shmem vma_is_dax vma_is_fsdax is_vm_hugetlb_page is_cow_mapping
@@ -92,6 +93,7 @@ import type { mm_struct, pmd_t, pte_t, pte_table, pud_t, vm_area_struct } from '
 import { MIGRATE_CMA, ZONE_DEVICE, ZONE_MOVABLE } from './gfp.js';
 import type { zone_type } from './gfp.js';
 import { IS_DAX, S_ISCHR } from './fs.js';
+import type { address_space } from './fs.js';
 
 // ---------------------------------------------------------------------------
 // VM_* (include/linux/mm.h; identical values in 5.4, 6.1, 6.12)
@@ -168,6 +170,16 @@ export const VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV 
 
 function slot(m: Machine, page: number): number {
   return m.mem.slot_of(page);
+}
+
+/**
+ * page_mapping(page) for a file page: the address_space its page->mapping names, or
+ * null (anon pages, free frames, truncated pages).
+ */
+export function page_mapping(m: Machine, page: number): address_space | null {
+  const s = slot(m, page);
+  if (s === 0 || m.mem.s_flags[s] & PG_anon) return null;
+  return m.mappings.get(m.mem.s_mapping[s]) ?? null;
 }
 
 /** A name for a frame in events and reports (`pfn:N`). */

@@ -10,7 +10,7 @@ import {
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
 import { get_current } from '../../../../src/linux/include/linux/sched.js';
 import { sys_fallocate, sys_ftruncate, sys_mmap, sys_munmap, sys_open } from '../../../../src/linux/syscalls.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 import { FOLL_WRITE } from '../../../../src/linux/include/linux/foll.js';
 import { get_user_pages, pin_user_pages, unpin_user_page, put_user_page } from '../../../../src/linux/mm/gup.js';
@@ -70,6 +70,16 @@ describe('fs-DAX mappings', () => {
     expect(page_content(m, pte_pfn(p0))).toBe('pmem:0');
     expect(page_ref_count(m, pte_pfn(p0))).toBe(1);
     expect(pte_write(pte_at(t.mm!, a + PAGE_SIZE))).toBe(true);
+  });
+
+  it('MAP_SHARED_VALIDATE | MAP_SYNC is accepted on an fs-DAX file', () => {
+    const m = daxMachine('v6.1');
+    const t = task(m);
+    const a = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+      return yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+    });
+    expect(a).toBeGreaterThan(0);
   });
 
   it('a private write copies the block into an anon page (VM_FAULT_DONE_COW path)', () => {

@@ -170,3 +170,27 @@ describe('alloc_pages zones, CMA and the pin allocation scope', () => {
     expect(n).toBe(511); // 512 frames minus the zero page
   });
 });
+
+describe('page_mapping', () => {
+  it('names the address_space of a page-cache page (also for unlinked shmem), null for anon', async () => {
+    const { sys_mmap } = await import('../../../../src/linux/syscalls.js');
+    const { handle_mm_fault } = await import('../../../../src/linux/mm/memory.js');
+    const { page_mapping, pte_at, vma_lookup, FAULT_FLAG_WRITE } = await import('../../../../src/linux/include/linux/mm.js');
+    const { pte_pfn } = await import('../../../../src/linux/include/linux/mm_types.js');
+    const { down_read, up_read } = await import('../../../../src/linux/kernel/locking/rwsem.js');
+    const m = machine();
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const sh = yield* sys_mmap(k, 0, 4096, 3, 0x21, -1, 0); // MAP_SHARED|MAP_ANONYMOUS: shmem
+      const an = yield* sys_mmap(k, 0, 4096, 3, 0x22, -1, 0);
+      yield* down_read(k, t.mm!.mmap_lock, 't');
+      yield* handle_mm_fault(k, vma_lookup(t.mm!, sh)!, sh, FAULT_FLAG_WRITE);
+      yield* handle_mm_fault(k, vma_lookup(t.mm!, an)!, an, FAULT_FLAG_WRITE);
+      up_read(k, t.mm!.mmap_lock, 't');
+      return { sh, an };
+    });
+    const shp = pte_pfn(pte_at(t.mm!, r.sh));
+    expect(page_mapping(m, shp)).toBe(vma_lookup(t.mm!, r.sh)!.vm_file!.f_mapping);
+    expect(page_mapping(m, pte_pfn(pte_at(t.mm!, r.an)))).toBeNull();
+  });
+});
