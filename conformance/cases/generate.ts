@@ -128,7 +128,7 @@ const BACKINGS: Backing[] = [
 ];
 
 /** The guest has ZONE_MOVABLE (movablecore=768M), so user pages start there; the model mirrors it. */
-const MEMORY = 'memory:\n  zones: { DMA32: 16M, Normal: 64M, Movable: 64M }';
+const MEMORY = 'memory:\n  zones: { DMA32: 16M, Normal: 64M, Movable: 64M }\n  hugepages: 16';
 
 function procSetup(b: Backing, opts: { rlimit?: string; caps?: string; vfio?: boolean } = {}): string {
   const lines: string[] = [];

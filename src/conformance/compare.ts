@@ -61,7 +61,8 @@ export function normalize(plan: readonly PlanItem[], values: ReadonlyMap<string,
         out.set(item.name, v === 'ok' || (n !== null && n >= 0) ? 'ok' : n !== null ? errnoName(n) : String(v));
         break;
       case 'tag':
-        out.set(item.name, n !== null && n < 0 ? errnoName(n) : String(v));
+        // The model's '' is a zero-filled page; the guest reads byte 0 back as `zero`.
+        out.set(item.name, n !== null && n < 0 ? errnoName(n) : v === '' ? 'zero' : String(v));
         break;
       default:
         out.set(item.name, n === null ? String(v) : n < 0 ? errnoName(n) : String(n));

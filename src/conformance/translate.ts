@@ -48,6 +48,8 @@ export const GUEST_DEVDAX = '/dev/pinlab-devdax';
 export const SCRATCH_IOVA = 0xfff0000n;
 /** The edu device only addresses 28 bits. */
 export const EDU_DMA_LIMIT = 1n << 28n;
+/** Huge pages (2 MiB) the guest keeps in its hugetlb pool for each case. */
+export const GUEST_HUGEPAGES = 16;
 
 // ---- the plan: how guest lines become values --------------------------------------------------
 
@@ -220,6 +222,8 @@ function argFlags(v: ArgValue | undefined): number {
 function translateSetup(c: Ctx, needEdu: boolean): void {
   const s = c.s.setup;
   if (s.memory.cma > 0n) fail('CMA: the guest has no CMA area (cma_alloc cannot be arranged)');
+  // The guest re-reserves a pool of GUEST_HUGEPAGES 2 MiB pages before every case (init.sh, pinlab-guest.c).
+  if (s.memory.hugepages !== 0 && s.memory.hugepages !== GUEST_HUGEPAGES) fail(`hugepages: ${s.memory.hugepages}: the guest's hugetlb pool is always ${GUEST_HUGEPAGES} pages`);
   const kinds = new Set<string>();
   for (const fs of s.filesystems) {
     let kind: keyof typeof GUEST_MOUNTS;

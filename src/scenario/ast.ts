@@ -74,6 +74,8 @@ export interface MemorySetup {
   readonly zones: Readonly<Record<ZoneName, bigint>>;
   /** Bytes of CMA pageblocks (carved from Normal). */
   readonly cma: bigint;
+  /** 2 MiB huge pages in the hugetlb pool at start (nr_hugepages; 0 = none). */
+  readonly hugepages: number;
   readonly pmem: readonly PmemRegion[];
 }
 

@@ -29,6 +29,7 @@ import * as iommu from '../linux/drivers/iommu/iommu.js';
 import * as syscalls from '../linux/syscalls.js';
 import * as mprotectMod from '../linux/mm/mprotect.js';
 import * as memfdMod from '../linux/mm/memfd.js';
+import { user_load, user_store } from '../linux/mm/uaccess.js';
 import { sys_execve } from '../linux/fs/exec.js';
 import { sys_fork } from '../linux/kernel/fork.js';
 import { do_exit } from '../linux/kernel/exit.js';
@@ -537,6 +538,21 @@ function* opExit(c: StepCtx): KThread<StepResult> {
   return ret(0);
 }
 
+/** store: a user-space memset of [addr, addr+length) with a content tag (mm/uaccess.ts user_store). */
+function* opStore(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  const content = a.content.kind === 'str' ? a.content.value : '';
+  const len = a.length === undefined ? PAGE_SIZE : evalNum(c.rs, a.length);
+  if (c.k.current.mm === null) return ret(unsupported(c.k, 'scenario:store', 'a store by a process without an mm'));
+  return ret(yield* user_store(c.k, evalNum(c.rs, a.addr), len, content));
+}
+
+/** load: a user-space read at addr — the content tag ('' = zero-filled) or -EFAULT (mm/uaccess.ts user_load). */
+function* opLoad(c: StepCtx): KThread<StepResult> {
+  if (c.k.current.mm === null) return ret(unsupported(c.k, 'scenario:load', 'a load by a process without an mm'));
+  return ret(yield* user_load(c.k, evalNum(c.rs, c.step.args.addr)));
+}
+
 function notYet(op: string): OpImpl {
   return function* (c) {
     yield* noPoint();
@@ -562,6 +578,8 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['close', opClose],
   ['mmap', opMmap],
   ['munmap', opMunmap],
+  ['store', opStore],
+  ['load', opLoad],
   ['mprotect', viaSyscall('mprotect', 'sys_mprotect', (c) => { const p = evalFlags(c, c.step.args.prot, 'prot'); return p === null ? null : [evalNum(c.rs, c.step.args.addr), evalNum(c.rs, c.step.args.length), p]; })],
   ['madvise', viaSyscall('madvise', 'sys_madvise', (c) => { const p = evalFlags(c, c.step.args.advice, 'advice'); return p === null ? null : [evalNum(c.rs, c.step.args.addr), evalNum(c.rs, c.step.args.length), p]; })],
   ['mlock', viaSyscall('mlock', 'sys_mlock', (c) => [evalNum(c.rs, c.step.args.addr), evalNum(c.rs, c.step.args.length)])],

@@ -489,7 +489,7 @@ const MB = 1024n * 1024n;
 
 function parseSetup(w: Walker, node: YNode | null, present: boolean): Setup {
   const setup: { memory: MemorySetup; filesystems: FilesystemSetup[]; files: FileSetup[]; processes: ProcessSetup[]; devices: DeviceSetup[]; vfio: { dmaEntryLimit: number; containers: ContainerSetup[] } } = {
-    memory: { zones: { DMA32: 16n * MB, Normal: 64n * MB, Movable: 0n }, cma: 0n, pmem: [] },
+    memory: { zones: { DMA32: 16n * MB, Normal: 64n * MB, Movable: 0n }, cma: 0n, hugepages: 0, pmem: [] },
     filesystems: [],
     files: [],
     processes: [],
@@ -598,7 +598,7 @@ function parseSetup(w: Walker, node: YNode | null, present: boolean): Setup {
 }
 
 function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySetup {
-  const m = w.map(node, 'setup.memory', ['zones', 'cma', 'pmem']);
+  const m = w.map(node, 'setup.memory', ['zones', 'cma', 'hugepages', 'pmem']);
   if (m === null) return dflt;
   const zones: Record<ZoneName, bigint> = { ...dflt.zones };
   const z = m.get('zones');
@@ -614,6 +614,8 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
   if (m.get('cma') !== undefined) cma = w.plainInt(m.get('cma')?.value ?? null, 'cma', 0n, 1n << 44n) ?? 0n;
   if (cma % (2n * MB) !== 0n) w.err(w.pos(m.get('cma')?.value ?? null), `cma: ${cma} bytes is not a multiple of 2M`);
   if (cma > zones.Normal) w.err(w.pos(m.get('cma')?.value ?? null), `cma: ${cma} bytes of CMA do not fit in ZONE_NORMAL (${zones.Normal} bytes)`);
+  let hugepages = 0;
+  if (m.get('hugepages') !== undefined) hugepages = Number(w.plainInt(m.get('hugepages')?.value ?? null, 'hugepages', 0n, 1n << 20n) ?? 0n);
   const pmem: PmemRegion[] = [];
   for (const it of w.optSeq(m.get('pmem'), 'setup.memory.pmem')) {
     const p = w.map(it, 'a pmem region', ['name', 'size', 'mode'], ['name', 'size', 'mode']);
@@ -625,7 +627,7 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
     if (name !== null) w.define(name, 'device', w.pos(p.get('name')?.value ?? null));
     if (name !== null && size !== null && mode !== null) pmem.push({ name, size, mode, at: w.pos(it) });
   }
-  return { zones, cma, pmem };
+  return { zones, cma, hugepages, pmem };
 }
 
 function enumOf<T extends string>(w: Walker, node: YNode | null, where: string, values: readonly T[]): T | null {

@@ -30,6 +30,9 @@ import * as mman from '../linux/include/uapi/asm-generic/mman.js';
 import { MAP_POPULATE, MAP_SHARED, PROT_WRITE } from '../linux/include/uapi/asm-generic/mman.js';
 import { O_RDONLY, O_RDWR } from '../linux/include/linux/fs.js';
 import { create_file, mount_fs } from '../linux/fs/libfs.js';
+import { devdax_create } from '../linux/drivers/dax/device.js';
+import { hugetlb_pool_grow } from '../linux/mm/hugetlb.js';
+import { HPAGE_PMD_ORDER } from '../linux/include/linux/mm_types.js';
 import { sys_close, sys_mmap, sys_open } from '../linux/syscalls.js';
 import type { Profile } from '../profiles/index.js';
 import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent } from '../sched/index.js';
@@ -140,6 +143,19 @@ function runSetup(s: Scenario, m: Machine, rs: RunState): string | null {
 
 /** Set-up in kernel context: mounts, files, then each process's mappings (open + mmap + close, as init would). */
 function* setupBody(k: Kctx<task_struct>, s: Scenario, m: Machine, rs: RunState, fail: (e: string) => void): KThread<void> {
+  // The 2 MiB hugetlb pool (echo N > /proc/sys/vm/nr_hugepages before the scenario starts).
+  const hp = s.setup.memory.hugepages;
+  if (hp > 0) {
+    const got = hugetlb_pool_grow(k, HPAGE_PMD_ORDER, hp);
+    if (got < hp) {
+      fail(`set-up: only ${got} of ${hp} huge pages could be allocated for the hugetlb pool`);
+      return;
+    }
+  }
+  // Each device-DAX pmem region, in declaration order, is /dev/dax<n>.0 (as ndctl numbers them).
+  s.setup.memory.pmem.filter((p) => p.mode === 'devdax').forEach((p, n) => {
+    devdax_create(m, `/dev/dax${n}.0`, p.name);
+  });
   for (const f of s.setup.filesystems) {
     mount_fs(m, f.mount, f.type, f.dax && f.device !== null ? { dax: f.device } : {});
   }

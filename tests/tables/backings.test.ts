@@ -238,11 +238,7 @@ const OPS: readonly Op[] = [
  * model bug elsewhere; `it.fails` turns into a failure once it is fixed, so the entry
  * must then be removed.
  */
-const KNOWN_MODEL_BUGS: Readonly<Record<string, string>> = {
-  'v6.12 | device-DAX (/dev/dax0.0, 2 MiB align) | FOLL_LONGTERM | FOLL_WRITE pin follows the release rules':
-    'mm/gup.ts vma_needs_dirty_tracking treats every shared file mapping as dirty-tracked; 6.12 does not for device-DAX ' +
-    '(no writenotify, no writeback bdi) — mm/mmap.ts exports the faithful vma_needs_dirty_tracking',
-};
+const KNOWN_MODEL_BUGS: Readonly<Record<string, string>> = {};
 
 describe('backings × operations (gup_longterm.c style)', () => {
   for (const p of PROFILES) {

@@ -316,9 +316,6 @@ const rows: Row[] = [
     expect: (p) => five(p)
       ? { r: 0, isZero: true, leaked: 1, un: 0, locked: 0 }
       : p === 'v6.1' ? { r: 0, isZero: true, leaked: 0, un: 0, locked: 0 } : { r: 0, isZero: false, leaked: 0, un: 0, locked: 0 },
-    // The 6.12 GUP path for a R/O long-term pin of the zero page (FAULT_FLAG_UNSHARE) does not make progress in the
-    // memory model yet (the run hits the step bound inside pin_user_pages_remote).
-    blockedOn: (p) => (p === 'v6.12' ? 'mm: FAULT_FLAG_UNSHARE of the zero page' : null),
   },
 ];
 

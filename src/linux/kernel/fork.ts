@@ -70,6 +70,21 @@ export function mmget_not_zero(mm: mm_struct): boolean {
   return true;
 }
 
+/**
+ * get_task_mm(task) — kernel/fork.c (5.4.1, Debian 6.1.192, 6.12.117): under task_lock,
+ * the task's mm with a user reference (mmget), or null when the task has none (it
+ * exited: exit_mm() cleared task->mm) or is a kernel thread (PF_KTHREAD).
+ * MODEL: task_lock is not modelled (no scheduling point inside).
+ */
+export function get_task_mm(task: task_struct): mm_struct | null {
+  let mm = task.mm;
+  if (mm !== null) {
+    if (task.flags & PF_KTHREAD) mm = null;
+    else mmget(mm);
+  }
+  return mm;
+}
+
 /** mmgrab(mm): a struct reference (mm_count). */
 export function mmgrab(mm: mm_struct): void {
   mm.mm_count++;

@@ -13,14 +13,28 @@
  * everything listed; equal states reached along different paths may still differ
  * in ids (slot numbers, object ids), which only costs cache hits.
  * Cost: linear in the live folio slots, VMAs, page-table entries and cached pages.
+ *
+ * Speed (the explorer calls this at every new step): the exhaustiveness check is
+ * done by the type checker only (`Covered<T, keys>` must be `never`), with no rest
+ * object built at run time, and keyed collections are walked in key order without
+ * copying when they have at most one entry or are already in order (the same words
+ * as a sort-then-hash walk); RLIM_INFINITY is hashed as one word.
  */
 import type { Machine } from '../machine.js';
-import type { MemMap, mm_struct, page_table, vm_area_struct, zone } from '../include/linux/mm_types.js';
+import type { MemMap, mm_struct, page_table, pte_table, vm_area_struct, zone } from '../include/linux/mm_types.js';
 import type { address_space, file, files_struct, inode, super_block } from '../include/linux/fs.js';
 import type { task_struct } from '../include/linux/sched.js';
 
 /** The non-method keys of T. */
 type DataKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? never : K }[keyof T];
+/**
+ * Compile-time exhaustiveness (the destructuring trick without a run-time rest
+ * object): the data keys of T not named in K. `Exhaustive<never>` accepts only
+ * never, so adding a field to a struct is a compile error at its `Exhaustive` line
+ * until someone lists it below (hashed, or left out with a reason).
+ */
+type Covered<T, K extends keyof T> = Exclude<DataKeys<T>, K>;
+type Exhaustive<X extends never> = X;
 
 /** Two 32-bit FNV-1a style lanes over 32-bit words; numbers up to 2^53 are split. */
 class Hasher {
@@ -39,6 +53,21 @@ class Hasher {
     else this.str(String(x));
   }
 
+  /**
+   * An rlimit value, prefix-free: RLIM_INFINITY (Infinity in the model) as the one
+   * word -1 (how the kernel spells it, ~0UL), a non-negative integer as itself,
+   * anything else (a negative or fractional value a scenario could write) as -2
+   * then its string.
+   */
+  rlim(x: number): void {
+    if (x === Number.POSITIVE_INFINITY) this.int(-1);
+    else if (Number.isInteger(x) && x >= 0) this.int(x);
+    else {
+      this.int(-2);
+      this.str(String(x));
+    }
+  }
+
   bool(x: boolean): void {
     this.int(x ? 1 : 0);
   }
@@ -53,19 +82,52 @@ class Hasher {
   }
 }
 
+const byNum = (x: number, y: number): number => x - y;
+
+/** The keys of a number-keyed map or set, ascending (the collection itself when it has one key). */
+function numKeys(c: ReadonlyMap<number, unknown> | ReadonlySet<number>): Iterable<number> {
+  if (c.size <= 1) return c.keys();
+  const ks = [...c.keys()];
+  for (let i = 1; i < ks.length; i++) {
+    if (ks[i - 1] > ks[i]) return ks.sort(byNum);
+  }
+  return ks;
+}
+
+/** Hash a number → number map as (key, value) pairs in key order. */
+function intMap(h: Hasher, mp: ReadonlyMap<number, number>): void {
+  for (const k of numKeys(mp)) {
+    h.int(k);
+    h.int(mp.get(k) as number);
+  }
+}
+
+/** Hash a set of numbers in ascending order. */
+function intSet(h: Hasher, st: ReadonlySet<number>): void {
+  for (const v of numKeys(st)) h.int(v);
+}
+
+/** The keys of a string-keyed map in code-unit order (as `a < b` sorts them). */
+function strKeys<V>(mp: ReadonlyMap<string, V>): Iterable<string> {
+  if (mp.size <= 1) return mp.keys();
+  const ks = [...mp.keys()];
+  for (let i = 1; i < ks.length; i++) {
+    if (!(ks[i - 1] < ks[i])) return ks.sort((x, y) => (x < y ? -1 : 1));
+  }
+  return ks;
+}
+
+type _mem = Exhaustive<Covered<MemMap,
+  'regions' | 'zones' | 'zero_pfn' | 's_pfn' | 's_order' | 's_ref' | 's_map' | 's_ptemaps' | 's_pin' | 's_flags' |
+  's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots'>>;
+
 function mem_fp(h: Hasher, mem: MemMap): void {
-  const {
-    regions, zones, zero_pfn, s_pfn, s_order, s_ref, s_map, s_ptemaps, s_pin, s_flags, s_mapping, s_index, s_content,
-    sub_map, sub_flags, sub_content, slot_top, nr_slots, ..._methods
-  } = mem;
-  // What is left are methods; private storage (pfn index, tag table, slot free list)
-  // is derived from the arrays hashed here, except slot order (precision only).
-  const _exhaustive: Record<DataKeys<typeof _methods>, never> = {};
-  void _exhaustive;
-  void nr_slots;
-  void regions; // fixed by the layout
+  // Left out: regions (fixed by the layout), nr_slots (derived). Private storage
+  // (pfn index, tag table, slot free list) is derived from the arrays hashed here,
+  // except slot order (precision only).
+  const { zero_pfn, s_pfn, s_order, s_ref, s_map, s_ptemaps, s_pin, s_flags, s_mapping, s_index, s_content, sub_map, sub_flags, sub_content, zones } = mem;
   h.int(zero_pfn);
-  const top = slot_top;
+  const top = mem.slot_top;
   for (let s = 1; s < top; s++) {
     if (s_ref[s] === 0 && s_flags[s] === 0) continue; // a free slot
     h.int(s_pfn[s]);
@@ -79,48 +141,42 @@ function mem_fp(h: Hasher, mem: MemMap): void {
     h.int(s_index[s]);
     h.str(mem.tag_name(s_content[s]));
   }
-  for (const mp of [sub_map, sub_flags]) {
-    h.int(mp.size);
-    for (const [k, v] of [...mp].sort((x, y) => x[0] - y[0])) {
-      h.int(k);
-      h.int(v);
-    }
-  }
+  h.int(sub_map.size);
+  intMap(h, sub_map);
+  h.int(sub_flags.size);
+  intMap(h, sub_flags);
   h.int(sub_content.size);
-  for (const [k, v] of [...sub_content].sort((x, y) => x[0] - y[0])) {
+  for (const k of numKeys(sub_content)) {
     h.int(k);
-    h.str(mem.tag_name(v));
+    h.str(mem.tag_name(sub_content.get(k) as number));
   }
   for (const z of zones) zone_fp(h, z);
 }
 
+type _zone = Exhaustive<Covered<zone, 'zone_idx' | 'name' | 'ranges' | 'bump' | 'free_area' | 'nr_free' | 'nr_free_cma' | 'present_pages'>>;
+
 function zone_fp(h: Hasher, z: zone): void {
-  const { zone_idx, name, ranges, bump, free_area, nr_free, nr_free_cma, present_pages, ...rest } = z;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
-  void name;
-  void ranges;
-  void present_pages;
+  // Left out: name, ranges, present_pages (fixed by the layout).
+  const { zone_idx, bump, free_area, nr_free, nr_free_cma } = z;
   h.int(zone_idx);
   for (const b of bump) h.int(b);
   h.int(nr_free);
   h.int(nr_free_cma);
-  for (const [key, list] of [...free_area].sort((x, y) => x[0] - y[0])) {
+  for (const key of numKeys(free_area)) {
+    const list = free_area.get(key) as number[];
     h.int(key);
     h.int(list.length);
     for (const p of list) h.int(p);
   }
 }
 
+type _pt = Exhaustive<Covered<page_table, 'pud' | 'pmd'>>;
+
 function page_table_fp(h: Hasher, pt: page_table): void {
-  const { pud, pmd, ...rest } = pt;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
-  for (const [k, v] of [...pud].sort((x, y) => x[0] - y[0])) {
-    h.int(k);
-    h.int(v);
-  }
-  for (const [k, v] of [...pmd].sort((x, y) => x[0] - y[0])) {
+  const { pud, pmd } = pt;
+  intMap(h, pud);
+  for (const k of numKeys(pmd)) {
+    const v = pmd.get(k) as number | pte_table;
     h.int(k);
     if (typeof v === 'number') {
       h.int(-1);
@@ -137,11 +193,12 @@ function page_table_fp(h: Hasher, pt: page_table): void {
   }
 }
 
+type _vma = Exhaustive<Covered<vm_area_struct,
+  'id' | 'vm_start' | 'vm_end' | 'vm_flags' | 'vm_pgoff' | 'vm_file' | 'vm_mm' | 'anon_vma' | 'vm_ops' | 'vm_private_data' | 'vm_freed'>>;
+
 function vma_fp(h: Hasher, v: vm_area_struct): void {
-  const { id, vm_start, vm_end, vm_flags, vm_pgoff, vm_file, vm_mm, anon_vma, vm_ops, vm_private_data, vm_freed, ...rest } = v;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
-  void vm_private_data; // driver-owned; drivers fingerprint their own state
+  // Left out: vm_private_data (driver-owned; drivers fingerprint their own state).
+  const { id, vm_start, vm_end, vm_flags, vm_pgoff, vm_file, vm_mm, anon_vma, vm_ops, vm_freed } = v;
   h.int(id);
   h.int(vm_start);
   h.int(vm_end);
@@ -154,13 +211,15 @@ function vma_fp(h: Hasher, v: vm_area_struct): void {
   h.bool(vm_freed);
 }
 
+type _mm = Exhaustive<Covered<mm_struct,
+  'id' | 'mmap_lock' | 'mmap' | 'pgd' | 'locked_vm' | 'pinned_vm' | 'total_vm' | 'def_flags' | 'flags' | 'has_pinned' |
+  'write_protect_seq' | 'mm_users' | 'mm_count' | 'mmap_base' | 'task_size' | 'owner_pid' | 'dead'>>;
+
 function mm_fp(h: Hasher, mm: mm_struct): void {
   const {
     id, mmap_lock, mmap, pgd, locked_vm, pinned_vm, total_vm, def_flags, flags, has_pinned, write_protect_seq, mm_users,
-    mm_count, mmap_base, task_size, owner_pid, dead, ...rest
+    mm_count, mmap_base, task_size, owner_pid, dead,
   } = mm;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
   h.int(id);
   h.str(mmap_lock.fingerprint());
   h.int(mmap.length);
@@ -181,12 +240,11 @@ function mm_fp(h: Hasher, mm: mm_struct): void {
   h.bool(dead);
 }
 
+type _file = Exhaustive<Covered<file, 'id' | 'f_inode' | 'f_mapping' | 'f_mode' | 'f_flags' | 'f_op' | 'private_data' | 'f_count'>>;
+
 function file_fp(h: Hasher, f: file): void {
-  const { id, f_inode, f_mapping, f_mode, f_flags, f_op, private_data, f_count, ...rest } = f;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
-  void f_mapping; // = f_inode.i_mapping
-  void private_data; // driver-owned
+  // Left out: f_mapping (= f_inode.i_mapping), private_data (driver-owned).
+  const { id, f_inode, f_mode, f_flags, f_op, f_count } = f;
   h.int(id);
   h.int(f_inode.i_ino);
   h.int(f_mode);
@@ -195,10 +253,10 @@ function file_fp(h: Hasher, f: file): void {
   h.int(f_count);
 }
 
+type _files = Exhaustive<Covered<files_struct, 'id' | 'count' | 'fd' | 'close_on_exec' | 'max_fds'>>;
+
 function files_fp(h: Hasher, fs: files_struct): void {
-  const { id, count, fd, close_on_exec, max_fds, ...rest } = fs;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
+  const { id, count, fd, close_on_exec, max_fds } = fs;
   h.int(id);
   h.int(count);
   h.int(max_fds);
@@ -207,26 +265,25 @@ function files_fp(h: Hasher, fs: files_struct): void {
     if (f) file_fp(h, f);
     else h.int(0);
   }
-  for (const c of [...close_on_exec].sort((a, b) => a - b)) h.int(c);
+  intSet(h, close_on_exec);
 }
 
+type _task = Exhaustive<Covered<task_struct, 'pid' | 'comm' | 'mm' | 'group_leader' | 'cred' | 'rlim' | 'flags' | 'files' | 'exited'>>;
+type _cred = Exhaustive<Covered<task_struct['cred'], 'uid' | 'euid' | 'cap_effective'>>;
+
 function task_fp(h: Hasher, t: task_struct): void {
-  const { pid, comm, mm, group_leader, cred, rlim, flags, files, exited, ...rest } = t;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
+  const { pid, comm, mm, group_leader, cred, rlim, flags, files, exited } = t;
   h.int(pid);
   h.str(comm);
   h.int(mm ? mm.id : 0);
   h.int(group_leader.pid);
-  const { uid, euid, cap_effective, ...crest } = cred;
-  const _cexhaustive: Record<string, never> = crest;
-  void _cexhaustive;
+  const { uid, euid, cap_effective } = cred;
   h.int(uid);
   h.int(euid);
-  for (const c of [...cap_effective].sort((a, b) => a - b)) h.int(c);
+  intSet(h, cap_effective);
   for (const r of rlim) {
-    h.num(r.rlim_cur);
-    h.num(r.rlim_max);
+    h.rlim(r.rlim_cur);
+    h.rlim(r.rlim_max);
   }
   h.int(flags);
   if (files) files_fp(h, files);
@@ -234,28 +291,30 @@ function task_fp(h: Hasher, t: task_struct): void {
   h.bool(exited);
 }
 
+type _mapping = Exhaustive<Covered<address_space, 'id' | 'host' | 'i_pages' | 'nrpages' | 'i_mmap' | 'i_mmap_rwsem' | 'invalidate_lock' | 'a_ops'>>;
+
 function mapping_fp(h: Hasher, a: address_space): void {
-  const { id, host, i_pages, nrpages, i_mmap, i_mmap_rwsem, invalidate_lock, a_ops, ...rest } = a;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
-  void host;
+  // Left out: host (the inode hashing this mapping).
+  const { id, i_pages, nrpages, i_mmap, i_mmap_rwsem, invalidate_lock, a_ops } = a;
   h.int(id);
-  for (const [k, v] of [...i_pages].sort((x, y) => x[0] - y[0])) {
-    h.int(k);
-    h.int(v);
-  }
+  intMap(h, i_pages);
   h.int(nrpages);
-  for (const v of [...i_mmap].map((x) => x.id).sort((x, y) => x - y)) h.int(v);
+  if (i_mmap.size === 1) {
+    for (const v of i_mmap) h.int(v.id);
+  } else if (i_mmap.size > 1) {
+    for (const v of [...i_mmap].map((x) => x.id).sort(byNum)) h.int(v);
+  }
   h.str(i_mmap_rwsem.fingerprint());
   h.str(invalidate_lock.fingerprint());
   h.str(a_ops);
 }
 
+type _inode = Exhaustive<Covered<inode,
+  'i_ino' | 'i_mode' | 'i_size' | 'i_flags' | 'i_nlink' | 'i_sb' | 'i_mapping' | 'i_rwsem' | 'path' | 'i_private' | 'i_fop' | 'dax_blocks' | 'i_data'>>;
+
 function inode_fp(h: Hasher, i: inode): void {
-  const { i_ino, i_mode, i_size, i_flags, i_nlink, i_sb, i_mapping, i_rwsem, path, i_private, i_fop, dax_blocks, i_data, ...rest } = i;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
-  void i_private; // driver-owned
+  // Left out: i_private (driver-owned).
+  const { i_ino, i_mode, i_size, i_flags, i_nlink, i_sb, i_mapping, i_rwsem, path, i_fop, dax_blocks, i_data } = i;
   h.str(i_fop ? i_fop.owner : '');
   h.int(i_ino);
   h.int(i_mode);
@@ -266,20 +325,17 @@ function inode_fp(h: Hasher, i: inode): void {
   mapping_fp(h, i_mapping);
   h.str(i_rwsem.fingerprint());
   h.str(path);
-  for (const [k, v] of [...dax_blocks].sort((x, y) => x[0] - y[0])) {
+  intMap(h, dax_blocks);
+  for (const k of numKeys(i_data)) {
     h.int(k);
-    h.int(v);
-  }
-  for (const [k, v] of [...i_data].sort((x, y) => x[0] - y[0])) {
-    h.int(k);
-    h.str(v);
+    h.str(i_data.get(k) as string);
   }
 }
 
+type _sb = Exhaustive<Covered<super_block, 'id' | 's_type' | 's_id' | 'dax' | 'dax_region' | 'huge_order' | 'dax_alloc'>>;
+
 function sb_fp(h: Hasher, sb: super_block): void {
-  const { id, s_type, s_id, dax, dax_region, huge_order, dax_alloc, ...rest } = sb;
-  const _exhaustive: Record<string, never> = rest;
-  void _exhaustive;
+  const { id, s_type, s_id, dax, dax_region, huge_order, dax_alloc } = sb;
   h.int(id);
   h.str(s_type.name);
   h.str(s_id);
@@ -293,35 +349,47 @@ function sb_fp(h: Hasher, sb: super_block): void {
   }
 }
 
+/** The live mms in id order. */
+function mmsById(m: Machine): readonly mm_struct[] {
+  const out = [...m.mms];
+  if (out.length > 1) out.sort((a, b) => a.id - b.id);
+  return out;
+}
+
 /** The fingerprint of all mm / fs / process state of the machine (16 hex digits). */
 export function mm_fingerprint(m: Machine): string {
   const h = new Hasher();
   mem_fp(h, m.mem);
   h.int(m.hugetlb_free.length);
   for (const p of m.hugetlb_free) h.int(p);
-  const mms = [...m.mms].sort((a, b) => a.id - b.id);
+  const mms = mmsById(m);
   h.int(mms.length);
   for (const mm of mms) mm_fp(h, mm);
-  for (const t of [...m.tasks.values()].sort((a, b) => a.pid - b.pid)) task_fp(h, t);
-  for (const [p, sb] of [...m.mounts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+  for (const pid of numKeys(m.tasks)) task_fp(h, m.tasks.get(pid) as task_struct);
+  for (const p of strKeys(m.mounts)) {
     h.str(p);
-    sb_fp(h, sb);
+    sb_fp(h, m.mounts.get(p) as super_block);
   }
-  for (const [p, i] of [...m.inodes].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+  for (const p of strKeys(m.inodes)) {
     h.str(p);
-    inode_fp(h, i);
+    inode_fp(h, m.inodes.get(p) as inode);
   }
   // Unlinked inodes still reachable through open files or VMAs (shmem of MAP_SHARED|MAP_ANONYMOUS, memfd).
-  const seen = new Set<number>([...m.inodes.values()].map((i) => i.i_ino));
-  const extra: inode[] = [];
+  let extra: inode[] | null = null;
   const visit = (f: file | null): void => {
-    if (f && !seen.has(f.f_inode.i_ino)) {
-      seen.add(f.f_inode.i_ino);
-      extra.push(f.f_inode);
-    }
+    if (f === null) return;
+    const ino = f.f_inode;
+    if (m.inodes.get(ino.path) === ino) return; // the common case: a linked inode under its path
+    for (const i of m.inodes.values()) if (i.i_ino === ino.i_ino) return;
+    if (extra === null) extra = [];
+    for (const x of extra) if (x.i_ino === ino.i_ino) return;
+    extra.push(ino);
   };
-  for (const t of m.tasks.values()) for (const f of t.files?.fd ?? []) visit(f);
+  for (const t of m.tasks.values()) {
+    const fds = t.files?.fd;
+    if (fds !== undefined) for (const f of fds) visit(f);
+  }
   for (const mm of mms) for (const v of mm.mmap) visit(v.vm_file);
-  for (const i of extra.sort((a, b) => a.i_ino - b.i_ino)) inode_fp(h, i);
+  if (extra !== null) for (const i of (extra as inode[]).sort((a, b) => a.i_ino - b.i_ino)) inode_fp(h, i);
   return h.digest();
 }

@@ -56,7 +56,7 @@ import {
   PageAnon, PageAnonExclusive, PageDirty, PageHuge, SetPageDirty, compound_head, folio_nr_pages, folio_order,
   folio_pincount_add, is_cow_mapping, is_migrate_cma_page, is_vm_hugetlb_page,
   is_zero_page, is_zero_pfn, page_count, page_label, page_ref_add, page_ref_sub, pfn_valid,
-  pt_walk, pte_at, put_page, set_page_dirty_lock, vma_is_anonymous, vma_is_fsdax, vma_is_shmem, vma_lookup, find_vma,
+  pt_walk, pte_at, put_page, set_page_dirty_lock, vma_is_anonymous, vma_is_fsdax, vma_lookup, find_vma,
 } from '../include/linux/mm.js';
 import {
   PAGE_SHIFT, PAGE_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, pte_flags, pte_dirty, pte_pfn, pte_write,
@@ -68,6 +68,7 @@ import { ZONE_MOVABLE } from '../include/linux/gfp.js';
 import { down_read, down_read_killable, up_read } from '../kernel/locking/rwsem.js';
 import { cond_resched, fatal_signal_pending, race_window, signal_pending } from '../kernel/sched.js';
 import { handle_mm_fault, vm_fault_to_errno } from './memory.js';
+import { vma_needs_dirty_tracking } from './mmap.js';
 import { memalloc_nocma_restore, memalloc_nocma_save, memalloc_pin_restore, memalloc_pin_save } from '../include/linux/sched_mm.js';
 import { isolate_for_migration, migrate_isolated_pages, putback_isolated_pages } from './gup_migrate.js';
 
@@ -305,19 +306,13 @@ function release_pages_taken(k: Kctx, pages: page_array, n: number, flags: numbe
 // Per-VMA checks.
 
 /**
- * vma_needs_dirty_tracking() (6.12 mm/mmap.c, reached through writable_file_mapping_allowed):
- * a shared writable mapping of a file whose file system tracks dirty pages through
- * write faults (page_mkwrite / writeback). MODEL: in the model that is every shared
- * file mapping except shmem/tmpfs/memfd and hugetlbfs (ext4-like files need it).
+ * writable_file_mapping_allowed(vma, gup_flags) (Debian 6.12.117 mm/gup.c,
+ * PATCH(gup-writable-file-longterm)): a FOLL_PIN|FOLL_LONGTERM pin may not target a
+ * shared writable mapping that needs dirty tracking; the test is mm/mmap.c's
+ * vma_needs_dirty_tracking() (imported from ./mmap.ts: ext4 page cache and fs-DAX need
+ * it; shmem/memfd, hugetlbfs and device-DAX, which have no writeback bdi and no
+ * ->page_mkwrite, do not).
  */
-function vma_needs_dirty_tracking(vma: vm_area_struct): boolean {
-  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return false;
-  if (vma.vm_file === null) return false;
-  if (vma_is_shmem(vma) || is_vm_hugetlb_page(vma)) return false;
-  return vma.vm_file.f_inode.i_sb.s_type.name !== 'hugetlbfs' && vma.vm_file.f_inode.i_sb.s_type.name !== 'tmpfs';
-}
-
-/** writable_file_mapping_allowed(vma, gup_flags) (6.12, PATCH(gup-writable-file-longterm)). */
 function writable_file_mapping_allowed(vma: vm_area_struct, gup_flags: number): boolean {
   if ((gup_flags & (FOLL_PIN | FOLL_LONGTERM)) !== (FOLL_PIN | FOLL_LONGTERM)) return true;
   return !vma_needs_dirty_tracking(vma);
@@ -406,6 +401,23 @@ export function gup_must_unshare(k: Kctx, vma: vm_area_struct | null, flags: num
 }
 
 /**
+ * Debian 6.1.192 mm/hugetlb.c follow_hugetlb_page() takes its references with
+ * try_grab_folio(), the gup-fast helper, which refuses FOLL_PIN|FOLL_LONGTERM on a page
+ * that is not long-term pinnable (the check from PATCH(gup-fast-longterm-cma-check));
+ * follow_hugetlb_page() then WARNs (WARN_ON_ONCE) and stops with -ENOMEM, so a hugetlb
+ * folio in ZONE_MOVABLE or CMA is never pinned and never reaches the migration step.
+ * PATCH(gup-hugetlb-grab-no-longterm-check) (f442fa614137, v6.10) gives the slow path its
+ * own try_grab_folio() without that check (6.12.117: hugetlb goes through
+ * follow_page_mask() and is pinned, then migrated like any other folio).
+ * MODEL: 5.4–5.6 grab hugetlb pages with get_page()/try_grab_page(), no check.
+ */
+function hugetlb_grab_refuses_longterm(k: Kctx, vma: vm_area_struct, page: number, flags: number): boolean {
+  if ((flags & (FOLL_PIN | FOLL_LONGTERM)) !== (FOLL_PIN | FOLL_LONGTERM) || !is_vm_hugetlb_page(vma)) return false;
+  if (!k.patch('gup-fast-longterm-cma-check') || k.patch('gup-hugetlb-grab-no-longterm-check')) return false;
+  return !is_longterm_pinnable_page(k, page);
+}
+
+/**
  * follow_page_mask(vma, address, flags, ctx) with follow_page_pte / follow_*_pmd /
  * follow_huge_*: look up the page mapped at `address` and take the FOLL_GET/FOLL_PIN
  * reference. Returns a pfn, NO_PAGE (fault needed), or a negative errno
@@ -446,6 +458,10 @@ export function follow_page_mask(k: Kctx, vma: vm_area_struct, address: number, 
     else return -EEXIST; // follow_pfn_pte(): a pfn without struct page
   }
   if (!(fl & _PAGE_RW) && gup_must_unshare(k, vma, flags, page)) return -EMLINK;
+  if (hugetlb_grab_refuses_longterm(k, vma, page, flags)) {
+    WARN_ON_ONCE(k, true, 'mm/hugetlb.c:follow_hugetlb_page', 'try_grab_folio() refused a FOLL_LONGTERM pin of an unpinnable hugetlb folio');
+    return -ENOMEM;
+  }
   if (flags & (FOLL_GET | FOLL_PIN)) {
     const r = try_grab_page(k, page, flags, 'mm/gup.c:follow_page_pte');
     if (r) return r;
@@ -1455,4 +1471,68 @@ export function* __mm_populate(k: Kctx, start: number, len: number, ignore_error
 /** mm_populate(addr, len) (include/linux/mm.h): __mm_populate(addr, len, 1). */
 export function* mm_populate(k: Kctx, addr: number, len: number): KThread<void> {
   yield* __mm_populate(k, addr, len, true);
+}
+
+// ===========================================================================
+// fixup_user_fault: fault one user address in on behalf of a kernel caller.
+
+/**
+ * vma_permits_fault(vma, fault_flags) — mm/gup.c (5.4.1, Debian 6.1.192, 6.12.117): the
+ * VMA must allow the access the fault asks for (VM_WRITE for a write fault, VM_READ
+ * otherwise). MODEL: x86 has no arch_vma_access_permitted() restriction (no pkeys).
+ */
+function vma_permits_fault(vma: vm_area_struct, fault_flags: number): boolean {
+  const need = fault_flags & FAULT_FLAG_WRITE ? VM_WRITE : VM_READ;
+  return (vma.vm_flags & need) !== 0;
+}
+
+/**
+ * fixup_user_fault(mm, address, fault_flags, unlocked) — mm/gup.c, the body read in
+ * Debian 6.1.192 and 6.12.117 (VFIO's follow_fault_pfn() calls it from 5.8 on, so the
+ * model's only caller runs on the 6.x profiles).
+ * Locking: caller holds mmap_lock for read. With `unlocked` the fault may drop it
+ * (FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE): it is re-taken before returning and
+ * `unlocked.v` becomes true, so the caller must look its VMA up again. A VM_FAULT_RETRY
+ * re-looks the VMA up and faults again with FAULT_FLAG_TRIED; VM_FAULT_COMPLETED ends
+ * at once. Without `unlocked` the lock is never dropped.
+ * Returns 0, -EFAULT (no VMA, access not permitted), -EINTR (fatal signal before a
+ * killable fault) or the errno of a VM_FAULT_ERROR.
+ * 6.12 looks the VMA up with gup_vma_lookup() (stack expansion only with
+ * CONFIG_STACK_GROWSUP, not on x86): the same as vma_lookup() here.
+ * MODEL: 5.4.1's body (find_extend_vma, a single TRIED retry, tsk fault accounting) is
+ * not modelled; an error without an errno is the kernel's BUG(), recorded, then -EFAULT.
+ */
+export function* fixup_user_fault(k: Kctx, mm: mm_struct, address: number, fault_flags: number, unlocked: { v: boolean } | null): KThread<number> {
+  const site = 'mm/gup.c:fixup_user_fault';
+  // PATCH(gup-retry-multiple): 4426e945df58 rewrote the retry of this function (any number of
+  // VM_FAULT_RETRY rounds); the 5.4–5.6 single-retry body has no caller in the model's releases.
+  if (!k.patch('gup-retry-multiple')) return unsupported(k, site, 'the 5.4–5.6 fixup_user_fault() body (single FAULT_FLAG_TRIED retry) is not modelled');
+  if (unlocked) fault_flags |= FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
+  for (;;) {
+    // retry:
+    const vma = vma_lookup(mm, address);
+    if (vma === null) return -EFAULT;
+    if (!vma_permits_fault(vma, fault_flags)) return -EFAULT;
+    if (fault_flags & FAULT_FLAG_KILLABLE && fatal_signal_pending(k)) return -EINTR;
+    const ret = yield* handle_mm_fault(k, vma, address, fault_flags);
+    if (ret & VM_FAULT_COMPLETED) {
+      // The fault released mmap_lock: take it back for the caller.
+      yield* down_read(k, mm.mmap_lock, site);
+      if (unlocked) unlocked.v = true;
+      return 0;
+    }
+    if (ret & VM_FAULT_ERROR) {
+      const err = vm_fault_to_errno(ret, 0);
+      if (err) return err;
+      BUG_ON(k, true, site, `VM_FAULT_ERROR 0x${ret.toString(16)} without errno`);
+      return -EFAULT;
+    }
+    if (ret & VM_FAULT_RETRY) {
+      yield* down_read(k, mm.mmap_lock, site);
+      if (unlocked) unlocked.v = true;
+      fault_flags |= FAULT_FLAG_TRIED;
+      continue;
+    }
+    return 0;
+  }
 }

@@ -18,17 +18,33 @@
  * putback_isolated_pages(k, heads) — putback_movable_pages(): back on the LRU, isolation
  *   reference dropped, for the folios still isolated.
  *
- * MODEL: order-0 folios only (a large folio is reported unsupported and counted as
- * not migrated); the rmap walk scans every mm's page tables; MIGRATE_SYNC always.
+ * Hugetlb folios (Debian 6.1.192 and 6.12.117, read side by side: mm/gup.c
+ * collect_longterm_unpinnable_pages/folios → mm/hugetlb.c isolate_hugetlb (6.1.192:
+ * folio_isolate_hugetlb), migrate_longterm_unpinnable_pages/folios → mm/migrate.c
+ * migrate_pages → migrate_hugetlbs → unmap_and_move_huge_page, target from
+ * alloc_migration_target → htlb_modify_alloc_mask → alloc_huge_page_nodemask (6.1) /
+ * alloc_hugetlb_folio_nodemask (6.12)): see unmap_and_move_huge_page below. The two
+ * releases' bodies agree on every step the model has (6.12 only adds __GFP_THISNODE to
+ * the fresh allocation, a no-op with one node), so one body serves both.
+ *
+ * MODEL: order-0 and hugetlb folios (a THP is reported unsupported and counted as not
+ * migrated); the rmap walk scans every mm's page tables; MIGRATE_SYNC always; a folio
+ * whose references do not match is a failure at once (the kernel retries such a folio
+ * for up to 10 passes of migrate_pages, then counts it as failed).
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
-import { GFP_USER, __GFP_NOWARN } from '../include/linux/gfp.js';
+import { GFP_HIGHUSER_MOVABLE, GFP_USER, __GFP_NOWARN } from '../include/linux/gfp.js';
 import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, put_page } from '../include/linux/mm.js';
-import { PG_anon, PG_isolated, PG_lru, mk_pte, pte_flags, pte_pfn } from '../include/linux/mm_types.js';
+import {
+  HPAGE_PUD_ORDER, PG_anon, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_uptodate, mk_pte, pte_flags, pte_pfn,
+} from '../include/linux/mm_types.js';
+import { PF_MEMALLOC_PIN, get_current } from '../include/linux/sched.js';
+import { is_longterm_pinnable_page } from './gup.js';
 import type { address_space } from '../include/linux/fs.js';
 import { alloc_pages } from './page_alloc.js';
+import { EAGAIN, ENOMEM } from '../include/uapi/linux/errno.js';
 import { race_window } from '../kernel/sched.js';
 
 export type migrate_target = 'non-cma' | 'longterm-pin';
@@ -38,6 +54,7 @@ export function isolate_for_migration(k: Kctx, head: number): boolean {
   const s = mem.slot_of(head);
   if (s === 0) return false;
   const f = mem.s_flags[s];
+  if (f & PG_hugetlb) return isolate_hugetlb(k, head);
   if (f & PG_isolated) return false;
   // Anonymous and page-cache folios sit on the LRU once mapped; the model marks PG_lru
   // only for page-cache pages, so anonymous folios count as on the LRU too.
@@ -83,6 +100,13 @@ export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], targe
   const mem = m.mem;
   let failed = 0;
   for (const head of heads) {
+    if (mem.s_flags[mem.slot_of(head)] & PG_hugetlb) {
+      // migrate_hugetlbs(): -ENOMEM (no target folio) ends the whole call at once.
+      const rc = yield* unmap_and_move_huge_page(k, head, target);
+      if (rc === -ENOMEM) return failed + heads.length - heads.indexOf(head);
+      if (rc !== 0) failed++;
+      continue;
+    }
     if (folio_order(m, head) > 0) {
       unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a large folio (pfn:${head}) is not modelled`);
       failed++;
@@ -136,7 +160,170 @@ export function putback_isolated_pages(k: Kctx, heads: readonly number[]): void 
     const s = mem.slot_of(head);
     if (s === 0 || mem.s_pfn[s] !== head || !(mem.s_flags[s] & PG_isolated)) continue;
     mem.s_flags[s] &= ~PG_isolated;
-    if (mem.s_mapping[s] !== 0) mem.s_flags[s] |= PG_lru;
+    // folio_putback_hugetlb(): a hugetlb folio goes back to the hstate's active list, not the LRU.
+    if (mem.s_mapping[s] !== 0 && !(mem.s_flags[s] & PG_hugetlb)) mem.s_flags[s] |= PG_lru;
     put_page(k.m, head);
   }
+}
+
+// ===========================================================================
+// Hugetlb folios.
+
+/**
+ * isolate_hugetlb(folio, list) — mm/hugetlb.c (6.12.117; 6.1.192 folio_isolate_hugetlb):
+ * only a hugetlb head that is migratable (HPageMigratable: in use and mapped or in the
+ * page cache, not free in the pool, not already isolated) and still referenced is
+ * taken, with an extra reference. MODEL: PG_isolated stands for the cleared
+ * migratable bit while the folio sits on the migration list.
+ */
+function isolate_hugetlb(k: Kctx, head: number): boolean {
+  const mem = k.m.mem;
+  const s = mem.slot_of(head);
+  const f = mem.s_flags[s];
+  if (!(f & PG_head) || f & (PG_hugetlb_free | PG_isolated) || mem.s_ref[s] === 0) return false;
+  mem.s_flags[s] = f | PG_isolated;
+  mem.s_ref[s] += 1;
+  k.m.event(k.tid, 'isolate', [page_label(head)], 'mm/hugetlb.c:isolate_hugetlb');
+  return true;
+}
+
+/**
+ * The target of a hugetlb migration: alloc_migration_target() with the long-term pin
+ * control (GFP_USER | __GFP_NOWARN), which htlb_modify_alloc_mask() replaces by the
+ * hstate's own mask (GFP_HIGHUSER_MOVABLE for a 2 MiB hstate, keeping only
+ * __GFP_NOWARN / __GFP_THISNODE), then alloc_huge_page_nodemask (6.1.192) /
+ * alloc_hugetlb_folio_nodemask (6.12.117):
+ * 1. a free pool folio (dequeue_huge_page_node_exact / dequeue_hugetlb_folio_node_exact),
+ *    skipping one that is not long-term pinnable while PF_MEMALLOC_PIN is set — which it
+ *    is here: GUP migrates inside its memalloc_pin_save() scope;
+ * 2. else, for a non-gigantic hstate, a fresh folio from the buddy allocator
+ *    (alloc_migrate_huge_page / alloc_migrate_hugetlb_folio), where the pin scope strips
+ *    __GFP_MOVABLE (current_gfp_context), marked temporary (HPageTemporary) so that it is
+ *    not counted in the pool; a gigantic (1 GiB) hstate gets nothing.
+ * Before PATCH(hugetlb-migration-target-pool) (5.4.1 check_and_migrate_cma_pages →
+ * new_non_cma_page) the pool is never tried: only step 2, with GFP_USER | __GFP_NOWARN.
+ * MODEL: available_huge_pages() is the free count (reservations are per-inode counts
+ * in the model and are not subtracted); one node.
+ */
+function alloc_hugetlb_migration_target(k: Kctx, order: number): { pfn: number; temporary: boolean } | null {
+  const m = k.m;
+  const mem = m.mem;
+  const pin = k.patch('memalloc-pin') && (get_current(k).flags & PF_MEMALLOC_PIN) !== 0;
+  // PATCH(hugetlb-migration-target-pool): bbe88753bd42 — the pool is tried first.
+  const pool = k.patch('hugetlb-migration-target-pool');
+  const i = !pool ? -1
+    : m.hugetlb_free.findIndex((p) => mem.s_order[mem.slot_of(p)] === order && (!pin || is_longterm_pinnable_page(k, p)));
+  if (i >= 0) {
+    const pfn = m.hugetlb_free.splice(i, 1)[0];
+    const s = mem.slot_of(pfn);
+    mem.s_flags[s] = PG_hugetlb | PG_head | PG_uptodate;
+    mem.s_ref[s] = 1;
+    mem.s_content[s] = 0;
+    m.event(k.tid, 'alloc', [page_label(pfn)], 'mm/hugetlb.c:dequeue_hugetlb_folio_nodemask', order);
+    return { pfn, temporary: false };
+  }
+  if (order >= HPAGE_PUD_ORDER) return null; // hstate_is_gigantic()
+  // Before the patch: GFP_USER (new_non_cma_page); after: the hstate's mask (htlb_modify_alloc_mask).
+  const pfn = alloc_pages(k, (pool ? GFP_HIGHUSER_MOVABLE : GFP_USER) | __GFP_NOWARN, order);
+  if (pfn === null) return null;
+  const s = mem.slot_of(pfn);
+  mem.s_flags[s] = PG_hugetlb | PG_head | PG_uptodate;
+  return { pfn, temporary: true };
+}
+
+/** Give an unused target back: a pool folio to the pool, a temporary one to the buddy allocator. */
+function free_hugetlb_target(k: Kctx, t: { pfn: number; temporary: boolean }): void {
+  const mem = k.m.mem;
+  const s = mem.slot_of(t.pfn);
+  if (t.temporary) mem.s_flags[s] &= ~(PG_hugetlb | PG_head);
+  put_page(k.m, t.pfn);
+}
+
+/** Replace every huge leaf (PMD or PUD) that maps folio `from` by one mapping `to`. */
+function move_huge_leaves(k: Kctx, from: number, to: number, order: number): number {
+  let n = 0;
+  for (const mm of k.m.mms) {
+    const table = order >= HPAGE_PUD_ORDER ? mm.pgd.pud : mm.pgd.pmd;
+    for (const [key, e] of table) {
+      if (typeof e !== 'number' || e === 0 || pte_pfn(e) !== from) continue;
+      table.set(key, mk_pte(to, pte_flags(e)));
+      n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * unmap_and_move_huge_page(get_new_folio, put_new_folio, private, src, force, mode,
+ * reason, ret) — mm/migrate.c, Debian 6.1.192 and 6.12.117 (same steps): a folio whose
+ * only reference is the isolation one was freed meanwhile (put back, success); no
+ * target → -ENOMEM; otherwise unmap it everywhere (try_to_migrate), move the mapping
+ * (anon: folio_migrate_mapping with no mapping; hugetlbfs: migrate_huge_page_move_mapping,
+ * which freezes at cache + isolation references → -EAGAIN if anything else holds it),
+ * copy the data, map the new folio where the old one was (remove_migration_ptes),
+ * move_hugetlb_state() (a temporary target becomes the pool folio, the source becomes
+ * temporary and goes back to the buddy allocator when released), and put the source back.
+ * Returns 0, -ENOMEM or -EAGAIN.
+ */
+function* unmap_and_move_huge_page(k: Kctx, head: number, target: migrate_target): KThread<number> {
+  // 5.4.1 (isolate_huge_page / unmap_and_move_huge_page, read) takes the same steps but has
+  // no freed-under-us shortcut; that case cannot arise under GUP's mmap_lock (the folio is
+  // still mapped), so the one body serves all releases.
+  const m = k.m;
+  const mem = m.mem;
+  const s = mem.slot_of(head);
+  if (!(mem.s_flags[s] & PG_isolated)) return -EAGAIN;
+  if (page_count(m, head) === 1) {
+    // Freed from under us: folio_putback_hugetlb() and done.
+    mem.s_flags[s] &= ~PG_isolated;
+    put_page(m, head);
+    return 0;
+  }
+  const order = folio_order(m, head);
+  const dst = alloc_hugetlb_migration_target(k, order);
+  if (dst === null) return -ENOMEM;
+  const mapping = mem.s_mapping[s] !== 0 && !(mem.s_flags[s] & PG_anon) ? mapping_by_id(k, mem.s_mapping[s]) : null;
+  const cacheRef = mapping !== null && mapping.i_pages.get(mem.s_index[s]) === head ? 1 : 0;
+  if (page_count(m, head) !== folio_mapcount(m, head) + cacheRef + 1) {
+    // A reference other than the mappings, the cache and the isolation (e.g. a pin
+    // taken meanwhile): the freeze fails; the target goes back.
+    free_hugetlb_target(k, dst);
+    return -EAGAIN;
+  }
+  const np = dst.pfn;
+  const ns = mem.slot_of(np);
+  const n = 2 ** order;
+  // folio_migrate_copy()/folio_migrate_flags(): data and per-subpage state move over.
+  mem.s_content[ns] = mem.s_content[s];
+  for (const mp of [mem.sub_content, mem.sub_flags, mem.sub_map]) {
+    if (mp.size === 0) continue;
+    for (let i = 0; i < n; i++) {
+      const v = mp.get(head + i);
+      if (v === undefined) continue;
+      mp.set(np + i, v);
+      mp.delete(head + i);
+    }
+  }
+  mem.s_flags[ns] = mem.s_flags[s] & ~(PG_isolated | PG_lru);
+  mem.s_mapping[ns] = mem.s_mapping[s];
+  mem.s_index[ns] = mem.s_index[s];
+  mem.s_map[ns] = mem.s_map[s];
+  mem.s_ptemaps[ns] = mem.s_ptemaps[s];
+  // The new folio holds what the old one held for its mappings and the page cache.
+  mem.s_ref[ns] = folio_mapcount(m, head) + cacheRef;
+  move_huge_leaves(k, head, np, order);
+  if (cacheRef && mapping) mapping.i_pages.set(mem.s_index[s], np);
+  // The old folio: no mappings, no cache entry; the isolation reference goes last.
+  mem.s_map[s] = 0;
+  mem.s_ptemaps[s] = 0;
+  mem.s_mapping[s] = 0;
+  mem.s_ref[s] = 1;
+  mem.s_flags[s] &= ~PG_isolated;
+  // move_hugetlb_state(): the source takes over the temporary status and so is
+  // released to the buddy allocator (update_and_free_hugetlb_folio), not to the pool.
+  if (dst.temporary) mem.s_flags[s] &= ~(PG_hugetlb | PG_head);
+  m.event(k.tid, 'migrate', [page_label(head), page_label(np)], 'mm/migrate.c:unmap_and_move_huge_page', target);
+  put_page(m, head);
+  yield* race_window(k, 'mm/migrate.c:migrate_pages:after-move');
+  return 0;
 }

@@ -19,15 +19,17 @@
  *   mapcount counts the mappings.
  * MODEL: no surplus pages / overcommit, no per-node pools, no subpool quotas, no PMD
  * sharing, reservations are a plain count per inode (not the resv_map), hugetlbfs
- * truncation and fork of hugetlb mappings are not modelled (unsupported); pools are
- * allocated from ZONE_NORMAL/DMA32 (hugepage_movable_supported() is not modelled).
+ * truncation and fork of hugetlb mappings are not modelled (unsupported); 2 MiB pools
+ * are allocated movable (htlb_alloc_mask), 1 GiB ones from ZONE_NORMAL/DMA32.
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import type { Machine } from '../machine.js';
 import type { file, file_operations, inode, super_block } from '../include/linux/fs.js';
 import { O_RDWR, S_IFREG, alloc_file } from '../include/linux/fs.js';
-import { GFP_HIGHUSER } from '../include/linux/gfp.js';
+import { GFP_HIGHUSER, GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
+import { PF_MEMALLOC_PIN, get_current } from '../include/linux/sched.js';
+import { is_longterm_pinnable_page } from './gup.js';
 import type { vm_area_struct, vm_operations_struct } from '../include/linux/mm_types.js';
 import {
   HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PG_head, PG_hugetlb, PG_hugetlb_free, PG_uptodate, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW,
@@ -50,11 +52,19 @@ export function huge_page_size(order: number): number {
   return PAGE_SIZE * 2 ** order;
 }
 
-/** MODEL set-up: add `count` folios of `order` to the pool (echo N > nr_hugepages). Returns how many were allocated. */
+/**
+ * MODEL set-up: add `count` folios of `order` to the pool (echo N > nr_hugepages).
+ * Returns how many were allocated. The mask is htlb_alloc_mask(h) (6.1.192, 6.12.117):
+ * GFP_HIGHUSER_MOVABLE when hugepage_movable_supported(h) — on x86-64 every
+ * non-gigantic hstate (2 MiB), whose pages can migrate — else GFP_HIGHUSER (1 GiB,
+ * gigantic). So the 2 MiB pool lands in ZONE_MOVABLE when the machine has one, as in
+ * the conformance guest (movablecore=).
+ */
 export function hugetlb_pool_grow(k: Kctx, order: number, count: number): number {
+  const gfp = order < HPAGE_PUD_ORDER ? GFP_HIGHUSER_MOVABLE : GFP_HIGHUSER;
   let n = 0;
   for (; n < count; n++) {
-    const pfn = alloc_pages(k, GFP_HIGHUSER, order);
+    const pfn = alloc_pages(k, gfp, order);
     if (pfn === null) break;
     const mem = k.m.mem;
     const s = mem.slot_of(pfn);
@@ -70,10 +80,20 @@ export function hugetlb_free_count(m: Machine, order: number): number {
   return m.hugetlb_free.filter((p) => m.mem.s_order[m.mem.slot_of(p)] === order).length;
 }
 
-/** dequeue_huge_page / alloc_huge_page(): a pool folio with refcount 1, or null (-ENOSPC). */
+/**
+ * dequeue_huge_page / alloc_huge_page(): a pool folio with refcount 1, or null (-ENOSPC).
+ * dequeue_huge_page_node_exact() (6.1.192) / dequeue_hugetlb_folio_node_exact()
+ * (6.12.117): inside a memalloc_pin_save() scope (PF_MEMALLOC_PIN: a FOLL_LONGTERM GUP
+ * faulting the page in) a free folio that is not long-term pinnable (ZONE_MOVABLE,
+ * CMA) is skipped. PATCH(memalloc-pin) gates it, as the nearest registry entry of the
+ * v5.13 series that made the pin scope cover ZONE_MOVABLE; which commit of that series
+ * added this skip is UNVERIFIED, and so is whether 5.4's PF_MEMALLOC_NOCMA skipped CMA
+ * pool folios here (the model does not skip before the rename).
+ */
 function alloc_huge_page(k: Kctx, order: number): number | null {
   const m = k.m;
-  const i = m.hugetlb_free.findIndex((p) => m.mem.s_order[m.mem.slot_of(p)] === order);
+  const pin = k.patch('memalloc-pin') && (get_current(k).flags & PF_MEMALLOC_PIN) !== 0;
+  const i = m.hugetlb_free.findIndex((p) => m.mem.s_order[m.mem.slot_of(p)] === order && (!pin || is_longterm_pinnable_page(k, p)));
   if (i < 0) return null;
   const pfn = m.hugetlb_free.splice(i, 1)[0];
   const s = m.mem.slot_of(pfn);

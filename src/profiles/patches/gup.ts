@@ -22,7 +22,7 @@ export const gupPatches = {
       'in 5.6 they are plain aliases of the get_user_pages*() twins (FOLL_PIN is not even OR-ed in) and unpin is ' +
       'put_page(). FOLL_PIN (0x40000) is defined and get_user_pages/_remote/_fast WARN and return -EINVAL when a ' +
       'caller passes it; the gup-fast flag mask also admits FOLL_FORCE and FOLL_PIN. (5.6.4 read.)',
-    scenarios: [],
+    scenarios: ['gup/get-with-foll-pin'],
   },
   'foll-pin-counting': {
     subject: 'mm/gup: track FOLL_PIN pages',
@@ -36,7 +36,7 @@ export const gupPatches = {
       'pin_user_pages*() OR in FOLL_PIN; a pin of a small page adds GUP_PIN_COUNTING_BIAS (1024) to the refcount and ' +
       'unpin subtracts it, so page_maybe_dma_pinned() can tell pins from references; pin_* reject FOLL_GET (WARN, ' +
       '-EINVAL). Id seen in a stable dependency list (kernel-semantics.md §8); Debian 6.1.192 read.',
-    scenarios: [],
+    scenarios: ['gup/pin-with-foll-get'],
   },
   'foll-pin-hpage-pincount': {
     subject: 'mm/gup: page->hpage_pinned_refcount: exact pin counts for huge pages',
@@ -49,7 +49,7 @@ export const gupPatches = {
     summary:
       'Pins of large folios count in a separate pincount (+1 refcount, +1 pincount per pinned subpage) instead of ' +
       'the 1024 bias. In Debian 6.1.192 every large folio has it (compound_pincount in page[1]; folio_test_large()).',
-    scenarios: [],
+    scenarios: ['gup/thp-pin-refcount'],
   },
   'gup-retry-multiple': {
     subject: 'mm/gup: allow VM_FAULT_RETRY for multiple times',
@@ -91,7 +91,7 @@ export const gupPatches = {
       'GUP-fast with FOLL_PIN|FOLL_LONGTERM stops at a page that may not be pinned long-term (CMA then; later also ' +
       'ZONE_MOVABLE, MIGRATE_ISOLATE and device-coherent) so the slow path migrates it; 5.4-5.6 pinned CMA pages ' +
       'found by the lockless walk in place (kernel-semantics.md §7 bug 3).',
-    scenarios: ['gup/cma-gup-fast-longterm', 'gup/cma-pin-fast-longterm'],
+    scenarios: [],
   },
   'gup-no-longterm-for-get': {
     subject: "mm/gup: don't permit users to call get_user_pages with FOLL_LONGTERM",
@@ -131,7 +131,7 @@ export const gupPatches = {
       'The fs-DAX refusal for FOLL_LONGTERM moves from the post-hoc, all-or-nothing check_dax_vmas() over a ' +
       'temporary vmas[] array into check_vma_flags(): -EOPNOTSUPP per VMA, under mmap_lock, during the walk (a ' +
       'range reaching an fs-DAX VMA after good pages returns the partial count). Removes the §1.4 hazard.',
-    scenarios: ['gup/bug2-longterm-droppable-lock'],
+    scenarios: ['gup/fsdax-longterm', 'seed/vfio-map-fsdax', 'gup/bug2-longterm-droppable-lock'],
   },
   'gup-fast-wp-seq': {
     subject: 'mm/gup: prevent gup_fast from racing with COW during fork',
@@ -186,6 +186,38 @@ export const gupPatches = {
       '(is_longterm_pinnable_page()).',
     scenarios: ['gup/movable-longterm'],
   },
+  'gup-hugetlb-grab-no-longterm-check': {
+    subject: 'mm: gup: stop abusing try_grab_folio',
+    commit: 'f442fa614137',
+    author: 'Yang Shi',
+    release: 'v6.10',
+    files: ['mm/gup.c', 'mm/huge_memory.c', 'mm/internal.h'],
+    requires: ['gup-fast-longterm-cma-check'],
+    effect: 'changes-verdict',
+    summary:
+      'The slow GUP path stops using the gup-fast grab helper, whose FOLL_LONGTERM check refuses pages that may ' +
+      'not be pinned long-term. Before it (read in Debian 6.1.192: follow_hugetlb_page() → try_grab_folio()), a ' +
+      'long-term pin of a hugetlb folio in ZONE_MOVABLE or CMA WARNs and fails -ENOMEM instead of migrating it ' +
+      '(the real 6.1.192 kernel: -ENOMEM, folio left in ZONE_MOVABLE; 6.12.117: migrated and pinned). When ' +
+      'follow_hugetlb_page() began to use the checking helper (between 5.7 and 6.1) is UNVERIFIED.',
+    scenarios: ['gup/hugetlb-movable-longterm'],
+  },
+  'hugetlb-migration-target-pool': {
+    subject: 'mm/hugetlb: make hugetlb migration callback CMA aware',
+    commit: 'bbe88753bd42',
+    author: 'Joonsoo Kim',
+    release: 'v5.9',
+    files: ['mm/gup.c', 'mm/hugetlb.c', 'include/linux/hugetlb.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Migrating a hugetlb folio for a long-term pin used to take a fresh buddy folio only (5.4.1 new_non_cma_page → ' +
+      'alloc_migrate_huge_page, GFP_USER: never from the pool, whose folios were assumed to sit in CMA); from here ' +
+      'the target comes from alloc_huge_page_nodemask(): a free pool folio first, skipping unpinnable ones inside ' +
+      'the pin allocation scope (PF_MEMALLOC_NOCMA, later PF_MEMALLOC_PIN), then a fresh one. Debian 6.1.192 and ' +
+      '6.12.117 reach the same through alloc_migration_target(). Id from the Fixes:/reference list of a later ' +
+      'series (the commit itself was not read; the 5.4.1 and 6.x code on both sides was).',
+    scenarios: [],
+  },
   'gup-anon-exclusive-unshare': {
     subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
     commit: 'a7f226604170',
@@ -198,7 +230,7 @@ export const gupPatches = {
       'FOLL_PIN without FOLL_WRITE on a read-only PTE of an anonymous page that is not PageAnonExclusive makes ' +
       'follow_page return -EMLINK; GUP then faults with FAULT_FLAG_UNSHARE (copy if shared) and pins the exclusive ' +
       'copy. GUP-fast stops there. Id confirmed by a Fixes: tag.',
-    scenarios: [],
+    scenarios: ['gup/ro-pin-after-fork'],
   },
   'gup-foll-cow-removed': {
     subject: 'mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW',
@@ -241,7 +273,7 @@ export const gupPatches = {
       'gup_must_unshare() also asks to unshare for FOLL_PIN|FOLL_LONGTERM without FOLL_WRITE on a read-only PTE of ' +
       'a non-anonymous page (page cache, zero page) in a COW mapping: the pin lands on a private anonymous copy, ' +
       'so later writes by the process are seen through the pin (kernel-semantics.md §7 bug 7).',
-    scenarios: [],
+    scenarios: ['gup/zero-page-longterm-ro'],
   },
   'gup-unlockable': {
     subject: 'mm/gup: add FOLL_UNLOCKABLE',
@@ -256,7 +288,7 @@ export const gupPatches = {
       'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM may be combined with a droppable lock (the ' +
       'per-VMA fs-DAX check made that safe). The 6.2 step that first allowed pin_user_pages_remote(LONGTERM, ' +
       'locked) is folded in here (its own commit UNVERIFIED); both are read from the 6.12.117 tree.',
-    scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked'],
+    scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked', 'gup/pin-with-foll-get'],
   },
   'gup-writable-file-longterm': {
     subject: 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings',
@@ -278,11 +310,12 @@ export const gupPatches = {
     release: 'v6.5',
     files: ['mm/gup.c'],
     requires: ['gup-writable-file-longterm'],
-    effect: 'neutral',
+    effect: 'changes-verdict',
     summary:
       'GUP-fast refuses PIN|LONGTERM|WRITE on a file folio that is not shmem/hugetlb (folio_fast_pin_allowed / ' +
-      'gup_fast_folio_allowed), so the slow path decides (and returns -EFAULT). Same end result as the slow path.',
-    scenarios: [],
+      'gup_fast_folio_allowed), so the slow path decides (and returns -EFAULT). Without it, a writable PTE lets ' +
+      'pin_user_pages_fast() pin the page without ever reaching the slow-path check.',
+    scenarios: ['gup/fast-ext4-shared-longterm-write'],
   },
 } as const satisfies Record<string, PatchInfo>;
 
@@ -292,7 +325,7 @@ export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
     'foll-pin-counting', 'foll-pin-hpage-pincount', 'gup-retry-multiple', 'gup-fatal-signals',
     'gup-fast-longterm-cma-check', 'gup-no-longterm-for-get', 'gup-longterm-unpin', 'gup-dax-check-in-vma-flags',
     'gup-fast-wp-seq', 'gup-migration-isolation-errors', 'gup-migration-failure-error', 'gup-migrate-movable-zone',
-    'gup-anon-exclusive-unshare', 'gup-foll-cow-removed', 'gup-zero-page-no-pin',
+    'gup-anon-exclusive-unshare', 'gup-foll-cow-removed', 'gup-zero-page-no-pin', 'hugetlb-migration-target-pool',
   ],
-  'v6.12': ['gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
+  'v6.12': ['gup-hugetlb-grab-no-longterm-check', 'gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
 };

@@ -18,7 +18,7 @@ export const ioUringPatches = {
       'small pages but once per compound page, for the whole compound page (page_size(head) >> PAGE_SHIFT), skipping ' +
       'heads already charged by this or an earlier buffer of the ring. 5.4/5.6 charged nr_pages of the range. ' +
       'Id confirmed by Fixes: tags.',
-    scenarios: [],
+    scenarios: ['io_uring/register-pinned-vm', 'io_uring/register-thp'],
   },
   'io-uring-reg-buf-same-file': {
     subject: 'io_uring/rsrc: disallow multi-source reg buffers',
@@ -32,7 +32,7 @@ export const ioUringPatches = {
       'file-backed buffer must be shmem or hugetlbfs (else -EOPNOTSUPP). In Debian 6.1.192 via stable. The shmem ' +
       'exemption itself predates this commit (5.6.4 still refuses every file but hugetlbfs); its own commit id is ' +
       'UNVERIFIED, so the model switches both rules on this entry.',
-    scenarios: ['gup/bug11-io-uring-ext4-shared'],
+    scenarios: ['io_uring/register-mixed-vmas', 'gup/bug11-io-uring-ext4-shared'],
   },
   'io-uring-gup-file-check': {
     subject: 'io_uring: rsrc: delegate VMA file-backed check to GUP',
@@ -47,7 +47,7 @@ export const ioUringPatches = {
       'writable long-term pins of file mappings that need dirty tracking (-EFAULT). In 6.12 it calls ' +
       'pin_user_pages_fast() (io_uring/memmap.c) without taking mmap_lock itself. So a shared ext4 mapping fails ' +
       '-EFAULT (was -EOPNOTSUPP), and a MAP_PRIVATE file mapping or mixed sources are accepted. Id from a commit list.',
-    scenarios: ['gup/bug11-io-uring-ext4-shared'],
+    scenarios: ['gup/bug11-io-uring-ext4-shared', 'io_uring/register-ext4-shared'],
   },
   'io-uring-coalesce-hugepages': {
     subject: 'io_uring/rsrc: enable multi-hugepage buffer coalescing',
@@ -61,7 +61,7 @@ export const ioUringPatches = {
       'When a buffer consists of whole large folios of one size, io_sqe_buffer_register() keeps one page (and one ' +
       'pin) per folio and unpins the rest, so the folio pincount after registration is 1 per folio instead of 1 ' +
       'per base page. Id confirmed by Fixes: tags.',
-    scenarios: [],
+    scenarios: ['io_uring/register-thp'],
   },
 } as const satisfies Record<string, PatchInfo>;
 

@@ -13,7 +13,7 @@ export const mmPatches = {
       '__rmqueue() takes a movable allocation from CMA pageblocks first when the zone has more free CMA pages ' +
       'than half its free pages; before it CMA served movable requests only as a fallback. Decides whether ' +
       'faulted-in user pages land in CMA (and so whether long-term GUP must migrate them).',
-    scenarios: [],
+    scenarios: ['mm/cma-preferred-for-movable'],
   },
   'alloc-fastpath-task-gfp': {
     subject: 'mm: apply per-task gfp constraints in fast path',
@@ -39,7 +39,7 @@ export const mmPatches = {
       'memalloc_nocma_save()/restore() and PF_MEMALLOC_NOCMA become memalloc_pin_save()/restore() and ' +
       'PF_MEMALLOC_PIN (same bit, same __GFP_MOVABLE stripping); callers in the model dispatch on this entry. ' +
       'Id from the same mainline commit list as da6df1b0fcfa.',
-    scenarios: [],
+    scenarios: ['gup/cma-longterm-migrates'],
   },
   'wp-reuse-refcount': {
     subject: 'mm: do_wp_page() simplification',
@@ -53,7 +53,7 @@ export const mmPatches = {
       'outstanding); before it reuse depended on the mapcount (reuse_swap_page), so a page referenced by GUP ' +
       'but mapped once was written in place (the CVE-2020-29374 read side). Subject UNVERIFIED (id from ' +
       'kernel-semantics.md §2.10).',
-    scenarios: [],
+    scenarios: ['gup/bug9-gup-after-fork-leak'],
   },
   'anon-exclusive': {
     subject: 'mm: remember exclusively mapped anonymous pages with PG_anon_exclusive',
@@ -66,7 +66,7 @@ export const mmPatches = {
       'Anonymous pages carry PageAnonExclusive: set when a fault maps a new or reused anon page, cleared when ' +
       'fork shares it. do_wp_page() reuses an exclusive page without looking at counts; a shared one is reused ' +
       'only with refcount 1 (then marked exclusive). FAULT_FLAG_UNSHARE copies a shared anon page for R/O pins.',
-    scenarios: [],
+    scenarios: ['gup/bug9-gup-after-fork-leak'],
   },
   'vm-fault-write-removed': {
     subject: 'mm: remove VM_FAULT_WRITE',
@@ -78,7 +78,7 @@ export const mmPatches = {
     summary:
       'handle_mm_fault() no longer reports VM_FAULT_WRITE after breaking COW or reusing a page; GUP had stopped ' +
       'relying on it (FOLL_COW removal in 5535be309971). The model returns the bit only without this entry.',
-    scenarios: [],
+    scenarios: ['gup/readonly-write'],
   },
   'map-droppable': {
     subject: 'mm: add MAP_DROPPABLE for designating always lazily freeable mappings',
@@ -90,7 +90,7 @@ export const mmPatches = {
     summary:
       'MAP_TYPE value 0x08 becomes a valid anonymous mapping type (droppable memory); before it mmap() returns ' +
       '-EINVAL for it. The model returns -EINVAL without this entry and records `unsupported` with it.',
-    scenarios: [],
+    scenarios: ['gup/anon-gup-write'],
   },
   'fork-copy-pinned': {
     subject: 'mm: Do early cow for pinned pages during fork() for ptes',
@@ -106,7 +106,7 @@ export const mmPatches = {
       'device holds. Before it (v5.4) fork shares the pinned page, the parent\'s next write COWs away from it and ' +
       'the device and the process diverge. Id from kernel-semantics.md §2.10; subject confirmed in the v5.9 pull ' +
       'listing. The model also applies it to hugetlb folios (the hugetlb half is 4eae4efa2c29).',
-    scenarios: [],
+    scenarios: ['gup/bug8-pin-then-fork-cow'],
   },
   'memfd-noexec': {
     subject: 'mm/memfd: add MFD_NOEXEC_SEAL and MFD_EXEC',
@@ -118,7 +118,7 @@ export const mmPatches = {
     summary:
       'memfd_create() accepts MFD_NOEXEC_SEAL (0x8) and MFD_EXEC (0x10); before it those bits are -EINVAL. Only ' +
       'argument validation changes in the model (exec sealing is not modelled).',
-    scenarios: [],
+    scenarios: ['gup/memfd-longterm-write'],
   },
   'fork-split-pinned-thp': {
     subject: "mm/thp: Split huge pmds/puds if they're pinned when fork()",
@@ -132,7 +132,7 @@ export const mmPatches = {
       'copy_huge_pmd() splits the parent\'s PMD when the THP may be DMA-pinned (COW mapping, mm has pinned) and ' +
       'lets the PTE copy give the child 4 KiB copies; before it (v5.4) a pinned THP is shared write-protected and ' +
       'the parent later COWs away from it. In 6.1 the same decision is page_try_dup_anon_rmap(compound).',
-    scenarios: [],
+    scenarios: ['gup/thp-pin-then-fork'],
   },
 } as const satisfies Record<string, PatchInfo>;
 

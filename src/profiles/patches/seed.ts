@@ -17,7 +17,7 @@ export const seedPatches = {
       'get_user_pages_remote() accepts FOLL_LONGTERM when locked is NULL and routes the call through ' +
       '__gup_longterm_locked() (temporary vmas, no-CMA scope, fs-DAX check, CMA migration); with a ' +
       'non-NULL locked it still refuses (WARN, -EINVAL). Before it, FOLL_LONGTERM was always -EINVAL there.',
-    scenarios: [],
+    scenarios: ['gup/remote-longterm-no-locked', 'gup/remote-longterm-locked'],
   },
   'vfio-longterm-via-gup': {
     subject: 'vfio: fix FOLL_LONGTERM use, simplify get_user_pages_remote() call',
@@ -31,7 +31,7 @@ export const seedPatches = {
       'vaddr_get_pfn() always pins with get_user_pages_remote(FOLL_LONGTERM) under one mmap_sem hold, ' +
       'dropping the mm == current->mm split and the hand-written fs-DAX check; remote (mdev) pins now ' +
       'migrate CMA pages like local ones.',
-    scenarios: [],
+    scenarios: ['seed/mdev-pin-cma', 'vfio/mdev-remote-pin-cma'],
   },
   'hypo-longterm-honours-locked': {
     subject: 'HYPOTHETICAL: get_user_pages_remote() honours a non-NULL locked together with FOLL_LONGTERM',
@@ -46,7 +46,7 @@ export const seedPatches = {
       'Removes the locked != NULL refusal that c4237f8b1f4f kept, so a long-term GUP may drop mmap_sem ' +
       'on VM_FAULT_RETRY and re-take it; the post-hoc fs-DAX check over vmas[] then misses a VMA that ' +
       'replaced the range while the lock was dropped (kernel-semantics.md §1.4).',
-    scenarios: [],
+    scenarios: ['seed/longterm-locked-race'],
   },
 } as const satisfies Record<string, PatchInfo>;
 

@@ -25,7 +25,7 @@ export const vfioPatches = {
       'so the observable change comes with the GUP FOLL_PIN accounting of later releases. Upstream it sits on ' +
       'top of 3567813eae5e; the model reads it only in put_pfn() and in the 5.6 body of vaddr_get_pfn(), so an ' +
       'ablation without the seed pair stays meaningful.',
-    scenarios: [],
+    scenarios: ['vfio/map-dma-anon'],
   },
   'vfio-pfnmap-fault': {
     subject: 'vfio/type1: Support faulting PFNMAP vmas',
@@ -76,7 +76,7 @@ export const vfioPatches = {
       '(vaddr_get_pfns(), returning a page count) and keeps pages left over after a discontiguity for the next ' +
       'chunk; capacity 1 with disable_hugepages. Same chunks, same accounting, fewer GUP calls. Includes the ' +
       'preparatory vaddr_get_pfns()/struct vfio_batch change of the same series (its id is not recorded here).',
-    scenarios: [],
+    scenarios: ['vfio/map-dma-anon'],
   },
   'vfio-unmap-all': {
     subject: 'vfio/type1: implement unmap all',
@@ -101,7 +101,7 @@ export const vfioPatches = {
       'VFIO_DMA_UNMAP_FLAG_VADDR marks mappings vaddr-invalid (pins and IOMMU entries stay); VFIO_DMA_MAP_FLAG_VADDR ' +
       'supplies the new vaddr for an identical iova/size (-ENOENT without a mapping, -EINVAL otherwise); ' +
       'MAP needs exactly one of {READ|WRITE, VADDR}. CHECK_EXTENSION(VFIO_UPDATE_VADDR) = 1.',
-    scenarios: [],
+    scenarios: ['vfio/update-vaddr'],
   },
   'vfio-unpin-zero-page': {
     subject: 'vfio/type1: Unpin zero pages',
@@ -114,7 +114,7 @@ export const vfioPatches = {
     summary:
       'vaddr_get_pfns() unpins every zero page GUP returned right away (put_pfn() never would: the zero page is ' +
       'PageReserved), ending the one-reference-per-mapping leak of READ-only maps of untouched anonymous memory.',
-    scenarios: [],
+    scenarios: ['vfio/zero-page-ref-leak'],
   },
   'vfio-dma-ownership': {
     subject: 'vfio: Set DMA ownership for VFIO devices',
@@ -142,7 +142,7 @@ export const vfioPatches = {
       'UNMAP_DMA|VADDR with an emulated (mdev) group attached is -EBUSY; CHECK_EXTENSION(VFIO_UPDATE_VADDR) is 1 only ' +
       'for a set container without emulated groups; vfio_pin_pages()/dma_rw() with any invalid vaddr WARN and fail ' +
       '-EBUSY. In Debian 6.1.192 via stable.',
-    scenarios: [],
+    scenarios: ['vfio/update-vaddr-mdev'],
   },
   'vfio-dma-mm-owner': {
     subject: 'vfio/type1: prevent underflow of locked_vm via exec()',
@@ -156,7 +156,7 @@ export const vfioPatches = {
       'not dma->task->mm, so an exec() that replaced the mm no longer makes un-accounting hit the new mm. The ' +
       'same-mm test in vfio_dma_do_unmap() is gone in the trees carrying the series (which of its patches removed ' +
       'it is UNVERIFIED; this one is the best candidate). External pins use dma->mm (mmget_not_zero). In Debian 6.1.192 via stable.',
-    scenarios: [],
+    scenarios: ['vfio/exec-then-close-accounting', 'vfio/unmap-by-forked-child'],
   },
   'vfio-locked-vm-per-dma': {
     subject: 'vfio/type1: track locked_vm per dma',
@@ -167,7 +167,7 @@ export const vfioPatches = {
     requires: ['vfio-dma-mm-owner'],
     effect: 'neutral',
     summary: 'vfio_lock_acct() keeps a per-mapping dma->locked_vm total of what it charged. In Debian 6.1.192 via stable.',
-    scenarios: [],
+    scenarios: ['vfio/map-dma-anon'],
   },
   'vfio-restore-locked-vm': {
     subject: 'vfio/type1: restore locked_vm',
@@ -181,7 +181,7 @@ export const vfioPatches = {
       'MAP_DMA|VADDR from a different mm moves the mapping\'s dma->locked_vm charge to the caller\'s mm ' +
       '(vfio_change_dma_owner(): charge the new mm first, -ENOMEM if over its limit, then un-charge the old mm ' +
       'if it is still alive) and re-samples CAP_IPC_LOCK. In Debian 6.1.192 via stable.',
-    scenarios: [],
+    scenarios: ['vfio/update-vaddr-new-mm'],
   },
   'vfio-no-vaddr-wait': {
     subject: 'vfio/type1: revert "block on invalid vaddr"',
@@ -195,7 +195,7 @@ export const vfioPatches = {
       'Paths that need a vaddr (external pin, dma_rw, replay on attach) no longer sleep until MAP_DMA|VADDR; they ' +
       'fail (-EBUSY) instead. Debian 6.1.192 behaves so (its pin/dma_rw/attach refuse with -EBUSY before the wait ' +
       'helpers, which are still compiled in but unreachable); the exact backport commit there is UNVERIFIED.',
-    scenarios: [],
+    scenarios: ['vfio/update-vaddr-mdev'],
   },
   'vfio-revert-unpin-zero-page': {
     subject: 'Revert "vfio/type1: Unpin zero pages"',
@@ -208,7 +208,7 @@ export const vfioPatches = {
     summary:
       'Removes the zero-page unpin loop of vaddr_get_pfns(): since c8070b787519 GUP never takes a reference on the ' +
       'zero page, so there is nothing to drop (present in 6.12.117: the loop is absent).',
-    scenarios: [],
+    scenarios: ['vfio/zero-page-ref-leak'],
   },
 } as const satisfies Record<string, PatchInfo>;
 

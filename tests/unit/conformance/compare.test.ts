@@ -24,6 +24,12 @@ describe('normalize', () => {
     expect(errnoName(-95)).toBe('-EOPNOTSUPP');
     expect(errnoName(-4242)).toBe('-4242');
   });
+  it("reads the model's zero-filled content ('') as the guest's `zero`, other tags unchanged", () => {
+    const one: PlanItem[] = [{ name: 'seen', step: 0, kind: 'tag' }];
+    expect(normalize(one, vals({ seen: '' })).get('seen')).toBe('zero');
+    expect(normalize(one, vals({ seen: 'zero' })).get('seen')).toBe('zero');
+    expect(normalize(one, vals({ seen: 'A' })).get('seen')).toBe('A');
+  });
   it('marks values a side did not produce', () => {
     expect(normalize(plan.slice(0, 1), new Map()).get('buf')).toBe('(missing)');
   });

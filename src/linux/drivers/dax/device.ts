@@ -18,7 +18,7 @@ import type { Kctx } from '../../kctx.js';
 import type { Machine } from '../../machine.js';
 import type { file, file_operations, inode } from '../../include/linux/fs.js';
 import type { mem_region, vm_area_struct, vm_fault, vm_operations_struct } from '../../include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, mk_pte } from '../../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PG_reserved, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, mk_pte } from '../../include/linux/mm_types.js';
 import {
   FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_HUGEPAGE, VM_SHARED, pt_walk, set_pmd_at, set_pte_at,
 } from '../../include/linux/mm.js';
@@ -42,7 +42,14 @@ function dax_pgoff_to_pfn(m: Machine, dd: dev_dax, pgoff: number): number | null
   const pfn = dd.region.start_pfn + pgoff;
   if (pfn >= dd.region.end_pfn) return null;
   const mem = m.mem;
-  if (mem.slot_of(pfn) === 0) mem.s_ref[mem.newSlot(pfn, 0)] = 1;
+  if (mem.slot_of(pfn) === 0) {
+    // newSlot() may grow (replace) the slot arrays: take the slot before indexing s_ref.
+    const s = mem.newSlot(pfn, 0);
+    mem.s_ref[s] = 1;
+    // mm/mm_init.c __init_zone_device_page() (6.1.192, 6.12.117): every ZONE_DEVICE page is
+    // PageReserved, and MEMORY_DEVICE_GENERIC ones keep refcount 1 while idle.
+    mem.s_flags[s] = PG_reserved;
+  }
   return pfn;
 }
 

@@ -35,6 +35,7 @@ import { PAGE_SHIFT, PAGE_SIZE, TASK_SIZE } from '../../include/linux/mm_types.j
 import {
   PageDirty, PageReserved, SetPageDirty, compound_head, find_vma, folio_order, is_zero_pfn, pfn_valid, put_page,
   set_page_dirty_lock, vma_is_fsdax, vma_lookup, VM_PFNMAP, pt_walk,
+  FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE,
 } from '../../include/linux/mm.js';
 import { pte_pfn, pte_write, pte_present } from '../../include/linux/mm_types.js';
 import type { task_struct } from '../../include/linux/sched.js';
@@ -366,9 +367,10 @@ function* vaddr_get_pfn_pfnmap(k: Kctx, mm: mm_struct, vaddr: number, prot: numb
 function* follow_fault_pfn(k: Kctx, vma: vm_area_struct, mm: mm_struct, vaddr: number, pfn: { v: number }, write_fault: boolean): KThread<number> {
   let w = pt_walk(mm, vaddr);
   if (w.entry === 0 || !pte_present(w.entry)) {
-    const r = yield* mmapi.fixup_user_fault(k, mm, vaddr, write_fault);
-    if (r.unlocked) return -EAGAIN;
-    if (r.ret) return r.ret;
+    const unlocked = { v: false };
+    const ret = yield* mmapi.fixup_user_fault(k, mm, vaddr, FAULT_FLAG_REMOTE | (write_fault ? FAULT_FLAG_WRITE : 0), unlocked);
+    if (unlocked.v) return -EAGAIN;
+    if (ret) return ret;
     w = pt_walk(mm, vaddr);
     if (w.entry === 0 || !pte_present(w.entry)) return -EFAULT;
   }

@@ -132,7 +132,10 @@ export interface zone {
   readonly present_pages: number;
 }
 
-const SLOT_INIT = 1024;
+/** Initial slot capacity: small, since most machines (one per explored run) hold a few dozen folios; grow() scales it by 1.5. */
+const SLOT_INIT = 32;
+/** Bytes per slot of the initial buffer: two Float64 arrays, eight Int32 arrays, one Uint8 array. */
+const SLOT_BYTES = 2 * 8 + 8 * 4 + 1;
 const PFN_PER_GIB = 1 << (PUD_SHIFT - PAGE_SHIFT);
 const PFN_PER_2M = 1 << (PMD_SHIFT - PAGE_SHIFT);
 
@@ -149,25 +152,28 @@ export class MemMap {
   /** The shared zero page (ZERO_PAGE(0)). */
   readonly zero_pfn: number;
 
-  // Slot arrays (slot 0 unused: 0 means "no folio" in the index).
+  // Slot arrays (slot 0 unused: 0 means "no folio" in the index). The initial ones
+  // are views of one buffer (one allocation per machine: the explorer builds a
+  // machine per run); grow() gives each its own.
   private cap = SLOT_INIT;
-  s_pfn = new Float64Array(SLOT_INIT);
-  s_order = new Uint8Array(SLOT_INIT);
-  /** folio->_refcount (head page refcount). */
-  s_ref = new Int32Array(SLOT_INIT);
-  /** Order 0: page mapcount. Large folio: entire (PMD/PUD) mapcount. */
-  s_map = new Int32Array(SLOT_INIT);
-  /** Large folio: number of PTE mappings of its subpages (sum of subpage mapcounts). */
-  s_ptemaps = new Int32Array(SLOT_INIT);
-  /** Large folio: compound_pincount / _pincount. Unused for order 0 (pins there are refcount bias). */
-  s_pin = new Int32Array(SLOT_INIT);
-  s_flags = new Int32Array(SLOT_INIT);
-  /** page->mapping: an address_space id (file pages) or an anon_vma id (PG_anon); 0 = none. */
-  s_mapping = new Int32Array(SLOT_INIT);
+  private readonly initial = new ArrayBuffer(SLOT_INIT * SLOT_BYTES);
+  s_pfn = new Float64Array(this.initial, 0, SLOT_INIT);
   /** page->index (pages, not bytes). */
-  s_index = new Float64Array(SLOT_INIT);
+  s_index = new Float64Array(this.initial, SLOT_INIT * 8, SLOT_INIT);
+  /** folio->_refcount (head page refcount). */
+  s_ref = new Int32Array(this.initial, SLOT_INIT * 16, SLOT_INIT);
+  /** Order 0: page mapcount. Large folio: entire (PMD/PUD) mapcount. */
+  s_map = new Int32Array(this.initial, SLOT_INIT * 20, SLOT_INIT);
+  /** Large folio: number of PTE mappings of its subpages (sum of subpage mapcounts). */
+  s_ptemaps = new Int32Array(this.initial, SLOT_INIT * 24, SLOT_INIT);
+  /** Large folio: compound_pincount / _pincount. Unused for order 0 (pins there are refcount bias). */
+  s_pin = new Int32Array(this.initial, SLOT_INIT * 28, SLOT_INIT);
+  s_flags = new Int32Array(this.initial, SLOT_INIT * 32, SLOT_INIT);
+  /** page->mapping: an address_space id (file pages) or an anon_vma id (PG_anon); 0 = none. */
+  s_mapping = new Int32Array(this.initial, SLOT_INIT * 36, SLOT_INIT);
   /** Content tag id (0 = zero-filled). */
-  s_content = new Int32Array(SLOT_INIT);
+  s_content = new Int32Array(this.initial, SLOT_INIT * 40, SLOT_INIT);
+  s_order = new Uint8Array(this.initial, SLOT_INIT * 44, SLOT_INIT);
   private top = 1;
   private readonly freeSlots: number[] = [];
 

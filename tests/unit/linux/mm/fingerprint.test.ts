@@ -44,4 +44,46 @@ describe('mm_fingerprint', () => {
     runAs(m, t, function* (k) { return yield* sys_fork(k); });
     expect(mm_fingerprint(m)).not.toBe(f0);
   });
+
+  it('does not depend on the insertion order of keyed collections (page cache, free lists, tasks)', () => {
+    const a = build();
+    const b = build();
+    for (const m of [a.m, b.m]) task(m, { comm: 'second' });
+    expect(a.m.tasks.size).toBe(2);
+    const fa = mm_fingerprint(a.m);
+    expect(mm_fingerprint(b.m)).toBe(fa);
+    // Same contents, different insertion orders: equal; a different content: not.
+    const z = a.m.mem.zones[1];
+    const zb = b.m.mem.zones[1];
+    z.free_area.set(64 + 9, [7]);
+    z.free_area.set(3, [5, 6]);
+    zb.free_area.set(3, [5, 6]);
+    zb.free_area.set(64 + 9, [7]);
+    const ta = [...a.m.tasks.values()][0];
+    const tb = [...b.m.tasks.values()][0];
+    for (const c of [9, 2, 5]) ta.cred.cap_effective.add(c);
+    for (const c of [5, 9, 2]) tb.cred.cap_effective.add(c);
+    expect(mm_fingerprint(a.m)).not.toBe(fa);
+    expect(mm_fingerprint(a.m)).toBe(mm_fingerprint(b.m));
+    tb.cred.cap_effective.delete(5);
+    expect(mm_fingerprint(a.m)).not.toBe(mm_fingerprint(b.m));
+    // Tasks listed by pid whatever the map order.
+    const moved = [...b.m.tasks.entries()];
+    b.m.tasks.clear();
+    for (const [pid, t] of moved.reverse()) b.m.tasks.set(pid, t);
+    tb.cred.cap_effective.add(5);
+    expect(mm_fingerprint(b.m)).toBe(mm_fingerprint(a.m));
+  });
+
+  it('tells RLIM_INFINITY, -1 and finite rlimits apart', () => {
+    const { m } = build();
+    const t = [...m.tasks.values()][0];
+    const seen = new Set<string>();
+    for (const v of [Number.POSITIVE_INFINITY, -1, -2, 0, 1, 2 ** 40, 0.5]) {
+      t.rlim[8] = { rlim_cur: v, rlim_max: Number.POSITIVE_INFINITY };
+      seen.add(mm_fingerprint(m));
+    }
+    expect(seen.size).toBe(7);
+  });
 });
+

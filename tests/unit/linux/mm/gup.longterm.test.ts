@@ -194,7 +194,7 @@ describe('zero page (rows 26-27)', () => {
   });
   // Needs the memory model's FAULT_FLAG_UNSHARE of a non-anon page in a COW mapping (6.2+ do_wp_page →
   // wp_page_copy for the zero page); until then the -EMLINK → unshare-fault loop does not converge.
-  it.skip('v6.12 (84209e87c696) long-term R/O pin of untouched anon unshares: fresh anon pages, not the zero page', () => {
+  it('v6.12 (84209e87c696) long-term R/O pin of untouched anon unshares: fresh anon pages, not the zero page', () => {
     const env = mkEnv('v6.12');
     const a = anon(env, 2, false);
     const pages: Pages = [null, null];

@@ -8,7 +8,7 @@ import {
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, ZONE_DEVICE, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from '../../../../src/linux/include/linux/gfp.js';
 import { alloc_pages } from '../../../../src/linux/mm/page_alloc.js';
 import { memalloc_nocma_restore, memalloc_nocma_save, memalloc_pin_restore, memalloc_pin_save } from '../../../../src/linux/include/linux/sched_mm.js';
-import { MemMap } from '../../../../src/linux/include/linux/mm_types.js';
+import { MemMap, PG_zero } from '../../../../src/linux/include/linux/mm_types.js';
 
 describe('mem_map layout and accessors', () => {
   it('places zones, CMA, pmem and BARs and answers pfn_valid / zone / frame kind', () => {
@@ -92,6 +92,32 @@ describe('mem_map layout and accessors', () => {
     expect(heads.every((h) => page_zonenum(m, h) === ZONE_MOVABLE)).toBe(true);
     expect(compound_head(m, heads[2] + 123456)).toBe(heads[2]);
     expect(m.mem.nr_slots).toBe(5); // 4 folios + the zero page
+  });
+
+  it('slots grow past the initial capacity and keep every field of the earlier ones', () => {
+    const mem = new MemMap({ dma32: 64 * MiB, normal: 64 * MiB });
+    const slots: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const pfn = mem.zones[0].ranges[0].start_pfn + 1 + i;
+      const s = mem.newSlot(pfn, 0);
+      mem.s_ref[s] = i + 1;
+      mem.s_map[s] = i + 2;
+      mem.s_ptemaps[s] = i + 3;
+      mem.s_pin[s] = i + 4;
+      mem.s_mapping[s] = i + 5;
+      mem.s_index[s] = 2 ** 40 + i;
+      mem.s_content[s] = mem.tag_id(`t${i}`);
+      slots.push(s);
+    }
+    expect(mem.nr_slots).toBe(201); // with the zero page
+    slots.forEach((s, i) => {
+      expect(mem.slot_of(mem.zones[0].ranges[0].start_pfn + 1 + i)).toBe(s);
+      expect([mem.s_order[s], mem.s_ref[s], mem.s_map[s], mem.s_ptemaps[s], mem.s_pin[s], mem.s_mapping[s], mem.s_index[s]]).toEqual([0, i + 1, i + 2, i + 3, i + 4, i + 5, 2 ** 40 + i]);
+      expect(mem.tag_name(mem.s_content[s])).toBe(`t${i}`);
+      expect(mem.s_pfn[s]).toBe(mem.zones[0].ranges[0].start_pfn + 1 + i);
+    });
+    // The zero page's slot survived the growth too.
+    expect(mem.s_flags[mem.slot_of(mem.zero_pfn)] & PG_zero).toBe(PG_zero);
   });
 
   it('the zero page is reserved and recognised', () => {

@@ -62,6 +62,9 @@ export const MLOCK_ONFAULT = 0x01;
 export const MFD_CLOEXEC = 0x0001;
 export const MFD_ALLOW_SEALING = 0x0002;
 export const MFD_HUGETLB = 0x0004;
+/** include/uapi/linux/memfd.h: MFD_HUGE_* = log2(size) << HUGETLB_FLAG_ENCODE_SHIFT (26), as MAP_HUGE_*. */
+export const MFD_HUGE_2MB = 21 << MAP_HUGE_SHIFT;
+export const MFD_HUGE_1GB = 30 << MAP_HUGE_SHIFT;
 
 export const FALLOC_FL_KEEP_SIZE = 0x01;
 export const FALLOC_FL_PUNCH_HOLE = 0x02;

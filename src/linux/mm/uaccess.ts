@@ -1,0 +1,149 @@
+/**
+ * User-space accesses of a process's own memory: a CPU load or store at a user address,
+ * taking the x86 page-fault path when the page tables do not allow it —
+ * arch/x86/mm/fault.c do_user_addr_fault() / access_error() of Debian 6.1.192 and
+ * Debian 6.12.117 (the same decisions in v5.4 for what is modelled here).
+ *
+ * - The "hardware" part: the access goes through when the leaf entry (PTE, PMD or PUD)
+ *   is present, writable for a store, and the VMA allows the access (the model keeps
+ *   PTEs under a PROT_NONE VMA — see mm/mprotect.ts — where x86 has non-present
+ *   PROT_NONE entries; checking the VMA gives the same fault). A store sets the
+ *   accessed and dirty bits of the leaf, a load the accessed bit.
+ * - Otherwise a fault with FAULT_FLAG_DEFAULT (ALLOW_RETRY | KILLABLE | INTERRUPTIBLE)
+ *   | FAULT_FLAG_USER, plus FAULT_FLAG_WRITE for a store: no VMA at the address
+ *   (lock_mm_and_find_vma finds none or one above it) or access_error() (a store to a
+ *   VMA without VM_WRITE; a load from one without VM_READ|VM_WRITE|VM_EXEC) is SIGSEGV;
+ *   handle_mm_fault's VM_FAULT_SIGBUS / SIGSEGV / HWPOISON are signals; VM_FAULT_RETRY
+ *   retries once more with FAULT_FLAG_TRIED (the lock was dropped). Then the access is
+ *   tried again, as the CPU re-executes the instruction.
+ * - A signal is reported as -EFAULT (the conformance driver's store/load report a
+ *   SIGSEGV or SIGBUS that way).
+ * MODEL: 6.12 first tries the fault under the per-VMA lock (lock_vma_under_rcu) and
+ * falls back to mmap_lock; the model takes mmap_lock for read in both releases (the
+ * same fault, a coarser lock). No stack expansion below a VM_GROWSDOWN VMA, no
+ * protection keys, no fatal-signal check between retries; VM_FAULT_OOM (the OOM killer)
+ * is `unsupported`. Data are content tags (page_content / set_page_content); device
+ * memory without a struct page slot keeps no data (a load from it is `unsupported`).
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import { unsupported } from '../include/linux/bug.js';
+import {
+  FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_INTERRUPTIBLE, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_USER, FAULT_FLAG_WRITE,
+  VM_EXEC, VM_FAULT_COMPLETED, VM_FAULT_HWPOISON, VM_FAULT_HWPOISON_LARGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS,
+  VM_FAULT_SIGSEGV, VM_READ, VM_WRITE, find_vma, page_content, pt_walk, set_page_content, set_pmd_at, set_pud_at, set_pte_at,
+} from '../include/linux/mm.js';
+import type { vm_area_struct } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_mkdirty, pte_mkyoung, pte_pfn, pte_present, pte_write } from '../include/linux/mm_types.js';
+import { EFAULT } from '../include/uapi/linux/errno.js';
+import { down_read, up_read } from '../kernel/locking/rwsem.js';
+import { handle_mm_fault } from './memory.js';
+import { get_current } from '../include/linux/sched.js';
+
+/** FAULT_FLAG_DEFAULT (include/linux/mm.h, v5.8+). */
+const FAULT_FLAG_DEFAULT = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_INTERRUPTIBLE;
+
+/** How many faults one access may take before the model gives up (a pinlab bug if reached). */
+const MAX_FAULTS_PER_ACCESS = 4;
+
+/** access_error(error_code, vma): true when the VMA does not allow this access (SIGSEGV). */
+function access_error(write: boolean, vma: vm_area_struct): boolean {
+  if (write) return (vma.vm_flags & VM_WRITE) === 0;
+  return (vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0;
+}
+
+/** The frame the CPU reaches at addr without a fault (setting accessed/dirty), or null. */
+function hw_access(k: Kctx, addr: number, write: boolean): number | null {
+  const mm = get_current(k).mm;
+  if (mm === null) return null;
+  const vma = find_vma(mm, addr);
+  if (vma === null || vma.vm_start > addr || access_error(write, vma)) return null;
+  const w = pt_walk(mm, addr);
+  if (w.entry === 0 || !pte_present(w.entry)) return null;
+  if (write && !pte_write(w.entry)) return null;
+  const e = write ? pte_mkdirty(pte_mkyoung(w.entry)) : pte_mkyoung(w.entry);
+  let pfn = pte_pfn(w.entry);
+  if (w.level === 'pte') {
+    if (e !== w.entry) set_pte_at(mm, addr, e);
+  } else if (w.level === 'pmd') {
+    if (e !== w.entry) set_pmd_at(mm, Math.floor(addr / PMD_SIZE) * PMD_SIZE, e);
+    pfn += Math.floor((addr % PMD_SIZE) / PAGE_SIZE);
+  } else {
+    if (e !== w.entry) set_pud_at(mm, Math.floor(addr / PUD_SIZE) * PUD_SIZE, e);
+    pfn += Math.floor((addr % PUD_SIZE) / PAGE_SIZE);
+  }
+  return pfn;
+}
+
+/**
+ * do_user_addr_fault(regs, error_code, address) for a user-mode access by current:
+ * 0 when the fault was handled, -EFAULT for SIGSEGV / SIGBUS, or the `unsupported`
+ * errno.
+ */
+export function* do_user_addr_fault(k: Kctx, address: number, write: boolean): KThread<number> {
+  const site = 'arch/x86/mm/fault.c:do_user_addr_fault';
+  const mm = get_current(k).mm;
+  if (mm === null) return unsupported(k, site, 'a user access by a task without an mm');
+  let flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER;
+  if (write) flags |= FAULT_FLAG_WRITE;
+  for (;;) {
+    // lock_mm_and_find_vma() (6.1.192 via stable, 6.12): mmap_lock for read, then the VMA.
+    yield* down_read(k, mm.mmap_lock, site);
+    const vma = find_vma(mm, address);
+    if (vma === null || vma.vm_start > address) {
+      up_read(k, mm.mmap_lock, site);
+      return -EFAULT; // bad_area(): SIGSEGV (no stack expansion in the model)
+    }
+    if (access_error(write, vma)) {
+      up_read(k, mm.mmap_lock, site);
+      return -EFAULT; // bad_area_access_error(): SIGSEGV
+    }
+    const fault = yield* handle_mm_fault(k, vma, address, flags);
+    if (fault & VM_FAULT_COMPLETED) return 0; // the lock was released by the handler
+    if (fault & VM_FAULT_RETRY) {
+      // The handler dropped mmap_lock; try again once, without ALLOW_RETRY's wait.
+      flags |= FAULT_FLAG_TRIED;
+      continue;
+    }
+    up_read(k, mm.mmap_lock, site);
+    if (fault & VM_FAULT_OOM) return unsupported(k, site, 'VM_FAULT_OOM on a user access (pagefault_out_of_memory / the OOM killer)');
+    if (fault & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE | VM_FAULT_SIGSEGV)) return -EFAULT;
+    return 0;
+  }
+}
+
+/** One access of current at addr: the frame it reached, or a negative errno (-EFAULT = signal). */
+function* user_access(k: Kctx, addr: number, write: boolean): KThread<number> {
+  for (let n = 0; n <= MAX_FAULTS_PER_ACCESS; n++) {
+    const pfn = hw_access(k, addr, write);
+    if (pfn !== null) return pfn;
+    if (n === MAX_FAULTS_PER_ACCESS) break;
+    const r = yield* do_user_addr_fault(k, addr, write);
+    if (r < 0) return r;
+  }
+  return unsupported(k, 'arch/x86/mm/fault.c:do_user_addr_fault', `0x${addr.toString(16)}: the access still faults after ${MAX_FAULTS_PER_ACCESS} handled faults`);
+}
+
+/**
+ * A user-space memset of [addr, addr+len) by current with the data tag `tag`, page by
+ * page in address order: 0, or the errno of the first page that raised a signal
+ * (earlier pages keep the data, as after a real SIGSEGV half-way).
+ */
+export function* user_store(k: Kctx, addr: number, len: number, tag: string): KThread<number> {
+  const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  for (let a = first; a < addr + len; a += PAGE_SIZE) {
+    const pfn = yield* user_access(k, Math.max(a, addr), true);
+    if (pfn < 0) return pfn;
+    // MODEL: a frame with no struct page slot (device memory) keeps no data tag.
+    if (k.m.mem.slot_of(pfn) !== 0) set_page_content(k.m, pfn, tag);
+  }
+  return 0;
+}
+
+/** A user-space byte load by current at addr: the frame's data tag ('' = zero-filled), or a negative errno. */
+export function* user_load(k: Kctx, addr: number): KThread<number | string> {
+  const pfn = yield* user_access(k, addr, false);
+  if (pfn < 0) return pfn;
+  if (k.m.mem.slot_of(pfn) === 0) return unsupported(k, 'arch/x86/mm/fault.c:do_user_addr_fault', 'the data of device memory (no struct page slot) is not modelled');
+  return page_content(k.m, pfn);
+}

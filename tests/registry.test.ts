@@ -1,0 +1,168 @@
+/**
+ * Registry ↔ corpus (style-guide.md §2.3 item 1, §2.5 "No orphans"): every patch of the
+ * registry names the scenarios that pin its declared `effect` down, and those scenarios
+ * really do so in what they declare (compared on the declared expectations, not by
+ * re-running: the corpus test already checks the declarations against the model).
+ *
+ * - every non-hypothetical patch lists at least one scenario, except the ones in
+ *   UNPINNED below, each with the reason no runnable scenario can show its effect;
+ *   the list must stay exact (a patch that gains scenarios must leave it);
+ * - every listed scenario exists, parses, and declares a profile with the patch and one
+ *   without it;
+ * - `changes-verdict`: some listed scenario declares a *close* pair whose declared
+ *   results differ — two profiles whose patch sets differ only in the patch and in
+ *   patches that build on it (its `requires` dependents, which cannot stay without it);
+ * - `neutral`: some listed scenario declares a pair (with, without) whose declared
+ *   results are identical.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PATCHES, PATCH_IDS } from '../src/profiles/index.js';
+import type { PatchId } from '../src/profiles/index.js';
+import { parseScenario } from '../src/scenario/parse.js';
+import type { Expected, ProfileExpect, Scenario } from '../src/scenario/ast.js';
+
+const root = join(import.meta.dirname, '..');
+
+/**
+ * Patches whose declared effect no scenario the model can run shows today, and why.
+ * Keep this exact: the test fails if a listed patch gains scenarios or an unlisted one has none.
+ */
+const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
+  'alloc-fastpath-task-gfp':
+    'only the number of allocations and migrations changes (the page is placed in the scoped zone either ' +
+    'directly or after migration); no probe observes allocations or migrations',
+  'gup-retry-multiple':
+    'the model switches the whole 6.x __get_user_pages_locked body on it; its ablations change fork() results ' +
+    '(MMF_HAS_PINNED is set only in that body) or fire a CONFIG_DEBUG_VM-only VM_WARN, not the retry behaviour',
+  'gup-fatal-signals':
+    'a kill during the fault I/O window changes the result, but the model ties only the -EINTR/-ERESTARTSYS errno ' +
+    'of __get_user_pages() to this patch while the retry-loop signal check it added is switched by ' +
+    'gup-retry-multiple; the ablation would pin an attribution that is not verified',
+  'hugetlb-migration-target-pool':
+    'needs a long-term pin of a hugetlb folio that must migrate; the scenario runner has no hugetlb mapping yet ' +
+    '(tests/unit/linux/mm/gup.hugetlb_movable.test.ts covers it)',
+  'gup-longterm-unpin': 'the model does not read this patch (no k.patch site)',
+  'gup-fast-longterm-cma-check':
+    'its ablation changes no run: in these scenarios the 6.1/6.12 lockless walk never completes a FOLL_LONGTERM ' +
+    'pin even without the check, so the slow path migrates the CMA page either way (the 5.6/6.1 difference of ' +
+    'gup/cma-pin-fast-longterm comes from other patches)',
+  'gup-fast-wp-seq': 'needs gup-fast racing fork(); the model has no scheduling point inside the lockless walk',
+  'gup-migration-isolation-errors': 'the model does not read this patch (no k.patch site)',
+  'gup-migration-failure-error': 'the model does not read this patch (only a comment names it; no k.patch site)',
+  'gup-foll-cow-removed':
+    'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
+    'its 6.1 ablation changes nothing the scenarios observe',
+  'vfio-pfnmap-fault':
+    'needs a VM_PFNMAP mapping: the model has the vfio-pci BAR mmap, but the scenario format can neither give a ' +
+    'device a BAR nor name the device fd set-up opens',
+  'vfio-dirty-tracking': 'VFIO_IOMMU_DIRTY_PAGES is not a scenario operation',
+  'vfio-dma-avail-cap': 'the VFIO_IOMMU_GET_INFO step exposes no capability chain (only iova_pgsizes and flags)',
+  'vfio-dma-ownership': 'needs a group with a device bound to a kernel driver; the set-up cannot express it',
+};
+
+function load(name: string): Scenario {
+  const file = join(root, 'scenarios', `${name}.yaml`);
+  const r = parseScenario(readFileSync(file, 'utf8'), `scenarios/${name}.yaml`);
+  if (!r.ok) throw new Error(`scenarios/${name}.yaml does not parse: ${r.errors.map((e) => e.message).join('; ')}`);
+  return r.scenario;
+}
+
+/** An expectation without source positions, so equal declarations compare equal. */
+function canonExpected(e: Expected): unknown {
+  switch (e.kind) {
+    case 'lit':
+      return ['lit', typeof e.value === 'bigint' ? `${e.value}n` : JSON.stringify(e.value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))];
+    case 'ref':
+      return ['ref', e.name, e.field];
+    case 'cmp':
+      return ['cmp', e.op, canonExpected(e.rhs)];
+    case 'oneof':
+      return ['oneof', e.items.map(canonExpected)];
+    default:
+      return ['other', JSON.stringify(e, (k, v: unknown) => (k === 'at' ? undefined : typeof v === 'bigint' ? `${v}n` : v))];
+  }
+}
+
+/** What a profile declaration states: values, non-`never` invariants, WARN and BUG sites. */
+function declared(pe: ProfileExpect): string {
+  const values = [...pe.values.entries()].map(([k, e]) => [k, canonExpected(e)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const inv = [...pe.invariants.entries()].filter(([, v]) => v.verdict !== 'never').map(([k, v]) => `${k}:${v.verdict}`).sort();
+  return JSON.stringify({ values, inv, warnings: [...pe.warnings].sort(), bugs: [...pe.bugs].sort() });
+}
+
+/** The patch and every patch that (transitively) requires it. */
+function withDependents(id: PatchId): Set<PatchId> {
+  const out = new Set<PatchId>([id]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of PATCH_IDS) {
+      if (out.has(p)) continue;
+      const req = (PATCHES[p] as { requires?: readonly PatchId[] }).requires ?? [];
+      if (req.some((r) => out.has(r))) {
+        out.add(p);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+/** Pairs (with the patch, without it) of a scenario's declared profiles. */
+function pairs(s: Scenario, id: PatchId): [ProfileExpect, ProfileExpect][] {
+  const on = s.expect.filter((e) => e.profile.patches.has(id));
+  const off = s.expect.filter((e) => !e.profile.patches.has(id));
+  return on.flatMap((a) => off.map((b) => [a, b] as [ProfileExpect, ProfileExpect]));
+}
+
+/** True if the two profiles' patch sets differ only inside `allowed`. */
+function close(a: ProfileExpect, b: ProfileExpect, allowed: ReadonlySet<PatchId>): boolean {
+  for (const p of a.profile.patches) if (!b.profile.patches.has(p) && !allowed.has(p)) return false;
+  for (const p of b.profile.patches) if (!a.profile.patches.has(p) && !allowed.has(p)) return false;
+  return true;
+}
+
+describe('patch registry ↔ scenario corpus', () => {
+  it('UNPINNED names only registry patches', () => {
+    for (const id of Object.keys(UNPINNED)) expect(PATCH_IDS, id).toContain(id);
+  });
+
+  for (const id of PATCH_IDS) {
+    const p = PATCHES[id];
+    describe(id, () => {
+      if (p.hypothetical !== true) {
+        it(UNPINNED[id] === undefined ? 'lists at least one scenario' : 'is listed in UNPINNED and has no scenarios', () => {
+          if (UNPINNED[id] === undefined) expect(p.scenarios.length, `${id} lists no scenarios`).toBeGreaterThan(0);
+          else expect(p.scenarios, `${id} has scenarios now: remove it from UNPINNED`).toEqual([]);
+        });
+      }
+
+      for (const name of p.scenarios) {
+        it(`${name} exists and declares profiles with and without the patch`, () => {
+          expect(existsSync(join(root, 'scenarios', `${name}.yaml`)), `scenarios/${name}.yaml`).toBe(true);
+          const s = load(name);
+          expect(s.expect.some((e) => e.profile.patches.has(id)), `${name}: no declared profile has ${id}`).toBe(true);
+          expect(s.expect.some((e) => !e.profile.patches.has(id)), `${name}: every declared profile has ${id}`).toBe(true);
+        });
+      }
+
+      if (p.scenarios.length > 0 && p.effect === 'changes-verdict') {
+        it('some listed scenario declares a different result on a close with/without pair', () => {
+          const allowed = withDependents(id);
+          const found = p.scenarios.some((name) =>
+            pairs(load(name), id).some(([a, b]) => close(a, b, allowed) && declared(a) !== declared(b)),
+          );
+          expect(found, `${id}: no listed scenario declares a differing pair differing only in ${[...allowed].join(', ')}`).toBe(true);
+        });
+      }
+
+      if (p.scenarios.length > 0 && p.effect === 'neutral') {
+        it('some listed scenario declares the same result with and without the patch', () => {
+          const found = p.scenarios.some((name) => pairs(load(name), id).some(([a, b]) => declared(a) === declared(b)));
+          expect(found, `${id}: every declared with/without pair differs`).toBe(true);
+        });
+      }
+    });
+  }
+});
