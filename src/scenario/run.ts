@@ -369,15 +369,8 @@ export function worldFingerprint(w: World): string {
     if (ctx === null || ctx === undefined) return `${r.fd}:-`;
     return `${r.fd}:${ctx.dead ? 1 : 0}:${ctx.nr_user_bufs}:${ctx.user?.locked_vm ?? '-'}:${(ctx.user_bufs ?? []).map((b) => (b === null ? '-' : b.bvec.join('.'))).join(',')}`;
   }).join('|');
-  let mm: string;
-  try {
-    mm = mm_fingerprint(w.m);
-  } catch (e) {
-    // A gap in the memory model's fingerprint (a pinlab bug there): fall back to the
-    // choices made so far, which is sound but disables state caching for this run.
-    void e;
-    mm = `prefix:${formatSchedule(w.sched.choices)}@${w.sched.stepCount}`;
-  }
+  // A throw here is a gap in the memory model's fingerprint: a pinlab bug, never hidden.
+  const mm = mm_fingerprint(w.m);
   return `${mm}#${vfioFingerprint(w.m)}#${ring}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
 }
 

@@ -19,8 +19,9 @@ import type { Kctx } from '../../kctx.js';
 import { WARN_ON } from '../../include/linux/bug.js';
 import { E2BIG, EINVAL, ENOTTY } from '../../include/uapi/linux/errno.js';
 import type { file, inode } from '../../include/linux/fs.js';
+import { S_IFCHR } from '../../include/linux/fs.js';
+import { mount_fs, new_inode } from '../../fs/libfs.js';
 import type { iommu_group, device } from '../iommu/iommu.js';
-import { init_rwsem } from '../../kernel/locking/rwsem.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import { Mutex } from '../../../sched/index.js';
 import type { vfio_iommu } from './vfio_iommu_type1.js';
@@ -111,21 +112,18 @@ export function vfio_subsys_of(k: Kctx): vfio_subsys {
 }
 
 /**
- * A character-device inode for /dev/vfio/* (devtmpfs). MODEL: only the fields the
- * file layer reads are meaningful; the address space is empty.
+ * A character-device inode for /dev/vfio/* (devtmpfs; its address space stays empty).
+ * MODEL: the node is not registered for open(2); VFIO files are opened through
+ * vfio_container_open / vfio_group_open.
  */
 export function vfio_chrdev_inode(k: Kctx, path: string, priv: unknown): inode {
-  const ino = k.m.nextId('inode');
-  const sb = { id: 0, s_type: { name: 'devtmpfs', kind: 'devtmpfs' as const }, s_id: '/dev', dax: false, dax_region: null, huge_order: 0 };
-  const i = {
-    i_ino: ino, i_mode: 0o020600, i_size: 0, i_flags: 0, i_nlink: 1, i_sb: sb, i_rwsem: init_rwsem(`i_rwsem(${path})`),
-    path, i_private: priv, dax_blocks: new Map<number, number>(),
-  } as unknown as { -readonly [K in keyof inode]: inode[K] };
-  (i as { i_mapping: unknown }).i_mapping = {
-    id: k.m.nextId('address_space'), host: i, i_pages: new Map(), nrpages: 0, i_mmap: new Set(),
-    i_mmap_rwsem: init_rwsem(`i_mmap_rwsem(${path})`), a_ops: 'none',
-  };
-  return i as inode;
+  // A complete devtmpfs inode (with its address_space) from the memory model, so the
+  // state fingerprint and every other reader see the same shape as for any inode.
+  const m = k.m;
+  const sb = m.mounts.get('/dev') ?? mount_fs(m, '/dev', 'devtmpfs');
+  const i = new_inode(m, sb, path, S_IFCHR | 0o600, 0);
+  i.i_private = priv;
+  return i;
 }
 
 /**
