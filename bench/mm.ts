@@ -25,6 +25,11 @@ function memNow(): number {
 }
 
 function faultIn(bytes: number): { seconds: number; pages: number; bytesPerPage: number } {
+  // The memory figure is the heap growth between two forced collections; without gc()
+  // (node --expose-gc, as `npm run bench` runs) it would be noise, so refuse instead.
+  if (typeof (globalThis as { gc?: () => void }).gc !== 'function') {
+    throw new Error('model_bytes_per_page needs node --expose-gc (run it through `npm run bench`)');
+  }
   const m = new Machine(profileOrThrow('v6.1'), { dma32: 64 * 1024 * 1024, normal: bytes + 256 * 1024 * 1024 });
   const t = createTask(m, { comm: 'bench' });
   const s = new Sched({ chooser: new DefaultChooser(), trace: false, maxSteps: 10_000_000 });
