@@ -81,7 +81,7 @@ class DfsChooser implements Chooser {
     let f: Frame;
     if (i < this.prefixLen) {
       f = this.path[i];
-      if (f.kind !== 'thread' || f.enabled.length !== enabled.length || !enabled.every((t) => f.enabled.includes(t))) {
+      if (f.kind !== 'thread' || !sameThreads(f.enabled, enabled)) {
         throw new Error(`pinlab bug: the explore target is not deterministic: decision ${i + 1} offers threads ${enabled.join(',')}, earlier ${f.kind} ${f.enabled.join(',')}`);
       }
       if (i === this.prefixLen - 1) {
@@ -120,6 +120,13 @@ class DfsChooser implements Chooser {
     }
     return f.options[f.pos];
   }
+}
+
+/** Do two lists of thread ids hold the same threads (same length, each of `b` in `a`)? */
+function sameThreads(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (const t of b) if (!a.includes(t)) return false;
+  return true;
 }
 
 function encode(f: Frame): number {
@@ -171,91 +178,99 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
   let totalSteps = 0;
   let finished = false;
 
+  // Per-run state the after-step hook reads (PERF: one hook for the whole search, not a closure per run).
+  let stepStart = 0; // decision index at which the current step started
+  // Set once the hook has a run to look at.
+  let run: ExploreRun | null = null;
+  let obs: Observer | null = null;
+  let curChooser: DfsChooser | null = null;
+  const hook = (): boolean => {
+    const chooser = curChooser as DfsChooser;
+    const r = run as ExploreRun;
+    const o = obs as Observer;
+    const fb: Footprint = por && r.footprint !== undefined ? r.footprint() : null;
+    if (chooser.di < prefixLen) {
+      stepStart = chooser.di;
+      o.skip();
+      return false;
+    }
+    const s = r.sched;
+    const key = `${r.fingerprint()}\u0000${s.positionKey()}`;
+    const vs = o.step();
+    const { id, fresh } = g.node(key);
+    const items: number[] = [];
+    for (let k = stepStart; k < chooser.di; k++) items.push(encode(path[k]));
+    const thread = s.lastRan as number;
+    const cur = chooser.cur;
+    const first = stepStart < chooser.di ? path[stepStart] : null;
+    if (first !== null && first.kind === 'thread' && g.enabled[cur] === null) g.enabled[cur] = first.enabled;
+    g.addEdge(cur, id, thread, items, vs);
+    for (const v of vs) violated.add(v);
+    chooser.cur = id;
+    stepStart = chooser.di;
+    if (por) {
+      // The successor's sleep set: the sleepers of the start state and the siblings
+      // explored before this step, minus those this step does not commute with.
+      let base: Sleep = chooser.sleep;
+      let siblings: Map<number, Footprint> | null = null;
+      if (first !== null) {
+        base = first.sleep;
+        if (first.kind === 'thread' && first.fps !== null) {
+          first.fps[first.pos] = union(first.fps[first.pos], fb);
+          siblings = new Map();
+          for (let j = 0; j < first.pos; j++) siblings.set(first.options[j], first.fps[j] ?? null);
+        }
+      }
+      const next = new Map<number, Footprint>();
+      for (const [t, fp] of base) if (t !== thread && independent(fp, fb)) next.set(t, fp);
+      if (siblings !== null) for (const [t, fp] of siblings) if (t !== thread && independent(fp, fb)) next.set(t, fp);
+      if (!cache) {
+        chooser.sleep = next;
+        return false;
+      }
+      const had = stored[id];
+      if (fresh || had === undefined) {
+        stored[id] = new Set(next.keys());
+        chooser.sleep = next;
+        return false;
+      }
+      let covered = true;
+      for (const t of had) if (!next.has(t)) covered = false;
+      if (covered) return true;
+      // Explore from here only the threads that slept on every earlier visit and
+      // are awake now; the others sleep for one step (unknown footprint).
+      const keep = new Set<number>();
+      for (const t of had) if (next.has(t)) keep.add(t);
+      stored[id] = keep;
+      const eff = new Map(next);
+      const n = s.views().length;
+      for (let t = 0; t < n; t++) if (!had.has(t) && !eff.has(t)) eff.set(t, null);
+      chooser.sleep = eff;
+      return false;
+    }
+    if (!cache) return false;
+    if (bound === undefined) {
+      if (!fresh && audits.length < auditCuts) audits.push({ schedule: formatSchedule(s.choices, true), step: s.stepCount });
+      return !fresh;
+    }
+    const bkey = `${key}\u0005${thread}`;
+    const spent = budget.get(bkey);
+    if (spent !== undefined && spent <= chooser.pre) return true;
+    budget.set(bkey, chooser.pre);
+    return false;
+  };
+
   while (!finished) {
     if (schedules >= maxSchedules) {
       bounded.add('max-schedules');
       break;
     }
     schedules++;
-    let stepStart = 0; // decision index at which the current step started
-    // Set once the hook has a run to look at.
-    let run: ExploreRun | null = null;
-    let obs: Observer | null = null;
+    stepStart = 0;
+    run = null;
+    obs = null;
     const chooser = new DfsChooser(path, prefixLen, por);
-    const hook = (): boolean => {
-      const r = run as ExploreRun;
-      const o = obs as Observer;
-      const fb: Footprint = por && r.footprint !== undefined ? r.footprint() : null;
-      if (chooser.di < prefixLen) {
-        stepStart = chooser.di;
-        o.skip();
-        return false;
-      }
-      const s = r.sched;
-      const key = `${r.fingerprint()}\u0000${s.positionKey()}`;
-      const vs = o.step();
-      const { id, fresh } = g.node(key);
-      const items: number[] = [];
-      for (let k = stepStart; k < chooser.di; k++) items.push(encode(path[k]));
-      const thread = s.lastRan as number;
-      const cur = chooser.cur;
-      const first = stepStart < chooser.di ? path[stepStart] : null;
-      if (first !== null && first.kind === 'thread' && g.enabled[cur] === null) g.enabled[cur] = first.enabled;
-      g.addEdge(cur, id, thread, items, vs);
-      for (const v of vs) violated.add(v);
-      chooser.cur = id;
-      stepStart = chooser.di;
-      if (por) {
-        // The successor's sleep set: the sleepers of the start state and the siblings
-        // explored before this step, minus those this step does not commute with.
-        let base: Sleep = chooser.sleep;
-        let siblings: Map<number, Footprint> | null = null;
-        if (first !== null) {
-          base = first.sleep;
-          if (first.kind === 'thread' && first.fps !== null) {
-            first.fps[first.pos] = union(first.fps[first.pos], fb);
-            siblings = new Map();
-            for (let j = 0; j < first.pos; j++) siblings.set(first.options[j], first.fps[j] ?? null);
-          }
-        }
-        const next = new Map<number, Footprint>();
-        for (const [t, fp] of base) if (t !== thread && independent(fp, fb)) next.set(t, fp);
-        if (siblings !== null) for (const [t, fp] of siblings) if (t !== thread && independent(fp, fb)) next.set(t, fp);
-        if (!cache) {
-          chooser.sleep = next;
-          return false;
-        }
-        const had = stored[id];
-        if (fresh || had === undefined) {
-          stored[id] = new Set(next.keys());
-          chooser.sleep = next;
-          return false;
-        }
-        let covered = true;
-        for (const t of had) if (!next.has(t)) covered = false;
-        if (covered) return true;
-        // Explore from here only the threads that slept on every earlier visit and
-        // are awake now; the others sleep for one step (unknown footprint).
-        const keep = new Set<number>();
-        for (const t of had) if (next.has(t)) keep.add(t);
-        stored[id] = keep;
-        const eff = new Map(next);
-        const n = s.views().length;
-        for (let t = 0; t < n; t++) if (!had.has(t) && !eff.has(t)) eff.set(t, null);
-        chooser.sleep = eff;
-        return false;
-      }
-      if (!cache) return false;
-      if (bound === undefined) {
-        if (!fresh && audits.length < auditCuts) audits.push({ schedule: formatSchedule(s.choices, true), step: s.stepCount });
-        return !fresh;
-      }
-      const bkey = `${key}\u0005${thread}`;
-      const spent = budget.get(bkey);
-      if (spent !== undefined && spent <= chooser.pre) return true;
-      budget.set(bkey, chooser.pre);
-      return false;
-    };
+    curChooser = chooser;
     const sopts: SchedOptions = { chooser, trace: false, maxSteps, afterStep: hook };
     run = target.start(sopts);
     obs = new Observer(run);

@@ -101,12 +101,27 @@ export function evalInt(rs: RunState, v: ArgValue): bigint {
 /** As a JS number (exact; the model's addresses are below 2^53). */
 export function evalNum(rs: RunState, v: ArgValue): number {
   const b = evalInt(rs, v);
-  if (b > BigInt(Number.MAX_SAFE_INTEGER) || b < BigInt(Number.MIN_SAFE_INTEGER)) return Number.NaN;
+  if (b > MAX_SAFE_BIG || b < MIN_SAFE_BIG) return Number.NaN;
   return Number(b);
 }
 
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE_BIG = BigInt(Number.MIN_SAFE_INTEGER);
+
 /** Names of the results a step needs before it can start (cross-thread references and `after`). */
-export function stepDeps(st: Step): string[] {
+export function stepDeps(st: Step): readonly string[] {
+  // Steps are immutable parsed AST: the answer is computed once per step and shared (PERF: every run asks again).
+  let deps = STEP_DEPS.get(st);
+  if (deps === undefined) {
+    deps = Object.freeze(computeStepDeps(st));
+    STEP_DEPS.set(st, deps);
+  }
+  return deps;
+}
+
+const STEP_DEPS = new WeakMap<Step, readonly string[]>();
+
+function computeStepDeps(st: Step): string[] {
   const out = new Set<string>();
   const walk = (v: ArgValue): void => {
     if (v.kind === 'ref') out.add(v.name);
@@ -130,7 +145,19 @@ export function stepDeps(st: Step): string[] {
 /** Modules whose exported constants give flag values by kernel name (uapi values are the same in every release). */
 const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu];
 
+/** Flag name → value, filled on first use (the modules' constants never change). */
+const FLAG_VALUES = new Map<string, number | null>();
+
 function flagValue(name: string): number | null {
+  let v = FLAG_VALUES.get(name);
+  if (v === undefined) {
+    v = lookupFlag(name);
+    FLAG_VALUES.set(name, v);
+  }
+  return v;
+}
+
+function lookupFlag(name: string): number | null {
   if (name in FOLL_BITS) return FOLL_BITS[name as FollName];
   for (const mod of FLAG_MODULES) {
     const v = mod[name];

@@ -230,37 +230,70 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
 }
 
 function makeWorld(m: Machine, s: Sched, rs: RunState): CheckWorld {
-  // A context for the model's pure helpers the checker calls (no thread runs it).
-  const kc = new Kctx<task_struct>(m, s, 0 as ThreadId, createTaskOnce(m, rs));
-  const usesVfio = (): boolean => m.vfio !== null;
-  // Stale-VMA uses seen so far (the event log only grows; scan each event once).
-  const stale: ObjectEvent[] = [];
-  let scanned = 0;
-  return {
-    staleUses: (): readonly ObjectEvent[] => {
-      for (; scanned < m.events.length; scanned++) {
-        const ev = m.events[scanned];
-        if (ev.what === 'stale-vma-use' || ev.what === 'use-after-free') stale.push(ev);
-      }
-      return stale;
-    },
-    m,
-    s,
-    longtermPins: (): LongtermPin[] => [...rs.longtermPins(), ...(usesVfio() ? vfioLongtermPins(kc, m) : []), ...ioUringPins(m, rs)],
-    heldPins: (): HeldPin[] => [...rs.heldPins(), ...[...(usesVfio() ? vfioLongtermPins(kc, m, true) : []), ...ioUringPins(m, rs)].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))],
-    expectedLockedVm: (mmId: number): number | null => {
-      // MODEL: VFIO charges its pinned non-reserved pages; mlock and io_uring charges are not tracked here yet.
-      for (const t of rs.processes.values()) {
-        const mm = t.mm;
-        if (mm === null || mm.id !== mmId) continue;
-        if (mm.mmap.some((v) => (v.vm_flags & 0x2000) !== 0)) return null; // VM_LOCKED
-      }
-      if (rs.usesIoUring) return null;
-      return usesVfio() ? vfioLockedPages(kc, m, mmId) : 0;
-    },
-    liveMms: () => [...rs.processes.entries()].filter(([, t]) => t.mm !== null && !t.exited).map(([name, t]) => ({ name, mm: t.mm as { id: number; locked_vm: number; dead?: boolean } })),
-    dmaMappings: (): DmaMapping[] => (usesVfio() ? vfioDmaMappings(m, (t, addr) => (t.mm === null ? null : frameAt(t.mm, addr))) : []),
-  };
+  return new ScenarioCheckWorld(m, s, rs);
+}
+
+/**
+ * What the checker sees of a scenario world. A class rather than an object of
+ * closures: one is built per run, so its methods live on the prototype (PERF).
+ */
+class ScenarioCheckWorld implements CheckWorld {
+  /** A context for the model's pure helpers the checker calls (no thread runs it). */
+  private readonly kc: Kctx<task_struct>;
+  /** Stale-VMA uses seen so far (the event log only grows; scan each event once). */
+  private readonly stale: ObjectEvent[] = [];
+  private scanned = 0;
+
+  constructor(
+    readonly m: Machine,
+    readonly s: Sched,
+    private readonly rs: RunState,
+  ) {
+    this.kc = new Kctx<task_struct>(m, s, 0 as ThreadId, createTaskOnce(m, rs));
+  }
+
+  private usesVfio(): boolean {
+    return this.m.vfio !== null;
+  }
+
+  staleUses(): readonly ObjectEvent[] {
+    const m = this.m;
+    for (; this.scanned < m.events.length; this.scanned++) {
+      const ev = m.events[this.scanned];
+      if (ev.what === 'stale-vma-use' || ev.what === 'use-after-free') this.stale.push(ev);
+    }
+    return this.stale;
+  }
+
+  longtermPins(): LongtermPin[] {
+    const { m, rs, kc } = this;
+    return [...rs.longtermPins(), ...(this.usesVfio() ? vfioLongtermPins(kc, m) : []), ...ioUringPins(m, rs)];
+  }
+
+  heldPins(): HeldPin[] {
+    const { m, rs, kc } = this;
+    return [...rs.heldPins(), ...[...(this.usesVfio() ? vfioLongtermPins(kc, m, true) : []), ...ioUringPins(m, rs)].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))];
+  }
+
+  expectedLockedVm(mmId: number): number | null {
+    const { m, rs, kc } = this;
+    // MODEL: VFIO charges its pinned non-reserved pages; mlock and io_uring charges are not tracked here yet.
+    for (const t of rs.processes.values()) {
+      const mm = t.mm;
+      if (mm === null || mm.id !== mmId) continue;
+      if (mm.mmap.some((v) => (v.vm_flags & 0x2000) !== 0)) return null; // VM_LOCKED
+    }
+    if (rs.usesIoUring) return null;
+    return this.usesVfio() ? vfioLockedPages(kc, m, mmId) : 0;
+  }
+
+  liveMms(): { name: string; mm: { id: number; locked_vm: number; dead?: boolean } }[] {
+    return [...this.rs.processes.entries()].filter(([, t]) => t.mm !== null && !t.exited).map(([name, t]) => ({ name, mm: t.mm as { id: number; locked_vm: number; dead?: boolean } }));
+  }
+
+  dmaMappings(): DmaMapping[] {
+    return this.usesVfio() ? vfioDmaMappings(this.m, (t, addr) => (t.mm === null ? null : frameAt(t.mm, addr))) : [];
+  }
 }
 
 /** Pages io_uring fixed buffers hold (one pin per bvec page) of the rings scenario steps created. */
@@ -379,15 +412,30 @@ export function scenarioTarget(s: Scenario, profile: Profile): ExploreTarget {
   return {
     invariants: INVARIANT_IDS,
     start(opts: SchedOptions): ExploreRun {
-      const w = buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 });
-      return {
-        sched: w.sched,
-        fingerprint: () => worldFingerprint(w),
-        check: () => w.checker.check(),
-        finish: (r: RunResult) => w.checker.finish(r),
-      };
+      return new ScenarioRun(buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }));
     },
   };
+}
+
+/** One explorer run of a scenario (a class: one per run, methods on the prototype — PERF). */
+class ScenarioRun implements ExploreRun {
+  readonly sched: Sched;
+
+  constructor(private readonly w: World) {
+    this.sched = w.sched;
+  }
+
+  fingerprint(): string {
+    return worldFingerprint(this.w);
+  }
+
+  check(): readonly string[] {
+    return this.w.checker.check();
+  }
+
+  finish(r: RunResult): readonly string[] {
+    return this.w.checker.finish(r);
+  }
 }
 
 export { MB };

@@ -270,9 +270,10 @@ export class Sched {
         next = enabled[0];
       } else {
         const ctx = this.pickContext(enabled);
+        const ids = enabled.map((t) => t.id);
         let tid: ThreadId;
         try {
-          tid = this.chooser.pickThread(enabled.map((t) => t.id), ctx);
+          tid = this.chooser.pickThread(ids, ctx);
         } catch (e) {
           if (e instanceof ScheduleDivergence) return this.result('diverged', e);
           throw e;
@@ -280,7 +281,7 @@ export class Sched {
         const found = enabled.find((t) => t.id === tid);
         if (found === undefined) throw new Error(`pinlab bug: chooser picked T${tid}, which is not enabled`);
         next = found;
-        this.choiceLog.push({ kind: 'thread', thread: tid, enabled: enabled.map((t) => t.id) });
+        this.choiceLog.push({ kind: 'thread', thread: tid, enabled: ids });
       }
 
       const divergence = this.resume(next);

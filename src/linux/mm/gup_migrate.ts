@@ -27,16 +27,22 @@
  * releases' bodies agree on every step the model has (6.12 only adds __GFP_THISNODE to
  * the fresh allocation, a no-op with one node), so one body serves both.
  *
- * MODEL: order-0 and hugetlb folios (a THP is reported unsupported and counted as not
- * migrated); the rmap walk scans every mm's page tables; MIGRATE_SYNC always; a folio
- * whose references do not match is a failure at once (the kernel retries such a folio
- * for up to 10 passes of migrate_pages, then counts it as failed).
+ * Anonymous THP (order-9) folios, PMD- or PTE-mapped: migrated whole to an order-9
+ * target, or split into order-0 folios when none can be allocated; see
+ * migrate_isolated_pages and migrate_large_or_base_folio below.
+ *
+ * MODEL: order-0, anonymous THP and hugetlb folios (a file-backed large folio, a
+ * partially mapped THP, and any THP on the 5.4–5.6 CMA path are reported unsupported); the rmap walk scans every mm's page
+ * tables; MIGRATE_SYNC always; a folio whose references do not match is a failure at
+ * once (the kernel retries such a folio for up to 10 passes of migrate_pages, then
+ * counts it as failed).
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
-import { GFP_HIGHUSER_MOVABLE, GFP_USER, __GFP_NOWARN } from '../include/linux/gfp.js';
-import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, put_page } from '../include/linux/mm.js';
+import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE, GFP_USER, ZONE_MOVABLE, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_RECLAIM } from '../include/linux/gfp.js';
+import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, page_mapcount, put_page } from '../include/linux/mm.js';
+import { split_huge_page_to_list } from './huge_memory.js';
 import {
   HPAGE_PUD_ORDER, PG_anon, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_uptodate, mk_pte, pte_flags, pte_pfn,
 } from '../include/linux/mm_types.js';
@@ -76,8 +82,11 @@ function mapping_by_id(k: Kctx, id: number): address_space | null {
   return null;
 }
 
-/** Replace every PTE that maps `from` by one mapping `to` (remove_migration_ptes after try_to_unmap). */
-function move_ptes(k: Kctx, from: number, to: number): number {
+/**
+ * Replace every PTE that maps a frame of [from, from + nr) by one mapping the frame at
+ * the same offset from `to` (remove_migration_ptes after try_to_migrate).
+ */
+function move_ptes(k: Kctx, from: number, to: number, nr: number): number {
   let n = 0;
   for (const mm of k.m.mms) {
     for (const t of mm.pgd.pmd.values()) {
@@ -85,8 +94,10 @@ function move_ptes(k: Kctx, from: number, to: number): number {
       const a = t.pte;
       for (let i = 0; i < a.length; i++) {
         const e = a[i];
-        if (e !== 0 && pte_pfn(e) === from) {
-          a[i] = mk_pte(to, pte_flags(e));
+        if (e === 0) continue;
+        const pfn = pte_pfn(e);
+        if (pfn >= from && pfn < from + nr) {
+          a[i] = mk_pte(to + (pfn - from), pte_flags(e));
           n++;
         }
       }
@@ -95,63 +106,190 @@ function move_ptes(k: Kctx, from: number, to: number): number {
   return n;
 }
 
+/**
+ * migrate_pages(from, alloc_migration_target, NULL, mtc, MIGRATE_SYNC, MR_LONGTERM_PIN) as
+ * GUP calls it — mm/migrate.c, Debian 6.1.192 (migrate_pages → migrate_pages_batch) and
+ * 6.12.117 (migrate_hugetlbs, then migrate_pages_sync → migrate_pages_batch); the steps
+ * the model has are the same in both:
+ * - hugetlb folios first (migrate_hugetlbs → unmap_and_move_huge_page, in both trees;
+ *   -ENOMEM ends the call);
+ * - then each other folio through migrate_folio_unmap + migrate_folio_move
+ *   (migrate_large_or_base_folio below). -ENOMEM for an order-0 folio ends the call
+ *   (the rest stay unmigrated). -ENOMEM for a THP (no order-9 target) falls back to
+ *   try_split_folio() → split_folio_to_list(): on success the THP counts as one failure
+ *   and its order-0 pieces are migrated after the list (6.1.192: the split_folio_migration
+ *   pass with no_split_folio_counting; 6.12: a MIGRATE_ASYNC migrate_pages_batch over
+ *   split_folios), their own failures not counted; a split refused with -EAGAIN is
+ *   retried for MR_LONGTERM_PIN (large_retry / retry) and, the model's state being
+ *   unchanged between passes, ends up counted as failed. Either way a failed THP makes
+ *   migrate_pages() non-zero, so GUP returns -ENOMEM even though the pieces moved.
+ * Returns the number of folios counted as not migrated (0 = success). Split pieces left
+ * unmigrated are put back here (the kernel hands them to the caller's putback through
+ * ret_folios).
+ */
 export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], target: migrate_target): KThread<number> {
   const m = k.m;
   const mem = m.mem;
   let failed = 0;
-  for (const head of heads) {
-    if (mem.s_flags[mem.slot_of(head)] & PG_hugetlb) {
-      // migrate_hugetlbs(): -ENOMEM (no target folio) ends the whole call at once.
-      const rc = yield* unmap_and_move_huge_page(k, head, target);
-      if (rc === -ENOMEM) return failed + heads.length - heads.indexOf(head);
-      if (rc !== 0) failed++;
-      continue;
-    }
-    if (folio_order(m, head) > 0) {
-      unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a large folio (pfn:${head}) is not modelled`);
-      failed++;
-      continue;
-    }
-    const s = mem.slot_of(head);
-    if (!(mem.s_flags[s] & PG_isolated)) {
-      failed++;
-      continue;
-    }
-    const mapping = mem.s_mapping[s] !== 0 && !(mem.s_flags[s] & PG_anon) ? mapping_by_id(k, mem.s_mapping[s]) : null;
-    const cacheRef = mapping !== null && mapping.i_pages.get(mem.s_index[s]) === head ? 1 : 0;
-    // folio_migrate_mapping(): only the isolation, the mappings and the cache may hold it.
-    if (page_count(m, head) !== folio_mapcount(m, head) + cacheRef + 1) {
-      failed++;
-      continue;
-    }
-    const gfp = GFP_USER | __GFP_NOWARN;
-    void target;
-    const np = alloc_pages(k, gfp, 0);
-    if (np === null) {
-      failed++;
-      continue;
-    }
-    const ns = mem.slot_of(np);
-    copy_page_content(m, np, head);
-    mem.s_flags[ns] = mem.s_flags[s] & ~(PG_isolated | PG_lru);
-    mem.s_mapping[ns] = mem.s_mapping[s];
-    mem.s_index[ns] = mem.s_index[s];
-    mem.s_map[ns] = mem.s_map[s];
-    // The new page holds one reference per mapping and one for the cache.
-    mem.s_ref[ns] = mem.s_map[s] + cacheRef;
-    const moved = move_ptes(k, head, np);
-    void moved;
-    if (cacheRef && mapping) mapping.i_pages.set(mem.s_index[s], np);
-    // The old frame: no mappings, no cache entry; the isolation reference goes last.
-    mem.s_map[s] = 0;
-    mem.s_mapping[s] = 0;
-    mem.s_ref[s] = 1;
-    mem.s_flags[s] &= ~PG_isolated;
-    m.event(k.tid, 'migrate', [page_label(head), page_label(np)], 'mm/migrate.c:migrate_pages', target);
-    put_page(m, head);
-    yield* race_window(k, 'mm/migrate.c:migrate_pages:after-move');
+  const split: number[] = [];
+  // migrate_hugetlbs() runs before the other folios.
+  const huge = heads.filter((h) => (mem.s_flags[mem.slot_of(h)] & PG_hugetlb) !== 0);
+  const rest = heads.filter((h) => (mem.s_flags[mem.slot_of(h)] & PG_hugetlb) === 0);
+  for (let i = 0; i < huge.length; i++) {
+    // migrate_hugetlbs(): -ENOMEM (no target folio) ends the whole call at once.
+    const rc = yield* unmap_and_move_huge_page(k, huge[i], target);
+    if (rc === -ENOMEM) return failed + heads.length - i;
+    if (rc !== 0) failed++;
   }
+  for (let i = 0; i < rest.length; i++) {
+    const head = rest[i];
+    const large = folio_order(m, head) > 0;
+    if (large && target === 'non-cma') {
+      // 5.4–5.6 (check_and_migrate_cma_pages → new_non_cma_page, and that migrate_pages'
+      // own split-and-retry of a THP) is not modelled for large folios.
+      unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a large folio (pfn:${head}) off CMA (v5.4–v5.6) is not modelled`);
+      failed++;
+      continue;
+    }
+    const rc = yield* migrate_large_or_base_folio(k, head, target);
+    if (rc === 0) continue;
+    if (rc === -ENOMEM && large) {
+      // try_split_folio(): the THP counts as failed; its pieces are tried after the list.
+      failed++;
+      // A split refused with -EAGAIN (the only refusal the model has) is retried by the
+      // kernel for MR_LONGTERM_PIN in the next passes and the list goes on; nothing
+      // changes between the model's passes, so it stays counted as failed.
+      const pieces = split_huge_page_to_list(k, head);
+      if (typeof pieces !== 'number') split.push(...pieces);
+      continue;
+    }
+    if (rc === -ENOMEM) {
+      // An order-0 folio without a target: the whole call ends.
+      putback_isolated_pages(k, split);
+      return failed + rest.length - i;
+    }
+    failed++;
+  }
+  for (let i = 0; i < split.length; i++) {
+    // The split pieces: failures are not counted; -ENOMEM still ends the pass.
+    const rc = yield* migrate_large_or_base_folio(k, split[i], target);
+    if (rc === -ENOMEM) break;
+  }
+  putback_isolated_pages(k, split);
   return failed;
+}
+
+/**
+ * The migration target for a non-hugetlb folio: alloc_migration_target(src, mtc) with
+ * GUP's control (GFP_USER | __GFP_NOWARN) — mm/migrate.c, Debian 6.1.192 and 6.12.117
+ * (same body): a large folio keeps its order, with __GFP_RECLAIM cleared and
+ * GFP_TRANSHUGE added (which carries __GFP_MOVABLE); a source in ZONE_MOVABLE adds
+ * __GFP_HIGHMEM. The allocation runs inside GUP's memalloc_pin_save() scope, where
+ * current_gfp_context() strips __GFP_MOVABLE (mm/page_alloc.ts), so the target comes
+ * from ZONE_NORMAL or below and never from CMA.
+ */
+function alloc_migration_target(k: Kctx, head: number): number | null {
+  const m = k.m;
+  const order = folio_order(m, head);
+  let gfp = GFP_USER | __GFP_NOWARN;
+  if (order > 0) gfp = (gfp & ~__GFP_RECLAIM) | GFP_TRANSHUGE;
+  const r = m.mem.region_of(head);
+  if (r && r.zone === ZONE_MOVABLE) gfp |= __GFP_HIGHMEM;
+  return alloc_pages(k, gfp, order);
+}
+
+/**
+ * migrate_folio_unmap() + migrate_folio_move() for one isolated non-hugetlb folio —
+ * mm/migrate.c, Debian 6.1.192 and 6.12.117:
+ * 1. only the isolation reference left: the folio was freed meanwhile; done (0);
+ * 2. no target (alloc_migration_target) → -ENOMEM;
+ * 3. unmap (try_to_migrate: a PMD-mapped THP gets a PMD migration entry, PTE mappings
+ *    PTE migration entries) and move the mapping: folio_migrate_mapping() freezes the
+ *    folio at its expected references (isolation, plus the page cache for a file
+ *    folio) — any other holder (a pin) gives -EAGAIN and the target goes back;
+ * 4. copy data and flags (per subpage, with PageAnonExclusive), map the new folio where
+ *    the old one was (remove_migration_ptes / remove_migration_pmd: a PMD mapping stays
+ *    a PMD mapping, PTE mappings stay PTEs at the same offsets), and release the old one.
+ * Returns 0, -ENOMEM or -EAGAIN.
+ * MODEL: MIGRATE_SYNC with no retry passes (an -EAGAIN folio is counted failed at once;
+ * the kernel retries it up to 10 times); a partially mapped anonymous THP is reported
+ * unsupported (6.12.117 splits such a folio first — migrate_pages_batch's deferred-split
+ * check — which the model does not track); file-backed large folios are unsupported.
+ */
+function* migrate_large_or_base_folio(k: Kctx, head: number, target: migrate_target): KThread<number> {
+  const m = k.m;
+  const mem = m.mem;
+  const s = mem.slot_of(head);
+  if (s === 0 || mem.s_pfn[s] !== head || !(mem.s_flags[s] & PG_isolated)) return -EAGAIN;
+  const order = mem.s_order[s];
+  const n = 2 ** order;
+  if (order > 0) {
+    if (!(mem.s_flags[s] & PG_anon)) {
+      unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a file-backed large folio (pfn:${head}) is not modelled`);
+      return -EAGAIN;
+    }
+    if (mem.s_ptemaps[s] > 0) {
+      let unmapped = 0;
+      for (let i = 0; i < n; i++) if (page_mapcount(m, head + i) === 0) unmapped++;
+      if (unmapped > 0) {
+        unsupported(k, 'mm/migrate.c:migrate_pages_batch', `migrating a partially mapped THP (pfn:${head}) is not modelled`);
+        return -EAGAIN;
+      }
+    }
+  }
+  if (page_count(m, head) === 1) {
+    // Freed from under us (migrate_folio_done): the isolation reference was the last one.
+    mem.s_flags[s] &= ~PG_isolated;
+    put_page(m, head);
+    return 0;
+  }
+  const np = alloc_migration_target(k, head);
+  if (np === null) return -ENOMEM;
+  const mapping = mem.s_mapping[s] !== 0 && !(mem.s_flags[s] & PG_anon) ? mapping_by_id(k, mem.s_mapping[s]) : null;
+  const cacheRef = mapping !== null && mapping.i_pages.get(mem.s_index[s]) === head ? 1 : 0;
+  // folio_migrate_mapping(): only the isolation, the mappings and the cache may hold it.
+  if (page_count(m, head) !== folio_mapcount(m, head) + cacheRef + 1) {
+    put_page(m, np);
+    return -EAGAIN;
+  }
+  const ns = mem.slot_of(np);
+  if (order === 0) {
+    copy_page_content(m, np, head);
+  } else {
+    // folio_migrate_copy() / folio_migrate_flags(): data and per-subpage state move over.
+    mem.s_content[ns] = mem.s_content[s];
+    for (const mp of [mem.sub_content, mem.sub_flags, mem.sub_map]) {
+      if (mp.size === 0) continue;
+      for (let i = 0; i < n; i++) {
+        const v = mp.get(head + i);
+        if (v === undefined) continue;
+        mp.set(np + i, v);
+        mp.delete(head + i);
+      }
+    }
+  }
+  const mapcount = folio_mapcount(m, head);
+  // __migrate_folio_move(): the new folio goes on the LRU (folio_add_lru).
+  mem.s_flags[ns] = (mem.s_flags[s] & ~PG_isolated) | PG_lru;
+  mem.s_mapping[ns] = mem.s_mapping[s];
+  mem.s_index[ns] = mem.s_index[s];
+  mem.s_map[ns] = mem.s_map[s];
+  mem.s_ptemaps[ns] = mem.s_ptemaps[s];
+  // The new folio holds one reference per mapping and one for the cache.
+  mem.s_ref[ns] = mapcount + cacheRef;
+  if (order > 0) move_huge_leaves(k, head, np, order);
+  move_ptes(k, head, np, n);
+  if (cacheRef && mapping) mapping.i_pages.set(mem.s_index[s], np);
+  // The old folio: no mappings, no cache entry; the isolation reference goes last.
+  mem.s_map[s] = 0;
+  mem.s_ptemaps[s] = 0;
+  mem.s_mapping[s] = 0;
+  mem.s_ref[s] = 1;
+  mem.s_flags[s] &= ~PG_isolated;
+  m.event(k.tid, 'migrate', [page_label(head), page_label(np)], 'mm/migrate.c:migrate_pages', target);
+  put_page(m, head);
+  yield* race_window(k, 'mm/migrate.c:migrate_pages:after-move');
+  return 0;
 }
 
 export function putback_isolated_pages(k: Kctx, heads: readonly number[]): void {

@@ -13,23 +13,26 @@
  * (PATCH(fork-split-pinned-thp) d042035eaf5f, v5.9; in 6.1 via
  * page_try_dup_anon_rmap): the child then gets 4 KiB copies. A DAX (devmap) leaf is
  * split by zapping it (the next fault maps PTEs).
- * MODEL: use_zero_page = 0 (no huge zero page: a read fault allocates the THP); the
- * folio itself is never split (no deferred split / split_huge_page); khugepaged does
+ * split_huge_page_to_list() (below) splits an isolated anonymous THP into order-0
+ * folios, for migration's fallback when no order-9 target can be allocated.
+ * MODEL: use_zero_page = 0 (no huge zero page: a read fault allocates the THP); a
+ * folio is split only by migration (no deferred split queue); khugepaged does
  * not run; defrag settings are not modelled (the allocation never compacts).
  */
 import type { Kctx } from '../kctx.js';
 import { GFP_TRANSHUGE } from '../include/linux/gfp.js';
 import type { pmd_t, vm_area_struct } from '../include/linux/mm_types.js';
 import {
-  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PSE, mk_pte, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_anon_exclusive, PG_head, PG_lru, PG_uptodate, _PAGE_PSE, mk_pte, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
   pte_special, pte_write, pte_wrprotect,
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
   FAULT_FLAG_UNSHARE, PageAnon, PageAnonExclusive, VM_FAULT_FALLBACK, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_WRITE,
   folio_mapcount, page_count, put_page, set_pmd_at, vma_is_anonymous, page_label, set_pte_at, page_ref_add, page_maybe_dma_pinned,
-  folio_set_anon_exclusive_all,
+  folio_set_anon_exclusive_all, page_mapcount, page_content,
 } from '../include/linux/mm.js';
+import { unsupported } from '../include/linux/bug.js';
 import { EAGAIN } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
 import { anon_vma_prepare, page_add_anon_rmap, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
@@ -141,3 +144,66 @@ export function zap_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, entry:
   return true;
 }
 
+
+/**
+ * split_huge_page_to_list(page, list) — mm/huge_memory.c, Debian 6.1.192
+ * (split_huge_page_to_list → __split_huge_page) and 6.12.117
+ * (split_huge_page_to_list_to_order with new_order 0, reached through split_folio_to_list),
+ * for an anonymous THP that the caller holds isolated (its only non-mapping reference):
+ * - can_split_folio(): the folio's references must be its mappings plus the caller's one
+ *   (an anon folio outside the swap cache has no other expected reference); else -EAGAIN;
+ * - unmap_folio() splits every PMD mapping into PTEs (TTU_SPLIT_HUGE_PMD) and
+ *   remap_page() maps the subpages back where they were;
+ * - every subpage becomes an order-0 folio inheriting mapping, index (+i), flags and its
+ *   own PageAnonExclusive and data; a tail keeps one reference per PTE mapping it plus
+ *   one for `list` (lru_add_page_tail with a list: it stays isolated), the head keeps
+ *   the caller's reference.
+ * Returns the pfns of the resulting order-0 folios (head first), or -EAGAIN.
+ * MODEL: anonymous folios only (file THP is not in the model: unsupported); no swap cache.
+ */
+export function split_huge_page_to_list(k: Kctx, head: number): number[] | number {
+  const m = k.m;
+  const mem = m.mem;
+  const s = mem.slot_of(head);
+  if (!PageAnon(m, head)) {
+    unsupported(k, 'mm/huge_memory.c:split_huge_page_to_list', `splitting a file-backed large folio (pfn:${head}) is not modelled`);
+    return -EAGAIN;
+  }
+  // can_split_folio(): mappings + the caller's (isolation) reference, nothing else.
+  if (page_count(m, head) !== folio_mapcount(m, head) + 1) return -EAGAIN;
+  // unmap_folio(TTU_SPLIT_HUGE_PMD): every PMD leaf of this folio becomes 512 PTEs.
+  for (const mm of m.mms) {
+    for (const [key, e] of [...mm.pgd.pmd]) {
+      if (typeof e !== 'number' || e === 0 || pte_pfn(e) !== head) continue;
+      const haddr = key * PMD_SIZE;
+      const vma = mm.mmap.find((v) => v.vm_start <= haddr && haddr < v.vm_end);
+      if (!vma) {
+        unsupported(k, 'mm/huge_memory.c:unmap_folio', `PMD leaf of pfn:${head} outside any VMA`);
+        return -EAGAIN;
+      }
+      __split_huge_pmd(k, vma, haddr);
+    }
+  }
+  const n = 2 ** mem.s_order[s];
+  const flags = mem.s_flags[s] & ~(PG_head | PG_anon_exclusive);
+  const mapping = mem.s_mapping[s];
+  const index = mem.s_index[s];
+  const sub: { map: number; excl: boolean; content: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    sub.push({ map: page_mapcount(m, head + i), excl: PageAnonExclusive(m, head + i), content: page_content(m, head + i) });
+  }
+  mem.dropSlot(s);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ns = mem.newSlot(head + i, 0);
+    mem.s_flags[ns] = flags | (sub[i].excl ? PG_anon_exclusive : 0);
+    mem.s_mapping[ns] = mapping;
+    mem.s_index[ns] = index + i;
+    mem.s_map[ns] = sub[i].map;
+    mem.s_ref[ns] = sub[i].map + 1;
+    mem.s_content[ns] = mem.tag_id(sub[i].content);
+    out.push(head + i);
+  }
+  m.event(k.tid, 'split', [page_label(head)], 'mm/huge_memory.c:split_huge_page_to_list', n);
+  return out;
+}
