@@ -6,7 +6,8 @@
  *   npm run docs            write docs/patches.md
  *   npm run docs -- --check exit 1 if docs/patches.md is out of date
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { writeOrCheck } from './write-or-check.js';
 import { join, relative } from 'node:path';
 import { PATCHES, PATCH_IDS, RELEASE_TAGS, releasePatches } from '../src/profiles/index.js';
 
@@ -25,14 +26,11 @@ function walk(dir: string): string[] {
 export function renderPatchesDoc(): string {
   const sites = new Map<string, string[]>();
   for (const file of walk(join(root, 'src'))) {
-    const lines = readFileSync(file, 'utf8').split('\n');
-    lines.forEach((line, i) => {
-      for (const m of line.matchAll(/PATCH\(([a-z0-9-]+)\)/g)) {
-        const list = sites.get(m[1]) ?? [];
-        list.push(`${relative(root, file)}:${i + 1}`);
-        sites.set(m[1], list);
-      }
-    });
+    for (const m of readFileSync(file, 'utf8').matchAll(/PATCH\(([a-z0-9-]+)\)/g)) {
+      const list = sites.get(m[1]) ?? [];
+      list.push(relative(root, file));
+      sites.set(m[1], list);
+    }
   }
   const out: string[] = [];
   out.push('# Patch registry');
@@ -62,7 +60,10 @@ export function renderPatchesDoc(): string {
     if (p.conflicts?.length) out.push(`- conflicts: ${p.conflicts.map((r) => `\`${r}\``).join(', ')}`);
     out.push(`- effect: ${p.effect}`);
     const s = sites.get(id) ?? [];
-    out.push(`- model sites: ${s.length === 0 ? '(none)' : s.map((x) => `\`${x}\``).join(', ')}`);
+    const perFile = new Map<string, number>();
+    for (const f of s) perFile.set(f, (perFile.get(f) ?? 0) + 1);
+    const siteList = [...perFile].map(([f, n]) => (n === 1 ? `\`${f}\`` : `\`${f}\` (×${n})`));
+    out.push(`- model sites (\`PATCH(${id})\` tags): ${siteList.length === 0 ? '(none)' : siteList.join(', ')}`);
     out.push(`- scenarios: ${p.scenarios.length === 0 ? '(none yet)' : p.scenarios.map((x) => `\`scenarios/${x}.yaml\``).join(', ')}`);
     out.push('');
   }
@@ -71,17 +72,4 @@ export function renderPatchesDoc(): string {
 
 const target = join(root, 'docs', 'patches.md');
 const text = renderPatchesDoc();
-if (process.argv.includes('--check')) {
-  let old = '';
-  try {
-    old = readFileSync(target, 'utf8');
-  } catch {
-    old = '';
-  }
-  if (old !== text) {
-    process.stderr.write('docs/patches.md is out of date: run npm run docs\n');
-    process.exit(1);
-  }
-} else {
-  writeFileSync(target, text);
-}
+writeOrCheck(target, text, 'npm run docs');

@@ -5,7 +5,8 @@
  *   npx tsx scripts/gen-scenario-readme.ts           write it
  *   npx tsx scripts/gen-scenario-readme.ts --check   exit 1 if it is out of date
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { writeOrCheck } from './write-or-check.js';
 import { join, relative } from 'node:path';
 import { parseScenario } from '../src/scenario/parse.js';
 
@@ -58,18 +59,4 @@ export function renderCatalogue(): string {
 
 const path = join(root, 'README.md');
 const text = renderCatalogue();
-if (process.argv.includes('--check')) {
-  let old = '';
-  try {
-    old = readFileSync(path, 'utf8');
-  } catch {
-    old = '';
-  }
-  if (old !== text) {
-    console.error('scenarios/README.md is out of date: run npx tsx scripts/gen-scenario-readme.ts');
-    process.exit(1);
-  }
-} else {
-  writeFileSync(path, text);
-  console.log(`wrote ${path}`);
-}
+writeOrCheck(path, text, 'npm run scenarios:readme');
