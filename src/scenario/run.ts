@@ -35,9 +35,9 @@ import { hugetlb_pool_grow } from '../linux/mm/hugetlb.js';
 import { HPAGE_PMD_ORDER } from '../linux/include/linux/mm_types.js';
 import { sys_close, sys_mmap, sys_open } from '../linux/syscalls.js';
 import type { Profile } from '../profiles/index.js';
-import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent } from '../sched/index.js';
+import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent, TraceValue } from '../sched/index.js';
 import { DefaultChooser, Sched, waitUntil } from '../sched/index.js';
-import type { Scenario, ThreadDecl, Value } from './ast.js';
+import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
 import { CAPS, evalProbe, frameAt, opImpl, stepDeps } from './build.js';
 import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
@@ -204,6 +204,39 @@ function flagBits(names: readonly string[]): number {
   return v;
 }
 
+/** A step's arguments for the trace, as written in the scenario (`$buf + 2 pages` → `$buf+8192`), plus `as`. */
+function stepTraceArgs(st: Step): TraceValue {
+  const out: Record<string, TraceValue> = {};
+  for (const name of Object.keys(st.args).sort()) out[name] = argTraceValue(st.args[name]);
+  if (st.as !== null) out.as = st.as;
+  return out;
+}
+
+function argTraceValue(v: ArgValue): TraceValue {
+  switch (v.kind) {
+    case 'int':
+      return v.value >= -(2n ** 31n) && v.value < 2n ** 31n ? Number(v.value) : `0x${v.value.toString(16)}`;
+    case 'ref':
+      return v.field === null ? `$${v.name}` : `$${v.name}.${v.field}`;
+    case 'sum':
+      return v.terms.map((t, i) => `${t.sign < 0 ? '-' : i === 0 ? '' : '+'}${String(argTraceValue(t.term))}`).join('');
+    case 'flags':
+      return v.names.join('|');
+    case 'str':
+    case 'bool':
+      return v.value;
+    case 'null':
+      return null;
+    case 'list':
+      return v.items.map(argTraceValue);
+    case 'map': {
+      const o: Record<string, TraceValue> = {};
+      for (const k of Object.keys(v.entries).sort()) o[k] = argTraceValue(v.entries[k]);
+      return o;
+    }
+  }
+}
+
 function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: ThreadId, rs: RunState): KThread<void> {
   const procName = t.process ?? `kthread:${t.name}`;
   if (!rs.processes.has(procName)) {
@@ -220,7 +253,7 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
       yield* waitUntil(`scenario:${t.name}:step${i}:wait`, { kind: 'waitqueue', object: `result:${d}`, detail: `step ${i + 1} (${st.op}) needs ${d}` }, () => rs.results.has(d));
     }
     const ctx: StepCtx = { k, rs, scenario: s, step: st, tid };
-    if (sched.tracing) sched.traceCall(`scenario:${st.op}`, st.as ?? null);
+    if (sched.tracing) sched.traceCall(`scenario:${st.op}`, stepTraceArgs(st));
     const r = yield* opImpl(st.op)(ctx);
     if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? `${r.value}n` : (r.value as never));
     if (st.as !== null) rs.results.set(st.as, r);
