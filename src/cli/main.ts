@@ -50,7 +50,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
   withProfile(program.command('run').description('run a scenario once (default schedule, or --schedule)').argument('<scenario>'))
     .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
-    .option('--trace', 'record the trace (always in --json)')
+    .option('--trace', 'print the trace events, one JSON object a line (--json always includes the trace)')
     .addHelpText('after', EXIT_HELP)
     .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean }) => {
       code = cmdRun(io, file, o);

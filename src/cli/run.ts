@@ -30,6 +30,9 @@ export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
   }
   const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true });
   if (opts.json === true) io.out(jsonText(runJson(o)));
-  else io.out(renderOutcome(o));
+  else {
+    io.out(renderOutcome(o));
+    if (opts.trace === true && o.trace !== null) for (const e of o.trace) io.out(JSON.stringify(e));
+  }
   return runFailed(o) ? EXIT_MISMATCH : EXIT_OK;
 }
