@@ -53,6 +53,8 @@ export class Machine {
   readonly warnedOnce = new Set<string>();
   /** The runtime, while threads run. */
   sched: Sched | null = null;
+  /** mm/gup.ts: the patches its per-page paths test, read once per machine (opaque here). */
+  gup_cfg: object | null = null;
   /** Record object events (off in the explorer's hot loop unless a violation needs a history). */
   recordEvents = true;
   /** drivers/iommu state (groups, domains), created on first use by drivers/iommu/iommu.ts. */

@@ -61,7 +61,7 @@ import {
 import {
   PAGE_SHIFT, PAGE_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, pte_flags, pte_dirty, pte_pfn, pte_write,
 } from '../include/linux/mm_types.js';
-import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
+import type { mem_region, mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PG_zero } from '../include/linux/mm_types.js';
 import { get_current } from '../include/linux/sched.js';
 import { ZONE_MOVABLE } from '../include/linux/gfp.js';
@@ -94,8 +94,16 @@ function foll_release(k: Kctx): FollRelease {
  * slow path strips them; gup-fast's flag mask rejects them (see gup_fast.ts).
  */
 export function foll_unknown_bits(k: Kctx, gup_flags: number): number {
-  return gup_flags & ~foll_known_mask(foll_release(k));
+  return gup_flags & ~KNOWN_MASK[foll_release(k)];
 }
+/** foll_known_mask() per release, computed once at load (the FOLL_* tables are constant). */
+const KNOWN_MASK: Readonly<Record<FollRelease, number>> = {
+  'v5.4': foll_known_mask('v5.4'),
+  'v5.5': foll_known_mask('v5.5'),
+  'v5.6': foll_known_mask('v5.6'),
+  'v6.1': foll_known_mask('v6.1'),
+  'v6.12': foll_known_mask('v6.12'),
+};
 
 /**
  * The patches the per-page paths test, read once per profile (the hot loops below
@@ -113,10 +121,10 @@ interface gup_cfg {
   readonly fatal: boolean; // gup-fatal-signals
   readonly dax_in_vma: boolean; // gup-dax-check-in-vma-flags
 }
-const CFG_CACHE = new WeakMap<object, gup_cfg>();
+/** The record is kept on the machine (all state lives in the Machine; a profile never changes in a run). */
 function gcfg(k: Kctx): gup_cfg {
-  let c = CFG_CACHE.get(k.profile);
-  if (c === undefined) {
+  let c = k.m.gup_cfg as gup_cfg | null;
+  if (c === null) {
     c = {
       pin_api: k.patch('pin-user-pages-api'),
       pin_counting: k.patch('foll-pin-counting'),
@@ -128,7 +136,7 @@ function gcfg(k: Kctx): gup_cfg {
       fatal: k.patch('gup-fatal-signals'),
       dax_in_vma: k.patch('gup-dax-check-in-vma-flags'),
     };
-    CFG_CACHE.set(k.profile, c);
+    k.m.gup_cfg = c;
   }
   return c;
 }
@@ -967,6 +975,39 @@ function* check_and_migrate_cma_pages(
 }
 
 /**
+ * collect_longterm_unpinnable_pages(movable_page_list, nr_pages, pages) — Debian 6.1.192
+ * / 6.12.117: isolate into `list` each folio that may not stay pinned; returns how many
+ * folios were found unpinnable (the kernel's collected count). A plain function (it
+ * never sleeps), as in the kernel, so the per-page loop runs outside the generator.
+ */
+function collect_longterm_unpinnable_pages(k: Kctx, nr_pages: number, pages: page_array, list: number[]): number {
+  const m = k.m;
+  let collected = 0;
+  let prev = -1;
+  // MODEL: is_longterm_pinnable_page() inlined with its profile tests read once and the
+  // last region found reused (regions are fixed and disjoint); same answer per page.
+  const cma_on = IS_ENABLED(k, 'CONFIG_CMA');
+  const movable = gcfg(k).movable;
+  let r: mem_region | null = null;
+  for (let i = 0; i < nr_pages; i++) {
+    const head = compound_head(m, pages[i] as number);
+    if (head === prev) continue;
+    prev = head;
+    if (r === null || head < r.start_pfn || head >= r.end_pfn) r = m.mem.region_of(head);
+    let pinnable: boolean;
+    if (cma_on && r !== null && r.cma) pinnable = false;
+    // PATCH(gup-migrate-movable-zone)
+    else if (!movable) pinnable = true;
+    else pinnable = !(r !== null && r.zone === ZONE_MOVABLE) || is_zero_page(m, head);
+    if (pinnable) continue;
+    collected++;
+    if (list.includes(head)) continue;
+    if (isolate_for_migration(k, head)) list.push(head);
+  }
+  return collected;
+}
+
+/**
  * check_and_migrate_movable_pages(nr_pages, pages) — Debian 6.1.192
  * (collect_longterm_unpinnable_pages + migrate_longterm_unpinnable_pages) and 6.12.117
  * (the same over pages_or_folios). Returns 0 (all pinnable: keep the pins), -EAGAIN
@@ -976,19 +1017,8 @@ function* check_and_migrate_cma_pages(
  * it again (the kernel then loops until isolation succeeds).
  */
 function* check_and_migrate_movable_pages(k: Kctx, nr_pages: number, pages: page_array): KThread<number> {
-  const m = k.m;
   const list: number[] = [];
-  let collected = 0;
-  let prev = -1;
-  for (let i = 0; i < nr_pages; i++) {
-    const head = compound_head(m, pages[i] as number);
-    if (head === prev) continue;
-    prev = head;
-    if (is_longterm_pinnable_page(k, head)) continue;
-    collected++;
-    if (list.includes(head)) continue;
-    if (isolate_for_migration(k, head)) list.push(head);
-  }
+  const collected = collect_longterm_unpinnable_pages(k, nr_pages, pages, list);
   if (!collected) return 0;
   // migrate_longterm_unpinnable_pages(): drop every pin of this call.
   for (let i = 0; i < nr_pages; i++) {

@@ -184,6 +184,12 @@ export class MemMap {
 
   /** pfn index, level 1: per GiB of physical address space. */
   private readonly l1 = new Map<number, number | l2_node>();
+  /**
+   * MODEL: the last 2 MiB leaf slot_of() resolved (its pfn / PFN_PER_2M, and the leaf),
+   * so runs of lookups in one block skip the two-level walk; index_set() clears it.
+   */
+  private leafKey = -1;
+  private leaf: Int32Array | null = null;
 
   /** Interned content tags. */
   private readonly tags: string[] = [''];
@@ -278,11 +284,17 @@ export class MemMap {
 
   /** Slot of the folio covering `pfn`, or 0 when the frame is free / has no folio. */
   slot_of(pfn: number): number {
+    const k2 = Math.floor(pfn / PFN_PER_2M);
+    // A hit means k2 >= 0 (keys come from real pfns), so pfn - k2 * PFN_PER_2M is exactly
+    // pfn % PFN_PER_2M, without the floating-point modulo V8 runs as a C call.
+    if (k2 === this.leafKey && this.leaf !== null) return this.leaf[pfn - k2 * PFN_PER_2M];
     const e = this.l1.get(Math.floor(pfn / PFN_PER_GIB));
     if (e === undefined) return 0;
     if (typeof e === 'number') return e;
-    const e2 = e[Math.floor(pfn / PFN_PER_2M) % 512];
+    const e2 = e[k2 % 512];
     if (e2 === undefined || typeof e2 === 'number') return e2 ?? 0;
+    this.leafKey = k2;
+    this.leaf = e2;
     return e2[pfn % PFN_PER_2M];
   }
 
@@ -359,6 +371,8 @@ export class MemMap {
   }
 
   private index_set(pfn: number, order: number, slot: number): void {
+    this.leafKey = -1;
+    this.leaf = null;
     const g = Math.floor(pfn / PFN_PER_GIB);
     if (order >= HPAGE_PUD_ORDER) {
       if (slot === 0) this.l1.delete(g);
@@ -506,7 +520,31 @@ export interface pte_table {
  */
 export class page_table {
   readonly pud = new Map<number, pud_t>();
-  readonly pmd = new Map<number, pmd_t | pte_table>();
+  readonly pmd = new pmd_map();
+}
+
+/**
+ * MODEL: the PMD-level map, counting its updates (`gen`) so pte_at() (mm.ts) can reuse
+ * the entry it found last (`lastKey` / `lastEntry`, valid while `lastGen === gen`)
+ * instead of hashing the key again for every page of a table. Behaves as a Map.
+ */
+export class pmd_map extends Map<number, pmd_t | pte_table> {
+  gen = 0;
+  lastGen = -1;
+  lastKey = -1;
+  lastEntry: pmd_t | pte_table | undefined = undefined;
+  override set(key: number, value: pmd_t | pte_table): this {
+    this.gen++;
+    return super.set(key, value);
+  }
+  override delete(key: number): boolean {
+    this.gen++;
+    return super.delete(key);
+  }
+  override clear(): void {
+    this.gen++;
+    super.clear();
+  }
 }
 
 export function mk_pte(pfn: number, flags: number): pte_t {
@@ -516,7 +554,9 @@ export function pte_pfn(pte: pte_t): number {
   return Math.floor(pte / FLAG_SPAN);
 }
 export function pte_flags(pte: pte_t): number {
-  return pte % FLAG_SPAN;
+  // MODEL: for a positive entry, the low bits without a floating-point modulo (which V8
+  // runs as a C call); exact, since FLAG_SPAN is a power of two. Same value as `%`.
+  return pte > 0 ? pte - Math.floor(pte / FLAG_SPAN) * FLAG_SPAN : pte % FLAG_SPAN;
 }
 export function pte_none(pte: pte_t): boolean {
   return pte === 0;
