@@ -11,6 +11,7 @@
  *     = why: 94db151dc892 ...
  *     replay: pinlab replay scenarios/seed/x.yaml --profile ... --schedule 'T0*3 T1 ...'
  */
+import { RELEASE_TAGS } from '../profiles/index.js';
 import type { HistoryEntry, Violation } from '../check/violation.js';
 import { errname } from '../linux/include/uapi/linux/errno.js';
 import type { JudgeResult } from '../scenario/judge.js';
@@ -97,26 +98,44 @@ export function renderJudge(r: JudgeResult): string {
   return lines.join('\n');
 }
 
-/** The check matrix: one row per scenario, one column per profile that any scenario names. */
+/**
+ * The check matrix: one row per scenario, one column per release (in release order),
+ * and one `variants` column summarising every other profile a scenario declares
+ * (ablations, backports, hypothetical profiles), e.g. `ok 3/3` or `FAIL 1/3`.
+ */
 export function renderMatrix(results: readonly JudgeResult[]): string {
-  const profiles: string[] = [];
-  for (const r of results) if (!profiles.includes(r.spec)) profiles.push(r.spec);
+  const releases = RELEASE_TAGS.filter((t) => results.some((r) => r.spec === t));
+  const hasVariants = results.some((r) => !RELEASE_TAGS.includes(r.spec));
   const scenarios: string[] = [];
   for (const r of results) if (!scenarios.includes(r.scenario)) scenarios.push(r.scenario);
-  const cell = (sc: string, p: string): string => {
-    const r = results.find((x) => x.scenario === sc && x.spec === p);
-    if (r === undefined) return '.';
+  const verdict = (r: JudgeResult): string => {
     if (r.match) return 'ok';
     if (r.status === 'unsupported' || r.status === 'setup-failed') return 'UNSUP';
     return 'FAIL';
   };
+  const cell = (sc: string, p: string): string => {
+    const r = results.find((x) => x.scenario === sc && x.spec === p);
+    return r === undefined ? '.' : verdict(r);
+  };
+  const variants = (sc: string): string => {
+    const vs = results.filter((x) => x.scenario === sc && !RELEASE_TAGS.includes(x.spec));
+    if (vs.length === 0) return '.';
+    const ok = vs.filter((x) => x.match).length;
+    return `${ok === vs.length ? 'ok' : 'FAIL'} ${ok}/${vs.length}`;
+  };
+  const columns = hasVariants ? [...releases, 'variants'] : releases;
   const w0 = Math.max(8, ...scenarios.map((s) => s.length));
-  const ws = profiles.map((p) => Math.max(5, p.length));
+  const ws = columns.map((p) => Math.max(5, p.length, p === 'variants' ? 9 : 0));
   const row = (a: string, cells: string[]): string => `${a.padEnd(w0)}  ${cells.map((c, i) => c.padEnd(ws[i])).join('  ')}`.trimEnd();
-  const out = [row('scenario', profiles), row('-'.repeat(w0), ws.map((w) => '-'.repeat(w)))];
-  for (const sc of scenarios) out.push(row(sc, profiles.map((p) => cell(sc, p))));
+  const out = [row('scenario', columns), row('-'.repeat(w0), ws.map((w) => '-'.repeat(w)))];
+  for (const sc of scenarios) {
+    const cells = releases.map((p) => cell(sc, p));
+    if (hasVariants) cells.push(variants(sc));
+    out.push(row(sc, cells));
+  }
   const bad = results.filter((r) => !r.match).length;
   out.push('', `${results.length} checks, ${results.length - bad} ok, ${bad} mismatch${bad === 1 ? '' : 'es'}`);
+  if (hasVariants) out.push('variants: the other profiles a scenario declares (ablations, backports, hypothetical); `pinlab check -v` lists each');
   return out.join('\n');
 }
 
