@@ -2,8 +2,8 @@
  * Backing × operation matrix in the style of tools/testing/selftests/mm/gup_longterm.c:
  * a const table of backings (how to get a mapping) and a const table of operations
  * (what to do with it), each result checked against an oracle written from the
- * release's source (kernel-semantics.md §3.1 for the long-term pin column), and
- * explicit skips for what the model does not cover.
+ * release's source (kernel-semantics.md §3.1 for the long-term pin column). Every
+ * combination runs: a case the model cannot do must fail loudly, never be skipped.
  */
 import { describe, expect, it } from 'vitest';
 import type { KThread } from '../../src/sched/index.js';
@@ -37,10 +37,6 @@ interface Backing {
   readonly desc: string;
   /** Bytes mapped (the operations touch the first page). */
   readonly size: number;
-  /** Not modelled yet: skip with the reason (gup_longterm.c's ksft_test_result_skip). */
-  readonly skip?: string;
-  /** Operations (by Op.key) not modelled for this backing, with the reason. */
-  readonly skipOps?: Readonly<Record<string, string>>;
   /** Set-up outside any thread (mounts, files, devices). */
   readonly prepare?: (m: Machine) => void;
   /** Map it as the task; returns the address. */
@@ -233,25 +229,12 @@ const OPS: readonly Op[] = [
   },
 ];
 
-/**
- * Cases where the oracle (the kernel) and the model disagree today because of a known
- * model bug elsewhere; `it.fails` turns into a failure once it is fixed, so the entry
- * must then be removed.
- */
-const KNOWN_MODEL_BUGS: Readonly<Record<string, string>> = {};
 
 describe('backings × operations (gup_longterm.c style)', () => {
   for (const p of PROFILES) {
     for (const b of BACKINGS) {
       for (const op of OPS) {
-        const name = `${p} | ${b.desc} | ${op.desc}`;
-        const skip = b.skip ?? b.skipOps?.[op.key];
-        if (skip) {
-          it.skip(`${name} (skip: ${skip})`, () => undefined);
-          continue;
-        }
-        const known = KNOWN_MODEL_BUGS[name];
-        (known ? it.fails : it)(known ? `${name} [KNOWN: ${known}]` : name, () => {
+        it(`${p} | ${b.desc} | ${op.desc}`, () => {
           const m = world(p);
           b.prepare?.(m);
           op.run(m, b, p);

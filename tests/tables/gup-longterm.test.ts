@@ -32,10 +32,6 @@ const APIS: Api[] = ['gup', 'gup_remote', 'gup_unlocked', 'gup_fast', 'pup', 'pu
 const BACKINGS: Backing[] = ['anon', 'anon-shared', 'memfd', 'tmpfs-shared', 'ext4-shared', 'ext4-private', 'fsdax-shared'];
 const NR = 4;
 
-/** Backings whose faults the memory model does not have yet (fs-DAX faults): only rows decided before any fault run. */
-function needsFault(_b: Backing, _c: Case): boolean {
-  return false;
-}
 
 function setupBacking(env: Env, b: Backing): number {
   const m = env.m;
@@ -129,8 +125,7 @@ describe('GUP/PUP table: backing × entry point × flags × profile', () => {
               const c: Case = { prof, api, backing, write, longterm, locked };
               const o = oracle(c);
               const name = `${prof} ${backing} ${api}(${write ? 'W' : ''}${longterm ? 'LT' : ''}${locked ? ',&locked' : ''}) → ${o.ret}  [${o.why}]`;
-              const skip = needsFault(backing, c) && o.ret !== 'n/a' && o.ret !== -22;
-              (skip ? it.skip : it)(name, () => {
+              it(name, () => {
                 const env = mkEnv(prof, { dma32: 64 * MiB, normal: 256 * MiB, pmem: [{ name: 'pmem0', size: 64 * MiB, mode: 'fsdax' }] });
                 const addr = setupBacking(env, backing);
                 const before = mapped(env, addr);
