@@ -198,6 +198,38 @@ function alloc_migration_target(k: Kctx, head: number): number | null {
   return alloc_pages(k, gfp, order);
 }
 
+
+/**
+ * An isolated folio whose only remaining reference is the isolation's was freed
+ * under the migration (every user dropped it): clear the isolation, drop that last
+ * reference and report it done (mm/migrate.c, 6.1/6.12: the folio_ref_count() == 1
+ * check before unmapping). Returns true when that happened.
+ */
+function release_if_last_ref(k: Kctx, head: number): boolean {
+  const m = k.m;
+  if (page_count(m, head) !== 1) return false;
+  m.mem.s_flags[m.mem.slot_of(head)] &= ~PG_isolated;
+  put_page(m, head);
+  return true;
+}
+
+/** The file mapping of a page-cache folio (null for anon) and whether the cache holds a reference to it. */
+function folio_cache_ref(k: Kctx, head: number): { mapping: address_space | null; cacheRef: 0 | 1 } {
+  const mem = k.m.mem;
+  const s = mem.slot_of(head);
+  const mapping = mem.s_mapping[s] !== 0 && !(mem.s_flags[s] & PG_anon) ? mapping_by_id(k, mem.s_mapping[s]) : null;
+  return { mapping, cacheRef: mapping !== null && mapping.i_pages.get(mem.s_index[s]) === head ? 1 : 0 };
+}
+
+/**
+ * folio_expected_refs() (mm/migrate.c, 6.1/6.12): the references a folio may have
+ * when it is moved — its mappings, the page cache's, and the isolation's. Any more
+ * (a pin, a GUP reference) makes the move fail with -EAGAIN.
+ */
+function folio_expected_refs(k: Kctx, head: number, cacheRef: 0 | 1): number {
+  return folio_mapcount(k.m, head) + cacheRef + 1;
+}
+
 /**
  * migrate_folio_unmap() + migrate_folio_move() for one isolated non-hugetlb folio —
  * mm/migrate.c, Debian 6.1.192 and 6.12.117:
@@ -237,18 +269,13 @@ function* migrate_large_or_base_folio(k: Kctx, head: number, target: migrate_tar
       }
     }
   }
-  if (page_count(m, head) === 1) {
-    // Freed from under us (migrate_folio_done): the isolation reference was the last one.
-    mem.s_flags[s] &= ~PG_isolated;
-    put_page(m, head);
-    return 0;
-  }
+  // Freed from under us (migrate_folio_done): the isolation reference was the last one.
+  if (release_if_last_ref(k, head)) return 0;
   const np = alloc_migration_target(k, head);
   if (np === null) return -ENOMEM;
-  const mapping = mem.s_mapping[s] !== 0 && !(mem.s_flags[s] & PG_anon) ? mapping_by_id(k, mem.s_mapping[s]) : null;
-  const cacheRef = mapping !== null && mapping.i_pages.get(mem.s_index[s]) === head ? 1 : 0;
+  const { mapping, cacheRef } = folio_cache_ref(k, head);
   // folio_migrate_mapping(): only the isolation, the mappings and the cache may hold it.
-  if (page_count(m, head) !== folio_mapcount(m, head) + cacheRef + 1) {
+  if (page_count(m, head) !== folio_expected_refs(k, head, cacheRef)) {
     put_page(m, np);
     return -EAGAIN;
   }
@@ -411,18 +438,13 @@ function* unmap_and_move_huge_page(k: Kctx, head: number, target: migrate_target
   const mem = m.mem;
   const s = mem.slot_of(head);
   if (!(mem.s_flags[s] & PG_isolated)) return -EAGAIN;
-  if (page_count(m, head) === 1) {
-    // Freed from under us: folio_putback_hugetlb() and done.
-    mem.s_flags[s] &= ~PG_isolated;
-    put_page(m, head);
-    return 0;
-  }
+  // Freed from under us: folio_putback_hugetlb() and done.
+  if (release_if_last_ref(k, head)) return 0;
   const order = folio_order(m, head);
   const dst = alloc_hugetlb_migration_target(k, order);
   if (dst === null) return -ENOMEM;
-  const mapping = mem.s_mapping[s] !== 0 && !(mem.s_flags[s] & PG_anon) ? mapping_by_id(k, mem.s_mapping[s]) : null;
-  const cacheRef = mapping !== null && mapping.i_pages.get(mem.s_index[s]) === head ? 1 : 0;
-  if (page_count(m, head) !== folio_mapcount(m, head) + cacheRef + 1) {
+  const { mapping, cacheRef } = folio_cache_ref(k, head);
+  if (page_count(m, head) !== folio_expected_refs(k, head, cacheRef)) {
     // A reference other than the mappings, the cache and the isolation (e.g. a pin
     // taken meanwhile): the freeze fails; the target goes back.
     free_hugetlb_target(k, dst);
