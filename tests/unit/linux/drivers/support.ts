@@ -3,9 +3,8 @@
  * mappings, and a one-call VFIO set-up (container + group + SET_IOMMU), all run inside
  * model kernel threads.
  *
- * MODEL (test set-up): until the memory model offers sys_mmap, anonymous private
- * mappings are created by inserting the VMA directly (what mmap(MAP_PRIVATE|MAP_ANONYMOUS)
- * leaves behind) and prefaulted through handle_mm_fault(FAULT_FLAG_WRITE).
+ * Anonymous mappings are made with the memory model's sys_mmap and prefaulted through
+ * handle_mm_fault(FAULT_FLAG_WRITE), as a user store would.
  */
 import type { KThread } from '../../../../src/sched/index.js';
 import { DefaultChooser, Sched } from '../../../../src/sched/index.js';
@@ -16,12 +15,15 @@ import { Machine } from '../../../../src/linux/machine.js';
 import type { MemoryLayout, mm_struct, vm_area_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE } from '../../../../src/linux/include/linux/mm_types.js';
 import {
-  FAULT_FLAG_WRITE, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, VM_SHARED, VM_MAYSHARE, VM_FAULT_ERROR,
+  FAULT_FLAG_WRITE, VM_FAULT_ERROR,
 } from '../../../../src/linux/include/linux/mm.js';
 import type { task_struct } from '../../../../src/linux/include/linux/sched.js';
 import { createTask } from '../../../../src/linux/kernel/fork.js';
 import type { TaskOptions } from '../../../../src/linux/kernel/fork.js';
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
+import { sys_mmap } from '../../../../src/linux/syscalls.js';
+import { vma_lookup } from '../../../../src/linux/include/linux/mm.js';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 import { O_RDWR, fget, fput } from '../../../../src/linux/include/linux/fs.js';
 import { iommu_group_alloc } from '../../../../src/linux/drivers/iommu/iommu.js';
@@ -72,18 +74,18 @@ export function run1<T>(m: Machine, t: task_struct, body: (k: Kctx) => KThread<T
   return run(m, [{ task: t, body }]).results[0] as T;
 }
 
-/** Insert an anonymous private (or shared) VMA of `len` bytes at `start` (see the MODEL note above). */
+/**
+ * mmap(start, len, PROT_READ[|PROT_WRITE], MAP_FIXED|MAP_ANONYMOUS|MAP_PRIVATE or
+ * MAP_SHARED) as the task owning `mm`, through the memory model's sys_mmap; returns the VMA.
+ */
 export function anon_vma(m: Machine, mm: mm_struct, start: number, len: number, opts: { write?: boolean; shared?: boolean } = {}): vm_area_struct {
-  const write = opts.write ?? true;
-  let flags = VM_READ | VM_MAYREAD | VM_MAYWRITE | (write ? VM_WRITE : 0);
-  if (opts.shared) flags |= VM_SHARED | VM_MAYSHARE;
-  const vma: vm_area_struct = {
-    id: m.nextId('vma'), vm_start: start, vm_end: start + len, vm_flags: flags, vm_pgoff: start / PAGE_SIZE,
-    vm_file: null, vm_mm: mm, anon_vma: null, vm_ops: null, vm_private_data: null, vm_freed: false,
-  };
-  let i = mm.mmap.length;
-  while (i > 0 && mm.mmap[i - 1].vm_start > start) i--;
-  mm.mmap.splice(i, 0, vma);
+  const owner = [...m.tasks.values()].find((t) => t.mm === mm);
+  if (owner === undefined) throw new Error('test bug: anon_vma on an mm no task owns');
+  const prot = PROT_READ | ((opts.write ?? true) ? PROT_WRITE : 0);
+  const flags = MAP_FIXED | MAP_ANONYMOUS | (opts.shared === true ? MAP_SHARED : MAP_PRIVATE);
+  const r = run1(m, owner, (k) => sys_mmap(k, start, len, prot, flags, -1, 0));
+  const vma = r === start ? vma_lookup(mm, start) : null;
+  if (vma === null) throw new Error(`test bug: mmap at 0x${start.toString(16)} failed: ${r}`);
   return vma;
 }
 
