@@ -59,7 +59,7 @@ interface Run {
 }
 
 /** Build a machine with `bytes` of RAM, map + prefault `bytes` (hugetlb order if `huge`), then time MAP+UNMAP. */
-function measure(bytes: number, huge: boolean): Run {
+export function measure(bytes: number, huge: boolean): Run {
   const rss0 = rssMiB();
   const r = resolveProfile('v6.12');
   if (!r.ok) throw new Error('bench bug');

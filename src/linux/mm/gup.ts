@@ -120,6 +120,8 @@ interface gup_cfg {
   readonly movable: boolean; // gup-migrate-movable-zone
   readonly fatal: boolean; // gup-fatal-signals
   readonly dax_in_vma: boolean; // gup-dax-check-in-vma-flags
+  readonly hugetlb_bulk: boolean; // hugetlb-grab-refs-once
+  readonly thp_increm: boolean; // gup-thp-page-increm
 }
 /** The record is kept on the machine (all state lives in the Machine; a profile never changes in a run). */
 function gcfg(k: Kctx): gup_cfg {
@@ -135,6 +137,8 @@ function gcfg(k: Kctx): gup_cfg {
       movable: k.patch('gup-migrate-movable-zone'),
       fatal: k.patch('gup-fatal-signals'),
       dax_in_vma: k.patch('gup-dax-check-in-vma-flags'),
+      hugetlb_bulk: k.patch('hugetlb-grab-refs-once'),
+      thp_increm: k.patch('gup-thp-page-increm'),
     };
     k.m.gup_cfg = c;
   }
@@ -162,9 +166,13 @@ function note(k: Kctx, what: 'gup-pin' | 'gup-unpin', page: number, pin: boolean
  * v6.1 (mm/gup.c try_grab_page) / v6.12 (try_grab_folio(folio, 1, flags)):
  * FOLL_PIN adds GUP_PIN_COUNTING_BIAS to a small folio, or +1 ref and +1 pincount to
  * a large one; the shared zero page is never pinned (PATCH(gup-zero-page-no-pin)).
+ * `refs` > 1 is try_grab_folio(folio, refs, flags) on a large folio, as the bulk
+ * paths use it (6.1 follow_hugetlb_page, PATCH(hugetlb-grab-refs-once); 6.12
+ * __get_user_pages' page_increm, PATCH(gup-thp-page-increm)): refs references, or refs
+ * references plus refs pincount for a pin.
  * Returns 0 or a negative errno (-ENOMEM).
  */
-export function try_grab_page(k: Kctx, page: number, flags: number, fn = 'mm/gup.c:try_grab_page'): number {
+export function try_grab_page(k: Kctx, page: number, flags: number, fn = 'mm/gup.c:try_grab_page', refs = 1): number {
   const m = k.m;
   const longterm = (flags & FOLL_LONGTERM) !== 0;
   const c = gcfg(k);
@@ -173,8 +181,8 @@ export function try_grab_page(k: Kctx, page: number, flags: number, fn = 'mm/gup
     // 5.4–5.6: only FOLL_GET reaches here (pin_* are aliases that never set FOLL_PIN).
     if (!(flags & FOLL_GET)) return 0;
     if (WARN_ON_ONCE(k, page_count(m, page) <= 0, 'mm/gup.c:try_get_page', 'refcount <= 0')) return -ENOMEM;
-    page_ref_add(m, page, 1);
-    note(k, 'gup-pin', page, false, fn, longterm);
+    page_ref_add(m, page, refs);
+    for (let i = 0; i < refs && m.recordEvents; i++) note(k, 'gup-pin', page + i, false, fn, longterm);
     return 0;
   }
   if ((flags & (FOLL_GET | FOLL_PIN)) === (FOLL_GET | FOLL_PIN)) WARN_ON_ONCE(k, true, 'mm/gup.c:try_grab_page', 'FOLL_GET and FOLL_PIN');
@@ -185,19 +193,19 @@ export function try_grab_page(k: Kctx, page: number, flags: number, fn = 'mm/gup
   const s = mem.slot_of(page);
   if (WARN_ON_ONCE(k, s === 0 || mem.s_ref[s] <= 0, 'mm/gup.c:try_grab_page', 'refcount <= 0')) return -ENOMEM;
   if (flags & FOLL_GET) {
-    mem.s_ref[s] += 1;
-    note(k, 'gup-pin', page, false, fn, longterm);
+    mem.s_ref[s] += refs;
+    for (let i = 0; i < refs && m.recordEvents; i++) note(k, 'gup-pin', page + i, false, fn, longterm);
   } else if (flags & FOLL_PIN) {
     // PATCH(gup-zero-page-no-pin): the zero page is not pinned at all.
     if (c.zero_no_pin && (mem.s_flags[s] & PG_zero) !== 0) return 0;
     // PATCH(foll-pin-hpage-pincount): large folios count pins in the pincount.
     if (c.hpage_pincount && mem.s_order[s] > 0) {
-      mem.s_ref[s] += 1;
-      mem.s_pin[s] += 1;
+      mem.s_ref[s] += refs;
+      mem.s_pin[s] += refs;
     } else {
-      mem.s_ref[s] += GUP_PIN_COUNTING_BIAS;
+      mem.s_ref[s] += refs * GUP_PIN_COUNTING_BIAS;
     }
-    note(k, 'gup-pin', page, true, fn, longterm);
+    for (let i = 0; i < refs && m.recordEvents; i++) note(k, 'gup-pin', page + i, true, fn, longterm);
   }
   return 0;
 }
@@ -435,8 +443,9 @@ function hugetlb_grab_refuses_longterm(k: Kctx, vma: vm_area_struct, page: numbe
  * (FOLL_NUMA / protnone), FOLL_SPLIT(_PMD), FOLL_MLOCK and FOLL_DUMP's hole check
  * are not modelled (unsupported when asked for).
  */
-export function follow_page_mask(k: Kctx, vma: vm_area_struct, address: number, flags: number): number {
+export function follow_page_mask(k: Kctx, vma: vm_area_struct, address: number, flags: number, ctx: follow_page_context | null = null): number {
   const m = k.m;
+  if (ctx !== null) ctx.page_mask = 0;
   // PATCH(pin-user-pages-api)
   if ((flags & (FOLL_PIN | FOLL_GET)) === (FOLL_PIN | FOLL_GET) && gcfg(k).pin_api && WARN_ON_ONCE(k, true, 'mm/gup.c:follow_page_pte', 'FOLL_GET|FOLL_PIN')) return -EINVAL;
   // The common case (a PTE) without building a walk result; huge leaves through pt_walk.
@@ -478,7 +487,19 @@ export function follow_page_mask(k: Kctx, vma: vm_area_struct, address: number, 
     // set_page_dirty() for a write through a clean PTE of a clean page.
     if (flags & FOLL_WRITE && !(fl & _PAGE_DIRTY) && !PageDirty(m, page) && !is_zero_page(m, page)) SetPageDirty(m, compound_head(m, page));
   }
+  // ctx->page_mask: a THP or hugetlb PMD leaf says it maps HPAGE_PMD_NR pages (every
+  // release: follow_trans_huge_pmd's caller; hugetlb through follow_hugetlb_page's own
+  // loop before 6.6); a PUD leaf says HPAGE_PUD_NR when it is hugetlb, and (6.12
+  // follow_huge_pud, PATCH(gup-thp-page-increm) era) also when it is devmap; devmap PMDs
+  // (follow_devmap_pmd) never do. What the caller makes of it is __get_user_pages' rule.
+  if (ctx !== null && span > 1 && (!devmap || (span > 512 && gcfg(k).thp_increm))) ctx.page_mask = span - 1;
   return page;
+}
+
+/** struct follow_page_context: what follow_page_mask reports besides the page. */
+export interface follow_page_context {
+  /** Pages mapped by the leaf found, minus one (0 for a PTE). */
+  page_mask: number;
 }
 
 // ===========================================================================
@@ -569,6 +590,8 @@ export function* __get_user_pages(
   // PATCH(gup-fatal-signals)
   const fatal_errno = c.fatal ? -EINTR : -ERESTARTSYS;
   const foll = { v: gup_flags };
+  const ctx: follow_page_context = { page_mask: 0 };
+  let next_resched = 0;
   out: do {
     foll.v = gup_flags;
     if (vma === null || start >= vma.vm_end) {
@@ -592,12 +615,17 @@ export function* __get_user_pages(
         ret = fatal_errno;
         break out;
       }
-      // MODEL: cond_resched() is a scheduling point on the first page of the call and on
-      // every 512th page after it (one PTE table), not on every page: nothing between
+      // MODEL: cond_resched() is a scheduling point on the first iteration of the call and
+      // then once per 512 pages walked (one PTE table), not on every page: nothing between
       // two of them changes under the mmap_lock this walk holds, and a per-page point
-      // would cost more than the whole walk. Fatal signals are still checked per page.
-      if ((i & 511) === 0) yield* cond_resched(k, 'mm/gup.c:__get_user_pages');
-      const page = follow_page_mask(k, vma, start, foll.v);
+      // would cost more than the whole walk. An iteration that covers 512 pages or more
+      // (a huge leaf, below) gets its own point, as in the kernel. Fatal signals are
+      // still checked on every iteration.
+      if (i >= next_resched) {
+        yield* cond_resched(k, 'mm/gup.c:__get_user_pages');
+        next_resched = (Math.floor(i / 512) + 1) * 512;
+      }
+      const page = follow_page_mask(k, vma, start, foll.v, ctx);
       if (page === NO_PAGE || page === -EMLINK) {
         ret = yield* faultin_page(k, vma, start, foll, page === -EMLINK, locked);
         if (ret === 0) continue; // goto retry
@@ -621,10 +649,31 @@ export function* __get_user_pages(
         ret = page;
         break out;
       }
-      if (pages) pages[pi + i] = page;
-      break;
+      // How many pages this iteration covers (page_increm). The leaf's page_mask is used
+      // as is when nothing is recorded (every release skips the rest of a THP or hugetlb
+      // page then); with pages or vmas to fill, 5.4–6.1 clear it (one page per iteration)
+      // except for hugetlb on 6.1, whose follow_hugetlb_page() records the run up to the
+      // end of the huge page with one try_grab_folio(refs) (PATCH(hugetlb-grab-refs-once),
+      // 0fa5bc4023c1); 6.12 keeps it and grabs the extra references in one call
+      // (PATCH(gup-thp-page-increm), 57edfcfd3419, whose bulk grab fails with -EFAULT).
+      const c2 = gcfg(k);
+      if ((pages || vmas) && !c2.thp_increm && !(c2.hugetlb_bulk && is_vm_hugetlb_page(vma))) ctx.page_mask = 0;
+      const increm = ctx.page_mask === 0 ? 1 : Math.min(nr_pages, 1 + (ctx.page_mask - (Math.floor(start / PAGE_SIZE) % (ctx.page_mask + 1))));
+      if (pages) {
+        if (increm > 1 && try_grab_page(k, page + 1, foll.v, 'mm/gup.c:__get_user_pages', increm - 1)) {
+          gup_put_folio(k, page, 1, foll.v, 'mm/gup.c:__get_user_pages');
+          ret = -EFAULT;
+          break out;
+        }
+        for (let j = 0; j < increm; j++) pages[pi + i + j] = page + j;
+      }
+      if (vmas) for (let j = 0; j < increm; j++) vmas[vi + i + j] = vma;
+      i += increm;
+      start += increm * PAGE_SIZE;
+      nr_pages -= increm;
+      continue out;
     }
-    // next_page:
+    // next_page (a slot without a struct page, left unset in pages):
     if (vmas) vmas[vi + i] = vma;
     i += 1;
     start += PAGE_SIZE;

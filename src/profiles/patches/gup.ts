@@ -202,6 +202,37 @@ export const gupPatches = {
       'follow_hugetlb_page() began to use the checking helper (between 5.7 and 6.1) is UNVERIFIED.',
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
+  'hugetlb-grab-refs-once': {
+    subject: 'mm/hugetlb: grab head page refcount once for group of subpages',
+    commit: '0fa5bc4023c1',
+    author: 'Joao Martins',
+    release: 'v5.12',
+    files: ['mm/hugetlb.c', 'mm/gup.c', 'include/linux/mm.h'],
+    effect: 'neutral',
+    summary:
+      'follow_hugetlb_page() records the subpages from the address to the end of the huge page (or of the request) ' +
+      'in one step and takes their references with one grab of the head, instead of one reference per subpage ' +
+      'per loop turn. Read in Debian 6.1.192 (refs = min3(...), try_grab_folio(page, refs, flags)); 5.6.4 still ' +
+      'takes one per subpage. The end state is the same; the walk has fewer iterations (scheduling points). The ' +
+      'release is taken from the series it came in (v5.12 merge window); the id is the one seen in several trees\' ' +
+      'commit lists.',
+    scenarios: ['gup/huge-leaf-bulk-grab'],
+  },
+  'gup-thp-page-increm': {
+    subject: 'mm/gup: accelerate thp gup even for "pages != NULL"',
+    commit: '57edfcfd3419',
+    author: 'Peter Xu',
+    release: 'v6.6',
+    files: ['mm/gup.c'],
+    effect: 'neutral',
+    summary:
+      '__get_user_pages() keeps the page_mask of a huge leaf even when it fills pages[]: the rest of the THP (and, ' +
+      'once follow_hugetlb_page() was retired in the same series, of a hugetlb page) is covered in one iteration, ' +
+      'with the extra references taken by one try_grab_folio(folio, page_increm - 1); a failure there drops the ' +
+      'first reference and returns -EFAULT. Before it (6.1) the mask is cleared whenever pages or vmas are filled. ' +
+      'Read in Debian 6.12.117; the id is the one named by later Fixes: tags.',
+    scenarios: ['gup/huge-leaf-bulk-grab'],
+  },
   'hugetlb-migration-target-pool': {
     subject: 'mm/hugetlb: make hugetlb migration callback CMA aware',
     commit: 'bbe88753bd42',
@@ -326,6 +357,7 @@ export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
     'gup-fast-longterm-cma-check', 'gup-no-longterm-for-get', 'gup-longterm-unpin', 'gup-dax-check-in-vma-flags',
     'gup-fast-wp-seq', 'gup-migration-isolation-errors', 'gup-migration-failure-error', 'gup-migrate-movable-zone',
     'gup-anon-exclusive-unshare', 'gup-foll-cow-removed', 'gup-zero-page-no-pin', 'hugetlb-migration-target-pool',
+    'hugetlb-grab-refs-once',
   ],
-  'v6.12': ['gup-hugetlb-grab-no-longterm-check', 'gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
+  'v6.12': ['gup-thp-page-increm', 'gup-hugetlb-grab-no-longterm-check', 'gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
 };
