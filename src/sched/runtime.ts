@@ -204,6 +204,18 @@ export class Sched {
     return this.threads[tid].held;
   }
 
+  /**
+   * True when no one can tell whether `tid` stops at its next scheduling points: every
+   * other thread has exited, no trace is kept and no after-step hook watches the run.
+   * A model may then do in one step work that the kernel spreads over several points
+   * (each caller states why the end state is the same).
+   */
+  alone(tid: ThreadId): boolean {
+    if (this.trace !== null || this.afterStep !== undefined) return false;
+    for (const t of this.threads) if (t.id !== tid && !t.done) return false;
+    return true;
+  }
+
   // ---- signals ---------------------------------------------------------------
 
   /** Deliver a signal to a thread (a fatal one overrides a non-fatal one). */

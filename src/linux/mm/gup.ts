@@ -53,7 +53,7 @@ import {
   FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_COMPLETED, VM_FAULT_ERROR,
   VM_FAULT_RETRY, VM_FAULT_WRITE,
   VM_EXEC, VM_IO, VM_LOCKONFAULT, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
-  PageAnon, PageAnonExclusive, PageDirty, PageHuge, SetPageDirty, compound_head, folio_nr_pages, folio_order,
+  PageAnon, PageAnonExclusive, PageDirty, PageHuge, PageReserved, SetPageDirty, compound_head, folio_nr_pages, folio_order,
   folio_pincount_add, is_cow_mapping, is_migrate_cma_page, is_vm_hugetlb_page,
   is_zero_page, is_zero_pfn, page_count, page_label, page_ref_add, page_ref_sub, pfn_valid,
   pt_walk, pte_at, put_page, set_page_dirty_lock, vma_is_anonymous, vma_is_fsdax, vma_lookup, find_vma,
@@ -665,9 +665,9 @@ export function* __get_user_pages(
           ret = -EFAULT;
           break out;
         }
-        for (let j = 0; j < increm; j++) pages[pi + i + j] = page + j;
+        fill_subpages(pages, pi + i, page, increm);
       }
-      if (vmas) for (let j = 0; j < increm; j++) vmas[vi + i + j] = vma;
+      if (vmas) vmas.fill(vma, vi + i, vi + i + increm);
       i += increm;
       start += increm * PAGE_SIZE;
       nr_pages -= increm;
@@ -680,6 +680,77 @@ export function* __get_user_pages(
     nr_pages -= 1;
   } while (nr_pages);
   return i ? i : ret;
+}
+
+/** pages[at + j] = nth_page(page, j) for j < n. MODEL: a plain function (a loop inside a generator runs slowly). */
+function fill_subpages(pages: page_array, at: number, page: number, n: number): void {
+  for (let j = 0; j < n; j++) pages[at + j] = page + j;
+}
+
+/**
+ * MODEL (speed only): gup_pin_huge_run(k, mm, start, max, gup_flags, pfn0) is what the
+ * successful page-by-page outcome of pin_user_pages_remote(FOLL_LONGTERM) calls over
+ * [start, start + n pages) leaves behind, computed per huge leaf instead of per page. It
+ * pins only the longest prefix (at most `max` pages; rounded down to a multiple of
+ * `quantum` unless it reaches `max`, which the caller makes a multiple of `quantum` or
+ * the end of its request) in which every page:
+ * - lies in one VMA that check_vma_flags() accepts for gup_flags;
+ * - is mapped by a present, writable, normal (not special, not devmap) PMD or PUD leaf of
+ *   a large folio with a struct page, so follow_page_mask() finds it without a fault,
+ *   without an unshare and with page_mask >= 511;
+ * - is not PageReserved and may stay where it is for a long-term pin
+ *   (is_longterm_pinnable_page: no migration step);
+ * - has the pfn `pfn0` + its index (pfn0 < 0: the first leaf sets it).
+ * For those pages each release's walk takes exactly one pin per page, marks written
+ * folios dirty and changes nothing else, whatever its batching; this takes the same pins
+ * with follow_page_mask() + one bulk grab per leaf. The caller must hold mmap_lock and
+ * must only use it where no other thread can run at the scheduling points it skips
+ * (Sched.alone). Returns the number of pages pinned (0 when the first page does not
+ * qualify: the caller then takes the page-by-page path).
+ */
+export function gup_pin_huge_run(k: Kctx, mm: mm_struct, start: number, max: number, gup_flags: number, pfn0: number, quantum: number): number {
+  const site = 'mm/gup.c:__get_user_pages';
+  if (!gcfg(k).pin_counting || (gup_flags & (FOLL_PIN | FOLL_LONGTERM)) !== (FOLL_PIN | FOLL_LONGTERM)) return 0;
+  const vma = vma_lookup(mm, start);
+  if (vma === null || vma.vm_freed || check_vma_flags(k, vma, gup_flags) !== 0) return 0;
+  const m = k.m;
+  // Pass 1 (reads only): how far the qualifying run goes.
+  let n = 0;
+  let expect = pfn0;
+  const limit = Math.min(max, Math.floor((vma.vm_end - start) / PAGE_SIZE));
+  while (n < limit) {
+    const addr = start + n * PAGE_SIZE;
+    const w = pt_walk(mm, addr);
+    if (w.level === 'pte') break;
+    const fl = pte_flags(w.entry);
+    if (!(fl & _PAGE_PRESENT) || !(fl & _PAGE_RW) || (fl & (_PAGE_SPECIAL | _PAGE_DEVMAP)) !== 0) break;
+    const span = w.level === 'pmd' ? 512 : 512 * 512;
+    const idx = Math.floor(addr / PAGE_SIZE) % span;
+    const pfn = pte_pfn(w.entry) + idx;
+    if (!pfn_valid(m, pfn) || (expect >= 0 && pfn !== expect)) break;
+    const head = compound_head(m, pfn);
+    if (folio_order(m, head) < 9 || PageReserved(m, head) || !is_longterm_pinnable_page(k, head)) break;
+    const take = Math.min(span - idx, limit - n);
+    n += take;
+    expect = pfn + take;
+  }
+  if (n < max) n -= n % quantum;
+  // Pass 2: the pins, leaf by leaf.
+  const ctx: follow_page_context = { page_mask: 0 };
+  let done = 0;
+  while (done < n) {
+    const addr = start + done * PAGE_SIZE;
+    const page = follow_page_mask(k, vma, addr, gup_flags, ctx);
+    if (BUG_ON(k, page < 0 || ctx.page_mask < 511, site, `gup_pin_huge_run: 0x${addr.toString(16)} did not follow as pass 1 found it`)) break;
+    const increm = Math.min(n - done, 1 + (ctx.page_mask - (Math.floor(addr / PAGE_SIZE) % (ctx.page_mask + 1))));
+    if (increm > 1 && try_grab_page(k, page + 1, gup_flags, site, increm - 1)) {
+      gup_put_folio(k, page, 1, gup_flags, site);
+      break;
+    }
+    done += increm;
+  }
+  if (done > 0) mm_set_has_pinned_flag(mm);
+  return done;
 }
 
 function VM_BUG_ON_pages(k: Kctx, pages: page_array | null, gup_flags: number): void {
@@ -1038,8 +1109,19 @@ function collect_longterm_unpinnable_pages(k: Kctx, nr_pages: number, pages: pag
   const cma_on = IS_ENABLED(k, 'CONFIG_CMA');
   const movable = gcfg(k).movable;
   let r: mem_region | null = null;
+  // MODEL: the pfn range of the previous folio is kept, so a page inside it is skipped
+  // without a mem_map lookup (the kernel compares page_folio() with the previous folio:
+  // the same test).
+  let lo = 0;
+  let hi = 0;
+  const mem = m.mem;
   for (let i = 0; i < nr_pages; i++) {
-    const head = compound_head(m, pages[i] as number);
+    const p = pages[i] as number;
+    if (p >= lo && p < hi) continue;
+    const sl = mem.slot_of(p);
+    const head = sl === 0 ? p : mem.s_pfn[sl];
+    lo = head;
+    hi = sl === 0 ? p + 1 : head + 2 ** mem.s_order[sl];
     if (head === prev) continue;
     prev = head;
     if (r === null || head < r.start_pfn || head >= r.end_pfn) r = m.mem.region_of(head);
@@ -1231,7 +1313,8 @@ function is_valid_gup_flags(k: Kctx, gup_flags: number): boolean {
  */
 export function is_valid_gup_args(k: Kctx, pages: page_array | null, locked: int_ptr | null, gup_flags: number, to_set: number): number | null {
   const site = 'mm/gup.c:is_valid_gup_args';
-  if (WARN_ON_ONCE(k, (gup_flags & INTERNAL_GUP_FLAGS) !== 0, `${site}:internal`, `internal flag from caller: ${foll_names(gup_flags & INTERNAL_GUP_FLAGS)}`)) return null;
+  const internal = gup_flags & INTERNAL_GUP_FLAGS;
+  if (internal !== 0 && WARN_ON_ONCE(k, true, `${site}:internal`, `internal flag from caller: ${foll_names(internal)}`)) return null;
   gup_flags |= to_set;
   if (locked) {
     if (WARN_ON_ONCE(k, locked.v !== 1, `${site}:locked`, '*locked != 1')) return null;

@@ -40,7 +40,7 @@ import {
 import { pte_pfn, pte_write, pte_present } from '../../include/linux/mm_types.js';
 import type { task_struct } from '../../include/linux/sched.js';
 import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, capable, get_current, rlimit } from '../../include/linux/sched.js';
-import { FOLL_LONGTERM, FOLL_PIN, FOLL_WRITE } from '../../include/linux/foll.js';
+import { FOLL_LONGTERM, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_WRITE } from '../../include/linux/foll.js';
 import { down_read, up_read, down_write_killable, up_write } from '../../kernel/locking/rwsem.js';
 import { mutex_lock, mutex_unlock } from '../../kernel/locking/mutex.js';
 import { cond_resched, fatal_signal_pending } from '../../kernel/sched.js';
@@ -70,7 +70,7 @@ import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_subsys_of } from './vfio.js';
 import type { vfio_device, vfio_group } from './vfio.js';
 import * as mmapi from './mmapi.js';
 import {
-  get_user_pages, get_user_pages_remote, gup_put_folio, pin_user_pages_remote, unpin_user_page, unpin_user_pages_dirty_lock,
+  get_user_pages, get_user_pages_remote, gup_pin_huge_run, gup_put_folio, pin_user_pages_remote, unpin_user_page, unpin_user_pages_dirty_lock,
 } from '../../mm/gup.js';
 import { __account_locked_vm } from '../../mm/util.js';
 import { mmdrop, mmget_not_zero, mmgrab } from '../../kernel/fork.js';
@@ -308,6 +308,29 @@ export function* vfio_lock_acct(k: Kctx, dma: vfio_dma, npage: number, async: bo
 export function is_invalid_reserved_pfn(k: Kctx, pfn: number): boolean {
   if (pfn_valid(k.m, pfn)) return PageReserved(k.m, pfn);
   return true;
+}
+
+/**
+ * MODEL: is_invalid_reserved_pfn() answered for a whole folio at once. The memory model
+ * keeps PG_reserved per folio (see above), so every pfn in [lo, hi) has the same answer;
+ * a pfn without a folio is its own range. Used by loops that ask page after page.
+ */
+interface reserved_cache {
+  lo: number;
+  hi: number;
+  reserved: boolean;
+}
+function reserved_range(k: Kctx, pfn: number, rc: reserved_cache): void {
+  const mem = k.m.mem;
+  const sl = mem.slot_of(pfn);
+  rc.reserved = is_invalid_reserved_pfn(k, pfn);
+  if (sl === 0) {
+    rc.lo = pfn;
+    rc.hi = pfn + 1;
+  } else {
+    rc.lo = mem.s_pfn[sl];
+    rc.hi = rc.lo + 2 ** mem.s_order[sl];
+  }
 }
 
 /**
@@ -590,6 +613,77 @@ export function* vfio_pin_pages_remote__v5_4(k: Kctx, dma: vfio_dma, vaddr: numb
   return pinned;
 }
 
+/** May vfio_pin_pages_remote() collapse batches here (see its MODEL note)? */
+function collapse_ok(k: Kctx): boolean {
+  return !k.m.recordEvents && !vfio_subsys_of(k).params.disable_hugepages && k.s.alone(k.tid) && !fatal_signal_pending(k);
+}
+
+/** What vfio_batch_walk() did: pages taken, pages charged, and why it stopped. */
+interface batch_walk {
+  pinned: number;
+  lock_acct: number;
+  /** 0: the batch is used up; 1: the pfn run or its reserved-ness ends; 2: RLIMIT_MEMLOCK reached. */
+  stop: number;
+}
+
+/** Pages that may still be charged before `locked_vm + lock_acct + 1 > limit` holds. */
+function room_of(dma: vfio_dma, mm: mm_struct, limit: number): number {
+  return dma.lock_cap ? Number.POSITIVE_INFINITY : limit - mm.locked_vm;
+}
+
+/**
+ * The inner loop of the 5.12+ vfio_pin_pages_remote(): take pages from the batch while
+ * their pfns continue the run from pfn_base and keep its reserved-ness; charge each
+ * non-reserved page not already externally pinned, stopping where RLIMIT_MEMLOCK would
+ * be passed. MODEL: a plain function over locals (the caller is a generator, which runs
+ * such loops slowly); it asks and updates exactly what the kernel's loop does, page by
+ * page, and no scheduling point lies inside, so locked_vm is read once (`room`).
+ * Returns the pfn it stopped at (the one the caller's pfn holds).
+ */
+function vfio_batch_walk(
+  k: Kctx, dma: vfio_dma, batch: vfio_batch, pfn: number, pfn_base: number, rsvd: boolean, room: number,
+  off: number, rc: reserved_cache, st: batch_walk,
+): number {
+  const arr = batch.pages;
+  const no_vpfn = dma.pfn_list.size === 0;
+  let pinned = st.pinned;
+  let lock_acct = st.lock_acct;
+  let offset = batch.offset;
+  let size = batch.size;
+  let p = pfn;
+  let stop = 0;
+  for (;;) {
+    if (p !== pfn_base + pinned) {
+      stop = 1;
+      break;
+    }
+    if (p < rc.lo || p >= rc.hi) reserved_range(k, p, rc);
+    if (rsvd !== rc.reserved) {
+      stop = 1;
+      break;
+    }
+    if (!rsvd && (no_vpfn || !vfio_find_vpfn(dma, off))) {
+      if (lock_acct + 1 > room) {
+        stop = 2;
+        break;
+      }
+      lock_acct++;
+    }
+    pinned++;
+    off++;
+    offset++;
+    size--;
+    if (!size) break;
+    p = arr[offset] as number;
+  }
+  batch.offset = offset;
+  batch.size = size;
+  st.pinned = pinned;
+  st.lock_acct = lock_acct;
+  st.stop = stop;
+  return p;
+}
+
 /** vfio_pin_pages_remote() as in 5.12+ (read in 6.1.192 and 6.12): batches of up to 512 pages. */
 export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: number, npage: number, pfn_base: { v: number }, limit: number, batch: vfio_batch): KThread<number> {
   const site = 'drivers/vfio/vfio_iommu_type1.c:vfio_pin_pages_remote';
@@ -609,7 +703,35 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
   }
   let ret = 0;
   let unpin_only = false;
+  const rc: reserved_cache = { lo: 0, hi: 0, reserved: false };
+  const st: batch_walk = { pinned: 0, lock_acct: 0, stop: 0 };
   out: while (npage) {
+    if (!batch.size && pinned > 0 && npage > batch.capacity && !rsvd && dma.pfn_list.size === 0 && collapse_ok(k)) {
+      // MODEL (speed only): whole batches over huge leaves in one step. Each batch the
+      // kernel would take next (cond_resched, mmap_lock, pin_user_pages_remote of 512
+      // pages, the loop above) would, for pages gup_pin_huge_run() accepts, pin every
+      // page once, find its pfn continuing the run, not reserved, not externally pinned,
+      // and charge it; `max` keeps the charge within RLIMIT_MEMLOCK, so no batch of
+      // those fails. Nothing else can run at the skipped points (Sched.alone), no event
+      // history is kept, no signal is pending: the end state is the same.
+      // Whole batches only, unless the run reaches the end of the request (the kernel's
+      // last batch is the remainder): batch boundaries decide which pages GUP touches.
+      const room = room_of(dma, mm, limit) - lock_acct;
+      const max = room >= npage ? npage : Math.floor(room / batch.capacity) * batch.capacity;
+      const gflags = FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE | FOLL_LONGTERM | (dma.prot & IOMMU_WRITE ? FOLL_WRITE : 0);
+      yield* down_read(k, mm.mmap_lock, 'drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns');
+      const n = max >= batch.capacity ? gup_pin_huge_run(k, mm, vaddr, max, gflags, pfn_base.v + pinned, batch.capacity) : 0;
+      up_read(k, mm.mmap_lock, 'drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns');
+      if (n > 0) {
+        pinned += n;
+        lock_acct += n;
+        npage -= n;
+        off += n;
+        vaddr += n * PAGE_SIZE;
+        pfn.v = pfn_base.v + pinned - 1;
+        continue;
+      }
+    }
     if (!batch.size) {
       yield* cond_resched(k, site);
       const req_pages = Math.min(npage, batch.capacity);
@@ -632,26 +754,22 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
         rsvd = is_invalid_reserved_pfn(k, pfn_base.v);
       }
     }
-    for (;;) {
-      if (pfn.v !== pfn_base.v + pinned || rsvd !== is_invalid_reserved_pfn(k, pfn.v)) break out;
-      if (!rsvd && !vfio_find_vpfn(dma, off)) {
-        if (!dma.lock_cap && mm.locked_vm + lock_acct + 1 > limit) {
-          rlimit_exceeded(k, limit);
-          ret = -ENOMEM;
-          unpin_only = true;
-          break out;
-        }
-        lock_acct++;
-      }
-      pinned++;
-      npage--;
-      vaddr += PAGE_SIZE;
-      off++;
-      batch.offset++;
-      batch.size--;
-      if (!batch.size) break;
-      pfn.v = batch.pages[batch.offset] as number;
+    st.pinned = pinned;
+    st.lock_acct = lock_acct;
+    pfn.v = vfio_batch_walk(k, dma, batch, pfn.v, pfn_base.v, rsvd, room_of(dma, mm, limit), off, rc, st);
+    const taken = st.pinned - pinned;
+    pinned = st.pinned;
+    lock_acct = st.lock_acct;
+    npage -= taken;
+    off += taken;
+    vaddr += taken * PAGE_SIZE;
+    if (st.stop === 2) {
+      rlimit_exceeded(k, limit);
+      ret = -ENOMEM;
+      unpin_only = true;
+      break out;
     }
+    if (st.stop === 1) break out;
     if (vfio_subsys_of(k).params.disable_hugepages) break;
   }
   if (!unpin_only) ret = yield* vfio_lock_acct(k, dma, lock_acct, false);
