@@ -500,6 +500,9 @@ export function follow_page_mask(k: Kctx, vma: vm_area_struct, address: number, 
 export interface follow_page_context {
   /** Pages mapped by the leaf found, minus one (0 for a PTE). */
   page_mask: number;
+  /** MODEL: a follow_page_mask() result computed ahead by gup_pte_run() (see there). */
+  pending: number;
+  has_pending: boolean;
 }
 
 // ===========================================================================
@@ -590,7 +593,7 @@ export function* __get_user_pages(
   // PATCH(gup-fatal-signals)
   const fatal_errno = c.fatal ? -EINTR : -ERESTARTSYS;
   const foll = { v: gup_flags };
-  const ctx: follow_page_context = { page_mask: 0 };
+  const ctx: follow_page_context = { page_mask: 0, pending: 0, has_pending: false };
   let next_resched = 0;
   out: do {
     foll.v = gup_flags;
@@ -625,7 +628,14 @@ export function* __get_user_pages(
         yield* cond_resched(k, 'mm/gup.c:__get_user_pages');
         next_resched = (Math.floor(i / 512) + 1) * 512;
       }
-      const page = follow_page_mask(k, vma, start, foll.v, ctx);
+      let page: number;
+      if (ctx.has_pending) {
+        // gup_pte_run() already followed this page (same flags, no point in between).
+        page = ctx.pending;
+        ctx.has_pending = false;
+      } else {
+        page = follow_page_mask(k, vma, start, foll.v, ctx);
+      }
       if (page === NO_PAGE || page === -EMLINK) {
         ret = yield* faultin_page(k, vma, start, foll, page === -EMLINK, locked);
         if (ret === 0) continue; // goto retry
@@ -671,6 +681,12 @@ export function* __get_user_pages(
       i += increm;
       start += increm * PAGE_SIZE;
       nr_pages -= increm;
+      if (increm === 1 && nr_pages > 0 && i < next_resched) {
+        const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), gup_flags, pages, pi + i, vmas, vi + i, ctx);
+        i += n;
+        start += n * PAGE_SIZE;
+        nr_pages -= n;
+      }
       continue out;
     }
     // next_page (a slot without a struct page, left unset in pages):
@@ -679,7 +695,40 @@ export function* __get_user_pages(
     start += PAGE_SIZE;
     nr_pages -= 1;
   } while (nr_pages);
+  BUG_ON(k, ctx.has_pending, 'mm/gup.c:__get_user_pages', 'pinlab bug: a page followed ahead was never used');
   return i ? i : ret;
+}
+
+/**
+ * MODEL (speed only): the next iterations of __get_user_pages() for pages that follow as
+ * one PTE each, as a plain loop (a loop inside a generator runs slowly). For each of at
+ * most `max` pages from `start` it does what an iteration does when follow_page_mask()
+ * finds the page at once: the fatal-signal test, the follow with the walk's own flags
+ * (each iteration starts from gup_flags), and the pages/vmas entries. It stops before a
+ * page outside the VMA or with a fatal signal pending (the walk handles those), and at
+ * the first follow that is not a one-page success: that result is left in ctx.pending
+ * for the walk's next iteration, which would have made the same call (the caller keeps
+ * `max` below the next scheduling point, so nothing runs in between). Returns the
+ * number of pages done.
+ */
+function gup_pte_run(
+  k: Kctx, vma: vm_area_struct, start: number, max: number, gup_flags: number,
+  pages: page_array | null, at: number, vmas: vma_array | null, vat: number, ctx: follow_page_context,
+): number {
+  let j = 0;
+  for (; j < max; j++) {
+    const addr = start + j * PAGE_SIZE;
+    if (addr >= vma.vm_end || fatal_signal_pending(k)) break;
+    const page = follow_page_mask(k, vma, addr, gup_flags, ctx);
+    if (page < 0 || ctx.page_mask !== 0) {
+      ctx.pending = page;
+      ctx.has_pending = true;
+      break;
+    }
+    if (pages) pages[at + j] = page;
+    if (vmas) vmas[vat + j] = vma;
+  }
+  return j;
 }
 
 /** pages[at + j] = nth_page(page, j) for j < n. MODEL: a plain function (a loop inside a generator runs slowly). */
@@ -736,7 +785,7 @@ export function gup_pin_huge_run(k: Kctx, mm: mm_struct, start: number, max: num
   }
   if (n < max) n -= n % quantum;
   // Pass 2: the pins, leaf by leaf.
-  const ctx: follow_page_context = { page_mask: 0 };
+  const ctx: follow_page_context = { page_mask: 0, pending: 0, has_pending: false };
   let done = 0;
   while (done < n) {
     const addr = start + done * PAGE_SIZE;
