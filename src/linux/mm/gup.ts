@@ -54,7 +54,7 @@ import {
   VM_FAULT_RETRY, VM_FAULT_WRITE,
   VM_EXEC, VM_IO, VM_LOCKONFAULT, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
   PageAnon, PageAnonExclusive, PageDirty, PageHuge, PageReserved, SetPageDirty, compound_head, folio_nr_pages, folio_order,
-  folio_pincount_add, is_cow_mapping, is_migrate_cma_page, is_vm_hugetlb_page,
+  is_cow_mapping, is_migrate_cma_page, is_vm_hugetlb_page,
   is_zero_page, is_zero_pfn, page_count, page_label, page_ref_add, page_ref_sub, pfn_valid,
   pt_walk, pte_at, put_page, set_page_dirty_lock, vma_is_anonymous, vma_is_fsdax, vma_lookup, find_vma,
 } from '../include/linux/mm.js';
@@ -62,7 +62,7 @@ import {
   PAGE_SHIFT, PAGE_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, pte_flags, pte_dirty, pte_pfn, pte_write,
 } from '../include/linux/mm_types.js';
 import type { mem_region, mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
-import { PG_zero } from '../include/linux/mm_types.js';
+import { PG_dirty, PG_zero } from '../include/linux/mm_types.js';
 import { get_current } from '../include/linux/sched.js';
 import { ZONE_MOVABLE } from '../include/linux/gfp.js';
 import { down_read, down_read_killable, up_read } from '../kernel/locking/rwsem.js';
@@ -148,12 +148,6 @@ function gcfg(k: Kctx): gup_cfg {
 // ===========================================================================
 // Reference and pin accounting.
 
-/** A page whose pins are counted in the folio pincount (large folio) rather than the 1024 bias. */
-function folio_has_pincount(k: Kctx, page: number): boolean {
-  // PATCH(foll-pin-hpage-pincount): 6.1 folio_test_large(); 6.12 folio_has_pincount() is the same on 64-bit.
-  return gcfg(k).hpage_pincount && folio_order(k.m, page) > 0;
-}
-
 function note(k: Kctx, what: 'gup-pin' | 'gup-unpin', page: number, pin: boolean, fn: string, longterm: boolean): void {
   if (!k.m.recordEvents) return;
   k.m.event(k.tid, what, [page_label(page)], fn, { pin, longterm });
@@ -228,14 +222,45 @@ export function gup_put_folio(k: Kctx, page: number, refs: number, flags: number
   const c = gcfg(k);
   // PATCH(foll-pin-counting)
   const pin = (flags & FOLL_PIN) !== 0 && c.pin_counting;
-  if (pin) {
+  // MODEL: the folio's mem_map slot is read once (as in try_grab_page); a folio that
+  // keeps references needs nothing else, one that drops to zero goes through put_page.
+  const mem = m.mem;
+  const s = mem.slot_of(page);
+  if (pin && s !== 0) {
     // PATCH(gup-zero-page-no-pin)
-    if (c.zero_no_pin && is_zero_page(m, page)) return;
-    if (folio_has_pincount(k, page)) folio_pincount_add(m, page, -refs);
+    if (c.zero_no_pin && (mem.s_flags[s] & PG_zero) !== 0) return;
+    // PATCH(foll-pin-hpage-pincount): pins of a large folio are in its pincount (6.1
+    // folio_test_large(); 6.12 folio_has_pincount(), the same on 64-bit).
+    if (c.hpage_pincount && mem.s_order[s] > 0) mem.s_pin[s] -= refs;
     else n = refs * GUP_PIN_COUNTING_BIAS;
+  } else if (pin) {
+    n = refs * GUP_PIN_COUNTING_BIAS;
   }
   if (m.recordEvents) for (let i = 0; i < refs; i++) note(k, 'gup-unpin', page, pin, fn, false);
+  if (s !== 0 && mem.s_ref[s] > n) {
+    mem.s_ref[s] -= n;
+    return;
+  }
   folio_put_refs(k, compound_head(m, page), n);
+}
+
+/**
+ * unpin_user_page_range_dirty_lock(page, npages, make_dirty) — 5.12+ (6.1, 6.12): the
+ * pages page .. page + npages - 1, folio by folio: a folio to be made dirty that is not
+ * dirty yet is dirtied (set_page_dirty_lock), then its pins in the range are dropped with
+ * one gup_put_folio().
+ */
+export function unpin_user_page_range_dirty_lock(k: Kctx, page: number, npages: number, make_dirty: boolean): void {
+  const mem = k.m.mem;
+  for (let i = 0; i < npages;) {
+    const p = page + i;
+    const s = mem.slot_of(p);
+    const head = s === 0 ? p : mem.s_pfn[s];
+    const nr = Math.min(npages - i, s === 0 ? 1 : head + 2 ** mem.s_order[s] - p);
+    if (make_dirty && s !== 0 && (mem.s_flags[s] & PG_dirty) === 0) set_page_dirty_lock(k.m, head);
+    gup_put_folio(k, p, nr, FOLL_PIN, 'mm/gup.c:unpin_user_page_range_dirty_lock');
+    i += nr;
+  }
 }
 
 /**

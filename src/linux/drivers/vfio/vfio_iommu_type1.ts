@@ -33,8 +33,8 @@ import {
 import type { mm_struct, vm_area_struct } from '../../include/linux/mm_types.js';
 import { PAGE_SHIFT, PAGE_SIZE, TASK_SIZE } from '../../include/linux/mm_types.js';
 import {
-  PageDirty, PageReserved, SetPageDirty, compound_head, find_vma, folio_order, is_zero_pfn, pfn_valid, put_page,
-  set_page_dirty_lock, vma_is_fsdax, vma_lookup, VM_PFNMAP, pt_walk,
+  PageReserved, SetPageDirty, find_vma, is_zero_pfn, pfn_valid, put_page,
+  vma_is_fsdax, vma_lookup, VM_PFNMAP, pt_walk,
   FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE,
 } from '../../include/linux/mm.js';
 import { pte_pfn, pte_write, pte_present } from '../../include/linux/mm_types.js';
@@ -70,7 +70,8 @@ import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_subsys_of } from './vfio.js';
 import type { vfio_device, vfio_group } from './vfio.js';
 import * as mmapi from './mmapi.js';
 import {
-  get_user_pages, get_user_pages_remote, gup_pin_huge_run, gup_put_folio, pin_user_pages_remote, unpin_user_page, unpin_user_pages_dirty_lock,
+  get_user_pages, get_user_pages_remote, gup_pin_huge_run, pin_user_pages_remote, unpin_user_page, unpin_user_page_range_dirty_lock,
+  unpin_user_pages_dirty_lock,
 } from '../../mm/gup.js';
 import { __account_locked_vm } from '../../mm/util.js';
 import { mmdrop, mmget_not_zero, mmgrab } from '../../kernel/fork.js';
@@ -346,7 +347,7 @@ export function put_pfn(k: Kctx, pfn: number, prot: number): number {
       if (prot & IOMMU_WRITE) SetPageDirty(k.m, pfn);
       put_page(k.m, pfn);
     }
-    k.m.event(k.tid, 'vfio-unpin', [`pfn:${pfn}`], 'put_pfn');
+    if (k.m.recordEvents) k.m.event(k.tid, 'vfio-unpin', [`pfn:${pfn}`], 'put_pfn');
     return 1;
   }
   return 0;
@@ -787,31 +788,39 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
   return pinned;
 }
 
+/**
+ * MODEL (speed only): put_pfn() for pfn .. pfn + npage - 1, returning how many were
+ * unpinned. The kernel calls put_pfn() page by page, that is
+ * unpin_user_pages_dirty_lock(&page, 1, dirty) for each page that is not reserved; for
+ * the pages of one folio that is the same as one unpin_user_page_range_dirty_lock()
+ * (dirty the folio once, drop the run's pins at once), and reserved-ness is the folio's
+ * (reserved_range). Same end state; vfio_unpin_pages_remote() uses it only when no
+ * external pin can be in the range and no per-page event history is wanted.
+ */
+function put_pfn_range(k: Kctx, dma: vfio_dma, pfn: number, npage: number): number {
+  const rc: reserved_cache = { lo: 0, hi: 0, reserved: false };
+  const dirty = (dma.prot & IOMMU_WRITE) !== 0;
+  let unlocked = 0;
+  let i = 0;
+  while (i < npage) {
+    const p = pfn + i;
+    if (p < rc.lo || p >= rc.hi) reserved_range(k, p, rc);
+    const run = Math.min(npage - i, rc.hi - p);
+    if (!rc.reserved) {
+      unpin_user_page_range_dirty_lock(k, p, run, dirty);
+      unlocked += run;
+    }
+    i += run;
+  }
+  return unlocked;
+}
+
 /** vfio_unpin_pages_remote(dma, iova, pfn, npage, do_accounting): unpinned count. */
 export function* vfio_unpin_pages_remote(k: Kctx, dma: vfio_dma, off: number, pfn: number, npage: number, do_accounting: boolean): KThread<number> {
   let unlocked = 0;
   let locked = 0;
   if (k.patch('vfio-pin-user-pages') && dma.pfn_list.size === 0 && !k.m.recordEvents) {
-    // MODEL (speed only): the kernel calls put_pfn() page by page; for a run of pages of one
-    // large folio that is the same as one gup_put_folio(folio, run, FOLL_PIN) after dirtying
-    // the folio once (what unpin_user_page_range_dirty_lock does). Same end state; used only
-    // when no external pin can be in the range and no per-page event history is wanted.
-    let i = 0;
-    while (i < npage) {
-      const p = pfn + i;
-      const order = pfn_valid(k.m, p) ? folio_order(k.m, p) : 0;
-      if (order === 0 || is_invalid_reserved_pfn(k, p)) {
-        if (put_pfn(k, p, dma.prot)) unlocked++;
-        i++;
-        continue;
-      }
-      const head = compound_head(k.m, p);
-      const run = Math.min(npage - i, head + 2 ** order - p);
-      if (dma.prot & IOMMU_WRITE && !PageDirty(k.m, head)) set_page_dirty_lock(k.m, head);
-      gup_put_folio(k, p, run, FOLL_PIN, 'mm/gup.c:unpin_user_pages_dirty_lock');
-      unlocked += run;
-      i += run;
-    }
+    unlocked = put_pfn_range(k, dma, pfn, npage);
     if (do_accounting) yield* vfio_lock_acct(k, dma, -unlocked, true);
     return unlocked;
   }

@@ -33,6 +33,8 @@ interface Layout {
   readonly memlock?: number;
   /** Pages from the start of the mapping to the start of MAP_DMA (default 0). */
   readonly offset?: number;
+  /** No MADV_HUGEPAGE: 4 KiB pages. */
+  readonly small?: boolean;
 }
 
 const LAYOUTS: Layout[] = [
@@ -58,9 +60,9 @@ interface Outcome {
   steps: number;
 }
 
-function once(profile: string, l: Layout, traced: boolean): Outcome {
+function once(profile: string, l: Layout, traced: boolean, events = false): Outcome {
   const m: Machine = machine(profile, l.layout ?? { dma32: 64 * MiB, normal: 512 * MiB });
-  m.recordEvents = false;
+  m.recordEvents = events;
   const t: task_struct = task(m, l.memlock === undefined ? { caps: [CAP_IPC_LOCK], memlock: Number.POSITIVE_INFINITY } : { memlock: l.memlock });
   const s = new Sched({ chooser: new DefaultChooser(), trace: traced, maxSteps: 50_000_000 });
   m.sched = s;
@@ -76,7 +78,7 @@ function once(profile: string, l: Layout, traced: boolean): Outcome {
     // THP: start on a 2 MiB boundary inside the (2 MiB larger) mapping.
     const base = l.pool ? va : Math.ceil(va / (2 * MiB)) * 2 * MiB;
     const start = base + (l.offset ?? 0) * PAGE_SIZE;
-    if (!l.pool) expect(yield* sys_madvise(k, start, l.bytes, MADV_HUGEPAGE)).toBe(0);
+    if (!l.pool && l.small !== true) expect(yield* sys_madvise(k, start, l.bytes, MADV_HUGEPAGE)).toBe(0);
     const step = l.pool ? 2 ** l.pool.order * PAGE_SIZE : PAGE_SIZE;
     const vma = vma_lookup(mm, start)!;
     for (let a = base; a < base + l.prefault; a += step) yield* prefault(k, mm, vma, a, PAGE_SIZE);
@@ -102,6 +104,15 @@ describe.each(['v6.1', 'v6.12'])('MAP_DMA batches collapsed over huge leaves on 
     const { steps: s2, ...b } = batched;
     expect(a).toEqual(b);
     expect(s1).toBeLessThanOrEqual(s2);
+  });
+
+  it('4 KiB pages: UNMAP_DMA unpins page by page (event history kept) or folio run by folio run (not kept) to the same state', () => {
+    const l: Layout = { name: '4 KiB', bytes: 8 * MiB + 5 * PAGE_SIZE, prefault: 4 * MiB, small: true, offset: 3 };
+    const { steps: _a, ...perPage } = once(profile, l, false, true);
+    const { steps: _b, ...runs } = once(profile, l, false, false);
+    expect(perPage.map).toBe(0);
+    expect(perPage.lockedAfterMap).toBe(l.bytes / PAGE_SIZE);
+    expect(runs).toEqual(perPage);
   });
 
   it('collapses: 2 GiB of 1 GiB pages takes far fewer steps alone, and charges every page', () => {
