@@ -198,8 +198,10 @@ export const gupPatches = {
       'The slow GUP path stops using the gup-fast grab helper, whose FOLL_LONGTERM check refuses pages that may ' +
       'not be pinned long-term. Before it (read in Debian 6.1.192: follow_hugetlb_page() → try_grab_folio()), a ' +
       'long-term pin of a hugetlb folio in ZONE_MOVABLE or CMA WARNs and fails -ENOMEM instead of migrating it ' +
-      '(the real 6.1.192 kernel: -ENOMEM, folio left in ZONE_MOVABLE; 6.12.117: migrated and pinned). When ' +
-      'follow_hugetlb_page() began to use the checking helper (between 5.7 and 6.1) is UNVERIFIED.',
+      '(the real 6.1.192 kernel: -ENOMEM, folio left in ZONE_MOVABLE; 6.12.117: migrated and pinned). ' +
+      'follow_hugetlb_page() has grabbed through the gup-fast helper (then try_grab_compound_head) since ' +
+      '0fa5bc4023c1 (v5.12, seen in the follow-up diff of 82e5d378b0e4); when that helper gained its long-term ' +
+      'check is UNVERIFIED.',
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
   'hugetlb-grab-refs-once': {
