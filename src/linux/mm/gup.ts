@@ -823,7 +823,7 @@ export function gup_pin_huge_run(k: Kctx, mm: mm_struct, start: number, max: num
     }
     done += increm;
   }
-  if (done > 0) mm_set_has_pinned_flag(mm);
+  if (done > 0) mm_set_has_pinned_flag(k, mm);
   return done;
 }
 
@@ -882,6 +882,9 @@ function* __get_user_pages_locked__v5_4(
     if (!hypo) BUG_ON(k, vmas !== null, site, 'locked && vmas');
     BUG_ON(k, locked.v !== 1, site, '*locked != 1');
   }
+  // PATCH(mm-has-pinned): set here from 5.9 (no FOLL_PIN reaches this 5.4–5.6 body on a
+  // real release; an ablated 6.1 profile running it keeps the flag).
+  if (flags & FOLL_PIN) mm_set_has_pinned_flag(k, mm);
   // 5.6: FOLL_GET only when the caller did not ask for FOLL_PIN (PATCH(pin-user-pages-api)).
   if (pages && !(k.patch('pin-user-pages-api') && flags & FOLL_PIN)) flags |= FOLL_GET;
   let pages_done = 0;
@@ -943,7 +946,7 @@ function* __get_user_pages_locked__v6_1(
     BUG_ON(k, vmas !== null, site, 'locked && vmas');
     BUG_ON(k, locked.v !== 1, site, '*locked != 1');
   }
-  if (flags & FOLL_PIN) mm_set_has_pinned_flag(mm);
+  if (flags & FOLL_PIN) mm_set_has_pinned_flag(k, mm);
   if (pages && !(flags & FOLL_PIN)) flags |= FOLL_GET;
   let pages_done = 0;
   let lock_dropped = false;
@@ -1027,7 +1030,7 @@ function* __get_user_pages_locked__v6_12(
     must_unlock = true;
     locked.v = 1;
   }
-  if (flags & FOLL_PIN) mm_set_has_pinned_flag(mm);
+  if (flags & FOLL_PIN) mm_set_has_pinned_flag(k, mm);
   if (pages && !(flags & FOLL_PIN)) flags |= FOLL_GET;
   let pages_done = 0;
   let pi = 0;
@@ -1101,9 +1104,12 @@ function gup_signal_pending(k: Kctx, flags: number): boolean {
   return signal_pending(k);
 }
 
-/** mm_set_has_pinned_flag(&mm->flags) (6.1/6.12): MMF_HAS_PINNED, never cleared. */
-function mm_set_has_pinned_flag(mm: mm_struct): void {
-  mm.has_pinned = true;
+/**
+ * mm_set_has_pinned_flag(&mm->flags) (6.1/6.12; mm->has_pinned = 1 from 5.9): the mm has
+ * had FOLL_PIN pages, never cleared. PATCH(mm-has-pinned), 008cfe4418b3: absent before.
+ */
+export function mm_set_has_pinned_flag(k: Kctx, mm: mm_struct): void {
+  if (k.patch('mm-has-pinned')) mm.has_pinned = true;
 }
 
 // ===========================================================================

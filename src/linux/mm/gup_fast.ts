@@ -31,7 +31,7 @@ import { get_current } from '../include/linux/sched.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
 import {
   __gup_longterm_locked, foll_unknown_bits, get_user_pages_unlocked, gup_must_unshare, gup_put_folio,
-  is_longterm_pinnable_page, is_valid_gup_args,
+  is_longterm_pinnable_page, is_valid_gup_args, mm_set_has_pinned_flag,
 } from './gup.js';
 import type { page_array } from './gup.js';
 
@@ -200,7 +200,7 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
   if (WARN_ON_ONCE(k, ((gup_flags & ~allowed) | foll_unknown_bits(k, gup_flags)) !== 0, site, 'unexpected gup_flags')) return -EINVAL;
   const mm = get_current(k).mm;
   if (mm === null) return unsupported(k, site, 'gup-fast from a task without an mm');
-  if (gup_flags & FOLL_PIN && k.patch('foll-pin-counting')) mm.has_pinned = true;
+  if (gup_flags & FOLL_PIN) mm_set_has_pinned_flag(k, mm);
   start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
   const len = nr_pages * PAGE_SIZE;
   const end = start + len;

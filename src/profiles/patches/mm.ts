@@ -92,13 +92,28 @@ export const mmPatches = {
       '-EINVAL for it. The model returns -EINVAL without this entry and records `unsupported` with it.',
     scenarios: ['gup/anon-gup-write'],
   },
+  'mm-has-pinned': {
+    subject: 'mm: Introduce mm_struct.has_pinned',
+    commit: '008cfe4418b3',
+    author: 'Peter Xu',
+    release: 'v5.9',
+    files: ['mm/gup.c', 'include/linux/mm_types.h'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'An mm remembers that a FOLL_PIN GUP (slow path in __get_user_pages_locked(), and gup-fast) ever ran on it; ' +
+      'the flag is never cleared (a bit, MMF_HAS_PINNED, since a458b76a4171 in 5.13). The fork-time copy of pinned ' +
+      'pages only looks at pages of such an mm. Without it no mm is marked and fork shares pinned pages. Came with ' +
+      '70e806e4e645 in the same v5.9 series (id seen in that series\' commit lists).',
+    scenarios: ['gup/bug8-pin-then-fork-cow'],
+  },
   'fork-copy-pinned': {
     subject: 'mm: Do early cow for pinned pages during fork() for ptes',
     commit: '70e806e4e645',
     author: 'Peter Xu',
     release: 'v5.9',
     files: ['mm/memory.c'],
-    requires: ['foll-pin-counting'],
+    requires: ['mm-has-pinned'],
     effect: 'changes-verdict',
     summary:
       'At fork, an anonymous page of a COW mapping that page_maybe_dma_pinned() (in an mm that has pinned) is copied ' +
@@ -137,6 +152,9 @@ export const mmPatches = {
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
-  'v6.1': ['cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive', 'fork-copy-pinned', 'fork-split-pinned-thp'],
+  'v6.1': [
+    'cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive', 'mm-has-pinned',
+    'fork-copy-pinned', 'fork-split-pinned-thp',
+  ],
   'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec'],
 };
