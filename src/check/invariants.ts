@@ -320,13 +320,15 @@ function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState
     }
     const maps = page_mapcount(m, pfn);
     const slot = m.mem.slot_of(pfn);
-    const cache = m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;
-    const base = Math.max(maps, 0) + cache + (held.get(pfn) ?? 0);
+    const device = is_zone_device_page(m, pfn);
+    // A DAX page (fs-DAX or device-DAX) is idle at refcount 1 in every modelled release (memmap
+    // init's reference; 5.4.1 memmap_init_zone_device, 6.x __init_zone_device_page); its
+    // mappings and DAX entries take none.
+    const cache = device ? 1 : m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;
+    const base = (device ? 0 : Math.max(maps, 0)) + cache + (held.get(pfn) ?? 0);
     // A frame nobody maps, caches or holds should have been freed (refcount 0 → no record).
     const extra = refs - base;
-    // ZONE_DEVICE refcount conventions differ per release (5.4: idle = 1): only a pin bias counts there.
-    const device = is_zone_device_page(m, pfn);
-    const leak = device || maps > 0 || cache > 0 ? extra >= 1024 : extra > 0;
+    const leak = !device && (maps > 0 || cache > 0) ? extra >= 1024 : extra > 0;
     if (leak) out.push({ pfn, refs, maps, extra });
   }
   return out;

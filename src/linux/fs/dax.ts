@@ -12,9 +12,12 @@
  * still test page_ref_count(page) > 1, exactly like 5.4.1.
  *
  * fs-DAX pages: ZONE_DEVICE frames of the mount's pmem region; a file block is a
- * pfn. The page (struct page) gets a mem_map slot with refcount 1 when the block is
- * allocated; mapping it into page tables takes no reference (devmap PTEs are
- * special), only GUP does.
+ * pfn. The page (struct page) gets a mem_map slot with refcount 1 and PG_reserved
+ * (memmap init of ZONE_DEVICE, mm/page_alloc.ts __init_zone_device_page) when the
+ * block is allocated; mapping it into page tables takes no reference (devmap PTEs
+ * are special), only GUP does. PageReserved matters to VFIO only
+ * (is_invalid_reserved_pfn: not charged to locked_vm, never released by put_pfn);
+ * GUP and io_uring do not look at it in any modelled release.
  *
  * MODEL: PTE faults only (no PMD/PUD DAX faults yet); blocks are allocated one page
  * at a time from the mount's region (ext4's allocator and journal are not modelled);
@@ -36,6 +39,7 @@ import {
 import { vma_page_prot } from '../mm/memory.js';
 import { page_add_new_anon_rmap } from '../mm/rmap.js';
 import { anon_vma_prepare } from '../mm/rmap.js';
+import { __init_zone_device_page } from '../mm/page_alloc.js';
 import { PG_lru, PG_uptodate } from '../include/linux/mm_types.js';
 
 /** Allocate one pmem block (pfn) on a DAX mount, or null when the region is full (ENOSPC). */
@@ -47,10 +51,10 @@ export function dax_alloc_block(m: Machine, sb: super_block): number | null {
     if (a.next >= a.end) return null;
     pfn = a.next++;
   }
-  // The fs-DAX page's struct page: idle at refcount 1 (a devmap-managed page).
+  // The fs-DAX page's struct page: idle at refcount 1, PageReserved like every ZONE_DEVICE
+  // page (mm/page_alloc.ts __init_zone_device_page).
+  const s = __init_zone_device_page(m, pfn);
   const mem = m.mem;
-  let s = mem.slot_of(pfn);
-  if (s === 0) s = mem.newSlot(pfn, 0);
   mem.s_ref[s] = 1;
   mem.s_content[s] = 0;
   return pfn;

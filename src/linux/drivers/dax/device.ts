@@ -8,7 +8,9 @@
  * PTE (__dev_dax_pte_fault; a larger alignment there → SIGBUS), with 2 MiB one PMD
  * leaf (__dev_dax_pmd_fault, VM_FAULT_FALLBACK when the PMD range leaves the VMA).
  * Entries are devmap (and special): no page reference is taken by mapping; the
- * ZONE_DEVICE pages sit at refcount 1 when idle.
+ * ZONE_DEVICE pages sit at refcount 1 when idle and are PageReserved in every
+ * release (mm/page_alloc.ts __init_zone_device_page), so VFIO neither charges them
+ * to locked_vm nor releases their pins at unmap (put_pfn skips reserved pfns).
  * MODEL: pages are order 0 (6.x builds compound device-DAX pages for align > 4 KiB:
  * not modelled); no PUD (1 GiB) alignment; the inode is S_DAX so vma_is_dax() holds
  * and vma_is_fsdax() does not (S_ISCHR).
@@ -18,13 +20,14 @@ import type { Kctx } from '../../kctx.js';
 import type { Machine } from '../../machine.js';
 import type { file, file_operations, inode } from '../../include/linux/fs.js';
 import type { mem_region, vm_area_struct, vm_fault, vm_operations_struct } from '../../include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PG_reserved, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, mk_pte } from '../../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, mk_pte } from '../../include/linux/mm_types.js';
 import {
   FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_HUGEPAGE, VM_SHARED, pt_walk, set_pmd_at, set_pte_at,
 } from '../../include/linux/mm.js';
 import { EINVAL } from '../../include/uapi/linux/errno.js';
 import { vma_page_prot } from '../../mm/memory.js';
 import { chrdev_create } from '../../fs/chrdev.js';
+import { __init_zone_device_page } from '../../mm/page_alloc.js';
 
 /** struct dev_dax, reduced. */
 export interface dev_dax {
@@ -37,19 +40,11 @@ function dev_dax_of(f: file): dev_dax {
   return f.f_inode.i_private as dev_dax;
 }
 
-/** The pfn backing byte offset `off` of the device, materialising its struct page (refcount 1). */
+/** The pfn backing page `pgoff` of the device, materialising its struct page (refcount 1, PG_reserved). */
 function dax_pgoff_to_pfn(m: Machine, dd: dev_dax, pgoff: number): number | null {
   const pfn = dd.region.start_pfn + pgoff;
   if (pfn >= dd.region.end_pfn) return null;
-  const mem = m.mem;
-  if (mem.slot_of(pfn) === 0) {
-    // newSlot() may grow (replace) the slot arrays: take the slot before indexing s_ref.
-    const s = mem.newSlot(pfn, 0);
-    mem.s_ref[s] = 1;
-    // mm/mm_init.c __init_zone_device_page() (6.1.192, 6.12.117): every ZONE_DEVICE page is
-    // PageReserved, and MEMORY_DEVICE_GENERIC ones keep refcount 1 while idle.
-    mem.s_flags[s] = PG_reserved;
-  }
+  __init_zone_device_page(m, pfn);
   return pfn;
 }
 

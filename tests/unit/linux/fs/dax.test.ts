@@ -5,8 +5,11 @@ import type { Machine } from '../../../../src/linux/machine.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, pte_devmap, pte_pfn, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
 import {
-  FAULT_FLAG_WRITE, is_fsdax_page, page_content, page_count, page_ref_count, pte_at, vma_lookup, PageAnon,
+  FAULT_FLAG_WRITE, is_fsdax_page, page_content, page_count, page_ref_count, pte_at, vma_lookup, PageAnon, PageReserved,
 } from '../../../../src/linux/include/linux/mm.js';
+import { is_invalid_reserved_pfn, put_pfn, vaddr_get_pfn } from '../../../../src/linux/drivers/vfio/vfio_iommu_type1.js';
+import { IOMMU_READ, IOMMU_WRITE } from '../../../../src/linux/drivers/iommu/iommu.js';
+import { devdax_create } from '../../../../src/linux/drivers/dax/device.js';
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
 import { get_current } from '../../../../src/linux/include/linux/sched.js';
 import { sys_fallocate, sys_ftruncate, sys_mmap, sys_munmap, sys_open } from '../../../../src/linux/syscalls.js';
@@ -260,5 +263,76 @@ describe('truncate of page-cache files', () => {
     expect(pte_at(t.mm!, r.x + PAGE_SIZE)).toBe(0);
     expect(pte_at(t.mm!, r.x + 3 * PAGE_SIZE)).toBe(0);
     expect(pte_at(t.mm!, r.x)).not.toBe(0);
+  });
+});
+
+describe('ZONE_DEVICE struct pages: PG_reserved from memmap init (5.4.1, 5.5-rc5, 5.6.4 memmap_init_zone_device; 6.1.192, 6.12.117 __init_zone_device_page)', () => {
+  const ALL = ['v5.4', 'v5.5', 'v5.6', 'v6.1', 'v6.12'];
+  for (const profile of ALL) {
+    it(`${profile}: fs-DAX and device-DAX pages are PageReserved with refcount 1 once mapped; VFIO sees them as reserved`, () => {
+      const m = machine(profile, {
+        dma32: 16 * MiB, normal: 64 * MiB,
+        pmem: [{ name: 'pmem0', size: 16 * MiB, mode: 'fsdax' }, { name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }],
+      });
+      mount_fs(m, '/mnt', 'ext4', { dax: 'pmem0' });
+      create_file(m, '/mnt/f', 4 * PAGE_SIZE, (i) => `pmem:${i}`);
+      devdax_create(m, '/dev/dax0.0', 'dax0.0', PAGE_SIZE);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+        const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, x, true);
+        const dfd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+        const d = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_SHARED, dfd, 0);
+        yield* touch(k, d, true);
+        return { fs: pte_pfn(pte_at(t.mm!, x)), dev: pte_pfn(pte_at(t.mm!, d)) };
+      });
+      for (const pfn of [r.fs, r.dev]) {
+        expect(PageReserved(m, pfn)).toBe(true);
+        expect(page_ref_count(m, pfn)).toBe(1);
+        expect(is_invalid_reserved_pfn({ m } as Kctx, pfn)).toBe(true);
+      }
+      expect(is_fsdax_page(m, r.fs)).toBe(true);
+    });
+  }
+
+  for (const profile of ['v5.4', 'v6.1']) {
+    it(`${profile}: put_pfn() never drops a reference it finds on an fs-DAX page (reserved), so only the GUP caller's own release lets truncate go on`, () => {
+      const m = daxMachine(profile);
+      const t = task(m);
+      const setup = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+        const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, x, true);
+        const page = yield* shortPin(k, x, profile);
+        return { fd, page };
+      });
+      const before = page_ref_count(m, setup.page);
+      expect(before).toBeGreaterThan(1);
+      // What VFIO's unmap would do with the pfn (drivers/vfio/vfio_iommu_type1.c put_pfn): nothing.
+      expect(runAs(m, t, function* (k) { yield* point('test'); return put_pfn(k, setup.page, IOMMU_READ | IOMMU_WRITE); })).toBe(0);
+      expect(page_ref_count(m, setup.page)).toBe(before);
+      const { r } = run(m, [{ t, body: function* (k) { return yield* sys_ftruncate(k, setup.fd, 0); } }]);
+      expect(r.status).toBe('deadlock');
+    });
+  }
+
+  it('v5.4: the remote (non-long-term) VFIO pin of an fs-DAX page is refused and its reference dropped with put_page, not put_pfn: the page is idle again', () => {
+    const m = daxMachine('v5.4');
+    const owner = task(m);
+    const x = runAs(m, owner, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+      const a = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+      yield* touch(k, a, true);
+      return a;
+    });
+    const pfn = pte_pfn(pte_at(owner.mm!, x));
+    const other = task(m);
+    const out = { v: -1 };
+    const ret = runAs(m, other, function* (k) { return yield* vaddr_get_pfn(k, owner.mm!, x, IOMMU_READ | IOMMU_WRITE, out); });
+    expect(ret).toBe(-EOPNOTSUPP);
+    expect(m.events.some((e) => e.what === 'vfio-pin')).toBe(false);
+    expect(page_ref_count(m, pfn)).toBe(1);
+    expect(PageReserved(m, pfn)).toBe(true);
   });
 });
