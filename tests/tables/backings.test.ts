@@ -52,6 +52,8 @@ interface Backing {
    * a BAR pfn has no struct page; RAM pages are neither.
    */
   readonly reserved?: true;
+  /** The first fault maps a PMD leaf (THP, device-DAX with 2 MiB align, fs-DAX over an aligned 2 MiB extent). */
+  readonly pmd?: true;
 }
 
 const bar: file_operations = {
@@ -72,7 +74,7 @@ const BACKINGS: readonly Backing[] = [
   { desc: 'anon private', size: PAGE_SIZE, map: (k) => sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), longterm: () => 'ok' },
   { desc: 'anon shared', size: PAGE_SIZE, map: (k) => sys_mmap(k, 0, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0), longterm: () => 'ok' },
   {
-    desc: 'THP (anon, order 9, MADV_HUGEPAGE)', size: PMD_SIZE,
+    desc: 'THP (anon, order 9, MADV_HUGEPAGE)', size: PMD_SIZE, pmd: true,
     map: function* (k) {
       // Over-map and align to 2 MiB, as THP users do.
       const raw = yield* sys_mmap(k, 0, 2 * PMD_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -134,9 +136,16 @@ const BACKINGS: readonly Backing[] = [
     map: (k) => openMap(k, '/pmem/f', PAGE_SIZE, MAP_SHARED), longterm: () => -EOPNOTSUPP, reserved: true,
   },
   {
+    // dax_iomap_pmd_fault: the file's blocks are the first 2 MiB of the region (aligned), and
+    // thp_get_unmapped_area gives the mapping a 2 MiB-aligned address.
+    desc: 'fs-DAX 2 MiB file (PMD mapping)', size: PMD_SIZE,
+    prepare: (m) => { mount_fs(m, '/pmem', 'ext4', { dax: 'pmem0' }); create_file(m, '/pmem/h', PMD_SIZE, (i) => `pmem:${i}`); },
+    map: (k) => openMap(k, '/pmem/h', PMD_SIZE, MAP_SHARED), longterm: () => -EOPNOTSUPP, reserved: true, pmd: true,
+  },
+  {
     desc: 'device-DAX (/dev/dax0.0, 2 MiB align)', size: PMD_SIZE,
     prepare: (m) => { devdax_create(m, '/dev/dax0.0', 'dax0.0'); },
-    map: (k) => openMap(k, '/dev/dax0.0', PMD_SIZE, MAP_SHARED), longterm: () => 'ok', reserved: true,
+    map: (k) => openMap(k, '/dev/dax0.0', PMD_SIZE, MAP_SHARED), longterm: () => 'ok', reserved: true, pmd: true,
   },
   {
     desc: 'PFNMAP (device BAR)', size: PAGE_SIZE, pfnmap: true,
@@ -183,7 +192,7 @@ const OPS: readonly Op[] = [
       expect(r.wr & VM_FAULT_ERROR).toBe(0);
       const w = pt_walk(t.mm!, r.a);
       expect(pte_present(w.entry)).toBe(true);
-      if (b.desc.startsWith('THP')) expect(w.level).toBe('pmd');
+      if (b.pmd) expect(w.level).toBe('pmd');
       expect(pte_write(w.entry)).toBe(true);
       expect(m.reports.filter((x) => x.kind !== 'warn')).toEqual([]);
     },

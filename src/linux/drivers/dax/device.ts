@@ -63,7 +63,7 @@ function* dev_dax_huge_fault(k: Kctx, vmf: vm_fault, order: number): KThread<num
   const vma = vmf.vma;
   const dd = dev_dax_of(vma.vm_file as file);
   if (order !== 9 || dd.align < PMD_SIZE) return VM_FAULT_FALLBACK;
-  const haddr = vmf.address;
+  const haddr = Math.floor(vmf.address / PMD_SIZE) * PMD_SIZE;
   if (haddr < vma.vm_start || haddr + PMD_SIZE > vma.vm_end) return VM_FAULT_FALLBACK;
   if (pt_walk(vma.vm_mm, haddr).entry !== 0) return VM_FAULT_NOPAGE;
   const pgoff = (haddr - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff;

@@ -3,17 +3,20 @@ import { MiB, RoundRobinChooser, machine, run, runAs, task } from '../mm/harness
 import type { Kctx } from '../../../../src/linux/kctx.js';
 import type { Machine } from '../../../../src/linux/machine.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
-import { PAGE_SIZE, pte_devmap, pte_pfn, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, pte_devmap, pte_pfn, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
 import {
-  FAULT_FLAG_WRITE, is_fsdax_page, page_content, page_count, page_ref_count, pte_at, vma_lookup, PageAnon, PageReserved,
+  FAULT_FLAG_WRITE, VM_FAULT_ERROR, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, vma_lookup, PageAnon, PageReserved,
 } from '../../../../src/linux/include/linux/mm.js';
 import { is_invalid_reserved_pfn, put_pfn, vaddr_get_pfn } from '../../../../src/linux/drivers/vfio/vfio_iommu_type1.js';
 import { IOMMU_READ, IOMMU_WRITE } from '../../../../src/linux/drivers/iommu/iommu.js';
 import { devdax_create } from '../../../../src/linux/drivers/dax/device.js';
+import { sys_madvise } from '../../../../src/linux/mm/mprotect.js';
+import { sys_fork } from '../../../../src/linux/kernel/fork.js';
+import { FOLL_LONGTERM } from '../../../../src/linux/include/linux/foll.js';
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
 import { get_current } from '../../../../src/linux/include/linux/sched.js';
 import { sys_fallocate, sys_ftruncate, sys_mmap, sys_munmap, sys_open } from '../../../../src/linux/syscalls.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MADV_NOHUGEPAGE, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 import { FOLL_WRITE } from '../../../../src/linux/include/linux/foll.js';
 import { get_user_pages, pin_user_pages, unpin_user_page, put_user_page } from '../../../../src/linux/mm/gup.js';
@@ -334,5 +337,235 @@ describe('ZONE_DEVICE struct pages: PG_reserved from memmap init (5.4.1, 5.5-rc5
     expect(m.events.some((e) => e.what === 'vfio-pin')).toBe(false);
     expect(page_ref_count(m, pfn)).toBe(1);
     expect(PageReserved(m, pfn)).toBe(true);
+  });
+});
+
+/** A mount whose first file is `size` bytes: its blocks are the first of the 2 MiB-aligned region. */
+function pmdMachine(profile: string, files: readonly { path: string; size: number }[] = [{ path: '/mnt/big', size: 4 * MiB }]): Machine {
+  const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'pmem0', size: 16 * MiB, mode: 'fsdax' }] });
+  mount_fs(m, '/mnt', 'ext4', { dax: 'pmem0' });
+  for (const f of files) create_file(m, f.path, f.size, (i) => `${f.path}:${i}`);
+  return m;
+}
+
+const FIX = 0x40000000; // 1 GiB: 2 MiB aligned
+
+function* mapAt(k: Kctx, path: string, addr: number, len: number, flags: number, off = 0) {
+  const fd = yield* sys_open(k, path, O_RDWR);
+  return yield* sys_mmap(k, addr, len, RW, flags | (addr ? MAP_FIXED : 0), fd, off);
+}
+
+describe('fs-DAX PMD faults (dax_iomap_pmd_fault, 5.4.1 .. 6.12.117)', () => {
+  for (const profile of ['v5.4', 'v5.5', 'v5.6', 'v6.1', 'v6.12']) {
+    it(`${profile}: a fault in a 2 MiB-aligned, fully allocated block of a shared mapping maps one devmap PMD; writes make it writable`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const a = yield* mapAt(k, '/mnt/big', FIX, 4 * MiB, MAP_SHARED);
+        const rd = yield* touch(k, a + PMD_SIZE + 5 * PAGE_SIZE, false);
+        const w1 = pt_walk(t.mm!, a + PMD_SIZE);
+        const wr = yield* touch(k, a + PMD_SIZE + 7 * PAGE_SIZE, true);
+        return { a, rd, w1, wr, w2: pt_walk(t.mm!, a + PMD_SIZE) };
+      });
+      expect(r.rd & VM_FAULT_ERROR).toBe(0);
+      expect(r.w1.level).toBe('pmd');
+      expect(pte_devmap(r.w1.entry)).toBe(true);
+      expect(pte_write(r.w1.entry)).toBe(false);
+      const head = pte_pfn(r.w1.entry);
+      expect(head % 512).toBe(0);
+      expect(is_fsdax_page(m, head)).toBe(true);
+      expect(page_content(m, head + 5)).toBe('/mnt/big:517');
+      expect(pte_write(r.w2.entry)).toBe(true);
+      // No page reference for the mapping; the 512 DAX entries are one PMD entry.
+      expect(page_ref_count(m, head + 5)).toBe(1);
+      const mapping = m.inodes.get('/mnt/big')!.i_mapping;
+      expect([...mapping.dax_pmd_entries]).toEqual([512]);
+      expect(mapping.nrpages).toBe(512);
+      expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+    });
+  }
+
+  it('mmap without an address of a file of 2 MiB or more gets a 2 MiB-coloured address (thp_get_unmapped_area), so the first fault maps a PMD', () => {
+    const m = pmdMachine('v6.1');
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      const a = yield* sys_mmap(k, 0, 2 * MiB, RW, MAP_SHARED, fd, 0);
+      // From offset 4 KiB: only a length reaching a whole aligned 2 MiB block of the file is aligned.
+      yield* sys_mmap(k, 0, 2 * MiB, RW, MAP_SHARED, fd, PAGE_SIZE);
+      const b = yield* sys_mmap(k, 0, 4 * MiB - PAGE_SIZE, RW, MAP_SHARED, fd, PAGE_SIZE);
+      yield* touch(k, a, false);
+      return { a, b };
+    });
+    expect(r.a % PMD_SIZE).toBe(0);
+    expect(r.b % PMD_SIZE).toBe(PAGE_SIZE); // address colour = file offset colour
+    expect(pt_walk(t.mm!, r.a).level).toBe('pmd');
+  });
+
+  const fallbacks: readonly { desc: string; files?: readonly { path: string; size: number }[]; body: (k: Kctx) => Generator<never, number, unknown> | ReturnType<typeof mapAt> }[] = [
+    { desc: 'address colour differs from the file offset colour', body: (k) => mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED, PAGE_SIZE) },
+    { desc: 'the VMA does not cover the 2 MiB block', body: (k) => mapAt(k, '/mnt/big', FIX, 2 * MiB - PAGE_SIZE, MAP_SHARED) },
+    { desc: 'i_size ends inside the 2 MiB block', files: [{ path: '/mnt/big', size: 2 * MiB - PAGE_SIZE }], body: (k) => mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED) },
+    { desc: 'the blocks are not 2 MiB aligned on pmem', files: [{ path: '/mnt/small', size: PAGE_SIZE }, { path: '/mnt/big', size: 4 * MiB }], body: (k) => mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED) },
+    {
+      desc: 'MADV_NOHUGEPAGE', body: function* (k) {
+        const a = yield* mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED);
+        yield* sys_madvise(k, a, 2 * MiB, MADV_NOHUGEPAGE);
+        return a;
+      },
+    },
+    {
+      desc: 'a 4 KiB DAX entry of the block exists (grab_mapping_entry)', body: function* (k) {
+        const other = yield* mapAt(k, '/mnt/big', FIX + 8 * MiB, 2 * MiB, MAP_SHARED, PAGE_SIZE); // misaligned: PTE entries
+        yield* touch(k, other, false);
+        return yield* mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED);
+      },
+    },
+  ];
+  for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+    for (const fb of fallbacks) {
+      it(`${profile}: falls back to a 4 KiB PTE when ${fb.desc}`, () => {
+        const m = pmdMachine(profile, fb.files);
+        const t = task(m);
+        const r = runAs(m, t, function* (k) {
+          const a = (yield* fb.body(k)) as number;
+          return { a, ret: yield* touch(k, a + 3 * PAGE_SIZE, true) };
+        });
+        expect(r.ret & VM_FAULT_ERROR).toBe(0);
+        const w = pt_walk(t.mm!, r.a + 3 * PAGE_SIZE);
+        expect(w.level).toBe('pte');
+        expect(pte_devmap(w.entry)).toBe(true);
+        expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+      });
+    }
+
+    it(`${profile}: a private mapping maps a read-only PMD for reads; a write there drops the PMD and COWs one 4 KiB page`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const a = runAs(m, t, function* (k) {
+        const x = yield* mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_PRIVATE);
+        yield* touch(k, x + PAGE_SIZE, false);
+        expect(pt_walk(t.mm!, x).level).toBe('pmd');
+        yield* touch(k, x + 9 * PAGE_SIZE, true);
+        return x;
+      });
+      const cow = pt_walk(t.mm!, a + 9 * PAGE_SIZE);
+      expect(cow.level).toBe('pte');
+      expect(PageAnon(m, pte_pfn(cow.entry))).toBe(true);
+      expect(page_content(m, pte_pfn(cow.entry))).toBe('/mnt/big:9');
+      expect(pt_walk(t.mm!, a + PAGE_SIZE).entry).toBe(0); // the rest refaults
+    });
+
+    it(`${profile}: GUP through a devmap PMD references the 4 KiB page under the address; FOLL_LONGTERM is still refused; truncate waits for the pin`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const setup = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+        const x = yield* sys_mmap(k, FIX, 2 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+        yield* touch(k, x, true);
+        const mm = t.mm!;
+        const lt: (number | null)[] = [null];
+        yield* down_read(k, mm.mmap_lock, 'test');
+        const nlt = profile === 'v5.4' ? yield* get_user_pages(k, x + 3 * PAGE_SIZE, 1, FOLL_WRITE | FOLL_LONGTERM, lt) : yield* pin_user_pages(k, x + 3 * PAGE_SIZE, 1, FOLL_WRITE | FOLL_LONGTERM, lt);
+        up_read(k, mm.mmap_lock, 'test');
+        const page = yield* shortPin(k, x + 3 * PAGE_SIZE, profile);
+        return { fd, x, page, nlt };
+      });
+      expect(setup.nlt).toBe(-EOPNOTSUPP);
+      const head = pte_pfn(pt_walk(t.mm!, setup.x).entry);
+      expect(setup.page).toBe(head + 3);
+      expect(page_ref_count(m, head + 3)).toBeGreaterThan(1);
+      expect(page_ref_count(m, head)).toBe(1);
+      const log: string[] = [];
+      const { r, results } = run(m, [
+        { t, body: function* (k) {
+          for (let i = 0; i < 3; i++) yield* point('test:dma-in-flight');
+          log.push('unpin');
+          release(k, setup.page, profile);
+          return 0;
+        } },
+        { t, body: function* (k) {
+          log.push('truncate');
+          const ret = yield* sys_ftruncate(k, setup.fd, 0);
+          log.push('truncated');
+          return ret;
+        } },
+      ], new RoundRobinChooser());
+      expect(r.status).toBe('done');
+      expect(results[1]).toBe(0);
+      expect(log).toEqual(['truncate', 'unpin', 'truncated']);
+      expect(pt_walk(t.mm!, setup.x).entry).toBe(0);
+      expect(m.inodes.get('/mnt/big')!.i_mapping.dax_pmd_entries.size).toBe(0);
+    });
+
+    it(`${profile}: munmap of part of a PMD mapping splits it (zap): the rest of the VMA refaults as PTEs`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const x = yield* mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED);
+        yield* touch(k, x, false);
+        const un = yield* sys_munmap(k, x + 1 * MiB, 1 * MiB);
+        const gone = pt_walk(t.mm!, x).entry;
+        const again = yield* touch(k, x + PAGE_SIZE, false);
+        return { x, un, gone, again };
+      });
+      expect(r.un).toBe(0);
+      expect(r.gone).toBe(0);
+      expect(r.again & VM_FAULT_ERROR).toBe(0);
+      expect(pt_walk(t.mm!, r.x + PAGE_SIZE).level).toBe('pte');
+      expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+    });
+
+    it(`${profile}: fork does not copy a DAX PMD (copy_huge_pmd skips non-anonymous VMAs), also in a private mapping with an anon_vma; the child refaults it`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const x = yield* mapAt(k, '/mnt/big', FIX, 4 * MiB, MAP_PRIVATE);
+        yield* touch(k, x + PAGE_SIZE, false); // PMD (read)
+        yield* touch(k, x + PMD_SIZE + PAGE_SIZE, true); // 4 KiB COW: gives the VMA an anon_vma
+        const pid = yield* sys_fork(k);
+        return { x, pid };
+      });
+      expect(r.pid).toBeGreaterThan(0);
+      const child = m.tasks.get(r.pid)!;
+      expect(pt_walk(t.mm!, r.x).level).toBe('pmd');
+      expect(pt_walk(child.mm!, r.x).entry).toBe(0);
+      const cw = pt_walk(child.mm!, r.x + PMD_SIZE + PAGE_SIZE);
+      expect(PageAnon(m, pte_pfn(cw.entry))).toBe(true);
+      const again = runAs(m, child, function* (k) { return yield* touch(k, r.x + 2 * PAGE_SIZE, false); });
+      expect(again & VM_FAULT_ERROR).toBe(0);
+      expect(pt_walk(child.mm!, r.x).level).toBe('pmd');
+      expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+    });
+  }
+
+  it('a PMD read fault over a whole 2 MiB hole would map the huge zero page: reported unsupported, never faked', () => {
+    const m = pmdMachine('v6.1');
+    const t = task(m);
+    runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      yield* sys_ftruncate(k, fd, 8 * MiB); // [4 MiB, 8 MiB) is a hole
+      const x = yield* sys_mmap(k, FIX, 8 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+      yield* touch(k, x + 5 * MiB, false);
+      return x;
+    });
+    expect(m.reports.some((x) => x.kind === 'unsupported' && x.site === 'fs/dax.c:dax_pmd_load_hole')).toBe(true);
+  });
+
+  it('a shared write PMD fault over a 2 MiB hole allocates the blocks and maps a PMD when they are contiguous and aligned', () => {
+    const m = pmdMachine('v6.12');
+    const t = task(m);
+    const x = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      yield* sys_ftruncate(k, fd, 6 * MiB);
+      const a = yield* sys_mmap(k, FIX, 6 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+      yield* touch(k, a + 4 * MiB + PAGE_SIZE, true);
+      return a;
+    });
+    const w = pt_walk(t.mm!, x + 4 * MiB);
+    expect(w.level).toBe('pmd');
+    expect(pte_write(w.entry)).toBe(true);
+    expect(page_content(m, pte_pfn(w.entry))).toBe('');
+    expect(m.inodes.get('/mnt/big')!.dax_blocks.size).toBe(1536);
   });
 });
