@@ -11,9 +11,14 @@
  * ZONE_DEVICE pages sit at refcount 1 when idle and are PageReserved in every
  * release (mm/page_alloc.ts __init_zone_device_page), so VFIO neither charges them
  * to locked_vm nor releases their pins at unmap (put_pfn skips reserved pfns).
- * MODEL: pages are order 0 (6.x builds compound device-DAX pages for align > 4 KiB:
- * not modelled); no PUD (1 GiB) alignment; the inode is S_DAX so vma_is_dax() holds
- * and vma_is_fsdax() does not (S_ISCHR).
+ * Compound pages: PATCH(devdax-compound-pages) 14606001efb4 (v5.17; so 6.1.192 and
+ * 6.12.117): dev_dax_probe() sets pgmap->vmemmap_shift = log2(align / 4 KiB), and memmap
+ * init makes every align-sized block one compound page (mm/page_alloc.ts
+ * __init_zone_device_page with an order); references and pins of any subpage then land on
+ * the folio. Without it (5.4.1, 5.5-rc5, 5.6.4) every device-DAX page is order 0.
+ * MODEL: no PUD (1 GiB) alignment; page->mapping / index (dax_set_mapping, 6.x) are not
+ * set; ->may_split (refusing an unaligned munmap / mprotect split) is not modelled; the
+ * inode is S_DAX so vma_is_dax() holds and vma_is_fsdax() does not (S_ISCHR).
  */
 import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
@@ -41,17 +46,20 @@ function dev_dax_of(f: file): dev_dax {
 }
 
 /** The pfn backing page `pgoff` of the device, materialising its struct page (refcount 1, PG_reserved). */
-function dax_pgoff_to_pfn(m: Machine, dd: dev_dax, pgoff: number): number | null {
+function dax_pgoff_to_pfn(k: Kctx, dd: dev_dax, pgoff: number): number | null {
   const pfn = dd.region.start_pfn + pgoff;
   if (pfn >= dd.region.end_pfn) return null;
-  __init_zone_device_page(m, pfn);
+  // PATCH(devdax-compound-pages): pgmap->vmemmap_shift = order_base_2(align >> PAGE_SHIFT).
+  const order = k.patch('devdax-compound-pages') && dd.align > PAGE_SIZE ? Math.log2(dd.align / PAGE_SIZE) : 0;
+  const n = 2 ** order;
+  __init_zone_device_page(k.m, pfn - ((pfn - dd.region.start_pfn) % n), order);
   return pfn;
 }
 
 function* dev_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
   const dd = dev_dax_of(vmf.vma.vm_file as file);
   if (dd.align > PAGE_SIZE) return VM_FAULT_SIGBUS;
-  const pfn = dax_pgoff_to_pfn(k.m, dd, vmf.pgoff);
+  const pfn = dax_pgoff_to_pfn(k, dd, vmf.pgoff);
   if (pfn === null) return VM_FAULT_SIGBUS;
   let prot = vma_page_prot(vmf.vma) | _PAGE_SPECIAL | _PAGE_DEVMAP;
   if (vmf.flags & FAULT_FLAG_WRITE) prot |= _PAGE_RW | _PAGE_DIRTY;
@@ -67,9 +75,9 @@ function* dev_dax_huge_fault(k: Kctx, vmf: vm_fault, order: number): KThread<num
   if (haddr < vma.vm_start || haddr + PMD_SIZE > vma.vm_end) return VM_FAULT_FALLBACK;
   if (pt_walk(vma.vm_mm, haddr).entry !== 0) return VM_FAULT_NOPAGE;
   const pgoff = (haddr - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff;
-  const pfn = dax_pgoff_to_pfn(k.m, dd, pgoff);
+  const pfn = dax_pgoff_to_pfn(k, dd, pgoff);
   if (pfn === null || pfn + 511 >= dd.region.end_pfn) return VM_FAULT_SIGBUS;
-  for (let i = 1; i < 512; i++) dax_pgoff_to_pfn(k.m, dd, pgoff + i);
+  for (let i = 1; i < 512; i++) dax_pgoff_to_pfn(k, dd, pgoff + i);
   let prot = vma_page_prot(vma) | _PAGE_SPECIAL | _PAGE_DEVMAP | _PAGE_PSE;
   if (vmf.flags & FAULT_FLAG_WRITE) prot |= _PAGE_RW | _PAGE_DIRTY;
   set_pmd_at(vma.vm_mm, haddr, mk_pte(pfn, prot));

@@ -5,7 +5,7 @@ import type { Machine } from '../../../../src/linux/machine.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, pte_devmap, pte_pfn, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
 import {
-  FAULT_FLAG_WRITE, VM_FAULT_ERROR, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, vma_lookup, PageAnon, PageReserved,
+  FAULT_FLAG_WRITE, VM_FAULT_ERROR, compound_head, folio_order, folio_pincount, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, vma_lookup, PageAnon, PageReserved,
 } from '../../../../src/linux/include/linux/mm.js';
 import { is_invalid_reserved_pfn, put_pfn, vaddr_get_pfn } from '../../../../src/linux/drivers/vfio/vfio_iommu_type1.js';
 import { IOMMU_READ, IOMMU_WRITE } from '../../../../src/linux/drivers/iommu/iommu.js';
@@ -567,5 +567,64 @@ describe('fs-DAX PMD faults (dax_iomap_pmd_fault, 5.4.1 .. 6.12.117)', () => {
     expect(pte_write(w.entry)).toBe(true);
     expect(page_content(m, pte_pfn(w.entry))).toBe('');
     expect(m.inodes.get('/mnt/big')!.dax_blocks.size).toBe(1536);
+  });
+});
+
+describe('device-DAX pages per release: order 0 (5.4.1 .. 5.6.4), compound with align > 4 KiB from 14606001efb4 (6.1.192, 6.12.117)', () => {
+  for (const profile of ['v5.4', 'v5.5', 'v5.6', 'v6.1', 'v6.12', 'v6.1-devdax-compound-pages']) {
+    const compound = profile === 'v6.1' || profile === 'v6.12';
+    it(`${profile}: a 2 MiB-aligned device is ${compound ? 'one order-9 folio per 2 MiB; pins of subpages go to the folio' : 'order-0 pages; each pin is its own'}`, () => {
+      const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }] });
+      devdax_create(m, '/dev/dax0.0', 'dax0.0', PMD_SIZE);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+        const a = yield* sys_mmap(k, 0, 2 * PMD_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, a + PMD_SIZE + 3 * PAGE_SIZE, true);
+        const pages: (number | null)[] = [null, null];
+        const mm = t.mm!;
+        yield* down_read(k, mm.mmap_lock, 'test');
+        const n = profile.startsWith('v5.4') || profile.startsWith('v5.5')
+          ? yield* get_user_pages(k, a + PMD_SIZE + 3 * PAGE_SIZE, 2, FOLL_WRITE | FOLL_LONGTERM, pages)
+          : yield* pin_user_pages(k, a + PMD_SIZE + 3 * PAGE_SIZE, 2, FOLL_WRITE | FOLL_LONGTERM, pages);
+        up_read(k, mm.mmap_lock, 'test');
+        return { a, n, pages };
+      });
+      expect(r.n).toBe(2);
+      const w = pt_walk(t.mm!, r.a + PMD_SIZE);
+      expect(w.level).toBe('pmd');
+      const head = pte_pfn(w.entry);
+      const p3 = head + 3;
+      expect(r.pages).toEqual([p3, p3 + 1]);
+      for (const p of [head, p3, head + 511]) expect(PageReserved(m, p)).toBe(true);
+      if (compound) {
+        expect(folio_order(m, p3)).toBe(9);
+        expect(compound_head(m, p3)).toBe(head);
+        expect(page_ref_count(m, p3)).toBe(0); // a tail's own count
+        expect(page_count(m, p3)).toBe(3); // the folio: 1 idle + 2 pins
+        expect(folio_pincount(m, head)).toBe(2);
+      } else {
+        expect(folio_order(m, p3)).toBe(0);
+        expect(page_ref_count(m, head)).toBe(1);
+        // 5.4 / 5.5: get_user_pages (a reference); 5.6: FOLL_PIN is a plain reference too;
+        // 6.1 without compound pages: GUP_PIN_COUNTING_BIAS.
+        expect(page_ref_count(m, p3)).toBe(profile.startsWith('v6') ? 1025 : 2);
+      }
+    });
+  }
+
+  it('v6.1: a device with 4 KiB alignment keeps order-0 pages (vmemmap_shift stays 0)', () => {
+    const m = machine('v6.1', { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }] });
+    devdax_create(m, '/dev/dax0.0', 'dax0.0', PAGE_SIZE);
+    const t = task(m);
+    const a = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+      const x = yield* sys_mmap(k, 0, PMD_SIZE, RW, MAP_SHARED, fd, 0);
+      yield* touch(k, x, true);
+      return x;
+    });
+    const p = pte_pfn(pte_at(t.mm!, a));
+    expect(folio_order(m, p)).toBe(0);
+    expect(PageReserved(m, p)).toBe(true);
   });
 });
