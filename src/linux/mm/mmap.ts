@@ -202,6 +202,11 @@ function* remove_vma(k: Kctx, vma: vm_area_struct): KThread<void> {
  */
 export function __split_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, addr: number, new_below: boolean): number {
   if (mm.mmap.length >= sysctl_max_map_count) return -ENOMEM;
+  // ->may_split (5.4.1 ->split): device-DAX refuses a split off its alignment.
+  if (vma.vm_ops && vma.vm_ops.may_split) {
+    const err = vma.vm_ops.may_split(vma, addr);
+    if (err) return err;
+  }
   const nv: vm_area_struct = { ...vma, id: k.m.nextId('vma') };
   if (new_below) {
     nv.vm_end = addr;

@@ -17,8 +17,9 @@
  * __init_zone_device_page with an order); references and pins of any subpage then land on
  * the folio. Without it (5.4.1, 5.5-rc5, 5.6.4) every device-DAX page is order 0.
  * MODEL: no PUD (1 GiB) alignment; page->mapping / index (dax_set_mapping, 6.x) are not
- * set; ->may_split (refusing an unaligned munmap / mprotect split) is not modelled; the
- * inode is S_DAX so vma_is_dax() holds and vma_is_fsdax() does not (S_ISCHR).
+ * set; the inode is S_DAX so vma_is_dax() holds and vma_is_fsdax() does not (S_ISCHR).
+ * ->may_split (5.4.1: ->split) refuses to split the VMA (munmap / mprotect of part of it)
+ * at an address that is not a multiple of the alignment: -EINVAL.
  */
 import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
@@ -84,10 +85,17 @@ function* dev_dax_huge_fault(k: Kctx, vmf: vm_fault, order: number): KThread<num
   return VM_FAULT_NOPAGE;
 }
 
+/** dev_dax_may_split (6.1.192, 6.12.117) / dev_dax_split (5.4.1): only at a multiple of the alignment. */
+function dev_dax_may_split(vma: vm_area_struct, addr: number): number {
+  const dd = dev_dax_of(vma.vm_file as file);
+  return addr % dd.align ? -EINVAL : 0;
+}
+
 export const dax_vm_ops: vm_operations_struct = {
   name: 'devdax',
   fault: dev_dax_fault,
   huge_fault: dev_dax_huge_fault,
+  may_split: dev_dax_may_split,
 };
 
 /** check_vma(): shared only, aligned to the device alignment. */

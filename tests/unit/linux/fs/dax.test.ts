@@ -10,7 +10,7 @@ import {
 import { is_invalid_reserved_pfn, put_pfn, vaddr_get_pfn } from '../../../../src/linux/drivers/vfio/vfio_iommu_type1.js';
 import { IOMMU_READ, IOMMU_WRITE } from '../../../../src/linux/drivers/iommu/iommu.js';
 import { devdax_create } from '../../../../src/linux/drivers/dax/device.js';
-import { sys_madvise } from '../../../../src/linux/mm/mprotect.js';
+import { sys_madvise, sys_mprotect } from '../../../../src/linux/mm/mprotect.js';
 import { sys_fork } from '../../../../src/linux/kernel/fork.js';
 import { FOLL_LONGTERM } from '../../../../src/linux/include/linux/foll.js';
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
@@ -627,4 +627,29 @@ describe('device-DAX pages per release: order 0 (5.4.1 .. 5.6.4), compound with 
     expect(folio_order(m, p)).toBe(0);
     expect(PageReserved(m, p)).toBe(true);
   });
+});
+
+describe('device-DAX ->may_split (5.4.1 dev_dax_split, 6.1.192 / 6.12.117 dev_dax_may_split)', () => {
+  for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+    it(`${profile}: munmap / mprotect may cut a device-DAX VMA only at a multiple of its alignment`, () => {
+      const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }, { name: 'dax1.0', size: 16 * MiB, mode: 'devdax' }] });
+      devdax_create(m, '/dev/dax0.0', 'dax0.0', PMD_SIZE);
+      devdax_create(m, '/dev/dax1.0', 'dax1.0', PAGE_SIZE);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+        const a = yield* sys_mmap(k, 0, 2 * PMD_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, a, true);
+        const bad = yield* sys_munmap(k, a + PAGE_SIZE, PAGE_SIZE);
+        const badprot = yield* sys_mprotect(k, a, PAGE_SIZE, PROT_READ);
+        const still = pt_walk(t.mm!, a).level;
+        const good = yield* sys_munmap(k, a + PMD_SIZE, PMD_SIZE);
+        const fd1 = yield* sys_open(k, '/dev/dax1.0', O_RDWR);
+        const b = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd1, 0);
+        const small = yield* sys_munmap(k, b + PAGE_SIZE, PAGE_SIZE);
+        return { bad, badprot, still, good, small };
+      });
+      expect(r).toEqual({ bad: -EINVAL, badprot: -EINVAL, still: 'pmd', good: 0, small: 0 });
+    });
+  }
 });
