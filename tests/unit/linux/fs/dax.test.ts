@@ -13,6 +13,7 @@ import { devdax_create } from '../../../../src/linux/drivers/dax/device.js';
 import { sys_madvise, sys_mprotect } from '../../../../src/linux/mm/mprotect.js';
 import { sys_fork } from '../../../../src/linux/kernel/fork.js';
 import { FOLL_LONGTERM } from '../../../../src/linux/include/linux/foll.js';
+import { get_user_pages_fast, pin_user_pages_fast } from '../../../../src/linux/mm/gup_fast.js';
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
 import { get_current } from '../../../../src/linux/include/linux/sched.js';
 import { sys_fallocate, sys_ftruncate, sys_mmap, sys_munmap, sys_open } from '../../../../src/linux/syscalls.js';
@@ -650,6 +651,51 @@ describe('device-DAX ->may_split (5.4.1 dev_dax_split, 6.1.192 / 6.12.117 dev_da
         return { bad, badprot, still, good, small };
       });
       expect(r).toEqual({ bad: -EINVAL, badprot: -EINVAL, still: 'pmd', good: 0, small: 0 });
+    });
+  }
+});
+
+describe('GUP-fast over a devmap PMD (__gup_device_huge_pmd: one grab per page)', () => {
+  for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+    it(`${profile}: fs-DAX: each 4 KiB page under the PMD gets one reference; FOLL_LONGTERM leaves the fast path and is refused`, () => {
+      const m = pmdMachine(profile, [{ path: '/mnt/big', size: 2 * MiB }]);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+        const a = yield* sys_mmap(k, 0, 2 * MiB, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, a, true);
+        const pages: (number | null)[] = [null, null, null, null];
+        const n = yield* get_user_pages_fast(k, a + PAGE_SIZE, 4, FOLL_WRITE, pages);
+        const lt = profile === 'v5.4'
+          ? yield* get_user_pages_fast(k, a, 1, FOLL_WRITE | FOLL_LONGTERM, [null])
+          : yield* pin_user_pages_fast(k, a, 1, FOLL_WRITE | FOLL_LONGTERM, [null]);
+        return { a, n, pages, lt };
+      });
+      const head = pte_pfn(pt_walk(t.mm!, r.a).entry);
+      expect(pt_walk(t.mm!, r.a).level).toBe('pmd');
+      expect(r.n).toBe(4);
+      expect(r.pages).toEqual([head + 1, head + 2, head + 3, head + 4]);
+      expect([0, 1, 2, 3, 4, 5].map((i) => page_ref_count(m, head + i))).toEqual([1, 2, 2, 2, 2, 1]);
+      expect(r.lt).toBe(-EOPNOTSUPP);
+    });
+  }
+
+  for (const profile of ['v5.4', 'v6.1']) {
+    it(`${profile}: device-DAX 2 MiB: the references go to ${profile === 'v5.4' ? 'each order-0 page' : 'the compound folio'}`, () => {
+      const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }] });
+      devdax_create(m, '/dev/dax0.0', 'dax0.0', PMD_SIZE);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+        const a = yield* sys_mmap(k, 0, PMD_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, a, true);
+        const n = yield* get_user_pages_fast(k, a + PAGE_SIZE, 4, FOLL_WRITE, [null, null, null, null]);
+        return { a, n };
+      });
+      const head = pte_pfn(pt_walk(t.mm!, r.a).entry);
+      expect(r.n).toBe(4);
+      if (profile === 'v5.4') expect([0, 1, 2, 3, 4, 5].map((i) => page_ref_count(m, head + i))).toEqual([1, 2, 2, 2, 2, 1]);
+      else expect(page_count(m, head + 3)).toBe(5);
     });
   }
 });
