@@ -459,6 +459,11 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
     '{ base: $buf, len: 1 page }', { reg: 0, pvm: 1, unreg: 0, after: 0 });
   acct('account-hugetlb-one-page', 'Does registering one 4 KiB piece of a hugetlb page charge the whole huge page?', hugetlb,
     '{ base: $buf, len: 1 page }', { reg: '-ENOMEM', pvm: 0, unreg: '-ENXIO', after: 0 }, { reg: 0, pvm: 512, unreg: 0, after: 0 });
+  // A 2 MiB-aligned device-DAX namespace is built of order-9 compound pages from 14606001efb4
+  // (v5.17): one registered 4 KiB page charges the whole folio on 6.12 (6.1 refuses the VMA).
+  const devdax = BACKINGS.find((b) => b.id === 'devdax') as Backing;
+  acct('account-devdax-one-page', 'Does registering one 4 KiB page of a 2 MiB-aligned device-DAX mapping charge the whole 2 MiB compound page to pinned_vm?', devdax,
+    '{ base: $buf, len: 1 page }', { reg: '-EOPNOTSUPP', pvm: 0, unreg: '-ENXIO', after: 0 }, { reg: 0, pvm: 512, unreg: 0, after: 0 });
   ur('register-partial-hole', 'Is a buffer whose last page is unmapped refused and nothing left registered?',
     `- munmap: { addr: $buf + 3 pages, length: 1 page }\n- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf, len: 4 pages }] }\n  as: reg\n${unreg()}`, { reg: '-EFAULT', unreg: '-ENXIO' });
 }

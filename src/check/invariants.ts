@@ -11,7 +11,7 @@
  */
 import type { Machine, ObjectEvent } from '../linux/machine.js';
 import {
-  compound_head, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_mapcount,
+  compound_head, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_count, page_mapcount,
 } from '../linux/include/linux/mm.js';
 import { PG_anon } from '../linux/include/linux/mm_types.js';
 import type { RunResult, Sched, ThreadId } from '../sched/index.js';
@@ -138,8 +138,9 @@ export const INVARIANTS: readonly InvariantDef[] = [
       let out: Finding[] | null = null;
       for (const d of w.dmaMappings()) {
         if (!pfn_valid(w.m, d.iommuPfn)) continue; // BAR / PFNMAP: no struct page to free
-        if (page_ref_count(w.m, d.iommuPfn) > 0 && d.pinned) continue;
-        (out ??= []).push({ invariant: 'dma-target-is-live', message: `${d.where} maps ${page_label(d.iommuPfn)}, which is ${page_ref_count(w.m, d.iommuPfn) === 0 ? 'free' : 'no longer pinned by the mapping'}`, objects: [page_label(d.iommuPfn)] });
+        // page_count(): a subpage of a large folio (THP, hugetlb, compound device-DAX) has its folio's count.
+        if (page_count(w.m, d.iommuPfn) > 0 && d.pinned) continue;
+        (out ??= []).push({ invariant: 'dma-target-is-live', message: `${d.where} maps ${page_label(d.iommuPfn)}, which is ${page_count(w.m, d.iommuPfn) === 0 ? 'free' : 'no longer pinned by the mapping'}`, objects: [page_label(d.iommuPfn)] });
       }
       return out ?? NONE;
     },
@@ -320,13 +321,15 @@ function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState
     }
     const maps = page_mapcount(m, pfn);
     const slot = m.mem.slot_of(pfn);
-    const cache = m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;
-    const base = Math.max(maps, 0) + cache + (held.get(pfn) ?? 0);
+    const device = is_zone_device_page(m, pfn);
+    // A DAX page (fs-DAX or device-DAX) is idle at refcount 1 in every modelled release (memmap
+    // init's reference; 5.4.1 memmap_init_zone_device, 6.x __init_zone_device_page); its
+    // mappings and DAX entries take none.
+    const cache = device ? 1 : m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;
+    const base = (device ? 0 : Math.max(maps, 0)) + cache + (held.get(pfn) ?? 0);
     // A frame nobody maps, caches or holds should have been freed (refcount 0 → no record).
     const extra = refs - base;
-    // ZONE_DEVICE refcount conventions differ per release (5.4: idle = 1): only a pin bias counts there.
-    const device = is_zone_device_page(m, pfn);
-    const leak = device || maps > 0 || cache > 0 ? extra >= 1024 : extra > 0;
+    const leak = !device && (maps > 0 || cache > 0) ? extra >= 1024 : extra > 0;
     if (leak) out.push({ pfn, refs, maps, extra });
   }
   return out;

@@ -12,7 +12,7 @@ import type { Kctx } from '../../src/linux/kctx.js';
 import type { Machine } from '../../src/linux/machine.js';
 import type { mm_struct } from '../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_pfn, pte_write, pte_present } from '../../src/linux/include/linux/mm_types.js';
-import { FAULT_FLAG_WRITE, VM_FAULT_ERROR, pt_walk, vma_lookup, page_content, set_page_content, pfn_valid } from '../../src/linux/include/linux/mm.js';
+import { FAULT_FLAG_WRITE, VM_FAULT_ERROR, pt_walk, vma_lookup, page_content, set_page_content, pfn_valid, page_ref_count } from '../../src/linux/include/linux/mm.js';
 import { handle_mm_fault } from '../../src/linux/mm/memory.js';
 import { get_current } from '../../src/linux/include/linux/sched.js';
 import { sys_ftruncate, sys_madvise, sys_memfd_create, sys_mmap, sys_munmap, sys_open, sys_fork } from '../../src/linux/syscalls.js';
@@ -28,6 +28,7 @@ import { devdax_create } from '../../src/linux/drivers/dax/device.js';
 import { remap_pfn_range, vma_page_prot } from '../../src/linux/mm/memory.js';
 import { FOLL_LONGTERM, FOLL_WRITE } from '../../src/linux/include/linux/foll.js';
 import { get_user_pages, pin_user_pages, unpin_user_page, put_user_page } from '../../src/linux/mm/gup.js';
+import { is_invalid_reserved_pfn } from '../../src/linux/drivers/vfio/vfio_iommu_type1.js';
 
 const RW = PROT_READ | PROT_WRITE;
 const PROFILES = ['v5.4', 'v6.1', 'v6.12'] as const;
@@ -45,6 +46,14 @@ interface Backing {
   readonly pfnmap?: boolean;
   /** Long-term pin oracle (§3.1): 'ok' or the errno. */
   readonly longterm: (p: Profile) => 'ok' | number;
+  /**
+   * VFIO's is_invalid_reserved_pfn() for the faulted page: ZONE_DEVICE pages are PageReserved
+   * from memmap init in every release (5.4.1 memmap_init_zone_device, 6.x __init_zone_device_page),
+   * a BAR pfn has no struct page; RAM pages are neither.
+   */
+  readonly reserved?: true;
+  /** The first fault maps a PMD leaf (THP, device-DAX with 2 MiB align, fs-DAX over an aligned 2 MiB extent). */
+  readonly pmd?: true;
 }
 
 const bar: file_operations = {
@@ -65,7 +74,7 @@ const BACKINGS: readonly Backing[] = [
   { desc: 'anon private', size: PAGE_SIZE, map: (k) => sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), longterm: () => 'ok' },
   { desc: 'anon shared', size: PAGE_SIZE, map: (k) => sys_mmap(k, 0, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0), longterm: () => 'ok' },
   {
-    desc: 'THP (anon, order 9, MADV_HUGEPAGE)', size: PMD_SIZE,
+    desc: 'THP (anon, order 9, MADV_HUGEPAGE)', size: PMD_SIZE, pmd: true,
     map: function* (k) {
       // Over-map and align to 2 MiB, as THP users do.
       const raw = yield* sys_mmap(k, 0, 2 * PMD_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -124,17 +133,24 @@ const BACKINGS: readonly Backing[] = [
   {
     desc: 'fs-DAX (ext4 -o dax)', size: PAGE_SIZE,
     prepare: (m) => { mount_fs(m, '/pmem', 'ext4', { dax: 'pmem0' }); create_file(m, '/pmem/f', PAGE_SIZE, () => 'pmem'); },
-    map: (k) => openMap(k, '/pmem/f', PAGE_SIZE, MAP_SHARED), longterm: () => -EOPNOTSUPP,
+    map: (k) => openMap(k, '/pmem/f', PAGE_SIZE, MAP_SHARED), longterm: () => -EOPNOTSUPP, reserved: true,
+  },
+  {
+    // dax_iomap_pmd_fault: the file's blocks are the first 2 MiB of the region (aligned), and
+    // thp_get_unmapped_area gives the mapping a 2 MiB-aligned address.
+    desc: 'fs-DAX 2 MiB file (PMD mapping)', size: PMD_SIZE,
+    prepare: (m) => { mount_fs(m, '/pmem', 'ext4', { dax: 'pmem0' }); create_file(m, '/pmem/h', PMD_SIZE, (i) => `pmem:${i}`); },
+    map: (k) => openMap(k, '/pmem/h', PMD_SIZE, MAP_SHARED), longterm: () => -EOPNOTSUPP, reserved: true, pmd: true,
   },
   {
     desc: 'device-DAX (/dev/dax0.0, 2 MiB align)', size: PMD_SIZE,
     prepare: (m) => { devdax_create(m, '/dev/dax0.0', 'dax0.0'); },
-    map: (k) => openMap(k, '/dev/dax0.0', PMD_SIZE, MAP_SHARED), longterm: () => 'ok',
+    map: (k) => openMap(k, '/dev/dax0.0', PMD_SIZE, MAP_SHARED), longterm: () => 'ok', reserved: true, pmd: true,
   },
   {
     desc: 'PFNMAP (device BAR)', size: PAGE_SIZE, pfnmap: true,
     prepare: (m) => { chrdev_create(m, '/dev/bar', bar); },
-    map: (k) => openMap(k, '/dev/bar', PAGE_SIZE, MAP_SHARED), longterm: () => -EFAULT,
+    map: (k) => openMap(k, '/dev/bar', PAGE_SIZE, MAP_SHARED), longterm: () => -EFAULT, reserved: true,
   },
 ];
 
@@ -176,7 +192,7 @@ const OPS: readonly Op[] = [
       expect(r.wr & VM_FAULT_ERROR).toBe(0);
       const w = pt_walk(t.mm!, r.a);
       expect(pte_present(w.entry)).toBe(true);
-      if (b.desc.startsWith('THP')) expect(w.level).toBe('pmd');
+      if (b.pmd) expect(w.level).toBe('pmd');
       expect(pte_write(w.entry)).toBe(true);
       expect(m.reports.filter((x) => x.kind !== 'warn')).toEqual([]);
     },
@@ -204,6 +220,20 @@ const OPS: readonly Op[] = [
       const want = b.longterm(p);
       expect(r).toBe(want === 'ok' ? 1 : want);
       expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+    },
+  },
+  {
+    key: 'reserved',
+    desc: 'the faulted pfn is invalid or reserved to VFIO exactly for ZONE_DEVICE and BAR memory',
+    run: (m, b) => {
+      const t = task(m);
+      const pfn = runAs(m, t, function* (k) {
+        const a = yield* b.map(k);
+        yield* fault(k, a, true);
+        return pte_pfn(pt_walk(t.mm!, a).entry);
+      });
+      expect(is_invalid_reserved_pfn({ m } as Kctx, pfn)).toBe(b.reserved === true);
+      if (pfn_valid(m, pfn)) expect(page_ref_count(m, pfn)).toBeGreaterThan(0);
     },
   },
   {

@@ -12,12 +12,29 @@
  * still test page_ref_count(page) > 1, exactly like 5.4.1.
  *
  * fs-DAX pages: ZONE_DEVICE frames of the mount's pmem region; a file block is a
- * pfn. The page (struct page) gets a mem_map slot with refcount 1 when the block is
- * allocated; mapping it into page tables takes no reference (devmap PTEs are
- * special), only GUP does.
+ * pfn. The page (struct page) gets a mem_map slot with refcount 1 and PG_reserved
+ * (memmap init of ZONE_DEVICE, mm/page_alloc.ts __init_zone_device_page) when the
+ * block is allocated; mapping it into page tables takes no reference (devmap PTEs
+ * are special), only GUP does. PageReserved matters to VFIO only
+ * (is_invalid_reserved_pfn: not charged to locked_vm, never released by put_pfn);
+ * GUP and io_uring do not look at it in any modelled release.
  *
- * MODEL: PTE faults only (no PMD/PUD DAX faults yet); blocks are allocated one page
- * at a time from the mount's region (ext4's allocator and journal are not modelled);
+ * dax_iomap_pmd_fault(vmf) (5.4.1, 5.5-rc5, 5.6.4, Debian 6.1.192, 6.12.117; CONFIG_FS_DAX_PMD,
+ * on for x86-64): a 2 MiB fault maps one devmap PMD of the file's blocks when the address
+ * and the file offset have the same colour within 2 MiB, the fault is not a private write
+ * (that falls back to PTEs and COW), the 2 MiB range lies inside the VMA and inside i_size,
+ * no 4 KiB DAX entry of the range exists (grab_mapping_entry), and the file system returns
+ * one extent of at least 2 MiB whose first pfn is 2 MiB aligned (ext4_iomap_begin,
+ * dax_iomap_pfn / dax_iomap_direct_access). Otherwise VM_FAULT_FALLBACK after
+ * split_huge_pmd(), and the PTE path runs. 5.4.1 tests the PMD-outside-VMA and colour
+ * conditions before the "index beyond EOF → SIGBUS" check, 6.x after it: the fault ends in
+ * SIGBUS either way (the PTE fault refuses the same index), so the model keeps one order.
+ *
+ * MODEL: no PUD DAX faults; a read PMD fault over a 2 MiB hole (dax_pmd_load_hole, the huge
+ * zero page) is reported unsupported; blocks are allocated one page at a time from the
+ * mount's region (ext4's mballoc goals, normalisation and the journal are not modelled: a
+ * write PMD fault allocates the hole's blocks in order and gets a PMD only if they come out
+ * contiguous and 2 MiB aligned);
  * ->pfn_mkwrite is folded into wp_pfn_shared (a shared write to a mapped block just
  * makes the PTE writable); no MAP_SYNC.
  */
@@ -27,15 +44,18 @@ import type { Machine } from '../machine.js';
 import type { address_space, inode, super_block } from '../include/linux/fs.js';
 import { IS_DAX } from '../include/linux/fs.js';
 import type { vm_fault } from '../include/linux/mm_types.js';
-import { PAGE_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL, mk_pte } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL, mk_pte, pmd_leaf } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
-  FAULT_FLAG_WRITE, VM_FAULT_DONE_COW, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_SHARED, VM_WRITE, copy_page_content, page_label,
-  page_ref_count, pt_walk, set_page_content, set_pte_at,
+  FAULT_FLAG_WRITE, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_SHARED, VM_WRITE, copy_page_content,
+  page_label, page_ref_count, pt_walk, set_page_content, set_pmd_at, set_pte_at,
 } from '../include/linux/mm.js';
+import { unsupported } from '../include/linux/bug.js';
+import { __split_huge_pmd } from '../mm/huge_memory.js';
 import { vma_page_prot } from '../mm/memory.js';
 import { page_add_new_anon_rmap } from '../mm/rmap.js';
 import { anon_vma_prepare } from '../mm/rmap.js';
+import { __init_zone_device_page } from '../mm/page_alloc.js';
 import { PG_lru, PG_uptodate } from '../include/linux/mm_types.js';
 
 /** Allocate one pmem block (pfn) on a DAX mount, or null when the region is full (ENOSPC). */
@@ -47,10 +67,10 @@ export function dax_alloc_block(m: Machine, sb: super_block): number | null {
     if (a.next >= a.end) return null;
     pfn = a.next++;
   }
-  // The fs-DAX page's struct page: idle at refcount 1 (a devmap-managed page).
+  // The fs-DAX page's struct page: idle at refcount 1, PageReserved like every ZONE_DEVICE
+  // page (mm/page_alloc.ts __init_zone_device_page).
+  const s = __init_zone_device_page(m, pfn);
   const mem = m.mem;
-  let s = mem.slot_of(pfn);
-  if (s === 0) s = mem.newSlot(pfn, 0);
   mem.s_ref[s] = 1;
   mem.s_content[s] = 0;
   return pfn;
@@ -104,8 +124,18 @@ function dax_insert_entry(k: Kctx, mapping: address_space, index: number, pfn: n
   mem.s_index[s] = index;
 }
 
-/** dax_delete_mapping_entry(mapping, index) (truncate). */
+/** dax_delete_mapping_entry(mapping, index) (truncate): a PMD entry goes whole (it is one multi-index xarray entry). */
 export function dax_delete_mapping_entry(k: Kctx, mapping: address_space, index: number): void {
+  const base = index - (index % PTRS_PER_PTE);
+  if (mapping.dax_pmd_entries.has(base)) {
+    mapping.dax_pmd_entries.delete(base);
+    for (let j = 0; j < PTRS_PER_PTE; j++) dax_delete_one(k, mapping, base + j);
+    return;
+  }
+  dax_delete_one(k, mapping, index);
+}
+
+function dax_delete_one(k: Kctx, mapping: address_space, index: number): void {
   const pfn = mapping.i_pages.get(index);
   if (pfn === undefined) return;
   mapping.i_pages.delete(index);
@@ -166,4 +196,100 @@ export function* dax_iomap_pte_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t
   set_pte_at(mm, vmf.address, mk_pte(b, prot));
   k.m.event(k.tid, 'dax-map', [page_label(b), `vma:${vma.id}`, `file:${i.path}`], 'fs/dax.c:dax_iomap_pte_fault', vmf.pgoff);
   return VM_FAULT_NOPAGE;
+}
+
+/** PG_PMD_COLOUR: page offset within a 2 MiB block. */
+const PG_PMD_COLOUR = PTRS_PER_PTE - 1;
+
+/** dax_fault_check_fallback() (6.x; inline in 5.4.1's dax_iomap_pmd_fault): true → use PTEs. */
+function dax_fault_check_fallback(vmf: vm_fault, index: number, max_pgoff: number): boolean {
+  const vma = vmf.vma;
+  const pmd_addr = Math.floor(vmf.address / PMD_SIZE) * PMD_SIZE;
+  const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+  if ((vmf.pgoff & PG_PMD_COLOUR) !== (Math.floor(vmf.address / PAGE_SIZE) & PG_PMD_COLOUR)) return true;
+  if (write && !(vma.vm_flags & VM_SHARED)) return true;
+  if (pmd_addr < vma.vm_start || pmd_addr + PMD_SIZE > vma.vm_end) return true;
+  if ((index | PG_PMD_COLOUR) >= max_pgoff) return true;
+  return false;
+}
+
+/**
+ * The extent ext4_iomap_begin() reports for a 2 MiB DAX fault at page `index`: the run of
+ * blocks from `index` that are allocated and physically consecutive ('mapped'), or the run
+ * of unallocated ones ('hole'), each capped at 512 pages. With IOMAP_WRITE a hole is
+ * allocated first (ext4_iomap_alloc, EXT4_GET_BLOCKS_CREATE_ZERO: zeroed blocks).
+ * null: the allocation failed (ENOSPC; the PMD fault falls back and the PTE fault reports it).
+ */
+function dax_pmd_iomap(k: Kctx, i: inode, index: number, write: boolean): { type: 'mapped' | 'hole'; pfn: number; length: number } | null {
+  const first = i.dax_blocks.get(index);
+  if (first === undefined) {
+    let h = 0;
+    while (h < PTRS_PER_PTE && !i.dax_blocks.has(index + h)) h++;
+    if (!write) return { type: 'hole', pfn: 0, length: h };
+    for (let j = 0; j < h; j++) if (dax_block(k, i, index + j, true) === 'ENOSPC') return null;
+    return dax_pmd_iomap(k, i, index, false);
+  }
+  let n = 1;
+  while (n < PTRS_PER_PTE && i.dax_blocks.get(index + n) === first + n) n++;
+  return { type: 'mapped', pfn: first, length: n };
+}
+
+/** The PMD slot at haddr holds nothing (no leaf, no PTE table with entries). */
+function dax_pmd_none(vma: vm_fault['vma'], haddr: number): boolean {
+  const t = vma.vm_mm.pgd.pmd.get(haddr / PMD_SIZE);
+  return t === undefined || (typeof t !== 'number' && t.count === 0);
+}
+
+/**
+ * dax_iomap_pmd_fault(vmf) reached through ext4_dax_huge_fault(PE_SIZE_PMD) with
+ * invalidate_lock (5.4: i_mmap_sem) held for read by the caller (fs/ext4.ts). See the
+ * file header for when it maps a PMD.
+ */
+export function* dax_iomap_pmd_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const vma = vmf.vma;
+  const f = vma.vm_file;
+  if (!f) return VM_FAULT_SIGBUS;
+  const i = f.f_inode;
+  const mapping = f.f_mapping;
+  const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+  const max_pgoff = Math.ceil(i.i_size / PAGE_SIZE);
+  // XA_STATE_ORDER(..., PMD_ORDER): the entry's index is the fault's, rounded down to 512.
+  const index = vmf.pgoff - (vmf.pgoff & PG_PMD_COLOUR);
+  const haddr = Math.floor(vmf.address / PMD_SIZE) * PMD_SIZE;
+  if (index >= max_pgoff) return VM_FAULT_SIGBUS;
+  fallback: {
+    if (dax_fault_check_fallback(vmf, index, max_pgoff)) break fallback;
+    // grab_mapping_entry(PMD_ORDER): a 4 KiB entry inside the range forces PTEs.
+    if (!mapping.dax_pmd_entries.has(index)) {
+      for (let j = 0; j < PTRS_PER_PTE; j++) if (mapping.i_pages.has(index + j)) break fallback;
+    }
+    // Raced with a PTE fault that built a page table here: return, the access refaults on PTEs.
+    const t = vma.vm_mm.pgd.pmd.get(haddr / PMD_SIZE);
+    if (!dax_pmd_none(vma, haddr) && !(typeof t === 'number' && pmd_leaf(t))) return 0;
+    const iomap = dax_pmd_iomap(k, i, index, write);
+    if (iomap === null || iomap.length < PTRS_PER_PTE) break fallback;
+    if (iomap.type === 'hole') {
+      // dax_pmd_load_hole(): a read of a whole 2 MiB hole maps the huge zero page.
+      unsupported(k, 'fs/dax.c:dax_pmd_load_hole', 'a PMD read fault over a 2 MiB hole maps the huge zero page, which the model does not have');
+      return VM_FAULT_SIGBUS;
+    }
+    // dax_iomap_pfn / dax_iomap_direct_access: a PMD needs a 2 MiB-aligned pfn.
+    if (iomap.pfn & PG_PMD_COLOUR) break fallback;
+    // dax_insert_entry(..., DAX_PMD): one entry for the 512 pages.
+    if (!mapping.dax_pmd_entries.has(index)) {
+      mapping.dax_pmd_entries.add(index);
+      for (let j = 0; j < PTRS_PER_PTE; j++) dax_insert_entry(k, mapping, index + j, iomap.pfn + j);
+    }
+    // vmf_insert_pfn_pmd(vmf, pfn, write): a devmap PMD leaf, no page reference.
+    let prot = vma_page_prot(vma) | _PAGE_SPECIAL | _PAGE_DEVMAP | _PAGE_PSE;
+    if (write) prot |= _PAGE_RW | _PAGE_DIRTY;
+    const old = typeof t === 'number' ? t : 0;
+    if (old !== 0 && !write) return VM_FAULT_NOPAGE;
+    set_pmd_at(vma.vm_mm, haddr, mk_pte(iomap.pfn, prot));
+    k.m.event(k.tid, 'dax-map', [page_label(iomap.pfn), `vma:${vma.id}`, `file:${i.path}`], 'fs/dax.c:dax_iomap_pmd_fault', index);
+    return VM_FAULT_NOPAGE;
+  }
+  // split_huge_pmd(): a DAX leaf already there is zapped; the PTE fault maps 4 KiB.
+  __split_huge_pmd(k, vma, haddr);
+  return VM_FAULT_FALLBACK;
 }

@@ -25,7 +25,7 @@ import type { file, file_operations, inode } from '../include/linux/fs.js';
 import { IS_DAX } from '../include/linux/fs.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
-import { SetPageDirty, VM_FAULT_LOCKED, VM_SYNC, page_label, page_ref_count } from '../include/linux/mm.js';
+import { SetPageDirty, VM_FAULT_FALLBACK, VM_FAULT_LOCKED, VM_SYNC, page_label, page_ref_count } from '../include/linux/mm.js';
 import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { EINVAL, ENOSPC, EOPNOTSUPP, ERESTARTSYS } from '../include/uapi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_SYNC } from '../include/uapi/asm-generic/mman.js';
@@ -33,7 +33,7 @@ import { down_read, down_write, up_read, up_write } from '../kernel/locking/rwse
 import { signal_pending } from '../kernel/sched.js';
 import { filemap_fault } from '../mm/filemap.js';
 import { truncate_pagecache, truncate_pagecache_range, unmap_mapping_pages } from '../mm/truncate.js';
-import { dax_alloc_block, dax_free_block, dax_iomap_pte_fault, dax_layout_busy_page } from './dax.js';
+import { dax_alloc_block, dax_free_block, dax_iomap_pmd_fault, dax_iomap_pte_fault, dax_layout_busy_page } from './dax.js';
 
 /** FALLOC_FL_COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE (include/uapi/linux/falloc.h). */
 const FALLOC_FL_COLLAPSE_RANGE = 0x08;
@@ -61,9 +61,24 @@ function* ext4_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
   return ret;
 }
 
+/**
+ * ext4_dax_huge_fault(vmf, PE_SIZE_PMD) (5.4.1 .. 6.12.117): the same lock as the PTE
+ * fault, then dax_iomap_fault → dax_iomap_pmd_fault; a PUD size falls back.
+ */
+function* ext4_dax_huge_fault(k: Kctx, vmf: vm_fault, order: number): KThread<number> {
+  if (order !== 9) return VM_FAULT_FALLBACK;
+  const f = vmf.vma.vm_file as file;
+  const lock = f.f_mapping.invalidate_lock;
+  yield* down_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault');
+  const ret = yield* dax_iomap_pmd_fault(k, vmf);
+  up_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault');
+  return ret;
+}
+
 export const ext4_dax_vm_ops: vm_operations_struct = {
   name: 'ext4_dax',
   fault: ext4_dax_fault,
+  huge_fault: ext4_dax_huge_fault,
   // ext4_dax_vm_ops has ->page_mkwrite / ->pfn_mkwrite: shared writable DAX VMAs are write-notified.
   page_mkwrite: ext4_dax_fault,
 };

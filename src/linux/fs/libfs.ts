@@ -91,6 +91,7 @@ export function new_inode(m: Machine, sb: super_block, path: string, mode: numbe
     i_mmap_rwsem: init_rwsem(`i_mmap_rwsem(${path})`),
     invalidate_lock: init_rwsem(`invalidate_lock(${path})`),
     a_ops,
+    dax_pmd_entries: new Set(),
   };
   (i as { i_mapping: address_space }).i_mapping = mapping;
   m.mappings.set(mapping.id, mapping);

@@ -291,13 +291,14 @@ function task_fp(h: Hasher, t: task_struct): void {
   h.bool(exited);
 }
 
-type _mapping = Exhaustive<Covered<address_space, 'id' | 'host' | 'i_pages' | 'nrpages' | 'i_mmap' | 'i_mmap_rwsem' | 'invalidate_lock' | 'a_ops'>>;
+type _mapping = Exhaustive<Covered<address_space, 'id' | 'host' | 'i_pages' | 'nrpages' | 'i_mmap' | 'i_mmap_rwsem' | 'invalidate_lock' | 'a_ops' | 'dax_pmd_entries'>>;
 
 function mapping_fp(h: Hasher, a: address_space): void {
   // Left out: host (the inode hashing this mapping).
-  const { id, i_pages, nrpages, i_mmap, i_mmap_rwsem, invalidate_lock, a_ops } = a;
+  const { id, i_pages, nrpages, i_mmap, i_mmap_rwsem, invalidate_lock, a_ops, dax_pmd_entries } = a;
   h.int(id);
   intMap(h, i_pages);
+  intSet(h, dax_pmd_entries);
   h.int(nrpages);
   if (i_mmap.size === 1) {
     for (const v of i_mmap) h.int(v.id);

@@ -121,6 +121,21 @@ function gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flags
       break;
     }
     if (!pfn_valid(m, page)) break;
+    if (refs > 1 && pte_devmap(entry) && folio_order(m, page) === 0) {
+      // __gup_device_huge() (5.4.1 .. 6.12.117): one grab per page. The pages under a devmap
+      // PMD are separate order-0 folios for fs-DAX and for device-DAX without compound pages;
+      // a failure puts back what this leaf took (undo_dev_pagemap).
+      let got = 0;
+      while (got < refs && try_grab_folio_fast(k, page + got, 1, flags)) got++;
+      if (got < refs) {
+        for (let i = 0; i < got; i++) gup_put_folio(k, page + i, 1, flags, 'mm/gup.c:undo_dev_pagemap');
+        break;
+      }
+      for (let i = 0; i < refs; i++) pages[pi + nr + i] = page + i;
+      nr += refs;
+      addr += refs * PAGE_SIZE;
+      continue;
+    }
     if (!try_grab_folio_fast(k, page, refs, flags)) break;
     if (!gup_fast_folio_allowed(k, mm, addr, page, flags)) {
       gup_put_folio(k, page, refs, flags, 'mm/gup.c:gup_fast_pte_range');

@@ -12,7 +12,9 @@
  * which the model does not do), and by fork of a maybe-pinned THP
  * (PATCH(fork-split-pinned-thp) d042035eaf5f, v5.9; in 6.1 via
  * page_try_dup_anon_rmap): the child then gets 4 KiB copies. A DAX (devmap) leaf is
- * split by zapping it (the next fault maps PTEs).
+ * split by zapping it (the next fault maps PTEs): __split_huge_pmd_locked clears the PMD of
+ * a non-anonymous VMA and returns for vma_is_dax (5.4.1) / vma_is_special_huge (6.1.192,
+ * 6.12.117), which covers fs-DAX and device-DAX alike.
  * split_huge_page_to_list() (below) splits an isolated anonymous THP into order-0
  * folios, for migration's fallback when no order-9 target can be allocated.
  * MODEL: use_zero_page = 0 (no huge zero page: a read fault allocates the THP); a

@@ -41,7 +41,7 @@ import {
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
-  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, VM_FAULT_ERROR, VM_FAULT_DONE_COW, VM_FAULT_NOPAGE,
+  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_NOHUGEPAGE, PageAnon, PageAnonExclusive, VM_FAULT_ERROR, VM_FAULT_DONE_COW, VM_FAULT_NOPAGE,
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_FALLBACK, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WRITE,
   copy_page_content, folio_mapcount, is_vm_hugetlb_page, is_zero_pfn, page_count, page_label, page_mapcount, pt_walk,
   put_page, set_pte_at, SetPageDirty, vma_is_anonymous, get_page, ClearPageAnonExclusive, VM_HUGETLB, is_cow_mapping,
@@ -50,7 +50,7 @@ import {
 } from '../include/linux/mm.js';
 import { race_window } from '../kernel/sched.js';
 import { copy_hugetlb_page_range, hugetlb_fault, unmap_hugepage_range } from './hugetlb.js';
-import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, thp_vma_suitable, zap_huge_pmd } from './huge_memory.js';
+import { __split_huge_pmd, copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, thp_vma_suitable, zap_huge_pmd } from './huge_memory.js';
 import { EFAULT, EHWPOISON, EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
 import {
@@ -147,6 +147,14 @@ function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags
     // wp_huge_pmd(): a shared writable DAX leaf is made writable (through ->huge_fault in
     // the kernel, which re-inserts the same pfn with write); otherwise nothing to do.
     if (flags & FAULT_FLAG_WRITE && !pte_write(w.entry)) {
+      if (!(vma.vm_flags & VM_SHARED) && w.level === 'pmd') {
+        // A private write (COW) on a read-only fs-DAX PMD (5.4.1 .. 6.12.117): ->huge_fault
+        // (dax_iomap_pmd_fault) falls back for a private write and splits the PMD, which for
+        // DAX zaps it; the fault goes on at PTE level (do_cow_fault).
+        const haddr = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
+        __split_huge_pmd(k, vma, haddr);
+        return yield* handle_pte_fault(k, { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: 0, page: null, cow_page: null });
+      }
       if (!(vma.vm_flags & VM_SHARED) || !(vma.vm_flags & VM_WRITE)) return VM_FAULT_SIGBUS;
       const size = w.level === 'pmd' ? PMD_SIZE : 2 ** 30;
       const e = pte_mkdirty(pte_mkwrite(w.entry));
@@ -163,9 +171,13 @@ function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags
     const tret = do_huge_pmd_anonymous_page(k, vma, haddr, flags);
     if (!(tret & VM_FAULT_FALLBACK)) return tret;
   }
-  if (w.entry === 0 && vma.vm_ops && vma.vm_ops.huge_fault && !vma_is_anonymous(vma)) {
-    const hmf: vm_fault = { ...vmf, address: Math.floor(addr / PMD_SIZE) * PMD_SIZE };
-    const hret = yield* vma.vm_ops.huge_fault(k, hmf, 9);
+  // For a DAX VMA (5.4.1 __transparent_hugepage_enabled; 6.1.192 hugepage_vma_check;
+  // 6.12.117 thp_vma_allowable_order): only VM_NOHUGEPAGE (MADV_NOHUGEPAGE) stops the
+  // attempt, whatever the THP sysfs setting; and only on an empty PMD (pmd_none).
+  const pmdt = vma.vm_mm.pgd.pmd.get(haddr / PMD_SIZE);
+  const pmd_none = pmdt === undefined || (typeof pmdt !== 'number' && pmdt.count === 0);
+  if (w.entry === 0 && pmd_none && vma.vm_ops && vma.vm_ops.huge_fault && !vma_is_anonymous(vma) && !(vma.vm_flags & VM_NOHUGEPAGE)) {
+    const hret = yield* vma.vm_ops.huge_fault(k, vmf, 9);
     if (!(hret & VM_FAULT_FALLBACK)) return hret;
   }
   return yield* handle_pte_fault(k, vmf);
@@ -494,8 +506,10 @@ export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end:
       // zap_huge_pmd(): a devmap / special leaf (DAX) holds no page reference.
       if (pmd_leaf(t) && (pte_devmap(t) || pte_special(t))) {
         const a = key * PMD_SIZE;
+        // A partial zap splits the leaf first (__split_huge_pmd, 5.4.1 .. 6.12.117): for a DAX
+        // VMA that clears the PMD and maps nothing in its place; the rest refaults.
         if (a >= start && a + PMD_SIZE <= end) tables.delete(key);
-        else unsupported(k, 'mm/huge_memory.c:__split_huge_pmd', 'splitting a DAX PMD mapping is not modelled');
+        else __split_huge_pmd(k, vma, a);
       }
       continue;
     }
@@ -620,8 +634,12 @@ export function* copy_page_range(k: Kctx, dst: vm_area_struct, src: vm_area_stru
   out: for (const key of [...src_mm.pgd.pmd.keys()].filter((kk) => kk >= first && kk <= last).sort((a, b) => a - b)) {
     let t = src_mm.pgd.pmd.get(key) as number | pte_table;
     if (typeof t === 'number') {
+      // copy_huge_pmd(): a PMD leaf of a file VMA (DAX, here) is not copied, the child
+      // refaults it (5.4.1 .. 5.6.4 test vma_is_anonymous(vma), 6.1.192 / 6.12.117
+      // vma_is_anonymous(dst_vma); 6.12's pmd_special shortcut is for PFNMAP leaves, not devmap).
+      if (!vma_is_anonymous(src)) continue;
       if (pte_devmap(t) || pte_special(t) || !PageAnon(k.m, pte_pfn(t))) {
-        ret = unsupported(k, 'mm/huge_memory.c:copy_huge_pmd', 'fork of a DAX / file PMD mapping with an anon_vma is not modelled');
+        ret = unsupported(k, 'mm/huge_memory.c:copy_huge_pmd', 'a non-anonymous PMD leaf in an anonymous VMA is not modelled');
         break;
       }
       const r = copy_huge_pmd(k, dst, src, key * PMD_SIZE, t);

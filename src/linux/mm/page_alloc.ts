@@ -25,6 +25,7 @@ import { MIGRATE_MOVABLE, gfp_migratetype, gfp_zone, ZONE_DMA32 } from '../inclu
 import type { gfp_t } from '../include/linux/gfp.js';
 import { current_gfp_context } from '../include/linux/sched_mm.js';
 import { page_label, put_page } from '../include/linux/mm.js';
+import { PG_reserved } from '../include/linux/mm_types.js';
 
 /**
  * get_page_from_freelist(), reduced: walk the zonelist for `gfp` and take a block.
@@ -83,4 +84,28 @@ export function __free_pages(m: Machine, page: number, _order: number): void {
 /** Free pages of a zone (NR_FREE_PAGES), for tests and reports. */
 export function zone_free_pages(m: Machine, zone: number): number {
   return m.mem.zones[zone].nr_free;
+}
+
+/**
+ * The struct page of a ZONE_DEVICE (pmem) frame as the pgmap's memmap init leaves it.
+ * mm/page_alloc.c memmap_init_zone_device(), loop body (5.4.1, 5.5-rc5, 5.6.4), and
+ * mm/mm_init.c __init_zone_device_page() (Debian 6.1.192, 6.12.117): __init_single_page()
+ * gives refcount 1, then PG_reserved is set on every page of the range — fs-DAX
+ * (MEMORY_DEVICE_FS_DAX) and device-DAX (MEMORY_DEVICE_DEVDAX / _GENERIC) alike; in 6.x
+ * only DEVICE_PRIVATE and DEVICE_COHERENT pages go back to refcount 0 (not modelled).
+ * `order` > 0 is memmap_init_compound() (6.x, pgmap->vmemmap_shift): one compound page,
+ * the head keeping refcount 1 and every page (tails too) PG_reserved.
+ * MODEL: done lazily, the first time the model touches the frame (the kernel does the whole
+ * namespace when the pgmap is set up); returns the folio's slot. Returns the existing slot
+ * if the frame already has one.
+ */
+export function __init_zone_device_page(m: Machine, pfn: number, order = 0): number {
+  const mem = m.mem;
+  const had = mem.slot_of(pfn);
+  if (had !== 0) return had;
+  // newSlot() may grow (replace) the slot arrays: index them only after it returns.
+  const s = mem.newSlot(pfn, order);
+  mem.s_ref[s] = 1;
+  mem.s_flags[s] |= PG_reserved;
+  return s;
 }

@@ -149,12 +149,28 @@ export const mmPatches = {
       'the parent later COWs away from it. In 6.1 the same decision is page_try_dup_anon_rmap(compound).',
     scenarios: ['gup/thp-pin-then-fork'],
   },
+  'devdax-compound-pages': {
+    subject: 'device-dax: compound devmap support',
+    commit: '14606001efb4',
+    author: 'Joao Martins',
+    release: 'v5.17',
+    files: ['drivers/dax/device.c'],
+    effect: 'changes-verdict',
+    summary:
+      'dev_dax_probe() sets pgmap->vmemmap_shift from the device alignment, so memmap init (memmap_init_compound, ' +
+      'from the same series) makes each align-sized block of a device-DAX namespace with align > 4 KiB one ' +
+      'compound page (order 9 for 2 MiB): head refcount 1, tails 0, all PageReserved; dax_set_mapping() sets ' +
+      'page->mapping on the head only. GUP references and FOLL_PIN pins of any subpage go to the folio (refcount + ' +
+      'folio pincount, no GUP_PIN_COUNTING_BIAS). Before it (5.4–5.6) every device-DAX page is order 0. Id from a ' +
+      'mainline commit list of the series (linux-next carried the same subject under other ids).',
+    scenarios: ['vfio/map-devdax'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
   'v6.1': [
-    'cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive', 'mm-has-pinned',
-    'fork-copy-pinned', 'fork-split-pinned-thp',
+    'devdax-compound-pages', 'cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount',
+    'anon-exclusive', 'mm-has-pinned', 'fork-copy-pinned', 'fork-split-pinned-thp',
   ],
   'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec'],
 };

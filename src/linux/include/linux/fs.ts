@@ -100,6 +100,12 @@ export interface address_space {
   readonly invalidate_lock: rw_semaphore;
   /** a_ops in the model: which fault/writeback path applies. */
   readonly a_ops: 'ext4' | 'shmem' | 'hugetlbfs' | 'dax' | 'none';
+  /**
+   * DAX only: first index of each PMD entry (DAX_PMD, one xarray entry of order 9 in the
+   * kernel). MODEL: i_pages holds every index of such an entry (the block's pfn), this set
+   * says which indexes belong to one PMD entry.
+   */
+  readonly dax_pmd_entries: Set<number>;
 }
 
 /** struct inode */

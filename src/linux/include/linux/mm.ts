@@ -281,8 +281,9 @@ export function __free_folio_slot(m: Machine, s: number): void {
   if (flags & PG_zero) return; // the zero page is never freed
   const r = mem.region_of(pfn);
   if (r && r.zone === ZONE_DEVICE) {
-    // ZONE_DEVICE: the pgmap owner keeps the frame; only the transient state goes.
-    mem.s_flags[s] = 0;
+    // ZONE_DEVICE: the pgmap owner keeps the frame; only the transient state goes (PG_reserved
+    // and the compound layout are memmap init's and stay).
+    mem.s_flags[s] = flags & (PG_reserved | PG_head);
     mem.s_mapping[s] = 0;
     return;
   }

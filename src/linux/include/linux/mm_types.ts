@@ -646,6 +646,8 @@ export interface vm_operations_struct {
   readonly page_mkwrite?: (k: Kctx, vmf: vm_fault) => KThread<number>;
   /** ->huge_fault (DAX PMD/PUD faults). */
   readonly huge_fault?: (k: Kctx, vmf: vm_fault, order: number) => KThread<number>;
+  /** ->may_split (5.4.1: ->split): 0 if the VMA may be split at addr, else the errno __split_vma returns. */
+  readonly may_split?: (vma: vm_area_struct, addr: number) => number;
   /** ->open / ->close: a VMA using these ops is created by split/fork, or destroyed. */
   readonly open?: (vma: vm_area_struct) => void;
   readonly close?: (vma: vm_area_struct) => void;

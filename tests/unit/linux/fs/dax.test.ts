@@ -3,14 +3,21 @@ import { MiB, RoundRobinChooser, machine, run, runAs, task } from '../mm/harness
 import type { Kctx } from '../../../../src/linux/kctx.js';
 import type { Machine } from '../../../../src/linux/machine.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
-import { PAGE_SIZE, pte_devmap, pte_pfn, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, pte_devmap, pte_pfn, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
 import {
-  FAULT_FLAG_WRITE, is_fsdax_page, page_content, page_count, page_ref_count, pte_at, vma_lookup, PageAnon,
+  FAULT_FLAG_WRITE, VM_FAULT_ERROR, compound_head, folio_order, folio_pincount, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, vma_lookup, PageAnon, PageReserved,
 } from '../../../../src/linux/include/linux/mm.js';
+import { is_invalid_reserved_pfn, put_pfn, vaddr_get_pfn } from '../../../../src/linux/drivers/vfio/vfio_iommu_type1.js';
+import { IOMMU_READ, IOMMU_WRITE } from '../../../../src/linux/drivers/iommu/iommu.js';
+import { devdax_create } from '../../../../src/linux/drivers/dax/device.js';
+import { sys_madvise, sys_mprotect } from '../../../../src/linux/mm/mprotect.js';
+import { sys_fork } from '../../../../src/linux/kernel/fork.js';
+import { FOLL_LONGTERM } from '../../../../src/linux/include/linux/foll.js';
+import { get_user_pages_fast, pin_user_pages_fast } from '../../../../src/linux/mm/gup_fast.js';
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
 import { get_current } from '../../../../src/linux/include/linux/sched.js';
 import { sys_fallocate, sys_ftruncate, sys_mmap, sys_munmap, sys_open } from '../../../../src/linux/syscalls.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MADV_NOHUGEPAGE, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 import { FOLL_WRITE } from '../../../../src/linux/include/linux/foll.js';
 import { get_user_pages, pin_user_pages, unpin_user_page, put_user_page } from '../../../../src/linux/mm/gup.js';
@@ -261,4 +268,434 @@ describe('truncate of page-cache files', () => {
     expect(pte_at(t.mm!, r.x + 3 * PAGE_SIZE)).toBe(0);
     expect(pte_at(t.mm!, r.x)).not.toBe(0);
   });
+});
+
+describe('ZONE_DEVICE struct pages: PG_reserved from memmap init (5.4.1, 5.5-rc5, 5.6.4 memmap_init_zone_device; 6.1.192, 6.12.117 __init_zone_device_page)', () => {
+  const ALL = ['v5.4', 'v5.5', 'v5.6', 'v6.1', 'v6.12'];
+  for (const profile of ALL) {
+    it(`${profile}: fs-DAX and device-DAX pages are PageReserved with refcount 1 once mapped; VFIO sees them as reserved`, () => {
+      const m = machine(profile, {
+        dma32: 16 * MiB, normal: 64 * MiB,
+        pmem: [{ name: 'pmem0', size: 16 * MiB, mode: 'fsdax' }, { name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }],
+      });
+      mount_fs(m, '/mnt', 'ext4', { dax: 'pmem0' });
+      create_file(m, '/mnt/f', 4 * PAGE_SIZE, (i) => `pmem:${i}`);
+      devdax_create(m, '/dev/dax0.0', 'dax0.0', PAGE_SIZE);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+        const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, x, true);
+        const dfd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+        const d = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_SHARED, dfd, 0);
+        yield* touch(k, d, true);
+        return { fs: pte_pfn(pte_at(t.mm!, x)), dev: pte_pfn(pte_at(t.mm!, d)) };
+      });
+      for (const pfn of [r.fs, r.dev]) {
+        expect(PageReserved(m, pfn)).toBe(true);
+        expect(page_ref_count(m, pfn)).toBe(1);
+        expect(is_invalid_reserved_pfn({ m } as Kctx, pfn)).toBe(true);
+      }
+      expect(is_fsdax_page(m, r.fs)).toBe(true);
+    });
+  }
+
+  for (const profile of ['v5.4', 'v6.1']) {
+    it(`${profile}: put_pfn() never drops a reference it finds on an fs-DAX page (reserved), so only the GUP caller's own release lets truncate go on`, () => {
+      const m = daxMachine(profile);
+      const t = task(m);
+      const setup = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+        const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, x, true);
+        const page = yield* shortPin(k, x, profile);
+        return { fd, page };
+      });
+      const before = page_ref_count(m, setup.page);
+      expect(before).toBeGreaterThan(1);
+      // What VFIO's unmap would do with the pfn (drivers/vfio/vfio_iommu_type1.c put_pfn): nothing.
+      expect(runAs(m, t, function* (k) { yield* point('test'); return put_pfn(k, setup.page, IOMMU_READ | IOMMU_WRITE); })).toBe(0);
+      expect(page_ref_count(m, setup.page)).toBe(before);
+      const { r } = run(m, [{ t, body: function* (k) { return yield* sys_ftruncate(k, setup.fd, 0); } }]);
+      expect(r.status).toBe('deadlock');
+    });
+  }
+
+  it('v5.4: the remote (non-long-term) VFIO pin of an fs-DAX page is refused and its reference dropped with put_page, not put_pfn: the page is idle again', () => {
+    const m = daxMachine('v5.4');
+    const owner = task(m);
+    const x = runAs(m, owner, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+      const a = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+      yield* touch(k, a, true);
+      return a;
+    });
+    const pfn = pte_pfn(pte_at(owner.mm!, x));
+    const other = task(m);
+    const out = { v: -1 };
+    const ret = runAs(m, other, function* (k) { return yield* vaddr_get_pfn(k, owner.mm!, x, IOMMU_READ | IOMMU_WRITE, out); });
+    expect(ret).toBe(-EOPNOTSUPP);
+    expect(m.events.some((e) => e.what === 'vfio-pin')).toBe(false);
+    expect(page_ref_count(m, pfn)).toBe(1);
+    expect(PageReserved(m, pfn)).toBe(true);
+  });
+});
+
+/** A mount whose first file is `size` bytes: its blocks are the first of the 2 MiB-aligned region. */
+function pmdMachine(profile: string, files: readonly { path: string; size: number }[] = [{ path: '/mnt/big', size: 4 * MiB }]): Machine {
+  const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'pmem0', size: 16 * MiB, mode: 'fsdax' }] });
+  mount_fs(m, '/mnt', 'ext4', { dax: 'pmem0' });
+  for (const f of files) create_file(m, f.path, f.size, (i) => `${f.path}:${i}`);
+  return m;
+}
+
+const FIX = 0x40000000; // 1 GiB: 2 MiB aligned
+
+function* mapAt(k: Kctx, path: string, addr: number, len: number, flags: number, off = 0) {
+  const fd = yield* sys_open(k, path, O_RDWR);
+  return yield* sys_mmap(k, addr, len, RW, flags | (addr ? MAP_FIXED : 0), fd, off);
+}
+
+describe('fs-DAX PMD faults (dax_iomap_pmd_fault, 5.4.1 .. 6.12.117)', () => {
+  for (const profile of ['v5.4', 'v5.5', 'v5.6', 'v6.1', 'v6.12']) {
+    it(`${profile}: a fault in a 2 MiB-aligned, fully allocated block of a shared mapping maps one devmap PMD; writes make it writable`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const a = yield* mapAt(k, '/mnt/big', FIX, 4 * MiB, MAP_SHARED);
+        const rd = yield* touch(k, a + PMD_SIZE + 5 * PAGE_SIZE, false);
+        const w1 = pt_walk(t.mm!, a + PMD_SIZE);
+        const wr = yield* touch(k, a + PMD_SIZE + 7 * PAGE_SIZE, true);
+        return { a, rd, w1, wr, w2: pt_walk(t.mm!, a + PMD_SIZE) };
+      });
+      expect(r.rd & VM_FAULT_ERROR).toBe(0);
+      expect(r.w1.level).toBe('pmd');
+      expect(pte_devmap(r.w1.entry)).toBe(true);
+      expect(pte_write(r.w1.entry)).toBe(false);
+      const head = pte_pfn(r.w1.entry);
+      expect(head % 512).toBe(0);
+      expect(is_fsdax_page(m, head)).toBe(true);
+      expect(page_content(m, head + 5)).toBe('/mnt/big:517');
+      expect(pte_write(r.w2.entry)).toBe(true);
+      // No page reference for the mapping; the 512 DAX entries are one PMD entry.
+      expect(page_ref_count(m, head + 5)).toBe(1);
+      const mapping = m.inodes.get('/mnt/big')!.i_mapping;
+      expect([...mapping.dax_pmd_entries]).toEqual([512]);
+      expect(mapping.nrpages).toBe(512);
+      expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+    });
+  }
+
+  it('mmap without an address of a file of 2 MiB or more gets a 2 MiB-coloured address (thp_get_unmapped_area), so the first fault maps a PMD', () => {
+    const m = pmdMachine('v6.1');
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      const a = yield* sys_mmap(k, 0, 2 * MiB, RW, MAP_SHARED, fd, 0);
+      // From offset 4 KiB: only a length reaching a whole aligned 2 MiB block of the file is aligned.
+      yield* sys_mmap(k, 0, 2 * MiB, RW, MAP_SHARED, fd, PAGE_SIZE);
+      const b = yield* sys_mmap(k, 0, 4 * MiB - PAGE_SIZE, RW, MAP_SHARED, fd, PAGE_SIZE);
+      yield* touch(k, a, false);
+      return { a, b };
+    });
+    expect(r.a % PMD_SIZE).toBe(0);
+    expect(r.b % PMD_SIZE).toBe(PAGE_SIZE); // address colour = file offset colour
+    expect(pt_walk(t.mm!, r.a).level).toBe('pmd');
+  });
+
+  const fallbacks: readonly { desc: string; files?: readonly { path: string; size: number }[]; body: (k: Kctx) => Generator<never, number, unknown> | ReturnType<typeof mapAt> }[] = [
+    { desc: 'address colour differs from the file offset colour', body: (k) => mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED, PAGE_SIZE) },
+    { desc: 'the VMA does not cover the 2 MiB block', body: (k) => mapAt(k, '/mnt/big', FIX, 2 * MiB - PAGE_SIZE, MAP_SHARED) },
+    { desc: 'i_size ends inside the 2 MiB block', files: [{ path: '/mnt/big', size: 2 * MiB - PAGE_SIZE }], body: (k) => mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED) },
+    { desc: 'the blocks are not 2 MiB aligned on pmem', files: [{ path: '/mnt/small', size: PAGE_SIZE }, { path: '/mnt/big', size: 4 * MiB }], body: (k) => mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED) },
+    {
+      desc: 'MADV_NOHUGEPAGE', body: function* (k) {
+        const a = yield* mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED);
+        yield* sys_madvise(k, a, 2 * MiB, MADV_NOHUGEPAGE);
+        return a;
+      },
+    },
+    {
+      desc: 'a 4 KiB DAX entry of the block exists (grab_mapping_entry)', body: function* (k) {
+        const other = yield* mapAt(k, '/mnt/big', FIX + 8 * MiB, 2 * MiB, MAP_SHARED, PAGE_SIZE); // misaligned: PTE entries
+        yield* touch(k, other, false);
+        return yield* mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED);
+      },
+    },
+  ];
+  for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+    for (const fb of fallbacks) {
+      it(`${profile}: falls back to a 4 KiB PTE when ${fb.desc}`, () => {
+        const m = pmdMachine(profile, fb.files);
+        const t = task(m);
+        const r = runAs(m, t, function* (k) {
+          const a = (yield* fb.body(k)) as number;
+          return { a, ret: yield* touch(k, a + 3 * PAGE_SIZE, true) };
+        });
+        expect(r.ret & VM_FAULT_ERROR).toBe(0);
+        const w = pt_walk(t.mm!, r.a + 3 * PAGE_SIZE);
+        expect(w.level).toBe('pte');
+        expect(pte_devmap(w.entry)).toBe(true);
+        expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+      });
+    }
+
+    it(`${profile}: a private mapping maps a read-only PMD for reads; a write there drops the PMD and COWs one 4 KiB page`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const a = runAs(m, t, function* (k) {
+        const x = yield* mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_PRIVATE);
+        yield* touch(k, x + PAGE_SIZE, false);
+        expect(pt_walk(t.mm!, x).level).toBe('pmd');
+        yield* touch(k, x + 9 * PAGE_SIZE, true);
+        return x;
+      });
+      const cow = pt_walk(t.mm!, a + 9 * PAGE_SIZE);
+      expect(cow.level).toBe('pte');
+      expect(PageAnon(m, pte_pfn(cow.entry))).toBe(true);
+      expect(page_content(m, pte_pfn(cow.entry))).toBe('/mnt/big:9');
+      expect(pt_walk(t.mm!, a + PAGE_SIZE).entry).toBe(0); // the rest refaults
+    });
+
+    it(`${profile}: GUP through a devmap PMD references the 4 KiB page under the address; FOLL_LONGTERM is still refused; truncate waits for the pin`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const setup = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+        const x = yield* sys_mmap(k, FIX, 2 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+        yield* touch(k, x, true);
+        const mm = t.mm!;
+        const lt: (number | null)[] = [null];
+        yield* down_read(k, mm.mmap_lock, 'test');
+        const nlt = profile === 'v5.4' ? yield* get_user_pages(k, x + 3 * PAGE_SIZE, 1, FOLL_WRITE | FOLL_LONGTERM, lt) : yield* pin_user_pages(k, x + 3 * PAGE_SIZE, 1, FOLL_WRITE | FOLL_LONGTERM, lt);
+        up_read(k, mm.mmap_lock, 'test');
+        const page = yield* shortPin(k, x + 3 * PAGE_SIZE, profile);
+        return { fd, x, page, nlt };
+      });
+      expect(setup.nlt).toBe(-EOPNOTSUPP);
+      const head = pte_pfn(pt_walk(t.mm!, setup.x).entry);
+      expect(setup.page).toBe(head + 3);
+      expect(page_ref_count(m, head + 3)).toBeGreaterThan(1);
+      expect(page_ref_count(m, head)).toBe(1);
+      const log: string[] = [];
+      const { r, results } = run(m, [
+        { t, body: function* (k) {
+          for (let i = 0; i < 3; i++) yield* point('test:dma-in-flight');
+          log.push('unpin');
+          release(k, setup.page, profile);
+          return 0;
+        } },
+        { t, body: function* (k) {
+          log.push('truncate');
+          const ret = yield* sys_ftruncate(k, setup.fd, 0);
+          log.push('truncated');
+          return ret;
+        } },
+      ], new RoundRobinChooser());
+      expect(r.status).toBe('done');
+      expect(results[1]).toBe(0);
+      expect(log).toEqual(['truncate', 'unpin', 'truncated']);
+      expect(pt_walk(t.mm!, setup.x).entry).toBe(0);
+      expect(m.inodes.get('/mnt/big')!.i_mapping.dax_pmd_entries.size).toBe(0);
+    });
+
+    it(`${profile}: munmap of part of a PMD mapping splits it (zap): the rest of the VMA refaults as PTEs`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const x = yield* mapAt(k, '/mnt/big', FIX, 2 * MiB, MAP_SHARED);
+        yield* touch(k, x, false);
+        const un = yield* sys_munmap(k, x + 1 * MiB, 1 * MiB);
+        const gone = pt_walk(t.mm!, x).entry;
+        const again = yield* touch(k, x + PAGE_SIZE, false);
+        return { x, un, gone, again };
+      });
+      expect(r.un).toBe(0);
+      expect(r.gone).toBe(0);
+      expect(r.again & VM_FAULT_ERROR).toBe(0);
+      expect(pt_walk(t.mm!, r.x + PAGE_SIZE).level).toBe('pte');
+      expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+    });
+
+    it(`${profile}: fork does not copy a DAX PMD (copy_huge_pmd skips non-anonymous VMAs), also in a private mapping with an anon_vma; the child refaults it`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const x = yield* mapAt(k, '/mnt/big', FIX, 4 * MiB, MAP_PRIVATE);
+        yield* touch(k, x + PAGE_SIZE, false); // PMD (read)
+        yield* touch(k, x + PMD_SIZE + PAGE_SIZE, true); // 4 KiB COW: gives the VMA an anon_vma
+        const pid = yield* sys_fork(k);
+        return { x, pid };
+      });
+      expect(r.pid).toBeGreaterThan(0);
+      const child = m.tasks.get(r.pid)!;
+      expect(pt_walk(t.mm!, r.x).level).toBe('pmd');
+      expect(pt_walk(child.mm!, r.x).entry).toBe(0);
+      const cw = pt_walk(child.mm!, r.x + PMD_SIZE + PAGE_SIZE);
+      expect(PageAnon(m, pte_pfn(cw.entry))).toBe(true);
+      const again = runAs(m, child, function* (k) { return yield* touch(k, r.x + 2 * PAGE_SIZE, false); });
+      expect(again & VM_FAULT_ERROR).toBe(0);
+      expect(pt_walk(child.mm!, r.x).level).toBe('pmd');
+      expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+    });
+  }
+
+  it('a PMD read fault over a whole 2 MiB hole would map the huge zero page: reported unsupported, never faked', () => {
+    const m = pmdMachine('v6.1');
+    const t = task(m);
+    runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      yield* sys_ftruncate(k, fd, 8 * MiB); // [4 MiB, 8 MiB) is a hole
+      const x = yield* sys_mmap(k, FIX, 8 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+      yield* touch(k, x + 5 * MiB, false);
+      return x;
+    });
+    expect(m.reports.some((x) => x.kind === 'unsupported' && x.site === 'fs/dax.c:dax_pmd_load_hole')).toBe(true);
+  });
+
+  it('a shared write PMD fault over a 2 MiB hole allocates the blocks and maps a PMD when they are contiguous and aligned', () => {
+    const m = pmdMachine('v6.12');
+    const t = task(m);
+    const x = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      yield* sys_ftruncate(k, fd, 6 * MiB);
+      const a = yield* sys_mmap(k, FIX, 6 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+      yield* touch(k, a + 4 * MiB + PAGE_SIZE, true);
+      return a;
+    });
+    const w = pt_walk(t.mm!, x + 4 * MiB);
+    expect(w.level).toBe('pmd');
+    expect(pte_write(w.entry)).toBe(true);
+    expect(page_content(m, pte_pfn(w.entry))).toBe('');
+    expect(m.inodes.get('/mnt/big')!.dax_blocks.size).toBe(1536);
+  });
+});
+
+describe('device-DAX pages per release: order 0 (5.4.1 .. 5.6.4), compound with align > 4 KiB from 14606001efb4 (6.1.192, 6.12.117)', () => {
+  for (const profile of ['v5.4', 'v5.5', 'v5.6', 'v6.1', 'v6.12', 'v6.1-devdax-compound-pages']) {
+    const compound = profile === 'v6.1' || profile === 'v6.12';
+    it(`${profile}: a 2 MiB-aligned device is ${compound ? 'one order-9 folio per 2 MiB; pins of subpages go to the folio' : 'order-0 pages; each pin is its own'}`, () => {
+      const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }] });
+      devdax_create(m, '/dev/dax0.0', 'dax0.0', PMD_SIZE);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+        const a = yield* sys_mmap(k, 0, 2 * PMD_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, a + PMD_SIZE + 3 * PAGE_SIZE, true);
+        const pages: (number | null)[] = [null, null];
+        const mm = t.mm!;
+        yield* down_read(k, mm.mmap_lock, 'test');
+        const n = profile.startsWith('v5.4') || profile.startsWith('v5.5')
+          ? yield* get_user_pages(k, a + PMD_SIZE + 3 * PAGE_SIZE, 2, FOLL_WRITE | FOLL_LONGTERM, pages)
+          : yield* pin_user_pages(k, a + PMD_SIZE + 3 * PAGE_SIZE, 2, FOLL_WRITE | FOLL_LONGTERM, pages);
+        up_read(k, mm.mmap_lock, 'test');
+        return { a, n, pages };
+      });
+      expect(r.n).toBe(2);
+      const w = pt_walk(t.mm!, r.a + PMD_SIZE);
+      expect(w.level).toBe('pmd');
+      const head = pte_pfn(w.entry);
+      const p3 = head + 3;
+      expect(r.pages).toEqual([p3, p3 + 1]);
+      for (const p of [head, p3, head + 511]) expect(PageReserved(m, p)).toBe(true);
+      if (compound) {
+        expect(folio_order(m, p3)).toBe(9);
+        expect(compound_head(m, p3)).toBe(head);
+        expect(page_ref_count(m, p3)).toBe(0); // a tail's own count
+        expect(page_count(m, p3)).toBe(3); // the folio: 1 idle + 2 pins
+        expect(folio_pincount(m, head)).toBe(2);
+      } else {
+        expect(folio_order(m, p3)).toBe(0);
+        expect(page_ref_count(m, head)).toBe(1);
+        // 5.4 / 5.5: get_user_pages (a reference); 5.6: FOLL_PIN is a plain reference too;
+        // 6.1 without compound pages: GUP_PIN_COUNTING_BIAS.
+        expect(page_ref_count(m, p3)).toBe(profile.startsWith('v6') ? 1025 : 2);
+      }
+    });
+  }
+
+  it('v6.1: a device with 4 KiB alignment keeps order-0 pages (vmemmap_shift stays 0)', () => {
+    const m = machine('v6.1', { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }] });
+    devdax_create(m, '/dev/dax0.0', 'dax0.0', PAGE_SIZE);
+    const t = task(m);
+    const a = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+      const x = yield* sys_mmap(k, 0, PMD_SIZE, RW, MAP_SHARED, fd, 0);
+      yield* touch(k, x, true);
+      return x;
+    });
+    const p = pte_pfn(pte_at(t.mm!, a));
+    expect(folio_order(m, p)).toBe(0);
+    expect(PageReserved(m, p)).toBe(true);
+  });
+});
+
+describe('device-DAX ->may_split (5.4.1 dev_dax_split, 6.1.192 / 6.12.117 dev_dax_may_split)', () => {
+  for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+    it(`${profile}: munmap / mprotect may cut a device-DAX VMA only at a multiple of its alignment`, () => {
+      const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }, { name: 'dax1.0', size: 16 * MiB, mode: 'devdax' }] });
+      devdax_create(m, '/dev/dax0.0', 'dax0.0', PMD_SIZE);
+      devdax_create(m, '/dev/dax1.0', 'dax1.0', PAGE_SIZE);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+        const a = yield* sys_mmap(k, 0, 2 * PMD_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, a, true);
+        const bad = yield* sys_munmap(k, a + PAGE_SIZE, PAGE_SIZE);
+        const badprot = yield* sys_mprotect(k, a, PAGE_SIZE, PROT_READ);
+        const still = pt_walk(t.mm!, a).level;
+        const good = yield* sys_munmap(k, a + PMD_SIZE, PMD_SIZE);
+        const fd1 = yield* sys_open(k, '/dev/dax1.0', O_RDWR);
+        const b = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd1, 0);
+        const small = yield* sys_munmap(k, b + PAGE_SIZE, PAGE_SIZE);
+        return { bad, badprot, still, good, small };
+      });
+      expect(r).toEqual({ bad: -EINVAL, badprot: -EINVAL, still: 'pmd', good: 0, small: 0 });
+    });
+  }
+});
+
+describe('GUP-fast over a devmap PMD (__gup_device_huge_pmd: one grab per page)', () => {
+  for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+    it(`${profile}: fs-DAX: each 4 KiB page under the PMD gets one reference; FOLL_LONGTERM leaves the fast path and is refused`, () => {
+      const m = pmdMachine(profile, [{ path: '/mnt/big', size: 2 * MiB }]);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+        const a = yield* sys_mmap(k, 0, 2 * MiB, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, a, true);
+        const pages: (number | null)[] = [null, null, null, null];
+        const n = yield* get_user_pages_fast(k, a + PAGE_SIZE, 4, FOLL_WRITE, pages);
+        const lt = profile === 'v5.4'
+          ? yield* get_user_pages_fast(k, a, 1, FOLL_WRITE | FOLL_LONGTERM, [null])
+          : yield* pin_user_pages_fast(k, a, 1, FOLL_WRITE | FOLL_LONGTERM, [null]);
+        return { a, n, pages, lt };
+      });
+      const head = pte_pfn(pt_walk(t.mm!, r.a).entry);
+      expect(pt_walk(t.mm!, r.a).level).toBe('pmd');
+      expect(r.n).toBe(4);
+      expect(r.pages).toEqual([head + 1, head + 2, head + 3, head + 4]);
+      expect([0, 1, 2, 3, 4, 5].map((i) => page_ref_count(m, head + i))).toEqual([1, 2, 2, 2, 2, 1]);
+      expect(r.lt).toBe(-EOPNOTSUPP);
+    });
+  }
+
+  for (const profile of ['v5.4', 'v6.1']) {
+    it(`${profile}: device-DAX 2 MiB: the references go to ${profile === 'v5.4' ? 'each order-0 page' : 'the compound folio'}`, () => {
+      const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }] });
+      devdax_create(m, '/dev/dax0.0', 'dax0.0', PMD_SIZE);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+        const a = yield* sys_mmap(k, 0, PMD_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, a, true);
+        const n = yield* get_user_pages_fast(k, a + PAGE_SIZE, 4, FOLL_WRITE, [null, null, null, null]);
+        return { a, n };
+      });
+      const head = pte_pfn(pt_walk(t.mm!, r.a).entry);
+      expect(r.n).toBe(4);
+      if (profile === 'v5.4') expect([0, 1, 2, 3, 4, 5].map((i) => page_ref_count(m, head + i))).toEqual([1, 2, 2, 2, 2, 1]);
+      else expect(page_count(m, head + 3)).toBe(5);
+    });
+  }
 });
