@@ -643,13 +643,14 @@ export function* __get_user_pages(
         ret = fatal_errno;
         break out;
       }
-      // MODEL: cond_resched() is a scheduling point on the first iteration of the call and
-      // then once per 512 pages walked (one PTE table), not on every page: nothing between
-      // two of them changes under the mmap_lock this walk holds, and a per-page point
-      // would cost more than the whole walk. An iteration that covers 512 pages or more
-      // (a huge leaf, below) gets its own point, as in the kernel. Fatal signals are
-      // still checked on every iteration.
-      if (i >= next_resched) {
+      // MODEL: cond_resched() is a scheduling point when the walk is at page 0, 512, 1024...
+      // of the call (one PTE table), every retry there included, and when an iteration
+      // that covered many pages (a huge leaf, below) crossed into a new 512-page window;
+      // not on every page: nothing between two of them changes under the mmap_lock this
+      // walk holds, and a per-page point would cost more than the whole walk. Fatal
+      // signals are still checked on every iteration.
+      if ((i & 511) === 0 || i >= next_resched) {
+        BUG_ON(k, ctx.has_pending, 'mm/gup.c:__get_user_pages', 'pinlab bug: a page followed ahead would be used after a scheduling point');
         yield* cond_resched(k, 'mm/gup.c:__get_user_pages');
         next_resched = (Math.floor(i / 512) + 1) * 512;
       }
