@@ -11,7 +11,7 @@
  */
 import type { Machine, ObjectEvent } from '../linux/machine.js';
 import {
-  compound_head, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_mapcount,
+  compound_head, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_count, page_label, pfn_valid, page_ref_count, page_mapcount,
 } from '../linux/include/linux/mm.js';
 import { PG_anon } from '../linux/include/linux/mm_types.js';
 import type { RunResult, Sched, ThreadId } from '../sched/index.js';
@@ -138,8 +138,9 @@ export const INVARIANTS: readonly InvariantDef[] = [
       let out: Finding[] | null = null;
       for (const d of w.dmaMappings()) {
         if (!pfn_valid(w.m, d.iommuPfn)) continue; // BAR / PFNMAP: no struct page to free
-        if (page_ref_count(w.m, d.iommuPfn) > 0 && d.pinned) continue;
-        (out ??= []).push({ invariant: 'dma-target-is-live', message: `${d.where} maps ${page_label(d.iommuPfn)}, which is ${page_ref_count(w.m, d.iommuPfn) === 0 ? 'free' : 'no longer pinned by the mapping'}`, objects: [page_label(d.iommuPfn)] });
+        // The folio's count (page_count): a tail page of a THP / hugetlb folio has _refcount 0 of its own.
+        if (page_count(w.m, d.iommuPfn) > 0 && d.pinned) continue;
+        (out ??= []).push({ invariant: 'dma-target-is-live', message: `${d.where} maps ${page_label(d.iommuPfn)}, which is ${page_count(w.m, d.iommuPfn) === 0 ? 'free' : 'no longer pinned by the mapping'}`, objects: [page_label(d.iommuPfn)] });
       }
       return out ?? NONE;
     },
