@@ -42,7 +42,7 @@ import {
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, VM_DONTEXPAND, VM_MAYWRITE, page_maybe_dma_pinned, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_HUGETLB, VM_MAYSHARE,
-  VM_NORESERVE, VM_SHARED, VM_WRITE, copy_page_content, folio_mapcount, folio_set_anon_exclusive_all, get_page, page_label,
+  VM_NORESERVE, VM_SHARED, VM_WRITE, folio_mapcount, folio_set_anon_exclusive_all, get_page, page_label,
   pt_walk, put_page, set_page_content, set_pmd_at, set_pud_at,
 } from '../include/linux/mm.js';
 import { EINTR, EINVAL, ENOMEM, ENOSPC, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
@@ -126,6 +126,29 @@ function clear_subpage_tags(m: Machine, head: number, order: number): void {
   } else {
     for (let p = head; p < head + nr; p++) tags.delete(p);
   }
+}
+
+/**
+ * copy_user_huge_page() / copy_user_large_folio(): the whole folio's data — the folio
+ * tag and every subpage's own tag — is copied into the new folio (MODEL: tags, not bytes).
+ */
+function copy_huge_page_content(m: Machine, dst: number, src: number, order: number): void {
+  const mem = m.mem;
+  mem.s_content[mem.slot_of(dst)] = mem.s_content[mem.slot_of(src)];
+  clear_subpage_tags(m, dst, order);
+  const nr = 2 ** order;
+  const tags = mem.sub_content;
+  if (tags.size === 0) return;
+  const copied: [number, number][] = [];
+  if (tags.size < nr) {
+    for (const [p, t] of tags) if (p >= src && p < src + nr) copied.push([dst + (p - src), t]);
+  } else {
+    for (let i = 0; i < nr; i++) {
+      const t = tags.get(src + i);
+      if (t !== undefined) copied.push([dst + i, t]);
+    }
+  }
+  for (const [p, t] of copied) tags.set(p, t);
 }
 
 /** The huge page order of a hugetlbfs-backed VMA. */
@@ -227,7 +250,7 @@ function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, 
   }
   const np = alloc_huge_page(k, order);
   if (np === null) return VM_FAULT_OOM;
-  copy_page_content(m, np, old);
+  copy_huge_page_content(m, np, old, order);
   anon_vma_prepare(k, vma);
   page_remove_rmap(k, old, vma, true);
   page_add_new_anon_rmap(k, np, vma, haddr, true);
@@ -342,7 +365,7 @@ export function copy_hugetlb_page_range(k: Kctx, dst: vm_area_struct, src: vm_ar
       if (copy) {
         const np = alloc_huge_page(k, order);
         if (np === null) return -ENOMEM;
-        copy_page_content(m, np, page);
+        copy_huge_page_content(m, np, page, order);
         anon_vma_prepare(k, dst);
         page_add_new_anon_rmap(k, np, dst, a, true);
         set_huge_pte_at(dst, a, order, make_huge_pte(dst, np, (dst.vm_flags & VM_WRITE) !== 0));
