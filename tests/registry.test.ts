@@ -53,6 +53,8 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'exit-mmap-read-lock-unmap':
     'as exit-mmap-write-lock: only a holder of mmap_lock without an mm_users reference can observe it ' +
     '(tests/unit/linux/mm/exit_mmap.test.ts)',
+  'exit-mmap-empty-write-lock':
+    'as exit-mmap-write-lock, and only for an mm with no VMAs (tests/unit/linux/mm/exit_mmap.test.ts)',
   'gup-fast-longterm-cma-check':
     'its ablation changes no run: in these scenarios the 6.1/6.12 lockless walk never completes a FOLL_LONGTERM ' +
     'pin even without the check, so the slow path migrates the CMA page either way (the 5.6/6.1 difference of ' +

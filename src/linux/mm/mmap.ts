@@ -379,11 +379,13 @@ export function* vm_mmap_pgoff(k: Kctx, f: file | null, addr: number, len: numbe
  * Whoever else holds mmap_lock of the dying mm (a kernel thread with an mm_count
  * reference, e.g. remote GUP through mmgrab) is therefore waited for from 64591e8605d6
  * on, and not at all before it.
+ * - An mm with no VMAs: 6.1.192 drops the read lock and returns; PATCH(exit-mmap-empty-
+ *   write-lock) d24062914837 (v6.8; 6.12.117) takes the write lock after it (the
+ *   `destroy:` path, which also serves a dup_mmap() that failed half-way).
  * MODEL: no OOM killer (the 5.4 OOM-victim block never runs); the per-VMA
- * cond_resched() of the 6.x remove loop is not a scheduling point; in 6.12.117 an mm
- * with no VMAs takes the write lock after dropping the read lock (the xa_is_zero /
- * destroy path, from a later dup_mmap change whose id is UNVERIFIED) — the model
- * gives the empty mm the 6.1 shape.
+ * cond_resched() of the 6.x remove loop is not a scheduling point; the XA_ZERO_ENTRY
+ * marker of a half-copied mm (d24062914837) is not modelled (dup_mmap does not fail
+ * half-way in the model).
  */
 export function* exit_mmap(k: Kctx, mm: mm_struct): KThread<void> {
   // PATCH(exit-mmap-write-lock), PATCH(exit-mmap-read-lock-unmap): the function was rewritten twice.
@@ -425,6 +427,11 @@ function* exit_mmap__v6_0(k: Kctx, mm: mm_struct): KThread<void> {
   if (mm.mmap.length === 0) {
     // dup_mmap() failed before copying anything.
     up_read(k, mm.mmap_lock, site);
+    // PATCH(exit-mmap-empty-write-lock): d24062914837 — `goto destroy` under the write lock.
+    if (k.patch('exit-mmap-empty-write-lock')) {
+      yield* down_write(k, mm.mmap_lock, site);
+      up_write(k, mm.mmap_lock, site);
+    }
     return;
   }
   for (const v of mm.mmap) zap_page_range(k, v, v.vm_start, v.vm_end);

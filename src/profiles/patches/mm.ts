@@ -209,6 +209,21 @@ export const mmPatches = {
       'changed exit_mmap from the write lock over the whole sequence to starting with the read lock.',
     scenarios: [],
   },
+  'exit-mmap-empty-write-lock': {
+    subject: 'fork: use __mt_dup() to duplicate maple tree in dup_mmap()',
+    commit: 'd24062914837',
+    author: 'Peng Zhang',
+    release: 'v6.8',
+    files: ['kernel/fork.c', 'mm/mmap.c', 'mm/memory.c'],
+    requires: ['exit-mmap-read-lock-unmap'],
+    effect: 'neutral',
+    summary:
+      'exit_mmap() of an mm with no VMAs (or a dup_mmap() that failed half-way, marked with XA_ZERO_ENTRY) ' +
+      'drops the read lock and then takes mmap_lock for write before destroying the tree; before it (6.1.192) ' +
+      'it returned after the read lock. Id from the Fixes: tags of later dup_mmap fixes; the change is in the ' +
+      'patch as posted (v5 10/10) and in the 6.12.117 tree.',
+    scenarios: [],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
@@ -216,5 +231,5 @@ export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
     'cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount', 'anon-exclusive', 'fork-copy-pinned', 'fork-split-pinned-thp',
     'hugetlbfs-punch-zero-partial', 'madvise-dontneed-hugetlb', 'madvise-dontneed-hugetlb-align-down', 'exit-mmap-write-lock', 'exit-mmap-read-lock-unmap',
   ],
-  'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec'],
+  'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec', 'exit-mmap-empty-write-lock'],
 };

@@ -39,14 +39,16 @@ interface Seen {
   dead: boolean;
 }
 
-function race(profile: string, write: boolean): { seen: Seen; after: Seen; status: string } {
+function race(profile: string, write: boolean, empty = false): { seen: Seen; after: Seen; status: string } {
   const m = machine(profile);
   const p = task(m);
-  const a = runAs(m, p, (k) => sys_mmap(k, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0));
+  if (!empty) {
+    const a = runAs(m, p, (k) => sys_mmap(k, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0));
+    expect(p.mm!.mmap[0].vm_start).toBe(a);
+    expect(p.mm!.pgd.pmd.size).toBeGreaterThan(0);
+  }
   const mm = p.mm as mm_struct;
-  const vma = mm.mmap[0];
-  expect(vma.vm_start).toBe(a);
-  expect(mm.pgd.pmd.size).toBeGreaterThan(0);
+  const vma = mm.mmap[0] ?? { vm_freed: true };
   const look = (): Seen => ({ vmaFreed: vma.vm_freed, pageTables: mm.pgd.pmd.size, dead: mm.dead === true });
   const chooser = new HolderFirst();
   const reaper = task(m, { comm: 'reaper', kthread: true });
@@ -99,6 +101,14 @@ describe('exit_mmap against a holder of mmap_lock (mmgrab only)', () => {
     expect(r.seen.vmaFreed).toBe(false);
     expect(r.seen.pageTables).toBeGreaterThan(0);
     expect(r.after).toEqual({ vmaFreed: true, pageTables: 0, dead: true });
+  });
+
+  it('an mm with no VMAs: 6.1 needs only the read lock; 6.12 (d24062914837) also waits for the write lock', () => {
+    expect(race('v6.1', false, true).seen.dead).toBe(true);
+    const r612 = race('v6.12', false, true);
+    expect(r612.seen.dead).toBe(false);
+    expect(r612.after.dead).toBe(true);
+    expect(race('v6.12-exit-mmap-empty-write-lock', false, true).seen.dead).toBe(true);
   });
 
   it('an exit with nobody else holding the lock ends the same on every release', () => {
