@@ -44,6 +44,17 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'needs a long-term pin of a hugetlb folio that must migrate; the scenario runner has no hugetlb mapping yet ' +
     '(tests/unit/linux/mm/gup.hugetlb_movable.test.ts covers it)',
   'gup-longterm-unpin': 'the model does not read this patch (no k.patch site)',
+  'exit-mmap-write-lock':
+    'the lock only orders exit_mmap() against a holder of mmap_lock that has no mm_users reference (the OOM ' +
+    'reaper, process_mrelease), which the model does not have: its kernel callers that lock another mm hold ' +
+    'mm_users (VFIO), so exit_mmap runs after them; the scenario remote-GUP steps borrow the target mm without ' +
+    'any reference, which no kernel caller does, so racing them against exit would show states the kernel ' +
+    'cannot reach (tests/unit/linux/mm/exit_mmap.test.ts drives the lock directly)',
+  'exit-mmap-read-lock-unmap':
+    'as exit-mmap-write-lock: only a holder of mmap_lock without an mm_users reference can observe it ' +
+    '(tests/unit/linux/mm/exit_mmap.test.ts)',
+  'exit-mmap-empty-write-lock':
+    'as exit-mmap-write-lock, and only for an mm with no VMAs (tests/unit/linux/mm/exit_mmap.test.ts)',
   'gup-fast-longterm-cma-check':
     'its ablation changes no run: in these scenarios the 6.1/6.12 lockless walk never completes a FOLL_LONGTERM ' +
     'pin even without the check, so the slow path migrates the CMA page either way (the 5.6/6.1 difference of ' +

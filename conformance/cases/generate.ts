@@ -22,6 +22,9 @@ interface Case {
   observe?: string;
   v61: Decl;
   v612: Decl;
+  /** Further expectation lines (warnings, invariants) per release, YAML under the release key. */
+  more61?: string;
+  more612?: string;
 }
 
 const cases: Case[] = [];
@@ -52,8 +55,10 @@ function render(c: Case): string {
     'expect:',
     '  v6.1:',
     `    values: ${decl(c.v61)}`,
+    ...(c.more61 ? [`    ${c.more61}`] : []),
     '  v6.12:',
     `    values: ${decl(c.v612)}`,
+    ...(c.more612 ? [`    ${c.more612}`] : []),
     '',
   ].join('\n');
 }
@@ -564,6 +569,57 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
   add('hugetlb', 'hugetlb-unpopulated-uring', 'Can io_uring fault in and register a never-touched hugetlb range?', procSetup(cold, { vfio: false }),
     `- io_uring_setup: {}\n  as: ring\n- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf, len: 2M }] }\n  as: reg\n- observe: { pinned_vm: P }\n  as: pvm\n- IORING_UNREGISTER_BUFFERS: { ring: $ring }\n  as: unreg`,
     { reg: '-EFAULT', pvm: 0, unreg: '-ENXIO' }, undefined, R);
+}
+
+// ---- 9c. hugetlbfs fallocate and MADV_DONTNEED on hugetlb -----------------------------------------
+// fs/hugetlbfs/inode.c hugetlbfs_fallocate / hugetlbfs_punch_hole (whole huge pages of the hole are
+// unmapped and removed; 68d32527d340 zeroes the partial ones in place) and mm/madvise.c
+// madvise_dontneed_free_valid_vma (90e7e7f5ef3f + 8ebe0a5eaaeb: aligned start, end rounded down),
+// Debian 6.1.192 and 6.12.117. Content bytes, not frames, are compared: a punched folio goes back
+// to the pool and the refault may take it again.
+{
+  const FALLOC = ['fs/hugetlbfs/inode.c:hugetlbfs_fallocate', 'fs/hugetlbfs/inode.c:hugetlbfs_punch_hole'];
+  const MADV = ['mm/madvise.c:madvise_dontneed_free_valid_vma'];
+  const PUNCH = 'FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE';
+  const memfd4M: Backing = {
+    ...(BACKINGS.find((b) => b.id === 'memfd-hugetlb') as Backing),
+    pre: '- memfd_create: { name: pinlab, flags: MFD_HUGETLB|MFD_HUGE_2MB }\n  as: mfd\n- ftruncate: { fd: $mfd, length: 4M }\n- mmap: { length: 4M, prot: PROT_READ|PROT_WRITE, flags: MAP_SHARED, fd: $mfd }\n  as: buf\n- store: { addr: $buf, length: 4M, content: A }',
+    len: '4M', pages: 1024,
+  };
+  const memfd2M = BACKINGS.find((b) => b.id === 'memfd-hugetlb') as Backing;
+  const ld = (as: string, addr: string): string => `- load: { addr: ${addr} }\n  as: ${as}`;
+  const fa = (as: string, mode: string, off: string, len: string): string => `- fallocate: { fd: $mfd, mode: ${mode}, offset: ${off}, len: ${len} }\n  as: ${as}`;
+  add('hugetlb', 'hugetlb-punch-whole-page', 'Does punching a whole huge page out of a hugetlb memfd make the mapping read zeroes there, and leave the next huge page alone?',
+    procSetup(memfd4M, { vfio: false }),
+    `${memfd4M.pre}\n${fa('punch', PUNCH, '0', '2M')}\n${ld('hole', '$buf + 1 page')}\n${ld('next', '$buf + 2M')}`,
+    { punch: 0, hole: "''", next: 'A' }, undefined, FALLOC);
+  add('hugetlb', 'hugetlb-punch-partial-pages', 'What does a hole punch covering no whole huge page ([1 MiB, 3 MiB) of 4 MiB) do to a hugetlb memfd?',
+    procSetup(memfd4M, { vfio: false }),
+    `${memfd4M.pre}\n${fa('punch', PUNCH, '1M', '2M')}\n${ld('before', '$buf + 1M - 1 page')}\n${ld('first', '$buf + 1M')}\n${ld('last', '$buf + 3M - 1 page')}\n${ld('after', '$buf + 3M')}`,
+    { punch: 0, before: 'A', first: "''", last: "''", after: 'A' }, undefined, [...FALLOC, '68d32527d340 hugetlbfs: zero partial pages during fallocate hole punch']);
+  add('hugetlb', 'hugetlb-fallocate-modes', 'Which fallocate modes does a hugetlb memfd accept, and what does preallocation beyond the pool return?',
+    procSetup({ ...memfd4M, pre: '- memfd_create: { name: pinlab, flags: MFD_HUGETLB|MFD_HUGE_2MB }\n  as: mfd' }, { vfio: false }),
+    `- memfd_create: { name: pinlab, flags: MFD_HUGETLB|MFD_HUGE_2MB }\n  as: mfd\n${fa('nokeep', 'FALLOC_FL_PUNCH_HOLE', '0', '2M')}\n${fa('zero', 'FALLOC_FL_ZERO_RANGE', '0', '2M')}\n${fa('prealloc', '0', '1M', '3M')}\n${fa('keep', 'FALLOC_FL_KEEP_SIZE', '0', '8M')}\n${fa('toobig', '0', '0', '64M')}`,
+    { nokeep: '-EOPNOTSUPP', zero: '-EOPNOTSUPP', prealloc: 0, keep: 0, toobig: '-ENOSPC' }, undefined, FALLOC);
+  // The pin: MAP_DMA of the populated page (6.1.192 refuses it with -ENOMEM, see 9b; 6.12.117
+  // migrates it out of ZONE_MOVABLE and pins it). The device keeps the punched folio.
+  add('hugetlb', 'hugetlb-punch-pinned-vfio', 'After a hole punch of a hugetlb memfd page that VFIO has pinned, does the device still read the old data while the process reads zeroes?',
+    procSetup(memfd2M),
+    `${memfd2M.pre}\n${map('0x200000', '2M')}\n${fa('punch', PUNCH, '0', '2M')}\n${ld('process', '$buf')}\n- device_dma_read: { device: edu0, iova: 0x200000 }\n  as: device`,
+    { map: '-ENOMEM', punch: 0, process: "''", device: '-EFAULT' }, { map: 0, punch: 0, process: "''", device: 'A' }, FALLOC);
+  const last = cases[cases.length - 1];
+  last.more61 = 'warnings: [mm/hugetlb.c:follow_hugetlb_page]';
+  last.more612 = 'invariants: { dma-coherent-with-process: always, dma-target-is-live: never }';
+  const priv4M: Backing = { ...(BACKINGS.find((b) => b.id === 'hugetlb') as Backing), mappings: m('MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB', '4M'), len: '4M', pages: 1024 };
+  const madv = (as: string, addr: string, len: string): string => `- madvise: { addr: ${addr}, length: ${len}, advice: MADV_DONTNEED }\n  as: ${as}`;
+  add('hugetlb', 'hugetlb-madv-dontneed-private', 'Does MADV_DONTNEED drop a private hugetlb page, and what of an unaligned start or a length below a huge page?',
+    procSetup(priv4M, { vfio: false }),
+    `- store: { addr: $buf, length: 4M, content: A }\n${madv('unaligned', '$buf + 1 page', '1 page')}\n${madv('short', '$buf', '1 page')}\n${ld('after_short', '$buf')}\n${madv('whole', '$buf', '2M')}\n${ld('after_whole', '$buf')}\n${ld('next', '$buf + 2M')}`,
+    { unaligned: '-EINVAL', short: 0, after_short: 'A', whole: 0, after_whole: "''", next: 'A' }, undefined, MADV);
+  add('hugetlb', 'hugetlb-madv-dontneed-shared', 'Does MADV_DONTNEED on a shared hugetlb memfd mapping lose the data (no: the page stays in the file)?',
+    procSetup(memfd2M, { vfio: false }),
+    `${memfd2M.pre}\n${madv('whole', '$buf', '2M')}\n${ld('after', '$buf + 1 page')}`,
+    { whole: 0, after: 'A' }, undefined, MADV);
 }
 
 // ---- writing ----------------------------------------------------------------------------------

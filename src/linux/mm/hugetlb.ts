@@ -17,10 +17,14 @@
  *   (alloc_huge_page's -ENOSPC).
  * - A folio is mapped by one PMD (order 9) or PUD (order 18) leaf; its entire
  *   mapcount counts the mappings.
+ * - hugetlbfs_fallocate(): PUNCH_HOLE unmaps the whole huge pages of the hole from
+ *   every mapping and drops them from the file (a pinned folio lives on, detached);
+ *   mode 0 / KEEP_SIZE preallocates folios into the file (see hugetlbfs_fallocate).
  * MODEL: no surplus pages / overcommit, no per-node pools, no subpool quotas, no PMD
- * sharing, reservations are a plain count per inode (not the resv_map), hugetlbfs
- * truncation and fork of hugetlb mappings are not modelled (unsupported); 2 MiB pools
- * are allocated movable (htlb_alloc_mask), 1 GiB ones from ZONE_NORMAL/DMA32.
+ * sharing, reservations are a plain count per inode (not the resv_map); 2 MiB pools
+ * are allocated movable (htlb_alloc_mask), 1 GiB ones from ZONE_NORMAL/DMA32; no
+ * hugetlb_fault_mutex_table, i_mmap_rwsem or hugetlb VMA lock (the model's unmap and
+ * page-cache removal run without a scheduling point in between).
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
@@ -38,10 +42,13 @@ import {
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, VM_DONTEXPAND, VM_MAYWRITE, page_maybe_dma_pinned, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_HUGETLB, VM_MAYSHARE,
-  VM_NORESERVE, VM_SHARED, VM_WRITE, copy_page_content, folio_mapcount, folio_set_anon_exclusive_all, get_page, page_label,
-  pt_walk, put_page, set_pmd_at, set_pud_at,
+  VM_NORESERVE, VM_SHARED, VM_WRITE, folio_mapcount, folio_set_anon_exclusive_all, get_page, page_label,
+  pt_walk, put_page, set_page_content, set_pmd_at, set_pud_at,
 } from '../include/linux/mm.js';
-import { EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
+import { EINTR, EINVAL, ENOMEM, ENOSPC, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
+import { down_write, up_write } from '../kernel/locking/rwsem.js';
+import { cond_resched, signal_pending } from '../kernel/sched.js';
 import { alloc_pages } from './page_alloc.js';
 import { anon_vma_prepare, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
 import { new_inode } from '../fs/libfs.js';
@@ -100,8 +107,48 @@ function alloc_huge_page(k: Kctx, order: number): number | null {
   m.mem.s_flags[s] = PG_hugetlb | PG_head | PG_uptodate;
   m.mem.s_ref[s] = 1;
   m.mem.s_content[s] = 0;
+  clear_subpage_tags(m, pfn, order);
   m.event(k.tid, 'alloc', [page_label(pfn)], 'mm/hugetlb.c:alloc_huge_page', order);
   return pfn;
+}
+
+/**
+ * MODEL: clear_huge_page() / folio_zero_user() in the callers of alloc_huge_page
+ * (hugetlb_no_page, hugetlbfs_fallocate): a folio from the pool reads as zeroes, so
+ * per-subpage data tags left from its previous use go.
+ */
+function clear_subpage_tags(m: Machine, head: number, order: number): void {
+  const nr = 2 ** order;
+  const tags = m.mem.sub_content;
+  if (tags.size === 0) return;
+  if (tags.size < nr) {
+    for (const p of [...tags.keys()]) if (p >= head && p < head + nr) tags.delete(p);
+  } else {
+    for (let p = head; p < head + nr; p++) tags.delete(p);
+  }
+}
+
+/**
+ * copy_user_huge_page() / copy_user_large_folio(): the whole folio's data — the folio
+ * tag and every subpage's own tag — is copied into the new folio (MODEL: tags, not bytes).
+ */
+function copy_huge_page_content(m: Machine, dst: number, src: number, order: number): void {
+  const mem = m.mem;
+  mem.s_content[mem.slot_of(dst)] = mem.s_content[mem.slot_of(src)];
+  clear_subpage_tags(m, dst, order);
+  const nr = 2 ** order;
+  const tags = mem.sub_content;
+  if (tags.size === 0) return;
+  const copied: [number, number][] = [];
+  if (tags.size < nr) {
+    for (const [p, t] of tags) if (p >= src && p < src + nr) copied.push([dst + (p - src), t]);
+  } else {
+    for (let i = 0; i < nr; i++) {
+      const t = tags.get(src + i);
+      if (t !== undefined) copied.push([dst + i, t]);
+    }
+  }
+  for (const [p, t] of copied) tags.set(p, t);
 }
 
 /** The huge page order of a hugetlbfs-backed VMA. */
@@ -203,7 +250,7 @@ function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, 
   }
   const np = alloc_huge_page(k, order);
   if (np === null) return VM_FAULT_OOM;
-  copy_page_content(m, np, old);
+  copy_huge_page_content(m, np, old, order);
   anon_vma_prepare(k, vma);
   page_remove_rmap(k, old, vma, true);
   page_add_new_anon_rmap(k, np, vma, haddr, true);
@@ -268,6 +315,7 @@ export const hugetlbfs_file_operations: file_operations = {
   owner: 'hugetlbfs',
   mmap: hugetlbfs_file_mmap,
   release: hugetlbfs_release,
+  fallocate: hugetlbfs_fallocate,
 };
 
 /** The internal hugetlbfs mount of an order (hugetlbfs_vfsmount[]). */
@@ -317,7 +365,7 @@ export function copy_hugetlb_page_range(k: Kctx, dst: vm_area_struct, src: vm_ar
       if (copy) {
         const np = alloc_huge_page(k, order);
         if (np === null) return -ENOMEM;
-        copy_page_content(m, np, page);
+        copy_huge_page_content(m, np, page, order);
         anon_vma_prepare(k, dst);
         page_add_new_anon_rmap(k, np, dst, a, true);
         set_huge_pte_at(dst, a, order, make_huge_pte(dst, np, (dst.vm_flags & VM_WRITE) !== 0));
@@ -365,4 +413,169 @@ export function hugetlb_vmtruncate(k: Kctx, i: inode, offset: number, unmap: (k:
   const r = resv_of(i);
   r.n = 0;
   return 0;
+}
+
+/**
+ * hugetlb_vmdelete_list(root, start, end) (fs/hugetlbfs/inode.c, v5.4.1, 6.1.192,
+ * 6.12.117): unmap file pages [start, end) (base-page offsets; end 0 = to the end)
+ * from every VMA of the file — shared and private alike, so a private mapping's COW
+ * copies in the range go too (unmap_hugepage_range zaps whatever the leaves hold).
+ * Caller holds i_mmap_rwsem for write (MODEL: not modelled).
+ * MODEL: 6.1/6.12 skip a VMA whose hugetlb VMA lock they cannot trylock; the model
+ * has no such lock, so every VMA is unmapped.
+ */
+export function hugetlb_vmdelete_list(k: Kctx, mapping: file['f_mapping'], start: number, end: number): void {
+  for (const vma of [...mapping.i_mmap]) {
+    const vpages = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
+    if (vma.vm_pgoff + vpages <= start || (end !== 0 && vma.vm_pgoff >= end)) continue;
+    const v_offset = vma.vm_pgoff < start ? (start - vma.vm_pgoff) * PAGE_SIZE : 0;
+    const v_end = end === 0 ? vma.vm_end : Math.min(vma.vm_start + (end - vma.vm_pgoff) * PAGE_SIZE, vma.vm_end);
+    if (vma.vm_start + v_offset < v_end) unmap_hugepage_range(k, vma, vma.vm_start + v_offset, v_end);
+  }
+}
+
+/**
+ * remove_inode_hugepages(inode, lstart, lend) for a hole punch (lend not LLONG_MAX):
+ * each folio of the file in [lstart, lend) — bytes, huge-page aligned — is unmapped
+ * again if something mapped it since the caller's unmap, then taken out of the page
+ * cache: the cache's reference is dropped, and the folio returns to the pool only if
+ * that was the last one (a GUP pin keeps it allocated, pinned and detached from the
+ * file). hugetlb_unreserve_pages(inode, index, index + 1, 1) then drops the index's
+ * reservation region.
+ * MODEL: the per-inode reservation count cannot say which index a reservation
+ * belongs to; the punched index's region held the page itself (no outstanding
+ * reservation), so the count is unchanged. The per-batch cond_resched() is not a
+ * scheduling point.
+ */
+function remove_inode_hugepages(k: Kctx, i: inode, lstart: number, lend: number): void {
+  const size = huge_page_size(i.i_sb.huge_order);
+  const mapping = i.i_mapping;
+  const pages_per_huge = size / PAGE_SIZE;
+  const start = lstart / size;
+  const end = lend / size;
+  for (const index of [...mapping.i_pages.keys()].sort((a, b) => a - b)) {
+    if (index < start || index >= end) continue;
+    const folio = mapping.i_pages.get(index) as number;
+    // 5.4.1 inline / 6.x remove_inode_single_folio → hugetlb_unmap_file_folio: faulted in again meanwhile.
+    if (folio_mapcount(k.m, folio) > 0) hugetlb_vmdelete_list(k, mapping, index * pages_per_huge, (index + 1) * pages_per_huge);
+    // remove_huge_page (5.4.1) / hugetlb_delete_from_page_cache (6.x)
+    mapping.i_pages.delete(index);
+    mapping.nrpages--;
+    k.m.mem.s_mapping[k.m.mem.slot_of(folio)] = 0;
+    k.m.event(k.tid, 'truncate-pages', [page_label(folio), `file:${i.path}`], 'fs/hugetlbfs/inode.c:remove_inode_hugepages', { start: index, end: index + 1 });
+    put_page(k.m, folio);
+  }
+}
+
+/**
+ * hugetlbfs_zero_partial_page(h, mapping, start, end) — only with
+ * PATCH(hugetlbfs-punch-zero-partial) 68d32527d340 (v5.19; in 6.1.192 and 6.12.117):
+ * the bytes [start, end) of the folio at start's index, if the file has one, read as
+ * zeroes afterwards (every mapping sees it: the folio is zeroed in place).
+ * MODEL: data tags are per 4 KiB subpage; a subpage only partly inside the range
+ * keeps its tag.
+ */
+function hugetlbfs_zero_partial_page(k: Kctx, i: inode, start: number, end: number): void {
+  const size = huge_page_size(i.i_sb.huge_order);
+  const folio = i.i_mapping.i_pages.get(Math.floor(start / size));
+  if (folio === undefined) return;
+  const s = start % size;
+  const e = end % size === 0 ? size : end % size;
+  for (let sub = Math.ceil(s / PAGE_SIZE); (sub + 1) * PAGE_SIZE <= e; sub++) set_page_content(k.m, folio + sub, '');
+}
+
+/**
+ * hugetlbfs_punch_hole(inode, offset, len): the hole is rounded inwards to whole huge
+ * pages, [round_up(offset), round_down(offset + len)); those are unmapped from every
+ * mapping (hugetlb_vmdelete_list) and removed from the file (remove_inode_hugepages);
+ * i_size does not change. Always 0 here (the seal check's -EPERM is not modelled:
+ * seals are not).
+ * - v5.4.1: nothing at all (not even inode_lock) unless the hole holds a whole huge page.
+ * - PATCH(hugetlbfs-punch-zero-partial) 68d32527d340: inode_lock is always taken, and
+ *   the partial huge pages at either edge are zeroed in place (hugetlbfs_zero_partial_page).
+ */
+function* hugetlbfs_punch_hole(k: Kctx, i: inode, offset: number, len: number): KThread<number> {
+  const hpage_size = huge_page_size(i.i_sb.huge_order);
+  const hole_start = Math.ceil(offset / hpage_size) * hpage_size;
+  const hole_end = Math.floor((offset + len) / hpage_size) * hpage_size;
+  const site = 'fs/hugetlbfs/inode.c:hugetlbfs_punch_hole';
+  const mapping = i.i_mapping;
+  // PATCH(hugetlbfs-punch-zero-partial): 68d32527d340 restructured the function around the partial pages.
+  if (!k.patch('hugetlbfs-punch-zero-partial')) {
+    if (hole_end > hole_start) {
+      yield* down_write(k, i.i_rwsem, site);
+      hugetlb_vmdelete_list(k, mapping, hole_start / PAGE_SIZE, hole_end / PAGE_SIZE);
+      remove_inode_hugepages(k, i, hole_start, hole_end);
+      up_write(k, i.i_rwsem, site);
+    }
+    return 0;
+  }
+  yield* down_write(k, i.i_rwsem, site);
+  if (offset < hole_start) hugetlbfs_zero_partial_page(k, i, offset, Math.min(offset + len, hole_start));
+  if (hole_end > hole_start) hugetlb_vmdelete_list(k, mapping, hole_start / PAGE_SIZE, hole_end / PAGE_SIZE);
+  if (offset + len > hole_end && offset + len > hole_start) hugetlbfs_zero_partial_page(k, i, hole_end, offset + len);
+  if (hole_end > hole_start) remove_inode_hugepages(k, i, hole_start, hole_end);
+  up_write(k, i.i_rwsem, site);
+  return 0;
+}
+
+/**
+ * hugetlbfs_fallocate(file, mode, offset, len) (fs/hugetlbfs/inode.c; same rules in
+ * v5.4.1, 6.1.192 and 6.12.117). Reached through vfs_fallocate, which has already
+ * refused len <= 0, offset < 0, PUNCH_HOLE without KEEP_SIZE and a file not open for
+ * writing.
+ * - A mode bit other than KEEP_SIZE / PUNCH_HOLE → -EOPNOTSUPP.
+ * - PUNCH_HOLE → hugetlbfs_punch_hole.
+ * - Otherwise preallocate: huge page indices [offset / size, ceil((offset + len) /
+ *   size)) (rounded outwards), inode_lock held; per index: cond_resched(); a pending
+ *   signal → -EINTR (what was allocated stays, i_size is still updated); a folio
+ *   already in the file is kept; else alloc_huge_page (an inode reservation is
+ *   consumed if there is one) — none free → -ENOSPC at once, without the i_size
+ *   update; the zeroed folio joins the page cache. Finally i_size grows to
+ *   offset + len unless KEEP_SIZE.
+ * MODEL: inode_newsize_ok (RLIMIT_FSIZE, s_maxbytes → -EFBIG) and the F_SEAL_GROW
+ * check (-EPERM) are not modelled; the pool is not split between reserved and
+ * unreserved folios (a fallocate can take a folio another file's mapping reserved).
+ */
+function* hugetlbfs_fallocate(k: Kctx, f: file, mode: number, offset: number, len: number): KThread<number> {
+  const i = f.f_inode;
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -EOPNOTSUPP;
+  if (mode & FALLOC_FL_PUNCH_HOLE) return yield* hugetlbfs_punch_hole(k, i, offset, len);
+  const order = i.i_sb.huge_order;
+  const hpage_size = huge_page_size(order);
+  const start = Math.floor(offset / hpage_size);
+  const end = Math.ceil((offset + len) / hpage_size);
+  const site = 'fs/hugetlbfs/inode.c:hugetlbfs_fallocate';
+  const mapping = i.i_mapping;
+  yield* down_write(k, i.i_rwsem, site);
+  let error = 0;
+  out: {
+    for (let index = start; index < end; index++) {
+      yield* cond_resched(k, site);
+      if (signal_pending(k)) {
+        error = -EINTR;
+        break;
+      }
+      if (mapping.i_pages.has(index)) continue;
+      const folio = alloc_huge_page(k, order);
+      if (folio === null) {
+        error = -ENOSPC;
+        break out;
+      }
+      const r = resv_of(i);
+      if (r.n > 0) r.n--;
+      // hugetlb_add_to_page_cache(): the cache takes a reference; alloc's reference is put after.
+      const mem = k.m.mem;
+      const s = mem.slot_of(folio);
+      mem.s_mapping[s] = mapping.id;
+      mem.s_index[s] = index;
+      get_page(k.m, folio);
+      mapping.i_pages.set(index, folio);
+      mapping.nrpages++;
+      put_page(k.m, folio);
+    }
+    if (!(mode & FALLOC_FL_KEEP_SIZE) && offset + len > i.i_size) i.i_size = offset + len;
+  }
+  up_write(k, i.i_rwsem, site);
+  return error;
 }

@@ -41,7 +41,7 @@ import {
   MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, MAP_TYPE, PROT_EXEC, PROT_READ, PROT_WRITE,
 } from '../include/uapi/asm-generic/mman.js';
 import { EACCES, EAGAIN, EEXIST, EINTR, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EOVERFLOW, EPERM } from '../include/uapi/linux/errno.js';
-import { down_write_killable, downgrade_write, up_read, up_write } from '../kernel/locking/rwsem.js';
+import { down_read, down_write, down_write_killable, downgrade_write, up_read, up_write } from '../kernel/locking/rwsem.js';
 import { zap_page_range } from './memory.js';
 import { shmem_zero_setup } from './shmem.js';
 import { mm_populate } from './gup.js';
@@ -398,19 +398,79 @@ export function* vm_mmap_pgoff(k: Kctx, f: file | null, addr: number, len: numbe
 }
 
 /**
- * exit_mmap(mm): tear down every VMA (zap, remove) once mm_users reached zero.
- * MODEL: no lock is taken (the v5.4 shape); v6.1/v6.12 take mmap_lock around the
- * teardown, which only orders it against holders of an mm_count reference that
- * lock the mm — not modelled yet.
+ * exit_mmap(mm) (mm/mmap.c): tear down every VMA (zap, remove) once mm_users reached
+ * zero. The releases differ in how they lock (one dispatcher, one body each):
+ * - v5.4.1-v5.6.4 (exit_mmap__v5_4): no mmap_sem, except that an OOM victim's mm is
+ *   reaped first and mmap_sem taken and dropped for write to fence the OOM reaper.
+ * - PATCH(exit-mmap-write-lock) 64591e8605d6 (exit_mmap__v5_18): mmap_lock for write
+ *   around the whole tear-down.
+ * - PATCH(exit-mmap-read-lock-unmap) bf3980c85212 (exit_mmap__v6_0; 6.1.192, 6.12.117):
+ *   mmap_lock for read around unmap_vmas, released, then for write around
+ *   free_pgtables and the remove_vma loop.
+ * Whoever else holds mmap_lock of the dying mm (a kernel thread with an mm_count
+ * reference, e.g. remote GUP through mmgrab) is therefore waited for from 64591e8605d6
+ * on, and not at all before it.
+ * - An mm with no VMAs: 6.1.192 drops the read lock and returns; PATCH(exit-mmap-empty-
+ *   write-lock) d24062914837 (v6.8; 6.12.117) takes the write lock after it (the
+ *   `destroy:` path, which also serves a dup_mmap() that failed half-way).
+ * MODEL: no OOM killer (the 5.4 OOM-victim block never runs); the per-VMA
+ * cond_resched() of the 6.x remove loop is not a scheduling point; the XA_ZERO_ENTRY
+ * marker of a half-copied mm (d24062914837) is not modelled (dup_mmap does not fail
+ * half-way in the model).
  */
 export function* exit_mmap(k: Kctx, mm: mm_struct): KThread<void> {
-  const victims = mm.mmap.splice(0, mm.mmap.length);
-  for (const v of victims) zap_page_range(k, v, v.vm_start, v.vm_end);
-  for (const v of victims) yield* remove_vma(k, v);
+  // PATCH(exit-mmap-write-lock), PATCH(exit-mmap-read-lock-unmap): the function was rewritten twice.
+  if (k.patch('exit-mmap-read-lock-unmap')) yield* exit_mmap__v6_0(k, mm);
+  else if (k.patch('exit-mmap-write-lock')) yield* exit_mmap__v5_18(k, mm);
+  else yield* exit_mmap__v5_4(k, mm);
   WARN_ON(k, mm.pgd.pmd.size !== 0, 'mm/mmap.c:exit_mmap', 'page tables left after exit_mmap');
   mm.locked_vm = 0;
   mm.total_vm = 0;
   mm.dead = true;
+}
+
+/** exit_mmap, v5.4.1 shape: unmap_vmas + free_pgtables, then remove_vma, with no lock. */
+function* exit_mmap__v5_4(k: Kctx, mm: mm_struct): KThread<void> {
+  const victims = mm.mmap.splice(0, mm.mmap.length);
+  for (const v of victims) zap_page_range(k, v, v.vm_start, v.vm_end);
+  for (const v of victims) yield* remove_vma(k, v);
+}
+
+/** exit_mmap after 64591e8605d6: the same steps under mmap_write_lock. */
+function* exit_mmap__v5_18(k: Kctx, mm: mm_struct): KThread<void> {
+  const site = 'mm/mmap.c:exit_mmap';
+  yield* down_write(k, mm.mmap_lock, site);
+  const victims = mm.mmap.splice(0, mm.mmap.length);
+  for (const v of victims) zap_page_range(k, v, v.vm_start, v.vm_end);
+  for (const v of victims) yield* remove_vma(k, v);
+  up_write(k, mm.mmap_lock, site);
+}
+
+/**
+ * exit_mmap after bf3980c85212 (6.1.192, 6.12.117): unmap_vmas under mmap_read_lock;
+ * then, MMF_OOM_SKIP set, mmap_write_lock for free_pgtables and remove_vma. The VMAs
+ * stay in the tree until the write-locked part (readers between the two locks still
+ * find them, with their page tables already zapped).
+ */
+function* exit_mmap__v6_0(k: Kctx, mm: mm_struct): KThread<void> {
+  const site = 'mm/mmap.c:exit_mmap';
+  yield* down_read(k, mm.mmap_lock, site);
+  if (mm.mmap.length === 0) {
+    // dup_mmap() failed before copying anything.
+    up_read(k, mm.mmap_lock, site);
+    // PATCH(exit-mmap-empty-write-lock): d24062914837 — `goto destroy` under the write lock.
+    if (k.patch('exit-mmap-empty-write-lock')) {
+      yield* down_write(k, mm.mmap_lock, site);
+      up_write(k, mm.mmap_lock, site);
+    }
+    return;
+  }
+  for (const v of mm.mmap) zap_page_range(k, v, v.vm_start, v.vm_end);
+  up_read(k, mm.mmap_lock, site);
+  yield* down_write(k, mm.mmap_lock, site);
+  const victims = mm.mmap.splice(0, mm.mmap.length);
+  for (const v of victims) yield* remove_vma(k, v);
+  up_write(k, mm.mmap_lock, site);
 }
 
 /**

@@ -10,7 +10,8 @@
  * (VM_MAYxxx) → -EACCES. VMAs are split at the range edges; removing write
  * write-protects the PTEs.
  * madvise: unaligned start or unknown advice → -EINVAL; DONTNEED zaps (mmap_lock for
- * read; VM_LOCKED / VM_HUGETLB / VM_PFNMAP → -EINVAL); HUGEPAGE / NOHUGEPAGE and
+ * read; VM_LOCKED / VM_PFNMAP → -EINVAL; hugetlb per release, see
+ * madvise_dontneed_free_valid_vma); HUGEPAGE / NOHUGEPAGE and
  * DONTFORK / DOFORK change vm_flags (mmap_lock for write; DOFORK on VM_IO → -EINVAL);
  * an unmapped part of the range → -ENOMEM after the mapped parts were done.
  * mlock: no RLIMIT_MEMLOCK and no CAP_IPC_LOCK → -EPERM; over the limit → -ENOMEM;
@@ -31,7 +32,7 @@ import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
 import {
   VM_EXEC, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_NOHUGEPAGE, VM_PFNMAP, VM_READ,
-  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, find_vma, is_vm_hugetlb_page, pt_walk, set_pmd_at, set_pud_at, set_pte_at, vma_is_dax, vma_pages,
+  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, VM_HUGETLB, find_vma, is_vm_hugetlb_page, pt_walk, set_pmd_at, set_pud_at, set_pte_at, vma_is_dax, vma_pages,
 } from '../include/linux/mm.js';
 import { unsupported } from '../include/linux/bug.js';
 import {
@@ -197,11 +198,40 @@ export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: n
   return error || unmapped_error;
 }
 
+/**
+ * madvise_dontneed_free(vma, prev, start, end, MADV_DONTNEED): is the VMA one
+ * MADV_DONTNEED may zap, and up to where?
+ * - v5.4.1-v5.6.4: can_madv_lru_vma() — VM_LOCKED, VM_HUGETLB or VM_PFNMAP → -EINVAL.
+ * - PATCH(madvise-dontneed-hugetlb) 90e7e7f5ef3f (v5.18), madvise_dontneed_free_valid_vma():
+ *   a non-hugetlb VMA as before (VM_LOCKED / VM_PFNMAP → -EINVAL); a hugetlb VMA
+ *   needs a huge-page aligned start (-EINVAL) and its end is rounded up to a huge page
+ *   — PATCH(madvise-dontneed-hugetlb-align-down) 8ebe0a5eaaeb: rounded down instead,
+ *   and an empty range is then 0 (6.1.192, 6.12.117).
+ * Returns the end to zap, or -EINVAL.
+ * MODEL: the userfaultfd_remove() re-validation path is not modelled (no userfaultfd).
+ */
+function madvise_dontneed_free_valid_vma(k: Kctx, vma: vm_area_struct, start: number, end: number): number {
+  if (!k.patch('madvise-dontneed-hugetlb')) return vma.vm_flags & (VM_LOCKED | VM_HUGETLB | VM_PFNMAP) ? -EINVAL : end;
+  if (!is_vm_hugetlb_page(vma)) return vma.vm_flags & (VM_LOCKED | VM_PFNMAP) ? -EINVAL : end;
+  const size = vma_huge_page_size(vma);
+  if (start % size) return -EINVAL;
+  // PATCH(madvise-dontneed-hugetlb-align-down): 8ebe0a5eaaeb rounds down (ALIGN_DOWN) where 90e7e7f5ef3f rounded up.
+  return k.patch('madvise-dontneed-hugetlb-align-down') ? Math.floor(end / size) * size : Math.ceil(end / size) * size;
+}
+
+/** The huge page size of a hugetlb VMA (huge_page_size(hstate_vma(vma))). */
+function vma_huge_page_size(vma: vm_area_struct): number {
+  const order = vma.vm_file ? vma.vm_file.f_inode.i_sb.huge_order : 9;
+  return PAGE_SIZE * 2 ** order;
+}
+
 function madvise_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, end: number, behavior: number): number {
   if (behavior === MADV_DONTNEED) {
-    if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP)) return -EINVAL;
-    if (is_vm_hugetlb_page(vma)) return unsupported(k, 'mm/madvise.c:madvise_dontneed_free', 'MADV_DONTNEED on hugetlb is not modelled');
-    zap_page_range(k, vma, start, end);
+    const zend = madvise_dontneed_free_valid_vma(k, vma, start, end);
+    if (zend < 0) return zend;
+    if (zend === start) return 0;
+    // madvise_dontneed_single_vma → zap_page_range(_single) (hugetlb: unmap_hugepage_range).
+    zap_page_range(k, vma, start, zend);
     return 0;
   }
   let newflags = vma.vm_flags;

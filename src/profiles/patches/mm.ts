@@ -165,12 +165,104 @@ export const mmPatches = {
       'mainline commit list of the series (linux-next carried the same subject under other ids).',
     scenarios: ['vfio/map-devdax'],
   },
+  'hugetlbfs-punch-zero-partial': {
+    subject: 'hugetlbfs: zero partial pages during fallocate hole punch',
+    commit: '68d32527d340',
+    author: 'Mike Kravetz',
+    release: 'v5.19',
+    files: ['fs/hugetlbfs/inode.c'],
+    effect: 'changes-verdict',
+    summary:
+      'hugetlbfs_punch_hole() zeroes the parts of the huge pages at either edge of the hole in place ' +
+      '(hugetlbfs_zero_partial_page) and takes inode_lock even when the hole holds no whole huge page; before ' +
+      'it (v5.4-v5.6) a punch that covers no whole huge page does nothing and partial pages keep their data. ' +
+      'Id from a kernel.org post-receive list of mainline commits (beside 034e5afad921); the code is in the ' +
+      '5.19.0, 6.1.192 and 6.12.117 trees and not in 5.6.4.',
+    scenarios: ['mm/hugetlb-punch-partial', 'mm/hugetlb-punch-pinned'],
+  },
+  'madvise-dontneed-hugetlb': {
+    subject: 'mm: enable MADV_DONTNEED for hugetlb mappings',
+    commit: '90e7e7f5ef3f',
+    author: 'Mike Kravetz',
+    release: 'v5.18',
+    files: ['mm/madvise.c'],
+    effect: 'changes-verdict',
+    summary:
+      'madvise(MADV_DONTNEED) on a hugetlb VMA zaps the huge pages (madvise_dontneed_free_valid_vma: start ' +
+      'must be huge-page aligned, else -EINVAL; the end is rounded up to a huge page); before it ' +
+      'can_madv_lru_vma() refuses VM_HUGETLB with -EINVAL (v5.4-v5.6). Id from the Fixes: tags of later ' +
+      'hugetlb MADV_DONTNEED fixes; the 5.19.0 tree has the rounding up.',
+    scenarios: ['mm/hugetlb-madv-dontneed'],
+  },
+  'madvise-dontneed-hugetlb-align-down': {
+    subject: 'mm,madvise,hugetlb: fix unexpected data loss with MADV_DONTNEED on hugetlbfs',
+    commit: '8ebe0a5eaaeb',
+    author: 'Rik van Riel',
+    release: 'v6.1',
+    files: ['mm/madvise.c'],
+    requires: ['madvise-dontneed-hugetlb'],
+    effect: 'changes-verdict',
+    summary:
+      'The end of a hugetlb MADV_DONTNEED range is rounded down to a huge page instead of up, so a length ' +
+      'shorter than a huge page zaps nothing (returns 0) rather than the whole huge page. Id from the Fixes: tag ' +
+      'of "mm,madvise,hugetlb: check for 0-length range after end address adjustment"; present in the 6.1.192 ' +
+      '(ALIGN_DOWN), 6.5.0 and 6.12.117 trees, absent in 5.19.0; whether 6.1 has it from mainline or stable is ' +
+      'UNVERIFIED.',
+    scenarios: ['mm/hugetlb-madv-dontneed'],
+  },
+  'exit-mmap-write-lock': {
+    subject: 'mm: protect free_pgtables with mmap_lock write lock in exit_mmap',
+    commit: '64591e8605d6',
+    author: 'Suren Baghdasaryan',
+    release: 'v5.18',
+    files: ['mm/mmap.c'],
+    effect: 'changes-verdict',
+    summary:
+      'exit_mmap() takes mmap_lock for write around the whole tear-down (unmap_vmas, free_pgtables, ' +
+      'remove_vma); before it (v5.4-v5.6) it takes no lock outside the OOM-victim path, so a thread that holds ' +
+      'mmap_lock of the dying mm (with only an mm_count reference) is not waited for. Id from Suren ' +
+      'Baghdasaryan\'s own reference in the process_mrelease discussion; the 5.19.0 tree has it (release ' +
+      'UNVERIFIED: queued in Feb 2022).',
+    scenarios: [],
+  },
+  'exit-mmap-read-lock-unmap': {
+    subject: 'mm: drop oom code from exit_mmap',
+    commit: 'bf3980c85212',
+    author: 'Suren Baghdasaryan',
+    release: 'v6.0',
+    files: ['mm/mmap.c'],
+    requires: ['exit-mmap-write-lock'],
+    effect: 'neutral',
+    summary:
+      'exit_mmap() zaps the page tables (unmap_vmas) under mmap_lock for read, drops it, then takes it for write ' +
+      'for free_pgtables and remove_vma (the 6.1.192 and 6.12.117 shape); the OOM-victim reaping block goes. ' +
+      'A holder of mmap_lock is waited for either way. Id from Linus Torvalds\'s remark that this commit ' +
+      'changed exit_mmap from the write lock over the whole sequence to starting with the read lock.',
+    scenarios: [],
+  },
+  'exit-mmap-empty-write-lock': {
+    subject: 'fork: use __mt_dup() to duplicate maple tree in dup_mmap()',
+    commit: 'd24062914837',
+    author: 'Peng Zhang',
+    release: 'v6.8',
+    files: ['kernel/fork.c', 'mm/mmap.c', 'mm/memory.c'],
+    requires: ['exit-mmap-read-lock-unmap'],
+    effect: 'neutral',
+    summary:
+      'exit_mmap() of an mm with no VMAs (or a dup_mmap() that failed half-way, marked with XA_ZERO_ENTRY) ' +
+      'drops the read lock and then takes mmap_lock for write before destroying the tree; before it (6.1.192) ' +
+      'it returned after the read lock. Id from the Fixes: tags of later dup_mmap fixes; the change is in the ' +
+      'patch as posted (v5 10/10) and in the 6.12.117 tree.',
+    scenarios: [],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
   'v6.1': [
     'devdax-compound-pages', 'cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount',
     'anon-exclusive', 'mm-has-pinned', 'fork-copy-pinned', 'fork-split-pinned-thp',
+    'hugetlbfs-punch-zero-partial', 'madvise-dontneed-hugetlb', 'madvise-dontneed-hugetlb-align-down', 'exit-mmap-write-lock',
+    'exit-mmap-read-lock-unmap',
   ],
-  'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec'],
+  'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec', 'exit-mmap-empty-write-lock'],
 };

@@ -3,6 +3,7 @@ import { parseScenario } from '../../../src/scenario/parse.js';
 import { checkDeclared, compareValues, errnoName, normalize, normalizeZone } from '../../../src/conformance/compare.js';
 import type { RawValue } from '../../../src/conformance/guestlog.js';
 import type { PlanItem } from '../../../src/conformance/translate.js';
+import type { Expected } from '../../../src/scenario/ast.js';
 
 const plan: PlanItem[] = [
   { name: 'buf', step: 0, kind: 'okerr' },
@@ -91,5 +92,10 @@ expect:
     expect(d.map((x) => x.name)).toEqual(['ring', 'f1', 'z', 'seen']);
     expect(d[0]).toEqual({ name: 'ring', real: '-EMFILE', model: 'declared 3' });
     expect(d[1]?.model).toBe('declared ne $f0');
+  });
+  it('takes a declared \'\' (the model\'s zero-filled page) as the guest\'s `zero`, and nothing else', () => {
+        const zero = new Map<string, Expected>([['seen', { kind: 'lit', value: '', at: { line: 1, col: 1, offset: 0 } }]]);
+    expect(checkDeclared(zero, p, vals({ seen: 'zero' }))).toEqual([]);
+    expect(checkDeclared(zero, p, vals({ seen: 'A' })).map((x) => x.name)).toEqual(['seen']);
   });
 });

@@ -68,3 +68,7 @@ export const MFD_HUGE_1GB = 30 << MAP_HUGE_SHIFT;
 
 export const FALLOC_FL_KEEP_SIZE = 0x01;
 export const FALLOC_FL_PUNCH_HOLE = 0x02;
+/** include/uapi/linux/falloc.h (same values in 5.4, 6.1, 6.12). */
+export const FALLOC_FL_COLLAPSE_RANGE = 0x08;
+export const FALLOC_FL_ZERO_RANGE = 0x10;
+export const FALLOC_FL_INSERT_RANGE = 0x20;
