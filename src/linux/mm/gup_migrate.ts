@@ -44,10 +44,11 @@ import { unsupported } from '../include/linux/bug.js';
 import {
   GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE, GFP_USER, ZONE_MOVABLE, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_NOWARN, __GFP_RECLAIM,
 } from '../include/linux/gfp.js';
-import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, page_mapcount, put_page } from '../include/linux/mm.js';
+import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, put_page } from '../include/linux/mm.js';
 import { split_huge_page_to_list } from './huge_memory.js';
 import {
-  HPAGE_PUD_ORDER, PG_anon, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_uptodate, mk_pte, pte_flags, pte_pfn,
+  HPAGE_PUD_ORDER, PG_anon, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_partially_mapped, PG_uptodate, mk_pte, pte_flags,
+  pte_pfn,
 } from '../include/linux/mm_types.js';
 import { PF_MEMALLOC_PIN, get_current } from '../include/linux/sched.js';
 import { is_longterm_pinnable_page } from './gup.js';
@@ -110,25 +111,32 @@ function move_ptes(k: Kctx, from: number, to: number, nr: number): number {
 }
 
 /**
- * migrate_pages(from, alloc_migration_target, NULL, mtc, MIGRATE_SYNC, MR_LONGTERM_PIN) as
- * GUP calls it — mm/migrate.c, Debian 6.1.192 (migrate_pages → migrate_pages_batch) and
- * 6.12.117 (migrate_hugetlbs, then migrate_pages_sync → migrate_pages_batch); the steps
- * the model has are the same in both:
+ * migrate_pages() as GUP's long-term path calls it; the 5.4–5.6 body (target 'non-cma',
+ * new_non_cma_page) is migrate_pages__v5_4 below. For 6.1/6.12:
+ * migrate_pages(from, alloc_migration_target, NULL, mtc, MIGRATE_SYNC, MR_LONGTERM_PIN) —
+ * mm/migrate.c, Debian 6.1.192 (migrate_pages → migrate_pages_batch) and 6.12.117
+ * (migrate_hugetlbs, then migrate_pages_sync → migrate_pages_batch); the steps the model
+ * has are the same in both except where a patch says:
  * - hugetlb folios first (migrate_hugetlbs → unmap_and_move_huge_page, in both trees;
  *   -ENOMEM ends the call);
+ * - PATCH(migrate-split-partially-mapped) (6.12): a partially mapped THP is split first
+ *   (try_split_folio) and counts as one failure; its pieces follow the list;
  * - then each other folio through migrate_folio_unmap + migrate_folio_move
- *   (migrate_large_or_base_folio below). -ENOMEM for an order-0 folio ends the call
- *   (the rest stay unmigrated). -ENOMEM for a THP (no order-9 target) falls back to
- *   try_split_folio() → split_folio_to_list(): on success the THP counts as one failure
- *   and its order-0 pieces are migrated after the list (6.1.192: the split_folio_migration
- *   pass with no_split_folio_counting; 6.12: a MIGRATE_ASYNC migrate_pages_batch over
+ *   (migrate_large_or_base_folio below; a PTE-mapped THP, partially mapped or not, moves
+ *   whole). -ENOMEM for an order-0 folio ends the call (the rest stay unmigrated).
+ *   -ENOMEM for a THP (no order-9 target) falls back to try_split_folio() →
+ *   split_folio_to_list(): on success the THP counts as one failure and its order-0
+ *   pieces are migrated after the list (6.1.192: the split_folio_migration pass with
+ *   no_split_folio_counting; 6.12: a MIGRATE_ASYNC migrate_pages_batch over
  *   split_folios), their own failures not counted; a split refused with -EAGAIN is
  *   retried for MR_LONGTERM_PIN (large_retry / retry) and, the model's state being
- *   unchanged between passes, ends up counted as failed. Either way a failed THP makes
- *   migrate_pages() non-zero, so GUP returns -ENOMEM even though the pieces moved.
- * Returns the number of folios counted as not migrated (0 = success). Split pieces left
- * unmigrated are put back here (the kernel hands them to the caller's putback through
- * ret_folios).
+ *   unchanged between passes, ends up counted as failed;
+ * - at the end both trees return 0 when nothing is left on the list (every folio and
+ *   every split piece moved), whatever was counted: a THP whose pieces all moved is a
+ *   success, and GUP retries and pins the pieces.
+ * Returns the number of folios counted as not migrated (0 = success), or for the 5.4
+ * body possibly the negative errno that ended the call. Split pieces left unmigrated are
+ * put back here (the kernel hands them to the caller's putback through ret_folios).
  */
 export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], target: migrate_target): KThread<number> {
   // 'non-cma' is the 5.4–5.6 caller (check_and_migrate_cma_pages with new_non_cma_page);
@@ -152,9 +160,22 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
     if (rc === -ENOMEM) return failed + heads.length - i;
     if (rc !== 0) failed++;
   }
+  // Folios (or split pieces) still on the list at the end: not migrated.
+  let left = 0;
   for (let i = 0; i < rest.length; i++) {
     const head = rest[i];
     const large = folio_order(m, head) > 0;
+    // PATCH(migrate-split-partially-mapped): 7262f208ca68 — a partially mapped THP is split
+    // first (try_split_folio); it counts as one failure, its pieces follow the list. If the
+    // split is refused it is migrated like any other folio.
+    if (large && k.patch('migrate-split-partially-mapped') && mem.s_flags[mem.slot_of(head)] & PG_partially_mapped) {
+      const pieces = split_huge_page_to_list(k, head);
+      if (typeof pieces !== 'number') {
+        failed++;
+        split.push(...pieces);
+        continue;
+      }
+    }
     const rc = yield* migrate_large_or_base_folio(k, head, target);
     if (rc === 0) continue;
     if (rc === -ENOMEM && large) {
@@ -165,6 +186,7 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
       // changes between the model's passes, so it stays counted as failed.
       const pieces = split_huge_page_to_list(k, head);
       if (typeof pieces !== 'number') split.push(...pieces);
+      else left++;
       continue;
     }
     if (rc === -ENOMEM) {
@@ -173,14 +195,19 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
       return failed + rest.length - i;
     }
     failed++;
+    left++;
   }
   for (let i = 0; i < split.length; i++) {
     // The split pieces: failures are not counted; -ENOMEM still ends the pass.
     const rc = yield* migrate_large_or_base_folio(k, split[i], target);
+    if (rc === 0) continue;
+    left += rc === -ENOMEM ? split.length - i : 1;
     if (rc === -ENOMEM) break;
   }
   putback_isolated_pages(k, split);
-  return failed;
+  // migrate_pages() reports success when nothing is left on the list, even though a
+  // split THP was counted as failed (its pieces all moved).
+  return left === 0 ? 0 : failed;
 }
 
 /**
@@ -257,21 +284,11 @@ function* migrate_large_or_base_folio(k: Kctx, head: number, target: migrate_tar
   const mem = m.mem;
   const s = mem.slot_of(head);
   if (s === 0 || mem.s_pfn[s] !== head || !(mem.s_flags[s] & PG_isolated)) return -EAGAIN;
-  const order = mem.s_order[s];
-  const n = 2 ** order;
-  if (order > 0) {
-    if (!(mem.s_flags[s] & PG_anon)) {
-      unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a file-backed large folio (pfn:${head}) is not modelled`);
-      return -EAGAIN;
-    }
-    if (mem.s_ptemaps[s] > 0) {
-      let unmapped = 0;
-      for (let i = 0; i < n; i++) if (page_mapcount(m, head + i) === 0) unmapped++;
-      if (unmapped > 0) {
-        unsupported(k, 'mm/migrate.c:migrate_pages_batch', `migrating a partially mapped THP (pfn:${head}) is not modelled`);
-        return -EAGAIN;
-      }
-    }
+  if (mem.s_order[s] > 0 && !(mem.s_flags[s] & PG_anon)) {
+    // Unreachable: the model creates no file-backed large folio (no shmem THP, no
+    // page-cache large folios; see tests/unit/linux/mm/thp.file.test.ts). Kept as a guard.
+    unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a file-backed large folio (pfn:${head}) is not modelled`);
+    return -EAGAIN;
   }
   // Freed from under us (migrate_folio_done): the isolation reference was the last one.
   if (release_if_last_ref(k, head)) return 0;
@@ -390,7 +407,7 @@ function* unmap_and_move__v5_4(k: Kctx, head: number): KThread<number> {
   const s = mem.slot_of(head);
   if (s === 0 || mem.s_pfn[s] !== head || !(mem.s_flags[s] & PG_isolated)) return -EAGAIN;
   if (mem.s_order[s] > 0 && !(mem.s_flags[s] & PG_anon)) {
-    // Unreachable: the model creates no file-backed THP (see split_huge_page_to_list).
+    // Unreachable: the model creates no file-backed large folio (see migrate_large_or_base_folio).
     unsupported(k, 'mm/migrate.c:unmap_and_move', `migrating a file-backed large folio (pfn:${head}) is not modelled`);
     return -EAGAIN;
   }

@@ -23,12 +23,13 @@ import type { Kctx } from '../kctx.js';
 import { GFP_TRANSHUGE } from '../include/linux/gfp.js';
 import type { pmd_t, vm_area_struct } from '../include/linux/mm_types.js';
 import {
-  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_anon_exclusive, PG_head, PG_lru, PG_uptodate, _PAGE_PSE, mk_pte, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_anon_exclusive, PG_head, PG_lru, PG_mlocked, PG_partially_mapped, PG_uptodate, _PAGE_PSE, _PAGE_RW,
+  _PAGE_SPECIAL, mk_pte, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
   pte_special, pte_write, pte_wrprotect,
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
-  FAULT_FLAG_UNSHARE, PageAnon, PageAnonExclusive, VM_FAULT_FALLBACK, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_WRITE,
+  FAULT_FLAG_UNSHARE, PageAnon, PageAnonExclusive, VM_FAULT_FALLBACK, VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE, VM_WRITE,
   folio_mapcount, page_count, put_page, set_pmd_at, vma_is_anonymous, page_label, set_pte_at, page_ref_add, page_maybe_dma_pinned,
   folio_set_anon_exclusive_all, page_mapcount, page_content,
 } from '../include/linux/mm.js';
@@ -157,10 +158,47 @@ export function zap_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, entry:
  * - every subpage becomes an order-0 folio inheriting mapping, index (+i), flags and its
  *   own PageAnonExclusive and data; a tail keeps one reference per PTE mapping it plus
  *   one for `list` (lru_add_page_tail with a list: it stays isolated), the head keeps
- *   the caller's reference.
+ *   the caller's reference;
+ * - PATCH(thp-split-remap-zeropage) (6.12): zero-filled mapped pieces are mapped to the
+ *   shared zero page instead (remap_unused_to_zeropage above);
+ * - the pieces do not inherit PG_partially_mapped (6.12 clears it with the deferred list).
  * Returns the pfns of the resulting order-0 folios (head first), or -EAGAIN.
  * MODEL: anonymous folios only (file THP is not in the model: unsupported); no swap cache.
  */
+/**
+ * try_to_map_unused_to_zeropage() over the pieces of a just-split anonymous THP —
+ * mm/migrate.c, Debian 6.12.117 (remove_migration_pte with map_unused_to_zeropage, from
+ * __split_huge_page's remap_page): every PTE that maps a piece whose data is all zeroes
+ * (the model's empty content tag) now maps the shared zero page (special, read-only),
+ * unless the VMA is VM_LOCKED; the piece loses that mapping and its reference.
+ * `zero[i]`: piece i is mapped and zero-filled. MODEL: no RSS counters to adjust.
+ */
+function remap_unused_to_zeropage(k: Kctx, head: number, n: number, zero: readonly boolean[]): void {
+  const m = k.m;
+  const mem = m.mem;
+  if (!zero.some((z) => z)) return;
+  for (const mm of m.mms) {
+    for (const [key, t] of mm.pgd.pmd) {
+      if (typeof t === 'number') continue;
+      const a = t.pte;
+      for (let j = 0; j < a.length; j++) {
+        const e = a[j];
+        if (e === 0) continue;
+        const i = pte_pfn(e) - head;
+        if (i < 0 || i >= n || !zero[i]) continue;
+        const addr = key * PMD_SIZE + j * PAGE_SIZE;
+        const vma = mm.mmap.find((v) => v.vm_start <= addr && addr < v.vm_end);
+        if (!vma || vma.vm_flags & VM_LOCKED) continue;
+        a[j] = mk_pte(mem.zero_pfn, (vma_page_prot(vma) & ~_PAGE_RW) | _PAGE_SPECIAL);
+        const ps = mem.slot_of(head + i);
+        mem.s_map[ps] -= 1;
+        put_page(m, head + i);
+        m.event(k.tid, 'zeropage', [page_label(head + i), `vma:${vma.id}`], 'mm/migrate.c:try_to_map_unused_to_zeropage');
+      }
+    }
+  }
+}
+
 export function split_huge_page_to_list(k: Kctx, head: number): number[] | number {
   const m = k.m;
   const mem = m.mem;
@@ -185,7 +223,8 @@ export function split_huge_page_to_list(k: Kctx, head: number): number[] | numbe
     }
   }
   const n = 2 ** mem.s_order[s];
-  const flags = mem.s_flags[s] & ~(PG_head | PG_anon_exclusive);
+  const mlocked = (mem.s_flags[s] & PG_mlocked) !== 0;
+  const flags = mem.s_flags[s] & ~(PG_head | PG_anon_exclusive | PG_partially_mapped);
   const mapping = mem.s_mapping[s];
   const index = mem.s_index[s];
   const sub: { map: number; excl: boolean; content: string }[] = [];
@@ -204,6 +243,8 @@ export function split_huge_page_to_list(k: Kctx, head: number): number[] | numbe
     mem.s_content[ns] = mem.tag_id(sub[i].content);
     out.push(head + i);
   }
+  // PATCH(thp-split-remap-zeropage): b1f202060afe — remap_page(RMP_USE_SHARED_ZEROPAGE).
+  if (k.patch('thp-split-remap-zeropage') && !mlocked) remap_unused_to_zeropage(k, head, n, sub.map((x) => x.map > 0 && x.content === ''));
   m.event(k.tid, 'split', [page_label(head)], 'mm/huge_memory.c:split_huge_page_to_list', n);
   return out;
 }
