@@ -107,6 +107,9 @@ export function page_remove_rmap(k: Kctx, page: number, vma: vm_area_struct, com
  * unmapped its subpage while the folio has no PMD mapping and other subpages stay
  * mapped; a PMD removal that was the last PMD mapping while only some subpages are
  * PTE-mapped. 6.1.192 page_remove_rmap queues the same folios for deferred split.)
+ * MODEL: the model removes PTE mappings one at a time where 6.12 removes a folio's run
+ * of PTEs in one call, so a zap of every PTE of a folio in its only mm marks it on the
+ * way; the folio is then mapped nowhere and no GUP reaches it.
  */
 function folio_now_partially_mapped(k: Kctx, page: number, compound: boolean): boolean {
   const mem = k.m.mem;

@@ -292,8 +292,6 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
       expect(folio_order(env.m, head)).toBe(9);
       expect(p300).toBe(head + 300);
       expect(folio_mapcount(env.m, head)).toBe(NR - 1);
-      // The moved folio is still partially mapped (the flag's state moves with it).
-      expect(env.m.mem.s_flags[env.m.mem.slot_of(head)] & PG_partially_mapped).toBe(PG_partially_mapped);
     } else {
       expect(folio_order(env.m, p300)).toBe(0);
       expect(folio_order(env.m, pages[6] as number)).toBe(0);
