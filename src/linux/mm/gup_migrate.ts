@@ -154,14 +154,17 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
   // migrate_hugetlbs() runs before the other folios.
   const huge = heads.filter((h) => (mem.s_flags[mem.slot_of(h)] & PG_hugetlb) !== 0);
   const rest = heads.filter((h) => (mem.s_flags[mem.slot_of(h)] & PG_hugetlb) === 0);
+  // Folios (or split pieces) still on the list at the end: not migrated.
+  let left = 0;
   for (let i = 0; i < huge.length; i++) {
     // migrate_hugetlbs(): -ENOMEM (no target folio) ends the whole call at once.
     const rc = yield* unmap_and_move_huge_page(k, huge[i], target);
     if (rc === -ENOMEM) return failed + heads.length - i;
-    if (rc !== 0) failed++;
+    if (rc !== 0) {
+      failed++;
+      left++;
+    }
   }
-  // Folios (or split pieces) still on the list at the end: not migrated.
-  let left = 0;
   for (let i = 0; i < rest.length; i++) {
     const head = rest[i];
     const large = folio_order(m, head) > 0;
