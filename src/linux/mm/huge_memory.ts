@@ -14,10 +14,12 @@
  * page_try_dup_anon_rmap): the child then gets 4 KiB copies. A DAX (devmap) leaf is
  * split by zapping it (the next fault maps PTEs).
  * split_huge_page_to_list() (below) splits an isolated anonymous THP into order-0
- * folios, for migration's fallback when no order-9 target can be allocated.
+ * folios, for migration: the fallback when no order-9 target can be allocated (5.4–6.12)
+ * and 6.12's split of a partially mapped THP before migrating it (mm/gup_migrate.ts).
  * MODEL: use_zero_page = 0 (no huge zero page: a read fault allocates the THP); a
- * folio is split only by migration (no deferred split queue); khugepaged does
- * not run; defrag settings are not modelled (the allocation never compacts).
+ * folio is split only by migration (no deferred split queue or shrinker: a partially
+ * mapped THP is only flagged, PG_partially_mapped); khugepaged does not run; defrag
+ * settings are not modelled (the allocation never compacts); THP is anonymous only.
  */
 import type { Kctx } from '../kctx.js';
 import { GFP_TRANSHUGE } from '../include/linux/gfp.js';
@@ -147,25 +149,6 @@ export function zap_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, entry:
 
 
 /**
- * split_huge_page_to_list(page, list) — mm/huge_memory.c, Debian 6.1.192
- * (split_huge_page_to_list → __split_huge_page) and 6.12.117
- * (split_huge_page_to_list_to_order with new_order 0, reached through split_folio_to_list),
- * for an anonymous THP that the caller holds isolated (its only non-mapping reference):
- * - can_split_folio(): the folio's references must be its mappings plus the caller's one
- *   (an anon folio outside the swap cache has no other expected reference); else -EAGAIN;
- * - unmap_folio() splits every PMD mapping into PTEs (TTU_SPLIT_HUGE_PMD) and
- *   remap_page() maps the subpages back where they were;
- * - every subpage becomes an order-0 folio inheriting mapping, index (+i), flags and its
- *   own PageAnonExclusive and data; a tail keeps one reference per PTE mapping it plus
- *   one for `list` (lru_add_page_tail with a list: it stays isolated), the head keeps
- *   the caller's reference;
- * - PATCH(thp-split-remap-zeropage) (6.12): zero-filled mapped pieces are mapped to the
- *   shared zero page instead (remap_unused_to_zeropage above);
- * - the pieces do not inherit PG_partially_mapped (6.12 clears it with the deferred list).
- * Returns the pfns of the resulting order-0 folios (head first), or -EAGAIN.
- * MODEL: anonymous folios only (file THP is not in the model: unsupported); no swap cache.
- */
-/**
  * try_to_map_unused_to_zeropage() over the pieces of a just-split anonymous THP —
  * mm/migrate.c, Debian 6.12.117 (remove_migration_pte with map_unused_to_zeropage, from
  * __split_huge_page's remap_page): every PTE that maps a piece whose data is all zeroes
@@ -199,11 +182,33 @@ function remap_unused_to_zeropage(k: Kctx, head: number, n: number, zero: readon
   }
 }
 
+/**
+ * split_huge_page_to_list(page, list) — mm/huge_memory.c, Debian 6.1.192
+ * (split_huge_page_to_list → __split_huge_page) and 6.12.117
+ * (split_huge_page_to_list_to_order with new_order 0, reached through split_folio_to_list),
+ * for an anonymous THP that the caller holds isolated (its only non-mapping reference):
+ * - can_split_folio(): the folio's references must be its mappings plus the caller's one
+ *   (an anon folio outside the swap cache has no other expected reference); else -EAGAIN;
+ * - unmap_folio() splits every PMD mapping into PTEs (TTU_SPLIT_HUGE_PMD) and
+ *   remap_page() maps the subpages back where they were;
+ * - every subpage becomes an order-0 folio inheriting mapping, index (+i), flags and its
+ *   own PageAnonExclusive and data; a tail keeps one reference per PTE mapping it plus
+ *   one for `list` (lru_add_page_tail with a list: it stays isolated), the head keeps
+ *   the caller's reference;
+ * - PATCH(thp-split-remap-zeropage) (6.12): zero-filled mapped pieces are mapped to the
+ *   shared zero page instead (remap_unused_to_zeropage above);
+ * - the pieces do not inherit PG_partially_mapped (6.12 clears it with the deferred list).
+ * Returns the pfns of the resulting order-0 folios (head first), or -EAGAIN.
+ * MODEL: anonymous folios only; no swap cache. The model never creates a file-backed
+ * large folio (no shmem THP, no large page-cache folios: tests/unit/linux/mm/thp.file.test.ts),
+ * so the unsupported guard for one below is unreachable and stays only as a guard.
+ */
 export function split_huge_page_to_list(k: Kctx, head: number): number[] | number {
   const m = k.m;
   const mem = m.mem;
   const s = mem.slot_of(head);
   if (!PageAnon(m, head)) {
+    // Unreachable (see the header): kept so that a future file THP cannot be split silently.
     unsupported(k, 'mm/huge_memory.c:split_huge_page_to_list', `splitting a file-backed large folio (pfn:${head}) is not modelled`);
     return -EAGAIN;
   }
