@@ -540,6 +540,53 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
   add('migrate', 'migrate-vfio-memfd', 'Does MAP_DMA move a shmem (memfd) page out of ZONE_MOVABLE?', procSetup(BACKINGS.find((b) => b.id === 'memfd') as Backing),
     `${(BACKINGS.find((b) => b.id === 'memfd') as Backing).pre}\n- observe: { zone: { process: P, addr: $buf } }\n  as: z0\n${map('0x100000', '4 pages')}\n- observe: { zone: { process: P, addr: $buf } }\n  as: z1`,
     { z0: 'Movable', map: 0, z1: 'Normal' }, undefined, R);
+  // A partially mapped THP (first page zapped) under a long-term pin of part of it: 6.1.192 moves
+  // the THP whole (migrate_pages_batch has no partially-mapped test), so its untouched half moves
+  // too; 6.12.117 splits it first (7262f208ca68 / 8422acdc97ed: PG_partially_mapped) and the split
+  // maps the zero-filled pieces to the shared zero page (b1f202060afe), so an untouched page of the
+  // unpinned half then is the frame a read of never-written anonymous memory maps.
+  const thpPartial: Backing = {
+    id: 'anon-thp-partial', extra: '', pre: '', len: '2M', pages: 512, what: 'a partially mapped anonymous THP',
+    mappings: '- { name: buf, addr: 0x40000000, length: 2M, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE }\n' +
+      '- { name: zp, length: 1 page, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }',
+  };
+  add('migrate', 'migrate-uring-thp-partially-mapped', 'A THP whose first page was zapped is partly registered as an io_uring buffer: is it moved whole, or split with its zero-filled pages turned into the shared zero page?',
+    procSetup(thpPartial, { vfio: false }),
+    ['- madvise: { addr: $buf, length: 2M, advice: MADV_HUGEPAGE }\n  as: adv',
+      '- store: { addr: $buf + 0x1000, length: 1 page, content: A }',
+      '- madvise: { addr: $buf, length: 1 page, advice: MADV_DONTNEED }\n  as: zap',
+      '- load: { addr: $zp }\n  as: zpdata',
+      '- observe: { frame: { process: P, addr: $zp } }\n  as: fz',
+      '- observe: { zone: { process: P, addr: $buf + 0x100000 } }\n  as: z0',
+      '- observe: { frame: { process: P, addr: $buf + 0x100000 } }\n  as: f0',
+      '- io_uring_setup: {}\n  as: ring',
+      '- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf + 0x1000, len: 1020K }] }\n  as: reg',
+      '- observe: { zone: { process: P, addr: $buf + 0x1000 } }\n  as: z1',
+      '- load: { addr: $buf + 0x1000 }\n  as: data',
+      '- observe: { frame: { process: P, addr: $buf + 0x100000 } }\n  as: f1',
+      '- IORING_UNREGISTER_BUFFERS: { ring: $ring }\n  as: unreg'].join('\n'),
+    { adv: 0, zap: 0, z0: 'Movable', reg: 0, z1: 'Normal', data: 'A', f1: '{ ne: $fz }', unreg: 0 },
+    { adv: 0, zap: 0, z0: 'Movable', reg: 0, z1: 'Normal', data: 'A', f1: '$fz', unreg: 0 },
+    ['mm/migrate.c:migrate_pages_batch', 'mm/huge_memory.c:__split_huge_page (6.12 remap_page with RMP_USE_SHARED_ZEROPAGE)',
+      '7262f208ca68 "mm/migrate: split source folio if it is on deferred split list"',
+      'b1f202060afe "mm: remap unused subpages to shared zeropage when splitting isolated thp"']);
+  // The same without the zap: a fully mapped THP is moved whole on both (no split, so no zero page).
+  add('migrate', 'migrate-uring-thp-fully-mapped', 'A fully mapped THP is partly registered as an io_uring buffer: is it moved whole on both releases (its untouched pages are not the zero page afterwards)?',
+    procSetup(thpPartial, { vfio: false }),
+    ['- madvise: { addr: $buf, length: 2M, advice: MADV_HUGEPAGE }\n  as: adv',
+      '- store: { addr: $buf + 0x1000, length: 1 page, content: A }',
+      '- load: { addr: $zp }\n  as: zpdata',
+      '- observe: { frame: { process: P, addr: $zp } }\n  as: fz',
+      '- observe: { zone: { process: P, addr: $buf + 0x100000 } }\n  as: z0',
+      '- observe: { frame: { process: P, addr: $buf + 0x100000 } }\n  as: f0',
+      '- io_uring_setup: {}\n  as: ring',
+      '- IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf + 0x1000, len: 1020K }] }\n  as: reg',
+      '- observe: { zone: { process: P, addr: $buf + 0x100000 } }\n  as: z1',
+      '- load: { addr: $buf + 0x1000 }\n  as: data',
+      '- observe: { frame: { process: P, addr: $buf + 0x100000 } }\n  as: f1',
+      '- IORING_UNREGISTER_BUFFERS: { ring: $ring }\n  as: unreg'].join('\n'),
+    { adv: 0, z0: 'Movable', reg: 0, z1: 'Normal', data: 'A', f1: '{ ne: $fz }', unreg: 0 }, undefined,
+    ['mm/migrate.c:migrate_pages_batch', 'mm/gup.c:migrate_longterm_unpinnable_pages (6.1) / _folios (6.12)']);
   add('migrate', 'no-migrate-after-unmap', 'Once unpinned by UNMAP_DMA, does the page stay where the migration put it?', procSetup(ANON),
     `${before}\n${map('0x100000', '4 pages')}\n${unmap('0x100000', '4 pages')}\n${after}`,
     { z0: 'Movable', map: 0, un: 0, z1: 'Normal', f1: '{ ne: $f0 }', data: 'A' }, undefined, R);

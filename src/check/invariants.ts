@@ -11,7 +11,7 @@
  */
 import type { Machine, ObjectEvent } from '../linux/machine.js';
 import {
-  compound_head, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_count, page_mapcount,
+  compound_head, folio_mapcount, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_count, page_mapcount,
 } from '../linux/include/linux/mm.js';
 import { PG_anon } from '../linux/include/linux/mm_types.js';
 import type { RunResult, Sched, ThreadId } from '../sched/index.js';
@@ -319,7 +319,9 @@ function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState
       if (extraZero > 0) out.push({ pfn, refs, maps: 0, extra: extraZero });
       continue;
     }
-    const maps = page_mapcount(m, pfn);
+    // Every mapping of any subpage holds a folio reference: a PTE-mapped THP whose head
+    // page is unmapped is still held by its other subpages' PTEs.
+    const maps = folio_mapcount(m, pfn);
     const slot = m.mem.slot_of(pfn);
     const device = is_zone_device_page(m, pfn);
     // A DAX page (fs-DAX or device-DAX) is idle at refcount 1 in every modelled release (memmap

@@ -433,7 +433,7 @@ export function worldFingerprint(w: World): string {
     const f = t?.files?.fd[r.fd] ?? null;
     const ctx = (f as { private_data?: unknown } | null)?.private_data as io_ring_ctx | null | undefined;
     if (ctx === null || ctx === undefined) return `${r.fd}:-`;
-    return `${r.fd}:${ctx.dead ? 1 : 0}:${ctx.nr_user_bufs}:${ctx.user?.locked_vm ?? '-'}:${(ctx.user_bufs ?? []).map((b) => (b === null ? '-' : b.bvec.join('.'))).join(',')}`;
+    return `${r.fd}:${ctx.dead ? 1 : 0}:${ctx.refs_dying ? 1 : 0}:${ctx.nr_user_bufs}:${ctx.user?.locked_vm ?? '-'}:${(ctx.user_bufs ?? []).map((b) => (b === null ? '-' : b.bvec.join('.'))).join(',')}`;
   }).join('|');
   // A throw here is a gap in the memory model's fingerprint: a pinlab bug, never hidden.
   const mm = mm_fingerprint(w.m);

@@ -29,28 +29,32 @@
  *
  * Anonymous THP (order-9) folios, PMD- or PTE-mapped: migrated whole to an order-9
  * target, or split into order-0 folios when none can be allocated; see
- * migrate_isolated_pages and migrate_large_or_base_folio below.
+ * migrate_isolated_pages and migrate_large_or_base_folio (6.1/6.12) and
+ * migrate_pages__v5_4 / unmap_and_move__v5_4 / new_non_cma_page (5.4–5.6, the CMA path).
  *
- * MODEL: order-0, anonymous THP and hugetlb folios (a file-backed large folio, a
- * partially mapped THP, and any THP on the 5.4–5.6 CMA path are reported unsupported); the rmap walk scans every mm's page
- * tables; MIGRATE_SYNC always; a folio whose references do not match is a failure at
- * once (the kernel retries such a folio for up to 10 passes of migrate_pages, then
- * counts it as failed).
+ * MODEL: order-0, anonymous THP and hugetlb folios (the model never creates a
+ * file-backed large folio: the guard for one reports unsupported); the rmap walk scans
+ * every mm's page tables; MIGRATE_SYNC always; a folio whose references do not match is
+ * a failure at once (the kernel retries such a folio for up to 10 passes of
+ * migrate_pages, then counts it as failed).
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
-import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE, GFP_USER, ZONE_MOVABLE, __GFP_HIGHMEM, __GFP_NOWARN, __GFP_RECLAIM } from '../include/linux/gfp.js';
-import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, page_mapcount, put_page } from '../include/linux/mm.js';
+import {
+  GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE, GFP_USER, ZONE_MOVABLE, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_NOWARN, __GFP_RECLAIM,
+} from '../include/linux/gfp.js';
+import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, put_page } from '../include/linux/mm.js';
 import { split_huge_page_to_list } from './huge_memory.js';
 import {
-  HPAGE_PUD_ORDER, PG_anon, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_uptodate, mk_pte, pte_flags, pte_pfn,
+  HPAGE_PUD_ORDER, PG_anon, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_partially_mapped, PG_uptodate, mk_pte, pte_flags,
+  pte_pfn,
 } from '../include/linux/mm_types.js';
 import { PF_MEMALLOC_PIN, get_current } from '../include/linux/sched.js';
 import { is_longterm_pinnable_page } from './gup.js';
 import type { address_space } from '../include/linux/fs.js';
 import { alloc_pages } from './page_alloc.js';
-import { EAGAIN, ENOMEM } from '../include/uapi/linux/errno.js';
+import { EAGAIN, EBUSY, ENOMEM } from '../include/uapi/linux/errno.js';
 import { race_window } from '../kernel/sched.js';
 
 export type migrate_target = 'non-cma' | 'longterm-pin';
@@ -107,27 +111,42 @@ function move_ptes(k: Kctx, from: number, to: number, nr: number): number {
 }
 
 /**
- * migrate_pages(from, alloc_migration_target, NULL, mtc, MIGRATE_SYNC, MR_LONGTERM_PIN) as
- * GUP calls it — mm/migrate.c, Debian 6.1.192 (migrate_pages → migrate_pages_batch) and
- * 6.12.117 (migrate_hugetlbs, then migrate_pages_sync → migrate_pages_batch); the steps
- * the model has are the same in both:
+ * migrate_pages() as GUP's long-term path calls it; the 5.4–5.6 body (target 'non-cma',
+ * new_non_cma_page) is migrate_pages__v5_4 below. For 6.1/6.12:
+ * migrate_pages(from, alloc_migration_target, NULL, mtc, MIGRATE_SYNC, MR_LONGTERM_PIN) —
+ * mm/migrate.c, Debian 6.1.192 (migrate_pages → migrate_pages_batch) and 6.12.117
+ * (migrate_hugetlbs, then migrate_pages_sync → migrate_pages_batch); the steps the model
+ * has are the same in both except where a patch says:
  * - hugetlb folios first (migrate_hugetlbs → unmap_and_move_huge_page, in both trees;
  *   -ENOMEM ends the call);
+ * - PATCH(migrate-split-partially-mapped) (6.12): a partially mapped THP is split first
+ *   (try_split_folio) and counts as one failure; its pieces follow the list;
  * - then each other folio through migrate_folio_unmap + migrate_folio_move
- *   (migrate_large_or_base_folio below). -ENOMEM for an order-0 folio ends the call
- *   (the rest stay unmigrated). -ENOMEM for a THP (no order-9 target) falls back to
- *   try_split_folio() → split_folio_to_list(): on success the THP counts as one failure
- *   and its order-0 pieces are migrated after the list (6.1.192: the split_folio_migration
- *   pass with no_split_folio_counting; 6.12: a MIGRATE_ASYNC migrate_pages_batch over
+ *   (migrate_large_or_base_folio below; a PTE-mapped THP, partially mapped or not, moves
+ *   whole). -ENOMEM for an order-0 folio ends the call (the rest stay unmigrated).
+ *   -ENOMEM for a THP (no order-9 target) falls back to try_split_folio() →
+ *   split_folio_to_list(): on success the THP counts as one failure and its order-0
+ *   pieces are migrated after the list (6.1.192: the split_folio_migration pass with
+ *   no_split_folio_counting; 6.12: a MIGRATE_ASYNC migrate_pages_batch over
  *   split_folios), their own failures not counted; a split refused with -EAGAIN is
  *   retried for MR_LONGTERM_PIN (large_retry / retry) and, the model's state being
- *   unchanged between passes, ends up counted as failed. Either way a failed THP makes
- *   migrate_pages() non-zero, so GUP returns -ENOMEM even though the pieces moved.
- * Returns the number of folios counted as not migrated (0 = success). Split pieces left
- * unmigrated are put back here (the kernel hands them to the caller's putback through
- * ret_folios).
+ *   unchanged between passes, ends up counted as failed;
+ * - at the end both trees return 0 when nothing is left on the list (every folio and
+ *   every split piece moved), whatever was counted: a THP whose pieces all moved is a
+ *   success, and GUP retries and pins the pieces.
+ * Returns the number of folios counted as not migrated (0 = success), or for the 5.4
+ * body possibly the negative errno that ended the call. Split pieces left unmigrated are
+ * put back here (the kernel hands them to the caller's putback through ret_folios).
  */
 export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], target: migrate_target): KThread<number> {
+  // 'non-cma' is the 5.4–5.6 caller (check_and_migrate_cma_pages with new_non_cma_page);
+  // the 6.x callers pass alloc_migration_target's long-term pin control.
+  if (target === 'non-cma') return yield* migrate_pages__v5_4(k, heads);
+  return yield* migrate_pages__v6_1(k, heads, target);
+}
+
+/** migrate_pages() as Debian 6.1.192 / 6.12.117 run it for GUP: see migrate_isolated_pages. */
+function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate_target): KThread<number> {
   const m = k.m;
   const mem = m.mem;
   let failed = 0;
@@ -135,21 +154,30 @@ export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], targe
   // migrate_hugetlbs() runs before the other folios.
   const huge = heads.filter((h) => (mem.s_flags[mem.slot_of(h)] & PG_hugetlb) !== 0);
   const rest = heads.filter((h) => (mem.s_flags[mem.slot_of(h)] & PG_hugetlb) === 0);
+  // Folios (or split pieces) still on the list at the end: not migrated.
+  let left = 0;
   for (let i = 0; i < huge.length; i++) {
     // migrate_hugetlbs(): -ENOMEM (no target folio) ends the whole call at once.
     const rc = yield* unmap_and_move_huge_page(k, huge[i], target);
     if (rc === -ENOMEM) return failed + heads.length - i;
-    if (rc !== 0) failed++;
+    if (rc !== 0) {
+      failed++;
+      left++;
+    }
   }
   for (let i = 0; i < rest.length; i++) {
     const head = rest[i];
     const large = folio_order(m, head) > 0;
-    if (large && target === 'non-cma') {
-      // 5.4–5.6 (check_and_migrate_cma_pages → new_non_cma_page, and that migrate_pages'
-      // own split-and-retry of a THP) is not modelled for large folios.
-      unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a large folio (pfn:${head}) off CMA (v5.4–v5.6) is not modelled`);
-      failed++;
-      continue;
+    // PATCH(migrate-split-partially-mapped): 7262f208ca68 — a partially mapped THP is split
+    // first (try_split_folio); it counts as one failure, its pieces follow the list. If the
+    // split is refused it is migrated like any other folio.
+    if (large && k.patch('migrate-split-partially-mapped') && mem.s_flags[mem.slot_of(head)] & PG_partially_mapped) {
+      const pieces = split_huge_page_to_list(k, head);
+      if (typeof pieces !== 'number') {
+        failed++;
+        split.push(...pieces);
+        continue;
+      }
     }
     const rc = yield* migrate_large_or_base_folio(k, head, target);
     if (rc === 0) continue;
@@ -161,6 +189,7 @@ export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], targe
       // changes between the model's passes, so it stays counted as failed.
       const pieces = split_huge_page_to_list(k, head);
       if (typeof pieces !== 'number') split.push(...pieces);
+      else left++;
       continue;
     }
     if (rc === -ENOMEM) {
@@ -169,14 +198,19 @@ export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], targe
       return failed + rest.length - i;
     }
     failed++;
+    left++;
   }
   for (let i = 0; i < split.length; i++) {
     // The split pieces: failures are not counted; -ENOMEM still ends the pass.
     const rc = yield* migrate_large_or_base_folio(k, split[i], target);
+    if (rc === 0) continue;
+    left += rc === -ENOMEM ? split.length - i : 1;
     if (rc === -ENOMEM) break;
   }
   putback_isolated_pages(k, split);
-  return failed;
+  // migrate_pages() reports success when nothing is left on the list, even though a
+  // split THP was counted as failed (its pieces all moved).
+  return left === 0 ? 0 : failed;
 }
 
 /**
@@ -253,21 +287,11 @@ function* migrate_large_or_base_folio(k: Kctx, head: number, target: migrate_tar
   const mem = m.mem;
   const s = mem.slot_of(head);
   if (s === 0 || mem.s_pfn[s] !== head || !(mem.s_flags[s] & PG_isolated)) return -EAGAIN;
-  const order = mem.s_order[s];
-  const n = 2 ** order;
-  if (order > 0) {
-    if (!(mem.s_flags[s] & PG_anon)) {
-      unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a file-backed large folio (pfn:${head}) is not modelled`);
-      return -EAGAIN;
-    }
-    if (mem.s_ptemaps[s] > 0) {
-      let unmapped = 0;
-      for (let i = 0; i < n; i++) if (page_mapcount(m, head + i) === 0) unmapped++;
-      if (unmapped > 0) {
-        unsupported(k, 'mm/migrate.c:migrate_pages_batch', `migrating a partially mapped THP (pfn:${head}) is not modelled`);
-        return -EAGAIN;
-      }
-    }
+  if (mem.s_order[s] > 0 && !(mem.s_flags[s] & PG_anon)) {
+    // Unreachable: the model creates no file-backed large folio (no shmem THP, no
+    // page-cache large folios; see tests/unit/linux/mm/thp.file.test.ts). Kept as a guard.
+    unsupported(k, 'mm/migrate.c:migrate_pages', `migrating a file-backed large folio (pfn:${head}) is not modelled`);
+    return -EAGAIN;
   }
   // Freed from under us (migrate_folio_done): the isolation reference was the last one.
   if (release_if_last_ref(k, head)) return 0;
@@ -279,6 +303,26 @@ function* migrate_large_or_base_folio(k: Kctx, head: number, target: migrate_tar
     put_page(m, np);
     return -EAGAIN;
   }
+  yield* move_folio(k, head, np, cacheRef, mapping, target, 'mm/migrate.c:migrate_pages');
+  return 0;
+}
+
+/**
+ * The move itself, once the references matched (5.4.1 __unmap_and_move → move_to_new_page
+ * → migrate_page_move_mapping / migrate_page_copy → remove_migration_ptes; 6.1/6.12
+ * migrate_folio_unmap + migrate_folio_move, same end state): copy data and flags (per
+ * subpage, with PageAnonExclusive), map the new folio where the old one was (a PMD
+ * mapping stays a PMD mapping, PTE mappings stay PTEs at the same offsets, unmapped
+ * subpages stay unmapped), put the new folio on the LRU, and release the old one.
+ */
+function* move_folio(
+  k: Kctx, head: number, np: number, cacheRef: 0 | 1, mapping: address_space | null, target: migrate_target, site: string,
+): KThread<void> {
+  const m = k.m;
+  const mem = m.mem;
+  const s = mem.slot_of(head);
+  const order = mem.s_order[s];
+  const n = 2 ** order;
   const ns = mem.slot_of(np);
   if (order === 0) {
     copy_page_content(m, np, head);
@@ -313,10 +357,124 @@ function* migrate_large_or_base_folio(k: Kctx, head: number, target: migrate_tar
   mem.s_mapping[s] = 0;
   mem.s_ref[s] = 1;
   mem.s_flags[s] &= ~PG_isolated;
-  m.event(k.tid, 'migrate', [page_label(head), page_label(np)], 'mm/migrate.c:migrate_pages', target);
+  m.event(k.tid, 'migrate', [page_label(head), page_label(np)], site, target);
   put_page(m, head);
   yield* race_window(k, 'mm/migrate.c:migrate_pages:after-move');
+}
+
+// ===========================================================================
+// 5.4–5.6: migrate_pages(&cma_page_list, new_non_cma_page, NULL, 0, MIGRATE_SYNC,
+// MR_CONTIG_RANGE) from check_and_migrate_cma_pages.
+
+/**
+ * new_non_cma_page(page, private) — mm/gup.c, 5.4.1 (5.5-rc5 and 5.6.4 the same): the
+ * target for a folio leaving CMA, on the source's node, with __GFP_NOWARN:
+ * - hugetlb: alloc_migrate_huge_page (see alloc_hugetlb_migration_target);
+ * - a THP (PageTransHuge): an order-9 folio with GFP_TRANSHUGE less __GFP_MOVABLE (so
+ *   that CMA, which serves only movable requests, is never chosen), prepared as a THP;
+ * - anything else: one page with GFP_USER (not movable: never CMA, never ZONE_MOVABLE).
+ * __GFP_HIGHMEM is added for a PageHighMem source, which x86-64 never has. The caller
+ * is outside any no-CMA scope here (__gup_longterm_locked restored it before
+ * check_and_migrate_cma_pages), which does not matter: the masks are not movable.
+ */
+function new_non_cma_page(k: Kctx, head: number): number | null {
+  const order = folio_order(k.m, head);
+  if (order > 0) {
+    const thp = alloc_pages(k, (GFP_TRANSHUGE | __GFP_NOWARN) & ~__GFP_MOVABLE, order);
+    if (thp !== null) k.m.mem.s_flags[k.m.mem.slot_of(thp)] |= PG_head | PG_uptodate; // prep_transhuge_page
+    return thp;
+  }
+  return alloc_pages(k, GFP_USER | __GFP_NOWARN, 0);
+}
+
+/**
+ * unmap_and_move(new_non_cma_page, NULL, 0, page, force, MIGRATE_SYNC, MR_CONTIG_RANGE)
+ * for one isolated non-hugetlb folio (order 0 or a THP) — mm/migrate.c 5.4.1 / 5.6.4:
+ * 1. the isolation reference is the only one left: freed meanwhile, done (0);
+ * 2. no target from new_non_cma_page → -ENOMEM;
+ * 3. __unmap_and_move: try_to_unmap (a PMD-mapped THP gets a PMD migration entry —
+ *    x86-64 has THP migration — PTE mappings PTE migration entries, whether or not every
+ *    subpage is mapped), then migrate_page_move_mapping: an anonymous page must be down
+ *    to the isolation reference (expected_page_refs), a page-cache page to that plus the
+ *    cache's; anything else (a pin, a GUP reference) → -EAGAIN and the old PTEs come back;
+ * 4. copy, map the new folio where the old one was, free the old (move_folio).
+ * Returns 0, -ENOMEM or -EAGAIN.
+ * MODEL: 5.4.1 asks new_non_cma_page for the target before the freed-meanwhile test
+ * (5.5-rc5 and 5.6.4 test first); the model tests first in all three. They differ only
+ * when the folio was freed by a concurrent unmap and no target can be had (5.4.1 then
+ * fails with -ENOMEM); the upstream commit that swapped them is not identified.
+ */
+function* unmap_and_move__v5_4(k: Kctx, head: number): KThread<number> {
+  const m = k.m;
+  const mem = m.mem;
+  const s = mem.slot_of(head);
+  if (s === 0 || mem.s_pfn[s] !== head || !(mem.s_flags[s] & PG_isolated)) return -EAGAIN;
+  if (mem.s_order[s] > 0 && !(mem.s_flags[s] & PG_anon)) {
+    // Unreachable: the model creates no file-backed large folio (see migrate_large_or_base_folio).
+    unsupported(k, 'mm/migrate.c:unmap_and_move', `migrating a file-backed large folio (pfn:${head}) is not modelled`);
+    return -EAGAIN;
+  }
+  if (release_if_last_ref(k, head)) return 0;
+  const np = new_non_cma_page(k, head);
+  if (np === null) return -ENOMEM;
+  const { mapping, cacheRef } = folio_cache_ref(k, head);
+  if (page_count(m, head) !== folio_expected_refs(k, head, cacheRef)) {
+    put_page(m, np);
+    return -EAGAIN;
+  }
+  yield* move_folio(k, head, np, cacheRef, mapping, 'non-cma', 'mm/migrate.c:unmap_and_move');
   return 0;
+}
+
+/**
+ * migrate_pages(from, new_non_cma_page, ...) — mm/migrate.c 5.4.1 (5.5-rc5 and 5.6.4
+ * the same loop), in list order, hugetlb and other folios alike:
+ * - success: off the list;
+ * - -EAGAIN: stays on the list for the next of up to 10 passes, then counts as one
+ *   failure;
+ * - -ENOMEM for a THP (no order-9 target outside CMA): split_huge_page_to_list(page,
+ *   from) — the tails go to the end of the list, the head (now order 0) is retried at
+ *   once; if the split is refused (-EBUSY: a reference beyond the mappings and the
+ *   isolation, can_split_huge_page) the call ends returning that error;
+ * - -ENOMEM otherwise (an order-0 page or a hugetlb folio without a target): the call
+ *   ends at once, returning -ENOMEM, the rest left on the list.
+ * Returns the number of folios not migrated, or the negative errno that ended the call;
+ * either non-zero value makes check_and_migrate_cma_pages give up migrating and pin the
+ * pages where they are. Split pieces left unmigrated are put back here (the kernel
+ * leaves them on the caller's list, which the caller puts back on failure).
+ * MODEL: an -EAGAIN folio counts as failed at once (nothing changes between passes in
+ * the model's single step).
+ */
+function* migrate_pages__v5_4(k: Kctx, heads: readonly number[]): KThread<number> {
+  const m = k.m;
+  const mem = m.mem;
+  const from = [...heads];
+  const pieces: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < from.length; i++) {
+    const page = from[i];
+    const huge = (mem.s_flags[mem.slot_of(page)] & PG_hugetlb) !== 0;
+    let rc = huge ? yield* unmap_and_move_huge_page(k, page, 'non-cma') : yield* unmap_and_move__v5_4(k, page);
+    if (rc === -ENOMEM && !huge && folio_order(m, page) > 0) {
+      const split = split_huge_page_to_list(k, page);
+      if (typeof split === 'number') {
+        // 5.4.1 split_huge_page_to_list refuses with -EBUSY (6.x: -EAGAIN, as the model's split returns).
+        rc = -EBUSY;
+      } else {
+        // The tails join the end of the list; the head is retried at once.
+        from.push(...split.slice(1));
+        pieces.push(...split.slice(1));
+        rc = yield* unmap_and_move__v5_4(k, page);
+      }
+    }
+    if (rc === -ENOMEM || (rc < 0 && rc !== -EAGAIN)) {
+      putback_isolated_pages(k, pieces);
+      return rc;
+    }
+    if (rc === -EAGAIN) failed++;
+  }
+  if (failed) putback_isolated_pages(k, pieces);
+  return failed;
 }
 
 export function putback_isolated_pages(k: Kctx, heads: readonly number[]): void {

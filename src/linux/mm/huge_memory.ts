@@ -16,21 +16,24 @@
  * a non-anonymous VMA and returns for vma_is_dax (5.4.1) / vma_is_special_huge (6.1.192,
  * 6.12.117), which covers fs-DAX and device-DAX alike.
  * split_huge_page_to_list() (below) splits an isolated anonymous THP into order-0
- * folios, for migration's fallback when no order-9 target can be allocated.
+ * folios, for migration: the fallback when no order-9 target can be allocated (5.4–6.12)
+ * and 6.12's split of a partially mapped THP before migrating it (mm/gup_migrate.ts).
  * MODEL: use_zero_page = 0 (no huge zero page: a read fault allocates the THP); a
- * folio is split only by migration (no deferred split queue); khugepaged does
- * not run; defrag settings are not modelled (the allocation never compacts).
+ * folio is split only by migration (no deferred split queue or shrinker: a partially
+ * mapped THP is only flagged, PG_partially_mapped); khugepaged does not run; defrag
+ * settings are not modelled (the allocation never compacts); THP is anonymous only.
  */
 import type { Kctx } from '../kctx.js';
 import { GFP_TRANSHUGE } from '../include/linux/gfp.js';
 import type { pmd_t, vm_area_struct } from '../include/linux/mm_types.js';
 import {
-  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_anon_exclusive, PG_head, PG_lru, PG_uptodate, _PAGE_PSE, mk_pte, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_anon_exclusive, PG_head, PG_lru, PG_mlocked, PG_partially_mapped, PG_uptodate, _PAGE_PSE, _PAGE_RW,
+  _PAGE_SPECIAL, mk_pte, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
   pte_special, pte_write, pte_wrprotect,
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
-  FAULT_FLAG_UNSHARE, PageAnon, PageAnonExclusive, VM_FAULT_FALLBACK, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_WRITE,
+  FAULT_FLAG_UNSHARE, PageAnon, PageAnonExclusive, VM_FAULT_FALLBACK, VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE, VM_WRITE,
   folio_mapcount, page_count, put_page, set_pmd_at, vma_is_anonymous, page_label, set_pte_at, page_ref_add, page_maybe_dma_pinned,
   folio_set_anon_exclusive_all, page_mapcount, page_content,
 } from '../include/linux/mm.js';
@@ -148,6 +151,40 @@ export function zap_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, entry:
 
 
 /**
+ * try_to_map_unused_to_zeropage() over the pieces of a just-split anonymous THP —
+ * mm/migrate.c, Debian 6.12.117 (remove_migration_pte with map_unused_to_zeropage, from
+ * __split_huge_page's remap_page): every PTE that maps a piece whose data is all zeroes
+ * (the model's empty content tag) now maps the shared zero page (special, read-only),
+ * unless the VMA is VM_LOCKED; the piece loses that mapping and its reference.
+ * `zero[i]`: piece i is mapped and zero-filled. MODEL: no RSS counters to adjust.
+ */
+function remap_unused_to_zeropage(k: Kctx, head: number, n: number, zero: readonly boolean[]): void {
+  const m = k.m;
+  const mem = m.mem;
+  if (!zero.some((z) => z)) return;
+  for (const mm of m.mms) {
+    for (const [key, t] of mm.pgd.pmd) {
+      if (typeof t === 'number') continue;
+      const a = t.pte;
+      for (let j = 0; j < a.length; j++) {
+        const e = a[j];
+        if (e === 0) continue;
+        const i = pte_pfn(e) - head;
+        if (i < 0 || i >= n || !zero[i]) continue;
+        const addr = key * PMD_SIZE + j * PAGE_SIZE;
+        const vma = mm.mmap.find((v) => v.vm_start <= addr && addr < v.vm_end);
+        if (!vma || vma.vm_flags & VM_LOCKED) continue;
+        a[j] = mk_pte(mem.zero_pfn, (vma_page_prot(vma) & ~_PAGE_RW) | _PAGE_SPECIAL);
+        const ps = mem.slot_of(head + i);
+        mem.s_map[ps] -= 1;
+        put_page(m, head + i);
+        m.event(k.tid, 'zeropage', [page_label(head + i), `vma:${vma.id}`], 'mm/migrate.c:try_to_map_unused_to_zeropage');
+      }
+    }
+  }
+}
+
+/**
  * split_huge_page_to_list(page, list) — mm/huge_memory.c, Debian 6.1.192
  * (split_huge_page_to_list → __split_huge_page) and 6.12.117
  * (split_huge_page_to_list_to_order with new_order 0, reached through split_folio_to_list),
@@ -159,15 +196,21 @@ export function zap_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, entry:
  * - every subpage becomes an order-0 folio inheriting mapping, index (+i), flags and its
  *   own PageAnonExclusive and data; a tail keeps one reference per PTE mapping it plus
  *   one for `list` (lru_add_page_tail with a list: it stays isolated), the head keeps
- *   the caller's reference.
+ *   the caller's reference;
+ * - PATCH(thp-split-remap-zeropage) (6.12): zero-filled mapped pieces are mapped to the
+ *   shared zero page instead (remap_unused_to_zeropage above);
+ * - the pieces do not inherit PG_partially_mapped (6.12 clears it with the deferred list).
  * Returns the pfns of the resulting order-0 folios (head first), or -EAGAIN.
- * MODEL: anonymous folios only (file THP is not in the model: unsupported); no swap cache.
+ * MODEL: anonymous folios only; no swap cache. The model never creates a file-backed
+ * large folio (no shmem THP, no large page-cache folios: tests/unit/linux/mm/thp.file.test.ts),
+ * so the unsupported guard for one below is unreachable and stays only as a guard.
  */
 export function split_huge_page_to_list(k: Kctx, head: number): number[] | number {
   const m = k.m;
   const mem = m.mem;
   const s = mem.slot_of(head);
   if (!PageAnon(m, head)) {
+    // Unreachable (see the header): kept so that a future file THP cannot be split silently.
     unsupported(k, 'mm/huge_memory.c:split_huge_page_to_list', `splitting a file-backed large folio (pfn:${head}) is not modelled`);
     return -EAGAIN;
   }
@@ -187,7 +230,8 @@ export function split_huge_page_to_list(k: Kctx, head: number): number[] | numbe
     }
   }
   const n = 2 ** mem.s_order[s];
-  const flags = mem.s_flags[s] & ~(PG_head | PG_anon_exclusive);
+  const mlocked = (mem.s_flags[s] & PG_mlocked) !== 0;
+  const flags = mem.s_flags[s] & ~(PG_head | PG_anon_exclusive | PG_partially_mapped);
   const mapping = mem.s_mapping[s];
   const index = mem.s_index[s];
   const sub: { map: number; excl: boolean; content: string }[] = [];
@@ -206,6 +250,8 @@ export function split_huge_page_to_list(k: Kctx, head: number): number[] | numbe
     mem.s_content[ns] = mem.tag_id(sub[i].content);
     out.push(head + i);
   }
+  // PATCH(thp-split-remap-zeropage): b1f202060afe — remap_page(RMP_USE_SHARED_ZEROPAGE).
+  if (k.patch('thp-split-remap-zeropage') && !mlocked) remap_unused_to_zeropage(k, head, n, sub.map((x) => x.map > 0 && x.content === ''));
   m.event(k.tid, 'split', [page_label(head)], 'mm/huge_memory.c:split_huge_page_to_list', n);
   return out;
 }

@@ -6,7 +6,8 @@
  *   freshly allocated anon page gets PageAnon, its anon_vma and linear index, a
  *   mapcount of 1, and — PATCH(anon-exclusive), 6c287605fd56, v5.19 — PageAnonExclusive.
  * - page_add_anon_rmap(): one more mapping of an existing anon page (fork, reuse).
- * - page_add_file_rmap() / page_remove_rmap(): file and anon unmapping.
+ * - page_add_file_rmap() / page_remove_rmap(): file and anon unmapping; an anonymous
+ *   THP left partially mapped is marked PG_partially_mapped (deferred_split_folio).
  * - page_move_anon_rmap(): a reused page now belongs to this VMA's anon_vma
  *   (and, with anon-exclusive, becomes exclusive).
  * MODEL: the rmap walk itself (try_to_unmap) is done by scanning the mms in
@@ -15,7 +16,7 @@
 import type { Kctx } from '../kctx.js';
 import type { Machine } from '../machine.js';
 import type { anon_vma, vm_area_struct } from '../include/linux/mm_types.js';
-import { PAGE_SIZE, PG_anon, PG_swapbacked } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PG_anon, PG_hugetlb, PG_partially_mapped, PG_swapbacked } from '../include/linux/mm_types.js';
 import { SetPageAnonExclusive, folio_set_anon_exclusive_all, page_label } from '../include/linux/mm.js';
 import { BUG_ON } from '../include/linux/bug.js';
 
@@ -92,7 +93,34 @@ export function page_remove_rmap(k: Kctx, page: number, vma: vm_area_struct, com
   if (compound) mem.s_map[s] -= 1;
   else pte_map_add(k.m, page, -1);
   BUG_ON(k, mem.s_map[s] < 0 || (mem.s_order[s] > 0 && mem.s_ptemaps[s] < 0), 'mm/rmap.c:page_remove_rmap', `negative mapcount on ${page_label(page)}`);
+  if (mem.s_order[s] > 0 && (mem.s_flags[s] & (PG_anon | PG_hugetlb | PG_partially_mapped)) === PG_anon &&
+      folio_now_partially_mapped(k, page, compound)) {
+    // deferred_split_folio(folio, true). MODEL: the flag only (no queue, no shrinker).
+    mem.s_flags[s] |= PG_partially_mapped;
+  }
   k.m.event(k.tid, 'unmap', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_remove_rmap');
+}
+
+/**
+ * After one mapping of `page` went: is its anonymous large folio now partially mapped —
+ * some subpages mapped, some not? (6.12.117 __folio_remove_rmap: a PTE removal that
+ * unmapped its subpage while the folio has no PMD mapping and other subpages stay
+ * mapped; a PMD removal that was the last PMD mapping while only some subpages are
+ * PTE-mapped. 6.1.192 page_remove_rmap queues the same folios for deferred split.)
+ * MODEL: the model removes PTE mappings one at a time where 6.12 removes a folio's run
+ * of PTEs in one call, so a zap of every PTE of a folio in its only mm marks it on the
+ * way; the folio is then mapped nowhere and no GUP reaches it.
+ */
+function folio_now_partially_mapped(k: Kctx, page: number, compound: boolean): boolean {
+  const mem = k.m.mem;
+  const s = mem.slot_of(page);
+  if (mem.s_map[s] !== 0 || mem.s_ptemaps[s] === 0) return false;
+  if (!compound) return !mem.sub_map.has(page);
+  const head = mem.s_pfn[s];
+  const n = 2 ** mem.s_order[s];
+  let mapped = 0;
+  for (let i = 0; i < n; i++) if (mem.sub_map.has(head + i)) mapped++;
+  return mapped < n;
 }
 
 /** page_move_anon_rmap(page, vma): the page now belongs to vma's anon_vma (reuse after COW). */

@@ -255,6 +255,36 @@ export const mmPatches = {
       'patch as posted (v5 10/10) and in the 6.12.117 tree.',
     scenarios: [],
   },
+  'migrate-split-partially-mapped': {
+    subject: 'mm/migrate: split source folio if it is on deferred split list',
+    commit: '7262f208ca68',
+    author: 'Zi Yan',
+    release: 'v6.10',
+    files: ['mm/migrate.c'],
+    effect: 'changes-verdict',
+    summary:
+      'migrate_pages_batch() splits a large folio that sits on the deferred split list before migrating it ' +
+      '(try_split_folio), counts it as one failure and migrates the order-0 pieces after the list; 8422acdc97ed ' +
+      '("mm: introduce a pageflag for partially mapped folios", v6.12) narrowed the test to folios flagged ' +
+      'partially mapped (some subpages unmapped), which is what the model checks. Before it (5.4, 6.1) such a ' +
+      'THP is migrated whole. Release UNVERIFIED (the kernel test robot report against it is from the 6.10 cycle); ' +
+      'the id is the one named by the Fixes: tags of its follow-ups.',
+    scenarios: ['io_uring/register-thp-partially-mapped'],
+  },
+  'thp-split-remap-zeropage': {
+    subject: 'mm: remap unused subpages to shared zeropage when splitting isolated thp',
+    commit: 'b1f202060afe',
+    author: 'Yu Zhao',
+    release: 'v6.12',
+    files: ['mm/huge_memory.c', 'mm/migrate.c'],
+    effect: 'changes-verdict',
+    summary:
+      'When an anonymous THP is split (__split_huge_page → remap_page with RMP_USE_SHARED_ZEROPAGE), a mapped ' +
+      'subpage whose data is all zeroes is mapped to the shared zero page instead of back to itself ' +
+      '(try_to_map_unused_to_zeropage; not for mlocked folios or VM_LOCKED VMAs), and the piece is freed. ' +
+      'Id from the mainline commit list that also holds 8422acdc97ed.',
+    scenarios: ['io_uring/register-thp-partially-mapped', 'io_uring/register-thp-cma-no-huge-target'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
@@ -264,5 +294,8 @@ export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
     'hugetlbfs-punch-zero-partial', 'madvise-dontneed-hugetlb', 'madvise-dontneed-hugetlb-align-down', 'exit-mmap-write-lock',
     'exit-mmap-read-lock-unmap',
   ],
-  'v6.12': ['vm-fault-write-removed', 'map-droppable', 'memfd-noexec', 'exit-mmap-empty-write-lock'],
+  'v6.12': [
+    'vm-fault-write-removed', 'map-droppable', 'memfd-noexec', 'exit-mmap-empty-write-lock', 'migrate-split-partially-mapped',
+    'thp-split-remap-zeropage',
+  ],
 };

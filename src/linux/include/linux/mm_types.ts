@@ -71,6 +71,14 @@ export const PG_zero = 1 << 15;
 /** MODEL: a folio sitting free in a hugetlb pool (refcount 0, still owned by hugetlb). */
 export const PG_hugetlb_free = 1 << 16;
 /**
+ * MODEL: an anonymous THP that lost a mapping of some subpages while others stay mapped
+ * (folio_remove_rmap → deferred_split_folio(folio, true)): 6.12's PG_partially_mapped
+ * (8422acdc97ed); in 5.4 and 6.1 the same folio is only queued on the deferred split
+ * list (deferred_split_huge_page), which nothing in the model reads there. The model
+ * has no deferred split queue or shrinker; the flag goes when the folio is split or freed.
+ */
+export const PG_partially_mapped = 1 << 17;
+/**
  * MODEL: in MemMap.sub_flags, marks an explicit per-subpage value; subpages of a
  * large folio without an entry inherit the folio's PG_anon_exclusive from s_flags.
  */

@@ -24,6 +24,7 @@ import {
 } from '../../../../src/linux/include/linux/mm.js';
 import { pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
+import { ENOMEM } from '../../../../src/linux/include/uapi/linux/errno.js';
 
 const HPAGE = 2 * MiB;
 const NR = HPAGE / PAGE;
@@ -116,6 +117,28 @@ describe('hugetlb in ZONE_MOVABLE and FOLL_LONGTERM', () => {
       return 0;
     });
     expect(page_count(env.m, head)).toBe(1);
+  });
+
+  it('v6.12: a populated hugetlb folio with another reference held is not migrated (-EAGAIN in the move): the pin fails -ENOMEM, folio left in place', () => {
+    const env = mkEnv('v6.12', LAYOUT);
+    const a = hugeAnon(env, 2, true);
+    const old = mapped(env, a);
+    const got: (number | null)[] = [null];
+    expect(run(env, function* (k: Kctx): KThread<number> {
+      const mm = env.task.mm as mm_struct;
+      yield* down_read(k, mm.mmap_lock, 'test');
+      const n = yield* get_user_pages(k, a + 5 * PAGE, 1, 0, got);
+      up_read(k, mm.mmap_lock, 'test');
+      return n;
+    })).toBe(1);
+    const before = page_count(env.m, old);
+    const pages: (number | null)[] = new Array<number | null>(NR).fill(null);
+    // migrate_pages() leaves the hugetlb folio on the list, so it reports a failure.
+    expect(pinLongterm(env, a, pages)).toBe(-ENOMEM);
+    expect(mapped(env, a)).toBe(old);
+    expect(is_zone_movable_page(env.m, old)).toBe(true);
+    expect(page_count(env.m, old)).toBe(before);
+    expect(reports(env, 'bug')).toEqual([]);
   });
 
   it('v6.12 (bbe88753bd42): the target is a free pinnable pool folio first; the source returns to the pool', () => {
