@@ -96,13 +96,17 @@ function figures(prefix: string, t: Timed): Figure[] {
   const r = t.r;
   if (!r.complete) process.stderr.write(`note: ${prefix} search was not complete (${r.bounded.join(', ')})\n`);
   process.stderr.write(`${prefix}: ${r.schedules} schedules (runs), ${r.states} states, ${r.edges} distinct steps, ${r.steps} steps run, ${r.paths} complete schedules represented; ${t.n} searches, median ${t.median.toFixed(4)} s, ${(t.cpu / t.wall).toFixed(2)} CPU/wall\n`);
-  return [
+  const out: Figure[] = [
     { name: `${prefix}_schedules_per_second`, value: t.schedules / t.wall, unit: 'schedules/s', goal: '>= 10000' },
     { name: `${prefix}_complete_seconds`, value: t.median, unit: 's', goal: '< 2' },
     { name: `${prefix}_schedules_per_cpu_second`, value: t.schedules / t.cpu, unit: 'schedules/s' },
-    { name: `${prefix}_paths_per_second`, value: (r.paths * t.n) / t.wall, unit: 'paths/s' },
-    { name: `${prefix}_cold_seconds`, value: t.cold, unit: 's' },
   ];
+  // A state graph with a cycle stands for infinitely many complete schedules: no figure then
+  // (JSON has no Infinity), and the note above says so.
+  if (Number.isFinite(r.paths)) out.push({ name: `${prefix}_paths_per_second`, value: (r.paths * t.n) / t.wall, unit: 'paths/s' });
+  else process.stderr.write(`note: ${prefix}: the state graph has a cycle, so no ${prefix}_paths_per_second figure\n`);
+  out.push({ name: `${prefix}_cold_seconds`, value: t.cold, unit: 's' });
+  return out;
 }
 
 /** The synthetic program: a reader pinning pages under a rwsem, a writer truncating, a third thread accounting. */

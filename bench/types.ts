@@ -30,3 +30,9 @@ export function timeSeconds(fn: () => void): number {
 export function rssMiB(): number {
   return process.memoryUsage().rss / (1024 * 1024);
 }
+
+/** Collect garbage first when node runs with --expose-gc (npm run bench does), so RSS deltas are not garbage. */
+export function settle(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc !== undefined) gc();
+}
