@@ -178,9 +178,9 @@ async function seedFigures(): Promise<Figure[]> {
 }
 
 export const benchmarks: Benchmark[] = [
-  { name: 'explore seed race (complete DFS)', run: seedFigures },
+  { name: 'explore_seed', run: seedFigures },
   {
-    name: 'explore synthetic (complete DFS)',
+    name: 'explore_synthetic',
     run: () => {
       const t = syntheticTarget(4);
       return figures('explore_synthetic', timed(() => explore(t)));

@@ -66,7 +66,7 @@ function faultIn(bytes: number): { seconds: number; pages: number; bytesPerPage:
 
 export const benchmarks: Benchmark[] = [
   {
-    name: 'mm: fault in 4 GiB of 4 KiB anon memory',
+    name: 'fault_in_4k',
     run(): Figure[] {
       const r = faultIn(4 * GiB);
       return [
