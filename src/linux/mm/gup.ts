@@ -256,7 +256,7 @@ export function unpin_user_page_range_dirty_lock(k: Kctx, page: number, npages: 
     const p = page + i;
     const s = mem.slot_of(p);
     const head = s === 0 ? p : mem.s_pfn[s];
-    const nr = Math.min(npages - i, s === 0 ? 1 : head + 2 ** mem.s_order[s] - p);
+    const nr = Math.min(npages - i, s === 0 ? 1 : head + (1 << mem.s_order[s]) - p);
     if (make_dirty && s !== 0 && (mem.s_flags[s] & PG_dirty) === 0) set_page_dirty_lock(k.m, head);
     gup_put_folio(k, p, nr, FOLL_PIN, 'mm/gup.c:unpin_user_page_range_dirty_lock');
     i += nr;
@@ -1202,7 +1202,7 @@ function collect_longterm_unpinnable_pages(k: Kctx, nr_pages: number, pages: pag
     const sl = mem.slot_of(p);
     const head = sl === 0 ? p : mem.s_pfn[sl];
     lo = head;
-    hi = sl === 0 ? p + 1 : head + 2 ** mem.s_order[sl];
+    hi = sl === 0 ? p + 1 : head + (1 << mem.s_order[sl]);
     if (head === prev) continue;
     prev = head;
     if (r === null || head < r.start_pfn || head >= r.end_pfn) r = m.mem.region_of(head);

@@ -330,7 +330,7 @@ function reserved_range(k: Kctx, pfn: number, rc: reserved_cache): void {
     rc.hi = pfn + 1;
   } else {
     rc.lo = mem.s_pfn[sl];
-    rc.hi = rc.lo + 2 ** mem.s_order[sl];
+    rc.hi = rc.lo + (1 << mem.s_order[sl]);
   }
 }
 
