@@ -31,7 +31,7 @@ import {
   E2BIG, EACCES, EAGAIN, EBUSY, EEXIST, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOTTY, EOPNOTSUPP, EPERM, ESRCH,
 } from '../../include/uapi/linux/errno.js';
 import type { mm_struct, vm_area_struct } from '../../include/linux/mm_types.js';
-import { PAGE_SHIFT, PAGE_SIZE, TASK_SIZE } from '../../include/linux/mm_types.js';
+import { PAGE_SHIFT, PAGE_SIZE, PG_reserved, TASK_SIZE } from '../../include/linux/mm_types.js';
 import {
   PageReserved, SetPageDirty, find_vma, is_zero_pfn, pfn_valid, put_page,
   vma_is_fsdax, vma_lookup, VM_PFNMAP, pt_walk,
@@ -320,17 +320,37 @@ interface reserved_cache {
   lo: number;
   hi: number;
   reserved: boolean;
+  /** The last memory region looked up ([rlo, rhi)) and whether its pfns have a struct page (pfn_valid). */
+  rlo: number;
+  rhi: number;
+  rvalid: boolean;
 }
+function new_reserved_cache(): reserved_cache {
+  return { lo: 0, hi: 0, reserved: false, rlo: 0, rhi: 0, rvalid: false };
+}
+/**
+ * is_invalid_reserved_pfn(pfn) = !pfn_valid(pfn) || PageReserved(page), answered with the
+ * region of the previous answer reused (regions are fixed) and the folio's flags read
+ * from its slot once (PageReserved reads the folio's flags); [rc.lo, rc.hi) is then the
+ * folio (or the lone pfn).
+ */
 function reserved_range(k: Kctx, pfn: number, rc: reserved_cache): void {
   const mem = k.m.mem;
+  if (pfn < rc.rlo || pfn >= rc.rhi) {
+    const r = mem.region_of(pfn);
+    rc.rlo = r === null ? pfn : r.start_pfn;
+    rc.rhi = r === null ? pfn + 1 : r.end_pfn;
+    rc.rvalid = r !== null && r.kind !== 'bar';
+  }
   const sl = mem.slot_of(pfn);
-  rc.reserved = is_invalid_reserved_pfn(k, pfn);
   if (sl === 0) {
     rc.lo = pfn;
     rc.hi = pfn + 1;
+    rc.reserved = !rc.rvalid;
   } else {
     rc.lo = mem.s_pfn[sl];
     rc.hi = rc.lo + (1 << mem.s_order[sl]);
+    rc.reserved = !rc.rvalid || (mem.s_flags[sl] & PG_reserved) !== 0;
   }
 }
 
@@ -704,7 +724,7 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
   }
   let ret = 0;
   let unpin_only = false;
-  const rc: reserved_cache = { lo: 0, hi: 0, reserved: false };
+  const rc = new_reserved_cache();
   const st: batch_walk = { pinned: 0, lock_acct: 0, stop: 0 };
   out: while (npage) {
     if (!batch.size && pinned > 0 && npage > batch.capacity && !rsvd && dma.pfn_list.size === 0 && collapse_ok(k)) {
@@ -798,7 +818,7 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
  * external pin can be in the range and no per-page event history is wanted.
  */
 function put_pfn_range(k: Kctx, dma: vfio_dma, pfn: number, npage: number): number {
-  const rc: reserved_cache = { lo: 0, hi: 0, reserved: false };
+  const rc = new_reserved_cache();
   const dirty = (dma.prot & IOMMU_WRITE) !== 0;
   let unlocked = 0;
   let i = 0;
