@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DefaultChooser, Sched, point, waitUntil } from '../../../src/sched/index.js';
 import type { ThreadId } from '../../../src/sched/index.js';
 
-function observe(opts: { trace?: boolean; hook?: boolean; second?: 'short' | 'sleeper' | 'none' }): boolean[] {
+function observe(opts: { trace?: boolean; hook?: boolean; second?: 'sleeper' }): boolean[] {
   const s = new Sched({ chooser: new DefaultChooser(), trace: opts.trace ?? false, afterStep: opts.hook === true ? () => false : undefined });
   const seen: boolean[] = [];
   let done = false;
@@ -16,9 +16,6 @@ function observe(opts: { trace?: boolean; hook?: boolean; second?: 'short' | 'sl
       yield* point('main');
     }
     done = true;
-  })());
-  if (opts.second === 'short') s.spawn('short', () => (function* () {
-    yield* point('short');
   })());
   if (opts.second === 'sleeper') s.spawn('sleeper', () => (function* () {
     yield* waitUntil('sleeper', { kind: 'completion', object: 'done' }, () => done);
@@ -35,10 +32,23 @@ describe('Sched.alone', () => {
     expect(observe({ trace: true })).toEqual([false, false, false, false]);
     expect(observe({ hook: true })).toEqual([false, false, false, false]);
   });
-  it('is false while another thread lives, sleeping or not, and true once it exited', () => {
+  it('is false while another thread lives, even asleep', () => {
     expect(observe({ second: 'sleeper' })).toEqual([false, false, false, false]);
-    const withShort = observe({ second: 'short' });
-    expect(withShort[0]).toBe(false);
-    expect(withShort[withShort.length - 1]).toBe(true);
+  });
+  it('turns true when the other thread exits', () => {
+    const s = new Sched({ chooser: new DefaultChooser(), trace: false });
+    const seen: boolean[] = [];
+    let shortDone = false;
+    s.spawn('main', (tid: ThreadId) => (function* () {
+      seen.push(s.alone(tid));
+      yield* waitUntil('main', { kind: 'completion', object: 'short' }, () => shortDone);
+      seen.push(s.alone(tid));
+    })());
+    s.spawn('short', () => (function* () {
+      yield* point('short');
+      shortDone = true;
+    })());
+    expect(s.run().status).toBe('done');
+    expect(seen).toEqual([false, true]);
   });
 });
