@@ -1,9 +1,11 @@
 /**
  * The bundled corpus (scenarios/<area>/*.yaml): every file is valid (validator and
- * JSON Schema agree), has a catalogue line in scenarios/README.md, and its declared
- * result matches the model on every profile it names (what `pinlab check` does).
+ * JSON Schema agree), has a catalogue line in scenarios/README.md, its declared
+ * result matches the model on every profile it names (what `pinlab check` does), and
+ * what the model found agrees with the blessed `<name>.<profile>.expected` record
+ * (src/report/expected.ts); no `.expected` file is an orphan.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -11,21 +13,24 @@ import { parseScenario } from '../src/scenario/parse.js';
 import { renderError } from '../src/scenario/ast.js';
 import { scenarioSchema } from '../src/scenario/schema.js';
 import { judgeProfile } from '../src/scenario/judge.js';
+import { expectedPath, expectedText } from '../src/report/expected.js';
 
 const root = join(import.meta.dirname, '..');
 const dir = join(root, 'scenarios');
 
-function files(d: string): string[] {
+function files(d: string, ext = '.yaml'): string[] {
   const out: string[] = [];
   for (const n of readdirSync(d).sort()) {
     const p = join(d, n);
-    if (statSync(p).isDirectory()) out.push(...files(p));
-    else if (n.endsWith('.yaml')) out.push(p);
+    if (statSync(p).isDirectory()) out.push(...files(p, ext));
+    else if (n.endsWith(ext)) out.push(p);
   }
   return out;
 }
 
 const all = files(dir);
+/** Every `.expected` file a scenario's header accounts for. */
+const accounted = new Set<string>();
 const readme = readFileSync(join(dir, 'README.md'), 'utf8');
 
 describe('scenario corpus', () => {
@@ -48,11 +53,20 @@ describe('scenario corpus', () => {
       });
       if (!r.ok) return;
       for (const pe of r.scenario.expect) {
+        const blessed = expectedPath(f, pe.spec);
+        accounted.add(blessed);
         it(`matches on ${pe.spec}`, () => {
           const j = judgeProfile(r.scenario, pe);
           expect(j.mismatches).toEqual([]);
+          const recorded = existsSync(blessed) ? readFileSync(blessed, 'utf8') : '(no .expected file)';
+          expect(expectedText(r.scenario, pe, j), `the recorded result changed: review the difference, then run: npm run bless -- ${rel}`).toBe(recorded);
         });
       }
     });
   }
+
+  it('has no orphan .expected files (each belongs to a profile its scenario declares)', () => {
+    const orphans = files(dir, '.expected').filter((p) => !accounted.has(p)).map((p) => relative(root, p));
+    expect(orphans).toEqual([]);
+  });
 });
