@@ -280,18 +280,19 @@ export const gupPatches = {
     scenarios: [],
   },
   'gup-zero-page-no-pin': {
-    subject: '(descriptive; upstream subject UNVERIFIED) mm/gup: never take a pin on the shared zero page',
+    subject: "mm: Don't pin ZERO_PAGE in pin_user_pages()",
     commit: 'c8070b787519',
-    author: 'Lorenzo Stoakes',
+    author: 'David Howells',
     release: 'v6.5',
-    files: ['mm/gup.c'],
+    files: ['mm/gup.c', 'include/linux/mm.h'],
     requires: ['foll-pin-counting'],
     effect: 'changes-verdict',
     summary:
       'try_grab_page()/try_grab_folio() do not take a pin on the shared zero page and gup_put_folio() ignores it, ' +
       'so pins of never-touched anon memory leave the zero page\'s refcount alone. In Debian 6.1.192 through the ' +
-      'stable backport 476c1dfefab8 (6.1.130; read in /work/ksrc/6.1); the subject given here is descriptive, the ' +
-      'upstream subject line is UNVERIFIED.',
+      'stable backport 476c1dfefab8 (6.1.130; read in /work/ksrc/6.1), whose first form returned the wrong value ' +
+      'from the bool-returning 6.1 try_grab_page() (a later stable fix; the model follows the fixed 6.1.192). ' +
+      'Subject and author from the series (David Howells, block tree, v6.5-rc1).',
     scenarios: ['gup/zero-page-longterm-ro'],
   },
   'gup-reliable-ro-longterm': {
