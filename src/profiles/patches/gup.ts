@@ -75,8 +75,9 @@ export const gupPatches = {
     summary:
       'The retry loop checks fatal_signal_pending() before re-taking mmap_lock (killable) and returns -EINTR if ' +
       'nothing was pinned yet; faults get FAULT_FLAG_KILLABLE. The model also switches __get_user_pages()\'s own ' +
-      'fatal-signal return from -ERESTARTSYS (5.4-5.6) to -EINTR (6.1) on this patch: that line\'s exact commit is ' +
-      'UNVERIFIED (bracketed by 5.6.4 and 6.1.192 only).',
+      'fatal-signal return from -ERESTARTSYS (5.4-5.6) to -EINTR (6.1) on this patch. That line is Michal Hocko\'s ' +
+      '"mm, gup: return EINTR when gup is interrupted by fatal signals" (posted 9 April 2020, after 5.6, acked by ' +
+      'Linus Torvalds and left to the mm tree); its commit id is UNVERIFIED.',
     scenarios: [],
   },
   'gup-fast-longterm-cma-check': {
