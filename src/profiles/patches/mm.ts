@@ -298,7 +298,7 @@ export const mmPatches = {
       '4 KiB zero page). Before it (5.4–5.6) a write to a huge zero PMD in a THP-enabled VMA maps a fresh zeroed ' +
       'order-9 folio. The model reads it at the huge zero PMD only; its COW of an ordinary shared THP splits on every ' +
       'release (5.4–5.6 whole-THP copy not modelled). Id and subject from the Fixes: tags of later fixes (v5.8+).',
-    scenarios: ['mm/huge-zero-write-after-read'],
+    scenarios: ['mm/huge-zero-write-after-read', 'vfio/map-huge-zero-rw-after-read'],
   },
 } as const satisfies Record<string, PatchInfo>;
 
