@@ -20,7 +20,7 @@ import { MiB, machine, runAs, task } from '../unit/linux/mm/harness.js';
 import type { Kctx } from '../../src/linux/kctx.js';
 import type { mm_struct } from '../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE } from '../../src/linux/include/linux/mm_types.js';
-import { FAULT_FLAG_WRITE, PageAnon, folio_order, folio_pincount, page_count, put_page, vma_lookup } from '../../src/linux/include/linux/mm.js';
+import { PageAnon, folio_order, folio_pincount, page_count, put_page, vma_lookup } from '../../src/linux/include/linux/mm.js';
 import { handle_mm_fault } from '../../src/linux/mm/memory.js';
 import { get_current } from '../../src/linux/include/linux/sched.js';
 import { sys_madvise, sys_mmap } from '../../src/linux/syscalls.js';
