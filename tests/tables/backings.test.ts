@@ -80,7 +80,7 @@ const BACKINGS: readonly Backing[] = [
   { desc: 'anon private', size: PAGE_SIZE, map: (k) => sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), longterm: () => 'ok' },
   { desc: 'anon shared', size: PAGE_SIZE, map: (k) => sys_mmap(k, 0, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0), longterm: () => 'ok' },
   {
-    desc: 'THP (anon, order 9, MADV_HUGEPAGE)', size: PMD_SIZE, pmd: true, pmdAfterReadWrite: (p) => p === 'v5.4' || p === 'v5.5' || p === 'v5.6',
+    desc: 'THP (anon, order 9, MADV_HUGEPAGE)', size: PMD_SIZE, pmd: true, pmdAfterReadWrite: (p) => p === 'v5.4',
     map: function* (k) {
       // Over-map and align to 2 MiB, as THP users do.
       const raw = yield* sys_mmap(k, 0, 2 * PMD_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -8,8 +8,9 @@
  * __split_huge_pmd() turns a THP leaf into 512 PTEs of the same folio (each PTE
  * holds a folio reference, subpages keep the folio's PageAnonExclusive) — used by a
  * partial zap / mprotect, by COW of a THP that cannot be reused (then the fault is
- * retried on PTEs: the 6.x path; 5.4 first tried to allocate a new THP for the copy,
- * which the model does not do), and by fork of a maybe-pinned THP
+ * retried on PTEs: PATCH(thp-cow-split), 3917c80280c9, v5.8; 5.4–5.6 copy the whole THP into
+ * a new one, or into 512 new 4 KiB pages when no THP can be had — do_huge_pmd_wp_page__v5_4),
+ * and by fork of a maybe-pinned THP
  * (PATCH(fork-split-pinned-thp) d042035eaf5f, v5.9; in 6.1 via
  * page_try_dup_anon_rmap): the child then gets 4 KiB copies. A DAX (devmap) leaf is
  * split by zapping it (the next fault maps PTEs): __split_huge_pmd_locked clears the PMD of
@@ -36,24 +37,25 @@
  * settings are not modelled (the allocation never compacts); THP is anonymous only.
  */
 import type { Kctx } from '../kctx.js';
-import { GFP_TRANSHUGE, __GFP_MOVABLE, __GFP_ZERO } from '../include/linux/gfp.js';
+import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE, __GFP_MOVABLE, __GFP_ZERO } from '../include/linux/gfp.js';
 import type { mm_struct, pmd_t, vm_area_struct } from '../include/linux/mm_types.js';
 import {
   HPAGE_PMD_ORDER, PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, pte_mkold, pte_present, PG_anon_exclusive, PG_head, PG_lru, PG_mlocked, PG_partially_mapped, PG_uptodate, _PAGE_PSE, _PAGE_RW,
-  _PAGE_SPECIAL, mk_pte, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+  _PAGE_SPECIAL, mk_pte, pte_mkyoung, pte_devmap, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
   pte_special, pte_write, pte_wrprotect,
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_WRITE, PageAnon, PageAnonExclusive, VM_FAULT_FALLBACK, VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE, VM_WRITE,
   folio_mapcount, page_count, put_page, set_pmd_at, vma_is_anonymous, page_label, set_pte_at, page_ref_add, page_maybe_dma_pinned,
-  folio_set_anon_exclusive_all, page_mapcount, page_content,
+  folio_set_anon_exclusive_all, page_mapcount, page_content, set_folio_content, set_page_content, copy_page_content,
+  VM_FAULT_SIGBUS, VM_FAULT_OOM,
 } from '../include/linux/mm.js';
 import { BUG_ON, unsupported } from '../include/linux/bug.js';
 import { EAGAIN } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
 import { anon_vma_prepare, page_add_anon_rmap, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
-import { vma_page_prot } from './memory.js';
+import { maybe_mkwrite, vma_page_prot } from './memory.js';
 
 /** transhuge_vma_suitable() + hugepage_vma_check() for an anonymous fault at haddr. */
 export function thp_vma_suitable(k: Kctx, vma: vm_area_struct, haddr: number): boolean {
@@ -154,38 +156,117 @@ export function do_huge_pmd_anonymous_page(k: Kctx, vma: vm_area_struct, haddr: 
 }
 
 /**
- * The write fault on a huge zero PMD, 5.4.1 / 5.5-rc5 / 5.6.4 do_huge_pmd_wp_page()
- * ("goto alloc" with no old page): when the VMA still allows THP
- * (__transparent_hugepage_enabled), a new order-9 folio is allocated, cleared and mapped
- * writable and dirty in place of the zero PMD; otherwise, or if the allocation fails, the
- * PMD is split and the fault goes on at PTE level.
+ * do_huge_pmd_wp_page(): a write (or unshare) fault on a read-only THP leaf. Two bodies:
+ * 5.4.1 / 5.5-rc5 / 5.6.4, and the one PATCH(thp-cow-split) (3917c80280c9, v5.8) made,
+ * as read in Debian 6.1.192 / 6.12.117.
  */
-function do_huge_zero_wp_pmd__v5_4(k: Kctx, vma: vm_area_struct, haddr: number): vm_fault_t {
-  const page = thp_vma_suitable(k, vma, haddr) ? alloc_pages(k, GFP_TRANSHUGE, HPAGE_PMD_ORDER) : null;
-  if (page === null) {
-    __split_huge_pmd(k, vma, haddr);
-    return VM_FAULT_FALLBACK;
+export function do_huge_pmd_wp_page(k: Kctx, vma: vm_area_struct, haddr: number, orig: pmd_t, flags: number): vm_fault_t {
+  return k.patch('thp-cow-split') ? do_huge_pmd_wp_page__v5_8(k, vma, haddr, orig, flags) : do_huge_pmd_wp_page__v5_4(k, vma, haddr, orig, flags);
+}
+
+/** Copy the data tags of a whole order-9 folio (copy_user_huge_page). */
+function copy_huge_content(k: Kctx, to: number, from: number): void {
+  const m = k.m;
+  set_folio_content(m, to, page_content(m, from));
+  for (let i = 1; i < PTRS_PER_PTE; i++) {
+    const c = page_content(m, from + i);
+    if (c !== page_content(m, to + i)) set_page_content(m, to + i, c);
   }
-  k.m.mem.s_flags[k.m.mem.slot_of(page)] |= PG_uptodate | PG_lru;
-  let entry: pmd_t = pte_mkdirty(mk_pte(page, vma_page_prot(vma) | _PAGE_PSE));
-  if (vma.vm_flags & VM_WRITE) entry = pte_mkwrite(entry);
-  page_add_new_anon_rmap(k, page, vma, haddr, true);
+}
+
+/**
+ * 5.4.1 / 5.5-rc5 / 5.6.4 do_huge_pmd_wp_page(vmf, orig_pmd):
+ * - a huge zero PMD goes straight to the allocation (no old page);
+ * - an anon THP mapped once (reuse_swap_page: no subpage mapped more than once; no swap
+ *   cache in the model) is reused in place, made young, dirty and (VM_WRITE) writable;
+ * - otherwise, when the VMA still allows THP (__transparent_hugepage_enabled), a new order-9
+ *   folio is allocated, cleared (zero PMD) or copied, mapped writable and dirty, and the old
+ *   folio loses this mapping;
+ * - no THP: a zero PMD is split (the fault goes on at PTE level); a real THP goes through
+ *   do_huge_pmd_wp_page_fallback(): 512 new 4 KiB pages, each a copy of its subpage, mapped
+ *   writable by PTEs in place of the PMD (an allocation failure there: split, fall back).
+ * Returns VM_FAULT_WRITE on a reuse or copy.
+ * MODEL: no FAULT_FLAG_UNSHARE in these releases; an ablation that pairs this body with
+ * unshare faults is reported unsupported.
+ */
+function do_huge_pmd_wp_page__v5_4(k: Kctx, vma: vm_area_struct, haddr: number, orig: pmd_t, flags: number): vm_fault_t {
+  const m = k.m;
+  const site = 'mm/huge_memory.c:do_huge_pmd_wp_page';
+  if (flags & FAULT_FLAG_UNSHARE) {
+    unsupported(k, site, 'an unshare fault against the 5.4-5.6 THP write-fault body (a profile without thp-cow-split but with unshare)');
+    return VM_FAULT_SIGBUS;
+  }
+  const zero = is_huge_zero_pmd(k, orig);
+  const page = zero ? null : pte_pfn(orig);
+  if (page !== null && PageAnon(m, page) && folio_mapcount(m, page) <= 1) {
+    set_pmd_at(vma.vm_mm, haddr, maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)), vma));
+    return VM_FAULT_WRITE;
+  }
+  const np = thp_vma_suitable(k, vma, haddr) ? alloc_pages(k, GFP_TRANSHUGE, HPAGE_PMD_ORDER) : null;
+  if (np === null) {
+    if (page === null) {
+      __split_huge_pmd(k, vma, haddr);
+      return VM_FAULT_FALLBACK;
+    }
+    const ret = do_huge_pmd_wp_page_fallback(k, vma, haddr, page);
+    if (ret & VM_FAULT_OOM) {
+      __split_huge_pmd(k, vma, haddr);
+      return ret | VM_FAULT_FALLBACK;
+    }
+    return ret;
+  }
+  if (page !== null) copy_huge_content(k, np, page);
+  m.mem.s_flags[m.mem.slot_of(np)] |= PG_uptodate | PG_lru;
+  const entry = maybe_mkwrite(pte_mkdirty(mk_pte(np, vma_page_prot(vma) | _PAGE_PSE)), vma);
+  set_pmd_at(vma.vm_mm, haddr, 0);
+  page_add_new_anon_rmap(k, np, vma, haddr, true);
   set_pmd_at(vma.vm_mm, haddr, entry);
-  k.m.event(k.tid, 'thp', [page_label(page), `vma:${vma.id}`], 'mm/huge_memory.c:do_huge_pmd_wp_page');
+  if (page !== null) {
+    page_remove_rmap(k, page, vma, true);
+    put_page(m, page);
+  }
+  m.event(k.tid, 'cow', [page_label(np), ...(page !== null ? [page_label(page)] : [page_label(pte_pfn(orig))]), `vma:${vma.id}`], site);
   return VM_FAULT_WRITE;
 }
 
 /**
- * do_huge_pmd_wp_page(): a write (or unshare) fault on a read-only THP leaf. A huge zero
- * PMD: see the file header (5.4–5.6 allocate, later releases split). Otherwise reused
- * when the folio is anon and mapped once (and, with PATCH(anon-exclusive), exclusive
- * or referenced only by the mapping); anything else is split and the fault retried on
- * the PTEs.
+ * do_huge_pmd_wp_page_fallback(vmf, orig_pmd, page) (5.4.1 .. 5.6.4): copy every subpage of
+ * the shared THP into its own new 4 KiB page and map them all (writable, dirty) by PTEs;
+ * VM_FAULT_OOM if one cannot be allocated (nothing changed then).
  */
-export function do_huge_pmd_wp_page(k: Kctx, vma: vm_area_struct, haddr: number, orig: pmd_t, flags: number): vm_fault_t {
+function do_huge_pmd_wp_page_fallback(k: Kctx, vma: vm_area_struct, haddr: number, page: number): vm_fault_t {
+  const m = k.m;
+  const pages: number[] = [];
+  for (let i = 0; i < PTRS_PER_PTE; i++) {
+    const p = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+    if (p === null) {
+      for (const q of pages) put_page(m, q);
+      return VM_FAULT_OOM;
+    }
+    copy_page_content(m, p, page + i);
+    m.mem.s_flags[m.mem.slot_of(p)] |= PG_uptodate | PG_lru;
+    pages.push(p);
+  }
+  const mm = vma.vm_mm;
+  set_pmd_at(mm, haddr, 0);
+  for (let i = 0; i < PTRS_PER_PTE; i++) {
+    page_add_new_anon_rmap(k, pages[i], vma, haddr + i * PAGE_SIZE, false);
+    set_pte_at(mm, haddr + i * PAGE_SIZE, maybe_mkwrite(pte_mkdirty(mk_pte(pages[i], vma_page_prot(vma))), vma));
+  }
+  page_remove_rmap(k, page, vma, true);
+  put_page(m, page);
+  m.event(k.tid, 'cow', [page_label(pages[0]), page_label(page), `vma:${vma.id}`], 'mm/huge_memory.c:do_huge_pmd_wp_page_fallback');
+  return VM_FAULT_WRITE;
+}
+
+/**
+ * do_huge_pmd_wp_page() after PATCH(thp-cow-split) (Debian 6.1.192, 6.12.117): a huge zero
+ * PMD is split (512 PTEs of the 4 KiB zero page) and the fault goes on at PTE level; an anon
+ * THP is reused when mapped once (and, with PATCH(anon-exclusive), exclusive or referenced
+ * only by the mapping); anything else is split and the fault retried on the PTEs.
+ */
+function do_huge_pmd_wp_page__v5_8(k: Kctx, vma: vm_area_struct, haddr: number, orig: pmd_t, flags: number): vm_fault_t {
   if (is_huge_zero_pmd(k, orig)) {
-    // PATCH(thp-cow-split): 3917c80280c9 (v5.8) — split the zero PMD instead of allocating a THP.
-    if (!k.patch('thp-cow-split')) return do_huge_zero_wp_pmd__v5_4(k, vma, haddr);
     __split_huge_pmd(k, vma, haddr);
     return VM_FAULT_FALLBACK;
   }

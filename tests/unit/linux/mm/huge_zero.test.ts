@@ -275,3 +275,58 @@ describe('huge zero page: GUP', () => {
     });
   }
 });
+
+describe('COW of a THP shared with a child, 5.4–5.6 body (do_huge_pmd_wp_page before 3917c80280c9)', () => {
+  function* sharedThp(k: Kctx) {
+    const x = yield* thpRegion(k);
+    yield* fault(k, x, true);
+    const mm = get_current(k).mm as mm_struct;
+    const old = pte_pfn(pt_walk(mm, x).entry);
+    const pid = yield* sys_fork(k);
+    return { x, old, pid };
+  }
+
+  for (const profile of ['v5.4', 'v5.5', 'v5.6']) {
+    it(`${profile}: the parent's write copies the whole THP into a new order-9 folio; the child keeps the old one`, () => {
+      const m = machine(profile, LAYOUT);
+      const parent = task(m);
+      const r = runAs(m, parent, function* (k) {
+        const s = yield* sharedThp(k);
+        const ret = yield* fault(k, s.x + 9 * PAGE_SIZE, true);
+        return { ...s, ret };
+      });
+      const w = pt_walk(parent.mm!, r.x + 9 * PAGE_SIZE);
+      expect(w.level).toBe('pmd');
+      expect(pte_write(w.entry)).toBe(true);
+      expect(pte_pfn(w.entry)).not.toBe(r.old);
+      expect(folio_order(m, pte_pfn(w.entry))).toBe(9);
+      const child = m.tasks.get(r.pid)!;
+      expect(pte_pfn(pt_walk(child.mm!, r.x).entry)).toBe(r.old);
+      expect(page_count(m, r.old)).toBe(1);
+      expect(page_mapcount(m, r.old)).toBe(1);
+      expect(m.reports).toEqual([]);
+    });
+  }
+
+  it('v5.4: with THP no longer allowed in the VMA, do_huge_pmd_wp_page_fallback copies all 512 subpages into 4 KiB pages', () => {
+    const m = machine('v5.4', LAYOUT);
+    const parent = task(m);
+    const r = runAs(m, parent, function* (k) {
+      const s = yield* sharedThp(k);
+      yield* sys_madvise(k, s.x, PMD_SIZE, MADV_NOHUGEPAGE);
+      yield* fault(k, s.x + 9 * PAGE_SIZE, true);
+      return s;
+    });
+    const pfns = new Set<number>();
+    for (let i = 0; i < 512; i++) {
+      const w = pt_walk(parent.mm!, r.x + i * PAGE_SIZE);
+      expect(w.level).toBe('pte');
+      expect(pte_write(w.entry)).toBe(true);
+      expect(folio_order(m, pte_pfn(w.entry))).toBe(0);
+      pfns.add(pte_pfn(w.entry));
+    }
+    expect(pfns.size).toBe(512);
+    expect(page_count(m, r.old)).toBe(1); // the child's mapping only
+    expect(m.reports).toEqual([]);
+  });
+});
