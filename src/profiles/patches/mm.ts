@@ -296,8 +296,9 @@ export const mmPatches = {
       'do_huge_pmd_wp_page() no longer allocates a new THP for a write fault on a shared THP or on the huge zero ' +
       'page: it splits the PMD and lets the fault copy one 4 KiB page (a huge zero PMD becomes 512 PTEs of the ' +
       '4 KiB zero page). Before it (5.4–5.6) a write to a huge zero PMD in a THP-enabled VMA maps a fresh zeroed ' +
-      'order-9 folio. The model reads it at the huge zero PMD only; its COW of an ordinary shared THP splits on every ' +
-      'release (5.4–5.6 whole-THP copy not modelled). Id and subject from the Fixes: tags of later fixes (v5.8+).',
+      'order-9 folio, and a write to a shared THP copies the whole folio into a new THP (or, when the VMA no longer ' +
+      'allows THP, into 512 new 4 KiB pages: do_huge_pmd_wp_page_fallback). Id and subject from the Fixes: tags of ' +
+      'later fixes (v5.8+).',
     scenarios: ['mm/huge-zero-write-after-read', 'vfio/map-huge-zero-rw-after-read'],
   },
 } as const satisfies Record<string, PatchInfo>;
