@@ -299,7 +299,7 @@ export const mmPatches = {
       'order-9 folio, and a write to a shared THP copies the whole folio into a new THP (or, when the VMA no longer ' +
       'allows THP, into 512 new 4 KiB pages: do_huge_pmd_wp_page_fallback). Id and subject from the Fixes: tags of ' +
       'later fixes (v5.8+).',
-    scenarios: ['mm/huge-zero-write-after-read', 'vfio/map-huge-zero-rw-after-read'],
+    scenarios: ['mm/huge-zero-write-after-read', 'mm/thp-cow-after-fork', 'vfio/map-huge-zero-rw-after-read'],
   },
 } as const satisfies Record<string, PatchInfo>;
 
