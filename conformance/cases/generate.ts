@@ -590,6 +590,47 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
   add('migrate', 'no-migrate-after-unmap', 'Once unpinned by UNMAP_DMA, does the page stay where the migration put it?', procSetup(ANON),
     `${before}\n${map('0x100000', '4 pages')}\n${unmap('0x100000', '4 pages')}\n${after}`,
     { z0: 'Movable', map: 0, un: 0, z1: 'Normal', f1: '{ ne: $f0 }', data: 'A' }, undefined, R);
+  // The huge zero page (the guest runs with transparent_hugepage=always and use_zero_page at its
+  // default 1; init.sh prints both as set-up facts): a read fault on a never-written THP range
+  // maps the one huge zero folio (the same frame for every range, not the 4 KiB zero page); a
+  // write splits that PMD (3917c80280c9) so the untouched neighbours map the 4 KiB zero page.
+  const hzp: Backing = {
+    id: 'anon-thp-huge-zero', extra: '', pre: '', len: '2M', pages: 512, what: 'never-written anonymous THP ranges',
+    mappings: '- { name: buf, addr: 0x40000000, length: 2M, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE }\n' +
+      '- { name: buf2, addr: 0x40400000, length: 2M, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE }\n' +
+      '- { name: zp, length: 1 page, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }',
+  };
+  const hzpRefs = ['mm/huge_memory.c:do_huge_pmd_anonymous_page (use_zero_page)', 'mm/huge_memory.c:mm_get_huge_zero_page',
+    'mm/huge_memory.c:do_huge_pmd_wp_page', '3917c80280c9 "thp: change CoW semantics for anon-THP"'];
+  add('backing', 'huge-zero-page-read', 'Do read faults on two never-written MADV_HUGEPAGE ranges map the same frame (the huge zero page, not the 4 KiB zero page), and does a write to one page leave its neighbours on the 4 KiB zero page?',
+    procSetup(hzp, { vfio: false }),
+    ['- madvise: { addr: $buf, length: 2M, advice: MADV_HUGEPAGE }\n  as: adv',
+      '- madvise: { addr: $buf2, length: 2M, advice: MADV_HUGEPAGE }\n  as: adv2',
+      '- load: { addr: $buf }\n  as: d0',
+      '- load: { addr: $buf2 + 0x3000 }\n  as: d1',
+      '- load: { addr: $zp }\n  as: dz',
+      '- observe: { frame: { process: P, addr: $buf + 0x3000 } }\n  as: fa',
+      '- observe: { frame: { process: P, addr: $buf2 + 0x3000 } }\n  as: fb',
+      '- observe: { frame: { process: P, addr: $zp } }\n  as: fz',
+      '- store: { addr: $buf + 0x5000, length: 1 page, content: A }',
+      '- observe: { frame: { process: P, addr: $buf + 0x6000 } }\n  as: fn',
+      '- load: { addr: $buf + 0x5000 }\n  as: data'].join('\n'),
+    { adv: 0, adv2: 0, d0: "''", d1: "''", dz: "''", fb: '$fa', fz: '{ ne: $fa }', fn: '$fz', data: 'A' }, undefined, hzpRefs);
+  // A READ-only MAP_DMA of a never-written THP range: 6.1.192 pins the huge zero folio (gup_must_unshare
+  // has no R/O long-term case for non-anon pages), so after the process writes the device still reads
+  // zeroes; 6.12.117 unshares (84209e87c696) and the device sees the process's data.
+  add('backing', 'huge-zero-page-vfio-ro', 'After a READ-only MAP_DMA of a never-written MADV_HUGEPAGE range, does the device see what the process then writes there?',
+    procSetup(hzp),
+    ['- madvise: { addr: $buf, length: 2M, advice: MADV_HUGEPAGE }\n  as: adv',
+      '- VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf, iova: 0x200000, size: 2M, flags: VFIO_DMA_MAP_FLAG_READ }\n  as: map',
+      lvm(),
+      '- store: { addr: $buf, length: 1 page, content: A }',
+      '- device_dma_read: { device: edu0, iova: 0x200000 }\n  as: dev',
+      unmap('0x200000', '2M')].join('\n'),
+    { adv: 0, map: 0, lvm: 512, dev: "''", un: 0 },
+    { adv: 0, map: 0, lvm: 512, dev: 'A', un: 0 },
+    [...hzpRefs, '84209e87c696 "mm/gup: reliable R/O long-term pinning in COW mappings"', 'drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfn']);
+  cases[cases.length - 1].more61 = 'invariants: { dma-coherent-with-process: always }';
 }
 
 // ---- 9b. hugetlb pages and long-term pins (pool pages live in ZONE_MOVABLE in the guest) --------------

@@ -59,6 +59,7 @@ mount -t hugetlbfs none /mnt/huge || echo "@@E hugetlbfs-mount-failed"
 
 echo "@@E nr_hugepages=$(cat /proc/sys/vm/nr_hugepages)"
 echo "@@E thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+echo "@@E thp_use_zero_page=$(cat /sys/kernel/mm/transparent_hugepage/use_zero_page)"
 echo "@@E dma_entry_limit=$(cat /sys/module/vfio_iommu_type1/parameters/dma_entry_limit 2>/dev/null)"
 awk '/^Node/{z=$4} /spanned/{s=$2} /start_pfn/{printf "@@E zone=%s start_pfn=%s spanned=%s\n", z, $2, s}' /proc/zoneinfo
 

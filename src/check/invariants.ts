@@ -306,7 +306,7 @@ function insaneFrames(m: Machine): FrameState[] {
 /**
  * Frames whose references exceed what mappings, the page cache and known holders
  * explain. MODEL: a page-cache page holds one reference for the cache; the zero
- * page and reserved frames are skipped.
+ * page and the huge zero folio hold one each (mappings take none); reserved frames are skipped.
  */
 function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState[] {
   const out: FrameState[] = [];
@@ -317,6 +317,14 @@ function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState
       // (5.x GUP references it; 6.x never pins it, so a holder may account for more than is there).
       const extraZero = refs - 1 - (held.get(pfn) ?? 0);
       if (extraZero > 0) out.push({ pfn, refs, maps: 0, extra: extraZero });
+      continue;
+    }
+    if (pfn === m.mem.huge_zero_pfn) {
+      // The huge zero folio (mm/huge_memory.c get_huge_zero_page): its allocation reference
+      // stays until the shrinker frees it; huge zero PMDs take none. GUP references and pins
+      // on it are ordinary large-folio ones, explained by their holders.
+      const extraHuge = refs - 1 - (held.get(pfn) ?? 0);
+      if (extraHuge > 0) out.push({ pfn, refs, maps: 0, extra: extraHuge });
       continue;
     }
     // Every mapping of any subpage holds a folio reference: a PTE-mapped THP whose head

@@ -69,9 +69,15 @@ export class Machine {
   /**
    * /sys/kernel/mm/transparent_hugepage/enabled for anonymous memory (mm/huge_memory.ts).
    * MODEL default 'madvise' (THP only in MADV_HUGEPAGE regions) so small scenarios stay
-   * order 0; use_zero_page is modelled as 0 (a read fault in a THP region allocates).
+   * order 0.
    */
   transparent_hugepage: 'always' | 'madvise' | 'never' = 'madvise';
+  /**
+   * /sys/kernel/mm/transparent_hugepage/use_zero_page (TRANSPARENT_HUGEPAGE_USE_ZERO_PAGE_FLAG,
+   * on by default in 5.4.1 .. 6.12.117): a read fault in a THP-eligible anonymous range maps
+   * the huge zero folio instead of allocating one (mm/huge_memory.ts).
+   */
+  transparent_hugepage_use_zero_page = true;
   /** Free hugetlb folios (head pfns) of all hstates (mm/hugetlb.ts). */
   readonly hugetlb_free: number[] = [];
   /** Every task ever created, by pid (exited ones stay, marked). */

@@ -30,8 +30,8 @@
  * conditions before the "index beyond EOF → SIGBUS" check, 6.x after it: the fault ends in
  * SIGBUS either way (the PTE fault refuses the same index), so the model keeps one order.
  *
- * MODEL: no PUD DAX faults; a read PMD fault over a 2 MiB hole (dax_pmd_load_hole, the huge
- * zero page) is reported unsupported; blocks are allocated one page at a time from the
+ * A read PMD fault over a whole 2 MiB hole maps the huge zero page (dax_pmd_load_hole below).
+ * MODEL: no PUD DAX faults; blocks are allocated one page at a time from the
  * mount's region (ext4's mballoc goals, normalisation and the journal are not modelled: a
  * write PMD fault allocates the hole's blocks in order and gets a PMD only if they come out
  * contiguous and 2 MiB aligned);
@@ -50,8 +50,7 @@ import {
   FAULT_FLAG_WRITE, VM_FAULT_DONE_COW, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_SHARED, VM_WRITE, copy_page_content,
   page_label, page_ref_count, pt_walk, set_page_content, set_pmd_at, set_pte_at,
 } from '../include/linux/mm.js';
-import { unsupported } from '../include/linux/bug.js';
-import { __split_huge_pmd } from '../mm/huge_memory.js';
+import { __split_huge_pmd, mm_get_huge_zero_page } from '../mm/huge_memory.js';
 import { vma_page_prot } from '../mm/memory.js';
 import { page_add_new_anon_rmap } from '../mm/rmap.js';
 import { anon_vma_prepare } from '../mm/rmap.js';
@@ -241,6 +240,28 @@ function dax_pmd_none(vma: vm_fault['vma'], haddr: number): boolean {
 }
 
 /**
+ * dax_pmd_load_hole(xas, vmf, iter, entry) (5.4.1, Debian 6.1.192, 6.12.117): a read PMD
+ * fault over a whole 2 MiB hole maps the huge zero page (mm_get_huge_zero_page: the mm's
+ * reference; mm/huge_memory.ts) read-only with a plain huge PMD (neither devmap nor
+ * special), if the PMD is still empty. Returns VM_FAULT_NOPAGE, or null for the fallback
+ * (no huge zero page, or the PMD is populated).
+ * MODEL: the DAX_PMD | DAX_ZERO_PAGE entry the kernel stores in the mapping is not kept
+ * (as for dax_load_hole's 4 KiB zero entries): a later write fault replaces the PMD and
+ * inserts the blocks' entry, which is what the kernel's zero-entry downgrade ends in.
+ */
+function dax_pmd_load_hole(k: Kctx, vmf: vm_fault, haddr: number): vm_fault_t | null {
+  const vma = vmf.vma;
+  const zero = mm_get_huge_zero_page(k, vma.vm_mm);
+  if (zero === null) return null;
+  if (vma.vm_mm.pgd.pmd.has(haddr / PMD_SIZE)) return null;
+  // mk_pmd(zero, vm_page_prot): a DAX file mapping's vm_page_prot is never writable for a
+  // shared writable mapping (->page_mkwrite / ->pfn_mkwrite ask for write notification).
+  set_pmd_at(vma.vm_mm, haddr, mk_pte(zero, (vma_page_prot(vma) & ~_PAGE_RW) | _PAGE_PSE));
+  k.m.event(k.tid, 'huge-zero-map', [page_label(zero), `vma:${vma.id}`], 'fs/dax.c:dax_pmd_load_hole');
+  return VM_FAULT_NOPAGE;
+}
+
+/**
  * dax_iomap_pmd_fault(vmf) reached through ext4_dax_huge_fault(PE_SIZE_PMD) with
  * invalidate_lock (5.4: i_mmap_sem) held for read by the caller (fs/ext4.ts). See the
  * file header for when it maps a PMD.
@@ -269,9 +290,9 @@ export function* dax_iomap_pmd_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t
     const iomap = dax_pmd_iomap(k, i, index, write);
     if (iomap === null || iomap.length < PTRS_PER_PTE) break fallback;
     if (iomap.type === 'hole') {
-      // dax_pmd_load_hole(): a read of a whole 2 MiB hole maps the huge zero page.
-      unsupported(k, 'fs/dax.c:dax_pmd_load_hole', 'a PMD read fault over a 2 MiB hole maps the huge zero page, which the model does not have');
-      return VM_FAULT_SIGBUS;
+      const r = dax_pmd_load_hole(k, vmf, haddr);
+      if (r !== null) return r;
+      break fallback;
     }
     // dax_iomap_pfn / dax_iomap_direct_access: a PMD needs a 2 MiB-aligned pfn.
     if (iomap.pfn & PG_PMD_COLOUR) break fallback;

@@ -28,6 +28,7 @@ import { down_write_killable, up_write } from './locking/rwsem.js';
 import { init_rwsem } from './locking/rwsem.js';
 import { copy_page_range } from '../mm/memory.js';
 import { exit_mmap } from '../mm/mmap.js';
+import { mm_put_huge_zero_page } from '../mm/huge_memory.js';
 
 /** The fixed top of the mmap area (x86-64 TASK_SIZE minus a 128 GiB stack gap, rounded). */
 export const MMAP_BASE = 0x7f0000000000;
@@ -145,12 +146,16 @@ export function createTask(m: Machine, opts: TaskOptions): task_struct {
   return t;
 }
 
-/** mmput(mm): drop a user reference; the last one tears the address space down (exit_mmap) and drops the struct. */
+/**
+ * mmput(mm): drop a user reference; the last one tears the address space down (__mmput:
+ * exit_mmap, then mm_put_huge_zero_page) and drops the struct.
+ */
 export function* mmput(k: Kctx, mm: mm_struct): KThread<void> {
   mm.mm_users--;
   if (mm.mm_users > 0) return;
   k.m.event(k.tid, 'mm-exit', [`mm:${mm.id}`], 'kernel/fork.c:__mmput');
   yield* exit_mmap(k, mm);
+  mm_put_huge_zero_page(k, mm);
   mmdrop(k.m, mm);
 }
 

@@ -118,15 +118,17 @@ function strKeys<V>(mp: ReadonlyMap<string, V>): Iterable<string> {
 }
 
 type _mem = Exhaustive<Covered<MemMap,
-  'regions' | 'zones' | 'zero_pfn' | 's_pfn' | 's_order' | 's_ref' | 's_map' | 's_ptemaps' | 's_pin' | 's_flags' |
+  'regions' | 'zones' | 'zero_pfn' | 'huge_zero_pfn' | 'huge_zero_refcount' | 's_pfn' | 's_order' | 's_ref' | 's_map' | 's_ptemaps' | 's_pin' | 's_flags' |
   's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots'>>;
 
 function mem_fp(h: Hasher, mem: MemMap): void {
   // Left out: regions (fixed by the layout), nr_slots (derived). Private storage
   // (pfn index, tag table, slot free list) is derived from the arrays hashed here,
   // except slot order (precision only).
-  const { zero_pfn, s_pfn, s_order, s_ref, s_map, s_ptemaps, s_pin, s_flags, s_mapping, s_index, s_content, sub_map, sub_flags, sub_content, zones } = mem;
+  const { zero_pfn, huge_zero_pfn, huge_zero_refcount, s_pfn, s_order, s_ref, s_map, s_ptemaps, s_pin, s_flags, s_mapping, s_index, s_content, sub_map, sub_flags, sub_content, zones } = mem;
   h.int(zero_pfn);
+  h.int(huge_zero_pfn);
+  h.int(huge_zero_refcount);
   const top = mem.slot_top;
   for (let s = 1; s < top; s++) {
     if (s_ref[s] === 0 && s_flags[s] === 0) continue; // a free slot

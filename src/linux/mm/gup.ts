@@ -62,7 +62,8 @@ import {
   PAGE_SHIFT, PAGE_SIZE, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, pte_flags, pte_dirty, pte_pfn, pte_write,
 } from '../include/linux/mm_types.js';
 import type { mem_region, mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
-import { PG_dirty, PG_zero } from '../include/linux/mm_types.js';
+import { PG_dirty, PG_zero, PTRS_PER_PTE } from '../include/linux/mm_types.js';
+import { is_huge_zero_pmd } from './huge_memory.js';
 import { get_current } from '../include/linux/sched.js';
 import { ZONE_MOVABLE } from '../include/linux/gfp.js';
 import { down_read, down_read_killable, up_read } from '../kernel/locking/rwsem.js';
@@ -491,6 +492,8 @@ export function follow_page_mask(k: Kctx, vma: vm_area_struct, address: number, 
   let page: number | null = (fl & (_PAGE_SPECIAL | _PAGE_DEVMAP)) !== 0 ? null : pfn;
   if (page !== null && span > 1 && !pfn_valid(m, pfn)) page = null;
   if ((flags & FOLL_WRITE) && !(fl & _PAGE_RW) && !can_follow_write_pte(k, entry, page, vma, flags)) return NO_PAGE;
+  // follow_trans_huge_pmd (5.4.1, 6.1.192) / follow_huge_pmd (6.12.117): FOLL_DUMP skips the huge zero page.
+  if (flags & FOLL_DUMP && span === PTRS_PER_PTE && is_huge_zero_pmd(k, entry)) return -EFAULT;
   if (page === null && devmap && (flags & (FOLL_GET | FOLL_PIN))) {
     // get_dev_pagemap() succeeds: the model's pmem namespaces stay live.
     page = pfn;

@@ -22,8 +22,8 @@
  * - VM_FAULT_WRITE is returned after COW / reuse until PATCH(vm-fault-write-removed)
  *   cb8d86331343 (v6.2).
  *
- * MODEL: no THP for anonymous memory yet (every anon fault maps order 0; THP is
- * phase 2), no swap, no userfaultfd, no NUMA, no page-table locks (PTE updates are
+ * Anonymous THP (PMD leaves, the huge zero page) lives in mm/huge_memory.ts.
+ * MODEL: no swap, no userfaultfd, no NUMA, no page-table locks (PTE updates are
  * atomic with respect to other threads because threads interleave only at named
  * points), no TLB (a zapped PTE is gone immediately; the batched page freeing of
  * the mmu_gather happens at once).
@@ -50,7 +50,9 @@ import {
 } from '../include/linux/mm.js';
 import { race_window } from '../kernel/sched.js';
 import { copy_hugetlb_page_range, hugetlb_fault, unmap_hugepage_range } from './hugetlb.js';
-import { __split_huge_pmd, copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, thp_vma_suitable, zap_huge_pmd } from './huge_memory.js';
+import {
+  __split_huge_pmd, copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, is_huge_zero_pmd, thp_vma_suitable, zap_huge_pmd,
+} from './huge_memory.js';
 import { EFAULT, EHWPOISON, EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
 import {
@@ -133,6 +135,23 @@ function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags
   const addr = Math.floor(address / PAGE_SIZE) * PAGE_SIZE;
   const w = pt_walk(vma.vm_mm, addr);
   if (w.level !== 'pte' && w.entry !== 0) {
+    if (!pte_devmap(w.entry) && !vma_is_anonymous(vma)) {
+      // wp_huge_pmd() on a non-anonymous VMA: the only such non-devmap leaf in the model is
+      // the huge zero PMD dax_pmd_load_hole maps over a 2 MiB hole of an fs-DAX file. A
+      // shared mapping asks ->huge_fault first (6.x: VM_SHARED only; 5.4.1 asks for private
+      // ones too, and the DAX handler falls back for a private write); otherwise, or on
+      // fallback, the PMD is split (for DAX: zapped) and the fault goes on at PTE level.
+      if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE) && !pte_write(w.entry)) {
+        const haddr = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
+        if (vma.vm_flags & VM_SHARED && vma.vm_ops && vma.vm_ops.huge_fault) {
+          const hret = yield* vma.vm_ops.huge_fault(k, { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: w.entry, page: null, cow_page: null }, 9);
+          if (!(hret & VM_FAULT_FALLBACK)) return hret;
+        }
+        __split_huge_pmd(k, vma, haddr);
+        return yield* handle_pte_fault(k, { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: pte_at(vma.vm_mm, addr), page: null, cow_page: null });
+      }
+      return 0;
+    }
     if (!pte_devmap(w.entry)) {
       // An anonymous THP leaf: write / unshare faults on a read-only leaf.
       if (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE) && !pte_write(w.entry)) {
@@ -638,7 +657,7 @@ export function* copy_page_range(k: Kctx, dst: vm_area_struct, src: vm_area_stru
       // refaults it (5.4.1 .. 5.6.4 test vma_is_anonymous(vma), 6.1.192 / 6.12.117
       // vma_is_anonymous(dst_vma); 6.12's pmd_special shortcut is for PFNMAP leaves, not devmap).
       if (!vma_is_anonymous(src)) continue;
-      if (pte_devmap(t) || pte_special(t) || !PageAnon(k.m, pte_pfn(t))) {
+      if (!is_huge_zero_pmd(k, t) && (pte_devmap(t) || pte_special(t) || !PageAnon(k.m, pte_pfn(t)))) {
         ret = unsupported(k, 'mm/huge_memory.c:copy_huge_pmd', 'a non-anonymous PMD leaf in an anonymous VMA is not modelled');
         break;
       }

@@ -308,7 +308,7 @@ export const gupPatches = {
       'gup_must_unshare() also asks to unshare for FOLL_PIN|FOLL_LONGTERM without FOLL_WRITE on a read-only PTE of ' +
       'a non-anonymous page (page cache, zero page) in a COW mapping: the pin lands on a private anonymous copy, ' +
       'so later writes by the process are seen through the pin (kernel-semantics.md §7 bug 7).',
-    scenarios: ['gup/zero-page-longterm-ro'],
+    scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro'],
   },
   'gup-unlockable': {
     subject: 'mm/gup: add FOLL_UNLOCKABLE',

@@ -285,6 +285,22 @@ export const mmPatches = {
       'Id from the mainline commit list that also holds 8422acdc97ed.',
     scenarios: ['io_uring/register-thp-partially-mapped', 'io_uring/register-thp-cma-no-huge-target'],
   },
+  'thp-cow-split': {
+    subject: 'thp: change CoW semantics for anon-THP',
+    commit: '3917c80280c9',
+    author: 'Kirill A. Shutemov',
+    release: 'v5.8',
+    files: ['mm/huge_memory.c'],
+    effect: 'changes-verdict',
+    summary:
+      'do_huge_pmd_wp_page() no longer allocates a new THP for a write fault on a shared THP or on the huge zero ' +
+      'page: it splits the PMD and lets the fault copy one 4 KiB page (a huge zero PMD becomes 512 PTEs of the ' +
+      '4 KiB zero page). Before it (5.4–5.6) a write to a huge zero PMD in a THP-enabled VMA maps a fresh zeroed ' +
+      'order-9 folio, and a write to a shared THP copies the whole folio into a new THP (or, when the VMA no longer ' +
+      'allows THP, into 512 new 4 KiB pages: do_huge_pmd_wp_page_fallback). Id and subject from the Fixes: tags of ' +
+      'later fixes (v5.8+).',
+    scenarios: ['mm/huge-zero-write-after-read', 'mm/thp-cow-after-fork', 'vfio/map-huge-zero-rw-after-read'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
@@ -292,7 +308,7 @@ export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
     'devdax-compound-pages', 'cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount',
     'anon-exclusive', 'mm-has-pinned', 'fork-copy-pinned', 'fork-split-pinned-thp',
     'hugetlbfs-punch-zero-partial', 'madvise-dontneed-hugetlb', 'madvise-dontneed-hugetlb-align-down', 'exit-mmap-write-lock',
-    'exit-mmap-read-lock-unmap',
+    'exit-mmap-read-lock-unmap', 'thp-cow-split',
   ],
   'v6.12': [
     'vm-fault-write-removed', 'map-droppable', 'memfd-noexec', 'exit-mmap-empty-write-lock', 'migrate-split-partially-mapped',

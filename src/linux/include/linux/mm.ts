@@ -480,7 +480,10 @@ export function is_zero_pfn(m: Machine, pfn: number): boolean {
   return pfn === m.mem.zero_pfn;
 }
 
-/** is_zero_page(page) / is_huge_zero_page(): the shared zero page(s). */
+/**
+ * is_zero_page(page) / is_zero_folio(): the shared 4 KiB zero page only (a pfn compare in every
+ * modelled release); the huge zero folio is is_huge_zero_page() in mm/huge_memory.ts.
+ */
 export function is_zero_page(m: Machine, page: number): boolean {
   return (head_flags(m, page) & PG_zero) !== 0;
 }

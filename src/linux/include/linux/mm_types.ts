@@ -66,7 +66,11 @@ export const PG_isolated = 1 << 12;
 export const PG_anon = 1 << 13;
 /** MODEL: hugetlbfs folio (the kernel marks it through the compound destructor / PG_hugetlb). */
 export const PG_hugetlb = 1 << 14;
-/** MODEL: the shared zero page or the huge zero page. */
+/**
+ * MODEL: the shared 4 KiB zero page (the kernel compares pfns: is_zero_pfn). The huge zero
+ * folio does not carry it: the kernel's is_zero_page()/is_zero_folio() are false for it in
+ * every modelled release; it is recognised by its pfn (MemMap.huge_zero_pfn).
+ */
 export const PG_zero = 1 << 15;
 /** MODEL: a folio sitting free in a hugetlb pool (refcount 0, still owned by hugetlb). */
 export const PG_hugetlb_free = 1 << 16;
@@ -159,6 +163,16 @@ export class MemMap {
   readonly zones: readonly zone[];
   /** The shared zero page (ZERO_PAGE(0)). */
   readonly zero_pfn: number;
+  /**
+   * mm/huge_memory.c huge_zero_pfn (~0UL when none: -1 here): the huge zero folio, an
+   * order-9 allocation made on first use by get_huge_zero_page() (mm/huge_memory.ts).
+   */
+  huge_zero_pfn = -1;
+  /**
+   * mm/huge_memory.c huge_zero_refcount: one per mm that has MMF_HUGE_ZERO_PAGE, plus
+   * the shrinker's one; 0 while no huge zero folio exists.
+   */
+  huge_zero_refcount = 0;
 
   // Slot arrays (slot 0 unused: 0 means "no folio" in the index). The initial ones
   // are views of one buffer (one allocation per machine: the explorer builds a
@@ -598,6 +612,9 @@ export function pte_mkdirty(pte: pte_t): pte_t {
 }
 export function pte_mkclean(pte: pte_t): pte_t {
   return pte_dirty(pte) ? pte - _PAGE_DIRTY : pte;
+}
+export function pte_mkold(pte: pte_t): pte_t {
+  return pte_young(pte) ? pte - _PAGE_ACCESSED : pte;
 }
 export function pte_mkyoung(pte: pte_t): pte_t {
   return pte_young(pte) ? pte : pte + _PAGE_ACCESSED;

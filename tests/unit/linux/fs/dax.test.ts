@@ -540,17 +540,59 @@ describe('fs-DAX PMD faults (dax_iomap_pmd_fault, 5.4.1 .. 6.12.117)', () => {
     });
   }
 
-  it('a PMD read fault over a whole 2 MiB hole would map the huge zero page: reported unsupported, never faked', () => {
-    const m = pmdMachine('v6.1');
-    const t = task(m);
-    runAs(m, t, function* (k) {
-      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
-      yield* sys_ftruncate(k, fd, 8 * MiB); // [4 MiB, 8 MiB) is a hole
-      const x = yield* sys_mmap(k, FIX, 8 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
-      yield* touch(k, x + 5 * MiB, false);
-      return x;
+  for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+    it(`${profile}: a PMD read fault over a whole 2 MiB hole maps the huge zero page (dax_pmd_load_hole); a shared write then maps the file's blocks`, () => {
+      const m = pmdMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+        yield* sys_ftruncate(k, fd, 8 * MiB); // [4 MiB, 8 MiB) is a hole
+        const x = yield* sys_mmap(k, FIX, 8 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+        yield* touch(k, x + 5 * MiB, false);
+        yield* touch(k, x + 6 * MiB + PAGE_SIZE, false);
+        const first = pt_walk(t.mm!, x + 4 * MiB).entry;
+        const second = pt_walk(t.mm!, x + 6 * MiB).entry;
+        yield* touch(k, x + 4 * MiB + 3 * PAGE_SIZE, true);
+        return { x, first, second };
+      });
+      expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+      const zero = m.mem.huge_zero_pfn;
+      expect(zero).toBeGreaterThan(0);
+      // Both holes map the one huge zero folio, read-only, with a plain (not devmap) PMD.
+      expect(pte_pfn(r.first)).toBe(zero);
+      expect(pte_pfn(r.second)).toBe(zero);
+      expect(pte_write(r.first)).toBe(false);
+      expect(pte_devmap(r.first)).toBe(false);
+      expect(folio_order(m, zero)).toBe(9);
+      expect(page_count(m, zero)).toBe(1); // mappings take no reference
+      // The shared write replaced the zero PMD of [4 MiB, 6 MiB) by the file's new blocks.
+      const w = pt_walk(t.mm!, r.x + 4 * MiB);
+      expect(w.level).toBe('pmd');
+      expect(pte_devmap(w.entry)).toBe(true);
+      expect(pte_write(w.entry)).toBe(true);
+      expect(pte_pfn(pt_walk(t.mm!, r.x + 6 * MiB).entry)).toBe(zero);
+      expect(m.inodes.get('/mnt/big')!.dax_blocks.size).toBe(1024 + 512);
     });
-    expect(m.reports.some((x) => x.kind === 'unsupported' && x.site === 'fs/dax.c:dax_pmd_load_hole')).toBe(true);
+  }
+
+  it('a private write over a huge zero PMD of a DAX hole zaps it and copies one 4 KiB page (do_cow_fault)', () => {
+    const m = pmdMachine('v6.12');
+    const t = task(m);
+    const x = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      yield* sys_ftruncate(k, fd, 8 * MiB);
+      const a = yield* sys_mmap(k, FIX, 8 * MiB, RW, MAP_PRIVATE | MAP_FIXED, fd, 0);
+      yield* touch(k, a + 4 * MiB, false);
+      yield* touch(k, a + 4 * MiB + PAGE_SIZE, true);
+      return a;
+    });
+    expect(m.reports.filter((x) => x.kind === 'unsupported')).toEqual([]);
+    const w = pt_walk(t.mm!, x + 4 * MiB + PAGE_SIZE);
+    expect(w.level).toBe('pte');
+    expect(pte_write(w.entry)).toBe(true);
+    expect(pte_pfn(w.entry)).not.toBe(m.mem.huge_zero_pfn);
+    expect(pt_walk(t.mm!, x + 4 * MiB).entry).toBe(0); // the rest refaults
+    expect(m.inodes.get('/mnt/big')!.dax_blocks.size).toBe(1024);
   });
 
   it('a shared write PMD fault over a 2 MiB hole allocates the blocks and maps a PMD when they are contiguous and aligned', () => {
