@@ -79,10 +79,9 @@ describe('GUP over a never-written MADV_HUGEPAGE range (huge zero page): profile
           const o = oracle(p, api, flags, sit);
           const fl = [flags & FOLL_WRITE ? 'W' : 'R', flags & FOLL_LONGTERM ? 'LT' : ''].filter((x) => x).join('|');
           const title = `${p} | ${api} | ${fl} | ${sit} → ${o.ret === 'skip' ? 'skip' : o.ret < 0 ? o.ret : o.where}  [${o.why}]`;
-          if (o.ret === 'skip') {
-            it.skip(title, () => {});
-            continue;
-          }
+          // The API does not exist in that release: no row (tests/tables/gup-longterm.test.ts
+          // checks that calling it reports unsupported).
+          if (o.ret === 'skip') continue;
           it(title, () => {
             const m = machine(p, { dma32: 16 * MiB, normal: 64 * MiB });
             const t = task(m);
