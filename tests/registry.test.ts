@@ -55,10 +55,6 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     '(tests/unit/linux/mm/exit_mmap.test.ts)',
   'exit-mmap-empty-write-lock':
     'as exit-mmap-write-lock, and only for an mm with no VMAs (tests/unit/linux/mm/exit_mmap.test.ts)',
-  'gup-fast-longterm-cma-check':
-    'its ablation changes no run: in these scenarios the 6.1/6.12 lockless walk never completes a FOLL_LONGTERM ' +
-    'pin even without the check, so the slow path migrates the CMA page either way (the 5.6/6.1 difference of ' +
-    'gup/cma-pin-fast-longterm comes from other patches)',
   'gup-fast-wp-seq': 'needs gup-fast racing fork(); the model has no scheduling point inside the lockless walk',
   'gup-migration-isolation-errors': 'the model does not read this patch (no k.patch site)',
   'gup-migration-failure-error': 'the model does not read this patch (only a comment names it; no k.patch site)',

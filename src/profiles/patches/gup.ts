@@ -91,7 +91,7 @@ export const gupPatches = {
       'GUP-fast with FOLL_PIN|FOLL_LONGTERM stops at a page that may not be pinned long-term (CMA then; later also ' +
       'ZONE_MOVABLE, MIGRATE_ISOLATE and device-coherent) so the slow path migrates it; 5.4-5.6 pinned CMA pages ' +
       'found by the lockless walk in place (kernel-semantics.md §7 bug 3).',
-    scenarios: [],
+    scenarios: ['gup/cma-pin-fast-longterm'],
   },
   'gup-no-longterm-for-get': {
     subject: "mm/gup: don't permit users to call get_user_pages with FOLL_LONGTERM",
