@@ -64,8 +64,6 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-pfnmap-fault':
     'needs a VM_PFNMAP mapping: the model has the vfio-pci BAR mmap, but the scenario format can neither give a ' +
     'device a BAR nor name the device fd set-up opens',
-  'vfio-dirty-tracking': 'VFIO_IOMMU_DIRTY_PAGES is not a scenario operation',
-  'vfio-dma-avail-cap': 'the VFIO_IOMMU_GET_INFO step exposes no capability chain (only iova_pgsizes and flags)',
   'vfio-dma-ownership': 'needs a group with a device bound to a kernel driver; the set-up cannot express it',
 };
 

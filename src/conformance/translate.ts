@@ -443,6 +443,8 @@ function translateStep(c: Ctx, st: Step): void {
       record(emit(c, `vfio-get-device-fd ${as} ${fd('group')}`), 'okerr');
       return;
     case 'VFIO_IOMMU_GET_INFO':
+      // The guest driver passes the whole struct (argsz 24) and reports no capability chain.
+      if (a.argsz !== undefined && !(a.argsz.kind === 'int' && a.argsz.value === 16n)) fail('VFIO_IOMMU_GET_INFO with an argsz: the guest driver reads no capability chain');
       record(emit(c, `vfio-get-info ${as} ${fd('container')}`), 'int');
       return;
     case 'VFIO_IOMMU_MAP_DMA': {

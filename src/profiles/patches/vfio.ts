@@ -52,7 +52,7 @@ export const vfioPatches = {
       'VFIO_IOMMU_DIRTY_PAGES (START/STOP/GET_BITMAP, v2 only), per-mapping dirty bitmaps at the minimum IOMMU ' +
       'page size, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, and the MIGRATION capability of GET_INFO (same series). ' +
       'Externally pinned iovas are marked dirty; a group without pinned-page dirty scope makes every mapped page dirty.',
-    scenarios: [],
+    scenarios: ['vfio/dirty-pages', 'vfio/get-info-caps'],
   },
   'vfio-dma-avail-cap': {
     subject: 'vfio iommu: Add dma available capability',
@@ -62,7 +62,7 @@ export const vfioPatches = {
     files: ['drivers/vfio/vfio_iommu_type1.c', 'include/uapi/linux/vfio.h'],
     effect: 'changes-verdict',
     summary: 'VFIO_IOMMU_GET_INFO reports the remaining dma_entry_limit budget (capability id 3, dma_avail).',
-    scenarios: [],
+    scenarios: ['vfio/get-info-caps'],
   },
   'vfio-batch-pinning': {
     subject: 'vfio/type1: Batch page pinning',

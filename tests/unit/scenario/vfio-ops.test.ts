@@ -1,0 +1,168 @@
+/**
+ * The VFIO_IOMMU_DIRTY_PAGES operation and the capability outputs of VFIO_IOMMU_GET_INFO:
+ * how they parse (and how malformed uses are reported), what they return per release,
+ * and that the conformance translator refuses what the guest driver cannot do.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../../../src/scenario/parse.js';
+import { runScenario } from '../../../src/scenario/run.js';
+import { renderError } from '../../../src/scenario/ast.js';
+import type { Scenario } from '../../../src/scenario/ast.js';
+import { profileOrThrow } from '../../../src/profiles/index.js';
+import { translateScenario } from '../../../src/conformance/translate.js';
+
+const GOOD = `question: dirty tracking and GET_INFO caps
+setup:
+  processes:
+    - name: P
+      mappings:
+        - { name: buf, length: 4 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS, populate: true }
+  devices:
+    - { name: edu0, kind: edu, iommu_group: 5 }
+  vfio:
+    dma_entry_limit: 5
+    containers:
+      - { name: C, process: P, groups: [edu0] }
+threads:
+  - process: P
+    steps:
+      - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf, iova: 0x100000, size: 4 pages }
+        as: map
+      - VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_START }
+        as: start
+      - VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, iova: 0x100000, size: 4 pages }
+        as: get
+      - VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, iova: 0x100000, size: 4 pages, pgsize: 8K }
+        as: get_pgsize
+      - VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, iova: 0x100000, size: 4 pages, argsz: 8 }
+        as: get_short
+      - VFIO_IOMMU_GET_INFO: { container: $C }
+        as: small
+      - VFIO_IOMMU_GET_INFO: { container: $C, argsz: 4096 }
+        as: info
+expect:
+  v6.1: { values: { map: 0, start: 0, get: 0, get.dirty: [0, 1, 2, 3] } }
+`;
+
+function parse(text: string): Scenario {
+  const r = parseScenario(text, 'x.yaml');
+  if (!r.ok) throw new Error(r.errors.map(renderError).join('\n'));
+  return r.scenario;
+}
+
+function errorsOf(text: string): string[] {
+  const r = parseScenario(text, 'x.yaml');
+  return r.ok ? [] : r.errors.map(renderError);
+}
+
+function mutate(from: string, to: string): string {
+  if (!GOOD.includes(from)) throw new Error(`test bug: '${from}' not in GOOD`);
+  return GOOD.replace(from, to);
+}
+
+describe('VFIO_IOMMU_DIRTY_PAGES and GET_INFO: parsing', () => {
+  it('parses, with argsz and pgsize defaults filled in', () => {
+    const s = parse(GOOD);
+    const st = s.threads[0].steps;
+    expect(st[1].op).toBe('VFIO_IOMMU_DIRTY_PAGES');
+    expect(st[1].args.flags).toMatchObject({ kind: 'flags', names: ['VFIO_IOMMU_DIRTY_PAGES_FLAG_START'] });
+    expect(st[1].args.pgsize).toMatchObject({ kind: 'int', value: 4096n });
+    expect(st[1].args.argsz).toMatchObject({ kind: 'null' });
+    expect(st[3].args.pgsize).toMatchObject({ kind: 'int', value: 8192n });
+    expect(st[5].args.argsz).toMatchObject({ kind: 'int', value: 16n });
+    expect(st[6].args.argsz).toMatchObject({ kind: 'int', value: 4096n });
+  });
+
+  const MALFORMED: readonly { kind: string; text: string; error: string }[] = [
+    {
+      kind: 'unknown DIRTY_PAGES flag',
+      text: mutate('flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_START }', 'flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_BEGIN }'),
+      error: "x.yaml:18:57: VFIO_IOMMU_DIRTY_PAGES.flags: unknown flag 'VFIO_IOMMU_DIRTY_PAGES_FLAG_BEGIN' (expected VFIO_IOMMU_DIRTY_PAGES_FLAG_* names); did you mean 'VFIO_IOMMU_DIRTY_PAGES_FLAG_START'?",
+    },
+    {
+      kind: 'DIRTY_PAGES without flags',
+      text: mutate('{ container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_START }', '{ container: $C }'),
+      error: "x.yaml:18:33: VFIO_IOMMU_DIRTY_PAGES arguments: missing required key 'flags'",
+    },
+    {
+      kind: 'DIRTY_PAGES without a container',
+      text: mutate('{ container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_START }', '{ flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_START }'),
+      error: "x.yaml:18:33: VFIO_IOMMU_DIRTY_PAGES arguments: missing required key 'container'",
+    },
+    {
+      kind: 'pgsize that is not an integer',
+      text: mutate('pgsize: 8K', 'pgsize: huge'),
+      error: "x.yaml:22:136: VFIO_IOMMU_DIRTY_PAGES.pgsize: cannot read 'huge' as an integer expression",
+    },
+    {
+      kind: 'unknown DIRTY_PAGES argument',
+      text: mutate('pgsize: 8K', 'bitmap: 8K'),
+      error: "x.yaml:22:128: unknown key 'bitmap' in VFIO_IOMMU_DIRTY_PAGES arguments",
+    },
+    {
+      kind: 'GET_INFO argsz that is not an integer',
+      text: mutate('argsz: 4096', 'argsz: all'),
+      error: "x.yaml:28:54: VFIO_IOMMU_GET_INFO.argsz: cannot read 'all' as an integer expression",
+    },
+    {
+      kind: 'expectation about an output DIRTY_PAGES does not have',
+      text: mutate('get.dirty: [0, 1, 2, 3]', 'get.bitmap: [0, 1, 2, 3]'),
+      error: "x.yaml:31:47: expect.v6.1.values: 'get' has no field 'bitmap' (fields: dirty)",
+    },
+    {
+      kind: 'expectation about a GET_INFO output that does not exist',
+      text: mutate('get.dirty: [0, 1, 2, 3]', 'info.capabilities: []'),
+      error: "x.yaml:31:47: expect.v6.1.values: 'info' has no field 'capabilities' (fields: flags, iova_pgsizes, argsz, caps, dma_avail)",
+    },
+  ];
+  for (const m of MALFORMED) {
+    it(`malformed: ${m.kind}`, () => {
+      const errs = errorsOf(m.text);
+      expect(errs.some((e) => e.startsWith(m.error)), `got:\n${errs.join('\n')}`).toBe(true);
+      for (const e of errs) expect(e).toMatch(/^x\.yaml:\d+:\d+: \S/);
+    });
+  }
+});
+
+describe('VFIO_IOMMU_DIRTY_PAGES and GET_INFO: runs', () => {
+  const s = parse(GOOD);
+
+  it('6.1: tracking reports every mapped page of a group without pinned-page scope; bad pgsize / argsz are -EINVAL', () => {
+    const o = runScenario(s, profileOrThrow('v6.1'));
+    expect(o.status).toBe('done');
+    expect(o.values.get('start')).toBe(0);
+    expect(o.values.get('get')).toBe(0);
+    expect(o.outputs.get('get')?.dirty).toEqual([0, 1, 2, 3]);
+    expect(o.values.get('get_pgsize')).toBe(-22);
+    expect(o.outputs.get('get_pgsize')?.dirty).toEqual([]);
+    expect(o.values.get('get_short')).toBe(-22);
+  });
+
+  it('6.1: GET_INFO copies the chain only when argsz has room, and reports the argsz it needs', () => {
+    const o = runScenario(s, profileOrThrow('v6.1'));
+    const small = o.outputs.get('small');
+    const info = o.outputs.get('info');
+    expect(small?.caps).toEqual([]);
+    expect(small?.dma_avail).toBeNull();
+    expect(typeof small?.argsz).toBe('number');
+    expect(small?.argsz as number).toBeGreaterThan(24);
+    expect(info?.caps).toEqual(['MIGRATION', 'DMA_AVAIL', 'IOVA_RANGE']);
+    expect(info?.dma_avail).toBe(4);
+    expect(info?.argsz).toBe(4096);
+  });
+
+  it('5.6: no DIRTY_PAGES ioctl (-ENOTTY) and only the IOVA range capability', () => {
+    const o = runScenario(s, profileOrThrow('v5.6'));
+    expect(o.values.get('start')).toBe(-25);
+    expect(o.values.get('get')).toBe(-25);
+    expect(o.outputs.get('get')?.dirty).toEqual([]);
+    expect(o.outputs.get('info')?.caps).toEqual(['IOVA_RANGE']);
+    expect(o.outputs.get('info')?.dma_avail).toBeNull();
+  });
+
+  it('the conformance translator refuses DIRTY_PAGES and a GET_INFO with an argsz', () => {
+    expect(translateScenario(s)).toMatchObject({ ok: false, reason: 'operation VFIO_IOMMU_DIRTY_PAGES has no guest equivalent' });
+    const onlyInfo = parse(GOOD.replace(/ {6}- VFIO_IOMMU_DIRTY_PAGES:.*\n {8}as: \w+\n/g, '').replace(/, get: 0, get\.dirty: \[0, 1, 2, 3\]|, start: 0/g, ''));
+    expect(translateScenario(onlyInfo)).toMatchObject({ ok: false, reason: expect.stringMatching(/GET_INFO with an argsz/) as unknown });
+  });
+});
