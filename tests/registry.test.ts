@@ -64,7 +64,6 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-pfnmap-fault':
     'needs a VM_PFNMAP mapping: the model has the vfio-pci BAR mmap, but the scenario format can neither give a ' +
     'device a BAR nor name the device fd set-up opens',
-  'vfio-dma-ownership': 'needs a group with a device bound to a kernel driver; the set-up cannot express it',
 };
 
 function load(name: string): Scenario {

@@ -47,9 +47,20 @@ export interface DeviceState {
 
 /** Create the scenario's devices (edu bound to vfio-pci; mdevs with their own emulated group). */
 export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
+  // PCI functions not bound to vfio-pci, by declared group: they join the group of a vfio-pci
+  // edu with the same iommu_group, else form a group of their own (no VFIO group then).
+  const others = new Map<number, device[]>();
   for (const d of s.setup.devices) {
+    if (d.kind !== 'edu' || d.driver === 'vfio-pci') continue;
+    const dev: device = { name: d.name, bus: 'pci', iommu_group: null, driver: d.driver, driver_managed_dma: d.driver === 'pci-stub' };
+    others.set(d.iommuGroup, [...(others.get(d.iommuGroup) ?? []), dev]);
+  }
+  for (const d of s.setup.devices) {
+    if (d.kind === 'edu' && d.driver !== 'vfio-pci') continue;
     if (d.kind === 'edu') {
-      const e = edu_create(k, d.name);
+      const siblings = others.get(d.iommuGroup) ?? [];
+      others.delete(d.iommuGroup);
+      const e = edu_create(k, d.name, null, siblings);
       const g = e.dev.iommu_group;
       rs.devices.set(d.name, { decl: d, group: g === null ? -1 : g.id, vdev: e.vdev, edu: e });
     } else {
@@ -69,6 +80,7 @@ export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
       rs.devices.set(d.name, { decl: d, group: g.id, vdev, edu: null });
     }
   }
+  for (const devs of others.values()) iommu_group_alloc(k, devs);
 }
 
 /** ioctl on an fd of the current task: fget, f_op->unlocked_ioctl, fput. */

@@ -128,7 +128,7 @@ export const vfioPatches = {
       '(iommu_group_claim_dma_owner(): -EPERM while a device of the group is bound to a kernel driver), instead ' +
       'of 5.4\'s late check in VFIO_GROUP_GET_DEVICE_FD (-EINVAL for a non-viable group). GET_STATUS reports ' +
       'VIABLE from the ownership state.',
-    scenarios: [],
+    scenarios: ['vfio/group-kernel-driver'],
   },
   'vfio-exclude-mdev-update-vaddr': {
     subject: 'vfio/type1: exclude mdevs from VFIO_UPDATE_VADDR',

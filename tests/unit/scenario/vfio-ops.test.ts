@@ -166,3 +166,85 @@ describe('VFIO_IOMMU_DIRTY_PAGES and GET_INFO: runs', () => {
     expect(translateScenario(onlyInfo)).toMatchObject({ ok: false, reason: expect.stringMatching(/GET_INFO with an argsz/) as unknown });
   });
 });
+
+const GROUP = `question: a group with a kernel-bound device
+setup:
+  processes:
+    - name: P
+  devices:
+    - { name: edu0, kind: edu, iommu_group: 7 }
+    - { name: nic0, kind: edu, iommu_group: 7, driver: kernel }
+    - { name: stub0, kind: edu, iommu_group: 8, driver: pci-stub }
+    - { name: edu1, kind: edu, iommu_group: 8 }
+threads:
+  - process: P
+    steps:
+      - open: { path: /dev/vfio/vfio }
+        as: C
+      - open: { path: /dev/vfio/7 }
+        as: G
+      - VFIO_GROUP_SET_CONTAINER: { group: $G, container: $C }
+        as: set
+      - open: { path: /dev/vfio/8 }
+        as: G8
+      - VFIO_GROUP_SET_CONTAINER: { group: $G8, container: $C }
+        as: set8
+      - VFIO_SET_IOMMU: { container: $C, type: VFIO_TYPE1v2_IOMMU }
+        as: iommu
+      - VFIO_GROUP_GET_DEVICE_FD: { group: $G8, device: edu1 }
+        as: dev8
+      - VFIO_GROUP_GET_DEVICE_FD: { group: $G8, device: stub0 }
+        as: stubdev
+expect:
+  v6.1: { values: { set: -EPERM } }
+`;
+
+function gmut(from: string, to: string): string {
+  if (!GROUP.includes(from)) throw new Error(`test bug: '${from}' not in GROUP`);
+  return GROUP.replace(from, to);
+}
+
+describe('setup.devices[].driver', () => {
+  it('parses, defaulting to vfio-pci (edu) and vfio-mdev (mdev)', () => {
+    const s = parse(GROUP);
+    expect(s.setup.devices.map((d) => [d.name, d.driver])).toEqual([['edu0', 'vfio-pci'], ['nic0', 'kernel'], ['stub0', 'pci-stub'], ['edu1', 'vfio-pci']]);
+  });
+
+  const MALFORMED: readonly { kind: string; text: string; error: string }[] = [
+    { kind: 'unknown driver', text: gmut('driver: kernel }', 'driver: e1000e }'), error: "x.yaml:7:56: driver: 'e1000e' is not one of vfio-pci, pci-stub, kernel" },
+    { kind: 'driver on an mdev', text: gmut('- { name: stub0, kind: edu, iommu_group: 8, driver: pci-stub }', '- { name: m0, kind: mdev, driver: kernel }'), error: "x.yaml:8:39: driver: an mdev is always bound to its vendor driver" },
+    {
+      kind: 'a kernel-bound device in a container',
+      text: gmut('  processes:\n    - name: P\n', '  processes:\n    - name: P\n  vfio:\n    containers:\n      - { name: C2, process: P, groups: [nic0] }\n'),
+      error: "x.yaml:7:42: groups: device 'nic0' is bound to kernel, not vfio-pci",
+    },
+  ];
+  for (const m of MALFORMED) {
+    it(`malformed: ${m.kind}`, () => {
+      const errs = errorsOf(m.text);
+      expect(errs.some((e) => e.startsWith(m.error)), `got:\n${errs.join('\n')}`).toBe(true);
+      for (const e of errs) expect(e).toMatch(/^x\.yaml:\d+:\d+: \S/);
+    });
+  }
+
+  it('6.1: a kernel-bound sibling makes SET_CONTAINER -EPERM; a pci-stub sibling does not', () => {
+    const o = runScenario(parse(GROUP), profileOrThrow('v6.1'));
+    expect(o.status).toBe('done');
+    expect(o.values.get('set')).toBe(-1);
+    expect(o.values.get('set8')).toBe(0);
+    expect(o.values.get('iommu')).toBe(0);
+    expect(o.values.get('dev8') as number).toBeGreaterThanOrEqual(0);
+    // stub0 is not a VFIO device: the group does not know it.
+    expect(o.values.get('stubdev')).toBe(-19);
+  });
+
+  it('5.4: the kernel-bound group joins the container; only its device fds are refused', () => {
+    const o = runScenario(parse(GROUP), profileOrThrow('v5.4'));
+    expect(o.values.get('set')).toBe(0);
+    expect(o.values.get('set8')).toBe(0);
+  });
+
+  it('a scenario with a non-vfio-pci device is not conformance-capable', () => {
+    expect(translateScenario(parse(GROUP))).toMatchObject({ ok: false, reason: expect.stringMatching(/driver other than vfio-pci/) as unknown });
+  });
+});
