@@ -61,9 +61,6 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'gup-foll-cow-removed':
     'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
     'its 6.1 ablation changes nothing the scenarios observe',
-  'vfio-pfnmap-fault':
-    'needs a VM_PFNMAP mapping: the model has the vfio-pci BAR mmap, but the scenario format can neither give a ' +
-    'device a BAR nor name the device fd set-up opens',
 };
 
 function load(name: string): Scenario {

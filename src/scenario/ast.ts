@@ -136,6 +136,8 @@ export interface DeviceSetup {
    * iommu_group share one IOMMU group. An mdev is always bound to its vendor driver.
    */
   readonly driver: DeviceDriver;
+  /** Bytes of MMIO BAR 0 (no struct pages; mmap of the device fd at offset 0 maps it VM_PFNMAP); null = none. vfio-pci edu only. */
+  readonly bar: bigint | null;
   readonly at: Pos;
 }
 
@@ -272,6 +274,7 @@ export function conformanceObstacle(s: Scenario): string | null {
     if (PROBES.get(o.probe.kind)?.conformance !== true) return `probe ${o.probe.kind} (${o.name}) cannot be read from user space`;
   }
   if (s.setup.devices.some((d) => d.kind === 'mdev')) return 'an mdev device (no real one in the guest)';
+  if (s.setup.devices.some((d) => d.bar !== null && d.bar !== 1n << 20n)) return "a device BAR other than 1M (the guest edu's BAR 0)";
   if (s.setup.devices.some((d) => d.driver !== 'vfio-pci' && d.kind === 'edu')) return 'a device bound to a driver other than vfio-pci (the guest has one edu, bound to vfio-pci)';
   return null;
 }

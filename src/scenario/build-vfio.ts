@@ -23,7 +23,7 @@ import type { device } from '../linux/drivers/iommu/iommu.js';
 import { iommu_group_alloc, iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
 import type { vfio_container, vfio_device, vfio_dma_unmap_fn } from '../linux/drivers/vfio/vfio.js';
 import { vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
-import { vfio_container_open } from '../linux/drivers/vfio/container.js';
+import { vfio_container_from_file, vfio_container_open } from '../linux/drivers/vfio/container.js';
 import { vfio_group_open } from '../linux/drivers/vfio/group.js';
 import type { vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import { is_invalid_reserved_pfn } from '../linux/drivers/vfio/vfio_iommu_type1.js';
@@ -60,7 +60,7 @@ export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
     if (d.kind === 'edu') {
       const siblings = others.get(d.iommuGroup) ?? [];
       others.delete(d.iommuGroup);
-      const e = edu_create(k, d.name, null, siblings);
+      const e = edu_create(k, d.name, d.bar === null ? null : `bar:${d.name}`, siblings);
       const g = e.dev.iommu_group;
       rs.devices.set(d.name, { decl: d, group: g === null ? -1 : g.id, vdev: e.vdev, edu: e });
     } else {
@@ -228,17 +228,29 @@ function containerObj(m: Machine, rs: RunState, name: string): vfio_container | 
   return f === null || f === undefined ? null : ((f as file).private_data as vfio_container | null);
 }
 
-/** The pfn the container's IOMMU maps at iova (first domain), or null. */
+/**
+ * The pfn the container's IOMMU maps at iova (first domain), or null. The container is a
+ * set-up container's fd, else a container fd a step opened (the first process, in
+ * declaration order, whose fd table holds a VFIO container at that number).
+ */
 export function iommuProbe(m: Machine, rs: RunState, containerFd: number, iova: number): number | null {
+  let obj: vfio_container | null = null;
   for (const [cname, c] of rs.containers) {
     if (c.fd !== containerFd) continue;
-    const obj = containerObj(m, rs, cname);
-    const dom = obj?.iommu_data?.domain_list[0]?.domain ?? null;
-    if (dom === null) return null;
-    const phys = iommu_iova_to_phys(dom, iova);
-    return phys === 0 ? null : Math.floor(phys / PAGE_SIZE);
+    obj = containerObj(m, rs, cname);
+    break;
   }
-  return null;
+  if (obj === null) {
+    for (const t of rs.processes.values()) {
+      const f = t.files?.fd[containerFd] ?? null;
+      obj = f === null || f === undefined ? null : vfio_container_from_file(f as file);
+      if (obj !== null) break;
+    }
+  }
+  const dom = obj?.iommu_data?.domain_list[0]?.domain ?? null;
+  if (dom === null) return null;
+  const phys = iommu_iova_to_phys(dom, iova);
+  return phys === 0 ? null : Math.floor(phys / PAGE_SIZE);
 }
 
 /** The mdev device whose group is in the container `fd` of `process`. */

@@ -554,7 +554,7 @@ function parseSetup(w: Walker, node: YNode | null, present: boolean): Setup {
   }
 
   for (const it of w.optSeq(m.get('devices'), 'setup.devices')) {
-    const d = w.map(it, 'a device', ['name', 'kind', 'iommu_group', 'driver'], ['name', 'kind']);
+    const d = w.map(it, 'a device', ['name', 'kind', 'iommu_group', 'driver', 'bar'], ['name', 'kind']);
     if (d === null) continue;
     const name = w.ident(d.get('name')?.value ?? null, 'name');
     const kind = enumOf(w, d.get('kind')?.value ?? null, 'kind', ['edu', 'mdev'] as const);
@@ -565,8 +565,19 @@ function parseSetup(w: Walker, node: YNode | null, present: boolean): Setup {
       driver = enumOf(w, dnode, 'driver', ['vfio-pci', 'pci-stub', 'kernel'] as const);
       if (kind === 'mdev') w.err(w.pos(dnode), `driver: an mdev is always bound to its vendor driver (give 'driver' only to an edu)`);
     }
+    const bnode = d.get('bar')?.value ?? null;
+    let bar: bigint | null = null;
+    if (bnode !== null) {
+      bar = w.plainInt(bnode, 'bar', 1n, 1n << 40n);
+      if (bar !== null && bar % BigInt(PAGE_SIZE) !== 0n) {
+        w.err(w.pos(bnode), `bar: ${bar} bytes is not a multiple of 4K`);
+        bar = null;
+      } else if (kind !== 'edu' || driver !== 'vfio-pci') {
+        w.err(w.pos(bnode), `bar: only an edu bound to vfio-pci has a BAR the scenario can map`);
+      }
+    }
     if (name !== null) w.define(name, 'device', w.pos(d.get('name')?.value ?? null));
-    if (name !== null && kind !== null && grp !== null && driver !== null) setup.devices.push({ name, kind, iommuGroup: grp, driver, at: w.pos(it) });
+    if (name !== null && kind !== null && grp !== null && driver !== null) setup.devices.push({ name, kind, iommuGroup: grp, driver, bar, at: w.pos(it) });
   }
 
   for (const it of w.optSeq(m.get('processes'), 'setup.processes')) {

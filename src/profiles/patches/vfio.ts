@@ -39,7 +39,7 @@ export const vfioPatches = {
       'follow_fault_pfn() reads the PTE, faults it in with fixup_user_fault() if absent (retrying the VMA ' +
       'lookup when the lock was dropped), refuses a device-writable mapping through a read-only PTE (-EFAULT), ' +
       'and a pfn that is neither invalid nor reserved is -EFAULT instead of keeping the GUP error.',
-    scenarios: [],
+    scenarios: ['vfio/map-bar-readonly'],
   },
   'vfio-dirty-tracking': {
     subject: 'vfio iommu: Implementation of ioctl for dirty pages tracking',

@@ -248,3 +248,70 @@ describe('setup.devices[].driver', () => {
     expect(translateScenario(parse(GROUP))).toMatchObject({ ok: false, reason: expect.stringMatching(/driver other than vfio-pci/) as unknown });
   });
 });
+
+const BAR = `question: a BAR
+setup:
+  processes:
+    - name: P
+  devices:
+    - { name: edu0, kind: edu, iommu_group: 5, bar: 64K }
+threads:
+  - process: P
+    steps:
+      - open: { path: /dev/vfio/vfio }
+        as: C
+      - open: { path: /dev/vfio/5 }
+        as: G
+      - VFIO_GROUP_SET_CONTAINER: { group: $G, container: $C }
+        as: set
+      - VFIO_SET_IOMMU: { container: $C, type: VFIO_TYPE1v2_IOMMU }
+        as: iommu
+      - VFIO_GROUP_GET_DEVICE_FD: { group: $G, device: edu0 }
+        as: D
+      - mmap: { length: 16 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_SHARED, fd: $D, offset: 0 }
+        as: bar
+      - mmap: { length: 17 pages, prot: PROT_READ, flags: MAP_SHARED, fd: $D, offset: 0 }
+        as: toolong
+      - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $bar + 3 pages, iova: 0x100000, size: 1 page }
+        as: map
+observe:
+  io: { iommu: { container: $C, iova: 0x100000 } }
+  frame: { frame: { process: P, addr: $bar + 3 pages } }
+  lvm: { locked_vm: P }
+expect:
+  v6.1: { values: { map: 0 } }
+`;
+
+describe('setup.devices[].bar', () => {
+  it('parses a BAR size', () => {
+    expect(parse(BAR).setup.devices[0].bar).toBe(65536n);
+    expect(parse(GOOD).setup.devices[0].bar).toBeNull();
+  });
+
+  const MALFORMED: readonly { kind: string; text: string; error: string }[] = [
+    { kind: 'a BAR size that is not a multiple of 4K', text: BAR.replace('bar: 64K', 'bar: 6000'), error: 'x.yaml:6:53: bar: 6000 bytes is not a multiple of 4K' },
+    { kind: 'a BAR size that is not an integer', text: BAR.replace('bar: 64K', 'bar: big'), error: "x.yaml:6:53: bar: cannot read 'big'" },
+    { kind: 'a BAR on an mdev', text: BAR.replace('kind: edu, iommu_group: 5, bar: 64K', 'kind: mdev, bar: 64K'), error: 'x.yaml:6:38: bar: only an edu bound to vfio-pci has a BAR' },
+    { kind: 'a BAR on a kernel-bound edu', text: BAR.replace('bar: 64K', 'driver: kernel, bar: 64K'), error: 'x.yaml:6:69: bar: only an edu bound to vfio-pci has a BAR' },
+  ];
+  for (const m of MALFORMED) {
+    it(`malformed: ${m.kind}`, () => {
+      const errs = errorsOf(m.text);
+      expect(errs.some((e) => e.startsWith(m.error)), `got:\n${errs.join('\n')}`).toBe(true);
+      for (const e of errs) expect(e).toMatch(/^x\.yaml:\d+:\d+: \S/);
+    });
+  }
+
+  it('the device fd maps BAR 0 as PFNMAP; MAP_DMA of it maps the BAR pfn into the IOMMU, unpinned and uncharged', () => {
+    for (const p of ['v5.4', 'v6.1', 'v6.12']) {
+      const o = runScenario(parse(BAR), profileOrThrow(p));
+      expect(o.status, p).toBe('done');
+      expect(o.values.get('bar') as number, p).toBeGreaterThan(0);
+      expect(o.values.get('toolong'), p).toBe(-22);
+      expect(o.values.get('map'), p).toBe(0);
+      expect(o.values.get('io'), p).toBe(o.values.get('frame'));
+      expect(o.values.get('io') as number, p).toBe(2 ** 28 + 3);
+      expect(o.values.get('lvm'), p).toBe(0);
+    }
+  });
+});
