@@ -40,9 +40,6 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'a kill during the fault I/O window changes the result, but the model ties only the -EINTR/-ERESTARTSYS errno ' +
     'of __get_user_pages() to this patch while the retry-loop signal check it added is switched by ' +
     'gup-retry-multiple; the ablation would pin an attribution that is not verified',
-  'hugetlb-migration-target-pool':
-    'needs a long-term pin of a hugetlb folio that must migrate; the scenario runner has no hugetlb mapping yet ' +
-    '(tests/unit/linux/mm/gup.hugetlb_movable.test.ts covers it)',
   'gup-longterm-unpin': 'the model does not read this patch (no k.patch site)',
   'exit-mmap-write-lock':
     'the lock only orders exit_mmap() against a holder of mmap_lock that has no mm_users reference (the OOM ' +

@@ -249,7 +249,7 @@ export const gupPatches = {
       'the pin allocation scope (PF_MEMALLOC_NOCMA, later PF_MEMALLOC_PIN), then a fresh one. Debian 6.1.192 and ' +
       '6.12.117 reach the same through alloc_migration_target(). Id from the Fixes:/reference list of a later ' +
       'series (the commit itself was not read; the 5.4.1 and 6.x code on both sides was).',
-    scenarios: [],
+    scenarios: ['gup/hugetlb-longterm-pool-target'],
   },
   'gup-anon-exclusive-unshare': {
     subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
