@@ -32,7 +32,10 @@ const root = join(import.meta.dirname, '..');
 const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'alloc-fastpath-task-gfp':
     'only the number of allocations and migrations changes (the page is placed in the scoped zone either ' +
-    'directly or after migration); no probe observes allocations or migrations',
+    'directly or after migration, on the same frame); no probe observes allocations or migrations. The one ' +
+    'end state that differs (a long-term pin faulting a page when only ZONE_MOVABLE has free memory: with ' +
+    'the patch nothing is mapped, without it the page stays mapped in ZONE_MOVABLE) needs memory exhausted ' +
+    'outside ZONE_MOVABLE, where the kernel runs the OOM killer, which the model does not have',
   'gup-retry-multiple':
     'the model switches the whole 6.x __get_user_pages_locked body on it; its ablations change fork() results ' +
     '(MMF_HAS_PINNED is set only in that body) or fire a CONFIG_DEBUG_VM-only VM_WARN, not the retry behaviour',
@@ -40,7 +43,6 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'a kill during the fault I/O window changes the result, but the model ties only the -EINTR/-ERESTARTSYS errno ' +
     'of __get_user_pages() to this patch while the retry-loop signal check it added is switched by ' +
     'gup-retry-multiple; the ablation would pin an attribution that is not verified',
-  'gup-longterm-unpin': 'the model does not read this patch (no k.patch site)',
   'exit-mmap-write-lock':
     'the lock only orders exit_mmap() against a holder of mmap_lock that has no mm_users reference (the OOM ' +
     'reaper, process_mrelease), which the model does not have: its kernel callers that lock another mm hold ' +

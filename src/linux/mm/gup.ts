@@ -1233,10 +1233,14 @@ function* check_and_migrate_movable_pages(k: Kctx, nr_pages: number, pages: page
   const collected = collect_longterm_unpinnable_pages(k, nr_pages, pages, list);
   if (!collected) return 0;
   // migrate_longterm_unpinnable_pages(): drop every pin of this call.
+  // PATCH(gup-longterm-unpin): 96e1fac162cc made this an unpin (5.10; 6.1.192/6.12.117 call
+  // unpin_user_page() here); before it the migration path dropped FOLL_PIN pins with
+  // put_page(), one reference of the GUP_PIN_COUNTING_BIAS taken (§7 bug 4).
+  const unpin = k.patch('gup-longterm-unpin');
   for (let i = 0; i < nr_pages; i++) {
     const p = pages[i];
     if (p === null || p === undefined) continue;
-    gup_put_folio(k, p, 1, FOLL_PIN, 'mm/gup.c:migrate_longterm_unpinnable_pages');
+    gup_put_folio(k, p, 1, unpin ? FOLL_PIN : FOLL_GET, 'mm/gup.c:migrate_longterm_unpinnable_pages');
     pages[i] = null;
   }
   if (list.length > 0) {

@@ -117,8 +117,10 @@ export const gupPatches = {
     effect: 'changes-verdict',
     summary:
       'The fs-DAX error path and the CMA-migration path drop FOLL_PIN pins with unpin (subtracting the 1024 bias) ' +
-      'instead of put_page(); 5.7-5.9 leaked 1023 references per page (kernel-semantics.md §7 bug 4).',
-    scenarios: [],
+      'instead of put_page(); 5.7-5.9 leaked 1023 references per page (kernel-semantics.md §7 bug 4). The model ' +
+      'reads it where 6.1/6.12 still unpin before migrating (migrate_longterm_unpinnable_pages); the fs-DAX path ' +
+      'it also fixed is gone by 6.1, and 5.4-5.6 pins are plain references.',
+    scenarios: ['gup/cma-longterm-migrates'],
   },
   'gup-dax-check-in-vma-flags': {
     subject: 'mm/gup: remove the vma allocation from gup_longterm_locked()',
