@@ -55,8 +55,10 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'exit-mmap-empty-write-lock':
     'as exit-mmap-write-lock, and only for an mm with no VMAs (tests/unit/linux/mm/exit_mmap.test.ts)',
   'gup-fast-wp-seq': 'needs gup-fast racing fork(); the model has no scheduling point inside the lockless walk',
-  'gup-migration-isolation-errors': 'the model does not read this patch (no k.patch site)',
-  'gup-migration-failure-error': 'the model does not read this patch (only a comment names it; no k.patch site)',
+  'gup-migration-isolation-errors':
+    'the model reads it (check_and_migrate_movable_pages), but isolation fails only while another thread has ' +
+    'the same folio isolated for its own migration, and the model runs isolation, migration and the move with ' +
+    'no scheduling point in between, so no interleaving reaches it',
   'gup-foll-cow-removed':
     'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
     'its 6.1 ablation changes nothing the scenarios observe',

@@ -170,8 +170,9 @@ export const gupPatches = {
     effect: 'changes-verdict',
     summary:
       'When migrating unpinnable pages fails, the long-term GUP drops every pin it took and returns -ENOMEM ' +
-      'instead of re-pinning in place and reporting success (kernel-semantics.md §7 bug 5).',
-    scenarios: [],
+      'instead of re-pinning in place and reporting success (kernel-semantics.md §7 bug 5). The model reads it ' +
+      'in the 6.x check_and_migrate_movable_pages(); the ablation GUPs once more without migrating, as 5.11 did.',
+    scenarios: ['gup/cma-longterm-migration-fails'],
   },
   'gup-migrate-movable-zone': {
     subject: 'mm/gup: migrate pinned pages out of movable zone',
