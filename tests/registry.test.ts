@@ -36,13 +36,13 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'end state that differs (a long-term pin faulting a page when only ZONE_MOVABLE has free memory: with ' +
     'the patch nothing is mapped, without it the page stays mapped in ZONE_MOVABLE) needs memory exhausted ' +
     'outside ZONE_MOVABLE, where the kernel runs the OOM killer, which the model does not have',
-  'gup-retry-multiple':
-    'the model switches the whole 6.x __get_user_pages_locked body on it; its ablations change fork() results ' +
-    '(MMF_HAS_PINNED is set only in that body) or fire a CONFIG_DEBUG_VM-only VM_WARN, not the retry behaviour',
   'gup-fatal-signals':
-    'a kill during the fault I/O window changes the result, but the model ties only the -EINTR/-ERESTARTSYS errno ' +
-    'of __get_user_pages() to this patch while the retry-loop signal check it added is switched by ' +
-    'gup-retry-multiple; the ablation would pin an attribution that is not verified',
+    'what it changes is the killable mmap_lock in the retry loop and FAULT_FLAG_KILLABLE on GUP faults (the ' +
+    'fault path of the model does not act on KILLABLE). A kill while the retry waits for the lock gives -EINTR ' +
+    'from down_read_killable() with it, and without it the errno of the re-fault in __get_user_pages(), which ' +
+    'the model also switches on this patch (-ERESTARTSYS before): the v5 posting of the patch (lore, ' +
+    '2019-09-26) changes no errno in __get_user_pages(), so that switch is probably another commit (UNVERIFIED) ' +
+    'and the only declared difference an ablation could show would pin that unverified attribution',
   'exit-mmap-write-lock':
     'the lock only orders exit_mmap() against a holder of mmap_lock that has no mm_users reference (the OOM ' +
     'reaper, process_mrelease), which the model does not have: its kernel callers that lock another mm hold ' +

@@ -62,7 +62,7 @@ export const gupPatches = {
       'After a VM_FAULT_RETRY the single-page re-fault in __get_user_pages_locked() passes `locked` again (with ' +
       'FOLL_TRIED), so it may drop mmap_lock again and is repeated until it succeeds; before it, the re-fault ran ' +
       'with locked = NULL (no ALLOW_RETRY) exactly once. Id from a syzbot bisection and a Fixes: tag.',
-    scenarios: [],
+    scenarios: ['gup/retry-twice-vs-munmap'],
   },
   'gup-fatal-signals': {
     subject: 'mm/gup: allow to react to fatal signals',
@@ -76,7 +76,9 @@ export const gupPatches = {
       'The retry loop checks fatal_signal_pending() before re-taking mmap_lock (killable) and returns -EINTR if ' +
       'nothing was pinned yet; faults get FAULT_FLAG_KILLABLE. The model also switches __get_user_pages()\'s own ' +
       'fatal-signal return from -ERESTARTSYS (5.4-5.6) to -EINTR (6.1) on this patch: that line\'s exact commit is ' +
-      'UNVERIFIED (bracketed by 5.6.4 and 6.1.192 only).',
+      'UNVERIFIED (bracketed by 5.6.4 and 6.1.192 only), and the v5 posting of this patch (lore, 2019-09-26: ' +
+      'FAULT_FLAG_KILLABLE in faultin_page/fixup_user_fault/follow_hugetlb_page, down_read_killable in the retry) ' +
+      'does not change it, so it is probably misattributed here.',
     scenarios: [],
   },
   'gup-fast-longterm-cma-check': {
