@@ -263,6 +263,17 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
     { set: 0, map: '-EINVAL' }, undefined, ['drivers/vfio/container.c:vfio_fops_unl_ioctl']);
   add('vfio-validation', 'set-iommu-no-group', 'Is VFIO_SET_IOMMU on a container with no group refused with -EINVAL?', bare,
     `- open: { path: /dev/vfio/vfio }\n  as: c\n- VFIO_SET_IOMMU: { container: $c, type: VFIO_TYPE1v2_IOMMU }\n  as: si`, { si: '-EINVAL' }, undefined, ['drivers/vfio/container.c:vfio_ioctl_set_iommu']);
+  // The edu's BAR 0 (1 MiB MMIO) mmapped read-only through the device fd: a VM_PFNMAP VMA. MAP_DMA of it
+  // takes the vaddr_get_pfns() PFNMAP fallback (follow_fault_pfn, 41311242221e): device-readable is mapped,
+  // device-writable through a read-only mapping is -EFAULT; nothing is pinned or charged.
+  add('vfio-validation', 'map-bar-readonly', 'Is a read/write MAP_DMA of a read-only mmap of the device BAR refused, while a read-only one is mapped?',
+    bare.replace('iommu_group: 5 }', 'iommu_group: 5, bar: 1M }'),
+    `- open: { path: /dev/vfio/vfio }\n  as: c\n- open: { path: /dev/vfio/5 }\n  as: g\n- VFIO_GROUP_SET_CONTAINER: { group: $g, container: $c }\n  as: set\n` +
+    `- VFIO_SET_IOMMU: { container: $c, type: VFIO_TYPE1v2_IOMMU }\n  as: si\n- VFIO_GROUP_GET_DEVICE_FD: { group: $g, device: edu0 }\n  as: d\n` +
+    `- mmap: { length: 2 pages, prot: PROT_READ, flags: MAP_SHARED, fd: $d, offset: 0 }\n  as: bar\n` +
+    `- VFIO_IOMMU_MAP_DMA: { container: $c, vaddr: $bar, iova: 0x100000, size: 1 page, flags: VFIO_DMA_MAP_FLAG_READ }\n  as: ro\n` +
+    `- VFIO_IOMMU_MAP_DMA: { container: $c, vaddr: $bar + 1 page, iova: 0x200000, size: 1 page }\n  as: rw\n${lvm()}`,
+    { set: 0, si: 0, ro: 0, rw: '-EFAULT', lvm: 0 }, undefined, ['drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns', 'drivers/vfio/vfio_iommu_type1.c:follow_fault_pfn']);
   v('set-iommu-twice', 'Is a second VFIO_SET_IOMMU on a set container refused?', `- VFIO_SET_IOMMU: { container: $C, type: VFIO_TYPE1v2_IOMMU }\n  as: si`, { si: '-EINVAL' });
   add('vfio-validation', 'get-api-version', 'What does VFIO_GET_API_VERSION return?', bare,
     `- open: { path: /dev/vfio/vfio }\n  as: c\n- VFIO_GET_API_VERSION: { container: $c }\n  as: api`, { api: 0 }, undefined, ['include/uapi/linux/vfio.h:VFIO_API_VERSION']);
