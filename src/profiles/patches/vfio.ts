@@ -144,6 +144,20 @@ export const vfioPatches = {
       '-EBUSY. In Debian 6.1.192 via stable.',
     scenarios: ['vfio/update-vaddr-mdev'],
   },
+  'vfio-cap-align': {
+    subject: 'vfio: align capability structures',
+    commit: 'a881b496941f',
+    author: 'Stefan Hajnoczi',
+    release: 'v6.6',
+    files: ['drivers/vfio/vfio_main.c', 'include/uapi/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary:
+      'vfio_info_cap_add() rounds every capability up to 8 bytes, so the next one in the chain is u64 aligned: ' +
+      'the 12-byte DMA_AVAIL capability takes 16, and the argsz GET_INFO asks for grows (Debian 6.1.192: ' +
+      '116 bytes for MIGRATION + DMA_AVAIL + two IOVA ranges; 6.12.117: 120, both seen on the real kernels). ' +
+      'Id from the vfio pull request for v6.6; the 6.1 and 6.12 vfio_info_cap_add() bodies were read.',
+    scenarios: ['vfio/get-info-caps'],
+  },
   'vfio-dma-mm-owner': {
     subject: 'vfio/type1: prevent underflow of locked_vm via exec()',
     commit: '046eca5018f8',
@@ -229,5 +243,5 @@ export const vfioReleaseAdds: ReleaseAdds<keyof typeof vfioPatches> = {
     'vfio-restore-locked-vm',
     'vfio-no-vaddr-wait',
   ],
-  'v6.12': ['vfio-revert-unpin-zero-page'],
+  'v6.12': ['vfio-revert-unpin-zero-page', 'vfio-cap-align'],
 };

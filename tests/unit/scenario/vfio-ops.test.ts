@@ -10,6 +10,9 @@ import { renderError } from '../../../src/scenario/ast.js';
 import type { Scenario } from '../../../src/scenario/ast.js';
 import { profileOrThrow } from '../../../src/profiles/index.js';
 import { translateScenario } from '../../../src/conformance/translate.js';
+import { caseValues, parseGuestLog } from '../../../src/conformance/guestlog.js';
+import { outcomeValues } from '../../../src/conformance/model.js';
+import { compareValues } from '../../../src/conformance/compare.js';
 
 const GOOD = `question: dirty tracking and GET_INFO caps
 setup:
@@ -160,10 +163,46 @@ describe('VFIO_IOMMU_DIRTY_PAGES and GET_INFO: runs', () => {
     expect(o.outputs.get('info')?.dma_avail).toBeNull();
   });
 
-  it('the conformance translator refuses DIRTY_PAGES and a GET_INFO with an argsz', () => {
-    expect(translateScenario(s)).toMatchObject({ ok: false, reason: 'operation VFIO_IOMMU_DIRTY_PAGES has no guest equivalent' });
-    const onlyInfo = parse(GOOD.replace(/ {6}- VFIO_IOMMU_DIRTY_PAGES:.*\n {8}as: \w+\n/g, '').replace(/, get: 0, get\.dirty: \[0, 1, 2, 3\]|, start: 0/g, ''));
-    expect(translateScenario(onlyInfo)).toMatchObject({ ok: false, reason: expect.stringMatching(/GET_INFO with an argsz/) as unknown });
+  it('the conformance translator gives DIRTY_PAGES and GET_INFO-with-argsz their guest ops and planned outputs', () => {
+    const t = translateScenario(s);
+    expect(t.ok).toBe(true);
+    if (!t.ok) return;
+    expect(t.t.lines).toContain('vfio-dirty start $C 1 0 0 4096 8');
+    expect(t.t.lines).toContain('vfio-dirty get $C 4 1048576 16384 4096 48');
+    expect(t.t.lines).toContain('vfio-dirty get_pgsize $C 4 1048576 16384 8192 48');
+    expect(t.t.lines).toContain('vfio-dirty get_short $C 4 1048576 16384 4096 8');
+    expect(t.t.lines).toContain('vfio-get-info small $C');
+    expect(t.t.lines).toContain('vfio-get-info-caps info $C 4096');
+    expect(t.t.plan.filter((p) => p.kind !== 'int' && p.kind !== 'okerr').map((p) => [p.name, p.kind, p.field])).toEqual([
+      ['start.dirty', 'kvlist', 'dirty'], ['get.dirty', 'kvlist', 'dirty'], ['get_pgsize.dirty', 'kvlist', 'dirty'], ['get_short.dirty', 'kvlist', 'dirty'],
+      ['info.argsz', 'kvint', 'argsz'], ['info.caps', 'kvnames', 'caps'], ['info.dma_avail', 'kvint', 'dma_avail'],
+    ]);
+  });
+
+  it('guest kv lists read back as the JSON text the model side gives list outputs', () => {
+    const t = translateScenario(s);
+    if (!t.ok) throw new Error(t.reason);
+    const o = runScenario(s, profileOrThrow('v6.1'));
+    const model = outcomeValues(o);
+    if (model.status !== 'ok') throw new Error(model.reason);
+    const step = (name: string): number => (t.t.plan.find((p) => p.name === name) as { step: number }).step;
+    const log = [
+      '@@C x begin',
+      ...t.t.lines.map((_l, i) => `@@R x ${i} op ret=0`),
+    ];
+    log[step('get') + 1] = `@@R x ${step('get')} vfio-dirty ret=0 dirty=0,1,2,3`;
+    log[step('get_pgsize') + 1] = `@@R x ${step('get_pgsize')} vfio-dirty ret=-22 dirty=-`;
+    log[step('get_short') + 1] = `@@R x ${step('get_short')} vfio-dirty ret=-22 dirty=-`;
+    log[step('small') + 1] = `@@R x ${step('small')} vfio-get-info ret=0 flags=3 iova_pgsizes=0x40201000`;
+    log[step('info') + 1] = `@@R x ${step('info')} vfio-get-info-caps ret=0 argsz=4096 caps=MIGRATION,DMA_AVAIL,IOVA_RANGE dma_avail=4`;
+    log.push('@@C x end status=0');
+    const g = parseGuestLog(log.join('\n'));
+    const real = caseValues(t.t, g.cases.get('x'));
+    if (real.status !== 'ok') throw new Error(real.reason);
+    expect(real.values.get('get.dirty')).toBe('[0,1,2,3]');
+    expect(real.values.get('info.caps')).toBe('["MIGRATION","DMA_AVAIL","IOVA_RANGE"]');
+    const diffs = compareValues(t.t.plan.filter((p) => ['get', 'get.dirty', 'get_pgsize', 'get_pgsize.dirty', 'info', 'info.caps', 'info.dma_avail', 'info.argsz'].includes(p.name)), real.values, model.values);
+    expect(diffs).toEqual([]);
   });
 });
 
