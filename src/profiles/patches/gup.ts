@@ -61,7 +61,9 @@ export const gupPatches = {
     summary:
       'After a VM_FAULT_RETRY the single-page re-fault in __get_user_pages_locked() passes `locked` again (with ' +
       'FOLL_TRIED), so it may drop mmap_lock again and is repeated until it succeeds; before it, the re-fault ran ' +
-      'with locked = NULL (no ALLOW_RETRY) exactly once. Id from a syzbot bisection and a Fixes: tag.',
+      'with locked = NULL (no ALLOW_RETRY) exactly once. Id from a syzbot bisection and a Fixes: tag. The 6.1 ' +
+      'body the model switches on it also carries ae46d2aa6a7f (5.7, Fixes: 4426e945df58: -EINTR when the retry ' +
+      'loop sees a fatal signal before anything was pinned; seen in its lore posting).',
     scenarios: ['gup/retry-twice-vs-munmap'],
   },
   'gup-fatal-signals': {
