@@ -32,18 +32,17 @@ const root = join(import.meta.dirname, '..');
 const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'alloc-fastpath-task-gfp':
     'only the number of allocations and migrations changes (the page is placed in the scoped zone either ' +
-    'directly or after migration); no probe observes allocations or migrations',
-  'gup-retry-multiple':
-    'the model switches the whole 6.x __get_user_pages_locked body on it; its ablations change fork() results ' +
-    '(MMF_HAS_PINNED is set only in that body) or fire a CONFIG_DEBUG_VM-only VM_WARN, not the retry behaviour',
+    'directly or after migration, on the same frame); no probe observes allocations or migrations. The one ' +
+    'end state that differs (a long-term pin faulting a page when only ZONE_MOVABLE has free memory: with ' +
+    'the patch nothing is mapped, without it the page stays mapped in ZONE_MOVABLE) needs memory exhausted ' +
+    'outside ZONE_MOVABLE, where the kernel runs the OOM killer, which the model does not have',
   'gup-fatal-signals':
-    'a kill during the fault I/O window changes the result, but the model ties only the -EINTR/-ERESTARTSYS errno ' +
-    'of __get_user_pages() to this patch while the retry-loop signal check it added is switched by ' +
-    'gup-retry-multiple; the ablation would pin an attribution that is not verified',
-  'hugetlb-migration-target-pool':
-    'needs a long-term pin of a hugetlb folio that must migrate; the scenario runner has no hugetlb mapping yet ' +
-    '(tests/unit/linux/mm/gup.hugetlb_movable.test.ts covers it)',
-  'gup-longterm-unpin': 'the model does not read this patch (no k.patch site)',
+    'what it changes is the killable mmap_lock in the retry loop and FAULT_FLAG_KILLABLE on GUP faults (the ' +
+    'fault path of the model does not act on KILLABLE). A kill while the retry waits for the lock gives -EINTR ' +
+    'from down_read_killable() with it, and without it the errno of the re-fault in __get_user_pages(), which ' +
+    'the model also switches on this patch (-ERESTARTSYS before): the v5 posting of the patch (lore, ' +
+    '2019-09-26) changes no errno in __get_user_pages(), so that switch is probably another commit (UNVERIFIED) ' +
+    'and the only declared difference an ablation could show would pin that unverified attribution',
   'exit-mmap-write-lock':
     'the lock only orders exit_mmap() against a holder of mmap_lock that has no mm_users reference (the OOM ' +
     'reaper, process_mrelease), which the model does not have: its kernel callers that lock another mm hold ' +
@@ -55,22 +54,14 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     '(tests/unit/linux/mm/exit_mmap.test.ts)',
   'exit-mmap-empty-write-lock':
     'as exit-mmap-write-lock, and only for an mm with no VMAs (tests/unit/linux/mm/exit_mmap.test.ts)',
-  'gup-fast-longterm-cma-check':
-    'its ablation changes no run: in these scenarios the 6.1/6.12 lockless walk never completes a FOLL_LONGTERM ' +
-    'pin even without the check, so the slow path migrates the CMA page either way (the 5.6/6.1 difference of ' +
-    'gup/cma-pin-fast-longterm comes from other patches)',
   'gup-fast-wp-seq': 'needs gup-fast racing fork(); the model has no scheduling point inside the lockless walk',
-  'gup-migration-isolation-errors': 'the model does not read this patch (no k.patch site)',
-  'gup-migration-failure-error': 'the model does not read this patch (only a comment names it; no k.patch site)',
+  'gup-migration-isolation-errors':
+    'the model reads it (check_and_migrate_movable_pages), but isolation fails only while another thread has ' +
+    'the same folio isolated for its own migration, and the model runs isolation, migration and the move with ' +
+    'no scheduling point in between, so no interleaving reaches it',
   'gup-foll-cow-removed':
     'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
     'its 6.1 ablation changes nothing the scenarios observe',
-  'vfio-pfnmap-fault':
-    'needs a VM_PFNMAP mapping: the model has the vfio-pci BAR mmap, but the scenario format can neither give a ' +
-    'device a BAR nor name the device fd set-up opens',
-  'vfio-dirty-tracking': 'VFIO_IOMMU_DIRTY_PAGES is not a scenario operation',
-  'vfio-dma-avail-cap': 'the VFIO_IOMMU_GET_INFO step exposes no capability chain (only iova_pgsizes and flags)',
-  'vfio-dma-ownership': 'needs a group with a device bound to a kernel driver; the set-up cannot express it',
 };
 
 function load(name: string): Scenario {

@@ -263,6 +263,41 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
     { set: 0, map: '-EINVAL' }, undefined, ['drivers/vfio/container.c:vfio_fops_unl_ioctl']);
   add('vfio-validation', 'set-iommu-no-group', 'Is VFIO_SET_IOMMU on a container with no group refused with -EINVAL?', bare,
     `- open: { path: /dev/vfio/vfio }\n  as: c\n- VFIO_SET_IOMMU: { container: $c, type: VFIO_TYPE1v2_IOMMU }\n  as: si`, { si: '-EINVAL' }, undefined, ['drivers/vfio/container.c:vfio_ioctl_set_iommu']);
+  // The edu's BAR 0 (1 MiB MMIO) mmapped read-only through the device fd: a VM_PFNMAP VMA. MAP_DMA of it
+  // takes the vaddr_get_pfns() PFNMAP fallback (follow_fault_pfn, 41311242221e): device-readable is mapped,
+  // device-writable through a read-only mapping is -EFAULT; nothing is pinned or charged.
+  add('vfio-validation', 'map-bar-readonly', 'Is a read/write MAP_DMA of a read-only mmap of the device BAR refused, while a read-only one is mapped?',
+    bare.replace('iommu_group: 5 }', 'iommu_group: 5, bar: 1M }'),
+    `- open: { path: /dev/vfio/vfio }\n  as: c\n- open: { path: /dev/vfio/5 }\n  as: g\n- VFIO_GROUP_SET_CONTAINER: { group: $g, container: $c }\n  as: set\n` +
+    `- VFIO_SET_IOMMU: { container: $c, type: VFIO_TYPE1v2_IOMMU }\n  as: si\n- VFIO_GROUP_GET_DEVICE_FD: { group: $g, device: edu0 }\n  as: d\n` +
+    `- mmap: { length: 2 pages, prot: PROT_READ, flags: MAP_SHARED, fd: $d, offset: 0 }\n  as: bar\n` +
+    `- VFIO_IOMMU_MAP_DMA: { container: $c, vaddr: $bar, iova: 0x100000, size: 1 page, flags: VFIO_DMA_MAP_FLAG_READ }\n  as: ro\n` +
+    `- VFIO_IOMMU_MAP_DMA: { container: $c, vaddr: $bar + 1 page, iova: 0x200000, size: 1 page }\n  as: rw\n${lvm()}`,
+    { set: 0, si: 0, ro: 0, rw: '-EFAULT', lvm: 0 }, undefined, ['drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns', 'drivers/vfio/vfio_iommu_type1.c:follow_fault_pfn']);
+  // VFIO_IOMMU_DIRTY_PAGES (d6a4c185660c, 5.8): the edu's group has no pinned-page dirty scope, so every page
+  // the IOMMU maps is reported dirty; a range cutting a mapping, a stopped tracker and two operations at once
+  // are -EINVAL (vfio_iommu_type1_dirty_pages, vfio_iova_dirty_bitmap).
+  add('vfio-validation', 'dirty-pages', 'Does VFIO_IOMMU_DIRTY_PAGES report every mapped page dirty while tracking runs, and refuse the bitmap once it stops?',
+    procSetup(ANON),
+    `${map('0x100000', '2 pages')}\n${map('0x104000', '2 pages', '', 'map2', '$buf + 2 pages')}\n` +
+    `- VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_START }\n  as: start\n` +
+    `- VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, iova: 0x100000, size: 6 pages }\n  as: get\n` +
+    `- VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, iova: 0x101000, size: 1 page }\n  as: cut\n` +
+    `- VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP }\n  as: stop\n` +
+    `- VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP, iova: 0x100000, size: 6 pages }\n  as: stopped\n` +
+    `- VFIO_IOMMU_DIRTY_PAGES: { container: $C, flags: VFIO_IOMMU_DIRTY_PAGES_FLAG_START|VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP }\n  as: both`,
+    { map: 0, map2: 0, start: 0, get: 0, 'get.dirty': '[0, 1, 4, 5]', cut: '-EINVAL', stop: 0, stopped: '-EINVAL', both: '-EINVAL' }, undefined,
+    ['drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_dirty_pages', 'drivers/vfio/vfio_iommu_type1.c:update_user_bitmap']);
+  // VFIO_IOMMU_GET_INFO's capability chain: MIGRATION (5.8), DMA_AVAIL (7d6e1329652e, 5.10), IOVA_RANGE, in that
+  // order; with a short argsz the kernel only reports the size it needs.
+  add('vfio-validation', 'get-info-caps', 'Which capabilities does VFIO_IOMMU_GET_INFO chain, and does DMA_AVAIL count the mappings made?',
+    procSetup(ANON),
+    `- VFIO_IOMMU_GET_INFO: { container: $C, argsz: 24 }\n  as: probe\n${map('0x100000', '1 page')}\n${map('0x200000', '1 page', '', 'map2', '$buf + 1 page')}\n` +
+    `- VFIO_IOMMU_GET_INFO: { container: $C, argsz: 4096 }\n  as: info`,
+    // The size asked for: 24 + MIGRATION 32 + DMA_AVAIL 12 + IOVA_RANGE 16 + 2 x 16 on 6.1; 6.12 rounds DMA_AVAIL to 16 (a881b496941f).
+    { probe: 0, 'probe.argsz': 116, 'probe.caps': '[]', map: 0, map2: 0, info: 0, 'info.caps': '[MIGRATION, DMA_AVAIL, IOVA_RANGE]', 'info.dma_avail': 65533, 'info.argsz': 4096 },
+    { probe: 0, 'probe.argsz': 120, 'probe.caps': '[]', map: 0, map2: 0, info: 0, 'info.caps': '[MIGRATION, DMA_AVAIL, IOVA_RANGE]', 'info.dma_avail': 65533, 'info.argsz': 4096 },
+    ['drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_get_info']);
   v('set-iommu-twice', 'Is a second VFIO_SET_IOMMU on a set container refused?', `- VFIO_SET_IOMMU: { container: $C, type: VFIO_TYPE1v2_IOMMU }\n  as: si`, { si: '-EINVAL' });
   add('vfio-validation', 'get-api-version', 'What does VFIO_GET_API_VERSION return?', bare,
     `- open: { path: /dev/vfio/vfio }\n  as: c\n- VFIO_GET_API_VERSION: { container: $c }\n  as: api`, { api: 0 }, undefined, ['include/uapi/linux/vfio.h:VFIO_API_VERSION']);

@@ -799,6 +799,81 @@ static int run_op(char **t, int n)
 		slot_set(as, r);
 		out("ret=%lld flags=%u iova_pgsizes=%#llx", r, in.flags, (unsigned long long)in.iova_pgsizes);
 		return 0;
+	} else if (!strcmp(op, "vfio-get-info-caps")) {
+		/* vfio-get-info-caps <as> <fd> <argsz>: the struct plus a buffer of argsz bytes; prints the
+		 * argsz the kernel asks for, the capability ids of the chain (if copied) and DMA_AVAIL. */
+		NEED(4);
+		long long want = A(t[3]);
+		if (arg_err)
+			return -1;
+		size_t len = want < (long long)sizeof(struct vfio_iommu_type1_info) ? sizeof(struct vfio_iommu_type1_info) : (size_t)want;
+		struct vfio_iommu_type1_info *in = calloc(1, len);
+		if (!in)
+			return setupfail("calloc");
+		in->argsz = (uint32_t)want;
+		r = RET(ioctl((int)A(t[2]), VFIO_IOMMU_GET_INFO, in));
+		char caps[256] = "";
+		long long avail = -1;
+		int has_avail = 0;
+		if (r == 0 && (in->flags & VFIO_IOMMU_INFO_CAPS) && in->cap_offset && in->argsz <= len) {
+			uint32_t off = in->cap_offset;
+			for (int k = 0; off && off + sizeof(struct vfio_info_cap_header) <= in->argsz && k < 16; k++) {
+				struct vfio_info_cap_header *h = (void *)((char *)in + off);
+				const char *nm = h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE ? "IOVA_RANGE"
+					: h->id == VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION ? "MIGRATION"
+					: h->id == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL ? "DMA_AVAIL" : "OTHER";
+				if (h->id == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL) {
+					avail = ((struct vfio_iommu_type1_info_dma_avail *)h)->avail;
+					has_avail = 1;
+				}
+				snprintf(caps + strlen(caps), sizeof caps - strlen(caps), "%s%s", caps[0] ? "," : "", nm);
+				off = h->next;
+			}
+		}
+		slot_set(as, r);
+		if (has_avail)
+			out("ret=%lld argsz=%u caps=%s dma_avail=%lld", r, in->argsz, caps[0] ? caps : "-", avail);
+		else
+			out("ret=%lld argsz=%u caps=%s", r, in->argsz, caps[0] ? caps : "-");
+		free(in);
+		return 0;
+	} else if (!strcmp(op, "vfio-dirty")) {
+		/* vfio-dirty <as> <fd> <flags> <iova> <size> <pgsize> <argsz>: VFIO_IOMMU_DIRTY_PAGES; for
+		 * GET_BITMAP a bitmap of exactly size/pgsize bits (whole u64s); prints the set bits. */
+		NEED(8);
+		unsigned long long size = (unsigned long long)A(t[5]), pgsize = (unsigned long long)A(t[6]);
+		if (arg_err)
+			return -1;
+		unsigned long long nbits = pgsize ? size / pgsize : 0;
+		if (nbits > (1ULL << 24))
+			return setupfail("bitmap-too-large");
+		size_t bytes = (size_t)((nbits + 63) / 64) * 8;
+		uint64_t *bm = calloc(1, bytes ? bytes : 8);
+		struct {
+			struct vfio_iommu_type1_dirty_bitmap h;
+			struct vfio_iommu_type1_dirty_bitmap_get g;
+		} req;
+		if (!bm)
+			return setupfail("calloc");
+		memset(&req, 0, sizeof req);
+		req.h.argsz = (uint32_t)A(t[7]);
+		req.h.flags = (uint32_t)A(t[3]);
+		req.g.iova = (uint64_t)A(t[4]);
+		req.g.size = size;
+		req.g.bitmap.pgsize = pgsize;
+		req.g.bitmap.size = bytes;
+		req.g.bitmap.data = (__u64 *)bm;
+		r = RET(ioctl((int)A(t[2]), VFIO_IOMMU_DIRTY_PAGES, &req));
+		char list[512] = "";
+		if (r == 0 && (req.h.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP)) {
+			for (unsigned long long i = 0; i < nbits && strlen(list) < sizeof list - 24; i++)
+				if (bm[i / 64] & (1ULL << (i % 64)))
+					snprintf(list + strlen(list), sizeof list - strlen(list), "%s%llu", list[0] ? "," : "", i);
+		}
+		free(bm);
+		slot_set(as, r);
+		out("ret=%lld dirty=%s", r, list[0] ? list : "-");
+		return 0;
 	} else if (!strcmp(op, "vfio-map")) {
 		/* vfio-map <as> <fd> <vaddr> <iova> <size> <flags> <argsz> */
 		NEED(8);

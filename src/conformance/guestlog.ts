@@ -107,6 +107,18 @@ function valueOf(t: Translation, item: PlanItem, o: GuestObservation): RawValue 
     case 'unmapsize':
       // the size field as the caller sees it after the ioctl (unchanged when it failed)
       return o.kv.size === undefined ? null : Number(o.kv.size);
+    case 'kvint': {
+      const x = item.field === undefined ? undefined : o.kv[item.field];
+      return x === undefined ? null : Number(x);
+    }
+    case 'kvlist':
+    case 'kvnames': {
+      // The same JSON text the model side gives a list output (conformance/model.ts raw()).
+      const x = item.field === undefined ? undefined : o.kv[item.field];
+      if (x === undefined) return null;
+      const parts = x === '-' ? [] : x.split(',');
+      return JSON.stringify(item.kind === 'kvlist' ? parts.map(Number) : parts);
+    }
   }
 }
 

@@ -25,6 +25,7 @@ export const UAPI: Readonly<Record<string, number>> = {
   VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP: 1, VFIO_DMA_UNMAP_FLAG_ALL: 2, VFIO_DMA_UNMAP_FLAG_VADDR: 4,
   VFIO_TYPE1_IOMMU: 1, VFIO_SPAPR_TCE_IOMMU: 2, VFIO_TYPE1v2_IOMMU: 3, VFIO_DMA_CC_IOMMU: 4, VFIO_EEH: 5,
   VFIO_TYPE1_NESTING_IOMMU: 6, VFIO_NOIOMMU_IOMMU: 8, VFIO_UNMAP_ALL: 9, VFIO_UPDATE_VADDR: 10,
+  VFIO_IOMMU_DIRTY_PAGES_FLAG_START: 1, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP: 2, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP: 4,
   RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9,
   CAP_DAC_OVERRIDE: 1, CAP_IPC_LOCK: 14, CAP_SYS_RAWIO: 17, CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24,
 };
@@ -68,7 +69,13 @@ export type ValueKind =
   /** a page count (locked_vm) */
   | 'pages'
   /** VFIO_IOMMU_UNMAP_DMA's rewritten size */
-  | 'unmapsize';
+  | 'unmapsize'
+  /** an integer `key=value` of the observation (`field`), null when absent */
+  | 'kvint'
+  /** a comma list of integers in `field` (`-` = empty), compared as a JSON array */
+  | 'kvlist'
+  /** a comma list of names in `field` (`-` = empty), compared as a JSON array */
+  | 'kvnames';
 
 export interface PlanItem {
   /** the result or observation name in the scenario */
@@ -76,6 +83,8 @@ export interface PlanItem {
   /** guest step index (line number within the case) that produces it */
   readonly step: number;
   readonly kind: ValueKind;
+  /** the `key=value` key a kv* kind reads */
+  readonly field?: string;
   /** a constant value known without the guest (a probe of an exited process: null) */
   readonly constant?: null;
 }
@@ -442,9 +451,31 @@ function translateStep(c: Ctx, st: Step): void {
     case 'VFIO_GROUP_GET_DEVICE_FD':
       record(emit(c, `vfio-get-device-fd ${as} ${fd('group')}`), 'okerr');
       return;
-    case 'VFIO_IOMMU_GET_INFO':
-      record(emit(c, `vfio-get-info ${as} ${fd('container')}`), 'int');
+    case 'VFIO_IOMMU_GET_INFO': {
+      // Without an argsz (the default 16) the guest passes the bare struct and reads no chain.
+      if (a.argsz === undefined || (a.argsz.kind === 'int' && a.argsz.value === 16n)) {
+        record(emit(c, `vfio-get-info ${as} ${fd('container')}`), 'int');
+        return;
+      }
+      const i = emit(c, `vfio-get-info-caps ${as} ${fd('container')} ${fd('argsz')}`);
+      record(i, 'int');
+      if (st.as !== null) {
+        c.plan.push({ name: `${st.as}.argsz`, step: i, kind: 'kvint', field: 'argsz' });
+        c.plan.push({ name: `${st.as}.caps`, step: i, kind: 'kvnames', field: 'caps' });
+        c.plan.push({ name: `${st.as}.dma_avail`, step: i, kind: 'kvint', field: 'dma_avail' });
+      }
       return;
+    }
+    case 'VFIO_IOMMU_DIRTY_PAGES': {
+      // argsz defaults as in the model's step: the struct the flags need (8, or 8 + 40 with GET_BITMAP).
+      const flags = a.flags?.kind === 'flags' ? flagValue(a.flags.names) : Number(intTok(c, a.flags, 'flags'));
+      if (Number.isNaN(flags)) fail('VFIO_IOMMU_DIRTY_PAGES flags must be a constant');
+      const argsz = a.argsz === undefined || a.argsz.kind === 'null' ? String((flags & (UAPI.VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP as number)) !== 0 ? 48 : 8) : fd('argsz');
+      const i = emit(c, `vfio-dirty ${as} ${fd('container')} ${flags} ${fd('iova')} ${fd('size')} ${fd('pgsize')} ${argsz}`);
+      record(i, 'int');
+      if (st.as !== null) c.plan.push({ name: `${st.as}.dirty`, step: i, kind: 'kvlist', field: 'dirty' });
+      return;
+    }
     case 'VFIO_IOMMU_MAP_DMA': {
       checkIova(a.iova, a.size);
       record(emit(c, `vfio-map ${as} ${fd('container')} ${fd('vaddr')} ${fd('iova')} ${fd('size')} ${argFlags(a.flags)} ${fd('argsz')}`), 'int');

@@ -122,11 +122,22 @@ export interface ProcessSetup {
   readonly at: Pos;
 }
 
+export type DeviceDriver = 'vfio-pci' | 'pci-stub' | 'kernel' | 'vfio-mdev';
+
 export interface DeviceSetup {
   readonly name: string;
   /** edu: a DMA-capable PCI function behind the IOMMU; mdev: a mediated device (no IOMMU; pins through vfio_pin_pages). */
   readonly kind: 'edu' | 'mdev';
   readonly iommuGroup: number;
+  /**
+   * The driver an `edu` is bound to: vfio-pci (a VFIO device), pci-stub (no DMA of its
+   * own: driver_managed_dma), or kernel (a host driver doing DMA through the DMA API, so
+   * the IOMMU group cannot be handed to user space). Devices that declare the same
+   * iommu_group share one IOMMU group. An mdev is always bound to its vendor driver.
+   */
+  readonly driver: DeviceDriver;
+  /** Bytes of MMIO BAR 0 (no struct pages; mmap of the device fd at offset 0 maps it VM_PFNMAP); null = none. vfio-pci edu only. */
+  readonly bar: bigint | null;
   readonly at: Pos;
 }
 
@@ -263,6 +274,8 @@ export function conformanceObstacle(s: Scenario): string | null {
     if (PROBES.get(o.probe.kind)?.conformance !== true) return `probe ${o.probe.kind} (${o.name}) cannot be read from user space`;
   }
   if (s.setup.devices.some((d) => d.kind === 'mdev')) return 'an mdev device (no real one in the guest)';
+  if (s.setup.devices.some((d) => d.bar !== null && d.bar !== 1n << 20n)) return "a device BAR other than 1M (the guest edu's BAR 0)";
+  if (s.setup.devices.some((d) => d.driver !== 'vfio-pci' && d.kind === 'edu')) return 'a device bound to a driver other than vfio-pci (the guest has one edu, bound to vfio-pci)';
   return null;
 }
 

@@ -11,15 +11,19 @@ import type { task_struct } from '../linux/include/linux/sched.js';
 import { EFAULT, EINVAL, EBADF, ENODEV } from '../linux/include/uapi/linux/errno.js';
 import {
   VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_GROUP_GET_DEVICE_FD, VFIO_GROUP_SET_CONTAINER, VFIO_IOMMU_GET_INFO,
-  VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA, VFIO_SET_IOMMU,
+  VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA, VFIO_SET_IOMMU, VFIO_IOMMU_DIRTY_PAGES, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
+  VFIO_DIRTY_BITMAP_MINSZ, VFIO_DIRTY_BITMAP_GET_SIZEOF, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+  VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
 } from '../linux/include/uapi/linux/vfio.js';
-import type { vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info } from '../linux/include/uapi/linux/vfio.js';
+import type {
+  vfio_info_cap, vfio_iommu_type1_dirty_bitmap, vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info,
+} from '../linux/include/uapi/linux/vfio.js';
 import * as vfioUapi from '../linux/include/uapi/linux/vfio.js';
 import type { device } from '../linux/drivers/iommu/iommu.js';
 import { iommu_group_alloc, iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
 import type { vfio_container, vfio_device, vfio_dma_unmap_fn } from '../linux/drivers/vfio/vfio.js';
 import { vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
-import { vfio_container_open } from '../linux/drivers/vfio/container.js';
+import { vfio_container_from_file, vfio_container_open } from '../linux/drivers/vfio/container.js';
 import { vfio_group_open } from '../linux/drivers/vfio/group.js';
 import type { vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import { is_invalid_reserved_pfn } from '../linux/drivers/vfio/vfio_iommu_type1.js';
@@ -43,9 +47,20 @@ export interface DeviceState {
 
 /** Create the scenario's devices (edu bound to vfio-pci; mdevs with their own emulated group). */
 export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
+  // PCI functions not bound to vfio-pci, by declared group: they join the group of a vfio-pci
+  // edu with the same iommu_group, else form a group of their own (no VFIO group then).
+  const others = new Map<number, device[]>();
   for (const d of s.setup.devices) {
+    if (d.kind !== 'edu' || d.driver === 'vfio-pci') continue;
+    const dev: device = { name: d.name, bus: 'pci', iommu_group: null, driver: d.driver, driver_managed_dma: d.driver === 'pci-stub' };
+    others.set(d.iommuGroup, [...(others.get(d.iommuGroup) ?? []), dev]);
+  }
+  for (const d of s.setup.devices) {
+    if (d.kind === 'edu' && d.driver !== 'vfio-pci') continue;
     if (d.kind === 'edu') {
-      const e = edu_create(k, d.name);
+      const siblings = others.get(d.iommuGroup) ?? [];
+      others.delete(d.iommuGroup);
+      const e = edu_create(k, d.name, d.bar === null ? null : `bar:${d.name}`, siblings);
       const g = e.dev.iommu_group;
       rs.devices.set(d.name, { decl: d, group: g === null ? -1 : g.id, vdev: e.vdev, edu: e });
     } else {
@@ -65,6 +80,7 @@ export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
       rs.devices.set(d.name, { decl: d, group: g.id, vdev, edu: null });
     }
   }
+  for (const devs of others.values()) iommu_group_alloc(k, devs);
 }
 
 /** ioctl on an fd of the current task: fget, f_op->unlocked_ioctl, fput. */
@@ -113,7 +129,7 @@ export function* setupContainers(k: Kctx<task_struct>, s: Scenario, rs: RunState
 /** The VFIO ioctls of scenario steps. `args` are evaluated by the caller. */
 export function* vfioIoctl(k: Kctx, op: string, a: {
   container?: number; group?: number; device?: string; extension?: number; type?: number;
-  vaddr?: bigint; iova?: bigint; size?: bigint; flags?: number; argsz?: number;
+  vaddr?: bigint; iova?: bigint; size?: bigint; flags?: number; argsz?: number; pgsize?: bigint;
 }): KThread<StepResult> {
   switch (op) {
     case 'VFIO_GET_API_VERSION':
@@ -127,10 +143,40 @@ export function* vfioIoctl(k: Kctx, op: string, a: {
     case 'VFIO_GROUP_GET_DEVICE_FD':
       return { value: yield* ioctl(k, a.group ?? -1, VFIO_GROUP_GET_DEVICE_FD, a.device ?? null), outputs: {} };
     case 'VFIO_IOMMU_GET_INFO': {
-      const info = { argsz: 16, flags: 0, iova_pgsizes: 0n, cap_offset: 0 } as unknown as vfio_iommu_type1_info;
+      // The user's struct: argsz as the step gives it (16 = up to iova_pgsizes; 24 = the whole struct; more = room for caps).
+      const info: vfio_iommu_type1_info = { argsz: a.argsz ?? 16, flags: 0, iova_pgsizes: 0n, cap_offset: 0, caps: [] };
       const r = yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_GET_INFO, info);
-      const i = info as unknown as { flags: number; iova_pgsizes: bigint | number };
-      return { value: r, outputs: { flags: i.flags, iova_pgsizes: typeof i.iova_pgsizes === 'bigint' ? i.iova_pgsizes : BigInt(i.iova_pgsizes) } };
+      const avail = info.caps.find((c) => c.id === VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+      return {
+        value: r,
+        outputs: {
+          flags: info.flags,
+          iova_pgsizes: info.iova_pgsizes,
+          argsz: info.argsz,
+          caps: info.caps.map(capName),
+          dma_avail: avail !== undefined && avail.id === VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL ? avail.avail : null,
+        },
+      };
+    }
+    case 'VFIO_IOMMU_DIRTY_PAGES': {
+      // The user's struct vfio_iommu_type1_dirty_bitmap; GET_BITMAP carries a vfio_iommu_type1_dirty_bitmap_get whose
+      // bitmap buffer has exactly size/pgsize bits (rounded up to whole u64s, as the uapi sizes it).
+      const flags = a.flags ?? 0;
+      const get = (flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP) !== 0;
+      const iova = a.iova ?? 0n;
+      const size = a.size ?? 0n;
+      const pgsize = a.pgsize ?? 4096n;
+      const bits = pgsize > 0n ? size / pgsize : 0n;
+      const data = get && bits <= 1n << 24n ? new Uint8Array(Number((bits + 63n) / 64n) * 8) : null;
+      const dirty: vfio_iommu_type1_dirty_bitmap = {
+        argsz: a.argsz ?? VFIO_DIRTY_BITMAP_MINSZ + (get ? VFIO_DIRTY_BITMAP_GET_SIZEOF : 0),
+        flags,
+        ...(get ? { get: { iova, size, bitmap: { pgsize, size: BigInt(data?.length ?? 0), data } } } : {}),
+      };
+      const r = yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_DIRTY_PAGES, dirty);
+      const set: number[] = [];
+      if (r === 0 && data !== null) for (let i = 0; i < Number(bits); i++) if ((data[i >> 3] & (1 << (i & 7))) !== 0) set.push(i);
+      return { value: r, outputs: { dirty: set } };
     }
     case 'VFIO_IOMMU_MAP_DMA': {
       const map: vfio_iommu_type1_dma_map = { argsz: a.argsz ?? 32, flags: a.flags ?? 0, vaddr: a.vaddr ?? 0n, iova: a.iova ?? 0n, size: a.size ?? 0n };
@@ -143,6 +189,18 @@ export function* vfioIoctl(k: Kctx, op: string, a: {
     }
     default:
       return { value: -EINVAL, outputs: {} };
+  }
+}
+
+/** A GET_INFO capability by the last word of its uapi name. */
+function capName(c: vfio_info_cap): string {
+  switch (c.id) {
+    case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE:
+      return 'IOVA_RANGE';
+    case VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION:
+      return 'MIGRATION';
+    case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL:
+      return 'DMA_AVAIL';
   }
 }
 
@@ -170,17 +228,29 @@ function containerObj(m: Machine, rs: RunState, name: string): vfio_container | 
   return f === null || f === undefined ? null : ((f as file).private_data as vfio_container | null);
 }
 
-/** The pfn the container's IOMMU maps at iova (first domain), or null. */
+/**
+ * The pfn the container's IOMMU maps at iova (first domain), or null. The container is a
+ * set-up container's fd, else a container fd a step opened (the first process, in
+ * declaration order, whose fd table holds a VFIO container at that number).
+ */
 export function iommuProbe(m: Machine, rs: RunState, containerFd: number, iova: number): number | null {
+  let obj: vfio_container | null = null;
   for (const [cname, c] of rs.containers) {
     if (c.fd !== containerFd) continue;
-    const obj = containerObj(m, rs, cname);
-    const dom = obj?.iommu_data?.domain_list[0]?.domain ?? null;
-    if (dom === null) return null;
-    const phys = iommu_iova_to_phys(dom, iova);
-    return phys === 0 ? null : Math.floor(phys / PAGE_SIZE);
+    obj = containerObj(m, rs, cname);
+    break;
   }
-  return null;
+  if (obj === null) {
+    for (const t of rs.processes.values()) {
+      const f = t.files?.fd[containerFd] ?? null;
+      obj = f === null || f === undefined ? null : vfio_container_from_file(f as file);
+      if (obj !== null) break;
+    }
+  }
+  const dom = obj?.iommu_data?.domain_list[0]?.domain ?? null;
+  if (dom === null) return null;
+  const phys = iommu_iova_to_phys(dom, iova);
+  return phys === 0 ? null : Math.floor(phys / PAGE_SIZE);
 }
 
 /** The mdev device whose group is in the container `fd` of `process`. */

@@ -457,7 +457,8 @@ function* opVfio(c: StepCtx): KThread<StepResult> {
     iova: a.iova === undefined ? undefined : bigArg(c, 'iova'),
     size: a.size === undefined ? undefined : bigArg(c, 'size'),
     flags: fl('flags'),
-    argsz: num('argsz'),
+    argsz: a.argsz === undefined || a.argsz.kind === 'null' ? undefined : evalNum(c.rs, a.argsz),
+    pgsize: a.pgsize === undefined ? undefined : bigArg(c, 'pgsize'),
   };
   return yield* vfioIoctl(c.k, c.step.op, args);
 }
@@ -622,6 +623,7 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['VFIO_IOMMU_GET_INFO', opVfio],
   ['VFIO_IOMMU_MAP_DMA', opVfio],
   ['VFIO_IOMMU_UNMAP_DMA', opVfio],
+  ['VFIO_IOMMU_DIRTY_PAGES', opVfio],
   ['device_dma_write', opDmaWrite],
   ['device_dma_read', opDmaRead],
   ['vfio_pin_pages', opVfioPin],

@@ -84,6 +84,7 @@ export const FOLL_NAMES = [
 ] as const;
 export const VFIO_DMA_MAP_FLAG_NAMES = ['VFIO_DMA_MAP_FLAG_READ', 'VFIO_DMA_MAP_FLAG_WRITE', 'VFIO_DMA_MAP_FLAG_VADDR'] as const;
 export const VFIO_DMA_UNMAP_FLAG_NAMES = ['VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP', 'VFIO_DMA_UNMAP_FLAG_ALL', 'VFIO_DMA_UNMAP_FLAG_VADDR'] as const;
+export const VFIO_IOMMU_DIRTY_PAGES_FLAG_NAMES = ['VFIO_IOMMU_DIRTY_PAGES_FLAG_START', 'VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP', 'VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP'] as const;
 export const VFIO_IOMMU_TYPE_NAMES = ['VFIO_TYPE1_IOMMU', 'VFIO_TYPE1v2_IOMMU', 'VFIO_TYPE1_NESTING_IOMMU', 'VFIO_NOIOMMU_IOMMU'] as const;
 export const VFIO_EXTENSION_NAMES = [
   ...VFIO_IOMMU_TYPE_NAMES, 'VFIO_DMA_CC_IOMMU', 'VFIO_EEH', 'VFIO_SPAPR_TCE_IOMMU', 'VFIO_UNMAP_ALL', 'VFIO_UPDATE_VADDR',
@@ -129,9 +130,18 @@ const opList: readonly OpSpec[] = [
   { name: 'VFIO_GROUP_SET_CONTAINER', cls: 'syscall', args: [a('group', int), a('container', int)], doc: 'ioctl on the group fd' },
   { name: 'VFIO_SET_IOMMU', cls: 'syscall', args: [a('container', int), a('type', en('VFIO_', VFIO_IOMMU_TYPE_NAMES))], doc: 'ioctl on the container fd' },
   { name: 'VFIO_GROUP_GET_DEVICE_FD', cls: 'syscall', args: [a('group', int), a('device', { kind: 'device' })], doc: 'ioctl on the group fd: device fd or -errno' },
-  { name: 'VFIO_IOMMU_GET_INFO', cls: 'syscall', args: [a('container', int)], outputs: ['flags', 'iova_pgsizes'], doc: 'ioctl on the container fd' },
+  {
+    name: 'VFIO_IOMMU_GET_INFO', cls: 'syscall', args: [a('container', int), a('argsz', int, 16)], outputs: ['flags', 'iova_pgsizes', 'argsz', 'caps', 'dma_avail'],
+    doc: 'ioctl on the container fd; $r.argsz is the size the kernel asks for, $r.caps the capability chain copied (names: IOVA_RANGE, MIGRATION, DMA_AVAIL; [] when argsz was too small), $r.dma_avail the DMA_AVAIL value or null',
+  },
   { name: 'VFIO_IOMMU_MAP_DMA', cls: 'syscall', args: [a('container', int), a('vaddr', int), a('iova', int), a('size', int), a('flags', fl('VFIO_DMA_MAP_FLAG_', VFIO_DMA_MAP_FLAG_NAMES), 'VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE'), a('argsz', int, 32)], doc: 'ioctl on the container fd' },
   { name: 'VFIO_IOMMU_UNMAP_DMA', cls: 'syscall', args: [a('container', int), a('iova', int), a('size', int), a('flags', fl('VFIO_DMA_UNMAP_FLAG_', VFIO_DMA_UNMAP_FLAG_NAMES), 0), a('argsz', int, 24)], outputs: ['size'], doc: 'ioctl on the container fd; $r.size is the unmapped size' },
+  {
+    name: 'VFIO_IOMMU_DIRTY_PAGES', cls: 'syscall',
+    args: [a('container', int), a('flags', fl('VFIO_IOMMU_DIRTY_PAGES_FLAG_', VFIO_IOMMU_DIRTY_PAGES_FLAG_NAMES)), a('iova', int, 0), a('size', int, 0), a('pgsize', int, 4096), a('argsz', int, null)],
+    outputs: ['dirty'],
+    doc: 'ioctl on the container fd (START, STOP, or GET_BITMAP of [iova, iova+size) at pgsize into a bitmap of exactly size/pgsize bits); argsz defaults to the struct size the flags need; $r.dirty lists the dirty page indexes (from iova) GET_BITMAP reported',
+  },
   { name: 'io_uring_setup', cls: 'syscall', args: [a('entries', int, 8)], doc: 'io_uring_setup(2): ring fd or -errno' },
   { name: 'IORING_REGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int), a('iovecs', { kind: 'iovecs' })], doc: 'io_uring_register(2)' },
   { name: 'IORING_UNREGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int)], doc: 'io_uring_register(2)' },

@@ -17,7 +17,7 @@ import { errnoByName } from '../linux/include/uapi/linux/errno.js';
 import { resolveProfile } from '../profiles/index.js';
 import { parseSchedule } from '../explore/schedule.js';
 import type {
-  ArgValue, ContainerSetup, DeviceSetup, Expected, FileSetup, FilesystemSetup, MappingSetup, MemorySetup, NameKind,
+  ArgValue, ContainerSetup, DeviceDriver, DeviceSetup, Expected, FileSetup, FilesystemSetup, MappingSetup, MemorySetup, NameKind,
   Observation, PmemRegion, Pos, Probe, ProcessSetup, ProfileExpect, Scenario, ScenarioError, Setup, Step, ThreadDecl,
   Value, ZoneName,
 } from './ast.js';
@@ -554,13 +554,30 @@ function parseSetup(w: Walker, node: YNode | null, present: boolean): Setup {
   }
 
   for (const it of w.optSeq(m.get('devices'), 'setup.devices')) {
-    const d = w.map(it, 'a device', ['name', 'kind', 'iommu_group'], ['name', 'kind']);
+    const d = w.map(it, 'a device', ['name', 'kind', 'iommu_group', 'driver', 'bar'], ['name', 'kind']);
     if (d === null) continue;
     const name = w.ident(d.get('name')?.value ?? null, 'name');
     const kind = enumOf(w, d.get('kind')?.value ?? null, 'kind', ['edu', 'mdev'] as const);
     const grp = d.get('iommu_group') === undefined ? setup.devices.length + 1 : w.smallInt(d.get('iommu_group')?.value ?? null, 'iommu_group', 0, 1 << 20);
+    const dnode = d.get('driver')?.value ?? null;
+    let driver: DeviceDriver | null = kind === 'mdev' ? 'vfio-mdev' : 'vfio-pci';
+    if (dnode !== null) {
+      driver = enumOf(w, dnode, 'driver', ['vfio-pci', 'pci-stub', 'kernel'] as const);
+      if (kind === 'mdev') w.err(w.pos(dnode), `driver: an mdev is always bound to its vendor driver (give 'driver' only to an edu)`);
+    }
+    const bnode = d.get('bar')?.value ?? null;
+    let bar: bigint | null = null;
+    if (bnode !== null) {
+      bar = w.plainInt(bnode, 'bar', 1n, 1n << 40n);
+      if (bar !== null && bar % BigInt(PAGE_SIZE) !== 0n) {
+        w.err(w.pos(bnode), `bar: ${bar} bytes is not a multiple of 4K`);
+        bar = null;
+      } else if (kind !== 'edu' || driver !== 'vfio-pci') {
+        w.err(w.pos(bnode), `bar: only an edu bound to vfio-pci has a BAR the scenario can map`);
+      }
+    }
     if (name !== null) w.define(name, 'device', w.pos(d.get('name')?.value ?? null));
-    if (name !== null && kind !== null && grp !== null) setup.devices.push({ name, kind, iommuGroup: grp, at: w.pos(it) });
+    if (name !== null && kind !== null && grp !== null && driver !== null) setup.devices.push({ name, kind, iommuGroup: grp, driver, bar, at: w.pos(it) });
   }
 
   for (const it of w.optSeq(m.get('processes'), 'setup.processes')) {
@@ -586,6 +603,10 @@ function parseSetup(w: Walker, node: YNode | null, present: boolean): Setup {
           const gname = w.ident(g, 'groups[]');
           if (gname !== null) {
             w.ref(gname, null, w.pos(g), ['device'], 'device');
+            const dev = setup.devices.find((x) => x.name === gname);
+            if (dev !== undefined && dev.driver !== 'vfio-pci' && dev.driver !== 'vfio-mdev') {
+              w.err(w.pos(g), `groups: device '${gname}' is bound to ${dev.driver}, not vfio-pci: it is no VFIO device (open its group in a step to see what VFIO says)`);
+            }
             groups.push(gname);
           }
         }

@@ -88,6 +88,7 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
     movable: Number(mem.zones.Movable),
     cma: Number(mem.cma),
     pmem: mem.pmem.map((p) => ({ name: p.name, size: Number(p.size), mode: p.mode })),
+    bars: s.setup.devices.flatMap((d) => (d.bar === null ? [] : [{ name: `bar:${d.name}`, size: Number(d.bar) }])),
   };
 }
 

@@ -148,7 +148,7 @@ const setup = z.object({
     comm: z.string().optional(),
     mappings: z.array(mapping).optional(),
   }).strict()).optional(),
-  devices: z.array(z.object({ name, kind: z.enum(['edu', 'mdev']), iommu_group: z.number().int().optional() }).strict()).optional(),
+  devices: z.array(z.object({ name, kind: z.enum(['edu', 'mdev']), iommu_group: z.number().int().optional(), driver: z.enum(['vfio-pci', 'pci-stub', 'kernel']).optional(), bar: intLike.optional() }).strict()).optional(),
   vfio: z.object({
     dma_entry_limit: z.number().int().optional(),
     containers: z.array(z.object({ name, process: name, iommu: z.enum(['VFIO_TYPE1_IOMMU', 'VFIO_TYPE1v2_IOMMU']).optional(), groups: z.array(name).optional() }).strict()).optional(),

@@ -1231,22 +1231,35 @@ function collect_longterm_unpinnable_pages(k: Kctx, nr_pages: number, pages: pag
  * A folio that cannot be isolated is unpinned and not migrated; the retry will find
  * it again (the kernel then loops until isolation succeeds).
  */
+/** MODEL: check_and_migrate_movable_pages() without PATCH(gup-migration-failure-error): migration failed, pin in place. */
+const MIGRATION_FAILED_PIN_IN_PLACE = 1;
+
 function* check_and_migrate_movable_pages(k: Kctx, nr_pages: number, pages: page_array): KThread<number> {
   const list: number[] = [];
   const collected = collect_longterm_unpinnable_pages(k, nr_pages, pages, list);
-  if (!collected) return 0;
+  // PATCH(gup-migration-isolation-errors): 6e7f34ebb8d2 keeps going when an unpinnable folio was
+  // found even if none could be isolated (the retry finds it again); before it (5.4-5.11) only a
+  // non-empty isolated list did, so a folio that failed isolation stayed pinned where it was.
+  if (k.patch('gup-migration-isolation-errors') ? !collected : list.length === 0) return 0;
   // migrate_longterm_unpinnable_pages(): drop every pin of this call.
+  // PATCH(gup-longterm-unpin): 96e1fac162cc made this an unpin (5.10; 6.1.192/6.12.117 call
+  // unpin_user_page() here); before it the migration path dropped FOLL_PIN pins with
+  // put_page(), one reference of the GUP_PIN_COUNTING_BIAS taken (§7 bug 4).
+  const unpin = k.patch('gup-longterm-unpin');
   for (let i = 0; i < nr_pages; i++) {
     const p = pages[i];
     if (p === null || p === undefined) continue;
-    gup_put_folio(k, p, 1, FOLL_PIN, 'mm/gup.c:migrate_longterm_unpinnable_pages');
+    gup_put_folio(k, p, 1, unpin ? FOLL_PIN : FOLL_GET, 'mm/gup.c:migrate_longterm_unpinnable_pages');
     pages[i] = null;
   }
   if (list.length > 0) {
     const failed = yield* migrate_isolated_pages(k, list, 'longterm-pin');
     if (failed) {
       putback_isolated_pages(k, list);
-      return -ENOMEM;
+      // PATCH(gup-migration-failure-error): f0f4463837da made a failed migration an error; before
+      // it (5.4-5.11 check_and_migrate_cma_pages: migrate_allow = false) the caller took the pins
+      // again where the pages were and reported success.
+      return k.patch('gup-migration-failure-error') ? -ENOMEM : MIGRATION_FAILED_PIN_IN_PLACE;
     }
   }
   putback_isolated_pages(k, list);
@@ -1351,6 +1364,11 @@ function* __gup_longterm_locked__v6_1(
       break;
     }
     rc = yield* check_and_migrate_movable_pages(k, nr_pinned, pages as page_array);
+    if (rc === MIGRATION_FAILED_PIN_IN_PLACE) {
+      // Without PATCH(gup-migration-failure-error): GUP once more, no further migration.
+      nr_pinned = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
+      rc = nr_pinned <= 0 ? nr_pinned : 0;
+    }
   } while (rc === -EAGAIN);
   memalloc_pin_restore(k, flags);
   return rc ? rc : nr_pinned;
@@ -1376,6 +1394,11 @@ function* __gup_longterm_locked__v6_12(
       break;
     }
     rc = yield* check_and_migrate_movable_pages(k, nr_pinned, pages as page_array);
+    if (rc === MIGRATION_FAILED_PIN_IN_PLACE) {
+      // Without PATCH(gup-migration-failure-error): GUP once more, no further migration.
+      nr_pinned = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, null, locked, gup_flags);
+      rc = nr_pinned <= 0 ? nr_pinned : 0;
+    }
   } while (rc === -EAGAIN);
   memalloc_pin_restore(k, flags);
   return rc ? rc : nr_pinned;

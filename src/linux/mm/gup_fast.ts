@@ -86,7 +86,7 @@ function try_grab_folio_fast(k: Kctx, page: number, refs: number, flags: number)
   if (!(flags & FOLL_PIN)) return false;
   if (k.patch('gup-zero-page-no-pin') && is_zero_page(m, page)) return true;
   // PATCH(gup-fast-longterm-cma-check)
-  if (longterm && !is_longterm_pinnable_page(k, head)) return false;
+  if (k.patch('gup-fast-longterm-cma-check') && longterm && !is_longterm_pinnable_page(k, head)) return false;
   if (k.patch('foll-pin-hpage-pincount') && folio_order(m, head) > 0) {
     page_ref_add(m, head, refs);
     folio_pincount_add(m, head, refs);

@@ -61,8 +61,10 @@ export const gupPatches = {
     summary:
       'After a VM_FAULT_RETRY the single-page re-fault in __get_user_pages_locked() passes `locked` again (with ' +
       'FOLL_TRIED), so it may drop mmap_lock again and is repeated until it succeeds; before it, the re-fault ran ' +
-      'with locked = NULL (no ALLOW_RETRY) exactly once. Id from a syzbot bisection and a Fixes: tag.',
-    scenarios: [],
+      'with locked = NULL (no ALLOW_RETRY) exactly once. Id from a syzbot bisection and a Fixes: tag. The 6.1 ' +
+      'body the model switches on it also carries ae46d2aa6a7f (5.7, Fixes: 4426e945df58: -EINTR when the retry ' +
+      'loop sees a fatal signal before anything was pinned; seen in its lore posting).',
+    scenarios: ['gup/retry-twice-vs-munmap'],
   },
   'gup-fatal-signals': {
     subject: 'mm/gup: allow to react to fatal signals',
@@ -75,9 +77,10 @@ export const gupPatches = {
     summary:
       'The retry loop checks fatal_signal_pending() before re-taking mmap_lock (killable) and returns -EINTR if ' +
       'nothing was pinned yet; faults get FAULT_FLAG_KILLABLE. The model also switches __get_user_pages()\'s own ' +
-      'fatal-signal return from -ERESTARTSYS (5.4-5.6) to -EINTR (6.1) on this patch. That line is Michal Hocko\'s ' +
-      '"mm, gup: return EINTR when gup is interrupted by fatal signals" (posted 9 April 2020, after 5.6, acked by ' +
-      'Linus Torvalds and left to the mm tree); its commit id is UNVERIFIED.',
+      'fatal-signal return from -ERESTARTSYS (5.4-5.6) to -EINTR (6.1) on this patch, although the v5 posting of this ' +
+      'patch (lore, 2019-09-26) does not change that line: it is Michal Hocko\'s "mm, gup: return EINTR when gup is ' +
+      'interrupted by fatal signals" (posted 9 April 2020, after 5.6, acked by Linus Torvalds and left to the mm ' +
+      'tree), whose commit id is UNVERIFIED, so the two stay folded here.',
     scenarios: [],
   },
   'gup-fast-longterm-cma-check': {
@@ -92,7 +95,7 @@ export const gupPatches = {
       'GUP-fast with FOLL_PIN|FOLL_LONGTERM stops at a page that may not be pinned long-term (CMA then; later also ' +
       'ZONE_MOVABLE, MIGRATE_ISOLATE and device-coherent) so the slow path migrates it; 5.4-5.6 pinned CMA pages ' +
       'found by the lockless walk in place (kernel-semantics.md §7 bug 3).',
-    scenarios: [],
+    scenarios: ['gup/cma-pin-fast-longterm'],
   },
   'gup-no-longterm-for-get': {
     subject: "mm/gup: don't permit users to call get_user_pages with FOLL_LONGTERM",
@@ -118,8 +121,10 @@ export const gupPatches = {
     effect: 'changes-verdict',
     summary:
       'The fs-DAX error path and the CMA-migration path drop FOLL_PIN pins with unpin (subtracting the 1024 bias) ' +
-      'instead of put_page(); 5.7-5.9 leaked 1023 references per page (kernel-semantics.md §7 bug 4).',
-    scenarios: [],
+      'instead of put_page(); 5.7-5.9 leaked 1023 references per page (kernel-semantics.md §7 bug 4). The model ' +
+      'reads it where 6.1/6.12 still unpin before migrating (migrate_longterm_unpinnable_pages); the fs-DAX path ' +
+      'it also fixed is gone by 6.1, and 5.4-5.6 pins are plain references.',
+    scenarios: ['gup/cma-longterm-migrates'],
   },
   'gup-dax-check-in-vma-flags': {
     subject: 'mm/gup: remove the vma allocation from gup_longterm_locked()',
@@ -169,8 +174,9 @@ export const gupPatches = {
     effect: 'changes-verdict',
     summary:
       'When migrating unpinnable pages fails, the long-term GUP drops every pin it took and returns -ENOMEM ' +
-      'instead of re-pinning in place and reporting success (kernel-semantics.md §7 bug 5).',
-    scenarios: [],
+      'instead of re-pinning in place and reporting success (kernel-semantics.md §7 bug 5). The model reads it ' +
+      'in the 6.x check_and_migrate_movable_pages(); the ablation GUPs once more without migrating, as 5.11 did.',
+    scenarios: ['gup/cma-longterm-migration-fails'],
   },
   'gup-migrate-movable-zone': {
     subject: 'mm/gup: migrate pinned pages out of movable zone',
@@ -250,7 +256,7 @@ export const gupPatches = {
       'the pin allocation scope (PF_MEMALLOC_NOCMA, later PF_MEMALLOC_PIN), then a fresh one. Debian 6.1.192 and ' +
       '6.12.117 reach the same through alloc_migration_target(). Id from the Fixes:/reference list of a later ' +
       'series (the commit itself was not read; the 5.4.1 and 6.x code on both sides was).',
-    scenarios: [],
+    scenarios: ['gup/hugetlb-longterm-pool-target'],
   },
   'gup-anon-exclusive-unshare': {
     subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',

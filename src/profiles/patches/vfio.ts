@@ -39,7 +39,7 @@ export const vfioPatches = {
       'follow_fault_pfn() reads the PTE, faults it in with fixup_user_fault() if absent (retrying the VMA ' +
       'lookup when the lock was dropped), refuses a device-writable mapping through a read-only PTE (-EFAULT), ' +
       'and a pfn that is neither invalid nor reserved is -EFAULT instead of keeping the GUP error.',
-    scenarios: [],
+    scenarios: ['vfio/map-bar-readonly'],
   },
   'vfio-dirty-tracking': {
     subject: 'vfio iommu: Implementation of ioctl for dirty pages tracking',
@@ -52,7 +52,7 @@ export const vfioPatches = {
       'VFIO_IOMMU_DIRTY_PAGES (START/STOP/GET_BITMAP, v2 only), per-mapping dirty bitmaps at the minimum IOMMU ' +
       'page size, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, and the MIGRATION capability of GET_INFO (same series). ' +
       'Externally pinned iovas are marked dirty; a group without pinned-page dirty scope makes every mapped page dirty.',
-    scenarios: [],
+    scenarios: ['vfio/dirty-pages', 'vfio/get-info-caps'],
   },
   'vfio-dma-avail-cap': {
     subject: 'vfio iommu: Add dma available capability',
@@ -62,7 +62,7 @@ export const vfioPatches = {
     files: ['drivers/vfio/vfio_iommu_type1.c', 'include/uapi/linux/vfio.h'],
     effect: 'changes-verdict',
     summary: 'VFIO_IOMMU_GET_INFO reports the remaining dma_entry_limit budget (capability id 3, dma_avail).',
-    scenarios: [],
+    scenarios: ['vfio/get-info-caps'],
   },
   'vfio-batch-pinning': {
     subject: 'vfio/type1: Batch page pinning',
@@ -128,7 +128,7 @@ export const vfioPatches = {
       '(iommu_group_claim_dma_owner(): -EPERM while a device of the group is bound to a kernel driver), instead ' +
       'of 5.4\'s late check in VFIO_GROUP_GET_DEVICE_FD (-EINVAL for a non-viable group). GET_STATUS reports ' +
       'VIABLE from the ownership state.',
-    scenarios: [],
+    scenarios: ['vfio/group-kernel-driver'],
   },
   'vfio-exclude-mdev-update-vaddr': {
     subject: 'vfio/type1: exclude mdevs from VFIO_UPDATE_VADDR',
@@ -143,6 +143,20 @@ export const vfioPatches = {
       'for a set container without emulated groups; vfio_pin_pages()/dma_rw() with any invalid vaddr WARN and fail ' +
       '-EBUSY. In Debian 6.1.192 via stable.',
     scenarios: ['vfio/update-vaddr-mdev'],
+  },
+  'vfio-cap-align': {
+    subject: 'vfio: align capability structures',
+    commit: 'a881b496941f',
+    author: 'Stefan Hajnoczi',
+    release: 'v6.6',
+    files: ['drivers/vfio/vfio_main.c', 'include/uapi/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary:
+      'vfio_info_cap_add() rounds every capability up to 8 bytes, so the next one in the chain is u64 aligned: ' +
+      'the 12-byte DMA_AVAIL capability takes 16, and the argsz GET_INFO asks for grows (Debian 6.1.192: ' +
+      '116 bytes for MIGRATION + DMA_AVAIL + two IOVA ranges; 6.12.117: 120, both seen on the real kernels). ' +
+      'Id from the vfio pull request for v6.6; the 6.1 and 6.12 vfio_info_cap_add() bodies were read.',
+    scenarios: ['vfio/get-info-caps'],
   },
   'vfio-dma-mm-owner': {
     subject: 'vfio/type1: prevent underflow of locked_vm via exec()',
@@ -229,5 +243,5 @@ export const vfioReleaseAdds: ReleaseAdds<keyof typeof vfioPatches> = {
     'vfio-restore-locked-vm',
     'vfio-no-vaddr-wait',
   ],
-  'v6.12': ['vfio-revert-unpin-zero-page'],
+  'v6.12': ['vfio-revert-unpin-zero-page', 'vfio-cap-align'],
 };

@@ -42,10 +42,12 @@ export interface edu_device {
 /**
  * Create an edu device `name` in its own IOMMU group, bound to vfio-pci. `bar` names a
  * BAR region of the machine's memory layout (MemoryLayout.bars) to expose as BAR 0.
+ * `siblings`: other PCI functions of the same IOMMU group (not VFIO devices; e.g. one
+ * bound to a host driver, which makes the group unusable for VFIO).
  */
-export function edu_create(k: Kctx, name: string, bar: string | null = null): edu_device {
+export function edu_create(k: Kctx, name: string, bar: string | null = null, siblings: device[] = []): edu_device {
   const dev: device = { name, bus: 'pci', iommu_group: null, driver: 'vfio-pci', driver_managed_dma: true };
-  iommu_group_alloc(k, [dev]);
+  iommu_group_alloc(k, [dev, ...siblings]);
   let bar0: { start_pfn: number; npages: number } | null = null;
   if (bar !== null) {
     const r = k.m.mem.regions.find((x) => x.kind === 'bar' && x.name === bar);

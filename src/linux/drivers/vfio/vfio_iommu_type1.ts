@@ -1862,7 +1862,9 @@ function* vfio_iommu_type1_get_info(k: Kctx, iommu: vfio_iommu, info: vfio_iommu
   // 5.4/6.1: cap_offset is cleared/returned only if argsz covers it; 6.12 copies min(argsz, sizeof).
   info.cap_offset = 0;
   info.caps = [];
-  const capsize = caps.reduce((a, c) => a + vfio_info_cap_size(c), 0);
+  // vfio_info_cap_add(): PATCH(vfio-cap-align) a881b496941f rounds each capability up to 8 bytes.
+  const align = k.patch('vfio-cap-align');
+  const capsize = caps.reduce((a, c) => a + (align ? Math.ceil(vfio_info_cap_size(c) / 8) * 8 : vfio_info_cap_size(c)), 0);
   if (capsize) {
     info.flags |= VFIO_IOMMU_INFO_CAPS;
     if (info.argsz < VFIO_IOMMU_INFO_SIZEOF + capsize) {

@@ -85,7 +85,11 @@ export type vfio_info_cap =
   | { id: typeof VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION; version: 1; flags: number; pgsize_bitmap: bigint; max_dirty_bitmap_size: bigint }
   | { id: typeof VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL; version: 1; avail: number };
 
-/** Size in bytes each capability occupies in the chain (header 8 bytes + payload). */
+/**
+ * sizeof() of each capability struct (header 8 bytes + payload, with the struct's own
+ * padding): iova_range 16 + 16 per range, migration 32 (u32 flags padded before the u64s),
+ * dma_avail 12 (header + u32, 4-byte aligned). vfio_info_cap_add() may round it up (6.6+).
+ */
 export function vfio_info_cap_size(c: vfio_info_cap): number {
   switch (c.id) {
     case VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE:
@@ -93,7 +97,7 @@ export function vfio_info_cap_size(c: vfio_info_cap): number {
     case VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION:
       return 8 + 4 + 4 + 8 + 8;
     case VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL:
-      return 8 + 4 + 4;
+      return 8 + 4;
   }
 }
 
