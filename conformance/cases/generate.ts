@@ -266,6 +266,19 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
   v('set-iommu-twice', 'Is a second VFIO_SET_IOMMU on a set container refused?', `- VFIO_SET_IOMMU: { container: $C, type: VFIO_TYPE1v2_IOMMU }\n  as: si`, { si: '-EINVAL' });
   add('vfio-validation', 'get-api-version', 'What does VFIO_GET_API_VERSION return?', bare,
     `- open: { path: /dev/vfio/vfio }\n  as: c\n- VFIO_GET_API_VERSION: { container: $c }\n  as: api`, { api: 0 }, undefined, ['include/uapi/linux/vfio.h:VFIO_API_VERSION']);
+  // open(2) of the nodes: the container opens O_RDONLY; a group opens once; a device fd keeps the group busy
+  // after its group fd is closed (6.1/6.12: it holds the group file, b76c0eed7486) until it is closed too.
+  add('vfio-validation', 'group-open-busy', 'Is a second open of /dev/vfio/<group> refused, also while a device fd outlives the group fd, and does /dev/vfio/vfio open read-only?', bare,
+    [
+      '- open: { path: /dev/vfio/vfio, flags: O_RDONLY }\n  as: c', '- VFIO_GET_API_VERSION: { container: $c }\n  as: api',
+      '- open: { path: /dev/vfio/5 }\n  as: g', '- open: { path: /dev/vfio/5 }\n  as: again',
+      '- VFIO_GROUP_SET_CONTAINER: { group: $g, container: $c }\n  as: set', '- VFIO_SET_IOMMU: { container: $c, type: VFIO_TYPE1v2_IOMMU }\n  as: iommu',
+      '- VFIO_GROUP_GET_DEVICE_FD: { group: $g, device: edu0 }\n  as: d', '- close: { fd: $g }\n  as: cg',
+      '- open: { path: /dev/vfio/5 }\n  as: devopen', '- close: { fd: $d }\n  as: cd',
+      '- open: { path: /dev/vfio/5 }\n  as: reopen', '- VFIO_GROUP_SET_CONTAINER: { group: $reopen, container: $c }\n  as: set2',
+    ].join('\n'),
+    { api: 0, again: '-EBUSY', set: 0, iommu: 0, cg: 0, devopen: '-EBUSY', cd: 0, set2: 0 }, undefined,
+    ['drivers/vfio/group.c:vfio_group_fops_open', 'drivers/vfio/container.c:vfio_fops_open', 'drivers/char/misc.c:misc_open']);
   v('check-extension', 'Which IOMMU extensions does a type1v2 container report (TYPE1, TYPE1v2, UNMAP_ALL, UPDATE_VADDR, NOIOMMU)?',
     ['VFIO_TYPE1_IOMMU:t1', 'VFIO_TYPE1v2_IOMMU:t2', 'VFIO_UNMAP_ALL:ua', 'VFIO_UPDATE_VADDR:uv', 'VFIO_NOIOMMU_IOMMU:noio']
       .map((x) => `- VFIO_CHECK_EXTENSION: { container: $C, extension: ${x.split(':')[0]} }\n  as: ${x.split(':')[1]}`).join('\n'),

@@ -11,7 +11,7 @@
  */
 import type { Kctx } from '../linux/kctx.js';
 import { unsupported } from '../linux/include/linux/bug.js';
-import { EFAULT, EINVAL, EPERM } from '../linux/include/uapi/linux/errno.js';
+import { EFAULT, EINVAL, ENOENT, EPERM } from '../linux/include/uapi/linux/errno.js';
 import { FOLL_BITS, FOLL_LONGTERM } from '../linux/include/linux/foll.js';
 import type { FollName } from '../linux/include/linux/foll.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
@@ -40,8 +40,7 @@ import type { page_array } from '../linux/mm/gup.js';
 import { down_read, up_read } from '../linux/kernel/locking/rwsem.js';
 import type { KThread, ThreadId } from '../sched/index.js';
 import { deviceDmaRead, deviceDmaWrite, iommuProbe, mdevPin, mdevUnpin, vfioIoctl } from './build-vfio.js';
-import { vfio_container_open } from '../linux/drivers/vfio/container.js';
-import { vfio_group_open } from '../linux/drivers/vfio/group.js';
+import { vfio_init } from '../linux/drivers/vfio/container.js';
 import type { ArgValue, Probe, Scenario, Step, Value } from './ast.js';
 import type { RunState, StepResult } from './state.js';
 
@@ -422,16 +421,22 @@ function* opOpen(c: StepCtx): KThread<StepResult> {
   const path = a.path.kind === 'str' ? a.path.value : '';
   const flags = evalFlags(c, a.flags, 'flags');
   if (flags === null) return ret(-EINVAL);
-  // MODEL: open(2) of the VFIO character devices is reduced to their fops' open.
-  if (path === '/dev/vfio/vfio') return ret(vfio_container_open(c.k, flags));
-  const g = /^\/dev\/vfio\/(\d+)$/.exec(path);
-  if (g !== null) {
-    // Scenario group numbers are the devices' declared iommu_group; the model numbers groups itself.
-    const want = Number(g[1]);
-    const dev = [...c.rs.devices.values()].find((d) => d.decl.iommuGroup === want);
-    return ret(vfio_group_open(c.k, dev === undefined ? -1 : dev.group, flags));
+  let real = path;
+  if (path.startsWith('/dev/vfio/')) {
+    // The vfio module autoloads on the first open of its node (devname:vfio/vfio).
+    vfio_init(c.k);
+    const g = /^\/dev\/vfio\/(\d+)$/.exec(path);
+    if (g !== null) {
+      // Scenario group numbers are the devices' declared iommu_group; the model numbers its
+      // groups itself, so the path is renamed to the model's node. A number no device
+      // declares has no node: -ENOENT.
+      const want = Number(g[1]);
+      const dev = [...c.rs.devices.values()].find((d) => d.decl.iommuGroup === want);
+      if (dev === undefined) return ret(-ENOENT);
+      real = `/dev/vfio/${dev.group}`;
+    }
   }
-  return ret(yield* syscalls.sys_open(c.k, path, flags));
+  return ret(yield* syscalls.sys_open(c.k, real, flags));
 }
 
 function bigArg(c: StepCtx, name: string): bigint {
