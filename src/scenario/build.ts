@@ -41,6 +41,7 @@ import { down_read, up_read } from '../linux/kernel/locking/rwsem.js';
 import type { KThread, ThreadId } from '../sched/index.js';
 import { deviceDmaRead, deviceDmaWrite, iommuProbe, mdevPin, mdevUnpin, vfioIoctl } from './build-vfio.js';
 import { vfio_init } from '../linux/drivers/vfio/container.js';
+import { alloc_contig_range_folio } from '../linux/mm/compaction.js';
 import type { ArgValue, Probe, Scenario, Step, Value } from './ast.js';
 import type { RunState, StepResult } from './state.js';
 
@@ -585,6 +586,24 @@ function* opLoad(c: StepCtx): KThread<StepResult> {
   return ret(yield* user_load(c.k, evalNum(c.rs, c.step.args.addr)));
 }
 
+/**
+ * migrate_page { process, addr }: the folio mapped at addr is in the way of a contiguous
+ * allocation (cma_alloc → alloc_contig_range, mm/compaction.ts), which must migrate it
+ * away. 0 when it moved, -EBUSY / -ENOMEM / -EINTR as alloc_contig_range returns;
+ * -EFAULT when nothing is mapped at addr (no frame to move).
+ */
+function* opMigratePage(c: StepCtx): KThread<StepResult> {
+  const t = processTask(c, c.step.args.process);
+  const mm = t?.mm ?? null;
+  if (mm === null) return ret(unsupported(c.k, 'scenario:migrate_page', 'migrate_page: the process has no mm'));
+  const pfn = frameAt(mm, evalNum(c.rs, c.step.args.addr));
+  if (pfn === null || !pfn_valid(c.k.m, pfn)) {
+    yield* noPoint();
+    return ret(-EFAULT);
+  }
+  return ret(yield* alloc_contig_range_folio(c.k, pfn));
+}
+
 function notYet(op: string): OpImpl {
   return function* (c) {
     yield* noPoint();
@@ -640,6 +659,7 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['setrlimit', opSetrlimit],
   ['capset', opCapset],
   ['kill', opKill],
+  ['migrate_page', opMigratePage],
 ]);
 
 /** The implementation of an operation (a not-yet-wired one reports `unsupported`). */
