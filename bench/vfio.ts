@@ -21,7 +21,7 @@ import { Machine } from '../src/linux/machine.js';
 import { PAGE_SIZE } from '../src/linux/include/linux/mm_types.js';
 import { FAULT_FLAG_WRITE, VM_FAULT_ERROR } from '../src/linux/include/linux/mm.js';
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../src/linux/include/uapi/asm-generic/mman.js';
-import { sys_mmap } from '../src/linux/syscalls.js';
+import { sys_mmap, sys_open } from '../src/linux/syscalls.js';
 import { vma_lookup } from '../src/linux/include/linux/mm.js';
 import { handle_mm_fault } from '../src/linux/mm/memory.js';
 import { hugetlb_pool_grow } from '../src/linux/mm/hugetlb.js';
@@ -32,8 +32,6 @@ import { O_RDWR, fget, fput } from '../src/linux/include/linux/fs.js';
 import { iommu_group_alloc } from '../src/linux/drivers/iommu/iommu.js';
 import type { device } from '../src/linux/drivers/iommu/iommu.js';
 import { vfio_register_group_dev } from '../src/linux/drivers/vfio/vfio.js';
-import { vfio_container_open } from '../src/linux/drivers/vfio/container.js';
-import { vfio_group_open } from '../src/linux/drivers/vfio/group.js';
 import {
   VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_GROUP_SET_CONTAINER, VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA,
   VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU,
@@ -108,8 +106,8 @@ export function measure(bytes: number, huge: boolean, batched = false): Run {
     const dev: device = { name: 'bench0', bus: 'pci', iommu_group: null, driver: 'vfio-pci', driver_managed_dma: true };
     iommu_group_alloc(k, [dev]);
     const vdev = vfio_register_group_dev(k, dev);
-    const c = vfio_container_open(k, O_RDWR);
-    const g = vfio_group_open(k, vdev.group.id, O_RDWR);
+    const c = yield* sys_open(k, '/dev/vfio/vfio', O_RDWR);
+    const g = yield* sys_open(k, `/dev/vfio/${vdev.group.id}`, O_RDWR);
     if ((yield* ioctl(k, g, VFIO_GROUP_SET_CONTAINER, c)) !== 0) throw new Error('bench bug: SET_CONTAINER');
     if ((yield* ioctl(k, c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) !== 0) throw new Error('bench bug: SET_IOMMU');
     const t0 = process.hrtime.bigint();

@@ -18,6 +18,7 @@ import type { address_space, inode, super_block } from './include/linux/fs.js';
 import type { iommu_subsys } from './drivers/iommu/iommu.js';
 import type { vfio_subsys } from './drivers/vfio/vfio.js';
 import type { io_uring_subsys } from './io_uring/io_uring.js';
+import type { miscdevice } from './drivers/char/misc.js';
 
 /** The layout a machine gets when none is given: 64 MiB DMA32 + 256 MiB Normal. */
 export const DEFAULT_LAYOUT: MemoryLayout = { dma32: 64 * 1024 * 1024, normal: 256 * 1024 * 1024 };
@@ -61,6 +62,8 @@ export class Machine {
   iommu: iommu_subsys | null = null;
   /** drivers/vfio state (containers, groups, devices, type1 parameters), created on first use by drivers/vfio/vfio.ts. */
   vfio: vfio_subsys | null = null;
+  /** drivers/char/misc.c: registered misc devices by minor (drivers/char/misc.ts). */
+  readonly misc = new Map<number, miscdevice>();
   /** io_uring state (per-user accounting, the anon inode mount), created on first use by io_uring/io_uring.ts. */
   io_uring: io_uring_subsys | null = null;
 

@@ -11,7 +11,7 @@
 import type { KThread } from '../sched/index.js';
 import type { Kctx } from './kctx.js';
 import type { file } from './include/linux/fs.js';
-import { close_fd, fd_install, fget, fput, get_unused_fd_flags } from './include/linux/fs.js';
+import { close_fd, fd_install, fget, fput, get_unused_fd_flags, put_unused_fd } from './include/linux/fs.js';
 import { PAGE_SIZE } from './include/linux/mm_types.js';
 import { MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_HUGETLB, MAP_HUGE_MASK, MAP_HUGE_SHIFT } from './include/uapi/asm-generic/mman.js';
 import { huge_page_size, hugetlb_file_setup } from './mm/hugetlb.js';
@@ -20,8 +20,7 @@ function ALIGN(x: number, a: number): number {
   return Math.ceil(x / a) * a;
 }
 import { EBADF, EINVAL } from './include/uapi/linux/errno.js';
-import { filp_open } from './fs/libfs.js';
-import { do_sys_ftruncate, ksys_fallocate } from './fs/open.js';
+import { do_filp_open, do_sys_ftruncate, ksys_fallocate } from './fs/open.js';
 import { __vm_munmap, vm_mmap_pgoff } from './mm/mmap.js';
 
 /**
@@ -72,13 +71,24 @@ export function* sys_munmap(k: Kctx, addr: number, len: number): KThread<number>
   return ret;
 }
 
-/** sys_open(path, flags) / do_sys_open: an fd for an existing model file, or -errno. */
+/**
+ * sys_open(path, flags) / do_sys_open: reserve an fd, open the file (its ->open runs:
+ * device nodes such as /dev/vfio/vfio and /dev/vfio/<group> reach their driver here),
+ * install it; on failure the fd is given back. An fd or -errno.
+ */
 export function* sys_open(k: Kctx, path: string, flags: number): KThread<number> {
-  const fd = get_unused_fd_flags(k, flags);
-  if (fd < 0) return fd;
-  const f = filp_open(k, path, flags);
-  if (typeof f === 'number') return f;
-  fd_install(k, fd, f);
+  k.s.traceCall('sys_open', [path, flags]);
+  let fd = get_unused_fd_flags(k, flags);
+  if (fd >= 0) {
+    const f = yield* do_filp_open(k, path, flags);
+    if (typeof f === 'number') {
+      put_unused_fd(k, fd);
+      fd = f;
+    } else {
+      fd_install(k, fd, f);
+    }
+  }
+  k.s.traceRet('sys_open', fd);
   return fd;
 }
 

@@ -23,8 +23,8 @@ import type { device } from '../linux/drivers/iommu/iommu.js';
 import { iommu_group_alloc, iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
 import type { vfio_container, vfio_device, vfio_dma_unmap_fn } from '../linux/drivers/vfio/vfio.js';
 import { vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
-import { vfio_container_from_file, vfio_container_open } from '../linux/drivers/vfio/container.js';
-import { vfio_group_open } from '../linux/drivers/vfio/group.js';
+import { vfio_container_from_file, vfio_init } from '../linux/drivers/vfio/container.js';
+import { sys_open } from '../linux/syscalls.js';
 import type { vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import { is_invalid_reserved_pfn } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import type { edu_device } from '../linux/drivers/misc/edu.js';
@@ -101,13 +101,14 @@ export function* setupContainers(k: Kctx<task_struct>, s: Scenario, rs: RunState
     const task = rs.processes.get(c.process);
     if (task === undefined) return `container ${c.name}: no process ${c.process}`;
     k.current = task;
-    const fd = vfio_container_open(k, O_RDWR);
+    vfio_init(k);
+    const fd = yield* sys_open(k, '/dev/vfio/vfio', O_RDWR);
     if (fd < 0) return `container ${c.name}: open(/dev/vfio/vfio) = ${fd}`;
     rs.containers.set(c.name, { fd, process: c.process });
     for (const dn of c.groups) {
       const d = rs.devices.get(dn);
       if (d === undefined) return `container ${c.name}: no device ${dn}`;
-      const gfd = vfio_group_open(k, d.group, O_RDWR);
+      const gfd = yield* sys_open(k, `/dev/vfio/${d.group}`, O_RDWR);
       if (gfd < 0) return `container ${c.name}: open(/dev/vfio/${d.group}) = ${gfd}`;
       const r = yield* ioctl(k, gfd, VFIO_GROUP_SET_CONTAINER, fd);
       if (r < 0) return `container ${c.name}: VFIO_GROUP_SET_CONTAINER(${dn}) = ${r}`;
@@ -385,7 +386,7 @@ export function vfioFingerprint(m: Machine): string {
   const sub = m.vfio;
   if (sub === null) return '';
   const parts: string[] = [];
-  for (const g of [...sub.groups.values()].sort((a, b) => a.id - b.id)) parts.push(`g${g.id}:${g.container?.id ?? '-'}:${g.container_users}:${g.opened ? 1 : 0}:${g.devices.map((d) => d.open_count).join('.')}`);
+  for (const g of [...sub.groups.values()].sort((a, b) => a.id - b.id)) parts.push(`g${g.id}:${g.container?.id ?? '-'}:${g.container_users}:${g.opened_file ? 1 : 0}:${g.devices.map((d) => d.open_count).join('.')}`);
   for (const io of allIommus(m).sort((a, b) => a.id - b.id)) {
     parts.push(`i${io.id}:${io.dma_avail}:${io.vaddr_invalid_count}:${io.dirty_page_tracking ? 1 : 0}:${io.container_open ? 1 : 0}:${io.domain_list.length}:${io.emulated_iommu_groups.length}:${io.device_list.length}`);
     const dom = io.domain_list[0]?.domain ?? null;

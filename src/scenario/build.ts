@@ -11,7 +11,7 @@
  */
 import type { Kctx } from '../linux/kctx.js';
 import { unsupported } from '../linux/include/linux/bug.js';
-import { EFAULT, EINVAL, EPERM } from '../linux/include/uapi/linux/errno.js';
+import { EFAULT, EINVAL, ENOENT, EPERM } from '../linux/include/uapi/linux/errno.js';
 import { FOLL_BITS, FOLL_LONGTERM } from '../linux/include/linux/foll.js';
 import type { FollName } from '../linux/include/linux/foll.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
@@ -40,8 +40,8 @@ import type { page_array } from '../linux/mm/gup.js';
 import { down_read, up_read } from '../linux/kernel/locking/rwsem.js';
 import type { KThread, ThreadId } from '../sched/index.js';
 import { deviceDmaRead, deviceDmaWrite, iommuProbe, mdevPin, mdevUnpin, vfioIoctl } from './build-vfio.js';
-import { vfio_container_open } from '../linux/drivers/vfio/container.js';
-import { vfio_group_open } from '../linux/drivers/vfio/group.js';
+import { vfio_init } from '../linux/drivers/vfio/container.js';
+import { alloc_contig_range_folio } from '../linux/mm/compaction.js';
 import type { ArgValue, Probe, Scenario, Step, Value } from './ast.js';
 import type { RunState, StepResult } from './state.js';
 
@@ -422,16 +422,22 @@ function* opOpen(c: StepCtx): KThread<StepResult> {
   const path = a.path.kind === 'str' ? a.path.value : '';
   const flags = evalFlags(c, a.flags, 'flags');
   if (flags === null) return ret(-EINVAL);
-  // MODEL: open(2) of the VFIO character devices is reduced to their fops' open.
-  if (path === '/dev/vfio/vfio') return ret(vfio_container_open(c.k, flags));
-  const g = /^\/dev\/vfio\/(\d+)$/.exec(path);
-  if (g !== null) {
-    // Scenario group numbers are the devices' declared iommu_group; the model numbers groups itself.
-    const want = Number(g[1]);
-    const dev = [...c.rs.devices.values()].find((d) => d.decl.iommuGroup === want);
-    return ret(vfio_group_open(c.k, dev === undefined ? -1 : dev.group, flags));
+  let real = path;
+  if (path.startsWith('/dev/vfio/')) {
+    // The vfio module autoloads on the first open of its node (devname:vfio/vfio).
+    vfio_init(c.k);
+    const g = /^\/dev\/vfio\/(\d+)$/.exec(path);
+    if (g !== null) {
+      // Scenario group numbers are the devices' declared iommu_group; the model numbers its
+      // groups itself, so the path is renamed to the model's node. A number no device
+      // declares has no node: -ENOENT.
+      const want = Number(g[1]);
+      const dev = [...c.rs.devices.values()].find((d) => d.decl.iommuGroup === want);
+      if (dev === undefined) return ret(-ENOENT);
+      real = `/dev/vfio/${dev.group}`;
+    }
   }
-  return ret(yield* syscalls.sys_open(c.k, path, flags));
+  return ret(yield* syscalls.sys_open(c.k, real, flags));
 }
 
 function bigArg(c: StepCtx, name: string): bigint {
@@ -581,6 +587,24 @@ function* opLoad(c: StepCtx): KThread<StepResult> {
   return ret(yield* user_load(c.k, evalNum(c.rs, c.step.args.addr)));
 }
 
+/**
+ * migrate_page { process, addr }: the folio mapped at addr is in the way of a contiguous
+ * allocation (cma_alloc → alloc_contig_range, mm/compaction.ts), which must migrate it
+ * away. 0 when it moved, -EBUSY / -ENOMEM / -EINTR as alloc_contig_range returns;
+ * -EFAULT when nothing is mapped at addr (no frame to move).
+ */
+function* opMigratePage(c: StepCtx): KThread<StepResult> {
+  const t = processTask(c, c.step.args.process);
+  const mm = t?.mm ?? null;
+  if (mm === null) return ret(unsupported(c.k, 'scenario:migrate_page', 'migrate_page: the process has no mm'));
+  const pfn = frameAt(mm, evalNum(c.rs, c.step.args.addr));
+  if (pfn === null || !pfn_valid(c.k.m, pfn)) {
+    yield* noPoint();
+    return ret(-EFAULT);
+  }
+  return ret(yield* alloc_contig_range_folio(c.k, pfn));
+}
+
 function notYet(op: string): OpImpl {
   return function* (c) {
     yield* noPoint();
@@ -637,6 +661,7 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['setrlimit', opSetrlimit],
   ['capset', opCapset],
   ['kill', opKill],
+  ['migrate_page', opMigratePage],
 ]);
 
 /** The implementation of an operation (a not-yet-wired one reports `unsupported`). */

@@ -161,7 +161,7 @@ const opList: readonly OpSpec[] = [
   { name: 'put_pages', cls: 'kernel', args: [a('pages', { kind: 'pages' })], doc: 'put_page() on each page' },
   { name: 'vfio_pin_pages', cls: 'kernel', args: [a('container', int), a('iova', int), a('npage', int), a('prot', fl('IOMMU_', IOMMU_PROT_NAMES), 'IOMMU_READ|IOMMU_WRITE')], outputs: ['pages'], doc: 'drivers/vfio vfio_pin_pages() (mdev external pin)' },
   { name: 'vfio_unpin_pages', cls: 'kernel', args: [a('container', int), a('iova', int), a('npage', int)], doc: 'drivers/vfio vfio_unpin_pages()' },
-  { name: 'migrate_page', cls: 'kernel', args: [a('process', { kind: 'process' }), a('addr', int)], doc: 'isolate and migrate the frame mapped at addr (compaction / cma_alloc)' },
+  { name: 'migrate_page', cls: 'kernel', args: [a('process', { kind: 'process' }), a('addr', int)], doc: 'a contiguous allocation (cma_alloc → alloc_contig_range) migrates the folio mapped at addr away: 0, -EBUSY, -ENOMEM, -EINTR; -EFAULT if nothing is mapped' },
   // ---- observation ---------------------------------------------------------------------
   { name: 'observe', cls: 'observe', args: [], doc: 'evaluate one probe now (see observe:)' },
 ];

@@ -25,8 +25,7 @@ import {
   VFIO_TYPE1_IOMMU, VFIO_TYPE1_NESTING_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL, VFIO_UPDATE_VADDR,
 } from '../../src/linux/include/uapi/linux/vfio.js';
 import type { vfio_group_status, vfio_iommu_type1_info } from '../../src/linux/include/uapi/linux/vfio.js';
-import { vfio_container_open } from '../../src/linux/drivers/vfio/container.js';
-import { vfio_group_open } from '../../src/linux/drivers/vfio/group.js';
+import { sys_open } from '../../src/linux/syscalls.js';
 import type { vfio_device } from '../../src/linux/drivers/vfio/vfio.js';
 import type { task_struct } from '../../src/linux/include/linux/sched.js';
 import {
@@ -64,7 +63,7 @@ const rows: Row[] = [
     desc: 'vfio_fops_unl_ioctl: VFIO_GET_API_VERSION returns VFIO_API_VERSION (0)',
     raw: true,
     fn: function* (e) {
-      return yield* ioctl(e.k, vfio_container_open(e.k, O_RDWR), VFIO_GET_API_VERSION, 0);
+      return yield* ioctl(e.k, (yield* sys_open(e.k, '/dev/vfio/vfio', O_RDWR)), VFIO_GET_API_VERSION, 0);
     },
     expect: () => 0,
   },
@@ -73,7 +72,7 @@ const rows: Row[] = [
     desc: 'vfio_fops_unl_ioctl: no IOMMU driver set → unrecognised ioctls are -EINVAL',
     raw: true,
     fn: function* (e) {
-      const c = vfio_container_open(e.k, O_RDWR);
+      const c = (yield* sys_open(e.k, '/dev/vfio/vfio', O_RDWR));
       return yield* map_dma(e.k, c, VA, 0, PAGE_SIZE);
     },
     expect: () => -EINVAL,
@@ -83,7 +82,7 @@ const rows: Row[] = [
     desc: 'vfio_ioctl_set_iommu: no group in the container → -EINVAL',
     raw: true,
     fn: function* (e) {
-      return yield* ioctl(e.k, vfio_container_open(e.k, O_RDWR), VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
+      return yield* ioctl(e.k, (yield* sys_open(e.k, '/dev/vfio/vfio', O_RDWR)), VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
     },
     expect: () => -EINVAL,
   },
@@ -92,8 +91,8 @@ const rows: Row[] = [
     desc: 'vfio_ioctl_set_iommu: no registered driver answers CHECK_EXTENSION(arg) > 0 → -ENODEV (NOIOMMU, 42)',
     raw: true,
     fn: function* (e) {
-      const c = vfio_container_open(e.k, O_RDWR);
-      const g = vfio_group_open(e.k, e.vdev.group.id, O_RDWR);
+      const c = (yield* sys_open(e.k, '/dev/vfio/vfio', O_RDWR));
+      const g = (yield* sys_open(e.k, `/dev/vfio/${e.vdev.group.id}`, O_RDWR));
       yield* ioctl(e.k, g, VFIO_GROUP_SET_CONTAINER, c);
       return [yield* ioctl(e.k, c, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU), yield* ioctl(e.k, c, VFIO_SET_IOMMU, 42)];
     },
@@ -115,7 +114,7 @@ const rows: Row[] = [
       'DMA_CC_IOMMU 0 without iommu, then every domain coherent',
     raw: true,
     fn: function* (e) {
-      const c = vfio_container_open(e.k, O_RDWR);
+      const c = (yield* sys_open(e.k, '/dev/vfio/vfio', O_RDWR));
       const q = function* (): KThread<number[]> {
         const out: number[] = [];
         for (const x of [VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_NESTING_IOMMU, VFIO_UNMAP_ALL, VFIO_UPDATE_VADDR, VFIO_DMA_CC_IOMMU]) {
@@ -124,7 +123,7 @@ const rows: Row[] = [
         return out;
       };
       const before = yield* q();
-      const g = vfio_group_open(e.k, e.vdev.group.id, O_RDWR);
+      const g = (yield* sys_open(e.k, `/dev/vfio/${e.vdev.group.id}`, O_RDWR));
       yield* ioctl(e.k, g, VFIO_GROUP_SET_CONTAINER, c);
       yield* ioctl(e.k, c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
       return { before, after: yield* q() };
@@ -252,10 +251,10 @@ const rows: Row[] = [
     desc: 'VFIO_GROUP_GET_STATUS: VIABLE before SET_CONTAINER, VIABLE|CONTAINER_SET after (5.4 vfio_group_viable; 6.x ownership)',
     raw: true,
     fn: function* (e) {
-      const g = vfio_group_open(e.k, e.vdev.group.id, O_RDWR);
+      const g = (yield* sys_open(e.k, `/dev/vfio/${e.vdev.group.id}`, O_RDWR));
       const s1: vfio_group_status = { argsz: 8, flags: 0 };
       yield* ioctl(e.k, g, VFIO_GROUP_GET_STATUS, s1);
-      const c = vfio_container_open(e.k, O_RDWR);
+      const c = (yield* sys_open(e.k, '/dev/vfio/vfio', O_RDWR));
       yield* ioctl(e.k, g, VFIO_GROUP_SET_CONTAINER, c);
       const s2: vfio_group_status = { argsz: 8, flags: 0 };
       yield* ioctl(e.k, g, VFIO_GROUP_GET_STATUS, s2);
@@ -273,8 +272,8 @@ const rows: Row[] = [
     raw: true,
     fn: function* (e) {
       const vdev = pci_device(e.k, '0000:00:05.0', { alsoHost: true });
-      const c = vfio_container_open(e.k, O_RDWR);
-      const g = vfio_group_open(e.k, vdev.group.id, O_RDWR);
+      const c = (yield* sys_open(e.k, '/dev/vfio/vfio', O_RDWR));
+      const g = (yield* sys_open(e.k, `/dev/vfio/${vdev.group.id}`, O_RDWR));
       const set = yield* ioctl(e.k, g, VFIO_GROUP_SET_CONTAINER, c);
       const iommu = set === 0 ? yield* ioctl(e.k, c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) : null;
       const dev = set === 0 ? yield* ioctl(e.k, g, VFIO_GROUP_GET_DEVICE_FD, '0000:00:05.0') : null;

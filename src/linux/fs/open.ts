@@ -8,11 +8,11 @@
  * ->setattr: ext4_setattr (layout break, page cache, blocks) or shmem_setattr
  * (page cache). vfs_fallocate: offset < 0 or len <= 0 → -EINVAL; PUNCH_HOLE
  * without KEEP_SIZE → -EOPNOTSUPP; not open for writing → -EBADF; no ->fallocate
- * → -EOPNOTSUPP.
+ * → -EOPNOTSUPP. do_filp_open / do_dentry_open: the open(2) path below sys_open.
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
-import type { inode } from '../include/linux/fs.js';
+import type { file, inode } from '../include/linux/fs.js';
 import { FMODE_WRITE, S_ISREG, fget, fput } from '../include/linux/fs.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
@@ -21,6 +21,7 @@ import { down_write, up_write } from '../kernel/locking/rwsem.js';
 import { truncate_pagecache, unmap_mapping_range } from '../mm/truncate.js';
 import { hugetlb_vmtruncate } from '../mm/hugetlb.js';
 import { ext4_setattr_size } from './ext4.js';
+import { filp_open } from './libfs.js';
 
 /** shmem_setattr(ATTR_SIZE) / simple_setattr: i_size and the page cache. */
 function shmem_setattr_size(k: Kctx, i: inode, newsize: number): number {
@@ -84,6 +85,30 @@ export function* ksys_fallocate(k: Kctx, fd: number, mode: number, offset: numbe
   }
   yield* fput(k, f);
   return ret;
+}
+
+/**
+ * fs/open.c do_dentry_open() (5.4.1, Debian 6.1.192, 6.12.117), reduced: the new file
+ * already has the inode's file_operations (the file system's, or a device node's
+ * i_fop: def_chr_fops → chrdev_open / misc_open); their ->open runs now. A non-zero
+ * return fails the open and the file is dropped without ->release (FMODE_OPENED was
+ * never set).
+ */
+export function* do_dentry_open(k: Kctx, f: file): KThread<number> {
+  const open = f.f_op.open;
+  if (!open) return 0;
+  return yield* open(k, f.f_inode, f);
+}
+
+/**
+ * do_filp_open(path, flags): the path lookup (MODEL: an exact match in the machine's
+ * inode table; -ENOENT otherwise) and do_dentry_open(). A file or -errno.
+ */
+export function* do_filp_open(k: Kctx, path: string, flags: number): KThread<file | number> {
+  const f = filp_open(k, path, flags);
+  if (typeof f === 'number') return f;
+  const err = yield* do_dentry_open(k, f);
+  return err ? err : f;
 }
 
 /** Bytes to whole pages (for callers computing punched ranges). */

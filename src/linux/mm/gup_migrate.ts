@@ -43,6 +43,7 @@ import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
 import {
   GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE, GFP_USER, ZONE_MOVABLE, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_NOWARN, __GFP_RECLAIM,
+  __GFP_RETRY_MAYFAIL,
 } from '../include/linux/gfp.js';
 import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, put_page } from '../include/linux/mm.js';
 import { split_huge_page_to_list } from './huge_memory.js';
@@ -57,7 +58,13 @@ import { alloc_pages } from './page_alloc.js';
 import { EAGAIN, EBUSY, ENOMEM } from '../include/uapi/linux/errno.js';
 import { race_window } from '../kernel/sched.js';
 
-export type migrate_target = 'non-cma' | 'longterm-pin';
+/**
+ * Who asks for the migration, which fixes the target's allocation: 'non-cma' (5.4–5.6
+ * GUP, new_non_cma_page), 'longterm-pin' (6.x GUP, alloc_migration_target inside the pin
+ * scope), 'contig-range' (alloc_contig_range's alloc_migration_target, a movable user
+ * mask: mm/compaction.ts).
+ */
+export type migrate_target = 'non-cma' | 'longterm-pin' | 'contig-range';
 
 export function isolate_for_migration(k: Kctx, head: number): boolean {
   const mem = k.m.mem;
@@ -145,6 +152,24 @@ export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], targe
   return yield* migrate_pages__v6_1(k, heads, target);
 }
 
+/**
+ * One isolated folio through migrate_pages() without the list machinery, for callers
+ * that need its errno (mm/compaction.ts): a hugetlb folio through
+ * unmap_and_move_huge_page, any other through migrate_folio_unmap + migrate_folio_move.
+ * 0, -EAGAIN (references other than mappings, cache and isolation) or -ENOMEM (no
+ * target). MODEL: a THP without an order-9 target is not split (the kernel's
+ * try_split_folio fallback): reported unsupported, -ENOMEM returned.
+ */
+export function* migrate_one_folio(k: Kctx, head: number, target: migrate_target): KThread<number> {
+  const mem = k.m.mem;
+  if (mem.s_flags[mem.slot_of(head)] & PG_hugetlb) return yield* unmap_and_move_huge_page(k, head, target);
+  const rc = yield* migrate_large_or_base_folio(k, head, target);
+  if (rc === -ENOMEM && folio_order(k.m, head) > 0) {
+    unsupported(k, 'mm/migrate.c:migrate_pages', `splitting THP pfn:${head} after -ENOMEM (try_split_folio) for ${target} is not modelled`);
+  }
+  return rc;
+}
+
 /** migrate_pages() as Debian 6.1.192 / 6.12.117 run it for GUP: see migrate_isolated_pages. */
 function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate_target): KThread<number> {
   const m = k.m;
@@ -222,10 +247,11 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
  * current_gfp_context() strips __GFP_MOVABLE (mm/page_alloc.ts), so the target comes
  * from ZONE_NORMAL or below and never from CMA.
  */
-function alloc_migration_target(k: Kctx, head: number): number | null {
+function alloc_migration_target(k: Kctx, head: number, target: migrate_target): number | null {
   const m = k.m;
   const order = folio_order(m, head);
-  let gfp = GFP_USER | __GFP_NOWARN;
+  // __alloc_contig_migrate_range's control (Debian 6.1.192): GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL.
+  let gfp = target === 'contig-range' ? GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL : GFP_USER | __GFP_NOWARN;
   if (order > 0) gfp = (gfp & ~__GFP_RECLAIM) | GFP_TRANSHUGE;
   const r = m.mem.region_of(head);
   if (r && r.zone === ZONE_MOVABLE) gfp |= __GFP_HIGHMEM;
@@ -295,7 +321,7 @@ function* migrate_large_or_base_folio(k: Kctx, head: number, target: migrate_tar
   }
   // Freed from under us (migrate_folio_done): the isolation reference was the last one.
   if (release_if_last_ref(k, head)) return 0;
-  const np = alloc_migration_target(k, head);
+  const np = alloc_migration_target(k, head, target);
   if (np === null) return -ENOMEM;
   const { mapping, cacheRef } = folio_cache_ref(k, head);
   // folio_migrate_mapping(): only the isolation, the mappings and the cache may hold it.

@@ -301,6 +301,32 @@ export const mmPatches = {
       'later fixes (v5.8+).',
     scenarios: ['mm/huge-zero-write-after-read', 'mm/thp-cow-after-fork', 'vfio/map-huge-zero-rw-after-read'],
   },
+  'contig-range-thp': {
+    subject: 'mm,thp,compaction,cma: allow THP migration for CMA allocations',
+    commit: '1da2f328fa64',
+    author: 'Rik van Riel',
+    release: 'v5.7',
+    files: ['mm/compaction.c', 'mm/page_alloc.c'],
+    effect: 'changes-verdict',
+    summary:
+      'isolate_migratepages_block() stops skipping compound pages when the scan is for alloc_contig_range() ' +
+      '(cc->alloc_contig): a THP in a range cma_alloc wants is isolated and migrated whole. Before it a THP ' +
+      'made the range busy (-EBUSY). Read in mm/compaction.ts (the migrate_page scenario operation).',
+    scenarios: ['mm/migrate-page-contig'],
+  },
+  'contig-range-hugetlb': {
+    subject: 'mm: make alloc_contig_range handle in-use hugetlb pages',
+    commit: 'ae37c7ff79f1',
+    author: 'Oscar Salvador',
+    release: 'v5.13',
+    files: ['mm/compaction.c', 'mm/hugetlb.c', 'include/linux/hugetlb.h'],
+    effect: 'changes-verdict',
+    summary:
+      'isolate_migratepages_block() with cc->alloc_contig hands an in-use hugetlb folio to ' +
+      'isolate_or_dissolve_huge_page(), which isolates it for migration; before it a hugetlb page in the range ' +
+      'was skipped as a compound page and alloc_contig_range() failed with -EBUSY.',
+    scenarios: ['mm/migrate-page-contig'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
@@ -308,7 +334,7 @@ export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
     'devdax-compound-pages', 'cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount',
     'anon-exclusive', 'mm-has-pinned', 'fork-copy-pinned', 'fork-split-pinned-thp',
     'hugetlbfs-punch-zero-partial', 'madvise-dontneed-hugetlb', 'madvise-dontneed-hugetlb-align-down', 'exit-mmap-write-lock',
-    'exit-mmap-read-lock-unmap', 'thp-cow-split',
+    'exit-mmap-read-lock-unmap', 'thp-cow-split', 'contig-range-thp', 'contig-range-hugetlb',
   ],
   'v6.12': [
     'vm-fault-write-removed', 'map-droppable', 'memfd-noexec', 'exit-mmap-empty-write-lock', 'migrate-split-partially-mapped',

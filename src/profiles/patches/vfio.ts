@@ -224,6 +224,22 @@ export const vfioPatches = {
       'zero page, so there is nothing to drop (present in 6.12.117: the loop is absent).',
     scenarios: ['vfio/zero-page-ref-leak'],
   },
+  'vfio-group-fd-lifecycle': {
+    subject: 'vfio: Simplify the life cycle of the group FD',
+    commit: 'b76c0eed7486',
+    author: 'Jason Gunthorpe',
+    release: 'v5.19',
+    files: ['drivers/vfio/vfio.c'],
+    effect: 'neutral',
+    summary:
+      'open(2) of /dev/vfio/<group>: 5.4 refuses a second open (-EBUSY from the `opened` flag) and also an open while ' +
+      'the group is still in a container from an earlier open whose device fds are alive (-EBUSY); from this ' +
+      'patch the open runs under group_lock and checks only opened_file, because every device fd now holds a ' +
+      'reference on the group file (vfio_device_assign_container), so the group release (which takes the group ' +
+      'out of its container) waits for the last device fd. The errno seen by a program is the same (-EBUSY) in ' +
+      'both designs; the model reads the patch in vfio_group_fops_open/_release and the device fd open/release.',
+    scenarios: ['vfio/group-open-busy'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const vfioReleaseAdds: ReleaseAdds<keyof typeof vfioPatches> = {
@@ -237,6 +253,7 @@ export const vfioReleaseAdds: ReleaseAdds<keyof typeof vfioPatches> = {
     'vfio-update-vaddr',
     'vfio-unpin-zero-page',
     'vfio-dma-ownership',
+    'vfio-group-fd-lifecycle',
     'vfio-exclude-mdev-update-vaddr',
     'vfio-dma-mm-owner',
     'vfio-locked-vm-per-dma',

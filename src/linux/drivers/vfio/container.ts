@@ -1,6 +1,6 @@
 /**
- * The VFIO container: /dev/vfio/vfio. drivers/vfio/vfio.c (5.4.1, 5.6.4:
- * vfio_fops_open, vfio_fops_unl_ioctl, vfio_ioctl_check_extension, vfio_ioctl_set_iommu,
+ * The VFIO container: /dev/vfio/vfio. drivers/vfio/vfio.c (5.4.1, 5.6.4: vfio_init's
+ * misc_register, vfio_fops_open, vfio_fops_unl_ioctl, vfio_ioctl_check_extension, vfio_ioctl_set_iommu,
  * __vfio_container_attach_groups, vfio_group_set_container, vfio_group_unset_container,
  * vfio_fops_release) / container.c (Debian 6.1.192, 6.12.117: the same functions as
  * vfio_container_ioctl_check_extension, vfio_ioctl_set_iommu, vfio_container_attach_group,
@@ -17,7 +17,9 @@ import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
 import { EBADF, EBADFD, EBUSY, EINVAL, ENODEV, EPERM } from '../../include/uapi/linux/errno.js';
 import type { file, file_operations, inode } from '../../include/linux/fs.js';
-import { alloc_file, fd_install, fget, fput, get_unused_fd_flags } from '../../include/linux/fs.js';
+import { fget, fput } from '../../include/linux/fs.js';
+import { IS_ENABLED } from '../../kctx.js';
+import { VFIO_MINOR, misc_register } from '../char/misc.js';
 import { CAP_SYS_RAWIO, capable } from '../../include/linux/sched.js';
 import { down_read, down_write, init_rwsem, up_read, up_write } from '../../kernel/locking/rwsem.js';
 import { iommu_group_claim_dma_owner, iommu_group_release_dma_owner } from '../iommu/iommu.js';
@@ -25,7 +27,7 @@ import {
   VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_SET_IOMMU,
 } from '../../include/uapi/linux/vfio.js';
 import type { vfio_container, vfio_group } from './vfio.js';
-import { vfio_chrdev_inode, vfio_subsys_of } from './vfio.js';
+import { vfio_subsys_of } from './vfio.js';
 import {
   vfio_iommu_type1_attach_group, vfio_iommu_type1_check_extension, vfio_iommu_type1_detach_group, vfio_iommu_type1_ioctl,
   vfio_iommu_type1_open, vfio_iommu_type1_register_device, vfio_iommu_type1_release,
@@ -132,29 +134,48 @@ function* vfio_fops_release(k: Kctx, i: inode, f: file): KThread<number> {
   return 0;
 }
 
+/**
+ * vfio_fops_open(inode, file) [5.4.1 vfio.c; Debian 6.1.192 / 6.12.117 container.c]:
+ * open(2) of /dev/vfio/vfio (reached through misc_open) allocates a new, empty container
+ * (no group, no IOMMU driver, one reference for the file) as the file's private data.
+ * Always 0 in the model (the kernel's only failure is -ENOMEM). The open flags are not
+ * looked at: O_RDONLY gives a working container fd.
+ */
+function* vfio_fops_open(k: Kctx, i: inode, f: file): KThread<number> {
+  void i;
+  const c: vfio_container = {
+    id: k.m.nextId('vfio_container'), refs: 1, group_list: [], group_lock: init_rwsem(`group_lock(container#${k.m.nextId('vfio_container_lock')})`),
+    iommu_driver: null, iommu_data: null, noiommu: false,
+  };
+  f.private_data = c;
+  k.m.event(k.tid, 'vfio-container-open', [`container:${c.id}`, `file:${f.id}`], `${FILE}:vfio_fops_open`);
+  return 0;
+}
+
 export const vfio_fops: file_operations = {
   owner: 'vfio',
+  open: vfio_fops_open,
   unlocked_ioctl: vfio_fops_unl_ioctl,
   release: vfio_fops_release,
 };
 
 /**
- * open("/dev/vfio/vfio", flags) → vfio_fops_open(): a new container. Returns the fd
- * (or -EMFILE). MODEL: the path walk of open(2) is reduced to this call.
+ * vfio_init() [5.4.1 vfio.c] / vfio_container_init() [Debian 6.1.192, 6.12.117
+ * container.c, called from vfio_main.c vfio_init with CONFIG_VFIO_CONTAINER=y, as both
+ * Debian configs have it]: misc_register of the "vfio" misc device, minor VFIO_MINOR,
+ * node vfio/vfio, mode 0666, so open(2) of /dev/vfio/vfio reaches vfio_fops_open.
+ * MODEL: module load; idempotent. The scenario builder calls it when a scenario uses
+ * VFIO (the kernel autoloads the module on the first open of the node). Returns 0 or
+ * -errno (-ENODEV without CONFIG_VFIO: no node, an open(2) then fails with -ENOENT).
  */
-export function vfio_container_open(k: Kctx, flags: number): number {
+export function vfio_init(k: Kctx): number {
+  if (!IS_ENABLED(k, 'CONFIG_VFIO')) return -ENODEV;
   const sub = vfio_subsys_of(k);
-  if (sub.container_inode === null) sub.container_inode = vfio_chrdev_inode(k, '/dev/vfio/vfio', null);
-  const c: vfio_container = {
-    id: k.m.nextId('vfio_container'), refs: 1, group_list: [], group_lock: init_rwsem(`group_lock(container#${k.m.nextId('vfio_container_lock')})`),
-    iommu_driver: null, iommu_data: null, noiommu: false,
-  };
-  const fd = get_unused_fd_flags(k, flags);
-  if (fd < 0) return fd;
-  const f = alloc_file(k, sub.container_inode, flags, vfio_fops, c);
-  fd_install(k, fd, f);
-  k.m.event(k.tid, 'vfio-container-open', [`container:${c.id}`, `file:${f.id}`], 'vfio_fops_open', fd);
-  return fd;
+  if (sub.container_inode !== null) return 0;
+  const ret = misc_register(k, { minor: VFIO_MINOR, name: 'vfio', fops: vfio_fops, nodename: 'vfio/vfio', mode: 0o666 });
+  if (ret) return ret;
+  sub.container_inode = k.m.inodes.get('/dev/vfio/vfio') ?? null;
+  return 0;
 }
 
 /**

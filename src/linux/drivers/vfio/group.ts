@@ -17,7 +17,8 @@ import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
 import { EBUSY, EFAULT, EINVAL, ENODEV, ENOTTY } from '../../include/uapi/linux/errno.js';
 import type { file, file_operations, inode } from '../../include/linux/fs.js';
-import { O_CLOEXEC, O_RDWR, alloc_file, fd_install, get_unused_fd_flags } from '../../include/linux/fs.js';
+import { O_CLOEXEC, O_RDWR, alloc_file, fd_install, fput, get_file, get_unused_fd_flags } from '../../include/linux/fs.js';
+import { mutex_lock, mutex_unlock } from '../../kernel/locking/mutex.js';
 import type { vm_area_struct } from '../../include/linux/mm_types.js';
 import { PAGE_SIZE, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mk_pte } from '../../include/linux/mm_types.js';
 import { VM_DONTDUMP, VM_DONTEXPAND, VM_IO, VM_PFNMAP, VM_SHARED, VM_WRITE, set_pte_at } from '../../include/linux/mm.js';
@@ -44,14 +45,29 @@ function* vfio_group_try_dissolve_container(k: Kctx, g: vfio_group): KThread<voi
   if (g.container_users === 0) yield* __vfio_group_unset_container(k, g);
 }
 
-/** vfio_group_fops_release() */
+/**
+ * vfio_group_fops_release() [5.4.1: the file's container use is dropped
+ * (vfio_group_try_dissolve_container), then `opened` is cleared — device fds may keep
+ * the container set]. PATCH(vfio-group-fd-lifecycle) b76c0eed7486 [Debian 6.1.192,
+ * 6.12.117]: device fds hold a reference on the group file, so this runs only once
+ * none is open; under group_lock the group leaves its container and opened_file is
+ * cleared.
+ */
 function* vfio_group_fops_release(k: Kctx, i: inode, f: file): KThread<number> {
   void i;
   const g = f.private_data as vfio_group | null;
   f.private_data = null;
   if (g === null) return 0;
+  if (k.patch('vfio-group-fd-lifecycle')) {
+    const site = `${FILE}:vfio_group_fops_release`;
+    yield* mutex_lock(k, g.group_lock, site);
+    if (g.container !== null) yield* __vfio_group_unset_container(k, g);
+    g.opened_file = null;
+    mutex_unlock(k, g.group_lock, site);
+    return 0;
+  }
   yield* vfio_group_try_dissolve_container(k, g);
-  g.opened = false;
+  g.opened_file = null;
   return 0;
 }
 
@@ -81,6 +97,10 @@ function* vfio_device_fops_release(k: Kctx, i: inode, f: file): KThread<number> 
   if (d.open_count === 0 && c !== null && c.iommu_data !== null) yield* vfio_iommu_type1_unregister_device(k, c.iommu_data, d);
   yield* vfio_group_try_dissolve_container(k, d.group);
   k.m.event(k.tid, 'vfio-device-close', [`dev:${d.dev.name}`], 'vfio_device_fops_release');
+  // PATCH(vfio-group-fd-lifecycle) b76c0eed7486: vfio_device_unassign_container() drops
+  // the device's reference on the group file (its last one runs the group release).
+  const gf = d.group.opened_file;
+  if (k.patch('vfio-group-fd-lifecycle') && gf !== null) yield* fput(k, gf);
   return 0;
 }
 
@@ -135,6 +155,9 @@ function* vfio_group_get_device_fd(k: Kctx, g: vfio_group, name: string | null):
   const f = alloc_file(k, g.inode, O_RDWR | O_CLOEXEC, vfio_device_fops, d);
   d.open_count++;
   g.container_users++;
+  // PATCH(vfio-group-fd-lifecycle) b76c0eed7486: vfio_device_assign_container() takes a
+  // reference on the group file for the device fd's lifetime.
+  if (k.patch('vfio-group-fd-lifecycle') && g.opened_file !== null) get_file(g.opened_file);
   const c = g.container;
   if (d.open_count === 1 && c !== null && c.iommu_data !== null) yield* vfio_iommu_type1_register_device(k, c.iommu_data, d);
   fd_install(k, fd, f);
@@ -164,27 +187,63 @@ function* vfio_group_fops_unl_ioctl(k: Kctx, f: file, cmd: number, arg: unknown)
   }
 }
 
+/**
+ * vfio_group_fops_open(inode, file): open(2) of /dev/vfio/<group id> (the group's char
+ * device; the model's open path calls it through the inode's i_fop). Two bodies:
+ *
+ * 5.4.1 / 5.6.4 (drivers/vfio/vfio.c): no group for the minor → -ENODEV; a noiommu
+ * group without CAP_SYS_RAWIO → -EPERM; `opened` is already set → -EBUSY; the group is
+ * still in a container from a previous open (device fds outlived the group fd) →
+ * -EBUSY (and `opened` is cleared again). No lock.
+ *
+ * PATCH(vfio-group-fd-lifecycle) b76c0eed7486 (5.19; Debian 6.1.192 vfio_main.c,
+ * 6.12.117 group.c): under group->group_lock; no bound driver left → -ENODEV; noiommu
+ * without CAP_SYS_RAWIO → -EPERM; (6.12 only: a device of the group opened through its
+ * own cdev → -EBUSY, unreachable here: Debian 6.12 has CONFIG_IOMMUFD off, so no
+ * VFIO_DEVICE_CDEV); opened_file already set → -EBUSY. The container check is gone:
+ * device fds hold the group file open, so a group cannot stay in a container past its
+ * last file.
+ *
+ * The open flags are not looked at (O_RDONLY opens, and the ioctls do not check
+ * f_mode). MODEL: no noiommu groups, no device unbind (the -ENODEV and -EPERM branches
+ * are only reached for a group without devices).
+ */
+function* vfio_group_fops_open(k: Kctx, i: inode, f: file): KThread<number> {
+  const g = i.i_private as vfio_group | null;
+  if (g === null) return -ENODEV;
+  if (!k.patch('vfio-group-fd-lifecycle')) {
+    if (vfio_subsys_of(k).groups.get(g.id) !== g) return -ENODEV;
+    if (g.opened_file !== null) return -EBUSY;
+    if (g.container !== null) return -EBUSY;
+    g.opened_file = f;
+    f.private_data = g;
+    k.m.event(k.tid, 'vfio-group-open', [`vfio_group:${g.id}`, `file:${f.id}`], `${FILE}:vfio_group_fops_open`);
+    return 0;
+  }
+  const site = 'drivers/vfio/group.c:vfio_group_fops_open';
+  yield* mutex_lock(k, g.group_lock, site);
+  let ret: number;
+  out: {
+    if (g.devices.length === 0) {
+      ret = -ENODEV;
+      break out;
+    }
+    if (g.opened_file !== null) {
+      ret = -EBUSY;
+      break out;
+    }
+    g.opened_file = f;
+    f.private_data = g;
+    ret = 0;
+    k.m.event(k.tid, 'vfio-group-open', [`vfio_group:${g.id}`, `file:${f.id}`], site);
+  }
+  mutex_unlock(k, g.group_lock, site);
+  return ret;
+}
+
 export const vfio_group_fops: file_operations = {
   owner: 'vfio',
+  open: vfio_group_fops_open,
   unlocked_ioctl: vfio_group_fops_unl_ioctl,
   release: vfio_group_fops_release,
 };
-
-/**
- * open("/dev/vfio/<id>", flags) → vfio_group_fops_open(): -ENODEV for an unknown group,
- * -EBUSY if already open (5.4 also while a previous open's container is still set).
- * Returns the fd.
- */
-export function vfio_group_open(k: Kctx, groupid: number, flags: number): number {
-  const g = vfio_subsys_of(k).groups.get(groupid);
-  if (g === undefined) return -ENODEV;
-  if (g.opened) return -EBUSY;
-  if (g.container !== null) return -EBUSY;
-  const fd = get_unused_fd_flags(k, flags);
-  if (fd < 0) return fd;
-  g.opened = true;
-  const f = alloc_file(k, g.inode, flags, vfio_group_fops, g);
-  fd_install(k, fd, f);
-  k.m.event(k.tid, 'vfio-group-open', [`vfio_group:${g.id}`, `file:${f.id}`], `${FILE}:vfio_group_fops_open`, fd);
-  return fd;
-}

@@ -19,13 +19,14 @@ import type { Kctx } from '../../kctx.js';
 import { WARN_ON } from '../../include/linux/bug.js';
 import { E2BIG, EINVAL, ENOTTY } from '../../include/uapi/linux/errno.js';
 import type { file, inode } from '../../include/linux/fs.js';
-import { S_IFCHR } from '../../include/linux/fs.js';
-import { mount_fs, new_inode } from '../../fs/libfs.js';
+import { chrdev_create } from '../../fs/chrdev.js';
 import type { iommu_group, device } from '../iommu/iommu.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import { Mutex } from '../../../sched/index.js';
 import type { vfio_iommu } from './vfio_iommu_type1.js';
 import { vfio_iommu_type1_pin_pages, vfio_iommu_type1_unpin_pages } from './vfio_iommu_type1.js';
+import { vfio_group_fops } from './group.js';
+import { vfio_init } from './container.js';
 
 /** VFIO_PIN_PAGES_MAX_ENTRIES: PAGE_SIZE / sizeof(unsigned long). */
 export const VFIO_PIN_PAGES_MAX_ENTRIES = 512;
@@ -69,8 +70,8 @@ export interface vfio_group {
   container: vfio_container | null;
   /** container_users (atomic in 5.4; a plain count under group_lock in 6.x). */
   container_users: number;
-  /** The group char device is open (5.4: opened; 6.x: opened_file). */
-  opened: boolean;
+  /** The open file of the group char device, or null (5.4: the `opened` flag; 6.x: opened_file). */
+  opened_file: file | null;
   /** An mdev group: no IOMMU of its own (emulated IOMMU). */
   readonly emulated: boolean;
   readonly group_lock: Mutex;
@@ -96,7 +97,7 @@ export interface vfio_subsys {
   readonly params: vfio_type1_params;
   readonly groups: Map<number, vfio_group>;
   readonly devices: vfio_device[];
-  /** The inode of /dev/vfio/vfio. */
+  /** The inode of /dev/vfio/vfio once vfio_init() registered the misc device. */
   container_inode: inode | null;
 }
 
@@ -111,20 +112,6 @@ export function vfio_subsys_of(k: Kctx): vfio_subsys {
   return k.m.vfio;
 }
 
-/**
- * A character-device inode for /dev/vfio/* (devtmpfs; its address space stays empty).
- * MODEL: the node is not registered for open(2); VFIO files are opened through
- * vfio_container_open / vfio_group_open.
- */
-export function vfio_chrdev_inode(k: Kctx, path: string, priv: unknown): inode {
-  // A complete devtmpfs inode (with its address_space) from the memory model, so the
-  // state fingerprint and every other reader see the same shape as for any inode.
-  const m = k.m;
-  const sb = m.mounts.get('/dev') ?? mount_fs(m, '/dev', 'devtmpfs');
-  const i = new_inode(m, sb, path, S_IFCHR | 0o600, 0);
-  i.i_private = priv;
-  return i;
-}
 
 /**
  * vfio_register_group_dev() / vfio_add_group_dev() (5.4): a device bound to a VFIO bus
@@ -132,17 +119,20 @@ export function vfio_chrdev_inode(k: Kctx, path: string, priv: unknown): inode {
  * of its IOMMU group (created on first use).
  */
 export function vfio_register_group_dev(k: Kctx, dev: device, opts: { dma_unmap?: vfio_dma_unmap_fn; bars?: { start_pfn: number; npages: number }[] } = {}): vfio_device {
+  // A VFIO bus driver depends on the vfio module: it is loaded (vfio_init) before any device binds.
+  vfio_init(k);
   const sub = vfio_subsys_of(k);
   const ig = dev.iommu_group;
   if (ig === null) throw new Error(`pinlab bug: device ${dev.name} has no IOMMU group`);
   let g = sub.groups.get(ig.id);
   if (g === undefined) {
     const gg: vfio_group = {
-      id: ig.id, iommu_group: ig, devices: [], container: null, container_users: 0, opened: false,
+      id: ig.id, iommu_group: ig, devices: [], container: null, container_users: 0, opened_file: null,
       emulated: ig.emulated, group_lock: new Mutex(`group_lock(vfio_group#${ig.id})`),
       inode: null as unknown as inode,
     };
-    (gg as { inode: inode }).inode = vfio_chrdev_inode(k, `/dev/vfio/${ig.id}`, gg);
+    // vfio_group_alloc + cdev_device_add: the group's char device /dev/vfio/<id>, opened through vfio_group_fops.
+    (gg as { inode: inode }).inode = chrdev_create(k.m, `/dev/vfio/${ig.id}`, vfio_group_fops, gg);
     g = gg;
     sub.groups.set(ig.id, g);
   }

@@ -142,6 +142,8 @@ export type ioctl_arg = unknown;
 export interface file_operations {
   /** Owning module/driver name for traces. */
   readonly owner: string;
+  /** ->open(inode, file), run by open(2) once the struct file exists (do_dentry_open); non-zero fails the open. */
+  readonly open?: (k: Kctx, i: inode, f: file) => KThread<number>;
   readonly mmap?: (k: Kctx, f: file, vma: vm_area_struct) => KThread<number>;
   readonly unlocked_ioctl?: (k: Kctx, f: file, cmd: number, arg: ioctl_arg) => KThread<number>;
   readonly release?: (k: Kctx, i: inode, f: file) => KThread<number>;
@@ -158,7 +160,8 @@ export interface file {
   readonly f_mapping: address_space;
   f_mode: number;
   f_flags: number;
-  readonly f_op: file_operations;
+  /** Mutable as in the kernel: misc_open / chrdev_open replace it with the driver's (replace_fops). */
+  f_op: file_operations;
   private_data: unknown;
   /** f_count */
   f_count: number;
@@ -220,6 +223,14 @@ export function get_unused_fd_flags(k: Kctx, flags: number): number {
   if (flags & O_CLOEXEC) fs.close_on_exec.add(fd);
   else fs.close_on_exec.delete(fd);
   return fd;
+}
+
+/** put_unused_fd(fd): give back a slot reserved by get_unused_fd_flags() that was never installed. */
+export function put_unused_fd(k: Kctx, fd: number): void {
+  const fs = files_of(k);
+  if (!fs || fd < 0 || fd >= fs.fd.length) return;
+  if (fs.fd[fd] !== null) throw new Error(`pinlab bug: put_unused_fd(${fd}) of an installed fd`);
+  fs.close_on_exec.delete(fd);
 }
 
 /** fd_install(fd, file): the file's reference moves into the table. */

@@ -21,7 +21,7 @@ import type { task_struct } from '../../../../src/linux/include/linux/sched.js';
 import { createTask } from '../../../../src/linux/kernel/fork.js';
 import type { TaskOptions } from '../../../../src/linux/kernel/fork.js';
 import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
-import { sys_mmap } from '../../../../src/linux/syscalls.js';
+import { sys_mmap, sys_open } from '../../../../src/linux/syscalls.js';
 import { vma_lookup } from '../../../../src/linux/include/linux/mm.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
@@ -30,8 +30,6 @@ import { iommu_group_alloc } from '../../../../src/linux/drivers/iommu/iommu.js'
 import type { device } from '../../../../src/linux/drivers/iommu/iommu.js';
 import { vfio_register_group_dev } from '../../../../src/linux/drivers/vfio/vfio.js';
 import type { vfio_device, vfio_dma_unmap_fn } from '../../../../src/linux/drivers/vfio/vfio.js';
-import { vfio_container_open } from '../../../../src/linux/drivers/vfio/container.js';
-import { vfio_group_open } from '../../../../src/linux/drivers/vfio/group.js';
 import {
   VFIO_GROUP_SET_CONTAINER, VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU,
   VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE,
@@ -132,8 +130,8 @@ export interface VfioFds {
 
 /** open container + group, GROUP_SET_CONTAINER, SET_IOMMU(type). Throws (test bug) on failure. */
 export function* vfio_setup(k: Kctx, vdev: vfio_device, type = VFIO_TYPE1v2_IOMMU): KThread<VfioFds> {
-  const container = vfio_container_open(k, O_RDWR);
-  const group = vfio_group_open(k, vdev.group.id, O_RDWR);
+  const container = yield* sys_open(k, '/dev/vfio/vfio', O_RDWR);
+  const group = yield* sys_open(k, `/dev/vfio/${vdev.group.id}`, O_RDWR);
   if (container < 0 || group < 0) throw new Error(`test bug: open ${container} ${group}`);
   let r = yield* ioctl(k, group, VFIO_GROUP_SET_CONTAINER, container);
   if (r) throw new Error(`test bug: SET_CONTAINER ${r}`);

@@ -10,7 +10,7 @@ import {
   VFIO_GROUP_SET_CONTAINER, VFIO_IOMMU_DIRTY_PAGES, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
   VFIO_IOMMU_DIRTY_PAGES_FLAG_START, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP, VFIO_TYPE1_IOMMU,
 } from '../../../../src/linux/include/uapi/linux/vfio.js';
-import { vfio_group_open } from '../../../../src/linux/drivers/vfio/group.js';
+import { sys_open } from '../../../../src/linux/syscalls.js';
 import { iommu_iova_to_phys } from '../../../../src/linux/drivers/iommu/iommu.js';
 import { PROFILES, anon_vma, ioctl, machine, map_dma, mdev_device, pci_device, prefault, run1, task, vfio_setup } from './support.js';
 
@@ -31,7 +31,7 @@ describe.each(PROFILES)('attach and dirty tracking on %s', (profile) => {
       expect(yield* map_dma(k, fds.container, VA, 0x100000, 2 * PAGE_SIZE)).toBe(0);
       const lockedBefore = mm.locked_vm;
       const pdev = pci_device(k);
-      const g2 = vfio_group_open(k, pdev.group.id, O_RDWR);
+      const g2 = yield* sys_open(k, `/dev/vfio/${pdev.group.id}`, O_RDWR);
       const set = yield* ioctl(k, g2, VFIO_GROUP_SET_CONTAINER, fds.container);
       const dom = pdev.dev.iommu_group!.domain!;
       return { lockedBefore, set, locked: mm.locked_vm, mapped: iommu_iova_to_phys(dom, 0x100000) !== 0 && iommu_iova_to_phys(dom, 0x101000) !== 0 };
