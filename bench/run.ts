@@ -1,10 +1,13 @@
 /**
- * npm run bench [-- --json] [-- name-filter ...]
+ * npm run -s bench [-- --json] [-- name-filter ...]
  *
  * Runs every benchmark module under bench/ and prints a table, or with --json one
- * JSON array of `{name, value, unit}` objects (one per figure) on stdout.
+ * JSON array of `{name, value, unit}` objects (one per figure) on stdout. Each
+ * benchmark runs in a fresh node process (same flags), so the memory one benchmark
+ * leaves behind or frees late does not count in the next one's figures.
  * Speed and memory targets live here, not in timed tests.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,22 +15,43 @@ import type { Benchmark, Figure } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const json = args.includes('--json');
-const filters = args.filter((a) => !a.startsWith('--'));
 
-const modules = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'types.ts')
-  .sort();
-
-const figures: Figure[] = [];
-for (const file of modules) {
+async function load(file: string): Promise<Benchmark[]> {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { benchmarks?: Benchmark[] };
-  for (const b of mod.benchmarks ?? []) {
-    if (filters.length > 0 && !filters.some((f) => b.name.includes(f))) continue;
-    if (!json) process.stderr.write(`running ${b.name} ...\n`);
-    const out = await b.run();
-    figures.push(...out);
-    if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${String(Number(f.value.toPrecision(6))).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}\n`);
-  }
+  return mod.benchmarks ?? [];
 }
-if (json) process.stdout.write(JSON.stringify(figures.map(({ name, value, unit }) => ({ name, value, unit })), null, 1) + '\n');
+
+const child = args.indexOf('--child');
+if (child >= 0) {
+  // One benchmark, in this (fresh) process: its figures as JSON on stdout.
+  const [file, name] = [args[child + 1], args[child + 2]];
+  const b = (await load(file)).find((x) => x.name === name);
+  if (b === undefined) throw new Error(`bench bug: no benchmark ${name} in ${file}`);
+  process.stdout.write(JSON.stringify(await b.run()) + '\n');
+} else {
+  const json = args.includes('--json');
+  const filters = args.filter((a) => !a.startsWith('--'));
+  const modules = readdirSync(here).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'types.ts').sort();
+  const figures: Figure[] = [];
+  let failed = false;
+  for (const file of modules) {
+    for (const b of await load(file)) {
+      if (filters.length > 0 && !filters.some((f) => b.name.includes(f))) continue;
+      if (!json) process.stderr.write(`running ${b.name} ...\n`);
+      const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', file, b.name], {
+        encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024,
+      });
+      const last = r.stdout.trim().split('\n').pop() ?? '';
+      if (r.status !== 0 || last === '') {
+        process.stderr.write(`benchmark ${b.name} failed (exit ${r.status ?? r.signal})\n`);
+        failed = true;
+        continue;
+      }
+      const out = JSON.parse(last) as Figure[];
+      figures.push(...out);
+      if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${String(Number(f.value.toPrecision(6))).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}\n`);
+    }
+  }
+  if (json) process.stdout.write(JSON.stringify(figures.map(({ name, value, unit }) => ({ name, value, unit })), null, 1) + '\n');
+  if (failed) process.exitCode = 1;
+}
