@@ -55,9 +55,12 @@ export const ext4_file_vm_ops: vm_operations_struct = {
 function* ext4_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
   const f = vmf.vma.vm_file as file;
   const lock = f.f_mapping.invalidate_lock;
-  yield* down_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault');
+  // The site names the fault size: a PMD attempt that falls back and the PTE fault after
+  // it pass the same lock in the same state, and only the label tells the explorer's
+  // state key where the thread is.
+  yield* down_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault(pte)');
   const ret = yield* dax_iomap_pte_fault(k, vmf);
-  up_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault');
+  up_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault(pte)');
   return ret;
 }
 
@@ -69,9 +72,9 @@ function* ext4_dax_huge_fault(k: Kctx, vmf: vm_fault, order: number): KThread<nu
   if (order !== 9) return VM_FAULT_FALLBACK;
   const f = vmf.vma.vm_file as file;
   const lock = f.f_mapping.invalidate_lock;
-  yield* down_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault');
+  yield* down_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault(pmd)');
   const ret = yield* dax_iomap_pmd_fault(k, vmf);
-  up_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault');
+  up_read(k, lock, 'fs/ext4/file.c:ext4_dax_huge_fault(pmd)');
   return ret;
 }
 
