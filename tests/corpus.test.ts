@@ -58,6 +58,9 @@ describe('scenario corpus', () => {
         it(`matches on ${pe.spec}`, () => {
           const j = judgeProfile(r.scenario, pe);
           expect(j.mismatches).toEqual([]);
+          // A state that steps to itself: two positions the state key cannot tell apart
+          // (see ExploreResult.selfLoops); name the point sites apart.
+          expect(j.explore?.selfLoops ?? 0, 'self-loop edges in the state graph').toBe(0);
           const recorded = existsSync(blessed) ? readFileSync(blessed, 'utf8') : '(no .expected file)';
           expect(expectedText(r.scenario, pe, j), `the recorded result changed: review the difference, then run: npm run bless -- ${rel}`).toBe(recorded);
         });

@@ -356,6 +356,8 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
       }
     }
   }
+  let selfLoops = 0;
+  for (let e = 0; e < g.edges; e++) if (g.from[e] === g.to[e]) selfLoops++;
   const b = [...bounded];
   if (opts.onProgress !== undefined) opts.onProgress({ schedules, states: g.states, edges: g.edges, steps: totalSteps, violated: [...violated], done: true });
   return {
@@ -374,6 +376,7 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
     reduction: por ? 'sleep-sets' : 'none',
     inexact,
     audit,
+    selfLoops,
   };
 }
 

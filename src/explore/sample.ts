@@ -188,5 +188,6 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
     reduction: 'none',
     inexact: [],
     audit: null,
+    selfLoops: 0,
   };
 }

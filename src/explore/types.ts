@@ -103,6 +103,14 @@ export interface ExploreResult {
   readonly inexact: readonly string[];
   /** The fingerprint audit (`auditCuts`), or null when not run. `problems` empty = no unsoundness seen. */
   readonly audit: { readonly checked: number; readonly problems: readonly string[] } | null;
+  /**
+   * Steps that lead from a state back to the same state (DFS; 0 for sampling). A thread
+   * that moves and ends where it was with nothing changed is either spinning on purpose
+   * or at two positions the state key cannot tell apart (a label reached twice with
+   * different continuations), which makes the search merge what it must not; the corpus
+   * test requires none.
+   */
+  readonly selfLoops: number;
 }
 
 /** All invariant ids of a target, the runtime's appended (no duplicates). */

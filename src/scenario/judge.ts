@@ -43,7 +43,7 @@ export interface JudgeResult {
   readonly mismatches: readonly string[];
   readonly values: readonly ValueCheck[];
   readonly verdicts: readonly VerdictCheck[];
-  readonly explore: { readonly complete: boolean; readonly schedules: number; readonly states: number; readonly bounded: readonly string[] } | null;
+  readonly explore: { readonly complete: boolean; readonly schedules: number; readonly states: number; readonly bounded: readonly string[]; readonly selfLoops: number } | null;
   /** For each invariant found violated: the minimal counterexample. */
   readonly counterexamples: readonly Counterexample[];
   readonly outcome: RunOutcome;
@@ -208,7 +208,7 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
     mismatches,
     values,
     verdicts,
-    explore: ex === null ? null : { complete: ex.complete, schedules: ex.schedules, states: ex.states, bounded: ex.bounded },
+    explore: ex === null ? null : { complete: ex.complete, schedules: ex.schedules, states: ex.states, bounded: ex.bounded, selfLoops: ex.selfLoops },
     counterexamples: cexs,
     outcome,
   };
