@@ -105,6 +105,30 @@ describe('fs-DAX mappings', () => {
   });
 });
 
+/**
+ * A device holds `setup.page` pinned for a few steps while another thread truncates the
+ * file to 0: the truncate must wait for the unpin (round-robin schedule), then succeed.
+ */
+function truncateWhilePinned(m: Machine, t: ReturnType<typeof task>, setup: { fd: number; page: number }, profile: string, log: string[]): void {
+  const { r, results } = run(m, [
+    { t, body: function* (k) {
+      for (let i = 0; i < 3; i++) yield* point('test:dma-in-flight');
+      log.push('unpin');
+      release(k, setup.page, profile);
+      return 0;
+    } },
+    { t, body: function* (k) {
+      log.push('truncate');
+      const ret = yield* sys_ftruncate(k, setup.fd, 0);
+      log.push('truncated');
+      return ret;
+    } },
+  ], new RoundRobinChooser());
+  expect(r.status).toBe('done');
+  expect(results[1]).toBe(0);
+  expect(log).toEqual(['truncate', 'unpin', 'truncated']);
+}
+
 describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
   for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
     it(`${profile}: blocks while a page is pinned and completes after the unpin`, () => {
@@ -119,23 +143,7 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
         return { fd, x, page };
       });
       expect(page_ref_count(m, setup.page)).toBeGreaterThan(1);
-      const { r, results } = run(m, [
-        { t, body: function* (k) {
-          for (let i = 0; i < 3; i++) yield* point('test:dma-in-flight');
-          log.push('unpin');
-          release(k, setup.page, profile);
-          return 0;
-        } },
-        { t, body: function* (k) {
-          log.push('truncate');
-          const ret = yield* sys_ftruncate(k, setup.fd, 0);
-          log.push('truncated');
-          return ret;
-        } },
-      ], new RoundRobinChooser());
-      expect(r.status).toBe('done');
-      expect(results[1]).toBe(0);
-      expect(log).toEqual(['truncate', 'unpin', 'truncated']);
+      truncateWhilePinned(m, t, setup, profile, log);
       const whats = m.events.map((e) => e.what);
       expect(whats.indexOf('truncate-wait')).toBeGreaterThan(-1);
       expect(whats.indexOf('truncate-wait')).toBeLessThan(whats.indexOf('truncate-wake'));
@@ -478,23 +486,7 @@ describe('fs-DAX PMD faults (dax_iomap_pmd_fault, 5.4.1 .. 6.12.117)', () => {
       expect(page_ref_count(m, head + 3)).toBeGreaterThan(1);
       expect(page_ref_count(m, head)).toBe(1);
       const log: string[] = [];
-      const { r, results } = run(m, [
-        { t, body: function* (k) {
-          for (let i = 0; i < 3; i++) yield* point('test:dma-in-flight');
-          log.push('unpin');
-          release(k, setup.page, profile);
-          return 0;
-        } },
-        { t, body: function* (k) {
-          log.push('truncate');
-          const ret = yield* sys_ftruncate(k, setup.fd, 0);
-          log.push('truncated');
-          return ret;
-        } },
-      ], new RoundRobinChooser());
-      expect(r.status).toBe('done');
-      expect(results[1]).toBe(0);
-      expect(log).toEqual(['truncate', 'unpin', 'truncated']);
+      truncateWhilePinned(m, t, setup, profile, log);
       expect(pt_walk(t.mm!, setup.x).entry).toBe(0);
       expect(m.inodes.get('/mnt/big')!.i_mapping.dax_pmd_entries.size).toBe(0);
     });

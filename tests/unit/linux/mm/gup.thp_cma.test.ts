@@ -12,17 +12,15 @@
 import { describe, expect, it } from 'vitest';
 import type { KThread } from '../../../../src/sched/index.js';
 import type { Kctx } from '../../../../src/linux/kctx.js';
-import { mkEnv, run, MiB, PAGE, reports } from './gup_env.js';
+import { mkEnv, run, MiB, PAGE, reports, thpRange, mapped } from './gup_env.js';
 import type { Env } from './gup_env.js';
-import { MADV_HUGEPAGE, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { FOLL_LONGTERM, FOLL_WRITE } from '../../../../src/linux/include/linux/foll.js';
 import { __mm_populate, get_user_pages } from '../../../../src/linux/mm/gup.js';
-import { sys_madvise, sys_mmap } from '../../../../src/linux/syscalls.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 import {
-  compound_head, folio_order, is_migrate_cma_page, page_content, page_count, pt_walk, put_page, set_page_content,
+  compound_head, folio_order, is_migrate_cma_page, page_content, page_count, pt_walk, put_page, 
 } from '../../../../src/linux/include/linux/mm.js';
-import { PG_isolated, PMD_SIZE, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
+import { PG_isolated, PMD_SIZE } from '../../../../src/linux/include/linux/mm_types.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { alloc_pages, zone_free_pages } from '../../../../src/linux/mm/page_alloc.js';
 import { GFP_USER, ZONE_DMA32 } from '../../../../src/linux/include/linux/gfp.js';
@@ -34,29 +32,7 @@ const TARGET = { dma32: 4 * MiB, normal: 16 * MiB, cma: 16 * MiB };
 /** 2 MiB of DMA32 less the zero page: 511 free frames, no order-9 block. */
 const TIGHT = { dma32: 2 * MiB, normal: 16 * MiB, cma: 16 * MiB };
 
-function thpInCma(env: Env): number {
-  const a = run(env, function* (k: Kctx): KThread<number> {
-    const raw = yield* sys_mmap(k, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    const x = Math.ceil(raw / PMD_SIZE) * PMD_SIZE;
-    expect(yield* sys_madvise(k, x, PMD_SIZE, MADV_HUGEPAGE)).toBe(0);
-    expect(yield* __mm_populate(k, x, PMD_SIZE, false)).toBe(0);
-    return x;
-  });
-  const w = pt_walk(env.task.mm as mm_struct, a);
-  expect(w.level).toBe('pmd');
-  const head = pte_pfn(w.entry);
-  expect(folio_order(env.m, head)).toBe(9);
-  expect(is_migrate_cma_page(env.m, head)).toBe(true);
-  set_page_content(env.m, head + 7, 'data-7');
-  set_page_content(env.m, head + 300, 'data-300');
-  return a;
-}
 
-function mapped(env: Env, addr: number): number {
-  const w = pt_walk(env.task.mm as mm_struct, addr);
-  if (w.entry === 0) return -1;
-  return w.level === 'pte' ? pte_pfn(w.entry) : pte_pfn(w.entry) + (Math.floor(addr / PAGE) % NR);
-}
 
 function gup(env: Env, a: number, nr: number, flags: number, pages: (number | null)[]): number {
   return run(env, function* (k: Kctx): KThread<number> {
@@ -88,7 +64,7 @@ function fragmentDma32(env: Env, back: number): void {
 describe.each(OLD)('%s: long-term GUP of a THP in CMA (check_and_migrate_cma_pages)', (profile) => {
   it('an order-9 block outside CMA: the THP moves whole (new_non_cma_page), stays PMD-mapped, data kept', () => {
     const env = mkEnv(profile, TARGET);
-    const a = thpInCma(env);
+    const a = thpRange(env, is_migrate_cma_page);
     const old = mapped(env, a);
     const pages: (number | null)[] = new Array<number | null>(NR).fill(null);
     expect(gup(env, a, NR, FOLL_WRITE | FOLL_LONGTERM, pages)).toBe(NR);
@@ -111,7 +87,7 @@ describe.each(OLD)('%s: long-term GUP of a THP in CMA (check_and_migrate_cma_pag
   it('no order-9 block outside CMA: migrate_pages splits the THP and moves the 512 pieces; the pins land on order-0 pages', () => {
     const env = mkEnv(profile, { ...TARGET });
     fragmentDma32(env, 600);
-    const a = thpInCma(env);
+    const a = thpRange(env, is_migrate_cma_page);
     const old = mapped(env, a);
     const free = zone_free_pages(env.m, ZONE_DMA32);
     const pages: (number | null)[] = new Array<number | null>(NR).fill(null);
@@ -136,7 +112,7 @@ describe.each(OLD)('%s: long-term GUP of a THP in CMA (check_and_migrate_cma_pag
 
   it('an order-9 target but another reference held: the move fails (-EAGAIN), migration is given up and the THP is pinned where it is, in CMA', () => {
     const env = mkEnv(profile, TARGET);
-    const a = thpInCma(env);
+    const a = thpRange(env, is_migrate_cma_page);
     const old = mapped(env, a);
     const got: (number | null)[] = [null];
     expect(gup(env, a + 5 * PAGE, 1, 0, got)).toBe(1);
@@ -160,7 +136,7 @@ describe.each(OLD)('%s: long-term GUP of a THP in CMA (check_and_migrate_cma_pag
 
   it('no order-9 target and another reference held: the split is refused (-EBUSY ends migrate_pages), the THP stays whole and is pinned in CMA', () => {
     const env = mkEnv(profile, TIGHT);
-    const a = thpInCma(env);
+    const a = thpRange(env, is_migrate_cma_page);
     const old = mapped(env, a);
     const got: (number | null)[] = [null];
     expect(gup(env, a + 5 * PAGE, 1, 0, got)).toBe(1);
@@ -184,7 +160,7 @@ describe.each(OLD)('%s: long-term GUP of a THP in CMA (check_and_migrate_cma_pag
     const env = mkEnv(profile, TIGHT);
     const free = zone_free_pages(env.m, ZONE_DMA32);
     expect(free).toBe(NR - 1);
-    const a = thpInCma(env);
+    const a = thpRange(env, is_migrate_cma_page);
     const old = mapped(env, a);
     const pages: (number | null)[] = new Array<number | null>(NR).fill(null);
     expect(gup(env, a, NR, FOLL_WRITE | FOLL_LONGTERM, pages)).toBe(NR);

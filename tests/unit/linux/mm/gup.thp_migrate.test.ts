@@ -9,18 +9,18 @@
 import { describe, expect, it } from 'vitest';
 import type { KThread } from '../../../../src/sched/index.js';
 import type { Kctx } from '../../../../src/linux/kctx.js';
-import { mkEnv, run, MiB, PAGE, reports } from './gup_env.js';
+import { mkEnv, run, MiB, PAGE, reports, thpRange, mapped } from './gup_env.js';
 import type { Env } from './gup_env.js';
-import { MADV_DONTNEED, MADV_HUGEPAGE, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { MADV_DONTNEED, PROT_READ } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { FOLL_LONGTERM, FOLL_WRITE } from '../../../../src/linux/include/linux/foll.js';
 import { __mm_populate, get_user_pages, pin_user_pages, unpin_user_pages } from '../../../../src/linux/mm/gup.js';
-import { sys_madvise, sys_mmap, sys_mprotect } from '../../../../src/linux/syscalls.js';
+import { sys_madvise, sys_mprotect } from '../../../../src/linux/syscalls.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 import {
   PageAnonExclusive, compound_head, folio_mapcount, folio_order, is_zone_movable_page, page_content, page_count, pt_walk, put_page,
-  set_page_content,
+  
 } from '../../../../src/linux/include/linux/mm.js';
-import { PG_isolated, PG_lru, PG_partially_mapped, PMD_SIZE, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
+import { PG_isolated, PG_lru, PG_partially_mapped, PMD_SIZE } from '../../../../src/linux/include/linux/mm_types.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { alloc_pages, zone_free_pages } from '../../../../src/linux/mm/page_alloc.js';
 import { isolate_for_migration, migrate_isolated_pages, putback_isolated_pages } from '../../../../src/linux/mm/gup_migrate.js';
@@ -30,31 +30,7 @@ import { ENOMEM } from '../../../../src/linux/include/uapi/linux/errno.js';
 const NR = PMD_SIZE / PAGE;
 const LAYOUT = { normal: 16 * MiB, movable: 16 * MiB };
 
-/** A PMD-aligned 2 MiB MADV_HUGEPAGE range, populated (a THP in ZONE_MOVABLE), tagged data in subpages 7 and 300. */
-function thpRange(env: Env): number {
-  const a = run(env, function* (k: Kctx): KThread<number> {
-    const raw = yield* sys_mmap(k, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    const x = Math.ceil(raw / PMD_SIZE) * PMD_SIZE;
-    expect(yield* sys_madvise(k, x, PMD_SIZE, MADV_HUGEPAGE)).toBe(0);
-    expect(yield* __mm_populate(k, x, PMD_SIZE, false)).toBe(0);
-    return x;
-  });
-  const w = pt_walk(env.task.mm as mm_struct, a);
-  expect(w.level).toBe('pmd');
-  const head = pte_pfn(w.entry);
-  expect(folio_order(env.m, head)).toBe(9);
-  expect(is_zone_movable_page(env.m, head)).toBe(true);
-  set_page_content(env.m, head + 7, 'data-7');
-  set_page_content(env.m, head + 300, 'data-300');
-  return a;
-}
 
-/** The frame mapping `addr` (PTE or PMD leaf), or -1. */
-function mapped(env: Env, addr: number): number {
-  const w = pt_walk(env.task.mm as mm_struct, addr);
-  if (w.entry === 0) return -1;
-  return w.level === 'pte' ? pte_pfn(w.entry) : pte_pfn(w.entry) + (Math.floor(addr / PAGE) % NR);
-}
 
 function pinLongterm(env: Env, a: number, pages: (number | null)[]): number {
   return run(env, function* (k: Kctx): KThread<number> {
@@ -69,7 +45,7 @@ function pinLongterm(env: Env, a: number, pages: (number | null)[]): number {
 describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (profile) => {
   it('a PMD-mapped THP is migrated whole to an order-9 folio outside ZONE_MOVABLE, stays PMD-mapped, data and exclusivity kept', () => {
     const env = mkEnv(profile, LAYOUT);
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     const old = mapped(env, a);
     const movableFree = zone_free_pages(env.m, ZONE_MOVABLE);
     const pages: (number | null)[] = new Array<number | null>(NR).fill(null);
@@ -102,7 +78,7 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
 
   it('a PTE-mapped THP (PMD split by mprotect of half the range) is migrated whole; every PTE maps the same offset of the new folio', () => {
     const env = mkEnv(profile, LAYOUT);
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     expect(run(env, (k) => sys_mprotect(k, a, PMD_SIZE / 2, PROT_READ))).toBe(0);
     expect(pt_walk(env.task.mm as mm_struct, a).level).toBe('pte');
     const old = mapped(env, a);
@@ -153,7 +129,7 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
     expect(run(env, function* (k: Kctx): KThread<number | null> {
       return alloc_pages(k, GFP_USER, 9);
     })).toBe(null);
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     const old = mapped(env, a);
     const movableFree = zone_free_pages(env.m, ZONE_MOVABLE);
     const pages: (number | null)[] = new Array<number | null>(NR).fill(null);
@@ -192,7 +168,7 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
     const env = mkEnv(profile, { normal: 2 * MiB, movable: 16 * MiB });
     const free = zone_free_pages(env.m, ZONE_NORMAL);
     expect(free).toBe(NR - 1);
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     const pages: (number | null)[] = new Array<number | null>(NR).fill(null);
     const r = pinLongterm(env, a, pages);
     if (profile === 'v6.1') {
@@ -221,7 +197,7 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
 
   it('a THP with another reference held (a FOLL_GET page) is not migrated: -ENOMEM, folio unchanged and back from isolation', () => {
     const env = mkEnv(profile, LAYOUT);
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     const old = mapped(env, a);
     const got: (number | null)[] = [null];
     expect(run(env, function* (k: Kctx): KThread<number> {
@@ -244,7 +220,7 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
 
   it('no order-9 target and another reference held: the split is refused (-EAGAIN), the THP stays whole and mapped, the pin fails -ENOMEM', () => {
     const env = mkEnv(profile, { normal: 2 * MiB, movable: 16 * MiB });
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     const old = mapped(env, a);
     const got: (number | null)[] = [null];
     expect(run(env, function* (k: Kctx): KThread<number> {
@@ -268,7 +244,7 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
 
   it('a partially mapped THP (one page zapped by MADV_DONTNEED): 6.1 migrates it whole; 6.12 splits it first (7262f208ca68) and migrates the pieces', () => {
     const env = mkEnv(profile, LAYOUT);
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     const old = mapped(env, a + PAGE);
     // MADV_DONTNEED of one page splits the PMD and zaps that PTE.
     expect(run(env, (k) => sys_madvise(k, a, PAGE, MADV_DONTNEED))).toBe(0);
@@ -307,7 +283,7 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
 
   it('a THP split by mprotect but fully mapped is not partially mapped: migrated whole on both releases', () => {
     const env = mkEnv(profile, LAYOUT);
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     expect(run(env, (k) => sys_mprotect(k, a, PMD_SIZE / 2, PROT_READ))).toBe(0);
     const head = mapped(env, a);
     expect(env.m.mem.s_flags[env.m.mem.slot_of(head)] & PG_partially_mapped).toBe(0);
@@ -318,7 +294,7 @@ describe.each(['v6.1', 'v6.12'])('%s: long-term pin of a THP in ZONE_MOVABLE', (
 describe('v5.4: the CMA path (check_and_migrate_cma_pages → new_non_cma_page)', () => {
   it('migrate_pages on the 5.4 path moves an isolated THP whole (no unsupported report); see gup.thp_cma.test.ts for the GUP cases', () => {
     const env = mkEnv('v5.4', LAYOUT);
-    const a = thpRange(env);
+    const a = thpRange(env, is_zone_movable_page);
     const head = mapped(env, a);
     const failed = run(env, function* (k: Kctx): KThread<number> {
       expect(isolate_for_migration(k, head)).toBe(true);

@@ -15,6 +15,13 @@ import type { task_struct } from '../../../../src/linux/include/linux/sched.js';
 import { vm_mmap_pgoff } from '../../../../src/linux/mm/mmap.js';
 import type { file } from '../../../../src/linux/include/linux/fs.js';
 import { ReplayChooser } from '../../../../src/explore/choosers.js';
+import { expect } from 'vitest';
+import { PMD_SIZE, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
+import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
+import { MADV_HUGEPAGE, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { sys_madvise, sys_mmap } from '../../../../src/linux/syscalls.js';
+import { __mm_populate } from '../../../../src/linux/mm/gup.js';
+import { folio_order, pt_walk, set_page_content } from '../../../../src/linux/include/linux/mm.js';
 import { parseSchedule } from '../../../../src/explore/schedule.js';
 
 export const MiB = 1024 * 1024;
@@ -79,4 +86,34 @@ export function mmap(env: Env, len: number, prot: number, flags: number, f: file
 /** Reports of a kind (warn / bug / unsupported). */
 export function reports(env: Env, kind: 'warn' | 'bug' | 'unsupported'): string[] {
   return env.m.reports.filter((x) => x.kind === kind).map((x) => `${x.site}: ${x.message}`);
+}
+
+/**
+ * A PMD-aligned 2 MiB MADV_HUGEPAGE range, populated (one THP, where `where` says the
+ * layout puts it), with tagged data in subpages 7 and 300. Returns its address.
+ */
+export function thpRange(env: Env, where: (m: Machine, head: number) => boolean): number {
+  const a = run(env, function* (k: Kctx): KThread<number> {
+    const raw = yield* sys_mmap(k, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const x = Math.ceil(raw / PMD_SIZE) * PMD_SIZE;
+    expect(yield* sys_madvise(k, x, PMD_SIZE, MADV_HUGEPAGE)).toBe(0);
+    expect(yield* __mm_populate(k, x, PMD_SIZE, false)).toBe(0);
+    return x;
+  });
+  const w = pt_walk(env.task.mm as mm_struct, a);
+  expect(w.level).toBe('pmd');
+  const head = pte_pfn(w.entry);
+  expect(folio_order(env.m, head)).toBe(9);
+  expect(where(env.m, head)).toBe(true);
+  set_page_content(env.m, head + 7, 'data-7');
+  set_page_content(env.m, head + 300, 'data-300');
+  return a;
+}
+
+/** The frame mapping `addr` (PTE or PMD leaf), or -1. */
+export function mapped(env: Env, addr: number): number {
+  const w = pt_walk(env.task.mm as mm_struct, addr);
+  if (w.entry === 0) return -1;
+  const nr = PMD_SIZE / PAGE;
+  return w.level === 'pte' ? pte_pfn(w.entry) : pte_pfn(w.entry) + (Math.floor(addr / PAGE) % nr);
 }
