@@ -653,7 +653,7 @@ export function* __get_user_pages(
       // walk holds, and a per-page point would cost more than the whole walk. Fatal
       // signals are still checked on every iteration.
       if ((i & 511) === 0 || i >= next_resched) {
-        BUG_ON(k, ctx.has_pending, 'mm/gup.c:__get_user_pages', 'pinlab bug: a page followed ahead would be used after a scheduling point');
+        if (ctx.has_pending) throw new Error('pinlab bug: a page followed ahead would be used after a scheduling point');
         yield* cond_resched(k, 'mm/gup.c:__get_user_pages');
         next_resched = (Math.floor(i / 512) + 1) * 512;
       }
@@ -724,7 +724,7 @@ export function* __get_user_pages(
     start += PAGE_SIZE;
     nr_pages -= 1;
   } while (nr_pages);
-  BUG_ON(k, ctx.has_pending, 'mm/gup.c:__get_user_pages', 'pinlab bug: a page followed ahead was never used');
+  if (ctx.has_pending) throw new Error('pinlab bug: a page followed ahead was never used');
   return i ? i : ret;
 }
 
@@ -819,7 +819,7 @@ export function gup_pin_huge_run(k: Kctx, mm: mm_struct, start: number, max: num
   while (done < n) {
     const addr = start + done * PAGE_SIZE;
     const page = follow_page_mask(k, vma, addr, gup_flags, ctx);
-    if (BUG_ON(k, page < 0 || ctx.page_mask < 511, site, `gup_pin_huge_run: 0x${addr.toString(16)} did not follow as pass 1 found it`)) break;
+    if (page < 0 || ctx.page_mask < 511) throw new Error(`pinlab bug: gup_pin_huge_run: 0x${addr.toString(16)} did not follow as pass 1 found it (${page})`);
     const increm = Math.min(n - done, 1 + (ctx.page_mask - (Math.floor(addr / PAGE_SIZE) % (ctx.page_mask + 1))));
     if (increm > 1 && try_grab_page(k, page + 1, gup_flags, site, increm - 1)) {
       gup_put_folio(k, page, 1, gup_flags, site);
