@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MiB, RoundRobinChooser, machine, run, runAs, task } from '../mm/harness.js';
 import type { Kctx } from '../../../../src/linux/kctx.js';
+import type { KThread } from '../../../../src/sched/index.js';
 import type { Machine } from '../../../../src/linux/machine.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, pte_devmap, pte_pfn, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
@@ -52,6 +53,15 @@ function* shortPin(k: Kctx, addr: number, profile: string) {
   up_read(k, mm.mmap_lock, 'test:pin');
   expect(n).toBe(1);
   return pages[0] as number;
+}
+
+/** Open /mnt/f, map 4 pages shared, write the first (a DAX fault) and pin it short-term: { fd, x, page }. */
+function* pinnedDaxFile(k: Kctx, profile: string): KThread<{ fd: number; x: number; page: number }> {
+  const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+  const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+  yield* touch(k, x, true);
+  const page = yield* shortPin(k, x, profile);
+  return { fd, x, page };
 }
 
 function release(k: Kctx, page: number, profile: string) {
@@ -136,10 +146,7 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
       const t = task(m);
       const log: string[] = [];
       const setup = runAs(m, t, function* (k) {
-        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
-        const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
-        yield* touch(k, x, true);
-        const page = yield* shortPin(k, x, profile);
+        const { fd, x, page } = yield* pinnedDaxFile(k, profile);
         return { fd, x, page };
       });
       expect(page_ref_count(m, setup.page)).toBeGreaterThan(1);
@@ -156,10 +163,7 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
     const m = daxMachine('v6.1');
     const t = task(m);
     const setup = runAs(m, t, function* (k) {
-      const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
-      const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
-      yield* touch(k, x, true);
-      yield* shortPin(k, x, 'v6.1');
+      const { fd } = yield* pinnedDaxFile(k, 'v6.1');
       return { fd };
     });
     const { r } = run(m, [{ t, body: function* (k) { return yield* sys_ftruncate(k, setup.fd, 0); } }]);
@@ -172,10 +176,7 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
     const m = daxMachine('v6.1');
     const t = task(m);
     const setup = runAs(m, t, function* (k) {
-      const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
-      const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
-      yield* touch(k, x, true);
-      yield* shortPin(k, x, 'v6.1');
+      const { fd } = yield* pinnedDaxFile(k, 'v6.1');
       return { fd };
     });
     const s0 = { killed: false };
@@ -198,10 +199,7 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
     const m = daxMachine('v6.1');
     const t = task(m);
     const r = runAs(m, t, function* (k) {
-      const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
-      const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
-      yield* touch(k, x, true);
-      const page = yield* shortPin(k, x, 'v6.1');
+      const { fd, x, page } = yield* pinnedDaxFile(k, 'v6.1');
       yield* sys_munmap(k, x, 4 * PAGE_SIZE);
       const ret = yield* sys_ftruncate(k, fd, 0);
       return { page, ret };
@@ -313,10 +311,7 @@ describe('ZONE_DEVICE struct pages: PG_reserved from memmap init (5.4.1, 5.5-rc5
       const m = daxMachine(profile);
       const t = task(m);
       const setup = runAs(m, t, function* (k) {
-        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
-        const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
-        yield* touch(k, x, true);
-        const page = yield* shortPin(k, x, profile);
+        const { fd, page } = yield* pinnedDaxFile(k, profile);
         return { fd, page };
       });
       const before = page_ref_count(m, setup.page);
