@@ -6,8 +6,8 @@
  *   v5.5  = 5.5-rc5 (grandleaf/Linux5.5-rc5 @ a81f22f5d65d): the same code paths as 5.4
  *   v5.6  = 5.6.4   (shmily1012/linux-5.6.4 @ 93830a5cf2aa): seed pair c4237f8b1f4f +
  *           3567813eae5e, pin_user_pages*() as aliases (eddb1c228f79)
- *   v6.1  = Debian 6.1.192 (/work/ksrc/6.1/linux-source-6.1/mm/gup.c)
- *   v6.12 = Debian 6.12.117 (/work/ksrc/6.12/linux-source-6.12/mm/gup.c)
+ *   v6.1  = Debian 6.1.192 (package linux-source-6.1, mm/gup.c)
+ *   v6.12 = Debian 6.12.117 (package linux-source-6.12, mm/gup.c)
  *
  * Where a release rewrote a function, the bodies live side by side (`__v5_4`,
  * `__v6_1`, `__v6_12`) behind a dispatcher that reads the patch that rewrote it.

@@ -297,7 +297,7 @@ export const gupPatches = {
     summary:
       'try_grab_page()/try_grab_folio() do not take a pin on the shared zero page and gup_put_folio() ignores it, ' +
       'so pins of never-touched anon memory leave the zero page\'s refcount alone. In Debian 6.1.192 through the ' +
-      'stable backport 476c1dfefab8 (6.1.130; read in /work/ksrc/6.1), whose first form returned the wrong value ' +
+      'stable backport 476c1dfefab8 (6.1.130; read in Debian\'s linux-source-6.1), whose first form returned the wrong value ' +
       'from the bool-returning 6.1 try_grab_page() (a later stable fix; the model follows the fixed 6.1.192). ' +
       'Subject and author from the series (David Howells, block tree, v6.5-rc1).',
     scenarios: ['gup/zero-page-longterm-ro'],

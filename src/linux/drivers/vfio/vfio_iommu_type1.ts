@@ -3,7 +3,7 @@
  *
  * Read: 5.4.1 (lightcheen/linux-5.4.0 @ 144e8e60c6b5), 5.6.4 (shmily1012/linux-5.6.4 @
  * 93830a5cf2aa; differs from 5.4.1 only in vaddr_get_pfn/put_pfn/is_invalid_reserved_pfn),
- * Debian 6.1.192 and Debian 6.12.117 (/work/ksrc). 5.5-rc5 behaves as 5.4 here.
+ * Debian 6.1.192 and Debian 6.12.117 (packages linux-source-6.1 and linux-source-6.12). 5.5-rc5 behaves as 5.4 here.
  *
  * Locking contract (all releases): iommu->lock (a mutex) is held across MAP/UNMAP and
  * the external pin/unpin paths; it is dropped only to call the vendor drivers' DMA_UNMAP

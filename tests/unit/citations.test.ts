@@ -1,0 +1,38 @@
+/**
+ * Sources are cited by package and file (`Debian linux-source-6.1 6.1.192, mm/gup.c`) or by
+ * upstream commit, never by a path on the machine they were read on: such a path means
+ * nothing to a reader and leaks a developer's directory layout into the project.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOTS = ['src', 'docs', 'scenarios', 'conformance/cases', 'bench', 'scripts', 'README.md'];
+const TEXT = /\.(ts|md|yaml|json|c)$/;
+/** Machine-local source trees and home folders (guest paths such as /tmp/pinlab are fine). */
+const MACHINE_PATH = /\/work\/(?:ksrc|main|wt-)|\/usr\/src\/linux|\/home\/[a-z]/;
+
+function* files(p: string): Generator<string> {
+  if (statSync(p).isDirectory()) {
+    for (const e of readdirSync(p)) if (e !== 'work' && e !== 'node_modules') yield* files(join(p, e));
+  } else if (TEXT.test(p)) yield p;
+}
+
+describe('citations', () => {
+  it('no file cites a path of the machine its sources were read on', () => {
+    const hits: string[] = [];
+    for (const root of ROOTS) {
+      for (const f of files(root)) {
+        readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
+          if (MACHINE_PATH.test(line)) hits.push(`${f}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+    expect(hits).toEqual([]);
+  });
+
+  it('the pattern catches the forms that were found before', () => {
+    expect(MACHINE_PATH.test(' * v6.1 = Debian 6.1.192 (/work/ksrc/6.1/linux-source-6.1/mm/gup.c)')).toBe(true);
+    expect(MACHINE_PATH.test("tmpfs: '/tmp/pinlab',")).toBe(false);
+  });
+});
