@@ -4,8 +4,8 @@
  * zapping (zap_page_range / unmap_page_range) — v5.4.1, v5.6.4, Debian 6.1.192,
  * Debian 6.12.117.
  *
- * Locking contract (all releases): handle_mm_fault() is called with mmap_lock held
- * for read (or write). It returns with the lock still held, except when the result
+ * Locking contract (all releases): the caller of handle_mm_fault() holds mmap_lock,
+ * shared or exclusive. It returns with the lock still held, except when the result
  * has VM_FAULT_RETRY (or v5.17+ VM_FAULT_COMPLETED), in which case the handler
  * (here: filemap_fault's I/O wait) has dropped it — only possible when the caller
  * passed FAULT_FLAG_ALLOW_RETRY without FAULT_FLAG_RETRY_NOWAIT.

@@ -796,7 +796,8 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
   if (!unpin_only) ret = yield* vfio_lock_acct(k, dma, lock_acct, false);
   // unpin_out:
   if (batch.size === 1 && !batch.offset) {
-    // May be a VM_PFNMAP pfn, which the batch cannot remember.
+    // An unconsumed one-entry batch is dropped through its pfn: a PFNMAP pfn has no entry in the
+    // batch's page array, so put_pfn() is the only release; size 0 keeps vfio_batch_unpin() off it.
     put_pfn(k, pfn.v, dma.prot);
     batch.size = 0;
   }
@@ -1423,7 +1424,8 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
   const vaddr = map.vaddr;
   const size = map.size;
   let prot = 0;
-  // "Verify that none of our __u64 fields overflow": always true on a 64-bit kernel.
+  // The kernel compares each u64 argument with its value narrowed to the internal types;
+  // on a 64-bit kernel the narrowing never loses bits, so that check cannot fail here.
   if (map.flags & VFIO_DMA_MAP_FLAG_WRITE) prot |= IOMMU_WRITE;
   if (map.flags & VFIO_DMA_MAP_FLAG_READ) prot |= IOMMU_READ;
   const pgsize = vfio_min_pgsize(iommu);
