@@ -16,6 +16,12 @@
  * locked_vm is shared by every ring of the same uid. MODEL: user_struct is reduced
  * to { uid, locked_vm } and kept per machine in `m.io_uring.users`.
  *
+ * Ring memory (5.4–5.11): without CAP_IPC_LOCK, io_uring_create() charges the pages of the
+ * SQ/CQ ring and the SQE array (ring_pages) to user->locked_vm before it allocates the
+ * ring, failing with -ENOMEM past RLIMIT_MEMLOCK, and io_ring_ctx_free() gives them back.
+ * From 26bfa89e25f4 (v5.12) the ring is charged to the memory cgroup instead and only
+ * registered buffers count against RLIMIT_MEMLOCK.
+ *
  * Locking: ctx->uring_lock (a mutex) around registration. 5.4/5.6 additionally kill
  * the ring's percpu ref and wait for in-flight users with the mutex dropped (a
  * scheduling point); a concurrent registration in that window sees a dying ref and
@@ -31,10 +37,12 @@ import { O_CLOEXEC, O_RDWR, S_IFREG, alloc_file, fd_install, fget, fput, get_unu
 import type { file, file_operations, inode, super_block } from '../include/linux/fs.js';
 import { mount_fs, new_inode, sb_of_path } from '../fs/libfs.js';
 import type { mm_struct } from '../include/linux/mm_types.js';
+import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import { CAP_IPC_LOCK, capable, get_current } from '../include/linux/sched.js';
 import { mutex_lock, mutex_unlock } from '../kernel/locking/mutex.js';
 import { race_window } from '../kernel/sched.js';
-import { io_sqe_buffers_register, io_sqe_buffers_unregister } from './rsrc.js';
+import { __io_account_mem, io_sqe_buffers_register, io_sqe_buffers_unregister } from './rsrc.js';
+import { ENOMEM } from '../include/uapi/linux/errno.js';
 import type { io_mapped_ubuf } from './rsrc.js';
 
 /** include/uapi/linux/io_uring.h */
@@ -70,6 +78,11 @@ export interface io_ring_ctx {
   refs_dying: boolean;
   /** The ring file was released. */
   dead: boolean;
+  /** p->sq_entries / p->cq_entries as io_uring_create() sized them. */
+  readonly sq_entries: number;
+  readonly cq_entries: number;
+  /** 5.4–5.11: ring_pages() charged to `user` at creation (0 when nothing was charged). */
+  ring_acct: number;
 }
 
 /** Per-machine io_uring state (`m.io_uring`). */
@@ -119,6 +132,9 @@ function* io_uring_release(k: Kctx, _i: inode, f: file): KThread<number> {
   const ctx = f.private_data as io_ring_ctx;
   yield* mutex_lock(k, ctx.uring_lock, 'io_uring/io_uring.c:io_ring_ctx_wait_and_kill');
   if (ctx.user_bufs !== null) io_sqe_buffers_unregister_all(k, ctx);
+  // 5.4–5.11 io_ring_ctx_free(): the ring's own pages leave user->locked_vm.
+  if (ctx.user && ctx.ring_acct) ctx.user.locked_vm -= ctx.ring_acct;
+  ctx.ring_acct = 0;
   ctx.dead = true;
   mutex_unlock(k, ctx.uring_lock, 'io_uring/io_uring.c:io_ring_ctx_wait_and_kill');
   return 0;
@@ -130,16 +146,69 @@ function io_sqe_buffers_unregister_all(k: Kctx, ctx: io_ring_ctx): void {
   WARN_ON_ONCE(k, r !== 0 && r !== -ENXIO, 'io_uring/io_uring.c:io_ring_ctx_free', `unregister failed ${r}`);
 }
 
+/** include/uapi/linux/io_uring.h: sizeof(struct io_uring_sqe) and sizeof(struct io_uring_cqe). */
+const SIZEOF_IO_URING_SQE = 64;
+const SIZEOF_IO_URING_CQE = 16;
+/** SMP_CACHE_BYTES on x86-64. */
+const SMP_CACHE_BYTES = 64;
+/**
+ * offsetof(struct io_rings, cqes) in 5.4.1–5.6.4 with CONFIG_SMP: the sq and cq heads each
+ * put head and tail on cache lines of their own (2 × 128 bytes), seven u32 fields follow
+ * (masks, entries, sq_dropped, sq_flags, cq_overflow: 284 bytes), and cqes[] starts on the
+ * next cache line.
+ */
+const IO_RINGS_CQES_OFFSET = 320;
+
+function align_up(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}
+
+/** 1 << get_order(size): the pages of the smallest power-of-two block holding `size` bytes. */
+function order_pages(size: number): number {
+  let pages = 1;
+  while (pages * PAGE_SIZE < size) pages *= 2;
+  return pages;
+}
+
+/**
+ * fs/io_uring.c ring_pages() / rings_size() [5.4.1, 5.6.4]: the pages charged for a ring of
+ * sq_entries submissions and cq_entries completions — the io_rings block (header, CQEs,
+ * then the u32 SQ index array after a cache-line pad) plus the SQE array, each rounded up to
+ * a power-of-two number of pages as the page allocator hands them out.
+ */
+export function ring_pages(sq_entries: number, cq_entries: number): number {
+  const rings = align_up(IO_RINGS_CQES_OFFSET + SIZEOF_IO_URING_CQE * cq_entries, SMP_CACHE_BYTES) + 4 * sq_entries;
+  return order_pages(rings) + order_pages(SIZEOF_IO_URING_SQE * sq_entries);
+}
+
+function roundup_pow_of_two(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
 /**
  * io_uring_setup(entries, params) → io_uring_create(): a ring whose accounting follows
  * the creator: ctx->user when !capable(CAP_IPC_LOCK); 6.x ctx->mm_account = current->mm.
- * MODEL: entries only validated for 0 / > 32768 (IORING_MAX_ENTRIES) → -EINVAL; no rings.
+ * The SQ ring has roundup_pow_of_two(entries) slots and the CQ ring twice that (no
+ * IORING_SETUP_CQSIZE: the model passes no params). 5.4–5.11 charge ring_pages() to
+ * user->locked_vm first (-ENOMEM past RLIMIT_MEMLOCK).
+ * MODEL: entries only validated for 0 / > 32768 (IORING_MAX_ENTRIES) → -EINVAL; the rings'
+ * memory itself is not allocated.
  */
 export function* io_uring_setup(k: Kctx, entries: number): KThread<number> {
   if (!IS_ENABLED(k, 'CONFIG_IO_URING')) return -ENOSYS;
   if (!entries || entries > 32768) return -EINVAL;
   const t = get_current(k);
   const account = !capable(k, CAP_IPC_LOCK);
+  const sq_entries = roundup_pow_of_two(entries);
+  const cq_entries = 2 * sq_entries;
+  let ring_acct = 0;
+  // PATCH(io-uring-ring-memcg): 26bfa89e25f4 stopped charging the ring to RLIMIT_MEMLOCK.
+  if (account && !k.patch('io-uring-ring-memcg')) {
+    ring_acct = ring_pages(sq_entries, cq_entries);
+    if (__io_account_mem(k, current_user(k), ring_acct)) return -ENOMEM;
+  }
   const id = k.m.nextId('io_ring_ctx');
   const ctx: io_ring_ctx = {
     id,
@@ -152,9 +221,16 @@ export function* io_uring_setup(k: Kctx, entries: number): KThread<number> {
     buf_data: false,
     refs_dying: false,
     dead: false,
+    sq_entries,
+    cq_entries,
+    ring_acct,
   };
   const fd = get_unused_fd_flags(k, O_RDWR | O_CLOEXEC);
-  if (fd < 0) return fd;
+  if (fd < 0) {
+    // io_ring_ctx_wait_and_kill() → io_ring_ctx_free(): the charge is given back.
+    if (ctx.user && ring_acct) ctx.user.locked_vm -= ring_acct;
+    return fd;
+  }
   const f = alloc_file(k, anon_inode(k, '[io_uring]'), O_RDWR | O_CLOEXEC, io_uring_fops, ctx);
   fd_install(k, fd, f);
   yield* race_window(k, 'io_uring/io_uring.c:io_uring_create:installed');

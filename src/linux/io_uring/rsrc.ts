@@ -60,7 +60,7 @@ function is_file_hugepages(vma: vm_area_struct): boolean {
 }
 
 /** __io_account_mem(user, nr_pages): charge user->locked_vm against RLIMIT_MEMLOCK (pages). */
-function __io_account_mem(k: Kctx, user: user_struct, nr_pages: number): number {
+export function __io_account_mem(k: Kctx, user: user_struct, nr_pages: number): number {
   if (!nr_pages) return 0;
   const page_limit = Math.floor(rlimit(k, RLIMIT_MEMLOCK) / PAGE_SIZE);
   if (user.locked_vm + nr_pages > page_limit) return -ENOMEM;

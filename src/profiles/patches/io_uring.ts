@@ -6,6 +6,22 @@
 import type { PatchInfo, ReleaseAdds } from './types.js';
 
 export const ioUringPatches = {
+  'io-uring-ring-memcg': {
+    subject: 'io_uring: place ring SQ/CQ arrays under memcg memory limits',
+    commit: '26bfa89e25f4',
+    author: 'Jens Axboe',
+    release: 'v5.12',
+    files: ['fs/io_uring.c'],
+    effect: 'changes-verdict',
+    summary:
+      'Before it, io_uring_create() charged ring_pages() — the SQ/CQ ring block and the SQE array, each rounded up ' +
+      'to a power-of-two page count — to user->locked_vm when the creator lacked CAP_IPC_LOCK, so io_uring_setup() ' +
+      'failed with -ENOMEM past RLIMIT_MEMLOCK and the ring ate into the limit its fixed buffers share ' +
+      '(5.4.1, 5.6.4: io_uring_create, ring_pages, io_ring_ctx_free). After it the rings are allocated with ' +
+      'GFP_KERNEL_ACCOUNT (memory cgroup) and RLIMIT_MEMLOCK only limits registered buffers. Subject and id from ' +
+      'the for-5.12/io_uring branch log.',
+    scenarios: ['io_uring/setup-ring-memlock'],
+  },
   'io-uring-hpage-accounting': {
     subject: 'io_uring: improve registered buffer accounting for huge pages',
     commit: 'de2939388be5',
@@ -66,6 +82,6 @@ export const ioUringPatches = {
 } as const satisfies Record<string, PatchInfo>;
 
 export const ioUringReleaseAdds: ReleaseAdds<keyof typeof ioUringPatches> = {
-  'v6.1': ['io-uring-hpage-accounting', 'io-uring-reg-buf-same-file'],
+  'v6.1': ['io-uring-ring-memcg', 'io-uring-hpage-accounting', 'io-uring-reg-buf-same-file'],
   'v6.12': ['io-uring-gup-file-check', 'io-uring-coalesce-hugepages'],
 };

@@ -8,7 +8,7 @@ import { mkEnv, mmap, run, MiB, PAGE, reports } from '../mm/gup_env.js';
 import type { Env } from '../mm/gup_env.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import {
-  IORING_REGISTER_BUFFERS, IORING_UNREGISTER_BUFFERS, io_ring_ctx_of, io_uring_register, io_uring_setup, io_uring_user,
+  IORING_REGISTER_BUFFERS, IORING_UNREGISTER_BUFFERS, io_ring_ctx_of, io_uring_register, io_uring_setup, io_uring_user, ring_pages,
 } from '../../../../src/linux/io_uring/io_uring.js';
 import type { iovec } from '../../../../src/linux/io_uring/io_uring.js';
 import { __mm_populate } from '../../../../src/linux/mm/gup.js';
@@ -68,14 +68,26 @@ describe('IORING_REGISTER_BUFFERS / UNREGISTER_BUFFERS', () => {
       const p0 = pfn(env, a);
       expect(reg(env, fd, [{ iov_base: a, iov_len: 4 * PAGE }])).toBe(0);
       const bias = prof === 'v6.1' || prof === 'v6.12' ? 1024 : 1; // FOLL_PIN accounting from 5.7 (3faa52c03f44)
+      // 5.4/5.6 also charged the 8-entry ring's own 2 pages at io_uring_setup() (until 26bfa89e25f4, v5.12).
+      const ring_acct = prof === 'v6.1' || prof === 'v6.12' ? 0 : 2;
       expect(page_count(env.m, p0)).toBe(1 + bias);
-      expect(run(env, function* (k) { return io_uring_user(k, 1000)?.locked_vm; })).toBe(4);
+      expect(run(env, function* (k) { return io_uring_user(k, 1000)?.locked_vm; })).toBe(ring_acct + 4);
       expect(reg(env, fd, [{ iov_base: a, iov_len: PAGE }])).toBe(-16); // -EBUSY: already registered
       expect(unreg(env, fd)).toBe(0);
       expect(page_count(env.m, p0)).toBe(1);
       expect(unreg(env, fd)).toBe(-6); // -ENXIO: nothing registered
       const ctx = run(env, function* (k) { return io_ring_ctx_of(k, fd); });
-      expect(ctx?.user?.locked_vm).toBe(0);
+      expect(ctx?.user?.locked_vm).toBe(ring_acct);
+      expect(run(env, (k) => sys_close(k, fd))).toBe(0);
+      expect(ctx?.user?.locked_vm).toBe(0); // io_ring_ctx_free gives the ring's pages back
+    });
+
+    it(`${prof}: io_uring_setup ${prof.startsWith('v5') ? 'charges ring_pages() to RLIMIT_MEMLOCK' : 'charges nothing'} (26bfa89e25f4)`, () => {
+      const env = mkEnv(prof, undefined, { memlock: PAGE });
+      const fd = run(env, (k) => io_uring_setup(k, 1));
+      if (prof.startsWith('v5')) expect(fd).toBe(-12); // 2 pages > 1
+      else expect(fd).toBeGreaterThanOrEqual(0);
+      expect(run(env, function* (k) { return io_uring_user(k, 1000)?.locked_vm; })).toBe(0);
     });
 
     it(`${prof}: argument errors (-EINVAL nr_args 0, -EFAULT NULL arg / zero length / > 1 GiB)`, () => {
@@ -153,5 +165,16 @@ describe('IORING_REGISTER_BUFFERS / UNREGISTER_BUFFERS', () => {
       expect(run(env, (k) => __mm_populate(k, b, PAGE, false))).toBe(0);
       expect(reg(env, fd, [{ iov_base: a, iov_len: 2 * PAGE }])).toBe(want);
     }
+  });
+});
+
+describe('ring_pages (fs/io_uring.c 5.4.1 / 5.6.4)', () => {
+  it('rounds the ring block and the SQE array each to a power-of-two page count', () => {
+    expect(ring_pages(1, 2)).toBe(2); // 388-byte ring block + one 64-byte SQE
+    expect(ring_pages(8, 16)).toBe(2);
+    expect(ring_pages(64, 128)).toBe(1 + 1); // 2368 + 256 bytes; 4 KiB of SQEs
+    expect(ring_pages(128, 256)).toBe(2 + 2); // 4416 + 512 bytes → 2 pages; 8 KiB of SQEs
+    expect(ring_pages(4096, 8192)).toBe(64 + 64); // 147776 bytes → 37 pages → order 6; 256 KiB of SQEs
+    expect(ring_pages(32768, 65536)).toBe(512 + 512);
   });
 });
