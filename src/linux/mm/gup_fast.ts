@@ -170,9 +170,14 @@ function gup_fast(k: Kctx, mm: mm_struct, start: number, end: number, flags: num
   return nr;
 }
 
-/** access_ok(start, len) on x86-64: the range stays below the user address limit. */
+/**
+ * access_ok(start, len) on x86-64: the range ends at or below TASK_SIZE_MAX, 2^47 - 4096
+ * (5.4.1 __chk_range_not_ok against user_addr_max(); 6.1 asm-generic __access_ok; 6.12
+ * valid_user_address() against USER_PTR_MAX = TASK_SIZE_MAX). The model's TASK_SIZE is that
+ * value; callers have already refused a wrapping start + len.
+ */
 function access_ok(start: number, len: number): boolean {
-  return start + len <= TASK_SIZE + PAGE_SIZE;
+  return start + len <= TASK_SIZE;
 }
 
 /**
@@ -223,7 +228,7 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
   const wraps = end > 2 ** 64 - 1;
   if (k.patch('gup-unlockable')) {
     if (wraps) return -EOVERFLOW; // check_add_overflow → -EOVERFLOW (6.12)
-    if (end > TASK_SIZE + PAGE_SIZE) return -EFAULT; // end > TASK_SIZE_MAX
+    if (end > TASK_SIZE) return -EFAULT; // end > TASK_SIZE_MAX
   } else if (k.patch('foll-pin-counting')) {
     if (wraps) return 0; // check_add_overflow → 0 (6.1)
   } else if (wraps || end <= start) {

@@ -290,3 +290,21 @@ describe('fatal signal pending (row 35)', () => {
     }
   });
 });
+
+describe('gup-fast address limit (access_ok; 6.12 end > TASK_SIZE_MAX)', () => {
+  // The last user page starts at TASK_SIZE_MAX - 4096 = 2^47 - 8192; a two-page range from
+  // there ends one page past TASK_SIZE_MAX (2^47 - 4096) and is refused before any walk.
+  const TOP = 2 ** 47 - 2 * PAGE;
+  for (const prof of ['v5.4', 'v5.6', 'v6.1', 'v6.12'] as const) {
+    it(`${prof}: a range ending one page past TASK_SIZE_MAX is refused (-EFAULT), one ending at it is pinned`, () => {
+      const env = mkEnv(prof);
+      const a = mmap(env, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, null, 0, TOP);
+      expect(a).toBe(TOP);
+      const pages: (number | null)[] = [null, null];
+      const fast = prof === 'v5.4' ? get_user_pages_fast : pin_user_pages_fast;
+      expect(run(env, (k) => fast(k, TOP, 2, FOLL_WRITE, pages))).toBe(-14);
+      expect(pages[0]).toBe(null);
+      expect(run(env, (k) => fast(k, TOP, 1, FOLL_WRITE, pages))).toBe(1);
+    });
+  }
+});
