@@ -643,7 +643,10 @@ export function* __get_user_pages(
     for (;;) {
       // retry:
       if (fatal_signal_pending(k)) {
-        ret = fatal_errno;
+        // Until 4849807114b8 a hugetlb VMA is walked by follow_hugetlb_page(), whose own
+        // signal check stops with its initial err, -EFAULT, when nothing was pinned yet.
+        // PATCH(gup-retire-follow-hugetlb-page)
+        ret = is_vm_hugetlb_page(vma) && !k.patch('gup-retire-follow-hugetlb-page') ? -EFAULT : fatal_errno;
         break out;
       }
       // MODEL: cond_resched() is a scheduling point when the walk is at page 0, 512, 1024...

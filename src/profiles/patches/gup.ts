@@ -242,6 +242,22 @@ export const gupPatches = {
       'Read in Debian 6.12.117; the id is the one named by later Fixes: tags.',
     scenarios: ['gup/huge-leaf-bulk-grab'],
   },
+  'gup-retire-follow-hugetlb-page': {
+    subject: 'mm/gup: retire follow_hugetlb_page()',
+    commit: '4849807114b8',
+    author: 'Peter Xu',
+    release: 'v6.6',
+    files: ['mm/gup.c', 'mm/hugetlb.c', 'include/linux/hugetlb.h'],
+    requires: ['gup-thp-page-increm'],
+    effect: 'changes-verdict',
+    summary:
+      'Hugetlb VMAs are walked by __get_user_pages() itself (follow_page_mask → hugetlb_follow_page_mask) instead of ' +
+      'follow_hugetlb_page(). The visible difference the model keeps: a fatal signal pending when the walk reaches ' +
+      'a hugetlb VMA ends it with follow_hugetlb_page()\'s initial err, -EFAULT, on 5.4.1–6.1.192 (or the count ' +
+      'pinned so far), and with the generic -EINTR (-ERESTARTSYS before 5.7) after it. Mainline id and subject from ' +
+      'the v6.6 mm merge\'s commit list, next to 57edfcfd3419.',
+    scenarios: ['gup/hugetlb-fatal-signal'],
+  },
   'hugetlb-migration-target-pool': {
     subject: 'mm/hugetlb: make hugetlb migration callback CMA aware',
     commit: 'bbe88753bd42',
@@ -369,5 +385,5 @@ export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
     'gup-anon-exclusive-unshare', 'gup-foll-cow-removed', 'gup-zero-page-no-pin', 'hugetlb-migration-target-pool',
     'hugetlb-grab-refs-once',
   ],
-  'v6.12': ['gup-thp-page-increm', 'gup-hugetlb-grab-no-longterm-check', 'gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
+  'v6.12': ['gup-thp-page-increm', 'gup-retire-follow-hugetlb-page', 'gup-hugetlb-grab-no-longterm-check', 'gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
 };
