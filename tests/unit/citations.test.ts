@@ -9,8 +9,12 @@ import { describe, expect, it } from 'vitest';
 
 const ROOTS = ['src', 'docs', 'scenarios', 'conformance/cases', 'bench', 'scripts', 'README.md'];
 const TEXT = /\.(ts|md|yaml|json|c)$/;
-/** Machine-local source trees and home folders (guest paths such as /tmp/pinlab are fine). */
-const MACHINE_PATH = /\/work\/(?:ksrc|main|wt-)|\/usr\/src\/linux|\/home\/[a-z]/;
+/**
+ * Machine-local source trees and home folders. Guest paths such as /tmp/pinlab and the
+ * install location of Debian's linux-source packages (/usr/src, read by npm run verbatim)
+ * are fine.
+ */
+const MACHINE_PATH = /\/work\/(?:ksrc|main|wt-|\.mirror)|\/home\/[a-z]/;
 
 function* files(p: string): Generator<string> {
   if (statSync(p).isDirectory()) {

@@ -248,7 +248,6 @@ export const gupPatches = {
     author: 'Peter Xu',
     release: 'v6.6',
     files: ['mm/gup.c', 'mm/hugetlb.c', 'include/linux/hugetlb.h'],
-    requires: ['gup-thp-page-increm'],
     effect: 'changes-verdict',
     summary:
       'Hugetlb VMAs are walked by __get_user_pages() itself (follow_page_mask → hugetlb_follow_page_mask) instead of ' +
