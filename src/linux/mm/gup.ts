@@ -387,8 +387,8 @@ export function check_vma_flags(k: Kctx, vma: vm_area_struct, gup_flags: number)
     if (k.patch('gup-writable-file-longterm') && !vma_anon && !writable_file_mapping_allowed(vma, gup_flags)) return -EFAULT;
     if (!(vm_flags & VM_WRITE)) {
       if (!(gup_flags & FOLL_FORCE)) return -EFAULT;
-      // 6.1/6.12: no FOLL_FORCE writes to hugetlb (PATCH(gup-foll-cow-removed) era).
-      if (k.patch('gup-foll-cow-removed') && is_vm_hugetlb_page(vma)) return -EFAULT;
+      // PATCH(gup-hugetlb-no-force-write): no FOLL_FORCE writes to a read-only hugetlb mapping.
+      if (k.patch('gup-hugetlb-no-force-write') && is_vm_hugetlb_page(vma)) return -EFAULT;
       if (!is_cow_mapping(vm_flags)) return -EFAULT;
     }
   } else if (!(vm_flags & VM_READ)) {

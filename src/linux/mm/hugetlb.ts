@@ -41,7 +41,7 @@ import {
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
-  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, VM_DONTEXPAND, VM_MAYWRITE, page_maybe_dma_pinned, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_HUGETLB, VM_MAYSHARE,
+  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, PageAnon, PageAnonExclusive, VM_DONTEXPAND, VM_MAYWRITE, page_maybe_dma_pinned, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_HUGETLB, VM_MAYSHARE,
   VM_NORESERVE, VM_SHARED, VM_WRITE, folio_mapcount, folio_set_anon_exclusive_all, get_page, page_label,
   pt_walk, put_page, set_page_content, set_pmd_at, set_pud_at,
 } from '../include/linux/mm.js';
@@ -49,6 +49,7 @@ import { EINTR, EINVAL, ENOMEM, ENOSPC, EOPNOTSUPP } from '../include/uapi/linux
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { down_write, up_write } from '../kernel/locking/rwsem.js';
 import { cond_resched, signal_pending } from '../kernel/sched.js';
+import { WARN_ON_ONCE } from '../include/linux/bug.js';
 import { alloc_pages } from './page_alloc.js';
 import { anon_vma_prepare, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap } from './rmap.js';
 import { new_inode } from '../fs/libfs.js';
@@ -233,15 +234,25 @@ function hugetlb_no_page(k: Kctx, vma: vm_area_struct, haddr: number, order: num
   return 0;
 }
 
-/** hugetlb_cow (5.4) / hugetlb_wp (6.x): reuse an anon folio mapped once, else copy. */
+/**
+ * hugetlb_cow (5.4) / hugetlb_wp (6.x): reuse an anon folio mapped once, else copy. The
+ * write fault leaves the leaf writable whatever the VMA's VM_WRITE: 5.4.1 hugetlb_cow()
+ * reuses with set_huge_ptep_writable() and copies with make_huge_pte(..., 1), so a
+ * FOLL_FORCE write to a read-only private mapping gets a writable huge PTE. From
+ * f347454d0341 GUP refuses that write and the fault WARNs and fails if it gets here anyway.
+ */
 function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, entry: number, flags: number): vm_fault_t {
   const unshare = (flags & FAULT_FLAG_UNSHARE) !== 0;
+  // PATCH(gup-hugetlb-no-force-write)
+  if (k.patch('gup-hugetlb-no-force-write') && WARN_ON_ONCE(k, !unshare && !(vma.vm_flags & VM_WRITE), 'mm/hugetlb.c:hugetlb_wp', 'write fault in a VMA without VM_WRITE')) {
+    return VM_FAULT_SIGSEGV;
+  }
   const old = pte_pfn(entry);
   const m = k.m;
   if (folio_mapcount(m, old) === 1 && PageAnon(m, old)) {
     page_move_anon_rmap(k, old, vma);
     if (k.patch('anon-exclusive')) folio_set_anon_exclusive_all(m, old, true);
-    if (!unshare) set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, old, (vma.vm_flags & VM_WRITE) !== 0));
+    if (!unshare) set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, old, true));
     return 0;
   }
   if (vma.vm_flags & VM_SHARED) {
@@ -254,7 +265,7 @@ function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, 
   anon_vma_prepare(k, vma);
   page_remove_rmap(k, old, vma, true);
   page_add_new_anon_rmap(k, np, vma, haddr, true);
-  set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, np, !unshare && (vma.vm_flags & VM_WRITE) !== 0));
+  set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, np, !unshare));
   put_page(m, old);
   k.m.event(k.tid, 'cow', [page_label(np), page_label(old), `vma:${vma.id}`], 'mm/hugetlb.c:hugetlb_wp');
   return 0;

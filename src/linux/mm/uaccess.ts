@@ -5,9 +5,9 @@
  * Debian 6.12.117 (the same decisions in v5.4 for what is modelled here).
  *
  * - The "hardware" part: the access goes through when the leaf entry (PTE, PMD or PUD)
- *   is present, writable for a store, and the VMA allows the access (the model keeps
- *   PTEs under a PROT_NONE VMA — see mm/mprotect.ts — where x86 has non-present
- *   PROT_NONE entries; checking the VMA gives the same fault). A store sets the
+ *   is present and writable for a store (the model keeps PTEs under a PROT_NONE VMA —
+ *   see mm/mprotect.ts — where x86 has non-present PROT_NONE entries, so a PROT_NONE
+ *   VMA is refused from its flags: the same fault). A store sets the
  *   accessed and dirty bits of the leaf, a load the accessed bit.
  * - Otherwise a fault with FAULT_FLAG_DEFAULT (ALLOW_RETRY | KILLABLE | INTERRUPTIBLE)
  *   | FAULT_FLAG_USER, plus FAULT_FLAG_WRITE for a store: no VMA at the address
@@ -57,7 +57,12 @@ function hw_access(k: Kctx, addr: number, write: boolean): number | null {
   const mm = get_current(k).mm;
   if (mm === null) return null;
   const vma = find_vma(mm, addr);
-  if (vma === null || vma.vm_start > addr || access_error(write, vma)) return null;
+  if (vma === null || vma.vm_start > addr) return null;
+  // The MMU reads the leaf's permission bits, not the VMA's: only a PROT_NONE VMA (whose
+  // entries x86 keeps non-present, the model present) is refused from the VMA here. A
+  // leaf writable under a read-only VMA (5.4's forced hugetlb write, gup-hugetlb-no-force-write)
+  // takes the store.
+  if (!(vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC))) return null;
   const w = pt_walk(mm, addr);
   if (w.entry === 0 || !pte_present(w.entry)) return null;
   if (write && !pte_write(w.entry)) return null;

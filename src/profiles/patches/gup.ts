@@ -301,6 +301,22 @@ export const gupPatches = {
       'Before it (5.4-5.19): FOLL_COW set after a COW write fault plus a dirty PTE sufficed (CVE-2022-2590).',
     scenarios: [],
   },
+  'gup-hugetlb-no-force-write': {
+    subject: 'mm/gup: disallow FOLL_FORCE|FOLL_WRITE on hugetlb mappings',
+    commit: 'f347454d0341',
+    author: 'David Hildenbrand',
+    release: 'v6.2',
+    files: ['mm/gup.c', 'mm/hugetlb.c'],
+    effect: 'changes-verdict',
+    summary:
+      'check_vma_flags() refuses a FOLL_FORCE write to a hugetlb VMA without VM_WRITE (-EFAULT), and hugetlb_wp() ' +
+      'WARNs and returns VM_FAULT_SIGSEGV if such a write fault reaches it. Before it (5.4.1 hugetlb_cow) the fault ' +
+      'made the huge PTE writable in the read-only private mapping (reusing an exclusive anon page, or copying into ' +
+      'a new writable one), so the forced write succeeded and the process could then write the page through its ' +
+      'read-only mapping. In Debian 6.1.192 via a stable backport (both hunks read there). The id is the one in the ' +
+      'mm tree\'s v6.2 commit lists.',
+    scenarios: ['gup/hugetlb-force-write-ro'],
+  },
   'gup-zero-page-no-pin': {
     subject: "mm: Don't pin ZERO_PAGE in pin_user_pages()",
     commit: 'c8070b787519',
@@ -381,7 +397,7 @@ export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
     'foll-pin-counting', 'foll-pin-hpage-pincount', 'gup-retry-multiple', 'gup-fatal-signals',
     'gup-fast-longterm-cma-check', 'gup-no-longterm-for-get', 'gup-longterm-unpin', 'gup-dax-check-in-vma-flags',
     'gup-fast-wp-seq', 'gup-migration-isolation-errors', 'gup-migration-failure-error', 'gup-migrate-movable-zone',
-    'gup-anon-exclusive-unshare', 'gup-foll-cow-removed', 'gup-zero-page-no-pin', 'hugetlb-migration-target-pool',
+    'gup-anon-exclusive-unshare', 'gup-foll-cow-removed', 'gup-hugetlb-no-force-write', 'gup-zero-page-no-pin', 'hugetlb-migration-target-pool',
     'hugetlb-grab-refs-once',
   ],
   'v6.12': ['gup-thp-page-increm', 'gup-retire-follow-hugetlb-page', 'gup-hugetlb-grab-no-longterm-check', 'gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
