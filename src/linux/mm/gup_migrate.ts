@@ -561,7 +561,7 @@ function alloc_hugetlb_migration_target(k: Kctx, order: number): { pfn: number; 
   // PATCH(hugetlb-migration-target-pool): bbe88753bd42 — the pool is tried first.
   const pool = k.patch('hugetlb-migration-target-pool');
   const i = !pool ? -1
-    : m.hugetlb_free.findIndex((p) => mem.s_order[mem.slot_of(p)] === order && (!pin || is_longterm_pinnable_page(k, p)));
+    : m.hugetlb_free.findLastIndex((p) => mem.s_order[mem.slot_of(p)] === order && (!pin || is_longterm_pinnable_page(k, p))); // head first (hugetlb.ts)
   if (i >= 0) {
     const pfn = m.hugetlb_free.splice(i, 1)[0];
     const s = mem.slot_of(pfn);

@@ -70,17 +70,27 @@ export function huge_page_size(order: number): number {
  */
 export function hugetlb_pool_grow(k: Kctx, order: number, count: number): number {
   const gfp = order < HPAGE_PUD_ORDER ? GFP_HIGHUSER_MOVABLE : GFP_HIGHUSER;
-  let n = 0;
-  for (; n < count; n++) {
+  const got: number[] = [];
+  for (let n = 0; n < count; n++) {
     const pfn = alloc_pages(k, gfp, order);
     if (pfn === null) break;
     const mem = k.m.mem;
     const s = mem.slot_of(pfn);
     mem.s_ref[s] = 0;
     mem.s_flags[s] = PG_hugetlb | PG_hugetlb_free | PG_head;
-    k.m.hugetlb_free.push(pfn);
+    got.push(pfn);
   }
-  return n;
+  // Free folios are enqueued at the head of the hstate's free list and dequeued from the
+  // head (enqueue_huge_page's list_move / dequeue_huge_page_node_exact's forward walk in
+  // 5.4.1 and 6.1.192; the _hugetlb_folio_ forms in 6.12.117). MODEL: m.hugetlb_free keeps
+  // that list tail first, so its last element is the head.
+  // 5.4–6.6 free each new folio into the pool as it is allocated: the last one allocated
+  // is handed out first. PATCH(hugetlb-pool-batch): from d67e32f26713 the new folios are
+  // gathered on a list (list_add) and enqueued together from its head, so the first one
+  // allocated ends up at the head of the free list.
+  if (k.patch('hugetlb-pool-batch')) got.reverse();
+  for (const pfn of got) k.m.hugetlb_free.push(pfn);
+  return got.length;
 }
 
 /** Free folios of `order` in the pool. */
@@ -101,7 +111,8 @@ export function hugetlb_free_count(m: Machine, order: number): number {
 function alloc_huge_page(k: Kctx, order: number): number | null {
   const m = k.m;
   const pin = k.patch('memalloc-pin') && (get_current(k).flags & PF_MEMALLOC_PIN) !== 0;
-  const i = m.hugetlb_free.findIndex((p) => m.mem.s_order[m.mem.slot_of(p)] === order && (!pin || is_longterm_pinnable_page(k, p)));
+  // From the head of the free list (the array's end), skipping what this caller may not use.
+  const i = m.hugetlb_free.findLastIndex((p) => m.mem.s_order[m.mem.slot_of(p)] === order && (!pin || is_longterm_pinnable_page(k, p)));
   if (i < 0) return null;
   const pfn = m.hugetlb_free.splice(i, 1)[0];
   const s = m.mem.slot_of(pfn);

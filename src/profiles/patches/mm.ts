@@ -165,6 +165,22 @@ export const mmPatches = {
       'mainline commit list of the series (linux-next carried the same subject under other ids).',
     scenarios: ['vfio/map-devdax'],
   },
+  'hugetlb-pool-batch': {
+    subject: 'hugetlb: restructure pool allocations',
+    commit: 'd67e32f26713',
+    author: 'Mike Kravetz',
+    release: 'v6.7',
+    files: ['mm/hugetlb.c'],
+    effect: 'changes-verdict',
+    summary:
+      'Growing the pool (nr_hugepages, boot-time hugepages=) gathers the new folios on a local list with list_add and ' +
+      'enqueues them together from its head (prep_and_add_allocated_folios), so the first folio allocated ends up ' +
+      'at the head of the free list and is the first one handed out. Before it (5.4.1, 6.1.192) each new folio was ' +
+      'freed into the pool as soon as it was allocated (put_page / free_huge_page → enqueue at the head), so the ' +
+      'last one allocated came out first. Freeing a used folio enqueues at the head in every release. Id from ' +
+      'later Fixes: tags; read in Debian 6.12.117 (set_max_huge_pages, prep_and_add_allocated_folios).',
+    scenarios: ['mm/hugetlb-pool-order'],
+  },
   'hugetlbfs-punch-zero-partial': {
     subject: 'hugetlbfs: zero partial pages during fallocate hole punch',
     commit: '68d32527d340',
@@ -336,7 +352,7 @@ export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
     'hugetlbfs-punch-zero-partial', 'madvise-dontneed-hugetlb', 'madvise-dontneed-hugetlb-align-down', 'exit-mmap-write-lock',
     'exit-mmap-read-lock-unmap', 'thp-cow-split', 'contig-range-thp', 'contig-range-hugetlb',
   ],
-  'v6.12': [
+  'v6.12': ['hugetlb-pool-batch', 
     'vm-fault-write-removed', 'map-droppable', 'memfd-noexec', 'exit-mmap-empty-write-lock', 'migrate-split-partially-mapped',
     'thp-split-remap-zeropage',
   ],

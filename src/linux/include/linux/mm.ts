@@ -296,7 +296,7 @@ export function __free_folio_slot(m: Machine, s: number): void {
     mem.s_map[s] = 0;
     mem.s_ptemaps[s] = 0;
     mem.s_pin[s] = 0;
-    m.hugetlb_free.push(pfn);
+    m.hugetlb_free.push(pfn); // enqueued at the head of the free list (the array's end; see hugetlb.ts)
     return;
   }
   mem.dropSlot(s);
