@@ -6,7 +6,7 @@ import { renderViolation, replayCommand } from '../report/render-text.js';
 import { exploreJson } from '../report/trace-json.js';
 import { runScenario, scenarioTarget } from '../scenario/run.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile } from './io.js';
+import { BadInput, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile, positiveIntOption } from './io.js';
 
 export interface ExploreCmdOptions {
   readonly profile?: string;
@@ -23,7 +23,7 @@ export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): numbe
   const profile = pickProfile(s, opts.profile, opts.patch ?? []);
   const strategy = opts.strategy ?? 'dfs';
   if (strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') throw new BadInput(`--strategy: expected dfs, random or pct, got '${strategy}'`);
-  const maxSchedules = intOption(opts.maxSchedules, '--max-schedules') ?? s.explore.maxSchedules ?? undefined;
+  const maxSchedules = positiveIntOption(opts.maxSchedules, '--max-schedules') ?? s.explore.maxSchedules ?? undefined;
   const preemptionBound = intOption(opts.preemptionBound, '--preemption-bound') ?? s.explore.preemptionBound ?? undefined;
   const seed = intOption(opts.seed, '--seed');
   const eo: ExploreOptions = {

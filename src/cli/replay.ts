@@ -4,8 +4,8 @@ import { runJson } from '../report/trace-json.js';
 import { parseSchedule } from '../explore/schedule.js';
 import { runScenario } from '../scenario/run.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadOrThrow, pickProfile } from './io.js';
-import { runFailed } from './run.js';
+import { BadInput, jsonText, loadOrThrow, pickProfile } from './io.js';
+import { outcomeExit } from './run.js';
 
 export function cmdReplay(io: Io, file: string, opts: { profile?: string; patch?: readonly string[]; schedule?: string; json?: boolean; trace?: boolean }): number {
   if (opts.schedule === undefined) throw new BadInput('replay needs --schedule (the string explore or check printed)');
@@ -19,9 +19,5 @@ export function cmdReplay(io: Io, file: string, opts: { profile?: string; patch?
     io.out(renderOutcome(o));
     if (opts.trace === true && o.trace !== null) for (const e of o.trace) io.out(JSON.stringify(e));
   }
-  if (o.status === 'diverged') {
-    io.err(`replay diverged: ${o.divergence ?? ''}`);
-    return EXIT_BAD_INPUT;
-  }
-  return runFailed(o) ? EXIT_MISMATCH : EXIT_OK;
+  return outcomeExit(io, o);
 }

@@ -61,6 +61,7 @@ export function showValue(v: Value | undefined): string {
   if (v === undefined) return '(no value)';
   if (typeof v === 'number' && v < 0 && v > -4096) return errname(v);
   if (typeof v === 'number' && v >= 0x10000) return `0x${v.toString(16)}`;
+  if (typeof v === 'bigint') return v >= 0x10000n ? `0x${v.toString(16)}` : v.toString(10);
   return valueKey(v);
 }
 

@@ -14,6 +14,7 @@ import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } f
 import { INVARIANT_IDS, VERDICTS, isInvariantId } from '../check/ids.js';
 import type { InvariantId, Verdict } from '../check/ids.js';
 import { errnoByName } from '../linux/include/uapi/linux/errno.js';
+import * as mman from '../linux/include/uapi/asm-generic/mman.js';
 import { resolveProfile } from '../profiles/index.js';
 import { parseSchedule } from '../explore/schedule.js';
 import type {
@@ -726,8 +727,8 @@ function parseMapping(w: Walker, node: YNode, files: readonly FileSetup[]): Mapp
   if (name !== null) w.define(name, 'mapping', w.pos(nameNode), ['end', 'length']);
   const addr = m.get('addr') === undefined ? 0n : w.plainInt(m.get('addr')?.value ?? null, 'addr', 0n, (1n << 64n) - 1n);
   const length = w.plainInt(m.get('length')?.value ?? null, 'length', 0n, 1n << 50n);
-  const prot = flagNames(w.flags(m.get('prot')?.value ?? null, 'prot', PROT_NAMES, 'PROT_'));
-  const flags = flagNames(w.flags(m.get('flags')?.value ?? null, 'flags', MAP_NAMES, 'MAP_'));
+  const prot = flagNames(w, w.flags(m.get('prot')?.value ?? null, 'prot', PROT_NAMES, 'PROT_'), 'prot', PROT_NAMES);
+  const flags = flagNames(w, w.flags(m.get('flags')?.value ?? null, 'flags', MAP_NAMES, 'MAP_'), 'flags', MAP_NAMES);
   let file: string | null = null;
   const fnode = m.get('file')?.value ?? null;
   if (m.get('file') !== undefined) {
@@ -746,11 +747,42 @@ function parseMapping(w: Walker, node: YNode, files: readonly FileSetup[]): Mapp
   return { name, addr, length, prot, flags, file, offset, populate, at: w.pos(node) };
 }
 
-function flagNames(v: ArgValue | null): string[] | null {
+/**
+ * A set-up mapping's prot/flags as names. An integer (documented as valid) is decomposed into the
+ * family's names, wider fields first (MAP_SHARED_VALIDATE before MAP_SHARED, MAP_HUGE_1GB as a whole);
+ * bits no modelled name covers are a positioned error, never dropped.
+ */
+function flagNames(w: Walker, v: ArgValue | null, where: string, names: readonly string[]): string[] | null {
   if (v === null) return null;
   if (v.kind === 'flags') return [...v.names];
-  if (v.kind === 'int' && v.value === 0n) return [];
-  return null;
+  if (v.kind !== 'int') return null;
+  if (v.value < 0n || v.value > 0xffffffffn) {
+    w.err(v.at, `${where}: ${v.value} is not a 32-bit flags value`);
+    return null;
+  }
+  const table = names
+    .map((n) => ({ n, x: BigInt((mman as Readonly<Record<string, unknown>>)[n] as number) }))
+    .filter((e) => e.x !== 0n)
+    .sort((a, b) => popcount(b.x) - popcount(a.x));
+  let left = v.value;
+  const out: string[] = [];
+  for (const e of table) {
+    if ((left & e.x) === e.x) {
+      out.push(e.n);
+      left &= ~e.x;
+    }
+  }
+  if (left !== 0n) {
+    w.err(v.at, `${where}: 0x${v.value.toString(16)} has bits 0x${left.toString(16)} that no modelled name covers (${names.join(', ')}); write the flags as names`);
+    return null;
+  }
+  return out;
+}
+
+function popcount(x: bigint): number {
+  let n = 0;
+  for (let y = x; y > 0n; y >>= 1n) n += Number(y & 1n);
+  return n;
 }
 
 // ---- threads ---------------------------------------------------------------------------------------
@@ -788,8 +820,12 @@ function parseThreads(w: Walker, node: YNode | null): ThreadDecl[] {
     const steps: Step[] = [];
     const sitems = w.seq(m.get('steps')?.value ?? null, `thread ${name}: steps`);
     if (m.get('steps') !== undefined && sitems !== null) {
+      let exitAt: Pos | null = null;
       for (const s of sitems) {
         const st = parseStep(w, s);
+        // do_exit() does not return: a step after `exit` could never run.
+        if (exitAt !== null) w.err(st?.at ?? w.pos(s), `thread ${name}: this step comes after 'exit' (line ${exitAt.line}), which ends the thread (do_exit() does not return), so it could never run; move it before the exit or into another thread`);
+        if (st !== null && st.op === 'exit' && exitAt === null) exitAt = st.at;
         if (st !== null) steps.push(st);
       }
     }
@@ -1208,10 +1244,19 @@ function parseExpected(w: Walker, node: YNode | null, where: string): Expected |
       return { kind: 'oneof', items: out, at };
     }
     const rhs = parseExpected(w, e.value, `${where}.${op}`);
+    if (rhs !== null && op !== 'eq' && op !== 'ne' && rhs.kind !== 'ref' && !(rhs.kind === 'lit' && (typeof rhs.value === 'number' || typeof rhs.value === 'bigint'))) {
+      w.err(rhs.at, `${where}.${op}: ${op} compares integers; found ${rhs.kind === 'lit' ? describeValue(rhs.value) : `a ${rhs.kind}`}`);
+      return null;
+    }
     return rhs === null ? null : { kind: 'cmp', op: op as 'eq', rhs, at };
   }
   w.err(at, `${where}: cannot read ${describe(node)} as an expected value`);
   return null;
+}
+
+function describeValue(v: Value): string {
+  if (typeof v === 'string') return `the string '${v}'`;
+  return v === null ? 'null' : `${typeof v} ${String(v)}`;
 }
 
 function normInt(v: bigint): Value {

@@ -36,7 +36,7 @@ import { HPAGE_PMD_ORDER } from '../linux/include/linux/mm_types.js';
 import { sys_close, sys_mmap, sys_open } from '../linux/syscalls.js';
 import type { Profile } from '../profiles/index.js';
 import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent, TraceValue } from '../sched/index.js';
-import { DefaultChooser, Sched, waitUntil } from '../sched/index.js';
+import { DefaultChooser, Sched, bigintJson, waitUntil } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
 import { CAPS, evalProbe, frameAt, opImpl, stepDeps } from './build.js';
 import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
@@ -256,7 +256,7 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
     const ctx: StepCtx = { k, rs, scenario: s, step: st, tid };
     if (sched.tracing) sched.traceCall(`scenario:${st.op}`, stepTraceArgs(st));
     const r = yield* opImpl(st.op)(ctx);
-    if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? `${r.value}n` : (r.value as never));
+    if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? bigintJson(r.value) : (r.value as never));
     if (st.as !== null) rs.results.set(st.as, r);
     if (st.op === 'exit') break;
   }
@@ -367,10 +367,11 @@ export interface RunOptions {
 export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}): RunOutcome {
   let chooser: Chooser = opts.chooser ?? new DefaultChooser();
   const sch = opts.schedule ?? null;
+  let replay: ReplayChooser | null = null;
   if (sch !== null) {
     const p = parseSchedule(sch);
     if (!p.ok) throw new Error(`pinlab bug: an unchecked schedule string reached runScenario: ${p.error}`);
-    chooser = new ReplayChooser(p.schedule);
+    chooser = replay = new ReplayChooser(p.schedule);
   }
   let checker: Checker | null = null;
   const w = buildWorld(s, profile, {
@@ -387,7 +388,12 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   if (w.setupError !== null) {
     return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null };
   }
-  const r: RunResult = w.sched.run();
+  let r: RunResult = w.sched.run();
+  // A run that ends before its schedule does also diverged from it (the schedule is for another run).
+  if (replay !== null && replay.remaining > 0 && r.status !== 'diverged') {
+    const message = `replay diverged: the run ended (${r.status}) after ${r.choices.length} choices, but the schedule has ${replay.remaining} more`;
+    r = { ...r, status: 'diverged', divergence: { choiceIndex: r.choices.length, step: r.steps, message } };
+  }
   const violated = w.checker.finish(r);
   const violations = w.checker.violations(r);
   const values = new Map<string, Value>();
