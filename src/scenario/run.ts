@@ -389,8 +389,9 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null };
   }
   let r: RunResult = w.sched.run();
-  // A run that ends before its schedule does also diverged from it (the schedule is for another run).
-  if (replay !== null && replay.remaining > 0 && r.status !== 'diverged') {
+  // A run that ends before its exact (closed) schedule does also diverged from it: the schedule is for
+  // another run. An open schedule (`... `) is a prefix; a profile whose run is shorter may end inside it.
+  if (replay !== null && !replay.open && replay.remaining > 0 && r.status !== 'diverged') {
     const message = `replay diverged: the run ended (${r.status}) after ${r.choices.length} choices, but the schedule has ${replay.remaining} more`;
     r = { ...r, status: 'diverged', divergence: { choiceIndex: r.choices.length, step: r.steps, message } };
   }
