@@ -38,7 +38,7 @@ import type { Profile } from '../profiles/index.js';
 import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent, TraceValue } from '../sched/index.js';
 import { DefaultChooser, Sched, bigintJson, waitUntil } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
-import { CAPS, evalProbe, frameAt, opImpl, stepDeps } from './build.js';
+import { CAPS, evalProbe, frameAt, opImpl, stepDeps, stepValueProblem } from './build.js';
 import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
 import type { StepCtx } from './build.js';
@@ -252,6 +252,12 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
     for (const d of stepDeps(st)) {
       if (rs.results.has(d) || rs.mappings.has(d) || rs.containers.has(d)) continue;
       yield* waitUntil(`scenario:${t.name}:step${i}:wait`, { kind: 'waitqueue', object: `result:${d}`, detail: `step ${i + 1} (${st.op}) needs ${d}` }, () => rs.results.has(d));
+    }
+    const problem = stepValueProblem(rs, st);
+    if (problem !== null) {
+      // The scenario's error, found at run time: the step is not run and the run is not a verdict.
+      unsupported(k, `scenario:${st.op}`, `${t.name} step ${i + 1} (line ${st.at.line}) cannot run: ${problem}`);
+      break;
     }
     const ctx: StepCtx = { k, rs, scenario: s, step: st, tid };
     if (sched.tracing) sched.traceCall(`scenario:${st.op}`, stepTraceArgs(st));
