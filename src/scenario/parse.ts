@@ -636,6 +636,7 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
   if (m.get('cma') !== undefined) cma = w.plainInt(m.get('cma')?.value ?? null, 'cma', 0n, 1n << 44n) ?? 0n;
   if (cma % (2n * MB) !== 0n) w.err(w.pos(m.get('cma')?.value ?? null), `cma: ${cma} bytes is not a multiple of 2M`);
   if (cma > zones.Normal) w.err(w.pos(m.get('cma')?.value ?? null), `cma: ${cma} bytes of CMA do not fit in ZONE_NORMAL (${zones.Normal} bytes)`);
+  memoryLayoutProblems(w, m.get('zones')?.value ?? node, m.get('cma')?.value ?? null, zones, cma);
   let hugepages = 0;
   if (m.get('hugepages') !== undefined) hugepages = Number(w.plainInt(m.get('hugepages')?.value ?? null, 'hugepages', 0n, 1n << 20n) ?? 0n);
   const pmem: PmemRegion[] = [];
@@ -650,6 +651,28 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
     if (name !== null && size !== null && mode !== null) pmem.push({ name, size, mode, at: w.pos(it) });
   }
   return { zones, cma, hugepages, pmem };
+}
+
+/**
+ * Layouts no real kernel boots with, refused with the reason (the model's Machine needs some
+ * DMA32 or Normal RAM outside CMA for the zero page and the kernel's own allocations):
+ * - no DMA32 or Normal RAM at all: movablecore= never makes all memory ZONE_MOVABLE. The kernel
+ *   sizes kernelcore as total - movablecore, and a kernelcore of 0 means no ZONE_MOVABLE at all
+ *   (find_zone_movable_pfns_for_nodes: mm/page_alloc.c in 5.4 and 6.1, mm/mm_init.c in 6.12);
+ * - all of ZONE_NORMAL CMA with no DMA32: CMA is reserved from memblock at boot
+ *   (cma_declare_contiguous_nid, mm/cma.c), which cannot hand out all of memory; the reservation
+ *   fails ("Failed to reserve") and the kernel boots without that area.
+ * ZONE_DMA32 ends at 4 GiB (it starts at 16 MiB in the model's layout).
+ */
+function memoryLayoutProblems(w: Walker, zonesNode: YNode | null, cmaNode: YNode | null, zones: Readonly<Record<ZoneName, bigint>>, cma: bigint): void {
+  const dma32Max = 4n * 1024n * MB - 16n * MB;
+  if (zones.DMA32 > dma32Max) w.err(w.pos(zonesNode), `zones.DMA32: ${zones.DMA32} bytes do not fit below 4 GiB (ZONE_DMA32 is 16 MiB to 4 GiB here: at most ${dma32Max} bytes); put the rest in Normal`);
+  if (zones.DMA32 > 0n || zones.Normal - cma > 0n || cma > zones.Normal) return;
+  if (cma > 0n) {
+    w.err(w.pos(cmaNode), `cma: all of ZONE_NORMAL is CMA and there is no DMA32, so nothing is left for the kernel's own allocations; a real kernel reserves CMA from memblock at boot (cma_declare_contiguous_nid, mm/cma.c), which cannot take all of memory: the reservation fails and the kernel boots without it. Leave some Normal or DMA32 memory outside CMA`);
+  } else {
+    w.err(w.pos(zonesNode), `setup.memory.zones: no DMA32 or Normal memory; a real kernel never puts all of memory in ZONE_MOVABLE: movablecore= leaves kernelcore = total - movablecore, and with none left there is no ZONE_MOVABLE at all (find_zone_movable_pfns_for_nodes: mm/page_alloc.c 5.4/6.1, mm/mm_init.c 6.12). Give DMA32 or Normal some memory`);
+  }
 }
 
 function enumOf<T extends string>(w: Walker, node: YNode | null, where: string, values: readonly T[]): T | null {

@@ -152,3 +152,33 @@ describe('positioned errors', () => {
         as: r`, '  v6.1: { values: { r: { gt: 0 } } }'))).toEqual([]);
   });
 });
+
+describe('memory layouts', () => {
+  const layout = (zones: string, cma: string): string => `question: q?
+setup:
+  memory:
+    zones: ${zones}
+    cma: ${cma}
+  processes:
+    - name: P
+threads:
+  - process: P
+    steps:
+      - mmap: { length: 1 page, prot: PROT_READ, flags: MAP_PRIVATE|MAP_ANONYMOUS }
+        as: r
+expect:
+  v6.1: { values: { r: { gt: 0 } } }
+`;
+  it('Movable-heavy layouts the kernel boots are modelled', () => {
+    for (const z of ['{ DMA32: 0, Normal: 64M, Movable: 1G }', '{ DMA32: 64M, Normal: 0, Movable: 1G }']) {
+      expect(runScenario(load(layout(z, '0')), profileOrThrow('v6.1')).status).toBe('done');
+    }
+    expect(runScenario(load(layout('{ DMA32: 0, Normal: 64M }', '32M')), profileOrThrow('v6.1')).status).toBe('done');
+  });
+
+  it('no DMA32 or Normal memory, or all of Normal CMA without DMA32, is refused at set-up with the kernel reason', () => {
+    expect(errors(layout('{ DMA32: 0, Normal: 0, Movable: 64M }', '0')).join('\n')).toMatch(/^4:12: setup\.memory\.zones: no DMA32 or Normal memory; .*find_zone_movable_pfns_for_nodes/);
+    expect(errors(layout('{ DMA32: 0, Normal: 64M }', '64M')).join('\n')).toMatch(/^5:10: cma: all of ZONE_NORMAL is CMA .*cma_declare_contiguous_nid/);
+    expect(errors(layout('{ DMA32: 8G, Normal: 64M }', '0')).join('\n')).toContain('zones.DMA32: 8589934592 bytes do not fit below 4 GiB');
+  });
+});
