@@ -19,7 +19,7 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL = 70;
 
 /** The largest scenario file pinlab reads (the bundled ones are a few KiB). */
-export const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 /**
  * Text safe to print on a terminal: C0 controls (except tab and newline), DEL, C1 controls and the

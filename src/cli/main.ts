@@ -63,8 +63,9 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
   withProfile(program.command('run').description('run a scenario once (default schedule, or --schedule)').argument('<scenario>'))
     .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
     .option('--trace', 'print the trace events, one JSON object a line (--json always includes the trace)')
+    .option('--max-steps <n>', 'the step bound: stop the run after n scheduling steps (default 100000)')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; maxSteps?: string }) => {
       code = cmdRun(io, file, o);
     });
 
@@ -73,8 +74,9 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('--max-schedules <n>', 'stop after n schedules (bounded search)')
     .option('--preemption-bound <n>', 'at most n preemptions per schedule (bounded search)')
     .option('--seed <n>', 'seed of random / pct')
+    .option('--max-steps <n>', 'the step bound of each run (default 100000)')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean; maxSteps?: string }) => {
       code = cmdExplore(io, file, o);
     });
 
@@ -92,8 +94,9 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
   withProfile(program.command('replay').description('re-run one schedule of a scenario exactly').argument('<scenario>'))
     .requiredOption('-s, --schedule <schedule>', 'the schedule string to replay')
     .option('--trace', 'print the trace events')
+    .option('--max-steps <n>', 'the step bound (default 100000)')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; json?: boolean; trace?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; json?: boolean; trace?: boolean; maxSteps?: string }) => {
       code = cmdReplay(io, file, o);
     });
 

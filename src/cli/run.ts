@@ -5,7 +5,7 @@ import { parseSchedule } from '../explore/schedule.js';
 import type { RunOutcome } from '../scenario/run.js';
 import { runScenario } from '../scenario/run.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadOrThrow, pickProfile } from './io.js';
+import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadOrThrow, pickProfile, positiveIntOption } from './io.js';
 
 export interface RunCmdOptions {
   readonly profile?: string;
@@ -13,6 +13,8 @@ export interface RunCmdOptions {
   readonly schedule?: string;
   readonly trace?: boolean;
   readonly json?: boolean;
+  /** The step bound of the run (default 100000). */
+  readonly maxSteps?: string;
 }
 
 /**
@@ -41,7 +43,8 @@ export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
     const p = parseSchedule(schedule);
     if (!p.ok) throw new BadInput(`--schedule: column ${p.column}: ${p.error}`);
   }
-  const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true });
+  const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
+  const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true, ...(maxSteps !== undefined ? { maxSteps } : {}) });
   if (opts.json === true) io.out(jsonText(runJson(o)));
   else {
     io.out(renderOutcome(o));

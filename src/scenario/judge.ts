@@ -144,7 +144,7 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
     mismatches.push(`${outcome.status}: ${outcome.problem ?? ''}`.trim());
     return { ...base, match: false, status: outcome.status, mismatches, values, verdicts: [], explore: null, counterexamples: [], outcome };
   }
-  if (outcome.status === 'step-bound') mismatches.push(`the values run hit the step bound after ${outcome.steps} steps`);
+  if (outcome.status === 'step-bound') mismatches.push(`the values run hit the step bound: ${outcome.problem ?? ''}`);
 
   for (const [name, e] of pe.values) {
     const dot = name.indexOf('.');

@@ -420,7 +420,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   return {
     ...base,
     status,
-    problem: unsup !== undefined ? `${unsup.site}: ${unsup.message}` : r.divergence?.message ?? null,
+    problem: unsup !== undefined ? `${unsup.site}: ${unsup.message}` : r.divergence?.message ?? (r.status === 'step-bound' ? stepBoundProblem(r.steps) : null),
     values,
     outputs,
     violations,
@@ -431,6 +431,11 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     trace: w.sched.trace,
     divergence: r.divergence?.message ?? null,
   };
+}
+
+/** What stopped a run at the step bound, and how to raise it (the CLI's --max-steps; RunOptions.maxSteps). */
+export function stepBoundProblem(steps: number): string {
+  return `stopped by the step bound after ${steps} scheduling steps (a livelock, or a run longer than the bound: raise it with --max-steps N)`;
 }
 
 // ---- exploration ---------------------------------------------------------------------------------------------

@@ -184,6 +184,20 @@ describe('options', () => {
   });
 });
 
+describe('bounds', () => {
+  it('step-bound names the bound and the option that raises it (run, replay, explore)', async () => {
+    const r = await cli('run', good, '--max-steps', '1');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('step-bound — stopped by the step bound after 1 scheduling steps');
+    expect(r.stdout).toContain('--max-steps N');
+    expect((await cli('run', good, '--max-steps', '0')).code).toBe(2);
+    const e = await cli('explore', good, '--max-steps', '1');
+    expect(e.stdout).toContain('bounded (step-bound)');
+    expect(e.stdout).toContain('raise it with --max-steps N');
+    expect((await cli('run', good, '--max-steps', '1000')).code).toBe(0);
+  });
+});
+
 describe('--json', () => {
   it('input errors of run/explore/replay/diff come as JSON with a version', async () => {
     for (const argv of [['run', '/nonexistent.yaml', '--json'], ['explore', good, '--json', '-p', 'v0'], ['replay', good, '--json', '-s', 'T0 (('], ['diff', '/nonexistent.yaml', '--json'], ['run', good, '--json', '--bogus']]) {
