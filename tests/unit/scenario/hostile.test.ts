@@ -182,3 +182,28 @@ expect:
     expect(errors(layout('{ DMA32: 8G, Normal: 64M }', '0')).join('\n')).toContain('zones.DMA32: 8589934592 bytes do not fit below 4 GiB');
   });
 });
+
+describe('madvise advice', () => {
+  it('every advice the format (and the JSON Schema) offers runs in the model; others are refused by name', async () => {
+    const { MADV_NAMES } = await import('../../../src/scenario/ops.js');
+    const { scenarioJsonSchema } = await import('../../../src/scenario/schema.js');
+    for (const advice of MADV_NAMES) {
+      const o = runScenario(load(`${head}      mappings:
+        - { name: buf, length: 2 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }
+threads:
+  - process: P
+    steps:
+      - madvise: { addr: $buf, length: 1 page, advice: ${advice} }
+        as: r
+expect:
+  v6.1: { values: {} }
+`), profileOrThrow('v6.1'));
+      expect(o.status, advice).toBe('done');
+      expect(o.values.get('r'), advice).toBe(0);
+    }
+    expect(errors(steps(`      - madvise: { addr: 0x10000, length: 1 page, advice: MADV_WILLNEED }`)).join('\n')).toContain("unknown");
+    const schema = scenarioJsonSchema();
+    expect(schema).toContain('MADV_DONTFORK');
+    expect(schema).not.toContain('MADV_WILLNEED');
+  });
+});
