@@ -207,3 +207,18 @@ expect:
     expect(schema).not.toContain('MADV_WILLNEED');
   });
 });
+
+describe('size bounds', () => {
+  it('2,000 threads are refused at the first thread over the bound', async () => {
+    const { MAX_THREADS } = await import('../../../src/scenario/parse.js');
+    const thread = `  - process: P
+    steps:
+      - mmap: { length: 1 page, prot: PROT_READ, flags: MAP_PRIVATE|MAP_ANONYMOUS }
+`;
+    const text = (n: number): string => `${head}threads:\n${thread.repeat(n)}expect:\n  v6.1: { values: {} }\n`;
+    const e = errors(text(2000));
+    expect(e).toHaveLength(1);
+    expect(e[0]).toMatch(new RegExp(`^${6 + 3 * MAX_THREADS}:5: threads: 2000 threads; a scenario has at most ${MAX_THREADS}`));
+    expect(errors(text(MAX_THREADS))).toEqual([]);
+  });
+});
