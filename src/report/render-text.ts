@@ -78,6 +78,8 @@ export function renderOutcome(o: RunOutcome): string {
     const out = o.outputs.get(k);
     const extra = out !== undefined && Object.keys(out).length > 0 ? `  ${Object.entries(out).map(([f, x]) => `${f}=${showValue(x)}`).join(' ')}` : '';
     lines.push(`  ${k} = ${showValue(v)}${extra}`);
+    const why = o.reasons.get(k);
+    if (why !== undefined) lines.push(`      why: ${errname(why.errno)} from ${why.fn} (${o.profile}): ${why.why}`);
   }
   if (o.violations.length > 0) {
     lines.push('');

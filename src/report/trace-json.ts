@@ -63,6 +63,7 @@ export function runJson(o: RunOutcome): Json {
     violations: o.violations.map(violationJson),
     reports: o.reports.map(reportJson),
     divergence: o.divergence,
+    reasons: Object.fromEntries([...o.reasons].map(([k, r]) => [k, { errno: r.errno, fn: r.fn, why: r.why }])),
     trace: o.trace === null ? null : o.trace.map((e: TraceEvent) => json(e)),
   };
 }

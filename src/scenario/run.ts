@@ -10,6 +10,8 @@
  * first, deterministically, in its own runtime with a single thread, then the
  * scenario threads start in a fresh runtime with the caller's options.
  */
+import type { ErrnoReason } from '../linux/errno_reason.js';
+import { errno_reason_since } from '../linux/errno_reason.js';
 import { Checker } from '../check/checker.js';
 import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
@@ -66,6 +68,8 @@ export interface RunOutcome {
   readonly steps: number;
   readonly trace: readonly TraceEvent[] | null;
   readonly divergence: string | null;
+  /** Why a named result is an errno, where the model recorded the kernel check (errno_reason.ts). */
+  readonly reasons: ReadonlyMap<string, ErrnoReason>;
 }
 
 /** A built world: machine, runtime with threads spawned, run state, checker. */
@@ -261,9 +265,14 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
     }
     const ctx: StepCtx = { k, rs, scenario: s, step: st, tid };
     if (sched.tracing) sched.traceCall(`scenario:${st.op}`, stepTraceArgs(st));
+    const mark = m.errno_reasons.length;
     const r = yield* opImpl(st.op)(ctx);
     if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? bigintJson(r.value) : (r.value as never));
-    if (st.as !== null) rs.results.set(st.as, r);
+    if (st.as !== null) {
+      rs.results.set(st.as, r);
+      const why = typeof r.value === 'number' && r.value < 0 ? errno_reason_since(m.errno_reasons, mark, tid, r.value) : null;
+      if (why !== null) rs.reasons.set(st.as, why);
+    }
     if (st.op === 'exit') break;
   }
   rs.progress[t.index] = t.steps.length;
@@ -392,7 +401,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {
-    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null };
+    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null, reasons: new Map() };
   }
   let r: RunResult = w.sched.run();
   // A run that ends before its exact (closed) schedule does also diverged from it: the schedule is for
@@ -430,6 +439,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     steps: r.steps,
     trace: w.sched.trace,
     divergence: r.divergence?.message ?? null,
+    reasons: w.rs.reasons,
   };
 }
 
