@@ -1,10 +1,15 @@
-/** `pinlab check [paths...]`: every scenario on every profile it declares; the matrix; exit 1 on any mismatch. */
+/**
+ * `pinlab check [paths...]`: every scenario on every profile it declares; the matrix; exit 1 on any
+ * mismatch, 2 on an invalid file or when nothing was checked (no scenario files, or no scenario
+ * declares a --profile given: a typo must not pass as "0 mismatches").
+ */
 import { renderJudge, renderMatrix } from '../report/render-text.js';
 import { checkJson } from '../report/trace-json.js';
 import type { JudgeResult } from '../scenario/judge.js';
 import { judgeProfile } from '../scenario/judge.js';
 import type { Io } from './io.js';
-import { EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadScenario, scenarioFiles } from './io.js';
+import { resolveProfile } from '../profiles/index.js';
+import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadScenario, positiveIntOption, scenarioFiles } from './io.js';
 
 export interface CheckCmdOptions {
   readonly json?: boolean;
@@ -19,11 +24,17 @@ export function cmdCheck(io: Io, paths: readonly string[], opts: CheckCmdOptions
   const files = scenarioFiles(paths.length > 0 ? paths : ['scenarios']);
   const errors: string[] = [];
   const results: JudgeResult[] = [];
-  const maxSchedules = intOption(opts.maxSchedules, '--max-schedules');
+  let invalidFiles = 0;
+  const maxSchedules = positiveIntOption(opts.maxSchedules, '--max-schedules');
+  for (const p of opts.profile ?? []) {
+    const r = resolveProfile(p);
+    if (!r.ok) throw new BadInput(`--profile: ${r.error.message}`);
+  }
   for (const f of files) {
     const l = loadScenario(f);
     if (!l.ok) {
       errors.push(...l.errors);
+      invalidFiles++;
       continue;
     }
     for (const pe of l.scenario.expect) {
@@ -31,14 +42,24 @@ export function cmdCheck(io: Io, paths: readonly string[], opts: CheckCmdOptions
       results.push(judgeProfile(l.scenario, pe, { noExplore: opts.explore === false, ...(maxSchedules !== undefined ? { explore: { maxSchedules } } : {}) }));
     }
   }
+  const nothing = nothingChecked(paths, files.length, results.length, errors.length, opts.profile ?? []);
+  if (nothing !== null) errors.push(nothing);
   if (opts.json === true) io.out(jsonText(checkJson(results, errors)));
   else {
     for (const e of errors) io.err(e);
-    io.out(renderMatrix(results));
+    io.out(renderMatrix(results, invalidFiles));
     const bad = results.filter((r) => !r.match || opts.verbose === true);
     if (bad.length > 0) io.out('');
     for (const r of bad) io.out(renderJudge(r));
   }
   if (errors.length > 0) return EXIT_BAD_INPUT;
   return results.some((r) => !r.match) ? EXIT_MISMATCH : EXIT_OK;
+}
+
+/** Why zero checks ran, when they did and no file was invalid (an error: exit 2), else null. */
+function nothingChecked(paths: readonly string[], files: number, checks: number, errors: number, profiles: readonly string[]): string | null {
+  if (checks > 0 || errors > 0) return null;
+  const where = paths.length > 0 ? paths.join(', ') : 'scenarios';
+  if (files === 0) return `no checks: no scenario files (*.yaml, *.yml) under ${where}`;
+  return `no checks: no scenario under ${where} declares ${profiles.length === 1 ? 'the profile' : 'any of the profiles'} ${profiles.join(', ')} (\`pinlab profiles\` lists the releases; -p matches a scenario's expect: key as written, or the release name)`;
 }

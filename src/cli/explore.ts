@@ -6,7 +6,7 @@ import { renderViolation, replayCommand } from '../report/render-text.js';
 import { exploreJson } from '../report/trace-json.js';
 import { runScenario, scenarioTarget } from '../scenario/run.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile } from './io.js';
+import { BadInput, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile, positiveIntOption } from './io.js';
 
 export interface ExploreCmdOptions {
   readonly profile?: string;
@@ -16,6 +16,7 @@ export interface ExploreCmdOptions {
   readonly preemptionBound?: string;
   readonly seed?: string;
   readonly json?: boolean;
+  readonly maxSteps?: string;
 }
 
 export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): number {
@@ -23,14 +24,16 @@ export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): numbe
   const profile = pickProfile(s, opts.profile, opts.patch ?? []);
   const strategy = opts.strategy ?? 'dfs';
   if (strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') throw new BadInput(`--strategy: expected dfs, random or pct, got '${strategy}'`);
-  const maxSchedules = intOption(opts.maxSchedules, '--max-schedules') ?? s.explore.maxSchedules ?? undefined;
+  const maxSchedules = positiveIntOption(opts.maxSchedules, '--max-schedules') ?? s.explore.maxSchedules ?? undefined;
   const preemptionBound = intOption(opts.preemptionBound, '--preemption-bound') ?? s.explore.preemptionBound ?? undefined;
   const seed = intOption(opts.seed, '--seed');
+  const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
   const eo: ExploreOptions = {
     strategy,
     ...(maxSchedules !== undefined ? { maxSchedules } : {}),
     ...(preemptionBound !== undefined ? { preemptionBound } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(maxSteps !== undefined ? { maxSteps } : {}),
     ...(io.tty && opts.json !== true ? { onProgress: terminalProgress(process.stderr) } : {}),
   };
   const r = explore(scenarioTarget(s, profile), eo);
@@ -39,6 +42,7 @@ export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): numbe
   } else {
     io.out(`${s.file} on ${profile.name}${profile.hypothetical ? ' (hypothetical)' : ''}: ${r.schedules} schedules, ${r.states} states, ${r.complete ? 'complete' : `bounded (${r.bounded.join(', ')})`}`);
     for (const id of r.invariants) io.out(`  ${id.padEnd(36)} ${r.verdicts[id] ?? 'never'}`);
+    if (r.bounded.includes('step-bound')) io.out(`  step-bound: a run reached the step bound (${maxSteps ?? 100_000} scheduling steps) and was cut there; raise it with --max-steps N`);
     const c = r.counterexample;
     if (c !== null) {
       io.out('');

@@ -2,7 +2,8 @@
  * The pinlab command line. `main(argv)` returns the exit code:
  *   0  ok: every check matched, no invariant was violated
  *   1  a mismatch (check) or a violation (run, explore, replay)
- *   2  bad input: an invalid scenario, profile, patch, schedule or option
+ *   2  bad input: an invalid scenario, profile, patch, schedule or option; nothing to check
+ *  70  internal error: a JavaScript exception, always a pinlab bug
  * One file per subcommand; this file only wires commander to them.
  */
 import { Command, CommanderError } from 'commander';
@@ -10,7 +11,9 @@ import { cmdCheck } from './check.js';
 import { cmdDiff } from './diff.js';
 import { cmdExplore } from './explore.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_BAD_INPUT, processIo } from './io.js';
+import { BadInput, EXIT_BAD_INPUT, EXIT_INTERNAL, jsonText, processIo, terminalSafe } from './io.js';
+import { TRACE_SCHEMA_VERSION } from '../report/trace-json.js';
+import { PINLAB_VERSION } from './version.js';
 import { cmdPatches } from './patches.js';
 import { cmdProfiles } from './profiles.js';
 import { cmdReplay } from './replay.js';
@@ -21,7 +24,10 @@ Exit codes:
   0  ok: every check matched, no invariant violated
   1  a declared result did not match (check), or a run / exploration found a violation
   2  bad input: invalid scenario file (messages read file:line:col), profile, patch,
-     schedule string or option
+     schedule string (a schedule that diverges from the run included) or option;
+     nothing to check (no scenario file, or no scenario declares the --profile)
+ 70  internal error: a JavaScript exception escaped (always a pinlab bug: please report it)
+With --json, bad input is a JSON document too: {"version", "error": {"kind", "messages"}}.
 
 Profiles are releases with optional patches: v5.4, v5.6, v6.1, v6.12,
 v5.6+hypo-longterm-honours-locked, or --profile v5.6 --patch -vfio-longterm-via-gup.
@@ -32,11 +38,17 @@ function collect(v: string, prev: string[]): string[] {
 }
 
 /** Run the pinlab CLI on `argv` (without node and script). Never throws. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = processIo): Promise<number> {
+  // Every line goes through terminalSafe: nothing from an input reaches the terminal raw.
+  const io: Io = { out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)), tty: rawIo.tty };
+  const wantsJson = argv.includes('--json');
+  const jsonError = (kind: 'bad-input' | 'internal-error', messages: readonly string[]): void =>
+    io.out(jsonText({ version: TRACE_SCHEMA_VERSION, error: { kind, messages: [...messages] } }));
   let code = 0;
   const program = new Command();
   program
     .name('pinlab')
+    .version(PINLAB_VERSION, '-V, --version', 'print the pinlab version')
     .description('An executable, version-faithful model of Linux user-page pinning (GUP, FOLL_LONGTERM) and VFIO type1')
     .addHelpText('after', EXIT_HELP)
     .exitOverride()
@@ -51,8 +63,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   withProfile(program.command('run').description('run a scenario once (default schedule, or --schedule)').argument('<scenario>'))
     .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
     .option('--trace', 'print the trace events, one JSON object a line (--json always includes the trace)')
+    .option('--max-steps <n>', 'the step bound: stop the run after n scheduling steps (default 100000)')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; maxSteps?: string }) => {
       code = cmdRun(io, file, o);
     });
 
@@ -61,8 +74,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--max-schedules <n>', 'stop after n schedules (bounded search)')
     .option('--preemption-bound <n>', 'at most n preemptions per schedule (bounded search)')
     .option('--seed <n>', 'seed of random / pct')
+    .option('--max-steps <n>', 'the step bound of each run (default 100000)')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean; maxSteps?: string }) => {
       code = cmdExplore(io, file, o);
     });
 
@@ -80,8 +94,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   withProfile(program.command('replay').description('re-run one schedule of a scenario exactly').argument('<scenario>'))
     .requiredOption('-s, --schedule <schedule>', 'the schedule string to replay')
     .option('--trace', 'print the trace events')
+    .option('--max-steps <n>', 'the step bound (default 100000)')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; json?: boolean; trace?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; json?: boolean; trace?: boolean; maxSteps?: string }) => {
       code = cmdReplay(io, file, o);
     });
 
@@ -112,13 +127,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+      if (wantsJson) jsonError('bad-input', [e.message.replace(/^error: /, '')]);
       return EXIT_BAD_INPUT;
     }
     if (e instanceof BadInput) {
-      io.err(e.message);
+      if (wantsJson) jsonError('bad-input', e.message.split('\n'));
+      else io.err(e.message);
       return EXIT_BAD_INPUT;
     }
-    io.err(`pinlab: internal error (a pinlab bug): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return 70;
+    const what = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    if (wantsJson) jsonError('internal-error', [`a pinlab bug: ${what}`]);
+    else io.err(`pinlab: internal error (a pinlab bug, exit ${EXIT_INTERNAL}): ${what}`);
+    return EXIT_INTERNAL;
   }
 }

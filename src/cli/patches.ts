@@ -1,5 +1,6 @@
 /** `pinlab patches`: the patch registry. */
 import { PATCHES, PATCH_IDS, RELEASE_TAGS, releasePatches } from '../profiles/index.js';
+import { TRACE_SCHEMA_VERSION } from '../report/trace-json.js';
 import type { Io } from './io.js';
 import { EXIT_OK, jsonText } from './io.js';
 
@@ -19,7 +20,7 @@ export function cmdPatches(io: Io, opts: { json?: boolean }): number {
     };
   });
   if (opts.json === true) {
-    io.out(jsonText({ patches: rows }));
+    io.out(jsonText({ version: TRACE_SCHEMA_VERSION, patches: rows }));
     return EXIT_OK;
   }
   for (const r of rows) {

@@ -1,5 +1,6 @@
 /** `pinlab profiles`: the releases and the patches each contains. */
 import { PATCHES, RELEASES, RELEASE_TAGS, releasePatches } from '../profiles/index.js';
+import { TRACE_SCHEMA_VERSION } from '../report/trace-json.js';
 import type { Io } from './io.js';
 import { EXIT_OK, jsonText } from './io.js';
 
@@ -9,7 +10,7 @@ export function cmdProfiles(io: Io, opts: { json?: boolean }): number {
     return { release: tag, source: r?.source ?? '', base: r?.base ?? null, judge: r?.judge ?? null, patches: [...releasePatches(tag)].sort(), adds: [...(r?.adds ?? [])] };
   });
   if (opts.json === true) {
-    io.out(jsonText({ releases: rows, hypothetical: Object.entries(PATCHES).filter(([, p]) => p.hypothetical === true).map(([id]) => id) }));
+    io.out(jsonText({ version: TRACE_SCHEMA_VERSION, releases: rows, hypothetical: Object.entries(PATCHES).filter(([, p]) => p.hypothetical === true).map(([id]) => id) }));
     return EXIT_OK;
   }
   for (const r of rows) {

@@ -5,7 +5,7 @@ import { parseSchedule } from '../explore/schedule.js';
 import type { RunOutcome } from '../scenario/run.js';
 import { runScenario } from '../scenario/run.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_MISMATCH, EXIT_OK, jsonText, loadOrThrow, pickProfile } from './io.js';
+import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadOrThrow, pickProfile, positiveIntOption } from './io.js';
 
 export interface RunCmdOptions {
   readonly profile?: string;
@@ -13,6 +13,21 @@ export interface RunCmdOptions {
   readonly schedule?: string;
   readonly trace?: boolean;
   readonly json?: boolean;
+  /** The step bound of the run (default 100000). */
+  readonly maxSteps?: string;
+}
+
+/**
+ * The exit code of a run or replay, one rule for both: a schedule that diverges from the run is bad
+ * input (exit 2, the divergence on stderr; the schedule does not fit this scenario and profile); else
+ * exit 1 when the run failed (runFailed), 0 otherwise.
+ */
+export function outcomeExit(io: Io, o: RunOutcome): number {
+  if (o.status === 'diverged') {
+    io.err(`schedule diverged: ${o.divergence ?? ''}`);
+    return EXIT_BAD_INPUT;
+  }
+  return runFailed(o) ? EXIT_MISMATCH : EXIT_OK;
 }
 
 /** A run "fails" (exit 1) when it violates an invariant, hits a kernel BUG, or is not a verdict. */
@@ -28,11 +43,12 @@ export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
     const p = parseSchedule(schedule);
     if (!p.ok) throw new BadInput(`--schedule: column ${p.column}: ${p.error}`);
   }
-  const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true });
+  const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
+  const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true, ...(maxSteps !== undefined ? { maxSteps } : {}) });
   if (opts.json === true) io.out(jsonText(runJson(o)));
   else {
     io.out(renderOutcome(o));
     if (opts.trace === true && o.trace !== null) for (const e of o.trace) io.out(JSON.stringify(e));
   }
-  return runFailed(o) ? EXIT_MISMATCH : EXIT_OK;
+  return outcomeExit(io, o);
 }

@@ -17,6 +17,11 @@ export class ReplayChooser implements Chooser {
 
   constructor(private readonly schedule: Schedule) {}
 
+  /** An open schedule (`...`): the default strategy continues after its items. */
+  get open(): boolean {
+    return this.schedule.open;
+  }
+
   /** Items not consumed by the run (a replay that ends early also diverged). */
   get remaining(): number {
     return this.schedule.items.length - this.pos;

@@ -9,6 +9,7 @@
  * Subsystem state is added here by the files that own it (mm, fs, vfio, iommu,
  * io_uring); see docs/kernel-map.md.
  */
+import type { ErrnoReason } from './errno_reason.js';
 import type { Profile } from '../profiles/index.js';
 import type { Sched, ThreadId, TraceValue } from '../sched/index.js';
 import { MemMap } from './include/linux/mm_types.js';
@@ -48,6 +49,8 @@ export interface ObjectEvent {
 
 export class Machine {
   readonly reports: KernelReport[] = [];
+  /** Why errnos were returned (errno_reason.ts): explanatory, never part of a fingerprint. */
+  readonly errno_reasons: ErrnoReason[] = [];
   readonly events: ObjectEvent[] = [];
   private readonly counters = new Map<string, number>();
   /** Kernel WARN_ON_ONCE sites that already fired. */

@@ -89,6 +89,15 @@ export function resolveProfile(spec: string, patchArgs: readonly string[] = [], 
     mods.push({ sign: m[1] === '-' ? '-' : '+', id: m[2] });
   }
 
+  // One patch, one modification: `+X` with `-X` (or `+X` twice) names no profile.
+  for (let i = 0; i < mods.length; i++) {
+    const j = mods.findIndex((m) => m.id === mods[i].id);
+    if (j < i) {
+      const both = mods[j].sign !== mods[i].sign;
+      return fail('conflict', `patch '${mods[i].id}' is ${both ? 'both added and removed' : `${mods[i].sign === '+' ? 'added' : 'removed'} twice`} in profile '${spec}'${patchArgs.length > 0 ? ` with --patch ${patchArgs.join(' ')}` : ''}`);
+    }
+  }
+
   const set = releasePatches(tag);
   const added: PatchId[] = [];
   const removed: PatchId[] = [];

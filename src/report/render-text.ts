@@ -78,6 +78,8 @@ export function renderOutcome(o: RunOutcome): string {
     const out = o.outputs.get(k);
     const extra = out !== undefined && Object.keys(out).length > 0 ? `  ${Object.entries(out).map(([f, x]) => `${f}=${showValue(x)}`).join(' ')}` : '';
     lines.push(`  ${k} = ${showValue(v)}${extra}`);
+    const why = o.reasons.get(k);
+    if (why !== undefined) lines.push(`      why: ${errname(why.errno)} from ${why.fn} (${o.profile}): ${why.why}`);
   }
   if (o.violations.length > 0) {
     lines.push('');
@@ -103,7 +105,7 @@ export function renderJudge(r: JudgeResult): string {
  * and one `variants` column summarising every other profile a scenario declares
  * (ablations, backports, hypothetical profiles), e.g. `ok 3/3` or `FAIL 1/3`.
  */
-export function renderMatrix(results: readonly JudgeResult[]): string {
+export function renderMatrix(results: readonly JudgeResult[], invalidFiles = 0): string {
   const releases = RELEASE_TAGS.filter((t) => results.some((r) => r.spec === t));
   const hasVariants = results.some((r) => !RELEASE_TAGS.includes(r.spec));
   const scenarios: string[] = [];
@@ -134,7 +136,8 @@ export function renderMatrix(results: readonly JudgeResult[]): string {
     out.push(row(sc, cells));
   }
   const bad = results.filter((r) => !r.match).length;
-  out.push('', `${results.length} checks, ${results.length - bad} ok, ${bad} mismatch${bad === 1 ? '' : 'es'}`);
+  const invalid = invalidFiles > 0 ? `, ${invalidFiles} invalid file${invalidFiles === 1 ? '' : 's'} (not checked; see the messages above)` : '';
+  out.push('', `${results.length} checks, ${results.length - bad} ok, ${bad} mismatch${bad === 1 ? '' : 'es'}${invalid}`);
   if (hasVariants) out.push('variants: the other profiles a scenario declares (ablations, backports, hypothetical); `pinlab check -v` lists each');
   return out.join('\n');
 }

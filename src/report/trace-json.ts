@@ -3,24 +3,26 @@
  * what the web visualizer will read). Bump TRACE_SCHEMA_VERSION on any incompatible
  * change; fields are only ever added within a version.
  *
- * Values: integers that do not fit a JS number are strings `"<digits>n"`; everything
- * else is plain JSON.
+ * Values: an integer is a JSON number when it is exact as one (|v| <= 2^53 - 1), else a
+ * string of its decimal digits (bigintJson); everything else is plain JSON. Every document
+ * has a `version` key (TRACE_SCHEMA_VERSION).
  */
 import type { Violation } from '../check/violation.js';
 import type { ExploreResult } from '../explore/explore.js';
 import type { KernelReport } from '../linux/machine.js';
 import type { TraceEvent } from '../sched/index.js';
+import { bigintJson } from '../sched/index.js';
 import type { Value } from '../scenario/ast.js';
 import type { JudgeResult } from '../scenario/judge.js';
 import type { RunOutcome } from '../scenario/run.js';
 
-export const TRACE_SCHEMA_VERSION = 1;
+export const TRACE_SCHEMA_VERSION = 2;
 
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [k: string]: Json };
 
 export function jsonValue(v: Value | undefined): Json {
   if (v === undefined) return null;
-  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'bigint') return bigintJson(v);
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (Array.isArray(v)) return v.map((x) => jsonValue(x as Value));
   const o = v as Readonly<Record<string, Value>>;
@@ -30,7 +32,7 @@ export function jsonValue(v: Value | undefined): Json {
 }
 
 function json(v: unknown): Json {
-  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x))) as Json;
+  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? bigintJson(x) : x))) as Json;
 }
 
 export function violationJson(v: Violation): Json {
@@ -61,6 +63,7 @@ export function runJson(o: RunOutcome): Json {
     violations: o.violations.map(violationJson),
     reports: o.reports.map(reportJson),
     divergence: o.divergence,
+    reasons: Object.fromEntries([...o.reasons].map(([k, r]) => [k, { errno: r.errno, fn: r.fn, why: r.why }])),
     trace: o.trace === null ? null : o.trace.map((e: TraceEvent) => json(e)),
   };
 }

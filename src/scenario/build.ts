@@ -43,6 +43,7 @@ import { deviceDmaRead, deviceDmaWrite, iommuProbe, mdevPin, mdevUnpin, vfioIoct
 import { vfio_init } from '../linux/drivers/vfio/container.js';
 import { alloc_contig_range_folio } from '../linux/mm/compaction.js';
 import type { ArgValue, Probe, Scenario, Step, Value } from './ast.js';
+import { OPS } from './ops.js';
 import type { RunState, StepResult } from './state.js';
 
 /** What an operation implementation sees. */
@@ -98,15 +99,75 @@ export function evalInt(rs: RunState, v: ArgValue): bigint {
   }
 }
 
-/** As a JS number (exact; the model's addresses are below 2^53). */
-export function evalNum(rs: RunState, v: ArgValue): number {
-  const b = evalInt(rs, v);
-  if (b > MAX_SAFE_BIG || b < MIN_SAFE_BIG) return Number.NaN;
-  return Number(b);
+/**
+ * An argument as the JS number the model's mm/GUP/io_uring entry points take. Syscall arguments are
+ * u64 (unsigned long): a value outside ±(2^53 - 1) is taken modulo 2^64, as the kernel's register
+ * holds it (so -4096 reaches it as 2^64 - 4096). It is passed exactly when a double holds it exactly
+ * — every page-aligned u64 does, so an address or length at or above 2^53 reaches the kernel's own
+ * checks (TASK_SIZE, wraparound) and gets their errno. A value a double cannot hold (an unaligned
+ * one above 2^53) makes the run `unsupported`, naming the argument: never NaN, never a rounded
+ * result presented as the kernel's. (VFIO ioctls take bigints: build-vfio.ts.)
+ */
+export function evalNum(c: StepCtx, v: ArgValue): number {
+  let b = evalInt(c.rs, v);
+  const name = Object.entries(c.step.args).find(([, x]) => x === v)?.[0] ?? 'an argument';
+  if (b >= 0n && b <= MAX_SAFE_BIG) return Number(b);
+  if (b < 0n && b >= MIN_SAFE_BIG && !isU64Arg(c.step.op, name)) return Number(b);
+  b = BigInt.asUintN(64, b);
+  const n = Number(b);
+  if (BigInt(n) !== b) {
+    unsupported(c.k, `scenario:${c.step.op}`, `${name} = 0x${b.toString(16)} is beyond the model's exact integers (above 2^53 only page-aligned values are exact)`);
+  }
+  return n;
+}
+
+/** Arguments the kernel takes as unsigned long / size_t (a negative value is 2^64 + value); others are signed (fd, loff_t). */
+function isU64Arg(op: string, name: string): boolean {
+  if (name === 'addr' || name === 'start') return true;
+  if (name === 'length') return op !== 'ftruncate';
+  return name === 'offset' && op === 'mmap';
 }
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE_BIG = BigInt(Number.MIN_SAFE_INTEGER);
+
+/** Why an integer expression cannot be evaluated now (a reference holding null, a list, a string), or null. */
+function intRefProblem(rs: RunState, v: ArgValue): string | null {
+  if (v.kind === 'ref') {
+    const r = rs.results.get(v.name);
+    if (r === undefined) return null;
+    const x = v.field === null ? r.value : r.outputs[v.field];
+    if (typeof x === 'number' || typeof x === 'bigint' || typeof x === 'boolean') return null;
+    return `$${v.name}${v.field === null ? '' : '.' + v.field} is ${x === undefined ? 'missing' : x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'string' ? `the string ${JSON.stringify(x)}` : 'not an integer'} here, where an integer is needed`;
+  }
+  if (v.kind === 'sum') return v.terms.map((t) => intRefProblem(rs, t.term)).find((m) => m !== null) ?? null;
+  if (v.kind === 'list') return v.items.map((i) => intRefProblem(rs, i)).find((m) => m !== null) ?? null;
+  if (v.kind === 'map') return Object.values(v.entries).map((e) => intRefProblem(rs, e)).find((m) => m !== null) ?? null;
+  return null;
+}
+
+/**
+ * Why a step cannot run with the values its references hold now, or null. The validator checks
+ * that every reference names a result; only the run knows the value: an observation that found
+ * nothing is `null`, a result may be a list. An integer argument (int, flags, enum; a sum; an
+ * iovec's base and length) whose reference holds anything but an integer is the scenario's error,
+ * reported at the step instead of being passed on as 0 or NaN.
+ */
+export function stepValueProblem(rs: RunState, st: Step): string | null {
+  const spec = OPS.get(st.op);
+  for (const [name, v] of Object.entries(st.args)) {
+    const kind = spec?.args.find((a) => a.name === name)?.type.kind;
+    if (kind !== 'int' && kind !== 'flags' && kind !== 'enum' && kind !== 'iovecs' && v.kind !== 'sum') continue;
+    const m = intRefProblem(rs, v);
+    if (m !== null) return `${name}: ${m}`;
+  }
+  return null;
+}
+
+/** Whether every reference in an integer expression holds an integer now (a probe of `$x` where x is null reads null). */
+function holdsInts(rs: RunState, v: ArgValue): boolean {
+  return intRefProblem(rs, v) === null;
+}
 
 /** Names of the results a step needs before it can start (cross-thread references and `after`). */
 export function stepDeps(st: Step): readonly string[] {
@@ -218,6 +279,7 @@ export function evalProbe(rs: RunState, m: Kctx['m'], p: Probe, threadState: (na
       const t = rs.processes.get(p.process);
       const mm = t?.mm ?? null;
       if (mm === null || mm === undefined) return null;
+      if (!holdsInts(rs, p.addr)) return null;
       const addr = Number(evalInt(rs, p.addr));
       const pfn = frameAt(mm, addr);
       if (pfn === null) return null;
@@ -243,6 +305,7 @@ export function evalProbe(rs: RunState, m: Kctx['m'], p: Probe, threadState: (na
     case 'thread':
       return threadState(p.thread);
     case 'iommu':
+      if (!holdsInts(rs, p.container) || !holdsInts(rs, p.iova)) return null;
       return iommuProbe(m, rs, Number(evalInt(rs, p.container)), Number(evalInt(rs, p.iova)));
     case 'file_size': {
       const path = p.path.startsWith('$') ? p.path.slice(1) : p.path;
@@ -265,8 +328,8 @@ function* opObserve(c: StepCtx): KThread<StepResult> {
 
 function gupArgs(c: StepCtx): { start: number; nr: number; flags: number | null; pages: page_array | null } {
   const a = c.step.args;
-  const start = evalNum(c.rs, a.start);
-  const nr = evalNum(c.rs, a.nr_pages);
+  const start = evalNum(c, a.start);
+  const nr = evalNum(c, a.nr_pages);
   const flags = evalFlags(c, a.gup_flags, 'gup_flags');
   const wantPages = bool(a.pages, true);
   const pages: page_array | null = wantPages && nr > 0 && nr <= 1 << 20 ? new Array<number | null>(nr).fill(null) : wantPages ? [] : null;
@@ -447,7 +510,7 @@ function bigArg(c: StepCtx, name: string): bigint {
 
 function* opVfio(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
-  const num = (n: string): number | undefined => (a[n] === undefined ? undefined : evalNum(c.rs, a[n]));
+  const num = (n: string): number | undefined => (a[n] === undefined ? undefined : evalNum(c, a[n]));
   const fl = (n: string): number | undefined => {
     if (a[n] === undefined) return undefined;
     const v = evalFlags(c, a[n], n);
@@ -463,7 +526,7 @@ function* opVfio(c: StepCtx): KThread<StepResult> {
     iova: a.iova === undefined ? undefined : bigArg(c, 'iova'),
     size: a.size === undefined ? undefined : bigArg(c, 'size'),
     flags: fl('flags'),
-    argsz: a.argsz === undefined || a.argsz.kind === 'null' ? undefined : evalNum(c.rs, a.argsz),
+    argsz: a.argsz === undefined || a.argsz.kind === 'null' ? undefined : evalNum(c, a.argsz),
     pgsize: a.pgsize === undefined ? undefined : bigArg(c, 'pgsize'),
   };
   return yield* vfioIoctl(c.k, c.step.op, args);
@@ -473,8 +536,8 @@ function* opDmaWrite(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const dev = a.device.kind === 'str' ? a.device.value : '';
   const content = a.content.kind === 'str' ? a.content.value : '';
-  const iova = evalNum(c.rs, a.iova);
-  const len = evalNum(c.rs, a.length);
+  const iova = evalNum(c, a.iova);
+  const len = evalNum(c, a.length);
   let r = 0;
   for (let off = 0; off < len && r === 0; off += PAGE_SIZE) r = deviceDmaWrite(c.k, c.rs, dev, iova + off, content);
   yield* noPoint();
@@ -485,23 +548,23 @@ function* opDmaRead(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const dev = a.device.kind === 'str' ? a.device.value : '';
   yield* noPoint();
-  return ret(deviceDmaRead(c.k, c.rs, dev, evalNum(c.rs, a.iova)));
+  return ret(deviceDmaRead(c.k, c.rs, dev, evalNum(c, a.iova)));
 }
 
 function* opVfioPin(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const prot = evalFlags(c, a.prot, 'prot');
   if (prot === null) return ret(-EINVAL);
-  return yield* mdevPin(c.k, c.rs, evalNum(c.rs, a.container), evalInt(c.rs, a.iova), evalNum(c.rs, a.npage), prot);
+  return yield* mdevPin(c.k, c.rs, evalNum(c, a.container), evalInt(c.rs, a.iova), evalNum(c, a.npage), prot);
 }
 
 function* opVfioUnpin(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
-  return yield* mdevUnpin(c.k, c.rs, evalNum(c.rs, a.container), evalInt(c.rs, a.iova), evalNum(c.rs, a.npage));
+  return yield* mdevUnpin(c.k, c.rs, evalNum(c, a.container), evalInt(c.rs, a.iova), evalNum(c, a.npage));
 }
 
 function* opClose(c: StepCtx): KThread<StepResult> {
-  return ret(yield* syscalls.sys_close(c.k, evalNum(c.rs, c.step.args.fd)));
+  return ret(yield* syscalls.sys_close(c.k, evalNum(c, c.step.args.fd)));
 }
 
 function* opMmap(c: StepCtx): KThread<StepResult> {
@@ -509,11 +572,11 @@ function* opMmap(c: StepCtx): KThread<StepResult> {
   const prot = evalFlags(c, a.prot, 'prot');
   const flags = evalFlags(c, a.flags, 'flags');
   if (prot === null || flags === null) return ret(-EINVAL);
-  return ret(yield* syscalls.sys_mmap(c.k, evalNum(c.rs, a.addr), evalNum(c.rs, a.length), prot, flags, evalNum(c.rs, a.fd), evalNum(c.rs, a.offset)));
+  return ret(yield* syscalls.sys_mmap(c.k, evalNum(c, a.addr), evalNum(c, a.length), prot, flags, evalNum(c, a.fd), evalNum(c, a.offset)));
 }
 
 function* opMunmap(c: StepCtx): KThread<StepResult> {
-  return ret(yield* syscalls.sys_munmap(c.k, evalNum(c.rs, c.step.args.addr), evalNum(c.rs, c.step.args.length)));
+  return ret(yield* syscalls.sys_munmap(c.k, evalNum(c, c.step.args.addr), evalNum(c, c.step.args.length)));
 }
 
 /** Call a syscall of src/linux/syscalls.ts by name if the memory model has it; else `unsupported`. */
@@ -529,7 +592,7 @@ function viaSyscall(op: string, sysName: string, args: (c: StepCtx) => (number |
 }
 
 function* opIoUringSetup(c: StepCtx): KThread<StepResult> {
-  const fd = yield* io_uring_setup(c.k, evalNum(c.rs, c.step.args.entries));
+  const fd = yield* io_uring_setup(c.k, evalNum(c, c.step.args.entries));
   if (fd >= 0) {
     const proc = [...c.rs.processes.entries()].find(([, t]) => t === c.k.current);
     if (proc !== undefined) c.rs.rings.push({ process: proc[0], fd });
@@ -539,15 +602,15 @@ function* opIoUringSetup(c: StepCtx): KThread<StepResult> {
 
 function* opIoUringRegister(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
-  const fd = evalNum(c.rs, a.ring);
+  const fd = evalNum(c, a.ring);
   const list = a.iovecs !== undefined && a.iovecs.kind === 'list' ? a.iovecs.items : [];
-  const iov: iovec[] = list.map((it) => (it.kind === 'map' ? { iov_base: evalNum(c.rs, it.entries.base), iov_len: evalNum(c.rs, it.entries.len) } : { iov_base: 0, iov_len: 0 }));
+  const iov: iovec[] = list.map((it) => (it.kind === 'map' ? { iov_base: evalNum(c, it.entries.base), iov_len: evalNum(c, it.entries.len) } : { iov_base: 0, iov_len: 0 }));
   c.rs.usesIoUring = true;
   return ret(yield* io_uring_register(c.k, fd, IORING_REGISTER_BUFFERS, iov, iov.length));
 }
 
 function* opIoUringUnregister(c: StepCtx): KThread<StepResult> {
-  return ret(yield* io_uring_register(c.k, evalNum(c.rs, c.step.args.ring), IORING_UNREGISTER_BUFFERS, null, 0));
+  return ret(yield* io_uring_register(c.k, evalNum(c, c.step.args.ring), IORING_UNREGISTER_BUFFERS, null, 0));
 }
 
 /** fork(2): the child becomes the scenario process named by `child`. */
@@ -576,15 +639,15 @@ function* opExit(c: StepCtx): KThread<StepResult> {
 function* opStore(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const content = a.content.kind === 'str' ? a.content.value : '';
-  const len = a.length === undefined ? PAGE_SIZE : evalNum(c.rs, a.length);
+  const len = a.length === undefined ? PAGE_SIZE : evalNum(c, a.length);
   if (c.k.current.mm === null) return ret(unsupported(c.k, 'scenario:store', 'a store by a process without an mm'));
-  return ret(yield* user_store(c.k, evalNum(c.rs, a.addr), len, content));
+  return ret(yield* user_store(c.k, evalNum(c, a.addr), len, content));
 }
 
 /** load: a user-space read at addr — the content tag ('' = zero-filled) or -EFAULT (mm/uaccess.ts user_load). */
 function* opLoad(c: StepCtx): KThread<StepResult> {
   if (c.k.current.mm === null) return ret(unsupported(c.k, 'scenario:load', 'a load by a process without an mm'));
-  return ret(yield* user_load(c.k, evalNum(c.rs, c.step.args.addr)));
+  return ret(yield* user_load(c.k, evalNum(c, c.step.args.addr)));
 }
 
 /**
@@ -597,7 +660,7 @@ function* opMigratePage(c: StepCtx): KThread<StepResult> {
   const t = processTask(c, c.step.args.process);
   const mm = t?.mm ?? null;
   if (mm === null) return ret(unsupported(c.k, 'scenario:migrate_page', 'migrate_page: the process has no mm'));
-  const pfn = frameAt(mm, evalNum(c.rs, c.step.args.addr));
+  const pfn = frameAt(mm, evalNum(c, c.step.args.addr));
   if (pfn === null || !pfn_valid(c.k.m, pfn)) {
     yield* noPoint();
     return ret(-EFAULT);
@@ -632,12 +695,12 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['munmap', opMunmap],
   ['store', opStore],
   ['load', opLoad],
-  ['mprotect', viaSyscall('mprotect', 'sys_mprotect', (c) => { const p = evalFlags(c, c.step.args.prot, 'prot'); return p === null ? null : [evalNum(c.rs, c.step.args.addr), evalNum(c.rs, c.step.args.length), p]; })],
-  ['madvise', viaSyscall('madvise', 'sys_madvise', (c) => { const p = evalFlags(c, c.step.args.advice, 'advice'); return p === null ? null : [evalNum(c.rs, c.step.args.addr), evalNum(c.rs, c.step.args.length), p]; })],
-  ['mlock', viaSyscall('mlock', 'sys_mlock', (c) => [evalNum(c.rs, c.step.args.addr), evalNum(c.rs, c.step.args.length)])],
-  ['munlock', viaSyscall('munlock', 'sys_munlock', (c) => [evalNum(c.rs, c.step.args.addr), evalNum(c.rs, c.step.args.length)])],
-  ['ftruncate', viaSyscall('ftruncate', 'sys_ftruncate', (c) => [evalNum(c.rs, c.step.args.fd), evalNum(c.rs, c.step.args.length)])],
-  ['fallocate', viaSyscall('fallocate', 'sys_fallocate', (c) => { const md = evalFlags(c, c.step.args.mode, 'mode'); return md === null ? null : [evalNum(c.rs, c.step.args.fd), md, evalNum(c.rs, c.step.args.offset), evalNum(c.rs, c.step.args.len)]; })],
+  ['mprotect', viaSyscall('mprotect', 'sys_mprotect', (c) => { const p = evalFlags(c, c.step.args.prot, 'prot'); return p === null ? null : [evalNum(c, c.step.args.addr), evalNum(c, c.step.args.length), p]; })],
+  ['madvise', viaSyscall('madvise', 'sys_madvise', (c) => { const p = evalFlags(c, c.step.args.advice, 'advice'); return p === null ? null : [evalNum(c, c.step.args.addr), evalNum(c, c.step.args.length), p]; })],
+  ['mlock', viaSyscall('mlock', 'sys_mlock', (c) => [evalNum(c, c.step.args.addr), evalNum(c, c.step.args.length)])],
+  ['munlock', viaSyscall('munlock', 'sys_munlock', (c) => [evalNum(c, c.step.args.addr), evalNum(c, c.step.args.length)])],
+  ['ftruncate', viaSyscall('ftruncate', 'sys_ftruncate', (c) => [evalNum(c, c.step.args.fd), evalNum(c, c.step.args.length)])],
+  ['fallocate', viaSyscall('fallocate', 'sys_fallocate', (c) => { const md = evalFlags(c, c.step.args.mode, 'mode'); return md === null ? null : [evalNum(c, c.step.args.fd), md, evalNum(c, c.step.args.offset), evalNum(c, c.step.args.len)]; })],
   ['memfd_create', viaSyscall('memfd_create', 'sys_memfd_create', (c) => { const f = evalFlags(c, c.step.args.flags, 'flags'); const n = c.step.args.name; return f === null || n.kind !== 'str' ? null : [n.value, f]; })],
   ['VFIO_GET_API_VERSION', opVfio],
   ['VFIO_CHECK_EXTENSION', opVfio],

@@ -61,6 +61,7 @@ export function showValue(v: Value | undefined): string {
   if (v === undefined) return '(no value)';
   if (typeof v === 'number' && v < 0 && v > -4096) return errname(v);
   if (typeof v === 'number' && v >= 0x10000) return `0x${v.toString(16)}`;
+  if (typeof v === 'bigint') return v >= 0x10000n ? `0x${v.toString(16)}` : v.toString(10);
   return valueKey(v);
 }
 
@@ -143,7 +144,7 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
     mismatches.push(`${outcome.status}: ${outcome.problem ?? ''}`.trim());
     return { ...base, match: false, status: outcome.status, mismatches, values, verdicts: [], explore: null, counterexamples: [], outcome };
   }
-  if (outcome.status === 'step-bound') mismatches.push(`the values run hit the step bound after ${outcome.steps} steps`);
+  if (outcome.status === 'step-bound') mismatches.push(`the values run hit the step bound: ${outcome.problem ?? ''}`);
 
   for (const [name, e] of pe.values) {
     const dot = name.indexOf('.');

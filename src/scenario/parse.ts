@@ -14,6 +14,7 @@ import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } f
 import { INVARIANT_IDS, VERDICTS, isInvariantId } from '../check/ids.js';
 import type { InvariantId, Verdict } from '../check/ids.js';
 import { errnoByName } from '../linux/include/uapi/linux/errno.js';
+import * as mman from '../linux/include/uapi/asm-generic/mman.js';
 import { resolveProfile } from '../profiles/index.js';
 import { parseSchedule } from '../explore/schedule.js';
 import type {
@@ -635,6 +636,7 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
   if (m.get('cma') !== undefined) cma = w.plainInt(m.get('cma')?.value ?? null, 'cma', 0n, 1n << 44n) ?? 0n;
   if (cma % (2n * MB) !== 0n) w.err(w.pos(m.get('cma')?.value ?? null), `cma: ${cma} bytes is not a multiple of 2M`);
   if (cma > zones.Normal) w.err(w.pos(m.get('cma')?.value ?? null), `cma: ${cma} bytes of CMA do not fit in ZONE_NORMAL (${zones.Normal} bytes)`);
+  memoryLayoutProblems(w, m.get('zones')?.value ?? node, m.get('cma')?.value ?? null, zones, cma);
   let hugepages = 0;
   if (m.get('hugepages') !== undefined) hugepages = Number(w.plainInt(m.get('hugepages')?.value ?? null, 'hugepages', 0n, 1n << 20n) ?? 0n);
   const pmem: PmemRegion[] = [];
@@ -649,6 +651,28 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
     if (name !== null && size !== null && mode !== null) pmem.push({ name, size, mode, at: w.pos(it) });
   }
   return { zones, cma, hugepages, pmem };
+}
+
+/**
+ * Layouts no real kernel boots with, refused with the reason (the model's Machine needs some
+ * DMA32 or Normal RAM outside CMA for the zero page and the kernel's own allocations):
+ * - no DMA32 or Normal RAM at all: movablecore= never makes all memory ZONE_MOVABLE. The kernel
+ *   sizes kernelcore as total - movablecore, and a kernelcore of 0 means no ZONE_MOVABLE at all
+ *   (find_zone_movable_pfns_for_nodes: mm/page_alloc.c in 5.4 and 6.1, mm/mm_init.c in 6.12);
+ * - all of ZONE_NORMAL CMA with no DMA32: CMA is reserved from memblock at boot
+ *   (cma_declare_contiguous_nid, mm/cma.c), which cannot hand out all of memory; the reservation
+ *   fails ("Failed to reserve") and the kernel boots without that area.
+ * ZONE_DMA32 ends at 4 GiB (it starts at 16 MiB in the model's layout).
+ */
+function memoryLayoutProblems(w: Walker, zonesNode: YNode | null, cmaNode: YNode | null, zones: Readonly<Record<ZoneName, bigint>>, cma: bigint): void {
+  const dma32Max = 4n * 1024n * MB - 16n * MB;
+  if (zones.DMA32 > dma32Max) w.err(w.pos(zonesNode), `zones.DMA32: ${zones.DMA32} bytes do not fit below 4 GiB (ZONE_DMA32 is 16 MiB to 4 GiB here: at most ${dma32Max} bytes); put the rest in Normal`);
+  if (zones.DMA32 > 0n || zones.Normal - cma > 0n || cma > zones.Normal) return;
+  if (cma > 0n) {
+    w.err(w.pos(cmaNode), `cma: all of ZONE_NORMAL is CMA and there is no DMA32, so nothing is left for the kernel's own allocations; a real kernel reserves CMA from memblock at boot (cma_declare_contiguous_nid, mm/cma.c), which cannot take all of memory: the reservation fails and the kernel boots without it. Leave some Normal or DMA32 memory outside CMA`);
+  } else {
+    w.err(w.pos(zonesNode), `setup.memory.zones: no DMA32 or Normal memory; a real kernel never puts all of memory in ZONE_MOVABLE: movablecore= leaves kernelcore = total - movablecore, and with none left there is no ZONE_MOVABLE at all (find_zone_movable_pfns_for_nodes: mm/page_alloc.c 5.4/6.1, mm/mm_init.c 6.12). Give DMA32 or Normal some memory`);
+  }
 }
 
 function enumOf<T extends string>(w: Walker, node: YNode | null, where: string, values: readonly T[]): T | null {
@@ -726,8 +750,8 @@ function parseMapping(w: Walker, node: YNode, files: readonly FileSetup[]): Mapp
   if (name !== null) w.define(name, 'mapping', w.pos(nameNode), ['end', 'length']);
   const addr = m.get('addr') === undefined ? 0n : w.plainInt(m.get('addr')?.value ?? null, 'addr', 0n, (1n << 64n) - 1n);
   const length = w.plainInt(m.get('length')?.value ?? null, 'length', 0n, 1n << 50n);
-  const prot = flagNames(w.flags(m.get('prot')?.value ?? null, 'prot', PROT_NAMES, 'PROT_'));
-  const flags = flagNames(w.flags(m.get('flags')?.value ?? null, 'flags', MAP_NAMES, 'MAP_'));
+  const prot = flagNames(w, w.flags(m.get('prot')?.value ?? null, 'prot', PROT_NAMES, 'PROT_'), 'prot', PROT_NAMES);
+  const flags = flagNames(w, w.flags(m.get('flags')?.value ?? null, 'flags', MAP_NAMES, 'MAP_'), 'flags', MAP_NAMES);
   let file: string | null = null;
   const fnode = m.get('file')?.value ?? null;
   if (m.get('file') !== undefined) {
@@ -746,19 +770,57 @@ function parseMapping(w: Walker, node: YNode, files: readonly FileSetup[]): Mapp
   return { name, addr, length, prot, flags, file, offset, populate, at: w.pos(node) };
 }
 
-function flagNames(v: ArgValue | null): string[] | null {
+/**
+ * A set-up mapping's prot/flags as names. An integer (documented as valid) is decomposed into the
+ * family's names, wider fields first (MAP_SHARED_VALIDATE before MAP_SHARED, MAP_HUGE_1GB as a whole);
+ * bits no modelled name covers are a positioned error, never dropped.
+ */
+function flagNames(w: Walker, v: ArgValue | null, where: string, names: readonly string[]): string[] | null {
   if (v === null) return null;
   if (v.kind === 'flags') return [...v.names];
-  if (v.kind === 'int' && v.value === 0n) return [];
-  return null;
+  if (v.kind !== 'int') return null;
+  if (v.value < 0n || v.value > 0xffffffffn) {
+    w.err(v.at, `${where}: ${v.value} is not a 32-bit flags value`);
+    return null;
+  }
+  const table = names
+    .map((n) => ({ n, x: BigInt((mman as Readonly<Record<string, unknown>>)[n] as number) }))
+    .filter((e) => e.x !== 0n)
+    .sort((a, b) => popcount(b.x) - popcount(a.x));
+  let left = v.value;
+  const out: string[] = [];
+  for (const e of table) {
+    if ((left & e.x) === e.x) {
+      out.push(e.n);
+      left &= ~e.x;
+    }
+  }
+  if (left !== 0n) {
+    w.err(v.at, `${where}: 0x${v.value.toString(16)} has bits 0x${left.toString(16)} that no modelled name covers (${names.join(', ')}); write the flags as names`);
+    return null;
+  }
+  return out;
+}
+
+function popcount(x: bigint): number {
+  let n = 0;
+  for (let y = x; y > 0n; y >>= 1n) n += Number(y & 1n);
+  return n;
 }
 
 // ---- threads ---------------------------------------------------------------------------------------
+
+/** The most threads a scenario may declare (measured: 256 threads explore 100 schedules in ~19 s; 2,000 did not finish 20 in 300 s). */
+export const MAX_THREADS = 256;
 
 function parseThreads(w: Walker, node: YNode | null): ThreadDecl[] {
   const out: ThreadDecl[] = [];
   const items = w.seq(node, 'threads');
   if (items === null) return out;
+  if (items.length > MAX_THREADS) {
+    w.err(w.pos(items[MAX_THREADS]), `threads: ${items.length} threads; a scenario has at most ${MAX_THREADS} (every scheduling step looks at every thread, so runs and explorations grow with the square of the count)`);
+    return out;
+  }
   const names: string[] = [];
   items.forEach((it, index) => {
     const m = w.map(it, `thread T${index}`, ['name', 'process', 'kthread', 'steps'], ['steps']);
@@ -788,8 +850,12 @@ function parseThreads(w: Walker, node: YNode | null): ThreadDecl[] {
     const steps: Step[] = [];
     const sitems = w.seq(m.get('steps')?.value ?? null, `thread ${name}: steps`);
     if (m.get('steps') !== undefined && sitems !== null) {
+      let exitAt: Pos | null = null;
       for (const s of sitems) {
         const st = parseStep(w, s);
+        // do_exit() does not return: a step after `exit` could never run.
+        if (exitAt !== null) w.err(st?.at ?? w.pos(s), `thread ${name}: this step comes after 'exit' (line ${exitAt.line}), which ends the thread (do_exit() does not return), so it could never run; move it before the exit or into another thread`);
+        if (st !== null && st.op === 'exit' && exitAt === null) exitAt = st.at;
         if (st !== null) steps.push(st);
       }
     }
@@ -1208,10 +1274,19 @@ function parseExpected(w: Walker, node: YNode | null, where: string): Expected |
       return { kind: 'oneof', items: out, at };
     }
     const rhs = parseExpected(w, e.value, `${where}.${op}`);
+    if (rhs !== null && op !== 'eq' && op !== 'ne' && rhs.kind !== 'ref' && !(rhs.kind === 'lit' && (typeof rhs.value === 'number' || typeof rhs.value === 'bigint'))) {
+      w.err(rhs.at, `${where}.${op}: ${op} compares integers; found ${rhs.kind === 'lit' ? describeValue(rhs.value) : `a ${rhs.kind}`}`);
+      return null;
+    }
     return rhs === null ? null : { kind: 'cmp', op: op as 'eq', rhs, at };
   }
   w.err(at, `${where}: cannot read ${describe(node)} as an expected value`);
   return null;
+}
+
+function describeValue(v: Value): string {
+  if (typeof v === 'string') return `the string '${v}'`;
+  return v === null ? 'null' : `${typeof v} ${String(v)}`;
 }
 
 function normInt(v: bigint): Value {

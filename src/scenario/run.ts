@@ -10,6 +10,8 @@
  * first, deterministically, in its own runtime with a single thread, then the
  * scenario threads start in a fresh runtime with the caller's options.
  */
+import type { ErrnoReason } from '../linux/errno_reason.js';
+import { errno_reason_since } from '../linux/errno_reason.js';
 import { Checker } from '../check/checker.js';
 import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
@@ -36,9 +38,9 @@ import { HPAGE_PMD_ORDER } from '../linux/include/linux/mm_types.js';
 import { sys_close, sys_mmap, sys_open } from '../linux/syscalls.js';
 import type { Profile } from '../profiles/index.js';
 import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent, TraceValue } from '../sched/index.js';
-import { DefaultChooser, Sched, waitUntil } from '../sched/index.js';
+import { DefaultChooser, Sched, bigintJson, waitUntil } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
-import { CAPS, evalProbe, frameAt, opImpl, stepDeps } from './build.js';
+import { CAPS, evalProbe, frameAt, opImpl, stepDeps, stepValueProblem } from './build.js';
 import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
 import type { StepCtx } from './build.js';
@@ -66,6 +68,8 @@ export interface RunOutcome {
   readonly steps: number;
   readonly trace: readonly TraceEvent[] | null;
   readonly divergence: string | null;
+  /** Why a named result is an errno, where the model recorded the kernel check (errno_reason.ts). */
+  readonly reasons: ReadonlyMap<string, ErrnoReason>;
 }
 
 /** A built world: machine, runtime with threads spawned, run state, checker. */
@@ -253,11 +257,22 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
       if (rs.results.has(d) || rs.mappings.has(d) || rs.containers.has(d)) continue;
       yield* waitUntil(`scenario:${t.name}:step${i}:wait`, { kind: 'waitqueue', object: `result:${d}`, detail: `step ${i + 1} (${st.op}) needs ${d}` }, () => rs.results.has(d));
     }
+    const problem = stepValueProblem(rs, st);
+    if (problem !== null) {
+      // The scenario's error, found at run time: the step is not run and the run is not a verdict.
+      unsupported(k, `scenario:${st.op}`, `${t.name} step ${i + 1} (line ${st.at.line}) cannot run: ${problem}`);
+      break;
+    }
     const ctx: StepCtx = { k, rs, scenario: s, step: st, tid };
     if (sched.tracing) sched.traceCall(`scenario:${st.op}`, stepTraceArgs(st));
+    const mark = m.errno_reasons.length;
     const r = yield* opImpl(st.op)(ctx);
-    if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? `${r.value}n` : (r.value as never));
-    if (st.as !== null) rs.results.set(st.as, r);
+    if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? bigintJson(r.value) : (r.value as never));
+    if (st.as !== null) {
+      rs.results.set(st.as, r);
+      const why = typeof r.value === 'number' && r.value < 0 ? errno_reason_since(m.errno_reasons, mark, tid, r.value) : null;
+      if (why !== null) rs.reasons.set(st.as, why);
+    }
     if (st.op === 'exit') break;
   }
   rs.progress[t.index] = t.steps.length;
@@ -367,10 +382,11 @@ export interface RunOptions {
 export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}): RunOutcome {
   let chooser: Chooser = opts.chooser ?? new DefaultChooser();
   const sch = opts.schedule ?? null;
+  let replay: ReplayChooser | null = null;
   if (sch !== null) {
     const p = parseSchedule(sch);
     if (!p.ok) throw new Error(`pinlab bug: an unchecked schedule string reached runScenario: ${p.error}`);
-    chooser = new ReplayChooser(p.schedule);
+    chooser = replay = new ReplayChooser(p.schedule);
   }
   let checker: Checker | null = null;
   const w = buildWorld(s, profile, {
@@ -385,9 +401,15 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {
-    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null };
+    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null, reasons: new Map() };
   }
-  const r: RunResult = w.sched.run();
+  let r: RunResult = w.sched.run();
+  // A run that ends before its exact (closed) schedule does also diverged from it: the schedule is for
+  // another run. An open schedule (`... `) is a prefix; a profile whose run is shorter may end inside it.
+  if (replay !== null && !replay.open && replay.remaining > 0 && r.status !== 'diverged') {
+    const message = `replay diverged: the run ended (${r.status}) after ${r.choices.length} choices, but the schedule has ${replay.remaining} more`;
+    r = { ...r, status: 'diverged', divergence: { choiceIndex: r.choices.length, step: r.steps, message } };
+  }
   const violated = w.checker.finish(r);
   const violations = w.checker.violations(r);
   const values = new Map<string, Value>();
@@ -407,7 +429,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   return {
     ...base,
     status,
-    problem: unsup !== undefined ? `${unsup.site}: ${unsup.message}` : r.divergence?.message ?? null,
+    problem: unsup !== undefined ? `${unsup.site}: ${unsup.message}` : r.divergence?.message ?? (r.status === 'step-bound' ? stepBoundProblem(r.steps) : null),
     values,
     outputs,
     violations,
@@ -417,7 +439,13 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     steps: r.steps,
     trace: w.sched.trace,
     divergence: r.divergence?.message ?? null,
+    reasons: w.rs.reasons,
   };
+}
+
+/** What stopped a run at the step bound, and how to raise it (the CLI's --max-steps; RunOptions.maxSteps). */
+export function stepBoundProblem(steps: number): string {
+  return `stopped by the step bound after ${steps} scheduling steps (a livelock, or a run longer than the bound: raise it with --max-steps N)`;
 }
 
 // ---- exploration ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * own GUP steps hold until it releases them. It lives beside the Machine (one per
  * run) and is part of the state fingerprint.
  */
+import type { ErrnoReason } from '../linux/errno_reason.js';
 import type { HeldPin, LongtermPin } from '../check/invariants.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import type { ThreadId } from '../sched/index.js';
@@ -27,6 +28,8 @@ export interface ScenarioHold {
 
 export class RunState {
   readonly results = new Map<string, StepResult>();
+  /** Why a named result is an errno: the kernel check that returned it (errno_reason.ts; not in the fingerprint). */
+  readonly reasons = new Map<string, ErrnoReason>();
   /** Per thread: index of the step running (steps.length when done). */
   readonly progress: number[];
   readonly processes = new Map<string, task_struct>();

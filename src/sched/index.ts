@@ -2,6 +2,6 @@ export type { BlockKind, BlockReason, HeldLock, KThread, SchedPoint, SchedViolat
 export { point, waitUntil, choose } from './points.js';
 export type { Choice, Chooser, PickContext } from './chooser.js';
 export { DefaultChooser, ScheduleDivergence } from './chooser.js';
-export { Sched, toTraceValue } from './runtime.js';
+export { Sched, bigintJson, toTraceValue } from './runtime.js';
 export type { RunResult, RunStatus, SchedOptions, SignalState, ThreadView } from './runtime.js';
 export { Completion, Mutex, RwSemaphore, SpinLock, WaitQueueHead } from './locks.js';

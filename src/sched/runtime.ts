@@ -415,6 +415,16 @@ export class Sched {
   }
 }
 
+/**
+ * The one JSON rule for integers held as bigint (u64 addresses, sizes): a JSON number when it is
+ * exact as one (|v| <= 2^53 - 1), else its decimal digits as a string ("18446744073709547520").
+ */
+export function bigintJson(v: bigint): number | string {
+  return v >= -MAX_EXACT && v <= MAX_EXACT ? Number(v) : v.toString(10);
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Convert a thread result or argument to a stable, JSON-safe trace value. */
 export function toTraceValue(v: unknown): TraceValue {
   if (v === null || v === undefined) return null;
@@ -425,7 +435,7 @@ export function toTraceValue(v: unknown): TraceValue {
     case 'number':
       return Number.isFinite(v) ? v : String(v);
     case 'bigint':
-      return `${v}n`;
+      return bigintJson(v);
     case 'object': {
       if (Array.isArray(v)) return v.map(toTraceValue);
       const out: Record<string, TraceValue> = {};

@@ -224,8 +224,9 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
   start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
   const len = nr_pages * PAGE_SIZE;
   const end = start + len;
-  // unsigned long arithmetic: does start + len wrap past 2^64?
-  const wraps = end > 2 ** 64 - 1;
+  // unsigned long arithmetic: does start + len wrap past 2^64? (start is page-aligned and len a
+  // whole number of pages, so the double sum is exact up to 2^65.)
+  const wraps = end >= 2 ** 64;
   if (k.patch('gup-unlockable')) {
     if (wraps) return -EOVERFLOW; // check_add_overflow → -EOVERFLOW (6.12)
     if (end > TASK_SIZE) return -EFAULT; // end > TASK_SIZE_MAX

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import type { Io } from '../../../src/cli/io.js';
+import { TRACE_SCHEMA_VERSION } from '../../../src/report/trace-json.js';
 
 function capture(): Io & { stdout: string; stderr: string } {
   const io = {
@@ -99,7 +100,7 @@ describe('pinlab CLI', () => {
     const io = capture();
     await main(['run', good, '-p', 'v5.6', '--json'], io);
     const j = JSON.parse(io.stdout) as { version: number; status: string; values: Record<string, unknown>; trace: unknown[] };
-    expect(j.version).toBe(1);
+    expect(j.version).toBe(TRACE_SCHEMA_VERSION);
     expect(j.status).toBe('done');
     expect(j.values.r).toBe(2);
     expect(Array.isArray(j.trace)).toBe(true);

@@ -54,8 +54,11 @@ describe('render-text', () => {
 
 describe('trace-json', () => {
   it('is versioned and bigint-safe', () => {
-    expect(TRACE_SCHEMA_VERSION).toBe(1);
-    expect(jsonValue(2n ** 64n - 1n)).toBe('18446744073709551615n');
+    expect(TRACE_SCHEMA_VERSION).toBe(2);
+    // One rule: exact integers are numbers, larger ones decimal strings (no "4096n").
+    expect(jsonValue(2n ** 64n - 1n)).toBe('18446744073709551615');
+    expect(jsonValue(4096n)).toBe(4096);
+    expect(jsonValue(-(2n ** 53n))).toBe('-9007199254740992');
     expect(jsonValue({ b: 1, a: [null, true] })).toEqual({ a: [null, true], b: 1 });
   });
 });

@@ -23,6 +23,7 @@
  * node, which the model matches exactly).
  * MODEL: mappings' dirty bitmaps are Uint8Array bit sets; GET_DIRTY_BITMAP copies them out.
  */
+import { errno_reason, hex } from '../../errno_reason.js';
 import type { KThread } from '../../../sched/index.js';
 import { Mutex, waitUntil } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
@@ -1380,6 +1381,34 @@ function* vfio_pin_map_dma(k: Kctx, iommu: vfio_iommu, dma: vfio_dma, map_size: 
   return ret;
 }
 
+/** Why MAP_DMA's shape check fails (no READ/WRITE, size 0, or an address not aligned to the smallest IOMMU page). */
+function map_dma_shape(prot: number, size: bigint, iova: bigint, vaddr: bigint, pgsize: bigint): string {
+  if (!prot) return 'neither VFIO_DMA_MAP_FLAG_READ nor VFIO_DMA_MAP_FLAG_WRITE';
+  if (!size) return 'size 0';
+  const bad = [['size', size], ['iova', iova], ['vaddr', vaddr]].filter(([, v]) => (v as bigint) & (pgsize - 1n)).map(([n, v]) => `${n as string} ${hex(v as bigint)}`);
+  return `${bad.join(', ')} not aligned to the smallest IOMMU page size (${hex(pgsize)})`;
+}
+
+function map_dma_wrap(iova: bigint, vaddr: bigint, size: bigint): string {
+  return iova + size - 1n > U64_MAX ? `iova ${hex(iova)} + size ${hex(size)} wraps past 2^64` : `vaddr ${hex(vaddr)} + size ${hex(size)} wraps past 2^64`;
+}
+
+/**
+ * Why [start, end] is not inside one usable IOVA range: the usable ranges (the IOMMU aperture minus
+ * the groups' reserved regions) and the reserved region or gap the range touches.
+ */
+function iova_outside_usable(iommu: vfio_iommu, start: bigint, end: bigint): string {
+  const usable = iommu.iova_list.map((n) => `[${hex(n.start)}, ${hex(n.end)}]`).join(', ');
+  const resv: iommu_resv_region[] = [];
+  for (const d of iommu.domain_list) for (const g of d.group_list) resv.push(...iommu_get_group_resv_regions(g.group.iommu_group));
+  const hit = resv.find((r) => start <= BigInt(r.start + r.length - 1) && end >= BigInt(r.start));
+  const names = ['direct-mapped', 'direct-mapped (relaxable)', 'reserved', 'MSI window', 'software MSI window'];
+  const what = hit !== undefined
+    ? `it touches the reserved region [${hex(hit.start)}, ${hex(hit.start + hit.length - 1)}] (${names[hit.type] ?? `type ${hit.type}`}) of an attached group`
+    : 'it lies outside the IOMMU aperture';
+  return `iova [${hex(start)}, ${hex(end)}] is not inside one usable IOVA range: ${what}; usable ranges: ${usable}`;
+}
+
 /** vfio_iommu_iova_dma_valid(iommu, start, end): inside one usable range, or no list (mdev only). */
 function vfio_iommu_iova_dma_valid(iommu: vfio_iommu, start: bigint, end: bigint): boolean {
   for (const n of iommu.iova_list) if (start >= n.start && end <= n.end) return true;
@@ -1431,21 +1460,21 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
   const pgsize = vfio_min_pgsize(iommu);
   if (k.patch('vfio-update-vaddr')) {
     // PATCH(vfio-update-vaddr): exactly one of {prot, VADDR}; alignment checked under the lock.
-    if ((prot && set_vaddr) || (!prot && !set_vaddr)) return -EINVAL;
+    if ((prot && set_vaddr) || (!prot && !set_vaddr)) return errno_reason(k, -EINVAL, site, prot ? 'VFIO_DMA_MAP_FLAG_VADDR together with READ/WRITE' : 'neither VFIO_DMA_MAP_FLAG_READ/WRITE nor VADDR');
   } else {
-    if (!prot || !size || (size | iova | vaddr) & (pgsize - 1n)) return -EINVAL;
-    if (iova + size - 1n > U64_MAX || vaddr + size - 1n > U64_MAX) return -EINVAL;
+    if (!prot || !size || (size | iova | vaddr) & (pgsize - 1n)) return errno_reason(k, -EINVAL, site, map_dma_shape(prot, size, iova, vaddr, pgsize));
+    if (iova + size - 1n > U64_MAX || vaddr + size - 1n > U64_MAX) return errno_reason(k, -EINVAL, site, map_dma_wrap(iova, vaddr, size));
   }
   yield* mutex_lock(k, iommu.lock, site);
   let ret = 0;
   out_unlock: {
     if (k.patch('vfio-update-vaddr')) {
       if (!size || (size | iova | vaddr) & (pgsize - 1n)) {
-        ret = -EINVAL;
+        ret = errno_reason(k, -EINVAL, site, map_dma_shape(prot || 1, size, iova, vaddr, pgsize));
         break out_unlock;
       }
       if (iova + size - 1n > U64_MAX || vaddr + size - 1n > U64_MAX) {
-        ret = -EINVAL;
+        ret = errno_reason(k, -EINVAL, site, map_dma_wrap(iova, vaddr, size));
         break out_unlock;
       }
     }
@@ -1466,15 +1495,15 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
       }
       break out_unlock;
     } else if (found) {
-      ret = -EEXIST;
+      ret = errno_reason(k, -EEXIST, 'drivers/vfio/vfio_iommu_type1.c:vfio_find_dma', `iova [${hex(iova)}, ${hex(iova + size - 1n)}] overlaps the existing mapping [${hex(found.iova)}, ${hex(found.iova + found.size - 1n)}]`);
       break out_unlock;
     }
     if (!iommu.dma_avail) {
-      ret = -ENOSPC_;
+      ret = errno_reason(k, -ENOSPC_, site, 'no DMA mappings left: the container already holds dma_entry_limit of them (module parameter, 65535 by default)');
       break out_unlock;
     }
     if (!vfio_iommu_iova_dma_valid(iommu, iova, iova + size - 1n)) {
-      ret = -EINVAL;
+      ret = errno_reason(k, -EINVAL, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_iova_dma_valid', iova_outside_usable(iommu, iova, iova + size - 1n));
       break out_unlock;
     }
     iommu.dma_avail--;
