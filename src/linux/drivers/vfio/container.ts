@@ -27,6 +27,7 @@ import {
   VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_SET_IOMMU,
 } from '../../include/uapi/linux/vfio.js';
 import type { vfio_container, vfio_group } from './vfio.js';
+import { iommufd_init } from '../iommu/iommufd/main.js';
 import { vfio_subsys_of } from './vfio.js';
 import {
   vfio_iommu_type1_attach_group, vfio_iommu_type1_check_extension, vfio_iommu_type1_detach_group, vfio_iommu_type1_ioctl,
@@ -170,6 +171,8 @@ export const vfio_fops: file_operations = {
  */
 export function vfio_init(k: Kctx): number {
   if (!IS_ENABLED(k, 'CONFIG_VFIO')) return -ENODEV;
+  // CONFIG_IOMMUFD_VFIO_CONTAINER (needs !VFIO_CONTAINER): iommufd registers /dev/vfio/vfio.
+  if (IS_ENABLED(k, 'CONFIG_IOMMUFD_VFIO_CONTAINER')) return iommufd_init(k);
   const sub = vfio_subsys_of(k);
   if (sub.container_inode !== null) return 0;
   const ret = misc_register(k, { minor: VFIO_MINOR, name: 'vfio', fops: vfio_fops, nodename: 'vfio/vfio', mode: 0o666 });

@@ -112,9 +112,14 @@ function* vfio_device_fops_release(k: Kctx, i: inode, f: file): KThread<number> 
  * an unknown BAR or a range past its end.
  */
 function* vfio_device_fops_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
-  void k;
   const d = f.private_data as vfio_device | null;
   if (d === null) return -ENODEV;
+  return yield* vfio_pci_core_mmap(k, d, vma);
+}
+
+/** The BAR mmap of a device, whichever file (group device fd or device cdev) it came through. */
+export function* vfio_pci_core_mmap(k: Kctx, d: vfio_device, vma: vm_area_struct): KThread<number> {
+  void k;
   const idx = Math.floor(vma.vm_pgoff / 2 ** (VFIO_PCI_OFFSET_SHIFT - 12));
   const pgoff = vma.vm_pgoff % 2 ** (VFIO_PCI_OFFSET_SHIFT - 12);
   const bar = d.bars[idx];

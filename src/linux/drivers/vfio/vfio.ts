@@ -24,6 +24,8 @@ import type { iommu_group, device } from '../iommu/iommu.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import { Mutex } from '../../../sched/index.js';
 import type { vfio_iommu } from './vfio_iommu_type1.js';
+import type { iommufd_access } from '../iommu/iommufd/iommufd_private.js';
+import { vfio_device_cdev_add, vfio_iommufd_pin_pages, vfio_iommufd_unpin_pages } from './device_cdev.js';
 import { vfio_iommu_type1_pin_pages, vfio_iommu_type1_unpin_pages } from './vfio_iommu_type1.js';
 import { vfio_group_fops } from './group.js';
 import { vfio_init } from './container.js';
@@ -60,6 +62,8 @@ export interface vfio_device {
   open_count: number;
   /** BARs the device exposes for mmap: name → first pfn and size in pages (pfns without struct page). */
   readonly bars: { readonly start_pfn: number; readonly npages: number }[];
+  /** 6.6+: the iommufd access of an emulated device bound through its cdev (device_cdev.ts), or null. */
+  iommufd_access?: iommufd_access | null;
 }
 
 /** struct vfio_group */
@@ -139,6 +143,7 @@ export function vfio_register_group_dev(k: Kctx, dev: device, opts: { dma_unmap?
   const vdev: vfio_device = { id: k.m.nextId('vfio_device'), dev, group: g, dma_unmap: opts.dma_unmap ?? null, open_count: 0, bars: opts.bars ?? [] };
   g.devices.push(vdev);
   sub.devices.push(vdev);
+  vfio_device_cdev_add(k, vdev);
   k.m.event(k.tid, 'vfio-register', [`dev:${dev.name}`, `vfio_group:${g.id}`], 'vfio_register_group_dev');
   return vdev;
 }
@@ -176,6 +181,8 @@ export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage:
     if (phys_pfn === null || npage === 0 || WARN_ON(k, vdev.open_count === 0, site, 'device not open')) return -EINVAL;
     if (npage > VFIO_PIN_PAGES_MAX_ENTRIES) return -E2BIG;
     const c = g.container;
+    // 6.6+: a device bound to an iommufd pins through its access object (IOMMU_WRITE = 2).
+    if ((c === null || c.iommu_data === null) && vdev.iommufd_access) return yield* vfio_iommufd_pin_pages(k, vdev.iommufd_access, iova, npage, (prot & 2) !== 0, phys_pfn);
     if (c === null || c.iommu_data === null) return -ENOTTY;
     return yield* vfio_iommu_type1_pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
   }
@@ -202,6 +209,10 @@ export function* vfio_unpin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npag
   if (k.patch('vfio-dma-ownership')) {
     if (WARN_ON(k, npage <= 0 || npage > VFIO_PIN_PAGES_MAX_ENTRIES, site)) return 0;
     const c = g.container;
+    if ((c === null || c.iommu_data === null) && vdev.iommufd_access) {
+      yield* vfio_iommufd_unpin_pages(k, vdev.iommufd_access, iova, npage);
+      return 0;
+    }
     if (c === null || c.iommu_data === null) return 0;
     yield* vfio_iommu_type1_unpin_pages(k, c.iommu_data, iova, npage);
     return 0;
