@@ -297,9 +297,12 @@ export function* iopt_get_pages(k: Kctx, iopt: io_pagetable, iova: bigint, lengt
   yield* down_read(k, iopt.iova_rwsem, `${FILE}:iopt_get_pages`);
   let cur = iova;
   let rc = 0;
+  // iopt_for_each_contig_area(): the first area may start before iova, every next one must
+  // start where the previous ended, and all must be live (pages set).
   for (const area of iopt.areas) {
     if (area.last < cur) continue;
-    if (area.iova !== cur || area.pages === null || cur > last_iova) break;
+    const first = cur === iova;
+    if ((first ? area.iova > cur : area.iova !== cur) || area.pages === null || cur > last_iova) break;
     const last = last_iova < area.last ? last_iova : area.last;
     const start_byte = area.first_index * PAGE_SIZE + area.page_offset + Number(cur - area.iova);
     area.pages.refs++;
