@@ -207,5 +207,10 @@ export function iommufdCases(): IommufdCase[] {
       step('VFIO_SET_IOMMU', 'container: $c, type: VFIO_TYPE1v2_IOMMU', 'set')],
     { api: 0, v2: 1, vaddr: 0, set: '-ENODEV' },
     { api: 0, v2: 1, vaddr: 0, set: '-EINVAL' });
+  add('live-update-not-in-6-12', 'Does 6.12 offer the live-update commands IOMMU_IOAS_MAP_FILE and IOMMU_IOAS_CHANGE_PROCESS (no: first in 6.13, -ENOTTY)?',
+    [`${MAIN_C}:iommufd_ioctl_ops`], setup(),
+    [openIommu, alloc(), step('IOMMU_IOAS_MAP_FILE', 'iommufd: $fd, ioas_id: $ioas.ioas_id, file_fd: 0, length: 1 page', 'mapfile'),
+      step('IOMMU_IOAS_CHANGE_PROCESS', 'iommufd: $fd', 'change')],
+    { ioas: 0, mapfile: '-ENOTTY', change: '-ENOTTY' });
   return out;
 }

@@ -817,6 +817,13 @@ static int op_iommufd(const char *op, char **t, int n)
 		r = RET(ioctl((int)A(t[2]), _IO(VFIO_TYPE, VFIO_DEVICE_ATTACH_IOMMUFD_PT_NR), ibuf));
 		return iommufd_out(as, r, "pt_id", get32(8), NULL, 0);
 	}
+	if (!strcmp(op, "iommu-raw")) {
+		/* iommu-raw <as> <fd> <nr> <size>: a command this kernel may not have (a zeroed struct) */
+		if (n < 5) return setupfail("usage");
+		icmd((uint32_t)A(t[4]));
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO((unsigned)A(t[3])), ibuf));
+		return iommufd_out(as, r, NULL, 0, NULL, 0);
+	}
 	if (!strcmp(op, "vfio-detach-pt")) {
 		/* vfio-detach-pt <as> <devfd> <flags> <argsz> */
 		if (n < 5) return setupfail("usage");

@@ -529,6 +529,12 @@ function translateStep(c: Ctx, st: Step): void {
     case 'IOMMU_OPTION':
       kv(c, st, emit(c, `iommu-option ${as} ${fd('iommufd')} ${argFlags(a.option_id)} ${argFlags(a.op)} ${fd('object_id')} ${fd('val64')} ${fd('reserved')} ${fd('size')}`), ['val64']);
       return;
+    case 'IOMMU_IOAS_MAP_FILE':
+      record(emit(c, `iommu-raw ${as} ${fd('iommufd')} 143 ${fd('size')}`), 'int');
+      return;
+    case 'IOMMU_IOAS_CHANGE_PROCESS':
+      record(emit(c, `iommu-raw ${as} ${fd('iommufd')} 146 ${fd('size')}`), 'int');
+      return;
     case 'VFIO_DEVICE_BIND_IOMMUFD':
       kv(c, st, emit(c, `vfio-bind-iommufd ${as} ${fd('device_fd')} ${fd('iommufd')} ${fd('flags')} ${fd('argsz')}`), ['devid']);
       return;

@@ -9,12 +9,12 @@ import { EINVAL, ENODEV } from '../linux/include/uapi/linux/errno.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
 import {
-  IOMMU_DESTROY, IOMMU_IOAS_ALLOC, IOMMU_IOAS_ALLOW_IOVAS, IOMMU_IOAS_COPY, IOMMU_IOAS_IOVA_RANGES, IOMMU_IOAS_MAP,
-  IOMMU_IOAS_UNMAP, IOMMU_OPTION, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_DETACH_IOMMUFD_PT,
+  IOMMU_DESTROY, IOMMU_IOAS_ALLOC, IOMMU_IOAS_ALLOW_IOVAS, IOMMU_IOAS_CHANGE_PROCESS, IOMMU_IOAS_COPY, IOMMU_IOAS_IOVA_RANGES,
+  IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP, IOMMU_OPTION, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_DETACH_IOMMUFD_PT,
 } from '../linux/include/uapi/linux/iommufd.js';
 import type {
   iommu_destroy, iommu_ioas_alloc, iommu_ioas_allow_iovas, iommu_ioas_copy, iommu_ioas_iova_ranges, iommu_ioas_map,
-  iommu_ioas_unmap, iommu_iova_range, iommu_option, vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd,
+  iommu_ioas_change_process, iommu_ioas_map_file, iommu_ioas_unmap, iommu_iova_range, iommu_option, vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd,
   vfio_device_detach_iommufd_pt,
 } from '../linux/include/uapi/linux/iommufd.js';
 import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
@@ -51,6 +51,8 @@ export interface IommufdArgs {
   pt_id?: number;
   argsz?: number;
   reserved?: number;
+  file_fd?: number;
+  start?: bigint;
 }
 
 /** The iommufd and device-cdev ioctls of scenario steps. */
@@ -113,6 +115,17 @@ export function* iommufdIoctl(k: Kctx, op: string, a: IommufdArgs): KThread<Step
       const r = yield* ioctl(k, a.fd, IOMMU_OPTION, cmd);
       return { value: r, outputs: { val64: cmd.val64 } };
     }
+    case 'IOMMU_IOAS_MAP_FILE': {
+      const cmd: iommu_ioas_map_file = {
+        size: sz(40), flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, fd: a.file_fd ?? -1, start: a.start ?? 0n, length: a.length ?? 0n, iova: a.iova ?? 0n,
+      };
+      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP_FILE, cmd);
+      return { value: r, outputs: { iova: cmd.iova } };
+    }
+    case 'IOMMU_IOAS_CHANGE_PROCESS': {
+      const cmd: iommu_ioas_change_process = { size: sz(8), __reserved: a.reserved ?? 0 };
+      return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_CHANGE_PROCESS, cmd), outputs: {} };
+    }
     case 'VFIO_DEVICE_BIND_IOMMUFD': {
       const cmd: vfio_device_bind_iommufd = { argsz: a.argsz ?? 16, flags: a.flags ?? 0, iommufd: a.iommufd ?? -1, out_devid: 0 };
       const r = yield* ioctl(k, a.fd, VFIO_DEVICE_BIND_IOMMUFD, cmd);
@@ -134,44 +147,32 @@ export function* iommufdIoctl(k: Kctx, op: string, a: IommufdArgs): KThread<Step
 
 /**
  * An emulated (mdev) device's driver pins `npage` pages at iova through vfio_pin_pages(), which
- * for a device bound to an iommufd goes to its access object. MODEL: the scenario's driver pins
- * (and its unmap callback unpins) one page per call, so every unpin matches a pin exactly.
+ * for a device bound to an iommufd goes to its access object (one access range per call).
+ * The pin is remembered as `<dev>@<iova>+<npage>` so the driver's unmap callback (build-vfio.ts)
+ * unpins exactly the ranges it pinned, as iommufd requires.
  */
 export function* accessPin(k: Kctx, rs: RunState, dev: string, iova: bigint, npage: number, prot: number): KThread<StepResult> {
   const d = rs.devices.get(dev);
   if (d === undefined || d.edu !== null) return { value: -ENODEV, outputs: {} };
-  const pfns: number[] = [];
-  for (let i = 0; i < npage; i++) {
-    const one = [0];
-    const at = iova + BigInt(i * PAGE_SIZE);
-    const r = yield* vfio_pin_pages(k, d.vdev, at, 1, prot, one);
-    if (r < 0) {
-      for (let j = 0; j < i; j++) yield* accessUnpinOne(k, rs, dev, iova + BigInt(j * PAGE_SIZE));
-      return { value: r, outputs: { pages: [] } };
-    }
-    const key = `${dev}@${at.toString()}`;
+  const pfns: number[] = new Array<number>(Math.max(0, Math.min(npage, 4096))).fill(0);
+  const r = yield* vfio_pin_pages(k, d.vdev, iova, npage, prot, pfns);
+  if (r > 0) {
+    const key = `${dev}@${iova.toString()}+${npage}`;
     rs.mdevPins.set(key, (rs.mdevPins.get(key) ?? 0) + 1);
-    pfns.push(one[0] as number);
   }
-  return { value: npage, outputs: { pages: pfns } };
+  return { value: r, outputs: { pages: r > 0 ? pfns.slice(0, r) : [] } };
 }
 
-function* accessUnpinOne(k: Kctx, rs: RunState, dev: string, at: bigint): KThread<void> {
-  const d = rs.devices.get(dev);
-  if (d === undefined) return;
-  yield* vfio_unpin_pages(k, d.vdev, at, 1);
-  const key = `${dev}@${at.toString()}`;
-  const n = (rs.mdevPins.get(key) ?? 0) - 1;
-  if (n > 0) rs.mdevPins.set(key, n);
-  else rs.mdevPins.delete(key);
-}
-
-/** The driver unpins `npage` pages at iova (vfio_unpin_pages, one page per call). */
+/** The driver unpins what a pin of the same `iova` and `npage` took (vfio_unpin_pages). */
 export function* accessUnpin(k: Kctx, rs: RunState, dev: string, iova: bigint, npage: number): KThread<StepResult> {
   const d = rs.devices.get(dev);
   if (d === undefined || d.edu !== null) return { value: -ENODEV, outputs: {} };
-  for (let i = 0; i < npage; i++) yield* accessUnpinOne(k, rs, dev, iova + BigInt(i * PAGE_SIZE));
-  return { value: 0, outputs: {} };
+  const r = yield* vfio_unpin_pages(k, d.vdev, iova, npage);
+  const key = `${dev}@${iova.toString()}+${npage}`;
+  const n = (rs.mdevPins.get(key) ?? 0) - 1;
+  if (n > 0) rs.mdevPins.set(key, n);
+  else rs.mdevPins.delete(key);
+  return { value: r, outputs: {} };
 }
 
 // ---- what the checker reads -------------------------------------------------------------------------

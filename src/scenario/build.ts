@@ -496,6 +496,7 @@ function* opIommufd(c: StepCtx): KThread<StepResult> {
     src_ioas_id: num('src_ioas_id'), user_va: big('user_va'), length: big('length'), iova: big('iova'), dst_iova: big('dst_iova'),
     src_iova: big('src_iova'), num_iovas: num('num_iovas'), iovas, option_id: fl('option_id'), op: fl('op'), object_id: num('object_id'),
     val64: big('val64'), id: num('id'), iommufd: dev ? num('iommufd') : undefined, pt_id: num('pt_id'), argsz: num('argsz'), reserved: num('reserved'),
+    file_fd: num('file_fd'), start: big('start'),
   });
 }
 
@@ -698,6 +699,8 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['IOMMU_IOAS_IOVA_RANGES', opIommufd],
   ['IOMMU_IOAS_ALLOW_IOVAS', opIommufd],
   ['IOMMU_OPTION', opIommufd],
+  ['IOMMU_IOAS_MAP_FILE', opIommufd],
+  ['IOMMU_IOAS_CHANGE_PROCESS', opIommufd],
   ['VFIO_DEVICE_BIND_IOMMUFD', opIommufd],
   ['VFIO_DEVICE_ATTACH_IOMMUFD_PT', opIommufd],
   ['VFIO_DEVICE_DETACH_IOMMUFD_PT', opIommufd],

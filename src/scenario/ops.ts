@@ -167,6 +167,8 @@ const opList: readonly OpSpec[] = [
     args: [a('iommufd', int), a('option_id', en('IOMMU_OPTION_', IOMMU_OPTION_NAMES)), a('op', en('IOMMU_OPTION_OP_', IOMMU_OPTION_OP_NAMES)), a('object_id', int, 0), a('val64', int, 0), a('reserved', int, 0), a('size', int, 24)],
     outputs: ['val64'], doc: 'ioctl on an iommufd: RLIMIT_MODE (0 user->locked_vm, 1 mm->locked_vm) or an IOAS\'s HUGE_PAGES; $r.val64',
   },
+  { name: 'IOMMU_IOAS_MAP_FILE', cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('file_fd', int), a('start', int, 0), a('length', int), a('iova', int, 0), a('flags', fl('IOMMU_IOAS_MAP_', IOMMU_IOAS_MAP_FLAG_NAMES), 'IOMMU_IOAS_MAP_READABLE|IOMMU_IOAS_MAP_WRITEABLE'), a('size', int, 40)], outputs: ['iova'], doc: 'ioctl on an iommufd: map a memfd range (upstream 6.13+; 6.12 has no such command: -ENOTTY)' },
+  { name: 'IOMMU_IOAS_CHANGE_PROCESS', cls: 'syscall', args: [a('iommufd', int), a('reserved', int, 0), a('size', int, 8)], doc: 'ioctl on an iommufd: move the pinned pages\' accounting to the calling process (upstream 6.13+; 6.12: -ENOTTY)' },
   { name: 'VFIO_DEVICE_BIND_IOMMUFD', cls: 'syscall', args: [a('device_fd', int), a('iommufd', int), a('flags', int, 0), a('argsz', int, 16)], outputs: ['devid'], doc: 'ioctl on a /dev/vfio/devices/vfioN fd: bind the device to an iommufd; $r.devid' },
   { name: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', cls: 'syscall', args: [a('device_fd', int), a('pt_id', int), a('flags', int, 0), a('argsz', int, 12)], outputs: ['pt_id'], doc: 'ioctl on a bound device cdev fd: attach to an IOAS (or hwpt); $r.pt_id the hwpt' },
   { name: 'VFIO_DEVICE_DETACH_IOMMUFD_PT', cls: 'syscall', args: [a('device_fd', int), a('flags', int, 0), a('argsz', int, 8)], doc: 'ioctl on a bound device cdev fd: detach' },

@@ -28,6 +28,7 @@ import {
 } from '../../include/uapi/linux/vfio.js';
 import type { vfio_container, vfio_group } from './vfio.js';
 import { iommufd_init } from '../iommu/iommufd/main.js';
+import { vfio_group_set_iommufd, vfio_group_unset_iommufd } from './iommufd.js';
 import { vfio_subsys_of } from './vfio.js';
 import {
   vfio_iommu_type1_attach_group, vfio_iommu_type1_check_extension, vfio_iommu_type1_detach_group, vfio_iommu_type1_ioctl,
@@ -198,13 +199,15 @@ export function* vfio_group_set_container(k: Kctx, group: vfio_group, container_
   if (f === null) return -EBADF;
   let ret = 0;
   out: {
-    if (six && group.container !== null) {
+    if (six && (group.container !== null || group.iommufd)) {
       ret = -EINVAL;
       break out;
     }
     const c = vfio_container_from_file(f);
     if (c === null) {
-      ret = six ? -EBADFD : -EINVAL;
+      // 6.2+: an iommufd (the compat container or /dev/iommu) is the other backend (iommufd.ts).
+      const r = six ? vfio_group_set_iommufd(k, group, f) : null;
+      ret = r ?? (six ? -EBADFD : -EINVAL);
       break out;
     }
     yield* down_write(k, c.group_lock, site);
@@ -266,6 +269,7 @@ export function* __vfio_group_unset_container(k: Kctx, group: vfio_group): KThre
  * drivers) → -EBUSY (5.4: container_users != 1).
  */
 export function* vfio_group_unset_container(k: Kctx, group: vfio_group): KThread<number> {
+  if (group.container === null && group.iommufd) return yield* vfio_group_unset_iommufd(k, group);
   if (group.container === null) return -EINVAL;
   if (group.container_users !== 1) return -EBUSY;
   yield* __vfio_group_unset_container(k, group);

@@ -24,7 +24,7 @@ import type { iommu_group, device } from '../iommu/iommu.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import { Mutex } from '../../../sched/index.js';
 import type { vfio_iommu } from './vfio_iommu_type1.js';
-import type { iommufd_access } from '../iommu/iommufd/iommufd_private.js';
+import type { iommufd_access, iommufd_ctx, iommufd_device } from '../iommu/iommufd/iommufd_private.js';
 import { vfio_device_cdev_add, vfio_iommufd_pin_pages, vfio_iommufd_unpin_pages } from './device_cdev.js';
 import { vfio_iommu_type1_pin_pages, vfio_iommu_type1_unpin_pages } from './vfio_iommu_type1.js';
 import { vfio_group_fops } from './group.js';
@@ -64,6 +64,8 @@ export interface vfio_device {
   readonly bars: { readonly start_pfn: number; readonly npages: number }[];
   /** 6.6+: the iommufd access of an emulated device bound through its cdev (device_cdev.ts), or null. */
   iommufd_access?: iommufd_access | null;
+  /** 6.2+: the iommufd device of a device opened through a group whose container is an iommufd (iommufd.ts). */
+  iommufd_device?: iommufd_device | null;
 }
 
 /** struct vfio_group */
@@ -81,6 +83,9 @@ export interface vfio_group {
   readonly group_lock: Mutex;
   /** The inode of /dev/vfio/<id>. */
   readonly inode: inode;
+  /** 6.2+: the iommufd the group was set to instead of a type1 container (iommufd.ts), and its file reference. */
+  iommufd?: iommufd_ctx | null;
+  iommufd_file?: file | null;
 }
 
 /** struct vfio_container */

@@ -36,6 +36,9 @@ export const IOMMUFD_CMD_VFIO_IOAS = 0x88;
 export const IOMMUFD_CMD_HWPT_ALLOC = 0x89;
 /** The last command number of the 6.12 table (IOMMU_FAULT_QUEUE_ALLOC). */
 export const IOMMUFD_CMD_LAST_6_12 = 0x8e;
+/** Later releases (upstream 6.13+; no modelled profile has them): live update of a VMM. */
+export const IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f;
+export const IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92;
 
 export const IOMMU_DESTROY = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY);
 export const IOMMU_IOAS_ALLOC = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC);
@@ -46,6 +49,8 @@ export const IOMMU_IOAS_MAP = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP);
 export const IOMMU_IOAS_UNMAP = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_UNMAP);
 export const IOMMU_OPTION = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_OPTION);
 export const IOMMU_VFIO_IOAS = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VFIO_IOAS);
+export const IOMMU_IOAS_MAP_FILE = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP_FILE);
+export const IOMMU_IOAS_CHANGE_PROCESS = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_CHANGE_PROCESS);
 
 /** enum iommufd_ioas_map_flags */
 export const IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0;
@@ -137,6 +142,20 @@ export interface iommu_option extends iommufd_ucmd_header {
 export interface iommu_vfio_ioas extends iommufd_ucmd_header {
   ioas_id: number;
   op: number;
+  __reserved: number;
+}
+
+/** struct iommu_ioas_map_file (40 bytes; 6.13+) */
+export interface iommu_ioas_map_file extends iommufd_ucmd_header {
+  flags: number;
+  ioas_id: number;
+  fd: number;
+  start: bigint;
+  length: bigint;
+  iova: bigint;
+}
+/** struct iommu_ioas_change_process (8 bytes; 6.13+) */
+export interface iommu_ioas_change_process extends iommufd_ucmd_header {
   __reserved: number;
 }
 
