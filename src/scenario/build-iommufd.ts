@@ -189,10 +189,21 @@ function allPages(m: Machine): iopt_pages[] {
   return out;
 }
 
-/** The pfn each pinned index of an iopt_pages holds (from a filled area's domain or the access xarray). */
-function pinnedIndexes(p: iopt_pages): Map<number, { pfn: number; holder: string }> {
-  const out = new Map<number, { pfn: number; holder: string }>();
-  for (const [i, pfn] of p.pinned_pfns) out.set(i, { pfn, holder: `iommufd access pin (iopt_pages#${p.id} index ${i})` });
+/** A pinned page index: its text is built only when a report needs it (16 GiB runs list millions). */
+class IndexPin implements LongtermPin {
+  readonly thread = null;
+  constructor(readonly pfn: number, private readonly pagesId: number, private readonly index: number, private readonly iova: number | null) {}
+  get holder(): string {
+    return this.iova === null
+      ? `iommufd access pin (iopt_pages#${this.pagesId} index ${this.index})`
+      : `iommufd area iova 0x${this.iova.toString(16)} (iopt_pages#${this.pagesId})`;
+  }
+}
+
+/** The pfn each pinned index of an iopt_pages holds (from the access xarray, else a filled area's domain). */
+function pinnedIndexes(p: iopt_pages): Map<number, IndexPin> {
+  const out = new Map<number, IndexPin>();
+  for (const [i, pfn] of p.pinned_pfns) out.set(i, new IndexPin(pfn, p.id, i, null));
   for (const area of p.domain_areas) {
     const dom = area.storage_domain;
     if (dom === null) continue;
@@ -201,7 +212,7 @@ function pinnedIndexes(p: iopt_pages): Map<number, { pfn: number; holder: string
       const iova = iopt_area_index_to_iova(area, i);
       const phys = iommu_iova_to_phys(dom, iova - (iova % PAGE_SIZE));
       if (phys === 0) continue;
-      out.set(i, { pfn: Math.floor(phys / PAGE_SIZE), holder: `iommufd area iova 0x${iova.toString(16)} (iopt_pages#${p.id})` });
+      out.set(i, new IndexPin(Math.floor(phys / PAGE_SIZE), p.id, i, iova));
     }
   }
   return out;
@@ -210,8 +221,20 @@ function pinnedIndexes(p: iopt_pages): Map<number, { pfn: number; holder: string
 /** Long-term pins iommufd holds now: each pinned page index once, however many domains map it. */
 export function iommufdLongtermPins(m: Machine): LongtermPin[] {
   const out: LongtermPin[] = [];
-  for (const p of allPages(m)) for (const v of pinnedIndexes(p).values()) out.push({ pfn: v.pfn, holder: v.holder, thread: null });
+  for (const p of allPages(m)) for (const v of pinnedIndexes(p).values()) out.push(v);
   return out;
+}
+
+/** One IOMMU mapping of a page; its text is built only when a report needs it. */
+class IommufdMapping implements DmaMapping {
+  readonly pinned = true;
+  constructor(
+    readonly iommuPfn: number, readonly processPfn: number | null,
+    private readonly ioas: number, private readonly dom: number, private readonly iova: number, private readonly vaddr: number, private readonly pid: number,
+  ) {}
+  get where(): string {
+    return `iommufd IOAS#${this.ioas} domain#${this.dom} iova 0x${this.iova.toString(16)} (vaddr 0x${this.vaddr.toString(16)}, pid ${this.pid})`;
+  }
 }
 
 /** Every IOMMU mapping of every area in every domain, with the frame the process maps at that vaddr now. */
@@ -223,15 +246,15 @@ export function iommufdDmaMappings(m: Machine, frameAt: (task: task_struct, addr
       for (const area of o.iopt.areas) {
         const p = area.pages;
         if (p === null || area.storage_domain === null) continue;
+        const t = p.source_task;
+        const live = !t.exited && t.mm === p.source_mm;
         for (const dom of o.iopt.domains) {
           for (let i = area.first_index; i <= area.last_index; i++) {
             const iova = iopt_area_index_to_iova(area, i);
             const phys = iommu_iova_to_phys(dom, iova - (iova % PAGE_SIZE));
             if (phys === 0) continue;
             const vaddr = p.uptr + i * PAGE_SIZE;
-            const t = p.source_task;
-            const proc = t.exited || t.mm !== p.source_mm ? null : frameAt(t, vaddr);
-            out.push({ where: `iommufd IOAS#${o.obj.id} domain#${dom.id} iova 0x${iova.toString(16)} (vaddr 0x${vaddr.toString(16)}, pid ${t.pid})`, iommuPfn: Math.floor(phys / PAGE_SIZE), processPfn: proc, pinned: true });
+            out.push(new IommufdMapping(Math.floor(phys / PAGE_SIZE), live ? frameAt(t, vaddr) : null, o.obj.id, dom.id, iova, vaddr, t.pid));
           }
         }
       }
