@@ -31,7 +31,6 @@ import type { vfio_group_status } from '../../include/uapi/linux/vfio.js';
 import type { vfio_device, vfio_group } from './vfio.js';
 import { vfio_group_viable, vfio_subsys_of } from './vfio.js';
 import { __vfio_group_unset_container, vfio_group_set_container, vfio_group_unset_container } from './container.js';
-import { vfio_iommu_type1_register_device, vfio_iommu_type1_unregister_device } from './vfio_iommu_type1.js';
 import { vfio_group_drop_iommufd, vfio_group_iommufd_close_device, vfio_group_iommufd_open_device } from './iommufd.js';
 
 const FILE = 'drivers/vfio/vfio.c';
@@ -96,7 +95,7 @@ function* vfio_device_fops_release(k: Kctx, i: inode, f: file): KThread<number> 
   if (d === null) return 0;
   d.open_count--;
   const c = d.group.container;
-  if (d.open_count === 0 && c !== null && c.iommu_data !== null) yield* vfio_iommu_type1_unregister_device(k, c.iommu_data, d);
+  if (d.open_count === 0 && c !== null && c.iommu_data !== null && c.iommu_driver !== null) yield* c.iommu_driver.unregister_device(k, c.iommu_data, d);
   if (d.open_count === 0) yield* vfio_group_iommufd_close_device(k, d);
   yield* vfio_group_try_dissolve_container(k, d.group);
   k.m.event(k.tid, 'vfio-device-close', [`dev:${d.dev.name}`], 'vfio_device_fops_release');
@@ -172,7 +171,7 @@ function* vfio_group_get_device_fd(k: Kctx, g: vfio_group, name: string | null):
   // reference on the group file for the device fd's lifetime.
   if (k.patch('vfio-group-fd-lifecycle') && g.opened_file !== null) get_file(g.opened_file);
   const c = g.container;
-  if (d.open_count === 1 && c !== null && c.iommu_data !== null) yield* vfio_iommu_type1_register_device(k, c.iommu_data, d);
+  if (d.open_count === 1 && c !== null && c.iommu_data !== null && c.iommu_driver !== null) yield* c.iommu_driver.register_device(k, c.iommu_data, d);
   fd_install(k, fd, f);
   k.m.event(k.tid, 'vfio-device-open', [`dev:${d.dev.name}`, `file:${f.id}`], 'vfio_group_get_device_fd', fd);
   return fd;

@@ -26,7 +26,6 @@ import { Mutex } from '../../../sched/index.js';
 import type { vfio_iommu } from './vfio_iommu_type1.js';
 import type { iommufd_access, iommufd_ctx, iommufd_device } from '../iommu/iommufd/iommufd_private.js';
 import { vfio_device_cdev_add, vfio_iommufd_pin_pages, vfio_iommufd_unpin_pages } from './device_cdev.js';
-import { vfio_iommu_type1_pin_pages, vfio_iommu_type1_unpin_pages } from './vfio_iommu_type1.js';
 import { vfio_group_fops } from './group.js';
 import { vfio_init } from './container.js';
 
@@ -88,6 +87,26 @@ export interface vfio_group {
   iommufd_file?: file | null;
 }
 
+/**
+ * struct vfio_iommu_driver_ops: how the VFIO core reaches the IOMMU backend of a container
+ * (vfio_iommu_type1.ts registers the only one modelled, vfio_iommu_driver_ops_type1). The
+ * other backend, iommufd, is reached per group and per device instead (iommufd.ts,
+ * device_cdev.ts), as in the kernel.
+ */
+export interface vfio_iommu_driver_ops {
+  readonly name: string;
+  open(k: Kctx, arg: number): vfio_iommu | number;
+  release(k: Kctx, data: vfio_iommu): KThread<void>;
+  ioctl(k: Kctx, data: vfio_iommu, cmd: number, arg: unknown): KThread<number>;
+  attach_group(k: Kctx, data: vfio_iommu, group: vfio_group): KThread<number>;
+  detach_group(k: Kctx, data: vfio_iommu, group: vfio_group): KThread<void>;
+  check_extension(k: Kctx, data: vfio_iommu | null, arg: number): number;
+  register_device(k: Kctx, data: vfio_iommu, vdev: vfio_device): KThread<void>;
+  unregister_device(k: Kctx, data: vfio_iommu, vdev: vfio_device): KThread<void>;
+  pin_pages(k: Kctx, data: vfio_iommu, group: vfio_group, iova: bigint, npage: number, prot: number, pages: number[]): KThread<number>;
+  unpin_pages(k: Kctx, data: vfio_iommu, iova: bigint, npage: number): KThread<number>;
+}
+
 /** struct vfio_container */
 export interface vfio_container {
   readonly id: number;
@@ -96,7 +115,7 @@ export interface vfio_container {
   readonly group_list: vfio_group[];
   readonly group_lock: rw_semaphore;
   /** The IOMMU driver set by VFIO_SET_IOMMU (only type1 is modelled), with its data. */
-  iommu_driver: 'vfio-iommu-type1' | null;
+  iommu_driver: vfio_iommu_driver_ops | null;
   iommu_data: vfio_iommu | null;
   noiommu: boolean;
 }
@@ -189,7 +208,7 @@ export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage:
     // 6.6+: a device bound to an iommufd pins through its access object (IOMMU_WRITE = 2).
     if ((c === null || c.iommu_data === null) && vdev.iommufd_access) return yield* vfio_iommufd_pin_pages(k, vdev.iommufd_access, iova, npage, (prot & 2) !== 0, phys_pfn);
     if (c === null || c.iommu_data === null) return -ENOTTY;
-    return yield* vfio_iommu_type1_pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
+    return yield* (c.iommu_driver as vfio_iommu_driver_ops).pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
   }
   // 5.4: !dev || !user_pfn || !phys_pfn || !npage -> -EINVAL; > 512 -> -E2BIG
   if (phys_pfn === null || npage === 0) return -EINVAL;
@@ -198,7 +217,7 @@ export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage:
   if (r) return r;
   let ret: number;
   const c = g.container;
-  if (c !== null && c.iommu_data !== null) ret = yield* vfio_iommu_type1_pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
+  if (c !== null && c.iommu_data !== null) ret = yield* (c.iommu_driver as vfio_iommu_driver_ops).pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
   else ret = -ENOTTY;
   g.container_users--;
   return ret;
@@ -219,7 +238,7 @@ export function* vfio_unpin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npag
       return 0;
     }
     if (c === null || c.iommu_data === null) return 0;
-    yield* vfio_iommu_type1_unpin_pages(k, c.iommu_data, iova, npage);
+    yield* (c.iommu_driver as vfio_iommu_driver_ops).unpin_pages(k, c.iommu_data, iova, npage);
     return 0;
   }
   if (npage === 0) return -EINVAL;
@@ -228,7 +247,7 @@ export function* vfio_unpin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npag
   if (r) return r;
   let ret: number;
   const c = g.container;
-  if (c !== null && c.iommu_data !== null) ret = yield* vfio_iommu_type1_unpin_pages(k, c.iommu_data, iova, npage);
+  if (c !== null && c.iommu_data !== null) ret = yield* (c.iommu_driver as vfio_iommu_driver_ops).unpin_pages(k, c.iommu_data, iova, npage);
   else ret = -ENOTTY;
   g.container_users--;
   return ret;
