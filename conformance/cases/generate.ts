@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { iommufdCases } from './generate-iommufd.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -25,6 +26,8 @@ interface Case {
   /** Further expectation lines (warnings, invariants) per release, YAML under the release key. */
   more61?: string;
   more612?: string;
+  /** The declaration for the 6.12 kernel built with iommufd (profile v6.12+iommufd), if the case is for it. */
+  iommufd?: Decl;
 }
 
 const cases: Case[] = [];
@@ -59,6 +62,7 @@ function render(c: Case): string {
     '  v6.12:',
     `    values: ${decl(c.v612)}`,
     ...(c.more612 ? [`    ${c.more612}`] : []),
+    ...(c.iommufd ? ['  v6.12+iommufd:', `    values: ${decl(c.iommufd)}`] : []),
     '',
   ].join('\n');
 }
@@ -777,6 +781,8 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
     `${memfd2M.pre}\n${madv('whole', '$buf', '2M')}\n${ld('after', '$buf + 1 page')}`,
     { whole: 0, after: 'A' }, undefined, MADV);
 }
+
+cases.push(...iommufdCases());
 
 // ---- writing ----------------------------------------------------------------------------------
 

@@ -628,6 +628,213 @@ static void reap_children(void)
 /* ---------------------------------------------------------------- dispatcher */
 #define RET(expr) ((expr) < 0 ? -(long long)errno : 0)
 
+/* ---------------------------------------------------------------- iommufd
+ * The iommufd uapi (include/uapi/linux/iommufd.h, 6.2+) and the VFIO device cdev ioctls
+ * (6.6+) are newer than this build host's headers: the numbers and layouts are written
+ * out here. Every command struct starts with u32 size; the driver passes a zeroed buffer
+ * of the size the case asks for (at least the struct), so the kernel's size checks are
+ * what is observed.
+ */
+#define IOMMUFD_IO(nr) _IO(';', (nr))
+#define IOMMU_DESTROY_NR 0x80
+#define IOMMU_IOAS_ALLOC_NR 0x81
+#define IOMMU_IOAS_ALLOW_IOVAS_NR 0x82
+#define IOMMU_IOAS_COPY_NR 0x83
+#define IOMMU_IOAS_IOVA_RANGES_NR 0x84
+#define IOMMU_IOAS_MAP_NR 0x85
+#define IOMMU_IOAS_UNMAP_NR 0x86
+#define IOMMU_OPTION_NR 0x87
+#define VFIO_DEVICE_BIND_IOMMUFD_NR (VFIO_BASE + 18)
+#define VFIO_DEVICE_ATTACH_IOMMUFD_PT_NR (VFIO_BASE + 19)
+#define VFIO_DEVICE_DETACH_IOMMUFD_PT_NR (VFIO_BASE + 20)
+
+static unsigned char ibuf[4096];
+
+/* A zeroed command buffer: size (written into its first u32) is what the case asks for. */
+static unsigned char *icmd(uint32_t size)
+{
+	memset(ibuf, 0, sizeof ibuf);
+	memcpy(ibuf, &size, 4);
+	return ibuf;
+}
+static void put32(unsigned off, uint32_t v) { memcpy(ibuf + off, &v, 4); }
+static void put16(unsigned off, uint16_t v) { memcpy(ibuf + off, &v, 2); }
+static void put64(unsigned off, uint64_t v) { memcpy(ibuf + off, &v, 8); }
+static uint32_t get32(unsigned off) { uint32_t v; memcpy(&v, ibuf + off, 4); return v; }
+static uint64_t get64(unsigned off) { uint64_t v; memcpy(&v, ibuf + off, 8); return v; }
+
+/* The iommufd ops: out() their ret and fields, and keep the fields as slots <as>.<field>. */
+static int iommufd_out(const char *as, long long r, const char *f1, unsigned long long v1, const char *f2, unsigned long long v2)
+{
+	char slot[64];
+	if (arg_err)
+		return -1;
+	slot_set(as, r);
+	if (f1) {
+		snprintf(slot, sizeof slot, "%s.%s", as, f1);
+		slot_set(slot, (long long)v1);
+	}
+	if (f2) {
+		snprintf(slot, sizeof slot, "%s.%s", as, f2);
+		slot_set(slot, (long long)v2);
+	}
+	if (f1 && f2)
+		out("ret=%lld %s=%llu %s=%llu", r, f1, v1, f2, v2);
+	else if (f1)
+		out("ret=%lld %s=%llu", r, f1, v1);
+	else
+		out("ret=%lld", r);
+	return 0;
+}
+
+static int op_iommufd(const char *op, char **t, int n)
+{
+	const char *as = t[1];
+	long long r;
+	if (!strcmp(op, "iommu-ioas-alloc")) {
+		/* iommu-ioas-alloc <as> <fd> <flags> <size> */
+		if (n < 5) return setupfail("usage");
+		icmd((uint32_t)A(t[4]));
+		put32(4, (uint32_t)A(t[3]));
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO(IOMMU_IOAS_ALLOC_NR), ibuf));
+		return iommufd_out(as, r, "ioas_id", get32(8), NULL, 0);
+	}
+	if (!strcmp(op, "iommu-destroy")) {
+		/* iommu-destroy <as> <fd> <id> <size> */
+		if (n < 5) return setupfail("usage");
+		icmd((uint32_t)A(t[4]));
+		put32(4, (uint32_t)A(t[3]));
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO(IOMMU_DESTROY_NR), ibuf));
+		return iommufd_out(as, r, NULL, 0, NULL, 0);
+	}
+	if (!strcmp(op, "iommu-ioas-map")) {
+		/* iommu-ioas-map <as> <fd> <ioas> <user_va> <length> <iova> <flags> <reserved> <size> */
+		if (n < 10) return setupfail("usage");
+		icmd((uint32_t)A(t[9]));
+		put32(4, (uint32_t)A(t[7]));
+		put32(8, (uint32_t)A(t[3]));
+		put32(12, (uint32_t)A(t[8]));
+		put64(16, (uint64_t)A(t[4]));
+		put64(24, (uint64_t)A(t[5]));
+		put64(32, (uint64_t)A(t[6]));
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO(IOMMU_IOAS_MAP_NR), ibuf));
+		return iommufd_out(as, r, "iova", get64(32), NULL, 0);
+	}
+	if (!strcmp(op, "iommu-ioas-copy")) {
+		/* iommu-ioas-copy <as> <fd> <dst> <src> <length> <dst_iova> <src_iova> <flags> <size> */
+		if (n < 10) return setupfail("usage");
+		icmd((uint32_t)A(t[9]));
+		put32(4, (uint32_t)A(t[8]));
+		put32(8, (uint32_t)A(t[3]));
+		put32(12, (uint32_t)A(t[4]));
+		put64(16, (uint64_t)A(t[5]));
+		put64(24, (uint64_t)A(t[6]));
+		put64(32, (uint64_t)A(t[7]));
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO(IOMMU_IOAS_COPY_NR), ibuf));
+		return iommufd_out(as, r, "dst_iova", get64(24), NULL, 0);
+	}
+	if (!strcmp(op, "iommu-ioas-unmap")) {
+		/* iommu-ioas-unmap <as> <fd> <ioas> <iova> <length> <size> */
+		if (n < 7) return setupfail("usage");
+		icmd((uint32_t)A(t[6]));
+		put32(4, (uint32_t)A(t[3]));
+		put64(8, (uint64_t)A(t[4]));
+		put64(16, (uint64_t)A(t[5]));
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO(IOMMU_IOAS_UNMAP_NR), ibuf));
+		return iommufd_out(as, r, "length", get64(16), NULL, 0);
+	}
+	if (!strcmp(op, "iommu-iova-ranges")) {
+		/* iommu-iova-ranges <as> <fd> <ioas> <num> <reserved> <size>: ranges=0xS-0xL,... */
+		if (n < 7) return setupfail("usage");
+		static uint64_t ranges[2 * 64];
+		uint32_t num = (uint32_t)A(t[4]);
+		if (num > 64) return setupfail("num_iovas>64");
+		memset(ranges, 0, sizeof ranges);
+		icmd((uint32_t)A(t[6]));
+		put32(4, (uint32_t)A(t[3]));
+		put32(8, num);
+		put32(12, (uint32_t)A(t[5]));
+		put64(16, (uint64_t)(uintptr_t)ranges);
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO(IOMMU_IOAS_IOVA_RANGES_NR), ibuf));
+		if (arg_err)
+			return -1;
+		uint32_t got = get32(8);
+		char list[2048] = "";
+		for (uint32_t i = 0; r == 0 && i < got && i < num; i++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s0x%llx-0x%llx", list[0] ? "," : "",
+				 (unsigned long long)ranges[2 * i], (unsigned long long)ranges[2 * i + 1]);
+		char slot[64];
+		slot_set(as, r);
+		snprintf(slot, sizeof slot, "%s.num_iovas", as);
+		slot_set(slot, got);
+		out("ret=%lld num_iovas=%u out_iova_alignment=%llu ranges=%s", r, got, (unsigned long long)get64(24), list[0] ? list : "-");
+		return 0;
+	}
+	if (!strcmp(op, "iommu-allow-iovas")) {
+		/* iommu-allow-iovas <as> <fd> <ioas> <reserved> <size> [<start> <len>]... */
+		if (n < 6) return setupfail("usage");
+		static uint64_t ranges[2 * 16];
+		uint32_t k = 0;
+		for (int i = 6; i + 1 < n && k < 16; i += 2, k++) {
+			ranges[2 * k] = (uint64_t)A(t[i]);
+			ranges[2 * k + 1] = (uint64_t)A(t[i]) + (uint64_t)A(t[i + 1]) - 1;
+		}
+		icmd((uint32_t)A(t[5]));
+		put32(4, (uint32_t)A(t[3]));
+		put32(8, k);
+		put32(12, (uint32_t)A(t[4]));
+		put64(16, (uint64_t)(uintptr_t)ranges);
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO(IOMMU_IOAS_ALLOW_IOVAS_NR), ibuf));
+		return iommufd_out(as, r, NULL, 0, NULL, 0);
+	}
+	if (!strcmp(op, "iommu-option")) {
+		/* iommu-option <as> <fd> <option_id> <op> <object_id> <val64> <reserved> <size> */
+		if (n < 9) return setupfail("usage");
+		icmd((uint32_t)A(t[8]));
+		put32(4, (uint32_t)A(t[3]));
+		put16(8, (uint16_t)A(t[4]));
+		put16(10, (uint16_t)A(t[7]));
+		put32(12, (uint32_t)A(t[5]));
+		put64(16, (uint64_t)A(t[6]));
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO(IOMMU_OPTION_NR), ibuf));
+		return iommufd_out(as, r, "val64", get64(16), NULL, 0);
+	}
+	if (!strcmp(op, "vfio-bind-iommufd")) {
+		/* vfio-bind-iommufd <as> <devfd> <iommufd> <flags> <argsz> */
+		if (n < 6) return setupfail("usage");
+		icmd((uint32_t)A(t[5]));
+		put32(4, (uint32_t)A(t[4]));
+		put32(8, (uint32_t)(int32_t)A(t[3]));
+		r = RET(ioctl((int)A(t[2]), _IO(VFIO_TYPE, VFIO_DEVICE_BIND_IOMMUFD_NR), ibuf));
+		return iommufd_out(as, r, "devid", get32(12), NULL, 0);
+	}
+	if (!strcmp(op, "vfio-attach-pt")) {
+		/* vfio-attach-pt <as> <devfd> <pt_id> <flags> <argsz> */
+		if (n < 6) return setupfail("usage");
+		icmd((uint32_t)A(t[5]));
+		put32(4, (uint32_t)A(t[4]));
+		put32(8, (uint32_t)A(t[3]));
+		r = RET(ioctl((int)A(t[2]), _IO(VFIO_TYPE, VFIO_DEVICE_ATTACH_IOMMUFD_PT_NR), ibuf));
+		return iommufd_out(as, r, "pt_id", get32(8), NULL, 0);
+	}
+	if (!strcmp(op, "iommu-raw")) {
+		/* iommu-raw <as> <fd> <nr> <size>: a command this kernel may not have (a zeroed struct) */
+		if (n < 5) return setupfail("usage");
+		icmd((uint32_t)A(t[4]));
+		r = RET(ioctl((int)A(t[2]), IOMMUFD_IO((unsigned)A(t[3])), ibuf));
+		return iommufd_out(as, r, NULL, 0, NULL, 0);
+	}
+	if (!strcmp(op, "vfio-detach-pt")) {
+		/* vfio-detach-pt <as> <devfd> <flags> <argsz> */
+		if (n < 5) return setupfail("usage");
+		icmd((uint32_t)A(t[4]));
+		put32(4, (uint32_t)A(t[3]));
+		r = RET(ioctl((int)A(t[2]), _IO(VFIO_TYPE, VFIO_DEVICE_DETACH_IOMMUFD_PT_NR), ibuf));
+		return iommufd_out(as, r, NULL, 0, NULL, 0);
+	}
+	return 1; /* not an iommufd op */
+}
+
 static int run_op(char **t, int n)
 {
 	const char *op = t[0];
@@ -668,6 +875,13 @@ static int run_op(char **t, int n)
 		if (v < 0)
 			return setupfail("setup-step-%s-failed=%lld", t[2], v);
 		return 0;
+	}
+
+	if (!strncmp(op, "iommu-", 6) || !strcmp(op, "vfio-bind-iommufd") || !strcmp(op, "vfio-attach-pt") || !strcmp(op, "vfio-detach-pt")) {
+		NEED(3);
+		int k = op_iommufd(op, t, n);
+		if (k != 1)
+			return k;
 	}
 
 	/* ---- syscalls */

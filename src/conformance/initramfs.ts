@@ -90,7 +90,8 @@ export function buildBaseInitramfs(k: KernelImage): string {
   const driver = buildDriver();
   const init = join(guestDir(), 'init.sh');
   const order: string[] = [];
-  const mods = moduleList(k);
+  // A kernel built with everything needed built in has no modules to load.
+  const mods = k.modulesDir === '' ? [] : moduleList(k);
   for (const p of mods) {
     const name = basename(p).replace(/\.xz$/, '').replace(/\.zst$/, '');
     const mod = name.replace(/\.ko$/, '');

@@ -9,19 +9,20 @@ export const BASE_PACKAGES = [
 ] as const;
 
 /** Which pinlab profile each real kernel series is compared against. */
-export type KernelSeries = '6.1' | '6.12';
-export const PROFILE_OF: Record<KernelSeries, 'v6.1' | 'v6.12'> = { '6.1': 'v6.1', '6.12': 'v6.12' };
+export type KernelSeries = '6.1' | '6.12' | '6.12+iommufd';
+export const PROFILE_OF: Record<KernelSeries, 'v6.1' | 'v6.12' | 'v6.12+iommufd'> = { '6.1': 'v6.1', '6.12': 'v6.12', '6.12+iommufd': 'v6.12+iommufd' };
 /** The Debian package versions the profiles stand for (kernel-sources.md). */
-export const PROFILE_STANDS_FOR: Record<KernelSeries, string> = { '6.1': '6.1.192', '6.12': '6.12.117' };
+export const PROFILE_STANDS_FOR: Record<KernelSeries, string> = { '6.1': '6.1.192', '6.12': '6.12.117', '6.12+iommufd': '6.12.118' };
 
 export interface KernelImage {
   series: KernelSeries;
   /** `uname -r`, e.g. 6.1.0-56-amd64 */
   release: string;
-  /** Debian package and its version, e.g. linux-image-6.1.0-56-amd64 6.1.192-2 */
+  /** Debian package and its version, e.g. linux-image-6.1.0-56-amd64 6.1.192-2 (the built kernel: linux-source-6.12) */
   pkg: string;
   pkgVersion: string;
   vmlinuz: string;
+  /** '' for a kernel built here with everything built in (no modules to load). */
   modulesDir: string;
 }
 

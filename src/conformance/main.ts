@@ -15,6 +15,7 @@ import { caseValues, parseGuestLog, type GuestLog, type RawValue } from './guest
 import { HarnessError, repoRoot, workDir } from './host.js';
 import { buildBaseInitramfs, buildRunInitramfs } from './initramfs.js';
 import { ensureInstalled, PROFILE_OF, PROFILE_STANDS_FOR, type KernelImage, type KernelSeries } from './install.js';
+import { ensureIommufdKernel } from './kernel-build.js';
 import { runModel } from './model.js';
 import { boot, reachedDriver } from './qemu.js';
 import { caseFileText, translateScenario, type Translation } from './translate.js';
@@ -84,12 +85,14 @@ export interface Options {
 
 export function usage(): string {
   return [
-    'usage: npm run conformance -- [--json] [--kernel 6.1|6.12]... [--cases DIR]... [--only REGEX]',
+    'usage: npm run conformance -- [--json] [--kernel 6.1|6.12|6.12+iommufd]... [--cases DIR]... [--only REGEX]',
     '                              [--no-install] [--timeout SEC] [--no-model] [--from-log]',
     '',
     'Boots Debian 6.1 and 6.12 under QEMU TCG, runs the conformance cases (scenario files,',
     'default conformance/cases/) on each and on the model (profiles v6.1, v6.12), and reports',
-    'case x kernel -> real result, model result, match.',
+    'case x kernel -> real result, model result, match. 6.12+iommufd: a 6.12 kernel built here',
+    'from linux-source-6.12 with CONFIG_IOMMUFD (src/conformance/kernel-build.ts; cached), judged',
+    'against profile v6.12+iommufd on the cases that declare it.',
     'exit: 0 all match, 1 mismatch, 2 usage/parse error, 3 set-up failures (no mismatch).',
   ].join('\n');
 }
@@ -105,7 +108,7 @@ export function parseArgs(argv: readonly string[]): Options | string {
     else if (a === '--from-log') o.fromLog = true;
     else if (a === '--kernel') {
       const k = next();
-      if (k !== '6.1' && k !== '6.12') return `--kernel takes 6.1 or 6.12, not ${k}`;
+      if (k !== '6.1' && k !== '6.12' && k !== '6.12+iommufd') return `--kernel takes 6.1, 6.12 or 6.12+iommufd, not ${k}`;
       o.kernels.push(k);
     } else if (a === '--cases') {
       const d = next();
@@ -122,7 +125,7 @@ export function parseArgs(argv: readonly string[]): Options | string {
     } else if (a === '--help' || a === '-h') return usage();
     else return `unknown argument ${a}\n${usage()}`;
   }
-  if (o.kernels.length === 0) o.kernels = ['6.1', '6.12'];
+  if (o.kernels.length === 0) o.kernels = ['6.1', '6.12', '6.12+iommufd'];
   if (o.caseDirs.length === 0) o.caseDirs = [join(repoRoot(), 'conformance', 'cases')];
   return o;
 }
@@ -226,23 +229,38 @@ export async function conformance(o: Options, say: (s: string) => void): Promise
   const { cases, errors } = loadCases(o.caseDirs, o.only);
   if (errors.length > 0) return { parseErrors: errors };
   const kernels = ensureInstalled(say, o.install).filter((k) => o.kernels.includes(k.series));
-  const ts = cases.flatMap((c) => (c.translation ? [c.translation] : []));
+  let builtFailure: string | null = null;
+  if (o.kernels.includes('6.12+iommufd')) {
+    try {
+      const b = ensureIommufdKernel(say, o.install);
+      say(`iommufd judge: ${b.bzImage} (${b.cached ? 'cached' : 'built'}; build took ${b.buildSeconds ?? '?'} s)`);
+      kernels.push({ series: '6.12+iommufd', release: b.release, pkg: b.sourcePackage, pkgVersion: b.sourceVersion, vmlinuz: b.bzImage, modulesDir: '' });
+    } catch (e) {
+      if (!(e instanceof HarnessError)) throw e;
+      builtFailure = `building the iommufd kernel failed: ${e.message}`;
+    }
+  }
   const results: CaseResult[] = [];
   const runs: KernelRun[] = [];
   for (const series of o.kernels) {
     const k = kernels.find((x) => x.series === series);
     const profile = PROFILE_OF[series];
+    // The built iommufd kernel judges only the cases written for it (they declare its profile).
+    const kcases = series === '6.12+iommufd' ? cases.filter((c) => c.scenario.expect.some((e) => e.spec === profile)) : cases;
+    const ts = kcases.flatMap((c) => (c.translation ? [c.translation] : []));
     if (k === undefined) {
-      runs.push({ series, release: '?', package: '?', version: '?', profile, seconds: null, setup: {}, failure: `no ${series} kernel installed`, log: null });
-      for (const c of cases) results.push(resultOf(c, series, profile, null, null, `no ${series} kernel installed`, null));
+      const why = series === '6.12+iommufd' && builtFailure !== null ? builtFailure : `no ${series} kernel installed`;
+      runs.push({ series, release: '?', package: '?', version: '?', profile, seconds: null, setup: {}, failure: why, log: null });
+      for (const c of kcases) results.push(resultOf(c, series, profile, null, null, why, null));
       continue;
     }
+    if (kcases.length === 0) continue;
     const run = runKernel(k, ts, o.timeoutSec, say, o.fromLog);
     runs.push({
       series, release: k.release, package: k.pkg, version: k.pkgVersion, profile, seconds: run.seconds,
       setup: run.log ? setupSummary(run.log) : {}, failure: run.failure, log: relative(repoRoot(), run.logPath),
     });
-    for (const c of cases) {
+    for (const c of kcases) {
       let model: Map<string, RawValue> | null = null;
       let modelWhy: string | null = null;
       if (c.translation !== null) {

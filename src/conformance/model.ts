@@ -11,7 +11,7 @@ export type ModelOutcome =
   /** the model could not give a verdict (unsupported operation, set-up failure, step bound...) */
   | { readonly status: 'unsupported'; readonly reason: string };
 
-export type ModelRunner = (s: Scenario, profile: 'v6.1' | 'v6.12') => ModelOutcome;
+export type ModelRunner = (s: Scenario, profile: 'v6.1' | 'v6.12' | 'v6.12+iommufd') => ModelOutcome;
 
 function raw(v: Value | undefined): RawValue | undefined {
   if (v === undefined) return undefined;

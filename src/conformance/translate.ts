@@ -27,6 +27,8 @@ export const UAPI: Readonly<Record<string, number>> = {
   VFIO_TYPE1_NESTING_IOMMU: 6, VFIO_NOIOMMU_IOMMU: 8, VFIO_UNMAP_ALL: 9, VFIO_UPDATE_VADDR: 10,
   VFIO_IOMMU_DIRTY_PAGES_FLAG_START: 1, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP: 2, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP: 4,
   RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9,
+  IOMMU_IOAS_MAP_FIXED_IOVA: 1, IOMMU_IOAS_MAP_WRITEABLE: 2, IOMMU_IOAS_MAP_READABLE: 4,
+  IOMMU_OPTION_RLIMIT_MODE: 0, IOMMU_OPTION_HUGE_PAGES: 1, IOMMU_OPTION_OP_SET: 0, IOMMU_OPTION_OP_GET: 1,
   CAP_DAC_OVERRIDE: 1, CAP_IPC_LOCK: 14, CAP_SYS_RAWIO: 17, CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24,
 };
 
@@ -34,7 +36,8 @@ export const UAPI: Readonly<Record<string, number>> = {
 export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 7: 'E2BIG', 9: 'EBADF', 11: 'EAGAIN',
   12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV', 22: 'EINVAL', 24: 'EMFILE',
-  25: 'ENOTTY', 27: 'EFBIG', 28: 'ENOSPC', 75: 'EOVERFLOW', 77: 'EBADFD', 95: 'EOPNOTSUPP', 110: 'ETIMEDOUT',
+  25: 'ENOTTY', 27: 'EFBIG', 28: 'ENOSPC', 75: 'EOVERFLOW', 77: 'EBADFD', 90: 'EMSGSIZE', 95: 'EOPNOTSUPP', 98: 'EADDRINUSE',
+  110: 'ETIMEDOUT',
 };
 
 /** Guest directories and device nodes (conformance/guest/init.sh sets them up). */
@@ -199,11 +202,16 @@ function refTok(c: Ctx, name: string, field: string | null): string {
   if (m !== undefined && field === 'length') return m.length.toString();
   if (m !== undefined && field === 'end') return `$${name}+${m.length}`;
   if (field === 'size') return `$${name}.size`;
+  // iommufd outputs the guest keeps as slots `<name>.<field>` (pinlab-guest.c iommufd ops).
+  if (IOMMUFD_OUT_FIELDS.includes(field)) return `$${name}.${field}`;
   return fail(`reference $${name}.${field} has no guest equivalent`);
 }
 
+/** Output fields of the iommufd ops the guest reports as `key=value` and keeps as slots. */
+const IOMMUFD_OUT_FIELDS = ['ioas_id', 'iova', 'dst_iova', 'length', 'num_iovas', 'out_iova_alignment', 'val64', 'devid', 'pt_id'];
+
 function guestPath(c: Ctx, path: string): string {
-  if (path === '/dev/vfio/vfio') return path;
+  if (path === '/dev/vfio/vfio' || path === '/dev/iommu' || /^\/dev\/vfio\/devices\/vfio\d+$/.test(path)) return path;
   const g = /^\/dev\/vfio\/(\d+)$/.exec(path);
   if (g) {
     const p = c.groups.get(Number(g[1]));
@@ -487,6 +495,55 @@ function translateStep(c: Ctx, st: Step): void {
       if (st.as !== null) c.plan.push({ name: `${st.as}.size`, step: i, kind: 'unmapsize' });
       return;
     }
+    case 'IOMMU_IOAS_ALLOC':
+      kv(c, st, emit(c, `iommu-ioas-alloc ${as} ${fd('iommufd')} ${fd('flags')} ${fd('size')}`), ['ioas_id']);
+      return;
+    case 'IOMMU_DESTROY':
+      record(emit(c, `iommu-destroy ${as} ${fd('iommufd')} ${fd('id')} ${fd('size')}`), 'int');
+      return;
+    case 'IOMMU_IOAS_MAP':
+      kv(c, st, emit(c, `iommu-ioas-map ${as} ${fd('iommufd')} ${fd('ioas_id')} ${fd('user_va')} ${fd('length')} ${fd('iova')} ${argFlags(a.flags)} ${fd('reserved')} ${fd('size')}`), ['iova']);
+      return;
+    case 'IOMMU_IOAS_COPY':
+      kv(c, st, emit(c, `iommu-ioas-copy ${as} ${fd('iommufd')} ${fd('dst_ioas_id')} ${fd('src_ioas_id')} ${fd('length')} ${fd('dst_iova')} ${fd('src_iova')} ${argFlags(a.flags)} ${fd('size')}`), ['dst_iova']);
+      return;
+    case 'IOMMU_IOAS_UNMAP':
+      kv(c, st, emit(c, `iommu-ioas-unmap ${as} ${fd('iommufd')} ${fd('ioas_id')} ${fd('iova')} ${fd('length')} ${fd('size')}`), ['length']);
+      return;
+    case 'IOMMU_IOAS_IOVA_RANGES': {
+      const i = emit(c, `iommu-iova-ranges ${as} ${fd('iommufd')} ${fd('ioas_id')} ${fd('num_iovas')} ${fd('reserved')} ${fd('size')}`);
+      kv(c, st, i, ['num_iovas', 'out_iova_alignment']);
+      if (st.as !== null) c.plan.push({ name: `${st.as}.ranges`, step: i, kind: 'kvnames', field: 'ranges' });
+      return;
+    }
+    case 'IOMMU_IOAS_ALLOW_IOVAS': {
+      const iov = a.iovas;
+      if (iov?.kind !== 'list') fail('iovas must be a list');
+      const parts = iov.items.map((it) => {
+        if (it.kind !== 'map') fail('iovas items are { base, len }');
+        return `${intTok(c, it.entries.base, 'base')} ${intTok(c, it.entries.len, 'len')}`;
+      });
+      record(emit(c, `iommu-allow-iovas ${as} ${fd('iommufd')} ${fd('ioas_id')} ${fd('reserved')} ${fd('size')} ${parts.join(' ')}`.trimEnd()), 'int');
+      return;
+    }
+    case 'IOMMU_OPTION':
+      kv(c, st, emit(c, `iommu-option ${as} ${fd('iommufd')} ${argFlags(a.option_id)} ${argFlags(a.op)} ${fd('object_id')} ${fd('val64')} ${fd('reserved')} ${fd('size')}`), ['val64']);
+      return;
+    case 'IOMMU_IOAS_MAP_FILE':
+      record(emit(c, `iommu-raw ${as} ${fd('iommufd')} 143 ${fd('size')}`), 'int');
+      return;
+    case 'IOMMU_IOAS_CHANGE_PROCESS':
+      record(emit(c, `iommu-raw ${as} ${fd('iommufd')} 146 ${fd('size')}`), 'int');
+      return;
+    case 'VFIO_DEVICE_BIND_IOMMUFD':
+      kv(c, st, emit(c, `vfio-bind-iommufd ${as} ${fd('device_fd')} ${fd('iommufd')} ${fd('flags')} ${fd('argsz')}`), ['devid']);
+      return;
+    case 'VFIO_DEVICE_ATTACH_IOMMUFD_PT':
+      kv(c, st, emit(c, `vfio-attach-pt ${as} ${fd('device_fd')} ${fd('pt_id')} ${fd('flags')} ${fd('argsz')}`), ['pt_id']);
+      return;
+    case 'VFIO_DEVICE_DETACH_IOMMUFD_PT':
+      record(emit(c, `vfio-detach-pt ${as} ${fd('device_fd')} ${fd('flags')} ${fd('argsz')}`), 'int');
+      return;
     case 'io_uring_setup':
       record(emit(c, `uring-setup ${as} ${fd('entries')}`), 'okerr');
       return;
@@ -526,6 +583,13 @@ function translateStep(c: Ctx, st: Step): void {
     default:
       fail(`operation ${st.op} has no guest equivalent`);
   }
+}
+
+/** Record a step's value and its integer output fields (read back as `key=value`). */
+function kv(c: Ctx, st: Step, i: number, fields: readonly string[]): void {
+  if (st.as === null) return;
+  c.plan.push({ name: st.as, step: i, kind: 'int' });
+  for (const f of fields) c.plan.push({ name: `${st.as}.${f}`, step: i, kind: 'kvint', field: f });
 }
 
 function strArg(v: ArgValue | undefined, what: string): string {

@@ -6,21 +6,14 @@
 import type { ConfigId, PatchId, Profile } from '../profiles/index.js';
 import type { Sched, ThreadId } from '../sched/index.js';
 import type { Machine } from './machine.js';
+import type { task_struct } from './include/linux/sched.js';
 
-/**
- * The task a thread runs as. The full struct task_struct lives in the mm model
- * (include/linux/sched.ts); the context needs only this much of it.
- */
-export interface CurrentTask {
-  readonly pid: number;
-}
-
-export class Kctx<Task extends CurrentTask = CurrentTask> {
+export class Kctx<Task extends task_struct = task_struct> {
   constructor(
     readonly m: Machine,
     readonly s: Sched,
     readonly tid: ThreadId,
-    /** `current`: the task this thread runs as (a kernel thread's task has no mm). */
+    /** `current`: the task this thread runs as, a struct task_struct (a kernel thread's has no mm). */
     public current: Task,
   ) {}
 

@@ -18,6 +18,7 @@ import type { task_struct } from './include/linux/sched.js';
 import type { address_space, inode, super_block } from './include/linux/fs.js';
 import type { iommu_subsys } from './drivers/iommu/iommu.js';
 import type { vfio_subsys } from './drivers/vfio/vfio.js';
+import type { iommufd_subsys } from './drivers/iommu/iommufd/iommufd_private.js';
 import type { io_uring_subsys } from './io_uring/io_uring.js';
 import type { miscdevice } from './drivers/char/misc.js';
 
@@ -65,6 +66,8 @@ export class Machine {
   iommu: iommu_subsys | null = null;
   /** drivers/vfio state (containers, groups, devices, type1 parameters), created on first use by drivers/vfio/vfio.ts. */
   vfio: vfio_subsys | null = null;
+  /** drivers/iommu/iommufd state (contexts), created on first use by drivers/iommu/iommufd/main.ts. */
+  iommufd: iommufd_subsys | null = null;
   /** drivers/char/misc.c: registered misc devices by minor (drivers/char/misc.ts). */
   readonly misc = new Map<number, miscdevice>();
   /** io_uring state (per-user accounting, the anon inode mount), created on first use by io_uring/io_uring.ts. */

@@ -18,7 +18,14 @@ const configs = {
   CONFIG_VFIO: 'The VFIO framework (container and group devices).',
   CONFIG_VFIO_IOMMU_TYPE1: 'The VFIO type1 IOMMU backend.',
   CONFIG_VFIO_MDEV: 'Mediated devices (external pinning through vfio_pin_pages()).',
+  CONFIG_IOMMUFD: 'iommufd (/dev/iommu): IOAS objects, IOMMU_IOAS_MAP/UNMAP/COPY, access objects (6.2+; off in Debian 6.12).',
+  CONFIG_IOMMUFD_VFIO_CONTAINER: 'iommufd serves /dev/vfio/vfio (the type1 ioctls) instead of VFIO_CONTAINER + type1.',
+  CONFIG_VFIO_DEVICE_CDEV: 'VFIO device cdevs /dev/vfio/devices/vfioN bound to an iommufd (VFIO_DEVICE_BIND_IOMMUFD).',
+  CONFIG_IOMMUFD_TEST: "iommufd's selftest hooks (IOMMU_TEST_CMD); built into the harness's judge kernel.",
 } as const;
+
+/** The options only the iommufd configurations have (Debian's kernels build none of them). */
+export const IOMMUFD_CONFIGS: readonly ConfigId[] = ['CONFIG_IOMMUFD', 'CONFIG_IOMMUFD_VFIO_CONTAINER', 'CONFIG_VFIO_DEVICE_CDEV', 'CONFIG_IOMMUFD_TEST'];
 
 export type ConfigId = keyof typeof configs;
 

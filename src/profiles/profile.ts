@@ -132,7 +132,7 @@ export function resolveProfile(spec: string, patchArgs: readonly string[] = [], 
   const hypothetical = [...set].some((p) => PATCHES[p].hypothetical === true);
   return {
     ok: true,
-    profile: { name, release: tag, patches: set, configs, added, removed, hypothetical },
+    profile: { name, release: RELEASES.get(tag)?.kernel ?? tag, patches: set, configs, added, removed, hypothetical },
   };
 }
 

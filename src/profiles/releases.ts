@@ -9,7 +9,7 @@
  * same files (see ../shared/reference/kernel-sources.md).
  */
 import type { ConfigId } from './configs.js';
-import { CONFIG_IDS } from './configs.js';
+import { CONFIG_IDS, IOMMUFD_CONFIGS } from './configs.js';
 import type { PatchId } from './patches.js';
 import { seedReleaseAdds } from './patches/seed.js';
 import { gupReleaseAdds } from './patches/gup.js';
@@ -40,10 +40,15 @@ export interface ReleaseInfo {
   readonly configs: readonly ConfigId[];
   /** A real kernel exists to judge this release (differential conformance). */
   readonly judge?: string;
+  /**
+   * The release whose source this one is, built with another configuration (the tag is
+   * `<kernel>+<config name>`); profile.release is the kernel's tag.
+   */
+  readonly kernel?: string;
 }
 
-/** Every option the model knows is enabled in the Debian-like configurations modelled. */
-const ALL_CONFIGS = CONFIG_IDS;
+/** Every option the model knows is enabled in the Debian-like configurations modelled, except iommufd's. */
+const ALL_CONFIGS = CONFIG_IDS.filter((c) => !IOMMUFD_CONFIGS.includes(c));
 
 const releaseList: readonly ReleaseInfo[] = [
   {
@@ -82,6 +87,17 @@ const releaseList: readonly ReleaseInfo[] = [
     adds: addsOf('v6.12'),
     configs: ALL_CONFIGS,
     judge: 'Debian linux-image-6.12 (bookworm-security)',
+  },
+  {
+    // Debian builds 6.12 without iommufd: this is the same source with CONFIG_IOMMUFD=y,
+    // IOMMUFD_VFIO_CONTAINER=y (which needs !VFIO_CONTAINER, so no type1), VFIO_DEVICE_CDEV=y.
+    tag: 'v6.12+iommufd',
+    source: 'Debian linux-source-6.12 (6.12.118) built with CONFIG_IOMMUFD=y, CONFIG_IOMMUFD_VFIO_CONTAINER=y, CONFIG_VFIO_DEVICE_CDEV=y',
+    base: 'v6.12',
+    adds: [],
+    configs: [...ALL_CONFIGS.filter((c) => c !== 'CONFIG_VFIO_IOMMU_TYPE1'), ...IOMMUFD_CONFIGS],
+    judge: 'linux-source-6.12 built by the conformance harness (src/conformance/kernel-build.ts)',
+    kernel: 'v6.12',
   },
 ];
 

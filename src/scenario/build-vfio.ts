@@ -68,6 +68,16 @@ export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
       const g = iommu_group_alloc(k, [dev], { emulated: true });
       // The vendor driver's DMA_UNMAP callback: unpin what it pinned in the range.
       const unmapCallback: vfio_dma_unmap_fn = function* (kk, vd, iova, size) {
+          // Ranges pinned in one call through an iommufd access (`<dev>@<iova>+<npage>`,
+          // build-iommufd.ts) are unpinned as they were pinned.
+          for (const [key, cnt] of [...rs.mdevPins]) {
+            const m = /^(.*)@(\d+)\+(\d+)$/.exec(key);
+            if (m === null || m[1] !== d.name) continue;
+            const at = BigInt(m[2] as string);
+            if (at < iova || at >= iova + size) continue;
+            for (let j = 0; j < cnt; j++) yield* vfio_unpin_pages(kk, vd, at, Number(m[3]));
+            rs.mdevPins.delete(key);
+          }
           const npage = Number(size / BigInt(PAGE_SIZE));
           for (let i = 0; i < npage; i++) {
             const key = `${d.name}@${(iova + BigInt(i * PAGE_SIZE)).toString()}`;

@@ -40,6 +40,9 @@ import type { page_array } from '../linux/mm/gup.js';
 import { down_read, up_read } from '../linux/kernel/locking/rwsem.js';
 import type { KThread, ThreadId } from '../sched/index.js';
 import { deviceDmaRead, deviceDmaWrite, iommuProbe, mdevPin, mdevUnpin, vfioIoctl } from './build-vfio.js';
+import { accessPin, accessUnpin, iommufdIoctl } from './build-iommufd.js';
+import * as iommufdUapi from '../linux/include/uapi/linux/iommufd.js';
+import { iommufd_init } from '../linux/drivers/iommu/iommufd/main.js';
 import { vfio_init } from '../linux/drivers/vfio/container.js';
 import { alloc_contig_range_folio } from '../linux/mm/compaction.js';
 import type { ArgValue, Probe, Scenario, Step, Value } from './ast.js';
@@ -204,7 +207,7 @@ function computeStepDeps(st: Step): string[] {
 }
 
 /** Modules whose exported constants give flag values by kernel name (uapi values are the same in every release). */
-const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu];
+const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi];
 
 /** Flag name → value, filled on first use (the modules' constants never change). */
 const FLAG_VALUES = new Map<string, number | null>();
@@ -486,6 +489,8 @@ function* opOpen(c: StepCtx): KThread<StepResult> {
   const flags = evalFlags(c, a.flags, 'flags');
   if (flags === null) return ret(-EINVAL);
   let real = path;
+  // iommufd autoloads on the first open of /dev/iommu (CONFIG_IOMMUFD; no node without it).
+  if (path === '/dev/iommu') iommufd_init(c.k);
   if (path.startsWith('/dev/vfio/')) {
     // The vfio module autoloads on the first open of its node (devname:vfio/vfio).
     vfio_init(c.k);
@@ -530,6 +535,44 @@ function* opVfio(c: StepCtx): KThread<StepResult> {
     pgsize: a.pgsize === undefined ? undefined : bigArg(c, 'pgsize'),
   };
   return yield* vfioIoctl(c.k, c.step.op, args);
+}
+
+function* opIommufd(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  const num = (n: string): number | undefined => (a[n] === undefined || a[n].kind === 'null' ? undefined : evalNum(c.rs, a[n]));
+  const big = (n: string): bigint | undefined => (a[n] === undefined || a[n].kind === 'null' ? undefined : evalInt(c.rs, a[n]));
+  const fl = (n: string): number | undefined => {
+    if (a[n] === undefined) return undefined;
+    const v = evalFlags(c, a[n], n);
+    return v === null ? undefined : v;
+  };
+  const iovas = a.iovas !== undefined && a.iovas.kind === 'list'
+    ? a.iovas.items.flatMap((x) => {
+      if (x.kind !== 'map') return [];
+      const start = evalInt(c.rs, x.entries.base);
+      return [{ start, last: start + evalInt(c.rs, x.entries.len) - 1n }];
+    })
+    : undefined;
+  const dev = c.step.op.startsWith('VFIO_DEVICE_');
+  return yield* iommufdIoctl(c.k, c.step.op, {
+    fd: (dev ? num('device_fd') : num('iommufd')) ?? -1, size: num('size'), flags: fl('flags'), ioas_id: num('ioas_id'), dst_ioas_id: num('dst_ioas_id'),
+    src_ioas_id: num('src_ioas_id'), user_va: big('user_va'), length: big('length'), iova: big('iova'), dst_iova: big('dst_iova'),
+    src_iova: big('src_iova'), num_iovas: num('num_iovas'), iovas, option_id: fl('option_id'), op: fl('op'), object_id: num('object_id'),
+    val64: big('val64'), id: num('id'), iommufd: dev ? num('iommufd') : undefined, pt_id: num('pt_id'), argsz: num('argsz'), reserved: num('reserved'),
+    file_fd: num('file_fd'), start: big('start'),
+  });
+}
+
+function* opAccessPin(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  const prot = evalFlags(c, a.prot, 'prot');
+  if (prot === null) return ret(-EINVAL);
+  return yield* accessPin(c.k, c.rs, a.device.kind === 'str' ? a.device.value : '', evalInt(c.rs, a.iova), evalNum(c.rs, a.npage), prot);
+}
+
+function* opAccessUnpin(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  return yield* accessUnpin(c.k, c.rs, a.device.kind === 'str' ? a.device.value : '', evalInt(c.rs, a.iova), evalNum(c.rs, a.npage));
 }
 
 function* opDmaWrite(c: StepCtx): KThread<StepResult> {
@@ -711,6 +754,21 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['VFIO_IOMMU_MAP_DMA', opVfio],
   ['VFIO_IOMMU_UNMAP_DMA', opVfio],
   ['VFIO_IOMMU_DIRTY_PAGES', opVfio],
+  ['IOMMU_IOAS_ALLOC', opIommufd],
+  ['IOMMU_DESTROY', opIommufd],
+  ['IOMMU_IOAS_MAP', opIommufd],
+  ['IOMMU_IOAS_COPY', opIommufd],
+  ['IOMMU_IOAS_UNMAP', opIommufd],
+  ['IOMMU_IOAS_IOVA_RANGES', opIommufd],
+  ['IOMMU_IOAS_ALLOW_IOVAS', opIommufd],
+  ['IOMMU_OPTION', opIommufd],
+  ['IOMMU_IOAS_MAP_FILE', opIommufd],
+  ['IOMMU_IOAS_CHANGE_PROCESS', opIommufd],
+  ['VFIO_DEVICE_BIND_IOMMUFD', opIommufd],
+  ['VFIO_DEVICE_ATTACH_IOMMUFD_PT', opIommufd],
+  ['VFIO_DEVICE_DETACH_IOMMUFD_PT', opIommufd],
+  ['iommufd_access_pin_pages', opAccessPin],
+  ['iommufd_access_unpin_pages', opAccessUnpin],
   ['device_dma_write', opDmaWrite],
   ['device_dma_read', opDmaRead],
   ['vfio_pin_pages', opVfioPin],

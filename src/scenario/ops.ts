@@ -90,6 +90,9 @@ export const VFIO_IOMMU_TYPE_NAMES = ['VFIO_TYPE1_IOMMU', 'VFIO_TYPE1v2_IOMMU', 
 export const VFIO_EXTENSION_NAMES = [
   ...VFIO_IOMMU_TYPE_NAMES, 'VFIO_DMA_CC_IOMMU', 'VFIO_EEH', 'VFIO_SPAPR_TCE_IOMMU', 'VFIO_UNMAP_ALL', 'VFIO_UPDATE_VADDR',
 ] as const;
+export const IOMMU_IOAS_MAP_FLAG_NAMES = ['IOMMU_IOAS_MAP_FIXED_IOVA', 'IOMMU_IOAS_MAP_WRITEABLE', 'IOMMU_IOAS_MAP_READABLE'] as const;
+export const IOMMU_OPTION_NAMES = ['IOMMU_OPTION_RLIMIT_MODE', 'IOMMU_OPTION_HUGE_PAGES'] as const;
+export const IOMMU_OPTION_OP_NAMES = ['IOMMU_OPTION_OP_SET', 'IOMMU_OPTION_OP_GET'] as const;
 export const IOMMU_PROT_NAMES = ['IOMMU_READ', 'IOMMU_WRITE', 'IOMMU_CACHE', 'IOMMU_NOEXEC', 'IOMMU_MMIO'] as const;
 export const RLIMIT_NAMES = ['RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_NOFILE'] as const;
 export const SIGNAL_NAMES = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGUSR1'] as const;
@@ -143,6 +146,33 @@ const opList: readonly OpSpec[] = [
     outputs: ['dirty'],
     doc: 'ioctl on the container fd (START, STOP, or GET_BITMAP of [iova, iova+size) at pgsize into a bitmap of exactly size/pgsize bits); argsz defaults to the struct size the flags need; $r.dirty lists the dirty page indexes (from iova) GET_BITMAP reported',
   },
+  // iommufd (CONFIG_IOMMUFD: profile v6.12+iommufd). `iommufd` is the fd of /dev/iommu (or of /dev/vfio/vfio
+  // served by iommufd); `size`/`argsz` default to the struct size and can be set to test the kernel's checks.
+  { name: 'IOMMU_IOAS_ALLOC', cls: 'syscall', args: [a('iommufd', int), a('flags', int, 0), a('size', int, 12)], outputs: ['ioas_id'], doc: 'ioctl on an iommufd: a new IOAS; $r.ioas_id' },
+  { name: 'IOMMU_DESTROY', cls: 'syscall', args: [a('iommufd', int), a('id', int), a('size', int, 8)], doc: 'ioctl on an iommufd: destroy an object (-EBUSY while in use)' },
+  {
+    name: 'IOMMU_IOAS_MAP', cls: 'syscall',
+    args: [a('iommufd', int), a('ioas_id', int), a('user_va', int), a('length', int), a('iova', int, 0), a('flags', fl('IOMMU_IOAS_MAP_', IOMMU_IOAS_MAP_FLAG_NAMES), 'IOMMU_IOAS_MAP_READABLE|IOMMU_IOAS_MAP_WRITEABLE'), a('reserved', int, 0), a('size', int, 40)],
+    outputs: ['iova'], doc: 'ioctl on an iommufd: map user memory into an IOAS (pins only if a domain is attached); without IOMMU_IOAS_MAP_FIXED_IOVA the kernel picks $r.iova',
+  },
+  {
+    name: 'IOMMU_IOAS_COPY', cls: 'syscall',
+    args: [a('iommufd', int), a('dst_ioas_id', int), a('src_ioas_id', int), a('length', int), a('dst_iova', int, 0), a('src_iova', int), a('flags', fl('IOMMU_IOAS_MAP_', IOMMU_IOAS_MAP_FLAG_NAMES), 'IOMMU_IOAS_MAP_READABLE|IOMMU_IOAS_MAP_WRITEABLE'), a('size', int, 40)],
+    outputs: ['dst_iova'], doc: 'ioctl on an iommufd: map the pages behind a range of one IOAS into another (the same pins); $r.dst_iova',
+  },
+  { name: 'IOMMU_IOAS_UNMAP', cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('iova', int), a('length', int), a('size', int, 24)], outputs: ['length'], doc: 'ioctl on an iommufd: unmap whole areas (iova 0 + length 2^64-1: all); $r.length the bytes unmapped' },
+  { name: 'IOMMU_IOAS_IOVA_RANGES', cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('num_iovas', int, 8), a('reserved', int, 0), a('size', int, 32)], outputs: ['num_iovas', 'out_iova_alignment', 'ranges'], doc: 'ioctl on an iommufd: the usable IOVA ranges ($r.ranges as "0xSTART-0xLAST"), their number and the IOVA alignment' },
+  { name: 'IOMMU_IOAS_ALLOW_IOVAS', cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('iovas', { kind: 'iovecs' }), a('reserved', int, 0), a('size', int, 24)], doc: 'ioctl on an iommufd: restrict automatic IOVAs to the ranges { base: start, len } (last = start + len - 1)' },
+  {
+    name: 'IOMMU_OPTION', cls: 'syscall',
+    args: [a('iommufd', int), a('option_id', en('IOMMU_OPTION_', IOMMU_OPTION_NAMES)), a('op', en('IOMMU_OPTION_OP_', IOMMU_OPTION_OP_NAMES)), a('object_id', int, 0), a('val64', int, 0), a('reserved', int, 0), a('size', int, 24)],
+    outputs: ['val64'], doc: 'ioctl on an iommufd: RLIMIT_MODE (0 user->locked_vm, 1 mm->locked_vm) or an IOAS\'s HUGE_PAGES; $r.val64',
+  },
+  { name: 'IOMMU_IOAS_MAP_FILE', cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('file_fd', int), a('start', int, 0), a('length', int), a('iova', int, 0), a('flags', fl('IOMMU_IOAS_MAP_', IOMMU_IOAS_MAP_FLAG_NAMES), 'IOMMU_IOAS_MAP_READABLE|IOMMU_IOAS_MAP_WRITEABLE'), a('size', int, 40)], outputs: ['iova'], doc: 'ioctl on an iommufd: map a memfd range (upstream 6.13+; 6.12 has no such command: -ENOTTY)' },
+  { name: 'IOMMU_IOAS_CHANGE_PROCESS', cls: 'syscall', args: [a('iommufd', int), a('reserved', int, 0), a('size', int, 8)], doc: 'ioctl on an iommufd: move the pinned pages\' accounting to the calling process (upstream 6.13+; 6.12: -ENOTTY)' },
+  { name: 'VFIO_DEVICE_BIND_IOMMUFD', cls: 'syscall', args: [a('device_fd', int), a('iommufd', int), a('flags', int, 0), a('argsz', int, 16)], outputs: ['devid'], doc: 'ioctl on a /dev/vfio/devices/vfioN fd: bind the device to an iommufd; $r.devid' },
+  { name: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT', cls: 'syscall', args: [a('device_fd', int), a('pt_id', int), a('flags', int, 0), a('argsz', int, 12)], outputs: ['pt_id'], doc: 'ioctl on a bound device cdev fd: attach to an IOAS (or hwpt); $r.pt_id the hwpt' },
+  { name: 'VFIO_DEVICE_DETACH_IOMMUFD_PT', cls: 'syscall', args: [a('device_fd', int), a('flags', int, 0), a('argsz', int, 8)], doc: 'ioctl on a bound device cdev fd: detach' },
   { name: 'io_uring_setup', cls: 'syscall', args: [a('entries', int, 8)], doc: 'io_uring_setup(2): ring fd or -errno' },
   { name: 'IORING_REGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int), a('iovecs', { kind: 'iovecs' })], doc: 'io_uring_register(2)' },
   { name: 'IORING_UNREGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int)], doc: 'io_uring_register(2)' },
@@ -162,6 +192,8 @@ const opList: readonly OpSpec[] = [
   { name: 'put_pages', cls: 'kernel', args: [a('pages', { kind: 'pages' })], doc: 'put_page() on each page' },
   { name: 'vfio_pin_pages', cls: 'kernel', args: [a('container', int), a('iova', int), a('npage', int), a('prot', fl('IOMMU_', IOMMU_PROT_NAMES), 'IOMMU_READ|IOMMU_WRITE')], outputs: ['pages'], doc: 'drivers/vfio vfio_pin_pages() (mdev external pin)' },
   { name: 'vfio_unpin_pages', cls: 'kernel', args: [a('container', int), a('iova', int), a('npage', int)], doc: 'drivers/vfio vfio_unpin_pages()' },
+  { name: 'iommufd_access_pin_pages', cls: 'kernel', args: [a('device', { kind: 'device' }), a('iova', int), a('npage', int), a('prot', fl('IOMMU_', IOMMU_PROT_NAMES), 'IOMMU_READ|IOMMU_WRITE')], outputs: ['pages'], doc: 'an emulated (mdev) device bound to an iommufd pins through vfio_pin_pages() → iommufd_access_pin_pages()' },
+  { name: 'iommufd_access_unpin_pages', cls: 'kernel', args: [a('device', { kind: 'device' }), a('iova', int), a('npage', int)], doc: 'the emulated device unpins (vfio_unpin_pages() → iommufd_access_unpin_pages())' },
   { name: 'migrate_page', cls: 'kernel', args: [a('process', { kind: 'process' }), a('addr', int)], doc: 'a contiguous allocation (cma_alloc → alloc_contig_range) migrates the folio mapped at addr away: 0, -EBUSY, -ENOMEM, -EINTR; -EFAULT if nothing is mapped' },
   // ---- observation ---------------------------------------------------------------------
   { name: 'observe', cls: 'observe', args: [], doc: 'evaluate one probe now (see observe:)' },

@@ -42,6 +42,7 @@ import { DefaultChooser, Sched, bigintJson, waitUntil } from '../sched/index.js'
 import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
 import { CAPS, evalProbe, frameAt, opImpl, stepDeps, stepValueProblem } from './build.js';
 import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
+import { iommufdDmaMappings, iommufdFingerprint, iommufdLockedPages, iommufdLongtermPins } from './build-iommufd.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
 import type { StepCtx } from './build.js';
 import { RunState } from './state.js';
@@ -316,12 +317,12 @@ class ScenarioCheckWorld implements CheckWorld {
 
   longtermPins(): LongtermPin[] {
     const { m, rs, kc } = this;
-    return [...rs.longtermPins(), ...(this.usesVfio() ? vfioLongtermPins(kc, m) : []), ...ioUringPins(m, rs)];
+    return [...rs.longtermPins(), ...(this.usesVfio() ? vfioLongtermPins(kc, m) : []), ...iommufdLongtermPins(m), ...ioUringPins(m, rs)];
   }
 
   heldPins(): HeldPin[] {
     const { m, rs, kc } = this;
-    return [...rs.heldPins(), ...[...(this.usesVfio() ? vfioLongtermPins(kc, m, true) : []), ...ioUringPins(m, rs)].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))];
+    return [...rs.heldPins(), ...[...(this.usesVfio() ? vfioLongtermPins(kc, m, true) : []), ...iommufdLongtermPins(m), ...ioUringPins(m, rs)].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))];
   }
 
   expectedLockedVm(mmId: number): number | null {
@@ -333,7 +334,7 @@ class ScenarioCheckWorld implements CheckWorld {
       if (mm.mmap.some((v) => (v.vm_flags & 0x2000) !== 0)) return null; // VM_LOCKED
     }
     if (rs.usesIoUring) return null;
-    return this.usesVfio() ? vfioLockedPages(kc, m, mmId) : 0;
+    return (this.usesVfio() ? vfioLockedPages(kc, m, mmId) : 0) + iommufdLockedPages(m, mmId);
   }
 
   liveMms(): { name: string; mm: { id: number; locked_vm: number; dead?: boolean } }[] {
@@ -341,7 +342,8 @@ class ScenarioCheckWorld implements CheckWorld {
   }
 
   dmaMappings(): DmaMapping[] {
-    return this.usesVfio() ? vfioDmaMappings(this.m, (t, addr) => (t.mm === null ? null : frameAt(t.mm, addr))) : [];
+    const frame = (t: task_struct, addr: number): number | null => (t.mm === null ? null : frameAt(t.mm, addr));
+    return [...(this.usesVfio() ? vfioDmaMappings(this.m, frame) : []), ...iommufdDmaMappings(this.m, frame)];
   }
 }
 
@@ -466,7 +468,7 @@ export function worldFingerprint(w: World): string {
   }).join('|');
   // A throw here is a gap in the memory model's fingerprint: a pinlab bug, never hidden.
   const mm = mm_fingerprint(w.m);
-  return `${mm}#${vfioFingerprint(w.m)}#${ring}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
+  return `${mm}#${vfioFingerprint(w.m)}#${iommufdFingerprint(w.m)}#${ring}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
 }
 
 /** The scenario as an explorer target (state caching keyed by worldFingerprint). */

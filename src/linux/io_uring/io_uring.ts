@@ -100,8 +100,8 @@ function subsys(k: Kctx): io_uring_subsys {
   return m.io_uring;
 }
 
-/** get_uid(current_user()) */
-function current_user(k: Kctx): user_struct {
+/** get_uid(current_user()) (also iommufd's iopt_pages->source_user: the same per-user locked_vm) */
+export function current_user(k: Kctx): user_struct {
   const s = subsys(k);
   const uid = get_current(k).cred.uid;
   let u = s.users.get(uid);

@@ -65,6 +65,7 @@ import type { mem_region, mm_struct, vm_area_struct } from '../include/linux/mm_
 import { PG_dirty, PG_zero, PTRS_PER_PTE } from '../include/linux/mm_types.js';
 import { is_huge_zero_pmd } from './huge_memory.js';
 import { get_current } from '../include/linux/sched.js';
+import { is_longterm_pinnable_page } from '../include/linux/mm.js';
 import { ZONE_MOVABLE } from '../include/linux/gfp.js';
 import { down_read, down_read_killable, up_read } from '../kernel/locking/rwsem.js';
 import { cond_resched, fatal_signal_pending, race_window, signal_pending } from '../kernel/sched.js';
@@ -1121,24 +1122,6 @@ export function mm_set_has_pinned_flag(k: Kctx, mm: mm_struct): void {
 
 // ===========================================================================
 // FOLL_LONGTERM: migration of unpinnable pages.
-
-/**
- * Is this page acceptable for a long-term pin where it is?
- * 5.4–5.6 (check_and_migrate_cma_pages): not in a CMA pageblock (head page).
- * 6.1/6.12 (is_longterm_pinnable_page / folio_is_longterm_pinnable): not CMA (or
- * MIGRATE_ISOLATE: not modelled), the zero page always, and not in ZONE_MOVABLE
- * (PATCH(gup-migrate-movable-zone), d1e153fea2a8). MODEL: no device-coherent memory.
- */
-export function is_longterm_pinnable_page(k: Kctx, page: number): boolean {
-  const m = k.m;
-  const r = m.mem.region_of(page);
-  // is_migrate_cma_page(): the pageblock is MIGRATE_CMA (the model's CMA ranges).
-  if (IS_ENABLED(k, 'CONFIG_CMA') && r !== null && r.cma) return false;
-  // PATCH(gup-migrate-movable-zone)
-  if (!gcfg(k).movable) return true;
-  if (is_zero_page(m, page)) return true;
-  return !(r !== null && r.zone === ZONE_MOVABLE);
-}
 
 /**
  * check_and_migrate_cma_pages(tsk, mm, start, nr_pages, pages, vmas, gup_flags) — 5.4.1

@@ -15,6 +15,7 @@
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
+import { is_longterm_pinnable_page } from '../include/linux/mm.js';
 import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { EFAULT, EINVAL, EOVERFLOW } from '../include/uapi/linux/errno.js';
 import {
@@ -31,7 +32,7 @@ import { get_current } from '../include/linux/sched.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
 import {
   __gup_longterm_locked, foll_unknown_bits, get_user_pages_unlocked, gup_must_unshare, gup_put_folio,
-  is_longterm_pinnable_page, is_valid_gup_args, mm_set_has_pinned_flag,
+  is_valid_gup_args, mm_set_has_pinned_flag,
 } from './gup.js';
 import type { page_array } from './gup.js';
 

@@ -52,7 +52,7 @@ import {
   pte_pfn,
 } from '../include/linux/mm_types.js';
 import { PF_MEMALLOC_PIN, get_current } from '../include/linux/sched.js';
-import { is_longterm_pinnable_page } from './gup.js';
+import { is_longterm_pinnable_page } from '../include/linux/mm.js';
 import type { address_space } from '../include/linux/fs.js';
 import { alloc_pages } from './page_alloc.js';
 import { EAGAIN, EBUSY, ENOMEM } from '../include/uapi/linux/errno.js';

@@ -33,7 +33,7 @@ import type { file, file_operations, inode, super_block } from '../include/linux
 import { O_RDWR, S_IFREG, alloc_file } from '../include/linux/fs.js';
 import { GFP_HIGHUSER, GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import { PF_MEMALLOC_PIN, get_current } from '../include/linux/sched.js';
-import { is_longterm_pinnable_page } from './gup.js';
+import { is_longterm_pinnable_page } from '../include/linux/mm.js';
 import type { vm_area_struct, vm_operations_struct } from '../include/linux/mm_types.js';
 import {
   HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PG_head, PG_hugetlb, PG_hugetlb_free, PG_uptodate, _PAGE_DIRTY, _PAGE_PSE, _PAGE_RW,

@@ -13,8 +13,16 @@ describe('the conformance corpus', () => {
     expect(errors).toEqual([]);
     expect(cases.filter((c) => c.translation !== null).length).toBeGreaterThanOrEqual(80);
   });
-  it('declares a result for both modern profiles in every case', () => {
-    for (const c of cases) expect(c.scenario.expect.map((e) => e.spec).sort(), c.file).toEqual(['v6.1', 'v6.12']);
+  it('declares a result for both modern profiles in every case (and for v6.12+iommufd in the iommufd ones)', () => {
+    for (const c of cases) {
+      const want = c.file.includes('/iommufd/') ? ['v6.1', 'v6.12', 'v6.12+iommufd'] : ['v6.1', 'v6.12'];
+      expect(c.scenario.expect.map((e) => e.spec).sort(), c.file).toEqual(want);
+    }
+  });
+  it('has iommufd cases for the built kernel, all translatable', () => {
+    const io = cases.filter((c) => c.file.includes('/iommufd/'));
+    expect(io.length).toBeGreaterThanOrEqual(15);
+    for (const c of io) expect(c.unsupported, c.file).toBeNull();
   });
   it('covers every backing with VFIO read/write, read-only and io_uring', () => {
     const names = new Set(cases.map((c) => c.translation?.caseName));
@@ -33,10 +41,10 @@ describe('the conformance corpus', () => {
 });
 
 describe('command line', () => {
-  it('defaults to both kernels and the bundled cases', () => {
+  it('defaults to both Debian kernels, the built iommufd kernel and the bundled cases', () => {
     const o = parseArgs([]);
     if (typeof o === 'string') throw new Error(o);
-    expect(o.kernels).toEqual(['6.1', '6.12']);
+    expect(o.kernels).toEqual(['6.1', '6.12', '6.12+iommufd']);
     expect(o.caseDirs).toEqual([CASES]);
     expect(o.json).toBe(false);
   });
@@ -44,7 +52,10 @@ describe('command line', () => {
     const o = parseArgs(['--json', '--kernel', '6.12', '--only', 'dma', '--timeout', '90', '--no-install', '--from-log']);
     if (typeof o === 'string') throw new Error(o);
     expect([o.json, o.kernels, o.only?.source, o.timeoutSec, o.install, o.fromLog]).toEqual([true, ['6.12'], 'dma', 90, false, true]);
-    expect(parseArgs(['--kernel', '5.4'])).toMatch(/6\.1 or 6\.12/);
+    expect(parseArgs(['--kernel', '5.4'])).toMatch(/6\.1, 6\.12 or 6\.12\+iommufd/);
+    const io = parseArgs(['--kernel', '6.12+iommufd']);
+    if (typeof io === 'string') throw new Error(io);
+    expect(io.kernels).toEqual(['6.12+iommufd']);
     expect(parseArgs(['--bogus'])).toMatch(/unknown argument/);
   });
 });

@@ -27,11 +27,20 @@ import {
   VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_SET_IOMMU,
 } from '../../include/uapi/linux/vfio.js';
 import type { vfio_container, vfio_group } from './vfio.js';
+import { iommufd_init } from '../iommu/iommufd/main.js';
+import { vfio_group_set_iommufd, vfio_group_unset_iommufd } from './iommufd.js';
 import { vfio_subsys_of } from './vfio.js';
-import {
-  vfio_iommu_type1_attach_group, vfio_iommu_type1_check_extension, vfio_iommu_type1_detach_group, vfio_iommu_type1_ioctl,
-  vfio_iommu_type1_open, vfio_iommu_type1_register_device, vfio_iommu_type1_release,
-} from './vfio_iommu_type1.js';
+import { vfio_iommu_driver_ops_type1 } from './vfio_iommu_type1.js';
+import type { vfio_iommu_driver_ops } from './vfio.js';
+
+/** vfio.iommu_drivers_list: the drivers registered with the container code (type1 only). */
+const vfio_iommu_drivers: readonly vfio_iommu_driver_ops[] = [vfio_iommu_driver_ops_type1];
+
+/** The container's driver (set whenever iommu_data is). */
+function drv(c: vfio_container): vfio_iommu_driver_ops {
+  if (c.iommu_driver === null) throw new Error(`pinlab bug: container#${c.id} has IOMMU data but no driver`);
+  return c.iommu_driver;
+}
 
 const FILE = 'drivers/vfio/vfio.c';
 
@@ -45,7 +54,7 @@ function* vfio_container_put(k: Kctx, c: vfio_container): KThread<void> {
   c.refs--;
   if (c.refs > 0) return;
   if (c.iommu_data !== null) {
-    yield* vfio_iommu_type1_release(k, c.iommu_data);
+    yield* drv(c).release(k, c.iommu_data);
     c.iommu_data = null;
     c.iommu_driver = null;
   }
@@ -58,7 +67,10 @@ function* vfio_container_put(k: Kctx, c: vfio_container): KThread<void> {
  */
 function* vfio_ioctl_check_extension(k: Kctx, c: vfio_container, arg: number): KThread<number> {
   yield* down_read(k, c.group_lock, `${FILE}:vfio_ioctl_check_extension`);
-  const ret = vfio_iommu_type1_check_extension(k, c.iommu_data, arg);
+  // With a driver set it answers; otherwise every registered driver is asked with no data.
+  let ret = 0;
+  if (c.iommu_driver !== null) ret = c.iommu_driver.check_extension(k, c.iommu_data, arg);
+  else for (const d of vfio_iommu_drivers) if (ret <= 0) ret = d.check_extension(k, null, arg);
   up_read(k, c.group_lock, `${FILE}:vfio_ioctl_check_extension`);
   return ret;
 }
@@ -77,8 +89,9 @@ function* vfio_ioctl_set_iommu(k: Kctx, c: vfio_container, arg: number): KThread
       ret = -EINVAL;
       break out;
     }
-    if (vfio_iommu_type1_check_extension(k, null, arg) <= 0) break out;
-    const data = vfio_iommu_type1_open(k, arg);
+    const driver = vfio_iommu_drivers.find((d) => d.check_extension(k, null, arg) > 0);
+    if (driver === undefined) break out;
+    const data = driver.open(k, arg);
     if (typeof data === 'number') {
       ret = data;
       break out;
@@ -87,19 +100,19 @@ function* vfio_ioctl_set_iommu(k: Kctx, c: vfio_container, arg: number): KThread
     ret = -ENODEV;
     const attached: vfio_group[] = [];
     for (const g of c.group_list) {
-      ret = yield* vfio_iommu_type1_attach_group(k, data, g);
+      ret = yield* driver.attach_group(k, data, g);
       if (ret) break;
       attached.push(g);
     }
     if (ret) {
-      for (const g of attached.reverse()) yield* vfio_iommu_type1_detach_group(k, data, g);
-      yield* vfio_iommu_type1_release(k, data);
+      for (const g of attached.reverse()) yield* driver.detach_group(k, data, g);
+      yield* driver.release(k, data);
       break out;
     }
-    c.iommu_driver = 'vfio-iommu-type1';
+    c.iommu_driver = driver;
     c.iommu_data = data;
     // 6.x registers open devices with dma_unmap ops now (vfio_device_container_register at open).
-    for (const g of c.group_list) for (const d of g.devices) if (d.open_count > 0) yield* vfio_iommu_type1_register_device(k, data, d);
+    for (const g of c.group_list) for (const d of g.devices) if (d.open_count > 0) yield* driver.register_device(k, data, d);
     k.m.event(k.tid, 'vfio-set-iommu', [`container:${c.id}`], 'vfio_ioctl_set_iommu', arg);
   }
   up_write(k, c.group_lock, site);
@@ -120,7 +133,7 @@ function* vfio_fops_unl_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThr
     default: {
       // 6.x takes group_lock for read around the passthrough; 5.4 does not (no behavioural difference here).
       if (c.iommu_data === null) return -EINVAL;
-      return yield* vfio_iommu_type1_ioctl(k, c.iommu_data, cmd, arg);
+      return yield* drv(c).ioctl(k, c.iommu_data, cmd, arg);
     }
   }
 }
@@ -170,6 +183,8 @@ export const vfio_fops: file_operations = {
  */
 export function vfio_init(k: Kctx): number {
   if (!IS_ENABLED(k, 'CONFIG_VFIO')) return -ENODEV;
+  // CONFIG_IOMMUFD_VFIO_CONTAINER (needs !VFIO_CONTAINER): iommufd registers /dev/vfio/vfio.
+  if (IS_ENABLED(k, 'CONFIG_IOMMUFD_VFIO_CONTAINER')) return iommufd_init(k);
   const sub = vfio_subsys_of(k);
   if (sub.container_inode !== null) return 0;
   const ret = misc_register(k, { minor: VFIO_MINOR, name: 'vfio', fops: vfio_fops, nodename: 'vfio/vfio', mode: 0o666 });
@@ -195,13 +210,15 @@ export function* vfio_group_set_container(k: Kctx, group: vfio_group, container_
   if (f === null) return -EBADF;
   let ret = 0;
   out: {
-    if (six && group.container !== null) {
+    if (six && (group.container !== null || group.iommufd)) {
       ret = -EINVAL;
       break out;
     }
     const c = vfio_container_from_file(f);
     if (c === null) {
-      ret = six ? -EBADFD : -EINVAL;
+      // 6.2+: an iommufd (the compat container or /dev/iommu) is the other backend (iommufd.ts).
+      const r = six ? vfio_group_set_iommufd(k, group, f) : null;
+      ret = r ?? (six ? -EBADFD : -EINVAL);
       break out;
     }
     yield* down_write(k, c.group_lock, site);
@@ -215,7 +232,7 @@ export function* vfio_group_set_container(k: Kctx, group: vfio_group, container_
         if (ret) break attach;
       }
       if (c.iommu_data !== null) {
-        ret = yield* vfio_iommu_type1_attach_group(k, c.iommu_data, group);
+        ret = yield* drv(c).attach_group(k, c.iommu_data, group);
         if (ret) {
           if (six && !group.emulated) iommu_group_release_dma_owner(k, group.iommu_group);
           break attach;
@@ -242,7 +259,7 @@ export function* __vfio_group_unset_container(k: Kctx, group: vfio_group): KThre
   const c = group.container;
   if (c === null) return;
   yield* down_write(k, c.group_lock, site);
-  if (c.iommu_data !== null) yield* vfio_iommu_type1_detach_group(k, c.iommu_data, group);
+  if (c.iommu_data !== null) yield* drv(c).detach_group(k, c.iommu_data, group);
   if (k.patch('vfio-dma-ownership') && !group.emulated) iommu_group_release_dma_owner(k, group.iommu_group);
   group.container = null;
   group.container_users = 0;
@@ -250,7 +267,7 @@ export function* __vfio_group_unset_container(k: Kctx, group: vfio_group): KThre
   if (i >= 0) c.group_list.splice(i, 1);
   // Detaching the last group removes the IOMMU driver (no unset_iommu: deprivileged).
   if (c.group_list.length === 0 && c.iommu_data !== null) {
-    yield* vfio_iommu_type1_release(k, c.iommu_data);
+    yield* drv(c).release(k, c.iommu_data);
     c.iommu_data = null;
     c.iommu_driver = null;
   }
@@ -263,6 +280,7 @@ export function* __vfio_group_unset_container(k: Kctx, group: vfio_group): KThre
  * drivers) → -EBUSY (5.4: container_users != 1).
  */
 export function* vfio_group_unset_container(k: Kctx, group: vfio_group): KThread<number> {
+  if (group.container === null && group.iommufd) return yield* vfio_group_unset_iommufd(k, group);
   if (group.container === null) return -EINVAL;
   if (group.container_users !== 1) return -EBUSY;
   yield* __vfio_group_unset_container(k, group);

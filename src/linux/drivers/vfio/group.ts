@@ -31,7 +31,7 @@ import type { vfio_group_status } from '../../include/uapi/linux/vfio.js';
 import type { vfio_device, vfio_group } from './vfio.js';
 import { vfio_group_viable, vfio_subsys_of } from './vfio.js';
 import { __vfio_group_unset_container, vfio_group_set_container, vfio_group_unset_container } from './container.js';
-import { vfio_iommu_type1_register_device, vfio_iommu_type1_unregister_device } from './vfio_iommu_type1.js';
+import { vfio_group_drop_iommufd, vfio_group_iommufd_close_device, vfio_group_iommufd_open_device } from './iommufd.js';
 
 const FILE = 'drivers/vfio/vfio.c';
 
@@ -62,6 +62,7 @@ function* vfio_group_fops_release(k: Kctx, i: inode, f: file): KThread<number> {
     const site = `${FILE}:vfio_group_fops_release`;
     yield* mutex_lock(k, g.group_lock, site);
     if (g.container !== null) yield* __vfio_group_unset_container(k, g);
+    if (g.iommufd) yield* vfio_group_drop_iommufd(k, g);
     g.opened_file = null;
     mutex_unlock(k, g.group_lock, site);
     return 0;
@@ -94,7 +95,8 @@ function* vfio_device_fops_release(k: Kctx, i: inode, f: file): KThread<number> 
   if (d === null) return 0;
   d.open_count--;
   const c = d.group.container;
-  if (d.open_count === 0 && c !== null && c.iommu_data !== null) yield* vfio_iommu_type1_unregister_device(k, c.iommu_data, d);
+  if (d.open_count === 0 && c !== null && c.iommu_data !== null && c.iommu_driver !== null) yield* c.iommu_driver.unregister_device(k, c.iommu_data, d);
+  if (d.open_count === 0) yield* vfio_group_iommufd_close_device(k, d);
   yield* vfio_group_try_dissolve_container(k, d.group);
   k.m.event(k.tid, 'vfio-device-close', [`dev:${d.dev.name}`], 'vfio_device_fops_release');
   // PATCH(vfio-group-fd-lifecycle) b76c0eed7486: vfio_device_unassign_container() drops
@@ -112,9 +114,14 @@ function* vfio_device_fops_release(k: Kctx, i: inode, f: file): KThread<number> 
  * an unknown BAR or a range past its end.
  */
 function* vfio_device_fops_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
-  void k;
   const d = f.private_data as vfio_device | null;
   if (d === null) return -ENODEV;
+  return yield* vfio_pci_core_mmap(k, d, vma);
+}
+
+/** The BAR mmap of a device, whichever file (group device fd or device cdev) it came through. */
+export function* vfio_pci_core_mmap(k: Kctx, d: vfio_device, vma: vm_area_struct): KThread<number> {
+  void k;
   const idx = Math.floor(vma.vm_pgoff / 2 ** (VFIO_PCI_OFFSET_SHIFT - 12));
   const pgoff = vma.vm_pgoff % 2 ** (VFIO_PCI_OFFSET_SHIFT - 12);
   const bar = d.bars[idx];
@@ -145,11 +152,16 @@ export const vfio_device_fops: file_operations = {
 function* vfio_group_get_device_fd(k: Kctx, g: vfio_group, name: string | null): KThread<number> {
   if (name === null) return -EFAULT;
   const six = k.patch('vfio-dma-ownership');
-  const ready = g.container_users > 0 && g.container !== null && g.container.iommu_data !== null;
+  const ready = (g.container_users > 0 && g.container !== null && g.container.iommu_data !== null) || (six && !!g.iommufd);
   if (!six && (!ready || !vfio_group_viable(g))) return -EINVAL;
   const d = g.devices.find((x) => x.dev.name === name);
   if (d === undefined) return -ENODEV;
   if (six && !ready) return -EINVAL;
+  // 6.2+: the first open of a device of an iommufd group binds and attaches it (iommufd.ts).
+  if (g.iommufd && d.open_count === 0) {
+    const r = yield* vfio_group_iommufd_open_device(k, d);
+    if (r) return r;
+  }
   const fd = get_unused_fd_flags(k, O_CLOEXEC);
   if (fd < 0) return fd;
   const f = alloc_file(k, g.inode, O_RDWR | O_CLOEXEC, vfio_device_fops, d);
@@ -159,7 +171,7 @@ function* vfio_group_get_device_fd(k: Kctx, g: vfio_group, name: string | null):
   // reference on the group file for the device fd's lifetime.
   if (k.patch('vfio-group-fd-lifecycle') && g.opened_file !== null) get_file(g.opened_file);
   const c = g.container;
-  if (d.open_count === 1 && c !== null && c.iommu_data !== null) yield* vfio_iommu_type1_register_device(k, c.iommu_data, d);
+  if (d.open_count === 1 && c !== null && c.iommu_data !== null && c.iommu_driver !== null) yield* c.iommu_driver.register_device(k, c.iommu_data, d);
   fd_install(k, fd, f);
   k.m.event(k.tid, 'vfio-device-open', [`dev:${d.dev.name}`, `file:${f.id}`], 'vfio_group_get_device_fd', fd);
   return fd;

@@ -24,7 +24,8 @@ import type { iommu_group, device } from '../iommu/iommu.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import { Mutex } from '../../../sched/index.js';
 import type { vfio_iommu } from './vfio_iommu_type1.js';
-import { vfio_iommu_type1_pin_pages, vfio_iommu_type1_unpin_pages } from './vfio_iommu_type1.js';
+import type { iommufd_access, iommufd_ctx, iommufd_device } from '../iommu/iommufd/iommufd_private.js';
+import { vfio_device_cdev_add, vfio_iommufd_pin_pages, vfio_iommufd_unpin_pages } from './device_cdev.js';
 import { vfio_group_fops } from './group.js';
 import { vfio_init } from './container.js';
 
@@ -60,6 +61,10 @@ export interface vfio_device {
   open_count: number;
   /** BARs the device exposes for mmap: name → first pfn and size in pages (pfns without struct page). */
   readonly bars: { readonly start_pfn: number; readonly npages: number }[];
+  /** 6.6+: the iommufd access of an emulated device bound through its cdev (device_cdev.ts), or null. */
+  iommufd_access?: iommufd_access | null;
+  /** 6.2+: the iommufd device of a device opened through a group whose container is an iommufd (iommufd.ts). */
+  iommufd_device?: iommufd_device | null;
 }
 
 /** struct vfio_group */
@@ -77,6 +82,29 @@ export interface vfio_group {
   readonly group_lock: Mutex;
   /** The inode of /dev/vfio/<id>. */
   readonly inode: inode;
+  /** 6.2+: the iommufd the group was set to instead of a type1 container (iommufd.ts), and its file reference. */
+  iommufd?: iommufd_ctx | null;
+  iommufd_file?: file | null;
+}
+
+/**
+ * struct vfio_iommu_driver_ops: how the VFIO core reaches the IOMMU backend of a container
+ * (vfio_iommu_type1.ts registers the only one modelled, vfio_iommu_driver_ops_type1). The
+ * other backend, iommufd, is reached per group and per device instead (iommufd.ts,
+ * device_cdev.ts), as in the kernel.
+ */
+export interface vfio_iommu_driver_ops {
+  readonly name: string;
+  open(k: Kctx, arg: number): vfio_iommu | number;
+  release(k: Kctx, data: vfio_iommu): KThread<void>;
+  ioctl(k: Kctx, data: vfio_iommu, cmd: number, arg: unknown): KThread<number>;
+  attach_group(k: Kctx, data: vfio_iommu, group: vfio_group): KThread<number>;
+  detach_group(k: Kctx, data: vfio_iommu, group: vfio_group): KThread<void>;
+  check_extension(k: Kctx, data: vfio_iommu | null, arg: number): number;
+  register_device(k: Kctx, data: vfio_iommu, vdev: vfio_device): KThread<void>;
+  unregister_device(k: Kctx, data: vfio_iommu, vdev: vfio_device): KThread<void>;
+  pin_pages(k: Kctx, data: vfio_iommu, group: vfio_group, iova: bigint, npage: number, prot: number, pages: number[]): KThread<number>;
+  unpin_pages(k: Kctx, data: vfio_iommu, iova: bigint, npage: number): KThread<number>;
 }
 
 /** struct vfio_container */
@@ -87,7 +115,7 @@ export interface vfio_container {
   readonly group_list: vfio_group[];
   readonly group_lock: rw_semaphore;
   /** The IOMMU driver set by VFIO_SET_IOMMU (only type1 is modelled), with its data. */
-  iommu_driver: 'vfio-iommu-type1' | null;
+  iommu_driver: vfio_iommu_driver_ops | null;
   iommu_data: vfio_iommu | null;
   noiommu: boolean;
 }
@@ -139,6 +167,7 @@ export function vfio_register_group_dev(k: Kctx, dev: device, opts: { dma_unmap?
   const vdev: vfio_device = { id: k.m.nextId('vfio_device'), dev, group: g, dma_unmap: opts.dma_unmap ?? null, open_count: 0, bars: opts.bars ?? [] };
   g.devices.push(vdev);
   sub.devices.push(vdev);
+  vfio_device_cdev_add(k, vdev);
   k.m.event(k.tid, 'vfio-register', [`dev:${dev.name}`, `vfio_group:${g.id}`], 'vfio_register_group_dev');
   return vdev;
 }
@@ -176,8 +205,10 @@ export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage:
     if (phys_pfn === null || npage === 0 || WARN_ON(k, vdev.open_count === 0, site, 'device not open')) return -EINVAL;
     if (npage > VFIO_PIN_PAGES_MAX_ENTRIES) return -E2BIG;
     const c = g.container;
+    // 6.6+: a device bound to an iommufd pins through its access object (IOMMU_WRITE = 2).
+    if ((c === null || c.iommu_data === null) && vdev.iommufd_access) return yield* vfio_iommufd_pin_pages(k, vdev.iommufd_access, iova, npage, (prot & 2) !== 0, phys_pfn);
     if (c === null || c.iommu_data === null) return -ENOTTY;
-    return yield* vfio_iommu_type1_pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
+    return yield* (c.iommu_driver as vfio_iommu_driver_ops).pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
   }
   // 5.4: !dev || !user_pfn || !phys_pfn || !npage -> -EINVAL; > 512 -> -E2BIG
   if (phys_pfn === null || npage === 0) return -EINVAL;
@@ -186,7 +217,7 @@ export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage:
   if (r) return r;
   let ret: number;
   const c = g.container;
-  if (c !== null && c.iommu_data !== null) ret = yield* vfio_iommu_type1_pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
+  if (c !== null && c.iommu_data !== null) ret = yield* (c.iommu_driver as vfio_iommu_driver_ops).pin_pages(k, c.iommu_data, g, iova, npage, prot, phys_pfn);
   else ret = -ENOTTY;
   g.container_users--;
   return ret;
@@ -202,8 +233,12 @@ export function* vfio_unpin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npag
   if (k.patch('vfio-dma-ownership')) {
     if (WARN_ON(k, npage <= 0 || npage > VFIO_PIN_PAGES_MAX_ENTRIES, site)) return 0;
     const c = g.container;
+    if ((c === null || c.iommu_data === null) && vdev.iommufd_access) {
+      yield* vfio_iommufd_unpin_pages(k, vdev.iommufd_access, iova, npage);
+      return 0;
+    }
     if (c === null || c.iommu_data === null) return 0;
-    yield* vfio_iommu_type1_unpin_pages(k, c.iommu_data, iova, npage);
+    yield* (c.iommu_driver as vfio_iommu_driver_ops).unpin_pages(k, c.iommu_data, iova, npage);
     return 0;
   }
   if (npage === 0) return -EINVAL;
@@ -212,7 +247,7 @@ export function* vfio_unpin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npag
   if (r) return r;
   let ret: number;
   const c = g.container;
-  if (c !== null && c.iommu_data !== null) ret = yield* vfio_iommu_type1_unpin_pages(k, c.iommu_data, iova, npage);
+  if (c !== null && c.iommu_data !== null) ret = yield* (c.iommu_driver as vfio_iommu_driver_ops).unpin_pages(k, c.iommu_data, iova, npage);
   else ret = -ENOTTY;
   g.container_users--;
   return ret;

@@ -68,7 +68,7 @@ import type {
   vfio_iommu_type1_info,
 } from '../../include/uapi/linux/vfio.js';
 import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_subsys_of } from './vfio.js';
-import type { vfio_device, vfio_group } from './vfio.js';
+import type { vfio_device, vfio_group, vfio_iommu_driver_ops } from './vfio.js';
 import * as mmapi from './mmapi.js';
 import {
   get_user_pages, get_user_pages_remote, gup_pin_huge_run, pin_user_pages_remote, unpin_user_page, unpin_user_page_range_dirty_lock,
@@ -2067,3 +2067,18 @@ export function* vfio_iommu_type1_unregister_device(k: Kctx, iommu: vfio_iommu, 
 
 // Re-exported for tests and the edu device.
 export { VFIO_PIN_PAGES_MAX_ENTRIES, E2BIG, EPERM, iommu_min_pagesz };
+
+/** vfio_iommu_driver_ops_type1: the type1 backend as the VFIO core calls it (container.ts). */
+export const vfio_iommu_driver_ops_type1: vfio_iommu_driver_ops = {
+  name: 'vfio-iommu-type1',
+  open: vfio_iommu_type1_open,
+  release: vfio_iommu_type1_release,
+  ioctl: vfio_iommu_type1_ioctl,
+  attach_group: vfio_iommu_type1_attach_group,
+  detach_group: vfio_iommu_type1_detach_group,
+  check_extension: vfio_iommu_type1_check_extension,
+  register_device: vfio_iommu_type1_register_device,
+  unregister_device: vfio_iommu_type1_unregister_device,
+  pin_pages: vfio_iommu_type1_pin_pages,
+  unpin_pages: vfio_iommu_type1_unpin_pages,
+};

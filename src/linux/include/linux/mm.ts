@@ -87,6 +87,7 @@
 import type { ThreadId } from '../../../sched/index.js';
 import type { Machine } from '../../machine.js';
 import type { Kctx } from '../../kctx.js';
+import { IS_ENABLED } from '../../kctx.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_reserved, PG_zero, SUBPAGE_SET,
   HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, pmd_leaf } from './mm_types.js';
 import type { mm_struct, pmd_t, pte_t, pte_table, pud_t, vm_area_struct } from './mm_types.js';
@@ -509,6 +510,24 @@ export function is_migrate_cma_page(m: Machine, page: number): boolean {
 /** is_zone_movable_page(page) (v5.13+ helper; a plain zone test). */
 export function is_zone_movable_page(m: Machine, page: number): boolean {
   return page_zonenum(m, page) === ZONE_MOVABLE;
+}
+
+/**
+ * is_longterm_pinnable_page(page) (include/linux/mm.h; folio_is_longterm_pinnable in 6.x): may
+ * this page stay where it is under a long-term pin?
+ * 5.4–5.6 (check_and_migrate_cma_pages): not in a CMA pageblock (head page).
+ * 6.1/6.12: not CMA (MIGRATE_ISOLATE: not modelled), the zero page always, and not in
+ * ZONE_MOVABLE (PATCH(gup-migrate-movable-zone), d1e153fea2a8). MODEL: no device-coherent memory.
+ */
+export function is_longterm_pinnable_page(k: Kctx, page: number): boolean {
+  const m = k.m;
+  const r = m.mem.region_of(page);
+  // is_migrate_cma_page(): the pageblock is MIGRATE_CMA (the model's CMA ranges).
+  if (IS_ENABLED(k, 'CONFIG_CMA') && r !== null && r.cma) return false;
+  // PATCH(gup-migrate-movable-zone)
+  if (!k.patch('gup-migrate-movable-zone')) return true;
+  if (is_zero_page(m, page)) return true;
+  return !(r !== null && r.zone === ZONE_MOVABLE);
 }
 
 /** is_zone_device_page(page) */

@@ -65,14 +65,9 @@ export interface task_struct {
   exited: boolean;
 }
 
-/**
- * current (arch get_current()). The model's kernel threads carry the task they run
- * as in k.current; anything else there is a pinlab bug.
- */
+/** current (arch get_current()): the task_struct the thread runs as (Kctx.current). */
 export function get_current(k: Kctx): task_struct {
-  const t = k.current as Partial<task_struct>;
-  if (t.rlim === undefined || t.cred === undefined) throw new Error('pinlab bug: k.current is not a task_struct');
-  return t as task_struct;
+  return k.current;
 }
 
 /** rlimit(RLIMIT_x) of current (include/linux/sched/signal.h task_rlimit). */

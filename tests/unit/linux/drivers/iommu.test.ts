@@ -15,6 +15,7 @@ import {
   iommu_map, iommu_unmap,
 } from '../../../../src/linux/drivers/iommu/iommu.js';
 import type { device } from '../../../../src/linux/drivers/iommu/iommu.js';
+import { createTask } from '../../../../src/linux/kernel/fork.js';
 import { EBUSY, EINVAL, EPERM } from '../../../../src/linux/include/uapi/linux/errno.js';
 
 const K4 = 0x1000;
@@ -26,7 +27,7 @@ function ctx(): Kctx {
   if (!r.ok) throw new Error('test bug');
   const m = new Machine(r.profile);
   const s = new Sched({ chooser: new DefaultChooser() });
-  return new Kctx(m, s, 0 as never, { pid: 1 });
+  return new Kctx(m, s, 0 as never, createTask(m, { comm: 'test' }));
 }
 
 describe('iommu domain page table', () => {

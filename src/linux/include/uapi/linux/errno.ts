@@ -32,7 +32,9 @@ export const EDEADLK = 35;
 export const ENOSYS = 38;
 export const EOVERFLOW = 75;
 export const EBADFD = 77;
+export const EMSGSIZE = 90;
 export const EOPNOTSUPP = 95;
+export const EADDRINUSE = 98;
 export const EREMOTEIO = 121;
 export const EHWPOISON = 133;
 /** Kernel-internal (include/linux/errno.h): never seen by user space as such. */
@@ -46,6 +48,7 @@ const NAMES: Readonly<Record<number, string>> = {
   [ENFILE]: 'ENFILE', [EMFILE]: 'EMFILE', [ENOTTY]: 'ENOTTY', [EFBIG]: 'EFBIG', [ENOSPC]: 'ENOSPC',
   [ESPIPE]: 'ESPIPE', [EROFS]: 'EROFS', [EMLINK]: 'EMLINK', [ERANGE]: 'ERANGE', [EDEADLK]: 'EDEADLK',
   [ENOSYS]: 'ENOSYS', [EOVERFLOW]: 'EOVERFLOW', [EBADFD]: 'EBADFD', [EOPNOTSUPP]: 'EOPNOTSUPP',
+  [EMSGSIZE]: 'EMSGSIZE', [EADDRINUSE]: 'EADDRINUSE',
   [EREMOTEIO]: 'EREMOTEIO', [EHWPOISON]: 'EHWPOISON', [ERESTARTSYS]: 'ERESTARTSYS', [ENOTSUPP]: 'ENOTSUPP',
 };
 

@@ -1,0 +1,290 @@
+/**
+ * The iommufd part of the `.def` table (build.ts): the IOMMU_* ioctls on an iommufd fd, the
+ * VFIO device cdev's BIND/ATTACH/DETACH, emulated-device pins through an access object, and
+ * what the checker reads (long-term pins, DMA mappings, expected mm->locked_vm, the state
+ * digest). Calls only the model's functions (src/linux/drivers/iommu/iommufd, drivers/vfio).
+ */
+import type { Kctx } from '../linux/kctx.js';
+import { EINVAL, ENODEV } from '../linux/include/uapi/linux/errno.js';
+import type { task_struct } from '../linux/include/linux/sched.js';
+import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
+import {
+  IOMMU_DESTROY, IOMMU_IOAS_ALLOC, IOMMU_IOAS_ALLOW_IOVAS, IOMMU_IOAS_CHANGE_PROCESS, IOMMU_IOAS_COPY, IOMMU_IOAS_IOVA_RANGES,
+  IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP, IOMMU_OPTION, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_DETACH_IOMMUFD_PT,
+} from '../linux/include/uapi/linux/iommufd.js';
+import type {
+  iommu_destroy, iommu_ioas_alloc, iommu_ioas_allow_iovas, iommu_ioas_copy, iommu_ioas_iova_ranges, iommu_ioas_map,
+  iommu_ioas_change_process, iommu_ioas_map_file, iommu_ioas_unmap, iommu_iova_range, iommu_option, vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd,
+  vfio_device_detach_iommufd_pt,
+} from '../linux/include/uapi/linux/iommufd.js';
+import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
+import type { iopt_pages } from '../linux/drivers/iommu/iommufd/iommufd_private.js';
+import { iopt_area_index_to_iova } from '../linux/drivers/iommu/iommufd/pages.js';
+import { vfio_pin_pages, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
+import type { Machine } from '../linux/machine.js';
+import type { KThread } from '../sched/index.js';
+import type { DmaMapping, LongtermPin } from '../check/invariants.js';
+import type { RunState, StepResult } from './state.js';
+import { ioctl } from './build-vfio.js';
+
+/** Arguments of the iommufd scenario ops, evaluated by the caller. */
+export interface IommufdArgs {
+  fd: number;
+  size?: number;
+  flags?: number;
+  ioas_id?: number;
+  dst_ioas_id?: number;
+  src_ioas_id?: number;
+  user_va?: bigint;
+  length?: bigint;
+  iova?: bigint;
+  dst_iova?: bigint;
+  src_iova?: bigint;
+  num_iovas?: number;
+  iovas?: { start: bigint; last: bigint }[];
+  option_id?: number;
+  op?: number;
+  object_id?: number;
+  val64?: bigint;
+  id?: number;
+  iommufd?: number;
+  pt_id?: number;
+  argsz?: number;
+  reserved?: number;
+  file_fd?: number;
+  start?: bigint;
+}
+
+/** The iommufd and device-cdev ioctls of scenario steps. */
+export function* iommufdIoctl(k: Kctx, op: string, a: IommufdArgs): KThread<StepResult> {
+  const sz = (d: number): number => a.size ?? d;
+  switch (op) {
+    case 'IOMMU_IOAS_ALLOC': {
+      const cmd: iommu_ioas_alloc = { size: sz(12), flags: a.flags ?? 0, out_ioas_id: 0 };
+      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOC, cmd);
+      return { value: r, outputs: { ioas_id: cmd.out_ioas_id } };
+    }
+    case 'IOMMU_DESTROY': {
+      const cmd: iommu_destroy = { size: sz(8), id: a.id ?? 0 };
+      return { value: yield* ioctl(k, a.fd, IOMMU_DESTROY, cmd), outputs: {} };
+    }
+    case 'IOMMU_IOAS_MAP': {
+      const cmd: iommu_ioas_map = {
+        size: sz(40), flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, __reserved: a.reserved ?? 0, user_va: a.user_va ?? 0n,
+        length: a.length ?? 0n, iova: a.iova ?? 0n,
+      };
+      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP, cmd);
+      return { value: r, outputs: { iova: cmd.iova } };
+    }
+    case 'IOMMU_IOAS_COPY': {
+      const cmd: iommu_ioas_copy = {
+        size: sz(40), flags: a.flags ?? 0, dst_ioas_id: a.dst_ioas_id ?? 0, src_ioas_id: a.src_ioas_id ?? 0, length: a.length ?? 0n,
+        dst_iova: a.dst_iova ?? 0n, src_iova: a.src_iova ?? 0n,
+      };
+      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_COPY, cmd);
+      return { value: r, outputs: { dst_iova: cmd.dst_iova } };
+    }
+    case 'IOMMU_IOAS_UNMAP': {
+      const cmd: iommu_ioas_unmap = { size: sz(24), ioas_id: a.ioas_id ?? 0, iova: a.iova ?? 0n, length: a.length ?? 0n };
+      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_UNMAP, cmd);
+      return { value: r, outputs: { length: cmd.length } };
+    }
+    case 'IOMMU_IOAS_IOVA_RANGES': {
+      const ranges: iommu_iova_range[] = [];
+      const cmd: iommu_ioas_iova_ranges = {
+        size: sz(32), ioas_id: a.ioas_id ?? 0, num_iovas: a.num_iovas ?? 0, __reserved: a.reserved ?? 0, allowed_iovas: ranges,
+        out_iova_alignment: 0n,
+      };
+      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_IOVA_RANGES, cmd);
+      return {
+        value: r,
+        outputs: { num_iovas: cmd.num_iovas, out_iova_alignment: cmd.out_iova_alignment, ranges: ranges.map((x) => `0x${x.start.toString(16)}-0x${x.last.toString(16)}`) },
+      };
+    }
+    case 'IOMMU_IOAS_ALLOW_IOVAS': {
+      const iovas = a.iovas ?? [];
+      const cmd: iommu_ioas_allow_iovas = {
+        size: sz(24), ioas_id: a.ioas_id ?? 0, num_iovas: iovas.length, __reserved: a.reserved ?? 0, allowed_iovas: iovas.map((x) => ({ ...x })),
+      };
+      return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOW_IOVAS, cmd), outputs: {} };
+    }
+    case 'IOMMU_OPTION': {
+      const cmd: iommu_option = {
+        size: sz(24), option_id: a.option_id ?? 0, op: a.op ?? 0, __reserved: a.reserved ?? 0, object_id: a.object_id ?? 0, val64: a.val64 ?? 0n,
+      };
+      const r = yield* ioctl(k, a.fd, IOMMU_OPTION, cmd);
+      return { value: r, outputs: { val64: cmd.val64 } };
+    }
+    case 'IOMMU_IOAS_MAP_FILE': {
+      const cmd: iommu_ioas_map_file = {
+        size: sz(40), flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, fd: a.file_fd ?? -1, start: a.start ?? 0n, length: a.length ?? 0n, iova: a.iova ?? 0n,
+      };
+      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP_FILE, cmd);
+      return { value: r, outputs: { iova: cmd.iova } };
+    }
+    case 'IOMMU_IOAS_CHANGE_PROCESS': {
+      const cmd: iommu_ioas_change_process = { size: sz(8), __reserved: a.reserved ?? 0 };
+      return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_CHANGE_PROCESS, cmd), outputs: {} };
+    }
+    case 'VFIO_DEVICE_BIND_IOMMUFD': {
+      const cmd: vfio_device_bind_iommufd = { argsz: a.argsz ?? 16, flags: a.flags ?? 0, iommufd: a.iommufd ?? -1, out_devid: 0 };
+      const r = yield* ioctl(k, a.fd, VFIO_DEVICE_BIND_IOMMUFD, cmd);
+      return { value: r, outputs: { devid: cmd.out_devid } };
+    }
+    case 'VFIO_DEVICE_ATTACH_IOMMUFD_PT': {
+      const cmd: vfio_device_attach_iommufd_pt = { argsz: a.argsz ?? 12, flags: a.flags ?? 0, pt_id: a.pt_id ?? 0 };
+      const r = yield* ioctl(k, a.fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, cmd);
+      return { value: r, outputs: { pt_id: cmd.pt_id } };
+    }
+    case 'VFIO_DEVICE_DETACH_IOMMUFD_PT': {
+      const cmd: vfio_device_detach_iommufd_pt = { argsz: a.argsz ?? 8, flags: a.flags ?? 0 };
+      return { value: yield* ioctl(k, a.fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, cmd), outputs: {} };
+    }
+    default:
+      return { value: -EINVAL, outputs: {} };
+  }
+}
+
+/**
+ * An emulated (mdev) device's driver pins `npage` pages at iova through vfio_pin_pages(), which
+ * for a device bound to an iommufd goes to its access object (one access range per call).
+ * The pin is remembered as `<dev>@<iova>+<npage>` so the driver's unmap callback (build-vfio.ts)
+ * unpins exactly the ranges it pinned, as iommufd requires.
+ */
+export function* accessPin(k: Kctx, rs: RunState, dev: string, iova: bigint, npage: number, prot: number): KThread<StepResult> {
+  const d = rs.devices.get(dev);
+  if (d === undefined || d.edu !== null) return { value: -ENODEV, outputs: {} };
+  const pfns: number[] = new Array<number>(Math.max(0, Math.min(npage, 4096))).fill(0);
+  const r = yield* vfio_pin_pages(k, d.vdev, iova, npage, prot, pfns);
+  if (r > 0) {
+    const key = `${dev}@${iova.toString()}+${npage}`;
+    rs.mdevPins.set(key, (rs.mdevPins.get(key) ?? 0) + 1);
+  }
+  return { value: r, outputs: { pages: r > 0 ? pfns.slice(0, r) : [] } };
+}
+
+/** The driver unpins what a pin of the same `iova` and `npage` took (vfio_unpin_pages). */
+export function* accessUnpin(k: Kctx, rs: RunState, dev: string, iova: bigint, npage: number): KThread<StepResult> {
+  const d = rs.devices.get(dev);
+  if (d === undefined || d.edu !== null) return { value: -ENODEV, outputs: {} };
+  const r = yield* vfio_unpin_pages(k, d.vdev, iova, npage);
+  const key = `${dev}@${iova.toString()}+${npage}`;
+  const n = (rs.mdevPins.get(key) ?? 0) - 1;
+  if (n > 0) rs.mdevPins.set(key, n);
+  else rs.mdevPins.delete(key);
+  return { value: r, outputs: {} };
+}
+
+// ---- what the checker reads -------------------------------------------------------------------------
+
+/** Every iopt_pages of the machine's iommufd contexts, each once, with the areas that use it. */
+function allPages(m: Machine): iopt_pages[] {
+  const out: iopt_pages[] = [];
+  for (const ictx of m.iommufd?.ctxs ?? []) {
+    for (const o of ictx.objects.values()) {
+      if (o.obj.type !== 'IOMMUFD_OBJ_IOAS' || !('iopt' in o)) continue;
+      for (const a of o.iopt.areas) if (a.pages !== null && !out.includes(a.pages)) out.push(a.pages);
+    }
+  }
+  return out;
+}
+
+/** A pinned page index: its text is built only when a report needs it (16 GiB runs list millions). */
+class IndexPin implements LongtermPin {
+  readonly thread = null;
+  constructor(readonly pfn: number, private readonly pagesId: number, private readonly index: number, private readonly iova: number | null) {}
+  get holder(): string {
+    return this.iova === null
+      ? `iommufd access pin (iopt_pages#${this.pagesId} index ${this.index})`
+      : `iommufd area iova 0x${this.iova.toString(16)} (iopt_pages#${this.pagesId})`;
+  }
+}
+
+/** The pfn each pinned index of an iopt_pages holds (from the access xarray, else a filled area's domain). */
+function pinnedIndexes(p: iopt_pages): Map<number, IndexPin> {
+  const out = new Map<number, IndexPin>();
+  for (const [i, pfn] of p.pinned_pfns) out.set(i, new IndexPin(pfn, p.id, i, null));
+  for (const area of p.domain_areas) {
+    const dom = area.storage_domain;
+    if (dom === null) continue;
+    for (let i = area.first_index; i <= area.last_index; i++) {
+      if (out.has(i)) continue;
+      const iova = iopt_area_index_to_iova(area, i);
+      const phys = iommu_iova_to_phys(dom, iova - (iova % PAGE_SIZE));
+      if (phys === 0) continue;
+      out.set(i, new IndexPin(Math.floor(phys / PAGE_SIZE), p.id, i, iova));
+    }
+  }
+  return out;
+}
+
+/** Long-term pins iommufd holds now: each pinned page index once, however many domains map it. */
+export function iommufdLongtermPins(m: Machine): LongtermPin[] {
+  const out: LongtermPin[] = [];
+  for (const p of allPages(m)) for (const v of pinnedIndexes(p).values()) out.push(v);
+  return out;
+}
+
+/** One IOMMU mapping of a page; its text is built only when a report needs it. */
+class IommufdMapping implements DmaMapping {
+  readonly pinned = true;
+  constructor(
+    readonly iommuPfn: number, readonly processPfn: number | null,
+    private readonly ioas: number, private readonly dom: number, private readonly iova: number, private readonly vaddr: number, private readonly pid: number,
+  ) {}
+  get where(): string {
+    return `iommufd IOAS#${this.ioas} domain#${this.dom} iova 0x${this.iova.toString(16)} (vaddr 0x${this.vaddr.toString(16)}, pid ${this.pid})`;
+  }
+}
+
+/** Every IOMMU mapping of every area in every domain, with the frame the process maps at that vaddr now. */
+export function iommufdDmaMappings(m: Machine, frameAt: (task: task_struct, addr: number) => number | null): DmaMapping[] {
+  const out: DmaMapping[] = [];
+  for (const ictx of m.iommufd?.ctxs ?? []) {
+    for (const o of ictx.objects.values()) {
+      if (o.obj.type !== 'IOMMUFD_OBJ_IOAS' || !('iopt' in o)) continue;
+      for (const area of o.iopt.areas) {
+        const p = area.pages;
+        if (p === null || area.storage_domain === null) continue;
+        const t = p.source_task;
+        const live = !t.exited && t.mm === p.source_mm;
+        for (const dom of o.iopt.domains) {
+          for (let i = area.first_index; i <= area.last_index; i++) {
+            const iova = iopt_area_index_to_iova(area, i);
+            const phys = iommu_iova_to_phys(dom, iova - (iova % PAGE_SIZE));
+            if (phys === 0) continue;
+            const vaddr = p.uptr + i * PAGE_SIZE;
+            out.push(new IommufdMapping(Math.floor(phys / PAGE_SIZE), live ? frameAt(t, vaddr) : null, o.obj.id, dom.id, iova, vaddr, t.pid));
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Pages iommufd charged to an mm's locked_vm (IOPT_PAGES_ACCOUNT_MM pages). */
+export function iommufdLockedPages(m: Machine, mmId: number): number {
+  let n = 0;
+  for (const p of allPages(m)) if (p.account_mode === 'IOPT_PAGES_ACCOUNT_MM' && p.source_mm.id === mmId) n += p.last_npinned;
+  return n;
+}
+
+/** A digest of iommufd state for the explorer's state key. */
+export function iommufdFingerprint(m: Machine): string {
+  const parts: string[] = [];
+  for (const ictx of m.iommufd?.ctxs ?? []) {
+    parts.push(`c${ictx.id}:${ictx.account_mode}:${ictx.next_id}:${ictx.vfio_ioas?.obj.id ?? '-'}`);
+    for (const [id, o] of [...ictx.objects].sort((x, y) => x[0] - y[0])) {
+      parts.push(`o${id}:${o.obj.type}:${o.obj.users}`);
+      if (o.obj.type !== 'IOMMUFD_OBJ_IOAS' || !('iopt' in o)) continue;
+      parts.push(`a${o.iopt.iova_alignment}:${o.iopt.disable_large_pages ? 1 : 0}:${o.iopt.domains.map((d) => d.id).join('.')}:${o.iopt.reserved.length}:${o.iopt.allowed.length}`);
+      for (const area of o.iopt.areas) {
+        const p = area.pages;
+        parts.push(`r${area.iova}-${area.last}:${area.iommu_prot}:${area.storage_domain?.id ?? '-'}:${area.num_accesses}:${p === null ? '-' : `${p.id}/${p.npinned}/${p.last_npinned}/${p.account_mode}/${[...pinnedIndexes(p)].map(([i, v]) => `${i}=${v.pfn}`).join(',')}`}`);
+      }
+    }
+  }
+  return parts.join('|');
+}
+
