@@ -539,7 +539,7 @@ function* opVfio(c: StepCtx): KThread<StepResult> {
 
 function* opIommufd(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
-  const num = (n: string): number | undefined => (a[n] === undefined || a[n].kind === 'null' ? undefined : evalNum(c.rs, a[n]));
+  const num = (n: string): number | undefined => (a[n] === undefined || a[n].kind === 'null' ? undefined : evalNum(c, a[n]));
   const big = (n: string): bigint | undefined => (a[n] === undefined || a[n].kind === 'null' ? undefined : evalInt(c.rs, a[n]));
   const fl = (n: string): number | undefined => {
     if (a[n] === undefined) return undefined;
@@ -567,12 +567,12 @@ function* opAccessPin(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const prot = evalFlags(c, a.prot, 'prot');
   if (prot === null) return ret(-EINVAL);
-  return yield* accessPin(c.k, c.rs, a.device.kind === 'str' ? a.device.value : '', evalInt(c.rs, a.iova), evalNum(c.rs, a.npage), prot);
+  return yield* accessPin(c.k, c.rs, a.device.kind === 'str' ? a.device.value : '', evalInt(c.rs, a.iova), evalNum(c, a.npage), prot);
 }
 
 function* opAccessUnpin(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
-  return yield* accessUnpin(c.k, c.rs, a.device.kind === 'str' ? a.device.value : '', evalInt(c.rs, a.iova), evalNum(c.rs, a.npage));
+  return yield* accessUnpin(c.k, c.rs, a.device.kind === 'str' ? a.device.value : '', evalInt(c.rs, a.iova), evalNum(c, a.npage));
 }
 
 function* opDmaWrite(c: StepCtx): KThread<StepResult> {
