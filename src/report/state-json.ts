@@ -26,7 +26,7 @@ import type { Scenario } from '../scenario/ast.js';
 import { jsonValue } from './trace-json.js';
 import type { Json } from './trace-json.js';
 import type {
-  FieldChange, FrameCard, FrameEvent, FrameFilter, FramePage, Holder, IommuMapping, IommuRun, MachineState, ProcessState, PteRun,
+  FieldChange, FrameCard, FrameEvent, FrameFilter, Holder, IommuMapping, IommuRun, MachineState, ProcessState, PteRun,
   StateDiff, ThreadState, VmaState, ZoneState,
 } from './state-types.js';
 import { STATE_SCHEMA_VERSION } from './state-types.js';
@@ -267,89 +267,103 @@ export class Snapshot {
 
   /** What changed from this snapshot to `b`. */
   diff(b: Snapshot): StateDiff {
-    const a = this;
-    const frames: { pfn: number; change: 'added' | 'removed' | 'changed'; changes: FieldChange[] }[] = [];
-    const ta = a.folios;
-    const tb = b.folios;
-    let i = 0;
-    let j = 0;
-    let truncated = false;
-    const push = (x: (typeof frames)[number]): void => {
-      if (frames.length < LIMITS.diffFrames) frames.push(x);
-      else truncated = true;
-    };
-    const named = (o: Record<string, number>, snap: Snapshot): Record<string, unknown> => ({
-      ...o, flags: bitNames(o.flags, PG_NAMES), content: snap.m.mem.tag_name(o.content),
-    });
-    while (i < ta.n || j < tb.n) {
-      if (j >= tb.n || (i < ta.n && ta.pfn[i] < tb.pfn[j])) {
-        push({ pfn: ta.pfn[i], change: 'removed', changes: [] });
-        i++;
-      } else if (i >= ta.n || tb.pfn[j] < ta.pfn[i]) {
-        push({ pfn: tb.pfn[j], change: 'added', changes: [] });
-        j++;
-      } else {
-        const fa = a.fields(i);
-        const fb = b.fields(j);
-        const ch = changes(named(fa, a), named(fb, b));
-        const ha = JSON.stringify(a.holders.get(ta.pfn[i]) ?? []);
-        const hb = JSON.stringify(b.holders.get(tb.pfn[j]) ?? []);
-        if (ha !== hb) ch.push({ field: 'holders', from: JSON.parse(ha) as unknown, to: JSON.parse(hb) as unknown });
-        if (ch.length > 0) push({ pfn: ta.pfn[i], change: 'changed', changes: ch });
-        i++;
-        j++;
-      }
-    }
-    const threads = b.head.threads.map((tb2) => {
-      const ta2 = a.head.threads.find((x) => x.id === tb2.id);
-      return { id: tb2.id, changes: ta2 === undefined ? [] : changes(ta2 as unknown as Record<string, unknown>, tb2 as unknown as Record<string, unknown>) };
-    }).filter((x) => x.changes.length > 0);
-    const processes = b.head.processes.map((pb) => {
-      const pa = a.head.processes.find((x) => x.name === pb.name);
-      const strip = (p: ProcessState | undefined): Record<string, unknown> => (p === undefined ? {} : { pid: p.pid, exited: p.exited, ...(p.mm === null ? { mm: null } : { lockedVm: p.mm.lockedVm, pinnedVm: p.mm.pinnedVm, totalVm: p.mm.totalVm, vmaCount: p.mm.vmas.length }) });
-      return { name: pb.name, changes: changes(strip(pa), strip(pb)) };
-    }).filter((x) => x.changes.length > 0);
-    const vmaMap = (s: Snapshot): Map<number, { process: string; v: VmaState }> => {
-      const out = new Map<number, { process: string; v: VmaState }>();
-      for (const p of s.head.processes) for (const v of p.mm?.vmas ?? []) out.set(v.id, { process: p.name, v });
-      return out;
-    };
-    const va = vmaMap(a);
-    const vb = vmaMap(b);
-    const vmas: StateDiff['vmas'][number][] = [];
-    for (const [id, x] of va) if (!vb.has(id)) vmas.push({ id, process: x.process, change: 'removed', changes: [] });
-    for (const [id, y] of vb) {
-      const x = va.get(id);
-      if (x === undefined) vmas.push({ id, process: y.process, change: 'added', changes: [] });
-      else {
-        const c = changes({ ...x.v, ptes: JSON.stringify(x.v.ptes) }, { ...y.v, ptes: JSON.stringify(y.v.ptes) });
-        if (c.length > 0) vmas.push({ id, process: y.process, change: 'changed', changes: c });
-      }
-    }
-    vmas.sort((x, y) => x.id - y.id);
-    const ia = new Map(a.head.iommu.map((x) => [`${x.container}:${x.iova}`, JSON.stringify(x)]));
-    const ib = new Map(b.head.iommu.map((x) => [`${x.container}:${x.iova}`, JSON.stringify(x)]));
-    const iommu: StateDiff['iommu'][number][] = [];
-    for (const k of ia.keys()) if (!ib.has(k)) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'removed' });
-    for (const [k, v] of ib) {
-      const old = ia.get(k);
-      if (old === undefined) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'added' });
-      else if (old !== v) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'changed' });
-    }
-    return {
-      version: STATE_SCHEMA_VERSION,
-      from: a.step,
-      to: b.step,
-      threads,
-      frames,
-      processes,
-      vmas,
-      iommu,
-      violated: b.head.violated.filter((v) => !a.head.violated.includes(v)),
-      results: Object.keys(b.head.results).filter((k) => JSON.stringify(a.head.results[k]) !== JSON.stringify(b.head.results[k])),
-      truncated,
-    };
+    return diffSnapshots(this, b);
   }
+
+  /** For diffSnapshots: the folio table, holders and memory map of a snapshot. */
+  get parts(): { readonly folios: FolioTable; readonly holders: ReadonlyMap<number, Holder[]>; readonly m: Machine } {
+    return { folios: this.folios, holders: this.holders, m: this.m };
+  }
+
+  /** Comparable fields of folio i, for diffs. */
+  fieldsOf(i: number): Record<string, number> {
+    return this.fields(i);
+  }
+}
+
+/** What changed from snapshot `a` to snapshot `b`. */
+function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
+  const frames: { pfn: number; change: 'added' | 'removed' | 'changed'; changes: FieldChange[] }[] = [];
+  const ta = a.parts.folios;
+  const tb = b.parts.folios;
+  let i = 0;
+  let j = 0;
+  let truncated = false;
+  const push = (x: (typeof frames)[number]): void => {
+    if (frames.length < LIMITS.diffFrames) frames.push(x);
+    else truncated = true;
+  };
+  const named = (o: Record<string, number>, snap: Snapshot): Record<string, unknown> => ({
+    ...o, flags: bitNames(o.flags, PG_NAMES), content: snap.parts.m.mem.tag_name(o.content),
+  });
+  while (i < ta.n || j < tb.n) {
+    if (j >= tb.n || (i < ta.n && ta.pfn[i] < tb.pfn[j])) {
+      push({ pfn: ta.pfn[i], change: 'removed', changes: [] });
+      i++;
+    } else if (i >= ta.n || tb.pfn[j] < ta.pfn[i]) {
+      push({ pfn: tb.pfn[j], change: 'added', changes: [] });
+      j++;
+    } else {
+      const fa = a.fieldsOf(i);
+      const fb = b.fieldsOf(j);
+      const ch = changes(named(fa, a), named(fb, b));
+      const ha = JSON.stringify(a.parts.holders.get(ta.pfn[i]) ?? []);
+      const hb = JSON.stringify(b.parts.holders.get(tb.pfn[j]) ?? []);
+      if (ha !== hb) ch.push({ field: 'holders', from: JSON.parse(ha) as unknown, to: JSON.parse(hb) as unknown });
+      if (ch.length > 0) push({ pfn: ta.pfn[i], change: 'changed', changes: ch });
+      i++;
+      j++;
+    }
+  }
+  const threads = b.head.threads.map((tb2) => {
+    const ta2 = a.head.threads.find((x) => x.id === tb2.id);
+    return { id: tb2.id, changes: ta2 === undefined ? [] : changes(ta2 as unknown as Record<string, unknown>, tb2 as unknown as Record<string, unknown>) };
+  }).filter((x) => x.changes.length > 0);
+  const processes = b.head.processes.map((pb) => {
+    const pa = a.head.processes.find((x) => x.name === pb.name);
+    const strip = (p: ProcessState | undefined): Record<string, unknown> => (p === undefined ? {} : { pid: p.pid, exited: p.exited, ...(p.mm === null ? { mm: null } : { lockedVm: p.mm.lockedVm, pinnedVm: p.mm.pinnedVm, totalVm: p.mm.totalVm, vmaCount: p.mm.vmas.length }) });
+    return { name: pb.name, changes: changes(strip(pa), strip(pb)) };
+  }).filter((x) => x.changes.length > 0);
+  const vmaMap = (s: Snapshot): Map<number, { process: string; v: VmaState }> => {
+    const out = new Map<number, { process: string; v: VmaState }>();
+    for (const p of s.head.processes) for (const v of p.mm?.vmas ?? []) out.set(v.id, { process: p.name, v });
+    return out;
+  };
+  const va = vmaMap(a);
+  const vb = vmaMap(b);
+  const vmas: StateDiff['vmas'][number][] = [];
+  for (const [id, x] of va) if (!vb.has(id)) vmas.push({ id, process: x.process, change: 'removed', changes: [] });
+  for (const [id, y] of vb) {
+    const x = va.get(id);
+    if (x === undefined) vmas.push({ id, process: y.process, change: 'added', changes: [] });
+    else {
+      const c = changes({ ...x.v, ptes: JSON.stringify(x.v.ptes) }, { ...y.v, ptes: JSON.stringify(y.v.ptes) });
+      if (c.length > 0) vmas.push({ id, process: y.process, change: 'changed', changes: c });
+    }
+  }
+  vmas.sort((x, y) => x.id - y.id);
+  const ia = new Map(a.head.iommu.map((x) => [`${x.container}:${x.iova}`, JSON.stringify(x)]));
+  const ib = new Map(b.head.iommu.map((x) => [`${x.container}:${x.iova}`, JSON.stringify(x)]));
+  const iommu: StateDiff['iommu'][number][] = [];
+  for (const k of ia.keys()) if (!ib.has(k)) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'removed' });
+  for (const [k, v] of ib) {
+    const old = ia.get(k);
+    if (old === undefined) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'added' });
+    else if (old !== v) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'changed' });
+  }
+  return {
+    version: STATE_SCHEMA_VERSION,
+    from: a.step,
+    to: b.step,
+    threads,
+    frames,
+    processes,
+    vmas,
+    iommu,
+    violated: b.head.violated.filter((v) => !a.head.violated.includes(v)),
+    results: Object.keys(b.head.results).filter((k) => JSON.stringify(a.head.results[k]) !== JSON.stringify(b.head.results[k])),
+    truncated,
+  };
 }
 
 function changes(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): FieldChange[] {

@@ -205,6 +205,37 @@ export interface StateDiff {
   readonly truncated: boolean;
 }
 
+/** One scheduling step of a run, as the swim lanes show it. */
+export interface LaneStep {
+  readonly step: number;
+  readonly thread: number;
+  /** How the step ended: the thread parked at a point, blocked, or exited. */
+  readonly end: 'point' | 'block' | 'exit';
+  readonly label: string;
+  /** Trace events during the step (call, ret, choose, note, signal events of the trace schema). */
+  readonly events: readonly { readonly kind: string; readonly thread: number; readonly fn?: string; readonly label?: string; readonly text?: string; readonly chosen?: string; readonly args?: unknown; readonly result?: unknown }[];
+}
+
+/** `POST /api/v1/runs` / `GET /api/v1/runs/:id`: a run session. */
+export interface RunSummary {
+  readonly id: string;
+  /** What `pinlab run --json --trace` prints for the run (trace-json.ts runJson). */
+  readonly run: {
+    readonly version: number;
+    readonly scenario: string;
+    readonly profile: string;
+    readonly status: string;
+    readonly problem: string | null;
+    readonly schedule: string;
+    readonly steps: number;
+    readonly values: Readonly<Record<string, unknown>>;
+    readonly violated: readonly string[];
+    readonly divergence: string | null;
+  };
+  readonly lanes: readonly LaneStep[];
+  readonly threads: readonly { readonly name: string; readonly process: string | null; readonly steps: readonly string[] }[];
+}
+
 /** Versions of the serve API and of the state JSON. */
 export const STATE_SCHEMA_VERSION = 1;
 export const API_VERSION = 'v1';

@@ -44,6 +44,8 @@ export interface ServeOptions {
   readonly maxBody?: number;
   /** Sessions kept (oldest dropped first; default 64). */
   readonly maxSessions?: number;
+  /** Scenario files outside the corpus the API may load, by the name clients use (`pinlab view`). */
+  readonly files?: ReadonlyMap<string, string>;
 }
 
 export interface Running {
@@ -75,6 +77,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Running> {
   const api = new Api({
     corpus: opts.corpus ?? join(PACKAGE_ROOT, 'scenarios'),
     maxSessions: opts.maxSessions ?? 64,
+    files: opts.files ?? new Map(),
   });
   const webRoot = opts.webRoot ?? join(PACKAGE_ROOT, 'web', 'dist');
   const maxBody = opts.maxBody ?? 1024 * 1024;
@@ -270,7 +273,7 @@ class Api {
   private readonly sessions = new Map<string, CallSession>();
   private nextId = 1;
 
-  constructor(private readonly o: { readonly corpus: string; readonly maxSessions: number }) {}
+  constructor(private readonly o: { readonly corpus: string; readonly maxSessions: number; readonly files: ReadonlyMap<string, string> }) {}
 
   corpusList(): { path: string; question: string; tags: readonly string[]; profiles: readonly string[]; errors: readonly string[] }[] {
     const out: { path: string; question: string; tags: readonly string[]; profiles: readonly string[]; errors: readonly string[] }[] = [];
@@ -292,6 +295,14 @@ class Api {
   }
 
   corpusText(path: string): string {
+    const extra = this.o.files.get(path);
+    if (extra !== undefined) {
+      try {
+        return readFileSync(extra, 'utf8');
+      } catch (e) {
+        throw new ApiError(404, `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     const rel = path.replace(/^scenarios\//, '');
     const file = resolve(this.o.corpus, rel);
     if (!file.startsWith(this.o.corpus + sep) || !file.endsWith('.yaml') || !existsSync(file)) throw new ApiError(404, `no scenario '${path}' in the corpus`);
@@ -304,7 +315,7 @@ class Api {
     const posted = str(b, 'text');
     if ((path === undefined) === (posted === undefined)) throw new ApiError(400, "give either 'scenario' (a corpus path) or 'text' (a scenario file's contents)");
     const text = path !== undefined ? this.corpusText(path) : (posted as string);
-    const file = path !== undefined ? `scenarios/${path.replace(/^scenarios\//, '')}` : str(b, 'file') ?? 'posted.yaml';
+    const file = path !== undefined ? (this.o.files.has(path) ? path : `scenarios/${path.replace(/^scenarios\//, '')}`) : str(b, 'file') ?? 'posted.yaml';
     const r = parseScenario(text, file);
     if (!r.ok) throw new ApiError(422, `invalid scenario ${file}`, r.errors.map(renderError));
     return { scenario: r.scenario, text };

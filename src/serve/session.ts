@@ -27,7 +27,7 @@ import { parseSchedule } from '../explore/schedule.js';
 import { DefaultChooser } from '../sched/index.js';
 import type { TraceEvent } from '../sched/index.js';
 import { Snapshot } from '../report/state-json.js';
-import type { StateDiff } from '../report/state-types.js';
+import type { LaneStep, StateDiff } from '../report/state-types.js';
 import { jsonValue, runJson } from '../report/trace-json.js';
 import type { Json } from '../report/trace-json.js';
 
@@ -37,17 +37,6 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
-}
-
-/** One step of a run as the swim lanes show it. */
-export interface LaneStep {
-  readonly step: number;
-  readonly thread: number;
-  /** What the thread did at the end of the step: parked at a point, blocked, or exited. */
-  readonly end: 'point' | 'block' | 'exit';
-  readonly label: string;
-  /** Trace events during the step (calls, returns, choices, notes). */
-  readonly events: readonly Json[];
 }
 
 const SNAPSHOT_CACHE = 6;
@@ -71,7 +60,7 @@ export class RunSession {
     return this.outcome.steps;
   }
 
-  /** Summary: the run's outcome (run --json) plus the swim lanes. */
+  /** Summary (RunSummary in state-types.ts): the run's outcome (run --json) plus the swim lanes. */
   summary(): Json {
     return { id: this.id, run: runJson(this.outcome), lanes: this.lanes as unknown as Json, threads: this.scenario.threads.map((t) => ({ name: t.name, process: t.process, steps: t.steps.map((s) => s.op) })) };
   }
@@ -152,13 +141,13 @@ function eventStep(ends: readonly number[], seq: number): number {
 /** Group a trace into steps: each step ends with the running thread's point, block or exit event. */
 export function laneSteps(trace: readonly TraceEvent[]): LaneStep[] {
   const out: LaneStep[] = [];
-  let pending: Json[] = [];
+  let pending: LaneStep['events'][number][] = [];
   for (const e of trace) {
     if (e.kind === 'point' || e.kind === 'block' || e.kind === 'exit') {
       out.push({ step: out.length + 1, thread: e.thread, end: e.kind, label: e.kind === 'exit' ? '<exit>' : e.label, events: pending });
       pending = [];
     } else if (e.kind === 'call' || e.kind === 'ret' || e.kind === 'choose' || e.kind === 'note' || e.kind === 'signal') {
-      pending.push(JSON.parse(JSON.stringify(e)) as Json);
+      pending.push(JSON.parse(JSON.stringify(e)) as LaneStep['events'][number]);
     }
   }
   return out;
