@@ -310,12 +310,18 @@ class Api {
   }
 
   /** A scenario from `{scenario: <corpus path>}` or `{text: <yaml>, file?: <name>}`, validated. */
-  load(b: Record<string, unknown>): { scenario: Scenario; text: string } {
+  /** The text and file name of `{scenario: <corpus path>}` or `{text: <yaml>, file?: <name>}`. */
+  private source(b: Record<string, unknown>): { text: string; file: string } {
     const path = str(b, 'scenario');
     const posted = str(b, 'text');
     if ((path === undefined) === (posted === undefined)) throw new ApiError(400, "give either 'scenario' (a corpus path) or 'text' (a scenario file's contents)");
     const text = path !== undefined ? this.corpusText(path) : (posted as string);
     const file = path !== undefined ? (this.o.files.has(path) ? path : `scenarios/${path.replace(/^scenarios\//, '')}`) : str(b, 'file') ?? 'posted.yaml';
+    return { text, file };
+  }
+
+  load(b: Record<string, unknown>): { scenario: Scenario; text: string } {
+    const { text, file } = this.source(b);
     const r = parseScenario(text, file);
     if (!r.ok) throw new ApiError(422, `invalid scenario ${file}`, r.errors.map(renderError));
     return { scenario: r.scenario, text };
@@ -356,12 +362,13 @@ class Api {
   }
 
   newSession(b: Record<string, unknown>): CallSession {
-    const { scenario, text } = this.load(b);
-    const profile = this.profileOf(scenario, b);
-    const proc = str(b, 'process') ?? scenario.setup.processes[0]?.name;
-    if (proc === undefined) throw new ApiError(400, `${scenario.file}: the set-up declares no process to issue calls as`);
+    const { text, file } = this.source(b);
+    const spec = str(b, 'profile');
+    if (spec === undefined) throw new ApiError(400, "a session needs a 'profile'");
+    const r = resolveProfile(spec, []);
+    if (!r.ok) throw new ApiError(400, r.error.message);
     const id = this.id('s');
-    return this.keep(this.sessions, id, new CallSession(id, scenario, profile, text, proc));
+    return this.keep(this.sessions, id, new CallSession(id, file, text, r.profile, str(b, 'process')));
   }
 
   session(id: string): CallSession {

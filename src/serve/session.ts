@@ -167,21 +167,37 @@ export interface CallReply {
 }
 
 export class CallSession {
-  private readonly base: Document;
+  /** The posted scenario with threads/expect/observe/schedule blanked out (line and column numbers kept). */
+  private readonly base: string;
   private readonly calls: string[] = [];
   private last: RunOutcome | null = null;
   private lastWorld: { w: World; trace: readonly TraceEvent[] | null } | null = null;
+  readonly scenario: Scenario;
 
-  constructor(readonly id: string, readonly scenario: Scenario, readonly profile: Profile, text: string, readonly process: string) {
-    if (!scenario.setup.processes.some((p) => p.name === process)) throw new ApiError(400, `process '${process}' is not declared in the scenario's set-up (${scenario.setup.processes.map((p) => p.name).join(', ') || 'none'})`);
+  constructor(readonly id: string, readonly file: string, text: string, readonly profile: Profile, process: string | undefined) {
     const doc = parseDocument(text);
-    if (!isMap(doc.contents)) throw new ApiError(400, 'the scenario is not a mapping');
-    doc.delete('threads');
-    doc.delete('expect');
-    doc.delete('observe');
-    doc.delete('schedule');
-    this.base = doc;
+    if (doc.errors.length > 0) throw new ApiError(422, `invalid scenario ${file}`, doc.errors.map((e) => `${file}:${e.linePos?.[0].line ?? 1}:${e.linePos?.[0].col ?? 1}: ${e.message.split('\n')[0]}`));
+    if (!isMap(doc.contents)) throw new ApiError(422, `invalid scenario ${file}`, [`${file}:1:1: a scenario is a mapping`]);
+    let base = text;
+    for (const pair of doc.contents.items) {
+      const key = pair.key as { value?: unknown; range?: [number, number, number] } | null;
+      if (key === null || !['threads', 'expect', 'observe', 'schedule'].includes(String(key.value)) || key.range === undefined) continue;
+      const value = pair.value as { range?: [number, number, number] } | null;
+      const end = value?.range?.[2] ?? key.range[2];
+      base = base.slice(0, key.range[0]) + base.slice(key.range[0], end).replace(/[^\n]/g, ' ') + base.slice(end);
+    }
+    this.base = base.replace(/\n*$/, '\n');
+    const first = doc.getIn(['setup', 'processes', 0, 'name']);
+    const proc = process ?? (typeof first === 'string' ? first : undefined);
+    if (proc === undefined) throw new ApiError(400, `${file}: the set-up declares no process to issue calls as`);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(proc)) throw new ApiError(400, `process: expected a process name, got '${proc}'`);
+    const r = parseScenario(this.compose([], proc).text, file);
+    if (!r.ok) throw new ApiError(422, `invalid scenario ${file}`, r.errors.map(renderError));
+    this.process = proc;
+    this.scenario = r.scenario;
   }
+
+  readonly process: string;
 
   get count(): number {
     return this.calls.length;
@@ -196,10 +212,13 @@ export class CallSession {
     const step = parseDocument(stepText);
     if (step.errors.length > 0) throw new ApiError(400, 'invalid call', step.errors.map((e) => `call:${(e.linePos?.[0].line ?? 1)}:${(e.linePos?.[0].col ?? 1)}: ${e.message.split('\n')[0]}`));
     if (!isMap(step.contents)) throw new ApiError(400, 'invalid call', ['call:1:1: a call is one step: a mapping `<operation>: { args }`']);
+    // Keep the posted text as it is (error positions then match it); add `as:` when missing.
+    const flow = (step.contents as { flow?: boolean }).flow === true;
     if (!step.has('as')) step.set('as', `call${n}`);
-    const calls = [...this.calls, step.toString()];
-    const { text, starts } = this.compose(calls);
-    const r = parseScenario(text, 'call');
+    const own = flow ? step.toString() : stepText.includes('\nas:') || stepText.startsWith('as:') ? stepText : `${stepText.replace(/\n*$/, '')}\nas: ${String(step.get('as'))}`;
+    const calls = [...this.calls, own];
+    const { text, starts } = this.compose(calls, this.process);
+    const r = parseScenario(text, this.file);
     if (!r.ok) {
       const start = starts[n];
       const mine = r.errors.filter((e) => e.at.line >= start);
@@ -212,7 +231,7 @@ export class CallSession {
     const s = r.scenario;
     const outcome = runScenario(s, this.profile, { trace: true });
     if (outcome.status === 'setup-failed') throw new ApiError(422, `set-up failed: ${outcome.problem ?? ''}`);
-    this.calls.push(step.toString());
+    this.calls.push(own);
     this.last = outcome;
     this.lastWorld = null;
     const as = String(step.get('as'));
@@ -229,13 +248,13 @@ export class CallSession {
 
   /** The scenario text of the session so far (set-up + one thread of the calls). */
   scenarioText(): string {
-    return this.compose(this.calls).text;
+    return this.compose(this.calls, this.process).text;
   }
 
   /** The state after the latest call (or after set-up when there is none). */
   state(): Snapshot {
     const text = this.scenarioText();
-    const r = parseScenario(text, 'call');
+    const r = parseScenario(text, this.file);
     if (!r.ok) throw new Error(`pinlab bug: a session's own scenario no longer parses: ${r.errors.map(renderError).join('; ')}`);
     if (this.lastWorld === null) {
       const w = buildWorld(r.scenario, this.profile, { chooser: new DefaultChooser(), trace: true, maxSteps: 100_000 });
@@ -246,16 +265,15 @@ export class CallSession {
     return Snapshot.take(w, { scenario: r.scenario, schedule: this.last?.schedule ?? '', eventStep: () => 0, trace, violated: [...(this.last?.violated ?? [])] });
   }
 
-  private compose(calls: readonly string[]): { text: string; starts: number[] } {
-    const head = this.base.toString().replace(/\n*$/, '\n');
-    let text = `${head}threads:\n  - name: api\n    process: ${this.process}\n    steps:\n`;
+  private compose(calls: readonly string[], process: string): { text: string; starts: number[] } {
+    let text = `${this.base}threads:\n  - name: api\n    process: ${process}\n    steps:${calls.length === 0 ? ' []' : ''}\n`;
     const starts: number[] = [];
-    if (calls.length === 0) text = `${head}threads: []\n`;
     for (const c of calls) {
       starts.push(text.split('\n').length);
       const lines = c.replace(/\n*$/, '').split('\n');
       text += lines.map((l, i) => (i === 0 ? `      - ${l}` : `        ${l}`)).join('\n') + '\n';
     }
+    text += `expect:\n  ${JSON.stringify(this.profile.name)}: {}\n`;
     return { text, starts };
   }
 }
