@@ -528,4 +528,6 @@ function ExploreView({ run, p, update }: { run: RunSummary; p: Params; update: (
   );
 }
 
-render(<App />, document.getElementById('app') as HTMLElement);
+const root = document.getElementById('app') as HTMLElement;
+root.textContent = '';
+render(<App />, root);
