@@ -160,12 +160,15 @@ export class Snapshot {
       if (!l.some((x) => x.holder === holder && x.kind === kind)) l.push({ holder, kind, since: since(pfn) });
     };
     const cw = w.checker.world;
-    const longterm = new Set<string>();
+    // A long-term pin is also a held pin (named without its thread: `result 'r'` for `T0 result 'r'`); list it once.
+    const longterm = new Map<number, string[]>();
     for (const p of cw.longtermPins()) {
       add(p.pfn, p.holder, 'longterm-pin');
-      longterm.add(`${p.pfn}\u0000${p.holder}`);
+      const l = longterm.get(p.pfn);
+      if (l === undefined) longterm.set(p.pfn, [p.holder]);
+      else l.push(p.holder);
     }
-    for (const p of cw.heldPins()) if (![...longterm].some((k) => k.startsWith(`${p.pfn}\u0000`) && k.endsWith(p.holder))) add(p.pfn, p.holder, p.kind);
+    for (const p of cw.heldPins()) if (!(longterm.get(p.pfn) ?? []).some((h) => h.endsWith(p.holder))) add(p.pfn, p.holder, p.kind);
     const head: Omit<MachineState, 'frames'> = {
       version: STATE_SCHEMA_VERSION,
       scenario: ctx.scenario.file,

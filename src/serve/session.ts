@@ -44,7 +44,7 @@ const SNAPSHOT_CACHE = 6;
 export class RunSession {
   readonly outcome: RunOutcome;
   readonly lanes: readonly LaneStep[];
-  private live: { w: World; ends: number[]; violated: Set<string> } | null = null;
+  private live: { w: World; ends: number[] } | null = null;
   private readonly cache = new Map<number, Snapshot>();
 
   constructor(readonly id: string, readonly scenario: Scenario, readonly profile: Profile, schedule: string | null) {
@@ -89,7 +89,7 @@ export class RunSession {
       schedule: this.outcome.schedule,
       eventStep: (seq) => eventStep(live.ends, seq),
       trace,
-      violated: [...live.violated],
+      violated: this.violatedAt(step),
     });
     this.cache.set(step, snap);
     if (this.cache.size > SNAPSHOT_CACHE) this.cache.delete(this.cache.keys().next().value as number);
@@ -104,11 +104,27 @@ export class RunSession {
 
   private stopAt = 0;
 
-  private start(): { w: World; ends: number[]; violated: Set<string> } {
+  /**
+   * Invariants violated at or before `step`, from the first full run's violation records
+   * (each step invariant carries the step it was first seen at; deadlocks and other
+   * end-of-run findings count at the last step). The live replay runs no checker (PERF:
+   * the step invariants scan every pinned frame after every step).
+   */
+  violatedAt(step: number): string[] {
+    const out = new Set<string>();
+    for (const v of this.outcome.violations) {
+      if (v.kind === 'invariant') {
+        if (v.step <= step) out.add(v.invariant);
+      } else if (step === this.steps && v.kind !== 'warning' && v.kind !== 'kernel-bug' && v.kind !== 'unsupported') out.add(v.kind);
+    }
+    if (step === this.steps) for (const id of this.outcome.violated) out.add(id);
+    return [...out].sort();
+  }
+
+  private start(): { w: World; ends: number[] } {
     const p = parseSchedule(this.outcome.schedule);
     if (!p.ok) throw new Error(`pinlab bug: a run reported an unparsable schedule: ${p.error}`);
     const ends: number[] = [];
-    const violated = new Set<string>();
     let w: World | null = null;
     w = buildWorld(this.scenario, this.profile, {
       chooser: new ReplayChooser(p.schedule),
@@ -116,13 +132,12 @@ export class RunSession {
       maxSteps: 100_000,
       afterStep: (s) => {
         if (w === null) return false;
-        for (const id of w.checker.observe()) violated.add(id);
         ends[s.stepCount] = w.m.events.length;
         return s.stepCount >= this.stopAt;
       },
     });
     ends[0] = w.m.events.length;
-    return { w, ends, violated };
+    return { w, ends };
   }
 }
 
