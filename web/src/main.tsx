@@ -204,7 +204,9 @@ function RunView({ run, state, changes, step, p, update }: RunProps) {
       <p class="stepinfo" data-testid="step-info">
         {lane === null ? 'after set-up, before any thread ran' : <>
           step {lane.step}: <b>{run.threads[lane.thread]?.name ?? `T${lane.thread}`}</b> (T{lane.thread}) {lane.end === 'block' ? 'blocked at' : lane.end === 'exit' ? 'exited' : 'stopped at'} <code>{lane.label}</code>
-          {lane.events.filter((e) => e.kind === 'call').map((e, i) => <span key={i} class="call"> calls <code>{e.fn}</code></span>)}
+          {lane.events.filter((e) => e.kind === 'call' || e.kind === 'ret').map((e, i) => (
+            <span key={i} class="call">{e.kind === 'call' ? ' → ' : ' ← '}<code>{e.fn}</code>{e.kind === 'ret' ? ` = ${JSON.stringify(e.result)}` : ''}</span>
+          ))}
         </>}
       </p>
       <Lanes run={run} step={step} onStep={(s) => update({ step: s })} />
