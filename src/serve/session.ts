@@ -14,7 +14,6 @@
  * set-up with the default schedule (deterministic, so earlier results stay the
  * same); the reply is the kernel's result of the new call and the state after it.
  */
-import type { Document } from 'yaml';
 import { isMap, parseDocument } from 'yaml';
 import type { Profile } from '../profiles/index.js';
 import type { Scenario } from '../scenario/ast.js';

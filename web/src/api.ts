@@ -62,6 +62,8 @@ export interface ExploreOutcome {
   readonly verdicts: Readonly<Record<string, string>>;
   readonly counterexamples: Readonly<Record<string, { schedule: string; steps: number; preemptions: number }>>;
   readonly bounded: readonly string[];
+  /** Reachable outcomes (final values), when the explorer reports them. */
+  readonly outcomes?: unknown;
 }
 
 /** Explore, reading the NDJSON progress stream as it comes. */
