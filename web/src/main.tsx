@@ -526,7 +526,19 @@ function ExploreView({ run, p, update }: { run: RunSummary; p: Params; update: (
           </tbody>
         </table>
       ) : null}
+      {res !== null && res.outcomes !== undefined ? <Outcomes o={res.outcomes} /> : null}
     </main>
+  );
+}
+
+/** The reachable outcomes of an exploration, as the explorer reports them (one row each). */
+function Outcomes({ o }: { o: unknown }) {
+  const rows: [string, unknown][] = Array.isArray(o) ? o.map((x, i) => [String(i + 1), x]) : o !== null && typeof o === 'object' ? Object.entries(o) : [['', o]];
+  return (
+    <section aria-label="outcomes" data-testid="outcomes">
+      <h2>Outcomes <small>({rows.length})</small></h2>
+      <table><tbody>{rows.map(([k, v]) => <tr key={k}><td>{k}</td><td><code>{JSON.stringify(v)}</code></td></tr>)}</tbody></table>
+    </section>
   );
 }
 
