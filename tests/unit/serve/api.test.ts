@@ -131,6 +131,19 @@ describe('pinlab serve: API', () => {
     expect(checkSchema(SCHEMA, st)).toEqual([]);
   });
 
+  it('a session on a corpus set-up issues VFIO ioctls one at a time (-EEXIST for the second map)', async () => {
+    const s = await post('/api/v1/sessions', { scenario: 'vfio/exit-releases-pins.yaml', profile: 'v6.1' });
+    const id = (s.body as { id: string }).id;
+    const map = JSON.stringify({ step: 'VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf, iova: 0x100000, size: 4 pages }' });
+    const first = await post(`/api/v1/sessions/${id}/calls`, map);
+    expect(first.body).toMatchObject({ call: 0, op: 'VFIO_IOMMU_MAP_DMA', result: 0 });
+    const second = await post(`/api/v1/sessions/${id}/calls`, map);
+    expect(second.body).toMatchObject({ call: 1, result: -17 });
+    const st = (await req(`/api/v1/sessions/${id}/state`)).body as MachineState;
+    expect(st.iommu[0].runs).toEqual([expect.objectContaining({ pages: 4, coherent: true })]);
+    expect(st.processes[0].mm?.lockedVm).toBe(4);
+  });
+
   it('answers errors as JSON with 4xx statuses', async () => {
     const notFound = await req('/api/v1/runs/nope/state');
     expect(notFound.status).toBe(404);
