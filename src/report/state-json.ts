@@ -204,12 +204,22 @@ export class Snapshot {
     return out;
   }
 
+  private heldSorted: Float64Array | null = null;
+
+  /** Does someone hold a frame of folio i? (A large folio: a binary search in the sorted held pfns.) */
   private heldIn(i: number): boolean {
     const t = this.folios;
     const n = 2 ** t.order[i];
     if (n === 1) return this.holders.has(t.pfn[i]);
-    for (const pfn of this.holders.keys()) if (pfn >= t.pfn[i] && pfn < t.pfn[i] + n) return true;
-    return false;
+    const h = (this.heldSorted ??= Float64Array.from(this.holders.keys()).sort());
+    let lo = 0;
+    let hi = h.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (h[mid] < t.pfn[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < h.length && h[lo] < t.pfn[i] + n;
   }
 
   /** The state JSON with one page of frame cards. */
@@ -307,13 +317,16 @@ function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
       push({ pfn: tb.pfn[j], change: 'added', changes: [] });
       j++;
     } else {
-      const fa = a.fieldsOf(i);
-      const fb = b.fieldsOf(j);
-      const ch = changes(named(fa, a), named(fb, b));
-      const ha = JSON.stringify(a.parts.holders.get(ta.pfn[i]) ?? []);
-      const hb = JSON.stringify(b.parts.holders.get(tb.pfn[j]) ?? []);
-      if (ha !== hb) ch.push({ field: 'holders', from: JSON.parse(ha) as unknown, to: JSON.parse(hb) as unknown });
-      if (ch.length > 0) push({ pfn: ta.pfn[i], change: 'changed', changes: ch });
+      // PERF: compare the raw columns first; build named field changes only for folios that differ.
+      const la = a.parts.holders.get(ta.pfn[i]);
+      const lb = b.parts.holders.get(tb.pfn[j]);
+      const same = ta.order[i] === tb.order[j] && ta.ref[i] === tb.ref[j] && ta.map[i] === tb.map[j] && ta.ptemaps[i] === tb.ptemaps[j]
+        && ta.pin[i] === tb.pin[j] && ta.flags[i] === tb.flags[j] && ta.content[i] === tb.content[j] && sameHolders(la, lb);
+      if (!same) {
+        const ch = changes(named(a.fieldsOf(i), a), named(b.fieldsOf(j), b));
+        if (!sameHolders(la, lb)) ch.push({ field: 'holders', from: la ?? [], to: lb ?? [] });
+        if (ch.length > 0) push({ pfn: ta.pfn[i], change: 'changed', changes: ch });
+      }
       i++;
       j++;
     }
@@ -367,6 +380,13 @@ function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
     results: Object.keys(b.head.results).filter((k) => JSON.stringify(a.head.results[k]) !== JSON.stringify(b.head.results[k])),
     truncated,
   };
+}
+
+function sameHolders(a: readonly Holder[] | undefined, b: readonly Holder[] | undefined): boolean {
+  if (a === b) return true;
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((h, k) => h.holder === y[k].holder && h.kind === y[k].kind && h.since === y[k].since);
 }
 
 function changes(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): FieldChange[] {
