@@ -6,7 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Layers from top to bottom; a layer may import only the layers listed after it.
-const LAYERS = ['cli', 'conformance', 'report', 'scenario', 'explore', 'check', 'linux', 'profiles', 'sched'];
+const LAYERS = ['cli', 'serve', 'conformance', 'report', 'scenario', 'explore', 'check', 'linux', 'profiles', 'sched'];
 
 function layerRules(layer) {
   const idx = LAYERS.indexOf(layer);
@@ -72,6 +72,19 @@ export default tseslint.config(
     rules: {
       ...determinism,
       'no-restricted-syntax': ['error', noModuleLet, ...[]],
+    },
+  },
+  // web/ (the visualizer) reads only the documented state/trace types of src/report/state-types.ts, never the model.
+  {
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', fetch: 'readonly' } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '(^|/)src/(?!report/state-types\\.js$)',
+          message: 'web/ may import only the documented state and trace types (src/report/state-types.ts), never src/linux or other layers.',
+        }],
+      }],
     },
   },
   {

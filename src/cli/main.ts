@@ -18,6 +18,7 @@ import { cmdPatches } from './patches.js';
 import { cmdProfiles } from './profiles.js';
 import { cmdReplay } from './replay.js';
 import { cmdRun } from './run.js';
+import { cmdServe, cmdView } from './serve.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -119,6 +120,25 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .addHelpText('after', EXIT_HELP)
     .action((o: { json?: boolean }) => {
       code = cmdPatches(io, o);
+    });
+
+  program.command('serve').description('a local HTTP JSON API over the model and the web visualizer (docs/serve-api.md)')
+    .option('--port <n>', 'port (default: a free one)')
+    .option('--host <addr>', 'bind address (default 127.0.0.1; non-loopback needs --allow-remote)')
+    .option('--allow-remote', 'allow a non-loopback bind address (the API has no authentication)')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (o: { port?: string; host?: string; allowRemote?: boolean }) => {
+      code = await cmdServe(io, o);
+    });
+
+  withProfile(program.command('view').description('serve one run of a scenario and print the URL of its view').argument('<scenario>'))
+    .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
+    .option('--step <n>', 'open the view at this step')
+    .option('--port <n>', 'port (default: a free one)')
+    .option('--open', 'open the URL in a browser ($BROWSER or xdg-open)')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (file: string, o: { profile?: string; patch: string[]; schedule?: string; step?: string; port?: string; open?: boolean }) => {
+      code = await cmdView(io, file, o);
     });
 
   try {

@@ -4,6 +4,10 @@ import { runJson } from '../report/trace-json.js';
 import { parseSchedule } from '../explore/schedule.js';
 import type { RunOutcome } from '../scenario/run.js';
 import { runScenario } from '../scenario/run.js';
+import type { Json } from '../report/trace-json.js';
+import type { Profile } from '../profiles/index.js';
+import type { Scenario } from '../scenario/ast.js';
+import { RunSession } from '../serve/session.js';
 import type { Io } from './io.js';
 import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadOrThrow, pickProfile, positiveIntOption } from './io.js';
 
@@ -35,6 +39,12 @@ export function runFailed(o: RunOutcome): boolean {
   return o.status !== 'done' || o.violated.length > 0 || o.reports.some((r) => r.kind === 'bug');
 }
 
+/** The machine state after the run's last step (schema/state.schema.json; held frames, first page). */
+function finalState(s: Scenario, profile: Profile, o: RunOutcome): Json {
+  if (o.status === 'setup-failed') return null;
+  return new RunSession('run', s, profile, o.schedule === '' ? null : o.schedule).at(o.steps).state('held') as unknown as Json;
+}
+
 export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
   const s = loadOrThrow(file);
   const profile = pickProfile(s, opts.profile, opts.patch ?? []);
@@ -45,7 +55,7 @@ export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
   }
   const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
   const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true, ...(maxSteps !== undefined ? { maxSteps } : {}) });
-  if (opts.json === true) io.out(jsonText(runJson(o)));
+  if (opts.json === true) io.out(jsonText(opts.trace === true ? { ...(runJson(o) as object), state: finalState(s, profile, o) } : runJson(o)));
   else {
     io.out(renderOutcome(o));
     if (opts.trace === true && o.trace !== null) for (const e of o.trace) io.out(JSON.stringify(e));

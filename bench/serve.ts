@@ -1,0 +1,55 @@
+/**
+ * `pinlab serve` on a large run (issue 17: "the API and page stay responsive on a large
+ * run"): a process maps PINLAB_SERVE_BENCH_MIB MiB (default 256) of populated 4 KiB
+ * anonymous memory for VFIO DMA (tests/support/large-guest.ts), through the HTTP API:
+ *
+ * - serve_large_run_seconds: POST /runs (one full scenario run with the checker, as
+ *   `pinlab run` does; grows with pages × steps, see the README limitations);
+ * - serve_large_state_seconds: the state after the last step, first time (replays the
+ *   run, snapshots it, one page of 48 frame cards);
+ * - serve_large_state_page_ms: another page of the cached snapshot;
+ * - serve_large_diff_seconds: the diff between step 0 and the last step;
+ * - serve_large_state_kib: size of one state answer (stays ~constant with memory size).
+ */
+import { serve } from '../src/serve/server.js';
+import { largeGuestScenario } from '../tests/support/large-guest.js';
+import type { Benchmark, Figure } from './types.js';
+
+const seconds = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
+
+export const benchmarks: Benchmark[] = [
+  {
+    name: 'serve_large',
+    run: async (): Promise<Figure[]> => {
+      const mib = Number(process.env.PINLAB_SERVE_BENCH_MIB ?? '256');
+      const s = await serve({ port: 0 });
+      try {
+        const api = (p: string, init?: RequestInit): Promise<Response> => fetch(new URL(`/api/v1/${p}`, s.url), init);
+        let t0 = process.hrtime.bigint();
+        const created = (await (await api('runs', { method: 'POST', body: JSON.stringify({ text: largeGuestScenario(mib), profile: 'v6.12' }) })).json()) as { id: string; run: { steps: number; status: string } };
+        const runSeconds = seconds(t0);
+        if (created.run.status !== 'done') throw new Error(`bench bug: the large run ended ${created.run.status}`);
+        const last = created.run.steps;
+        t0 = process.hrtime.bigint();
+        const first = await (await api(`runs/${created.id}/state?step=${last}&frames=all&limit=48`)).text();
+        const stateSeconds = seconds(t0);
+        t0 = process.hrtime.bigint();
+        await (await api(`runs/${created.id}/state?step=${last}&frames=all&offset=${(mib * 256) >> 1}&limit=48`)).text();
+        const pageMs = seconds(t0) * 1000;
+        t0 = process.hrtime.bigint();
+        await (await api(`runs/${created.id}/diff?from=0&to=${last}`)).text();
+        const diffSeconds = seconds(t0);
+        const tag = `(${mib} MiB, ${last} steps)`;
+        return [
+          { name: 'serve_large_run_seconds', value: runSeconds, unit: 's', goal: `informational ${tag}` },
+          { name: 'serve_large_state_seconds', value: stateSeconds, unit: 's', goal: `informational ${tag}` },
+          { name: 'serve_large_state_page_ms', value: pageMs, unit: 'ms', goal: `informational ${tag}` },
+          { name: 'serve_large_diff_seconds', value: diffSeconds, unit: 's', goal: `informational ${tag}` },
+          { name: 'serve_large_state_kib', value: first.length / 1024, unit: 'KiB', goal: `informational ${tag}` },
+        ];
+      } finally {
+        await s.close();
+      }
+    },
+  },
+];

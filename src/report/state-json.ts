@@ -1,0 +1,544 @@
+/**
+ * Snapshots of a scenario world after a step, rendered as the state JSON of
+ * state-types.ts (schema/state.schema.json), and the diff between two snapshots.
+ *
+ * A snapshot copies what it needs out of the live world (the world runs on after
+ * it): the folio table (typed arrays, ~45 bytes per folio), processes with their
+ * VMAs and page-table entries compressed into runs, IOMMU mappings in runs, threads,
+ * holders per frame. Frame cards are built on demand, one page at a time, so a
+ * 16 GiB guest (4 million frames) never turns into 4 million objects.
+ */
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_anon, PG_anon_exclusive, PG_dirty, PG_head, PG_hugetlb, PG_hugetlb_free,
+  PG_isolated, PG_locked, PG_lru, PG_mlocked, PG_partially_mapped, PG_referenced, PG_reserved, PG_swapbacked, PG_unevictable,
+  PG_uptodate, PG_writeback, PG_zero, _PAGE_ACCESSED, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
+  pte_flags, pte_pfn } from '../linux/include/linux/mm_types.js';
+import type { mm_struct, pte_t } from '../linux/include/linux/mm_types.js';
+import * as mmh from '../linux/include/linux/mm.js';
+import { ZONE_MOVABLE, ZONE_NAMES } from '../linux/include/linux/gfp.js';
+import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, RLIM_INFINITY, has_capability_noaudit } from '../linux/include/linux/sched.js';
+import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
+import type { Machine } from '../linux/machine.js';
+import type { TraceEvent } from '../sched/index.js';
+import { allIommus } from '../scenario/build-vfio.js';
+import { frameAt } from '../scenario/build.js';
+import type { World } from '../scenario/run.js';
+import type { Scenario } from '../scenario/ast.js';
+import { jsonValue } from './trace-json.js';
+import type { Json } from './trace-json.js';
+import type {
+  FieldChange, FrameCard, FrameEvent, FrameFilter, Holder, IommuMapping, IommuRun, MachineState, ProcessState, PteRun,
+  StateDiff, ThreadState, VmaState, ZoneState,
+} from './state-types.js';
+import { STATE_SCHEMA_VERSION } from './state-types.js';
+
+const PG_NAMES: readonly [number, string][] = [
+  [PG_locked, 'locked'], [PG_referenced, 'referenced'], [PG_uptodate, 'uptodate'], [PG_dirty, 'dirty'], [PG_lru, 'lru'],
+  [PG_reserved, 'reserved'], [PG_writeback, 'writeback'], [PG_head, 'head'], [PG_swapbacked, 'swapbacked'],
+  [PG_unevictable, 'unevictable'], [PG_mlocked, 'mlocked'], [PG_anon_exclusive, 'anon_exclusive'], [PG_isolated, 'isolated'],
+  [PG_anon, 'anon'], [PG_hugetlb, 'hugetlb'], [PG_zero, 'zero'], [PG_hugetlb_free, 'hugetlb_free'], [PG_partially_mapped, 'partially_mapped'],
+];
+
+const VM_NAMES: readonly [number, string][] = Object.entries(mmh)
+  .filter(([n, v]) => /^VM_[A-Z_]+$/.test(n) && typeof v === 'number' && v !== 0 && (v & (v - 1)) === 0 && !n.startsWith('VM_FAULT_'))
+  .map(([n, v]) => [v as number, n] as [number, string])
+  .sort((a, b) => a[0] - b[0]);
+
+const PTE_BITS: readonly [number, string][] = [
+  [_PAGE_PRESENT, 'present'], [_PAGE_RW, 'write'], [_PAGE_DIRTY, 'dirty'], [_PAGE_ACCESSED, 'young'], [_PAGE_SPECIAL, 'special'], [_PAGE_DEVMAP, 'devmap'],
+];
+
+function bitNames(v: number, table: readonly [number, string][]): string[] {
+  const out: string[] = [];
+  for (const [b, n] of table) if ((v & b) !== 0) out.push(n);
+  return out;
+}
+
+const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
+
+/** Limits: entries listed per VMA / IOMMU mapping, frame cards per page, frame changes per diff. */
+export const LIMITS = { pteRuns: 2048, iommuRuns: 2048, framePage: 512, diffFrames: 2000, history: 64 } as const;
+
+/** Per-snapshot inputs the world does not know. */
+export interface SnapshotContext {
+  readonly scenario: Scenario;
+  readonly schedule: string;
+  /** The step during which the object event with this seq happened. */
+  readonly eventStep: (seq: number) => number;
+  /** The trace so far (for kernel function frames), or null. */
+  readonly trace: readonly TraceEvent[] | null;
+  /** Invariants violated so far. */
+  readonly violated: readonly string[];
+}
+
+/** A copy of the folio table, sorted by head pfn. */
+interface FolioTable {
+  readonly n: number;
+  readonly pfn: Float64Array;
+  readonly order: Uint8Array;
+  readonly ref: Int32Array;
+  readonly map: Int32Array;
+  readonly ptemaps: Int32Array;
+  readonly pin: Int32Array;
+  readonly flags: Int32Array;
+  readonly content: Int32Array;
+}
+
+function copyFolios(m: Machine): FolioTable {
+  const mem = m.mem;
+  const slots: number[] = [];
+  for (let s = 1; s < mem.slot_top; s++) if (mem.s_ref[s] !== 0 || mem.s_flags[s] !== 0) slots.push(s);
+  slots.sort((a, b) => mem.s_pfn[a] - mem.s_pfn[b]);
+  const n = slots.length;
+  const t: FolioTable = {
+    n, pfn: new Float64Array(n), order: new Uint8Array(n), ref: new Int32Array(n), map: new Int32Array(n), ptemaps: new Int32Array(n),
+    pin: new Int32Array(n), flags: new Int32Array(n), content: new Int32Array(n),
+  };
+  slots.forEach((s, i) => {
+    t.pfn[i] = mem.s_pfn[s];
+    t.order[i] = mem.s_order[s];
+    t.ref[i] = mem.s_ref[s];
+    t.map[i] = mem.s_map[s];
+    t.ptemaps[i] = mem.s_ptemaps[s];
+    t.pin[i] = mem.s_pin[s];
+    t.flags[i] = mem.s_flags[s];
+    t.content[i] = mem.s_content[s];
+  });
+  return t;
+}
+
+/** The state after one step, kept for rendering pages of it and diffing. */
+export class Snapshot {
+  private constructor(
+    readonly head: Omit<MachineState, 'frames'>,
+    private readonly m: Machine,
+    private readonly folios: FolioTable,
+    private readonly holders: ReadonlyMap<number, Holder[]>,
+    private readonly history: ReadonlyMap<number, FrameEvent[]>,
+    private readonly mapped: ReadonlySet<number>,
+  ) {}
+
+  /** Copy the state of `w` now (after `w.sched.stepCount` steps). */
+  static take(w: World, ctx: SnapshotContext): Snapshot {
+    const { m, sched } = w;
+    const step = sched.stepCount;
+    const mapped = new Set<number>();
+    const processes: ProcessState[] = [...w.rs.processes.entries()].filter(([name]) => !name.startsWith('kthread:')).map(([name, t]) => {
+      const mm = t.mm;
+      const lim = t.rlim[RLIMIT_MEMLOCK]?.rlim_cur ?? RLIM_INFINITY;
+      return {
+        name, pid: t.pid, comm: t.comm, exited: t.exited,
+        mm: mm === null ? null : {
+          id: mm.id, lockedVm: mm.locked_vm, pinnedVm: mm.pinned_vm, totalVm: mm.total_vm,
+          memlockLimit: lim === RLIM_INFINITY || !Number.isFinite(lim) ? null : Math.floor(lim / PAGE_SIZE),
+          capIpcLock: has_capability_noaudit(t, CAP_IPC_LOCK),
+          vmas: mm.mmap.map((v) => vmaState(m, mm, v, mapped)),
+        },
+      };
+    });
+    // Holders: what the checker's world says is held now, with the step of the latest pin/ref event on the frame.
+    const history = new Map<number, FrameEvent[]>();
+    for (const ev of m.events) {
+      for (const o of ev.objects) {
+        if (!o.startsWith('pfn:')) continue;
+        const pfn = Number(o.slice(4));
+        let h = history.get(pfn);
+        if (h === undefined) history.set(pfn, (h = []));
+        h.push({ seq: ev.seq, step: ctx.eventStep(ev.seq), thread: ev.thread, what: ev.what, fn: ev.fn });
+        if (h.length > LIMITS.history) h.shift();
+      }
+    }
+    const holders = new Map<number, Holder[]>();
+    const since = (pfn: number): number | null => {
+      const h = history.get(pfn);
+      if (h === undefined) return null;
+      for (let i = h.length - 1; i >= 0; i--) if (/pin|ref|gup|dma-map|dax-map/.test(h[i].what)) return h[i].step;
+      return null;
+    };
+    const add = (pfn: number, holder: string, kind: Holder['kind']): void => {
+      let l = holders.get(pfn);
+      if (l === undefined) holders.set(pfn, (l = []));
+      if (!l.some((x) => x.holder === holder && x.kind === kind)) l.push({ holder, kind, since: since(pfn) });
+    };
+    const cw = w.checker.world;
+    // A long-term pin is also a held pin (named without its thread: `result 'r'` for `T0 result 'r'`); list it once.
+    const longterm = new Map<number, string[]>();
+    for (const p of cw.longtermPins()) {
+      add(p.pfn, p.holder, 'longterm-pin');
+      const l = longterm.get(p.pfn);
+      if (l === undefined) longterm.set(p.pfn, [p.holder]);
+      else l.push(p.holder);
+    }
+    for (const p of cw.heldPins()) if (!(longterm.get(p.pfn) ?? []).some((h) => h.endsWith(p.holder))) add(p.pfn, p.holder, p.kind);
+    const head: Omit<MachineState, 'frames'> = {
+      version: STATE_SCHEMA_VERSION,
+      scenario: ctx.scenario.file,
+      profile: m.profile.name,
+      schedule: ctx.schedule,
+      step,
+      ran: sched.lastRan,
+      threads: threadStates(w, ctx.scenario, ctx.trace),
+      processes,
+      zones: m.mem.zones.map((z): ZoneState => ({ name: z.name, present: z.present_pages, free: z.nr_free, freeCma: z.nr_free_cma })),
+      iommu: iommuState(m),
+      violated: [...ctx.violated],
+      reports: m.reports.map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
+      results: Object.fromEntries([...w.rs.results.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, jsonValue(v.value)])),
+    };
+    return new Snapshot(head, m, copyFolios(m), holders, history, mapped);
+  }
+
+  get step(): number {
+    return this.head.step;
+  }
+
+  /** Folios matching `filter`, as indexes into the table. */
+  private select(filter: FrameFilter): number[] {
+    const t = this.folios;
+    const out: number[] = [];
+    for (let i = 0; i < t.n; i++) {
+      if (filter === 'all') out.push(i);
+      else if (filter === 'held' && this.heldIn(i)) out.push(i);
+      else if (filter === 'mapped' && (t.map[i] > 0 || t.ptemaps[i] > 0 || this.mapped.has(t.pfn[i]))) out.push(i);
+      else if (filter === 'fsdax' && this.m.mem.region_of(t.pfn[i])?.kind === 'fsdax') out.push(i);
+    }
+    return out;
+  }
+
+  private heldSorted: Float64Array | null = null;
+
+  /** Does someone hold a frame of folio i? (A large folio: a binary search in the sorted held pfns.) */
+  private heldIn(i: number): boolean {
+    const t = this.folios;
+    const n = 2 ** t.order[i];
+    if (n === 1) return this.holders.has(t.pfn[i]);
+    const h = (this.heldSorted ??= Float64Array.from(this.holders.keys()).sort());
+    let lo = 0;
+    let hi = h.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (h[mid] < t.pfn[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < h.length && h[lo] < t.pfn[i] + n;
+  }
+
+  /** The state JSON with one page of frame cards. */
+  state(filter: FrameFilter = 'held', offset = 0, limit: number = LIMITS.framePage): MachineState {
+    const sel = this.select(filter);
+    const lim = Math.max(0, Math.min(limit, LIMITS.framePage));
+    const off = Math.max(0, Math.min(offset, sel.length));
+    return { ...this.head, frames: { total: sel.length, offset: off, limit: lim, filter, items: sel.slice(off, off + lim).map((i) => this.card(i)) } };
+  }
+
+  /** The card of the folio covering `pfn`, or null. */
+  frame(pfn: number): FrameCard | null {
+    const t = this.folios;
+    let lo = 0;
+    let hi = t.n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (t.pfn[mid] + 2 ** t.order[mid] <= pfn) lo = mid + 1;
+      else if (t.pfn[mid] > pfn) hi = mid - 1;
+      else return this.card(mid);
+    }
+    return null;
+  }
+
+  private card(i: number): FrameCard {
+    const t = this.folios;
+    const pfn = t.pfn[i];
+    const n = 2 ** t.order[i];
+    const r = this.m.mem.region_of(pfn);
+    const holders: Holder[] = [];
+    const history: FrameEvent[] = [];
+    for (let p = pfn; p < pfn + Math.min(n, 4096); p++) {
+      holders.push(...(this.holders.get(p) ?? []));
+      history.push(...(this.history.get(p) ?? []));
+    }
+    history.sort((a, b) => a.seq - b.seq);
+    return {
+      pfn, order: t.order[i],
+      zone: r === null ? '-' : ZONE_NAMES[r.zone] ?? String(r.zone),
+      kind: r === null ? 'hole' : r.kind,
+      cma: r !== null && r.cma,
+      movable: r !== null && r.zone === ZONE_MOVABLE,
+      refcount: t.ref[i],
+      mapcount: t.order[i] === 0 ? t.map[i] : t.map[i] + t.ptemaps[i],
+      pincount: t.pin[i],
+      flags: bitNames(t.flags[i], PG_NAMES),
+      content: this.m.mem.tag_name(t.content[i]),
+      holders,
+      history: history.slice(-LIMITS.history),
+    };
+  }
+
+  /** Comparable fields of folio i, for diffs. */
+  private fields(i: number): Record<string, number> {
+    const t = this.folios;
+    return { order: t.order[i], refcount: t.ref[i], mapcount: t.map[i] + t.ptemaps[i], pincount: t.pin[i], flags: t.flags[i], content: t.content[i] };
+  }
+
+  /** What changed from this snapshot to `b`. */
+  diff(b: Snapshot): StateDiff {
+    return diffSnapshots(this, b);
+  }
+
+  /** For diffSnapshots: the folio table, holders and memory map of a snapshot. */
+  get parts(): { readonly folios: FolioTable; readonly holders: ReadonlyMap<number, Holder[]>; readonly m: Machine } {
+    return { folios: this.folios, holders: this.holders, m: this.m };
+  }
+
+  /** Comparable fields of folio i, for diffs. */
+  fieldsOf(i: number): Record<string, number> {
+    return this.fields(i);
+  }
+}
+
+/** What changed from snapshot `a` to snapshot `b`. */
+function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
+  const frames: { pfn: number; change: 'added' | 'removed' | 'changed'; changes: FieldChange[] }[] = [];
+  const ta = a.parts.folios;
+  const tb = b.parts.folios;
+  let i = 0;
+  let j = 0;
+  let truncated = false;
+  const push = (x: (typeof frames)[number]): void => {
+    if (frames.length < LIMITS.diffFrames) frames.push(x);
+    else truncated = true;
+  };
+  const named = (o: Record<string, number>, snap: Snapshot): Record<string, unknown> => ({
+    ...o, flags: bitNames(o.flags, PG_NAMES), content: snap.parts.m.mem.tag_name(o.content),
+  });
+  while (i < ta.n || j < tb.n) {
+    if (j >= tb.n || (i < ta.n && ta.pfn[i] < tb.pfn[j])) {
+      push({ pfn: ta.pfn[i], change: 'removed', changes: [] });
+      i++;
+    } else if (i >= ta.n || tb.pfn[j] < ta.pfn[i]) {
+      push({ pfn: tb.pfn[j], change: 'added', changes: [] });
+      j++;
+    } else {
+      // PERF: compare the raw columns first; build named field changes only for folios that differ.
+      const la = a.parts.holders.get(ta.pfn[i]);
+      const lb = b.parts.holders.get(tb.pfn[j]);
+      const same = ta.order[i] === tb.order[j] && ta.ref[i] === tb.ref[j] && ta.map[i] === tb.map[j] && ta.ptemaps[i] === tb.ptemaps[j]
+        && ta.pin[i] === tb.pin[j] && ta.flags[i] === tb.flags[j] && ta.content[i] === tb.content[j] && sameHolders(la, lb);
+      if (!same) {
+        const ch = changes(named(a.fieldsOf(i), a), named(b.fieldsOf(j), b));
+        if (!sameHolders(la, lb)) ch.push({ field: 'holders', from: la ?? [], to: lb ?? [] });
+        if (ch.length > 0) push({ pfn: ta.pfn[i], change: 'changed', changes: ch });
+      }
+      i++;
+      j++;
+    }
+  }
+  const threads = b.head.threads.map((tb2) => {
+    const ta2 = a.head.threads.find((x) => x.id === tb2.id);
+    return { id: tb2.id, changes: ta2 === undefined ? [] : changes(ta2 as unknown as Record<string, unknown>, tb2 as unknown as Record<string, unknown>) };
+  }).filter((x) => x.changes.length > 0);
+  const processes = b.head.processes.map((pb) => {
+    const pa = a.head.processes.find((x) => x.name === pb.name);
+    const strip = (p: ProcessState | undefined): Record<string, unknown> => (p === undefined ? {} : { pid: p.pid, exited: p.exited, ...(p.mm === null ? { mm: null } : { lockedVm: p.mm.lockedVm, pinnedVm: p.mm.pinnedVm, totalVm: p.mm.totalVm, vmaCount: p.mm.vmas.length }) });
+    return { name: pb.name, changes: changes(strip(pa), strip(pb)) };
+  }).filter((x) => x.changes.length > 0);
+  const vmaMap = (s: Snapshot): Map<number, { process: string; v: VmaState }> => {
+    const out = new Map<number, { process: string; v: VmaState }>();
+    for (const p of s.head.processes) for (const v of p.mm?.vmas ?? []) out.set(v.id, { process: p.name, v });
+    return out;
+  };
+  const va = vmaMap(a);
+  const vb = vmaMap(b);
+  const vmas: StateDiff['vmas'][number][] = [];
+  for (const [id, x] of va) if (!vb.has(id)) vmas.push({ id, process: x.process, change: 'removed', changes: [] });
+  for (const [id, y] of vb) {
+    const x = va.get(id);
+    if (x === undefined) vmas.push({ id, process: y.process, change: 'added', changes: [] });
+    else {
+      const c = changes({ ...x.v, ptes: JSON.stringify(x.v.ptes) }, { ...y.v, ptes: JSON.stringify(y.v.ptes) });
+      if (c.length > 0) vmas.push({ id, process: y.process, change: 'changed', changes: c });
+    }
+  }
+  vmas.sort((x, y) => x.id - y.id);
+  const ia = new Map(a.head.iommu.map((x) => [`${x.container}:${x.iova}`, JSON.stringify(x)]));
+  const ib = new Map(b.head.iommu.map((x) => [`${x.container}:${x.iova}`, JSON.stringify(x)]));
+  const iommu: StateDiff['iommu'][number][] = [];
+  for (const k of ia.keys()) if (!ib.has(k)) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'removed' });
+  for (const [k, v] of ib) {
+    const old = ia.get(k);
+    if (old === undefined) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'added' });
+    else if (old !== v) iommu.push({ iova: k.slice(k.indexOf(':') + 1), change: 'changed' });
+  }
+  return {
+    version: STATE_SCHEMA_VERSION,
+    from: a.step,
+    to: b.step,
+    threads,
+    frames,
+    processes,
+    vmas,
+    iommu,
+    violated: b.head.violated.filter((v) => !a.head.violated.includes(v)),
+    results: Object.keys(b.head.results).filter((k) => JSON.stringify(a.head.results[k]) !== JSON.stringify(b.head.results[k])),
+    truncated,
+  };
+}
+
+function sameHolders(a: readonly Holder[] | undefined, b: readonly Holder[] | undefined): boolean {
+  if (a === b) return true;
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((h, k) => h.holder === y[k].holder && h.kind === y[k].kind && h.since === y[k].since);
+}
+
+function changes(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const x = JSON.stringify(a[k] ?? null);
+    const y = JSON.stringify(b[k] ?? null);
+    if (x !== y) out.push({ field: k, from: a[k] ?? null, to: b[k] ?? null });
+  }
+  return out;
+}
+
+/** The PTE runs of a VMA, walking its page tables at the level each range is mapped at. */
+function vmaState(m: Machine, mm: mm_struct, v: mm_struct['mmap'][number], mapped: Set<number>): VmaState {
+  const runs: PteRun[] = [];
+  let truncated = false;
+  let count = 0;
+  let cur: { vaddr: number; pages: number; pfn: number; level: PteRun['level']; bits: number } | null = null;
+  const flush = (): void => {
+    if (cur === null) return;
+    if (runs.length < LIMITS.pteRuns) runs.push({ vaddr: hex(cur.vaddr), pages: cur.pages, pfn: cur.pfn, level: cur.level, bits: bitNames(cur.bits, PTE_BITS) });
+    else truncated = true;
+    cur = null;
+  };
+  const addRun = (vaddr: number, pages: number, e: pte_t, level: PteRun['level']): void => {
+    const pfn = pte_pfn(e);
+    const bits = pte_flags(e);
+    if ((bits & _PAGE_PRESENT) !== 0) {
+      count += pages;
+      if (pages === 1 && mapped.size < 1_000_000) mapped.add(pfn);
+    }
+    if (cur !== null && cur.level === level && cur.bits === bits && cur.vaddr + cur.pages * PAGE_SIZE === vaddr && cur.pfn + cur.pages === pfn) {
+      cur.pages += pages;
+      return;
+    }
+    flush();
+    cur = { vaddr, pages, pfn, level, bits };
+  };
+  let addr = v.vm_start;
+  while (addr < v.vm_end) {
+    const pud = mm.pgd.pud.get(Math.floor(addr / PUD_SIZE));
+    if (pud !== undefined) {
+      const base = Math.floor(addr / PUD_SIZE) * PUD_SIZE;
+      const end = Math.min(v.vm_end, base + PUD_SIZE);
+      addRun(addr, (end - addr) / PAGE_SIZE, pud + ((addr - base) / PAGE_SIZE) * 4096, 'pud');
+      addr = end;
+      continue;
+    }
+    const key = Math.floor(addr / PMD_SIZE);
+    const pmd = mm.pgd.pmd.get(key);
+    const pmdEnd = Math.min(v.vm_end, (key + 1) * PMD_SIZE);
+    if (pmd === undefined) {
+      flush();
+      addr = pmdEnd;
+      continue;
+    }
+    if (typeof pmd === 'number') {
+      addRun(addr, (pmdEnd - addr) / PAGE_SIZE, pmd + ((addr - key * PMD_SIZE) / PAGE_SIZE) * 4096, 'pmd');
+      addr = pmdEnd;
+      continue;
+    }
+    for (; addr < pmdEnd; addr += PAGE_SIZE) {
+      const e = pmd.pte[Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE];
+      if (e === 0) flush();
+      else addRun(addr, 1, e, 'pte');
+    }
+  }
+  flush();
+  return {
+    id: v.id, start: hex(v.vm_start), end: hex(v.vm_end), flags: bitNames(v.vm_flags, VM_NAMES),
+    file: v.vm_file === null ? null : v.vm_file.f_inode.path, pgoff: v.vm_pgoff, ops: v.vm_ops?.name ?? null,
+    mapped: count, ptes: runs, ptesTruncated: truncated,
+  };
+}
+
+function threadStates(w: World, s: Scenario, trace: readonly TraceEvent[] | null): ThreadState[] {
+  const stacks = new Map<number, string[]>();
+  for (const e of trace ?? []) {
+    if (e.kind === 'call') {
+      const s = stacks.get(e.thread) ?? [];
+      s.push(e.fn);
+      stacks.set(e.thread, s);
+    } else if (e.kind === 'ret') {
+      const s = stacks.get(e.thread) ?? [];
+      const k = s.lastIndexOf(e.fn);
+      if (k >= 0) s.length = k;
+    } else if (e.kind === 'exit') stacks.delete(e.thread);
+  }
+  return w.sched.views().map((t) => {
+    const scenarioStep = w.rs.progress[t.id] ?? 0;
+    const steps = s.threads[t.id]?.steps ?? [];
+    const frames = [...(stacks.get(t.id) ?? [])];
+    const fn = /^([^:]+\.c):([A-Za-z0-9_]+)/.exec(t.label);
+    if (fn !== null && t.state !== 'done') frames.push(`${fn[1]}:${fn[2]}`);
+    return {
+      id: t.id, name: t.name, state: t.state, label: t.label,
+      reason: t.reason === null ? null : `${t.reason.kind} ${t.reason.object}${t.reason.detail === undefined ? '' : ` (${t.reason.detail})`}`,
+      held: t.held.map((h) => ({ lock: h.lock, mode: h.mode })),
+      scenarioStep,
+      op: t.state === 'done' ? null : steps[scenarioStep]?.op ?? null,
+      frames,
+    };
+  });
+}
+
+/** IOMMU mappings of every VFIO container: iova → frame runs, with the process's frame at the same vaddr. */
+function iommuState(m: Machine): IommuMapping[] {
+  const out: IommuMapping[] = [];
+  for (const io of allIommus(m)) {
+    const dom = io.domain_list[0]?.domain ?? null;
+    for (const dma of io.dma_list) {
+      const runs: IommuRun[] = [];
+      let truncated = false;
+      const t = dma.task;
+      if (dom !== null && dma.iommu_mapped) {
+        const n = Number(dma.size / BigInt(PAGE_SIZE));
+        type Run = { iova: number; vaddr: number; pages: number; iommuPfn: number; processPfn: number | null; coherent: boolean };
+        let cur: Run | null = null;
+        const flush = (): void => {
+          if (cur === null) return;
+          if (runs.length < LIMITS.iommuRuns) runs.push({ ...cur, iova: hex(cur.iova), vaddr: hex(cur.vaddr) });
+          else truncated = true;
+          cur = null;
+        };
+        for (let i = 0; i < n; i++) {
+          const iova = Number(dma.iova) + i * PAGE_SIZE;
+          const phys = iommu_iova_to_phys(dom, iova);
+          if (phys === 0) {
+            flush();
+            continue;
+          }
+          const pfn = Math.floor(phys / PAGE_SIZE);
+          const vaddr = Number(dma.vaddr) + i * PAGE_SIZE;
+          const proc = t.exited || t.mm === null || dma.vaddr_invalid ? null : frameAt(t.mm, vaddr);
+          const coherent = proc === pfn;
+          const c = cur as Run | null;
+          if (c !== null && c.coherent === coherent && c.iommuPfn + c.pages === pfn && (c.processPfn === null ? proc === null : proc === c.processPfn + c.pages)) {
+            c.pages++;
+            continue;
+          }
+          flush();
+          cur = { iova, vaddr, pages: 1, iommuPfn: pfn, processPfn: proc, coherent };
+        }
+        flush();
+      }
+      out.push({ container: io.id, iova: hex(dma.iova), vaddr: hex(dma.vaddr), size: hex(dma.size), pid: t.pid, mapped: dma.iommu_mapped, runs, runsTruncated: truncated });
+    }
+  }
+  return out;
+}
+
+/** The state JSON of a finished run (for `run --json --trace`): held frames, first page. */
+export function finalStateJson(w: World, ctx: SnapshotContext): Json {
+  return Snapshot.take(w, ctx).state('held') as unknown as Json;
+}

@@ -1,0 +1,117 @@
+/**
+ * The web visualizer in a real browser: Debian's chromium (/usr/bin/chromium, or
+ * $PINLAB_CHROMIUM) driven by playwright-core (its own browser download is never used).
+ *
+ * It loads the seed race counterexample, steps with the arrow keys to the step where
+ * the fs-DAX page is long-term pinned, checks the page card and the swim lane, reloads
+ * the URL and checks the same view comes back, and checks the step diff and the
+ * two-profile comparison. Screenshots go to artifacts/browser/ (CI keeps that folder).
+ *
+ * Without chromium the suite is skipped with a message, except under CI (CI=true),
+ * where a missing browser is a failure: .ci/run installs it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { serve } from '../../src/serve/server.js';
+import type { Running } from '../../src/serve/server.js';
+
+const CHROMIUM = process.env.PINLAB_CHROMIUM ?? '/usr/bin/chromium';
+const HAVE = existsSync(CHROMIUM);
+const ROOT = join(import.meta.dirname, '..', '..');
+const SHOTS = join(ROOT, 'artifacts', 'browser');
+const SEED = 'seed/longterm-locked-race.yaml';
+const HYPO = 'v5.6+hypo-longterm-honours-locked';
+/** The seed counterexample: T0 long-term pins the fs-DAX page (pfn 1310721) in step 19. */
+const RACE = 'T0*9 T1*4 ...';
+const DAX_PFN = 1310721;
+const PIN_STEP = 19;
+
+if (!HAVE) {
+  if (process.env.CI === 'true') throw new Error(`browser tests: ${CHROMIUM} is missing under CI (.ci/run installs Debian's chromium)`);
+  console.warn(`browser tests SKIPPED: no chromium at ${CHROMIUM} (apt-get install -y chromium, or set PINLAB_CHROMIUM)`);
+}
+
+describe.skipIf(!HAVE)('pinlab view in chromium', () => {
+  let srv: Running;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) execFileSync(process.execPath, [join(ROOT, 'web', 'build.mjs')]);
+    mkdirSync(SHOTS, { recursive: true });
+    srv = await serve({ port: 0 });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('pageerror', (e) => {
+      throw e;
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  }, 60_000);
+
+  const stepShown = async (): Promise<number> => Number(await page.getByTestId('step').textContent());
+
+  it('steps with the arrow keys to the step that pins the fs-DAX page; card and swim lane show it', async () => {
+    const q = new URLSearchParams({ scenario: SEED, profile: HYPO, schedule: RACE });
+    await page.goto(`${srv.url}?${q.toString()}`);
+    await page.getByTestId('lanes').waitFor();
+    expect(await stepShown()).toBe(0);
+    for (let i = 0; i < PIN_STEP; i++) {
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(stepShown).toBe(i + 1);
+    }
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(stepShown).toBe(PIN_STEP);
+    await page.getByTestId('frame-filter').selectOption('fsdax');
+    const card = page.getByTestId(`frame-${DAX_PFN}`);
+    await card.waitFor();
+    const text = await card.textContent();
+    expect(text).toContain('fsdax');
+    expect(text).toContain(`long-term pin by T0 result 'r' since step ${PIN_STEP}`);
+    expect(text).toContain('changed');
+    // The swim lane: the current cell is T0's step 19, and the step line names the pinner.
+    const cur = page.locator('[data-testid=lanes] g.cell.current');
+    expect(await cur.getAttribute('data-step')).toBe(String(PIN_STEP));
+    expect(await cur.getAttribute('data-thread')).toBe('0');
+    expect(await page.getByTestId('step-info').textContent()).toContain('pinner');
+    expect(await page.getByTestId('findings').textContent()).toContain('no-longterm-pin-on-fsdax');
+    await page.screenshot({ path: join(SHOTS, 'seed-race-step19.png') });
+    await card.screenshot({ path: join(SHOTS, 'seed-race-dax-card.png') });
+  });
+
+  it('the URL reproduces the view after a reload', async () => {
+    const url = new URL(page.url());
+    expect(url.searchParams.get('step')).toBe(String(PIN_STEP));
+    expect(url.searchParams.get('profile')).toBe(HYPO);
+    expect(url.searchParams.get('frames')).toBe('fsdax');
+    await page.reload();
+    await page.getByTestId(`frame-${DAX_PFN}`).waitFor();
+    expect(await stepShown()).toBe(PIN_STEP);
+    expect(await page.getByTestId(`frame-${DAX_PFN}`).textContent()).toContain(`since step ${PIN_STEP}`);
+  });
+
+  it('shows the diff of the step and of two profiles side by side', async () => {
+    const d = page.getByTestId(`diff-frame-${DAX_PFN}`);
+    await d.waitFor();
+    expect(await d.textContent()).toMatch(/refcount 1 → 2/);
+    await page.getByTestId('tab-compare').click();
+    await page.getByTestId('profileB').fill('v5.6');
+    await page.getByTestId('profileB').press('Enter');
+    await page.getByTestId('compare-b').waitFor();
+    await expect.poll(async () => page.getByTestId('compare-b').textContent()).toContain('r=-22');
+    expect(await page.getByTestId('compare-a').textContent()).toContain('r=4');
+    const diff = page.getByTestId('diff');
+    await diff.waitFor();
+    expect(await diff.textContent()).toContain('Differences A → B');
+    expect(new URL(page.url()).searchParams.get('profileB')).toBe('v5.6');
+    await page.screenshot({ path: join(SHOTS, 'seed-race-compare.png'), fullPage: true });
+  });
+});

@@ -1,0 +1,30 @@
+/**
+ * A VMM-like scenario: one process maps `mib` MiB of populated anonymous memory (4 KiB
+ * pages) and maps it for DMA with VFIO_IOMMU_MAP_DMA (the "16 GiB guest" of issue 17's
+ * responsiveness goal). Used by tests/unit/serve (small sizes) and bench/serve.ts (16 GiB).
+ */
+export function largeGuestScenario(mib: number): string {
+  return `question: is the state of a ${mib} MiB guest mapping served page by page?
+setup:
+  memory:
+    zones: { DMA32: 16M, Normal: ${mib + 64}M }
+  processes:
+    - name: qemu
+      caps: [CAP_IPC_LOCK]
+      mappings:
+        - { name: ram, length: ${mib}M, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS, populate: true }
+  devices:
+    - { name: edu0, kind: edu, iommu_group: 5 }
+  vfio:
+    containers:
+      - { name: C, process: qemu, groups: [edu0] }
+threads:
+  - process: qemu
+    steps:
+      - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $ram, iova: 0x100000000, size: ${mib}M }
+        as: map
+expect:
+  v6.12:
+    values: { map: 0 }
+`;
+}
