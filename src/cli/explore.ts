@@ -2,7 +2,7 @@
 import type { ExploreOptions } from '../explore/explore.js';
 import { explore } from '../explore/explore.js';
 import { terminalProgress } from '../explore/progress.js';
-import { renderViolation, replayCommand } from '../report/render-text.js';
+import { renderOutcomes, renderViolation, replayCommand } from '../report/render-text.js';
 import { exploreJson } from '../report/trace-json.js';
 import { runScenario, scenarioTarget } from '../scenario/run.js';
 import type { Io } from './io.js';
@@ -39,6 +39,10 @@ export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): numbe
   } else {
     io.out(`${s.file} on ${profile.name}${profile.hypothetical ? ' (hypothetical)' : ''}: ${r.schedules} schedules, ${r.states} states, ${r.complete ? 'complete' : `bounded (${r.bounded.join(', ')})`}`);
     for (const id of r.invariants) io.out(`  ${id.padEnd(36)} ${r.verdicts[id] ?? 'never'}`);
+    if (r.outcomes.length > 0) {
+      io.out('');
+      for (const l of renderOutcomes(r.outcomes)) io.out(l);
+    }
     const c = r.counterexample;
     if (c !== null) {
       io.out('');

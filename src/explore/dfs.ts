@@ -24,6 +24,7 @@ import { ReplayChooser } from './choosers.js';
 import { formatSchedule, parseSchedule } from './schedule.js';
 import { END, StateGraph, countPaths, decodeItems, hasCycle, minimalPaths, verdictOf } from './graph.js';
 import { Observer } from './observe.js';
+import { OutcomeSet, noteOutcome } from './outcomes.js';
 import { verifyCounterexample } from './replay.js';
 import type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Verdict } from './types.js';
 import { invariantIds } from './types.js';
@@ -171,6 +172,7 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
   /** Cut points kept for the fingerprint audit. */
   const auditCuts = por || !cache ? 0 : (opts.auditCuts ?? 0);
   const audits: { schedule: string; step: number }[] = [];
+  const outcomes = new OutcomeSet();
 
   const path: Frame[] = [];
   let prefixLen = 0;
@@ -292,6 +294,10 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
       const vs = obs.end(res);
       for (const v of vs) violated.add(v);
       g.addEdge(chooser.cur, END, -1, [], vs);
+      if (res.status === 'done') noteOutcome(outcomes, run, res, chooser.cur);
+    } else if (res.status === 'stopped' && g.terminal[chooser.cur]) {
+      // Cut at a final state seen before: the world is that state (see outcomes.ts).
+      noteOutcome(outcomes, run, res, chooser.cur);
     } else if (res.status === 'step-bound') {
       bounded.add('step-bound');
     } else if (res.status === 'diverged') {
@@ -377,6 +383,8 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
     inexact,
     audit,
     selfLoops,
+    outcomes: outcomes.list(),
+    outcomeDisagreements: outcomes.disagreements,
   };
 }
 

@@ -88,6 +88,7 @@ import { exploreDfs } from './dfs.js';
 import { exploreSampling } from './sample.js';
 import type { ExploreOptions, ExploreResult, ExploreTarget } from './types.js';
 
+export type { Outcome, RunValues } from './outcomes.js';
 export type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Strategy, Verdict } from './types.js';
 export { SCHED_INVARIANTS, invariantIds } from './types.js';
 

@@ -1,5 +1,6 @@
 /** Types of the explorer's interface; see explore.ts for the contract. */
 import type { RunResult, Sched, SchedOptions } from '../sched/index.js';
+import type { Outcome, RunValues } from './outcomes.js';
 import type { ProgressFn } from './progress.js';
 
 export interface ExploreRun {
@@ -15,6 +16,11 @@ export interface ExploreRun {
    * unknown (the step is then treated as dependent with every other).
    */
   footprint?(): readonly string[] | null;
+  /**
+   * Optional: the final values (results and observations) of a run that ended, for
+   * the reachable outcomes (see outcomes.ts); called once the run is over.
+   */
+  outcome?(r: RunResult): RunValues | null;
 }
 
 export interface ExploreTarget {
@@ -111,6 +117,14 @@ export interface ExploreResult {
    * test requires none.
    */
   readonly selfLoops: number;
+  /**
+   * The distinct final value tuples of the explored runs (when the target gives
+   * `outcome()`), each with one schedule that reaches it, in a stable order. Exact
+   * for a complete search (see outcomes.ts), a subset otherwise.
+   */
+  readonly outcomes: readonly Outcome[];
+  /** Final states reached twice with different values (a fingerprint gap; 0 expected). */
+  readonly outcomeDisagreements: number;
 }
 
 /** All invariant ids of a target, the runtime's appended (no duplicates). */

@@ -15,8 +15,9 @@ import { RELEASE_TAGS } from '../profiles/index.js';
 import type { HistoryEntry, Violation } from '../check/violation.js';
 import { errname } from '../linux/include/uapi/linux/errno.js';
 import type { JudgeResult } from '../scenario/judge.js';
-import { showValue } from '../scenario/judge.js';
+import { outcomeText, showValue } from '../scenario/judge.js';
 import type { RunOutcome } from '../scenario/run.js';
+import type { Outcome } from '../explore/explore.js';
 
 /** Quote a schedule string for a shell command line. */
 export function shellQuote(s: string): string {
@@ -84,6 +85,14 @@ export function renderOutcome(o: RunOutcome): string {
     for (const v of o.violations) lines.push(renderViolation(v, o.scenario, o.profile, o.schedule), '');
   }
   return lines.join('\n');
+}
+
+/** The reachable outcomes of an exploration, one per line with a schedule that reaches it (at most `limit`). */
+export function renderOutcomes(outcomes: readonly Outcome[], limit = 50): string[] {
+  const lines = [`outcomes (${outcomes.length}):`];
+  for (const o of outcomes.slice(0, limit)) lines.push(`  ${outcomeText(o.values)}`, `      schedule: ${o.schedule === '' ? '(no choice)' : o.schedule}`);
+  if (outcomes.length > limit) lines.push(`  ... ${outcomes.length - limit} more (--json lists them all)`);
+  return lines;
 }
 
 /** The details of a judged profile. */

@@ -109,5 +109,6 @@ export function exploreJson(scenario: string, profile: string, r: ExploreResult)
     verdicts: { ...r.verdicts },
     counterexample: c === null ? null : { invariant: c.invariant, schedule: c.schedule, preemptions: c.preemptions, steps: c.steps, verified: c.verified },
     counterexamples: json(r.counterexamples),
+    outcomes: r.outcomes.map((o) => ({ values: jsonValue(o.values as Value), schedule: o.schedule })),
   };
 }
