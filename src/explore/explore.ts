@@ -91,6 +91,7 @@ import type { ExploreOptions, ExploreResult, ExploreTarget } from './types.js';
 export type { Outcome, RunValues } from './outcomes.js';
 export type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Strategy, Verdict } from './types.js';
 export { SCHED_INVARIANTS, invariantIds } from './types.js';
+export { DEFAULT_MAX_SCHEDULES, DfsSearch } from './dfs.js';
 
 /** Explore a target's interleavings with the chosen strategy. */
 export function explore(target: ExploreTarget, opts: ExploreOptions = {}): ExploreResult {

@@ -179,6 +179,7 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
     strategy,
     complete: false,
     bounded: stepBound ? ['sampling', 'step-bound'] : ['sampling'],
+    limits: { maxSchedules: runs, preemptionBound: null },
     schedules: runs,
     states: 0,
     edges: 0,

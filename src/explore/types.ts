@@ -39,7 +39,7 @@ export interface ExploreOptions {
   readonly strategy?: Strategy;
   /** DFS: at most this many preemptions per run (none by default). */
   readonly preemptionBound?: number;
-  /** Stop after this many runs (at least 1; DFS default: unlimited; random/pct default: 1000). */
+  /** Stop after this many runs (at least 1; DFS default: 100,000, `Infinity` for none; random/pct default: 1000). */
   readonly maxSchedules?: number;
   /** Step bound of each run (default 100,000). */
   readonly maxSteps?: number;
@@ -81,7 +81,9 @@ export interface ExploreResult {
   readonly strategy: Strategy;
   readonly complete: boolean;
   /** Why the search is not complete (empty when it is). */
-  readonly bounded: readonly ('preemption-bound' | 'max-schedules' | 'step-bound' | 'sampling')[];
+  readonly bounded: readonly ('preemption-bound' | 'max-schedules' | 'step-bound' | 'sampling' | 'interrupted')[];
+  /** The bounds the search ran under (null: none). */
+  readonly limits: { readonly maxSchedules: number | null; readonly preemptionBound: number | null };
   /** Runs executed. */
   readonly schedules: number;
   /** Distinct states and steps recorded (DFS; 0 for sampling). */
