@@ -17,7 +17,7 @@ import { errname } from '../linux/include/uapi/linux/errno.js';
 import type { JudgeResult } from '../scenario/judge.js';
 import { outcomeText, showValue } from '../scenario/judge.js';
 import type { RunOutcome } from '../scenario/run.js';
-import type { Outcome } from '../explore/explore.js';
+import type { ExploreResult, Outcome } from '../explore/explore.js';
 
 /** Quote a schedule string for a shell command line. */
 export function shellQuote(s: string): string {
@@ -85,6 +85,30 @@ export function renderOutcome(o: RunOutcome): string {
     for (const v of o.violations) lines.push(renderViolation(v, o.scenario, o.profile, o.schedule), '');
   }
   return lines.join('\n');
+}
+
+/**
+ * How far a search went, printed with every verdict: `complete`, or `bounded: ...` with
+ * each bound hit (`bounded: 100000 schedules`, `bounded: preemption bound 2`,
+ * `bounded: interrupted after 5120 schedules`, `bounded: 1000 sampled runs`).
+ */
+export function boundNote(r: ExploreResult): string {
+  if (r.complete) return 'complete';
+  const parts = r.bounded.map((b) => {
+    switch (b) {
+      case 'max-schedules':
+        return `${r.limits.maxSchedules ?? r.schedules} schedules`;
+      case 'preemption-bound':
+        return `preemption bound ${r.limits.preemptionBound ?? '?'}`;
+      case 'step-bound':
+        return 'step bound';
+      case 'sampling':
+        return `${r.schedules} sampled runs`;
+      case 'interrupted':
+        return `interrupted after ${r.schedules} schedules`;
+    }
+  });
+  return `bounded: ${parts.join(', ')}`;
 }
 
 /** The reachable outcomes of an exploration, one per line with a schedule that reaches it (at most `limit`). */

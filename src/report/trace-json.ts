@@ -102,6 +102,7 @@ export function exploreJson(scenario: string, profile: string, r: ExploreResult)
     strategy: r.strategy,
     complete: r.complete,
     bounded: [...r.bounded],
+    limits: { ...r.limits },
     schedules: r.schedules,
     states: r.states,
     edges: r.edges,
