@@ -124,6 +124,7 @@ export function renderJudge(r: JudgeResult): string {
   const head = `${r.match ? 'ok' : 'MISMATCH'}  ${r.scenario}  ${r.spec}${r.hypothetical ? ' (hypothetical)' : ''}`;
   const lines = [head];
   for (const m of r.mismatches) lines.push(`    ${m}`);
+  for (const c of r.conditions) if (c.ok) lines.push(`    ${c.kind} ${c.condition}: ${c.found}${c.witness !== null ? ` (e.g. schedule ${c.witness.schedule})` : ''}`);
   if (r.explore !== null && !r.match) lines.push(`    (explored ${r.explore.schedules} schedules, ${r.explore.states} states, ${r.explore.complete ? 'complete' : `bounded: ${r.explore.bounded.join(', ')}`})`);
   if (!r.match) {
     for (const c of r.counterexamples) lines.push(`    counterexample ${c.invariant}: ${replayCommand(r.scenario, r.profile, c.schedule)}`);

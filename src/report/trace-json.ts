@@ -77,6 +77,7 @@ export function judgeJson(r: JudgeResult): Json {
     mismatches: [...r.mismatches],
     values: r.values.map((v) => ({ ...v })),
     verdicts: r.verdicts.map((v) => ({ ...v })),
+    conditions: r.conditions.map((c) => ({ kind: c.kind, condition: c.condition, found: c.found, ok: c.ok, witness: c.witness === null ? null : { values: jsonValue(c.witness.values as Value), schedule: c.witness.schedule }, outcomes: c.outcomes })),
     explore: r.explore === null ? null : json(r.explore),
     counterexamples: r.counterexamples.map((c) => json(c)),
   };
