@@ -32,18 +32,23 @@ export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+/** Ctrl-C stopped an exploration (128 + SIGINT); the partial results were printed. */
+export const EXIT_INTERRUPTED = 130;
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
   /** True when stdout is a terminal (progress display). */
   readonly tty: boolean;
+  /** True when stderr is a terminal: explore shows its progress there (also with --json). */
+  readonly stderrTty?: boolean;
 }
 
 export const processIo: Io = {
   out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
   err: (t) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
   tty: process.stdout.isTTY === true,
+  stderrTty: process.stderr.isTTY === true,
 };
 
 /** Raised inside a subcommand for bad input; main() prints it and exits 2. */

@@ -4,6 +4,7 @@
  *   1  a mismatch (check) or a violation (run, explore, replay)
  *   2  bad input: an invalid scenario, profile, patch, schedule or option; nothing to check
  *  70  internal error: a JavaScript exception, always a pinlab bug
+ * 130  explore interrupted by Ctrl-C (the partial results were printed)
  * One file per subcommand; this file only wires commander to them.
  */
 import { Command, CommanderError } from 'commander';
@@ -28,6 +29,8 @@ Exit codes:
      schedule string (a schedule that diverges from the run included) or option;
      nothing to check (no scenario file, or no scenario declares the --profile)
  70  internal error: a JavaScript exception escaped (always a pinlab bug: please report it)
+130  explore only: interrupted by Ctrl-C (SIGINT); the verdicts and outcomes found so far
+     are printed, each marked (bounded: interrupted ...)
 With --json, bad input is a JSON document too: {"version", "error": {"kind", "messages"}}.
 
 Profiles are releases with optional patches: v5.4, v5.6, v6.1, v6.12,
@@ -41,7 +44,7 @@ function collect(v: string, prev: string[]): string[] {
 /** Run the pinlab CLI on `argv` (without node and script). Never throws. */
 export async function main(argv: readonly string[], rawIo: Io = processIo): Promise<number> {
   // Every line goes through terminalSafe: nothing from an input reaches the terminal raw.
-  const io: Io = { out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)), tty: rawIo.tty };
+  const io: Io = { out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)), tty: rawIo.tty, ...(rawIo.stderrTty !== undefined ? { stderrTty: rawIo.stderrTty } : {}) };
   const wantsJson = argv.includes('--json');
   const jsonError = (kind: 'bad-input' | 'internal-error', messages: readonly string[]): void =>
     io.out(jsonText({ version: TRACE_SCHEMA_VERSION, error: { kind, messages: [...messages] } }));
@@ -78,7 +81,9 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('--max-steps <n>', 'the step bound of each run (default 100000)')
     .addHelpText('after', EXIT_HELP)
     .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean; maxSteps?: string }) => {
-      code = cmdExplore(io, file, o);
+      return cmdExplore(io, file, o).then((c) => {
+        code = c;
+      });
     });
 
   program.command('check').description('judge every scenario on every profile it declares; print the matrix').argument('[paths...]', 'scenario files or directories (default: scenarios)')

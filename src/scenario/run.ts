@@ -17,7 +17,7 @@ import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
 import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from '../check/invariants.js';
 import type { Violation } from '../check/violation.js';
-import type { ExploreRun, ExploreTarget } from '../explore/explore.js';
+import type { ExploreRun, ExploreTarget, RunValues } from '../explore/explore.js';
 import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
@@ -45,7 +45,7 @@ import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLo
 import { iommufdDmaMappings, iommufdFingerprint, iommufdLockedPages, iommufdLongtermPins } from './build-iommufd.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
 import type { StepCtx } from './build.js';
-import { RunState } from './state.js';
+import { RunState, valueKey } from './state.js';
 import type { io_ring_ctx } from '../linux/io_uring/io_uring.js';
 
 export type OutcomeStatus = RunStatus | 'setup-failed' | 'unsupported';
@@ -414,18 +414,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   }
   const violated = w.checker.finish(r);
   const violations = w.checker.violations(r);
-  const values = new Map<string, Value>();
-  const outputs = new Map<string, Readonly<Record<string, Value>>>();
-  for (const [k, v] of w.rs.results) {
-    values.set(k, v.value);
-    outputs.set(k, v.outputs);
-  }
-  for (const o of s.observe) {
-    values.set(o.name, evalProbe(w.rs, w.m, o.probe, (name) => {
-      const tid = w.rs.threadIds.get(name);
-      return tid === undefined ? null : w.sched.view(tid).state;
-    }));
-  }
+  const { values, outputs } = finalValues(s, w);
   const unsup = w.m.reports.find((x) => x.kind === 'unsupported');
   const status: OutcomeStatus = unsup !== undefined ? 'unsupported' : r.status;
   return {
@@ -448,6 +437,56 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
 /** What stopped a run at the step bound, and how to raise it (the CLI's --max-steps; RunOptions.maxSteps). */
 export function stepBoundProblem(steps: number): string {
   return `stopped by the step bound after ${steps} scheduling steps (a livelock, or a run longer than the bound: raise it with --max-steps N)`;
+}
+
+/** A run's results (value and outputs by name) and its observations, read at the end of the run. */
+export function finalValues(s: Scenario, w: World): { values: Map<string, Value>; outputs: Map<string, Readonly<Record<string, Value>>> } {
+  const values = new Map<string, Value>();
+  const outputs = new Map<string, Readonly<Record<string, Value>>>();
+  for (const [k, v] of w.rs.results) {
+    values.set(k, v.value);
+    outputs.set(k, v.outputs);
+  }
+  for (const o of s.observe) {
+    values.set(o.name, evalProbe(w.rs, w.m, o.probe, (name) => {
+      const tid = w.rs.threadIds.get(name);
+      return tid === undefined ? null : w.sched.view(tid).state;
+    }));
+  }
+  return { values, outputs };
+}
+
+/**
+ * A run's final values as one flat record, for the explorer's outcomes: each result
+ * and observation by name, each output field of a result as `name.field`.
+ */
+export function outcomeValues(s: Scenario, w: World): Record<string, Value> {
+  const { values, outputs } = finalValues(s, w);
+  const out: Record<string, Value> = {};
+  for (const k of [...values.keys()].sort()) {
+    out[k] = values.get(k) as Value;
+    const o = outputs.get(k);
+    if (o !== undefined) for (const f of Object.keys(o).sort()) out[`${k}.${f}`] = o[f];
+  }
+  return out;
+}
+
+/** The flat record back as values and outputs (the inverse of outcomeValues). */
+export function splitOutcome(rec: Readonly<Record<string, unknown>>): { values: Map<string, Value>; outputs: Map<string, Readonly<Record<string, Value>>> } {
+  const values = new Map<string, Value>();
+  const outputs = new Map<string, Record<string, Value>>();
+  for (const [k, v] of Object.entries(rec)) {
+    const dot = k.indexOf('.');
+    if (dot < 0) {
+      values.set(k, v as Value);
+      continue;
+    }
+    const name = k.slice(0, dot);
+    let o = outputs.get(name);
+    if (o === undefined) outputs.set(name, (o = {}));
+    o[k.slice(dot + 1)] = v as Value;
+  }
+  return { values, outputs };
 }
 
 // ---- exploration ---------------------------------------------------------------------------------------------
@@ -476,7 +515,7 @@ export function scenarioTarget(s: Scenario, profile: Profile): ExploreTarget {
   return {
     invariants: INVARIANT_IDS,
     start(opts: SchedOptions): ExploreRun {
-      return new ScenarioRun(buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }));
+      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }));
     },
   };
 }
@@ -485,7 +524,10 @@ export function scenarioTarget(s: Scenario, profile: Profile): ExploreTarget {
 class ScenarioRun implements ExploreRun {
   readonly sched: Sched;
 
-  constructor(private readonly w: World) {
+  constructor(
+    private readonly s: Scenario,
+    private readonly w: World,
+  ) {
     this.sched = w.sched;
   }
 
@@ -499,6 +541,11 @@ class ScenarioRun implements ExploreRun {
 
   finish(r: RunResult): readonly string[] {
     return this.w.checker.finish(r);
+  }
+
+  outcome(): RunValues {
+    const values = outcomeValues(this.s, this.w);
+    return { key: valueKey(values), values };
   }
 }
 
