@@ -20,7 +20,7 @@ import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
 import { Machine } from '../linux/machine.js';
-import type { KernelReport, ObjectEvent } from '../linux/machine.js';
+import type { Atomicity, KernelReport, ObjectEvent } from '../linux/machine.js';
 import { createTask } from '../linux/kernel/fork.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import { RLIMIT_MEMLOCK, RLIM_INFINITY } from '../linux/include/linux/sched.js';
@@ -93,7 +93,7 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
 }
 
 /** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
-export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions): World {
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, atomicity: Atomicity = 'merged'): World {
   const m = new Machine(profile, layoutOf(s));
   const rs = new RunState(s.threads.length);
   s.threads.forEach((t) => {
@@ -103,6 +103,8 @@ export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions): W
   const setupError = runSetup(s, m, rs);
   const sched = new Sched(opts);
   m.sched = sched;
+  // Set-up ran alone; the scenario threads run at the requested atomicity.
+  m.atomicity = atomicity;
   const checker = new Checker(makeWorld(m, sched, rs));
   if (setupError === null) {
     for (const t of s.threads) {
@@ -361,6 +363,8 @@ export interface RunOptions {
   readonly chooser?: Chooser;
   readonly trace?: boolean;
   readonly maxSteps?: number;
+  /** Step atomicity (Machine.atomicity); default `merged`. */
+  readonly atomicity?: Atomicity;
 }
 
 /** Run a scenario once on a profile and collect everything a report or the judge needs. */
@@ -381,7 +385,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
       checker?.observe();
       return false;
     },
-  });
+  }, opts.atomicity);
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {
@@ -390,18 +394,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   const r: RunResult = w.sched.run();
   const violated = w.checker.finish(r);
   const violations = w.checker.violations(r);
-  const values = new Map<string, Value>();
-  const outputs = new Map<string, Readonly<Record<string, Value>>>();
-  for (const [k, v] of w.rs.results) {
-    values.set(k, v.value);
-    outputs.set(k, v.outputs);
-  }
-  for (const o of s.observe) {
-    values.set(o.name, evalProbe(w.rs, w.m, o.probe, (name) => {
-      const tid = w.rs.threadIds.get(name);
-      return tid === undefined ? null : w.sched.view(tid).state;
-    }));
-  }
+  const { values, outputs } = worldValues(s, w);
   const unsup = w.m.reports.find((x) => x.kind === 'unsupported');
   const status: OutcomeStatus = unsup !== undefined ? 'unsupported' : r.status;
   return {
@@ -418,6 +411,23 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     trace: w.sched.trace,
     divergence: r.divergence?.message ?? null,
   };
+}
+
+/** The results (and their outputs) and observations of a world whose run ended. */
+export function worldValues(s: Scenario, w: World): { values: Map<string, Value>; outputs: Map<string, Readonly<Record<string, Value>>> } {
+  const values = new Map<string, Value>();
+  const outputs = new Map<string, Readonly<Record<string, Value>>>();
+  for (const [k, v] of w.rs.results) {
+    values.set(k, v.value);
+    outputs.set(k, v.outputs);
+  }
+  for (const o of s.observe) {
+    values.set(o.name, evalProbe(w.rs, w.m, o.probe, (name) => {
+      const tid = w.rs.threadIds.get(name);
+      return tid === undefined ? null : w.sched.view(tid).state;
+    }));
+  }
+  return { values, outputs };
 }
 
 // ---- exploration ---------------------------------------------------------------------------------------------
@@ -442,11 +452,11 @@ export function worldFingerprint(w: World): string {
 }
 
 /** The scenario as an explorer target (state caching keyed by worldFingerprint). */
-export function scenarioTarget(s: Scenario, profile: Profile): ExploreTarget {
+export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged', onEnd?: (w: World, r: RunResult) => void): ExploreTarget {
   return {
     invariants: INVARIANT_IDS,
     start(opts: SchedOptions): ExploreRun {
-      return new ScenarioRun(buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }));
+      return new ScenarioRun(buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, atomicity), onEnd);
     },
   };
 }
@@ -455,7 +465,7 @@ export function scenarioTarget(s: Scenario, profile: Profile): ExploreTarget {
 class ScenarioRun implements ExploreRun {
   readonly sched: Sched;
 
-  constructor(private readonly w: World) {
+  constructor(private readonly w: World, private readonly onEnd?: (w: World, r: RunResult) => void) {
     this.sched = w.sched;
   }
 
@@ -468,6 +478,7 @@ class ScenarioRun implements ExploreRun {
   }
 
   finish(r: RunResult): readonly string[] {
+    this.onEnd?.(this.w, r);
     return this.w.checker.finish(r);
   }
 }

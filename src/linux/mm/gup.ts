@@ -67,7 +67,7 @@ import { is_huge_zero_pmd } from './huge_memory.js';
 import { get_current } from '../include/linux/sched.js';
 import { ZONE_MOVABLE } from '../include/linux/gfp.js';
 import { down_read, down_read_killable, up_read } from '../kernel/locking/rwsem.js';
-import { cond_resched, fatal_signal_pending, race_window, signal_pending } from '../kernel/sched.js';
+import { cond_resched, fatal_signal_pending, fine_atomicity, fine_point, race_window, signal_pending } from '../kernel/sched.js';
 import { handle_mm_fault, vm_fault_to_errno } from './memory.js';
 import { vma_needs_dirty_tracking } from './mmap.js';
 import { memalloc_nocma_restore, memalloc_nocma_save, memalloc_pin_restore, memalloc_pin_save } from '../include/linux/sched_mm.js';
@@ -656,6 +656,8 @@ export function* __get_user_pages(
         if (ctx.has_pending) throw new Error('pinlab bug: a page followed ahead would be used after a scheduling point');
         yield* cond_resched(k, 'mm/gup.c:__get_user_pages');
         next_resched = (Math.floor(i / 512) + 1) * 512;
+      } else {
+        yield* fine_point(k, 'mm/gup.c:follow_page_pte:ptl', `${i}`);
       }
       let page: number;
       if (ctx.has_pending) {
@@ -710,7 +712,7 @@ export function* __get_user_pages(
       i += increm;
       start += increm * PAGE_SIZE;
       nr_pages -= increm;
-      if (increm === 1 && nr_pages > 0 && i < next_resched) {
+      if (increm === 1 && nr_pages > 0 && i < next_resched && !fine_atomicity(k)) {
         const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), gup_flags, pages, pi + i, vmas, vi + i, ctx);
         i += n;
         start += n * PAGE_SIZE;
