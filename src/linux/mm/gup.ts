@@ -665,6 +665,10 @@ export function* __get_user_pages(
         next_resched = (Math.floor(i / 512) + 1) * 512;
       } else if (!alone && !ctx.has_pending && !inside_hugetlb_leaf(vma, start)) {
         yield* race_window(k, 'mm/gup.c:follow_page_pte:ptl', `${i}`);
+      } else if (!ctx.has_pending && !inside_hugetlb_leaf(vma, start)) {
+        // The reference atomicity yields before every page the walk reads, whatever the
+        // points above decided (they are what it checks).
+        yield* fine_point(k, 'mm/gup.c:__get_user_pages:page', `${i}`);
       }
       let page: number;
       if (ctx.has_pending) {
