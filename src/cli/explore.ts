@@ -1,12 +1,12 @@
 /** `pinlab explore <scenario>`: search the interleavings for invariant violations. */
-import type { ExploreOptions } from '../explore/explore.js';
-import { explore } from '../explore/explore.js';
+import type { ExploreOptions, ExploreResult, ExploreTarget } from '../explore/explore.js';
+import { DfsSearch, explore } from '../explore/explore.js';
 import { terminalProgress } from '../explore/progress.js';
-import { renderViolation, replayCommand } from '../report/render-text.js';
+import { boundNote, renderOutcomes, renderViolation, replayCommand } from '../report/render-text.js';
 import { exploreJson } from '../report/trace-json.js';
 import { runScenario, scenarioTarget } from '../scenario/run.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile } from './io.js';
+import { BadInput, EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile } from './io.js';
 
 export interface ExploreCmdOptions {
   readonly profile?: string;
@@ -18,7 +18,28 @@ export interface ExploreCmdOptions {
   readonly json?: boolean;
 }
 
-export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): number {
+/** Runs of a DFS between two returns to the event loop (where Ctrl-C is seen). */
+const SLICE = 256;
+
+/**
+ * A DFS in slices, yielding to the event loop between them so that SIGINT (Ctrl-C)
+ * can stop it: the search then reports what it found so far as `interrupted`.
+ */
+async function interruptibleDfs(target: ExploreTarget, eo: ExploreOptions): Promise<ExploreResult> {
+  const search = new DfsSearch(target, eo);
+  const onSigint = (): void => search.interrupt();
+  process.on('SIGINT', onSigint);
+  try {
+    for (;;) {
+      for (let i = 0; i < SLICE; i++) if (!search.step()) return search.result();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): Promise<number> {
   const s = loadOrThrow(file);
   const profile = pickProfile(s, opts.profile, opts.patch ?? []);
   const strategy = opts.strategy ?? 'dfs';
@@ -31,14 +52,20 @@ export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): numbe
     ...(maxSchedules !== undefined ? { maxSchedules } : {}),
     ...(preemptionBound !== undefined ? { preemptionBound } : {}),
     ...(seed !== undefined ? { seed } : {}),
-    ...(io.tty && opts.json !== true ? { onProgress: terminalProgress(process.stderr) } : {}),
+    ...(io.stderrTty === true ? { onProgress: terminalProgress(process.stderr) } : {}),
   };
-  const r = explore(scenarioTarget(s, profile), eo);
+  const target = scenarioTarget(s, profile);
+  const r = strategy === 'dfs' ? await interruptibleDfs(target, eo) : explore(target, eo);
   if (opts.json === true) {
     io.out(jsonText(exploreJson(s.file, profile.name, r)));
   } else {
-    io.out(`${s.file} on ${profile.name}${profile.hypothetical ? ' (hypothetical)' : ''}: ${r.schedules} schedules, ${r.states} states, ${r.complete ? 'complete' : `bounded (${r.bounded.join(', ')})`}`);
-    for (const id of r.invariants) io.out(`  ${id.padEnd(36)} ${r.verdicts[id] ?? 'never'}`);
+    const note = boundNote(r);
+    io.out(`${s.file} on ${profile.name}${profile.hypothetical ? ' (hypothetical)' : ''}: ${r.schedules} schedules, ${r.states} states, ${note}`);
+    for (const id of r.invariants) io.out(`  ${id.padEnd(36)} ${r.verdicts[id] ?? 'never'} (${note})`);
+    if (r.outcomes.length > 0) {
+      io.out('');
+      for (const l of renderOutcomes(r.outcomes)) io.out(l);
+    }
     const c = r.counterexample;
     if (c !== null) {
       io.out('');
@@ -48,6 +75,7 @@ export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): numbe
       io.out(v !== undefined ? renderViolation(v, s.file, profile.name, c.schedule) : `  replay: ${replayCommand(s.file, profile.name, c.schedule)}`);
     }
   }
+  if (r.bounded.includes('interrupted')) return EXIT_INTERRUPTED;
   const violated = Object.values(r.verdicts).some((v) => v !== 'never');
   return violated ? EXIT_MISMATCH : EXIT_OK;
 }

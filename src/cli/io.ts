@@ -14,18 +14,23 @@ import { parseScenario } from '../scenario/parse.js';
 export const EXIT_OK = 0;
 export const EXIT_MISMATCH = 1;
 export const EXIT_BAD_INPUT = 2;
+/** Ctrl-C stopped an exploration (128 + SIGINT); the partial results were printed. */
+export const EXIT_INTERRUPTED = 130;
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
   /** True when stdout is a terminal (progress display). */
   readonly tty: boolean;
+  /** True when stderr is a terminal: explore shows its progress there (also with --json). */
+  readonly stderrTty?: boolean;
 }
 
 export const processIo: Io = {
   out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
   err: (t) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
   tty: process.stdout.isTTY === true,
+  stderrTty: process.stderr.isTTY === true,
 };
 
 /** Raised inside a subcommand for bad input; main() prints it and exits 2. */

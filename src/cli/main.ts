@@ -3,6 +3,7 @@
  *   0  ok: every check matched, no invariant was violated
  *   1  a mismatch (check) or a violation (run, explore, replay)
  *   2  bad input: an invalid scenario, profile, patch, schedule or option
+ *   130  explore interrupted by Ctrl-C (the partial results were printed)
  * One file per subcommand; this file only wires commander to them.
  */
 import { Command, CommanderError } from 'commander';
@@ -22,6 +23,8 @@ Exit codes:
   1  a declared result did not match (check), or a run / exploration found a violation
   2  bad input: invalid scenario file (messages read file:line:col), profile, patch,
      schedule string or option
+  130 explore only: interrupted by Ctrl-C (SIGINT); the verdicts and outcomes found so far
+     are printed, each marked (bounded: interrupted ...)
 
 Profiles are releases with optional patches: v5.4, v5.6, v6.1, v6.12,
 v5.6+hypo-longterm-honours-locked, or --profile v5.6 --patch -vfio-longterm-via-gup.
@@ -63,7 +66,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--seed <n>', 'seed of random / pct')
     .addHelpText('after', EXIT_HELP)
     .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean }) => {
-      code = cmdExplore(io, file, o);
+      return cmdExplore(io, file, o).then((c) => {
+        code = c;
+      });
     });
 
   program.command('check').description('judge every scenario on every profile it declares; print the matrix').argument('[paths...]', 'scenario files or directories (default: scenarios)')

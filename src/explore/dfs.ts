@@ -2,6 +2,19 @@
  * Exhaustive depth-first search by re-execution, with state caching and an optional
  * preemption bound (see explore.ts for the contract and the results).
  *
+ * Organised as P's strategies are: one search object (`DfsSearch`: the decision
+ * path, the runs, the state graph, the results) and one policy per mode, which alone
+ * decides when a run is cut and which options backtracking may take:
+ *
+ *   NoCachePolicy           every run goes to its end (the reference search)
+ *   StateCachePolicy        cut at a state seen before (the default)
+ *   PreemptionBoundPolicy   at most k preemptions; the cache keys on budget and last thread
+ *   SleepSetPolicy          sleep sets over the steps' footprints, with or without the cache
+ *
+ * The search runs one schedule per `step()`, so a caller can slice it (the CLI yields to
+ * the event loop between slices to honour Ctrl-C) and `interrupt()` it: `result()` then
+ * reports what was found so far as a bounded (`interrupted`) search.
+ *
  * The search keeps the decision path of the current run: one frame per real choice
  * (a thread pick among two or more enabled threads, or a data choice), with its
  * options in exploration order and the option taken. A run replays the frames of the
@@ -18,12 +31,13 @@
  * the preemptions left and the last thread, so the cache keys on both and re-enters
  * a state reached with more budget than before.
  */
-import type { Chooser, PickContext, RunResult, SchedOptions, ThreadId } from '../sched/index.js';
+import type { Chooser, PickContext, RunResult, Sched, SchedOptions, ThreadId } from '../sched/index.js';
 import { ScheduleDivergence } from '../sched/index.js';
 import { ReplayChooser } from './choosers.js';
 import { formatSchedule, parseSchedule } from './schedule.js';
 import { END, StateGraph, countPaths, decodeItems, hasCycle, minimalPaths, verdictOf } from './graph.js';
 import { Observer } from './observe.js';
+import { OutcomeSet, noteOutcome } from './outcomes.js';
 import { verifyCounterexample } from './replay.js';
 import type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Verdict } from './types.js';
 import { invariantIds } from './types.js';
@@ -53,9 +67,6 @@ interface Frame {
   readonly fps: Footprint[] | null;
 }
 
-/** Thrown by the chooser when every enabled thread sleeps: the run ends there (a cut). */
-const SLEEP_CUT = 'explore: all enabled threads sleep';
-
 /** The explorer's chooser: replays the prefix of `path`, then extends it. */
 class DfsChooser implements Chooser {
   /** Decisions made in this run so far. */
@@ -69,6 +80,8 @@ class DfsChooser implements Chooser {
   cur = 0;
   /** Sleep set of the current step's start state (sleep sets only). */
   sleep: Sleep = AWAKE;
+  /** Set when every enabled thread slept: the run was cut there (sleep sets only). */
+  sleepCut = false;
 
   constructor(
     private readonly path: Frame[],
@@ -92,7 +105,10 @@ class DfsChooser implements Chooser {
       const last = ctx.last !== null && ctx.lastEnabled ? (ctx.last as number) : -1;
       let options: number[] = last >= 0 ? [last, ...enabled.filter((t) => t !== last)] : [...enabled];
       if (this.sleep.size > 0) options = options.filter((t) => !this.sleep.has(t));
-      if (options.length === 0) throw new ScheduleDivergence(i, ctx.step, SLEEP_CUT);
+      if (options.length === 0) {
+        this.sleepCut = true;
+        throw new ScheduleDivergence(i, ctx.step, 'explore: all enabled threads sleep');
+      }
       f = { kind: 'thread', options, pos: 0, node: this.cur, pre: this.pre, last, enabled: [...enabled], sleep: this.sleep, fps: this.por ? [] : null };
       this.path.push(f);
     }
@@ -153,231 +169,386 @@ function union(a: Footprint | undefined, b: Footprint): Footprint {
   return out;
 }
 
-export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult {
-  const invs = invariantIds(target);
-  const bound = opts.preemptionBound;
-  const maxSchedules = Math.max(1, opts.maxSchedules ?? Infinity);
-  const maxSteps = opts.maxSteps ?? 100_000;
-  const cache = opts.noCache !== true;
-  const por = opts.por === true && bound === undefined;
-  const every = opts.progressEvery ?? 1000;
-  const g = new StateGraph(bound !== undefined || !cache || por);
-  /** Bounded search: least preemptions a (state, last thread) was entered with. */
-  const budget = new Map<string, number>();
-  /** Sleep sets with caching: per state, the threads asleep on every visit so far. */
-  const stored: (Set<number> | undefined)[] = [];
-  const violated = new Set<string>();
-  const bounded = new Set<'preemption-bound' | 'max-schedules' | 'step-bound'>();
-  /** Cut points kept for the fingerprint audit. */
-  const auditCuts = por || !cache ? 0 : (opts.auditCuts ?? 0);
-  const audits: { schedule: string; step: number }[] = [];
+/** What a policy sees of a step that reached new territory (past the replayed prefix). */
+interface StepInfo {
+  /** The state key reached, its node, and whether the node is new. */
+  readonly key: string;
+  readonly id: number;
+  readonly fresh: boolean;
+  /** The thread that ran the step. */
+  readonly thread: number;
+  /** The first decision the step consumed, or null (only one thread could run, no data choice). */
+  readonly first: Frame | null;
+  /** The step's footprint (policies with `footprints` only; else null). */
+  readonly fb: Footprint;
+  readonly chooser: DfsChooser;
+  readonly sched: Sched;
+}
 
-  const path: Frame[] = [];
-  let prefixLen = 0;
-  let schedules = 0;
-  let totalSteps = 0;
-  let finished = false;
+/** One search mode: when to cut a run, and which options backtracking may take. */
+interface SearchPolicy {
+  /** The graph must drop duplicate edges (a state may be expanded more than once). */
+  readonly dedupe: boolean;
+  /** Read each step's footprint (sleep sets). */
+  readonly footprints: boolean;
+  /** After a step into new territory: true cuts the run here. */
+  afterStep(s: StepInfo): boolean;
+  /** Backtracking: the first option index >= `next` of frame `f` that may be explored (options.length: none). */
+  nextOption(f: Frame, next: number): number;
+}
+
+/** The reference search: no cache, every run goes to its end. */
+class NoCachePolicy implements SearchPolicy {
+  readonly dedupe = true;
+  readonly footprints = false;
+  afterStep(): boolean {
+    return false;
+  }
+  nextOption(_f: Frame, next: number): number {
+    return next;
+  }
+}
+
+/**
+ * The default: a run is cut at a state seen before (DFS explores a state's whole future
+ * before leaving it, so the first visit covers it). Keeps cut points for the audit.
+ */
+class StateCachePolicy implements SearchPolicy {
+  readonly dedupe = false;
+  readonly footprints = false;
+  readonly audits: { schedule: string; step: number }[] = [];
+  constructor(private readonly auditCuts: number) {}
+  afterStep(s: StepInfo): boolean {
+    if (!s.fresh && this.audits.length < this.auditCuts) this.audits.push({ schedule: formatSchedule(s.sched.choices, true), step: s.sched.stepCount });
+    return !s.fresh;
+  }
+  nextOption(_f: Frame, next: number): number {
+    return next;
+  }
+}
+
+/**
+ * At most `bound` preemptions per run. With the cache, the future of a state depends on
+ * the budget left and the last thread, so a state is re-entered when reached with more
+ * budget than before.
+ */
+class PreemptionBoundPolicy implements SearchPolicy {
+  readonly dedupe = true;
+  readonly footprints = false;
+  /** Least preemptions a (state, last thread) was entered with. */
+  private readonly budget = new Map<string, number>();
+  /** Some option was skipped for the bound. */
+  hit = false;
+  constructor(
+    private readonly bound: number,
+    private readonly cache: boolean,
+  ) {}
+  afterStep(s: StepInfo): boolean {
+    if (!this.cache) return false;
+    const bkey = `${s.key}\u0005${s.thread}`;
+    const spent = this.budget.get(bkey);
+    if (spent !== undefined && spent <= s.chooser.pre) return true;
+    this.budget.set(bkey, s.chooser.pre);
+    return false;
+  }
+  nextOption(f: Frame, next: number): number {
+    while (next < f.options.length && f.last >= 0 && f.options[next] !== f.last && f.pre + 1 > this.bound) {
+      this.hit = true;
+      next++;
+    }
+    return next;
+  }
+}
+
+/**
+ * Sleep sets (Godefroid) over the steps' footprints: after exploring thread a from a
+ * state, the branch that runs b first keeps a asleep until a step that conflicts with
+ * a's footprint. With the cache, a state revisited with a smaller sleep set explores
+ * the threads that slept on every earlier visit and are awake now.
+ */
+class SleepSetPolicy implements SearchPolicy {
+  readonly dedupe = true;
+  readonly footprints = true;
+  /** Per state: the threads asleep on every visit so far. */
+  private readonly stored: (Set<number> | undefined)[] = [new Set()];
+  constructor(private readonly cache: boolean) {}
+  afterStep(s: StepInfo): boolean {
+    const { chooser, first, fb, thread, id } = s;
+    // The successor's sleep set: the sleepers of the start state and the siblings
+    // explored before this step, minus those this step does not commute with.
+    let base: Sleep = chooser.sleep;
+    let siblings: Map<number, Footprint> | null = null;
+    if (first !== null) {
+      base = first.sleep;
+      if (first.kind === 'thread' && first.fps !== null) {
+        first.fps[first.pos] = union(first.fps[first.pos], fb);
+        siblings = new Map();
+        for (let j = 0; j < first.pos; j++) siblings.set(first.options[j], first.fps[j] ?? null);
+      }
+    }
+    const next = new Map<number, Footprint>();
+    for (const [t, fp] of base) if (t !== thread && independent(fp, fb)) next.set(t, fp);
+    if (siblings !== null) for (const [t, fp] of siblings) if (t !== thread && independent(fp, fb)) next.set(t, fp);
+    if (!this.cache) {
+      chooser.sleep = next;
+      return false;
+    }
+    const had = this.stored[id];
+    if (s.fresh || had === undefined) {
+      this.stored[id] = new Set(next.keys());
+      chooser.sleep = next;
+      return false;
+    }
+    let covered = true;
+    for (const t of had) if (!next.has(t)) covered = false;
+    if (covered) return true;
+    // Explore from here only the threads that slept on every earlier visit and
+    // are awake now; the others sleep for one step (unknown footprint).
+    const keep = new Set<number>();
+    for (const t of had) if (next.has(t)) keep.add(t);
+    this.stored[id] = keep;
+    const eff = new Map(next);
+    const n = s.sched.views().length;
+    for (let t = 0; t < n; t++) if (!had.has(t) && !eff.has(t)) eff.set(t, null);
+    chooser.sleep = eff;
+    return false;
+  }
+  nextOption(_f: Frame, next: number): number {
+    return next;
+  }
+}
+
+/** The search mode the options ask for. */
+function policyFor(opts: ExploreOptions): SearchPolicy {
+  const cache = opts.noCache !== true;
+  if (opts.preemptionBound !== undefined) return new PreemptionBoundPolicy(opts.preemptionBound, cache);
+  if (opts.por === true) return new SleepSetPolicy(cache);
+  return cache ? new StateCachePolicy(opts.auditCuts ?? 0) : new NoCachePolicy();
+}
+
+/** The schedules a DFS runs at most unless told otherwise (`maxSchedules`). */
+export const DEFAULT_MAX_SCHEDULES = 100_000;
+
+/** The exhaustive search as an object: `step()` runs one schedule; `result()` at any time. */
+export class DfsSearch {
+  private readonly invs: string[];
+  private readonly maxSchedules: number;
+  private readonly maxSteps: number;
+  private readonly every: number;
+  private readonly policy: SearchPolicy;
+  private readonly g: StateGraph;
+  private readonly violated = new Set<string>();
+  private readonly bounded = new Set<'max-schedules' | 'step-bound' | 'interrupted'>();
+  private readonly outcomes = new OutcomeSet();
+  private readonly path: Frame[] = [];
+  private prefixLen = 0;
+  private schedules = 0;
+  private totalSteps = 0;
+  private over = false;
 
   // Per-run state the after-step hook reads (PERF: one hook for the whole search, not a closure per run).
-  let stepStart = 0; // decision index at which the current step started
-  // Set once the hook has a run to look at.
-  let run: ExploreRun | null = null;
-  let obs: Observer | null = null;
-  let curChooser: DfsChooser | null = null;
-  const hook = (): boolean => {
-    const chooser = curChooser as DfsChooser;
-    const r = run as ExploreRun;
-    const o = obs as Observer;
-    const fb: Footprint = por && r.footprint !== undefined ? r.footprint() : null;
-    if (chooser.di < prefixLen) {
-      stepStart = chooser.di;
+  /** Decision index at which the current step started. */
+  private stepStart = 0;
+  private run: ExploreRun | null = null;
+  private obs: Observer | null = null;
+  private chooser: DfsChooser | null = null;
+  private readonly hook = (): boolean => this.afterStep();
+
+  constructor(
+    private readonly target: ExploreTarget,
+    private readonly opts: ExploreOptions,
+  ) {
+    this.invs = invariantIds(target);
+    this.maxSchedules = Math.max(1, opts.maxSchedules ?? DEFAULT_MAX_SCHEDULES);
+    this.maxSteps = opts.maxSteps ?? 100_000;
+    this.every = opts.progressEvery ?? 1000;
+    this.policy = policyFor(opts);
+    this.g = new StateGraph(this.policy.dedupe);
+  }
+
+  /** True once the search is over (complete, bounded or interrupted). */
+  get done(): boolean {
+    return this.over;
+  }
+
+  /** Runs executed so far. */
+  get runs(): number {
+    return this.schedules;
+  }
+
+  /** Stop the search; `result()` reports it as bounded by `interrupted`. */
+  interrupt(): void {
+    if (this.over) return;
+    this.over = true;
+    this.bounded.add('interrupted');
+  }
+
+  private afterStep(): boolean {
+    const chooser = this.chooser as DfsChooser;
+    const r = this.run as ExploreRun;
+    const o = this.obs as Observer;
+    const fb: Footprint = this.policy.footprints && r.footprint !== undefined ? r.footprint() : null;
+    if (chooser.di < this.prefixLen) {
+      this.stepStart = chooser.di;
       o.skip();
       return false;
     }
+    const { g, path } = this;
     const s = r.sched;
     const key = `${r.fingerprint()}\u0000${s.positionKey()}`;
     const vs = o.step();
     const { id, fresh } = g.node(key);
     const items: number[] = [];
-    for (let k = stepStart; k < chooser.di; k++) items.push(encode(path[k]));
+    for (let k = this.stepStart; k < chooser.di; k++) items.push(encode(path[k]));
     const thread = s.lastRan as number;
     const cur = chooser.cur;
-    const first = stepStart < chooser.di ? path[stepStart] : null;
+    const first = this.stepStart < chooser.di ? path[this.stepStart] : null;
     if (first !== null && first.kind === 'thread' && g.enabled[cur] === null) g.enabled[cur] = first.enabled;
     g.addEdge(cur, id, thread, items, vs);
-    for (const v of vs) violated.add(v);
+    for (const v of vs) this.violated.add(v);
     chooser.cur = id;
-    stepStart = chooser.di;
-    if (por) {
-      // The successor's sleep set: the sleepers of the start state and the siblings
-      // explored before this step, minus those this step does not commute with.
-      let base: Sleep = chooser.sleep;
-      let siblings: Map<number, Footprint> | null = null;
-      if (first !== null) {
-        base = first.sleep;
-        if (first.kind === 'thread' && first.fps !== null) {
-          first.fps[first.pos] = union(first.fps[first.pos], fb);
-          siblings = new Map();
-          for (let j = 0; j < first.pos; j++) siblings.set(first.options[j], first.fps[j] ?? null);
-        }
-      }
-      const next = new Map<number, Footprint>();
-      for (const [t, fp] of base) if (t !== thread && independent(fp, fb)) next.set(t, fp);
-      if (siblings !== null) for (const [t, fp] of siblings) if (t !== thread && independent(fp, fb)) next.set(t, fp);
-      if (!cache) {
-        chooser.sleep = next;
-        return false;
-      }
-      const had = stored[id];
-      if (fresh || had === undefined) {
-        stored[id] = new Set(next.keys());
-        chooser.sleep = next;
-        return false;
-      }
-      let covered = true;
-      for (const t of had) if (!next.has(t)) covered = false;
-      if (covered) return true;
-      // Explore from here only the threads that slept on every earlier visit and
-      // are awake now; the others sleep for one step (unknown footprint).
-      const keep = new Set<number>();
-      for (const t of had) if (next.has(t)) keep.add(t);
-      stored[id] = keep;
-      const eff = new Map(next);
-      const n = s.views().length;
-      for (let t = 0; t < n; t++) if (!had.has(t) && !eff.has(t)) eff.set(t, null);
-      chooser.sleep = eff;
+    this.stepStart = chooser.di;
+    return this.policy.afterStep({ key, id, fresh, thread, first, fb, chooser, sched: s });
+  }
+
+  /** Run one schedule and backtrack; false once the search is over. */
+  step(): boolean {
+    if (this.over) return false;
+    const { g, opts } = this;
+    if (this.schedules >= this.maxSchedules) {
+      this.bounded.add('max-schedules');
+      this.over = true;
       return false;
     }
-    if (!cache) return false;
-    if (bound === undefined) {
-      if (!fresh && audits.length < auditCuts) audits.push({ schedule: formatSchedule(s.choices, true), step: s.stepCount });
-      return !fresh;
-    }
-    const bkey = `${key}\u0005${thread}`;
-    const spent = budget.get(bkey);
-    if (spent !== undefined && spent <= chooser.pre) return true;
-    budget.set(bkey, chooser.pre);
-    return false;
-  };
-
-  while (!finished) {
-    if (schedules >= maxSchedules) {
-      bounded.add('max-schedules');
-      break;
-    }
-    schedules++;
-    stepStart = 0;
-    run = null;
-    obs = null;
-    const chooser = new DfsChooser(path, prefixLen, por);
-    curChooser = chooser;
-    const sopts: SchedOptions = { chooser, trace: false, maxSteps, afterStep: hook };
-    run = target.start(sopts);
-    obs = new Observer(run);
-    if (schedules === 1) {
-      const key = `${run.fingerprint()}\u0000${run.sched.positionKey()}`;
-      g.node(key);
-      stored[0] = new Set();
+    this.schedules++;
+    this.stepStart = 0;
+    this.run = null;
+    this.obs = null;
+    const chooser = new DfsChooser(this.path, this.prefixLen, this.policy.footprints);
+    this.chooser = chooser;
+    const sopts: SchedOptions = { chooser, trace: false, maxSteps: this.maxSteps, afterStep: this.hook };
+    const run = this.target.start(sopts);
+    this.run = run;
+    const obs = new Observer(run);
+    this.obs = obs;
+    if (this.schedules === 1) {
+      g.node(`${run.fingerprint()}\u0000${run.sched.positionKey()}`);
       const init = run.check();
       g.initViol = init.slice();
-      for (const v of init) violated.add(v);
+      for (const v of init) this.violated.add(v);
     }
-    if (por) run.footprint?.();
+    if (this.policy.footprints) run.footprint?.();
     const res: RunResult = run.sched.run();
-    totalSteps += res.steps;
-    if (chooser.di < prefixLen) {
-      throw new Error(`pinlab bug: the explore target is not deterministic: the run ended (${res.status}) after ${chooser.di} of ${prefixLen} replayed decisions`);
+    this.totalSteps += res.steps;
+    if (chooser.di < this.prefixLen) {
+      throw new Error(`pinlab bug: the explore target is not deterministic: the run ended (${res.status}) after ${chooser.di} of ${this.prefixLen} replayed decisions`);
     }
     if (res.status === 'done' || res.status === 'deadlock') {
       const vs = obs.end(res);
-      for (const v of vs) violated.add(v);
+      for (const v of vs) this.violated.add(v);
       g.addEdge(chooser.cur, END, -1, [], vs);
+      if (res.status === 'done') noteOutcome(this.outcomes, run, res, chooser.cur);
+    } else if (res.status === 'stopped' && g.terminal[chooser.cur]) {
+      // Cut at a final state seen before: the world is that state (see outcomes.ts).
+      noteOutcome(this.outcomes, run, res, chooser.cur);
     } else if (res.status === 'step-bound') {
-      bounded.add('step-bound');
+      this.bounded.add('step-bound');
     } else if (res.status === 'diverged') {
-      if (res.divergence?.message !== SLEEP_CUT) throw new Error(`pinlab bug: a DFS run diverged: ${res.divergence?.message ?? ''}`);
+      if (!chooser.sleepCut) throw new Error(`pinlab bug: a DFS run diverged: ${res.divergence?.message ?? ''}`);
       g.covered[chooser.cur] = true;
     }
-    if (opts.onProgress !== undefined && schedules % every === 0) {
-      opts.onProgress({ schedules, states: g.states, edges: g.edges, steps: totalSteps, violated: [...violated], done: false });
+    if (opts.onProgress !== undefined && this.schedules % this.every === 0) {
+      opts.onProgress({ schedules: this.schedules, states: g.states, edges: g.edges, steps: this.totalSteps, violated: [...this.violated], done: false });
     }
-
-    // Backtrack: advance the deepest frame with an untried option within the bound.
-    finished = true;
+    // Backtrack: advance the deepest frame with an option the policy allows.
+    const path = this.path;
     for (let k = path.length - 1; k >= 0; k--) {
       const f = path[k];
-      let next = f.pos + 1;
-      while (bound !== undefined && next < f.options.length && f.last >= 0 && f.options[next] !== f.last && f.pre + 1 > bound) {
-        bounded.add('preemption-bound');
-        next++;
-      }
+      const next = this.policy.nextOption(f, f.pos + 1);
       if (next < f.options.length) {
         f.pos = next;
         path.length = k + 1;
-        prefixLen = k + 1;
-        finished = false;
-        break;
+        this.prefixLen = k + 1;
+        return true;
       }
     }
+    this.over = true;
+    return false;
   }
 
-  const adj = g.adjacency();
-  const verdicts: Record<string, Verdict> = {};
-  for (const inv of invs) verdicts[inv] = verdictOf(g, adj, inv);
-  const mins = minimalPaths(g, adj, invs);
-  const counterexamples: Record<string, Counterexample> = {};
-  let first: Counterexample | null = null;
-  for (const inv of invs) {
-    const m = mins.get(inv);
-    if (m === undefined) continue;
-    const items = m.edges.flatMap((e) => decodeItems(g.items[e]));
-    const endsRun = m.edges.length > 0 && g.to[m.edges[m.edges.length - 1]] === END;
-    const schedule = formatSchedule(items, true);
-    const verified = verifyCounterexample(target, schedule, inv, m.steps, endsRun, maxSteps);
-    const cx: Counterexample = { invariant: inv, schedule, preemptions: m.preemptions, steps: m.steps, verified };
-    counterexamples[inv] = cx;
-    if (first === null) first = cx;
-  }
-  const audit = auditCuts > 0 && bounded.size === 0 ? auditFingerprint(target, g, audits, maxSteps) : null;
-  const inexact: string[] = [];
-  if (por) {
-    const cyclic = hasCycle(g, adj);
+  /** The results so far (complete only when the search ran to its end with no bound hit). */
+  result(): ExploreResult {
+    const { g, invs, opts, policy, maxSteps, target } = this;
+    const adj = g.adjacency();
+    const verdicts: Record<string, Verdict> = {};
+    for (const inv of invs) verdicts[inv] = verdictOf(g, adj, inv);
+    const mins = minimalPaths(g, adj, invs);
+    const counterexamples: Record<string, Counterexample> = {};
+    let first: Counterexample | null = null;
     for (const inv of invs) {
-      if (verdicts[inv] !== 'always') continue;
-      if (cyclic) {
-        inexact.push(inv);
-        continue;
-      }
-      for (let e = 0; e < g.edges; e++) {
-        if (g.to[e] !== END && g.viol[e].includes(inv)) {
+      const m = mins.get(inv);
+      if (m === undefined) continue;
+      const items = m.edges.flatMap((e) => decodeItems(g.items[e]));
+      const endsRun = m.edges.length > 0 && g.to[m.edges[m.edges.length - 1]] === END;
+      const schedule = formatSchedule(items, true);
+      const verified = verifyCounterexample(target, schedule, inv, m.steps, endsRun, maxSteps);
+      const cx: Counterexample = { invariant: inv, schedule, preemptions: m.preemptions, steps: m.steps, verified };
+      counterexamples[inv] = cx;
+      if (first === null) first = cx;
+    }
+    const bounded: ExploreResult['bounded'][number][] = [];
+    if (policy instanceof PreemptionBoundPolicy && policy.hit) bounded.push('preemption-bound');
+    bounded.push(...this.bounded);
+    const audit = policy instanceof StateCachePolicy && (opts.auditCuts ?? 0) > 0 && bounded.length === 0 ? auditFingerprint(target, g, policy.audits, maxSteps) : null;
+    const sleepSets = policy instanceof SleepSetPolicy;
+    const inexact: string[] = [];
+    if (sleepSets) {
+      const cyclic = hasCycle(g, adj);
+      for (const inv of invs) {
+        if (verdicts[inv] !== 'always') continue;
+        if (cyclic) {
           inexact.push(inv);
-          break;
+          continue;
+        }
+        for (let e = 0; e < g.edges; e++) {
+          if (g.to[e] !== END && g.viol[e].includes(inv)) {
+            inexact.push(inv);
+            break;
+          }
         }
       }
     }
+    let selfLoops = 0;
+    for (let e = 0; e < g.edges; e++) if (g.from[e] === g.to[e]) selfLoops++;
+    if (opts.onProgress !== undefined) opts.onProgress({ schedules: this.schedules, states: g.states, edges: g.edges, steps: this.totalSteps, violated: [...this.violated], done: true });
+    return {
+      strategy: 'dfs',
+      complete: bounded.length === 0,
+      bounded,
+      limits: { maxSchedules: this.maxSchedules === Infinity ? null : this.maxSchedules, preemptionBound: opts.preemptionBound ?? null },
+      schedules: this.schedules,
+      states: g.states,
+      edges: g.edges,
+      paths: countPaths(g, adj),
+      steps: this.totalSteps,
+      verdicts,
+      counterexamples,
+      counterexample: first,
+      invariants: invs,
+      reduction: sleepSets ? 'sleep-sets' : 'none',
+      inexact,
+      audit,
+      selfLoops,
+      outcomes: this.outcomes.list(),
+      outcomeDisagreements: this.outcomes.disagreements,
+    };
   }
-  let selfLoops = 0;
-  for (let e = 0; e < g.edges; e++) if (g.from[e] === g.to[e]) selfLoops++;
-  const b = [...bounded];
-  if (opts.onProgress !== undefined) opts.onProgress({ schedules, states: g.states, edges: g.edges, steps: totalSteps, violated: [...violated], done: true });
-  return {
-    strategy: 'dfs',
-    complete: b.length === 0,
-    bounded: b,
-    schedules,
-    states: g.states,
-    edges: g.edges,
-    paths: countPaths(g, adj),
-    steps: totalSteps,
-    verdicts,
-    counterexamples,
-    counterexample: first,
-    invariants: invs,
-    reduction: por ? 'sleep-sets' : 'none',
-    inexact,
-    audit,
-    selfLoops,
-  };
+}
+
+export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult {
+  const search = new DfsSearch(target, opts);
+  while (search.step());
+  return search.result();
 }
 
 /**

@@ -70,7 +70,10 @@
  * forever without violating counts as not violating if it is fair: every thread
  * that stays runnable around the loop also gets steps in it). `complete` is true only for a
  * DFS that ran to the end with no bound hit (no preemption bound, no
- * `maxSchedules`, no step bound). "Schedules" are the runs executed; `states` and
+ * `maxSchedules` reached — 100,000 by default, `Infinity` for none —, no step bound,
+ * not interrupted); `limits` gives the bounds it ran under. Reachable outcomes
+ * (`outcomes`: distinct final values, one schedule each, from the target's optional
+ * `outcome()`) are exact for a complete search (outcomes.ts). "Schedules" are the runs executed; `states` and
  * `edges` count the distinct states and steps of the graph, and `paths` the
  * complete schedules the graph stands for (what a search without caching would
  * have had to run; Infinity if the graph has a cycle).
@@ -88,8 +91,10 @@ import { exploreDfs } from './dfs.js';
 import { exploreSampling } from './sample.js';
 import type { ExploreOptions, ExploreResult, ExploreTarget } from './types.js';
 
+export type { Outcome, RunValues } from './outcomes.js';
 export type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Strategy, Verdict } from './types.js';
 export { SCHED_INVARIANTS, invariantIds } from './types.js';
+export { DEFAULT_MAX_SCHEDULES, DfsSearch } from './dfs.js';
 
 /** Explore a target's interleavings with the chosen strategy. */
 export function explore(target: ExploreTarget, opts: ExploreOptions = {}): ExploreResult {

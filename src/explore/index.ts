@@ -1,4 +1,5 @@
-export { explore, invariantIds, SCHED_INVARIANTS } from './explore.js';
+export { DEFAULT_MAX_SCHEDULES, DfsSearch, explore, invariantIds, SCHED_INVARIANTS } from './explore.js';
+export type { Outcome, RunValues } from './outcomes.js';
 export type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Strategy, Verdict } from './explore.js';
 export { replaySchedule, verifyCounterexample } from './replay.js';
 export type { ReplayOptions, ReplayOutcome, ReplayViolation } from './replay.js';

@@ -13,6 +13,7 @@ import type { Chooser, PickContext, ThreadId } from '../sched/index.js';
 import { DefaultChooser } from '../sched/index.js';
 import { Prng, RandomChooser } from './choosers.js';
 import { Observer } from './observe.js';
+import { OutcomeSet, noteOutcome } from './outcomes.js';
 import { verifyCounterexample } from './replay.js';
 import { formatSchedule } from './schedule.js';
 import type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Verdict } from './types.js';
@@ -114,6 +115,7 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
   const best = new Map<string, Witness & { schedule: string }>();
   let steps = 0;
   let stepBound = false;
+  const outcomes = new OutcomeSet();
   for (let i = 0; i < runs; i++) {
     const runSeed = (seed + Math.imul(i, 0x9e3779b1)) >>> 0;
     const inner: Chooser = strategy === 'pct' ? new PctChooser(runSeed, depth, estimate) : new RandomChooser(runSeed);
@@ -139,6 +141,7 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
     obs = new Observer(run);
     note(run.check(), false);
     const res = run.sched.run();
+    if (res.status === 'done') noteOutcome(outcomes, run, res, -1);
     if (res.status === 'step-bound') stepBound = true;
     note(obs.end(res), true);
     steps += res.steps;
@@ -176,6 +179,7 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
     strategy,
     complete: false,
     bounded: stepBound ? ['sampling', 'step-bound'] : ['sampling'],
+    limits: { maxSchedules: runs, preemptionBound: null },
     schedules: runs,
     states: 0,
     edges: 0,
@@ -189,5 +193,7 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
     inexact: [],
     audit: null,
     selfLoops: 0,
+    outcomes: outcomes.list(),
+    outcomeDisagreements: 0,
   };
 }

@@ -1,5 +1,6 @@
 /** Types of the explorer's interface; see explore.ts for the contract. */
 import type { RunResult, Sched, SchedOptions } from '../sched/index.js';
+import type { Outcome, RunValues } from './outcomes.js';
 import type { ProgressFn } from './progress.js';
 
 export interface ExploreRun {
@@ -15,6 +16,11 @@ export interface ExploreRun {
    * unknown (the step is then treated as dependent with every other).
    */
   footprint?(): readonly string[] | null;
+  /**
+   * Optional: the final values (results and observations) of a run that ended, for
+   * the reachable outcomes (see outcomes.ts); called once the run is over.
+   */
+  outcome?(r: RunResult): RunValues | null;
 }
 
 export interface ExploreTarget {
@@ -33,7 +39,7 @@ export interface ExploreOptions {
   readonly strategy?: Strategy;
   /** DFS: at most this many preemptions per run (none by default). */
   readonly preemptionBound?: number;
-  /** Stop after this many runs (at least 1; DFS default: unlimited; random/pct default: 1000). */
+  /** Stop after this many runs (at least 1; DFS default: 100,000, `Infinity` for none; random/pct default: 1000). */
   readonly maxSchedules?: number;
   /** Step bound of each run (default 100,000). */
   readonly maxSteps?: number;
@@ -75,7 +81,9 @@ export interface ExploreResult {
   readonly strategy: Strategy;
   readonly complete: boolean;
   /** Why the search is not complete (empty when it is). */
-  readonly bounded: readonly ('preemption-bound' | 'max-schedules' | 'step-bound' | 'sampling')[];
+  readonly bounded: readonly ('preemption-bound' | 'max-schedules' | 'step-bound' | 'sampling' | 'interrupted')[];
+  /** The bounds the search ran under (null: none). */
+  readonly limits: { readonly maxSchedules: number | null; readonly preemptionBound: number | null };
   /** Runs executed. */
   readonly schedules: number;
   /** Distinct states and steps recorded (DFS; 0 for sampling). */
@@ -111,6 +119,14 @@ export interface ExploreResult {
    * test requires none.
    */
   readonly selfLoops: number;
+  /**
+   * The distinct final value tuples of the explored runs (when the target gives
+   * `outcome()`), each with one schedule that reaches it, in a stable order. Exact
+   * for a complete search (see outcomes.ts), a subset otherwise.
+   */
+  readonly outcomes: readonly Outcome[];
+  /** Final states reached twice with different values (a fingerprint gap; 0 expected). */
+  readonly outcomeDisagreements: number;
 }
 
 /** All invariant ids of a target, the runtime's appended (no duplicates). */

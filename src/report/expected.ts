@@ -80,6 +80,7 @@ export function expectedText(s: Scenario, pe: ProfileExpect, r: JudgeResult): st
     `status: ${r.status}`,
   ];
   for (const v of r.verdicts) lines.push(`verdict ${v.invariant}: ${v.found}`);
+  for (const c of r.conditions) lines.push(`${c.kind} ${c.condition}: ${c.found}`);
   for (const k of r.outcome.reports) lines.push(`report ${k.kind} at ${k.site}: ${k.message}`);
   const c = r.counterexamples[0];
   if (c !== undefined) {

@@ -15,8 +15,9 @@ import { RELEASE_TAGS } from '../profiles/index.js';
 import type { HistoryEntry, Violation } from '../check/violation.js';
 import { errname } from '../linux/include/uapi/linux/errno.js';
 import type { JudgeResult } from '../scenario/judge.js';
-import { showValue } from '../scenario/judge.js';
+import { outcomeText, showValue } from '../scenario/judge.js';
 import type { RunOutcome } from '../scenario/run.js';
+import type { ExploreResult, Outcome } from '../explore/explore.js';
 
 /** Quote a schedule string for a shell command line. */
 export function shellQuote(s: string): string {
@@ -86,11 +87,44 @@ export function renderOutcome(o: RunOutcome): string {
   return lines.join('\n');
 }
 
+/**
+ * How far a search went, printed with every verdict: `complete`, or `bounded: ...` with
+ * each bound hit (`bounded: 100000 schedules`, `bounded: preemption bound 2`,
+ * `bounded: interrupted after 5120 schedules`, `bounded: 1000 sampled runs`).
+ */
+export function boundNote(r: ExploreResult): string {
+  if (r.complete) return 'complete';
+  const parts = r.bounded.map((b) => {
+    switch (b) {
+      case 'max-schedules':
+        return `${r.limits.maxSchedules ?? r.schedules} schedules`;
+      case 'preemption-bound':
+        return `preemption bound ${r.limits.preemptionBound ?? '?'}`;
+      case 'step-bound':
+        return 'step bound';
+      case 'sampling':
+        return `${r.schedules} sampled runs`;
+      case 'interrupted':
+        return `interrupted after ${r.schedules} schedules`;
+    }
+  });
+  return `bounded: ${parts.join(', ')}`;
+}
+
+/** The reachable outcomes of an exploration, one per line with a schedule that reaches it (at most `limit`). */
+export function renderOutcomes(outcomes: readonly Outcome[], limit = 50): string[] {
+  const lines = [`outcomes (${outcomes.length}):`];
+  for (const o of outcomes.slice(0, limit)) lines.push(`  ${outcomeText(o.values)}`, `      schedule: ${o.schedule === '' ? '(no choice)' : o.schedule}`);
+  if (outcomes.length > limit) lines.push(`  ... ${outcomes.length - limit} more (--json lists them all)`);
+  return lines;
+}
+
 /** The details of a judged profile. */
 export function renderJudge(r: JudgeResult): string {
   const head = `${r.match ? 'ok' : 'MISMATCH'}  ${r.scenario}  ${r.spec}${r.hypothetical ? ' (hypothetical)' : ''}`;
   const lines = [head];
   for (const m of r.mismatches) lines.push(`    ${m}`);
+  for (const c of r.conditions) if (c.ok) lines.push(`    ${c.kind} ${c.condition}: ${c.found}${c.witness !== null ? ` (e.g. schedule ${c.witness.schedule})` : ''}`);
   if (r.explore !== null && !r.match) lines.push(`    (explored ${r.explore.schedules} schedules, ${r.explore.states} states, ${r.explore.complete ? 'complete' : `bounded: ${r.explore.bounded.join(', ')}`})`);
   if (!r.match) {
     for (const c of r.counterexamples) lines.push(`    counterexample ${c.invariant}: ${replayCommand(r.scenario, r.profile, c.schedule)}`);

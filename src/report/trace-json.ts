@@ -77,6 +77,7 @@ export function judgeJson(r: JudgeResult): Json {
     mismatches: [...r.mismatches],
     values: r.values.map((v) => ({ ...v })),
     verdicts: r.verdicts.map((v) => ({ ...v })),
+    conditions: r.conditions.map((c) => ({ kind: c.kind, condition: c.condition, found: c.found, ok: c.ok, witness: c.witness === null ? null : { values: jsonValue(c.witness.values as Value), schedule: c.witness.schedule }, outcomes: c.outcomes })),
     explore: r.explore === null ? null : json(r.explore),
     counterexamples: r.counterexamples.map((c) => json(c)),
   };
@@ -102,6 +103,7 @@ export function exploreJson(scenario: string, profile: string, r: ExploreResult)
     strategy: r.strategy,
     complete: r.complete,
     bounded: [...r.bounded],
+    limits: { ...r.limits },
     schedules: r.schedules,
     states: r.states,
     edges: r.edges,
@@ -109,5 +111,6 @@ export function exploreJson(scenario: string, profile: string, r: ExploreResult)
     verdicts: { ...r.verdicts },
     counterexample: c === null ? null : { invariant: c.invariant, schedule: c.schedule, preemptions: c.preemptions, steps: c.steps, verified: c.verified },
     counterexamples: json(r.counterexamples),
+    outcomes: r.outcomes.map((o) => ({ values: jsonValue(o.values as Value), schedule: o.schedule })),
   };
 }

@@ -215,7 +215,40 @@ export type Expected =
   | { readonly kind: 'ref'; readonly name: string; readonly field: string | null; readonly at: Pos }
   | { readonly kind: 'cmp'; readonly op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'; readonly rhs: Expected; readonly at: Pos }
   | { readonly kind: 'oneof'; readonly items: readonly Expected[]; readonly at: Pos }
-  | { readonly kind: 'list'; readonly items: readonly Expected[]; readonly at: Pos };
+  | { readonly kind: 'list'; readonly items: readonly Expected[]; readonly at: Pos }
+  /**
+   * An outcome variable (`exists`/`forall` only): `$f0` where f0 names no result,
+   * observation or mapping. Where a value must equal it (a key's whole matcher, or an
+   * item of a list matcher) its first use binds it and later uses compare; in a
+   * comparison or `oneof` it must be bound by such a use in the same condition.
+   */
+  | { readonly kind: 'var'; readonly name: string; readonly at: Pos };
+
+/** `name`, `name.field`, with optional list indices: `r.pages[0]`. */
+export interface ValuePath {
+  readonly name: string;
+  readonly field: string | null;
+  readonly index: readonly number[];
+  /** As written. */
+  readonly text: string;
+}
+
+/** One condition over an outcome: every term holds (a conjunction). */
+export interface Condition {
+  readonly terms: readonly { readonly path: ValuePath; readonly expected: Expected; readonly at: Pos }[];
+  readonly at: Pos;
+}
+
+/**
+ * A litmus-style condition over the reachable outcomes: `exists` (some outcome
+ * satisfies one of the alternatives) or `forall` (every outcome satisfies one of them).
+ */
+export interface OutcomeCondition {
+  readonly kind: 'exists' | 'forall';
+  /** Alternatives (a disjunction); one when written as a single mapping. */
+  readonly any: readonly Condition[];
+  readonly at: Pos;
+}
 
 export interface ProfileExpect {
   /** The key as written (`v5.6+hypo-longterm-honours-locked`). */
@@ -229,6 +262,8 @@ export interface ProfileExpect {
   readonly warnings: readonly string[];
   /** Kernel BUG_ON sites expected in the values run (a finding the scenario documents). */
   readonly bugs: readonly string[];
+  /** `exists` / `forall` conditions over the reachable outcomes (judged by exploring). */
+  readonly outcomes: readonly OutcomeCondition[];
   readonly at: Pos;
 }
 

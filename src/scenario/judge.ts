@@ -14,6 +14,8 @@ import type { Expected, ProfileExpect, Scenario, Value } from './ast.js';
 import type { OutcomeStatus, RunOutcome } from './run.js';
 import { runScenario, scenarioTarget } from './run.js';
 import { valueKey } from './state.js';
+import type { OutcomeCheck } from './conditions.js';
+import { judgeConditions } from './conditions.js';
 
 export interface ValueCheck {
   readonly name: string;
@@ -43,6 +45,8 @@ export interface JudgeResult {
   readonly mismatches: readonly string[];
   readonly values: readonly ValueCheck[];
   readonly verdicts: readonly VerdictCheck[];
+  /** The `exists`/`forall` conditions, judged over the explored outcomes. */
+  readonly conditions: readonly OutcomeCheck[];
   readonly explore: { readonly complete: boolean; readonly schedules: number; readonly states: number; readonly bounded: readonly string[]; readonly selfLoops: number } | null;
   /** For each invariant found violated: the minimal counterexample. */
   readonly counterexamples: readonly Counterexample[];
@@ -76,6 +80,8 @@ export function showExpected(e: Expected): string {
       return `one of [${e.items.map(showExpected).join(', ')}]`;
     case 'list':
       return `[${e.items.map(showExpected).join(', ')}]`;
+    case 'var':
+      return `$${e.name}`;
   }
 }
 
@@ -99,17 +105,35 @@ function cmpNum(a: Value, b: Value): number | null {
   return null;
 }
 
+/** What expectations read of a run: values and output fields by name. */
+export type Values = Pick<RunOutcome, 'values' | 'outputs'>;
+
+/** Outcome variables bound so far while judging one condition. */
+export type Env = Map<string, Value>;
+
 /** Resolve an expectation's reference in a run. */
-function lookup(o: RunOutcome, name: string, field: string | null): Value | undefined {
+function lookup(o: Values, name: string, field: string | null): Value | undefined {
   if (field === null) return o.values.get(name);
   const out = o.outputs.get(name);
   return out === undefined ? undefined : out[field];
 }
 
-/** Does `actual` satisfy `e`? */
-export function satisfies(o: RunOutcome, e: Expected, actual: Value | undefined): boolean {
+/**
+ * Does `actual` satisfy `e`? With `env` (outcome conditions), a variable in a binding
+ * position binds on first use and compares after; elsewhere it compares with its binding.
+ */
+export function satisfies(o: Values, e: Expected, actual: Value | undefined, env: Env | null = null): boolean {
   if (actual === undefined) return false;
   switch (e.kind) {
+    case 'var': {
+      if (env === null) return false;
+      const b = env.get(e.name);
+      if (b === undefined) {
+        env.set(e.name, actual);
+        return true;
+      }
+      return same(actual, b);
+    }
     case 'lit':
       return same(actual, e.value);
     case 'ref': {
@@ -117,18 +141,19 @@ export function satisfies(o: RunOutcome, e: Expected, actual: Value | undefined)
       return v !== undefined && same(actual, v);
     }
     case 'cmp': {
-      const rhs = e.rhs.kind === 'lit' ? e.rhs.value : e.rhs.kind === 'ref' ? lookup(o, e.rhs.name, e.rhs.field) : undefined;
-      if (e.op === 'eq') return satisfies(o, e.rhs, actual);
-      if (e.op === 'ne') return rhs === undefined ? !satisfies(o, e.rhs, actual) : !same(actual, rhs);
+      const rhs = e.rhs.kind === 'lit' ? e.rhs.value : e.rhs.kind === 'ref' ? lookup(o, e.rhs.name, e.rhs.field) : e.rhs.kind === 'var' ? env?.get(e.rhs.name) : undefined;
+      if (e.rhs.kind === 'var' && rhs === undefined) return false;
+      if (e.op === 'eq') return satisfies(o, e.rhs, actual, env);
+      if (e.op === 'ne') return rhs === undefined ? !satisfies(o, e.rhs, actual, env) : !same(actual, rhs);
       if (rhs === undefined) return false;
       const c = cmpNum(actual, rhs);
       if (c === null) return false;
       return e.op === 'lt' ? c < 0 : e.op === 'le' ? c <= 0 : e.op === 'gt' ? c > 0 : c >= 0;
     }
     case 'oneof':
-      return e.items.some((i) => satisfies(o, i, actual));
+      return e.items.some((i) => satisfies(o, i, actual, env));
     case 'list':
-      return Array.isArray(actual) && actual.length === e.items.length && e.items.every((i, idx) => satisfies(o, i, (actual as readonly Value[])[idx]));
+      return Array.isArray(actual) && actual.length === e.items.length && e.items.every((i, idx) => satisfies(o, i, (actual as readonly Value[])[idx], env));
   }
 }
 
@@ -141,7 +166,7 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
 
   if (outcome.status === 'setup-failed' || outcome.status === 'unsupported' || outcome.status === 'diverged') {
     mismatches.push(`${outcome.status}: ${outcome.problem ?? ''}`.trim());
-    return { ...base, match: false, status: outcome.status, mismatches, values, verdicts: [], explore: null, counterexamples: [], outcome };
+    return { ...base, match: false, status: outcome.status, mismatches, values, verdicts: [], conditions: [], explore: null, counterexamples: [], outcome };
   }
   if (outcome.status === 'step-bound') mismatches.push(`the values run hit the step bound after ${outcome.steps} steps`);
 
@@ -201,8 +226,17 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
       if (c !== undefined) cexs.push(c);
     }
   }
+  const conditions = judgeConditions(pe.outcomes, ex, s.explore.maxSchedules !== null || opts.explore?.maxSchedules !== undefined);
+  for (const c of conditions) {
+    if (c.ok) continue;
+    const stats = ex === null ? '' : ` (${c.outcomes} outcome${c.outcomes === 1 ? '' : 's'}, ${ex.complete ? 'complete' : `bounded: ${ex.bounded.join(', ')}`})`;
+    if (c.found === 'incomplete') mismatches.push(`${c.kind} ${c.condition}: incomplete: bound hit after ${ex?.schedules ?? 0} schedules${stats}`);
+    else if (c.kind === 'exists') mismatches.push(`exists ${c.condition}: no reachable outcome satisfies it${stats}`);
+    else mismatches.push(`forall ${c.condition}: a reachable outcome violates it: ${c.witness === null ? '?' : `${outcomeText(c.witness.values)} (schedule: ${c.witness.schedule})`}${stats}`);
+  }
   return {
     ...base,
+    conditions,
     match: mismatches.length === 0,
     status: outcome.status,
     mismatches,
@@ -212,6 +246,11 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
     counterexamples: cexs,
     outcome,
   };
+}
+
+/** An outcome's values on one line: `map=0 un=0 io0=0x100004`. */
+export function outcomeText(values: Readonly<Record<string, unknown>>): string {
+  return Object.entries(values).map(([k, v]) => `${k}=${showValue(v as Value)}`).join(' ');
 }
 
 /** Judge every profile a scenario declares. */

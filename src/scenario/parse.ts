@@ -18,7 +18,7 @@ import { resolveProfile } from '../profiles/index.js';
 import { parseSchedule } from '../explore/schedule.js';
 import type {
   ArgValue, ContainerSetup, DeviceDriver, DeviceSetup, Expected, FileSetup, FilesystemSetup, MappingSetup, MemorySetup, NameKind,
-  Observation, PmemRegion, Pos, Probe, ProcessSetup, ProfileExpect, Scenario, ScenarioError, Setup, Step, ThreadDecl,
+  Condition, Observation, OutcomeCondition, PmemRegion, Pos, Probe, ProcessSetup, ProfileExpect, Scenario, ScenarioError, Setup, Step, ThreadDecl, ValuePath,
   Value, ZoneName,
 } from './ast.js';
 import { PAGE_SIZE } from './ast.js';
@@ -1095,7 +1095,7 @@ function parseExpect(w: Walker, node: YNode | null): ProfileExpect[] {
       continue;
     }
     seen.add(r.profile.name);
-    const m = w.map((pair.value as YNode | null) ?? null, `expect.${spec}`, ['values', 'invariants', 'warnings', 'bugs']);
+    const m = w.map((pair.value as YNode | null) ?? null, `expect.${spec}`, ['values', 'invariants', 'warnings', 'bugs', 'exists', 'forall']);
     if (m === null) continue;
     const values = new Map<string, Expected>();
     const vnode = m.get('values');
@@ -1135,12 +1135,110 @@ function parseExpect(w: Walker, node: YNode | null): ProfileExpect[] {
     }
     const warnings = strList(w, m.get('warnings')?.value, `expect.${spec}.warnings`);
     const bugs = strList(w, m.get('bugs')?.value, `expect.${spec}.bugs`);
-    out.push({ spec, profile: r.profile, values, invariants, warnings, bugs, at });
+    const outcomes: OutcomeCondition[] = [];
+    for (const kind of ['exists', 'forall'] as const) {
+      const c = m.get(kind);
+      if (c !== undefined) {
+        const oc = parseOutcomeCondition(w, c.value, kind, `expect.${spec}.${kind}`, c.at);
+        if (oc !== null) outcomes.push(oc);
+      }
+    }
+    out.push({ spec, profile: r.profile, values, invariants, warnings, bugs, outcomes, at });
   }
   return out;
 }
 
-function parseExpected(w: Walker, node: YNode | null, where: string): Expected | null {
+/**
+ * An `exists:`/`forall:` condition: a mapping of value paths to matchers (all must
+ * hold), or a list of such mappings (one of them must hold).
+ */
+function parseOutcomeCondition(w: Walker, node: YNode | null, kind: 'exists' | 'forall', where: string, at: Pos): OutcomeCondition | null {
+  if (isSeq(node)) {
+    const any: Condition[] = [];
+    (node.items as YNode[]).forEach((it, i) => {
+      const c = parseCondition(w, it, `${where}[${i}]`);
+      if (c !== null) any.push(c);
+    });
+    if (node.items.length === 0) w.err(w.pos(node), `${where}: expected at least one condition`);
+    return any.length === node.items.length && any.length > 0 ? { kind, any, at } : null;
+  }
+  const c = parseCondition(w, node, where);
+  return c === null ? null : { kind, any: [c], at };
+}
+
+const VALUE_PATH = /^([A-Za-z_][A-Za-z0-9_-]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?((?:\[[0-9]+\])*)$/;
+
+/** One conjunction: `{ r: 4, r.pages[0]: $f0, r.pages[3]: { ne: $f0 } }`. */
+function parseCondition(w: Walker, node: YNode | null, where: string): Condition | null {
+  const at = w.pos(node);
+  if (!isMap(node)) {
+    w.err(at, `${where}: expected a mapping of result names to matchers (or a list of such mappings), found ${describe(node)}`);
+    return null;
+  }
+  if (node.items.length === 0) {
+    w.err(at, `${where}: expected at least one result name`);
+    return null;
+  }
+  const terms: { path: ValuePath; expected: Expected; at: Pos }[] = [];
+  let ok = true;
+  for (const p of node.items) {
+    const kat = w.pos(p.key as YNode);
+    const kraw = w.str((p.key as YNode | null) ?? null, where);
+    if (kraw === null) {
+      ok = false;
+      continue;
+    }
+    const km = VALUE_PATH.exec(kraw);
+    if (km === null) {
+      w.err(kat, `${where}: '${kraw}' is not a value path (name, name.field, optionally with indices: r.pages[0])`);
+      ok = false;
+      continue;
+    }
+    w.ref(km[1], km[2] ?? null, kat, ['result', 'observation'], where);
+    const index = [...km[3].matchAll(/\[([0-9]+)\]/g)].map((x) => Number(x[1]));
+    const e = parseExpected(w, (p.value as YNode | null) ?? null, `${where}.${kraw}`, true);
+    if (e === null) {
+      ok = false;
+      continue;
+    }
+    terms.push({ path: { name: km[1], field: km[2] ?? null, index, text: kraw }, expected: e, at: kat });
+  }
+  if (!ok) return null;
+  // Every variable used in a comparison or `oneof` must be bound where a value equals it.
+  const bound = new Set<string>();
+  for (const t of terms) for (const v of binders(t.expected)) bound.add(v);
+  for (const t of terms) {
+    for (const u of compared(t.expected, false)) {
+      if (!bound.has(u.name)) w.err(u.at, `${where}.${t.path.text}: $${u.name} is compared but never bound (bind it with '<path>: $${u.name}' in the same condition)`);
+    }
+  }
+  return { terms, at };
+}
+
+/** Variables in binding positions of a matcher (the whole matcher, or list items). */
+export function binders(e: Expected): string[] {
+  if (e.kind === 'var') return [e.name];
+  if (e.kind === 'list') return e.items.flatMap(binders);
+  return [];
+}
+
+/** Variables used in comparisons (`ne`, `lt`, ...) or `oneof`. */
+function compared(e: Expected, inCmp: boolean): { name: string; at: Pos }[] {
+  switch (e.kind) {
+    case 'var':
+      return inCmp ? [{ name: e.name, at: e.at }] : [];
+    case 'list':
+      return e.items.flatMap((i) => compared(i, inCmp));
+    case 'cmp':
+      return compared(e.rhs, true);
+    case 'oneof':
+      return e.items.flatMap((i) => compared(i, true));
+    default:
+      return [];
+  }
+}
+
+function parseExpected(w: Walker, node: YNode | null, where: string, vars = false): Expected | null {
   const at = w.pos(node);
   if (node === null) return { kind: 'lit', value: null, at };
   if (isScalar(node)) {
@@ -1165,6 +1263,7 @@ function parseExpected(w: Walker, node: YNode | null, where: string): Expected |
         return { kind: 'lit', value: n, at };
       }
       const m = /^\$([A-Za-z_][A-Za-z0-9_-]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?$/.exec(v);
+      if (m !== null && vars && m[2] === undefined && !w.defs.has(m[1])) return { kind: 'var', name: m[1], at };
       if (m !== null) {
         w.ref(m[1], m[2] ?? null, at, ['result', 'observation', 'mapping'], where);
         return { kind: 'ref', name: m[1], field: m[2] ?? null, at };
@@ -1181,7 +1280,7 @@ function parseExpected(w: Walker, node: YNode | null, where: string): Expected |
   if (isSeq(node)) {
     const items: Expected[] = [];
     for (const it of node.items as YNode[]) {
-      const e = parseExpected(w, it, `${where}[]`);
+      const e = parseExpected(w, it, `${where}[]`, vars);
       if (e === null) return null;
       items.push(e);
     }
@@ -1201,13 +1300,13 @@ function parseExpected(w: Walker, node: YNode | null, where: string): Expected |
       if (items === null) return null;
       const out: Expected[] = [];
       for (const it of items) {
-        const x = parseExpected(w, it, `${where}.oneof[]`);
+        const x = parseExpected(w, it, `${where}.oneof[]`, vars);
         if (x === null) return null;
         out.push(x);
       }
       return { kind: 'oneof', items: out, at };
     }
-    const rhs = parseExpected(w, e.value, `${where}.${op}`);
+    const rhs = parseExpected(w, e.value, `${where}.${op}`, vars);
     return rhs === null ? null : { kind: 'cmp', op: op as 'eq', rhs, at };
   }
   w.err(at, `${where}: cannot read ${describe(node)} as an expected value`);

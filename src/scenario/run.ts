@@ -15,7 +15,7 @@ import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
 import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from '../check/invariants.js';
 import type { Violation } from '../check/violation.js';
-import type { ExploreRun, ExploreTarget } from '../explore/explore.js';
+import type { ExploreRun, ExploreTarget, RunValues } from '../explore/explore.js';
 import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
@@ -42,7 +42,7 @@ import { CAPS, evalProbe, frameAt, opImpl, stepDeps } from './build.js';
 import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
 import type { StepCtx } from './build.js';
-import { RunState } from './state.js';
+import { RunState, valueKey } from './state.js';
 import type { io_ring_ctx } from '../linux/io_uring/io_uring.js';
 
 export type OutcomeStatus = RunStatus | 'setup-failed' | 'unsupported';
@@ -394,7 +394,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   const r: RunResult = w.sched.run();
   const violated = w.checker.finish(r);
   const violations = w.checker.violations(r);
-  const { values, outputs } = worldValues(s, w);
+  const { values, outputs } = finalValues(s, w);
   const unsup = w.m.reports.find((x) => x.kind === 'unsupported');
   const status: OutcomeStatus = unsup !== undefined ? 'unsupported' : r.status;
   return {
@@ -413,8 +413,8 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   };
 }
 
-/** The results (and their outputs) and observations of a world whose run ended. */
-export function worldValues(s: Scenario, w: World): { values: Map<string, Value>; outputs: Map<string, Readonly<Record<string, Value>>> } {
+/** A run's results (value and outputs by name) and its observations, read at the end of the run. */
+export function finalValues(s: Scenario, w: World): { values: Map<string, Value>; outputs: Map<string, Readonly<Record<string, Value>>> } {
   const values = new Map<string, Value>();
   const outputs = new Map<string, Readonly<Record<string, Value>>>();
   for (const [k, v] of w.rs.results) {
@@ -426,6 +426,39 @@ export function worldValues(s: Scenario, w: World): { values: Map<string, Value>
       const tid = w.rs.threadIds.get(name);
       return tid === undefined ? null : w.sched.view(tid).state;
     }));
+  }
+  return { values, outputs };
+}
+
+/**
+ * A run's final values as one flat record, for the explorer's outcomes: each result
+ * and observation by name, each output field of a result as `name.field`.
+ */
+export function outcomeValues(s: Scenario, w: World): Record<string, Value> {
+  const { values, outputs } = finalValues(s, w);
+  const out: Record<string, Value> = {};
+  for (const k of [...values.keys()].sort()) {
+    out[k] = values.get(k) as Value;
+    const o = outputs.get(k);
+    if (o !== undefined) for (const f of Object.keys(o).sort()) out[`${k}.${f}`] = o[f];
+  }
+  return out;
+}
+
+/** The flat record back as values and outputs (the inverse of outcomeValues). */
+export function splitOutcome(rec: Readonly<Record<string, unknown>>): { values: Map<string, Value>; outputs: Map<string, Readonly<Record<string, Value>>> } {
+  const values = new Map<string, Value>();
+  const outputs = new Map<string, Record<string, Value>>();
+  for (const [k, v] of Object.entries(rec)) {
+    const dot = k.indexOf('.');
+    if (dot < 0) {
+      values.set(k, v as Value);
+      continue;
+    }
+    const name = k.slice(0, dot);
+    let o = outputs.get(name);
+    if (o === undefined) outputs.set(name, (o = {}));
+    o[k.slice(dot + 1)] = v as Value;
   }
   return { values, outputs };
 }
@@ -452,11 +485,11 @@ export function worldFingerprint(w: World): string {
 }
 
 /** The scenario as an explorer target (state caching keyed by worldFingerprint). */
-export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged', onEnd?: (w: World, r: RunResult) => void): ExploreTarget {
+export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged'): ExploreTarget {
   return {
     invariants: INVARIANT_IDS,
     start(opts: SchedOptions): ExploreRun {
-      return new ScenarioRun(buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, atomicity), onEnd);
+      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, atomicity));
     },
   };
 }
@@ -465,7 +498,10 @@ export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomici
 class ScenarioRun implements ExploreRun {
   readonly sched: Sched;
 
-  constructor(private readonly w: World, private readonly onEnd?: (w: World, r: RunResult) => void) {
+  constructor(
+    private readonly s: Scenario,
+    private readonly w: World,
+  ) {
     this.sched = w.sched;
   }
 
@@ -478,8 +514,12 @@ class ScenarioRun implements ExploreRun {
   }
 
   finish(r: RunResult): readonly string[] {
-    this.onEnd?.(this.w, r);
     return this.w.checker.finish(r);
+  }
+
+  outcome(): RunValues {
+    const values = outcomeValues(this.s, this.w);
+    return { key: valueKey(values), values };
   }
 }
 

@@ -111,8 +111,14 @@ const expected: z.ZodType = z.lazy(() =>
 
 const verdict = z.string().regex(new RegExp(`^(${VERDICTS.join('|')}|${VERDICTS.map((v) => v[0].toUpperCase() + v.slice(1)).join('|')})$`));
 
+/** exists/forall: value paths (`r`, `r.pages`, `r.pages[0]`) to expected values; a list is a disjunction. */
+const condition = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_]*)?(\[[0-9]+\])*$/), expected);
+const outcomeCondition = z.union([condition, z.array(condition).min(1)]);
+
 const profileExpect = z.object({
   values: z.record(z.string(), expected).optional(),
+  exists: outcomeCondition.describe('some reachable outcome satisfies the condition (one of the list)').optional(),
+  forall: outcomeCondition.describe('every reachable outcome satisfies the condition (one of the list)').optional(),
   invariants: z.object(Object.fromEntries(INVARIANT_IDS.map((id) => [id, verdict.optional()]))).strict().optional(),
   warnings: z.array(z.string()).optional(),
   bugs: z.array(z.string()).optional(),

@@ -40,7 +40,7 @@ describe('render-text', () => {
   });
 
   it('prints a matrix with one column per profile', () => {
-    const base = { hypothetical: false, status: 'done' as const, mismatches: [], values: [], verdicts: [], explore: null, counterexamples: [], outcome: null as never };
+    const base = { hypothetical: false, status: 'done' as const, mismatches: [], values: [], verdicts: [], conditions: [], explore: null, counterexamples: [], outcome: null as never };
     const t = renderMatrix([
       { ...base, scenario: 'a.yaml', profile: 'v5.4', spec: 'v5.4', match: true },
       { ...base, scenario: 'a.yaml', profile: 'v5.6', spec: 'v5.6', match: false },
