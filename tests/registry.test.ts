@@ -54,7 +54,7 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     '(tests/unit/linux/mm/exit_mmap.test.ts)',
   'exit-mmap-empty-write-lock':
     'as exit-mmap-write-lock, and only for an mm with no VMAs (tests/unit/linux/mm/exit_mmap.test.ts)',
-  'gup-fast-wp-seq': 'needs gup-fast racing fork(); the model has no scheduling point inside the lockless walk',
+  'gup-fast-wp-seq': 'needs gup-fast racing fork(); no scenario does that yet (the lockless walk has a point per entry)',
   'gup-migration-isolation-errors':
     'the model reads it (check_and_migrate_movable_pages), but isolation fails only while another thread has ' +
     'the same folio isolated for its own migration, and the model runs isolation, migration and the move with ' +

@@ -48,6 +48,9 @@ export interface ObjectEvent {
   readonly data?: TraceValue;
 }
 
+/** Step atomicity of a machine: see Machine.atomicity. */
+export type Atomicity = 'merged' | 'fine';
+
 export class Machine {
   readonly reports: KernelReport[] = [];
   /** Why errnos were returned (errno_reason.ts): explanatory, never part of a fingerprint. */
@@ -62,6 +65,14 @@ export class Machine {
   gup_cfg: object | null = null;
   /** Record object events (off in the explorer's hot loop unless a violation needs a history). */
   recordEvents = true;
+  /**
+   * Step atomicity (design.md principle 3). `merged`: the model's normal steps, which
+   * merge work only where a held lock excludes every conflicting path. `fine`: the
+   * reference mode, which also yields at every `fine_point` (kernel/sched.ts): each
+   * page or PTE a loop touches, each step of a merged run; an exploration in both modes
+   * must give the same verdicts and outcomes (tests/soundness/).
+   */
+  atomicity: Atomicity = 'merged';
   /** drivers/iommu state (groups, domains), created on first use by drivers/iommu/iommu.ts. */
   iommu: iommu_subsys | null = null;
   /** drivers/vfio state (containers, groups, devices, type1 parameters), created on first use by drivers/vfio/vfio.ts. */

@@ -22,7 +22,7 @@ import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
 import { Machine } from '../linux/machine.js';
-import type { KernelReport, ObjectEvent } from '../linux/machine.js';
+import type { Atomicity, KernelReport, ObjectEvent } from '../linux/machine.js';
 import { createTask } from '../linux/kernel/fork.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import { RLIMIT_MEMLOCK, RLIM_INFINITY } from '../linux/include/linux/sched.js';
@@ -98,7 +98,7 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
 }
 
 /** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
-export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions): World {
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, atomicity: Atomicity = 'merged'): World {
   const m = new Machine(profile, layoutOf(s));
   const rs = new RunState(s.threads.length);
   s.threads.forEach((t) => {
@@ -108,6 +108,8 @@ export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions): W
   const setupError = runSetup(s, m, rs);
   const sched = new Sched(opts);
   m.sched = sched;
+  // Set-up ran alone; the scenario threads run at the requested atomicity.
+  m.atomicity = atomicity;
   const checker = new Checker(makeWorld(m, sched, rs));
   if (setupError === null) {
     for (const t of s.threads) {
@@ -378,6 +380,8 @@ export interface RunOptions {
   readonly chooser?: Chooser;
   readonly trace?: boolean;
   readonly maxSteps?: number;
+  /** Step atomicity (Machine.atomicity); default `merged`. */
+  readonly atomicity?: Atomicity;
 }
 
 /** Run a scenario once on a profile and collect everything a report or the judge needs. */
@@ -399,7 +403,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
       checker?.observe();
       return false;
     },
-  });
+  }, opts.atomicity);
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {
@@ -511,11 +515,11 @@ export function worldFingerprint(w: World): string {
 }
 
 /** The scenario as an explorer target (state caching keyed by worldFingerprint). */
-export function scenarioTarget(s: Scenario, profile: Profile): ExploreTarget {
+export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged'): ExploreTarget {
   return {
     invariants: INVARIANT_IDS,
     start(opts: SchedOptions): ExploreRun {
-      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }));
+      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, atomicity));
     },
   };
 }

@@ -32,7 +32,7 @@ import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_SYNC } from '../include/
 import { down_read, down_write, up_read, up_write } from '../kernel/locking/rwsem.js';
 import { signal_pending } from '../kernel/sched.js';
 import { filemap_fault } from '../mm/filemap.js';
-import { truncate_pagecache, truncate_pagecache_range, unmap_mapping_pages } from '../mm/truncate.js';
+import { truncate_pagecache, truncate_pagecache_range, unmap_mapping_pages_now } from '../mm/truncate.js';
 import { dax_alloc_block, dax_free_block, dax_iomap_pmd_fault, dax_iomap_pte_fault, dax_layout_busy_page } from './dax.js';
 
 /** FALLOC_FL_COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE (include/uapi/linux/falloc.h). */
@@ -100,7 +100,7 @@ export function* ext4_break_layouts(k: Kctx, i: inode): KThread<number> {
   const lock = mapping.invalidate_lock;
   if (WARN_ON_ONCE(k, !lock.isLocked(), 'fs/ext4/inode.c:ext4_break_layouts', 'invalidate_lock not held')) return -EINVAL;
   for (;;) {
-    const page = dax_layout_busy_page(k, mapping, unmap_mapping_pages);
+    const page = dax_layout_busy_page(k, mapping, unmap_mapping_pages_now);
     if (page === null) return 0;
     if (page_ref_count(k.m, page) === 1) continue;
     if (signal_pending(k)) return -ERESTARTSYS;
@@ -142,7 +142,7 @@ export function* ext4_setattr_size(k: Kctx, i: inode, newsize: number): KThread<
   }
   if (newsize !== i.i_size) {
     i.i_size = newsize;
-    truncate_pagecache(k, i, newsize);
+    yield* truncate_pagecache(k, i, newsize);
   }
   if (shrink) ext4_free_range(k, i, Math.ceil(newsize / PAGE_SIZE), Number.MAX_SAFE_INTEGER);
   up_write(k, lock, 'fs/ext4/inode.c:ext4_setattr');
@@ -162,7 +162,7 @@ function* ext4_punch_hole(k: Kctx, i: inode, offset: number, length: number): KT
     if (!ret) {
       const first_block_offset = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
       const last_block_offset = Math.floor((offset + length) / PAGE_SIZE) * PAGE_SIZE - 1;
-      if (last_block_offset > first_block_offset) truncate_pagecache_range(k, i, first_block_offset, last_block_offset);
+      if (last_block_offset > first_block_offset) yield* truncate_pagecache_range(k, i, first_block_offset, last_block_offset);
       ext4_free_range(k, i, first_block_offset / PAGE_SIZE, (last_block_offset + 1) / PAGE_SIZE);
     }
     up_write(k, lock, 'fs/ext4/inode.c:ext4_punch_hole');

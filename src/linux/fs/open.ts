@@ -18,16 +18,16 @@ import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
 import { down_write, up_write } from '../kernel/locking/rwsem.js';
-import { truncate_pagecache, unmap_mapping_range } from '../mm/truncate.js';
+import { truncate_pagecache, unmap_mapping_range_now } from '../mm/truncate.js';
 import { hugetlb_vmtruncate } from '../mm/hugetlb.js';
 import { ext4_setattr_size } from './ext4.js';
 import { filp_open } from './libfs.js';
 
 /** shmem_setattr(ATTR_SIZE) / simple_setattr: i_size and the page cache. */
-function shmem_setattr_size(k: Kctx, i: inode, newsize: number): number {
+function* shmem_setattr_size(k: Kctx, i: inode, newsize: number): KThread<number> {
   const old = i.i_size;
   i.i_size = newsize;
-  if (newsize < old) truncate_pagecache(k, i, newsize);
+  if (newsize < old) yield* truncate_pagecache(k, i, newsize);
   return 0;
 }
 
@@ -37,11 +37,11 @@ export function* notify_change_size(k: Kctx, i: inode, newsize: number): KThread
     case 'ext4':
       return yield* ext4_setattr_size(k, i, newsize);
     case 'tmpfs':
-      return shmem_setattr_size(k, i, newsize);
+      return yield* shmem_setattr_size(k, i, newsize);
     case 'hugetlbfs':
       // hugetlbfs_setattr(): a size that is not a multiple of the huge page size is -EINVAL.
       if (newsize % (PAGE_SIZE * 2 ** i.i_sb.huge_order)) return -EINVAL;
-      if (newsize < i.i_size) return hugetlb_vmtruncate(k, i, newsize, unmap_mapping_range);
+      if (newsize < i.i_size) return hugetlb_vmtruncate(k, i, newsize, unmap_mapping_range_now);
       i.i_size = newsize;
       return 0;
     default:

@@ -22,6 +22,23 @@ export function* race_window(k: Kctx, label: string, locals?: string): KThread<v
   yield* point(label, locals);
 }
 
+/**
+ * A scheduling point of the reference atomicity only (Machine.atomicity 'fine'): placed
+ * where the normal model merges two shared accesses into one step because a lock it
+ * holds excludes every conflicting path (the call site names the lock) or because the
+ * merge is a speed-only shortcut. The soundness test explores every scenario in both
+ * modes and requires the same verdicts and outcomes. `label` is the full
+ * `<file>.c:<function>:<tag>`.
+ */
+export function* fine_point(k: Kctx, label: string, locals?: string): KThread<void> {
+  if (k.m.atomicity === 'fine') yield* point(label, locals);
+}
+
+/** Is this machine in the reference atomicity (every fine_point yields)? */
+export function fine_atomicity(k: Kctx): boolean {
+  return k.m.atomicity === 'fine';
+}
+
 /** fatal_signal_pending(current) */
 export function fatal_signal_pending(k: Kctx): boolean {
   return k.s.signalPending(k.tid) === 'fatal';

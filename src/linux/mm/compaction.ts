@@ -43,9 +43,10 @@
  *   6.1.192 mask; 5.4.1's GFP_HIGHUSER_MOVABLE is the same zones on x86-64); 6.12.117
  *   passes the caller's gfp (cma_alloc: GFP_KERNEL, never a movable zone) — not
  *   modelled, it only changes which zone the target comes from;
- * - one migration attempt: the kernel's 10 passes of migrate_pages × 5 tries of
- *   __alloc_contig_migrate_range would only succeed if a reference went away in
- *   between, which the model's threads cannot do inside this call;
+ * - migrate_pages' 10 passes are modelled (mm/gup_migrate.ts migrate_retry_passes: a
+ *   reference dropped between two passes lets the folio move); the 5 tries of
+ *   __alloc_contig_migrate_range around them (re-isolation, another 10 passes each) are
+ *   not;
  * - no reclaim of clean page-cache pages (reclaim_clean_pages_from_list), no
  *   non-LRU movable pages (balloon, zsmalloc), 5.4's has_unmovable_pages THP details.
  */

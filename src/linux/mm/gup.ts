@@ -68,7 +68,7 @@ import { get_current } from '../include/linux/sched.js';
 import { is_longterm_pinnable_page } from '../include/linux/mm.js';
 import { ZONE_MOVABLE } from '../include/linux/gfp.js';
 import { down_read, down_read_killable, up_read } from '../kernel/locking/rwsem.js';
-import { cond_resched, fatal_signal_pending, race_window, signal_pending } from '../kernel/sched.js';
+import { cond_resched, fatal_signal_pending, fine_point, race_window, signal_pending } from '../kernel/sched.js';
 import { handle_mm_fault, vm_fault_to_errno } from './memory.js';
 import { vma_needs_dirty_tracking } from './mmap.js';
 import { memalloc_nocma_restore, memalloc_nocma_save, memalloc_pin_restore, memalloc_pin_save } from '../include/linux/sched_mm.js';
@@ -650,16 +650,29 @@ export function* __get_user_pages(
         ret = is_vm_hugetlb_page(vma) && !k.patch('gup-retire-follow-hugetlb-page') ? -EFAULT : fatal_errno;
         break out;
       }
-      // MODEL: cond_resched() is a scheduling point when the walk is at page 0, 512, 1024...
-      // of the call (one PTE table), every retry there included, and when an iteration
-      // that covered many pages (a huge leaf, below) crossed into a new 512-page window;
-      // not on every page: nothing between two of them changes under the mmap_lock this
-      // walk holds, and a per-page point would cost more than the whole walk. Fatal
-      // signals are still checked on every iteration.
+      // Every iteration is a scheduling point: follow_page_pte() takes the page's PTE lock
+      // and drops it before the next page, and the mmap_lock this walk holds for read
+      // excludes neither MADV_DONTNEED (read), a second GUP or fault (read), truncate's
+      // rmap zap nor migration (neither takes it), so any of them can run between two
+      // pages (pin_user_pages vs MADV_DONTNEED can return old frames for the first
+      // pages and new ones for the rest: scenarios/concurrency/pin-vs-madv-dontneed.yaml).
+      // The point is labelled cond_resched() at page 0, 512, 1024... of the call and
+      // when an iteration that covered many pages (a huge leaf) crossed into a new
+      // 512-page window, the PTE lock elsewhere. MODEL (speed only): with no other live
+      // thread (Sched.alone) only the cond_resched() points are kept and gup_pte_run()
+      // follows the pages between them in one plain loop. Fatal signals are checked on
+      // every iteration.
+      const alone = k.s.alone(k.tid);
       if ((i & 511) === 0 || i >= next_resched) {
         if (ctx.has_pending) throw new Error('pinlab bug: a page followed ahead would be used after a scheduling point');
         yield* cond_resched(k, 'mm/gup.c:__get_user_pages');
         next_resched = (Math.floor(i / 512) + 1) * 512;
+      } else if (!alone && !ctx.has_pending && !inside_hugetlb_leaf(vma, start)) {
+        yield* race_window(k, 'mm/gup.c:follow_page_pte:ptl', `${i}`);
+      } else if (!ctx.has_pending && !inside_hugetlb_leaf(vma, start)) {
+        // The reference atomicity yields before every page the walk reads, whatever the
+        // points above decided (they are what it checks).
+        yield* fine_point(k, 'mm/gup.c:__get_user_pages:page', `${i}`);
       }
       let page: number;
       if (ctx.has_pending) {
@@ -670,6 +683,10 @@ export function* __get_user_pages(
         page = follow_page_mask(k, vma, start, foll.v, ctx);
       }
       if (page === NO_PAGE || page === -EMLINK) {
+        // follow_page_pte() dropped the PTE lock; handle_mm_fault() re-reads the entry under
+        // it, so what runs in between is also a run before the follow (checked by the
+        // reference atomicity).
+        yield* fine_point(k, 'mm/gup.c:faultin_page:ptl-dropped', `${i}`);
         ret = yield* faultin_page(k, vma, start, foll, page === -EMLINK, locked);
         if (ret === 0) continue; // goto retry
         if (ret === -EBUSY || ret === -EAGAIN) {
@@ -714,7 +731,7 @@ export function* __get_user_pages(
       i += increm;
       start += increm * PAGE_SIZE;
       nr_pages -= increm;
-      if (increm === 1 && nr_pages > 0 && i < next_resched) {
+      if (increm === 1 && nr_pages > 0 && i < next_resched && alone) {
         const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), gup_flags, pages, pi + i, vmas, vi + i, ctx);
         i += n;
         start += n * PAGE_SIZE;
@@ -730,6 +747,20 @@ export function* __get_user_pages(
   } while (nr_pages);
   if (ctx.has_pending) throw new Error('pinlab bug: a page followed ahead was never used');
   return i ? i : ret;
+}
+
+/**
+ * Is `addr` past the first page of a hugetlb page? The walk records the rest of a
+ * huge page in the same step as its first page: 5.4.1 and 6.1.192 follow_hugetlb_page()
+ * take every subpage under one hold of the huge page's PTE lock (huge_pte_lock), which
+ * excludes the slow-path walks, faults, zaps and migration of that leaf (the lockless
+ * gup-fast walk grabs a huge leaf in one step too); 6.12.117 covers the huge page in one
+ * iteration (page_mask).
+ */
+function inside_hugetlb_leaf(vma: vm_area_struct, addr: number): boolean {
+  if (!is_vm_hugetlb_page(vma)) return false;
+  const order = vma.vm_file ? vma.vm_file.f_inode.i_sb.huge_order : 9;
+  return Math.floor(addr / PAGE_SIZE) % 2 ** order !== 0;
 }
 
 /**

@@ -7,8 +7,9 @@
  *   Debian 6.12.117: gup_fast_fallback() + gup_fast()
  *
  * The lockless walk runs with interrupts disabled in the kernel: no other thread can
- * free the page tables under it, so the model runs it without a scheduling point.
- * It stops at the first entry it cannot handle and leaves the rest to the slow path.
+ * free the page tables (or the pages it grabbed) under it, but the entries can change:
+ * each entry is a scheduling point (gup_pgd_range). It stops at the first entry it
+ * cannot handle and leaves the rest to the slow path.
  * MODEL: no NUMA-hinting (protnone) entries, no secretmem, no P2PDMA pages, no
  * hugepd; x86 protection keys are not modelled (pte_access_permitted = present, user,
  * and writable when writing).
@@ -30,6 +31,7 @@ import { PAGE_SIZE, TASK_SIZE, _PAGE_USER, pte_devmap, pte_flags, pte_pfn, pte_p
 import type { mm_struct } from '../include/linux/mm_types.js';
 import { get_current } from '../include/linux/sched.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
+import { fine_point, race_window } from '../kernel/sched.js';
 import {
   __gup_longterm_locked, foll_unknown_bits, get_user_pages_unlocked, gup_must_unshare, gup_put_folio,
   is_valid_gup_args, mm_set_has_pinned_flag,
@@ -101,53 +103,30 @@ function try_grab_folio_fast(k: Kctx, page: number, refs: number, flags: number)
 /**
  * gup_pgd_range(start, end, flags, pages, &nr) — the lockless walk over current->mm.
  * Returns the number of pages grabbed (written to pages[pi..]).
+ * Interrupts are off in the kernel, so no page table and no page it grabbed can be
+ * freed under it, but nothing stops another CPU from changing the entries it reads
+ * (MADV_DONTNEED, munmap, truncate and migration clear them under the PTE lock, which
+ * this walk does not take): each entry is a scheduling point. Reading an entry,
+ * grabbing its folio and re-reading the entry (the walk puts the folio back and stops
+ * when it changed: gup_pte_range 5.4.1 .. 6.1.192, gup_fast_pte_range 6.12.117, and the
+ * huge-leaf variants) are one step: a change between the read and the grab is undone
+ * by the re-check, which the reference atomicity checks by yielding between them.
  */
-function gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): number {
-  const m = k.m;
+function* gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): KThread<number> {
   let nr = 0;
-  const write = (flags & FOLL_WRITE) !== 0;
   let addr = start;
   while (addr < end) {
+    if (addr > start) yield* race_window(k, 'mm/gup.c:gup_pte_range:lockless', `${addr}`);
     const w = pt_walk(mm, addr);
-    const entry = w.entry;
-    if (!pte_access_permitted(entry, write)) break;
-    const span = w.level === 'pte' ? 1 : w.level === 'pmd' ? 512 : 512 * 512;
-    const idx = Math.floor(addr / PAGE_SIZE) % span;
-    const page = pte_pfn(entry) + idx;
-    // How many pages of this leaf the range covers (gup_huge_pmd/pud: record_subpages).
-    const refs = Math.min(span - idx, (end - addr) / PAGE_SIZE);
-    if (pte_devmap(entry)) {
-      if (flags & FOLL_LONGTERM) break;
-    } else if (pte_special(entry)) {
+    yield* fine_point(k, 'mm/gup.c:gup_pte_range:grab', `${addr}`);
+    const refs = gup_fast_entry(k, mm, addr, end, w.entry, w.level, flags, pages, pi + nr);
+    if (refs === 0) break;
+    const again = pt_walk(mm, addr);
+    if (again.entry !== w.entry || again.level !== w.level) {
+      // The entry changed after it was read: put what was grabbed, stop (the slow path takes over).
+      for (let i = 0; i < refs; i++) gup_put_folio(k, pages[pi + nr + i] as number, 1, flags, 'mm/gup.c:gup_pte_range');
       break;
     }
-    if (!pfn_valid(m, page)) break;
-    if (refs > 1 && pte_devmap(entry) && folio_order(m, page) === 0) {
-      // __gup_device_huge() (5.4.1 .. 6.12.117): one grab per page. The pages under a devmap
-      // PMD are separate order-0 folios for fs-DAX and for device-DAX without compound pages;
-      // a failure puts back what this leaf took (undo_dev_pagemap).
-      let got = 0;
-      while (got < refs && try_grab_folio_fast(k, page + got, 1, flags)) got++;
-      if (got < refs) {
-        for (let i = 0; i < got; i++) gup_put_folio(k, page + i, 1, flags, 'mm/gup.c:undo_dev_pagemap');
-        break;
-      }
-      for (let i = 0; i < refs; i++) pages[pi + nr + i] = page + i;
-      nr += refs;
-      addr += refs * PAGE_SIZE;
-      continue;
-    }
-    if (!try_grab_folio_fast(k, page, refs, flags)) break;
-    if (!gup_fast_folio_allowed(k, mm, addr, page, flags)) {
-      gup_put_folio(k, page, refs, flags, 'mm/gup.c:gup_fast_pte_range');
-      break;
-    }
-    // 6.1: gup_must_unshare(flags, page); 6.12: gup_must_unshare(NULL, flags, page).
-    if (!pte_write(entry) && gup_must_unshare(k, null, flags, page)) {
-      gup_put_folio(k, page, refs, flags, 'mm/gup.c:gup_pte_range');
-      break;
-    }
-    for (let i = 0; i < refs; i++) pages[pi + nr + i] = page + i;
     nr += refs;
     addr += refs * PAGE_SIZE;
   }
@@ -155,15 +134,62 @@ function gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flags
 }
 
 /**
+ * One entry of the lockless walk: the leaf `entry` (at `level`) read for `addr`; grabs
+ * the pages of it that the range covers and records them from pages[at]. Returns how
+ * many (0: the walk stops here, nothing held).
+ */
+function gup_fast_entry(k: Kctx, mm: mm_struct, addr: number, end: number, entry: number, level: string, flags: number, pages: page_array, at: number): number {
+  const m = k.m;
+  const write = (flags & FOLL_WRITE) !== 0;
+  if (!pte_access_permitted(entry, write)) return 0;
+  const span = level === 'pte' ? 1 : level === 'pmd' ? 512 : 512 * 512;
+  const idx = Math.floor(addr / PAGE_SIZE) % span;
+  const page = pte_pfn(entry) + idx;
+  // How many pages of this leaf the range covers (gup_huge_pmd/pud: record_subpages).
+  const refs = Math.min(span - idx, (end - addr) / PAGE_SIZE);
+  if (pte_devmap(entry)) {
+    if (flags & FOLL_LONGTERM) return 0;
+  } else if (pte_special(entry)) {
+    return 0;
+  }
+  if (!pfn_valid(m, page)) return 0;
+  if (refs > 1 && pte_devmap(entry) && folio_order(m, page) === 0) {
+    // __gup_device_huge() (5.4.1 .. 6.12.117): one grab per page. The pages under a devmap
+    // PMD are separate order-0 folios for fs-DAX and for device-DAX without compound pages;
+    // a failure puts back what this leaf took (undo_dev_pagemap).
+    let got = 0;
+    while (got < refs && try_grab_folio_fast(k, page + got, 1, flags)) got++;
+    if (got < refs) {
+      for (let i = 0; i < got; i++) gup_put_folio(k, page + i, 1, flags, 'mm/gup.c:undo_dev_pagemap');
+      return 0;
+    }
+    for (let i = 0; i < refs; i++) pages[at + i] = page + i;
+    return refs;
+  }
+  if (!try_grab_folio_fast(k, page, refs, flags)) return 0;
+  if (!gup_fast_folio_allowed(k, mm, addr, page, flags)) {
+    gup_put_folio(k, page, refs, flags, 'mm/gup.c:gup_fast_pte_range');
+    return 0;
+  }
+  // 6.1: gup_must_unshare(flags, page); 6.12: gup_must_unshare(NULL, flags, page).
+  if (!pte_write(entry) && gup_must_unshare(k, null, flags, page)) {
+    gup_put_folio(k, page, refs, flags, 'mm/gup.c:gup_pte_range');
+    return 0;
+  }
+  for (let i = 0; i < refs; i++) pages[at + i] = page + i;
+  return refs;
+}
+
+/**
  * lockless_pages_from_mm (6.1) / gup_fast (6.12): the walk, bracketed for FOLL_PIN by
  * mm->write_protect_seq (PATCH(gup-fast-wp-seq), 57efa1fe5957): odd → 0; changed →
  * unpin everything found and return 0.
  */
-function gup_fast(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): number {
+function* gup_fast(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): KThread<number> {
   const wp = k.patch('gup-fast-wp-seq') && (flags & FOLL_PIN) !== 0;
   const seq = mm.write_protect_seq;
   if (wp && seq & 1) return 0;
-  const nr = gup_pgd_range(k, mm, start, end, flags, pages, pi);
+  const nr = yield* gup_pgd_range(k, mm, start, end, flags, pages, pi);
   if (wp && mm.write_protect_seq !== seq) {
     for (let i = 0; i < nr; i++) gup_put_folio(k, pages[pi + i] as number, 1, flags, 'mm/gup.c:unpin_user_pages_lockless');
     return 0;
@@ -239,7 +265,7 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
   if (!access_ok(start, len)) return -EFAULT;
   if (nr_pages <= 0) return 0;
 
-  const nr = gup_fast(k, mm, start, end, gup_flags, pages, 0);
+  const nr = yield* gup_fast(k, mm, start, end, gup_flags, pages, 0);
   if (nr === nr_pages || gup_flags & FOLL_FAST_ONLY) return nr;
 
   let ret: number;
@@ -319,5 +345,5 @@ export function* get_user_pages_fast_only(k: Kctx, start: number, nr_pages: numb
   const s = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
   const len = nr_pages * PAGE_SIZE;
   if (s + len <= s || !access_ok(s, len)) return 0;
-  return gup_pgd_range(k, mm, s, s + len, gup_flags & FOLL_WRITE, pages, 0);
+  return yield* gup_pgd_range(k, mm, s, s + len, gup_flags & FOLL_WRITE, pages, 0);
 }

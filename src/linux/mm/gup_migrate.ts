@@ -34,9 +34,10 @@
  *
  * MODEL: order-0, anonymous THP and hugetlb folios (the model never creates a
  * file-backed large folio: the guard for one reports unsupported); the rmap walk scans
- * every mm's page tables; MIGRATE_SYNC always; a folio whose references do not match is
- * a failure at once (the kernel retries such a folio for up to 10 passes of
- * migrate_pages, then counts it as failed).
+ * every mm's page tables; MIGRATE_SYNC always (6.12's first MIGRATE_ASYNC passes end the
+ * same way for these folios). A folio whose references do not match is retried for up to
+ * 10 passes of migrate_pages, with a scheduling point before each attempt
+ * (migrate_retry_passes), then counted as failed.
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
@@ -162,12 +163,50 @@ export function* migrate_isolated_pages(k: Kctx, heads: readonly number[], targe
  */
 export function* migrate_one_folio(k: Kctx, head: number, target: migrate_target): KThread<number> {
   const mem = k.m.mem;
-  if (mem.s_flags[mem.slot_of(head)] & PG_hugetlb) return yield* unmap_and_move_huge_page(k, head, target);
-  const rc = yield* migrate_large_or_base_folio(k, head, target);
-  if (rc === -ENOMEM && folio_order(k.m, head) > 0) {
+  const attempt = (h: number): KThread<number> =>
+    mem.s_flags[mem.slot_of(h)] & PG_hugetlb ? unmap_and_move_huge_page(k, h, target) : migrate_large_or_base_folio(k, h, target);
+  let rc = yield* attempt(head);
+  if (rc === -EAGAIN) {
+    const left = yield* migrate_retry_passes(k, [head], attempt, (_h, r) => {
+      rc = r;
+    });
+    if (left.length > 0) rc = -EAGAIN;
+  }
+  if (rc === -ENOMEM && folio_order(k.m, head) > 0 && !(mem.s_flags[mem.slot_of(head)] & PG_hugetlb)) {
     unsupported(k, 'mm/migrate.c:migrate_pages', `splitting THP pfn:${head} after -ENOMEM (try_split_folio) for ${target} is not modelled`);
   }
   return rc;
+}
+
+/** NR_MAX_MIGRATE_PAGES_RETRY (mm/migrate.c, 5.4.1 .. 6.12.117). */
+const NR_MAX_MIGRATE_PAGES_RETRY = 10;
+
+/**
+ * The retry passes of migrate_pages(): a folio that failed with -EAGAIN (a reference
+ * beyond the expected ones: a pin, a GUP reference, a concurrent fault) stays on the list
+ * and is tried again in the next pass, up to NR_MAX_MIGRATE_PAGES_RETRY passes in all
+ * (5.4.1 migrate_pages; 6.1.192 migrate_pages / migrate_hugetlbs; 6.12.117 three
+ * MIGRATE_ASYNC passes then seven MIGRATE_SYNC ones, the same outcome for these folios).
+ * Each attempt starts with the cond_resched() of the list walk, where the holder of the
+ * extra reference may drop it. `busy` are the folios that failed the first pass; returns
+ * those still failing with -EAGAIN after the last pass (any other error ends a folio's
+ * retries and is left to `done`, which sees every later result).
+ */
+function* migrate_retry_passes(
+  k: Kctx, busy: readonly number[], attempt: (head: number) => KThread<number>, done: (head: number, rc: number) => void,
+): KThread<number[]> {
+  let list = [...busy];
+  for (let pass = 1; pass < NR_MAX_MIGRATE_PAGES_RETRY && list.length > 0; pass++) {
+    const again: number[] = [];
+    for (const head of list) {
+      yield* race_window(k, 'mm/migrate.c:migrate_pages:retry', `${pass}:${head}`);
+      const rc = yield* attempt(head);
+      if (rc === -EAGAIN) again.push(head);
+      else done(head, rc);
+    }
+    list = again;
+  }
+  return list;
 }
 
 /** migrate_pages() as Debian 6.1.192 / 6.12.117 run it for GUP: see migrate_isolated_pages. */
@@ -181,15 +220,29 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
   const rest = heads.filter((h) => (mem.s_flags[mem.slot_of(h)] & PG_hugetlb) === 0);
   // Folios (or split pieces) still on the list at the end: not migrated.
   let left = 0;
+  const hbusy: number[] = [];
   for (let i = 0; i < huge.length; i++) {
     // migrate_hugetlbs(): -ENOMEM (no target folio) ends the whole call at once.
     const rc = yield* unmap_and_move_huge_page(k, huge[i], target);
     if (rc === -ENOMEM) return failed + heads.length - i;
-    if (rc !== 0) {
+    if (rc === -EAGAIN) hbusy.push(huge[i]);
+    else if (rc !== 0) {
       failed++;
       left++;
     }
   }
+  let enomem = false;
+  const hleft = yield* migrate_retry_passes(k, hbusy, (h) => unmap_and_move_huge_page(k, h, target), (_h, rc) => {
+    if (rc === -ENOMEM) enomem = true;
+    if (rc !== 0) {
+      failed++;
+      left++;
+    }
+  });
+  failed += hleft.length;
+  left += hleft.length;
+  if (enomem) return failed + rest.length;
+  const busy: number[] = [];
   for (let i = 0; i < rest.length; i++) {
     const head = rest[i];
     const large = folio_order(m, head) > 0;
@@ -222,9 +275,21 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
       putback_isolated_pages(k, split);
       return failed + rest.length - i;
     }
+    if (rc === -EAGAIN) {
+      busy.push(head);
+      continue;
+    }
     failed++;
     left++;
   }
+  const still = yield* migrate_retry_passes(k, busy, (h) => migrate_large_or_base_folio(k, h, target), (_h, rc) => {
+    if (rc !== 0) {
+      failed++;
+      left++;
+    }
+  });
+  failed += still.length;
+  left += still.length;
   for (let i = 0; i < split.length; i++) {
     // The split pieces: failures are not counted; -ENOMEM still ends the pass.
     const rc = yield* migrate_large_or_base_folio(k, split[i], target);
@@ -303,8 +368,7 @@ function folio_expected_refs(k: Kctx, head: number, cacheRef: 0 | 1): number {
  *    the old one was (remove_migration_ptes / remove_migration_pmd: a PMD mapping stays
  *    a PMD mapping, PTE mappings stay PTEs at the same offsets), and release the old one.
  * Returns 0, -ENOMEM or -EAGAIN.
- * MODEL: MIGRATE_SYNC with no retry passes (an -EAGAIN folio is counted failed at once;
- * the kernel retries it up to 10 times); a partially mapped anonymous THP is reported
+ * The caller retries an -EAGAIN folio (migrate_retry_passes). MODEL: a partially mapped anonymous THP is reported
  * unsupported (6.12.117 splits such a folio first — migrate_pages_batch's deferred-split
  * check — which the model does not track); file-backed large folios are unsupported.
  */
@@ -468,14 +532,14 @@ function* unmap_and_move__v5_4(k: Kctx, head: number): KThread<number> {
  * either non-zero value makes check_and_migrate_cma_pages give up migrating and pin the
  * pages where they are. Split pieces left unmigrated are put back here (the kernel
  * leaves them on the caller's list, which the caller puts back on failure).
- * MODEL: an -EAGAIN folio counts as failed at once (nothing changes between passes in
- * the model's single step).
+ * An -EAGAIN folio is retried in up to 10 passes (migrate_retry_passes).
  */
 function* migrate_pages__v5_4(k: Kctx, heads: readonly number[]): KThread<number> {
   const m = k.m;
   const mem = m.mem;
   const from = [...heads];
   const pieces: number[] = [];
+  const busy: number[] = [];
   let failed = 0;
   for (let i = 0; i < from.length; i++) {
     const page = from[i];
@@ -497,8 +561,18 @@ function* migrate_pages__v5_4(k: Kctx, heads: readonly number[]): KThread<number
       putback_isolated_pages(k, pieces);
       return rc;
     }
-    if (rc === -EAGAIN) failed++;
+    if (rc === -EAGAIN) busy.push(page);
   }
+  let ended = 0;
+  const still = yield* migrate_retry_passes(k, busy, (h) => (mem.s_flags[mem.slot_of(h)] & PG_hugetlb ? unmap_and_move_huge_page(k, h, 'non-cma') : unmap_and_move__v5_4(k, h)), (_h, rc) => {
+    // -ENOMEM in a later pass ends the call with it (MODEL: the folios after it in that pass are still tried).
+    if (rc < 0 && ended === 0) ended = rc;
+  });
+  if (ended < 0) {
+    putback_isolated_pages(k, pieces);
+    return ended;
+  }
+  failed += still.length;
   if (failed) putback_isolated_pages(k, pieces);
   return failed;
 }

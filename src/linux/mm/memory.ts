@@ -48,7 +48,7 @@ import {
   SetPageAnonExclusive, VM_MAYSHARE,
   page_maybe_dma_pinned, pte_at, set_pmd_at, set_pud_at,
 } from '../include/linux/mm.js';
-import { race_window } from '../kernel/sched.js';
+import { cond_resched, race_window } from '../kernel/sched.js';
 import { copy_hugetlb_page_range, hugetlb_fault, unmap_hugepage_range } from './hugetlb.js';
 import {
   __split_huge_pmd, copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, is_huge_zero_pmd, thp_vma_suitable, zap_huge_pmd,
@@ -496,62 +496,105 @@ function wp_page_copy(k: Kctx, vmf: vm_fault, old: number | null): vm_fault_t {
  * Caller holds mmap_lock (read is enough: MADV_DONTNEED; write for munmap), or
  * (unmap_mapping_range from truncate) the file's i_mmap_rwsem. With
  * `check_mapping` (zap_details), anon pages — private COW copies — are kept.
+ * Scheduling points (v5.4.1 .. 6.12.117 zap_pmd_range: cond_resched() after each PMD
+ * entry; zap_pte_range holds one PTE-table lock for the PTEs of that entry): one before
+ * each PTE table after the first. A table's PTEs are one step: its PTE lock excludes
+ * the GUP slow walk, faults, fork's copy, mprotect, truncate's zap and migration's
+ * unmap and remap of that table. The one reader that does not take it, the lockless
+ * gup-fast walk, goes through the table in the same address order as the zap and stops
+ * at the first entry it finds cleared, so it can only take a prefix of the pages the
+ * zap has not reached yet, which it also takes when the table's zap is one step after
+ * its reads. MODEL: the early break of zap_pte_range when its TLB batch is full is not
+ * modelled.
  */
-export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end: number, check_mapping: address_space | null = null): void {
+export function* zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end: number, check_mapping: address_space | null = null): KThread<void> {
+  if (is_vm_hugetlb_page(vma)) {
+    // MODEL: the hugetlb leaves of the range go in one step (__unmap_hugepage_range holds
+    // i_mmap_rwsem and each huge PTE's lock; no per-leaf point).
+    unmap_hugepage_range(k, vma, start, end);
+    return;
+  }
+  const keys = zap_table_keys(vma, start, end);
+  for (let n = 0; n < keys.length; n++) {
+    if (n > 0) yield* cond_resched(k, 'mm/memory.c:zap_pmd_range', `${keys[n]}`);
+    zap_pmd_entry(k, vma, keys[n], start, end, check_mapping);
+  }
+  zap_pud_check(k, vma, start, end);
+}
+
+/**
+ * The same zap in one step, for callers that are plain functions.
+ * MODEL: used only by hugetlb_vmtruncate()'s unmap (hugetlb VMAs: one step there too)
+ * and set-up paths; see zap_page_range for the kernel's points.
+ */
+export function zap_page_range_now(k: Kctx, vma: vm_area_struct, start: number, end: number, check_mapping: address_space | null = null): void {
   if (is_vm_hugetlb_page(vma)) {
     unmap_hugepage_range(k, vma, start, end);
     return;
   }
-  const mm = vma.vm_mm;
-  const m = k.m;
+  for (const key of zap_table_keys(vma, start, end)) zap_pmd_entry(k, vma, key, start, end, check_mapping);
+  zap_pud_check(k, vma, start, end);
+}
+
+/** The PMD-table indexes (address / PMD_SIZE) with an entry in [start, end). */
+function zap_table_keys(vma: vm_area_struct, start: number, end: number): number[] {
   const first = Math.floor(start / PMD_SIZE);
   const last = Math.floor((end - 1) / PMD_SIZE);
-  const tables = mm.pgd.pmd;
+  const tables = vma.vm_mm.pgd.pmd;
   const keys: number[] = [];
   if (last - first + 1 <= tables.size) {
     for (let key = first; key <= last; key++) if (tables.has(key)) keys.push(key);
   } else {
     for (const key of tables.keys()) if (key >= first && key <= last) keys.push(key);
   }
-  for (const key of keys) {
-    let t = tables.get(key);
-    if (t === undefined) continue;
-    if (typeof t === 'number' && pmd_leaf(t) && !pte_devmap(t) && !pte_special(t) && !(check_mapping !== null && PageAnon(m, pte_pfn(t)))) {
-      if (zap_huge_pmd(k, vma, key * PMD_SIZE, t, start, end)) continue;
-      t = tables.get(key); // split into PTEs: zap the part in range below
-      if (t === undefined) continue;
-    }
-    if (typeof t === 'number') {
-      // zap_huge_pmd(): a devmap / special leaf (DAX) holds no page reference.
-      if (pmd_leaf(t) && (pte_devmap(t) || pte_special(t))) {
-        const a = key * PMD_SIZE;
-        // A partial zap splits the leaf first (__split_huge_pmd, 5.4.1 .. 6.12.117): for a DAX
-        // VMA that clears the PMD and maps nothing in its place; the rest refaults.
-        if (a >= start && a + PMD_SIZE <= end) tables.delete(key);
-        else __split_huge_pmd(k, vma, a);
-      }
-      continue;
-    }
-    const base = key * PMD_SIZE;
-    const lo = Math.max(0, Math.floor((start - base) / PAGE_SIZE));
-    const hi = Math.min(PTRS_PER_PTE, Math.ceil((end - base) / PAGE_SIZE));
-    for (let i = lo; i < hi && t.count > 0; i++) {
-      const pte = t.pte[i];
-      if (pte === 0) continue;
-      const addr = base + i * PAGE_SIZE;
-      const page = pte_present(pte) ? vm_normal_page(k, vma, addr, pte) : null;
-      // zap_details.check_mapping: unmap_mapping_pages without even_cows keeps private COW copies.
-      if (check_mapping !== null && page !== null && PageAnon(m, page)) continue;
-      t.pte[i] = 0;
-      t.count--;
-      if (page === null) continue;
-      if (!PageAnon(m, page) && pte_dirty(pte)) SetPageDirty(m, page);
-      page_remove_rmap(k, page, vma, false);
-      put_page(m, page);
-    }
-    if (t.count === 0) tables.delete(key);
+  return keys;
+}
+
+/** zap_pmd_range for one PMD entry: a huge leaf (zap_huge_pmd / split), or zap_pte_range of [start, end) in its table. */
+function zap_pmd_entry(k: Kctx, vma: vm_area_struct, key: number, start: number, end: number, check_mapping: address_space | null): void {
+  const m = k.m;
+  const tables = vma.vm_mm.pgd.pmd;
+  let t = tables.get(key);
+  if (t === undefined) return;
+  if (typeof t === 'number' && pmd_leaf(t) && !pte_devmap(t) && !pte_special(t) && !(check_mapping !== null && PageAnon(m, pte_pfn(t)))) {
+    if (zap_huge_pmd(k, vma, key * PMD_SIZE, t, start, end)) return;
+    t = tables.get(key); // split into PTEs: zap the part in range below
+    if (t === undefined) return;
   }
-  for (const [key, pud] of mm.pgd.pud) {
+  if (typeof t === 'number') {
+    // zap_huge_pmd(): a devmap / special leaf (DAX) holds no page reference.
+    if (pmd_leaf(t) && (pte_devmap(t) || pte_special(t))) {
+      const a = key * PMD_SIZE;
+      // A partial zap splits the leaf first (__split_huge_pmd, 5.4.1 .. 6.12.117): for a DAX
+      // VMA that clears the PMD and maps nothing in its place; the rest refaults.
+      if (a >= start && a + PMD_SIZE <= end) tables.delete(key);
+      else __split_huge_pmd(k, vma, a);
+    }
+    return;
+  }
+  const base = key * PMD_SIZE;
+  const lo = Math.max(0, Math.floor((start - base) / PAGE_SIZE));
+  const hi = Math.min(PTRS_PER_PTE, Math.ceil((end - base) / PAGE_SIZE));
+  for (let i = lo; i < hi && t.count > 0; i++) {
+    const pte = t.pte[i];
+    if (pte === 0) continue;
+    const addr = base + i * PAGE_SIZE;
+    const page = pte_present(pte) ? vm_normal_page(k, vma, addr, pte) : null;
+    // zap_details.check_mapping: unmap_mapping_pages without even_cows keeps private COW copies.
+    if (check_mapping !== null && page !== null && PageAnon(m, page)) continue;
+    t.pte[i] = 0;
+    t.count--;
+    if (page === null) continue;
+    if (!PageAnon(m, page) && pte_dirty(pte)) SetPageDirty(m, page);
+    page_remove_rmap(k, page, vma, false);
+    put_page(m, page);
+  }
+  if (t.count === 0) tables.delete(key);
+}
+
+/** PUD leaves in the range are not modelled for zapping. */
+function zap_pud_check(k: Kctx, vma: vm_area_struct, start: number, end: number): void {
+  for (const [key, pud] of vma.vm_mm.pgd.pud) {
     const a = key * 2 ** 30;
     if (a >= start && a < end && pud !== 0) {
       unsupported(k, 'mm/huge_memory.c:zap_huge_pud', 'zapping PUD leaves is not modelled yet');

@@ -362,7 +362,7 @@ export function* do_munmap(k: Kctx, mm: mm_struct, start: number, len: number, d
     yield* race_window(k, 'mm/mmap.c:__do_munmap:downgraded');
   }
   // unmap_region(): zap the page tables of the detached VMAs.
-  for (const v of victims) zap_page_range(k, v, v.vm_start, v.vm_end);
+  for (const v of victims) yield* zap_page_range(k, v, v.vm_start, v.vm_end);
   // remove_vma_list()
   for (const v of victims) yield* remove_vma(k, v);
   return downgrade ? 1 : 0;
@@ -432,7 +432,7 @@ export function* exit_mmap(k: Kctx, mm: mm_struct): KThread<void> {
 /** exit_mmap, v5.4.1 shape: unmap_vmas + free_pgtables, then remove_vma, with no lock. */
 function* exit_mmap__v5_4(k: Kctx, mm: mm_struct): KThread<void> {
   const victims = mm.mmap.splice(0, mm.mmap.length);
-  for (const v of victims) zap_page_range(k, v, v.vm_start, v.vm_end);
+  for (const v of victims) yield* zap_page_range(k, v, v.vm_start, v.vm_end);
   for (const v of victims) yield* remove_vma(k, v);
 }
 
@@ -441,7 +441,7 @@ function* exit_mmap__v5_18(k: Kctx, mm: mm_struct): KThread<void> {
   const site = 'mm/mmap.c:exit_mmap';
   yield* down_write(k, mm.mmap_lock, site);
   const victims = mm.mmap.splice(0, mm.mmap.length);
-  for (const v of victims) zap_page_range(k, v, v.vm_start, v.vm_end);
+  for (const v of victims) yield* zap_page_range(k, v, v.vm_start, v.vm_end);
   for (const v of victims) yield* remove_vma(k, v);
   up_write(k, mm.mmap_lock, site);
 }
@@ -465,7 +465,7 @@ function* exit_mmap__v6_0(k: Kctx, mm: mm_struct): KThread<void> {
     }
     return;
   }
-  for (const v of mm.mmap) zap_page_range(k, v, v.vm_start, v.vm_end);
+  for (const v of mm.mmap) yield* zap_page_range(k, v, v.vm_start, v.vm_end);
   up_read(k, mm.mmap_lock, site);
   yield* down_write(k, mm.mmap_lock, site);
   const victims = mm.mmap.splice(0, mm.mmap.length);

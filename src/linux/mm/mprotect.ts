@@ -189,7 +189,7 @@ export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: n
       s = vma.vm_start;
     }
     const tmp = Math.min(vma.vm_end, end);
-    error = madvise_vma(k, mm, vma, s, tmp, behavior);
+    error = yield* madvise_vma(k, mm, vma, s, tmp, behavior);
     if (error) break;
     s = tmp;
   }
@@ -225,13 +225,13 @@ function vma_huge_page_size(vma: vm_area_struct): number {
   return PAGE_SIZE * 2 ** order;
 }
 
-function madvise_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, end: number, behavior: number): number {
+function* madvise_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, end: number, behavior: number): KThread<number> {
   if (behavior === MADV_DONTNEED) {
     const zend = madvise_dontneed_free_valid_vma(k, vma, start, end);
     if (zend < 0) return zend;
     if (zend === start) return 0;
     // madvise_dontneed_single_vma → zap_page_range(_single) (hugetlb: unmap_hugepage_range).
-    zap_page_range(k, vma, start, zend);
+    yield* zap_page_range(k, vma, start, zend);
     return 0;
   }
   let newflags = vma.vm_flags;

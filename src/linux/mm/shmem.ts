@@ -70,7 +70,7 @@ function* shmem_mmap(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
  */
 function* shmem_release(k: Kctx, i: inode): KThread<number> {
   if (i.i_nlink === 0) {
-    truncate_inode_pages_range(k, i.i_mapping, 0, -1);
+    yield* truncate_inode_pages_range(k, i.i_mapping, 0, -1);
     k.m.mappings.delete(i.i_mapping.id);
   }
   return 0;
@@ -89,8 +89,8 @@ function* shmem_fallocate(k: Kctx, f: file, mode: number, offset: number, len: n
   if (mode & FALLOC_FL_PUNCH_HOLE) {
     const unmap_start = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
     const unmap_end = Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1;
-    if (unmap_end > unmap_start) unmap_mapping_range(k, f.f_mapping, unmap_start, 1 + unmap_end - unmap_start, false);
-    truncate_inode_pages_range(k, f.f_mapping, offset, offset + len - 1);
+    if (unmap_end > unmap_start) yield* unmap_mapping_range(k, f.f_mapping, unmap_start, 1 + unmap_end - unmap_start, false);
+    yield* truncate_inode_pages_range(k, f.f_mapping, offset, offset + len - 1);
   } else {
     for (let index = Math.floor(offset / PAGE_SIZE); index < Math.ceil((offset + len) / PAGE_SIZE); index++) {
       const page = shmem_getpage(k, f, index);

@@ -1180,7 +1180,9 @@ export function* vfio_dma_do_unmap(k: Kctx, iommu: vfio_iommu, unmap: vfio_iommu
  * vfio_dma_do_unmap() as in 5.4.1 (5.8–5.11 add GET_DIRTY_BITMAP on the same loop):
  * alignment/size/wrap -> -EINVAL; v2 refuses to bisect; v1 stops at a mapping that
  * starts before iova; a mapping made by another mm stops the walk; externally pinned
- * mappings notify the vendor drivers and retry (BUG after 10 retries of one mapping).
+ * mappings notify the vendor drivers and retry from `again:` (the v2 checks included:
+ * a MAP_DMA made while the notifier ran without iommu->lock can make the retry refuse
+ * with -EINVAL), BUG after 10 retries of one mapping.
  */
 export function* vfio_dma_do_unmap__v5_4(k: Kctx, iommu: vfio_iommu, unmap: vfio_iommu_type1_dma_unmap): KThread<number> {
   const site = 'drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_unmap';
@@ -1193,20 +1195,24 @@ export function* vfio_dma_do_unmap__v5_4(k: Kctx, iommu: vfio_iommu, unmap: vfio
   let dma_last: vfio_dma | null = null;
   let retries = 0;
   yield* mutex_lock(k, iommu.lock, site);
+  // `again:` — the first pass, and every pass after a DMA_UNMAP notifier round (which ran
+  // without iommu->lock, so the mappings may have changed), re-runs the v2 bisection checks.
+  let again = true;
   unlock: {
-    if (iommu.v2) {
-      let dma = vfio_find_dma(iommu, unmap.iova, 1n);
-      if (dma && dma.iova !== unmap.iova) {
-        ret = -EINVAL;
-        break unlock;
-      }
-      dma = vfio_find_dma(iommu, unmap.iova + unmap.size - 1n, 0n);
-      if (dma && dma.iova + dma.size !== unmap.iova + unmap.size) {
-        ret = -EINVAL;
-        break unlock;
-      }
-    }
     for (;;) {
+      if (again && iommu.v2) {
+        let dma = vfio_find_dma(iommu, unmap.iova, 1n);
+        if (dma && dma.iova !== unmap.iova) {
+          ret = -EINVAL;
+          break unlock;
+        }
+        dma = vfio_find_dma(iommu, unmap.iova + unmap.size - 1n, 0n);
+        if (dma && dma.iova + dma.size !== unmap.iova + unmap.size) {
+          ret = -EINVAL;
+          break unlock;
+        }
+      }
+      again = false;
       const dma = vfio_find_dma(iommu, unmap.iova, unmap.size);
       if (!dma) break;
       if (!iommu.v2 && unmap.iova > dma.iova) break;
@@ -1223,6 +1229,7 @@ export function* vfio_dma_do_unmap__v5_4(k: Kctx, iommu: vfio_iommu, unmap: vfio
           retries = 0;
         }
         yield* vfio_notify_dma_unmap(k, iommu, dma);
+        again = true; // goto again
         continue;
       }
       unmapped += dma.size;
