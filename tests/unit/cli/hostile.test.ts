@@ -192,7 +192,7 @@ describe('bounds', () => {
     expect(r.stdout).toContain('--max-steps N');
     expect((await cli('run', good, '--max-steps', '0')).code).toBe(2);
     const e = await cli('explore', good, '--max-steps', '1');
-    expect(e.stdout).toContain('bounded (step-bound)');
+    expect(e.stdout).toContain('bounded: step bound');
     expect(e.stdout).toContain('raise it with --max-steps N');
     expect((await cli('run', good, '--max-steps', '1000')).code).toBe(0);
   });
