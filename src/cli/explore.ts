@@ -5,6 +5,7 @@ import { terminalProgress } from '../explore/progress.js';
 import { renderViolation, replayCommand } from '../report/render-text.js';
 import { exploreJson } from '../report/trace-json.js';
 import { runScenario, scenarioTarget } from '../scenario/run.js';
+import { cmdExploreFailNth } from './failnth.js';
 import type { Io } from './io.js';
 import { BadInput, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile } from './io.js';
 
@@ -16,11 +17,15 @@ export interface ExploreCmdOptions {
   readonly preemptionBound?: string;
   readonly seed?: string;
   readonly json?: boolean;
+  /** Fail each failure point of the default run in turn instead of searching interleavings. */
+  readonly failNth?: boolean;
+  readonly maxFailNth?: string;
 }
 
 export function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): number {
   const s = loadOrThrow(file);
   const profile = pickProfile(s, opts.profile, opts.patch ?? []);
+  if (opts.failNth === true) return cmdExploreFailNth(io, s, profile, intOption(opts.maxFailNth, '--max-fail-nth'), opts.json === true);
   const strategy = opts.strategy ?? 'dfs';
   if (strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') throw new BadInput(`--strategy: expected dfs, random or pct, got '${strategy}'`);
   const maxSchedules = intOption(opts.maxSchedules, '--max-schedules') ?? s.explore.maxSchedules ?? undefined;

@@ -51,8 +51,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   withProfile(program.command('run').description('run a scenario once (default schedule, or --schedule)').argument('<scenario>'))
     .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
     .option('--trace', 'print the trace events, one JSON object a line (--json always includes the trace)')
+    .option('--fail-nth <n>', 'fault injection: fail the n-th failable call (allocation, copy_from_user, IOMMU map) of the default run')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; failNth?: string }) => {
       code = cmdRun(io, file, o);
     });
 
@@ -61,8 +62,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--max-schedules <n>', 'stop after n schedules (bounded search)')
     .option('--preemption-bound <n>', 'at most n preemptions per schedule (bounded search)')
     .option('--seed <n>', 'seed of random / pct')
+    .option('--fail-nth', 'fault injection: fail each failable call of the default run in turn (n = 1, 2, ...) and judge each run')
+    .option('--max-fail-nth <n>', 'with --fail-nth: stop after n failure points (default 10000)')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean; failNth?: boolean; maxFailNth?: string }) => {
       code = cmdExplore(io, file, o);
     });
 

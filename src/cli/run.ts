@@ -2,10 +2,11 @@
 import { renderOutcome } from '../report/render-text.js';
 import { runJson } from '../report/trace-json.js';
 import { parseSchedule } from '../explore/schedule.js';
+import { FailNthChooser } from '../explore/failnth.js';
 import type { RunOutcome } from '../scenario/run.js';
 import { runScenario } from '../scenario/run.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_MISMATCH, EXIT_OK, jsonText, loadOrThrow, pickProfile } from './io.js';
+import { BadInput, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile } from './io.js';
 
 export interface RunCmdOptions {
   readonly profile?: string;
@@ -13,6 +14,8 @@ export interface RunCmdOptions {
   readonly schedule?: string;
   readonly trace?: boolean;
   readonly json?: boolean;
+  /** Fail the n-th failable call of the default run (fault injection on). */
+  readonly failNth?: string;
 }
 
 /** A run "fails" (exit 1) when it violates an invariant, hits a kernel BUG, or is not a verdict. */
@@ -28,7 +31,13 @@ export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
     const p = parseSchedule(schedule);
     if (!p.ok) throw new BadInput(`--schedule: column ${p.column}: ${p.error}`);
   }
-  const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true });
+  const nth = intOption(opts.failNth, '--fail-nth');
+  if (nth !== undefined && (nth < 1 || opts.schedule !== undefined)) throw new BadInput(nth < 1 ? '--fail-nth: expected an integer ≥ 1' : '--fail-nth runs the default schedule: it cannot be combined with --schedule');
+  const o = runScenario(s, profile, {
+    schedule: nth !== undefined ? null : schedule ?? null,
+    trace: opts.trace === true || opts.json === true,
+    ...(nth !== undefined ? { chooser: new FailNthChooser(nth), faultInjection: true } : {}),
+  });
   if (opts.json === true) io.out(jsonText(runJson(o)));
   else {
     io.out(renderOutcome(o));

@@ -553,10 +553,12 @@ function* opIoUringUnregister(c: StepCtx): KThread<StepResult> {
 /** fork(2): the child becomes the scenario process named by `child`. */
 function* opFork(c: StepCtx): KThread<StepResult> {
   const pid = yield* sys_fork(c.k);
+  const childName = c.step.args.child.kind === 'str' ? c.step.args.child.value : '';
   if (pid > 0) {
-    const childName = c.step.args.child.kind === 'str' ? c.step.args.child.value : '';
     const t = c.k.m.tasks.get(pid);
     if (t !== undefined) c.rs.processes.set(childName, t as task_struct);
+  } else {
+    c.rs.failedForks.add(childName);
   }
   return ret(pid, { pid });
 }
