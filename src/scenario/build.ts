@@ -492,12 +492,17 @@ function* opVfioPin(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const prot = evalFlags(c, a.prot, 'prot');
   if (prot === null) return ret(-EINVAL);
-  return yield* mdevPin(c.k, c.rs, evalNum(c.rs, a.container), evalInt(c.rs, a.iova), evalNum(c.rs, a.npage), prot);
+  return yield* mdevPin(c.k, c.rs, evalNum(c.rs, a.container), evalInt(c.rs, a.iova), evalCInt(c.rs, a.npage), prot);
+}
+
+/** An argument the kernel declares `int` (vfio_pin_pages / vfio_unpin_pages `int npage`): the value converted as C does. */
+function evalCInt(rs: RunState, v: ArgValue): number {
+  return Number(BigInt.asIntN(32, evalInt(rs, v)));
 }
 
 function* opVfioUnpin(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
-  return yield* mdevUnpin(c.k, c.rs, evalNum(c.rs, a.container), evalInt(c.rs, a.iova), evalNum(c.rs, a.npage));
+  return yield* mdevUnpin(c.k, c.rs, evalNum(c.rs, a.container), evalInt(c.rs, a.iova), evalCInt(c.rs, a.npage));
 }
 
 function* opClose(c: StepCtx): KThread<StepResult> {

@@ -53,6 +53,11 @@ export const FAILPOINTS = {
     caller: 'migrate_pages() -ENOMEM: check_and_migrate_cma_pages() pins the pages where they are (5.4–5.6)',
     errno: null,
   },
+  'mm/gup.c:__gup_longterm_locked:kcalloc': {
+    fails: 'NULL (the vmas array a FOLL_LONGTERM call without one needs) [5.4–5.6]',
+    caller: '__gup_longterm_locked() returns -ENOMEM before pinning anything',
+    errno: 'ENOMEM',
+  },
   'mm/mmap.c:mmap_region:vm_area_alloc': {
     fails: 'NULL (kmem_cache_zalloc of the vm_area_struct)',
     caller: 'mmap_region() returns -ENOMEM before the new VMA exists (MODEL: a MAP_FIXED mapping it replaces is already unmapped, as in 5.4–6.1; 6.12 restores it)',
