@@ -5,6 +5,7 @@ import { terminalProgress } from '../explore/progress.js';
 import { boundNote, renderOutcomes, renderViolation, replayCommand } from '../report/render-text.js';
 import { exploreJson } from '../report/trace-json.js';
 import { runScenario, scenarioTarget } from '../scenario/run.js';
+import { cmdExploreFailNth } from './failnth.js';
 import type { Io } from './io.js';
 import { BadInput, EXIT_INTERRUPTED, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile, positiveIntOption } from './io.js';
 
@@ -17,6 +18,9 @@ export interface ExploreCmdOptions {
   readonly seed?: string;
   readonly json?: boolean;
   readonly maxSteps?: string;
+  /** Fail each failure point of the default run in turn instead of searching interleavings. */
+  readonly failNth?: boolean;
+  readonly maxFailNth?: string;
 }
 
 /** Runs of a DFS between two returns to the event loop (where Ctrl-C is seen). */
@@ -43,6 +47,7 @@ async function interruptibleDfs(target: ExploreTarget, eo: ExploreOptions): Prom
 export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions): Promise<number> {
   const s = loadOrThrow(file);
   const profile = pickProfile(s, opts.profile, opts.patch ?? []);
+  if (opts.failNth === true) return cmdExploreFailNth(io, s, profile, intOption(opts.maxFailNth, '--max-fail-nth'), opts.json === true);
   const strategy = opts.strategy ?? 'dfs';
   if (strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') throw new BadInput(`--strategy: expected dfs, random or pct, got '${strategy}'`);
   const maxSchedules = positiveIntOption(opts.maxSchedules, '--max-schedules') ?? s.explore.maxSchedules ?? undefined;

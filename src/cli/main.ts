@@ -68,8 +68,9 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
     .option('--trace', 'print the trace events, one JSON object a line (--json always includes the trace)')
     .option('--max-steps <n>', 'the step bound: stop the run after n scheduling steps (default 100000)')
+    .option('--fail-nth <n>', 'fault injection: fail the n-th failable call (allocation, copy_from_user, IOMMU map) of the default run')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; maxSteps?: string }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; maxSteps?: string; failNth?: string }) => {
       code = cmdRun(io, file, o);
     });
 
@@ -79,8 +80,10 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('--preemption-bound <n>', 'at most n preemptions per schedule (bounded search)')
     .option('--seed <n>', 'seed of random / pct')
     .option('--max-steps <n>', 'the step bound of each run (default 100000)')
+    .option('--fail-nth', 'fault injection: fail each failable call of the default run in turn (n = 1, 2, ...) and judge each run')
+    .option('--max-fail-nth <n>', 'with --fail-nth: stop after n failure points (default 10000)')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean; maxSteps?: string }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean; maxSteps?: string; failNth?: boolean; maxFailNth?: string }) => {
       return cmdExplore(io, file, o).then((c) => {
         code = c;
       });

@@ -2,6 +2,7 @@
 import { renderOutcome } from '../report/render-text.js';
 import { runJson } from '../report/trace-json.js';
 import { parseSchedule } from '../explore/schedule.js';
+import { FailNthChooser } from '../explore/failnth.js';
 import type { RunOutcome } from '../scenario/run.js';
 import { runScenario } from '../scenario/run.js';
 import type { Json } from '../report/trace-json.js';
@@ -9,7 +10,7 @@ import type { Profile } from '../profiles/index.js';
 import type { Scenario } from '../scenario/ast.js';
 import { RunSession } from '../serve/session.js';
 import type { Io } from './io.js';
-import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadOrThrow, pickProfile, positiveIntOption } from './io.js';
+import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, intOption, jsonText, loadOrThrow, pickProfile, positiveIntOption } from './io.js';
 
 export interface RunCmdOptions {
   readonly profile?: string;
@@ -19,6 +20,8 @@ export interface RunCmdOptions {
   readonly json?: boolean;
   /** The step bound of the run (default 100000). */
   readonly maxSteps?: string;
+  /** Fail the n-th failable call of the default run (fault injection on). */
+  readonly failNth?: string;
 }
 
 /**
@@ -54,7 +57,14 @@ export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
     if (!p.ok) throw new BadInput(`--schedule: column ${p.column}: ${p.error}`);
   }
   const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
-  const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true, ...(maxSteps !== undefined ? { maxSteps } : {}) });
+  const nth = intOption(opts.failNth, '--fail-nth');
+  if (nth !== undefined && (nth < 1 || opts.schedule !== undefined)) throw new BadInput(nth < 1 ? '--fail-nth: expected an integer ≥ 1' : '--fail-nth runs the default schedule: it cannot be combined with --schedule');
+  const o = runScenario(s, profile, {
+    schedule: nth !== undefined ? null : schedule ?? null,
+    trace: opts.trace === true || opts.json === true,
+    ...(maxSteps !== undefined ? { maxSteps } : {}),
+    ...(nth !== undefined ? { chooser: new FailNthChooser(nth), faultInjection: true } : {}),
+  });
   if (opts.json === true) io.out(jsonText(opts.trace === true ? { ...(runJson(o) as object), state: finalState(s, profile, o) } : runJson(o)));
   else {
     io.out(renderOutcome(o));

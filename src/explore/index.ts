@@ -9,3 +9,5 @@ export { PctChooser } from './sample.js';
 export { Prng, RandomChooser, ReplayChooser } from './choosers.js';
 export { formatSchedule, parseSchedule } from './schedule.js';
 export type { Schedule, ScheduleItem, ScheduleParse } from './schedule.js';
+export { FailNthChooser, failNth } from './failnth.js';
+export type { FailNthResult, FailNthRun } from './failnth.js';

@@ -63,6 +63,8 @@ export class Machine {
   sched: Sched | null = null;
   /** mm/gup.ts: the patches its per-page paths test, read once per machine (opaque here). */
   gup_cfg: object | null = null;
+  /** Fault injection (include/linux/fault_inject.ts): failure points become chooser choices. Off by default and during set-up. */
+  fault_inject = false;
   /** Record object events (off in the explorer's hot loop unless a violation needs a history). */
   recordEvents = true;
   /**

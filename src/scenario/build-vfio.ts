@@ -22,7 +22,7 @@ import * as vfioUapi from '../linux/include/uapi/linux/vfio.js';
 import type { device } from '../linux/drivers/iommu/iommu.js';
 import { iommu_group_alloc, iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
 import type { vfio_container, vfio_device, vfio_dma_unmap_fn } from '../linux/drivers/vfio/vfio.js';
-import { vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
+import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
 import { vfio_container_from_file, vfio_init } from '../linux/drivers/vfio/container.js';
 import { sys_open } from '../linux/syscalls.js';
 import type { vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
@@ -296,6 +296,8 @@ export function* mdevUnpin(k: Kctx, rs: RunState, containerFd: number, iova: big
   const md = mdevOf(k.m, rs, containerFd);
   if (md === null) return { value: -ENODEV, outputs: {} };
   const r = yield* vfio_unpin_pages(k, md.vdev, iova, npage);
+  // Refused (-EINVAL/-E2BIG on 5.4, a WARN and nothing done on 6.x): no pin was dropped.
+  if (r < 0 || npage <= 0 || npage > VFIO_PIN_PAGES_MAX_ENTRIES) return { value: r, outputs: {} };
   for (let i = 0; i < npage; i++) {
     const key = `${md.dev}@${(iova + BigInt(i * PAGE_SIZE)).toString()}`;
     const n = (rs.mdevPins.get(key) ?? 0) - 1;

@@ -598,12 +598,17 @@ function* opVfioPin(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const prot = evalFlags(c, a.prot, 'prot');
   if (prot === null) return ret(-EINVAL);
-  return yield* mdevPin(c.k, c.rs, evalNum(c, a.container), evalInt(c.rs, a.iova), evalNum(c, a.npage), prot);
+  return yield* mdevPin(c.k, c.rs, evalNum(c, a.container), evalInt(c.rs, a.iova), evalCInt(c.rs, a.npage), prot);
+}
+
+/** An argument the kernel declares `int` (vfio_pin_pages / vfio_unpin_pages `int npage`): the value converted as C does. */
+function evalCInt(rs: RunState, v: ArgValue): number {
+  return Number(BigInt.asIntN(32, evalInt(rs, v)));
 }
 
 function* opVfioUnpin(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
-  return yield* mdevUnpin(c.k, c.rs, evalNum(c, a.container), evalInt(c.rs, a.iova), evalNum(c, a.npage));
+  return yield* mdevUnpin(c.k, c.rs, evalNum(c, a.container), evalInt(c.rs, a.iova), evalCInt(c.rs, a.npage));
 }
 
 function* opClose(c: StepCtx): KThread<StepResult> {
@@ -659,10 +664,12 @@ function* opIoUringUnregister(c: StepCtx): KThread<StepResult> {
 /** fork(2): the child becomes the scenario process named by `child`. */
 function* opFork(c: StepCtx): KThread<StepResult> {
   const pid = yield* sys_fork(c.k);
+  const childName = c.step.args.child.kind === 'str' ? c.step.args.child.value : '';
   if (pid > 0) {
-    const childName = c.step.args.child.kind === 'str' ? c.step.args.child.value : '';
     const t = c.k.m.tasks.get(pid);
     if (t !== undefined) c.rs.processes.set(childName, t as task_struct);
+  } else {
+    c.rs.failedForks.add(childName);
   }
   return ret(pid, { pid });
 }

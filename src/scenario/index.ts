@@ -19,3 +19,5 @@ export { buildWorld, runScenario, scenarioTarget, worldFingerprint } from './run
 export type { JudgeOptions, JudgeResult, ValueCheck, VerdictCheck } from './judge.js';
 export { judgeProfile, judgeScenario, satisfies, showExpected, showValue } from './judge.js';
 export { OP_IMPLS } from './build.js';
+export type { FailNthScenarioOptions, FailNthScenarioResult, FailNthScenarioRun, FailSite } from './failnth.js';
+export { failNthCommand, failNthScenario, failSiteOf } from './failnth.js';

@@ -98,7 +98,7 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
 }
 
 /** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
-export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, atomicity: Atomicity = 'merged'): World {
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, atomicity: Atomicity = 'merged', faultInjection = false): World {
   const m = new Machine(profile, layoutOf(s));
   const rs = new RunState(s.threads.length);
   s.threads.forEach((t) => {
@@ -106,6 +106,8 @@ export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, at
     rs.threadIds.set(t.name, t.index as ThreadId);
   });
   const setupError = runSetup(s, m, rs);
+  // Failure points are live for the scenario's threads only, never during set-up.
+  m.fault_inject = faultInjection;
   const sched = new Sched(opts);
   m.sched = sched;
   // Set-up ran alone; the scenario threads run at the requested atomicity.
@@ -249,7 +251,12 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
   const procName = t.process ?? `kthread:${t.name}`;
   if (!rs.processes.has(procName)) {
     // A process created by fork in another thread: wait until it exists.
-    yield* waitUntil(`scenario:${t.name}:start`, { kind: 'waitqueue', object: `process:${procName}`, detail: 'waits for fork' }, () => rs.processes.has(procName));
+    yield* waitUntil(`scenario:${t.name}:start`, { kind: 'waitqueue', object: `process:${procName}`, detail: 'waits for fork' }, () => rs.processes.has(procName) || rs.failedForks.has(procName));
+    // The fork failed (-ENOMEM): the process does not exist, so its thread runs nothing.
+    if (!rs.processes.has(procName)) {
+      rs.progress[t.index] = t.steps.length;
+      return;
+    }
   }
   const task = rs.processes.get(procName) as task_struct;
   const k = new Kctx<task_struct>(m, sched, tid, task);
@@ -382,6 +389,8 @@ export interface RunOptions {
   readonly maxSteps?: number;
   /** Step atomicity (Machine.atomicity); default `merged`. */
   readonly atomicity?: Atomicity;
+  /** Failure points (include/linux/fault_inject.ts) become data choices of the chooser. */
+  readonly faultInjection?: boolean;
 }
 
 /** Run a scenario once on a profile and collect everything a report or the judge needs. */
@@ -403,7 +412,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
       checker?.observe();
       return false;
     },
-  }, opts.atomicity);
+  }, opts.atomicity, opts.faultInjection ?? false);
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {

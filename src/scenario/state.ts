@@ -50,6 +50,8 @@ export class RunState {
   usesIoUring = false;
   /** Thread name or `T<n>` → thread id. */
   readonly threadIds = new Map<string, ThreadId>();
+  /** Processes whose fork failed (an injected allocation failure): their threads run no step. */
+  readonly failedForks = new Set<string>();
 
   constructor(nthreads: number) {
     this.progress = new Array<number>(nthreads).fill(0);

@@ -332,7 +332,17 @@ export class Sched {
     if (pt !== null && pt.kind === 'wait' && !pt.ready()) input = 1; // ended by a signal
     t.blockedNoted = false;
     for (;;) {
-      const r = t.gen.next(input);
+      let r: IteratorResult<SchedPoint, unknown>;
+      try {
+        r = t.gen.next(input);
+      } catch (e) {
+        // A replay that cannot answer an inline data choice (chooseInline) ends the run here.
+        if (e instanceof ScheduleDivergence) {
+          this.cur = null;
+          return e;
+        }
+        throw e;
+      }
       if (r.done === true) {
         t.done = true;
         t.result = r.value;
@@ -345,9 +355,8 @@ export class Sched {
       const p = r.value;
       if (p.kind === 'choose') {
         let idx: number;
-        const ctx = this.pickContext([t]);
         try {
-          idx = this.chooser.pickData(p.label, p.n, t.id, ctx);
+          idx = this.answerData(t, p.label, p.n, p.names);
         } catch (e) {
           if (e instanceof ScheduleDivergence) {
             this.cur = null;
@@ -355,9 +364,6 @@ export class Sched {
           }
           throw e;
         }
-        if (!Number.isInteger(idx) || idx < 0 || idx >= p.n) throw new Error(`pinlab bug: chooser answered ${idx} for a ${p.n}-way choice`);
-        this.choiceLog.push({ kind: 'data', index: idx, n: p.n, label: p.label, thread: t.id });
-        this.trace?.push({ kind: 'choose', thread: t.id, label: p.label, chosen: p.names[idx] ?? String(idx), index: idx });
         input = idx;
         continue;
       }
@@ -377,6 +383,31 @@ export class Sched {
       this.cur = null;
       return null;
     }
+  }
+
+  /** Ask the chooser for a data choice of thread `t`, log it and trace it. */
+  private answerData(t: Thread, label: string, n: number, names: readonly string[]): number {
+    const idx = this.chooser.pickData(label, n, t.id, this.pickContext([t]));
+    if (!Number.isInteger(idx) || idx < 0 || idx >= n) throw new Error(`pinlab bug: chooser answered ${idx} for a ${n}-way choice`);
+    this.choiceLog.push({ kind: 'data', index: idx, n, label, thread: t.id });
+    this.trace?.push({ kind: 'choose', thread: t.id, label, chosen: names[idx] ?? String(idx), index: idx });
+    return idx;
+  }
+
+  /** True while a thread runs (inside kernel code called from the run loop). */
+  get inThread(): boolean {
+    return this.cur !== null;
+  }
+
+  /**
+   * A data choice made inside a plain (non-generator) kernel function, answered by the
+   * same chooser and recorded in the schedule exactly like a yielded `choose` point, so
+   * replays reproduce it. Not a scheduling point: no other thread runs here. Used by
+   * fault injection (should_fail), whose sites are plain allocation functions.
+   */
+  chooseInline(label: string, names: readonly string[]): number {
+    if (names.length < 2) throw new Error(`pinlab bug: inline choice ${label} with ${names.length} options`);
+    return this.answerData(this.requireCur(), label, names.length, names);
   }
 
   /**

@@ -34,6 +34,7 @@
  * Events (for the checker's histories): `gup-pin` / `gup-unpin` on `pfn:N` with data
  * `{ pin, longterm }` each time a reference or pin is taken or dropped by GUP.
  */
+import { should_fail } from '../include/linux/fault_inject.js';
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { IS_ENABLED } from '../kctx.js';
@@ -1328,6 +1329,9 @@ function check_dax_vmas(k: Kctx, vmas: vma_array, nr_pages: number): boolean {
  * PATCH(hypo-longterm-honours-locked): the hypothetical passes the caller's `locked`
  * down instead of NULL, so the GUP may drop and re-take mmap_sem in the middle.
  */
+/** KMALLOC_MAX_SIZE on x86-64 with SLUB: 1 << (MAX_ORDER - 1 + PAGE_SHIFT) = 4 MiB. */
+const KMALLOC_MAX_SIZE = 4 * 1024 * 1024;
+
 function* __gup_longterm_locked__v5_4(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
   vmas: vma_array | null, locked: int_ptr | null, gup_flags: number,
@@ -1339,7 +1343,16 @@ function* __gup_longterm_locked__v5_4(
   let flags = 0;
   if (gup_flags & FOLL_LONGTERM) {
     if (!pages) return -EINVAL;
-    if (!vmas_tmp) vmas_tmp = new Array<vm_area_struct | null>(nr_pages).fill(null); // kcalloc
+    if (!vmas_tmp) {
+      // kcalloc(nr_pages, sizeof(struct vm_area_struct *)): NULL → -ENOMEM. Beyond
+      // KMALLOC_MAX_SIZE (4 MiB: an order ≥ MAX_ORDER page request) __alloc_pages_nodemask
+      // WARNs once and fails; below it the allocation can fail by fault injection.
+      // nr_pages is unsigned long: a negative one is huge, and kcalloc's overflow check fails it silently.
+      if (!(nr_pages >= 0)) return -ENOMEM;
+      if (WARN_ON_ONCE(k, nr_pages * 8 > KMALLOC_MAX_SIZE, 'mm/page_alloc.c:__alloc_pages_nodemask', `order >= MAX_ORDER (kcalloc of ${nr_pages} vma pointers)`)) return -ENOMEM;
+      if (should_fail(k, 'mm/gup.c:__gup_longterm_locked:kcalloc')) return -ENOMEM;
+      vmas_tmp = new Array<vm_area_struct | null>(nr_pages).fill(null);
+    }
     flags = memalloc_nocma_save(k);
   }
   // PATCH(hypo-longterm-honours-locked): the refusal c4237f8b1f4f kept is what this removes.

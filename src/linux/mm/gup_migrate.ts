@@ -320,7 +320,7 @@ function alloc_migration_target(k: Kctx, head: number, target: migrate_target): 
   if (order > 0) gfp = (gfp & ~__GFP_RECLAIM) | GFP_TRANSHUGE;
   const r = m.mem.region_of(head);
   if (r && r.zone === ZONE_MOVABLE) gfp |= __GFP_HIGHMEM;
-  return alloc_pages(k, gfp, order);
+  return alloc_pages(k, gfp, order, 'mm/migrate.c:alloc_migration_target:should_fail_alloc_page');
 }
 
 
@@ -470,11 +470,11 @@ function* move_folio(
 function new_non_cma_page(k: Kctx, head: number): number | null {
   const order = folio_order(k.m, head);
   if (order > 0) {
-    const thp = alloc_pages(k, (GFP_TRANSHUGE | __GFP_NOWARN) & ~__GFP_MOVABLE, order);
+    const thp = alloc_pages(k, (GFP_TRANSHUGE | __GFP_NOWARN) & ~__GFP_MOVABLE, order, 'mm/gup.c:new_non_cma_page:should_fail_alloc_page');
     if (thp !== null) k.m.mem.s_flags[k.m.mem.slot_of(thp)] |= PG_head | PG_uptodate; // prep_transhuge_page
     return thp;
   }
-  return alloc_pages(k, GFP_USER | __GFP_NOWARN, 0);
+  return alloc_pages(k, GFP_USER | __GFP_NOWARN, 0, 'mm/gup.c:new_non_cma_page:should_fail_alloc_page');
 }
 
 /**
@@ -647,7 +647,8 @@ function alloc_hugetlb_migration_target(k: Kctx, order: number): { pfn: number; 
   }
   if (order >= HPAGE_PUD_ORDER) return null; // hstate_is_gigantic()
   // Before the patch: GFP_USER (new_non_cma_page); after: the hstate's mask (htlb_modify_alloc_mask).
-  const pfn = alloc_pages(k, (pool ? GFP_HIGHUSER_MOVABLE : GFP_USER) | __GFP_NOWARN, order);
+  const pfn = alloc_pages(k, (pool ? GFP_HIGHUSER_MOVABLE : GFP_USER) | __GFP_NOWARN, order,
+    pool ? 'mm/migrate.c:alloc_migration_target:should_fail_alloc_page' : 'mm/gup.c:new_non_cma_page:should_fail_alloc_page');
   if (pfn === null) return null;
   const s = mem.slot_of(pfn);
   mem.s_flags[s] = PG_hugetlb | PG_head | PG_uptodate;

@@ -24,6 +24,7 @@
  * mmap_base); no THP alignment of anonymous mappings. MAP_POPULATE / VM_LOCKED
  * population is GUP's mm_populate() (mm/gup.ts), as in the kernel.
  */
+import { should_fail } from '../include/linux/fault_inject.js';
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported, WARN_ON } from '../include/linux/bug.js';
@@ -235,6 +236,9 @@ export function* mmap_region(k: Kctx, f: file | null, addr: number, len: number,
   if (!range_free(mm, addr, len)) {
     if ((yield* do_munmap(k, mm, addr, len, false)) < 0) return -ENOMEM;
   }
+  // vm_area_alloc() failing: -ENOMEM. MODEL: 6.12 gathers the old VMAs first and puts them
+  // back on this failure (vms_abort_munmap_vmas); here, as in 5.4–6.1, they are already gone.
+  if (should_fail(k, 'mm/mmap.c:mmap_region:vm_area_alloc')) return -ENOMEM;
   const vma = vm_area_alloc(k, mm, addr, addr + len, vm_flags, pgoff);
   if (f) {
     vma.vm_file = get_file(f);

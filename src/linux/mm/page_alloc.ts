@@ -26,6 +26,9 @@ import type { gfp_t } from '../include/linux/gfp.js';
 import { current_gfp_context } from '../include/linux/sched_mm.js';
 import { page_label, put_page } from '../include/linux/mm.js';
 import { PG_reserved } from '../include/linux/mm_types.js';
+import { __GFP_NOFAIL } from '../include/linux/gfp.js';
+import { should_fail } from '../include/linux/fault_inject.js';
+import type { FailpointId } from '../include/linux/fault_inject.js';
 
 /**
  * get_page_from_freelist(), reduced: walk the zonelist for `gfp` and take a block.
@@ -58,8 +61,13 @@ function get_page_from_freelist(k: Kctx, gfp: gfp_t, order: number): number | nu
  * alloc_pages(gfp, order) / __alloc_pages(): a new folio of 2^order frames with
  * refcount 1 (order > 0 is always compound: the model treats every high-order
  * allocation as __GFP_COMP), or null when memory is exhausted.
+ * Fault injection: prepare_alloc_pages() asks should_fail_alloc_page() first (never
+ * for __GFP_NOFAIL); a failed request returns NULL as an exhausted zone list does.
+ * MODEL: `site` (not a kernel parameter) names the failure point, so a migration
+ * target's allocation is told apart from the rest in fail-nth reports.
  */
-export function alloc_pages(k: Kctx, gfp: gfp_t, order: number): number | null {
+export function alloc_pages(k: Kctx, gfp: gfp_t, order: number, site: FailpointId = 'mm/page_alloc.c:__alloc_pages:should_fail_alloc_page'): number | null {
+  if (!(gfp & __GFP_NOFAIL) && should_fail(k, site)) return null;
   // PATCH(alloc-fastpath-task-gfp): da6df1b0fcfa — the scope applies to the fast attempt too.
   const fastMask = k.patch('alloc-fastpath-task-gfp') ? current_gfp_context(k, gfp) : gfp;
   let pfn = get_page_from_freelist(k, fastMask, order);

@@ -22,9 +22,10 @@
  * whole leaf and reports its size (intel_iommu_unmap's rule). No IOTLB, no PASID, no
  * nested or SVA domains.
  */
+import { should_fail } from '../../include/linux/fault_inject.js';
 import type { Kctx } from '../../kctx.js';
 import { WARN_ON, unsupported } from '../../include/linux/bug.js';
-import { EBUSY, EINVAL, ENODEV, EPERM } from '../../include/uapi/linux/errno.js';
+import { EBUSY, EINVAL, ENODEV, ENOMEM, EPERM } from '../../include/uapi/linux/errno.js';
 
 /** include/linux/iommu.h */
 export const IOMMU_READ = 1 << 0;
@@ -288,8 +289,13 @@ function leaf_prot(e: number): number {
   return e % 8;
 }
 
-/** Write one leaf of `pg` bytes; -EBUSY if something is mapped there already. */
-function set_leaf(domain: iommu_domain, iova: number, pfn: number, pg: number, prot: number): number {
+/**
+ * Write one leaf of `pg` bytes; -EBUSY if something is mapped there already; -ENOMEM
+ * when a missing page-table page cannot be allocated (only ever by fault injection: the
+ * model's IOMMU page tables have no memory of their own).
+ */
+function set_leaf(k: Kctx, domain: iommu_domain, iova: number, pfn: number, pg: number, prot: number): number {
+  const pgtableAllocFails = (): boolean => should_fail(k, 'drivers/iommu/iommu.c:iommu_map:alloc_pgtable');
   const gi = Math.floor(iova / SZ_1G);
   let pud = domain.pud.get(gi);
   if (pg === SZ_1G) {
@@ -300,6 +306,7 @@ function set_leaf(domain: iommu_domain, iova: number, pfn: number, pg: number, p
   }
   if (typeof pud === 'number') return -EBUSY;
   if (pud === undefined) {
+    if (pgtableAllocFails()) return -ENOMEM;
     pud = { e: new Array<number | io_pte_table | undefined>(512), count: 0 };
     domain.pud.set(gi, pud);
   }
@@ -314,6 +321,7 @@ function set_leaf(domain: iommu_domain, iova: number, pfn: number, pg: number, p
   }
   if (typeof pmd === 'number') return -EBUSY;
   if (pmd === undefined) {
+    if (pgtableAllocFails()) return -ENOMEM;
     pmd = { e: new Float64Array(512), count: 0 };
     pud.e[mi] = pmd;
     pud.count++;
@@ -399,9 +407,9 @@ export function iommu_map(k: Kctx, domain: iommu_domain, iova: number, paddr: nu
   while (done < size) {
     const pg = iommu_pgsize(domain, iova + done, paddr + done, size - done);
     if (pg === 0) return unsupported(k, 'drivers/iommu/iommu.c:iommu_map', `page size bitmap ${domain.pgsize_bitmap} has no 4K/2M/1G size`);
-    const ret = set_leaf(domain, iova + done, (paddr + done) / PFN_SHIFT_MUL, pg, prot);
+    const ret = set_leaf(k, domain, iova + done, (paddr + done) / PFN_SHIFT_MUL, pg, prot);
     if (ret !== 0) {
-      WARN_ON(k, true, 'drivers/iommu/iommu.c:iommu_map', `IOVA 0x${(iova + done).toString(16)} already mapped in domain#${domain.id}`);
+      if (ret === -EBUSY) WARN_ON(k, true, 'drivers/iommu/iommu.c:iommu_map', `IOVA 0x${(iova + done).toString(16)} already mapped in domain#${domain.id}`);
       if (done > 0) iommu_unmap(k, domain, iova, done);
       return ret;
     }

@@ -24,6 +24,7 @@
  * MODEL: mappings' dirty bitmaps are Uint8Array bit sets; GET_DIRTY_BITMAP copies them out.
  */
 import { errno_reason, hex } from '../../errno_reason.js';
+import { should_fail } from '../../include/linux/fault_inject.js';
 import type { KThread } from '../../../sched/index.js';
 import { Mutex, waitUntil } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
@@ -551,7 +552,8 @@ export interface vfio_batch {
 export const VFIO_BATCH_MAX_CAPACITY = 512;
 
 export function vfio_batch_init(k: Kctx): vfio_batch {
-  const cap = vfio_subsys_of(k).params.disable_hugepages ? 1 : VFIO_BATCH_MAX_CAPACITY;
+  // disable_hugepages, or __get_free_page() failing: the one-entry fallback array.
+  const cap = vfio_subsys_of(k).params.disable_hugepages || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_batch_init:__get_free_page') ? 1 : VFIO_BATCH_MAX_CAPACITY;
   return { pages: new Array<number | null>(cap).fill(null), capacity: cap, size: 0, offset: 0 };
 }
 
@@ -1513,6 +1515,10 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
       ret = errno_reason(k, -EINVAL, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_iova_dma_valid', iova_outside_usable(iommu, iova, iova + size - 1n));
       break out_unlock;
     }
+    if (should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_map:kzalloc')) {
+      ret = -ENOMEM;
+      break out_unlock;
+    }
     iommu.dma_avail--;
     const cur = get_current(k);
     const dma: vfio_dma = {
@@ -2018,7 +2024,7 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
   if (cmd === VFIO_IOMMU_GET_INFO) return yield* vfio_iommu_type1_get_info(k, iommu, arg as vfio_iommu_type1_info | null);
   if (cmd === VFIO_IOMMU_MAP_DMA) {
     const map = arg as vfio_iommu_type1_dma_map | null;
-    if (map === null) return -EFAULT;
+    if (map === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) return -EFAULT;
     let mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
     if (k.patch('vfio-update-vaddr')) mask |= VFIO_DMA_MAP_FLAG_VADDR;
     if (map.argsz < VFIO_DMA_MAP_MINSZ || map.flags & ~mask) return -EINVAL;
@@ -2026,7 +2032,7 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
   }
   if (cmd === VFIO_IOMMU_UNMAP_DMA) {
     const unmap = arg as vfio_iommu_type1_dma_unmap | null;
-    if (unmap === null) return -EFAULT;
+    if (unmap === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) return -EFAULT;
     let mask = 0;
     if (k.patch('vfio-dirty-tracking')) mask |= VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
     if (k.patch('vfio-unmap-all')) mask |= VFIO_DMA_UNMAP_FLAG_ALL;
