@@ -99,4 +99,11 @@ expect:
     expect(o.reasons.get('memlock')).toMatchObject({ errno: -12, fn: 'drivers/vfio/vfio_iommu_type1.c:vfio_pin_pages_remote' });
     expect(o.reasons.get('memlock')?.why).toContain('RLIMIT_MEMLOCK (1 pages');
   });
+
+  it('GET_INFO shows the usable IOVA ranges (the aperture minus the MSI window)', () => {
+    const o = runScenario(load(MSI.replace('    steps:\n', '    steps:\n      - VFIO_IOMMU_GET_INFO: { container: $C, argsz: 1024 }\n        as: info\n')), profileOrThrow('v6.1'));
+    expect(o.values.get('info')).toBe(0);
+    expect(o.outputs.get('info')?.iova_ranges).toEqual(['0x0-0xfedfffff', '0xfef00000-0xffffffffffff']);
+    expect(renderOutcome(o)).toContain('iova_ranges=["0x0-0xfedfffff","0xfef00000-0xffffffffffff"]');
+  });
 });
