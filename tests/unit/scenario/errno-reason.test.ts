@@ -13,14 +13,8 @@ function load(text: string): Scenario {
   return r.scenario;
 }
 
-const MSI = `question: where does MAP_DMA refuse an IOVA?
-setup:
-  processes:
-    - name: P
-      rlimits: { RLIMIT_MEMLOCK: 1M }
-      mappings:
-        - { name: buf, length: 4 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }
-  devices:
+/** An edu device in a type1v2 container C of process P, then P's thread's steps. */
+const CONTAINER = `  devices:
     - { name: edu0, kind: edu, iommu_group: 5 }
   vfio:
     containers:
@@ -28,7 +22,16 @@ setup:
 threads:
   - process: P
     steps:
-      - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf, iova: 0xfee00000, size: 1 page, flags: VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE }
+`;
+
+const MSI = `question: where does MAP_DMA refuse an IOVA?
+setup:
+  processes:
+    - name: P
+      rlimits: { RLIMIT_MEMLOCK: 1M }
+      mappings:
+        - { name: buf, length: 4 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }
+${CONTAINER}      - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf, iova: 0xfee00000, size: 1 page, flags: VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE }
         as: msi
       - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf, iova: 0x1000, size: 1 page, flags: VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE }
         as: ok
@@ -73,15 +76,7 @@ setup:
       mappings:
         - { name: ro, length: 1 page, prot: PROT_READ, flags: MAP_PRIVATE|MAP_ANONYMOUS }
         - { name: buf, length: 2 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }
-  devices:
-    - { name: edu0, kind: edu, iommu_group: 5 }
-  vfio:
-    containers:
-      - { name: C, process: P, iommu: VFIO_TYPE1v2_IOMMU, groups: [edu0] }
-threads:
-  - process: P
-    steps:
-      - pin_user_pages: { start: $ro, nr_pages: 1, gup_flags: FOLL_WRITE }
+${CONTAINER}      - pin_user_pages: { start: $ro, nr_pages: 1, gup_flags: FOLL_WRITE }
         as: w
       - pin_user_pages: { start: 0x1000, nr_pages: 1, gup_flags: FOLL_WRITE }
         as: none
