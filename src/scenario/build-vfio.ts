@@ -158,6 +158,7 @@ export function* vfioIoctl(k: Kctx, op: string, a: {
       const info: vfio_iommu_type1_info = { argsz: a.argsz ?? 16, flags: 0, iova_pgsizes: 0n, cap_offset: 0, caps: [] };
       const r = yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_GET_INFO, info);
       const avail = info.caps.find((c) => c.id === VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+      const ranges = info.caps.find((c) => c.id === VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
       return {
         value: r,
         outputs: {
@@ -166,6 +167,8 @@ export function* vfioIoctl(k: Kctx, op: string, a: {
           argsz: info.argsz,
           caps: info.caps.map(capName),
           dma_avail: avail !== undefined && avail.id === VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL ? avail.avail : null,
+          // The IOVA_RANGE capability as copied out: the usable ranges, `0x<start>-0x<end>` (inclusive); null when argsz had no room.
+          iova_ranges: ranges !== undefined && ranges.id === VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE ? ranges.iova_ranges.map((x) => `0x${x.start.toString(16)}-0x${x.end.toString(16)}`) : null,
         },
       };
     }

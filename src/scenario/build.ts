@@ -157,6 +157,8 @@ function intRefProblem(rs: RunState, v: ArgValue): string | null {
  * reported at the step instead of being passed on as 0 or NaN.
  */
 export function stepValueProblem(rs: RunState, st: Step): string | null {
+  // PERF: most steps reference nothing (stepDeps is cached per step); the explorer runs this on every step.
+  if (stepDeps(st).length === 0) return null;
   const spec = OPS.get(st.op);
   for (const [name, v] of Object.entries(st.args)) {
     const kind = spec?.args.find((a) => a.name === name)?.type.kind;

@@ -135,7 +135,7 @@ const opList: readonly OpSpec[] = [
   { name: 'VFIO_SET_IOMMU', cls: 'syscall', args: [a('container', int), a('type', en('VFIO_', VFIO_IOMMU_TYPE_NAMES))], doc: 'ioctl on the container fd' },
   { name: 'VFIO_GROUP_GET_DEVICE_FD', cls: 'syscall', args: [a('group', int), a('device', { kind: 'device' })], doc: 'ioctl on the group fd: device fd or -errno' },
   {
-    name: 'VFIO_IOMMU_GET_INFO', cls: 'syscall', args: [a('container', int), a('argsz', int, 16)], outputs: ['flags', 'iova_pgsizes', 'argsz', 'caps', 'dma_avail'],
+    name: 'VFIO_IOMMU_GET_INFO', cls: 'syscall', args: [a('container', int), a('argsz', int, 16)], outputs: ['flags', 'iova_pgsizes', 'argsz', 'caps', 'dma_avail', 'iova_ranges'],
     doc: 'ioctl on the container fd; $r.argsz is the size the kernel asks for, $r.caps the capability chain copied (names: IOVA_RANGE, MIGRATION, DMA_AVAIL; [] when argsz was too small), $r.dma_avail the DMA_AVAIL value or null',
   },
   { name: 'VFIO_IOMMU_MAP_DMA', cls: 'syscall', args: [a('container', int), a('vaddr', int), a('iova', int), a('size', int), a('flags', fl('VFIO_DMA_MAP_FLAG_', VFIO_DMA_MAP_FLAG_NAMES), 'VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE'), a('argsz', int, 32)], doc: 'ioctl on the container fd' },

@@ -20,6 +20,7 @@
  * rsrc-node quiesce wait, compat iovecs and IO through the buffers are not modelled.
  */
 import { should_fail } from '../include/linux/fault_inject.js';
+import { errno_reason, hex } from '../errno_reason.js';
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { WARN_ON_ONCE } from '../include/linux/bug.js';
@@ -64,7 +65,7 @@ function is_file_hugepages(vma: vm_area_struct): boolean {
 export function __io_account_mem(k: Kctx, user: user_struct, nr_pages: number): number {
   if (!nr_pages) return 0;
   const page_limit = Math.floor(rlimit(k, RLIMIT_MEMLOCK) / PAGE_SIZE);
-  if (user.locked_vm + nr_pages > page_limit) return -ENOMEM;
+  if (user.locked_vm + nr_pages > page_limit) return errno_reason(k, -ENOMEM, 'io_uring/rsrc.c:__io_account_mem', `the user's locked_vm (${user.locked_vm} pages) + ${nr_pages} pages would exceed RLIMIT_MEMLOCK (${page_limit} pages)`);
   user.locked_vm += nr_pages;
   return 0;
 }
@@ -178,7 +179,7 @@ function* io_sqe_buffer_register__v5_4(k: Kctx, ctx: io_ring_ctx, arg: readonly 
         for (let j = 0; j < nr_pages; j++) {
           const vma = vmas[j] as vm_area_struct;
           if (vma.vm_file && !is_file_hugepages(vma)) {
-            ret = -EOPNOTSUPP;
+            ret = errno_reason(k, -EOPNOTSUPP, 'fs/io_uring.c:io_sqe_buffer_register', `page ${j} of the buffer at ${hex(ubuf)} is in a file mapping other than hugetlbfs`);
             break;
           }
         }
@@ -287,12 +288,12 @@ function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: numbe
       const vma = vmas[i] as vm_area_struct;
       // PATCH(io-uring-reg-buf-same-file)
       if (k.patch('io-uring-reg-buf-same-file') && vma.vm_file !== file) {
-        ret = -EINVAL;
+        ret = errno_reason(k, -EINVAL, site, `the buffer at ${hex(ubuf)} spans VMAs of different files`);
         break;
       }
       if (!vma.vm_file) continue;
       if (!vma_is_shmem(vma) && !is_file_hugepages(vma)) {
-        ret = -EOPNOTSUPP;
+        ret = errno_reason(k, -EOPNOTSUPP, site, `page ${i} of the buffer at ${hex(ubuf)} is in a file mapping that is neither shmem nor hugetlbfs`);
         break;
       }
     }

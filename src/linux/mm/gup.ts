@@ -35,6 +35,7 @@
  * `{ pin, longterm }` each time a reference or pin is taken or dropped by GUP.
  */
 import { should_fail } from '../include/linux/fault_inject.js';
+import { errno_reason, hex } from '../errno_reason.js';
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { IS_ENABLED } from '../kctx.js';
@@ -378,24 +379,25 @@ export function check_vma_flags(k: Kctx, vma: vm_area_struct, gup_flags: number)
   const vm_flags = vma.vm_flags;
   const write = (gup_flags & FOLL_WRITE) !== 0;
   const vma_anon = vma_is_anonymous(vma);
-  if (vm_flags & (VM_IO | VM_PFNMAP)) return -EFAULT;
-  if (gup_flags & FOLL_ANON && !vma_anon) return -EFAULT;
+  const no = (err: number, why: string): number => errno_reason(k, err, 'mm/gup.c:check_vma_flags', `VMA [${hex(vma.vm_start)}, ${hex(vma.vm_end)}): ${why}`);
+  if (vm_flags & (VM_IO | VM_PFNMAP)) return no(-EFAULT, 'VM_IO/VM_PFNMAP mappings have no pages to get');
+  if (gup_flags & FOLL_ANON && !vma_anon) return no(-EFAULT, 'FOLL_ANON on a file mapping');
   // PATCH(gup-dax-check-in-vma-flags): fs-DAX refused per VMA, under the lock.
-  if (k.patch('gup-dax-check-in-vma-flags') && gup_flags & FOLL_LONGTERM && vma_is_fsdax(vma)) return -EOPNOTSUPP;
+  if (k.patch('gup-dax-check-in-vma-flags') && gup_flags & FOLL_LONGTERM && vma_is_fsdax(vma)) return no(-EOPNOTSUPP, 'FOLL_LONGTERM on an fs-DAX mapping (the file system could never truncate the pinned blocks)');
   // PATCH(gup-writable-file-longterm): 6.12 also refuses FOLL_SPLIT_PMD on hugetlb here.
-  if (k.patch('gup-writable-file-longterm') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return -EOPNOTSUPP;
+  if (k.patch('gup-writable-file-longterm') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
   if (write) {
     // PATCH(gup-writable-file-longterm)
-    if (k.patch('gup-writable-file-longterm') && !vma_anon && !writable_file_mapping_allowed(vma, gup_flags)) return -EFAULT;
+    if (k.patch('gup-writable-file-longterm') && !vma_anon && !writable_file_mapping_allowed(vma, gup_flags)) return no(-EFAULT, 'a writable FOLL_LONGTERM pin of a shared file mapping whose file system does not allow it (writable_file_mapping_allowed)');
     if (!(vm_flags & VM_WRITE)) {
-      if (!(gup_flags & FOLL_FORCE)) return -EFAULT;
+      if (!(gup_flags & FOLL_FORCE)) return no(-EFAULT, 'FOLL_WRITE on a mapping without PROT_WRITE');
       // PATCH(gup-hugetlb-no-force-write): no FOLL_FORCE writes to a read-only hugetlb mapping.
-      if (k.patch('gup-hugetlb-no-force-write') && is_vm_hugetlb_page(vma)) return -EFAULT;
-      if (!is_cow_mapping(vm_flags)) return -EFAULT;
+      if (k.patch('gup-hugetlb-no-force-write') && is_vm_hugetlb_page(vma)) return no(-EFAULT, 'FOLL_FORCE write to hugetlb');
+      if (!is_cow_mapping(vm_flags)) return no(-EFAULT, 'FOLL_FORCE write to a shared mapping without PROT_WRITE');
     }
   } else if (!(vm_flags & VM_READ)) {
-    if (!(gup_flags & FOLL_FORCE)) return -EFAULT;
-    if (!(vm_flags & VM_MAYREAD)) return -EFAULT;
+    if (!(gup_flags & FOLL_FORCE)) return no(-EFAULT, 'a read of a mapping without PROT_READ');
+    if (!(vm_flags & VM_MAYREAD)) return no(-EFAULT, 'FOLL_FORCE read of a mapping that may never be readable');
   }
   return 0;
 }
@@ -631,7 +633,7 @@ export function* __get_user_pages(
       // 6.1+: vma_lookup (gup_vma_lookup in 6.12); 5.4: find_extend_vma (no stack expansion modelled).
       vma = c.cow_removed ? vma_lookup(mm, start) : lookup_vma_v5_4(mm, start);
       if (vma === null) {
-        ret = -EFAULT;
+        ret = errno_reason(k, -EFAULT, 'mm/gup.c:__get_user_pages', `no VMA maps ${hex(start)}`);
         break out;
       }
       note_vma_use(k, vma);
@@ -1439,8 +1441,14 @@ function* __gup_longterm_locked__v6_12(
 
 /** is_valid_gup_flags(gup_flags) — 6.1 (PATCH(gup-no-longterm-for-get), 447f3e45c18a). */
 function is_valid_gup_flags(k: Kctx, gup_flags: number): boolean {
-  if (WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, 'mm/gup.c:is_valid_gup_flags:pin', 'FOLL_PIN from a get_user_pages caller')) return false;
-  if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, 'mm/gup.c:is_valid_gup_flags:longterm', 'FOLL_LONGTERM from a get_user_pages caller')) return false;
+  if (WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, 'mm/gup.c:is_valid_gup_flags:pin', 'FOLL_PIN from a get_user_pages caller')) {
+    gup_args_invalid(k, 'mm/gup.c:is_valid_gup_flags', 'FOLL_PIN passed to a get_user_pages*() entry point (pins go through pin_user_pages*())');
+    return false;
+  }
+  if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, 'mm/gup.c:is_valid_gup_flags:longterm', 'FOLL_LONGTERM from a get_user_pages caller')) {
+    gup_args_invalid(k, 'mm/gup.c:is_valid_gup_flags', 'FOLL_LONGTERM passed to a get_user_pages*() entry point (long-term users must pin: 447f3e45c18a)');
+    return false;
+  }
   return true;
 }
 
@@ -1451,17 +1459,23 @@ function is_valid_gup_flags(k: Kctx, gup_flags: number): boolean {
 export function is_valid_gup_args(k: Kctx, pages: page_array | null, locked: int_ptr | null, gup_flags: number, to_set: number): number | null {
   const site = 'mm/gup.c:is_valid_gup_args';
   const internal = gup_flags & INTERNAL_GUP_FLAGS;
-  if (internal !== 0 && WARN_ON_ONCE(k, true, `${site}:internal`, `internal flag from caller: ${foll_names(internal)}`)) return null;
+  if (internal !== 0 && WARN_ON_ONCE(k, true, `${site}:internal`, `internal flag from caller: ${foll_names(internal)}`)) return gup_args_invalid(k, site, `internal flag from caller: ${foll_names(internal)}`);
   gup_flags |= to_set;
   if (locked) {
-    if (WARN_ON_ONCE(k, locked.v !== 1, `${site}:locked`, '*locked != 1')) return null;
+    if (WARN_ON_ONCE(k, locked.v !== 1, `${site}:locked`, '*locked != 1')) return gup_args_invalid(k, site, '*locked != 1');
     gup_flags |= FOLL_UNLOCKABLE;
   }
-  if (WARN_ON_ONCE(k, (gup_flags & (FOLL_PIN | FOLL_GET)) === (FOLL_PIN | FOLL_GET), `${site}:get-pin`, 'FOLL_GET|FOLL_PIN')) return null;
-  if (WARN_ON_ONCE(k, !(gup_flags & FOLL_PIN) && (gup_flags & FOLL_LONGTERM) !== 0, `${site}:longterm`, 'FOLL_LONGTERM without FOLL_PIN')) return null;
-  if (WARN_ON_ONCE(k, (gup_flags & (FOLL_GET | FOLL_PIN)) !== 0 && !pages, `${site}:pages`, 'pages == NULL')) return null;
-  if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0 && (gup_flags & FOLL_PCI_P2PDMA) !== 0, `${site}:p2pdma`, 'FOLL_LONGTERM|FOLL_PCI_P2PDMA')) return null;
+  if (WARN_ON_ONCE(k, (gup_flags & (FOLL_PIN | FOLL_GET)) === (FOLL_PIN | FOLL_GET), `${site}:get-pin`, 'FOLL_GET|FOLL_PIN')) return gup_args_invalid(k, site, 'FOLL_GET|FOLL_PIN');
+  if (WARN_ON_ONCE(k, !(gup_flags & FOLL_PIN) && (gup_flags & FOLL_LONGTERM) !== 0, `${site}:longterm`, 'FOLL_LONGTERM without FOLL_PIN')) return gup_args_invalid(k, site, 'FOLL_LONGTERM without FOLL_PIN');
+  if (WARN_ON_ONCE(k, (gup_flags & (FOLL_GET | FOLL_PIN)) !== 0 && !pages, `${site}:pages`, 'pages == NULL')) return gup_args_invalid(k, site, 'pages == NULL');
+  if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0 && (gup_flags & FOLL_PCI_P2PDMA) !== 0, `${site}:p2pdma`, 'FOLL_LONGTERM|FOLL_PCI_P2PDMA')) return gup_args_invalid(k, site, 'FOLL_LONGTERM|FOLL_PCI_P2PDMA');
   return gup_flags;
+}
+
+/** A GUP argument check failed (it WARNed): the caller returns -EINVAL; record why. Returns null. */
+function gup_args_invalid(k: Kctx, fn: string, why: string): null {
+  errno_reason(k, -EINVAL, fn, why);
+  return null;
 }
 
 /** The current task's mm (GUP on current->mm). A kernel thread has none: the kernel would oops. */
@@ -1526,7 +1540,9 @@ function* __get_user_pages_remote(
   if (gup_flags & FOLL_LONGTERM) {
     // PATCH(hypo-longterm-honours-locked): the ablation lets locked through.
     if (!k.patch('hypo-longterm-honours-locked')) {
-      if (WARN_ON_ONCE(k, locked !== null, 'mm/gup.c:get_user_pages_remote:locked', 'FOLL_LONGTERM with locked')) return -EINVAL;
+      if (WARN_ON_ONCE(k, locked !== null, 'mm/gup.c:get_user_pages_remote:locked', 'FOLL_LONGTERM with locked')) {
+        return errno_reason(k, -EINVAL, 'mm/gup.c:__get_user_pages_remote', 'FOLL_LONGTERM with a non-NULL locked: a long-term pin must not drop mmap_lock (c4237f8b1f4f)');
+      }
     }
     return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_TOUCH | FOLL_REMOTE);
   }
@@ -1560,7 +1576,9 @@ export function* get_user_pages_remote(
   if (k.patch('pin-user-pages-api') && WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, `${site}:pin`, 'FOLL_PIN from get_user_pages_remote')) return -EINVAL;
   // PATCH(gup-remote-longterm)
   if (k.patch('gup-remote-longterm')) return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
-  if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, `${site}:longterm`, 'FOLL_LONGTERM')) return -EINVAL;
+  if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, `${site}:longterm`, 'FOLL_LONGTERM')) {
+    return errno_reason(k, -EINVAL, site, 'FOLL_LONGTERM is refused by get_user_pages_remote() in this release (it takes it from c4237f8b1f4f, v5.6)');
+  }
   return yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_TOUCH | FOLL_REMOTE);
 }
 

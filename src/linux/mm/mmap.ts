@@ -25,6 +25,7 @@
  * population is GUP's mm_populate() (mm/gup.ts), as in the kernel.
  */
 import { should_fail } from '../include/linux/fault_inject.js';
+import { errno_reason, hex } from '../errno_reason.js';
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported, WARN_ON } from '../include/linux/bug.js';
@@ -150,7 +151,8 @@ function thp_get_unmapped_area_dax(mm: mm_struct, len: number, pgoff: number, fl
 export function get_unmapped_area(k: Kctx, f: file | null, addr: number, len: number, pgoff: number, flags: number): number {
   void pgoff;
   const mm = get_current(k).mm as mm_struct;
-  if (len > TASK_SIZE) return -ENOMEM;
+  const site = 'mm/mmap.c:get_unmapped_area';
+  if (len > TASK_SIZE) return errno_reason(k, -ENOMEM, site, `length ${hex(len)} is larger than TASK_SIZE (${hex(TASK_SIZE)})`);
   const align = f && f.f_inode.i_sb.s_type.kind === 'hugetlbfs' ? 2 ** (12 + f.f_inode.i_sb.huge_order) : PAGE_SIZE;
   // hugetlb_get_unmapped_area(): MAP_FIXED must be huge-page aligned (prepare_hugepage_range).
   if (align > PAGE_SIZE && flags & MAP_FIXED && (addr % align || len % align)) return -EINVAL;
@@ -159,9 +161,10 @@ export function get_unmapped_area(k: Kctx, f: file | null, addr: number, len: nu
     ? thp_get_unmapped_area_dax(mm, len, pgoff, flags)
     : 0;
   if (a === 0) a = arch_get_unmapped_area_topdown(mm, addr, len, flags, align);
+  if (a === -ENOMEM) return errno_reason(k, -ENOMEM, 'arch/x86/kernel/sys_x86_64.c:arch_get_unmapped_area_topdown', `no free gap of ${hex(len)} bytes below mmap_base`);
   if (IS_ERR_VALUE(a)) return a;
-  if (a > TASK_SIZE - len) return -ENOMEM;
-  if (offset_in_page(a)) return -EINVAL;
+  if (a > TASK_SIZE - len) return errno_reason(k, -ENOMEM, site, `[${hex(a)}, ${hex(a + len)}) ends above TASK_SIZE (${hex(TASK_SIZE)})`);
+  if (offset_in_page(a)) return errno_reason(k, -EINVAL, site, `address ${hex(a)} is not page-aligned`);
   return a;
 }
 
@@ -275,18 +278,18 @@ export interface mmap_result {
 export function* do_mmap(k: Kctx, f: file | null, addr: number, len: number, prot: number, flags: number, pgoff: number): KThread<mmap_result> {
   const mm = get_current(k).mm as mm_struct;
   const fail = (e: number): mmap_result => ({ addr: e, populate: 0 });
-  if (!len) return fail(-EINVAL);
+  if (!len) return fail(errno_reason(k, -EINVAL, 'mm/mmap.c:do_mmap', 'length 0'));
   // Force the arch's MAP_FIXED handling in get_unmapped_area.
   if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
   len = PAGE_ALIGN(len);
-  if (!len || len > TASK_SIZE) return fail(-ENOMEM);
+  if (!len || len > TASK_SIZE) return fail(errno_reason(k, -ENOMEM, 'mm/mmap.c:do_mmap', !len ? 'the length wraps to 0 when rounded up to a page' : `length ${hex(len)} is larger than TASK_SIZE (${hex(TASK_SIZE)})`));
   if (pgoff + len / PAGE_SIZE > Number.MAX_SAFE_INTEGER / PAGE_SIZE) return fail(-EOVERFLOW);
   if (mm.mmap.length > sysctl_max_map_count) return fail(-ENOMEM);
   addr = get_unmapped_area(k, f, addr, len, pgoff, flags);
   if (offset_in_page(addr) || IS_ERR_VALUE(addr)) return fail(addr);
   if (flags & MAP_FIXED_NOREPLACE) {
     const v = find_vma(mm, addr);
-    if (v && v.vm_start < addr + len) return fail(-EEXIST);
+    if (v && v.vm_start < addr + len) return fail(errno_reason(k, -EEXIST, 'mm/mmap.c:do_mmap', `MAP_FIXED_NOREPLACE: [${hex(addr)}, ${hex(addr + len)}) overlaps the VMA [${hex(v.vm_start)}, ${hex(v.vm_end)})`));
   }
   let vm_flags = calc_vm_prot_bits(prot) | calc_vm_flag_bits(flags) | mm.def_flags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   if (flags & MAP_LOCKED) if (!can_do_mlock(k)) return fail(-EPERM);

@@ -115,7 +115,7 @@ describe('VFIO_IOMMU_DIRTY_PAGES and GET_INFO: parsing', () => {
     {
       kind: 'expectation about a GET_INFO output that does not exist',
       text: mutate('get.dirty: [0, 1, 2, 3]', 'info.capabilities: []'),
-      error: "x.yaml:31:47: expect.v6.1.values: 'info' has no field 'capabilities' (fields: flags, iova_pgsizes, argsz, caps, dma_avail)",
+      error: "x.yaml:31:47: expect.v6.1.values: 'info' has no field 'capabilities' (fields: flags, iova_pgsizes, argsz, caps, dma_avail, iova_ranges)",
     },
   ];
   for (const m of MALFORMED) {

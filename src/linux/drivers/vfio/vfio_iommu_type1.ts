@@ -461,7 +461,7 @@ export function* vaddr_get_pfn__v5_4(k: Kctx, mm: mm_struct, vaddr: number, prot
     ret = yield* get_user_pages_remote(k, mm, vaddr, 1, flags, page, vmas, null);
     const v0 = vmas[0];
     if (ret > 0 && v0 !== null && vma_is_fsdax(v0)) {
-      ret = -EOPNOTSUPP;
+      ret = errno_reason(k, -EOPNOTSUPP, 'drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfn', `vaddr ${hex(vaddr)} is in an fs-DAX mapping, which VFIO refuses to pin (94db151dc892)`);
       put_page(k.m, page[0] as number);
     }
   }
@@ -581,6 +581,7 @@ export function* vfio_pin_pages_remote(k: Kctx, dma: vfio_dma, vaddr: number, np
 function rlimit_exceeded(k: Kctx, limit: number): void {
   k.s.traceNote(`vfio_pin_pages_remote: RLIMIT_MEMLOCK (${limit * PAGE_SIZE}) exceeded`);
   k.m.event(k.tid, 'rlimit-memlock', [], 'vfio_pin_pages_remote', limit);
+  errno_reason(k, -ENOMEM, 'drivers/vfio/vfio_iommu_type1.c:vfio_pin_pages_remote', `pinning one more page would take locked_vm over RLIMIT_MEMLOCK (${limit} pages = ${limit * PAGE_SIZE} bytes), and the task lacks CAP_IPC_LOCK`);
 }
 
 /** The offset (in pages) of vaddr inside dma. */
