@@ -62,14 +62,14 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     const q = new URLSearchParams({ scenario: SEED, profile: HYPO, schedule: RACE });
     await page.goto(`${srv.url}?${q.toString()}`);
     await page.getByTestId('lanes').waitFor();
-    expect(await stepShown()).toBe(0);
+    await expect.poll(stepShown, { timeout: 20_000 }).toBe(0);
     for (let i = 0; i < PIN_STEP; i++) {
       await page.keyboard.press('ArrowRight');
-      await expect.poll(stepShown).toBe(i + 1);
+      await expect.poll(stepShown, { timeout: 20_000 }).toBe(i + 1);
     }
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowLeft');
-    await expect.poll(stepShown).toBe(PIN_STEP);
+    await expect.poll(stepShown, { timeout: 20_000 }).toBe(PIN_STEP);
     await page.getByTestId('frame-filter').selectOption('fsdax');
     const card = page.getByTestId(`frame-${DAX_PFN}`);
     await card.waitFor();
@@ -94,7 +94,7 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     expect(url.searchParams.get('frames')).toBe('fsdax');
     await page.reload();
     await page.getByTestId(`frame-${DAX_PFN}`).waitFor();
-    expect(await stepShown()).toBe(PIN_STEP);
+    await expect.poll(stepShown, { timeout: 20_000 }).toBe(PIN_STEP);
     expect(await page.getByTestId(`frame-${DAX_PFN}`).textContent()).toContain(`since step ${PIN_STEP}`);
   });
 
@@ -106,7 +106,7 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     await page.getByTestId('profileB').fill('v5.6');
     await page.getByTestId('profileB').press('Enter');
     await page.getByTestId('compare-b').waitFor();
-    await expect.poll(async () => page.getByTestId('compare-b').textContent()).toContain('r=-22');
+    await expect.poll(async () => page.getByTestId('compare-b').textContent(), { timeout: 30_000 }).toContain('r=-22');
     expect(await page.getByTestId('compare-a').textContent()).toContain('r=4');
     const diff = page.getByTestId('diff');
     await diff.waitFor();

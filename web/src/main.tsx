@@ -118,19 +118,21 @@ function App() {
       if (t !== null && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
       if (run === null) return;
       const last = run.run.steps;
-      let next: number | null = null;
-      if (e.key === 'ArrowRight') next = Math.min(last, step + 1);
-      else if (e.key === 'ArrowLeft') next = Math.max(0, step - 1);
-      else if (e.key === 'Home') next = 0;
-      else if (e.key === 'End') next = last;
-      if (next !== null) {
+      // From the current params (not this closure's step: the listener may be older than the last render).
+      const move: ((s: number) => number) | null =
+        e.key === 'ArrowRight' ? (s) => Math.min(last, s + 1)
+          : e.key === 'ArrowLeft' ? (s) => Math.max(0, s - 1)
+            : e.key === 'Home' ? () => 0
+              : e.key === 'End' ? () => last
+                : null;
+      if (move !== null) {
         e.preventDefault();
-        update({ step: next });
+        setP((old) => ({ ...old, step: move(Math.min(old.step ?? 0, last)) }));
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [run, step]);
+  }, [run]);
 
   const entry = list.find((x) => x.path === p.scenario);
   const submit = (e: Event): void => {

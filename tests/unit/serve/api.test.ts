@@ -9,6 +9,7 @@ import { isLoopback, serve } from '../../../src/serve/server.js';
 import type { Running } from '../../../src/serve/server.js';
 import type { MachineState, RunSummary, StateDiff } from '../../../src/report/state-types.js';
 import { checkSchema } from '../../support/json-schema.js';
+import { largeGuestScenario } from '../../support/large-guest.js';
 
 const SCHEMA = JSON.parse(readFileSync(new URL('../../../schema/state.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const SEED = 'seed/longterm-locked-race.yaml';
@@ -100,6 +101,20 @@ describe('pinlab serve: API', () => {
     expect(all.frames.total).toBeGreaterThan(3);
     const one = await req(`/api/v1/runs/${run.id}/frame?step=19&pfn=${DAX_PFN}`);
     expect((one.body as { pfn: number }).pfn).toBe(DAX_PFN);
+  });
+
+  it('keeps the state of a guest mapping small: frame cards paged, PTEs and IOMMU entries in runs', async () => {
+    const r = await post('/api/v1/runs', { text: largeGuestScenario(16), profile: 'v6.12' });
+    expect(r.status).toBe(201);
+    const run = r.body as RunSummary;
+    expect(run.run.values.map).toBe(0);
+    const st = (await req(`/api/v1/runs/${run.id}/state?frames=all&limit=100000`)).body as MachineState;
+    expect(st.frames.total).toBeGreaterThanOrEqual(4096);
+    expect(st.frames.items.length).toBe(512);
+    const vma = st.processes[0].mm?.vmas.find((v) => v.mapped === 4096);
+    expect(vma?.ptes).toEqual([expect.objectContaining({ pages: 4096, level: 'pte' })]); // consecutive frames, same bits: one run
+    expect(st.iommu[0].runs).toEqual([expect.objectContaining({ pages: 4096, coherent: true })]);
+    expect(checkSchema(SCHEMA, st)).toEqual([]);
   });
 
   it('streams exploration progress as NDJSON and ends with the result', async () => {
