@@ -24,7 +24,7 @@ function files(d: string): string[] {
 
 const AREAS: Record<string, string> = {
   seed: 'The seed cases: the 2019 FOLL_LONGTERM / get_user_pages_remote() patch pair and why `locked` must be NULL',
-  gup: 'get_user_pages / pin_user_pages per release (kernel-semantics.md §6.1) and the famous GUP bugs (§7)',
+  gup: 'get_user_pages / pin_user_pages per release and the famous GUP bugs (§7)',
   vfio: 'VFIO type1: MAP_DMA / UNMAP_DMA arguments, accounting, external (mdev) pins',
   io_uring: 'io_uring fixed buffers as a second long-term pinner',
   concurrency: 'Interleavings: munmap, truncate, fork, migration and device DMA against pins',

@@ -243,7 +243,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
 // ---- 2. VFIO_IOMMU_MAP_DMA / container argument validation --------------------------------------
 // drivers/vfio/vfio_iommu_type1.c vfio_iommu_type1_map_dma() / vfio_dma_do_map() (size, alignment
 // to the smallest IOMMU page, wrap, prot, overlap -EEXIST, dma_avail -ENOSPC) and
-// drivers/vfio/container.c vfio_ioctl_set_iommu(); kernel-semantics.md 4.2 and 6.2 (V2-V12).
+// drivers/vfio/container.c vfio_ioctl_set_iommu() 4.2 and 6.2 (V2-V12).
 {
   const VAL = 'drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_map';
   const v = (name: string, q: string, steps: string, d: Decl, d612?: Decl): void => add('vfio-validation', name, q, procSetup(ANON), steps, d, d612, [VAL]);
@@ -272,7 +272,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
     `- VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf, iova: 0x100000, size: 4 pages, flags: VFIO_DMA_MAP_FLAG_READ }\n  as: map\n${lvm()}`,
     // 6.1: GUP pins the shared zero page (PageReserved: mapped, not charged); 6.12: a read-only
     // long-term pin unshares it into fresh anonymous pages (6.2+), which are charged.
-    { map: 0, lvm: 0 }, { map: 0, lvm: 4 }, [VAL, 'kernel-semantics.md 4.3 (zero page), 6.2 V18']);
+    { map: 0, lvm: 0 }, { map: 0, lvm: 4 }, [VAL, 'drivers/vfio/vfio_iommu_type1.c vaddr_get_pfn (zero page on a read-only pin)']);
   const bare = `${MEMORY}\nprocesses:\n  - name: P\n    mappings:\n      ${ANON.mappings}\ndevices:\n  - { name: edu0, kind: edu, iommu_group: 5 }`;
   add('vfio-validation', 'map-before-set-iommu', 'Is MAP_DMA on a container without an IOMMU driver refused with -EINVAL?', bare,
     `- open: { path: /dev/vfio/vfio }\n  as: c\n- open: { path: /dev/vfio/5 }\n  as: g\n- VFIO_GROUP_SET_CONTAINER: { group: $g, container: $c }\n  as: set\n- VFIO_IOMMU_MAP_DMA: { container: $c, vaddr: $buf, iova: 0x100000, size: 1 page }\n  as: map`,
@@ -342,7 +342,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
 // ---- 3. VFIO_IOMMU_UNMAP_DMA: v1 and v2 semantics -------------------------------------------------
 // vfio_dma_do_unmap(): v2 refuses to bisect a mapping (-EINVAL); v1 removes a mapping that starts at
 // iova whole and stops at one that starts before iova; UNMAP_ALL (5.12+) needs iova = size = 0;
-// the unmapped size is copied back (kernel-semantics.md 4.7, 6.2 V13/V15).
+// the unmapped size is copied back.
 {
   const UN = 'drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_unmap';
   const v1 = procSetup(ANON).replace('VFIO_TYPE1v2_IOMMU', 'VFIO_TYPE1_IOMMU');
@@ -385,7 +385,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
 // ---- 3b. VFIO_DMA_MAP_FLAG_VADDR / VFIO_DMA_UNMAP_FLAG_VADDR (5.12+; 6.1.192 has the 6.3 fixes) -------------
 // vfio_dma_do_unmap(VADDR) marks the mapping vaddr-invalid and keeps its pins and IOMMU mappings;
 // vfio_dma_do_map(VADDR) needs an invalidated mapping with the same iova and size (-ENOENT / -EINVAL)
-// and then only records the new vaddr (kernel-semantics.md 4.2 row 8, 4.7).
+// and then only records the new vaddr.
 {
   const R = ['drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_map (VADDR)', 'drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_unmap (VADDR)'];
   const two: Backing = {
@@ -422,7 +422,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
 
 // ---- 3c. lifetime of VFIO pins ---------------------------------------------------------------------
 // Pins belong to the container's type1 state: munmap does not release them; closing the container
-// fd while a group still holds the container does not either (kernel-semantics.md 4.9).
+// fd while a group still holds the container does not either.
 {
   const R = ['drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_release', 'drivers/vfio/container.c:vfio_container_put'];
   add('vfio-lifetime', 'munmap-keeps-pins', 'Does munmap of a mapped buffer leave the pages pinned and locked_vm charged?', procSetup(ANON),

@@ -100,7 +100,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
   {
     id: 'no-longterm-pin-on-fsdax',
     title: 'long-term pin on an fs-DAX page',
-    why: '94db151dc892 "vfio: disable filesystem-dax page pinning"; mm/gup.c check_dax_vmas (v5.4) / check_vma_flags (v5.11+); kernel-semantics.md §5',
+    why: '94db151dc892 "vfio: disable filesystem-dax page pinning"; mm/gup.c check_dax_vmas (v5.4) / check_vma_flags (v5.11+)',
     when: 'step',
     check: (w) => {
       let out: Finding[] | null = null;
@@ -114,7 +114,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
   {
     id: 'no-longterm-pin-on-cma-or-movable',
     title: 'long-term pin on a CMA or ZONE_MOVABLE page',
-    why: '9a4e9f3b2d73 "mm: update get_user_pages_longterm to migrate pages allocated from CMA region" (CMA, v5.1); d1e153fea2a8 "mm/gup: migrate pinned pages out of movable zone" (ZONE_MOVABLE, v5.13); kernel-semantics.md §3.2',
+    why: '9a4e9f3b2d73 "mm: update get_user_pages_longterm to migrate pages allocated from CMA region" (CMA, v5.1); d1e153fea2a8 "mm/gup: migrate pinned pages out of movable zone" (ZONE_MOVABLE, v5.13)',
     when: 'step',
     check: (w) => {
       let out: Finding[] | null = null;
@@ -148,7 +148,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
   {
     id: 'dma-coherent-with-process',
     title: 'process and device see different frames at a DMA-mapped address',
-    why: '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes" (v5.9); 84209e87c696 "mm/gup: reliable R/O long-term pinning in COW mappings" (v6.2); kernel-semantics.md §7 bugs 7, 8',
+    why: '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes" (v5.9); 84209e87c696 "mm/gup: reliable R/O long-term pinning in COW mappings" (v6.2)',
     when: 'step',
     check: (w) => {
       let out: Finding[] | null = null;
@@ -162,7 +162,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
   {
     id: 'locked-vm-accounting',
     title: 'mm->locked_vm disagrees with what is pinned or locked',
-    why: 'mm/util.c __account_locked_vm; 046eca5018f8 "vfio/type1: prevent locked_vm underflow" (v6.3); kernel-semantics.md §4.5, §7 bug 12',
+    why: 'mm/util.c __account_locked_vm; 046eca5018f8 "vfio/type1: prevent locked_vm underflow" (v6.3)',
     when: 'end',
     check: (w) => {
       let out: Finding[] | null = null;
@@ -183,7 +183,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
   {
     id: 'pin-balance-at-exit',
     title: 'a pin or reference outlives every holder (leaked pin)',
-    why: 'Documentation/core-api/pin_user_pages.rst (every FOLL_PIN is released by unpin_user_page*); 96e1fac162cc "mm/gup: use unpin_user_pages() in __gup_longterm_locked()" (v5.10); kernel-semantics.md §7 bug 4, 6',
+    why: 'Documentation/core-api/pin_user_pages.rst (every FOLL_PIN is released by unpin_user_page*); 96e1fac162cc "mm/gup: use unpin_user_pages() in __gup_longterm_locked()" (v5.10)',
     when: 'end',
     check: (w) => {
       let out: Finding[] | null = null;
@@ -205,7 +205,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
   {
     id: 'no-stale-vma-use',
     title: 'a VMA is used after it was freed (as KASAN would report)',
-    why: 'mm/gup.c __get_user_pages_locked: BUG_ON(locked && vmas), stale vmas[] after the lock is dropped; kernel-semantics.md §1.4',
+    why: 'mm/gup.c __get_user_pages_locked: BUG_ON(locked && vmas), stale vmas[] after the lock is dropped',
     when: 'step',
     check: (w) => {
       let out: Finding[] | null = null;
@@ -218,7 +218,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
   {
     id: 'fs-progress',
     title: 'a truncate or hole punch waits forever on a pinned DAX page',
-    why: 'fs/dax.c dax_layout_busy_page + ext4_break_layouts: a long-term pin on fs-DAX blocks truncate until released; kernel-semantics.md §5',
+    why: 'fs/dax.c dax_layout_busy_page + ext4_break_layouts: a long-term pin on fs-DAX blocks truncate until released',
     when: 'end',
     check: (w, end) => {
       if (end === null || end.result.status !== 'deadlock') return NONE;

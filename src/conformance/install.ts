@@ -11,7 +11,7 @@ export const BASE_PACKAGES = [
 /** Which pinlab profile each real kernel series is compared against. */
 export type KernelSeries = '6.1' | '6.12' | '6.12+iommufd';
 export const PROFILE_OF: Record<KernelSeries, 'v6.1' | 'v6.12' | 'v6.12+iommufd'> = { '6.1': 'v6.1', '6.12': 'v6.12', '6.12+iommufd': 'v6.12+iommufd' };
-/** The Debian package versions the profiles stand for (kernel-sources.md). */
+/** The Debian package versions the profiles stand for (README, Profiles). */
 export const PROFILE_STANDS_FOR: Record<KernelSeries, string> = { '6.1': '6.1.192', '6.12': '6.12.117', '6.12+iommufd': '6.12.118' };
 
 export interface KernelImage {

@@ -1,4 +1,4 @@
-// Step 2b: boot one kernel under QEMU TCG with the machine of real-kernel-harness.md —
+// Step 2b: boot one kernel under QEMU TCG with the machine docs/conformance.md describes —
 // q35 with NVDIMMs, an emulated Intel IOMMU placed before the PCI devices, the edu device —
 // bounded by `timeout`; the serial console log is the result.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ export function reachedDriver(log: string): boolean {
   return log.includes('@@E driver-start');
 }
 
-/** QEMU arguments, exactly the machine real-kernel-harness.md established. */
+/** QEMU arguments, exactly the machine docs/conformance.md describes. */
 export function qemuArgs(o: BootOptions, log: string): string[] {
   const nv = (i: number): string[] => [
     '-object', `memory-backend-file,id=nvm${i},share=on,mem-path=${join(o.dir, `nvdimm${i}.img`)},size=${NVDIMM_SIZE}`,

@@ -5,7 +5,7 @@
  * Code reads a patch only at the line the upstream diff changed, tagged
  * `PATCH(<id>)`; `docs/patches.md` is generated from this table (npm run docs).
  * Commit ids are the upstream ids (12 hex digits) as they appear in Fixes: tags,
- * stable dependency lists or the trees read (see ../shared/reference/kernel-sources.md).
+ * stable dependency lists or the trees read (docs/kernel-map.md).
  *
  * A hypothetical entry is a model-only ablation that exists to show why a rule
  * exists; it has no commit id, is never part of a release, and a profile that uses

@@ -6,7 +6,7 @@
  * A patch whose release is later than v5.6 but earlier than 6.1 is added in v6.1.
  *
  * The source tree read for each release is named here, so a reader can open the
- * same files (see ../shared/reference/kernel-sources.md).
+ * same files (docs/kernel-map.md lists them per model file).
  */
 import type { ConfigId } from './configs.js';
 import { CONFIG_IDS, IOMMUFD_CONFIGS } from './configs.js';

@@ -2,7 +2,7 @@
  * Backing × operation matrix in the style of tools/testing/selftests/mm/gup_longterm.c:
  * a const table of backings (how to get a mapping) and a const table of operations
  * (what to do with it), each result checked against an oracle written from the
- * release's source (kernel-semantics.md §3.1 for the long-term pin column). Every
+ * release's source. Every
  * combination runs: a case the model cannot do must fail loudly, never be skipped.
  */
 import { describe, expect, it } from 'vitest';

@@ -34,7 +34,7 @@ const EOPNOTSUPP = -95;
 
 const old = (p: Prof): boolean => p === 'v5.4' || p === 'v5.5';
 
-/** Argument validation per release (§2.3 of kernel-semantics.md, checked against the trees). */
+/** Argument validation per release (§2.3 of checked against the trees). */
 function validate(c: Case): Oracle | null {
   const { prof: p, api, longterm: lt, locked } = c;
   const isPin = api.startsWith('pup');

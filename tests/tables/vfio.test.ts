@@ -1,5 +1,5 @@
 /**
- * VFIO ioctl validation and errno, per profile (kernel-semantics.md §4 and §6.2 as the
+ * VFIO ioctl validation and errno, per profile (drivers/vfio/vfio_iommu_type1.c of each release as the
  * checklist; each row cites the function of drivers/vfio/{vfio.c,container.c,group.c,
  * vfio_iommu_type1.c} it comes from). A row runs in a fresh machine with one process
  * that has 16 prefaulted anonymous pages at VA and, unless the row says otherwise, a

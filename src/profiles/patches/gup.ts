@@ -3,7 +3,7 @@
  * rules, GUP-fast, pin accounting. The seed pair (c4237f8b1f4f, 3567813eae5e) lives in
  * seed.ts.
  *
- * Commit ids: from kernel-semantics.md §8 ("seen explicitly in corpus text"), from
+ * Commit ids: from from
  * Fixes: tags or commit lists found with the search tools, as noted per entry. Where the
  * first release is only bracketed by the trees read, the summary says so.
  */
@@ -35,7 +35,7 @@ export const gupPatches = {
     summary:
       'pin_user_pages*() OR in FOLL_PIN; a pin of a small page adds GUP_PIN_COUNTING_BIAS (1024) to the refcount and ' +
       'unpin subtracts it, so page_maybe_dma_pinned() can tell pins from references; pin_* reject FOLL_GET (WARN, ' +
-      '-EINVAL). Id seen in a stable dependency list (kernel-semantics.md §8); Debian 6.1.192 read.',
+      '-EINVAL). Id seen in a stable dependency list; Debian 6.1.192 read.',
     scenarios: ['gup/pin-with-foll-get'],
   },
   'foll-pin-hpage-pincount': {
@@ -94,7 +94,7 @@ export const gupPatches = {
     summary:
       'GUP-fast with FOLL_PIN|FOLL_LONGTERM stops at a page that may not be pinned long-term (CMA then; later also ' +
       'ZONE_MOVABLE, MIGRATE_ISOLATE and device-coherent) so the slow path migrates it; 5.4-5.6 pinned CMA pages ' +
-      'found by the lockless walk in place (kernel-semantics.md §7 bug 3).',
+      'found by the lockless walk in place.',
     scenarios: ['gup/cma-pin-fast-longterm'],
   },
   'gup-no-longterm-for-get': {
@@ -121,7 +121,7 @@ export const gupPatches = {
     effect: 'changes-verdict',
     summary:
       'The fs-DAX error path and the CMA-migration path drop FOLL_PIN pins with unpin (subtracting the 1024 bias) ' +
-      'instead of put_page(); 5.7-5.9 leaked 1023 references per page (kernel-semantics.md §7 bug 4). The model ' +
+      'instead of put_page(); 5.7-5.9 leaked 1023 references per page. The model ' +
       'reads it where 6.1/6.12 still unpin before migrating (migrate_longterm_unpinnable_pages); the fs-DAX path ' +
       'it also fixed is gone by 6.1, and 5.4-5.6 pins are plain references.',
     scenarios: ['gup/cma-longterm-migrates'],
@@ -174,7 +174,7 @@ export const gupPatches = {
     effect: 'changes-verdict',
     summary:
       'When migrating unpinnable pages fails, the long-term GUP drops every pin it took and returns -ENOMEM ' +
-      'instead of re-pinning in place and reporting success (kernel-semantics.md §7 bug 5). The model reads it ' +
+      'instead of re-pinning in place and reporting success. The model reads it ' +
       'in the 6.x check_and_migrate_movable_pages(); the ablation GUPs once more without migrating, as 5.11 did.',
     scenarios: ['gup/cma-longterm-migration-fails'],
   },
@@ -344,7 +344,7 @@ export const gupPatches = {
     summary:
       'gup_must_unshare() also asks to unshare for FOLL_PIN|FOLL_LONGTERM without FOLL_WRITE on a read-only PTE of ' +
       'a non-anonymous page (page cache, zero page) in a COW mapping: the pin lands on a private anonymous copy, ' +
-      'so later writes by the process are seen through the pin (kernel-semantics.md §7 bug 7).',
+      'so later writes by the process are seen through the pin.',
     scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro'],
   },
   'gup-unlockable': {
@@ -372,7 +372,7 @@ export const gupPatches = {
     summary:
       'check_vma_flags(): FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM on a non-anonymous VMA that needs dirty tracking ' +
       '(shared, writable, file system with writeback/page_mkwrite: not shmem/hugetlbfs) returns -EFAULT ' +
-      '(kernel-semantics.md §7 bug 11).',
+      '.',
     scenarios: ['gup/ext4-shared-longterm-write', 'gup/bug11-io-uring-ext4-shared'],
   },
   'gup-fast-writable-file-longterm': {

@@ -52,7 +52,7 @@ export const mmPatches = {
       'do_wp_page() reuses an anonymous page in place only when its refcount is 1 (no GUP reference or pin ' +
       'outstanding); before it reuse depended on the mapcount (reuse_swap_page), so a page referenced by GUP ' +
       'but mapped once was written in place (the CVE-2020-29374 read side). Subject UNVERIFIED (id from ' +
-      'kernel-semantics.md §2.10).',
+      'a stable dependency list).',
     scenarios: ['gup/bug9-gup-after-fork-leak'],
   },
   'anon-exclusive': {
@@ -119,7 +119,7 @@ export const mmPatches = {
       'At fork, an anonymous page of a COW mapping that page_maybe_dma_pinned() (in an mm that has pinned) is copied ' +
       'for the child instead of being shared and write-protected, so the parent keeps writing to the page the ' +
       'device holds. Before it (v5.4) fork shares the pinned page, the parent\'s next write COWs away from it and ' +
-      'the device and the process diverge. Id from kernel-semantics.md §2.10; subject confirmed in the v5.9 pull ' +
+      'the device and the process diverge. Id from a stable dependency list; subject confirmed in the v5.9 pull ' +
       'listing. The model also applies it to hugetlb folios (the hugetlb half is 4eae4efa2c29).',
     scenarios: ['gup/bug8-pin-then-fork-cow'],
   },

@@ -1,7 +1,7 @@
 /**
  * The seed patch pair (John Hubbard's FOLL_PIN series, first in v5.6) and the
  * hypothetical ablation that shows why FOLL_LONGTERM and a droppable `locked` could
- * not mix. See kernel-semantics.md §1.
+ * not mix. See 
  */
 import type { PatchInfo, ReleaseAdds } from './types.js';
 
@@ -45,7 +45,7 @@ export const seedPatches = {
     summary:
       'Removes the locked != NULL refusal that c4237f8b1f4f kept, so a long-term GUP may drop mmap_sem ' +
       'on VM_FAULT_RETRY and re-take it; the post-hoc fs-DAX check over vmas[] then misses a VMA that ' +
-      'replaced the range while the lock was dropped (kernel-semantics.md §1.4).',
+      'replaced the range while the lock was dropped.',
     scenarios: ['seed/longterm-locked-race'],
   },
 } as const satisfies Record<string, PatchInfo>;

@@ -4,7 +4,7 @@
  * The seed pair (3567813eae5e 'vfio-longterm-via-gup') lives in seed.ts. Every id here
  * was seen in a Fixes: tag, a commit list or a stable backport note (see the summary of
  * each entry); the trees read are 5.4.1, 5.6.4, Debian 6.1.192 and Debian 6.12.117
- * (../shared/reference/kernel-sources.md). A change that landed between 5.6 and 6.1 is
+ * (docs/kernel-map.md). A change that landed between 5.6 and 6.1 is
  * listed under v6.1 (Debian 6.1.192 also carries several 6.3 fixes as stable backports);
  * a change between 6.1 and 6.12 under v6.12.
  */

@@ -36,7 +36,7 @@ describe('initramfs helpers', () => {
 describe('qemu machine', () => {
   const args = qemuArgs({ vmlinuz: '/boot/vmlinuz', initrd: '/tmp/rd', dir: '/w', timeoutSec: 60 }, '/w/console.log');
   const joined = args.join(' ');
-  it('is the machine real-kernel-harness.md established', () => {
+  it('is the machine docs/conformance.md describes', () => {
     expect(joined).toContain('-machine q35,nvdimm=on -accel tcg -cpu max -smp 2 -m 2G,slots=4,maxmem=8G');
     expect(joined).toContain('-device intel-iommu,intremap=on,caching-mode=on');
     expect(joined).toContain('-serial file:/w/console.log');

@@ -1453,7 +1453,7 @@ function* vfio_change_dma_owner(k: Kctx, dma: vfio_dma): KThread<number> {
 
 /**
  * vfio_dma_do_map(iommu, map): the validation order of each release
- * (kernel-semantics.md §4.2), then pin + map, or for a container without an
+ *, then pin + map, or for a container without an
  * IOMMU-backed domain just record the mapping (pinning happens on external pins).
  */
 export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_type1_dma_map): KThread<number> {

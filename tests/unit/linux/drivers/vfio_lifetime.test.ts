@@ -1,6 +1,6 @@
 /**
  * Lifetime of VFIO pins: closing the container, the owner exiting, exec() with an
- * inherited container fd (famous bug 12, kernel-semantics.md §4.9, §7.12).
+ * inherited container fd (famous bug 12, §7.12).
  *
  * MODEL (test set-up): until the memory model has execve()/exit(), exec is emulated as
  * the kernel's exec_mmap() leaves things (task->mm replaced by a fresh mm, the old one's

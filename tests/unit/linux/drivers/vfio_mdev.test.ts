@@ -1,6 +1,6 @@
 /**
  * External (mdev) pinning: vfio_pin_pages() from a vendor-driver kernel thread.
- * Famous bug 1 (kernel-semantics.md §7.1, §1.3): in 5.4/5.5 the remote branch of
+ * Famous bug 1: in 5.4/5.5 the remote branch of
  * vaddr_get_pfn() pins with get_user_pages_remote() WITHOUT FOLL_LONGTERM, so a page
  * sitting in a CMA pageblock is pinned in place; from 5.6 (3567813eae5e) the pin is
  * long-term and the page is migrated out of CMA first.

@@ -1,5 +1,5 @@
 /**
- * The `locked` protocol (kernel-semantics.md §2.6) and the hypothetical ablation
+ * The `locked` protocol and the hypothetical ablation
  * `hypo-longterm-honours-locked` (§1.4): a long-term GUP whose fault drops mmap_sem,
  * while another thread replaces the VMA, re-faults the page in the new VMA with
  * FOLL_TRIED and vmas = NULL, so the post-hoc check_dax_vmas() never sees that VMA.

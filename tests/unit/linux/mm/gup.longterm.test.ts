@@ -1,7 +1,7 @@
 /**
  * FOLL_LONGTERM per release: CMA / ZONE_MOVABLE migration, migration failure, the
  * gup-fast CMA hole (§7 bug 3), the seed patch (§7 bug 1, remote long-term pins), the
- * zero page, validation rows of kernel-semantics.md §6.1. Each expectation cites the
+ * zero page, validation rules of mm/gup.c per release. Each expectation cites the
  * tree it comes from.
  */
 import { describe, expect, it } from 'vitest';
@@ -48,7 +48,7 @@ function locked<T>(body: (k: Kctx, mm: mm_struct) => KThread<T>): (k: Kctx) => K
   };
 }
 
-describe('CMA pages and FOLL_LONGTERM (kernel-semantics.md §3.2, §6.1 rows 12-16)', () => {
+describe('CMA pages and FOLL_LONGTERM', () => {
   it('v5.4 get_user_pages(LONGTERM) migrates a CMA page out first (5.4.1 check_and_migrate_cma_pages)', () => {
     const env = mkEnv('v5.4', CMA_LAYOUT);
     const a = anon(env, 2);
