@@ -15,6 +15,7 @@ export interface ExploreCmdOptions {
   readonly maxSchedules?: string;
   readonly preemptionBound?: string;
   readonly seed?: string;
+  readonly atomicity?: string;
   readonly json?: boolean;
 }
 
@@ -47,6 +48,8 @@ export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions):
   const maxSchedules = intOption(opts.maxSchedules, '--max-schedules') ?? s.explore.maxSchedules ?? undefined;
   const preemptionBound = intOption(opts.preemptionBound, '--preemption-bound') ?? s.explore.preemptionBound ?? undefined;
   const seed = intOption(opts.seed, '--seed');
+  const atomicity = opts.atomicity ?? 'merged';
+  if (atomicity !== 'merged' && atomicity !== 'fine') throw new BadInput(`--atomicity: expected merged or fine, got '${atomicity}'`);
   const eo: ExploreOptions = {
     strategy,
     ...(maxSchedules !== undefined ? { maxSchedules } : {}),
@@ -54,7 +57,7 @@ export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions):
     ...(seed !== undefined ? { seed } : {}),
     ...(io.stderrTty === true ? { onProgress: terminalProgress(process.stderr) } : {}),
   };
-  const target = scenarioTarget(s, profile);
+  const target = scenarioTarget(s, profile, atomicity);
   const r = strategy === 'dfs' ? await interruptibleDfs(target, eo) : explore(target, eo);
   if (opts.json === true) {
     io.out(jsonText(exploreJson(s.file, profile.name, r)));

@@ -64,8 +64,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .option('--max-schedules <n>', 'stop after n schedules (bounded search)')
     .option('--preemption-bound <n>', 'at most n preemptions per schedule (bounded search)')
     .option('--seed <n>', 'seed of random / pct')
+    .option('--atomicity <merged|fine>', 'step atomicity: the model\'s steps (merged) or the reference mode that also yields at every page the walks read (fine; docs/atomicity.md)', 'merged')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; atomicity?: string; json?: boolean }) => {
       return cmdExplore(io, file, o).then((c) => {
         code = c;
       });
