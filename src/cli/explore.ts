@@ -16,6 +16,7 @@ export interface ExploreCmdOptions {
   readonly maxSchedules?: string;
   readonly preemptionBound?: string;
   readonly seed?: string;
+  readonly atomicity?: string;
   readonly json?: boolean;
   readonly maxSteps?: string;
   /** Fail each failure point of the default run in turn instead of searching interleavings. */
@@ -54,6 +55,8 @@ export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions):
   const preemptionBound = intOption(opts.preemptionBound, '--preemption-bound') ?? s.explore.preemptionBound ?? undefined;
   const seed = intOption(opts.seed, '--seed');
   const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
+  const atomicity = opts.atomicity ?? 'merged';
+  if (atomicity !== 'merged' && atomicity !== 'fine') throw new BadInput(`--atomicity: expected merged or fine, got '${atomicity}'`);
   const eo: ExploreOptions = {
     strategy,
     ...(maxSchedules !== undefined ? { maxSchedules } : {}),
@@ -62,7 +65,7 @@ export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions):
     ...(maxSteps !== undefined ? { maxSteps } : {}),
     ...(io.stderrTty === true ? { onProgress: terminalProgress(process.stderr) } : {}),
   };
-  const target = scenarioTarget(s, profile);
+  const target = scenarioTarget(s, profile, atomicity);
   const r = strategy === 'dfs' ? await interruptibleDfs(target, eo) : explore(target, eo);
   if (opts.json === true) {
     io.out(jsonText(exploreJson(s.file, profile.name, r)));

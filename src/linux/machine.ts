@@ -70,9 +70,10 @@ export class Machine {
   /**
    * Step atomicity (design.md principle 3). `merged`: the model's normal steps, which
    * merge work only where a held lock excludes every conflicting path. `fine`: the
-   * reference mode, which also yields at every `fine_point` (kernel/sched.ts): each
-   * page or PTE a loop touches, each step of a merged run; an exploration in both modes
-   * must give the same verdicts and outcomes (tests/soundness/).
+   * reference mode, which also yields at every `fine_point` (kernel/sched.ts): before
+   * each page the GUP walk reads, between a gup-fast read and its grab, between a failed
+   * follow and its fault (docs/atomicity.md); an exploration in both modes must give the
+   * same verdicts and outcomes (tests/soundness/).
    */
   atomicity: Atomicity = 'merged';
   /** drivers/iommu state (groups, domains), created on first use by drivers/iommu/iommu.ts. */

@@ -1,8 +1,8 @@
 /**
  * The soundness check of the model's step atomicity (design.md principle 3): explore a
  * scenario once at the normal (`merged`) atomicity and once at the reference (`fine`)
- * atomicity, which also yields at every fine_point (each page or PTE a loop touches,
- * every step a merged run folds together), and report the verdicts and the set of
+ * atomicity, which also yields at every fine_point (docs/atomicity.md: before each page
+ * the GUP walk reads, inside a gup-fast entry's step, before a fault), and report the verdicts and the set of
  * reachable outcomes (distinct final value tuples: results, their outputs and
  * observations) of each. A merge that hides an interleaving the kernel allows shows up
  * as a verdict or an outcome only the fine mode reaches.
