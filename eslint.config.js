@@ -51,7 +51,7 @@ const noBareYield = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'conformance/work/**', 'coverage/**', 'web/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'conformance/work/**', 'coverage/**', 'web/dist/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -55,8 +55,8 @@ export const FAILPOINTS = {
   },
   'mm/gup.c:__gup_longterm_locked:kcalloc': {
     fails: 'NULL (the vmas array a FOLL_LONGTERM call without one needs) [5.4–5.6]',
-    caller: '__gup_longterm_locked() returns -ENOMEM before pinning anything',
-    errno: 'ENOMEM',
+    caller: '__gup_longterm_locked() returns -ENOMEM before pinning anything (VFIO\'s page-at-a-time pin then maps what it pinned so far and tries again)',
+    errno: null,
   },
   'mm/mmap.c:mmap_region:vm_area_alloc': {
     fails: 'NULL (kmem_cache_zalloc of the vm_area_struct)',
