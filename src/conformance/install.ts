@@ -64,6 +64,14 @@ function aptInstall(pkgs: string[], log: (s: string) => void): void {
   }
 }
 
+/** Install the packages the harness needs besides any kernel (for a run of the built kernel alone). */
+export function ensureBasePackages(log: (s: string) => void, allowInstall = true): void {
+  const missing: string[] = BASE_PACKAGES.filter((p) => !isInstalled(p));
+  if (missing.length === 0) return;
+  if (!allowInstall) throw new HarnessError(`missing packages (run without --no-install): ${missing.join(' ')}`);
+  aptInstall(missing, log);
+}
+
 /** Install what is missing (apt-get) and return the two kernels. */
 export function ensureInstalled(log: (s: string) => void, allowInstall = true): KernelImage[] {
   const missing: string[] = BASE_PACKAGES.filter((p) => !isInstalled(p));
