@@ -143,8 +143,15 @@ function aptGet(pkgs: readonly string[], log: (s: string) => void): void {
   if (r.status !== 0) throw new HarnessError(`apt-get install ${missing.join(' ')} failed: ${r.stderr.slice(-2000)}`);
 }
 
+/**
+ * Where built kernels are cached: $PINLAB_KBUILD_DIR when set (.ci/run keeps it outside the
+ * clone, so a machine builds the judge once and later runs reuse it), else
+ * conformance/work/kbuild. A cached image is used only when its key (source version + config
+ * hash) matches; otherwise it is built again.
+ */
 function kbuildDir(): string {
-  return join(workDir(), 'kbuild');
+  const dir = process.env.PINLAB_KBUILD_DIR;
+  return dir !== undefined && dir !== '' ? dir : join(workDir(), 'kbuild');
 }
 
 /** Unpack /usr/src/linux-source-6.12.tar.xz once per source version; returns the tree. */
