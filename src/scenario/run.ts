@@ -13,14 +13,14 @@
 import { Checker } from '../check/checker.js';
 import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
-import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from '../check/invariants.js';
+import { MachineView } from '../check/view.js';
 import type { Violation } from '../check/violation.js';
 import type { ExploreRun, ExploreTarget } from '../explore/explore.js';
 import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
 import { Machine } from '../linux/machine.js';
-import type { KernelReport, ObjectEvent } from '../linux/machine.js';
+import type { KernelReport } from '../linux/machine.js';
 import { createTask } from '../linux/kernel/fork.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import { RLIMIT_MEMLOCK, RLIM_INFINITY } from '../linux/include/linux/sched.js';
@@ -38,8 +38,8 @@ import type { Profile } from '../profiles/index.js';
 import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent, TraceValue } from '../sched/index.js';
 import { DefaultChooser, Sched, waitUntil } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
-import { CAPS, evalProbe, frameAt, opImpl, stepDeps } from './build.js';
-import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
+import { CAPS, evalProbe, opImpl, stepDeps } from './build.js';
+import { setupContainers, setupDevices, vfioFingerprint } from './build-vfio.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
 import type { StepCtx } from './build.js';
 import { RunState } from './state.js';
@@ -263,94 +263,17 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
   rs.progress[t.index] = t.steps.length;
 }
 
-function makeWorld(m: Machine, s: Sched, rs: RunState): CheckWorld {
-  return new ScenarioCheckWorld(m, s, rs);
-}
-
-/**
- * What the checker sees of a scenario world. A class rather than an object of
- * closures: one is built per run, so its methods live on the prototype (PERF).
- */
-class ScenarioCheckWorld implements CheckWorld {
-  /** A context for the model's pure helpers the checker calls (no thread runs it). */
-  private readonly kc: Kctx<task_struct>;
-  /** Stale-VMA uses seen so far (the event log only grows; scan each event once). */
-  private readonly stale: ObjectEvent[] = [];
-  private scanned = 0;
-
-  constructor(
-    readonly m: Machine,
-    readonly s: Sched,
-    private readonly rs: RunState,
-  ) {
-    this.kc = new Kctx<task_struct>(m, s, 0 as ThreadId, createTaskOnce(m, rs));
-  }
-
-  private usesVfio(): boolean {
-    return this.m.vfio !== null;
-  }
-
-  staleUses(): readonly ObjectEvent[] {
-    const m = this.m;
-    for (; this.scanned < m.events.length; this.scanned++) {
-      const ev = m.events[this.scanned];
-      if (ev.what === 'stale-vma-use' || ev.what === 'use-after-free') this.stale.push(ev);
-    }
-    return this.stale;
-  }
-
-  longtermPins(): LongtermPin[] {
-    const { m, rs, kc } = this;
-    return [...rs.longtermPins(), ...(this.usesVfio() ? vfioLongtermPins(kc, m) : []), ...ioUringPins(m, rs)];
-  }
-
-  heldPins(): HeldPin[] {
-    const { m, rs, kc } = this;
-    return [...rs.heldPins(), ...[...(this.usesVfio() ? vfioLongtermPins(kc, m, true) : []), ...ioUringPins(m, rs)].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))];
-  }
-
-  expectedLockedVm(mmId: number): number | null {
-    const { m, rs, kc } = this;
-    // MODEL: VFIO charges its pinned non-reserved pages; mlock and io_uring charges are not tracked here yet.
-    for (const t of rs.processes.values()) {
-      const mm = t.mm;
-      if (mm === null || mm.id !== mmId) continue;
-      if (mm.mmap.some((v) => (v.vm_flags & 0x2000) !== 0)) return null; // VM_LOCKED
-    }
-    if (rs.usesIoUring) return null;
-    return this.usesVfio() ? vfioLockedPages(kc, m, mmId) : 0;
-  }
-
-  liveMms(): { name: string; mm: { id: number; locked_vm: number; dead?: boolean } }[] {
-    return [...this.rs.processes.entries()].filter(([, t]) => t.mm !== null && !t.exited).map(([name, t]) => ({ name, mm: t.mm as { id: number; locked_vm: number; dead?: boolean } }));
-  }
-
-  dmaMappings(): DmaMapping[] {
-    return this.usesVfio() ? vfioDmaMappings(this.m, (t, addr) => (t.mm === null ? null : frameAt(t.mm, addr))) : [];
-  }
-}
-
-/** Pages io_uring fixed buffers hold (one pin per bvec page) of the rings scenario steps created. */
-function ioUringPins(m: Machine, rs: RunState): LongtermPin[] {
-  const out: LongtermPin[] = [];
-  for (const r of rs.rings) {
-    const t = rs.processes.get(r.process);
-    const f = t?.files?.fd[r.fd] ?? null;
-    const ctx = (f as { private_data?: unknown } | null)?.private_data as io_ring_ctx | null | undefined;
-    if (ctx === null || ctx === undefined || ctx.user_bufs === null) continue;
-    ctx.user_bufs.forEach((b, i) => {
-      if (b === null) return;
-      for (const pfn of b.bvec) out.push({ pfn, holder: `io_uring ring fd ${r.fd} buffer ${i}`, thread: null });
-    });
-  }
-  void m;
-  return out;
-}
-
-/** A task for the checker's context: any scenario process, else a kernel thread made once. */
-function createTaskOnce(m: Machine, rs: RunState): task_struct {
-  const first = rs.processes.values().next();
-  return first.done === true ? createTask(m, { comm: 'checker', kthread: true }) : first.value;
+/** The checker's view of a scenario world: the machine, plus what only the scenario knows (its own pins, process names). */
+function makeWorld(m: Machine, s: Sched, rs: RunState): MachineView {
+  return new MachineView(m, s, {
+    held: () => rs.holds.flatMap((h) => h.pfns.map((pfn) => ({ pfn, holder: `result '${h.result}'`, kind: h.kind, longterm: h.longterm, thread: h.thread }))),
+    processes: () => rs.processes.entries(),
+    rings: () => rs.rings.flatMap((r) => {
+      const t = rs.processes.get(r.process);
+      return t === undefined ? [] : [[t, r.fd] as const];
+    }),
+    untrackedLockedVm: () => rs.usesIoUring,
+  });
 }
 
 // ---- one run -------------------------------------------------------------------------------------------------

@@ -544,6 +544,7 @@ export function zap_page_range(k: Kctx, vma: vm_area_struct, start: number, end:
       if (check_mapping !== null && page !== null && PageAnon(m, page)) continue;
       t.pte[i] = 0;
       t.count--;
+      if (mm.pgd.log !== null) mm.pgd.log.push(key);
       if (page === null) continue;
       if (!PageAnon(m, page) && pte_dirty(pte)) SetPageDirty(m, page);
       page_remove_rmap(k, page, vma, false);
