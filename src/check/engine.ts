@@ -294,6 +294,7 @@ export class IncrementalSteps {
   /** Re-evaluate a mapping's dirty page ranges. */
   private evaluate(t: Track): void {
     const m = this.m;
+    const mem = m.mem;
     const dom = firstDomain(t.io);
     const maps = [t.fsdax, t.cma, t.live, t.coherent];
     // A kept finding answers for its whole segment: widen each range over the segments
@@ -330,10 +331,14 @@ export class IncrementalSteps {
           const fc = longtermPinFindings(m, 'no-longterm-pin-on-cma-or-movable', pin);
           if (fc.length > 0) t.cma.set(s.i, { f: fc[0], n: s.n });
         }
-        const where = dmaWhere(t.dma, s.iova, s.vaddr);
-        const fl = dmaLiveFinding(m, { where, iommuPfn: s.pfn, processPfn: s.processPfn, pinned: true });
+        // PERF: the mapping's description is built only for a page that may break a rule.
+        const incoherent = s.processPfn !== null && s.processPfn !== s.pfn;
+        const s0 = mem.peek_slot(s.pfn);
+        if (!incoherent && (s0 !== 0 && mem.s_ref[s0] > 0)) return;
+        const d = { where: dmaWhere(t.dma, s.iova, s.vaddr), iommuPfn: s.pfn, processPfn: s.processPfn, pinned: true };
+        const fl = dmaLiveFinding(m, d);
         if (fl !== null) t.live.set(s.i, { f: fl, n: s.n });
-        const fh = dmaCoherentFinding({ where, iommuPfn: s.pfn, processPfn: s.processPfn, pinned: true });
+        const fh = dmaCoherentFinding(d);
         if (fh !== null) t.coherent.set(s.i, { f: fh, n: s.n });
       });
     }

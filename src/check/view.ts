@@ -36,6 +36,7 @@ export interface Holders {
 export class MachineView implements CheckWorld, OtherPins {
   /** Stale-VMA uses seen so far (the event log only grows; each event is scanned once). */
   private readonly stale: ObjectEvent[] = [];
+  /** Events with seq below this were scanned. */
   private scanned = 0;
 
   constructor(
@@ -45,11 +46,21 @@ export class MachineView implements CheckWorld, OtherPins {
   ) {}
 
   staleUses(): readonly ObjectEvent[] {
-    const m = this.m;
-    for (; this.scanned < m.events.length; this.scanned++) {
-      const ev = m.events[this.scanned];
+    const evs = this.m.events;
+    if (evs.length === 0 || evs[evs.length - 1].seq < this.scanned) return this.stale;
+    // The first unscanned event (the machine may have dropped older ones: see Machine.eventLimit).
+    let lo = 0;
+    let hi = evs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (evs[mid].seq < this.scanned) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < evs.length; i++) {
+      const ev = evs[i];
       if (ev.what === 'stale-vma-use' || ev.what === 'use-after-free') this.stale.push(ev);
     }
+    this.scanned = evs[evs.length - 1].seq + 1;
     return this.stale;
   }
 

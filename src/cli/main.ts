@@ -51,8 +51,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   withProfile(program.command('run').description('run a scenario once (default schedule, or --schedule)').argument('<scenario>'))
     .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
     .option('--trace', 'print the trace events, one JSON object a line (--json always includes the trace)')
+    .option('--timings', 'report the wall time of set-up, of each step and of the end-of-run checks')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; timings?: boolean }) => {
       code = cmdRun(io, file, o);
     });
 

@@ -104,12 +104,32 @@ export class Machine {
     return n;
   }
 
+  /**
+   * MODEL: at most this many object events are kept (bounded memory for guest-scale
+   * runs, whose every page is allocated, mapped and pinned); past it the older half is
+   * dropped, except uses of freed objects (`stale-vma-use`, `use-after-free`), which
+   * invariants read. `eventsDropped` counts what was dropped; histories say so.
+   */
+  eventLimit = 1 << 20;
+  eventsDropped = 0;
+  private eventSeq = 0;
+
   /** Record an object event (a model tracepoint). */
   event(thread: ThreadId | null, what: string, objects: readonly string[], fn: string, data?: TraceValue): void {
     if (!this.recordEvents) return;
-    const ev: ObjectEvent = data === undefined
-      ? { seq: this.events.length, thread, what, objects, fn }
-      : { seq: this.events.length, thread, what, objects, fn, data };
+    const seq = this.eventSeq++;
+    const ev: ObjectEvent = data === undefined ? { seq, thread, what, objects, fn } : { seq, thread, what, objects, fn, data };
+    if (this.events.length >= this.eventLimit) this.dropOldEvents();
     this.events.push(ev);
+  }
+
+  private dropOldEvents(): void {
+    const half = this.events.length >> 1;
+    const kept = this.events.slice(0, half).filter((e) => e.what === 'stale-vma-use' || e.what === 'use-after-free');
+    this.eventsDropped += half - kept.length;
+    const rest = this.events.slice(half);
+    this.events.length = 0;
+    for (const e of kept) this.events.push(e);
+    for (const e of rest) this.events.push(e);
   }
 }

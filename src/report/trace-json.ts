@@ -62,6 +62,7 @@ export function runJson(o: RunOutcome): Json {
     reports: o.reports.map(reportJson),
     divergence: o.divergence,
     trace: o.trace === null ? null : o.trace.map((e: TraceEvent) => json(e)),
+    ...(o.timings === null ? {} : { timings: o.timings.map((t) => ({ what: t.what, ms: t.ms })) }),
   };
 }
 

@@ -43,6 +43,7 @@ import { setupContainers, setupDevices, vfioFingerprint } from './build-vfio.js'
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
 import type { StepCtx } from './build.js';
 import { RunState } from './state.js';
+import type { StepTiming } from './state.js';
 import type { io_ring_ctx } from '../linux/io_uring/io_uring.js';
 
 export type OutcomeStatus = RunStatus | 'setup-failed' | 'unsupported';
@@ -66,6 +67,8 @@ export interface RunOutcome {
   readonly steps: number;
   readonly trace: readonly TraceEvent[] | null;
   readonly divergence: string | null;
+  /** With RunOptions.clock: set-up, each step and the end-of-run checks, with their wall times; else null. */
+  readonly timings: readonly StepTiming[] | null;
 }
 
 /** A built world: machine, runtime with threads spawned, run state, checker. */
@@ -93,14 +96,17 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
 }
 
 /** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
-export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions): World {
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, clock: (() => number) | null = null): World {
+  const t0 = clock === null ? 0 : clock();
   const m = new Machine(profile, layoutOf(s));
   const rs = new RunState(s.threads.length);
+  rs.clock = clock;
   s.threads.forEach((t) => {
     rs.threadIds.set(`T${t.index}`, t.index as ThreadId);
     rs.threadIds.set(t.name, t.index as ThreadId);
   });
   const setupError = runSetup(s, m, rs);
+  if (clock !== null) rs.timings.push({ what: 'set-up', ms: clock() - t0 });
   const sched = new Sched(opts);
   m.sched = sched;
   const checker = new Checker(makeWorld(m, sched, rs));
@@ -255,7 +261,9 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
     }
     const ctx: StepCtx = { k, rs, scenario: s, step: st, tid };
     if (sched.tracing) sched.traceCall(`scenario:${st.op}`, stepTraceArgs(st));
+    const t0 = rs.clock === null ? 0 : rs.clock();
     const r = yield* opImpl(st.op)(ctx);
+    if (rs.clock !== null) rs.timings.push({ what: `T${t.index} step ${i + 1} ${st.op}`, ms: rs.clock() - t0 });
     if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? `${r.value}n` : (r.value as never));
     if (st.as !== null) rs.results.set(st.as, r);
     if (st.op === 'exit') break;
@@ -284,6 +292,8 @@ export interface RunOptions {
   readonly chooser?: Chooser;
   readonly trace?: boolean;
   readonly maxSteps?: number;
+  /** A wall clock in ms (`pinlab run --timings`): the outcome then carries each step's wall time. */
+  readonly clock?: () => number;
 }
 
 /** Run a scenario once on a profile and collect everything a report or the judge needs. */
@@ -296,6 +306,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     chooser = new ReplayChooser(p.schedule);
   }
   let checker: Checker | null = null;
+  const clock = opts.clock ?? null;
   const w = buildWorld(s, profile, {
     chooser,
     trace: opts.trace ?? false,
@@ -304,15 +315,18 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
       checker?.observe();
       return false;
     },
-  });
+  }, clock);
+  const timings = clock === null ? null : w.rs.timings;
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {
-    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null };
+    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null, timings };
   }
   const r: RunResult = w.sched.run();
+  const tEnd = clock === null ? 0 : clock();
   const violated = w.checker.finish(r);
   const violations = w.checker.violations(r);
+  if (clock !== null) w.rs.timings.push({ what: 'end-of-run checks', ms: clock() - tEnd });
   const values = new Map<string, Value>();
   const outputs = new Map<string, Readonly<Record<string, Value>>>();
   for (const [k, v] of w.rs.results) {
@@ -340,6 +354,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     steps: r.steps,
     trace: w.sched.trace,
     divergence: r.divergence?.message ?? null,
+    timings,
   };
 }
 
