@@ -118,8 +118,25 @@ export class Checker {
   finish(r: RunResult): readonly InvariantId[] {
     const out = new Set<InvariantId>(this.check());
     for (const id of this.first.keys()) out.add(id);
-    for (const d of this.endDefs) if (d.check(this.world, { result: r }).length > 0) out.add(d.id);
+    for (const d of this.endDefs) if (this.unjournaled(() => d.check(this.world, { result: r })).length > 0) out.add(d.id);
     return [...out];
+  }
+
+  /**
+   * Run a reader of the whole machine without filling the mem_map journal: what it
+   * reads is not what a step changed (the incremental checker would re-evaluate it all).
+   */
+  private unjournaled<T>(read: () => T): T {
+    const mem = this.m.mem;
+    const [touched, freed] = [mem.touched, mem.freed];
+    mem.touched = null;
+    mem.freed = null;
+    try {
+      return read();
+    } finally {
+      mem.touched = touched;
+      mem.freed = freed;
+    }
   }
 
   /** Full violation records for a finished run (or the current state if `r` is null). */
@@ -154,7 +171,7 @@ export class Checker {
         seen.add(d.id);
         continue;
       }
-      const now = d.when === 'step' ? this.stepFinding(d) : d.check(this.world, r === null ? null : { result: r })[0] ?? null;
+      const now = d.when === 'step' ? this.stepFinding(d) : this.unjournaled(() => d.check(this.world, r === null ? null : { result: r }))[0] ?? null;
       if (now !== null) {
         push(d, now, this.s.stepCount);
         seen.add(d.id);

@@ -76,6 +76,8 @@ export class IncrementalSteps {
   private readonly insane = new Map<number, FrameState>();
   /** Physical block (2 MiB: pfn / 512; 1 GiB: -(pfn / 2^18) - 1) → mappings and page ranges that map into it. */
   private readonly rev = new Map<number, Map<Track, [number, number]>>();
+  /** How many keys of `rev` are 2 MiB blocks. */
+  private rev2m = 0;
   /** Domains and page tables whose journals this engine started. */
   private readonly domains = new Set<iommu_domain>();
   private readonly mms = new Set<mm_struct>();
@@ -257,8 +259,12 @@ export class IncrementalSteps {
   private markPhys(lo: number, hi: number): void {
     const keys: number[] = [];
     for (let g = Math.floor(lo / PAGES_PER_PUD); g * PAGES_PER_PUD < hi; g++) keys.push(-g - 1);
-    if (hi - lo <= 64 * PAGES_PER_PMD) for (let b = Math.floor(lo / PAGES_PER_PMD); b * PAGES_PER_PMD < hi; b++) keys.push(b);
-    else for (const k of this.rev.keys()) if (k >= 0 && (k + 1) * PAGES_PER_PMD > lo && k * PAGES_PER_PMD < hi) keys.push(k);
+    if (this.rev2m > 0) {
+      const b0 = Math.floor(lo / PAGES_PER_PMD);
+      const b1 = Math.ceil(hi / PAGES_PER_PMD);
+      if (b1 - b0 <= this.rev2m) for (let b = b0; b < b1; b++) keys.push(b);
+      else for (const k of this.rev.keys()) if (k >= b0 && k < b1) keys.push(k);
+    }
     for (const k of keys) {
       const e = this.rev.get(k);
       if (e === undefined) continue;
@@ -269,8 +275,12 @@ export class IncrementalSteps {
         }
         this.markPages(t, a, b);
       }
-      if (e.size === 0) this.rev.delete(k);
+      if (e.size === 0) this.unindex(k);
     }
+  }
+
+  private unindex(k: number): void {
+    if (this.rev.delete(k) && k >= 0) this.rev2m--;
   }
 
   private index(t: Track, s: DmaSegment): void {
@@ -279,6 +289,7 @@ export class IncrementalSteps {
       if (e === undefined) {
         e = new Map();
         this.rev.set(k, e);
+        if (k >= 0) this.rev2m++;
       }
       const r = e.get(t);
       if (r === undefined) e.set(t, [s.i, s.i + s.n]);

@@ -56,7 +56,11 @@ export class Machine {
   sched: Sched | null = null;
   /** mm/gup.ts: the patches its per-page paths test, read once per machine (opaque here). */
   gup_cfg: object | null = null;
-  /** Record object events (off in the explorer's hot loop unless a violation needs a history). */
+  /**
+   * Record object events. Off, only uses of freed objects are recorded (the invariant
+   * needs them), and the model may take its batched paths where a thread runs alone;
+   * `runScenario` runs so and repeats a run with events on when a violation needs a history.
+   */
   recordEvents = true;
   /** drivers/iommu state (groups, domains), created on first use by drivers/iommu/iommu.ts. */
   iommu: iommu_subsys | null = null;
@@ -116,7 +120,8 @@ export class Machine {
 
   /** Record an object event (a model tracepoint). */
   event(thread: ThreadId | null, what: string, objects: readonly string[], fn: string, data?: TraceValue): void {
-    if (!this.recordEvents) return;
+    // Uses of freed objects are always kept: the no-stale-vma-use invariant reads them.
+    if (!this.recordEvents && what !== 'stale-vma-use' && what !== 'use-after-free') return;
     const seq = this.eventSeq++;
     const ev: ObjectEvent = data === undefined ? { seq, thread, what, objects, fn } : { seq, thread, what, objects, fn, data };
     if (this.events.length >= this.eventLimit) this.dropOldEvents();

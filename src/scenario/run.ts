@@ -32,7 +32,7 @@ import { O_RDONLY, O_RDWR } from '../linux/include/linux/fs.js';
 import { create_file, mount_fs } from '../linux/fs/libfs.js';
 import { devdax_create } from '../linux/drivers/dax/device.js';
 import { hugetlb_pool_grow } from '../linux/mm/hugetlb.js';
-import { HPAGE_PMD_ORDER } from '../linux/include/linux/mm_types.js';
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '../linux/include/linux/mm_types.js';
 import { sys_close, sys_mmap, sys_open } from '../linux/syscalls.js';
 import type { Profile } from '../profiles/index.js';
 import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent, TraceValue } from '../sched/index.js';
@@ -96,9 +96,10 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
 }
 
 /** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
-export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, clock: (() => number) | null = null): World {
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, clock: (() => number) | null = null, recordEvents = true): World {
   const t0 = clock === null ? 0 : clock();
   const m = new Machine(profile, layoutOf(s));
+  m.recordEvents = recordEvents;
   const rs = new RunState(s.threads.length);
   rs.clock = clock;
   s.threads.forEach((t) => {
@@ -150,7 +151,17 @@ function runSetup(s: Scenario, m: Machine, rs: RunState): string | null {
 
 /** Set-up in kernel context: mounts, files, then each process's mappings (open + mmap + close, as init would). */
 function* setupBody(k: Kctx<task_struct>, s: Scenario, m: Machine, rs: RunState, fail: (e: string) => void): KThread<void> {
-  // The 2 MiB hugetlb pool (echo N > /proc/sys/vm/nr_hugepages before the scenario starts).
+  // The 1 GiB pool first (as hugepagesz=1G hugepages=N at boot: GiB-aligned blocks are
+  // taken before smaller allocations split them), then the 2 MiB one (echo N >
+  // /proc/sys/vm/nr_hugepages before the scenario starts).
+  const hp1g = s.setup.memory.hugepages1g;
+  if (hp1g > 0) {
+    const got = hugetlb_pool_grow(k, HPAGE_PUD_ORDER, hp1g);
+    if (got < hp1g) {
+      fail(`set-up: only ${got} of ${hp1g} 1 GiB huge pages could be allocated for the hugetlb pool`);
+      return;
+    }
+  }
   const hp = s.setup.memory.hugepages;
   if (hp > 0) {
     const got = hugetlb_pool_grow(k, HPAGE_PMD_ORDER, hp);
@@ -298,6 +309,18 @@ export interface RunOptions {
 
 /** Run a scenario once on a profile and collect everything a report or the judge needs. */
 export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}): RunOutcome {
+  // A run records no object events (the model may then take its batched paths where a
+  // thread runs alone); only when it finds a violation is the same run made again, from
+  // its own choices, with events on, for the violations' histories. Runs are a function
+  // of (scenario, profile, choices), so both runs agree on everything else.
+  const first = runOnce(s, profile, opts, false);
+  if (opts.trace === true || opts.chooser !== undefined || !first.violations.some((v) => v.kind === 'invariant' || v.kind === 'deadlock')) return first;
+  const again = runOnce(s, profile, { ...opts, schedule: first.schedule, clock: undefined }, true);
+  if (again.divergence !== null || again.schedule !== first.schedule) return first;
+  return { ...first, violations: again.violations };
+}
+
+function runOnce(s: Scenario, profile: Profile, opts: RunOptions, events: boolean): RunOutcome {
   let chooser: Chooser = opts.chooser ?? new DefaultChooser();
   const sch = opts.schedule ?? null;
   if (sch !== null) {
@@ -315,7 +338,9 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
       checker?.observe();
       return false;
     },
-  }, clock);
+    // The checker watches each step a lone thread still makes; its merged steps are checked at their ends.
+    afterStepAllowsMerge: true,
+  }, clock, events || opts.trace === true || opts.chooser !== undefined);
   const timings = clock === null ? null : w.rs.timings;
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
