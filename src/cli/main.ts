@@ -68,8 +68,9 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('-s, --schedule <schedule>', "schedule string, e.g. 'T0*3 T1 ...'")
     .option('--trace', 'print the trace events, one JSON object a line (--json always includes the trace)')
     .option('--max-steps <n>', 'the step bound: stop the run after n scheduling steps (default 100000)')
+    .option('--timings', 'report the wall time of set-up, of each step and of the end-of-run checks')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; maxSteps?: string }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; maxSteps?: string; timings?: boolean }) => {
       code = cmdRun(io, file, o);
     });
 

@@ -3,6 +3,7 @@ import { renderOutcome } from '../report/render-text.js';
 import { runJson } from '../report/trace-json.js';
 import { parseSchedule } from '../explore/schedule.js';
 import type { RunOutcome } from '../scenario/run.js';
+import type { StepTiming } from '../scenario/state.js';
 import { runScenario } from '../scenario/run.js';
 import type { Json } from '../report/trace-json.js';
 import type { Profile } from '../profiles/index.js';
@@ -19,6 +20,8 @@ export interface RunCmdOptions {
   readonly json?: boolean;
   /** The step bound of the run (default 100000). */
   readonly maxSteps?: string;
+  /** Report the wall time of set-up, each step and the end-of-run checks. */
+  readonly timings?: boolean;
 }
 
 /**
@@ -54,11 +57,19 @@ export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
     if (!p.ok) throw new BadInput(`--schedule: column ${p.column}: ${p.error}`);
   }
   const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
-  const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true, ...(maxSteps !== undefined ? { maxSteps } : {}) });
+  const clock = opts.timings === true ? { clock: () => performance.now() } : {};
+  const o = runScenario(s, profile, { schedule: schedule ?? null, trace: opts.trace === true || opts.json === true, ...(maxSteps !== undefined ? { maxSteps } : {}), ...clock });
   if (opts.json === true) io.out(jsonText(opts.trace === true ? { ...(runJson(o) as object), state: finalState(s, profile, o) } : runJson(o)));
   else {
     io.out(renderOutcome(o));
+    if (o.timings !== null) io.out(renderTimings(o.timings));
     if (opts.trace === true && o.trace !== null) for (const e of o.trace) io.out(JSON.stringify(e));
   }
   return outcomeExit(io, o);
+}
+
+/** `--timings`: the wall time of set-up, each step (from its start to its end) and the end-of-run checks. */
+export function renderTimings(ts: readonly StepTiming[]): string {
+  const w = Math.max(...ts.map((t) => t.what.length));
+  return ['timings (wall clock):', ...ts.map((t) => `  ${t.what.padEnd(w)}  ${(t.ms / 1000).toFixed(3).padStart(9)} s`)].join('\n') + '\n';
 }
