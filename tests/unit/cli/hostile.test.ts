@@ -223,6 +223,7 @@ describe('terminal safety', () => {
     const esc = file('esc.yaml', MMAP.replace('mmap:', 'mm\u001b[31map\u0007:'));
     const r = await cli('run', esc);
     expect(r.code).toBe(2);
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(r.stderr).toContain('\\u001b[31m');
     const name = await cli('run', join(dir, 'no\u001b]0;title\u0007such.yaml'));
