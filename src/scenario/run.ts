@@ -11,6 +11,7 @@
  * scenario threads start in a fresh runtime with the caller's options.
  */
 import { Checker } from '../check/checker.js';
+import type { CheckMode } from '../check/checker.js';
 import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
 import { MachineView } from '../check/view.js';
@@ -96,10 +97,20 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
 }
 
 /** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
-export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, clock: (() => number) | null = null, recordEvents = true): World {
+export interface WorldOptions {
+  /** A wall clock in ms for `--timings`. */
+  readonly clock?: (() => number) | null;
+  /** Record object events (default true). */
+  readonly recordEvents?: boolean;
+  /** How the checker evaluates step invariants (default 'auto'). */
+  readonly checkMode?: CheckMode;
+}
+
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, wo: WorldOptions = {}): World {
+  const clock = wo.clock ?? null;
   const t0 = clock === null ? 0 : clock();
   const m = new Machine(profile, layoutOf(s));
-  m.recordEvents = recordEvents;
+  m.recordEvents = wo.recordEvents ?? true;
   const rs = new RunState(s.threads.length);
   rs.clock = clock;
   s.threads.forEach((t) => {
@@ -110,7 +121,7 @@ export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, cl
   if (clock !== null) rs.timings.push({ what: 'set-up', ms: clock() - t0 });
   const sched = new Sched(opts);
   m.sched = sched;
-  const checker = new Checker(makeWorld(m, sched, rs));
+  const checker = new Checker(makeWorld(m, sched, rs), null, wo.checkMode ?? 'auto');
   if (setupError === null) {
     for (const t of s.threads) {
       sched.spawn(t.name, (tid) => threadBody(s, t, m, sched, tid, rs));
@@ -340,7 +351,7 @@ function runOnce(s: Scenario, profile: Profile, opts: RunOptions, events: boolea
     },
     // The checker watches each step a lone thread still makes; its merged steps are checked at their ends.
     afterStepAllowsMerge: true,
-  }, clock, events || opts.trace === true || opts.chooser !== undefined);
+  }, { clock, recordEvents: events || opts.trace === true || opts.chooser !== undefined });
   const timings = clock === null ? null : w.rs.timings;
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
