@@ -23,8 +23,13 @@ const INCREMENTAL: ReadonlySet<InvariantId> = new Set(INCREMENTAL_IDS);
 const ALL_STEP_DEFS: readonly InvariantDef[] = INVARIANTS.filter((d) => d.when === 'step');
 const ALL_END_DEFS: readonly InvariantDef[] = INVARIANTS.filter((d) => d.when !== 'step');
 
-/** How step invariants are evaluated: from what each step changed (default) or by a full rescan. */
-export type CheckMode = 'incremental' | 'rescan';
+/**
+ * How step invariants are evaluated: from what each step changed, by a full rescan, or
+ * (auto) by a rescan while the machine is small — cheaper there — and incrementally from
+ * the step at which it has more than AUTO_SLOTS folios on.
+ */
+export type CheckMode = 'incremental' | 'rescan' | 'auto';
+const AUTO_SLOTS = 4096;
 
 export class Checker {
   private readonly stepDefs: readonly InvariantDef[];
@@ -44,8 +49,12 @@ export class Checker {
       this.endDefs = INVARIANTS.filter((d) => d.when !== 'step' && enabled.includes(d.id));
     }
     const other = world as Partial<OtherPins>;
-    this.engine = mode === 'incremental' && typeof other.before === 'function' && typeof other.after === 'function' ? new IncrementalSteps(world.m, other as OtherPins) : null;
+    this.engine = mode !== 'rescan' && typeof other.before === 'function' && typeof other.after === 'function' ? new IncrementalSteps(world.m, other as OtherPins) : null;
+    this.engineOn = mode === 'incremental';
   }
+
+  /** Whether the incremental checker answers now (auto mode turns it on for good once the machine is large). */
+  private engineOn: boolean;
 
   /**
    * The first finding of a step invariant now, or null: from the incremental checker
@@ -53,13 +62,15 @@ export class Checker {
    * invariant's own full check.
    */
   private stepFinding(d: InvariantDef): Finding | null {
-    if (this.engine !== null && INCREMENTAL.has(d.id)) return this.engine.first(d.id);
+    if (this.engine !== null && this.engineOn && INCREMENTAL.has(d.id)) return this.engine.first(d.id);
     return d.check(this.world, null)[0] ?? null;
   }
 
   /** Bring the incremental checker up to date with the machine (once per step). */
   private refresh(): void {
-    this.engine?.update();
+    if (this.engine === null) return;
+    if (!this.engineOn && this.m.mem.slot_top > AUTO_SLOTS) this.engineOn = true;
+    if (this.engineOn) this.engine.update();
   }
 
   /** Step invariants violated now by a full rescan (ignores the incremental checker: tests compare the two). */

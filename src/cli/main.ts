@@ -20,6 +20,7 @@ import { cmdProfiles } from './profiles.js';
 import { cmdReplay } from './replay.js';
 import { cmdRun } from './run.js';
 import { cmdServe, cmdView } from './serve.js';
+import { cmdCheckMerge } from './merge.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -93,9 +94,11 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('--no-explore', 'judge values only (skip invariant exploration)')
     .option('--max-schedules <n>', 'bound every exploration')
     .option('-v, --verbose', 'print details of matching checks too')
+    .option('--shard <i/n>', 'only the i-th of n shares of the scenario files (1-based), for a CI matrix')
+    .option('--merge', 'the paths are `check --json` outputs of shards: merge them into one report')
     .addHelpText('after', EXIT_HELP)
-    .action((paths: string[], o: { json?: boolean; profile: string[]; explore: boolean; maxSchedules?: string; verbose?: boolean }) => {
-      code = cmdCheck(io, paths, o);
+    .action((paths: string[], o: { json?: boolean; profile: string[]; explore: boolean; maxSchedules?: string; verbose?: boolean; shard?: string; merge?: boolean }) => {
+      code = o.merge === true ? cmdCheckMerge(io, paths, o) : cmdCheck(io, paths, o);
     });
 
   withProfile(program.command('replay').description('re-run one schedule of a scenario exactly').argument('<scenario>'))

@@ -13,6 +13,7 @@
 import type { ErrnoReason } from '../linux/errno_reason.js';
 import { errno_reason_since } from '../linux/errno_reason.js';
 import { Checker } from '../check/checker.js';
+import type { CheckMode } from '../check/checker.js';
 import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
 import { MachineView } from '../check/view.js';
@@ -101,10 +102,22 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
 }
 
 /** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
-export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, atomicity: Atomicity = 'merged', clock: (() => number) | null = null, recordEvents = true): World {
+export interface WorldOptions {
+  /** A wall clock in ms for `--timings`. */
+  readonly clock?: (() => number) | null;
+  /** Record object events (default true). */
+  readonly recordEvents?: boolean;
+  /** How the checker evaluates step invariants (default 'auto'). */
+  readonly checkMode?: CheckMode;
+  /** Step atomicity of the scenario threads (Machine.atomicity; default 'merged'). */
+  readonly atomicity?: Atomicity;
+}
+
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, wo: WorldOptions = {}): World {
+  const clock = wo.clock ?? null;
   const t0 = clock === null ? 0 : clock();
   const m = new Machine(profile, layoutOf(s));
-  m.recordEvents = recordEvents;
+  m.recordEvents = wo.recordEvents ?? true;
   const rs = new RunState(s.threads.length);
   rs.clock = clock;
   s.threads.forEach((t) => {
@@ -116,8 +129,8 @@ export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, at
   const sched = new Sched(opts);
   m.sched = sched;
   // Set-up ran alone; the scenario threads run at the requested atomicity.
-  m.atomicity = atomicity;
-  const checker = new Checker(makeWorld(m, sched, rs));
+  m.atomicity = wo.atomicity ?? 'merged';
+  const checker = new Checker(makeWorld(m, sched, rs), null, wo.checkMode ?? 'auto');
   if (setupError === null) {
     for (const t of s.threads) {
       sched.spawn(t.name, (tid) => threadBody(s, t, m, sched, tid, rs));
@@ -361,7 +374,7 @@ function runOnce(s: Scenario, profile: Profile, opts: RunOptions, events: boolea
     },
     // The checker watches each step a lone thread still makes; its merged steps are checked at their ends.
     afterStepAllowsMerge: true,
-  }, opts.atomicity, clock, events || opts.trace === true || opts.chooser !== undefined);
+  }, { clock, recordEvents: events || opts.trace === true || opts.chooser !== undefined, ...(opts.atomicity !== undefined ? { atomicity: opts.atomicity } : {}) });
   const timings = clock === null ? null : w.rs.timings;
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
@@ -481,7 +494,7 @@ export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomici
   return {
     invariants: INVARIANT_IDS,
     start(opts: SchedOptions): ExploreRun {
-      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, atomicity));
+      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, { atomicity }));
     },
   };
 }

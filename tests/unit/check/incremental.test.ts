@@ -70,7 +70,7 @@ function compare(s: Scenario, spec: string, seed: number, corrupt: Corruption | 
       cmp(ww.sched.stepCount);
       return false;
     },
-  });
+  }, { checkMode: 'incremental' });
   if (w.setupError !== null) return { mismatches, steps: 0, violated };
   cmp(0);
   try {

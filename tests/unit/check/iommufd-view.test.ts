@@ -41,7 +41,7 @@ function runWith(at: Step): World {
       }
       return false;
     },
-  });
+  }, { checkMode: 'incremental' });
   expect(w.setupError).toBeNull();
   w.sched.run();
   expect(done).toBe(true);
