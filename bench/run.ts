@@ -49,9 +49,11 @@ if (child >= 0) {
       }
       const out = JSON.parse(last) as Figure[];
       figures.push(...out);
-      if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${String(Number(f.value.toPrecision(6))).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}\n`);
+      const num = (x: number): string => String(Number(x.toPrecision(4)));
+      const spread = (f: Figure): string => (f.runs === undefined ? '' : `   [median of ${f.runs}: min ${num(f.min ?? NaN)}, max ${num(f.max ?? NaN)}]`);
+      if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${String(Number(f.value.toPrecision(6))).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}${spread(f)}\n`);
     }
   }
-  if (json) process.stdout.write(JSON.stringify(figures.map(({ name, value, unit }) => ({ name, value, unit })), null, 1) + '\n');
+  if (json) process.stdout.write(JSON.stringify(figures.map(({ name, value, unit, min, max, runs }) => ({ name, value, unit, ...(runs === undefined ? {} : { min, max, runs }) })), null, 1) + '\n');
   if (failed) process.exitCode = 1;
 }

@@ -11,6 +11,10 @@ export interface Figure {
   readonly unit: string;
   /** Optional goal, for the human-readable table (e.g. `<= 130`). */
   readonly goal?: string;
+  /** When `value` is a median of several runs: their minimum, maximum and number. */
+  readonly min?: number;
+  readonly max?: number;
+  readonly runs?: number;
 }
 
 export interface Benchmark {

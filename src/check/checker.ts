@@ -15,18 +15,31 @@ import { historyOf } from './history.js';
 import type { CheckWorld, InvariantDef } from './invariants.js';
 import { INVARIANTS } from './invariants.js';
 import type { Finding, Violation } from './violation.js';
+import type { OtherPins } from './engine.js';
+import { INCREMENTAL_IDS, IncrementalSteps } from './engine.js';
 
 const EMPTY: readonly InvariantId[] = [];
+const INCREMENTAL: ReadonlySet<InvariantId> = new Set(INCREMENTAL_IDS);
 const ALL_STEP_DEFS: readonly InvariantDef[] = INVARIANTS.filter((d) => d.when === 'step');
 const ALL_END_DEFS: readonly InvariantDef[] = INVARIANTS.filter((d) => d.when !== 'step');
+
+/**
+ * How step invariants are evaluated: from what each step changed, by a full rescan, or
+ * (auto) by a rescan while the machine is small — cheaper there — and incrementally from
+ * the step at which it has more than AUTO_SLOTS folios on.
+ */
+export type CheckMode = 'incremental' | 'rescan' | 'auto';
+const AUTO_SLOTS = 4096;
 
 export class Checker {
   private readonly stepDefs: readonly InvariantDef[];
   private readonly endDefs: readonly InvariantDef[];
   /** The first finding per invariant and the step it was seen at (recorded by `observe()`). */
   private readonly first = new Map<InvariantId, { finding: Finding; step: number }>();
+  /** The incremental checker (a world that lists its other pin holders, in incremental mode), else null. */
+  private readonly engine: IncrementalSteps | null;
 
-  constructor(readonly world: CheckWorld, enabled: readonly InvariantId[] | null = null) {
+  constructor(readonly world: CheckWorld, enabled: readonly InvariantId[] | null = null, mode: CheckMode = 'incremental') {
     if (enabled === null) {
       // PERF: every invariant (the explorer builds one checker per run): split once.
       this.stepDefs = ALL_STEP_DEFS;
@@ -35,6 +48,50 @@ export class Checker {
       this.stepDefs = INVARIANTS.filter((d) => d.when === 'step' && enabled.includes(d.id));
       this.endDefs = INVARIANTS.filter((d) => d.when !== 'step' && enabled.includes(d.id));
     }
+    const other = world as Partial<OtherPins>;
+    this.engine = mode !== 'rescan' && typeof other.before === 'function' && typeof other.after === 'function' ? new IncrementalSteps(world.m, other as OtherPins) : null;
+    this.engineOn = mode === 'incremental';
+  }
+
+  /** Whether the incremental checker answers now (auto mode turns it on for good once the machine is large). */
+  private engineOn: boolean;
+
+  /**
+   * The first finding of a step invariant now, or null: from the incremental checker
+   * for the invariants it maintains (as of the last `refresh()`), else by the
+   * invariant's own full check.
+   */
+  private stepFinding(d: InvariantDef): Finding | null {
+    if (this.engine !== null && this.engineOn && INCREMENTAL.has(d.id)) return this.engine.first(d.id);
+    return d.check(this.world, null)[0] ?? null;
+  }
+
+  /** Bring the incremental checker up to date with the machine (once per step). */
+  private refresh(): void {
+    if (this.engine === null) return;
+    if (!this.engineOn && this.m.mem.slot_top > AUTO_SLOTS) this.engineOn = true;
+    if (this.engineOn) this.engine.update();
+  }
+
+  /** Step invariants violated now by a full rescan (ignores the incremental checker: tests compare the two). */
+  rescan(): readonly { id: InvariantId; first: Finding }[] {
+    const out: { id: InvariantId; first: Finding }[] = [];
+    for (const d of this.stepDefs) {
+      const f = d.check(this.world, null);
+      if (f.length > 0) out.push({ id: d.id, first: f[0] });
+    }
+    return out;
+  }
+
+  /** Step invariants violated now as this checker evaluates them, with their first findings. */
+  current(): readonly { id: InvariantId; first: Finding }[] {
+    this.refresh();
+    const out: { id: InvariantId; first: Finding }[] = [];
+    for (const d of this.stepDefs) {
+      const f = this.stepFinding(d);
+      if (f !== null) out.push({ id: d.id, first: f });
+    }
+    return out;
   }
 
   private get m(): Machine {
@@ -47,22 +104,23 @@ export class Checker {
 
   /** Step invariants violated now (ids only). */
   check(): readonly InvariantId[] {
+    this.refresh();
     let out: InvariantId[] | null = null;
     for (const d of this.stepDefs) {
-      const f = d.check(this.world, null);
-      if (f.length > 0) (out ??= []).push(d.id);
+      if (this.stepFinding(d) !== null) (out ??= []).push(d.id);
     }
     return out ?? EMPTY;
   }
 
   /** As check(), but also remembers the first finding of each invariant and its step. */
   observe(): readonly InvariantId[] {
+    this.refresh();
     let out: InvariantId[] | null = null;
     for (const d of this.stepDefs) {
-      const f = d.check(this.world, null);
-      if (f.length === 0) continue;
+      const f = this.stepFinding(d);
+      if (f === null) continue;
       (out ??= []).push(d.id);
-      if (!this.first.has(d.id)) this.first.set(d.id, { finding: f[0], step: this.s.stepCount });
+      if (!this.first.has(d.id)) this.first.set(d.id, { finding: f, step: this.s.stepCount });
     }
     return out ?? EMPTY;
   }
@@ -71,8 +129,25 @@ export class Checker {
   finish(r: RunResult): readonly InvariantId[] {
     const out = new Set<InvariantId>(this.check());
     for (const id of this.first.keys()) out.add(id);
-    for (const d of this.endDefs) if (d.check(this.world, { result: r }).length > 0) out.add(d.id);
+    for (const d of this.endDefs) if (this.unjournaled(() => d.check(this.world, { result: r })).length > 0) out.add(d.id);
     return [...out];
+  }
+
+  /**
+   * Run a reader of the whole machine without filling the mem_map journal: what it
+   * reads is not what a step changed (the incremental checker would re-evaluate it all).
+   */
+  private unjournaled<T>(read: () => T): T {
+    const mem = this.m.mem;
+    const [touched, freed] = [mem.touched, mem.freed];
+    mem.touched = null;
+    mem.freed = null;
+    try {
+      return read();
+    } finally {
+      mem.touched = touched;
+      mem.freed = freed;
+    }
   }
 
   /** Full violation records for a finished run (or the current state if `r` is null). */
@@ -99,14 +174,17 @@ export class Checker {
         step,
       });
     };
+    this.refresh();
     for (const d of [...this.stepDefs, ...this.endDefs]) {
       const early = this.first.get(d.id);
-      const now = d.check(this.world, r === null ? null : { result: r });
       if (early !== undefined) {
         push(d, early.finding, early.step);
         seen.add(d.id);
-      } else if (now.length > 0) {
-        push(d, now[0], this.s.stepCount);
+        continue;
+      }
+      const now = d.when === 'step' ? this.stepFinding(d) : this.unjournaled(() => d.check(this.world, r === null ? null : { result: r }))[0] ?? null;
+      if (now !== null) {
+        push(d, now, this.s.stepCount);
         seen.add(d.id);
       }
     }

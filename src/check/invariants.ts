@@ -33,6 +33,8 @@ export interface HeldPin {
   readonly holder: string;
   /** 'pin' for FOLL_PIN, 'ref' for FOLL_GET. */
   readonly kind: 'pin' | 'ref';
+  /** Pages held from `pfn` on, all in pfn's folio (1 when absent). */
+  readonly nr?: number;
 }
 
 /** What invariants read. */
@@ -102,32 +104,14 @@ export const INVARIANTS: readonly InvariantDef[] = [
     title: 'long-term pin on an fs-DAX page',
     why: '94db151dc892 "vfio: disable filesystem-dax page pinning"; mm/gup.c check_dax_vmas (v5.4) / check_vma_flags (v5.11+)',
     when: 'step',
-    check: (w) => {
-      let out: Finding[] | null = null;
-      for (const p of w.longtermPins()) {
-        if (!pfn_valid(w.m, p.pfn) || !is_fsdax_page(w.m, p.pfn)) continue;
-        (out ??= []).push({ invariant: 'no-longterm-pin-on-fsdax', message: `${page_label(p.pfn)} (fs-DAX) is long-term pinned by ${p.holder}`, objects: [page_label(p.pfn)], threads: p.thread === null ? [] : [p.thread] });
-      }
-      return out ?? NONE;
-    },
+    check: (w) => longtermPinFindings(w.m, 'no-longterm-pin-on-fsdax', w.longtermPins()),
   },
   {
     id: 'no-longterm-pin-on-cma-or-movable',
     title: 'long-term pin on a CMA or ZONE_MOVABLE page',
     why: '9a4e9f3b2d73 "mm: update get_user_pages_longterm to migrate pages allocated from CMA region" (CMA, v5.1); d1e153fea2a8 "mm/gup: migrate pinned pages out of movable zone" (ZONE_MOVABLE, v5.13)',
     when: 'step',
-    check: (w) => {
-      let out: Finding[] | null = null;
-      const movable = movableRuleInProfile(w.m);
-      for (const p of w.longtermPins()) {
-        if (!pfn_valid(w.m, p.pfn)) continue;
-        const cma = is_migrate_cma_page(w.m, p.pfn);
-        const mov = movable && is_zone_movable_page(w.m, p.pfn);
-        if (!cma && !mov) continue;
-        (out ??= []).push({ invariant: 'no-longterm-pin-on-cma-or-movable', message: `${page_label(p.pfn)} (${cma ? 'CMA pageblock' : 'ZONE_MOVABLE'}) is long-term pinned by ${p.holder}`, objects: [page_label(p.pfn)], threads: p.thread === null ? [] : [p.thread] });
-      }
-      return out ?? NONE;
-    },
+    check: (w) => longtermPinFindings(w.m, 'no-longterm-pin-on-cma-or-movable', w.longtermPins()),
   },
   {
     id: 'dma-target-is-live',
@@ -137,10 +121,8 @@ export const INVARIANTS: readonly InvariantDef[] = [
     check: (w) => {
       let out: Finding[] | null = null;
       for (const d of w.dmaMappings()) {
-        if (!pfn_valid(w.m, d.iommuPfn)) continue; // BAR / PFNMAP: no struct page to free
-        // page_count(): a subpage of a large folio (THP, hugetlb, compound device-DAX) has its folio's count.
-        if (page_count(w.m, d.iommuPfn) > 0 && d.pinned) continue;
-        (out ??= []).push({ invariant: 'dma-target-is-live', message: `${d.where} maps ${page_label(d.iommuPfn)}, which is ${page_count(w.m, d.iommuPfn) === 0 ? 'free' : 'no longer pinned by the mapping'}`, objects: [page_label(d.iommuPfn)] });
+        const f = dmaLiveFinding(w.m, d);
+        if (f !== null) (out ??= []).push(f);
       }
       return out ?? NONE;
     },
@@ -153,8 +135,8 @@ export const INVARIANTS: readonly InvariantDef[] = [
     check: (w) => {
       let out: Finding[] | null = null;
       for (const d of w.dmaMappings()) {
-        if (d.processPfn === null || d.processPfn === d.iommuPfn) continue;
-        (out ??= []).push({ invariant: 'dma-coherent-with-process', message: `${d.where}: the device reaches ${page_label(d.iommuPfn)} but the process maps ${page_label(d.processPfn)}`, objects: [page_label(d.iommuPfn), page_label(d.processPfn)] });
+        const f = dmaCoherentFinding(d);
+        if (f !== null) (out ??= []).push(f);
       }
       return out ?? NONE;
     },
@@ -194,7 +176,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
       for (const h of w.heldPins()) {
         const head = pfn_valid(w.m, h.pfn) ? compound_head(w.m, h.pfn) : h.pfn;
         const refs = h.kind === 'pin' && pfn_valid(w.m, h.pfn) && folio_order(w.m, head) === 0 ? bias : 1;
-        held.set(head, (held.get(head) ?? 0) + refs);
+        held.set(head, (held.get(head) ?? 0) + refs * (h.nr ?? 1));
       }
       for (const f of leakedFrames(w.m, held)) {
         (out ??= []).push({ invariant: 'pin-balance-at-exit', message: `${page_label(f.pfn)} has ${f.refs} references (${f.maps} mappings) but no holder accounts for ${f.extra} of them`, objects: [page_label(f.pfn)] });
@@ -237,14 +219,9 @@ export const INVARIANTS: readonly InvariantDef[] = [
     why: 'include/linux/page_ref.h VM_BUG_ON_PAGE(page_ref_count(page) <= 0) in put_page_testzero; include/linux/mm.h page_mapcount',
     when: 'step',
     check: (w) => {
-      let out: Finding[] | null = null;
-      for (const f of insaneFrames(w.m)) {
-        (out ??= []).push({ invariant: 'refcount-sane', message: `${page_label(f.pfn)}: refcount ${f.refs}, mapcount ${f.maps}`, objects: [page_label(f.pfn)] });
-      }
-      for (const r of w.m.reports) {
-        if (r.kind === 'bug' && /page_ref|refcount|put_page|mapcount|pincount/.test(r.site + r.message)) (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
-      }
-      return out ?? NONE;
+      const frames = insaneFrames(w.m).map(insaneFrame);
+      const reports = refcountReportFindings(w.m);
+      return frames.length + reports.length === 0 ? NONE : [...frames, ...reports];
     },
   },
   {
@@ -272,9 +249,60 @@ export const INVARIANTS: readonly InvariantDef[] = [
 
 export const INVARIANT_BY_ID: ReadonlyMap<InvariantId, InvariantDef> = new Map(INVARIANTS.map((d) => [d.id, d]));
 
+// ---- findings (one place for each message; check/engine.ts builds the same) --------------------
+
+/** Findings of a pin rule over a list of long-term pins, in list order. */
+export function longtermPinFindings(m: Machine, id: 'no-longterm-pin-on-fsdax' | 'no-longterm-pin-on-cma-or-movable', pins: readonly LongtermPin[]): readonly Finding[] {
+  let out: Finding[] | null = null;
+  const movable = id === 'no-longterm-pin-on-cma-or-movable' && movableRuleInProfile(m);
+  for (const p of pins) {
+    if (!pfn_valid(m, p.pfn)) continue;
+    let what: string;
+    if (id === 'no-longterm-pin-on-fsdax') {
+      if (!is_fsdax_page(m, p.pfn)) continue;
+      what = 'fs-DAX';
+    } else {
+      const cma = is_migrate_cma_page(m, p.pfn);
+      if (!cma && !(movable && is_zone_movable_page(m, p.pfn))) continue;
+      what = cma ? 'CMA pageblock' : 'ZONE_MOVABLE';
+    }
+    (out ??= []).push({ invariant: id, message: `${page_label(p.pfn)} (${what}) is long-term pinned by ${p.holder}`, objects: [page_label(p.pfn)], threads: p.thread === null ? [] : [p.thread] });
+  }
+  return out ?? NONE;
+}
+
+/** dma-target-is-live for one IOMMU-mapped page, or null if it holds. */
+export function dmaLiveFinding(m: Machine, d: DmaMapping): Finding | null {
+  if (!pfn_valid(m, d.iommuPfn)) return null; // BAR / PFNMAP: no struct page to free
+  // page_count(): a subpage of a large folio (THP, hugetlb, compound device-DAX) has its folio's count.
+  const count = page_count(m, d.iommuPfn);
+  if (count > 0 && d.pinned) return null;
+  return { invariant: 'dma-target-is-live', message: `${d.where} maps ${page_label(d.iommuPfn)}, which is ${count === 0 ? 'free' : 'no longer pinned by the mapping'}`, objects: [page_label(d.iommuPfn)] };
+}
+
+/** dma-coherent-with-process for one IOMMU-mapped page, or null if it holds. */
+export function dmaCoherentFinding(d: DmaMapping): Finding | null {
+  if (d.processPfn === null || d.processPfn === d.iommuPfn) return null;
+  return { invariant: 'dma-coherent-with-process', message: `${d.where}: the device reaches ${page_label(d.iommuPfn)} but the process maps ${page_label(d.processPfn)}`, objects: [page_label(d.iommuPfn), page_label(d.processPfn)] };
+}
+
+/** refcount-sane for one frame state. */
+export function insaneFrame(f: FrameState): Finding {
+  return { invariant: 'refcount-sane', message: `${page_label(f.pfn)}: refcount ${f.refs}, mapcount ${f.maps}`, objects: [page_label(f.pfn)] };
+}
+
+/** refcount-sane findings from kernel BUG reports about reference counts. */
+export function refcountReportFindings(m: Machine): readonly Finding[] {
+  let out: Finding[] | null = null;
+  for (const r of m.reports) {
+    if (r.kind === 'bug' && /page_ref|refcount|put_page|mapcount|pincount/.test(r.site + r.message)) (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
+  }
+  return out ?? NONE;
+}
+
 // ---- frame scans ------------------------------------------------------------------------------
 
-interface FrameState {
+export interface FrameState {
   readonly pfn: number;
   readonly refs: number;
   readonly maps: number;
@@ -287,18 +315,24 @@ function allocatedFrames(m: Machine): number[] {
   const out: number[] = [];
   for (let s = 1; s < mem.slot_top; s++) {
     const pfn = mem.s_pfn[s];
-    if (mem.slot_of(pfn) !== s) continue;
+    if (mem.peek_slot(pfn) !== s) continue;
     out.push(pfn);
   }
   return out;
 }
 
+/** The state of a folio head whose counters are not sane, or null when they are. */
+export function frameState(m: Machine, pfn: number): FrameState | null {
+  const refs = page_ref_count(m, pfn);
+  const maps = page_mapcount(m, pfn);
+  return refs < 0 || maps < 0 || (maps > 0 && refs < maps) ? { pfn, refs, maps, extra: 0 } : null;
+}
+
 function insaneFrames(m: Machine): FrameState[] {
   const out: FrameState[] = [];
   for (const pfn of allocatedFrames(m)) {
-    const refs = page_ref_count(m, pfn);
-    const maps = page_mapcount(m, pfn);
-    if (refs < 0 || maps < 0 || (maps > 0 && refs < maps)) out.push({ pfn, refs, maps, extra: 0 });
+    const f = frameState(m, pfn);
+    if (f !== null) out.push(f);
   }
   return out;
 }

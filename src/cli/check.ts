@@ -18,10 +18,23 @@ export interface CheckCmdOptions {
   readonly explore?: boolean;
   readonly maxSchedules?: string;
   readonly verbose?: boolean;
+  /** `i/n`: only the scenario files whose rank in the sorted list is i-1 modulo n (1-based i). */
+  readonly shard?: string;
+}
+
+/** Parse `--shard i/n` (1 ≤ i ≤ n), as vitest and playwright take it. */
+export function parseShard(v: string | undefined): { readonly index: number; readonly count: number } | null {
+  if (v === undefined) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const [i, n] = m === null ? [0, 0] : [Number(m[1]), Number(m[2])];
+  if (m === null || n < 1 || i < 1 || i > n || !Number.isSafeInteger(n)) throw new BadInput(`--shard: expected i/n with 1 <= i <= n, got '${v}'`);
+  return { index: i - 1, count: n };
 }
 
 export function cmdCheck(io: Io, paths: readonly string[], opts: CheckCmdOptions): number {
-  const files = scenarioFiles(paths.length > 0 ? paths : ['scenarios']);
+  const shard = parseShard(opts.shard);
+  // A shard takes whole scenario files (every profile of a file stays together), by rank.
+  const files = scenarioFiles(paths.length > 0 ? paths : ['scenarios']).filter((_, k) => shard === null || k % shard.count === shard.index);
   const errors: string[] = [];
   const results: JudgeResult[] = [];
   let invalidFiles = 0;

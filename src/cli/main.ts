@@ -20,6 +20,7 @@ import { cmdProfiles } from './profiles.js';
 import { cmdReplay } from './replay.js';
 import { cmdRun } from './run.js';
 import { cmdServe, cmdView } from './serve.js';
+import { cmdCheckMerge } from './merge.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -69,8 +70,9 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('--trace', 'print the trace events, one JSON object a line (--json always includes the trace)')
     .option('--max-steps <n>', 'the step bound: stop the run after n scheduling steps (default 100000)')
     .option('--fail-nth <n>', 'fault injection: fail the n-th failable call (allocation, copy_from_user, IOMMU map) of the default run')
+    .option('--timings', 'report the wall time of set-up, of each step and of the end-of-run checks')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; maxSteps?: string; failNth?: string }) => {
+    .action((file: string, o: { profile?: string; patch: string[]; schedule?: string; trace?: boolean; json?: boolean; maxSteps?: string; failNth?: string; timings?: boolean }) => {
       code = cmdRun(io, file, o);
     });
 
@@ -96,9 +98,11 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('--no-explore', 'judge values only (skip invariant exploration)')
     .option('--max-schedules <n>', 'bound every exploration')
     .option('-v, --verbose', 'print details of matching checks too')
+    .option('--shard <i/n>', 'only the i-th of n shares of the scenario files (1-based), for a CI matrix')
+    .option('--merge', 'the paths are `check --json` outputs of shards: merge them into one report')
     .addHelpText('after', EXIT_HELP)
-    .action((paths: string[], o: { json?: boolean; profile: string[]; explore: boolean; maxSchedules?: string; verbose?: boolean }) => {
-      code = cmdCheck(io, paths, o);
+    .action((paths: string[], o: { json?: boolean; profile: string[]; explore: boolean; maxSchedules?: string; verbose?: boolean; shard?: string; merge?: boolean }) => {
+      code = o.merge === true ? cmdCheckMerge(io, paths, o) : cmdCheck(io, paths, o);
     });
 
   withProfile(program.command('replay').description('re-run one schedule of a scenario exactly').argument('<scenario>'))

@@ -4,6 +4,7 @@ import { runJson } from '../report/trace-json.js';
 import { parseSchedule } from '../explore/schedule.js';
 import { FailNthChooser } from '../explore/failnth.js';
 import type { RunOutcome } from '../scenario/run.js';
+import type { StepTiming } from '../scenario/state.js';
 import { runScenario } from '../scenario/run.js';
 import type { Json } from '../report/trace-json.js';
 import type { Profile } from '../profiles/index.js';
@@ -22,6 +23,8 @@ export interface RunCmdOptions {
   readonly maxSteps?: string;
   /** Fail the n-th failable call of the default run (fault injection on). */
   readonly failNth?: string;
+  /** Report the wall time of set-up, each step and the end-of-run checks. */
+  readonly timings?: boolean;
 }
 
 /**
@@ -59,16 +62,25 @@ export function cmdRun(io: Io, file: string, opts: RunCmdOptions): number {
   const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
   const nth = intOption(opts.failNth, '--fail-nth');
   if (nth !== undefined && (nth < 1 || opts.schedule !== undefined)) throw new BadInput(nth < 1 ? '--fail-nth: expected an integer ≥ 1' : '--fail-nth runs the default schedule: it cannot be combined with --schedule');
+  const clock = opts.timings === true ? { clock: () => performance.now() } : {};
   const o = runScenario(s, profile, {
     schedule: nth !== undefined ? null : schedule ?? null,
     trace: opts.trace === true || opts.json === true,
     ...(maxSteps !== undefined ? { maxSteps } : {}),
     ...(nth !== undefined ? { chooser: new FailNthChooser(nth), faultInjection: true } : {}),
+    ...clock,
   });
   if (opts.json === true) io.out(jsonText(opts.trace === true ? { ...(runJson(o) as object), state: finalState(s, profile, o) } : runJson(o)));
   else {
     io.out(renderOutcome(o));
+    if (o.timings !== null) io.out(renderTimings(o.timings));
     if (opts.trace === true && o.trace !== null) for (const e of o.trace) io.out(JSON.stringify(e));
   }
   return outcomeExit(io, o);
+}
+
+/** `--timings`: the wall time of set-up, each step (from its start to its end) and the end-of-run checks. */
+export function renderTimings(ts: readonly StepTiming[]): string {
+  const w = Math.max(...ts.map((t) => t.what.length));
+  return ['timings (wall clock):', ...ts.map((t) => `  ${t.what.padEnd(w)}  ${(t.ms / 1000).toFixed(3).padStart(9)} s`)].join('\n') + '\n';
 }

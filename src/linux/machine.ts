@@ -65,7 +65,11 @@ export class Machine {
   gup_cfg: object | null = null;
   /** Fault injection (include/linux/fault_inject.ts): failure points become chooser choices. Off by default and during set-up. */
   fault_inject = false;
-  /** Record object events (off in the explorer's hot loop unless a violation needs a history). */
+  /**
+   * Record object events. Off, only uses of freed objects are recorded (the invariant
+   * needs them), and the model may take its batched paths where a thread runs alone;
+   * `runScenario` runs so and repeats a run with events on when a violation needs a history.
+   */
   recordEvents = true;
   /**
    * Step atomicity (design.md principle 3). `merged`: the model's normal steps, which
@@ -124,12 +128,33 @@ export class Machine {
     return n;
   }
 
+  /**
+   * MODEL: at most this many object events are kept (bounded memory for guest-scale
+   * runs, whose every page is allocated, mapped and pinned); past it the older half is
+   * dropped, except uses of freed objects (`stale-vma-use`, `use-after-free`), which
+   * invariants read. `eventsDropped` counts what was dropped; histories say so.
+   */
+  eventLimit = 1 << 20;
+  eventsDropped = 0;
+  private eventSeq = 0;
+
   /** Record an object event (a model tracepoint). */
   event(thread: ThreadId | null, what: string, objects: readonly string[], fn: string, data?: TraceValue): void {
-    if (!this.recordEvents) return;
-    const ev: ObjectEvent = data === undefined
-      ? { seq: this.events.length, thread, what, objects, fn }
-      : { seq: this.events.length, thread, what, objects, fn, data };
+    // Uses of freed objects are always kept: the no-stale-vma-use invariant reads them.
+    if (!this.recordEvents && what !== 'stale-vma-use' && what !== 'use-after-free') return;
+    const seq = this.eventSeq++;
+    const ev: ObjectEvent = data === undefined ? { seq, thread, what, objects, fn } : { seq, thread, what, objects, fn, data };
+    if (this.events.length >= this.eventLimit) this.dropOldEvents();
     this.events.push(ev);
+  }
+
+  private dropOldEvents(): void {
+    const half = this.events.length >> 1;
+    const kept = this.events.slice(0, half).filter((e) => e.what === 'stale-vma-use' || e.what === 'use-after-free');
+    this.eventsDropped += half - kept.length;
+    const rest = this.events.slice(half);
+    this.events.length = 0;
+    for (const e of kept) this.events.push(e);
+    for (const e of rest) this.events.push(e);
   }
 }

@@ -134,17 +134,20 @@ export function renderJudge(r: JudgeResult): string {
   return lines.join('\n');
 }
 
+/** What the matrix shows of a check (a JudgeResult, or a row of `check --json` when merging shards). */
+export type MatrixRow = Pick<JudgeResult, 'scenario' | 'spec' | 'match' | 'status'>;
+
 /**
  * The check matrix: one row per scenario, one column per release (in release order),
  * and one `variants` column summarising every other profile a scenario declares
  * (ablations, backports, hypothetical profiles), e.g. `ok 3/3` or `FAIL 1/3`.
  */
-export function renderMatrix(results: readonly JudgeResult[], invalidFiles = 0): string {
+export function renderMatrix<R extends MatrixRow>(results: readonly R[], invalidFiles = 0): string {
   const releases = RELEASE_TAGS.filter((t) => results.some((r) => r.spec === t));
   const hasVariants = results.some((r) => !RELEASE_TAGS.includes(r.spec));
   const scenarios: string[] = [];
   for (const r of results) if (!scenarios.includes(r.scenario)) scenarios.push(r.scenario);
-  const verdict = (r: JudgeResult): string => {
+  const verdict = (r: MatrixRow): string => {
     if (r.match) return 'ok';
     if (r.status === 'unsupported' || r.status === 'setup-failed') return 'UNSUP';
     return 'FAIL';

@@ -19,8 +19,7 @@ import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, RLIM_INFINITY, has_capability_noaudit } f
 import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
 import type { Machine } from '../linux/machine.js';
 import type { TraceEvent } from '../sched/index.js';
-import { allIommus } from '../scenario/build-vfio.js';
-import { frameAt } from '../scenario/build.js';
+import { allIommus, frameAt } from '../check/vfio.js';
 import type { World } from '../scenario/run.js';
 import type { Scenario } from '../scenario/ast.js';
 import { jsonValue } from './trace-json.js';

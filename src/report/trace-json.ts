@@ -65,6 +65,7 @@ export function runJson(o: RunOutcome): Json {
     divergence: o.divergence,
     reasons: Object.fromEntries([...o.reasons].map(([k, r]) => [k, { errno: r.errno, fn: r.fn, why: r.why }])),
     trace: o.trace === null ? null : o.trace.map((e: TraceEvent) => json(e)),
+    ...(o.timings === null ? {} : { timings: o.timings.map((t) => ({ what: t.what, ms: t.ms })) }),
   };
 }
 

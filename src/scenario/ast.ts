@@ -76,6 +76,8 @@ export interface MemorySetup {
   readonly cma: bigint;
   /** 2 MiB huge pages in the hugetlb pool at start (nr_hugepages; 0 = none). */
   readonly hugepages: number;
+  /** 1 GiB huge pages in their pool at start (hugepages-1048576kB/nr_hugepages; 0 = none). */
+  readonly hugepages1g: number;
   readonly pmem: readonly PmemRegion[];
 }
 

@@ -1,13 +1,12 @@
 /**
  * The iommufd part of the `.def` table (build.ts): the IOMMU_* ioctls on an iommufd fd, the
  * VFIO device cdev's BIND/ATTACH/DETACH, emulated-device pins through an access object, and
- * what the checker reads (long-term pins, DMA mappings, expected mm->locked_vm, the state
- * digest). Calls only the model's functions (src/linux/drivers/iommu/iommufd, drivers/vfio).
+ * the state digest. What the checker reads of iommufd (long-term pins, DMA mappings, expected
+ * mm->locked_vm) is src/check/iommufd.ts. Calls only the model's functions
+ * (src/linux/drivers/iommu/iommufd, drivers/vfio).
  */
 import type { Kctx } from '../linux/kctx.js';
 import { EINVAL, ENODEV } from '../linux/include/uapi/linux/errno.js';
-import type { task_struct } from '../linux/include/linux/sched.js';
-import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
 import {
   IOMMU_DESTROY, IOMMU_IOAS_ALLOC, IOMMU_IOAS_ALLOW_IOVAS, IOMMU_IOAS_CHANGE_PROCESS, IOMMU_IOAS_COPY, IOMMU_IOAS_IOVA_RANGES,
   IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP, IOMMU_OPTION, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_DETACH_IOMMUFD_PT,
@@ -17,13 +16,10 @@ import type {
   iommu_ioas_change_process, iommu_ioas_map_file, iommu_ioas_unmap, iommu_iova_range, iommu_option, vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd,
   vfio_device_detach_iommufd_pt,
 } from '../linux/include/uapi/linux/iommufd.js';
-import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
-import type { iopt_pages } from '../linux/drivers/iommu/iommufd/iommufd_private.js';
-import { iopt_area_index_to_iova } from '../linux/drivers/iommu/iommufd/pages.js';
 import { vfio_pin_pages, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
 import type { Machine } from '../linux/machine.js';
 import type { KThread } from '../sched/index.js';
-import type { DmaMapping, LongtermPin } from '../check/invariants.js';
+import { pinnedIndexes } from '../check/iommufd.js';
 import type { RunState, StepResult } from './state.js';
 import { ioctl } from './build-vfio.js';
 
@@ -173,101 +169,6 @@ export function* accessUnpin(k: Kctx, rs: RunState, dev: string, iova: bigint, n
   if (n > 0) rs.mdevPins.set(key, n);
   else rs.mdevPins.delete(key);
   return { value: r, outputs: {} };
-}
-
-// ---- what the checker reads -------------------------------------------------------------------------
-
-/** Every iopt_pages of the machine's iommufd contexts, each once, with the areas that use it. */
-function allPages(m: Machine): iopt_pages[] {
-  const out: iopt_pages[] = [];
-  for (const ictx of m.iommufd?.ctxs ?? []) {
-    for (const o of ictx.objects.values()) {
-      if (o.obj.type !== 'IOMMUFD_OBJ_IOAS' || !('iopt' in o)) continue;
-      for (const a of o.iopt.areas) if (a.pages !== null && !out.includes(a.pages)) out.push(a.pages);
-    }
-  }
-  return out;
-}
-
-/** A pinned page index: its text is built only when a report needs it (16 GiB runs list millions). */
-class IndexPin implements LongtermPin {
-  readonly thread = null;
-  constructor(readonly pfn: number, private readonly pagesId: number, private readonly index: number, private readonly iova: number | null) {}
-  get holder(): string {
-    return this.iova === null
-      ? `iommufd access pin (iopt_pages#${this.pagesId} index ${this.index})`
-      : `iommufd area iova 0x${this.iova.toString(16)} (iopt_pages#${this.pagesId})`;
-  }
-}
-
-/** The pfn each pinned index of an iopt_pages holds (from the access xarray, else a filled area's domain). */
-function pinnedIndexes(p: iopt_pages): Map<number, IndexPin> {
-  const out = new Map<number, IndexPin>();
-  for (const [i, pfn] of p.pinned_pfns) out.set(i, new IndexPin(pfn, p.id, i, null));
-  for (const area of p.domain_areas) {
-    const dom = area.storage_domain;
-    if (dom === null) continue;
-    for (let i = area.first_index; i <= area.last_index; i++) {
-      if (out.has(i)) continue;
-      const iova = iopt_area_index_to_iova(area, i);
-      const phys = iommu_iova_to_phys(dom, iova - (iova % PAGE_SIZE));
-      if (phys === 0) continue;
-      out.set(i, new IndexPin(Math.floor(phys / PAGE_SIZE), p.id, i, iova));
-    }
-  }
-  return out;
-}
-
-/** Long-term pins iommufd holds now: each pinned page index once, however many domains map it. */
-export function iommufdLongtermPins(m: Machine): LongtermPin[] {
-  const out: LongtermPin[] = [];
-  for (const p of allPages(m)) for (const v of pinnedIndexes(p).values()) out.push(v);
-  return out;
-}
-
-/** One IOMMU mapping of a page; its text is built only when a report needs it. */
-class IommufdMapping implements DmaMapping {
-  readonly pinned = true;
-  constructor(
-    readonly iommuPfn: number, readonly processPfn: number | null,
-    private readonly ioas: number, private readonly dom: number, private readonly iova: number, private readonly vaddr: number, private readonly pid: number,
-  ) {}
-  get where(): string {
-    return `iommufd IOAS#${this.ioas} domain#${this.dom} iova 0x${this.iova.toString(16)} (vaddr 0x${this.vaddr.toString(16)}, pid ${this.pid})`;
-  }
-}
-
-/** Every IOMMU mapping of every area in every domain, with the frame the process maps at that vaddr now. */
-export function iommufdDmaMappings(m: Machine, frameAt: (task: task_struct, addr: number) => number | null): DmaMapping[] {
-  const out: DmaMapping[] = [];
-  for (const ictx of m.iommufd?.ctxs ?? []) {
-    for (const o of ictx.objects.values()) {
-      if (o.obj.type !== 'IOMMUFD_OBJ_IOAS' || !('iopt' in o)) continue;
-      for (const area of o.iopt.areas) {
-        const p = area.pages;
-        if (p === null || area.storage_domain === null) continue;
-        const t = p.source_task;
-        const live = !t.exited && t.mm === p.source_mm;
-        for (const dom of o.iopt.domains) {
-          for (let i = area.first_index; i <= area.last_index; i++) {
-            const iova = iopt_area_index_to_iova(area, i);
-            const phys = iommu_iova_to_phys(dom, iova - (iova % PAGE_SIZE));
-            if (phys === 0) continue;
-            const vaddr = p.uptr + i * PAGE_SIZE;
-            out.push(new IommufdMapping(Math.floor(phys / PAGE_SIZE), live ? frameAt(t, vaddr) : null, o.obj.id, dom.id, iova, vaddr, t.pid));
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** Pages iommufd charged to an mm's locked_vm (IOPT_PAGES_ACCOUNT_MM pages). */
-export function iommufdLockedPages(m: Machine, mmId: number): number {
-  let n = 0;
-  for (const p of allPages(m)) if (p.account_mode === 'IOPT_PAGES_ACCOUNT_MM' && p.source_mm.id === mmId) n += p.last_npinned;
-  return n;
 }
 
 /** A digest of iommufd state for the explorer's state key. */

@@ -4,6 +4,7 @@
  * mdev vendor driver's vfio_pin_pages / vfio_unpin_pages. Calls only the model's
  * functions (src/linux/drivers/{vfio,iommu,misc}).
  */
+import { allIommus } from '../check/vfio.js';
 import type { Kctx } from '../linux/kctx.js';
 import type { file } from '../linux/include/linux/fs.js';
 import { O_RDWR, fget, fput } from '../linux/include/linux/fs.js';
@@ -25,14 +26,11 @@ import type { vfio_container, vfio_device, vfio_dma_unmap_fn } from '../linux/dr
 import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
 import { vfio_container_from_file, vfio_init } from '../linux/drivers/vfio/container.js';
 import { sys_open } from '../linux/syscalls.js';
-import type { vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
-import { is_invalid_reserved_pfn } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import type { edu_device } from '../linux/drivers/misc/edu.js';
 import { edu_create, edu_dma_read, edu_dma_write } from '../linux/drivers/misc/edu.js';
 import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
 import type { Machine } from '../linux/machine.js';
 import type { KThread } from '../sched/index.js';
-import type { DmaMapping, LongtermPin } from '../check/invariants.js';
 import type { DeviceSetup, Scenario } from './ast.js';
 import type { RunState, StepResult } from './state.js';
 
@@ -311,90 +309,6 @@ export function* mdevUnpin(k: Kctx, rs: RunState, containerFd: number, iova: big
 }
 
 // ---- what the checker reads -------------------------------------------------------------------------
-
-/** Every type1 container of the machine (each vfio_iommu once). */
-export function allIommus(m: Machine): vfio_iommu[] {
-  const out: vfio_iommu[] = [];
-  const sub = m.vfio;
-  if (sub === null) return out;
-  for (const g of sub.groups.values()) {
-    const d = g.container?.iommu_data ?? null;
-    if (d !== null && !out.includes(d)) out.push(d);
-  }
-  return out;
-}
-
-/** Long-term pins VFIO holds now: pages mapped for DMA (not reserved) and mdev external pins. */
-export function vfioLongtermPins(k: Kctx, m: Machine, includeReserved = false): LongtermPin[] {
-  const out: LongtermPin[] = [];
-  for (const io of allIommus(m)) {
-    const dom = io.domain_list[0]?.domain ?? null;
-    for (const dma of io.dma_list) {
-      if (dom !== null && dma.iommu_mapped) {
-        const n = Number(dma.size / BigInt(PAGE_SIZE));
-        for (let i = 0; i < n; i++) {
-          const iova = Number(dma.iova) + i * PAGE_SIZE;
-          const phys = iommu_iova_to_phys(dom, iova);
-          if (phys === 0) continue;
-          const pfn = Math.floor(phys / PAGE_SIZE);
-          if (!includeReserved && is_invalid_reserved_pfn(k, pfn)) continue;
-          out.push({ pfn, holder: `VFIO dma iova 0x${iova.toString(16)} (vfio_iommu#${io.id})`, thread: null });
-        }
-      }
-      for (const p of dma.pfn_list.values()) {
-        if (!includeReserved && is_invalid_reserved_pfn(k, p.pfn)) continue;
-        out.push({ pfn: p.pfn, holder: `mdev pin of iova 0x${(Number(dma.iova) + p.off * PAGE_SIZE).toString(16)} (vfio_iommu#${io.id})`, thread: null });
-      }
-    }
-  }
-  return out;
-}
-
-/** IOMMU mappings with the frame the process maps at the same vaddr now. */
-export function vfioDmaMappings(m: Machine, frameAt: (task: task_struct, addr: number) => number | null): DmaMapping[] {
-  const out: DmaMapping[] = [];
-  for (const io of allIommus(m)) {
-    const dom = io.domain_list[0]?.domain ?? null;
-    if (dom === null) continue;
-    for (const dma of io.dma_list) {
-      if (!dma.iommu_mapped) continue;
-      const n = Number(dma.size / BigInt(PAGE_SIZE));
-      for (let i = 0; i < n; i++) {
-        const iova = Number(dma.iova) + i * PAGE_SIZE;
-        const phys = iommu_iova_to_phys(dom, iova);
-        if (phys === 0) continue;
-        const pfn = Math.floor(phys / PAGE_SIZE);
-        const vaddr = Number(dma.vaddr) + i * PAGE_SIZE;
-        const t = dma.task;
-        const proc = t.exited || t.mm === null || dma.vaddr_invalid ? null : frameAt(t, vaddr);
-        out.push({ where: `VFIO dma iova 0x${iova.toString(16)} (vaddr 0x${vaddr.toString(16)}, pid ${t.pid})`, iommuPfn: pfn, processPfn: proc, pinned: true });
-      }
-    }
-  }
-  return out;
-}
-
-/** Pages charged to an mm's locked_vm by VFIO mappings (non-reserved pinned pages), or null if unknown. */
-export function vfioLockedPages(k: Kctx, m: Machine, mmId: number): number {
-  let n = 0;
-  for (const io of allIommus(m)) {
-    const dom = io.domain_list[0]?.domain ?? null;
-    for (const dma of io.dma_list) {
-      const mm = dma.mm ?? dma.task.mm;
-      if (mm === null || mm.id !== mmId) continue;
-      if (dom !== null && dma.iommu_mapped) {
-        const pages = Number(dma.size / BigInt(PAGE_SIZE));
-        for (let i = 0; i < pages; i++) {
-          const phys = iommu_iova_to_phys(dom, Number(dma.iova) + i * PAGE_SIZE);
-          if (phys !== 0 && !is_invalid_reserved_pfn(k, Math.floor(phys / PAGE_SIZE))) n++;
-        }
-      } else {
-        for (const p of dma.pfn_list.values()) if (!is_invalid_reserved_pfn(k, p.pfn)) n++;
-      }
-    }
-  }
-  return n;
-}
 
 /** A digest of VFIO and IOMMU state for the explorer's state key (what mm_fingerprint does not cover). */
 export function vfioFingerprint(m: Machine): string {

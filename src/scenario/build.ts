@@ -17,10 +17,9 @@ import type { FollName } from '../linux/include/linux/foll.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, RLIMIT_AS, RLIMIT_MEMLOCK, RLIMIT_NOFILE, RLIM_INFINITY, capable } from '../linux/include/linux/sched.js';
 import {
-  folio_pincount, put_page, is_migrate_cma_page, page_content, page_ref_count, page_zonenum, pfn_valid, pt_walk, compound_head, PageHead, folio_order,
+  folio_pincount, put_page, is_migrate_cma_page, page_content, page_ref_count, page_zonenum, pfn_valid, compound_head, PageHead, folio_order,
 } from '../linux/include/linux/mm.js';
-import { pte_pfn, pte_present, PAGE_SIZE } from '../linux/include/linux/mm_types.js';
-import type { mm_struct } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
 import * as gup from '../linux/mm/gup.js';
 import * as mman from '../linux/include/uapi/asm-generic/mman.js';
 import * as fsmod from '../linux/include/linux/fs.js';
@@ -48,6 +47,7 @@ import { alloc_contig_range_folio } from '../linux/mm/compaction.js';
 import type { ArgValue, Probe, Scenario, Step, Value } from './ast.js';
 import { OPS } from './ops.js';
 import type { RunState, StepResult } from './state.js';
+import { frameAt } from '../check/vfio.js';
 
 /** What an operation implementation sees. */
 export interface StepCtx {
@@ -261,14 +261,6 @@ function processTask(c: StepCtx, v: ArgValue | undefined): task_struct | null {
 
 // ---- probes -------------------------------------------------------------------------------------------
 
-/** The pfn an mm maps at addr (PTE, PMD or PUD leaf), or null. */
-export function frameAt(mm: mm_struct, addr: number): number | null {
-  const { entry: e, level } = pt_walk(mm, addr);
-  if (e === 0 || !pte_present(e)) return null;
-  const base = pte_pfn(e);
-  const off = level === 'pmd' ? Math.floor((addr % (512 * PAGE_SIZE)) / PAGE_SIZE) : level === 'pud' ? Math.floor((addr % (512 * 512 * PAGE_SIZE)) / PAGE_SIZE) : 0;
-  return base + off;
-}
 
 const ZONE_NAMES = ['DMA32', 'Normal', 'Movable', 'Device'];
 

@@ -490,7 +490,7 @@ const MB = 1024n * 1024n;
 
 function parseSetup(w: Walker, node: YNode | null, present: boolean): Setup {
   const setup: { memory: MemorySetup; filesystems: FilesystemSetup[]; files: FileSetup[]; processes: ProcessSetup[]; devices: DeviceSetup[]; vfio: { dmaEntryLimit: number; containers: ContainerSetup[] } } = {
-    memory: { zones: { DMA32: 16n * MB, Normal: 64n * MB, Movable: 0n }, cma: 0n, hugepages: 0, pmem: [] },
+    memory: { zones: { DMA32: 16n * MB, Normal: 64n * MB, Movable: 0n }, cma: 0n, hugepages: 0, hugepages1g: 0, pmem: [] },
     filesystems: [],
     files: [],
     processes: [],
@@ -627,7 +627,7 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
   if (z !== undefined) {
     const zm = w.map(z.value, 'setup.memory.zones', ['DMA32', 'Normal', 'Movable']);
     for (const [k, e] of zm ?? []) {
-      const v = w.plainInt(e.value, `zones.${k}`, 0n, 1n << 44n);
+      const v = w.plainInt(e.value, `zones.${k}`, 0n, 1n << 46n);
       if (v !== null && v % (2n * MB) !== 0n) w.err(w.pos(e.value), `zones.${k}: ${v} bytes is not a multiple of 2M (the model lays memory out in 2 MiB blocks)`);
       else if (v !== null) zones[k as ZoneName] = v;
     }
@@ -637,8 +637,18 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
   if (cma % (2n * MB) !== 0n) w.err(w.pos(m.get('cma')?.value ?? null), `cma: ${cma} bytes is not a multiple of 2M`);
   if (cma > zones.Normal) w.err(w.pos(m.get('cma')?.value ?? null), `cma: ${cma} bytes of CMA do not fit in ZONE_NORMAL (${zones.Normal} bytes)`);
   memoryLayoutProblems(w, m.get('zones')?.value ?? node, m.get('cma')?.value ?? null, zones, cma);
+  // hugepages: N (the 2 MiB pool, /proc/sys/vm/nr_hugepages) or one pool per size, as
+  // /sys/kernel/mm/hugepages/hugepages-{2048,1048576}kB/nr_hugepages has them: { 2M: N, 1G: M }.
   let hugepages = 0;
-  if (m.get('hugepages') !== undefined) hugepages = Number(w.plainInt(m.get('hugepages')?.value ?? null, 'hugepages', 0n, 1n << 20n) ?? 0n);
+  let hugepages1g = 0;
+  const hp = m.get('hugepages')?.value ?? null;
+  if (hp !== null && isMap(hp)) {
+    for (const [k, e] of w.map(hp, 'setup.memory.hugepages', ['2M', '1G']) ?? []) {
+      const n = Number(w.plainInt(e.value, `hugepages.${k}`, 0n, 1n << 20n) ?? 0n);
+      if (k === '2M') hugepages = n;
+      else hugepages1g = n;
+    }
+  } else if (m.get('hugepages') !== undefined) hugepages = Number(w.plainInt(hp, 'hugepages', 0n, 1n << 20n) ?? 0n);
   const pmem: PmemRegion[] = [];
   for (const it of w.optSeq(m.get('pmem'), 'setup.memory.pmem')) {
     const p = w.map(it, 'a pmem region', ['name', 'size', 'mode'], ['name', 'size', 'mode']);
@@ -650,7 +660,7 @@ function parseMemory(w: Walker, node: YNode | null, dflt: MemorySetup): MemorySe
     if (name !== null) w.define(name, 'device', w.pos(p.get('name')?.value ?? null));
     if (name !== null && size !== null && mode !== null) pmem.push({ name, size, mode, at: w.pos(it) });
   }
-  return { zones, cma, hugepages, pmem };
+  return { zones, cma, hugepages, hugepages1g, pmem };
 }
 
 /**

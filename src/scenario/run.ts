@@ -13,16 +13,17 @@
 import type { ErrnoReason } from '../linux/errno_reason.js';
 import { errno_reason_since } from '../linux/errno_reason.js';
 import { Checker } from '../check/checker.js';
+import type { CheckMode } from '../check/checker.js';
 import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
-import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from '../check/invariants.js';
+import { MachineView } from '../check/view.js';
 import type { Violation } from '../check/violation.js';
 import type { ExploreRun, ExploreTarget, RunValues } from '../explore/explore.js';
 import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
 import { Machine } from '../linux/machine.js';
-import type { Atomicity, KernelReport, ObjectEvent } from '../linux/machine.js';
+import type { Atomicity, KernelReport } from '../linux/machine.js';
 import { createTask } from '../linux/kernel/fork.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import { RLIMIT_MEMLOCK, RLIM_INFINITY } from '../linux/include/linux/sched.js';
@@ -34,18 +35,19 @@ import { O_RDONLY, O_RDWR } from '../linux/include/linux/fs.js';
 import { create_file, mount_fs } from '../linux/fs/libfs.js';
 import { devdax_create } from '../linux/drivers/dax/device.js';
 import { hugetlb_pool_grow } from '../linux/mm/hugetlb.js';
-import { HPAGE_PMD_ORDER } from '../linux/include/linux/mm_types.js';
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '../linux/include/linux/mm_types.js';
 import { sys_close, sys_mmap, sys_open } from '../linux/syscalls.js';
 import type { Profile } from '../profiles/index.js';
 import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent, TraceValue } from '../sched/index.js';
 import { DefaultChooser, Sched, bigintJson, waitUntil } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
-import { CAPS, evalProbe, frameAt, opImpl, stepDeps, stepValueProblem } from './build.js';
-import { setupContainers, setupDevices, vfioDmaMappings, vfioFingerprint, vfioLockedPages, vfioLongtermPins } from './build-vfio.js';
-import { iommufdDmaMappings, iommufdFingerprint, iommufdLockedPages, iommufdLongtermPins } from './build-iommufd.js';
+import { CAPS, evalProbe, opImpl, stepDeps, stepValueProblem } from './build.js';
+import { setupContainers, setupDevices, vfioFingerprint } from './build-vfio.js';
+import { iommufdFingerprint } from './build-iommufd.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
 import type { StepCtx } from './build.js';
 import { RunState, valueKey } from './state.js';
+import type { StepTiming } from './state.js';
 import type { io_ring_ctx } from '../linux/io_uring/io_uring.js';
 
 export type OutcomeStatus = RunStatus | 'setup-failed' | 'unsupported';
@@ -71,6 +73,8 @@ export interface RunOutcome {
   readonly divergence: string | null;
   /** Why a named result is an errno, where the model recorded the kernel check (errno_reason.ts). */
   readonly reasons: ReadonlyMap<string, ErrnoReason>;
+  /** With RunOptions.clock: set-up, each step and the end-of-run checks, with their wall times; else null. */
+  readonly timings: readonly StepTiming[] | null;
 }
 
 /** A built world: machine, runtime with threads spawned, run state, checker. */
@@ -98,21 +102,39 @@ function layoutOf(s: Scenario): ConstructorParameters<typeof Machine>[1] {
 }
 
 /** Build the machine, run set-up, and spawn the scenario threads in `new Sched(opts)`. */
-export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, atomicity: Atomicity = 'merged', faultInjection = false): World {
+export interface WorldOptions {
+  /** A wall clock in ms for `--timings`. */
+  readonly clock?: (() => number) | null;
+  /** Record object events (default true). */
+  readonly recordEvents?: boolean;
+  /** How the checker evaluates step invariants (default 'auto'). */
+  readonly checkMode?: CheckMode;
+  /** Step atomicity of the scenario threads (Machine.atomicity; default 'merged'). */
+  readonly atomicity?: Atomicity;
+  /** Failure points (include/linux/fault_inject.ts) become data choices of the chooser. */
+  readonly faultInjection?: boolean;
+}
+
+export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, wo: WorldOptions = {}): World {
+  const clock = wo.clock ?? null;
+  const t0 = clock === null ? 0 : clock();
   const m = new Machine(profile, layoutOf(s));
+  m.recordEvents = wo.recordEvents ?? true;
   const rs = new RunState(s.threads.length);
+  rs.clock = clock;
   s.threads.forEach((t) => {
     rs.threadIds.set(`T${t.index}`, t.index as ThreadId);
     rs.threadIds.set(t.name, t.index as ThreadId);
   });
   const setupError = runSetup(s, m, rs);
   // Failure points are live for the scenario's threads only, never during set-up.
-  m.fault_inject = faultInjection;
+  m.fault_inject = wo.faultInjection ?? false;
+  if (clock !== null) rs.timings.push({ what: 'set-up', ms: clock() - t0 });
   const sched = new Sched(opts);
   m.sched = sched;
   // Set-up ran alone; the scenario threads run at the requested atomicity.
-  m.atomicity = atomicity;
-  const checker = new Checker(makeWorld(m, sched, rs));
+  m.atomicity = wo.atomicity ?? 'merged';
+  const checker = new Checker(makeWorld(m, sched, rs), null, wo.checkMode ?? 'auto');
   if (setupError === null) {
     for (const t of s.threads) {
       sched.spawn(t.name, (tid) => threadBody(s, t, m, sched, tid, rs));
@@ -153,7 +175,17 @@ function runSetup(s: Scenario, m: Machine, rs: RunState): string | null {
 
 /** Set-up in kernel context: mounts, files, then each process's mappings (open + mmap + close, as init would). */
 function* setupBody(k: Kctx<task_struct>, s: Scenario, m: Machine, rs: RunState, fail: (e: string) => void): KThread<void> {
-  // The 2 MiB hugetlb pool (echo N > /proc/sys/vm/nr_hugepages before the scenario starts).
+  // The 1 GiB pool first (as hugepagesz=1G hugepages=N at boot: GiB-aligned blocks are
+  // taken before smaller allocations split them), then the 2 MiB one (echo N >
+  // /proc/sys/vm/nr_hugepages before the scenario starts).
+  const hp1g = s.setup.memory.hugepages1g;
+  if (hp1g > 0) {
+    const got = hugetlb_pool_grow(k, HPAGE_PUD_ORDER, hp1g);
+    if (got < hp1g) {
+      fail(`set-up: only ${got} of ${hp1g} 1 GiB huge pages could be allocated for the hugetlb pool`);
+      return;
+    }
+  }
   const hp = s.setup.memory.hugepages;
   if (hp > 0) {
     const got = hugetlb_pool_grow(k, HPAGE_PMD_ORDER, hp);
@@ -276,7 +308,9 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
     const ctx: StepCtx = { k, rs, scenario: s, step: st, tid };
     if (sched.tracing) sched.traceCall(`scenario:${st.op}`, stepTraceArgs(st));
     const mark = m.errno_reasons.length;
+    const t0 = rs.clock === null ? 0 : rs.clock();
     const r = yield* opImpl(st.op)(ctx);
+    if (rs.clock !== null) rs.timings.push({ what: `T${t.index} step ${i + 1} ${st.op}`, ms: rs.clock() - t0 });
     if (sched.tracing) sched.traceRet(`scenario:${st.op}`, typeof r.value === 'bigint' ? bigintJson(r.value) : (r.value as never));
     if (st.as !== null) {
       rs.results.set(st.as, r);
@@ -288,95 +322,17 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
   rs.progress[t.index] = t.steps.length;
 }
 
-function makeWorld(m: Machine, s: Sched, rs: RunState): CheckWorld {
-  return new ScenarioCheckWorld(m, s, rs);
-}
-
-/**
- * What the checker sees of a scenario world. A class rather than an object of
- * closures: one is built per run, so its methods live on the prototype (PERF).
- */
-class ScenarioCheckWorld implements CheckWorld {
-  /** A context for the model's pure helpers the checker calls (no thread runs it). */
-  private readonly kc: Kctx<task_struct>;
-  /** Stale-VMA uses seen so far (the event log only grows; scan each event once). */
-  private readonly stale: ObjectEvent[] = [];
-  private scanned = 0;
-
-  constructor(
-    readonly m: Machine,
-    readonly s: Sched,
-    private readonly rs: RunState,
-  ) {
-    this.kc = new Kctx<task_struct>(m, s, 0 as ThreadId, createTaskOnce(m, rs));
-  }
-
-  private usesVfio(): boolean {
-    return this.m.vfio !== null;
-  }
-
-  staleUses(): readonly ObjectEvent[] {
-    const m = this.m;
-    for (; this.scanned < m.events.length; this.scanned++) {
-      const ev = m.events[this.scanned];
-      if (ev.what === 'stale-vma-use' || ev.what === 'use-after-free') this.stale.push(ev);
-    }
-    return this.stale;
-  }
-
-  longtermPins(): LongtermPin[] {
-    const { m, rs, kc } = this;
-    return [...rs.longtermPins(), ...(this.usesVfio() ? vfioLongtermPins(kc, m) : []), ...iommufdLongtermPins(m), ...ioUringPins(m, rs)];
-  }
-
-  heldPins(): HeldPin[] {
-    const { m, rs, kc } = this;
-    return [...rs.heldPins(), ...[...(this.usesVfio() ? vfioLongtermPins(kc, m, true) : []), ...iommufdLongtermPins(m), ...ioUringPins(m, rs)].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))];
-  }
-
-  expectedLockedVm(mmId: number): number | null {
-    const { m, rs, kc } = this;
-    // MODEL: VFIO charges its pinned non-reserved pages; mlock and io_uring charges are not tracked here yet.
-    for (const t of rs.processes.values()) {
-      const mm = t.mm;
-      if (mm === null || mm.id !== mmId) continue;
-      if (mm.mmap.some((v) => (v.vm_flags & 0x2000) !== 0)) return null; // VM_LOCKED
-    }
-    if (rs.usesIoUring) return null;
-    return (this.usesVfio() ? vfioLockedPages(kc, m, mmId) : 0) + iommufdLockedPages(m, mmId);
-  }
-
-  liveMms(): { name: string; mm: { id: number; locked_vm: number; dead?: boolean } }[] {
-    return [...this.rs.processes.entries()].filter(([, t]) => t.mm !== null && !t.exited).map(([name, t]) => ({ name, mm: t.mm as { id: number; locked_vm: number; dead?: boolean } }));
-  }
-
-  dmaMappings(): DmaMapping[] {
-    const frame = (t: task_struct, addr: number): number | null => (t.mm === null ? null : frameAt(t.mm, addr));
-    return [...(this.usesVfio() ? vfioDmaMappings(this.m, frame) : []), ...iommufdDmaMappings(this.m, frame)];
-  }
-}
-
-/** Pages io_uring fixed buffers hold (one pin per bvec page) of the rings scenario steps created. */
-function ioUringPins(m: Machine, rs: RunState): LongtermPin[] {
-  const out: LongtermPin[] = [];
-  for (const r of rs.rings) {
-    const t = rs.processes.get(r.process);
-    const f = t?.files?.fd[r.fd] ?? null;
-    const ctx = (f as { private_data?: unknown } | null)?.private_data as io_ring_ctx | null | undefined;
-    if (ctx === null || ctx === undefined || ctx.user_bufs === null) continue;
-    ctx.user_bufs.forEach((b, i) => {
-      if (b === null) return;
-      for (const pfn of b.bvec) out.push({ pfn, holder: `io_uring ring fd ${r.fd} buffer ${i}`, thread: null });
-    });
-  }
-  void m;
-  return out;
-}
-
-/** A task for the checker's context: any scenario process, else a kernel thread made once. */
-function createTaskOnce(m: Machine, rs: RunState): task_struct {
-  const first = rs.processes.values().next();
-  return first.done === true ? createTask(m, { comm: 'checker', kthread: true }) : first.value;
+/** The checker's view of a scenario world: the machine, plus what only the scenario knows (its own pins, process names). */
+function makeWorld(m: Machine, s: Sched, rs: RunState): MachineView {
+  return new MachineView(m, s, {
+    held: () => rs.holds.flatMap((h) => h.pfns.map((pfn) => ({ pfn, holder: `result '${h.result}'`, kind: h.kind, longterm: h.longterm, thread: h.thread }))),
+    processes: () => rs.processes.entries(),
+    rings: () => rs.rings.flatMap((r) => {
+      const t = rs.processes.get(r.process);
+      return t === undefined ? [] : [[t, r.fd] as const];
+    }),
+    untrackedLockedVm: () => rs.usesIoUring,
+  });
 }
 
 // ---- one run -------------------------------------------------------------------------------------------------
@@ -391,10 +347,24 @@ export interface RunOptions {
   readonly atomicity?: Atomicity;
   /** Failure points (include/linux/fault_inject.ts) become data choices of the chooser. */
   readonly faultInjection?: boolean;
+  /** A wall clock in ms (`pinlab run --timings`): the outcome then carries each step's wall time. */
+  readonly clock?: () => number;
 }
 
 /** Run a scenario once on a profile and collect everything a report or the judge needs. */
 export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}): RunOutcome {
+  // A run records no object events (the model may then take its batched paths where a
+  // thread runs alone); only when it finds a violation is the same run made again, from
+  // its own choices, with events on, for the violations' histories. Runs are a function
+  // of (scenario, profile, choices), so both runs agree on everything else.
+  const first = runOnce(s, profile, opts, false);
+  if (opts.trace === true || opts.chooser !== undefined || !first.violations.some((v) => v.kind === 'invariant' || v.kind === 'deadlock')) return first;
+  const again = runOnce(s, profile, { ...opts, schedule: first.schedule, clock: undefined }, true);
+  if (again.divergence !== null || again.schedule !== first.schedule) return first;
+  return { ...first, violations: again.violations };
+}
+
+function runOnce(s: Scenario, profile: Profile, opts: RunOptions, events: boolean): RunOutcome {
   let chooser: Chooser = opts.chooser ?? new DefaultChooser();
   const sch = opts.schedule ?? null;
   let replay: ReplayChooser | null = null;
@@ -404,6 +374,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     chooser = replay = new ReplayChooser(p.schedule);
   }
   let checker: Checker | null = null;
+  const clock = opts.clock ?? null;
   const w = buildWorld(s, profile, {
     chooser,
     trace: opts.trace ?? false,
@@ -412,11 +383,14 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
       checker?.observe();
       return false;
     },
-  }, opts.atomicity, opts.faultInjection ?? false);
+    // The checker watches each step a lone thread still makes; its merged steps are checked at their ends.
+    afterStepAllowsMerge: true,
+  }, { clock, recordEvents: events || opts.trace === true || opts.chooser !== undefined, ...(opts.atomicity !== undefined ? { atomicity: opts.atomicity } : {}), faultInjection: opts.faultInjection ?? false });
+  const timings = clock === null ? null : w.rs.timings;
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {
-    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null, reasons: new Map() };
+    return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null, reasons: new Map(), timings };
   }
   let r: RunResult = w.sched.run();
   // A run that ends before its exact (closed) schedule does also diverged from it: the schedule is for
@@ -425,8 +399,10 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     const message = `replay diverged: the run ended (${r.status}) after ${r.choices.length} choices, but the schedule has ${replay.remaining} more`;
     r = { ...r, status: 'diverged', divergence: { choiceIndex: r.choices.length, step: r.steps, message } };
   }
+  const tEnd = clock === null ? 0 : clock();
   const violated = w.checker.finish(r);
   const violations = w.checker.violations(r);
+  if (clock !== null) w.rs.timings.push({ what: 'end-of-run checks', ms: clock() - tEnd });
   const { values, outputs } = finalValues(s, w);
   const unsup = w.m.reports.find((x) => x.kind === 'unsupported');
   const status: OutcomeStatus = unsup !== undefined ? 'unsupported' : r.status;
@@ -444,6 +420,7 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
     trace: w.sched.trace,
     divergence: r.divergence?.message ?? null,
     reasons: w.rs.reasons,
+    timings,
   };
 }
 
@@ -528,7 +505,7 @@ export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomici
   return {
     invariants: INVARIANT_IDS,
     start(opts: SchedOptions): ExploreRun {
-      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, atomicity));
+      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, { atomicity }));
     },
   };
 }

@@ -141,7 +141,7 @@ const setup = z.object({
   memory: z.object({
     zones: z.object({ DMA32: intLike.optional(), Normal: intLike.optional(), Movable: intLike.optional() }).strict().optional(),
     cma: intLike.optional(),
-    hugepages: z.number().int().min(0).optional(),
+    hugepages: z.union([z.number().int().min(0), z.object({ '2M': z.number().int().min(0).optional(), '1G': z.number().int().min(0).optional() }).strict()]).optional(),
     pmem: z.array(z.object({ name, size: intLike, mode: z.enum(['fsdax', 'devdax']) }).strict()).optional(),
   }).strict().optional(),
   filesystems: z.array(z.object({ mount: z.string(), type: z.enum(['ext4', 'tmpfs', 'hugetlbfs']), dax: z.boolean().optional(), device: name.optional() }).strict()).optional(),

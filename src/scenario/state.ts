@@ -26,6 +26,13 @@ export interface ScenarioHold {
   readonly thread: ThreadId;
 }
 
+/** The wall time of one step (`pinlab run --timings`). */
+export interface StepTiming {
+  /** `set-up`, `T0 step 2 VFIO_IOMMU_MAP_DMA`, `end-of-run checks`. */
+  readonly what: string;
+  readonly ms: number;
+}
+
 export class RunState {
   readonly results = new Map<string, StepResult>();
   /** Why a named result is an errno: the kernel check that returned it (errno_reason.ts; not in the fingerprint). */
@@ -52,6 +59,13 @@ export class RunState {
   readonly threadIds = new Map<string, ThreadId>();
   /** Processes whose fork failed (an injected allocation failure): their threads run no step. */
   readonly failedForks = new Set<string>();
+  /**
+   * `pinlab run --timings`: a wall clock in ms supplied by the caller (the model never
+   * reads one), and the wall time of each step from its start to its end (other
+   * threads' steps in between included). Not part of the state.
+   */
+  clock: (() => number) | null = null;
+  readonly timings: StepTiming[] = [];
 
   constructor(nthreads: number) {
     this.progress = new Array<number>(nthreads).fill(0);

@@ -70,6 +70,12 @@ export interface SchedOptions {
   readonly trace?: boolean;
   /** Called after every step; return true to stop the run (status `stopped`). */
   readonly afterStep?: (s: Sched) => boolean;
+  /**
+   * The after-step hook only checks what the machine is at each step (it never stops
+   * the run), so a lone thread may still merge steps (`alone()`): with no other thread
+   * alive nothing can observe the states between them. Default false.
+   */
+  readonly afterStepAllowsMerge?: boolean;
 }
 
 export class Sched {
@@ -77,6 +83,7 @@ export class Sched {
   private readonly chooser: Chooser;
   private readonly maxSteps: number;
   private readonly afterStep: ((s: Sched) => boolean) | undefined;
+  private readonly afterStepAllowsMerge: boolean;
   private cur: Thread | null = null;
   private last: Thread | null = null;
   private steps = 0;
@@ -91,6 +98,7 @@ export class Sched {
     this.maxSteps = opts.maxSteps ?? 1_000_000;
     this.trace = opts.trace ? [] : null;
     this.afterStep = opts.afterStep;
+    this.afterStepAllowsMerge = opts.afterStepAllowsMerge === true;
   }
 
   /** Create a thread; ids are assigned in spawn order (T0, T1, ...). */
@@ -206,12 +214,13 @@ export class Sched {
 
   /**
    * True when no one can tell whether `tid` stops at its next scheduling points: every
-   * other thread has exited, no trace is kept and no after-step hook watches the run.
-   * A model may then do in one step work that the kernel spreads over several points
-   * (each caller states why the end state is the same).
+   * other thread has exited, no trace is kept and no after-step hook watches the run
+   * (unless it declared `afterStepAllowsMerge`). A model may then do in one step work
+   * that the kernel spreads over several points (each caller states why the end state
+   * is the same).
    */
   alone(tid: ThreadId): boolean {
-    if (this.trace !== null || this.afterStep !== undefined) return false;
+    if (this.trace !== null || (this.afterStep !== undefined && !this.afterStepAllowsMerge)) return false;
     for (const t of this.threads) if (t.id !== tid && !t.done) return false;
     return true;
   }

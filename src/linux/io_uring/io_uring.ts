@@ -237,6 +237,11 @@ export function* io_uring_setup(k: Kctx, entries: number): KThread<number> {
   return fd;
 }
 
+/** io_is_uring_fops(file) (io_uring/io_uring.c, 5.x-6.x): is this an io_uring ring file? */
+export function io_is_uring_fops(f: file): boolean {
+  return f.f_op === io_uring_fops;
+}
+
 /** The ring context behind an fd (test/scenario observation), or null. */
 export function io_ring_ctx_of(k: Kctx, fd: number): io_ring_ctx | null {
   const f = fget(k, fd);

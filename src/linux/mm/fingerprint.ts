@@ -119,7 +119,9 @@ function strKeys<V>(mp: ReadonlyMap<string, V>): Iterable<string> {
 
 type _mem = Exhaustive<Covered<MemMap,
   'regions' | 'zones' | 'zero_pfn' | 'huge_zero_pfn' | 'huge_zero_refcount' | 's_pfn' | 's_order' | 's_ref' | 's_map' | 's_ptemaps' | 's_pin' | 's_flags' |
-  's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots'>>;
+  's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots' |
+  // The checker's journal (check/engine.ts): what changed since its last look, not state.
+  'touched' | 'freed'>>;
 
 function mem_fp(h: Hasher, mem: MemMap): void {
   // Left out: regions (fixed by the layout), nr_slots (derived). Private storage
@@ -172,7 +174,8 @@ function zone_fp(h: Hasher, z: zone): void {
   }
 }
 
-type _pt = Exhaustive<Covered<page_table, 'pud' | 'pmd'>>;
+// log: the checker's journal (check/engine.ts), not state.
+type _pt = Exhaustive<Covered<page_table, 'pud' | 'pmd' | 'log'>>;
 
 function page_table_fp(h: Hasher, pt: page_table): void {
   const { pud, pmd } = pt;

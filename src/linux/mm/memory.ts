@@ -584,6 +584,7 @@ function zap_pmd_entry(k: Kctx, vma: vm_area_struct, key: number, start: number,
     if (check_mapping !== null && page !== null && PageAnon(m, page)) continue;
     t.pte[i] = 0;
     t.count--;
+    if (vma.vm_mm.pgd.log !== null) vma.vm_mm.pgd.log.push(key);
     if (page === null) continue;
     if (!PageAnon(m, page) && pte_dirty(pte)) SetPageDirty(m, page);
     page_remove_rmap(k, page, vma, false);

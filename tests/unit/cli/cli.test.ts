@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { TRACE_SCHEMA_VERSION } from '../../../src/report/trace-json.js';
-import { capture } from './capture.js';
+import { capture } from '../../support/capture-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pinlab-cli-'));
 function scenario(name: string, text: string): string {

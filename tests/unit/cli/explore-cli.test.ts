@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import { capture } from './capture.js';
+import { capture } from '../../support/capture-io.js';
 import { independentScenario } from '../../../bench/independent.js';
 
 

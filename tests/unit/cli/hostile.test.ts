@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import { capture } from './capture.js';
+import { capture } from '../../support/capture-io.js';
 import { MAX_SCENARIO_BYTES, firstInvalidUtf8, terminalSafe } from '../../../src/cli/io.js';
 import { TRACE_SCHEMA_VERSION } from '../../../src/report/trace-json.js';
 
@@ -208,7 +208,7 @@ describe('terminal safety', () => {
     const esc = file('esc.yaml', MMAP.replace('mmap:', 'mm\u001b[31map\u0007:'));
     const r = await cli('run', esc);
     expect(r.code).toBe(2);
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- the test looks for control characters
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(r.stderr).toContain('\\u001b[31m');
     const name = await cli('run', join(dir, 'no\u001b]0;title\u0007such.yaml'));

@@ -90,6 +90,12 @@ export interface iommu_domain {
   readonly pud: Map<number, number | io_pmd_table>;
   /** Base pages currently mapped (statistics, tests, benchmarks). */
   mapped_pages: number;
+  /**
+   * MODEL (checker journal, src/check/engine.ts): while an array, the 2 MiB IOVA key
+   * (iova / 2 MiB) of every 4 KiB or 2 MiB leaf written or cleared, and -(g + 1) for a
+   * 1 GiB leaf of IOVA GiB g. Null (the default) records nothing.
+   */
+  log: number[] | null;
 }
 
 /** struct device (the part the model needs). */
@@ -176,7 +182,7 @@ function iommu_domain_alloc_type(k: Kctx, type: iommu_domain['type']): iommu_dom
   const d: iommu_domain = {
     id: k.m.nextId('iommu_domain'), type, pgsize_bitmap: sub.pgsize_bitmap,
     geometry: { aperture_start: 0, aperture_end: 2 ** sub.aperture_bits - 1, force_aperture: true },
-    cache_coherent: sub.cache_coherent, pud: new Map(), mapped_pages: 0,
+    cache_coherent: sub.cache_coherent, pud: new Map(), mapped_pages: 0, log: null,
   };
   sub.domains.set(d.id, d);
   return d;
@@ -297,6 +303,7 @@ function leaf_prot(e: number): number {
 function set_leaf(k: Kctx, domain: iommu_domain, iova: number, pfn: number, pg: number, prot: number): number {
   const pgtableAllocFails = (): boolean => should_fail(k, 'drivers/iommu/iommu.c:iommu_map:alloc_pgtable');
   const gi = Math.floor(iova / SZ_1G);
+  if (domain.log !== null) domain.log.push(pg === SZ_1G ? -(gi + 1) : Math.floor(iova / SZ_2M));
   let pud = domain.pud.get(gi);
   if (pg === SZ_1G) {
     if (pud !== undefined) return -EBUSY;
@@ -353,6 +360,7 @@ export function iommu_lookup_leaf(domain: iommu_domain, iova: number): { e: numb
 /** Remove the leaf that covers iova (whole leaf); returns its size, 0 if nothing is mapped there. */
 function clear_leaf(domain: iommu_domain, iova: number): number {
   const gi = Math.floor(iova / SZ_1G);
+  if (domain.log !== null) domain.log.push(typeof domain.pud.get(gi) === 'number' ? -(gi + 1) : Math.floor(iova / SZ_2M));
   const pud = domain.pud.get(gi);
   if (pud === undefined) return 0;
   if (typeof pud === 'number') {

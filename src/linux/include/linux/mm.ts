@@ -732,6 +732,7 @@ export function set_pte_at(mm: mm_struct, addr: number, pte: pte_t): void {
   }
   const i = Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE;
   const old = t.pte[i];
+  if (mm.pgd.log !== null) mm.pgd.log.push(key);
   if (old === 0 && pte !== 0) t.count++;
   else if (old !== 0 && pte === 0) t.count--;
   t.pte[i] = pte;

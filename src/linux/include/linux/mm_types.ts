@@ -306,6 +306,41 @@ export class MemMap {
 
   /** Slot of the folio covering `pfn`, or 0 when the frame is free / has no folio. */
   slot_of(pfn: number): number {
+    const s = this.peek_slot(pfn);
+    // MODEL (checker journal): every write to a folio's counters follows a lookup of its slot.
+    if (this.touched !== null && s !== this.lastTouched) {
+      this.lastTouched = s;
+      this.touched.push(s);
+    }
+    return s;
+  }
+
+  /**
+   * MODEL: the checker's journal of the mem_map (src/check/engine.ts): while `touched` is
+   * an array, every slot slot_of() resolves (so every folio a step may change), every new
+   * slot and every dropped one is appended, and `freed` receives the [pfn, pfn + 2^order)
+   * ranges of dropped folios. Null (the default) records nothing.
+   */
+  touched: number[] | null = null;
+  freed: number[] | null = null;
+  private lastTouched = -1;
+
+  /** Start (or restart) the journal; the checker empties the arrays after reading them. */
+  journal_start(): void {
+    this.touched = [];
+    this.freed = [];
+    this.lastTouched = -1;
+  }
+
+  /** Empty the journal (the checker has read it). */
+  journal_clear(): void {
+    if (this.touched !== null) this.touched.length = 0;
+    if (this.freed !== null) this.freed.length = 0;
+    this.lastTouched = -1;
+  }
+
+  /** slot_of() for readers (the checker): the same answer, never journaled. */
+  peek_slot(pfn: number): number {
     const k2 = Math.floor(pfn / PFN_PER_2M);
     // A hit means k2 >= 0 (keys come from real pfns), so pfn - k2 * PFN_PER_2M is exactly
     // pfn % PFN_PER_2M, without the floating-point modulo V8 runs as a C call.
@@ -366,6 +401,7 @@ export class MemMap {
     this.s_index[slot] = 0;
     this.s_content[slot] = 0;
     this.index_set(pfn, order, slot);
+    if (this.touched !== null) this.touched.push(slot);
     return slot;
   }
 
@@ -374,6 +410,7 @@ export class MemMap {
     const pfn = this.s_pfn[slot];
     const order = this.s_order[slot];
     this.index_set(pfn, order, 0);
+    if (this.freed !== null) this.freed.push(pfn, pfn + 2 ** order);
     if (order > 0) {
       const n = 2 ** order;
       if (this.sub_map.size + this.sub_flags.size + this.sub_content.size > 0) {
@@ -541,8 +578,27 @@ export interface pte_table {
  * a PTE table), keyed by virtual address / size.
  */
 export class page_table {
-  readonly pud = new Map<number, pud_t>();
+  readonly pud = new pud_map();
   readonly pmd = new pmd_map();
+  /**
+   * MODEL (checker journal, src/check/engine.ts): while an array, the 2 MiB keys
+   * (addr / PMD_SIZE) of every PMD entry or PTE table written, and -(g + 1) for every
+   * 1 GiB key g of a PUD entry written. Null (the default) records nothing.
+   */
+  log: number[] | null = null;
+}
+
+/** MODEL: the PUD-level map, reporting its updates to the page table's journal. Behaves as a Map. */
+export class pud_map extends Map<number, pud_t> {
+  log: number[] | null = null;
+  override set(key: number, value: pud_t): this {
+    if (this.log !== null) this.log.push(-(key + 1));
+    return super.set(key, value);
+  }
+  override delete(key: number): boolean {
+    if (this.log !== null) this.log.push(-(key + 1));
+    return super.delete(key);
+  }
 }
 
 /**
@@ -555,18 +611,33 @@ export class pmd_map extends Map<number, pmd_t | pte_table> {
   lastGen = -1;
   lastKey = -1;
   lastEntry: pmd_t | pte_table | undefined = undefined;
+  /** The page table's journal (page_table.log), shared by page_table_journal_start(). */
+  log: number[] | null = null;
   override set(key: number, value: pmd_t | pte_table): this {
     this.gen++;
+    if (this.log !== null) this.log.push(key);
     return super.set(key, value);
   }
   override delete(key: number): boolean {
     this.gen++;
+    if (this.log !== null) this.log.push(key);
     return super.delete(key);
   }
   override clear(): void {
     this.gen++;
+    if (this.log !== null) for (const key of this.keys()) this.log.push(key);
     super.clear();
   }
+}
+
+/** Start journaling a page table's writes (page_table.log); the checker empties the array after reading it. */
+export function page_table_journal_start(pt: page_table): number[] {
+  if (pt.log === null) {
+    pt.log = [];
+    pt.pmd.log = pt.log;
+    pt.pud.log = pt.log;
+  }
+  return pt.log;
 }
 
 export function mk_pte(pfn: number, flags: number): pte_t {

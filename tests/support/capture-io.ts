@@ -1,5 +1,5 @@
-/** An Io that records what a command prints (stdout/stderr not terminals). */
-import type { Io } from '../../../src/cli/io.js';
+/** An Io for CLI tests that keeps what the CLI prints (tests/unit/cli). */
+import type { Io } from '../../src/cli/io.js';
 
 export function capture(): Io & { stdout: string; stderr: string } {
   const io = {

@@ -1,0 +1,426 @@
+/**
+ * The incremental checker of the step invariants: after each step it re-evaluates only
+ * what the step touched, read from the machine's journals:
+ *
+ * - the mem_map journal (MemMap.touched / freed): folios whose slot a step resolved,
+ *   created or dropped → `refcount-sane` for those folios, and the DMA-mapped pages
+ *   whose frames lie in them (through a reverse index: physical 2 MiB / 1 GiB block →
+ *   the DMA mappings and page ranges that map into it);
+ * - each IOMMU domain's journal (iommu_domain.log): IOVA blocks written or cleared;
+ * - each process page table's journal (page_table.log): virtual blocks written;
+ * - the VFIO structures themselves (few objects, compared every step): a DMA mapping
+ *   that appears, grows, shrinks or changes its process side is re-evaluated over the
+ *   pages that changed (all of them when its process side changed).
+ *
+ * Findings are kept per DMA mapping and page (each a segment of linear pages: see
+ * check/vfio.ts), so a step costs what it changed, not what exists.
+ *
+ * iommufd is NOT incremental: when the machine has an iommufd context, each update
+ * rescans all of its pinned pages and IOMMU mappings (check/iommufd.ts, the same
+ * records the full rescan reads) and keeps the first finding of each rule. Correct, and
+ * as slow per step as the full rescan for iommufd state; journaling iopt_pages and the
+ * iommufd domains as VFIO's are would make it incremental. The first finding
+ * of each invariant is the one the full rescan (the invariant's own `check`) lists
+ * first: tests/unit/check-incremental.test.ts holds the two equal, step for step.
+ */
+import type { Machine } from '../linux/machine.js';
+import type { vfio_dma, vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
+import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
+import type { mm_struct } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, page_table_journal_start } from '../linux/include/linux/mm_types.js';
+import type { InvariantId } from './ids.js';
+import type { Finding } from './violation.js';
+import type { LongtermPin } from './invariants.js';
+import { frameState, insaneFrame, longtermPinFindings, dmaLiveFinding, dmaCoherentFinding, refcountReportFindings } from './invariants.js';
+import type { FrameState } from './invariants.js';
+import type { DmaSegment } from './vfio.js';
+import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, isInvalidReservedPfn, mdevPins, vfioHolder } from './vfio.js';
+import { iommufdDmaMappings, iommufdLongtermPins, usesIommufd } from './iommufd.js';
+
+/** The step invariants this engine maintains (the others are evaluated by their own `check`). */
+export const INCREMENTAL_IDS: readonly InvariantId[] = [
+  'no-longterm-pin-on-fsdax', 'no-longterm-pin-on-cma-or-movable', 'dma-target-is-live', 'dma-coherent-with-process', 'refcount-sane',
+];
+
+/** Long-term pins of holders other than VFIO and iommufd, in the order the full rescan lists them. */
+export interface OtherPins {
+  /** Listed before VFIO's (a scenario's own GUP results). */
+  before(): readonly LongtermPin[];
+  /** Listed after VFIO's and iommufd's (io_uring fixed buffers). */
+  after(): readonly LongtermPin[];
+}
+
+const PAGES_PER_PMD = PMD_SIZE / PAGE_SIZE;
+const PAGES_PER_PUD = PUD_SIZE / PAGE_SIZE;
+
+/** A finding that answers for `n` pages (one segment). */
+interface Seg {
+  readonly f: Finding;
+  readonly n: number;
+}
+
+/** The first finding of each rule over iommufd's pins and mappings, as of the last update (full rescan). */
+interface IommufdFirst {
+  readonly fsdax: Finding | null;
+  readonly cma: Finding | null;
+  readonly live: Finding | null;
+  readonly coherent: Finding | null;
+}
+
+/** One DMA mapping as last evaluated. */
+interface Track {
+  readonly io: vfio_iommu;
+  readonly dma: vfio_dma;
+  /** Everything about the mapping except its size that the evaluation reads. */
+  sig: string;
+  pages: number;
+  mm: mm_struct | null;
+  /** Findings by first page index of their segment (which spans `n` pages). */
+  readonly fsdax: Map<number, Seg>;
+  readonly cma: Map<number, Seg>;
+  readonly live: Map<number, Seg>;
+  readonly coherent: Map<number, Seg>;
+  /** Page ranges to re-evaluate this update, as [lo, hi) pairs. */
+  dirty: number[];
+}
+
+export class IncrementalSteps {
+  private started = false;
+  private readonly tracks = new Map<vfio_dma, Track>();
+  /** Frames that are not refcount-sane now, by slot. */
+  private readonly insane = new Map<number, FrameState>();
+  /** Physical block (2 MiB: pfn / 512; 1 GiB: -(pfn / 2^18) - 1) → mappings and page ranges that map into it. */
+  private readonly rev = new Map<number, Map<Track, [number, number]>>();
+  /** How many keys of `rev` are 2 MiB blocks. */
+  private rev2m = 0;
+  /** Domains and page tables whose journals this engine started. */
+  private readonly domains = new Set<iommu_domain>();
+  private readonly mms = new Set<mm_struct>();
+  /** iommufd's findings (rescanned whole at each update), or null without iommufd. */
+  private iommufd: IommufdFirst | null = null;
+
+  constructor(private readonly m: Machine, private readonly other: OtherPins) {}
+
+  /** Bring the findings up to date with the machine (consumes the journals). */
+  update(): void {
+    const m = this.m;
+    const mem = m.mem;
+    if (!this.started) mem.journal_start();
+    // The engine's own reads go through slot_of too: stop the journal while it works.
+    const touched = mem.touched as number[];
+    const freed = mem.freed as number[];
+    mem.touched = null;
+    mem.freed = null;
+    if (!this.started) {
+      this.started = true;
+      for (let s = 1; s < mem.slot_top; s++) this.recheckSlot(s);
+    } else {
+      for (let j = 0; j < touched.length; j++) this.recheckSlot(touched[j]);
+    }
+    // VFIO: which mappings exist now, and what changed in each.
+    const seen = new Set<vfio_dma>();
+    for (const io of allIommus(m)) {
+      const dom = firstDomain(io);
+      if (dom !== null && !this.domains.has(dom)) {
+        // A domain not journaled so far: its mappings are evaluated whole below.
+        dom.log = [];
+        this.domains.add(dom);
+        for (const dma of io.dma_list) this.tracks.delete(dma);
+      }
+      for (const dma of io.dma_list) {
+        seen.add(dma);
+        const mm = dmaProcessMm(dma);
+        if (mm !== null && !this.mms.has(mm)) {
+          page_table_journal_start(mm.pgd);
+          this.mms.add(mm);
+        }
+        const sig = `${io.id}:${dom?.id ?? '-'}:${dma.iova}:${dma.vaddr}:${dma.iommu_mapped ? 1 : 0}:${mm?.id ?? '-'}`;
+        const pages = dom !== null && dma.iommu_mapped ? dmaPages(dma) : 0;
+        let t = this.tracks.get(dma);
+        if (t === undefined || t.sig !== sig || t.io !== io) {
+          if (t !== undefined) this.dropFindings(t);
+          t = { io, dma, sig, pages, mm, fsdax: new Map(), cma: new Map(), live: new Map(), coherent: new Map(), dirty: [0, pages] };
+          this.tracks.set(dma, t);
+        } else if (t.pages !== pages) {
+          t.dirty.push(Math.min(t.pages, pages), Math.max(t.pages, pages));
+          t.pages = pages;
+        }
+      }
+    }
+    for (const [dma, t] of this.tracks) {
+      if (!seen.has(dma)) {
+        this.dropFindings(t);
+        this.tracks.delete(dma);
+      }
+    }
+    // IOMMU journals → IOVA ranges; page-table journals → virtual ranges; freed and touched frames → physical ranges.
+    for (const dom of this.domains) {
+      const log = dom.log;
+      if (log === null || log.length === 0) continue;
+      for (const key of new Set(log)) {
+        const [lo, hi] = key < 0 ? [(-key - 1) * PUD_SIZE, (-key) * PUD_SIZE] : [key * PMD_SIZE, (key + 1) * PMD_SIZE];
+        for (const t of this.tracks.values()) if (firstDomain(t.io) === dom) this.markIova(t, lo, hi);
+      }
+      log.length = 0;
+    }
+    for (const mm of this.mms) {
+      const log = mm.pgd.log;
+      if (log === null || log.length === 0) continue;
+      for (const key of new Set(log)) {
+        const [lo, hi] = key < 0 ? [(-key - 1) * PUD_SIZE, (-key) * PUD_SIZE] : [key * PMD_SIZE, (key + 1) * PMD_SIZE];
+        for (const t of this.tracks.values()) if (t.mm === mm) this.markVaddr(t, lo, hi);
+      }
+      log.length = 0;
+    }
+    if (this.rev.size > 0) {
+      for (let j = 0; j < touched.length; j++) {
+        const s = touched[j];
+        if (s > 0 && s < mem.slot_top) this.markPhys(mem.s_pfn[s], mem.s_pfn[s] + 2 ** mem.s_order[s]);
+      }
+      for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);
+    }
+    for (const t of this.tracks.values()) if (t.dirty.length > 0) this.evaluate(t);
+    this.iommufd = usesIommufd(m) ? this.rescanIommufd() : null;
+    mem.touched = touched;
+    mem.freed = freed;
+    mem.journal_clear();
+  }
+
+  /** The first finding of an invariant this engine maintains, as the full rescan would list it first, or null. */
+  first(id: InvariantId): Finding | null {
+    switch (id) {
+      case 'no-longterm-pin-on-fsdax':
+      case 'no-longterm-pin-on-cma-or-movable':
+        return this.firstPin(id);
+      case 'dma-target-is-live':
+        return this.firstOf((t) => t.live) ?? this.iommufd?.live ?? null;
+      case 'dma-coherent-with-process':
+        return this.firstOf((t) => t.coherent) ?? this.iommufd?.coherent ?? null;
+      case 'refcount-sane': {
+        let best = -1;
+        for (const s of this.insane.keys()) if (best < 0 || s < best) best = s;
+        if (best >= 0) return insaneFrame(this.insane.get(best) as FrameState);
+        return refcountReportFindings(this.m)[0] ?? null;
+      }
+      default:
+        throw new Error(`pinlab bug: ${id} is not an incremental invariant`);
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private recheckSlot(s: number): void {
+    const mem = this.m.mem;
+    if (s <= 0 || s >= mem.slot_top) return;
+    const pfn = mem.s_pfn[s];
+    const f = mem.peek_slot(pfn) === s ? frameState(this.m, pfn) : null;
+    if (f !== null) this.insane.set(s, f);
+    else this.insane.delete(s);
+  }
+
+  private firstOf(pick: (t: Track) => Map<number, Seg>): Finding | null {
+    for (const io of allIommus(this.m)) {
+      for (const dma of io.dma_list) {
+        const t = this.tracks.get(dma);
+        if (t === undefined) continue;
+        const f = minKey(pick(t));
+        if (f !== null) return f;
+      }
+    }
+    return null;
+  }
+
+  private firstPin(id: 'no-longterm-pin-on-fsdax' | 'no-longterm-pin-on-cma-or-movable'): Finding | null {
+    const m = this.m;
+    const before = longtermPinFindings(m, id, this.other.before());
+    if (before.length > 0) return before[0];
+    for (const io of allIommus(m)) {
+      for (const dma of io.dma_list) {
+        const t = this.tracks.get(dma);
+        if (t !== undefined) {
+          const f = minKey(id === 'no-longterm-pin-on-fsdax' ? t.fsdax : t.cma);
+          if (f !== null) return f;
+        }
+        if (dma.pfn_list.size > 0) {
+          const md = longtermPinFindings(m, id, mdevPins(m, io, dma, false));
+          if (md.length > 0) return md[0];
+        }
+      }
+    }
+    const fd = id === 'no-longterm-pin-on-fsdax' ? this.iommufd?.fsdax : this.iommufd?.cma;
+    if (fd !== undefined && fd !== null) return fd;
+    return longtermPinFindings(m, id, this.other.after())[0] ?? null;
+  }
+
+  /** The first finding of each rule over all of iommufd's pinned pages and IOMMU mappings (a full rescan). */
+  private rescanIommufd(): IommufdFirst {
+    const m = this.m;
+    const pins = iommufdLongtermPins(m);
+    let live: Finding | null = null;
+    let coherent: Finding | null = null;
+    for (const d of iommufdDmaMappings(m)) {
+      live ??= dmaLiveFinding(m, d);
+      coherent ??= dmaCoherentFinding(d);
+      if (live !== null && coherent !== null) break;
+    }
+    return {
+      fsdax: longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pins)[0] ?? null,
+      cma: longtermPinFindings(m, 'no-longterm-pin-on-cma-or-movable', pins)[0] ?? null,
+      live,
+      coherent,
+    };
+  }
+
+  private dropFindings(t: Track): void {
+    t.fsdax.clear();
+    t.cma.clear();
+    t.live.clear();
+    t.coherent.clear();
+  }
+
+  private markIova(t: Track, lo: number, hi: number): void {
+    const base = Number(t.dma.iova);
+    this.markPages(t, Math.floor((lo - base) / PAGE_SIZE), Math.ceil((hi - base) / PAGE_SIZE));
+  }
+
+  private markVaddr(t: Track, lo: number, hi: number): void {
+    const base = Number(t.dma.vaddr);
+    this.markPages(t, Math.floor((lo - base) / PAGE_SIZE), Math.ceil((hi - base) / PAGE_SIZE));
+  }
+
+  private markPages(t: Track, lo: number, hi: number): void {
+    const a = Math.max(0, lo);
+    const b = Math.min(t.pages, hi);
+    if (a < b) t.dirty.push(a, b);
+  }
+
+  /** Mappings that map any frame of [lo, hi): mark the page ranges the reverse index knows. */
+  private markPhys(lo: number, hi: number): void {
+    const keys: number[] = [];
+    for (let g = Math.floor(lo / PAGES_PER_PUD); g * PAGES_PER_PUD < hi; g++) keys.push(-g - 1);
+    if (this.rev2m > 0) {
+      const b0 = Math.floor(lo / PAGES_PER_PMD);
+      const b1 = Math.ceil(hi / PAGES_PER_PMD);
+      if (b1 - b0 <= this.rev2m) for (let b = b0; b < b1; b++) keys.push(b);
+      else for (const k of this.rev.keys()) if (k >= b0 && k < b1) keys.push(k);
+    }
+    for (const k of keys) {
+      const e = this.rev.get(k);
+      if (e === undefined) continue;
+      for (const [t, [a, b]] of e) {
+        if (this.tracks.get(t.dma) !== t) {
+          e.delete(t);
+          continue;
+        }
+        this.markPages(t, a, b);
+      }
+      if (e.size === 0) this.unindex(k);
+    }
+  }
+
+  private unindex(k: number): void {
+    if (this.rev.delete(k) && k >= 0) this.rev2m--;
+  }
+
+  private index(t: Track, s: DmaSegment): void {
+    const add = (k: number): void => {
+      let e = this.rev.get(k);
+      if (e === undefined) {
+        e = new Map();
+        this.rev.set(k, e);
+        if (k >= 0) this.rev2m++;
+      }
+      const r = e.get(t);
+      if (r === undefined) e.set(t, [s.i, s.i + s.n]);
+      else {
+        if (s.i < r[0]) r[0] = s.i;
+        if (s.i + s.n > r[1]) r[1] = s.i + s.n;
+      }
+    };
+    if (s.n >= PAGES_PER_PUD) for (let g = Math.floor(s.pfn / PAGES_PER_PUD); g * PAGES_PER_PUD < s.pfn + s.n; g++) add(-g - 1);
+    else for (let b = Math.floor(s.pfn / PAGES_PER_PMD); b * PAGES_PER_PMD < s.pfn + s.n; b++) add(b);
+  }
+
+  /** Re-evaluate a mapping's dirty page ranges. */
+  private evaluate(t: Track): void {
+    const m = this.m;
+    const mem = m.mem;
+    const dom = firstDomain(t.io);
+    const maps = [t.fsdax, t.cma, t.live, t.coherent];
+    // A kept finding answers for its whole segment: widen each range over the segments
+    // it cuts (until none is cut), so that no page loses its finding.
+    let ranges = mergeRanges(t.dirty);
+    for (;;) {
+      const wider = ranges.slice();
+      for (const map of maps) {
+        for (const [k, sg] of map) {
+          for (let r = 0; r < ranges.length; r += 2) {
+            if (k < ranges[r + 1] && k + sg.n > ranges[r]) {
+              wider.push(k, k + sg.n);
+              break;
+            }
+          }
+        }
+      }
+      const merged = mergeRanges(wider);
+      if (merged.length === ranges.length && merged.every((x, j) => x === ranges[j])) break;
+      ranges = merged;
+    }
+    t.dirty = [];
+    for (let r = 0; r < ranges.length; r += 2) {
+      const [lo, hi] = [ranges[r], ranges[r + 1]];
+      for (const map of maps) dropRange(map, lo, hi);
+      if (dom === null || !t.dma.iommu_mapped) continue;
+      forEachDmaSegment(m, dom, t.dma, lo, hi, (s) => {
+        this.index(t, s);
+        const reserved = isInvalidReservedPfn(m, s.pfn);
+        if (!reserved) {
+          const pin = [{ pfn: s.pfn, holder: vfioHolder(t.io, s.iova), thread: null }];
+          const fd = longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pin);
+          if (fd.length > 0) t.fsdax.set(s.i, { f: fd[0], n: s.n });
+          const fc = longtermPinFindings(m, 'no-longterm-pin-on-cma-or-movable', pin);
+          if (fc.length > 0) t.cma.set(s.i, { f: fc[0], n: s.n });
+        }
+        // PERF: the mapping's description is built only for a page that may break a rule.
+        const incoherent = s.processPfn !== null && s.processPfn !== s.pfn;
+        const s0 = mem.peek_slot(s.pfn);
+        if (!incoherent && (s0 !== 0 && mem.s_ref[s0] > 0)) return;
+        const d = { where: dmaWhere(t.dma, s.iova, s.vaddr), iommuPfn: s.pfn, processPfn: s.processPfn, pinned: true };
+        const fl = dmaLiveFinding(m, d);
+        if (fl !== null) t.live.set(s.i, { f: fl, n: s.n });
+        const fh = dmaCoherentFinding(d);
+        if (fh !== null) t.coherent.set(s.i, { f: fh, n: s.n });
+      });
+    }
+  }
+}
+
+/** The finding with the smallest key. */
+function minKey(map: Map<number, Seg>): Finding | null {
+  let best = -1;
+  for (const k of map.keys()) if (best < 0 || k < best) best = k;
+  return best < 0 ? null : (map.get(best) as Seg).f;
+}
+
+/** Delete the entries of keys in [lo, hi). */
+function dropRange(map: Map<number, Seg>, lo: number, hi: number): void {
+  if (map.size === 0) return;
+  if (map.size < hi - lo) {
+    for (const k of [...map.keys()]) if (k >= lo && k < hi) map.delete(k);
+  } else {
+    for (let k = lo; k < hi; k++) map.delete(k);
+  }
+}
+
+/** Sort and merge [lo, hi) pairs. */
+function mergeRanges(r: readonly number[]): number[] {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < r.length; i += 2) if (r[i] < r[i + 1]) pairs.push([r[i], r[i + 1]]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  const out: number[] = [];
+  for (const [a, b] of pairs) {
+    if (out.length > 0 && a <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], b);
+    else out.push(a, b);
+  }
+  return out;
+}
