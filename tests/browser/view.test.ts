@@ -24,10 +24,10 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const SHOTS = join(ROOT, 'artifacts', 'browser');
 const SEED = 'seed/longterm-locked-race.yaml';
 const HYPO = 'v5.6+hypo-longterm-honours-locked';
-/** The seed counterexample: T0 long-term pins the fs-DAX page (pfn 1310721) in step 19. */
-const RACE = 'T0*9 T1*4 ...';
+/** The seed counterexample: T0 long-term pins the fs-DAX page (pfn 1310721) in step 26. */
+const RACE = 'T0*16 T1*4 ...';
 const DAX_PFN = 1310721;
-const PIN_STEP = 19;
+const PIN_STEP = 26;
 
 if (!HAVE) {
   if (process.env.CI === 'true') throw new Error(`browser tests: ${CHROMIUM} is missing under CI (.ci/run installs Debian's chromium)`);
@@ -77,13 +77,13 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     expect(text).toContain('fsdax');
     expect(text).toContain(`long-term pin by T0 result 'r' since step ${PIN_STEP}`);
     expect(text).toContain('changed');
-    // The swim lane: the current cell is T0's step 19, and the step line names the pinner.
+    // The swim lane: the current cell is T0's step 26, and the step line names the pinner.
     const cur = page.locator('[data-testid=lanes] g.cell.current');
     expect(await cur.getAttribute('data-step')).toBe(String(PIN_STEP));
     expect(await cur.getAttribute('data-thread')).toBe('0');
     expect(await page.getByTestId('step-info').textContent()).toContain('pinner');
     expect(await page.getByTestId('findings').textContent()).toContain('no-longterm-pin-on-fsdax');
-    await page.screenshot({ path: join(SHOTS, 'seed-race-step19.png') });
+    await page.screenshot({ path: join(SHOTS, 'seed-race-step26.png') });
     await card.screenshot({ path: join(SHOTS, 'seed-race-dax-card.png') });
   });
 

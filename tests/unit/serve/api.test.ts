@@ -14,8 +14,8 @@ import { largeGuestScenario } from '../../support/large-guest.js';
 const SCHEMA = JSON.parse(readFileSync(new URL('../../../schema/state.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const SEED = 'seed/longterm-locked-race.yaml';
 const HYPO = 'v5.6+hypo-longterm-honours-locked';
-/** The seed counterexample (README): the fs-DAX page is long-term pinned in its step 19. */
-const RACE = 'T0*9 T1*4 ...';
+/** The seed counterexample (README): the fs-DAX page is long-term pinned in its step 26. */
+const RACE = 'T0*16 T1*4 ...';
 const DAX_PFN = 1310721;
 
 let srv: Running;
@@ -59,15 +59,15 @@ describe('pinlab serve: API', () => {
 
   it('runs a schedule and returns the state after any step, valid against the schema', async () => {
     const run = await seedRun();
-    expect(run.run.schedule.startsWith('T0*9 T1*4')).toBe(true);
+    expect(run.run.schedule.startsWith('T0*16 T1*4')).toBe(true);
     expect(run.lanes.length).toBe(run.run.steps);
     const before = (await req(`/api/v1/runs/${run.id}/state?step=18&frames=fsdax`)).body as MachineState;
-    const after = (await req(`/api/v1/runs/${run.id}/state?step=19&frames=fsdax`)).body as MachineState;
+    const after = (await req(`/api/v1/runs/${run.id}/state?step=26&frames=fsdax`)).body as MachineState;
     for (const s of [before, after]) expect(checkSchema(SCHEMA, s)).toEqual([]);
     const card = (s: MachineState) => s.frames.items.find((f) => f.pfn === DAX_PFN);
     expect(card(before)?.holders).toEqual([]);
     expect(card(after)?.kind).toBe('fsdax');
-    expect(card(after)?.holders).toEqual([{ holder: "T0 result 'r'", kind: 'longterm-pin', since: 19 }]);
+    expect(card(after)?.holders).toEqual([{ holder: "T0 result 'r'", kind: 'longterm-pin', since: 26 }]);
     expect(after.violated).toContain('no-longterm-pin-on-fsdax');
     expect(before.violated).not.toContain('no-longterm-pin-on-fsdax');
     // Stepping back rebuilds the run: the same state again.
@@ -77,7 +77,7 @@ describe('pinlab serve: API', () => {
 
   it('diffs two steps: the pinned fs-DAX frame and the thread that moved', async () => {
     const run = await seedRun();
-    const d = (await req(`/api/v1/runs/${run.id}/diff?from=18&to=19`)).body as StateDiff;
+    const d = (await req(`/api/v1/runs/${run.id}/diff?from=25&to=26`)).body as StateDiff;
     expect(checkSchema(SCHEMA, d, { $ref: '#/$defs/StateDiff' })).toEqual([]);
     const f = d.frames.find((x) => x.pfn === DAX_PFN);
     expect(f?.changes.map((c) => c.field)).toEqual(['refcount', 'holders']);
@@ -95,11 +95,11 @@ describe('pinlab serve: API', () => {
 
   it('pages frame cards and finds one by pfn', async () => {
     const run = await seedRun();
-    const all = (await req(`/api/v1/runs/${run.id}/state?step=19&frames=all&limit=2&offset=1`)).body as MachineState;
+    const all = (await req(`/api/v1/runs/${run.id}/state?step=26&frames=all&limit=2&offset=1`)).body as MachineState;
     expect(all.frames.items.length).toBe(2);
     expect(all.frames.offset).toBe(1);
     expect(all.frames.total).toBeGreaterThan(3);
-    const one = await req(`/api/v1/runs/${run.id}/frame?step=19&pfn=${DAX_PFN}`);
+    const one = await req(`/api/v1/runs/${run.id}/frame?step=26&pfn=${DAX_PFN}`);
     expect((one.body as { pfn: number }).pfn).toBe(DAX_PFN);
   });
 

@@ -22,12 +22,12 @@ describe('pinlab view / serve', () => {
     const until = new Promise<void>((ok) => {
       stop = ok;
     });
-    const done = cmdView(io, SEED, { profile: HYPO, schedule: 'T0*9 T1*4 ...', step: '19' }, until);
+    const done = cmdView(io, SEED, { profile: HYPO, schedule: 'T0*16 T1*4 ...', step: '26' }, until);
     await expect.poll(() => io.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?/);
     const url = new URL(io.stdout.trim());
     expect(url.searchParams.get('scenario')).toBe(SEED);
     expect(url.searchParams.get('profile')).toBe(HYPO);
-    expect(url.searchParams.get('step')).toBe('19');
+    expect(url.searchParams.get('step')).toBe('26');
     // The file given on the command line can be loaded by that name.
     const r = await fetch(new URL('/api/v1/runs', url), { method: 'POST', body: JSON.stringify({ scenario: SEED, profile: HYPO }) });
     expect(r.status).toBe(201);
@@ -44,7 +44,7 @@ describe('pinlab view / serve', () => {
 
   it('run --json --trace includes the final machine state (schema/state.schema.json)', async () => {
     const io = capture();
-    expect(await main(['run', SEED, '-p', HYPO, '-s', 'T0*9 T1*4 ...', '--json', '--trace'], io)).toBe(1);
+    expect(await main(['run', SEED, '-p', HYPO, '-s', 'T0*16 T1*4 ...', '--json', '--trace'], io)).toBe(1);
     const j = JSON.parse(io.stdout) as { steps: number; state: { step: number; frames: { items: { pfn: number; kind: string }[] } } };
     expect(j.state.step).toBe(j.steps);
     expect(checkSchema(SCHEMA, j.state)).toEqual([]);
