@@ -112,7 +112,7 @@ export interface TaskOptions {
 }
 
 function new_files(m: Machine, max: number): files_struct {
-  return { id: m.nextId('files'), count: 1, fd: [], close_on_exec: new Set(), max_fds: max };
+  return { id: m.nextId('files'), count: 1, fd: [], close_on_exec: new Set(), reserved: new Set(), max_fds: max };
 }
 
 /**
@@ -199,7 +199,7 @@ export function* dup_mmap(k: Kctx, mm: mm_struct, oldmm: mm_struct): KThread<num
 
 /** dup_fd(): the child's fd table shares every open file (one more reference each). */
 function dup_fd(m: Machine, old: files_struct): files_struct {
-  const fs: files_struct = { id: m.nextId('files'), count: 1, fd: old.fd.map((f) => (f ? get_file(f) : null)), close_on_exec: new Set(old.close_on_exec), max_fds: old.max_fds };
+  const fs: files_struct = { id: m.nextId('files'), count: 1, fd: old.fd.map((f) => (f ? get_file(f) : null)), close_on_exec: new Set(old.close_on_exec), reserved: new Set(), max_fds: old.max_fds };
   return fs;
 }
 

@@ -258,10 +258,10 @@ function file_fp(h: Hasher, f: file): void {
   h.int(f_count);
 }
 
-type _files = Exhaustive<Covered<files_struct, 'id' | 'count' | 'fd' | 'close_on_exec' | 'max_fds'>>;
+type _files = Exhaustive<Covered<files_struct, 'id' | 'count' | 'fd' | 'close_on_exec' | 'reserved' | 'max_fds'>>;
 
 function files_fp(h: Hasher, fs: files_struct): void {
-  const { id, count, fd, close_on_exec, max_fds } = fs;
+  const { id, count, fd, close_on_exec, reserved, max_fds } = fs;
   h.int(id);
   h.int(count);
   h.int(max_fds);
@@ -271,6 +271,7 @@ function files_fp(h: Hasher, fs: files_struct): void {
     else h.int(0);
   }
   intSet(h, close_on_exec);
+  intSet(h, reserved);
 }
 
 type _task = Exhaustive<Covered<task_struct, 'pid' | 'comm' | 'mm' | 'group_leader' | 'cred' | 'rlim' | 'flags' | 'files' | 'exited'>>;

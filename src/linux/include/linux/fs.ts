@@ -175,6 +175,11 @@ export interface files_struct {
   readonly fd: (file | null)[];
   /** fds with close-on-exec. */
   readonly close_on_exec: Set<number>;
+  /**
+   * fds taken by get_unused_fd_flags() and not yet installed (the kernel's open_fds bit
+   * set with a NULL slot): another thread sharing the table must not get them.
+   */
+  readonly reserved: Set<number>;
   /** RLIMIT_NOFILE at creation (model). */
   max_fds: number;
 }
@@ -214,12 +219,14 @@ function files_of(k: Kctx): files_struct | null {
 export function get_unused_fd_flags(k: Kctx, flags: number): number {
   const fs = files_of(k);
   if (!fs) return -EMFILE;
-  let fd = fs.fd.indexOf(null);
-  if (fd < 0) fd = fs.fd.length;
+  // The lowest slot neither installed nor reserved (alloc_fd: the first zero bit of open_fds).
+  let fd = 0;
+  while (fd < fs.fd.length && (fs.fd[fd] !== null || fs.reserved.has(fd))) fd++;
   if (fd >= fs.max_fds) return -EMFILE;
   if (fd === fs.fd.length) fs.fd.push(null);
-  // MODEL: the slot is reserved by leaving it null until fd_install; nothing else
-  // allocates between the two calls in the model's syscalls.
+  // Reserved until fd_install() or put_unused_fd(): a thread sharing this table may run
+  // in between (the open may sleep), and must not be handed the same slot.
+  fs.reserved.add(fd);
   if (flags & O_CLOEXEC) fs.close_on_exec.add(fd);
   else fs.close_on_exec.delete(fd);
   return fd;
@@ -230,6 +237,7 @@ export function put_unused_fd(k: Kctx, fd: number): void {
   const fs = files_of(k);
   if (!fs || fd < 0 || fd >= fs.fd.length) return;
   if (fs.fd[fd] !== null) throw new Error(`pinlab bug: put_unused_fd(${fd}) of an installed fd`);
+  fs.reserved.delete(fd);
   fs.close_on_exec.delete(fd);
 }
 
@@ -239,6 +247,7 @@ export function fd_install(k: Kctx, fd: number, f: file): void {
   if (!fs || fd < 0) throw new Error('pinlab bug: fd_install without a files table or with a bad fd');
   while (fs.fd.length <= fd) fs.fd.push(null);
   fs.fd[fd] = f;
+  fs.reserved.delete(fd);
   k.m.event(k.tid, 'fd_install', [`file:${f.id}`], 'fs/file.c:fd_install', fd);
 }
 
