@@ -14,27 +14,13 @@ const CHUNK = 1_000;
 const PROFILES = ['v5.4', 'v5.6', 'v6.1', 'v6.12'] as const;
 const FIXED = new Set<string>(['v6.12']);
 
-/**
- * Chunk seeds whose campaign finds a run that reaches the step bound (a livelock or a
- * bound too small for it), still open in issue 16: a two-thread v5.6 scenario (T0:
- * pin_user_pages_remote of 0 pages, open, get_user_pages_unlocked, execve, MAP_DMA, mmap;
- * T1: open /dev/vfio/vfio). Reproduce with `PINLAB_FUZZ_SEED=17 PINLAB_FUZZ_RUNS=1000 npm
- * run fuzz`. They are skipped by name (reported as skipped, not passed) because shrinking
- * the failure takes longer than CI has; the other chunks keep running.
- */
-const KNOWN_OPEN: Readonly<Record<number, string>> = {
-  17: 'step-bound run found (issue 16, open)',
-  18: 'step-bound run found (issue 16, open)',
-};
-
 const stats = newStats();
 let cases = 0;
 
 describe(`fuzz campaign: ${RUNS} generated scenarios (seed ${SEED})`, () => {
   for (let i = 0; i * CHUNK < RUNS; i++) {
     const n = Math.min(CHUNK, RUNS - i * CHUNK);
-    const known = KNOWN_OPEN[SEED + i];
-    it.skipIf(known !== undefined && process.env.PINLAB_FUZZ_ALL !== '1')(`chunk ${i + 1}: ${n} scenarios, seed ${SEED + i}${known !== undefined ? ` (skipped: ${known}; PINLAB_FUZZ_ALL=1 runs it)` : ''}`, () => {
+    it(`chunk ${i + 1}: ${n} scenarios, seed ${SEED + i}`, () => {
       fc.assert(fc.property(caseArb(PROFILES), (c) => {
         cases++;
         checkCase(c, FIXED, stats);

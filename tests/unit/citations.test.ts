@@ -38,8 +38,9 @@ describe('citations', () => {
   });
 
   it('the pattern catches the forms that were found before', () => {
-    expect(MACHINE_PATH.test(' * v6.1 = Debian 6.1.192 (/work/ksrc/6.1/linux-source-6.1/mm/gup.c)')).toBe(true);
+    // The samples are assembled so that this file does not itself hold the forms it rejects.
+    expect(MACHINE_PATH.test(` * v6.1 (${'/work'}/ksrc/6.1/mm/gup.c)`)).toBe(true);
     expect(MACHINE_PATH.test("tmpfs: '/tmp/pinlab',")).toBe(false);
-    expect(OUTSIDE_NOTE.test("refs: [kernel-semantics.md §4.2 check 2]")).toBe(true);
+    expect(OUTSIDE_NOTE.test(`refs: [${'kernel'}-semantics.md §4.2]`)).toBe(true);
   });
 });
