@@ -1,7 +1,7 @@
 /** The invariant framework: ids, titles, motivations; checks over a real machine; histories. */
 import { describe, expect, it } from 'vitest';
 import { INVARIANT_IDS } from '../../../src/check/ids.js';
-import { INVARIANTS, isDaxLayoutWait } from '../../../src/check/invariants.js';
+import { INVARIANTS, isDaxLayoutWait, refcountReportFindings } from '../../../src/check/invariants.js';
 import type { CheckWorld, LongtermPin } from '../../../src/check/invariants.js';
 import { Checker } from '../../../src/check/checker.js';
 import { historyOf } from '../../../src/check/history.js';
@@ -79,6 +79,23 @@ describe('invariants', () => {
     if (v?.kind !== 'invariant') return;
     expect(v.message).toContain('VFIO dma iova 0x0');
     expect(v.history.map((h) => `${h.what} ${h.fn}`)).toEqual(['pin vaddr_get_pfn']);
+  });
+
+  it('kernel reports count for an invariant by their typed subject (about), never by their wording', () => {
+    const w = world('v6.1', []);
+    const lv = INVARIANTS.find((d) => d.id === 'locked-vm-accounting');
+    if (lv === undefined) throw new Error('test bug');
+    // Worded like a locked_vm / refcount problem but untyped: no finding.
+    w.m.reports.push({ kind: 'warn', site: 'mm/util.c:__account_locked_vm', thread: null, message: 'locked_vm went wrong' });
+    w.m.reports.push({ kind: 'bug', site: 'include/linux/mm.h:put_page', thread: null, message: 'refcount went negative' });
+    expect(lv.check(w, null)).toEqual([]);
+    expect(refcountReportFindings(w.m)).toEqual([]);
+    // Typed: one finding each, whatever the wording.
+    w.m.reports.push({ kind: 'warn', site: 'somewhere', thread: null, message: 'x', about: 'locked_vm' });
+    w.m.reports.push({ kind: 'bug', site: 'elsewhere', thread: null, message: 'y', about: 'refcount' });
+    w.m.reports.push({ kind: 'warn', site: 'elsewhere', thread: null, message: 'a warning is not a BUG', about: 'refcount' });
+    expect(lv.check(w, null).map((f) => f.message)).toEqual(['kernel warning at somewhere: x']);
+    expect(refcountReportFindings(w.m).map((f) => f.message)).toEqual(['kernel BUG at elsewhere: y']);
   });
 
   it('historyOf keeps only events about the objects, latest last, bounded', () => {
