@@ -245,6 +245,20 @@ export const INVARIANTS: readonly InvariantDef[] = [
       return out;
     },
   },
+  {
+    id: 'sleep-in-atomic',
+    title: 'a thread did something that may sleep while holding a spinlock',
+    why: 'include/linux/kernel.h might_sleep() and kernel/sched/core.c __might_sleep ("BUG: sleeping function called from invalid context", CONFIG_DEBUG_ATOMIC_SLEEP)',
+    when: 'sched',
+    check: (w) => {
+      const out: Finding[] = [];
+      for (const v of w.s.violations) {
+        if (v.kind !== 'sleep-in-atomic') continue;
+        out.push({ invariant: 'sleep-in-atomic', message: `T${v.thread} (${v.name}) may sleep at ${v.label} while holding spinlock ${v.spinlock}`, objects: [v.spinlock], threads: [v.thread] });
+      }
+      return out;
+    },
+  },
 ];
 
 export const INVARIANT_BY_ID: ReadonlyMap<InvariantId, InvariantDef> = new Map(INVARIANTS.map((d) => [d.id, d]));

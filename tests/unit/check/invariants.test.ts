@@ -7,7 +7,8 @@ import { Checker } from '../../../src/check/checker.js';
 import { historyOf } from '../../../src/check/history.js';
 import { Machine } from '../../../src/linux/machine.js';
 import { profileOrThrow } from '../../../src/profiles/index.js';
-import { DefaultChooser, Sched } from '../../../src/sched/index.js';
+import { DefaultChooser, Mutex, Sched, SpinLock } from '../../../src/sched/index.js';
+import { runThreads } from '../sched/helpers.js';
 import type { KThread, ThreadId } from '../../../src/sched/index.js';
 import { mkEnv, run } from '../linux/mm/gup_env.js';
 import { sys_madvise, sys_mmap } from '../../../src/linux/syscalls.js';
@@ -96,6 +97,31 @@ describe('invariants', () => {
     w.m.reports.push({ kind: 'warn', site: 'elsewhere', thread: null, message: 'a warning is not a BUG', about: 'refcount' });
     expect(lv.check(w, null).map((f) => f.message)).toEqual(['kernel warning at somewhere: x']);
     expect(refcountReportFindings(w.m).map((f) => f.message)).toEqual(['kernel BUG at elsewhere: y']);
+  });
+
+  it('sleep-in-atomic is a declared invariant: the runtime\'s might_sleep() finding becomes a violation with the thread, the site and the spinlock', () => {
+    const spin = new SpinLock('spin');
+    const mtx = new Mutex('m');
+    const { s } = runThreads(new DefaultChooser(), [
+      function* (sc) {
+        yield* spin.lock(sc, 'test.c:bad:spin_lock');
+        yield* mtx.lock(sc, 'test.c:bad:mutex_lock');
+        mtx.unlock(sc);
+        spin.unlock(sc);
+      },
+    ]);
+    const w = { ...world('v6.1', []), s };
+    const d = INVARIANTS.find((x) => x.id === 'sleep-in-atomic');
+    if (d === undefined) throw new Error('sleep-in-atomic is not declared');
+    expect(d.check(w, null)).toEqual([{ invariant: 'sleep-in-atomic', message: 'T0 (t0) may sleep at test.c:bad:mutex_lock while holding spinlock spin', objects: ['spin'], threads: [0] }]);
+    // Without the spinlock: nothing.
+    const { s: ok } = runThreads(new DefaultChooser(), [
+      function* (sc) {
+        yield* mtx.lock(sc, 'test.c:ok:mutex_lock');
+        mtx.unlock(sc);
+      },
+    ]);
+    expect(d.check({ ...w, s: ok }, null)).toEqual([]);
   });
 
   it('historyOf keeps only events about the objects, latest last, bounded', () => {
