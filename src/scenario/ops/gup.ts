@@ -147,7 +147,7 @@ export const GUP_OPS = {
     cls: 'kernel', args: GUP_FAST, outputs: ['pages'], doc: 'mm/gup.c pin_user_pages_unlocked()', result: PINNED, impl: gupUnlocked('pin', 'pin_user_pages_unlocked'),
   },
   unpin_user_pages: {
-    cls: 'kernel', args: [a('pages', { kind: 'pages' }, undefined, '`$r.pages`'), a('dirty', { kind: 'bool' }, false)], doc: 'unpin_user_pages() / unpin_user_pages_dirty_lock()',
+    cls: 'kernel', args: [a('pages', { kind: 'pages' }), a('dirty', { kind: 'bool' }, false)], doc: 'unpin_user_pages() / unpin_user_pages_dirty_lock()',
     result: '0', impl: opUnpin,
   },
   put_pages: { cls: 'kernel', args: [a('pages', { kind: 'pages' })], doc: 'put_page() on each page', result: '0 (put_page on each)', impl: opPutPages },

@@ -35,7 +35,7 @@ function* opIoUringUnregister(c: StepCtx): KThread<StepResult> {
 export const IO_URING_OPS = {
   io_uring_setup: { cls: 'syscall', args: [a('entries', int, 8)], doc: 'io_uring_setup(2): ring fd or -errno', result: 'fd or -errno', impl: opIoUringSetup },
   IORING_REGISTER_BUFFERS: {
-    cls: 'syscall', args: [a('ring', int), a('iovecs', { kind: 'iovecs' }, undefined, 'list of `{ base, len }`')], doc: 'io_uring_register(2)', result: '0 or -errno', impl: opIoUringRegister,
+    cls: 'syscall', args: [a('ring', int), a('iovecs', { kind: 'iovecs' })], doc: 'io_uring_register(2)', result: '0 or -errno', impl: opIoUringRegister,
   },
   IORING_UNREGISTER_BUFFERS: { cls: 'syscall', args: [a('ring', int)], doc: 'io_uring_register(2)', result: '0 or -errno', impl: opIoUringUnregister },
 } satisfies OpGroup;

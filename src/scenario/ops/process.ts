@@ -94,9 +94,9 @@ export const PROCESS_OPS = {
     cls: 'syscall', args: [a('resource', en('RLIMIT_', RLIMIT_NAMES)), a('cur', int), a('max', int, null, '`cur`')], doc: 'setrlimit(2); max defaults to cur',
     result: '0 or -errno', impl: opSetrlimit,
   },
-  capset: { cls: 'syscall', args: [a('drop', { kind: 'caps' }, undefined, 'list of `CAP_*`')], doc: 'drop capabilities', result: '0', impl: opCapset },
+  capset: { cls: 'syscall', args: [a('drop', { kind: 'caps' })], doc: 'drop capabilities', result: '0', impl: opCapset },
   kill: {
-    cls: 'syscall', args: [a('thread', { kind: 'thread' }, undefined, '`T<n>`'), a('signal', en('SIG', SIGNAL_NAMES), 'SIGKILL')], doc: 'send a signal to a thread (tgkill)',
+    cls: 'syscall', args: [a('thread', { kind: 'thread' }), a('signal', en('SIG', SIGNAL_NAMES), 'SIGKILL')], doc: 'send a signal to a thread (tgkill)',
     result: '0', impl: opKill,
   },
 } satisfies OpGroup;

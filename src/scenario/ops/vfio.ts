@@ -54,7 +54,7 @@ export const VFIO_OPS = {
   },
   VFIO_IOMMU_MAP_DMA: {
     cls: 'syscall',
-    args: [a('container', int), a('vaddr', int), a('iova', int), a('size', int), a('flags', fl('VFIO_DMA_MAP_FLAG_', VFIO_DMA_MAP_FLAG_NAMES), 'VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE'), a('argsz', int, 32, '20+12=32')],
+    args: [a('container', int), a('vaddr', int), a('iova', int), a('size', int), a('flags', fl('VFIO_DMA_MAP_FLAG_', VFIO_DMA_MAP_FLAG_NAMES), 'VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE'), a('argsz', int, 32)],
     doc: 'ioctl on the container fd', result: '0 or -errno', impl: opVfio,
   },
   VFIO_IOMMU_UNMAP_DMA: {
