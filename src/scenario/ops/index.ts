@@ -7,6 +7,20 @@
  * (build.ts opImpl), the docs catalogue (scripts/gen-op-catalogue.ts) and the fuzz campaign
  * read it; src/conformance/ops/ holds the guest translation of each op (or the typed reason
  * it has none), keyed by the same `OpName`s and checked by the compiler to cover all of them.
+ *
+ * Declaring an op:
+ *  1. In src/scenario/ops/<area>.ts add `name: { cls, args, outputs?, doc, result, impl }` to the
+ *     area's group (`satisfies OpGroup`). `args` use the helpers of flags.ts (`a('addr', int)`,
+ *     `a('flags', fl('MAP_', MAP_NAMES), 0)`); `impl` is a `function* (c: StepCtx)` using
+ *     step.ts (evalNum, evalFlags, ret, noPoint) that calls the src/linux model, or
+ *     `{ notModelled: 'why' }` while the model part is missing.
+ *  2. In src/conformance/ops/<area>.ts add the same name: `{ guest: '<driver cmd>', translate:
+ *     ({ c, a, as, record, fd }) => { record(emit(c, `<cmd> ${as} ${fd('x')}`), 'int'); } }`
+ *     (translate-core.ts helpers; the C side goes in conformance/guest/ops-<topic>.c), or
+ *     `{ none: '<NoGuestReason>' }` (src/conformance/ops/types.ts lists the reasons).
+ *  3. `npm run docs` (the catalogue in docs/scenario-format.md) and `npm run schema`.
+ * A new area: a file on each side, plus one line in this file's OP_GROUPS and in
+ * src/conformance/ops/index.ts GUEST_GROUPS. tests/unit/scenario/op-table.test.ts checks it all.
  */
 import { MM_OPS } from './mm.js';
 import { PROCESS_OPS } from './process.js';
