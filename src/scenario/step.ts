@@ -18,7 +18,7 @@ import type { KThread, ThreadId } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, Value } from './ast.js';
 import type { RunState, StepResult } from './state.js';
 
-
+/** What an operation implementation sees. */
 export interface StepCtx {
   readonly k: Kctx<task_struct>;
   readonly rs: RunState;
