@@ -129,8 +129,22 @@ export class Checker {
   finish(r: RunResult): readonly InvariantId[] {
     const out = new Set<InvariantId>(this.check());
     for (const id of this.first.keys()) out.add(id);
-    for (const d of this.endDefs) if (this.unjournaled(() => d.check(this.world, { result: r })).length > 0) out.add(d.id);
+    for (const d of this.endDefs) if (this.endCheck(d, r).length > 0) out.add(d.id);
     return [...out];
+  }
+
+  /** End findings of the last finished run, by invariant, while nothing has run since (`violations` after `finish`). */
+  private endMemo: { r: RunResult; step: number; found: Map<InvariantId, readonly Finding[]> } | null = null;
+
+  /** An end invariant's findings for run result `r`: evaluated once per finished run (PERF: a guest-scale scan). */
+  private endCheck(d: InvariantDef, r: RunResult): readonly Finding[] {
+    if (this.endMemo === null || this.endMemo.r !== r || this.endMemo.step !== this.s.stepCount) this.endMemo = { r, step: this.s.stepCount, found: new Map() };
+    let f = this.endMemo.found.get(d.id);
+    if (f === undefined) {
+      f = this.unjournaled(() => d.check(this.world, { result: r }));
+      this.endMemo.found.set(d.id, f);
+    }
+    return f;
   }
 
   /**
@@ -182,7 +196,7 @@ export class Checker {
         seen.add(d.id);
         continue;
       }
-      const now = d.when === 'step' ? this.stepFinding(d) : this.unjournaled(() => d.check(this.world, r === null ? null : { result: r }))[0] ?? null;
+      const now = d.when === 'step' ? this.stepFinding(d) : (r === null ? this.unjournaled(() => d.check(this.world, null)) : this.endCheck(d, r))[0] ?? null;
       if (now !== null) {
         push(d, now, this.s.stepCount);
         seen.add(d.id);

@@ -183,7 +183,8 @@ export function forEachDmaSegment(m: Machine, dom: iommu_domain, dma: vfio_dma, 
       if (level === 'pud') n = Math.min(n, PAGES_PER_PUD - (vp % PAGES_PER_PUD));
       else if (level === 'pmd') n = Math.min(n, PAGES_PER_PMD - (vp % PAGES_PER_PMD));
       else n = 1;
-      if (e !== 0 && pte_present(e)) processPfn = frameAt(mm, vaddr);
+      // frameAt(mm, vaddr), from the entry just read.
+      if (e !== 0 && pte_present(e)) processPfn = pte_pfn(e) + (level === 'pmd' ? vp % PAGES_PER_PMD : level === 'pud' ? vp % PAGES_PER_PUD : 0);
     }
     visit({ i, n, iova, vaddr, pfn, processPfn });
     i += n;
