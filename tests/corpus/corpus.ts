@@ -13,11 +13,11 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseScenario } from '../src/scenario/parse.js';
-import { renderError } from '../src/scenario/ast.js';
-import { scenarioSchema } from '../src/scenario/schema.js';
-import { judgeProfile } from '../src/scenario/judge.js';
-import { expectedPath, expectedText } from '../src/report/expected.js';
+import { parseScenario } from '../../src/scenario/parse.js';
+import { renderError } from '../../src/scenario/ast.js';
+import { scenarioSchema } from '../../src/scenario/schema.js';
+import { judgeProfile } from '../../src/scenario/judge.js';
+import { expectedPath, expectedText } from '../../src/report/expected.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = join(root, 'scenarios');
