@@ -17,6 +17,7 @@ import { INVARIANTS } from './invariants.js';
 import type { Finding, Violation } from './violation.js';
 import type { OtherPins } from './engine.js';
 import { INCREMENTAL_IDS, IncrementalSteps } from './engine.js';
+import { dmaMappedPages } from './vfio.js';
 
 const EMPTY: readonly InvariantId[] = [];
 const INCREMENTAL: ReadonlySet<InvariantId> = new Set(INCREMENTAL_IDS);
@@ -26,7 +27,7 @@ const ALL_END_DEFS: readonly InvariantDef[] = INVARIANTS.filter((d) => d.when !=
 /**
  * How step invariants are evaluated: from what each step changed, by a full rescan, or
  * (auto) by a rescan while the machine is small — cheaper there — and incrementally from
- * the step at which it has more than AUTO_SLOTS folios on.
+ * the step at which it has more than AUTO_SLOTS folios or IOMMU-mapped pages on.
  */
 export type CheckMode = 'incremental' | 'rescan' | 'auto';
 const AUTO_SLOTS = 4096;
@@ -69,7 +70,9 @@ export class Checker {
   /** Bring the incremental checker up to date with the machine (once per step). */
   private refresh(): void {
     if (this.engine === null) return;
-    if (!this.engineOn && this.m.mem.slot_top > AUTO_SLOTS) this.engineOn = true;
+    // Large in folios, or in DMA-mapped pages (a guest on 1 GiB pages has few folios but
+    // 262,144 pages per folio, which the rescan reads one by one).
+    if (!this.engineOn && (this.m.mem.slot_top > AUTO_SLOTS || dmaMappedPages(this.m) > AUTO_SLOTS)) this.engineOn = true;
     if (this.engineOn) this.engine.update();
   }
 

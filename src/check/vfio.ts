@@ -46,6 +46,13 @@ export function frameAt(mm: mm_struct, addr: number): number | null {
   return base + off;
 }
 
+/** Pages mapped in the IOMMU domains the checker reads (each container's first domain). */
+export function dmaMappedPages(m: Machine): number {
+  let n = 0;
+  for (const io of allIommus(m)) n += firstDomain(io)?.mapped_pages ?? 0;
+  return n;
+}
+
 /** The domain a container's mappings are read from (the first one, as the kernel's replay does). */
 export function firstDomain(io: vfio_iommu): iommu_domain | null {
   return io.domain_list[0]?.domain ?? null;
