@@ -45,13 +45,15 @@ describe('sparse initial file data', () => {
       const fd = yield* sys_open(k, '/mnt/disk.img', O_RDWR);
       const punched = yield* sys_fallocate(k, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, far, 2 * PAGE_SIZE);
       const a = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, far - PAGE_SIZE);
-      for (let p = 0; p < 4; p++) yield* user_load(k, a + p * PAGE_SIZE, 1);
-      return { punched, a };
+      const loads: (number | string)[] = [];
+      for (let p = 0; p < 4; p++) loads.push(yield* user_load(k, a + p * PAGE_SIZE));
+      return { punched, a, loads };
     });
     expect(r.punched).toBe(0);
     const content = [0, 1, 2, 3].map((p) => page_content(m, pte_pfn(pte_at(t.mm!, r.a + p * PAGE_SIZE))));
     const idx = far / PAGE_SIZE;
     expect(content).toEqual([`img:${idx - 1}`, '', '', `img:${idx + 2}`]);
+    expect(r.loads).toEqual(content);
     expect(mm_fingerprint(m)).not.toBe(before);
   });
 
