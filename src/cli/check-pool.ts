@@ -18,6 +18,7 @@ import type { JudgeResult } from '../scenario/judge.js';
 import { judgeProfile } from '../scenario/judge.js';
 import type { Scenario, ProfileExpect } from '../scenario/ast.js';
 import type { ProgressStream } from '../explore/progress.js';
+import { terminalSafe } from './io.js';
 
 /** One check: a scenario file on one profile it declares. */
 export interface Check {
@@ -73,8 +74,9 @@ export function checkProgress(stream: ProgressStream, total: number, now: () => 
 
 type Progress = ((done: number, current: string | null, end?: boolean) => void) | null;
 
+/** The check's name for the progress line (terminal-safe: a file name is input). */
 function label(c: Check): string {
-  return `${c.file} (${c.spec})`;
+  return terminalSafe(`${c.file} (${c.spec})`);
 }
 
 /** Judge the checks in this thread, in order. */
