@@ -15,6 +15,9 @@
  *   of 1 TiB / 24 TiB on 1 GiB hugetlb pages (a `hugepages: { 1G: n }` pool), the whole
  *   run (goals < 0.5 s / < 5 s), with `_map_seconds` for the MAP_DMA step alone.
  *
+ * Each also has `_cpu_seconds`: the process's CPU time (user + system), as `--timings` prints
+ * it, which load on a shared machine inflates less than wall time (informational).
+ *
  * The library-level figures (bench/vfio.ts `vfio_map_*`) stay beside these, named apart.
  */
 import { spawnSync } from 'node:child_process';
@@ -62,6 +65,8 @@ interface CliRun {
   readonly seconds: number;
   /** Seconds of the steps whose name matches, from `--timings`. */
   readonly steps: number;
+  /** CPU seconds of the whole process (user + system), from `--timings`. */
+  readonly cpu: number;
 }
 
 /** Run `pinlab run --timings --json` on the scenario text; wall time of the whole process and of the matching steps. */
@@ -76,11 +81,14 @@ function runCli(text: string, stepPattern: RegExp): CliRun {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (r.status !== 0) throw new Error(`pinlab run exited ${r.status ?? r.signal}: ${r.stderr.slice(0, 400)}${r.stdout.slice(0, 400)}`);
     let steps = 0;
+    let cpu = NaN;
     for (const line of r.stdout.split('\n')) {
       const t = /^ {2}(.*\S)\s+(\d+\.\d+) s$/.exec(line);
       if (t !== null && stepPattern.test(t[1])) steps += Number(t[2]);
+      const c = /^process CPU time \(user \+ system\): (\d+\.\d+) s$/.exec(line);
+      if (c !== null) cpu = Number(c[1]);
     }
-    return { seconds, steps };
+    return { seconds, steps, cpu };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -103,6 +111,8 @@ function measure(prefix: string, text: string, steps: RegExp, stepsName: string,
   return [
     spreadFigure(`${prefix}_seconds`, all.map((r) => r.seconds * scale), 's', goals.whole),
     spreadFigure(`${prefix}_${stepsName}_seconds`, all.map((r) => r.steps * scale), 's', goals.steps),
+    // Informational: the process's CPU time, which load on a shared machine inflates less than wall time.
+    spreadFigure(`${prefix}_cpu_seconds`, all.map((r) => r.cpu * scale), 's', 'informational'),
   ];
 }
 

@@ -17,6 +17,7 @@ import { INVARIANTS } from './invariants.js';
 import type { Finding, Violation } from './violation.js';
 import type { OtherPins } from './engine.js';
 import { INCREMENTAL_IDS, IncrementalSteps } from './engine.js';
+import { dmaMappedPages } from './vfio.js';
 
 const EMPTY: readonly InvariantId[] = [];
 const INCREMENTAL: ReadonlySet<InvariantId> = new Set(INCREMENTAL_IDS);
@@ -26,7 +27,7 @@ const ALL_END_DEFS: readonly InvariantDef[] = INVARIANTS.filter((d) => d.when !=
 /**
  * How step invariants are evaluated: from what each step changed, by a full rescan, or
  * (auto) by a rescan while the machine is small — cheaper there — and incrementally from
- * the step at which it has more than AUTO_SLOTS folios on.
+ * the step at which it has more than AUTO_SLOTS folios or IOMMU-mapped pages on.
  */
 export type CheckMode = 'incremental' | 'rescan' | 'auto';
 const AUTO_SLOTS = 4096;
@@ -69,7 +70,9 @@ export class Checker {
   /** Bring the incremental checker up to date with the machine (once per step). */
   private refresh(): void {
     if (this.engine === null) return;
-    if (!this.engineOn && this.m.mem.slot_top > AUTO_SLOTS) this.engineOn = true;
+    // Large in folios, or in DMA-mapped pages (a guest on 1 GiB pages has few folios but
+    // 262,144 pages per folio, which the rescan reads one by one).
+    if (!this.engineOn && (this.m.mem.slot_top > AUTO_SLOTS || dmaMappedPages(this.m) > AUTO_SLOTS)) this.engineOn = true;
     if (this.engineOn) this.engine.update();
   }
 
@@ -129,8 +132,22 @@ export class Checker {
   finish(r: RunResult): readonly InvariantId[] {
     const out = new Set<InvariantId>(this.check());
     for (const id of this.first.keys()) out.add(id);
-    for (const d of this.endDefs) if (this.unjournaled(() => d.check(this.world, { result: r })).length > 0) out.add(d.id);
+    for (const d of this.endDefs) if (this.endCheck(d, r).length > 0) out.add(d.id);
     return [...out];
+  }
+
+  /** End findings of the last finished run, by invariant, while nothing has run since (`violations` after `finish`). */
+  private endMemo: { r: RunResult; step: number; found: Map<InvariantId, readonly Finding[]> } | null = null;
+
+  /** An end invariant's findings for run result `r`: evaluated once per finished run (PERF: a guest-scale scan). */
+  private endCheck(d: InvariantDef, r: RunResult): readonly Finding[] {
+    if (this.endMemo === null || this.endMemo.r !== r || this.endMemo.step !== this.s.stepCount) this.endMemo = { r, step: this.s.stepCount, found: new Map() };
+    let f = this.endMemo.found.get(d.id);
+    if (f === undefined) {
+      f = this.unjournaled(() => d.check(this.world, { result: r }));
+      this.endMemo.found.set(d.id, f);
+    }
+    return f;
   }
 
   /**
@@ -182,7 +199,7 @@ export class Checker {
         seen.add(d.id);
         continue;
       }
-      const now = d.when === 'step' ? this.stepFinding(d) : this.unjournaled(() => d.check(this.world, r === null ? null : { result: r }))[0] ?? null;
+      const now = d.when === 'step' ? this.stepFinding(d) : (r === null ? this.unjournaled(() => d.check(this.world, null)) : this.endCheck(d, r))[0] ?? null;
       if (now !== null) {
         push(d, now, this.s.stepCount);
         seen.add(d.id);

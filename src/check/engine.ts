@@ -31,7 +31,7 @@ import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, page_table_journal_start } from '../linu
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
 import type { LongtermPin } from './invariants.js';
-import { frameState, insaneFrame, longtermPinFindings, dmaLiveFinding, dmaCoherentFinding, refcountReportFindings } from './invariants.js';
+import { countsInsane, frameState, insaneFrame, longtermPinFindings, dmaLiveFinding, dmaCoherentFinding, movablePinRule, pinRuleBroken, refcountReportFindings } from './invariants.js';
 import type { FrameState } from './invariants.js';
 import type { DmaSegment } from './vfio.js';
 import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, isInvalidReservedPfn, mdevPins, vfioHolder } from './vfio.js';
@@ -93,6 +93,10 @@ export class IncrementalSteps {
   private readonly rev = new Map<number, Map<Track, [number, number]>>();
   /** How many keys of `rev` are 2 MiB blocks. */
   private rev2m = 0;
+  /** The 2 MiB block index() last added a range to, its track and its range (valid while `rev` keeps them). */
+  private lastIndexed: Track | null = null;
+  private lastBlock = -1;
+  private lastRange: [number, number] | null = null;
   /** Domains and page tables whose journals this engine started. */
   private readonly domains = new Set<iommu_domain>();
   private readonly mms = new Set<mm_struct>();
@@ -213,9 +217,12 @@ export class IncrementalSteps {
     const mem = this.m.mem;
     if (s <= 0 || s >= mem.slot_top) return;
     const pfn = mem.s_pfn[s];
-    const f = mem.peek_slot(pfn) === s ? frameState(this.m, pfn) : null;
-    if (f !== null) this.insane.set(s, f);
-    else this.insane.delete(s);
+    // PERF: frameState()'s counters read straight from the slot (a head page: page_ref_count
+    // is the slot's count, page_mapcount its mapcount plus, for a large folio, the head's own PTE maps).
+    const live = mem.peek_slot(pfn) === s;
+    if (live && countsInsane(mem.s_ref[s], mem.s_order[s] === 0 ? mem.s_map[s] : mem.s_map[s] + (mem.sub_map.get(pfn) ?? 0))) {
+      this.insane.set(s, frameState(this.m, pfn) as FrameState);
+    } else if (this.insane.size > 0) this.insane.delete(s);
   }
 
   private firstOf(pick: (t: Track) => Map<number, Seg>): Finding | null {
@@ -310,6 +317,7 @@ export class IncrementalSteps {
       for (const [t, [a, b]] of e) {
         if (this.tracks.get(t.dma) !== t) {
           e.delete(t);
+          this.lastIndexed = null;
           continue;
         }
         this.markPages(t, a, b);
@@ -319,10 +327,19 @@ export class IncrementalSteps {
   }
 
   private unindex(k: number): void {
+    this.lastIndexed = null;
     if (this.rev.delete(k) && k >= 0) this.rev2m--;
   }
 
   private index(t: Track, s: DmaSegment): void {
+    // PERF: consecutive 4 KiB segments usually fall in the block the previous one did.
+    if (s.n < PAGES_PER_PMD && this.lastIndexed === t && this.lastBlock === Math.floor(s.pfn / PAGES_PER_PMD) && this.lastBlock === Math.floor((s.pfn + s.n - 1) / PAGES_PER_PMD)) {
+      const r = this.lastRange as [number, number];
+      if (s.i < r[0]) r[0] = s.i;
+      if (s.i + s.n > r[1]) r[1] = s.i + s.n;
+      return;
+    }
+    this.lastIndexed = null;
     const add = (k: number): void => {
       let e = this.rev.get(k);
       if (e === undefined) {
@@ -330,11 +347,18 @@ export class IncrementalSteps {
         this.rev.set(k, e);
         if (k >= 0) this.rev2m++;
       }
-      const r = e.get(t);
-      if (r === undefined) e.set(t, [s.i, s.i + s.n]);
-      else {
+      let r = e.get(t);
+      if (r === undefined) {
+        r = [s.i, s.i + s.n];
+        e.set(t, r);
+      } else {
         if (s.i < r[0]) r[0] = s.i;
         if (s.i + s.n > r[1]) r[1] = s.i + s.n;
+      }
+      if (k >= 0) {
+        this.lastIndexed = t;
+        this.lastBlock = k;
+        this.lastRange = r;
       }
     };
     if (s.n >= PAGES_PER_PUD) for (let g = Math.floor(s.pfn / PAGES_PER_PUD); g * PAGES_PER_PUD < s.pfn + s.n; g++) add(-g - 1);
@@ -347,6 +371,7 @@ export class IncrementalSteps {
     const mem = m.mem;
     const dom = firstDomain(t.io);
     const maps = [t.fsdax, t.cma, t.live, t.coherent];
+    const movable = movablePinRule(m);
     // A kept finding answers for its whole segment: widen each range over the segments
     // it cuts (until none is cut), so that no page loses its finding.
     let ranges = mergeRanges(t.dirty);
@@ -374,7 +399,8 @@ export class IncrementalSteps {
       forEachDmaSegment(m, dom, t.dma, lo, hi, (s) => {
         this.index(t, s);
         const reserved = isInvalidReservedPfn(m, s.pfn);
-        if (!reserved) {
+        // PERF: the pin record (its holder text) is built only for a page that breaks a pin rule.
+        if (!reserved && (pinRuleBroken(m, 'no-longterm-pin-on-fsdax', s.pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', s.pfn, movable) !== null)) {
           const pin = [{ pfn: s.pfn, holder: vfioHolder(t.io, s.iova), thread: null }];
           const fd = longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pin);
           if (fd.length > 0) t.fsdax.set(s.i, { f: fd[0], n: s.n });

@@ -167,7 +167,12 @@ export const INVARIANTS: readonly InvariantDef[] = [
     title: 'a pin or reference outlives every holder (leaked pin)',
     why: 'Documentation/core-api/pin_user_pages.rst (every FOLL_PIN is released by unpin_user_page*); 96e1fac162cc "mm/gup: use unpin_user_pages() in __gup_longterm_locked()" (v5.10)',
     when: 'end',
-    check: (w) => {
+    check: (w, end) => {
+      // Judged when every thread has exited: a run stopped earlier (step bound, deadlock, a
+      // stopping hook) leaves threads inside system calls holding pins in their own
+      // variables (a MAP_DMA between pinning a run of pages and mapping it), which no
+      // holder the checker reads accounts for.
+      if (end === null || end.result.status !== 'done') return NONE;
       let out: Finding[] | null = null;
       // References each holder accounts for: FOLL_GET one; FOLL_PIN on an order-0 page
       // GUP_PIN_COUNTING_BIAS (1024) from v5.7 (PATCH foll-pin-counting), else one.
@@ -270,19 +275,28 @@ export function longtermPinFindings(m: Machine, id: 'no-longterm-pin-on-fsdax' |
   let out: Finding[] | null = null;
   const movable = id === 'no-longterm-pin-on-cma-or-movable' && movableRuleInProfile(m);
   for (const p of pins) {
-    if (!pfn_valid(m, p.pfn)) continue;
-    let what: string;
-    if (id === 'no-longterm-pin-on-fsdax') {
-      if (!is_fsdax_page(m, p.pfn)) continue;
-      what = 'fs-DAX';
-    } else {
-      const cma = is_migrate_cma_page(m, p.pfn);
-      if (!cma && !(movable && is_zone_movable_page(m, p.pfn))) continue;
-      what = cma ? 'CMA pageblock' : 'ZONE_MOVABLE';
-    }
+    const what = pinRuleBroken(m, id, p.pfn, movable);
+    if (what === null) continue;
     (out ??= []).push({ invariant: id, message: `${page_label(p.pfn)} (${what}) is long-term pinned by ${p.holder}`, objects: [page_label(p.pfn)], threads: p.thread === null ? [] : [p.thread] });
   }
   return out ?? NONE;
+}
+
+/**
+ * Why a long-term pin of `pfn` breaks rule `id` ('fs-DAX', 'CMA pageblock', 'ZONE_MOVABLE'),
+ * or null when it does not. `movable`: the profile has the ZONE_MOVABLE rule (the caller
+ * asks once). PERF: the incremental checker asks this before it builds a pin record.
+ */
+export function pinRuleBroken(m: Machine, id: 'no-longterm-pin-on-fsdax' | 'no-longterm-pin-on-cma-or-movable', pfn: number, movable: boolean): string | null {
+  if (!pfn_valid(m, pfn)) return null;
+  if (id === 'no-longterm-pin-on-fsdax') return is_fsdax_page(m, pfn) ? 'fs-DAX' : null;
+  if (is_migrate_cma_page(m, pfn)) return 'CMA pageblock';
+  return movable && is_zone_movable_page(m, pfn) ? 'ZONE_MOVABLE' : null;
+}
+
+/** Does the profile forbid long-term pins in ZONE_MOVABLE (the second half of the CMA rule)? */
+export function movablePinRule(m: Machine): boolean {
+  return movableRuleInProfile(m);
 }
 
 /** dma-target-is-live for one IOMMU-mapped page, or null if it holds. */
@@ -339,7 +353,12 @@ function allocatedFrames(m: Machine): number[] {
 export function frameState(m: Machine, pfn: number): FrameState | null {
   const refs = page_ref_count(m, pfn);
   const maps = page_mapcount(m, pfn);
-  return refs < 0 || maps < 0 || (maps > 0 && refs < maps) ? { pfn, refs, maps, extra: 0 } : null;
+  return countsInsane(refs, maps) ? { pfn, refs, maps, extra: 0 } : null;
+}
+
+/** refcount-sane's rule for a head page's reference count and mapcount. */
+export function countsInsane(refs: number, maps: number): boolean {
+  return refs < 0 || maps < 0 || (maps > 0 && refs < maps);
 }
 
 function insaneFrames(m: Machine): FrameState[] {
@@ -358,7 +377,13 @@ function insaneFrames(m: Machine): FrameState[] {
  */
 function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState[] {
   const out: FrameState[] = [];
-  for (const pfn of allocatedFrames(m)) {
+  const mem = m.mem;
+  for (let s = 1; s < mem.slot_top; s++) {
+    const pfn = mem.s_pfn[s];
+    if (mem.peek_slot(pfn) !== s) continue;
+    // PERF: an anonymous order-0 page that only its mappings hold (every page of a
+    // populated guest) is settled from its slot: refcount == mapcount, no holder.
+    if (mem.s_order[s] === 0 && (mem.s_flags[s] & PG_anon) !== 0 && mem.s_ref[s] === mem.s_map[s] && mem.s_map[s] > 0 && pfn !== mem.zero_pfn && (held.size === 0 || !held.has(pfn)) && !is_zone_device_page(m, pfn)) continue;
     const refs = page_ref_count(m, pfn);
     if (pfn === m.mem.zero_pfn) {
       // The zero page: one reserved reference; mappings take none. Holders may

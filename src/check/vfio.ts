@@ -46,6 +46,13 @@ export function frameAt(mm: mm_struct, addr: number): number | null {
   return base + off;
 }
 
+/** Pages mapped in the IOMMU domains the checker reads (each container's first domain). */
+export function dmaMappedPages(m: Machine): number {
+  let n = 0;
+  for (const io of allIommus(m)) n += firstDomain(io)?.mapped_pages ?? 0;
+  return n;
+}
+
 /** The domain a container's mappings are read from (the first one, as the kernel's replay does). */
 export function firstDomain(io: vfio_iommu): iommu_domain | null {
   return io.domain_list[0]?.domain ?? null;
@@ -183,7 +190,8 @@ export function forEachDmaSegment(m: Machine, dom: iommu_domain, dma: vfio_dma, 
       if (level === 'pud') n = Math.min(n, PAGES_PER_PUD - (vp % PAGES_PER_PUD));
       else if (level === 'pmd') n = Math.min(n, PAGES_PER_PMD - (vp % PAGES_PER_PMD));
       else n = 1;
-      if (e !== 0 && pte_present(e)) processPfn = frameAt(mm, vaddr);
+      // frameAt(mm, vaddr), from the entry just read.
+      if (e !== 0 && pte_present(e)) processPfn = pte_pfn(e) + (level === 'pmd' ? vp % PAGES_PER_PMD : level === 'pud' ? vp % PAGES_PER_PUD : 0);
     }
     visit({ i, n, iova, vaddr, pfn, processPfn });
     i += n;

@@ -6,7 +6,8 @@
 import { renderJudge, renderMatrix } from '../report/render-text.js';
 import { checkJson } from '../report/trace-json.js';
 import type { JudgeResult } from '../scenario/judge.js';
-import { judgeProfile } from '../scenario/judge.js';
+import type { LoadedCheck } from './check-pool.js';
+import { checkProgress, judgeInThread, judgeInWorkers, workerCount, workersAvailable } from './check-pool.js';
 import type { Io } from './io.js';
 import { resolveProfile } from '../profiles/index.js';
 import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadScenario, positiveIntOption, scenarioFiles } from './io.js';
@@ -20,6 +21,8 @@ export interface CheckCmdOptions {
   readonly verbose?: boolean;
   /** `i/n`: only the scenario files whose rank in the sorted list is i-1 modulo n (1-based i). */
   readonly shard?: string;
+  /** Worker threads (cmdCheckParallel; default one per core, 1 = in this thread). */
+  readonly jobs?: string;
 }
 
 /** Parse `--shard i/n` (1 ≤ i ≤ n), as vitest and playwright take it. */
@@ -31,14 +34,22 @@ export function parseShard(v: string | undefined): { readonly index: number; rea
   return { index: i - 1, count: n };
 }
 
-export function cmdCheck(io: Io, paths: readonly string[], opts: CheckCmdOptions): number {
+interface Prepared {
+  readonly files: readonly string[];
+  readonly errors: string[];
+  readonly invalidFiles: number;
+  readonly checks: readonly LoadedCheck[];
+}
+
+/** Load the scenario files and list the checks (file × declared profile) to judge. */
+function prepare(paths: readonly string[], opts: CheckCmdOptions): Prepared {
   const shard = parseShard(opts.shard);
   // A shard takes whole scenario files (every profile of a file stays together), by rank.
   const files = scenarioFiles(paths.length > 0 ? paths : ['scenarios']).filter((_, k) => shard === null || k % shard.count === shard.index);
   const errors: string[] = [];
-  const results: JudgeResult[] = [];
+  const checks: LoadedCheck[] = [];
   let invalidFiles = 0;
-  const maxSchedules = positiveIntOption(opts.maxSchedules, '--max-schedules');
+  const maxSchedules = positiveIntOption(opts.maxSchedules, '--max-schedules') ?? null;
   for (const p of opts.profile ?? []) {
     const r = resolveProfile(p);
     if (!r.ok) throw new BadInput(`--profile: ${r.error.message}`);
@@ -52,15 +63,40 @@ export function cmdCheck(io: Io, paths: readonly string[], opts: CheckCmdOptions
     }
     for (const pe of l.scenario.expect) {
       if (opts.profile !== undefined && opts.profile.length > 0 && !opts.profile.includes(pe.spec) && !opts.profile.includes(pe.profile.name)) continue;
-      results.push(judgeProfile(l.scenario, pe, { noExplore: opts.explore === false, ...(maxSchedules !== undefined ? { explore: { maxSchedules } } : {}) }));
+      checks.push({ index: checks.length, file: f, spec: pe.spec, noExplore: opts.explore === false, maxSchedules, scenario: l.scenario, pe });
     }
   }
-  const nothing = nothingChecked(paths, files.length, results.length, errors.length, opts.profile ?? []);
+  return { files, errors, invalidFiles, checks };
+}
+
+/** `pinlab check` in this thread (library and test use). */
+export function cmdCheck(io: Io, paths: readonly string[], opts: CheckCmdOptions): number {
+  const p = prepare(paths, opts);
+  return report(io, paths, opts, p, judgeInThread(p.checks, null));
+}
+
+/**
+ * `pinlab check` as the CLI runs it: the checks in worker threads (`--jobs`, default one per
+ * core; check-pool.ts), progress on stderr when it is a terminal, the same output as cmdCheck.
+ */
+export async function cmdCheckParallel(io: Io, paths: readonly string[], opts: CheckCmdOptions): Promise<number> {
+  const p = prepare(paths, opts);
+  const jobs = positiveIntOption(opts.jobs, '--jobs');
+  const n = workerCount(p.checks.length, jobs);
+  const progress = io.stderrTty === true ? checkProgress(process.stderr, p.checks.length, () => performance.now()) : null;
+  const results = n > 1 && workersAvailable() ? await judgeInWorkers(p.checks, n, progress) : judgeInThread(p.checks, progress);
+  return report(io, paths, opts, p, results);
+}
+
+/** Print the matrix (or JSON) and return the exit code. */
+function report(io: Io, paths: readonly string[], opts: CheckCmdOptions, p: Prepared, results: readonly JudgeResult[]): number {
+  const errors = p.errors;
+  const nothing = nothingChecked(paths, p.files.length, results.length, errors.length, opts.profile ?? []);
   if (nothing !== null) errors.push(nothing);
   if (opts.json === true) io.out(jsonText(checkJson(results, errors)));
   else {
     for (const e of errors) io.err(e);
-    io.out(renderMatrix(results, invalidFiles));
+    io.out(renderMatrix(results, p.invalidFiles));
     const bad = results.filter((r) => !r.match || opts.verbose === true);
     if (bad.length > 0) io.out('');
     for (const r of bad) io.out(renderJudge(r));

@@ -8,7 +8,7 @@
  * One file per subcommand; this file only wires commander to them.
  */
 import { Command, CommanderError } from 'commander';
-import { cmdCheck } from './check.js';
+import { cmdCheckParallel } from './check.js';
 import { cmdDiff } from './diff.js';
 import { cmdExplore } from './explore.js';
 import type { Io } from './io.js';
@@ -100,9 +100,10 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('-v, --verbose', 'print details of matching checks too')
     .option('--shard <i/n>', 'only the i-th of n shares of the scenario files (1-based), for a CI matrix')
     .option('--merge', 'the paths are `check --json` outputs of shards: merge them into one report')
+    .option('-j, --jobs <n>', 'worker threads judging the checks (default: one per core; 1: no workers)')
     .addHelpText('after', EXIT_HELP)
-    .action((paths: string[], o: { json?: boolean; profile: string[]; explore: boolean; maxSchedules?: string; verbose?: boolean; shard?: string; merge?: boolean }) => {
-      code = o.merge === true ? cmdCheckMerge(io, paths, o) : cmdCheck(io, paths, o);
+    .action(async (paths: string[], o: { json?: boolean; profile: string[]; explore: boolean; maxSchedules?: string; verbose?: boolean; shard?: string; merge?: boolean; jobs?: string }) => {
+      code = o.merge === true ? cmdCheckMerge(io, paths, o) : await cmdCheckParallel(io, paths, o);
     });
 
   withProfile(program.command('replay').description('re-run one schedule of a scenario exactly').argument('<scenario>'))

@@ -552,6 +552,19 @@ function parseSetup(w: Walker, node: YNode | null, present: boolean): Setup {
     }
     if (path !== null && !w.defs.has(path)) w.defs.set(path, { kind: 'file', at: w.pos(pnode), fields: [] });
     if (path !== null && size !== null) setup.files.push({ path, name, size, cached, at: w.pos(it) });
+    // Files on a DAX mount are fully allocated at set-up (fs/libfs.ts create_file): they must fit in the pmem region.
+    if (path !== null && size !== null) {
+      const mountOf = (fp: string): (typeof setup.filesystems)[number] | undefined =>
+        setup.filesystems.filter((x) => fp.startsWith(x.mount.endsWith('/') ? x.mount : x.mount + '/')).sort((a, b) => b.mount.length - a.mount.length)[0];
+      const mnt = mountOf(path);
+      const region = mnt?.dax === true && mnt.device !== null ? setup.memory.pmem.find((p) => p.name === mnt.device) : undefined;
+      if (mnt !== undefined && region !== undefined) {
+        const pages = (x: bigint): bigint => (x + 4095n) / 4096n;
+        const used = setup.files.filter((x) => { const g = mountOf(x.path); return g !== undefined && g.dax && g.device === region.name; }).reduce((n, x) => n + pages(x.size), 0n);
+        const have = region.size / 4096n;
+        if (used > have) w.err(w.pos(f.get('size')?.value ?? null), `size: the files on the fs-DAX mount ${mnt.mount} need ${used} pages of pmem region '${region.name}', which has ${have} (files on a DAX mount are fully allocated at set-up)`);
+      }
+    }
   }
 
   for (const it of w.optSeq(m.get('devices'), 'setup.devices')) {

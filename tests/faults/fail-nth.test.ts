@@ -101,7 +101,7 @@ describe('fault injection over the corpus (fail-nth, release profiles)', () => {
   for (const f of scenarioFiles([join(root, 'scenarios')])) {
     const rel = relative(root, f);
     const p = parseScenario(readFileSync(f, 'utf8'), rel);
-    if (!p.ok) continue; // tests/corpus.test.ts reports invalid files
+    if (!p.ok) continue; // tests/corpus/ reports invalid files
     const releases = p.scenario.expect.filter((pe) => (RELEASE_TAGS as readonly string[]).includes(pe.profile.name));
     if (releases.length === 0) continue;
     it(`${rel}: every failable call fails in turn without a bug (${releases.map((pe) => pe.spec).join(', ')})`, () => {

@@ -22,7 +22,7 @@ import type { KThread } from '../../sched/index.js';
 import { waitUntil } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import type { file, file_operations, file_system_type, inode } from '../include/linux/fs.js';
-import { IS_DAX } from '../include/linux/fs.js';
+import { IS_DAX, inode_data_free } from '../include/linux/fs.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import { SetPageDirty, VM_FAULT_FALLBACK, VM_FAULT_LOCKED, VM_SYNC, page_label, page_ref_count } from '../include/linux/mm.js';
@@ -127,7 +127,7 @@ function ext4_free_range(k: Kctx, i: inode, first: number, last: number): void {
     i.dax_blocks.delete(index);
     dax_free_block(k.m, i.i_sb, pfn);
   }
-  for (const index of [...i.i_data.keys()]) if (index >= first && index < last) i.i_data.delete(index);
+  inode_data_free(i, first, last);
 }
 
 /** ext4_setattr(ATTR_SIZE): caller (do_truncate) holds inode_lock. */

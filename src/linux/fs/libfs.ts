@@ -82,6 +82,7 @@ export function new_inode(m: Machine, sb: super_block, path: string, mode: numbe
     i_fop: null as file_operations | null,
     dax_blocks: new Map<number, number>(),
     i_data: new Map<number, string>(),
+    i_data_init: null,
   } satisfies inode;
   const mapping: address_space = {
     id: m.nextId('mapping'),
@@ -112,17 +113,19 @@ export function create_file(m: Machine, path: string, size: number, data?: (inde
   // The file system's create (ext4_create, shmem_create, hugetlbfs_create) sets the inode's i_fop.
   sb.s_type.init_reg_inode?.(i);
   const n = Math.ceil(size / 4096);
-  for (let idx = 0; idx < n; idx++) {
-    const d = data ? data(idx) : undefined;
-    if (sb.dax) {
-      // MODEL: files created on a DAX mount are fully allocated (no holes).
+  if (sb.dax) {
+    // MODEL: files created on a DAX mount are fully allocated (no holes). A scenario's
+    // files are checked to fit their pmem region when it is parsed (scenario/parse.ts).
+    for (let idx = 0; idx < n; idx++) {
+      const d = data ? data(idx) : undefined;
       const pfn = dax_alloc_block(m, sb);
       if (pfn === null) throw new Error(`pinlab bug: pmem region ${sb.dax_region} too small for ${path}`);
       i.dax_blocks.set(idx, pfn);
       if (d !== undefined) m.mem.s_content[m.mem.slot_of(pfn)] = m.mem.tag_id(d);
-    } else if (d !== undefined) {
-      i.i_data.set(idx, d);
     }
+  } else if (data !== undefined && n > 0) {
+    // Sparse: the data is read page by page when the page cache asks (inode_data).
+    i.i_data_init = { pages: n, data, gone: [] };
   }
   m.inodes.set(path, i);
   return i;

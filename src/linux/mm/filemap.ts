@@ -36,6 +36,7 @@ import {
 import { race_window } from '../kernel/sched.js';
 import { up_read } from '../kernel/locking/rwsem.js';
 import { alloc_pages } from './page_alloc.js';
+import { inode_data } from '../include/linux/fs.js';
 
 /** find_get_page(mapping, index): the cached page with a new reference, or null. */
 export function find_get_page(m: Machine, mapping: address_space, index: number): number | null {
@@ -86,7 +87,7 @@ export function delete_from_page_cache(k: Kctx, mapping: address_space, index: n
 function page_cache_read(k: Kctx, mapping: address_space, index: number): number | null {
   const page = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
   if (page === null) return null;
-  const data = mapping.host.i_data.get(index);
+  const data = inode_data(mapping.host, index);
   if (data !== undefined) set_folio_content(k.m, page, data);
   k.m.mem.s_flags[k.m.mem.slot_of(page)] |= PG_uptodate;
   add_to_page_cache_lru(k, page, mapping, index);

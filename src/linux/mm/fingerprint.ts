@@ -317,11 +317,11 @@ function mapping_fp(h: Hasher, a: address_space): void {
 }
 
 type _inode = Exhaustive<Covered<inode,
-  'i_ino' | 'i_mode' | 'i_size' | 'i_flags' | 'i_nlink' | 'i_sb' | 'i_mapping' | 'i_rwsem' | 'path' | 'i_private' | 'i_fop' | 'dax_blocks' | 'i_data'>>;
+  'i_ino' | 'i_mode' | 'i_size' | 'i_flags' | 'i_nlink' | 'i_sb' | 'i_mapping' | 'i_rwsem' | 'path' | 'i_private' | 'i_fop' | 'dax_blocks' | 'i_data' | 'i_data_init'>>;
 
 function inode_fp(h: Hasher, i: inode): void {
   // Left out: i_private (driver-owned).
-  const { i_ino, i_mode, i_size, i_flags, i_nlink, i_sb, i_mapping, i_rwsem, path, i_fop, dax_blocks, i_data } = i;
+  const { i_ino, i_mode, i_size, i_flags, i_nlink, i_sb, i_mapping, i_rwsem, path, i_fop, dax_blocks, i_data, i_data_init } = i;
   h.str(i_fop ? i_fop.owner : '');
   h.int(i_ino);
   h.int(i_mode);
@@ -337,6 +337,10 @@ function inode_fp(h: Hasher, i: inode): void {
     h.int(k);
     h.str(i_data.get(k) as string);
   }
+  // The initial-data rule is fixed at set-up (the same function in every run of a
+  // scenario): its extent and the ranges freed since are the state.
+  h.int(i_data_init === null ? -1 : i_data_init.pages);
+  for (const g of i_data_init?.gone ?? []) h.int(g);
 }
 
 type _sb = Exhaustive<Covered<super_block, 'id' | 's_type' | 's_id' | 'dax' | 'dax_region' | 'huge_order' | 'dax_alloc'>>;

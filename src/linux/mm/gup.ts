@@ -72,6 +72,7 @@ import { ZONE_MOVABLE } from '../include/linux/gfp.js';
 import { down_read, down_read_killable, up_read } from '../kernel/locking/rwsem.js';
 import { cond_resched, fatal_signal_pending, fine_point, race_window, signal_pending } from '../kernel/sched.js';
 import { handle_mm_fault, vm_fault_to_errno } from './memory.js';
+import { faultin_anon_page_quick } from './gup_speed.js';
 import { vma_needs_dirty_tracking } from './mmap.js';
 import { memalloc_nocma_restore, memalloc_nocma_save, memalloc_pin_restore, memalloc_pin_save } from '../include/linux/sched_mm.js';
 import { isolate_for_migration, migrate_isolated_pages, putback_isolated_pages } from './gup_migrate.js';
@@ -773,7 +774,9 @@ function inside_hugetlb_leaf(vma: vm_area_struct, addr: number): boolean {
  * finds the page at once: the fatal-signal test, the follow with the walk's own flags
  * (each iteration starts from gup_flags), and the pages/vmas entries. It stops before a
  * page outside the VMA or with a fatal signal pending (the walk handles those), and at
- * the first follow that is not a one-page success: that result is left in ctx.pending
+ * the first follow that is not a one-page success (after faultin_anon_page_quick() for
+ * a first touch of anonymous memory, which stands for faultin_page() and the retry's
+ * follow): that result is left in ctx.pending
  * for the walk's next iteration, which would have made the same call (the caller keeps
  * `max` below the next scheduling point, so nothing runs in between). Returns the
  * number of pages done.
@@ -786,7 +789,13 @@ function gup_pte_run(
   for (; j < max; j++) {
     const addr = start + j * PAGE_SIZE;
     if (addr >= vma.vm_end || fatal_signal_pending(k)) break;
-    const page = follow_page_mask(k, vma, addr, gup_flags, ctx);
+    let page = follow_page_mask(k, vma, addr, gup_flags, ctx);
+    if (page === NO_PAGE) {
+      // A first touch of anonymous memory, faulted in without the generator path (gup_speed.ts).
+      const f = faultin_anon_page_quick(k, vma, addr, gup_flags);
+      if (f === 0) page = follow_page_mask(k, vma, addr, gup_flags, ctx);
+      else if (f !== null) page = f;
+    }
     if (page < 0 || ctx.page_mask !== 0) {
       ctx.pending = page;
       ctx.has_pending = true;

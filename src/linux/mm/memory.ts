@@ -35,7 +35,7 @@ import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import type { pte_t, pte_table, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
 import type { address_space } from '../include/linux/fs.js';
 import {
-  PAGE_SIZE, PMD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER,
+  PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER,
   mk_pte, pmd_leaf, pte_devmap, pte_dirty, pte_mkclean, pte_mkdirty, pte_mkwrite, pte_mkyoung, pte_pfn, pte_present, pte_special,
   pte_write, pte_wrprotect, _PAGE_ACCESSED,
 } from '../include/linux/mm_types.js';
@@ -126,9 +126,32 @@ function fault_write(k: Kctx): vm_fault_t {
  * kernel would on the stale structure.
  */
 export function* handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags: number): KThread<vm_fault_t> {
+  const quick = anon_pte_fault_quick(k, vma, address, flags);
+  if (quick !== null) return quick;
   if (vma.vm_freed) k.m.event(k.tid, 'stale-vma-use', [`vma:${vma.id}`], 'mm/memory.c:handle_mm_fault');
   if (is_vm_hugetlb_page(vma)) return yield* hugetlb_fault(k, vma, address, flags);
   return yield* __handle_mm_fault(k, vma, address, flags);
+}
+
+/**
+ * MODEL (speed only): handle_mm_fault() of a first touch of private anonymous memory whose
+ * PTE table already exists, as a plain function (no generator frames), or null when the
+ * fault is not that case. For a live, non-hugetlb, anonymous VMA whose PTE at `address` is
+ * none under an existing PTE table, the generator path goes straight through
+ * __handle_mm_fault (no huge leaf; create_huge_pmd is tried only where no PTE table
+ * exists; ->huge_fault only for non-anonymous VMAs) and handle_pte_fault to
+ * do_anonymous_page() without a scheduling point, so calling do_anonymous_page() here
+ * does the same. mm/gup_speed.ts uses it for runs of faults in a lone thread. The reference
+ * atomicity (Machine.atomicity 'fine') never takes it, so the soundness tests and
+ * tests/unit/linux/mm/gup-speed.test.ts compare it with the generator path.
+ */
+export function anon_pte_fault_quick(k: Kctx, vma: vm_area_struct, address: number, flags: number): vm_fault_t | null {
+  if (vma.vm_freed || vma.vm_ops !== null || vma.vm_flags & VM_HUGETLB || k.m.atomicity === 'fine') return null;
+  const addr = Math.floor(address / PAGE_SIZE) * PAGE_SIZE;
+  const t = vma.vm_mm.pgd.pmd.get(Math.floor(addr / PMD_SIZE));
+  if (t === undefined || typeof t === 'number' || vma.vm_mm.pgd.pud.has(Math.floor(addr / PUD_SIZE))) return null;
+  if (t.pte[Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE] !== 0) return null;
+  return do_anonymous_page(k, { vma, address: addr, pgoff: linear_page_index(vma, addr), flags, orig_pte: 0, page: null, cow_page: null });
 }
 
 function* __handle_mm_fault(k: Kctx, vma: vm_area_struct, address: number, flags: number): KThread<vm_fault_t> {

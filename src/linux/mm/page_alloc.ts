@@ -75,7 +75,7 @@ export function alloc_pages(k: Kctx, gfp: gfp_t, order: number, site: FailpointI
     // __alloc_pages_slowpath() with the scoped mask.
     pfn = get_page_from_freelist(k, current_gfp_context(k, gfp), order);
   }
-  if (pfn !== null) k.m.event(k.tid, 'alloc', [page_label(pfn)], 'mm/page_alloc.c:__alloc_pages', order);
+  if (pfn !== null && k.m.recordEvents) k.m.event(k.tid, 'alloc', [page_label(pfn)], 'mm/page_alloc.c:__alloc_pages', order);
   return pfn;
 }
 

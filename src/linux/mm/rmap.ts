@@ -69,21 +69,21 @@ export function page_add_new_anon_rmap(k: Kctx, page: number, vma: vm_area_struc
     if (compound) folio_set_anon_exclusive_all(m, page, true);
     else SetPageAnonExclusive(m, page);
   }
-  m.event(k.tid, 'map', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_add_new_anon_rmap');
+  if (m.recordEvents) m.event(k.tid, 'map', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_add_new_anon_rmap');
 }
 
 /** page_add_anon_rmap(page, vma, address, compound): another mapping of an existing anon page. */
 export function page_add_anon_rmap(k: Kctx, page: number, vma: vm_area_struct, compound: boolean): void {
   if (compound) k.m.mem.s_map[k.m.mem.slot_of(page)] += 1;
   else pte_map_add(k.m, page, 1);
-  k.m.event(k.tid, 'map', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_add_anon_rmap');
+  if (k.m.recordEvents) k.m.event(k.tid, 'map', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_add_anon_rmap');
 }
 
 /** page_add_file_rmap(page, compound) */
 export function page_add_file_rmap(k: Kctx, page: number, vma: vm_area_struct, compound: boolean): void {
   if (compound) k.m.mem.s_map[k.m.mem.slot_of(page)] += 1;
   else pte_map_add(k.m, page, 1);
-  k.m.event(k.tid, 'map', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_add_file_rmap');
+  if (k.m.recordEvents) k.m.event(k.tid, 'map', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_add_file_rmap');
 }
 
 /** page_remove_rmap(page, compound): one mapping fewer (anon or file). */
@@ -98,7 +98,7 @@ export function page_remove_rmap(k: Kctx, page: number, vma: vm_area_struct, com
     // deferred_split_folio(folio, true). MODEL: the flag only (no queue, no shrinker).
     mem.s_flags[s] |= PG_partially_mapped;
   }
-  k.m.event(k.tid, 'unmap', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_remove_rmap');
+  if (k.m.recordEvents) k.m.event(k.tid, 'unmap', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:page_remove_rmap');
 }
 
 /**

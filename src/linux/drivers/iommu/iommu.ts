@@ -423,7 +423,7 @@ export function iommu_map(k: Kctx, domain: iommu_domain, iova: number, paddr: nu
     }
     done += pg;
   }
-  k.m.event(k.tid, 'iommu-map', [`domain:${domain.id}`, `iova:0x${iova.toString(16)}`, `pfn:${paddr / PFN_SHIFT_MUL}`], 'iommu_map', size);
+  if (k.m.recordEvents) k.m.event(k.tid, 'iommu-map', [`domain:${domain.id}`, `iova:0x${iova.toString(16)}`, `pfn:${paddr / PFN_SHIFT_MUL}`], 'iommu_map', size);
   return 0;
 }
 
@@ -442,7 +442,7 @@ export function iommu_unmap(k: Kctx, domain: iommu_domain, iova: number, size: n
     if (got === 0) break;
     unmapped += got;
   }
-  if (unmapped > 0) k.m.event(k.tid, 'iommu-unmap', [`domain:${domain.id}`, `iova:0x${iova.toString(16)}`], 'iommu_unmap', unmapped);
+  if (unmapped > 0 && k.m.recordEvents) k.m.event(k.tid, 'iommu-unmap', [`domain:${domain.id}`, `iova:0x${iova.toString(16)}`], 'iommu_unmap', unmapped);
   return unmapped;
 }
 

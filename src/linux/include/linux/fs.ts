@@ -139,6 +139,30 @@ export interface inode {
    * or the initial file contents); absent = a hole / zeroes. Unused by tmpfs.
    */
   readonly i_data: Map<number, string>;
+  /**
+   * MODEL (sparse page cache): a file's initial contents as a rule, not an i_data entry
+   * per page (a 1 TiB disk image has 2^28 pages): page `index` < `pages` holds
+   * `data(index)` unless i_data has an entry for it or a freed range in `gone` covers it.
+   * Read through libfs.ts inode_data(). Null when the file was created without data.
+   */
+  i_data_init: { readonly pages: number; readonly data: (index: number) => string | undefined; readonly gone: number[] } | null;
+}
+
+/** The data of page `index` on the backing store (i_data, else the initial contents), or undefined for a hole. */
+export function inode_data(i: inode, index: number): string | undefined {
+  const d = i.i_data.get(index);
+  if (d !== undefined) return d;
+  const init = i.i_data_init;
+  if (init === null || index >= init.pages) return undefined;
+  for (let g = 0; g < init.gone.length; g += 2) if (index >= init.gone[g] && index < init.gone[g + 1]) return undefined;
+  return init.data(index);
+}
+
+/** Forget the backing-store data of page indices [first, last) (freed blocks). */
+export function inode_data_free(i: inode, first: number, last: number): void {
+  for (const index of [...i.i_data.keys()]) if (index >= first && index < last) i.i_data.delete(index);
+  const init = i.i_data_init;
+  if (init !== null && first < Math.min(last, init.pages)) init.gone.push(first, Math.min(last, init.pages));
 }
 
 /** ioctl argument: a user pointer value or, in the model, the ioctl's decoded struct. */

@@ -278,7 +278,7 @@ export function __free_folio_slot(m: Machine, s: number): void {
   const pfn = mem.s_pfn[s];
   const order = mem.s_order[s];
   const flags = mem.s_flags[s];
-  m.event(null, 'free', [page_label(pfn)], 'mm/page_alloc.c:free_unref_page', order);
+  if (m.recordEvents) m.event(null, 'free', [page_label(pfn)], 'mm/page_alloc.c:free_unref_page', order);
   if (flags & PG_zero) return; // the zero page is never freed
   const r = mem.region_of(pfn);
   if (r && r.zone === ZONE_DEVICE) {

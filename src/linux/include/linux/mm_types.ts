@@ -151,6 +151,16 @@ const SLOT_BYTES = 2 * 8 + 8 * 4 + 1;
 const PFN_PER_GIB = 1 << (PUD_SHIFT - PAGE_SHIFT);
 const PFN_PER_2M = 1 << (PMD_SHIFT - PAGE_SHIFT);
 
+/** An ES2024 resizable ArrayBuffer (the project's lib is ES2023). */
+interface ResizableBuffer extends ArrayBuffer {
+  resize(bytes: number): void;
+}
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (bytes: number, opts: { maxByteLength: number }) => ResizableBuffer;
+/** The largest resizable buffer V8 (Node 20–24) reserves: 4 GiB. */
+const RAB_MAX = 2 ** 32;
+/** Slot capacity from which the slot arrays move to resizable buffers (below it a copy is cheap). */
+const RAB_FROM = 1 << 16;
+
 /** Second level of the pfn index: per 2 MiB, a slot (order ≥ 9 folio) or per-pfn slots. */
 type l2_node = (number | Int32Array)[];
 
@@ -365,21 +375,55 @@ export class MemMap {
     return this.top;
   }
 
+  /**
+   * PERF: the slot arrays once they outgrow the initial buffer: one resizable buffer each
+   * (ES2024 `ArrayBuffer(n, { maxByteLength })`, typed arrays that track its length), grown
+   * in place. Copying into fresh arrays on each growth touched about three times the final
+   * size in new memory, and first-touch page faults dominated a 16 GiB population.
+   */
+  private rab: ResizableBuffer[] | null = null;
+
   private grow(): void {
     const cap = Math.ceil(this.cap * 1.5);
-    const g64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(cap); b.set(a); return b; };
-    const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(cap); b.set(a); return b; };
-    const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(cap); b.set(a); return b; };
-    this.s_pfn = g64(this.s_pfn);
-    this.s_order = g8(this.s_order);
-    this.s_ref = g32(this.s_ref);
-    this.s_map = g32(this.s_map);
-    this.s_ptemaps = g32(this.s_ptemaps);
-    this.s_pin = g32(this.s_pin);
-    this.s_flags = g32(this.s_flags);
-    this.s_mapping = g32(this.s_mapping);
-    this.s_index = g64(this.s_index);
-    this.s_content = g32(this.s_content);
+    // Frames with a struct page bound the folios (slots) a machine can have.
+    const most = this.regions.reduce((n, r) => n + (r.kind === 'bar' ? 0 : r.end_pfn - r.start_pfn), 2);
+    if (cap < RAB_FROM || cap > most || most * 8 > RAB_MAX) {
+      // Small machines (the explorer builds one per run), and past what a resizable buffer
+      // holds (2^29 folios) or the frames bound: fresh arrays, copied.
+      const g64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(cap); b.set(a); return b; };
+      const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(cap); b.set(a); return b; };
+      const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(cap); b.set(a); return b; };
+      this.rab = null;
+      this.s_pfn = g64(this.s_pfn);
+      this.s_order = g8(this.s_order);
+      this.s_ref = g32(this.s_ref);
+      this.s_map = g32(this.s_map);
+      this.s_ptemaps = g32(this.s_ptemaps);
+      this.s_pin = g32(this.s_pin);
+      this.s_flags = g32(this.s_flags);
+      this.s_mapping = g32(this.s_mapping);
+      this.s_index = g64(this.s_index);
+      this.s_content = g32(this.s_content);
+    } else if (this.rab === null) {
+      const all: ResizableBuffer[] = [];
+      const r = (bytes: number): ResizableBuffer => { const b = new ResizableArrayBuffer(cap * bytes, { maxByteLength: most * bytes }); all.push(b); return b; };
+      const g64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(r(8)); b.set(a); return b; };
+      const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(r(4)); b.set(a); return b; };
+      const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(r(1)); b.set(a); return b; };
+      this.s_pfn = g64(this.s_pfn);
+      this.s_order = g8(this.s_order);
+      this.s_ref = g32(this.s_ref);
+      this.s_map = g32(this.s_map);
+      this.s_ptemaps = g32(this.s_ptemaps);
+      this.s_pin = g32(this.s_pin);
+      this.s_flags = g32(this.s_flags);
+      this.s_mapping = g32(this.s_mapping);
+      this.s_index = g64(this.s_index);
+      this.s_content = g32(this.s_content);
+      this.rab = all;
+    } else {
+      for (const b of this.rab) b.resize(cap * (b.byteLength / this.cap));
+    }
     this.cap = cap;
   }
 

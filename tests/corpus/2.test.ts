@@ -1,0 +1,4 @@
+// Shard 2 of the corpus test (tests/corpus/corpus.ts).
+import { corpusShard } from './corpus.js';
+
+corpusShard(2);

@@ -1,0 +1,48 @@
+/**
+ * `pinlab check --jobs n` (issue 15 item 4): the checks run in worker threads of the
+ * compiled CLI (dist/, as bin/pinlab.js runs it) and the output is exactly the one of
+ * the in-thread check, in the same order, whatever finishes first; a progress line is
+ * drawn only on a terminal.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkProgress, workerCount } from '../../../src/cli/check-pool.js';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const bin = join(root, 'bin', 'pinlab.js');
+
+function check(...args: string[]): string {
+  return execFileSync(process.execPath, [bin, 'check', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+}
+
+describe('check --jobs', () => {
+  it('workers print what one thread prints (text and JSON)', () => {
+    expect(existsSync(join(root, 'dist', 'cli', 'check-worker.js')), 'dist/ is built').toBe(true);
+    const one = check('--jobs', '1', '-v', 'scenarios/seed');
+    expect(one).toMatch(/checks, \d+ ok, 0 mismatches/);
+    expect(check('--jobs', '3', '-v', 'scenarios/seed')).toBe(one);
+    expect(check('--jobs', '2', '--no-explore', '--json', 'scenarios/seed', 'scenarios/io_uring')).toBe(check('--jobs', '1', '--no-explore', '--json', 'scenarios/seed', 'scenarios/io_uring'));
+  });
+
+  it('uses at most one worker per check and at least one', () => {
+    expect(workerCount(1, 8)).toBe(1);
+    expect(workerCount(10, 3)).toBe(3);
+    expect(workerCount(0, undefined)).toBe(1);
+  });
+
+  it('draws progress on a terminal only, and clears it at the end', () => {
+    let out = '';
+    const tty = { isTTY: true, write: (s: string) => (out += s) };
+    let t = 0;
+    const p = checkProgress(tty, 7, () => t);
+    expect(p).not.toBeNull();
+    t = 2500;
+    p?.(3, 'scenarios/seed/x.yaml (v6.1)');
+    expect(out).toContain('check: 3/7 done, 2.5 s, running scenarios/seed/x.yaml (v6.1)');
+    p?.(7, null, true);
+    expect(out.endsWith('\r\u001b[2K')).toBe(true);
+    expect(checkProgress({ isTTY: false, write: () => undefined }, 7, () => 0)).toBeNull();
+  });
+});
