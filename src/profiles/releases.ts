@@ -112,9 +112,21 @@ const specs: readonly ReleaseSpec[] = [
     judge: 'Debian linux-image-amd64 6.1.192',
   },
   {
+    tag: 'v6.5',
+    source: 'Linux 6.5.0 (sndrzt/linux-6.5 @ 4f5cdb332106; mm/, include/, io_uring/ read)',
+    base: 'v6.1',
+    configs: ALL_CONFIGS,
+  },
+  {
+    tag: 'v6.6',
+    source: 'Linux 6.6.9 (mihaelbh/adding-new-sched-policy-to-linux-6.6.9 @ ccba795df; mm/, include/, io_uring/ read)',
+    base: 'v6.5',
+    configs: ALL_CONFIGS,
+  },
+  {
     tag: 'v6.12',
     source: 'Debian 6.12.117 (linux-source-6.12 from bookworm-security)',
-    base: 'v6.1',
+    base: 'v6.6',
     configs: ALL_CONFIGS,
     judge: 'Debian linux-image-6.12 (bookworm-security)',
   },

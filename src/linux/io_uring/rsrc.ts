@@ -262,8 +262,10 @@ function io_buffer_validate(iov: iovec): number {
  * 6.1: mmap_read_lock; pin_user_pages(FOLL_WRITE|FOLL_LONGTERM, vmas); every VMA must
  * have the first VMA's file (-EINVAL); a file must be shmem or hugetlbfs (-EOPNOTSUPP);
  * a partial pin is -EFAULT. PATCH(io-uring-reg-buf-same-file).
- * 6.12 (PATCH(io-uring-gup-file-check)): pin_user_pages_fast(FOLL_WRITE|FOLL_LONGTERM),
- * no VMA checks; 0 pages → WARN, -EINVAL; partial → -EFAULT.
+ * 6.5/6.6 (PATCH(io-uring-gup-file-check)): the same under mmap_read_lock, without vmas and VMA
+ * checks (GUP refuses writable long-term pins of file mappings that need dirty tracking).
+ * 6.12: in io_uring/memmap.c, pin_user_pages_fast(FOLL_WRITE|FOLL_LONGTERM) without the
+ * lock; 0 pages → WARN, -EINVAL; partial → -EFAULT.
  */
 function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: number; pages: page_array }> {
   const site = 'io_uring/rsrc.c:io_pin_pages';
@@ -271,7 +273,11 @@ function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: numbe
   const nr_pages = span_pages(ubuf, len);
   const pages: page_array = new Array<number | null>(nr_pages).fill(null);
   // PATCH(io-uring-gup-file-check) 34ed8d0dcd69: io_pin_pages() leaves the file-backed check to GUP
-  if (k.patch('io-uring-gup-file-check')) {
+  const gup_checks = k.patch('io-uring-gup-file-check');
+  // PATCH(io-uring-coalesce-hugepages) a8edbb424b13: STAND-IN for the move of io_pin_pages() to io_uring/memmap.c
+  // with pin_user_pages_fast() and no mmap_lock (6.5.0 and 6.6.9 still lock and call pin_user_pages(); commit
+  // UNVERIFIED), folded on this entry.
+  if (gup_checks && k.patch('io-uring-coalesce-hugepages')) {
     if (WARN_ON_ONCE(k, !nr_pages, 'io_uring/memmap.c:io_pin_pages', 'no pages')) return { ret: -EINVAL, pages };
     let ret = yield* pin_user_pages_fast(k, ubuf, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages);
     if (ret === nr_pages) return { ret: 0, pages };
@@ -283,11 +289,12 @@ function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: numbe
   }
   const mm = get_current(k).mm;
   if (mm === null) return { ret: -EFAULT, pages };
-  const vmas: vma_array = new Array<vm_area_struct | null>(nr_pages).fill(null);
+  // 6.5/6.6: the same lock and pin, without the vmas array and the VMA checks.
+  const vmas: vma_array | null = gup_checks ? null : new Array<vm_area_struct | null>(nr_pages).fill(null);
   let ret = 0;
   yield* down_read(k, mm.mmap_lock, site);
   const pret = yield* pin_user_pages(k, ubuf, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages, vmas);
-  if (pret === nr_pages) {
+  if (pret === nr_pages && vmas !== null) {
     const file = (vmas[0] as vm_area_struct).vm_file;
     for (let i = 0; i < nr_pages; i++) {
       const vma = vmas[i] as vm_area_struct;
@@ -302,7 +309,7 @@ function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: numbe
         break;
       }
     }
-  } else {
+  } else if (pret !== nr_pages) {
     ret = pret < 0 ? pret : -EFAULT;
   }
   up_read(k, mm.mmap_lock, site);

@@ -89,7 +89,7 @@ export interface int_ptr {
 /** The release whose FOLL_* numbering and flag set apply (foll.ts). */
 function foll_release(k: Kctx): FollRelease {
   const r = k.profile.release;
-  if (r === 'v5.4' || r === 'v5.5' || r === 'v5.6' || r === 'v6.1' || r === 'v6.12') return r;
+  if (r === 'v5.4' || r === 'v5.5' || r === 'v5.6' || r === 'v6.1' || r === 'v6.5' || r === 'v6.6' || r === 'v6.12') return r;
   throw new Error(`pinlab bug: no FOLL_* table for release ${r}`);
 }
 
@@ -107,6 +107,8 @@ const KNOWN_MASK: Readonly<Record<FollRelease, number>> = {
   'v5.5': foll_known_mask('v5.5'),
   'v5.6': foll_known_mask('v5.6'),
   'v6.1': foll_known_mask('v6.1'),
+  'v6.5': foll_known_mask('v6.5'),
+  'v6.6': foll_known_mask('v6.6'),
   'v6.12': foll_known_mask('v6.12'),
 };
 
@@ -388,7 +390,7 @@ function writable_file_mapping_allowed(vma: vm_area_struct, gup_flags: number): 
  * 6.1: + FOLL_LONGTERM on fs-DAX → -EOPNOTSUPP (PATCH(gup-dax-check-in-vma-flags),
  * 52650c8b466b), FOLL_FORCE write on hugetlb → -EFAULT, errno propagated.
  * 6.12: + writable long-term pin of a file mapping needing dirty tracking → -EFAULT
- * (PATCH(gup-writable-file-longterm), 8ac268436e6d); FOLL_SPLIT_PMD on hugetlb → -EOPNOTSUPP.
+ * (PATCH(gup-writable-file-longterm), 8ac268436e6d); FOLL_SPLIT_PMD on hugetlb → -EOPNOTSUPP (not in 6.5.0 or 6.6.9).
  * MODEL: secretmem, shadow stacks and x86 protection keys are not modelled
  * (arch_vma_access_permitted() is always true).
  */
@@ -401,8 +403,9 @@ export function check_vma_flags(k: Kctx, vma: vm_area_struct, gup_flags: number)
   if (gup_flags & FOLL_ANON && !vma_anon) return no(-EFAULT, 'FOLL_ANON on a file mapping');
   // PATCH(gup-dax-check-in-vma-flags): fs-DAX refused per VMA, under the lock.
   if (k.patch('gup-dax-check-in-vma-flags') && gup_flags & FOLL_LONGTERM && vma_is_fsdax(vma)) return no(-EOPNOTSUPP, 'FOLL_LONGTERM on an fs-DAX mapping (the file system could never truncate the pinned blocks)');
-  // PATCH(gup-writable-file-longterm): 6.12 also refuses FOLL_SPLIT_PMD on hugetlb here.
-  if (k.patch('gup-writable-file-longterm') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
+  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN for "mm/gup: reject FOLL_SPLIT_PMD with hugetlb
+  // VMAs" (not in 6.6.9, in Debian 6.12.117 via stable; commit UNVERIFIED), folded on this entry.
+  if (k.patch('gup-hugetlb-grab-no-longterm-check') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
   if (write) {
     // PATCH(gup-writable-file-longterm)
     if (k.patch('gup-writable-file-longterm') && !vma_anon && !writable_file_mapping_allowed(vma, gup_flags)) return no(-EFAULT, 'a writable FOLL_LONGTERM pin of a shared file mapping whose file system does not allow it (writable_file_mapping_allowed)');

@@ -224,6 +224,9 @@ export const gupPatches = {
       'follow_hugetlb_page() has grabbed through the gup-fast helper (then try_grab_compound_head) since ' +
       '0fa5bc4023c1 (v5.12, seen in the follow-up diff of 82e5d378b0e4); when that helper gained its long-term ' +
       'check is UNVERIFIED.',
+    folds: [
+      { change: 'check_vma_flags() refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP ("mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs", David Hildenbrand, posted January 2025 with Cc: stable; absent from 6.5.0 and 6.6.9, present in Debian 6.12.117)', commit: null, from: 'v6.7', by: 'v6.12' },
+    ],
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
   'hugetlb-grab-refs-once': {
@@ -383,10 +386,10 @@ export const gupPatches = {
       'per-VMA fs-DAX check made that safe). The 6.2 step that first allowed pin_user_pages_remote(LONGTERM, ' +
       'locked) is folded in here (its own commit UNVERIFIED); both are read from the 6.12.117 tree.',
     folds: [
-      { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12)', commit: null, from: 'v6.4', by: 'v6.12' },
+      { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
       { change: 'pin_user_pages_remote() accepts FOLL_LONGTERM with a non-NULL locked (the 6.2 step named in the summary)', commit: null, from: 'v6.2', by: 'v6.3' },
-      { change: 'gup-fast\'s flag mask admits FOLL_PCI_P2PDMA and FOLL_HONOR_NUMA_FAULT (gup_fast.ts internal_get_user_pages_fast)', commit: null, from: 'v6.2', by: 'v6.12' },
-      { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts)', commit: null, from: 'v6.3', by: 'v6.12' },
+      { change: 'gup-fast\'s flag mask admits FOLL_PCI_P2PDMA and FOLL_HONOR_NUMA_FAULT (gup_fast.ts internal_get_user_pages_fast; both in the 6.5.0 mask)', commit: null, from: 'v6.2', by: 'v6.5' },
+      { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
     ],
     scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked', 'gup/pin-with-foll-get'],
   },

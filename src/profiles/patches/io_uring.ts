@@ -83,6 +83,9 @@ export const ioUringPatches = {
       'When a buffer consists of whole large folios of one size, io_sqe_buffer_register() keeps one page (and one ' +
       'pin) per folio and unpins the rest, so the folio pincount after registration is 1 per folio instead of 1 ' +
       'per base page. Id confirmed by Fixes: tags.',
+    folds: [
+      { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c)', commit: null, from: 'v6.7', by: 'v6.12' },
+    ],
     scenarios: ['io_uring/register-thp'],
   },
 } as const satisfies Record<string, PatchInfo>;
