@@ -387,8 +387,9 @@ export const gupPatches = {
       'locked) is folded in here (its own commit UNVERIFIED); both are read from the 6.12.117 tree.',
     folds: [
       { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
-      { change: 'pin_user_pages_remote() accepts FOLL_LONGTERM with a non-NULL locked (the 6.2 step named in the summary)', commit: null, from: 'v6.2', by: 'v6.3' },
-      { change: 'gup-fast\'s flag mask admits FOLL_PCI_P2PDMA and FOLL_HONOR_NUMA_FAULT (gup_fast.ts internal_get_user_pages_fast; both in the 6.5.0 mask)', commit: null, from: 'v6.2', by: 'v6.5' },
+      { change: 'pin_user_pages_remote() accepts FOLL_LONGTERM with a non-NULL locked (the 6.2 step named in the summary: 6.2.12 passes locked to __gup_longterm_locked())', commit: null, from: 'v6.2', by: 'v6.2' },
+      { change: 'gup-fast\'s flag mask admits FOLL_PCI_P2PDMA (gup_fast.ts internal_get_user_pages_fast; in the 6.2.12 mask)', commit: null, from: 'v6.2', by: 'v6.2' },
+      { change: 'gup-fast\'s flag mask admits FOLL_HONOR_NUMA_FAULT (not in the 6.2.12 mask, in the 6.5.0 one)', commit: null, from: 'v6.3', by: 'v6.5' },
       { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
     ],
     scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked', 'gup/pin-with-foll-get'],
