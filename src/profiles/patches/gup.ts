@@ -388,7 +388,7 @@ export const gupPatches = {
     folds: [
       { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
       { change: 'pin_user_pages_remote() accepts FOLL_LONGTERM with a non-NULL locked (the 6.2 step named in the summary: 6.2.12 passes locked to __gup_longterm_locked())', commit: null, from: 'v6.2', by: 'v6.2' },
-      { change: 'gup-fast\'s flag mask admits FOLL_PCI_P2PDMA (gup_fast.ts internal_get_user_pages_fast; in the 6.2.12 mask)', commit: null, from: 'v6.2', by: 'v6.2' },
+      { change: 'gup-fast\'s flag mask admits FOLL_PCI_P2PDMA ("mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages", Logan Gunthorpe, block tree for v6.2; gup_fast.ts internal_get_user_pages_fast; in the 6.2.12 mask)', commit: '4003f107fa2e', from: 'v6.2', by: 'v6.2' },
       { change: 'gup-fast\'s flag mask admits FOLL_HONOR_NUMA_FAULT (not in the 6.2.12 mask, in the 6.5.0 one)', commit: null, from: 'v6.3', by: 'v6.5' },
       { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
     ],
