@@ -61,7 +61,7 @@ export function renderPatchesDoc(): string {
     if (p.conflicts?.length) out.push(`- conflicts: ${p.conflicts.map((r) => `\`${r}\``).join(', ')}`);
     out.push(`- effect: ${p.effect}`);
     for (const f of p.folds ?? []) {
-      const when = f.from === f.by ? f.from : `between ${f.from} and ${f.by}, UNVERIFIED`;
+      const when = f.from === f.by ? f.from : `first release between ${f.from} and ${f.by} (UNVERIFIED)`;
       out.push(`- folded here (stand-in): ${f.change}; ${f.commit === null ? 'commit UNVERIFIED' : `\`${f.commit}\``}, ${when}`);
     }
     const s = sites.get(id) ?? [];
