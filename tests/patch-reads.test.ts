@@ -20,6 +20,8 @@ import { PATCHES, PATCH_IDS, RELEASES, RELEASE_TAGS, releasePatches } from '../s
 import type { PatchId } from '../src/profiles/index.js';
 import { compareReleases } from '../src/profiles/releases.js';
 import { patchReads, readsInText } from '../scripts/patch-reads.js';
+import { foll_flag_exists } from '../src/linux/include/linux/foll.js';
+import type { FollRelease } from '../src/linux/include/linux/foll.js';
 
 const root = join(import.meta.dirname, '..');
 const reads = patchReads(root);
@@ -81,6 +83,10 @@ describe('releases follow the upstream order', () => {
           if (later && set.has(id) && !backports.has(id)) bad.push(`${id} (${p.release}) present but not a declared backport`);
         }
         expect(bad).toEqual([]);
+      });
+
+      it('has a FOLL_* table (include/linux/foll.ts) for its kernel', () => {
+        expect(() => foll_flag_exists(kernel as FollRelease, 'FOLL_WRITE'), `no FOLL_* table for ${kernel}`).not.toThrow();
       });
 
       it('has what each of its patches requires', () => {
