@@ -418,10 +418,10 @@ function* io_sqe_buffer_register__v5_10(k: Kctx, ctx: io_ring_ctx, iov: iovec, l
     }
   }
   // kvmalloc() of the io_mapped_ubuf failing: -ENOMEM. 6.12.117's `done:` unpins the
-  // pages; Debian 6.1.192's frees only the pages array and leaves every pin in place (a
-  // leak the fail-nth campaign shows: pin-balance-at-exit). PATCH(io-uring-coalesce-hugepages):
-  // UNVERIFIED attribution — the commit that added the unpin to `done:` is not identified;
-  // the coalescing rewrite of this function is the nearest change in 6.12 and not in 6.1.
+  // pages; Debian 6.1.192's, 6.5.0's and 6.6.9's free only the pages array and leave every pin
+  // in place (a leak the fail-nth campaign shows: pin-balance-at-exit). PATCH(io-uring-coalesce-hugepages):
+  // STAND-IN, recorded as a fold of that entry — the commit that added the unpin to `done:` is
+  // not identified; the coalescing rewrite of this function is the nearest change in 6.12.
   if (should_fail(k, 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc')) {
     // PATCH(io-uring-coalesce-hugepages) a8edbb424b13: one pin per folio is kept, the rest unpinned
     if (k.patch('io-uring-coalesce-hugepages')) for (const p of pages) unpin_user_page(k, p);

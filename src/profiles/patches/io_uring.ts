@@ -84,6 +84,7 @@ export const ioUringPatches = {
       'pin) per folio and unpins the rest, so the folio pincount after registration is 1 per folio instead of 1 ' +
       'per base page. Id confirmed by Fixes: tags.',
     folds: [
+      { change: 'a failed kvmalloc() of the io_mapped_ubuf unpins the pages at `done:` (Debian 6.1.192, 6.5.0 and 6.6.9 leak every pin there; Debian 6.12.117 unpins; rsrc.ts io_sqe_buffer_register)', commit: null, from: 'v6.7', by: 'v6.12' },
       { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c)', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['io_uring/register-thp'],
