@@ -59,6 +59,12 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'the model reads it (check_and_migrate_movable_pages), but isolation fails only while another thread has ' +
     'the same folio isolated for its own migration, and the model runs isolation, migration and the move with ' +
     'no scheduling point in between, so no interleaving reaches it',
+  'vfio-pin-pages-struct-page':
+    'the struct page refusal needs an mdev pin of a VM_PFNMAP range, and the argument checks a vendor driver ' +
+    'passing no page array or pinning through a closed device; no scenario step can express either yet',
+  'vfio-unpin-pages-void':
+    "the vendor driver's vfio_unpin_pages() runs inside the scenario's DMA-unmap callback, whose return value no " +
+    'scenario observes',
   'gup-foll-cow-removed':
     'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
     'its 6.1 ablation changes nothing the scenarios observe',

@@ -84,11 +84,13 @@ const NONE: readonly Finding[] = [];
 
 /** PATCH(gup-migrate-movable-zone) d1e153fea2a8: long-term pins must also avoid ZONE_MOVABLE (v5.13+). */
 function movableRuleInProfile(m: Machine): boolean {
+  // PATCH(gup-migrate-movable-zone) d1e153fea2a8: ZONE_MOVABLE joins the pages a long-term pin must avoid
   return m.profile.patches.has('gup-migrate-movable-zone');
 }
 
 /** FOLL_PIN counts with GUP_PIN_COUNTING_BIAS from v5.7 (PATCH(foll-pin-counting)). */
 function pinCountingInProfile(m: Machine): boolean {
+  // PATCH(foll-pin-counting) 3faa52c03f44: pins are counted apart from references (GUP_PIN_COUNTING_BIAS)
   return m.profile.patches.has('foll-pin-counting');
 }
 

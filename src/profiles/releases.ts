@@ -1,9 +1,11 @@
 /**
- * Named releases. A release is a set of registry patches plus CONFIG options,
- * built incrementally from its predecessor: it adds the patches the model encodes
- * that first appear in it (or were backported into the distribution kernel it
- * stands for), as listed by the area files under patches/ (`<area>ReleaseAdds`).
- * A patch whose release is later than v5.6 but earlier than 6.1 is added in v6.1.
+ * Named releases. A release is a set of registry patches plus CONFIG options: every
+ * (non-hypothetical) patch whose first mainline release is at or before the release's
+ * kernel, plus the patches the tree it stands for carries as stable backports, which the
+ * area files under patches/ list per tag (`<area>ReleaseAdds`). Each release records the
+ * patches it adds on top of its predecessor (`base`), so `pinlab profiles` shows the
+ * timeline; tests/patch-reads.test.ts checks every release against the registry (order,
+ * `requires`, folded changes).
  *
  * The source tree read for each release is named here, so a reader can open the
  * same files (docs/kernel-map.md lists them per model file).
@@ -11,6 +13,7 @@
 import type { ConfigId } from './configs.js';
 import { CONFIG_IDS, IOMMUFD_CONFIGS } from './configs.js';
 import type { PatchId } from './patches.js';
+import { PATCHES, PATCH_IDS } from './patches.js';
 import { seedReleaseAdds } from './patches/seed.js';
 import { gupReleaseAdds } from './patches/gup.js';
 import { mmReleaseAdds } from './patches/mm.js';
@@ -18,12 +21,40 @@ import { vfioReleaseAdds } from './patches/vfio.js';
 import { ioUringReleaseAdds } from './patches/io_uring.js';
 import type { ReleaseAdds } from './patches/types.js';
 
-type Tag = keyof ReleaseAdds<string>;
 const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds];
 
-/** The patches every area adds in release `tag` (area files under patches/ list them). */
-function addsOf(tag: Tag): PatchId[] {
+/** `v6.12` → [6, 12]; null for anything that is not a release tag (`-` of hypothetical patches). */
+export function releaseVersion(tag: string): readonly [number, number] | null {
+  const m = /^v(\d+)\.(\d+)$/.exec(tag);
+  return m === null ? null : [Number(m[1]), Number(m[2])];
+}
+
+/** Order of two release tags (negative: a is earlier). */
+export function compareReleases(a: string, b: string): number {
+  const x = releaseVersion(a);
+  const y = releaseVersion(b);
+  if (x === null || y === null) throw new Error(`pinlab bug: compareReleases(${a}, ${b})`);
+  return x[0] - y[0] || x[1] - y[1];
+}
+
+/** The stable backports the tree of release `tag` carries (area files list them). */
+function backportsOf(tag: string): PatchId[] {
   return AREAS.flatMap((a) => a[tag] ?? []);
+}
+
+/** Patches first released after `prev` (exclusive; null = from the beginning) and at or before `tag`. */
+function firstIn(prev: string | null, tag: string): PatchId[] {
+  return PATCH_IDS.filter((id) => {
+    const p = PATCHES[id];
+    if (p.hypothetical === true) return false;
+    return compareReleases(p.release, tag) <= 0 && (prev === null || compareReleases(p.release, prev) > 0);
+  });
+}
+
+/** What a release adds over its base: the patches first released in between, and its backports. */
+function addsOf(base: string | null, tag: string): PatchId[] {
+  const inBase = base === null ? new Set<PatchId>() : releasePatches(base);
+  return [...new Set([...firstIn(base, tag), ...backportsOf(tag)])].filter((p) => !inBase.has(p));
 }
 
 export interface ReleaseInfo {
@@ -33,8 +64,10 @@ export interface ReleaseInfo {
   readonly source: string;
   /** The release this one extends (its patches are inherited), or null. */
   readonly base: string | null;
-  /** Patches added on top of `base`. */
+  /** Patches added on top of `base` (first released in between, or backported). */
   readonly adds: readonly PatchId[];
+  /** The part of `adds` that are stable backports (first mainline release later than the kernel). */
+  readonly backports: readonly PatchId[];
   /** Patches of `base` this release does not have (rare: reverts). */
   readonly drops?: readonly PatchId[];
   readonly configs: readonly ConfigId[];
@@ -50,41 +83,50 @@ export interface ReleaseInfo {
 /** Every option the model knows is enabled in the Debian-like configurations modelled, except iommufd's. */
 const ALL_CONFIGS = CONFIG_IDS.filter((c) => !IOMMUFD_CONFIGS.includes(c));
 
-const releaseList: readonly ReleaseInfo[] = [
+type ReleaseSpec = Omit<ReleaseInfo, 'adds' | 'backports'>;
+
+const specs: readonly ReleaseSpec[] = [
   {
     tag: 'v5.4',
     source: 'Linux 5.4.1 (lightcheen/linux-5.4.0 @ 144e8e60c6b5)',
     base: null,
-    adds: addsOf('v5.4'),
     configs: ALL_CONFIGS,
   },
   {
     tag: 'v5.5',
     source: 'Linux 5.5-rc5 (grandleaf/Linux5.5-rc5 @ a81f22f5d65d); the seed patch pair is not in 5.5',
     base: 'v5.4',
-    adds: addsOf('v5.5'),
     configs: ALL_CONFIGS,
   },
   {
     tag: 'v5.6',
     source: 'Linux 5.6.4 (shmily1012/linux-5.6.4 @ 93830a5cf2aa)',
     base: 'v5.5',
-    adds: addsOf('v5.6'),
     configs: ALL_CONFIGS,
   },
   {
     tag: 'v6.1',
     source: 'Debian 6.1.192-2 (linux-source-6.1, with its stable backports)',
     base: 'v5.6',
-    adds: addsOf('v6.1'),
     configs: ALL_CONFIGS,
     judge: 'Debian linux-image-amd64 6.1.192',
   },
   {
+    tag: 'v6.5',
+    source: 'Linux 6.5.0 (sndrzt/linux-6.5 @ 4f5cdb332106; mm/, include/, io_uring/ read)',
+    base: 'v6.1',
+    configs: ALL_CONFIGS,
+  },
+  {
+    tag: 'v6.6',
+    source: 'Linux 6.6.9 (mihaelbh/adding-new-sched-policy-to-linux-6.6.9 @ ccba795df; mm/, include/, io_uring/ read)',
+    base: 'v6.5',
+    configs: ALL_CONFIGS,
+  },
+  {
     tag: 'v6.12',
     source: 'Debian 6.12.117 (linux-source-6.12 from bookworm-security)',
-    base: 'v6.1',
-    adds: addsOf('v6.12'),
+    base: 'v6.6',
     configs: ALL_CONFIGS,
     judge: 'Debian linux-image-6.12 (bookworm-security)',
   },
@@ -94,20 +136,28 @@ const releaseList: readonly ReleaseInfo[] = [
     tag: 'v6.12+iommufd',
     source: 'Debian linux-source-6.12 (6.12.118) built with CONFIG_IOMMUFD=y, CONFIG_IOMMUFD_VFIO_CONTAINER=y, CONFIG_VFIO_DEVICE_CDEV=y',
     base: 'v6.12',
-    adds: [],
     configs: [...ALL_CONFIGS.filter((c) => c !== 'CONFIG_VFIO_IOMMU_TYPE1'), ...IOMMUFD_CONFIGS],
     judge: 'linux-source-6.12 built by the conformance harness (src/conformance/kernel-build.ts)',
     kernel: 'v6.12',
   },
 ];
 
-export const RELEASES: ReadonlyMap<string, ReleaseInfo> = new Map(releaseList.map((r) => [r.tag, r]));
+/** Filled in release order, so each release's base is resolved before it. */
+const releaseMap = new Map<string, ReleaseInfo>();
+for (const r of specs) {
+  const kernel = r.kernel ?? r.tag;
+  const adds = r.kernel !== undefined ? [] : addsOf(r.base, kernel);
+  releaseMap.set(r.tag, { ...r, adds, backports: adds.filter((p) => compareReleases(PATCHES[p].release, kernel) > 0) });
+}
+const releaseList: readonly ReleaseInfo[] = [...releaseMap.values()];
+
+export const RELEASES: ReadonlyMap<string, ReleaseInfo> = releaseMap;
 
 export const RELEASE_TAGS: readonly string[] = releaseList.map((r) => r.tag);
 
 /** The patches of a release, resolved through its bases (in registry order is not guaranteed). */
 export function releasePatches(tag: string): Set<PatchId> {
-  const r = RELEASES.get(tag);
+  const r = releaseMap.get(tag);
   if (r === undefined) throw new Error(`pinlab bug: releasePatches(${tag}) on an unknown release`);
   const set = r.base === null ? new Set<PatchId>() : releasePatches(r.base);
   for (const p of r.drops ?? []) set.delete(p);

@@ -50,11 +50,12 @@ const KERNEL_FINDINGS: readonly { readonly invariant: string; readonly applies: 
     why: '873aefb376bb "vfio/type1: Unpin zero pages" (v6.0): put_pfn() skips the reserved zero page',
   },
   {
-    // Debian 6.1.192 io_sqe_buffer_register(): a failed kvmalloc() of the io_mapped_ubuf
-    // jumps to `done`, which frees the pages array without unpinning the pages.
+    // Debian 6.1.192, 6.5.0 and 6.6.9 io_sqe_buffer_register(): a failed kvmalloc() of the
+    // io_mapped_ubuf jumps to `done`, which frees the pages array without unpinning the pages
+    // (the model unpins there only with io-uring-coalesce-hugepages, see rsrc.ts).
     invariant: 'pin-balance-at-exit',
-    applies: (fp, p) => fp === 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc' && p.release === 'v6.1',
-    why: 'io_uring/rsrc.c io_sqe_buffer_register (Debian 6.1.192): pinned pages leak when the imu allocation fails',
+    applies: (fp, p) => fp === 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc' && !p.patches.has('io-uring-coalesce-hugepages'),
+    why: 'io_uring/rsrc.c io_sqe_buffer_register (Debian 6.1.192, 6.5.0, 6.6.9): pinned pages leak when the imu allocation fails',
   },
 ];
 

@@ -214,6 +214,7 @@ export function* io_uring_setup(k: Kctx, entries: number): KThread<number> {
     id,
     user: account ? current_user(k) : null,
     // 6.1/6.12: mm_account is always current->mm (pinned_vm); 5.4/5.6 have no such field.
+    // PATCH(io-uring-hpage-accounting) de2939388be5: STAND-IN: ctx->mm_account (pinned_vm charged to the creator's mm) is keyed on the nearest 5.10 accounting entry; its own commit is UNVERIFIED
     mm_account: k.patch('io-uring-hpage-accounting') ? t.mm : null,
     uring_lock: new Mutex(`uring_lock(ctx#${id})`),
     user_bufs: null,
@@ -274,6 +275,7 @@ export function* io_uring_register(k: Kctx, fd: number, opcode: number, arg: rea
 
 function* __io_uring_register(k: Kctx, ctx: io_ring_ctx, opcode: number, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
   const site = 'io_uring/register.c:__io_uring_register';
+  // PATCH(io-uring-hpage-accounting) de2939388be5: STAND-IN: the register path without the percpu-ref kill/drain (6.x shape) is keyed on the nearest 5.10 entry; the commit that removed the drain is UNVERIFIED
   const old = !k.patch('io-uring-hpage-accounting');
   if (old) {
     // 5.4/5.6: kill the ref, drop the mutex while in-flight requests drain.

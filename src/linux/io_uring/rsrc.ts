@@ -94,12 +94,14 @@ function span_pages(ubuf: number, len: number): number {
 
 /** io_sqe_buffers_register — dispatcher: 5.4/5.6 body or the 6.x body. */
 export function* io_sqe_buffers_register(k: Kctx, ctx: io_ring_ctx, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
-  if (k.patch('io-uring-hpage-accounting')) return yield* io_sqe_buffers_register__v6_1(k, ctx, arg, nr_args);
+  // PATCH(io-uring-hpage-accounting) de2939388be5: dispatch: the 6.x io_sqe_buffers_register() body (per-compound-page accounting; the rest of that body's shape is folded here)
+  if (k.patch('io-uring-hpage-accounting')) return yield* io_sqe_buffers_register__v5_10(k, ctx, arg, nr_args);
   return yield* io_sqe_buffer_register__v5_4(k, ctx, arg, nr_args);
 }
 
 /** io_sqe_buffers_unregister — 5.4: !user_bufs → -ENXIO; 6.x: !buf_data → -ENXIO. */
 export function io_sqe_buffers_unregister(k: Kctx, ctx: io_ring_ctx): number {
+  // PATCH(io-uring-hpage-accounting) de2939388be5: STAND-IN: the 6.x buf_data table test (-ENXIO) is folded into the 6.x body's entry
   if (!k.patch('io-uring-hpage-accounting')) {
     if (!ctx.user_bufs) return -ENXIO;
   } else if (!ctx.buf_data) {
@@ -116,6 +118,7 @@ function __io_sqe_buffers_unregister(k: Kctx, ctx: io_ring_ctx): void {
     const imu = bufs[i];
     if (!imu) continue;
     for (const p of imu.bvec) {
+      // PATCH(pin-user-pages-api) eddb1c228f79: unpin_user_page() instead of put_user_page()
       if (k.patch('pin-user-pages-api')) unpin_user_page(k, p);
       else put_user_pages(k, [p], 1);
     }
@@ -188,6 +191,7 @@ function* io_sqe_buffer_register__v5_4(k: Kctx, ctx: io_ring_ctx, arg: readonly 
       }
       up_read(k, mm.mmap_lock, site);
       if (ret && pret > 0) {
+        // PATCH(pin-user-pages-api) eddb1c228f79: unpin_user_pages() instead of put_user_pages()
         if (k.patch('pin-user-pages-api')) unpin_user_pages(k, pages, pret);
         else put_user_pages(k, pages, pret);
       }
@@ -215,7 +219,7 @@ function* io_sqe_buffer_register__v5_4(k: Kctx, ctx: io_ring_ctx, arg: readonly 
  * (NULL base with a length or zero length: -EFAULT; > 1 GiB: -EFAULT; overflow:
  * -EOVERFLOW; NULL base and zero length: an empty slot), io_sqe_buffer_register().
  */
-function* io_sqe_buffers_register__v6_1(k: Kctx, ctx: io_ring_ctx, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
+function* io_sqe_buffers_register__v5_10(k: Kctx, ctx: io_ring_ctx, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
   if (ctx.user_bufs) return -EBUSY;
   if (!nr_args || nr_args > IORING_MAX_REG_BUFFERS) return -EINVAL;
   ctx.user_bufs = new Array<io_mapped_ubuf | null>(nr_args).fill(null);
@@ -233,7 +237,7 @@ function* io_sqe_buffers_register__v6_1(k: Kctx, ctx: io_ring_ctx, arg: readonly
       ret = io_buffer_validate(iov);
       if (ret) break;
     }
-    const r = yield* io_sqe_buffer_register__v6_1(k, ctx, iov, last_hpage);
+    const r = yield* io_sqe_buffer_register__v5_10(k, ctx, iov, last_hpage);
     ret = r.ret;
     if (ret) break;
     ctx.user_bufs[i] = r.imu;
@@ -258,15 +262,22 @@ function io_buffer_validate(iov: iovec): number {
  * 6.1: mmap_read_lock; pin_user_pages(FOLL_WRITE|FOLL_LONGTERM, vmas); every VMA must
  * have the first VMA's file (-EINVAL); a file must be shmem or hugetlbfs (-EOPNOTSUPP);
  * a partial pin is -EFAULT. PATCH(io-uring-reg-buf-same-file).
- * 6.12 (PATCH(io-uring-gup-file-check)): pin_user_pages_fast(FOLL_WRITE|FOLL_LONGTERM),
- * no VMA checks; 0 pages → WARN, -EINVAL; partial → -EFAULT.
+ * 6.5/6.6 (PATCH(io-uring-gup-file-check)): the same under mmap_read_lock, without vmas and VMA
+ * checks (GUP refuses writable long-term pins of file mappings that need dirty tracking).
+ * 6.12: in io_uring/memmap.c, pin_user_pages_fast(FOLL_WRITE|FOLL_LONGTERM) without the
+ * lock; 0 pages → WARN, -EINVAL; partial → -EFAULT.
  */
 function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: number; pages: page_array }> {
   const site = 'io_uring/rsrc.c:io_pin_pages';
   if (ubuf + len > ULONG_MAX || ubuf + len + PAGE_SIZE - 1 > ULONG_MAX) return { ret: -EOVERFLOW, pages: [] };
   const nr_pages = span_pages(ubuf, len);
   const pages: page_array = new Array<number | null>(nr_pages).fill(null);
-  if (k.patch('io-uring-gup-file-check')) {
+  // PATCH(io-uring-gup-file-check) 34ed8d0dcd69: io_pin_pages() leaves the file-backed check to GUP
+  const gup_checks = k.patch('io-uring-gup-file-check');
+  // PATCH(io-uring-coalesce-hugepages) a8edbb424b13: STAND-IN for the move of io_pin_pages() to io_uring/memmap.c
+  // with pin_user_pages_fast() and no mmap_lock (6.5.0 and 6.6.9 still lock and call pin_user_pages(); commit
+  // UNVERIFIED), folded on this entry.
+  if (gup_checks && k.patch('io-uring-coalesce-hugepages')) {
     if (WARN_ON_ONCE(k, !nr_pages, 'io_uring/memmap.c:io_pin_pages', 'no pages')) return { ret: -EINVAL, pages };
     let ret = yield* pin_user_pages_fast(k, ubuf, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages);
     if (ret === nr_pages) return { ret: 0, pages };
@@ -278,11 +289,12 @@ function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: numbe
   }
   const mm = get_current(k).mm;
   if (mm === null) return { ret: -EFAULT, pages };
-  const vmas: vma_array = new Array<vm_area_struct | null>(nr_pages).fill(null);
+  // 6.5/6.6: the same lock and pin, without the vmas array and the VMA checks.
+  const vmas: vma_array | null = gup_checks ? null : new Array<vm_area_struct | null>(nr_pages).fill(null);
   let ret = 0;
   yield* down_read(k, mm.mmap_lock, site);
   const pret = yield* pin_user_pages(k, ubuf, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages, vmas);
-  if (pret === nr_pages) {
+  if (pret === nr_pages && vmas !== null) {
     const file = (vmas[0] as vm_area_struct).vm_file;
     for (let i = 0; i < nr_pages; i++) {
       const vma = vmas[i] as vm_area_struct;
@@ -297,7 +309,7 @@ function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: numbe
         break;
       }
     }
-  } else {
+  } else if (pret !== nr_pages) {
     ret = pret < 0 ? pret : -EFAULT;
   }
   up_read(k, mm.mmap_lock, site);
@@ -391,7 +403,7 @@ function io_try_coalesce_buffer(k: Kctx, pages: number[]): { pages: number[]; sh
 }
 
 /** io_sqe_buffer_register(ctx, iov, &imu, &last_hpage) (6.1 / 6.12). */
-function* io_sqe_buffer_register__v6_1(k: Kctx, ctx: io_ring_ctx, iov: iovec, last_hpage: { v: number }): KThread<{ ret: number; imu: io_mapped_ubuf | null }> {
+function* io_sqe_buffer_register__v5_10(k: Kctx, ctx: io_ring_ctx, iov: iovec, last_hpage: { v: number }): KThread<{ ret: number; imu: io_mapped_ubuf | null }> {
   if (!iov.iov_base) return { ret: 0, imu: null }; // the dummy (empty) buffer
   const pinned = yield* io_pin_pages(k, iov.iov_base, iov.iov_len);
   if (pinned.ret) return { ret: pinned.ret, imu: null };
@@ -406,11 +418,12 @@ function* io_sqe_buffer_register__v6_1(k: Kctx, ctx: io_ring_ctx, iov: iovec, la
     }
   }
   // kvmalloc() of the io_mapped_ubuf failing: -ENOMEM. 6.12.117's `done:` unpins the
-  // pages; Debian 6.1.192's frees only the pages array and leaves every pin in place (a
-  // leak the fail-nth campaign shows: pin-balance-at-exit). PATCH(io-uring-coalesce-hugepages):
-  // UNVERIFIED attribution — the commit that added the unpin to `done:` is not identified;
-  // the coalescing rewrite of this function is the nearest change in 6.12 and not in 6.1.
+  // pages; Debian 6.1.192's, 6.5.0's and 6.6.9's free only the pages array and leave every pin
+  // in place (a leak the fail-nth campaign shows: pin-balance-at-exit). PATCH(io-uring-coalesce-hugepages):
+  // STAND-IN, recorded as a fold of that entry — the commit that added the unpin to `done:` is
+  // not identified; the coalescing rewrite of this function is the nearest change in 6.12.
   if (should_fail(k, 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc')) {
+    // PATCH(io-uring-coalesce-hugepages) a8edbb424b13: one pin per folio is kept, the rest unpinned
     if (k.patch('io-uring-coalesce-hugepages')) for (const p of pages) unpin_user_page(k, p);
     return { ret: -ENOMEM, imu: null };
   }

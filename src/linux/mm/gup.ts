@@ -9,8 +9,9 @@
  *   v6.1  = Debian 6.1.192 (package linux-source-6.1, mm/gup.c)
  *   v6.12 = Debian 6.12.117 (package linux-source-6.12, mm/gup.c)
  *
- * Where a release rewrote a function, the bodies live side by side (`__v5_4`,
- * `__v6_1`, `__v6_12`) behind a dispatcher that reads the patch that rewrote it.
+ * Where a release rewrote a function, the bodies live side by side behind a dispatcher
+ * that reads the patch that rewrote it; each body is named after the first release it
+ * stands for, the first release of that patch (`__v5_4`, `__v5_7`, `__v5_11`, `__v6_3`).
  * The GUP-fast entry points are in gup_fast.ts.
  *
  * API for other parts (all generators unless noted; `k` first, kernel order after):
@@ -89,7 +90,7 @@ export interface int_ptr {
 /** The release whose FOLL_* numbering and flag set apply (foll.ts). */
 function foll_release(k: Kctx): FollRelease {
   const r = k.profile.release;
-  if (r === 'v5.4' || r === 'v5.5' || r === 'v5.6' || r === 'v6.1' || r === 'v6.12') return r;
+  if (r === 'v5.4' || r === 'v5.5' || r === 'v5.6' || r === 'v6.1' || r === 'v6.5' || r === 'v6.6' || r === 'v6.12') return r;
   throw new Error(`pinlab bug: no FOLL_* table for release ${r}`);
 }
 
@@ -107,6 +108,8 @@ const KNOWN_MASK: Readonly<Record<FollRelease, number>> = {
   'v5.5': foll_known_mask('v5.5'),
   'v5.6': foll_known_mask('v5.6'),
   'v6.1': foll_known_mask('v6.1'),
+  'v6.5': foll_known_mask('v6.5'),
+  'v6.6': foll_known_mask('v6.6'),
   'v6.12': foll_known_mask('v6.12'),
 };
 
@@ -133,16 +136,27 @@ function gcfg(k: Kctx): gup_cfg {
   let c = k.m.gup_cfg as gup_cfg | null;
   if (c === null) {
     c = {
+      // PATCH(pin-user-pages-api) eddb1c228f79: cached for the per-page paths
       pin_api: k.patch('pin-user-pages-api'),
+      // PATCH(foll-pin-counting) 3faa52c03f44: cached for the per-page paths
       pin_counting: k.patch('foll-pin-counting'),
+      // PATCH(foll-pin-hpage-pincount) 47e29d32afba: cached for the per-page paths
       hpage_pincount: k.patch('foll-pin-hpage-pincount'),
+      // PATCH(gup-zero-page-no-pin) c8070b787519: cached for the per-page paths
       zero_no_pin: k.patch('gup-zero-page-no-pin'),
+      // PATCH(gup-foll-cow-removed) 5535be309971: cached for the per-page paths
       cow_removed: k.patch('gup-foll-cow-removed'),
+      // PATCH(gup-anon-exclusive-unshare) a7f226604170: cached for the per-page paths
       unshare: k.patch('gup-anon-exclusive-unshare'),
+      // PATCH(gup-migrate-movable-zone) d1e153fea2a8: cached for the per-page paths
       movable: k.patch('gup-migrate-movable-zone'),
+      // PATCH(gup-fatal-signals) 71335f37c5e8: cached for the per-page paths (STAND-IN for the -ERESTARTSYS → -EINTR errno, see the registry entry)
       fatal: k.patch('gup-fatal-signals'),
+      // PATCH(gup-dax-check-in-vma-flags) 52650c8b466b: cached for the per-page paths
       dax_in_vma: k.patch('gup-dax-check-in-vma-flags'),
+      // PATCH(hugetlb-grab-refs-once) 0fa5bc4023c1: cached for the per-page paths
       hugetlb_bulk: k.patch('hugetlb-grab-refs-once'),
+      // PATCH(gup-thp-page-increm) 57edfcfd3419: cached for the per-page paths
       thp_increm: k.patch('gup-thp-page-increm'),
     };
     k.m.gup_cfg = c;
@@ -273,6 +287,7 @@ export function unpin_user_page_range_dirty_lock(k: Kctx, page: number, npages: 
  * 6.1/6.12: gup_put_folio(folio, 1, FOLL_PIN). Not in v5.4 (put_user_page there).
  */
 export function unpin_user_page(k: Kctx, page: number): void {
+  // PATCH(pin-user-pages-api) eddb1c228f79: unpin_user_page() exists
   if (!k.patch('pin-user-pages-api')) {
     unsupported(k, 'mm/gup.c:unpin_user_page', 'unpin_user_page() does not exist in this release (put_user_page / put_page)');
     return;
@@ -287,10 +302,12 @@ export function unpin_user_page(k: Kctx, page: number): void {
  * model reports a bug for them.
  */
 export function unpin_user_pages(k: Kctx, pages: page_array, npages: number): void {
+  // PATCH(pin-user-pages-api) eddb1c228f79: unpin_user_pages() exists
   if (!k.patch('pin-user-pages-api')) {
     unsupported(k, 'mm/gup.c:unpin_user_pages', 'unpin_user_pages() does not exist in this release (put_user_pages)');
     return;
   }
+  // PATCH(foll-pin-counting) 3faa52c03f44: an errno as npages WARNs
   if (k.patch('foll-pin-counting') && WARN_ON(k, npages < 0, 'mm/gup.c:unpin_user_pages', 'npages is an errno')) return;
   for (let i = 0; i < npages; i++) {
     const p = pages[i];
@@ -304,6 +321,7 @@ export function unpin_user_pages(k: Kctx, pages: page_array, npages: number): vo
  * renamed): for each page whose head is not dirty, set_page_dirty_lock(); then unpin.
  */
 export function unpin_user_pages_dirty_lock(k: Kctx, pages: page_array, npages: number, make_dirty: boolean): void {
+  // PATCH(pin-user-pages-api) eddb1c228f79: unpin_user_pages_dirty_lock() exists
   if (!k.patch('pin-user-pages-api')) {
     unsupported(k, 'mm/gup.c:unpin_user_pages_dirty_lock', 'does not exist in this release (put_user_pages_dirty_lock)');
     return;
@@ -323,6 +341,7 @@ export function unpin_user_pages_dirty_lock(k: Kctx, pages: page_array, npages: 
 
 /** put_user_page(page) (5.4, include/linux/mm.h): put_page(). Renamed unpin_user_page in 5.6. */
 export function put_user_page(k: Kctx, page: number): void {
+  // PATCH(pin-user-pages-api) eddb1c228f79: put_user_page() was renamed unpin_user_page()
   if (k.patch('pin-user-pages-api')) {
     unsupported(k, 'include/linux/mm.h:put_user_page', 'put_user_page() was renamed unpin_user_page() in this release');
     return;
@@ -372,7 +391,7 @@ function writable_file_mapping_allowed(vma: vm_area_struct, gup_flags: number): 
  * 6.1: + FOLL_LONGTERM on fs-DAX → -EOPNOTSUPP (PATCH(gup-dax-check-in-vma-flags),
  * 52650c8b466b), FOLL_FORCE write on hugetlb → -EFAULT, errno propagated.
  * 6.12: + writable long-term pin of a file mapping needing dirty tracking → -EFAULT
- * (PATCH(gup-writable-file-longterm), 8ac268436e6d); FOLL_SPLIT_PMD on hugetlb → -EOPNOTSUPP.
+ * (PATCH(gup-writable-file-longterm), 8ac268436e6d); FOLL_SPLIT_PMD on hugetlb → -EOPNOTSUPP (not in 6.5.0 or 6.6.9).
  * MODEL: secretmem, shadow stacks and x86 protection keys are not modelled
  * (arch_vma_access_permitted() is always true).
  */
@@ -385,8 +404,9 @@ export function check_vma_flags(k: Kctx, vma: vm_area_struct, gup_flags: number)
   if (gup_flags & FOLL_ANON && !vma_anon) return no(-EFAULT, 'FOLL_ANON on a file mapping');
   // PATCH(gup-dax-check-in-vma-flags): fs-DAX refused per VMA, under the lock.
   if (k.patch('gup-dax-check-in-vma-flags') && gup_flags & FOLL_LONGTERM && vma_is_fsdax(vma)) return no(-EOPNOTSUPP, 'FOLL_LONGTERM on an fs-DAX mapping (the file system could never truncate the pinned blocks)');
-  // PATCH(gup-writable-file-longterm): 6.12 also refuses FOLL_SPLIT_PMD on hugetlb here.
-  if (k.patch('gup-writable-file-longterm') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
+  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN for "mm/gup: reject FOLL_SPLIT_PMD with hugetlb
+  // VMAs" (not in 6.6.9, in Debian 6.12.117 via stable; commit UNVERIFIED), folded on this entry.
+  if (k.patch('gup-hugetlb-grab-no-longterm-check') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
   if (write) {
     // PATCH(gup-writable-file-longterm)
     if (k.patch('gup-writable-file-longterm') && !vma_anon && !writable_file_mapping_allowed(vma, gup_flags)) return no(-EFAULT, 'a writable FOLL_LONGTERM pin of a shared file mapping whose file system does not allow it (writable_file_mapping_allowed)');
@@ -417,6 +437,7 @@ export const NO_PAGE = -0x7fff_ffff;
  */
 function can_follow_write_pte(k: Kctx, pte: number, page: number | null, vma: vm_area_struct, flags: number): boolean {
   if (pte_write(pte)) return true;
+  // PATCH(gup-foll-cow-removed) 5535be309971: the FOLL_COW + dirty PTE rule of can_follow_write_pte()
   if (!k.patch('gup-foll-cow-removed')) return (flags & FOLL_FORCE) !== 0 && (flags & FOLL_COW) !== 0 && pte_dirty(pte);
   if (!(flags & FOLL_FORCE)) return false;
   if (vma.vm_flags & (VM_MAYSHARE | VM_SHARED)) return false;
@@ -438,6 +459,7 @@ export function gup_must_unshare(k: Kctx, vma: vm_area_struct | null, flags: num
   if (!gcfg(k).unshare) return false;
   const m = k.m;
   if (!PageAnon(m, page)) {
+    // PATCH(gup-reliable-ro-longterm) 84209e87c696: R/O long-term pins of non-anon pages in COW mappings unshare too
     if (!k.patch('gup-reliable-ro-longterm')) return false;
     if (!(flags & FOLL_LONGTERM)) return false;
     if (vma === null) return true;
@@ -460,6 +482,8 @@ export function gup_must_unshare(k: Kctx, vma: vm_area_struct | null, flags: num
  */
 function hugetlb_grab_refuses_longterm(k: Kctx, vma: vm_area_struct, page: number, flags: number): boolean {
   if ((flags & (FOLL_PIN | FOLL_LONGTERM)) !== (FOLL_PIN | FOLL_LONGTERM) || !is_vm_hugetlb_page(vma)) return false;
+  // PATCH(gup-fast-longterm-cma-check) df3a0a21b698: STAND-IN: the hugetlb slow path grabs through the gup-fast helper, and that helper's long-term check is keyed on the gup-fast check's entry; when the helper gained it is UNVERIFIED
+  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: the slow path gets its own grab without the check
   if (!k.patch('gup-fast-longterm-cma-check') || k.patch('gup-hugetlb-grab-no-longterm-check')) return false;
   return !is_longterm_pinnable_page(k, page);
 }
@@ -556,6 +580,7 @@ function* faultin_page(k: Kctx, vma: vm_area_struct, address: number, flags: { v
   if (flags.v & FOLL_NOFAULT) return -EFAULT;
   if (flags.v & FOLL_WRITE) fault_flags |= FAULT_FLAG_WRITE;
   if (flags.v & FOLL_REMOTE) fault_flags |= FAULT_FLAG_REMOTE;
+  // PATCH(gup-unlockable) f04740f54594: FOLL_UNLOCKABLE (not a non-NULL locked) allows the retry
   if (k.patch('gup-unlockable')) {
     if (flags.v & FOLL_UNLOCKABLE) {
       fault_flags |= FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
@@ -591,6 +616,7 @@ function* faultin_page(k: Kctx, vma: vm_area_struct, address: number, flags: { v
     return -EBUSY;
   }
   // 5.4–5.6: a COW broken by a write fault in a !VM_WRITE VMA lets the retry follow the R/O dirty PTE.
+  // PATCH(gup-foll-cow-removed) 5535be309971: FOLL_COW is set after a COW write fault only before it
   if (!k.patch('gup-foll-cow-removed') && ret & VM_FAULT_WRITE && !(vma.vm_flags & VM_WRITE)) flags.v |= FOLL_COW;
   return 0;
 }
@@ -704,6 +730,7 @@ export function* __get_user_pages(
         break out;
       } else if (page === -EEXIST) {
         // A PTE with a pfn but no struct page: 5.4–5.15 skip the slot; 5.19+ (6.1) fail when pages are wanted.
+        // PATCH(gup-anon-exclusive-unshare) a7f226604170: STAND-IN: -EEXIST for a pfn without struct page when pages are wanted (5.19-era change, own commit UNVERIFIED) keyed on the nearest v5.19 entry
         if (k.patch('gup-anon-exclusive-unshare') && pages) {
           ret = -EEXIST;
           break out;
@@ -905,8 +932,10 @@ export function* __get_user_pages_locked(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
   vmas: vma_array | null, locked: int_ptr | null, flags: number,
 ): KThread<number> {
-  if (k.patch('gup-unlockable')) return yield* __get_user_pages_locked__v6_12(k, mm, start, nr_pages, pages, locked, flags);
-  if (k.patch('gup-retry-multiple')) return yield* __get_user_pages_locked__v6_1(k, mm, start, nr_pages, pages, vmas, locked, flags);
+  // PATCH(gup-unlockable) f04740f54594: dispatch: the 6.3+ __get_user_pages_locked() body
+  if (k.patch('gup-unlockable')) return yield* __get_user_pages_locked__v6_3(k, mm, start, nr_pages, pages, locked, flags);
+  // PATCH(gup-retry-multiple) 4426e945df58: dispatch: the 5.7+ body (re-fault with locked, repeated)
+  if (k.patch('gup-retry-multiple')) return yield* __get_user_pages_locked__v5_7(k, mm, start, nr_pages, pages, vmas, locked, flags);
   return yield* __get_user_pages_locked__v5_4(k, mm, start, nr_pages, pages, vmas, locked, flags);
 }
 
@@ -988,7 +1017,7 @@ function* __get_user_pages_locked__v5_4(
  * re-taking the lock ends the call (-EINTR if nothing done) and the lock is taken
  * killable (PATCH(gup-fatal-signals), 71335f37c5e8); sets MMF_HAS_PINNED for FOLL_PIN.
  */
-function* __get_user_pages_locked__v6_1(
+function* __get_user_pages_locked__v5_7(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
   vmas: vma_array | null, locked: int_ptr | null, flags: number,
 ): KThread<number> {
@@ -1068,7 +1097,7 @@ function* __get_user_pages_locked__v6_1(
  * returning; only FOLL_UNLOCKABLE calls retry (PATCH(gup-unlockable), f04740f54594);
  * the retry waits on gup_signal_pending(); 0 pages without FOLL_NOWAIT → WARN, -EFAULT.
  */
-function* __get_user_pages_locked__v6_12(
+function* __get_user_pages_locked__v6_3(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
   locked: int_ptr | null, flags: number,
 ): KThread<number> {
@@ -1160,6 +1189,7 @@ function gup_signal_pending(k: Kctx, flags: number): boolean {
  * had FOLL_PIN pages, never cleared. PATCH(mm-has-pinned), 008cfe4418b3: absent before.
  */
 export function mm_set_has_pinned_flag(k: Kctx, mm: mm_struct): void {
+  // PATCH(mm-has-pinned) 008cfe4418b3: the mm remembers it had FOLL_PIN pages
   if (k.patch('mm-has-pinned')) mm.has_pinned = true;
 }
 
@@ -1303,8 +1333,10 @@ export function* __gup_longterm_locked(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
   vmas: vma_array | null, locked: int_ptr | null, gup_flags: number,
 ): KThread<number> {
-  if (k.patch('gup-unlockable')) return yield* __gup_longterm_locked__v6_12(k, mm, start, nr_pages, pages, locked, gup_flags);
-  if (k.patch('gup-dax-check-in-vma-flags')) return yield* __gup_longterm_locked__v6_1(k, mm, start, nr_pages, pages, vmas, gup_flags);
+  // PATCH(gup-unlockable) f04740f54594: dispatch: the 6.3+ __gup_longterm_locked() body
+  if (k.patch('gup-unlockable')) return yield* __gup_longterm_locked__v6_3(k, mm, start, nr_pages, pages, locked, gup_flags);
+  // PATCH(gup-dax-check-in-vma-flags) 52650c8b466b: dispatch: the 5.11+ body (no vmas array, fs-DAX refused in check_vma_flags)
+  if (k.patch('gup-dax-check-in-vma-flags')) return yield* __gup_longterm_locked__v5_11(k, mm, start, nr_pages, pages, vmas, gup_flags);
   return yield* __gup_longterm_locked__v5_4(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
 }
 
@@ -1389,7 +1421,7 @@ function* __gup_longterm_locked__v5_4(
  * without FOLL_PIN: WARN, -EINVAL. Else, inside memalloc_pin_save(): GUP, then
  * check_and_migrate_movable_pages(); repeat while it says -EAGAIN.
  */
-function* __gup_longterm_locked__v6_1(
+function* __gup_longterm_locked__v5_11(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
   vmas: vma_array | null, gup_flags: number,
 ): KThread<number> {
@@ -1420,7 +1452,7 @@ function* __gup_longterm_locked__v6_1(
  * as 6.1 but with `locked` passed through (FOLL_LONGTERM may use a droppable lock) and
  * no FOLL_PIN assertion (is_valid_gup_args() already guaranteed it).
  */
-function* __gup_longterm_locked__v6_12(
+function* __gup_longterm_locked__v6_3(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
   locked: int_ptr | null, gup_flags: number,
 ): KThread<number> {
@@ -1495,6 +1527,7 @@ function current_mm(k: Kctx, site: string): mm_struct | null {
 }
 
 function no_vmas_in_6_12(k: Kctx, vmas: vma_array | null, site: string): boolean {
+  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the vmas argument was removed by the v6.5 vmas-removal series (commit UNVERIFIED), keyed on the 6.3 entry
   if (vmas !== null && k.patch('gup-unlockable')) {
     unsupported(k, site, 'the vmas argument does not exist in this release (removed in 6.5)');
     return true;
@@ -1522,14 +1555,16 @@ export function* get_user_pages(k: Kctx, start: number, nr_pages: number, gup_fl
   if (no_vmas_in_6_12(k, vmas, site)) return -EINVAL;
   const mm = current_mm(k, site);
   if (mm === null) return -EFAULT;
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(), locked = 1
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_TOUCH);
     if (f === null) return -EINVAL;
     return yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, null, { v: 1 }, f);
   }
+  // PATCH(gup-no-longterm-for-get) 447f3e45c18a: is_valid_gup_flags(): PIN or LONGTERM → -EINVAL
   if (k.patch('gup-no-longterm-for-get')) {
     if (!is_valid_gup_flags(k, gup_flags)) return -EINVAL;
-  } else if (k.patch('pin-user-pages-api') && WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, site, 'FOLL_PIN from get_user_pages')) {
+  } else if (k.patch('pin-user-pages-api') && WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, site, 'FOLL_PIN from get_user_pages')) { // PATCH(pin-user-pages-api) eddb1c228f79: FOLL_PIN from get_user_pages() → WARN, -EINVAL
     return -EINVAL;
   }
   return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags | FOLL_TOUCH);
@@ -1573,15 +1608,18 @@ export function* get_user_pages_remote(
   const site = 'mm/gup.c:get_user_pages_remote';
   gup_flags = strip_unknown(k, gup_flags);
   if (no_vmas_in_6_12(k, vmas, site)) return -EINVAL;
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(), locked may be dropped
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, locked, gup_flags, FOLL_TOUCH | FOLL_REMOTE);
     if (f === null) return -EINVAL;
     return yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, null, locked ?? { v: 1 }, f);
   }
+  // PATCH(gup-no-longterm-for-get) 447f3e45c18a: is_valid_gup_flags() before __get_user_pages_remote()
   if (k.patch('gup-no-longterm-for-get')) {
     if (!is_valid_gup_flags(k, gup_flags)) return -EINVAL;
     return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
   }
+  // PATCH(pin-user-pages-api) eddb1c228f79: FOLL_PIN from get_user_pages_remote() → WARN, -EINVAL
   if (k.patch('pin-user-pages-api') && WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, `${site}:pin`, 'FOLL_PIN from get_user_pages_remote')) return -EINVAL;
   // PATCH(gup-remote-longterm)
   if (k.patch('gup-remote-longterm')) return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
@@ -1599,6 +1637,7 @@ export function* get_user_pages_remote(
  */
 export function* get_user_pages_locked(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array | null, locked: int_ptr): KThread<number> {
   const site = 'mm/gup.c:get_user_pages_locked';
+  // PATCH(gup-anon-exclusive-unshare) a7f226604170: STAND-IN: get_user_pages_locked() was removed between 5.15 and 5.19 (own commit UNVERIFIED); keyed on the nearest v5.19 entry
   if (k.patch('gup-anon-exclusive-unshare')) return unsupported(k, site, 'get_user_pages_locked() does not exist in this release (removed between 5.15 and 5.19)');
   gup_flags = strip_unknown(k, gup_flags);
   if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, site, 'FOLL_LONGTERM')) return -EINVAL;
@@ -1619,6 +1658,7 @@ export function* get_user_pages_unlocked(k: Kctx, start: number, nr_pages: numbe
   gup_flags = strip_unknown(k, gup_flags);
   const mm = current_mm(k, site);
   if (mm === null) return -EFAULT;
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(TOUCH | UNLOCKABLE), locked = 0
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_TOUCH | FOLL_UNLOCKABLE);
     if (f === null) return -EINVAL;
@@ -1646,6 +1686,7 @@ function pin_args_v6_1(k: Kctx, gup_flags: number, pages: page_array | null, sit
 }
 
 function no_pin_api(k: Kctx, site: string): boolean {
+  // PATCH(pin-user-pages-api) eddb1c228f79: pin_user_pages*() exist
   if (k.patch('pin-user-pages-api')) return false;
   unsupported(k, site, 'pin_user_pages*() do not exist in this release (added in 5.6 by eddb1c228f79)');
   return true;
@@ -1660,11 +1701,13 @@ function no_pin_api(k: Kctx, site: string): boolean {
 export function* pin_user_pages(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array | null, vmas: vma_array | null = null): KThread<number> {
   const site = 'mm/gup.c:pin_user_pages';
   if (no_pin_api(k, site)) return -EINVAL;
+  // PATCH(foll-pin-counting) 3faa52c03f44: pin_user_pages() stops being an alias and ORs in FOLL_PIN
   if (!k.patch('foll-pin-counting')) return yield* get_user_pages(k, start, nr_pages, gup_flags, pages, vmas);
   gup_flags = strip_unknown(k, gup_flags);
   if (no_vmas_in_6_12(k, vmas, site)) return -EINVAL;
   const mm = current_mm(k, site);
   if (mm === null) return -EFAULT;
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(FOLL_PIN) → 0 on failure
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_PIN);
     if (f === null) return 0;
@@ -1687,9 +1730,11 @@ export function* pin_user_pages_remote(
 ): KThread<number> {
   const site = 'mm/gup.c:pin_user_pages_remote';
   if (no_pin_api(k, site)) return -EINVAL;
+  // PATCH(foll-pin-counting) 3faa52c03f44: pin_user_pages_remote() stops being an alias and ORs in FOLL_PIN
   if (!k.patch('foll-pin-counting')) return yield* get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
   gup_flags = strip_unknown(k, gup_flags);
   if (no_vmas_in_6_12(k, vmas, site)) return -EINVAL;
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(PIN|TOUCH|REMOTE), LONGTERM with a droppable lock allowed (the 6.2 step that first allowed it is folded here, UNVERIFIED)
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, locked, gup_flags, FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
     if (f === null) return 0;
@@ -1712,6 +1757,7 @@ export function* pin_user_pages_unlocked(k: Kctx, start: number, nr_pages: numbe
   gup_flags = strip_unknown(k, gup_flags);
   const mm = current_mm(k, site);
   if (mm === null) return -EFAULT;
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(PIN|TOUCH|UNLOCKABLE) → 0, locked = 0
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_PIN | FOLL_TOUCH | FOLL_UNLOCKABLE);
     if (f === null) return 0;
@@ -1738,6 +1784,7 @@ export { race_window, FOLL_FAST_ONLY, PAGE_SHIFT };
 export function* populate_vma_page_range(k: Kctx, vma: vm_area_struct, start: number, end: number, locked: int_ptr | null): KThread<number> {
   const nr_pages = (end - start) / PAGE_SIZE;
   let gup_flags: number;
+  // PATCH(gup-foll-cow-removed) 5535be309971: STAND-IN: FOLL_POPULATE/FOLL_MLOCK were dropped from populate_vma_page_range() by earlier 5.16-era commits (UNVERIFIED); keyed on the v6.0 FOLL_COW removal
   if (k.patch('gup-foll-cow-removed')) {
     if (vma.vm_flags & VM_LOCKONFAULT) return nr_pages;
     gup_flags = FOLL_TOUCH;
@@ -1748,6 +1795,7 @@ export function* populate_vma_page_range(k: Kctx, vma: vm_area_struct, start: nu
   if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === VM_WRITE) gup_flags |= FOLL_WRITE;
   if (vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) gup_flags |= FOLL_FORCE;
   // 6.12: FOLL_UNLOCKABLE when the caller's lock may be dropped (locked is never NULL there).
+  // PATCH(gup-unlockable) f04740f54594: FOLL_UNLOCKABLE when the caller's lock may be dropped
   if (k.patch('gup-unlockable') && locked) gup_flags |= FOLL_UNLOCKABLE;
   return yield* __get_user_pages(k, vma.vm_mm, start, nr_pages, gup_flags, null, 0, null, 0, locked);
 }

@@ -53,6 +53,7 @@ function pte_access_permitted(pte: number, write: boolean): boolean {
  * (the kernel reads folio->mapping; the model's mapping ids name the same file).
  */
 function gup_fast_folio_allowed(k: Kctx, mm: mm_struct, addr: number, page: number, flags: number): boolean {
+  // PATCH(gup-fast-writable-file-longterm) a6e79df92e4a: gup-fast lets PIN|LONGTERM|WRITE file folios through only before it
   if (!k.patch('gup-fast-writable-file-longterm')) return true;
   if ((flags & (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) !== (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)) return true;
   const m = k.m;
@@ -81,15 +82,18 @@ function try_grab_folio_fast(k: Kctx, page: number, refs: number, flags: number)
     return false;
   }
   const longterm = (flags & FOLL_LONGTERM) !== 0;
+  // PATCH(foll-pin-counting) 3faa52c03f44: a FOLL_PIN grab is a plain reference before it
   if (!k.patch('foll-pin-counting') || flags & FOLL_GET) {
     page_ref_add(m, head, refs);
     for (let i = 0; i < refs; i++) m.event(k.tid, 'gup-pin', [page_label(page + i)], 'mm/gup.c:gup_pte_range', { pin: false, longterm });
     return true;
   }
   if (!(flags & FOLL_PIN)) return false;
+  // PATCH(gup-zero-page-no-pin) c8070b787519: the zero page is returned without a pin
   if (k.patch('gup-zero-page-no-pin') && is_zero_page(m, page)) return true;
   // PATCH(gup-fast-longterm-cma-check)
   if (k.patch('gup-fast-longterm-cma-check') && longterm && !is_longterm_pinnable_page(k, head)) return false;
+  // PATCH(foll-pin-hpage-pincount) 47e29d32afba: large folios count pins in the pincount
   if (k.patch('foll-pin-hpage-pincount') && folio_order(m, head) > 0) {
     page_ref_add(m, head, refs);
     folio_pincount_add(m, head, refs);
@@ -186,6 +190,7 @@ function gup_fast_entry(k: Kctx, mm: mm_struct, addr: number, end: number, entry
  * unpin everything found and return 0.
  */
 function* gup_fast(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): KThread<number> {
+  // PATCH(gup-fast-wp-seq) 57efa1fe5957: FOLL_PIN gup-fast samples mm->write_protect_seq
   const wp = k.patch('gup-fast-wp-seq') && (flags & FOLL_PIN) !== 0;
   const seq = mm.write_protect_seq;
   if (wp && seq & 1) return 0;
@@ -234,11 +239,12 @@ function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_page
 function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
   const site = 'mm/gup.c:internal_get_user_pages_fast';
   let allowed: number;
+  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the 6.12 flag mask (P2PDMA 6.2, HONOR_NUMA_FAULT 6.6, own commits UNVERIFIED) keyed on the 6.3 entry
   if (k.patch('gup-unlockable')) {
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA | FOLL_HONOR_NUMA_FAULT;
-  } else if (k.patch('foll-pin-counting')) {
+  } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: STAND-IN: the mask with GET/FAST_ONLY/NOFAULT (added 5.8-5.17, own commits UNVERIFIED) keyed on the 5.7 pin-counting entry
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT;
-  } else if (k.patch('pin-user-pages-api')) {
+  } else if (k.patch('pin-user-pages-api')) { // PATCH(pin-user-pages-api) eddb1c228f79: the mask admits FOLL_FORCE and FOLL_PIN
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN;
   } else {
     allowed = FOLL_WRITE | FOLL_LONGTERM;
@@ -254,10 +260,11 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
   // unsigned long arithmetic: does start + len wrap past 2^64? (start is page-aligned and len a
   // whole number of pages, so the double sum is exact up to 2^65.)
   const wraps = end >= 2 ** 64;
+  // PATCH(gup-unlockable) f04740f54594: STAND-IN: -EOVERFLOW and the TASK_SIZE_MAX test keyed on the 6.3 entry (own commits UNVERIFIED)
   if (k.patch('gup-unlockable')) {
     if (wraps) return -EOVERFLOW; // check_add_overflow → -EOVERFLOW (6.12)
     if (end > TASK_SIZE) return -EFAULT; // end > TASK_SIZE_MAX
-  } else if (k.patch('foll-pin-counting')) {
+  } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: STAND-IN: check_add_overflow → 0 keyed on the 5.7 entry (own commit UNVERIFIED)
     if (wraps) return 0; // check_add_overflow → 0 (6.1)
   } else if (wraps || end <= start) {
     return 0; // 5.4/5.6: the wrapped end is <= start (also nr_pages <= 0)
@@ -270,6 +277,7 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
 
   let ret: number;
   const s2 = start + nr * PAGE_SIZE;
+  // PATCH(gup-unlockable) f04740f54594: the slow-path fallback goes through __gup_longterm_locked with FOLL_UNLOCKABLE
   if (k.patch('gup-unlockable')) {
     const sub: page_array = nr === 0 ? pages : new Array<number | null>(nr_pages - nr).fill(null);
     ret = yield* __gup_longterm_locked(k, mm, s2, nr_pages - nr, sub, null, { v: 0 }, gup_flags | FOLL_TOUCH | FOLL_UNLOCKABLE);
@@ -288,16 +296,19 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
  */
 export function* get_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
   const site = 'mm/gup.c:get_user_pages_fast';
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(FOLL_GET)
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_GET);
     if (f === null) return -EINVAL;
     return yield* internal_get_user_pages_fast(k, start, nr_pages, f, pages);
   }
+  // PATCH(gup-no-longterm-for-get) 447f3e45c18a: PIN or LONGTERM from get_user_pages_fast() → WARN, -EINVAL
   if (k.patch('gup-no-longterm-for-get')) {
     if (WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, 'mm/gup.c:is_valid_gup_flags:pin', 'FOLL_PIN from a get_user_pages caller')) return -EINVAL;
     if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, 'mm/gup.c:is_valid_gup_flags:longterm', 'FOLL_LONGTERM from a get_user_pages caller')) return -EINVAL;
     return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | FOLL_GET, pages);
   }
+  // PATCH(pin-user-pages-api) eddb1c228f79: FOLL_PIN from get_user_pages_fast() → WARN, -EINVAL
   if (k.patch('pin-user-pages-api') && WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, site, 'FOLL_PIN from get_user_pages_fast')) return -EINVAL;
   return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags, pages);
 }
@@ -309,11 +320,14 @@ export function* get_user_pages_fast(k: Kctx, start: number, nr_pages: number, g
  */
 export function* pin_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array | null): KThread<number> {
   const site = 'mm/gup.c:pin_user_pages_fast';
+  // PATCH(pin-user-pages-api) eddb1c228f79: pin_user_pages_fast() exists
   if (!k.patch('pin-user-pages-api')) return unsupported(k, site, 'pin_user_pages_fast() does not exist in this release (added in 5.6 by eddb1c228f79)');
+  // PATCH(foll-pin-counting) 3faa52c03f44: pin_user_pages_fast() stops being an alias
   if (!k.patch('foll-pin-counting')) {
     if (pages === null) return unsupported(k, site, 'gup-fast with pages == NULL');
     return yield* get_user_pages_fast(k, start, nr_pages, gup_flags, pages);
   }
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(FOLL_PIN) → -EINVAL
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_PIN);
     if (f === null || pages === null) return -EINVAL;
@@ -330,11 +344,13 @@ export function* pin_user_pages_fast(k: Kctx, start: number, nr_pages: number, g
  * 5.4/5.6: __get_user_pages_fast(start, nr_pages, write, pages).
  */
 export function* get_user_pages_fast_only(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(GET|FAST_ONLY) → -EINVAL
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, null, gup_flags, FOLL_GET | FOLL_FAST_ONLY);
     if (f === null) return -EINVAL;
     return yield* internal_get_user_pages_fast(k, start, nr_pages, f, pages);
   }
+  // PATCH(foll-pin-counting) 3faa52c03f44: STAND-IN: get_user_pages_fast_only() (5.9, own commit UNVERIFIED) keyed on the 5.7 entry
   if (k.patch('foll-pin-counting')) {
     const r = yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | FOLL_GET | FOLL_FAST_ONLY, pages);
     return r < 0 ? 0 : r;

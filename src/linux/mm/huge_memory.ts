@@ -161,6 +161,7 @@ export function do_huge_pmd_anonymous_page(k: Kctx, vma: vm_area_struct, haddr: 
  * as read in Debian 6.1.192 / 6.12.117.
  */
 export function do_huge_pmd_wp_page(k: Kctx, vma: vm_area_struct, haddr: number, orig: pmd_t, flags: number): vm_fault_t {
+  // PATCH(thp-cow-split) 3917c80280c9: dispatch: the split-and-retry do_huge_pmd_wp_page() body
   return k.patch('thp-cow-split') ? do_huge_pmd_wp_page__v5_8(k, vma, haddr, orig, flags) : do_huge_pmd_wp_page__v5_4(k, vma, haddr, orig, flags);
 }
 
@@ -273,6 +274,7 @@ function do_huge_pmd_wp_page__v5_8(k: Kctx, vma: vm_area_struct, haddr: number, 
   const page = pte_pfn(orig);
   const m = k.m;
   const reuse = PageAnon(m, page) && folio_mapcount(m, page) === 1 &&
+    // PATCH(anon-exclusive) 6c287605fd56: reuse needs an exclusive page or refcount 1
     (!k.patch('anon-exclusive') || PageAnonExclusive(m, page) || page_count(m, page) === 1);
   if (!reuse) {
     // Split and let the fault be retried on the PTEs (do_wp_page on the subpage copies it).
@@ -341,6 +343,7 @@ export function copy_huge_pmd(k: Kctx, dst: vm_area_struct, src: vm_area_struct,
     __split_huge_pmd(k, src, haddr);
     return -EAGAIN;
   }
+  // PATCH(anon-exclusive) 6c287605fd56: the shared THP loses PageAnonExclusive
   if (k.patch('anon-exclusive')) folio_set_anon_exclusive_all(m, page, false);
   page_ref_add(m, page, 1);
   m.mem.s_map[m.mem.slot_of(page)] += 1; // page_dup_rmap(compound)

@@ -110,6 +110,7 @@ export function hugetlb_free_count(m: Machine, order: number): number {
  */
 function alloc_huge_page(k: Kctx, order: number): number | null {
   const m = k.m;
+  // PATCH(memalloc-pin) 1a08ae36cf8b: STAND-IN: dequeue skips unpinnable pool folios inside the pin scope; keyed on the rename of the v5.13 series, the commit that added the skip is UNVERIFIED
   const pin = k.patch('memalloc-pin') && (get_current(k).flags & PF_MEMALLOC_PIN) !== 0;
   // From the head of the free list (the array's end), skipping what this caller may not use.
   const i = m.hugetlb_free.findLastIndex((p) => m.mem.s_order[m.mem.slot_of(p)] === order && (!pin || is_longterm_pinnable_page(k, p)));
@@ -262,6 +263,7 @@ function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, 
   const m = k.m;
   if (folio_mapcount(m, old) === 1 && PageAnon(m, old)) {
     page_move_anon_rmap(k, old, vma);
+    // PATCH(anon-exclusive) 6c287605fd56: the copied folio is exclusive
     if (k.patch('anon-exclusive')) folio_set_anon_exclusive_all(m, old, true);
     if (!unshare) set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, old, true));
     return 0;
@@ -377,7 +379,7 @@ export function hugetlb_file_setup(k: Kctx, name: string, size: number, page_siz
 /**
  * copy_hugetlb_page_range(dst, src) at fork: shared mappings share the folio (one
  * more file mapping); private ones share it write-protected (COW), except —
- * PATCH(fork-copy-pinned), the hugetlb half 4eae4efa2c29 (v5.9), in 6.1 through
+ * PATCH(hugetlb-fork-copy-pinned), 4eae4efa2c29 (v5.12; the PTE half 70e806e4e645 came in 5.9), in 6.1 through
  * page_try_dup_anon_rmap — a maybe-DMA-pinned anon folio, which the child gets a
  * copy of. With PATCH(anon-exclusive) a shared anon folio loses PageAnonExclusive.
  */
@@ -393,7 +395,9 @@ export function copy_hugetlb_page_range(k: Kctx, dst: vm_area_struct, src: vm_ar
     let entry = w.entry;
     if (PageAnon(m, page)) {
       const pinned = src.vm_mm.has_pinned && page_maybe_dma_pinned(k, page);
-      const copy = k.patch('anon-exclusive') ? PageAnonExclusive(m, page) && pinned : k.patch('fork-copy-pinned') && cow && pinned;
+      // PATCH(anon-exclusive) 6c287605fd56: only an exclusive pinned folio is copied
+      // PATCH(hugetlb-fork-copy-pinned) 4eae4efa2c29: a pinned folio of a COW mapping is copied at fork
+      const copy = k.patch('anon-exclusive') ? PageAnonExclusive(m, page) && pinned : k.patch('hugetlb-fork-copy-pinned') && cow && pinned;
       if (copy) {
         const np = alloc_huge_page(k, order);
         if (np === null) return -ENOMEM;
@@ -404,6 +408,7 @@ export function copy_hugetlb_page_range(k: Kctx, dst: vm_area_struct, src: vm_ar
         k.m.event(k.tid, 'fork-copy', [page_label(np), page_label(page), `vma:${dst.id}`], 'mm/hugetlb.c:copy_hugetlb_page_range');
         continue;
       }
+      // PATCH(anon-exclusive) 6c287605fd56: the shared folio loses PageAnonExclusive
       if (k.patch('anon-exclusive')) folio_set_anon_exclusive_all(m, page, false);
       get_page(m, page);
       m.mem.s_map[m.mem.slot_of(page)] += 1; // page_dup_rmap(compound)

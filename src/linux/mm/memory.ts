@@ -366,7 +366,8 @@ function* do_shared_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
  */
 function wp_can_reuse_anon(k: Kctx, page: number): boolean {
   // PATCH(anon-exclusive): 6c287605fd56; PATCH(wp-reuse-refcount): 09854ba94c6a
-  if (k.patch('anon-exclusive')) return wp_can_reuse_anon__v6_1(k, page);
+  if (k.patch('anon-exclusive')) return wp_can_reuse_anon__v5_19(k, page);
+  // PATCH(wp-reuse-refcount) 09854ba94c6a: reuse only with refcount 1
   if (k.patch('wp-reuse-refcount')) return wp_can_reuse_anon__v5_9(k, page);
   return wp_can_reuse_anon__v5_4(k, page);
 }
@@ -386,7 +387,7 @@ function wp_can_reuse_anon__v5_9(k: Kctx, page: number): boolean {
  * otherwise only with refcount 1 (the extra refcount > 3 / LRU-drain steps only
  * change the outcome through per-CPU LRU batches, which the model does not have).
  */
-function wp_can_reuse_anon__v6_1(k: Kctx, page: number): boolean {
+function wp_can_reuse_anon__v5_19(k: Kctx, page: number): boolean {
   if (PageAnonExclusive(k.m, page)) return true;
   return page_count(k.m, page) === 1;
 }
@@ -400,11 +401,12 @@ function wp_can_reuse_anon__v6_1(k: Kctx, page: number): boolean {
  * page, so an R/O long-term pin lands on a private anon copy.
  */
 function* do_wp_page(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
-  return k.patch('gup-reliable-ro-longterm') ? yield* do_wp_page__v6_12(k, vmf) : yield* do_wp_page__v5_4(k, vmf);
+  // PATCH(gup-reliable-ro-longterm) 84209e87c696: dispatch: the 6.2+ do_wp_page() body (unshare of non-anon pages)
+  return k.patch('gup-reliable-ro-longterm') ? yield* do_wp_page__v6_2(k, vmf) : yield* do_wp_page__v5_4(k, vmf);
 }
 
 /** Debian 6.12.117 do_wp_page(). */
-function* do_wp_page__v6_12(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+function* do_wp_page__v6_2(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   const vma = vmf.vma;
   const page = vm_normal_page(k, vma, vmf.address, vmf.orig_pte);
@@ -436,6 +438,7 @@ function* do_wp_page__v5_4(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
   }
   if (PageAnon(k.m, page)) {
     if (wp_can_reuse_anon(k, page)) {
+      // PATCH(anon-exclusive) 6c287605fd56: an exclusive page keeps its anon_vma
       if (!PageAnonExclusive(k.m, page) || !k.patch('anon-exclusive')) page_move_anon_rmap(k, page, vma);
       if (unshare) return 0;
       wp_page_reuse(k, vmf);
@@ -673,13 +676,14 @@ function copy_present_pte(k: Kctx, dst: vm_area_struct, src: vm_area_struct, add
   const page = vm_normal_page(k, src, addr, pte);
   const cow = is_cow_mapping(src.vm_flags);
   if (page !== null && PageAnon(m, page)) {
+    // PATCH(anon-exclusive) 6c287605fd56: fork copies only exclusive pinned pages (page_try_dup_anon_rmap)
     if (k.patch('anon-exclusive')) {
       if (PageAnonExclusive(m, page)) {
         // page_needs_cow_for_dma()
         if (src.vm_mm.has_pinned && page_maybe_dma_pinned(k, page)) return copy_present_page(k, dst, addr, page);
         ClearPageAnonExclusive(m, page);
       }
-    } else if (k.patch('fork-copy-pinned')) {
+    } else if (k.patch('fork-copy-pinned')) { // PATCH(fork-copy-pinned) 70e806e4e645: fork copies pinned pages of COW mappings
       if (cow && src.vm_mm.has_pinned && page_maybe_dma_pinned(k, page)) return copy_present_page(k, dst, addr, page);
     }
     get_page(m, page);
@@ -712,6 +716,7 @@ export function* copy_page_range(k: Kctx, dst: vm_area_struct, src: vm_area_stru
   if (is_vm_hugetlb_page(src)) return copy_hugetlb_page_range(k, dst, src);
   const cow = is_cow_mapping(src.vm_flags);
   const src_mm = src.vm_mm;
+  // PATCH(gup-fast-wp-seq) 57efa1fe5957: fork bumps mm->write_protect_seq around the copy
   const wpSeq = cow && k.patch('gup-fast-wp-seq');
   if (wpSeq) src_mm.write_protect_seq++;
   let ret = 0;

@@ -428,6 +428,7 @@ export function* vm_mmap_pgoff(k: Kctx, f: file | null, addr: number, len: numbe
 export function* exit_mmap(k: Kctx, mm: mm_struct): KThread<void> {
   // PATCH(exit-mmap-write-lock), PATCH(exit-mmap-read-lock-unmap): the function was rewritten twice.
   if (k.patch('exit-mmap-read-lock-unmap')) yield* exit_mmap__v6_0(k, mm);
+  // PATCH(exit-mmap-write-lock) 64591e8605d6: the 5.18 body (write lock over the whole tear-down)
   else if (k.patch('exit-mmap-write-lock')) yield* exit_mmap__v5_18(k, mm);
   else yield* exit_mmap__v5_4(k, mm);
   WARN_ON(k, mm.pgd.pmd.size !== 0, 'mm/mmap.c:exit_mmap', 'page tables left after exit_mmap');

@@ -211,6 +211,7 @@ export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: n
  * MODEL: the userfaultfd_remove() re-validation path is not modelled (no userfaultfd).
  */
 function madvise_dontneed_free_valid_vma(k: Kctx, vma: vm_area_struct, start: number, end: number): number {
+  // PATCH(madvise-dontneed-hugetlb) 90e7e7f5ef3f: MADV_DONTNEED on hugetlb is -EINVAL before it
   if (!k.patch('madvise-dontneed-hugetlb')) return vma.vm_flags & (VM_LOCKED | VM_HUGETLB | VM_PFNMAP) ? -EINVAL : end;
   if (!is_vm_hugetlb_page(vma)) return vma.vm_flags & (VM_LOCKED | VM_PFNMAP) ? -EINVAL : end;
   const size = vma_huge_page_size(vma);

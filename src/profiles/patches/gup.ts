@@ -36,6 +36,12 @@ export const gupPatches = {
       'pin_user_pages*() OR in FOLL_PIN; a pin of a small page adds GUP_PIN_COUNTING_BIAS (1024) to the refcount and ' +
       'unpin subtracts it, so page_maybe_dma_pinned() can tell pins from references; pin_* reject FOLL_GET (WARN, ' +
       '-EINVAL). Id seen in a stable dependency list; Debian 6.1.192 read.',
+    folds: [
+      { change: 'gup-fast\'s flag mask admits FOLL_GET, FOLL_FAST_ONLY and FOLL_NOFAULT (gup_fast.ts internal_get_user_pages_fast)', commit: null, from: 'v5.8', by: 'v6.1' },
+      { change: 'gup-fast returns 0 when start + len wraps (check_add_overflow; gup_fast.ts)', commit: null, from: 'v5.7', by: 'v6.1' },
+      { change: 'get_user_pages_fast_only() replaces __get_user_pages_fast() (gup_fast.ts)', commit: null, from: 'v5.7', by: 'v6.1' },
+      { change: 'pin_user_pages_unlocked() exists (gup.ts)', commit: null, from: 'v5.7', by: 'v6.1' },
+    ],
     scenarios: ['gup/pin-with-foll-get'],
   },
   'foll-pin-hpage-pincount': {
@@ -81,6 +87,9 @@ export const gupPatches = {
       'patch (lore, 2019-09-26) does not change that line: it is Michal Hocko\'s "mm, gup: return EINTR when gup is ' +
       'interrupted by fatal signals" (posted 9 April 2020, after 5.6, acked by Linus Torvalds and left to the mm ' +
       'tree), whose commit id is UNVERIFIED, so the two stay folded here.',
+    folds: [
+      { change: '__get_user_pages() returns -EINTR instead of -ERESTARTSYS for a fatal signal (Michal Hocko, "mm, gup: return EINTR when gup is interrupted by fatal signals", posted after 5.6; gup.ts fatal_errno)', commit: null, from: 'v5.7', by: 'v6.1' },
+    ],
     scenarios: [],
   },
   'gup-fast-longterm-cma-check': {
@@ -95,6 +104,9 @@ export const gupPatches = {
       'GUP-fast with FOLL_PIN|FOLL_LONGTERM stops at a page that may not be pinned long-term (CMA then; later also ' +
       'ZONE_MOVABLE, MIGRATE_ISOLATE and device-coherent) so the slow path migrates it; 5.4-5.6 pinned CMA pages ' +
       'found by the lockless walk in place.',
+    folds: [
+      { change: 'the long-term check of the grab helper that follow_hugetlb_page() uses (gup.ts hugetlb_grab_refuses_longterm); the helper is used there since 0fa5bc4023c1 (v5.12), when it gained the check is open', commit: null, from: 'v5.12', by: 'v6.1' },
+    ],
     scenarios: ['gup/cma-pin-fast-longterm'],
   },
   'gup-no-longterm-for-get': {
@@ -191,6 +203,9 @@ export const gupPatches = {
       'migrated out before a long-term pin like CMA pages, so pins no longer block memory hot-unplug. Debian ' +
       '6.1.192 also treats MIGRATE_ISOLATE pageblocks and device-coherent pages as unpinnable ' +
       '(is_longterm_pinnable_page()).',
+    folds: [
+      { change: 'MIGRATE_ISOLATE pageblocks and device-coherent pages are not long-term pinnable either (is_longterm_pinnable_page, Debian 6.1.192)', commit: null, from: 'v5.13', by: 'v6.1' },
+    ],
     scenarios: ['gup/movable-longterm'],
   },
   'gup-hugetlb-grab-no-longterm-check': {
@@ -209,6 +224,9 @@ export const gupPatches = {
       'follow_hugetlb_page() has grabbed through the gup-fast helper (then try_grab_compound_head) since ' +
       '0fa5bc4023c1 (v5.12, seen in the follow-up diff of 82e5d378b0e4); when that helper gained its long-term ' +
       'check is UNVERIFIED.',
+    folds: [
+      { change: 'check_vma_flags() refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP ("mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs", David Hildenbrand, posted January 2025 with Cc: stable; absent from 6.5.0 and 6.6.9, present in Debian 6.12.117)', commit: null, from: 'v6.7', by: 'v6.12' },
+    ],
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
   'hugetlb-grab-refs-once': {
@@ -285,6 +303,10 @@ export const gupPatches = {
       'FOLL_PIN without FOLL_WRITE on a read-only PTE of an anonymous page that is not PageAnonExclusive makes ' +
       'follow_page return -EMLINK; GUP then faults with FAULT_FLAG_UNSHARE (copy if shared) and pins the exclusive ' +
       'copy. GUP-fast stops there. Id confirmed by a Fixes: tag.',
+    folds: [
+      { change: 'a PTE with a pfn but no struct page fails the walk with -EEXIST when pages are wanted (5.15 skipped the slot; gup.ts __get_user_pages)', commit: null, from: 'v5.16', by: 'v5.19' },
+      { change: 'get_user_pages_locked() is removed (gup.ts get_user_pages_locked)', commit: null, from: 'v5.16', by: 'v5.19' },
+    ],
     scenarios: ['gup/ro-pin-after-fork'],
   },
   'gup-foll-cow-removed': {
@@ -299,6 +321,9 @@ export const gupPatches = {
       'FOLL_COW is gone; a FOLL_FORCE write may follow a read-only PTE only in a private, VM_MAYWRITE, !VM_WRITE ' +
       'mapping whose page is anonymous and PageAnonExclusive (and no soft-dirty/uffd-wp tracking wants a fault). ' +
       'Before it (5.4-5.19): FOLL_COW set after a COW write fault plus a dirty PTE sufficed (CVE-2022-2590).',
+    folds: [
+      { change: 'populate_vma_page_range() no longer passes FOLL_POPULATE and FOLL_MLOCK and returns early for VM_LOCKONFAULT (gup.ts)', commit: null, from: 'v5.7', by: 'v6.0' },
+    ],
     scenarios: [],
   },
   'gup-hugetlb-no-force-write': {
@@ -360,6 +385,13 @@ export const gupPatches = {
       'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM may be combined with a droppable lock (the ' +
       'per-VMA fs-DAX check made that safe). The 6.2 step that first allowed pin_user_pages_remote(LONGTERM, ' +
       'locked) is folded in here (its own commit UNVERIFIED); both are read from the 6.12.117 tree.',
+    folds: [
+      { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
+      { change: 'pin_user_pages_remote() accepts FOLL_LONGTERM with a non-NULL locked (the 6.2 step named in the summary: 6.2.12 passes locked to __gup_longterm_locked())', commit: null, from: 'v6.2', by: 'v6.2' },
+      { change: 'gup-fast\'s flag mask admits FOLL_PCI_P2PDMA ("mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages", Logan Gunthorpe, block tree for v6.2; gup_fast.ts internal_get_user_pages_fast; in the 6.2.12 mask)', commit: '4003f107fa2e', from: 'v6.2', by: 'v6.2' },
+      { change: 'gup-fast\'s flag mask admits FOLL_HONOR_NUMA_FAULT (not in the 6.2.12 mask, in the 6.5.0 one)', commit: null, from: 'v6.3', by: 'v6.5' },
+      { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
+    ],
     scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked', 'gup/pin-with-foll-get'],
   },
   'gup-writable-file-longterm': {
@@ -391,14 +423,8 @@ export const gupPatches = {
   },
 } as const satisfies Record<string, PatchInfo>;
 
+/** Stable backports of this area per release tree (patches in by first release need no listing). */
 export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
-  'v5.6': ['pin-user-pages-api'],
-  'v6.1': [
-    'foll-pin-counting', 'foll-pin-hpage-pincount', 'gup-retry-multiple', 'gup-fatal-signals',
-    'gup-fast-longterm-cma-check', 'gup-no-longterm-for-get', 'gup-longterm-unpin', 'gup-dax-check-in-vma-flags',
-    'gup-fast-wp-seq', 'gup-migration-isolation-errors', 'gup-migration-failure-error', 'gup-migrate-movable-zone',
-    'gup-anon-exclusive-unshare', 'gup-foll-cow-removed', 'gup-hugetlb-no-force-write', 'gup-zero-page-no-pin', 'hugetlb-migration-target-pool',
-    'hugetlb-grab-refs-once',
-  ],
-  'v6.12': ['gup-thp-page-increm', 'gup-retire-follow-hugetlb-page', 'gup-hugetlb-grab-no-longterm-check', 'gup-reliable-ro-longterm', 'gup-unlockable', 'gup-writable-file-longterm', 'gup-fast-writable-file-longterm'],
+  // Debian 6.1.192: both hunks of f347454d0341 and the 6.1.130 backport 476c1dfefab8 of c8070b787519 read there.
+  'v6.1': ['gup-hugetlb-no-force-write', 'gup-zero-page-no-pin'],
 };

@@ -34,6 +34,9 @@ export const ioUringPatches = {
       'small pages but once per compound page, for the whole compound page (page_size(head) >> PAGE_SHIFT), skipping ' +
       'heads already charged by this or an earlier buffer of the ring. 5.4/5.6 charged nr_pages of the range. ' +
       'Id confirmed by Fixes: tags.',
+    folds: [
+      { change: 'the 6.x registration shape the model switches with it: ctx->mm_account (pinned_vm of the creator), the buf_data table, registration without the percpu-ref drain (io_uring.ts, rsrc.ts)', commit: null, from: 'v5.7', by: 'v6.1' },
+    ],
     scenarios: ['io_uring/register-pinned-vm', 'io_uring/register-thp'],
   },
   'io-uring-reg-buf-same-file': {
@@ -48,6 +51,9 @@ export const ioUringPatches = {
       'file-backed buffer must be shmem or hugetlbfs (else -EOPNOTSUPP). In Debian 6.1.192 via stable. The shmem ' +
       'exemption itself predates this commit (5.6.4 still refuses every file but hugetlbfs); its own commit id is ' +
       'UNVERIFIED, so the model switches both rules on this entry.',
+    folds: [
+      { change: 'shmem files are accepted for fixed buffers besides hugetlbfs (5.6.4 refuses them)', commit: null, from: 'v5.7', by: 'v6.1' },
+    ],
     scenarios: ['io_uring/register-mixed-vmas', 'gup/bug11-io-uring-ext4-shared'],
   },
   'io-uring-gup-file-check': {
@@ -77,11 +83,16 @@ export const ioUringPatches = {
       'When a buffer consists of whole large folios of one size, io_sqe_buffer_register() keeps one page (and one ' +
       'pin) per folio and unpins the rest, so the folio pincount after registration is 1 per folio instead of 1 ' +
       'per base page. Id confirmed by Fixes: tags.',
+    folds: [
+      { change: 'a failed kvmalloc() of the io_mapped_ubuf unpins the pages at `done:` (Debian 6.1.192, 6.5.0 and 6.6.9 leak every pin there; Debian 6.12.117 unpins; rsrc.ts io_sqe_buffer_register)', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c)', commit: null, from: 'v6.7', by: 'v6.12' },
+    ],
     scenarios: ['io_uring/register-thp'],
   },
 } as const satisfies Record<string, PatchInfo>;
 
+/** Stable backports of this area per release tree (patches in by first release need no listing). */
 export const ioUringReleaseAdds: ReleaseAdds<keyof typeof ioUringPatches> = {
-  'v6.1': ['io-uring-ring-memcg', 'io-uring-hpage-accounting', 'io-uring-reg-buf-same-file'],
-  'v6.12': ['io-uring-gup-file-check', 'io-uring-coalesce-hugepages'],
+  // Debian 6.1.192 has the io_pin_pages() same-file/shmem-or-hugetlbfs check of edd478269640.
+  'v6.1': ['io-uring-reg-buf-same-file'],
 };

@@ -39,6 +39,9 @@ export const mmPatches = {
       'memalloc_nocma_save()/restore() and PF_MEMALLOC_NOCMA become memalloc_pin_save()/restore() and ' +
       'PF_MEMALLOC_PIN (same bit, same __GFP_MOVABLE stripping); callers in the model dispatch on this entry. ' +
       'Id from the same mainline commit list as da6df1b0fcfa.',
+    folds: [
+      { change: 'inside the pin scope, hugetlb dequeue and the hugetlb migration target skip pool folios that are not long-term pinnable (hugetlb.ts alloc_huge_page, gup_migrate.ts alloc_hugetlb_migration_target)', commit: null, from: 'v5.13', by: 'v6.1' },
+    ],
     scenarios: ['gup/cma-longterm-migrates'],
   },
   'wp-reuse-refcount': {
@@ -120,8 +123,23 @@ export const mmPatches = {
       'for the child instead of being shared and write-protected, so the parent keeps writing to the page the ' +
       'device holds. Before it (v5.4) fork shares the pinned page, the parent\'s next write COWs away from it and ' +
       'the device and the process diverge. Id from a stable dependency list; subject confirmed in the v5.9 pull ' +
-      'listing. The model also applies it to hugetlb folios (the hugetlb half is 4eae4efa2c29).',
+      'listing. PTEs only: hugetlb folios came later (hugetlb-fork-copy-pinned, 4eae4efa2c29, v5.12).',
     scenarios: ['gup/bug8-pin-then-fork-cow'],
+  },
+  'hugetlb-fork-copy-pinned': {
+    subject: 'hugetlb: do early cow when page pinned on src mm',
+    commit: '4eae4efa2c29',
+    author: 'Peter Xu',
+    release: 'v5.12',
+    files: ['mm/hugetlb.c'],
+    requires: ['fork-copy-pinned'],
+    effect: 'changes-verdict',
+    summary:
+      'copy_hugetlb_page_range() gives the child a copy of an anonymous hugetlb folio of a COW mapping that may be ' +
+      'DMA-pinned (mm has pinned), as 70e806e4e645 did for PTEs in 5.9; before it a pinned hugetlb folio is shared ' +
+      'write-protected at fork and the parent\'s next write copies it away from the pin. Posted as v5 5/5 of Peter ' +
+      'Xu\'s series on 17 Feb 2021; the full id is in a mainline commit list between the v5.12-rc2 and -rc3 merges.',
+    scenarios: ['gup/hugetlb-pin-then-fork'],
   },
   'memfd-noexec': {
     subject: 'mm/memfd: add MFD_NOEXEC_SEAL and MFD_EXEC',
@@ -285,6 +303,9 @@ export const mmPatches = {
       'partially mapped (some subpages unmapped), which is what the model checks. Before it (5.4, 6.1) such a ' +
       'THP is migrated whole. Release UNVERIFIED (the kernel test robot report against it is from the 6.10 cycle); ' +
       'the id is the one named by the Fixes: tags of its follow-ups.',
+    folds: [
+      { change: 'the split is narrowed to folios flagged partially mapped (8422acdc97ed, "mm: introduce a pageflag for partially mapped folios")', commit: '8422acdc97ed', from: 'v6.12', by: 'v6.12' },
+    ],
     scenarios: ['io_uring/register-thp-partially-mapped'],
   },
   'thp-split-remap-zeropage': {
@@ -345,15 +366,5 @@ export const mmPatches = {
   },
 } as const satisfies Record<string, PatchInfo>;
 
-export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {
-  'v6.1': [
-    'devdax-compound-pages', 'cma-prefer-movable', 'alloc-fastpath-task-gfp', 'memalloc-pin', 'wp-reuse-refcount',
-    'anon-exclusive', 'mm-has-pinned', 'fork-copy-pinned', 'fork-split-pinned-thp',
-    'hugetlbfs-punch-zero-partial', 'madvise-dontneed-hugetlb', 'madvise-dontneed-hugetlb-align-down', 'exit-mmap-write-lock',
-    'exit-mmap-read-lock-unmap', 'thp-cow-split', 'contig-range-thp', 'contig-range-hugetlb',
-  ],
-  'v6.12': ['hugetlb-pool-batch', 
-    'vm-fault-write-removed', 'map-droppable', 'memfd-noexec', 'exit-mmap-empty-write-lock', 'migrate-split-partially-mapped',
-    'thp-split-remap-zeropage',
-  ],
-};
+/** Stable backports of this area per release tree (patches in by first release need no listing). */
+export const mmReleaseAdds: ReleaseAdds<keyof typeof mmPatches> = {};

@@ -50,6 +50,5 @@ export const seedPatches = {
   },
 } as const satisfies Record<string, PatchInfo>;
 
-export const seedReleaseAdds: ReleaseAdds<keyof typeof seedPatches> = {
-  'v5.6': ['gup-remote-longterm', 'vfio-longterm-via-gup'],
-};
+/** Stable backports of this area per release tree (patches in by first release need no listing). */
+export const seedReleaseAdds: ReleaseAdds<keyof typeof seedPatches> = {};

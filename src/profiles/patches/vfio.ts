@@ -167,10 +167,10 @@ export const vfioPatches = {
     effect: 'changes-verdict',
     summary:
       'struct vfio_dma records the mm of MAP_DMA (mmgrab) and vfio_lock_acct() charges and un-charges that mm, ' +
-      'not dma->task->mm, so an exec() that replaced the mm no longer makes un-accounting hit the new mm. The ' +
-      'same-mm test in vfio_dma_do_unmap() is gone in the trees carrying the series (which of its patches removed ' +
-      'it is UNVERIFIED; this one is the best candidate). External pins use dma->mm (mmget_not_zero). In Debian 6.1.192 via stable.',
-    scenarios: ['vfio/exec-then-close-accounting', 'vfio/unmap-by-forked-child'],
+      'not dma->task->mm, so an exec() that replaced the mm no longer makes un-accounting hit the new mm. ' +
+      'External pins use dma->mm (mmget_not_zero). In Debian 6.1.192 via stable. (The same-mm test of ' +
+      'vfio_dma_do_unmap() went earlier, in v6.0: vfio-unmap-any-mm.)',
+    scenarios: ['vfio/exec-then-close-accounting'],
   },
   'vfio-locked-vm-per-dma': {
     subject: 'vfio/type1: track locked_vm per dma',
@@ -224,6 +224,49 @@ export const vfioPatches = {
       'zero page, so there is nothing to drop (present in 6.12.117: the loop is absent).',
     scenarios: ['vfio/zero-page-ref-leak'],
   },
+  'vfio-unmap-any-mm': {
+    subject: 'vfio: remove useless judgement',
+    commit: 'ffed0518d871',
+    author: 'Li Zhe',
+    release: 'v6.0',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    effect: 'changes-verdict',
+    summary:
+      'vfio_dma_do_unmap() no longer stops at a mapping whose dma->task has another mm than the caller: any holder ' +
+      'of the container fd (a forked child) unmaps. Listed in the vfio pull for v6.0-rc1 ("Remove requirement that ' +
+      'only the same mm can unmap a previously mapped range"); the id is the one Steve Sistare quotes for it on ' +
+      'the list and the one in a mainline commit list.',
+    scenarios: ['vfio/unmap-by-forked-child'],
+  },
+  'vfio-pin-pages-struct-page': {
+    subject: 'vfio: Replace phys_pfn with pages for vfio_pin_pages()',
+    commit: '34a255e67615',
+    author: 'Nicolin Chen',
+    release: 'v6.0',
+    files: ['drivers/vfio/vfio.c', 'drivers/vfio/vfio_iommu_type1.c', 'include/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary:
+      'vfio_pin_pages() hands the vendor driver struct page pointers instead of pfns, so type1 refuses (-EINVAL) an ' +
+      'external pin that resolves to a pfn without a struct page; the 6.x argument checks (pages array, device open) ' +
+      'are read with it. Id from the Fixes: tags of later fixes; in the vfio pull for v6.0-rc1.',
+    folds: [
+      { change: 'vfio_pin_pages() takes the device and a starting IOVA and asserts the device is open (the same v6.0 series: "vfio: Pass in starting IOVA to vfio_pin/unpin_pages API" and the device-based calls before it)', commit: null, from: 'v5.19', by: 'v6.0' },
+    ],
+    scenarios: [],
+  },
+  'vfio-unpin-pages-void': {
+    subject: 'vfio: Make vfio_unpin_pages() return void',
+    commit: 'e8f90717ed3b',
+    author: 'Nicolin Chen',
+    release: 'v6.0',
+    files: ['drivers/vfio/vfio.c', 'drivers/vfio/vfio_iommu_type1.c', 'include/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary:
+      'vfio_unpin_pages() and the type1 unpin_pages op return nothing: a count out of range or a page without a ' +
+      'mapping WARNs; before it they returned the number unpinned, -EINVAL or -EACCES. In the vfio pull for ' +
+      'v6.0-rc1; the id is the one in the linux-next commit list of 26 July 2022, next to the rest of the series.',
+    scenarios: [],
+  },
   'vfio-group-fd-lifecycle': {
     subject: 'vfio: Simplify the life cycle of the group FD',
     commit: 'b76c0eed7486',
@@ -242,23 +285,8 @@ export const vfioPatches = {
   },
 } as const satisfies Record<string, PatchInfo>;
 
+/** Stable backports of this area per release tree (patches in by first release need no listing). */
 export const vfioReleaseAdds: ReleaseAdds<keyof typeof vfioPatches> = {
-  'v5.6': ['vfio-pin-user-pages'],
-  'v6.1': [
-    'vfio-pfnmap-fault',
-    'vfio-dirty-tracking',
-    'vfio-dma-avail-cap',
-    'vfio-batch-pinning',
-    'vfio-unmap-all',
-    'vfio-update-vaddr',
-    'vfio-unpin-zero-page',
-    'vfio-dma-ownership',
-    'vfio-group-fd-lifecycle',
-    'vfio-exclude-mdev-update-vaddr',
-    'vfio-dma-mm-owner',
-    'vfio-locked-vm-per-dma',
-    'vfio-restore-locked-vm',
-    'vfio-no-vaddr-wait',
-  ],
-  'v6.12': ['vfio-revert-unpin-zero-page', 'vfio-cap-align'],
+  // Debian 6.1.192 carries Steve Sistare's 6.3 VFIO_UPDATE_VADDR / locked_vm fixes (read there).
+  'v6.1': ['vfio-exclude-mdev-update-vaddr', 'vfio-dma-mm-owner', 'vfio-locked-vm-per-dma', 'vfio-restore-locked-vm', 'vfio-no-vaddr-wait'],
 };

@@ -204,6 +204,7 @@ export function vfio_init(k: Kctx): number {
  */
 export function* vfio_group_set_container(k: Kctx, group: vfio_group, container_fd: number): KThread<number> {
   const site = `${FILE}:vfio_group_set_container`;
+  // PATCH(vfio-dma-ownership) 70693f470848: SET_CONTAINER claims DMA ownership instead of the container_users test
   const six = k.patch('vfio-dma-ownership');
   if (!six && group.container_users) return -EINVAL;
   const f = fget(k, container_fd);
@@ -260,6 +261,7 @@ export function* __vfio_group_unset_container(k: Kctx, group: vfio_group): KThre
   if (c === null) return;
   yield* down_write(k, c.group_lock, site);
   if (c.iommu_data !== null) yield* drv(c).detach_group(k, c.iommu_data, group);
+  // PATCH(vfio-dma-ownership) 70693f470848: leaving the container releases the group's DMA ownership
   if (k.patch('vfio-dma-ownership') && !group.emulated) iommu_group_release_dma_owner(k, group.iommu_group);
   group.container = null;
   group.container_users = 0;

@@ -58,6 +58,7 @@ function* vfio_group_fops_release(k: Kctx, i: inode, f: file): KThread<number> {
   const g = f.private_data as vfio_group | null;
   f.private_data = null;
   if (g === null) return 0;
+  // PATCH(vfio-group-fd-lifecycle) b76c0eed7486: release takes the group out of its container itself (device fds hold the group file)
   if (k.patch('vfio-group-fd-lifecycle')) {
     const site = `${FILE}:vfio_group_fops_release`;
     yield* mutex_lock(k, g.group_lock, site);
@@ -77,6 +78,7 @@ function vfio_group_get_status(k: Kctx, g: vfio_group, status: vfio_group_status
   if (status === null) return -EFAULT;
   if (status.argsz < VFIO_GROUP_STATUS_MINSZ) return -EINVAL;
   status.flags = 0;
+  // PATCH(vfio-dma-ownership) 70693f470848: GET_STATUS reports VIABLE from the DMA-ownership state
   if (k.patch('vfio-dma-ownership')) {
     if (g.container !== null) status.flags |= VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
     else if (g.emulated || !iommu_group_dma_owner_claimed(g.iommu_group)) status.flags |= VFIO_GROUP_FLAGS_VIABLE;
@@ -102,6 +104,7 @@ function* vfio_device_fops_release(k: Kctx, i: inode, f: file): KThread<number> 
   // PATCH(vfio-group-fd-lifecycle) b76c0eed7486: vfio_device_unassign_container() drops
   // the device's reference on the group file (its last one runs the group release).
   const gf = d.group.opened_file;
+  // PATCH(vfio-group-fd-lifecycle) b76c0eed7486: a device fd drops its reference on the group file
   if (k.patch('vfio-group-fd-lifecycle') && gf !== null) yield* fput(k, gf);
   return 0;
 }
@@ -151,6 +154,7 @@ export const vfio_device_fops: file_operations = {
  */
 function* vfio_group_get_device_fd(k: Kctx, g: vfio_group, name: string | null): KThread<number> {
   if (name === null) return -EFAULT;
+  // PATCH(vfio-dma-ownership) 70693f470848: GET_DEVICE_FD no longer checks viability late (-EINVAL)
   const six = k.patch('vfio-dma-ownership');
   const ready = (g.container_users > 0 && g.container !== null && g.container.iommu_data !== null) || (six && !!g.iommufd);
   if (!six && (!ready || !vfio_group_viable(g))) return -EINVAL;
@@ -187,6 +191,7 @@ function* vfio_group_fops_unl_ioctl(k: Kctx, f: file, cmd: number, arg: unknown)
     case VFIO_GROUP_SET_CONTAINER: {
       if (arg === null) return -EFAULT;
       const fd = arg as number;
+      // PATCH(vfio-dma-ownership) 70693f470848: the late viability failure (-EINVAL) exists only before it
       if (fd < 0 && !k.patch('vfio-dma-ownership')) return -EINVAL;
       return yield* vfio_group_set_container(k, g, fd);
     }
@@ -223,6 +228,7 @@ function* vfio_group_fops_unl_ioctl(k: Kctx, f: file, cmd: number, arg: unknown)
 function* vfio_group_fops_open(k: Kctx, i: inode, f: file): KThread<number> {
   const g = i.i_private as vfio_group | null;
   if (g === null) return -ENODEV;
+  // PATCH(vfio-group-fd-lifecycle) b76c0eed7486: open checks only opened_file under group_lock (5.4: the opened flag and the container test)
   if (!k.patch('vfio-group-fd-lifecycle')) {
     if (vfio_subsys_of(k).groups.get(g.id) !== g) return -ENODEV;
     if (g.opened_file !== null) return -EBUSY;

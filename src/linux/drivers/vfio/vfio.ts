@@ -200,7 +200,8 @@ function vfio_group_add_container_user(g: vfio_group): number {
 export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage: number, prot: number, phys_pfn: number[] | null): KThread<number> {
   const site = 'drivers/vfio/vfio.c:vfio_pin_pages';
   const g = vdev.group;
-  if (k.patch('vfio-dma-ownership')) {
+  // PATCH(vfio-pin-pages-struct-page) 34a255e67615: the 6.x argument checks (struct page array out, device must be open)
+  if (k.patch('vfio-pin-pages-struct-page')) {
     // 6.1/6.12: !pages || !npage || !vfio_assert_device_open(device) -> -EINVAL
     if (phys_pfn === null || npage === 0 || WARN_ON(k, vdev.open_count === 0, site, 'device not open')) return -EINVAL;
     if (npage > VFIO_PIN_PAGES_MAX_ENTRIES) return -E2BIG;
@@ -230,7 +231,8 @@ export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage:
 export function* vfio_unpin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage: number): KThread<number> {
   const site = 'drivers/vfio/vfio.c:vfio_unpin_pages';
   const g = vdev.group;
-  if (k.patch('vfio-dma-ownership')) {
+  // PATCH(vfio-unpin-pages-void) e8f90717ed3b: vfio_unpin_pages() returns nothing and WARNs on a bad count
+  if (k.patch('vfio-unpin-pages-void')) {
     if (WARN_ON(k, npage <= 0 || npage > VFIO_PIN_PAGES_MAX_ENTRIES, site)) return 0;
     const c = g.container;
     if ((c === null || c.iommu_data === null) && vdev.iommufd_access) {

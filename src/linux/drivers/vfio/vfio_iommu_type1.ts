@@ -280,11 +280,13 @@ function* mm_lock_acct(k: Kctx, task: task_struct, mm: mm_struct, lock_cap: bool
 export function* vfio_lock_acct(k: Kctx, dma: vfio_dma, npage: number, async: boolean): KThread<number> {
   const site = 'drivers/vfio/vfio_iommu_type1.c:vfio_lock_acct';
   if (!npage) return 0;
+  // PATCH(vfio-dma-mm-owner) 046eca5018f8: charges dma->mm instead of dma->task's mm
   if (k.patch('vfio-dma-mm-owner')) {
     const mm = dma.mm;
     if (mm === null) throw new Error('pinlab bug: vfio_dma without mm under vfio-dma-mm-owner');
     if (async && !mmget_not_zero(mm)) return -ESRCH;
     const ret = yield* mm_lock_acct(k, dma.task, mm, dma.lock_cap, npage);
+    // PATCH(vfio-locked-vm-per-dma) 18e292705ba2: keeps the per-mapping dma->locked_vm total
     if (!ret && k.patch('vfio-locked-vm-per-dma')) dma.locked_vm += npage;
     if (async) yield* mmapi.mmput(k, mm);
     return ret;
@@ -363,6 +365,7 @@ function reserved_range(k: Kctx, pfn: number, rc: reserved_cache): void {
  */
 export function put_pfn(k: Kctx, pfn: number, prot: number): number {
   if (!is_invalid_reserved_pfn(k, pfn)) {
+    // PATCH(vfio-pin-user-pages) 19fed0dae94d: put_pfn() unpins (FOLL_PIN) instead of SetPageDirty + put_page
     if (k.patch('vfio-pin-user-pages')) {
       unpin_user_pages_dirty_lock(k, [pfn], 1, (prot & IOMMU_WRITE) !== 0);
     } else {
@@ -385,6 +388,7 @@ export function put_pfn(k: Kctx, pfn: number, prot: number): number {
  * struct page that is not reserved is -EFAULT.
  */
 function* vaddr_get_pfn_pfnmap(k: Kctx, mm: mm_struct, vaddr: number, prot: number, pfn: { v: number }): KThread<number> {
+  // PATCH(vfio-pfnmap-fault) 41311242221e: the linear vm_pgoff pfn computation of VM_PFNMAP VMAs, before follow_fault_pfn()
   if (!k.patch('vfio-pfnmap-fault')) {
     const vma = find_vma(mm, vaddr);
     if (vma === null || vma.vm_start > vaddr) return 0; // find_vma_intersection(vaddr, vaddr + 1)
@@ -522,6 +526,8 @@ export function* vaddr_get_pfns(k: Kctx, mm: mm_struct, vaddr: number, npages: n
   yield* down_read(k, mm.mmap_lock, site);
   let ret = yield* pin_user_pages_remote(k, mm, vaddr, npages, flags | FOLL_LONGTERM, pages, null, null);
   if (ret > 0) {
+    // PATCH(vfio-unpin-zero-page) 873aefb376bb: zero pages GUP returned are unpinned at once
+    // PATCH(vfio-revert-unpin-zero-page) 5b992412776c: the zero-page unpin loop is gone again
     if (k.patch('vfio-unpin-zero-page') && !k.patch('vfio-revert-unpin-zero-page')) {
       for (let i = 0; i < ret; i++) {
         if (is_zero_pfn(k.m, pages[i] as number)) unpin_user_page(k, pages[i] as number);
@@ -844,6 +850,7 @@ function put_pfn_range(k: Kctx, dma: vfio_dma, pfn: number, npage: number): numb
 export function* vfio_unpin_pages_remote(k: Kctx, dma: vfio_dma, off: number, pfn: number, npage: number, do_accounting: boolean): KThread<number> {
   let unlocked = 0;
   let locked = 0;
+  // PATCH(vfio-pin-user-pages) 19fed0dae94d: MODEL shortcut: releases the range in one call when nothing is externally pinned (same end state as page by page)
   if (k.patch('vfio-pin-user-pages') && dma.pfn_list.size === 0 && !k.m.recordEvents) {
     unlocked = put_pfn_range(k, dma, pfn, npage);
     if (do_accounting) yield* vfio_lock_acct(k, dma, -unlocked, true);
@@ -871,6 +878,7 @@ export function* vfio_unpin_pages_remote(k: Kctx, dma: vfio_dma, off: number, pf
  */
 function* vfio_pin_page_external(k: Kctx, dma: vfio_dma, vaddr: number, pfn_base: { v: number }, do_accounting: boolean): KThread<number> {
   let mm: mm_struct | null;
+  // PATCH(vfio-dma-mm-owner) 046eca5018f8: an external pin uses dma->mm (mmget_not_zero) instead of get_task_mm(dma->task)
   if (k.patch('vfio-dma-mm-owner')) {
     mm = dma.mm;
     if (mm === null || !mmget_not_zero(mm)) return -ENODEV;
@@ -879,6 +887,7 @@ function* vfio_pin_page_external(k: Kctx, dma: vfio_dma, vaddr: number, pfn_base
     if (mm === null) return -ENODEV;
   }
   let ret: number;
+  // PATCH(vfio-batch-pinning) 4d83de6da265: an external pin goes through vaddr_get_pfns() with a one-page batch
   if (k.patch('vfio-batch-pinning')) {
     const pages: (number | null)[] = [null];
     ret = yield* vaddr_get_pfns(k, mm, vaddr, 1, dma.prot, pfn_base, pages);
@@ -888,6 +897,7 @@ function* vfio_pin_page_external(k: Kctx, dma: vfio_dma, vaddr: number, pfn_base
     ret = yield* vaddr_get_pfn(k, mm, vaddr, dma.prot, pfn_base);
   }
   if (!ret && do_accounting && !is_invalid_reserved_pfn(k, pfn_base.v)) {
+    // PATCH(vfio-dma-mm-owner) 046eca5018f8: vfio_lock_acct() of an external pin is no longer asynchronous (mm known)
     ret = yield* vfio_lock_acct(k, dma, 1, !k.patch('vfio-dma-mm-owner'));
     if (ret) put_pfn(k, pfn_base.v, dma.prot);
   }
@@ -924,12 +934,14 @@ export function* vfio_iommu_type1_pin_pages(k: Kctx, iommu: vfio_iommu, group: v
   let ret = 0;
   let i = 0;
   done: {
+    // PATCH(vfio-exclude-mdev-update-vaddr) ef3a3f6a294b: vfio_pin_pages() with an invalid vaddr WARNs and fails -EBUSY
+    // PATCH(vfio-no-vaddr-wait) da4f1c2e1c9c: no sleeping for MAP_DMA|VADDR: -EBUSY instead
     if (k.patch('vfio-exclude-mdev-update-vaddr') || k.patch('vfio-no-vaddr-wait')) {
       if (WARN_ON_ONCE(k, iommu.vaddr_invalid_count !== 0, site, 'vfio_pin_pages not allowed with VFIO_UPDATE_VADDR')) {
         ret = -EBUSY;
         break done;
       }
-    } else if (k.patch('vfio-update-vaddr')) {
+    } else if (k.patch('vfio-update-vaddr')) { // PATCH(vfio-update-vaddr) c3cbab24db38: 5.12-6.2: wait until every needed vaddr is valid again
       // 5.12–6.2: wait until every vaddr needed is valid (vfio_find_dma_valid).
       for (let j = 0; j < npage; j++) {
         const r = yield* vfio_find_dma_valid(k, iommu, user_iova + BigInt(j * PAGE_SIZE), BigInt(PAGE_SIZE));
@@ -967,7 +979,8 @@ export function* vfio_iommu_type1_pin_pages(k: Kctx, iommu: vfio_iommu, group: v
         const pfn = { v: 0 };
         ret = yield* vfio_pin_page_external(k, dma, remote_vaddr, pfn, do_accounting);
         if (ret) break unwind;
-        if (k.patch('vfio-dma-ownership') && !pfn_valid(k.m, pfn.v)) {
+        // PATCH(vfio-pin-pages-struct-page) 34a255e67615: pin_pages hands out struct pages; a pfn without one is -EINVAL
+        if (k.patch('vfio-pin-pages-struct-page') && !pfn_valid(k.m, pfn.v)) {
           // 6.x returns struct page pointers: a pfn without one cannot be handed out.
           ret = -EINVAL;
           break unwind;
@@ -981,6 +994,7 @@ export function* vfio_iommu_type1_pin_pages(k: Kctx, iommu: vfio_iommu, group: v
         }
       }
       ret = i;
+      // PATCH(vfio-dirty-tracking) d6a4c185660c: an external pin puts its group in pinned-page dirty scope
       if (k.patch('vfio-dirty-tracking')) {
         const g = find_iommu_group(iommu, group);
         if (g && !g.pinned_page_dirty_scope) {
@@ -1010,7 +1024,8 @@ export function* vfio_iommu_type1_pin_pages(k: Kctx, iommu: vfio_iommu, group: v
 export function* vfio_iommu_type1_unpin_pages(k: Kctx, iommu: vfio_iommu, user_iova: bigint, npage: number): KThread<number> {
   const site = 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_unpin_pages';
   if (!iommu.v2) {
-    if (k.patch('vfio-dma-ownership')) WARN_ON(k, true, site, 'not v2');
+    // PATCH(vfio-unpin-pages-void) e8f90717ed3b: the void unpin_pages WARNs when not v2
+    if (k.patch('vfio-unpin-pages-void')) WARN_ON(k, true, site, 'not v2');
     return -EACCES;
   }
   yield* mutex_lock(k, iommu.lock, site);
@@ -1023,7 +1038,8 @@ export function* vfio_iommu_type1_unpin_pages(k: Kctx, iommu: vfio_iommu, user_i
     yield* vfio_unpin_page_external(k, dma, pages_of(iova - dma.iova), do_accounting);
   }
   mutex_unlock(k, iommu.lock, site);
-  if (k.patch('vfio-dma-ownership')) {
+  // PATCH(vfio-unpin-pages-void) e8f90717ed3b: unpin_pages returns nothing (WARN if a page had no mapping)
+  if (k.patch('vfio-unpin-pages-void')) {
     WARN_ON(k, i !== npage, site);
     return 0;
   }
@@ -1138,6 +1154,7 @@ export function* vfio_unmap_unpin(k: Kctx, iommu: vfio_iommu, dma: vfio_dma, do_
 /** vfio_remove_dma(iommu, dma): unmap+unpin+un-account, unlink, drop task (and mm) refs, dma_avail++. */
 export function* vfio_remove_dma(k: Kctx, iommu: vfio_iommu, dma: vfio_dma): KThread<void> {
   const site = 'drivers/vfio/vfio_iommu_type1.c:vfio_remove_dma';
+  // PATCH(vfio-dirty-tracking) d6a4c185660c: vfio_remove_dma WARNs about external pins left
   if (k.patch('vfio-dirty-tracking')) WARN_ON(k, dma.pfn_list.size !== 0, site, 'external pins left');
   yield* vfio_unmap_unpin(k, iommu, dma, true);
   vfio_unlink_dma(iommu, dma);
@@ -1262,6 +1279,7 @@ export function* vfio_dma_do_unmap__v5_12(k: Kctx, iommu: vfio_iommu, unmap: vfi
   const invalidate_vaddr = (unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR) !== 0;
   yield* mutex_lock(k, iommu.lock, site);
   unlock: {
+    // PATCH(vfio-exclude-mdev-update-vaddr) ef3a3f6a294b: UNMAP_DMA|VADDR with an emulated group attached is -EBUSY
     if (k.patch('vfio-exclude-mdev-update-vaddr') && invalidate_vaddr && iommu.emulated_iommu_groups.length !== 0) {
       ret = -EBUSY;
       break unlock;
@@ -1292,7 +1310,8 @@ export function* vfio_dma_do_unmap__v5_12(k: Kctx, iommu: vfio_iommu, unmap: vfi
         const dma = iommu.dma_list[n];
         if (dma.iova >= end) break;
         if (!iommu.v2 && iova > dma.iova) break;
-        if (!k.patch('vfio-dma-mm-owner') && dma.task.mm !== get_current(k).mm) break;
+        // PATCH(vfio-unmap-any-mm) ffed0518d871: UNMAP_DMA no longer stops at a mapping made by another mm
+        if (!k.patch('vfio-unmap-any-mm') && dma.task.mm !== get_current(k).mm) break;
         if (invalidate_vaddr) {
           if (dma.vaddr_invalid) {
             for (let r = first; r < n; r++) {
@@ -1364,6 +1383,7 @@ function* vfio_iommu_map(k: Kctx, iommu: vfio_iommu, iova: number, pfn: number, 
 function* vfio_pin_map_dma(k: Kctx, iommu: vfio_iommu, dma: vfio_dma, map_size: bigint): KThread<number> {
   let size = pages_of(map_size);
   const limit = Math.floor(rlimit(k, RLIMIT_MEMLOCK) / PAGE_SIZE);
+  // PATCH(vfio-batch-pinning) 4d83de6da265: pinning fills a vfio_batch of up to 512 pages
   const batch = k.patch('vfio-batch-pinning') ? vfio_batch_init(k) : null;
   const vbase = Number(dma.vaddr);
   const ibase = Number(dma.iova);
@@ -1468,6 +1488,7 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
   if (map.flags & VFIO_DMA_MAP_FLAG_WRITE) prot |= IOMMU_WRITE;
   if (map.flags & VFIO_DMA_MAP_FLAG_READ) prot |= IOMMU_READ;
   const pgsize = vfio_min_pgsize(iommu);
+  // PATCH(vfio-update-vaddr) c3cbab24db38: MAP_DMA takes exactly one of READ|WRITE and VADDR
   if (k.patch('vfio-update-vaddr')) {
     // PATCH(vfio-update-vaddr): exactly one of {prot, VADDR}; alignment checked under the lock.
     if ((prot && set_vaddr) || (!prot && !set_vaddr)) return errno_reason(k, -EINVAL, site, prot ? 'VFIO_DMA_MAP_FLAG_VADDR together with READ/WRITE' : 'neither VFIO_DMA_MAP_FLAG_READ/WRITE nor VADDR');
@@ -1478,6 +1499,7 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
   yield* mutex_lock(k, iommu.lock, site);
   let ret = 0;
   out_unlock: {
+    // PATCH(vfio-update-vaddr) c3cbab24db38: size/alignment/wrap checks move under iommu->lock
     if (k.patch('vfio-update-vaddr')) {
       if (!size || (size | iova | vaddr) & (pgsize - 1n)) {
         ret = errno_reason(k, -EINVAL, site, map_dma_shape(prot || 1, size, iova, vaddr, pgsize));
@@ -1495,6 +1517,7 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
       } else if (!found.vaddr_invalid || found.iova !== iova || found.size !== size) {
         ret = -EINVAL;
       } else {
+        // PATCH(vfio-restore-locked-vm) 90fdd158a695: MAP_DMA|VADDR from another mm moves the locked_vm charge
         if (k.patch('vfio-restore-locked-vm')) {
           ret = yield* vfio_change_dma_owner(k, found);
           if (ret) break out_unlock;
@@ -1527,6 +1550,7 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
       lock_cap: capable(k, CAP_IPC_LOCK), vaddr_invalid: false, task: cur.group_leader, pfn_list: new Map(),
       bitmap: null, mm: null, locked_vm: 0,
     };
+    // PATCH(vfio-dma-mm-owner) 046eca5018f8: MAP_DMA records (mmgrab) the caller's mm in the vfio_dma
     if (k.patch('vfio-dma-mm-owner')) {
       dma.mm = cur.mm;
       if (dma.mm) mmgrab(dma.mm);
@@ -1556,6 +1580,7 @@ const ENOSPC_ = 28;
 function* vfio_iommu_replay(k: Kctx, iommu: vfio_iommu, domain: vfio_domain): KThread<number> {
   const limit = Math.floor(rlimit(k, RLIMIT_MEMLOCK) / PAGE_SIZE);
   const d = iommu.domain_list.length ? iommu.domain_list[0] : null;
+  // PATCH(vfio-batch-pinning) 4d83de6da265: replay on attach pins through a vfio_batch too
   const batch = k.patch('vfio-batch-pinning') ? vfio_batch_init(k) : null;
   for (const dma of iommu.dma_list) {
     const start = Number(dma.iova);
@@ -1666,6 +1691,8 @@ export function* vfio_iommu_type1_attach_group(k: Kctx, iommu: vfio_iommu, group
   yield* mutex_lock(k, iommu.lock, site);
   let ret = 0;
   out: {
+    // PATCH(vfio-no-vaddr-wait) da4f1c2e1c9c: attach with invalid vaddrs is -EBUSY instead of waiting
+    // PATCH(vfio-exclude-mdev-update-vaddr) ef3a3f6a294b: attach with invalid vaddrs is -EBUSY
     if ((k.patch('vfio-no-vaddr-wait') || k.patch('vfio-exclude-mdev-update-vaddr')) && iommu.vaddr_invalid_count) {
       ret = -EBUSY;
       break out;
@@ -1728,6 +1755,7 @@ export function* vfio_iommu_type1_attach_group(k: Kctx, iommu: vfio_iommu, group
           d.group_list.push(g);
           iommu_domain_free(k, dom);
           iommu.iova_list = excluded;
+          // PATCH(vfio-dirty-tracking) d6a4c185660c: a group without pinned-page dirty scope is counted
           if (k.patch('vfio-dirty-tracking')) iommu.num_non_pinned_groups++;
           break out;
         }
@@ -1743,6 +1771,7 @@ export function* vfio_iommu_type1_attach_group(k: Kctx, iommu: vfio_iommu, group
     }
     iommu.domain_list.unshift(domain);
     iommu.iova_list = excluded;
+    // PATCH(vfio-dirty-tracking) d6a4c185660c: a group without pinned-page dirty scope is counted
     if (k.patch('vfio-dirty-tracking')) iommu.num_non_pinned_groups++;
   }
   mutex_unlock(k, iommu.lock, site);
@@ -1792,6 +1821,7 @@ export function* vfio_iommu_type1_detach_group(k: Kctx, iommu: vfio_iommu, group
     iommu_detach_group(k, domain.domain, group.iommu_group);
     const g = domain.group_list[gi];
     domain.group_list.splice(gi, 1);
+    // PATCH(vfio-dirty-tracking) d6a4c185660c: detaching such a group drops the count
     if (k.patch('vfio-dirty-tracking') && !g.pinned_page_dirty_scope) iommu.num_non_pinned_groups--;
     if (domain.group_list.length === 0) {
       if (iommu.domain_list.length === 1) {
@@ -1878,6 +1908,7 @@ export function vfio_iommu_type1_check_extension(k: Kctx, iommu: vfio_iommu | nu
     case VFIO_UNMAP_ALL:
       return k.patch('vfio-unmap-all') ? 1 : 0; // PATCH(vfio-unmap-all)
     case VFIO_UPDATE_VADDR:
+      // PATCH(vfio-update-vaddr) c3cbab24db38: CHECK_EXTENSION(VFIO_UPDATE_VADDR)
       if (!k.patch('vfio-update-vaddr')) return 0;
       // PATCH(vfio-exclude-mdev-update-vaddr): not with emulated (mdev) groups.
       if (k.patch('vfio-exclude-mdev-update-vaddr')) return iommu !== null && iommu.emulated_iommu_groups.length === 0 ? 1 : 0;
@@ -1898,9 +1929,11 @@ function* vfio_iommu_type1_get_info(k: Kctx, iommu: vfio_iommu, info: vfio_iommu
   info.flags = VFIO_IOMMU_INFO_PGSIZES;
   info.iova_pgsizes = vfio_pgsize_bitmap(iommu);
   const caps: vfio_info_cap[] = [];
+  // PATCH(vfio-dirty-tracking) d6a4c185660c: GET_INFO carries the MIGRATION capability
   if (k.patch('vfio-dirty-tracking')) {
     caps.push({ id: VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, version: 1, flags: 0, pgsize_bitmap: vfio_min_pgsize(iommu), max_dirty_bitmap_size: BigInt(Math.ceil((2 ** 31 - 1) / 64) * 8) });
   }
+  // PATCH(vfio-dma-avail-cap) 7d6e1329652e: GET_INFO carries the DMA_AVAIL capability
   if (k.patch('vfio-dma-avail-cap')) caps.push({ id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, avail: iommu.dma_avail });
   if (iommu.iova_list.length) caps.push({ id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, iova_ranges: iommu.iova_list.map((n) => ({ start: n.start, end: n.end })) });
   mutex_unlock(k, iommu.lock, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_get_info');
@@ -2027,6 +2060,7 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
     const map = arg as vfio_iommu_type1_dma_map | null;
     if (map === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) return -EFAULT;
     let mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+    // PATCH(vfio-update-vaddr) c3cbab24db38: MAP_DMA accepts VFIO_DMA_MAP_FLAG_VADDR
     if (k.patch('vfio-update-vaddr')) mask |= VFIO_DMA_MAP_FLAG_VADDR;
     if (map.argsz < VFIO_DMA_MAP_MINSZ || map.flags & ~mask) return -EINVAL;
     return yield* vfio_dma_do_map(k, iommu, map);
@@ -2035,8 +2069,11 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
     const unmap = arg as vfio_iommu_type1_dma_unmap | null;
     if (unmap === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) return -EFAULT;
     let mask = 0;
+    // PATCH(vfio-dirty-tracking) d6a4c185660c: UNMAP_DMA accepts GET_DIRTY_BITMAP
     if (k.patch('vfio-dirty-tracking')) mask |= VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+    // PATCH(vfio-unmap-all) c19650995374: UNMAP_DMA accepts VFIO_DMA_UNMAP_FLAG_ALL
     if (k.patch('vfio-unmap-all')) mask |= VFIO_DMA_UNMAP_FLAG_ALL;
+    // PATCH(vfio-update-vaddr) c3cbab24db38: UNMAP_DMA accepts VFIO_DMA_UNMAP_FLAG_VADDR
     if (k.patch('vfio-update-vaddr')) mask |= VFIO_DMA_UNMAP_FLAG_VADDR;
     if (unmap.argsz < VFIO_DMA_UNMAP_MINSZ || unmap.flags & ~mask) return -EINVAL;
     if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
@@ -2054,6 +2091,7 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
     }
     return 0;
   }
+  // PATCH(vfio-dirty-tracking) d6a4c185660c: the VFIO_IOMMU_DIRTY_PAGES ioctl exists
   if (cmd === VFIO_IOMMU_DIRTY_PAGES && k.patch('vfio-dirty-tracking')) {
     return yield* vfio_iommu_type1_dirty_pages(k, iommu, arg as vfio_iommu_type1_dirty_bitmap | null);
   }

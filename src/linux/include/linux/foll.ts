@@ -65,7 +65,7 @@ export const FOLL_BITS: Readonly<Record<FollName, number>> = {
 };
 
 /** The release tags the model has FOLL_* tables for. */
-export type FollRelease = 'v5.4' | 'v5.5' | 'v5.6' | 'v6.1' | 'v6.12';
+export type FollRelease = 'v5.4' | 'v5.5' | 'v5.6' | 'v6.1' | 'v6.5' | 'v6.6' | 'v6.12';
 
 /**
  * The raw value of each flag per release (absent = the release does not define it).
@@ -87,6 +87,12 @@ const V61: Partial<Record<FollName, number>> = {
   FOLL_TRIED: 0x800, FOLL_REMOTE: 0x2000, FOLL_ANON: 0x8000, FOLL_LONGTERM: 0x10000,
   FOLL_SPLIT_PMD: 0x20000, FOLL_PIN: 0x40000, FOLL_FAST_ONLY: 0x80000,
 };
+/** 6.5.0 and 6.6.9 (include/linux/mm_types.h enum, mm/internal.h): the 6.12 values, without FOLL_MADV_POPULATE. */
+const V65: Partial<Record<FollName, number>> = {
+  FOLL_WRITE, FOLL_GET, FOLL_DUMP, FOLL_FORCE, FOLL_NOWAIT, FOLL_NOFAULT, FOLL_HWPOISON, FOLL_ANON,
+  FOLL_LONGTERM, FOLL_SPLIT_PMD, FOLL_PCI_P2PDMA, FOLL_INTERRUPTIBLE, FOLL_HONOR_NUMA_FAULT,
+  FOLL_TOUCH, FOLL_TRIED, FOLL_REMOTE, FOLL_PIN, FOLL_FAST_ONLY, FOLL_UNLOCKABLE,
+};
 const V612: Partial<Record<FollName, number>> = {
   FOLL_WRITE, FOLL_GET, FOLL_DUMP, FOLL_FORCE, FOLL_NOWAIT, FOLL_NOFAULT, FOLL_HWPOISON, FOLL_ANON,
   FOLL_LONGTERM, FOLL_SPLIT_PMD, FOLL_PCI_P2PDMA, FOLL_INTERRUPTIBLE, FOLL_HONOR_NUMA_FAULT,
@@ -94,7 +100,7 @@ const V612: Partial<Record<FollName, number>> = {
 };
 
 const TABLES: Readonly<Record<FollRelease, Partial<Record<FollName, number>>>> = {
-  'v5.4': V54, 'v5.5': V54, 'v5.6': V56, 'v6.1': V61, 'v6.12': V612,
+  'v5.4': V54, 'v5.5': V54, 'v5.6': V56, 'v6.1': V61, 'v6.5': V65, 'v6.6': V65, 'v6.12': V612,
 };
 
 const NAMES = Object.keys(FOLL_BITS) as FollName[];

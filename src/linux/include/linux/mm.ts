@@ -574,8 +574,10 @@ export function folio_pincount_add(m: Machine, page: number, nr: number): void {
  * behind patches that require foll-pin-counting).
  */
 export function page_maybe_dma_pinned(k: Kctx, page: number): boolean {
+  // PATCH(foll-pin-counting) 3faa52c03f44: page_maybe_dma_pinned() exists (pins distinguishable)
   if (!k.patch('foll-pin-counting')) return false;
   const m = k.m;
+  // PATCH(foll-pin-hpage-pincount) 47e29d32afba: large folios answer from their pincount
   if (k.patch('foll-pin-hpage-pincount') && folio_order(m, page) > 0) return folio_pincount(m, page) > 0;
   return page_count(m, page) >= 1024;
 }

@@ -16,6 +16,7 @@ import { PF_MEMALLOC_NOCMA, PF_MEMALLOC_PIN, get_current } from './sched.js';
 
 /** memalloc_nocma_save() (v5.4–v5.12): returns the old PF_MEMALLOC_NOCMA bit. */
 export function memalloc_nocma_save(k: Kctx): number {
+  // PATCH(memalloc-pin) 1a08ae36cf8b: memalloc_nocma_save() is renamed away
   if (k.patch('memalloc-pin')) throw new Error('pinlab bug: memalloc_nocma_save() does not exist in this release (memalloc_pin_save)');
   const t = get_current(k);
   const old = t.flags & PF_MEMALLOC_NOCMA;
@@ -25,6 +26,7 @@ export function memalloc_nocma_save(k: Kctx): number {
 
 /** memalloc_nocma_restore(flags) */
 export function memalloc_nocma_restore(k: Kctx, flags: number): void {
+  // PATCH(memalloc-pin) 1a08ae36cf8b: memalloc_nocma_restore() is renamed away
   if (k.patch('memalloc-pin')) throw new Error('pinlab bug: memalloc_nocma_restore() does not exist in this release');
   const t = get_current(k);
   t.flags = (t.flags & ~PF_MEMALLOC_NOCMA) | flags;
@@ -32,6 +34,7 @@ export function memalloc_nocma_restore(k: Kctx, flags: number): void {
 
 /** memalloc_pin_save() (v5.13+): returns the old PF_MEMALLOC_PIN bit. */
 export function memalloc_pin_save(k: Kctx): number {
+  // PATCH(memalloc-pin) 1a08ae36cf8b: memalloc_pin_save() exists
   if (!k.patch('memalloc-pin')) throw new Error('pinlab bug: memalloc_pin_save() does not exist in this release (memalloc_nocma_save)');
   const t = get_current(k);
   const old = t.flags & PF_MEMALLOC_PIN;
@@ -41,6 +44,7 @@ export function memalloc_pin_save(k: Kctx): number {
 
 /** memalloc_pin_restore(flags) */
 export function memalloc_pin_restore(k: Kctx, flags: number): void {
+  // PATCH(memalloc-pin) 1a08ae36cf8b: memalloc_pin_restore() exists
   if (!k.patch('memalloc-pin')) throw new Error('pinlab bug: memalloc_pin_restore() does not exist in this release');
   const t = get_current(k);
   t.flags = (t.flags & ~PF_MEMALLOC_PIN) | flags;
