@@ -16,10 +16,11 @@ import { gupReleaseAdds } from './patches/gup.js';
 import { mmReleaseAdds } from './patches/mm.js';
 import { vfioReleaseAdds } from './patches/vfio.js';
 import { ioUringReleaseAdds } from './patches/io_uring.js';
+import { addrspaceReleaseAdds } from './patches/addrspace.js';
 import type { ReleaseAdds } from './patches/types.js';
 
 type Tag = keyof ReleaseAdds<string>;
-const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds];
+const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds, addrspaceReleaseAdds];
 
 /** The patches every area adds in release `tag` (area files under patches/ list them). */
 function addsOf(tag: Tag): PatchId[] {
