@@ -20,7 +20,8 @@ export const UAPI: Readonly<Record<string, number>> = {
   MFD_CLOEXEC: 1, MFD_ALLOW_SEALING: 2, MFD_HUGETLB: 4, MFD_HUGE_2MB: 21 << 26, MFD_HUGE_1GB: 30 << 26,
   FALLOC_FL_KEEP_SIZE: 1, FALLOC_FL_PUNCH_HOLE: 2, FALLOC_FL_COLLAPSE_RANGE: 8, FALLOC_FL_ZERO_RANGE: 0x10, FALLOC_FL_INSERT_RANGE: 0x20,
   MADV_NORMAL: 0, MADV_WILLNEED: 3, MADV_DONTNEED: 4, MADV_REMOVE: 9, MADV_DONTFORK: 10, MADV_DOFORK: 11,
-  MADV_HUGEPAGE: 14, MADV_NOHUGEPAGE: 15,
+  MADV_HUGEPAGE: 14, MADV_NOHUGEPAGE: 15, MADV_FREE: 8, MADV_WIPEONFORK: 18, MADV_KEEPONFORK: 19, MADV_COLD: 20, MADV_PAGEOUT: 21,
+  MREMAP_MAYMOVE: 1, MREMAP_FIXED: 2, MREMAP_DONTUNMAP: 4,
   VFIO_DMA_MAP_FLAG_READ: 1, VFIO_DMA_MAP_FLAG_WRITE: 2, VFIO_DMA_MAP_FLAG_VADDR: 4,
   VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP: 1, VFIO_DMA_UNMAP_FLAG_ALL: 2, VFIO_DMA_UNMAP_FLAG_VADDR: 4,
   VFIO_TYPE1_IOMMU: 1, VFIO_SPAPR_TCE_IOMMU: 2, VFIO_TYPE1v2_IOMMU: 3, VFIO_DMA_CC_IOMMU: 4, VFIO_EEH: 5,
@@ -394,6 +395,10 @@ function translateStep(c: Ctx, st: Step): void {
       return;
     case 'madvise':
       record(emit(c, `madvise ${as} ${fd('addr')} ${fd('length')} ${argFlags(a.advice)}`), 'int');
+      return;
+    case 'mremap':
+      // conformance/guest/ops-addrspace.c: the new address is kept as the slot <as>.
+      record(emit(c, `mremap ${as} ${fd('addr')} ${fd('old_len')} ${fd('new_len')} ${argFlags(a.flags)} ${fd('new_addr')}`), 'okerr');
       return;
     case 'memfd_create':
       record(emit(c, `memfd ${as} ${strArg(a.name, 'name').replace(/\s/g, '_') || 'x'} ${argFlags(a.flags)}`), 'okerr');

@@ -27,6 +27,8 @@ import * as vfioUapi from '../linux/include/uapi/linux/vfio.js';
 import * as iommu from '../linux/drivers/iommu/iommu.js';
 import * as syscalls from '../linux/syscalls.js';
 import * as mprotectMod from '../linux/mm/mprotect.js';
+import * as mremapUapi from '../linux/include/uapi/linux/mman.js';
+import { sys_mremap } from '../linux/mm/mremap.js';
 import * as memfdMod from '../linux/mm/memfd.js';
 import { user_load, user_store } from '../linux/mm/uaccess.js';
 import { sys_execve } from '../linux/fs/exec.js';
@@ -209,7 +211,7 @@ function computeStepDeps(st: Step): string[] {
 }
 
 /** Modules whose exported constants give flag values by kernel name (uapi values are the same in every release). */
-const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi];
+const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi, mremapUapi];
 
 /** Flag name → value, filled on first use (the modules' constants never change). */
 const FLAG_VALUES = new Map<string, number | null>();
@@ -621,6 +623,14 @@ function* opMunmap(c: StepCtx): KThread<StepResult> {
   return ret(yield* syscalls.sys_munmap(c.k, evalNum(c, c.step.args.addr), evalNum(c, c.step.args.length)));
 }
 
+/** mremap(2) (mm/mremap.ts sys_mremap): the new address or -errno. */
+function* opMremap(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  const flags = evalFlags(c, a.flags, 'flags');
+  if (flags === null) return ret(-EINVAL);
+  return ret(yield* sys_mremap(c.k, evalNum(c, a.addr), evalNum(c, a.old_len), evalNum(c, a.new_len), flags, evalNum(c, a.new_addr)));
+}
+
 /** Call a syscall of src/linux/syscalls.ts by name if the memory model has it; else `unsupported`. */
 function viaSyscall(op: string, sysName: string, args: (c: StepCtx) => (number | string)[] | null): OpImpl {
   return function* (c) {
@@ -737,6 +747,7 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['close', opClose],
   ['mmap', opMmap],
   ['munmap', opMunmap],
+  ['mremap', opMremap],
   ['store', opStore],
   ['load', opLoad],
   ['mprotect', viaSyscall('mprotect', 'sys_mprotect', (c) => { const p = evalFlags(c, c.step.args.prot, 'prot'); return p === null ? null : [evalNum(c, c.step.args.addr), evalNum(c, c.step.args.length), p]; })],
