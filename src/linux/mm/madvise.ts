@@ -197,7 +197,7 @@ function shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number): 
   // discard: the mapping and its reference go.
   page_remove_rmap(k, page, vma, false);
   put_page(m, page);
-  m.event(k.tid, 'lazyfree-discard', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:try_to_unmap_one', addr);
+  m.event(k.tid, 'lazyfree-discard', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:try_to_unmap_one', `0x${addr.toString(16)}`);
   // page_ref_freeze(page, 1): only the isolation reference may be left, or the page is kept.
   if (page_ref_count(m, page) !== 1) return putback();
   put_page(m, page);
