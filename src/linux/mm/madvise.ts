@@ -28,8 +28,10 @@
  * - MADV_WILLNEED (madvise_willneed): anonymous and shmem ranges read swap back in (no
  *   swap here: nothing to do), DAX files ignore it; 0.
  * - MADV_REMOVE (madvise_remove): VM_LOCKED → -EINVAL; no file → -EINVAL; not a shared
- *   writable mapping → -EACCES; else mmap_lock is dropped and the file range is punched
- *   (vfs_fallocate PUNCH_HOLE | KEEP_SIZE): the pages leave the page cache and every
+ *   writable mapping → -EACCES (5.4: VM_SHARED and VM_WRITE; PATCH(vma-shared-maywrite)
+ *   e8e17ee90eaf, in 6.1.192 by backport: VM_SHARED and VM_MAYWRITE, so PROT_READ is
+ *   enough); else mmap_lock is dropped and the file range is punched (vfs_fallocate
+ *   PUNCH_HOLE | KEEP_SIZE): the pages leave the page cache and every
  *   mapping; a pinned page stays allocated for its pin holder.
  *
  * MODEL: no swap device; no LRU lists (PG_lru marks a page on "the" LRU, PG_referenced
@@ -47,7 +49,7 @@ import { FMODE_WRITE, IS_DAX, S_ISREG, fput, get_file } from '../include/linux/f
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PG_lru, PG_swapbacked, PTRS_PER_PTE, pte_dirty, pte_mkclean, pte_mkold, pte_present, pte_young } from '../include/linux/mm_types.js';
 import {
-  ClearPageDirty, PageAnon, PageDirty, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_order, get_page,
+  ClearPageDirty, PageAnon, PageDirty, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_order, get_page,
   is_zone_device_page, page_label, page_mapcount, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
 } from '../include/linux/mm.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
@@ -221,7 +223,9 @@ export function* madvise_remove(k: Kctx, mm: mm_struct, vma: vm_area_struct, sta
   if (vma.vm_flags & VM_LOCKED) return -EINVAL;
   const f = vma.vm_file;
   if (f === null) return -EINVAL;
-  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return -EACCES;
+  // PATCH(vma-shared-maywrite): e8e17ee90eaf asks for VM_MAYWRITE (may become writable), not VM_WRITE.
+  const want = VM_SHARED | (k.patch('vma-shared-maywrite') ? VM_MAYWRITE : VM_WRITE);
+  if ((vma.vm_flags & want) !== want) return -EACCES;
   const offset = start - vma.vm_start + vma.vm_pgoff * PAGE_SIZE;
   const site = 'mm/madvise.c:madvise_remove';
   get_file(f);

@@ -64,8 +64,24 @@ export const addrspacePatches = {
       'the device still reaches the old frame.',
     scenarios: ['addrspace/madv-free-pageout-pinned'],
   },
+  'vma-shared-maywrite': {
+    subject: 'mm: drop the assumption that VM_SHARED always implies writable',
+    commit: 'e8e17ee90eaf',
+    author: 'Lorenzo Stoakes',
+    release: 'v6.7',
+    files: ['mm/madvise.c', 'include/linux/mm.h', 'mm/mmap.c', 'kernel/fork.c', 'mm/filemap.c'],
+    effect: 'changes-verdict',
+    summary:
+      'madvise_remove() asks for a shared mapping that may be made writable (VM_SHARED and VM_MAYWRITE, ' +
+      'vma_is_shared_maywrite) instead of one that is writable now (VM_SHARED and VM_WRITE): MADV_REMOVE on a ' +
+      'PROT_READ shared mapping of a file opened for writing punches the hole (0) where v5.4 says -EACCES. ' +
+      'Backported to the 6.1 and 5.15 stable series (Aug 2025): Debian 6.1.192 has it, as the real-kernel run of ' +
+      'conformance/cases/addrspace/madv-remove-shmem-pinned-dma.yaml shows.',
+    scenarios: ['addrspace/madv-remove-shmem-pinned'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const addrspaceReleaseAdds: ReleaseAdds<keyof typeof addrspacePatches> = {
-  'v6.1': ['mremap-dontunmap', 'mremap-dontunmap-all-mappings', 'mremap-hugetlb', 'madvise-free-refcount'],
+  // vma-shared-maywrite is v6.7 upstream, in Debian 6.1.192 by a stable backport.
+  'v6.1': ['mremap-dontunmap', 'mremap-dontunmap-all-mappings', 'mremap-hugetlb', 'madvise-free-refcount', 'vma-shared-maywrite'],
 };
