@@ -5,19 +5,11 @@
 // (6.12.117/118) mm/mremap.c, mm/madvise.c, mm/rmap.c, mm/vmscan.c, mm/mprotect.c and
 // kernel/fork.c (cited per case), and were confirmed on both real kernels.
 
-type Decl = Record<string, string | number | null>;
-export interface AddrspaceCase {
-  area: string;
-  name: string;
-  question: string;
-  refs: string[];
-  setup: string;
-  steps: string;
-  v61: Decl;
-  v612: Decl;
-  more61?: string;
-  more612?: string;
-}
+import type { IommufdCase } from './generate-iommufd.js';
+
+type Decl = IommufdCase['v61'];
+/** A case as generate.ts renders it (the iommufd case shape without the built kernel's declaration). */
+export type AddrspaceCase = Omit<IommufdCase, 'iommufd'> & { more61?: string; more612?: string };
 
 const RW = 'PROT_READ|PROT_WRITE';
 const BUF = `{ name: buf, length: 1 page, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS, populate: true }`;

@@ -11,7 +11,7 @@
  */
 import type { Machine, ObjectEvent } from '../linux/machine.js';
 import {
-  compound_head, folio_mapcount, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_count, page_mapcount,
+  compound_head, folio_mapcount, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_mapcount,
 } from '../linux/include/linux/mm.js';
 import { PG_anon } from '../linux/include/linux/mm_types.js';
 import type { RunResult, Sched, ThreadId } from '../sched/index.js';
