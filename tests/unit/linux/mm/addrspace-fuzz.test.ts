@@ -18,7 +18,7 @@ import { renderError } from '../../../../src/scenario/ast.js';
 import { runScenario } from '../../../../src/scenario/run.js';
 import { RandomChooser } from '../../../../src/explore/choosers.js';
 import { resolveProfile } from '../../../../src/profiles/index.js';
-import { MADV_NAMES, MREMAP_NAMES } from '../../../../src/scenario/ops.js';
+import { MADV_NAMES, MREMAP_NAMES } from '../../../../src/scenario/ops/flags.js';
 
 const PROFILES = ['v5.4', 'v5.6', 'v6.1', 'v6.12'] as const;
 const REFS = ['$buf', '$shm', '$thp', '$locked'];
