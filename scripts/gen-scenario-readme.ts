@@ -23,6 +23,7 @@ const AREAS: Record<string, string> = {
   io_uring: 'io_uring fixed buffers as a second long-term pinner',
   concurrency: 'Interleavings: munmap, truncate, fork, migration and device DMA against pins',
   mm: 'Memory-model behaviour the pinning cases rely on',
+  addrspace: 'Address-space changes under a pin: mremap, MADV_FREE / PAGEOUT / COLD / WILLNEED / REMOVE, WIPEONFORK, mprotect, munmap + mmap (what the process, the device and io_uring see)',
 };
 
 export function renderCatalogue(): string {

@@ -15,6 +15,9 @@
  * Findings are kept per DMA mapping and page (each a segment of linear pages: see
  * check/vfio.ts), so a step costs what it changed, not what exists.
  *
+ * The other long-lived holders (io_uring registered buffers: OtherPins.afterMappings,
+ * check/holders.ts) are rescanned whole at each update too: few pages each.
+ *
  * iommufd is NOT incremental: when the machine has an iommufd context, each update
  * rescans all of its pinned pages and IOMMU mappings (check/iommufd.ts, the same
  * records the full rescan reads) and keeps the first finding of each rule. Correct, and
@@ -30,7 +33,7 @@ import type { mm_struct } from '../linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, page_table_journal_start } from '../linux/include/linux/mm_types.js';
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
-import type { LongtermPin } from './invariants.js';
+import type { DmaMapping, LongtermPin } from './invariants.js';
 import { countsInsane, frameState, insaneFrame, longtermPinFindings, dmaLiveFinding, dmaCoherentFinding, movablePinRule, pinRuleBroken, refcountReportFindings } from './invariants.js';
 import type { FrameState } from './invariants.js';
 import type { DmaSegment } from './vfio.js';
@@ -48,6 +51,8 @@ export interface OtherPins {
   before(): readonly LongtermPin[];
   /** Listed after VFIO's and iommufd's (io_uring fixed buffers). */
   after(): readonly LongtermPin[];
+  /** Holder frames listed after VFIO's and iommufd's (io_uring registered buffer pages; rescanned at each update). */
+  afterMappings?(): readonly DmaMapping[];
 }
 
 const PAGES_PER_PMD = PMD_SIZE / PAGE_SIZE;
@@ -102,6 +107,8 @@ export class IncrementalSteps {
   private readonly mms = new Set<mm_struct>();
   /** iommufd's findings (rescanned whole at each update), or null without iommufd. */
   private iommufd: IommufdFirst | null = null;
+  /** The first live / coherent findings over the other holders' frames (io_uring buffers; rescanned whole at each update). */
+  private others: { live: Finding | null; coherent: Finding | null } = { live: null, coherent: null };
 
   constructor(private readonly m: Machine, private readonly other: OtherPins) {}
 
@@ -185,6 +192,7 @@ export class IncrementalSteps {
     }
     for (const t of this.tracks.values()) if (t.dirty.length > 0) this.evaluate(t);
     this.iommufd = usesIommufd(m) ? this.rescanIommufd() : null;
+    this.others = firstHolderFindings(m, this.other.afterMappings?.() ?? []);
     mem.touched = touched;
     mem.freed = freed;
     mem.journal_clear();
@@ -197,9 +205,9 @@ export class IncrementalSteps {
       case 'no-longterm-pin-on-cma-or-movable':
         return this.firstPin(id);
       case 'dma-target-is-live':
-        return this.firstOf((t) => t.live) ?? this.iommufd?.live ?? null;
+        return this.firstOf((t) => t.live) ?? this.iommufd?.live ?? this.others.live;
       case 'dma-coherent-with-process':
-        return this.firstOf((t) => t.coherent) ?? this.iommufd?.coherent ?? null;
+        return this.firstOf((t) => t.coherent) ?? this.iommufd?.coherent ?? this.others.coherent;
       case 'refcount-sane': {
         let best = -1;
         for (const s of this.insane.keys()) if (best < 0 || s < best) best = s;
@@ -263,18 +271,10 @@ export class IncrementalSteps {
   private rescanIommufd(): IommufdFirst {
     const m = this.m;
     const pins = iommufdLongtermPins(m);
-    let live: Finding | null = null;
-    let coherent: Finding | null = null;
-    for (const d of iommufdDmaMappings(m)) {
-      live ??= dmaLiveFinding(m, d);
-      coherent ??= dmaCoherentFinding(d);
-      if (live !== null && coherent !== null) break;
-    }
     return {
       fsdax: longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pins)[0] ?? null,
       cma: longtermPinFindings(m, 'no-longterm-pin-on-cma-or-movable', pins)[0] ?? null,
-      live,
-      coherent,
+      ...firstHolderFindings(m, iommufdDmaMappings(m)),
     };
   }
 
@@ -419,6 +419,18 @@ export class IncrementalSteps {
       });
     }
   }
+}
+
+/** The first dma-target-is-live and dma-coherent-with-process findings over a list of holder frames (a full scan). */
+function firstHolderFindings(m: Machine, frames: readonly DmaMapping[]): { live: Finding | null; coherent: Finding | null } {
+  let live: Finding | null = null;
+  let coherent: Finding | null = null;
+  for (const d of frames) {
+    live ??= dmaLiveFinding(m, d);
+    coherent ??= dmaCoherentFinding(d);
+    if (live !== null && coherent !== null) break;
+  }
+  return { live, coherent };
 }
 
 /** The finding with the smallest key. */

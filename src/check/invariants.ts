@@ -11,12 +11,14 @@
  */
 import type { Machine, ObjectEvent } from '../linux/machine.js';
 import {
-  compound_head, folio_mapcount, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_count, page_mapcount,
+  compound_head, folio_mapcount, folio_order, is_fsdax_page, is_migrate_cma_page, is_zone_device_page, is_zone_movable_page, page_label, pfn_valid, page_ref_count, page_mapcount,
 } from '../linux/include/linux/mm.js';
 import { PG_anon } from '../linux/include/linux/mm_types.js';
 import type { RunResult, Sched, ThreadId } from '../sched/index.js';
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
+import type { HolderKind } from './holders.js';
+import { holderCoherentFinding, holderFindings, holderLiveFinding } from './holders.js';
 
 /** A long-term pin held now. */
 export interface LongtermPin {
@@ -51,11 +53,21 @@ export interface CheckWorld {
   liveMms(): readonly { readonly name: string; readonly mm: { readonly id: number; readonly locked_vm: number; readonly dead?: boolean } }[];
   /** Object events recording a use of a freed VMA (`stale-vma-use` / `use-after-free`), so far. */
   staleUses(): readonly ObjectEvent[];
-  /** IOMMU mappings to check: for each, the frame the IOMMU maps and, while mapped in the process, the frame the process sees. */
+  /**
+   * Holder frames to check (VFIO and iommufd IOMMU mappings, then io_uring registered buffer
+   * pages): for each, the frame the holder reaches and, while mapped in the process, the frame
+   * the process sees.
+   */
   dmaMappings(): readonly DmaMapping[];
 }
 
+/**
+ * A frame a long-lived page holder reaches for a process address (the name is historical:
+ * io_uring buffers are listed too; see check/holders.ts).
+ */
 export interface DmaMapping {
+  /** The holder kind, for the wording of violations (absent: a device mapping). */
+  readonly kind?: HolderKind;
   readonly where: string;
   /** The pfn the IOMMU translates to. */
   readonly iommuPfn: number;
@@ -115,33 +127,21 @@ export const INVARIANTS: readonly InvariantDef[] = [
     when: 'step',
     check: (w) => longtermPinFindings(w.m, 'no-longterm-pin-on-cma-or-movable', w.longtermPins()),
   },
+  // The two holder rules below read every long-lived holder (VFIO, iommufd, io_uring
+  // registered buffers: check/holders.ts); their ids, titles and why lines predate that.
   {
     id: 'dma-target-is-live',
     title: 'an IOMMU mapping points at a freed or reused frame',
     why: 'drivers/vfio/vfio_iommu_type1.c: pages stay pinned for as long as they are mapped in the IOMMU (vfio_unmap_unpin unmaps before unpinning)',
     when: 'step',
-    check: (w) => {
-      let out: Finding[] | null = null;
-      for (const d of w.dmaMappings()) {
-        const f = dmaLiveFinding(w.m, d);
-        if (f !== null) (out ??= []).push(f);
-      }
-      return out ?? NONE;
-    },
+    check: (w) => holderFindings(w.m, 'dma-target-is-live', w.dmaMappings()) ?? NONE,
   },
   {
     id: 'dma-coherent-with-process',
     title: 'process and device see different frames at a DMA-mapped address',
     why: '70e806e4e645 "mm: Do early cow for pinned pages during fork() for ptes" (v5.9); 84209e87c696 "mm/gup: reliable R/O long-term pinning in COW mappings" (v6.2)',
     when: 'step',
-    check: (w) => {
-      let out: Finding[] | null = null;
-      for (const d of w.dmaMappings()) {
-        const f = dmaCoherentFinding(d);
-        if (f !== null) (out ??= []).push(f);
-      }
-      return out ?? NONE;
-    },
+    check: (w) => holderFindings(w.m, 'dma-coherent-with-process', w.dmaMappings()) ?? NONE,
   },
   {
     id: 'locked-vm-accounting',
@@ -301,20 +301,11 @@ export function movablePinRule(m: Machine): boolean {
   return movableRuleInProfile(m);
 }
 
-/** dma-target-is-live for one IOMMU-mapped page, or null if it holds. */
-export function dmaLiveFinding(m: Machine, d: DmaMapping): Finding | null {
-  if (!pfn_valid(m, d.iommuPfn)) return null; // BAR / PFNMAP: no struct page to free
-  // page_count(): a subpage of a large folio (THP, hugetlb, compound device-DAX) has its folio's count.
-  const count = page_count(m, d.iommuPfn);
-  if (count > 0 && d.pinned) return null;
-  return { invariant: 'dma-target-is-live', message: `${d.where} maps ${page_label(d.iommuPfn)}, which is ${count === 0 ? 'free' : 'no longer pinned by the mapping'}`, objects: [page_label(d.iommuPfn)] };
-}
+/** dma-target-is-live for one holder frame, or null if it holds (check/holders.ts words it per holder). */
+export const dmaLiveFinding = holderLiveFinding;
 
-/** dma-coherent-with-process for one IOMMU-mapped page, or null if it holds. */
-export function dmaCoherentFinding(d: DmaMapping): Finding | null {
-  if (d.processPfn === null || d.processPfn === d.iommuPfn) return null;
-  return { invariant: 'dma-coherent-with-process', message: `${d.where}: the device reaches ${page_label(d.iommuPfn)} but the process maps ${page_label(d.processPfn)}`, objects: [page_label(d.iommuPfn), page_label(d.processPfn)] };
-}
+/** dma-coherent-with-process for one holder frame, or null if it holds. */
+export const dmaCoherentFinding = holderCoherentFinding;
 
 /** refcount-sane for one frame state. */
 export function insaneFrame(f: FrameState): Finding {

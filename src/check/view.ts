@@ -20,6 +20,7 @@ import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from './invariants.
 import type { OtherPins } from './engine.js';
 import { vfioDmaMappings, vfioHeldPins, vfioLockedPages, vfioLongtermPins } from './vfio.js';
 import { iommufdDmaMappings, iommufdLockedPages, iommufdLongtermPins } from './iommufd.js';
+import { ringMappings } from './holders.js';
 
 /** What the caller adds to the machine's own state. Every member is optional. */
 export interface Holders {
@@ -103,7 +104,12 @@ export class MachineView implements CheckWorld, OtherPins {
   }
 
   dmaMappings(): DmaMapping[] {
-    return [...(this.m.vfio !== null ? vfioDmaMappings(this.m) : []), ...iommufdDmaMappings(this.m)];
+    return [...(this.m.vfio !== null ? vfioDmaMappings(this.m) : []), ...iommufdDmaMappings(this.m), ...this.afterMappings()];
+  }
+
+  /** Holder frames after VFIO's and iommufd's (io_uring registered buffer pages). */
+  afterMappings(): DmaMapping[] {
+    return ringMappings(this.holders.rings?.() ?? allRings(this.m));
   }
 
   private processList(): (readonly [string, task_struct])[] {

@@ -18,6 +18,7 @@ import { gupPatches } from './patches/gup.js';
 import { mmPatches } from './patches/mm.js';
 import { vfioPatches } from './patches/vfio.js';
 import { ioUringPatches } from './patches/io_uring.js';
+import { addrspacePatches } from './patches/addrspace.js';
 
 export type { PatchEffect, PatchInfo } from './patches/types.js';
 
@@ -26,7 +27,7 @@ export type { PatchEffect, PatchInfo } from './patches/types.js';
  * on VFIO does not collide); here the areas are merged. Ids must be unique across
  * areas (tests/unit/profiles checks it).
  */
-const registry = { ...seedPatches, ...mmPatches, ...gupPatches, ...vfioPatches, ...ioUringPatches };
+const registry = { ...seedPatches, ...mmPatches, ...gupPatches, ...vfioPatches, ...ioUringPatches, ...addrspacePatches };
 
 export type PatchId = keyof typeof registry;
 

@@ -19,9 +19,10 @@ import { gupReleaseAdds } from './patches/gup.js';
 import { mmReleaseAdds } from './patches/mm.js';
 import { vfioReleaseAdds } from './patches/vfio.js';
 import { ioUringReleaseAdds } from './patches/io_uring.js';
+import { addrspaceReleaseAdds } from './patches/addrspace.js';
 import type { ReleaseAdds } from './patches/types.js';
 
-const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds];
+const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds, addrspaceReleaseAdds];
 
 /** `v6.12` → [6, 12]; null for anything that is not a release tag (`-` of hypothetical patches). */
 export function releaseVersion(tag: string): readonly [number, number] | null {

@@ -176,7 +176,7 @@ export function* vfioIoctl(k: Kctx, op: string, a: {
       const flags = a.flags ?? 0;
       const get = (flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP) !== 0;
       const iova = a.iova ?? 0n;
-      const size = a.size ?? 0n;
+      const size = BigInt.asUintN(64, a.size ?? 0n); // a __u64 in the uapi struct
       const pgsize = a.pgsize ?? 4096n;
       const bits = pgsize > 0n ? size / pgsize : 0n;
       const data = get && bits <= 1n << 24n ? new Uint8Array(Number((bits + 63n) / 64n) * 8) : null;

@@ -82,7 +82,7 @@ export function can_do_mlock(k: Kctx): boolean {
 }
 
 /** mlock_future_check(mm, flags, len) (v5.4, v6.1; mlock_future_ok in v6.12, same test). */
-function mlock_future_check(k: Kctx, mm: mm_struct, flags: number, len: number): number {
+export function mlock_future_check(k: Kctx, mm: mm_struct, flags: number, len: number): number {
   if (flags & VM_LOCKED) {
     const locked = len / PAGE_SIZE + mm.locked_vm;
     const lim = rlimit(k, RLIMIT_MEMLOCK);
@@ -169,7 +169,7 @@ export function get_unmapped_area(k: Kctx, f: file | null, addr: number, len: nu
 }
 
 /** Insert a VMA into mm.mmap (sorted) and the file's i_mmap (vma_link). */
-function vma_link(mm: mm_struct, vma: vm_area_struct): void {
+export function vma_link(mm: mm_struct, vma: vm_area_struct): void {
   const a = mm.mmap;
   let i = a.length;
   while (i > 0 && a[i - 1].vm_start > vma.vm_start) i--;

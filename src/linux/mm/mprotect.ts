@@ -11,8 +11,10 @@
  * write-protects the PTEs.
  * madvise: unaligned start or unknown advice → -EINVAL; DONTNEED zaps (mmap_lock for
  * read; VM_LOCKED / VM_PFNMAP → -EINVAL; hugetlb per release, see
- * madvise_dontneed_free_valid_vma); HUGEPAGE / NOHUGEPAGE and
- * DONTFORK / DOFORK change vm_flags (mmap_lock for write; DOFORK on VM_IO → -EINVAL);
+ * madvise_dontneed_free_valid_vma); FREE, COLD, PAGEOUT, WILLNEED and REMOVE (mmap_lock
+ * for read) are in mm/madvise.ts; HUGEPAGE / NOHUGEPAGE, DONTFORK / DOFORK and
+ * WIPEONFORK / KEEPONFORK change vm_flags (mmap_lock for write; DOFORK on VM_IO → -EINVAL;
+ * WIPEONFORK on a file-backed or shared VMA → -EINVAL);
  * an unmapped part of the range → -ENOMEM after the mapped parts were done.
  * mlock: no RLIMIT_MEMLOCK and no CAP_IPC_LOCK → -EPERM; over the limit → -ENOMEM;
  * VM_LOCKED is set on the VMAs (not on VM_SPECIAL, hugetlb or DAX ones, which are
@@ -32,11 +34,12 @@ import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
 import {
   VM_EXEC, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_NOHUGEPAGE, VM_PFNMAP, VM_READ,
-  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, VM_HUGETLB, find_vma, is_vm_hugetlb_page, pt_walk, set_pmd_at, set_pud_at, set_pte_at, vma_is_dax, vma_pages,
+  VM_SPECIAL, VM_WRITE, VM_DONTCOPY, VM_HUGETLB, VM_SHARED, VM_WIPEONFORK, find_vma, is_vm_hugetlb_page, pt_walk, set_pmd_at, set_pud_at, set_pte_at, vma_is_dax, vma_pages,
 } from '../include/linux/mm.js';
 import { unsupported } from '../include/linux/bug.js';
 import {
-  MADV_DOFORK, MADV_DONTFORK, MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MLOCK_ONFAULT, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
+  MADV_COLD, MADV_DOFORK, MADV_DONTFORK, MADV_DONTNEED, MADV_FREE, MADV_HUGEPAGE, MADV_KEEPONFORK, MADV_NOHUGEPAGE, MADV_PAGEOUT,
+  MADV_REMOVE, MADV_WILLNEED, MADV_WIPEONFORK, MLOCK_ONFAULT, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
   PROT_READ, PROT_WRITE,
 } from '../include/uapi/asm-generic/mman.js';
 import { EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, EPERM } from '../include/uapi/linux/errno.js';
@@ -46,6 +49,7 @@ import { zap_page_range } from './memory.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { __split_vma, can_do_mlock } from './mmap.js';
 import { __mm_populate } from './gup.js';
+import { madvise_cold, madvise_free_single_vma, madvise_pageout, madvise_remove, madvise_willneed } from './madvise.js';
 
 const PROT_SEM = 0x8;
 
@@ -148,14 +152,20 @@ export function* sys_mprotect(k: Kctx, start: number, len: number, prot: number)
   return error;
 }
 
-/** madvise_need_mmap_write(behavior) */
+/** The advice the model knows (all in every modelled release: COLD and PAGEOUT since v5.4). */
+const MADV_MODELLED: readonly number[] = [
+  MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK, MADV_DOFORK,
+  MADV_FREE, MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED, MADV_REMOVE, MADV_WIPEONFORK, MADV_KEEPONFORK,
+];
+
+/** madvise_need_mmap_write(behavior): the advice that only reads the VMA tree takes mmap_lock for read. */
 function madvise_need_mmap_write(behavior: number): boolean {
-  return behavior !== MADV_DONTNEED;
+  return ![MADV_DONTNEED, MADV_FREE, MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED, MADV_REMOVE].includes(behavior);
 }
 
 /** do_madvise(start, len_in, behavior) */
 export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: number): KThread<number> {
-  if (![MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK, MADV_DOFORK].includes(behavior)) {
+  if (!MADV_MODELLED.includes(behavior)) {
     // The kernel knows more advice values; the model treats the others as not modelled,
     // except values no release knows, which are -EINVAL.
     if (behavior >= 0 && behavior <= 25) return unsupported(k, 'mm/madvise.c:do_madvise', `madvise advice ${behavior} is not modelled`);
@@ -210,10 +220,12 @@ export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: n
  * Returns the end to zap, or -EINVAL.
  * MODEL: the userfaultfd_remove() re-validation path is not modelled (no userfaultfd).
  */
-function madvise_dontneed_free_valid_vma(k: Kctx, vma: vm_area_struct, start: number, end: number): number {
+function madvise_dontneed_free_valid_vma(k: Kctx, vma: vm_area_struct, start: number, end: number, behavior: number): number {
   // PATCH(madvise-dontneed-hugetlb) 90e7e7f5ef3f: MADV_DONTNEED on hugetlb is -EINVAL before it
   if (!k.patch('madvise-dontneed-hugetlb')) return vma.vm_flags & (VM_LOCKED | VM_HUGETLB | VM_PFNMAP) ? -EINVAL : end;
   if (!is_vm_hugetlb_page(vma)) return vma.vm_flags & (VM_LOCKED | VM_PFNMAP) ? -EINVAL : end;
+  // MADV_FREE never applies to hugetlb.
+  if (behavior !== MADV_DONTNEED) return -EINVAL;
   const size = vma_huge_page_size(vma);
   if (start % size) return -EINVAL;
   // PATCH(madvise-dontneed-hugetlb-align-down): 8ebe0a5eaaeb rounds down (ALIGN_DOWN) where 90e7e7f5ef3f rounded up.
@@ -227,13 +239,24 @@ function vma_huge_page_size(vma: vm_area_struct): number {
 }
 
 function* madvise_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, end: number, behavior: number): KThread<number> {
-  if (behavior === MADV_DONTNEED) {
-    const zend = madvise_dontneed_free_valid_vma(k, vma, start, end);
+  if (behavior === MADV_DONTNEED || behavior === MADV_FREE) {
+    const zend = madvise_dontneed_free_valid_vma(k, vma, start, end, behavior);
     if (zend < 0) return zend;
     if (zend === start) return 0;
+    if (behavior === MADV_FREE) return yield* madvise_free_single_vma(k, vma, start, zend);
     // madvise_dontneed_single_vma → zap_page_range(_single) (hugetlb: unmap_hugepage_range).
     yield* zap_page_range(k, vma, start, zend);
     return 0;
+  }
+  switch (behavior) {
+    case MADV_COLD:
+      return yield* madvise_cold(k, vma, start, end);
+    case MADV_PAGEOUT:
+      return yield* madvise_pageout(k, vma, start, end);
+    case MADV_WILLNEED:
+      return yield* madvise_willneed(k, vma, start, end);
+    case MADV_REMOVE:
+      return yield* madvise_remove(k, mm, vma, start, end);
   }
   let newflags = vma.vm_flags;
   switch (behavior) {
@@ -249,6 +272,14 @@ function* madvise_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number
     case MADV_DOFORK:
       if (vma.vm_flags & VM_IO) return -EINVAL;
       newflags &= ~VM_DONTCOPY;
+      break;
+    case MADV_WIPEONFORK:
+      // Only private anonymous memory can be wiped in the child.
+      if (vma.vm_file || vma.vm_flags & VM_SHARED) return -EINVAL;
+      newflags |= VM_WIPEONFORK;
+      break;
+    case MADV_KEEPONFORK:
+      newflags &= ~VM_WIPEONFORK;
       break;
   }
   if (newflags === vma.vm_flags) return 0;

@@ -14,8 +14,13 @@ export const MAP_NAMES = [
 export const O_NAMES = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_CLOEXEC', 'O_DIRECT', 'O_SYNC', 'O_TRUNC'] as const;
 export const MFD_NAMES = ['MFD_CLOEXEC', 'MFD_ALLOW_SEALING', 'MFD_HUGETLB', 'MFD_HUGE_2MB', 'MFD_HUGE_1GB'] as const;
 export const FALLOC_NAMES = ['FALLOC_FL_KEEP_SIZE', 'FALLOC_FL_PUNCH_HOLE', 'FALLOC_FL_ZERO_RANGE', 'FALLOC_FL_COLLAPSE_RANGE', 'FALLOC_FL_INSERT_RANGE'] as const;
-/** The advice sys_madvise models (mm/mprotect.ts); the others would only ever report `unsupported`, so they are not offered. */
-export const MADV_NAMES = ['MADV_DONTNEED', 'MADV_HUGEPAGE', 'MADV_NOHUGEPAGE', 'MADV_DONTFORK', 'MADV_DOFORK'] as const;
+/** The advice sys_madvise models (mm/mprotect.ts, mm/madvise.ts); the others would only ever report `unsupported`, so they are not offered. */
+export const MADV_NAMES = [
+  'MADV_DONTNEED', 'MADV_HUGEPAGE', 'MADV_NOHUGEPAGE', 'MADV_DONTFORK', 'MADV_DOFORK',
+  'MADV_FREE', 'MADV_COLD', 'MADV_PAGEOUT', 'MADV_WILLNEED', 'MADV_REMOVE', 'MADV_WIPEONFORK', 'MADV_KEEPONFORK',
+] as const;
+/** mremap(2) flags (include/uapi/linux/mman.h; MREMAP_DONTUNMAP from v5.7). */
+export const MREMAP_NAMES = ['MREMAP_MAYMOVE', 'MREMAP_FIXED', 'MREMAP_DONTUNMAP'] as const;
 export const FOLL_NAMES = [
   'FOLL_WRITE', 'FOLL_TOUCH', 'FOLL_GET', 'FOLL_DUMP', 'FOLL_FORCE', 'FOLL_NOWAIT', 'FOLL_POPULATE', 'FOLL_MLOCK',
   'FOLL_NOFAULT', 'FOLL_HWPOISON', 'FOLL_ANON', 'FOLL_LONGTERM', 'FOLL_SPLIT_PMD', 'FOLL_PIN', 'FOLL_FAST_ONLY',

@@ -1,0 +1,161 @@
+// The address-space cases (issue 12 item 4; generate.ts writes them with the others):
+// mremap, MADV_FREE / PAGEOUT / DONTNEED / REMOVE / WIPEONFORK and mprotect on memory a
+// VFIO mapping holds pinned, with what the process and the edu device see afterwards.
+// Declared values come from Debian linux-source-6.1 (6.1.192) and linux-source-6.12
+// (6.12.117/118) mm/mremap.c, mm/madvise.c, mm/rmap.c, mm/vmscan.c, mm/mprotect.c and
+// kernel/fork.c (cited per case), and were confirmed on both real kernels.
+
+import type { IommufdCase } from './generate-iommufd.js';
+
+type Decl = IommufdCase['v61'];
+/** A case as generate.ts renders it (the iommufd case shape without the built kernel's declaration). */
+export type AddrspaceCase = Omit<IommufdCase, 'iommufd'> & { more61?: string; more612?: string };
+
+const RW = 'PROT_READ|PROT_WRITE';
+const BUF = `{ name: buf, length: 1 page, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS, populate: true }`;
+const DST = `{ name: dst, length: 1 page, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS }`;
+const INCOHERENT = 'invariants: { dma-coherent-with-process: always }';
+
+function setup(mappings: string[], vfio = true): string {
+  return [
+    'memory:',
+    '  zones: { DMA32: 16M, Normal: 64M, Movable: 64M }',
+    '  hugepages: 16',
+    'processes:',
+    '  - name: P',
+    '    mappings:',
+    ...mappings.map((m) => `      - ${m}`),
+    ...(vfio
+      ? ['devices:', '  - { name: edu0, kind: edu, iommu_group: 5 }', 'vfio:', '  containers:', '    - { name: C, process: P, iommu: VFIO_TYPE1v2_IOMMU, groups: [edu0] }']
+      : []),
+  ].join('\n');
+}
+
+const step = (op: string, args: string, as: string): string => `- ${op}: { ${args} }\n  as: ${as}`;
+const steps = (...xs: string[]): string => xs.join('\n');
+const store = (as: string, addr: string, content: string, len?: string): string => step('store', `addr: ${addr}, ${len ? `length: ${len}, ` : ''}content: ${content}`, as);
+const load = (as: string, addr: string): string => step('load', `addr: ${addr}`, as);
+const map = step('VFIO_IOMMU_MAP_DMA', 'container: $C, vaddr: $buf, iova: 0x100000, size: 1 page, flags: VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE', 'map');
+const dmaWrite = (as: string, content: string): string => step('device_dma_write', `device: edu0, iova: 0x100000, content: ${content}`, as);
+const dmaRead = (as: string): string => step('device_dma_read', 'device: edu0, iova: 0x100000', as);
+const madvise = (as: string, addr: string, len: string, advice: string): string => step('madvise', `addr: ${addr}, length: ${len}, advice: ${advice}`, as);
+const mremap = (as: string, args: string): string => step('mremap', args, as);
+
+const MREMAP_C = 'mm/mremap.c';
+
+/** The same declaration on both Debian kernels (the cases below found no difference). */
+function both(name: string, question: string, refs: string[], s: string, st: string, d: Decl, more?: string): AddrspaceCase {
+  return { area: 'addrspace', name, question, refs, setup: s, steps: st, v61: d, v612: d, ...(more ? { more61: more, more612: more } : {}) };
+}
+
+export function addrspaceCases(): AddrspaceCase[] {
+  return [
+    both('mremap-pinned-dma',
+      "After VFIO maps a buffer and the process mremap()s it to another address, does the device's write show at the new address, and does a new mapping at the old address stay out of the device's reach?",
+      [`${MREMAP_C} move_vma / move_page_tables`, 'drivers/vfio/vfio_iommu_type1.c vfio_dma_do_map'],
+      setup([BUF, DST]),
+      steps(store('st', '$buf', 'A'), map,
+        mremap('mr', 'addr: $buf, old_len: 1 page, new_len: 1 page, flags: MREMAP_MAYMOVE|MREMAP_FIXED, new_addr: $dst'),
+        dmaWrite('dw', 'C'), load('moved', '$dst'), load('old', '$buf'),
+        step('mmap', `addr: $buf, length: 1 page, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED`, 'again'),
+        store('st2', '$buf', 'B'), dmaWrite('dw2', 'D'), load('fresh', '$buf'), load('moved2', '$dst')),
+      { st: 0, map: 0, mr: '{ gt: 0 }', dw: 0, moved: 'C', old: '-EFAULT', again: '{ gt: 0 }', st2: 0, dw2: 0, fresh: 'B', moved2: 'D' }, INCOHERENT),
+    both('mremap-dontunmap-pinned-dma',
+      "After VFIO maps a buffer and the process moves it with MREMAP_DONTUNMAP, does the device write land at the new address while the old (DMA-mapped) address reads zeroes?",
+      ['e346b3813067 "mm/mremap: add MREMAP_DONTUNMAP to mremap()"', `${MREMAP_C} move_vma`],
+      setup([BUF, DST]),
+      steps(store('st', '$buf', 'A'), map,
+        mremap('mr', 'addr: $buf, old_len: 1 page, new_len: 1 page, flags: MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, new_addr: $dst'),
+        dmaWrite('dw', 'C'), load('moved', '$dst'), load('old', '$buf')),
+      { st: 0, map: 0, mr: '{ gt: 0 }', dw: 0, moved: 'C', old: "''" }, INCOHERENT),
+    both('madv-free-pageout-pinned-dma',
+      'When a VFIO-mapped page gets MADV_FREE and then MADV_PAGEOUT, does the process still see what the device writes (the pin keeps the lazy-free page mapped)?',
+      ['6c8e2a256915 "mm: fix race between MADV_FREE reclaim and blkdev direct IO read"', 'mm/rmap.c try_to_unmap_one'],
+      setup([BUF]),
+      steps(store('st', '$buf', 'A'), map, madvise('free', '$buf', '1 page', 'MADV_FREE'), madvise('pageout', '$buf', '1 page', 'MADV_PAGEOUT'),
+        dmaWrite('dw', 'C'), load('seen', '$buf')),
+      { st: 0, map: 0, free: 0, pageout: 0, dw: 0, seen: 'C' }),
+    both('madv-free-pageout-uring',
+      'When an io_uring registered buffer page gets MADV_FREE and then MADV_PAGEOUT, does the process keep the page the buffer holds?',
+      ['6c8e2a256915 "mm: fix race between MADV_FREE reclaim and blkdev direct IO read"', 'mm/rmap.c try_to_unmap_one', 'io_uring/rsrc.c io_sqe_buffer_register'],
+      setup([BUF], false),
+      steps(store('st', '$buf', 'A'), step('io_uring_setup', 'entries: 8', 'ring'), step('IORING_REGISTER_BUFFERS', 'ring: $ring, iovecs: [{ base: $buf, len: 1 page }]', 'reg'),
+        step('observe', 'frame: { process: P, addr: $buf }', 'pinned'), madvise('free', '$buf', '1 page', 'MADV_FREE'), madvise('pageout', '$buf', '1 page', 'MADV_PAGEOUT'),
+        load('seen', '$buf'), step('observe', 'frame: { process: P, addr: $buf }', 'after'), step('IORING_UNREGISTER_BUFFERS', 'ring: $ring', 'unreg')),
+      { st: 0, reg: 0, free: 0, pageout: 0, seen: 'A', after: '$pinned', unreg: 0 }),
+    both('madv-free-pageout-unpinned',
+      'Does MADV_PAGEOUT drop a clean MADV_FREE page (the process then reads zeroes) and keep one stored to after MADV_FREE?',
+      ['mm/madvise.c madvise_free_pte_range', 'mm/rmap.c try_to_unmap_one'],
+      setup([`{ name: buf, length: 2 pages, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS, populate: true }`], false),
+      steps(store('st', '$buf', 'A', '2 pages'), madvise('free', '$buf', '2 pages', 'MADV_FREE'), store('redirty', '$buf + 1 page', 'B', '1 page'),
+        madvise('pageout', '$buf', '2 pages', 'MADV_PAGEOUT'), load('p0', '$buf'), load('p1', '$buf + 1 page')),
+      { st: 0, free: 0, redirty: 0, pageout: 0, p0: "''", p1: 'B' }),
+    both('madv-dontneed-pinned-dma',
+      'After VFIO maps a buffer and the process drops it with MADV_DONTNEED, does the device still write the old page while the process reads a zero page?',
+      ['mm/madvise.c madvise_dontneed_single_vma', 'drivers/vfio/vfio_iommu_type1.c (the pin keeps the frame)'],
+      setup([BUF]),
+      steps(store('st', '$buf', 'A'), map, madvise('dn', '$buf', '1 page', 'MADV_DONTNEED'), dmaWrite('dw', 'C'), load('seen', '$buf'), dmaRead('dev')),
+      { st: 0, map: 0, dn: 0, dw: 0, seen: "''", dev: 'C' }, INCOHERENT),
+    both('madv-remove-shmem-pinned-dma',
+      'After VFIO maps a shared anonymous buffer and the process punches it out with MADV_REMOVE, does the process read a new zero page while the device keeps the old one; which mappings refuse MADV_REMOVE?',
+      ['mm/madvise.c madvise_remove', 'mm/shmem.c shmem_fallocate', 'e8e17ee90eaf mm: drop the assumption that VM_SHARED always implies writable (in Debian 6.1.192 by backport)'],
+      setup([`{ name: buf, length: 1 page, prot: ${RW}, flags: MAP_SHARED|MAP_ANONYMOUS, populate: true }`,
+        `{ name: priv, length: 1 page, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS }`,
+        '{ name: ro, length: 1 page, prot: PROT_READ, flags: MAP_SHARED|MAP_ANONYMOUS }']),
+      steps(store('st', '$buf', 'A'), map, madvise('rm_private', '$priv', '1 page', 'MADV_REMOVE'), madvise('rm_readonly', '$ro', '1 page', 'MADV_REMOVE'),
+        madvise('rm', '$buf', '1 page', 'MADV_REMOVE'), dmaWrite('dw', 'C'), load('seen', '$buf'), dmaRead('dev')),
+      { st: 0, map: 0, rm_private: '-EINVAL', rm_readonly: 0, rm: 0, dw: 0, seen: "''", dev: 'C' }, INCOHERENT),
+    both('mprotect-after-pin-dma',
+      "After VFIO pins a buffer writable and the process makes it read-only, can the device still write it, does a store fault, and after PROT_READ|PROT_WRITE does the process's store reach the device's page?",
+      ['mm/mprotect.c change_protection', 'mm/memory.c do_wp_page'],
+      setup([BUF]),
+      steps(store('st', '$buf', 'A'), map, step('mprotect', 'addr: $buf, length: 1 page, prot: PROT_READ', 'ro'), store('st_ro', '$buf', 'B'),
+        dmaWrite('dw', 'C'), load('seen', '$buf'), step('mprotect', `addr: $buf, length: 1 page, prot: ${RW}`, 'rw'), store('st_rw', '$buf', 'D'), dmaRead('dev')),
+      { st: 0, map: 0, ro: 0, st_ro: '-EFAULT', dw: 0, seen: 'C', rw: 0, st_rw: 0, dev: 'D' }),
+    both('mremap-errors',
+      'Which errors does mremap() give for an unmapped range, an unaligned address, MREMAP_FIXED without MREMAP_MAYMOVE, MREMAP_DONTUNMAP with a size change, and growing a VMA whose next page is taken?',
+      [`${MREMAP_C} sys_mremap, mremap_to, vma_to_resize`],
+      setup([`{ name: gone, length: 2 pages, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS }`,
+        `{ name: buf, addr: 0x40000000, length: 1 page, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED }`,
+        '{ name: wall, addr: 0x40001000, length: 1 page, prot: PROT_READ, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED }'], false),
+      steps(step('munmap', 'addr: $gone, length: 2 pages', 'mu'),
+        mremap('shrink_gone', 'addr: $gone, old_len: 2 pages, new_len: 1 page'),
+        mremap('grow_gone', 'addr: $gone, old_len: 1 page, new_len: 2 pages, flags: MREMAP_MAYMOVE'),
+        mremap('unaligned', 'addr: $buf + 1, old_len: 1 page, new_len: 1 page'),
+        mremap('fixed_only', 'addr: $buf, old_len: 1 page, new_len: 1 page, flags: MREMAP_FIXED, new_addr: $gone'),
+        mremap('dontunmap_resize', 'addr: $buf, old_len: 1 page, new_len: 2 pages, flags: MREMAP_MAYMOVE|MREMAP_DONTUNMAP'),
+        mremap('grow_blocked', 'addr: $buf, old_len: 1 page, new_len: 2 pages'),
+        mremap('past_end', 'addr: $buf, old_len: 2 pages, new_len: 1 page')),
+      { mu: 0, shrink_gone: '-EFAULT', grow_gone: '-EFAULT', unaligned: '-EINVAL', fixed_only: '-EINVAL', dontunmap_resize: '-EINVAL', grow_blocked: '-ENOMEM', past_end: '0x40000000' }),
+    both('mremap-locked-accounting',
+      "How does mremap() of an mlock()ed buffer that VFIO also pins change locked_vm, growing in place and then moving, and does the device's write show at the moved address?",
+      [`${MREMAP_C} sys_mremap, move_vma`, 'drivers/vfio/vfio_iommu_type1.c vfio_lock_acct'],
+      setup([`{ name: buf, addr: 0x40000000, length: 1 page, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_LOCKED }`,
+        '{ name: wall, addr: 0x40003000, length: 1 page, prot: PROT_READ, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED }']),
+      steps(store('st', '$buf', 'A'), map, step('observe', 'locked_vm: P', 'lvm0'),
+        mremap('grow', 'addr: $buf, old_len: 1 page, new_len: 3 pages'), step('observe', 'locked_vm: P', 'lvm1'),
+        mremap('grow_blocked', 'addr: $buf, old_len: 3 pages, new_len: 4 pages'),
+        mremap('moved', 'addr: $buf, old_len: 3 pages, new_len: 4 pages, flags: MREMAP_MAYMOVE'), step('observe', 'locked_vm: P', 'lvm2'),
+        dmaWrite('dw', 'C'), load('seen', '$moved')),
+      { st: 0, map: 0, lvm0: 2, grow: '0x40000000', lvm1: 4, grow_blocked: '-ENOMEM', moved: '{ gt: 0 }', lvm2: 5, dw: 0, seen: 'C' }),
+    both('mremap-dontunmap-locked',
+      'What happens to locked_vm when the middle page of an mlock()ed VMA is moved with MREMAP_DONTUNMAP, and when each piece is unmapped afterwards?',
+      [`${MREMAP_C} move_vma (the mlocked VMA is split first; the old piece loses VM_LOCKED, locked_vm is left as it was)`],
+      setup([`{ name: buf, addr: 0x40000000, length: 3 pages, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_LOCKED }`,
+        `{ name: dst, addr: 0x50000000, length: 1 page, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED }`], false),
+      steps(store('st', '$buf', 'A', '3 pages'), step('observe', 'locked_vm: P', 'lvm0'),
+        mremap('mr', 'addr: $buf + 1 page, old_len: 1 page, new_len: 1 page, flags: MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, new_addr: $dst'),
+        step('observe', 'locked_vm: P', 'lvm1'), load('moved', '$dst'), load('old', '$buf + 1 page'),
+        step('munmap', 'addr: $dst, length: 1 page', 'mu_new'), step('observe', 'locked_vm: P', 'lvm2'),
+        step('munmap', 'addr: $buf + 1 page, length: 1 page', 'mu_old'), step('observe', 'locked_vm: P', 'lvm3'),
+        step('munmap', 'addr: $buf, length: 3 pages', 'mu_all'), step('observe', 'locked_vm: P', 'lvm4')),
+      { st: 0, lvm0: 3, mr: '0x50000000', lvm1: 3, moved: 'A', old: "''", mu_new: 0, lvm2: 2, mu_old: 0, lvm3: 2, mu_all: 0, lvm4: 0 }),
+    both('madv-wipeonfork-errors',
+      'Which VMAs accept MADV_WIPEONFORK and MADV_KEEPONFORK, and does a VFIO-mapped private buffer marked WIPEONFORK keep its page (and the device\'s writes) in the parent across fork?',
+      ['mm/madvise.c madvise_behavior (MADV_WIPEONFORK)', 'kernel/fork.c dup_mmap'],
+      setup([BUF, `{ name: shm, length: 1 page, prot: ${RW}, flags: MAP_SHARED|MAP_ANONYMOUS }`]),
+      steps(store('st', '$buf', 'A'), map, madvise('wipe_shared', '$shm', '1 page', 'MADV_WIPEONFORK'), madvise('keep_shared', '$shm', '1 page', 'MADV_KEEPONFORK'),
+        madvise('wipe', '$buf', '1 page', 'MADV_WIPEONFORK'), step('fork', 'child: Q', 'f'), store('st2', '$buf', 'B'), dmaWrite('dw', 'C'), load('parent', '$buf')),
+      { st: 0, map: 0, wipe_shared: '-EINVAL', keep_shared: 0, wipe: 0, f: '{ gt: 0 }', st2: 0, dw: 0, parent: 'C' }),
+  ];
+}

@@ -1,0 +1,246 @@
+/**
+ * mm/madvise.c advice that changes what backs a range (issue 12 item 4), with the reclaim
+ * it triggers (mm/vmscan.c shrink_page_list / shrink_folio_list, mm/rmap.c
+ * try_to_unmap_one) — read in v5.4.1, Debian 6.1.192 and Debian 6.12.117. sys_madvise
+ * (mm/mprotect.ts) validates the range, takes mmap_lock and calls these per VMA.
+ *
+ * - MADV_FREE (madvise_free_single_vma / madvise_free_pte_range): only private anonymous
+ *   VMAs (-EINVAL otherwise); each present page mapped here: a dirty page loses PG_dirty
+ *   unless it is mapped more than once (then it is skipped); the PTE becomes old and
+ *   clean; the page becomes lazy-free (mark_page_lazyfree: PG_swapbacked cleared, when it
+ *   is on the LRU). Nothing is freed now: reclaim may later drop a lazy-free page that is
+ *   still clean instead of swapping it, and a store to it first re-dirties the PTE.
+ * - MADV_COLD (madvise_cold): VM_LOCKED / VM_PFNMAP / VM_HUGETLB → -EINVAL
+ *   (can_madv_lru_vma); pages mapped once lose their accessed bit (deactivation: no LRU
+ *   lists in the model).
+ * - MADV_PAGEOUT (madvise_pageout): the same validity; pages mapped once are isolated
+ *   (one reference each) and reclaimed at the end of each page table
+ *   (reclaim_pages): an anonymous swap-backed page needs swap, which the model (like the
+ *   conformance guests) does not have, so it stays; a lazy-free page is unmapped by
+ *   try_to_unmap_one and freed if clean:
+ *   - v5.4.1: whatever its references — a pinned page then cannot be frozen
+ *     (page_ref_freeze fails) and stays allocated, held only by its pins, while the
+ *     process has lost it;
+ *   - PATCH(madvise-free-refcount) 6c8e2a256915 (6.1.192, 6.12.117): only when its
+ *     references are exactly the isolation one plus its mappings; otherwise (a pin) the
+ *     PTE is put back and the page made swap-backed again.
+ *   A page re-dirtied since MADV_FREE is put back and made swap-backed in every release.
+ * - MADV_WILLNEED (madvise_willneed): anonymous and shmem ranges read swap back in (no
+ *   swap here: nothing to do), DAX files ignore it; 0.
+ * - MADV_REMOVE (madvise_remove): VM_LOCKED → -EINVAL; no file → -EINVAL; not a shared
+ *   writable mapping → -EACCES (5.4: VM_SHARED and VM_WRITE; PATCH(vma-shared-maywrite)
+ *   e8e17ee90eaf, in 6.1.192 by backport: VM_SHARED and VM_MAYWRITE, so PROT_READ is
+ *   enough); else mmap_lock is dropped and the file range is punched (vfs_fallocate
+ *   PUNCH_HOLE | KEEP_SIZE): the pages leave the page cache and every
+ *   mapping; a pinned page stays allocated for its pin holder.
+ *
+ * MODEL: no swap device; no LRU lists (PG_lru marks a page on "the" LRU, PG_referenced
+ * and the active/inactive split are not modelled); THP (PMD-mapped or PTE-mapped large
+ * folios) under MADV_FREE / COLD / PAGEOUT, PAGEOUT of file-backed VMAs and WILLNEED
+ * readahead of page-cache files are `unsupported`; the per-CPU lazy-free batch
+ * (lru_lazyfree) is drained at once; reclaim outside MADV_PAGEOUT (memory pressure) is
+ * not modelled.
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import { unsupported } from '../include/linux/bug.js';
+import type { file } from '../include/linux/fs.js';
+import { FMODE_WRITE, IS_DAX, S_ISREG, fput, get_file } from '../include/linux/fs.js';
+import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PG_lru, PG_swapbacked, PTRS_PER_PTE, pte_dirty, pte_mkclean, pte_mkold, pte_present, pte_young } from '../include/linux/mm_types.js';
+import {
+  ClearPageDirty, PageAnon, PageDirty, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_order, get_page,
+  is_zone_device_page, page_label, page_mapcount, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
+} from '../include/linux/mm.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
+import { EACCES, EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
+import { down_read, up_read } from '../kernel/locking/rwsem.js';
+import { cond_resched } from '../kernel/sched.js';
+import { vm_normal_page } from './memory.js';
+import { page_remove_rmap } from './rmap.js';
+
+/** can_madv_lru_vma(vma): COLD / PAGEOUT (and, in v5.4.1, DONTNEED / FREE) refuse these. */
+export function can_madv_lru_vma(vma: vm_area_struct): boolean {
+  return !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB));
+}
+
+/** The PMD-table keys (address / PMD_SIZE) of [start, end) that hold an entry, in order. */
+function table_keys(mm: mm_struct, start: number, end: number): number[] {
+  const out: number[] = [];
+  for (let key = Math.floor(start / PMD_SIZE); key * PMD_SIZE < end; key++) if (mm.pgd.pmd.has(key)) out.push(key);
+  return out;
+}
+
+/**
+ * Visit the present PTEs of [start, end) table by table (one step per table: its PTE lock
+ * excludes faults, GUP's walk and the rmap walks; cond_resched between tables). A huge
+ * leaf or a PTE-mapped large folio in the range reports `unsupported` and ends the walk.
+ * `visit` gets the address, the PTE and its normal page (zone-device and special entries
+ * are skipped); `after` runs at the end of each table (PAGEOUT's reclaim_pages).
+ */
+function* walk_ptes(
+  k: Kctx, vma: vm_area_struct, start: number, end: number, site: string,
+  visit: (addr: number, pte: number, page: number) => void, after: () => void = () => undefined,
+): KThread<number> {
+  const mm = vma.vm_mm;
+  const keys = table_keys(mm, start, end);
+  for (let n = 0; n < keys.length; n++) {
+    if (n > 0) yield* cond_resched(k, site, `${keys[n]}`);
+    const t = mm.pgd.pmd.get(keys[n]);
+    if (t === undefined) continue;
+    if (typeof t === 'number') return unsupported(k, site, 'a huge PMD leaf in the range is not modelled for this advice');
+    const base = keys[n] * PMD_SIZE;
+    const lo = Math.max(0, Math.floor((start - base) / PAGE_SIZE));
+    const hi = Math.min(PTRS_PER_PTE, Math.ceil((end - base) / PAGE_SIZE));
+    for (let i = lo; i < hi; i++) {
+      const addr = base + i * PAGE_SIZE;
+      const pte = pte_at(mm, addr);
+      if (pte === 0 || !pte_present(pte)) continue;
+      const page = vm_normal_page(k, vma, addr, pte);
+      if (page === null || is_zone_device_page(k.m, page)) continue;
+      if (folio_order(k.m, page) > 0) return unsupported(k, site, 'a PTE-mapped large folio in the range is not modelled for this advice');
+      visit(addr, pte, page);
+    }
+    after();
+  }
+  return 0;
+}
+
+/** madvise_free_single_vma(vma, start, end): see the file header. */
+export function* madvise_free_single_vma(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
+  if (!vma_is_anonymous(vma)) return -EINVAL;
+  const lo = Math.max(vma.vm_start, start);
+  const hi = Math.min(vma.vm_end, end);
+  if (lo >= vma.vm_end || hi <= vma.vm_start) return -EINVAL;
+  const m = k.m;
+  const mm = vma.vm_mm;
+  return yield* walk_ptes(k, vma, lo, hi, 'mm/madvise.c:madvise_free_pte_range', (addr, pte, page) => {
+    if (PageDirty(m, page)) {
+      // Shared with another mapping: its dirty state is not ours to drop.
+      if (folio_mapcount(m, page) !== 1) return;
+      ClearPageDirty(m, page);
+    }
+    if (pte_young(pte) || pte_dirty(pte)) set_pte_at(mm, addr, pte_mkclean(pte_mkold(pte)));
+    mark_page_lazyfree(k, page);
+  });
+}
+
+/** mark_page_lazyfree(page) (mm/swap.c): an anonymous swap-backed page on the LRU becomes lazy-free. */
+function mark_page_lazyfree(k: Kctx, page: number): void {
+  const mem = k.m.mem;
+  const s = mem.slot_of(page);
+  const f = mem.s_flags[s];
+  if (f & PG_lru && PageAnon(k.m, page) && f & PG_swapbacked) {
+    mem.s_flags[s] = f & ~PG_swapbacked;
+    k.m.event(k.tid, 'lazyfree', [page_label(page)], 'mm/swap.c:mark_page_lazyfree');
+  }
+}
+
+/** madvise_cold(vma, start, end): see the file header. */
+export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
+  if (!can_madv_lru_vma(vma)) return -EINVAL;
+  const m = k.m;
+  const mm = vma.vm_mm;
+  return yield* walk_ptes(k, vma, start, end, 'mm/madvise.c:madvise_cold_or_pageout_pte_range', (addr, pte, page) => {
+    if (!(m.mem.s_flags[m.mem.slot_of(page)] & PG_lru) || page_mapcount(m, page) !== 1) return;
+    if (pte_young(pte)) set_pte_at(mm, addr, pte_mkold(pte));
+  });
+}
+
+/** madvise_pageout(vma, start, end): see the file header. */
+export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
+  if (!can_madv_lru_vma(vma)) return -EINVAL;
+  // can_do_pageout(): anonymous VMAs always; file-backed ones by file ownership or write permission.
+  if (!vma_is_anonymous(vma)) return unsupported(k, 'mm/madvise.c:madvise_pageout', 'MADV_PAGEOUT of a file-backed or shared mapping is not modelled');
+  const m = k.m;
+  const mm = vma.vm_mm;
+  let isolated: { addr: number; page: number }[] = [];
+  return yield* walk_ptes(k, vma, start, end, 'mm/madvise.c:madvise_cold_or_pageout_pte_range', (addr, pte, page) => {
+    const s = m.mem.slot_of(page);
+    if (!(m.mem.s_flags[s] & PG_lru) || page_mapcount(m, page) !== 1) return;
+    if (pte_young(pte)) set_pte_at(mm, addr, pte_mkold(pte));
+    // isolate_lru_page(): off the LRU, with a reference of its own.
+    m.mem.s_flags[s] &= ~PG_lru;
+    get_page(m, page);
+    isolated.push({ addr, page });
+  }, () => {
+    for (const p of isolated) shrink_page(k, vma, p.addr, p.page);
+    isolated = [];
+  });
+}
+
+/**
+ * shrink_page_list / shrink_folio_list for one isolated order-0 page mapped once at
+ * addr (reclaim_pages from MADV_PAGEOUT): see the file header. Ends with the page freed
+ * or put back on the LRU (the isolation reference dropped either way).
+ */
+function shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number): void {
+  const m = k.m;
+  const s = m.mem.slot_of(page);
+  const putback = (): void => {
+    m.mem.s_flags[m.mem.slot_of(page)] |= PG_lru;
+    put_page(m, page);
+  };
+  // A swap-backed anonymous page needs swap space (add_to_swap): none, so it is kept.
+  if (!PageAnon(m, page) || m.mem.s_flags[s] & PG_swapbacked) return putback();
+  // try_to_unmap_one(): the PTE goes; its dirty bit moves to the page.
+  const mm = vma.vm_mm;
+  const pteval = pte_at(mm, addr);
+  set_pte_at(mm, addr, 0);
+  if (pte_dirty(pteval)) SetPageDirty(m, page);
+  // PATCH(madvise-free-refcount): 6c8e2a256915 also requires no reference but isolation + mappings.
+  const unreferenced = !k.patch('madvise-free-refcount') || page_ref_count(m, page) === 1 + folio_mapcount(m, page);
+  if (!unreferenced || PageDirty(m, page)) {
+    // Re-dirtied (or, with the patch, referenced): mapped again and swap-backed.
+    set_pte_at(mm, addr, pteval);
+    m.mem.s_flags[s] |= PG_swapbacked;
+    return putback();
+  }
+  // discard: the mapping and its reference go.
+  page_remove_rmap(k, page, vma, false);
+  put_page(m, page);
+  m.event(k.tid, 'lazyfree-discard', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:try_to_unmap_one', `0x${addr.toString(16)}`);
+  // page_ref_freeze(page, 1): only the isolation reference may be left, or the page is kept.
+  if (page_ref_count(m, page) !== 1) return putback();
+  put_page(m, page);
+}
+
+/** madvise_willneed(vma, start, end): see the file header. */
+export function* madvise_willneed(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
+  void start;
+  void end;
+  const f = vma.vm_file;
+  if (f === null || vma_is_shmem(vma) || IS_DAX(f.f_inode)) return 0;
+  return unsupported(k, 'mm/madvise.c:madvise_willneed', 'page-cache readahead (vfs_fadvise POSIX_FADV_WILLNEED) is not modelled');
+}
+
+/**
+ * madvise_remove(vma, start, end): see the file header. Called with mmap_lock held for
+ * read; drops it around the hole punch and takes it again (the caller looks the next VMA
+ * up afresh, as the kernel does when *prev is NULL).
+ */
+export function* madvise_remove(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, end: number): KThread<number> {
+  if (vma.vm_flags & VM_LOCKED) return -EINVAL;
+  const f = vma.vm_file;
+  if (f === null) return -EINVAL;
+  // PATCH(vma-shared-maywrite): e8e17ee90eaf asks for VM_MAYWRITE (may become writable), not VM_WRITE.
+  const want = VM_SHARED | (k.patch('vma-shared-maywrite') ? VM_MAYWRITE : VM_WRITE);
+  if ((vma.vm_flags & want) !== want) return -EACCES;
+  const offset = start - vma.vm_start + vma.vm_pgoff * PAGE_SIZE;
+  const site = 'mm/madvise.c:madvise_remove';
+  get_file(f);
+  up_read(k, mm.mmap_lock, site);
+  const error = yield* vfs_fallocate(k, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
+  yield* fput(k, f);
+  yield* down_read(k, mm.mmap_lock, site);
+  return error;
+}
+
+/** vfs_fallocate(file, mode, offset, len) (fs/open.c) for a punch-hole request from the kernel. */
+function* vfs_fallocate(k: Kctx, f: file, mode: number, offset: number, len: number): KThread<number> {
+  if (offset < 0 || len <= 0) return -EINVAL;
+  if (!(f.f_mode & FMODE_WRITE)) return -EBADF;
+  if (!S_ISREG(f.f_inode.i_mode)) return -ENODEV;
+  if (!f.f_op.fallocate) return -EOPNOTSUPP;
+  return yield* f.f_op.fallocate(k, f, mode, offset, len);
+}

@@ -1,0 +1,88 @@
+/**
+ * Patches of the address-space changes made under a pin (issue 12 item 4): mremap and
+ * madvise behaviour that differs between the modelled releases. Kept in an area file of
+ * its own so it merges beside the mm/ area.
+ */
+import type { PatchInfo, ReleaseAdds } from './types.js';
+
+export const addrspacePatches = {
+  'mremap-dontunmap': {
+    subject: 'mm/mremap: add MREMAP_DONTUNMAP to mremap()',
+    commit: 'e346b3813067',
+    author: 'Brian Geffon',
+    release: 'v5.7',
+    files: ['mm/mremap.c', 'include/uapi/linux/mman.h'],
+    effect: 'changes-verdict',
+    summary:
+      'mremap() accepts MREMAP_DONTUNMAP (with MREMAP_MAYMOVE and old_len == new_len, else -EINVAL): the page ' +
+      'tables move to the new address and the old VMA stays, empty (the next touch of a private anonymous one ' +
+      'faults in a zero page); VM_LOCKED is cleared on the old VMA and locked_vm is left as it was. As first ' +
+      'merged only private anonymous VMAs were allowed (-EINVAL otherwise). Before it (v5.4-v5.6) the flag is ' +
+      'unknown: -EINVAL.',
+    scenarios: ['addrspace/mremap-dontunmap-pinned'],
+  },
+  'mremap-dontunmap-all-mappings': {
+    subject: 'mm: extend MREMAP_DONTUNMAP to non-anonymous mappings',
+    commit: 'a4609387859f',
+    author: 'Brian Geffon',
+    release: 'v5.13',
+    files: ['mm/mremap.c'],
+    requires: ['mremap-dontunmap'],
+    effect: 'changes-verdict',
+    summary:
+      'vma_to_resize() refuses MREMAP_DONTUNMAP only for VM_DONTEXPAND / VM_PFNMAP VMAs (-EINVAL); shared and ' +
+      'file-backed mappings may be moved with it (6.1.192, 6.12.117).',
+    scenarios: ['addrspace/mremap-dontunmap-shared'],
+  },
+  'mremap-hugetlb': {
+    subject: 'mm, hugepages: add mremap() support for hugepage backed vma',
+    commit: '550a7d60bd5e',
+    author: 'Mina Almasry',
+    release: 'v5.16',
+    files: ['mm/mremap.c', 'mm/hugetlb.c'],
+    effect: 'changes-verdict',
+    summary:
+      'sys_mremap() looks the VMA up first (no VMA at addr: -EFAULT, even for a shrink, which before it unmapped ' +
+      'the tail without looking and returned addr) and lets a hugetlb VMA move (huge-page aligned, no ' +
+      'expansion). Before it (v5.4-v5.6) vma_to_resize() refuses a hugetlb VMA with -EINVAL. MODEL: moving a ' +
+      'hugetlb VMA is not modelled (unsupported).',
+    scenarios: ['addrspace/mremap-unmapped-shrink'],
+  },
+  'madvise-free-refcount': {
+    subject: 'mm: fix race between MADV_FREE reclaim and blkdev direct IO read',
+    commit: '6c8e2a256915',
+    author: 'Mauricio Faria de Oliveira',
+    release: 'v5.18',
+    files: ['mm/rmap.c', 'mm/vmscan.c'],
+    effect: 'changes-verdict',
+    summary:
+      'try_to_unmap_one() discards a clean lazy-free (MADV_FREE) anonymous page only when its references are ' +
+      'exactly isolation + mappings; a page with another reference (a GUP pin: VFIO, io_uring, O_DIRECT) is ' +
+      'mapped again and made swap-backed, so the process keeps seeing it. Before it (v5.4.1) the PTE of a ' +
+      'clean lazy-free page is dropped whatever its references: shrink_page_list() then cannot free the pinned ' +
+      'page (page_ref_freeze fails) and keeps it, but the process has lost its mapping and reads zeroes while ' +
+      'the device still reaches the old frame.',
+    scenarios: ['addrspace/madv-free-pageout-pinned'],
+  },
+  'vma-shared-maywrite': {
+    subject: 'mm: drop the assumption that VM_SHARED always implies writable',
+    commit: 'e8e17ee90eaf',
+    author: 'Lorenzo Stoakes',
+    release: 'v6.7',
+    files: ['mm/madvise.c', 'include/linux/mm.h', 'mm/mmap.c', 'kernel/fork.c', 'mm/filemap.c'],
+    effect: 'changes-verdict',
+    summary:
+      'madvise_remove() asks for a shared mapping that may be made writable (VM_SHARED and VM_MAYWRITE, ' +
+      'vma_is_shared_maywrite) instead of one that is writable now (VM_SHARED and VM_WRITE): MADV_REMOVE on a ' +
+      'PROT_READ shared mapping of a file opened for writing punches the hole (0) where v5.4 says -EACCES. ' +
+      'Backported to the 6.1 and 5.15 stable series (Aug 2025): Debian 6.1.192 has it, as the real-kernel run of ' +
+      'conformance/cases/addrspace/madv-remove-shmem-pinned-dma.yaml shows.',
+    scenarios: ['addrspace/madv-remove-shmem-pinned'],
+  },
+} as const satisfies Record<string, PatchInfo>;
+
+export const addrspaceReleaseAdds: ReleaseAdds<keyof typeof addrspacePatches> = {
+  // Stable backports only (releases contain every patch of their release or earlier): vma-shared-maywrite is
+  // v6.7 upstream, in Debian 6.1.192 by a stable backport.
+  'v6.1': ['vma-shared-maywrite'],
+};
