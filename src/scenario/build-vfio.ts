@@ -7,9 +7,9 @@
 import { allIommus } from '../check/vfio.js';
 import type { Kctx } from '../linux/kctx.js';
 import type { file } from '../linux/include/linux/fs.js';
-import { O_RDWR, fget, fput } from '../linux/include/linux/fs.js';
+import { O_RDWR } from '../linux/include/linux/fs.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
-import { EFAULT, EBADF, ENODEV } from '../linux/include/uapi/linux/errno.js';
+import { EFAULT, ENODEV } from '../linux/include/uapi/linux/errno.js';
 import {
   VFIO_GROUP_GET_DEVICE_FD, VFIO_GROUP_SET_CONTAINER, VFIO_IOMMU_GET_INFO,
   VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA, VFIO_SET_IOMMU, VFIO_IOMMU_DIRTY_PAGES, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
@@ -26,6 +26,7 @@ import type { vfio_container, vfio_device, vfio_dma_unmap_fn } from '../linux/dr
 import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
 import { vfio_container_from_file, vfio_init } from '../linux/drivers/vfio/container.js';
 import { sys_open } from '../linux/syscalls.js';
+import { sys_ioctl } from '../linux/fs/ioctl.js';
 import type { edu_device } from '../linux/drivers/misc/edu.js';
 import { edu_create, edu_dma_read, edu_dma_write } from '../linux/drivers/misc/edu.js';
 import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
@@ -91,15 +92,8 @@ export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
   for (const devs of others.values()) iommu_group_alloc(k, devs);
 }
 
-/** ioctl on an fd of the current task: fget, f_op->unlocked_ioctl, fput. */
-export function* ioctl(k: Kctx, fd: number, cmd: number, arg: unknown): KThread<number> {
-  const f: file | null = fget(k, fd);
-  if (f === null) return -EBADF;
-  const op = f.f_op.unlocked_ioctl;
-  const r = op === undefined ? -25 /* -ENOTTY */ : yield* op(k, f, cmd, arg);
-  yield* fput(k, f);
-  return r;
-}
+/** ioctl(2) on an fd of the current task (src/linux/fs/ioctl.ts). */
+export const ioctl = sys_ioctl;
 
 /** Set up a container in its process: open, add groups, SET_IOMMU, open device fds. Returns an error text or null. */
 export function* setupContainers(k: Kctx<task_struct>, s: Scenario, rs: RunState): KThread<string | null> {

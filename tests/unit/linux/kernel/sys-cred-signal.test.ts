@@ -7,13 +7,14 @@ import { SIGKILL, SIGUSR1 } from '../../../../src/linux/include/uapi/asm-generic
 import { do_prlimit } from '../../../../src/linux/kernel/sys.js';
 import { sys_capset } from '../../../../src/linux/kernel/capability.js';
 import { do_tkill } from '../../../../src/linux/kernel/signal.js';
-import { Sched } from '../../../../src/sched/index.js';
+import type { ThreadId } from '../../../../src/sched/index.js';
+import { DefaultChooser, Sched } from '../../../../src/sched/index.js';
 import { machine, task } from '../mm/harness.js';
 
 function ctx(caps: readonly number[]): Kctx {
   const m = machine();
-  const s = new Sched({});
-  return new Kctx(m, s, 0, task(m, { caps, memlock: 4096 }));
+  const s = new Sched({ chooser: new DefaultChooser() });
+  return new Kctx(m, s, 0 as ThreadId, task(m, { caps, memlock: 4096 }));
 }
 
 describe('do_prlimit', () => {
