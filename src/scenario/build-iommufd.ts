@@ -6,7 +6,7 @@
  * (src/linux/drivers/iommu/iommufd, drivers/vfio).
  */
 import type { Kctx } from '../linux/kctx.js';
-import { EINVAL, ENODEV } from '../linux/include/uapi/linux/errno.js';
+import { ENODEV } from '../linux/include/uapi/linux/errno.js';
 import {
   IOMMU_DESTROY, IOMMU_IOAS_ALLOC, IOMMU_IOAS_ALLOW_IOVAS, IOMMU_IOAS_CHANGE_PROCESS, IOMMU_IOAS_COPY, IOMMU_IOAS_IOVA_RANGES,
   IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP, IOMMU_OPTION, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_DETACH_IOMMUFD_PT,
@@ -51,94 +51,117 @@ export interface IommufdArgs {
   start?: bigint;
 }
 
-/** The iommufd and device-cdev ioctls of scenario steps. */
-export function* iommufdIoctl(k: Kctx, op: string, a: IommufdArgs): KThread<StepResult> {
-  const sz = (d: number): number => a.size ?? d;
-  switch (op) {
-    case 'IOMMU_IOAS_ALLOC': {
-      const cmd: iommu_ioas_alloc = { size: sz(12), flags: a.flags ?? 0, out_ioas_id: 0 };
-      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOC, cmd);
-      return { value: r, outputs: { ioas_id: cmd.out_ioas_id } };
-    }
-    case 'IOMMU_DESTROY': {
-      const cmd: iommu_destroy = { size: sz(8), id: a.id ?? 0 };
-      return { value: yield* ioctl(k, a.fd, IOMMU_DESTROY, cmd), outputs: {} };
-    }
-    case 'IOMMU_IOAS_MAP': {
-      const cmd: iommu_ioas_map = {
-        size: sz(40), flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, __reserved: a.reserved ?? 0, user_va: a.user_va ?? 0n,
-        length: a.length ?? 0n, iova: a.iova ?? 0n,
-      };
-      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP, cmd);
-      return { value: r, outputs: { iova: cmd.iova } };
-    }
-    case 'IOMMU_IOAS_COPY': {
-      const cmd: iommu_ioas_copy = {
-        size: sz(40), flags: a.flags ?? 0, dst_ioas_id: a.dst_ioas_id ?? 0, src_ioas_id: a.src_ioas_id ?? 0, length: a.length ?? 0n,
-        dst_iova: a.dst_iova ?? 0n, src_iova: a.src_iova ?? 0n,
-      };
-      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_COPY, cmd);
-      return { value: r, outputs: { dst_iova: cmd.dst_iova } };
-    }
-    case 'IOMMU_IOAS_UNMAP': {
-      const cmd: iommu_ioas_unmap = { size: sz(24), ioas_id: a.ioas_id ?? 0, iova: a.iova ?? 0n, length: a.length ?? 0n };
-      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_UNMAP, cmd);
-      return { value: r, outputs: { length: cmd.length } };
-    }
-    case 'IOMMU_IOAS_IOVA_RANGES': {
-      const ranges: iommu_iova_range[] = [];
-      const cmd: iommu_ioas_iova_ranges = {
-        size: sz(32), ioas_id: a.ioas_id ?? 0, num_iovas: a.num_iovas ?? 0, __reserved: a.reserved ?? 0, allowed_iovas: ranges,
-        out_iova_alignment: 0n,
-      };
-      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_IOVA_RANGES, cmd);
-      return {
-        value: r,
-        outputs: { num_iovas: cmd.num_iovas, out_iova_alignment: cmd.out_iova_alignment, ranges: ranges.map((x) => `0x${x.start.toString(16)}-0x${x.last.toString(16)}`) },
-      };
-    }
-    case 'IOMMU_IOAS_ALLOW_IOVAS': {
-      const iovas = a.iovas ?? [];
-      const cmd: iommu_ioas_allow_iovas = {
-        size: sz(24), ioas_id: a.ioas_id ?? 0, num_iovas: iovas.length, __reserved: a.reserved ?? 0, allowed_iovas: iovas.map((x) => ({ ...x })),
-      };
-      return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOW_IOVAS, cmd), outputs: {} };
-    }
-    case 'IOMMU_OPTION': {
-      const cmd: iommu_option = {
-        size: sz(24), option_id: a.option_id ?? 0, op: a.op ?? 0, __reserved: a.reserved ?? 0, object_id: a.object_id ?? 0, val64: a.val64 ?? 0n,
-      };
-      const r = yield* ioctl(k, a.fd, IOMMU_OPTION, cmd);
-      return { value: r, outputs: { val64: cmd.val64 } };
-    }
-    case 'IOMMU_IOAS_MAP_FILE': {
-      const cmd: iommu_ioas_map_file = {
-        size: sz(40), flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, fd: a.file_fd ?? -1, start: a.start ?? 0n, length: a.length ?? 0n, iova: a.iova ?? 0n,
-      };
-      const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP_FILE, cmd);
-      return { value: r, outputs: { iova: cmd.iova } };
-    }
-    case 'IOMMU_IOAS_CHANGE_PROCESS': {
-      const cmd: iommu_ioas_change_process = { size: sz(8), __reserved: a.reserved ?? 0 };
-      return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_CHANGE_PROCESS, cmd), outputs: {} };
-    }
-    case 'VFIO_DEVICE_BIND_IOMMUFD': {
-      const cmd: vfio_device_bind_iommufd = { argsz: a.argsz ?? 16, flags: a.flags ?? 0, iommufd: a.iommufd ?? -1, out_devid: 0 };
-      const r = yield* ioctl(k, a.fd, VFIO_DEVICE_BIND_IOMMUFD, cmd);
-      return { value: r, outputs: { devid: cmd.out_devid } };
-    }
-    case 'VFIO_DEVICE_ATTACH_IOMMUFD_PT': {
-      const cmd: vfio_device_attach_iommufd_pt = { argsz: a.argsz ?? 12, flags: a.flags ?? 0, pt_id: a.pt_id ?? 0 };
-      const r = yield* ioctl(k, a.fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, cmd);
-      return { value: r, outputs: { pt_id: cmd.pt_id } };
-    }
-    case 'VFIO_DEVICE_DETACH_IOMMUFD_PT': {
-      const cmd: vfio_device_detach_iommufd_pt = { argsz: a.argsz ?? 8, flags: a.flags ?? 0 };
-      return { value: yield* ioctl(k, a.fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, cmd), outputs: {} };
-    }
-    default:
-      return { value: -EINVAL, outputs: {} };
-  }
+/*
+ * The iommufd and device-cdev ioctls of scenario steps, one function per ioctl: each fills the
+ * user's struct from the step's (already evaluated) arguments — `size`/`argsz` default to the
+ * struct size —, issues the ioctl on `a.fd`, and reads back what the kernel copied out.
+ */
+
+/** IOMMU_IOAS_ALLOC. */
+export function* iommuIoasAlloc(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_ioas_alloc = { size: a.size ?? 12, flags: a.flags ?? 0, out_ioas_id: 0 };
+  const r = yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOC, cmd);
+  return { value: r, outputs: { ioas_id: cmd.out_ioas_id } };
+}
+
+/** IOMMU_DESTROY. */
+export function* iommuDestroy(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_destroy = { size: a.size ?? 8, id: a.id ?? 0 };
+  return { value: yield* ioctl(k, a.fd, IOMMU_DESTROY, cmd), outputs: {} };
+}
+
+/** IOMMU_IOAS_MAP. */
+export function* iommuIoasMap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_ioas_map = {
+    size: a.size ?? 40, flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, __reserved: a.reserved ?? 0, user_va: a.user_va ?? 0n,
+    length: a.length ?? 0n, iova: a.iova ?? 0n,
+  };
+  const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP, cmd);
+  return { value: r, outputs: { iova: cmd.iova } };
+}
+
+/** IOMMU_IOAS_COPY. */
+export function* iommuIoasCopy(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_ioas_copy = {
+    size: a.size ?? 40, flags: a.flags ?? 0, dst_ioas_id: a.dst_ioas_id ?? 0, src_ioas_id: a.src_ioas_id ?? 0, length: a.length ?? 0n,
+    dst_iova: a.dst_iova ?? 0n, src_iova: a.src_iova ?? 0n,
+  };
+  const r = yield* ioctl(k, a.fd, IOMMU_IOAS_COPY, cmd);
+  return { value: r, outputs: { dst_iova: cmd.dst_iova } };
+}
+
+/** IOMMU_IOAS_UNMAP. */
+export function* iommuIoasUnmap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_ioas_unmap = { size: a.size ?? 24, ioas_id: a.ioas_id ?? 0, iova: a.iova ?? 0n, length: a.length ?? 0n };
+  const r = yield* ioctl(k, a.fd, IOMMU_IOAS_UNMAP, cmd);
+  return { value: r, outputs: { length: cmd.length } };
+}
+
+/** IOMMU_IOAS_IOVA_RANGES. */
+export function* iommuIoasIovaRanges(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const ranges: iommu_iova_range[] = [];
+  const cmd: iommu_ioas_iova_ranges = {
+    size: a.size ?? 32, ioas_id: a.ioas_id ?? 0, num_iovas: a.num_iovas ?? 0, __reserved: a.reserved ?? 0, allowed_iovas: ranges,
+    out_iova_alignment: 0n,
+  };
+  const r = yield* ioctl(k, a.fd, IOMMU_IOAS_IOVA_RANGES, cmd);
+  return {
+    value: r,
+    outputs: { num_iovas: cmd.num_iovas, out_iova_alignment: cmd.out_iova_alignment, ranges: ranges.map((x) => `0x${x.start.toString(16)}-0x${x.last.toString(16)}`) },
+  };
+}
+
+/** IOMMU_IOAS_ALLOW_IOVAS. */
+export function* iommuIoasAllowIovas(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const iovas = a.iovas ?? [];
+  const cmd: iommu_ioas_allow_iovas = {
+    size: a.size ?? 24, ioas_id: a.ioas_id ?? 0, num_iovas: iovas.length, __reserved: a.reserved ?? 0, allowed_iovas: iovas.map((x) => ({ ...x })),
+  };
+  return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOW_IOVAS, cmd), outputs: {} };
+}
+
+/** IOMMU_OPTION. */
+export function* iommuOption(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_option = {
+    size: a.size ?? 24, option_id: a.option_id ?? 0, op: a.op ?? 0, __reserved: a.reserved ?? 0, object_id: a.object_id ?? 0, val64: a.val64 ?? 0n,
+  };
+  const r = yield* ioctl(k, a.fd, IOMMU_OPTION, cmd);
+  return { value: r, outputs: { val64: cmd.val64 } };
+}
+
+/** IOMMU_IOAS_MAP_FILE. */
+export function* iommuIoasMapFile(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_ioas_map_file = {
+    size: a.size ?? 40, flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, fd: a.file_fd ?? -1, start: a.start ?? 0n, length: a.length ?? 0n, iova: a.iova ?? 0n,
+  };
+  const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP_FILE, cmd);
+  return { value: r, outputs: { iova: cmd.iova } };
+}
+
+/** IOMMU_IOAS_CHANGE_PROCESS. */
+export function* iommuIoasChangeProcess(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_ioas_change_process = { size: a.size ?? 8, __reserved: a.reserved ?? 0 };
+  return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_CHANGE_PROCESS, cmd), outputs: {} };
+}
+
+/** VFIO_DEVICE_BIND_IOMMUFD. */
+export function* vfioDeviceBindIommufd(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: vfio_device_bind_iommufd = { argsz: a.argsz ?? 16, flags: a.flags ?? 0, iommufd: a.iommufd ?? -1, out_devid: 0 };
+  const r = yield* ioctl(k, a.fd, VFIO_DEVICE_BIND_IOMMUFD, cmd);
+  return { value: r, outputs: { devid: cmd.out_devid } };
+}
+
+/** VFIO_DEVICE_ATTACH_IOMMUFD_PT. */
+export function* vfioDeviceAttachIommufdPt(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: vfio_device_attach_iommufd_pt = { argsz: a.argsz ?? 12, flags: a.flags ?? 0, pt_id: a.pt_id ?? 0 };
+  const r = yield* ioctl(k, a.fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, cmd);
+  return { value: r, outputs: { pt_id: cmd.pt_id } };
+}
+
+/** VFIO_DEVICE_DETACH_IOMMUFD_PT. */
+export function* vfioDeviceDetachIommufdPt(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: vfio_device_detach_iommufd_pt = { argsz: a.argsz ?? 8, flags: a.flags ?? 0 };
+  return { value: yield* ioctl(k, a.fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, cmd), outputs: {} };
 }
 
 /**

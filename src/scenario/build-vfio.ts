@@ -7,11 +7,11 @@
 import { allIommus } from '../check/vfio.js';
 import type { Kctx } from '../linux/kctx.js';
 import type { file } from '../linux/include/linux/fs.js';
-import { O_RDWR, fget, fput } from '../linux/include/linux/fs.js';
+import { O_RDWR } from '../linux/include/linux/fs.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
-import { EFAULT, EINVAL, EBADF, ENODEV } from '../linux/include/uapi/linux/errno.js';
+import { EFAULT, ENODEV } from '../linux/include/uapi/linux/errno.js';
 import {
-  VFIO_CHECK_EXTENSION, VFIO_GET_API_VERSION, VFIO_GROUP_GET_DEVICE_FD, VFIO_GROUP_SET_CONTAINER, VFIO_IOMMU_GET_INFO,
+  VFIO_GROUP_GET_DEVICE_FD, VFIO_GROUP_SET_CONTAINER, VFIO_IOMMU_GET_INFO,
   VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA, VFIO_SET_IOMMU, VFIO_IOMMU_DIRTY_PAGES, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP,
   VFIO_DIRTY_BITMAP_MINSZ, VFIO_DIRTY_BITMAP_GET_SIZEOF, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
   VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
@@ -26,6 +26,7 @@ import type { vfio_container, vfio_device, vfio_dma_unmap_fn } from '../linux/dr
 import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_pin_pages, vfio_register_group_dev, vfio_subsys_of, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
 import { vfio_container_from_file, vfio_init } from '../linux/drivers/vfio/container.js';
 import { sys_open } from '../linux/syscalls.js';
+import { sys_ioctl } from '../linux/fs/ioctl.js';
 import type { edu_device } from '../linux/drivers/misc/edu.js';
 import { edu_create, edu_dma_read, edu_dma_write } from '../linux/drivers/misc/edu.js';
 import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
@@ -91,15 +92,8 @@ export function setupDevices(k: Kctx, s: Scenario, rs: RunState): void {
   for (const devs of others.values()) iommu_group_alloc(k, devs);
 }
 
-/** ioctl on an fd of the current task: fget, f_op->unlocked_ioctl, fput. */
-export function* ioctl(k: Kctx, fd: number, cmd: number, arg: unknown): KThread<number> {
-  const f: file | null = fget(k, fd);
-  if (f === null) return -EBADF;
-  const op = f.f_op.unlocked_ioctl;
-  const r = op === undefined ? -25 /* -ENOTTY */ : yield* op(k, f, cmd, arg);
-  yield* fput(k, f);
-  return r;
-}
+/** ioctl(2) on an fd of the current task (src/linux/fs/ioctl.ts). */
+export const ioctl = sys_ioctl;
 
 /** Set up a container in its process: open, add groups, SET_IOMMU, open device fds. Returns an error text or null. */
 export function* setupContainers(k: Kctx<task_struct>, s: Scenario, rs: RunState): KThread<string | null> {
@@ -135,73 +129,70 @@ export function* setupContainers(k: Kctx<task_struct>, s: Scenario, rs: RunState
   return null;
 }
 
-/** The VFIO ioctls of scenario steps. `args` are evaluated by the caller. */
-export function* vfioIoctl(k: Kctx, op: string, a: {
-  container?: number; group?: number; device?: string; extension?: number; type?: number;
-  vaddr?: bigint; iova?: bigint; size?: bigint; flags?: number; argsz?: number; pgsize?: bigint;
-}): KThread<StepResult> {
-  switch (op) {
-    case 'VFIO_GET_API_VERSION':
-      return { value: yield* ioctl(k, a.container ?? -1, VFIO_GET_API_VERSION, 0), outputs: {} };
-    case 'VFIO_CHECK_EXTENSION':
-      return { value: yield* ioctl(k, a.container ?? -1, VFIO_CHECK_EXTENSION, a.extension ?? 0), outputs: {} };
-    case 'VFIO_SET_IOMMU':
-      return { value: yield* ioctl(k, a.container ?? -1, VFIO_SET_IOMMU, a.type ?? 0), outputs: {} };
-    case 'VFIO_GROUP_SET_CONTAINER':
-      return { value: yield* ioctl(k, a.group ?? -1, VFIO_GROUP_SET_CONTAINER, a.container ?? -1), outputs: {} };
-    case 'VFIO_GROUP_GET_DEVICE_FD':
-      return { value: yield* ioctl(k, a.group ?? -1, VFIO_GROUP_GET_DEVICE_FD, a.device ?? null), outputs: {} };
-    case 'VFIO_IOMMU_GET_INFO': {
-      // The user's struct: argsz as the step gives it (16 = up to iova_pgsizes; 24 = the whole struct; more = room for caps).
-      const info: vfio_iommu_type1_info = { argsz: a.argsz ?? 16, flags: 0, iova_pgsizes: 0n, cap_offset: 0, caps: [] };
-      const r = yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_GET_INFO, info);
-      const avail = info.caps.find((c) => c.id === VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
-      const ranges = info.caps.find((c) => c.id === VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
-      return {
-        value: r,
-        outputs: {
-          flags: info.flags,
-          iova_pgsizes: info.iova_pgsizes,
-          argsz: info.argsz,
-          caps: info.caps.map(capName),
-          dma_avail: avail !== undefined && avail.id === VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL ? avail.avail : null,
-          // The IOVA_RANGE capability as copied out: the usable ranges, `0x<start>-0x<end>` (inclusive); null when argsz had no room.
-          iova_ranges: ranges !== undefined && ranges.id === VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE ? ranges.iova_ranges.map((x) => `0x${x.start.toString(16)}-0x${x.end.toString(16)}`) : null,
-        },
-      };
-    }
-    case 'VFIO_IOMMU_DIRTY_PAGES': {
-      // The user's struct vfio_iommu_type1_dirty_bitmap; GET_BITMAP carries a vfio_iommu_type1_dirty_bitmap_get whose
-      // bitmap buffer has exactly size/pgsize bits (rounded up to whole u64s, as the uapi sizes it).
-      const flags = a.flags ?? 0;
-      const get = (flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP) !== 0;
-      const iova = a.iova ?? 0n;
-      const size = BigInt.asUintN(64, a.size ?? 0n); // a __u64 in the uapi struct
-      const pgsize = a.pgsize ?? 4096n;
-      const bits = pgsize > 0n ? size / pgsize : 0n;
-      const data = get && bits <= 1n << 24n ? new Uint8Array(Number((bits + 63n) / 64n) * 8) : null;
-      const dirty: vfio_iommu_type1_dirty_bitmap = {
-        argsz: a.argsz ?? VFIO_DIRTY_BITMAP_MINSZ + (get ? VFIO_DIRTY_BITMAP_GET_SIZEOF : 0),
-        flags,
-        ...(get ? { get: { iova, size, bitmap: { pgsize, size: BigInt(data?.length ?? 0), data } } } : {}),
-      };
-      const r = yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_DIRTY_PAGES, dirty);
-      const set: number[] = [];
-      if (r === 0 && data !== null) for (let i = 0; i < Number(bits); i++) if ((data[i >> 3] & (1 << (i & 7))) !== 0) set.push(i);
-      return { value: r, outputs: { dirty: set } };
-    }
-    case 'VFIO_IOMMU_MAP_DMA': {
-      const map: vfio_iommu_type1_dma_map = { argsz: a.argsz ?? 32, flags: a.flags ?? 0, vaddr: a.vaddr ?? 0n, iova: a.iova ?? 0n, size: a.size ?? 0n };
-      return { value: yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_MAP_DMA, map), outputs: {} };
-    }
-    case 'VFIO_IOMMU_UNMAP_DMA': {
-      const unmap: vfio_iommu_type1_dma_unmap = { argsz: a.argsz ?? 24, flags: a.flags ?? 0, iova: a.iova ?? 0n, size: a.size ?? 0n };
-      const r = yield* ioctl(k, a.container ?? -1, VFIO_IOMMU_UNMAP_DMA, unmap);
-      return { value: r, outputs: { size: unmap.size } };
-    }
-    default:
-      return { value: -EINVAL, outputs: {} };
-  }
+/*
+ * The VFIO ioctls of scenario steps, one function per ioctl: each fills the user's struct
+ * from the step's (already evaluated) arguments, issues the ioctl on the fd, and reads back
+ * what the kernel copied out.
+ */
+
+/** An ioctl whose argument is a plain value and whose result is only the return value. */
+export function* vfioIoctlValue(k: Kctx, fd: number, cmd: number, arg: unknown): KThread<StepResult> {
+  return { value: yield* ioctl(k, fd, cmd, arg), outputs: {} };
+}
+
+/** VFIO_IOMMU_GET_INFO: the user's struct has `argsz` as the step gives it (16 = up to iova_pgsizes; 24 = the whole struct; more = room for caps). */
+export function* vfioIommuGetInfo(k: Kctx, container: number, argsz: number): KThread<StepResult> {
+  const info: vfio_iommu_type1_info = { argsz, flags: 0, iova_pgsizes: 0n, cap_offset: 0, caps: [] };
+  const r = yield* ioctl(k, container, VFIO_IOMMU_GET_INFO, info);
+  const avail = info.caps.find((c) => c.id === VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+  const ranges = info.caps.find((c) => c.id === VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+  return {
+    value: r,
+    outputs: {
+      flags: info.flags,
+      iova_pgsizes: info.iova_pgsizes,
+      argsz: info.argsz,
+      caps: info.caps.map(capName),
+      dma_avail: avail !== undefined && avail.id === VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL ? avail.avail : null,
+      // The IOVA_RANGE capability as copied out: the usable ranges, `0x<start>-0x<end>` (inclusive); null when argsz had no room.
+      iova_ranges: ranges !== undefined && ranges.id === VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE ? ranges.iova_ranges.map((x) => `0x${x.start.toString(16)}-0x${x.end.toString(16)}`) : null,
+    },
+  };
+}
+
+/**
+ * VFIO_IOMMU_DIRTY_PAGES: the user's struct vfio_iommu_type1_dirty_bitmap; GET_BITMAP carries a
+ * vfio_iommu_type1_dirty_bitmap_get whose bitmap buffer has exactly size/pgsize bits (rounded up to
+ * whole u64s, as the uapi sizes it). `argsz` undefined: the struct size the flags need.
+ */
+export function* vfioIommuDirtyPages(k: Kctx, container: number, a: { flags: number; iova: bigint; size: bigint; pgsize: bigint; argsz?: number }): KThread<StepResult> {
+  const { flags, iova } = a;
+  // size and pgsize are __u64 in the uapi structs: a negative value is a huge one, as the kernel reads it.
+  const size = BigInt.asUintN(64, a.size);
+  const pgsize = BigInt.asUintN(64, a.pgsize);
+  const get = (flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP) !== 0;
+  const bits = pgsize > 0n ? size / pgsize : 0n;
+  const data = get && bits <= 1n << 24n ? new Uint8Array(Number((bits + 63n) / 64n) * 8) : null;
+  const dirty: vfio_iommu_type1_dirty_bitmap = {
+    argsz: a.argsz ?? VFIO_DIRTY_BITMAP_MINSZ + (get ? VFIO_DIRTY_BITMAP_GET_SIZEOF : 0),
+    flags,
+    ...(get ? { get: { iova, size, bitmap: { pgsize, size: BigInt(data?.length ?? 0), data } } } : {}),
+  };
+  const r = yield* ioctl(k, container, VFIO_IOMMU_DIRTY_PAGES, dirty);
+  const set: number[] = [];
+  if (r === 0 && data !== null) for (let i = 0; i < Number(bits); i++) if ((data[i >> 3] & (1 << (i & 7))) !== 0) set.push(i);
+  return { value: r, outputs: { dirty: set } };
+}
+
+/** VFIO_IOMMU_MAP_DMA with the user's struct vfio_iommu_type1_dma_map. */
+export function* vfioIommuMapDma(k: Kctx, container: number, map: vfio_iommu_type1_dma_map): KThread<StepResult> {
+  return { value: yield* ioctl(k, container, VFIO_IOMMU_MAP_DMA, map), outputs: {} };
+}
+
+/** VFIO_IOMMU_UNMAP_DMA with the user's struct vfio_iommu_type1_dma_unmap; `$r.size` is what the kernel wrote back. */
+export function* vfioIommuUnmapDma(k: Kctx, container: number, unmap: vfio_iommu_type1_dma_unmap): KThread<StepResult> {
+  const r = yield* ioctl(k, container, VFIO_IOMMU_UNMAP_DMA, unmap);
+  return { value: r, outputs: { size: unmap.size } };
 }
 
 /** A GET_INFO capability by the last word of its uapi name. */

@@ -2,12 +2,16 @@
  * Op group: process life and credentials — fork, exit, execve, setrlimit, capset, kill.
  */
 import { unsupported } from '../../linux/include/linux/bug.js';
-import { EINVAL, EPERM } from '../../linux/include/uapi/linux/errno.js';
+import { EINVAL } from '../../linux/include/uapi/linux/errno.js';
+import { SIGINT, SIGKILL, SIGTERM, SIGUSR1 } from '../../linux/include/uapi/asm-generic/signal.js';
 import type { task_struct } from '../../linux/include/linux/sched.js';
-import { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, RLIMIT_AS, RLIMIT_MEMLOCK, RLIMIT_NOFILE, capable } from '../../linux/include/linux/sched.js';
+import { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, RLIMIT_AS, RLIMIT_MEMLOCK, RLIMIT_NOFILE } from '../../linux/include/linux/sched.js';
 import { sys_execve } from '../../linux/fs/exec.js';
 import { sys_fork } from '../../linux/kernel/fork.js';
 import { do_exit } from '../../linux/kernel/exit.js';
+import { do_prlimit } from '../../linux/kernel/sys.js';
+import { sys_capset } from '../../linux/kernel/capability.js';
+import { do_tkill } from '../../linux/kernel/signal.js';
 import type { KThread } from '../../sched/index.js';
 import type { StepResult } from '../state.js';
 import type { StepCtx } from '../step.js';
@@ -43,10 +47,7 @@ const RLIMITS: Readonly<Record<string, number>> = { RLIMIT_MEMLOCK, RLIMIT_AS, R
 
 export const CAPS: Readonly<Record<string, number>> = { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, CAP_DAC_OVERRIDE: 1 };
 
-/**
- * kernel/sys.c do_prlimit() (v5.4 … v6.12, unchanged in what is modelled): cur > max
- * is -EINVAL; raising the hard limit needs CAP_SYS_RESOURCE (-EPERM).
- */
+/** setrlimit(2): kernel/sys.c do_prlimit() on the thread's task (src/linux/kernel/sys.ts). */
 function* opSetrlimit(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const resName = a.resource.kind === 'flags' ? a.resource.names[0] : '';
@@ -54,33 +55,33 @@ function* opSetrlimit(c: StepCtx): KThread<StepResult> {
   if (res === undefined) return ret(unsupported(c.k, 'kernel/sys.c:do_prlimit', `resource ${resName}`));
   const cur = Number(evalInt(c.rs, a.cur));
   const max = a.max === undefined || a.max.kind === 'null' ? cur : Number(evalInt(c.rs, a.max));
-  const t = c.k.current;
-  if (cur > max) return ret(-EINVAL);
-  const old = t.rlim[res];
-  if (max > old.rlim_max && !capable(c.k, CAP_SYS_RESOURCE)) return ret(-EPERM);
-  t.rlim[res] = { rlim_cur: cur, rlim_max: max };
+  const r = do_prlimit(c.k, c.k.current, res, { rlim_cur: cur, rlim_max: max });
   yield* noPoint();
-  return ret(0);
+  return ret(r);
 }
 
-/** capset(2) reduced to dropping effective capabilities (always allowed). */
+/** capset(2) dropping effective capabilities: the new effective set is the current one less `drop` (src/linux/kernel/capability.ts). */
 function* opCapset(c: StepCtx): KThread<StepResult> {
   const v = c.step.args.drop;
-  if (v !== undefined && v.kind === 'flags') for (const n of v.names) c.k.current.cred.cap_effective.delete(CAPS[n]);
+  const effective = new Set(c.k.current.cred.cap_effective);
+  if (v !== undefined && v.kind === 'flags') for (const n of v.names) effective.delete(CAPS[n]);
+  const r = sys_capset(c.k, effective);
   yield* noPoint();
-  return ret(0);
+  return ret(r);
 }
 
-/** tgkill(2) of a scenario thread: the runtime delivers the signal (SIGKILL is fatal). */
+const SIGNALS: Readonly<Record<string, number>> = { SIGINT, SIGKILL, SIGUSR1, SIGTERM };
+
+/** tgkill(2) of a scenario thread, by name (src/linux/kernel/signal.ts do_tkill). */
 function* opKill(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const name = a.thread.kind === 'str' ? a.thread.value : '';
   const tid = c.rs.threadIds.get(name);
   if (tid === undefined) return ret(-EINVAL);
   const sig = a.signal !== undefined && a.signal.kind === 'flags' ? a.signal.names[0] : 'SIGKILL';
-  c.k.s.kill(tid, sig === 'SIGKILL');
+  const r = do_tkill(c.k, tid, SIGNALS[sig] ?? SIGKILL);
   yield* noPoint();
-  return ret(0);
+  return ret(r);
 }
 
 export const PROCESS_OPS = {
