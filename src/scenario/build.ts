@@ -48,6 +48,11 @@ import type { ArgValue, Probe, Scenario, Step, Value } from './ast.js';
 import { OPS } from './ops.js';
 import type { RunState, StepResult } from './state.js';
 import { frameAt } from '../check/vfio.js';
+import { remote_buffer, remote_first_tag } from '../linux/mm/access_remote.js';
+import { ksys_prw64 } from '../linux/fs/read_write.js';
+import * as ptraceMod from '../linux/kernel/ptrace.js';
+import { process_vm_rw } from '../linux/mm/process_vm_access.js';
+import type { iovec as pvmIovec } from '../linux/mm/process_vm_access.js';
 
 /** What an operation implementation sees. */
 export interface StepCtx {
@@ -209,7 +214,7 @@ function computeStepDeps(st: Step): string[] {
 }
 
 /** Modules whose exported constants give flag values by kernel name (uapi values are the same in every release). */
-const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi];
+const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi, ptraceMod];
 
 /** Flag name → value, filled on first use (the modules' constants never change). */
 const FLAG_VALUES = new Map<string, number | null>();
@@ -435,7 +440,7 @@ function* noPoint(): KThread<void> {
 // ---- process-level syscalls modelled here until the memory model has them ----------------------------------
 
 const RLIMITS: Readonly<Record<string, number>> = { RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_NOFILE };
-export const CAPS: Readonly<Record<string, number>> = { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, CAP_DAC_OVERRIDE: 1 };
+export const CAPS: Readonly<Record<string, number>> = { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, CAP_DAC_OVERRIDE: 1, CAP_SYS_PTRACE: 19 };
 
 /**
  * kernel/sys.c do_prlimit() (v5.4 … v6.12, unchanged in what is modelled): cur > max
@@ -483,6 +488,13 @@ function* opOpen(c: StepCtx): KThread<StepResult> {
   const flags = evalFlags(c, a.flags, 'flags');
   if (flags === null) return ret(-EINVAL);
   let real = path;
+  // /proc/<process>/mem: the scenario names the process; the kernel path has its pid.
+  const pm = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/mem$/.exec(path);
+  if (pm !== null && pm[1] !== 'self') {
+    const t = c.rs.processes.get(pm[1]);
+    if (t === undefined) return ret(-ENOENT);
+    real = `/proc/${t.pid}/mem`;
+  }
   // iommufd autoloads on the first open of /dev/iommu (CONFIG_IOMMUFD; no node without it).
   if (path === '/dev/iommu') iommufd_init(c.k);
   if (path.startsWith('/dev/vfio/')) {
@@ -712,6 +724,55 @@ function* opMigratePage(c: StepCtx): KThread<StepResult> {
   return ret(yield* alloc_contig_range_folio(c.k, pfn));
 }
 
+// ---- remote access (helper-12b): /proc/PID/mem, ptrace, process_vm_readv/writev ---------------------------
+
+/** pread/pwrite through the file's ->read/->write (fs/read_write.ts); pread's $r.content is the first byte's tag. */
+function fdRw(write: boolean): OpImpl {
+  return function* (c) {
+    const a = c.step.args;
+    const buf = remote_buffer(write && a.content !== undefined && a.content.kind === 'str' ? a.content.value : '');
+    const r = yield* ksys_prw64(c.k, evalNum(c, a.fd), buf, evalNum(c, a.length), evalNum(c, a.offset), write);
+    return write ? ret(r) : ret(r, { content: r > 0 ? remote_first_tag(buf) : null });
+  };
+}
+
+/** A scenario process that still has steps to run: a tracee must be idle (kernel/ptrace.ts MODEL). */
+function busyProcess(c: StepCtx, name: string): boolean {
+  return c.scenario.threads.some((t) => {
+    if (t.process !== name) return false;
+    const tid = c.rs.threadIds.get(t.name);
+    return tid !== undefined && tid !== c.tid && c.k.s.view(tid).state !== 'done';
+  });
+}
+
+function* opPtrace(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  const request = evalFlags(c, a.request, 'request');
+  if (request === null) return ret(-EINVAL);
+  const name = a.pid.kind === 'str' ? a.pid.value : '';
+  const task = processTask(c, a.pid);
+  if ((request === ptraceMod.PTRACE_ATTACH || request === ptraceMod.PTRACE_INTERRUPT) && busyProcess(c, name)) {
+    return ret(unsupported(c.k, 'scenario:ptrace', `process ${name} still runs steps: the model stops only an idle tracee`));
+  }
+  const poke = a.content !== undefined && a.content.kind === 'str' ? a.content.value : '';
+  const r = yield* ptraceMod.sys_ptrace(c.k, request, task, evalNum(c, a.addr), evalNum(c, a.data), poke);
+  const peek = request === ptraceMod.PTRACE_PEEKDATA || request === ptraceMod.PTRACE_PEEKTEXT;
+  return ret(peek && r.ret === 0 ? r.word : r.ret);
+}
+
+function iovArg(c: StepCtx, v: ArgValue | undefined): pvmIovec[] {
+  const list = v !== undefined && v.kind === 'list' ? v.items : [];
+  return list.map((it) => (it.kind === 'map' ? { iov_base: evalNum(c, it.entries.base), iov_len: evalNum(c, it.entries.len) } : { iov_base: 0, iov_len: 0 }));
+}
+
+function processVmRw(write: boolean): OpImpl {
+  return function* (c) {
+    const a = c.step.args;
+    const task = processTask(c, a.pid);
+    return ret(yield* process_vm_rw(c.k, task, iovArg(c, a.local), iovArg(c, a.remote), evalNum(c, a.flags), write));
+  };
+}
+
 function notYet(op: string): OpImpl {
   return function* (c) {
     yield* noPoint();
@@ -784,6 +845,11 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['capset', opCapset],
   ['kill', opKill],
   ['migrate_page', opMigratePage],
+  ['pread', fdRw(false)],
+  ['pwrite', fdRw(true)],
+  ['ptrace', opPtrace],
+  ['process_vm_readv', processVmRw(false)],
+  ['process_vm_writev', processVmRw(true)],
 ]);
 
 /** The implementation of an operation (a not-yet-wired one reports `unsupported`). */

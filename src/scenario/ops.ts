@@ -96,7 +96,9 @@ export const IOMMU_OPTION_OP_NAMES = ['IOMMU_OPTION_OP_SET', 'IOMMU_OPTION_OP_GE
 export const IOMMU_PROT_NAMES = ['IOMMU_READ', 'IOMMU_WRITE', 'IOMMU_CACHE', 'IOMMU_NOEXEC', 'IOMMU_MMIO'] as const;
 export const RLIMIT_NAMES = ['RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_NOFILE'] as const;
 export const SIGNAL_NAMES = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGUSR1'] as const;
-export const CAP_NAMES = ['CAP_IPC_LOCK', 'CAP_SYS_ADMIN', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_DAC_OVERRIDE'] as const;
+export const CAP_NAMES = ['CAP_IPC_LOCK', 'CAP_SYS_ADMIN', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_DAC_OVERRIDE', 'CAP_SYS_PTRACE'] as const;
+/** The ptrace requests modelled (kernel/ptrace.ts). */
+export const PTRACE_NAMES = ['PTRACE_ATTACH', 'PTRACE_SEIZE', 'PTRACE_INTERRUPT', 'PTRACE_DETACH', 'PTRACE_PEEKTEXT', 'PTRACE_PEEKDATA', 'PTRACE_POKETEXT', 'PTRACE_POKEDATA'] as const;
 
 const int = { kind: 'int' } as const;
 const fl = (family: string, names: readonly string[]): ArgType => ({ kind: 'flags', family, names });
@@ -176,6 +178,14 @@ const opList: readonly OpSpec[] = [
   { name: 'io_uring_setup', cls: 'syscall', args: [a('entries', int, 8)], doc: 'io_uring_setup(2): ring fd or -errno' },
   { name: 'IORING_REGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int), a('iovecs', { kind: 'iovecs' })], doc: 'io_uring_register(2)' },
   { name: 'IORING_UNREGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int)], doc: 'io_uring_register(2)' },
+  // remote access (helper-12b: mm/access_remote.ts, fs/proc/base.ts, kernel/ptrace.ts, mm/process_vm_access.ts)
+  { name: 'pread', cls: 'syscall', args: [a('fd', int), a('offset', int), a('length', int)], outputs: ['content'], doc: "pread(2) through the file's ->read (/proc/<P>/mem: access_remote_vm with FOLL_FORCE): bytes or -errno; $r.content is the tag of the first byte read (null if none)" },
+  {
+    name: 'ptrace', cls: 'syscall', args: [a('request', en('PTRACE_', PTRACE_NAMES)), a('pid', { kind: 'process' }), a('addr', int, 0), a('data', int, 0), a('content', { kind: 'content' }, '')],
+    doc: 'ptrace(2) of process `pid`: ATTACH (the idle tracee stops), SEIZE, INTERRUPT, DETACH: 0 or -errno; PEEKTEXT/PEEKDATA: the tag of the first byte of the word at addr, or -errno; POKETEXT/POKEDATA: writes the word (content tag `content`): 0 or -errno',
+  },
+  { name: 'process_vm_readv', cls: 'syscall', args: [a('pid', { kind: 'process' }), a('local', { kind: 'iovecs' }), a('remote', { kind: 'iovecs' }), a('flags', int, 0)], doc: "process_vm_readv(2): copy from process `pid`'s remote iovecs into the caller's local iovecs (pin_user_pages_remote, no FOLL_FORCE): bytes or -errno" },
+  { name: 'process_vm_writev', cls: 'syscall', args: [a('pid', { kind: 'process' }), a('local', { kind: 'iovecs' }), a('remote', { kind: 'iovecs' }), a('flags', int, 0)], doc: "process_vm_writev(2): copy the caller's local iovecs into process `pid`'s remote iovecs (FOLL_WRITE, no FOLL_FORCE): bytes or -errno" },
   // ---- device ---------------------------------------------------------------------------
   { name: 'device_dma_write', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'the device writes a content tag at iova through the IOMMU: 0 or -EFAULT' },
   { name: 'device_dma_read', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int)], doc: 'the device reads at iova through the IOMMU: content tag or -EFAULT' },
