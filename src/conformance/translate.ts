@@ -29,7 +29,9 @@ export const UAPI: Readonly<Record<string, number>> = {
   RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9,
   IOMMU_IOAS_MAP_FIXED_IOVA: 1, IOMMU_IOAS_MAP_WRITEABLE: 2, IOMMU_IOAS_MAP_READABLE: 4,
   IOMMU_OPTION_RLIMIT_MODE: 0, IOMMU_OPTION_HUGE_PAGES: 1, IOMMU_OPTION_OP_SET: 0, IOMMU_OPTION_OP_GET: 1,
-  CAP_DAC_OVERRIDE: 1, CAP_IPC_LOCK: 14, CAP_SYS_RAWIO: 17, CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24,
+  CAP_DAC_OVERRIDE: 1, CAP_IPC_LOCK: 14, CAP_SYS_RAWIO: 17, CAP_SYS_PTRACE: 19, CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24,
+  PTRACE_PEEKTEXT: 1, PTRACE_PEEKDATA: 2, PTRACE_POKETEXT: 4, PTRACE_POKEDATA: 5, PTRACE_ATTACH: 16, PTRACE_DETACH: 17,
+  PTRACE_SEIZE: 0x4206, PTRACE_INTERRUPT: 0x4207,
 };
 
 /** errno names by number (x86-64), for rendering and for reading the model's values. */
@@ -78,7 +80,9 @@ export type ValueKind =
   /** a comma list of integers in `field` (`-` = empty), compared as a JSON array */
   | 'kvlist'
   /** a comma list of names in `field` (`-` = empty), compared as a JSON array */
-  | 'kvnames';
+  | 'kvnames'
+  /** a content byte in `field` → tag (null when absent) */
+  | 'kvtag';
 
 export interface PlanItem {
   /** the result or observation name in the scenario */
@@ -374,7 +378,39 @@ function translateStep(c: Ctx, st: Step): void {
     if (st.as !== null) c.plan.push({ name: st.as, step: i, kind });
   };
   const fd = (k: string): string => intTok(c, a[k], k);
+  // /proc/<P>/mem (conformance/guest/ops-remote.c)
+  const procMem = st.op === 'open' ? /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/mem$/.exec(strArg(a.path, 'path')) : null;
+  if (procMem !== null) {
+    record(emit(c, `open-proc-mem ${as} ${remotePid(c, procMem[1] as string)} ${argFlags(a.flags)}`), 'okerr');
+    return;
+  }
   switch (st.op) {
+    // remote access (conformance/guest/ops-remote.c)
+    case 'pread': {
+      const i = emit(c, `remote-pread ${as} ${fd('fd')} ${fd('offset')} ${fd('length')}`);
+      record(i, 'int');
+      if (st.as !== null) c.plan.push({ name: `${st.as}.content`, step: i, kind: 'kvtag', field: 'byte' });
+      return;
+    }
+    case 'ptrace': {
+      const req = argFlags(a.request);
+      const peek = req === UAPI.PTRACE_PEEKDATA || req === UAPI.PTRACE_PEEKTEXT;
+      const byte = a.content !== undefined && a.content.kind === 'str' && a.content.value !== '' ? tagByte(c, a.content.value) : 0;
+      record(emit(c, `ptrace ${as} ${req} ${remotePid(c, strArg(a.pid, 'pid'))} ${fd('addr')} ${byte}`), peek ? 'tag' : 'int');
+      return;
+    }
+    case 'process_vm_readv':
+    case 'process_vm_writev': {
+      const iov = (k: string): string => {
+        const v = a[k];
+        const items = v !== undefined && v.kind === 'list' ? v.items : [];
+        if (items.length > 16) fail(`${k}: more than 16 iovecs`);
+        return [String(items.length), ...items.map((it) => (it.kind === 'map' ? `${intTok(c, it.entries.base, 'base')} ${intTok(c, it.entries.len, 'len')}` : fail(`${k}: an iovec is not a map`)))].join(' ');
+      };
+      const w = st.op === 'process_vm_writev' ? 1 : 0;
+      record(emit(c, `pvm ${as} ${w} ${remotePid(c, strArg(a.pid, 'pid'))} ${fd('flags')} ${iov('local')} ${iov('remote')}`), 'int');
+      return;
+    }
     case 'open':
       record(emit(c, `open ${as} ${guestPath(c, strArg(a.path, 'path'))} ${argFlags(a.flags)}`), 'okerr');
       return;
@@ -438,8 +474,9 @@ function translateStep(c: Ctx, st: Step): void {
       let mask = 0;
       const names = list?.kind === 'list' ? list.items.map((x) => (x.kind === 'str' ? x.value : x.kind === 'flags' ? x.names.join('|') : '')) : list?.kind === 'flags' ? list.names : [];
       for (const n of names) {
-        if (n !== 'CAP_IPC_LOCK') fail(`capset drop ${n} (the driver needs it to observe)`);
-        mask |= 1 << (UAPI.CAP_IPC_LOCK as number);
+        // CAP_SYS_PTRACE: the driver does not need it for its own observations (only to reach a child's).
+        if (n !== 'CAP_IPC_LOCK' && n !== 'CAP_SYS_PTRACE') fail(`capset drop ${n} (the driver needs it to observe)`);
+        mask |= 1 << (UAPI[n] as number);
       }
       record(emit(c, `capdrop ${as} 0x${mask.toString(16)}`), 'int');
       return;
@@ -583,6 +620,15 @@ function translateStep(c: Ctx, st: Step): void {
     default:
       fail(`operation ${st.op} has no guest equivalent`);
   }
+}
+
+/** The guest pid token of a scenario process for a remote-access op: 0 for the driver (and `self`), `$slot` for a child. */
+function remotePid(c: Ctx, name: string): string {
+  if (name === 'self') return '0';
+  if (c.exited.has(name)) fail(`remote access to exited process ${name}`);
+  const pid = c.pids.get(name);
+  if (pid === undefined) fail(`process ${name} is unknown to the guest`);
+  return pid;
 }
 
 /** Record a step's value and its integer output fields (read back as `key=value`). */
