@@ -3,9 +3,10 @@
  *
  *   open-proc-mem <as> <pid|0> <flags>          open /proc/<pid>/mem (0: /proc/self/mem): fd or -errno
  *   remote-pread <as> <fd> <off> <len>          pread(2): ret=<bytes|-errno> byte=<first byte read>
- *   ptrace <as> <request> <pid|0> <addr> <byte> PTRACE_ATTACH / PTRACE_INTERRUPT wait for the stop
- *                                               (waitpid); PEEK*: ret=<first byte of the word|-errno>;
- *                                               POKE*: the word filled with <byte>: 0 or -errno
+ *   ptrace <as> <request> <pid|0> <addr> <data> <byte>
+ *                                               other requests get <data>; PTRACE_ATTACH / PTRACE_INTERRUPT
+ *                                               wait for the stop (waitpid); PEEK*: ret=<first byte of the
+ *                                               word|-errno>; POKE*: the word filled with <byte>: 0 or -errno
  *   pvm <as> <write> <pid|0> <flags> <nl> <base len>... <nr> <base len>...
  *                                               process_vm_readv (write 0) / process_vm_writev (1)
  *
@@ -51,12 +52,13 @@ static int op_remote(const char *op, char **t, int n)
 		b1 = b[0];
 		free(b);
 	} else if (!strcmp(op, "ptrace")) {
-		if (n < 6)
+		if (n < 7)
 			return setupfail("usage");
 		long req = (long)A(t[2]);
 		pid_t pid = remote_pid(A(t[3]));
 		uint64_t addr = (uint64_t)A(t[4]);
-		int byte = (int)A(t[5]);
+		unsigned long data = (unsigned long)A(t[5]);
+		int byte = (int)A(t[6]);
 		if (req == PTRACE_PEEKDATA || req == PTRACE_PEEKTEXT) {
 			unsigned long word = 0;
 			r = syscall(SYS_ptrace, req, pid, addr, &word);
@@ -66,7 +68,7 @@ static int op_remote(const char *op, char **t, int n)
 			memset(&word, byte, sizeof word);
 			r = RET(syscall(SYS_ptrace, req, pid, addr, word));
 		} else {
-			r = RET(syscall(SYS_ptrace, req, pid, addr, 0UL));
+			r = RET(syscall(SYS_ptrace, req, pid, addr, data));
 			if (r == 0 && (req == PTRACE_ATTACH || req == PTRACE_INTERRUPT)) {
 				int st;
 				if (waitpid(pid, &st, __WALL) < 0)

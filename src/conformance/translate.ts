@@ -396,7 +396,7 @@ function translateStep(c: Ctx, st: Step): void {
       const req = argFlags(a.request);
       const peek = req === UAPI.PTRACE_PEEKDATA || req === UAPI.PTRACE_PEEKTEXT;
       const byte = a.content !== undefined && a.content.kind === 'str' && a.content.value !== '' ? tagByte(c, a.content.value) : 0;
-      record(emit(c, `ptrace ${as} ${req} ${remotePid(c, strArg(a.pid, 'pid'))} ${fd('addr')} ${byte}`), peek ? 'tag' : 'int');
+      record(emit(c, `ptrace ${as} ${req} ${remotePid(c, strArg(a.pid, 'pid'))} ${fd('addr')} ${fd('data')} ${byte}`), peek ? 'tag' : 'int');
       return;
     }
     case 'process_vm_readv':

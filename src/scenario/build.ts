@@ -760,9 +760,15 @@ function* opPtrace(c: StepCtx): KThread<StepResult> {
   return ret(peek && r.ret === 0 ? r.word : r.ret);
 }
 
+/** struct iovec fields are a pointer and a size_t: a negative value is that u64 (as a double: every such value is past the checks' limits). */
+function u64Num(c: StepCtx, v: ArgValue): number {
+  const n = evalNum(c, v);
+  return n < 0 ? n + 2 ** 64 : n;
+}
+
 function iovArg(c: StepCtx, v: ArgValue | undefined): pvmIovec[] {
   const list = v !== undefined && v.kind === 'list' ? v.items : [];
-  return list.map((it) => (it.kind === 'map' ? { iov_base: evalNum(c, it.entries.base), iov_len: evalNum(c, it.entries.len) } : { iov_base: 0, iov_len: 0 }));
+  return list.map((it) => (it.kind === 'map' ? { iov_base: u64Num(c, it.entries.base), iov_len: u64Num(c, it.entries.len) } : { iov_base: 0, iov_len: 0 }));
 }
 
 function processVmRw(write: boolean): OpImpl {

@@ -53,7 +53,7 @@ function step(i: number): fc.Arbitrary<Record<string, unknown>> {
   ).map((s) => ('as' in s ? s : { ...s, as }));
 }
 
-function caseArb(): fc.Arbitrary<FuzzCase> {
+export function caseArb(): fc.Arbitrary<FuzzCase> {
   return fc.record({
     fork: fc.constantFrom('first', 'first', 'never', 'exit'),
     uid: fc.constantFrom<number | null>(null, null, 1000),

@@ -63,8 +63,12 @@ export const UIO_MAXIOV = 1024;
 export const PVM_MAX_USER_PAGES = (2 * PAGE_SIZE) / 8;
 /** TASK_SIZE_MAX on x86-64 with 4-level paging: (1 << 47) - PAGE_SIZE. */
 const TASK_SIZE_MAX = 2 ** 47 - PAGE_SIZE;
-/** A length whose ssize_t value is negative (>= 2^63). */
+/** A length whose ssize_t value is negative (>= 2^63; a negative number here is the same u64 seen signed). */
 const SSIZE_NEG = 2 ** 63;
+
+function ssize_negative(len: number): boolean {
+  return len < 0 || len >= SSIZE_NEG;
+}
 
 /** The local iov_iter: segments, the current position, and what is left. */
 interface iov_iter {
@@ -83,7 +87,7 @@ function access_ok(addr: number, size: number): boolean {
 function import_iovec(k: Kctx, lvec: readonly iovec[]): iov_iter | number {
   const site = 'lib/iov_iter.c:import_iovec';
   if (lvec.length > UIO_MAXIOV) return errno_reason(k, -EINVAL, site, `${lvec.length} local iovecs (UIO_MAXIOV is ${UIO_MAXIOV})`);
-  for (const v of lvec) if (v.iov_len >= SSIZE_NEG) return errno_reason(k, -EINVAL, site, 'a local iovec length is negative as ssize_t');
+  for (const v of lvec) if (ssize_negative(v.iov_len)) return errno_reason(k, -EINVAL, site, 'a local iovec length is negative as ssize_t');
   const iov: iovec[] = [];
   let total = 0;
   for (const v of lvec) {
@@ -205,6 +209,6 @@ export function* process_vm_rw(k: Kctx, task: task_struct | null, lvec: readonly
   if (typeof it === 'number') return it;
   if (!it.count) return 0;
   if (rvec.length > UIO_MAXIOV) return errno_reason(k, -EINVAL, 'lib/iov_iter.c:iovec_from_user', `${rvec.length} remote iovecs (UIO_MAXIOV is ${UIO_MAXIOV})`);
-  for (const v of rvec) if (v.iov_len >= SSIZE_NEG) return errno_reason(k, -EINVAL, 'lib/iov_iter.c:iovec_from_user', 'a remote iovec length is negative as ssize_t');
+  for (const v of rvec) if (ssize_negative(v.iov_len)) return errno_reason(k, -EINVAL, 'lib/iov_iter.c:iovec_from_user', 'a remote iovec length is negative as ssize_t');
   return yield* process_vm_rw_core(k, task, it, rvec, write);
 }
