@@ -29,6 +29,7 @@ const AREAS: Record<string, string> = {
   io_uring: 'io_uring fixed buffers as a second long-term pinner',
   concurrency: 'Interleavings: munmap, truncate, fork, migration and device DMA against pins',
   mm: 'Memory-model behaviour the pinning cases rely on',
+  remote: 'Remote access through GUP: /proc/PID/mem and ptrace (FOLL_FORCE), process_vm_readv/writev (no FOLL_FORCE)',
 };
 
 export function renderCatalogue(): string {
