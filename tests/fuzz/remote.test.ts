@@ -13,7 +13,7 @@
  */
 import { describe, it } from 'vitest';
 import { stringify } from 'yaml';
-import { PTRACE_NAMES } from '../../src/scenario/ops.js';
+import { PTRACE_NAMES } from '../../src/scenario/ops/flags.js';
 import { checkCase, fc, newStats } from './campaign.js';
 import type { FuzzCase } from './campaign.js';
 
