@@ -19,6 +19,7 @@ export const REMOTE_CASES = [
   'process-vm-hole-and-force',
   'ptrace-poke-ro-text',
   'ptrace-seize-interrupt',
+  'proc-mem-write-vfio-ro-pin',
 ] as const;
 
 export interface RemoteCase {
