@@ -24,6 +24,7 @@ const AREAS: Record<string, string> = {
   concurrency: 'Interleavings: munmap, truncate, fork, migration and device DMA against pins',
   mm: 'Memory-model behaviour the pinning cases rely on',
   addrspace: 'Address-space changes under a pin: mremap, MADV_FREE / PAGEOUT / COLD / WILLNEED / REMOVE, WIPEONFORK, mprotect, munmap + mmap (what the process, the device and io_uring see)',
+  remote: 'Remote access through GUP: /proc/PID/mem and ptrace (FOLL_FORCE), process_vm_readv/writev (no FOLL_FORCE)',
 };
 
 export function renderCatalogue(): string {

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { iommufdCases } from './generate-iommufd.js';
 import { addrspaceCases } from './generate-addrspace.js';
+import { remoteCases } from './generate-remote.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -29,6 +30,8 @@ interface Case {
   more612?: string;
   /** The declaration for the 6.12 kernel built with iommufd (profile v6.12+iommufd), if the case is for it. */
   iommufd?: Decl;
+  /** A case rendered elsewhere (generate-remote.ts: a scenario file): written as is. */
+  text?: string;
 }
 
 const cases: Case[] = [];
@@ -43,6 +46,7 @@ function decl(d: Decl): string {
 }
 
 function render(c: Case): string {
+  if (c.text !== undefined) return c.text;
   const ind = (s: string, n: number): string => s.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
   return [
     'format: 1',
@@ -785,6 +789,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
 
 cases.push(...iommufdCases());
 cases.push(...addrspaceCases());
+cases.push(...remoteCases().map((r) => ({ area: r.area, name: r.name, question: '', setup: '', steps: '', v61: {}, v612: {}, text: r.text })));
 
 // ---- writing ----------------------------------------------------------------------------------
 

@@ -628,6 +628,8 @@ static void reap_children(void)
 /* ---------------------------------------------------------------- dispatcher */
 #define RET(expr) ((expr) < 0 ? -(long long)errno : 0)
 
+#include "ops-remote.c"
+
 /* ---------------------------------------------------------------- iommufd
  * The iommufd uapi (include/uapi/linux/iommufd.h, 6.2+) and the VFIO device cdev ioctls
  * (6.6+) are newer than this build host's headers: the numbers and layouts are written
@@ -888,6 +890,12 @@ static int run_op(char **t, int n)
 	if (!strncmp(op, "iommu-", 6) || !strcmp(op, "vfio-bind-iommufd") || !strcmp(op, "vfio-attach-pt") || !strcmp(op, "vfio-detach-pt")) {
 		NEED(3);
 		int k = op_iommufd(op, t, n);
+		if (k != 1)
+			return k;
+	}
+
+	{
+		int k = op_remote(op, t, n);
 		if (k != 1)
 			return k;
 	}

@@ -61,6 +61,7 @@ export function normalize(plan: readonly PlanItem[], values: ReadonlyMap<string,
         out.set(item.name, v === 'ok' || (n !== null && n >= 0) ? 'ok' : n !== null ? errnoName(n) : String(v));
         break;
       case 'tag':
+      case 'kvtag':
         // The model's '' is a zero-filled page; the guest reads byte 0 back as `zero`.
         out.set(item.name, n !== null && n < 0 ? errnoName(n) : v === '' ? 'zero' : String(v));
         break;
@@ -123,7 +124,7 @@ export function checkDeclared(
       case 'lit': {
         if (kinds.get(name) === 'okerr' && typeof e.value === 'number' && e.value >= 0) return actual === 'ok' || declForm(actual) === declForm(e.value);
         // A declared '' is the model's zero-filled page, which the guest reads back as `zero`.
-        if (kinds.get(name) === 'tag' && e.value === '') return actual === '' || actual === 'zero';
+        if ((kinds.get(name) === 'tag' || kinds.get(name) === 'kvtag') && e.value === '') return actual === '' || actual === 'zero';
         return declForm(actual) === declForm(e.value);
       }
       case 'ref': {

@@ -111,6 +111,10 @@ function valueOf(t: Translation, item: PlanItem, o: GuestObservation): RawValue 
       const x = item.field === undefined ? undefined : o.kv[item.field];
       return x === undefined ? null : Number(x);
     }
+    case 'kvtag': {
+      const x = item.field === undefined ? undefined : o.kv[item.field];
+      return x === undefined ? null : tagOf(t, Number(x));
+    }
     case 'kvlist':
     case 'kvnames': {
       // The same JSON text the model side gives a list output (conformance/model.ts raw()).

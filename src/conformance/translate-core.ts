@@ -25,7 +25,9 @@ export const UAPI: Readonly<Record<string, number>> = {
   RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9,
   IOMMU_IOAS_MAP_FIXED_IOVA: 1, IOMMU_IOAS_MAP_WRITEABLE: 2, IOMMU_IOAS_MAP_READABLE: 4,
   IOMMU_OPTION_RLIMIT_MODE: 0, IOMMU_OPTION_HUGE_PAGES: 1, IOMMU_OPTION_OP_SET: 0, IOMMU_OPTION_OP_GET: 1,
-  CAP_DAC_OVERRIDE: 1, CAP_IPC_LOCK: 14, CAP_SYS_RAWIO: 17, CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24,
+  CAP_DAC_OVERRIDE: 1, CAP_IPC_LOCK: 14, CAP_SYS_RAWIO: 17, CAP_SYS_PTRACE: 19, CAP_SYS_ADMIN: 21, CAP_SYS_RESOURCE: 24,
+  PTRACE_PEEKTEXT: 1, PTRACE_PEEKDATA: 2, PTRACE_POKETEXT: 4, PTRACE_POKEDATA: 5, PTRACE_ATTACH: 16, PTRACE_DETACH: 17,
+  PTRACE_SEIZE: 0x4206, PTRACE_INTERRUPT: 0x4207,
 };
 
 /** errno names by number (x86-64), for rendering and for reading the model's values. */
@@ -74,7 +76,9 @@ export type ValueKind =
   /** a comma list of integers in `field` (`-` = empty), compared as a JSON array */
   | 'kvlist'
   /** a comma list of names in `field` (`-` = empty), compared as a JSON array */
-  | 'kvnames';
+  | 'kvnames'
+  /** a content byte in `field` → tag (null when absent) */
+  | 'kvtag';
 
 export interface PlanItem {
   /** the result or observation name in the scenario */

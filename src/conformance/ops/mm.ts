@@ -2,11 +2,18 @@
 // driver lines (conformance/guest/pinlab-guest.c), or the typed reason it has none.
 import { argFlags, emit, guestPath, strArg, tagByte } from '../translate-core.js';
 import type { GuestGroup } from './types.js';
+import { remotePid } from './remote.js';
 
 export const MM_GUEST = {
   open: {
     guest: 'open',
     translate: ({ c, a, as, record }) => {
+      // /proc/self/mem and /proc/<P>/mem: conformance/guest/ops-remote.c (P: the driver or a forked child).
+      const procMem = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/mem$/.exec(strArg(a.path, 'path'));
+      if (procMem !== null) {
+        record(emit(c, `open-proc-mem ${as} ${remotePid(c, procMem[1] as string)} ${argFlags(a.flags)}`), 'okerr');
+        return;
+      }
       record(emit(c, `open ${as} ${guestPath(c, strArg(a.path, 'path'))} ${argFlags(a.flags)}`), 'okerr');
     },
   },

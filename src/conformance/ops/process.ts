@@ -38,8 +38,9 @@ export const PROCESS_GUEST = {
       let mask = 0;
       const names = list?.kind === 'list' ? list.items.map((x) => (x.kind === 'str' ? x.value : x.kind === 'flags' ? x.names.join('|') : '')) : list?.kind === 'flags' ? list.names : [];
       for (const n of names) {
-        if (n !== 'CAP_IPC_LOCK') fail(`capset drop ${n} (the driver needs it to observe)`);
-        mask |= 1 << (UAPI.CAP_IPC_LOCK as number);
+        // CAP_SYS_PTRACE: the driver does not need it for its own observations (only to reach a child's).
+        if (n !== 'CAP_IPC_LOCK' && n !== 'CAP_SYS_PTRACE') fail(`capset drop ${n} (the driver needs it to observe)`);
+        mask |= 1 << (UAPI[n] as number);
       }
       record(emit(c, `capdrop ${as} 0x${mask.toString(16)}`), 'int');
     },

@@ -13,6 +13,8 @@ import { hugetlbfs_fs_type } from '../mm/hugetlb.js';
 
 const devtmpfs_fs_type: file_system_type = { name: 'devtmpfs', kind: 'devtmpfs', init_reg_inode: null };
 const anon_inode_fs_type: file_system_type = { name: 'anon_inodefs', kind: 'anon_inodefs', init_reg_inode: null };
+/** procfs: its /proc/<pid>/mem inodes get their fops from the lookup (fs/proc/base.ts proc_lookup). */
+const proc_fs_type: file_system_type = { name: 'proc', kind: 'proc', init_reg_inode: null };
 
 export function get_fs_type(kind: fs_kind): file_system_type {
   switch (kind) {
@@ -26,5 +28,7 @@ export function get_fs_type(kind: fs_kind): file_system_type {
       return devtmpfs_fs_type;
     case 'anon_inodefs':
       return anon_inode_fs_type;
+    case 'proc':
+      return proc_fs_type;
   }
 }

@@ -15,6 +15,7 @@ import { ENOENT } from '../include/uapi/linux/errno.js';
 import { fs_file_operations } from './fops.js';
 import { get_fs_type } from './filesystems.js';
 import { dax_alloc_block } from './dax.js';
+import { proc_lookup } from './proc/base.js';
 
 /** Mount options of the model's file systems. */
 export interface MountOptions {
@@ -133,7 +134,10 @@ export function create_file(m: Machine, path: string, size: number, data?: (inde
 
 /** filp_open(path, flags): a new struct file for an existing inode, or -ENOENT. */
 export function filp_open(k: Kctx, path: string, flags: number): file | number {
-  const i = k.m.inodes.get(path);
+  // /proc entries are made by their lookup (fs/proc/base.ts), not kept in the inode table.
+  const proc = proc_lookup(k, path);
+  if (typeof proc === 'number') return proc;
+  const i = proc ?? k.m.inodes.get(path);
   if (!i) return -ENOENT;
   return alloc_file(k, i, flags, fs_file_operations(i));
 }

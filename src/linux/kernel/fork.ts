@@ -139,6 +139,9 @@ export function createTask(m: Machine, opts: TaskOptions): task_struct {
     flags: kthread ? PF_KTHREAD : 0,
     files: kthread ? null : new_files(m, nofile),
     exited: false,
+    ptrace: 0,
+    parent: null,
+    ptrace_stopped: false,
   };
   t.group_leader = t;
   if (mm) mm.owner_pid = pid;
@@ -233,6 +236,10 @@ export function* sys_fork(k: Kctx): KThread<number> {
     flags: parent.flags & PF_KTHREAD,
     files: parent.files ? dup_fd(m, parent.files) : null,
     exited: false,
+    // copy_process(): a child of a traced parent is not traced (no PTRACE_O_TRACEFORK in the model).
+    ptrace: 0,
+    parent: null,
+    ptrace_stopped: false,
   };
   child.group_leader = child;
   if (mm) mm.owner_pid = pid;

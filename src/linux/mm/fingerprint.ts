@@ -274,11 +274,11 @@ function files_fp(h: Hasher, fs: files_struct): void {
   intSet(h, reserved);
 }
 
-type _task = Exhaustive<Covered<task_struct, 'pid' | 'comm' | 'mm' | 'group_leader' | 'cred' | 'rlim' | 'flags' | 'files' | 'exited'>>;
+type _task = Exhaustive<Covered<task_struct, 'pid' | 'comm' | 'mm' | 'group_leader' | 'cred' | 'rlim' | 'flags' | 'files' | 'exited' | 'ptrace' | 'parent' | 'ptrace_stopped'>>;
 type _cred = Exhaustive<Covered<task_struct['cred'], 'uid' | 'euid' | 'cap_effective'>>;
 
 function task_fp(h: Hasher, t: task_struct): void {
-  const { pid, comm, mm, group_leader, cred, rlim, flags, files, exited } = t;
+  const { pid, comm, mm, group_leader, cred, rlim, flags, files, exited, ptrace, parent, ptrace_stopped } = t;
   h.int(pid);
   h.str(comm);
   h.int(mm ? mm.id : 0);
@@ -295,6 +295,9 @@ function task_fp(h: Hasher, t: task_struct): void {
   if (files) files_fp(h, files);
   else h.int(-1);
   h.bool(exited);
+  h.int(ptrace);
+  h.int(parent ? parent.pid : 0);
+  h.bool(ptrace_stopped);
 }
 
 type _mapping = Exhaustive<Covered<address_space, 'id' | 'host' | 'i_pages' | 'nrpages' | 'i_mmap' | 'i_mmap_rwsem' | 'invalidate_lock' | 'a_ops' | 'dax_pmd_entries'>>;

@@ -695,10 +695,11 @@ export function* __get_user_pages(
       const alone = k.s.alone(k.tid);
       if ((i & 511) === 0 || i >= next_resched) {
         if (ctx.has_pending) throw new Error('pinlab bug: a page followed ahead would be used after a scheduling point');
-        yield* cond_resched(k, 'mm/gup.c:__get_user_pages');
+        // The retry after a 5.4-5.6 COW fault differs from the first try only in FOLL_COW (a local the state must carry).
+        yield* cond_resched(k, 'mm/gup.c:__get_user_pages', foll.v & FOLL_COW ? 'FOLL_COW' : undefined);
         next_resched = (Math.floor(i / 512) + 1) * 512;
       } else if (!alone && !ctx.has_pending && !inside_hugetlb_leaf(vma, start)) {
-        yield* race_window(k, 'mm/gup.c:follow_page_pte:ptl', `${i}`);
+        yield* race_window(k, 'mm/gup.c:follow_page_pte:ptl', foll.v & FOLL_COW ? `${i}:FOLL_COW` : `${i}`);
       } else if (!ctx.has_pending && !inside_hugetlb_leaf(vma, start)) {
         // The reference atomicity yields before every page the walk reads, whatever the
         // points above decided (they are what it checks).

@@ -40,7 +40,9 @@ export const IOMMU_OPTION_OP_NAMES = ['IOMMU_OPTION_OP_SET', 'IOMMU_OPTION_OP_GE
 export const IOMMU_PROT_NAMES = ['IOMMU_READ', 'IOMMU_WRITE', 'IOMMU_CACHE', 'IOMMU_NOEXEC', 'IOMMU_MMIO'] as const;
 export const RLIMIT_NAMES = ['RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_NOFILE'] as const;
 export const SIGNAL_NAMES = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGUSR1'] as const;
-export const CAP_NAMES = ['CAP_IPC_LOCK', 'CAP_SYS_ADMIN', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_DAC_OVERRIDE'] as const;
+export const CAP_NAMES = ['CAP_IPC_LOCK', 'CAP_SYS_ADMIN', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_DAC_OVERRIDE', 'CAP_SYS_PTRACE'] as const;
+/** The ptrace requests modelled (kernel/ptrace.ts). */
+export const PTRACE_NAMES = ['PTRACE_ATTACH', 'PTRACE_SEIZE', 'PTRACE_INTERRUPT', 'PTRACE_DETACH', 'PTRACE_PEEKTEXT', 'PTRACE_PEEKDATA', 'PTRACE_POKETEXT', 'PTRACE_POKEDATA'] as const;
 
 export const int = { kind: 'int' } as const;
 export const fl = (family: string, names: readonly string[]): ArgType => ({ kind: 'flags', family, names });

@@ -19,6 +19,7 @@ import type { OpImpl, StepCtx } from '../step.js';
 import { evalFlags, evalNum, ret } from '../step.js';
 import { FALLOC_NAMES, MADV_NAMES, MAP_NAMES, MFD_NAMES, O_NAMES, PROT_NAMES, a, en, fl, int } from './flags.js';
 import type { OpGroup } from './types.js';
+import { fdRw } from './remote.js';
 
 function* opOpen(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
@@ -26,6 +27,13 @@ function* opOpen(c: StepCtx): KThread<StepResult> {
   const flags = evalFlags(c, a.flags, 'flags');
   if (flags === null) return ret(-EINVAL);
   let real = path;
+  // /proc/<process>/mem: the scenario names the process; the kernel path has its pid.
+  const pm = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/mem$/.exec(path);
+  if (pm !== null && pm[1] !== 'self') {
+    const t = c.rs.processes.get(pm[1]);
+    if (t === undefined) return ret(-ENOENT);
+    real = `/proc/${t.pid}/mem`;
+  }
   // iommufd autoloads on the first open of /dev/iommu (CONFIG_IOMMUFD; no node without it).
   if (path === '/dev/iommu') iommufd_init(c.k);
   if (path.startsWith('/dev/vfio/')) {
@@ -129,8 +137,8 @@ export const MM_OPS = {
   },
   pwrite: {
     cls: 'syscall', args: [a('fd', int), a('offset', int), a('length', int), a('content', { kind: 'content' })],
-    doc: 'pwrite(2) of a content tag: bytes or -errno', result: 'bytes or -errno',
-    impl: { notModelled: 'operation pwrite is not wired to the model yet' },
+    doc: "pwrite(2) of a content tag through the file's ->write: bytes or -errno", result: 'bytes or -errno (fs/read_write.ts ksys_pwrite64: /proc/<P>/mem writes through access_remote_vm with FOLL_FORCE; regular files have no ->write in the model yet: unsupported)',
+    impl: fdRw(true),
   },
   store: {
     cls: 'syscall', args: [a('addr', int), a('length', int, 4096), a('content', { kind: 'content' })],

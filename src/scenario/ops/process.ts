@@ -45,7 +45,7 @@ function* opExecve(c: StepCtx): KThread<StepResult> {
 
 const RLIMITS: Readonly<Record<string, number>> = { RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_NOFILE };
 
-export const CAPS: Readonly<Record<string, number>> = { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, CAP_DAC_OVERRIDE: 1 };
+export const CAPS: Readonly<Record<string, number>> = { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, CAP_DAC_OVERRIDE: 1, CAP_SYS_PTRACE: 19 };
 
 /** setrlimit(2): kernel/sys.c do_prlimit() on the thread's task (src/linux/kernel/sys.ts). */
 function* opSetrlimit(c: StepCtx): KThread<StepResult> {

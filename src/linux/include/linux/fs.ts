@@ -16,7 +16,7 @@ import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import { EBADF, EMFILE } from '../uapi/linux/errno.js';
-import type { vm_area_struct } from './mm_types.js';
+import type { remote_buf, vm_area_struct } from './mm_types.js';
 import { get_current } from './sched.js';
 
 // include/uapi/asm-generic/fcntl.h
@@ -58,7 +58,9 @@ export type fs_kind =
   /** Character devices: /dev/daxX.Y, /dev/vfio/*, ... */
   | 'devtmpfs'
   /** anon_inode: io_uring rings, VFIO device fds. */
-  | 'anon_inodefs';
+  | 'anon_inodefs'
+  /** procfs: /proc/<pid>/mem (fs/proc/base.ts). */
+  | 'proc';
 
 export interface file_system_type {
   readonly name: string;
@@ -178,6 +180,12 @@ export interface file_operations {
   readonly unlocked_ioctl?: (k: Kctx, f: file, cmd: number, arg: ioctl_arg) => KThread<number>;
   readonly release?: (k: Kctx, i: inode, f: file) => KThread<number>;
   readonly fallocate?: (k: Kctx, f: file, mode: number, offset: number, len: number) => KThread<number>;
+  /**
+   * ->read(file, buf, count, ppos) / ->write: bytes or -errno; `pos` is *ppos (updated).
+   * MODEL: the user buffer is a remote_buf of content tags (mm_types.ts), see fs/read_write.ts.
+   */
+  readonly read?: (k: Kctx, f: file, buf: remote_buf, count: number, pos: { v: number }) => KThread<number>;
+  readonly write?: (k: Kctx, f: file, buf: remote_buf, count: number, pos: { v: number }) => KThread<number>;
   /** mmap_supported_flags: MAP_* bits beyond LEGACY_MAP_MASK that MAP_SHARED_VALIDATE accepts (ext4: MAP_SYNC). */
   readonly mmap_supported_flags?: number;
 }

@@ -791,6 +791,23 @@ export interface vm_operations_struct {
   /** ->open / ->close: a VMA using these ops is created by split/fork, or destroyed. */
   readonly open?: (vma: vm_area_struct) => void;
   readonly close?: (vma: vm_area_struct) => void;
+  /**
+   * ->access(vma, addr, buf, len, write): copy to/from a mapping GUP cannot get pages of
+   * (VM_IO | VM_PFNMAP; /dev/mem's generic_access_phys). Bytes copied, or <= 0.
+   */
+  readonly access?: (k: Kctx, vma: vm_area_struct, addr: number, buf: remote_buf, len: number, write: boolean) => number;
+}
+
+/**
+ * The kernel-side buffer of a remote access (mm/access_remote.ts: access_remote_vm's `buf`).
+ * MODEL: data are content tags: a write copies `src` into every byte it reaches; a read
+ * appends one run per chunk it copies (length and tag of the page there), in address order.
+ */
+export interface remote_buf {
+  /** Write: the tag the buffer holds. */
+  readonly src: string;
+  /** Read: what was copied, chunk by chunk. */
+  readonly runs: { len: number; tag: string }[];
 }
 
 /** struct vm_area_struct (include/linux/mm_types.h). */

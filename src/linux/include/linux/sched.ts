@@ -10,7 +10,9 @@ import type { mm_struct } from './mm_types.js';
 import type { files_struct } from './fs.js';
 
 /** include/uapi/linux/capability.h */
+export const CAP_DAC_OVERRIDE = 1;
 export const CAP_IPC_LOCK = 14;
+export const CAP_SYS_PTRACE = 19;
 export const CAP_SYS_ADMIN = 21;
 export const CAP_SYS_RAWIO = 17;
 export const CAP_SYS_RESOURCE = 24;
@@ -63,6 +65,12 @@ export interface task_struct {
   files: files_struct | null;
   /** MODEL: the task has exited (do_exit ran). */
   exited: boolean;
+  /** task->ptrace: PT_PTRACED | PT_SEIZED (kernel/ptrace.ts), 0 when not traced. */
+  ptrace: number;
+  /** task->parent: the tracer while traced (ptrace_link), else null (MODEL: the real parent is not kept). */
+  parent: task_struct | null;
+  /** MODEL: the tracee is stopped for its tracer (TASK_TRACED: ptrace_check_attach may freeze it). */
+  ptrace_stopped: boolean;
 }
 
 /** current (arch get_current()): the task_struct the thread runs as (Kctx.current). */

@@ -1,0 +1,244 @@
+/**
+ * Access to another process's memory through GUP: mm/memory.c __access_remote_vm(),
+ * access_remote_vm(), access_process_vm() — Linux 5.4.1, Debian 6.1.192, Debian 6.12.117 —
+ * the path of /proc/PID/mem (fs/proc/base.ts), ptrace PEEK/POKE (kernel/ptrace.ts) and
+ * /proc/PID/cmdline.
+ *
+ * Every release: mmap_lock for read (killable: a fatal signal → 0 bytes), then page by
+ * page: get_user_pages_remote() of ONE page with the caller's flags (FOLL_FORCE from
+ * /proc/PID/mem and ptrace; FOLL_TOUCH | FOLL_REMOTE added by GUP), the copy between the
+ * page and the kernel buffer (kmap; a write marks the page dirty, set_page_dirty_lock),
+ * put_page. Errors are not returned: the result is the number of bytes copied before the
+ * first page that could not be had. When GUP refuses a page, a VMA with a ->access
+ * method (VM_IO | VM_PFNMAP mappings of /dev/mem: generic_access_phys; CONFIG_HAVE_IOREMAP_PROT
+ * on x86) is asked to copy instead; without one the walk stops.
+ *
+ * Per release (the bodies below):
+ * - 5.4.1: get_user_pages_remote(tsk, mm, addr, 1, flags, &page, &vma, NULL); the fallback
+ *   looks the VMA up with find_vma() (vm_start <= addr).
+ * - Debian 6.1.192: the VMA at addr is looked up before the walk (vma_lookup, else
+ *   expand_stack(): nothing mapped → 0 without copying), a stable backport of
+ *   8d7071af8907 ("mm: always expand the stack with the mmap write lock held", v6.5);
+ *   expand_stack() drops mmap_lock for read and takes it for write, and on failure
+ *   returns with it dropped. The fallback looks the VMA up with vma_lookup().
+ * - 6.12.117: get_user_page_vma_remote() (no vmas array: removed in 6.5 with
+ *   ca5e863233e8 "mm/gup: remove vmas parameter from get_user_pages_remote()"), which
+ *   refuses FOLL_NOWAIT (WARN) and finds the VMA again after the pin; on a failed page
+ *   with no VMA at addr, expand_stack() is tried (success: retry the page; failure: return
+ *   what was copied, the lock already dropped).
+ * The release switch is the model's switch for the removal of the vmas array
+ * (PATCH(gup-unlockable), the 6.12 GUP entry points refuse `vmas`) and, for the up-front
+ * lookup, PATCH(gup-foll-cow-removed)'s vma_lookup walk (6.1+).
+ *
+ * Data: pages hold content tags (page_content). The copy is remote_copy(): a read
+ * collects the tag of each chunk copied, a write stores the buffer's tag in the page.
+ * MODEL: whole tags — a write of part of a page gives the whole page the written tag;
+ * remote_copy() is the one place a byte-granular page data model plugs in.
+ * MODEL: there is no stack in the model (no VM_GROWSDOWN VMA), so expand_stack() never
+ * expands: it only drops and re-takes mmap_lock and fails. No modelled driver has a
+ * ->access method (vfio-pci's BAR mappings have none in 6.1/6.12; /dev/mem is not
+ * modelled), so a VM_IO / VM_PFNMAP mapping ends the walk.
+ */
+import type { KThread } from '../../sched/index.js';
+import type { Kctx } from '../kctx.js';
+import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
+import { FOLL_NOWAIT, FOLL_WRITE } from '../include/linux/foll.js';
+import { find_vma, page_content, put_page, set_page_content, set_page_dirty_lock, vma_lookup } from '../include/linux/mm.js';
+import type { mm_struct, remote_buf, vm_area_struct } from '../include/linux/mm_types.js';
+import { PAGE_SIZE } from '../include/linux/mm_types.js';
+import type { task_struct } from '../include/linux/sched.js';
+import { down_read_killable, down_write_killable, downgrade_write, up_read, up_write } from '../kernel/locking/rwsem.js';
+import { get_task_mm, mmput } from '../kernel/fork.js';
+import { EINVAL } from '../include/uapi/linux/errno.js';
+import { get_user_pages_remote } from './gup.js';
+import type { page_array, vma_array } from './gup.js';
+
+export type { remote_buf };
+
+/** A buffer for a read (or a write of `src`). */
+export function remote_buffer(src = ''): remote_buf {
+  return { src, runs: [] };
+}
+
+/** The tag of the first byte a read copied, or null when it copied nothing. */
+export function remote_first_tag(buf: remote_buf): string | null {
+  return buf.runs.length === 0 ? null : buf.runs[0].tag;
+}
+
+/**
+ * copy_to_user_page / copy_from_user_page between `page` at byte `offset` and the buffer,
+ * `bytes` long (within the page). THE place the data of a remote access moves.
+ * MODEL: whole content tags (see the file header).
+ */
+export function remote_copy(k: Kctx, page: number, offset: number, bytes: number, write: boolean, buf: remote_buf): void {
+  void offset;
+  if (write) set_page_content(k.m, page, buf.src);
+  else buf.runs.push({ len: bytes, tag: page_content(k.m, page) });
+}
+
+/**
+ * mm/mmap.c expand_stack(mm, addr) (6.1.192 backport, 6.12.117): drop mmap_lock for read,
+ * take it for write (killable), look again; a VMA now covering addr → downgrade and return
+ * it (held for read); else (MODEL: no VM_GROWSDOWN / VM_GROWSUP VMA to grow) unlock and
+ * return null — the caller no longer holds mmap_lock.
+ */
+export function* expand_stack(k: Kctx, mm: mm_struct, addr: number): KThread<vm_area_struct | null> {
+  const site = 'mm/mmap.c:expand_stack';
+  up_read(k, mm.mmap_lock, site);
+  if (yield* down_write_killable(k, mm.mmap_lock, site)) return null;
+  const vma = find_vma(mm, addr);
+  if (vma !== null && vma.vm_start <= addr) {
+    downgrade_write(k, mm.mmap_lock, site);
+    return vma;
+  }
+  up_write(k, mm.mmap_lock, site);
+  return null;
+}
+
+/** The ->access fallback of a VMA GUP refused (VM_IO | VM_PFNMAP); <= 0 stops the walk. */
+function vma_access(k: Kctx, vma: vm_area_struct, addr: number, buf: remote_buf, len: number, write: boolean): number {
+  const access = vma.vm_ops?.access;
+  if (access === undefined) return 0;
+  return access(k, vma, addr, buf, len, write);
+}
+
+/** One page's copy once GUP returned it; returns the bytes copied. */
+function copy_one(k: Kctx, page: number, addr: number, len: number, write: boolean, buf: remote_buf): number {
+  const offset = addr % PAGE_SIZE;
+  const bytes = Math.min(len, PAGE_SIZE - offset);
+  remote_copy(k, page, offset, bytes, write, buf);
+  if (write) set_page_dirty_lock(k.m, page);
+  put_page(k.m, page);
+  return bytes;
+}
+
+/**
+ * __access_remote_vm(mm, addr, buf, len, gup_flags): bytes copied (0 .. len). Caller holds a
+ * user reference on mm (mm_users). Takes and drops mmap_lock itself.
+ */
+export function* __access_remote_vm(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the 6.12 body (get_user_page_vma_remote; ca5e863233e8, the 6.5 removal of
+  // the vmas array, has no registry entry yet) keyed on the 6.3 entry.
+  if (k.patch('gup-unlockable')) return yield* __access_remote_vm__v6_3(k, mm, addr, buf, len, gup_flags);
+  // PATCH(gup-foll-cow-removed): STAND-IN: the 6.x walk with vma_lookup and 6.1.192's up-front lookup (8d7071af8907, a
+  // 6.1 stable backport, has no registry entry yet) keyed on the 6.0 entry.
+  if (k.patch('gup-foll-cow-removed')) return yield* __access_remote_vm__v6_0(k, mm, addr, buf, len, gup_flags);
+  return yield* __access_remote_vm__v5_4(k, mm, addr, buf, len, gup_flags);
+}
+
+const SITE = 'mm/memory.c:__access_remote_vm';
+
+function* __access_remote_vm__v5_4(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+  const write = (gup_flags & FOLL_WRITE) !== 0;
+  let copied = 0;
+  if (yield* down_read_killable(k, mm.mmap_lock, SITE)) return 0;
+  while (len) {
+    const pages: page_array = [null];
+    const vmas: vma_array = [null];
+    const ret = yield* get_user_pages_remote(k, mm, addr, 1, gup_flags, pages, vmas, null);
+    let bytes: number;
+    if (ret <= 0) {
+      const vma = find_vma(mm, addr);
+      if (vma === null || vma.vm_start > addr) break;
+      bytes = vma_access(k, vma, addr, buf, len, write);
+      if (bytes <= 0) break;
+    } else {
+      bytes = copy_one(k, pages[0] as number, addr, len, write, buf);
+    }
+    len -= bytes;
+    copied += bytes;
+    addr += bytes;
+  }
+  up_read(k, mm.mmap_lock, SITE);
+  return copied;
+}
+
+function* __access_remote_vm__v6_0(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+  const write = (gup_flags & FOLL_WRITE) !== 0;
+  let copied = 0;
+  if (yield* down_read_killable(k, mm.mmap_lock, SITE)) return 0;
+  if (vma_lookup(mm, addr) === null && (yield* expand_stack(k, mm, addr)) === null) return 0;
+  while (len) {
+    const pages: page_array = [null];
+    const vmas: vma_array = [null];
+    const ret = yield* get_user_pages_remote(k, mm, addr, 1, gup_flags, pages, vmas, null);
+    let bytes: number;
+    if (ret <= 0) {
+      const vma = vma_lookup(mm, addr);
+      if (vma === null) break;
+      bytes = vma_access(k, vma, addr, buf, len, write);
+      if (bytes <= 0) break;
+    } else {
+      bytes = copy_one(k, pages[0] as number, addr, len, write, buf);
+    }
+    len -= bytes;
+    copied += bytes;
+    addr += bytes;
+  }
+  up_read(k, mm.mmap_lock, SITE);
+  return copied;
+}
+
+/**
+ * include/linux/mm.h get_user_page_vma_remote() (6.5+): one page with get_user_pages_remote()
+ * (no vmas) and its VMA; FOLL_NOWAIT is refused (WARN, -EINVAL). Returns a pfn or a
+ * negative errno.
+ */
+function* get_user_page_vma_remote(k: Kctx, mm: mm_struct, addr: number, gup_flags: number): KThread<number> {
+  const site = 'include/linux/mm.h:get_user_page_vma_remote';
+  if (WARN_ON_ONCE(k, (gup_flags & FOLL_NOWAIT) !== 0, site, 'FOLL_NOWAIT')) return -EINVAL;
+  const pages: page_array = [null];
+  const got = yield* get_user_pages_remote(k, mm, addr, 1, gup_flags, pages, null, null);
+  if (got < 0) return got;
+  if (got === 0) return unsupported(k, site, 'get_user_pages_remote() of one page returned 0 (the kernel would use an unset page)');
+  const page = pages[0] as number;
+  if (WARN_ON_ONCE(k, vma_lookup(mm, addr) === null, site, 'no VMA after the page was pinned')) {
+    put_page(k.m, page);
+    return -EINVAL;
+  }
+  return page;
+}
+
+function* __access_remote_vm__v6_3(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+  const write = (gup_flags & FOLL_WRITE) !== 0;
+  let copied = 0;
+  if (yield* down_read_killable(k, mm.mmap_lock, SITE)) return 0;
+  // (untagged_addr_remote: no address tagging on the model's x86 without LAM.)
+  if (vma_lookup(mm, addr) === null && (yield* expand_stack(k, mm, addr)) === null) return 0;
+  while (len) {
+    const page = yield* get_user_page_vma_remote(k, mm, addr, gup_flags);
+    let bytes: number;
+    if (page < 0) {
+      let vma = vma_lookup(mm, addr);
+      if (vma === null) {
+        vma = yield* expand_stack(k, mm, addr);
+        // The lock was dropped on failure.
+        if (vma === null) return copied;
+        continue;
+      }
+      bytes = vma_access(k, vma, addr, buf, len, write);
+      if (bytes <= 0) break;
+    } else {
+      bytes = copy_one(k, page, addr, len, write, buf);
+    }
+    len -= bytes;
+    copied += bytes;
+    addr += bytes;
+  }
+  up_read(k, mm.mmap_lock, SITE);
+  return copied;
+}
+
+/** access_remote_vm(mm, addr, buf, len, gup_flags): the caller holds a reference on mm. */
+export function* access_remote_vm(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+  return yield* __access_remote_vm(k, mm, addr, buf, len, gup_flags);
+}
+
+/** access_process_vm(tsk, addr, buf, len, gup_flags): get_task_mm (none → 0), the access, mmput. */
+export function* access_process_vm(k: Kctx, tsk: task_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+  const mm = get_task_mm(tsk);
+  if (mm === null) return 0;
+  const ret = yield* __access_remote_vm(k, mm, addr, buf, len, gup_flags);
+  yield* mmput(k, mm);
+  return ret;
+}
