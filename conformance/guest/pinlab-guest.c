@@ -835,6 +835,8 @@ static int op_iommufd(const char *op, char **t, int n)
 	return 1; /* not an iommufd op */
 }
 
+#include "ops-hotplug.c"
+
 static int run_op(char **t, int n)
 {
 	const char *op = t[0];
@@ -880,6 +882,12 @@ static int run_op(char **t, int n)
 	if (!strncmp(op, "iommu-", 6) || !strcmp(op, "vfio-bind-iommufd") || !strcmp(op, "vfio-attach-pt") || !strcmp(op, "vfio-detach-pt")) {
 		NEED(3);
 		int k = op_iommufd(op, t, n);
+		if (k != 1)
+			return k;
+	}
+
+	if (!strncmp(op, "memblock-", 9)) {
+		int k = op_hotplug(op, t, n);
 		if (k != 1)
 			return k;
 	}
