@@ -44,6 +44,7 @@ import * as iommufdUapi from '../linux/include/uapi/linux/iommufd.js';
 import { iommufd_init } from '../linux/drivers/iommu/iommufd/main.js';
 import { vfio_init } from '../linux/drivers/vfio/container.js';
 import { alloc_contig_range_folio } from '../linux/mm/compaction.js';
+import { memory_block_of_pfn, memory_block_read, memory_block_write_state } from '../linux/drivers/base/memory.js';
 import type { ArgValue, Probe, Scenario, Step, Value } from './ast.js';
 import { OPS } from './ops.js';
 import type { RunState, StepResult } from './state.js';
@@ -712,6 +713,32 @@ function* opMigratePage(c: StepCtx): KThread<StepResult> {
   return ret(yield* alloc_contig_range_folio(c.k, pfn));
 }
 
+// ---- memory blocks (drivers/base/memory.ts, mm/memory_hotplug.ts) ----------------------------
+
+/** memory_block_store { block, state }: open + write of memory<block>/state (the kernel's answer, see the op's doc). */
+function* opMemoryBlockStore(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  const buf = a.state.kind === 'flags' ? a.state.names[0] : String(evalInt(c.rs, a.state));
+  return ret(yield* memory_block_write_state(c.k, evalNum(c, a.block), buf));
+}
+
+/** memory_block_state { block }: memory<block>/state, and valid_zones as $r.zones. */
+function* opMemoryBlockState(c: StepCtx): KThread<StepResult> {
+  yield* noPoint();
+  const r = memory_block_read(c.k.m, evalNum(c, c.step.args.block));
+  return ret(r.state, { zones: r.zones });
+}
+
+/** memory_block_of { addr }: the memory block of the frame mapped at addr (pagemap), -EFAULT if none. */
+function* opMemoryBlockOf(c: StepCtx): KThread<StepResult> {
+  yield* noPoint();
+  const mm = c.k.current.mm;
+  if (mm === null) return ret(unsupported(c.k, 'scenario:memory_block_of', 'memory_block_of: the process has no mm'));
+  const pfn = frameAt(mm, evalNum(c, c.step.args.addr));
+  const id = pfn === null ? null : memory_block_of_pfn(c.k.m, pfn);
+  return ret(id === null ? -EFAULT : id);
+}
+
 function notYet(op: string): OpImpl {
   return function* (c) {
     yield* noPoint();
@@ -784,6 +811,9 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['capset', opCapset],
   ['kill', opKill],
   ['migrate_page', opMigratePage],
+  ['memory_block_store', opMemoryBlockStore],
+  ['memory_block_state', opMemoryBlockState],
+  ['memory_block_of', opMemoryBlockOf],
 ]);
 
 /** The implementation of an operation (a not-yet-wired one reports `unsupported`). */

@@ -96,6 +96,8 @@ export const IOMMU_OPTION_OP_NAMES = ['IOMMU_OPTION_OP_SET', 'IOMMU_OPTION_OP_GE
 export const IOMMU_PROT_NAMES = ['IOMMU_READ', 'IOMMU_WRITE', 'IOMMU_CACHE', 'IOMMU_NOEXEC', 'IOMMU_MMIO'] as const;
 export const RLIMIT_NAMES = ['RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_NOFILE'] as const;
 export const SIGNAL_NAMES = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGUSR1'] as const;
+/** What memory_block_store writes (drivers/base/memory.c mhp_online_type_from_str). */
+export const MEMORY_STATE_NAMES = ['online', 'offline', 'online_kernel', 'online_movable'] as const;
 export const CAP_NAMES = ['CAP_IPC_LOCK', 'CAP_SYS_ADMIN', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_DAC_OVERRIDE'] as const;
 
 const int = { kind: 'int' } as const;
@@ -195,6 +197,10 @@ const opList: readonly OpSpec[] = [
   { name: 'iommufd_access_pin_pages', cls: 'kernel', args: [a('device', { kind: 'device' }), a('iova', int), a('npage', int), a('prot', fl('IOMMU_', IOMMU_PROT_NAMES), 'IOMMU_READ|IOMMU_WRITE')], outputs: ['pages'], doc: 'an emulated (mdev) device bound to an iommufd pins through vfio_pin_pages() → iommufd_access_pin_pages()' },
   { name: 'iommufd_access_unpin_pages', cls: 'kernel', args: [a('device', { kind: 'device' }), a('iova', int), a('npage', int)], doc: 'the emulated device unpins (vfio_unpin_pages() → iommufd_access_unpin_pages())' },
   { name: 'migrate_page', cls: 'kernel', args: [a('process', { kind: 'process' }), a('addr', int)], doc: 'a contiguous allocation (cma_alloc → alloc_contig_range) migrates the folio mapped at addr away: 0, -EBUSY, -ENOMEM, -EINTR; -EFAULT if nothing is mapped' },
+  // ---- memory blocks (/sys/devices/system/memory; mm/memory_hotplug.ts) ------------------
+  { name: 'memory_block_store', cls: 'syscall', args: [a('block', int), a('state', en('MEMORY_STATE_', MEMORY_STATE_NAMES))], doc: 'write online|offline|online_kernel|online_movable to /sys/devices/system/memory/memory<block>/state: the count written, -EINVAL (already in that state, a block with holes or several zones), -EBUSY (unmovable pages), -EINTR (a signal while offline_pages retries), -ENOENT (no such block); an offline waits while a page of the block cannot be migrated' },
+  { name: 'memory_block_state', cls: 'syscall', args: [a('block', int)], outputs: ['zones'], doc: 'read memory<block>/state: online, offline or going-offline (-ENOENT: no such block); $r.zones is valid_zones (e.g. "Normal Movable")' },
+  { name: 'memory_block_of', cls: 'syscall', args: [a('addr', int)], doc: 'the memory block (pfn from /proc/self/pagemap × PAGE_SIZE / block_size_bytes) of the frame mapped at addr in the thread\'s process, -EFAULT if nothing is mapped' },
   // ---- observation ---------------------------------------------------------------------
   { name: 'observe', cls: 'observe', args: [], doc: 'evaluate one probe now (see observe:)' },
 ];

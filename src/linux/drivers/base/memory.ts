@@ -29,13 +29,13 @@
  * memmap_on_memory off (Debian's default), no auto-online policy.
  */
 import type { KThread } from '../../../sched/index.js';
-import { Mutex } from '../../../sched/index.js';
+import { Mutex, point } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
 import { IS_ENABLED } from '../../kctx.js';
 import type { Machine } from '../../machine.js';
 import type { zone_type } from '../../include/linux/gfp.js';
 import { PAGE_SHIFT, PAGE_SIZE } from '../../include/linux/mm_types.js';
-import { EINVAL } from '../../include/uapi/linux/errno.js';
+import { EINVAL, ENOENT } from '../../include/uapi/linux/errno.js';
 import { errno_reason } from '../../errno_reason.js';
 import { mutex_lock, mutex_unlock } from '../../kernel/locking/mutex.js';
 import {
@@ -218,4 +218,38 @@ export function valid_zones_show(m: Machine, mem: memory_block): string {
 /** The physical start address of a block (for reports). */
 export function block_phys(mem: memory_block): number {
   return mem.start_pfn * 2 ** PAGE_SHIFT;
+}
+
+// ---- the user's view: open + write/read of /sys/devices/system/memory/memoryN/* ------------
+
+/**
+ * open("/sys/devices/system/memory/memory<id>/state", O_WRONLY) + write(buf): the count
+ * written or -errno; -ENOENT when there is no block `id` (no such sysfs directory).
+ */
+export function* memory_block_write_state(k: Kctx, id: number, buf: string): KThread<number> {
+  const mem = Number.isSafeInteger(id) ? find_memory_block(k.m, id) : null;
+  if (mem === null) {
+    yield* point(`${FILE}:state_store:open`);
+    return errno_reason(k, -ENOENT, 'fs/namei.c:path_openat', `no memory block ${id}: /sys/devices/system/memory/memory${id} does not exist`);
+  }
+  return yield* state_store(k, mem, buf);
+}
+
+/**
+ * Read memory<id>/state and memory<id>/valid_zones: the state string (-ENOENT for no such
+ * block) and the valid zones (space-separated, as the file has them).
+ */
+export function memory_block_read(m: Machine, id: number): { state: string | number; zones: string | null } {
+  const mem = Number.isSafeInteger(id) ? find_memory_block(m, id) : null;
+  if (mem === null) return { state: -ENOENT, zones: null };
+  return { state: state_show(mem), zones: valid_zones_show(m, mem) };
+}
+
+/**
+ * The memory block of the frame mapped at `pfn` as user space computes it: the pfn from
+ * /proc/self/pagemap times PAGE_SIZE, divided by /sys/devices/system/memory/block_size_bytes.
+ * Null when no block holds it.
+ */
+export function memory_block_of_pfn(m: Machine, pfn: number): number | null {
+  return pfn_to_block_id(m, pfn);
 }
