@@ -29,6 +29,7 @@ const AREAS: Record<string, string> = {
   io_uring: 'io_uring fixed buffers as a second long-term pinner',
   concurrency: 'Interleavings: munmap, truncate, fork, migration and device DMA against pins',
   mm: 'Memory-model behaviour the pinning cases rely on',
+  hotplug: 'Memory blocks going offline and online (/sys/devices/system/memory/memoryN/state) under references and pins',
 };
 
 export function renderCatalogue(): string {
