@@ -78,7 +78,13 @@ export type ValueKind =
   /** a comma list of integers in `field` (`-` = empty), compared as a JSON array */
   | 'kvlist'
   /** a comma list of names in `field` (`-` = empty), compared as a JSON array */
-  | 'kvnames';
+  | 'kvnames'
+  /** a memory block number (or -errno): compared by identity pattern, as frames are */
+  | 'block'
+  /** a string in `field` (`ret` < 0: the errno), e.g. a memory block's state */
+  | 'kvstr'
+  /** zone names in `field` (comma or space separated), each compared as the zone kind does */
+  | 'kvzones';
 
 export interface PlanItem {
   /** the result or observation name in the scenario */
@@ -559,6 +565,22 @@ function translateStep(c: Ctx, st: Step): void {
     }
     case 'IORING_UNREGISTER_BUFFERS':
       record(emit(c, `uring-unregister ${as} ${fd('ring')}`), 'int');
+      return;
+    // memory blocks (ops-hotplug.c): a 30 s SIGALRM bounds every state write, so a write that
+    // would wait forever reports -EINTR instead of losing the case to the 60 s limit.
+    case 'memory_block_store': {
+      const state = a.state !== undefined && a.state.kind === 'flags' ? (a.state.names[0] as string) : intTok(c, a.state, 'state');
+      record(emit(c, `memblock-store ${as} ${intTok(c, a.block, 'block')} ${state} 30`), 'int');
+      return;
+    }
+    case 'memory_block_state':
+    case 'memory_block_zones': {
+      const i = emit(c, `memblock-state ${as} ${intTok(c, a.block, 'block')}`);
+      if (st.as !== null) c.plan.push(st.op === 'memory_block_state' ? { name: st.as, step: i, kind: 'kvstr', field: 'state' } : { name: st.as, step: i, kind: 'kvzones', field: 'zones' });
+      return;
+    }
+    case 'memory_block_of':
+      record(emit(c, `memblock-of ${as} 0 ${intTok(c, a.addr, 'addr')}`), 'block');
       return;
     case 'device_dma_write': {
       checkIova(a.iova, a.length);

@@ -722,11 +722,17 @@ function* opMemoryBlockStore(c: StepCtx): KThread<StepResult> {
   return ret(yield* memory_block_write_state(c.k, evalNum(c, a.block), buf));
 }
 
-/** memory_block_state { block }: memory<block>/state, and valid_zones as $r.zones. */
+/** memory_block_state { block }: memory<block>/state. */
 function* opMemoryBlockState(c: StepCtx): KThread<StepResult> {
   yield* noPoint();
+  return ret(memory_block_read(c.k.m, evalNum(c, c.step.args.block)).state);
+}
+
+/** memory_block_zones { block }: memory<block>/valid_zones. */
+function* opMemoryBlockZones(c: StepCtx): KThread<StepResult> {
+  yield* noPoint();
   const r = memory_block_read(c.k.m, evalNum(c, c.step.args.block));
-  return ret(r.state, { zones: r.zones });
+  return ret(r.zones ?? r.state);
 }
 
 /** memory_block_of { addr }: the memory block of the frame mapped at addr (pagemap), -EFAULT if none. */
@@ -813,6 +819,7 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['migrate_page', opMigratePage],
   ['memory_block_store', opMemoryBlockStore],
   ['memory_block_state', opMemoryBlockState],
+  ['memory_block_zones', opMemoryBlockZones],
   ['memory_block_of', opMemoryBlockOf],
 ]);
 

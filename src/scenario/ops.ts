@@ -199,7 +199,8 @@ const opList: readonly OpSpec[] = [
   { name: 'migrate_page', cls: 'kernel', args: [a('process', { kind: 'process' }), a('addr', int)], doc: 'a contiguous allocation (cma_alloc → alloc_contig_range) migrates the folio mapped at addr away: 0, -EBUSY, -ENOMEM, -EINTR; -EFAULT if nothing is mapped' },
   // ---- memory blocks (/sys/devices/system/memory; mm/memory_hotplug.ts) ------------------
   { name: 'memory_block_store', cls: 'syscall', args: [a('block', int), a('state', en('MEMORY_STATE_', MEMORY_STATE_NAMES))], doc: 'write online|offline|online_kernel|online_movable to /sys/devices/system/memory/memory<block>/state: the count written, -EINVAL (already in that state, a block with holes or several zones), -EBUSY (unmovable pages), -EINTR (a signal while offline_pages retries), -ENOENT (no such block); an offline waits while a page of the block cannot be migrated' },
-  { name: 'memory_block_state', cls: 'syscall', args: [a('block', int)], outputs: ['zones'], doc: 'read memory<block>/state: online, offline or going-offline (-ENOENT: no such block); $r.zones is valid_zones (e.g. "Normal Movable")' },
+  { name: 'memory_block_state', cls: 'syscall', args: [a('block', int)], doc: 'read memory<block>/state: online, offline or going-offline (-ENOENT: no such block)' },
+  { name: 'memory_block_zones', cls: 'syscall', args: [a('block', int)], doc: 'read memory<block>/valid_zones: the zone it is online in, or for an offline block the zone `online` would pick then the others (e.g. "Normal Movable"); -ENOENT: no such block' },
   { name: 'memory_block_of', cls: 'syscall', args: [a('addr', int)], doc: 'the memory block (pfn from /proc/self/pagemap × PAGE_SIZE / block_size_bytes) of the frame mapped at addr in the thread\'s process, -EFAULT if nothing is mapped' },
   // ---- observation ---------------------------------------------------------------------
   { name: 'observe', cls: 'observe', args: [], doc: 'evaluate one probe now (see observe:)' },
