@@ -19,7 +19,7 @@ import { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_SYS_RESOURCE, RLIMIT_AS
 import {
   folio_pincount, put_page, is_migrate_cma_page, page_content, page_ref_count, page_zonenum, pfn_valid, compound_head, PageHead, folio_order,
 } from '../linux/include/linux/mm.js';
-import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, TASK_SIZE } from '../linux/include/linux/mm_types.js';
 import * as gup from '../linux/mm/gup.js';
 import * as mman from '../linux/include/uapi/asm-generic/mman.js';
 import * as fsmod from '../linux/include/linux/fs.js';
@@ -715,23 +715,29 @@ function* opMigratePage(c: StepCtx): KThread<StepResult> {
 
 // ---- memory blocks (drivers/base/memory.ts, mm/memory_hotplug.ts) ----------------------------
 
+/** A block number as the path memory<N> names it: any integer; one beyond 2^53 names no block the model has (NaN). */
+function blockArg(c: StepCtx): number {
+  const b = evalInt(c.rs, c.step.args.block);
+  return b >= MIN_SAFE_BIG && b <= MAX_SAFE_BIG ? Number(b) : Number.NaN;
+}
+
 /** memory_block_store { block, state }: open + write of memory<block>/state (the kernel's answer, see the op's doc). */
 function* opMemoryBlockStore(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
   const buf = a.state.kind === 'flags' ? a.state.names[0] : String(evalInt(c.rs, a.state));
-  return ret(yield* memory_block_write_state(c.k, evalNum(c, a.block), buf));
+  return ret(yield* memory_block_write_state(c.k, blockArg(c), buf));
 }
 
 /** memory_block_state { block }: memory<block>/state. */
 function* opMemoryBlockState(c: StepCtx): KThread<StepResult> {
   yield* noPoint();
-  return ret(memory_block_read(c.k.m, evalNum(c, c.step.args.block)).state);
+  return ret(memory_block_read(c.k.m, blockArg(c)).state);
 }
 
 /** memory_block_zones { block }: memory<block>/valid_zones. */
 function* opMemoryBlockZones(c: StepCtx): KThread<StepResult> {
   yield* noPoint();
-  const r = memory_block_read(c.k.m, evalNum(c, c.step.args.block));
+  const r = memory_block_read(c.k.m, blockArg(c));
   return ret(r.zones ?? r.state);
 }
 
@@ -740,7 +746,9 @@ function* opMemoryBlockOf(c: StepCtx): KThread<StepResult> {
   yield* noPoint();
   const mm = c.k.current.mm;
   if (mm === null) return ret(unsupported(c.k, 'scenario:memory_block_of', 'memory_block_of: the process has no mm'));
-  const pfn = frameAt(mm, evalNum(c, c.step.args.addr));
+  // An address no mapping can have (negative, beyond the user address space) maps nothing.
+  const addr = evalInt(c.rs, c.step.args.addr);
+  const pfn = addr < 0n || addr > BigInt(TASK_SIZE) ? null : frameAt(mm, Number(addr));
   const id = pfn === null ? null : memory_block_of_pfn(c.k.m, pfn);
   return ret(id === null ? -EFAULT : id);
 }
