@@ -15,6 +15,7 @@ export const INVARIANT_IDS = [
   'refcount-sane',
   'lock-held-at-exit',
   'deadlock',
+  'sleep-in-atomic',
   'offline-progress',
 ] as const;
 

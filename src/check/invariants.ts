@@ -155,7 +155,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
         else if (want !== null && mm.locked_vm !== want) (out ??= []).push({ invariant: 'locked-vm-accounting', message: `locked_vm of ${name} (mm:${mm.id}) is ${mm.locked_vm} pages, but ${want} pages are pinned or mlocked against it`, objects: [`mm:${mm.id}`] });
       }
       for (const r of w.m.reports) {
-        if (r.site.includes('account_locked_vm') || r.message.includes('locked_vm')) {
+        if (r.about === 'locked_vm') {
           (out ??= []).push({ invariant: 'locked-vm-accounting', message: `kernel warning at ${r.site}: ${r.message}`, objects: [] });
         }
       }
@@ -246,6 +246,20 @@ export const INVARIANTS: readonly InvariantDef[] = [
     },
   },
   {
+    id: 'sleep-in-atomic',
+    title: 'a thread did something that may sleep while holding a spinlock',
+    why: 'include/linux/kernel.h might_sleep() and kernel/sched/core.c __might_sleep ("BUG: sleeping function called from invalid context", CONFIG_DEBUG_ATOMIC_SLEEP)',
+    when: 'sched',
+    check: (w) => {
+      const out: Finding[] = [];
+      for (const v of w.s.violations) {
+        if (v.kind !== 'sleep-in-atomic') continue;
+        out.push({ invariant: 'sleep-in-atomic', message: `T${v.thread} (${v.name}) may sleep at ${v.label} while holding spinlock ${v.spinlock}`, objects: [v.spinlock], threads: [v.thread] });
+      }
+      return out;
+    },
+  },
+  {
     id: 'offline-progress',
     title: 'a memory offline waits forever on a page it cannot migrate',
     why: 'mm/memory_hotplug.c offline_pages: the scan_movable_pages/do_migrate_range loop retries until every page of the block has moved; a page with an extra reference (a GUP reference, a pin in ZONE_MOVABLE) keeps it looping until a signal (-EINTR)',
@@ -310,7 +324,7 @@ export function insaneFrame(f: FrameState): Finding {
 export function refcountReportFindings(m: Machine): readonly Finding[] {
   let out: Finding[] | null = null;
   for (const r of m.reports) {
-    if (r.kind === 'bug' && /page_ref|refcount|put_page|mapcount|pincount/.test(r.site + r.message)) (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
+    if (r.kind === 'bug' && r.about === 'refcount') (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
   }
   return out ?? NONE;
 }
