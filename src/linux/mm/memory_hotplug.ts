@@ -46,7 +46,12 @@
  * - the kernel's retry loop spins (with cond_resched()) while a folio cannot move; a pass
  *   over an unchanged block gives the same result, so after a pass that changed nothing
  *   the model waits (an interruptible wait) until a folio of the block changes (a
- *   reference dropped, an unmap, a free) or a signal arrives: the explorer sees a thread
+ *   reference dropped, an unmap, a free), memory is freed elsewhere (a migration that
+ *   found no target frame) or a signal arrives. It waits only while some folio of the
+ *   block holds a reference beyond its mappings and page-cache entry; a pass that failed
+ *   for want of a target frame alone (an injected allocation failure, `--fail-nth`) is
+ *   run again at once, as the kernel does (with memory truly exhausted that repeats until
+ *   the step bound). The explorer sees a thread
  *   that never finishes as blocked (a `deadlock`, and the `offline-progress` invariant),
  *   not as a spin that exhausts the step bound;
  * - migrate_pages() is the model's 6.1/6.12 body (mm/gup_migrate.ts) on every release:
@@ -67,7 +72,7 @@ import { unsupported } from '../include/linux/bug.js';
 import { errno_reason, hex } from '../errno_reason.js';
 import { ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from '../include/linux/gfp.js';
 import type { zone_type } from '../include/linux/gfp.js';
-import { page_label } from '../include/linux/mm.js';
+import { folio_mapcount, page_label } from '../include/linux/mm.js';
 import { PAGE_SHIFT, PG_anon, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_reserved } from '../include/linux/mm_types.js';
 import type { zone } from '../include/linux/mm_types.js';
 import { EBUSY, EINTR, EINVAL } from '../include/uapi/linux/errno.js';
@@ -231,6 +236,25 @@ function range_state(m: Machine, start: number, end: number): string {
   return out;
 }
 
+/**
+ * Does a folio of [start, end) hold references beyond its mappings and its page-cache entry
+ * (a pin, a GUP or pipe reference): what makes its move fail with -EAGAIN in every pass
+ * (folio_expected_refs, mm/migrate.c)? Non-LRU in-use frames count too (nothing moves them).
+ */
+function extra_referenced(m: Machine, start: number, end: number): boolean {
+  const mem = m.mem;
+  for (let pfn = start; pfn < end; pfn++) {
+    const s = slotAt(m, pfn);
+    if (s === 0) continue;
+    const f = mem.s_flags[s];
+    const cache = mem.s_mapping[s] !== 0 && !(f & PG_anon) ? 1 : 0;
+    const maps = mem.s_order[s] > 0 ? folio_mapcount(m, mem.s_pfn[s]) : mem.s_map[s];
+    if (mem.s_ref[s] > maps + cache || !(on_lru(m, s) || f & PG_hugetlb)) return true;
+    pfn = after(m, s) - 1;
+  }
+  return false;
+}
+
 /** The heads of the in-use folios of [start, end), at most `max`. */
 function busy_heads(m: Machine, start: number, end: number, max: number): number[] {
   const out: number[] = [];
@@ -241,6 +265,13 @@ function busy_heads(m: Machine, start: number, end: number, max: number): number
     pfn = after(m, s) - 1;
   }
   return out;
+}
+
+/** Free frames of all zones (NR_FREE_PAGES summed). */
+function free_pages(m: Machine): number {
+  let n = 0;
+  for (const z of m.mem.zones) n += z.nr_free;
+  return n;
 }
 
 /** test_pages_isolated(start_pfn, end_pfn, MEMORY_OFFLINE): 0 when every frame of the range is free, else -EBUSY. */
@@ -329,7 +360,12 @@ export function* offline_pages(k: Kctx, start_pfn: number, nr_pages: number, zon
       pfn = found;
       const before = range_state(m, start_pfn, end_pfn);
       yield* do_migrate_range(k, pfn, end_pfn);
-      if (range_state(m, start_pfn, end_pfn) === before) yield* wait_for_change(k, start_pfn, end_pfn, before);
+      // Nothing changed: the next pass would fail the same way if a folio holds a reference
+      // beyond its mappings and the page cache (wait for a change); if none does, the move
+      // failed for want of a target frame, which the kernel's next pass asks for again.
+      if (range_state(m, start_pfn, end_pfn) === before && extra_referenced(m, start_pfn, end_pfn)) {
+        yield* wait_for_change(k, start_pfn, end_pfn, before);
+      }
     }
     // dissolve_free_huge_pages(): the model refused free hugetlb folios above.
     if (test_pages_isolated(m, start_pfn, end_pfn) === 0) break;
@@ -352,11 +388,13 @@ export function* offline_pages(k: Kctx, start_pfn: number, nr_pages: number, zon
 function* wait_for_change(k: Kctx, start: number, end: number, state: string): KThread<void> {
   const m = k.m;
   const heads = busy_heads(m, start, end, 4);
+  // A migration that failed for want of a target frame can succeed once memory is freed elsewhere.
+  const free = free_pages(m);
   m.event(k.tid, 'offline-retry', heads.map(page_label), `${FILE}:offline_pages`);
   yield* waitUntil(
     `${FILE}:offline_pages:retry`,
     { kind: 'waitqueue', object: heads.length > 0 ? page_label(heads[0]) : `memory:${hex(start * 2 ** PAGE_SHIFT)}`, detail: 'offline_pages: a page of the block cannot be migrated (an extra reference or pin)' },
-    () => range_state(m, start, end) !== state,
+    () => range_state(m, start, end) !== state || free_pages(m) !== free,
     'interruptible',
   );
 }
