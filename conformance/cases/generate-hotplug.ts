@@ -12,18 +12,10 @@
 // case needs a reference that outlives a syscall without being a long-term pin (those left
 // ZONE_MOVABLE first on 6.x) — a vmsplice()d page in a pipe is one; the scenario corpus has
 // the model side (scenarios/hotplug/offline-gup-ref-*.yaml).
+import type { IommufdCase } from './generate-iommufd.js';
 
 type Decl = Record<string, string | number | null>;
-export interface HotplugCase {
-  area: string;
-  name: string;
-  question: string;
-  refs: string[];
-  setup: string;
-  steps: string;
-  v61: Decl;
-  v612: Decl;
-}
+export type HotplugCase = Omit<IommufdCase, 'iommufd'>;
 
 const SETUP = [
   'memory:',
@@ -38,6 +30,9 @@ const step = (op: string, args: string, as?: string): string => `- ${op}: { ${ar
 const store = (block: string, state: string | number, as: string): string => step('memory_block_store', `block: ${block}, state: ${state}`, as);
 const blockOf = (as: string): string => step('memory_block_of', 'addr: $a', as);
 const obs = (kind: 'zone' | 'frame', as: string): string => `- observe: { ${kind}: { process: P, addr: $a } }\n  as: ${as}`;
+
+/** Every case starts by writing the page and finding its block (b0). */
+const START = [step('store', 'addr: $a, content: A'), blockOf('b0')];
 
 const MEMORY_C = 'drivers/base/memory.c:state_store';
 const HOTPLUG_C = 'mm/memory_hotplug.c:offline_pages';
@@ -55,8 +50,7 @@ export function hotplugCases(): HotplugCase[] {
       refs: [HOTPLUG_C, 'mm/memory_hotplug.c:do_migrate_range', MEMORY_C],
       setup: SETUP,
       steps: [
-        step('store', 'addr: $a, content: A'),
-        blockOf('b0'),
+        ...START,
         obs('zone', 'z0'),
         obs('frame', 'f0'),
         step('memory_block_state', 'block: $b0', 'st0'),
@@ -79,8 +73,7 @@ export function hotplugCases(): HotplugCase[] {
       refs: ['d1e153fea2a8 "mm/gup: migrate pinned pages out of movable zone"', HOTPLUG_C],
       setup: SETUP,
       steps: [
-        step('store', 'addr: $a, content: A'),
-        blockOf('b0'),
+        ...START,
         step('io_uring_setup', '', 'ring'),
         step('IORING_REGISTER_BUFFERS', 'ring: $ring, iovecs: [{ base: $a, len: 1 page }]', 'reg'),
         blockOf('b1'),
@@ -100,8 +93,7 @@ export function hotplugCases(): HotplugCase[] {
       refs: [MEMORY_C, 'drivers/base/core.c:device_online', 'drivers/base/core.c:device_offline'],
       setup: SETUP,
       steps: [
-        step('store', 'addr: $a, content: A'),
-        blockOf('b0'),
+        ...START,
         store('$b0', 'online', 'on_online'),
         store('$b0', 'online_movable', 'movable_online'),
         store('100000', 'offline', 'noblock'),

@@ -46,29 +46,22 @@ export function normalize(plan: readonly PlanItem[], values: ReadonlyMap<string,
     }
     const n = asNumber(v);
     switch (item.kind) {
-      case 'frame': {
+      case 'frame':
+      case 'block': {
+        // an errno, or the identity label of the pfn / block number (F1, F2, ... / B1, B2, ...)
         if (n !== null && n < 0) {
           out.set(item.name, errnoName(n));
           break;
         }
+        const ids = item.kind === 'frame' ? frames : blocks;
         const key = String(v);
-        if (!frames.has(key)) frames.set(key, `F${frames.size + 1}`);
-        out.set(item.name, frames.get(key) as string);
+        if (!ids.has(key)) ids.set(key, `${item.kind === 'frame' ? 'F' : 'B'}${ids.size + 1}`);
+        out.set(item.name, ids.get(key) as string);
         break;
       }
       case 'zone':
         out.set(item.name, typeof v === 'string' ? normalizeZone(v) : String(v));
         break;
-      case 'block': {
-        if (n !== null && n < 0) {
-          out.set(item.name, errnoName(n));
-          break;
-        }
-        const key = String(v);
-        if (!blocks.has(key)) blocks.set(key, `B${blocks.size + 1}`);
-        out.set(item.name, blocks.get(key) as string);
-        break;
-      }
       case 'kvzones':
         out.set(item.name, typeof v === 'string' ? v.split(/[ ,]+/).filter((z) => z !== '').map(normalizeZone).join(' ') : n !== null && n < 0 ? errnoName(n) : String(v));
         break;
