@@ -11,7 +11,10 @@
  *                                          the count or -errno (-ENOENT: no such block).
  *                                          alarm-seconds > 0 arms SIGALRM (a handler without
  *                                          SA_RESTART) around the write, so a write that
- *                                          would wait forever ends with -EINTR.
+ *                                          would wait forever ends with -EINTR. A failed
+ *                                          write adds why=<the kernel log's last record about
+ *                                          it> (unmovable page dump, migration warning) when
+ *                                          there is one.
  *   memblock-state <as> <block>            ret = 0 or -errno; state=<state file>,
  *                                          zones=<valid_zones, comma-separated>
  */
@@ -54,6 +57,34 @@ static int memblock_attr(long long block, const char *attr, char *buf, size_t le
 	return 0;
 }
 
+/* The kernel log records since the last call (kmsg_fd, opened by main): keep the last one that
+ * says why an offline failed (offline_pages' pr_debug is off; has_unmovable_pages' REPORT_FAILURE
+ * dump and do_migrate_range's warnings are not), spaces as '_', in out (empty if none). */
+static void memblock_kmsg_reason(char *why, size_t n)
+{
+	char rec[1024];
+	why[0] = 0;
+	if (kmsg_fd < 0)
+		return;
+	for (;;) {
+		ssize_t r = read(kmsg_fd, rec, sizeof rec - 1);
+		if (r < 0) {
+			if (errno == EPIPE)
+				continue;
+			break;
+		}
+		rec[r] = 0;
+		char *msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		if (!strstr(msg, "unmovable") && !strstr(msg, "offlin") && !strstr(msg, "isolat") && !strstr(msg, "migrating pfn") && !strstr(msg, "page:"))
+			continue;
+		snprintf(why, n, "%s", msg);
+		for (char *c = why; *c; c++)
+			if (*c == ' ' || *c == '\n' || *c == '\t')
+				*c = '_';
+	}
+}
+
 static void on_memblock_alarm(int sig)
 {
 	(void)sig;
@@ -88,6 +119,7 @@ static int op_hotplug(const char *op, char **t, int n)
 		char p[128];
 		snprintf(p, sizeof p, MEMBLOCK_SYS "/memory%lld/state", block);
 		long long r;
+		char why[512] = "";
 		int fd = open(p, O_WRONLY);
 		if (fd < 0) {
 			r = -errno;
@@ -100,8 +132,11 @@ static int op_hotplug(const char *op, char **t, int n)
 				sigaction(SIGALRM, &sa, &old);
 				alarm((unsigned)secs);
 			}
+			memblock_kmsg_reason(why, sizeof why); /* drop older records */
 			ssize_t k = write(fd, t[3], strlen(t[3]));
 			r = k < 0 ? -errno : (long long)k;
+			if (r < 0)
+				memblock_kmsg_reason(why, sizeof why);
 			if (secs > 0) {
 				alarm(60); /* the case's own time limit again (main) */
 				sigaction(SIGALRM, &old, NULL);
@@ -109,7 +144,10 @@ static int op_hotplug(const char *op, char **t, int n)
 			close(fd);
 		}
 		slot_set(as, r);
-		out("ret=%lld", r);
+		if (r < 0 && fd >= 0 && why[0])
+			out("ret=%lld why=%s", r, why);
+		else
+			out("ret=%lld", r);
 		return 0;
 	}
 	if (!strcmp(op, "memblock-state")) {
