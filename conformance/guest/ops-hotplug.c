@@ -3,8 +3,11 @@
  * after its helpers (out, setupfail, slot_set, A, pagemap_pfn); op_hotplug() answers the
  * ops below and returns 1 for any other op.
  *
- *   memblock-of <as> <pid|0> <addr>       ret = memory block number of the frame mapped at
- *                                          addr (pfn * PAGE / block_size_bytes), -14 if none
+ *   memblock-of <as> <pid|0> <addr> [place]
+ *                                          ret = memory block number of the frame mapped at
+ *                                          addr (pfn * PAGE / block_size_bytes), -14 if none;
+ *                                          `place` first moves addr's page out of a block that
+ *                                          holds reserved pages (memblock_place)
  *   memblock-store <as> <block> <string> <alarm-seconds>
  *                                          ret = write(2) of <string> to
  *                                          /sys/devices/system/memory/memory<block>/state:
@@ -14,7 +17,9 @@
  *                                          would wait forever ends with -EINTR. A failed
  *                                          write adds why=<the kernel log's last record about
  *                                          it> (unmovable page dump, migration warning) when
- *                                          there is one.
+ *                                          there is one. An `offline` of a block that
+ *                                          holds a page /proc/kpageflags marks reserved is a
+ *                                          set-up failure (no case can offline it).
  *   memblock-state <as> <block>            ret = 0 or -errno; state=<state file>,
  *                                          zones=<valid_zones, comma-separated>
  */
@@ -85,6 +90,70 @@ static void memblock_kmsg_reason(char *why, size_t n)
 	}
 }
 
+/* The first pfn of memory<block> that /proc/kpageflags marks KPF_RESERVED (bit 32), -1 if none,
+ * < -1 if the file cannot be read. */
+static long long memblock_reserved_pfn(long long block, long long bs)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	if (fd < 0)
+		return -2;
+	unsigned long long first = (unsigned long long)block * (unsigned long long)bs / PAGE, n = (unsigned long long)bs / PAGE;
+	static uint64_t fl[4096];
+	long long found = -1;
+	for (unsigned long long done = 0; done < n && found < 0;) {
+		size_t want = (n - done) < 4096 ? (size_t)(n - done) : 4096;
+		ssize_t k = pread(fd, fl, want * 8, (off_t)((first + done) * 8));
+		if (k <= 0) {
+			found = -2;
+			break;
+		}
+		for (ssize_t i = 0; i < k / 8; i++)
+			if (fl[i] & (1ULL << 32)) {
+				found = (long long)(first + done + (unsigned long long)i);
+				break;
+			}
+		done += (unsigned long long)(k / 8);
+	}
+	close(fd);
+	return found;
+}
+
+/* Set-up arrangement for `memblock-of ... place`: if the page at addr sits in a block that holds
+ * reserved pages (which no case can offline; which blocks hold them differs from boot to boot),
+ * back addr with a page of a ZONE_MOVABLE block that holds none instead: fault a scratch area,
+ * pick such a page, copy addr's bytes into it and mremap it over addr. The case's view (its
+ * data, one anonymous page at addr) is unchanged; only where the page sits is chosen.
+ * 0 when addr is (now) in a clean block, -1 if no clean page was found. */
+static int memblock_place(uint64_t addr, long long bs)
+{
+	long long pfn = pagemap_pfn(0, addr);
+	if (pfn < 0)
+		return 0; /* nothing mapped: nothing to place */
+	long long blk = (long long)(((unsigned long long)pfn * PAGE) / (unsigned long long)bs);
+	if (memblock_reserved_pfn(blk, bs) < 0)
+		return 0;
+	const size_t len = 64UL << 20;
+	char *scratch = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (scratch == MAP_FAILED)
+		return -1;
+	madvise(scratch, len, MADV_NOHUGEPAGE);
+	int placed = -1;
+	for (size_t off = 0; off < len && placed < 0; off += PAGE) {
+		scratch[off] = 1;
+		long long p = pagemap_pfn(0, (uint64_t)(uintptr_t)(scratch + off));
+		if (p < 0 || strcmp(zone_of((unsigned long long)p), "Movable"))
+			continue;
+		long long b = (long long)(((unsigned long long)p * PAGE) / (unsigned long long)bs);
+		if (b == blk || memblock_reserved_pfn(b, bs) >= 0)
+			continue;
+		memcpy(scratch + off, (void *)(uintptr_t)addr, PAGE);
+		if (mremap(scratch + off, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(uintptr_t)addr) != MAP_FAILED)
+			placed = 0;
+	}
+	munmap(scratch, len); /* the page moved to addr is no longer part of the scratch area */
+	return placed;
+}
+
 static void on_memblock_alarm(int sig)
 {
 	(void)sig;
@@ -99,6 +168,8 @@ static int op_hotplug(const char *op, char **t, int n)
 		long long bs = memblock_size();
 		if (bs <= 0)
 			return setupfail("no-memory-block-size=%lld", bs);
+		if (n > 4 && !strcmp(t[4], "place") && memblock_place((uint64_t)A(t[3]), bs) < 0)
+			return setupfail("no-page-in-a-movable-block-without-reserved-pages");
 		long long p = pagemap_pfn((pid_t)A(t[2]), (uint64_t)A(t[3]));
 		if (arg_err)
 			return -1;
@@ -118,6 +189,15 @@ static int op_hotplug(const char *op, char **t, int n)
 			return -1;
 		char p[128];
 		snprintf(p, sizeof p, MEMBLOCK_SYS "/memory%lld/state", block);
+		/* A block holding pages the kernel reserved at boot (memblock) can never be offlined
+		 * (has_unmovable_pages: -EBUSY) whatever the case does; which blocks hold them differs
+		 * from boot to boot, so a case whose page landed in one cannot run: a set-up failure. */
+		if (!strcmp(t[3], "offline")) {
+			long long bs = memblock_size();
+			long long rp = bs > 0 && block >= 0 ? memblock_reserved_pfn(block, bs) : -1;
+			if (rp >= 0)
+				return setupfail("memory%lld-holds-reserved-pfn-0x%llx", block, rp);
+		}
 		long long r;
 		char why[512] = "";
 		int fd = open(p, O_WRONLY);
