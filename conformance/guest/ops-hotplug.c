@@ -71,14 +71,7 @@ static void memblock_kmsg_reason(char *why, size_t n)
 	why[0] = 0;
 	if (kmsg_fd < 0)
 		return;
-	for (;;) {
-		ssize_t r = read(kmsg_fd, rec, sizeof rec - 1);
-		if (r < 0) {
-			if (errno == EPIPE)
-				continue;
-			break;
-		}
-		rec[r] = 0;
+	while (kmsg_next(rec, sizeof rec)) {
 		char *msg = strchr(rec, ';');
 		msg = msg ? msg + 1 : rec;
 		if (!strstr(msg, "unmovable") && !strstr(msg, "offlin") && !strstr(msg, "isolat") && !strstr(msg, "migrating pfn") && !strstr(msg, "page:"))
