@@ -155,6 +155,9 @@ const SLOT_BYTES = 2 * 8 + 8 * 4 + 1;
 const PFN_PER_GIB = 1 << (PUD_SHIFT - PAGE_SHIFT);
 const PFN_PER_2M = 1 << (PMD_SHIFT - PAGE_SHIFT);
 
+/** hotplug_skip() of a mem_map no block was ever isolated in (shared, never written). */
+const NO_SKIP: readonly number[] = [];
+
 /** Second level of the pfn index: per 2 MiB, a slot (order ≥ 9 folio) or per-pfn slots. */
 type l2_node = (number | Int32Array)[];
 
@@ -566,7 +569,7 @@ export class MemMap {
 
   /** The skip ranges, flattened (for the state fingerprint). */
   hotplug_skip(): readonly number[] {
-    return this.bumpSkip.flat();
+    return this.bumpSkip.length === 0 ? NO_SKIP : this.bumpSkip.flat();
   }
 
   /** takeFree's bump path met a skip range at [start, start + n): move the bump pointer past it (true), or not (false). */
