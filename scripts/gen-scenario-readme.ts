@@ -25,6 +25,7 @@ const AREAS: Record<string, string> = {
   mm: 'Memory-model behaviour the pinning cases rely on',
   addrspace: 'Address-space changes under a pin: mremap, MADV_FREE / PAGEOUT / COLD / WILLNEED / REMOVE, WIPEONFORK, mprotect, munmap + mmap (what the process, the device and io_uring see)',
   remote: 'Remote access through GUP: /proc/PID/mem and ptrace (FOLL_FORCE), process_vm_readv/writev (no FOLL_FORCE)',
+  hotplug: 'Memory blocks going offline and online (/sys/devices/system/memory/memoryN/state) under references and pins',
 };
 
 export function renderCatalogue(): string {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { iommufdCases } from './generate-iommufd.js';
 import { addrspaceCases } from './generate-addrspace.js';
 import { remoteCases } from './generate-remote.js';
+import { hotplugCases } from './generate-hotplug.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -790,6 +791,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
 cases.push(...iommufdCases());
 cases.push(...addrspaceCases());
 cases.push(...remoteCases().map((r) => ({ area: r.area, name: r.name, question: '', setup: '', steps: '', v61: {}, v612: {}, text: r.text })));
+cases.push(...hotplugCases());
 
 // ---- writing ----------------------------------------------------------------------------------
 

@@ -518,23 +518,30 @@ static int faults_since(int *irqs)
 	return k > *irqs ? k : *irqs;
 }
 
+/* The next kernel log record (NUL-terminated, in rec), skipping overwritten ones: 1, or 0 when none is left. */
+static int kmsg_next(char *rec, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(kmsg_fd, rec, n - 1);
+		if (r < 0) {
+			if (errno == EPIPE)
+				continue;
+			return 0;
+		}
+		rec[r] = 0;
+		return 1;
+	}
+}
+
 static int kmsg_faults(void)
 {
 	char rec[2048];
 	int faults = 0;
 	if (kmsg_fd < 0)
 		return -1;
-	for (;;) {
-		ssize_t r = read(kmsg_fd, rec, sizeof rec - 1);
-		if (r < 0) {
-			if (errno == EPIPE)
-				continue;
-			break;
-		}
-		rec[r] = 0;
+	while (kmsg_next(rec, sizeof rec))
 		if (strstr(rec, "DMAR") && (strstr(rec, "fault") || strstr(rec, "Fault")))
 			faults++;
-	}
 	return faults;
 }
 
@@ -838,6 +845,7 @@ static int op_iommufd(const char *op, char **t, int n)
 }
 
 #include "ops-addrspace.c"
+#include "ops-hotplug.c"
 
 static int run_op(char **t, int n)
 {
@@ -896,6 +904,12 @@ static int run_op(char **t, int n)
 
 	{
 		int k = op_remote(op, t, n);
+		if (k != 1)
+			return k;
+	}
+
+	if (!strncmp(op, "memblock-", 9)) {
+		int k = op_hotplug(op, t, n);
 		if (k != 1)
 			return k;
 	}

@@ -16,6 +16,7 @@ export const INVARIANT_IDS = [
   'lock-held-at-exit',
   'deadlock',
   'sleep-in-atomic',
+  'offline-progress',
 ] as const;
 
 export type InvariantId = (typeof INVARIANT_IDS)[number];

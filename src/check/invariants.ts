@@ -266,6 +266,21 @@ export const INVARIANTS: readonly InvariantDef[] = [
       return out;
     },
   },
+  {
+    id: 'offline-progress',
+    title: 'a memory offline waits forever on a page it cannot migrate',
+    why: 'mm/memory_hotplug.c offline_pages: the scan_movable_pages/do_migrate_range loop retries until every page of the block has moved; a page with an extra reference (a GUP reference, a pin in ZONE_MOVABLE) keeps it looping until a signal (-EINTR)',
+    when: 'end',
+    check: (w, end) => {
+      if (end === null || end.result.status !== 'deadlock') return NONE;
+      let out: Finding[] | null = null;
+      for (const v of w.s.views()) {
+        if (v.state !== 'blocked' || v.reason === null || !v.label.startsWith('mm/memory_hotplug.c:offline_pages')) continue;
+        (out ??= []).push({ invariant: 'offline-progress', message: `T${v.id} (${v.name}) retries the offline forever at ${v.label}: ${v.reason.object} cannot be migrated`, objects: [v.reason.object], threads: [v.id] });
+      }
+      return out ?? NONE;
+    },
+  },
 ];
 
 export const INVARIANT_BY_ID: ReadonlyMap<InvariantId, InvariantDef> = new Map(INVARIANTS.map((d) => [d.id, d]));

@@ -5,6 +5,7 @@
 // - resources (fds, addresses, pids) become `ok` or the errno;
 // - pfns are not comparable across machines, so frames become `F1`, `F2`, ... in order of
 //   first appearance (the case's pattern of "same page / different page" is compared);
+//   memory block numbers likewise become `B1`, `B2`, ...;
 // - zones: the guest (2 GiB, below 4 GiB) has DMA/DMA32 where the model has DMA32/Normal,
 //   so the kernel zones compare as `kernel`; `Movable` and `Device` compare as such.
 import type { Expected } from '../scenario/ast.js';
@@ -32,6 +33,7 @@ function asNumber(v: RawValue): number | null {
 export function normalize(plan: readonly PlanItem[], values: ReadonlyMap<string, RawValue>): Map<string, string> {
   const out = new Map<string, string>();
   const frames = new Map<string, string>();
+  const blocks = new Map<string, string>();
   for (const item of plan) {
     if (!values.has(item.name)) {
       out.set(item.name, '(missing)');
@@ -44,18 +46,24 @@ export function normalize(plan: readonly PlanItem[], values: ReadonlyMap<string,
     }
     const n = asNumber(v);
     switch (item.kind) {
-      case 'frame': {
+      case 'frame':
+      case 'block': {
+        // an errno, or the identity label of the pfn / block number (F1, F2, ... / B1, B2, ...)
         if (n !== null && n < 0) {
           out.set(item.name, errnoName(n));
           break;
         }
+        const ids = item.kind === 'frame' ? frames : blocks;
         const key = String(v);
-        if (!frames.has(key)) frames.set(key, `F${frames.size + 1}`);
-        out.set(item.name, frames.get(key) as string);
+        if (!ids.has(key)) ids.set(key, `${item.kind === 'frame' ? 'F' : 'B'}${ids.size + 1}`);
+        out.set(item.name, ids.get(key) as string);
         break;
       }
       case 'zone':
         out.set(item.name, typeof v === 'string' ? normalizeZone(v) : String(v));
+        break;
+      case 'kvzones':
+        out.set(item.name, typeof v === 'string' ? v.split(/[ ,]+/).filter((z) => z !== '').map(normalizeZone).join(' ') : n !== null && n < 0 ? errnoName(n) : String(v));
         break;
       case 'okerr':
         out.set(item.name, v === 'ok' || (n !== null && n >= 0) ? 'ok' : n !== null ? errnoName(n) : String(v));

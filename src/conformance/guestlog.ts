@@ -115,6 +115,14 @@ function valueOf(t: Translation, item: PlanItem, o: GuestObservation): RawValue 
       const x = item.field === undefined ? undefined : o.kv[item.field];
       return x === undefined ? null : tagOf(t, Number(x));
     }
+    case 'block':
+      return Number(o.ret);
+    case 'kvstr':
+    case 'kvzones': {
+      if (o.ret < 0n) return Number(o.ret);
+      const x = item.field === undefined ? undefined : o.kv[item.field];
+      return x === undefined ? null : x;
+    }
     case 'kvlist':
     case 'kvnames': {
       // The same JSON text the model side gives a list output (conformance/model.ts raw()).

@@ -78,7 +78,13 @@ export type ValueKind =
   /** a comma list of names in `field` (`-` = empty), compared as a JSON array */
   | 'kvnames'
   /** a content byte in `field` → tag (null when absent) */
-  | 'kvtag';
+  | 'kvtag'
+  /** a memory block number (or -errno): compared by identity pattern, as frames are */
+  | 'block'
+  /** a string in `field` (`ret` < 0: the errno), e.g. a memory block's state */
+  | 'kvstr'
+  /** zone names in `field` (comma or space separated), each compared as the zone kind does */
+  | 'kvzones';
 
 export interface PlanItem {
   /** the result or observation name in the scenario */

@@ -21,6 +21,7 @@ import type { vfio_subsys } from './drivers/vfio/vfio.js';
 import type { iommufd_subsys } from './drivers/iommu/iommufd/iommufd_private.js';
 import type { io_uring_subsys } from './io_uring/io_uring.js';
 import type { miscdevice } from './drivers/char/misc.js';
+import type { memory_subsys } from './drivers/base/memory.js';
 
 /** The layout a machine gets when none is given: 64 MiB DMA32 + 256 MiB Normal. */
 export const DEFAULT_LAYOUT: MemoryLayout = { dma32: 64 * 1024 * 1024, normal: 256 * 1024 * 1024 };
@@ -99,6 +100,8 @@ export class Machine {
   readonly misc = new Map<number, miscdevice>();
   /** io_uring state (per-user accounting, the anon inode mount), created on first use by io_uring/io_uring.ts. */
   io_uring: io_uring_subsys | null = null;
+  /** drivers/base/memory state (memory blocks, device_hotplug_lock), created on first use by drivers/base/memory.ts. */
+  memory_blocks: memory_subsys | null = null;
 
   /** Physical memory: the mem_map (include/linux/mm_types.ts). */
   readonly mem: MemMap;

@@ -11,6 +11,7 @@ const configs = {
   CONFIG_CMA: 'Contiguous memory allocator: MIGRATE_CMA pageblocks inside ordinary zones.',
   CONFIG_MIGRATION: 'Page migration (needed to move pages out of CMA / ZONE_MOVABLE).',
   CONFIG_MEMORY_HOTPLUG: 'ZONE_MOVABLE (movablecore=) for hot-removable memory.',
+  CONFIG_MEMORY_HOTREMOVE: 'Offlining memory blocks (/sys/devices/system/memory/memoryN/state: offline); without it offline_pages() is -EINVAL.',
   CONFIG_TRANSPARENT_HUGEPAGE: 'Transparent huge pages (PMD-mapped anonymous and shmem folios).',
   CONFIG_HUGETLBFS: 'hugetlbfs and MAP_HUGETLB / MFD_HUGETLB.',
   CONFIG_SHMEM: 'tmpfs / shmem / memfd.',

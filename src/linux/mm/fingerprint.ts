@@ -119,12 +119,12 @@ function strKeys<V>(mp: ReadonlyMap<string, V>): Iterable<string> {
 
 type _mem = Exhaustive<Covered<MemMap,
   'regions' | 'zones' | 'zero_pfn' | 'huge_zero_pfn' | 'huge_zero_refcount' | 's_pfn' | 's_order' | 's_ref' | 's_map' | 's_ptemaps' | 's_pin' | 's_flags' |
-  's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots' |
+  's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots' | 'isolated' |
   // The checker's journal (check/engine.ts): what changed since its last look, not state.
   'touched' | 'freed'>>;
 
 function mem_fp(h: Hasher, mem: MemMap): void {
-  // Left out: regions (fixed by the layout), nr_slots (derived). Private storage
+  // Left out: nr_slots (derived); regions are hashed below by their zones (hotplug changes them). Private storage
   // (pfn index, tag table, slot free list) is derived from the arrays hashed here,
   // except slot order (precision only).
   const { zero_pfn, huge_zero_pfn, huge_zero_refcount, s_pfn, s_order, s_ref, s_map, s_ptemaps, s_pin, s_flags, s_mapping, s_index, s_content, sub_map, sub_flags, sub_content, zones } = mem;
@@ -155,14 +155,33 @@ function mem_fp(h: Hasher, mem: MemMap): void {
     h.str(mem.tag_name(sub_content.get(k) as number));
   }
   for (const z of zones) zone_fp(h, z);
+  // Memory hotplug (mm/memory_hotplug.ts): isolated ranges and their parked blocks, the
+  // ranges the bump pointers skip, and regions whose zone changed (online into another zone).
+  const { isolated } = mem;
+  h.int(isolated.length);
+  for (const iso of isolated) {
+    h.int(iso.start);
+    h.int(iso.end);
+    h.int(iso.parked.length);
+    for (const [p, o] of iso.parked) {
+      h.int(p);
+      h.int(o);
+    }
+  }
+  for (const v of mem.hotplug_skip()) h.int(v);
+  h.int(mem.regions.length);
+  for (const r of mem.regions) if (r.kind === 'ram') h.int(r.zone);
 }
 
-type _zone = Exhaustive<Covered<zone, 'zone_idx' | 'name' | 'ranges' | 'bump' | 'free_area' | 'nr_free' | 'nr_free_cma' | 'present_pages'>>;
+type _zone = Exhaustive<Covered<zone, 'zone_idx' | 'name' | 'ranges' | 'bump' | 'free_area' | 'nr_free' | 'nr_free_cma' | 'present_pages' | 'zone_start_pfn' | 'spanned_pages'>>;
 
 function zone_fp(h: Hasher, z: zone): void {
-  // Left out: name, ranges, present_pages (fixed by the layout).
-  const { zone_idx, bump, free_area, nr_free, nr_free_cma } = z;
+  // Left out: name, ranges (fixed by the layout).
+  const { zone_idx, bump, free_area, nr_free, nr_free_cma, present_pages, zone_start_pfn, spanned_pages } = z;
   h.int(zone_idx);
+  h.int(present_pages);
+  h.int(zone_start_pfn);
+  h.int(spanned_pages);
   for (const b of bump) h.int(b);
   h.int(nr_free);
   h.int(nr_free_cma);
@@ -376,6 +395,17 @@ export function mm_fingerprint(m: Machine): string {
   mem_fp(h, m.mem);
   h.int(m.hugetlb_free.length);
   for (const p of m.hugetlb_free) h.int(p);
+  // Memory blocks (drivers/base/memory.ts): state, zone, device offline flag, device_hotplug_lock.
+  const mb = m.memory_blocks;
+  if (mb !== null) {
+    h.str(mb.device_hotplug_lock.fingerprint());
+    for (const b of mb.blocks.values()) {
+      h.int(b.state);
+      h.int(b.zone ?? -1);
+      h.int(b.offline ? 1 : 0);
+      h.int(b.online_type);
+    }
+  }
   const mms = mmsById(m);
   h.int(mms.length);
   for (const mm of mms) mm_fp(h, mm);

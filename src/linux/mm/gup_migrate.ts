@@ -63,9 +63,10 @@ import { race_window } from '../kernel/sched.js';
  * Who asks for the migration, which fixes the target's allocation: 'non-cma' (5.4–5.6
  * GUP, new_non_cma_page), 'longterm-pin' (6.x GUP, alloc_migration_target inside the pin
  * scope), 'contig-range' (alloc_contig_range's alloc_migration_target, a movable user
- * mask: mm/compaction.ts).
+ * mask: mm/compaction.ts), 'memory-hotplug' (offline_pages' do_migrate_range: the same
+ * GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL mask, mm/memory_hotplug.ts).
  */
-export type migrate_target = 'non-cma' | 'longterm-pin' | 'contig-range';
+export type migrate_target = 'non-cma' | 'longterm-pin' | 'contig-range' | 'memory-hotplug';
 
 export function isolate_for_migration(k: Kctx, head: number): boolean {
   const mem = k.m.mem;
@@ -316,7 +317,7 @@ function alloc_migration_target(k: Kctx, head: number, target: migrate_target): 
   const m = k.m;
   const order = folio_order(m, head);
   // __alloc_contig_migrate_range's control (Debian 6.1.192): GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL.
-  let gfp = target === 'contig-range' ? GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL : GFP_USER | __GFP_NOWARN;
+  let gfp = target === 'contig-range' || target === 'memory-hotplug' ? GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL : GFP_USER | __GFP_NOWARN;
   if (order > 0) gfp = (gfp & ~__GFP_RECLAIM) | GFP_TRANSHUGE;
   const r = m.mem.region_of(head);
   if (r && r.zone === ZONE_MOVABLE) gfp |= __GFP_HIGHMEM;

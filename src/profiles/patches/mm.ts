@@ -364,6 +364,33 @@ export const mmPatches = {
       'was skipped as a compound page and alloc_contig_range() failed with -EBUSY.',
     scenarios: ['mm/migrate-page-contig'],
   },
+  'hotplug-no-holes': {
+    subject: "mm/memory_hotplug.c: don't allow to online/offline memory blocks with holes",
+    commit: 'c5e79ef561b0',
+    author: 'David Hildenbrand',
+    release: 'v5.5',
+    files: ['mm/memory_hotplug.c'],
+    effect: 'changes-verdict',
+    summary:
+      'offline_pages() refuses a memory block whose frames are not all System RAM with -EINVAL ("memory holes"); ' +
+      'before it (5.4.1 __offline_pages) the RAM of such a block was isolated, emptied and offlined. Read in ' +
+      'mm/memory_hotplug.ts. Id and subject from later commits that cite it (5.5-rc5 has the check, 5.4.1 not).',
+    scenarios: ['hotplug/offline-block-with-holes'],
+  },
+  'hotplug-shrink-zone-offline': {
+    subject: 'mm/memory_hotplug: shrink zones when offlining memory',
+    commit: 'feee6b298916',
+    author: 'David Hildenbrand',
+    release: 'v5.5',
+    files: ['mm/memory_hotplug.c'],
+    effect: 'changes-verdict',
+    summary:
+      'offline_pages() ends with remove_pfn_range_from_zone(), which shrinks the zone span when the offlined ' +
+      'block was at its edge; 5.4.1 shrank it only when the memory was removed. A later plain `online` of that ' +
+      'block then finds no zone spanning it and picks the kernel zone (ZONE_NORMAL) instead of ZONE_MOVABLE ' +
+      '(default_zone_for_pfn). Read in mm/memory_hotplug.ts (5.5-rc5 has it, 5.4.1 not).',
+    scenarios: ['hotplug/offline-online-zone'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 /** Stable backports of this area per release tree (patches in by first release need no listing). */

@@ -141,7 +141,11 @@ export interface zone {
   nr_free: number;
   /** NR_FREE_CMA_PAGES */
   nr_free_cma: number;
-  readonly present_pages: number;
+  /** zone->zone_start_pfn and zone->spanned_pages: the zone's span (0/0 when empty); memory hotplug grows and shrinks it. */
+  zone_start_pfn: number;
+  spanned_pages: number;
+  /** present_pages: RAM frames of the zone that are online (memory offlining/onlining changes it: mm/memory_hotplug.ts). */
+  present_pages: number;
 }
 
 /** Initial slot capacity: small, since most machines (one per explored run) hold a few dozen folios; grow() scales it by 1.5. */
@@ -160,6 +164,8 @@ const ResizableArrayBuffer = ArrayBuffer as unknown as new (bytes: number, opts:
 const RAB_MAX = 2 ** 32;
 /** Slot capacity from which the slot arrays move to resizable buffers (below it a copy is cheap). */
 const RAB_FROM = 1 << 16;
+/** hotplug_skip() of a mem_map no block was ever isolated in (shared, never written). */
+const NO_SKIP: readonly number[] = [];
 
 /** Second level of the pfn index: per 2 MiB, a slot (order ≥ 9 folio) or per-pfn slots. */
 type l2_node = (number | Int32Array)[];
@@ -169,7 +175,8 @@ type l2_node = (number | Int32Array)[];
  * and write it; nothing else keeps per-page state.
  */
 export class MemMap {
-  readonly regions: readonly mem_region[];
+  /** Physical ranges; a memory block onlined into another zone becomes its own range (set_range_zone). */
+  regions: readonly mem_region[];
   readonly zones: readonly zone[];
   /** The shared zero page (ZERO_PAGE(0)). */
   readonly zero_pfn: number;
@@ -274,6 +281,8 @@ export class MemMap {
         zone_idx: z, name: ['DMA32', 'Normal', 'Movable'][z], ranges, bump: ranges.map((r) => r.start_pfn),
         free_area: new Map(), nr_free: present, nr_free_cma: ranges.filter((r) => r.cma).reduce((a, r) => a + (r.end_pfn - r.start_pfn), 0),
         present_pages: present,
+        zone_start_pfn: ranges.length > 0 ? ranges[0].start_pfn : 0,
+        spanned_pages: ranges.length > 0 ? ranges[ranges.length - 1].end_pfn - ranges[0].start_pfn : 0,
       });
     }
     this.zones = zones;
@@ -526,6 +535,10 @@ export class MemMap {
       if (r.cma !== cma) continue;
       const start = Math.ceil(z.bump[i] / n) * n;
       if (start + n > r.end_pfn) continue;
+      if (this.bumpSkip.length > 0 && this.skipBump(z, i, start, n, cma)) {
+        i--; // the bump pointer moved past a hot-plug range: try this range again
+        continue;
+      }
       // Pages skipped to align the block go to the order-0 free list.
       for (let p = z.bump[i]; p < start; p++) this.freeList(z, 0, cma).push(p);
       z.bump[i] = start + n;
@@ -551,6 +564,14 @@ export class MemMap {
   giveFree(pfn: number, order: number): void {
     const r = this.region_of(pfn);
     if (!r || r.kind !== 'ram') return;
+    // A frame freed into a MIGRATE_ISOLATE range goes to the isolated free list, uncounted.
+    if (this.isolated.length > 0) {
+      const iso = this.isolated.find((x) => pfn >= x.start && pfn < x.end);
+      if (iso !== undefined) {
+        iso.parked.push([pfn, order]);
+        return;
+      }
+    }
     const z = this.zones[r.zone];
     this.freeList(z, order, r.cma).push(pfn);
     this.accountGive(z, 2 ** order, r.cma);
@@ -574,6 +595,131 @@ export class MemMap {
   private accountGive(z: zone, n: number, cma: boolean): void {
     z.nr_free += n;
     if (cma) z.nr_free_cma += n;
+  }
+
+  // ---- memory hot(un)plug storage (policy: mm/memory_hotplug.ts) -------------
+  //
+  // MODEL: a memory block being offlined is a MIGRATE_ISOLATE range: its free frames are
+  // parked (the kernel's isolated free lists: not counted in NR_FREE_PAGES, never handed
+  // out); an offline block's frames leave the allocator; an onlined block's frames join
+  // the free lists of the zone it is onlined into. Boot-time bump pointers never enter a
+  // range that was isolated once (its never-allocated frames were parked then).
+
+  /** Ranges [start, end) the bump pointers step over (blocks isolated at least once). */
+  private readonly bumpSkip: [number, number][] = [];
+  /** MIGRATE_ISOLATE ranges with their parked free blocks ([head pfn, order]). */
+  readonly isolated: { readonly start: number; readonly end: number; readonly parked: [number, number][] }[] = [];
+
+  /** The skip ranges, flattened (for the state fingerprint). */
+  hotplug_skip(): readonly number[] {
+    return this.bumpSkip.length === 0 ? NO_SKIP : this.bumpSkip.flat();
+  }
+
+  /** takeFree's bump path met a skip range at [start, start + n): move the bump pointer past it (true), or not (false). */
+  private skipBump(z: zone, i: number, start: number, n: number, cma: boolean): boolean {
+    for (const [s, e] of this.bumpSkip) {
+      if (start + n <= s || start >= e || z.bump[i] >= e) continue;
+      // Frames between the bump pointer and the skipped range stay free.
+      this.pushFreeRange(z, z.bump[i], Math.max(z.bump[i], Math.min(s, z.ranges[i].end_pfn)), cma);
+      z.bump[i] = Math.min(Math.max(z.bump[i], e), z.ranges[i].end_pfn);
+      return true;
+    }
+    return false;
+  }
+
+  /** Free frames [from, to) as free blocks (order 9 where 2 MiB aligned, else order 0), to `out` or a zone's free lists. */
+  private pushFreeRange(z: zone | null, from: number, to: number, cma: boolean, out?: [number, number][]): void {
+    let p = from;
+    while (p < to) {
+      const order = p % PFN_PER_2M === 0 && p + PFN_PER_2M <= to ? HPAGE_PMD_ORDER : 0;
+      if (out !== undefined) out.push([p, order]);
+      else if (z !== null) this.freeList(z, order, cma).push(p);
+      p += 2 ** order;
+    }
+  }
+
+  /**
+   * start_isolate_page_range() storage side: mark [start, end) MIGRATE_ISOLATE and park its
+   * free frames (free-list blocks and never-allocated ones), taking them out of NR_FREE_PAGES.
+   */
+  isolate_range(start: number, end: number): void {
+    const parked: [number, number][] = [];
+    for (const z of this.zones) {
+      for (const [key, list] of z.free_area) {
+        const order = key & 63;
+        const cma = key >= 64;
+        const n = 2 ** order;
+        const keep: number[] = [];
+        for (const p of list) {
+          if (p + n <= start || p >= end) keep.push(p);
+          else if (p >= start && p + n <= end) {
+            parked.push([p, order]);
+            this.accountTake(z, n, cma);
+          } else {
+            // A block straddling the range (1 GiB): split into 2 MiB blocks on either side.
+            const inside: [number, number][] = [];
+            this.pushFreeRange(null, Math.max(p, start), Math.min(p + n, end), cma, inside);
+            for (const b of inside) parked.push(b);
+            this.accountTake(z, Math.min(p + n, end) - Math.max(p, start), cma);
+            const outside: [number, number][] = [];
+            this.pushFreeRange(null, p, Math.max(p, start), cma, outside);
+            this.pushFreeRange(null, Math.min(p + n, end), p + n, cma, outside);
+            for (const [q, o] of outside) (o === order ? keep : this.freeList(z, o, cma)).push(q);
+          }
+        }
+        list.length = 0;
+        for (const p of keep) list.push(p);
+      }
+      for (let i = 0; i < z.ranges.length; i++) {
+        const r = z.ranges[i];
+        const from = Math.max(z.bump[i], start, r.start_pfn);
+        const to = Math.min(end, r.end_pfn);
+        if (from >= to) continue;
+        this.pushFreeRange(null, from, to, r.cma, parked);
+        this.accountTake(z, to - from, r.cma);
+      }
+    }
+    if (!this.bumpSkip.some(([s, e]) => s === start && e === end)) this.bumpSkip.push([start, end]);
+    this.isolated.push({ start, end, parked });
+  }
+
+  /** The isolated range [start, end), removed from the list (null if none). */
+  private takeIsolated(start: number, end: number): [number, number][] | null {
+    const i = this.isolated.findIndex((x) => x.start === start && x.end === end);
+    if (i < 0) return null;
+    const [iso] = this.isolated.splice(i, 1);
+    return iso.parked;
+  }
+
+  /** undo_isolate_page_range() storage side: the parked free blocks go back to their zones' free lists. */
+  undo_isolate_range(start: number, end: number): void {
+    for (const [p, order] of this.takeIsolated(start, end) ?? []) this.giveFree(p, order);
+  }
+
+  /** __offline_isolated_pages() storage side: the parked frames leave the allocator (the range is offline). */
+  offline_isolated_range(start: number, end: number): void {
+    this.takeIsolated(start, end);
+  }
+
+  /**
+   * move_pfn_range_to_zone() + online_pages_range() storage side: [start, end) belongs to zone
+   * `zone` from now on (a range of its own in `regions`) and all its frames are free there.
+   */
+  online_range(start: number, end: number, zone: zone_type): void {
+    const out: mem_region[] = [];
+    for (const r of this.regions) {
+      if (r.kind !== 'ram' || r.end_pfn <= start || r.start_pfn >= end) {
+        out.push(r);
+        continue;
+      }
+      if (r.start_pfn < start) out.push({ ...r, end_pfn: start });
+      out.push({ ...r, start_pfn: Math.max(start, r.start_pfn), end_pfn: Math.min(end, r.end_pfn), zone, cma: false });
+      if (r.end_pfn > end) out.push({ ...r, start_pfn: end });
+    }
+    this.regions = out;
+    const z = this.zones[zone];
+    this.pushFreeRange(z, start, end, false);
+    this.accountGive(z, end - start, false);
   }
 
   /** get_pageblock_migratetype() of the block holding pfn (CMA or movable/other). */
