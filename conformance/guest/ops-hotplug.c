@@ -125,7 +125,9 @@ static int memblock_place(uint64_t addr, long long bs)
 	long long blk = (long long)(((unsigned long long)pfn * PAGE) / (unsigned long long)bs);
 	if (memblock_reserved_pfn(blk, bs) < 0)
 		return 0;
-	const size_t len = 64UL << 20;
+	/* Fresh anonymous pages come off the free lists in order: scan a span of several 128 MiB blocks, so that
+	 * a block holding reserved pages (or the case page's own block) cannot be all the scan sees. */
+	const size_t len = 384UL << 20;
 	char *scratch = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (scratch == MAP_FAILED)
 		return -1;
