@@ -151,7 +151,9 @@ function* memory_block_change_state(k: Kctx, mem: memory_block, to_state: number
     ret = online_pages(k, mem.start_pfn, mem.nr_pages, z);
     if (ret === 0) mem.zone = z.zone_idx;
   } else if (!IS_ENABLED(k, 'CONFIG_MEMORY_HOTREMOVE')) {
-    ret = -EINVAL; // the !CONFIG_MEMORY_HOTREMOVE stub of offline_pages()
+    // include/linux/memory_hotplug.h (Debian 6.12.118; same in 5.4.1 and 6.1.192): without
+    // CONFIG_MEMORY_HOTREMOVE the kernel's offline_pages() is an inline that returns -EINVAL.
+    ret = -EINVAL;
   } else {
     // memory_block_offline(): a block spanning several zones (mem->zone NULL) is refused in offline_pages' zone check.
     ret = yield* offline_pages(k, mem.start_pfn, mem.nr_pages, mem.zone, (pfn) => pfn_offline(k.m, pfn));

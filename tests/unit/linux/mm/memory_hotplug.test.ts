@@ -26,6 +26,17 @@ import {
 } from '../../../../src/linux/drivers/base/memory.js';
 import type { memory_block } from '../../../../src/linux/drivers/base/memory.js';
 import { alloc_page } from '../../../../src/linux/mm/page_alloc.js';
+import { Machine } from '../../../../src/linux/machine.js';
+import { createTask } from '../../../../src/linux/kernel/fork.js';
+import type { TaskOptions } from '../../../../src/linux/kernel/fork.js';
+import { resolveProfile } from '../../../../src/profiles/profile.js';
+
+/** The profile without CONFIG_MEMORY_HOTREMOVE. */
+function resolveProfileOrThrow(spec: string) {
+  const r = resolveProfile(spec, [], ['CONFIG_MEMORY_HOTREMOVE']);
+  if (!r.ok) throw new Error('test bug');
+  return r.profile;
+}
 import { GFP_HIGHUSER_MOVABLE } from '../../../../src/linux/include/linux/gfp.js';
 
 const LAYOUT = { dma32: 16 * MiB, normal: 64 * MiB, movable: 256 * MiB };
@@ -116,6 +127,14 @@ describe.each(['v5.4', 'v6.1', 'v6.12'])('%s: memory blocks', (profile) => {
     expect(store(env, 40, 'online_movable')).toBe(14);
     expect(valid_zones_show(env.m, block(env, 40))).toBe('Movable');
     expect(page_zonenum(env.m, block(env, 40).start_pfn)).toBe(ZONE_MOVABLE);
+  });
+
+  it('without CONFIG_MEMORY_HOTREMOVE offline is -EINVAL (the header\'s inline offline_pages) and the block stays online', () => {
+    const m = new Machine(resolveProfileOrThrow(profile), LAYOUT);
+    const env: Env = { m, task: createTask(m, { comm: 'test' } as TaskOptions) };
+    anonPage(env, 'A');
+    expect(store(env, 40, 'offline')).toBe(-EINVAL);
+    expect(state_show(block(env, 40))).toBe('online');
   });
 
   it('a block with holes: -EINVAL from 5.5 (c5e79ef561b0); 5.4.1 offlines its RAM', () => {
