@@ -392,6 +392,24 @@ export class MemMap {
    */
   private rab: ResizableBuffer[] | null = null;
 
+  /** Replace every slot array with its grown copy (g64/g32/g8: one per element type). */
+  private regrowSlots(
+    g64: (a: Float64Array<ArrayBuffer>) => Float64Array<ArrayBuffer>,
+    g32: (a: Int32Array<ArrayBuffer>) => Int32Array<ArrayBuffer>,
+    g8: (a: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>,
+  ): void {
+    this.s_pfn = g64(this.s_pfn);
+    this.s_order = g8(this.s_order);
+    this.s_ref = g32(this.s_ref);
+    this.s_map = g32(this.s_map);
+    this.s_ptemaps = g32(this.s_ptemaps);
+    this.s_pin = g32(this.s_pin);
+    this.s_flags = g32(this.s_flags);
+    this.s_mapping = g32(this.s_mapping);
+    this.s_index = g64(this.s_index);
+    this.s_content = g32(this.s_content);
+  }
+
   private grow(): void {
     const cap = Math.ceil(this.cap * 1.5);
     // Frames with a struct page bound the folios (slots) a machine can have.
@@ -403,32 +421,14 @@ export class MemMap {
       const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(cap); b.set(a); return b; };
       const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(cap); b.set(a); return b; };
       this.rab = null;
-      this.s_pfn = g64(this.s_pfn);
-      this.s_order = g8(this.s_order);
-      this.s_ref = g32(this.s_ref);
-      this.s_map = g32(this.s_map);
-      this.s_ptemaps = g32(this.s_ptemaps);
-      this.s_pin = g32(this.s_pin);
-      this.s_flags = g32(this.s_flags);
-      this.s_mapping = g32(this.s_mapping);
-      this.s_index = g64(this.s_index);
-      this.s_content = g32(this.s_content);
+      this.regrowSlots(g64, g32, g8);
     } else if (this.rab === null) {
       const all: ResizableBuffer[] = [];
       const r = (bytes: number): ResizableBuffer => { const b = new ResizableArrayBuffer(cap * bytes, { maxByteLength: most * bytes }); all.push(b); return b; };
       const g64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(r(8)); b.set(a); return b; };
       const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(r(4)); b.set(a); return b; };
       const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(r(1)); b.set(a); return b; };
-      this.s_pfn = g64(this.s_pfn);
-      this.s_order = g8(this.s_order);
-      this.s_ref = g32(this.s_ref);
-      this.s_map = g32(this.s_map);
-      this.s_ptemaps = g32(this.s_ptemaps);
-      this.s_pin = g32(this.s_pin);
-      this.s_flags = g32(this.s_flags);
-      this.s_mapping = g32(this.s_mapping);
-      this.s_index = g64(this.s_index);
-      this.s_content = g32(this.s_content);
+      this.regrowSlots(g64, g32, g8);
       this.rab = all;
     } else {
       for (const b of this.rab) b.resize(cap * (b.byteLength / this.cap));
