@@ -179,4 +179,51 @@ expect:
       expect(o.reasons.get('nodev')?.why, p).toContain("has no device named 'edu9' (devices: edu0)");
     }
   });
+  it('mprotect and madvise refusals say which check', () => {
+    const text = `question: q?
+setup:
+  filesystems:
+    - { mount: /mnt/ext4, type: ext4 }
+  files:
+    - { path: /mnt/ext4/f, size: 2 pages }
+  processes:
+    - name: P
+      mappings:
+        - { name: a, length: 2 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }
+threads:
+  - process: P
+    steps:
+      - open: { path: /mnt/ext4/f, flags: O_RDONLY }
+        as: fd
+      - mmap: { length: 1 page, prot: PROT_READ, flags: MAP_SHARED, fd: $fd }
+        as: ro
+      - mprotect: { addr: $a + 1, length: 1 page, prot: PROT_READ }
+        as: unaligned
+      - mprotect: { addr: $ro, length: 1 page, prot: PROT_READ|PROT_WRITE }
+        as: maywrite
+      - mprotect: { addr: 0x1000, length: 1 page, prot: PROT_READ }
+        as: hole
+      - madvise: { addr: $a, length: 2 pages, advice: MADV_WIPEONFORK }
+        as: wipe
+      - madvise: { addr: $ro, length: 1 page, advice: MADV_WIPEONFORK }
+        as: wipefile
+      - madvise: { addr: $a, length: 1 page, advice: MADV_REMOVE }
+        as: remove
+      - madvise: { addr: 0x1000, length: 1 page, advice: MADV_DONTNEED }
+        as: unmapped
+expect:
+  v6.1: { values: { wipe: 0 } }
+`;
+    for (const p of ['v5.4', 'v6.1', 'v6.12']) {
+      const o = runScenario(load(text), profileOrThrow(p));
+      expect(o.values.get('wipe'), p).toBe(0);
+      expect(o.reasons.get('unaligned'), p).toMatchObject({ errno: -22, fn: 'mm/mprotect.c:do_mprotect_pkey' });
+      expect(o.reasons.get('maywrite'), p).toMatchObject({ errno: -13 });
+      expect(o.reasons.get('maywrite')?.why, p).toContain('may not become writeable (its VM_MAYWRITE is clear');
+      expect(o.reasons.get('hole')?.why, p).toBe('no VMA maps 0x1000');
+      expect(o.reasons.get('wipefile')?.why, p).toContain('MADV_WIPEONFORK on a file mapping');
+      expect(o.reasons.get('remove')?.why, p).toContain('MADV_REMOVE on an anonymous mapping');
+      expect(o.reasons.get('unmapped'), p).toMatchObject({ errno: -12, fn: 'mm/madvise.c:do_madvise' });
+    }
+  });
 });
