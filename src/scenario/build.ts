@@ -576,7 +576,12 @@ function* opDmaWrite(c: StepCtx): KThread<StepResult> {
   const iova = evalNum(c, a.iova);
   const len = evalNum(c, a.length);
   let r = 0;
-  for (let off = 0; off < len && r === 0; off += PAGE_SIZE) r = deviceDmaWrite(c.k, c.rs, dev, iova + off, content);
+  // Page by page, byte-exact: a page the range covers in part keeps its other bytes.
+  for (let at = iova; at < iova + len && r === 0;) {
+    const chunk = Math.min(PAGE_SIZE - (at % PAGE_SIZE), iova + len - at);
+    r = deviceDmaWrite(c.k, c.rs, dev, at, content, chunk);
+    at += chunk;
+  }
   yield* noPoint();
   return ret(r);
 }
@@ -688,10 +693,14 @@ function* opStore(c: StepCtx): KThread<StepResult> {
   return ret(yield* user_store(c.k, evalNum(c, a.addr), len, content));
 }
 
-/** load: a user-space read at addr — the content tag ('' = zero-filled) or -EFAULT (mm/uaccess.ts user_load). */
+/**
+ * load: a user-space read of [addr, addr+length) (default one byte) — the content tag ('' =
+ * zero-filled), runs `off+len:tag,...` when the bytes differ, or -EFAULT (mm/uaccess.ts user_load).
+ */
 function* opLoad(c: StepCtx): KThread<StepResult> {
   if (c.k.current.mm === null) return ret(unsupported(c.k, 'scenario:load', 'a load by a process without an mm'));
-  return ret(yield* user_load(c.k, evalNum(c, c.step.args.addr)));
+  const len = c.step.args.length === undefined ? 1 : evalNum(c, c.step.args.length);
+  return ret(yield* user_load(c.k, evalNum(c, c.step.args.addr), len));
 }
 
 /**

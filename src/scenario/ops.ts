@@ -121,8 +121,8 @@ const opList: readonly OpSpec[] = [
   { name: 'ftruncate', cls: 'syscall', args: [a('fd', int), a('length', int)], doc: 'ftruncate(2)' },
   { name: 'fallocate', cls: 'syscall', args: [a('fd', int), a('mode', fl('FALLOC_FL_', FALLOC_NAMES), 0), a('offset', int), a('len', int)], doc: 'fallocate(2)' },
   { name: 'pwrite', cls: 'syscall', args: [a('fd', int), a('offset', int), a('length', int), a('content', { kind: 'content' })], doc: 'pwrite(2) of a content tag: bytes or -errno' },
-  { name: 'store', cls: 'syscall', args: [a('addr', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'user-space memset of [addr, addr+length): 0 or -EFAULT (SIGSEGV)' },
-  { name: 'load', cls: 'syscall', args: [a('addr', int)], doc: 'user-space read at addr: the content tag, or -EFAULT (SIGSEGV)' },
+  { name: 'store', cls: 'syscall', args: [a('addr', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'user-space memset of [addr, addr+length), byte-exact: 0 or -EFAULT (SIGSEGV)' },
+  { name: 'load', cls: 'syscall', args: [a('addr', int), a('length', int, 1)], doc: "user-space read of [addr, addr+length) (one byte by default): the content tag, 'off+len:tag,...' runs when the bytes differ, or -EFAULT (SIGSEGV)" },
   { name: 'fork', cls: 'syscall', args: [a('child', { kind: 'new-process' })], outputs: ['pid'], doc: 'fork(2): the child pid; the child is the new process `child`' },
   { name: 'exit', cls: 'syscall', args: [], doc: "exit(2) of the thread's process" },
   { name: 'execve', cls: 'syscall', args: [], doc: "execve(2): the thread's process gets a new mm" },
@@ -177,7 +177,7 @@ const opList: readonly OpSpec[] = [
   { name: 'IORING_REGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int), a('iovecs', { kind: 'iovecs' })], doc: 'io_uring_register(2)' },
   { name: 'IORING_UNREGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int)], doc: 'io_uring_register(2)' },
   // ---- device ---------------------------------------------------------------------------
-  { name: 'device_dma_write', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'the device writes a content tag at iova through the IOMMU: 0 or -EFAULT' },
+  { name: 'device_dma_write', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'the device writes a content tag to [iova, iova+length) through the IOMMU, byte-exact: 0 or -EFAULT' },
   { name: 'device_dma_read', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int)], doc: 'the device reads at iova through the IOMMU: content tag or -EFAULT' },
   // ---- kernel entry points (model only) -------------------------------------------------
   { name: 'get_user_pages', cls: 'kernel', args: GUP_LOCAL, outputs: ['pages'], doc: 'mm/gup.c get_user_pages() on current->mm' },
