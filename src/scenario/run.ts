@@ -45,6 +45,7 @@ import { CAPS, evalProbe, opImpl, stepDeps, stepValueProblem } from './build.js'
 import { setupContainers, setupDevices, vfioFingerprint } from './build-vfio.js';
 import { iommufdFingerprint } from './build-iommufd.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
+import { pipe_fingerprint } from '../linux/fs/pipe.js';
 import type { StepCtx } from './build.js';
 import { RunState, valueKey } from './state.js';
 import type { StepTiming } from './state.js';
@@ -497,7 +498,7 @@ export function worldFingerprint(w: World): string {
   }).join('|');
   // A throw here is a gap in the memory model's fingerprint: a pinlab bug, never hidden.
   const mm = mm_fingerprint(w.m);
-  return `${mm}#${vfioFingerprint(w.m)}#${iommufdFingerprint(w.m)}#${ring}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
+  return `${mm}#${vfioFingerprint(w.m)}#${iommufdFingerprint(w.m)}#${ring}#${pipe_fingerprint(w.m)}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
 }
 
 /** The scenario as an explorer target (state caching keyed by worldFingerprint). */

@@ -40,7 +40,7 @@ import { down_read, up_read } from '../kernel/locking/rwsem.js';
 import { handle_mm_fault } from './memory.js';
 import { get_current } from '../include/linux/sched.js';
 import type { data_run } from '../include/linux/page_data.js';
-import { page_read_bytes, page_write_bytes, render_runs, runs_append } from '../include/linux/page_data.js';
+import { page_read_bytes, page_write_bytes, page_write_runs, render_runs, runs_append, runs_slice } from '../include/linux/page_data.js';
 
 /** FAULT_FLAG_DEFAULT (include/linux/mm.h, v5.8+). */
 const FAULT_FLAG_DEFAULT = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_INTERRUPTIBLE;
@@ -180,4 +180,47 @@ export function* user_load_runs(k: Kctx, addr: number, len = 1): KThread<number 
 export function* user_load(k: Kctx, addr: number, len = 1): KThread<number | string> {
   const r = yield* user_load_runs(k, addr, len);
   return typeof r === 'number' ? r : render_runs(r);
+}
+
+/**
+ * copy_to_user() of byte runs (page_data.ts; offsets relative to addr) into
+ * [addr, addr+len) of current, page by page: the number of bytes NOT copied (0 = all),
+ * as the kernel's copy_to_user returns; a page that faults (SIGSEGV/SIGBUS for a user
+ * access: the exception table here) ends the copy there. An `unsupported` errno is
+ * returned as is (negative).
+ */
+export function* copy_to_user_runs(k: Kctx, addr: number, runs: readonly data_run[], len: number): KThread<number> {
+  if (len <= 0) return 0;
+  const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  for (let a = first; a < addr + len; a += PAGE_SIZE) {
+    const from = Math.max(a, addr);
+    const pfn = yield* user_access(k, from, true);
+    if (pfn === -EFAULT) return addr + len - from;
+    if (pfn < 0) return pfn;
+    const to = Math.min(a + PAGE_SIZE, addr + len);
+    if (k.m.mem.slot_of(pfn) !== 0) page_write_runs(k.m, pfn, from - a, runs_slice(runs, from - addr, to - from));
+  }
+  return 0;
+}
+
+/**
+ * copy_from_user() of [addr, addr+len) of current: the runs copied (relative to addr) and
+ * the number of bytes not copied (a page that faults ends the copy), or an `unsupported`
+ * errno.
+ */
+export function* copy_from_user_runs(k: Kctx, addr: number, len: number): KThread<{ runs: data_run[]; left: number } | number> {
+  const runs: data_run[] = [];
+  if (len <= 0) return { runs, left: 0 };
+  const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  for (let a = first; a < addr + len; a += PAGE_SIZE) {
+    const from = Math.max(a, addr);
+    const pfn = yield* user_access(k, from, false);
+    if (pfn === -EFAULT) return { runs, left: addr + len - from };
+    if (pfn < 0) return pfn;
+    const to = Math.min(a + PAGE_SIZE, addr + len);
+    // MODEL: device memory without a struct page slot reads as zero bytes here.
+    if (k.m.mem.slot_of(pfn) === 0) runs_append(runs, from - addr, [{ offset: 0, len: to - from, tag: '' }]);
+    else runs_append(runs, from - addr, page_read_bytes(k.m, pfn, from - a, to - from));
+  }
+  return { runs, left: 0 };
 }

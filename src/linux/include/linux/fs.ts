@@ -17,6 +17,7 @@ import type { Kctx } from '../../kctx.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import { EBADF, EMFILE } from '../uapi/linux/errno.js';
 import type { vm_area_struct } from './mm_types.js';
+import type { iov_iter } from './uio.js';
 import { get_current } from './sched.js';
 
 // include/uapi/asm-generic/fcntl.h
@@ -27,10 +28,29 @@ export const O_RDWR = 0o2;
 export const O_CREAT = 0o100;
 export const O_TRUNC = 0o1000;
 export const O_CLOEXEC = 0o2000000;
+export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+export const O_DIRECT = 0o40000;
 
 // include/linux/fs.h
 export const FMODE_READ = 0x1;
 export const FMODE_WRITE = 0x2;
+/** The file can be pread (FMODE_PREAD; pipes and other streams lack it: -ESPIPE). */
+export const FMODE_PREAD = 0x8;
+/** The file can be pwritten (FMODE_PWRITE). */
+export const FMODE_PWRITE = 0x10;
+
+// struct kiocb ki_flags (include/linux/fs.h)
+export const IOCB_APPEND = 1 << 1;
+export const IOCB_DIRECT = 1 << 2;
+export const IOCB_NOWAIT = 1 << 7;
+
+/** struct kiocb: one read or write in flight (the file, the position, IOCB_* flags). */
+export interface kiocb {
+  readonly ki_filp: file;
+  ki_pos: number;
+  ki_flags: number;
+}
 
 // include/uapi/linux/stat.h
 export const S_IFMT = 0o170000;
@@ -148,6 +168,10 @@ export interface file_operations {
   readonly unlocked_ioctl?: (k: Kctx, f: file, cmd: number, arg: ioctl_arg) => KThread<number>;
   readonly release?: (k: Kctx, i: inode, f: file) => KThread<number>;
   readonly fallocate?: (k: Kctx, f: file, mode: number, offset: number, len: number) => KThread<number>;
+  /** ->read_iter(iocb, to): bytes read into the iterator (include/linux/uio.ts), or -errno; advances iocb.ki_pos. */
+  readonly read_iter?: (k: Kctx, iocb: kiocb, to: iov_iter) => KThread<number>;
+  /** ->write_iter(iocb, from): bytes written from the iterator, or -errno; advances iocb.ki_pos. */
+  readonly write_iter?: (k: Kctx, iocb: kiocb, from: iov_iter) => KThread<number>;
   /** mmap_supported_flags: MAP_* bits beyond LEGACY_MAP_MASK that MAP_SHARED_VALIDATE accepts (ext4: MAP_SYNC). */
   readonly mmap_supported_flags?: number;
 }
@@ -165,6 +189,8 @@ export interface file {
   private_data: unknown;
   /** f_count */
   f_count: number;
+  /** f_pos: the file position read(2)/write(2) use and advance (pread/pwrite leave it). */
+  f_pos: number;
 }
 
 /** struct files_struct with its fdtable. */
@@ -207,7 +233,7 @@ export function get_file(f: file): file {
 export function alloc_file(k: Kctx, i: inode, flags: number, fop: file_operations, private_data: unknown = null): file {
   const acc = flags & O_ACCMODE;
   const f_mode = (acc === O_RDONLY || acc === O_RDWR ? FMODE_READ : 0) | (acc === O_WRONLY || acc === O_RDWR ? FMODE_WRITE : 0);
-  return { id: k.m.nextId('file'), f_inode: i, f_mapping: i.i_mapping, f_mode, f_flags: flags, f_op: fop, private_data, f_count: 1 };
+  return { id: k.m.nextId('file'), f_inode: i, f_mapping: i.i_mapping, f_mode, f_flags: flags, f_op: fop, private_data, f_count: 1, f_pos: 0 };
 }
 
 /** files of current, or null for a kernel thread. */
