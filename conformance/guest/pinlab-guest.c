@@ -835,6 +835,8 @@ static int op_iommufd(const char *op, char **t, int n)
 	return 1; /* not an iommufd op */
 }
 
+#include "ops-io.c"
+
 static int run_op(char **t, int n)
 {
 	const char *op = t[0];
@@ -875,6 +877,12 @@ static int run_op(char **t, int n)
 		if (v < 0)
 			return setupfail("setup-step-%s-failed=%lld", t[2], v);
 		return 0;
+	}
+
+	{
+		int k = op_io(op, t, n);
+		if (k != 1)
+			return k;
 	}
 
 	if (!strncmp(op, "iommu-", 6) || !strcmp(op, "vfio-bind-iommufd") || !strcmp(op, "vfio-attach-pt") || !strcmp(op, "vfio-detach-pt")) {
@@ -1114,6 +1122,7 @@ static int run_op(char **t, int n)
 		memset(&p, 0, sizeof p);
 		r = syscall(SYS_io_uring_setup, (unsigned int)A(t[2]), &p);
 		r = r < 0 ? -errno : r;
+		io_ring_remember((int)r, &p);
 	} else if (!strcmp(op, "uring-register")) {
 		/* uring-register <as> <ring> <base> <len> [<base> <len> ...] */
 		NEED(3);

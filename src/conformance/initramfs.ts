@@ -2,7 +2,7 @@
 // modules (in modprobe --show-depends order, decompressed), ndctl and mkfs.ext4 with their
 // shared libraries, the static test driver and /init. The case list is appended per run
 // as a second (uncompressed) cpio archive holding /cases.txt.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { guestDir, HarnessError, run, runOk, sh, which, workDir } from './host.js';
 import type { KernelImage } from './install.js';
@@ -68,7 +68,9 @@ export function buildDriver(): string {
   const src = join(guestDir(), 'pinlab-guest.c');
   const out = join(workDir(), 'pinlab-guest');
   mkdirSync(workDir(), { recursive: true });
-  if (existsSync(out) && statSync(out).mtimeMs > statSync(src).mtimeMs) return out;
+  // The driver's source is pinlab-guest.c and the op files it includes (ops-*.c).
+  const newest = Math.max(...readdirSync(guestDir()).filter((f) => f.endsWith('.c')).map((f) => statSync(join(guestDir(), f)).mtimeMs));
+  if (existsSync(out) && statSync(out).mtimeMs > newest) return out;
   if (!which('gcc')) throw new HarnessError('gcc not found');
   runOk('gcc', ['-static', '-O1', '-Wall', '-o', out, src]);
   return out;

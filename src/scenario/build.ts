@@ -38,6 +38,9 @@ import * as gupFast from '../linux/mm/gup_fast.js';
 import type { page_array } from '../linux/mm/gup.js';
 import { down_read, up_read } from '../linux/kernel/locking/rwsem.js';
 import type { KThread, ThreadId } from '../sched/index.js';
+import { opPipe2, opPread, opPwrite, opRead, opVmsplice, opWrite, rwFixed } from './build-io.js';
+import { IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED } from '../linux/io_uring/rw.js';
+import * as spliceMod from '../linux/fs/splice.js';
 import { deviceDmaRead, deviceDmaWrite, iommuProbe, mdevPin, mdevUnpin, vfioIoctl } from './build-vfio.js';
 import { accessPin, accessUnpin, iommufdIoctl } from './build-iommufd.js';
 import * as iommufdUapi from '../linux/include/uapi/linux/iommufd.js';
@@ -209,7 +212,7 @@ function computeStepDeps(st: Step): string[] {
 }
 
 /** Modules whose exported constants give flag values by kernel name (uapi values are the same in every release). */
-const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi];
+const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi, spliceMod];
 
 /** Flag name → value, filled on first use (the modules' constants never change). */
 const FLAG_VALUES = new Map<string, number | null>();
@@ -695,7 +698,7 @@ function* opStore(c: StepCtx): KThread<StepResult> {
 
 /**
  * load: a user-space read of [addr, addr+length) (default one byte) — the content tag ('' =
- * zero-filled), runs `off+len:tag,...` when the bytes differ, or -EFAULT (mm/uaccess.ts user_load).
+ * zero-filled), runs `tag*len ...` when the bytes differ, or -EFAULT (mm/uaccess.ts user_load).
  */
 function* opLoad(c: StepCtx): KThread<StepResult> {
   if (c.k.current.mm === null) return ret(unsupported(c.k, 'scenario:load', 'a load by a process without an mm'));
@@ -793,6 +796,15 @@ export const OP_IMPLS: ReadonlyMap<string, OpImpl> = new Map<string, OpImpl>([
   ['capset', opCapset],
   ['kill', opKill],
   ['migrate_page', opMigratePage],
+  // page references that are not pins (build-io.ts)
+  ['pipe2', opPipe2],
+  ['vmsplice', opVmsplice],
+  ['read', opRead],
+  ['write', opWrite],
+  ['pread', opPread],
+  ['pwrite', opPwrite],
+  ['IORING_OP_READ_FIXED', rwFixed(IORING_OP_READ_FIXED)],
+  ['IORING_OP_WRITE_FIXED', rwFixed(IORING_OP_WRITE_FIXED)],
 ]);
 
 /** The implementation of an operation (a not-yet-wired one reports `unsupported`). */

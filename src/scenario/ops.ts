@@ -96,6 +96,9 @@ export const IOMMU_OPTION_OP_NAMES = ['IOMMU_OPTION_OP_SET', 'IOMMU_OPTION_OP_GE
 export const IOMMU_PROT_NAMES = ['IOMMU_READ', 'IOMMU_WRITE', 'IOMMU_CACHE', 'IOMMU_NOEXEC', 'IOMMU_MMIO'] as const;
 export const RLIMIT_NAMES = ['RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_NOFILE'] as const;
 export const SIGNAL_NAMES = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGUSR1'] as const;
+/** pipe2(2) flags the model resolves (O_NOTIFICATION_PIPE, watch queues, is not offered). */
+export const PIPE2_O_NAMES = ['O_CLOEXEC', 'O_NONBLOCK', 'O_DIRECT'] as const;
+export const SPLICE_F_NAMES = ['SPLICE_F_MOVE', 'SPLICE_F_NONBLOCK', 'SPLICE_F_MORE', 'SPLICE_F_GIFT'] as const;
 export const CAP_NAMES = ['CAP_IPC_LOCK', 'CAP_SYS_ADMIN', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_DAC_OVERRIDE'] as const;
 
 const int = { kind: 'int' } as const;
@@ -120,9 +123,8 @@ const opList: readonly OpSpec[] = [
   { name: 'memfd_create', cls: 'syscall', args: [a('name', { kind: 'string' }), a('flags', fl('MFD_', MFD_NAMES), 0)], doc: 'memfd_create(2): fd or -errno' },
   { name: 'ftruncate', cls: 'syscall', args: [a('fd', int), a('length', int)], doc: 'ftruncate(2)' },
   { name: 'fallocate', cls: 'syscall', args: [a('fd', int), a('mode', fl('FALLOC_FL_', FALLOC_NAMES), 0), a('offset', int), a('len', int)], doc: 'fallocate(2)' },
-  { name: 'pwrite', cls: 'syscall', args: [a('fd', int), a('offset', int), a('length', int), a('content', { kind: 'content' })], doc: 'pwrite(2) of a content tag: bytes or -errno' },
   { name: 'store', cls: 'syscall', args: [a('addr', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'user-space memset of [addr, addr+length), byte-exact: 0 or -EFAULT (SIGSEGV)' },
-  { name: 'load', cls: 'syscall', args: [a('addr', int), a('length', int, 1)], doc: "user-space read of [addr, addr+length) (one byte by default): the content tag, 'off+len:tag,...' runs when the bytes differ, or -EFAULT (SIGSEGV)" },
+  { name: 'load', cls: 'syscall', args: [a('addr', int), a('length', int, 1)], doc: "user-space read of [addr, addr+length) (one byte by default): the content tag, 'tag*len ...' runs when the bytes differ, or -EFAULT (SIGSEGV)" },
   { name: 'fork', cls: 'syscall', args: [a('child', { kind: 'new-process' })], outputs: ['pid'], doc: 'fork(2): the child pid; the child is the new process `child`' },
   { name: 'exit', cls: 'syscall', args: [], doc: "exit(2) of the thread's process" },
   { name: 'execve', cls: 'syscall', args: [], doc: "execve(2): the thread's process gets a new mm" },
@@ -176,6 +178,15 @@ const opList: readonly OpSpec[] = [
   { name: 'io_uring_setup', cls: 'syscall', args: [a('entries', int, 8)], doc: 'io_uring_setup(2): ring fd or -errno' },
   { name: 'IORING_REGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int), a('iovecs', { kind: 'iovecs' })], doc: 'io_uring_register(2)' },
   { name: 'IORING_UNREGISTER_BUFFERS', cls: 'syscall', args: [a('ring', int)], doc: 'io_uring_register(2)' },
+  // ---- page references that are not pins: pipes, vmsplice, read/write, io_uring fixed I/O (build-io.ts) ----
+  { name: 'pipe2', cls: 'syscall', args: [a('flags', fl('O_', PIPE2_O_NAMES), 0)], outputs: ['rfd', 'wfd'], doc: 'pipe2(2): 0 or -errno; $r.rfd / $r.wfd the read and write ends' },
+  { name: 'vmsplice', cls: 'syscall', args: [a('fd', int), a('iovecs', { kind: 'iovecs' }), a('flags', fl('SPLICE_F_', SPLICE_F_NAMES), 0)], doc: 'vmsplice(2): user pages into a pipe as page references (no copy, no pin): bytes or -errno; from a read end: a copy out of the pipe' },
+  { name: 'read', cls: 'syscall', args: [a('fd', int), a('buf', int), a('length', int)], doc: "read(2) at the file position into the process's memory (pipes, ext4/tmpfs page cache, fs-DAX): bytes or -errno" },
+  { name: 'write', cls: 'syscall', args: [a('fd', int), a('buf', int), a('length', int)], doc: "write(2) at the file position from the process's memory: bytes or -errno" },
+  { name: 'pread', cls: 'syscall', args: [a('fd', int), a('buf', int), a('length', int), a('offset', int)], doc: "pread64(2) into the process's memory: bytes or -errno (-ESPIPE on a pipe)" },
+  { name: 'pwrite', cls: 'syscall', args: [a('fd', int), a('offset', int), a('length', int), a('content', { kind: 'content' }, null), a('buf', int, null)], doc: 'pwrite64(2) of `length` bytes from the user buffer `buf`, or (no buf) of the content tag from a private buffer: bytes or -errno' },
+  { name: 'IORING_OP_READ_FIXED', cls: 'syscall', args: [a('ring', int), a('fd', int), a('addr', int), a('len', int), a('offset', int, 0), a('buf_index', int, 0)], doc: 'one io_uring READ_FIXED (submit and wait): the file is read into the registered frames behind [addr, addr+len), whatever addr maps now; the CQE res' },
+  { name: 'IORING_OP_WRITE_FIXED', cls: 'syscall', args: [a('ring', int), a('fd', int), a('addr', int), a('len', int), a('offset', int, 0), a('buf_index', int, 0)], doc: 'one io_uring WRITE_FIXED (submit and wait): what the registered frames behind [addr, addr+len) hold is written to the file; the CQE res' },
   // ---- device ---------------------------------------------------------------------------
   { name: 'device_dma_write', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int), a('length', int, 4096), a('content', { kind: 'content' })], doc: 'the device writes a content tag to [iova, iova+length) through the IOMMU, byte-exact: 0 or -EFAULT' },
   { name: 'device_dma_read', cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int)], doc: 'the device reads at iova through the IOMMU: content tag or -EFAULT' },

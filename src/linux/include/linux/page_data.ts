@@ -16,7 +16,7 @@
  *   page_write_bytes(m, page, off, len, tag)
  *   page_copy_bytes(m, to, to_off, from, from_off, len) (copy_page / memcpy between frames)
  *   runs_append(out, at, runs) (concatenate runs of a buffer spanning several pages)
- *   render_runs(runs) → the tag when one run covers the range, else `off+len:tag,...`
+ *   render_runs(runs) → the tag when one run covers the range, else `tag*len tag*len ...`
  * A frame with no struct page slot (device memory, free frames) keeps no data: reads give
  * zero bytes ('') and writes are dropped, as the callers did before (edu.ts, uaccess.ts).
  */
@@ -161,8 +161,15 @@ export function runs_slice(runs: readonly data_run[], off: number, len: number):
   return out;
 }
 
-/** A scenario-facing rendering: the tag when one run covers the range ('' = zero bytes), else `off+len:tag,...`. */
+/** How render_runs names zero bytes inside a run list (a lone run of zeroes renders as ''). */
+export const ZERO_RUN_TAG = 'zero';
+
+/**
+ * A scenario-facing rendering: the tag when one run covers the range ('' = zero bytes),
+ * else `tag*len` per run in order, space-separated, zero bytes as `zero` (`A*50 B*10 A*140`;
+ * never starting with a digit, so an expectation reads it as a string).
+ */
 export function render_runs(runs: readonly data_run[]): string {
   if (runs.length === 1 && runs[0].offset === 0) return runs[0].tag;
-  return runs.map((r) => `${r.offset}+${r.len}:${r.tag}`).join(',');
+  return runs.map((r) => `${r.tag === '' ? ZERO_RUN_TAG : r.tag}*${r.len}`).join(' ');
 }

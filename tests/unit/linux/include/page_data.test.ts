@@ -51,8 +51,8 @@ describe('page data at byte granularity (include/linux/page_data.ts)', () => {
     page_write_bytes(m, p, 10, 10, 'x');
     set_page_content(m, q, 'Q');
     page_copy_bytes(m, q, 1000, p, 5, 20);
-    expect(render_runs(page_read_bytes(m, q, 1000, 20))).toBe('0+5:P,5+10:x,15+5:P');
-    expect(render_runs(page_read_bytes(m, q, 990, 40))).toBe('0+10:Q,10+5:P,15+10:x,25+5:P,30+10:Q');
+    expect(render_runs(page_read_bytes(m, q, 1000, 20))).toBe('P*5 x*10 P*5');
+    expect(render_runs(page_read_bytes(m, q, 990, 40))).toBe('Q*10 P*5 x*10 P*5 Q*10');
     expect(runs_slice(page_read_bytes(m, q, 990, 40), 12, 5)).toEqual([{ offset: 0, len: 3, tag: 'P' }, { offset: 3, len: 2, tag: 'x' }]);
   });
 
@@ -76,7 +76,7 @@ describe('page data at byte granularity (include/linux/page_data.ts)', () => {
         const pid = yield* sys_fork(k);
         return { a, whole, one, pid };
       });
-      expect(r.whole).toBe('0+8:A,8+16:B,24+8:A');
+      expect(r.whole).toBe('A*8 B*16 A*8');
       expect(r.one).toBe('B');
       const child = m.tasks.get(r.pid);
       if (child === undefined) throw new Error('no child');
@@ -85,7 +85,7 @@ describe('page data at byte granularity (include/linux/page_data.ts)', () => {
         yield* user_store(k, r.a + PAGE_SIZE - 4, 2, 'C');
         return { before, after: yield* user_load(k, r.a + PAGE_SIZE - 8, 8) };
       });
-      expect(seen).toEqual({ before: 'B', after: '0+4:B,4+2:C,6+2:B' });
+      expect(seen).toEqual({ before: 'B', after: 'B*4 C*2 B*2' });
       const parentFrame = pte_pfn(pt_walk(t.mm as mm_struct, r.a).entry);
       expect(render_runs(page_read_bytes(m, parentFrame, PAGE_SIZE - 8, 8))).toBe('B');
     });
