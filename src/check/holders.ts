@@ -24,6 +24,7 @@ import { page_read_bytes } from '../linux/include/linux/page_data.js';
 import type { io_ring_ctx } from '../linux/io_uring/io_uring.js';
 import { live_pipes } from '../linux/fs/pipe.js';
 import { frameAt, vfioDmaMappings } from './vfio.js';
+import type { HeldPin } from './invariants.js';
 import { iommufdDmaMappings } from './iommufd.js';
 
 export type HolderKind = 'vfio' | 'iommufd' | 'io_uring' | 'pipe';
@@ -108,4 +109,17 @@ export function pageRefHoldings(m: Machine): PageRefHolding[] {
 export function holdingBytes(m: Machine, h: PageRefHolding): data_run[] {
   if (!pfn_valid(m, h.pfn) || m.mem.peek_slot(h.pfn) === 0) return h.len > 0 ? [{ offset: 0, len: h.len, tag: '' }] : [];
   return page_read_bytes(m, h.pfn, h.offset, h.len);
+}
+
+/**
+ * The page references pipes hold (each buffer's page, and the one-deep tmp_page cache of
+ * anon_pipe_buf_release), for pin-balance-at-exit: they are holders, not leaks.
+ */
+export function pipeHeldRefs(m: Machine): HeldPin[] {
+  const out: HeldPin[] = [];
+  for (const p of live_pipes(m)) {
+    p.bufs.forEach((b, i) => out.push({ pfn: b.page, holder: `pipe:${p.id} buf ${i}`, kind: 'ref' }));
+    if (p.tmp_page !== null) out.push({ pfn: p.tmp_page, holder: `pipe:${p.id} tmp_page`, kind: 'ref' });
+  }
+  return out;
 }

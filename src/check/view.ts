@@ -20,6 +20,7 @@ import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from './invariants.
 import type { OtherPins } from './engine.js';
 import { vfioDmaMappings, vfioHeldPins, vfioLockedPages, vfioLongtermPins } from './vfio.js';
 import { iommufdDmaMappings, iommufdLockedPages, iommufdLongtermPins } from './iommufd.js';
+import { pipeHeldRefs } from './holders.js';
 
 /** What the caller adds to the machine's own state. Every member is optional. */
 export interface Holders {
@@ -84,7 +85,7 @@ export class MachineView implements CheckWorld, OtherPins {
   heldPins(): HeldPin[] {
     const own = (this.holders.held?.() ?? []).map((h) => ({ pfn: h.pfn, holder: h.holder, kind: h.kind }));
     const vfio = this.m.vfio !== null ? vfioHeldPins(this.m) : [];
-    return [...own, ...vfio, ...[...iommufdLongtermPins(this.m), ...this.ringPins()].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))];
+    return [...own, ...vfio, ...[...iommufdLongtermPins(this.m), ...this.ringPins()].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const })), ...pipeHeldRefs(this.m)];
   }
 
   expectedLockedVm(mmId: number): number | null {
