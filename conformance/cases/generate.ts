@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { iommufdCases } from './generate-iommufd.js';
+import { ioCases } from './generate-io.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -783,6 +784,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
 }
 
 cases.push(...iommufdCases());
+cases.push(...ioCases());
 
 // ---- writing ----------------------------------------------------------------------------------
 

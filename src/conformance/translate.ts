@@ -65,6 +65,8 @@ export type ValueKind =
   | 'okerr'
   /** a content byte → tag (or -errno) */
   | 'tag'
+  /** byte runs `runs=<off>+<len>:<byte>,...` → the model's rendering (page_data.ts render_runs), or -errno */
+  | 'runs'
   /** a pfn (or -1 = nothing mapped): compared by identity pattern */
   | 'frame'
   /** the zone of a pfn */
@@ -204,6 +206,8 @@ function refTok(c: Ctx, name: string, field: string | null): string {
   if (field === 'size') return `$${name}.size`;
   // iommufd outputs the guest keeps as slots `<name>.<field>` (pinlab-guest.c iommufd ops).
   if (IOMMUFD_OUT_FIELDS.includes(field)) return `$${name}.${field}`;
+  // pipe2's two fds (ops-io.c keeps them as slots <name>.rfd / <name>.wfd).
+  if (field === 'rfd' || field === 'wfd') return `$${name}.${field}`;
   return fail(`reference $${name}.${field} has no guest equivalent`);
 }
 
@@ -405,13 +409,40 @@ function translateStep(c: Ctx, st: Step): void {
       record(emit(c, `fallocate ${as} ${fd('fd')} ${argFlags(a.mode)} ${fd('offset')} ${fd('len')}`), 'int');
       return;
     case 'pwrite':
-      record(emit(c, `pwrite ${as} ${fd('fd')} ${fd('offset')} ${fd('length')} ${tagByte(c, strArg(a.content, 'content'))}`), 'int');
+      if (a.buf !== undefined && a.buf.kind !== 'null') record(emit(c, `pwritebuf ${as} ${fd('fd')} ${fd('buf')} ${fd('length')} ${fd('offset')}`), 'int');
+      else record(emit(c, `pwrite ${as} ${fd('fd')} ${fd('offset')} ${fd('length')} ${tagByte(c, strArg(a.content, 'content'))}`), 'int');
+      return;
+    // ---- page references that are not pins (conformance/guest/ops-io.c) ----
+    case 'pipe2':
+      record(emit(c, `pipe2 ${as} ${argFlags(a.flags)}`), 'int');
+      return;
+    case 'vmsplice': {
+      const iov = a.iovecs;
+      if (iov?.kind !== 'list') fail('iovecs must be a list');
+      const parts = iov.items.map((it) => {
+        if (it.kind !== 'map') fail('iovecs items are { base, len }');
+        return `${intTok(c, it.entries.base, 'base')} ${intTok(c, it.entries.len, 'len')}`;
+      });
+      record(emit(c, `vmsplice ${as} ${fd('fd')} ${argFlags(a.flags)} ${parts.join(' ')}`), 'int');
+      return;
+    }
+    case 'read':
+    case 'write':
+      record(emit(c, `${st.op} ${as} ${fd('fd')} ${fd('buf')} ${fd('length')}`), 'int');
+      return;
+    case 'pread':
+      record(emit(c, `pread ${as} ${fd('fd')} ${fd('buf')} ${fd('length')} ${fd('offset')}`), 'int');
+      return;
+    case 'IORING_OP_READ_FIXED':
+    case 'IORING_OP_WRITE_FIXED':
+      record(emit(c, `uring-rw ${as} ${fd('ring')} ${st.op === 'IORING_OP_READ_FIXED' ? 4 : 5} ${fd('fd')} ${fd('addr')} ${fd('len')} ${fd('offset')} ${fd('buf_index')}`), 'int');
       return;
     case 'store':
       record(emit(c, `store ${as} ${fd('addr')} ${fd('length')} ${tagByte(c, strArg(a.content, 'content'))}`), 'int');
       return;
     case 'load':
-      record(emit(c, `load ${as} 0 ${fd('addr')}`), 'tag');
+      if (a.length !== undefined && !(a.length.kind === 'int' && a.length.value === 1n)) record(emit(c, `loadr ${as} ${fd('addr')} ${fd('length')}`), 'runs');
+      else record(emit(c, `load ${as} 0 ${fd('addr')}`), 'tag');
       return;
     case 'fork': {
       const child = strArg(a.child, 'child');
