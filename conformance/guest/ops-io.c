@@ -61,7 +61,7 @@ static long io_copy_in(uint64_t addr, size_t len, uint8_t *b)
 
 static int io_loadr(char **t, int n)
 {
-	NEED_N(5);
+	NEED_N(4);
 	uint64_t addr = (uint64_t)A(t[2]);
 	size_t len = (size_t)A(t[3]);
 	if (arg_err)

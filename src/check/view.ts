@@ -115,11 +115,14 @@ export class MachineView implements CheckWorld, OtherPins {
   /** Pages io_uring fixed buffers hold (one pin per bvec page), ring by ring. */
   private ringPins(): LongtermPin[] {
     const out: LongtermPin[] = [];
+    // A ring reachable through several fds (fork copies the fd table) holds its pins once.
+    const seen = new Set<io_ring_ctx>();
     for (const [t, fd] of this.holders.rings?.() ?? allRings(this.m)) {
       const f = t.files?.fd[fd] ?? null;
       if (f === null || !io_is_uring_fops(f)) continue;
       const ctx = (f as file & { private_data?: unknown }).private_data as io_ring_ctx | null | undefined;
-      if (ctx === null || ctx === undefined || ctx.user_bufs === null) continue;
+      if (ctx === null || ctx === undefined || ctx.user_bufs === null || seen.has(ctx)) continue;
+      seen.add(ctx);
       ctx.user_bufs.forEach((b, i) => {
         if (b === null) return;
         for (const pfn of b.bvec) out.push({ pfn, holder: `io_uring ring fd ${fd} buffer ${i}`, thread: null });
@@ -130,7 +133,7 @@ export class MachineView implements CheckWorld, OtherPins {
 }
 
 /** Every io_uring ring fd of every task, by pid and fd. */
-function allRings(m: Machine): (readonly [task_struct, number])[] {
+export function allRings(m: Machine): (readonly [task_struct, number])[] {
   const out: (readonly [task_struct, number])[] = [];
   for (const t of m.tasks.values()) {
     const fds = t.files?.fd ?? [];

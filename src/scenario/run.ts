@@ -16,7 +16,7 @@ import { Checker } from '../check/checker.js';
 import type { CheckMode } from '../check/checker.js';
 import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
-import { MachineView } from '../check/view.js';
+import { MachineView, allRings } from '../check/view.js';
 import type { Violation } from '../check/violation.js';
 import type { ExploreRun, ExploreTarget, RunValues } from '../explore/explore.js';
 import { ReplayChooser } from '../explore/choosers.js';
@@ -328,10 +328,8 @@ function makeWorld(m: Machine, s: Sched, rs: RunState): MachineView {
   return new MachineView(m, s, {
     held: () => rs.holds.flatMap((h) => h.pfns.map((pfn) => ({ pfn, holder: `result '${h.result}'`, kind: h.kind, longterm: h.longterm, thread: h.thread }))),
     processes: () => rs.processes.entries(),
-    rings: () => rs.rings.flatMap((r) => {
-      const t = rs.processes.get(r.process);
-      return t === undefined ? [] : [[t, r.fd] as const];
-    }),
+    // Every ring fd of every task (a forked child keeps the parent's rings after the parent closes them).
+    rings: () => allRings(m),
     untrackedLockedVm: () => rs.usesIoUring,
   });
 }
