@@ -20,9 +20,11 @@ import type { file } from '../linux/include/linux/fs.js';
 import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
 import { compound_head, page_ref_count, pfn_valid } from '../linux/include/linux/mm.js';
 import type { data_run } from '../linux/include/linux/page_data.js';
-import { page_read_bytes } from '../linux/include/linux/page_data.js';
+import { page_read_bytes, render_runs } from '../linux/include/linux/page_data.js';
 import type { io_ring_ctx } from '../linux/io_uring/io_uring.js';
-import { live_pipes } from '../linux/fs/pipe.js';
+import { get_pipe_info, live_pipes } from '../linux/fs/pipe.js';
+import type { task_struct } from '../linux/include/linux/sched.js';
+import type { mm_struct } from '../linux/include/linux/mm_types.js';
 import { frameAt, vfioDmaMappings } from './vfio.js';
 import type { HeldPin } from './invariants.js';
 import { iommufdDmaMappings } from './iommufd.js';
@@ -46,6 +48,30 @@ export interface PageRefHolding {
   readonly processPfn: number | null;
   /** The frame still has a folio with a reference (a holder on a freed frame is a bug). */
   readonly live: boolean;
+  /**
+   * Whose it is: `pid:N` (a VFIO / iommufd mapping of process N's memory), `ring:N` (io_uring
+   * ring context N) or `pipe:N`; a process reaches the rings and pipes through its fds
+   * (holderKeysOf).
+   */
+  readonly key: string;
+}
+
+/** The holder keys a process reaches: its own pid, and the rings and pipes behind its fds. */
+export function holderKeysOf(t: task_struct): Set<string> {
+  const keys = new Set<string>([`pid:${t.pid}`]);
+  for (const f of t.files?.fd ?? []) {
+    if (f === null) continue;
+    const p = get_pipe_info(f);
+    if (p !== null) keys.add(`pipe:${p.id}`);
+    if (f.f_op.owner === 'io_uring') keys.add(`ring:${(f.private_data as io_ring_ctx).id}`);
+  }
+  return keys;
+}
+
+const PID_IN_WHERE = /pid (\d+)\)$/;
+function pidKey(where: string): string {
+  const m = PID_IN_WHERE.exec(where);
+  return m === null ? 'pid:?' : `pid:${m[1]}`;
 }
 
 function frameLive(m: Machine, pfn: number): boolean {
@@ -54,15 +80,15 @@ function frameLive(m: Machine, pfn: number): boolean {
 }
 
 /** The io_uring ring contexts reachable from open files (each once), with the fd of the first file found. */
-function ringContexts(m: Machine): { ctx: io_ring_ctx; fd: number; pid: number }[] {
-  const out: { ctx: io_ring_ctx; fd: number; pid: number }[] = [];
+function ringContexts(m: Machine): { ctx: io_ring_ctx; fd: number; pid: number; mm: mm_struct | null }[] {
+  const out: { ctx: io_ring_ctx; fd: number; pid: number; mm: mm_struct | null }[] = [];
   for (const t of m.tasks.values()) {
     const fds = t.files?.fd ?? [];
     for (let fd = 0; fd < fds.length; fd++) {
       const f: file | null = fds[fd];
       if (f === null || f.f_op.owner !== 'io_uring') continue;
       const ctx = f.private_data as io_ring_ctx;
-      if (!out.some((x) => x.ctx === ctx)) out.push({ ctx, fd, pid: t.pid });
+      if (!out.some((x) => x.ctx === ctx)) out.push({ ctx, fd, pid: t.pid, mm: t.mm });
     }
   }
   return out;
@@ -72,13 +98,16 @@ function ringContexts(m: Machine): { ctx: io_ring_ctx; fd: number; pid: number }
 export function pageRefHoldings(m: Machine): PageRefHolding[] {
   const out: PageRefHolding[] = [];
   for (const d of vfioDmaMappings(m)) {
-    out.push({ holder: 'vfio', where: d.where, kind: 'pin', pfn: d.iommuPfn, offset: 0, len: PAGE_SIZE, addr: null, processPfn: d.processPfn, live: d.pinned && frameLive(m, d.iommuPfn) });
+    out.push({ holder: 'vfio', where: d.where, kind: 'pin', pfn: d.iommuPfn, offset: 0, len: PAGE_SIZE, addr: null, processPfn: d.processPfn, live: d.pinned && frameLive(m, d.iommuPfn), key: pidKey(d.where) });
   }
   for (const d of iommufdDmaMappings(m)) {
-    out.push({ holder: 'iommufd', where: d.where, kind: 'pin', pfn: d.iommuPfn, offset: 0, len: PAGE_SIZE, addr: null, processPfn: d.processPfn, live: d.pinned && frameLive(m, d.iommuPfn) });
+    out.push({ holder: 'iommufd', where: d.where, kind: 'pin', pfn: d.iommuPfn, offset: 0, len: PAGE_SIZE, addr: null, processPfn: d.processPfn, live: d.pinned && frameLive(m, d.iommuPfn), key: pidKey(d.where) });
   }
-  for (const { ctx, fd, pid } of ringContexts(m)) {
-    const mm = ctx.mm_account !== null && !ctx.mm_account.dead ? ctx.mm_account : null;
+  for (const { ctx, fd, pid, mm: fdMm } of ringContexts(m)) {
+    // The registering process's mm: 6.1+ keeps it as ctx->mm_account; 5.4/5.6 (no such
+    // field in the model) — the mm of the first task found holding the ring fd.
+    const acct = ctx.mm_account ?? fdMm;
+    const mm = acct !== null && !acct.dead ? acct : null;
     (ctx.user_bufs ?? []).forEach((imu, bi) => {
       if (imu === null || imu.len <= 0) return;
       const fsize = 2 ** imu.folio_shift;
@@ -91,7 +120,7 @@ export function pageRefHoldings(m: Machine): PageRefHolding[] {
         const addr = imu.ubuf + at;
         out.push({
           holder: 'io_uring', where: `io_uring ring fd ${fd} buf ${bi} +0x${at.toString(16)} (pid ${pid})`, kind: 'pin', pfn, offset, len, addr,
-          processPfn: mm === null ? null : frameAt(mm, addr), live: frameLive(m, pfn),
+          processPfn: mm === null ? null : frameAt(mm, addr), live: frameLive(m, pfn), key: `ring:${ctx.id}`,
         });
         at += len;
       }
@@ -99,7 +128,7 @@ export function pageRefHoldings(m: Machine): PageRefHolding[] {
   }
   for (const p of live_pipes(m)) {
     p.bufs.forEach((b, i) => {
-      out.push({ holder: 'pipe', where: `pipe:${p.id} buf ${i} (${b.ops})`, kind: 'ref', pfn: b.page, offset: b.offset, len: b.len, addr: null, processPfn: null, live: frameLive(m, b.page) });
+      out.push({ holder: 'pipe', where: `pipe:${p.id} buf ${i} (${b.ops})`, kind: 'ref', pfn: b.page, offset: b.offset, len: b.len, addr: null, processPfn: null, live: frameLive(m, b.page), key: `pipe:${p.id}` });
     });
   }
   return out;
@@ -120,6 +149,26 @@ export function pipeHeldRefs(m: Machine): HeldPin[] {
   for (const p of live_pipes(m)) {
     p.bufs.forEach((b, i) => out.push({ pfn: b.page, holder: `pipe:${p.id} buf ${i}`, kind: 'ref' }));
     if (p.tmp_page !== null) out.push({ pfn: p.tmp_page, holder: `pipe:${p.id} tmp_page`, kind: 'ref' });
+  }
+  return out;
+}
+
+/**
+ * The `holders` probe: what each page-reference holder a process reaches sees now, one
+ * string per holding page, in pageRefHoldings order: `<holder> <data>` for a pipe buffer,
+ * `<holder> <same|moved|unmapped> <data>` for the others (does the process map that very
+ * frame at the holder's address now?), with <data> as render_runs gives it ('' shows as
+ * `zero`).
+ */
+export function holdersProbe(m: Machine, t: task_struct): string[] {
+  const keys = holderKeysOf(t);
+  const out: string[] = [];
+  for (const h of pageRefHoldings(m)) {
+    if (!keys.has(h.key)) continue;
+    const data = render_runs(holdingBytes(m, h));
+    const shown = data === '' ? 'zero' : data;
+    if (h.holder === 'pipe') out.push(`pipe ${shown}`);
+    else out.push(`${h.holder} ${h.processPfn === null ? 'unmapped' : h.processPfn === h.pfn ? 'same' : 'moved'} ${shown}`);
   }
   return out;
 }

@@ -38,6 +38,7 @@ import * as gupFast from '../linux/mm/gup_fast.js';
 import type { page_array } from '../linux/mm/gup.js';
 import { down_read, up_read } from '../linux/kernel/locking/rwsem.js';
 import type { KThread, ThreadId } from '../sched/index.js';
+import { holdersProbe } from '../check/holders.js';
 import { opPipe2, opPread, opPwrite, opRead, opVmsplice, opWrite, rwFixed } from './build-io.js';
 import { IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED } from '../linux/io_uring/rw.js';
 import * as spliceMod from '../linux/fs/splice.js';
@@ -301,6 +302,10 @@ export function evalProbe(rs: RunState, m: Kctx['m'], p: Probe, threadState: (na
       const mm = rs.processes.get(p.process)?.mm ?? null;
       if (mm === null) return null;
       return p.kind === 'locked_vm' ? mm.locked_vm : mm.pinned_vm;
+    }
+    case 'holders': {
+      const t = rs.processes.get(p.process);
+      return t === undefined ? null : holdersProbe(m, t);
     }
     case 'thread':
       return threadState(p.thread);

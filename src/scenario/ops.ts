@@ -215,7 +215,7 @@ export const OP_NAMES: readonly string[] = opList.map((o) => o.name);
 
 // ---- probes ---------------------------------------------------------------------------------
 
-export type ProbeKind = 'frame' | 'zone' | 'cma' | 'refcount' | 'pincount' | 'locked_vm' | 'pinned_vm' | 'iommu' | 'content' | 'file_size' | 'thread';
+export type ProbeKind = 'frame' | 'zone' | 'cma' | 'refcount' | 'pincount' | 'locked_vm' | 'pinned_vm' | 'iommu' | 'content' | 'file_size' | 'thread' | 'holders';
 
 export interface ProbeSpec {
   readonly kind: ProbeKind;
@@ -238,6 +238,10 @@ const probeList: readonly ProbeSpec[] = [
   { kind: 'content', shape: 'point', conformance: true, doc: 'content tag the process sees at addr, or null' },
   { kind: 'file_size', shape: 'path', conformance: true, doc: 'i_size of a file in bytes' },
   { kind: 'thread', shape: 'thread', conformance: false, doc: 'done, blocked or runnable' },
+  {
+    kind: 'holders', shape: 'process', conformance: false,
+    doc: "what each long-lived page-reference holder the process reaches sees now (check/holders.ts): one string per page, 'pipe <data>' or '<vfio|iommufd|io_uring> <same|moved|unmapped> <data>'",
+  },
 ];
 
 export const PROBES: ReadonlyMap<string, ProbeSpec> = new Map(probeList.map((p) => [p.kind, p]));
