@@ -5,22 +5,16 @@
  *   npx tsx scripts/gen-scenario-readme.ts           write it
  *   npx tsx scripts/gen-scenario-readme.ts --check   exit 1 if it is out of date
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { scenarioFiles } from '../src/cli/io.js';
 import { writeOrCheck } from './write-or-check.js';
 import { join, relative } from 'node:path';
 import { parseScenario } from '../src/scenario/parse.js';
 
 const root = join(import.meta.dirname, '..', 'scenarios');
 
-function files(d: string): string[] {
-  const out: string[] = [];
-  for (const n of readdirSync(d).sort()) {
-    const p = join(d, n);
-    if (statSync(p).isDirectory()) out.push(...files(p));
-    else if (n.endsWith('.yaml')) out.push(p);
-  }
-  return out;
-}
+/** The corpus files under d, in the CLI's order (src/cli/io.ts scenarioFiles). */
+const files = (d: string): string[] => scenarioFiles([d]);
 
 const AREAS: Record<string, string> = {
   seed: 'The seed cases: the 2019 FOLL_LONGTERM / get_user_pages_remote() patch pair and why `locked` must be NULL',

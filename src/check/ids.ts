@@ -15,6 +15,7 @@ export const INVARIANT_IDS = [
   'refcount-sane',
   'lock-held-at-exit',
   'deadlock',
+  'sleep-in-atomic',
 ] as const;
 
 export type InvariantId = (typeof INVARIANT_IDS)[number];

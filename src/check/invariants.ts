@@ -155,7 +155,7 @@ export const INVARIANTS: readonly InvariantDef[] = [
         else if (want !== null && mm.locked_vm !== want) (out ??= []).push({ invariant: 'locked-vm-accounting', message: `locked_vm of ${name} (mm:${mm.id}) is ${mm.locked_vm} pages, but ${want} pages are pinned or mlocked against it`, objects: [`mm:${mm.id}`] });
       }
       for (const r of w.m.reports) {
-        if (r.site.includes('account_locked_vm') || r.message.includes('locked_vm')) {
+        if (r.about === 'locked_vm') {
           (out ??= []).push({ invariant: 'locked-vm-accounting', message: `kernel warning at ${r.site}: ${r.message}`, objects: [] });
         }
       }
@@ -245,6 +245,20 @@ export const INVARIANTS: readonly InvariantDef[] = [
       return out;
     },
   },
+  {
+    id: 'sleep-in-atomic',
+    title: 'a thread did something that may sleep while holding a spinlock',
+    why: 'include/linux/kernel.h might_sleep() and kernel/sched/core.c __might_sleep ("BUG: sleeping function called from invalid context", CONFIG_DEBUG_ATOMIC_SLEEP)',
+    when: 'sched',
+    check: (w) => {
+      const out: Finding[] = [];
+      for (const v of w.s.violations) {
+        if (v.kind !== 'sleep-in-atomic') continue;
+        out.push({ invariant: 'sleep-in-atomic', message: `T${v.thread} (${v.name}) may sleep at ${v.label} while holding spinlock ${v.spinlock}`, objects: [v.spinlock], threads: [v.thread] });
+      }
+      return out;
+    },
+  },
 ];
 
 export const INVARIANT_BY_ID: ReadonlyMap<InvariantId, InvariantDef> = new Map(INVARIANTS.map((d) => [d.id, d]));
@@ -295,7 +309,7 @@ export function insaneFrame(f: FrameState): Finding {
 export function refcountReportFindings(m: Machine): readonly Finding[] {
   let out: Finding[] | null = null;
   for (const r of m.reports) {
-    if (r.kind === 'bug' && /page_ref|refcount|put_page|mapcount|pincount/.test(r.site + r.message)) (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
+    if (r.kind === 'bug' && r.about === 'refcount') (out ??= []).push({ invariant: 'refcount-sane', message: `kernel BUG at ${r.site}: ${r.message}`, objects: [] });
   }
   return out ?? NONE;
 }

@@ -1,6 +1,6 @@
 /** `pinlab explore <scenario>`: search the interleavings for invariant violations. */
-import type { ExploreOptions, ExploreResult, ExploreTarget } from '../explore/explore.js';
-import { DfsSearch, explore } from '../explore/explore.js';
+import type { ExploreOptions, ExploreResult } from '../explore/explore.js';
+import { DfsSearch, SamplingSearch } from '../explore/explore.js';
 import { terminalProgress } from '../explore/progress.js';
 import { boundNote, renderOutcomes, renderViolation, replayCommand } from '../report/render-text.js';
 import { exploreJson } from '../report/trace-json.js';
@@ -27,17 +27,20 @@ export interface ExploreCmdOptions {
 /** Runs of a DFS between two returns to the event loop (where Ctrl-C is seen). */
 const SLICE = 256;
 
+/** Runs of a sampling search between two returns to the event loop (a run can be long). */
+const SAMPLING_SLICE = 16;
+
 /**
- * A DFS in slices, yielding to the event loop between them so that SIGINT (Ctrl-C)
- * can stop it: the search then reports what it found so far as `interrupted`.
+ * A search in slices, yielding to the event loop between them so that SIGINT (Ctrl-C)
+ * can stop it: the search then reports what it found so far as `interrupted`. Every
+ * strategy runs this way (DFS, random, PCT).
  */
-async function interruptibleDfs(target: ExploreTarget, eo: ExploreOptions): Promise<ExploreResult> {
-  const search = new DfsSearch(target, eo);
+async function interruptible(search: { step(): boolean; interrupt(): void; result(): ExploreResult }, slice: number): Promise<ExploreResult> {
   const onSigint = (): void => search.interrupt();
   process.on('SIGINT', onSigint);
   try {
     for (;;) {
-      for (let i = 0; i < SLICE; i++) if (!search.step()) return search.result();
+      for (let i = 0; i < slice; i++) if (!search.step()) return search.result();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
@@ -66,7 +69,7 @@ export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions):
     ...(io.stderrTty === true ? { onProgress: terminalProgress(process.stderr) } : {}),
   };
   const target = scenarioTarget(s, profile, atomicity);
-  const r = strategy === 'dfs' ? await interruptibleDfs(target, eo) : explore(target, eo);
+  const r = strategy === 'dfs' ? await interruptible(new DfsSearch(target, eo), SLICE) : await interruptible(new SamplingSearch(target, eo, strategy), SAMPLING_SLICE);
   if (opts.json === true) {
     io.out(jsonText(exploreJson(s.file, profile.name, r)));
   } else {

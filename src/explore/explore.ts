@@ -95,6 +95,7 @@ export type { Outcome, RunValues } from './outcomes.js';
 export type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Strategy, Verdict } from './types.js';
 export { SCHED_INVARIANTS, invariantIds } from './types.js';
 export { DEFAULT_MAX_SCHEDULES, DfsSearch } from './dfs.js';
+export { SamplingSearch } from './sample.js';
 
 /** Explore a target's interleavings with the chosen strategy. */
 export function explore(target: ExploreTarget, opts: ExploreOptions = {}): ExploreResult {

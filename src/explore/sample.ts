@@ -99,26 +99,64 @@ interface Witness {
   readonly run: number;
 }
 
-export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, strategy: 'random' | 'pct'): ExploreResult {
-  const invs = invariantIds(target);
-  const runs = Math.max(1, opts.maxSchedules ?? 1000);
-  const seed = opts.seed ?? 1;
-  const maxSteps = opts.maxSteps ?? 100_000;
-  const every = opts.progressEvery ?? 1000;
-  const depth = opts.pctDepth ?? 3;
-  let estimate = 1;
-  if (strategy === 'pct') {
-    const probe = target.start({ chooser: new DefaultChooser(), trace: false, maxSteps });
-    estimate = probe.sched.run().steps;
+/**
+ * A sampling search one run at a time: `step()` runs the next sampled run (false once
+ * all are done or the search was interrupted), `interrupt()` stops it, and `result()`
+ * reports the runs done so far (bounded by `interrupted` when stopped early). The CLI
+ * runs it in slices so that Ctrl-C is seen, as it does with DfsSearch.
+ */
+export class SamplingSearch {
+  private readonly invs: readonly string[];
+  private readonly runs: number;
+  private readonly seed: number;
+  private readonly maxSteps: number;
+  private readonly every: number;
+  private readonly depth: number;
+  private readonly estimate: number;
+  private readonly hits = new Map<string, number>();
+  private readonly best = new Map<string, Witness & { schedule: string }>();
+  private readonly outcomes = new OutcomeSet();
+  private steps = 0;
+  private stepBound = false;
+  private interrupted = false;
+  /** Runs done so far. */
+  private i = 0;
+
+  constructor(
+    private readonly target: ExploreTarget,
+    private readonly opts: ExploreOptions,
+    private readonly strategy: 'random' | 'pct',
+  ) {
+    this.invs = invariantIds(target);
+    this.runs = Math.max(1, opts.maxSchedules ?? 1000);
+    this.seed = opts.seed ?? 1;
+    this.maxSteps = opts.maxSteps ?? 100_000;
+    this.every = opts.progressEvery ?? 1000;
+    this.depth = opts.pctDepth ?? 3;
+    let estimate = 1;
+    if (strategy === 'pct') {
+      const probe = target.start({ chooser: new DefaultChooser(), trace: false, maxSteps: this.maxSteps });
+      estimate = probe.sched.run().steps;
+    }
+    this.estimate = estimate;
   }
-  const hits = new Map<string, number>();
-  const best = new Map<string, Witness & { schedule: string }>();
-  let steps = 0;
-  let stepBound = false;
-  const outcomes = new OutcomeSet();
-  for (let i = 0; i < runs; i++) {
-    const runSeed = (seed + Math.imul(i, 0x9e3779b1)) >>> 0;
-    const inner: Chooser = strategy === 'pct' ? new PctChooser(runSeed, depth, estimate) : new RandomChooser(runSeed);
+
+  /** True once every run is done or the search was interrupted. */
+  get done(): boolean {
+    return this.interrupted || this.i >= this.runs;
+  }
+
+  /** Stop the search; `result()` reports it as bounded by `interrupted`. */
+  interrupt(): void {
+    if (this.i < this.runs) this.interrupted = true;
+  }
+
+  /** Run one sampled run; false when there is nothing left to run. */
+  step(): boolean {
+    if (this.done) return false;
+    const i = this.i;
+    const runSeed = (this.seed + Math.imul(i, 0x9e3779b1)) >>> 0;
+    const inner: Chooser = this.strategy === 'pct' ? new PctChooser(runSeed, this.depth, this.estimate) : new RandomChooser(runSeed);
     const chooser = new Counting(inner);
     const first = new Map<string, Witness>();
     let run: ExploreRun | null = null;
@@ -129,10 +167,10 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
         if (!first.has(v)) first.set(v, { pre: chooser.pre, steps: r.sched.stepCount, choices: r.sched.choices.length, atEnd, run: i });
       }
     };
-    run = target.start({
+    run = this.target.start({
       chooser,
       trace: false,
-      maxSteps,
+      maxSteps: this.maxSteps,
       afterStep: () => {
         note((obs as Observer).step(), false);
         return false;
@@ -141,59 +179,77 @@ export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, str
     obs = new Observer(run);
     note(run.check(), false);
     const res = run.sched.run();
-    if (res.status === 'done') noteOutcome(outcomes, run, res, -1);
-    if (res.status === 'step-bound') stepBound = true;
+    if (res.status === 'done') noteOutcome(this.outcomes, run, res, -1);
+    if (res.status === 'step-bound') this.stepBound = true;
     note(obs.end(res), true);
-    steps += res.steps;
+    this.steps += res.steps;
     for (const [inv, w] of first) {
-      hits.set(inv, (hits.get(inv) ?? 0) + 1);
-      const b = best.get(inv);
+      this.hits.set(inv, (this.hits.get(inv) ?? 0) + 1);
+      const b = this.best.get(inv);
       if (b === undefined || w.pre < b.pre || (w.pre === b.pre && w.steps < b.steps)) {
-        best.set(inv, { ...w, schedule: formatSchedule(res.choices.slice(0, w.choices), true) });
+        this.best.set(inv, { ...w, schedule: formatSchedule(res.choices.slice(0, w.choices), true) });
       }
     }
-    if (opts.onProgress !== undefined && (i + 1) % every === 0) {
-      opts.onProgress({ schedules: i + 1, states: 0, edges: 0, steps, violated: [...hits.keys()], done: false });
+    this.i = i + 1;
+    if (this.opts.onProgress !== undefined && this.i % this.every === 0) {
+      this.opts.onProgress({ schedules: this.i, states: 0, edges: 0, steps: this.steps, violated: [...this.hits.keys()], done: false });
     }
+    return !this.done;
   }
-  const verdicts: Record<string, Verdict> = {};
-  const counterexamples: Record<string, Counterexample> = {};
-  let firstCx: Counterexample | null = null;
-  for (const inv of invs) {
-    const h = hits.get(inv) ?? 0;
-    verdicts[inv] = h === 0 ? 'never' : h === runs ? 'always' : 'sometimes';
-    const b = best.get(inv);
-    if (b === undefined) continue;
-    const cx: Counterexample = {
-      invariant: inv,
-      schedule: b.schedule,
-      preemptions: b.pre,
-      steps: b.steps,
-      verified: verifyCounterexample(target, b.schedule, inv, b.steps, b.atEnd, maxSteps),
+
+  /** The verdicts over the runs done so far. */
+  result(): ExploreResult {
+    const done = this.i;
+    const verdicts: Record<string, Verdict> = {};
+    const counterexamples: Record<string, Counterexample> = {};
+    let firstCx: Counterexample | null = null;
+    for (const inv of this.invs) {
+      const h = this.hits.get(inv) ?? 0;
+      verdicts[inv] = h === 0 ? 'never' : h === done ? 'always' : 'sometimes';
+      const b = this.best.get(inv);
+      if (b === undefined) continue;
+      const cx: Counterexample = {
+        invariant: inv,
+        schedule: b.schedule,
+        preemptions: b.pre,
+        steps: b.steps,
+        verified: verifyCounterexample(this.target, b.schedule, inv, b.steps, b.atEnd, this.maxSteps),
+      };
+      counterexamples[inv] = cx;
+      if (firstCx === null) firstCx = cx;
+    }
+    if (this.opts.onProgress !== undefined) this.opts.onProgress({ schedules: done, states: 0, edges: 0, steps: this.steps, violated: [...this.hits.keys()], done: true });
+    const bounded: ExploreResult['bounded'][number][] = ['sampling'];
+    if (this.stepBound) bounded.push('step-bound');
+    if (this.interrupted) bounded.push('interrupted');
+    return {
+      strategy: this.strategy,
+      complete: false,
+      bounded,
+      limits: { maxSchedules: this.runs, preemptionBound: null },
+      schedules: done,
+      states: 0,
+      edges: 0,
+      paths: done,
+      steps: this.steps,
+      verdicts,
+      counterexamples,
+      counterexample: firstCx,
+      invariants: this.invs,
+      reduction: 'none',
+      inexact: [],
+      audit: null,
+      selfLoops: 0,
+      outcomes: this.outcomes.list(),
+      outcomeDisagreements: 0,
     };
-    counterexamples[inv] = cx;
-    if (firstCx === null) firstCx = cx;
   }
-  if (opts.onProgress !== undefined) opts.onProgress({ schedules: runs, states: 0, edges: 0, steps, violated: [...hits.keys()], done: true });
-  return {
-    strategy,
-    complete: false,
-    bounded: stepBound ? ['sampling', 'step-bound'] : ['sampling'],
-    limits: { maxSchedules: runs, preemptionBound: null },
-    schedules: runs,
-    states: 0,
-    edges: 0,
-    paths: runs,
-    steps,
-    verdicts,
-    counterexamples,
-    counterexample: firstCx,
-    invariants: invs,
-    reduction: 'none',
-    inexact: [],
-    audit: null,
-    selfLoops: 0,
-    outcomes: outcomes.list(),
-    outcomeDisagreements: 0,
-  };
+}
+
+export function exploreSampling(target: ExploreTarget, opts: ExploreOptions, strategy: 'random' | 'pct'): ExploreResult {
+  const search = new SamplingSearch(target, opts, strategy);
+  while (search.step()) {
+    // the next sampled run
+  }
+  return search.result();
 }

@@ -33,7 +33,16 @@ export interface KernelReport {
   readonly site: string;
   readonly thread: ThreadId | null;
   readonly message: string;
+  /**
+   * What the report is about when an invariant depends on it (typed, so that no verdict
+   * depends on the wording of a message): `refcount` (a page/folio reference or map count
+   * went wrong: refcount-sane), `locked_vm` (the locked_vm accounting: locked-vm-accounting).
+   */
+  readonly about?: ReportTopic;
 }
+
+/** The subjects a kernel report can be typed with (KernelReport.about). */
+export type ReportTopic = 'refcount' | 'locked_vm';
 
 /** An event about a model object, for violation histories ("PAGE#3 pinned here by T0 in vaddr_get_pfn"). */
 export interface ObjectEvent {

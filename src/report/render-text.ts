@@ -92,7 +92,8 @@ export function renderOutcome(o: RunOutcome): string {
 /**
  * How far a search went, printed with every verdict: `complete`, or `bounded: ...` with
  * each bound hit (`bounded: 100000 schedules`, `bounded: preemption bound 2`,
- * `bounded: interrupted after 5120 schedules`, `bounded: 1000 sampled runs`).
+ * `bounded: interrupted after 5120 schedules`, `bounded: 1000 sampled runs`,
+ * `bounded: 16 of 1000 sampled runs, interrupted`).
  */
 export function boundNote(r: ExploreResult): string {
   if (r.complete) return 'complete';
@@ -105,9 +106,9 @@ export function boundNote(r: ExploreResult): string {
       case 'step-bound':
         return 'step bound';
       case 'sampling':
-        return `${r.schedules} sampled runs`;
+        return r.bounded.includes('interrupted') ? `${r.schedules} of ${r.limits.maxSchedules ?? '?'} sampled runs` : `${r.schedules} sampled runs`;
       case 'interrupted':
-        return `interrupted after ${r.schedules} schedules`;
+        return r.bounded.includes('sampling') ? 'interrupted' : `interrupted after ${r.schedules} schedules`;
     }
   });
   return `bounded: ${parts.join(', ')}`;

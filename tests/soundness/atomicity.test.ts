@@ -8,7 +8,8 @@
  * (`npm run test:soundness`), which CI runs after `npm test`; `npm test` runs only the
  * DONTNEED race, the case that showed the GUP walk's 512-page steps were unsound.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { scenarioFiles } from '../../src/cli/io.js';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/parse.js';
@@ -16,15 +17,8 @@ import { exploreMode } from './atomicity.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-function files(d: string): string[] {
-  const out: string[] = [];
-  for (const n of readdirSync(d).sort()) {
-    const p = join(d, n);
-    if (statSync(p).isDirectory()) out.push(...files(p));
-    else if (n.endsWith('.yaml')) out.push(p);
-  }
-  return out;
-}
+/** The corpus files under d, in the CLI's order (src/cli/io.ts scenarioFiles). */
+const files = (d: string): string[] => scenarioFiles([d]);
 
 /** SOUNDNESS=all: the whole corpus; otherwise the scenarios named in SOUNDNESS (comma-separated paths), default the DONTNEED race. */
 const which = process.env.SOUNDNESS ?? 'scenarios/concurrency/pin-vs-madv-dontneed.yaml';

@@ -21,7 +21,7 @@
 import type { KThread } from '../../sched/index.js';
 import { waitUntil } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
-import type { file, file_operations, inode } from '../include/linux/fs.js';
+import type { file, file_operations, file_system_type, inode } from '../include/linux/fs.js';
 import { IS_DAX } from '../include/linux/fs.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
@@ -205,4 +205,13 @@ export const ext4_file_operations: file_operations = {
   // ext4_file_read_iter / ext4_file_write_iter: buffered or DAX (mm/filemap_rw.ts).
   read_iter: generic_file_read_iter,
   write_iter: generic_file_write_iter,
+};
+
+/** ext4 (fs/ext4/super.c ext4_fs_type): a regular inode gets ext4_file_operations (ext4_iget, ext4_create); on -o dax too. */
+export const ext4_fs_type: file_system_type = {
+  name: 'ext4',
+  kind: 'ext4',
+  init_reg_inode: (i) => {
+    i.i_fop = ext4_file_operations;
+  },
 };

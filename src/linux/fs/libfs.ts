@@ -13,6 +13,7 @@ import { S_DAX, S_IFREG, alloc_file } from '../include/linux/fs.js';
 import { init_rwsem } from '../kernel/locking/rwsem.js';
 import { ENOENT } from '../include/uapi/linux/errno.js';
 import { fs_file_operations } from './fops.js';
+import { get_fs_type } from './filesystems.js';
 import { dax_alloc_block } from './dax.js';
 
 /** Mount options of the model's file systems. */
@@ -33,7 +34,7 @@ export function mount_fs(m: Machine, path: string, kind: fs_kind, opts: MountOpt
   }
   const sb: super_block = {
     id: m.nextId('sb'),
-    s_type: { name: kind, kind },
+    s_type: get_fs_type(kind),
     s_id: path,
     dax: opts.dax !== undefined,
     dax_region: opts.dax ?? null,
@@ -108,6 +109,8 @@ export function create_file(m: Machine, path: string, size: number, data?: (inde
   if (!sb) throw new Error(`pinlab bug: no file system mounted for ${path}`);
   if (m.inodes.has(path)) throw new Error(`pinlab bug: ${path} exists`);
   const i = new_inode(m, sb, path, S_IFREG | 0o644, size);
+  // The file system's create (ext4_create, shmem_create, hugetlbfs_create) sets the inode's i_fop.
+  sb.s_type.init_reg_inode?.(i);
   const n = Math.ceil(size / 4096);
   for (let idx = 0; idx < n; idx++) {
     const d = data ? data(idx) : undefined;

@@ -103,7 +103,7 @@ function get_huge_zero_page(k: Kctx): boolean {
 function put_huge_zero_page(k: Kctx): void {
   const mem = k.m.mem;
   mem.huge_zero_refcount--;
-  BUG_ON(k, mem.huge_zero_refcount === 0, 'mm/huge_memory.c:put_huge_zero_page', 'huge_zero_refcount dropped to 0 outside the shrinker');
+  BUG_ON(k, mem.huge_zero_refcount === 0, 'mm/huge_memory.c:put_huge_zero_page', 'huge_zero_refcount dropped to 0 outside the shrinker', 'refcount');
 }
 
 /**

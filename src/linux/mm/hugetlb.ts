@@ -29,7 +29,7 @@
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import type { Machine } from '../machine.js';
-import type { file, file_operations, inode, super_block } from '../include/linux/fs.js';
+import type { file, file_operations, file_system_type, inode, super_block } from '../include/linux/fs.js';
 import { O_RDWR, S_IFREG, alloc_file } from '../include/linux/fs.js';
 import { GFP_HIGHUSER, GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import { PF_MEMALLOC_PIN, get_current } from '../include/linux/sched.js';
@@ -340,12 +340,21 @@ export const hugetlbfs_file_operations: file_operations = {
   fallocate: hugetlbfs_fallocate,
 };
 
+/** hugetlbfs (fs/hugetlbfs/inode.c hugetlbfs_fs_type): hugetlbfs_get_inode gives a regular inode hugetlbfs_file_operations. */
+export const hugetlbfs_fs_type: file_system_type = {
+  name: 'hugetlbfs',
+  kind: 'hugetlbfs',
+  init_reg_inode: (i) => {
+    i.i_fop = hugetlbfs_file_operations;
+  },
+};
+
 /** The internal hugetlbfs mount of an order (hugetlbfs_vfsmount[]). */
 function hugetlbfs_vfsmount(k: Kctx, order: number): super_block {
   const key = `<hugetlbfs-${order}>`;
   let sb = k.m.mounts.get(key);
   if (!sb) {
-    sb = { id: k.m.nextId('sb'), s_type: { name: 'hugetlbfs', kind: 'hugetlbfs' }, s_id: key, dax: false, dax_region: null, huge_order: order, dax_alloc: null };
+    sb = { id: k.m.nextId('sb'), s_type: hugetlbfs_fs_type, s_id: key, dax: false, dax_region: null, huge_order: order, dax_alloc: null };
     k.m.mounts.set(key, sb);
   }
   return sb;
@@ -360,6 +369,7 @@ export function hugetlb_file_setup(k: Kctx, name: string, size: number, page_siz
   const order = page_size_log === 0 ? HPAGE_PMD_ORDER : page_size_log - 12;
   if (order !== HPAGE_PMD_ORDER && order !== HPAGE_PUD_ORDER) return -EINVAL;
   const i = new_inode(k.m, hugetlbfs_vfsmount(k, order), name, S_IFREG | 0o600, size);
+  i.i_fop = hugetlbfs_file_operations;
   i.i_nlink = 0;
   return alloc_file(k, i, O_RDWR, hugetlbfs_file_operations);
 }

@@ -92,7 +92,7 @@ export function page_remove_rmap(k: Kctx, page: number, vma: vm_area_struct, com
   const s = mem.slot_of(page);
   if (compound) mem.s_map[s] -= 1;
   else pte_map_add(k.m, page, -1);
-  BUG_ON(k, mem.s_map[s] < 0 || (mem.s_order[s] > 0 && mem.s_ptemaps[s] < 0), 'mm/rmap.c:page_remove_rmap', `negative mapcount on ${page_label(page)}`);
+  BUG_ON(k, mem.s_map[s] < 0 || (mem.s_order[s] > 0 && mem.s_ptemaps[s] < 0), 'mm/rmap.c:page_remove_rmap', `negative mapcount on ${page_label(page)}`, 'refcount');
   if (mem.s_order[s] > 0 && (mem.s_flags[s] & (PG_anon | PG_hugetlb | PG_partially_mapped)) === PG_anon &&
       folio_now_partially_mapped(k, page, compound)) {
     // deferred_split_folio(folio, true). MODEL: the flag only (no queue, no shrinker).

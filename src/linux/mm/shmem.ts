@@ -9,7 +9,7 @@
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
-import type { file, file_operations, inode } from '../include/linux/fs.js';
+import type { file, file_operations, file_system_type, inode } from '../include/linux/fs.js';
 import { O_RDWR, alloc_file } from '../include/linux/fs.js';
 import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
@@ -117,12 +117,21 @@ export const shmem_file_operations: file_operations = {
   write_iter: generic_file_write_iter,
 };
 
+/** tmpfs (mm/shmem.c shmem_fs_type): shmem_get_inode gives a regular inode shmem_file_operations. */
+export const shmem_fs_type: file_system_type = {
+  name: 'tmpfs',
+  kind: 'tmpfs',
+  init_reg_inode: (i) => {
+    i.i_fop = shmem_file_operations;
+  },
+};
+
 /** The internal shm_mnt (a kernel-internal tmpfs mount for anonymous shared memory and memfd). */
 function shm_mnt(k: Kctx): super_block {
   const key = '<shm_mnt>';
   let sb = k.m.mounts.get(key);
   if (!sb) {
-    sb = { id: k.m.nextId('sb'), s_type: { name: 'tmpfs', kind: 'tmpfs' }, s_id: key, dax: false, dax_region: null, huge_order: 9, dax_alloc: null };
+    sb = { id: k.m.nextId('sb'), s_type: shmem_fs_type, s_id: key, dax: false, dax_region: null, huge_order: 9, dax_alloc: null };
     k.m.mounts.set(key, sb);
   }
   return sb;
@@ -131,6 +140,7 @@ function shm_mnt(k: Kctx): super_block {
 /** shmem_file_setup(name, size, flags): an unlinked tmpfs file on the internal mount. */
 export function shmem_file_setup(k: Kctx, name: string, size: number): file {
   const i = new_inode(k.m, shm_mnt(k), name, S_IFREG | 0o600, size);
+  i.i_fop = shmem_file_operations;
   i.i_nlink = 0;
   return alloc_file(k, i, O_RDWR, shmem_file_operations);
 }

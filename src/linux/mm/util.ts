@@ -17,6 +17,7 @@ import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { WARN_ON, WARN_ON_ONCE } from '../include/linux/bug.js';
 import type { mm_struct } from '../include/linux/mm_types.js';
+import type { ReportTopic } from '../machine.js';
 import { PAGE_SHIFT } from '../include/linux/mm_types.js';
 import { ENOMEM } from '../include/uapi/linux/errno.js';
 import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, capable, get_current, task_rlimit } from '../include/linux/sched.js';
@@ -24,8 +25,8 @@ import type { task_struct } from '../include/linux/sched.js';
 import { down_write, up_write } from '../kernel/locking/rwsem.js';
 
 /** mmap_assert_write_locked(mm) (lockdep): WARN when current does not hold mmap_lock for write. */
-export function mmap_assert_write_locked(k: Kctx, mm: mm_struct, site: string): void {
-  WARN_ON(k, mm.mmap_lock.state.writer !== k.tid, site, `mmap_lock(mm#${mm.id}) not held for write`);
+export function mmap_assert_write_locked(k: Kctx, mm: mm_struct, site: string, about?: ReportTopic): void {
+  WARN_ON(k, mm.mmap_lock.state.writer !== k.tid, site, `mmap_lock(mm#${mm.id}) not held for write`, about);
 }
 
 /** mmap_assert_locked(mm): held for read or write by current. */
@@ -41,14 +42,15 @@ function memlock_pages(task: task_struct): number {
 }
 
 export function __account_locked_vm(k: Kctx, mm: mm_struct, pages: number, inc: boolean, task: task_struct, bypass_rlim: boolean): number {
-  mmap_assert_write_locked(k, mm, 'mm/util.c:__account_locked_vm');
+  // Accounting without the lock is a locked_vm accounting fault (typed for the invariant).
+  mmap_assert_write_locked(k, mm, 'mm/util.c:__account_locked_vm', 'locked_vm');
   const locked_vm = mm.locked_vm;
   let ret = 0;
   if (inc) {
     if (!bypass_rlim && locked_vm + pages > memlock_pages(task)) ret = -ENOMEM;
     if (!ret) mm.locked_vm = locked_vm + pages;
   } else {
-    WARN_ON_ONCE(k, pages > locked_vm, 'mm/util.c:__account_locked_vm', `uncharging ${pages} pages of ${locked_vm} locked`);
+    WARN_ON_ONCE(k, pages > locked_vm, 'mm/util.c:__account_locked_vm', `uncharging ${pages} pages of ${locked_vm} locked`, 'locked_vm');
     mm.locked_vm = locked_vm - pages;
   }
   k.m.event(k.tid, inc ? 'locked_vm+' : 'locked_vm-', [`mm:${mm.id}`], 'mm/util.c:__account_locked_vm', { pages, ret, locked_vm: mm.locked_vm });

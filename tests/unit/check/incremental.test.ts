@@ -4,7 +4,8 @@
  * profile and schedule — the same step invariants are violated after every step, with
  * the same first finding.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { scenarioFiles } from '../../../src/cli/io.js';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -18,15 +19,8 @@ import { page_ref_sub } from '../../../src/linux/include/linux/mm.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
-function files(d: string): string[] {
-  const out: string[] = [];
-  for (const n of readdirSync(d).sort()) {
-    const p = join(d, n);
-    if (statSync(p).isDirectory()) out.push(...files(p));
-    else if (n.endsWith('.yaml')) out.push(p);
-  }
-  return out;
-}
+/** The corpus files under d, in the CLI's order (src/cli/io.ts scenarioFiles). */
+const files = (d: string): string[] => scenarioFiles([d]);
 
 const corpus: { file: string; s: Scenario }[] = files(join(root, 'scenarios')).flatMap((f) => {
   const r = parseScenario(readFileSync(f, 'utf8'), relative(root, f));

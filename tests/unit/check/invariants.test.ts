@@ -1,13 +1,14 @@
 /** The invariant framework: ids, titles, motivations; checks over a real machine; histories. */
 import { describe, expect, it } from 'vitest';
 import { INVARIANT_IDS } from '../../../src/check/ids.js';
-import { INVARIANTS, isDaxLayoutWait } from '../../../src/check/invariants.js';
+import { INVARIANTS, isDaxLayoutWait, refcountReportFindings } from '../../../src/check/invariants.js';
 import type { CheckWorld, LongtermPin } from '../../../src/check/invariants.js';
 import { Checker } from '../../../src/check/checker.js';
 import { historyOf } from '../../../src/check/history.js';
 import { Machine } from '../../../src/linux/machine.js';
 import { profileOrThrow } from '../../../src/profiles/index.js';
-import { DefaultChooser, Sched } from '../../../src/sched/index.js';
+import { DefaultChooser, Mutex, Sched, SpinLock } from '../../../src/sched/index.js';
+import { runThreads } from '../sched/helpers.js';
 import type { KThread, ThreadId } from '../../../src/sched/index.js';
 import { mkEnv, run } from '../linux/mm/gup_env.js';
 import { sys_madvise, sys_mmap } from '../../../src/linux/syscalls.js';
@@ -79,6 +80,48 @@ describe('invariants', () => {
     if (v?.kind !== 'invariant') return;
     expect(v.message).toContain('VFIO dma iova 0x0');
     expect(v.history.map((h) => `${h.what} ${h.fn}`)).toEqual(['pin vaddr_get_pfn']);
+  });
+
+  it('kernel reports count for an invariant by their typed subject (about), never by their wording', () => {
+    const w = world('v6.1', []);
+    const lv = INVARIANTS.find((d) => d.id === 'locked-vm-accounting');
+    if (lv === undefined) throw new Error('test bug');
+    // Worded like a locked_vm / refcount problem but untyped: no finding.
+    w.m.reports.push({ kind: 'warn', site: 'mm/util.c:__account_locked_vm', thread: null, message: 'locked_vm went wrong' });
+    w.m.reports.push({ kind: 'bug', site: 'include/linux/mm.h:put_page', thread: null, message: 'refcount went negative' });
+    expect(lv.check(w, null)).toEqual([]);
+    expect(refcountReportFindings(w.m)).toEqual([]);
+    // Typed: one finding each, whatever the wording.
+    w.m.reports.push({ kind: 'warn', site: 'somewhere', thread: null, message: 'x', about: 'locked_vm' });
+    w.m.reports.push({ kind: 'bug', site: 'elsewhere', thread: null, message: 'y', about: 'refcount' });
+    w.m.reports.push({ kind: 'warn', site: 'elsewhere', thread: null, message: 'a warning is not a BUG', about: 'refcount' });
+    expect(lv.check(w, null).map((f) => f.message)).toEqual(['kernel warning at somewhere: x']);
+    expect(refcountReportFindings(w.m).map((f) => f.message)).toEqual(['kernel BUG at elsewhere: y']);
+  });
+
+  it('sleep-in-atomic is a declared invariant: the runtime\'s might_sleep() finding becomes a violation with the thread, the site and the spinlock', () => {
+    const spin = new SpinLock('spin');
+    const mtx = new Mutex('m');
+    const { s } = runThreads(new DefaultChooser(), [
+      function* (sc) {
+        yield* spin.lock(sc, 'test.c:bad:spin_lock');
+        yield* mtx.lock(sc, 'test.c:bad:mutex_lock');
+        mtx.unlock(sc);
+        spin.unlock(sc);
+      },
+    ]);
+    const w = { ...world('v6.1', []), s };
+    const d = INVARIANTS.find((x) => x.id === 'sleep-in-atomic');
+    if (d === undefined) throw new Error('sleep-in-atomic is not declared');
+    expect(d.check(w, null)).toEqual([{ invariant: 'sleep-in-atomic', message: 'T0 (t0) may sleep at test.c:bad:mutex_lock while holding spinlock spin', objects: ['spin'], threads: [0] }]);
+    // Without the spinlock: nothing.
+    const { s: ok } = runThreads(new DefaultChooser(), [
+      function* (sc) {
+        yield* mtx.lock(sc, 'test.c:ok:mutex_lock');
+        mtx.unlock(sc);
+      },
+    ]);
+    expect(d.check({ ...w, s: ok }, null)).toEqual([]);
   });
 
   it('historyOf keeps only events about the objects, latest last, bounded', () => {

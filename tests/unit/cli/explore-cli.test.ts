@@ -44,4 +44,19 @@ describe('pinlab explore', () => {
     expect(io.stdout).toContain('outcomes (1):');
     expect(process.listenerCount('SIGINT')).toBe(0);
   });
+
+  it('Ctrl-C stops a random or PCT sampling search too, after its first slice of runs; exit 130', async () => {
+    for (const strategy of ['random', 'pct']) {
+      const io = capture();
+      setImmediate(() => process.emit('SIGINT', 'SIGINT'));
+      expect(await main(['explore', RACE, '-p', 'v6.1', '--strategy', strategy, '--max-schedules', '1000'], io)).toBe(130);
+      expect(io.stdout).toMatch(/: 16 schedules, 0 states, bounded: 16 of 1000 sampled runs, interrupted\n/);
+      expect(io.stdout).toContain('dma-target-is-live                   never (bounded: 16 of 1000 sampled runs, interrupted)');
+      expect(process.listenerCount('SIGINT')).toBe(0);
+    }
+    // Not interrupted: every run is done and the note says so.
+    const all = capture();
+    expect(await main(['explore', RACE, '-p', 'v6.1', '--strategy', 'random', '--max-schedules', '20'], all)).toBe(0);
+    expect(all.stdout).toMatch(/: 20 schedules, 0 states, bounded: 20 sampled runs\n/);
+  });
 });

@@ -5,16 +5,17 @@
  * The model's own limitations go through unsupported(), which marks the run.
  */
 import type { Kctx } from '../../kctx.js';
+import type { ReportTopic } from '../../machine.js';
 import { ENOSYS } from '../uapi/linux/errno.js';
 
 function thread(k: Kctx): Kctx['tid'] {
   return k.tid;
 }
 
-/** BUG_ON(cond): records a `bug` report when cond holds; returns cond. */
-export function BUG_ON(k: Kctx, cond: boolean, site: string, message = 'BUG_ON'): boolean {
+/** BUG_ON(cond): records a `bug` report when cond holds; returns cond. `about` types it for the invariants (KernelReport.about). */
+export function BUG_ON(k: Kctx, cond: boolean, site: string, message = 'BUG_ON', about?: ReportTopic): boolean {
   if (cond) {
-    k.m.reports.push({ kind: 'bug', site, thread: thread(k), message });
+    k.m.reports.push(about === undefined ? { kind: 'bug', site, thread: thread(k), message } : { kind: 'bug', site, thread: thread(k), message, about });
     k.s.traceNote(`kernel BUG at ${site}: ${message}`);
   }
   return cond;
@@ -24,19 +25,19 @@ export function BUG_ON(k: Kctx, cond: boolean, site: string, message = 'BUG_ON')
 export const VM_BUG_ON = BUG_ON;
 
 /** WARN_ON(cond): records a `warn` report every time; returns cond, as the kernel macro does. */
-export function WARN_ON(k: Kctx, cond: boolean, site: string, message = 'WARN_ON'): boolean {
+export function WARN_ON(k: Kctx, cond: boolean, site: string, message = 'WARN_ON', about?: ReportTopic): boolean {
   if (cond) {
-    k.m.reports.push({ kind: 'warn', site, thread: thread(k), message });
+    k.m.reports.push(about === undefined ? { kind: 'warn', site, thread: thread(k), message } : { kind: 'warn', site, thread: thread(k), message, about });
     k.s.traceNote(`WARNING at ${site}: ${message}`);
   }
   return cond;
 }
 
 /** WARN_ON_ONCE(cond): records the first time per site; always returns cond. */
-export function WARN_ON_ONCE(k: Kctx, cond: boolean, site: string, message = 'WARN_ON_ONCE'): boolean {
+export function WARN_ON_ONCE(k: Kctx, cond: boolean, site: string, message = 'WARN_ON_ONCE', about?: ReportTopic): boolean {
   if (cond && !k.m.warnedOnce.has(site)) {
     k.m.warnedOnce.add(site);
-    k.m.reports.push({ kind: 'warn', site, thread: thread(k), message });
+    k.m.reports.push(about === undefined ? { kind: 'warn', site, thread: thread(k), message } : { kind: 'warn', site, thread: thread(k), message, about });
     k.s.traceNote(`WARNING at ${site}: ${message}`);
   }
   return cond;

@@ -83,6 +83,12 @@ export type fs_kind =
 export interface file_system_type {
   readonly name: string;
   readonly kind: fs_kind;
+  /**
+   * What the file system does to a regular-file inode it creates: its own inode set-up sets
+   * inode->i_fop (ext4_iget / ext4_create, shmem_get_inode, hugetlbfs_get_inode, v5.4 … v6.12),
+   * so open() finds the file's file_operations on the inode. null: no regular files in the model.
+   */
+  readonly init_reg_inode: ((i: inode) => void) | null;
 }
 
 /** struct super_block */
@@ -144,7 +150,7 @@ export interface inode {
   readonly path: string;
   /** For device inodes: the driver's own data (VFIO group, dax device, ...). */
   i_private: unknown;
-  /** i_fop: the file_operations open() gives files of this inode (device nodes); null = the file system's default. */
+  /** i_fop: the file_operations open() gives files of this inode, set by the file system that created it (or cdev_add/misc for device nodes). */
   i_fop: file_operations | null;
   /** fs-DAX / device-DAX: file block (page index) → pmem pfn. */
   readonly dax_blocks: Map<number, number>;

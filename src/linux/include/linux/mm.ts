@@ -257,7 +257,7 @@ export function put_page(m: Machine, page: number): void {
   mem.s_ref[s]--;
   if (mem.s_ref[s] > 0) return;
   if (mem.s_ref[s] < 0) {
-    m.reports.push({ kind: 'bug', site: 'include/linux/mm.h:put_page', thread: m.sched ? currentTid(m) : null, message: `refcount of pfn:${mem.s_pfn[s]} went negative` });
+    m.reports.push({ kind: 'bug', site: 'include/linux/mm.h:put_page', thread: m.sched ? currentTid(m) : null, message: `refcount of pfn:${mem.s_pfn[s]} went negative`, about: 'refcount' });
     return;
   }
   __free_folio_slot(m, s);

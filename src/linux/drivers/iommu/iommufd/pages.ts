@@ -181,7 +181,7 @@ function* do_update_pinned(k: Kctx, pages: iopt_pages, npages: number, inc: bool
       if (inc) {
         if (pages.source_user.locked_vm + npages > memlock_limit_pages(pages)) rc = -ENOMEM;
         else pages.source_user.locked_vm += npages;
-      } else if (!WARN_ON(k, pages.source_user.locked_vm < npages, `${FILE}:decr_user_locked_vm`, 'user locked_vm underflow')) {
+      } else if (!WARN_ON(k, pages.source_user.locked_vm < npages, `${FILE}:decr_user_locked_vm`, 'user locked_vm underflow', 'locked_vm')) {
         pages.source_user.locked_vm -= npages;
       }
       break;

@@ -1,0 +1,104 @@
+/**
+ * Op group: iommufd (CONFIG_IOMMUFD: profile v6.12+iommufd) — the IOMMU_* ioctls on an
+ * iommufd and the VFIO device cdev's BIND/ATTACH/DETACH, through build-iommufd.ts. `iommufd`
+ * is the fd of /dev/iommu (or of /dev/vfio/vfio served by iommufd); `size`/`argsz` default
+ * to the struct size and can be set to test the kernel's checks.
+ */
+import type { KThread } from '../../sched/index.js';
+import { iommufdIoctl } from '../build-iommufd.js';
+import type { StepResult } from '../state.js';
+import type { StepCtx } from '../step.js';
+import { evalFlags, evalInt, evalNum } from '../step.js';
+import { IOMMU_IOAS_MAP_FLAG_NAMES, IOMMU_OPTION_NAMES, IOMMU_OPTION_OP_NAMES, a, en, fl, int } from './flags.js';
+import type { OpGroup } from './types.js';
+
+function* opIommufd(c: StepCtx): KThread<StepResult> {
+  const a = c.step.args;
+  const num = (n: string): number | undefined => (a[n] === undefined || a[n].kind === 'null' ? undefined : evalNum(c, a[n]));
+  const big = (n: string): bigint | undefined => (a[n] === undefined || a[n].kind === 'null' ? undefined : evalInt(c.rs, a[n]));
+  const fl = (n: string): number | undefined => {
+    if (a[n] === undefined) return undefined;
+    const v = evalFlags(c, a[n], n);
+    return v === null ? undefined : v;
+  };
+  const iovas = a.iovas !== undefined && a.iovas.kind === 'list'
+    ? a.iovas.items.flatMap((x) => {
+      if (x.kind !== 'map') return [];
+      const start = evalInt(c.rs, x.entries.base);
+      return [{ start, last: start + evalInt(c.rs, x.entries.len) - 1n }];
+    })
+    : undefined;
+  const dev = c.step.op.startsWith('VFIO_DEVICE_');
+  return yield* iommufdIoctl(c.k, c.step.op, {
+    fd: (dev ? num('device_fd') : num('iommufd')) ?? -1, size: num('size'), flags: fl('flags'), ioas_id: num('ioas_id'), dst_ioas_id: num('dst_ioas_id'),
+    src_ioas_id: num('src_ioas_id'), user_va: big('user_va'), length: big('length'), iova: big('iova'), dst_iova: big('dst_iova'),
+    src_iova: big('src_iova'), num_iovas: num('num_iovas'), iovas, option_id: fl('option_id'), op: fl('op'), object_id: num('object_id'),
+    val64: big('val64'), id: num('id'), iommufd: dev ? num('iommufd') : undefined, pt_id: num('pt_id'), argsz: num('argsz'), reserved: num('reserved'),
+    file_fd: num('file_fd'), start: big('start'),
+  });
+}
+
+const MAP_FLAGS = fl('IOMMU_IOAS_MAP_', IOMMU_IOAS_MAP_FLAG_NAMES);
+const RW = 'IOMMU_IOAS_MAP_READABLE|IOMMU_IOAS_MAP_WRITEABLE';
+
+export const IOMMUFD_OPS = {
+  IOMMU_IOAS_ALLOC: {
+    cls: 'syscall', args: [a('iommufd', int, undefined, 'an fd of `/dev/iommu`, or of `/dev/vfio/vfio` served by iommufd'), a('flags', int, 0), a('size', int, 12)], outputs: ['ioas_id'],
+    doc: 'ioctl on an iommufd: a new IOAS; $r.ioas_id', result: '0 or -errno (`$r.ioas_id`)', impl: opIommufd,
+  },
+  IOMMU_DESTROY: {
+    cls: 'syscall', args: [a('iommufd', int), a('id', int), a('size', int, 8)], doc: 'ioctl on an iommufd: destroy an object (-EBUSY while in use)',
+    result: '0 or -errno (-EBUSY while in use)', impl: opIommufd,
+  },
+  IOMMU_IOAS_MAP: {
+    cls: 'syscall',
+    args: [a('iommufd', int), a('ioas_id', int), a('user_va', int), a('length', int), a('iova', int, 0), a('flags', MAP_FLAGS, RW, 'add `IOMMU_IOAS_MAP_FIXED_IOVA` to use `iova`'), a('reserved', int, 0), a('size', int, 40)],
+    outputs: ['iova'], doc: 'ioctl on an iommufd: map user memory into an IOAS (pins only if a domain is attached); without IOMMU_IOAS_MAP_FIXED_IOVA the kernel picks $r.iova',
+    result: '0 or -errno (`$r.iova`: where it was mapped). Pins only when a device (domain) is attached', impl: opIommufd,
+  },
+  IOMMU_IOAS_COPY: {
+    cls: 'syscall',
+    args: [a('iommufd', int), a('dst_ioas_id', int), a('src_ioas_id', int), a('length', int), a('dst_iova', int, 0), a('src_iova', int), a('flags', MAP_FLAGS, RW), a('size', int, 40)],
+    outputs: ['dst_iova'], doc: 'ioctl on an iommufd: map the pages behind a range of one IOAS into another (the same pins); $r.dst_iova',
+    result: '0 or -errno (`$r.dst_iova`)', impl: opIommufd,
+  },
+  IOMMU_IOAS_UNMAP: {
+    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('iova', int), a('length', int), a('size', int, 24)], outputs: ['length'],
+    doc: 'ioctl on an iommufd: unmap whole areas (iova 0 + length 2^64-1: all); $r.length the bytes unmapped',
+    result: '0 or -errno (`$r.length`: bytes unmapped); whole areas only (-ENOENT)', impl: opIommufd,
+  },
+  IOMMU_IOAS_IOVA_RANGES: {
+    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('num_iovas', int, 8), a('reserved', int, 0), a('size', int, 32)], outputs: ['num_iovas', 'out_iova_alignment', 'ranges'],
+    doc: 'ioctl on an iommufd: the usable IOVA ranges ($r.ranges as "0xSTART-0xLAST"), their number and the IOVA alignment',
+    result: '0 or -errno (`$r.num_iovas`, `$r.out_iova_alignment`, `$r.ranges` as `0xSTART-0xLAST`)', impl: opIommufd,
+  },
+  IOMMU_IOAS_ALLOW_IOVAS: {
+    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('iovas', { kind: 'iovecs' }, undefined, 'list of `{ base: start, len }`'), a('reserved', int, 0), a('size', int, 24)],
+    doc: 'ioctl on an iommufd: restrict automatic IOVAs to the ranges { base: start, len } (last = start + len - 1)', result: '0 or -errno', impl: opIommufd,
+  },
+  IOMMU_OPTION: {
+    cls: 'syscall',
+    args: [a('iommufd', int), a('option_id', en('IOMMU_OPTION_', IOMMU_OPTION_NAMES)), a('op', en('IOMMU_OPTION_OP_', IOMMU_OPTION_OP_NAMES)), a('object_id', int, 0), a('val64', int, 0), a('reserved', int, 0), a('size', int, 24)],
+    outputs: ['val64'], doc: 'ioctl on an iommufd: RLIMIT_MODE (0 user->locked_vm, 1 mm->locked_vm) or an IOAS\'s HUGE_PAGES; $r.val64',
+    result: '0 or -errno (`$r.val64`)', impl: opIommufd,
+  },
+  IOMMU_IOAS_MAP_FILE: {
+    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('file_fd', int), a('start', int, 0), a('length', int), a('iova', int, 0), a('flags', MAP_FLAGS, RW), a('size', int, 40)], outputs: ['iova'],
+    doc: 'ioctl on an iommufd: map a memfd range (upstream 6.13+; 6.12 has no such command: -ENOTTY)', result: 'upstream 6.13+; every modelled release: -ENOTTY', impl: opIommufd,
+  },
+  IOMMU_IOAS_CHANGE_PROCESS: {
+    cls: 'syscall', args: [a('iommufd', int), a('reserved', int, 0), a('size', int, 8)],
+    doc: 'ioctl on an iommufd: move the pinned pages\' accounting to the calling process (upstream 6.13+; 6.12: -ENOTTY)', result: 'upstream 6.13+; every modelled release: -ENOTTY', impl: opIommufd,
+  },
+  VFIO_DEVICE_BIND_IOMMUFD: {
+    cls: 'syscall', args: [a('device_fd', int, undefined, 'of `/dev/vfio/devices/vfioN`'), a('iommufd', int), a('flags', int, 0), a('argsz', int, 16)], outputs: ['devid'],
+    doc: 'ioctl on a /dev/vfio/devices/vfioN fd: bind the device to an iommufd; $r.devid', result: '0 or -errno (`$r.devid`)', impl: opIommufd,
+  },
+  VFIO_DEVICE_ATTACH_IOMMUFD_PT: {
+    cls: 'syscall', args: [a('device_fd', int), a('pt_id', int, undefined, 'an IOAS or hwpt id'), a('flags', int, 0), a('argsz', int, 12)], outputs: ['pt_id'],
+    doc: 'ioctl on a bound device cdev fd: attach to an IOAS (or hwpt); $r.pt_id the hwpt', result: '0 or -errno (`$r.pt_id`: the hwpt)', impl: opIommufd,
+  },
+  VFIO_DEVICE_DETACH_IOMMUFD_PT: {
+    cls: 'syscall', args: [a('device_fd', int), a('flags', int, 0), a('argsz', int, 8)], doc: 'ioctl on a bound device cdev fd: detach', result: '0 or -errno', impl: opIommufd,
+  },
+} satisfies OpGroup;
