@@ -23,6 +23,8 @@ const AREAS: Record<string, string> = {
   io_uring: 'io_uring fixed buffers as a second long-term pinner',
   concurrency: 'Interleavings: munmap, truncate, fork, migration and device DMA against pins',
   mm: 'Memory-model behaviour the pinning cases rely on',
+  pipe: 'Pipes and vmsplice: page references that are not pins (a reader sees what the page holds at read time)',
+  io: 'read/write/pread/pwrite through the page cache and io_uring READ_FIXED/WRITE_FIXED, byte-granular',
 };
 
 export function renderCatalogue(): string {
