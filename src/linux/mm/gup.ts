@@ -42,7 +42,7 @@ import type { Kctx } from '../kctx.js';
 import { IS_ENABLED } from '../kctx.js';
 import { BUG_ON, WARN_ON, WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import {
-  EBUSY, EEXIST, EFAULT, EHWPOISON, EINTR, EINVAL, EMLINK, ENOENT, ENOMEM, EOPNOTSUPP, ERESTARTSYS, EAGAIN,
+  EBUSY, EEXIST, EFAULT, EHWPOISON, EINTR, EINVAL, EMLINK, ENOENT, ENOMEM, EOPNOTSUPP, ERESTARTSYS, EAGAIN, errname,
 } from '../include/uapi/linux/errno.js';
 import {
   FOLL_ANON, FOLL_COW, FOLL_DUMP, FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_INTERRUPTIBLE,
@@ -1202,6 +1202,11 @@ export function mm_set_has_pinned_flag(k: Kctx, mm: mm_struct): void {
  * stop migrating (migrate_allow = false) and put the rest back; then re-run the
  * whole GUP and, while migration keeps succeeding, check again. Returns the re-GUP
  * count: success even if pages stayed in CMA.
+ * 5.4.1 stores the re-GUP result back into its `unsigned long nr_pages`: a -errno (a
+ * fatal signal, a failed fault) is then a huge count, passes the `> 0` test and the
+ * check loop walks pages[] again up to that bound: entries whose references were already
+ * dropped, then memory past the array, an oops (recorded as a kernel bug; the model then
+ * returns the errno as 5.5-rc5 does, which keeps the result in a signed `long ret`).
  */
 function* check_and_migrate_cma_pages(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array, vmas: vma_array | null, gup_flags: number,
@@ -1229,6 +1234,11 @@ function* check_and_migrate_cma_pages(
       putback_isolated_pages(k, isolated);
     }
     const r = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
+    // PATCH(hotplug-no-holes) c5e79ef561b0: STAND-IN: the signed re-GUP result of 5.5 (zhong jiang, "mm: Unsigned
+    // 'nr_pages' always larger than zero", 2019; mainline id UNVERIFIED) is folded into this v5.5 entry
+    if (r < 0 && migrate_allow && !k.patch('hotplug-no-holes')) {
+      BUG_ON(k, true, 'mm/gup.c:check_and_migrate_cma_pages', `the re-GUP failed (${errname(r)}) into the unsigned nr_pages: the check loop walks pages[] (references already dropped) up to ${BigInt.asUintN(64, BigInt(r))}, past the array: oops`, 'refcount');
+    }
     nr_pages = r;
     if (r > 0 && migrate_allow) continue;
     return r;
