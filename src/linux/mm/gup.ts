@@ -765,6 +765,11 @@ export function* __get_user_pages(
       nr_pages -= increm;
       if (increm === 1 && nr_pages > 0 && i < next_resched && alone) {
         const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), gup_flags, pages, pi + i, vmas, vi + i, ctx);
+        // A traced run records the merged run as one entry: the PTE-lock points it stands for
+        // (one per page it followed, and one for the page it left pending).
+        if (k.s.tracing && n + (ctx.has_pending ? 1 : 0) > 0) {
+          k.s.traceBatch('mm/gup.c:follow_page_pte:ptl', n + (ctx.has_pending ? 1 : 0), { fn: 'mm/gup.c:__get_user_pages', start: hex(start), pages: n, index: i });
+        }
         i += n;
         start += n * PAGE_SIZE;
         nr_pages -= n;

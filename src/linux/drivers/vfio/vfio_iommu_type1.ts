@@ -644,9 +644,13 @@ export function* vfio_pin_pages_remote__v5_4(k: Kctx, dma: vfio_dma, vaddr: numb
   return pinned;
 }
 
-/** May vfio_pin_pages_remote() collapse batches here (see its MODEL note)? */
+/**
+ * May vfio_pin_pages_remote() collapse batches here (see its MODEL note)? Whether object
+ * events are recorded does not matter (the collapsed run records its pins and one
+ * `vfio-pin` event), so a run with event histories or a trace takes the untraced run's steps.
+ */
 function collapse_ok(k: Kctx): boolean {
-  return !k.m.recordEvents && !vfio_subsys_of(k).params.disable_hugepages && k.s.alone(k.tid) && !fatal_signal_pending(k);
+  return !vfio_subsys_of(k).params.disable_hugepages && k.s.alone(k.tid) && !fatal_signal_pending(k);
 }
 
 /** What vfio_batch_walk() did: pages taken, pages charged, and why it stopped. */
@@ -743,8 +747,10 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
       // pages, the loop above) would, for pages gup_pin_huge_run() accepts, pin every
       // page once, find its pfn continuing the run, not reserved, not externally pinned,
       // and charge it; `max` keeps the charge within RLIMIT_MEMLOCK, so no batch of
-      // those fails. Nothing else can run at the skipped points (Sched.alone), no event
-      // history is kept, no signal is pending: the end state is the same.
+      // those fails. Nothing else can run at the skipped points (Sched.alone), no
+      // signal is pending: the end state is the same. With object events on, the pins are
+      // recorded page by page (try_grab_page) and the run as one vfio-pin event; a traced
+      // run records it as one batch event (one cond_resched() point per batch it stands for).
       // Whole batches only, unless the run reaches the end of the request (the kernel's
       // last batch is the remainder): batch boundaries decide which pages GUP touches.
       const room = room_of(dma, mm, limit) - lock_acct;
@@ -754,6 +760,8 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
       const n = max >= batch.capacity ? gup_pin_huge_run(k, mm, vaddr, max, gflags, pfn_base.v + pinned, batch.capacity) : 0;
       up_read(k, mm.mmap_lock, 'drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns');
       if (n > 0) {
+        k.m.event(k.tid, 'vfio-pin', [`pfn:${pfn_base.v + pinned}`, `mm:${mm.id}`], 'vaddr_get_pfns', n);
+        if (k.s.tracing) k.s.traceBatch(`${site}:cond_resched`, Math.ceil(n / batch.capacity), { fn: site, start: `0x${vaddr.toString(16)}`, pages: n });
         pinned += n;
         lock_acct += n;
         npage -= n;

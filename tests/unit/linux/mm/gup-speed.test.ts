@@ -1,7 +1,7 @@
 /**
  * mm/gup_speed.ts against the page-by-page walk: a thread that runs alone faults first
  * touches of anonymous memory in without the generator path (faultin_anon_page_quick);
- * a traced run (never alone) takes faultin_page() for every page, and the reference
+ * a traced and watched run (an after-step hook: never alone) takes faultin_page() for every page, and the reference
  * atomicity also handle_mm_fault()'s generator path (no anon_pte_fault_quick). All must end in the
  * same mm (mm_fingerprint), return the same count and record the same pages, on ranges
  * that mix unmapped, present, read-only and THP-eligible memory, and when memory runs
