@@ -72,9 +72,10 @@ import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_subsys_of } from './vfio.js';
 import type { vfio_device, vfio_group, vfio_iommu_driver_ops } from './vfio.js';
 import * as mmapi from './mmapi.js';
 import {
-  get_user_pages, get_user_pages_remote, gup_pin_huge_run, pin_user_pages_remote, unpin_user_page, unpin_user_page_range_dirty_lock,
+  get_user_pages, get_user_pages_remote, pin_user_pages_remote, unpin_user_page, unpin_user_page_range_dirty_lock,
   unpin_user_pages_dirty_lock,
 } from '../../mm/gup.js';
+import { gup_pin_huge_run } from '../../mm/gup_speed.js';
 import { __account_locked_vm } from '../../mm/util.js';
 import { mmdrop, mmget_not_zero, mmgrab } from '../../kernel/fork.js';
 
