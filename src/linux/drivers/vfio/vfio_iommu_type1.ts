@@ -742,7 +742,10 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
   const rc = new_reserved_cache();
   const st: batch_walk = { pinned: 0, lock_acct: 0, stop: 0 };
   out: while (npage) {
-    if (!batch.size && pinned > 0 && npage > batch.capacity && !rsvd && dma.pfn_list.size === 0 && collapse_ok(k)) {
+    // The last test reads the page table without mmap_lock: the thread is alone, so nothing
+    // changes it; it spares the lock round trip (a scheduling point) where no huge leaf starts
+    // the run (4 KiB memory), so a failed attempt costs no step.
+    if (!batch.size && pinned > 0 && npage > batch.capacity && !rsvd && dma.pfn_list.size === 0 && collapse_ok(k) && pt_walk(mm, vaddr).level !== 'pte') {
       // MODEL (speed only): whole batches over huge leaves in one step. Each batch the
       // kernel would take next (cond_resched, mmap_lock, pin_user_pages_remote of 512
       // pages, the loop above) would, for pages gup_pin_huge_run() accepts, pin every
