@@ -5,6 +5,8 @@
  * the trace stays bounded (before, a traced run took a point per page and a 1 GiB guest
  * ended at the step bound).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../src/scenario/parse.js';
 import { buildWorld, runScenario, worldFingerprint } from '../../../src/scenario/run.js';
@@ -123,6 +125,19 @@ describe('traced runs of a lone thread', () => {
     expect(plain.steps).toBeLessThan(100);
     const batches = (traced.trace ?? []).filter((e) => e.kind === 'batch');
     expect(batches.map((b) => (b.kind === 'batch' ? b.label : ''))).toContain('drivers/vfio/vfio_iommu_type1.c:vfio_pin_pages_remote:cond_resched');
+  });
+
+  it('record object events only to give a violation its history, as untraced runs do', () => {
+    const file = join(import.meta.dirname, '../../../scenarios/addrspace/madv-free-pageout-pinned.yaml');
+    const r = parseScenario(readFileSync(file, 'utf8'), file);
+    if (!r.ok) throw new Error('scenario does not parse');
+    const p = profileOrThrow('v5.4');
+    const plain = runScenario(r.scenario, p);
+    const traced = runScenario(r.scenario, p, { trace: true });
+    expect(plain.violations.length).toBeGreaterThan(0);
+    expect(traced.violations).toEqual(plain.violations);
+    expect(traced.violations.every((v) => v.kind !== 'invariant' || v.history.length > 0)).toBe(true);
+    expect(traced.steps).toBe(plain.steps);
   });
 
   it('end in the same state (worldFingerprint) as the untraced run, with or without object events', () => {
