@@ -53,9 +53,10 @@ if (child >= 0) {
       }
       const out = JSON.parse(last) as Figure[];
       figures.push(...out);
-      const num = (x: number): string => String(Number(x.toPrecision(4)));
+      // A figure a benchmark could not measure is NaN, which JSON carries as null.
+      const num = (x: number | null, digits = 4): string => (x === null || !Number.isFinite(x) ? 'n/a' : String(Number(x.toPrecision(digits))));
       const spread = (f: Figure): string => (f.runs === undefined ? '' : `   [median of ${f.runs}: min ${num(f.min ?? NaN)}, max ${num(f.max ?? NaN)}]`);
-      if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${String(Number(f.value.toPrecision(6))).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}${spread(f)}\n`);
+      if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${num(f.value, 6).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}${spread(f)}\n`);
     }
   }
   const doc = JSON.stringify(figures.map(({ name, value, unit, goal, min, max, runs }) => ({ name, value, unit, ...(goal === undefined ? {} : { goal }), ...(runs === undefined ? {} : { min, max, runs }) })), null, 1) + '\n';
