@@ -69,6 +69,30 @@ interface CliRun {
   readonly cpu: number;
 }
 
+/**
+ * A process faults in `gib` GiB of 4 KiB anonymous memory in one step: mmap(MAP_POPULATE),
+ * which populates through GUP (populate_vma_page_range → __get_user_pages → a write fault
+ * per page), the checker watching the step as in any run.
+ */
+export function faultInScenario(gib: number): string {
+  return [
+    `question: fault in ${gib} GiB of 4 KiB anonymous memory with mmap(MAP_POPULATE) (benchmark)`,
+    'setup:',
+    '  memory:',
+    `    zones: { DMA32: 64M, Normal: ${gib + 1}G }`,
+    '  processes:',
+    '    - name: p',
+    'threads:',
+    '  - process: p',
+    '    steps:',
+    `      - mmap: { length: ${gib}G, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE }`,
+    '        as: buf',
+    'expect:',
+    '  v6.12: { values: { buf: ok } }',
+    '',
+  ].join('\n');
+}
+
 /** Run `pinlab run --timings --json` on the scenario text; wall time of the whole process and of the matching steps. */
 function runCli(text: string, stepPattern: RegExp): CliRun {
   const dir = mkdtempSync(join(tmpdir(), 'pinlab-bench-'));
@@ -123,6 +147,23 @@ export const benchmarks: Benchmark[] = [
       const gib = Number(process.env.PINLAB_SCENARIO_BENCH_GIB ?? '16');
       const scaled = gib === 16 ? '' : ` (measured at ${gib} GiB, scaled)`;
       return measure('scenario_map_dma_16g_4k', guestScenario(gib, false, true), /VFIO_IOMMU_(MAP|UNMAP)_DMA/, 'map_unmap', 16 / gib, { whole: `< 3 s${scaled}`, steps: `<= 0.56 s${scaled}` });
+    },
+  },
+  {
+    // The per-page figure of the path users take (the library's handle_mm_fault loop is
+    // bench/mm.ts `fault_in_4k_library_ns_per_page`).
+    name: 'scenario_fault_in_4k',
+    run: () => {
+      const gib = Number(process.env.PINLAB_FAULT_IN_BENCH_GIB ?? '4');
+      const pages = (gib * 2 ** 30) / 4096;
+      const all: CliRun[] = [];
+      for (let i = 0; i < runs(); i++) all.push(runCli(faultInScenario(gib), /^T0 step 1 mmap$/));
+      const tag = `(${gib} GiB, mmap MAP_POPULATE step)`;
+      return [
+        spreadFigure('fault_in_4k_ns_per_page', all.map((r) => (r.steps * 1e9) / pages), 'ns', `<= 300 ${tag}`),
+        spreadFigure('scenario_fault_in_4k_seconds', all.map((r) => r.seconds), 's', `informational: the whole run ${tag}`),
+        spreadFigure('scenario_fault_in_4k_cpu_seconds', all.map((r) => r.cpu), 's', `informational ${tag}`),
+      ];
     },
   },
   {

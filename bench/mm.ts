@@ -1,6 +1,8 @@
 /**
- * Memory-model benchmarks: fault in 4 GiB of 4 KiB anonymous memory (one write fault
- * per page under one mmap_lock hold, as a populate loop would) and the model's
+ * Memory-model benchmarks: fault in 4 GiB of 4 KiB anonymous memory through the library
+ * (one handle_mm_fault() write fault per page under one mmap_lock hold, as a populate loop
+ * would: `fault_in_4k_library_ns_per_page`; the figure of the path users take, a scenario
+ * through the CLI, is bench/cli.ts `fault_in_4k_ns_per_page`) and the model's
  * memory cost per faulted page (mem_map slot + pfn index + page tables), measured
  * as the growth of heap + array buffers.
  */
@@ -19,9 +21,20 @@ import { down_read, up_read } from '../src/linux/kernel/locking/rwsem.js';
 const GiB = 1024 * 1024 * 1024;
 const PAGE = 4096;
 
-function memNow(): number {
+/**
+ * Heap + array buffers + the mem_map's slot arrays when they live in resizable buffers,
+ * which process.memoryUsage().arrayBuffers does not count (Node 20; mm_types.ts grows the
+ * slot arrays in place from 65,536 slots).
+ */
+function memNow(m: Machine): number {
   const u = process.memoryUsage();
-  return u.heapUsed + u.arrayBuffers;
+  const mem = m.mem;
+  let resizable = 0;
+  for (const a of [mem.s_pfn, mem.s_order, mem.s_ref, mem.s_map, mem.s_ptemaps, mem.s_pin, mem.s_flags, mem.s_mapping, mem.s_index, mem.s_content]) {
+    const b = a.buffer as ArrayBuffer & { resizable?: boolean };
+    if (b.resizable === true) resizable += b.byteLength;
+  }
+  return u.heapUsed + u.arrayBuffers + resizable;
 }
 
 function faultIn(bytes: number): { seconds: number; pages: number; bytesPerPage: number } {
@@ -43,7 +56,7 @@ function faultIn(bytes: number): { seconds: number; pages: number; bytesPerPage:
       const mm = t.mm!;
       const vma = find_vma(mm, a)!;
       (globalThis as { gc?: () => void }).gc?.();
-      const mem0 = memNow();
+      const mem0 = memNow(m);
       const t0 = process.hrtime.bigint();
       yield* down_read(k, mm.mmap_lock, 'bench');
       const n = bytes / PAGE;
@@ -55,7 +68,7 @@ function faultIn(bytes: number): { seconds: number; pages: number; bytesPerPage:
       out.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       (globalThis as { gc?: () => void }).gc?.();
       out.pages = n;
-      out.bytesPerPage = (memNow() - mem0) / n;
+      out.bytesPerPage = (memNow(m) - mem0) / n;
       return 0;
     })();
   });
@@ -66,11 +79,11 @@ function faultIn(bytes: number): { seconds: number; pages: number; bytesPerPage:
 
 export const benchmarks: Benchmark[] = [
   {
-    name: 'fault_in_4k',
+    name: 'fault_in_4k_library',
     run(): Figure[] {
       const r = faultIn(4 * GiB);
       return [
-        { name: 'fault_in_4k_ns_per_page', value: (r.seconds * 1e9) / r.pages, unit: 'ns' },
+        { name: 'fault_in_4k_library_ns_per_page', value: (r.seconds * 1e9) / r.pages, unit: 'ns', goal: 'informational (library loop)' },
         { name: 'model_bytes_per_page', value: r.bytesPerPage, unit: 'bytes' },
       ];
     },

@@ -1,14 +1,15 @@
 /**
- * npm run -s bench [-- --json] [-- name-filter ...]
+ * npm run -s bench [-- --json] [-- --out FILE] [-- name-filter ...]
  *
  * Runs every benchmark module under bench/ and prints a table, or with --json one
- * JSON array of `{name, value, unit}` objects (one per figure) on stdout. Each
+ * JSON array of `{name, value, unit[, goal][, min, max, runs]}` objects (one per figure)
+ * on stdout; `--out FILE` also writes that array to FILE (CI keeps it as an artefact). Each
  * benchmark runs in a fresh node process (same flags), so the memory one benchmark
  * leaves behind or frees late does not count in the next one's figures.
  * Speed and memory targets live here, not in timed tests.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Benchmark, Figure } from './types.js';
@@ -30,7 +31,10 @@ if (child >= 0) {
   process.stdout.write(JSON.stringify(await b.run()) + '\n');
 } else {
   const json = args.includes('--json');
-  const filters = args.filter((a) => !a.startsWith('--'));
+  const outAt = args.indexOf('--out');
+  const outFile = outAt >= 0 ? args[outAt + 1] : undefined;
+  if (outAt >= 0 && (outFile === undefined || outFile.startsWith('--'))) throw new Error('bench: --out needs a file name');
+  const filters = args.filter((a, i) => !a.startsWith('--') && !(outAt >= 0 && i === outAt + 1));
   const modules = readdirSync(here).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'types.ts').sort();
   const figures: Figure[] = [];
   let failed = false;
@@ -49,11 +53,14 @@ if (child >= 0) {
       }
       const out = JSON.parse(last) as Figure[];
       figures.push(...out);
-      const num = (x: number): string => String(Number(x.toPrecision(4)));
+      // A figure a benchmark could not measure is NaN, which JSON carries as null.
+      const num = (x: number | null, digits = 4): string => (x === null || !Number.isFinite(x) ? 'n/a' : String(Number(x.toPrecision(digits))));
       const spread = (f: Figure): string => (f.runs === undefined ? '' : `   [median of ${f.runs}: min ${num(f.min ?? NaN)}, max ${num(f.max ?? NaN)}]`);
-      if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${String(Number(f.value.toPrecision(6))).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}${spread(f)}\n`);
+      if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${num(f.value, 6).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}${spread(f)}\n`);
     }
   }
-  if (json) process.stdout.write(JSON.stringify(figures.map(({ name, value, unit, min, max, runs }) => ({ name, value, unit, ...(runs === undefined ? {} : { min, max, runs }) })), null, 1) + '\n');
+  const doc = JSON.stringify(figures.map(({ name, value, unit, goal, min, max, runs }) => ({ name, value, unit, ...(goal === undefined ? {} : { goal }), ...(runs === undefined ? {} : { min, max, runs }) })), null, 1) + '\n';
+  if (json) process.stdout.write(doc);
+  if (outFile !== undefined) writeFileSync(outFile, doc);
   if (failed) process.exitCode = 1;
 }

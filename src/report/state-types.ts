@@ -212,8 +212,8 @@ export interface LaneStep {
   /** How the step ended: the thread parked at a point, blocked, or exited. */
   readonly end: 'point' | 'block' | 'exit';
   readonly label: string;
-  /** Trace events during the step (call, ret, choose, note, signal events of the trace schema). */
-  readonly events: readonly { readonly kind: string; readonly thread: number; readonly fn?: string; readonly label?: string; readonly text?: string; readonly chosen?: string; readonly args?: unknown; readonly result?: unknown }[];
+  /** Trace events during the step (call, ret, choose, note, signal, batch events of the trace schema). */
+  readonly events: readonly { readonly kind: string; readonly thread: number; readonly fn?: string; readonly label?: string; readonly text?: string; readonly chosen?: string; readonly args?: unknown; readonly result?: unknown; readonly points?: number; readonly data?: unknown }[];
 }
 
 /** `POST /api/v1/runs` / `GET /api/v1/runs/:id`: a run session. */

@@ -356,11 +356,12 @@ export function runScenario(s: Scenario, profile: Profile, opts: RunOptions = {}
   // A run records no object events (the model may then take its batched paths where a
   // thread runs alone); only when it finds a violation is the same run made again, from
   // its own choices, with events on, for the violations' histories. Runs are a function
-  // of (scenario, profile, choices), so both runs agree on everything else.
+  // of (scenario, profile, choices), so both runs agree on everything else — traced runs
+  // too (a guest-scale run would spend most of its time recording events for nothing).
   const first = runOnce(s, profile, opts, false);
-  if (opts.trace === true || opts.chooser !== undefined || !first.violations.some((v) => v.kind === 'invariant' || v.kind === 'deadlock')) return first;
+  if (opts.chooser !== undefined || !first.violations.some((v) => v.kind === 'invariant' || v.kind === 'deadlock')) return first;
   const again = runOnce(s, profile, { ...opts, schedule: first.schedule, clock: undefined }, true);
-  if (again.divergence !== null || again.schedule !== first.schedule) return first;
+  if (again.divergence !== null || again.schedule !== first.schedule || again.steps !== first.steps) return first;
   return { ...first, violations: again.violations };
 }
 
@@ -385,7 +386,7 @@ function runOnce(s: Scenario, profile: Profile, opts: RunOptions, events: boolea
     },
     // The checker watches each step a lone thread still makes; its merged steps are checked at their ends.
     afterStepAllowsMerge: true,
-  }, { clock, recordEvents: events || opts.trace === true || opts.chooser !== undefined, ...(opts.atomicity !== undefined ? { atomicity: opts.atomicity } : {}), faultInjection: opts.faultInjection ?? false });
+  }, { clock, recordEvents: events || opts.chooser !== undefined, ...(opts.atomicity !== undefined ? { atomicity: opts.atomicity } : {}), faultInjection: opts.faultInjection ?? false });
   const timings = clock === null ? null : w.rs.timings;
   checker = w.checker;
   const base = { scenario: s.file, profile: profile.name };

@@ -83,6 +83,13 @@ export type TraceEvent =
   | { readonly kind: 'ret'; readonly thread: ThreadId; readonly fn: string; readonly result: TraceValue }
   | { readonly kind: 'note'; readonly thread: ThreadId; readonly text: string; readonly data?: TraceValue }
   | { readonly kind: 'signal'; readonly thread: ThreadId; readonly fatal: boolean }
+  /**
+   * A lone thread's merged run (Sched.alone): `points` scheduling points labelled `label`
+   * that the thread did not stop at, because no other thread could run there; `data` says
+   * what the run covered (e.g. a page range and counts). It holds no choice, so the
+   * schedule string of the run is the same as with those points taken one by one.
+   */
+  | { readonly kind: 'batch'; readonly thread: ThreadId; readonly label: string; readonly points: number; readonly data: TraceValue }
   | { readonly kind: 'exit'; readonly thread: ThreadId; readonly result: TraceValue };
 
 /** A lock as the runtime sees it: held by threads, reported in deadlocks and at exit. */

@@ -71,9 +71,10 @@ export interface SchedOptions {
   /** Called after every step; return true to stop the run (status `stopped`). */
   readonly afterStep?: (s: Sched) => boolean;
   /**
-   * The after-step hook only checks what the machine is at each step (it never stops
-   * the run), so a lone thread may still merge steps (`alone()`): with no other thread
-   * alive nothing can observe the states between them. Default false.
+   * The after-step hook only checks what the machine is at each step, or stops the run
+   * between steps of a run that merges the same way (a replay of it), so a lone thread may
+   * still merge steps (`alone()`): with no other thread alive nothing can observe the
+   * states between them. Default false.
    */
   readonly afterStepAllowsMerge?: boolean;
 }
@@ -214,13 +215,14 @@ export class Sched {
 
   /**
    * True when no one can tell whether `tid` stops at its next scheduling points: every
-   * other thread has exited, no trace is kept and no after-step hook watches the run
-   * (unless it declared `afterStepAllowsMerge`). A model may then do in one step work
-   * that the kernel spreads over several points (each caller states why the end state
-   * is the same).
+   * other thread has exited and no after-step hook watches the run (unless it declared
+   * `afterStepAllowsMerge`). A model may then do in one step work that the kernel spreads
+   * over several points (each caller states why the end state is the same); a traced run
+   * merges alike and records each merged run as one `batch` event (traceBatch), so the
+   * trace stays bounded and the run is the untraced run, step for step.
    */
   alone(tid: ThreadId): boolean {
-    if (this.trace !== null || (this.afterStep !== undefined && !this.afterStepAllowsMerge)) return false;
+    if (this.afterStep !== undefined && !this.afterStepAllowsMerge) return false;
     for (const t of this.threads) if (t.id !== tid && !t.done) return false;
     return true;
   }
@@ -252,6 +254,11 @@ export class Sched {
   /** Record a kernel function return (only when tracing). */
   traceRet(fn: string, result: TraceValue): void {
     this.trace?.push({ kind: 'ret', thread: this.requireCur().id, fn, result });
+  }
+
+  /** A lone thread's merged run of `points` scheduling points labelled `label` (only when tracing; see TraceEvent `batch`). */
+  traceBatch(label: string, points: number, data: TraceValue): void {
+    this.trace?.push({ kind: 'batch', thread: this.requireCur().id, label, points, data });
   }
 
   /** A free-form trace note from the running thread (a model tracepoint). */

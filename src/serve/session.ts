@@ -134,6 +134,8 @@ export class RunSession {
         ends[s.stepCount] = w.m.events.length;
         return s.stepCount >= this.stopAt;
       },
+      // It stops only between steps, and the first run merged a lone thread's steps the same way.
+      afterStepAllowsMerge: true,
     });
     ends[0] = w.m.events.length;
     return { w, ends };
@@ -160,7 +162,7 @@ export function laneSteps(trace: readonly TraceEvent[]): LaneStep[] {
     if (e.kind === 'point' || e.kind === 'block' || e.kind === 'exit') {
       out.push({ step: out.length + 1, thread: e.thread, end: e.kind, label: e.kind === 'exit' ? '<exit>' : e.label, events: pending });
       pending = [];
-    } else if (e.kind === 'call' || e.kind === 'ret' || e.kind === 'choose' || e.kind === 'note' || e.kind === 'signal') {
+    } else if (e.kind === 'call' || e.kind === 'ret' || e.kind === 'choose' || e.kind === 'note' || e.kind === 'signal' || e.kind === 'batch') {
       pending.push(JSON.parse(JSON.stringify(e)) as LaneStep['events'][number]);
     }
   }

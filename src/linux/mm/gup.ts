@@ -56,7 +56,7 @@ import {
   FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_COMPLETED, VM_FAULT_ERROR,
   VM_FAULT_RETRY, VM_FAULT_WRITE,
   VM_EXEC, VM_IO, VM_LOCKONFAULT, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
-  PageAnon, PageAnonExclusive, PageDirty, PageHuge, PageReserved, SetPageDirty, compound_head, folio_nr_pages, folio_order,
+  PageAnon, PageAnonExclusive, PageDirty, PageHuge, SetPageDirty, compound_head, folio_nr_pages,
   is_cow_mapping, is_migrate_cma_page, is_vm_hugetlb_page,
   is_zero_page, is_zero_pfn, page_count, page_label, page_ref_add, page_ref_sub, pfn_valid,
   pt_walk, pte_at, put_page, set_page_dirty_lock, vma_is_anonymous, vma_is_fsdax, vma_lookup, find_vma,
@@ -73,7 +73,7 @@ import { ZONE_MOVABLE } from '../include/linux/gfp.js';
 import { down_read, down_read_killable, up_read } from '../kernel/locking/rwsem.js';
 import { cond_resched, fatal_signal_pending, fine_point, race_window, signal_pending } from '../kernel/sched.js';
 import { handle_mm_fault, vm_fault_to_errno } from './memory.js';
-import { faultin_anon_page_quick } from './gup_speed.js';
+import { gcfg, gup_pte_run } from './gup_speed.js';
 import { vma_needs_dirty_tracking } from './mmap.js';
 import { memalloc_nocma_restore, memalloc_nocma_save, memalloc_pin_restore, memalloc_pin_save } from '../include/linux/sched_mm.js';
 import { isolate_for_migration, migrate_isolated_pages, putback_isolated_pages } from './gup_migrate.js';
@@ -106,57 +106,6 @@ export function foll_unknown_bits(k: Kctx, gup_flags: number): number {
 const KNOWN_MASK: ReadonlyMap<FollRelease, number> = new Map(FOLL_RELEASES.map((r) => [r, foll_known_mask(r)]));
 function known_mask(release: FollRelease): number {
   return KNOWN_MASK.get(release) ?? 0;
-}
-
-/**
- * The patches the per-page paths test, read once per profile (the hot loops below
- * consult this record instead of looking each patch up per page; each field names
- * its patch, and each use is tagged PATCH(id) as usual).
- */
-interface gup_cfg {
-  readonly pin_api: boolean; // pin-user-pages-api
-  readonly pin_counting: boolean; // foll-pin-counting
-  readonly hpage_pincount: boolean; // foll-pin-hpage-pincount
-  readonly zero_no_pin: boolean; // gup-zero-page-no-pin
-  readonly cow_removed: boolean; // gup-foll-cow-removed
-  readonly unshare: boolean; // gup-anon-exclusive-unshare
-  readonly movable: boolean; // gup-migrate-movable-zone
-  readonly fatal: boolean; // gup-fatal-signals
-  readonly dax_in_vma: boolean; // gup-dax-check-in-vma-flags
-  readonly hugetlb_bulk: boolean; // hugetlb-grab-refs-once
-  readonly thp_increm: boolean; // gup-thp-page-increm
-}
-/** The record is kept on the machine (all state lives in the Machine; a profile never changes in a run). */
-function gcfg(k: Kctx): gup_cfg {
-  let c = k.m.gup_cfg as gup_cfg | null;
-  if (c === null) {
-    c = {
-      // PATCH(pin-user-pages-api) eddb1c228f79: cached for the per-page paths
-      pin_api: k.patch('pin-user-pages-api'),
-      // PATCH(foll-pin-counting) 3faa52c03f44: cached for the per-page paths
-      pin_counting: k.patch('foll-pin-counting'),
-      // PATCH(foll-pin-hpage-pincount) 47e29d32afba: cached for the per-page paths
-      hpage_pincount: k.patch('foll-pin-hpage-pincount'),
-      // PATCH(gup-zero-page-no-pin) c8070b787519: cached for the per-page paths
-      zero_no_pin: k.patch('gup-zero-page-no-pin'),
-      // PATCH(gup-foll-cow-removed) 5535be309971: cached for the per-page paths
-      cow_removed: k.patch('gup-foll-cow-removed'),
-      // PATCH(gup-anon-exclusive-unshare) a7f226604170: cached for the per-page paths
-      unshare: k.patch('gup-anon-exclusive-unshare'),
-      // PATCH(gup-migrate-movable-zone) d1e153fea2a8: cached for the per-page paths
-      movable: k.patch('gup-migrate-movable-zone'),
-      // PATCH(gup-fatal-signals) 71335f37c5e8: cached for the per-page paths (STAND-IN for the -ERESTARTSYS → -EINTR errno, see the registry entry)
-      fatal: k.patch('gup-fatal-signals'),
-      // PATCH(gup-dax-check-in-vma-flags) 52650c8b466b: cached for the per-page paths
-      dax_in_vma: k.patch('gup-dax-check-in-vma-flags'),
-      // PATCH(hugetlb-grab-refs-once) 0fa5bc4023c1: cached for the per-page paths
-      hugetlb_bulk: k.patch('hugetlb-grab-refs-once'),
-      // PATCH(gup-thp-page-increm) 57edfcfd3419: cached for the per-page paths
-      thp_increm: k.patch('gup-thp-page-increm'),
-    };
-    k.m.gup_cfg = c;
-  }
-  return c;
 }
 
 // ===========================================================================
@@ -762,6 +711,11 @@ export function* __get_user_pages(
       nr_pages -= increm;
       if (increm === 1 && nr_pages > 0 && i < next_resched && alone) {
         const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), gup_flags, pages, pi + i, vmas, vi + i, ctx);
+        // A traced run records the merged run as one entry: the PTE-lock points it stands for
+        // (one per page it followed, and one for the page it left pending).
+        if (k.s.tracing && n + (ctx.has_pending ? 1 : 0) > 0) {
+          k.s.traceBatch('mm/gup.c:follow_page_pte:ptl', n + (ctx.has_pending ? 1 : 0), { fn: 'mm/gup.c:__get_user_pages', start: hex(start), pages: n, index: i });
+        }
         i += n;
         start += n * PAGE_SIZE;
         nr_pages -= n;
@@ -792,115 +746,9 @@ function inside_hugetlb_leaf(vma: vm_area_struct, addr: number): boolean {
   return Math.floor(addr / PAGE_SIZE) % 2 ** order !== 0;
 }
 
-/**
- * MODEL (speed only): the next iterations of __get_user_pages() for pages that follow as
- * one PTE each, as a plain loop (a loop inside a generator runs slowly). For each of at
- * most `max` pages from `start` it does what an iteration does when follow_page_mask()
- * finds the page at once: the fatal-signal test, the follow with the walk's own flags
- * (each iteration starts from gup_flags), and the pages/vmas entries. It stops before a
- * page outside the VMA or with a fatal signal pending (the walk handles those), and at
- * the first follow that is not a one-page success (after faultin_anon_page_quick() for
- * a first touch of anonymous memory, which stands for faultin_page() and the retry's
- * follow): that result is left in ctx.pending
- * for the walk's next iteration, which would have made the same call (the caller keeps
- * `max` below the next scheduling point, so nothing runs in between). Returns the
- * number of pages done.
- */
-function gup_pte_run(
-  k: Kctx, vma: vm_area_struct, start: number, max: number, gup_flags: number,
-  pages: page_array | null, at: number, vmas: vma_array | null, vat: number, ctx: follow_page_context,
-): number {
-  let j = 0;
-  for (; j < max; j++) {
-    const addr = start + j * PAGE_SIZE;
-    if (addr >= vma.vm_end || fatal_signal_pending(k)) break;
-    let page = follow_page_mask(k, vma, addr, gup_flags, ctx);
-    if (page === NO_PAGE) {
-      // A first touch of anonymous memory, faulted in without the generator path (gup_speed.ts).
-      const f = faultin_anon_page_quick(k, vma, addr, gup_flags);
-      if (f === 0) page = follow_page_mask(k, vma, addr, gup_flags, ctx);
-      else if (f !== null) page = f;
-    }
-    if (page < 0 || ctx.page_mask !== 0) {
-      ctx.pending = page;
-      ctx.has_pending = true;
-      break;
-    }
-    if (pages) pages[at + j] = page;
-    if (vmas) vmas[vat + j] = vma;
-  }
-  return j;
-}
-
 /** pages[at + j] = nth_page(page, j) for j < n. MODEL: a plain function (a loop inside a generator runs slowly). */
 function fill_subpages(pages: page_array, at: number, page: number, n: number): void {
   for (let j = 0; j < n; j++) pages[at + j] = page + j;
-}
-
-/**
- * MODEL (speed only): gup_pin_huge_run(k, mm, start, max, gup_flags, pfn0) is what the
- * successful page-by-page outcome of pin_user_pages_remote(FOLL_LONGTERM) calls over
- * [start, start + n pages) leaves behind, computed per huge leaf instead of per page. It
- * pins only the longest prefix (at most `max` pages; rounded down to a multiple of
- * `quantum` unless it reaches `max`, which the caller makes a multiple of `quantum` or
- * the end of its request) in which every page:
- * - lies in one VMA that check_vma_flags() accepts for gup_flags;
- * - is mapped by a present, writable, normal (not special, not devmap) PMD or PUD leaf of
- *   a large folio with a struct page, so follow_page_mask() finds it without a fault,
- *   without an unshare and with page_mask >= 511;
- * - is not PageReserved and may stay where it is for a long-term pin
- *   (is_longterm_pinnable_page: no migration step);
- * - has the pfn `pfn0` + its index (pfn0 < 0: the first leaf sets it).
- * For those pages each release's walk takes exactly one pin per page, marks written
- * folios dirty and changes nothing else, whatever its batching; this takes the same pins
- * with follow_page_mask() + one bulk grab per leaf. The caller must hold mmap_lock and
- * must only use it where no other thread can run at the scheduling points it skips
- * (Sched.alone). Returns the number of pages pinned (0 when the first page does not
- * qualify: the caller then takes the page-by-page path).
- */
-export function gup_pin_huge_run(k: Kctx, mm: mm_struct, start: number, max: number, gup_flags: number, pfn0: number, quantum: number): number {
-  const site = 'mm/gup.c:__get_user_pages';
-  if (!gcfg(k).pin_counting || (gup_flags & (FOLL_PIN | FOLL_LONGTERM)) !== (FOLL_PIN | FOLL_LONGTERM)) return 0;
-  const vma = vma_lookup(mm, start);
-  if (vma === null || vma.vm_freed || check_vma_flags(k, vma, gup_flags) !== 0) return 0;
-  const m = k.m;
-  // Pass 1 (reads only): how far the qualifying run goes.
-  let n = 0;
-  let expect = pfn0;
-  const limit = Math.min(max, Math.floor((vma.vm_end - start) / PAGE_SIZE));
-  while (n < limit) {
-    const addr = start + n * PAGE_SIZE;
-    const w = pt_walk(mm, addr);
-    if (w.level === 'pte') break;
-    const fl = pte_flags(w.entry);
-    if (!(fl & _PAGE_PRESENT) || !(fl & _PAGE_RW) || (fl & (_PAGE_SPECIAL | _PAGE_DEVMAP)) !== 0) break;
-    const span = w.level === 'pmd' ? 512 : 512 * 512;
-    const idx = Math.floor(addr / PAGE_SIZE) % span;
-    const pfn = pte_pfn(w.entry) + idx;
-    if (!pfn_valid(m, pfn) || (expect >= 0 && pfn !== expect)) break;
-    const head = compound_head(m, pfn);
-    if (folio_order(m, head) < 9 || PageReserved(m, head) || !is_longterm_pinnable_page(k, head)) break;
-    const take = Math.min(span - idx, limit - n);
-    n += take;
-    expect = pfn + take;
-  }
-  if (n < max) n -= n % quantum;
-  // Pass 2: the pins, leaf by leaf.
-  const ctx: follow_page_context = { page_mask: 0, pending: 0, has_pending: false };
-  let done = 0;
-  while (done < n) {
-    const addr = start + done * PAGE_SIZE;
-    const page = follow_page_mask(k, vma, addr, gup_flags, ctx);
-    if (page < 0 || ctx.page_mask < 511) throw new Error(`pinlab bug: gup_pin_huge_run: 0x${addr.toString(16)} did not follow as pass 1 found it (${page})`);
-    const increm = Math.min(n - done, 1 + (ctx.page_mask - (Math.floor(addr / PAGE_SIZE) % (ctx.page_mask + 1))));
-    if (increm > 1 && try_grab_page(k, page + 1, gup_flags, site, increm - 1)) {
-      gup_put_folio(k, page, 1, gup_flags, site);
-      break;
-    }
-    done += increm;
-  }
-  if (done > 0) mm_set_has_pinned_flag(k, mm);
-  return done;
 }
 
 function VM_BUG_ON_pages(k: Kctx, pages: page_array | null, gup_flags: number): void {

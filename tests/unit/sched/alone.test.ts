@@ -1,6 +1,7 @@
 /**
- * Sched.alone(tid): true only while every other thread has exited, no trace is kept and
- * no after-step hook watches (the condition under which a model may skip points).
+ * Sched.alone(tid): true only while every other thread has exited and no after-step hook
+ * watches (the condition under which a model may skip points); a trace does not change it
+ * (merged runs are traced as `batch` events).
  */
 import { describe, expect, it } from 'vitest';
 import { DefaultChooser, Sched, point, waitUntil } from '../../../src/sched/index.js';
@@ -28,9 +29,25 @@ describe('Sched.alone', () => {
   it('is true for a single thread without trace or hook', () => {
     expect(observe({})).toEqual([true, true, true, true]);
   });
-  it('is false with a trace or an after-step hook', () => {
-    expect(observe({ trace: true })).toEqual([false, false, false, false]);
+  it('is false with an after-step hook, true with a trace', () => {
     expect(observe({ hook: true })).toEqual([false, false, false, false]);
+    expect(observe({ trace: true })).toEqual([true, true, true, true]);
+  });
+  it('traces a merged run as one batch event of the running thread', () => {
+    const s = new Sched({ chooser: new DefaultChooser(), trace: true });
+    s.spawn('main', () => (function* () {
+      s.traceBatch('x.c:f:ptl', 7, { pages: 7 });
+      yield* point('x.c:f');
+    })());
+    expect(s.run().status).toBe('done');
+    expect(s.trace?.filter((e) => e.kind === 'batch')).toEqual([{ kind: 'batch', thread: 0, label: 'x.c:f:ptl', points: 7, data: { pages: 7 } }]);
+    const quiet = new Sched({ chooser: new DefaultChooser(), trace: false });
+    quiet.spawn('main', () => (function* () {
+      quiet.traceBatch('x.c:f:ptl', 7, { pages: 7 });
+      yield* point('x.c:f');
+    })());
+    expect(quiet.run().status).toBe('done');
+    expect(quiet.trace).toBeNull();
   });
   it('is false while another thread lives, even asleep', () => {
     expect(observe({ second: 'sleeper' })).toEqual([false, false, false, false]);

@@ -72,9 +72,10 @@ import { VFIO_PIN_PAGES_MAX_ENTRIES, vfio_subsys_of } from './vfio.js';
 import type { vfio_device, vfio_group, vfio_iommu_driver_ops } from './vfio.js';
 import * as mmapi from './mmapi.js';
 import {
-  get_user_pages, get_user_pages_remote, gup_pin_huge_run, pin_user_pages_remote, unpin_user_page, unpin_user_page_range_dirty_lock,
+  get_user_pages, get_user_pages_remote, pin_user_pages_remote, unpin_user_page, unpin_user_page_range_dirty_lock,
   unpin_user_pages_dirty_lock,
 } from '../../mm/gup.js';
+import { gup_pin_huge_run } from '../../mm/gup_speed.js';
 import { __account_locked_vm } from '../../mm/util.js';
 import { mmdrop, mmget_not_zero, mmgrab } from '../../kernel/fork.js';
 
@@ -644,9 +645,13 @@ export function* vfio_pin_pages_remote__v5_4(k: Kctx, dma: vfio_dma, vaddr: numb
   return pinned;
 }
 
-/** May vfio_pin_pages_remote() collapse batches here (see its MODEL note)? */
+/**
+ * May vfio_pin_pages_remote() collapse batches here (see its MODEL note)? Whether object
+ * events are recorded does not matter (the collapsed run records its pins and one
+ * `vfio-pin` event), so a run with event histories or a trace takes the untraced run's steps.
+ */
 function collapse_ok(k: Kctx): boolean {
-  return !k.m.recordEvents && !vfio_subsys_of(k).params.disable_hugepages && k.s.alone(k.tid) && !fatal_signal_pending(k);
+  return !vfio_subsys_of(k).params.disable_hugepages && k.s.alone(k.tid) && !fatal_signal_pending(k);
 }
 
 /** What vfio_batch_walk() did: pages taken, pages charged, and why it stopped. */
@@ -737,14 +742,19 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
   const rc = new_reserved_cache();
   const st: batch_walk = { pinned: 0, lock_acct: 0, stop: 0 };
   out: while (npage) {
-    if (!batch.size && pinned > 0 && npage > batch.capacity && !rsvd && dma.pfn_list.size === 0 && collapse_ok(k)) {
+    // The last test reads the page table without mmap_lock: the thread is alone, so nothing
+    // changes it; it spares the lock round trip (a scheduling point) where no huge leaf starts
+    // the run (4 KiB memory), so a failed attempt costs no step.
+    if (!batch.size && pinned > 0 && npage > batch.capacity && !rsvd && dma.pfn_list.size === 0 && collapse_ok(k) && pt_walk(mm, vaddr).level !== 'pte') {
       // MODEL (speed only): whole batches over huge leaves in one step. Each batch the
       // kernel would take next (cond_resched, mmap_lock, pin_user_pages_remote of 512
       // pages, the loop above) would, for pages gup_pin_huge_run() accepts, pin every
       // page once, find its pfn continuing the run, not reserved, not externally pinned,
       // and charge it; `max` keeps the charge within RLIMIT_MEMLOCK, so no batch of
-      // those fails. Nothing else can run at the skipped points (Sched.alone), no event
-      // history is kept, no signal is pending: the end state is the same.
+      // those fails. Nothing else can run at the skipped points (Sched.alone), no
+      // signal is pending: the end state is the same. With object events on, the pins are
+      // recorded page by page (try_grab_page) and the run as one vfio-pin event; a traced
+      // run records it as one batch event (one cond_resched() point per batch it stands for).
       // Whole batches only, unless the run reaches the end of the request (the kernel's
       // last batch is the remainder): batch boundaries decide which pages GUP touches.
       const room = room_of(dma, mm, limit) - lock_acct;
@@ -754,6 +764,8 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
       const n = max >= batch.capacity ? gup_pin_huge_run(k, mm, vaddr, max, gflags, pfn_base.v + pinned, batch.capacity) : 0;
       up_read(k, mm.mmap_lock, 'drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns');
       if (n > 0) {
+        k.m.event(k.tid, 'vfio-pin', [`pfn:${pfn_base.v + pinned}`, `mm:${mm.id}`], 'vaddr_get_pfns', n);
+        if (k.s.tracing) k.s.traceBatch(`${site}:cond_resched`, Math.ceil(n / batch.capacity), { fn: site, start: `0x${vaddr.toString(16)}`, pages: n });
         pinned += n;
         lock_acct += n;
         npage -= n;

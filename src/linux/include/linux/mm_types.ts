@@ -469,9 +469,11 @@ export class MemMap {
   }
 
   private grow(): void {
-    const cap = Math.ceil(this.cap * 1.5);
     // Frames with a struct page bound the folios (slots) a machine can have.
     const most = this.regions.reduce((n, r) => n + (r.kind === 'bar' ? 0 : r.end_pfn - r.start_pfn), 2);
+    // PERF: the last growth stops at that bound, so it stays in the resizable buffers
+    // (growing 1.5x past it fell to the copying path: a fresh copy of every slot array).
+    const cap = Math.max(this.cap + 1, Math.min(Math.ceil(this.cap * 1.5), most));
     if (cap < RAB_FROM || cap > most || most * 8 > RAB_MAX) {
       // Small machines (the explorer builds one per run), and past what a resizable buffer
       // holds (2^29 folios) or the frames bound: fresh arrays, copied.

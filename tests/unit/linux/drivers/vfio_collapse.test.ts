@@ -1,8 +1,8 @@
 /**
  * MAP_DMA over huge leaves: the batches vfio_pin_pages_remote() collapses when its
- * thread runs alone (no other thread, no trace, no per-step hook, no event history) end
- * in exactly the state the page-by-page, batch-by-batch path reaches. Each layout runs
- * twice on the same profile, once alone and once with a trace (which keeps every batch);
+ * thread runs alone (no other thread, no per-step hook) end in exactly the state the
+ * page-by-page, batch-by-batch path reaches. Each layout runs twice on the same profile,
+ * once alone and once traced and watched by an after-step hook (which keeps every batch);
  * the mm and VFIO/IOMMU fingerprints after MAP_DMA and after UNMAP_DMA, the return
  * values and locked_vm must be equal, and the collapsed run must have taken fewer steps.
  */
@@ -64,7 +64,7 @@ function once(profile: string, l: Layout, traced: boolean, events = false): Outc
   const m: Machine = machine(profile, l.layout ?? { dma32: 64 * MiB, normal: 512 * MiB });
   m.recordEvents = events;
   const t: task_struct = task(m, l.memlock === undefined ? { caps: [CAP_IPC_LOCK], memlock: Number.POSITIVE_INFINITY } : { memlock: l.memlock });
-  const s = new Sched({ chooser: new DefaultChooser(), trace: traced, maxSteps: 50_000_000 });
+  const s = new Sched({ chooser: new DefaultChooser(), trace: traced, maxSteps: 50_000_000, ...(traced ? { afterStep: () => false } : {}) });
   m.sched = s;
   const out: Partial<Outcome> = {};
   s.spawn('qemu', (tid) => (function* (): KThread<void> {

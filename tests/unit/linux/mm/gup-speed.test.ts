@@ -1,14 +1,17 @@
 /**
  * mm/gup_speed.ts against the page-by-page walk: a thread that runs alone faults first
  * touches of anonymous memory in without the generator path (faultin_anon_page_quick);
- * a traced run (never alone) takes faultin_page() for every page, and the reference
+ * a traced and watched run (an after-step hook: never alone) takes faultin_page() for every page, and the reference
  * atomicity also handle_mm_fault()'s generator path (no anon_pte_fault_quick). All must end in the
  * same mm (mm_fingerprint), return the same count and record the same pages, on ranges
  * that mix unmapped, present, read-only and THP-eligible memory, and when memory runs
  * out in the middle of a run (-ENOMEM at the same page).
  */
 import { describe, expect, it } from 'vitest';
-import { mkEnv, runThreads, PAGE, MiB } from './gup_env.js';
+import { mkEnv, run, runThreads, PAGE, MiB } from './gup_env.js';
+import { gcfg } from '../../../../src/linux/mm/gup_speed.js';
+import type { PatchId } from '../../../../src/profiles/index.js';
+import { point } from '../../../../src/sched/index.js';
 import type { Env } from './gup_env.js';
 import { MADV_HUGEPAGE, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { FOLL_LONGTERM, FOLL_WRITE } from '../../../../src/linux/include/linux/foll.js';
@@ -104,5 +107,25 @@ describe.each(['v5.6', 'v6.1', 'v6.12'])('faultin_anon_page_quick vs faultin_pag
     same(alone, once(profile, true, body, 2 * MiB));
     same(alone, once(profile, 'fine', body, 2 * MiB));
     expect(alone.ret).toBe(N * 1000 - 12);
+  });
+});
+
+describe('gcfg: the per-page paths read each patch once per profile', () => {
+  const FIELDS: Readonly<Record<string, PatchId>> = {
+    pin_api: 'pin-user-pages-api', pin_counting: 'foll-pin-counting', hpage_pincount: 'foll-pin-hpage-pincount',
+    zero_no_pin: 'gup-zero-page-no-pin', cow_removed: 'gup-foll-cow-removed', unshare: 'gup-anon-exclusive-unshare',
+    movable: 'gup-migrate-movable-zone', fatal: 'gup-fatal-signals', dax_in_vma: 'gup-dax-check-in-vma-flags',
+    hugetlb_bulk: 'hugetlb-grab-refs-once', thp_increm: 'gup-thp-page-increm',
+  };
+  it.each(['v5.4', 'v5.6', 'v6.1', 'v6.12'])('%s: every field is the profile\'s patch, and the record is kept on the machine', (profile) => {
+    const env = mkEnv(profile, { dma32: 64 * MiB, normal: 64 * MiB });
+    run(env, function* (k) {
+      const c = gcfg(k);
+      expect(Object.keys(c).sort()).toEqual(Object.keys(FIELDS).sort());
+      for (const [f, id] of Object.entries(FIELDS)) expect([f, (c as unknown as Record<string, boolean>)[f]]).toEqual([f, k.patch(id)]);
+      expect(gcfg(k)).toBe(c);
+      yield* point('t');
+      return 0;
+    });
   });
 });

@@ -58,7 +58,9 @@ export function runThreads(env: Env, bodies: readonly { task: task_struct; body:
     if (!p.ok) throw new Error(`bad schedule in test: ${p.error}`);
     chooser = new ReplayChooser(p.schedule);
   }
-  const s = new Sched({ chooser, trace, maxSteps });
+  // A traced test run is also watched after every step (an after-step hook that never stops it),
+  // so no thread is ever alone: the page-by-page paths the merged ones are compared with.
+  const s = new Sched({ chooser, trace, maxSteps, ...(trace ? { afterStep: () => false } : {}) });
   env.m.sched = s;
   const results: unknown[] = new Array(bodies.length).fill(undefined);
   bodies.forEach((b, i) => s.spawn(`T${i}`, (tid: ThreadId) => (function* () {

@@ -53,7 +53,9 @@ export interface Thread<T> {
 
 /** Run threads to completion; returns the run result and each thread's return value. */
 export function run(m: Machine, threads: readonly Thread<unknown>[], chooser: Chooser = new DefaultChooser()): { r: RunResult; results: unknown[] } {
-  const s = new Sched({ chooser, trace: true });
+  // Traced and watched after every step (a hook that never stops the run): no thread is ever
+  // alone, so these tests see the page-by-page paths.
+  const s = new Sched({ chooser, trace: true, afterStep: () => false });
   m.sched = s;
   const results: unknown[] = [];
   threads.forEach((th, i) => {

@@ -122,6 +122,21 @@ describe('mem_map layout and accessors', () => {
     expect(mem.s_flags[mem.slot_of(mem.zero_pfn)] & PG_zero).toBe(PG_zero);
   });
 
+  it('a mem_map whose every frame gets a folio stays in resizable buffers (the last growth stops at the frame count)', () => {
+    // 64 MiB DMA32 + 512 MiB Normal = 147,456 frames; 1.5x growth from 98,304 slots would pass that bound.
+    const mem = new MemMap({ dma32: 64 * MiB, normal: 512 * MiB });
+    const frames = mem.zones.reduce((n, z) => n + z.present_pages, 0);
+    expect(frames).toBe(147_456);
+    const base = mem.zones[1].ranges[0].start_pfn;
+    for (let i = 0; i < frames - 1; i++) mem.newSlot(base + i, 0); // and the zero page: one slot per frame
+    expect(mem.nr_slots).toBe(frames);
+    for (const a of [mem.s_pfn, mem.s_order, mem.s_ref, mem.s_flags, mem.s_index]) {
+      expect((a.buffer as ArrayBuffer & { resizable?: boolean }).resizable).toBe(true);
+      expect(a.length).toBeGreaterThanOrEqual(frames + 1);
+      expect(a.length).toBeLessThanOrEqual(frames + 2);
+    }
+  });
+
   it('the zero page is reserved and recognised', () => {
     const m = machine();
     expect(is_zero_pfn(m, m.mem.zero_pfn)).toBe(true);
