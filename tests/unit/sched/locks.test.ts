@@ -346,8 +346,8 @@ describe('deadlock, lock-held-at-exit, sleep-in-atomic', () => {
       {
         kind: 'deadlock',
         threads: [
-          { thread: 0, name: 't0', label: 'test.c:ab:lock_b', reason: { kind: 'mutex', object: 'lockB' }, held: [{ lock: 'lockA', mode: 'exclusive', spin: false }] },
-          { thread: 1, name: 't1', label: 'test.c:ba:lock_a', reason: { kind: 'mutex', object: 'lockA' }, held: [{ lock: 'lockB', mode: 'exclusive', spin: false }] },
+          { thread: 0, name: 't0', label: 'test.c:ab:lock_b', reason: { kind: 'mutex', object: 'lockB' }, mode: 'uninterruptible', held: [{ lock: 'lockA', mode: 'exclusive', spin: false }] },
+          { thread: 1, name: 't1', label: 'test.c:ba:lock_a', reason: { kind: 'mutex', object: 'lockA' }, mode: 'uninterruptible', held: [{ lock: 'lockB', mode: 'exclusive', spin: false }] },
         ],
       },
     ]);
@@ -537,7 +537,7 @@ describe('mutex, completion, wait queue, step bound', () => {
       },
     ]);
     expect(r.status).toBe('deadlock');
-    expect(r.violations).toEqual([{ kind: 'deadlock', threads: [{ thread: 0, name: 't0', label: 'test.c:w:wait_for_completion', reason: { kind: 'completion', object: 'never' }, held: [] }] }]);
+    expect(r.violations).toEqual([{ kind: 'deadlock', threads: [{ thread: 0, name: 't0', label: 'test.c:w:wait_for_completion', reason: { kind: 'completion', object: 'never' }, mode: 'uninterruptible', held: [] }] }]);
   });
 
   it('wait_event: interruptible waits end on any signal, uninterruptible ones only when the condition holds', () => {
