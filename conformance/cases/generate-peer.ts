@@ -234,6 +234,28 @@ export function peerCases(): IommufdCase[] {
       option('set0c', 'HUGE_PAGES', 'SET', ', object_id: $ioas.ioas_id, val64: 0'), unmap('u1', hex(MS + PAGE), PAGE), unmap('u0', hex(MS), PAGE)],
     { map: 0, set0: 0, mis: '-EINVAL', set0b: 0, set1: 0, mis2: 0, set0c: '-EADDRINUSE', u1: 0, u0: 0 });
 
+  // copy_sweep, no_domain: a 64 KiB - 1 byte area at the mock aperture start; 2 KiB copies
+  // (MOCK_PAGE_SIZE) from every 511th byte: inside the area 0 (then unmapped from the
+  // destination), touching outside it -ENOENT.
+  const HALF = PAGE / 2;
+  const lastIova = MS + BUF_PAGES * PAGE - 2;
+  const sweepSteps: string[] = [openIommu, alloc(), alloc('dst'), mapFixed('map', '$buf', lastIova - MS + 1, MS)];
+  const sweepDecl: Decl = { dst: 0, map: 0 };
+  let n = 0;
+  for (let iova = MS - PAGE; iova <= lastIova; iova += 511, n++) {
+    sweepSteps.push(step('IOMMU_IOAS_COPY', `iommufd: $fd, dst_ioas_id: $dst.ioas_id, src_ioas_id: $ioas.ioas_id, length: ${HALF}, dst_iova: ${hex(MS)}, src_iova: ${hex(iova)}, flags: IOMMU_IOAS_MAP_FIXED_IOVA|IOMMU_IOAS_MAP_WRITEABLE`, `c${n}`));
+    if (iova < MS || iova + HALF - 1 > lastIova) sweepDecl[`c${n}`] = '-ENOENT';
+    else {
+      sweepDecl[`c${n}`] = 0;
+      sweepSteps.push(step('IOMMU_IOAS_UNMAP', `iommufd: $fd, ioas_id: $dst.ioas_id, iova: ${hex(MS)}, length: ${HALF}`, `u${n}`));
+      sweepDecl[`u${n}`] = 0;
+    }
+  }
+  sweepSteps.push(step('IOMMU_DESTROY', 'iommufd: $fd, id: $dst.ioas_id', 'destroy'));
+  sweepDecl.destroy = 0;
+  add('ioas-copy-sweep', 'copy_sweep: Without a domain, is a 2 KiB IOMMU_IOAS_COPY out of a 64 KiB - 1 byte area accepted from every source IOVA whose range lies inside the area (each copy unmapped again from the destination IOAS) and -ENOENT wherever it reaches outside, for source IOVAs from a page below the area to its end in 511-byte steps?',
+    ['drivers/iommu/iommufd/ioas.c:iommufd_ioas_copy', 'drivers/iommu/iommufd/io_pagetable.c:iopt_get_pages'], sweepSteps, sweepDecl);
+
   // ---- TEST_F(vfio_compat_mock_domain, get_info), adapted: the compat container of a real
   // device (edu behind the emulated Intel IOMMU) instead of the selftest's mock domain --------
   out.push({

@@ -33,13 +33,6 @@ export const SELFTEST_SUBDIR = 'tools/testing/selftests/iommu';
  */
 export const SELFTEST_CFLAGS = ['-static', '-Wall', '-O2', '-Wno-unused-function', '-D_GNU_SOURCE='] as const;
 
-/**
- * The fixtures CI runs (`--peer-selftest --ci`): the ones about IOAS map/unmap/copy, IOVA
- * ranges, access pins and the VFIO compat container, i.e. what pinlab models; the dirty
- * tracking and mock-domain page-size sweeps are left to the on-demand full run.
- */
-export const CI_FIXTURES = ['iommufd', 'iommufd_ioas', 'vfio_compat_mock_domain'] as const;
-
 export function compatHeader(): string {
   return join(repoRoot(), 'conformance', 'peer', 'iommufd-compat.h');
 }
