@@ -19,7 +19,6 @@ import type { Kctx } from '../../../../src/linux/kctx.js';
 import { user_store } from '../../../../src/linux/mm/uaccess.js';
 
 const BASE = 0x4000_0000;
-const N = 1024;
 
 /** [0, 300) touched | [300, 512) untouched | [512, 1024) a touched THP | then [1024, 1100) touched but read-only. */
 function* layout(k: Kctx): KThread<void> {
