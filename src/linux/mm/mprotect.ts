@@ -229,9 +229,10 @@ export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: n
  * MODEL: the userfaultfd_remove() re-validation path is not modelled (no userfaultfd).
  */
 function madvise_dontneed_free_valid_vma(k: Kctx, vma: vm_area_struct, start: number, end: number, behavior: number): number {
-  // PATCH(madvise-dontneed-hugetlb) 90e7e7f5ef3f: MADV_DONTNEED on hugetlb is -EINVAL before it
+  // PATCH(madvise-dontneed-hugetlb) 90e7e7f5ef3f: the refusal is madvise_dontneed_free_valid_vma()'s (can_madv_lru_vma()'s before)
   const site = k.patch('madvise-dontneed-hugetlb') ? 'mm/madvise.c:madvise_dontneed_free_valid_vma' : 'mm/madvise.c:can_madv_lru_vma';
   const bad = (flags: number): number => errno_reason(k, -EINVAL, site, `the VMA [${hex(vma.vm_start)}, ${hex(vma.vm_end)}) is ${flags & VM_LOCKED ? 'VM_LOCKED (mlocked)' : flags & VM_HUGETLB ? 'hugetlb' : 'VM_PFNMAP'}`);
+  // PATCH(madvise-dontneed-hugetlb) 90e7e7f5ef3f: MADV_DONTNEED on hugetlb is -EINVAL before it
   if (!k.patch('madvise-dontneed-hugetlb')) return vma.vm_flags & (VM_LOCKED | VM_HUGETLB | VM_PFNMAP) ? bad(vma.vm_flags) : end;
   if (!is_vm_hugetlb_page(vma)) return vma.vm_flags & (VM_LOCKED | VM_PFNMAP) ? bad(vma.vm_flags) : end;
   // MADV_FREE never applies to hugetlb.
