@@ -16,7 +16,7 @@ import { profileOrThrow } from '../src/profiles/index.js';
 import type { Benchmark, Figure } from './types.js';
 import { rssMiB, settle } from './types.js';
 
-function scenarioText(gib: number, withMap: boolean): string {
+export function scenarioText(gib: number, withMap: boolean): string {
   const len = `${Math.round(gib * 1024)}M`;
   const steps = [
     '      - open: { path: /dev/iommu }',

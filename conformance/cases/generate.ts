@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { iommufdCases } from './generate-iommufd.js';
+import { peerCases } from './generate-peer.js';
 import { addrspaceCases } from './generate-addrspace.js';
 import { remoteCases } from './generate-remote.js';
 import { hotplugCases } from './generate-hotplug.js';
@@ -790,6 +791,7 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
 }
 
 cases.push(...iommufdCases());
+cases.push(...peerCases());
 cases.push(...addrspaceCases());
 cases.push(...remoteCases().map((r) => ({ area: r.area, name: r.name, question: '', setup: '', steps: '', v61: {}, v612: {}, text: r.text })));
 cases.push(...hotplugCases());

@@ -66,4 +66,6 @@ awk '/^Node/{z=$4} /spanned/{s=$2} /start_pfn/{printf "@@E zone=%s start_pfn=%s 
 echo "@@E driver-start"
 /pinlab-guest /cases.txt
 echo "@@E driver-exit=$?"
+# The peer suite (npm run conformance -- --peer-selftest): the kernel's own selftest, when present.
+[ -x /peer/run.sh ] && /peer/run.sh
 poweroff -f

@@ -135,13 +135,17 @@ export function buildBaseInitramfs(k: KernelImage): string {
   return img;
 }
 
-/** Write the per-run initramfs: the base archive followed by a cpio holding /cases.txt. */
-export function buildRunInitramfs(base: string, casesText: string, out: string): string {
+/**
+ * Write the per-run initramfs: the base archive followed by a cpio holding /cases.txt (and,
+ * for the peer suite, the directory `peerDir` as /peer: see src/conformance/peer-selftest.ts).
+ */
+export function buildRunInitramfs(base: string, casesText: string, out: string, peerDir?: string): string {
   const tmp = `${out}.d`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(tmp, 'cases.txt'), casesText);
-  sh(`cd '${tmp}' && echo cases.txt | cpio -o -H newc --quiet > '${out}.cases'`);
+  if (peerDir !== undefined) sh(`cp -r '${peerDir}' '${tmp}/peer'`);
+  sh(`cd '${tmp}' && find . -mindepth 1 | sed 's|^\\./||' | cpio -o -H newc --quiet > '${out}.cases'`);
   // The kernel only looks for a following archive at a 4-byte aligned offset: pad with zeros.
   const b = readFileSync(base);
   const pad = Buffer.alloc((512 - (b.length % 512)) % 512);

@@ -149,13 +149,13 @@ function aptGet(pkgs: readonly string[], log: (s: string) => void): void {
  * conformance/work/kbuild. A cached image is used only when its key (source version + config
  * hash) matches; otherwise it is built again.
  */
-function kbuildDir(): string {
+export function kbuildDir(): string {
   const dir = process.env.PINLAB_KBUILD_DIR;
   return dir !== undefined && dir !== '' ? dir : join(workDir(), 'kbuild');
 }
 
 /** Unpack /usr/src/linux-source-6.12.tar.xz once per source version; returns the tree. */
-function unpack(version: string, log: (s: string) => void): string {
+export function unpack(version: string, log: (s: string) => void): string {
   const base = join(kbuildDir(), `src-${version.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
   const done = join(base, '.unpacked');
   const tar = readdirSync('/usr/src').find((f) => /^linux-source-6\.12\.tar\.(xz|bz2|gz)$/.test(f));

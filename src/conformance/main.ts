@@ -17,6 +17,7 @@ import { buildBaseInitramfs, buildRunInitramfs } from './initramfs.js';
 import { ensureBasePackages, ensureInstalled, PROFILE_OF, PROFILE_STANDS_FOR, type KernelImage, type KernelSeries } from './install.js';
 import { ensureIommufdKernel } from './kernel-build.js';
 import { runModel } from './model.js';
+import { peerMain } from './peer-main.js';
 import { boot, reachedDriver } from './qemu.js';
 import { caseFileText, translateScenario, type Translation } from './translate.js';
 
@@ -94,6 +95,7 @@ export function usage(): string {
     'from linux-source-6.12 with CONFIG_IOMMUFD (src/conformance/kernel-build.ts; cached), judged',
     'against profile v6.12+iommufd on the cases that declare it.',
     'exit: 0 all match, 1 mismatch, 2 usage/parse error, 3 set-up failures (no mismatch).',
+    '--peer-selftest: run the kernel\'s iommufd selftest on the built kernel instead (--peer-selftest --help).',
   ].join('\n');
 }
 
@@ -347,6 +349,8 @@ export function exitCode(r: Report): number {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // The kernel's own iommufd selftest as a peer suite (src/conformance/peer-main.ts).
+  if (argv.includes('--peer-selftest')) return peerMain(argv);
   const o = parseArgs(argv);
   if (typeof o === 'string') {
     process.stderr.write(`${o}\n`);

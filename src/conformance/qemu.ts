@@ -13,17 +13,23 @@ export interface BootOptions {
   /** hard bound for the whole run, seconds */
   timeoutSec: number;
   movablecore?: string;
+  /**
+   * false: no emulated Intel IOMMU (no `-device intel-iommu`, `intel_iommu=off`). The peer suite
+   * boots so: the kernel's iommufd selftest needs its mock IOMMU to be the only IOMMU driver, as
+   * 6.12's __iommu_probe_device() assumes one driver claims every device without a fwspec.
+   */
+  iommu?: boolean;
 }
 
 export const NVDIMM_SIZE = '256M';
 
 /** The guest kernel command line. */
-export function kernelCmdline(movablecore = '768M'): string {
+export function kernelCmdline(movablecore = '768M', iommu = true): string {
   // no_timer_check: under TCG on a loaded host the boot-time check that the timer interrupt
   // arrives through the interrupt-remapped IO-APIC can time out and panic the kernel
   // ("timer doesn't work through Interrupt-remapped IO-APIC"); it has nothing to do with
   // pinning, so skip it. panic=-1 + -no-reboot: a panic ends the run at once.
-  return `console=ttyS0 intel_iommu=on movablecore=${movablecore} loglevel=2 panic=-1 no_timer_check transparent_hugepage=always`;
+  return `console=ttyS0 intel_iommu=${iommu ? 'on' : 'off'} movablecore=${movablecore} loglevel=2 panic=-1 no_timer_check transparent_hugepage=always`;
 }
 
 /** The guest reached its test driver (as opposed to failing to boot). */
@@ -39,11 +45,11 @@ export function qemuArgs(o: BootOptions, log: string): string[] {
   ];
   return [
     '-machine', 'q35,nvdimm=on', '-accel', 'tcg', '-cpu', 'max', '-smp', '2', '-m', '2G,slots=4,maxmem=8G',
-    '-device', 'intel-iommu,intremap=on,caching-mode=on',
+    ...(o.iommu === false ? [] : ['-device', 'intel-iommu,intremap=on,caching-mode=on']),
     '-device', 'edu',
     ...nv(0), ...nv(1),
     '-kernel', o.vmlinuz, '-initrd', o.initrd,
-    '-append', kernelCmdline(o.movablecore),
+    '-append', kernelCmdline(o.movablecore, o.iommu !== false),
     '-display', 'none', '-serial', `file:${log}`, '-no-reboot', '-nodefaults', '-monitor', 'none',
   ];
 }

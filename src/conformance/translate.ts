@@ -114,7 +114,10 @@ function translateSetup(c: Ctx, needEdu: boolean): void {
     if (type === undefined) fail(`iommu type ${ct.iommu}`);
     emit(c, `vfio-ioctl0 _si_${ct.name} $${ct.name} set-iommu ${type}`);
     emit(c, `expect-ok - $_si_${ct.name}`);
-    if (needEdu && ct.groups.length > 0 && !attached) {
+    // The model's set-up opens the device fd of every group it adds (scenario/build-vfio.ts
+    // setupContainers), so the guest does too: with an iommufd compat container the device is
+    // attached to the IOAS only when its fd is opened (vfio_df_iommufd_bind).
+    if (ct.groups.length > 0 && !attached) {
       emit(c, `edu-attach - $${ct.name}.g0 $${ct.name}`);
       attached = true;
     }

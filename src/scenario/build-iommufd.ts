@@ -198,7 +198,7 @@ export function* accessUnpin(k: Kctx, rs: RunState, dev: string, iova: bigint, n
 export function iommufdFingerprint(m: Machine): string {
   const parts: string[] = [];
   for (const ictx of m.iommufd?.ctxs ?? []) {
-    parts.push(`c${ictx.id}:${ictx.account_mode}:${ictx.next_id}:${ictx.vfio_ioas?.obj.id ?? '-'}`);
+    parts.push(`c${ictx.id}:${ictx.account_mode}:${[...ictx.reserved].join(',')}:${ictx.vfio_ioas?.obj.id ?? '-'}`);
     for (const [id, o] of [...ictx.objects].sort((x, y) => x[0] - y[0])) {
       parts.push(`o${id}:${o.obj.type}:${o.obj.users}`);
       if (o.obj.type !== 'IOMMUFD_OBJ_IOAS' || !('iopt' in o)) continue;

@@ -31,7 +31,7 @@ import { PAGE_SIZE, TASK_SIZE, _PAGE_USER, pte_devmap, pte_flags, pte_pfn, pte_p
 import type { mm_struct } from '../include/linux/mm_types.js';
 import { get_current } from '../include/linux/sched.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
-import { fine_point, race_window } from '../kernel/sched.js';
+import { fine_atomicity, fine_point, race_window } from '../kernel/sched.js';
 import {
   __gup_longterm_locked, foll_unknown_bits, get_user_pages_unlocked, gup_must_unshare, gup_put_folio,
   is_valid_gup_args, mm_set_has_pinned_flag,
@@ -119,8 +119,13 @@ function try_grab_folio_fast(k: Kctx, page: number, refs: number, flags: number)
 function* gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): KThread<number> {
   let nr = 0;
   let addr = start;
+  // MODEL (speed only): a thread that runs alone (Sched.alone: no other live thread, nothing
+  // watching between its steps) reads the entries one after another without stopping between
+  // them — no other thread exists to change one, so the end state is the one the per-entry
+  // points give (the reference atomicity keeps them).
+  const alone = k.s.alone(k.tid) && !fine_atomicity(k);
   while (addr < end) {
-    if (addr > start) yield* race_window(k, 'mm/gup.c:gup_pte_range:lockless', `${addr}`);
+    if (addr > start && !alone) yield* race_window(k, 'mm/gup.c:gup_pte_range:lockless', `${addr}`);
     const w = pt_walk(mm, addr);
     yield* fine_point(k, 'mm/gup.c:gup_pte_range:grab', `${addr}`);
     const refs = gup_fast_entry(k, mm, addr, end, w.entry, w.level, flags, pages, pi + nr);

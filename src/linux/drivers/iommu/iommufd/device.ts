@@ -32,7 +32,7 @@ import {
 import type {
   iommufd_access, iommufd_access_unmap_fn, iommufd_ctx, iommufd_device, iommufd_hwpt_paging, iommufd_ioas,
 } from './iommufd_private.js';
-import { ULONG_MAX, iommufd_get_object, iommufd_object_alloc, iommufd_object_finalize } from './iommufd_private.js';
+import { ULONG_MAX, iommufd_get_object, iommufd_object_abort, iommufd_object_alloc, iommufd_object_finalize } from './iommufd_private.js';
 import {
   iopt_area_at, iopt_remove_reserved_iova, iopt_table_add_domain, iopt_table_enforce_dev_resv_regions,
   iopt_table_remove_domain,
@@ -97,7 +97,7 @@ function* iommufd_hwpt_paging_alloc(k: Kctx, ictx: iommufd_ctx, ioas: iommufd_io
   }
   if (rc) {
     ioas.obj.users--;
-    ictx.objects.delete(obj.id);
+    iommufd_object_abort(ictx, hwpt);
     iommu_domain_free(k, hwpt.domain);
     return rc;
   }

@@ -159,9 +159,10 @@ export type iommufd_any_object = iommufd_ioas | iommufd_hwpt_paging | iommufd_de
 export interface iommufd_ctx {
   readonly id: number;
   readonly file: file;
-  /** objects xarray (ids from 1) */
+  /** objects xarray (ids from 1): the published objects */
   readonly objects: Map<number, iommufd_any_object>;
-  next_id: number;
+  /** ids xa_alloc() reserved (XA_ZERO_ENTRY) for objects not yet published */
+  readonly reserved: Set<number>;
   account_mode: iopt_pages_account_mode;
   /** The IOAS the VFIO compat container uses. */
   vfio_ioas: iommufd_ioas | null;
@@ -177,20 +178,28 @@ export interface iommufd_subsys {
 // ---- object helpers (main.c _iommufd_object_alloc / iommufd_object_finalize; the inline
 // iommufd_get_object / iommufd_get_ioas of iommufd_private.h) -------------------------------------
 
-/** _iommufd_object_alloc(): reserve the next id (the xarray entry stays empty until finalize). */
+/**
+ * _iommufd_object_alloc(): reserve an id — xa_alloc() on an XA_FLAGS_ALLOC1 xarray takes the
+ * lowest free index from 1, so the id of a destroyed object is handed out again — leaving the
+ * entry empty until finalize.
+ */
 export function iommufd_object_alloc(ictx: iommufd_ctx, type: iommufd_object_type): iommufd_object {
-  const id = ictx.next_id++;
+  let id = 1;
+  while (ictx.objects.has(id) || ictx.reserved.has(id)) id++;
+  ictx.reserved.add(id);
   return { type, id, users: 1, finalized: false };
 }
 
 /** iommufd_object_finalize(): publish the object under its id. */
 export function iommufd_object_finalize(ictx: iommufd_ctx, o: iommufd_any_object): void {
   o.obj.finalized = true;
+  ictx.reserved.delete(o.obj.id);
   ictx.objects.set(o.obj.id, o);
 }
 
 /** iommufd_object_abort(): give the id back unused. */
 export function iommufd_object_abort(ictx: iommufd_ctx, o: iommufd_any_object): void {
+  ictx.reserved.delete(o.obj.id);
   ictx.objects.delete(o.obj.id);
 }
 

@@ -113,7 +113,7 @@ function* iommufd_fops_open(k: Kctx, i: inode, f: file): KThread<number> {
   void i;
   const viaVfio = IS_ENABLED(k, 'CONFIG_IOMMUFD_VFIO_CONTAINER') && f.private_data === vfio_misc_dev;
   const ictx: iommufd_ctx = {
-    id: k.m.nextId('iommufd_ctx'), file: f, objects: new Map(), next_id: 1,
+    id: k.m.nextId('iommufd_ctx'), file: f, objects: new Map(), reserved: new Set(),
     account_mode: viaVfio ? 'IOPT_PAGES_ACCOUNT_MM' : 'IOPT_PAGES_ACCOUNT_USER', vfio_ioas: null,
   };
   f.private_data = ictx;

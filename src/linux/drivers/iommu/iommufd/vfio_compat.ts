@@ -9,24 +9,28 @@
  *    mappings only (a range that cuts one is -ENOENT; type1v2 says -EINVAL);
  *  - VFIO_UPDATE_VADDR, dirty tracking and nesting are not offered (CHECK_EXTENSION 0).
  *
- * MODEL: no noiommu mode; VFIO_IOMMU_GET_INFO and the v1 split-unmap cut (iopt_cut_iova) are
- * not modelled (unsupported).
+ * MODEL: no noiommu mode; the v1 split-unmap cut (iopt_cut_iova) is not modelled (unsupported).
+ * VFIO_IOMMU_GET_INFO reads the IOAS without taking iova_rwsem (nothing in the model writes
+ * the reserved ranges or domains while a GET_INFO could run, as in iommufd_ioas_iova_ranges).
  */
 import type { KThread } from '../../../../sched/index.js';
 import type { Kctx } from '../../../kctx.js';
 import { unsupported } from '../../../include/linux/bug.js';
 import { EFAULT, EINVAL, ENODEV, ENOTTY } from '../../../include/uapi/linux/errno.js';
+import { PAGE_SIZE } from '../../../include/linux/mm_types.js';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../iommu.js';
 import {
   VFIO_API_VERSION, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU, VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE,
   VFIO_DMA_UNMAP_FLAG_ALL, VFIO_GET_API_VERSION, VFIO_IOMMU_GET_INFO, VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA,
   VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL,
+  VFIO_IOMMU_INFO_CAPS, VFIO_IOMMU_INFO_MINSZ, VFIO_IOMMU_INFO_PGSIZES, VFIO_IOMMU_INFO_SIZEOF, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+  VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, vfio_info_cap_size,
 } from '../../../include/uapi/linux/vfio.js';
-import type { vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap } from '../../../include/uapi/linux/vfio.js';
+import type { vfio_info_cap, vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info } from '../../../include/uapi/linux/vfio.js';
 import type { iommufd_ctx, iommufd_ioas } from './iommufd_private.js';
 import { iommufd_object_finalize } from './iommufd_private.js';
 import { iommufd_ioas_alloc } from './ioas.js';
-import { iopt_disable_large_pages, iopt_map_user_pages, iopt_unmap_all, iopt_unmap_iova } from './io_pagetable.js';
+import { iopt_disable_large_pages, iopt_map_user_pages, iopt_unmap_all, iopt_unmap_iova, iopt_usable_ranges } from './io_pagetable.js';
 
 const FILE = 'drivers/iommu/iommufd/vfio_compat.c';
 /** offsetofend(vfio_iommu_type1_dma_map, size) / (vfio_iommu_type1_dma_unmap, size) */
@@ -111,6 +115,55 @@ function* iommufd_vfio_unmap_dma(k: Kctx, ictx: iommufd_ctx, unmap: vfio_iommu_t
   return rc;
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * iommufd_get_pagesizes(ioas): the page sizes every domain of the IOAS supports (all of them
+ * when there is none), with the sub-page bits folded into PAGE_SIZE as vfio does, and at least
+ * the IOAS's IOVA alignment.
+ */
+function iommufd_get_pagesizes(ioas: iommufd_ioas): bigint {
+  let bitmap = U64_MAX;
+  for (const d of ioas.iopt.domains) bitmap &= BigInt(d.pgsize_bitmap);
+  const PAGE_MASK = U64_MAX ^ BigInt(PAGE_SIZE - 1);
+  if (bitmap & ~PAGE_MASK & U64_MAX) {
+    bitmap &= PAGE_MASK;
+    bitmap |= BigInt(PAGE_SIZE);
+  }
+  const align = BigInt(ioas.iopt.iova_alignment);
+  return bitmap > align ? bitmap : align;
+}
+
+/**
+ * iommufd_vfio_iommu_get_info(ictx, arg): PGSIZES and two capabilities, in this order:
+ * DMA_AVAIL (always U32_MAX: iommufd has no entry limit) and IOVA_RANGE (the holes between the
+ * IOAS's reserved ranges), each rounded up to 8 bytes. argsz below offsetofend(iova_pgsizes):
+ * -EINVAL; no compat IOAS yet: -ENODEV. The chain is reachable (cap_offset set) only when argsz
+ * covers all of it; argsz is always set to the size that does.
+ */
+function iommufd_vfio_iommu_get_info(ictx: iommufd_ctx, info: vfio_iommu_type1_info | null): number {
+  if (info === null) return -EFAULT;
+  if (info.argsz < VFIO_IOMMU_INFO_MINSZ) return -EINVAL;
+  const ioas = get_compat_ioas(ictx);
+  if (typeof ioas === 'number') return ioas;
+  info.flags = VFIO_IOMMU_INFO_PGSIZES;
+  info.iova_pgsizes = iommufd_get_pagesizes(ioas);
+  info.cap_offset = 0;
+  info.caps = [];
+  const caps: vfio_info_cap[] = [
+    { id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, avail: 0xffffffff },
+    { id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, iova_ranges: iopt_usable_ranges(ioas.iopt).map((r) => ({ start: r.start, end: r.last })) },
+  ];
+  const total = caps.reduce((t, c) => t + Math.ceil(vfio_info_cap_size(c) / 8) * 8, VFIO_IOMMU_INFO_SIZEOF);
+  if (info.argsz >= total) {
+    info.cap_offset = VFIO_IOMMU_INFO_SIZEOF;
+    info.caps = caps;
+  }
+  info.argsz = total;
+  info.flags |= VFIO_IOMMU_INFO_CAPS;
+  return 0;
+}
+
 /** iommufd_vfio_ioctl(ictx, cmd, arg): the VFIO container ioctls; anything else -ENOTTY. */
 export function* iommufd_vfio_ioctl(k: Kctx, ictx: iommufd_ctx, cmd: number, arg: unknown): KThread<number> {
   switch (cmd) {
@@ -121,7 +174,7 @@ export function* iommufd_vfio_ioctl(k: Kctx, ictx: iommufd_ctx, cmd: number, arg
     case VFIO_CHECK_EXTENSION:
       return iommufd_vfio_check_extension(ictx, arg as number);
     case VFIO_IOMMU_GET_INFO:
-      return unsupported(k, `${FILE}:iommufd_vfio_iommu_get_info`, 'VFIO_IOMMU_GET_INFO through iommufd is not modelled');
+      return iommufd_vfio_iommu_get_info(ictx, arg as vfio_iommu_type1_info | null);
     case VFIO_IOMMU_MAP_DMA:
       return yield* iommufd_vfio_map_dma(k, ictx, arg as vfio_iommu_type1_dma_map | null);
     case VFIO_IOMMU_UNMAP_DMA:
