@@ -118,6 +118,7 @@ function try_grab_folio_fast(k: Kctx, page: number, refs: number, flags: number)
  */
 function* gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flags: number, pages: page_array, pi: number): KThread<number> {
   let nr = 0;
+  let entries = 0;
   let addr = start;
   // MODEL (speed only): a thread that runs alone (Sched.alone: no other live thread, nothing
   // watching between its steps) reads the entries one after another without stopping between
@@ -137,8 +138,11 @@ function* gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flag
       break;
     }
     nr += refs;
+    entries++;
     addr += refs * PAGE_SIZE;
   }
+  // A merged run is one `batch` trace event (the race-window points it skipped), as the slow walk's merged runs are (gup.ts).
+  if (alone && entries > 1 && k.s.tracing) k.s.traceBatch('mm/gup.c:gup_pte_range:lockless', entries - 1, { fn: 'mm/gup.c:gup_pgd_range', start: `0x${start.toString(16)}`, pages: nr });
   return nr;
 }
 
