@@ -167,7 +167,8 @@ export function* iomap_dio_rw(k: Kctx, iocb: kiocb, iter: iov_iter, write: boole
     done += b.size;
   }
   // submit_bio for each piece, then sleep until the last completes (blk_io_schedule).
-  if (pieces.length > 0) yield* race_window(k, `${site}:io-in-flight`);
+  // The frames each bio holds and where they go are this thread's state across the point.
+  if (pieces.length > 0) yield* race_window(k, `${site}:io-in-flight`, pieces.map((p) => `${p.b.pages.join('.')}+${p.b.offset}:${p.index}+${p.off}:${p.b.size}`).join(',') + `/${err}`);
   for (const { b, index, off } of pieces) {
     if (write) i.i_data.set(index, data_write_runs(k.m, inode_data(i, index), off, bio_read_frames(k, b)));
     else bio_write_frames(k, b, data_read_bytes(k.m, inode_data(i, index), off, b.size));
