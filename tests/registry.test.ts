@@ -95,11 +95,12 @@ function canonExpected(e: Expected): unknown {
   }
 }
 
-/** What a profile declaration states: values, non-`never` invariants, WARN and BUG sites. */
+/** What a profile declaration states: values, non-`never` invariants, WARN and BUG sites, exists/forall conditions. */
 function declared(pe: ProfileExpect): string {
   const values = [...pe.values.entries()].map(([k, e]) => [k, canonExpected(e)] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const inv = [...pe.invariants.entries()].filter(([, v]) => v.verdict !== 'never').map(([k, v]) => `${k}:${v.verdict}`).sort();
-  return JSON.stringify({ values, inv, warnings: [...pe.warnings].sort(), bugs: [...pe.bugs].sort() });
+  const outcomes = pe.outcomes.map((o) => JSON.stringify([o.kind, o.any], (k, v: unknown) => (k === 'at' ? undefined : typeof v === 'bigint' ? `${v}n` : v instanceof Map ? [...(v as Map<unknown, unknown>).entries()] : v))).sort();
+  return JSON.stringify({ values, inv, warnings: [...pe.warnings].sort(), bugs: [...pe.bugs].sort(), outcomes });
 }
 
 /** The patch and every patch that (transitively) requires it. */

@@ -150,6 +150,45 @@ add({
   v61: { fd: '{ ge: 0 }', fill: 8192, ring: '{ ge: 0 }', reg: 0, dontneed: 0, rd: 200, process: "''", wr: 300, pr: 300, registered: '"A*50 F*200 A*50"', outside: '-EFAULT', badindex: '-EFAULT' },
 });
 
+// O_DIRECT (fs/iomap/direct-io.c; block/bio.c): the file is first written through the page
+// cache (dirty pages the direct read must see: filemap_write_and_wait_range), then read and
+// written with O_DIRECT from page-aligned user buffers. The guest's /mnt/ext4 is ext4 on brd
+// (512-byte logical blocks, DMA alignment 511). Both releases do the same here except the
+// tmpfs open (6.6+: FMODE_CAN_ODIRECT from shmem_file_open).
+add({
+  area: 'io', name: 'odirect-align', tags: ['conformance', 'io', 'odirect', 'multi-step'],
+  question: 'O_DIRECT pread/pwrite of an ext4 file: which requests are -EINVAL, what does a read of a hole or past EOF give, does a buffered read see a direct write, and may a tmpfs file be opened with O_DIRECT?',
+  refs: ['fs/iomap/direct-io.c:iomap_dio_bio_iter (alignment per mapped block), iomap_dio_hole_iter', 'block/bio.c:bio_iov_iter_get_pages', 'fs/open.c:do_dentry_open (FMODE_CAN_ODIRECT)'],
+  setup: setup('filesystems:\n  - { mount: /mnt/ext4, type: ext4 }\n  - { mount: /dev/shm, type: tmpfs }\nfiles:\n  - { path: /mnt/ext4/f, size: 2 pages }\n  - { path: /dev/shm/t, size: 1 page }', [['buf', '3 pages']]),
+  steps: [
+    step('open', 'path: /mnt/ext4/f, flags: O_RDWR', 'bfd'), step('pwrite', 'fd: $bfd, offset: 0, length: 2 pages, content: F', 'fill'),
+    step('open', 'path: /mnt/ext4/f, flags: O_RDWR|O_DIRECT', 'fd'), step('store', 'addr: $buf, length: 3 pages, content: B'),
+    step('pread', 'fd: $fd, buf: $buf, length: 4096, offset: 0', 'whole'), step('load', 'addr: $buf', 'got'),
+    step('pread', 'fd: $fd, buf: $buf + 1, length: 512, offset: 0', 'badbuf'),
+    step('pread', 'fd: $fd, buf: $buf, length: 100, offset: 0', 'badlen'),
+    step('pread', 'fd: $fd, buf: $buf, length: 512, offset: 100', 'badoff'),
+    step('pread', 'fd: $fd, buf: $buf + 2 pages + 512, length: 512, offset: 4096', 'sector'), step('load', 'addr: $buf + 2 pages + 512', 'sectorgot'),
+    step('ftruncate', 'fd: $fd, length: 4 pages', 'grow'),
+    step('pread', 'fd: $fd, buf: $buf + 1, length: 100, offset: 2 pages + 4', 'holemis'), step('load', 'addr: $buf + 1', 'holegot'),
+    step('pread', 'fd: $fd, buf: $buf, length: 512, offset: 4 pages', 'eof'),
+    step('pread', 'fd: $fd, buf: $buf + 1, length: 1, offset: 5 pages', 'eofmis'),
+    step('store', 'addr: $buf + 1 page, length: 1 page, content: W'),
+    step('pwrite', 'fd: $fd, buf: $buf + 1 page, length: 4096, offset: 4096', 'dwrite'),
+    step('pwrite', 'fd: $fd, buf: $buf + 1, length: 512, offset: 0', 'dwritemis'),
+    step('pread', 'fd: $fd, buf: $buf + 1 page, length: 8192, offset: 3 pages', 'tail'),
+    step('pread', 'fd: $bfd, buf: $buf + 2 pages, length: 1, offset: 4096', 'buffered'), step('load', 'addr: $buf + 2 pages', 'bgot'),
+    step('open', 'path: /dev/shm/t, flags: O_RDWR|O_DIRECT', 'tmpfs'),
+  ].join('\n'),
+  v61: {
+    bfd: '{ ge: 0 }', fill: 8192, fd: '{ ge: 0 }', whole: 4096, got: 'F', badbuf: '-EINVAL', badlen: '-EINVAL', badoff: '-EINVAL', sector: 512, sectorgot: 'F',
+    grow: 0, holemis: 100, holegot: "''", eof: 0, eofmis: 0, dwrite: 4096, dwritemis: '-EINVAL', tail: 4096, buffered: 1, bgot: 'W', tmpfs: '-EINVAL',
+  },
+  v612: {
+    bfd: '{ ge: 0 }', fill: 8192, fd: '{ ge: 0 }', whole: 4096, got: 'F', badbuf: '-EINVAL', badlen: '-EINVAL', badoff: '-EINVAL', sector: 512, sectorgot: 'F',
+    grow: 0, holemis: 100, holegot: "''", eof: 0, eofmis: 0, dwrite: 4096, dwritemis: '-EINVAL', tail: 4096, buffered: 1, bgot: 'W', tmpfs: '{ ge: 0 }',
+  },
+});
+
 export function ioCases(): IoCase[] {
   return cases;
 }

@@ -19,6 +19,8 @@ import { mmPatches } from './patches/mm.js';
 import { vfioPatches } from './patches/vfio.js';
 import { ioUringPatches } from './patches/io_uring.js';
 import { addrspacePatches } from './patches/addrspace.js';
+import { ioPatches } from './patches/io.js';
+import { remotePatches } from './patches/remote.js';
 
 export type { PatchEffect, PatchInfo } from './patches/types.js';
 
@@ -27,7 +29,7 @@ export type { PatchEffect, PatchInfo } from './patches/types.js';
  * on VFIO does not collide); here the areas are merged. Ids must be unique across
  * areas (tests/unit/profiles checks it).
  */
-const registry = { ...seedPatches, ...mmPatches, ...gupPatches, ...vfioPatches, ...ioUringPatches, ...addrspacePatches };
+const registry = { ...seedPatches, ...mmPatches, ...gupPatches, ...vfioPatches, ...ioUringPatches, ...addrspacePatches, ...ioPatches, ...remotePatches };
 
 export type PatchId = keyof typeof registry;
 

@@ -20,9 +20,11 @@ import { mmReleaseAdds } from './patches/mm.js';
 import { vfioReleaseAdds } from './patches/vfio.js';
 import { ioUringReleaseAdds } from './patches/io_uring.js';
 import { addrspaceReleaseAdds } from './patches/addrspace.js';
+import { ioReleaseAdds } from './patches/io.js';
+import { remoteReleaseAdds } from './patches/remote.js';
 import type { ReleaseAdds } from './patches/types.js';
 
-const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds, addrspaceReleaseAdds];
+const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds, addrspaceReleaseAdds, ioReleaseAdds, remoteReleaseAdds];
 
 /** `v6.12` → [6, 12]; null for anything that is not a release tag (`-` of hypothetical patches). */
 export function releaseVersion(tag: string): readonly [number, number] | null {

@@ -13,7 +13,8 @@
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import type { file, inode } from '../include/linux/fs.js';
-import { FMODE_PREAD, FMODE_PWRITE, FMODE_WRITE, S_ISREG, fget, fput } from '../include/linux/fs.js';
+import { FMODE_PREAD, FMODE_PWRITE, FMODE_WRITE, O_DIRECT, S_ISREG, fget, fput } from '../include/linux/fs.js';
+import { errno_reason } from '../errno_reason.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
@@ -98,8 +99,26 @@ export function* do_dentry_open(k: Kctx, f: file): KThread<number> {
   // Every file open(2) makes can be pread/pwritten (stream_open() takes it back for streams).
   f.f_mode |= FMODE_PREAD | FMODE_PWRITE;
   const open = f.f_op.open;
-  if (!open) return 0;
-  return yield* open(k, f.f_inode, f);
+  const ret = open ? yield* open(k, f.f_inode, f) : 0;
+  if (ret) return ret;
+  if ((f.f_flags & O_DIRECT) && !can_odirect(k, f)) {
+    // The file was opened: the caller's fput runs ->release.
+    if (f.f_op.release) yield* f.f_op.release(k, f.f_inode, f);
+    return errno_reason(k, -EINVAL, 'fs/open.c:do_dentry_open', `O_DIRECT on a file whose mapping has no ->direct_IO (${f.f_mapping.a_ops})`);
+  }
+  return 0;
+}
+
+/**
+ * FMODE_CAN_ODIRECT (6.1/6.12; 5.4.1 asks a_ops->direct_IO itself): ext4 files, DAX or not
+ * (ext4_aops / ext4_dax_aops have ->direct_IO); tmpfs files from 6.6 (shmem_file_open sets
+ * it, PATCH(tmpfs-odirect)); nothing else the model opens (hugetlbfs, device nodes, /proc).
+ */
+function can_odirect(k: Kctx, f: file): boolean {
+  const a_ops = f.f_mapping.a_ops;
+  if (a_ops === 'ext4' || (a_ops === 'dax' && f.f_inode.i_sb.s_type.kind === 'ext4')) return true;
+  // PATCH(tmpfs-odirect): e88e0d366f9c — shmem_file_open sets FMODE_CAN_ODIRECT.
+  return a_ops === 'shmem' && k.patch('tmpfs-odirect');
 }
 
 /**

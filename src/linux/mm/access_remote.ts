@@ -18,17 +18,18 @@
  *   looks the VMA up with find_vma() (vm_start <= addr).
  * - Debian 6.1.192: the VMA at addr is looked up before the walk (vma_lookup, else
  *   expand_stack(): nothing mapped → 0 without copying), a stable backport of
- *   8d7071af8907 ("mm: always expand the stack with the mmap write lock held", v6.5);
- *   expand_stack() drops mmap_lock for read and takes it for write, and on failure
- *   returns with it dropped. The fallback looks the VMA up with vma_lookup().
+ *   8d7071af8907 ("mm: always expand the stack with the mmap write lock held", v6.5) —
+ *   PATCH(expand-stack-write-lock) read in the 5.4 body; expand_stack() drops mmap_lock
+ *   for read and takes it for write, and on failure returns with it dropped. The fallback
+ *   looks the VMA up with vma_lookup() (the same test as 5.4's find_vma + vm_start).
  * - 6.12.117: get_user_page_vma_remote() (no vmas array: removed in 6.5 with
  *   ca5e863233e8 "mm/gup: remove vmas parameter from get_user_pages_remote()"), which
  *   refuses FOLL_NOWAIT (WARN) and finds the VMA again after the pin; on a failed page
  *   with no VMA at addr, expand_stack() is tried (success: retry the page; failure: return
  *   what was copied, the lock already dropped).
- * The release switch is the model's switch for the removal of the vmas array
- * (PATCH(gup-unlockable), the 6.12 GUP entry points refuse `vmas`) and, for the up-front
- * lookup, PATCH(gup-foll-cow-removed)'s vma_lookup walk (6.1+).
+ * The 6.12 body is the 6.5 one: PATCH(gup-remote-vmas-removed) (ca5e863233e8, which
+ * requires expand-stack-write-lock: the model has no body for the get_user_page_vma_remote
+ * conversion without 8d7071af8907's fix of it).
  *
  * Data: byte runs of content tags (include/linux/page_data.ts). The copy is remote_copy():
  * a read appends the runs of the bytes copied to the buffer, a write stores the buffer's
@@ -118,12 +119,8 @@ function copy_one(k: Kctx, page: number, addr: number, len: number, write: boole
  * user reference on mm (mm_users). Takes and drops mmap_lock itself.
  */
 export function* __access_remote_vm(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
-  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the 6.12 body (get_user_page_vma_remote; ca5e863233e8, the 6.5 removal of
-  // the vmas array, has no registry entry yet) keyed on the 6.3 entry.
-  if (k.patch('gup-unlockable')) return yield* __access_remote_vm__v6_3(k, mm, addr, buf, len, gup_flags);
-  // PATCH(gup-foll-cow-removed): STAND-IN: the 6.x walk with vma_lookup and 6.1.192's up-front lookup (8d7071af8907, a
-  // 6.1 stable backport, has no registry entry yet) keyed on the 6.0 entry.
-  if (k.patch('gup-foll-cow-removed')) return yield* __access_remote_vm__v6_0(k, mm, addr, buf, len, gup_flags);
+  // PATCH(gup-remote-vmas-removed) ca5e863233e8: get_user_page_vma_remote() and expand_stack() on a refused page.
+  if (k.patch('gup-remote-vmas-removed')) return yield* __access_remote_vm__v6_5(k, mm, addr, buf, len, gup_flags);
   return yield* __access_remote_vm__v5_4(k, mm, addr, buf, len, gup_flags);
 }
 
@@ -133,40 +130,18 @@ function* __access_remote_vm__v5_4(k: Kctx, mm: mm_struct, addr: number, buf: re
   const write = (gup_flags & FOLL_WRITE) !== 0;
   let copied = 0;
   if (yield* down_read_killable(k, mm.mmap_lock, SITE)) return 0;
+  // PATCH(expand-stack-write-lock) 8d7071af8907 (Debian 6.1.192: its stable backport): the VMA at addr first, else
+  // expand_stack(), which returns with mmap_lock dropped when it fails.
+  if (k.patch('expand-stack-write-lock') && vma_lookup(mm, addr) === null && (yield* expand_stack(k, mm, addr)) === null) return 0;
   while (len) {
     const pages: page_array = [null];
     const vmas: vma_array = [null];
     const ret = yield* get_user_pages_remote(k, mm, addr, 1, gup_flags, pages, vmas, null);
     let bytes: number;
     if (ret <= 0) {
+      // find_vma + vm_start (5.4.1) and vma_lookup (6.1.192) ask the same question.
       const vma = find_vma(mm, addr);
       if (vma === null || vma.vm_start > addr) break;
-      bytes = vma_access(k, vma, addr, buf, len, write);
-      if (bytes <= 0) break;
-    } else {
-      bytes = copy_one(k, pages[0] as number, addr, len, write, buf);
-    }
-    len -= bytes;
-    copied += bytes;
-    addr += bytes;
-  }
-  up_read(k, mm.mmap_lock, SITE);
-  return copied;
-}
-
-function* __access_remote_vm__v6_0(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
-  const write = (gup_flags & FOLL_WRITE) !== 0;
-  let copied = 0;
-  if (yield* down_read_killable(k, mm.mmap_lock, SITE)) return 0;
-  if (vma_lookup(mm, addr) === null && (yield* expand_stack(k, mm, addr)) === null) return 0;
-  while (len) {
-    const pages: page_array = [null];
-    const vmas: vma_array = [null];
-    const ret = yield* get_user_pages_remote(k, mm, addr, 1, gup_flags, pages, vmas, null);
-    let bytes: number;
-    if (ret <= 0) {
-      const vma = vma_lookup(mm, addr);
-      if (vma === null) break;
       bytes = vma_access(k, vma, addr, buf, len, write);
       if (bytes <= 0) break;
     } else {
@@ -200,7 +175,7 @@ function* get_user_page_vma_remote(k: Kctx, mm: mm_struct, addr: number, gup_fla
   return page;
 }
 
-function* __access_remote_vm__v6_3(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+function* __access_remote_vm__v6_5(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
   const write = (gup_flags & FOLL_WRITE) !== 0;
   let copied = 0;
   if (yield* down_read_killable(k, mm.mmap_lock, SITE)) return 0;

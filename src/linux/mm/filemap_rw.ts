@@ -21,8 +21,9 @@
  *
  * Locks: inode_lock (i_rwsem for write) around buffered and DAX writes, shared around DAX
  * reads; buffered reads take none.
- * MODEL: O_DIRECT (IOCB_DIRECT: iomap_dio_rw with its short-term FOLL_PIN of the user
- * buffer) is `unsupported`; no readahead, no s_maxbytes (-EFBIG) limit, no
+ * O_DIRECT (IOCB_DIRECT) on ext4 goes to fs/ext4_dio.ts (iomap_dio_rw); tmpfs has no
+ * direct I/O of its own (6.6+ accepts O_DIRECT and does buffered I/O; before, the open
+ * fails); a DAX file's I/O is always DAX. MODEL: no readahead, no s_maxbytes (-EFBIG) limit, no
  * file_remove_privs / timestamps, no writeback (dirty pages stay in the cache), no
  * copy-in retry after a short atomic copy (the fault is taken inside the copy).
  */
@@ -41,6 +42,7 @@ import { race_window } from '../kernel/sched.js';
 import { dax_block } from '../fs/dax.js';
 import { find_get_page, page_cache_read } from './filemap.js';
 import { shmem_getpage } from './shmem.js';
+import { ext4_dio_read_iter, ext4_dio_write_iter } from '../fs/ext4_dio.js';
 
 /** The cache page of `index` for a read (referenced), null for a tmpfs hole (zeroes), or -ENOMEM. */
 function* read_page(k: Kctx, i: inode, index: number): KThread<number | null> {
@@ -58,7 +60,8 @@ function* read_page(k: Kctx, i: inode, index: number): KThread<number | null> {
 /** filemap_read / shmem_file_read_iter / dax_iomap_rw(READ) — bytes read, or -errno when none. */
 export function* generic_file_read_iter(k: Kctx, iocb: kiocb, to: iov_iter): KThread<number> {
   const i = iocb.ki_filp.f_inode;
-  if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i)) return unsupported(k, 'mm/filemap.c:generic_file_read_iter', 'O_DIRECT reads (iomap_dio_rw) are not modelled');
+  if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i) && i.i_mapping.a_ops === 'ext4') return yield* ext4_dio_read_iter(k, iocb, to);
+  if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i) && i.i_mapping.a_ops !== 'shmem') return unsupported(k, 'mm/filemap.c:generic_file_read_iter', `O_DIRECT reads of ${i.i_mapping.a_ops} files are not modelled`);
   const dax = IS_DAX(i);
   if (dax) yield* down_read(k, i.i_rwsem, 'fs/ext4/file.c:ext4_dax_read_iter');
   let done = 0;
@@ -104,7 +107,8 @@ export function* generic_file_read_iter(k: Kctx, iocb: kiocb, to: iov_iter): KTh
 export function* generic_file_write_iter(k: Kctx, iocb: kiocb, from: iov_iter): KThread<number> {
   const i = iocb.ki_filp.f_inode;
   const site = IS_DAX(i) ? 'fs/ext4/file.c:ext4_dax_write_iter' : i.i_mapping.a_ops === 'shmem' ? 'mm/filemap.c:generic_file_write_iter' : 'fs/ext4/file.c:ext4_buffered_write_iter';
-  if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i)) return unsupported(k, site, 'O_DIRECT writes (iomap_dio_rw) are not modelled');
+  if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i) && i.i_mapping.a_ops === 'ext4') return yield* ext4_dio_write_iter(k, iocb, from);
+  if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i) && i.i_mapping.a_ops !== 'shmem') return unsupported(k, site, `O_DIRECT writes of ${i.i_mapping.a_ops} files are not modelled`);
   yield* down_write(k, i.i_rwsem, site);
   // generic_write_checks(): O_APPEND writes at the end; nothing to write is 0.
   if (iocb.ki_flags & IOCB_APPEND) iocb.ki_pos = i.i_size;

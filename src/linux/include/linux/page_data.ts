@@ -141,6 +141,32 @@ export function page_copy_bytes(m: Machine, to: number, to_off: number, from: nu
   set_content_id(mem, to, write_ids(mem, content_id(mem, to), to_off, len, src));
 }
 
+/**
+ * MODEL: data kept outside a frame (a block on the backing store: inode i_data, one string
+ * per page as page_content renders it, undefined = a hole of zeroes). The bytes [off,
+ * off+len) of such a block as runs relative to off.
+ */
+export function data_read_bytes(m: Machine, data: string | undefined, off: number, len: number): data_run[] {
+  check_range(off, len, 'data_read_bytes');
+  const mem = m.mem;
+  const ids = read_ids(mem, mem.tag_id(data ?? ''), off, len);
+  const out: data_run[] = [];
+  for (let i = 0; i < ids.length; i += 3) out.push({ offset: ids[i], len: ids[i + 1], tag: mem.tag_name(ids[i + 2]) });
+  return out;
+}
+
+/** MODEL: a block's data (see data_read_bytes) with runs (relative to off) written at off: the new data. */
+export function data_write_runs(m: Machine, data: string | undefined, off: number, runs: readonly data_run[]): string {
+  const len = runs.reduce((a, r) => a + r.len, 0);
+  check_range(off, len, 'data_write_runs');
+  const mem = m.mem;
+  const id = mem.tag_id(data ?? '');
+  if (len === 0) return mem.tag_name(id);
+  const ids: number[] = [];
+  for (const r of runs) ids.push(r.offset, r.len, mem.tag_id(r.tag));
+  return mem.tag_name(write_ids(mem, id, off, len, ids));
+}
+
 /** Append `runs` (relative to their own start) at offset `at` of `out`, merging a touching run of the same tag. */
 export function runs_append(out: data_run[], at: number, runs: readonly data_run[]): void {
   for (const r of runs) {

@@ -1,0 +1,64 @@
+/**
+ * O_DIRECT's hold on the user buffer (block/bio.ts): plain references before 6.5 (FOLL_GET),
+ * pins from 6.5 (FOLL_PIN, a7e689dd1c06), given back at completion; and a direct read/write
+ * through ksys_pread64/pwrite64 of an ext4 file leaves the counts as they were.
+ */
+import { describe, expect, it } from 'vitest';
+import { MiB, machine, runAs, task } from '../mm/harness.js';
+import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
+import { PAGE_SIZE, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
+import { page_count, pt_walk } from '../../../../src/linux/include/linux/mm.js';
+import { O_DIRECT, O_RDWR } from '../../../../src/linux/include/linux/fs.js';
+import { sys_mmap, sys_open } from '../../../../src/linux/syscalls.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { user_load, user_store } from '../../../../src/linux/mm/uaccess.js';
+import { ksys_pread64, ksys_pwrite64 } from '../../../../src/linux/fs/read_write.js';
+import { create_file, mount_fs } from '../../../../src/linux/fs/libfs.js';
+import { bio_iov_iter_get_pages, bio_release_pages } from '../../../../src/linux/block/bio.js';
+
+const RW = PROT_READ | PROT_WRITE;
+
+describe('O_DIRECT: bio_iov_iter_get_pages / bio_release_pages (block/bio.c)', () => {
+  for (const [profile, bias] of [['v5.4', 1], ['v6.1', 1], ['v6.5', 1024], ['v6.12', 1024]] as const) {
+    it(`${profile}: the bio holds the buffer's pages by ${bias === 1 ? 'a reference (FOLL_GET)' : 'a pin (FOLL_PIN)'} until it is released`, () => {
+      const m = machine(profile, { normal: 64 * MiB });
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const a = yield* sys_mmap(k, 0, 2 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        yield* user_store(k, a, 2 * PAGE_SIZE, 'x');
+        const frames = [0, 1].map((i) => pte_pfn(pt_walk(t.mm as mm_struct, a + i * PAGE_SIZE).entry));
+        const before = frames.map((f) => page_count(m, f));
+        const b = yield* bio_iov_iter_get_pages(k, a + 512, PAGE_SIZE, true);
+        if (typeof b === 'number') return { err: b };
+        const held = frames.map((f) => page_count(m, f));
+        bio_release_pages(k, b, true);
+        return { before, held, after: frames.map((f) => page_count(m, f)), pinned: b.pinned, size: b.size, pages: b.pages.length };
+      });
+      expect(r).toMatchObject({ pinned: bias !== 1, size: PAGE_SIZE, pages: 2 });
+      const { before, held, after } = r as { before: number[]; held: number[]; after: number[] };
+      expect(held).toEqual(before.map((c) => c + bias));
+      expect(after).toEqual(before);
+    });
+  }
+
+  for (const profile of ['v5.4', 'v6.1', 'v6.12'] as const) {
+    it(`${profile}: a direct write and read of an ext4 file move the bytes and leave the buffer's counts as they were`, () => {
+      const m = machine(profile, { normal: 64 * MiB });
+      mount_fs(m, '/mnt', 'ext4');
+      create_file(m, '/mnt/f', 2 * PAGE_SIZE, () => 'disk');
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR | O_DIRECT);
+        const a = yield* sys_mmap(k, 0, 2 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        yield* user_store(k, a, 2 * PAGE_SIZE, 'u');
+        const frame = pte_pfn(pt_walk(t.mm as mm_struct, a).entry);
+        const before = page_count(m, frame);
+        const wr = yield* ksys_pwrite64(k, fd, { addr: a }, 512, 1024);
+        const rd = yield* ksys_pread64(k, fd, { addr: a + PAGE_SIZE }, 2048, 512);
+        const seen = yield* user_load(k, a + PAGE_SIZE, 2048);
+        return { wr, rd, seen, countsKept: page_count(m, frame) === before };
+      });
+      expect(r).toEqual({ wr: 512, rd: 2048, seen: 'disk*512 u*512 disk*1024', countsKept: true });
+    });
+  }
+});
