@@ -37,6 +37,7 @@ import type { vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_mkdirty, pte_mkyoung, pte_pfn, pte_present, pte_write } from '../include/linux/mm_types.js';
 import { EFAULT } from '../include/uapi/linux/errno.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
+import { race_window } from '../kernel/sched.js';
 import { handle_mm_fault } from './memory.js';
 import { get_current } from '../include/linux/sched.js';
 
@@ -117,8 +118,17 @@ export function* do_user_addr_fault(k: Kctx, address: number, write: boolean): K
   }
 }
 
-/** One access of current at addr: the frame it reached, or a negative errno (-EFAULT = signal). */
-function* user_access(k: Kctx, addr: number, write: boolean): KThread<number> {
+/**
+ * One access of current at addr: the frame it reached, or a negative errno (-EFAULT = signal).
+ * Each access is a step of its own: another CPU can change the page tables or the data
+ * between two accesses of this thread (the target of a process_vm_readv sees its two
+ * stores apart: scenarios/remote/process-vm-read-vs-store.yaml). MODEL (speed only): no
+ * point when the thread runs alone (Sched.alone).
+ */
+function* user_access(k: Kctx, addr: number, write: boolean, tag = ''): KThread<number> {
+  // The locals carry the data a store is about to write (a copy loop may hold data read
+  // from elsewhere that the state cache must not confuse).
+  if (!k.s.alone(k.tid)) yield* race_window(k, 'arch/x86/mm/fault.c:hw_access:insn', write ? `${addr}:w:${tag}` : `${addr}:r`);
   for (let n = 0; n <= MAX_FAULTS_PER_ACCESS; n++) {
     const pfn = hw_access(k, addr, write);
     if (pfn !== null) return pfn;
@@ -137,7 +147,7 @@ function* user_access(k: Kctx, addr: number, write: boolean): KThread<number> {
 export function* user_store(k: Kctx, addr: number, len: number, tag: string): KThread<number> {
   const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
   for (let a = first; a < addr + len; a += PAGE_SIZE) {
-    const pfn = yield* user_access(k, Math.max(a, addr), true);
+    const pfn = yield* user_access(k, Math.max(a, addr), true, tag);
     if (pfn < 0) return pfn;
     // MODEL: a frame with no struct page slot (device memory) keeps no data tag.
     if (k.m.mem.slot_of(pfn) !== 0) set_page_content(k.m, pfn, tag);
