@@ -50,6 +50,7 @@ import type { mm_struct, remote_buf, vm_area_struct } from '../include/linux/mm_
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import type { task_struct } from '../include/linux/sched.js';
 import { down_read_killable, down_write_killable, downgrade_write, up_read, up_write } from '../kernel/locking/rwsem.js';
+import { race_window } from '../kernel/sched.js';
 import { get_task_mm, mmput } from '../kernel/fork.js';
 import { EINVAL } from '../include/uapi/linux/errno.js';
 import { get_user_pages_remote } from './gup.js';
@@ -104,8 +105,14 @@ function vma_access(k: Kctx, vma: vm_area_struct, addr: number, buf: remote_buf,
   return access(k, vma, addr, buf, len, write);
 }
 
-/** One page's copy once GUP returned it; returns the bytes copied. */
-function copy_one(k: Kctx, page: number, addr: number, len: number, write: boolean, buf: remote_buf): number {
+/**
+ * One page's copy once GUP returned it; returns the bytes copied. GUP's PTE lock is dropped
+ * and only a page reference and mmap_lock for read are held: the target's stores, faults
+ * and MADV_DONTNEED (which takes mmap_lock for read too) can run before the copy, so the
+ * copy is a step of its own.
+ */
+function* copy_one(k: Kctx, page: number, addr: number, len: number, write: boolean, buf: remote_buf): KThread<number> {
+  yield* race_window(k, 'mm/memory.c:__access_remote_vm:copy', `${page}:${addr}:${len}:${buf.pos}:${buf.runs.map((r) => `${r.offset}+${r.len}/${r.tag}`).join(',')}`);
   const offset = addr % PAGE_SIZE;
   const bytes = Math.min(len, PAGE_SIZE - offset);
   remote_copy(k, page, offset, bytes, write, buf);
@@ -145,7 +152,7 @@ function* __access_remote_vm__v5_4(k: Kctx, mm: mm_struct, addr: number, buf: re
       bytes = vma_access(k, vma, addr, buf, len, write);
       if (bytes <= 0) break;
     } else {
-      bytes = copy_one(k, pages[0] as number, addr, len, write, buf);
+      bytes = yield* copy_one(k, pages[0] as number, addr, len, write, buf);
     }
     len -= bytes;
     copied += bytes;
@@ -195,7 +202,7 @@ function* __access_remote_vm__v6_5(k: Kctx, mm: mm_struct, addr: number, buf: re
       bytes = vma_access(k, vma, addr, buf, len, write);
       if (bytes <= 0) break;
     } else {
-      bytes = copy_one(k, page, addr, len, write, buf);
+      bytes = yield* copy_one(k, page, addr, len, write, buf);
     }
     len -= bytes;
     copied += bytes;

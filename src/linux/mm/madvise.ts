@@ -56,7 +56,7 @@ import {
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { EACCES, EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
-import { cond_resched } from '../kernel/sched.js';
+import { cond_resched, race_window } from '../kernel/sched.js';
 import { vm_normal_page } from './memory.js';
 import { page_remove_rmap } from './rmap.js';
 
@@ -77,11 +77,16 @@ function table_keys(mm: mm_struct, start: number, end: number): number[] {
  * excludes faults, GUP's walk and the rmap walks; cond_resched between tables). A huge
  * leaf or a PTE-mapped large folio in the range reports `unsupported` and ends the walk.
  * `visit` gets the address, the PTE and its normal page (zone-device and special entries
- * are skipped); `after` runs at the end of each table (PAGEOUT's reclaim_pages).
+ * are skipped); `after` runs at the end of each table, once its PTE lock is dropped
+ * (PAGEOUT's reclaim_pages, with scheduling points of its own).
+ * The lockless gup-fast walk is not excluded by the PTE lock: MADV_FREE and COLD only
+ * clear the dirty and accessed bits, which gup-fast does not test (its re-check of the
+ * entry then fails and GUP falls back to the slow path, which waits for the PTE lock),
+ * and PAGEOUT changes no entry during the walk.
  */
 function* walk_ptes(
   k: Kctx, vma: vm_area_struct, start: number, end: number, site: string,
-  visit: (addr: number, pte: number, page: number) => void, after: () => void = () => undefined,
+  visit: (addr: number, pte: number, page: number) => void, after?: () => KThread<void>,
 ): KThread<number> {
   const mm = vma.vm_mm;
   const keys = table_keys(mm, start, end);
@@ -102,7 +107,7 @@ function* walk_ptes(
       if (folio_order(k.m, page) > 0) return unsupported(k, site, 'a PTE-mapped large folio in the range is not modelled for this advice');
       visit(addr, pte, page);
     }
-    after();
+    if (after !== undefined) yield* after();
   }
   return 0;
 }
@@ -170,9 +175,16 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
     m.mem.s_flags[s] &= ~PG_lru;
     get_page(m, page);
     isolated.push({ addr, page });
-  }, () => {
-    for (const p of isolated) shrink_page(k, vma, p.addr, p.page);
+  }, function* () {
+    // reclaim_pages() → shrink_folio_list(), after the PTE lock is dropped: a cond_resched()
+    // before each folio; meanwhile another CPU can pin, write or unmap the pages not
+    // reclaimed yet (each unmap below takes the PTE lock again through the rmap walk).
+    const list = isolated;
     isolated = [];
+    for (let n = 0; n < list.length; n++) {
+      yield* cond_resched(k, 'mm/vmscan.c:shrink_folio_list', list.slice(n).map((p) => `${p.page}@${p.addr}`).join(','));
+      yield* shrink_page(k, vma, list[n].addr, list[n].page);
+    }
   });
 }
 
@@ -181,7 +193,7 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
  * addr (reclaim_pages from MADV_PAGEOUT): see the file header. Ends with the page freed
  * or put back on the LRU (the isolation reference dropped either way).
  */
-function shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number): void {
+function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number): KThread<void> {
   const m = k.m;
   const s = m.mem.slot_of(page);
   const putback = (): void => {
@@ -207,6 +219,10 @@ function shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number): 
   page_remove_rmap(k, page, vma, false);
   put_page(m, page);
   m.event(k.tid, 'lazyfree-discard', [page_label(page), `vma:${vma.id}`], 'mm/rmap.c:try_to_unmap_one', `0x${addr.toString(16)}`);
+  // try_to_unmap() drops the PTE lock here; the page is freed later (the freeze below).
+  // Meanwhile a fault on another CPU finds the entry empty and maps a new frame while the
+  // old one is still allocated (the soundness test found the merged step hid that).
+  yield* race_window(k, 'mm/vmscan.c:shrink_folio_list:after-unmap', `${page}`);
   // page_ref_freeze(page, 1): only the isolation reference may be left, or the page is kept.
   if (page_ref_count(m, page) !== 1) return putback();
   put_page(m, page);

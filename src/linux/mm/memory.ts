@@ -714,8 +714,8 @@ function copy_present_pte(k: Kctx, dst: vm_area_struct, src: vm_area_struct, add
 }
 
 /**
- * copy_page_range(dst_vma, src_vma): copy the page tables of one VMA at fork.
- * Both mms' mmap_lock are held for write. PATCH(gup-fast-wp-seq) 57efa1fe5957:
+ * copy_page_range(dst_vma, src_vma): copy the page tables of one VMA at fork, one PTE
+ * table per step (see the loop). Both mms' mmap_lock are held for write. PATCH(gup-fast-wp-seq) 57efa1fe5957:
  * src_mm->write_protect_seq is odd while a COW mapping is being write-protected,
  * so a concurrent GUP-fast backs off; the model offers one scheduling point inside
  * that window per COW VMA (`mm/memory.c:copy_page_range:cow-window`).
@@ -732,8 +732,16 @@ export function* copy_page_range(k: Kctx, dst: vm_area_struct, src: vm_area_stru
   let ret = 0;
   const first = Math.floor(src.vm_start / PMD_SIZE);
   const last = Math.floor((src.vm_end - 1) / PMD_SIZE);
+  let tables = 0;
   out: for (const key of [...src_mm.pgd.pmd.keys()].filter((kk) => kk >= first && kk <= last).sort((a, b) => a - b)) {
-    let t = src_mm.pgd.pmd.get(key) as number | pte_table;
+    // copy_pte_range() copies one PTE table under both PTE locks (src and dst), drops them
+    // and calls cond_resched() (5.4.1, 6.1.192, 6.12.117): between two tables the rmap
+    // walks (truncate's zap, migration, reclaim) and gup-fast, which mmap_lock for write
+    // does not exclude, can run. One table is one step (its PTE lock excludes the rmap walks).
+    if (tables++ > 0) yield* cond_resched(k, 'mm/memory.c:copy_pte_range', `${src.id}:${key}`);
+    const t0 = src_mm.pgd.pmd.get(key);
+    if (t0 === undefined) continue;
+    let t = t0;
     if (typeof t === 'number') {
       // copy_huge_pmd(): a PMD leaf of a file VMA (DAX, here) is not copied, the child
       // refaults it (5.4.1 .. 5.6.4 test vma_is_anonymous(vma), 6.1.192 / 6.12.117

@@ -73,10 +73,10 @@ import { errno_reason, hex } from '../errno_reason.js';
 import { ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from '../include/linux/gfp.js';
 import type { zone_type } from '../include/linux/gfp.js';
 import { folio_mapcount, page_label } from '../include/linux/mm.js';
-import { PAGE_SHIFT, PG_anon, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_reserved } from '../include/linux/mm_types.js';
+import { HPAGE_PMD_ORDER, PAGE_SHIFT, PG_anon, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_reserved } from '../include/linux/mm_types.js';
 import type { zone } from '../include/linux/mm_types.js';
 import { EBUSY, EINTR, EINVAL } from '../include/uapi/linux/errno.js';
-import { cond_resched, signal_pending } from '../kernel/sched.js';
+import { cond_resched, race_window, signal_pending } from '../kernel/sched.js';
 import { isolate_for_migration, migrate_isolated_pages, putback_isolated_pages } from './gup_migrate.js';
 
 const FILE = 'mm/memory_hotplug.c';
@@ -201,9 +201,19 @@ function* do_migrate_range(k: Kctx, start: number, end: number): KThread<void> {
   const m = k.m;
   const mem = m.mem;
   const source: number[] = [];
+  const alone = k.s.alone(k.tid);
   for (let pfn = start; pfn < end; pfn++) {
-    const s = slotAt(m, pfn);
+    let s = slotAt(m, pfn);
     if (s === 0) continue;
+    // No lock spans the loop (each isolation takes the LRU lock or the hugetlb lock for its
+    // folio): before each in-use folio, another CPU can unmap, free, pin, or isolate it for a
+    // migration of its own. That includes the first, found by the lockless
+    // scan_movable_pages() just before. MODEL (speed only): not when the thread runs alone.
+    if (!alone) {
+      yield* race_window(k, `${FILE}:do_migrate_range:folio`, `${pfn}:${source.join(',')}`);
+      s = slotAt(m, pfn);
+      if (s === 0) continue;
+    }
     const head = mem.s_pfn[s];
     pfn = after(m, s) - 1;
     // get_page_unless_zero(): a folio freed meanwhile is skipped.
@@ -312,6 +322,51 @@ function shrink_zone_span(m: Machine, z: zone, start: number, end: number, offli
   }
 }
 
+/** pageblock_nr_pages on x86-64 (pageblock_order = HPAGE_PMD_ORDER). */
+const pageblock_nr_pages = 2 ** HPAGE_PMD_ORDER;
+
+/**
+ * start_isolate_page_range(start_pfn, end_pfn, MIGRATE_MOVABLE, MEMORY_OFFLINE)
+ * (mm/page_isolation.c; 5.4.1, 6.1.192, 6.12.117): one pageblock at a time,
+ * set_migratetype_isolate() takes zone->lock, runs has_unmovable_pages() over the pageblock,
+ * marks it MIGRATE_ISOLATE and moves its free frames to the isolate free list, and drops
+ * the lock. Between two pageblocks (a scheduling point) another CPU can allocate from,
+ * free into, fault into or pin in the pageblocks not isolated yet. On a failure the
+ * pageblocks isolated so far are put back (undo_isolate_page_range) and the frame that
+ * failed is returned; null when the whole range is isolated.
+ * One pageblock is one step: zone->lock excludes allocation and freeing, the only paths
+ * that move frames between the free lists and use; the folio state has_unmovable_pages()
+ * reads (references, LRU) is read without a lock by the kernel too (a best-effort check
+ * that the migration loop re-checks).
+ * MODEL: the pageblocks go in address order. From v5.19 (isolate_single_pageblock, not in
+ * the patch registry) the first and the last pageblock are isolated before the ones in
+ * between; a failure then leaves a different set isolated for a moment, with the same
+ * result.
+ * MODEL (speed only): a thread that runs alone (Sched.alone) isolates the range in one
+ * step; no other thread can see the pageblocks in between.
+ */
+function* start_isolate_page_range(k: Kctx, start_pfn: number, end_pfn: number): KThread<number | null> {
+  const m = k.m;
+  const mem = m.mem;
+  if (k.s.alone(k.tid)) {
+    const bad = has_unmovable_pages(m, start_pfn, end_pfn);
+    if (bad === null) mem.isolate_range(start_pfn, end_pfn);
+    return bad;
+  }
+  for (let pfn = start_pfn; pfn < end_pfn; pfn += pageblock_nr_pages) {
+    if (pfn > start_pfn) yield* race_window(k, 'mm/page_isolation.c:start_isolate_page_range:pageblock', `${pfn - start_pfn}`);
+    const pb_end = Math.min(end_pfn, pfn + pageblock_nr_pages);
+    // set_migratetype_isolate(), under zone->lock.
+    const bad = has_unmovable_pages(m, pfn, pb_end);
+    if (bad !== null) {
+      mem.undo_isolate_range(start_pfn, pfn);
+      return bad;
+    }
+    mem.isolate_range(pfn, pb_end);
+  }
+  return null;
+}
+
 /**
  * offline_pages(start_pfn, nr_pages, zone) — see the header. 0, -EINVAL, -EBUSY or -EINTR.
  * `zone` is the block's zone (null: the block spans several zones). `offline(pfn)`: is the
@@ -339,13 +394,11 @@ export function* offline_pages(k: Kctx, start_pfn: number, nr_pages: number, zon
     }
     pfn = after(m, s) - 1;
   }
-  // start_isolate_page_range(): has_unmovable_pages() per pageblock.
-  const bad = has_unmovable_pages(m, start_pfn, end_pfn);
+  const bad = yield* start_isolate_page_range(k, start_pfn, end_pfn);
   if (bad !== null) {
     m.event(k.tid, 'offline-unmovable', [page_label(bad)], 'mm/page_isolation.c:has_unmovable_pages');
     return errno_reason(k, -EBUSY, 'mm/page_isolation.c:start_isolate_page_range', `failure to isolate range: pfn:${bad} is unmovable (reserved, CMA, or a kernel page outside ZONE_MOVABLE) ${range}`);
   }
-  mem.isolate_range(start_pfn, end_pfn);
   m.event(k.tid, 'offline-isolate', [`memory:${hex(start_pfn * 2 ** PAGE_SHIFT)}`], `${FILE}:offline_pages`);
   for (;;) {
     let pfn = start_pfn;

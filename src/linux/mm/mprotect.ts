@@ -46,6 +46,7 @@ import {
 import { EACCES, EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM, EPERM } from '../include/uapi/linux/errno.js';
 import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, capable, get_current, rlimit } from '../include/linux/sched.js';
 import { down_read_killable, down_write_killable, up_read, up_write } from '../kernel/locking/rwsem.js';
+import { cond_resched } from '../kernel/sched.js';
 import { zap_page_range } from './memory.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { __split_vma, can_do_mlock } from './mmap.js';
@@ -72,10 +73,20 @@ function split_to(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, en
   return vma;
 }
 
-/** change_protection(): write-protect the PTEs when write is removed. */
-function change_protection(k: Kctx, vma: vm_area_struct, oldflags: number, newflags: number): void {
+/**
+ * change_protection(): write-protect the PTEs when write is removed. Called with mmap_lock
+ * for write, which excludes GUP's slow walk, faults and MADV_DONTNEED but not the rmap
+ * walks (truncate's zap, migration, reclaim) nor gup-fast: change_pmd_range() takes each
+ * PTE table's lock in turn (one step per table or huge PMD: the PTE lock excludes the rmap
+ * walks) and calls cond_resched() after each (5.4.1, 6.1.192, 6.12.117).
+ */
+function* change_protection(k: Kctx, vma: vm_area_struct, oldflags: number, newflags: number): KThread<void> {
   if (!(oldflags & VM_WRITE) || newflags & VM_WRITE) return;
+  let table = -1;
   for (let a = vma.vm_start; a < vma.vm_end; ) {
+    const key = Math.floor(a / PMD_SIZE);
+    if (table >= 0 && key !== table) yield* cond_resched(k, 'mm/mprotect.c:change_pmd_range', `${vma.id}:${a}`);
+    table = key;
     const w = pt_walk(vma.vm_mm, a);
     if (w.level === 'pud') {
       // hugetlb_change_protection() for a 1 GiB leaf (hugetlb VMAs are always PUD aligned).
@@ -141,7 +152,7 @@ export function* sys_mprotect(k: Kctx, start: number, len: number, prot: number)
         }
         const old = v.vm_flags;
         v.vm_flags = newflags;
-        change_protection(k, v, old, newflags);
+        yield* change_protection(k, v, old, newflags);
         vma = v;
       }
       error = 0;

@@ -41,6 +41,7 @@ import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import type { task_struct } from '../include/linux/sched.js';
 import { EACCES, EFAULT, EINVAL, EPERM, ESRCH } from '../include/uapi/linux/errno.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
+import { race_window } from '../kernel/sched.js';
 import { mmput } from '../kernel/fork.js';
 import { PTRACE_MODE_ATTACH_REALCREDS, mm_access } from '../kernel/ptrace.js';
 import { remote_buffer, remote_copy } from './access_remote.js';
@@ -135,10 +136,17 @@ function* copy_page_iter(k: Kctx, page: number, offset: number, copy: number, it
   return done;
 }
 
-/** process_vm_rw_pages(pages, offset, len, iter, write): 0 or -EFAULT (a local fault). */
+/**
+ * process_vm_rw_pages(pages, offset, len, iter, write): 0 or -EFAULT (a local fault).
+ * The pages are only referenced (pinned), no lock is held: the target's threads can write
+ * a page between the copies of two others, so each remote page is a step of its own (the
+ * first one after the pinning GUP returned), and a reader can copy an old page 0 and a new
+ * page 1 (scenarios/remote/process-vm-read-vs-store.yaml).
+ */
 function* process_vm_rw_pages(k: Kctx, pages: page_array, offset: number, len: number, it: iov_iter, write: boolean): KThread<number> {
   let i = 0;
   while (len && it.count) {
+    yield* race_window(k, 'mm/process_vm_access.c:process_vm_rw_pages:page', `${i}:${len}:${it.count}`);
     const page = pages[i++] as number;
     const copy = Math.min(PAGE_SIZE - offset, len);
     const copied = yield* copy_page_iter(k, page, offset, copy, it, write);

@@ -37,6 +37,7 @@ import type { vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_mkdirty, pte_mkyoung, pte_pfn, pte_present, pte_write } from '../include/linux/mm_types.js';
 import { EFAULT } from '../include/uapi/linux/errno.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
+import { race_window } from '../kernel/sched.js';
 import { handle_mm_fault } from './memory.js';
 import { get_current } from '../include/linux/sched.js';
 import type { data_run } from '../include/linux/page_data.js';
@@ -119,8 +120,24 @@ export function* do_user_addr_fault(k: Kctx, address: number, write: boolean): K
   }
 }
 
-/** One access of current at addr: the frame it reached, or a negative errno (-EFAULT = signal). */
-function* user_access(k: Kctx, addr: number, write: boolean): KThread<number> {
+/** Byte runs as a short string (state-cache locals). */
+function runs_key(runs: readonly data_run[]): string {
+  let out = '';
+  for (const r of runs) out += `${r.offset}+${r.len}/${r.tag},`;
+  return out;
+}
+
+/**
+ * One access of current at addr: the frame it reached, or a negative errno (-EFAULT = signal).
+ * Each access is a step of its own: another CPU can change the page tables or the data
+ * between two accesses of this thread (the target of a process_vm_readv sees its two
+ * stores apart: scenarios/remote/process-vm-read-vs-store.yaml). MODEL (speed only): no
+ * point when the thread runs alone (Sched.alone).
+ */
+function* user_access(k: Kctx, addr: number, write: boolean, carried = ''): KThread<number> {
+  // `carried`: the data the caller holds across this point (what a store is about to write,
+  // what a read loop has read so far), for the state cache's locals.
+  if (!k.s.alone(k.tid)) yield* race_window(k, 'arch/x86/mm/fault.c:hw_access:insn', `${addr}:${write ? 'w' : 'r'}:${carried}`);
   for (let n = 0; n <= MAX_FAULTS_PER_ACCESS; n++) {
     const pfn = hw_access(k, addr, write);
     if (pfn !== null) return pfn;
@@ -142,7 +159,7 @@ export function* user_store(k: Kctx, addr: number, len: number, tag: string): KT
   const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
   for (let a = first; a < addr + len; a += PAGE_SIZE) {
     const from = Math.max(a, addr);
-    const pfn = yield* user_access(k, from, true);
+    const pfn = yield* user_access(k, from, true, tag);
     if (pfn < 0) return pfn;
     // MODEL: a frame with no struct page slot (device memory) keeps no data tag.
     if (k.m.mem.slot_of(pfn) === 0) continue;
@@ -164,7 +181,7 @@ export function* user_load_runs(k: Kctx, addr: number, len = 1): KThread<number 
   const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
   for (let a = first; a < addr + len; a += PAGE_SIZE) {
     const from = Math.max(a, addr);
-    const pfn = yield* user_access(k, from, false);
+    const pfn = yield* user_access(k, from, false, runs_key(out));
     if (pfn < 0) return pfn;
     if (k.m.mem.slot_of(pfn) === 0) return unsupported(k, 'arch/x86/mm/fault.c:do_user_addr_fault', 'the data of device memory (no struct page slot) is not modelled');
     const to = Math.min(a + PAGE_SIZE, addr + len);
@@ -194,11 +211,12 @@ export function* copy_to_user_runs(k: Kctx, addr: number, runs: readonly data_ru
   const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
   for (let a = first; a < addr + len; a += PAGE_SIZE) {
     const from = Math.max(a, addr);
-    const pfn = yield* user_access(k, from, true);
+    const to = Math.min(a + PAGE_SIZE, addr + len);
+    const piece = runs_slice(runs, from - addr, to - from);
+    const pfn = yield* user_access(k, from, true, runs_key(piece));
     if (pfn === -EFAULT) return addr + len - from;
     if (pfn < 0) return pfn;
-    const to = Math.min(a + PAGE_SIZE, addr + len);
-    if (k.m.mem.slot_of(pfn) !== 0) page_write_runs(k.m, pfn, from - a, runs_slice(runs, from - addr, to - from));
+    if (k.m.mem.slot_of(pfn) !== 0) page_write_runs(k.m, pfn, from - a, piece);
   }
   return 0;
 }
@@ -214,7 +232,7 @@ export function* copy_from_user_runs(k: Kctx, addr: number, len: number): KThrea
   const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
   for (let a = first; a < addr + len; a += PAGE_SIZE) {
     const from = Math.max(a, addr);
-    const pfn = yield* user_access(k, from, false);
+    const pfn = yield* user_access(k, from, false, runs_key(runs));
     if (pfn === -EFAULT) return { runs, left: addr + len - from };
     if (pfn < 0) return pfn;
     const to = Math.min(a + PAGE_SIZE, addr + len);

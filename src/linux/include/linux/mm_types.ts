@@ -739,21 +739,41 @@ export class MemMap {
         this.accountTake(z, to - from, r.cma);
       }
     }
-    if (!this.bumpSkip.some(([s, e]) => s === start && e === end)) this.bumpSkip.push([start, end]);
+    this.addBumpSkip(start, end);
     this.isolated.push({ start, end, parked });
   }
 
-  /** The isolated range [start, end), removed from the list (null if none). */
-  private takeIsolated(start: number, end: number): [number, number][] | null {
-    const i = this.isolated.findIndex((x) => x.start === start && x.end === end);
-    if (i < 0) return null;
-    const [iso] = this.isolated.splice(i, 1);
-    return iso.parked;
+  /**
+   * Add [start, end) to the skip ranges; a range that continues one already there (the next
+   * pageblock of a block being isolated) extends it, so a whole block ends as one range.
+   */
+  private addBumpSkip(start: number, end: number): void {
+    for (const r of this.bumpSkip) {
+      if (start >= r[0] && end <= r[1]) return;
+      if (r[1] === start) {
+        r[1] = end;
+        return;
+      }
+    }
+    this.bumpSkip.push([start, end]);
   }
 
-  /** undo_isolate_page_range() storage side: the parked free blocks go back to their zones' free lists. */
+  /** The isolated ranges inside [start, end) (one per isolated pageblock), removed from the list, their parked blocks joined. */
+  private takeIsolated(start: number, end: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.isolated.length; ) {
+      const x = this.isolated[i];
+      if (x.start >= start && x.end <= end) {
+        for (const b of x.parked) out.push(b);
+        this.isolated.splice(i, 1);
+      } else i++;
+    }
+    return out;
+  }
+
+  /** undo_isolate_page_range() storage side: the parked free blocks of the isolated ranges inside [start, end) go back to their zones' free lists. */
   undo_isolate_range(start: number, end: number): void {
-    for (const [p, order] of this.takeIsolated(start, end) ?? []) this.giveFree(p, order);
+    for (const [p, order] of this.takeIsolated(start, end)) this.giveFree(p, order);
   }
 
   /** __offline_isolated_pages() storage side: the parked frames leave the allocator (the range is offline). */

@@ -17,7 +17,7 @@ import { get_user_pages, pin_user_pages, unpin_user_pages } from '../../../../sr
 import { sys_mmap } from '../../../../src/linux/syscalls.js';
 import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 import { page_content, page_count, page_zonenum, pt_walk, put_page, set_page_content } from '../../../../src/linux/include/linux/mm.js';
-import { pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
+import { PG_reserved, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { ZONE_MOVABLE, ZONE_NORMAL } from '../../../../src/linux/include/linux/gfp.js';
 import { EBUSY, EINTR, EINVAL } from '../../../../src/linux/include/uapi/linux/errno.js';
@@ -221,6 +221,42 @@ describe.each(['v5.4', 'v6.1', 'v6.12'])('%s: memory blocks', (profile) => {
         yield* point('test');
         unpin_user_pages(k, pages as number[], 1);
       });
+    }
+  });
+  it('start_isolate_page_range goes pageblock by pageblock: a reserved frame in a later pageblock fails the offline (-EBUSY) after the first pageblocks were isolated, and the undo gives their free frames back, alone or not', () => {
+    for (const alone of [true, false]) {
+      const env = mkEnv(profile, LAYOUT);
+      const b = block(env, 40);
+      const start = 40 * 32768;
+      // Movable allocations fill block 40 from its start: take frames until one sits in its fourth pageblock.
+      const bad = run(env, function* (k: Kctx): KThread<number> {
+        yield* point('test:alloc');
+        for (;;) {
+          const pfn = alloc_page(k, GFP_HIGHUSER_MOVABLE);
+          if (pfn === null) throw new Error('test bug: no frame');
+          if (pfn >= start + 3 * 512) return pfn;
+        }
+      });
+      expect(bad).toBeLessThan(start + 4 * 512);
+      env.m.mem.s_flags[env.m.mem.slot_of(bad)] |= PG_reserved;
+      const z = env.m.mem.zones[ZONE_MOVABLE];
+      const free = z.nr_free;
+      const threads = [{ task: env.task, body: (k: Kctx) => state_store(k, b, 'offline') }];
+      // A second live thread makes the offline take its per-pageblock points (Sched.alone is false).
+      if (!alone) threads.push({ task: env.task, body: function* (): KThread<number> { yield* point('test:other'); return 0; } as never });
+      const r = runThreads(env, threads);
+      expect(r.r.status).toBe('done');
+      expect(r.results[0]).toBe(-EBUSY);
+      expect(env.m.mem.isolated.length).toBe(0);
+      expect(z.nr_free).toBe(free);
+      expect(state_show(b)).toBe('online');
+      // The frames of the first pageblocks are back in the allocator.
+      const again = run(env, function* (k: Kctx): KThread<number | null> {
+        yield* point('test:alloc');
+        return alloc_page(k, GFP_HIGHUSER_MOVABLE);
+      });
+      expect(again).not.toBeNull();
+      expect(z.nr_free).toBe(free - 1);
     }
   });
 });
