@@ -48,7 +48,7 @@ import {
   FOLL_ANON, FOLL_COW, FOLL_DUMP, FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_INTERRUPTIBLE,
   FOLL_LONGTERM, FOLL_MLOCK, FOLL_NOFAULT, FOLL_NOWAIT, FOLL_NUMA, FOLL_PCI_P2PDMA, FOLL_PIN, FOLL_POPULATE,
   FOLL_REMOTE, FOLL_SPLIT_PMD, FOLL_TOUCH, FOLL_TRIED, FOLL_UNLOCKABLE, FOLL_WRITE, GUP_PIN_COUNTING_BIAS,
-  INTERNAL_GUP_FLAGS, foll_known_mask, foll_names,
+  INTERNAL_GUP_FLAGS, foll_known_mask, foll_names, is_foll_release,
 } from '../include/linux/foll.js';
 import type { FollRelease } from '../include/linux/foll.js';
 import {
@@ -90,7 +90,7 @@ export interface int_ptr {
 /** The release whose FOLL_* numbering and flag set apply (foll.ts). */
 function foll_release(k: Kctx): FollRelease {
   const r = k.profile.release;
-  if (r === 'v5.4' || r === 'v5.5' || r === 'v5.6' || r === 'v6.1' || r === 'v6.5' || r === 'v6.6' || r === 'v6.12') return r;
+  if (is_foll_release(r)) return r;
   throw new Error(`pinlab bug: no FOLL_* table for release ${r}`);
 }
 
@@ -107,6 +107,13 @@ const KNOWN_MASK: Readonly<Record<FollRelease, number>> = {
   'v5.4': foll_known_mask('v5.4'),
   'v5.5': foll_known_mask('v5.5'),
   'v5.6': foll_known_mask('v5.6'),
+  'v5.7': foll_known_mask('v5.7'),
+  'v5.8': foll_known_mask('v5.8'),
+  'v5.9': foll_known_mask('v5.9'),
+  'v5.10': foll_known_mask('v5.10'),
+  'v5.11': foll_known_mask('v5.11'),
+  'v5.12': foll_known_mask('v5.12'),
+  'v5.15': foll_known_mask('v5.15'),
   'v6.1': foll_known_mask('v6.1'),
   'v6.5': foll_known_mask('v6.5'),
   'v6.6': foll_known_mask('v6.6'),
@@ -130,6 +137,7 @@ interface gup_cfg {
   readonly dax_in_vma: boolean; // gup-dax-check-in-vma-flags
   readonly hugetlb_bulk: boolean; // hugetlb-grab-refs-once
   readonly thp_increm: boolean; // gup-thp-page-increm
+  readonly cow_break: boolean; // gup-cow-break-read without gup-remove-enforced-cow
 }
 /** The record is kept on the machine (all state lives in the Machine; a profile never changes in a run). */
 function gcfg(k: Kctx): gup_cfg {
@@ -158,6 +166,9 @@ function gcfg(k: Kctx): gup_cfg {
       hugetlb_bulk: k.patch('hugetlb-grab-refs-once'),
       // PATCH(gup-thp-page-increm) 57edfcfd3419: cached for the per-page paths
       thp_increm: k.patch('gup-thp-page-increm'),
+      // PATCH(gup-cow-break-read) 17839856fd58: cached for the per-page paths
+      // PATCH(gup-remove-enforced-cow) a308c71bf1e6: the forced COW break is gone again
+      cow_break: k.patch('gup-cow-break-read') && !k.patch('gup-remove-enforced-cow'),
     };
     k.m.gup_cfg = c;
   }
@@ -478,13 +489,15 @@ export function gup_must_unshare(k: Kctx, vma: vm_area_struct | null, flags: num
  * PATCH(gup-hugetlb-grab-no-longterm-check) (f442fa614137, v6.10) gives the slow path its
  * own try_grab_folio() without that check (6.12.117: hugetlb goes through
  * follow_page_mask() and is pinned, then migrated like any other folio).
- * MODEL: 5.4–5.6 grab hugetlb pages with get_page()/try_grab_page(), no check.
+ * 5.4–5.11 grab hugetlb pages one by one with get_page()/try_grab_page(), which has no
+ * such check; 5.12.9 (is_migrate_cma_page) to 5.15.24 (is_pinnable_page) refuse as 6.1 does.
  */
 function hugetlb_grab_refuses_longterm(k: Kctx, vma: vm_area_struct, page: number, flags: number): boolean {
   if ((flags & (FOLL_PIN | FOLL_LONGTERM)) !== (FOLL_PIN | FOLL_LONGTERM) || !is_vm_hugetlb_page(vma)) return false;
-  // PATCH(gup-fast-longterm-cma-check) df3a0a21b698: STAND-IN: the hugetlb slow path grabs through the gup-fast helper, and that helper's long-term check is keyed on the gup-fast check's entry; when the helper gained it is UNVERIFIED
+  // PATCH(gup-fast-longterm-cma-check) df3a0a21b698: the gup-fast grab helper refuses unpinnable pages for FOLL_LONGTERM
+  // PATCH(hugetlb-grab-refs-once) 0fa5bc4023c1: follow_hugetlb_page() grabs through that helper (5.12.9: try_grab_compound_head)
   // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: the slow path gets its own grab without the check
-  if (!k.patch('gup-fast-longterm-cma-check') || k.patch('gup-hugetlb-grab-no-longterm-check')) return false;
+  if (!k.patch('gup-fast-longterm-cma-check') || !k.patch('hugetlb-grab-refs-once') || k.patch('gup-hugetlb-grab-no-longterm-check')) return false;
   return !is_longterm_pinnable_page(k, page);
 }
 
@@ -654,8 +667,10 @@ export function* __get_user_pages(
   const foll = { v: gup_flags };
   const ctx: follow_page_context = { page_mask: 0, pending: 0, has_pending: false };
   let next_resched = 0;
+  // The flags each page starts from (foll_flags = gup_flags, plus FOLL_WRITE where 5.7.14/5.8.1's
+  // should_force_cow_break() asks for it: a COW mapping and a FOLL_GET/FOLL_PIN walk).
+  let page_flags = gup_flags;
   out: do {
-    foll.v = gup_flags;
     if (vma === null || start >= vma.vm_end) {
       // 6.1+: vma_lookup (gup_vma_lookup in 6.12); 5.4: find_extend_vma (no stack expansion modelled).
       vma = c.cow_removed ? vma_lookup(mm, start) : lookup_vma_v5_4(mm, start);
@@ -670,7 +685,9 @@ export function* __get_user_pages(
         ret = c.dax_in_vma ? r : -EFAULT;
         break out;
       }
+      page_flags = c.cow_break && is_cow_mapping(vma.vm_flags) && (gup_flags & (FOLL_GET | FOLL_PIN)) !== 0 ? gup_flags | FOLL_WRITE : gup_flags;
     }
+    foll.v = page_flags;
     for (;;) {
       // retry:
       if (fatal_signal_pending(k)) {
@@ -764,7 +781,7 @@ export function* __get_user_pages(
       start += increm * PAGE_SIZE;
       nr_pages -= increm;
       if (increm === 1 && nr_pages > 0 && i < next_resched && alone) {
-        const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), gup_flags, pages, pi + i, vmas, vi + i, ctx);
+        const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), page_flags, pages, pi + i, vmas, vi + i, ctx);
         i += n;
         start += n * PAGE_SIZE;
         nr_pages -= n;
@@ -1428,7 +1445,9 @@ function* __gup_longterm_locked__v5_11(
 ): KThread<number> {
   if (!(gup_flags & FOLL_LONGTERM)) return yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
   if (WARN_ON(k, !(gup_flags & FOLL_PIN), 'mm/gup.c:__gup_longterm_locked', 'FOLL_LONGTERM without FOLL_PIN')) return -EINVAL;
-  const flags = memalloc_pin_save(k);
+  // PATCH(memalloc-pin) 1a08ae36cf8b: the scope is memalloc_pin_save() from 5.13 (5.11.14, 5.12.9: memalloc_nocma_save())
+  const pin_scope = k.patch('memalloc-pin');
+  const flags = pin_scope ? memalloc_pin_save(k) : memalloc_nocma_save(k);
   let rc: number;
   let nr_pinned: number;
   do {
@@ -1444,7 +1463,8 @@ function* __gup_longterm_locked__v5_11(
       rc = nr_pinned <= 0 ? nr_pinned : 0;
     }
   } while (rc === -EAGAIN);
-  memalloc_pin_restore(k, flags);
+  if (pin_scope) memalloc_pin_restore(k, flags);
+  else memalloc_nocma_restore(k, flags);
   return rc ? rc : nr_pinned;
 }
 
@@ -1753,8 +1773,8 @@ export function* pin_user_pages_remote(
  */
 export function* pin_user_pages_unlocked(k: Kctx, start: number, nr_pages: number, pages: page_array | null, gup_flags: number): KThread<number> {
   const site = 'mm/gup.c:pin_user_pages_unlocked';
-  // MODEL: added in 5.9 (bracketed); absent on profiles without PATCH(foll-pin-counting).
-  if (!k.patch('foll-pin-counting')) return unsupported(k, site, 'pin_user_pages_unlocked() does not exist in this release (5.9+)');
+  // PATCH(gup-fast-only) dadbb612f6e5: pin_user_pages_unlocked() exists from 5.8 (folded on the 5.8 gup-fast entry, own commit UNVERIFIED)
+  if (!k.patch('gup-fast-only')) return unsupported(k, site, 'pin_user_pages_unlocked() does not exist in this release (5.8+)');
   gup_flags = strip_unknown(k, gup_flags);
   const mm = current_mm(k, site);
   if (mm === null) return -EFAULT;

@@ -39,9 +39,6 @@ export const mmPatches = {
       'memalloc_nocma_save()/restore() and PF_MEMALLOC_NOCMA become memalloc_pin_save()/restore() and ' +
       'PF_MEMALLOC_PIN (same bit, same __GFP_MOVABLE stripping); callers in the model dispatch on this entry. ' +
       'Id from the same mainline commit list as da6df1b0fcfa.',
-    folds: [
-      { change: 'inside the pin scope, hugetlb dequeue and the hugetlb migration target skip pool folios that are not long-term pinnable (hugetlb.ts alloc_huge_page, gup_migrate.ts alloc_hugetlb_migration_target)', commit: null, from: 'v5.13', by: 'v6.1' },
-    ],
     scenarios: ['gup/cma-longterm-migrates'],
   },
   'wp-reuse-refcount': {
