@@ -1241,8 +1241,11 @@ function* check_and_migrate_cma_pages(
       i += step;
     }
     if (isolated.length === 0) return nr_pages;
-    // Drop the get_user_pages references (put_page, also for the aliased pins of 5.6).
-    for (let i = 0; i < nr_pages; i++) gup_put_folio(k, pages[i] as number, 1, FOLL_GET, 'mm/gup.c:check_and_migrate_cma_pages');
+    // Drop the references this call took: put_page() (5.4-5.9, also for the FOLL_PIN pins of 5.7-5.9,
+    // which leaves GUP_PIN_COUNTING_BIAS - 1 references behind); 5.10.7 unpin_user_pages() for FOLL_PIN.
+    // PATCH(gup-longterm-unpin) 96e1fac162cc: unpin_user_pages() for a FOLL_PIN call
+    const drop = k.patch('gup-longterm-unpin') && gup_flags & FOLL_PIN ? FOLL_PIN : FOLL_GET;
+    for (let i = 0; i < nr_pages; i++) gup_put_folio(k, pages[i] as number, 1, drop, 'mm/gup.c:check_and_migrate_cma_pages');
     const failed = yield* migrate_isolated_pages(k, isolated, 'non-cma');
     if (failed) {
       migrate_allow = false;
@@ -1420,15 +1423,22 @@ function* __gup_longterm_locked__v5_4(
   const pass_locked = k.patch('hypo-longterm-honours-locked') && gup_flags & FOLL_LONGTERM ? locked : null;
   let rc = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas_tmp, pass_locked, gup_flags);
   if (gup_flags & FOLL_LONGTERM) {
-    memalloc_nocma_restore(k, flags);
-    if (rc < 0) return rc;
-    if (check_dax_vmas(k, vmas_tmp as vma_array, rc)) {
-      release_pages_taken(k, pages as page_array, rc, gup_flags, 'mm/gup.c:__gup_longterm_locked');
-      return -EOPNOTSUPP;
-    }
-    if (IS_ENABLED(k, 'CONFIG_CMA')) {
+    // 5.4-5.8 leave the no-CMA scope before the migration step; from 5.9.1 it ends at `out:`, after it, so
+    // the migration targets and the re-GUP are allocated inside it (a fold of hugetlb-migration-target-pool:
+    // Joonsoo Kim's "mm/gup: restrict CMA region by using allocation scope API", same v5.9 series).
+    // PATCH(hugetlb-migration-target-pool) bbe88753bd42: the scope covers the migration step
+    const late_restore = k.patch('hugetlb-migration-target-pool');
+    if (!late_restore) memalloc_nocma_restore(k, flags);
+    if (rc >= 0 && check_dax_vmas(k, vmas_tmp as vma_array, rc)) {
+      // 5.7-5.9 drop FOLL_PIN pins with put_page() here too.
+      // PATCH(gup-longterm-unpin) 96e1fac162cc: unpin_user_pages() for a FOLL_PIN call
+      const drop = k.patch('gup-longterm-unpin') || !(gup_flags & FOLL_PIN) ? gup_flags : gup_flags & ~FOLL_PIN;
+      release_pages_taken(k, pages as page_array, rc, drop, 'mm/gup.c:__gup_longterm_locked');
+      rc = -EOPNOTSUPP;
+    } else if (rc >= 0 && IS_ENABLED(k, 'CONFIG_CMA')) {
       rc = yield* check_and_migrate_cma_pages(k, mm, start, rc, pages as page_array, vmas_tmp, gup_flags);
     }
+    if (late_restore) memalloc_nocma_restore(k, flags);
   }
   return rc;
 }
