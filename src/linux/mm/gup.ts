@@ -442,14 +442,17 @@ export const NO_PAGE = -0x7fff_ffff;
 
 /**
  * can_follow_write_pte(pte, page, vma, flags).
- * 5.4–5.6 (Dirty COW fix): writable PTE, or FOLL_FORCE|FOLL_COW with a dirty PTE.
+ * 5.4–5.6, 5.9–5.19 (Dirty COW fix): writable PTE, or FOLL_FORCE|FOLL_COW with a dirty PTE;
+ * 5.7.14/5.8.1 (17839856fd58): FOLL_COW with a dirty PTE, FOLL_FORCE or not.
  * 6.1/6.12 (PATCH(gup-foll-cow-removed), 5535be309971): FOLL_FORCE may follow a R/O
  * PTE only in a private, VM_MAYWRITE, !VM_WRITE mapping of an exclusive anon page.
  */
 function can_follow_write_pte(k: Kctx, pte: number, page: number | null, vma: vm_area_struct, flags: number): boolean {
   if (pte_write(pte)) return true;
   // PATCH(gup-foll-cow-removed) 5535be309971: the FOLL_COW + dirty PTE rule of can_follow_write_pte()
-  if (!k.patch('gup-foll-cow-removed')) return (flags & FOLL_FORCE) !== 0 && (flags & FOLL_COW) !== 0 && pte_dirty(pte);
+  // 5.7.14/5.8.1 (gcfg cow_break: 17839856fd58 without a308c71bf1e6) drop the FOLL_FORCE requirement, so the
+  // forced-write walk of a read GUP can follow the COWed, still read-only PTE (can_follow_write_pte/_pmd).
+  if (!k.patch('gup-foll-cow-removed')) return ((flags & FOLL_FORCE) !== 0 || gcfg(k).cow_break) && (flags & FOLL_COW) !== 0 && pte_dirty(pte);
   if (!(flags & FOLL_FORCE)) return false;
   if (vma.vm_flags & (VM_MAYSHARE | VM_SHARED)) return false;
   if (!(vma.vm_flags & VM_MAYWRITE)) return false;

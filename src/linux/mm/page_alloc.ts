@@ -11,7 +11,7 @@
  *   lands in CMA whenever the fast attempt succeeds there.
  * - after it: current_gfp_context() is applied before the fast attempt.
  * CMA pageblocks serve only MIGRATE_MOVABLE requests (ALLOC_CMA). Within a zone:
- * - before PATCH(cma-prefer-movable) (16867664936e, v5.7): CMA is a fallback when
+ * - before PATCH(cma-prefer-movable) (16867664936e, v5.8): CMA is a fallback when
  *   the zone's non-CMA blocks cannot serve the request;
  * - after it: CMA first when the zone's free CMA pages exceed half its free pages.
  *

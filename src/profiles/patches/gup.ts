@@ -479,7 +479,8 @@ export const gupPatches = {
       'GUP with FOLL_GET or FOLL_PIN on a COW mapping (private, may-write) always asks for write access ' +
       '(should_force_cow_break(): foll_flags |= FOLL_WRITE), so a read GUP of a page shared with a fork breaks ' +
       'the COW first and the caller gets its own copy; gup-fast only takes pages from writable PTEs (fast_flags ' +
-      '|= FOLL_WRITE unless FOLL_FAST_ONLY). The first fix of CVE-2020-29374 (GUP after fork reading the other ' +
+      '|= FOLL_WRITE unless FOLL_FAST_ONLY), and can_follow_write_pte()/_pmd() accept FOLL_COW with a dirty entry ' +
+      'without FOLL_FORCE, so that forced walk ends on the COWed read-only PTE. The first fix of CVE-2020-29374 (GUP after fork reading the other ' +
       'process\'s later writes). In 5.7.14 and 5.7.6 through the 5.7.3 stable backport; 5.8.1 has it; 5.9.1 ' +
       'not (removed by a308c71bf1e6 when 09854ba94c6a fixed the write side in do_wp_page()).',
     scenarios: ['gup/bug9-gup-after-fork-leak'],

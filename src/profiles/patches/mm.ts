@@ -6,13 +6,14 @@ export const mmPatches = {
     subject: 'mm,page_alloc,cma: conditionally prefer cma pageblocks for movable allocations',
     commit: '16867664936e',
     author: 'Roman Gushchin',
-    release: 'v5.7',
+    release: 'v5.8',
     files: ['mm/page_alloc.c'],
     effect: 'changes-verdict',
     summary:
       '__rmqueue() takes a movable allocation from CMA pageblocks first when the zone has more free CMA pages ' +
       'than half its free pages; before it CMA served movable requests only as a fallback. Decides whether ' +
-      'faulted-in user pages land in CMA (and so whether long-term GUP must migrate them).',
+      'faulted-in user pages land in CMA (and so whether long-term GUP must migrate them). First in 5.8: ' +
+      '__rmqueue() of 5.7.14 has no such test, 5.8.1 has it.',
     scenarios: ['mm/cma-preferred-for-movable'],
   },
   'alloc-fastpath-task-gfp': {
