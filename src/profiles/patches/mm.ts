@@ -389,6 +389,21 @@ export const mmPatches = {
       '(default_zone_for_pfn). Read in mm/memory_hotplug.ts (5.5-rc5 has it, 5.4.1 not).',
     scenarios: ['hotplug/offline-online-zone'],
   },
+  'alloc-nocma-fastpath': {
+    subject: 'mm/page_alloc: fix memalloc_nocma_{save/restore} APIs',
+    commit: '8510e69c8efe',
+    author: 'Joonsoo Kim',
+    release: 'v5.9',
+    files: ['mm/page_alloc.c'],
+    effect: 'changes-verdict',
+    summary:
+      'current_alloc_flags(): the first get_page_from_freelist() of a task inside memalloc_nocma_save() loses ' +
+      'ALLOC_CMA, so a movable allocation there (a long-term GUP\'s fault, a migration target) no longer comes ' +
+      'from CMA pageblocks through the fast path; before it (5.4.1-5.8.1) only the slow path saw the scope. ' +
+      'Present in 5.9.1-5.12.9; 5.15.24 has none (alloc-fastpath-task-gfp applies the whole scope to the fast ' +
+      'path instead). Id and subject from the Fixes: tag of its pcplist follow-up and a mainline commit list.',
+    scenarios: ['io_uring/register-thp-cma'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 /** Stable backports of this area per release tree (patches in by first release need no listing). */
