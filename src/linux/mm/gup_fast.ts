@@ -318,7 +318,9 @@ export function* get_user_pages_fast(k: Kctx, start: number, nr_pages: number, g
   }
   // PATCH(pin-user-pages-api) eddb1c228f79: FOLL_PIN from get_user_pages_fast() → WARN, -EINVAL
   if (k.patch('pin-user-pages-api') && WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, site, 'FOLL_PIN from get_user_pages_fast')) return -EINVAL;
-  return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags, pages);
+  // PATCH(foll-pin-counting) 3faa52c03f44: 5.7.14-5.9.1 pass FOLL_GET (5.4-5.6: the caller's flags as they are)
+  const get = k.patch('foll-pin-counting') ? FOLL_GET : 0;
+  return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | get, pages);
 }
 
 /**

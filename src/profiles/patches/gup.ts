@@ -438,7 +438,7 @@ export const gupPatches = {
       { change: 'gup-fast\'s flag mask admits FOLL_FAST_ONLY (John Hubbard, "mm/gup: refactor and de-duplicate gup_fast() code", same v5.8 batch; 5.7.14 mask without it, 5.8.1 with it; gup_fast.ts internal_get_user_pages_fast)', commit: null, from: 'v5.8', by: 'v5.8' },
       { change: 'pin_user_pages_unlocked() exists (John Hubbard, "mm/gup: introduce pin_user_pages_unlocked", posted May 2020 for v5.8; absent in 5.7.14, present in 5.8.1; gup.ts)', commit: null, from: 'v5.8', by: 'v5.8' },
     ],
-    scenarios: [],
+    scenarios: ['gup/fast-flag-mask'],
   },
   'gup-foll-nofault': {
     subject: 'gup: Introduce FOLL_NOFAULT flag to disable page faults',
@@ -446,12 +446,12 @@ export const gupPatches = {
     author: 'Andreas Gruenbacher',
     release: 'v5.16',
     files: ['mm/gup.c', 'include/linux/mm.h'],
-    effect: 'neutral',
+    effect: 'changes-verdict',
     summary:
       'FOLL_NOFAULT (0x80, the value FOLL_SPLIT had) makes GUP fail instead of faulting, and gup-fast\'s flag ' +
       'mask admits it (5.15.24 mask: WRITE, LONGTERM, FORCE, PIN, GET, FAST_ONLY; Debian 6.1.192 adds NOFAULT). ' +
       'Id from the mainline commit list of the gfs2 page-fault series (v5.16).',
-    scenarios: [],
+    scenarios: ['gup/fast-flag-mask'],
   },
   'gup-fast-reorganize': {
     subject: 'mm/gup: reorganize internal_get_user_pages_fast()',
@@ -459,14 +459,14 @@ export const gupPatches = {
     author: 'Jason Gunthorpe',
     release: 'v5.11',
     files: ['mm/gup.c'],
-    effect: 'neutral',
+    effect: 'changes-verdict',
     summary:
       'internal_get_user_pages_fast() tests start + len for wrap-around with check_add_overflow() (returning 0) ' +
       'instead of end <= start, and moves the lockless walk into lockless_pages_from_mm(). The visible ' +
       'difference: nr_pages <= 0 passes the wrap test and returns 0 after access_ok() instead of before. 5.9.1 ' +
       'has `end <= start`, 5.10.7 check_add_overflow() (the 5.10 stable series took it with 57efa1fe5957: ' +
       '"[PATCH 5.10 446/717]"). Id from the mainline commit list next to 57efa1fe5957 and 52650c8b466b.',
-    scenarios: [],
+    scenarios: ['gup/fast-flag-mask'],
   },
   'gup-cow-break-read': {
     subject: 'gup: document and work around "COW can break either way" issue',

@@ -35,7 +35,7 @@ export const ioUringPatches = {
       'heads already charged by this or an earlier buffer of the ring. 5.4-5.9 charged nr_pages of the range ' +
       'before pinning; 5.10.7 charges after pinning (read in its io_sqe_buffer_register()). Id confirmed by ' +
       'Fixes: tags.',
-    scenarios: ['io_uring/register-pinned-vm', 'io_uring/register-thp'],
+    scenarios: ['io_uring/register-thp-one-page', 'io_uring/register-thp'],
   },
   'io-uring-reg-buf-same-file': {
     subject: 'io_uring/rsrc: disallow multi-source reg buffers',
@@ -117,7 +117,7 @@ export const ioUringPatches = {
       { change: 'io_buffer_validate(): a NULL base with zero length is an empty slot, -EOVERFLOW for a wrapping range, nr_args up to IORING_MAX_REG_BUFFERS (1 << 14) instead of UIO_MAXIOV (rsrc.ts io_sqe_buffers_register__v5_13)', commit: null, from: 'v5.13', by: 'v5.15' },
       { change: 'shmem mappings are accepted besides hugetlbfs (vma_is_shmem() continue in 5.15.24; rsrc.ts io_pin_pages)', commit: null, from: 'v5.13', by: 'v5.15' },
     ],
-    scenarios: ['io_uring/register-mixed-vmas'],
+    scenarios: ['io_uring/register-shmem', 'io_uring/register-mixed-vmas'],
   },
 } as const satisfies Record<string, PatchInfo>;
 

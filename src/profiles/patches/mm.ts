@@ -402,7 +402,7 @@ export const mmPatches = {
       'from CMA pageblocks through the fast path; before it (5.4.1-5.8.1) only the slow path saw the scope. ' +
       'Present in 5.9.1-5.12.9; 5.15.24 has none (alloc-fastpath-task-gfp applies the whole scope to the fast ' +
       'path instead). Id and subject from the Fixes: tag of its pcplist follow-up and a mainline commit list.',
-    scenarios: ['io_uring/register-thp-cma'],
+    scenarios: [],
   },
 } as const satisfies Record<string, PatchInfo>;
 
