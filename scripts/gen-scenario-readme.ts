@@ -26,6 +26,8 @@ const AREAS: Record<string, string> = {
   addrspace: 'Address-space changes under a pin: mremap, MADV_FREE / PAGEOUT / COLD / WILLNEED / REMOVE, WIPEONFORK, mprotect, munmap + mmap (what the process, the device and io_uring see)',
   remote: 'Remote access through GUP: /proc/PID/mem and ptrace (FOLL_FORCE), process_vm_readv/writev (no FOLL_FORCE)',
   hotplug: 'Memory blocks going offline and online (/sys/devices/system/memory/memoryN/state) under references and pins',
+  pipe: 'Pipes and vmsplice: page references that are not pins (a reader sees what the page holds at read time)',
+  io: 'read/write/pread/pwrite through the page cache and io_uring READ_FIXED/WRITE_FIXED, byte-granular',
 };
 
 export function renderCatalogue(): string {

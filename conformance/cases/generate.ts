@@ -11,6 +11,7 @@ import { iommufdCases } from './generate-iommufd.js';
 import { addrspaceCases } from './generate-addrspace.js';
 import { remoteCases } from './generate-remote.js';
 import { hotplugCases } from './generate-hotplug.js';
+import { ioCases } from './generate-io.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -792,6 +793,7 @@ cases.push(...iommufdCases());
 cases.push(...addrspaceCases());
 cases.push(...remoteCases().map((r) => ({ area: r.area, name: r.name, question: '', setup: '', steps: '', v61: {}, v612: {}, text: r.text })));
 cases.push(...hotplugCases());
+cases.push(...ioCases());
 
 // ---- writing ----------------------------------------------------------------------------------
 

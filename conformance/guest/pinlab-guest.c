@@ -846,6 +846,7 @@ static int op_iommufd(const char *op, char **t, int n)
 
 #include "ops-addrspace.c"
 #include "ops-hotplug.c"
+#include "ops-io.c"
 
 static int run_op(char **t, int n)
 {
@@ -891,6 +892,12 @@ static int run_op(char **t, int n)
 
 	{
 		int k = op_addrspace(op, t, n);
+		if (k != 1)
+			return k;
+	}
+
+	{
+		int k = op_io(op, t, n);
 		if (k != 1)
 			return k;
 	}
@@ -1144,6 +1151,7 @@ static int run_op(char **t, int n)
 		memset(&p, 0, sizeof p);
 		r = syscall(SYS_io_uring_setup, (unsigned int)A(t[2]), &p);
 		r = r < 0 ? -errno : r;
+		io_ring_remember((int)r, &p);
 	} else if (!strcmp(op, "uring-register")) {
 		/* uring-register <as> <ring> <base> <len> [<base> <len> ...] */
 		NEED(3);

@@ -20,7 +20,7 @@ import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from './invariants.
 import type { OtherPins } from './engine.js';
 import { vfioDmaMappings, vfioHeldPins, vfioLockedPages, vfioLongtermPins } from './vfio.js';
 import { iommufdDmaMappings, iommufdLockedPages, iommufdLongtermPins } from './iommufd.js';
-import { ringMappings } from './holders.js';
+import { pipeHeldRefs, pipeMappings, ringMappings } from './holders.js';
 
 /** What the caller adds to the machine's own state. Every member is optional. */
 export interface Holders {
@@ -85,7 +85,7 @@ export class MachineView implements CheckWorld, OtherPins {
   heldPins(): HeldPin[] {
     const own = (this.holders.held?.() ?? []).map((h) => ({ pfn: h.pfn, holder: h.holder, kind: h.kind }));
     const vfio = this.m.vfio !== null ? vfioHeldPins(this.m) : [];
-    return [...own, ...vfio, ...[...iommufdLongtermPins(this.m), ...this.ringPins()].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const }))];
+    return [...own, ...vfio, ...[...iommufdLongtermPins(this.m), ...this.ringPins()].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const })), ...pipeHeldRefs(this.m)];
   }
 
   expectedLockedVm(mmId: number): number | null {
@@ -123,9 +123,9 @@ export class MachineView implements CheckWorld, OtherPins {
     return [...(this.m.vfio !== null ? vfioDmaMappings(this.m) : []), ...iommufdDmaMappings(this.m), ...this.afterMappings()];
   }
 
-  /** Holder frames after VFIO's and iommufd's (io_uring registered buffer pages). */
+  /** Holder frames after VFIO's and iommufd's (io_uring registered buffer pages, then pipe buffers' pages). */
   afterMappings(): DmaMapping[] {
-    return ringMappings(this.holders.rings?.() ?? allRings(this.m));
+    return [...ringMappings(this.holders.rings?.() ?? allRings(this.m)), ...pipeMappings(this.m)];
   }
 
   private processList(): (readonly [string, task_struct])[] {
@@ -136,11 +136,14 @@ export class MachineView implements CheckWorld, OtherPins {
   /** Pages io_uring fixed buffers hold (one pin per bvec page), ring by ring. */
   private ringPins(): LongtermPin[] {
     const out: LongtermPin[] = [];
+    // A ring reachable through several fds (fork copies the fd table) holds its pins once.
+    const seen = new Set<io_ring_ctx>();
     for (const [t, fd] of this.holders.rings?.() ?? allRings(this.m)) {
       const f = t.files?.fd[fd] ?? null;
       if (f === null || !io_is_uring_fops(f)) continue;
       const ctx = (f as file & { private_data?: unknown }).private_data as io_ring_ctx | null | undefined;
-      if (ctx === null || ctx === undefined || ctx.user_bufs === null) continue;
+      if (ctx === null || ctx === undefined || ctx.user_bufs === null || seen.has(ctx)) continue;
+      seen.add(ctx);
       ctx.user_bufs.forEach((b, i) => {
         if (b === null) return;
         for (const pfn of b.bvec) out.push({ pfn, holder: `io_uring ring fd ${fd} buffer ${i}`, thread: null });
@@ -151,7 +154,7 @@ export class MachineView implements CheckWorld, OtherPins {
 }
 
 /** Every io_uring ring fd of every task, by pid and fd. */
-function allRings(m: Machine): (readonly [task_struct, number])[] {
+export function allRings(m: Machine): (readonly [task_struct, number])[] {
   const out: (readonly [task_struct, number])[] = [];
   for (const t of m.tasks.values()) {
     const fds = t.files?.fd ?? [];

@@ -100,6 +100,20 @@ function valueOf(t: Translation, item: PlanItem, o: GuestObservation): RawValue 
       return o.ret < 0n ? Number(o.ret) : 'ok';
     case 'tag':
       return o.ret < 0n ? Number(o.ret) : tagOf(t, Number(o.ret));
+    case 'runs': {
+      // The same text as the model's render_runs: one run is its tag ('' for zero bytes),
+      // several are `tag*len` separated by spaces with zero bytes as `zero`.
+      if (o.ret < 0n) return Number(o.ret);
+      const runs = (o.kv.runs ?? '').split(',').filter((x) => x !== '').map((x) => {
+        const m = /^(\d+)\+(\d+):(\d+)$/.exec(x);
+        return m === null ? null : { len: Number(m[2]), byte: Number(m[3]) };
+      });
+      if (runs.some((r) => r === null)) return `bad-runs:${o.kv.runs ?? ''}`;
+      const rs = runs as { len: number; byte: number }[];
+      const name = (b: number): string => (b === 0 ? '' : tagOf(t, b));
+      if (rs.length === 1) return name((rs[0] as { byte: number }).byte);
+      return rs.map((r) => `${r.byte === 0 ? 'zero' : name(r.byte)}*${r.len}`).join(' ');
+    }
     case 'frame':
       return o.ret < 0n ? null : o.ret;
     case 'zone':

@@ -12,6 +12,7 @@ export const UAPI: Readonly<Record<string, number>> = {
   MAP_LOCKED: 0x2000, MAP_NORESERVE: 0x4000, MAP_POPULATE: 0x8000, MAP_HUGETLB: 0x40000, MAP_SYNC: 0x80000,
   MAP_FIXED_NOREPLACE: 0x100000, MAP_HUGE_2MB: 21 << 26, MAP_HUGE_1GB: 30 << 26,
   O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_TRUNC: 0o1000, O_DIRECT: 0o40000, O_CLOEXEC: 0o2000000, O_SYNC: 0o4010000,
+  O_NONBLOCK: 0o4000, SPLICE_F_MOVE: 1, SPLICE_F_NONBLOCK: 2, SPLICE_F_MORE: 4, SPLICE_F_GIFT: 8,
   MFD_CLOEXEC: 1, MFD_ALLOW_SEALING: 2, MFD_HUGETLB: 4, MFD_HUGE_2MB: 21 << 26, MFD_HUGE_1GB: 30 << 26,
   FALLOC_FL_KEEP_SIZE: 1, FALLOC_FL_PUNCH_HOLE: 2, FALLOC_FL_COLLAPSE_RANGE: 8, FALLOC_FL_ZERO_RANGE: 0x10, FALLOC_FL_INSERT_RANGE: 0x20,
   MADV_NORMAL: 0, MADV_WILLNEED: 3, MADV_DONTNEED: 4, MADV_REMOVE: 9, MADV_DONTFORK: 10, MADV_DOFORK: 11,
@@ -63,6 +64,8 @@ export type ValueKind =
   | 'okerr'
   /** a content byte → tag (or -errno) */
   | 'tag'
+  /** byte runs `runs=<off>+<len>:<byte>,...` → the model's rendering (page_data.ts render_runs), or -errno */
+  | 'runs'
   /** a pfn (or -1 = nothing mapped): compared by identity pattern */
   | 'frame'
   /** the zone of a pfn */
@@ -210,6 +213,8 @@ export function refTok(c: Ctx, name: string, field: string | null): string {
   if (field === 'size') return `$${name}.size`;
   // iommufd outputs the guest keeps as slots `<name>.<field>` (pinlab-guest.c iommufd ops).
   if (IOMMUFD_OUT_FIELDS.includes(field)) return `$${name}.${field}`;
+  // pipe2's two fds (conformance/guest/ops-io.c keeps them as slots <name>.rfd / <name>.wfd).
+  if (field === 'rfd' || field === 'wfd') return `$${name}.${field}`;
   return fail(`reference $${name}.${field} has no guest equivalent`);
 }
 

@@ -194,7 +194,7 @@ export interface ThreadDecl {
 
 export type Probe =
   | { readonly kind: Extract<ProbeKind, 'frame' | 'zone' | 'cma' | 'refcount' | 'pincount' | 'content'>; readonly process: string; readonly addr: ArgValue; readonly at: Pos }
-  | { readonly kind: Extract<ProbeKind, 'locked_vm' | 'pinned_vm'>; readonly process: string; readonly at: Pos }
+  | { readonly kind: Extract<ProbeKind, 'locked_vm' | 'pinned_vm' | 'holders'>; readonly process: string; readonly at: Pos }
   | { readonly kind: 'iommu'; readonly container: ArgValue; readonly iova: ArgValue; readonly at: Pos }
   | { readonly kind: 'file_size'; readonly path: string; readonly at: Pos }
   /** `thread`: `T<n>` or a thread's name. */

@@ -208,17 +208,17 @@ function capName(c: vfio_info_cap): string {
 }
 
 /** edu DMA: write a content tag at iova (0 or -EFAULT on an IOMMU fault). */
-export function deviceDmaWrite(k: Kctx, rs: RunState, dev: string, iova: number, content: string): number {
+export function deviceDmaWrite(k: Kctx, rs: RunState, dev: string, iova: number, content: string, len?: number): number {
   const d = rs.devices.get(dev);
   if (d === undefined || d.edu === null) return -ENODEV;
-  return edu_dma_write(k, d.edu, iova, content).ok ? 0 : -EFAULT;
+  return edu_dma_write(k, d.edu, iova, content, len).ok ? 0 : -EFAULT;
 }
 
-/** edu DMA: read the content tag at iova (or -EFAULT). */
-export function deviceDmaRead(k: Kctx, rs: RunState, dev: string, iova: number): string | number {
+/** edu DMA: read the content tag at iova (the whole page's, or `len` bytes' inside the page), or -EFAULT. */
+export function deviceDmaRead(k: Kctx, rs: RunState, dev: string, iova: number, len?: number): string | number {
   const d = rs.devices.get(dev);
   if (d === undefined || d.edu === null) return -ENODEV;
-  const r = edu_dma_read(k, d.edu, iova);
+  const r = edu_dma_read(k, d.edu, iova, len);
   return r.ok ? r.data : -EFAULT;
 }
 

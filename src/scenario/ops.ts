@@ -26,7 +26,7 @@ export const OP_NAMES: readonly OpName[] = [...OPS.keys()] as OpName[];
 
 // ---- probes ---------------------------------------------------------------------------------
 
-export type ProbeKind = 'frame' | 'zone' | 'cma' | 'refcount' | 'pincount' | 'locked_vm' | 'pinned_vm' | 'iommu' | 'content' | 'file_size' | 'thread';
+export type ProbeKind = 'frame' | 'zone' | 'cma' | 'refcount' | 'pincount' | 'locked_vm' | 'pinned_vm' | 'iommu' | 'content' | 'file_size' | 'thread' | 'holders';
 
 export interface ProbeSpec {
   readonly kind: ProbeKind;
@@ -46,9 +46,13 @@ const probeList: readonly ProbeSpec[] = [
   { kind: 'locked_vm', shape: 'process', conformance: true, doc: 'mm->locked_vm in pages' },
   { kind: 'pinned_vm', shape: 'process', conformance: true, doc: 'mm->pinned_vm in pages' },
   { kind: 'iommu', shape: 'iommu', conformance: false, doc: 'pfn the container IOMMU maps at iova, or null' },
-  { kind: 'content', shape: 'point', conformance: true, doc: 'content tag the process sees at addr, or null' },
+  { kind: 'content', shape: 'point', conformance: true, doc: 'content tag of the byte the process sees at addr, or null' },
   { kind: 'file_size', shape: 'path', conformance: true, doc: 'i_size of a file in bytes' },
   { kind: 'thread', shape: 'thread', conformance: false, doc: 'done, blocked or runnable' },
+  {
+    kind: 'holders', shape: 'process', conformance: false,
+    doc: "what each long-lived page-reference holder the process reaches sees now (check/holders.ts): one string per page, 'pipe <data>' or '<vfio|iommufd|io_uring> <same|moved|unmapped> <data>'",
+  },
 ];
 
 export const PROBES: ReadonlyMap<string, ProbeSpec> = new Map(probeList.map((p) => [p.kind, p]));

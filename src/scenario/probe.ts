@@ -3,8 +3,11 @@
  * (the kinds are declared in src/scenario/ops.ts PROBES).
  */
 import type { Kctx } from '../linux/kctx.js';
-import { folio_pincount, is_migrate_cma_page, page_content, page_ref_count, page_zonenum, pfn_valid, compound_head, PageHead, folio_order } from '../linux/include/linux/mm.js';
+import { folio_pincount, is_migrate_cma_page, page_ref_count, page_zonenum, pfn_valid, compound_head, PageHead, folio_order } from '../linux/include/linux/mm.js';
+import { PAGE_SIZE } from '../linux/include/linux/mm_types.js';
+import { page_read_bytes, render_runs } from '../linux/include/linux/page_data.js';
 import { frameAt } from '../check/vfio.js';
+import { holdersProbe } from '../check/holders.js';
 import { iommuProbe } from './build-vfio.js';
 import type { Probe, Value } from './ast.js';
 import type { RunState } from './state.js';
@@ -39,13 +42,18 @@ export function evalProbe(rs: RunState, m: Kctx['m'], p: Probe, threadState: (na
         // Order-0 pins are a refcount bias (GUP_PIN_COUNTING_BIAS, v5.7+).
         return Math.floor(page_ref_count(m, head) / 1024);
       }
-      return page_content(m, pfn);
+      // The byte at addr (a page written in part holds several tags; the guest reads this byte).
+      return m.mem.slot_of(pfn) === 0 ? '' : render_runs(page_read_bytes(m, pfn, addr % PAGE_SIZE, 1));
     }
     case 'locked_vm':
     case 'pinned_vm': {
       const mm = rs.processes.get(p.process)?.mm ?? null;
       if (mm === null) return null;
       return p.kind === 'locked_vm' ? mm.locked_vm : mm.pinned_vm;
+    }
+    case 'holders': {
+      const t = rs.processes.get(p.process);
+      return t === undefined ? null : holdersProbe(m, t);
     }
     case 'thread':
       return threadState(p.thread);

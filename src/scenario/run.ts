@@ -16,7 +16,7 @@ import { Checker } from '../check/checker.js';
 import type { CheckMode } from '../check/checker.js';
 import { INVARIANT_IDS } from '../check/ids.js';
 import type { InvariantId } from '../check/ids.js';
-import { MachineView } from '../check/view.js';
+import { MachineView, allRings } from '../check/view.js';
 import type { Violation } from '../check/violation.js';
 import type { ExploreRun, ExploreTarget, RunValues } from '../explore/explore.js';
 import { ReplayChooser } from '../explore/choosers.js';
@@ -45,6 +45,7 @@ import { CAPS, evalProbe, opImpl, stepDeps, stepValueProblem } from './build.js'
 import { setupContainers, setupDevices, vfioFingerprint } from './build-vfio.js';
 import { iommufdFingerprint } from './build-iommufd.js';
 import { mm_fingerprint } from '../linux/mm/fingerprint.js';
+import { pipe_fingerprint } from '../linux/fs/pipe.js';
 import type { StepCtx } from './build.js';
 import { RunState, valueKey } from './state.js';
 import type { StepTiming } from './state.js';
@@ -327,10 +328,8 @@ function makeWorld(m: Machine, s: Sched, rs: RunState): MachineView {
   return new MachineView(m, s, {
     held: () => rs.holds.flatMap((h) => h.pfns.map((pfn) => ({ pfn, holder: `result '${h.result}'`, kind: h.kind, longterm: h.longterm, thread: h.thread }))),
     processes: () => rs.processes.entries(),
-    rings: () => rs.rings.flatMap((r) => {
-      const t = rs.processes.get(r.process);
-      return t === undefined ? [] : [[t, r.fd] as const];
-    }),
+    // Every ring fd of every task (a forked child keeps the parent's rings after the parent closes them).
+    rings: () => allRings(m),
     untrackedLockedVm: () => rs.usesIoUring,
   });
 }
@@ -497,7 +496,7 @@ export function worldFingerprint(w: World): string {
   }).join('|');
   // A throw here is a gap in the memory model's fingerprint: a pinlab bug, never hidden.
   const mm = mm_fingerprint(w.m);
-  return `${mm}#${vfioFingerprint(w.m)}#${iommufdFingerprint(w.m)}#${ring}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
+  return `${mm}#${vfioFingerprint(w.m)}#${iommufdFingerprint(w.m)}#${ring}#${pipe_fingerprint(w.m)}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
 }
 
 /** The scenario as an explorer target (state caching keyed by worldFingerprint). */

@@ -19,6 +19,7 @@ import * as ptraceUapi from '../linux/kernel/ptrace.js';
 import type { KThread, ThreadId } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, Value } from './ast.js';
 import type { RunState, StepResult } from './state.js';
+import * as spliceMod from '../linux/fs/splice.js';
 
 /** What an operation implementation sees. */
 export interface StepCtx {
@@ -131,7 +132,7 @@ export function holdsInts(rs: RunState, v: ArgValue): boolean {
 }
 
 /** Modules whose exported constants give flag values by kernel name (uapi values are the same in every release). */
-const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi, mremapUapi, ptraceUapi];
+const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi, mremapUapi, ptraceUapi, spliceMod];
 
 /** Flag name → value, filled on first use (the modules' constants never change). */
 const FLAG_VALUES = new Map<string, number | null>();

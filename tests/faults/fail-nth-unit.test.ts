@@ -145,4 +145,36 @@ describe('fault injection', () => {
       expect(x.outcome.values.has('unmap')).toBe(false);
     }
   });
+  it('fork: a failed vm_area_dup is -ENOMEM from fork; a PTE table that cannot be allocated is -ENOMEM from GUP', () => {
+    const text = `question: q?
+setup:
+  processes:
+    - name: P
+      mappings:
+        - { name: a, length: 2 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS, populate: true }
+        - { name: b, length: 2 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS, addr: 0x40000000 }
+threads:
+  - process: P
+    steps:
+      - fork: { child: Q }
+        as: f
+      - get_user_pages: { start: $b, nr_pages: 2, gup_flags: FOLL_WRITE }
+        as: pin
+expect:
+  v6.1: { values: { pin: 2 } }
+`;
+    const p = parseScenario(text, 't.yaml');
+    if (!p.ok) throw new Error(p.errors.map((e) => e.message).join('\n'));
+    for (const spec of ['v5.4', 'v6.1', 'v6.12']) {
+      const r = failNthScenario(p.scenario, profile(spec));
+      expect(r.complete, spec).toBe(true);
+      const by = (fp: string) => r.runs.filter((x) => x.site.failpoint === fp);
+      const dup = by('kernel/fork.c:dup_mmap:vm_area_dup');
+      expect(dup.map((x) => x.site.ret), spec).toEqual([-12, -12]); // one per VMA copied
+      for (const x of dup) expect(x.outcome.violated, spec).toEqual([]);
+      const pte = by('mm/memory.c:do_anonymous_page:pte_alloc');
+      expect(pte.map((x) => [x.site.op, x.site.ret]), spec).toEqual([['get_user_pages', -12]]); // the first page's table only
+      for (const x of pte) expect(x.outcome.violated, spec).toEqual([]);
+    }
+  });
 });

@@ -77,12 +77,6 @@ export const MM_GUEST = {
       record(emit(c, `fallocate ${as} ${fd('fd')} ${argFlags(a.mode)} ${fd('offset')} ${fd('len')}`), 'int');
     },
   },
-  pwrite: {
-    guest: 'pwrite',
-    translate: ({ c, a, as, record, fd }) => {
-      record(emit(c, `pwrite ${as} ${fd('fd')} ${fd('offset')} ${fd('length')} ${tagByte(c, strArg(a.content, 'content'))}`), 'int');
-    },
-  },
   store: {
     guest: 'store',
     translate: ({ c, a, as, record, fd }) => {
@@ -90,9 +84,10 @@ export const MM_GUEST = {
     },
   },
   load: {
-    guest: 'load',
-    translate: ({ c, as, record, fd }) => {
-      record(emit(c, `load ${as} 0 ${fd('addr')}`), 'tag');
+    guest: 'load (one byte) / loadr (a byte range: conformance/guest/ops-io.c)',
+    translate: ({ c, a, as, record, fd }) => {
+      if (a.length !== undefined && !(a.length.kind === 'int' && a.length.value === 1n)) record(emit(c, `loadr ${as} ${fd('addr')} ${fd('length')}`), 'runs');
+      else record(emit(c, `load ${as} 0 ${fd('addr')}`), 'tag');
     },
   },
 } satisfies GuestGroup<'mm'>;

@@ -1,5 +1,5 @@
 // Conformance group: remote access — the guest translation of each op of src/scenario/ops/remote.ts
-// (the driver side is conformance/guest/ops-remote.c). A remote process is the driver itself (pid
+// (the driver side is conformance/guest/ops-remote.c; pread/pwrite of /proc/<P>/mem are the pipe_io group's). A remote process is the driver itself (pid
 // token 0) or a child it forked (the fork's slot); /proc/<P>/mem opens are translated by the mm
 // group's `open` with remotePid().
 import { UAPI, argFlags, emit, fail, intTok, strArg, tagByte } from '../translate-core.js';
@@ -16,14 +16,6 @@ export function remotePid(c: Ctx, name: string): string {
 }
 
 export const REMOTE_GUEST = {
-  pread: {
-    guest: 'remote-pread',
-    translate: ({ c, st, as, record, fd }) => {
-      const i = emit(c, `remote-pread ${as} ${fd('fd')} ${fd('offset')} ${fd('length')}`);
-      record(i, 'int');
-      if (st.as !== null) c.plan.push({ name: `${st.as}.content`, step: i, kind: 'kvtag', field: 'byte' });
-    },
-  },
   ptrace: {
     guest: 'ptrace',
     translate: ({ c, a, as, record, fd }) => {
@@ -37,7 +29,7 @@ export const REMOTE_GUEST = {
   process_vm_writev: { guest: 'pvm', translate: (t) => pvm(t, 1) },
 } satisfies GuestGroup<'remote'>;
 
-function pvm({ c, a, as, record, fd }: Parameters<(typeof REMOTE_GUEST)['pread']['translate']>[0], write: 0 | 1): void {
+function pvm({ c, a, as, record, fd }: Parameters<(typeof REMOTE_GUEST)['ptrace']['translate']>[0], write: 0 | 1): void {
   const iov = (k: string): string => {
     const v = a[k];
     const items = v !== undefined && v.kind === 'list' ? v.items : [];

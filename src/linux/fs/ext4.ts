@@ -34,6 +34,7 @@ import { signal_pending } from '../kernel/sched.js';
 import { filemap_fault } from '../mm/filemap.js';
 import { truncate_pagecache, truncate_pagecache_range, unmap_mapping_pages_now } from '../mm/truncate.js';
 import { dax_alloc_block, dax_free_block, dax_iomap_pmd_fault, dax_iomap_pte_fault, dax_layout_busy_page } from './dax.js';
+import { generic_file_read_iter, generic_file_write_iter } from '../mm/filemap_rw.js';
 
 /** FALLOC_FL_COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE (include/uapi/linux/falloc.h). */
 const FALLOC_FL_COLLAPSE_RANGE = 0x08;
@@ -201,6 +202,9 @@ export const ext4_file_operations: file_operations = {
   mmap: ext4_file_mmap,
   fallocate: ext4_fallocate,
   mmap_supported_flags: MAP_SYNC,
+  // ext4_file_read_iter / ext4_file_write_iter: buffered or DAX (mm/filemap_rw.ts).
+  read_iter: generic_file_read_iter,
+  write_iter: generic_file_write_iter,
 };
 
 /** ext4 (fs/ext4/super.c ext4_fs_type): a regular inode gets ext4_file_operations (ext4_iget, ext4_create); on -o dax too. */

@@ -13,7 +13,7 @@
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import type { file, inode } from '../include/linux/fs.js';
-import { FMODE_WRITE, S_ISREG, fget, fput } from '../include/linux/fs.js';
+import { FMODE_PREAD, FMODE_PWRITE, FMODE_WRITE, S_ISREG, fget, fput } from '../include/linux/fs.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
@@ -95,6 +95,8 @@ export function* ksys_fallocate(k: Kctx, fd: number, mode: number, offset: numbe
  * never set).
  */
 export function* do_dentry_open(k: Kctx, f: file): KThread<number> {
+  // Every file open(2) makes can be pread/pwritten (stream_open() takes it back for streams).
+  f.f_mode |= FMODE_PREAD | FMODE_PWRITE;
   const open = f.f_op.open;
   if (!open) return 0;
   return yield* open(k, f.f_inode, f);

@@ -24,6 +24,7 @@ import type { files_struct } from '../include/linux/fs.js';
 import { get_file } from '../include/linux/fs.js';
 import { VM_DONTCOPY, VM_LOCKED_MASK, VM_WIPEONFORK } from '../include/linux/mm.js';
 import { EINTR, ENOMEM } from '../include/uapi/linux/errno.js';
+import { should_fail } from '../include/linux/fault_inject.js';
 import { down_write_killable, up_write } from './locking/rwsem.js';
 import { init_rwsem } from './locking/rwsem.js';
 import { copy_page_range } from '../mm/memory.js';
@@ -178,6 +179,11 @@ export function* dup_mmap(k: Kctx, mm: mm_struct, oldmm: mm_struct): KThread<num
     if (mpnt.vm_flags & VM_DONTCOPY) {
       mm.total_vm -= (mpnt.vm_end - mpnt.vm_start) / 4096;
       continue;
+    }
+    // vm_area_dup(): the kmem_cache allocation of the child's VMA (fail_nomem: -ENOMEM).
+    if (should_fail(k, 'kernel/fork.c:dup_mmap:vm_area_dup')) {
+      retval = -ENOMEM;
+      break;
     }
     const tmp: vm_area_struct = {
       ...mpnt,

@@ -30,10 +30,9 @@
  * (PATCH(gup-unlockable), the 6.12 GUP entry points refuse `vmas`) and, for the up-front
  * lookup, PATCH(gup-foll-cow-removed)'s vma_lookup walk (6.1+).
  *
- * Data: pages hold content tags (page_content). The copy is remote_copy(): a read
- * collects the tag of each chunk copied, a write stores the buffer's tag in the page.
- * MODEL: whole tags — a write of part of a page gives the whole page the written tag;
- * remote_copy() is the one place a byte-granular page data model plugs in.
+ * Data: byte runs of content tags (include/linux/page_data.ts). The copy is remote_copy():
+ * a read appends the runs of the bytes copied to the buffer, a write stores the buffer's
+ * runs in exactly the bytes it reaches (the rest of the page keeps its data).
  * MODEL: there is no stack in the model (no VM_GROWSDOWN VMA), so expand_stack() never
  * expands: it only drops and re-takes mmap_lock and fails. No modelled driver has a
  * ->access method (vfio-pci's BAR mappings have none in 6.1/6.12; /dev/mem is not
@@ -43,7 +42,9 @@ import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { FOLL_NOWAIT, FOLL_WRITE } from '../include/linux/foll.js';
-import { find_vma, page_content, put_page, set_page_content, set_page_dirty_lock, vma_lookup } from '../include/linux/mm.js';
+import { find_vma, put_page, set_page_dirty_lock, vma_lookup } from '../include/linux/mm.js';
+import type { data_run } from '../include/linux/page_data.js';
+import { page_read_bytes, page_write_runs, runs_append, runs_slice } from '../include/linux/page_data.js';
 import type { mm_struct, remote_buf, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
 import type { task_struct } from '../include/linux/sched.js';
@@ -55,9 +56,9 @@ import type { page_array, vma_array } from './gup.js';
 
 export type { remote_buf };
 
-/** A buffer for a read (or a write of `src`). */
-export function remote_buffer(src = ''): remote_buf {
-  return { src, runs: [] };
+/** A buffer for a read (or a write of `src`: one tag throughout, or runs relative to its start). */
+export function remote_buffer(src: string | readonly data_run[] = ''): remote_buf {
+  return { src, runs: [], pos: 0 };
 }
 
 /** The tag of the first byte a read copied, or null when it copied nothing. */
@@ -66,14 +67,14 @@ export function remote_first_tag(buf: remote_buf): string | null {
 }
 
 /**
- * copy_to_user_page / copy_from_user_page between `page` at byte `offset` and the buffer,
- * `bytes` long (within the page). THE place the data of a remote access moves.
- * MODEL: whole content tags (see the file header).
+ * copy_to_user_page / copy_from_user_page between `page` at byte `offset` and the buffer at
+ * its position, `bytes` long (within the page); the buffer's position advances. THE place
+ * the data of a remote access moves (byte-exact, see the file header).
  */
 export function remote_copy(k: Kctx, page: number, offset: number, bytes: number, write: boolean, buf: remote_buf): void {
-  void offset;
-  if (write) set_page_content(k.m, page, buf.src);
-  else buf.runs.push({ len: bytes, tag: page_content(k.m, page) });
+  if (write) page_write_runs(k.m, page, offset, typeof buf.src === 'string' ? [{ offset: 0, len: bytes, tag: buf.src }] : runs_slice(buf.src, buf.pos, bytes));
+  else runs_append(buf.runs, buf.pos, page_read_bytes(k.m, page, offset, bytes));
+  buf.pos += bytes;
 }
 
 /**

@@ -84,7 +84,7 @@ export function delete_from_page_cache(k: Kctx, mapping: address_space, index: n
  * page (the read itself happens at the caller's I/O point). Returns the page with
  * the caller's reference, or null on allocation failure.
  */
-function page_cache_read(k: Kctx, mapping: address_space, index: number): number | null {
+export function page_cache_read(k: Kctx, mapping: address_space, index: number): number | null {
   const page = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
   if (page === null) return null;
   const data = inode_data(mapping.host, index);

@@ -264,17 +264,18 @@ function mm_fp(h: Hasher, mm: mm_struct): void {
   h.bool(dead);
 }
 
-type _file = Exhaustive<Covered<file, 'id' | 'f_inode' | 'f_mapping' | 'f_mode' | 'f_flags' | 'f_op' | 'private_data' | 'f_count'>>;
+type _file = Exhaustive<Covered<file, 'id' | 'f_inode' | 'f_mapping' | 'f_mode' | 'f_flags' | 'f_op' | 'private_data' | 'f_count' | 'f_pos'>>;
 
 function file_fp(h: Hasher, f: file): void {
   // Left out: f_mapping (= f_inode.i_mapping), private_data (driver-owned).
-  const { id, f_inode, f_mode, f_flags, f_op, f_count } = f;
+  const { id, f_inode, f_mode, f_flags, f_op, f_count, f_pos } = f;
   h.int(id);
   h.int(f_inode.i_ino);
   h.int(f_mode);
   h.int(f_flags);
   h.str(f_op.owner);
   h.int(f_count);
+  h.num(f_pos);
 }
 
 type _files = Exhaustive<Covered<files_struct, 'id' | 'count' | 'fd' | 'close_on_exec' | 'reserved' | 'max_fds'>>;

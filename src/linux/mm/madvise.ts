@@ -42,6 +42,7 @@
  * not modelled.
  */
 import type { KThread } from '../../sched/index.js';
+import { errno_reason, hex } from '../errno_reason.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
 import type { file } from '../include/linux/fs.js';
@@ -108,7 +109,7 @@ function* walk_ptes(
 
 /** madvise_free_single_vma(vma, start, end): see the file header. */
 export function* madvise_free_single_vma(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
-  if (!vma_is_anonymous(vma)) return -EINVAL;
+  if (!vma_is_anonymous(vma)) return errno_reason(k, -EINVAL, 'mm/madvise.c:madvise_free_single_vma', `MADV_FREE on a file-backed or shared mapping [${hex(vma.vm_start)}, ${hex(vma.vm_end)}): only private anonymous memory`);
   const lo = Math.max(vma.vm_start, start);
   const hi = Math.min(vma.vm_end, end);
   if (lo >= vma.vm_end || hi <= vma.vm_start) return -EINVAL;
@@ -136,9 +137,15 @@ function mark_page_lazyfree(k: Kctx, page: number): void {
   }
 }
 
+/** -EINVAL, with the reason, for a VMA can_madv_lru_vma() refuses (mlocked, hugetlb or VM_PFNMAP). */
+function lru_refused(k: Kctx, vma: vm_area_struct, advice: string): number {
+  const what = vma.vm_flags & VM_LOCKED ? 'VM_LOCKED (mlocked)' : vma.vm_flags & VM_HUGETLB ? 'hugetlb' : 'VM_PFNMAP';
+  return errno_reason(k, -EINVAL, 'mm/madvise.c:can_madv_lru_vma', `${advice} on the ${what} VMA [${hex(vma.vm_start)}, ${hex(vma.vm_end)})`);
+}
+
 /** madvise_cold(vma, start, end): see the file header. */
 export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
-  if (!can_madv_lru_vma(vma)) return -EINVAL;
+  if (!can_madv_lru_vma(vma)) return lru_refused(k, vma, 'MADV_COLD');
   const m = k.m;
   const mm = vma.vm_mm;
   return yield* walk_ptes(k, vma, start, end, 'mm/madvise.c:madvise_cold_or_pageout_pte_range', (addr, pte, page) => {
@@ -149,7 +156,7 @@ export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: 
 
 /** madvise_pageout(vma, start, end): see the file header. */
 export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
-  if (!can_madv_lru_vma(vma)) return -EINVAL;
+  if (!can_madv_lru_vma(vma)) return lru_refused(k, vma, 'MADV_PAGEOUT');
   // can_do_pageout(): anonymous VMAs always; file-backed ones by file ownership or write permission.
   if (!vma_is_anonymous(vma)) return unsupported(k, 'mm/madvise.c:madvise_pageout', 'MADV_PAGEOUT of a file-backed or shared mapping is not modelled');
   const m = k.m;
@@ -220,14 +227,17 @@ export function* madvise_willneed(k: Kctx, vma: vm_area_struct, start: number, e
  * up afresh, as the kernel does when *prev is NULL).
  */
 export function* madvise_remove(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, end: number): KThread<number> {
-  if (vma.vm_flags & VM_LOCKED) return -EINVAL;
-  const f = vma.vm_file;
-  if (f === null) return -EINVAL;
-  // PATCH(vma-shared-maywrite): e8e17ee90eaf asks for VM_MAYWRITE (may become writable), not VM_WRITE.
-  const want = VM_SHARED | (k.patch('vma-shared-maywrite') ? VM_MAYWRITE : VM_WRITE);
-  if ((vma.vm_flags & want) !== want) return -EACCES;
-  const offset = start - vma.vm_start + vma.vm_pgoff * PAGE_SIZE;
   const site = 'mm/madvise.c:madvise_remove';
+  if (vma.vm_flags & VM_LOCKED) return errno_reason(k, -EINVAL, site, 'MADV_REMOVE on an mlocked (VM_LOCKED) VMA');
+  const f = vma.vm_file;
+  if (f === null) return errno_reason(k, -EINVAL, site, 'MADV_REMOVE on an anonymous mapping (it punches a hole in the backing file)');
+  // PATCH(vma-shared-maywrite): e8e17ee90eaf asks for VM_MAYWRITE (may become writable), not VM_WRITE.
+  const maywrite = k.patch('vma-shared-maywrite');
+  const want = VM_SHARED | (maywrite ? VM_MAYWRITE : VM_WRITE);
+  if ((vma.vm_flags & want) !== want) {
+    return errno_reason(k, -EACCES, site, !(vma.vm_flags & VM_SHARED) ? 'MADV_REMOVE on a private file mapping (needs MAP_SHARED)' : `MADV_REMOVE on a shared mapping without ${maywrite ? 'VM_MAYWRITE (the file is not open for writing)' : 'VM_WRITE (PROT_WRITE)'}`);
+  }
+  const offset = start - vma.vm_start + vma.vm_pgoff * PAGE_SIZE;
   get_file(f);
   up_read(k, mm.mmap_lock, site);
   const error = yield* vfs_fallocate(k, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);

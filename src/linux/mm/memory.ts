@@ -32,7 +32,7 @@ import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
 import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
-import type { pte_t, pte_table, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
+import type { mm_struct, pte_t, pte_table, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
 import type { address_space } from '../include/linux/fs.js';
 import {
   PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER,
@@ -55,6 +55,7 @@ import {
 } from './huge_memory.js';
 import { EFAULT, EHWPOISON, EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
 import { alloc_pages } from './page_alloc.js';
+import { should_fail } from '../include/linux/fault_inject.js';
 import {
   anon_vma_prepare, linear_page_index, page_add_anon_rmap, page_add_file_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap,
 } from './rmap.js';
@@ -251,6 +252,8 @@ function do_anonymous_page(k: Kctx, vmf: vm_fault): vm_fault_t {
   const vma = vmf.vma;
   const mm = vma.vm_mm;
   if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
+  // pte_alloc(): the PTE table is allocated first, before the zero-page read path (5.4.1 .. 6.12.117).
+  if (pte_table_missing(mm, vmf.address) && should_fail(k, 'mm/memory.c:do_anonymous_page:pte_alloc')) return VM_FAULT_OOM;
   if (!(vmf.flags & FAULT_FLAG_WRITE)) {
     // Read fault: map the shared zero page, read-only and special.
     set_pte_at(mm, vmf.address, mk_pte(k.m.mem.zero_pfn, vma_page_prot(vma) & ~_PAGE_RW | _PAGE_SPECIAL));
@@ -267,6 +270,11 @@ function do_anonymous_page(k: Kctx, vmf: vm_fault): vm_fault_t {
   return 0;
 }
 
+/** pmd_none(): no PTE table (and no huge leaf) covers addr yet: a fault would allocate one. */
+function pte_table_missing(mm: mm_struct, addr: number): boolean {
+  return mm.pgd.pmd.get(Math.floor(addr / PMD_SIZE)) === undefined;
+}
+
 /** do_fault(): first touch of a file / shmem / special mapping. */
 function* do_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
   const vma = vmf.vma;
@@ -280,6 +288,8 @@ function* do_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
 function* __do_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
   const ops = vmf.vma.vm_ops;
   if (!ops || !ops.fault) return VM_FAULT_SIGBUS;
+  // The PTE table is preallocated before ->fault when the PMD is empty (pte_alloc_one, 5.4.1 .. 6.12.117).
+  if (pte_table_missing(vmf.vma.vm_mm, vmf.address) && should_fail(k, 'mm/memory.c:__do_fault:pte_alloc_one')) return VM_FAULT_OOM;
   return yield* ops.fault(k, vmf);
 }
 

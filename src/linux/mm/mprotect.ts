@@ -29,6 +29,7 @@
  * unevictable LRU) is not modelled — only VM_LOCKED and locked_vm.
  */
 import type { KThread } from '../../sched/index.js';
+import { errno_reason, hex } from '../errno_reason.js';
 import type { Kctx } from '../kctx.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
@@ -103,26 +104,32 @@ function change_protection(k: Kctx, vma: vm_area_struct, oldflags: number, newfl
 export function* sys_mprotect(k: Kctx, start: number, len: number, prot: number): KThread<number> {
   const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
   prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
-  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
-  if (start % PAGE_SIZE) return -EINVAL;
+  const msite = 'mm/mprotect.c:do_mprotect_pkey';
+  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return errno_reason(k, -EINVAL, msite, 'PROT_GROWSDOWN and PROT_GROWSUP together');
+  if (start % PAGE_SIZE) return errno_reason(k, -EINVAL, msite, `start ${hex(start)} is not page aligned`);
   if (!len) return 0;
   len = PAGE_ALIGN(len);
   const end = start + len;
-  if (end <= start) return -ENOMEM;
-  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return -EINVAL;
+  if (end <= start) return errno_reason(k, -ENOMEM, msite, `start ${hex(start)} + len ${hex(len)} wraps`);
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return errno_reason(k, -EINVAL, msite, `prot 0x${prot.toString(16)} has unknown bits`);
   if (grows) return unsupported(k, 'mm/mprotect.c:do_mprotect_pkey', 'PROT_GROWSDOWN/UP are not modelled');
   const mm = get_current(k).mm as mm_struct;
   if (yield* down_write_killable(k, mm.mmap_lock, 'mm/mprotect.c:do_mprotect_pkey')) return -EINTR;
   let error = -ENOMEM;
   out: {
     let vma = find_vma(mm, start);
-    if (!vma || vma.vm_start > start) break out;
+    if (!vma || vma.vm_start > start) {
+      errno_reason(k, -ENOMEM, msite, `no VMA maps ${hex(start)}`);
+      break out;
+    }
     let nstart = start;
     for (;;) {
       const newflags = (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0) |
         (vma.vm_flags & ~(VM_READ | VM_WRITE | VM_EXEC));
-      if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) {
-        error = -EACCES;
+      const denied = (newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC);
+      if (denied) {
+        const what = [denied & VM_READ ? 'read' : '', denied & VM_WRITE ? 'write' : '', denied & VM_EXEC ? 'exec' : ''].filter((x) => x).join('/');
+        error = errno_reason(k, -EACCES, msite, `the VMA [${hex(vma.vm_start)}, ${hex(vma.vm_end)}) may not become ${what}able (its VM_MAY${what.toUpperCase().replace(/\//g, '/VM_MAY')} is clear: e.g. a shared mapping of a file opened without write access)`);
         break out;
       }
       const tmp = Math.min(vma.vm_end, end);
@@ -142,7 +149,7 @@ export function* sys_mprotect(k: Kctx, start: number, len: number, prot: number)
       if (nstart >= end) break out;
       const next = find_vma(mm, nstart);
       if (!next || next.vm_start !== nstart) {
-        error = -ENOMEM;
+        error = errno_reason(k, -ENOMEM, msite, `the range has a hole at ${hex(nstart)} (no VMA maps it); the VMAs before it were changed`);
         break out;
       }
       vma = next;
@@ -169,13 +176,14 @@ export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: n
     // The kernel knows more advice values; the model treats the others as not modelled,
     // except values no release knows, which are -EINVAL.
     if (behavior >= 0 && behavior <= 25) return unsupported(k, 'mm/madvise.c:do_madvise', `madvise advice ${behavior} is not modelled`);
-    return -EINVAL;
+    return errno_reason(k, -EINVAL, 'mm/madvise.c:madvise_behavior_valid', `advice ${behavior} is not a madvise advice`);
   }
-  if (start % PAGE_SIZE) return -EINVAL;
+  const dsite = 'mm/madvise.c:do_madvise';
+  if (start % PAGE_SIZE) return errno_reason(k, -EINVAL, dsite, `start ${hex(start)} is not page aligned`);
   const len = PAGE_ALIGN(len_in);
-  if (len_in && !len) return -EINVAL;
+  if (len_in && !len) return errno_reason(k, -EINVAL, dsite, `len ${hex(len_in)} overflows when rounded up to a page`);
   const end = start + len;
-  if (end < start) return -EINVAL;
+  if (end < start) return errno_reason(k, -EINVAL, dsite, `start ${hex(start)} + len ${hex(len)} wraps`);
   if (end === start) return 0;
   const mm = get_current(k).mm as mm_struct;
   const write = madvise_need_mmap_write(behavior);
@@ -191,11 +199,11 @@ export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: n
   while (s < end) {
     const vma = find_vma(mm, s);
     if (!vma || vma.vm_start >= end) {
-      unmapped_error = -ENOMEM;
+      unmapped_error = errno_reason(k, -ENOMEM, dsite, `no VMA maps ${hex(s)} (the rest of the range was advised)`);
       break;
     }
     if (vma.vm_start > s) {
-      unmapped_error = -ENOMEM;
+      unmapped_error = errno_reason(k, -ENOMEM, dsite, `no VMA maps [${hex(s)}, ${hex(vma.vm_start)}) (the rest of the range was advised)`);
       s = vma.vm_start;
     }
     const tmp = Math.min(vma.vm_end, end);
@@ -221,13 +229,16 @@ export function* sys_madvise(k: Kctx, start: number, len_in: number, behavior: n
  * MODEL: the userfaultfd_remove() re-validation path is not modelled (no userfaultfd).
  */
 function madvise_dontneed_free_valid_vma(k: Kctx, vma: vm_area_struct, start: number, end: number, behavior: number): number {
+  // PATCH(madvise-dontneed-hugetlb) 90e7e7f5ef3f: the refusal is madvise_dontneed_free_valid_vma()'s (can_madv_lru_vma()'s before)
+  const site = k.patch('madvise-dontneed-hugetlb') ? 'mm/madvise.c:madvise_dontneed_free_valid_vma' : 'mm/madvise.c:can_madv_lru_vma';
+  const bad = (flags: number): number => errno_reason(k, -EINVAL, site, `the VMA [${hex(vma.vm_start)}, ${hex(vma.vm_end)}) is ${flags & VM_LOCKED ? 'VM_LOCKED (mlocked)' : flags & VM_HUGETLB ? 'hugetlb' : 'VM_PFNMAP'}`);
   // PATCH(madvise-dontneed-hugetlb) 90e7e7f5ef3f: MADV_DONTNEED on hugetlb is -EINVAL before it
-  if (!k.patch('madvise-dontneed-hugetlb')) return vma.vm_flags & (VM_LOCKED | VM_HUGETLB | VM_PFNMAP) ? -EINVAL : end;
-  if (!is_vm_hugetlb_page(vma)) return vma.vm_flags & (VM_LOCKED | VM_PFNMAP) ? -EINVAL : end;
+  if (!k.patch('madvise-dontneed-hugetlb')) return vma.vm_flags & (VM_LOCKED | VM_HUGETLB | VM_PFNMAP) ? bad(vma.vm_flags) : end;
+  if (!is_vm_hugetlb_page(vma)) return vma.vm_flags & (VM_LOCKED | VM_PFNMAP) ? bad(vma.vm_flags) : end;
   // MADV_FREE never applies to hugetlb.
-  if (behavior !== MADV_DONTNEED) return -EINVAL;
+  if (behavior !== MADV_DONTNEED) return errno_reason(k, -EINVAL, site, 'MADV_FREE on a hugetlb VMA');
   const size = vma_huge_page_size(vma);
-  if (start % size) return -EINVAL;
+  if (start % size) return errno_reason(k, -EINVAL, site, `start ${hex(start)} is not aligned to the VMA's huge page size (${hex(size)})`);
   // PATCH(madvise-dontneed-hugetlb-align-down): 8ebe0a5eaaeb rounds down (ALIGN_DOWN) where 90e7e7f5ef3f rounded up.
   return k.patch('madvise-dontneed-hugetlb-align-down') ? Math.floor(end / size) * size : Math.ceil(end / size) * size;
 }
@@ -270,12 +281,12 @@ function* madvise_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number
       newflags |= VM_DONTCOPY;
       break;
     case MADV_DOFORK:
-      if (vma.vm_flags & VM_IO) return -EINVAL;
+      if (vma.vm_flags & VM_IO) return errno_reason(k, -EINVAL, 'mm/madvise.c:madvise_behavior', 'MADV_DOFORK on a VM_IO mapping (it is never copied; madvise_vma_behavior in 6.x)');
       newflags &= ~VM_DONTCOPY;
       break;
     case MADV_WIPEONFORK:
       // Only private anonymous memory can be wiped in the child.
-      if (vma.vm_file || vma.vm_flags & VM_SHARED) return -EINVAL;
+      if (vma.vm_file || vma.vm_flags & VM_SHARED) return errno_reason(k, -EINVAL, 'mm/madvise.c:madvise_behavior', `MADV_WIPEONFORK on a ${vma.vm_file ? 'file' : 'shared'} mapping: only private anonymous memory can be wiped (madvise_vma_behavior in 6.x)`);
       newflags |= VM_WIPEONFORK;
       break;
     case MADV_KEEPONFORK:

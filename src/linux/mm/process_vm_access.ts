@@ -24,9 +24,8 @@
  * - the result is the number of bytes copied if any, else the error: a read across a hole
  *   returns the bytes before the hole.
  * PATCH(foll-pin-counting) (the FOLL_PIN series, 5.7+) selects pin_user_pages_remote.
- * MODEL: data are content tags (remote_copy in mm/access_remote.ts on the remote side, a
- * user store/load of the caller's memory on the local side: a local piece gets the tag of
- * the remote page, a remote page gets the tag of the last local piece copied into it).
+ * Data move byte-exact (page_data.ts runs: remote_copy in mm/access_remote.ts on the remote
+ * side, copy_to_user / copy_from_user of the caller's memory on the local side).
  * The copies on the caller's side are user accesses of its mm (mm/uaccess.ts: faults with
  * the user-fault rules). 5.4.1 checks the local iovecs segment by segment (negative length
  * and access_ok in one loop; the first bad segment decides the errno), 6.x checks every
@@ -48,8 +47,8 @@ import { remote_buffer, remote_copy } from './access_remote.js';
 import { get_user_pages_remote, pin_user_pages_remote, unpin_user_pages_dirty_lock } from './gup.js';
 import { put_page } from '../include/linux/mm.js';
 import type { page_array } from './gup.js';
-import { user_load, user_store } from './uaccess.js';
-import { MAX_RW_COUNT } from '../fs/read_write.js';
+import { copy_from_user_runs, copy_to_user_runs } from './uaccess.js';
+import { MAX_RW_COUNT } from '../include/linux/fs.js';
 
 /** struct iovec */
 export interface iovec {
@@ -117,13 +116,17 @@ function* copy_page_iter(k: Kctx, page: number, offset: number, copy: number, it
     const at = v.iov_base + it.off;
     const piece = Math.min(copy - done, v.iov_len - it.off, PAGE_SIZE - (at % PAGE_SIZE));
     if (write) {
-      const tag = yield* user_load(k, at);
-      if (typeof tag !== 'string') return done;
-      remote_copy(k, page, offset + done, piece, true, remote_buffer(tag));
+      // copy_from_user of the local piece into the remote page, byte-exact; a fault stops it.
+      const r = yield* copy_from_user_runs(k, at, piece);
+      if (typeof r === 'number') return done;
+      remote_copy(k, page, offset + done, piece - r.left, true, remote_buffer(r.runs));
+      if (r.left > 0) return done + piece - r.left;
     } else {
       const buf = remote_buffer();
       remote_copy(k, page, offset + done, piece, false, buf);
-      if ((yield* user_store(k, at, piece, buf.runs[0].tag)) < 0) return done;
+      const left = yield* copy_to_user_runs(k, at, buf.runs, piece);
+      if (left < 0) return done;
+      if (left > 0) return done + piece - left;
     }
     done += piece;
     it.off += piece;

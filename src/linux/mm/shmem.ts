@@ -24,6 +24,7 @@ import type { super_block } from '../include/linux/fs.js';
 import { add_to_page_cache_lru } from './filemap.js';
 import { alloc_pages } from './page_alloc.js';
 import { new_inode } from '../fs/libfs.js';
+import { generic_file_read_iter, generic_file_write_iter } from './filemap_rw.js';
 
 /** shmem_getpage(): find or allocate page `index` of a shmem mapping; returns it referenced, or null (OOM). */
 export function shmem_getpage(k: Kctx, f: file, index: number): number | null {
@@ -111,6 +112,9 @@ export const shmem_file_operations: file_operations = {
   mmap: shmem_mmap,
   release: (k, i) => shmem_release(k, i),
   fallocate: shmem_fallocate,
+  // shmem_file_read_iter / generic_file_write_iter (mm/filemap_rw.ts).
+  read_iter: generic_file_read_iter,
+  write_iter: generic_file_write_iter,
 };
 
 /** tmpfs (mm/shmem.c shmem_fs_type): shmem_get_inode gives a regular inode shmem_file_operations. */

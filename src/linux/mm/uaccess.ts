@@ -22,7 +22,7 @@
  * falls back to mmap_lock; the model takes mmap_lock for read in both releases (the
  * same fault, a coarser lock). No stack expansion below a VM_GROWSDOWN VMA, no
  * protection keys, no fatal-signal check between retries; VM_FAULT_OOM (the OOM killer)
- * is `unsupported`. Data are content tags (page_content / set_page_content); device
+ * is `unsupported`. Data are content tags at byte granularity (include/linux/page_data.ts); device
  * memory without a struct page slot keeps no data (a load from it is `unsupported`).
  */
 import type { KThread } from '../../sched/index.js';
@@ -31,7 +31,7 @@ import { unsupported } from '../include/linux/bug.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_INTERRUPTIBLE, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_USER, FAULT_FLAG_WRITE,
   VM_EXEC, VM_FAULT_COMPLETED, VM_FAULT_HWPOISON, VM_FAULT_HWPOISON_LARGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS,
-  VM_FAULT_SIGSEGV, VM_READ, VM_WRITE, find_vma, page_content, pt_walk, set_page_content, set_pmd_at, set_pud_at, set_pte_at,
+  VM_FAULT_SIGSEGV, VM_READ, VM_WRITE, find_vma, pt_walk, set_page_content, set_pmd_at, set_pud_at, set_pte_at,
 } from '../include/linux/mm.js';
 import type { vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_mkdirty, pte_mkyoung, pte_pfn, pte_present, pte_write } from '../include/linux/mm_types.js';
@@ -39,6 +39,8 @@ import { EFAULT } from '../include/uapi/linux/errno.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
 import { handle_mm_fault } from './memory.js';
 import { get_current } from '../include/linux/sched.js';
+import type { data_run } from '../include/linux/page_data.js';
+import { page_read_bytes, page_write_bytes, page_write_runs, render_runs, runs_append, runs_slice } from '../include/linux/page_data.js';
 
 /** FAULT_FLAG_DEFAULT (include/linux/mm.h, v5.8+). */
 const FAULT_FLAG_DEFAULT = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_INTERRUPTIBLE;
@@ -132,23 +134,93 @@ function* user_access(k: Kctx, addr: number, write: boolean): KThread<number> {
 /**
  * A user-space memset of [addr, addr+len) by current with the data tag `tag`, page by
  * page in address order: 0, or the errno of the first page that raised a signal
- * (earlier pages keep the data, as after a real SIGSEGV half-way).
+ * (earlier pages keep the data, as after a real SIGSEGV half-way). Byte-exact: a page
+ * the range covers only in part keeps its other bytes (page_data.ts).
  */
 export function* user_store(k: Kctx, addr: number, len: number, tag: string): KThread<number> {
+  if (len <= 0) return 0;
   const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
   for (let a = first; a < addr + len; a += PAGE_SIZE) {
-    const pfn = yield* user_access(k, Math.max(a, addr), true);
+    const from = Math.max(a, addr);
+    const pfn = yield* user_access(k, from, true);
     if (pfn < 0) return pfn;
     // MODEL: a frame with no struct page slot (device memory) keeps no data tag.
-    if (k.m.mem.slot_of(pfn) !== 0) set_page_content(k.m, pfn, tag);
+    if (k.m.mem.slot_of(pfn) === 0) continue;
+    const to = Math.min(a + PAGE_SIZE, addr + len);
+    if (to - from === PAGE_SIZE) set_page_content(k.m, pfn, tag);
+    else page_write_bytes(k.m, pfn, from - a, to - from, tag);
   }
   return 0;
 }
 
-/** A user-space byte load by current at addr: the frame's data tag ('' = zero-filled), or a negative errno. */
-export function* user_load(k: Kctx, addr: number): KThread<number | string> {
-  const pfn = yield* user_access(k, addr, false);
-  if (pfn < 0) return pfn;
-  if (k.m.mem.slot_of(pfn) === 0) return unsupported(k, 'arch/x86/mm/fault.c:do_user_addr_fault', 'the data of device memory (no struct page slot) is not modelled');
-  return page_content(k.m, pfn);
+/**
+ * A user-space read by current of [addr, addr+len) (default one byte): the data it holds
+ * as runs (page_data.ts), or a negative errno (-EFAULT = the signal of the first page
+ * that faulted).
+ */
+export function* user_load_runs(k: Kctx, addr: number, len = 1): KThread<number | data_run[]> {
+  const out: data_run[] = [];
+  if (len <= 0) return out;
+  const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  for (let a = first; a < addr + len; a += PAGE_SIZE) {
+    const from = Math.max(a, addr);
+    const pfn = yield* user_access(k, from, false);
+    if (pfn < 0) return pfn;
+    if (k.m.mem.slot_of(pfn) === 0) return unsupported(k, 'arch/x86/mm/fault.c:do_user_addr_fault', 'the data of device memory (no struct page slot) is not modelled');
+    const to = Math.min(a + PAGE_SIZE, addr + len);
+    runs_append(out, from - addr, page_read_bytes(k.m, pfn, from - a, to - from));
+  }
+  return out;
+}
+
+/**
+ * A user-space load by current at addr (`len` bytes, default one): what they hold
+ * (render_runs: the tag when one tag covers them, '' = zero-filled), or a negative errno.
+ */
+export function* user_load(k: Kctx, addr: number, len = 1): KThread<number | string> {
+  const r = yield* user_load_runs(k, addr, len);
+  return typeof r === 'number' ? r : render_runs(r);
+}
+
+/**
+ * copy_to_user() of byte runs (page_data.ts; offsets relative to addr) into
+ * [addr, addr+len) of current, page by page: the number of bytes NOT copied (0 = all),
+ * as the kernel's copy_to_user returns; a page that faults (SIGSEGV/SIGBUS for a user
+ * access: the exception table here) ends the copy there. An `unsupported` errno is
+ * returned as is (negative).
+ */
+export function* copy_to_user_runs(k: Kctx, addr: number, runs: readonly data_run[], len: number): KThread<number> {
+  if (len <= 0) return 0;
+  const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  for (let a = first; a < addr + len; a += PAGE_SIZE) {
+    const from = Math.max(a, addr);
+    const pfn = yield* user_access(k, from, true);
+    if (pfn === -EFAULT) return addr + len - from;
+    if (pfn < 0) return pfn;
+    const to = Math.min(a + PAGE_SIZE, addr + len);
+    if (k.m.mem.slot_of(pfn) !== 0) page_write_runs(k.m, pfn, from - a, runs_slice(runs, from - addr, to - from));
+  }
+  return 0;
+}
+
+/**
+ * copy_from_user() of [addr, addr+len) of current: the runs copied (relative to addr) and
+ * the number of bytes not copied (a page that faults ends the copy), or an `unsupported`
+ * errno.
+ */
+export function* copy_from_user_runs(k: Kctx, addr: number, len: number): KThread<{ runs: data_run[]; left: number } | number> {
+  const runs: data_run[] = [];
+  if (len <= 0) return { runs, left: 0 };
+  const first = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  for (let a = first; a < addr + len; a += PAGE_SIZE) {
+    const from = Math.max(a, addr);
+    const pfn = yield* user_access(k, from, false);
+    if (pfn === -EFAULT) return { runs, left: addr + len - from };
+    if (pfn < 0) return pfn;
+    const to = Math.min(a + PAGE_SIZE, addr + len);
+    // MODEL: device memory without a struct page slot reads as zero bytes here.
+    if (k.m.mem.slot_of(pfn) === 0) runs_append(runs, from - addr, [{ offset: 0, len: to - from, tag: '' }]);
+    else runs_append(runs, from - addr, page_read_bytes(k.m, pfn, from - a, to - from));
+  }
+  return { runs, left: 0 };
 }

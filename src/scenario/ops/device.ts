@@ -17,7 +17,12 @@ function* opDmaWrite(c: StepCtx): KThread<StepResult> {
   const iova = evalNum(c, a.iova);
   const len = evalNum(c, a.length);
   let r = 0;
-  for (let off = 0; off < len && r === 0; off += PAGE_SIZE) r = deviceDmaWrite(c.k, c.rs, dev, iova + off, content);
+  // Page by page, byte-exact: a page the range covers in part keeps its other bytes.
+  for (let at = iova; at < iova + len && r === 0;) {
+    const chunk = Math.min(PAGE_SIZE - (at % PAGE_SIZE), iova + len - at);
+    r = deviceDmaWrite(c.k, c.rs, dev, at, content, chunk);
+    at += chunk;
+  }
   yield* noPoint();
   return ret(r);
 }
@@ -32,10 +37,10 @@ function* opDmaRead(c: StepCtx): KThread<StepResult> {
 export const DEVICE_OPS = {
   device_dma_write: {
     cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int), a('length', int, 4096), a('content', { kind: 'content' })],
-    doc: 'the device writes a content tag at iova through the IOMMU: 0 or -EFAULT', result: '0 or -errno (IOMMU fault: -EFAULT) — edu DMA RAM←device', impl: opDmaWrite,
+    doc: 'the device writes a content tag to [iova, iova+length) through the IOMMU, byte-exact: 0 or -EFAULT', result: '0 or -errno (IOMMU fault: -EFAULT) — edu DMA RAM←device', impl: opDmaWrite,
   },
   device_dma_read: {
-    cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int)], doc: 'the device reads at iova through the IOMMU: content tag or -EFAULT',
+    cls: 'device', args: [a('device', { kind: 'device' }), a('iova', int)], doc: 'the device reads the byte at iova through the IOMMU: its content tag or -EFAULT',
     result: 'content tag or -errno — edu DMA device←RAM', impl: opDmaRead,
   },
 } satisfies OpGroup;

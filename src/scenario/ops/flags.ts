@@ -43,6 +43,9 @@ export const SIGNAL_NAMES = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGUSR1'] as const
 export const CAP_NAMES = ['CAP_IPC_LOCK', 'CAP_SYS_ADMIN', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_DAC_OVERRIDE', 'CAP_SYS_PTRACE'] as const;
 /** The ptrace requests modelled (kernel/ptrace.ts). */
 export const PTRACE_NAMES = ['PTRACE_ATTACH', 'PTRACE_SEIZE', 'PTRACE_INTERRUPT', 'PTRACE_DETACH', 'PTRACE_PEEKTEXT', 'PTRACE_PEEKDATA', 'PTRACE_POKETEXT', 'PTRACE_POKEDATA'] as const;
+/** pipe2(2) flags the model resolves (O_NOTIFICATION_PIPE, watch queues, is not offered). */
+export const PIPE2_O_NAMES = ['O_CLOEXEC', 'O_NONBLOCK', 'O_DIRECT'] as const;
+export const SPLICE_F_NAMES = ['SPLICE_F_MOVE', 'SPLICE_F_NONBLOCK', 'SPLICE_F_MORE', 'SPLICE_F_GIFT'] as const;
 
 export const int = { kind: 'int' } as const;
 export const fl = (family: string, names: readonly string[]): ArgType => ({ kind: 'flags', family, names });

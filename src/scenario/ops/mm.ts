@@ -1,6 +1,6 @@
 /**
  * Op group: files and memory — the syscalls a process makes on its address space and its
- * files (open/close, mmap family, memfd, truncate/fallocate, pwrite) and the user-space
+ * files (open/close, mmap family, memfd, truncate/fallocate) and the user-space
  * load/store. Each implementation calls the model's `sys_*` entry point (src/linux).
  */
 import type { Kctx } from '../../linux/kctx.js';
@@ -19,7 +19,6 @@ import type { OpImpl, StepCtx } from '../step.js';
 import { evalFlags, evalNum, ret } from '../step.js';
 import { FALLOC_NAMES, MADV_NAMES, MAP_NAMES, MFD_NAMES, O_NAMES, PROT_NAMES, a, en, fl, int } from './flags.js';
 import type { OpGroup } from './types.js';
-import { fdRw } from './remote.js';
 
 function* opOpen(c: StepCtx): KThread<StepResult> {
   const a = c.step.args;
@@ -90,10 +89,14 @@ function* opStore(c: StepCtx): KThread<StepResult> {
   return ret(yield* user_store(c.k, evalNum(c, a.addr), len, content));
 }
 
-/** load: a user-space read at addr — the content tag ('' = zero-filled) or -EFAULT (mm/uaccess.ts user_load). */
+/**
+ * load: a user-space read of [addr, addr+length) (default one byte) — the content tag ('' =
+ * zero-filled), runs `tag*len ...` when the bytes differ, or -EFAULT (mm/uaccess.ts user_load).
+ */
 function* opLoad(c: StepCtx): KThread<StepResult> {
   if (c.k.current.mm === null) return ret(unsupported(c.k, 'scenario:load', 'a load by a process without an mm'));
-  return ret(yield* user_load(c.k, evalNum(c, c.step.args.addr)));
+  const len = c.step.args.length === undefined ? 1 : evalNum(c, c.step.args.length);
+  return ret(yield* user_load(c.k, evalNum(c, c.step.args.addr), len));
 }
 
 export const MM_OPS = {
@@ -135,20 +138,16 @@ export const MM_OPS = {
     cls: 'syscall', args: [a('fd', int), a('mode', fl('FALLOC_FL_', FALLOC_NAMES), 0), a('offset', int), a('len', int)], doc: 'fallocate(2)', result: '0 or -errno',
     impl: viaSyscall('fallocate', 'sys_fallocate', (c) => { const md = evalFlags(c, c.step.args.mode, 'mode'); return md === null ? null : [evalNum(c, c.step.args.fd), md, evalNum(c, c.step.args.offset), evalNum(c, c.step.args.len)]; }),
   },
-  pwrite: {
-    cls: 'syscall', args: [a('fd', int), a('offset', int), a('length', int), a('content', { kind: 'content' })],
-    doc: "pwrite(2) of a content tag through the file's ->write: bytes or -errno", result: 'bytes or -errno (fs/read_write.ts ksys_pwrite64: /proc/<P>/mem writes through access_remote_vm with FOLL_FORCE; regular files have no ->write in the model yet: unsupported)',
-    impl: fdRw(true),
-  },
   store: {
     cls: 'syscall', args: [a('addr', int), a('length', int, 4096), a('content', { kind: 'content' })],
-    doc: 'user-space memset of [addr, addr+length): 0 or -EFAULT (SIGSEGV)',
-    result: '0, or -EFAULT (SIGSEGV/SIGBUS) — user-space memset, page by page: a CPU write that faults through do_user_addr_fault → handle_mm_fault (FAULT_FLAG_USER|WRITE); pages before a faulting one keep the data',
+    doc: 'user-space memset of [addr, addr+length), byte-exact: 0 or -EFAULT (SIGSEGV)',
+    result: '0, or -EFAULT (SIGSEGV/SIGBUS) — user-space memset, page by page: a CPU write that faults through do_user_addr_fault → handle_mm_fault (FAULT_FLAG_USER|WRITE); pages before a faulting one keep the data; a page covered in part keeps its other bytes',
     impl: opStore,
   },
   load: {
-    cls: 'syscall', args: [a('addr', int)], doc: 'user-space read at addr: the content tag, or -EFAULT (SIGSEGV)',
-    result: "content tag at addr (`''` = zero-filled; the conformance report shows it as `zero`), or -EFAULT — a CPU read (FAULT_FLAG_USER)",
+    cls: 'syscall', args: [a('addr', int), a('length', int, 1)],
+    doc: "user-space read of [addr, addr+length) (one byte by default): the content tag, or -EFAULT (SIGSEGV); 'tag*len ...' runs when the bytes differ",
+    result: "content tag of the bytes (`''` = zero-filled; the conformance report shows a one-byte load of it as `zero`), or `tag*len tag*len ...` when they differ (zero bytes as `zero`), or -EFAULT — a CPU read (FAULT_FLAG_USER)",
     impl: opLoad,
   },
 } satisfies OpGroup;

@@ -1,16 +1,13 @@
 /**
- * Op group: remote access to another process's memory (issue #12 item 2) — /proc/<P>/mem
- * through pread/pwrite (fs/proc/base.ts: access_remote_vm with FOLL_FORCE), ptrace
+ * Op group: remote access to another process's memory (issue #12 item 2) — ptrace
  * PEEK/POKE and the attach requests (kernel/ptrace.ts), process_vm_readv/writev
- * (mm/process_vm_access.ts: pin_user_pages_remote, no FOLL_FORCE). `open` of
- * `/proc/self/mem` and `/proc/<P>/mem` is the mm group's open; pwrite is declared there too
- * and dispatches through fdRw() below.
+ * (mm/process_vm_access.ts: pin_user_pages_remote, no FOLL_FORCE). /proc/<P>/mem is read
+ * and written by the pipe_io group's pread/pwrite (fs/read_write.ts → ->read/->write of
+ * fs/proc/base.ts: access_remote_vm with FOLL_FORCE); its `open` is the mm group's.
  */
 import { unsupported } from '../../linux/include/linux/bug.js';
 import { EINVAL } from '../../linux/include/uapi/linux/errno.js';
-import { ksys_prw64 } from '../../linux/fs/read_write.js';
 import * as ptraceMod from '../../linux/kernel/ptrace.js';
-import { remote_buffer, remote_first_tag } from '../../linux/mm/access_remote.js';
 import { process_vm_rw } from '../../linux/mm/process_vm_access.js';
 import type { iovec } from '../../linux/mm/process_vm_access.js';
 import type { KThread } from '../../sched/index.js';
@@ -20,16 +17,6 @@ import type { OpImpl, StepCtx } from '../step.js';
 import { evalFlags, evalNum, processTask, ret } from '../step.js';
 import { PTRACE_NAMES, a, en, int } from './flags.js';
 import type { OpGroup } from './types.js';
-
-/** pread/pwrite through the file's ->read/->write (fs/read_write.ts); pread's $r.content is the first byte's tag. */
-export function fdRw(write: boolean): OpImpl {
-  return function* (c) {
-    const a = c.step.args;
-    const buf = remote_buffer(write && a.content !== undefined && a.content.kind === 'str' ? a.content.value : '');
-    const r = yield* ksys_prw64(c.k, evalNum(c, a.fd), buf, evalNum(c, a.length), evalNum(c, a.offset), write);
-    return write ? ret(r) : ret(r, { content: r > 0 ? remote_first_tag(buf) : null });
-  };
-}
 
 /** A scenario process that still has steps to run: a tracee must be idle (kernel/ptrace.ts MODEL). */
 function busyProcess(c: StepCtx, name: string): boolean {
@@ -78,12 +65,6 @@ const PROC = { kind: 'process' } as const;
 const IOV = { kind: 'iovecs' } as const;
 
 export const REMOTE_OPS = {
-  pread: {
-    cls: 'syscall', args: [a('fd', int), a('offset', int), a('length', int)], outputs: ['content'],
-    doc: "pread(2) through the file's ->read (/proc/<P>/mem: access_remote_vm with FOLL_FORCE): bytes or -errno; $r.content is the tag of the first byte read (null if none)",
-    result: 'bytes or -errno (fs/read_write.ts ksys_pread64; /proc/<P>/mem: the bytes before the first page GUP refuses, -EIO when none; regular files: unsupported); `$r.content`: the tag of the first byte read',
-    impl: fdRw(false),
-  },
   ptrace: {
     cls: 'syscall',
     args: [a('request', en('PTRACE_', PTRACE_NAMES)), a('pid', PROC), a('addr', int, 0), a('data', int, 0), a('content', { kind: 'content' }, '')],

@@ -101,4 +101,129 @@ expect:
     expect(o.outputs.get('info')?.iova_ranges).toEqual(['0x0-0xfedfffff', '0xfef00000-0xffffffffffff']);
     expect(renderOutcome(o)).toContain('iova_ranges=["0x0-0xfedfffff","0xfef00000-0xffffffffffff"]');
   });
+  it('UNMAP_DMA refusals say which check: alignment, size, a TYPE1v2 bisection, flags, UNMAP_ALL with a range', () => {
+    const steps = `      - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $buf, iova: 0x10000, size: 2 pages, flags: VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE }
+        as: map
+      - VFIO_IOMMU_UNMAP_DMA: { container: $C, iova: 0x10001, size: 1 page }
+        as: unaligned
+      - VFIO_IOMMU_UNMAP_DMA: { container: $C, iova: 0x10000, size: 0 }
+        as: zero
+      - VFIO_IOMMU_UNMAP_DMA: { container: $C, iova: 0x11000, size: 1 page }
+        as: bisect
+      - VFIO_IOMMU_UNMAP_DMA: { container: $C, iova: 0x10000, size: 1 page, flags: 0x40 }
+        as: flags
+      - VFIO_IOMMU_UNMAP_DMA: { container: $C, iova: 0x10000, size: 1 page, flags: VFIO_DMA_UNMAP_FLAG_ALL }
+        as: all
+      - VFIO_IOMMU_UNMAP_DMA: { container: $C, iova: 0x10000, size: 2 pages }
+        as: ok
+`;
+    const text = MSI.replace(/ {6}- VFIO_IOMMU_MAP_DMA[^]*?(?=expect:)/, steps).replace('{ values: { msi: -EINVAL } }', '{ values: { map: 0 } }');
+    for (const p of ['v5.4', 'v6.1', 'v6.12']) {
+      const o = runScenario(load(text), profileOrThrow(p));
+      expect(o.values.get('map'), p).toBe(0);
+      expect(o.reasons.get('unaligned'), p).toMatchObject({ errno: -22, fn: 'drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_unmap' });
+      expect(o.reasons.get('unaligned')?.why, p).toContain('iova 0x10001 is not aligned');
+      expect(o.reasons.get('zero')?.why, p).toBe('size 0');
+      expect(o.reasons.get('bisect')?.why, p).toContain("the range's start 0x11000 falls inside the mapping [0x10000, 0x11fff]");
+      expect(o.reasons.get('flags'), p).toMatchObject({ errno: -22, fn: 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl' });
+      expect(o.reasons.get('flags')?.why, p).toContain('flags 0x40 has bits outside');
+      // VFIO_DMA_UNMAP_FLAG_ALL: unknown to 5.4 (a flags refusal), refused with a range from c19650995374 on.
+      expect(o.reasons.get('all')?.why, p).toContain(p === 'v5.4' ? 'has bits outside' : 'VFIO_DMA_UNMAP_FLAG_ALL needs iova and size 0');
+      expect(o.values.get('ok'), p).toBe(0);
+      expect(o.reasons.has('ok'), p).toBe(false);
+    }
+  });
+  it('group and container ioctls say which check: a second open, no container yet, no IOMMU driver, a device of another group', () => {
+    const text = `question: q?
+setup:
+  processes:
+    - name: P
+  devices:
+    - { name: edu0, kind: edu, iommu_group: 5 }
+    - { name: edu9, kind: edu, iommu_group: 6 }
+threads:
+  - process: P
+    steps:
+      - open: { path: /dev/vfio/vfio }
+        as: c
+      - VFIO_SET_IOMMU: { container: $c, type: VFIO_TYPE1v2_IOMMU }
+        as: nogroups
+      - open: { path: /dev/vfio/5 }
+        as: g
+      - open: { path: /dev/vfio/5 }
+        as: again
+      - VFIO_GROUP_GET_DEVICE_FD: { group: $g, device: edu0 }
+        as: early
+      - VFIO_GROUP_SET_CONTAINER: { group: $g, container: $c }
+        as: set
+      - VFIO_IOMMU_GET_INFO: { container: $c, argsz: 1024 }
+        as: noiommu
+      - VFIO_SET_IOMMU: { container: $c, type: VFIO_TYPE1v2_IOMMU }
+        as: iommu
+      - VFIO_SET_IOMMU: { container: $c, type: VFIO_TYPE1v2_IOMMU }
+        as: twice
+      - VFIO_GROUP_GET_DEVICE_FD: { group: $g, device: edu9 }
+        as: nodev
+expect:
+  v6.1: { values: { set: 0, iommu: 0 } }
+`;
+    for (const p of ['v5.4', 'v6.1', 'v6.12']) {
+      const o = runScenario(load(text), profileOrThrow(p));
+      expect(o.values.get('iommu'), p).toBe(0);
+      expect(o.reasons.get('nogroups')?.why, p).toContain('container with no group');
+      expect(o.reasons.get('again')?.why, p).toContain('the group is already open');
+      expect(o.reasons.get('early')?.why, p).toContain('the group is not in a container with an IOMMU driver');
+      expect(o.reasons.get('noiommu')?.why, p).toContain('on a container without an IOMMU driver');
+      expect(o.reasons.get('twice')?.why, p).toContain('IOMMU driver is already set');
+      expect(o.reasons.get('nodev'), p).toMatchObject({ errno: -19 });
+      expect(o.reasons.get('nodev')?.why, p).toContain("has no device named 'edu9' (devices: edu0)");
+    }
+  });
+  it('mprotect and madvise refusals say which check', () => {
+    const text = `question: q?
+setup:
+  filesystems:
+    - { mount: /mnt/ext4, type: ext4 }
+  files:
+    - { path: /mnt/ext4/f, size: 2 pages }
+  processes:
+    - name: P
+      mappings:
+        - { name: a, length: 2 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }
+threads:
+  - process: P
+    steps:
+      - open: { path: /mnt/ext4/f, flags: O_RDONLY }
+        as: fd
+      - mmap: { length: 1 page, prot: PROT_READ, flags: MAP_SHARED, fd: $fd }
+        as: ro
+      - mprotect: { addr: $a + 1, length: 1 page, prot: PROT_READ }
+        as: unaligned
+      - mprotect: { addr: $ro, length: 1 page, prot: PROT_READ|PROT_WRITE }
+        as: maywrite
+      - mprotect: { addr: 0x1000, length: 1 page, prot: PROT_READ }
+        as: hole
+      - madvise: { addr: $a, length: 2 pages, advice: MADV_WIPEONFORK }
+        as: wipe
+      - madvise: { addr: $ro, length: 1 page, advice: MADV_WIPEONFORK }
+        as: wipefile
+      - madvise: { addr: $a, length: 1 page, advice: MADV_REMOVE }
+        as: remove
+      - madvise: { addr: 0x1000, length: 1 page, advice: MADV_DONTNEED }
+        as: unmapped
+expect:
+  v6.1: { values: { wipe: 0 } }
+`;
+    for (const p of ['v5.4', 'v6.1', 'v6.12']) {
+      const o = runScenario(load(text), profileOrThrow(p));
+      expect(o.values.get('wipe'), p).toBe(0);
+      expect(o.reasons.get('unaligned'), p).toMatchObject({ errno: -22, fn: 'mm/mprotect.c:do_mprotect_pkey' });
+      expect(o.reasons.get('maywrite'), p).toMatchObject({ errno: -13 });
+      expect(o.reasons.get('maywrite')?.why, p).toContain('may not become writeable (its VM_MAYWRITE is clear');
+      expect(o.reasons.get('hole')?.why, p).toBe('no VMA maps 0x1000');
+      expect(o.reasons.get('wipefile')?.why, p).toContain('MADV_WIPEONFORK on a file mapping');
+      expect(o.reasons.get('remove')?.why, p).toContain('MADV_REMOVE on an anonymous mapping');
+      expect(o.reasons.get('unmapped'), p).toMatchObject({ errno: -12, fn: 'mm/madvise.c:do_madvise' });
+    }
+  });
 });

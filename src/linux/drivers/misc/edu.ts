@@ -19,8 +19,9 @@
  * nothing (the model has no DMA-API mappings), so DMA there is reported as a fault.
  */
 import type { Kctx } from '../../kctx.js';
-import { page_content, pfn_valid, set_page_content } from '../../include/linux/mm.js';
+import { pfn_valid, set_page_content } from '../../include/linux/mm.js';
 import { PAGE_SIZE } from '../../include/linux/mm_types.js';
+import { page_read_bytes, page_write_bytes, render_runs } from '../../include/linux/page_data.js';
 import type { device, iommu_domain } from '../iommu/iommu.js';
 import { IOMMU_READ, IOMMU_WRITE, iommu_group_alloc, iommu_iova_prot, iommu_iova_to_phys } from '../iommu/iommu.js';
 import type { vfio_device } from '../vfio/vfio.js';
@@ -78,21 +79,32 @@ function translate(k: Kctx, e: edu_device, iova: number, need: number, what: str
   return { ok: true, pfn, data: '' };
 }
 
-/** The device writes `data` into the page at `iova` (a DMA write of one page). */
-export function edu_dma_write(k: Kctx, e: edu_device, iova: number, data: string): edu_dma_result {
+/**
+ * The device writes `data` into the page at `iova`: `len` bytes from iova (byte-exact,
+ * include/linux/page_data.ts; they must stay inside the page), or the whole page when
+ * `len` is omitted.
+ */
+export function edu_dma_write(k: Kctx, e: edu_device, iova: number, data: string, len?: number): edu_dma_result {
   const t = translate(k, e, iova, IOMMU_WRITE, 'dma_write');
   if (!t.ok) return t;
   // MODEL: a frame that no folio covers (freed memory) keeps no content; the write still hits it.
-  if (k.m.mem.slot_of(t.pfn) !== 0) set_page_content(k.m, t.pfn, data);
+  if (k.m.mem.slot_of(t.pfn) !== 0) {
+    if (len === undefined || len === PAGE_SIZE) set_page_content(k.m, t.pfn, data);
+    else page_write_bytes(k.m, t.pfn, iova % PAGE_SIZE, len, data);
+  }
   k.m.event(k.tid, 'dma-write', [`dev:${e.dev.name}`, `pfn:${t.pfn}`, `iova:0x${iova.toString(16)}`], 'edu:dma_write', data);
   return { ok: true, pfn: t.pfn, data };
 }
 
-/** The device reads the page at `iova`. */
-export function edu_dma_read(k: Kctx, e: edu_device, iova: number): edu_dma_result {
+/**
+ * The device reads the page at `iova`: `len` bytes from iova (inside the page; the data
+ * as render_runs gives them), one byte when `len` is omitted.
+ */
+export function edu_dma_read(k: Kctx, e: edu_device, iova: number, len?: number): edu_dma_result {
   const t = translate(k, e, iova, IOMMU_READ, 'dma_read');
   if (!t.ok) return t;
-  const data = k.m.mem.slot_of(t.pfn) !== 0 ? page_content(k.m, t.pfn) : '';
+  let data = '';
+  if (k.m.mem.slot_of(t.pfn) !== 0) data = render_runs(page_read_bytes(k.m, t.pfn, iova % PAGE_SIZE, len ?? 1));
   k.m.event(k.tid, 'dma-read', [`dev:${e.dev.name}`, `pfn:${t.pfn}`, `iova:0x${iova.toString(16)}`], 'edu:dma_read', data);
   return { ok: true, pfn: t.pfn, data };
 }

@@ -1196,6 +1196,16 @@ export function* vfio_dma_do_unmap(k: Kctx, iommu: vfio_iommu, unmap: vfio_iommu
     : yield* vfio_dma_do_unmap__v5_4(k, iommu, unmap);
 }
 
+/** Why an UNMAP_DMA size is refused: zero, or not a multiple of the smallest IOMMU page size. */
+function unmap_size_why(size: bigint, pgsize: bigint): string {
+  return size === 0n ? 'size 0' : `size ${hex(size)} is not a multiple of the smallest IOMMU page size (${hex(pgsize)})`;
+}
+
+/** Why a TYPE1v2 UNMAP_DMA is refused: its start or end falls inside a mapping (v2 does not split mappings). */
+function unmap_bisect_why(dma: vfio_dma, at: bigint, edge: 'start' | 'end'): string {
+  return `the range's ${edge} ${hex(at)} falls inside the mapping [${hex(dma.iova)}, ${hex(dma.iova + dma.size - 1n)}]: VFIO_TYPE1v2_IOMMU unmaps whole mappings only`;
+}
+
 /**
  * vfio_dma_do_unmap() as in 5.4.1 (5.8–5.11 add GET_DIRTY_BITMAP on the same loop):
  * alignment/size/wrap -> -EINVAL; v2 refuses to bisect; v1 stops at a mapping that
@@ -1207,9 +1217,9 @@ export function* vfio_dma_do_unmap(k: Kctx, iommu: vfio_iommu, unmap: vfio_iommu
 export function* vfio_dma_do_unmap__v5_4(k: Kctx, iommu: vfio_iommu, unmap: vfio_iommu_type1_dma_unmap): KThread<number> {
   const site = 'drivers/vfio/vfio_iommu_type1.c:vfio_dma_do_unmap';
   const mask = vfio_min_pgsize(iommu) - 1n;
-  if (unmap.iova & mask) return -EINVAL;
-  if (!unmap.size || unmap.size & mask) return -EINVAL;
-  if (unmap.iova + unmap.size - 1n > U64_MAX || unmap.size > U64_MAX) return -EINVAL;
+  if (unmap.iova & mask) return errno_reason(k, -EINVAL, site, `iova ${hex(unmap.iova)} is not aligned to the smallest IOMMU page size (${hex(mask + 1n)})`);
+  if (!unmap.size || unmap.size & mask) return errno_reason(k, -EINVAL, site, unmap_size_why(unmap.size, mask + 1n));
+  if (unmap.iova + unmap.size - 1n > U64_MAX || unmap.size > U64_MAX) return errno_reason(k, -EINVAL, site, `iova ${hex(unmap.iova)} + size ${hex(unmap.size)} wraps past 2^64`);
   let unmapped = 0n;
   let ret = 0;
   let dma_last: vfio_dma | null = null;
@@ -1223,12 +1233,12 @@ export function* vfio_dma_do_unmap__v5_4(k: Kctx, iommu: vfio_iommu, unmap: vfio
       if (again && iommu.v2) {
         let dma = vfio_find_dma(iommu, unmap.iova, 1n);
         if (dma && dma.iova !== unmap.iova) {
-          ret = -EINVAL;
+          ret = errno_reason(k, -EINVAL, site, unmap_bisect_why(dma, unmap.iova, 'start'));
           break unlock;
         }
         dma = vfio_find_dma(iommu, unmap.iova + unmap.size - 1n, 0n);
         if (dma && dma.iova + dma.size !== unmap.iova + unmap.size) {
-          ret = -EINVAL;
+          ret = errno_reason(k, -EINVAL, site, unmap_bisect_why(dma, unmap.iova + unmap.size, 'end'));
           break unlock;
         }
       }
@@ -1241,7 +1251,8 @@ export function* vfio_dma_do_unmap__v5_4(k: Kctx, iommu: vfio_iommu, unmap: vfio
       if (dma.pfn_list.size !== 0) {
         if (dma_last === dma) {
           if (BUG_ON(k, ++retries > 10, site, 'vendor driver did not unpin on DMA_UNMAP')) {
-            ret = -EBUSY; // MODEL: the kernel oopses here; the model ends the ioctl
+            // MODEL: the kernel oopses here; the model ends the ioctl
+            ret = errno_reason(k, -EBUSY, site, `BUG: the mapping at iova ${hex(dma.iova)} still has pages pinned by a vendor driver after 10 DMA_UNMAP notifier rounds (the kernel oopses; the model ends the ioctl)`);
             break unlock;
           }
         } else {
@@ -1281,25 +1292,43 @@ export function* vfio_dma_do_unmap__v5_12(k: Kctx, iommu: vfio_iommu, unmap: vfi
   unlock: {
     // PATCH(vfio-exclude-mdev-update-vaddr) ef3a3f6a294b: UNMAP_DMA|VADDR with an emulated group attached is -EBUSY
     if (k.patch('vfio-exclude-mdev-update-vaddr') && invalidate_vaddr && iommu.emulated_iommu_groups.length !== 0) {
-      ret = -EBUSY;
+      ret = errno_reason(k, -EBUSY, site, 'VFIO_DMA_UNMAP_FLAG_VADDR while an emulated (mdev) group is attached: its vendor driver could pin through an invalid vaddr (ef3a3f6a294b)');
       break unlock;
     }
     const pgsize = vfio_min_pgsize(iommu);
-    if (iova & (pgsize - 1n)) break unlock;
+    if (iova & (pgsize - 1n)) {
+      errno_reason(k, -EINVAL, site, `iova ${hex(iova)} is not aligned to the smallest IOMMU page size (${hex(pgsize)})`);
+      break unlock;
+    }
     if (unmap_all) {
-      if (iova || size) break unlock;
+      if (iova || size) {
+        errno_reason(k, -EINVAL, site, `VFIO_DMA_UNMAP_FLAG_ALL needs iova and size 0 (iova ${hex(iova)}, size ${hex(size)})`);
+        break unlock;
+      }
       size = U64_MAX;
     } else if (!size || size & (pgsize - 1n) || iova + size - 1n > U64_MAX) {
+      errno_reason(k, -EINVAL, site, iova + size - 1n > U64_MAX && size && !(size & (pgsize - 1n)) ? `iova ${hex(iova)} + size ${hex(size)} wraps past 2^64` : unmap_size_why(size, pgsize));
       break unlock;
     }
     if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP &&
-        (!iommu.dirty_page_tracking || unmap.bitmap === undefined || unmap.bitmap.pgsize !== pgsize)) break unlock;
+        (!iommu.dirty_page_tracking || unmap.bitmap === undefined || unmap.bitmap.pgsize !== pgsize)) {
+      errno_reason(k, -EINVAL, site, !iommu.dirty_page_tracking
+        ? 'VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP while dirty page tracking is not started'
+        : `the dirty bitmap's pgsize ${unmap.bitmap === undefined ? 'is missing' : hex(unmap.bitmap.pgsize)} is not the smallest IOMMU page size (${hex(pgsize)})`);
+      break unlock;
+    }
     again: for (;;) {
       if (iommu.v2 && !unmap_all) {
         let dma = vfio_find_dma(iommu, iova, 1n);
-        if (dma && dma.iova !== iova) break unlock;
+        if (dma && dma.iova !== iova) {
+          errno_reason(k, -EINVAL, site, unmap_bisect_why(dma, iova, 'start'));
+          break unlock;
+        }
         dma = vfio_find_dma(iommu, iova + size - 1n, 0n);
-        if (dma && dma.iova + dma.size !== iova + size) break unlock;
+        if (dma && dma.iova + dma.size !== iova + size) {
+          errno_reason(k, -EINVAL, site, unmap_bisect_why(dma, iova + size, 'end'));
+          break unlock;
+        }
       }
       ret = 0;
       const end = iova + size > U64_MAX ? U64_MAX + 1n : iova + size;
@@ -1318,7 +1347,7 @@ export function* vfio_dma_do_unmap__v5_12(k: Kctx, iommu: vfio_iommu, unmap: vfi
               iommu.dma_list[r].vaddr_invalid = false;
               iommu.vaddr_invalid_count--;
             }
-            ret = -EINVAL;
+            ret = errno_reason(k, -EINVAL, site, `the mapping at iova ${hex(dma.iova)} already has an invalid vaddr (VFIO_DMA_UNMAP_FLAG_VADDR twice); the earlier ones in the range were restored`);
             unmapped = 0n;
             break;
           }
@@ -1331,7 +1360,8 @@ export function* vfio_dma_do_unmap__v5_12(k: Kctx, iommu: vfio_iommu, unmap: vfi
         if (dma.pfn_list.size !== 0) {
           if (dma_last === dma) {
             if (BUG_ON(k, ++retries > 10, site, 'vendor driver did not unpin on DMA_UNMAP')) {
-              ret = -EBUSY;
+              // MODEL: the kernel oopses here; the model ends the ioctl
+              ret = errno_reason(k, -EBUSY, site, `BUG: the mapping at iova ${hex(dma.iova)} still has pages pinned by a vendor driver after 10 DMA_UNMAP notifier rounds (the kernel oopses; the model ends the ioctl)`);
               break unlock;
             }
           } else {
@@ -1923,8 +1953,8 @@ export function vfio_iommu_type1_check_extension(k: Kctx, iommu: vfio_iommu | nu
 
 /** vfio_iommu_type1_get_info(): page sizes and the capability chain of the release. */
 function* vfio_iommu_type1_get_info(k: Kctx, iommu: vfio_iommu, info: vfio_iommu_type1_info | null): KThread<number> {
-  if (info === null) return -EFAULT;
-  if (info.argsz < VFIO_IOMMU_INFO_MINSZ) return -EINVAL;
+  if (info === null) return errno_reason(k, -EFAULT, IOCTL_SITE, 'GET_INFO: copy_from_user of struct vfio_iommu_type1_info faulted');
+  if (info.argsz < VFIO_IOMMU_INFO_MINSZ) return errno_reason(k, -EINVAL, IOCTL_SITE, `GET_INFO: argsz ${info.argsz} is smaller than the struct's minimum (${VFIO_IOMMU_INFO_MINSZ} bytes)`);
   yield* mutex_lock(k, iommu.lock, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_get_info');
   info.flags = VFIO_IOMMU_INFO_PGSIZES;
   info.iova_pgsizes = vfio_pgsize_bitmap(iommu);
@@ -1982,12 +2012,12 @@ function update_user_bitmap(iommu: vfio_iommu, dma: vfio_dma, base_iova: bigint,
 /** vfio_iommu_type1_dirty_pages() [5.8+]: START / STOP / GET_BITMAP. */
 function* vfio_iommu_type1_dirty_pages(k: Kctx, iommu: vfio_iommu, dirty: vfio_iommu_type1_dirty_bitmap | null): KThread<number> {
   const site = 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_dirty_pages';
-  if (dirty === null) return -EFAULT;
-  if (!iommu.v2) return -EACCES;
+  if (dirty === null) return errno_reason(k, -EFAULT, site, 'copy_from_user of struct vfio_iommu_type1_dirty_bitmap faulted');
+  if (!iommu.v2) return errno_reason(k, -EACCES, site, 'dirty page tracking needs a VFIO_TYPE1v2_IOMMU container');
   const mask = VFIO_IOMMU_DIRTY_PAGES_FLAG_START | VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP | VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
-  if (dirty.argsz < VFIO_DIRTY_BITMAP_MINSZ || dirty.flags & ~mask) return -EINVAL;
+  if (dirty.argsz < VFIO_DIRTY_BITMAP_MINSZ || dirty.flags & ~mask) return errno_reason(k, -EINVAL, site, argsz_flags_why(dirty.argsz, VFIO_DIRTY_BITMAP_MINSZ, dirty.flags, mask));
   const one = [VFIO_IOMMU_DIRTY_PAGES_FLAG_START, VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP];
-  if (!one.includes(dirty.flags)) return -EINVAL;
+  if (!one.includes(dirty.flags)) return errno_reason(k, -EINVAL, site, `flags 0x${dirty.flags.toString(16)}: exactly one of START, STOP, GET_BITMAP`);
   const pgsize = vfio_min_pgsize(iommu);
   if (dirty.flags === VFIO_IOMMU_DIRTY_PAGES_FLAG_START) {
     yield* mutex_lock(k, iommu.lock, site);
@@ -2014,28 +2044,30 @@ function* vfio_iommu_type1_dirty_pages(k: Kctx, iommu: vfio_iommu, dirty: vfio_i
     return 0;
   }
   const get = dirty.get;
-  if (dirty.argsz < VFIO_DIRTY_BITMAP_MINSZ + VFIO_DIRTY_BITMAP_GET_SIZEOF || get === undefined) return -EINVAL;
+  if (dirty.argsz < VFIO_DIRTY_BITMAP_MINSZ + VFIO_DIRTY_BITMAP_GET_SIZEOF || get === undefined) {
+    return errno_reason(k, -EINVAL, site, `GET_BITMAP: argsz ${dirty.argsz} does not cover struct vfio_iommu_type1_dirty_bitmap_get (${VFIO_DIRTY_BITMAP_MINSZ + VFIO_DIRTY_BITMAP_GET_SIZEOF} bytes)`);
+  }
   const { iova, size, bitmap } = get;
-  if (!size || bitmap.pgsize !== pgsize) return -EINVAL;
-  if (iova + size - 1n < iova || iova + size - 1n > U64_MAX) return -EINVAL;
-  if (iova & (pgsize - 1n) || size & (pgsize - 1n)) return -EINVAL;
-  if (bitmap.data === null) return -EINVAL;
-  if (BigInt(bitmap.data.length) * 8n < size / pgsize) return -EINVAL;
+  if (!size || bitmap.pgsize !== pgsize) return errno_reason(k, -EINVAL, site, !size ? 'GET_BITMAP: size 0' : `GET_BITMAP: bitmap pgsize ${hex(bitmap.pgsize)} is not the smallest IOMMU page size (${hex(pgsize)})`);
+  if (iova + size - 1n < iova || iova + size - 1n > U64_MAX) return errno_reason(k, -EINVAL, site, `GET_BITMAP: iova ${hex(iova)} + size ${hex(size)} wraps past 2^64`);
+  if (iova & (pgsize - 1n) || size & (pgsize - 1n)) return errno_reason(k, -EINVAL, site, `GET_BITMAP: iova ${hex(iova)} or size ${hex(size)} not aligned to ${hex(pgsize)}`);
+  if (bitmap.data === null) return errno_reason(k, -EINVAL, site, 'GET_BITMAP: no bitmap buffer');
+  if (BigInt(bitmap.data.length) * 8n < size / pgsize) return errno_reason(k, -EINVAL, site, `GET_BITMAP: a bitmap of ${bitmap.data.length} bytes cannot hold ${size / pgsize} pages`);
   yield* mutex_lock(k, iommu.lock, site);
   let ret = 0;
   out: {
     if (!iommu.dirty_page_tracking) {
-      ret = -EINVAL;
+      ret = errno_reason(k, -EINVAL, site, 'GET_BITMAP while dirty page tracking is not started');
       break out;
     }
     let dma = vfio_find_dma(iommu, iova, 1n);
     if (dma && dma.iova !== iova) {
-      ret = -EINVAL;
+      ret = errno_reason(k, -EINVAL, site, unmap_bisect_why(dma, iova, 'start').replace('unmaps whole mappings only', 'reports whole mappings only'));
       break out;
     }
     dma = vfio_find_dma(iommu, iova + size - 1n, 0n);
     if (dma && dma.iova + dma.size !== iova + size) {
-      ret = -EINVAL;
+      ret = errno_reason(k, -EINVAL, site, unmap_bisect_why(dma, iova + size, 'end').replace('unmaps whole mappings only', 'reports whole mappings only'));
       break out;
     }
     for (const d of iommu.dma_list) {
@@ -2049,6 +2081,18 @@ function* vfio_iommu_type1_dirty_pages(k: Kctx, iommu: vfio_iommu, dirty: vfio_i
 }
 
 /**
+ * The MAP_DMA / UNMAP_DMA argument checks run in vfio_iommu_type1_ioctl() up to 5.8 and in
+ * vfio_iommu_type1_map_dma() / vfio_iommu_type1_unmap_dma() from 5.9 (a refactor, no change in
+ * behaviour); reasons name the dispatcher, which every release has.
+ */
+const IOCTL_SITE = 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl';
+
+/** Why an argsz/flags check failed: the struct is shorter than its minimum, or flags outside the accepted mask. */
+function argsz_flags_why(argsz: number, minsz: number, flags: number, mask: number): string {
+  return argsz < minsz ? `argsz ${argsz} is smaller than the struct's minimum (${minsz} bytes)` : `flags 0x${flags.toString(16)} has bits outside 0x${mask.toString(16)} (this release's accepted flags)`;
+}
+
+/**
  * vfio_iommu_type1_ioctl(iommu, cmd, arg): CHECK_EXTENSION, GET_INFO, MAP_DMA,
  * UNMAP_DMA, DIRTY_PAGES (5.8+); anything else -ENOTTY. `arg` is the decoded user
  * struct (null stands for a faulting user pointer: -EFAULT), or the number argument.
@@ -2058,16 +2102,20 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
   if (cmd === VFIO_IOMMU_GET_INFO) return yield* vfio_iommu_type1_get_info(k, iommu, arg as vfio_iommu_type1_info | null);
   if (cmd === VFIO_IOMMU_MAP_DMA) {
     const map = arg as vfio_iommu_type1_dma_map | null;
-    if (map === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) return -EFAULT;
+    if (map === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) {
+      return errno_reason(k, -EFAULT, IOCTL_SITE, 'MAP_DMA: copy_from_user of struct vfio_iommu_type1_dma_map faulted');
+    }
     let mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
     // PATCH(vfio-update-vaddr) c3cbab24db38: MAP_DMA accepts VFIO_DMA_MAP_FLAG_VADDR
     if (k.patch('vfio-update-vaddr')) mask |= VFIO_DMA_MAP_FLAG_VADDR;
-    if (map.argsz < VFIO_DMA_MAP_MINSZ || map.flags & ~mask) return -EINVAL;
+    if (map.argsz < VFIO_DMA_MAP_MINSZ || map.flags & ~mask) return errno_reason(k, -EINVAL, IOCTL_SITE, `MAP_DMA: ${argsz_flags_why(map.argsz, VFIO_DMA_MAP_MINSZ, map.flags, mask)}`);
     return yield* vfio_dma_do_map(k, iommu, map);
   }
   if (cmd === VFIO_IOMMU_UNMAP_DMA) {
     const unmap = arg as vfio_iommu_type1_dma_unmap | null;
-    if (unmap === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) return -EFAULT;
+    if (unmap === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) {
+      return errno_reason(k, -EFAULT, IOCTL_SITE, 'UNMAP_DMA: copy_from_user of struct vfio_iommu_type1_dma_unmap faulted');
+    }
     let mask = 0;
     // PATCH(vfio-dirty-tracking) d6a4c185660c: UNMAP_DMA accepts GET_DIRTY_BITMAP
     if (k.patch('vfio-dirty-tracking')) mask |= VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
@@ -2075,13 +2123,17 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
     if (k.patch('vfio-unmap-all')) mask |= VFIO_DMA_UNMAP_FLAG_ALL;
     // PATCH(vfio-update-vaddr) c3cbab24db38: UNMAP_DMA accepts VFIO_DMA_UNMAP_FLAG_VADDR
     if (k.patch('vfio-update-vaddr')) mask |= VFIO_DMA_UNMAP_FLAG_VADDR;
-    if (unmap.argsz < VFIO_DMA_UNMAP_MINSZ || unmap.flags & ~mask) return -EINVAL;
+    if (unmap.argsz < VFIO_DMA_UNMAP_MINSZ || unmap.flags & ~mask) return errno_reason(k, -EINVAL, IOCTL_SITE, `UNMAP_DMA: ${argsz_flags_why(unmap.argsz, VFIO_DMA_UNMAP_MINSZ, unmap.flags, mask)}`);
     if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
-      if (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)) return -EINVAL;
-      if (unmap.argsz < VFIO_DMA_UNMAP_MINSZ + VFIO_BITMAP_SIZEOF || unmap.bitmap === undefined) return -EINVAL;
-      if (unmap.bitmap.data === null) return -EINVAL;
+      if (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)) return errno_reason(k, -EINVAL, IOCTL_SITE, 'UNMAP_DMA: GET_DIRTY_BITMAP cannot be combined with ALL or VADDR');
+      if (unmap.argsz < VFIO_DMA_UNMAP_MINSZ + VFIO_BITMAP_SIZEOF || unmap.bitmap === undefined) {
+        return errno_reason(k, -EINVAL, IOCTL_SITE, `UNMAP_DMA: GET_DIRTY_BITMAP needs argsz ≥ ${VFIO_DMA_UNMAP_MINSZ + VFIO_BITMAP_SIZEOF} (a struct vfio_bitmap), got ${unmap.argsz}`);
+      }
+      if (unmap.bitmap.data === null) return errno_reason(k, -EINVAL, IOCTL_SITE, 'UNMAP_DMA: GET_DIRTY_BITMAP without a bitmap buffer');
       const pages = unmap.size / ffs_big(unmap.bitmap.pgsize === 0n ? 1n : unmap.bitmap.pgsize);
-      if (!pages || pages > BigInt(2 ** 31 - 1) || BigInt(unmap.bitmap.data.length) * 8n < pages) return -EINVAL;
+      if (!pages || pages > BigInt(2 ** 31 - 1) || BigInt(unmap.bitmap.data.length) * 8n < pages) {
+        return errno_reason(k, -EINVAL, IOCTL_SITE, `UNMAP_DMA: the dirty bitmap (${unmap.bitmap.data.length} bytes) does not fit the ${pages} pages of size ${hex(unmap.size)} (0 or more than 2^31-1 pages, or too small a buffer)`);
+      }
     }
     const saved = unmap.size;
     const ret = yield* vfio_dma_do_unmap(k, iommu, unmap);
@@ -2095,7 +2147,7 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
   if (cmd === VFIO_IOMMU_DIRTY_PAGES && k.patch('vfio-dirty-tracking')) {
     return yield* vfio_iommu_type1_dirty_pages(k, iommu, arg as vfio_iommu_type1_dirty_bitmap | null);
   }
-  return -ENOTTY;
+  return errno_reason(k, -ENOTTY, IOCTL_SITE, `ioctl 0x${cmd.toString(16)} is not a type1 IOMMU command in this release`);
 }
 
 /**

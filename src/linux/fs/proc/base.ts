@@ -13,16 +13,18 @@
  *
  * mem_rw(file, buf, count, ppos, write): no mm → 0; the mm's memory gone (mmget_not_zero
  * fails: the process exited) → 0; then in chunks of at most PAGE_SIZE through a kernel
- * bounce page, access_remote_vm(mm, addr, page, this_len, flags) (mm/access_remote.ts);
- * a chunk that copies nothing ends the loop with -EIO if nothing was copied yet, else the
- * count. flags: FOLL_FORCE, plus FOLL_WRITE for a write — 5.4.1 always; 6.1.192 / 6.12.117
+ * bounce page: a write first copies the chunk from the user buffer (copy_from_user), then
+ * access_remote_vm(mm, addr, page, this_len, flags) (mm/access_remote.ts), then a read
+ * copies what it got to the user buffer (copy_to_user); a fault on the user buffer makes
+ * the result -EFAULT whatever was copied before; a chunk that copies nothing ends the
+ * loop with -EIO if nothing was copied yet, else the count. flags: FOLL_FORCE, plus FOLL_WRITE for a write — 5.4.1 always; 6.1.192 / 6.12.117
  * through proc_mem_foll_force(), which gives FOLL_FORCE under the default
  * CONFIG_PROC_MEM_ALWAYS_FORCE (Debian's config; backport of 41e8149c8892 "proc: add config
  * & param to block forcing mem writes") unless the proc_mem.force_override= boot option
  * says otherwise. *ppos advances by what was copied.
- * MODEL: the bounce page allocation never fails (-ENOMEM), the user buffer is a tag buffer
- * (fs/read_write.ts), proc_mem.force_override is not modelled (always), and lseek/read/write
- * with the file position are not offered (pread/pwrite are).
+ * MODEL: the bounce page allocation never fails (-ENOMEM), the bounce page is a
+ * remote_buf (byte runs), the user buffer an iterator (include/linux/fs.ts ->read), and
+ * proc_mem.force_override is not modelled (always).
  */
 import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
@@ -30,14 +32,16 @@ import { errno_reason } from '../../errno_reason.js';
 import type { file, file_operations, inode } from '../../include/linux/fs.js';
 import { S_IFREG } from '../../include/linux/fs.js';
 import { FOLL_FORCE, FOLL_WRITE } from '../../include/linux/foll.js';
-import type { mm_struct, remote_buf } from '../../include/linux/mm_types.js';
+import type { mm_struct } from '../../include/linux/mm_types.js';
+import type { iov_iter } from '../../include/linux/uio.js';
+import { copy_from_iter, copy_to_iter, iov_iter_revert } from '../../include/linux/uio.js';
 import { PAGE_SIZE } from '../../include/linux/mm_types.js';
 import type { task_struct } from '../../include/linux/sched.js';
 import { CAP_DAC_OVERRIDE, get_current } from '../../include/linux/sched.js';
-import { EACCES, EIO, ENOENT, ESRCH } from '../../include/uapi/linux/errno.js';
+import { EACCES, EFAULT, EIO, ENOENT, ESRCH } from '../../include/uapi/linux/errno.js';
 import { mmdrop, mmget_not_zero, mmgrab, mmput } from '../../kernel/fork.js';
 import { PTRACE_MODE_ATTACH, PTRACE_MODE_FSCREDS, mm_access } from '../../kernel/ptrace.js';
-import { access_remote_vm } from '../../mm/access_remote.js';
+import { access_remote_vm, remote_buffer } from '../../mm/access_remote.js';
 import { mount_fs, new_inode } from '../libfs.js';
 import { FMODE_UNSIGNED_OFFSET } from '../read_write.js';
 
@@ -77,7 +81,8 @@ function i_uid(k: Kctx, i: inode): number {
 }
 
 /** mem_rw(file, buf, count, ppos, write) */
-function* mem_rw(k: Kctx, f: file, buf: remote_buf, count: number, pos: { v: number }, write: boolean): KThread<number> {
+function* mem_rw(k: Kctx, f: file, buf: iov_iter, count: number, pos: { v: number }, write: boolean): KThread<number> {
+  const site = 'fs/proc/base.c:mem_rw';
   const mm = f.private_data as mm_struct | null;
   let addr = pos.v;
   if (mm === null) return 0;
@@ -86,10 +91,39 @@ function* mem_rw(k: Kctx, f: file, buf: remote_buf, count: number, pos: { v: num
   const flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
   while (count > 0) {
     let this_len = Math.min(count, PAGE_SIZE);
-    this_len = yield* access_remote_vm(k, mm, addr, buf, this_len, flags);
+    // The bounce page: filled from the user buffer for a write, by access_remote_vm for a read.
+    let page = remote_buffer();
+    if (write) {
+      const from = yield* copy_from_iter(k, this_len, buf);
+      if (typeof from === 'number') {
+        copied = from;
+        break;
+      }
+      if (from.reduce((a, r) => a + r.len, 0) < this_len) {
+        copied = errno_reason(k, -EFAULT, site, 'copy_from_user of the caller\'s buffer faulted');
+        break;
+      }
+      page = remote_buffer(from);
+    }
+    const asked = this_len;
+    this_len = yield* access_remote_vm(k, mm, addr, page, this_len, flags);
+    // MODEL: the kernel advances buf by what access_remote_vm copied; the iterator advanced
+    // by the whole chunk copy_from_user took, so step it back by the rest.
+    if (write && this_len < asked) iov_iter_revert(buf, asked - this_len);
     if (!this_len) {
-      if (!copied) copied = errno_reason(k, -EIO, 'fs/proc/base.c:mem_rw', `access_remote_vm copied nothing at 0x${addr.toString(16)}`);
+      if (!copied) copied = errno_reason(k, -EIO, site, `access_remote_vm copied nothing at 0x${addr.toString(16)}`);
       break;
+    }
+    if (!write) {
+      const to = yield* copy_to_iter(k, page.runs, this_len, buf);
+      if (to < 0) {
+        copied = to;
+        break;
+      }
+      if (to < this_len) {
+        copied = errno_reason(k, -EFAULT, site, 'copy_to_user into the caller\'s buffer faulted');
+        break;
+      }
     }
     addr += this_len;
     copied += this_len;

@@ -58,6 +58,21 @@ export const FAILPOINTS = {
     caller: '__gup_longterm_locked() returns -ENOMEM before pinning anything (VFIO\'s page-at-a-time pin then maps what it pinned so far and tries again)',
     errno: null,
   },
+  'mm/memory.c:do_anonymous_page:pte_alloc': {
+    fails: 'the PTE table an anonymous first-touch fault needs cannot be allocated (pte_alloc → __pte_alloc → pte_alloc_one: NULL)',
+    caller: 'do_anonymous_page() returns VM_FAULT_OOM before touching the page: GUP returns -ENOMEM (or the pages pinned so far); a user access goes to the OOM path',
+    errno: null,
+  },
+  'mm/memory.c:__do_fault:pte_alloc_one': {
+    fails: 'the PTE table a file/shmem first-touch fault preallocates before ->fault cannot be allocated (NULL)',
+    caller: '__do_fault() returns VM_FAULT_OOM before calling ->fault: GUP returns -ENOMEM (or the pages pinned so far)',
+    errno: null,
+  },
+  'kernel/fork.c:dup_mmap:vm_area_dup': {
+    fails: 'NULL (the child\'s copy of a vm_area_struct)',
+    caller: 'dup_mmap() stops with -ENOMEM; the half-built mm is torn down (the parent\'s PTEs already write-protected for COW stay so) and fork returns -ENOMEM',
+    errno: 'ENOMEM',
+  },
   'mm/mmap.c:mmap_region:vm_area_alloc': {
     fails: 'NULL (kmem_cache_zalloc of the vm_area_struct)',
     caller: 'mmap_region() returns -ENOMEM before the new VMA exists (MODEL: a MAP_FIXED mapping it replaces is already unmapped, as in 5.4–6.1; 6.12 restores it)',

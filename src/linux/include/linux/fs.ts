@@ -16,7 +16,8 @@ import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import { EBADF, EMFILE } from '../uapi/linux/errno.js';
-import type { remote_buf, vm_area_struct } from './mm_types.js';
+import type { vm_area_struct } from './mm_types.js';
+import type { iov_iter } from './uio.js';
 import { get_current } from './sched.js';
 
 // include/uapi/asm-generic/fcntl.h
@@ -27,10 +28,32 @@ export const O_RDWR = 0o2;
 export const O_CREAT = 0o100;
 export const O_TRUNC = 0o1000;
 export const O_CLOEXEC = 0o2000000;
+export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+export const O_DIRECT = 0o40000;
 
 // include/linux/fs.h
 export const FMODE_READ = 0x1;
 export const FMODE_WRITE = 0x2;
+/** The file can be pread (FMODE_PREAD; pipes and other streams lack it: -ESPIPE). */
+export const FMODE_PREAD = 0x8;
+/** The file can be pwritten (FMODE_PWRITE). */
+export const FMODE_PWRITE = 0x10;
+
+/** MAX_RW_COUNT (include/linux/fs.h): INT_MAX & PAGE_MASK, the most one read/write/splice moves. */
+export const MAX_RW_COUNT = 0x7ffff000;
+
+// struct kiocb ki_flags (include/linux/fs.h)
+export const IOCB_APPEND = 1 << 1;
+export const IOCB_DIRECT = 1 << 2;
+export const IOCB_NOWAIT = 1 << 7;
+
+/** struct kiocb: one read or write in flight (the file, the position, IOCB_* flags). */
+export interface kiocb {
+  readonly ki_filp: file;
+  ki_pos: number;
+  ki_flags: number;
+}
 
 // include/uapi/linux/stat.h
 export const S_IFMT = 0o170000;
@@ -182,10 +205,17 @@ export interface file_operations {
   readonly fallocate?: (k: Kctx, f: file, mode: number, offset: number, len: number) => KThread<number>;
   /**
    * ->read(file, buf, count, ppos) / ->write: bytes or -errno; `pos` is *ppos (updated).
-   * MODEL: the user buffer is a remote_buf of content tags (mm_types.ts), see fs/read_write.ts.
+   * vfs_read / vfs_write prefer these to ->read_iter / ->write_iter (fs/read_write.ts).
+   * MODEL: the `char __user *buf` is a one-buffer iterator (include/linux/uio.ts: a user
+   * address of current, or a model buffer the scenario does not lay out); the method's
+   * copy_to_user / copy_from_user are copy_to_iter / copy_from_iter on it.
    */
-  readonly read?: (k: Kctx, f: file, buf: remote_buf, count: number, pos: { v: number }) => KThread<number>;
-  readonly write?: (k: Kctx, f: file, buf: remote_buf, count: number, pos: { v: number }) => KThread<number>;
+  readonly read?: (k: Kctx, f: file, buf: iov_iter, count: number, pos: { v: number }) => KThread<number>;
+  readonly write?: (k: Kctx, f: file, buf: iov_iter, count: number, pos: { v: number }) => KThread<number>;
+  /** ->read_iter(iocb, to): bytes read into the iterator (include/linux/uio.ts), or -errno; advances iocb.ki_pos. */
+  readonly read_iter?: (k: Kctx, iocb: kiocb, to: iov_iter) => KThread<number>;
+  /** ->write_iter(iocb, from): bytes written from the iterator, or -errno; advances iocb.ki_pos. */
+  readonly write_iter?: (k: Kctx, iocb: kiocb, from: iov_iter) => KThread<number>;
   /** mmap_supported_flags: MAP_* bits beyond LEGACY_MAP_MASK that MAP_SHARED_VALIDATE accepts (ext4: MAP_SYNC). */
   readonly mmap_supported_flags?: number;
 }
@@ -203,6 +233,8 @@ export interface file {
   private_data: unknown;
   /** f_count */
   f_count: number;
+  /** f_pos: the file position read(2)/write(2) use and advance (pread/pwrite leave it). */
+  f_pos: number;
 }
 
 /** struct files_struct with its fdtable. */
@@ -245,7 +277,7 @@ export function get_file(f: file): file {
 export function alloc_file(k: Kctx, i: inode, flags: number, fop: file_operations, private_data: unknown = null): file {
   const acc = flags & O_ACCMODE;
   const f_mode = (acc === O_RDONLY || acc === O_RDWR ? FMODE_READ : 0) | (acc === O_WRONLY || acc === O_RDWR ? FMODE_WRITE : 0);
-  return { id: k.m.nextId('file'), f_inode: i, f_mapping: i.i_mapping, f_mode, f_flags: flags, f_op: fop, private_data, f_count: 1 };
+  return { id: k.m.nextId('file'), f_inode: i, f_mapping: i.i_mapping, f_mode, f_flags: flags, f_op: fop, private_data, f_count: 1, f_pos: 0 };
 }
 
 /** files of current, or null for a kernel thread. */

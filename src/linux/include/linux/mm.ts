@@ -603,7 +603,13 @@ export function set_page_content(m: Machine, page: number, tag: string): void {
 
 /** Copy a frame's data tag (copy_user_highpage / migrate_page_copy). */
 export function copy_page_content(m: Machine, to: number, from: number): void {
-  set_page_content(m, to, page_content(m, from));
+  // The content id itself: a byte-granular composite (page_data.ts) is copied as one id.
+  const mem = m.mem;
+  const s = slot(m, from);
+  const id = s === 0 ? 0 : mem.s_order[s] === 0 ? mem.s_content[s] : (mem.sub_content.get(from) ?? mem.s_content[s]);
+  const t = must_slot(m, to, 'copy_page_content');
+  if (mem.s_order[t] === 0) mem.s_content[t] = id;
+  else mem.sub_content.set(to, id);
 }
 
 /** Whole-folio helpers for allocation-time state (the folio's default tag). */

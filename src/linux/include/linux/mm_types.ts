@@ -23,6 +23,7 @@
 import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
 import type { file } from './fs.js';
+import type { data_run } from './page_data.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
 import {
   MIGRATE_CMA, MIGRATE_MOVABLE, ZONE_DEVICE, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL,
@@ -148,6 +149,16 @@ export interface zone {
   present_pages: number;
 }
 
+/**
+ * MODEL: what a composite content id stands for: every byte of the page holds the plain
+ * tag `base` except the overlays `runs` (flat [offset, len, plain tag id, ...], sorted,
+ * disjoint, none of them the base). Rendered by MemMap.tag_name as `base{off+len:tag,...}`.
+ */
+export interface page_bytes {
+  readonly base: number;
+  readonly runs: readonly number[];
+}
+
 /** Initial slot capacity: small, since most machines (one per explored run) hold a few dozen folios; grow() scales it by 1.5. */
 const SLOT_INIT = 32;
 /** Bytes per slot of the initial buffer: two Float64 arrays, eight Int32 arrays, one Uint8 array. */
@@ -233,6 +244,13 @@ export class MemMap {
   /** Interned content tags. */
   private readonly tags: string[] = [''];
   private readonly tagIds = new Map<string, number>([['', 0]]);
+  /**
+   * MODEL (byte-granular page data): content ids that stand for a page whose bytes differ —
+   * a base tag plus sorted, disjoint byte-range overlays — interned once each, so a frame
+   * still holds one Int32 content id and a COW or migration copy copies that id.
+   */
+  private readonly comps = new Map<number, page_bytes>();
+  private readonly compIds = new Map<string, number>();
 
   constructor(layout: MemoryLayout) {
     const regions: mem_region[] = [];
@@ -319,6 +337,46 @@ export class MemMap {
 
   tag_name(id: number): string {
     return this.tags[id];
+  }
+
+  /** The overlays of a composite content id, or null for a plain tag (every byte holds it). */
+  tag_bytes(id: number): page_bytes | null {
+    return this.comps.get(id) ?? null;
+  }
+
+  /**
+   * The content id of a page holding `base` (a plain tag id) under `runs` (flat
+   * [offset, len, plain tag id, ...], sorted by offset, disjoint, inside the page).
+   * Normalised first: runs equal to the base dropped, touching runs of one tag merged;
+   * what is left decides — no run: the base itself; one run over the whole page: its tag;
+   * else the composite, interned by its canonical form.
+   */
+  tag_compose(base: number, runs: readonly number[]): number {
+    const out: number[] = [];
+    for (let i = 0; i < runs.length; i += 3) {
+      const [off, len, t] = [runs[i], runs[i + 1], runs[i + 2]];
+      if (len <= 0 || t === base) continue;
+      const n = out.length;
+      if (n > 0 && out[n - 1] === t && out[n - 3] + out[n - 2] === off) out[n - 2] += len;
+      else out.push(off, len, t);
+    }
+    if (out.length === 0) return base;
+    if (out.length === 3 && out[0] === 0 && out[1] === PAGE_SIZE) return out[2];
+    const key = `${base};${out.join(',')}`;
+    let id = this.compIds.get(key);
+    if (id === undefined) {
+      id = this.tags.length;
+      let name = this.tags[base];
+      name += '{';
+      for (let i = 0; i < out.length; i += 3) name += `${i > 0 ? ',' : ''}${out[i]}+${out[i + 1]}:${this.tags[out[i + 2]]}`;
+      this.tags.push(`${name}}`);
+      // Its rendering names it too, so page_content → set_page_content round trips keep the
+      // bytes (unless a scenario already used that very string as a plain tag).
+      if (!this.tagIds.has(`${name}}`)) this.tagIds.set(`${name}}`, id);
+      this.compIds.set(key, id);
+      this.comps.set(id, { base, runs: out });
+    }
+    return id;
   }
 
   // ---- slots and the pfn index -------------------------------------------
@@ -946,14 +1004,17 @@ export interface vm_operations_struct {
 
 /**
  * The kernel-side buffer of a remote access (mm/access_remote.ts: access_remote_vm's `buf`).
- * MODEL: data are content tags: a write copies `src` into every byte it reaches; a read
- * appends one run per chunk it copies (length and tag of the page there), in address order.
+ * MODEL: data are byte runs of content tags (page_data.ts): a write copies `src` (runs
+ * relative to the buffer's start, or one tag throughout) into the bytes it reaches; a read
+ * appends the runs of the bytes it copies. `pos` is where the next chunk goes (the kernel
+ * advances its `buf` pointer by each chunk).
  */
 export interface remote_buf {
-  /** Write: the tag the buffer holds. */
-  readonly src: string;
-  /** Read: what was copied, chunk by chunk. */
-  readonly runs: { len: number; tag: string }[];
+  /** Write: the data the buffer holds. */
+  readonly src: string | readonly data_run[];
+  /** Read: what was copied, as runs relative to the buffer's start. */
+  readonly runs: data_run[];
+  pos: number;
 }
 
 /** struct vm_area_struct (include/linux/mm_types.h). */

@@ -12,8 +12,9 @@ import { EACCES, EBADF, EFAULT, EINVAL, EIO, EPERM, ESRCH } from '../../../../sr
 import { O_RDONLY, O_RDWR } from '../../../../src/linux/include/linux/fs.js';
 import { sys_mmap, sys_munmap, sys_open } from '../../../../src/linux/syscalls.js';
 import { sys_fork } from '../../../../src/linux/kernel/fork.js';
-import { user_store } from '../../../../src/linux/mm/uaccess.js';
-import { ksys_prw64 } from '../../../../src/linux/fs/read_write.js';
+import { user_load, user_store } from '../../../../src/linux/mm/uaccess.js';
+import { ksys_pread64, ksys_pwrite64 } from '../../../../src/linux/fs/read_write.js';
+import type { data_run } from '../../../../src/linux/include/linux/page_data.js';
 import { access_process_vm, remote_buffer } from '../../../../src/linux/mm/access_remote.js';
 import { PTRACE_ATTACH, PTRACE_PEEKDATA, PTRACE_SEIZE, sys_ptrace } from '../../../../src/linux/kernel/ptrace.js';
 import { UIO_MAXIOV, process_vm_rw } from '../../../../src/linux/mm/process_vm_access.js';
@@ -33,17 +34,17 @@ describe('access_remote_vm through /proc/self/mem', () => {
         yield* user_store(k, a, PAGE_SIZE, 'A');
         yield* sys_munmap(k, a + PAGE_SIZE, PAGE_SIZE);
         const fd = yield* sys_open(k, '/proc/self/mem', O_RDWR);
-        const buf = remote_buffer();
-        const partial = yield* ksys_prw64(k, fd, buf, 3 * PAGE_SIZE, a + 100, false);
-        const inHole = yield* ksys_prw64(k, fd, remote_buffer(), 16, a + PAGE_SIZE + 8, false);
-        const neg = yield* ksys_prw64(k, fd, remote_buffer(), 16, -1, false);
-        const badfd = yield* ksys_prw64(k, 77, remote_buffer(), 16, a, false);
+        const sink: data_run[] = [];
+        const partial = yield* ksys_pread64(k, fd, { sink }, 3 * PAGE_SIZE, a + 100);
+        const inHole = yield* ksys_pread64(k, fd, { sink: [] }, 16, a + PAGE_SIZE + 8);
+        const neg = yield* ksys_pread64(k, fd, { sink: [] }, 16, -1);
+        const badfd = yield* ksys_pread64(k, 77, { sink: [] }, 16, a);
         const rofd = yield* sys_open(k, '/proc/self/mem', O_RDONLY);
-        const rowrite = yield* ksys_prw64(k, rofd, remote_buffer('X'), 8, a, true);
-        return { partial, runs: buf.runs, inHole, neg, badfd, rowrite };
+        const rowrite = yield* ksys_pwrite64(k, rofd, { tag: 'X' }, 8, a);
+        return { partial, runs: sink, inHole, neg, badfd, rowrite };
       });
       expect(r.partial).toBe(PAGE_SIZE - 100);
-      expect(r.runs).toEqual([{ len: PAGE_SIZE - 100, tag: 'A' }]);
+      expect(r.runs).toEqual([{ offset: 0, len: PAGE_SIZE - 100, tag: 'A' }]);
       expect(r.inHole).toBe(-EIO);
       expect(r.neg).toBe(-EINVAL);
       expect(r.badfd).toBe(-EBADF);
@@ -51,7 +52,7 @@ describe('access_remote_vm through /proc/self/mem', () => {
     });
   }
 
-  it('a read of more than a page is done in PAGE_SIZE chunks of the pages it crosses', () => {
+  it('a read of more than a page copies the bytes of the pages it crosses, in order', () => {
     const m = machine('v6.12');
     const t = task(m);
     const runs = runAs(m, t, function* (k) {
@@ -59,13 +60,37 @@ describe('access_remote_vm through /proc/self/mem', () => {
       yield* user_store(k, a, PAGE_SIZE, 'A');
       yield* user_store(k, a + PAGE_SIZE, PAGE_SIZE, 'B');
       const fd = yield* sys_open(k, '/proc/self/mem', O_RDONLY);
-      const buf = remote_buffer();
-      const n = yield* ksys_prw64(k, fd, buf, PAGE_SIZE + 10, a + 5, false);
-      return { n, runs: buf.runs };
+      const sink: data_run[] = [];
+      const n = yield* ksys_pread64(k, fd, { sink }, PAGE_SIZE + 10, a + 5);
+      return { n, runs: sink };
     });
     expect(runs.n).toBe(PAGE_SIZE + 10);
-    expect(runs.runs).toEqual([{ len: PAGE_SIZE - 5, tag: 'A' }, { len: 5, tag: 'B' }, { len: 10, tag: 'B' }]);
+    expect(runs.runs).toEqual([{ offset: 0, len: PAGE_SIZE - 5, tag: 'A' }, { offset: PAGE_SIZE - 5, len: 15, tag: 'B' }]);
   });
+
+  for (const profile of ['v5.4', 'v6.12']) {
+    it(`${profile}: pread into a user buffer copies byte-exact through copy_to_user; pwrite from one writes only its bytes; a faulting buffer is -EFAULT`, () => {
+      const m = machine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const a = yield* sys_mmap(k, 0, 3 * PAGE_SIZE, RW, ANON, -1, 0);
+        yield* user_store(k, a, PAGE_SIZE, 'A');
+        yield* user_store(k, a + 10, 6, 'B');
+        yield* user_store(k, a + PAGE_SIZE, PAGE_SIZE, 'C');
+        const fd = yield* sys_open(k, '/proc/self/mem', O_RDWR);
+        const rd = yield* ksys_pread64(k, fd, { addr: a + PAGE_SIZE + 100 }, 20, a + 4);
+        const got = yield* user_load(k, a + PAGE_SIZE + 96, 28);
+        const wr = yield* ksys_pwrite64(k, fd, { addr: a + 12 }, 3, a + PAGE_SIZE + 2);
+        const after = yield* user_load(k, a + PAGE_SIZE, 8);
+        yield* sys_munmap(k, a + 2 * PAGE_SIZE, PAGE_SIZE);
+        // The buffer's second half is unmapped: copy_to_user faults after the first chunk.
+        const fault = yield* ksys_pread64(k, fd, { addr: a + 2 * PAGE_SIZE - 8 }, 16, a);
+        const wfault = yield* ksys_pwrite64(k, fd, { addr: a + 2 * PAGE_SIZE - 8 }, 16, a);
+        return { rd, got, wr, after, fault, wfault };
+      });
+      expect(r).toEqual({ rd: 20, got: 'C*4 A*6 B*6 A*8 C*4', wr: 3, after: 'C*2 B*3 C*3', fault: -EFAULT, wfault: -EFAULT });
+    });
+  }
 
   it('access_process_vm of a task without an mm copies nothing', () => {
     const m = machine('v6.1');

@@ -27,6 +27,7 @@ export const ENOSPC = 28;
 export const ESPIPE = 29;
 export const EROFS = 30;
 export const EMLINK = 31;
+export const EPIPE = 32;
 export const ERANGE = 34;
 export const EDEADLK = 35;
 export const ENOSYS = 38;
@@ -48,7 +49,7 @@ const NAMES: Readonly<Record<number, string>> = {
   [ENFILE]: 'ENFILE', [EMFILE]: 'EMFILE', [ENOTTY]: 'ENOTTY', [EFBIG]: 'EFBIG', [ENOSPC]: 'ENOSPC',
   [ESPIPE]: 'ESPIPE', [EROFS]: 'EROFS', [EMLINK]: 'EMLINK', [ERANGE]: 'ERANGE', [EDEADLK]: 'EDEADLK',
   [ENOSYS]: 'ENOSYS', [EOVERFLOW]: 'EOVERFLOW', [EBADFD]: 'EBADFD', [EOPNOTSUPP]: 'EOPNOTSUPP',
-  [EMSGSIZE]: 'EMSGSIZE', [EADDRINUSE]: 'EADDRINUSE',
+  [EMSGSIZE]: 'EMSGSIZE', [EADDRINUSE]: 'EADDRINUSE', [EPIPE]: 'EPIPE',
   [EREMOTEIO]: 'EREMOTEIO', [EHWPOISON]: 'EHWPOISON', [ERESTARTSYS]: 'ERESTARTSYS', [ENOTSUPP]: 'ENOTSUPP',
 };
 

@@ -1,0 +1,155 @@
+// The conformance cases of page references that are not pins (issue #12 item 3; generate.ts
+// writes them with the others): pipes and vmsplice, read/write/pread/pwrite with byte ranges,
+// and io_uring READ_FIXED / WRITE_FIXED. Each runs as one process whose steps carry state from
+// one operation to the next (what the pipe still holds after the page was written again, what
+// the registered frames hold after MADV_DONTNEED). The guest side is
+// conformance/guest/ops-io.c. Declared values come from Debian linux-source-6.1 (6.1.192) and
+// linux-source-6.12 (6.12.118): fs/pipe.c pipe_read/pipe_write, fs/splice.c vmsplice_to_pipe/
+// iter_to_pipe (iov_iter_get_pages2 → get_user_pages_fast without FOLL_WRITE), lib/iov_iter.c,
+// fs/read_write.c, mm/filemap.c filemap_read/generic_perform_write, mm/shmem.c, io_uring/rw.c
+// io_prep_rw(_fixed) and io_uring/rsrc.c io_import_fixed — the same in both releases for what
+// these cases do, so each declares one value set for both.
+
+type Decl = Record<string, string | number | null>;
+export interface IoCase {
+  area: string;
+  name: string;
+  question: string;
+  refs: string[];
+  tags: string[];
+  setup: string;
+  steps: string;
+  v61: Decl;
+  v612: Decl;
+}
+
+const MEMORY = 'memory:\n  zones: { DMA32: 16M, Normal: 64M, Movable: 64M }\n  hugepages: 16';
+const RW = 'PROT_READ|PROT_WRITE';
+const ANON = 'MAP_PRIVATE|MAP_ANONYMOUS';
+
+function setup(extra: string, maps: [string, string, boolean?][]): string {
+  return [
+    MEMORY, ...(extra ? [extra] : []), 'processes:', '  - name: P', '    mappings:',
+    ...maps.map(([n, len, pop]) => `      - { name: ${n}, length: ${len}, prot: ${RW}, flags: ${ANON}${pop ? ', populate: true' : ''} }`),
+  ].join('\n');
+}
+
+const step = (op: string, args: string, as?: string): string => `- ${op}: { ${args} }${as ? `\n  as: ${as}` : ''}`;
+const SPLICE = ['fs/splice.c:iter_to_pipe (iov_iter_get_pages2 → get_user_pages_fast, FOLL_GET, no FOLL_WRITE)', 'fs/pipe.c:pipe_read (copy_page_to_iter at read time)'];
+const TMPFS = 'filesystems:\n  - { mount: /dev/shm, type: tmpfs }\nfiles:\n  - { path: /dev/shm/f, size: 4 pages }';
+const EXT4 = 'filesystems:\n  - { mount: /mnt/ext4, type: ext4 }\nfiles:\n  - { path: /mnt/ext4/f, size: 4 pages }';
+
+const cases: IoCase[] = [];
+function add(c: Omit<IoCase, 'v612'> & { v612?: Decl }): void {
+  cases.push({ ...c, v612: c.v612 ?? c.v61 });
+}
+
+add({
+  area: 'pipe', name: 'vmsplice-reader-sees-later-write', tags: ['conformance', 'pipe', 'multi-step'],
+  question: 'After vmsplice() of 200 bytes of a page into a pipe and a later 10-byte store into that page, does the reader get the bytes written after the vmsplice?',
+  refs: SPLICE, setup: setup('', [['buf', '1 page'], ['dst', '1 page']]),
+  steps: [
+    step('store', 'addr: $buf, length: 1 page, content: A'), step('pipe2', '', 'p'),
+    step('vmsplice', 'fd: $p.wfd, iovecs: [{ base: $buf + 100, len: 200 }]', 'vs'),
+    step('store', 'addr: $buf + 150, length: 10, content: B'),
+    step('read', 'fd: $p.rfd, buf: $dst, length: 4096', 'rd'), step('load', 'addr: $dst, length: 200', 'seen'),
+  ].join('\n'),
+  v61: { p: 0, vs: 200, rd: 200, seen: '"A*50 B*10 A*140"' },
+});
+
+add({
+  area: 'pipe', name: 'vmsplice-fork-cow', tags: ['conformance', 'pipe', 'fork', 'multi-step'],
+  question: 'vmsplice() a page, fork(), then the parent stores into it: does the pipe keep the old frame (the COW copy goes to the writer)?',
+  refs: [...SPLICE, 'mm/memory.c:do_wp_page (a page mapped by parent and child is copied for the writer)'], setup: setup('', [['buf', '1 page'], ['dst', '1 page']]),
+  steps: [
+    step('store', 'addr: $buf, length: 1 page, content: A'), step('pipe2', '', 'p'),
+    step('vmsplice', 'fd: $p.wfd, iovecs: [{ base: $buf, len: 64 }]', 'vs'), step('fork', 'child: Q', 'child'),
+    step('store', 'addr: $buf, length: 16, content: B'),
+    step('read', 'fd: $p.rfd, buf: $dst, length: 64', 'rd'), step('load', 'addr: $dst, length: 64', 'seen'), step('load', 'addr: $buf, length: 32', 'mine'),
+  ].join('\n'),
+  v61: { p: 0, vs: 64, child: '{ gt: 0 }', rd: 64, seen: 'A', mine: '"B*16 A*16"' },
+});
+
+add({
+  area: 'pipe', name: 'vmsplice-zero-page', tags: ['conformance', 'pipe', 'zero-page', 'multi-step'],
+  question: 'vmsplice() of anonymous memory never written, then a store into it: does the reader get zeroes (the pipe referenced the shared zero page)?',
+  refs: [...SPLICE, 'mm/memory.c:do_anonymous_page (a read fault maps the zero page)'], setup: setup('', [['buf', '1 page'], ['dst', '1 page']]),
+  steps: [
+    step('pipe2', '', 'p'), step('vmsplice', 'fd: $p.wfd, iovecs: [{ base: $buf + 8, len: 32 }]', 'vs'),
+    step('store', 'addr: $buf, length: 1 page, content: B'),
+    step('read', 'fd: $p.rfd, buf: $dst, length: 32', 'rd'), step('load', 'addr: $dst, length: 32', 'seen'),
+  ].join('\n'),
+  v61: { p: 0, vs: 32, rd: 32, seen: "''" },
+});
+
+add({
+  area: 'pipe', name: 'write-copies', tags: ['conformance', 'pipe', 'multi-step'],
+  question: 'write(2) into a pipe copies at write time: after the buffer is overwritten, does the reader get the old bytes of two merged short writes?',
+  refs: ['fs/pipe.c:pipe_write (copy_page_from_iter; PIPE_BUF_FLAG_CAN_MERGE)', 'fs/pipe.c:pipe_read'], setup: setup('', [['buf', '1 page'], ['dst', '1 page']]),
+  steps: [
+    step('store', 'addr: $buf, length: 1 page, content: A'), step('pipe2', '', 'p'),
+    step('write', 'fd: $p.wfd, buf: $buf, length: 10', 'w1'), step('store', 'addr: $buf, length: 1 page, content: B'),
+    step('write', 'fd: $p.wfd, buf: $buf, length: 5', 'w2'), step('store', 'addr: $buf, length: 1 page, content: C'),
+    step('read', 'fd: $p.rfd, buf: $dst, length: 100', 'rd'), step('load', 'addr: $dst, length: 16', 'seen'),
+  ].join('\n'),
+  v61: { p: 0, w1: 10, w2: 5, rd: 15, seen: '"A*10 B*5 zero*1"' },
+});
+
+add({
+  area: 'pipe', name: 'errors', tags: ['conformance', 'pipe', 'errno'],
+  question: 'Which errno do pipe2, vmsplice, read, write and pread give for bad flags, the wrong end, an empty or full non-blocking pipe and a pipe without readers?',
+  refs: ['fs/pipe.c:do_pipe2, pipe_read, pipe_write', 'fs/splice.c:vmsplice, wait_for_space, add_to_pipe', 'fs/read_write.c:ksys_pread64 (no FMODE_PREAD after stream_open)'],
+  setup: setup('', [['buf', '17 pages', true]]),
+  steps: [
+    step('pipe2', 'flags: 0x100', 'badflags'), step('pipe2', 'flags: O_NONBLOCK', 'p'),
+    step('read', 'fd: $p.rfd, buf: $buf, length: 8', 'empty'), step('read', 'fd: $p.wfd, buf: $buf, length: 8', 'readw'),
+    step('write', 'fd: $p.rfd, buf: $buf, length: 8', 'writer'), step('pread', 'fd: $p.rfd, buf: $buf, length: 8, offset: 0', 'pr'),
+    step('vmsplice', 'fd: $p.wfd, iovecs: [{ base: $buf, len: 8 }], flags: 0x10', 'vbadflags'),
+    step('vmsplice', 'fd: $p.wfd, iovecs: [{ base: $buf, len: 17 pages }], flags: SPLICE_F_NONBLOCK', 'fill'),
+    step('vmsplice', 'fd: $p.wfd, iovecs: [{ base: $buf, len: 8 }], flags: SPLICE_F_NONBLOCK', 'full'),
+    step('write', 'fd: $p.wfd, buf: $buf, length: 8', 'wfull'), step('close', 'fd: $p.rfd'),
+    step('write', 'fd: $p.wfd, buf: $buf, length: 8', 'noreader'), step('vmsplice', 'fd: $p.wfd, iovecs: [{ base: $buf, len: 8 }]', 'vnoreader'),
+  ].join('\n'),
+  v61: { badflags: '-EINVAL', p: 0, empty: '-EAGAIN', readw: '-EBADF', writer: '-EBADF', pr: '-ESPIPE', vbadflags: '-EINVAL', fill: 65536, full: '-EAGAIN', wfull: '-EAGAIN', noreader: '-EPIPE', vnoreader: '-EPIPE' },
+});
+
+for (const [fs, extra, path] of [['tmpfs', TMPFS, '/dev/shm/f'], ['ext4', EXT4, '/mnt/ext4/f']] as const) {
+  add({
+    area: 'io', name: `pread-pwrite-bytes-${fs}`, tags: ['conformance', 'io', 'pagecache', 'multi-step'],
+    question: `pwrite(2) of 16 bytes across a page boundary of a ${fs} file from a user buffer: does pread(2) return them between the old bytes, and does a shared mapping see them?`,
+    refs: ['mm/filemap.c:generic_perform_write, filemap_read', fs === 'ext4' ? 'fs/ext4/file.c:ext4_buffered_write_iter, ext4_file_read_iter' : 'mm/shmem.c:shmem_write_begin, shmem_file_read_iter'],
+    setup: setup(extra, [['buf', '1 page']]),
+    steps: [
+      step('open', `path: ${path}, flags: O_RDWR`, 'fd'), step('pwrite', 'fd: $fd, offset: 0, length: 4 pages, content: F', 'fill'),
+      step('store', 'addr: $buf, length: 16, content: u'),
+      step('pwrite', 'fd: $fd, offset: 4088, length: 16, buf: $buf', 'pw'), step('pread', 'fd: $fd, buf: $buf + 100, length: 32, offset: 4080', 'pr'),
+      step('load', 'addr: $buf + 100, length: 32', 'seen'), step('mmap', 'length: 2 pages, prot: PROT_READ, flags: MAP_SHARED, fd: $fd', 'map'),
+      step('load', 'addr: $map + 4088, length: 16', 'viamap'), step('pread', 'fd: $fd, buf: $buf + 200, length: 100, offset: 16380', 'tail'),
+    ].join('\n'),
+    v61: { fd: '{ ge: 0 }', fill: 16384, pw: 16, pr: 32, seen: '"F*8 u*16 F*8"', map: '{ gt: 0 }', viamap: 'u', tail: 4 },
+  });
+}
+
+add({
+  area: 'io', name: 'read-fixed-after-dontneed', tags: ['conformance', 'io', 'io_uring', 'multi-step'],
+  question: 'After MADV_DONTNEED on a registered io_uring buffer, do READ_FIXED and WRITE_FIXED move bytes to and from the pinned frames rather than the zero page the process now maps?',
+  refs: ['io_uring/rsrc.c:io_import_fixed (ITER_BVEC over imu->bvec)', 'io_uring/rw.c:io_prep_rw / io_prep_rw_fixed (buf_index >= nr_user_bufs: -EFAULT)', 'mm/madvise.c:madvise_dontneed_single_vma'],
+  setup: setup(TMPFS, [['buf', '2 pages'], ['dst', '1 page']]),
+  steps: [
+    step('open', 'path: /dev/shm/f, flags: O_RDWR', 'fd'), step('pwrite', 'fd: $fd, offset: 0, length: 2 pages, content: F', 'fill'),
+    step('store', 'addr: $buf, length: 2 pages, content: A'), step('io_uring_setup', 'entries: 8', 'ring'),
+    step('IORING_REGISTER_BUFFERS', 'ring: $ring, iovecs: [{ base: $buf, len: 2 pages }]', 'reg'),
+    step('madvise', 'addr: $buf, length: 2 pages, advice: MADV_DONTNEED', 'dontneed'),
+    step('IORING_OP_READ_FIXED', 'ring: $ring, fd: $fd, addr: $buf + 100, len: 200, offset: 0', 'rd'),
+    step('load', 'addr: $buf + 100, length: 200', 'process'),
+    step('IORING_OP_WRITE_FIXED', 'ring: $ring, fd: $fd, addr: $buf + 50, len: 300, offset: 8192', 'wr'),
+    step('pread', 'fd: $fd, buf: $dst, length: 300, offset: 8192', 'pr'), step('load', 'addr: $dst, length: 300', 'registered'),
+    step('IORING_OP_READ_FIXED', 'ring: $ring, fd: $fd, addr: $buf + 2 pages - 10, len: 20', 'outside'),
+    step('IORING_OP_READ_FIXED', 'ring: $ring, fd: $fd, addr: $buf, len: 8, buf_index: 1', 'badindex'),
+  ].join('\n'),
+  v61: { fd: '{ ge: 0 }', fill: 8192, ring: '{ ge: 0 }', reg: 0, dontneed: 0, rd: 200, process: "''", wr: 300, pr: 300, registered: '"A*50 F*200 A*50"', outside: '-EFAULT', badindex: '-EFAULT' },
+});
+
+export function ioCases(): IoCase[] {
+  return cases;
+}
