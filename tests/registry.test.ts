@@ -62,6 +62,8 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-pin-pages-struct-page':
     'the struct page refusal needs an mdev pin of a VM_PFNMAP range, and the argument checks a vendor driver ' +
     'passing no page array or pinning through a closed device; no scenario step can express either yet',
+  'vfio-pin-pages-pfn-valid':
+    'like vfio-pin-pages-struct-page, it needs an mdev pin of a VM_PFNMAP range, which no scenario step can express yet',
   'vfio-unpin-pages-void':
     "the vendor driver's vfio_unpin_pages() runs inside the scenario's DMA-unmap callback, whose return value no " +
     'scenario observes',

@@ -3,7 +3,7 @@
  * one place (src/report/render-text.ts). Each record carries the history of the
  * objects involved, taken from the machine's object events (check/history.ts).
  */
-import type { BlockReason, HeldLock, ThreadId } from '../sched/index.js';
+import type { BlockReason, HeldLock, ThreadId, WaitMode } from '../sched/index.js';
 import type { InvariantId } from './ids.js';
 
 /** One line of a violation's history: an object event, told in order. */
@@ -44,7 +44,7 @@ export type Violation =
   | { readonly kind: 'warning'; readonly site: string; readonly thread: ThreadId | null; readonly message: string }
   | {
       readonly kind: 'deadlock';
-      readonly threads: readonly { readonly thread: ThreadId; readonly name: string; readonly label: string; readonly reason: BlockReason; readonly held: readonly HeldLock[] }[];
+      readonly threads: readonly { readonly thread: ThreadId; readonly name: string; readonly label: string; readonly reason: BlockReason; readonly mode: WaitMode; readonly held: readonly HeldLock[] }[];
       readonly history: readonly HistoryEntry[];
     }
   | { readonly kind: 'lock-held-at-exit'; readonly thread: ThreadId; readonly name: string; readonly held: readonly HeldLock[] }

@@ -22,6 +22,8 @@ export interface ExploreCmdOptions {
   /** Fail each failure point of the default run in turn instead of searching interleavings. */
   readonly failNth?: boolean;
   readonly maxFailNth?: string;
+  /** dfs: `dpor`, `sleep-sets` or `none` (default: the explorer's choice for the target). */
+  readonly reduction?: string;
 }
 
 /** Runs of a DFS between two returns to the event loop (where Ctrl-C is seen). */
@@ -60,8 +62,11 @@ export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions):
   const maxSteps = positiveIntOption(opts.maxSteps, '--max-steps');
   const atomicity = opts.atomicity ?? 'merged';
   if (atomicity !== 'merged' && atomicity !== 'fine') throw new BadInput(`--atomicity: expected merged or fine, got '${atomicity}'`);
+  const reduction = opts.reduction;
+  if (reduction !== undefined && reduction !== 'dpor' && reduction !== 'sleep-sets' && reduction !== 'none') throw new BadInput(`--reduction: expected dpor, sleep-sets or none, got '${reduction}'`);
   const eo: ExploreOptions = {
     strategy,
+    ...(reduction !== undefined ? { reduction } : {}),
     ...(maxSchedules !== undefined ? { maxSchedules } : {}),
     ...(preemptionBound !== undefined ? { preemptionBound } : {}),
     ...(seed !== undefined ? { seed } : {}),
@@ -74,7 +79,7 @@ export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions):
     io.out(jsonText(exploreJson(s.file, profile.name, r)));
   } else {
     const note = boundNote(r);
-    io.out(`${s.file} on ${profile.name}${profile.hypothetical ? ' (hypothetical)' : ''}: ${r.schedules} schedules, ${r.states} states, ${note}`);
+    io.out(`${s.file} on ${profile.name}${profile.hypothetical ? ' (hypothetical)' : ''}: ${r.schedules} schedules, ${r.states} states, ${note}, reduction ${r.reduction}`);
     for (const id of r.invariants) io.out(`  ${id.padEnd(36)} ${r.verdicts[id] ?? 'never'} (${note})`);
     if (r.outcomes.length > 0) {
       io.out('');

@@ -39,16 +39,16 @@ import { END, StateGraph, countPaths, decodeItems, hasCycle, minimalPaths, verdi
 import { Observer } from './observe.js';
 import { OutcomeSet, noteOutcome } from './outcomes.js';
 import { verifyCounterexample } from './replay.js';
-import type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Verdict } from './types.js';
+import type { Counterexample, ExploreOptions, ExploreResult, ExploreRun, ExploreTarget, Reduction, Verdict } from './types.js';
 import { invariantIds } from './types.js';
-
-/** What a step touched (`r:<obj>` / `w:<obj>`), or null when unknown (dependent with every step). */
-type Footprint = readonly string[] | null;
+import type { Footprint, PickFrame } from './dpor.js';
+import type { Observes } from './dpor.js';
+import { DporTrace, independent, isVisible } from './dpor.js';
 /** A sleep set: sleeping threads and the footprint of the step each would take. */
 type Sleep = ReadonlyMap<number, Footprint>;
 const AWAKE: Sleep = new Map();
 
-interface Frame {
+interface Frame extends PickFrame {
   readonly kind: 'thread' | 'data';
   /** Thread ids (thread picks) or option indices (data), in exploration order. */
   readonly options: readonly number[];
@@ -65,7 +65,11 @@ interface Frame {
   readonly sleep: Sleep;
   /** Sleep sets, thread picks: footprint of each option's step explored so far (all its data variants). */
   readonly fps: Footprint[] | null;
+  /** DPOR: index (in the run) of the step this decision belongs to. */
+  readonly ev: number;
 }
+
+const NO_BACKTRACK: Set<number> = new Set();
 
 /** The explorer's chooser: replays the prefix of `path`, then extends it. */
 class DfsChooser implements Chooser {
@@ -82,11 +86,14 @@ class DfsChooser implements Chooser {
   sleep: Sleep = AWAKE;
   /** Set when every enabled thread slept: the run was cut there (sleep sets only). */
   sleepCut = false;
+  /** Index (in the run) of the step being executed. */
+  ev = 0;
 
   constructor(
     private readonly path: Frame[],
     private readonly prefixLen: number,
     private readonly por: boolean,
+    private readonly dpor: boolean,
   ) {}
 
   pickThread(enabled: readonly ThreadId[], ctx: PickContext): ThreadId {
@@ -109,7 +116,7 @@ class DfsChooser implements Chooser {
         this.sleepCut = true;
         throw new ScheduleDivergence(i, ctx.step, 'explore: all enabled threads sleep');
       }
-      f = { kind: 'thread', options, pos: 0, node: this.cur, pre: this.pre, last, enabled: [...enabled], sleep: this.sleep, fps: this.por ? [] : null };
+      f = { kind: 'thread', options, pos: 0, node: this.cur, pre: this.pre, last, enabled: [...enabled], sleep: this.sleep, fps: this.por ? [] : null, ev: this.ev, backtrack: this.dpor ? new Set([options[0]]) : NO_BACKTRACK, full: !this.dpor };
       this.path.push(f);
     }
     if (f.last >= 0 && f.options[f.pos] !== f.last) this.pre++;
@@ -131,7 +138,7 @@ class DfsChooser implements Chooser {
     } else {
       const options: number[] = [];
       for (let k = 0; k < n; k++) options.push(k);
-      f = { kind: 'data', options, pos: 0, node: this.cur, pre: this.pre, last: -1, enabled: [], sleep: this.sleep, fps: null };
+      f = { kind: 'data', options, pos: 0, node: this.cur, pre: this.pre, last: -1, enabled: [], sleep: this.sleep, fps: null, ev: this.ev, backtrack: NO_BACKTRACK, full: true };
       this.path.push(f);
     }
     return f.options[f.pos];
@@ -148,17 +155,6 @@ function sameThreads(a: readonly number[], b: readonly number[]): boolean {
 function encode(f: Frame): number {
   const o = f.options[f.pos];
   return f.kind === 'thread' ? o : -o - 1;
-}
-
-/** Do two steps commute? Only when both footprints are known and no object is written by one and touched by the other. */
-function independent(a: Footprint, b: Footprint): boolean {
-  if (a === null || b === null) return false;
-  for (const x of a) {
-    const obj = x.slice(2);
-    if (b.includes(`w:${obj}`)) return false;
-    if (x.charCodeAt(0) === 119 /* w */ && b.includes(`r:${obj}`)) return false;
-  }
-  return true;
 }
 
 function union(a: Footprint | undefined, b: Footprint): Footprint {
@@ -271,9 +267,15 @@ class SleepSetPolicy implements SearchPolicy {
   readonly footprints = true;
   /** Per state: the threads asleep on every visit so far. */
   private readonly stored: (Set<number> | undefined)[] = [new Set()];
-  constructor(private readonly cache: boolean) {}
+  constructor(
+    private readonly cache: boolean,
+    private readonly indep: (a: Footprint, b: Footprint) => boolean = independent,
+  ) {}
+  /** The run goes on (or stops) relying on what an earlier visit of its state explored. */
+  protected reliedOnCache(_s: StepInfo): void {}
   afterStep(s: StepInfo): boolean {
     const { chooser, first, fb, thread, id } = s;
+    const indep = this.indep;
     // The successor's sleep set: the sleepers of the start state and the siblings
     // explored before this step, minus those this step does not commute with.
     let base: Sleep = chooser.sleep;
@@ -287,8 +289,8 @@ class SleepSetPolicy implements SearchPolicy {
       }
     }
     const next = new Map<number, Footprint>();
-    for (const [t, fp] of base) if (t !== thread && independent(fp, fb)) next.set(t, fp);
-    if (siblings !== null) for (const [t, fp] of siblings) if (t !== thread && independent(fp, fb)) next.set(t, fp);
+    for (const [t, fp] of base) if (t !== thread && indep(fp, fb)) next.set(t, fp);
+    if (siblings !== null) for (const [t, fp] of siblings) if (t !== thread && indep(fp, fb)) next.set(t, fp);
     if (!this.cache) {
       chooser.sleep = next;
       return false;
@@ -301,7 +303,10 @@ class SleepSetPolicy implements SearchPolicy {
     }
     let covered = true;
     for (const t of had) if (!next.has(t)) covered = false;
-    if (covered) return true;
+    if (covered) {
+      this.reliedOnCache(s);
+      return true;
+    }
     // Explore from here only the threads that slept on every earlier visit and
     // are awake now; the others sleep for one step (unknown footprint).
     const keep = new Set<number>();
@@ -311,6 +316,7 @@ class SleepSetPolicy implements SearchPolicy {
     const n = s.sched.views().length;
     for (let t = 0; t < n; t++) if (!had.has(t) && !eff.has(t)) eff.set(t, null);
     chooser.sleep = eff;
+    this.reliedOnCache(s);
     return false;
   }
   nextOption(_f: Frame, next: number): number {
@@ -318,12 +324,59 @@ class SleepSetPolicy implements SearchPolicy {
   }
 }
 
+/**
+ * Source-set DPOR with sleep sets (dpor.ts): a thread pick explores its backtrack set
+ * only, which race detection grows. With the cache, a run that relies on an earlier
+ * visit of a state with a future (cut there, or some threads kept asleep for it)
+ * expands every thread pick of the run fully: races with that future cannot be seen
+ * (dpor.ts, after Yang et al.).
+ */
+class DporPolicy extends SleepSetPolicy {
+  readonly trace: DporTrace;
+  constructor(
+    cache: boolean,
+    observes: Observes,
+    private readonly path: readonly Frame[],
+    private readonly g: () => StateGraph,
+  ) {
+    const vis = (fp: Footprint): boolean => isVisible(fp, observes);
+    super(cache, (a, b) => independent(a, b) && !(vis(a) && vis(b)));
+    this.trace = new DporTrace(observes);
+  }
+  protected override reliedOnCache(s: StepInfo): void {
+    if (this.g().terminal[s.id]) return; // a final state: no future to race with
+    for (let k = 0; k < s.chooser.di; k++) {
+      const f = this.path[k];
+      if (f.kind === 'thread') f.full = true;
+    }
+  }
+  override nextOption(f: Frame, next: number): number {
+    if (f.full) return next;
+    while (next < f.options.length && !f.backtrack.has(f.options[next])) next++;
+    return next;
+  }
+}
+
 /** The search mode the options ask for. */
-function policyFor(opts: ExploreOptions): SearchPolicy {
+function policyFor(opts: ExploreOptions, target: ExploreTarget, path: readonly Frame[], g: () => StateGraph): SearchPolicy {
   const cache = opts.noCache !== true;
   if (opts.preemptionBound !== undefined) return new PreemptionBoundPolicy(opts.preemptionBound, cache);
-  if (opts.por === true) return new SleepSetPolicy(cache);
+  const reduction = reductionFor(opts, target);
+  if (reduction === 'sleep-sets') return new SleepSetPolicy(cache);
+  if (reduction === 'dpor') return new DporPolicy(cache, target.observes ?? null, path, g);
   return cache ? new StateCachePolicy(opts.auditCuts ?? 0) : new NoCachePolicy();
+}
+
+/**
+ * The reduction a search runs with: the one asked for (`reduction`, or `por: true` for
+ * sleep sets), else DPOR for a target whose runs report footprints, else none. None
+ * with a preemption bound.
+ */
+export function reductionFor(opts: ExploreOptions, target: ExploreTarget): Reduction {
+  if (opts.preemptionBound !== undefined) return 'none';
+  if (opts.reduction !== undefined) return opts.reduction;
+  if (opts.por === true) return 'sleep-sets';
+  return target.footprints === true ? 'dpor' : 'none';
 }
 
 /** The schedules a DFS runs at most unless told otherwise (`maxSchedules`). */
@@ -341,6 +394,8 @@ export class DfsSearch {
   private readonly bounded = new Set<'max-schedules' | 'step-bound' | 'interrupted'>();
   private readonly outcomes = new OutcomeSet();
   private readonly path: Frame[] = [];
+  /** DPOR: the steps of the current run (kept across runs up to the replayed prefix). */
+  private readonly dpor: DporTrace | null;
   private prefixLen = 0;
   private schedules = 0;
   private totalSteps = 0;
@@ -362,8 +417,9 @@ export class DfsSearch {
     this.maxSchedules = Math.max(1, opts.maxSchedules ?? DEFAULT_MAX_SCHEDULES);
     this.maxSteps = opts.maxSteps ?? 100_000;
     this.every = opts.progressEvery ?? 1000;
-    this.policy = policyFor(opts);
+    this.policy = policyFor(opts, target, this.path, () => this.g);
     this.g = new StateGraph(this.policy.dedupe);
+    this.dpor = this.policy instanceof DporPolicy ? this.policy.trace : null;
   }
 
   /** True once the search is over (complete, bounded or interrupted). */
@@ -390,6 +446,7 @@ export class DfsSearch {
     const fb: Footprint = this.policy.footprints && r.footprint !== undefined ? r.footprint() : null;
     if (chooser.di < this.prefixLen) {
       this.stepStart = chooser.di;
+      chooser.ev++;
       o.skip();
       return false;
     }
@@ -408,6 +465,12 @@ export class DfsSearch {
     for (const v of vs) this.violated.add(v);
     chooser.cur = id;
     this.stepStart = chooser.di;
+    const dpor = this.dpor;
+    if (dpor !== null) {
+      if (dpor.length !== chooser.ev) throw new Error(`pinlab bug: DPOR trace out of step (${dpor.length} steps kept, step ${chooser.ev} ran)`);
+      dpor.add(thread, fb, first !== null && first.kind === 'thread' ? first : null);
+    }
+    chooser.ev++;
     return this.policy.afterStep({ key, id, fresh, thread, first, fb, chooser, sched: s });
   }
 
@@ -424,7 +487,7 @@ export class DfsSearch {
     this.stepStart = 0;
     this.run = null;
     this.obs = null;
-    const chooser = new DfsChooser(this.path, this.prefixLen, this.policy.footprints);
+    const chooser = new DfsChooser(this.path, this.prefixLen, this.policy.footprints, this.dpor !== null);
     this.chooser = chooser;
     const sopts: SchedOptions = { chooser, trace: false, maxSteps: this.maxSteps, afterStep: this.hook };
     const run = this.target.start(sopts);
@@ -432,6 +495,7 @@ export class DfsSearch {
     const obs = new Observer(run);
     this.obs = obs;
     if (this.schedules === 1) {
+      if (this.dpor !== null) this.dpor.threads = run.sched.views().length;
       g.node(`${run.fingerprint()}\u0000${run.sched.positionKey()}`);
       const init = run.check();
       g.initViol = init.slice();
@@ -469,6 +533,7 @@ export class DfsSearch {
         f.pos = next;
         path.length = k + 1;
         this.prefixLen = k + 1;
+        this.dpor?.truncate(f.ev);
         return true;
       }
     }
@@ -501,6 +566,7 @@ export class DfsSearch {
     bounded.push(...this.bounded);
     const audit = policy instanceof StateCachePolicy && (opts.auditCuts ?? 0) > 0 && bounded.length === 0 ? auditFingerprint(target, g, policy.audits, maxSteps) : null;
     const sleepSets = policy instanceof SleepSetPolicy;
+    const reduction: Reduction = policy instanceof DporPolicy ? 'dpor' : sleepSets ? 'sleep-sets' : 'none';
     const inexact: string[] = [];
     if (sleepSets) {
       const cyclic = hasCycle(g, adj);
@@ -510,6 +576,8 @@ export class DfsSearch {
           inexact.push(inv);
           continue;
         }
+        // DPOR keeps every order of visible steps (dpor.ts): `always` stays exact.
+        if (reduction === 'dpor') continue;
         for (let e = 0; e < g.edges; e++) {
           if (g.to[e] !== END && g.viol[e].includes(inv)) {
             inexact.push(inv);
@@ -535,7 +603,7 @@ export class DfsSearch {
       counterexamples,
       counterexample: first,
       invariants: invs,
-      reduction: sleepSets ? 'sleep-sets' : 'none',
+      reduction,
       inexact,
       audit,
       selfLoops,

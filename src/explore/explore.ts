@@ -38,11 +38,15 @@
  * threads exited, or deadlock), e.g. `pin-balance-at-exit`.
  *
  * `footprint()` (optional) reports what the step that just ran read and wrote
- * (`r:<obj>`, `w:<obj>`; null if unknown) and clears it. With `por: true` the DFS
- * uses it for sleep sets: after exploring thread a from a state, the branch that
- * runs b first keeps a asleep until a step that conflicts with a's footprint, so
- * the a/b and b/a orders are not both explored. Sleep sets still visit every
- * reachable state (combined with the cache as in Godefroid's thesis: a state
+ * (`r:<obj>`, `w:<obj>`; null if unknown) and clears it. A target whose runs report
+ * footprints says so (`footprints: true`) and may say what its step invariants read
+ * (`observes`). The DFS uses footprints for its partial-order reduction
+ * (`reduction`): `dpor` (the default for such targets; dpor.ts: source-set DPOR with
+ * sleep sets, sound with the state cache) explores one order of each set of commuting
+ * steps; `sleep-sets` (also `por: true`): after exploring thread a from a state, the
+ * branch that runs b first keeps a asleep until a step that conflicts with a's
+ * footprint, so the a/b and b/a orders are not both explored; sleep sets still visit
+ * every reachable state (combined with the cache as in Godefroid's thesis: a state
  * revisited with a smaller sleep set explores the threads that slept before).
  *
  * ## Strategies
@@ -56,8 +60,8 @@
  *   invariants it violated), from which verdicts and minimal counterexamples are
  *   computed exactly. An optional preemption bound prunes runs that switch away from
  *   a runnable thread too often (the state cache then also keys on the last thread
- *   and the preemptions spent). Sleep sets (`por: true`, needs `footprint()`) cut
- *   the runs that only reorder independent steps; they are not combined with a
+ *   and the preemptions spent). DPOR and sleep sets (need `footprint()`) cut the
+ *   runs that only reorder independent steps; they are not combined with a
  *   preemption bound.
  * - `random` (seeded) and `pct` (probabilistic concurrency testing: random thread
  *   priorities plus `depth - 1` random priority-change points) sample runs; their
@@ -80,7 +84,9 @@
  *
  * With sleep sets, `never`/`sometimes` stay exact, but `always` of a step invariant
  * is not guaranteed (listed in `inexact`), `paths` counts the reduced graph, and the
- * counterexample is minimal over the reduced graph only.
+ * counterexample is minimal over the reduced graph only. With DPOR the same holds
+ * for `paths` and counterexamples; verdicts stay exact (visible steps are dependent:
+ * dpor.ts), except `always` when the reduced graph has a cycle (listed in `inexact`).
  *
  * The counterexample of an invariant is minimal over the explored graph: fewest
  * preemptions, then fewest steps. Its schedule string (`T0*3 T1 c1 ...`) reaches

@@ -2,6 +2,7 @@
 import type { RunResult, Sched, SchedOptions } from '../sched/index.js';
 import type { Outcome, RunValues } from './outcomes.js';
 import type { ProgressFn } from './progress.js';
+import type { Observes } from './dpor.js';
 
 export interface ExploreRun {
   readonly sched: Sched;
@@ -26,7 +27,18 @@ export interface ExploreRun {
 export interface ExploreTarget {
   readonly invariants: readonly string[];
   start(opts: SchedOptions): ExploreRun;
+  /** Its runs report footprints (`ExploreRun.footprint`): DPOR is then the default reduction. */
+  readonly footprints?: boolean;
+  /**
+   * What the step invariants (`check()`) read, for DPOR (dpor.ts): a list of objects of
+   * the footprint vocabulary, `per-object` when every invariant is a conjunction of
+   * conditions each over one such object, or null/absent for anything.
+   */
+  readonly observes?: Observes;
 }
+
+/** The partial-order reduction of a DFS. */
+export type Reduction = 'none' | 'sleep-sets' | 'dpor';
 
 /** The runtime's own violations, checked for every target. */
 export const SCHED_INVARIANTS = ['deadlock', 'lock-held-at-exit', 'sleep-in-atomic'] as const;
@@ -51,9 +63,16 @@ export interface ExploreOptions {
   readonly noCache?: boolean;
   /**
    * DFS: sleep-set partial-order reduction, using the run's `footprint()` (no effect
-   * without it; ignored with a preemption bound). Default off.
+   * without it; ignored with a preemption bound). The same as `reduction: 'sleep-sets'`.
    */
   readonly por?: boolean;
+  /**
+   * DFS: the partial-order reduction over the runs' footprints: `dpor` (source-set DPOR
+   * with sleep sets, dpor.ts), `sleep-sets`, or `none`. Default: `dpor` when the target
+   * reports footprints (`ExploreTarget.footprints`), else `none`; always `none` with a
+   * preemption bound. A step without a footprint is dependent with every step.
+   */
+  readonly reduction?: Reduction;
   /**
    * DFS without bound or sleep sets: after a complete search, re-run the first N
    * runs that were cut at a known state past their cut and check that each step
@@ -99,8 +118,8 @@ export interface ExploreResult {
   readonly counterexample: Counterexample | null;
   /** Invariant ids in report order (target's, then the runtime's). */
   readonly invariants: readonly string[];
-  /** `sleep-sets` when partial-order reduction was on. */
-  readonly reduction: 'none' | 'sleep-sets';
+  /** The partial-order reduction the search ran with (`none` for sampling and preemption bounds). */
+  readonly reduction: Reduction;
   /**
    * Invariants whose `always` verdict is not guaranteed: with sleep sets every
    * reachable state is still visited (so `never`/`sometimes` stay exact, and so does

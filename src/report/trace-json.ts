@@ -105,6 +105,7 @@ export function exploreJson(scenario: string, profile: string, r: ExploreResult)
     scenario,
     profile,
     strategy: r.strategy,
+    reduction: r.reduction,
     complete: r.complete,
     bounded: [...r.bounded],
     limits: { ...r.limits },

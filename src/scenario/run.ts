@@ -19,6 +19,7 @@ import type { InvariantId } from '../check/ids.js';
 import { MachineView, allRings } from '../check/view.js';
 import type { Violation } from '../check/violation.js';
 import type { ExploreRun, ExploreTarget, RunValues } from '../explore/explore.js';
+import { ClassFootprints, separableClasses } from './separable.js';
 import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
@@ -499,12 +500,20 @@ export function worldFingerprint(w: World): string {
   return `${mm}#${vfioFingerprint(w.m)}#${iommufdFingerprint(w.m)}#${ring}#${pipe_fingerprint(w.m)}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
 }
 
-/** The scenario as an explorer target (state caching keyed by worldFingerprint). */
+/**
+ * The scenario as an explorer target (state caching keyed by worldFingerprint). A
+ * separable scenario (separable.ts) also reports footprints, one class per process,
+ * so the explorer's default reduction for it is DPOR.
+ */
 export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged'): ExploreTarget {
+  const sep = separableClasses(s);
+  const classOf = sep.ok ? sep.classOf : null;
   return {
     invariants: INVARIANT_IDS,
+    ...(classOf !== null ? { footprints: true, observes: 'per-object' as const } : {}),
     start(opts: SchedOptions): ExploreRun {
-      return new ScenarioRun(s, buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, { atomicity }));
+      const w = buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, { atomicity });
+      return classOf !== null ? new SeparableRun(s, w, classOf) : new ScenarioRun(s, w);
     },
   };
 }
@@ -535,6 +544,25 @@ class ScenarioRun implements ExploreRun {
   outcome(): RunValues {
     const values = outcomeValues(this.s, this.w);
     return { key: valueKey(values), values };
+  }
+}
+
+/** A run of a separable scenario: also reports each step's footprint (separable.ts). */
+class SeparableRun extends ScenarioRun {
+  private readonly fp: ClassFootprints;
+
+  constructor(s: Scenario, w: World, classOf: readonly string[]) {
+    super(s, w);
+    const byTid: string[] = [];
+    for (const t of s.threads) {
+      const tid = w.rs.threadIds.get(t.name);
+      if (tid !== undefined) byTid[tid] = classOf[t.index];
+    }
+    this.fp = new ClassFootprints(w.m, byTid, () => w.sched.lastRan);
+  }
+
+  footprint(): readonly string[] | null {
+    return this.fp.next();
   }
 }
 

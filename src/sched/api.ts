@@ -102,6 +102,8 @@ export type SchedViolation =
         readonly name: string;
         readonly label: string;
         readonly reason: BlockReason;
+        /** How the wait may end early: an interruptible wait is ended by any signal. */
+        readonly mode: WaitMode;
         readonly held: readonly HeldLock[];
       }[];
     }

@@ -279,7 +279,7 @@ export class Sched {
             .filter((t) => !t.done)
             .map((t) => {
               const pt = t.pt as Extract<SchedPoint, { kind: 'wait' }>;
-              return { thread: t.id, name: t.name, label: pt.label, reason: pt.reason, held: t.held.slice() };
+              return { thread: t.id, name: t.name, label: pt.label, reason: pt.reason, mode: pt.mode, held: t.held.slice() };
             }),
         });
         return this.result('deadlock', null);

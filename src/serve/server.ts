@@ -392,10 +392,13 @@ class Api {
     const maxSchedules = num('maxSchedules') ?? scenario.explore.maxSchedules ?? 200_000;
     const preemptionBound = num('preemptionBound') ?? scenario.explore.preemptionBound ?? undefined;
     const seed = num('seed');
+    const reduction = str(b, 'reduction');
+    if (reduction !== undefined && reduction !== 'dpor' && reduction !== 'sleep-sets' && reduction !== 'none') throw new ApiError(400, `reduction: expected dpor, sleep-sets or none, got '${reduction}'`);
     res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
     const eo: ExploreOptions = {
       strategy,
       maxSchedules,
+      ...(reduction !== undefined ? { reduction } : {}),
       ...(preemptionBound !== undefined ? { preemptionBound } : {}),
       ...(seed !== undefined ? { seed } : {}),
       progressEvery: num('progressEvery') ?? 500,

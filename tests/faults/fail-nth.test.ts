@@ -4,8 +4,9 @@
  * release profile it declares (no ablations, backports or hypothetical profiles), fail
  * each failable call of its default run in turn (`pinlab explore --fail-nth`) and require
  *   - no JavaScript exception (a pinlab bug);
- *   - the run ends as the unfailed run does (`done`), or is an honest `unsupported` (or ends `done`
- *     where the unfailed run deadlocks: the failure ended the call before what blocked);
+ *   - the run ends as the unfailed run does (`done`), or is an honest `unsupported`, or
+ *     ends in a hang of the scenario's own program that the failure caused (programHang), or
+ *     ends `done` where the unfailed run deadlocks (the failure ended the call before what blocked);
  *   - no invariant violated that the unfailed run does not violate and the scenario does
  *     not declare reachable on that profile: no leaked pin or reference
  *     (pin-balance-at-exit, refcount-sane), no wrong locked_vm (locked-vm-accounting),
@@ -25,6 +26,7 @@ import { RELEASE_TAGS } from '../../src/profiles/index.js';
 import { parseScenario } from '../../src/scenario/parse.js';
 import { failNthCommand, failNthScenario } from '../../src/scenario/failnth.js';
 import { runScenario } from '../../src/scenario/run.js';
+import type { RunOutcome } from '../../src/scenario/run.js';
 import type { Scenario } from '../../src/scenario/ast.js';
 import type { Profile } from '../../src/profiles/index.js';
 
@@ -60,6 +62,22 @@ const KERNEL_FINDINGS: readonly { readonly invariant: string; readonly applies: 
   },
 ];
 
+/**
+ * A deadlock the injected failure causes in the scenario's own program, as the kernel would
+ * have it, not a model bug: every blocked thread holds no kernel lock and waits either in user
+ * space for a result another scenario thread never produces (a step `after:` a thread whose
+ * fork failed) or in an interruptible kernel wait for another task to act (e.g. pipe_read
+ * on an empty pipe whose write end the reader itself holds, after its vmsplice failed: the
+ * kernel sleeps there until a signal). A lock never released on an error path, or an
+ * uninterruptible wait for kernel state, stays a problem.
+ */
+function programHang(o: RunOutcome): boolean {
+  if (o.status !== 'deadlock') return false;
+  const d = o.violations.find((v) => v.kind === 'deadlock');
+  if (d === undefined || d.kind !== 'deadlock') return false;
+  return d.threads.every((t) => t.held.length === 0 && (t.mode === 'interruptible' || t.label.startsWith('scenario:')));
+}
+
 /** Per-(scenario, profile) bound on failure points: enough for every corpus scenario today. */
 const MAX_NTH = 3000;
 
@@ -86,8 +104,8 @@ export function judgeFailNth(s: Scenario, profile: Profile, declared: ReadonlySe
     // A failure that ends a call early may remove what made the unfailed run deadlock (a leaked pin that a
     // truncate waits for: 5.7-5.9 fs-DAX put_page leak), so `done` after an unfailed `deadlock` is fine.
     const freed = base.status === 'deadlock' && o.status === 'done';
-    if (o.status !== base.status && !freed) problems.push({ where, what: `run ends ${o.status} (unfailed run: ${base.status}${o.problem !== null ? `; ${o.problem}` : ''})` });
-    const extra = o.violated.filter((v) => !allowed.has(v) && !KERNEL_FINDINGS.some((k) => k.invariant === v && k.applies(x.site.failpoint, profile)));
+    if (o.status !== base.status && !freed && !programHang(o)) problems.push({ where, what: `run ends ${o.status} (unfailed run: ${base.status}${o.problem !== null ? `; ${o.problem}` : ''})` });
+    const extra = o.violated.filter((v) => !allowed.has(v) && !(v === 'deadlock' && programHang(o)) && !KERNEL_FINDINGS.some((k) => k.invariant === v && k.applies(x.site.failpoint, profile)));
     if (extra.length > 0) problems.push({ where, what: `violates ${extra.join(', ')}` });
     const bugs = o.reports.filter((b) => b.kind === 'bug' && !base.reports.some((c) => c.kind === 'bug' && c.site === b.site));
     if (bugs.length > 0) problems.push({ where, what: `kernel BUG at ${bugs.map((b) => b.site).join(', ')}` });

@@ -42,13 +42,13 @@ import type { Kctx } from '../kctx.js';
 import { IS_ENABLED } from '../kctx.js';
 import { BUG_ON, WARN_ON, WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import {
-  EBUSY, EEXIST, EFAULT, EHWPOISON, EINTR, EINVAL, EMLINK, ENOENT, ENOMEM, EOPNOTSUPP, ERESTARTSYS, EAGAIN,
+  EBUSY, EEXIST, EFAULT, EHWPOISON, EINTR, EINVAL, EMLINK, ENOENT, ENOMEM, EOPNOTSUPP, ERESTARTSYS, EAGAIN, errname,
 } from '../include/uapi/linux/errno.js';
 import {
   FOLL_ANON, FOLL_COW, FOLL_DUMP, FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_INTERRUPTIBLE,
   FOLL_LONGTERM, FOLL_MLOCK, FOLL_NOFAULT, FOLL_NOWAIT, FOLL_NUMA, FOLL_PCI_P2PDMA, FOLL_PIN, FOLL_POPULATE,
   FOLL_REMOTE, FOLL_SPLIT_PMD, FOLL_TOUCH, FOLL_TRIED, FOLL_UNLOCKABLE, FOLL_WRITE, GUP_PIN_COUNTING_BIAS,
-  INTERNAL_GUP_FLAGS, foll_known_mask, foll_names, is_foll_release,
+  INTERNAL_GUP_FLAGS, foll_known_mask, foll_names, FOLL_RELEASES, isFollRelease,
 } from '../include/linux/foll.js';
 import type { FollRelease } from '../include/linux/foll.js';
 import {
@@ -90,7 +90,7 @@ export interface int_ptr {
 /** The release whose FOLL_* numbering and flag set apply (foll.ts). */
 function foll_release(k: Kctx): FollRelease {
   const r = k.profile.release;
-  if (is_foll_release(r)) return r;
+  if (isFollRelease(r)) return r;
   throw new Error(`pinlab bug: no FOLL_* table for release ${r}`);
 }
 
@@ -100,25 +100,13 @@ function foll_release(k: Kctx): FollRelease {
  * slow path strips them; gup-fast's flag mask rejects them (see gup_fast.ts).
  */
 export function foll_unknown_bits(k: Kctx, gup_flags: number): number {
-  return gup_flags & ~KNOWN_MASK[foll_release(k)];
+  return gup_flags & ~known_mask(foll_release(k));
 }
 /** foll_known_mask() per release, computed once at load (the FOLL_* tables are constant). */
-const KNOWN_MASK: Readonly<Record<FollRelease, number>> = {
-  'v5.4': foll_known_mask('v5.4'),
-  'v5.5': foll_known_mask('v5.5'),
-  'v5.6': foll_known_mask('v5.6'),
-  'v5.7': foll_known_mask('v5.7'),
-  'v5.8': foll_known_mask('v5.8'),
-  'v5.9': foll_known_mask('v5.9'),
-  'v5.10': foll_known_mask('v5.10'),
-  'v5.11': foll_known_mask('v5.11'),
-  'v5.12': foll_known_mask('v5.12'),
-  'v5.15': foll_known_mask('v5.15'),
-  'v6.1': foll_known_mask('v6.1'),
-  'v6.5': foll_known_mask('v6.5'),
-  'v6.6': foll_known_mask('v6.6'),
-  'v6.12': foll_known_mask('v6.12'),
-};
+const KNOWN_MASK: ReadonlyMap<FollRelease, number> = new Map(FOLL_RELEASES.map((r) => [r, foll_known_mask(r)]));
+function known_mask(release: FollRelease): number {
+  return KNOWN_MASK.get(release) ?? 0;
+}
 
 /**
  * The patches the per-page paths test, read once per profile (the hot loops below
@@ -415,6 +403,8 @@ export function check_vma_flags(k: Kctx, vma: vm_area_struct, gup_flags: number)
   if (gup_flags & FOLL_ANON && !vma_anon) return no(-EFAULT, 'FOLL_ANON on a file mapping');
   // PATCH(gup-dax-check-in-vma-flags): fs-DAX refused per VMA, under the lock.
   if (k.patch('gup-dax-check-in-vma-flags') && gup_flags & FOLL_LONGTERM && vma_is_fsdax(vma)) return no(-EOPNOTSUPP, 'FOLL_LONGTERM on an fs-DAX mapping (the file system could never truncate the pinned blocks)');
+  // PATCH(foll-pci-p2pdma) 4003f107fa2e: 6.2 refuses FOLL_LONGTERM|FOLL_PCI_P2PDMA here; PATCH(gup-unlockable) f04740f54594 moved the test into is_valid_gup_args()
+  if (k.patch('foll-pci-p2pdma') && !k.patch('gup-unlockable') && gup_flags & FOLL_LONGTERM && gup_flags & FOLL_PCI_P2PDMA) return no(-EOPNOTSUPP, 'FOLL_LONGTERM with FOLL_PCI_P2PDMA');
   // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN for "mm/gup: reject FOLL_SPLIT_PMD with hugetlb
   // VMAs" (not in 6.6.9, in Debian 6.12.117 via stable; commit UNVERIFIED), folded on this entry.
   if (k.patch('gup-hugetlb-grab-no-longterm-check') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
@@ -1225,6 +1215,11 @@ export function mm_set_has_pinned_flag(k: Kctx, mm: mm_struct): void {
  * stop migrating (migrate_allow = false) and put the rest back; then re-run the
  * whole GUP and, while migration keeps succeeding, check again. Returns the re-GUP
  * count: success even if pages stayed in CMA.
+ * 5.4.1 stores the re-GUP result back into its `unsigned long nr_pages`: a -errno (a
+ * fatal signal, a failed fault) is then a huge count, passes the `> 0` test and the
+ * check loop walks pages[] again up to that bound: entries whose references were already
+ * dropped, then memory past the array, an oops (recorded as a kernel bug; the model then
+ * returns the errno as 5.5-rc5 does, which keeps the result in a signed `long ret`).
  */
 function* check_and_migrate_cma_pages(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array, vmas: vma_array | null, gup_flags: number,
@@ -1255,6 +1250,11 @@ function* check_and_migrate_cma_pages(
       putback_isolated_pages(k, isolated);
     }
     const r = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
+    // PATCH(hotplug-no-holes) c5e79ef561b0: STAND-IN: the signed re-GUP result of 5.5 (zhong jiang, "mm: Unsigned
+    // 'nr_pages' always larger than zero", 2019; mainline id UNVERIFIED) is folded into this v5.5 entry
+    if (r < 0 && migrate_allow && !k.patch('hotplug-no-holes')) {
+      BUG_ON(k, true, 'mm/gup.c:check_and_migrate_cma_pages', `the re-GUP failed (${errname(r)}) into the unsigned nr_pages: the check loop walks pages[] (references already dropped) up to ${BigInt.asUintN(64, BigInt(r))}, past the array: oops`, 'refcount');
+    }
     nr_pages = r;
     if (r > 0 && migrate_allow) continue;
     return r;
@@ -1359,6 +1359,8 @@ export function* __gup_longterm_locked(
 ): KThread<number> {
   // PATCH(gup-unlockable) f04740f54594: dispatch: the 6.3+ __gup_longterm_locked() body
   if (k.patch('gup-unlockable')) return yield* __gup_longterm_locked__v6_3(k, mm, start, nr_pages, pages, locked, gup_flags);
+  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN: dispatch: the 6.2 body, which takes the caller's `locked` ("mm/gup: remove the restriction on locked with FOLL_LONGTERM", mainline id UNVERIFIED, folded into this v6.2 entry)
+  if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked__v6_2(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
   // PATCH(gup-dax-check-in-vma-flags) 52650c8b466b: dispatch: the 5.11+ body (no vmas array, fs-DAX refused in check_vma_flags)
   if (k.patch('gup-dax-check-in-vma-flags')) return yield* __gup_longterm_locked__v5_11(k, mm, start, nr_pages, pages, vmas, gup_flags);
   return yield* __gup_longterm_locked__v5_4(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
@@ -1458,13 +1460,58 @@ function* __gup_longterm_locked__v5_11(
 ): KThread<number> {
   if (!(gup_flags & FOLL_LONGTERM)) return yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
   if (WARN_ON(k, !(gup_flags & FOLL_PIN), 'mm/gup.c:__gup_longterm_locked', 'FOLL_LONGTERM without FOLL_PIN')) return -EINVAL;
+  return yield* longterm_pin_migrate_loop(k, mm, start, nr_pages, pages, vmas, null, gup_flags, null);
+}
+
+/**
+ * 6.2.12 __gup_longterm_locked(mm, start, nr_pages, pages, vmas, locked, gup_flags): the
+ * 6.1 body with the caller's `locked` passed down. A `locked` already at 0 on entry is a
+ * caller bug (WARN, -EINVAL). Not FOLL_LONGTERM: one __get_user_pages_locked() with
+ * `locked`. FOLL_LONGTERM: as 6.1, but a GUP that dropped mmap_lock has it re-taken (not
+ * killable) before the next migration retry, and a lock taken here is released again on
+ * the way out, so the caller sees *locked == 0 as after any drop.
+ */
+function* __gup_longterm_locked__v6_2(
+  k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
+  vmas: vma_array | null, locked: int_ptr | null, gup_flags: number,
+): KThread<number> {
+  const site = 'mm/gup.c:__gup_longterm_locked';
+  if (locked && WARN_ON_ONCE(k, !locked.v, `${site}:locked`, '*locked == 0 on entry')) return -EINVAL;
+  if (!(gup_flags & FOLL_LONGTERM)) return yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
+  if (WARN_ON(k, !(gup_flags & FOLL_PIN), site, 'FOLL_LONGTERM without FOLL_PIN')) return -EINVAL;
+  let must_unlock = false;
+  const rc = yield* longterm_pin_migrate_loop(k, mm, start, nr_pages, pages, vmas, locked, gup_flags, function* () {
+    if (locked && !locked.v) {
+      yield* down_read(k, mm.mmap_lock, site);
+      must_unlock = true;
+      locked.v = 1;
+    }
+  });
+  if (locked && locked.v && must_unlock) {
+    up_read(k, mm.mmap_lock, site);
+    locked.v = 0;
+  }
+  return rc;
+}
+
+/**
+ * The FOLL_LONGTERM loop the 5.11+ bodies share: inside the pin allocation scope, GUP
+ * (after `relock`, which the 6.2 body uses to re-take a dropped lock), then
+ * check_and_migrate_movable_pages(); again while that says -EAGAIN. Returns the count
+ * pinned or the error.
+ */
+function* longterm_pin_migrate_loop(
+  k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
+  vmas: vma_array | null, locked: int_ptr | null, gup_flags: number, relock: (() => KThread<void>) | null,
+): KThread<number> {
   // PATCH(memalloc-pin) 1a08ae36cf8b: the scope is memalloc_pin_save() from 5.13 (5.11.14, 5.12.9: memalloc_nocma_save())
   const pin_scope = k.patch('memalloc-pin');
   const flags = pin_scope ? memalloc_pin_save(k) : memalloc_nocma_save(k);
   let rc: number;
   let nr_pinned: number;
   do {
-    nr_pinned = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
+    if (relock !== null) yield* relock();
+    nr_pinned = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
     if (nr_pinned <= 0) {
       rc = nr_pinned;
       break;
@@ -1472,7 +1519,7 @@ function* __gup_longterm_locked__v5_11(
     rc = yield* check_and_migrate_movable_pages(k, nr_pinned, pages as page_array);
     if (rc === MIGRATION_FAILED_PIN_IN_PLACE) {
       // Without PATCH(gup-migration-failure-error): GUP once more, no further migration.
-      nr_pinned = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
+      nr_pinned = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
       rc = nr_pinned <= 0 ? nr_pinned : 0;
     }
   } while (rc === -EAGAIN);
@@ -1491,24 +1538,7 @@ function* __gup_longterm_locked__v6_3(
   locked: int_ptr | null, gup_flags: number,
 ): KThread<number> {
   if (!(gup_flags & FOLL_LONGTERM)) return yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, null, locked, gup_flags);
-  const flags = memalloc_pin_save(k);
-  let rc: number;
-  let nr_pinned: number;
-  do {
-    nr_pinned = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, null, locked, gup_flags);
-    if (nr_pinned <= 0) {
-      rc = nr_pinned;
-      break;
-    }
-    rc = yield* check_and_migrate_movable_pages(k, nr_pinned, pages as page_array);
-    if (rc === MIGRATION_FAILED_PIN_IN_PLACE) {
-      // Without PATCH(gup-migration-failure-error): GUP once more, no further migration.
-      nr_pinned = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, null, locked, gup_flags);
-      rc = nr_pinned <= 0 ? nr_pinned : 0;
-    }
-  } while (rc === -EAGAIN);
-  memalloc_pin_restore(k, flags);
-  return rc ? rc : nr_pinned;
+  return yield* longterm_pin_migrate_loop(k, mm, start, nr_pages, pages, null, locked, gup_flags, null);
 }
 
 // ===========================================================================
@@ -1651,6 +1681,8 @@ export function* get_user_pages_remote(
   // PATCH(gup-no-longterm-for-get) 447f3e45c18a: is_valid_gup_flags() before __get_user_pages_remote()
   if (k.patch('gup-no-longterm-for-get')) {
     if (!is_valid_gup_flags(k, gup_flags)) return -EINVAL;
+    // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): __gup_longterm_locked() with `locked`
+    if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_TOUCH | FOLL_REMOTE);
     return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
   }
   // PATCH(pin-user-pages-api) eddb1c228f79: FOLL_PIN from get_user_pages_remote() → WARN, -EINVAL
@@ -1698,7 +1730,27 @@ export function* get_user_pages_unlocked(k: Kctx, start: number, nr_pages: numbe
     if (f === null) return -EINVAL;
     return yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, null, { v: 0 }, f);
   }
+  return yield* get_user_pages_unlocked_body(k, mm, start, nr_pages, pages, gup_flags);
+}
+
+/** The 5.4–6.2 get_user_pages_unlocked() bodies (also the tail of pin_user_pages_unlocked() there). */
+function* get_user_pages_unlocked_body(k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null, gup_flags: number): KThread<number> {
+  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): the 6.2 body
+  if (k.patch('gup-reliable-ro-longterm')) return yield* get_user_pages_unlocked__v6_2(k, mm, start, nr_pages, pages, gup_flags);
   return yield* get_user_pages_unlocked__v5_4(k, mm, start, nr_pages, pages, gup_flags);
+}
+
+/**
+ * 6.2.12 get_user_pages_unlocked body: no FOLL_LONGTERM refusal; __gup_longterm_locked()
+ * with a local, droppable `locked` and FOLL_TOUCH.
+ */
+function* get_user_pages_unlocked__v6_2(k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null, gup_flags: number): KThread<number> {
+  const site = 'mm/gup.c:get_user_pages_unlocked';
+  const locked = { v: 1 };
+  yield* down_read(k, mm.mmap_lock, site);
+  const ret = yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, null, locked, gup_flags | FOLL_TOUCH);
+  if (locked.v) up_read(k, mm.mmap_lock, site);
+  return ret;
 }
 
 /** 5.4–6.1 get_user_pages_unlocked body (also the tail of 6.1 pin_user_pages_unlocked). */
@@ -1775,6 +1827,8 @@ export function* pin_user_pages_remote(
     return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, null, locked ?? { v: 1 }, f);
   }
   if (!pin_args_v6_1(k, gup_flags, pages, site)) return -EINVAL;
+  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): straight to __gup_longterm_locked() with `locked`
+  if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
   return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags | FOLL_PIN, pages, vmas, locked);
 }
 
@@ -1798,7 +1852,7 @@ export function* pin_user_pages_unlocked(k: Kctx, start: number, nr_pages: numbe
     return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, null, { v: 0 }, f);
   }
   if (!pin_args_v6_1(k, gup_flags, pages, site)) return -EINVAL;
-  return yield* get_user_pages_unlocked__v5_4(k, mm, start, nr_pages, pages, gup_flags | FOLL_PIN);
+  return yield* get_user_pages_unlocked_body(k, mm, start, nr_pages, pages, gup_flags | FOLL_PIN);
 }
 
 // Re-exports for gup_fast.ts.

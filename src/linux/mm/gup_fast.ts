@@ -215,13 +215,15 @@ function access_ok(start: number, len: number): boolean {
 /**
  * __gup_longterm_unlocked(start, nr_pages, gup_flags, pages) — 5.4–6.1 slow path of
  * gup-fast: FOLL_LONGTERM → mmap_read_lock, __gup_longterm_locked(vmas = NULL) with the
- * caller's flags (no FOLL_TOUCH), unlock; else get_user_pages_unlocked().
+ * caller's flags (no FOLL_TOUCH), unlock; else get_user_pages_unlocked(). 6.2.12 calls
+ * get_user_pages_unlocked() for everything (it takes FOLL_LONGTERM there).
  */
 function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_pages: number, gup_flags: number, pages: page_array, pi: number): KThread<number> {
   const site = 'mm/gup.c:__gup_longterm_unlocked';
   const sub: page_array = pi === 0 ? pages : new Array<number | null>(nr_pages).fill(null);
   let ret: number;
-  if (gup_flags & FOLL_LONGTERM) {
+  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): 6.2.12 calls get_user_pages_unlocked() for FOLL_LONGTERM too
+  if (gup_flags & FOLL_LONGTERM && !k.patch('gup-reliable-ro-longterm')) {
     yield* down_read(k, mm.mmap_lock, site);
     ret = yield* __gup_longterm_locked(k, mm, start, nr_pages, sub, null, null, gup_flags);
     up_read(k, mm.mmap_lock, site);
@@ -239,9 +241,11 @@ function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_page
 function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
   const site = 'mm/gup.c:internal_get_user_pages_fast';
   let allowed: number;
-  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the 6.12 flag mask (P2PDMA 6.2, HONOR_NUMA_FAULT 6.6, own commits UNVERIFIED) keyed on the 6.3 entry
+  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the 6.12 flag mask (HONOR_NUMA_FAULT 6.6, own commit UNVERIFIED) keyed on the 6.3 entry
   if (k.patch('gup-unlockable')) {
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA | FOLL_HONOR_NUMA_FAULT;
+  } else if (k.patch('foll-pci-p2pdma')) { // PATCH(foll-pci-p2pdma) 4003f107fa2e: the 6.2.12 mask admits FOLL_PCI_P2PDMA
+    allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA;
   } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: the mask admits FOLL_GET (5.7.14)
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET;
     // PATCH(gup-fast-only) dadbb612f6e5: FOLL_FAST_ONLY (5.8.1; folded: its own commit UNVERIFIED, same v5.8 batch)

@@ -370,7 +370,39 @@ export const gupPatches = {
       'gup_must_unshare() also asks to unshare for FOLL_PIN|FOLL_LONGTERM without FOLL_WRITE on a read-only PTE of ' +
       'a non-anonymous page (page cache, zero page) in a COW mapping: the pin lands on a private anonymous copy, ' +
       'so later writes by the process are seen through the pin.',
-    scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro'],
+    folds: [
+      {
+        change:
+          'FOLL_LONGTERM with a droppable lock: pin_user_pages_remote() passes a non-NULL locked to ' +
+          '__gup_longterm_locked(), which re-takes mmap_lock between migration retries and drops it again at the ' +
+          'end; get_user_pages_unlocked() (and so pin_user_pages_unlocked() and the gup-fast fallback) takes ' +
+          'FOLL_LONGTERM (gup.ts __gup_longterm_locked__v6_2, get_user_pages_unlocked__v6_2; gup_fast.ts). ' +
+          'Jason Gunthorpe, "mm/gup: remove the restriction on locked with FOLL_LONGTERM", mm tree for v6.2 ' +
+          '(seen in linux-next and akpm/mm commit lists of November 2022 under several pre-merge ids and in the ' +
+          'v6.2 mm pull request shortlog; the mainline id is UNVERIFIED). Read: Debian 6.1.192 refuses it ' +
+          '(__get_user_pages_remote: WARN, -EINVAL), 6.2.12 (and 6.2.1) allow it. Folded here because both ' +
+          'arrived through the same mm-stable pull for v6.2',
+        commit: null,
+        from: 'v6.2',
+        by: 'v6.2',
+      },
+    ],
+    scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro', 'gup/remote-longterm-locked'],
+  },
+  'foll-pci-p2pdma': {
+    subject: 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages',
+    commit: '4003f107fa2e',
+    author: 'Logan Gunthorpe',
+    release: 'v6.2',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'FOLL_PCI_P2PDMA (0x100000 in 6.2.12) is a flag callers may pass: gup-fast\'s flag mask admits it, and ' +
+      'check_vma_flags() refuses it together with FOLL_LONGTERM (-EOPNOTSUPP; from 6.3 is_valid_gup_args() ' +
+      'WARNs and fails the call instead). MODEL: no P2PDMA pages exist, so only the flag checks are modelled. ' +
+      'Block tree for v6.2 (read in 6.2.12 mm/gup.c: the mask in internal_get_user_pages_fast and the ' +
+      'check_vma_flags test; absent from Debian 6.1.192); id and subject as cited in the registry\'s earlier fold.',
+    scenarios: ['gup/fast-p2pdma-flag'],
   },
   'gup-unlockable': {
     subject: 'mm/gup: add FOLL_UNLOCKABLE',
@@ -382,13 +414,11 @@ export const gupPatches = {
     summary:
       'is_valid_gup_args() replaces the per-wrapper checks (internal flags, *locked must be 1, GET+PIN, LONGTERM ' +
       'without PIN, pages == NULL, LONGTERM+P2PDMA; pin_user_pages/_remote/_unlocked return 0 on failure), a ' +
-      'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM may be combined with a droppable lock (the ' +
-      'per-VMA fs-DAX check made that safe). The 6.2 step that first allowed pin_user_pages_remote(LONGTERM, ' +
-      'locked) is folded in here (its own commit UNVERIFIED); both are read from the 6.12.117 tree.',
+      'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM keeps working with a droppable lock (the 6.2 ' +
+      'step that first allowed it is folded into gup-reliable-ro-longterm, see there); read from the 6.12.117 ' +
+      'tree, absent from 6.2.12.',
     folds: [
       { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
-      { change: 'pin_user_pages_remote() accepts FOLL_LONGTERM with a non-NULL locked (the 6.2 step named in the summary: 6.2.12 passes locked to __gup_longterm_locked())', commit: null, from: 'v6.2', by: 'v6.2' },
-      { change: 'gup-fast\'s flag mask admits FOLL_PCI_P2PDMA ("mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages", Logan Gunthorpe, block tree for v6.2; gup_fast.ts internal_get_user_pages_fast; in the 6.2.12 mask)', commit: '4003f107fa2e', from: 'v6.2', by: 'v6.2' },
       { change: 'gup-fast\'s flag mask admits FOLL_HONOR_NUMA_FAULT (not in the 6.2.12 mask, in the 6.5.0 one)', commit: null, from: 'v6.3', by: 'v6.5' },
       { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
     ],

@@ -373,7 +373,21 @@ export const mmPatches = {
       'offline_pages() refuses a memory block whose frames are not all System RAM with -EINVAL ("memory holes"); ' +
       'before it (5.4.1 __offline_pages) the RAM of such a block was isolated, emptied and offlined. Read in ' +
       'mm/memory_hotplug.ts. Id and subject from later commits that cite it (5.5-rc5 has the check, 5.4.1 not).',
-    scenarios: ['hotplug/offline-block-with-holes'],
+    folds: [
+      {
+        change:
+          'check_and_migrate_cma_pages() keeps the re-GUP result in a signed long (gup.ts): 5.4.1 stores it in its ' +
+          'unsigned long nr_pages, so a failed re-GUP (-errno) passes the `> 0` test and the check loop walks ' +
+          'pages[] past its end (an oops). zhong jiang, "mm: Unsigned \'nr_pages\' always larger than zero" ' +
+          '(linux-mm, September-October 2019; Andrew Morton asked for the `long ret` form 5.5-rc5 has); mainline ' +
+          'id UNVERIFIED. Folded into this entry only because it is a v5.5 change with no entry of its own: the ' +
+          'two are unrelated',
+        commit: null,
+        from: 'v5.5',
+        by: 'v5.5',
+      },
+    ],
+    scenarios: ['hotplug/offline-block-with-holes', 'gup/cma-longterm-repin-killed'],
   },
   'hotplug-shrink-zone-offline': {
     subject: 'mm/memory_hotplug: shrink zones when offlining memory',

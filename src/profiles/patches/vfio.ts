@@ -283,10 +283,28 @@ export const vfioPatches = {
       'both designs; the model reads the patch in vfio_group_fops_open/_release and the device fd open/release.',
     scenarios: ['vfio/group-open-busy'],
   },
+  'vfio-pin-pages-pfn-valid': {
+    subject: 'vfio/type1: check pfn valid before converting to struct page',
+    commit: '4752354af710',
+    author: 'Yan Zhao',
+    release: 'v6.4',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    requires: ['vfio-pin-pages-struct-page'],
+    effect: 'changes-verdict',
+    summary:
+      'vfio_iommu_type1_pin_pages() refuses (-EINVAL, unwinding) an external pin whose pfn has no struct page ' +
+      '(pfn_valid() false, e.g. a VM_PFNMAP mapping of MMIO) instead of handing the vendor driver pfn_to_page() of ' +
+      'it. Fixes: 34a255e67615. In the mainline commit lists of May 2023 (v6.4-rc) and the 6.3.y stable queue; ' +
+      'Debian 6.1.192 has it (read: the pfn_valid() test before vfio_add_to_pfn_list), 6.2.12 does not (read). ' +
+      'MODEL: without it the bogus struct page pointer is a model limit (unsupported), not a value.',
+    scenarios: [],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 /** Stable backports of this area per release tree (patches in by first release need no listing). */
 export const vfioReleaseAdds: ReleaseAdds<keyof typeof vfioPatches> = {
   // Debian 6.1.192 carries Steve Sistare's 6.3 VFIO_UPDATE_VADDR / locked_vm fixes (read there).
-  'v6.1': ['vfio-exclude-mdev-update-vaddr', 'vfio-dma-mm-owner', 'vfio-locked-vm-per-dma', 'vfio-restore-locked-vm', 'vfio-no-vaddr-wait'],
+  'v6.1': ['vfio-exclude-mdev-update-vaddr', 'vfio-dma-mm-owner', 'vfio-locked-vm-per-dma', 'vfio-restore-locked-vm', 'vfio-no-vaddr-wait', 'vfio-pin-pages-pfn-valid'],
+  // 6.2.12 carries the same five Sistare fixes (read; v6.2 inherits them from v6.1) but not 4752354af710
+  // (v6.2 drops it, releases.ts).
 };

@@ -38,8 +38,8 @@ describe('pinlab explore', () => {
     const io = capture();
     // Delivered at the first return to the event loop, after the first slice of runs.
     setImmediate(() => process.emit('SIGINT', 'SIGINT'));
-    expect(await main(['explore', file, '-p', 'v6.1'], io)).toBe(130);
-    expect(io.stdout).toMatch(/: 256 schedules, \d+ states, bounded: interrupted after 256 schedules\n/);
+    expect(await main(['explore', file, '-p', 'v6.1', '--reduction', 'none'], io)).toBe(130);
+    expect(io.stdout).toMatch(/: 256 schedules, \d+ states, bounded: interrupted after 256 schedules, reduction none\n/);
     expect(io.stdout).toContain('deadlock                             never (bounded: interrupted after 256 schedules)');
     expect(io.stdout).toContain('outcomes (1):');
     expect(process.listenerCount('SIGINT')).toBe(0);
@@ -50,13 +50,13 @@ describe('pinlab explore', () => {
       const io = capture();
       setImmediate(() => process.emit('SIGINT', 'SIGINT'));
       expect(await main(['explore', RACE, '-p', 'v6.1', '--strategy', strategy, '--max-schedules', '1000'], io)).toBe(130);
-      expect(io.stdout).toMatch(/: 16 schedules, 0 states, bounded: 16 of 1000 sampled runs, interrupted\n/);
+      expect(io.stdout).toMatch(/: 16 schedules, 0 states, bounded: 16 of 1000 sampled runs, interrupted, reduction none\n/);
       expect(io.stdout).toContain('dma-target-is-live                   never (bounded: 16 of 1000 sampled runs, interrupted)');
       expect(process.listenerCount('SIGINT')).toBe(0);
     }
     // Not interrupted: every run is done and the note says so.
     const all = capture();
     expect(await main(['explore', RACE, '-p', 'v6.1', '--strategy', 'random', '--max-schedules', '20'], all)).toBe(0);
-    expect(all.stdout).toMatch(/: 20 schedules, 0 states, bounded: 20 sampled runs\n/);
+    expect(all.stdout).toMatch(/: 20 schedules, 0 states, bounded: 20 sampled runs, reduction none\n/);
   });
 });

@@ -160,7 +160,7 @@ describe('DFS: fingerprint audit', () => {
 
 describe('DFS: sleep sets', () => {
   it('independent threads: every state, far fewer runs', () => {
-    const plain = explore(target(independentSpec(3, 6, true)));
+    const plain = explore(target(independentSpec(3, 6, true)), { reduction: 'none' });
     const por = explore(target(independentSpec(3, 6, true)), { por: true });
     expect(por.reduction).toBe('sleep-sets');
     expect(por.complete).toBe(true);
@@ -196,7 +196,7 @@ describe('DFS: sleep sets', () => {
         },
       ),
     });
-    const plain = explore(t);
+    const plain = explore(t, { reduction: 'none' });
     const por = explore(t, { por: true });
     expect(por.verdicts).toEqual(plain.verdicts);
     expect(por.states).toBe(plain.states);

@@ -99,6 +99,7 @@ describe('DFS against a brute-force oracle', () => {
   it('agrees on verdicts, schedule counts and minimal counterexamples', () => {
     const seen = new Map<string, number>();
     let porSaved = 0;
+    let dporSaved = 0;
     fc.assert(
       fc.property(prog, (p) => {
         const t = target(programSpec(p));
@@ -134,10 +135,24 @@ describe('DFS against a brute-force oracle', () => {
         expect(Object.keys(r.counterexamples).sort()).toEqual(Object.keys(o.best).sort());
         for (const cx of Object.values(r.counterexamples)) expect(cx.verified, `${cx.invariant}: ${cx.schedule}`).toBe(true);
         porSaved += plain.schedules - r.schedules;
+        // DPOR (with and without the cache): exact verdicts (state invariants declare what they read).
+        for (const noCache of [false, true]) {
+          const d = explore(tp, { reduction: 'dpor', noCache });
+          expect(d.reduction).toBe('dpor');
+          expect(d.complete).toBe(true);
+          for (const inv of d.invariants) {
+            if (d.inexact.includes(inv)) expect(['always', 'sometimes']).toContain(o.verdicts[inv]);
+            else expect({ inv, noCache, v: d.verdicts[inv] }).toEqual({ inv, noCache, v: o.verdicts[inv] });
+          }
+          expect(Object.keys(d.counterexamples).sort()).toEqual(Object.keys(o.best).sort());
+          for (const cx of Object.values(d.counterexamples)) expect(cx.verified, `${cx.invariant}: ${cx.schedule}`).toBe(true);
+          if (noCache) dporSaved += o.executions - d.schedules;
+        }
       }),
       { numRuns: 250, seed: 424242 },
     );
     expect(porSaved).toBeGreaterThan(0); // in aggregate; a single program may need more runs
+    expect(dporSaved).toBeGreaterThan(0);
     // Not vacuous: the programs cover every verdict, and deadlocks.
     expect(seen.get('deadlock:sometimes') ?? 0).toBeGreaterThan(3);
     expect(seen.get('c-odd:sometimes') ?? 0).toBeGreaterThan(5);

@@ -29,6 +29,8 @@ export interface Spec {
   readonly hide?: readonly string[];
   /** Provide footprint() from the bodies' touch() calls. */
   readonly footprints?: boolean;
+  /** What the `state` invariants read (ExploreTarget.observes; default: anything). */
+  readonly observes?: readonly string[];
 }
 
 const NONE: readonly string[] = [];
@@ -37,6 +39,8 @@ export function target(spec: Spec): ExploreTarget & { starts: number } {
   const t = {
     starts: 0,
     invariants: [...Object.keys(spec.state ?? {}), ...Object.keys(spec.final ?? {})],
+    footprints: spec.footprints === true,
+    observes: spec.observes ?? null,
     start(opts: SchedOptions): ExploreRun {
       t.starts++;
       const s = new Sched(opts);
@@ -208,6 +212,7 @@ export function programSpec(p: PProgram, footprints = false): Spec {
   return {
     vars: { c: 0, flag: 0, lock_A: 0, lock_B: 0 },
     footprints,
+    observes: ['c', 'flag'],
     threads: p.map((segs, ti) =>
       function* (w: World, tid: ThreadId) {
         for (const [si, seg] of segs.entries()) {

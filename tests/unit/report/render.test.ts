@@ -34,7 +34,7 @@ describe('render-text', () => {
   it('renders a deadlock naming each thread and what it waits for', () => {
     const v: Violation = {
       kind: 'deadlock', history: [],
-      threads: [{ thread: 1 as ThreadId, name: 'truncate', label: 'fs/dax.c:dax_layout_busy_page', reason: { kind: 'waitqueue', object: 'pfn:9', detail: 'page busy' }, held: [] }],
+      threads: [{ thread: 1 as ThreadId, name: 'truncate', label: 'fs/dax.c:dax_layout_busy_page', reason: { kind: 'waitqueue', object: 'pfn:9', detail: 'page busy' }, mode: 'uninterruptible', held: [] }],
     };
     expect(renderViolation(v, 'x.yaml', 'v5.6', '')).toContain('T1 (truncate) waits at fs/dax.c:dax_layout_busy_page for waitqueue pfn:9 (page busy)');
   });

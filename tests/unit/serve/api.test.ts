@@ -125,6 +125,9 @@ describe('pinlab serve: API', () => {
     const res = lines[lines.length - 1].result;
     expect(res?.complete).toBe(true);
     expect(res?.verdicts['no-longterm-pin-on-fsdax']).toBe('sometimes');
+    expect((res as { reduction?: string } | undefined)?.reduction).toBe('none'); // the seed race reports no footprints
+    const bad = await post('/api/v1/explore', { scenario: SEED, profile: HYPO, reduction: 'optimal' });
+    expect(bad.status).toBe(400);
   });
 
   it('drives the model one call at a time and returns the kernel result', async () => {

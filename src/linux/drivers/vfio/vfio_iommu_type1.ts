@@ -982,6 +982,11 @@ export function* vfio_iommu_type1_pin_pages(k: Kctx, iommu: vfio_iommu, group: v
         // PATCH(vfio-pin-pages-struct-page) 34a255e67615: pin_pages hands out struct pages; a pfn without one is -EINVAL
         if (k.patch('vfio-pin-pages-struct-page') && !pfn_valid(k.m, pfn.v)) {
           // 6.x returns struct page pointers: a pfn without one cannot be handed out.
+          // PATCH(vfio-pin-pages-pfn-valid) 4752354af710: the check; 6.0-6.3 convert the pfn anyway
+          if (!k.patch('vfio-pin-pages-pfn-valid')) {
+            ret = unsupported(k, site, `external pin of pfn ${pfn.v}, which has no struct page: this release hands the vendor driver pfn_to_page() of it (no pfn_valid() check before 4752354af710)`);
+            break unwind;
+          }
           ret = -EINVAL;
           break unwind;
         }

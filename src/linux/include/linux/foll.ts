@@ -66,12 +66,7 @@ export const FOLL_BITS: Readonly<Record<FollName, number>> = {
 };
 
 /** The release tags the model has FOLL_* tables for. */
-export type FollRelease = 'v5.4' | 'v5.5' | 'v5.6' | 'v5.7' | 'v5.8' | 'v5.9' | 'v5.10' | 'v5.11' | 'v5.12' | 'v5.15' | 'v6.1' | 'v6.5' | 'v6.6' | 'v6.12';
-
-/** Is `r` a release with a FOLL_* table? */
-export function is_foll_release(r: string): r is FollRelease {
-  return Object.prototype.hasOwnProperty.call(TABLES, r);
-}
+export type FollRelease = 'v5.4' | 'v5.5' | 'v5.6' | 'v5.7' | 'v5.8' | 'v5.9' | 'v5.10' | 'v5.11' | 'v5.12' | 'v5.15' | 'v6.1' | 'v6.2' | 'v6.5' | 'v6.6' | 'v6.12';
 
 /**
  * The raw value of each flag per release (absent = the release does not define it).
@@ -97,6 +92,16 @@ const V61: Partial<Record<FollName, number>> = {
   FOLL_TRIED: 0x800, FOLL_REMOTE: 0x2000, FOLL_ANON: 0x8000, FOLL_LONGTERM: 0x10000,
   FOLL_SPLIT_PMD: 0x20000, FOLL_PIN: 0x40000, FOLL_FAST_ONLY: 0x80000,
 };
+/**
+ * 6.2.12 include/linux/mm.h: the 6.1 values without FOLL_MIGRATION (0x400), plus
+ * FOLL_PCI_P2PDMA 0x100000 and FOLL_INTERRUPTIBLE 0x200000.
+ */
+const V62: Partial<Record<FollName, number>> = {
+  FOLL_WRITE: 0x01, FOLL_TOUCH: 0x02, FOLL_GET: 0x04, FOLL_DUMP: 0x08, FOLL_FORCE: 0x10,
+  FOLL_NOWAIT: 0x20, FOLL_NOFAULT: 0x80, FOLL_HWPOISON: 0x100, FOLL_TRIED: 0x800,
+  FOLL_REMOTE: 0x2000, FOLL_ANON: 0x8000, FOLL_LONGTERM: 0x10000, FOLL_SPLIT_PMD: 0x20000,
+  FOLL_PIN: 0x40000, FOLL_FAST_ONLY: 0x80000, FOLL_PCI_P2PDMA: 0x100000, FOLL_INTERRUPTIBLE: 0x200000,
+};
 /** 6.5.0 and 6.6.9 (include/linux/mm_types.h enum, mm/internal.h): the 6.12 values, without FOLL_MADV_POPULATE. */
 const V65: Partial<Record<FollName, number>> = {
   FOLL_WRITE, FOLL_GET, FOLL_DUMP, FOLL_FORCE, FOLL_NOWAIT, FOLL_NOFAULT, FOLL_HWPOISON, FOLL_ANON,
@@ -111,10 +116,18 @@ const V612: Partial<Record<FollName, number>> = {
 
 const TABLES: Readonly<Record<FollRelease, Partial<Record<FollName, number>>>> = {
   'v5.4': V54, 'v5.5': V54, 'v5.6': V56, 'v5.7': V56, 'v5.8': V58, 'v5.9': V58, 'v5.10': V58, 'v5.11': V58,
-  'v5.12': V58, 'v5.15': V515, 'v6.1': V61, 'v6.5': V65, 'v6.6': V65, 'v6.12': V612,
+  'v5.12': V58, 'v5.15': V515, 'v6.1': V61, 'v6.2': V62, 'v6.5': V65, 'v6.6': V65, 'v6.12': V612,
 };
 
 const NAMES = Object.keys(FOLL_BITS) as FollName[];
+
+/** The tags with a FOLL_* table. */
+export const FOLL_RELEASES: readonly FollRelease[] = Object.keys(TABLES) as FollRelease[];
+
+/** Is `release` a tag with a FOLL_* table? */
+export function isFollRelease(release: string): release is FollRelease {
+  return Object.prototype.hasOwnProperty.call(TABLES, release);
+}
 
 /** Does `release` define flag `name`? */
 export function foll_flag_exists(release: FollRelease, name: FollName): boolean {
