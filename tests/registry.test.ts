@@ -67,6 +67,11 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-unpin-pages-void':
     "the vendor driver's vfio_unpin_pages() runs inside the scenario's DMA-unmap callback, whose return value no " +
     'scenario observes',
+  'alloc-nocma-fastpath':
+    'with it the fault inside the no-CMA scope gets a non-CMA page at once; without it the page lands in CMA and ' +
+    'the long-term GUP migrates it out straight away, to the same end state (no probe counts migrations). The ' +
+    'one case that differs, a 5.11/5.12 long-term pin of a THP in CMA (io_uring/register-thp-cma), re-migrates ' +
+    'into CMA until the step bound without it: a run that is not a verdict',
   'gup-foll-cow-removed':
     'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
     'its 6.1 ablation changes nothing the scenarios observe',

@@ -89,14 +89,30 @@ export class MachineView implements CheckWorld, OtherPins {
   }
 
   expectedLockedVm(mmId: number): number | null {
-    // MODEL: VFIO charges its pinned non-reserved pages, iommufd its IOPT_PAGES_ACCOUNT_MM pages; mlock and io_uring charges are not computed here.
+    // MODEL: VFIO charges its pinned non-reserved pages, iommufd its IOPT_PAGES_ACCOUNT_MM pages, 5.9–5.11 io_uring rings
+    // their own pages; mlock (VM_LOCKED: no expectation) and other charges are not computed here.
     for (const [, t] of this.processList()) {
       const mm = t.mm;
       if (mm === null || mm.id !== mmId) continue;
       if (mm.mmap.some((v) => (v.vm_flags & VM_LOCKED) !== 0)) return null;
     }
     if (this.holders.untrackedLockedVm?.() === true) return null;
-    return (this.m.vfio !== null ? vfioLockedPages(this.m, mmId) : 0) + iommufdLockedPages(this.m, mmId);
+    return (this.m.vfio !== null ? vfioLockedPages(this.m, mmId) : 0) + iommufdLockedPages(this.m, mmId) + this.ringLockedPages(mmId);
+  }
+
+  /** 5.9–5.11: io_uring rings charge their own pages to the creator's mm->locked_vm (ctx.mm_ring_acct). */
+  private ringLockedPages(mmId: number): number {
+    const seen = new Set<io_ring_ctx>();
+    let n = 0;
+    for (const [t, fd] of this.holders.rings?.() ?? allRings(this.m)) {
+      const f = t.files?.fd[fd] ?? null;
+      if (f === null || !io_is_uring_fops(f)) continue;
+      const ctx = (f as file & { private_data?: unknown }).private_data as io_ring_ctx | null | undefined;
+      if (ctx === null || ctx === undefined || seen.has(ctx)) continue;
+      seen.add(ctx);
+      if (ctx.mm_account !== null && ctx.mm_account.id === mmId) n += ctx.mm_ring_acct;
+    }
+    return n;
   }
 
   liveMms(): { name: string; mm: { id: number; locked_vm: number; dead?: boolean } }[] {

@@ -83,6 +83,8 @@ export interface io_ring_ctx {
   readonly cq_entries: number;
   /** 5.4–5.11: ring_pages() charged to `user` at creation (0 when nothing was charged). */
   ring_acct: number;
+  /** 5.9–5.11: ring_pages() also charged to mm_account->locked_vm (ACCT_LOCKED; 0 otherwise). */
+  mm_ring_acct: number;
 }
 
 /** Per-machine io_uring state (`m.io_uring`). */
@@ -132,9 +134,11 @@ function* io_uring_release(k: Kctx, _i: inode, f: file): KThread<number> {
   const ctx = f.private_data as io_ring_ctx;
   yield* mutex_lock(k, ctx.uring_lock, 'io_uring/io_uring.c:io_ring_ctx_wait_and_kill');
   if (ctx.user_bufs !== null) io_sqe_buffers_unregister_all(k, ctx);
-  // 5.4–5.11 io_ring_ctx_free(): the ring's own pages leave user->locked_vm.
+  // 5.4–5.11 io_ring_ctx_free(): the ring's own pages leave user->locked_vm (5.9–5.11: and mm->locked_vm).
   if (ctx.user && ctx.ring_acct) ctx.user.locked_vm -= ctx.ring_acct;
+  if (ctx.mm_account && ctx.mm_ring_acct) ctx.mm_account.locked_vm -= ctx.mm_ring_acct;
   ctx.ring_acct = 0;
+  ctx.mm_ring_acct = 0;
   ctx.dead = true;
   mutex_unlock(k, ctx.uring_lock, 'io_uring/io_uring.c:io_ring_ctx_wait_and_kill');
   return 0;
@@ -209,13 +213,21 @@ export function* io_uring_setup(k: Kctx, entries: number): KThread<number> {
     ring_acct = ring_pages(sq_entries, cq_entries);
     if (__io_account_mem(k, current_user(k), ring_acct)) return -ENOMEM;
   }
+  // PATCH(io-uring-mm-pinned-vm) 309758254ea6: an mm to report to (5.9 sqo_mm, 5.10 mm_account)
+  const mm_acct = k.patch('io-uring-mm-pinned-vm') && t.mm !== null;
+  // 5.9.1–5.11.14: the ring's pages are also added to that mm's locked_vm (ACCT_LOCKED), whatever
+  // CAP_IPC_LOCK says (a fold of io-uring-mm-pinned-vm: "io_uring: separate reporting of ring pages from
+  // registered pages", same series); io-uring-ring-memcg ends all ring accounting.
+  // PATCH(io-uring-ring-memcg)
+  const mm_ring_acct = mm_acct && !k.patch('io-uring-ring-memcg') ? ring_pages(sq_entries, cq_entries) : 0;
+  if (mm_ring_acct && t.mm) t.mm.locked_vm += mm_ring_acct;
   const id = k.m.nextId('io_ring_ctx');
   const ctx: io_ring_ctx = {
     id,
     user: account ? current_user(k) : null,
-    // 6.1/6.12: mm_account is always current->mm (pinned_vm); 5.4/5.6 have no such field.
-    // PATCH(io-uring-hpage-accounting) de2939388be5: STAND-IN: ctx->mm_account (pinned_vm charged to the creator's mm) is keyed on the nearest 5.10 accounting entry; its own commit is UNVERIFIED
-    mm_account: k.patch('io-uring-hpage-accounting') ? t.mm : null,
+    // 5.9 ctx->sqo_mm, 5.10+ ctx->mm_account: always current->mm (pinned_vm); 5.4–5.8 have no such field.
+    // PATCH(io-uring-mm-pinned-vm) 309758254ea6: registered buffers are reported in the creator's pinned_vm
+    mm_account: mm_acct ? t.mm : null,
     uring_lock: new Mutex(`uring_lock(ctx#${id})`),
     user_bufs: null,
     nr_user_bufs: 0,
@@ -225,11 +237,13 @@ export function* io_uring_setup(k: Kctx, entries: number): KThread<number> {
     sq_entries,
     cq_entries,
     ring_acct,
+    mm_ring_acct,
   };
   const fd = get_unused_fd_flags(k, O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     // io_ring_ctx_wait_and_kill() → io_ring_ctx_free(): the charge is given back.
     if (ctx.user && ring_acct) ctx.user.locked_vm -= ring_acct;
+    if (ctx.mm_account && mm_ring_acct) ctx.mm_account.locked_vm -= mm_ring_acct;
     return fd;
   }
   const f = alloc_file(k, anon_inode(k, '[io_uring]'), O_RDWR | O_CLOEXEC, io_uring_fops, ctx);
@@ -275,8 +289,9 @@ export function* io_uring_register(k: Kctx, fd: number, opcode: number, arg: rea
 
 function* __io_uring_register(k: Kctx, ctx: io_ring_ctx, opcode: number, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
   const site = 'io_uring/register.c:__io_uring_register';
-  // PATCH(io-uring-hpage-accounting) de2939388be5: STAND-IN: the register path without the percpu-ref kill/drain (6.x shape) is keyed on the nearest 5.10 entry; the commit that removed the drain is UNVERIFIED
-  const old = !k.patch('io-uring-hpage-accounting');
+  // PATCH(io-uring-rsrc-buffers) bd54b6fe3316: the register path without the percpu-ref kill/drain (5.15.24: buffers are not
+  // quiesced; folded on the rsrc-table entry, the commit that stopped the drain is UNVERIFIED, 5.12.9 still drains)
+  const old = !k.patch('io-uring-rsrc-buffers');
   if (old) {
     // 5.4/5.6: kill the ref, drop the mutex while in-flight requests drain.
     if (ctx.refs_dying) return -ENXIO;

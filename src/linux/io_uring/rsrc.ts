@@ -92,17 +92,17 @@ function span_pages(ubuf: number, len: number): number {
 
 // ===========================================================================
 
-/** io_sqe_buffers_register — dispatcher: 5.4/5.6 body or the 6.x body. */
+/** io_sqe_buffers_register — dispatcher: the 5.4–5.12 body or the 5.13+ (rsrc table) body. */
 export function* io_sqe_buffers_register(k: Kctx, ctx: io_ring_ctx, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
-  // PATCH(io-uring-hpage-accounting) de2939388be5: dispatch: the 6.x io_sqe_buffers_register() body (per-compound-page accounting; the rest of that body's shape is folded here)
-  if (k.patch('io-uring-hpage-accounting')) return yield* io_sqe_buffers_register__v5_10(k, ctx, arg, nr_args);
+  // PATCH(io-uring-rsrc-buffers) bd54b6fe3316: dispatch: the buf_data table body of 5.15.24 / 6.x (empty slots, IORING_MAX_REG_BUFFERS and shmem folded here)
+  if (k.patch('io-uring-rsrc-buffers')) return yield* io_sqe_buffers_register__v5_13(k, ctx, arg, nr_args);
   return yield* io_sqe_buffer_register__v5_4(k, ctx, arg, nr_args);
 }
 
 /** io_sqe_buffers_unregister — 5.4: !user_bufs → -ENXIO; 6.x: !buf_data → -ENXIO. */
 export function io_sqe_buffers_unregister(k: Kctx, ctx: io_ring_ctx): number {
-  // PATCH(io-uring-hpage-accounting) de2939388be5: STAND-IN: the 6.x buf_data table test (-ENXIO) is folded into the 6.x body's entry
-  if (!k.patch('io-uring-hpage-accounting')) {
+  // PATCH(io-uring-rsrc-buffers) bd54b6fe3316: the buf_data table test (-ENXIO)
+  if (!k.patch('io-uring-rsrc-buffers')) {
     if (!ctx.user_bufs) return -ENXIO;
   } else if (!ctx.buf_data) {
     return -ENXIO;
@@ -130,12 +130,13 @@ function __io_sqe_buffers_unregister(k: Kctx, ctx: io_ring_ctx): void {
 }
 
 /**
- * 5.4.1 / 5.6.4 io_sqe_buffer_register(ctx, arg, nr_args).
+ * 5.4.1 – 5.12.9 fs/io_uring.c io_sqe_buffer_register(ctx, arg, nr_args).
  * -EBUSY if buffers are registered; -EINVAL for nr_args 0 or > UIO_MAXIOV; per iovec:
  * -EFAULT for a NULL base, zero length, > 1 GiB, or an iovec past the user array;
- * charge nr_pages (ctx->account_mem) → -ENOMEM; pin under mmap_sem; partial → -EFAULT;
- * any file-backed VMA other than hugetlbfs → -EOPNOTSUPP. Any failure unregisters
- * everything registered so far.
+ * charge nr_pages (ctx->account_mem; 5.9.1 also sqo_mm->pinned_vm) → -ENOMEM; pin under
+ * mmap_sem; partial → -EFAULT; any file-backed VMA other than hugetlbfs → -EOPNOTSUPP;
+ * 5.10.7–5.12.9 charge after the pin, per compound page (io_buffer_account_pin). Any
+ * failure unregisters everything registered so far.
  */
 function* io_sqe_buffer_register__v5_4(k: Kctx, ctx: io_ring_ctx, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
   const site = 'fs/io_uring.c:io_sqe_buffer_register';
@@ -143,6 +144,7 @@ function* io_sqe_buffer_register__v5_4(k: Kctx, ctx: io_ring_ctx, arg: readonly 
   if (!nr_args || nr_args > UIO_MAXIOV) return -EINVAL;
   ctx.user_bufs = new Array<io_mapped_ubuf | null>(nr_args).fill(null);
   const mm = get_current(k).mm;
+  const last_hpage = { v: -1 };
   let ret = 0;
   for (let i = 0; i < nr_args; i++) {
     // io_copy_iov(): copy_from_user of iovec i.
@@ -156,15 +158,19 @@ function* io_sqe_buffer_register__v5_4(k: Kctx, ctx: io_ring_ctx, arg: readonly 
     if (iov.iov_len > SZ_1G) break;
     const ubuf = iov.iov_base;
     const nr_pages = span_pages(ubuf, iov.iov_len);
-    if (ctx.user) {
-      ret = __io_account_mem(k, ctx.user, nr_pages);
+    // PATCH(io-uring-hpage-accounting) de2939388be5: 5.10.7–5.12.9 charge after pinning (io_buffer_account_pin), not before
+    const acct_after = k.patch('io-uring-hpage-accounting');
+    // 5.4–5.8: user->locked_vm only; 5.9: also mm->pinned_vm (io_account_mem(ACCT_PINNED) with sqo_mm).
+    const pre = !acct_after && (ctx.user || ctx.mm_account) ? nr_pages : 0;
+    if (pre) {
+      ret = io_account_mem(k, ctx, pre);
       if (ret) break;
     }
     // kvmalloc_array() of the pages/vmas arrays or of imu->bvec failing: -ENOMEM, this
     // buffer's charge undone, everything registered so far unregistered.
     if (should_fail(k, 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc')) {
       ret = -ENOMEM;
-      if (ctx.user) ctx.user.locked_vm -= nr_pages;
+      if (pre) io_unaccount_mem(ctx, pre);
       break;
     }
     const pages: page_array = new Array<number | null>(nr_pages).fill(null);
@@ -197,12 +203,22 @@ function* io_sqe_buffer_register__v5_4(k: Kctx, ctx: io_ring_ctx, arg: readonly 
       }
     }
     if (ret) {
-      if (ctx.user) ctx.user.locked_vm -= nr_pages;
+      if (pre) io_unaccount_mem(ctx, pre);
       break;
+    }
+    let acct_pages = pre;
+    if (acct_after) {
+      const a = io_buffer_account_pin(k, ctx, pages as number[], last_hpage);
+      if (a.ret) {
+        unpin_user_pages(k, pages, nr_pages);
+        ret = a.ret;
+        break;
+      }
+      acct_pages = a.acct;
     }
     ctx.user_bufs[i] = {
       ubuf, len: iov.iov_len, bvec: pages as number[], nr_bvecs: nr_pages,
-      acct_pages: ctx.user ? nr_pages : 0, folio_shift: 12,
+      acct_pages, folio_shift: 12,
     };
     ctx.nr_user_bufs++;
   }
@@ -219,7 +235,7 @@ function* io_sqe_buffer_register__v5_4(k: Kctx, ctx: io_ring_ctx, arg: readonly 
  * (NULL base with a length or zero length: -EFAULT; > 1 GiB: -EFAULT; overflow:
  * -EOVERFLOW; NULL base and zero length: an empty slot), io_sqe_buffer_register().
  */
-function* io_sqe_buffers_register__v5_10(k: Kctx, ctx: io_ring_ctx, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
+function* io_sqe_buffers_register__v5_13(k: Kctx, ctx: io_ring_ctx, arg: readonly iovec[] | null, nr_args: number): KThread<number> {
   if (ctx.user_bufs) return -EBUSY;
   if (!nr_args || nr_args > IORING_MAX_REG_BUFFERS) return -EINVAL;
   ctx.user_bufs = new Array<io_mapped_ubuf | null>(nr_args).fill(null);
@@ -237,7 +253,7 @@ function* io_sqe_buffers_register__v5_10(k: Kctx, ctx: io_ring_ctx, arg: readonl
       ret = io_buffer_validate(iov);
       if (ret) break;
     }
-    const r = yield* io_sqe_buffer_register__v5_10(k, ctx, iov, last_hpage);
+    const r = yield* io_sqe_buffer_register__v5_13(k, ctx, iov, last_hpage);
     ret = r.ret;
     if (ret) break;
     ctx.user_bufs[i] = r.imu;
@@ -403,7 +419,7 @@ function io_try_coalesce_buffer(k: Kctx, pages: number[]): { pages: number[]; sh
 }
 
 /** io_sqe_buffer_register(ctx, iov, &imu, &last_hpage) (6.1 / 6.12). */
-function* io_sqe_buffer_register__v5_10(k: Kctx, ctx: io_ring_ctx, iov: iovec, last_hpage: { v: number }): KThread<{ ret: number; imu: io_mapped_ubuf | null }> {
+function* io_sqe_buffer_register__v5_13(k: Kctx, ctx: io_ring_ctx, iov: iovec, last_hpage: { v: number }): KThread<{ ret: number; imu: io_mapped_ubuf | null }> {
   if (!iov.iov_base) return { ret: 0, imu: null }; // the dummy (empty) buffer
   const pinned = yield* io_pin_pages(k, iov.iov_base, iov.iov_len);
   if (pinned.ret) return { ret: pinned.ret, imu: null };

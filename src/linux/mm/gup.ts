@@ -377,14 +377,17 @@ export const NO_PAGE = -0x7fff_ffff;
 
 /**
  * can_follow_write_pte(pte, page, vma, flags).
- * 5.4–5.6 (Dirty COW fix): writable PTE, or FOLL_FORCE|FOLL_COW with a dirty PTE.
+ * 5.4–5.6, 5.9–5.19 (Dirty COW fix): writable PTE, or FOLL_FORCE|FOLL_COW with a dirty PTE;
+ * 5.7.14/5.8.1 (17839856fd58): FOLL_COW with a dirty PTE, FOLL_FORCE or not.
  * 6.1/6.12 (PATCH(gup-foll-cow-removed), 5535be309971): FOLL_FORCE may follow a R/O
  * PTE only in a private, VM_MAYWRITE, !VM_WRITE mapping of an exclusive anon page.
  */
 function can_follow_write_pte(k: Kctx, pte: number, page: number | null, vma: vm_area_struct, flags: number): boolean {
   if (pte_write(pte)) return true;
   // PATCH(gup-foll-cow-removed) 5535be309971: the FOLL_COW + dirty PTE rule of can_follow_write_pte()
-  if (!k.patch('gup-foll-cow-removed')) return (flags & FOLL_FORCE) !== 0 && (flags & FOLL_COW) !== 0 && pte_dirty(pte);
+  // 5.7.14/5.8.1 (gcfg cow_break: 17839856fd58 without a308c71bf1e6) drop the FOLL_FORCE requirement, so the
+  // forced-write walk of a read GUP can follow the COWed, still read-only PTE (can_follow_write_pte/_pmd).
+  if (!k.patch('gup-foll-cow-removed')) return ((flags & FOLL_FORCE) !== 0 || gcfg(k).cow_break) && (flags & FOLL_COW) !== 0 && pte_dirty(pte);
   if (!(flags & FOLL_FORCE)) return false;
   if (vma.vm_flags & (VM_MAYSHARE | VM_SHARED)) return false;
   if (!(vma.vm_flags & VM_MAYWRITE)) return false;
@@ -424,13 +427,15 @@ export function gup_must_unshare(k: Kctx, vma: vm_area_struct | null, flags: num
  * PATCH(gup-hugetlb-grab-no-longterm-check) (f442fa614137, v6.10) gives the slow path its
  * own try_grab_folio() without that check (6.12.117: hugetlb goes through
  * follow_page_mask() and is pinned, then migrated like any other folio).
- * MODEL: 5.4–5.6 grab hugetlb pages with get_page()/try_grab_page(), no check.
+ * 5.4–5.11 grab hugetlb pages one by one with get_page()/try_grab_page(), which has no
+ * such check; 5.12.9 (is_migrate_cma_page) to 5.15.24 (is_pinnable_page) refuse as 6.1 does.
  */
 function hugetlb_grab_refuses_longterm(k: Kctx, vma: vm_area_struct, page: number, flags: number): boolean {
   if ((flags & (FOLL_PIN | FOLL_LONGTERM)) !== (FOLL_PIN | FOLL_LONGTERM) || !is_vm_hugetlb_page(vma)) return false;
-  // PATCH(gup-fast-longterm-cma-check) df3a0a21b698: STAND-IN: the hugetlb slow path grabs through the gup-fast helper, and that helper's long-term check is keyed on the gup-fast check's entry; when the helper gained it is UNVERIFIED
+  // PATCH(gup-fast-longterm-cma-check) df3a0a21b698: the gup-fast grab helper refuses unpinnable pages for FOLL_LONGTERM
+  // PATCH(hugetlb-grab-refs-once) 0fa5bc4023c1: follow_hugetlb_page() grabs through that helper (5.12.9: try_grab_compound_head)
   // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: the slow path gets its own grab without the check
-  if (!k.patch('gup-fast-longterm-cma-check') || k.patch('gup-hugetlb-grab-no-longterm-check')) return false;
+  if (!k.patch('gup-fast-longterm-cma-check') || !k.patch('hugetlb-grab-refs-once') || k.patch('gup-hugetlb-grab-no-longterm-check')) return false;
   return !is_longterm_pinnable_page(k, page);
 }
 
@@ -600,8 +605,10 @@ export function* __get_user_pages(
   const foll = { v: gup_flags };
   const ctx: follow_page_context = { page_mask: 0, pending: 0, has_pending: false };
   let next_resched = 0;
+  // The flags each page starts from (foll_flags = gup_flags, plus FOLL_WRITE where 5.7.14/5.8.1's
+  // should_force_cow_break() asks for it: a COW mapping and a FOLL_GET/FOLL_PIN walk).
+  let page_flags = gup_flags;
   out: do {
-    foll.v = gup_flags;
     if (vma === null || start >= vma.vm_end) {
       // 6.1+: vma_lookup (gup_vma_lookup in 6.12); 5.4: find_extend_vma (no stack expansion modelled).
       vma = c.cow_removed ? vma_lookup(mm, start) : lookup_vma_v5_4(mm, start);
@@ -616,7 +623,9 @@ export function* __get_user_pages(
         ret = c.dax_in_vma ? r : -EFAULT;
         break out;
       }
+      page_flags = c.cow_break && is_cow_mapping(vma.vm_flags) && (gup_flags & (FOLL_GET | FOLL_PIN)) !== 0 ? gup_flags | FOLL_WRITE : gup_flags;
     }
+    foll.v = page_flags;
     for (;;) {
       // retry:
       if (fatal_signal_pending(k)) {
@@ -710,7 +719,7 @@ export function* __get_user_pages(
       start += increm * PAGE_SIZE;
       nr_pages -= increm;
       if (increm === 1 && nr_pages > 0 && i < next_resched && alone) {
-        const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), gup_flags, pages, pi + i, vmas, vi + i, ctx);
+        const n = gup_pte_run(k, vma, start, Math.min(nr_pages, next_resched - i), page_flags, pages, pi + i, vmas, vi + i, ctx);
         // A traced run records the merged run as one entry: the PTE-lock points it stands for
         // (one per page it followed, and one for the page it left pending).
         if (k.s.tracing && n + (ctx.has_pending ? 1 : 0) > 0) {
@@ -1074,8 +1083,11 @@ function* check_and_migrate_cma_pages(
       i += step;
     }
     if (isolated.length === 0) return nr_pages;
-    // Drop the get_user_pages references (put_page, also for the aliased pins of 5.6).
-    for (let i = 0; i < nr_pages; i++) gup_put_folio(k, pages[i] as number, 1, FOLL_GET, 'mm/gup.c:check_and_migrate_cma_pages');
+    // Drop the references this call took: put_page() (5.4-5.9, also for the FOLL_PIN pins of 5.7-5.9,
+    // which leaves GUP_PIN_COUNTING_BIAS - 1 references behind); 5.10.7 unpin_user_pages() for FOLL_PIN.
+    // PATCH(gup-longterm-unpin) 96e1fac162cc: unpin_user_pages() for a FOLL_PIN call
+    const drop = k.patch('gup-longterm-unpin') && gup_flags & FOLL_PIN ? FOLL_PIN : FOLL_GET;
+    for (let i = 0; i < nr_pages; i++) gup_put_folio(k, pages[i] as number, 1, drop, 'mm/gup.c:check_and_migrate_cma_pages');
     const failed = yield* migrate_isolated_pages(k, isolated, 'non-cma');
     if (failed) {
       migrate_allow = false;
@@ -1260,15 +1272,22 @@ function* __gup_longterm_locked__v5_4(
   const pass_locked = k.patch('hypo-longterm-honours-locked') && gup_flags & FOLL_LONGTERM ? locked : null;
   let rc = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas_tmp, pass_locked, gup_flags);
   if (gup_flags & FOLL_LONGTERM) {
-    memalloc_nocma_restore(k, flags);
-    if (rc < 0) return rc;
-    if (check_dax_vmas(k, vmas_tmp as vma_array, rc)) {
-      release_pages_taken(k, pages as page_array, rc, gup_flags, 'mm/gup.c:__gup_longterm_locked');
-      return -EOPNOTSUPP;
-    }
-    if (IS_ENABLED(k, 'CONFIG_CMA')) {
+    // 5.4-5.8 leave the no-CMA scope before the migration step; from 5.9.1 it ends at `out:`, after it, so
+    // the migration targets and the re-GUP are allocated inside it (a fold of hugetlb-migration-target-pool:
+    // Joonsoo Kim's "mm/gup: restrict CMA region by using allocation scope API", same v5.9 series).
+    // PATCH(hugetlb-migration-target-pool) bbe88753bd42: the scope covers the migration step
+    const late_restore = k.patch('hugetlb-migration-target-pool');
+    if (!late_restore) memalloc_nocma_restore(k, flags);
+    if (rc >= 0 && check_dax_vmas(k, vmas_tmp as vma_array, rc)) {
+      // 5.7-5.9 drop FOLL_PIN pins with put_page() here too.
+      // PATCH(gup-longterm-unpin) 96e1fac162cc: unpin_user_pages() for a FOLL_PIN call
+      const drop = k.patch('gup-longterm-unpin') || !(gup_flags & FOLL_PIN) ? gup_flags : gup_flags & ~FOLL_PIN;
+      release_pages_taken(k, pages as page_array, rc, drop, 'mm/gup.c:__gup_longterm_locked');
+      rc = -EOPNOTSUPP;
+    } else if (rc >= 0 && IS_ENABLED(k, 'CONFIG_CMA')) {
       rc = yield* check_and_migrate_cma_pages(k, mm, start, rc, pages as page_array, vmas_tmp, gup_flags);
     }
+    if (late_restore) memalloc_nocma_restore(k, flags);
   }
   return rc;
 }
@@ -1329,7 +1348,9 @@ function* longterm_pin_migrate_loop(
   k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null,
   vmas: vma_array | null, locked: int_ptr | null, gup_flags: number, relock: (() => KThread<void>) | null,
 ): KThread<number> {
-  const flags = memalloc_pin_save(k);
+  // PATCH(memalloc-pin) 1a08ae36cf8b: the scope is memalloc_pin_save() from 5.13 (5.11.14, 5.12.9: memalloc_nocma_save())
+  const pin_scope = k.patch('memalloc-pin');
+  const flags = pin_scope ? memalloc_pin_save(k) : memalloc_nocma_save(k);
   let rc: number;
   let nr_pinned: number;
   do {
@@ -1346,7 +1367,8 @@ function* longterm_pin_migrate_loop(
       rc = nr_pinned <= 0 ? nr_pinned : 0;
     }
   } while (rc === -EAGAIN);
-  memalloc_pin_restore(k, flags);
+  if (pin_scope) memalloc_pin_restore(k, flags);
+  else memalloc_nocma_restore(k, flags);
   return rc ? rc : nr_pinned;
 }
 
@@ -1662,8 +1684,8 @@ export function* pin_user_pages_remote(
  */
 export function* pin_user_pages_unlocked(k: Kctx, start: number, nr_pages: number, pages: page_array | null, gup_flags: number): KThread<number> {
   const site = 'mm/gup.c:pin_user_pages_unlocked';
-  // MODEL: added in 5.9 (bracketed); absent on profiles without PATCH(foll-pin-counting).
-  if (!k.patch('foll-pin-counting')) return unsupported(k, site, 'pin_user_pages_unlocked() does not exist in this release (5.9+)');
+  // PATCH(gup-fast-only) dadbb612f6e5: pin_user_pages_unlocked() exists from 5.8 (folded on the 5.8 gup-fast entry, own commit UNVERIFIED)
+  if (!k.patch('gup-fast-only')) return unsupported(k, site, 'pin_user_pages_unlocked() does not exist in this release (5.8+)');
   gup_flags = strip_unknown(k, gup_flags);
   const mm = current_mm(k, site);
   if (mm === null) return -EFAULT;

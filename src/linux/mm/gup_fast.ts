@@ -255,8 +255,12 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA | FOLL_HONOR_NUMA_FAULT;
   } else if (k.patch('foll-pci-p2pdma')) { // PATCH(foll-pci-p2pdma) 4003f107fa2e: the 6.2.12 mask admits FOLL_PCI_P2PDMA
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA;
-  } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: STAND-IN: the mask with GET/FAST_ONLY/NOFAULT (added 5.8-5.17, own commits UNVERIFIED) keyed on the 5.7 pin-counting entry
-    allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT;
+  } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: the mask admits FOLL_GET (5.7.14)
+    allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET;
+    // PATCH(gup-fast-only) dadbb612f6e5: FOLL_FAST_ONLY (5.8.1; folded: its own commit UNVERIFIED, same v5.8 batch)
+    if (k.patch('gup-fast-only')) allowed |= FOLL_FAST_ONLY;
+    // PATCH(gup-foll-nofault) 55b8fe703bc5: FOLL_NOFAULT (v5.16; Debian 6.1.192)
+    if (k.patch('gup-foll-nofault')) allowed |= FOLL_NOFAULT;
   } else if (k.patch('pin-user-pages-api')) { // PATCH(pin-user-pages-api) eddb1c228f79: the mask admits FOLL_FORCE and FOLL_PIN
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN;
   } else {
@@ -277,15 +281,19 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
   if (k.patch('gup-unlockable')) {
     if (wraps) return -EOVERFLOW; // check_add_overflow → -EOVERFLOW (6.12)
     if (end > TASK_SIZE) return -EFAULT; // end > TASK_SIZE_MAX
-  } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: STAND-IN: check_add_overflow → 0 keyed on the 5.7 entry (own commit UNVERIFIED)
-    if (wraps) return 0; // check_add_overflow → 0 (6.1)
+  } else if (k.patch('gup-fast-reorganize')) { // PATCH(gup-fast-reorganize) c28b1fc70390: check_add_overflow → 0
+    if (wraps) return 0; // check_add_overflow → 0 (5.10.7, 6.1)
   } else if (wraps || end <= start) {
-    return 0; // 5.4/5.6: the wrapped end is <= start (also nr_pages <= 0)
+    return 0; // 5.4-5.9: the wrapped end is <= start (also nr_pages <= 0)
   }
   if (!access_ok(start, len)) return -EFAULT;
   if (nr_pages <= 0) return 0;
 
-  const nr = yield* gup_fast(k, mm, start, end, gup_flags, pages, 0);
+  // PATCH(gup-cow-break-read) 17839856fd58: the lockless walk only takes pages from writable PTEs, so a COW
+  // break can happen in the slow path (not for FOLL_FAST_ONLY, which has no slow path)
+  // PATCH(gup-remove-enforced-cow) a308c71bf1e6: gone again in 5.9
+  const force_write = k.patch('gup-cow-break-read') && !k.patch('gup-remove-enforced-cow') && !(gup_flags & FOLL_FAST_ONLY);
+  const nr = yield* gup_fast(k, mm, start, end, force_write ? gup_flags | FOLL_WRITE : gup_flags, pages, 0);
   if (nr === nr_pages || gup_flags & FOLL_FAST_ONLY) return nr;
 
   let ret: number;
@@ -323,7 +331,9 @@ export function* get_user_pages_fast(k: Kctx, start: number, nr_pages: number, g
   }
   // PATCH(pin-user-pages-api) eddb1c228f79: FOLL_PIN from get_user_pages_fast() → WARN, -EINVAL
   if (k.patch('pin-user-pages-api') && WARN_ON_ONCE(k, (gup_flags & FOLL_PIN) !== 0, site, 'FOLL_PIN from get_user_pages_fast')) return -EINVAL;
-  return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags, pages);
+  // PATCH(foll-pin-counting) 3faa52c03f44: 5.7.14-5.9.1 pass FOLL_GET (5.4-5.6: the caller's flags as they are)
+  const get = k.patch('foll-pin-counting') ? FOLL_GET : 0;
+  return yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | get, pages);
 }
 
 /**
@@ -352,7 +362,7 @@ export function* pin_user_pages_fast(k: Kctx, start: number, nr_pages: number, g
 }
 
 /**
- * get_user_pages_fast_only(start, nr_pages, gup_flags, pages) (5.9+; __get_user_pages_fast
+ * get_user_pages_fast_only(start, nr_pages, gup_flags, pages) (5.8+; __get_user_pages_fast
  * before): never falls back; 6.1 turns errors into 0, 6.12 returns -EINVAL for bad args.
  * 5.4/5.6: __get_user_pages_fast(start, nr_pages, write, pages).
  */
@@ -363,16 +373,18 @@ export function* get_user_pages_fast_only(k: Kctx, start: number, nr_pages: numb
     if (f === null) return -EINVAL;
     return yield* internal_get_user_pages_fast(k, start, nr_pages, f, pages);
   }
-  // PATCH(foll-pin-counting) 3faa52c03f44: STAND-IN: get_user_pages_fast_only() (5.9, own commit UNVERIFIED) keyed on the 5.7 entry
-  if (k.patch('foll-pin-counting')) {
+  // PATCH(gup-fast-only) dadbb612f6e5: get_user_pages_fast_only() replaces __get_user_pages_fast() (5.8)
+  if (k.patch('gup-fast-only')) {
     const r = yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | FOLL_GET | FOLL_FAST_ONLY, pages);
     return r < 0 ? 0 : r;
   }
-  // 5.4/5.6 __get_user_pages_fast(start, nr_pages, write, pages): wrap / !access_ok → 0.
+  // 5.4-5.7 __get_user_pages_fast(start, nr_pages, write, pages): wrap / !access_ok → 0.
   const mm = get_current(k).mm;
   if (mm === null) return 0;
   const s = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
   const len = nr_pages * PAGE_SIZE;
   if (s + len <= s || !access_ok(s, len)) return 0;
-  return yield* gup_pgd_range(k, mm, s, s + len, gup_flags & FOLL_WRITE, pages, 0);
+  // PATCH(foll-pin-counting) 3faa52c03f44: 5.7.14 walks with FOLL_GET (5.4-5.6: the write bit only)
+  const get = k.patch('foll-pin-counting') ? FOLL_GET : 0;
+  return yield* gup_pgd_range(k, mm, s, s + len, (gup_flags & FOLL_WRITE) | get, pages, 0);
 }

@@ -632,8 +632,8 @@ function isolate_hugetlb(k: Kctx, head: number): boolean {
 function alloc_hugetlb_migration_target(k: Kctx, order: number): { pfn: number; temporary: boolean } | null {
   const m = k.m;
   const mem = m.mem;
-  // PATCH(memalloc-pin) 1a08ae36cf8b: STAND-IN: the migration target skips unpinnable pool folios inside the pin scope; keyed on the rename of the v5.13 series, which commit added the skip is UNVERIFIED
-  const pin = k.patch('memalloc-pin') && (get_current(k).flags & PF_MEMALLOC_PIN) !== 0;
+  // PATCH(hugetlb-migration-target-pool) bbe88753bd42: the pool dequeue skips unpinnable folios inside the pin scope
+  const pin = k.patch('hugetlb-migration-target-pool') && (get_current(k).flags & PF_MEMALLOC_PIN) !== 0;
   // PATCH(hugetlb-migration-target-pool): bbe88753bd42 — the pool is tried first.
   const pool = k.patch('hugetlb-migration-target-pool');
   const i = !pool ? -1

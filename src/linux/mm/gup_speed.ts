@@ -67,6 +67,7 @@ export interface gup_cfg {
   readonly dax_in_vma: boolean; // gup-dax-check-in-vma-flags
   readonly hugetlb_bulk: boolean; // hugetlb-grab-refs-once
   readonly thp_increm: boolean; // gup-thp-page-increm
+  readonly cow_break: boolean; // gup-cow-break-read without gup-remove-enforced-cow
 }
 /** The record is kept on the machine (all state lives in the Machine; a profile never changes in a run). */
 export function gcfg(k: Kctx): gup_cfg {
@@ -95,6 +96,9 @@ export function gcfg(k: Kctx): gup_cfg {
       hugetlb_bulk: k.patch('hugetlb-grab-refs-once'),
       // PATCH(gup-thp-page-increm) 57edfcfd3419: cached for the per-page paths
       thp_increm: k.patch('gup-thp-page-increm'),
+      // PATCH(gup-cow-break-read) 17839856fd58: cached for the per-page paths
+      // PATCH(gup-remove-enforced-cow) a308c71bf1e6: the forced COW break is gone again
+      cow_break: k.patch('gup-cow-break-read') && !k.patch('gup-remove-enforced-cow'),
     };
     k.m.gup_cfg = c;
   }

@@ -103,15 +103,14 @@ export function hugetlb_free_count(m: Machine, order: number): number {
  * dequeue_huge_page_node_exact() (6.1.192) / dequeue_hugetlb_folio_node_exact()
  * (6.12.117): inside a memalloc_pin_save() scope (PF_MEMALLOC_PIN: a FOLL_LONGTERM GUP
  * faulting the page in) a free folio that is not long-term pinnable (ZONE_MOVABLE,
- * CMA) is skipped. PATCH(memalloc-pin) gates it, as the nearest registry entry of the
- * v5.13 series that made the pin scope cover ZONE_MOVABLE; which commit of that series
- * added this skip is UNVERIFIED, and so is whether 5.4's PF_MEMALLOC_NOCMA skipped CMA
- * pool folios here (the model does not skip before the rename).
+ * CMA) is skipped. The skip came with PATCH(hugetlb-migration-target-pool) (bbe88753bd42,
+ * v5.9: 5.8.1 has none, 5.9.1-5.12.9 skip CMA folios under PF_MEMALLOC_NOCMA); from 5.13
+ * the same bit is PF_MEMALLOC_PIN and is_pinnable_page() also refuses ZONE_MOVABLE.
  */
 function alloc_huge_page(k: Kctx, order: number): number | null {
   const m = k.m;
-  // PATCH(memalloc-pin) 1a08ae36cf8b: STAND-IN: dequeue skips unpinnable pool folios inside the pin scope; keyed on the rename of the v5.13 series, the commit that added the skip is UNVERIFIED
-  const pin = k.patch('memalloc-pin') && (get_current(k).flags & PF_MEMALLOC_PIN) !== 0;
+  // PATCH(hugetlb-migration-target-pool) bbe88753bd42: dequeue skips unpinnable pool folios inside the pin scope (5.9.1: nocma && CMA)
+  const pin = k.patch('hugetlb-migration-target-pool') && (get_current(k).flags & PF_MEMALLOC_PIN) !== 0;
   // From the head of the free list (the array's end), skipping what this caller may not use.
   const i = m.hugetlb_free.findLastIndex((p) => m.mem.s_order[m.mem.slot_of(p)] === order && (!pin || is_longterm_pinnable_page(k, p)));
   if (i < 0) return null;

@@ -9,9 +9,11 @@
  *   get_page_from_freelist() uses the caller's mask; current_gfp_context() applies
  *   only in the slow path. So inside memalloc_nocma_save() a movable allocation still
  *   lands in CMA whenever the fast attempt succeeds there.
+ *   From PATCH(alloc-nocma-fastpath) (8510e69c8efe, v5.9) that fast attempt at least drops
+ *   ALLOC_CMA for a task inside memalloc_nocma_save() (current_alloc_flags(), 5.9.1-5.12.9).
  * - after it: current_gfp_context() is applied before the fast attempt.
  * CMA pageblocks serve only MIGRATE_MOVABLE requests (ALLOC_CMA). Within a zone:
- * - before PATCH(cma-prefer-movable) (16867664936e, v5.7): CMA is a fallback when
+ * - before PATCH(cma-prefer-movable) (16867664936e, v5.8): CMA is a fallback when
  *   the zone's non-CMA blocks cannot serve the request;
  * - after it: CMA first when the zone's free CMA pages exceed half its free pages.
  *
@@ -24,6 +26,7 @@ import type { Machine } from '../machine.js';
 import { MIGRATE_MOVABLE, gfp_migratetype, gfp_zone, ZONE_DMA32 } from '../include/linux/gfp.js';
 import type { gfp_t } from '../include/linux/gfp.js';
 import { current_gfp_context } from '../include/linux/sched_mm.js';
+import { PF_MEMALLOC_NOCMA, get_current } from '../include/linux/sched.js';
 import { page_label, put_page } from '../include/linux/mm.js';
 import { PG_reserved } from '../include/linux/mm_types.js';
 import { __GFP_NOFAIL } from '../include/linux/gfp.js';
@@ -34,10 +37,10 @@ import type { FailpointId } from '../include/linux/fault_inject.js';
  * get_page_from_freelist(), reduced: walk the zonelist for `gfp` and take a block.
  * Returns the head pfn of a new folio (refcount 1), or null.
  */
-function get_page_from_freelist(k: Kctx, gfp: gfp_t, order: number): number | null {
+function get_page_from_freelist(k: Kctx, gfp: gfp_t, order: number, alloc_cma = true): number | null {
   const mem = k.m.mem;
   const high = gfp_zone(gfp);
-  const movable = gfp_migratetype(gfp) === MIGRATE_MOVABLE;
+  const movable = gfp_migratetype(gfp) === MIGRATE_MOVABLE && alloc_cma;
   for (let z = high; z >= ZONE_DMA32; z--) {
     const zone = mem.zones[z];
     if (zone.present_pages === 0) continue;
@@ -69,8 +72,13 @@ function get_page_from_freelist(k: Kctx, gfp: gfp_t, order: number): number | nu
 export function alloc_pages(k: Kctx, gfp: gfp_t, order: number, site: FailpointId = 'mm/page_alloc.c:__alloc_pages:should_fail_alloc_page'): number | null {
   if (!(gfp & __GFP_NOFAIL) && should_fail(k, site)) return null;
   // PATCH(alloc-fastpath-task-gfp): da6df1b0fcfa — the scope applies to the fast attempt too.
-  const fastMask = k.patch('alloc-fastpath-task-gfp') ? current_gfp_context(k, gfp) : gfp;
-  let pfn = get_page_from_freelist(k, fastMask, order);
+  const scoped_fast = k.patch('alloc-fastpath-task-gfp');
+  const fastMask = scoped_fast ? current_gfp_context(k, gfp) : gfp;
+  // 5.9.1-5.12.9 current_alloc_flags(): the fast attempt of a task inside memalloc_nocma_save() loses
+  // ALLOC_CMA (its mask keeps __GFP_MOVABLE, so ZONE_MOVABLE stays allowed).
+  // PATCH(alloc-nocma-fastpath) 8510e69c8efe: PF_MEMALLOC_NOCMA honoured by the fast path
+  const alloc_cma = scoped_fast || !k.patch('alloc-nocma-fastpath') || (get_current(k).flags & PF_MEMALLOC_NOCMA) === 0;
+  let pfn = get_page_from_freelist(k, fastMask, order, alloc_cma);
   if (pfn === null) {
     // __alloc_pages_slowpath() with the scoped mask.
     pfn = get_page_from_freelist(k, current_gfp_context(k, gfp), order);

@@ -35,13 +35,8 @@ export const gupPatches = {
     summary:
       'pin_user_pages*() OR in FOLL_PIN; a pin of a small page adds GUP_PIN_COUNTING_BIAS (1024) to the refcount and ' +
       'unpin subtracts it, so page_maybe_dma_pinned() can tell pins from references; pin_* reject FOLL_GET (WARN, ' +
-      '-EINVAL). Id seen in a stable dependency list; Debian 6.1.192 read.',
-    folds: [
-      { change: 'gup-fast\'s flag mask admits FOLL_GET, FOLL_FAST_ONLY and FOLL_NOFAULT (gup_fast.ts internal_get_user_pages_fast)', commit: null, from: 'v5.8', by: 'v6.1' },
-      { change: 'gup-fast returns 0 when start + len wraps (check_add_overflow; gup_fast.ts)', commit: null, from: 'v5.7', by: 'v6.1' },
-      { change: 'get_user_pages_fast_only() replaces __get_user_pages_fast() (gup_fast.ts)', commit: null, from: 'v5.7', by: 'v6.1' },
-      { change: 'pin_user_pages_unlocked() exists (gup.ts)', commit: null, from: 'v5.7', by: 'v6.1' },
-    ],
+      '-EINVAL). get_user_pages_fast() passes FOLL_GET, and gup-fast\'s flag mask admits it (5.7.14 mask: WRITE, ' +
+      'LONGTERM, FORCE, PIN, GET; 5.6.4 without GET). Id seen in a stable dependency list; Debian 6.1.192 read.',
     scenarios: ['gup/pin-with-foll-get'],
   },
   'foll-pin-hpage-pincount': {
@@ -86,9 +81,10 @@ export const gupPatches = {
       'fatal-signal return from -ERESTARTSYS (5.4-5.6) to -EINTR (6.1) on this patch, although the v5 posting of this ' +
       'patch (lore, 2019-09-26) does not change that line: it is Michal Hocko\'s "mm, gup: return EINTR when gup is ' +
       'interrupted by fatal signals" (posted 9 April 2020, after 5.6, acked by Linus Torvalds and left to the mm ' +
-      'tree), whose commit id is UNVERIFIED, so the two stay folded here.',
+      'tree), whose commit id is UNVERIFIED, so the two stay folded here. Its release is settled: 5.6.4 returns ' +
+      '-ERESTARTSYS there, 5.7.14, 5.8.1, 5.9.1, 5.10.7, 5.11.14, 5.12.9 and 5.15.24 return -EINTR.',
     folds: [
-      { change: '__get_user_pages() returns -EINTR instead of -ERESTARTSYS for a fatal signal (Michal Hocko, "mm, gup: return EINTR when gup is interrupted by fatal signals", posted after 5.6; gup.ts fatal_errno)', commit: null, from: 'v5.7', by: 'v6.1' },
+      { change: '__get_user_pages() returns -EINTR instead of -ERESTARTSYS for a fatal signal (Michal Hocko, "mm, gup: return EINTR when gup is interrupted by fatal signals", posted 9 April 2020; -ERESTARTSYS in 5.6.4, -EINTR in 5.7.14; gup.ts fatal_errno)', commit: null, from: 'v5.7', by: 'v5.7' },
     ],
     scenarios: [],
   },
@@ -103,10 +99,10 @@ export const gupPatches = {
     summary:
       'GUP-fast with FOLL_PIN|FOLL_LONGTERM stops at a page that may not be pinned long-term (CMA then; later also ' +
       'ZONE_MOVABLE, MIGRATE_ISOLATE and device-coherent) so the slow path migrates it; 5.4-5.6 pinned CMA pages ' +
-      'found by the lockless walk in place.',
-    folds: [
-      { change: 'the long-term check of the grab helper that follow_hugetlb_page() uses (gup.ts hugetlb_grab_refuses_longterm); the helper is used there since 0fa5bc4023c1 (v5.12), when it gained the check is open', commit: null, from: 'v5.12', by: 'v6.1' },
-    ],
+      'found by the lockless walk in place. The check sits in the gup-fast grab helper (try_grab_compound_head() in ' +
+      '5.7.14-5.15.24: is_migrate_cma_page() until 5.12.9, is_pinnable_page() in 5.15.24), which the hugetlb slow ' +
+      'path also uses from hugetlb-grab-refs-once (0fa5bc4023c1, v5.12): the model reads both there ' +
+      '(gup.ts hugetlb_grab_refuses_longterm; 5.12.9 follow_hugetlb_page() WARNs and fails -ENOMEM).',
     scenarios: ['gup/cma-pin-fast-longterm'],
   },
   'gup-no-longterm-for-get': {
@@ -202,10 +198,8 @@ export const gupPatches = {
       'Pages in ZONE_MOVABLE are not long-term pinnable either (is_pinnable_page(), zero page exempt): they are ' +
       'migrated out before a long-term pin like CMA pages, so pins no longer block memory hot-unplug. Debian ' +
       '6.1.192 also treats MIGRATE_ISOLATE pageblocks and device-coherent pages as unpinnable ' +
-      '(is_longterm_pinnable_page()).',
-    folds: [
-      { change: 'MIGRATE_ISOLATE pageblocks and device-coherent pages are not long-term pinnable either (is_longterm_pinnable_page, Debian 6.1.192)', commit: null, from: 'v5.13', by: 'v6.1' },
-    ],
+      '(is_longterm_pinnable_page()), which 5.15.24\'s is_pinnable_page() does not: MODEL: neither is modelled ' +
+      '(no MIGRATE_ISOLATE pageblocks, no device-coherent memory), so no switch reads those later commits.',
     scenarios: ['gup/movable-longterm'],
   },
   'gup-hugetlb-grab-no-longterm-check': {
@@ -287,8 +281,14 @@ export const gupPatches = {
       'alloc_migrate_huge_page, GFP_USER: never from the pool, whose folios were assumed to sit in CMA); from here ' +
       'the target comes from alloc_huge_page_nodemask(): a free pool folio first, skipping unpinnable ones inside ' +
       'the pin allocation scope (PF_MEMALLOC_NOCMA, later PF_MEMALLOC_PIN), then a fresh one. Debian 6.1.192 and ' +
-      '6.12.117 reach the same through alloc_migration_target(). Id from the Fixes:/reference list of a later ' +
-      'series (the commit itself was not read; the 5.4.1 and 6.x code on both sides was).',
+      '6.12.117 reach the same through alloc_migration_target(). The same commit makes every dequeue of a pool folio ' +
+      'inside the scope skip CMA folios (dequeue_huge_page_node_exact(): no such test in 5.8.1, `nocma && ' +
+      'is_migrate_cma_page()` in 5.9.1-5.12.9, `pin && !is_pinnable_page()` from 5.15.24): the model reads it in ' +
+      'hugetlb.ts alloc_huge_page and gup_migrate.ts alloc_hugetlb_migration_target. Id from the Fixes:/reference ' +
+      'list of a later series (the commit itself was not read; the 5.4.1, 5.8.1, 5.9.1 and 6.x code around it was).',
+    folds: [
+      { change: 'the no-CMA allocation scope of __gup_longterm_locked() lasts until after check_and_migrate_cma_pages() (5.8.1 restores it before, 5.9.1 at `out:`), so migration targets and the re-GUP are allocated inside it (Joonsoo Kim, "mm/gup: restrict CMA region by using allocation scope API", same v5.9 series; gup.ts __gup_longterm_locked__v5_4)', commit: null, from: 'v5.9', by: 'v5.9' },
+    ],
     scenarios: ['gup/hugetlb-longterm-pool-target'],
   },
   'gup-anon-exclusive-unshare': {
@@ -322,7 +322,7 @@ export const gupPatches = {
       'mapping whose page is anonymous and PageAnonExclusive (and no soft-dirty/uffd-wp tracking wants a fault). ' +
       'Before it (5.4-5.19): FOLL_COW set after a COW write fault plus a dirty PTE sufficed (CVE-2022-2590).',
     folds: [
-      { change: 'populate_vma_page_range() no longer passes FOLL_POPULATE and FOLL_MLOCK and returns early for VM_LOCKONFAULT (gup.ts)', commit: null, from: 'v5.7', by: 'v6.0' },
+      { change: 'populate_vma_page_range() no longer passes FOLL_POPULATE and FOLL_MLOCK and returns early for VM_LOCKONFAULT (gup.ts; 5.15.24 still passes both)', commit: null, from: 'v5.16', by: 'v6.0' },
     ],
     scenarios: [],
   },
@@ -451,10 +451,94 @@ export const gupPatches = {
       'pin_user_pages_fast() pin the page without ever reaching the slow-path check.',
     scenarios: ['gup/fast-ext4-shared-longterm-write'],
   },
+  'gup-fast-only': {
+    subject: 'mm/gup.c: convert to use get_user_{page|pages}_fast_only()',
+    commit: 'dadbb612f6e5',
+    author: 'Souptick Joarder',
+    release: 'v5.8',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      '__get_user_pages_fast(start, nr_pages, write, pages) becomes get_user_pages_fast_only(start, nr_pages, ' +
+      'gup_flags, pages): internal_get_user_pages_fast() with FOLL_GET|FOLL_FAST_ONLY, never falling back to the ' +
+      'slow path, errors turned into 0. 5.7.14 has __get_user_pages_fast(), 5.8.1 get_user_pages_fast_only(). Id ' +
+      'and subject from the mainline commit list of the v5.8 merge window (akpm batch).',
+    folds: [
+      { change: 'gup-fast\'s flag mask admits FOLL_FAST_ONLY (John Hubbard, "mm/gup: refactor and de-duplicate gup_fast() code", same v5.8 batch; 5.7.14 mask without it, 5.8.1 with it; gup_fast.ts internal_get_user_pages_fast)', commit: null, from: 'v5.8', by: 'v5.8' },
+      { change: 'pin_user_pages_unlocked() exists (John Hubbard, "mm/gup: introduce pin_user_pages_unlocked", posted May 2020 for v5.8; absent in 5.7.14, present in 5.8.1; gup.ts)', commit: null, from: 'v5.8', by: 'v5.8' },
+    ],
+    scenarios: ['gup/fast-flag-mask'],
+  },
+  'gup-foll-nofault': {
+    subject: 'gup: Introduce FOLL_NOFAULT flag to disable page faults',
+    commit: '55b8fe703bc5',
+    author: 'Andreas Gruenbacher',
+    release: 'v5.16',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'FOLL_NOFAULT (0x80, the value FOLL_SPLIT had) makes GUP fail instead of faulting, and gup-fast\'s flag ' +
+      'mask admits it (5.15.24 mask: WRITE, LONGTERM, FORCE, PIN, GET, FAST_ONLY; Debian 6.1.192 adds NOFAULT). ' +
+      'Id from the mainline commit list of the gfs2 page-fault series (v5.16).',
+    scenarios: ['gup/fast-flag-mask'],
+  },
+  'gup-fast-reorganize': {
+    subject: 'mm/gup: reorganize internal_get_user_pages_fast()',
+    commit: 'c28b1fc70390',
+    author: 'Jason Gunthorpe',
+    release: 'v5.11',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'internal_get_user_pages_fast() tests start + len for wrap-around with check_add_overflow() (returning 0) ' +
+      'instead of end <= start, and moves the lockless walk into lockless_pages_from_mm(). The visible ' +
+      'difference: nr_pages <= 0 passes the wrap test and returns 0 after access_ok() instead of before. 5.9.1 ' +
+      'has `end <= start`, 5.10.7 check_add_overflow() (the 5.10 stable series took it with 57efa1fe5957: ' +
+      '"[PATCH 5.10 446/717]"). Id from the mainline commit list next to 57efa1fe5957 and 52650c8b466b.',
+    scenarios: ['gup/fast-flag-mask'],
+  },
+  'gup-cow-break-read': {
+    subject: 'gup: document and work around "COW can break either way" issue',
+    commit: '17839856fd58',
+    author: 'Linus Torvalds',
+    release: 'v5.8',
+    files: ['mm/gup.c', 'mm/huge_memory.c'],
+    effect: 'changes-verdict',
+    summary:
+      'GUP with FOLL_GET or FOLL_PIN on a COW mapping (private, may-write) always asks for write access ' +
+      '(should_force_cow_break(): foll_flags |= FOLL_WRITE), so a read GUP of a page shared with a fork breaks ' +
+      'the COW first and the caller gets its own copy; gup-fast only takes pages from writable PTEs (fast_flags ' +
+      '|= FOLL_WRITE unless FOLL_FAST_ONLY), and can_follow_write_pte()/_pmd() accept FOLL_COW with a dirty entry ' +
+      'without FOLL_FORCE, so that forced walk ends on the COWed read-only PTE. The first fix of CVE-2020-29374 (GUP after fork reading the other ' +
+      'process\'s later writes). In 5.7.14 and 5.7.6 through the 5.7.3 stable backport; 5.8.1 has it; 5.9.1 ' +
+      'not (removed by a308c71bf1e6 when 09854ba94c6a fixed the write side in do_wp_page()).',
+    scenarios: ['gup/bug9-gup-after-fork-leak'],
+  },
+  'gup-remove-enforced-cow': {
+    subject: 'mm/gup: Remove enfornced COW mechanism',
+    commit: 'a308c71bf1e6',
+    author: 'Peter Xu',
+    release: 'v5.9',
+    files: ['mm/gup.c', 'mm/huge_memory.c'],
+    requires: ['gup-cow-break-read', 'wp-reuse-refcount'],
+    effect: 'changes-verdict',
+    summary:
+      'Drops should_force_cow_break() and the gup-fast FOLL_WRITE forcing of 17839856fd58: a read GUP maps the ' +
+      'shared page again, and do_wp_page()\'s refcount rule (09854ba94c6a) makes the process copy on its next ' +
+      'write instead. Absent in 5.9.1 (no should_force_cow_break), present in 5.8.1. Id named as the follow-up ' +
+      'of 17839856fd58 in list material.',
+    scenarios: ['gup/bug9-gup-after-fork-leak'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 /** Stable backports of this area per release tree (patches in by first release need no listing). */
 export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
+  // 5.7.14 carries the 5.7.3 stable backport of 17839856fd58 (should_force_cow_break() read there).
+  'v5.7': ['gup-cow-break-read'],
+  // 5.10.7 carries c28b1fc70390 and 57efa1fe5957 from the 5.10.4 stable series (check_add_overflow and
+  // write_protect_seq read there).
+  'v5.10': ['gup-fast-reorganize', 'gup-fast-wp-seq'],
   // Debian 6.1.192: both hunks of f347454d0341 and the 6.1.130 backport 476c1dfefab8 of c8070b787519 read there.
   'v6.1': ['gup-hugetlb-no-force-write', 'gup-zero-page-no-pin'],
 };

@@ -32,12 +32,10 @@ export const ioUringPatches = {
     summary:
       'io_buffer_account_pin(): a registered buffer charges user->locked_vm (and mm->pinned_vm) per base page for ' +
       'small pages but once per compound page, for the whole compound page (page_size(head) >> PAGE_SHIFT), skipping ' +
-      'heads already charged by this or an earlier buffer of the ring. 5.4/5.6 charged nr_pages of the range. ' +
-      'Id confirmed by Fixes: tags.',
-    folds: [
-      { change: 'the 6.x registration shape the model switches with it: ctx->mm_account (pinned_vm of the creator), the buf_data table, registration without the percpu-ref drain (io_uring.ts, rsrc.ts)', commit: null, from: 'v5.7', by: 'v6.1' },
-    ],
-    scenarios: ['io_uring/register-pinned-vm', 'io_uring/register-thp'],
+      'heads already charged by this or an earlier buffer of the ring. 5.4-5.9 charged nr_pages of the range ' +
+      'before pinning; 5.10.7 charges after pinning (read in its io_sqe_buffer_register()). Id confirmed by ' +
+      'Fixes: tags.',
+    scenarios: ['io_uring/register-thp-one-page', 'io_uring/register-thp'],
   },
   'io-uring-reg-buf-same-file': {
     subject: 'io_uring/rsrc: disallow multi-source reg buffers',
@@ -49,11 +47,8 @@ export const ioUringPatches = {
     summary:
       'io_pin_pages(): every VMA of one registered buffer must have the same vm_file as the first (else -EINVAL); a ' +
       'file-backed buffer must be shmem or hugetlbfs (else -EOPNOTSUPP). In Debian 6.1.192 via stable. The shmem ' +
-      'exemption itself predates this commit (5.6.4 still refuses every file but hugetlbfs); its own commit id is ' +
-      'UNVERIFIED, so the model switches both rules on this entry.',
-    folds: [
-      { change: 'shmem files are accepted for fixed buffers besides hugetlbfs (5.6.4 refuses them)', commit: null, from: 'v5.7', by: 'v6.1' },
-    ],
+      'exemption predates this commit (5.12.9 refuses every file but hugetlbfs, 5.15.24 lets shmem through): the ' +
+      'model reads it with io-uring-rsrc-buffers.',
     scenarios: ['io_uring/register-mixed-vmas', 'gup/bug11-io-uring-ext4-shared'],
   },
   'io-uring-gup-file-check': {
@@ -88,6 +83,41 @@ export const ioUringPatches = {
       { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c)', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['io_uring/register-thp'],
+  },
+  'io-uring-mm-pinned-vm': {
+    subject: 'io_uring: report pinned memory usage',
+    commit: '309758254ea6',
+    author: 'Bijan Mottahedeh',
+    release: 'v5.9',
+    files: ['fs/io_uring.c'],
+    effect: 'changes-verdict',
+    summary:
+      'The ring keeps the creator\'s mm (ctx->sqo_mm in 5.9.1, ctx->mm_account from 5.10) and adds registered ' +
+      'buffer pages to its pinned_vm (io_account_mem(ACCT_PINNED)), whatever CAP_IPC_LOCK says; 5.4-5.8 charge ' +
+      'only user->locked_vm. Subject from the for-5.9 io_uring pull; id from the Fixes: tags of later fixes.',
+    folds: [
+      { change: 'the ring\'s own pages are added to the creator mm\'s locked_vm (ACCT_LOCKED) until io-uring-ring-memcg (Bijan Mottahedeh, "io_uring: separate reporting of ring pages from registered pages", same series; 5.8.1 no, 5.9.1-5.11.14 yes; io_uring.ts io_uring_setup)', commit: null, from: 'v5.9', by: 'v5.9' },
+    ],
+    scenarios: ['io_uring/register-pinned-vm'],
+  },
+  'io-uring-rsrc-buffers': {
+    subject: 'io_uring: implement fixed buffers registration similar to fixed files',
+    commit: 'bd54b6fe3316',
+    author: 'Bijan Mottahedeh',
+    release: 'v5.13',
+    files: ['fs/io_uring.c'],
+    effect: 'changes-verdict',
+    summary:
+      'Registered buffers get an rsrc table (ctx->buf_data, tags, rsrc nodes) like fixed files: unregistering ' +
+      'without a table is -ENXIO on buf_data, the register loop runs over io_copy_iov() + io_sqe_buffer_register() ' +
+      'per slot. Read in 5.15.24 (absent in 5.12.9); posted for 5.13 (April 2021, rebased by Pavel Begunkov) and ' +
+      'in the mainline history; no 5.13 or 5.14 tree was read, so the changes folded here are only bracketed.',
+    folds: [
+      { change: 'IORING_REGISTER_BUFFERS no longer kills and drains the ring\'s percpu ref (io_register_op_must_quiesce() lists it in 5.15.24, not in 5.12.9; io_uring.ts __io_uring_register)', commit: null, from: 'v5.13', by: 'v5.15' },
+      { change: 'io_buffer_validate(): a NULL base with zero length is an empty slot, -EOVERFLOW for a wrapping range, nr_args up to IORING_MAX_REG_BUFFERS (1 << 14) instead of UIO_MAXIOV (rsrc.ts io_sqe_buffers_register__v5_13)', commit: null, from: 'v5.13', by: 'v5.15' },
+      { change: 'shmem mappings are accepted besides hugetlbfs (vma_is_shmem() continue in 5.15.24; rsrc.ts io_pin_pages)', commit: null, from: 'v5.13', by: 'v5.15' },
+    ],
+    scenarios: ['io_uring/register-shmem', 'io_uring/register-mixed-vmas'],
   },
 } as const satisfies Record<string, PatchInfo>;
 

@@ -6,13 +6,14 @@ export const mmPatches = {
     subject: 'mm,page_alloc,cma: conditionally prefer cma pageblocks for movable allocations',
     commit: '16867664936e',
     author: 'Roman Gushchin',
-    release: 'v5.7',
+    release: 'v5.8',
     files: ['mm/page_alloc.c'],
     effect: 'changes-verdict',
     summary:
       '__rmqueue() takes a movable allocation from CMA pageblocks first when the zone has more free CMA pages ' +
       'than half its free pages; before it CMA served movable requests only as a fallback. Decides whether ' +
-      'faulted-in user pages land in CMA (and so whether long-term GUP must migrate them).',
+      'faulted-in user pages land in CMA (and so whether long-term GUP must migrate them). First in 5.8: ' +
+      '__rmqueue() of 5.7.14 has no such test, 5.8.1 has it.',
     scenarios: ['mm/cma-preferred-for-movable'],
   },
   'alloc-fastpath-task-gfp': {
@@ -39,9 +40,6 @@ export const mmPatches = {
       'memalloc_nocma_save()/restore() and PF_MEMALLOC_NOCMA become memalloc_pin_save()/restore() and ' +
       'PF_MEMALLOC_PIN (same bit, same __GFP_MOVABLE stripping); callers in the model dispatch on this entry. ' +
       'Id from the same mainline commit list as da6df1b0fcfa.',
-    folds: [
-      { change: 'inside the pin scope, hugetlb dequeue and the hugetlb migration target skip pool folios that are not long-term pinnable (hugetlb.ts alloc_huge_page, gup_migrate.ts alloc_hugetlb_migration_target)', commit: null, from: 'v5.13', by: 'v6.1' },
-    ],
     scenarios: ['gup/cma-longterm-migrates'],
   },
   'wp-reuse-refcount': {
@@ -404,6 +402,21 @@ export const mmPatches = {
       'block then finds no zone spanning it and picks the kernel zone (ZONE_NORMAL) instead of ZONE_MOVABLE ' +
       '(default_zone_for_pfn). Read in mm/memory_hotplug.ts (5.5-rc5 has it, 5.4.1 not).',
     scenarios: ['hotplug/offline-online-zone'],
+  },
+  'alloc-nocma-fastpath': {
+    subject: 'mm/page_alloc: fix memalloc_nocma_{save/restore} APIs',
+    commit: '8510e69c8efe',
+    author: 'Joonsoo Kim',
+    release: 'v5.9',
+    files: ['mm/page_alloc.c'],
+    effect: 'changes-verdict',
+    summary:
+      'current_alloc_flags(): the first get_page_from_freelist() of a task inside memalloc_nocma_save() loses ' +
+      'ALLOC_CMA, so a movable allocation there (a long-term GUP\'s fault, a migration target) no longer comes ' +
+      'from CMA pageblocks through the fast path; before it (5.4.1-5.8.1) only the slow path saw the scope. ' +
+      'Present in 5.9.1-5.12.9; 5.15.24 has none (alloc-fastpath-task-gfp applies the whole scope to the fast ' +
+      'path instead). Id and subject from the Fixes: tag of its pcplist follow-up and a mainline commit list.',
+    scenarios: [],
   },
 } as const satisfies Record<string, PatchInfo>;
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { TRACE_SCHEMA_VERSION } from '../../../src/report/trace-json.js';
+import { RELEASE_TAGS } from '../../../src/profiles/index.js';
 import { capture } from '../../support/capture-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pinlab-cli-'));
@@ -77,8 +78,8 @@ describe('pinlab CLI', () => {
     expect(await main(['run', good, '--profile', 'v5.6'], io)).toBe(0);
     expect(io.stdout).toContain('r = 2');
     const io2 = capture();
-    expect(await main(['run', good, '--profile', 'v5.8'], io2)).toBe(2);
-    expect(io2.stderr).toContain("unknown profile 'v5.8'");
+    expect(await main(['run', good, '--profile', 'v5.13'], io2)).toBe(2);
+    expect(io2.stderr).toContain("unknown profile 'v5.13'");
   });
 
   it('run --json is versioned and carries the trace', async () => {
@@ -118,7 +119,8 @@ describe('pinlab CLI', () => {
     const io = capture();
     expect(await main(['profiles', '--json'], io)).toBe(0);
     const j = JSON.parse(io.stdout) as { releases: { release: string; patches: string[] }[] };
-    expect(j.releases.map((r) => r.release)).toEqual(['v5.4', 'v5.5', 'v5.6', 'v6.1', 'v6.2', 'v6.5', 'v6.6', 'v6.12', 'v6.12+iommufd']);
+    expect(j.releases.map((r) => r.release)).toEqual(RELEASE_TAGS);
+    expect(j.releases.map((r) => r.release)).toEqual(['v5.4', 'v5.5', 'v5.6', 'v5.7', 'v5.8', 'v5.9', 'v5.10', 'v5.11', 'v5.12', 'v5.15', 'v6.1', 'v6.2', 'v6.5', 'v6.6', 'v6.12', 'v6.12+iommufd']);
     expect(j.releases.find((r) => r.release === 'v5.6')?.patches).toContain('gup-remote-longterm');
     const io2 = capture();
     expect(await main(['patches'], io2)).toBe(0);

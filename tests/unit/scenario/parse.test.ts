@@ -101,7 +101,7 @@ const MALFORMED: readonly { kind: string; text: string; error: string }[] = [
   { kind: 'unknown argument of an operation', text: mutate('nr_pages: 4', 'npages: 4'), error: "x.yaml:21:40: unknown key 'npages' in pin_user_pages arguments" },
   { kind: 'missing argument of an operation', text: mutate('ftruncate: { fd: $fd, length: 0 }', 'ftruncate: { fd: $fd }'), error: "x.yaml:25:20: ftruncate arguments: missing required key 'length'" },
   { kind: 'unknown flag name', text: mutate('FOLL_WRITE|FOLL_LONGTERM', 'FOLL_WRITE|FOLL_LONGTEM'), error: "x.yaml:21:75: pin_user_pages.gup_flags: unknown flag 'FOLL_LONGTEM' (expected FOLL_* names); did you mean 'FOLL_LONGTERM'?" },
-  { kind: 'unknown profile (release)', text: mutate('  v6.12:', '  v5.8:'), error: "x.yaml:33:3: unknown profile 'v5.8'" },
+  { kind: 'unknown profile (release)', text: mutate('  v6.12:', '  v5.13:'), error: "x.yaml:33:3: unknown profile 'v5.13'" },
   { kind: 'unknown patch in a profile', text: mutate('  v6.12:', '  v5.6+no-such-patch:'), error: "x.yaml:33:3: unknown patch 'no-such-patch' in profile 'v5.6+no-such-patch'" },
   { kind: 'impossible profile (missing requirement)', text: mutate('  v6.12:', '  v5.4+hypo-longterm-honours-locked:'), error: "x.yaml:33:3: profile 'v5.4+hypo-longterm-honours-locked' is impossible: patch 'hypo-longterm-honours-locked' requires 'gup-remote-longterm'" },
   { kind: 'reference to an undefined process', text: mutate('  - process: P', '  - process: Q'), error: "x.yaml:19:14: process: 'Q' is not defined (expected a process" },

@@ -1,7 +1,8 @@
 /**
  * FOLL_* flags of get_user_pages*() / pin_user_pages*().
  *
- * Sources: include/linux/mm.h of 5.4.1, 5.5-rc5, 5.6.4 and Debian 6.1.192 (`#define`s);
+ * Sources: include/linux/mm.h of 5.4.1, 5.5-rc5, 5.6.4, 5.7.14, 5.8.1, 5.9.1, 5.10.7, 5.11.14,
+ * 5.12.9, 5.15.24 and Debian 6.1.192 (`#define`s);
  * include/linux/mm_types.h (`enum`, public flags) and mm/internal.h (internal flags,
  * INTERNAL_GUP_FLAGS) of Debian 6.12.117.
  *
@@ -65,7 +66,7 @@ export const FOLL_BITS: Readonly<Record<FollName, number>> = {
 };
 
 /** The release tags the model has FOLL_* tables for. */
-export type FollRelease = 'v5.4' | 'v5.5' | 'v5.6' | 'v6.1' | 'v6.2' | 'v6.5' | 'v6.6' | 'v6.12';
+export type FollRelease = 'v5.4' | 'v5.5' | 'v5.6' | 'v5.7' | 'v5.8' | 'v5.9' | 'v5.10' | 'v5.11' | 'v5.12' | 'v5.15' | 'v6.1' | 'v6.2' | 'v6.5' | 'v6.6' | 'v6.12';
 
 /**
  * The raw value of each flag per release (absent = the release does not define it).
@@ -81,6 +82,10 @@ const V54: Partial<Record<FollName, number>> = {
   FOLL_ANON: 0x8000, FOLL_LONGTERM: 0x10000, FOLL_SPLIT_PMD: 0x20000,
 };
 const V56: Partial<Record<FollName, number>> = { ...V54, FOLL_PIN: 0x40000 };
+/** 5.8.1 to 5.12.9 (include/linux/mm.h): 5.6 plus FOLL_FAST_ONLY 0x80000 (5.7.14 is still the 5.6 set). */
+const V58: Partial<Record<FollName, number>> = { ...V56, FOLL_FAST_ONLY: 0x80000 };
+/** 5.15.24: FOLL_SPLIT (0x80) is gone, the rest as 5.8. */
+const V515: Partial<Record<FollName, number>> = Object.fromEntries(Object.entries(V58).filter(([n]) => n !== 'FOLL_SPLIT'));
 const V61: Partial<Record<FollName, number>> = {
   FOLL_WRITE: 0x01, FOLL_TOUCH: 0x02, FOLL_GET: 0x04, FOLL_DUMP: 0x08, FOLL_FORCE: 0x10,
   FOLL_NOWAIT: 0x20, FOLL_NOFAULT: 0x80, FOLL_HWPOISON: 0x100, FOLL_MIGRATION: 0x400,
@@ -110,7 +115,8 @@ const V612: Partial<Record<FollName, number>> = {
 };
 
 const TABLES: Readonly<Record<FollRelease, Partial<Record<FollName, number>>>> = {
-  'v5.4': V54, 'v5.5': V54, 'v5.6': V56, 'v6.1': V61, 'v6.2': V62, 'v6.5': V65, 'v6.6': V65, 'v6.12': V612,
+  'v5.4': V54, 'v5.5': V54, 'v5.6': V56, 'v5.7': V56, 'v5.8': V58, 'v5.9': V58, 'v5.10': V58, 'v5.11': V58,
+  'v5.12': V58, 'v5.15': V515, 'v6.1': V61, 'v6.2': V62, 'v6.5': V65, 'v6.6': V65, 'v6.12': V612,
 };
 
 const NAMES = Object.keys(FOLL_BITS) as FollName[];
