@@ -117,12 +117,15 @@ describe('gcfg: the per-page paths read each patch once per profile', () => {
     movable: 'gup-migrate-movable-zone', fatal: 'gup-fatal-signals', dax_in_vma: 'gup-dax-check-in-vma-flags',
     hugetlb_bulk: 'hugetlb-grab-refs-once', thp_increm: 'gup-thp-page-increm',
   };
-  it.each(['v5.4', 'v5.6', 'v6.1', 'v6.12'])('%s: every field is the profile\'s patch, and the record is kept on the machine', (profile) => {
+  it.each(['v5.4', 'v5.6', 'v5.7', 'v5.8', 'v5.9', 'v6.1', 'v6.12'])('%s: every field is the profile\'s patch, and the record is kept on the machine', (profile) => {
     const env = mkEnv(profile, { dma32: 64 * MiB, normal: 64 * MiB });
     run(env, function* (k) {
       const c = gcfg(k);
-      expect(Object.keys(c).sort()).toEqual(Object.keys(FIELDS).sort());
+      expect(Object.keys(c).sort()).toEqual([...Object.keys(FIELDS), 'cow_break'].sort());
       for (const [f, id] of Object.entries(FIELDS)) expect([f, (c as unknown as Record<string, boolean>)[f]]).toEqual([f, k.patch(id)]);
+      // The forced COW break for read pins: 17839856fd58 (5.8, 5.7.3) until a308c71bf1e6 (5.9) removed it.
+      expect(c.cow_break).toBe(k.patch('gup-cow-break-read') && !k.patch('gup-remove-enforced-cow'));
+      expect(c.cow_break).toBe(profile === 'v5.7' || profile === 'v5.8');
       expect(gcfg(k)).toBe(c);
       yield* point('t');
       return 0;
