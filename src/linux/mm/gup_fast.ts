@@ -21,7 +21,7 @@ import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { EFAULT, EINVAL, EOVERFLOW } from '../include/uapi/linux/errno.js';
 import {
   FOLL_FAST_ONLY, FOLL_FORCE, FOLL_GET, FOLL_HONOR_NUMA_FAULT, FOLL_LONGTERM, FOLL_NOFAULT, FOLL_PCI_P2PDMA, FOLL_PIN,
-  FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, GUP_PIN_COUNTING_BIAS,
+  FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, GUP_PIN_COUNTING_BIAS, foll_names,
 } from '../include/linux/foll.js';
 import {
   PageAnon, compound_head, folio_order, folio_pincount_add, is_zero_page, page_count, page_label, page_ref_add,
@@ -37,6 +37,7 @@ import {
   is_valid_gup_args, mm_set_has_pinned_flag,
 } from './gup.js';
 import type { page_array } from './gup.js';
+import { errno_reason, hex } from '../errno_reason.js';
 
 /** pte_access_permitted(pte, write) (x86): present, user, and writable for a write. */
 function pte_access_permitted(pte: number, write: boolean): boolean {
@@ -244,11 +245,56 @@ function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_page
 }
 
 /**
+ * The kernel function that holds gup-fast's argument checks in this release: 5.4
+ * get_user_pages_fast(); 5.6 to 6.6 internal_get_user_pages_fast(); 6.12 gup_fast_fallback().
+ */
+function gup_fast_entry_name(k: Kctx): string {
+  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN: the 6.12 name gup_fast_fallback (rename commit UNVERIFIED, fold from v6.7 by v6.12)
+  if (k.patch('gup-hugetlb-grab-no-longterm-check')) return 'mm/gup.c:gup_fast_fallback';
+  // PATCH(pin-user-pages-api) eddb1c228f79: the shared body becomes internal_get_user_pages_fast()
+  return k.patch('pin-user-pages-api') ? 'mm/gup.c:internal_get_user_pages_fast' : 'mm/gup.c:get_user_pages_fast';
+}
+
+const U64 = 1n << 64n;
+const PAGE_SHIFT_N = 12n;
+
+/**
+ * gup-fast's range checks on the page-aligned `start` and the caller's `nr_pages`, in the
+ * kernel's unsigned long arithmetic: nr_pages is an int the callers sign-extend, so a negative
+ * count is a huge one. Returns null when the walk may go on, else what the function returns
+ * (0 or an errno, with its reason). The checks per release:
+ *  - 5.4–5.9: end = start + len, wrapping; end <= start → 0 (this also ends nr_pages 0);
+ *  - 5.10–6.2 (c28b1fc70390): start + len overflows → 0;
+ *  - 6.5, 6.6: overflow → -EOVERFLOW, end above TASK_SIZE_MAX → -EFAULT;
+ *  - 6.12: also -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (nr_pages 0 returned earlier);
+ * then access_ok(start, len) → -EFAULT. nr_pages 0 that passes them walks nothing and returns 0.
+ */
+function gup_fast_range(k: Kctx, fn: string, start: number, nr_pages: number, shl_check: boolean): number | null {
+  const n = BigInt.asUintN(64, BigInt(Math.trunc(nr_pages)));
+  const s = BigInt(start);
+  const len = (n << PAGE_SHIFT_N) % U64;
+  const sum = s + len;
+  const what = `[${hex(start)}, +${nr_pages} pages)`;
+  // PATCH(gup-unlockable) f04740f54594: STAND-IN: -EOVERFLOW and the TASK_SIZE_MAX test keyed on the 6.3 entry (own commits UNVERIFIED)
+  if (k.patch('gup-unlockable')) {
+    if (shl_check && n >> (64n - PAGE_SHIFT_N) !== 0n) return errno_reason(k, -EOVERFLOW, fn, `nr_pages ${nr_pages} shifted by PAGE_SHIFT overflows unsigned long`);
+    if (sum >= U64) return errno_reason(k, -EOVERFLOW, fn, `${what} wraps past the end of the address space`);
+    if (sum > BigInt(TASK_SIZE)) return errno_reason(k, -EFAULT, fn, `${what} ends above TASK_SIZE_MAX ${hex(TASK_SIZE)}`);
+  } else if (k.patch('gup-fast-reorganize')) { // PATCH(gup-fast-reorganize) c28b1fc70390: check_add_overflow → 0
+    if (sum >= U64) return 0;
+  } else if (sum % U64 <= s) {
+    return 0; // 5.4-5.9: the wrapped end is <= start
+  }
+  // access_ok (x86-64): the range lies below TASK_SIZE_MAX
+  if (len > BigInt(TASK_SIZE) || s > BigInt(TASK_SIZE) - len) return errno_reason(k, -EFAULT, fn, `access_ok fails for ${what}: user addresses end at ${hex(TASK_SIZE)}`);
+  return nr_pages <= 0 ? 0 : null;
+}
+
+/**
  * The shared body: 5.4 get_user_pages_fast / 5.6 and 6.1 internal_get_user_pages_fast /
  * 6.12 gup_fast_fallback. `allowed` is the release's flag mask.
  */
 function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
-  const site = 'mm/gup.c:internal_get_user_pages_fast';
   let allowed: number;
   // PATCH(gup-unlockable) f04740f54594: STAND-IN: the 6.12 flag mask (HONOR_NUMA_FAULT 6.6, own commit UNVERIFIED) keyed on the 6.3 entry
   if (k.patch('gup-unlockable')) {
@@ -266,28 +312,22 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
   } else {
     allowed = FOLL_WRITE | FOLL_LONGTERM;
   }
+  const name = gup_fast_entry_name(k);
   // Bits the release does not define are never in its mask.
-  if (WARN_ON_ONCE(k, ((gup_flags & ~allowed) | foll_unknown_bits(k, gup_flags)) !== 0, site, 'unexpected gup_flags')) return -EINVAL;
+  const bad = (gup_flags & ~allowed) | foll_unknown_bits(k, gup_flags);
+  if (WARN_ON_ONCE(k, bad !== 0, name, 'unexpected gup_flags')) return errno_reason(k, -EINVAL, name, `gup_flags outside the mask this release accepts: ${foll_names(bad)}`);
   const mm = get_current(k).mm;
-  if (mm === null) return unsupported(k, site, 'gup-fast from a task without an mm');
+  if (mm === null) return unsupported(k, name, 'gup-fast from a task without an mm');
+  // The 6.12 fallback returns 0 for nr_pages == 0 before it marks the mm or checks the range
+  // (folded into gup-hugetlb-grab-no-longterm-check below).
+  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN: the 6.12 early return for nr_pages == 0 and the shift-overflow check (own commit UNVERIFIED, fold from v6.7 by v6.12)
+  const v612 = k.patch('gup-hugetlb-grab-no-longterm-check');
+  if (v612 && nr_pages === 0) return 0;
   if (gup_flags & FOLL_PIN) mm_set_has_pinned_flag(k, mm);
   start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;
-  const len = nr_pages * PAGE_SIZE;
-  const end = start + len;
-  // unsigned long arithmetic: does start + len wrap past 2^64? (start is page-aligned and len a
-  // whole number of pages, so the double sum is exact up to 2^65.)
-  const wraps = end >= 2 ** 64;
-  // PATCH(gup-unlockable) f04740f54594: STAND-IN: -EOVERFLOW and the TASK_SIZE_MAX test keyed on the 6.3 entry (own commits UNVERIFIED)
-  if (k.patch('gup-unlockable')) {
-    if (wraps) return -EOVERFLOW; // check_add_overflow → -EOVERFLOW (6.12)
-    if (end > TASK_SIZE) return -EFAULT; // end > TASK_SIZE_MAX
-  } else if (k.patch('gup-fast-reorganize')) { // PATCH(gup-fast-reorganize) c28b1fc70390: check_add_overflow → 0
-    if (wraps) return 0; // check_add_overflow → 0 (5.10.7, 6.1)
-  } else if (wraps || end <= start) {
-    return 0; // 5.4-5.9: the wrapped end is <= start (also nr_pages <= 0)
-  }
-  if (!access_ok(start, len)) return -EFAULT;
-  if (nr_pages <= 0) return 0;
+  const r = gup_fast_range(k, name, start, nr_pages, v612);
+  if (r !== null) return r;
+  const end = start + nr_pages * PAGE_SIZE;
 
   // PATCH(gup-cow-break-read) 17839856fd58: the lockless walk only takes pages from writable PTEs, so a COW
   // break can happen in the slow path (not for FOLL_FAST_ONLY, which has no slow path)

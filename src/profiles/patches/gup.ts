@@ -220,6 +220,7 @@ export const gupPatches = {
       'check is UNVERIFIED.',
     folds: [
       { change: 'check_vma_flags() refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP ("mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs", David Hildenbrand, posted January 2025 with Cc: stable; absent from 6.5.0 and 6.6.9, present in Debian 6.12.117)', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'gup-fast\'s shared body is named gup_fast_fallback() (internal_get_user_pages_fast() in 6.5.0 and 6.6.9); it returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c; gup_fast.ts gup_fast_range)', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['gup/hugetlb-movable-longterm'],
   },

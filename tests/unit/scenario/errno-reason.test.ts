@@ -227,3 +227,54 @@ expect:
     }
   });
 });
+
+describe('gup-fast argument checks per release (unsigned long arithmetic, with reasons)', () => {
+  const SCEN = `question: how does gup-fast judge its range?
+setup:
+  processes:
+    - name: P
+      mappings:
+        - { name: buf, length: 2 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }
+threads:
+  - process: P
+    steps:
+      - get_user_pages_fast: { start: "0x800000000000", nr_pages: 0, gup_flags: FOLL_WRITE }
+        as: zero_high
+      - get_user_pages_fast: { start: "0x7ffffffff000", nr_pages: 2, gup_flags: FOLL_WRITE }
+        as: past_task_size
+      - get_user_pages_fast: { start: "0xfffffffffffff000", nr_pages: 2, gup_flags: FOLL_WRITE }
+        as: wrap
+      - get_user_pages_fast: { start: $buf, nr_pages: -1, gup_flags: FOLL_WRITE }
+        as: negative
+      - get_user_pages_fast: { start: 0, nr_pages: -1, gup_flags: FOLL_WRITE }
+        as: negative_at_0
+      - get_user_pages_fast: { start: $buf, nr_pages: 1, gup_flags: FOLL_WRITE|FOLL_NOWAIT }
+        as: flags
+expect:
+  v6.1: { values: {} }
+`;
+  /** [profile, zero_high, past_task_size, wrap, negative, negative_at_0, function named] as read in each release. */
+  const rows: [string, number, number, number, number, number, string][] = [
+    // 5.4: end = start + len wraps; end <= start → 0; access_ok → -EFAULT.
+    ['v5.4', 0, -14, 0, 0, -14, 'mm/gup.c:get_user_pages_fast'],
+    // 5.10-6.2: check_add_overflow → 0; access_ok(start, 0) above TASK_SIZE_MAX → -EFAULT.
+    ['v6.1', -14, -14, 0, 0, -14, 'mm/gup.c:internal_get_user_pages_fast'],
+    // 6.5/6.6: overflow → -EOVERFLOW, end above TASK_SIZE_MAX → -EFAULT.
+    ['v6.6', -14, -14, -75, -75, -14, 'mm/gup.c:internal_get_user_pages_fast'],
+    // 6.12: nr_pages 0 → 0 first; a negative count shifted by PAGE_SHIFT overflows → -EOVERFLOW.
+    ['v6.12', 0, -14, -75, -75, -75, 'mm/gup.c:gup_fast_fallback'],
+  ];
+  it.each(rows)('%s', (profile, zeroHigh, past, wrap, negative, negative0, fn) => {
+    const o = runScenario(load(SCEN), profileOrThrow(profile));
+    expect(o.values.get('zero_high')).toBe(zeroHigh);
+    expect(o.values.get('past_task_size')).toBe(past);
+    expect(o.values.get('wrap')).toBe(wrap);
+    expect(o.values.get('negative')).toBe(negative);
+    expect(o.values.get('negative_at_0')).toBe(negative0);
+    expect(o.values.get('flags')).toBe(-22);
+    expect(o.reasons.get('flags')).toMatchObject({ fn, why: 'gup_flags outside the mask this release accepts: FOLL_NOWAIT' });
+    expect(o.reasons.get('past_task_size')?.fn).toBe(fn);
+    if (wrap === -75) expect(o.reasons.get('wrap')?.why).toContain('wraps past the end of the address space');
+    if (profile === 'v6.12') expect(o.reasons.get('negative')?.why).toBe('nr_pages -1 shifted by PAGE_SHIFT overflows unsigned long');
+  });
+});
