@@ -9,15 +9,30 @@ import type { Json } from '../report/trace-json.js';
 import { errname } from '../linux/include/uapi/linux/errno.js';
 import type { Scenario } from '../scenario/ast.js';
 import type { FailNthScenarioResult, FailNthScenarioRun } from '../scenario/failnth.js';
-import { failNthCommand, failNthScenario } from '../scenario/failnth.js';
+import { failNthCommand, failNthScenario, programHang } from '../scenario/failnth.js';
 import type { Profile } from '../profiles/index.js';
 import type { Io } from './io.js';
 import { BadInput, EXIT_MISMATCH, EXIT_OK, jsonText } from './io.js';
 import { runFailed } from './run.js';
 
-/** A run with an injected failure is bad when it would be bad without one (runFailed). */
+/**
+ * A run with an injected failure is bad when it would be bad without one (runFailed), except
+ * a hang of the scenario's own program that the failure causes (programHang): the kernel hangs
+ * the same way, so it is reported as such, not as a model finding.
+ */
 export function failNthRunBad(r: FailNthScenarioRun): boolean {
-  return runFailed(r.outcome);
+  return r.outcome.status !== 'unsupported' && runFailed(r.outcome) && !programHang(r.outcome);
+}
+
+/** The model cannot judge this run (an `unsupported` path): not a verdict, and said so. */
+function failNthUnsupported(r: FailNthScenarioRun): boolean {
+  return r.outcome.status === 'unsupported';
+}
+
+function failNthVerdict(x: FailNthScenarioRun): string {
+  if (failNthUnsupported(x)) return 'unsupported (not a verdict)';
+  if (failNthRunBad(x)) return `BAD: ${x.outcome.status !== 'done' ? x.outcome.status : ''}${x.outcome.violated.join(', ')}`;
+  return programHang(x.outcome) ? "ok (the program hangs: its own wait can never end after this failure, as on the kernel)" : 'ok';
 }
 
 function showResult(v: unknown): string {
@@ -30,14 +45,14 @@ function showResult(v: unknown): string {
 export function renderFailNth(r: FailNthScenarioResult, s: Scenario): string[] {
   const lines: string[] = [];
   const bad = r.runs.filter(failNthRunBad);
-  lines.push(`${r.scenario} on ${r.profile}: fail-nth over the default schedule: ${r.runs.length} failure points, ${r.complete ? 'complete' : 'bounded (--max-fail-nth)'}, ${bad.length} bad`);
+  const unsup = r.runs.filter(failNthUnsupported);
+  lines.push(`${r.scenario} on ${r.profile}: fail-nth over the default schedule: ${r.runs.length} failure points, ${r.complete ? 'complete' : 'bounded (--max-fail-nth)'}, ${bad.length} bad, ${unsup.length} unsupported`);
   const results = s.threads.flatMap((t) => t.steps.flatMap((st) => (st.as === null ? [] : [st.as])));
   for (const x of r.runs) {
     const vals = results.filter((n) => x.outcome.values.has(n)).map((n) => `${n}=${showResult(x.outcome.values.get(n))}`).join(' ');
-    const verdict = failNthRunBad(x) ? `BAD: ${x.outcome.status !== 'done' ? x.outcome.status : ''}${x.outcome.violated.join(', ')}` : 'ok';
-    lines.push(`  #${x.nth} ${x.site.failpoint} in T${x.site.thread} ${x.site.op}: ${vals === '' ? '-' : vals}  ${verdict}`);
+    lines.push(`  #${x.nth} ${x.site.failpoint} in T${x.site.thread} ${x.site.op}: ${vals === '' ? '-' : vals}  ${failNthVerdict(x)}`);
   }
-  for (const x of bad) {
+  for (const x of [...bad, ...unsup]) {
     lines.push('');
     lines.push(`fail-nth ${x.nth} (${x.site.failpoint} in T${x.site.thread} ${x.site.op}):`);
     for (const v of x.outcome.violations) lines.push(renderViolation(v, r.scenario, r.profile, x.outcome.schedule));
@@ -59,7 +74,7 @@ export function failNthJson(r: FailNthScenarioResult): Json {
       for (const [k, v] of x.outcome.values) values[k] = jsonValue(v);
       return {
         nth: x.nth, failpoint: x.site.failpoint, thread: x.site.thread, op: x.site.op,
-        status: x.outcome.status, bad: failNthRunBad(x), values, violated: [...x.outcome.violated],
+        status: x.outcome.status, bad: failNthRunBad(x), programHang: programHang(x.outcome), values, violated: [...x.outcome.violated],
         violations: (runJson(x.outcome) as { violations: Json }).violations,
         schedule: x.outcome.schedule,
       };
@@ -72,5 +87,6 @@ export function cmdExploreFailNth(io: Io, s: Scenario, profile: Profile, maxNth:
   const r = failNthScenario(s, profile, maxNth === undefined ? {} : { maxNth });
   if (json) io.out(jsonText(failNthJson(r)));
   else for (const l of renderFailNth(r, s)) io.out(l);
-  return r.runs.some(failNthRunBad) ? EXIT_MISMATCH : EXIT_OK;
+  // As `run`: a run that is not a verdict exits 1 too.
+  return r.runs.some((x) => failNthRunBad(x) || failNthUnsupported(x)) ? EXIT_MISMATCH : EXIT_OK;
 }

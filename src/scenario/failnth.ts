@@ -61,6 +61,22 @@ export interface FailNthScenarioOptions {
   readonly maxSteps?: number;
 }
 
+/**
+ * A deadlock that an injected failure causes in the scenario's own program, as the kernel
+ * would have it, not a model bug: every blocked thread holds no kernel lock and waits either in
+ * user space (WaitMode `user`: a step that needs a result another thread never produces, or
+ * the thread of a process whose fork failed) or in an interruptible kernel wait for another
+ * task to act (e.g. pipe_read on an empty pipe whose write end the reader itself holds, after
+ * its vmsplice failed: the kernel sleeps there until a signal). A lock never released on an
+ * error path, or an uninterruptible wait for kernel state, is not one.
+ */
+export function programHang(o: RunOutcome): boolean {
+  if (o.status !== 'deadlock') return false;
+  const d = o.violations.find((v) => v.kind === 'deadlock');
+  if (d === undefined || d.kind !== 'deadlock') return false;
+  return d.threads.every((t) => t.held.length === 0 && (t.mode === 'interruptible' || t.mode === 'user'));
+}
+
 /** Fail each failable call of the scenario's default run in turn. */
 export function failNthScenario(s: Scenario, profile: Profile, opts: FailNthScenarioOptions = {}): FailNthScenarioResult {
   const r: FailNthResult<RunOutcome> = failNth(

@@ -285,7 +285,7 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
   const procName = t.process ?? `kthread:${t.name}`;
   if (!rs.processes.has(procName)) {
     // A process created by fork in another thread: wait until it exists.
-    yield* waitUntil(`scenario:${t.name}:start`, { kind: 'waitqueue', object: `process:${procName}`, detail: 'waits for fork' }, () => rs.processes.has(procName) || rs.failedForks.has(procName));
+    yield* waitUntil(`scenario:${t.name}:start`, { kind: 'waitqueue', object: `process:${procName}`, detail: 'waits for fork' }, () => rs.processes.has(procName) || rs.failedForks.has(procName), 'user');
     // The fork failed (-ENOMEM): the process does not exist, so its thread runs nothing.
     if (!rs.processes.has(procName)) {
       rs.progress[t.index] = t.steps.length;
@@ -299,7 +299,7 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
     const st = t.steps[i];
     for (const d of stepDeps(st)) {
       if (rs.results.has(d) || rs.mappings.has(d) || rs.containers.has(d)) continue;
-      yield* waitUntil(`scenario:${t.name}:step${i}:wait`, { kind: 'waitqueue', object: `result:${d}`, detail: `step ${i + 1} (${st.op}) needs ${d}` }, () => rs.results.has(d));
+      yield* waitUntil(`scenario:${t.name}:step${i}:wait`, { kind: 'waitqueue', object: `result:${d}`, detail: `step ${i + 1} (${st.op}) needs ${d}` }, () => rs.results.has(d), 'user');
     }
     const problem = stepValueProblem(rs, st);
     if (problem !== null) {

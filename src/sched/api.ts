@@ -37,8 +37,12 @@ export type BlockKind =
   /** wait_event() on a wait queue: a condition that another thread must make true. */
   | 'waitqueue';
 
-/** Interruptibility of a wait: may a pending signal end it early? */
-export type WaitMode = 'uninterruptible' | 'killable' | 'interruptible';
+/**
+ * Interruptibility of a wait: may a pending signal end it early? `user` is not a kernel wait: the
+ * scenario's program waits in user space (for a forked process to exist, or for another thread's
+ * step result); no signal ends it, and a deadlock made of such waits is the program's own hang.
+ */
+export type WaitMode = 'uninterruptible' | 'killable' | 'interruptible' | 'user';
 
 export type SchedPoint =
   | {

@@ -15,7 +15,7 @@ import { resolveProfile } from '../../src/profiles/index.js';
 import type { Profile } from '../../src/profiles/index.js';
 import { parseScenario } from '../../src/scenario/parse.js';
 import type { Scenario } from '../../src/scenario/ast.js';
-import { failNthScenario } from '../../src/scenario/failnth.js';
+import { failNthScenario, programHang } from '../../src/scenario/failnth.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { DefaultChooser } from '../../src/sched/index.js';
 
@@ -133,6 +133,40 @@ describe('fault injection', () => {
     expect(io.stdout).toContain('map = -ENOMEM');
     io = capture();
     expect(await main(['run', MAP, '-p', 'v6.1', '--fail-nth', '0'], io)).toBe(2);
+  });
+
+  it('a hang of the scenario\'s own program after a failure is reported as such, typed by the wait mode', async () => {
+    const file = 'scenarios/pipe/vmsplice-zero-page.yaml';
+    const r = failNthScenario(load(file), profile('v6.1'));
+    const hung = r.runs.filter((x) => programHang(x.outcome));
+    expect(hung.length).toBeGreaterThan(0);
+    for (const x of hung) {
+      const d = x.outcome.violations.find((v) => v.kind === 'deadlock');
+      expect(d?.kind === 'deadlock' && d.threads.every((t) => t.mode === 'user' || t.mode === 'interruptible')).toBe(true);
+    }
+    // A deadlock with a lock held or an uninterruptible kernel wait is not the program's own hang.
+    const x = hung[0];
+    const d = x.outcome.violations.find((v) => v.kind === 'deadlock');
+    if (d?.kind !== 'deadlock') throw new Error('no deadlock record');
+    const uninterruptible = { ...x.outcome, violations: [{ ...d, threads: d.threads.map((t) => ({ ...t, mode: 'uninterruptible' as const })) }] };
+    expect(programHang(uninterruptible)).toBe(false);
+    const holding = { ...x.outcome, violations: [{ ...d, threads: d.threads.map((t) => ({ ...t, held: [{ lock: 'mmap_lock', mode: 'read' as const, spin: false }] })) }] };
+    expect(programHang(holding)).toBe(false);
+    const io = capture();
+    await main(['explore', file, '-p', 'v6.1', '--fail-nth', '--json'], io);
+    const j = JSON.parse(io.stdout) as { runs: { nth: number; bad: boolean; programHang: boolean; status: string }[] };
+    const jh = j.runs.filter((y) => y.programHang);
+    expect(jh.map((y) => y.nth)).toEqual(hung.map((y) => y.nth));
+    for (const y of jh) expect(y).toMatchObject({ status: 'deadlock', bad: false });
+  });
+
+  it('a step that waits for a result a failed fork never produces waits in user space (WaitMode user)', () => {
+    const r = failNthScenario(load('scenarios/gup/bug9-gup-after-fork-leak.yaml'), profile('v6.1'));
+    const x = r.runs.find((y) => y.site.failpoint === 'kernel/fork.c:dup_mmap:vm_area_dup');
+    expect(x?.outcome.status).toBe('deadlock');
+    const d = x?.outcome.violations.find((v) => v.kind === 'deadlock');
+    expect(d?.kind === 'deadlock' && d.threads.map((t) => t.mode)).toEqual(['user']);
+    expect(programHang(x!.outcome)).toBe(true);
   });
 
   it('a failed fork leaves the child process\'s thread with nothing to run (no deadlock)', () => {

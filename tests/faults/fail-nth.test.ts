@@ -24,9 +24,8 @@ import { FAILPOINTS, isFailpoint } from '../../src/linux/include/linux/fault_inj
 import { errnoByName } from '../../src/linux/include/uapi/linux/errno.js';
 import { RELEASE_TAGS } from '../../src/profiles/index.js';
 import { parseScenario } from '../../src/scenario/parse.js';
-import { failNthCommand, failNthScenario } from '../../src/scenario/failnth.js';
+import { failNthCommand, failNthScenario, programHang } from '../../src/scenario/failnth.js';
 import { runScenario } from '../../src/scenario/run.js';
-import type { RunOutcome } from '../../src/scenario/run.js';
 import type { Scenario } from '../../src/scenario/ast.js';
 import type { Profile } from '../../src/profiles/index.js';
 
@@ -61,22 +60,6 @@ const KERNEL_FINDINGS: readonly { readonly invariant: string; readonly applies: 
     why: 'io_uring/rsrc.c io_sqe_buffer_register (Debian 6.1.192, 6.5.0, 6.6.9): pinned pages leak when the imu allocation fails',
   },
 ];
-
-/**
- * A deadlock the injected failure causes in the scenario's own program, as the kernel would
- * have it, not a model bug: every blocked thread holds no kernel lock and waits either in user
- * space for a result another scenario thread never produces (a step `after:` a thread whose
- * fork failed) or in an interruptible kernel wait for another task to act (e.g. pipe_read
- * on an empty pipe whose write end the reader itself holds, after its vmsplice failed: the
- * kernel sleeps there until a signal). A lock never released on an error path, or an
- * uninterruptible wait for kernel state, stays a problem.
- */
-function programHang(o: RunOutcome): boolean {
-  if (o.status !== 'deadlock') return false;
-  const d = o.violations.find((v) => v.kind === 'deadlock');
-  if (d === undefined || d.kind !== 'deadlock') return false;
-  return d.threads.every((t) => t.held.length === 0 && (t.mode === 'interruptible' || t.label.startsWith('scenario:')));
-}
 
 /** Per-(scenario, profile) bound on failure points: enough for every corpus scenario today. */
 const MAX_NTH = 3000;
