@@ -338,6 +338,15 @@ const lvm = (as = 'lvm'): string => `- observe: { locked_vm: P }\n  as: ${as}`;
     ].join('\n'),
     { api: 0, again: '-EBUSY', set: 0, iommu: 0, cg: 0, devopen: '-EBUSY', cd: 0, set2: 0 }, undefined,
     ['drivers/vfio/group.c:vfio_group_fops_open', 'drivers/vfio/container.c:vfio_fops_open', 'drivers/char/misc.c:misc_open']);
+  // SET_CONTAINER with a file that is no container (the group fd itself): 6.1 -EINVAL; from 6.2 the group asks
+  // iommufd_ctx_from_file() and answers -EBADFD for a file it does not recognise, iommufd built or not (2bbe2562ade7).
+  cases.push({
+    area: 'vfio-validation', name: 'set-container-not-container',
+    question: 'What does VFIO_GROUP_SET_CONTAINER answer when the fd is not a container (the group fd itself)?',
+    refs: ['drivers/vfio/vfio_main.c:vfio_group_ioctl_set_container (6.1)', 'drivers/vfio/group.c:vfio_group_ioctl_set_container (6.12)', 'include/linux/iommufd.h:iommufd_ctx_from_file'],
+    setup: bare, steps: '- open: { path: /dev/vfio/5 }\n  as: g\n- VFIO_GROUP_SET_CONTAINER: { group: $g, container: $g }\n  as: set',
+    v61: { g: '{ ge: 0 }', set: '-EINVAL' }, v612: { g: '{ ge: 0 }', set: '-EBADFD' }, iommufd: { g: '{ ge: 0 }', set: '-EBADFD' },
+  });
   v('check-extension', 'Which IOMMU extensions does a type1v2 container report (TYPE1, TYPE1v2, UNMAP_ALL, UPDATE_VADDR, NOIOMMU)?',
     ['VFIO_TYPE1_IOMMU:t1', 'VFIO_TYPE1v2_IOMMU:t2', 'VFIO_UNMAP_ALL:ua', 'VFIO_UPDATE_VADDR:uv', 'VFIO_NOIOMMU_IOMMU:noio']
       .map((x) => `- VFIO_CHECK_EXTENSION: { container: $C, extension: ${x.split(':')[0]} }\n  as: ${x.split(':')[1]}`).join('\n'),

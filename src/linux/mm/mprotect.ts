@@ -254,6 +254,12 @@ function madvise_dontneed_free_valid_vma(k: Kctx, vma: vm_area_struct, start: nu
   return k.patch('madvise-dontneed-hugetlb-align-down') ? Math.floor(end / size) * size : Math.ceil(end / size) * size;
 }
 
+/** The function that applies a flag-changing advice to one VMA: madvise_behavior() up to 5.15, madvise_vma_behavior() after. */
+function madvise_vma_site(k: Kctx): string {
+  // PATCH(madvise-rearrange) ac1e9acc5acf: madvise_behavior() becomes madvise_vma_behavior()
+  return k.patch('madvise-rearrange') ? 'mm/madvise.c:madvise_vma_behavior' : 'mm/madvise.c:madvise_behavior';
+}
+
 /** The huge page size of a hugetlb VMA (huge_page_size(hstate_vma(vma))). */
 function vma_huge_page_size(vma: vm_area_struct): number {
   const order = vma.vm_file ? vma.vm_file.f_inode.i_sb.huge_order : 9;
@@ -292,12 +298,12 @@ function* madvise_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number
       newflags |= VM_DONTCOPY;
       break;
     case MADV_DOFORK:
-      if (vma.vm_flags & VM_IO) return errno_reason(k, -EINVAL, 'mm/madvise.c:madvise_behavior', 'MADV_DOFORK on a VM_IO mapping (it is never copied; madvise_vma_behavior in 6.x)');
+      if (vma.vm_flags & VM_IO) return errno_reason(k, -EINVAL, madvise_vma_site(k), 'MADV_DOFORK on a VM_IO mapping (it is never copied)');
       newflags &= ~VM_DONTCOPY;
       break;
     case MADV_WIPEONFORK:
       // Only private anonymous memory can be wiped in the child.
-      if (vma.vm_file || vma.vm_flags & VM_SHARED) return errno_reason(k, -EINVAL, 'mm/madvise.c:madvise_behavior', `MADV_WIPEONFORK on a ${vma.vm_file ? 'file' : 'shared'} mapping: only private anonymous memory can be wiped (madvise_vma_behavior in 6.x)`);
+      if (vma.vm_file || vma.vm_flags & VM_SHARED) return errno_reason(k, -EINVAL, madvise_vma_site(k), `MADV_WIPEONFORK on a ${vma.vm_file ? 'file' : 'shared'} mapping: only private anonymous memory can be wiped`);
       newflags |= VM_WIPEONFORK;
       break;
     case MADV_KEEPONFORK:

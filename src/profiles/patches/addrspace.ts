@@ -79,6 +79,19 @@ export const addrspacePatches = {
       'conformance/cases/addrspace/madv-remove-shmem-pinned-dma.yaml shows.',
     scenarios: ['addrspace/madv-remove-shmem-pinned'],
   },
+  'madvise-rearrange': {
+    subject: 'mm: rearrange madvise code to allow for reuse',
+    commit: 'ac1e9acc5acf',
+    author: 'Colin Cross',
+    release: 'v5.16',
+    files: ['mm/madvise.c'],
+    effect: 'neutral',
+    summary:
+      'madvise_behavior() becomes madvise_vma_behavior(), called per VMA by madvise_walk_vmas() (read: 5.15.24 ' +
+      'has madvise_behavior(), Debian 6.1.192 madvise_vma_behavior()). Same checks and results; only the ' +
+      'function an errno reason names changes.',
+    scenarios: [],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const addrspaceReleaseAdds: ReleaseAdds<keyof typeof addrspacePatches> = {

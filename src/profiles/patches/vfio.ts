@@ -128,6 +128,9 @@ export const vfioPatches = {
       '(iommu_group_claim_dma_owner(): -EPERM while a device of the group is bound to a kernel driver), instead ' +
       'of 5.4\'s late check in VFIO_GROUP_GET_DEVICE_FD (-EINVAL for a non-viable group). GET_STATUS reports ' +
       'VIABLE from the ownership state.',
+    folds: [
+      { change: 'drivers/vfio/vfio.c becomes vfio_main.c, the container code (with vfio_pin_pages) moves to container.c and each group ioctl gets its own function (vfio_group_ioctl_set_container, ...); read: 5.15.24 has vfio.c only, Debian 6.1.192 vfio_main.c + container.c (src/linux/drivers/vfio/sites.ts)', commit: null, from: 'v5.19', by: 'v6.1' },
+    ],
     scenarios: ['vfio/group-kernel-driver'],
   },
   'vfio-exclude-mdev-update-vaddr': {
@@ -298,6 +301,51 @@ export const vfioPatches = {
       'Debian 6.1.192 has it (read: the pfn_valid() test before vfio_add_to_pfn_list), 6.2.12 does not (read). ' +
       'MODEL: without it the bogus struct page pointer is a model limit (unsupported), not a value.',
     scenarios: [],
+  },
+  'vfio-type1-ioctl-refactor': {
+    subject: 'vfio/type1: Refactor vfio_iommu_type1_ioctl()',
+    commit: 'ccd59dce1a21',
+    author: 'Liu Yi L',
+    release: 'v5.9',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    effect: 'neutral',
+    summary:
+      'The GET_INFO, MAP_DMA, UNMAP_DMA and DIRTY_PAGES branches of vfio_iommu_type1_ioctl() move into ' +
+      'vfio_iommu_type1_get_info(), _map_dma(), _unmap_dma() and _dirty_pages() (read: 5.8.1 has one ioctl ' +
+      'function, 5.9.1 the helpers). Same checks in the same order; only the function an errno reason names ' +
+      'changes. The id is the one the vfio/next merges of linux-next show for the v5.9 merge window.',
+    scenarios: [],
+  },
+  'vfio-group-c': {
+    subject: 'vfio: Move vfio group specific code into group.c',
+    commit: '9eefba8002c2',
+    author: 'Yi Liu',
+    release: 'v6.2',
+    files: ['drivers/vfio/group.c', 'drivers/vfio/vfio_main.c', 'drivers/vfio/container.c'],
+    effect: 'neutral',
+    summary:
+      'The group code (open/release of /dev/vfio/<group>, the group ioctls) moves from vfio_main.c into group.c ' +
+      '(read: Debian 6.1.192 has no group.c, 6.2.12 has). Same behaviour; only the file an errno reason or a WARN ' +
+      'names changes (src/linux/drivers/vfio/sites.ts). Id from the Fixes: tag of a later group.c fix.',
+    folds: [
+      { change: 'vfio_pin_pages()/vfio_unpin_pages() move from container.c back to vfio_main.c ("vfio: Refactor dma APIs for emulated devices", 8da7a0e79f9b, the same series; read: container.c in 6.1.192, vfio_main.c in 6.12.118)', commit: '8da7a0e79f9b', from: 'v6.2', by: 'v6.2' },
+    ],
+    scenarios: [],
+  },
+  'vfio-group-iommufd': {
+    subject: 'vfio-iommufd: Allow iommufd to be used in place of a container fd',
+    commit: '2bbe2562ade7',
+    author: 'Jason Gunthorpe',
+    release: 'v6.2',
+    files: ['drivers/vfio/vfio_main.c', 'drivers/vfio/iommufd.c', 'include/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'VFIO_GROUP_SET_CONTAINER accepts an iommufd in place of a container: a file that is not a container is ' +
+      'passed to iommufd_ctx_from_file(), and a file it does not recognise fails -EBADFD where 6.1 says -EINVAL, ' +
+      'with or without CONFIG_IOMMUFD (judged on the real Debian 6.12 kernel). Read in 6.2.12 and Debian 6.12.118 group.c; ' +
+      '6.1.192 has no iommufd path. The id is the one of the iommufd tree\'s for-next in the linux-next list of ' +
+      'December 2022, merged for v6.2.',
+    scenarios: ['vfio/set-container-not-container'],
   },
 } as const satisfies Record<string, PatchInfo>;
 

@@ -125,7 +125,8 @@ expect:
       expect(o.reasons.get('unaligned')?.why, p).toContain('iova 0x10001 is not aligned');
       expect(o.reasons.get('zero')?.why, p).toBe('size 0');
       expect(o.reasons.get('bisect')?.why, p).toContain("the range's start 0x11000 falls inside the mapping [0x10000, 0x11fff]");
-      expect(o.reasons.get('flags'), p).toMatchObject({ errno: -22, fn: 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl' });
+      // The checks sit in the ioctl dispatcher up to 5.8 and in vfio_iommu_type1_unmap_dma() from 5.9 (ccd59dce1a21).
+      expect(o.reasons.get('flags'), p).toMatchObject({ errno: -22, fn: `drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_${p === 'v5.4' ? 'ioctl' : 'unmap_dma'}` });
       expect(o.reasons.get('flags')?.why, p).toContain('flags 0x40 has bits outside');
       // VFIO_DMA_UNMAP_FLAG_ALL: unknown to 5.4 (a flags refusal), refused with a range from c19650995374 on.
       expect(o.reasons.get('all')?.why, p).toContain(p === 'v5.4' ? 'has bits outside' : 'VFIO_DMA_UNMAP_FLAG_ALL needs iova and size 0');
@@ -177,6 +178,13 @@ expect:
       expect(o.reasons.get('twice')?.why, p).toContain('IOMMU driver is already set');
       expect(o.reasons.get('nodev'), p).toMatchObject({ errno: -19 });
       expect(o.reasons.get('nodev')?.why, p).toContain("has no device named 'edu9' (devices: edu0)");
+      // The file and function per release: vfio.c up to 5.15; 6.1 vfio_main.c (group) and container.c; 6.2+ group.c.
+      const where = {
+        'v5.4': ['drivers/vfio/vfio.c:vfio_group_get_device_fd', 'drivers/vfio/vfio.c:vfio_group_fops_open', 'drivers/vfio/vfio.c:vfio_ioctl_set_iommu'],
+        'v6.1': ['drivers/vfio/vfio_main.c:vfio_group_ioctl_get_device_fd', 'drivers/vfio/vfio_main.c:vfio_group_fops_open', 'drivers/vfio/container.c:vfio_ioctl_set_iommu'],
+        'v6.12': ['drivers/vfio/group.c:vfio_group_ioctl_get_device_fd', 'drivers/vfio/group.c:vfio_group_fops_open', 'drivers/vfio/container.c:vfio_ioctl_set_iommu'],
+      }[p] as string[];
+      expect([o.reasons.get('nodev')?.fn, o.reasons.get('again')?.fn, o.reasons.get('twice')?.fn], p).toEqual(where);
     }
   });
   it('mprotect and madvise refusals say which check', () => {
@@ -222,6 +230,8 @@ expect:
       expect(o.reasons.get('maywrite')?.why, p).toContain('may not become writeable (its VM_MAYWRITE is clear');
       expect(o.reasons.get('hole')?.why, p).toBe('no VMA maps 0x1000');
       expect(o.reasons.get('wipefile')?.why, p).toContain('MADV_WIPEONFORK on a file mapping');
+      // madvise_behavior() up to 5.15, madvise_vma_behavior() from 5.16 (ac1e9acc5acf).
+      expect(o.reasons.get('wipefile')?.fn, p).toBe(p === 'v5.4' ? 'mm/madvise.c:madvise_behavior' : 'mm/madvise.c:madvise_vma_behavior');
       expect(o.reasons.get('remove')?.why, p).toContain('MADV_REMOVE on an anonymous mapping');
       expect(o.reasons.get('unmapped'), p).toMatchObject({ errno: -12, fn: 'mm/madvise.c:do_madvise' });
     }

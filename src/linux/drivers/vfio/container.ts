@@ -20,6 +20,7 @@ import type { file, file_operations, inode } from '../../include/linux/fs.js';
 import { fget, fput } from '../../include/linux/fs.js';
 import { IS_ENABLED } from '../../kctx.js';
 import { errno_reason } from '../../errno_reason.js';
+import { vfio_group_ioctl_site, vfio_site } from './sites.js';
 import { VFIO_MINOR, misc_register } from '../char/misc.js';
 import { CAP_SYS_RAWIO, capable } from '../../include/linux/sched.js';
 import { down_read, down_write, init_rwsem, up_read, up_write } from '../../kernel/locking/rwsem.js';
@@ -87,14 +88,14 @@ function* vfio_ioctl_set_iommu(k: Kctx, c: vfio_container, arg: number): KThread
   let ret = -ENODEV;
   out: {
     if (c.group_list.length === 0 || c.iommu_driver !== null) {
-      ret = errno_reason(k, -EINVAL, site, c.group_list.length === 0
+      ret = errno_reason(k, -EINVAL, vfio_site(k, 'container', 'vfio_ioctl_set_iommu'), c.group_list.length === 0
         ? 'VFIO_SET_IOMMU on a container with no group (VFIO_GROUP_SET_CONTAINER first)'
         : 'VFIO_SET_IOMMU on a container whose IOMMU driver is already set');
       break out;
     }
     const driver = vfio_iommu_drivers.find((d) => d.check_extension(k, null, arg) > 0);
     if (driver === undefined) {
-      errno_reason(k, -ENODEV, site, `no registered IOMMU driver supports type ${arg}`);
+      errno_reason(k, -ENODEV, vfio_site(k, 'container', 'vfio_ioctl_set_iommu'), `no registered IOMMU driver supports type ${arg}`);
       break out;
     }
     const data = driver.open(k, arg);
@@ -138,7 +139,7 @@ function* vfio_fops_unl_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThr
       return yield* vfio_ioctl_set_iommu(k, c, arg as number);
     default: {
       // 6.x takes group_lock for read around the passthrough; 5.4 does not (no behavioural difference here).
-      if (c.iommu_data === null) return errno_reason(k, -EINVAL, `${FILE}:vfio_fops_unl_ioctl`, `ioctl 0x${cmd.toString(16)} on a container without an IOMMU driver (VFIO_SET_IOMMU first)`);
+      if (c.iommu_data === null) return errno_reason(k, -EINVAL, vfio_site(k, 'container', 'vfio_fops_unl_ioctl'), `ioctl 0x${cmd.toString(16)} on a container without an IOMMU driver (VFIO_SET_IOMMU first)`);
       return yield* drv(c).ioctl(k, c.iommu_data, cmd, arg);
     }
   }
@@ -212,26 +213,25 @@ export function* vfio_group_set_container(k: Kctx, group: vfio_group, container_
   const site = `${FILE}:vfio_group_set_container`;
   // PATCH(vfio-dma-ownership) 70693f470848: SET_CONTAINER claims DMA ownership instead of the container_users test
   const six = k.patch('vfio-dma-ownership');
-  if (!six && group.container_users) return errno_reason(k, -EINVAL, site, `the group is already in a container`);
+  const why = vfio_group_ioctl_site(k, 'set_container');
+  if (!six && group.container_users) return errno_reason(k, -EINVAL, why, `the group is already in a container`);
   const f = fget(k, container_fd);
-  if (f === null) return errno_reason(k, -EBADF, site, `fd ${container_fd} is not an open file`);
+  if (f === null) return errno_reason(k, -EBADF, why, `fd ${container_fd} is not an open file`);
   let ret = 0;
   out: {
     if (six && (group.container !== null || group.iommufd)) {
-      ret = errno_reason(k, -EINVAL, site, `the group is already in a container${group.iommufd ? ' (an iommufd)' : ''}`);
+      ret = errno_reason(k, -EINVAL, why, `the group is already in a container${group.iommufd ? ' (an iommufd)' : ''}`);
       break out;
     }
     const c = vfio_container_from_file(f);
     if (c === null) {
-      // 6.2+: an iommufd (the compat container or /dev/iommu) is the other backend (iommufd.ts).
-      const r = six ? vfio_group_set_iommufd(k, group, f) : null;
-      ret = r ?? errno_reason(k, six ? -EBADFD : -EINVAL, site, `fd ${container_fd} is not a VFIO container${six ? ' nor an iommufd' : ''}`);
+      ret = vfio_group_set_other(k, group, f, container_fd, why);
       break out;
     }
     yield* down_write(k, c.group_lock, site);
     attach: {
       if (c.group_list.length && c.noiommu) {
-        ret = errno_reason(k, -EPERM, site, 'the container holds a no-IOMMU group, which cannot share it');
+        ret = errno_reason(k, -EPERM, six ? vfio_site(k, 'container', 'vfio_container_attach_group') : why, 'the container holds a no-IOMMU group, which cannot share it');
         break attach;
       }
       if (six && !group.emulated) {
@@ -255,6 +255,20 @@ export function* vfio_group_set_container(k: Kctx, group: vfio_group, container_
   }
   yield* fput(k, f);
   return ret;
+}
+
+/**
+ * SET_CONTAINER with a file that is not a VFIO container: up to 6.1 -EINVAL. From 6.2
+ * (2bbe2562ade7) the group asks iommufd_ctx_from_file() whether it is an iommufd (the group then
+ * uses it in place of a container, iommufd.ts); a file it does not recognise is -EBADFD, with or
+ * without CONFIG_IOMMUFD (the stub's -EOPNOTSUPP is not returned: the real Debian 6.12 kernel
+ * answers -EBADFD, conformance case vfio-validation/set-container-not-container).
+ */
+function vfio_group_set_other(k: Kctx, group: vfio_group, f: file, fd: number, why: string): number {
+  // PATCH(vfio-group-iommufd) 2bbe2562ade7: an iommufd in place of a container fd
+  if (!k.patch('vfio-group-iommufd')) return errno_reason(k, -EINVAL, why, `fd ${fd} is not a VFIO container`);
+  const r = IS_ENABLED(k, 'CONFIG_IOMMUFD') ? vfio_group_set_iommufd(k, group, f) : null;
+  return r ?? errno_reason(k, -EBADFD, why, `fd ${fd} is neither a VFIO container nor an iommufd`);
 }
 
 /**
@@ -289,7 +303,7 @@ export function* __vfio_group_unset_container(k: Kctx, group: vfio_group): KThre
  */
 export function* vfio_group_unset_container(k: Kctx, group: vfio_group): KThread<number> {
   if (group.container === null && group.iommufd) return yield* vfio_group_unset_iommufd(k, group);
-  const site = `${FILE}:vfio_group_unset_container`;
+  const site = vfio_group_ioctl_site(k, 'unset_container');
   if (group.container === null) return errno_reason(k, -EINVAL, site, `the group is not in a container`);
   if (group.container_users !== 1) return errno_reason(k, -EBUSY, site, `the group's container has ${group.container_users - 1} other user(s) (open device fds or vendor drivers)`);
   yield* __vfio_group_unset_container(k, group);

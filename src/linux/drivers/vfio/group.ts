@@ -14,6 +14,7 @@
  * start, so follow_fault_pfn() finds them without faulting.
  */
 import { errno_reason } from '../../errno_reason.js';
+import { vfio_group_ioctl_site, vfio_site } from './sites.js';
 import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
 import { EBUSY, EFAULT, EINVAL, ENODEV, ENOTTY } from '../../include/uapi/linux/errno.js';
@@ -158,7 +159,7 @@ function* vfio_group_get_device_fd(k: Kctx, g: vfio_group, name: string | null):
   // PATCH(vfio-dma-ownership) 70693f470848: GET_DEVICE_FD no longer checks viability late (-EINVAL)
   const six = k.patch('vfio-dma-ownership');
   const ready = (g.container_users > 0 && g.container !== null && g.container.iommu_data !== null) || (six && !!g.iommufd);
-  const site = `${FILE}:vfio_group_get_device_fd`;
+  const site = vfio_group_ioctl_site(k, 'get_device_fd');
   const unready = `the group is not in a container with an IOMMU driver (VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU first)`;
   if (!six && (!ready || !vfio_group_viable(g))) return errno_reason(k, -EINVAL, site, ready ? `the group is not viable (a device is bound to a non-VFIO driver)` : unready);
   const d = g.devices.find((x) => x.dev.name === name);
@@ -234,8 +235,8 @@ function* vfio_group_fops_open(k: Kctx, i: inode, f: file): KThread<number> {
   // PATCH(vfio-group-fd-lifecycle) b76c0eed7486: open checks only opened_file under group_lock (5.4: the opened flag and the container test)
   if (!k.patch('vfio-group-fd-lifecycle')) {
     if (vfio_subsys_of(k).groups.get(g.id) !== g) return -ENODEV;
-    if (g.opened_file !== null) return errno_reason(k, -EBUSY, `${FILE}:vfio_group_fops_open`, `the group is already open (one open file per group)`);
-    if (g.container !== null) return errno_reason(k, -EBUSY, `${FILE}:vfio_group_fops_open`, `the group is still in a container from an earlier open (its device fds are open)`);
+    if (g.opened_file !== null) return errno_reason(k, -EBUSY, vfio_site(k, 'group', 'vfio_group_fops_open'), `the group is already open (one open file per group)`);
+    if (g.container !== null) return errno_reason(k, -EBUSY, vfio_site(k, 'group', 'vfio_group_fops_open'), `the group is still in a container from an earlier open (its device fds are open)`);
     g.opened_file = f;
     f.private_data = g;
     k.m.event(k.tid, 'vfio-group-open', [`vfio_group:${g.id}`, `file:${f.id}`], `${FILE}:vfio_group_fops_open`);
@@ -250,7 +251,7 @@ function* vfio_group_fops_open(k: Kctx, i: inode, f: file): KThread<number> {
       break out;
     }
     if (g.opened_file !== null) {
-      ret = errno_reason(k, -EBUSY, site, `the group is already open (one open file per group)`);
+      ret = errno_reason(k, -EBUSY, vfio_site(k, 'group', 'vfio_group_fops_open'), `the group is already open (one open file per group)`);
       break out;
     }
     g.opened_file = f;

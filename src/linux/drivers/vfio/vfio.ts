@@ -28,6 +28,7 @@ import type { iommufd_access, iommufd_ctx, iommufd_device } from '../iommu/iommu
 import { vfio_device_cdev_add, vfio_iommufd_pin_pages, vfio_iommufd_unpin_pages } from './device_cdev.js';
 import { vfio_group_fops } from './group.js';
 import { vfio_init } from './container.js';
+import { vfio_site } from './sites.js';
 
 /** VFIO_PIN_PAGES_MAX_ENTRIES: PAGE_SIZE / sizeof(unsigned long). */
 export const VFIO_PIN_PAGES_MAX_ENTRIES = 512;
@@ -198,7 +199,7 @@ function vfio_group_add_container_user(g: vfio_group): number {
  * (user_pfn[i] = iova / PAGE_SIZE + i).
  */
 export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage: number, prot: number, phys_pfn: number[] | null): KThread<number> {
-  const site = 'drivers/vfio/vfio.c:vfio_pin_pages';
+  const site = vfio_site(k, 'pin', 'vfio_pin_pages');
   const g = vdev.group;
   // PATCH(vfio-pin-pages-struct-page) 34a255e67615: the 6.x argument checks (struct page array out, device must be open)
   if (k.patch('vfio-pin-pages-struct-page')) {
@@ -229,7 +230,7 @@ export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage:
  * npage]. Drops one external pin reference per page of [iova, iova + npage pages).
  */
 export function* vfio_unpin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage: number): KThread<number> {
-  const site = 'drivers/vfio/vfio.c:vfio_unpin_pages';
+  const site = vfio_site(k, 'pin', 'vfio_unpin_pages');
   const g = vdev.group;
   // PATCH(vfio-unpin-pages-void) e8f90717ed3b: vfio_unpin_pages() returns nothing and WARNs on a bad count
   if (k.patch('vfio-unpin-pages-void')) {

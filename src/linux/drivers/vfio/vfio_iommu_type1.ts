@@ -1970,8 +1970,8 @@ export function vfio_iommu_type1_check_extension(k: Kctx, iommu: vfio_iommu | nu
 
 /** vfio_iommu_type1_get_info(): page sizes and the capability chain of the release. */
 function* vfio_iommu_type1_get_info(k: Kctx, iommu: vfio_iommu, info: vfio_iommu_type1_info | null): KThread<number> {
-  if (info === null) return errno_reason(k, -EFAULT, IOCTL_SITE, 'GET_INFO: copy_from_user of struct vfio_iommu_type1_info faulted');
-  if (info.argsz < VFIO_IOMMU_INFO_MINSZ) return errno_reason(k, -EINVAL, IOCTL_SITE, `GET_INFO: argsz ${info.argsz} is smaller than the struct's minimum (${VFIO_IOMMU_INFO_MINSZ} bytes)`);
+  if (info === null) return errno_reason(k, -EFAULT, ioctl_site(k, 'get_info'), 'GET_INFO: copy_from_user of struct vfio_iommu_type1_info faulted');
+  if (info.argsz < VFIO_IOMMU_INFO_MINSZ) return errno_reason(k, -EINVAL, ioctl_site(k, 'get_info'), `GET_INFO: argsz ${info.argsz} is smaller than the struct's minimum (${VFIO_IOMMU_INFO_MINSZ} bytes)`);
   yield* mutex_lock(k, iommu.lock, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_get_info');
   info.flags = VFIO_IOMMU_INFO_PGSIZES;
   info.iova_pgsizes = vfio_pgsize_bitmap(iommu);
@@ -2028,7 +2028,7 @@ function update_user_bitmap(iommu: vfio_iommu, dma: vfio_dma, base_iova: bigint,
 
 /** vfio_iommu_type1_dirty_pages() [5.8+]: START / STOP / GET_BITMAP. */
 function* vfio_iommu_type1_dirty_pages(k: Kctx, iommu: vfio_iommu, dirty: vfio_iommu_type1_dirty_bitmap | null): KThread<number> {
-  const site = 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_dirty_pages';
+  const site = ioctl_site(k, 'dirty_pages');
   if (dirty === null) return errno_reason(k, -EFAULT, site, 'copy_from_user of struct vfio_iommu_type1_dirty_bitmap faulted');
   if (!iommu.v2) return errno_reason(k, -EACCES, site, 'dirty page tracking needs a VFIO_TYPE1v2_IOMMU container');
   const mask = VFIO_IOMMU_DIRTY_PAGES_FLAG_START | VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP | VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
@@ -2097,12 +2097,16 @@ function* vfio_iommu_type1_dirty_pages(k: Kctx, iommu: vfio_iommu, dirty: vfio_i
   return ret;
 }
 
-/**
- * The MAP_DMA / UNMAP_DMA argument checks run in vfio_iommu_type1_ioctl() up to 5.8 and in
- * vfio_iommu_type1_map_dma() / vfio_iommu_type1_unmap_dma() from 5.9 (a refactor, no change in
- * behaviour); reasons name the dispatcher, which every release has.
- */
 const IOCTL_SITE = 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl';
+
+/**
+ * The function that holds an ioctl's argument checks in this release: vfio_iommu_type1_ioctl()
+ * up to 5.8, vfio_iommu_type1_<cmd>() from 5.9 (a refactor, no change in behaviour).
+ */
+function ioctl_site(k: Kctx, cmd: 'get_info' | 'map_dma' | 'unmap_dma' | 'dirty_pages'): string {
+  // PATCH(vfio-type1-ioctl-refactor) ccd59dce1a21: the checks move into per-command helpers
+  return k.patch('vfio-type1-ioctl-refactor') ? `drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_${cmd}` : IOCTL_SITE;
+}
 
 /** Why an argsz/flags check failed: the struct is shorter than its minimum, or flags outside the accepted mask. */
 function argsz_flags_why(argsz: number, minsz: number, flags: number, mask: number): string {
@@ -2118,20 +2122,22 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
   if (cmd === VFIO_CHECK_EXTENSION) return vfio_iommu_type1_check_extension(k, iommu, arg as number);
   if (cmd === VFIO_IOMMU_GET_INFO) return yield* vfio_iommu_type1_get_info(k, iommu, arg as vfio_iommu_type1_info | null);
   if (cmd === VFIO_IOMMU_MAP_DMA) {
+    const site = ioctl_site(k, 'map_dma');
     const map = arg as vfio_iommu_type1_dma_map | null;
     if (map === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) {
-      return errno_reason(k, -EFAULT, IOCTL_SITE, 'MAP_DMA: copy_from_user of struct vfio_iommu_type1_dma_map faulted');
+      return errno_reason(k, -EFAULT, site, 'MAP_DMA: copy_from_user of struct vfio_iommu_type1_dma_map faulted');
     }
     let mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
     // PATCH(vfio-update-vaddr) c3cbab24db38: MAP_DMA accepts VFIO_DMA_MAP_FLAG_VADDR
     if (k.patch('vfio-update-vaddr')) mask |= VFIO_DMA_MAP_FLAG_VADDR;
-    if (map.argsz < VFIO_DMA_MAP_MINSZ || map.flags & ~mask) return errno_reason(k, -EINVAL, IOCTL_SITE, `MAP_DMA: ${argsz_flags_why(map.argsz, VFIO_DMA_MAP_MINSZ, map.flags, mask)}`);
+    if (map.argsz < VFIO_DMA_MAP_MINSZ || map.flags & ~mask) return errno_reason(k, -EINVAL, site, `MAP_DMA: ${argsz_flags_why(map.argsz, VFIO_DMA_MAP_MINSZ, map.flags, mask)}`);
     return yield* vfio_dma_do_map(k, iommu, map);
   }
   if (cmd === VFIO_IOMMU_UNMAP_DMA) {
+    const site = ioctl_site(k, 'unmap_dma');
     const unmap = arg as vfio_iommu_type1_dma_unmap | null;
     if (unmap === null || should_fail(k, 'drivers/vfio/vfio_iommu_type1.c:vfio_iommu_type1_ioctl:copy_from_user')) {
-      return errno_reason(k, -EFAULT, IOCTL_SITE, 'UNMAP_DMA: copy_from_user of struct vfio_iommu_type1_dma_unmap faulted');
+      return errno_reason(k, -EFAULT, site, 'UNMAP_DMA: copy_from_user of struct vfio_iommu_type1_dma_unmap faulted');
     }
     let mask = 0;
     // PATCH(vfio-dirty-tracking) d6a4c185660c: UNMAP_DMA accepts GET_DIRTY_BITMAP
@@ -2140,16 +2146,16 @@ export function* vfio_iommu_type1_ioctl(k: Kctx, iommu: vfio_iommu, cmd: number,
     if (k.patch('vfio-unmap-all')) mask |= VFIO_DMA_UNMAP_FLAG_ALL;
     // PATCH(vfio-update-vaddr) c3cbab24db38: UNMAP_DMA accepts VFIO_DMA_UNMAP_FLAG_VADDR
     if (k.patch('vfio-update-vaddr')) mask |= VFIO_DMA_UNMAP_FLAG_VADDR;
-    if (unmap.argsz < VFIO_DMA_UNMAP_MINSZ || unmap.flags & ~mask) return errno_reason(k, -EINVAL, IOCTL_SITE, `UNMAP_DMA: ${argsz_flags_why(unmap.argsz, VFIO_DMA_UNMAP_MINSZ, unmap.flags, mask)}`);
+    if (unmap.argsz < VFIO_DMA_UNMAP_MINSZ || unmap.flags & ~mask) return errno_reason(k, -EINVAL, site, `UNMAP_DMA: ${argsz_flags_why(unmap.argsz, VFIO_DMA_UNMAP_MINSZ, unmap.flags, mask)}`);
     if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
-      if (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)) return errno_reason(k, -EINVAL, IOCTL_SITE, 'UNMAP_DMA: GET_DIRTY_BITMAP cannot be combined with ALL or VADDR');
+      if (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)) return errno_reason(k, -EINVAL, site, 'UNMAP_DMA: GET_DIRTY_BITMAP cannot be combined with ALL or VADDR');
       if (unmap.argsz < VFIO_DMA_UNMAP_MINSZ + VFIO_BITMAP_SIZEOF || unmap.bitmap === undefined) {
-        return errno_reason(k, -EINVAL, IOCTL_SITE, `UNMAP_DMA: GET_DIRTY_BITMAP needs argsz ≥ ${VFIO_DMA_UNMAP_MINSZ + VFIO_BITMAP_SIZEOF} (a struct vfio_bitmap), got ${unmap.argsz}`);
+        return errno_reason(k, -EINVAL, site, `UNMAP_DMA: GET_DIRTY_BITMAP needs argsz ≥ ${VFIO_DMA_UNMAP_MINSZ + VFIO_BITMAP_SIZEOF} (a struct vfio_bitmap), got ${unmap.argsz}`);
       }
-      if (unmap.bitmap.data === null) return errno_reason(k, -EINVAL, IOCTL_SITE, 'UNMAP_DMA: GET_DIRTY_BITMAP without a bitmap buffer');
+      if (unmap.bitmap.data === null) return errno_reason(k, -EINVAL, site, 'UNMAP_DMA: GET_DIRTY_BITMAP without a bitmap buffer');
       const pages = unmap.size / ffs_big(unmap.bitmap.pgsize === 0n ? 1n : unmap.bitmap.pgsize);
       if (!pages || pages > BigInt(2 ** 31 - 1) || BigInt(unmap.bitmap.data.length) * 8n < pages) {
-        return errno_reason(k, -EINVAL, IOCTL_SITE, `UNMAP_DMA: the dirty bitmap (${unmap.bitmap.data.length} bytes) does not fit the ${pages} pages of size ${hex(unmap.size)} (0 or more than 2^31-1 pages, or too small a buffer)`);
+        return errno_reason(k, -EINVAL, site, `UNMAP_DMA: the dirty bitmap (${unmap.bitmap.data.length} bytes) does not fit the ${pages} pages of size ${hex(unmap.size)} (0 or more than 2^31-1 pages, or too small a buffer)`);
       }
     }
     const saved = unmap.size;
