@@ -61,11 +61,31 @@ function is_file_hugepages(vma: vm_area_struct): boolean {
   return vma.vm_file !== null && vma.vm_file.f_inode.i_sb.s_type.kind === 'hugetlbfs';
 }
 
+/** Where the RLIMIT_MEMLOCK charge lives in this release (for the errno reason). */
+function io_acct_site(k: Kctx): string {
+  // PATCH(io-uring-dir) ed29b0b4fd83: io_uring/rsrc.c (folded: the rsrc.c split)
+  if (k.patch('io-uring-dir')) return 'io_uring/rsrc.c:__io_account_mem';
+  // PATCH(io-uring-mm-pinned-vm) 309758254ea6: the charge becomes __io_account_mem(user) (folded)
+  return k.patch('io-uring-mm-pinned-vm') ? 'fs/io_uring.c:__io_account_mem' : 'fs/io_uring.c:io_account_mem';
+}
+
+/**
+ * Where a registered buffer's pages are pinned and their VMAs checked in this release (for
+ * the errno reason): inline in io_sqe_buffer_register() up to 5.19, io_pin_pages() in
+ * io_uring/rsrc.c from 6.0 and in io_uring/memmap.c in 6.12.
+ */
+function io_pin_site(k: Kctx): string {
+  // PATCH(io-uring-coalesce-hugepages) a8edbb424b13: folded: io_pin_pages() in io_uring/memmap.c (6.12)
+  if (k.patch('io-uring-coalesce-hugepages')) return 'io_uring/memmap.c:io_pin_pages';
+  // PATCH(io-uring-dir) ed29b0b4fd83: io_uring/rsrc.c (folded: the rsrc.c split and io_pin_pages())
+  return k.patch('io-uring-dir') ? 'io_uring/rsrc.c:io_pin_pages' : 'fs/io_uring.c:io_sqe_buffer_register';
+}
+
 /** __io_account_mem(user, nr_pages): charge user->locked_vm against RLIMIT_MEMLOCK (pages). */
 export function __io_account_mem(k: Kctx, user: user_struct, nr_pages: number): number {
   if (!nr_pages) return 0;
   const page_limit = Math.floor(rlimit(k, RLIMIT_MEMLOCK) / PAGE_SIZE);
-  if (user.locked_vm + nr_pages > page_limit) return errno_reason(k, -ENOMEM, 'io_uring/rsrc.c:__io_account_mem', `the user's locked_vm (${user.locked_vm} pages) + ${nr_pages} pages would exceed RLIMIT_MEMLOCK (${page_limit} pages)`);
+  if (user.locked_vm + nr_pages > page_limit) return errno_reason(k, -ENOMEM, io_acct_site(k), `the user's locked_vm (${user.locked_vm} pages) + ${nr_pages} pages would exceed RLIMIT_MEMLOCK (${page_limit} pages)`);
   user.locked_vm += nr_pages;
   return 0;
 }
@@ -316,12 +336,12 @@ function* io_pin_pages(k: Kctx, ubuf: number, len: number): KThread<{ ret: numbe
       const vma = vmas[i] as vm_area_struct;
       // PATCH(io-uring-reg-buf-same-file)
       if (k.patch('io-uring-reg-buf-same-file') && vma.vm_file !== file) {
-        ret = errno_reason(k, -EINVAL, site, `the buffer at ${hex(ubuf)} spans VMAs of different files`);
+        ret = errno_reason(k, -EINVAL, io_pin_site(k), `the buffer at ${hex(ubuf)} spans VMAs of different files`);
         break;
       }
       if (!vma.vm_file) continue;
       if (!vma_is_shmem(vma) && !is_file_hugepages(vma)) {
-        ret = errno_reason(k, -EOPNOTSUPP, site, `page ${i} of the buffer at ${hex(ubuf)} is in a file mapping that is neither shmem nor hugetlbfs`);
+        ret = errno_reason(k, -EOPNOTSUPP, io_pin_site(k), `page ${i} of the buffer at ${hex(ubuf)} is in a file mapping that is neither shmem nor hugetlbfs`);
         break;
       }
     }

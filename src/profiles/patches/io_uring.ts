@@ -97,6 +97,7 @@ export const ioUringPatches = {
       'only user->locked_vm. Subject from the for-5.9 io_uring pull; id from the Fixes: tags of later fixes.',
     folds: [
       { change: 'the ring\'s own pages are added to the creator mm\'s locked_vm (ACCT_LOCKED) until io-uring-ring-memcg (Bijan Mottahedeh, "io_uring: separate reporting of ring pages from registered pages", same series; 5.8.1 no, 5.9.1-5.11.14 yes; io_uring.ts io_uring_setup)', commit: null, from: 'v5.9', by: 'v5.9' },
+      { change: 'the RLIMIT_MEMLOCK charge of user->locked_vm is __io_account_mem(user), wrapped by io_account_mem(ctx) (5.8.1: io_account_mem(user) does the charge; 5.9.1 __io_account_mem; the function an errno reason names, rsrc.ts io_acct_site)', commit: null, from: 'v5.9', by: 'v5.9' },
     ],
     scenarios: ['io_uring/register-pinned-vm'],
   },
@@ -118,6 +119,22 @@ export const ioUringPatches = {
       { change: 'shmem mappings are accepted besides hugetlbfs (vma_is_shmem() continue in 5.15.24; rsrc.ts io_pin_pages)', commit: null, from: 'v5.13', by: 'v5.15' },
     ],
     scenarios: ['io_uring/register-shmem', 'io_uring/register-mixed-vmas'],
+  },
+  'io-uring-dir': {
+    subject: 'io_uring: move to separate directory',
+    commit: 'ed29b0b4fd83',
+    author: 'Jens Axboe',
+    release: 'v6.0',
+    files: ['fs/io_uring.c', 'io_uring/io_uring.c'],
+    effect: 'neutral',
+    summary:
+      'fs/io_uring.c moves to io_uring/io_uring.c (read: 5.15.24 fs/io_uring.c, Debian 6.1.192 io_uring/). Same ' +
+      'behaviour; only the file an errno reason names changes. The id is the one the 0-day robot reported on ' +
+      'torvalds/linux master in August 2022.',
+    folds: [
+      { change: 'the registered-buffer code (io_sqe_buffer_register, __io_account_mem, and the pin loop as io_pin_pages()) is in io_uring/rsrc.c (read in Debian 6.1.192; 5.15.24 has it inline in fs/io_uring.c io_sqe_buffer_register; rsrc.ts io_pin_site)', commit: null, from: 'v6.0', by: 'v6.1' },
+    ],
+    scenarios: [],
   },
 } as const satisfies Record<string, PatchInfo>;
 

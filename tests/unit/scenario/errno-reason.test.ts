@@ -288,3 +288,45 @@ expect:
     if (profile === 'v6.12') expect(o.reasons.get('negative')?.why).toBe('nr_pages -1 shifted by PAGE_SHIFT overflows unsigned long');
   });
 });
+
+describe('io_uring registration refusals name the release\'s file and function', () => {
+  const SCEN = `question: where are registered buffers refused?
+setup:
+  filesystems:
+    - { mount: /mnt, type: ext4 }
+  files:
+    - { path: /mnt/f, size: 2 pages }
+  processes:
+    - name: P
+      uid: 1000
+      rlimits: { RLIMIT_MEMLOCK: 64K }
+      mappings:
+        - { name: buf, length: 32 pages, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS }
+        - { name: fm, length: 1 page, prot: PROT_READ|PROT_WRITE, flags: MAP_SHARED, file: /mnt/f }
+threads:
+  - process: P
+    steps:
+      - io_uring_setup: { entries: 8 }
+        as: ring
+      - IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $buf, len: 32 pages }] }
+        as: memlock
+      - IORING_REGISTER_BUFFERS: { ring: $ring, iovecs: [{ base: $fm, len: 1 page }] }
+        as: file
+expect:
+  v6.1: { values: {} }
+`;
+  const rows: [string, string, string][] = [
+    ['v5.4', 'fs/io_uring.c:io_account_mem', 'fs/io_uring.c:io_sqe_buffer_register'],
+    ['v5.15', 'fs/io_uring.c:__io_account_mem', 'fs/io_uring.c:io_sqe_buffer_register'],
+    ['v6.1', 'io_uring/rsrc.c:__io_account_mem', 'io_uring/rsrc.c:io_pin_pages'],
+    ['v6.12', 'io_uring/rsrc.c:__io_account_mem', ''],
+  ];
+  it.each(rows)('%s', (profile, acct, pin) => {
+    const o = runScenario(load(SCEN), profileOrThrow(profile));
+    expect(o.values.get('memlock')).toBe(-12);
+    expect(o.reasons.get('memlock')?.fn).toBe(acct);
+    // ext4 MAP_SHARED: refused by io_uring's own VMA check up to 6.4; 6.12 leaves it to GUP (check_vma_flags).
+    if (pin !== '') expect(o.reasons.get('file')).toMatchObject({ errno: -95, fn: pin });
+    else expect(o.reasons.get('file')?.fn).toBe('mm/gup.c:check_vma_flags');
+  });
+});
