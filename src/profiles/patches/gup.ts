@@ -342,6 +342,26 @@ export const gupPatches = {
       'mm tree\'s v6.2 commit lists.',
     scenarios: ['gup/hugetlb-force-write-ro'],
   },
+  'hugetlb-foll-force-write': {
+    subject: 'mm/hugetlb: support FOLL_FORCE|FOLL_WRITE',
+    commit: '052ccfbcc6cd',
+    author: 'Guillaume Morin',
+    release: 'v6.14',
+    files: ['mm/gup.c', 'mm/hugetlb.c'],
+    requires: ['gup-hugetlb-no-force-write'],
+    effect: 'changes-verdict',
+    summary:
+      'check_vma_flags() lets a FOLL_FORCE write reach a read-only private hugetlb VMA again (f347454d0341 had ' +
+      'refused it with -EFAULT), and hugetlb_wp() stops WARNing on such a write fault: it reuses an exclusive anon ' +
+      'folio or copies into a new one, but leaves the huge PTE read-only unless the VMA has VM_WRITE ' +
+      '(set_huge_ptep_maybe_writable, make_huge_pte(..., !unshare && VM_WRITE)); the GUP walk follows the ' +
+      'exclusive anon folio read-only through can_follow_write_common(). So, unlike 5.4, the process never gets ' +
+      'a writable mapping out of it. Id and v6.14 release: the akpm/mm `linus` branch after the v6.14 merge ' +
+      '(kernel.org post-receive list of 28 January 2025); the diff was read in its v4 posting (Guillaume Morin, ' +
+      'December 2024) and all of its hunks are in 6.18.26 (mm/gup.c check_vma_flags, mm/hugetlb.c hugetlb_wp, ' +
+      'make_huge_pte).',
+    scenarios: ['gup/hugetlb-force-write-ro', 'remote/proc-mem-write-ro-hugetlb'],
+  },
   'gup-zero-page-no-pin': {
     subject: "mm: Don't pin ZERO_PAGE in pin_user_pages()",
     commit: 'c8070b787519',
