@@ -30,6 +30,12 @@ const root = join(import.meta.dirname, '..');
  * Keep this exact: the test fails if a listed patch gains scenarios or an unlisted one has none.
  */
 const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
+  'fsdax-refcounted-folios':
+    'the model does not have refcounted fs-DAX folios: with the patch (v6.18) every fs-DAX fault is unsupported, ' +
+    'which a scenario cannot declare',
+  'devdax-refcounted-mapping':
+    'the model does not have refcounted device-DAX mappings: with the patch (v6.18) every device-DAX fault is ' +
+    'unsupported, which a scenario cannot declare',
   'alloc-fastpath-task-gfp':
     'only the number of allocations and migrations changes (the page is placed in the scoped zone either ' +
     'directly or after migration, on the same frame); no probe observes allocations or migrations. The one ' +
