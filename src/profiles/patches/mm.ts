@@ -210,8 +210,8 @@ export const mmPatches = {
       'device-DAX faults map folios with references and map counts (vmf_insert_page_mkwrite, ' +
       'vmf_insert_folio_pmd/_pud) instead of special devmap entries, so GUP pins them as ordinary folios (up to ' +
       '1 GiB folios at PUD level). MODEL: not modelled; with this entry every device-DAX fault is `unsupported`. ' +
-      'Id as quoted by its author in a September 2025 patch mail ("Prior to aed877c2b425 (\"device/dax: properly ' +
-      'refcount device dax pages when mapping\")"); same v6.15 series as 38607c62b34b.',
+      'Id as quoted by its author in a September 2025 patch mail ("Prior to aed877c2b425 ("device/dax: properly ' +
+      'refcount device dax pages when mapping")"); same v6.15 series as 38607c62b34b.',
     scenarios: [],
   },
   'hugetlb-pool-batch': {
