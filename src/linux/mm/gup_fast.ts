@@ -250,11 +250,10 @@ function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_page
 function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
   const site = 'mm/gup.c:internal_get_user_pages_fast';
   let allowed: number;
-  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the 6.12 flag mask (HONOR_NUMA_FAULT 6.6, own commit UNVERIFIED) keyed on the 6.3 entry
-  if (k.patch('gup-unlockable')) {
-    allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA | FOLL_HONOR_NUMA_FAULT;
-  } else if (k.patch('foll-pci-p2pdma')) { // PATCH(foll-pci-p2pdma) 4003f107fa2e: the 6.2.12 mask admits FOLL_PCI_P2PDMA
+  if (k.patch('foll-pci-p2pdma')) { // PATCH(foll-pci-p2pdma) 4003f107fa2e: the 6.2.12 mask admits FOLL_PCI_P2PDMA
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA;
+    // PATCH(foll-honor-numa-fault) d74943a2f3cd: the 6.5 mask admits FOLL_HONOR_NUMA_FAULT
+    if (k.patch('foll-honor-numa-fault')) allowed |= FOLL_HONOR_NUMA_FAULT;
   } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: the mask admits FOLL_GET (5.7.14)
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET;
     // PATCH(gup-fast-only) dadbb612f6e5: FOLL_FAST_ONLY (5.8.1; folded: its own commit UNVERIFIED, same v5.8 batch)

@@ -439,10 +439,24 @@ export const gupPatches = {
       'tree, absent from 6.2.12.',
     folds: [
       { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
-      { change: 'gup-fast\'s flag mask admits FOLL_HONOR_NUMA_FAULT (not in the 6.2.12 mask, in the 6.5.0 one)', commit: null, from: 'v6.3', by: 'v6.5' },
       { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
     ],
     scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked', 'gup/pin-with-foll-get'],
+  },
+  'foll-honor-numa-fault': {
+    subject: 'mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT',
+    commit: 'd74943a2f3cd',
+    author: 'David Hildenbrand',
+    release: 'v6.5',
+    files: ['mm/gup.c', 'include/linux/mm_types.h'],
+    effect: 'changes-verdict',
+    summary:
+      'FOLL_HONOR_NUMA_FAULT (1 << 12) is a flag callers may pass (GUP then treats a NUMA-hinting PROT_NONE entry ' +
+      'as absent and faults); gup-fast\'s flag mask admits it (6.5.0, 6.6.9, 6.12.117 masks read; the 6.2.12 mask ' +
+      'has no such bit). MODEL: no NUMA hinting faults exist, so only the flag check is modelled. Id from the ' +
+      'torvalds/linux commit lists of August 2023 (merged for v6.5-rc, Cc: stable; the 6.1-stable backport failed ' +
+      'to apply). Split out of gup-unlockable, where it was folded.',
+    scenarios: ['gup/fast-honor-numa-fault'],
   },
   'gup-writable-file-longterm': {
     subject: 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings',
