@@ -194,6 +194,14 @@ const specs: readonly ReleaseSpec[] = [
     judge: 'linux-source-6.12 built by the conformance harness (src/conformance/kernel-build.ts)',
     kernel: 'v6.12',
   },
+  {
+    // The newest tree readable here. Vendor commits on top of the snapshot touch Rockchip media/NPU drivers only
+    // (none of mm/, drivers/vfio/, io_uring/, fs/dax.c, include/linux/mm*.h).
+    tag: 'v6.18',
+    source: 'Linux 6.18.26 (nickfox-taterli/nanopi-r5c-linux-6.18.26 @ 85a779324, "clean snapshot"; mm/, drivers/vfio/, io_uring/, fs/dax.c, include/ read)',
+    base: 'v6.12',
+    configs: ALL_CONFIGS,
+  },
 ];
 
 /** Filled in release order, so each release's base is resolved before it. */

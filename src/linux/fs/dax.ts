@@ -41,6 +41,7 @@
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import type { Machine } from '../machine.js';
+import { unsupported } from '../include/linux/bug.js';
 import type { address_space, inode, super_block } from '../include/linux/fs.js';
 import { IS_DAX } from '../include/linux/fs.js';
 import type { vm_fault } from '../include/linux/mm_types.js';
@@ -160,6 +161,11 @@ export function dax_block(k: Kctx, i: inode, index: number, write: boolean): num
  * invalidate_lock (5.4: i_mmap_sem) held for read by the caller (fs/ext4/file.ts).
  */
 export function* dax_iomap_pte_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  // PATCH(fsdax-refcounted-folios) 38607c62b34b: refcounted fs-DAX folios are not modelled
+  if (k.patch('fsdax-refcounted-folios')) {
+    unsupported(k, 'fs/dax.c:dax_iomap_pte_fault', 'an fs-DAX fault from v6.15 on: the pages are folios refcounted by their mappings (idle at 0, a PMD entry one compound folio, busy when references exceed mappings), which the model does not have (it keeps the devmap scheme: order-0 pages idle at 1)');
+    return VM_FAULT_SIGBUS;
+  }
   const vma = vmf.vma;
   const f = vma.vm_file;
   if (!f) return VM_FAULT_SIGBUS;
@@ -267,6 +273,11 @@ function dax_pmd_load_hole(k: Kctx, vmf: vm_fault, haddr: number): vm_fault_t | 
  * file header for when it maps a PMD.
  */
 export function* dax_iomap_pmd_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  // PATCH(fsdax-refcounted-folios) 38607c62b34b: refcounted fs-DAX folios are not modelled
+  if (k.patch('fsdax-refcounted-folios')) {
+    unsupported(k, 'fs/dax.c:dax_iomap_pmd_fault', 'an fs-DAX fault from v6.15 on: the pages are folios refcounted by their mappings (idle at 0, a PMD entry one compound folio, busy when references exceed mappings), which the model does not have (it keeps the devmap scheme: order-0 pages idle at 1)');
+    return VM_FAULT_SIGBUS;
+  }
   const vma = vmf.vma;
   const f = vma.vm_file;
   if (!f) return VM_FAULT_SIGBUS;

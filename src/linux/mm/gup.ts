@@ -358,8 +358,9 @@ export function check_vma_flags(k: Kctx, vma: vm_area_struct, gup_flags: number)
     if (k.patch('gup-writable-file-longterm') && !vma_anon && !writable_file_mapping_allowed(vma, gup_flags)) return no(-EFAULT, 'a writable FOLL_LONGTERM pin of a shared file mapping whose file system does not allow it (writable_file_mapping_allowed)');
     if (!(vm_flags & VM_WRITE)) {
       if (!(gup_flags & FOLL_FORCE)) return no(-EFAULT, 'FOLL_WRITE on a mapping without PROT_WRITE');
-      // PATCH(gup-hugetlb-no-force-write): no FOLL_FORCE writes to a read-only hugetlb mapping.
-      if (k.patch('gup-hugetlb-no-force-write') && is_vm_hugetlb_page(vma)) return no(-EFAULT, 'FOLL_FORCE write to hugetlb');
+      // PATCH(gup-hugetlb-no-force-write): no FOLL_FORCE writes to a read-only hugetlb mapping;
+      // PATCH(hugetlb-foll-force-write) 052ccfbcc6cd: allowed again from v6.14.
+      if (k.patch('gup-hugetlb-no-force-write') && !k.patch('hugetlb-foll-force-write') && is_vm_hugetlb_page(vma)) return no(-EFAULT, 'FOLL_FORCE write to hugetlb');
       if (!is_cow_mapping(vm_flags)) return no(-EFAULT, 'FOLL_FORCE write to a shared mapping without PROT_WRITE');
     }
   } else if (!(vm_flags & VM_READ)) {

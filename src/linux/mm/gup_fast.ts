@@ -296,11 +296,10 @@ function gup_fast_range(k: Kctx, fn: string, start: number, nr_pages: number, sh
  */
 function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array): KThread<number> {
   let allowed: number;
-  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the 6.12 flag mask (HONOR_NUMA_FAULT 6.6, own commit UNVERIFIED) keyed on the 6.3 entry
-  if (k.patch('gup-unlockable')) {
-    allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA | FOLL_HONOR_NUMA_FAULT;
-  } else if (k.patch('foll-pci-p2pdma')) { // PATCH(foll-pci-p2pdma) 4003f107fa2e: the 6.2.12 mask admits FOLL_PCI_P2PDMA
+  if (k.patch('foll-pci-p2pdma')) { // PATCH(foll-pci-p2pdma) 4003f107fa2e: the 6.2.12 mask admits FOLL_PCI_P2PDMA
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | FOLL_PCI_P2PDMA;
+    // PATCH(foll-honor-numa-fault) d74943a2f3cd: the 6.5 mask admits FOLL_HONOR_NUMA_FAULT
+    if (k.patch('foll-honor-numa-fault')) allowed |= FOLL_HONOR_NUMA_FAULT;
   } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: the mask admits FOLL_GET (5.7.14)
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET;
     // PATCH(gup-fast-only) dadbb612f6e5: FOLL_FAST_ONLY (5.8.1; folded: its own commit UNVERIFIED, same v5.8 batch)
@@ -321,7 +320,8 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
   // The 6.12 fallback returns 0 for nr_pages == 0 before it marks the mm or checks the range
   // (folded into gup-hugetlb-grab-no-longterm-check below).
   // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN: the 6.12 early return for nr_pages == 0 and the shift-overflow check (own commit UNVERIFIED, fold from v6.7 by v6.12)
-  const v612 = k.patch('gup-hugetlb-grab-no-longterm-check');
+  // PATCH(hugetlb-foll-force-write) 052ccfbcc6cd: STAND-IN: gone again in 6.18.26 (own commit UNVERIFIED, fold from v6.13 by v6.18)
+  const v612 = k.patch('gup-hugetlb-grab-no-longterm-check') && !k.patch('hugetlb-foll-force-write');
   if (v612 && nr_pages === 0) return 0;
   if (gup_flags & FOLL_PIN) mm_set_has_pinned_flag(k, mm);
   start = Math.floor(start / PAGE_SIZE) * PAGE_SIZE;

@@ -250,12 +250,17 @@ function hugetlb_no_page(k: Kctx, vma: vm_area_struct, haddr: number, order: num
  * write fault leaves the leaf writable whatever the VMA's VM_WRITE: 5.4.1 hugetlb_cow()
  * reuses with set_huge_ptep_writable() and copies with make_huge_pte(..., 1), so a
  * FOLL_FORCE write to a read-only private mapping gets a writable huge PTE. From
- * f347454d0341 GUP refuses that write and the fault WARNs and fails if it gets here anyway.
+ * f347454d0341 GUP refuses that write and the fault WARNs and fails if it gets here anyway;
+ * from 052ccfbcc6cd (v6.14) the write is served again, the leaf staying read-only without
+ * VM_WRITE.
  */
 function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, entry: number, flags: number): vm_fault_t {
   const unshare = (flags & FAULT_FLAG_UNSHARE) !== 0;
-  // PATCH(gup-hugetlb-no-force-write)
-  if (k.patch('gup-hugetlb-no-force-write') && WARN_ON_ONCE(k, !unshare && !(vma.vm_flags & VM_WRITE), 'mm/hugetlb.c:hugetlb_wp', 'write fault in a VMA without VM_WRITE')) {
+  // PATCH(hugetlb-foll-force-write) 052ccfbcc6cd: a forced write fault is served again, but never maps writable
+  // what the VMA does not allow (set_huge_ptep_maybe_writable, make_huge_pte with VM_WRITE)
+  const force_ro = k.patch('hugetlb-foll-force-write') && !(vma.vm_flags & VM_WRITE);
+  // PATCH(gup-hugetlb-no-force-write) f347454d0341: WARN and SIGSEGV; PATCH(hugetlb-foll-force-write) removes it
+  if (k.patch('gup-hugetlb-no-force-write') && !k.patch('hugetlb-foll-force-write') && WARN_ON_ONCE(k, !unshare && !(vma.vm_flags & VM_WRITE), 'mm/hugetlb.c:hugetlb_wp', 'write fault in a VMA without VM_WRITE')) {
     return VM_FAULT_SIGSEGV;
   }
   const old = pte_pfn(entry);
@@ -264,7 +269,7 @@ function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, 
     page_move_anon_rmap(k, old, vma);
     // PATCH(anon-exclusive) 6c287605fd56: the copied folio is exclusive
     if (k.patch('anon-exclusive')) folio_set_anon_exclusive_all(m, old, true);
-    if (!unshare) set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, old, true));
+    if (!unshare && !force_ro) set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, old, true));
     return 0;
   }
   if (vma.vm_flags & VM_SHARED) {
@@ -277,7 +282,7 @@ function hugetlb_wp(k: Kctx, vma: vm_area_struct, haddr: number, order: number, 
   anon_vma_prepare(k, vma);
   page_remove_rmap(k, old, vma, true);
   page_add_new_anon_rmap(k, np, vma, haddr, true);
-  set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, np, !unshare));
+  set_huge_pte_at(vma, haddr, order, make_huge_pte(vma, np, !unshare && !force_ro));
   put_page(m, old);
   k.m.event(k.tid, 'cow', [page_label(np), page_label(old), `vma:${vma.id}`], 'mm/hugetlb.c:hugetlb_wp');
   return 0;

@@ -343,6 +343,29 @@ export const gupPatches = {
       'mm tree\'s v6.2 commit lists.',
     scenarios: ['gup/hugetlb-force-write-ro'],
   },
+  'hugetlb-foll-force-write': {
+    subject: 'mm/hugetlb: support FOLL_FORCE|FOLL_WRITE',
+    commit: '052ccfbcc6cd',
+    author: 'Guillaume Morin',
+    release: 'v6.14',
+    files: ['mm/gup.c', 'mm/hugetlb.c'],
+    requires: ['gup-hugetlb-no-force-write'],
+    effect: 'changes-verdict',
+    summary:
+      'check_vma_flags() lets a FOLL_FORCE write reach a read-only private hugetlb VMA again (f347454d0341 had ' +
+      'refused it with -EFAULT), and hugetlb_wp() stops WARNing on such a write fault: it reuses an exclusive anon ' +
+      'folio or copies into a new one, but leaves the huge PTE read-only unless the VMA has VM_WRITE ' +
+      '(set_huge_ptep_maybe_writable, make_huge_pte(..., !unshare && VM_WRITE)); the GUP walk follows the ' +
+      'exclusive anon folio read-only through can_follow_write_common(). So, unlike 5.4, the process never gets ' +
+      'a writable mapping out of it. Id and v6.14 release: the akpm/mm `linus` branch after the v6.14 merge ' +
+      '(kernel.org post-receive list of 28 January 2025); the diff was read in its v4 posting (Guillaume Morin, ' +
+      'December 2024) and all of its hunks are in 6.18.26 (mm/gup.c check_vma_flags, mm/hugetlb.c hugetlb_wp, ' +
+      'make_huge_pte).',
+    folds: [
+      { change: 'gup_fast_fallback() no longer returns 0 early for nr_pages == 0, no longer checks nr_pages << PAGE_SHIFT for overflow and drops access_ok() (the TASK_SIZE_MAX test covers it): read, Debian 6.12.118 has all three, 6.18.26 none (gup_fast.ts gup_fast_range)', commit: null, from: 'v6.13', by: 'v6.18' },
+    ],
+    scenarios: ['gup/hugetlb-force-write-ro', 'remote/proc-mem-write-ro-hugetlb'],
+  },
   'gup-zero-page-no-pin': {
     subject: "mm: Don't pin ZERO_PAGE in pin_user_pages()",
     commit: 'c8070b787519',
@@ -420,10 +443,24 @@ export const gupPatches = {
       'tree, absent from 6.2.12.',
     folds: [
       { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
-      { change: 'gup-fast\'s flag mask admits FOLL_HONOR_NUMA_FAULT (not in the 6.2.12 mask, in the 6.5.0 one)', commit: null, from: 'v6.3', by: 'v6.5' },
       { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
     ],
     scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked', 'gup/pin-with-foll-get'],
+  },
+  'foll-honor-numa-fault': {
+    subject: 'mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT',
+    commit: 'd74943a2f3cd',
+    author: 'David Hildenbrand',
+    release: 'v6.5',
+    files: ['mm/gup.c', 'include/linux/mm_types.h'],
+    effect: 'changes-verdict',
+    summary:
+      'FOLL_HONOR_NUMA_FAULT (1 << 12) is a flag callers may pass (GUP then treats a NUMA-hinting PROT_NONE entry ' +
+      'as absent and faults); gup-fast\'s flag mask admits it (6.5.0, 6.6.9, 6.12.117 masks read; the 6.2.12 mask ' +
+      'has no such bit). MODEL: no NUMA hinting faults exist, so only the flag check is modelled. Id from the ' +
+      'torvalds/linux commit lists of August 2023 (merged for v6.5-rc, Cc: stable; the 6.1-stable backport failed ' +
+      'to apply). Split out of gup-unlockable, where it was folded.',
+    scenarios: ['gup/fast-honor-numa-fault'],
   },
   'gup-writable-file-longterm': {
     subject: 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings',

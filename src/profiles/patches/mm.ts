@@ -181,6 +181,39 @@ export const mmPatches = {
       'mainline commit list of the series (linux-next carried the same subject under other ids).',
     scenarios: ['vfio/map-devdax'],
   },
+  'fsdax-refcounted-folios': {
+    subject: 'fs/dax: properly refcount fs dax pages',
+    commit: '38607c62b34b',
+    author: 'Alistair Popple',
+    release: 'v6.15',
+    files: ['fs/dax.c', 'mm/memremap.c', 'mm/gup.c', 'include/linux/dax.h'],
+    effect: 'changes-verdict',
+    summary:
+      'fs-DAX pages become ordinary refcounted folios: a mapping takes a reference and a map count ' +
+      '(vmf_insert_page_mkwrite, vmf_insert_folio_pmd), a PMD entry is one compound folio (dax_folio_init), an ' +
+      'idle page has refcount 0 (dax_page_is_idle) and dax_busy_page() looks for references beyond the map ' +
+      'count; GUP loses its devmap/pgmap paths (mm/gup.c of 6.18.26). Before it (5.4.1 to 6.12.118) an fs-DAX ' +
+      'page is an order-0 ZONE_DEVICE page idle at refcount 1 that mappings do not count, and busy above 1. ' +
+      'Read in 6.18.26, concurrency/truncate-vs-pin-in-dax-pmd would change: the PMD\'s head page has refcount 1 on ' +
+      '6.12 and (being the folio) 2 on 6.18. MODEL: not modelled; with this entry every fs-DAX fault is ' +
+      '`unsupported`. Id from the Fixes: tag of a v6.15-rc fix ("Fixes: 38607c62b34b"); 6.18.26 fs/dax.c read.',
+    scenarios: [],
+  },
+  'devdax-refcounted-mapping': {
+    subject: 'device/dax: properly refcount device dax pages when mapping',
+    commit: 'aed877c2b425',
+    author: 'Alistair Popple',
+    release: 'v6.15',
+    files: ['drivers/dax/device.c', 'mm/gup.c', 'mm/huge_memory.c'],
+    effect: 'changes-verdict',
+    summary:
+      'device-DAX faults map folios with references and map counts (vmf_insert_page_mkwrite, ' +
+      'vmf_insert_folio_pmd/_pud) instead of special devmap entries, so GUP pins them as ordinary folios (up to ' +
+      '1 GiB folios at PUD level). MODEL: not modelled; with this entry every device-DAX fault is `unsupported`. ' +
+      'Id as quoted by its author in a September 2025 patch mail ("Prior to aed877c2b425 ("device/dax: properly ' +
+      'refcount device dax pages when mapping")"); same v6.15 series as 38607c62b34b.',
+    scenarios: [],
+  },
   'hugetlb-pool-batch': {
     subject: 'hugetlb: restructure pool allocations',
     commit: 'd67e32f26713',

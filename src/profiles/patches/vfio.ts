@@ -227,6 +227,43 @@ export const vfioPatches = {
       'zero page, so there is nothing to drop (present in 6.12.117: the loop is absent).',
     scenarios: ['vfio/zero-page-ref-leak'],
   },
+  'vfio-remove-type1-nesting': {
+    subject: 'vfio: Remove VFIO_TYPE1_NESTING_IOMMU',
+    commit: '35890f85573c',
+    author: 'Jason Gunthorpe',
+    release: 'v6.13',
+    files: ['drivers/vfio/vfio_iommu_type1.c', 'include/uapi/linux/vfio.h'],
+    effect: 'changes-verdict',
+    summary:
+      'The nesting container type is retired: type1\'s CHECK_EXTENSION(6) answers 0, so VFIO_SET_IOMMU with it ' +
+      'finds no driver (drivers/vfio/container.c offers a type only to drivers whose CHECK_EXTENSION is > 0: ' +
+      '-ENODEV); type1\'s open() keeps the number as __VFIO_RESERVED_TYPE1_NESTING_IOMMU meaning v2, which only a ' +
+      'direct caller could reach. Before it (5.4.1 to 6.12.118) CHECK_EXTENSION answers 1 and the first ' +
+      'group attach asks the new domain for nesting (5.6.4: iommu_domain_set_attr(DOMAIN_ATTR_NESTING), which ' +
+      'Intel VT-d grants only on hardware with nested translation (-ENODEV otherwise) and AMD-Vi refuses; ' +
+      '6.12.118: iommu_enable_nesting(), which only the Arm SMMU drivers implement, so -EINVAL on x86): MODEL: the ' +
+      'model has no per-driver nesting capability, so that attach is `unsupported` there. Mainline: the ' +
+      'torvalds/linux post-receive list of 21 November 2024 (iommufd pull for v6.13); 6.18.26 read.',
+    scenarios: ['vfio/check-extension-nesting'],
+  },
+  'vfio-iova-overflow': {
+    subject: 'vfio/type1: sanitize for overflow using check_*_overflow()',
+    commit: '6012379ede6a',
+    author: 'Alex Mastro',
+    release: 'v6.18',
+    files: ['drivers/vfio/vfio_iommu_type1.c'],
+    effect: 'changes-verdict',
+    summary:
+      'An iova (or vaddr) range that wraps past 2^64 is -EOVERFLOW instead of -EINVAL in VFIO_IOMMU_MAP_DMA, ' +
+      'VFIO_IOMMU_UNMAP_DMA and the dirty-bitmap GET_BITMAP; MAP_DMA now tests size 0 (-EINVAL) and the wrap ' +
+      'before the READ/WRITE-versus-VADDR flag check and before taking iommu->lock, and only alignment stays under ' +
+      'the lock. Merged for v6.18-rc4 with its series (1196f1f897d4 "vfio/type1: move iova increment to ' +
+      'unmap_unpin_*() caller", ef270ec44637 "vfio/type1: handle DMA map/unmap up to the addressable limit"), ' +
+      'torvalds/linux post-receive list of 31 October 2025; read in 6.18.26 (vfio_dma_do_map, vfio_dma_do_unmap, ' +
+      'vfio_iommu_type1_dirty_pages). The two follow-ups make a mapping that ends exactly at 2^64 - 1 work; the ' +
+      'modelled IOMMU\'s aperture ends at 2^48 - 1, so no scenario can reach that, and nothing reads them.',
+    scenarios: ['vfio/map-iova-wrap'],
+  },
   'vfio-unmap-any-mm': {
     subject: 'vfio: remove useless judgement',
     commit: 'ffed0518d871',

@@ -273,6 +273,8 @@ expect:
     ['v6.6', -14, -14, -75, -75, -14, 'mm/gup.c:internal_get_user_pages_fast'],
     // 6.12: nr_pages 0 → 0 first; a negative count shifted by PAGE_SHIFT overflows → -EOVERFLOW.
     ['v6.12', 0, -14, -75, -75, -75, 'mm/gup.c:gup_fast_fallback'],
+    // 6.18.26: neither of those two; nr_pages 0 above TASK_SIZE_MAX is -EFAULT again, a negative count -EOVERFLOW or -EFAULT.
+    ['v6.18', -14, -14, -75, -75, -14, 'mm/gup.c:gup_fast_fallback'],
   ];
   it.each(rows)('%s', (profile, zeroHigh, past, wrap, negative, negative0, fn) => {
     const o = runScenario(load(SCEN), profileOrThrow(profile));

@@ -31,6 +31,7 @@ import {
   FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_HUGEPAGE, VM_SHARED, pt_walk, set_pmd_at, set_pte_at,
 } from '../../include/linux/mm.js';
 import { EINVAL } from '../../include/uapi/linux/errno.js';
+import { unsupported } from '../../include/linux/bug.js';
 import { vma_page_prot } from '../../mm/memory.js';
 import { chrdev_create } from '../../fs/chrdev.js';
 import { __init_zone_device_page } from '../../mm/page_alloc.js';
@@ -58,6 +59,11 @@ function dax_pgoff_to_pfn(k: Kctx, dd: dev_dax, pgoff: number): number | null {
 }
 
 function* dev_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
+  // PATCH(devdax-refcounted-mapping) aed877c2b425: refcounted device-DAX mappings are not modelled
+  if (k.patch('devdax-refcounted-mapping')) {
+    unsupported(k, 'drivers/dax/device.c:__dev_dax_pte_fault', 'a device-DAX fault from v6.15 on: the mapping takes folio references and map counts (vmf_insert_page_mkwrite / vmf_insert_folio_pmd / _pud), which the model does not have (it keeps the devmap scheme of special PTEs without references)');
+    return VM_FAULT_SIGBUS;
+  }
   const dd = dev_dax_of(vmf.vma.vm_file as file);
   if (dd.align > PAGE_SIZE) return VM_FAULT_SIGBUS;
   const pfn = dax_pgoff_to_pfn(k, dd, vmf.pgoff);
@@ -69,6 +75,11 @@ function* dev_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
 }
 
 function* dev_dax_huge_fault(k: Kctx, vmf: vm_fault, order: number): KThread<number> {
+  // PATCH(devdax-refcounted-mapping) aed877c2b425: refcounted device-DAX mappings are not modelled
+  if (k.patch('devdax-refcounted-mapping')) {
+    unsupported(k, 'drivers/dax/device.c:__dev_dax_pmd_fault', 'a device-DAX fault from v6.15 on: the mapping takes folio references and map counts (vmf_insert_page_mkwrite / vmf_insert_folio_pmd / _pud), which the model does not have (it keeps the devmap scheme of special PTEs without references)');
+    return VM_FAULT_SIGBUS;
+  }
   const vma = vmf.vma;
   const dd = dev_dax_of(vma.vm_file as file);
   if (order !== 9 || dd.align < PMD_SIZE) return VM_FAULT_FALLBACK;

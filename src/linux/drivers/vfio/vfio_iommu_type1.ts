@@ -30,7 +30,7 @@ import { Mutex, waitUntil } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
 import { BUG_ON, WARN_ON, WARN_ON_ONCE, unsupported } from '../../include/linux/bug.js';
 import {
-  E2BIG, EACCES, EAGAIN, EBUSY, EEXIST, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOTTY, EOPNOTSUPP, EPERM, ESRCH,
+  E2BIG, EACCES, EAGAIN, EBUSY, EEXIST, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM, ENOTTY, EOPNOTSUPP, EOVERFLOW, EPERM, ESRCH,
 } from '../../include/uapi/linux/errno.js';
 import type { mm_struct, vm_area_struct } from '../../include/linux/mm_types.js';
 import { PAGE_SHIFT, PAGE_SIZE, PG_reserved, TASK_SIZE } from '../../include/linux/mm_types.js';
@@ -1324,7 +1324,10 @@ export function* vfio_dma_do_unmap__v5_12(k: Kctx, iommu: vfio_iommu, unmap: vfi
       }
       size = U64_MAX;
     } else if (!size || size & (pgsize - 1n) || iova + size - 1n > U64_MAX) {
-      errno_reason(k, -EINVAL, site, iova + size - 1n > U64_MAX && size && !(size & (pgsize - 1n)) ? `iova ${hex(iova)} + size ${hex(size)} wraps past 2^64` : unmap_size_why(size, pgsize));
+      const wraps = iova + size - 1n > U64_MAX && size && !(size & (pgsize - 1n));
+      // PATCH(vfio-iova-overflow) 6012379ede6a: check_add_overflow() on iova + size - 1 fails with -EOVERFLOW
+      if (wraps && k.patch('vfio-iova-overflow')) ret = errno_reason(k, -EOVERFLOW, site, `iova ${hex(iova)} + size ${hex(size)} wraps past 2^64`);
+      else errno_reason(k, -EINVAL, site, wraps ? `iova ${hex(iova)} + size ${hex(size)} wraps past 2^64` : unmap_size_why(size, pgsize));
       break unlock;
     }
     if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP &&
@@ -1535,6 +1538,12 @@ export function* vfio_dma_do_map(k: Kctx, iommu: vfio_iommu, map: vfio_iommu_typ
   if (map.flags & VFIO_DMA_MAP_FLAG_WRITE) prot |= IOMMU_WRITE;
   if (map.flags & VFIO_DMA_MAP_FLAG_READ) prot |= IOMMU_READ;
   const pgsize = vfio_min_pgsize(iommu);
+  // PATCH(vfio-iova-overflow) 6012379ede6a: size 0 and a wrapping iova or vaddr range are refused first, before the
+  // flag test and without iommu->lock, the wrap (check_add_overflow on start + size - 1) with -EOVERFLOW
+  if (k.patch('vfio-iova-overflow')) {
+    if (!size) return errno_reason(k, -EINVAL, site, 'size 0');
+    if (iova + size - 1n > U64_MAX || vaddr + size - 1n > U64_MAX) return errno_reason(k, -EOVERFLOW, site, map_dma_wrap(iova, vaddr, size));
+  }
   // PATCH(vfio-update-vaddr) c3cbab24db38: MAP_DMA takes exactly one of READ|WRITE and VADDR
   if (k.patch('vfio-update-vaddr')) {
     // PATCH(vfio-update-vaddr): exactly one of {prot, VADDR}; alignment checked under the lock.
@@ -1756,6 +1765,14 @@ export function* vfio_iommu_type1_attach_group(k: Kctx, iommu: vfio_iommu, group
     }
     const dom = iommu_domain_alloc(k);
     const domain: vfio_domain = { domain: dom, group_list: [], prot: 0, fgsp: false };
+    // Only without PATCH(vfio-remove-type1-nesting) (read in vfio_iommu_type1_open): a nesting container asks the new
+    // domain for nested translation before the attach; whether the driver grants it depends on the IOMMU driver and
+    // hardware (5.6.4 Intel: nested-capable hardware only; AMD: -EINVAL; 6.12 x86: -EINVAL), which the model lacks.
+    if (iommu.nesting) {
+      iommu_domain_free(k, dom);
+      ret = unsupported(k, site, 'a VFIO_TYPE1_NESTING_IOMMU container: whether the IOMMU driver grants nested translation depends on the driver and the hardware');
+      break out;
+    }
     ret = iommu_attach_group(k, dom, group.iommu_group);
     if (ret) {
       iommu_domain_free(k, dom);
@@ -1915,7 +1932,8 @@ export function vfio_iommu_type1_open(k: Kctx, arg: number): vfio_iommu | number
     case VFIO_TYPE1_IOMMU:
       break;
     case VFIO_TYPE1_NESTING_IOMMU:
-      nesting = true;
+      // PATCH(vfio-remove-type1-nesting) 35890f85573c: the reserved number opens a plain v2 container
+      nesting = !k.patch('vfio-remove-type1-nesting');
       v2 = true;
       break;
     case VFIO_TYPE1v2_IOMMU:
@@ -1950,8 +1968,10 @@ export function vfio_iommu_type1_check_extension(k: Kctx, iommu: vfio_iommu | nu
   switch (arg) {
     case VFIO_TYPE1_IOMMU:
     case VFIO_TYPE1v2_IOMMU:
-    case VFIO_TYPE1_NESTING_IOMMU:
       return 1;
+    case VFIO_TYPE1_NESTING_IOMMU:
+      // PATCH(vfio-remove-type1-nesting) 35890f85573c: no longer an extension
+      return k.patch('vfio-remove-type1-nesting') ? 0 : 1;
     case VFIO_UNMAP_ALL:
       return k.patch('vfio-unmap-all') ? 1 : 0; // PATCH(vfio-unmap-all)
     case VFIO_UPDATE_VADDR:
@@ -2065,6 +2085,8 @@ function* vfio_iommu_type1_dirty_pages(k: Kctx, iommu: vfio_iommu, dirty: vfio_i
     return errno_reason(k, -EINVAL, site, `GET_BITMAP: argsz ${dirty.argsz} does not cover struct vfio_iommu_type1_dirty_bitmap_get (${VFIO_DIRTY_BITMAP_MINSZ + VFIO_DIRTY_BITMAP_GET_SIZEOF} bytes)`);
   }
   const { iova, size, bitmap } = get;
+  // PATCH(vfio-iova-overflow) 6012379ede6a: a wrapping range is -EOVERFLOW, tested before the page-size checks
+  if (k.patch('vfio-iova-overflow') && size && iova + size - 1n > U64_MAX) return errno_reason(k, -EOVERFLOW, site, `GET_BITMAP: iova ${hex(iova)} + size ${hex(size)} wraps past 2^64`);
   if (!size || bitmap.pgsize !== pgsize) return errno_reason(k, -EINVAL, site, !size ? 'GET_BITMAP: size 0' : `GET_BITMAP: bitmap pgsize ${hex(bitmap.pgsize)} is not the smallest IOMMU page size (${hex(pgsize)})`);
   if (iova + size - 1n < iova || iova + size - 1n > U64_MAX) return errno_reason(k, -EINVAL, site, `GET_BITMAP: iova ${hex(iova)} + size ${hex(size)} wraps past 2^64`);
   if (iova & (pgsize - 1n) || size & (pgsize - 1n)) return errno_reason(k, -EINVAL, site, `GET_BITMAP: iova ${hex(iova)} or size ${hex(size)} not aligned to ${hex(pgsize)}`);

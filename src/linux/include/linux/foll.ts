@@ -66,7 +66,7 @@ export const FOLL_BITS: Readonly<Record<FollName, number>> = {
 };
 
 /** The release tags the model has FOLL_* tables for. */
-export type FollRelease = 'v5.4' | 'v5.5' | 'v5.6' | 'v5.7' | 'v5.8' | 'v5.9' | 'v5.10' | 'v5.11' | 'v5.12' | 'v5.15' | 'v6.1' | 'v6.2' | 'v6.5' | 'v6.6' | 'v6.12';
+export type FollRelease = 'v5.4' | 'v5.5' | 'v5.6' | 'v5.7' | 'v5.8' | 'v5.9' | 'v5.10' | 'v5.11' | 'v5.12' | 'v5.15' | 'v6.1' | 'v6.2' | 'v6.5' | 'v6.6' | 'v6.12' | 'v6.18';
 
 /**
  * The raw value of each flag per release (absent = the release does not define it).
@@ -117,6 +117,8 @@ const V612: Partial<Record<FollName, number>> = {
 const TABLES: Readonly<Record<FollRelease, Partial<Record<FollName, number>>>> = {
   'v5.4': V54, 'v5.5': V54, 'v5.6': V56, 'v5.7': V56, 'v5.8': V58, 'v5.9': V58, 'v5.10': V58, 'v5.11': V58,
   'v5.12': V58, 'v5.15': V515, 'v6.1': V61, 'v6.2': V62, 'v6.5': V65, 'v6.6': V65, 'v6.12': V612,
+  // 6.18.26: include/linux/mm_types.h and mm/internal.h define the same FOLL_* values as 6.12.
+  'v6.18': V612,
 };
 
 const NAMES = Object.keys(FOLL_BITS) as FollName[];
