@@ -711,9 +711,16 @@ export function pt_walk(mm: mm_struct, addr: number): pt_walk_result {
 
 /** The PTE value at addr (0 if none or if a huge leaf covers it). */
 export function pte_at(mm: mm_struct, addr: number): pte_t {
+  const map = mm.pgd.pmd;
   const key = Math.floor(addr / PMD_SIZE);
-  // pmd_map.get answers from its last lookup while the map is unchanged.
-  const pmd = mm.pgd.pmd.get(key);
+  let pmd: pmd_t | pte_table | undefined;
+  if (map.lastGen === map.gen && map.lastKey === key) pmd = map.lastEntry;
+  else {
+    pmd = map.get(key);
+    map.lastGen = map.gen;
+    map.lastKey = key;
+    map.lastEntry = pmd;
+  }
   if (pmd === undefined || typeof pmd === 'number') return 0;
   // For addr > 0 the index below is exactly Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE
   // (PMD_SIZE = PTRS_PER_PTE pages), without a floating-point modulo.

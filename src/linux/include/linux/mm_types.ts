@@ -887,15 +887,6 @@ export class pmd_map extends Map<number, pmd_t | pte_table> {
   lastEntry: pmd_t | pte_table | undefined = undefined;
   /** The page table's journal (page_table.log), shared by page_table_journal_start(). */
   log: number[] | null = null;
-  /** Map.get, answered from the last lookup while nothing was set or deleted since (most lookups of a walk or a fault are of the table it just used). */
-  override get(key: number): pmd_t | pte_table | undefined {
-    if (this.lastGen === this.gen && this.lastKey === key) return this.lastEntry;
-    const e = super.get(key);
-    this.lastGen = this.gen;
-    this.lastKey = key;
-    this.lastEntry = e;
-    return e;
-  }
   override set(key: number, value: pmd_t | pte_table): this {
     this.gen++;
     if (this.log !== null) this.log.push(key);
