@@ -514,7 +514,11 @@ export class MemMap {
     this.s_index[slot] = 0;
     this.s_content[slot] = 0;
     this.index_set(pfn, order, slot);
-    if (this.touched !== null) this.touched.push(slot);
+    if (this.touched !== null) {
+      this.touched.push(slot);
+      // The new folio's own slot_of() (which most allocations make next) need not journal it again.
+      this.lastTouched = slot;
+    }
     return slot;
   }
 
