@@ -18,6 +18,7 @@ import type { JudgeResult } from '../scenario/judge.js';
 import { judgeProfile } from '../scenario/judge.js';
 import type { Scenario, ProfileExpect } from '../scenario/ast.js';
 import type { ProgressStream } from '../explore/progress.js';
+import { RunReuse } from '../scenario/reuse.js';
 import { terminalSafe } from './io.js';
 
 /** One check: a scenario file on one profile it declares. */
@@ -82,9 +83,12 @@ function label(c: Check): string {
 /** Judge the checks in this thread, in order. */
 export function judgeInThread(checks: readonly LoadedCheck[], progress: Progress): JudgeResult[] {
   const out: JudgeResult[] = [];
-  for (const c of checks) {
+  let reuse = new RunReuse();
+  for (const [i, c] of checks.entries()) {
+    // The profiles of one file share runs where they answer the model's patch reads alike (reuse.ts).
+    if (i > 0 && checks[i - 1].scenario !== c.scenario) reuse = new RunReuse();
     progress?.(out.length, label(c));
-    out.push(judgeProfile(c.scenario, c.pe, { noExplore: c.noExplore, ...(c.maxSchedules !== null ? { explore: { maxSchedules: c.maxSchedules } } : {}) }));
+    out.push(judgeProfile(c.scenario, c.pe, { reuse, noExplore: c.noExplore, ...(c.maxSchedules !== null ? { explore: { maxSchedules: c.maxSchedules } } : {}) }));
   }
   progress?.(out.length, null, true);
   return out;

@@ -10,12 +10,15 @@ import type { InvariantId, Verdict } from '../check/ids.js';
 import type { Counterexample, ExploreOptions, ExploreResult } from '../explore/explore.js';
 import { explore } from '../explore/explore.js';
 import { errname } from '../linux/include/uapi/linux/errno.js';
+import type { Profile } from '../profiles/profile.js';
 import type { Expected, ProfileExpect, Scenario, Value } from './ast.js';
 import type { OutcomeStatus, RunOutcome } from './run.js';
 import { runScenario, scenarioTarget } from './run.js';
 import { valueKey } from './state.js';
 import type { OutcomeCheck } from './conditions.js';
 import { judgeConditions } from './conditions.js';
+import type { ProfileRuns, RunReuse } from './reuse.js';
+import { optionsKey } from './reuse.js';
 
 export interface ValueCheck {
   readonly name: string;
@@ -58,6 +61,11 @@ export interface JudgeOptions {
   readonly noExplore?: boolean;
   /** Override the scenario's exploration limits. */
   readonly explore?: ExploreOptions;
+  /**
+   * Reuse runs across the profiles of a scenario (reuse.ts): the values run and the exploration
+   * are taken from an earlier profile that answered every patch, config and release read alike.
+   */
+  readonly reuse?: RunReuse;
 }
 
 /** Render a run-time value for messages: errno names for negative small integers. */
@@ -160,7 +168,9 @@ export function satisfies(o: Values, e: Expected, actual: Value | undefined, env
 
 /** Judge one profile of a scenario. */
 export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions = {}): JudgeResult {
-  const outcome = runScenario(s, pe.profile, { schedule: s.schedule });
+  const key = opts.reuse === undefined ? null : optionsKey(opts.noExplore === true, opts.explore);
+  const runs = opts.reuse === undefined || key === null ? profileRuns(s, pe.profile, opts) : opts.reuse.runs(s, pe.profile, key, (p) => profileRuns(s, p, opts));
+  const outcome = runs.outcome;
   const mismatches: string[] = [];
   const values: ValueCheck[] = [];
   const base = { scenario: s.file, profile: pe.profile.name, spec: pe.spec, hypothetical: pe.profile.hypothetical };
@@ -197,12 +207,8 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
   if (opts.noExplore === true) {
     for (const [id, d] of pe.invariants) verdicts.push({ invariant: id, declared: d.verdict, found: 'not-run', ok: true });
   } else {
-    const eo: ExploreOptions = {
-      ...(s.explore.maxSchedules !== null ? { maxSchedules: s.explore.maxSchedules } : {}),
-      ...(s.explore.preemptionBound !== null ? { preemptionBound: s.explore.preemptionBound } : {}),
-      ...(opts.explore ?? {}),
-    };
-    ex = explore(scenarioTarget(s, pe.profile), eo);
+    ex = runs.explored;
+    if (ex === null) throw new Error('pinlab bug: a judged profile was not explored');
     const ids: string[] = [...INVARIANT_IDS];
     for (const id of ex.invariants) if (!ids.includes(id)) ids.push(id);
     for (const id of ids) {
@@ -247,6 +253,18 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
     counterexamples: cexs,
     outcome,
   };
+}
+
+/** The runs judging a profile needs: the values run, then (unless noExplore, or when set-up failed) the exploration. */
+function profileRuns(s: Scenario, profile: Profile, opts: JudgeOptions): ProfileRuns {
+  const outcome = runScenario(s, profile, { schedule: s.schedule });
+  if (opts.noExplore === true || outcome.status === 'setup-failed' || outcome.status === 'unsupported' || outcome.status === 'diverged') return { outcome, explored: null };
+  const eo: ExploreOptions = {
+    ...(s.explore.maxSchedules !== null ? { maxSchedules: s.explore.maxSchedules } : {}),
+    ...(s.explore.preemptionBound !== null ? { preemptionBound: s.explore.preemptionBound } : {}),
+    ...(opts.explore ?? {}),
+  };
+  return { outcome, explored: explore(scenarioTarget(s, profile), eo) };
 }
 
 /** An outcome's values on one line: `map=0 un=0 io0=0x100004`. */

@@ -100,10 +100,15 @@ function foll_release(k: Kctx): FollRelease {
  * slow path strips them; gup-fast's flag mask rejects them (see gup_fast.ts).
  */
 export function foll_unknown_bits(k: Kctx, gup_flags: number): number {
+  // Bits that every release defines need no table (and leave the profile's release unread,
+  // so a judge may share the run with another release: scenario/reuse.ts).
+  if ((gup_flags & ~COMMON_MASK) === 0) return 0;
   return gup_flags & ~known_mask(foll_release(k));
 }
 /** foll_known_mask() per release, computed once at load (the FOLL_* tables are constant). */
 const KNOWN_MASK: ReadonlyMap<FollRelease, number> = new Map(FOLL_RELEASES.map((r) => [r, foll_known_mask(r)]));
+/** The bits every release's table defines. */
+const COMMON_MASK: number = FOLL_RELEASES.reduce((m, r) => m & (KNOWN_MASK.get(r) ?? 0), ~0);
 function known_mask(release: FollRelease): number {
   return KNOWN_MASK.get(release) ?? 0;
 }

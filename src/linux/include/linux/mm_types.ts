@@ -514,7 +514,11 @@ export class MemMap {
     this.s_index[slot] = 0;
     this.s_content[slot] = 0;
     this.index_set(pfn, order, slot);
-    if (this.touched !== null) this.touched.push(slot);
+    if (this.touched !== null) {
+      this.touched.push(slot);
+      // The new folio's own slot_of() (which most allocations make next) need not journal it again.
+      this.lastTouched = slot;
+    }
     return slot;
   }
 
@@ -571,6 +575,10 @@ export class MemMap {
     const base = pfn % PFN_PER_2M;
     const n = 2 ** order;
     for (let i = 0; i < n; i++) e2[base + i] = slot;
+    // PERF: e2 is the index's leaf for this 2 MiB: keep it as the lookup cache (the next
+    // lookup is most often of this block: the new folio's own slot_of()).
+    this.leafKey = Math.floor(pfn / PFN_PER_2M);
+    this.leaf = e2;
   }
 
   // ---- the buddy-like allocator's storage (policy: mm/page_alloc.ts) --------
