@@ -51,12 +51,12 @@ import { access_remote_vm, remote_buffer } from '../../mm/access_remote.js';
 const SITE = 'fs/proc/base.c:get_mm_cmdline';
 
 /** access_remote_vm(mm, addr, page, len, FOLL_ANON), or `unsupported` for bytes of the exec'd argument area. */
-function* read_args(k: Kctx, mm: mm_struct, addr: number, len: number): KThread<{ got: number; page: remote_buf }> {
+function* read_args(k: Kctx, mm: mm_struct, addr: number, len: number, caller: string): KThread<{ got: number; page: remote_buf }> {
   const page = remote_buffer();
   if (addr + len > EXEC_ARGS_BASE) {
     return { got: unsupported(k, SITE, `a read of [0x${addr.toString(16)}, +${len}) reaches the exec'd argument area (no stack VMA in the model)`), page };
   }
-  return { got: yield* access_remote_vm(k, mm, addr, page, len, FOLL_ANON), page };
+  return { got: yield* access_remote_vm(k, mm, addr, page, len, FOLL_ANON, caller), page };
 }
 
 /** strnlen(page, got) over the bytes read. */
@@ -68,7 +68,7 @@ function strnlen_runs(runs: readonly data_run[], got: number): number {
 /** get_mm_proctitle(mm, buf, count, pos, arg_start) */
 function* get_mm_proctitle(k: Kctx, mm: mm_struct, buf: iov_iter, count: number, pos: number, arg_start: number): KThread<number> {
   if (pos >= PAGE_SIZE) return 0;
-  const { got, page } = yield* read_args(k, mm, arg_start, PAGE_SIZE);
+  const { got, page } = yield* read_args(k, mm, arg_start, PAGE_SIZE, 'get_mm_proctitle');
   if (got < 0) return got;
   if (got === 0) return 0;
   let len = strnlen_runs(page.runs, got);
@@ -97,7 +97,7 @@ function* get_mm_cmdline(k: Kctx, mm: mm_struct, buf: iov_iter, count: number, p
   count = Math.min(count, len - pos);
   if (!count) return 0;
   // A non-NUL last argument byte: setproctitle(3) overwrote the strings.
-  const last = yield* read_args(k, mm, arg_end - 1, 1);
+  const last = yield* read_args(k, mm, arg_end - 1, 1, 'get_mm_cmdline:last-byte');
   if (last.got < 0) return last.got;
   if (last.got === 1 && last.page.runs[0].tag !== '') return yield* get_mm_proctitle(k, mm, buf, count, pos, arg_start);
   pos += arg_start;
@@ -106,7 +106,7 @@ function* get_mm_cmdline(k: Kctx, mm: mm_struct, buf: iov_iter, count: number, p
   len = 0;
   while (count) {
     const size = Math.min(PAGE_SIZE, count);
-    const r = yield* read_args(k, mm, pos, size);
+    const r = yield* read_args(k, mm, pos, size, 'get_mm_cmdline:args');
     if (r.got < 0) return len || r.got;
     if (r.got <= 0) break;
     const got = yield* copy_to_iter(k, r.page.runs, r.got, buf);
