@@ -8,10 +8,10 @@
 // real kernels by `npm run conformance`. Block numbers differ between the guest and the
 // model; the harness compares them by identity (B1, B2, ...).
 //
-// Not judged here: an offline that waits on a held short-term reference. A single-threaded
-// case needs a reference that outlives a syscall without being a long-term pin (those left
-// ZONE_MOVABLE first on 6.x) — a vmsplice()d page in a pipe is one; the scenario corpus has
-// the model side (scenarios/hotplug/offline-gup-ref-*.yaml).
+// An offline that waits on a held short-term reference is the corpus scenario
+// scenarios/hotplug/offline-pipe-ref-alarm.yaml (a vmsplice()d page in a pipe: a reference that
+// outlives a syscall without being a long-term pin, which would have left ZONE_MOVABLE first on
+// 6.x), taken as a case as it stands (generate-remote.ts CORPUS_CASES).
 import type { IommufdCase } from './generate-iommufd.js';
 
 type Decl = Record<string, string | number | null>;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios', 'remote');
+const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
 
 /** The scenarios/remote files that are conformance cases. */
 export const REMOTE_CASES = [
@@ -20,6 +20,9 @@ export const REMOTE_CASES = [
   'ptrace-poke-ro-text',
   'ptrace-seize-interrupt',
   'proc-mem-write-vfio-ro-pin',
+  'cmdline-prset-mm',
+  'cmdline-setproctitle',
+  'cmdline-foll-anon',
 ] as const;
 
 export interface RemoteCase {
@@ -32,7 +35,7 @@ export interface RemoteCase {
 /** Keep only the v6.1 and v6.12 entries of the scenario's `expect:` block (the last top-level key). */
 function realKernelsOnly(text: string): string {
   const at = text.indexOf('\nexpect:\n');
-  if (at < 0) throw new Error('a remote scenario without expect:');
+  if (at < 0) throw new Error('a corpus case scenario without expect:');
   const lines = text.slice(at + '\nexpect:\n'.length).split('\n');
   const out: string[] = [];
   let keep = false;
@@ -44,6 +47,16 @@ function realKernelsOnly(text: string): string {
   return `${text.slice(0, at)}\nexpect:\n${out.join('\n')}\n`;
 }
 
+/** Other corpus scenarios that are conformance cases as they stand (area → names). */
+export const CORPUS_CASES: Readonly<Record<string, readonly string[]>> = {
+  remote: REMOTE_CASES,
+  // the hold on a vmsplice()d page ends in the alarm's -EINTR (conformance/cases/generate-hotplug.ts: the other hotplug cases)
+  hotplug: ['offline-pipe-ref-alarm'],
+  // MADV_PAGEOUT of page-cache pages (conformance/cases/generate-addrspace.ts: the other addrspace cases)
+  addrspace: ['madv-pageout-file', 'mremap-hugetlb-shared'],
+};
+
 export function remoteCases(): RemoteCase[] {
-  return REMOTE_CASES.map((name) => ({ area: 'remote', name, text: realKernelsOnly(readFileSync(join(SCENARIOS, `${name}.yaml`), 'utf8')) }));
+  return Object.entries(CORPUS_CASES).flatMap(([area, names]) =>
+    names.map((name) => ({ area, name, text: realKernelsOnly(readFileSync(join(CORPUS, area, `${name}.yaml`), 'utf8')) })));
 }

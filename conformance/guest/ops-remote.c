@@ -21,6 +21,18 @@ static pid_t remote_pid(long long v)
 	return v == 0 ? getpid() : (pid_t)v;
 }
 
+/* open /proc/<pid>/<name> (pid 0: /proc/self/<name>): fd or -errno (also ops-cmdline.c). */
+static long long proc_open(long long pid, const char *name, int flags)
+{
+	char p[64];
+	if (pid == 0)
+		snprintf(p, sizeof p, "/proc/self/%s", name);
+	else
+		snprintf(p, sizeof p, "/proc/%lld/%s", pid, name);
+	int fd = open(p, flags);
+	return fd < 0 ? -errno : fd;
+}
+
 static int op_remote(const char *op, char **t, int n)
 {
 	const char *as = t[1];
@@ -30,14 +42,7 @@ static int op_remote(const char *op, char **t, int n)
 	if (!strcmp(op, "open-proc-mem")) {
 		if (n < 4)
 			return setupfail("usage");
-		char p[64];
-		long long pid = A(t[2]);
-		if (pid == 0)
-			snprintf(p, sizeof p, "/proc/self/mem");
-		else
-			snprintf(p, sizeof p, "/proc/%lld/mem", pid);
-		r = open(p, (int)A(t[3]));
-		r = r < 0 ? -errno : r;
+		r = proc_open(A(t[2]), "mem", (int)A(t[3]));
 	} else if (!strcmp(op, "remote-pread")) {
 		if (n < 5)
 			return setupfail("usage");

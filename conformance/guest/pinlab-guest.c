@@ -636,6 +636,7 @@ static void reap_children(void)
 #define RET(expr) ((expr) < 0 ? -(long long)errno : 0)
 
 #include "ops-remote.c"
+#include "ops-cmdline.c"
 
 /* ---------------------------------------------------------------- iommufd
  * The iommufd uapi (include/uapi/linux/iommufd.h, 6.2+) and the VFIO device cdev ioctls
@@ -911,6 +912,12 @@ static int run_op(char **t, int n)
 
 	{
 		int k = op_remote(op, t, n);
+		if (k != 1)
+			return k;
+	}
+
+	{
+		int k = op_cmdline(op, t, n);
 		if (k != 1)
 			return k;
 	}

@@ -16,6 +16,7 @@ import * as iommu from '../linux/drivers/iommu/iommu.js';
 import * as iommufdUapi from '../linux/include/uapi/linux/iommufd.js';
 import * as mremapUapi from '../linux/include/uapi/linux/mman.js';
 import * as ptraceUapi from '../linux/kernel/ptrace.js';
+import * as prctlUapi from '../linux/kernel/sys_prctl.js';
 import type { KThread, ThreadId } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, Value } from './ast.js';
 import type { RunState, StepResult } from './state.js';
@@ -132,7 +133,7 @@ export function holdsInts(rs: RunState, v: ArgValue): boolean {
 }
 
 /** Modules whose exported constants give flag values by kernel name (uapi values are the same in every release). */
-const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi, mremapUapi, ptraceUapi, spliceMod];
+const FLAG_MODULES: readonly Readonly<Record<string, unknown>>[] = [mman, fsmod, vfioUapi, iommu, iommufdUapi, mremapUapi, ptraceUapi, spliceMod, prctlUapi];
 
 /** Flag name → value, filled on first use (the modules' constants never change). */
 const FLAG_VALUES = new Map<string, number | null>();

@@ -25,6 +25,8 @@ interface Thread {
   pt: SchedPoint | null;
   held: HeldLock[];
   signal: SignalState;
+  /** An armed alarm(2): 'armed' until it fires (see armAlarm), then 'fired' until disarmed. */
+  alarm: 'none' | 'armed' | 'fired';
   /** True once a `block` trace event was emitted for the current wait. */
   blockedNoted: boolean;
 }
@@ -105,7 +107,7 @@ export class Sched {
   /** Create a thread; ids are assigned in spawn order (T0, T1, ...). */
   spawn(name: string, make: (tid: ThreadId) => KThread<unknown>): ThreadId {
     const id = this.threads.length as ThreadId;
-    const t: Thread = { id, name, gen: make(id), done: false, result: undefined, pt: null, held: [], signal: 'none', blockedNoted: false };
+    const t: Thread = { id, name, gen: make(id), done: false, result: undefined, pt: null, held: [], signal: 'none', alarm: 'none', blockedNoted: false };
     this.threads.push(t);
     this.trace?.push({ kind: 'spawn', thread: id, name });
     return id;
@@ -183,6 +185,7 @@ export class Sched {
         if (pt.kind !== 'choose' && pt.locals !== undefined) key += `\u0002${pt.locals}`;
       }
       if (t.signal !== 'none') key += `\u0003${t.signal}`;
+      if (t.alarm !== 'none') key += `\u0005${t.alarm}`;
       for (const h of t.held) key += `\u0004${h.lock}/${h.mode}`;
       key += '\u0001';
     }
@@ -240,6 +243,29 @@ export class Sched {
     return this.threads[tid].signal;
   }
 
+  /**
+   * alarm(2) for the running thread: a non-fatal signal (SIGALRM) that fires when the run
+   * would otherwise end in a deadlock. MODEL: the model has no clock; a timeout means
+   * "after everything that can still happen has happened", so the alarm fires only when no
+   * live thread is enabled (a wait that ends by itself before the timeout never sees it).
+   */
+  armAlarm(): void {
+    this.requireCur().alarm = 'armed';
+  }
+
+  /**
+   * alarm(0) after the call the alarm guarded: returns whether the alarm fired. A fired
+   * alarm's signal is taken by the thread's handler on the way back to user space (the
+   * non-fatal pending signal is cleared).
+   */
+  disarmAlarm(): boolean {
+    const t = this.requireCur();
+    const fired = t.alarm === 'fired';
+    t.alarm = 'none';
+    if (fired && t.signal === 'nonfatal') t.signal = 'none';
+    return fired;
+  }
+
   // ---- tracing ----------------------------------------------------------------
 
   get tracing(): boolean {
@@ -279,6 +305,7 @@ export class Sched {
         if (this.enabled(t)) enabled.push(t);
       }
       if (live === 0) return this.result('done', null);
+      if (enabled.length === 0 && this.fireAlarm()) continue;
       if (enabled.length === 0) {
         this.violationLog.push({
           kind: 'deadlock',
@@ -326,6 +353,17 @@ export class Sched {
       last: last === null ? null : last.id,
       lastEnabled: last !== null && enabled.includes(last),
     };
+  }
+
+  /** No thread is enabled: the first armed alarm fires (a non-fatal signal). False when none is armed. */
+  private fireAlarm(): boolean {
+    for (const t of this.threads) {
+      if (t.done || t.alarm !== 'armed') continue;
+      t.alarm = 'fired';
+      this.kill(t.id, false);
+      return true;
+    }
+    return false;
   }
 
   private enabled(t: Thread): boolean {

@@ -1,6 +1,6 @@
 /**
- * Fuzz of the remote-access operations (issue #12 item 2: /proc/PID/mem, ptrace
- * PEEK/POKE, process_vm_readv/writev): fast-check generates scenario files whose steps are
+ * Fuzz of the remote-access operations (issue #12 item 2: /proc/PID/mem and /proc/PID/cmdline,
+ * prctl(PR_SET_MM), ptrace PEEK/POKE, process_vm_readv/writev): fast-check generates scenario files whose steps are
  * mostly those operations, with hostile arguments (offsets and lengths around page
  * boundaries, beyond 2^53 and 2^63, negative; unknown ptrace requests and option bits;
  * iovec lists with huge, negative or unaligned entries; fds that are not open or not
@@ -14,6 +14,7 @@
 import { describe, it } from 'vitest';
 import { stringify } from 'yaml';
 import { PTRACE_NAMES } from '../../src/scenario/ops/flags.js';
+import { PR_SET_MM_NAMES } from '../../src/scenario/ops/prctl.js';
 import { checkCase, fc, newStats } from './campaign.js';
 import type { FuzzCase } from './campaign.js';
 
@@ -35,7 +36,17 @@ const iovecs = fc.array(fc.record({ base: addr, len }), { minLength: 0, maxLengt
 function step(i: number): fc.Arbitrary<Record<string, unknown>> {
   const as = `s${i}`;
   return fc.oneof(
-    fc.record({ open: fc.record({ path: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('/proc/self/mem', '/proc/Q/mem', '/proc/P/mem') }, { weight: 1, arbitrary: fc.constant('/proc/Q/maps') }), flags: fc.constantFrom('O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_RDWR|O_CLOEXEC') }) }),
+    fc.record({ open: fc.record({ path: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('/proc/self/mem', '/proc/Q/mem', '/proc/P/mem', '/proc/self/cmdline', '/proc/Q/cmdline') }, { weight: 1, arbitrary: fc.constant('/proc/Q/maps') }), flags: fc.constantFrom('O_RDONLY', 'O_WRONLY', 'O_RDWR', 'O_RDWR|O_CLOEXEC') }) }),
+    // prctl(PR_SET_MM): what /proc/<P>/cmdline then reads (kernel/sys_prctl.ts)
+    fc.record({
+      prctl: fc.record({
+        option: fc.oneof({ weight: 8, arbitrary: fc.constant('PR_SET_MM') }, { weight: 1, arbitrary: fc.integer({ min: -1, max: 80 }) }),
+        arg2: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...PR_SET_MM_NAMES) }, { weight: 1, arbitrary: fc.integer({ min: -1, max: 20 }) }),
+        arg3: addr,
+        arg4: fc.constantFrom(0, 0, 0, 1, -1),
+        arg5: fc.constantFrom(0, 0, 0, 1),
+      }, { requiredKeys: ['option', 'arg2'] }),
+    }),
     fc.record({ pread: fc.record({ fd: fc.constantFrom(...FDS), offset: addr, length: len }) }),
     fc.record({ pwrite: fc.record({ fd: fc.constantFrom(...FDS), offset: addr, length: len, content: fc.constantFrom('X', 'Y', '') }) }),
     fc.record({

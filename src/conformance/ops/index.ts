@@ -1,5 +1,6 @@
 // The guest translation of every op (src/scenario/ops/index.ts OP_TABLE), by area: the
 // compiler checks that each area's group covers that area's ops and that every area is here.
+import { PRCTL_GUEST } from './prctl.js';
 import type { OpArea, OpName } from '../../scenario/ops/index.js';
 import { MM_GUEST } from './mm.js';
 import { PROCESS_GUEST } from './process.js';
@@ -32,6 +33,7 @@ export const GUEST_GROUPS = {
   pipe_io: PIPE_IO_GUEST,
   addrspace: ADDRSPACE_GUEST,
   memblock: MEMBLOCK_GUEST,
+  prctl: PRCTL_GUEST,
 } as const satisfies { readonly [A in OpArea]: unknown };
 
 /** Every op's guest translation or reason. */

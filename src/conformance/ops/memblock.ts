@@ -1,7 +1,7 @@
 // Conformance group: memory blocks offline/online — the guest translation of each op of
 // src/scenario/ops/memblock.ts (guest side: conformance/guest/ops-hotplug.c). Every state write
-// carries a 30 s SIGALRM, so a write that would wait forever reports -EINTR instead of losing
-// the case to the driver's 60 s limit.
+// carries a SIGALRM (the step's `alarm`, else 30 s), so a write that would wait forever reports
+// -EINTR instead of losing the case to the driver's 60 s limit.
 import { emit, intTok } from '../translate-core.js';
 import type { StepTx } from '../translate-core.js';
 import type { GuestGroup } from './types.js';
@@ -14,11 +14,12 @@ function readBlock(t: StepTx, field: 'state' | 'zones'): void {
 
 export const MEMBLOCK_GUEST = {
   memory_block_store: {
-    guest: 'memblock-store <as> <block> <word> 30',
+    guest: 'memblock-store <as> <block> <word> <alarm|30>',
     translate: ({ c, a, as, record }) => {
       const s = a.state;
       const word = s !== undefined && s.kind === 'flags' ? (s.names[0] as string) : intTok(c, s, 'state');
-      record(emit(c, `memblock-store ${as} ${intTok(c, a.block, 'block')} ${word} 30`), 'int');
+      const alarm = a.alarm !== undefined && a.alarm.kind === 'int' && a.alarm.value > 0n ? a.alarm.value.toString() : '30';
+      record(emit(c, `memblock-store ${as} ${intTok(c, a.block, 'block')} ${word} ${alarm}`), 'int');
     },
   },
   memory_block_state: { guest: 'memblock-state <as> <block>', translate: (t) => readBlock(t, 'state') },

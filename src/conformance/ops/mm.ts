@@ -9,9 +9,11 @@ export const MM_GUEST = {
     guest: 'open',
     translate: ({ c, a, as, record }) => {
       // /proc/self/mem and /proc/<P>/mem: conformance/guest/ops-remote.c (P: the driver or a forked child).
-      const procMem = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/mem$/.exec(strArg(a.path, 'path'));
+      const procMem = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/(mem|cmdline)$/.exec(strArg(a.path, 'path'));
       if (procMem !== null) {
-        record(emit(c, `open-proc-mem ${as} ${remotePid(c, procMem[1] as string)} ${argFlags(a.flags)}`), 'okerr');
+        // /proc/<P>/cmdline: conformance/guest/ops-cmdline.c.
+        const op = procMem[2] === 'mem' ? 'open-proc-mem' : 'open-proc-cmdline';
+        record(emit(c, `${op} ${as} ${remotePid(c, procMem[1] as string)} ${argFlags(a.flags)}`), 'okerr');
         return;
       }
       record(emit(c, `open ${as} ${guestPath(c, strArg(a.path, 'path'))} ${argFlags(a.flags)}`), 'okerr');

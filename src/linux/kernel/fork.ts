@@ -30,6 +30,8 @@ import { init_rwsem } from './locking/rwsem.js';
 import { copy_page_range } from '../mm/memory.js';
 import { exit_mmap } from '../mm/mmap.js';
 import { mm_put_huge_zero_page } from '../mm/huge_memory.js';
+import { SpinLock } from '../../sched/index.js';
+import { EXEC_LAYOUT, mm_copy_layout } from './sys_prctl.js';
 
 /** The fixed top of the mmap area (x86-64 TASK_SIZE minus a 128 GiB stack gap, rounded). */
 export const MMAP_BASE = 0x7f0000000000;
@@ -55,6 +57,8 @@ export function mm_alloc(m: Machine): mm_struct {
     task_size: TASK_SIZE,
     owner_pid: 0,
     dead: false,
+    arg_lock: new SpinLock(`arg_lock(mm#${id})`),
+    ...EXEC_LAYOUT,
   };
   m.mms.add(mm);
   return mm;
@@ -223,6 +227,8 @@ export function* sys_fork(k: Kctx): KThread<number> {
   let mm: mm_struct | null = null;
   if (parent.mm) {
     mm = mm_alloc(m);
+    // dup_mm's memcpy of the struct: the child starts with the parent's exec layout.
+    mm_copy_layout(mm, parent.mm);
     const r = yield* dup_mmap(k, mm, parent.mm);
     if (r) {
       // dup_mm failure: the half-built mm is torn down.

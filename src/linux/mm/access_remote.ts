@@ -125,18 +125,21 @@ function* copy_one(k: Kctx, page: number, addr: number, len: number, write: bool
  * __access_remote_vm(mm, addr, buf, len, gup_flags): bytes copied (0 .. len). Caller holds a
  * user reference on mm (mm_users). Takes and drops mmap_lock itself.
  */
-export function* __access_remote_vm(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+export function* __access_remote_vm(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number, caller?: string): KThread<number> {
+  // A caller that makes two calls in a row (get_mm_cmdline) names each, so that their mmap_lock
+  // points differ (the explorer's position key; docs/explorer.md).
+  const site = caller === undefined ? SITE : `${SITE}@${caller}`;
   // PATCH(gup-remote-vmas-removed) ca5e863233e8: get_user_page_vma_remote() and expand_stack() on a refused page.
-  if (k.patch('gup-remote-vmas-removed')) return yield* __access_remote_vm__v6_5(k, mm, addr, buf, len, gup_flags);
-  return yield* __access_remote_vm__v5_4(k, mm, addr, buf, len, gup_flags);
+  if (k.patch('gup-remote-vmas-removed')) return yield* __access_remote_vm__v6_5(k, mm, addr, buf, len, gup_flags, site);
+  return yield* __access_remote_vm__v5_4(k, mm, addr, buf, len, gup_flags, site);
 }
 
 const SITE = 'mm/memory.c:__access_remote_vm';
 
-function* __access_remote_vm__v5_4(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+function* __access_remote_vm__v5_4(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number, site: string): KThread<number> {
   const write = (gup_flags & FOLL_WRITE) !== 0;
   let copied = 0;
-  if (yield* down_read_killable(k, mm.mmap_lock, SITE)) return 0;
+  if (yield* down_read_killable(k, mm.mmap_lock, site)) return 0;
   // PATCH(expand-stack-write-lock) 8d7071af8907 (Debian 6.1.192: its stable backport): the VMA at addr first, else
   // expand_stack(), which returns with mmap_lock dropped when it fails.
   if (k.patch('expand-stack-write-lock') && vma_lookup(mm, addr) === null && (yield* expand_stack(k, mm, addr)) === null) return 0;
@@ -182,10 +185,10 @@ function* get_user_page_vma_remote(k: Kctx, mm: mm_struct, addr: number, gup_fla
   return page;
 }
 
-function* __access_remote_vm__v6_5(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
+function* __access_remote_vm__v6_5(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number, site: string): KThread<number> {
   const write = (gup_flags & FOLL_WRITE) !== 0;
   let copied = 0;
-  if (yield* down_read_killable(k, mm.mmap_lock, SITE)) return 0;
+  if (yield* down_read_killable(k, mm.mmap_lock, site)) return 0;
   // (untagged_addr_remote: no address tagging on the model's x86 without LAM.)
   if (vma_lookup(mm, addr) === null && (yield* expand_stack(k, mm, addr)) === null) return 0;
   while (len) {
@@ -213,8 +216,8 @@ function* __access_remote_vm__v6_5(k: Kctx, mm: mm_struct, addr: number, buf: re
 }
 
 /** access_remote_vm(mm, addr, buf, len, gup_flags): the caller holds a reference on mm. */
-export function* access_remote_vm(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number): KThread<number> {
-  return yield* __access_remote_vm(k, mm, addr, buf, len, gup_flags);
+export function* access_remote_vm(k: Kctx, mm: mm_struct, addr: number, buf: remote_buf, len: number, gup_flags: number, caller?: string): KThread<number> {
+  return yield* __access_remote_vm(k, mm, addr, buf, len, gup_flags, caller);
 }
 
 /** access_process_vm(tsk, addr, buf, len, gup_flags): get_task_mm (none → 0), the access, mmput. */

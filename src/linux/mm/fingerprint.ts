@@ -237,12 +237,13 @@ function vma_fp(h: Hasher, v: vm_area_struct): void {
 
 type _mm = Exhaustive<Covered<mm_struct,
   'id' | 'mmap_lock' | 'mmap' | 'pgd' | 'locked_vm' | 'pinned_vm' | 'total_vm' | 'def_flags' | 'flags' | 'has_pinned' |
-  'write_protect_seq' | 'mm_users' | 'mm_count' | 'mmap_base' | 'task_size' | 'owner_pid' | 'dead'>>;
+  'write_protect_seq' | 'mm_users' | 'mm_count' | 'mmap_base' | 'task_size' | 'owner_pid' | 'dead' | 'arg_lock' | 'start_code' |
+  'end_code' | 'start_data' | 'end_data' | 'start_brk' | 'brk' | 'start_stack' | 'arg_start' | 'arg_end' | 'env_start' | 'env_end'>>;
 
 function mm_fp(h: Hasher, mm: mm_struct): void {
   const {
     id, mmap_lock, mmap, pgd, locked_vm, pinned_vm, total_vm, def_flags, flags, has_pinned, write_protect_seq, mm_users,
-    mm_count, mmap_base, task_size, owner_pid, dead,
+    mm_count, mmap_base, task_size, owner_pid, dead, arg_lock, ...layout
   } = mm;
   h.int(id);
   h.str(mmap_lock.fingerprint());
@@ -262,6 +263,9 @@ function mm_fp(h: Hasher, mm: mm_struct): void {
   h.int(task_size);
   h.int(owner_pid);
   h.bool(dead);
+  h.int(arg_lock.holder ?? -1);
+  // The exec layout fields (start_code ... env_end), in declaration order.
+  for (const v of Object.values(layout)) h.num(v);
 }
 
 type _file = Exhaustive<Covered<file, 'id' | 'f_inode' | 'f_mapping' | 'f_mode' | 'f_flags' | 'f_op' | 'private_data' | 'f_count' | 'f_pos'>>;

@@ -25,6 +25,12 @@
  *     references are exactly the isolation one plus its mappings; otherwise (a pin) the
  *     PTE is put back and the page made swap-backed again.
  *   A page re-dirtied since MADV_FREE is put back and made swap-backed in every release.
+ *   File-backed VMAs (can_do_pageout in 5.4.1 and 6.1.192, can_do_file_pageout in 6.12.117:
+ *   the caller owns the file or may write it): their page-cache pages mapped once are isolated
+ *   alike; reclaim (shrink_file_page below, the same in the three trees) unmaps each from every
+ *   mapping, keeps a dirty one (no writeback outside kswapd) or one still referenced, and frees
+ *   a clean one from the page cache (the next fault reads the file again). shmem / memfd pages
+ *   are swap-backed: kept.
  * - MADV_WILLNEED (madvise_willneed): anonymous and shmem ranges read swap back in (no
  *   swap here: nothing to do), DAX files ignore it; 0.
  * - MADV_REMOVE (madvise_remove): VM_LOCKED → -EINVAL; no file → -EINVAL; not a shared
@@ -36,8 +42,9 @@
  *
  * MODEL: no swap device; no LRU lists (PG_lru marks a page on "the" LRU, PG_referenced
  * and the active/inactive split are not modelled); THP (PMD-mapped or PTE-mapped large
- * folios) under MADV_FREE / COLD / PAGEOUT, PAGEOUT of file-backed VMAs and WILLNEED
- * readahead of page-cache files are `unsupported`; the per-CPU lazy-free batch
+ * folios) under MADV_FREE / COLD / PAGEOUT, PAGEOUT of a file the caller neither may write
+ * (CAP_DAC_OVERRIDE, or the file open for writing: no file owners in the model) nor owns, and
+ * WILLNEED readahead of page-cache files are `unsupported`; the per-CPU lazy-free batch
  * (lru_lazyfree) is drained at once; reclaim outside MADV_PAGEOUT (memory pressure) is
  * not modelled.
  */
@@ -51,13 +58,16 @@ import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PG_lru, PG_swapbacked, PTRS_PER_PTE, pte_dirty, pte_mkclean, pte_mkold, pte_present, pte_young } from '../include/linux/mm_types.js';
 import {
   ClearPageDirty, PageAnon, PageDirty, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_order, get_page,
-  is_zone_device_page, page_label, page_mapcount, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
+  is_zone_device_page, page_label, page_mapcount, page_mapping, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
 } from '../include/linux/mm.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { EACCES, EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
 import { down_read, up_read } from '../kernel/locking/rwsem.js';
 import { cond_resched, race_window } from '../kernel/sched.js';
 import { vm_normal_page } from './memory.js';
+import { delete_from_page_cache } from './filemap.js';
+import { unmap_mapping_pages_now } from './truncate.js';
+import { CAP_DAC_OVERRIDE, capable } from '../include/linux/sched.js';
 import { page_remove_rmap } from './rmap.js';
 
 /** can_madv_lru_vma(vma): COLD / PAGEOUT (and, in v5.4.1, DONTNEED / FREE) refuse these. */
@@ -162,8 +172,17 @@ export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: 
 /** madvise_pageout(vma, start, end): see the file header. */
 export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
   if (!can_madv_lru_vma(vma)) return lru_refused(k, vma, 'MADV_PAGEOUT');
-  // can_do_pageout(): anonymous VMAs always; file-backed ones by file ownership or write permission.
-  if (!vma_is_anonymous(vma)) return unsupported(k, 'mm/madvise.c:madvise_pageout', 'MADV_PAGEOUT of a file-backed or shared mapping is not modelled');
+  // can_do_pageout() (5.4.1, 6.1.192) / can_do_file_pageout() (6.12.117): anonymous VMAs always;
+  // file-backed ones when the caller owns the file or may write it.
+  if (!vma_is_anonymous(vma)) {
+    const f = vma.vm_file;
+    const site = 'mm/madvise.c:madvise_pageout';
+    if (f === null) return unsupported(k, site, 'MADV_PAGEOUT of a special mapping (no vm_file)');
+    if (!capable(k, CAP_DAC_OVERRIDE) && !(f.f_mode & FMODE_WRITE)) {
+      // 5.4.1 / 6.1.192 then do nothing; 6.12.117 pages out only the anonymous (COW) pages of a private mapping.
+      return unsupported(k, site, 'MADV_PAGEOUT of a file the caller neither owns nor opened for writing (file ownership is not modelled)');
+    }
+  }
   const m = k.m;
   const mm = vma.vm_mm;
   let isolated: { addr: number; page: number }[] = [];
@@ -200,8 +219,9 @@ function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number):
     m.mem.s_flags[m.mem.slot_of(page)] |= PG_lru;
     put_page(m, page);
   };
+  if (!PageAnon(m, page)) return yield* shrink_file_page(k, vma, page, putback);
   // A swap-backed anonymous page needs swap space (add_to_swap): none, so it is kept.
-  if (!PageAnon(m, page) || m.mem.s_flags[s] & PG_swapbacked) return putback();
+  if (m.mem.s_flags[s] & PG_swapbacked) return putback();
   // try_to_unmap_one(): the PTE goes; its dirty bit moves to the page.
   const mm = vma.vm_mm;
   const pteval = pte_at(mm, addr);
@@ -225,6 +245,32 @@ function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number):
   yield* race_window(k, 'mm/vmscan.c:shrink_folio_list:after-unmap', `${page}`);
   // page_ref_freeze(page, 1): only the isolation reference may be left, or the page is kept.
   if (page_ref_count(m, page) !== 1) return putback();
+  put_page(m, page);
+}
+
+/**
+ * shrink_page_list / shrink_folio_list for an isolated page-cache page (see the file header):
+ * shmem and memfd pages are swap-backed (no swap: kept); any other file page is unmapped from
+ * every mapping of the file (try_to_unmap: the PTE dirty bits move to the page); a dirty page is
+ * then kept (reclaim outside kswapd does not write file pages back: PG_reclaim, activated), and a
+ * clean one leaves the page cache and is freed unless someone else holds a reference
+ * (__remove_mapping freezes the count at the cache's and the isolation's: a pin or a pipe
+ * buffer keeps it, in the cache, unmapped).
+ * MODEL: buffer heads are not modelled (a clean ext4 page's are always releasable).
+ */
+function* shrink_file_page(k: Kctx, vma: vm_area_struct, page: number, putback: () => void): KThread<void> {
+  const m = k.m;
+  const mapping = page_mapping(m, page);
+  if (vma_is_shmem(vma) || mapping === null) return putback();
+  const index = m.mem.s_index[m.mem.slot_of(page)];
+  unmap_mapping_pages_now(k, mapping, index, 1, false);
+  m.event(k.tid, 'pageout-unmap', [page_label(page), `file:${mapping.host.path}`], 'mm/rmap.c:try_to_unmap', index);
+  // The PTE locks are dropped: a fault on another CPU may map the page again before the freeze.
+  yield* race_window(k, 'mm/vmscan.c:shrink_folio_list:file-after-unmap', `${page}`);
+  if (PageDirty(m, page) || page_mapcount(m, page) > 0) return putback();
+  // __remove_mapping(): the cache's and the isolation's references only.
+  if (page_ref_count(m, page) !== 2 || mapping.i_pages.get(index) !== page) return putback();
+  delete_from_page_cache(k, mapping, index);
   put_page(m, page);
 }
 

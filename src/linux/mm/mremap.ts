@@ -32,8 +32,12 @@
  *
  * MODEL: no VMA merging (a grown or moved VMA stays a VMA of its own); no RLIMIT_AS
  * (may_expand_vm) and no overcommit accounting (VM_ACCOUNT); no userfaultfd, no KSM,
- * no mseal (6.12's can_modify_vma is always true here); moving a hugetlb VMA
- * (6.x) and 1 GiB leaves are `unsupported`; move_page_tables never runs out of memory.
+ * no mseal (6.12's can_modify_vma is always true here); move_page_tables never runs out of
+ * memory; 1 GiB leaves and (6.x) private or 1 GiB hugetlb VMAs are `unsupported`.
+ * - Hugetlb (PATCH(mremap-hugetlb), Debian 6.1.192 and 6.12.117 alike): both lengths are
+ *   rounded up to the huge page size; addr or new_addr not aligned to it, or a growth →
+ *   -EINVAL; then as above: a shrink unmaps whole huge pages of the tail, DONTUNMAP is refused
+ *   (VM_DONTEXPAND), a FIXED move moves the leaves (move_hugetlb_page_tables).
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
@@ -91,8 +95,20 @@ export function* sys_mremap(k: Kctx, addr: number, old_len: number, new_len: num
         break out;
       }
       if (is_vm_hugetlb_page(vma)) {
-        ret = unsupported(k, site, 'mremap of a hugetlb VMA is not modelled');
-        break out;
+        // Lengths rounded up to the huge page size; addr and new_addr aligned to it; no growth.
+        const sz = huge_page_size_of(vma);
+        old_len = Math.ceil(old_len / sz) * sz;
+        new_len = Math.ceil(new_len / sz) * sz;
+        if (addr % sz || new_addr % sz) break out;
+        if (new_len > old_len) break out;
+        if (sz !== PMD_SIZE) {
+          ret = unsupported(k, site, 'mremap of a 1 GiB hugetlb VMA is not modelled');
+          break out;
+        }
+        if (!(vma.vm_flags & VM_MAYSHARE)) {
+          ret = unsupported(k, site, 'mremap of a private hugetlb VMA (its reservation map, clear_vma_resv_huge_pages) is not modelled');
+          break out;
+        }
       }
     }
     if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
@@ -240,7 +256,8 @@ function* move_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, old_addr: number
   }
   const vm_flags = vma.vm_flags;
   const new_vma = copy_vma(k, mm, vma, new_addr, new_len, vma.vm_pgoff + (old_addr - vma.vm_start) / PAGE_SIZE);
-  yield* move_page_tables(k, vma, old_addr, new_vma, new_addr, old_len);
+  if (is_vm_hugetlb_page(vma)) move_hugetlb_page_tables(k, vma, new_vma, old_addr, new_addr, old_len);
+  else yield* move_page_tables(k, vma, old_addr, new_vma, new_addr, old_len);
   mm.total_vm += new_len / PAGE_SIZE;
   if (flags & MREMAP_DONTUNMAP) {
     // The old VMA stays, empty: it loses VM_LOCKED[ONFAULT] and, when it is exactly the
@@ -285,6 +302,32 @@ function copy_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, addr: number, len
  * new one not there yet, and then falls back to the slow path, which waits for mmap_lock.
  * The caller has checked that no 1 GiB leaf is in the range.
  */
+/** huge_page_size(hstate_vma(vma)) of a hugetlb VMA: its hugetlbfs mount's page size. */
+function huge_page_size_of(vma: vm_area_struct): number {
+  const f = vma.vm_file;
+  return f === null ? PMD_SIZE : 2 ** (12 + f.f_inode.i_sb.huge_order);
+}
+
+/**
+ * mm/hugetlb.c move_hugetlb_page_tables(vma, new_vma, old_addr, new_addr, len) (Debian 6.1.192,
+ * 6.12.117; from 550a7d60bd5e): each present 2 MiB leaf of the range moves to the new address
+ * (move_huge_pte), keeping its folio, references and pins. One step: the caller holds mmap_lock
+ * for write (no fault or slow GUP of this mm), and it takes the hugetlb VMA lock and the file's
+ * i_mmap_rwsem for write (no truncate or hole punch of the file); a lockless gup-fast meanwhile
+ * finds the old entry or none. MODEL: no PMD sharing (huge_pmd_unshare never applies).
+ */
+function move_hugetlb_page_tables(k: Kctx, vma: vm_area_struct, new_vma: vm_area_struct, old_addr: number, new_addr: number, len: number): number {
+  const mm = vma.vm_mm;
+  for (let off = 0; off < len; off += PMD_SIZE) {
+    const entry = mm.pgd.pmd.get(Math.floor((old_addr + off) / PMD_SIZE));
+    if (typeof entry !== 'number' || entry === 0) continue;
+    set_pmd_at(mm, old_addr + off, 0);
+    set_pmd_at(mm, new_addr + off, entry);
+  }
+  k.m.event(k.tid, 'hugetlb-move', [`vma:${vma.id}`, `vma:${new_vma.id}`, `mm:${mm.id}`], 'mm/hugetlb.c:move_hugetlb_page_tables', { from: old_addr, to: new_addr, len });
+  return len;
+}
+
 function* move_page_tables(k: Kctx, vma: vm_area_struct, old_addr: number, new_vma: vm_area_struct, new_addr: number, len: number): KThread<number> {
   const mm = vma.vm_mm;
   const old_end = old_addr + len;

@@ -44,9 +44,9 @@ export const addrspacePatches = {
     summary:
       'sys_mremap() looks the VMA up first (no VMA at addr: -EFAULT, even for a shrink, which before it unmapped ' +
       'the tail without looking and returned addr) and lets a hugetlb VMA move (huge-page aligned, no ' +
-      'expansion). Before it (v5.4-v5.6) vma_to_resize() refuses a hugetlb VMA with -EINVAL. MODEL: moving a ' +
-      'hugetlb VMA is not modelled (unsupported).',
-    scenarios: ['addrspace/mremap-unmapped-shrink'],
+      'expansion). Before it (v5.4-v5.6) vma_to_resize() refuses a hugetlb VMA with -EINVAL. MODEL: shared 2 MiB ' +
+      'hugetlb VMAs move (move_hugetlb_page_tables) and shrink; private or 1 GiB ones are unsupported.',
+    scenarios: ['addrspace/mremap-unmapped-shrink', 'addrspace/mremap-hugetlb-shared'],
   },
   'madvise-free-refcount': {
     subject: 'mm: fix race between MADV_FREE reclaim and blkdev direct IO read',

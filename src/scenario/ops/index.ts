@@ -36,6 +36,7 @@ import { REMOTE_OPS } from './remote.js';
 import { PIPE_IO_OPS } from './pipe_io.js';
 import { ADDRSPACE_OPS } from './addrspace.js';
 import { MEMBLOCK_OPS } from './memblock.js';
+import { PRCTL_OPS } from './prctl.js';
 import type { OpDef, OpGroup } from './types.js';
 
 /** The groups by area, in catalogue order (a new area: one import and one line here, and its conformance group). */
@@ -54,6 +55,7 @@ export const OP_GROUPS = {
   pipe_io: PIPE_IO_OPS,
   addrspace: ADDRSPACE_OPS,
   memblock: MEMBLOCK_OPS,
+  prctl: PRCTL_OPS,
 } as const satisfies Readonly<Record<string, OpGroup>>;
 
 export type OpArea = keyof typeof OP_GROUPS;

@@ -28,7 +28,12 @@ function blockArg(c: StepCtx): number {
 function* opMemoryBlockStore(c: StepCtx): KThread<StepResult> {
   const s = c.step.args.state;
   const buf = s.kind === 'flags' ? (s.names[0] as string) : String(evalInt(c.rs, s));
-  return ret(yield* memory_block_write_state(c.k, blockArg(c), buf));
+  // alarm(secs) around the write (SIGALRM with a handler, no SA_RESTART): see Sched.armAlarm.
+  const alarm = c.step.args.alarm !== undefined && evalInt(c.rs, c.step.args.alarm) > 0n;
+  if (alarm) c.k.s.armAlarm();
+  const r = yield* memory_block_write_state(c.k, blockArg(c), buf);
+  if (alarm) c.k.s.disarmAlarm();
+  return ret(r);
 }
 
 /** memory_block_state { block }: memory<block>/state. */
@@ -58,9 +63,9 @@ function* opMemoryBlockOf(c: StepCtx): KThread<StepResult> {
 
 export const MEMBLOCK_OPS = {
   memory_block_store: {
-    cls: 'syscall', args: [a('block', int), a('state', en('MEMORY_STATE_', MEMORY_STATE_NAMES), undefined, 'or an integer, written as its digits')],
+    cls: 'syscall', args: [a('block', int), a('state', en('MEMORY_STATE_', MEMORY_STATE_NAMES), undefined, 'or an integer, written as its digits'), a('alarm', int, 0, 'seconds: SIGALRM (handled) interrupts a write still waiting then')],
     doc: 'write online|offline|online_kernel|online_movable to /sys/devices/system/memory/memory<block>/state',
-    result: 'the count written or -errno, as a write to `/sys/devices/system/memory/memory<block>/state` (drivers/base/memory.ts, mm/memory_hotplug.ts): -ENOENT no such block; -EINVAL the block already has that state, an unknown word, a block with holes (5.5+) or spanning two zones; -EBUSY a reserved, CMA or (outside ZONE_MOVABLE) unmovable kernel page; -EINTR a signal while `offline_pages()` retries. An offline waits (interruptibly) while a page of the block cannot be migrated: a run in which nothing drops the reference ends in `deadlock` with `offline-progress`',
+    result: 'the count written or -errno, as a write to `/sys/devices/system/memory/memory<block>/state` (drivers/base/memory.ts, mm/memory_hotplug.ts): -ENOENT no such block; -EINVAL the block already has that state, an unknown word, a block with holes (5.5+) or spanning two zones; -EBUSY a reserved, CMA or (outside ZONE_MOVABLE) unmovable kernel page; -EINTR a signal while `offline_pages()` retries (also the `alarm`: it fires when nothing else can run — the model has no clock — and its handler takes the signal). An offline waits (interruptibly) while a page of the block cannot be migrated: a run in which nothing drops the reference (and no alarm is set) ends in `deadlock` with `offline-progress`',
     impl: opMemoryBlockStore,
   },
   memory_block_state: {

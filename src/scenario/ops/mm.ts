@@ -26,12 +26,12 @@ function* opOpen(c: StepCtx): KThread<StepResult> {
   const flags = evalFlags(c, a.flags, 'flags');
   if (flags === null) return ret(-EINVAL);
   let real = path;
-  // /proc/<process>/mem: the scenario names the process; the kernel path has its pid.
-  const pm = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/mem$/.exec(path);
+  // /proc/<process>/mem and /proc/<process>/cmdline: the scenario names the process; the kernel path has its pid.
+  const pm = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/(mem|cmdline)$/.exec(path);
   if (pm !== null && pm[1] !== 'self') {
     const t = c.rs.processes.get(pm[1]);
     if (t === undefined) return ret(-ENOENT);
-    real = `/proc/${t.pid}/mem`;
+    real = `/proc/${t.pid}/${pm[2]}`;
   }
   // iommufd autoloads on the first open of /dev/iommu (CONFIG_IOMMUFD; no node without it).
   if (path === '/dev/iommu') iommufd_init(c.k);

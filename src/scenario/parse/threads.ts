@@ -196,9 +196,9 @@ function parseArg(w: Walker, a: ArgSpec, node: YNode | null, op: string): ArgVal
       if (s.startsWith('$')) {
         w.ref(s.slice(1), null, at, ['file'], where);
       } else if (s.startsWith('/proc/')) {
-        // /proc/self/mem or /proc/<process>/mem (fs/proc/base.ts).
-        const m = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/mem$/.exec(s);
-        if (m === null) w.err(at, `${where}: the only /proc paths are /proc/self/mem and /proc/<process>/mem, found '${s}'`);
+        // /proc/self/{mem,cmdline} or /proc/<process>/{mem,cmdline} (fs/proc/base.ts, fs/proc/cmdline.ts).
+        const m = /^\/proc\/([A-Za-z_][A-Za-z0-9_-]*)\/(?:mem|cmdline)$/.exec(s);
+        if (m === null) w.err(at, `${where}: the only /proc paths are /proc/self/mem, /proc/<process>/mem, /proc/self/cmdline and /proc/<process>/cmdline, found '${s}'`);
         else if (m[1] !== 'self') w.ref(m[1], null, at, ['process'], where);
       } else if (!s.startsWith('/dev/')) {
         w.ref(s, null, at, ['file'], where);

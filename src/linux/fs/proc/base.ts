@@ -44,6 +44,7 @@ import { PTRACE_MODE_ATTACH, PTRACE_MODE_FSCREDS, mm_access } from '../../kernel
 import { access_remote_vm, remote_buffer } from '../../mm/access_remote.js';
 import { mount_fs, new_inode } from '../libfs.js';
 import { FMODE_UNSIGNED_OFFSET } from '../read_write.js';
+import { proc_pid_cmdline_ops } from './cmdline.js';
 
 /** The task a /proc/<pid> inode stands for (get_proc_task): null once it is gone. */
 function get_proc_task(k: Kctx, i: inode): task_struct | null {
@@ -153,19 +154,21 @@ export const proc_mem_operations: file_operations = {
 };
 
 /**
- * The lookup of a /proc path (proc_pid_lookup + proc_pident_lookup, reduced to `mem`):
- * an inode for /proc/<pid>/mem or /proc/self/mem, or -ENOENT. Not a /proc path: null.
+ * The lookup of a /proc path (proc_pid_lookup + proc_pident_lookup, reduced to `mem` and
+ * `cmdline`, fs/proc/cmdline.ts): an inode for /proc/<pid|self>/mem or /proc/<pid|self>/cmdline,
+ * or -ENOENT. Not a /proc path: null.
  */
 export function proc_lookup(k: Kctx, path: string): inode | number | null {
   if (!path.startsWith('/proc/')) return null;
-  const m = /^\/proc\/(self|[1-9][0-9]*)\/mem$/.exec(path);
-  if (m === null) return errno_reason(k, -ENOENT, 'fs/proc/base.c:proc_pid_lookup', `${path}: only /proc/<pid>/mem is modelled`);
+  const m = /^\/proc\/(self|[1-9][0-9]*)\/(mem|cmdline)$/.exec(path);
+  if (m === null) return errno_reason(k, -ENOENT, 'fs/proc/base.c:proc_pid_lookup', `${path}: only /proc/<pid>/mem and /proc/<pid>/cmdline are modelled`);
   const pid = m[1] === 'self' ? get_current(k).pid : Number(m[1]);
   const task = k.m.tasks.get(pid);
   if (task === undefined) return errno_reason(k, -ENOENT, 'fs/proc/base.c:proc_pid_lookup', `no task has pid ${pid}`);
   const sb = k.m.mounts.get('/proc') ?? mount_fs(k.m, '/proc', 'proc');
-  const i = new_inode(k.m, sb, `/proc/${pid}/mem`, S_IFREG | 0o600, 0);
+  const cmdline = m[2] === 'cmdline';
+  const i = new_inode(k.m, sb, `/proc/${pid}/${m[2]}`, S_IFREG | (cmdline ? 0o444 : 0o600), 0);
   i.i_private = pid;
-  i.i_fop = proc_mem_operations;
+  i.i_fop = cmdline ? proc_pid_cmdline_ops : proc_mem_operations;
   return i;
 }

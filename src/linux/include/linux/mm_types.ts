@@ -25,6 +25,7 @@ import type { Kctx } from '../../kctx.js';
 import type { file } from './fs.js';
 import type { data_run } from './page_data.js';
 import type { rw_semaphore } from '../../kernel/locking/rwsem.js';
+import type { SpinLock } from '../../../sched/index.js';
 import {
   MIGRATE_CMA, MIGRATE_MOVABLE, ZONE_DEVICE, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL,
 } from './gfp.js';
@@ -1070,7 +1071,7 @@ export interface vm_area_struct {
 }
 
 /** struct mm_struct (include/linux/mm_types.h). */
-export interface mm_struct {
+export interface mm_struct extends mm_layout {
   readonly id: number;
   /** mmap_sem (v5.4) / mmap_lock (v5.8+): named `mmap_lock(mm#N)`. */
   readonly mmap_lock: rw_semaphore;
@@ -1098,6 +1099,30 @@ export interface mm_struct {
   owner_pid: number;
   /** MODEL: set once exit_mmap() tore the mm down. */
   dead: boolean;
+  /**
+   * mm->arg_lock: guards the layout fields below against prctl(PR_SET_MM) while
+   * /proc/PID/cmdline reads them (kernel/sys_prctl.ts, fs/proc/base.ts).
+   */
+  readonly arg_lock: SpinLock;
+}
+
+/**
+ * The exec layout of an mm (mm->start_code ... env_end): the eleven fields prctl(PR_SET_MM)
+ * sets one at a time (struct prctl_mm_map's addresses); initial values: EXEC_LAYOUT
+ * (kernel/sys_prctl.ts).
+ */
+export interface mm_layout {
+  start_code: number;
+  end_code: number;
+  start_data: number;
+  end_data: number;
+  start_brk: number;
+  brk: number;
+  start_stack: number;
+  arg_start: number;
+  arg_end: number;
+  env_start: number;
+  env_end: number;
 }
 
 export const MMF_HAS_PINNED = 27;
