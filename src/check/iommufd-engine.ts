@@ -28,11 +28,12 @@
  */
 import type { Machine } from '../linux/machine.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
-import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
+import { iommu_iova_to_pfns, iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
 import type { iopt_area, iopt_pages } from '../linux/drivers/iommu/iommufd/iommufd_private.js';
 import { iopt_area_index_to_iova } from '../linux/drivers/iommu/iommufd/pages.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, page_table_journal_start } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
+import { pte_at } from '../linux/include/linux/mm.js';
 import type { Finding } from './violation.js';
 import { dmaCoherentFinding, dmaLiveFinding, longtermPinFindings, movablePinRule, pinRuleBroken } from './invariants.js';
 import { frameAt } from './vfio.js';
@@ -321,18 +322,27 @@ export class IommufdSteps {
     for (let r = 0; r < ranges.length; r += 2) {
       const [lo, hi] = [ranges[r], ranges[r + 1]];
       for (const map of [t.fsdax, t.cma, ...t.live, ...t.coherent]) dropRange(map, lo, hi);
+      // PERF: each domain's pfns for the whole range at once (the IOVA of page off is the
+      // page of the area's first IOVA plus off pages).
+      const iovaBase = Number(area.iova) - area.page_offset;
+      const at = iovaBase + lo * PAGE_SIZE;
+      const sp: number[] = [];
+      if (t.storage !== null) iommu_iova_to_pfns(t.storage, at, hi - lo, sp, 0);
+      const dp = t.doms.map((d) => {
+        if (d === t.storage) return sp;
+        const a: number[] = [];
+        iommu_iova_to_pfns(d, at, hi - lo, a, 0);
+        return a;
+      });
       for (let off = lo; off < hi; off++) {
         const i = area.first_index + off;
-        const iova = iopt_area_index_to_iova(area, i);
-        const iovaPage = iova - (iova % PAGE_SIZE);
         if (t.storage !== null) {
-          const phys = iommu_iova_to_phys(t.storage, iovaPage);
-          if (phys !== 0) {
-            const pfn = Math.floor(phys / PAGE_SIZE);
+          const pfn = sp[off - lo];
+          if (pfn >= 0) {
             this.index(t, pfn, off);
             // PERF: the pin record (its holder text) is built only for a page that breaks a pin rule.
             if (pinRuleBroken(m, 'no-longterm-pin-on-fsdax', pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', pfn, movable) !== null) {
-              const pin = [new IndexPin(pfn, p.id, i, iova)];
+              const pin = [new IndexPin(pfn, p.id, i, iopt_area_index_to_iova(area, i))];
               const fd = longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pin);
               if (fd.length > 0) t.fsdax.set(off, fd[0]);
               const fc = longtermPinFindings(m, 'no-longterm-pin-on-cma-or-movable', pin);
@@ -345,16 +355,15 @@ export class IommufdSteps {
         let processPfn: number | null | undefined;
         for (let di = 0; di < t.doms.length; di++) {
           const dom = t.doms[di];
-          const phys = iommu_iova_to_phys(dom, iovaPage);
-          if (phys === 0) continue;
-          const pfn = Math.floor(phys / PAGE_SIZE);
-          this.index(t, pfn, off);
-          if (processPfn === undefined) processPfn = t.mm !== null ? frameAt(t.mm, vaddr) : null;
+          const pfn = dp[di][off - lo];
+          if (pfn < 0) continue;
+          if (dom !== t.storage) this.index(t, pfn, off);
+          processPfn ??= processFrame(t.mm, vaddr);
           // PERF: the mapping's description is built only for a page that may break a rule.
           const incoherent = processPfn !== null && processPfn !== pfn;
           const s0 = mem.peek_slot(pfn);
           if (!incoherent && s0 !== 0 && mem.s_ref[s0] > 0) continue;
-          const d = new IommufdMapping(pfn, processPfn, t.ioas, dom.id, iova, vaddr, p.source_task.pid);
+          const d = new IommufdMapping(pfn, processPfn, t.ioas, dom.id, iopt_area_index_to_iova(area, i), vaddr, p.source_task.pid);
           const fl = dmaLiveFinding(m, d);
           if (fl !== null) t.live[di].set(off, fl);
           const fh = dmaCoherentFinding(d);
@@ -363,6 +372,14 @@ export class IommufdSteps {
       }
     }
   }
+}
+
+/** frameAt(mm, vaddr), through pte_at()'s cached PTE table for 4 KiB pages; null without a process side. */
+function processFrame(mm: mm_struct | null, vaddr: number): number | null {
+  if (mm === null) return null;
+  const e = pte_at(mm, vaddr);
+  if (e !== 0) return pte_present(e) ? pte_pfn(e) : null;
+  return frameAt(mm, vaddr);
 }
 
 /** Whether an earlier filled area lists index i of its pages (its storage domain maps it). */
