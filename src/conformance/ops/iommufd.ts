@@ -2,19 +2,36 @@
 // driver lines (conformance/guest/pinlab-guest.c), or the typed reason it has none.
 import { argFlags, emit, fail, intTok, kv } from '../translate-core.js';
 import type { GuestGroup } from './types.js';
+import type { StepTx } from '../translate-core.js';
+
+/**
+ * A step with `trailing` set: the command's number, its size and its first u32 field through
+ * `iommu-ext` (conformance/guest/ops-iommufd-ext.c), which puts a non-zero byte right after the
+ * kernel's struct of `struct_size` bytes, as the selftest's cmd_ex_fail does; else `plain`.
+ */
+function withTrailing(nr: number, structSize: number, field: string, plain: (t: StepTx) => void): (t: StepTx) => void {
+  return (t) => {
+    const tr = t.a.trailing;
+    if (tr === undefined || argFlags(tr) === 0) {
+      plain(t);
+      return;
+    }
+    t.record(emit(t.c, `iommu-ext ${t.as} ${t.fd('iommufd')} ${nr} ${t.fd('size')} ${structSize} ${t.fd(field)}`), 'int');
+  };
+}
 
 export const IOMMUFD_GUEST = {
   IOMMU_IOAS_ALLOC: {
-    guest: 'iommu-ioas-alloc',
-    translate: ({ c, st, as, fd }) => {
+    guest: 'iommu-ioas-alloc, iommu-ext',
+    translate: withTrailing(0x81, 12, 'flags', ({ c, st, as, fd }) => {
       kv(c, st, emit(c, `iommu-ioas-alloc ${as} ${fd('iommufd')} ${fd('flags')} ${fd('size')}`), ['ioas_id']);
-    },
+    }),
   },
   IOMMU_DESTROY: {
-    guest: 'iommu-destroy',
-    translate: ({ c, as, record, fd }) => {
+    guest: 'iommu-destroy, iommu-ext',
+    translate: withTrailing(0x80, 8, 'id', ({ c, as, record, fd }) => {
       record(emit(c, `iommu-destroy ${as} ${fd('iommufd')} ${fd('id')} ${fd('size')}`), 'int');
-    },
+    }),
   },
   IOMMU_IOAS_MAP: {
     guest: 'iommu-ioas-map',
@@ -58,6 +75,12 @@ export const IOMMUFD_GUEST = {
     guest: 'iommu-option',
     translate: ({ c, st, a, as, fd }) => {
       kv(c, st, emit(c, `iommu-option ${as} ${fd('iommufd')} ${argFlags(a.option_id)} ${argFlags(a.op)} ${fd('object_id')} ${fd('val64')} ${fd('reserved')} ${fd('size')}`), ['val64']);
+    },
+  },
+  IOMMU_VFIO_IOAS: {
+    guest: 'iommu-vfio-ioas',
+    translate: ({ c, st, a, as, fd }) => {
+      kv(c, st, emit(c, `iommu-vfio-ioas ${as} ${fd('iommufd')} ${argFlags(a.op)} ${fd('ioas_id')} ${fd('reserved')} ${fd('size')} ${argFlags(a.trailing)}`), ['ioas_id']);
     },
   },
   IOMMU_IOAS_MAP_FILE: {
