@@ -482,8 +482,17 @@ export function iommu_iova_to_pfns(domain: iommu_domain, iova: number, n: number
     const va = iova + j * SZ_4K;
     const pud = domain.pud.get(Math.floor(va / SZ_1G));
     const pmd = pud === undefined || typeof pud === 'number' ? undefined : pud.e[Math.floor(va / SZ_2M) % 512];
-    if (pmd === undefined || typeof pmd === 'number') {
-      out[at + j] = iommu_iova_to_pfn(domain, va);
+    if (typeof pud === 'number' || typeof pmd === 'number') {
+      // A 1 GiB or 2 MiB leaf: the rest of it is linear.
+      const leaf = typeof pud === 'number' ? SZ_1G : SZ_2M;
+      const first = iommu_iova_to_pfn(domain, va);
+      const stop = Math.min(n - j, Math.ceil((leaf - (va % leaf)) / SZ_4K));
+      for (let q = 0; q < stop; q++) out[at + j + q] = first + q;
+      j += stop;
+      continue;
+    }
+    if (pmd === undefined) {
+      out[at + j] = -1;
       j++;
       continue;
     }
