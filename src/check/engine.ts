@@ -36,6 +36,7 @@ import type { FrameState } from './invariants.js';
 import type { DmaSegment } from './vfio.js';
 import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, isInvalidReservedPfn, mdevPins, vfioHolder } from './vfio.js';
 import { IommufdSteps } from './iommufd-engine.js';
+import { dropRange, mergeRanges } from './ranges.js';
 
 /** The step invariants this engine maintains (the others are evaluated by their own `check`). */
 export const INCREMENTAL_IDS: readonly InvariantId[] = [
@@ -420,27 +421,4 @@ function minKey(map: Map<number, Seg>): Finding | null {
   let best = -1;
   for (const k of map.keys()) if (best < 0 || k < best) best = k;
   return best < 0 ? null : (map.get(best) as Seg).f;
-}
-
-/** Delete the entries of keys in [lo, hi). */
-function dropRange(map: Map<number, Seg>, lo: number, hi: number): void {
-  if (map.size === 0) return;
-  if (map.size < hi - lo) {
-    for (const k of [...map.keys()]) if (k >= lo && k < hi) map.delete(k);
-  } else {
-    for (let k = lo; k < hi; k++) map.delete(k);
-  }
-}
-
-/** Sort and merge [lo, hi) pairs. */
-function mergeRanges(r: readonly number[]): number[] {
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < r.length; i += 2) if (r[i] < r[i + 1]) pairs.push([r[i], r[i + 1]]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  const out: number[] = [];
-  for (const [a, b] of pairs) {
-    if (out.length > 0 && a <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], b);
-    else out.push(a, b);
-  }
-  return out;
 }

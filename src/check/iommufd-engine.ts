@@ -38,6 +38,7 @@ import type { Finding } from './violation.js';
 import { dmaCoherentFinding, dmaLiveFinding, longtermPinFindings, movablePinRule, pinRuleBroken } from './invariants.js';
 import { frameAt } from './vfio.js';
 import { IndexPin, IommufdMapping, usesIommufd } from './iommufd.js';
+import { dropRange, mergeRanges } from './ranges.js';
 
 const PAGES_PER_PMD = PMD_SIZE / PAGE_SIZE;
 
@@ -402,27 +403,4 @@ function forEachKey(log: readonly number[], visit: (lo: number, hi: number) => v
     if (key < 0) visit((-key - 1) * PUD_SIZE, -key * PUD_SIZE);
     else visit(key * PMD_SIZE, (key + 1) * PMD_SIZE);
   }
-}
-
-/** Delete the entries of keys in [lo, hi). */
-function dropRange(map: Map<number, Finding>, lo: number, hi: number): void {
-  if (map.size === 0) return;
-  if (map.size < hi - lo) {
-    for (const k of [...map.keys()]) if (k >= lo && k < hi) map.delete(k);
-  } else {
-    for (let k = lo; k < hi; k++) map.delete(k);
-  }
-}
-
-/** Sort and merge [lo, hi) pairs. */
-function mergeRanges(r: readonly number[]): number[] {
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < r.length; i += 2) if (r[i] < r[i + 1]) pairs.push([r[i], r[i + 1]]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  const out: number[] = [];
-  for (const [a, b] of pairs) {
-    if (out.length > 0 && a <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], b);
-    else out.push(a, b);
-  }
-  return out;
 }

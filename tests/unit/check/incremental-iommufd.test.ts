@@ -13,12 +13,10 @@ import fc from 'fast-check';
 import { scenarioFiles } from '../../../src/cli/io.js';
 import { parseScenario } from '../../../src/scenario/parse.js';
 import type { Scenario } from '../../../src/scenario/ast.js';
-import { buildWorld } from '../../../src/scenario/run.js';
-import type { World } from '../../../src/scenario/run.js';
-import { resolveProfile } from '../../../src/profiles/index.js';
-import { RandomChooser } from '../../../src/explore/choosers.js';
 import { page_ref_count, page_ref_sub } from '../../../src/linux/include/linux/mm.js';
 import { iommufdLongtermPins } from '../../../src/check/iommufd.js';
+import { compareCheckers } from './compare-checkers.js';
+import type { Comparison } from './compare-checkers.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -98,63 +96,22 @@ function generated(pages: number, actions: readonly number[]): Scenario {
 }
 
 /** Run once with a random schedule (and an optional corruption); compare the two checkers after every step. */
-function compare(s: Scenario, spec: string, seed: number, corrupt: { step: number; which: number; by: number } | null): { mismatches: string[]; violated: number; iommufdSteps: number } {
-  const p = resolveProfile(spec);
-  if (!p.ok) throw new Error(`test bug: profile ${spec}`);
-  const mismatches: string[] = [];
-  let violated = 0;
-  let iommufdSteps = 0;
-  let w: World | null = null;
-  const cmp = (step: number): void => {
-    if (w === null) return;
-    const show = (xs: readonly { id: string; first: { message: string } }[]): string => xs.map((x) => `${x.id}: ${x.first.message}`).join(' | ');
-    const inc = show(w.checker.current());
-    // The rescan reads folios through slot_of(), which journals them: hide that from the
-    // incremental checker (or every folio looks touched and every page is re-evaluated).
+function compare(s: Scenario, spec: string, seed: number, corrupt: { step: number; which: number; by: number } | null): Comparison {
+  return compareCheckers(s, spec, seed, corrupt === null ? null : (w) => {
+    if (w.sched.stepCount !== corrupt.step) return false;
+    // Aimed at a page iommufd holds when there is one (else any folio).
     const mem = w.m.mem;
-    const [touched, freed] = [mem.touched, mem.freed];
-    mem.touched = null;
-    mem.freed = null;
-    const full = show(w.checker.rescan());
-    mem.touched = touched;
-    mem.freed = freed;
-    if (full !== '') violated++;
-    if ((w.m.iommufd?.ctxs.length ?? 0) > 0) iommufdSteps++;
-    if (inc !== full && mismatches.length < 3) mismatches.push(`step ${step}: incremental [${inc}] rescan [${full}]`);
-  };
-  w = buildWorld(s, p.profile, {
-    chooser: new RandomChooser(seed),
-    maxSteps: 20_000,
-    afterStep: () => {
-      const ww = w as World;
-      if (corrupt !== null && ww.sched.stepCount === corrupt.step) {
-        // Aimed at a page iommufd holds when there is one (else any folio).
-        const mem = ww.m.mem;
-        const pins = iommufdLongtermPins(ww.m);
-        if (pins.length > 0) {
-          // by > 4: every reference dropped (the frame looks free while the IOMMU still maps it).
-          const pfn = pins[corrupt.which % pins.length].pfn;
-          page_ref_sub(ww.m, pfn, corrupt.by > 4 ? page_ref_count(ww.m, pfn) : corrupt.by);
-        }
-        else {
-          const slot = 1 + (corrupt.which % Math.max(1, mem.slot_top - 1));
-          if (slot < mem.slot_top && mem.peek_slot(mem.s_pfn[slot]) === slot) page_ref_sub(ww.m, mem.s_pfn[slot], corrupt.by);
-        }
-      }
-      cmp(ww.sched.stepCount);
-      return false;
-    },
-  }, { checkMode: 'incremental' });
-  if (w.setupError !== null) return { mismatches, violated, iommufdSteps };
-  cmp(0);
-  try {
-    const r = w.sched.run();
-    cmp(r.steps);
-  } catch (e) {
-    // A corrupted reference count may make the model itself fail later: the steps compared up to there count.
-    if (corrupt === null) throw e;
-  }
-  return { mismatches, violated, iommufdSteps };
+    const pins = iommufdLongtermPins(w.m);
+    if (pins.length > 0) {
+      // by > 4: every reference dropped (the frame looks free while the IOMMU still maps it).
+      const pfn = pins[corrupt.which % pins.length].pfn;
+      page_ref_sub(w.m, pfn, corrupt.by > 4 ? page_ref_count(w.m, pfn) : corrupt.by);
+    } else {
+      const slot = 1 + (corrupt.which % Math.max(1, mem.slot_top - 1));
+      if (slot < mem.slot_top && mem.peek_slot(mem.s_pfn[slot]) === slot) page_ref_sub(w.m, mem.s_pfn[slot], corrupt.by);
+    }
+    return true;
+  });
 }
 
 describe('incremental checker, iommufd part', () => {
