@@ -75,7 +75,7 @@ export function* iommuDestroy(k: Kctx, a: IommufdArgs): KThread<StepResult> {
 /** IOMMU_IOAS_MAP. */
 export function* iommuIoasMap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const cmd: iommu_ioas_map = {
-    size: a.size ?? 40, flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, __reserved: a.reserved ?? 0, user_va: a.user_va ?? 0n,
+    size: a.size ?? 40, trailing: (a.trailing ?? 0) !== 0, flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, __reserved: a.reserved ?? 0, user_va: a.user_va ?? 0n,
     length: a.length ?? 0n, iova: a.iova ?? 0n,
   };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP, cmd);
@@ -85,7 +85,7 @@ export function* iommuIoasMap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
 /** IOMMU_IOAS_COPY. */
 export function* iommuIoasCopy(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const cmd: iommu_ioas_copy = {
-    size: a.size ?? 40, flags: a.flags ?? 0, dst_ioas_id: a.dst_ioas_id ?? 0, src_ioas_id: a.src_ioas_id ?? 0, length: a.length ?? 0n,
+    size: a.size ?? 40, trailing: (a.trailing ?? 0) !== 0, flags: a.flags ?? 0, dst_ioas_id: a.dst_ioas_id ?? 0, src_ioas_id: a.src_ioas_id ?? 0, length: a.length ?? 0n,
     dst_iova: a.dst_iova ?? 0n, src_iova: a.src_iova ?? 0n,
   };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_COPY, cmd);
@@ -94,7 +94,7 @@ export function* iommuIoasCopy(k: Kctx, a: IommufdArgs): KThread<StepResult> {
 
 /** IOMMU_IOAS_UNMAP. */
 export function* iommuIoasUnmap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
-  const cmd: iommu_ioas_unmap = { size: a.size ?? 24, ioas_id: a.ioas_id ?? 0, iova: a.iova ?? 0n, length: a.length ?? 0n };
+  const cmd: iommu_ioas_unmap = { size: a.size ?? 24, trailing: (a.trailing ?? 0) !== 0, ioas_id: a.ioas_id ?? 0, iova: a.iova ?? 0n, length: a.length ?? 0n };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_UNMAP, cmd);
   return { value: r, outputs: { length: cmd.length } };
 }
@@ -103,7 +103,7 @@ export function* iommuIoasUnmap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
 export function* iommuIoasIovaRanges(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const ranges: iommu_iova_range[] = [];
   const cmd: iommu_ioas_iova_ranges = {
-    size: a.size ?? 32, ioas_id: a.ioas_id ?? 0, num_iovas: a.num_iovas ?? 0, __reserved: a.reserved ?? 0, allowed_iovas: ranges,
+    size: a.size ?? 32, trailing: (a.trailing ?? 0) !== 0, ioas_id: a.ioas_id ?? 0, num_iovas: a.num_iovas ?? 0, __reserved: a.reserved ?? 0, allowed_iovas: ranges,
     out_iova_alignment: 0n,
   };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_IOVA_RANGES, cmd);
@@ -117,7 +117,7 @@ export function* iommuIoasIovaRanges(k: Kctx, a: IommufdArgs): KThread<StepResul
 export function* iommuIoasAllowIovas(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const iovas = a.iovas ?? [];
   const cmd: iommu_ioas_allow_iovas = {
-    size: a.size ?? 24, ioas_id: a.ioas_id ?? 0, num_iovas: iovas.length, __reserved: a.reserved ?? 0, allowed_iovas: iovas.map((x) => ({ ...x })),
+    size: a.size ?? 24, trailing: (a.trailing ?? 0) !== 0, ioas_id: a.ioas_id ?? 0, num_iovas: iovas.length, __reserved: a.reserved ?? 0, allowed_iovas: iovas.map((x) => ({ ...x })),
   };
   return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOW_IOVAS, cmd), outputs: {} };
 }
@@ -125,7 +125,7 @@ export function* iommuIoasAllowIovas(k: Kctx, a: IommufdArgs): KThread<StepResul
 /** IOMMU_OPTION. */
 export function* iommuOption(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const cmd: iommu_option = {
-    size: a.size ?? 24, option_id: a.option_id ?? 0, op: a.op ?? 0, __reserved: a.reserved ?? 0, object_id: a.object_id ?? 0, val64: a.val64 ?? 0n,
+    size: a.size ?? 24, trailing: (a.trailing ?? 0) !== 0, option_id: a.option_id ?? 0, op: a.op ?? 0, __reserved: a.reserved ?? 0, object_id: a.object_id ?? 0, val64: a.val64 ?? 0n,
   };
   const r = yield* ioctl(k, a.fd, IOMMU_OPTION, cmd);
   return { value: r, outputs: { val64: cmd.val64 } };

@@ -4,7 +4,8 @@
  * build-iommufd.ts. `iommufd`
  * is the fd of /dev/iommu (or of /dev/vfio/vfio served by iommufd); `size`/`argsz` default
  * to the struct size and can be set to test the kernel's checks; `trailing: 1` (with a `size`
- * larger than the struct) puts a non-zero byte right after the struct the kernel knows.
+ * larger than the struct) puts a non-zero byte right after the struct the kernel knows (the
+ * IOMMU_* commands, not MAP_FILE/CHANGE_PROCESS nor the device cdev's).
  */
 import type { KThread } from '../../sched/index.js';
 import type { IommufdArgs } from '../build-iommufd.js';
@@ -69,33 +70,33 @@ export const IOMMUFD_OPS = {
   },
   IOMMU_IOAS_MAP: {
     cls: 'syscall',
-    args: [a('iommufd', int), a('ioas_id', int), a('user_va', int), a('length', int), a('iova', int, 0), a('flags', MAP_FLAGS, RW, 'add `IOMMU_IOAS_MAP_FIXED_IOVA` to use `iova`'), a('reserved', int, 0), a('size', int, 40)],
+    args: [a('iommufd', int), a('ioas_id', int), a('user_va', int), a('length', int), a('iova', int, 0), a('flags', MAP_FLAGS, RW, 'add `IOMMU_IOAS_MAP_FIXED_IOVA` to use `iova`'), a('reserved', int, 0), a('size', int, 40), TRAILING],
     outputs: ['iova'], doc: 'ioctl on an iommufd: map user memory into an IOAS (pins only if a domain is attached); without IOMMU_IOAS_MAP_FIXED_IOVA the kernel picks $r.iova',
     result: '0 or -errno (`$r.iova`: where it was mapped). Pins only when a device (domain) is attached', impl: via(iommuIoasMap),
   },
   IOMMU_IOAS_COPY: {
     cls: 'syscall',
-    args: [a('iommufd', int), a('dst_ioas_id', int), a('src_ioas_id', int), a('length', int), a('dst_iova', int, 0), a('src_iova', int), a('flags', MAP_FLAGS, RW), a('size', int, 40)],
+    args: [a('iommufd', int), a('dst_ioas_id', int), a('src_ioas_id', int), a('length', int), a('dst_iova', int, 0), a('src_iova', int), a('flags', MAP_FLAGS, RW), a('size', int, 40), TRAILING],
     outputs: ['dst_iova'], doc: 'ioctl on an iommufd: map the pages behind a range of one IOAS into another (the same pins); $r.dst_iova',
     result: '0 or -errno (`$r.dst_iova`)', impl: via(iommuIoasCopy),
   },
   IOMMU_IOAS_UNMAP: {
-    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('iova', int), a('length', int), a('size', int, 24)], outputs: ['length'],
+    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('iova', int), a('length', int), a('size', int, 24), TRAILING], outputs: ['length'],
     doc: 'ioctl on an iommufd: unmap whole areas (iova 0 + length 2^64-1: all); $r.length the bytes unmapped',
     result: '0 or -errno (`$r.length`: bytes unmapped); whole areas only (-ENOENT)', impl: via(iommuIoasUnmap),
   },
   IOMMU_IOAS_IOVA_RANGES: {
-    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('num_iovas', int, 8), a('reserved', int, 0), a('size', int, 32)], outputs: ['num_iovas', 'out_iova_alignment', 'ranges'],
+    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('num_iovas', int, 8), a('reserved', int, 0), a('size', int, 32), TRAILING], outputs: ['num_iovas', 'out_iova_alignment', 'ranges'],
     doc: 'ioctl on an iommufd: the usable IOVA ranges ($r.ranges as "0xSTART-0xLAST"), their number and the IOVA alignment',
     result: '0 or -errno (`$r.num_iovas`, `$r.out_iova_alignment`, `$r.ranges` as `0xSTART-0xLAST`)', impl: via(iommuIoasIovaRanges),
   },
   IOMMU_IOAS_ALLOW_IOVAS: {
-    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('iovas', { kind: 'iovecs' }, undefined, 'list of `{ base: start, len }`'), a('reserved', int, 0), a('size', int, 24)],
+    cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('iovas', { kind: 'iovecs' }, undefined, 'list of `{ base: start, len }`'), a('reserved', int, 0), a('size', int, 24), TRAILING],
     doc: 'ioctl on an iommufd: restrict automatic IOVAs to the ranges { base: start, len } (last = start + len - 1)', result: '0 or -errno', impl: via(iommuIoasAllowIovas),
   },
   IOMMU_OPTION: {
     cls: 'syscall',
-    args: [a('iommufd', int), a('option_id', en('IOMMU_OPTION_', IOMMU_OPTION_NAMES)), a('op', en('IOMMU_OPTION_OP_', IOMMU_OPTION_OP_NAMES)), a('object_id', int, 0), a('val64', int, 0), a('reserved', int, 0), a('size', int, 24)],
+    args: [a('iommufd', int), a('option_id', en('IOMMU_OPTION_', IOMMU_OPTION_NAMES)), a('op', en('IOMMU_OPTION_OP_', IOMMU_OPTION_OP_NAMES)), a('object_id', int, 0), a('val64', int, 0), a('reserved', int, 0), a('size', int, 24), TRAILING],
     outputs: ['val64'], doc: 'ioctl on an iommufd: RLIMIT_MODE (0 user->locked_vm, 1 mm->locked_vm) or an IOAS\'s HUGE_PAGES; $r.val64',
     result: '0 or -errno (`$r.val64`)', impl: via(iommuOption),
   },
