@@ -207,6 +207,20 @@ export function iommufdCases(): IommufdCase[] {
       step('VFIO_SET_IOMMU', 'container: $c, type: VFIO_TYPE1v2_IOMMU', 'set')],
     { api: 0, v2: 1, vaddr: 0, set: '-ENODEV' },
     { api: 0, v2: 1, vaddr: 0, set: '-EINVAL' });
+  const vfioIoas = (as: string, args: string): string => step('IOMMU_VFIO_IOAS', `iommufd: $fd, ${args}`, as);
+  add('vfio-ioas-checks', 'How does IOMMU_VFIO_IOAS validate its struct: an unknown op and a non-zero __reserved -EOPNOTSUPP, shorter than its 12 bytes -EINVAL, longer with a zero tail accepted, with a non-zero byte after the struct -E2BIG (IOMMU_IOAS_ALLOC too); does SET take an IOAS id only (a device id: -ENOENT); and do the VFIO compat ioctls on the iommufd use the IOAS set?',
+    [`${MAIN_C}:iommufd_fops_ioctl`, 'include/linux/uaccess.h:copy_struct_from_user', 'drivers/iommu/iommufd/vfio_compat.c:iommufd_vfio_ioas',
+      'drivers/iommu/iommufd/vfio_compat.c:iommufd_vfio_map_dma'], setup(),
+    [openIommu, alloc(), vfioIoas('badop', 'op: 3'), vfioIoas('reserved', 'op: IOMMU_VFIO_IOAS_GET, reserved: 1'),
+      vfioIoas('short', 'op: IOMMU_VFIO_IOAS_SET, ioas_id: $ioas.ioas_id, size: 11'),
+      vfioIoas('e2big', 'op: IOMMU_VFIO_IOAS_SET, ioas_id: $ioas.ioas_id, size: 16, trailing: 1'),
+      vfioIoas('still_none', 'op: IOMMU_VFIO_IOAS_GET, size: 16'), step('IOMMU_IOAS_ALLOC', 'iommufd: $fd, size: 16, trailing: 1', 'alloc_e2big'),
+      step('open', 'path: /dev/vfio/devices/vfio0', 'dev'), step('VFIO_DEVICE_BIND_IOMMUFD', 'device_fd: $dev, iommufd: $fd', 'bind'),
+      vfioIoas('set_dev', 'op: IOMMU_VFIO_IOAS_SET, ioas_id: $bind.devid'), vfioIoas('set_longer', 'op: IOMMU_VFIO_IOAS_SET, ioas_id: $ioas.ioas_id, size: 16'),
+      vfioIoas('get', 'op: IOMMU_VFIO_IOAS_GET'), step('VFIO_IOMMU_MAP_DMA', 'container: $fd, vaddr: $buf, iova: 0x100000, size: 4 pages', 'compat_map'),
+      step('IOMMU_IOAS_UNMAP', 'iommufd: $fd, ioas_id: $ioas.ioas_id, iova: 0x100000, length: 4 pages', 'unmap_in_ioas')],
+    { fd: '{ ge: 0 }', ioas: 0, 'ioas.ioas_id': 1, badop: '-EOPNOTSUPP', reserved: '-EOPNOTSUPP', short: '-EINVAL', e2big: '-E2BIG', still_none: '-ENODEV',
+      alloc_e2big: '-E2BIG', bind: 0, set_dev: '-ENOENT', set_longer: 0, get: 0, 'get.ioas_id': 1, compat_map: 0, unmap_in_ioas: 0, 'unmap_in_ioas.length': 16384 });
   add('live-update-not-in-6-12', 'Does 6.12 offer the live-update commands IOMMU_IOAS_MAP_FILE and IOMMU_IOAS_CHANGE_PROCESS (no: first in 6.13, -ENOTTY)?',
     [`${MAIN_C}:iommufd_ioctl_ops`], setup(),
     [openIommu, alloc(), step('IOMMU_IOAS_MAP_FILE', 'iommufd: $fd, ioas_id: $ioas.ioas_id, file_fd: 0, length: 1 page', 'mapfile'),

@@ -70,11 +70,11 @@ export function peerCases(): IommufdCase[] {
     [openIommu, step('IOMMU_DESTROY', 'iommufd: $fd, id: 0', 'd0')],
     { fd: '{ ge: 0 }', d0: '-ENOENT' });
 
-  add('cmd-ex-fail', 'cmd_ex_fail: Does IOMMU_DESTROY with a longer struct whose extra bytes are zero behave as the plain one (-ENOENT for id 0), and a struct one byte short fail -EINVAL? (The non-zero extra bytes -E2BIG check is not restated: a scenario cannot fill them.)',
-    ['drivers/iommu/iommufd/main.c:iommufd_fops_ioctl'],
-    [openIommu, step('IOMMU_DESTROY', 'iommufd: $fd, id: 0, size: 16', 'longer'), step('IOMMU_DESTROY', 'iommufd: $fd, id: 0, size: 8', 'plain'),
-      step('IOMMU_DESTROY', 'iommufd: $fd, id: 0, size: 7', 'short')],
-    { longer: '-ENOENT', plain: '-ENOENT', short: '-EINVAL' });
+  add('cmd-ex-fail', 'cmd_ex_fail: Does IOMMU_DESTROY with a longer struct whose extra bytes are zero behave as the plain one (-ENOENT for id 0), the same struct with a non-zero extra byte fail -E2BIG (copy_struct_from_user), and a struct one byte short fail -EINVAL?',
+    ['drivers/iommu/iommufd/main.c:iommufd_fops_ioctl', 'include/linux/uaccess.h:copy_struct_from_user'],
+    [openIommu, step('IOMMU_DESTROY', 'iommufd: $fd, id: 0, size: 16', 'longer'), step('IOMMU_DESTROY', 'iommufd: $fd, id: 0, size: 16, trailing: 1', 'future'),
+      step('IOMMU_DESTROY', 'iommufd: $fd, id: 0, size: 8', 'plain'), step('IOMMU_DESTROY', 'iommufd: $fd, id: 0, size: 7', 'short')],
+    { longer: '-ENOENT', future: '-E2BIG', plain: '-ENOENT', short: '-EINVAL' });
 
   // cmd_length: for each command, size = offsetofend(last mandatory field) - 1 is -EINVAL, and
   // sizeof + 1 with a zero extra byte answers as sizeof does (all other fields zero).
@@ -88,22 +88,31 @@ export function peerCases(): IommufdCase[] {
     ['IOMMU_IOAS_COPY', 'dst_ioas_id: 0, src_ioas_id: 0, length: 0, dst_iova: 0, src_iova: 0, flags: 0', 40, 40],
     ['IOMMU_IOAS_UNMAP', 'ioas_id: 0, iova: 0, length: 0', 24, 24],
     ['IOMMU_OPTION', 'option_id: IOMMU_OPTION_RLIMIT_MODE, op: IOMMU_OPTION_OP_SET, object_id: 0, val64: 0', 24, 24],
+    ['IOMMU_VFIO_IOAS', 'op: IOMMU_VFIO_IOAS_GET, ioas_id: 0', 12, 12],
   ];
   const lenSteps: string[] = [openIommu];
   const lenDecl: Decl = {};
   for (const [op, args, min, size] of lengths) {
     const n = op.replace(/^IOMMU_(IOAS_)?/, '').toLowerCase();
-    lenSteps.push(step(op, `iommufd: $fd, ${args}, size: ${min - 1}`, `${n}_short`), step(op, `iommufd: $fd, ${args}, size: ${size}`, `${n}_exact`),
-      step(op, `iommufd: $fd, ${args}, size: ${size + 1}`, `${n}_plus1`));
+    lenSteps.push(step(op, `iommufd: $fd, ${args}, size: ${min - 1}`, `${n}_short`), step(op, `iommufd: $fd, ${args}, size: ${size + 1}, trailing: 1`, `${n}_e2big`),
+      step(op, `iommufd: $fd, ${args}, size: ${size}`, `${n}_exact`), step(op, `iommufd: $fd, ${args}, size: ${size + 1}`, `${n}_plus1`));
     lenDecl[`${n}_short`] = '-EINVAL';
+    lenDecl[`${n}_e2big`] = '-E2BIG';
   }
   Object.assign(lenDecl, {
     destroy_exact: '-ENOENT', destroy_plus1: '-ENOENT', alloc_exact: 0, alloc_plus1: 0, iova_ranges_exact: '-ENOENT', iova_ranges_plus1: '-ENOENT',
     allow_iovas_exact: '-ENOENT', allow_iovas_plus1: '-ENOENT', map_exact: '-EINVAL', map_plus1: '-EINVAL', copy_exact: '-EINVAL', copy_plus1: '-EINVAL',
-    unmap_exact: '-ENOENT', unmap_plus1: '-ENOENT', option_exact: '-EBUSY', option_plus1: '-EBUSY',
+    unmap_exact: '-ENOENT', unmap_plus1: '-ENOENT', option_exact: '-EBUSY', option_plus1: '-EBUSY', vfio_ioas_exact: '-ENODEV', vfio_ioas_plus1: '-ENODEV',
   });
-  add('cmd-length', 'cmd_length: For each iommufd command pinlab models, is a struct one byte shorter than its last mandatory field -EINVAL, and one byte longer (zero) answered as the exact size? (Not restated: GET_HW_INFO, HWPT_ALLOC, HWPT_INVALIDATE, VFIO_IOAS, and the non-zero extra byte -E2BIG.)',
-    ['drivers/iommu/iommufd/main.c:iommufd_fops_ioctl', 'drivers/iommu/iommufd/main.c:iommufd_ioctl_ops'], lenSteps, lenDecl);
+  add('cmd-length', 'cmd_length: For each iommufd command pinlab models, is a struct one byte shorter than its last mandatory field -EINVAL, one byte longer with a non-zero extra byte -E2BIG, and one byte longer (zero) answered as the exact size? (Not restated: GET_HW_INFO, HWPT_ALLOC, HWPT_INVALIDATE.)',
+    ['drivers/iommu/iommufd/main.c:iommufd_fops_ioctl', 'drivers/iommu/iommufd/main.c:iommufd_ioctl_ops', 'include/linux/uaccess.h:copy_struct_from_user'], lenSteps, lenDecl);
+
+  const vfioIoas = (as: string, op: 'GET' | 'SET' | 'CLEAR', rest = ''): string => step('IOMMU_VFIO_IOAS', `iommufd: $fd, op: IOMMU_VFIO_IOAS_${op}${rest}`, as);
+  add('vfio-ioas', 'vfio_ioas: Without a compat IOAS, is IOMMU_VFIO_IOAS GET -ENODEV and SET of id 0 -ENOENT; after SET of a new IOAS does GET return its id; and after CLEAR is GET -ENODEV again?',
+    ['drivers/iommu/iommufd/vfio_compat.c:iommufd_vfio_ioas', 'drivers/iommu/iommufd/vfio_compat.c:get_compat_ioas'],
+    [openIommu, vfioIoas('get_none', 'GET'), vfioIoas('set_bad', 'SET', ', ioas_id: 0'), alloc(), vfioIoas('set', 'SET', ', ioas_id: $ioas.ioas_id'),
+      vfioIoas('get', 'GET'), vfioIoas('clear', 'CLEAR'), vfioIoas('get_cleared', 'GET')],
+    { get_none: '-ENODEV', set_bad: '-ENOENT', ioas: 0, 'ioas.ioas_id': 1, set: 0, get: 0, 'get.ioas_id': 1, clear: 0, get_cleared: '-ENODEV' });
 
   add('global-options', 'global_options: Does IOMMU_OPTION_RLIMIT_MODE read 0, switch to 1 and back on a fresh context (2: -EINVAL), and is IOMMU_OPTION_HUGE_PAGES without an object -ENOENT for GET and SET?',
     ['drivers/iommu/iommufd/ioas.c:iommufd_option_rlimit_mode', 'drivers/iommu/iommufd/ioas.c:iommufd_ioas_option'],

@@ -848,6 +848,7 @@ static int op_iommufd(const char *op, char **t, int n)
 #include "ops-addrspace.c"
 #include "ops-hotplug.c"
 #include "ops-io.c"
+#include "ops-iommufd-ext.c"
 
 static int run_op(char **t, int n)
 {
@@ -906,6 +907,12 @@ static int run_op(char **t, int n)
 	if (!strncmp(op, "iommu-", 6) || !strcmp(op, "vfio-bind-iommufd") || !strcmp(op, "vfio-attach-pt") || !strcmp(op, "vfio-detach-pt")) {
 		NEED(3);
 		int k = op_iommufd(op, t, n);
+		if (k != 1)
+			return k;
+	}
+
+	{
+		int k = op_iommufd_ext(op, t, n);
 		if (k != 1)
 			return k;
 	}

@@ -18,11 +18,8 @@
  * The other long-lived holders (io_uring registered buffers: OtherPins.afterMappings,
  * check/holders.ts) are rescanned whole at each update too: few pages each.
  *
- * iommufd is NOT incremental: when the machine has an iommufd context, each update
- * rescans all of its pinned pages and IOMMU mappings (check/iommufd.ts, the same
- * records the full rescan reads) and keeps the first finding of each rule. Correct, and
- * as slow per step as the full rescan for iommufd state; journaling iopt_pages and the
- * iommufd domains as VFIO's are would make it incremental. The first finding
+ * iommufd's pinned pages and IOMMU mappings are kept incrementally by check/iommufd-engine.ts
+ * (per area and page, from the same journals; its access pins rescanned whole). The first finding
  * of each invariant is the one the full rescan (the invariant's own `check`) lists
  * first: tests/unit/check-incremental.test.ts holds the two equal, step for step.
  */
@@ -38,7 +35,8 @@ import { countsInsane, frameState, insaneFrame, longtermPinFindings, dmaLiveFind
 import type { FrameState } from './invariants.js';
 import type { DmaSegment } from './vfio.js';
 import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, isInvalidReservedPfn, mdevPins, vfioHolder } from './vfio.js';
-import { iommufdDmaMappings, iommufdLongtermPins, usesIommufd } from './iommufd.js';
+import { IommufdSteps } from './iommufd-engine.js';
+import { dropRange, mergeRanges } from './ranges.js';
 
 /** The step invariants this engine maintains (the others are evaluated by their own `check`). */
 export const INCREMENTAL_IDS: readonly InvariantId[] = [
@@ -62,14 +60,6 @@ const PAGES_PER_PUD = PUD_SIZE / PAGE_SIZE;
 interface Seg {
   readonly f: Finding;
   readonly n: number;
-}
-
-/** The first finding of each rule over iommufd's pins and mappings, as of the last update (full rescan). */
-interface IommufdFirst {
-  readonly fsdax: Finding | null;
-  readonly cma: Finding | null;
-  readonly live: Finding | null;
-  readonly coherent: Finding | null;
 }
 
 /** One DMA mapping as last evaluated. */
@@ -105,12 +95,14 @@ export class IncrementalSteps {
   /** Domains and page tables whose journals this engine started. */
   private readonly domains = new Set<iommu_domain>();
   private readonly mms = new Set<mm_struct>();
-  /** iommufd's findings (rescanned whole at each update), or null without iommufd. */
-  private iommufd: IommufdFirst | null = null;
+  /** iommufd's findings (check/iommufd-engine.ts). */
+  private readonly iommufd: IommufdSteps;
   /** The first live / coherent findings over the other holders' frames (io_uring buffers; rescanned whole at each update). */
   private others: { live: Finding | null; coherent: Finding | null } = { live: null, coherent: null };
 
-  constructor(private readonly m: Machine, private readonly other: OtherPins) {}
+  constructor(private readonly m: Machine, private readonly other: OtherPins) {
+    this.iommufd = new IommufdSteps(m);
+  }
 
   /** Bring the findings up to date with the machine (consumes the journals). */
   update(): void {
@@ -128,6 +120,8 @@ export class IncrementalSteps {
     } else {
       for (let j = 0; j < touched.length; j++) this.recheckSlot(touched[j]);
     }
+    // iommufd reads the domain and page-table journals before VFIO's part clears its own.
+    this.iommufd.update(touched, freed);
     // VFIO: which mappings exist now, and what changed in each.
     const seen = new Set<vfio_dma>();
     for (const io of allIommus(m)) {
@@ -191,7 +185,7 @@ export class IncrementalSteps {
       for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);
     }
     for (const t of this.tracks.values()) if (t.dirty.length > 0) this.evaluate(t);
-    this.iommufd = usesIommufd(m) ? this.rescanIommufd() : null;
+    this.iommufd.finish();
     this.others = firstHolderFindings(m, this.other.afterMappings?.() ?? []);
     mem.touched = touched;
     mem.freed = freed;
@@ -205,9 +199,9 @@ export class IncrementalSteps {
       case 'no-longterm-pin-on-cma-or-movable':
         return this.firstPin(id);
       case 'dma-target-is-live':
-        return this.firstOf((t) => t.live) ?? this.iommufd?.live ?? this.others.live;
+        return this.firstOf((t) => t.live) ?? this.iommufd.firstMapping(id) ?? this.others.live;
       case 'dma-coherent-with-process':
-        return this.firstOf((t) => t.coherent) ?? this.iommufd?.coherent ?? this.others.coherent;
+        return this.firstOf((t) => t.coherent) ?? this.iommufd.firstMapping(id) ?? this.others.coherent;
       case 'refcount-sane': {
         let best = -1;
         for (const s of this.insane.keys()) if (best < 0 || s < best) best = s;
@@ -262,20 +256,9 @@ export class IncrementalSteps {
         }
       }
     }
-    const fd = id === 'no-longterm-pin-on-fsdax' ? this.iommufd?.fsdax : this.iommufd?.cma;
-    if (fd !== undefined && fd !== null) return fd;
+    const fd = this.iommufd.firstPin(id);
+    if (fd !== null) return fd;
     return longtermPinFindings(m, id, this.other.after())[0] ?? null;
-  }
-
-  /** The first finding of each rule over all of iommufd's pinned pages and IOMMU mappings (a full rescan). */
-  private rescanIommufd(): IommufdFirst {
-    const m = this.m;
-    const pins = iommufdLongtermPins(m);
-    return {
-      fsdax: longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pins)[0] ?? null,
-      cma: longtermPinFindings(m, 'no-longterm-pin-on-cma-or-movable', pins)[0] ?? null,
-      ...firstHolderFindings(m, iommufdDmaMappings(m)),
-    };
   }
 
   private dropFindings(t: Track): void {
@@ -438,27 +421,4 @@ function minKey(map: Map<number, Seg>): Finding | null {
   let best = -1;
   for (const k of map.keys()) if (best < 0 || k < best) best = k;
   return best < 0 ? null : (map.get(best) as Seg).f;
-}
-
-/** Delete the entries of keys in [lo, hi). */
-function dropRange(map: Map<number, Seg>, lo: number, hi: number): void {
-  if (map.size === 0) return;
-  if (map.size < hi - lo) {
-    for (const k of [...map.keys()]) if (k >= lo && k < hi) map.delete(k);
-  } else {
-    for (let k = lo; k < hi; k++) map.delete(k);
-  }
-}
-
-/** Sort and merge [lo, hi) pairs. */
-function mergeRanges(r: readonly number[]): number[] {
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < r.length; i += 2) if (r[i] < r[i + 1]) pairs.push([r[i], r[i + 1]]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  const out: number[] = [];
-  for (const [a, b] of pairs) {
-    if (out.length > 0 && a <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], b);
-    else out.push(a, b);
-  }
-  return out;
 }

@@ -4,8 +4,8 @@
  * pinned_pfns), every IOMMU mapping of every area in every domain of an IOAS with the frame
  * the source process maps at the same address, and the pages charged to an mm's locked_vm.
  *
- * One record per 4 KiB page (no segments as check/vfio.ts has): check/engine.ts rescans
- * these in full at each step (see its note on iommufd).
+ * One record per 4 KiB page (no segments as check/vfio.ts has): the full rescan's reference;
+ * the incremental checker keeps the same findings per area and page (check/iommufd-engine.ts).
  */
 import type { Machine } from '../linux/machine.js';
 import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
@@ -33,7 +33,7 @@ function allPages(m: Machine): iopt_pages[] {
 }
 
 /** A pinned page index: its text is built only when a report needs it (16 GiB runs list millions). */
-class IndexPin implements LongtermPin {
+export class IndexPin implements LongtermPin {
   readonly thread = null;
   constructor(readonly pfn: number, private readonly pagesId: number, private readonly index: number, private readonly iova: number | null) {}
   get holder(): string {
@@ -69,7 +69,7 @@ export function iommufdLongtermPins(m: Machine): LongtermPin[] {
 }
 
 /** One IOMMU mapping of a page; its text is built only when a report needs it. */
-class IommufdMapping implements DmaMapping {
+export class IommufdMapping implements DmaMapping {
   readonly pinned = true;
   constructor(
     readonly iommuPfn: number, readonly processPfn: number | null,

@@ -9,11 +9,11 @@ import type { Kctx } from '../linux/kctx.js';
 import { ENODEV } from '../linux/include/uapi/linux/errno.js';
 import {
   IOMMU_DESTROY, IOMMU_IOAS_ALLOC, IOMMU_IOAS_ALLOW_IOVAS, IOMMU_IOAS_CHANGE_PROCESS, IOMMU_IOAS_COPY, IOMMU_IOAS_IOVA_RANGES,
-  IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP, IOMMU_OPTION, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_DETACH_IOMMUFD_PT,
+  IOMMU_IOAS_MAP, IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP, IOMMU_OPTION, IOMMU_VFIO_IOAS, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_DETACH_IOMMUFD_PT,
 } from '../linux/include/uapi/linux/iommufd.js';
 import type {
   iommu_destroy, iommu_ioas_alloc, iommu_ioas_allow_iovas, iommu_ioas_copy, iommu_ioas_iova_ranges, iommu_ioas_map,
-  iommu_ioas_change_process, iommu_ioas_map_file, iommu_ioas_unmap, iommu_iova_range, iommu_option, vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd,
+  iommu_ioas_change_process, iommu_ioas_map_file, iommu_ioas_unmap, iommu_iova_range, iommu_option, iommu_vfio_ioas, vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd,
   vfio_device_detach_iommufd_pt,
 } from '../linux/include/uapi/linux/iommufd.js';
 import { vfio_pin_pages, vfio_unpin_pages } from '../linux/drivers/vfio/vfio.js';
@@ -49,6 +49,8 @@ export interface IommufdArgs {
   reserved?: number;
   file_fd?: number;
   start?: bigint;
+  /** Non-zero: user space put a non-zero byte after the struct (iommufd_ucmd_header.trailing). */
+  trailing?: number;
 }
 
 /*
@@ -59,21 +61,21 @@ export interface IommufdArgs {
 
 /** IOMMU_IOAS_ALLOC. */
 export function* iommuIoasAlloc(k: Kctx, a: IommufdArgs): KThread<StepResult> {
-  const cmd: iommu_ioas_alloc = { size: a.size ?? 12, flags: a.flags ?? 0, out_ioas_id: 0 };
+  const cmd: iommu_ioas_alloc = { size: a.size ?? 12, trailing: (a.trailing ?? 0) !== 0, flags: a.flags ?? 0, out_ioas_id: 0 };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOC, cmd);
   return { value: r, outputs: { ioas_id: cmd.out_ioas_id } };
 }
 
 /** IOMMU_DESTROY. */
 export function* iommuDestroy(k: Kctx, a: IommufdArgs): KThread<StepResult> {
-  const cmd: iommu_destroy = { size: a.size ?? 8, id: a.id ?? 0 };
+  const cmd: iommu_destroy = { size: a.size ?? 8, trailing: (a.trailing ?? 0) !== 0, id: a.id ?? 0 };
   return { value: yield* ioctl(k, a.fd, IOMMU_DESTROY, cmd), outputs: {} };
 }
 
 /** IOMMU_IOAS_MAP. */
 export function* iommuIoasMap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const cmd: iommu_ioas_map = {
-    size: a.size ?? 40, flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, __reserved: a.reserved ?? 0, user_va: a.user_va ?? 0n,
+    size: a.size ?? 40, trailing: (a.trailing ?? 0) !== 0, flags: a.flags ?? 0, ioas_id: a.ioas_id ?? 0, __reserved: a.reserved ?? 0, user_va: a.user_va ?? 0n,
     length: a.length ?? 0n, iova: a.iova ?? 0n,
   };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_MAP, cmd);
@@ -83,7 +85,7 @@ export function* iommuIoasMap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
 /** IOMMU_IOAS_COPY. */
 export function* iommuIoasCopy(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const cmd: iommu_ioas_copy = {
-    size: a.size ?? 40, flags: a.flags ?? 0, dst_ioas_id: a.dst_ioas_id ?? 0, src_ioas_id: a.src_ioas_id ?? 0, length: a.length ?? 0n,
+    size: a.size ?? 40, trailing: (a.trailing ?? 0) !== 0, flags: a.flags ?? 0, dst_ioas_id: a.dst_ioas_id ?? 0, src_ioas_id: a.src_ioas_id ?? 0, length: a.length ?? 0n,
     dst_iova: a.dst_iova ?? 0n, src_iova: a.src_iova ?? 0n,
   };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_COPY, cmd);
@@ -92,7 +94,7 @@ export function* iommuIoasCopy(k: Kctx, a: IommufdArgs): KThread<StepResult> {
 
 /** IOMMU_IOAS_UNMAP. */
 export function* iommuIoasUnmap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
-  const cmd: iommu_ioas_unmap = { size: a.size ?? 24, ioas_id: a.ioas_id ?? 0, iova: a.iova ?? 0n, length: a.length ?? 0n };
+  const cmd: iommu_ioas_unmap = { size: a.size ?? 24, trailing: (a.trailing ?? 0) !== 0, ioas_id: a.ioas_id ?? 0, iova: a.iova ?? 0n, length: a.length ?? 0n };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_UNMAP, cmd);
   return { value: r, outputs: { length: cmd.length } };
 }
@@ -101,7 +103,7 @@ export function* iommuIoasUnmap(k: Kctx, a: IommufdArgs): KThread<StepResult> {
 export function* iommuIoasIovaRanges(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const ranges: iommu_iova_range[] = [];
   const cmd: iommu_ioas_iova_ranges = {
-    size: a.size ?? 32, ioas_id: a.ioas_id ?? 0, num_iovas: a.num_iovas ?? 0, __reserved: a.reserved ?? 0, allowed_iovas: ranges,
+    size: a.size ?? 32, trailing: (a.trailing ?? 0) !== 0, ioas_id: a.ioas_id ?? 0, num_iovas: a.num_iovas ?? 0, __reserved: a.reserved ?? 0, allowed_iovas: ranges,
     out_iova_alignment: 0n,
   };
   const r = yield* ioctl(k, a.fd, IOMMU_IOAS_IOVA_RANGES, cmd);
@@ -115,7 +117,7 @@ export function* iommuIoasIovaRanges(k: Kctx, a: IommufdArgs): KThread<StepResul
 export function* iommuIoasAllowIovas(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const iovas = a.iovas ?? [];
   const cmd: iommu_ioas_allow_iovas = {
-    size: a.size ?? 24, ioas_id: a.ioas_id ?? 0, num_iovas: iovas.length, __reserved: a.reserved ?? 0, allowed_iovas: iovas.map((x) => ({ ...x })),
+    size: a.size ?? 24, trailing: (a.trailing ?? 0) !== 0, ioas_id: a.ioas_id ?? 0, num_iovas: iovas.length, __reserved: a.reserved ?? 0, allowed_iovas: iovas.map((x) => ({ ...x })),
   };
   return { value: yield* ioctl(k, a.fd, IOMMU_IOAS_ALLOW_IOVAS, cmd), outputs: {} };
 }
@@ -123,10 +125,17 @@ export function* iommuIoasAllowIovas(k: Kctx, a: IommufdArgs): KThread<StepResul
 /** IOMMU_OPTION. */
 export function* iommuOption(k: Kctx, a: IommufdArgs): KThread<StepResult> {
   const cmd: iommu_option = {
-    size: a.size ?? 24, option_id: a.option_id ?? 0, op: a.op ?? 0, __reserved: a.reserved ?? 0, object_id: a.object_id ?? 0, val64: a.val64 ?? 0n,
+    size: a.size ?? 24, trailing: (a.trailing ?? 0) !== 0, option_id: a.option_id ?? 0, op: a.op ?? 0, __reserved: a.reserved ?? 0, object_id: a.object_id ?? 0, val64: a.val64 ?? 0n,
   };
   const r = yield* ioctl(k, a.fd, IOMMU_OPTION, cmd);
   return { value: r, outputs: { val64: cmd.val64 } };
+}
+
+/** IOMMU_VFIO_IOAS. */
+export function* iommuVfioIoas(k: Kctx, a: IommufdArgs): KThread<StepResult> {
+  const cmd: iommu_vfio_ioas = { size: a.size ?? 12, trailing: (a.trailing ?? 0) !== 0, ioas_id: a.ioas_id ?? 0, op: a.op ?? 0, __reserved: a.reserved ?? 0 };
+  const r = yield* ioctl(k, a.fd, IOMMU_VFIO_IOAS, cmd);
+  return { value: r, outputs: { ioas_id: cmd.ioas_id } };
 }
 
 /** IOMMU_IOAS_MAP_FILE. */

@@ -11,11 +11,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseScenario } from '../../../src/scenario/parse.js';
 import type { Scenario } from '../../../src/scenario/ast.js';
-import { buildWorld } from '../../../src/scenario/run.js';
-import type { World } from '../../../src/scenario/run.js';
-import { resolveProfile } from '../../../src/profiles/index.js';
-import { RandomChooser } from '../../../src/explore/choosers.js';
 import { page_ref_sub } from '../../../src/linux/include/linux/mm.js';
+import { compareCheckers } from './compare-checkers.js';
+import type { Comparison } from './compare-checkers.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -27,8 +25,6 @@ const corpus: { file: string; s: Scenario }[] = files(join(root, 'scenarios')).f
   return r.ok && r.scenario.expect.length > 0 ? [{ file: relative(root, f), s: r.scenario }] : [];
 });
 
-type Mismatch = { step: number; incremental: string; rescan: string };
-
 /** A reference-count bug injected after a step: `by` references dropped from the `which`-th folio (through mm.ts). */
 interface Corruption {
   readonly step: number;
@@ -36,47 +32,15 @@ interface Corruption {
   readonly by: number;
 }
 
-/** Run once with a random schedule; every step, compare the two checkers. */
-function compare(s: Scenario, spec: string, seed: number, corrupt: Corruption | null = null): { mismatches: Mismatch[]; steps: number; violated: number } {
-  const p = resolveProfile(spec);
-  if (!p.ok) throw new Error(`test bug: profile ${spec}`);
-  const mismatches: Mismatch[] = [];
-  let violated = 0;
-  let w: World | null = null;
-  const cmp = (step: number): void => {
-    if (w === null) return;
-    const show = (xs: readonly { id: string; first: { message: string } }[]): string => xs.map((x) => `${x.id}: ${x.first.message}`).join(' | ');
-    const inc = show(w.checker.current());
-    const full = show(w.checker.rescan());
-    if (full !== '') violated++;
-    if (inc !== full && mismatches.length < 3) mismatches.push({ step, incremental: inc, rescan: full });
-  };
-  w = buildWorld(s, p.profile, {
-    chooser: new RandomChooser(seed),
-    maxSteps: 20_000,
-    afterStep: () => {
-      const ww = w as World;
-      if (corrupt !== null && ww.sched.stepCount === corrupt.step) {
-        const mem = ww.m.mem;
-        const slot = 1 + (corrupt.which % Math.max(1, mem.slot_top - 1));
-        if (slot < mem.slot_top && mem.peek_slot(mem.s_pfn[slot]) === slot) page_ref_sub(ww.m, mem.s_pfn[slot], corrupt.by);
-      }
-      cmp(ww.sched.stepCount);
-      return false;
-    },
-  }, { checkMode: 'incremental' });
-  if (w.setupError !== null) return { mismatches, steps: 0, violated };
-  cmp(0);
-  try {
-    const r = w.sched.run();
-    cmp(r.steps);
-    return { mismatches, steps: r.steps, violated };
-  } catch (e) {
-    // A corrupted reference count may make the model itself fail later (put_page of a free frame):
-    // the steps compared up to there are what counts.
-    if (corrupt === null) throw e;
-    return { mismatches, steps: w.sched.stepCount, violated };
-  }
+/** Run once with a random schedule; every step, compare the two checkers (compare-checkers.ts). */
+function compare(s: Scenario, spec: string, seed: number, corrupt: Corruption | null = null): Comparison {
+  return compareCheckers(s, spec, seed, corrupt === null ? null : (w) => {
+    if (w.sched.stepCount !== corrupt.step) return false;
+    const mem = w.m.mem;
+    const slot = 1 + (corrupt.which % Math.max(1, mem.slot_top - 1));
+    if (slot < mem.slot_top && mem.peek_slot(mem.s_pfn[slot]) === slot) page_ref_sub(w.m, mem.s_pfn[slot], corrupt.by);
+    return true;
+  });
 }
 
 describe('incremental checker', () => {

@@ -456,6 +456,57 @@ export function iommu_iova_to_phys(domain: iommu_domain, iova: number): number {
   return leaf_pfn(l.e) * PFN_SHIFT_MUL + (iova - l.base);
 }
 
+/**
+ * MODEL (PERF): floor(iommu_iova_to_phys(domain, iova) / 4 KiB), or -1 when nothing is mapped
+ * there, without building a leaf record (readers that walk many pages).
+ */
+export function iommu_iova_to_pfn(domain: iommu_domain, iova: number): number {
+  const gi = Math.floor(iova / SZ_1G);
+  const pud = domain.pud.get(gi);
+  if (pud === undefined) return -1;
+  if (typeof pud === 'number') return leaf_pfn(pud) + Math.floor((iova - gi * SZ_1G) / SZ_4K);
+  const pmd = pud.e[Math.floor(iova / SZ_2M) % 512];
+  if (pmd === undefined) return -1;
+  if (typeof pmd === 'number') return leaf_pfn(pmd) + Math.floor((iova % SZ_2M) / SZ_4K);
+  const e = pmd.e[Math.floor(iova / SZ_4K) % 512];
+  return e === 0 ? -1 : leaf_pfn(e);
+}
+
+/**
+ * MODEL (PERF): iommu_iova_to_pfn() for the `n` pages from the page-aligned `iova` on, into
+ * out[at..at + n) (-1 where nothing is mapped), reading each 4 KiB table once per 2 MiB.
+ */
+export function iommu_iova_to_pfns(domain: iommu_domain, iova: number, n: number, out: number[], at: number): void {
+  let j = 0;
+  while (j < n) {
+    const va = iova + j * SZ_4K;
+    const pud = domain.pud.get(Math.floor(va / SZ_1G));
+    const pmd = pud === undefined || typeof pud === 'number' ? undefined : pud.e[Math.floor(va / SZ_2M) % 512];
+    if (typeof pud === 'number' || typeof pmd === 'number') {
+      // A 1 GiB or 2 MiB leaf: the rest of it is linear.
+      const leaf = typeof pud === 'number' ? SZ_1G : SZ_2M;
+      const first = iommu_iova_to_pfn(domain, va);
+      const stop = Math.min(n - j, Math.ceil((leaf - (va % leaf)) / SZ_4K));
+      for (let q = 0; q < stop; q++) out[at + j + q] = first + q;
+      j += stop;
+      continue;
+    }
+    if (pmd === undefined) {
+      out[at + j] = -1;
+      j++;
+      continue;
+    }
+    // A 4 KiB table: the rest of its 2 MiB straight from the entries.
+    const p0 = Math.floor(va / SZ_4K) % 512;
+    const stop = Math.min(n - j, 512 - p0);
+    for (let q = 0; q < stop; q++) {
+      const e = pmd.e[p0 + q];
+      out[at + j + q] = e === 0 ? -1 : leaf_pfn(e);
+    }
+    j += stop;
+  }
+}
+
 /** The protection bits of the leaf covering iova, 0 when not mapped (what the hardware checks on DMA). */
 export function iommu_iova_prot(domain: iommu_domain, iova: number): number {
   const l = iommu_lookup_leaf(domain, iova);

@@ -184,14 +184,14 @@ const u64 = fc.oneof(
 const ranges = fc.option(fc.array(fc.record({ start: u64, last: u64 }), { maxLength: 4 }), { nil: null });
 const cmdArb = fc.oneof(
   fc.record({ cmd: fc.constant(IOMMU_IOAS_ALLOC), arg: fc.record({ size: u32, flags: u32, out_ioas_id: u32, trailing: fc.boolean() }) }),
-  fc.record({ cmd: fc.constant(IOMMU_DESTROY), arg: fc.record({ size: u32, id: u32 }) }),
+  fc.record({ cmd: fc.constant(IOMMU_DESTROY), arg: fc.record({ size: u32, id: u32, trailing: fc.boolean() }) }),
   fc.record({ cmd: fc.constant(IOMMU_IOAS_MAP), arg: fc.record({ size: u32, flags: u32, ioas_id: fc.integer({ min: 0, max: 4 }), __reserved: u32, user_va: u64, length: u64, iova: u64 }) }),
   fc.record({ cmd: fc.constant(IOMMU_IOAS_COPY), arg: fc.record({ size: u32, flags: u32, dst_ioas_id: fc.integer({ min: 0, max: 4 }), src_ioas_id: fc.integer({ min: 0, max: 4 }), length: u64, dst_iova: u64, src_iova: u64 }) }),
   fc.record({ cmd: fc.constant(IOMMU_IOAS_UNMAP), arg: fc.record({ size: u32, ioas_id: fc.integer({ min: 0, max: 4 }), iova: u64, length: u64 }) }),
   fc.record({ cmd: fc.constant(IOMMU_IOAS_IOVA_RANGES), arg: fc.record({ size: u32, ioas_id: fc.integer({ min: 0, max: 4 }), num_iovas: fc.integer({ min: 0, max: 8 }), __reserved: u32, allowed_iovas: fc.option(fc.constant([]), { nil: null }), out_iova_alignment: u64 }) }),
   fc.record({ cmd: fc.constant(IOMMU_IOAS_ALLOW_IOVAS), arg: fc.record({ size: u32, ioas_id: fc.integer({ min: 0, max: 4 }), num_iovas: fc.integer({ min: 0, max: 6 }), __reserved: u32, allowed_iovas: ranges }) }),
   fc.record({ cmd: fc.constant(IOMMU_OPTION), arg: fc.record({ size: u32, option_id: u32, op: fc.integer({ min: 0, max: 3 }), __reserved: fc.integer({ min: 0, max: 1 }), object_id: fc.integer({ min: 0, max: 4 }), val64: u64 }) }),
-  fc.record({ cmd: fc.constant(IOMMU_VFIO_IOAS), arg: fc.record({ size: u32, ioas_id: fc.integer({ min: 0, max: 4 }), op: fc.integer({ min: 0, max: 4 }), __reserved: fc.integer({ min: 0, max: 1 }) }) }),
+  fc.record({ cmd: fc.constant(IOMMU_VFIO_IOAS), arg: fc.record({ size: u32, ioas_id: fc.integer({ min: 0, max: 4 }), op: fc.integer({ min: 0, max: 4 }), __reserved: fc.integer({ min: 0, max: 1 }), trailing: fc.boolean() }) }),
   fc.record({ cmd: fc.constantFrom(VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_DETACH_IOMMUFD_PT), arg: fc.record({ argsz: u32, flags: fc.integer({ min: 0, max: 2 }), iommufd: fc.integer({ min: -2, max: 5 }), pt_id: fc.integer({ min: 0, max: 5 }), out_devid: fc.constant(0) }) }),
   fc.record({ cmd: fc.integer({ min: 0, max: 0xffff }), arg: fc.constant(null) }),
 );
