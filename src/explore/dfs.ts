@@ -443,7 +443,9 @@ export class DfsSearch {
     const chooser = this.chooser as DfsChooser;
     const r = this.run as ExploreRun;
     const o = this.obs as Observer;
-    const fb: Footprint = this.policy.footprints && r.footprint !== undefined ? r.footprint() : null;
+    // While replaying, footprints are not used: a target only needs to see the steps from
+    // the one before the last replayed decision on (its footprint compares with the state before).
+    const fb: Footprint = this.policy.footprints && r.footprint !== undefined && chooser.di + 1 >= this.prefixLen ? r.footprint() : null;
     if (chooser.di < this.prefixLen) {
       this.stepStart = chooser.di;
       chooser.ev++;
