@@ -503,7 +503,8 @@ export class DfsSearch {
       g.initViol = init.slice();
       for (const v of init) this.violated.add(v);
     }
-    if (this.policy.footprints) run.footprint?.();
+    // The state before the first step, if that step may be new territory (see afterStep).
+    if (this.policy.footprints && this.prefixLen <= 1) run.footprint?.();
     const res: RunResult = run.sched.run();
     this.totalSteps += res.steps;
     if (chooser.di < this.prefixLen) {

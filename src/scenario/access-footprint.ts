@@ -41,8 +41,9 @@ export const ACCESS_OBSERVES: readonly string[] = ['world'];
 /** The per-step footprints of one run (see the file header). */
 export class AccessFootprints {
   private readonly log = new AccessLog();
-  /** The world fingerprint without locks before the step reported next (null: not yet known). */
+  /** The world fingerprint without locks after step `prevStep` (null: none yet). */
   private prev: string | null = null;
+  private prevStep = -1;
   private memoStep = -1;
   private memo = '';
   /** The world fingerprint without locks at `memoStep`. */
@@ -76,13 +77,19 @@ export class AccessFootprints {
     return this.memo;
   }
 
-  /** The footprint of the step that just ran; the first call (before any step) only records the start. */
+  /**
+   * The footprint of the step that just ran; a call before any step only records the
+   * start. The explorer skips the calls of replayed steps: a step whose previous state
+   * was not seen (no call after the step before it) has no footprint.
+   */
   next(): Footprint {
     this.fingerprint();
     const now = this.bare;
-    const before = this.prev;
+    const n = this.sched.stepCount;
+    const before = this.prevStep === n - 1 ? this.prev : null;
     this.prev = now;
-    if (before === null || this.sched.stepCount === 0) return null;
+    this.prevStep = n;
+    if (before === null) return null;
     this.steps++;
     const log = this.log;
     if (log.unknown) {
