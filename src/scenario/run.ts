@@ -504,15 +504,17 @@ export function worldFingerprint(w: World): string {
 
 /**
  * The scenario as an explorer target (state caching keyed by worldFingerprint). Every
- * scenario reports footprints, so the explorer's default reduction is DPOR: a
- * separable scenario (separable.ts) one class per process, any other the model's own
- * accesses (access-footprint.ts: locks exactly, the rest of the world as one object).
- * `footprints: false` gives a target without footprints (the search then reduces nothing).
+ * scenario with two or more threads reports footprints, so the explorer's default
+ * reduction for it is DPOR: a separable scenario (separable.ts) one class per process,
+ * any other the model's own accesses (access-footprint.ts: locks exactly, the rest of
+ * the world as one object). With one thread there is no order to reduce, and no
+ * footprints; `footprints: false` gives a target without them (the search then reduces
+ * nothing).
  */
 export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged', footprints = true): ExploreTarget {
   const sep = separableClasses(s);
   const classOf = sep.ok && footprints ? sep.classOf : null;
-  const access = footprints && classOf === null;
+  const access = footprints && classOf === null && s.threads.length >= 2;
   return {
     invariants: INVARIANT_IDS,
     ...(classOf !== null ? { footprints: true, observes: 'per-object' as const } : {}),

@@ -50,7 +50,7 @@ export class AccessLog {
 
   /** A new step begins. */
   begin(): void {
-    this.touched.clear();
+    if (this.touched.size > 0) this.touched.clear();
     this.unknown = false;
     this.why = null;
   }
@@ -93,20 +93,20 @@ export class AccessLog {
   }
 
   /**
-   * The state of every lock of the run that is not pristine, in name order, or null
+   * The state of every lock of the run that is not pristine, in a canonical order, or null
    * when two locks share a name (the key would be ambiguous). Locks no operation
    * touched in this run are pristine.
    */
   locksKey(): string | null {
     if (this.dupNames) return null;
-    let names: string[] | null = null;
+    let held: string[] | null = null;
     for (const [n, l] of this.byName) {
-      if (l.fingerprint() !== l.pristine) (names ??= []).push(n);
+      const fp = l.fingerprint();
+      if (fp !== l.pristine) (held ??= []).push(`${n}=${fp}\u0007`);
     }
-    if (names === null) return '';
-    names.sort();
-    let key = '';
-    for (const n of names) key += `${n}=${(this.byName.get(n) as TrackedLock).fingerprint()}\u0007`;
-    return key;
+    if (held === null) return '';
+    if (held.length === 1) return held[0];
+    // Sorted entries: one string per set of lock states (names are unique, entries end in \u0007).
+    return held.sort().join('');
   }
 }
