@@ -68,13 +68,24 @@ export class AccessFootprints {
    */
   fingerprint(): string {
     const n = this.sched.stepCount;
+    // Inside a step (a caller looking at an instant within it) the world is still changing: no memo.
+    if (this.sched.inThread) return this.key();
     if (this.memoStep !== n) {
-      this.bare = this.log.withoutLocks(this.world);
-      const locks = this.log.locksKey();
-      this.memo = locks === null ? `${this.world()}\u0006${this.bare}` : `${this.bare}\u0006${locks}`;
+      this.memo = this.key();
+      this.bare = this.lastBare;
       this.memoStep = n;
     }
     return this.memo;
+  }
+
+  /** The world fingerprint without locks computed by the latest key(). */
+  private lastBare = '';
+
+  private key(): string {
+    const bare = this.log.withoutLocks(this.world);
+    this.lastBare = bare;
+    const locks = this.log.locksKey();
+    return locks === null ? `${this.world()}\u0006${bare}` : `${bare}\u0006${locks}`;
   }
 
   /**
@@ -96,9 +107,12 @@ export class AccessFootprints {
       this.unknown++;
       return null;
     }
+    let wrote = now !== before;
+    // A lock operated on for the first time in this run was hashed unmasked before the step.
+    if (wrote && log.firstOperations) wrote = log.withoutLocks(this.world, true) !== before;
     const fp = log.lockEntries();
     fp.push('r:world');
-    if (now !== before) fp.push('w:world');
+    if (wrote) fp.push('w:world');
     else this.lockOnly++;
     return fp;
   }

@@ -41,8 +41,11 @@ export class AccessLog {
   /** Every lock an operation touched in this run, by name (null: two locks share a name). */
   private readonly byName = new Map<string, TrackedLock>();
   private dupNames = false;
-  /** While true, every lock's fingerprint() is '' (the world without its locks). */
+  /** While true, every operated lock's fingerprint() is '' (the world without its locks), or `unmaskedAs`'s string. */
   masking = false;
+  /** Locks the running step operated on first in this run, with their state before (their fingerprints until then were not masked). */
+  private readonly first = new Map<TrackedLock, string>();
+  private unmaskedAs: ReadonlyMap<TrackedLock, string> | null = null;
   /** The step did something whose effect on other threads is not described here. */
   unknown = false;
   /** Why (the first reason), for tests and debugging. */
@@ -51,6 +54,7 @@ export class AccessLog {
   /** A new step begins. */
   begin(): void {
     if (this.touched.size > 0) this.touched.clear();
+    if (this.first.size > 0) this.first.clear();
     this.unknown = false;
     this.why = null;
   }
@@ -59,6 +63,22 @@ export class AccessLog {
   markUnknown(why: string): void {
     if (!this.unknown) this.why = why;
     this.unknown = true;
+  }
+
+  /** Lock `l`'s first operation in this run, in the running step; `before` is its state then. */
+  firstOperation(l: TrackedLock, before: string): void {
+    this.first.set(l, before);
+  }
+
+  /** Did the running step operate on a lock for the first time in this run? */
+  get firstOperations(): boolean {
+    return this.first.size > 0;
+  }
+
+  /** What a lock's fingerprint() shows: null when not masking, else '' or its state from before its first operation. */
+  shown(l: TrackedLock): string | null {
+    if (!this.masking) return null;
+    return this.unmaskedAs?.get(l) ?? '';
   }
 
   /** The running step reads (`write` false) or changes lock `l`. */
@@ -82,13 +102,19 @@ export class AccessLog {
     return out;
   }
 
-  /** Evaluate `f` with every lock's fingerprint masked (''). */
-  withoutLocks<T>(f: () => T): T {
+  /**
+   * Evaluate `f` with every operated lock's fingerprint masked (''); with `asBefore`, the
+   * locks the step operated on first show their state from before the step instead (as
+   * the fingerprint before the step showed them, unmasked).
+   */
+  withoutLocks<T>(f: () => T, asBefore = false): T {
     this.masking = true;
+    if (asBefore) this.unmaskedAs = this.first;
     try {
       return f();
     } finally {
       this.masking = false;
+      this.unmaskedAs = null;
     }
   }
 

@@ -27,16 +27,20 @@ abstract class Recorded implements TrackedLock {
 
   abstract fingerprint(): string;
 
-  /** The access log masks lock states (AccessLog.withoutLocks). */
-  protected get masked(): boolean {
-    return this.sched?.access?.masking === true;
+  /** What fingerprint() shows while the access log masks lock states (AccessLog.shown), else null. */
+  protected get masked(): string | null {
+    return this.sched?.access?.shown(this) ?? null;
   }
 
   /** An operation of the running thread of `s` reads (`write` false) or changes this lock. */
   protected note(s: Sched, write: boolean): void {
     if (this.sched !== s) {
+      const a = s.access;
+      if (a !== null) {
+        a.firstOperation(this, this.fingerprint()); // before this.sched is set: unmasked
+        if (this.peeked) a.markUnknown(`first operation on ${this.name}, read before by a getter`);
+      }
       this.sched = s;
-      if (this.peeked) s.access?.markUnknown(`first operation on ${this.name}, read before by a getter`);
     }
     s.access?.lock(this, write);
   }
@@ -98,7 +102,8 @@ export class RwSemaphore extends Recorded {
 
   /** Fingerprint of the lock state (holders and queue). */
   fingerprint(): string {
-    if (this.masked) return '';
+    const shown = this.masked;
+    if (shown !== null) return shown;
     const q = this.queue.map((w) => `${w.write ? 'W' : 'R'}${w.tid}${w.granted ? '+' : ''}`).join(',');
     return `${this.writer ?? '-'}|${this.readers.join(',')}|${q}`;
   }
@@ -259,7 +264,8 @@ export class Mutex extends Recorded {
   }
 
   fingerprint(): string {
-    if (this.masked) return '';
+    const shown = this.masked;
+    if (shown !== null) return shown;
     return `${this.owner ?? '-'}|${this.queue.map((w) => w.tid).join(',')}`;
   }
 
@@ -328,7 +334,8 @@ export class SpinLock extends Recorded {
 
   /** The holder, for access recording (no world fingerprint hashes spinlocks today). */
   fingerprint(): string {
-    if (this.masked) return '';
+    const shown = this.masked;
+    if (shown !== null) return shown;
     return `${this.owner ?? '-'}`;
   }
 
