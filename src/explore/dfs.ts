@@ -443,7 +443,9 @@ export class DfsSearch {
     const chooser = this.chooser as DfsChooser;
     const r = this.run as ExploreRun;
     const o = this.obs as Observer;
-    const fb: Footprint = this.policy.footprints && r.footprint !== undefined ? r.footprint() : null;
+    // While replaying, footprints are not used: a target only needs to see the steps from
+    // the one before the last replayed decision on (its footprint compares with the state before).
+    const fb: Footprint = this.policy.footprints && r.footprint !== undefined && chooser.di + 1 >= this.prefixLen ? r.footprint() : null;
     if (chooser.di < this.prefixLen) {
       this.stepStart = chooser.di;
       chooser.ev++;
@@ -501,7 +503,8 @@ export class DfsSearch {
       g.initViol = init.slice();
       for (const v of init) this.violated.add(v);
     }
-    if (this.policy.footprints) run.footprint?.();
+    // The state before the first step, if that step may be new territory (see afterStep).
+    if (this.policy.footprints && this.prefixLen <= 1) run.footprint?.();
     const res: RunResult = run.sched.run();
     this.totalSteps += res.steps;
     if (chooser.di < this.prefixLen) {

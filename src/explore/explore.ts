@@ -38,7 +38,9 @@
  * threads exited, or deadlock), e.g. `pin-balance-at-exit`.
  *
  * `footprint()` (optional) reports what the step that just ran read and wrote
- * (`r:<obj>`, `w:<obj>`; null if unknown) and clears it. A target whose runs report
+ * (`r:<obj>`, `w:<obj>`; null if unknown) and clears it. The DFS does not call it
+ * while it replays a run's prefix (it uses no replayed footprint), so a call may
+ * follow several steps: it must then cover all of them, or be null. A target whose runs report
  * footprints says so (`footprints: true`) and may say what its step invariants read
  * (`observes`). The DFS uses footprints for its partial-order reduction
  * (`reduction`): `dpor` (the default for such targets; dpor.ts: source-set DPOR with

@@ -20,6 +20,7 @@ import { MachineView, allRings } from '../check/view.js';
 import type { Violation } from '../check/violation.js';
 import type { ExploreRun, ExploreTarget, RunValues } from '../explore/explore.js';
 import { ClassFootprints, separableClasses } from './separable.js';
+import { ACCESS_OBSERVES, AccessFootprints } from './access-footprint.js';
 import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
@@ -502,19 +503,26 @@ export function worldFingerprint(w: World): string {
 }
 
 /**
- * The scenario as an explorer target (state caching keyed by worldFingerprint). A
- * separable scenario (separable.ts) also reports footprints, one class per process,
- * so the explorer's default reduction for it is DPOR.
+ * The scenario as an explorer target (state caching keyed by worldFingerprint). Every
+ * scenario with two or more threads reports footprints, so the explorer's default
+ * reduction for it is DPOR: a separable scenario (separable.ts) one class per process,
+ * any other the model's own accesses (access-footprint.ts: locks exactly, the rest of
+ * the world as one object). With one thread there is no order to reduce, and no
+ * footprints; `footprints: false` gives a target without them (the search then reduces
+ * nothing).
  */
-export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged'): ExploreTarget {
+export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged', footprints = true): ExploreTarget {
   const sep = separableClasses(s);
-  const classOf = sep.ok ? sep.classOf : null;
+  const classOf = sep.ok && footprints ? sep.classOf : null;
+  const access = footprints && classOf === null && s.threads.length >= 2;
   return {
     invariants: INVARIANT_IDS,
     ...(classOf !== null ? { footprints: true, observes: 'per-object' as const } : {}),
+    ...(access ? { footprints: true, observes: ACCESS_OBSERVES } : {}),
     start(opts: SchedOptions): ExploreRun {
       const w = buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, { atomicity });
-      return classOf !== null ? new SeparableRun(s, w, classOf) : new ScenarioRun(s, w);
+      if (classOf !== null) return new SeparableRun(s, w, classOf);
+      return access ? new AccessRun(s, w) : new ScenarioRun(s, w);
     },
   };
 }
@@ -560,6 +568,24 @@ class SeparableRun extends ScenarioRun {
       if (tid !== undefined) byTid[tid] = classOf[t.index];
     }
     this.fp = new ClassFootprints(w.m, byTid, () => w.sched.lastRan);
+  }
+
+  footprint(): readonly string[] | null {
+    return this.fp.next();
+  }
+}
+
+/** A run whose steps report what they did (access-footprint.ts). */
+class AccessRun extends ScenarioRun {
+  private readonly fp: AccessFootprints;
+
+  constructor(s: Scenario, w: World) {
+    super(s, w);
+    this.fp = new AccessFootprints(w.sched, () => worldFingerprint(w));
+  }
+
+  override fingerprint(): string {
+    return this.fp.fingerprint();
   }
 
   footprint(): readonly string[] | null {

@@ -5,3 +5,5 @@ export { DefaultChooser, ScheduleDivergence } from './chooser.js';
 export { Sched, bigintJson, toTraceValue } from './runtime.js';
 export type { RunResult, RunStatus, SchedOptions, SignalState, ThreadView } from './runtime.js';
 export { Completion, Mutex, RwSemaphore, SpinLock, WaitQueueHead } from './locks.js';
+export { AccessLog } from './access.js';
+export type { TrackedLock } from './access.js';

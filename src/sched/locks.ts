@@ -10,6 +10,48 @@
 import type { HeldLock, KThread, ThreadId, WaitMode } from './api.js';
 import { point, waitUntil } from './points.js';
 import type { Sched } from './runtime.js';
+import type { TrackedLock } from './access.js';
+
+/**
+ * What every lock class shares for access recording (access.ts): each method reports
+ * its access to the running step's log before it touches the lock's private state.
+ */
+abstract class Recorded implements TrackedLock {
+  abstract readonly pristine: string;
+  /** The runtime of the latest operation on this lock (null: none yet in this run). */
+  private sched: Sched | null = null;
+  /** A getter read this lock before any operation did (access.ts). */
+  private peeked = false;
+
+  constructor(readonly name: string) {}
+
+  abstract fingerprint(): string;
+
+  /** What fingerprint() shows while the access log masks lock states (AccessLog.shown), else null. */
+  protected get masked(): string | null {
+    return this.sched?.access?.shown(this) ?? null;
+  }
+
+  /** An operation of the running thread of `s` reads (`write` false) or changes this lock. */
+  protected note(s: Sched, write: boolean): void {
+    if (this.sched !== s) {
+      const a = s.access;
+      if (a !== null) {
+        a.firstOperation(this, this.fingerprint()); // before this.sched is set: unmasked
+        if (this.peeked) a.markUnknown(`first operation on ${this.name}, read before by a getter`);
+      }
+      this.sched = s;
+    }
+    s.access?.lock(this, write);
+  }
+
+  /** A getter read of this lock's state (by a step, or by a checker between steps). */
+  protected peek(): void {
+    const s = this.sched;
+    if (s === null) this.peeked = true;
+    else if (s.inThread) s.access?.lock(this, false);
+  }
+}
 
 interface RwWaiter {
   readonly tid: ThreadId;
@@ -36,28 +78,32 @@ interface RwWaiter {
  * MODEL: no optimistic spinning or lock stealing (both only change timing), and no
  * MAX_READERS_WAKEUP (256) cap on one wake-up.
  */
-export class RwSemaphore {
+export class RwSemaphore extends Recorded {
+  readonly pristine = '-||';
   private writer: ThreadId | null = null;
   private readonly readers: ThreadId[] = [];
   private readonly queue: RwWaiter[] = [];
 
-  constructor(readonly name: string) {}
-
   /** Holders, for reports and fingerprints. */
   get state(): { readonly writer: ThreadId | null; readonly readers: readonly ThreadId[]; readonly waiting: number } {
+    this.peek();
     return { writer: this.writer, readers: this.readers, waiting: this.queue.length };
   }
 
   isLocked(): boolean {
+    this.peek();
     return this.writer !== null || this.readers.length > 0;
   }
 
   isWriteLocked(): boolean {
+    this.peek();
     return this.writer !== null;
   }
 
   /** Fingerprint of the lock state (holders and queue). */
   fingerprint(): string {
+    const shown = this.masked;
+    if (shown !== null) return shown;
     const q = this.queue.map((w) => `${w.write ? 'W' : 'R'}${w.tid}${w.granted ? '+' : ''}`).join(',');
     return `${this.writer ?? '-'}|${this.readers.join(',')}|${q}`;
   }
@@ -67,6 +113,7 @@ export class RwSemaphore {
     yield* point(label);
     s.mightSleep(label);
     const tid = s.current;
+    this.note(s, true); // takes the lock or queues
     if (this.writer === null && this.queue.length === 0) {
       this.readers.push(tid);
       s.noteAcquire(this.held('read'));
@@ -80,6 +127,7 @@ export class RwSemaphore {
     yield* point(label);
     s.mightSleep(label);
     const tid = s.current;
+    this.note(s, true); // takes the lock or queues
     if (this.writer === null && this.readers.length === 0 && this.queue.length === 0) {
       this.writer = tid;
       s.noteAcquire(this.held('write'));
@@ -90,7 +138,9 @@ export class RwSemaphore {
 
   /** down_read_trylock: true if taken. Not a scheduling point (it never sleeps). */
   tryRead(s: Sched): boolean {
+    this.note(s, false);
     if (this.writer !== null || this.queue.length > 0) return false;
+    this.note(s, true);
     this.readers.push(s.current);
     s.noteAcquire(this.held('read'));
     return true;
@@ -98,7 +148,9 @@ export class RwSemaphore {
 
   /** down_write_trylock: true if taken. */
   tryWrite(s: Sched): boolean {
+    this.note(s, false);
     if (this.writer !== null || this.readers.length > 0 || this.queue.length > 0) return false;
+    this.note(s, true);
     this.writer = s.current;
     s.noteAcquire(this.held('write'));
     return true;
@@ -107,8 +159,10 @@ export class RwSemaphore {
   /** up_read. Returns false (and changes nothing) if the caller held no read lock: a kernel bug. */
   upRead(s: Sched): boolean {
     const tid = s.current;
+    this.note(s, false);
     const i = this.readers.lastIndexOf(tid);
     if (i < 0) return false;
+    this.note(s, true);
     this.readers.splice(i, 1);
     s.noteRelease(this.name);
     this.wake();
@@ -117,7 +171,9 @@ export class RwSemaphore {
 
   /** up_write. Returns false if the caller was not the writer. */
   upWrite(s: Sched): boolean {
+    this.note(s, false);
     if (this.writer !== s.current) return false;
+    this.note(s, true);
     this.writer = null;
     s.noteRelease(this.name);
     this.wake();
@@ -127,7 +183,9 @@ export class RwSemaphore {
   /** downgrade_write: the writer becomes a reader and queued readers at the head may join. */
   downgradeWrite(s: Sched): boolean {
     const tid = s.current;
+    this.note(s, false);
     if (this.writer !== tid) return false;
+    this.note(s, true);
     this.writer = null;
     this.readers.push(tid);
     s.noteRelease(this.name);
@@ -149,6 +207,7 @@ export class RwSemaphore {
       () => w.granted,
       mode,
     );
+    this.note(s, true); // leaves the queue, or holds the lock handed to it
     if (interrupted && !w.granted) {
       this.queue.splice(this.queue.indexOf(w), 1);
       this.wake(); // a reader behind a departed writer may now proceed
@@ -194,17 +253,19 @@ export class RwSemaphore {
  * ownership handed to the first waiter on unlock.
  * MODEL: no optimistic spinning (timing only).
  */
-export class Mutex {
+export class Mutex extends Recorded {
+  readonly pristine = '-|';
   private owner: ThreadId | null = null;
   private readonly queue: { readonly tid: ThreadId; granted: boolean }[] = [];
 
-  constructor(readonly name: string) {}
-
   get holder(): ThreadId | null {
+    this.peek();
     return this.owner;
   }
 
   fingerprint(): string {
+    const shown = this.masked;
+    if (shown !== null) return shown;
     return `${this.owner ?? '-'}|${this.queue.map((w) => w.tid).join(',')}`;
   }
 
@@ -213,6 +274,7 @@ export class Mutex {
     yield* point(label);
     s.mightSleep(label);
     const tid = s.current;
+    this.note(s, true); // takes the mutex or queues
     if (this.owner === null && this.queue.length === 0) {
       this.owner = tid;
       s.noteAcquire({ lock: this.name, mode: 'exclusive', spin: false });
@@ -221,6 +283,7 @@ export class Mutex {
     const w = { tid, granted: false };
     this.queue.push(w);
     const interrupted = yield* waitUntil(label, { kind: 'mutex', object: this.name }, () => w.granted, mode);
+    this.note(s, true); // leaves the queue, or holds the mutex handed to it
     if (interrupted && !w.granted) {
       this.queue.splice(this.queue.indexOf(w), 1);
       return true;
@@ -230,7 +293,9 @@ export class Mutex {
   }
 
   tryLock(s: Sched): boolean {
+    this.note(s, false);
     if (this.owner !== null || this.queue.length > 0) return false;
+    this.note(s, true);
     this.owner = s.current;
     s.noteAcquire({ lock: this.name, mode: 'exclusive', spin: false });
     return true;
@@ -238,7 +303,9 @@ export class Mutex {
 
   /** mutex_unlock. Returns false if the caller was not the owner. */
   unlock(s: Sched): boolean {
+    this.note(s, false);
     if (this.owner !== s.current) return false;
+    this.note(s, true);
     s.noteRelease(this.name);
     const next = this.queue.shift();
     if (next === undefined) this.owner = null;
@@ -256,26 +323,37 @@ export class Mutex {
  * while holding one: the runtime reports that as `sleep-in-atomic`.
  * MODEL: waiters spin on "free" without a ticket order.
  */
-export class SpinLock {
+export class SpinLock extends Recorded {
+  readonly pristine = '-';
   private owner: ThreadId | null = null;
 
-  constructor(readonly name: string) {}
-
   get holder(): ThreadId | null {
+    this.peek();
     return this.owner;
+  }
+
+  /** The holder, for access recording (no world fingerprint hashes spinlocks today). */
+  fingerprint(): string {
+    const shown = this.masked;
+    if (shown !== null) return shown;
+    return `${this.owner ?? '-'}`;
   }
 
   *lock(s: Sched, label: string): KThread<void> {
     yield* point(label);
+    this.note(s, true); // reads it free and takes it, or spins
     if (this.owner !== null) {
       yield* waitUntil(label, { kind: 'spinlock', object: this.name }, () => this.owner === null);
+      this.note(s, true);
     }
     this.owner = s.current;
     s.noteAcquire({ lock: this.name, mode: 'exclusive', spin: true });
   }
 
   unlock(s: Sched): boolean {
+    this.note(s, false);
     if (this.owner !== s.current) return false;
+    this.note(s, true);
     this.owner = null;
     s.noteRelease(this.name);
     return true;

@@ -12,6 +12,10 @@
 import type { BlockReason, HeldLock, KThread, SchedPoint, SchedViolation, ThreadId, TraceEvent, TraceValue } from './api.js';
 import type { Choice, Chooser, PickContext } from './chooser.js';
 import { ScheduleDivergence } from './chooser.js';
+import type { AccessLog } from './access.js';
+
+/** The wait kinds only the lock classes of locks.ts use; their continuations record the lock (access.ts). */
+const LOCK_WAITS: ReadonlySet<string> = new Set(['rwsem-read', 'rwsem-write', 'mutex', 'spinlock']);
 
 export type SignalState = 'none' | 'fatal' | 'nonfatal';
 
@@ -95,6 +99,12 @@ export class Sched {
   private readonly sleptInAtomic = new Set<string>();
   /** The trace, or null when tracing is off. */
   readonly trace: TraceEvent[] | null;
+  /**
+   * The running step's access record (access.ts), kept by lock operations and the
+   * runtime itself; null (the default) records nothing. Set by an explorer target
+   * that reports footprints, before the run.
+   */
+  access: AccessLog | null = null;
 
   constructor(opts: SchedOptions) {
     this.chooser = opts.chooser;
@@ -227,6 +237,8 @@ export class Sched {
   alone(tid: ThreadId): boolean {
     if (this.afterStep !== undefined && !this.afterStepAllowsMerge) return false;
     for (const t of this.threads) if (t.id !== tid && !t.done) return false;
+    // The step now depends on every other thread having exited.
+    if (this.cur !== null) this.access?.markUnknown('Sched.alone');
     return true;
   }
 
@@ -235,6 +247,7 @@ export class Sched {
   /** Deliver a signal to a thread (a fatal one overrides a non-fatal one). */
   kill(tid: ThreadId, fatal: boolean): void {
     const t = this.threads[tid];
+    if (this.cur !== null) this.access?.markUnknown('signal sent');
     if (t.signal !== 'fatal') t.signal = fatal ? 'fatal' : 'nonfatal';
     this.trace?.push({ kind: 'signal', thread: tid, fatal });
   }
@@ -384,6 +397,12 @@ export class Sched {
     let input = 0;
     const pt = t.pt;
     if (pt !== null && pt.kind === 'wait' && !pt.ready()) input = 1; // ended by a signal
+    const access = this.access;
+    if (access !== null) {
+      access.begin();
+      // A wait's predicate read state the step's record may not show, unless a lock class waited (it records the lock).
+      if (pt !== null && pt.kind === 'wait' && !LOCK_WAITS.has(pt.reason.kind)) access.markUnknown(`resumed from ${pt.reason.kind} wait`);
+    }
     t.blockedNoted = false;
     for (;;) {
       let r: IteratorResult<SchedPoint, unknown>;

@@ -8,8 +8,9 @@
  *   unmapping colliding IOVAs, on two releases;
  * - the independent-threads benchmark scenario (bench/independent.ts) for N = 2, 3;
  * - every corpus scenario that is separable (today none: the corpus's races all share
- *   a process, a file or a page), and for the others, that the default reduction is
- *   `none` (no footprints, so the search is the full one).
+ *   a process, a file or a page); the others report the footprints of their accesses
+ *   (access-footprint.ts; tests/soundness/dpor-corpus.test.ts compares those on corpus
+ *   scenarios).
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
@@ -117,13 +118,15 @@ describe('DPOR agrees with the full search on scenarios', () => {
     }
   });
 
-  it('corpus: DPOR is the default exactly for separable scenarios, and agrees there', () => {
+  it('corpus: every scenario with two or more threads reports footprints (DPOR is the default): per class where separable, and agrees there', () => {
     for (const f of scenarioFiles([join(root, 'scenarios')])) {
       const r = parseScenario(readFileSync(f, 'utf8'), relative(root, f));
       if (!r.ok) continue;
       const sep = separableClasses(r.scenario);
       const t = scenarioTarget(r.scenario, r.scenario.expect[0].profile);
-      expect(t.footprints === true, relative(root, f)).toBe(sep.ok);
+      const many = r.scenario.threads.length >= 2;
+      expect(t.footprints, relative(root, f)).toBe(sep.ok || many ? true : undefined);
+      expect(t.observes, relative(root, f)).toEqual(sep.ok ? 'per-object' : many ? ['world'] : undefined);
       if (sep.ok) for (const pe of r.scenario.expect) compare(r.scenario, pe);
     }
   });

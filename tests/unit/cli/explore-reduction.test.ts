@@ -1,4 +1,4 @@
-/** `pinlab explore --reduction` (issue 11 item 4): DPOR is the default where the scenario reports footprints. */
+/** `pinlab explore --reduction` (issue 11 item 4): DPOR is the default (every scenario reports footprints). */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +29,13 @@ describe('pinlab explore --reduction', () => {
     expect(t.stdout).toMatch(/: \d+ schedules, \d+ states, complete, reduction sleep-sets\n/);
   });
 
-  it('a scenario without footprints: reduction none; a bad value is a usage error', async () => {
+  it('a corpus race (footprints of its accesses): DPOR by default, none on request; a bad value is a usage error', async () => {
     const io = capture();
     expect(await main(['explore', 'scenarios/concurrency/munmap-vs-map-dma.yaml', '-p', 'v6.1'], io)).toBe(0);
-    expect(io.stdout).toMatch(/complete, reduction none\n/);
+    expect(io.stdout).toMatch(/complete, reduction dpor\n/);
+    const none = capture();
+    expect(await main(['explore', 'scenarios/concurrency/munmap-vs-map-dma.yaml', '-p', 'v6.1', '--reduction', 'none'], none)).toBe(0);
+    expect(none.stdout).toMatch(/complete, reduction none\n/);
     const bad = capture();
     expect(await main(['explore', file, '-p', 'v6.1', '--reduction', 'optimal'], bad)).toBe(2);
     expect(bad.stderr).toContain("--reduction: expected dpor, sleep-sets or none, got 'optimal'");

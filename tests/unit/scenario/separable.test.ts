@@ -41,11 +41,13 @@ describe('separable scenarios', () => {
     }
   });
 
-  it('a scenario that is not separable gets no footprints (the explorer reduces nothing)', () => {
+  it('a scenario that is not separable gets the footprints of its accesses (access-footprint.ts), or none when asked', () => {
     const p = parseScenario(base.replace('iommu_group: 6', 'iommu_group: 5'), 'sep.yaml');
     if (!p.ok) throw new Error('parse');
     const t = scenarioTarget(p.scenario, p.scenario.expect[0].profile);
-    expect(t.footprints).toBeUndefined();
+    expect(t.footprints).toBe(true);
+    expect(t.observes).toEqual(['world']);
+    expect(scenarioTarget(p.scenario, p.scenario.expect[0].profile, 'merged', false).footprints).toBeUndefined();
   });
 
   it('a step that files a kernel report or fires a WARN_ON_ONCE has an unknown footprint', () => {

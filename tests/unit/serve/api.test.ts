@@ -125,7 +125,7 @@ describe('pinlab serve: API', () => {
     const res = lines[lines.length - 1].result;
     expect(res?.complete).toBe(true);
     expect(res?.verdicts['no-longterm-pin-on-fsdax']).toBe('sometimes');
-    expect((res as { reduction?: string } | undefined)?.reduction).toBe('none'); // the seed race reports no footprints
+    expect((res as { reduction?: string } | undefined)?.reduction).toBe('dpor'); // every scenario reports footprints (access-footprint.ts)
     const bad = await post('/api/v1/explore', { scenario: SEED, profile: HYPO, reduction: 'optimal' });
     expect(bad.status).toBe(400);
   });
