@@ -47,6 +47,8 @@ export type SchedPoint =
       readonly label: string;
       /** Thread-local state that matters for the state fingerprint at this point. */
       readonly locals?: string;
+      /** The label and `locals` describe the thread's whole state here (see `Sched.described`). */
+      readonly whole?: true;
     }
   | {
       readonly kind: 'wait';
@@ -56,6 +58,8 @@ export type SchedPoint =
       readonly ready: () => boolean;
       readonly mode: WaitMode;
       readonly locals?: string;
+      /** The label and `locals` describe the thread's whole state here (see `Sched.described`). */
+      readonly whole?: true;
     }
   | {
       readonly kind: 'choose';

@@ -189,6 +189,19 @@ export class Sched {
     return key;
   }
 
+  /**
+   * Is thread `tid`'s whole state described by its entry in `positionKey()`? True before
+   * its first step (a generator not started holds only its spawn arguments, the same in
+   * every run), after it exited (its result is in the key), and at a point declared
+   * `whole` (waitWhole). Everywhere else its generator frames may hold values it read
+   * earlier (a loop position, a buffer) that no point declared; the explorer keys such
+   * a thread on its history (src/explore/history.ts).
+   */
+  described(tid: ThreadId): boolean {
+    const t = this.threads[tid];
+    return t.done || t.pt === null || (t.pt.kind !== 'choose' && t.pt.whole === true);
+  }
+
   // ---- lock bookkeeping (called by lock primitives) -------------------------
 
   /** Record that the running thread now holds `h`. */
