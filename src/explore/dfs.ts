@@ -45,6 +45,7 @@ import type { Footprint, PickFrame } from './dpor.js';
 import type { Observes } from './dpor.js';
 import { DporTrace, independent, isVisible } from './dpor.js';
 import { ThreadHistories } from './history.js';
+import type { Whole } from './history.js';
 /** A sleep set: sleeping threads and the footprint of the step each would take. */
 type Sleep = ReadonlyMap<number, Footprint>;
 const AWAKE: Sleep = new Map();
@@ -413,6 +414,16 @@ export class DfsSearch {
   private obs: Observer | null = null;
   private chooser: DfsChooser | null = null;
   private readonly hook = (): boolean => this.afterStep();
+  /** The current step's thread had its whole state in view at this world and decision index (Sched.noteWhole). */
+  private wholeWorld = -1;
+  private wholeAt = 0;
+  private readonly wholeHook = (): void => {
+    const chooser = this.chooser as DfsChooser;
+    // Also while replaying (the step that ends the prefix may have passed such an instant
+    // before its fresh part): one fingerprint per instant, so a state has one key.
+    this.wholeWorld = this.hist.now((this.run as ExploreRun).sched, (this.run as ExploreRun).fingerprint());
+    this.wholeAt = chooser.di;
+  };
 
   constructor(
     private readonly target: ExploreTarget,
@@ -451,6 +462,7 @@ export class DfsSearch {
     const fb: Footprint = this.policy.footprints && r.footprint !== undefined ? r.footprint() : null;
     if (chooser.di < this.prefixLen) {
       this.stepStart = chooser.di;
+      this.wholeWorld = -1;
       chooser.ev++;
       o.skip();
       return false;
@@ -466,7 +478,12 @@ export class DfsSearch {
       this.entered = true;
     }
     const fp = r.fingerprint();
-    const key = stateKey(fp, s, hist.step(s, thread, items, fp));
+    let whole: Whole | null = null;
+    if (this.wholeWorld >= 0) {
+      whole = { world: this.wholeWorld, items: items.slice(Math.max(0, this.wholeAt - this.stepStart)) };
+      this.wholeWorld = -1;
+    }
+    const key = stateKey(fp, s, hist.step(s, thread, items, fp, whole));
     const vs = o.step();
     const { id, fresh } = g.node(key);
     hist.record(id);
@@ -497,11 +514,12 @@ export class DfsSearch {
     this.schedules++;
     this.stepStart = 0;
     this.entered = false;
+    this.wholeWorld = -1;
     this.run = null;
     this.obs = null;
     const chooser = new DfsChooser(this.path, this.prefixLen, this.policy.footprints, this.dpor !== null);
     this.chooser = chooser;
-    const sopts: SchedOptions = { chooser, trace: false, maxSteps: this.maxSteps, afterStep: this.hook };
+    const sopts: SchedOptions = { chooser, trace: false, maxSteps: this.maxSteps, afterStep: this.hook, onWhole: this.wholeHook };
     const run = this.target.start(sopts);
     this.run = run;
     const obs = new Observer(run);
@@ -655,10 +673,15 @@ function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHist
     let seen = 0;
     let problem: string | null = null;
     let run: ExploreRun | null = null;
+    let whole: { world: number; at: number } | null = null;
     run = target.start({
       chooser: new ReplayChooser(parsed.schedule),
       trace: false,
       maxSteps: Math.min(maxSteps, a.step + 200),
+      onWhole: () => {
+        const r = run as ExploreRun;
+        whole = { world: hist.now(r.sched, r.fingerprint()), at: r.sched.choices.length };
+      },
       afterStep: (s) => {
         const r = run as ExploreRun;
         const ch = s.choices;
@@ -670,7 +693,9 @@ function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHist
         seen = ch.length;
         // The histories need every step's world, the replayed ones included.
         const fp = r.fingerprint();
-        const suffix = hist.step(s, s.lastRan as number, items, fp);
+        const w: { world: number; at: number } | null = whole;
+        whole = null;
+        const suffix = hist.step(s, s.lastRan as number, items, fp, w === null ? null : { world: w.world, items: items.slice(Math.max(0, w.at - (seen - items.length))) });
         if (s.stepCount < a.step) return false;
         const id = g.find(stateKey(fp, s, suffix));
         if (id === undefined) problem = `step ${s.stepCount} reaches a state the complete search never saw`;

@@ -21,6 +21,12 @@
  */
 import type { Sched, ThreadId } from '../sched/index.js';
 
+/** The instant of a step at which the thread's whole state was in view: the world then, and the decisions after it. */
+export interface Whole {
+  readonly world: number;
+  readonly items: readonly number[];
+}
+
 export class ThreadHistories {
   /** Interned world keys (the target's fingerprint) → small numbers. */
   private readonly worlds = new Map<string, number>();
@@ -60,12 +66,13 @@ export class ThreadHistories {
    * After a step of `thread` that consumed the decision items `items` and ended in a
    * world with fingerprint `fp`: update the histories and return the key suffix.
    */
-  step(s: Sched, thread: number, items: readonly number[], fp: string): string {
+  step(s: Sched, thread: number, items: readonly number[], fp: string, whole: Whole | null = null): string {
     const cur = this.cur;
     const tid = thread as ThreadId;
     if (s.described(tid)) cur[thread] = 0;
     else {
-      const k = `${cur[thread]},${this.startWorld},${items.join('.')}`;
+      // Whole in view in the middle of the step (Sched.noteWhole): the history starts there.
+      const k = whole !== null ? `W${whole.world},${whole.items.join('.')}` : `${cur[thread]},${this.startWorld},${items.join('.')}`;
       let h = this.hists.get(k);
       if (h === undefined) {
         h = this.hists.size + 1;
@@ -80,6 +87,11 @@ export class ThreadHistories {
   /** The key suffix of the current state. */
   suffix(): string {
     return this.cur.join(',');
+  }
+
+  /** The world number of the world `s` is in now (for `Whole`). */
+  now(s: Sched, fp: string): number {
+    return this.world(withSignals(s, fp, this.cur.length));
   }
 
   /** Remember the current state as node `id` (call after `step`/`start` for a new node). */

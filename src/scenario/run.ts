@@ -297,6 +297,9 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
   const k = new Kctx<task_struct>(m, sched, tid, task);
   for (let i = 0; i < t.steps.length; i++) {
     rs.progress[t.index] = i;
+    // Between two steps the body holds only the step index (in rs.progress) and its task:
+    // the explorer may key this thread's history from here (Sched.noteWhole).
+    sched.noteWhole();
     const st = t.steps[i];
     for (const d of stepDeps(st)) {
       if (rs.results.has(d) || rs.mappings.has(d) || rs.containers.has(d)) continue;
