@@ -402,6 +402,8 @@ export class DfsSearch {
   private readonly hist = new ThreadHistories();
   /** The current run has reached its first step past the replayed prefix (the histories were loaded). */
   private entered = false;
+  /** `cache: 'positions'`: no histories in the key (the old, unsound key; docs/explorer.md). */
+  private readonly positionsOnly: boolean;
   private prefixLen = 0;
   private schedules = 0;
   private totalSteps = 0;
@@ -434,6 +436,7 @@ export class DfsSearch {
     this.maxSteps = opts.maxSteps ?? 100_000;
     this.every = opts.progressEvery ?? 1000;
     this.policy = policyFor(opts, target, this.path, () => this.g);
+    this.positionsOnly = opts.cache === 'positions';
     this.g = new StateGraph(this.policy.dedupe);
     this.dpor = this.policy instanceof DporPolicy ? this.policy.trace : null;
   }
@@ -483,7 +486,7 @@ export class DfsSearch {
       whole = { world: this.wholeWorld, items: items.slice(Math.max(0, this.wholeAt - this.stepStart)) };
       this.wholeWorld = -1;
     }
-    const key = stateKey(fp, s, hist.step(s, thread, items, fp, whole));
+    const key = stateKey(fp, s, this.positionsOnly ? '' : hist.step(s, thread, items, fp, whole));
     const vs = o.step();
     const { id, fresh } = g.node(key);
     hist.record(id);
@@ -519,7 +522,7 @@ export class DfsSearch {
     this.obs = null;
     const chooser = new DfsChooser(this.path, this.prefixLen, this.policy.footprints, this.dpor !== null);
     this.chooser = chooser;
-    const sopts: SchedOptions = { chooser, trace: false, maxSteps: this.maxSteps, afterStep: this.hook, onWhole: this.wholeHook };
+    const sopts: SchedOptions = { chooser, trace: false, maxSteps: this.maxSteps, afterStep: this.hook, ...(this.positionsOnly ? {} : { onWhole: this.wholeHook }) };
     const run = this.target.start(sopts);
     this.run = run;
     const obs = new Observer(run);
@@ -528,7 +531,7 @@ export class DfsSearch {
       if (this.dpor !== null) this.dpor.threads = run.sched.views().length;
       const fp = run.fingerprint();
       this.hist.start(run.sched, fp);
-      this.hist.record(g.node(stateKey(fp, run.sched, this.hist.suffix())).id);
+      this.hist.record(g.node(stateKey(fp, run.sched, this.positionsOnly ? '' : this.hist.suffix())).id);
       const init = run.check();
       g.initViol = init.slice();
       for (const v of init) this.violated.add(v);
@@ -596,7 +599,7 @@ export class DfsSearch {
     const bounded: ExploreResult['bounded'][number][] = [];
     if (policy instanceof PreemptionBoundPolicy && policy.hit) bounded.push('preemption-bound');
     bounded.push(...this.bounded);
-    const audit = policy instanceof StateCachePolicy && (opts.auditCuts ?? 0) > 0 && bounded.length === 0 ? auditFingerprint(target, g, this.hist, policy.audits, maxSteps) : null;
+    const audit = policy instanceof StateCachePolicy && (opts.auditCuts ?? 0) > 0 && bounded.length === 0 ? auditFingerprint(target, g, this.positionsOnly ? null : this.hist, policy.audits, maxSteps) : null;
     const sleepSets = policy instanceof SleepSetPolicy;
     const reduction: Reduction = policy instanceof DporPolicy ? 'dpor' : sleepSets ? 'sleep-sets' : 'none';
     const inexact: string[] = [];
@@ -636,6 +639,7 @@ export class DfsSearch {
       counterexample: first,
       invariants: invs,
       reduction,
+      cache: this.positionsOnly ? 'positions' : 'history',
       inexact,
       audit,
       selfLoops,
@@ -662,7 +666,7 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
  * state the graph says they are in. A step the graph does not have means two
  * different states shared a key (or the target is not deterministic).
  */
-function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHistories, audits: readonly { schedule: string; step: number }[], maxSteps: number): { checked: number; problems: string[] } {
+function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHistories | null, audits: readonly { schedule: string; step: number }[], maxSteps: number): { checked: number; problems: string[] } {
   const edges = new Set<string>();
   for (let e = 0; e < g.edges; e++) edges.add(`${g.from[e]}>${g.to[e]}:${g.thread[e]}:${g.items[e].join(',')}`);
   const problems: string[] = [];
@@ -680,7 +684,7 @@ function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHist
       maxSteps: Math.min(maxSteps, a.step + 200),
       onWhole: () => {
         const r = run as ExploreRun;
-        whole = { world: hist.now(r.sched, r.fingerprint()), at: r.sched.choices.length };
+        if (hist !== null) whole = { world: hist.now(r.sched, r.fingerprint()), at: r.sched.choices.length };
       },
       afterStep: (s) => {
         const r = run as ExploreRun;
@@ -695,7 +699,7 @@ function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHist
         const fp = r.fingerprint();
         const w: { world: number; at: number } | null = whole;
         whole = null;
-        const suffix = hist.step(s, s.lastRan as number, items, fp, w === null ? null : { world: w.world, items: items.slice(Math.max(0, w.at - (seen - items.length))) });
+        const suffix = hist === null ? '' : hist.step(s, s.lastRan as number, items, fp, w === null ? null : { world: w.world, items: items.slice(Math.max(0, w.at - (seen - items.length))) });
         if (s.stepCount < a.step) return false;
         const id = g.find(stateKey(fp, s, suffix));
         if (id === undefined) problem = `step ${s.stepCount} reaches a state the complete search never saw`;
@@ -704,7 +708,7 @@ function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHist
         return problem !== null;
       },
     });
-    hist.start(run.sched, run.fingerprint());
+    hist?.start(run.sched, run.fingerprint());
     const res = run.sched.run();
     if (problem === null && (res.status === 'done' || res.status === 'deadlock') && prev >= 0 && !g.terminal[prev]) problem = `the run ends (${res.status}) in a state where the graph has no end`;
     if (problem !== null) problems.push(`${a.schedule}: ${problem}`);

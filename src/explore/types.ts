@@ -37,6 +37,9 @@ export interface ExploreTarget {
   readonly observes?: Observes;
 }
 
+/** The state cache's key of a parked thread (ExploreOptions.cache). */
+export type CacheKey = 'history' | 'positions';
+
 /** The partial-order reduction of a DFS. */
 export type Reduction = 'none' | 'sleep-sets' | 'dpor';
 
@@ -61,6 +64,14 @@ export interface ExploreOptions {
   readonly pctDepth?: number;
   /** DFS: disable the state cache (for comparison and tests). */
   readonly noCache?: boolean;
+  /**
+   * DFS: the state cache's key for parked threads. `history` (default; sound: history.ts)
+   * adds each thread's history since it was last fully described; `positions` keys a
+   * thread on its point and declared locals only, which assumes every point's locals
+   * cover what its callers hold (not true of every point: docs/explorer.md). A complete
+   * search with `positions` says so in its bound note.
+   */
+  readonly cache?: CacheKey;
   /**
    * DFS: sleep-set partial-order reduction, using the run's `footprint()` (no effect
    * without it; ignored with a preemption bound). The same as `reduction: 'sleep-sets'`.
@@ -120,6 +131,8 @@ export interface ExploreResult {
   readonly invariants: readonly string[];
   /** The partial-order reduction the search ran with (`none` for sampling and preemption bounds). */
   readonly reduction: Reduction;
+  /** The state cache's key of parked threads (DFS; `history` for sampling, which has no cache). */
+  readonly cache: CacheKey;
   /**
    * Invariants whose `always` verdict is not guaranteed: with sleep sets every
    * reachable state is still visited (so `never`/`sometimes` stay exact, and so does

@@ -96,7 +96,8 @@ export function renderOutcome(o: RunOutcome): string {
  * `bounded: 16 of 1000 sampled runs, interrupted`).
  */
 export function boundNote(r: ExploreResult): string {
-  if (r.complete) return 'complete';
+  // A positions-only cache assumes every point's locals cover its callers (docs/explorer.md).
+  if (r.complete) return r.cache === 'positions' ? 'complete, positions cache' : 'complete';
   const parts = r.bounded.map((b) => {
     switch (b) {
       case 'max-schedules':

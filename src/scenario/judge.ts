@@ -200,6 +200,7 @@ export function judgeProfile(s: Scenario, pe: ProfileExpect, opts: JudgeOptions 
     const eo: ExploreOptions = {
       ...(s.explore.maxSchedules !== null ? { maxSchedules: s.explore.maxSchedules } : {}),
       ...(s.explore.preemptionBound !== null ? { preemptionBound: s.explore.preemptionBound } : {}),
+      ...(s.explore.cache !== null ? { cache: s.explore.cache } : {}),
       ...(opts.explore ?? {}),
     };
     ex = explore(scenarioTarget(s, pe.profile), eo);
