@@ -436,7 +436,7 @@ export class DfsSearch {
     this.maxSteps = opts.maxSteps ?? 100_000;
     this.every = opts.progressEvery ?? 1000;
     this.policy = policyFor(opts, target, this.path, () => this.g);
-    this.positionsOnly = opts.cache === 'positions';
+    this.positionsOnly = (opts.cache ?? target.cache ?? 'positions') === 'positions';
     this.g = new StateGraph(this.policy.dedupe);
     this.dpor = this.policy instanceof DporPolicy ? this.policy.trace : null;
   }

@@ -30,6 +30,13 @@ export interface ExploreTarget {
   /** Its runs report footprints (`ExploreRun.footprint`): DPOR is then the default reduction. */
   readonly footprints?: boolean;
   /**
+   * The state cache's default key for this target (ExploreOptions.cache): `history` for the
+   * scenario targets; `positions` when absent (targets whose points' locals hold each
+   * thread's whole state, like the tests' and benchmarks' small programs, whose spin loops
+   * must close into cycles).
+   */
+  readonly cache?: CacheKey;
+  /**
    * What the step invariants (`check()`) read, for DPOR (dpor.ts): a list of objects of
    * the footprint vocabulary, `per-object` when every invariant is a conjunction of
    * conditions each over one such object, or null/absent for anything.
@@ -65,8 +72,9 @@ export interface ExploreOptions {
   /** DFS: disable the state cache (for comparison and tests). */
   readonly noCache?: boolean;
   /**
-   * DFS: the state cache's key for parked threads. `history` (default; sound: history.ts)
-   * adds each thread's history since it was last fully described; `positions` keys a
+   * DFS: the state cache's key for parked threads (default: the target's, else positions).
+   * `history` (sound: history.ts) adds each thread's history since it was last fully
+   * described; `positions` keys a
    * thread on its point and declared locals only, which assumes every point's locals
    * cover what its callers hold (not true of every point: docs/explorer.md). A complete
    * search with `positions` says so in its bound note.
