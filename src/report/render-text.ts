@@ -96,8 +96,7 @@ export function renderOutcome(o: RunOutcome): string {
  * `bounded: 16 of 1000 sampled runs, interrupted`).
  */
 export function boundNote(r: ExploreResult): string {
-  // A positions-only cache assumes every point's locals cover its callers (docs/explorer.md).
-  if (r.complete) return r.cache === 'positions' ? 'complete, positions cache' : 'complete';
+  if (r.complete) return 'complete';
   const parts = r.bounded.map((b) => {
     switch (b) {
       case 'max-schedules':

@@ -517,8 +517,6 @@ export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomici
   const classOf = sep.ok ? sep.classOf : null;
   return {
     invariants: INVARIANT_IDS,
-    // The sound state key (src/explore/history.ts): scenario threads run kernel code whose points do not describe their callers.
-    cache: 'history',
     ...(classOf !== null ? { footprints: true, observes: 'per-object' as const } : {}),
     start(opts: SchedOptions): ExploreRun {
       const w = buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, { atomicity });

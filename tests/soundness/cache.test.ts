@@ -59,7 +59,7 @@ describe('the cached search reaches what uncached runs reach', () => {
     const s = r.scenario;
     for (const pe of s.expect) {
       it(`${rel} on ${pe.spec}`, () => {
-        const base: ExploreOptions = s.explore.preemptionBound !== null ? { preemptionBound: s.explore.preemptionBound } : {};
+        const base: ExploreOptions = { ...(s.explore.preemptionBound !== null ? { preemptionBound: s.explore.preemptionBound } : {}), ...(s.explore.cache !== null ? { cache: s.explore.cache } : {}) };
         const target = scenarioTarget(s, pe.profile);
         const search = explore(target, { ...base, ...(s.explore.maxSchedules !== null ? { maxSchedules: s.explore.maxSchedules } : {}) });
         // A bounded search promises no set of outcomes (the corpus's bounded scenarios declare it).
