@@ -24,6 +24,8 @@ export interface ExploreCmdOptions {
   readonly maxFailNth?: string;
   /** dfs: `dpor`, `sleep-sets` or `none` (default: the explorer's choice for the target). */
   readonly reduction?: string;
+  /** dfs: the state cache's key of parked threads, `history` or `positions` (default: the scenario's, else history). */
+  readonly cache?: string;
 }
 
 /** Runs of a DFS between two returns to the event loop (where Ctrl-C is seen). */
@@ -64,9 +66,12 @@ export async function cmdExplore(io: Io, file: string, opts: ExploreCmdOptions):
   if (atomicity !== 'merged' && atomicity !== 'fine') throw new BadInput(`--atomicity: expected merged or fine, got '${atomicity}'`);
   const reduction = opts.reduction;
   if (reduction !== undefined && reduction !== 'dpor' && reduction !== 'sleep-sets' && reduction !== 'none') throw new BadInput(`--reduction: expected dpor, sleep-sets or none, got '${reduction}'`);
+  const cache = opts.cache ?? s.explore.cache ?? undefined;
+  if (cache !== undefined && cache !== 'history' && cache !== 'positions') throw new BadInput(`--cache: expected history or positions, got '${cache}'`);
   const eo: ExploreOptions = {
     strategy,
     ...(reduction !== undefined ? { reduction } : {}),
+    ...(cache !== undefined ? { cache } : {}),
     ...(maxSchedules !== undefined ? { maxSchedules } : {}),
     ...(preemptionBound !== undefined ? { preemptionBound } : {}),
     ...(seed !== undefined ? { seed } : {}),

@@ -85,6 +85,7 @@ export async function main(argv: readonly string[], rawIo: Io = processIo): Prom
     .option('--fail-nth', 'fault injection: fail each failable call of the default run in turn (n = 1, 2, ...) and judge each run')
     .option('--max-fail-nth <n>', 'with --fail-nth: stop after n failure points (default 10000)')
     .option('--atomicity <merged|fine>', 'step atomicity: the model\'s steps (merged) or the reference mode that also yields at every page the walks read (fine; docs/atomicity.md)', 'merged')
+    .option('--cache <history|positions>', 'dfs: the state cache\'s key of a parked thread: its history since it was last fully described (sound) or its point and locals only (default: the scenario\'s explore.cache, else history; docs/explorer.md)')
     .option('--reduction <dpor|sleep-sets|none>', 'dfs: partial-order reduction over the steps\' footprints (default: dpor where the scenario reports footprints, else none; docs/explorer.md)')
     .addHelpText('after', EXIT_HELP)
     .action((file: string, o: { profile?: string; patch: string[]; strategy?: string; maxSchedules?: string; preemptionBound?: string; seed?: string; json?: boolean; maxSteps?: string; failNth?: boolean; maxFailNth?: string; atomicity?: string; reduction?: string }) => {

@@ -44,6 +44,8 @@ import { invariantIds } from './types.js';
 import type { Footprint, PickFrame } from './dpor.js';
 import type { Observes } from './dpor.js';
 import { DporTrace, independent, isVisible } from './dpor.js';
+import { ThreadHistories } from './history.js';
+import type { Whole } from './history.js';
 /** A sleep set: sleeping threads and the footprint of the step each would take. */
 type Sleep = ReadonlyMap<number, Footprint>;
 const AWAKE: Sleep = new Map();
@@ -396,6 +398,12 @@ export class DfsSearch {
   private readonly path: Frame[] = [];
   /** DPOR: the steps of the current run (kept across runs up to the replayed prefix). */
   private readonly dpor: DporTrace | null;
+  /** Each thread's history since it was last fully described: part of the state key (history.ts). */
+  private readonly hist = new ThreadHistories();
+  /** The current run has reached its first step past the replayed prefix (the histories were loaded). */
+  private entered = false;
+  /** `cache: 'positions'`: no histories in the key (the old, unsound key; docs/explorer.md). */
+  private readonly positionsOnly: boolean;
   private prefixLen = 0;
   private schedules = 0;
   private totalSteps = 0;
@@ -408,6 +416,16 @@ export class DfsSearch {
   private obs: Observer | null = null;
   private chooser: DfsChooser | null = null;
   private readonly hook = (): boolean => this.afterStep();
+  /** The current step's thread had its whole state in view at this world and decision index (Sched.noteWhole). */
+  private wholeWorld = -1;
+  private wholeAt = 0;
+  private readonly wholeHook = (): void => {
+    const chooser = this.chooser as DfsChooser;
+    // Also while replaying (the step that ends the prefix may have passed such an instant
+    // before its fresh part): one fingerprint per instant, so a state has one key.
+    this.wholeWorld = this.hist.now((this.run as ExploreRun).sched, (this.run as ExploreRun).fingerprint());
+    this.wholeAt = chooser.di;
+  };
 
   constructor(
     private readonly target: ExploreTarget,
@@ -418,6 +436,7 @@ export class DfsSearch {
     this.maxSteps = opts.maxSteps ?? 100_000;
     this.every = opts.progressEvery ?? 1000;
     this.policy = policyFor(opts, target, this.path, () => this.g);
+    this.positionsOnly = (opts.cache ?? target.cache ?? 'positions') === 'positions';
     this.g = new StateGraph(this.policy.dedupe);
     this.dpor = this.policy instanceof DporPolicy ? this.policy.trace : null;
   }
@@ -448,19 +467,31 @@ export class DfsSearch {
     const fb: Footprint = this.policy.footprints && r.footprint !== undefined && chooser.di + 1 >= this.prefixLen ? r.footprint() : null;
     if (chooser.di < this.prefixLen) {
       this.stepStart = chooser.di;
+      this.wholeWorld = -1;
       chooser.ev++;
       o.skip();
       return false;
     }
-    const { g, path } = this;
+    const { g, path, hist } = this;
     const s = r.sched;
-    const key = `${r.fingerprint()}\u0000${s.positionKey()}`;
-    const vs = o.step();
-    const { id, fresh } = g.node(key);
     const items: number[] = [];
     for (let k = this.stepStart; k < chooser.di; k++) items.push(encode(path[k]));
     const thread = s.lastRan as number;
     const cur = chooser.cur;
+    if (!this.entered) {
+      hist.enter(cur);
+      this.entered = true;
+    }
+    const fp = r.fingerprint();
+    let whole: Whole | null = null;
+    if (this.wholeWorld >= 0) {
+      whole = { world: this.wholeWorld, items: items.slice(Math.max(0, this.wholeAt - this.stepStart)) };
+      this.wholeWorld = -1;
+    }
+    const key = stateKey(fp, s, this.positionsOnly ? '' : hist.step(s, thread, items, fp, whole));
+    const vs = o.step();
+    const { id, fresh } = g.node(key);
+    hist.record(id);
     const first = this.stepStart < chooser.di ? path[this.stepStart] : null;
     if (first !== null && first.kind === 'thread' && g.enabled[cur] === null) g.enabled[cur] = first.enabled;
     g.addEdge(cur, id, thread, items, vs);
@@ -487,18 +518,22 @@ export class DfsSearch {
     }
     this.schedules++;
     this.stepStart = 0;
+    this.entered = false;
+    this.wholeWorld = -1;
     this.run = null;
     this.obs = null;
     const chooser = new DfsChooser(this.path, this.prefixLen, this.policy.footprints, this.dpor !== null);
     this.chooser = chooser;
-    const sopts: SchedOptions = { chooser, trace: false, maxSteps: this.maxSteps, afterStep: this.hook };
+    const sopts: SchedOptions = { chooser, trace: false, maxSteps: this.maxSteps, afterStep: this.hook, ...(this.positionsOnly ? {} : { onWhole: this.wholeHook }) };
     const run = this.target.start(sopts);
     this.run = run;
     const obs = new Observer(run);
     this.obs = obs;
     if (this.schedules === 1) {
       if (this.dpor !== null) this.dpor.threads = run.sched.views().length;
-      g.node(`${run.fingerprint()}\u0000${run.sched.positionKey()}`);
+      const fp = run.fingerprint();
+      this.hist.start(run.sched, fp);
+      this.hist.record(g.node(stateKey(fp, run.sched, this.positionsOnly ? '' : this.hist.suffix())).id);
       const init = run.check();
       g.initViol = init.slice();
       for (const v of init) this.violated.add(v);
@@ -567,7 +602,7 @@ export class DfsSearch {
     const bounded: ExploreResult['bounded'][number][] = [];
     if (policy instanceof PreemptionBoundPolicy && policy.hit) bounded.push('preemption-bound');
     bounded.push(...this.bounded);
-    const audit = policy instanceof StateCachePolicy && (opts.auditCuts ?? 0) > 0 && bounded.length === 0 ? auditFingerprint(target, g, policy.audits, maxSteps) : null;
+    const audit = policy instanceof StateCachePolicy && (opts.auditCuts ?? 0) > 0 && bounded.length === 0 ? auditFingerprint(target, g, this.positionsOnly ? null : this.hist, policy.audits, maxSteps) : null;
     const sleepSets = policy instanceof SleepSetPolicy;
     const reduction: Reduction = policy instanceof DporPolicy ? 'dpor' : sleepSets ? 'sleep-sets' : 'none';
     const inexact: string[] = [];
@@ -607,6 +642,7 @@ export class DfsSearch {
       counterexample: first,
       invariants: invs,
       reduction,
+      cache: this.positionsOnly ? 'positions' : 'history',
       inexact,
       audit,
       selfLoops,
@@ -614,6 +650,11 @@ export class DfsSearch {
       outcomeDisagreements: this.outcomes.disagreements,
     };
   }
+}
+
+/** The state key: the world's fingerprint, each thread's position, each thread's history (history.ts). */
+function stateKey(fp: string, s: Sched, hist: string): string {
+  return `${fp}\u0000${s.positionKey()}\u0000${hist}`;
 }
 
 export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): ExploreResult {
@@ -628,7 +669,7 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
  * state the graph says they are in. A step the graph does not have means two
  * different states shared a key (or the target is not deterministic).
  */
-function auditFingerprint(target: ExploreTarget, g: StateGraph, audits: readonly { schedule: string; step: number }[], maxSteps: number): { checked: number; problems: string[] } {
+function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHistories | null, audits: readonly { schedule: string; step: number }[], maxSteps: number): { checked: number; problems: string[] } {
   const edges = new Set<string>();
   for (let e = 0; e < g.edges; e++) edges.add(`${g.from[e]}>${g.to[e]}:${g.thread[e]}:${g.items[e].join(',')}`);
   const problems: string[] = [];
@@ -639,30 +680,38 @@ function auditFingerprint(target: ExploreTarget, g: StateGraph, audits: readonly
     let seen = 0;
     let problem: string | null = null;
     let run: ExploreRun | null = null;
+    let whole: { world: number; at: number } | null = null;
     run = target.start({
       chooser: new ReplayChooser(parsed.schedule),
       trace: false,
       maxSteps: Math.min(maxSteps, a.step + 200),
+      onWhole: () => {
+        const r = run as ExploreRun;
+        if (hist !== null) whole = { world: hist.now(r.sched, r.fingerprint()), at: r.sched.choices.length };
+      },
       afterStep: (s) => {
         const r = run as ExploreRun;
         const ch = s.choices;
-        if (s.stepCount < a.step) {
-          seen = ch.length;
-          return false;
-        }
-        const id = g.find(`${r.fingerprint()}\u0000${s.positionKey()}`);
         const items: number[] = [];
         for (let k = seen; k < ch.length; k++) {
           const c = ch[k];
           items.push(c.kind === 'thread' ? c.thread : -c.index - 1);
         }
         seen = ch.length;
+        // The histories need every step's world, the replayed ones included.
+        const fp = r.fingerprint();
+        const w: { world: number; at: number } | null = whole;
+        whole = null;
+        const suffix = hist === null ? '' : hist.step(s, s.lastRan as number, items, fp, w === null ? null : { world: w.world, items: items.slice(Math.max(0, w.at - (seen - items.length))) });
+        if (s.stepCount < a.step) return false;
+        const id = g.find(stateKey(fp, s, suffix));
         if (id === undefined) problem = `step ${s.stepCount} reaches a state the complete search never saw`;
         else if (prev >= 0 && !edges.has(`${prev}>${id}:${s.lastRan as number}:${items.join(',')}`)) problem = `step ${s.stepCount} (T${s.lastRan as number}) is not a step of the graph from the state it started in`;
         prev = id ?? -1;
         return problem !== null;
       },
     });
+    hist?.start(run.sched, run.fingerprint());
     const res = run.sched.run();
     if (problem === null && (res.status === 'done' || res.status === 'deadlock') && prev >= 0 && !g.terminal[prev]) problem = `the run ends (${res.status}) in a state where the graph has no end`;
     if (problem !== null) problems.push(`${a.schedule}: ${problem}`);

@@ -23,13 +23,15 @@
  *
  * `fingerprint()` describes the world outside the runtime (machine, mm, locks,
  * counters that matter). The explorer appends `Sched.positionKey()` (each thread's
- * point, declared locals, pending signal, held locks, or result) to form the state
- * key. Two states with equal keys must have the same futures: that is what makes
- * state caching sound. Thread-local state carried across a scheduling point (a loop
- * index, a value read before the point) must be in that point's `locals` or in the
- * fingerprint; lock primitives declare no locals, so a loop around `down_read` needs
- * its index elsewhere. A too-coarse fingerprint silently merges states; at best it
- * shows up as a counterexample whose replay does not reproduce (`verified: false`).
+ * point, declared locals, pending signal, held locks, or result) and each thread's
+ * history since it was last fully described (history.ts) to form the state key. Two
+ * states with equal keys must have the same futures: that is what makes state caching
+ * sound. Thread-local state carried across a scheduling point (a loop index, a value
+ * read before the point) is covered by the history; a point's `locals` (and `whole`
+ * points) only let the cache merge more. What the target must guarantee is that the
+ * fingerprint covers everything of the world a step can read. A too-coarse fingerprint
+ * silently merges states; at best it shows up as a counterexample whose replay does not
+ * reproduce (`verified: false`).
  *
  * `check()` runs after every step that reaches new territory and returns the ids of
  * the invariants the current state violates (a shared empty array when none). The

@@ -237,6 +237,7 @@ export class SamplingSearch {
       counterexample: firstCx,
       invariants: this.invs,
       reduction: 'none',
+      cache: 'history',
       inexact: [],
       audit: null,
       selfLoops: 0,

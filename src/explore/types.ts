@@ -30,12 +30,22 @@ export interface ExploreTarget {
   /** Its runs report footprints (`ExploreRun.footprint`): DPOR is then the default reduction. */
   readonly footprints?: boolean;
   /**
+   * The state cache's default key for this target (ExploreOptions.cache): `history` for the
+   * scenario targets; `positions` when absent (targets whose points' locals hold each
+   * thread's whole state, like the tests' and benchmarks' small programs, whose spin loops
+   * must close into cycles).
+   */
+  readonly cache?: CacheKey;
+  /**
    * What the step invariants (`check()`) read, for DPOR (dpor.ts): a list of objects of
    * the footprint vocabulary, `per-object` when every invariant is a conjunction of
    * conditions each over one such object, or null/absent for anything.
    */
   readonly observes?: Observes;
 }
+
+/** The state cache's key of a parked thread (ExploreOptions.cache). */
+export type CacheKey = 'history' | 'positions';
 
 /** The partial-order reduction of a DFS. */
 export type Reduction = 'none' | 'sleep-sets' | 'dpor';
@@ -61,6 +71,15 @@ export interface ExploreOptions {
   readonly pctDepth?: number;
   /** DFS: disable the state cache (for comparison and tests). */
   readonly noCache?: boolean;
+  /**
+   * DFS: the state cache's key for parked threads (default: the target's, else positions).
+   * `history` (sound: history.ts) adds each thread's history since it was last fully
+   * described; `positions` keys a
+   * thread on its point and declared locals only, which assumes every point's locals
+   * cover what its callers hold (not true of every point: docs/explorer.md). A complete
+   * search with `positions` says so in its bound note.
+   */
+  readonly cache?: CacheKey;
   /**
    * DFS: sleep-set partial-order reduction, using the run's `footprint()` (no effect
    * without it; ignored with a preemption bound). The same as `reduction: 'sleep-sets'`.
@@ -120,6 +139,8 @@ export interface ExploreResult {
   readonly invariants: readonly string[];
   /** The partial-order reduction the search ran with (`none` for sampling and preemption bounds). */
   readonly reduction: Reduction;
+  /** The state cache's key of parked threads (DFS; `history` for sampling, which has no cache). */
+  readonly cache: CacheKey;
   /**
    * Invariants whose `always` verdict is not guaranteed: with sleep sets every
    * reachable state is still visited (so `never`/`sometimes` stay exact, and so does

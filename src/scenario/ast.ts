@@ -272,6 +272,8 @@ export interface ProfileExpect {
 export interface ExploreLimits {
   readonly preemptionBound: number | null;
   readonly maxSchedules: number | null;
+  /** `explore.cache`: the state cache's key (ExploreOptions.cache), null for the default (history). */
+  readonly cache: 'history' | 'positions' | null;
 }
 
 export interface Scenario {

@@ -262,6 +262,7 @@ function profileRuns(s: Scenario, profile: Profile, opts: JudgeOptions): Profile
   const eo: ExploreOptions = {
     ...(s.explore.maxSchedules !== null ? { maxSchedules: s.explore.maxSchedules } : {}),
     ...(s.explore.preemptionBound !== null ? { preemptionBound: s.explore.preemptionBound } : {}),
+    ...(s.explore.cache !== null ? { cache: s.explore.cache } : {}),
     ...(opts.explore ?? {}),
   };
   return { outcome, explored: explore(scenarioTarget(s, profile), eo) };

@@ -41,7 +41,7 @@ import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '../linux/include/linux/mm_type
 import { sys_close, sys_mmap, sys_open } from '../linux/syscalls.js';
 import type { Profile } from '../profiles/index.js';
 import type { Chooser, KThread, RunResult, RunStatus, SchedOptions, ThreadId, TraceEvent, TraceValue } from '../sched/index.js';
-import { DefaultChooser, Sched, bigintJson, waitUntil } from '../sched/index.js';
+import { DefaultChooser, Sched, bigintJson, waitWhole } from '../sched/index.js';
 import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
 import { CAPS, evalProbe, opImpl, stepDeps, stepValueProblem } from './build.js';
 import { setupContainers, setupDevices, vfioFingerprint } from './build-vfio.js';
@@ -286,7 +286,8 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
   const procName = t.process ?? `kthread:${t.name}`;
   if (!rs.processes.has(procName)) {
     // A process created by fork in another thread: wait until it exists.
-    yield* waitUntil(`scenario:${t.name}:start`, { kind: 'waitqueue', object: `process:${procName}`, detail: 'waits for fork' }, () => rs.processes.has(procName) || rs.failedForks.has(procName), 'user');
+    // Whole (waitWhole): the body holds nothing yet but its scenario declaration.
+    yield* waitWhole(`scenario:${t.name}:start`, { kind: 'waitqueue', object: `process:${procName}`, detail: 'waits for fork' }, () => rs.processes.has(procName) || rs.failedForks.has(procName), '', 'user');
     // The fork failed (-ENOMEM): the process does not exist, so its thread runs nothing.
     if (!rs.processes.has(procName)) {
       rs.progress[t.index] = t.steps.length;
@@ -297,10 +298,15 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
   const k = new Kctx<task_struct>(m, sched, tid, task);
   for (let i = 0; i < t.steps.length; i++) {
     rs.progress[t.index] = i;
+    // Between two steps the body holds only the step index (in rs.progress) and its task:
+    // the explorer may key this thread's history from here (Sched.noteWhole).
+    sched.noteWhole();
     const st = t.steps[i];
     for (const d of stepDeps(st)) {
       if (rs.results.has(d) || rs.mappings.has(d) || rs.containers.has(d)) continue;
-      yield* waitUntil(`scenario:${t.name}:step${i}:wait`, { kind: 'waitqueue', object: `result:${d}`, detail: `step ${i + 1} (${st.op}) needs ${d}` }, () => rs.results.has(d), 'user');
+      // Whole (waitWhole): between two steps the body holds only the step index (label), the
+      // result it waits for (locals) and its task; results and progress are in the world (rs).
+      yield* waitWhole(`scenario:${t.name}:step${i}:wait`, { kind: 'waitqueue', object: `result:${d}`, detail: `step ${i + 1} (${st.op}) needs ${d}` }, () => rs.results.has(d), d, 'user');
     }
     const problem = stepValueProblem(rs, st);
     if (problem !== null) {

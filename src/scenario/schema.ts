@@ -176,7 +176,7 @@ export const scenarioSchema = z.object({
   observe: z.record(z.string(), probe).optional(),
   expect: z.record(z.string(), profileExpect),
   schedule: z.string().optional(),
-  explore: z.object({ preemption_bound: z.number().int().optional(), max_schedules: z.number().int().optional() }).strict().optional(),
+  explore: z.object({ preemption_bound: z.number().int().optional(), max_schedules: z.number().int().optional(), cache: z.enum(['history', 'positions']).optional() }).strict().optional(),
 }).strict();
 
 /** The JSON Schema for editors (schema/scenario.schema.json). */

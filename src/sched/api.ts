@@ -51,6 +51,8 @@ export type SchedPoint =
       readonly label: string;
       /** Thread-local state that matters for the state fingerprint at this point. */
       readonly locals?: string;
+      /** The label and `locals` describe the thread's whole state here (see `Sched.described`). */
+      readonly whole?: true;
     }
   | {
       readonly kind: 'wait';
@@ -60,6 +62,8 @@ export type SchedPoint =
       readonly ready: () => boolean;
       readonly mode: WaitMode;
       readonly locals?: string;
+      /** The label and `locals` describe the thread's whole state here (see `Sched.described`). */
+      readonly whole?: true;
     }
   | {
       readonly kind: 'choose';

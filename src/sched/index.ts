@@ -1,5 +1,5 @@
 export type { BlockKind, BlockReason, HeldLock, KThread, SchedPoint, SchedViolation, ThreadId, TraceEvent, TraceValue, WaitMode } from './api.js';
-export { point, waitUntil, choose } from './points.js';
+export { point, waitUntil, waitWhole, choose } from './points.js';
 export type { Choice, Chooser, PickContext } from './chooser.js';
 export { DefaultChooser, ScheduleDivergence } from './chooser.js';
 export { Sched, bigintJson, toTraceValue } from './runtime.js';

@@ -33,6 +33,19 @@ export function* waitUntil(
 }
 
 /**
+ * A wait at which the label and `locals` describe the waiting thread's WHOLE state: no
+ * frame of its generator stack holds anything else that its future depends on (a thread
+ * body's wait between two of its operations, whose progress and results live in the
+ * world). The explorer's state cache then keys the thread on its position alone; at any
+ * other point it also keys it on what the thread saw since it was last at such a place
+ * (src/explore/history.ts). Claim it only where every live frame is in view.
+ */
+export function* waitWhole(label: string, reason: BlockReason, ready: () => boolean, locals: string, mode: WaitMode = 'uninterruptible'): KThread<boolean> {
+  const r = yield { kind: 'wait', label, reason, ready, mode, locals, whole: true };
+  return r === 1;
+}
+
+/**
  * A nondeterministic data choice ("does this fault wait for I/O?"), made by the
  * same chooser that picks threads, so a schedule string replays both.
  * Option 0 is the default chooser's pick: put the common outcome first.

@@ -83,6 +83,12 @@ export interface SchedOptions {
    * states between them. Default false.
    */
   readonly afterStepAllowsMerge?: boolean;
+  /**
+   * Called when the running thread says its whole state is in view at this instant
+   * (`noteWhole`), in the middle of a step: the explorer keys the thread's history from
+   * here (src/explore/history.ts).
+   */
+  readonly onWhole?: (tid: ThreadId) => void;
 }
 
 export class Sched {
@@ -91,6 +97,7 @@ export class Sched {
   private readonly maxSteps: number;
   private readonly afterStep: ((s: Sched) => boolean) | undefined;
   private readonly afterStepAllowsMerge: boolean;
+  private readonly onWhole: ((tid: ThreadId) => void) | undefined;
   private cur: Thread | null = null;
   private last: Thread | null = null;
   private steps = 0;
@@ -112,6 +119,7 @@ export class Sched {
     this.trace = opts.trace ? [] : null;
     this.afterStep = opts.afterStep;
     this.afterStepAllowsMerge = opts.afterStepAllowsMerge === true;
+    this.onWhole = opts.onWhole;
   }
 
   /** Create a thread; ids are assigned in spawn order (T0, T1, ...). */
@@ -200,6 +208,28 @@ export class Sched {
       key += '\u0001';
     }
     return key;
+  }
+
+  /**
+   * Is thread `tid`'s whole state described by its entry in `positionKey()`? True before
+   * its first step (a generator not started holds only its spawn arguments, the same in
+   * every run), after it exited (its result is in the key), and at a point declared
+   * `whole` (waitWhole). Everywhere else its generator frames may hold values it read
+   * earlier (a loop position, a buffer) that no point declared; the explorer keys such
+   * a thread on its history (src/explore/history.ts).
+   */
+  described(tid: ThreadId): boolean {
+    const t = this.threads[tid];
+    return t.done || t.pt === null || (t.pt.kind !== 'choose' && t.pt.whole === true);
+  }
+
+  /**
+   * The running thread's whole state is in view now, though it is not at a point: what
+   * its frames hold is in the world (e.g. a thread body between two operations, whose
+   * progress and results the world keeps). Not a scheduling point.
+   */
+  noteWhole(): void {
+    if (this.onWhole !== undefined) this.onWhole(this.requireCur().id);
   }
 
   // ---- lock bookkeeping (called by lock primitives) -------------------------

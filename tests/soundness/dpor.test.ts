@@ -35,8 +35,8 @@ function outcomes(r: ExploreResult): string[] {
 /** DPOR against the full search on one scenario and profile; returns both results. */
 function compare(s: Scenario, pe: ProfileExpect, maxSchedules = 20_000): { dpor: ExploreResult; full: ExploreResult } {
   const t = scenarioTarget(s, pe.profile);
-  const dpor = explore(t, { maxSchedules });
-  const full = explore(t, { reduction: 'none', maxSchedules });
+  const dpor = explore(t, { maxSchedules, cache: 'positions' }); // both under the positions key: the subject is the reduction (the history key: tests/soundness/cache.test.ts)
+  const full = explore(t, { reduction: 'none', maxSchedules, cache: 'positions' });
   expect(dpor.reduction).toBe('dpor');
   expect(full.reduction).toBe('none');
   expect(dpor.complete && full.complete, 'both searches complete').toBe(true);

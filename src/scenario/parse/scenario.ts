@@ -83,14 +83,21 @@ function parseInner(text: string, file: string, lc: LineCounter, w: Walker): Par
   }
   let preemptionBound: number | null = null;
   let maxSchedules: number | null = null;
+  let cache: 'history' | 'positions' | null = null;
   const ex = top.get('explore');
   if (ex !== undefined) {
-    const m = w.map(ex.value, 'explore', ['preemption_bound', 'max_schedules']);
+    const m = w.map(ex.value, 'explore', ['preemption_bound', 'max_schedules', 'cache']);
     if (m !== null) {
       const pb = m.get('preemption_bound');
       if (pb !== undefined) preemptionBound = w.smallInt(pb.value, 'explore.preemption_bound', 0, 1000);
       const ms = m.get('max_schedules');
       if (ms !== undefined) maxSchedules = w.smallInt(ms.value, 'explore.max_schedules', 1, 1_000_000_000);
+      const c = m.get('cache');
+      if (c !== undefined) {
+        const v = w.str(c.value, 'explore.cache');
+        if (v === 'history' || v === 'positions') cache = v;
+        else if (v !== null) w.err(w.pos(c.value), `explore.cache: '${v}' is not one of history, positions`);
+      }
     }
   }
 
@@ -105,7 +112,7 @@ function parseInner(text: string, file: string, lc: LineCounter, w: Walker): Par
   if (w.errors.length > 0) return { ok: false, errors: sortErrors(w.errors) };
   return {
     ok: true,
-    scenario: { file, format: 1, question, refs, tags, setup, threads, observe, expect, schedule, explore: { preemptionBound, maxSchedules } },
+    scenario: { file, format: 1, question, refs, tags, setup, threads, observe, expect, schedule, explore: { preemptionBound, maxSchedules, cache } },
   };
 }
 
