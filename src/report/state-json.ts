@@ -16,17 +16,17 @@ import type { mm_struct, page_table, pte_t } from '../linux/include/linux/mm_typ
 import * as mmh from '../linux/include/linux/mm.js';
 import { ZONE_MOVABLE, ZONE_NAMES } from '../linux/include/linux/gfp.js';
 import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, RLIM_INFINITY, has_capability_noaudit } from '../linux/include/linux/sched.js';
-import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
-import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import type { Machine, ObjectEvent } from '../linux/machine.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import type { MemMap } from '../linux/include/linux/mm_types.js';
 import type { TraceEvent } from '../sched/index.js';
-import { allIommus, frameAt } from '../check/vfio.js';
+import { allIommus } from '../check/vfio.js';
 import type { World } from '../scenario/run.js';
 import type { Scenario } from '../scenario/ast.js';
 import { jsonValue } from './trace-json.js';
 import { HolderIndex, folioTable } from './frame-index.js';
+import { walkDmaPages } from './dma-walk.js';
+import type { IoLevels } from './dma-walk.js';
 import type { FolioTable } from './frame-index.js';
 import type { Json } from './trace-json.js';
 import type {
@@ -82,8 +82,10 @@ export interface SnapshotParts {
   readonly folios: FolioTable;
   readonly holders: HolderIndex;
   readonly history: (pfn: number) => readonly FrameEvent[] | undefined;
-  /** Frames mapped by a single-page PTE run (the `mapped` filter). */
-  readonly mapped: ReadonlySet<number>;
+  /** Frames mapped by a single-page PTE run (the `mapped` filter), or how to find them when asked. */
+  readonly mapped: ReadonlySet<number> | (() => ReadonlySet<number>);
+  /** Whether any frame has history. */
+  readonly histories: boolean;
 }
 
 /** The state after one step, kept for rendering pages of it and diffing. */
@@ -94,12 +96,18 @@ export class Snapshot {
     private readonly folios: FolioTable,
     private readonly holders: HolderIndex,
     private readonly history: (pfn: number) => readonly FrameEvent[] | undefined,
-    private readonly mapped: ReadonlySet<number>,
+    private readonly mappedSet: ReadonlySet<number> | (() => ReadonlySet<number>),
+    /** Whether any frame has history (holders then carry `since` steps). */
+    private readonly histories: boolean,
   ) {}
+
+  private get mapped(): ReadonlySet<number> {
+    return typeof this.mappedSet === 'function' ? this.mappedSet() : this.mappedSet;
+  }
 
   /** A snapshot from parts rebuilt elsewhere (pinlab serve's step record, src/serve/timeline.ts). */
   static of(p: SnapshotParts): Snapshot {
-    return new Snapshot(p.head, p.mem, p.folios, p.holders, p.history, p.mapped);
+    return new Snapshot(p.head, p.mem, p.folios, p.holders, p.history, p.mapped, p.histories);
   }
 
   /** Copy the state of `w` now (after `w.sched.stepCount` steps). */
@@ -133,7 +141,7 @@ export class Snapshot {
       reports: m.reports.map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
       results: resultsJson(w),
     };
-    return new Snapshot(head, m.mem, folioTable(m.mem, m.mem.slot_top), holders, (pfn) => history.get(pfn), mapped);
+    return new Snapshot(head, m.mem, folioTable(m.mem, m.mem.slot_top), holders, (pfn) => history.get(pfn), mapped, history.size > 0);
   }
 
   get step(): number {
@@ -225,8 +233,8 @@ export class Snapshot {
   }
 
   /** For diffSnapshots: the folio table, holders and memory map of a snapshot. */
-  get parts(): { readonly folios: FolioTable; readonly holders: HolderIndex; readonly mem: Pick<MemMap, 'tag_name'> } {
-    return { folios: this.folios, holders: this.holders, mem: this.mem };
+  get parts(): { readonly folios: FolioTable; readonly holders: HolderIndex; readonly mem: Pick<MemMap, 'tag_name'>; readonly histories: boolean } {
+    return { folios: this.folios, holders: this.holders, mem: this.mem, histories: this.histories };
   }
 
   /** Comparable fields of folio i, for diffs. */
@@ -243,30 +251,42 @@ function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
   let i = 0;
   let j = 0;
   let truncated = false;
-  const push = (x: (typeof frames)[number]): void => {
-    if (frames.length < LIMITS.diffFrames) frames.push(x);
-    else truncated = true;
-  };
   const named = (o: Record<string, number>, snap: Snapshot): Record<string, unknown> => ({
     ...o, flags: bitNames(o.flags, PG_NAMES), content: snap.parts.mem.tag_name(o.content),
   });
-  while (i < ta.n || j < tb.n) {
+  // Holders are compared where the two holder indexes differ (all frames when histories give `since` steps).
+  const everywhere = a.parts.histories || b.parts.histories;
+  const cand = everywhere ? [] : a.parts.holders.differences(b.parts.holders);
+  let ci = 0;
+  const maybe = (pfn: number): boolean => {
+    if (everywhere) return true;
+    while (ci < cand.length && cand[ci + 1] <= pfn) ci += 2;
+    return ci < cand.length && cand[ci] <= pfn;
+  };
+  // PERF: compare the raw columns first; build named field changes only for folios that differ; stop at the limit.
+  while ((i < ta.n || j < tb.n) && !truncated) {
     if (j >= tb.n || (i < ta.n && ta.pfn[i] < tb.pfn[j])) {
-      push({ pfn: ta.pfn[i], change: 'removed', changes: [] });
+      if (frames.length < LIMITS.diffFrames) frames.push({ pfn: ta.pfn[i], change: 'removed', changes: [] });
+      else truncated = true;
       i++;
     } else if (i >= ta.n || tb.pfn[j] < ta.pfn[i]) {
-      push({ pfn: tb.pfn[j], change: 'added', changes: [] });
+      if (frames.length < LIMITS.diffFrames) frames.push({ pfn: tb.pfn[j], change: 'added', changes: [] });
+      else truncated = true;
       j++;
     } else {
-      // PERF: compare the raw columns first; build named field changes only for folios that differ.
-      const la = a.parts.holders.of(ta.pfn[i]);
-      const lb = b.parts.holders.of(tb.pfn[j]);
+      const pfn = ta.pfn[i];
+      const look = maybe(pfn);
+      const la = look ? a.parts.holders.of(pfn) : undefined;
+      const lb = look ? b.parts.holders.of(pfn) : undefined;
       const same = ta.order[i] === tb.order[j] && ta.ref[i] === tb.ref[j] && ta.map[i] === tb.map[j] && ta.ptemaps[i] === tb.ptemaps[j]
         && ta.pin[i] === tb.pin[j] && ta.flags[i] === tb.flags[j] && ta.content[i] === tb.content[j] && sameHolders(la, lb);
       if (!same) {
-        const ch = changes(named(a.fieldsOf(i), a), named(b.fieldsOf(j), b));
-        if (!sameHolders(la, lb)) ch.push({ field: 'holders', from: la ?? [], to: lb ?? [] });
-        if (ch.length > 0) push({ pfn: ta.pfn[i], change: 'changed', changes: ch });
+        if (frames.length >= LIMITS.diffFrames) truncated = true;
+        else {
+          const ch = changes(named(a.fieldsOf(i), a), named(b.fieldsOf(j), b));
+          if (!sameHolders(la, lb)) ch.push({ field: 'holders', from: la ?? [], to: lb ?? [] });
+          if (ch.length > 0) frames.push({ pfn, change: 'changed', changes: ch });
+        }
       }
       i++;
       j++;
@@ -359,7 +379,7 @@ export function vmaDesc(v: mm_struct['mmap'][number]): VmaDesc {
 export type PageTables = Pick<page_table, 'pud' | 'pmd'>;
 
 /** The PTE runs of a VMA, walking its page tables at the level each range is mapped at. */
-export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number>): VmaState {
+export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number> | null): VmaState {
   const runs: PteRun[] = [];
   let truncated = false;
   let count = 0;
@@ -375,7 +395,7 @@ export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number>): VmaS
     const bits = pte_flags(e);
     if ((bits & _PAGE_PRESENT) !== 0) {
       count += pages;
-      if (pages === 1 && mapped.size < 1_000_000) mapped.add(pfn);
+      if (pages === 1 && mapped !== null && mapped.size < 1_000_000) mapped.add(pfn);
     }
     if (cur !== null && cur.level === level && cur.bits === bits && cur.vaddr + cur.pages * PAGE_SIZE === vaddr && cur.pfn + cur.pages === pfn) {
       cur.pages += pages;
@@ -513,7 +533,7 @@ export function sinceFrom(history: ReadonlyMap<number, readonly FrameEvent[]>): 
 /** One VFIO DMA mapping as the IOMMU view reads it: its container's first domain and its process side. */
 export interface DmaView {
   readonly container: number;
-  readonly dom: Pick<iommu_domain, 'pud'> | null;
+  readonly dom: IoLevels | null;
   readonly iova: bigint;
   readonly vaddr: bigint;
   readonly size: bigint;
@@ -545,34 +565,27 @@ export function iommuStateOf(dmas: readonly DmaView[]): IommuMapping[] {
     const dom = dma.dom;
     if (dom !== null && dma.mapped) {
       const n = Number(dma.size / BigInt(PAGE_SIZE));
-      const proc = dma.process === null ? null : { pgd: dma.process } as mm_struct;
       type Run = { iova: number; vaddr: number; pages: number; iommuPfn: number; processPfn: number | null; coherent: boolean };
       let cur: Run | null = null;
+      let next = -1;
       const flush = (): void => {
         if (cur === null) return;
         if (runs.length < LIMITS.iommuRuns) runs.push({ ...cur, iova: hex(cur.iova), vaddr: hex(cur.vaddr) });
         else truncated = true;
         cur = null;
       };
-      for (let i = 0; i < n; i++) {
-        const iova = Number(dma.iova) + i * PAGE_SIZE;
-        const phys = iommu_iova_to_phys(dom as iommu_domain, iova);
-        if (phys === 0) {
-          flush();
-          continue;
-        }
-        const pfn = Math.floor(phys / PAGE_SIZE);
-        const vaddr = Number(dma.vaddr) + i * PAGE_SIZE;
-        const pp = proc === null ? null : frameAt(proc, vaddr);
+      walkDmaPages(dom, Number(dma.iova), Number(dma.vaddr), n, dma.process, (i, pfn, pp) => {
+        if (i !== next) flush();
+        next = i + 1;
         const coherent = pp === pfn;
         const c = cur as Run | null;
         if (c !== null && c.coherent === coherent && c.iommuPfn + c.pages === pfn && (c.processPfn === null ? pp === null : pp === c.processPfn + c.pages)) {
           c.pages++;
-          continue;
+          return;
         }
         flush();
-        cur = { iova, vaddr, pages: 1, iommuPfn: pfn, processPfn: pp, coherent };
-      }
+        cur = { iova: Number(dma.iova) + i * PAGE_SIZE, vaddr: Number(dma.vaddr) + i * PAGE_SIZE, pages: 1, iommuPfn: pfn, processPfn: pp, coherent };
+      });
       flush();
     }
     out.push({ container: dma.container, iova: hex(dma.iova), vaddr: hex(dma.vaddr), size: hex(dma.size), pid: dma.pid, mapped: dma.mapped, runs, runsTruncated: truncated });

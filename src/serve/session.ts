@@ -59,12 +59,13 @@ export class RunSession {
   /** Whether the run records object events (frame histories): small machines only. */
   private readonly events: boolean;
 
-  constructor(readonly id: string, readonly scenario: Scenario, readonly profile: Profile, schedule: string | null) {
+  /** `history`: record object events (frame histories); default: for machines up to HISTORY_MAX_BYTES. */
+  constructor(readonly id: string, readonly scenario: Scenario, readonly profile: Profile, schedule: string | null, history?: boolean) {
     if (schedule !== null) {
       const p = parseSchedule(schedule);
       if (!p.ok) throw new ApiError(400, `schedule: column ${p.column}: ${p.error}`);
     }
-    this.events = memoryBytes(scenario) <= HISTORY_MAX_BYTES;
+    this.events = history ?? memoryBytes(scenario) <= HISTORY_MAX_BYTES;
     const tl = new Timeline(scenario);
     let watched: World | null = null;
     const events = this.events;

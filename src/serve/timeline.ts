@@ -32,15 +32,15 @@ import type { Machine } from '../linux/machine.js';
 import type { pmd_t, pte_table, pud_t } from '../linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PG_reserved, page_table_journal_start } from '../linux/include/linux/mm_types.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
-import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
+import { walkDmaPages } from '../report/dma-walk.js';
 import { allIommus, firstDomain, forEachDmaSegment, vfioHolder } from '../check/vfio.js';
 import { MachineView } from '../check/view.js';
 import type { HeldPin, LongtermPin } from '../check/invariants.js';
 import { HolderIndex, folioTable } from '../report/frame-index.js';
-import type { FolioTable, SlotColumns } from '../report/frame-index.js';
+import type { SlotColumns } from '../report/frame-index.js';
 import type { DmaView, PageTables, ProcessHead, VmaDesc } from '../report/state-json.js';
 import { Snapshot, frameHistory, iommuStateOf, processHead, resultsJson, sinceFrom, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
-import type { MachineState, ThreadState, ZoneState } from '../report/state-types.js';
+import type { MachineState, ThreadState, VmaState, ZoneState } from '../report/state-types.js';
 import { STATE_SCHEMA_VERSION } from '../report/state-types.js';
 import type { Json } from '../report/trace-json.js';
 
@@ -174,6 +174,8 @@ interface PtLog {
   readonly pmd: Map<number, pmd_t | pte_table>;
   readonly pudLog: Map<number, KeyLog<pud_t | undefined>>;
   readonly pmdLog: Map<number, KeyLog<pmd_t | pte_table | undefined>>;
+  /** Steps that wrote the page table, ascending. */
+  readonly changed: number[];
   readonly live: { readonly log: number[] | null; readonly pud: Map<number, pud_t>; readonly pmd: Map<number, pmd_t | pte_table> };
 }
 
@@ -387,12 +389,13 @@ export class Timeline {
     page_table_journal_start(pgd);
     const pmd = new Map<number, pmd_t | pte_table>();
     for (const [k, v] of pgd.pmd) pmd.set(k, copyPmd(v) as pmd_t | pte_table);
-    this.pts.set(id, { from: step, pud: new Map(pgd.pud), pmd, pudLog: new Map(), pmdLog: new Map(), live: pgd });
+    this.pts.set(id, { from: step, pud: new Map(pgd.pud), pmd, pudLog: new Map(), pmdLog: new Map(), changed: [], live: pgd });
   }
 
   private readPt(pt: PtLog, step: number): void {
     const log = pt.live.log;
     if (log === null || log.length === 0) return;
+    if (pt.changed[pt.changed.length - 1] !== step) pt.changed.push(step);
     for (const key of new Set(log)) {
       if (key < 0) logKey(pt.pudLog, -key - 1, step, pt.live.pud.get(-key - 1));
       else {
@@ -435,6 +438,20 @@ export class Timeline {
         this.records++;
       }
     }
+  }
+
+  /** Rendered VMAs by mm and VMA, with the step they were rendered at (valid while the page table did not change). */
+  private readonly vmaCache = new Map<string, { step: number; v: VmaState }>();
+
+  /** A VMA's state (PTE runs) after `step`: rendered again only when its page table changed since the cached step. */
+  private vmaAt(mm: number, v: VmaDesc, step: number, tables: () => PageTables): VmaState {
+    const key = `${mm}:${v.id}:${v.vm_start}:${v.vm_end}:${v.vm_flags}:${v.file ?? ''}:${v.vm_pgoff}:${v.ops ?? ''}`;
+    const c = this.vmaCache.get(key);
+    const changed = this.pts.get(mm)?.changed ?? [];
+    if (c !== undefined && !changedBetween(changed, Math.min(c.step, step), Math.max(c.step, step))) return c.v;
+    const out = vmaState(tables(), v, null);
+    this.vmaCache.set(key, { step, v: out });
+    return out;
   }
 
   /** The page tables of mm `id` after step `step`, or null when the record never saw it. */
@@ -529,16 +546,22 @@ export class Timeline {
     const h = this.heads[step];
     const m = w.m;
     const folios = folioTable(this.colsAt(step), this.maxTop);
-    const mapped = new Set<number>();
     const pgds = new Map<number, PageTables | null>();
     const pgd = (id: number): PageTables | null => {
       if (!pgds.has(id)) pgds.set(id, this.pgdAt(id, step));
       return pgds.get(id) ?? null;
     };
     const processes = h.processes.map(({ head, vmas }) => {
-      const tables = head.mm === null ? null : pgd(head.mm.id);
-      return { ...head, mm: head.mm === null ? null : { ...head.mm, vmas: vmas.map((v) => vmaState(tables as PageTables, v, mapped)) } };
+      const mm = head.mm;
+      return { ...head, mm: mm === null ? null : { ...mm, vmas: vmas.map((v) => this.vmaAt(mm.id, v, step, () => pgd(mm.id) as PageTables)) } };
     });
+    let mappedSet: Set<number> | null = null;
+    const mappedAt = (): Set<number> => {
+      if (mappedSet !== null) return mappedSet;
+      const set = new Set<number>();
+      for (const { head: ph, vmas } of h.processes) if (ph.mm !== null) for (const v of vmas) vmaState(pgd(ph.mm.id) as PageTables, v, set);
+      return (mappedSet = set);
+    };
     const doms = new Map<number, Pick<iommu_domain, 'pud'> | null>();
     const domAt = (id: number | null): Pick<iommu_domain, 'pud'> | null => {
       if (id === null) return null;
@@ -559,40 +582,65 @@ export class Timeline {
     };
     const history = frameHistory(m.events, eventStep, h.events);
     const holders = new HolderIndex(sinceFrom(history));
+    // isInvalidReservedPfn at this step: no struct page (a hole, a BAR), or PG_reserved on the folio now.
+    const reservedFolios: number[] = [];
+    for (let i = 0; i < folios.n; i++) if ((folios.flags[i] & PG_reserved) !== 0) reservedFolios.push(folios.pfn[i], folios.pfn[i] + 2 ** folios.order[i]);
     const reserved = (pfn: number): boolean => {
       const r = m.mem.region_of(pfn);
       if (r === null || r.kind === 'bar') return true;
-      const i = folioAt(folios, pfn);
-      return i >= 0 && (folios.flags[i] & PG_reserved) !== 0;
+      for (let k = 0; k < reservedFolios.length; k += 2) if (pfn >= reservedFolios[k] && pfn < reservedFolios[k + 1]) return true;
+      return false;
     };
-    const vfio = h.dmas.map((d, k) => ({ d, dom: views[k].dom }));
+    // VFIO's long-term pins (check/vfio.ts vfioLongtermPins): each mapped, non-reserved page, as runs of frames.
     for (const p of h.other.longBefore) holders.longterm(p.pfn, p.holder);
-    const reservedDmas: number[] = [];
-    vfio.forEach(({ d, dom }, k) => {
+    const withReserved = new Set<number>();
+    h.dmas.forEach((d, k) => {
+      const dom = views[k].dom;
       if (dom !== null && d.mapped) {
-        const n = Number(d.size / BigInt(PAGE_SIZE));
-        for (let i = 0; i < n; i++) {
-          const iova = Number(d.iova) + i * PAGE_SIZE;
-          const phys = iommu_iova_to_phys(dom as iommu_domain, iova);
-          if (phys === 0) continue;
-          const pfn = Math.floor(phys / PAGE_SIZE);
-          if (reserved(pfn)) {
-            if (reservedDmas[reservedDmas.length - 1] !== k) reservedDmas.push(k);
-            continue;
+        const iova0 = Number(d.iova);
+        const name = (iova: number): string => vfioHolder({ id: d.io } as never, iova);
+        let run: { pfn: number; i: number; n: number } | null = null;
+        const flush = (): void => {
+          if (run === null) return;
+          const r = run;
+          holders.longtermRange(r.pfn, r.n, `vfio:${d.io}:${iova0 + (r.i - r.pfn) * PAGE_SIZE}`, (off) => name(iova0 + (r.i + off) * PAGE_SIZE));
+          run = null;
+        };
+        let lastRegion: { lo: number; hi: number } | null = null;
+        walkDmaPages(dom, iova0, 0, Number(d.size / BigInt(PAGE_SIZE)), null, (i, pfn) => {
+          // The region check per page only when the page leaves the last RAM region seen.
+          let res: boolean;
+          if (lastRegion !== null && pfn >= lastRegion.lo && pfn < lastRegion.hi && reservedFolios.length === 0) res = false;
+          else {
+            res = reserved(pfn);
+            const r = m.mem.region_of(pfn);
+            lastRegion = r !== null && r.kind !== 'bar' ? { lo: r.start_pfn, hi: r.end_pfn } : null;
           }
-          holders.longterm(pfn, vfioHolder({ id: d.io } as never, iova));
-        }
+          if (res) {
+            withReserved.add(k);
+            flush();
+            return;
+          }
+          const c = run as { pfn: number; i: number; n: number } | null;
+          if (c !== null && c.pfn + c.n === pfn && c.i + c.n === i) c.n++;
+          else {
+            flush();
+            run = { pfn, i, n: 1 };
+          }
+        });
+        flush();
       }
       for (const [pfn, off] of d.mdev) if (!reserved(pfn)) holders.longterm(pfn, mdevHolder(d, off));
     });
     for (const p of h.other.longAfter) holders.longterm(p.pfn, p.holder);
     for (const p of h.other.heldBefore) holders.held(p.pfn, p.holder, p.kind);
-    vfio.forEach(({ d, dom }, k) => {
+    h.dmas.forEach((d, k) => {
+      const dom = views[k].dom;
       // VFIO's held pins are listed per segment; only those on reserved frames are not long-term pins too.
-      if (dom !== null && d.mapped && reservedDmas.includes(k)) {
+      if (dom !== null && d.mapped && withReserved.has(k)) {
         const dmaLike = { iova: d.iova, vaddr: d.vaddr, size: d.size } as never;
-        forEachDmaSegment(m, dom as iommu_domain, dmaLike, 0, Number(d.size / BigInt(PAGE_SIZE)), (s) => {
-          holders.held(s.pfn, vfioHolder({ id: d.io } as never, s.iova), 'pin');
+        forEachDmaSegment(m, dom as iommu_domain, dmaLike, 0, Number(d.size / BigInt(PAGE_SIZE)), (sg) => {
+          holders.held(sg.pfn, vfioHolder({ id: d.io } as never, sg.iova), 'pin');
         }, false);
       }
       for (const [pfn, off] of d.mdev) holders.held(pfn, mdevHolder(d, off), 'pin');
@@ -613,25 +661,25 @@ export class Timeline {
       reports: m.reports.slice(0, h.reports).map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
       results: h.results,
     };
-    return Snapshot.of({ head, mem: m.mem, folios, holders, history: (pfn) => history.get(pfn), mapped });
+    return Snapshot.of({ head, mem: m.mem, folios, holders, history: (pfn) => history.get(pfn), mapped: () => mappedAt(), histories: history.size > 0 });
   }
+}
+
+/** Does `changed` (ascending steps) hold a step in (lo, hi]? */
+function changedBetween(changed: readonly number[], lo: number, hi: number): boolean {
+  let a = 0;
+  let b = changed.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (changed[mid] <= lo) a = mid + 1;
+    else b = mid;
+  }
+  return a < changed.length && changed[a] <= hi;
 }
 
 /** check/vfio.ts mdevPins' holder name. */
 function mdevHolder(d: DmaFacts, off: number): string {
   return `mdev pin of iova 0x${(Number(d.iova) + off * PAGE_SIZE).toString(16)} (vfio_iommu#${d.io})`;
-}
-
-function folioAt(t: FolioTable, pfn: number): number {
-  let lo = 0;
-  let hi = t.n - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (t.pfn[mid] + 2 ** t.order[mid] <= pfn) lo = mid + 1;
-    else if (t.pfn[mid] > pfn) hi = mid - 1;
-    else return mid;
-  }
-  return -1;
 }
 
 function regionsKey(m: Machine): string {

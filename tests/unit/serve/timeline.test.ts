@@ -76,6 +76,14 @@ describe('pinlab serve: the step record', () => {
     checkEveryStep(new RunSession('t', load(largeGuestScenario(8), 'guest.yaml'), profile('v6.12'), null));
   });
 
+  it('rebuilds every step of a guest mapping without frame histories (as large machines run), and its diffs', () => {
+    const s = new RunSession('t', load(largeGuestScenario(8), 'guest.yaml'), profile('v6.12'), null, false);
+    checkEveryStep(s);
+    for (let a = 0; a < s.steps; a++) expect(JSON.stringify(s.diff(a, a + 1))).toBe(JSON.stringify(s.replayed(a).diff(s.replayed(a + 1))));
+    expect(JSON.stringify(s.diff(0, s.steps))).toBe(JSON.stringify(s.replayed(0).diff(s.replayed(s.steps))));
+    expect(JSON.stringify(s.diff(s.steps, 1))).toBe(JSON.stringify(s.replayed(s.steps).diff(s.replayed(1))));
+  });
+
   it('diffs between steps equal the diffs of straight replays', () => {
     const s = new RunSession('t', corpus('seed/longterm-locked-race.yaml'), profile('v5.6+hypo-longterm-honours-locked'), 'T0*16 T1*4 ...');
     for (const [a, b] of [[0, s.steps], [25, 26], [10, 20], [20, 10]] as const) {
