@@ -40,6 +40,11 @@ export interface FolioTable {
 
 /** The folios in use among slots 1..top-1 (a slot is in use while its refcount or flags are non-zero), by head pfn. */
 export function folioTable(c: SlotColumns, top: number): FolioTable {
+  return folioTableWithSlots(c, top).table;
+}
+
+/** folioTable, with the slot of each row. */
+export function folioTableWithSlots(c: SlotColumns, top: number): { table: FolioTable; slots: Int32Array } {
   let n = 0;
   for (let s = 1; s < top; s++) if (c.s_ref[s] !== 0 || c.s_flags[s] !== 0) n++;
   const slots = new Int32Array(n);
@@ -67,7 +72,7 @@ export function folioTable(c: SlotColumns, top: number): FolioTable {
     t.flags[i] = c.s_flags[s];
     t.content[i] = c.s_content[s];
   }
-  return t;
+  return { table: t, slots };
 }
 
 /**
@@ -225,6 +230,18 @@ export class HolderIndex {
     const since = this.since(pfn);
     for (const f of found) if (!out.some((x) => x.holder === f.holder && x.kind === f.kind)) out.push({ holder: f.holder, kind: f.kind, since });
     return out;
+  }
+
+  private heldFlat: number[] | null = null;
+
+  /** The held frames as sorted, disjoint [lo, hi) pairs. */
+  heldIntervals(): readonly number[] {
+    if (this.heldFlat !== null) return this.heldFlat;
+    const t = this.seal();
+    const flat: number[] = [];
+    for (let i = 0; i < t.pfn.length; i++) if (i === 0 || t.pfn[i] !== t.pfn[i - 1]) flat.push(t.pfn[i], t.pfn[i] + 1);
+    for (const r of t.ranges) flat.push(r.lo, r.lo + r.n);
+    return (this.heldFlat = mergeIntervals(flat));
   }
 
   /** Does someone hold a frame in [pfn, pfn + n)? */

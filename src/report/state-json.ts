@@ -156,10 +156,20 @@ export class Snapshot {
     const t = this.folios;
     const out = new Int32Array(t.n);
     let k = 0;
-    for (let i = 0; i < t.n; i++) {
-      if (filter === 'held' ? this.holders.holdsIn(t.pfn[i], 2 ** t.order[i])
-        : filter === 'mapped' ? t.map[i] > 0 || t.ptemaps[i] > 0 || this.mapped.has(t.pfn[i])
-          : this.mem.region_of(t.pfn[i])?.kind === 'fsdax') out[k++] = i;
+    if (filter === 'held') {
+      // Folios in pfn order against the held frames' intervals (sorted): one pass over both.
+      const h = this.holders.heldIntervals();
+      let c = 0;
+      for (let i = 0; i < t.n; i++) {
+        const lo = t.pfn[i];
+        while (c < h.length && h[c + 1] <= lo) c += 2;
+        if (c < h.length && h[c] < lo + 2 ** t.order[i]) out[k++] = i;
+      }
+    } else {
+      const mapped = filter === 'mapped' ? this.mapped : null;
+      for (let i = 0; i < t.n; i++) {
+        if (mapped !== null ? t.map[i] > 0 || t.ptemaps[i] > 0 || mapped.has(t.pfn[i]) : this.mem.region_of(t.pfn[i])?.kind === 'fsdax') out[k++] = i;
+      }
     }
     const sel = out.slice(0, k);
     this.selected.set(filter, sel);

@@ -36,8 +36,8 @@ import { walkDmaPages } from '../report/dma-walk.js';
 import { allIommus, firstDomain, forEachDmaSegment, vfioHolder } from '../check/vfio.js';
 import { MachineView } from '../check/view.js';
 import type { HeldPin, LongtermPin } from '../check/invariants.js';
-import { HolderIndex, folioTable } from '../report/frame-index.js';
-import type { SlotColumns } from '../report/frame-index.js';
+import { HolderIndex, folioTableWithSlots } from '../report/frame-index.js';
+import type { FolioTable, SlotColumns } from '../report/frame-index.js';
 import type { DmaView, PageTables, ProcessHead, VmaDesc } from '../report/state-json.js';
 import { Snapshot, frameHistory, iommuStateOf, processHead, resultsJson, sinceFrom, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
 import type { MachineState, ThreadState, VmaState, ZoneState } from '../report/state-types.js';
@@ -532,6 +532,56 @@ export class Timeline {
     return cols;
   }
 
+  /** The folio table last built, its step, and each slot's row in it (-1: not in use). */
+  private folios: { step: number; t: FolioTable; slots: Int32Array; rowOf: Int32Array } | null = null;
+
+  /**
+   * The folio table after `step`: the last one built with the rows of the slots changed
+   * in between updated, when those slots kept their frame and order (only counters and
+   * flags changed); built again from the slot columns otherwise.
+   */
+  private foliosAt(step: number): FolioTable {
+    const cols = this.colsAt(step);
+    const last = this.folios;
+    if (last !== null) {
+      const changed = this.changedSlots(Math.min(last.step, step), Math.max(last.step, step));
+      if (changed.length <= last.t.n / 4) {
+        const t = last.t;
+        let inPlace = true;
+        for (let k = 0; k < changed.length && inPlace; k++) {
+          const s = changed[k];
+          const row = s < last.rowOf.length ? last.rowOf[s] : -1;
+          const present = cols.s_ref[s] !== 0 || cols.s_flags[s] !== 0;
+          inPlace = row >= 0 ? present && t.pfn[row] === cols.s_pfn[s] && t.order[row] === cols.s_order[s] : !present;
+        }
+        if (inPlace) {
+          const u: FolioTable = {
+            n: t.n, pfn: t.pfn, order: t.order, ref: t.ref.slice(), map: t.map.slice(), ptemaps: t.ptemaps.slice(), pin: t.pin.slice(),
+            flags: t.flags.slice(), content: t.content.slice(),
+          };
+          for (let k = 0; k < changed.length; k++) {
+            const s = changed[k];
+            const row = s < last.rowOf.length ? last.rowOf[s] : -1;
+            if (row < 0) continue;
+            u.ref[row] = cols.s_ref[s];
+            u.map[row] = cols.s_map[s];
+            u.ptemaps[row] = cols.s_ptemaps[s];
+            u.pin[row] = cols.s_pin[s];
+            u.flags[row] = cols.s_flags[s];
+            u.content[row] = cols.s_content[s];
+          }
+          this.folios = { ...last, step, t: u };
+          return u;
+        }
+      }
+    }
+    const { table, slots } = folioTableWithSlots(cols, this.maxTop);
+    const rowOf = new Int32Array(this.maxTop).fill(-1);
+    for (let i = 0; i < slots.length; i++) rowOf[slots[i]] = i;
+    this.folios = { step, t: table, slots, rowOf };
+    return table;
+  }
+
   /** Slots whose record changed in steps (from, to]. */
   changedSlots(from: number, to: number): Int32Array {
     const a = this.stepStart[from + 1] ?? this.slots.n;
@@ -545,7 +595,7 @@ export class Timeline {
     if (w === null || this.disabled !== null) throw new Error(`pinlab bug: a snapshot asked of a step record that is off (${this.disabled ?? 'never started'})`);
     const h = this.heads[step];
     const m = w.m;
-    const folios = folioTable(this.colsAt(step), this.maxTop);
+    const folios = this.foliosAt(step);
     const pgds = new Map<number, PageTables | null>();
     const pgd = (id: number): PageTables | null => {
       if (!pgds.has(id)) pgds.set(id, this.pgdAt(id, step));
