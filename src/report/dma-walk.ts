@@ -29,6 +29,7 @@ const PAGES_1G = PUD_SIZE / PAGE_SIZE;
  * nothing present (or `pt` is null).
  */
 export function walkDmaPages(dom: IoLevels, iova0: number, vaddr0: number, n: number, pt: PtLevels | null, visit: (i: number, pfn: number, processPfn: number | null) => void): void {
+  const processFrame = pt === null ? (): null => null : processFrames(pt);
   let i = 0;
   while (i < n) {
     const iova = iova0 + i * PAGE_SIZE;
@@ -41,7 +42,7 @@ export function walkDmaPages(dom: IoLevels, iova0: number, vaddr0: number, n: nu
     }
     if (typeof pud === 'number') {
       const base = Math.floor(pud / 8) + ((iova - g * PUD_SIZE) / PAGE_SIZE);
-      for (let j = i; j < gEnd; j++) visit(j, base + (j - i), processFrame(pt, vaddr0 + j * PAGE_SIZE));
+      for (let j = i; j < gEnd; j++) visit(j, base + (j - i), processFrame(vaddr0 + j * PAGE_SIZE));
       i = gEnd;
       continue;
     }
@@ -54,7 +55,7 @@ export function walkDmaPages(dom: IoLevels, iova0: number, vaddr0: number, n: nu
     }
     if (typeof pmd === 'number') {
       const base = Math.floor(pmd / 8) + ((iova - Math.floor(iova / PMD_SIZE) * PMD_SIZE) / PAGE_SIZE);
-      for (let j = i; j < mEnd; j++) visit(j, base + (j - i), processFrame(pt, vaddr0 + j * PAGE_SIZE));
+      for (let j = i; j < mEnd; j++) visit(j, base + (j - i), processFrame(vaddr0 + j * PAGE_SIZE));
       i = mEnd;
       continue;
     }
@@ -62,20 +63,28 @@ export function walkDmaPages(dom: IoLevels, iova0: number, vaddr0: number, n: nu
     let pi = Math.floor(iova / PAGE_SIZE) % 512;
     for (let j = i; j < mEnd; j++, pi++) {
       const x = e[pi];
-      if (x !== 0) visit(j, Math.floor(x / 8), processFrame(pt, vaddr0 + j * PAGE_SIZE));
+      if (x !== 0) visit(j, Math.floor(x / 8), processFrame(vaddr0 + j * PAGE_SIZE));
     }
     i = mEnd;
   }
 }
 
-/** The frame the process maps at addr (check/vfio.ts frameAt), or null. */
-function processFrame(pt: PtLevels | null, addr: number): number | null {
-  if (pt === null) return null;
-  const pud = pt.pud.get(Math.floor(addr / PUD_SIZE));
-  if (pud !== undefined) return pud === 0 || !pte_present(pud) ? null : pte_pfn(pud) + Math.floor((addr % PUD_SIZE) / PAGE_SIZE);
-  const pmd = pt.pmd.get(Math.floor(addr / PMD_SIZE));
-  if (pmd === undefined) return null;
-  if (typeof pmd === 'number') return pmd === 0 || !pte_present(pmd) ? null : pte_pfn(pmd) + Math.floor((addr % PMD_SIZE) / PAGE_SIZE);
-  const e = pmd.pte[Math.floor(addr / PAGE_SIZE) % 512];
-  return e === 0 || !pte_present(e) ? null : pte_pfn(e);
+/** The frame the process maps at addr (check/vfio.ts frameAt), or null; keeps the entries of the last 2 MiB block read. */
+function processFrames(pt: PtLevels): (addr: number, pt?: null) => number | null {
+  let lastKey = -1;
+  let pud: pud_t | undefined;
+  let pmd: pmd_t | pte_table | undefined;
+  return (addr) => {
+    const key = Math.floor(addr / PMD_SIZE);
+    if (key !== lastKey) {
+      lastKey = key;
+      pud = pt.pud.get(Math.floor(addr / PUD_SIZE));
+      pmd = pud === undefined ? pt.pmd.get(key) : undefined;
+    }
+    if (pud !== undefined) return pud === 0 || !pte_present(pud) ? null : pte_pfn(pud) + Math.floor((addr % PUD_SIZE) / PAGE_SIZE);
+    if (pmd === undefined) return null;
+    if (typeof pmd === 'number') return pmd === 0 || !pte_present(pmd) ? null : pte_pfn(pmd) + Math.floor((addr % PMD_SIZE) / PAGE_SIZE);
+    const e = pmd.pte[Math.floor(addr / PAGE_SIZE) % 512];
+    return e === 0 || !pte_present(e) ? null : pte_pfn(e);
+  };
 }

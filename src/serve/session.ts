@@ -46,6 +46,8 @@ export class ApiError extends Error {
 }
 
 const SNAPSHOT_CACHE = 6;
+/** Folio rows the cached snapshots may hold in all (a 16 GiB guest of 4 KiB pages: 4 million per snapshot). */
+const SNAPSHOT_CACHE_ROWS = 12 * 1024 * 1024;
 
 export class RunSession {
   readonly outcome: RunOutcome;
@@ -128,7 +130,8 @@ export class RunSession {
 
   private keep(step: number, snap: Snapshot): Snapshot {
     this.cache.set(step, snap);
-    if (this.cache.size > SNAPSHOT_CACHE) this.cache.delete(this.cache.keys().next().value as number);
+    const rows = (): number => [...this.cache.values()].reduce((n, x) => n + x.parts.folios.n, 0);
+    while (this.cache.size > 1 && (this.cache.size > SNAPSHOT_CACHE || rows() > SNAPSHOT_CACHE_ROWS)) this.cache.delete(this.cache.keys().next().value as number);
     return snap;
   }
 
