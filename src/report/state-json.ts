@@ -123,7 +123,7 @@ export class Snapshot {
     const history = frameHistory(m.events, ctx.eventStep, Infinity);
     const cw = w.checker.world;
     // Holders: what the checker's world says is held now, with the step of the latest pin/ref event on the frame.
-    const holders = new HolderIndex(sinceFrom(history));
+    const holders = new HolderIndex(sinceFrom((pfn) => history.get(pfn)));
     for (const p of cw.longtermPins()) holders.longterm(p.pfn, p.holder);
     for (const p of cw.heldPins()) holders.held(p.pfn, p.holder, p.kind);
     const head: Omit<MachineState, 'frames'> = {
@@ -531,9 +531,9 @@ export function frameHistory(events: readonly ObjectEvent[], eventStep: (seq: nu
 }
 
 /** The step of the latest pin/reference event on a frame, from its history. */
-export function sinceFrom(history: ReadonlyMap<number, readonly FrameEvent[]>): (pfn: number) => number | null {
+export function sinceFrom(history: (pfn: number) => readonly FrameEvent[] | undefined): (pfn: number) => number | null {
   return (pfn) => {
-    const h = history.get(pfn);
+    const h = history(pfn);
     if (h === undefined) return null;
     for (let i = h.length - 1; i >= 0; i--) if (/pin|ref|gup|dma-map|dax-map/.test(h[i].what)) return h[i].step;
     return null;

@@ -80,6 +80,8 @@ export class RunSession {
     this.timeline = tl.disabled === null ? tl : null;
     this.recordOff = tl.disabled;
     this.lanes = laneSteps(this.outcome.trace ?? []);
+    // The last step is the one a finished run is first looked at: rebuild it now, as part of the run.
+    if (this.timeline !== null) this.at(this.steps);
   }
 
   get steps(): number {

@@ -39,8 +39,8 @@ import type { HeldPin, LongtermPin } from '../check/invariants.js';
 import { HolderIndex, folioTableWithSlots } from '../report/frame-index.js';
 import type { FolioTable, SlotColumns } from '../report/frame-index.js';
 import type { DmaView, PageTables, ProcessHead, VmaDesc } from '../report/state-json.js';
-import { Snapshot, frameHistory, iommuStateOf, processHead, resultsJson, sinceFrom, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
-import type { MachineState, ThreadState, VmaState, ZoneState } from '../report/state-types.js';
+import { LIMITS, Snapshot, iommuStateOf, processHead, resultsJson, sinceFrom, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
+import type { FrameEvent, MachineState, ThreadState, VmaState, ZoneState } from '../report/state-types.js';
 import { STATE_SCHEMA_VERSION } from '../report/state-types.js';
 import type { Json } from '../report/trace-json.js';
 
@@ -440,6 +440,60 @@ export class Timeline {
     }
   }
 
+  /** Object events by frame (indexes into the machine's events, one per mention), built when first asked. */
+  private byFrame: Map<number, number[]> | null = null;
+  /** The object event count after each step (for the step of an event). */
+  private ends: number[] | null = null;
+  private firstFrameSeq = Infinity;
+
+  private frameEvents(): Map<number, number[]> {
+    if (this.byFrame !== null) return this.byFrame;
+    const evs = (this.w as World).m.events;
+    const by = new Map<number, number[]>();
+    evs.forEach((ev, i) => {
+      for (const o of ev.objects) {
+        if (!o.startsWith('pfn:')) continue;
+        const pfn = Number(o.slice(4));
+        const l = by.get(pfn);
+        if (l === undefined) by.set(pfn, [i]);
+        else l.push(i);
+        this.firstFrameSeq = Math.min(this.firstFrameSeq, ev.seq);
+      }
+    });
+    return (this.byFrame = by);
+  }
+
+  /** The seq of the first object event on a frame (Infinity: none). */
+  private firstFrameEvent(): number {
+    this.frameEvents();
+    return this.firstFrameSeq;
+  }
+
+  /** A frame's latest object events (state-json.ts frameHistory) with seq below `end`. */
+  private historyOf(pfn: number, end: number): FrameEvent[] | undefined {
+    const l = this.frameEvents().get(pfn);
+    if (l === undefined) return undefined;
+    const evs = (this.w as World).m.events;
+    let k = 0;
+    while (k < l.length && evs[l[k]].seq < end) k++;
+    if (k === 0) return undefined;
+    const ends = (this.ends ??= this.heads.map((x) => x.events));
+    const stepOf = (seq: number): number => {
+      let lo = 0;
+      let hi = ends.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ends[mid] > seq) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    return l.slice(Math.max(0, k - LIMITS.history), k).map((i) => {
+      const ev = evs[i];
+      return { seq: ev.seq, step: stepOf(ev.seq), thread: ev.thread, what: ev.what, fn: ev.fn };
+    });
+  }
+
   /** Rendered VMAs by mm and VMA, with the step they were rendered at (valid while the page table did not change). */
   private readonly vmaCache = new Map<string, { step: number; v: VmaState }>();
 
@@ -511,6 +565,10 @@ export class Timeline {
     const base = this.base as Cols;
     let from = 0;
     let cols: Cols;
+    if (this.cache !== null && this.cache.step > step && this.back(this.cache.cols, this.cache.step, step)) {
+      this.cache = { step, cols: this.cache.cols };
+      return this.cache.cols;
+    }
     if (this.cache !== null && this.cache.step <= step) {
       cols = this.cache.cols;
       from = this.stepStart[this.cache.step + 1] ?? this.slots.n;
@@ -582,6 +640,46 @@ export class Timeline {
     return table;
   }
 
+  /**
+   * Take `cols` from step `at` back to an earlier `step`: each slot changed in (step, at]
+   * gets its latest record at or before `step` (a scan back through the records), or its
+   * base value. False (nothing done) when that many slots changed that a rebuild is cheaper.
+   */
+  private back(cols: Cols, at: number, step: number): boolean {
+    const l = this.slots;
+    const lo = this.stepStart[step + 1] ?? l.n;
+    const hi = this.stepStart[at + 1] ?? l.n;
+    if (hi - lo > this.maxTop / 8) return false;
+    const need = new Set<number>();
+    for (let i = lo; i < hi; i++) need.add(l.slot[i]);
+    for (let i = lo - 1; i >= 0 && need.size > 0; i--) {
+      const s = l.slot[i];
+      if (!need.has(s)) continue;
+      need.delete(s);
+      cols.s_pfn[s] = l.pfn[i];
+      cols.s_order[s] = l.order[i];
+      cols.s_ref[s] = l.ref[i];
+      cols.s_map[s] = l.map[i];
+      cols.s_ptemaps[s] = l.ptemaps[i];
+      cols.s_pin[s] = l.pin[i];
+      cols.s_flags[s] = l.flags[i];
+      cols.s_content[s] = l.content[i];
+    }
+    const base = this.base as Cols;
+    for (const s of need) {
+      const inBase = s < this.baseTop;
+      cols.s_pfn[s] = inBase ? base.s_pfn[s] : 0;
+      cols.s_order[s] = inBase ? base.s_order[s] : 0;
+      cols.s_ref[s] = inBase ? base.s_ref[s] : 0;
+      cols.s_map[s] = inBase ? base.s_map[s] : 0;
+      cols.s_ptemaps[s] = inBase ? base.s_ptemaps[s] : 0;
+      cols.s_pin[s] = inBase ? base.s_pin[s] : 0;
+      cols.s_flags[s] = inBase ? base.s_flags[s] : 0;
+      cols.s_content[s] = inBase ? base.s_content[s] : 0;
+    }
+    return true;
+  }
+
   /** Slots whose record changed in steps (from, to]. */
   changedSlots(from: number, to: number): Int32Array {
     const a = this.stepStart[from + 1] ?? this.slots.n;
@@ -619,19 +717,9 @@ export class Timeline {
       return doms.get(id) ?? null;
     };
     const views: DmaView[] = h.dmas.map((d) => ({ container: d.io, dom: domAt(d.dom), iova: d.iova, vaddr: d.vaddr, size: d.size, pid: d.pid, mapped: d.mapped, process: d.mm === null ? null : pgd(d.mm) }));
-    const ends = this.heads.map((x) => x.events);
-    const eventStep = (seq: number): number => {
-      let lo = 0;
-      let hi = ends.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ends[mid] > seq) hi = mid;
-        else lo = mid + 1;
-      }
-      return lo;
-    };
-    const history = frameHistory(m.events, eventStep, h.events);
+    const history = (pfn: number): FrameEvent[] | undefined => this.historyOf(pfn, h.events);
     const holders = new HolderIndex(sinceFrom(history));
+    const histories = this.firstFrameEvent() < h.events;
     // isInvalidReservedPfn at this step: no struct page (a hole, a BAR), or PG_reserved on the folio now.
     const reservedFolios: number[] = [];
     for (let i = 0; i < folios.n; i++) if ((folios.flags[i] & PG_reserved) !== 0) reservedFolios.push(folios.pfn[i], folios.pfn[i] + 2 ** folios.order[i]);
@@ -711,7 +799,7 @@ export class Timeline {
       reports: m.reports.slice(0, h.reports).map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
       results: h.results,
     };
-    return Snapshot.of({ head, mem: m.mem, folios, holders, history: (pfn) => history.get(pfn), mapped: () => mappedAt(), histories: history.size > 0 });
+    return Snapshot.of({ head, mem: m.mem, folios, holders, history, mapped: () => mappedAt(), histories });
   }
 }
 

@@ -133,7 +133,12 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     await page.getByTestId('lanes').waitFor({ timeout: 120_000 });
     await expect.poll(stepShown, { timeout: 120_000 }).toBe(mid);
     const cards = page.locator('[data-testid=frames] article.card');
-    await expect.poll(async () => cards.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    try {
+      await expect.poll(async () => cards.count(), { timeout: 180_000 }).toBeGreaterThan(0);
+    } catch (e) {
+      await page.screenshot({ path: join(SHOTS, 'guest-256m-no-cards.png'), fullPage: true });
+      throw e;
+    }
     for (const [key, want] of [['ArrowRight', mid + 1], ['ArrowLeft', mid], ['ArrowLeft', mid - 1]] as const) {
       await page.keyboard.press(key);
       await expect.poll(stepShown, { timeout: 60_000 }).toBe(want);
