@@ -12,6 +12,8 @@
  * - serve_large_state_mid_ms / _next_ms / _prev_ms: the state after the middle step, then
  *   after the next and the previous one (stepping forward and back through the run);
  * - serve_large_diff_step_ms: the diff between the middle step and the next;
+ * - serve_large_requests_cpu_ms: CPU time (user + system) of this process over those four
+ *   requests (server and client are this process; wall times move with the machine's load);
  * - serve_large_rss_mib: the resident set of the process (server, run, record) at the end;
  * - serve_large_state_kib: size of one state answer (stays ~constant with memory size).
  */
@@ -51,10 +53,12 @@ export const benchmarks: Benchmark[] = [
           if (r.status !== 200) throw new Error(`bench bug: ${path} answered ${r.status}`);
           return seconds(t) * 1000;
         };
+        const cpu0 = process.cpuUsage();
         const midMs = await ms(`runs/${created.id}/state?step=${mid}&limit=48`);
         const nextMs = await ms(`runs/${created.id}/state?step=${mid + 1}&limit=48`);
         const prevMs = await ms(`runs/${created.id}/state?step=${mid - 1}&limit=48`);
         const diffStepMs = await ms(`runs/${created.id}/diff?from=${mid}&to=${mid + 1}`);
+        const cpu = process.cpuUsage(cpu0);
         const tag = `(${mib} MiB, ${last} steps)`;
         const goal = `< 1 s: issue 17, responsive after the run ${tag}`;
         return [
@@ -66,6 +70,7 @@ export const benchmarks: Benchmark[] = [
           { name: 'serve_large_state_next_ms', value: nextMs, unit: 'ms', goal },
           { name: 'serve_large_state_prev_ms', value: prevMs, unit: 'ms', goal },
           { name: 'serve_large_diff_step_ms', value: diffStepMs, unit: 'ms', goal },
+          { name: 'serve_large_requests_cpu_ms', value: (cpu.user + cpu.system) / 1000, unit: 'ms', goal: `informational: the four requests above ${tag}` },
           { name: 'serve_large_rss_mib', value: process.memoryUsage().rss / 2 ** 20, unit: 'MiB', goal: `informational ${tag}` },
           { name: 'serve_large_state_kib', value: first.length / 1024, unit: 'KiB', goal: `informational ${tag}` },
         ];
