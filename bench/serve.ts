@@ -4,11 +4,17 @@
  * anonymous memory for VFIO DMA (tests/support/large-guest.ts), through the HTTP API:
  *
  * - serve_large_run_seconds: POST /runs (one full scenario run with the checker, as
- *   `pinlab run` does; grows with pages × steps, see the README limitations);
- * - serve_large_state_seconds: the state after the last step, first time (replays the
- *   run, snapshots it, one page of 48 frame cards);
+ *   `pinlab run` does, watched by the session's step record, src/serve/timeline.ts);
+ * - serve_large_state_seconds: the state after the last step, first time (rebuilt from
+ *   the step record, one page of 48 frame cards);
  * - serve_large_state_page_ms: another page of the cached snapshot;
  * - serve_large_diff_seconds: the diff between step 0 and the last step;
+ * - serve_large_state_mid_ms / _next_ms / _prev_ms: the state after the middle step, then
+ *   after the next and the previous one (stepping forward and back through the run);
+ * - serve_large_diff_step_ms: the diff between the middle step and the next;
+ * - serve_large_requests_cpu_ms: CPU time (user + system) of this process over those four
+ *   requests (server and client are this process; wall times move with the machine's load);
+ * - serve_large_rss_mib: the resident set of the process (server, run, record) at the end;
  * - serve_large_state_kib: size of one state answer (stays ~constant with memory size).
  */
 import { serve } from '../src/serve/server.js';
@@ -39,12 +45,33 @@ export const benchmarks: Benchmark[] = [
         t0 = process.hrtime.bigint();
         await (await api(`runs/${created.id}/diff?from=0&to=${last}`)).text();
         const diffSeconds = seconds(t0);
+        const mid = last >> 1;
+        const ms = async (path: string): Promise<number> => {
+          const t = process.hrtime.bigint();
+          const r = await api(path);
+          await r.text();
+          if (r.status !== 200) throw new Error(`bench bug: ${path} answered ${r.status}`);
+          return seconds(t) * 1000;
+        };
+        const cpu0 = process.cpuUsage();
+        const midMs = await ms(`runs/${created.id}/state?step=${mid}&limit=48`);
+        const nextMs = await ms(`runs/${created.id}/state?step=${mid + 1}&limit=48`);
+        const prevMs = await ms(`runs/${created.id}/state?step=${mid - 1}&limit=48`);
+        const diffStepMs = await ms(`runs/${created.id}/diff?from=${mid}&to=${mid + 1}`);
+        const cpu = process.cpuUsage(cpu0);
         const tag = `(${mib} MiB, ${last} steps)`;
+        const goal = `< 1 s: issue 17, responsive after the run ${tag}`;
         return [
           { name: 'serve_large_run_seconds', value: runSeconds, unit: 's', goal: `informational ${tag}` },
-          { name: 'serve_large_state_seconds', value: stateSeconds, unit: 's', goal: `informational ${tag}` },
-          { name: 'serve_large_state_page_ms', value: pageMs, unit: 'ms', goal: `informational ${tag}` },
-          { name: 'serve_large_diff_seconds', value: diffSeconds, unit: 's', goal: `informational ${tag}` },
+          { name: 'serve_large_state_seconds', value: stateSeconds, unit: 's', goal },
+          { name: 'serve_large_state_page_ms', value: pageMs, unit: 'ms', goal },
+          { name: 'serve_large_diff_seconds', value: diffSeconds, unit: 's', goal },
+          { name: 'serve_large_state_mid_ms', value: midMs, unit: 'ms', goal },
+          { name: 'serve_large_state_next_ms', value: nextMs, unit: 'ms', goal },
+          { name: 'serve_large_state_prev_ms', value: prevMs, unit: 'ms', goal },
+          { name: 'serve_large_diff_step_ms', value: diffStepMs, unit: 'ms', goal },
+          { name: 'serve_large_requests_cpu_ms', value: (cpu.user + cpu.system) / 1000, unit: 'ms', goal: `informational: the four requests above ${tag}` },
+          { name: 'serve_large_rss_mib', value: process.memoryUsage().rss / 2 ** 20, unit: 'MiB', goal: `informational ${tag}` },
           { name: 'serve_large_state_kib', value: first.length / 1024, unit: 'KiB', goal: `informational ${tag}` },
         ];
       } finally {

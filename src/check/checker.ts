@@ -57,6 +57,11 @@ export class Checker {
   /** Whether the incremental checker answers now (auto mode turns it on for good once the machine is large). */
   private engineOn: boolean;
 
+  /** Whether the incremental checker is on (it then empties the machine's journals after reading them at each step). */
+  get incremental(): boolean {
+    return this.engine !== null && this.engineOn;
+  }
+
   /**
    * The first finding of a step invariant now, or null: from the incremental checker
    * for the invariants it maintains (as of the last `refresh()`), else by the

@@ -78,6 +78,20 @@ export class MachineView implements CheckWorld, OtherPins {
     return this.ringPins();
   }
 
+  /**
+   * The pins other than VFIO's, split where longtermPins() and heldPins() list VFIO's
+   * (pinlab serve records these per step and rebuilds VFIO's from its IOMMU record).
+   */
+  nonVfioPins(): { longBefore: readonly LongtermPin[]; longAfter: readonly LongtermPin[]; heldBefore: readonly HeldPin[]; heldAfter: readonly HeldPin[] } {
+    const after = [...iommufdLongtermPins(this.m), ...this.ringPins()];
+    return {
+      longBefore: this.before(),
+      longAfter: after,
+      heldBefore: (this.holders.held?.() ?? []).map((h) => ({ pfn: h.pfn, holder: h.holder, kind: h.kind })),
+      heldAfter: [...after.map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const })), ...pipeHeldRefs(this.m)],
+    };
+  }
+
   longtermPins(): LongtermPin[] {
     return [...this.before(), ...(this.m.vfio !== null ? vfioLongtermPins(this.m) : []), ...iommufdLongtermPins(this.m), ...this.ringPins()];
   }

@@ -12,17 +12,22 @@ import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_anon, PG_anon_exclusive
   PG_isolated, PG_locked, PG_lru, PG_mlocked, PG_partially_mapped, PG_referenced, PG_reserved, PG_swapbacked, PG_unevictable,
   PG_uptodate, PG_writeback, PG_zero, _PAGE_ACCESSED, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
   pte_flags, pte_pfn } from '../linux/include/linux/mm_types.js';
-import type { mm_struct, pte_t } from '../linux/include/linux/mm_types.js';
+import type { mm_struct, page_table, pte_t } from '../linux/include/linux/mm_types.js';
 import * as mmh from '../linux/include/linux/mm.js';
 import { ZONE_MOVABLE, ZONE_NAMES } from '../linux/include/linux/gfp.js';
 import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, RLIM_INFINITY, has_capability_noaudit } from '../linux/include/linux/sched.js';
-import { iommu_iova_to_phys } from '../linux/drivers/iommu/iommu.js';
-import type { Machine } from '../linux/machine.js';
+import type { Machine, ObjectEvent } from '../linux/machine.js';
+import type { task_struct } from '../linux/include/linux/sched.js';
+import type { MemMap } from '../linux/include/linux/mm_types.js';
 import type { TraceEvent } from '../sched/index.js';
-import { allIommus, frameAt } from '../check/vfio.js';
+import { allIommus } from '../check/vfio.js';
 import type { World } from '../scenario/run.js';
 import type { Scenario } from '../scenario/ast.js';
 import { jsonValue } from './trace-json.js';
+import { HolderIndex, folioTable } from './frame-index.js';
+import { walkDmaPages } from './dma-walk.js';
+import type { IoLevels } from './dma-walk.js';
+import type { FolioTable } from './frame-index.js';
 import type { Json } from './trace-json.js';
 import type {
   FieldChange, FrameCard, FrameEvent, FrameFilter, Holder, IommuMapping, IommuRun, MachineState, ProcessState, PteRun,
@@ -69,52 +74,41 @@ export interface SnapshotContext {
   readonly violated: readonly string[];
 }
 
-/** A copy of the folio table, sorted by head pfn. */
-interface FolioTable {
-  readonly n: number;
-  readonly pfn: Float64Array;
-  readonly order: Uint8Array;
-  readonly ref: Int32Array;
-  readonly map: Int32Array;
-  readonly ptemaps: Int32Array;
-  readonly pin: Int32Array;
-  readonly flags: Int32Array;
-  readonly content: Int32Array;
-}
-
-function copyFolios(m: Machine): FolioTable {
-  const mem = m.mem;
-  const slots: number[] = [];
-  for (let s = 1; s < mem.slot_top; s++) if (mem.s_ref[s] !== 0 || mem.s_flags[s] !== 0) slots.push(s);
-  slots.sort((a, b) => mem.s_pfn[a] - mem.s_pfn[b]);
-  const n = slots.length;
-  const t: FolioTable = {
-    n, pfn: new Float64Array(n), order: new Uint8Array(n), ref: new Int32Array(n), map: new Int32Array(n), ptemaps: new Int32Array(n),
-    pin: new Int32Array(n), flags: new Int32Array(n), content: new Int32Array(n),
-  };
-  slots.forEach((s, i) => {
-    t.pfn[i] = mem.s_pfn[s];
-    t.order[i] = mem.s_order[s];
-    t.ref[i] = mem.s_ref[s];
-    t.map[i] = mem.s_map[s];
-    t.ptemaps[i] = mem.s_ptemaps[s];
-    t.pin[i] = mem.s_pin[s];
-    t.flags[i] = mem.s_flags[s];
-    t.content[i] = mem.s_content[s];
-  });
-  return t;
+/** What a snapshot is made of (Snapshot.of). */
+export interface SnapshotParts {
+  readonly head: Omit<MachineState, 'frames'>;
+  /** Memory regions and content tags (the machine's MemMap). */
+  readonly mem: Pick<MemMap, 'region_of' | 'tag_name'>;
+  readonly folios: FolioTable;
+  readonly holders: HolderIndex;
+  readonly history: (pfn: number) => readonly FrameEvent[] | undefined;
+  /** Frames mapped by a single-page PTE run (the `mapped` filter), or how to find them when asked. */
+  readonly mapped: ReadonlySet<number> | (() => ReadonlySet<number>);
+  /** Whether any frame has history. */
+  readonly histories: boolean;
 }
 
 /** The state after one step, kept for rendering pages of it and diffing. */
 export class Snapshot {
   private constructor(
     readonly head: Omit<MachineState, 'frames'>,
-    private readonly m: Machine,
+    private readonly mem: Pick<MemMap, 'region_of' | 'tag_name'>,
     private readonly folios: FolioTable,
-    private readonly holders: ReadonlyMap<number, Holder[]>,
-    private readonly history: ReadonlyMap<number, FrameEvent[]>,
-    private readonly mapped: ReadonlySet<number>,
+    private readonly holders: HolderIndex,
+    private readonly history: (pfn: number) => readonly FrameEvent[] | undefined,
+    private readonly mappedSet: ReadonlySet<number> | (() => ReadonlySet<number>),
+    /** Whether any frame has history (holders then carry `since` steps). */
+    private readonly histories: boolean,
   ) {}
+
+  private get mapped(): ReadonlySet<number> {
+    return typeof this.mappedSet === 'function' ? this.mappedSet() : this.mappedSet;
+  }
+
+  /** A snapshot from parts rebuilt elsewhere (pinlab serve's step record, src/serve/timeline.ts). */
+  static of(p: SnapshotParts): Snapshot {
+    return new Snapshot(p.head, p.mem, p.folios, p.holders, p.history, p.mapped, p.histories);
+  }
 
   /** Copy the state of `w` now (after `w.sched.stepCount` steps). */
   static take(w: World, ctx: SnapshotContext): Snapshot {
@@ -122,52 +116,16 @@ export class Snapshot {
     const step = sched.stepCount;
     const mapped = new Set<number>();
     const processes: ProcessState[] = [...w.rs.processes.entries()].filter(([name]) => !name.startsWith('kthread:')).map(([name, t]) => {
+      const p = processHead(name, t);
       const mm = t.mm;
-      const lim = t.rlim[RLIMIT_MEMLOCK]?.rlim_cur ?? RLIM_INFINITY;
-      return {
-        name, pid: t.pid, comm: t.comm, exited: t.exited,
-        mm: mm === null ? null : {
-          id: mm.id, lockedVm: mm.locked_vm, pinnedVm: mm.pinned_vm, totalVm: mm.total_vm,
-          memlockLimit: lim === RLIM_INFINITY || !Number.isFinite(lim) ? null : Math.floor(lim / PAGE_SIZE),
-          capIpcLock: has_capability_noaudit(t, CAP_IPC_LOCK),
-          vmas: mm.mmap.map((v) => vmaState(m, mm, v, mapped)),
-        },
-      };
+      return { ...p, mm: p.mm === null || mm === null ? null : { ...p.mm, vmas: mm.mmap.map((v) => vmaState(mm.pgd, vmaDesc(v), mapped)) } };
     });
-    // Holders: what the checker's world says is held now, with the step of the latest pin/ref event on the frame.
-    const history = new Map<number, FrameEvent[]>();
-    for (const ev of m.events) {
-      for (const o of ev.objects) {
-        if (!o.startsWith('pfn:')) continue;
-        const pfn = Number(o.slice(4));
-        let h = history.get(pfn);
-        if (h === undefined) history.set(pfn, (h = []));
-        h.push({ seq: ev.seq, step: ctx.eventStep(ev.seq), thread: ev.thread, what: ev.what, fn: ev.fn });
-        if (h.length > LIMITS.history) h.shift();
-      }
-    }
-    const holders = new Map<number, Holder[]>();
-    const since = (pfn: number): number | null => {
-      const h = history.get(pfn);
-      if (h === undefined) return null;
-      for (let i = h.length - 1; i >= 0; i--) if (/pin|ref|gup|dma-map|dax-map/.test(h[i].what)) return h[i].step;
-      return null;
-    };
-    const add = (pfn: number, holder: string, kind: Holder['kind']): void => {
-      let l = holders.get(pfn);
-      if (l === undefined) holders.set(pfn, (l = []));
-      if (!l.some((x) => x.holder === holder && x.kind === kind)) l.push({ holder, kind, since: since(pfn) });
-    };
+    const history = frameHistory(m.events, ctx.eventStep, Infinity);
     const cw = w.checker.world;
-    // A long-term pin is also a held pin (named without its thread: `result 'r'` for `T0 result 'r'`); list it once.
-    const longterm = new Map<number, string[]>();
-    for (const p of cw.longtermPins()) {
-      add(p.pfn, p.holder, 'longterm-pin');
-      const l = longterm.get(p.pfn);
-      if (l === undefined) longterm.set(p.pfn, [p.holder]);
-      else l.push(p.holder);
-    }
-    for (const p of cw.heldPins()) if (!(longterm.get(p.pfn) ?? []).some((h) => h.endsWith(p.holder))) add(p.pfn, p.holder, p.kind);
+    // Holders: what the checker's world says is held now, with the step of the latest pin/ref event on the frame.
+    const holders = new HolderIndex(sinceFrom((pfn) => history.get(pfn)));
+    for (const p of cw.longtermPins()) holders.longterm(p.pfn, p.holder);
+    for (const p of cw.heldPins()) holders.held(p.pfn, p.holder, p.kind);
     const head: Omit<MachineState, 'frames'> = {
       version: STATE_SCHEMA_VERSION,
       scenario: ctx.scenario.file,
@@ -175,58 +133,60 @@ export class Snapshot {
       schedule: ctx.schedule,
       step,
       ran: sched.lastRan,
-      threads: threadStates(w, ctx.scenario, ctx.trace),
+      threads: threadStates(w, ctx.scenario, traceStacks(ctx.trace ?? [], 0, new Map())),
       processes,
-      zones: m.mem.zones.map((z): ZoneState => ({ name: z.name, present: z.present_pages, free: z.nr_free, freeCma: z.nr_free_cma })),
-      iommu: iommuState(m),
+      zones: zoneStates(m),
+      iommu: iommuStateOf(liveDmas(m)),
       violated: [...ctx.violated],
       reports: m.reports.map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
-      results: Object.fromEntries([...w.rs.results.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, jsonValue(v.value)])),
+      results: resultsJson(w),
     };
-    return new Snapshot(head, m, copyFolios(m), holders, history, mapped);
+    return new Snapshot(head, m.mem, folioTable(m.mem, m.mem.slot_top), holders, (pfn) => history.get(pfn), mapped, history.size > 0);
   }
 
   get step(): number {
     return this.head.step;
   }
 
-  /** Folios matching `filter`, as indexes into the table. */
-  private select(filter: FrameFilter): number[] {
+  /** Folios matching `filter`, as indexes into the table (kept: pages of one snapshot are asked for in turn). */
+  private select(filter: FrameFilter): Int32Array | null {
+    if (filter === 'all') return null;
+    const c = this.selected.get(filter);
+    if (c !== undefined) return c;
     const t = this.folios;
-    const out: number[] = [];
-    for (let i = 0; i < t.n; i++) {
-      if (filter === 'all') out.push(i);
-      else if (filter === 'held' && this.heldIn(i)) out.push(i);
-      else if (filter === 'mapped' && (t.map[i] > 0 || t.ptemaps[i] > 0 || this.mapped.has(t.pfn[i]))) out.push(i);
-      else if (filter === 'fsdax' && this.m.mem.region_of(t.pfn[i])?.kind === 'fsdax') out.push(i);
+    const out = new Int32Array(t.n);
+    let k = 0;
+    if (filter === 'held') {
+      // Folios in pfn order against the held frames' intervals (sorted): one pass over both.
+      const h = this.holders.heldIntervals();
+      let c = 0;
+      for (let i = 0; i < t.n; i++) {
+        const lo = t.pfn[i];
+        while (c < h.length && h[c + 1] <= lo) c += 2;
+        if (c < h.length && h[c] < lo + 2 ** t.order[i]) out[k++] = i;
+      }
+    } else {
+      const mapped = filter === 'mapped' ? this.mapped : null;
+      for (let i = 0; i < t.n; i++) {
+        if (mapped !== null ? t.map[i] > 0 || t.ptemaps[i] > 0 || mapped.has(t.pfn[i]) : this.mem.region_of(t.pfn[i])?.kind === 'fsdax') out[k++] = i;
+      }
     }
-    return out;
+    const sel = out.slice(0, k);
+    this.selected.set(filter, sel);
+    return sel;
   }
 
-  private heldSorted: Float64Array | null = null;
-
-  /** Does someone hold a frame of folio i? (A large folio: a binary search in the sorted held pfns.) */
-  private heldIn(i: number): boolean {
-    const t = this.folios;
-    const n = 2 ** t.order[i];
-    if (n === 1) return this.holders.has(t.pfn[i]);
-    const h = (this.heldSorted ??= Float64Array.from(this.holders.keys()).sort());
-    let lo = 0;
-    let hi = h.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (h[mid] < t.pfn[i]) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < h.length && h[lo] < t.pfn[i] + n;
-  }
+  private readonly selected = new Map<FrameFilter, Int32Array>();
 
   /** The state JSON with one page of frame cards. */
   state(filter: FrameFilter = 'held', offset = 0, limit: number = LIMITS.framePage): MachineState {
     const sel = this.select(filter);
+    const total = sel === null ? this.folios.n : sel.length;
     const lim = Math.max(0, Math.min(limit, LIMITS.framePage));
-    const off = Math.max(0, Math.min(offset, sel.length));
-    return { ...this.head, frames: { total: sel.length, offset: off, limit: lim, filter, items: sel.slice(off, off + lim).map((i) => this.card(i)) } };
+    const off = Math.max(0, Math.min(offset, total));
+    const items: FrameCard[] = [];
+    for (let k = off; k < Math.min(total, off + lim); k++) items.push(this.card(sel === null ? k : sel[k]));
+    return { ...this.head, frames: { total, offset: off, limit: lim, filter, items } };
   }
 
   /** The card of the folio covering `pfn`, or null. */
@@ -247,12 +207,12 @@ export class Snapshot {
     const t = this.folios;
     const pfn = t.pfn[i];
     const n = 2 ** t.order[i];
-    const r = this.m.mem.region_of(pfn);
+    const r = this.mem.region_of(pfn);
     const holders: Holder[] = [];
     const history: FrameEvent[] = [];
     for (let p = pfn; p < pfn + Math.min(n, 4096); p++) {
-      holders.push(...(this.holders.get(p) ?? []));
-      history.push(...(this.history.get(p) ?? []));
+      holders.push(...(this.holders.of(p) ?? []));
+      history.push(...(this.history(p) ?? []));
     }
     history.sort((a, b) => a.seq - b.seq);
     return {
@@ -265,7 +225,7 @@ export class Snapshot {
       mapcount: t.order[i] === 0 ? t.map[i] : t.map[i] + t.ptemaps[i],
       pincount: t.pin[i],
       flags: bitNames(t.flags[i], PG_NAMES),
-      content: this.m.mem.tag_name(t.content[i]),
+      content: this.mem.tag_name(t.content[i]),
       holders,
       history: history.slice(-LIMITS.history),
     };
@@ -283,8 +243,8 @@ export class Snapshot {
   }
 
   /** For diffSnapshots: the folio table, holders and memory map of a snapshot. */
-  get parts(): { readonly folios: FolioTable; readonly holders: ReadonlyMap<number, Holder[]>; readonly m: Machine } {
-    return { folios: this.folios, holders: this.holders, m: this.m };
+  get parts(): { readonly folios: FolioTable; readonly holders: HolderIndex; readonly mem: Pick<MemMap, 'tag_name'>; readonly histories: boolean } {
+    return { folios: this.folios, holders: this.holders, mem: this.mem, histories: this.histories };
   }
 
   /** Comparable fields of folio i, for diffs. */
@@ -301,30 +261,42 @@ function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
   let i = 0;
   let j = 0;
   let truncated = false;
-  const push = (x: (typeof frames)[number]): void => {
-    if (frames.length < LIMITS.diffFrames) frames.push(x);
-    else truncated = true;
-  };
   const named = (o: Record<string, number>, snap: Snapshot): Record<string, unknown> => ({
-    ...o, flags: bitNames(o.flags, PG_NAMES), content: snap.parts.m.mem.tag_name(o.content),
+    ...o, flags: bitNames(o.flags, PG_NAMES), content: snap.parts.mem.tag_name(o.content),
   });
-  while (i < ta.n || j < tb.n) {
+  // Holders are compared where the two holder indexes differ (all frames when histories give `since` steps).
+  const everywhere = a.parts.histories || b.parts.histories;
+  const cand = everywhere ? [] : a.parts.holders.differences(b.parts.holders);
+  let ci = 0;
+  const maybe = (pfn: number): boolean => {
+    if (everywhere) return true;
+    while (ci < cand.length && cand[ci + 1] <= pfn) ci += 2;
+    return ci < cand.length && cand[ci] <= pfn;
+  };
+  // PERF: compare the raw columns first; build named field changes only for folios that differ; stop at the limit.
+  while ((i < ta.n || j < tb.n) && !truncated) {
     if (j >= tb.n || (i < ta.n && ta.pfn[i] < tb.pfn[j])) {
-      push({ pfn: ta.pfn[i], change: 'removed', changes: [] });
+      if (frames.length < LIMITS.diffFrames) frames.push({ pfn: ta.pfn[i], change: 'removed', changes: [] });
+      else truncated = true;
       i++;
     } else if (i >= ta.n || tb.pfn[j] < ta.pfn[i]) {
-      push({ pfn: tb.pfn[j], change: 'added', changes: [] });
+      if (frames.length < LIMITS.diffFrames) frames.push({ pfn: tb.pfn[j], change: 'added', changes: [] });
+      else truncated = true;
       j++;
     } else {
-      // PERF: compare the raw columns first; build named field changes only for folios that differ.
-      const la = a.parts.holders.get(ta.pfn[i]);
-      const lb = b.parts.holders.get(tb.pfn[j]);
+      const pfn = ta.pfn[i];
+      const look = maybe(pfn);
+      const la = look ? a.parts.holders.of(pfn) : undefined;
+      const lb = look ? b.parts.holders.of(pfn) : undefined;
       const same = ta.order[i] === tb.order[j] && ta.ref[i] === tb.ref[j] && ta.map[i] === tb.map[j] && ta.ptemaps[i] === tb.ptemaps[j]
         && ta.pin[i] === tb.pin[j] && ta.flags[i] === tb.flags[j] && ta.content[i] === tb.content[j] && sameHolders(la, lb);
       if (!same) {
-        const ch = changes(named(a.fieldsOf(i), a), named(b.fieldsOf(j), b));
-        if (!sameHolders(la, lb)) ch.push({ field: 'holders', from: la ?? [], to: lb ?? [] });
-        if (ch.length > 0) push({ pfn: ta.pfn[i], change: 'changed', changes: ch });
+        if (frames.length >= LIMITS.diffFrames) truncated = true;
+        else {
+          const ch = changes(named(a.fieldsOf(i), a), named(b.fieldsOf(j), b));
+          if (!sameHolders(la, lb)) ch.push({ field: 'holders', from: la ?? [], to: lb ?? [] });
+          if (ch.length > 0) frames.push({ pfn, change: 'changed', changes: ch });
+        }
       }
       i++;
       j++;
@@ -398,8 +370,26 @@ function changes(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string
   return out;
 }
 
+/** What the state shows of a VMA besides its page-table entries (a copy: the VMA changes on). */
+export interface VmaDesc {
+  readonly id: number;
+  readonly vm_start: number;
+  readonly vm_end: number;
+  readonly vm_flags: number;
+  readonly file: string | null;
+  readonly vm_pgoff: number;
+  readonly ops: string | null;
+}
+
+export function vmaDesc(v: mm_struct['mmap'][number]): VmaDesc {
+  return { id: v.id, vm_start: v.vm_start, vm_end: v.vm_end, vm_flags: v.vm_flags, file: v.vm_file === null ? null : v.vm_file.f_inode.path, vm_pgoff: v.vm_pgoff, ops: v.vm_ops?.name ?? null };
+}
+
+/** The page-table levels the state reads (an mm's page_table, or one rebuilt for an earlier step). */
+export type PageTables = Pick<page_table, 'pud' | 'pmd'>;
+
 /** The PTE runs of a VMA, walking its page tables at the level each range is mapped at. */
-function vmaState(m: Machine, mm: mm_struct, v: mm_struct['mmap'][number], mapped: Set<number>): VmaState {
+export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number> | null): VmaState {
   const runs: PteRun[] = [];
   let truncated = false;
   let count = 0;
@@ -415,7 +405,7 @@ function vmaState(m: Machine, mm: mm_struct, v: mm_struct['mmap'][number], mappe
     const bits = pte_flags(e);
     if ((bits & _PAGE_PRESENT) !== 0) {
       count += pages;
-      if (pages === 1 && mapped.size < 1_000_000) mapped.add(pfn);
+      if (pages === 1 && mapped !== null && mapped.size < 1_000_000) mapped.add(pfn);
     }
     if (cur !== null && cur.level === level && cur.bits === bits && cur.vaddr + cur.pages * PAGE_SIZE === vaddr && cur.pfn + cur.pages === pfn) {
       cur.pages += pages;
@@ -426,7 +416,7 @@ function vmaState(m: Machine, mm: mm_struct, v: mm_struct['mmap'][number], mappe
   };
   let addr = v.vm_start;
   while (addr < v.vm_end) {
-    const pud = mm.pgd.pud.get(Math.floor(addr / PUD_SIZE));
+    const pud = pgd.pud.get(Math.floor(addr / PUD_SIZE));
     if (pud !== undefined) {
       const base = Math.floor(addr / PUD_SIZE) * PUD_SIZE;
       const end = Math.min(v.vm_end, base + PUD_SIZE);
@@ -435,7 +425,7 @@ function vmaState(m: Machine, mm: mm_struct, v: mm_struct['mmap'][number], mappe
       continue;
     }
     const key = Math.floor(addr / PMD_SIZE);
-    const pmd = mm.pgd.pmd.get(key);
+    const pmd = pgd.pmd.get(key);
     const pmdEnd = Math.min(v.vm_end, (key + 1) * PMD_SIZE);
     if (pmd === undefined) {
       flush();
@@ -456,14 +446,17 @@ function vmaState(m: Machine, mm: mm_struct, v: mm_struct['mmap'][number], mappe
   flush();
   return {
     id: v.id, start: hex(v.vm_start), end: hex(v.vm_end), flags: bitNames(v.vm_flags, VM_NAMES),
-    file: v.vm_file === null ? null : v.vm_file.f_inode.path, pgoff: v.vm_pgoff, ops: v.vm_ops?.name ?? null,
-    mapped: count, ptes: runs, ptesTruncated: truncated,
+    file: v.file, pgoff: v.vm_pgoff, ops: v.ops, mapped: count, ptes: runs, ptesTruncated: truncated,
   };
 }
 
-function threadStates(w: World, s: Scenario, trace: readonly TraceEvent[] | null): ThreadState[] {
-  const stacks = new Map<number, string[]>();
-  for (const e of trace ?? []) {
+/**
+ * Bring per-thread kernel function stacks up to date with trace events [from, end):
+ * returns `stacks` (thread id → function names, outermost first).
+ */
+export function traceStacks(trace: readonly TraceEvent[], from: number, stacks: Map<number, string[]>): Map<number, string[]> {
+  for (let i = from; i < trace.length; i++) {
+    const e = trace[i];
     if (e.kind === 'call') {
       const s = stacks.get(e.thread) ?? [];
       s.push(e.fn);
@@ -474,6 +467,11 @@ function threadStates(w: World, s: Scenario, trace: readonly TraceEvent[] | null
       if (k >= 0) s.length = k;
     } else if (e.kind === 'exit') stacks.delete(e.thread);
   }
+  return stacks;
+}
+
+/** The threads now, with the kernel function stacks of `traceStacks`. */
+export function threadStates(w: World, s: Scenario, stacks: ReadonlyMap<number, readonly string[]>): ThreadState[] {
   return w.sched.views().map((t) => {
     const scenarioStep = w.rs.progress[t.id] ?? 0;
     const steps = s.threads[t.id]?.steps ?? [];
@@ -491,48 +489,116 @@ function threadStates(w: World, s: Scenario, trace: readonly TraceEvent[] | null
   });
 }
 
-/** IOMMU mappings of every VFIO container: iova → frame runs, with the process's frame at the same vaddr. */
-function iommuState(m: Machine): IommuMapping[] {
-  const out: IommuMapping[] = [];
+/** A process without its VMAs (ProcessState with `mm.vmas` left out). */
+export type ProcessHead = Omit<ProcessState, 'mm'> & { readonly mm: Omit<NonNullable<ProcessState['mm']>, 'vmas'> | null };
+
+export function processHead(name: string, t: task_struct): ProcessHead {
+  const mm = t.mm;
+  const lim = t.rlim[RLIMIT_MEMLOCK]?.rlim_cur ?? RLIM_INFINITY;
+  return {
+    name, pid: t.pid, comm: t.comm, exited: t.exited,
+    mm: mm === null ? null : {
+      id: mm.id, lockedVm: mm.locked_vm, pinnedVm: mm.pinned_vm, totalVm: mm.total_vm,
+      memlockLimit: lim === RLIM_INFINITY || !Number.isFinite(lim) ? null : Math.floor(lim / PAGE_SIZE),
+      capIpcLock: has_capability_noaudit(t, CAP_IPC_LOCK),
+    },
+  };
+}
+
+export function zoneStates(m: Machine): ZoneState[] {
+  return m.mem.zones.map((z): ZoneState => ({ name: z.name, present: z.present_pages, free: z.nr_free, freeCma: z.nr_free_cma }));
+}
+
+export function resultsJson(w: World): Record<string, Json> {
+  return Object.fromEntries([...w.rs.results.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, jsonValue(v.value)]));
+}
+
+/** Per frame, its latest object events (at most LIMITS.history) with seq below `seqEnd`. */
+export function frameHistory(events: readonly ObjectEvent[], eventStep: (seq: number) => number, seqEnd: number): Map<number, FrameEvent[]> {
+  const history = new Map<number, FrameEvent[]>();
+  for (const ev of events) {
+    if (ev.seq >= seqEnd) break;
+    for (const o of ev.objects) {
+      if (!o.startsWith('pfn:')) continue;
+      const pfn = Number(o.slice(4));
+      let h = history.get(pfn);
+      if (h === undefined) history.set(pfn, (h = []));
+      h.push({ seq: ev.seq, step: eventStep(ev.seq), thread: ev.thread, what: ev.what, fn: ev.fn });
+      if (h.length > LIMITS.history) h.shift();
+    }
+  }
+  return history;
+}
+
+/** The step of the latest pin/reference event on a frame, from its history. */
+export function sinceFrom(history: (pfn: number) => readonly FrameEvent[] | undefined): (pfn: number) => number | null {
+  return (pfn) => {
+    const h = history(pfn);
+    if (h === undefined) return null;
+    for (let i = h.length - 1; i >= 0; i--) if (/pin|ref|gup|dma-map|dax-map/.test(h[i].what)) return h[i].step;
+    return null;
+  };
+}
+
+/** One VFIO DMA mapping as the IOMMU view reads it: its container's first domain and its process side. */
+export interface DmaView {
+  readonly container: number;
+  readonly dom: IoLevels | null;
+  readonly iova: bigint;
+  readonly vaddr: bigint;
+  readonly size: bigint;
+  readonly pid: number;
+  readonly mapped: boolean;
+  /** The process page tables to compare with (null: exited, no mm, vaddr invalidated). */
+  readonly process: PageTables | null;
+}
+
+/** The DMA mappings of every VFIO container of a live machine. */
+export function liveDmas(m: Machine): DmaView[] {
+  const out: DmaView[] = [];
   for (const io of allIommus(m)) {
     const dom = io.domain_list[0]?.domain ?? null;
     for (const dma of io.dma_list) {
-      const runs: IommuRun[] = [];
-      let truncated = false;
       const t = dma.task;
-      if (dom !== null && dma.iommu_mapped) {
-        const n = Number(dma.size / BigInt(PAGE_SIZE));
-        type Run = { iova: number; vaddr: number; pages: number; iommuPfn: number; processPfn: number | null; coherent: boolean };
-        let cur: Run | null = null;
-        const flush = (): void => {
-          if (cur === null) return;
-          if (runs.length < LIMITS.iommuRuns) runs.push({ ...cur, iova: hex(cur.iova), vaddr: hex(cur.vaddr) });
-          else truncated = true;
-          cur = null;
-        };
-        for (let i = 0; i < n; i++) {
-          const iova = Number(dma.iova) + i * PAGE_SIZE;
-          const phys = iommu_iova_to_phys(dom, iova);
-          if (phys === 0) {
-            flush();
-            continue;
-          }
-          const pfn = Math.floor(phys / PAGE_SIZE);
-          const vaddr = Number(dma.vaddr) + i * PAGE_SIZE;
-          const proc = t.exited || t.mm === null || dma.vaddr_invalid ? null : frameAt(t.mm, vaddr);
-          const coherent = proc === pfn;
-          const c = cur as Run | null;
-          if (c !== null && c.coherent === coherent && c.iommuPfn + c.pages === pfn && (c.processPfn === null ? proc === null : proc === c.processPfn + c.pages)) {
-            c.pages++;
-            continue;
-          }
-          flush();
-          cur = { iova, vaddr, pages: 1, iommuPfn: pfn, processPfn: proc, coherent };
+      out.push({ container: io.id, dom, iova: dma.iova, vaddr: dma.vaddr, size: dma.size, pid: t.pid, mapped: dma.iommu_mapped, process: t.exited || t.mm === null || dma.vaddr_invalid ? null : t.mm.pgd });
+    }
+  }
+  return out;
+}
+
+/** IOMMU mappings of every VFIO container: iova → frame runs, with the process's frame at the same vaddr. */
+export function iommuStateOf(dmas: readonly DmaView[]): IommuMapping[] {
+  const out: IommuMapping[] = [];
+  for (const dma of dmas) {
+    const runs: IommuRun[] = [];
+    let truncated = false;
+    const dom = dma.dom;
+    if (dom !== null && dma.mapped) {
+      const n = Number(dma.size / BigInt(PAGE_SIZE));
+      type Run = { iova: number; vaddr: number; pages: number; iommuPfn: number; processPfn: number | null; coherent: boolean };
+      let cur: Run | null = null;
+      let next = -1;
+      const flush = (): void => {
+        if (cur === null) return;
+        if (runs.length < LIMITS.iommuRuns) runs.push({ ...cur, iova: hex(cur.iova), vaddr: hex(cur.vaddr) });
+        else truncated = true;
+        cur = null;
+      };
+      walkDmaPages(dom, Number(dma.iova), Number(dma.vaddr), n, dma.process, (i, pfn, pp) => {
+        if (i !== next) flush();
+        next = i + 1;
+        const coherent = pp === pfn;
+        const c = cur as Run | null;
+        if (c !== null && c.coherent === coherent && c.iommuPfn + c.pages === pfn && (c.processPfn === null ? pp === null : pp === c.processPfn + c.pages)) {
+          c.pages++;
+          return;
         }
         flush();
-      }
-      out.push({ container: io.id, iova: hex(dma.iova), vaddr: hex(dma.vaddr), size: hex(dma.size), pid: t.pid, mapped: dma.iommu_mapped, runs, runsTruncated: truncated });
+        cur = { iova: Number(dma.iova) + i * PAGE_SIZE, vaddr: Number(dma.vaddr) + i * PAGE_SIZE, pages: 1, iommuPfn: pfn, processPfn: pp, coherent };
+      });
+      flush();
     }
+    out.push({ container: dma.container, iova: hex(dma.iova), vaddr: hex(dma.vaddr), size: hex(dma.size), pid: dma.pid, mapped: dma.mapped, runs, runsTruncated: truncated });
   }
   return out;
 }

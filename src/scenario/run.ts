@@ -356,6 +356,20 @@ export interface RunOptions {
   readonly faultInjection?: boolean;
   /** A wall clock in ms (`pinlab run --timings`): the outcome then carries each step's wall time. */
   readonly clock?: () => number;
+  /** An observer of the run's world (`pinlab serve` records each step): see RunWatch. */
+  readonly watch?: RunWatch;
+}
+
+/**
+ * Watches the world of a run (pinlab serve's step record, src/serve/timeline.ts):
+ * `start` once the world is built (before the first step; again if the run is made a
+ * second time with events on), `step` after each step before the checker looks.
+ */
+export interface RunWatch {
+  /** Record object events in this run (as a run that found a violation repeats itself). */
+  readonly events?: boolean;
+  start(w: World): void;
+  step(w: World): void;
 }
 
 /** Run a scenario once on a profile and collect everything a report or the judge needs. */
@@ -383,19 +397,26 @@ function runOnce(s: Scenario, profile: Profile, opts: RunOptions, events: boolea
   }
   let checker: Checker | null = null;
   const clock = opts.clock ?? null;
+  const watch = opts.watch ?? null;
+  let built: World | null = null;
   const w = buildWorld(s, profile, {
     chooser,
     trace: opts.trace ?? false,
     maxSteps: opts.maxSteps ?? 100_000,
     afterStep: () => {
+      if (watch !== null && built !== null) watch.step(built);
       checker?.observe();
       return false;
     },
     // The checker watches each step a lone thread still makes; its merged steps are checked at their ends.
     afterStepAllowsMerge: true,
-  }, { clock, recordEvents: events || opts.chooser !== undefined, ...(opts.atomicity !== undefined ? { atomicity: opts.atomicity } : {}), faultInjection: opts.faultInjection ?? false });
+  }, { clock, recordEvents: events || opts.chooser !== undefined || watch?.events === true, ...(opts.atomicity !== undefined ? { atomicity: opts.atomicity } : {}), faultInjection: opts.faultInjection ?? false });
   const timings = clock === null ? null : w.rs.timings;
   checker = w.checker;
+  if (watch !== null && w.setupError === null) {
+    built = w;
+    watch.start(w);
+  }
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {
     return { ...base, status: 'setup-failed', problem: w.setupError, values: new Map(), outputs: new Map(), violations: [], violated: [], reports: w.m.reports.slice(), schedule: '', steps: 0, trace: null, divergence: null, reasons: new Map(), timings };

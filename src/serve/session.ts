@@ -1,12 +1,15 @@
 /**
  * Sessions of `pinlab serve`: one per scenario run (scenario, profile, schedule).
  *
- * A RunSession first runs the scenario once to completion (the schedule string it
- * reports is then complete and replays exactly), then answers "the state after step
- * N" by stepping a second, live world along that schedule: forward requests continue
- * the live world, a step before the current one rebuilds it from the start (runs are
- * deterministic). Snapshots are cached (a few; a 16 GiB guest's folio table is tens
- * of MiB).
+ * A RunSession runs the scenario once to completion (the schedule string it
+ * reports is then complete and replays exactly), watching each step: its step record
+ * (timeline.ts) keeps a copy of what the state views read before the first step and
+ * what each step changed, and the run's world stays alive with it. "The state after
+ * step N" is rebuilt from that record without running anything; the diff between two
+ * steps compares only the frames the steps in between changed. Where the record gives
+ * up (timeline.ts says when), the state is taken from a second, live world stepped
+ * along the schedule: forward requests continue it, an earlier step rebuilds it from
+ * the start (runs are deterministic). Snapshots are cached (a few).
  *
  * A CallSession drives the model one operation at a time (a syscall, an ioctl, a GUP
  * call, in scenario step syntax) for programs such as VMM test suites: each call is
@@ -29,6 +32,10 @@ import { Snapshot } from '../report/state-json.js';
 import type { LaneStep, StateDiff } from '../report/state-types.js';
 import { jsonValue, runJson } from '../report/trace-json.js';
 import type { Json } from '../report/trace-json.js';
+import { Timeline } from './timeline.js';
+
+/** Runs of machines up to this much memory record object events (each frame card then shows its history). */
+export const HISTORY_MAX_BYTES = 512 * 1024 * 1024;
 
 /** Bad input to a session (a 4xx answer). */
 export class ApiError extends Error {
@@ -39,20 +46,42 @@ export class ApiError extends Error {
 }
 
 const SNAPSHOT_CACHE = 6;
+/** Folio rows the cached snapshots may hold in all (a 16 GiB guest of 4 KiB pages: 4 million per snapshot). */
+const SNAPSHOT_CACHE_ROWS = 12 * 1024 * 1024;
 
 export class RunSession {
   readonly outcome: RunOutcome;
   readonly lanes: readonly LaneStep[];
   private live: { w: World; ends: number[] } | null = null;
   private readonly cache = new Map<number, Snapshot>();
+  /** The step record of the run (null: it gave up, see `recordOff`). */
+  readonly timeline: Timeline | null;
+  /** Why states are replayed instead of rebuilt from the step record, or null. */
+  readonly recordOff: string | null;
+  /** Whether the run records object events (frame histories): small machines only. */
+  private readonly events: boolean;
 
-  constructor(readonly id: string, readonly scenario: Scenario, readonly profile: Profile, schedule: string | null) {
+  /** `history`: record object events (frame histories); default: for machines up to HISTORY_MAX_BYTES. */
+  constructor(readonly id: string, readonly scenario: Scenario, readonly profile: Profile, schedule: string | null, history?: boolean) {
     if (schedule !== null) {
       const p = parseSchedule(schedule);
       if (!p.ok) throw new ApiError(400, `schedule: column ${p.column}: ${p.error}`);
     }
-    this.outcome = runScenario(scenario, profile, { schedule, trace: true });
+    this.events = history ?? memoryBytes(scenario) <= HISTORY_MAX_BYTES;
+    const tl = new Timeline(scenario);
+    let watched: World | null = null;
+    const events = this.events;
+    this.outcome = runScenario(scenario, profile, {
+      schedule, trace: true,
+      watch: { events, start: (w) => { watched = w; tl.start(w); }, step: (w) => tl.step(w) },
+    });
+    if (watched === null) tl.disabled ??= 'the run did not start';
+    else tl.finish(this.outcome.steps);
+    this.timeline = tl.disabled === null ? tl : null;
+    this.recordOff = tl.disabled;
     this.lanes = laneSteps(this.outcome.trace ?? []);
+    // The last step is the one a finished run is first looked at: rebuild it now, as part of the run.
+    if (this.timeline !== null) this.at(this.steps);
   }
 
   get steps(): number {
@@ -73,6 +102,15 @@ export class RunSession {
       this.cache.set(step, c);
       return c;
     }
+    if (this.timeline !== null) {
+      const snap = this.timeline.snapshot(step, { scenario: this.scenario, schedule: this.outcome.schedule, violated: this.violatedAt(step) });
+      return this.keep(step, snap);
+    }
+    return this.keep(step, this.replayed(step));
+  }
+
+  /** The snapshot after `step` steps of a straight replay of the run (the step record's reference; the fallback). */
+  replayed(step: number): Snapshot {
     if (this.live === null || this.live.w.sched.stepCount > step) this.live = this.start();
     const live = this.live;
     const target = step;
@@ -83,15 +121,19 @@ export class RunSession {
       if (live.w.sched.stepCount === before) throw new Error(`pinlab bug: the live replay of ${this.scenario.file} stopped at step ${before} before ${target}`);
     }
     const trace = live.w.sched.trace;
-    const snap = Snapshot.take(live.w, {
+    return Snapshot.take(live.w, {
       scenario: this.scenario,
       schedule: this.outcome.schedule,
       eventStep: (seq) => eventStep(live.ends, seq),
       trace,
       violated: this.violatedAt(step),
     });
+  }
+
+  private keep(step: number, snap: Snapshot): Snapshot {
     this.cache.set(step, snap);
-    if (this.cache.size > SNAPSHOT_CACHE) this.cache.delete(this.cache.keys().next().value as number);
+    const rows = (): number => [...this.cache.values()].reduce((n, x) => n + x.parts.folios.n, 0);
+    while (this.cache.size > 1 && (this.cache.size > SNAPSHOT_CACHE || rows() > SNAPSHOT_CACHE_ROWS)) this.cache.delete(this.cache.keys().next().value as number);
     return snap;
   }
 
@@ -136,10 +178,16 @@ export class RunSession {
       },
       // It stops only between steps, and the first run merged a lone thread's steps the same way.
       afterStepAllowsMerge: true,
-    });
+    }, { recordEvents: this.events });
     ends[0] = w.m.events.length;
     return { w, ends };
   }
+}
+
+/** The memory a scenario's machine has (zones and pmem), in bytes. */
+function memoryBytes(s: Scenario): number {
+  const mem = s.setup.memory;
+  return Number(mem.zones.DMA32) + Number(mem.zones.Normal) + Number(mem.zones.Movable) + mem.pmem.reduce((n, p) => n + Number(p.size), 0);
 }
 
 /** The step during which object event `seq` happened, from the event counts after each step. */

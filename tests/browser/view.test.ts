@@ -5,18 +5,23 @@
  * It loads the seed race counterexample, steps with the arrow keys to the step where
  * the fs-DAX page is long-term pinned, checks the page card and the swim lane, reloads
  * the URL and checks the same view comes back, and checks the step diff and the
- * two-profile comparison. Screenshots go to artifacts/browser/ (CI keeps that folder).
+ * two-profile comparison. Then a 256 MiB guest mapping (65,536 frames, 4 KiB pages): it
+ * opens the middle step, steps forward and back with the arrow keys and pages through the
+ * frames, with never more than one page of frame cards in the DOM (issue 17: the page
+ * stays usable on a large run). Screenshots go to artifacts/browser/ (CI keeps that folder).
  *
  * Without chromium the suite is skipped with a message, except under CI (CI=true),
  * where a missing browser is a failure: .ci/run installs it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { serve } from '../../src/serve/server.js';
 import type { Running } from '../../src/serve/server.js';
+import { largeGuestScenario } from '../support/large-guest.js';
 
 const CHROMIUM = process.env.PINLAB_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
@@ -28,6 +33,8 @@ const HYPO = 'v5.6+hypo-longterm-honours-locked';
 const RACE = 'T0*16 T1*4 ...';
 const DAX_PFN = 1310721;
 const PIN_STEP = 26;
+/** The mid-sized run: a guest of GUEST_MIB MiB mapped for DMA, served as `guest.yaml`. */
+const GUEST_MIB = 256;
 
 if (!HAVE) {
   if (process.env.CI === 'true') throw new Error(`browser tests: ${CHROMIUM} is missing under CI (.ci/run installs Debian's chromium)`);
@@ -42,7 +49,9 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) execFileSync(process.execPath, [join(ROOT, 'web', 'build.mjs')]);
     mkdirSync(SHOTS, { recursive: true });
-    srv = await serve({ port: 0 });
+    const guest = join(mkdtempSync(join(tmpdir(), 'pinlab-browser-')), 'guest.yaml');
+    writeFileSync(guest, largeGuestScenario(GUEST_MIB));
+    srv = await serve({ port: 0, files: new Map([['guest.yaml', guest]]) });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -114,4 +123,35 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     expect(new URL(page.url()).searchParams.get('profileB')).toBe('v5.6');
     await page.screenshot({ path: join(SHOTS, 'seed-race-compare.png'), fullPage: true });
   });
+
+  it(`stays usable on a ${GUEST_MIB} MiB guest mapping: steps back and forth, pages frames, one page of cards in the DOM`, async () => {
+    const runs = await fetch(new URL('/api/v1/runs', srv.url), { method: 'POST', body: JSON.stringify({ scenario: 'guest.yaml', profile: 'v6.12' }) });
+    const steps = ((await runs.json()) as { run: { steps: number } }).run.steps;
+    const mid = steps >> 1;
+    const q = new URLSearchParams({ scenario: 'guest.yaml', profile: 'v6.12', step: String(mid), frames: 'all' });
+    await page.goto(`${srv.url}?${q.toString()}`);
+    await page.getByTestId('lanes').waitFor({ timeout: 120_000 });
+    await expect.poll(stepShown, { timeout: 120_000 }).toBe(mid);
+    const cards = page.locator('[data-testid=frames] article.card');
+    try {
+      await expect.poll(async () => cards.count(), { timeout: 180_000 }).toBeGreaterThan(0);
+    } catch (e) {
+      await page.screenshot({ path: join(SHOTS, 'guest-256m-no-cards.png'), fullPage: true });
+      throw e;
+    }
+    for (const [key, want] of [['ArrowRight', mid + 1], ['ArrowLeft', mid], ['ArrowLeft', mid - 1]] as const) {
+      await page.keyboard.press(key);
+      await expect.poll(stepShown, { timeout: 60_000 }).toBe(want);
+      await expect.poll(async () => page.getByTestId('frames').textContent(), { timeout: 60_000 }).toMatch(/allocated folios; page 1 of \d+/);
+    }
+    const header = (await page.getByTestId('frames').textContent()) ?? '';
+    // Every page of the guest is populated: at least GUEST_MIB * 256 folios, 48 cards a page.
+    const allocated = Number(/(\d+) allocated folios/.exec(header)?.[1]);
+    expect(allocated).toBeGreaterThanOrEqual(GUEST_MIB * 256);
+    await page.getByRole('button', { name: 'next page' }).click();
+    await expect.poll(async () => page.getByTestId('frames').textContent(), { timeout: 60_000 }).toContain('page 2 of');
+    expect(await cards.count()).toBeLessThanOrEqual(48);
+    expect(await page.locator('article.card').count()).toBeLessThanOrEqual(48);
+    await page.screenshot({ path: join(SHOTS, 'guest-256m-mid.png') });
+  }, 600_000);
 });
