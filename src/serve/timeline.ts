@@ -141,6 +141,18 @@ interface KeyLog<V> {
   vals: V[];
 }
 
+/** `base` with every key's latest logged value at or before `step` applied (undefined: the key was removed). */
+function mapAt<K, V>(base: ReadonlyMap<K, V>, log: ReadonlyMap<K, KeyLog<V | undefined>>, step: number): Map<K, V> {
+  const out = new Map(base);
+  for (const [k, l] of log) {
+    const x = latest(l, step);
+    if (x === null) continue;
+    if (x.v === undefined) out.delete(k);
+    else out.set(k, x.v);
+  }
+  return out;
+}
+
 function latest<V>(l: KeyLog<V>, step: number): { v: V } | null {
   let lo = 0;
   let hi = l.steps.length;
@@ -512,20 +524,8 @@ export class Timeline {
   private pgdAt(id: number, step: number): PageTables | null {
     const pt = this.pts.get(id);
     if (pt === undefined) return null;
-    const pud = new Map(pt.pud);
-    for (const [k, l] of pt.pudLog) {
-      const x = latest(l, step);
-      if (x === null) continue;
-      if (x.v === undefined) pud.delete(k);
-      else pud.set(k, x.v);
-    }
-    const pmd = new Map(pt.pmd);
-    for (const [k, l] of pt.pmdLog) {
-      const x = latest(l, step);
-      if (x === null) continue;
-      if (x.v === undefined) pmd.delete(k);
-      else pmd.set(k, x.v);
-    }
+    const pud = mapAt(pt.pud, pt.pudLog, step);
+    const pmd = mapAt(pt.pmd, pt.pmdLog, step);
     return { pud, pmd } as unknown as PageTables;
   }
 
@@ -533,20 +533,8 @@ export class Timeline {
   private domAt(id: number, step: number): Pick<iommu_domain, 'pud'> | null {
     const d = this.doms.get(id);
     if (d === undefined) return null;
-    const level = new Map(d.pud);
-    for (const [g, l] of d.pudLog) {
-      const x = latest(l, step);
-      if (x === null) continue;
-      if (x.v === undefined) level.delete(g);
-      else level.set(g, x.v);
-    }
-    const entries = new Map(d.pmd);
-    for (const [k, l] of d.pmdLog) {
-      const x = latest(l, step);
-      if (x === null) continue;
-      if (x.v === undefined) entries.delete(k);
-      else entries.set(k, x.v);
-    }
+    const level = mapAt(d.pud, d.pudLog, step);
+    const entries = mapAt(d.pmd, d.pmdLog, step);
     const pud = new Map<number, IoPud>();
     for (const [g, v] of level) if (v !== 'table') pud.set(g, v);
     else pud.set(g, { e: new Array<IoPmd>(512), count: 0 });
