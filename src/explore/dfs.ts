@@ -404,6 +404,8 @@ export class DfsSearch {
   private entered = false;
   /** `cache: 'positions'`: no histories in the key (the old, unsound key; docs/explorer.md). */
   private readonly positionsOnly: boolean;
+  /** Ask the runs for their steps' footprints (the reduction, or the history key, uses them). */
+  private readonly footprints: boolean;
   private prefixLen = 0;
   private schedules = 0;
   private totalSteps = 0;
@@ -437,6 +439,8 @@ export class DfsSearch {
     this.every = opts.progressEvery ?? 1000;
     this.policy = policyFor(opts, target, this.path, () => this.g);
     this.positionsOnly = (opts.cache ?? target.cache ?? 'positions') === 'positions';
+    // The history key also uses the footprints: a step's input (ExploreRun.stepInput) stands for its world.
+    this.footprints = this.policy.footprints || (!this.positionsOnly && target.footprints === true);
     this.g = new StateGraph(this.policy.dedupe);
     this.dpor = this.policy instanceof DporPolicy ? this.policy.trace : null;
   }
@@ -464,7 +468,7 @@ export class DfsSearch {
     const o = this.obs as Observer;
     // While replaying, footprints are not used: a target only needs to see the steps from
     // the one before the last replayed decision on (its footprint compares with the state before).
-    const fb: Footprint = this.policy.footprints && r.footprint !== undefined && chooser.di + 1 >= this.prefixLen ? r.footprint() : null;
+    const fb: Footprint = this.footprints && r.footprint !== undefined && chooser.di + 1 >= this.prefixLen ? r.footprint() : null;
     if (chooser.di < this.prefixLen) {
       this.stepStart = chooser.di;
       this.wholeWorld = -1;
@@ -488,7 +492,7 @@ export class DfsSearch {
       whole = { world: this.wholeWorld, items: items.slice(Math.max(0, this.wholeAt - this.stepStart)) };
       this.wholeWorld = -1;
     }
-    const key = stateKey(fp, s, this.positionsOnly ? '' : hist.step(s, thread, items, fp, whole));
+    const key = stateKey(fp, s, this.positionsOnly ? '' : hist.step(s, thread, items, fp, whole, this.footprints ? (r.stepInput?.() ?? null) : null));
     const vs = o.step();
     const { id, fresh } = g.node(key);
     hist.record(id);
@@ -539,7 +543,7 @@ export class DfsSearch {
       for (const v of init) this.violated.add(v);
     }
     // The state before the first step, if that step may be new territory (see afterStep).
-    if (this.policy.footprints && this.prefixLen <= 1) run.footprint?.();
+    if (this.footprints && this.prefixLen <= 1) run.footprint?.();
     const res: RunResult = run.sched.run();
     this.totalSteps += res.steps;
     if (chooser.di < this.prefixLen) {
@@ -602,7 +606,7 @@ export class DfsSearch {
     const bounded: ExploreResult['bounded'][number][] = [];
     if (policy instanceof PreemptionBoundPolicy && policy.hit) bounded.push('preemption-bound');
     bounded.push(...this.bounded);
-    const audit = policy instanceof StateCachePolicy && (opts.auditCuts ?? 0) > 0 && bounded.length === 0 ? auditFingerprint(target, g, this.positionsOnly ? null : this.hist, policy.audits, maxSteps) : null;
+    const audit = policy instanceof StateCachePolicy && (opts.auditCuts ?? 0) > 0 && bounded.length === 0 ? auditFingerprint(target, g, this.positionsOnly ? null : this.hist, policy.audits, maxSteps, this.footprints) : null;
     const sleepSets = policy instanceof SleepSetPolicy;
     const reduction: Reduction = policy instanceof DporPolicy ? 'dpor' : sleepSets ? 'sleep-sets' : 'none';
     const inexact: string[] = [];
@@ -669,7 +673,7 @@ export function exploreDfs(target: ExploreTarget, opts: ExploreOptions): Explore
  * state the graph says they are in. A step the graph does not have means two
  * different states shared a key (or the target is not deterministic).
  */
-function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHistories | null, audits: readonly { schedule: string; step: number }[], maxSteps: number): { checked: number; problems: string[] } {
+function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHistories | null, audits: readonly { schedule: string; step: number }[], maxSteps: number, footprints: boolean): { checked: number; problems: string[] } {
   const edges = new Set<string>();
   for (let e = 0; e < g.edges; e++) edges.add(`${g.from[e]}>${g.to[e]}:${g.thread[e]}:${g.items[e].join(',')}`);
   const problems: string[] = [];
@@ -702,7 +706,8 @@ function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHist
         const fp = r.fingerprint();
         const w: { world: number; at: number } | null = whole;
         whole = null;
-        const suffix = hist === null ? '' : hist.step(s, s.lastRan as number, items, fp, w === null ? null : { world: w.world, items: items.slice(Math.max(0, w.at - (seen - items.length))) });
+        const input = hist !== null && footprints && r.footprint !== undefined ? (r.footprint(), r.stepInput?.() ?? null) : null;
+        const suffix = hist === null ? '' : hist.step(s, s.lastRan as number, items, fp, w === null ? null : { world: w.world, items: items.slice(Math.max(0, w.at - (seen - items.length))) }, input);
         if (s.stepCount < a.step) return false;
         const id = g.find(stateKey(fp, s, suffix));
         if (id === undefined) problem = `step ${s.stepCount} reaches a state the complete search never saw`;
@@ -712,6 +717,7 @@ function auditFingerprint(target: ExploreTarget, g: StateGraph, hist: ThreadHist
       },
     });
     hist?.start(run.sched, run.fingerprint());
+    if (hist !== null && footprints) run.footprint?.();
     const res = run.sched.run();
     if (problem === null && (res.status === 'done' || res.status === 'deadlock') && prev >= 0 && !g.terminal[prev]) problem = `the run ends (${res.status}) in a state where the graph has no end`;
     if (problem !== null) problems.push(`${a.schedule}: ${problem}`);

@@ -44,15 +44,31 @@
 /** What a step touched (`r:<obj>` / `w:<obj>`), or null when unknown (dependent with every step). */
 export type Footprint = readonly string[] | null;
 
-/** Do two steps commute? Only when both footprints are known and no object is written by one and touched by the other. */
+/**
+ * Do two steps commute? Only when both footprints are known and no object is written by
+ * one and touched by the other. Objects are compared up to coverage: an id covers the ids
+ * that extend it at a `.` (`p1` covers `p1.3` and `p1.3.7`: a page table and its entries).
+ */
 export function independent(a: Footprint, b: Footprint): boolean {
   if (a === null || b === null) return false;
   for (const x of a) {
-    const obj = x.slice(2);
-    if (b.includes(`w:${obj}`)) return false;
-    if (x.charCodeAt(0) === 119 /* w */ && b.includes(`r:${obj}`)) return false;
+    const wx = x.charCodeAt(0) === 119; /* w */
+    for (const y of b) {
+      if (!wx && y.charCodeAt(0) !== 119) continue;
+      if (related(x, y)) return false;
+    }
   }
   return true;
+}
+
+/** Do entries `x` and `y` (`r:<obj>` / `w:<obj>`) name the same object, or one a part of the other? */
+function related(x: string, y: string): boolean {
+  const nx = x.length;
+  const ny = y.length;
+  const n = nx < ny ? nx : ny;
+  for (let i = 2; i < n; i++) if (x.charCodeAt(i) !== y.charCodeAt(i)) return false;
+  if (nx === ny) return true;
+  return (nx < ny ? y : x).charCodeAt(n) === 46; /* . */
 }
 
 /** What step invariants read: a list of objects, every object (null), or per-object conditions only. */

@@ -35,10 +35,13 @@ export class ThreadHistories {
   /** Per explorer state (graph node id): its world number and each thread's history. */
   private readonly nodeWorld: number[] = [];
   private readonly nodeHist: (readonly number[])[] = [];
+  private readonly nodeSig: string[] = [];
   /** The current run's histories, per thread. */
   private cur: number[] = [];
   /** World number of the state the current step started from. */
   private startWorld = 0;
+  /** The threads' pending signals when the current step started ('' when none). */
+  private startSig = '';
 
   /** The world number of a fingerprint. */
   world(fp: string): number {
@@ -54,25 +57,33 @@ export class ThreadHistories {
   enter(id: number): void {
     this.cur = this.nodeHist[id].slice();
     this.startWorld = this.nodeWorld[id];
+    this.startSig = this.nodeSig[id];
   }
 
   /** The initial state of a run (no thread has a history). */
   start(s: Sched, fp: string): void {
     this.cur = new Array<number>(s.views().length).fill(0);
     this.startWorld = this.world(withSignals(s, fp, this.cur.length));
+    this.startSig = withSignals(s, '', this.cur.length);
   }
 
   /**
    * After a step of `thread` that consumed the decision items `items` and ended in a
-   * world with fingerprint `fp`: update the histories and return the key suffix.
+   * world with fingerprint `fp`: update the histories and return the key suffix. `input`,
+   * when known, is what the step depended on besides the thread's own state
+   * (ExploreRun.stepInput): it then stands for the whole world the step started in.
    */
-  step(s: Sched, thread: number, items: readonly number[], fp: string, whole: Whole | null = null): string {
+  step(s: Sched, thread: number, items: readonly number[], fp: string, whole: Whole | null = null, input: string | null = null): string {
     const cur = this.cur;
     const tid = thread as ThreadId;
     if (s.described(tid)) cur[thread] = 0;
     else {
       // Whole in view in the middle of the step (Sched.noteWhole): the history starts there.
-      const k = whole !== null ? `W${whole.world},${whole.items.join('.')}` : `${cur[thread]},${this.startWorld},${items.join('.')}`;
+      const k = whole !== null
+        ? `W${whole.world},${whole.items.join('.')}`
+        : input !== null
+          ? `${cur[thread]},I${this.world(`${input}\u0006${this.startSig}`)},${items.join('.')}`
+          : `${cur[thread]},${this.startWorld},${items.join('.')}`;
       let h = this.hists.get(k);
       if (h === undefined) {
         h = this.hists.size + 1;
@@ -81,6 +92,7 @@ export class ThreadHistories {
       cur[thread] = h;
     }
     this.startWorld = this.world(withSignals(s, fp, cur.length));
+    this.startSig = withSignals(s, '', cur.length);
     return this.suffix();
   }
 
@@ -99,6 +111,7 @@ export class ThreadHistories {
     if (this.nodeHist[id] !== undefined) return;
     this.nodeHist[id] = this.cur.slice();
     this.nodeWorld[id] = this.startWorld;
+    this.nodeSig[id] = this.startSig;
   }
 }
 

@@ -18,6 +18,14 @@ export interface ExploreRun {
    */
   footprint?(): readonly string[] | null;
   /**
+   * Optional, for the `history` state key (history.ts), called after footprint() for the
+   * same step: what that step depended on besides its thread's own state and data choices
+   * (the parts of the world it read, as they were when it started), such that two steps
+   * of one thread state with equal inputs and choices are the same step; null when not
+   * known (the whole world is used then).
+   */
+  stepInput?(): string | null;
+  /**
    * Optional: the final values (results and observations) of a run that ended, for
    * the reachable outcomes (see outcomes.ts); called once the run is over.
    */

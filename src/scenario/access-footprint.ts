@@ -32,8 +32,11 @@
  * state key costs nothing more.
  */
 import type { Footprint } from '../explore/dpor.js';
+import type { Machine } from '../linux/machine.js';
+import { fingerprintMask } from '../linux/mm/fingerprint.js';
 import { AccessLog } from '../sched/index.js';
 import type { Sched } from '../sched/index.js';
+import { ObjectValues, ReadHooks } from './object-footprint.js';
 
 /** What the step invariants of a scenario read, in this vocabulary. */
 export const ACCESS_OBSERVES: readonly string[] = ['world'];
@@ -41,23 +44,41 @@ export const ACCESS_OBSERVES: readonly string[] = ['world'];
 /** The per-step footprints of one run (see the file header). */
 export class AccessFootprints {
   private readonly log = new AccessLog();
+  private readonly hooks: ReadHooks | null;
   /** The world fingerprint without locks after step `prevStep` (null: none yet). */
   private prev: string | null = null;
+  /** The same without the tracked objects' values (`rest`), and those values, after step `prevStep`. */
+  private prevRest = '';
+  private prevObjs = new ObjectValues();
+  private nowObjs = new ObjectValues();
   private prevStep = -1;
   private memoStep = -1;
   private memo = '';
   /** The world fingerprint without locks at `memoStep`. */
   private bare = '';
-  /** Steps reported, and how many changed only locks / were unknown (statistics for tests and benchmarks). */
+  /** Steps reported, and how many changed only locks / only tracked objects and locks / were unknown (statistics for tests and benchmarks). */
   steps = 0;
   lockOnly = 0;
+  objectsOnly = 0;
   unknown = 0;
+  /** Debug: the last step's written tracked objects (for tests). */
+  lastWrites: readonly string[] = [];
+  /** What the last step depended on besides its thread's own state (stepInput()), or null. */
+  private input: string | null = null;
+  /** The states of the locks that are not pristine at `prevStep` (see key()). */
+  private prevLocks = '';
+  private lastLocks = '';
+  /** The states of the locks that are not pristine at `memoStep`. */
+  private locksAt = '';
 
   constructor(
     private readonly sched: Sched,
     private readonly world: () => string,
+    /** The machine whose folios and PTEs are tracked one by one (null: none, all of the world is `world`). */
+    private readonly m: Machine | null = null,
   ) {
     sched.access = this.log;
+    this.hooks = m === null ? null : new ReadHooks(m, sched, this.log);
   }
 
   /**
@@ -73,6 +94,7 @@ export class AccessFootprints {
     if (this.memoStep !== n) {
       this.memo = this.key();
       this.bare = this.lastBare;
+      this.locksAt = this.lastLocks;
       this.memoStep = n;
     }
     return this.memo;
@@ -85,7 +107,18 @@ export class AccessFootprints {
     const bare = this.log.withoutLocks(this.world);
     this.lastBare = bare;
     const locks = this.log.locksKey();
+    this.lastLocks = locks ?? '\u0000';
     return locks === null ? `${this.world()}\u0006${bare}` : `${bare}\u0006${locks}`;
+  }
+
+  /** The world fingerprint without locks and without the tracked objects' values (`asBefore`: see AccessLog.withoutLocks). */
+  private rest(asBefore = false): string {
+    fingerprintMask.precise = this.m !== null;
+    try {
+      return this.log.withoutLocks(this.world, asBefore);
+    } finally {
+      fingerprintMask.precise = false;
+    }
   }
 
   /**
@@ -98,22 +131,74 @@ export class AccessFootprints {
     const now = this.bare;
     const n = this.sched.stepCount;
     const before = this.prevStep === n - 1 ? this.prev : null;
+    const log = this.log;
     this.prev = now;
     this.prevStep = n;
+    const prevLocks = this.prevLocks;
+    this.prevLocks = this.locksAt;
+    const prevRest = this.prevRest;
+    const prevObjs = this.prevObjs;
+    this.input = null;
+    this.hooks?.register();
+    // Nothing but locks changed (or a first lock operation shows as a change: see below).
+    let changed = before === null || now !== before;
+    // A lock operated on for the first time in this run was hashed unmasked before the step.
+    if (changed && before !== null && log.firstOperations) changed = log.withoutLocks(this.world, true) !== before;
+    let w: string[] | null = null;
+    let restWrote = false;
+    if (changed || log.firstOperations) {
+      const rest = this.rest();
+      if (before !== null) {
+        restWrote = rest !== this.prevRest;
+        if (restWrote && log.firstOperations) restWrote = this.rest(true) !== this.prevRest;
+      }
+      this.prevRest = rest;
+    }
+    if (changed) {
+      const objs = this.nowObjs;
+      if (this.m !== null) objs.take(this.m);
+      if (before !== null) ObjectValues.diff(this.prevObjs, objs, (w = []));
+      this.nowObjs = this.prevObjs;
+      this.prevObjs = objs;
+    }
     if (before === null) return null;
     this.steps++;
-    const log = this.log;
     if (log.unknown) {
       this.unknown++;
       return null;
     }
-    let wrote = now !== before;
-    // A lock operated on for the first time in this run was hashed unmasked before the step.
-    if (wrote && log.firstOperations) wrote = log.withoutLocks(this.world, true) !== before;
+    if (this.m !== null) {
+      // The step read the rest of the world, the locks (their states are in prevLocks) and the objects it reported.
+      let input = `${prevRest}\u0001${prevLocks}\u0001`;
+      for (const r of log.reads) input += `${r}=${prevObjs.value(r)};`;
+      this.input = input;
+    }
     const fp = log.lockEntries();
     fp.push('r:world');
-    if (wrote) fp.push('w:world');
-    else this.lockOnly++;
+    if (restWrote) fp.push('w:world');
+    this.lastWrites = w ?? [];
+    if (w === null) this.lockOnly++;
+    else {
+      if (w.length === 0 && !restWrote) this.unexplained();
+      if (!restWrote) this.objectsOnly++;
+      for (const x of w) fp.push(x);
+    }
+    for (const r of log.reads) fp.push(`r:${r}`);
     return fp;
+  }
+
+  /**
+   * What the step that just ran (the one next() reported) depended on besides its own
+   * thread's state and data choices: the rest of the world, the states of the locks and the
+   * values of the tracked objects it read, as they were when it started. Null when its
+   * footprint is unknown or no objects are tracked (the caller then uses the whole world).
+   */
+  stepInput(): string | null {
+    return this.input;
+  }
+
+  /** A change the rest and the tracked objects do not show (a gap in the masked fingerprint: a pinlab bug). */
+  private unexplained(): never {
+    throw new Error('pinlab bug: a step changed the world fingerprint, but neither its rest nor any tracked object (src/scenario/object-footprint.ts)');
   }
 }

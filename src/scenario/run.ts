@@ -538,10 +538,10 @@ export function worldFingerprint(w: World): string {
  * footprints; `footprints: false` gives a target without them (the search then reduces
  * nothing).
  */
-export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged', footprints = true): ExploreTarget {
+export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomicity = 'merged', footprints: boolean | 'locks' = true): ExploreTarget {
   const sep = separableClasses(s);
-  const classOf = sep.ok && footprints ? sep.classOf : null;
-  const access = footprints && classOf === null && s.threads.length >= 2;
+  const classOf = sep.ok && footprints === true ? sep.classOf : null;
+  const access = footprints !== false && classOf === null && s.threads.length >= 2;
   return {
     invariants: INVARIANT_IDS,
     ...(classOf !== null ? { footprints: true, observes: 'per-object' as const } : {}),
@@ -549,7 +549,7 @@ export function scenarioTarget(s: Scenario, profile: Profile, atomicity: Atomici
     start(opts: SchedOptions): ExploreRun {
       const w = buildWorld(s, profile, { ...opts, maxSteps: opts.maxSteps ?? 100_000 }, { atomicity });
       if (classOf !== null) return new SeparableRun(s, w, classOf);
-      return access ? new AccessRun(s, w) : new ScenarioRun(s, w);
+      return access ? new AccessRun(s, w, footprints === 'locks') : new ScenarioRun(s, w);
     },
   };
 }
@@ -606,9 +606,10 @@ class SeparableRun extends ScenarioRun {
 class AccessRun extends ScenarioRun {
   private readonly fp: AccessFootprints;
 
-  constructor(s: Scenario, w: World) {
+  /** `locksOnly`: every world object is `world` (the footprints before per-object tracking; for measurements). */
+  constructor(s: Scenario, w: World, locksOnly: boolean) {
     super(s, w);
-    this.fp = new AccessFootprints(w.sched, () => worldFingerprint(w));
+    this.fp = new AccessFootprints(w.sched, () => worldFingerprint(w), locksOnly ? null : w.m);
   }
 
   override fingerprint(): string {
@@ -617,6 +618,10 @@ class AccessRun extends ScenarioRun {
 
   footprint(): readonly string[] | null {
     return this.fp.next();
+  }
+
+  stepInput(): string | null {
+    return this.fp.stepInput();
   }
 }
 

@@ -50,9 +50,15 @@ export class AccessLog {
   unknown = false;
   /** Why (the first reason), for tests and debugging. */
   why: string | null = null;
+  /**
+   * Objects of the world the running step read, by id, as the model's own lookups report
+   * them (src/scenario/access-footprint.ts installs the hooks; this layer only keeps the set).
+   */
+  readonly reads = new Set<string>();
 
   /** A new step begins. */
   begin(): void {
+    if (this.reads.size > 0) this.reads.clear();
     if (this.touched.size > 0) this.touched.clear();
     if (this.first.size > 0) this.first.clear();
     this.unknown = false;
@@ -68,6 +74,11 @@ export class AccessLog {
   /** Lock `l`'s first operation in this run, in the running step; `before` is its state then. */
   firstOperation(l: TrackedLock, before: string): void {
     this.first.set(l, before);
+  }
+
+  /** The running step read world object `id` (recorded only inside a step: `inStep`). */
+  read(id: string): void {
+    this.reads.add(id);
   }
 
   /** Did the running step operate on a lock for the first time in this run? */

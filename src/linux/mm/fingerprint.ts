@@ -84,6 +84,14 @@ class Hasher {
 
 const byNum = (x: number, y: number): number => x - y;
 
+/**
+ * MODEL (explorer footprints, src/scenario/object-footprint.ts): while `precise` is set, the
+ * fingerprint leaves out what the footprints track per object — each live folio's fields
+ * other than its pfn and order, and the entries of every PTE table (a table's presence stays) —
+ * so it changes exactly when something outside those objects changes.
+ */
+export const fingerprintMask = { precise: false };
+
 /** The keys of a number-keyed map or set, ascending (the collection itself when it has one key). */
 function numKeys(c: ReadonlyMap<number, unknown> | ReadonlySet<number>): Iterable<number> {
   if (c.size <= 1) return c.keys();
@@ -120,8 +128,9 @@ function strKeys<V>(mp: ReadonlyMap<string, V>): Iterable<string> {
 type _mem = Exhaustive<Covered<MemMap,
   'regions' | 'zones' | 'zero_pfn' | 'huge_zero_pfn' | 'huge_zero_refcount' | 's_pfn' | 's_order' | 's_ref' | 's_map' | 's_ptemaps' | 's_pin' | 's_flags' |
   's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots' | 'isolated' |
-  // The checker's journal (check/engine.ts): what changed since its last look, not state.
-  'touched' | 'freed'>>;
+  // The checker's journal (check/engine.ts): what changed since its last look, not state;
+  // the explorer's read hook (scenario/object-footprint.ts), not state.
+  'touched' | 'freed' | 'onRead'>>;
 
 function mem_fp(h: Hasher, mem: MemMap): void {
   // Left out: nr_slots (derived); regions are hashed below by their zones (hotplug changes them). Private storage
@@ -136,6 +145,7 @@ function mem_fp(h: Hasher, mem: MemMap): void {
     if (s_ref[s] === 0 && s_flags[s] === 0) continue; // a free slot
     h.int(s_pfn[s]);
     h.int(s_order[s]);
+    if (fingerprintMask.precise) continue;
     h.int(s_ref[s]);
     h.int(s_map[s]);
     h.int(s_ptemaps[s]);
@@ -205,6 +215,10 @@ function page_table_fp(h: Hasher, pt: page_table): void {
     if (typeof v === 'number') {
       h.int(-1);
       h.int(v);
+      continue;
+    }
+    if (fingerprintMask.precise) {
+      h.int(-2); // a PTE table (its count is derived from its entries)
       continue;
     }
     h.int(v.count);

@@ -417,8 +417,21 @@ export class MemMap {
     this.lastTouched = -1;
   }
 
+  /**
+   * MODEL (explorer footprints, src/scenario/object-footprint.ts): while set, told every slot a
+   * lookup resolves (slot_of and peek_slot alike), so the step that runs records which folios
+   * it read. Null (the default) records nothing.
+   */
+  onRead: ((slot: number) => void) | null = null;
+
   /** slot_of() for readers (the checker): the same answer, never journaled. */
   peek_slot(pfn: number): number {
+    const s = this.find_slot(pfn);
+    if (this.onRead !== null) this.onRead(s);
+    return s;
+  }
+
+  private find_slot(pfn: number): number {
     const k2 = Math.floor(pfn / PFN_PER_2M);
     // A hit means k2 >= 0 (keys come from real pfns), so pfn - k2 * PFN_PER_2M is exactly
     // pfn % PFN_PER_2M, without the floating-point modulo V8 runs as a C call.
@@ -886,6 +899,37 @@ export class pud_map extends Map<number, pud_t> {
  * instead of hashing the key again for every page of a table. Behaves as a Map.
  */
 export class pmd_map extends Map<number, pmd_t | pte_table> {
+  /**
+   * MODEL (explorer footprints, src/scenario/object-footprint.ts): while set, told every read
+   * of an entry's contents: (map, key, index) for one PTE, (map, key, -1) for a whole entry
+   * (get(): a PTE table or leaf), (map, -1, -1) for every entry (iteration). Which keys exist
+   * is not reported (the footprints treat it as part of the rest of the world).
+   */
+  static reader: ((map: pmd_map, key: number, index: number) => void) | null = null;
+  /** get() without reporting a read (for callers that report the one PTE they read). */
+  peek(key: number): pmd_t | pte_table | undefined {
+    return super.get(key);
+  }
+  override get(key: number): pmd_t | pte_table | undefined {
+    if (pmd_map.reader !== null) pmd_map.reader(this, key, -1);
+    return super.get(key);
+  }
+  override values(): MapIterator<pmd_t | pte_table> {
+    if (pmd_map.reader !== null) pmd_map.reader(this, -1, -1);
+    return super.values();
+  }
+  override entries(): MapIterator<[number, pmd_t | pte_table]> {
+    if (pmd_map.reader !== null) pmd_map.reader(this, -1, -1);
+    return super.entries();
+  }
+  override [Symbol.iterator](): MapIterator<[number, pmd_t | pte_table]> {
+    if (pmd_map.reader !== null) pmd_map.reader(this, -1, -1);
+    return super[Symbol.iterator]();
+  }
+  override forEach(f: (value: pmd_t | pte_table, key: number, map: Map<number, pmd_t | pte_table>) => void, thisArg?: unknown): void {
+    if (pmd_map.reader !== null) pmd_map.reader(this, -1, -1);
+    super.forEach(f, thisArg);
+  }
   gen = 0;
   lastGen = -1;
   lastKey = -1;
