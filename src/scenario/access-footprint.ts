@@ -90,21 +90,36 @@ export class AccessFootprints {
   fingerprint(): string {
     const n = this.sched.stepCount;
     // Inside a step (a caller looking at an instant within it) the world is still changing: no memo.
-    if (this.sched.inThread) return this.key();
+    if (this.sched.inThread) return this.key(new ObjectValues());
     if (this.memoStep !== n) {
-      this.memo = this.key();
+      this.memo = this.key(this.nowObjs);
       this.bare = this.lastBare;
       this.locksAt = this.lastLocks;
+      this.restAt = this.lastRest;
       this.memoStep = n;
     }
     return this.memo;
   }
 
-  /** The world fingerprint without locks computed by the latest key(). */
+  /** The world fingerprint without locks computed by the latest key(), and its rest. */
   private lastBare = '';
+  private lastRest = '';
+  /** The rest of the world at `memoStep`. */
+  private restAt = '';
 
-  private key(): string {
-    const bare = this.log.withoutLocks(this.world);
+  /**
+   * The key now. With tracked objects, the world without locks is the rest of the world
+   * and a digest of the tracked objects' values (taken into `objs`): one masked
+   * fingerprint and one pass over the folios and PTE tables, not two fingerprints.
+   */
+  private key(objs: ObjectValues): string {
+    let bare: string;
+    if (this.m !== null) {
+      const rest = this.rest();
+      objs.take(this.m);
+      this.lastRest = rest;
+      bare = `${rest}\u0007${objs.hash()}`;
+    } else bare = this.log.withoutLocks(this.world);
     this.lastBare = bare;
     const locks = this.log.locksKey();
     this.lastLocks = locks ?? '\u0000';
@@ -137,29 +152,26 @@ export class AccessFootprints {
     const prevLocks = this.prevLocks;
     this.prevLocks = this.locksAt;
     const prevRest = this.prevRest;
+    this.prevRest = this.restAt;
     const prevObjs = this.prevObjs;
     this.input = null;
     this.hooks?.register();
-    // Nothing but locks changed (or a first lock operation shows as a change: see below).
+    // Nothing but locks changed (a first lock operation shows as a change: see below).
     let changed = before === null || now !== before;
     // A lock operated on for the first time in this run was hashed unmasked before the step.
-    if (changed && before !== null && log.firstOperations) changed = log.withoutLocks(this.world, true) !== before;
+    const asBefore = (): string => (this.m === null ? log.withoutLocks(this.world, true) : `${this.rest(true)}\u0007${this.nowObjs.hash()}`);
+    if (changed && before !== null && log.firstOperations) changed = asBefore() !== before;
     let w: string[] | null = null;
     let restWrote = false;
-    if (changed || log.firstOperations) {
-      const rest = this.rest();
-      if (before !== null) {
-        restWrote = rest !== this.prevRest;
-        if (restWrote && log.firstOperations) restWrote = this.rest(true) !== this.prevRest;
-      }
-      this.prevRest = rest;
-    }
     if (changed) {
-      const objs = this.nowObjs;
-      if (this.m !== null) objs.take(this.m);
-      if (before !== null) ObjectValues.diff(this.prevObjs, objs, (w = []));
-      this.nowObjs = this.prevObjs;
-      this.prevObjs = objs;
+      if (before !== null) {
+        restWrote = this.restAt !== prevRest;
+        if (restWrote && log.firstOperations) restWrote = this.rest(true) !== prevRest;
+        if (this.m !== null) ObjectValues.diff(prevObjs, this.nowObjs, (w = []));
+      }
+      // The values now become the ones before the next step (the other buffer takes the next ones).
+      this.prevObjs = this.nowObjs;
+      this.nowObjs = prevObjs;
     }
     if (before === null) return null;
     this.steps++;
@@ -175,13 +187,14 @@ export class AccessFootprints {
     }
     const fp = log.lockEntries();
     fp.push('r:world');
+    if (this.m === null) restWrote = changed;
     if (restWrote) fp.push('w:world');
     this.lastWrites = w ?? [];
-    if (w === null) this.lockOnly++;
-    else {
-      if (w.length === 0 && !restWrote) this.unexplained();
+    if (!changed) this.lockOnly++;
+    else if (this.m !== null) {
+      if ((w as string[]).length === 0 && !restWrote) this.unexplained();
       if (!restWrote) this.objectsOnly++;
-      for (const x of w) fp.push(x);
+      for (const x of w as string[]) fp.push(x);
     }
     for (const r of log.reads) fp.push(`r:${r}`);
     return fp;

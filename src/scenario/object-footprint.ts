@@ -82,6 +82,39 @@ export class ObjectValues {
     if (seen.size !== this.tables.size) for (const id of [...this.tables.keys()]) if (!seen.has(id)) this.tables.delete(id);
   }
 
+  /** A digest of every tracked object's value (part of the state key: with the rest of the world, the whole world). */
+  hash(): string {
+    let a = 0x811c9dc5 | 0;
+    let b = 0x01000193 | 0;
+    const mix = (x: number): void => {
+      const lo = x | 0;
+      const hi = Math.floor(x / 4294967296) | 0;
+      a = Math.imul(a ^ lo, 0x01000193);
+      b = Math.imul(b ^ hi, 0x5bd1e995) ^ lo;
+    };
+    const f = this.folios;
+    for (let s = 1; s < this.top; s++) {
+      const o = s * FIELDS;
+      if (Number.isNaN(f[o])) continue;
+      mix(s);
+      for (let i = 0; i < FIELDS; i++) mix(f[o + i]);
+    }
+    mix(-1);
+    const ids = [...this.tables.keys()];
+    if (ids.length > 1) ids.sort();
+    for (const id of ids) {
+      for (let i = 0; i < id.length; i++) mix(id.charCodeAt(i));
+      const t = this.tables.get(id) as Float64Array;
+      for (let i = 0; i < t.length; i++) {
+        if (t[i] === 0) continue;
+        mix(i);
+        mix(t[i]);
+      }
+      mix(-2);
+    }
+    return `${(a >>> 0).toString(16)}.${(b >>> 0).toString(16)}`;
+  }
+
   /** The value of a folio slot as a string (for history keys); '' when none. */
   folio(s: number): string {
     if (s >= this.top) return '';
