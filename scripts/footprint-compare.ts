@@ -5,6 +5,8 @@
  *
  *   npx tsx scripts/footprint-compare.ts [--modes objects,locks,none] [--cache history|positions] [path-filter ...]
  *
+ * `--cache` is the default state key (a scenario's own `explore: { cache }` wins).
+ *
  * Modes: `objects` (the default footprints: locks, folios, PTEs, the rest as `world`),
  * `locks` (locks exactly, the rest as one object `world`), `none` (no footprints: the state
  * cache alone). Verdicts and outcome sets are compared with the first mode's.
@@ -59,8 +61,9 @@ for (const file of files(join(root, 'scenarios'))) {
     const eo: ExploreOptions = {
       ...(s.explore.maxSchedules !== null ? { maxSchedules: s.explore.maxSchedules } : {}),
       ...(s.explore.preemptionBound !== null ? { preemptionBound: s.explore.preemptionBound } : {}),
-      ...(s.explore.cache !== null ? { cache: s.explore.cache } : {}),
+      // --cache is the default key: a scenario that declares one keeps it.
       ...(cache !== null ? { cache } : {}),
+      ...(s.explore.cache !== null ? { cache: s.explore.cache } : {}),
     };
     const cells: string[] = [];
     let first: ExploreResult | null = null;

@@ -1,35 +1,34 @@
 /**
  * MODEL (no kernel counterpart): step footprints for the explorer's partial-order
- * reduction (src/explore/dpor.ts) from what the model itself did in each step, for
- * every scenario.
+ * reduction (src/explore/dpor.ts) and inputs for its history key (src/explore/history.ts),
+ * from what the model itself did in each step, for every scenario.
  *
  * Vocabulary: `lock:<name>`, one object per runtime lock (mmap_lock(mm#1), the VFIO
- * container mutex, i_rwsem, ...), and `world`, everything else the world fingerprint
- * hashes (mem_map, zones, mms with their VMAs and page tables, tasks, files, VFIO,
- * IOMMU, iommufd, io_uring, pipes, kernel reports, the scenario's own results).
+ * container mutex, i_rwsem, ...); `f<slot>` and `p<mm>.<key>.<i>` (with `p<mm>.<key>`,
+ * `p<mm>` covering them), one object per folio and per PTE (src/scenario/object-footprint.ts);
+ * and `world`, everything else the world fingerprint hashes.
  *
  * - Lock accesses come from the lock classes themselves (src/sched/access.ts): exact
  *   and complete by construction, reads (a failed trylock, a getter) apart from writes.
- * - Writes to `world` are found, not declared: the world fingerprint with every lock
- *   masked (AccessLog.withoutLocks) after the step is compared with the one before it.
- *   Equal: the step changed nothing but locks; different: `w:world`. Nothing can be
- *   forgotten here: any change the world fingerprint sees is a write (the same
- *   fingerprint the state cache trusts).
- * - Reads of `world` are not recorded by the model's code, so every step reads it
- *   (`r:world`): a step that changes anything outside the locks is dependent with every
- *   other step; two steps that change no more than locks are independent unless they
- *   touch the same lock (one of them changing it).
+ * - Writes are found, not declared: the world fingerprint with every lock masked and the
+ *   tracked objects' values left out (the *rest*) is compared with the one before the
+ *   step (`w:world`), and each tracked object's value with its value before the step. The
+ *   rest and the tracked values together are the whole lock-masked world: nothing can be
+ *   forgotten (a change neither shows is thrown as a pinlab bug).
+ * - Reads: every step reads `world`; reads of folios and PTEs are reported by the model's
+ *   lookups (object-footprint.ts says which, and what they cannot see).
  * - A step the runtime cannot describe (AccessLog.unknown: a signal, a merge that
  *   relied on other threads having exited, a resume from a non-lock wait, a first lock
- *   operation after a getter read) has no footprint: dependent with every step.
+ *   operation after a getter read, a page table of an mm created within the step) has
+ *   no footprint: dependent with every step.
  *
- * Invariants (`observes: ['world']`): the step invariants read world state only (the
- * runtime's own `sched` invariants are per thread), so a step that changes only locks is
- * invisible to them; every `w:world` step is visible.
+ * Invariants (`observes: ['world']`): each step condition reads `world` and at most one
+ * tracked object (docs/explorer.md gives the argument), so only `w:world` steps are visible.
  *
- * Cost: one world fingerprint per step, the masked one: the state key is that plus the
- * states of the run's locks that are not pristine (`fingerprint()`), so the explorer's
- * state key costs nothing more.
+ * Cost per step: one masked fingerprint (the rest), one pass over the live folio slots and
+ * the PTE tables (their values, kept in two buffers, and a digest of them for the state key).
+ * Without a machine (`m` null) the tracked objects are part of `world` (the previous
+ * footprints, kept for measurements).
  */
 import type { Footprint } from '../explore/dpor.js';
 import type { Machine } from '../linux/machine.js';
