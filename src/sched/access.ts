@@ -76,7 +76,7 @@ export class AccessLog {
     this.first.set(l, before);
   }
 
-  /** The running step read world object `id` (recorded only inside a step: `inStep`). */
+  /** The running step read world object `id` (the hooks record only while a thread runs: Sched.inThread). */
   read(id: string): void {
     this.reads.add(id);
   }
