@@ -1209,8 +1209,8 @@ export function* __gup_longterm_locked(
 ): KThread<number> {
   // PATCH(gup-unlockable) f04740f54594: dispatch: the 6.3+ __gup_longterm_locked() body
   if (k.patch('gup-unlockable')) return yield* __gup_longterm_locked__v6_3(k, mm, start, nr_pages, pages, locked, gup_flags);
-  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN: dispatch: the 6.2 body, which takes the caller's `locked` ("mm/gup: remove the restriction on locked with FOLL_LONGTERM", mainline id UNVERIFIED, folded into this v6.2 entry)
-  if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked__v6_2(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
+  // PATCH(gup-longterm-locked) 53b2d09bdd12: dispatch: the 6.2 body, which takes the caller's `locked`
+  if (k.patch('gup-longterm-locked')) return yield* __gup_longterm_locked__v6_2(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
   // PATCH(gup-dax-check-in-vma-flags) 52650c8b466b: dispatch: the 5.11+ body (no vmas array, fs-DAX refused in check_vma_flags)
   if (k.patch('gup-dax-check-in-vma-flags')) return yield* __gup_longterm_locked__v5_11(k, mm, start, nr_pages, pages, vmas, gup_flags);
   return yield* __gup_longterm_locked__v5_4(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
@@ -1531,8 +1531,8 @@ export function* get_user_pages_remote(
   // PATCH(gup-no-longterm-for-get) 447f3e45c18a: is_valid_gup_flags() before __get_user_pages_remote()
   if (k.patch('gup-no-longterm-for-get')) {
     if (!is_valid_gup_flags(k, gup_flags)) return -EINVAL;
-    // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): __gup_longterm_locked() with `locked`
-    if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_TOUCH | FOLL_REMOTE);
+    // PATCH(gup-longterm-locked) 53b2d09bdd12: __gup_longterm_locked() with `locked`
+    if (k.patch('gup-longterm-locked')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_TOUCH | FOLL_REMOTE);
     return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
   }
   // PATCH(pin-user-pages-api) eddb1c228f79: FOLL_PIN from get_user_pages_remote() → WARN, -EINVAL
@@ -1585,8 +1585,8 @@ export function* get_user_pages_unlocked(k: Kctx, start: number, nr_pages: numbe
 
 /** The 5.4–6.2 get_user_pages_unlocked() bodies (also the tail of pin_user_pages_unlocked() there). */
 function* get_user_pages_unlocked_body(k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null, gup_flags: number): KThread<number> {
-  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): the 6.2 body
-  if (k.patch('gup-reliable-ro-longterm')) return yield* get_user_pages_unlocked__v6_2(k, mm, start, nr_pages, pages, gup_flags);
+  // PATCH(gup-longterm-locked) 53b2d09bdd12: the 6.2 body
+  if (k.patch('gup-longterm-locked')) return yield* get_user_pages_unlocked__v6_2(k, mm, start, nr_pages, pages, gup_flags);
   return yield* get_user_pages_unlocked__v5_4(k, mm, start, nr_pages, pages, gup_flags);
 }
 
@@ -1670,15 +1670,15 @@ export function* pin_user_pages_remote(
   if (!k.patch('foll-pin-counting')) return yield* get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
   gup_flags = strip_unknown(k, gup_flags);
   if (no_vmas_in_6_12(k, vmas, site)) return -EINVAL;
-  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(PIN|TOUCH|REMOTE), LONGTERM with a droppable lock allowed (the 6.2 step that first allowed it is folded here, UNVERIFIED)
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(PIN|TOUCH|REMOTE), LONGTERM with a droppable lock allowed (first allowed in 6.2 by 53b2d09bdd12, gup-longterm-locked)
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, locked, gup_flags, FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
     if (f === null) return 0;
     return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, null, locked ?? { v: 1 }, f);
   }
   if (!pin_args_v6_1(k, gup_flags, pages, site)) return -EINVAL;
-  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): straight to __gup_longterm_locked() with `locked`
-  if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
+  // PATCH(gup-longterm-locked) 53b2d09bdd12: straight to __gup_longterm_locked() with `locked`
+  if (k.patch('gup-longterm-locked')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
   return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags | FOLL_PIN, pages, vmas, locked);
 }
 

@@ -232,8 +232,8 @@ function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_page
   const site = 'mm/gup.c:__gup_longterm_unlocked';
   const sub: page_array = pi === 0 ? pages : new Array<number | null>(nr_pages).fill(null);
   let ret: number;
-  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): 6.2.12 calls get_user_pages_unlocked() for FOLL_LONGTERM too
-  if (gup_flags & FOLL_LONGTERM && !k.patch('gup-reliable-ro-longterm')) {
+  // PATCH(gup-longterm-locked) 53b2d09bdd12: 6.2.12 calls get_user_pages_unlocked() for FOLL_LONGTERM too
+  if (gup_flags & FOLL_LONGTERM && !k.patch('gup-longterm-locked')) {
     yield* down_read(k, mm.mmap_lock, site);
     ret = yield* __gup_longterm_locked(k, mm, start, nr_pages, sub, null, null, gup_flags);
     up_read(k, mm.mmap_lock, site);

@@ -394,24 +394,28 @@ export const gupPatches = {
       'gup_must_unshare() also asks to unshare for FOLL_PIN|FOLL_LONGTERM without FOLL_WRITE on a read-only PTE of ' +
       'a non-anonymous page (page cache, zero page) in a COW mapping: the pin lands on a private anonymous copy, ' +
       'so later writes by the process are seen through the pin.',
-    folds: [
-      {
-        change:
-          'FOLL_LONGTERM with a droppable lock: pin_user_pages_remote() passes a non-NULL locked to ' +
-          '__gup_longterm_locked(), which re-takes mmap_lock between migration retries and drops it again at the ' +
-          'end; get_user_pages_unlocked() (and so pin_user_pages_unlocked() and the gup-fast fallback) takes ' +
-          'FOLL_LONGTERM (gup.ts __gup_longterm_locked__v6_2, get_user_pages_unlocked__v6_2; gup_fast.ts). ' +
-          'Jason Gunthorpe, "mm/gup: remove the restriction on locked with FOLL_LONGTERM", mm tree for v6.2 ' +
-          '(seen in linux-next and akpm/mm commit lists of November 2022 under several pre-merge ids and in the ' +
-          'v6.2 mm pull request shortlog; the mainline id is UNVERIFIED). Read: Debian 6.1.192 refuses it ' +
-          '(__get_user_pages_remote: WARN, -EINVAL), 6.2.12 (and 6.2.1) allow it. Folded here because both ' +
-          'arrived through the same mm-stable pull for v6.2',
-        commit: null,
-        from: 'v6.2',
-        by: 'v6.2',
-      },
-    ],
-    scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro', 'gup/remote-longterm-locked'],
+    scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro'],
+  },
+  'gup-longterm-locked': {
+    subject: 'mm/gup: remove the restriction on locked with FOLL_LONGTERM',
+    commit: '53b2d09bdd12',
+    author: 'Jason Gunthorpe',
+    release: 'v6.2',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'FOLL_LONGTERM with a droppable lock: pin_user_pages_remote() (and get_user_pages_remote()) pass a non-NULL ' +
+      'locked to __gup_longterm_locked(), which re-takes mmap_lock between migration retries and drops it again at ' +
+      'the end; get_user_pages_unlocked() (so pin_user_pages_unlocked() and the gup-fast fallback) takes ' +
+      'FOLL_LONGTERM (gup.ts __gup_longterm_locked__v6_2, get_user_pages_unlocked__v6_2; gup_fast.ts). It builds on ' +
+      'check_vma_flags() refusing fs-DAX (52650c8b466b, so no vmas array is needed after a dropped lock), not ' +
+      'declared as `requires` because the corpus ablates that patch from 6.12, where the 6.3 body is used. Read: ' +
+      'Debian 6.1.192 refuses it (__get_user_pages_remote: WARN, -EINVAL), 6.2.12 and 6.2.1 allow it. Id: the ' +
+      'commit list of the mainline merge of mm-stable-2022-12-13 (e2ca6ba6ba01), as a kernel.org post-receive ' +
+      'list of a tree fast-forwarded to it shows it (the linux-next lists of November 2022 carry earlier, ' +
+      'pre-merge ids of the same patch); the list also has 84209e87c696 and f347454d0341 at the ids the ' +
+      'registry gives them.',
+    scenarios: ['gup/bug2-longterm-droppable-lock'],
   },
   'foll-pci-p2pdma': {
     subject: 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages',
@@ -439,7 +443,7 @@ export const gupPatches = {
       'is_valid_gup_args() replaces the per-wrapper checks (internal flags, *locked must be 1, GET+PIN, LONGTERM ' +
       'without PIN, pages == NULL, LONGTERM+P2PDMA; pin_user_pages/_remote/_unlocked return 0 on failure), a ' +
       'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM keeps working with a droppable lock (the 6.2 ' +
-      'step that first allowed it is folded into gup-reliable-ro-longterm, see there); read from the 6.12.117 ' +
+      'step that first allowed it is gup-longterm-locked, 53b2d09bdd12); read from the 6.12.117 ' +
       'tree, absent from 6.2.12.',
     folds: [
       { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
