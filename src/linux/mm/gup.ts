@@ -1441,8 +1441,8 @@ function current_mm(k: Kctx, site: string): mm_struct | null {
 }
 
 function no_vmas_in_6_12(k: Kctx, vmas: vma_array | null, site: string): boolean {
-  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the vmas argument was removed by the v6.5 vmas-removal series (commit UNVERIFIED), keyed on the 6.3 entry
-  if (vmas !== null && k.patch('gup-unlockable')) {
+  // PATCH(gup-remove-vmas) b2cac248191b: the vmas argument is gone from the GUP entry points (the v6.5 series this commit ends)
+  if (vmas !== null && k.patch('gup-remove-vmas')) {
     unsupported(k, site, 'the vmas argument does not exist in this release (removed in 6.5)');
     return true;
   }

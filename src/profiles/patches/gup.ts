@@ -445,11 +445,56 @@ export const gupPatches = {
       'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM keeps working with a droppable lock (the 6.2 ' +
       'step that first allowed it is gup-longterm-locked, 53b2d09bdd12); read from the 6.12.117 ' +
       'tree, absent from 6.2.12.',
-    folds: [
-      { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
-      { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
-    ],
     scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked', 'gup/pin-with-foll-get'],
+  },
+  'gup-fast-task-size-max': {
+    subject: 'x86-64: make access_ok() independent of LAM',
+    commit: '6014bc27561f',
+    author: 'Linus Torvalds',
+    release: 'v6.4',
+    files: ['mm/gup.c', 'arch/x86/include/asm/uaccess_64.h', 'arch/x86/mm/extable.c'],
+    effect: 'neutral',
+    summary:
+      'x86-64 access_ok() stops comparing against TASK_SIZE_MAX (it only tests the sign bit, so tagged LAM ' +
+      'addresses pass), and gup-fast gains its own `end > TASK_SIZE_MAX` test returning -EFAULT before ' +
+      'access_ok(). For gup-fast the answer is the same -EFAULT as the old access_ok() gave (only the reason ' +
+      'changes; gup_fast.ts gup_fast_range). 6.2.12 has no such test, 6.5.0 has it. Id and subject from the ' +
+      'Fixes: tags of later x86 uaccess fixes and the v6.4 commit list (next to 6ccdc91d6af9 "x86: mm: remove ' +
+      'architecture-specific \'access_ok()\' define").',
+    scenarios: ['gup/fast-range-limits'],
+  },
+  'gup-fast-overflow-errno': {
+    subject: 'mm/gup: do not return 0 from pin_user_pages_fast() for bad args',
+    commit: '9883c7f84053',
+    author: 'Jason Gunthorpe',
+    release: 'v6.5',
+    files: ['mm/gup.c'],
+    requires: ['gup-fast-reorganize'],
+    effect: 'changes-verdict',
+    summary:
+      'A gup-fast range whose start + len wraps returns -EOVERFLOW instead of 0 (callers cannot act on a 0; ' +
+      'syzbot tripped on it). 6.2.12 and Debian 6.1.192 return 0, 6.5.0 -EOVERFLOW. Id: the 6.4.y stable ' +
+      'backport ("commit 9883c7f84053 upstream", 9 August 2023), which applies on 6.4 and so entered mainline ' +
+      'in the 6.5 cycle.',
+    scenarios: ['gup/fast-range-limits'],
+  },
+  'gup-remove-vmas': {
+    subject: 'mm/gup: remove vmas array from internal GUP functions',
+    commit: 'b2cac248191b',
+    author: 'Lorenzo Stoakes',
+    release: 'v6.5',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'The last of the series that removes the vmas argument: get_user_pages() (54d020692b34), ' +
+      'pin_user_pages_remote() (0b295316b3a9), get_user_pages_remote() (ca5e863233e8), pin_user_pages() ' +
+      '(4c630f307455) lose it and the internal functions stop filling a vmas array (this commit). The model has ' +
+      'one switch for the series: a call that passes a vmas array has no counterpart from 6.5 and is reported ' +
+      'unsupported (gup.ts no_vmas_in_6_12). Read: 6.2.12 get_user_pages() takes vmas, 6.5.0 does not. Ids: the ' +
+      'commit list of the mainline merge of mm-stable-2023-06-24-19-15 (6e17c6de3ddf) as a kernel.org ' +
+      'post-receive list shows it, next to 311150343e69 "mm/gup: add missing gup_must_unshare() check to ' +
+      'gup_huge_pgd()".',
+    scenarios: [],
   },
   'foll-honor-numa-fault': {
     subject: 'mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT',
