@@ -249,8 +249,8 @@ function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_page
  * get_user_pages_fast(); 5.6 to 6.6 internal_get_user_pages_fast(); 6.12 gup_fast_fallback().
  */
 function gup_fast_entry_name(k: Kctx): string {
-  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN: the 6.12 name gup_fast_fallback (rename commit UNVERIFIED, fold from v6.7 by v6.12)
-  if (k.patch('gup-hugetlb-grab-no-longterm-check')) return 'mm/gup.c:gup_fast_fallback';
+  // PATCH(gup-fast-rename) 23babe1934d7: internal_get_user_pages_fast() is named gup_fast_fallback()
+  if (k.patch('gup-fast-rename')) return 'mm/gup.c:gup_fast_fallback';
   // PATCH(pin-user-pages-api) eddb1c228f79: the shared body becomes internal_get_user_pages_fast()
   return k.patch('pin-user-pages-api') ? 'mm/gup.c:internal_get_user_pages_fast' : 'mm/gup.c:get_user_pages_fast';
 }

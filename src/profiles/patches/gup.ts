@@ -220,7 +220,7 @@ export const gupPatches = {
       'check is UNVERIFIED.',
     folds: [
       { change: 'check_vma_flags() refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP ("mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs", David Hildenbrand, posted January 2025 with Cc: stable; absent from 6.5.0 and 6.6.9, present in Debian 6.12.117)', commit: null, from: 'v6.7', by: 'v6.12' },
-      { change: 'gup-fast\'s shared body is named gup_fast_fallback() (internal_get_user_pages_fast() in 6.5.0 and 6.6.9); it returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c; gup_fast.ts gup_fast_range)', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
@@ -395,6 +395,21 @@ export const gupPatches = {
       'a non-anonymous page (page cache, zero page) in a COW mapping: the pin lands on a private anonymous copy, ' +
       'so later writes by the process are seen through the pin.',
     scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro'],
+  },
+  'gup-fast-rename': {
+    subject: 'mm/gup: consistently name GUP-fast functions',
+    commit: '23babe1934d7',
+    author: 'David Hildenbrand',
+    release: 'v6.10',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'A rename: internal_get_user_pages_fast() becomes gup_fast_fallback() (and the lockless walkers gup_fast_*). ' +
+      'What changes in the model is the function the gup-fast flag-mask WARN and its errno reasons name ' +
+      '(gup_fast.ts gup_fast_entry_name): a declared WARN site. 6.6.9 has internal_get_user_pages_fast(), Debian ' +
+      '6.12.117 gup_fast_fallback(). Id: a developer\'s review mail ("renamed from internal_get_user_pages_fast in ' +
+      'commit 23babe1934d7") and the v6.10 mm commit lists; posted April 2024.',
+    scenarios: ['gup/fast-honor-numa-fault'],
   },
   'gup-longterm-locked': {
     subject: 'mm/gup: remove the restriction on locked with FOLL_LONGTERM',
