@@ -355,9 +355,8 @@ export function check_vma_flags(k: Kctx, vma: vm_area_struct, gup_flags: number)
   if (k.patch('gup-dax-check-in-vma-flags') && gup_flags & FOLL_LONGTERM && vma_is_fsdax(vma)) return no(-EOPNOTSUPP, 'FOLL_LONGTERM on an fs-DAX mapping (the file system could never truncate the pinned blocks)');
   // PATCH(foll-pci-p2pdma) 4003f107fa2e: 6.2 refuses FOLL_LONGTERM|FOLL_PCI_P2PDMA here; PATCH(gup-unlockable) f04740f54594 moved the test into is_valid_gup_args()
   if (k.patch('foll-pci-p2pdma') && !k.patch('gup-unlockable') && gup_flags & FOLL_LONGTERM && gup_flags & FOLL_PCI_P2PDMA) return no(-EOPNOTSUPP, 'FOLL_LONGTERM with FOLL_PCI_P2PDMA');
-  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN for "mm/gup: reject FOLL_SPLIT_PMD with hugetlb
-  // VMAs" (not in 6.6.9, in Debian 6.12.117 via stable; commit UNVERIFIED), folded on this entry.
-  if (k.patch('gup-hugetlb-grab-no-longterm-check') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
+  // PATCH(gup-split-pmd-hugetlb) 8977752c8056: FOLL_SPLIT_PMD on a hugetlb VMA → -EOPNOTSUPP
+  if (k.patch('gup-split-pmd-hugetlb') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
   if (write) {
     // PATCH(gup-writable-file-longterm)
     if (k.patch('gup-writable-file-longterm') && !vma_anon && !writable_file_mapping_allowed(vma, gup_flags)) return no(-EFAULT, 'a writable FOLL_LONGTERM pin of a shared file mapping whose file system does not allow it (writable_file_mapping_allowed)');

@@ -219,7 +219,6 @@ export const gupPatches = {
       '0fa5bc4023c1 (v5.12, seen in the follow-up diff of 82e5d378b0e4); when that helper gained its long-term ' +
       'check is UNVERIFIED.',
     folds: [
-      { change: 'check_vma_flags() refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP ("mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs", David Hildenbrand, posted January 2025 with Cc: stable; absent from 6.5.0 and 6.6.9, present in Debian 6.12.117)', commit: null, from: 'v6.7', by: 'v6.12' },
       { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['gup/hugetlb-movable-longterm'],
@@ -410,6 +409,22 @@ export const gupPatches = {
       '6.12.117 gup_fast_fallback(). Id: a developer\'s review mail ("renamed from internal_get_user_pages_fast in ' +
       'commit 23babe1934d7") and the v6.10 mm commit lists; posted April 2024.',
     scenarios: ['gup/fast-honor-numa-fault'],
+  },
+  'gup-split-pmd-hugetlb': {
+    subject: 'mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs',
+    commit: '8977752c8056',
+    author: 'David Hildenbrand',
+    release: 'v6.15',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'check_vma_flags() refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP (pmd_trans_huge() is also true ' +
+      'for a hugetlb PMD, so the split path could be reached; CVE-2025-22034). Absent from 6.5.0 and 6.6.9, ' +
+      'present in Debian 6.12.117 (the 6.12.23 stable backport) and 6.18.26. Id: the CVE record lists it with ' +
+      'three stable backports (2e877ff34922, 48d28417c66c, fd900832e844), and it is the id the mm series has in ' +
+      'the post-receive commit lists that carry the whole device-exclusive series; earlier mm-unstable lists show ' +
+      'it under other, pre-merge ids. 6.14.0 is affected, so it entered mainline in the 6.15 cycle.',
+    scenarios: ['gup/split-pmd-hugetlb'],
   },
   'gup-longterm-locked': {
     subject: 'mm/gup: remove the restriction on locked with FOLL_LONGTERM',
@@ -643,4 +658,6 @@ export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
   'v5.10': ['gup-fast-reorganize', 'gup-fast-wp-seq'],
   // Debian 6.1.192: both hunks of f347454d0341 and the 6.1.130 backport 476c1dfefab8 of c8070b787519 read there.
   'v6.1': ['gup-hugetlb-no-force-write', 'gup-zero-page-no-pin'],
+  // Debian 6.12.117: the 6.12.23 stable backport of 8977752c8056 (the FOLL_SPLIT_PMD test in check_vma_flags read there).
+  'v6.12': ['gup-split-pmd-hugetlb'],
 };
