@@ -37,6 +37,9 @@ const REASON_SITE_ONLY =
 const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-type1-ioctl-refactor': REASON_SITE_ONLY,
   'vfio-group-c': REASON_SITE_ONLY,
+  'vfio-main-rename': REASON_SITE_ONLY,
+  'vfio-container-c': REASON_SITE_ONLY,
+  'vfio-group-ioctl-split': REASON_SITE_ONLY,
   'io-uring-dir': REASON_SITE_ONLY,
   'madvise-rearrange': REASON_SITE_ONLY,
   'fsdax-refcounted-folios':

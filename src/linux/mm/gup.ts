@@ -1721,8 +1721,8 @@ export { race_window, FOLL_FAST_ONLY, PAGE_SHIFT };
 export function* populate_vma_page_range(k: Kctx, vma: vm_area_struct, start: number, end: number, locked: int_ptr | null): KThread<number> {
   const nr_pages = (end - start) / PAGE_SIZE;
   let gup_flags: number;
-  // PATCH(gup-foll-cow-removed) 5535be309971: STAND-IN: FOLL_POPULATE/FOLL_MLOCK were dropped from populate_vma_page_range() by earlier 5.16-era commits (UNVERIFIED); keyed on the v6.0 FOLL_COW removal
-  if (k.patch('gup-foll-cow-removed')) {
+  // PATCH(gup-foll-mlock-removed) b67bf49ce7aa: FOLL_POPULATE/FOLL_MLOCK are gone; VM_LOCKONFAULT returns at once
+  if (k.patch('gup-foll-mlock-removed')) {
     if (vma.vm_flags & VM_LOCKONFAULT) return nr_pages;
     gup_flags = FOLL_TOUCH;
   } else {

@@ -321,9 +321,6 @@ export const gupPatches = {
       'FOLL_COW is gone; a FOLL_FORCE write may follow a read-only PTE only in a private, VM_MAYWRITE, !VM_WRITE ' +
       'mapping whose page is anonymous and PageAnonExclusive (and no soft-dirty/uffd-wp tracking wants a fault). ' +
       'Before it (5.4-5.19): FOLL_COW set after a COW write fault plus a dirty PTE sufficed (CVE-2022-2590).',
-    folds: [
-      { change: 'populate_vma_page_range() no longer passes FOLL_POPULATE and FOLL_MLOCK and returns early for VM_LOCKONFAULT (gup.ts; 5.15.24 still passes both)', commit: null, from: 'v5.16', by: 'v6.0' },
-    ],
     scenarios: [],
   },
   'gup-hugetlb-no-force-write': {
@@ -425,6 +422,23 @@ export const gupPatches = {
       'the post-receive commit lists that carry the whole device-exclusive series; earlier mm-unstable lists show ' +
       'it under other, pre-merge ids. 6.14.0 is affected, so it entered mainline in the 6.15 cycle.',
     scenarios: ['gup/split-pmd-hugetlb'],
+  },
+  'gup-foll-mlock-removed': {
+    subject: 'mm/munlock: delete FOLL_MLOCK and FOLL_POPULATE',
+    commit: 'b67bf49ce7aa',
+    author: 'Hugh Dickins',
+    release: 'v5.18',
+    files: ['mm/gup.c', 'mm/internal.h', 'include/linux/mm.h'],
+    effect: 'neutral',
+    summary:
+      'populate_vma_page_range() stops passing FOLL_POPULATE and FOLL_MLOCK (mlocking moves to the fault and rmap ' +
+      'paths) and returns at once for a VM_LOCKONFAULT VMA, which FOLL_POPULATE used to leave unfaulted (gup.ts). ' +
+      '5.15.24 passes both flags, Debian 6.1.192 only FOLL_TOUCH with the early return; that the early return came ' +
+      'with this commit is taken from its subject (the flag it deletes was the LOCKONFAULT switch), the diff was not ' +
+      'read. MODEL: the per-page mlock is not modelled, so mlock() faults in the same pages either way. Id: a ' +
+      'mainline bisection of an LTP memcg test to it (Mike Galbraith, March 2022) and the v5.18 pull shortlog ' +
+      '(Hugh Dickins\'s mlock series through the folio tree).',
+    scenarios: ['mm/mlock-populate'],
   },
   'gup-longterm-locked': {
     subject: 'mm/gup: remove the restriction on locked with FOLL_LONGTERM',
