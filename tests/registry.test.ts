@@ -90,6 +90,12 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'the long-term GUP migrates it out straight away, to the same end state (no probe counts migrations). The ' +
     'one case that differs, a 5.11/5.12 long-term pin of a THP in CMA (io_uring/register-thp-cma), re-migrates ' +
     'into CMA until the step bound without it: a run that is not a verdict',
+  'gup-pfn-eexist':
+    'the walk meets a pfn without struct page only for a special PTE outside VM_PFNMAP/VM_IO that is neither the ' +
+    'zero page nor a devmap entry (a VM_MIXEDMAP insert), and no mapping a scenario can set up has one',
+  'gup-no-get-user-pages-locked':
+    'with it a get_user_pages_locked() step has no counterpart in the release (the model reports it ' +
+    'unsupported), which a scenario cannot declare',
   'gup-remove-vmas':
     'what it removes is an argument: with it a call that passes a vmas array has no counterpart in the release ' +
     '(the model reports it unsupported), which a scenario cannot declare; without it the array is filled',

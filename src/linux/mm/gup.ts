@@ -690,9 +690,9 @@ export function* __get_user_pages(
         BUG_ON(k, true, 'mm/gup.c:__get_user_pages', `faultin_page returned ${ret}`);
         break out;
       } else if (page === -EEXIST) {
-        // A PTE with a pfn but no struct page: 5.4–5.15 skip the slot; 5.19+ (6.1) fail when pages are wanted.
-        // PATCH(gup-anon-exclusive-unshare) a7f226604170: STAND-IN: -EEXIST for a pfn without struct page when pages are wanted (5.19-era change, own commit UNVERIFIED) keyed on the nearest v5.19 entry
-        if (k.patch('gup-anon-exclusive-unshare') && pages) {
+        // A PTE with a pfn but no struct page: 5.4–5.15 skip the slot; 5.18+ (6.1) fail when pages are wanted.
+        // PATCH(gup-pfn-eexist) 65462462ffb2: stop with -EEXIST when the caller wants pages
+        if (k.patch('gup-pfn-eexist') && pages) {
           ret = -EEXIST;
           break out;
         }
@@ -1547,13 +1547,12 @@ export function* get_user_pages_remote(
 /**
  * get_user_pages_locked(start, nr_pages, gup_flags, pages, locked) — 5.4–5.15.
  * FOLL_LONGTERM → WARN, -EINVAL; else __get_user_pages_locked(current->mm, locked, | FOLL_TOUCH).
- * MODEL: the function was removed between 5.15 and 5.19 (trees read bracket it); the
- * model treats it as absent on profiles with the 5.19-era PATCH(gup-anon-exclusive-unshare).
+ * Removed in 5.18 (73fd16d8080f): absent on profiles with PATCH(gup-no-get-user-pages-locked).
  */
 export function* get_user_pages_locked(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array | null, locked: int_ptr): KThread<number> {
   const site = 'mm/gup.c:get_user_pages_locked';
-  // PATCH(gup-anon-exclusive-unshare) a7f226604170: STAND-IN: get_user_pages_locked() was removed between 5.15 and 5.19 (own commit UNVERIFIED); keyed on the nearest v5.19 entry
-  if (k.patch('gup-anon-exclusive-unshare')) return unsupported(k, site, 'get_user_pages_locked() does not exist in this release (removed between 5.15 and 5.19)');
+  // PATCH(gup-no-get-user-pages-locked) 73fd16d8080f: get_user_pages_locked() is gone (5.18)
+  if (k.patch('gup-no-get-user-pages-locked')) return unsupported(k, site, 'get_user_pages_locked() does not exist in this release (removed in 5.18 by 73fd16d8080f)');
   gup_flags = strip_unknown(k, gup_flags);
   if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, site, 'FOLL_LONGTERM')) return -EINVAL;
   const mm = current_mm(k, site);

@@ -303,10 +303,6 @@ export const gupPatches = {
       'FOLL_PIN without FOLL_WRITE on a read-only PTE of an anonymous page that is not PageAnonExclusive makes ' +
       'follow_page return -EMLINK; GUP then faults with FAULT_FLAG_UNSHARE (copy if shared) and pins the exclusive ' +
       'copy. GUP-fast stops there. Id confirmed by a Fixes: tag.',
-    folds: [
-      { change: 'a PTE with a pfn but no struct page fails the walk with -EEXIST when pages are wanted (5.15 skipped the slot; gup.ts __get_user_pages)', commit: null, from: 'v5.16', by: 'v5.19' },
-      { change: 'get_user_pages_locked() is removed (gup.ts get_user_pages_locked)', commit: null, from: 'v5.16', by: 'v5.19' },
-    ],
     scenarios: ['gup/ro-pin-after-fork'],
   },
   'gup-foll-cow-removed': {
@@ -439,6 +435,34 @@ export const gupPatches = {
       'mainline bisection of an LTP memcg test to it (Mike Galbraith, March 2022) and the v5.18 pull shortlog ' +
       '(Hugh Dickins\'s mlock series through the folio tree).',
     scenarios: ['mm/mlock-populate'],
+  },
+  'gup-pfn-eexist': {
+    subject: 'mm/gup: follow_pfn_pte(): -EEXIST cleanup',
+    commit: '65462462ffb2',
+    author: 'John Hubbard',
+    release: 'v5.18',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      '__get_user_pages() stops at a PTE that has a pfn but no struct page (follow_page_mask() → -EEXIST) when the ' +
+      'caller wants pages, returning what it has or -EEXIST; before it (5.15.24) the slot was skipped and pages[i] ' +
+      'left unset (gup.ts __get_user_pages). Id: the mainline commit lists of John Hubbard\'s "mm/gup: some ' +
+      'cleanups" series (v5.18; the list whose order matches the mainline log, next to ad6c441266dc and ' +
+      '73fd16d8080f).',
+    scenarios: [],
+  },
+  'gup-no-get-user-pages-locked': {
+    subject: 'mm/gup: remove unused get_user_pages_locked()',
+    commit: '73fd16d8080f',
+    author: 'John Hubbard',
+    release: 'v5.18',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'get_user_pages_locked() is removed (no callers left); the model reports a call of it on a release without ' +
+      'it as unsupported (gup.ts get_user_pages_locked). 5.15.24 has it, Debian 6.1.192 not. Id: the same v5.18 ' +
+      'commit lists as 65462462ffb2.',
+    scenarios: [],
   },
   'gup-longterm-locked': {
     subject: 'mm/gup: remove the restriction on locked with FOLL_LONGTERM',
