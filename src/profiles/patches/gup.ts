@@ -216,8 +216,9 @@ export const gupPatches = {
       'long-term pin of a hugetlb folio in ZONE_MOVABLE or CMA WARNs and fails -ENOMEM instead of migrating it ' +
       '(the real 6.1.192 kernel: -ENOMEM, folio left in ZONE_MOVABLE; 6.12.117: migrated and pinned). ' +
       'follow_hugetlb_page() has grabbed through the gup-fast helper (then try_grab_compound_head) since ' +
-      '0fa5bc4023c1 (v5.12, seen in the follow-up diff of 82e5d378b0e4); when that helper gained its long-term ' +
-      'check is UNVERIFIED.',
+      '0fa5bc4023c1 (v5.12, seen in the follow-up diff of 82e5d378b0e4); the helper has had its long-term check ' +
+      'since df3a0a21b698 (v5.7: try_grab_compound_head() tests FOLL_LONGTERM + is_migrate_cma_page() in 5.7.14 ' +
+      'and 5.12.9, not in 5.6.4), so the slow hugetlb path refuses from v5.12 on.',
     folds: [
       { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
