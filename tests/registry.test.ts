@@ -96,6 +96,12 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'gup-no-get-user-pages-locked':
     'with it a get_user_pages_locked() step has no counterpart in the release (the model reports it ' +
     'unsupported), which a scenario cannot declare',
+  'gup-cma-alloc-scope':
+    'the longer scope only decides where a page is allocated that the re-GUP after the migration has to fault in ' +
+    'again (something unmapped it meanwhile): inside the scope it avoids CMA, outside it may land in CMA and be ' +
+    'pinned long-term there; no scenario races an unmap against the migration step of a 5.8/5.9 long-term pin ' +
+    'yet. The migration targets themselves avoid CMA either way (new_non_cma_page), and hugetlb pool folios are ' +
+    'never in CMA in the model (GFP_HIGHUSER), so the pool dequeue test bbe88753bd42 ties to the scope never fires',
   'gup-remove-vmas':
     'what it removes is an argument: with it a call that passes a vmas array has no counterpart in the release ' +
     '(the model reports it unsupported), which a scenario cannot declare; without it the array is filled',

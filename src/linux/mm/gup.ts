@@ -1278,10 +1278,9 @@ function* __gup_longterm_locked__v5_4(
   let rc = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas_tmp, pass_locked, gup_flags);
   if (gup_flags & FOLL_LONGTERM) {
     // 5.4-5.8 leave the no-CMA scope before the migration step; from 5.9.1 it ends at `out:`, after it, so
-    // the migration targets and the re-GUP are allocated inside it (a fold of hugetlb-migration-target-pool:
-    // Joonsoo Kim's "mm/gup: restrict CMA region by using allocation scope API", same v5.9 series).
-    // PATCH(hugetlb-migration-target-pool) bbe88753bd42: the scope covers the migration step
-    const late_restore = k.patch('hugetlb-migration-target-pool');
+    // the migration targets and the re-GUP are allocated inside it.
+    // PATCH(gup-cma-alloc-scope) 41b4dc14ee80: the scope covers the migration step
+    const late_restore = k.patch('gup-cma-alloc-scope');
     if (!late_restore) memalloc_nocma_restore(k, flags);
     if (rc >= 0 && check_dax_vmas(k, vmas_tmp as vma_array, rc)) {
       // 5.7-5.9 drop FOLL_PIN pins with put_page() here too.

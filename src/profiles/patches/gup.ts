@@ -287,10 +287,22 @@ export const gupPatches = {
       'is_migrate_cma_page()` in 5.9.1-5.12.9, `pin && !is_pinnable_page()` from 5.15.24): the model reads it in ' +
       'hugetlb.ts alloc_huge_page and gup_migrate.ts alloc_hugetlb_migration_target. Id from the Fixes:/reference ' +
       'list of a later series (the commit itself was not read; the 5.4.1, 5.8.1, 5.9.1 and 6.x code around it was).',
-    folds: [
-      { change: 'the no-CMA allocation scope of __gup_longterm_locked() lasts until after check_and_migrate_cma_pages() (5.8.1 restores it before, 5.9.1 at `out:`), so migration targets and the re-GUP are allocated inside it (Joonsoo Kim, "mm/gup: restrict CMA region by using allocation scope API", same v5.9 series; gup.ts __gup_longterm_locked__v5_4)', commit: null, from: 'v5.9', by: 'v5.9' },
-    ],
     scenarios: ['gup/hugetlb-longterm-pool-target'],
+  },
+  'gup-cma-alloc-scope': {
+    subject: 'mm/gup: restrict CMA region by using allocation scope API',
+    commit: '41b4dc14ee80',
+    author: 'Joonsoo Kim',
+    release: 'v5.9',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'The no-CMA allocation scope of __gup_longterm_locked() lasts until after check_and_migrate_cma_pages() ' +
+      '(5.8.1 restores it before, 5.9.1 at `out:`), so migration targets and the re-GUP are allocated inside it ' +
+      '(gup.ts __gup_longterm_locked__v5_4). Id: Greg Kroah-Hartman\'s list of the commits a failed stable ' +
+      'backport depends on ("41b4dc14ee80 (\'mm/gup: restrict CMA region by using allocation scope API\')", next ' +
+      'to bbe88753bd42 of the same v5.9 series) and a mainline commit list.',
+    scenarios: [],
   },
   'gup-anon-exclusive-unshare': {
     subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
