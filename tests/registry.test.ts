@@ -41,6 +41,7 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-container-c': REASON_SITE_ONLY,
   'vfio-group-ioctl-split': REASON_SITE_ONLY,
   'io-uring-dir': REASON_SITE_ONLY,
+  'io-uring-rsrc-c': REASON_SITE_ONLY,
   'madvise-rearrange': REASON_SITE_ONLY,
   'fsdax-refcounted-folios':
     'the model does not have refcounted fs-DAX folios: with the patch (v6.18) every fs-DAX fault is unsupported, ' +
