@@ -332,7 +332,8 @@ export const vfioPatches = {
       'external pin that resolves to a pfn without a struct page; the 6.x argument checks (pages array, device open) ' +
       'are read with it. Id from the Fixes: tags of later fixes; in the vfio pull for v6.0-rc1.',
     folds: [
-      { change: 'vfio_pin_pages() takes the device and a starting IOVA and asserts the device is open (the same v6.0 series: "vfio: Pass in starting IOVA to vfio_pin/unpin_pages API" and the device-based calls before it)', commit: null, from: 'v5.19', by: 'v6.0' },
+      { change: 'vfio_pin_pages() takes a starting IOVA instead of an array of user pfns ("vfio: Pass in starting IOVA to vfio_pin/unpin_pages API", Nicolin Chen, the same v6.0 series; id from the vfio tree\'s commit lists). MODEL: the model\'s call passes an IOVA on every release (5.4\'s array is taken as the run from it), so only the argument checks read with the entry change', commit: '44abdd1646e1', from: 'v6.0', by: 'v6.0' },
+      { change: 'vfio_pin_pages() takes the vfio_device and fails unless it is open (vfio_assert_device_open(): read in Debian 6.1.192 container.c; 5.15.24 takes a struct device and looks the group up). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v5.19', by: 'v6.0' },
     ],
     scenarios: [],
   },
