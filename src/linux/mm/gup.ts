@@ -1100,7 +1100,7 @@ function* check_and_migrate_cma_pages(
     }
     const r = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
     // PATCH(hotplug-no-holes) c5e79ef561b0: STAND-IN: the signed re-GUP result of 5.5 (zhong jiang, "mm: Unsigned
-    // 'nr_pages' always larger than zero", 2019; mainline id UNVERIFIED) is folded into this v5.5 entry
+    // 'nr_pages' always larger than zero", 2019; mainline id not identified, see the fold) is folded into this v5.5 entry
     if (r < 0 && migrate_allow && !k.patch('hotplug-no-holes')) {
       BUG_ON(k, true, 'mm/gup.c:check_and_migrate_cma_pages', `the re-GUP failed (${errname(r)}) into the unsigned nr_pages: the check loop walks pages[] (references already dropped) up to ${BigInt.asUintN(64, BigInt(r))}, past the array: oops`, 'refcount');
     }

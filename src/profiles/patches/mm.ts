@@ -415,8 +415,11 @@ export const mmPatches = {
           'check_and_migrate_cma_pages() keeps the re-GUP result in a signed long (gup.ts): 5.4.1 stores it in its ' +
           'unsigned long nr_pages, so a failed re-GUP (-errno) passes the `> 0` test and the check loop walks ' +
           'pages[] past its end (an oops). zhong jiang, "mm: Unsigned \'nr_pages\' always larger than zero" ' +
-          '(linux-mm, September-October 2019; Andrew Morton asked for the `long ret` form 5.5-rc5 has); mainline ' +
-          'id UNVERIFIED. Folded into this entry only because it is a v5.5 change with no entry of its own: the ' +
+          '(linux-mm, September-October 2019; Andrew Morton asked for the `long ret` form 5.5-rc5 has). Its ' +
+          'mainline id is not identified: the store has the thread (v1, v2 and Andrew Morton\'s request of 16 ' +
+          'October 2019 for a resend) but no commit list, stable mail or Fixes: tag that names the merged commit; ' +
+          'the release is bracketed by 5.4.1 (unsigned) and 5.5-rc5 (signed). Folded into this entry only because ' +
+          'it is a v5.5 change with no entry of its own: the ' +
           'two are unrelated',
         commit: null,
         from: 'v5.5',
