@@ -87,6 +87,9 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'the long-term GUP migrates it out straight away, to the same end state (no probe counts migrations). The ' +
     'one case that differs, a 5.11/5.12 long-term pin of a THP in CMA (io_uring/register-thp-cma), re-migrates ' +
     'into CMA until the step bound without it: a run that is not a verdict',
+  'iommufd-batch-carry-end':
+    "not read (tests/patch-reads.test.ts NOT_READ): the model's pfn batch never carries pfns, so no scenario " +
+    'can show the 6.2 carry bug',
   'gup-foll-cow-removed':
     'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
     'its 6.1 ablation changes nothing the scenarios observe',

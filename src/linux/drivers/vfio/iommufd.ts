@@ -64,6 +64,9 @@ export function* vfio_group_iommufd_open_device(k: Kctx, d: vfio_device): KThrea
   if (!ictx) return -EINVAL;
   const idev = iommufd_device_bind(k, ictx, d.group.iommu_group);
   if (typeof idev === 'number') return idev;
+  // PATCH(iommufd-vfio-noiommu) c9a397cee9f5: 6.2's vfio_iommufd_bind() asks iommufd_vfio_compat_ioas_id(), which
+  // makes a compat IOAS when there is none (after IOMMU_VFIO_IOAS CLEAR or its destroy); since, no IOAS is -ENODEV.
+  if (!k.patch('iommufd-vfio-noiommu')) iommufd_vfio_compat_ioas_create(k, ictx);
   const id = iommufd_vfio_compat_ioas_get_id(ictx);
   let ret = id < 0 ? id : 0;
   if (!ret) ret = yield* iommufd_device_attach(k, idev, { v: id });
