@@ -14,7 +14,7 @@ import type { Kctx } from '../../../kctx.js';
 import { IS_ENABLED } from '../../../kctx.js';
 import { WARN_ON } from '../../../include/linux/bug.js';
 import {
-  EADDRINUSE, EBUSY, EDEADLK, EEXIST, EINVAL, ENOENT, ENOSPC, EOVERFLOW, EPERM,
+  EADDRINUSE, EBUSY, EDEADLK, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, EOVERFLOW, EPERM,
 } from '../../../include/uapi/linux/errno.js';
 import { PAGE_SIZE } from '../../../include/linux/mm_types.js';
 import { IOMMU_WRITE, IOMMU_RESV_DIRECT, IOMMU_RESV_DIRECT_RELAXABLE, IOMMU_RESV_MSI, IOMMU_RESV_RESERVED, IOMMU_RESV_SW_MSI } from '../iommu.js';
@@ -22,7 +22,8 @@ import type { iommu_domain, iommu_group } from '../iommu.js';
 import { init_rwsem, down_read, up_read, down_write, up_write } from '../../../kernel/locking/rwsem.js';
 import { mutex_lock, mutex_unlock } from '../../../kernel/locking/mutex.js';
 import type { io_pagetable, iommufd_ctx, iopt_area, iopt_pages, iopt_range } from './iommufd_private.js';
-import { ULONG_MAX } from './iommufd_private.js';
+import { ULONG_MAX, iommufd_should_fail } from './iommufd_private.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 import {
   iopt_alloc_pages, iopt_area_fill_domain, iopt_area_fill_domains, iopt_area_unfill_domain, iopt_area_unfill_domains,
   iopt_area_unmap_domain_range, iopt_put_pages,
@@ -228,7 +229,11 @@ export function* iopt_free_pages_list(k: Kctx, list: iopt_pages_list[]): KThread
 
 /** iopt_alloc_area_pages(): choose or check the IOVA and insert the (unfilled) areas. */
 function* iopt_alloc_area_pages(k: Kctx, iopt: io_pagetable, list: iopt_pages_list[], length: bigint, dst_iova: { v: bigint }, iommu_prot: number, flags: number): KThread<number> {
-  for (const elm of list) elm.area = iopt_area_alloc(k);
+  for (const elm of list) {
+    // Not yet in the tree: the caller's iopt_free_pages_list() drops the areas already allocated.
+    if (should_fail(k, 'drivers/iommu/iommufd/io_pagetable.c:iopt_alloc_area_pages:kzalloc')) return -ENOMEM;
+    elm.area = iopt_area_alloc(k);
+  }
   yield* down_write(k, iopt.iova_rwsem, `${FILE}:iopt_alloc_area_pages`);
   let rc = 0;
   out: {
@@ -457,6 +462,7 @@ export function* iopt_remove_reserved_iova(k: Kctx, iopt: io_pagetable, owner: u
  * (direct-mapped and MSI windows) in the IOAS, owned by the device.
  */
 export function* iopt_table_enforce_dev_resv_regions(k: Kctx, iopt: io_pagetable, group: iommu_group, owner: unknown): KThread<number> {
+  if (iommufd_should_fail(k, 'drivers/iommu/iommufd/io_pagetable.c:iopt_table_enforce_dev_resv_regions:iommufd_should_fail')) return -EINVAL;
   yield* down_write(k, iopt.iova_rwsem, `${FILE}:iopt_table_enforce_dev_resv_regions`);
   let rc = 0;
   for (const r of group.resv_regions) {

@@ -6,7 +6,8 @@
 import type { KThread } from '../../../../sched/index.js';
 import type { Kctx } from '../../../kctx.js';
 import { WARN_ON } from '../../../include/linux/bug.js';
-import { EFAULT, EINVAL, EMSGSIZE, ENOENT, EOPNOTSUPP, EOVERFLOW, EPERM, EBUSY } from '../../../include/uapi/linux/errno.js';
+import { EFAULT, EINVAL, EMSGSIZE, ENOENT, ENOMEM, EOPNOTSUPP, EOVERFLOW, EPERM, EBUSY } from '../../../include/uapi/linux/errno.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 import { CAP_SYS_RESOURCE, capable } from '../../../include/linux/sched.js';
 import { Mutex } from '../../../../sched/index.js';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../iommu.js';
@@ -43,6 +44,7 @@ export function* iommufd_ioas_destroy(k: Kctx, ioas: iommufd_ioas): KThread<void
 /** IOMMU_IOAS_ALLOC: flags must be 0 (-EOPNOTSUPP); returns the new id in out_ioas_id. */
 export function iommufd_ioas_alloc_ioctl(k: Kctx, ictx: iommufd_ctx, cmd: iommu_ioas_alloc): number {
   if (cmd.flags) return -EOPNOTSUPP;
+  if (should_fail(k, 'drivers/iommu/iommufd/main.c:_iommufd_object_alloc:kzalloc')) return -ENOMEM;
   const ioas = iommufd_ioas_alloc(k, ictx);
   cmd.out_ioas_id = ioas.obj.id;
   iommufd_object_finalize(ictx, ioas);

@@ -20,6 +20,9 @@ import type { file } from '../../../include/linux/fs.js';
 import type { iommu_domain, iommu_group } from '../iommu.js';
 import type { KThread } from '../../../../sched/index.js';
 import type { Kctx } from '../../../kctx.js';
+import { IS_ENABLED } from '../../../kctx.js';
+import type { FailpointId } from '../../../include/linux/fault_inject.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 
 export const ULONG_MAX = (1n << 64n) - 1n;
 
@@ -217,3 +220,11 @@ export function iommufd_get_ioas(ictx: iommufd_ctx, id: number): iommufd_ioas | 
 }
 
 
+
+/**
+ * iommufd_should_fail() (selftest.c; false without CONFIG_IOMMUFD_TEST): the iommufd failure
+ * points of the kernel's fail-nth selftest, one failure point each (fault_inject.ts).
+ */
+export function iommufd_should_fail(k: Kctx, site: FailpointId): boolean {
+  return IS_ENABLED(k, 'CONFIG_IOMMUFD_TEST') && should_fail(k, site);
+}

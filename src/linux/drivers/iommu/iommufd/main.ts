@@ -24,6 +24,7 @@ import { WARN_ON, unsupported } from '../../../include/linux/bug.js';
 import { E2BIG, EBADF, EBADFD, EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOTTY, EOPNOTSUPP } from '../../../include/uapi/linux/errno.js';
 import type { file, file_operations, inode } from '../../../include/linux/fs.js';
 import { fget, fput } from '../../../include/linux/fs.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 import type { miscdevice } from '../../char/misc.js';
 import { VFIO_MINOR, misc_register } from '../../char/misc.js';
 import {
@@ -220,6 +221,7 @@ function* iommufd_fops_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThre
   if (sz === undefined) return unsupported(k, `${FILE}:iommufd_fops_ioctl`, `iommufd command 0x${nr.toString(16)} (HWPT, hw info, dirty tracking, fault queues, the selftest command) is not modelled`);
   if (user.size >>> 0 < sz.min_size) return -EINVAL;
   if (user.size >>> 0 > sz.size && user.trailing === true) return -E2BIG;
+  if (should_fail(k, 'drivers/iommu/iommufd/main.c:iommufd_fops_ioctl:copy_struct_from_user')) return -EFAULT;
   const ucmd = { ...user } as iommufd_ucmd_header;
   let rc: number;
   switch (nr) {

@@ -46,6 +46,8 @@ import { current_user } from '../../../io_uring/io_uring.js';
 import type { iommu_domain } from '../iommu.js';
 import { iommu_iova_to_pfns, iommu_iova_to_phys, iommu_map, iommu_unmap } from '../iommu.js';
 import type { iopt_area, iopt_pages } from './iommufd_private.js';
+import { iommufd_should_fail } from './iommufd_private.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 
 const FILE = 'drivers/iommu/iommufd/pages.c';
 
@@ -67,6 +69,7 @@ export function iopt_alloc_pages(k: Kctx, uptr: bigint, length: bigint, writable
   const task = get_current(k);
   const mm = task.mm;
   if (mm === null) return -EFAULT;
+  if (should_fail(k, 'drivers/iommu/iommufd/pages.c:iopt_alloc_pages:kzalloc')) return -ENOMEM;
   const aligned = uptr - (uptr % BigInt(PAGE_SIZE));
   const npages = Number((length + (uptr - aligned) + BigInt(PAGE_SIZE) - 1n) / BigInt(PAGE_SIZE));
   mmgrab(mm);
@@ -207,6 +210,7 @@ function* update_unpinned(k: Kctx, pages: iopt_pages): KThread<void> {
 function* pfn_reader_user_update_pinned(k: Kctx, user: pfn_reader_user, pages: iopt_pages): KThread<number> {
   if (pages.npinned === pages.last_npinned) return 0;
   if (pages.npinned < pages.last_npinned) return yield* do_update_pinned(k, pages, pages.last_npinned - pages.npinned, false, user);
+  if (iommufd_should_fail(k, 'drivers/iommu/iommufd/pages.c:pfn_reader_user_update_pinned:iommufd_should_fail')) return -ENOMEM;
   return yield* do_update_pinned(k, pages, pages.npinned - pages.last_npinned, true, user);
 }
 
@@ -239,6 +243,7 @@ function* pfn_reader_user_pin(k: Kctx, user: pfn_reader_user, pages: iopt_pages,
     if (remote_mm && !mmget_not_zero(pages.source_mm)) return -EFAULT;
     user.locked.v = 0;
   }
+  if (iommufd_should_fail(k, 'drivers/iommu/iommufd/pages.c:pfn_reader_user_pin:iommufd_should_fail')) return -EFAULT;
   const npages = Math.min(last_index - start_index + 1, UPAGES_MAX);
   const uptr = pages.uptr + start_index * PAGE_SIZE;
   const upages: page_array = new Array<number | null>(npages).fill(null);
