@@ -11,6 +11,7 @@
  */
 import type { KThread } from '../../../../sched/index.js';
 import type { Kctx } from '../../../kctx.js';
+import type { file } from '../../../include/linux/fs.js';
 import { IS_ENABLED } from '../../../kctx.js';
 import { WARN_ON } from '../../../include/linux/bug.js';
 import {
@@ -25,7 +26,7 @@ import type { io_pagetable, iommufd_ctx, iopt_area, iopt_pages, iopt_range } fro
 import { ULONG_MAX, iommufd_should_fail } from './iommufd_private.js';
 import { should_fail } from '../../../include/linux/fault_inject.js';
 import {
-  iopt_alloc_pages, iopt_area_fill_domain, iopt_area_fill_domains, iopt_area_unfill_domain, iopt_area_unfill_domains,
+  iopt_alloc_file_pages, iopt_alloc_pages, iopt_area_fill_domain, iopt_area_fill_domains, iopt_area_unfill_domain, iopt_area_unfill_domains,
   iopt_area_unmap_domain_range, iopt_put_pages,
 } from './pages.js';
 
@@ -220,7 +221,7 @@ function* iopt_abort_area(k: Kctx, area: iopt_area): KThread<void> {
 export function* iopt_free_pages_list(k: Kctx, list: iopt_pages_list[]): KThread<void> {
   for (const elm of list) {
     if (elm.area !== null) yield* iopt_abort_area(k, elm.area);
-    if (elm.pages !== null) iopt_put_pages(k, elm.pages);
+    if (elm.pages !== null) yield* iopt_put_pages(k, elm.pages);
     elm.area = null;
     elm.pages = null;
   }
@@ -243,7 +244,9 @@ function* iopt_alloc_area_pages(k: Kctx, iopt: io_pagetable, list: iopt_pages_li
     }
     if (flags & IOPT_ALLOC_IOVA) {
       const first = list[0] as iopt_pages_list;
-      const at = iopt_alloc_iova(k, iopt, BigInt((first.pages as iopt_pages).uptr + first.start_byte), length);
+      // Use the first entry to guess the ideal IOVA alignment: its user address, or its file offset (6.13+).
+      const fp = first.pages as iopt_pages;
+      const at = iopt_alloc_iova(k, iopt, BigInt((fp.file !== null ? fp.start : fp.uptr) + first.start_byte), length);
       if (typeof at === 'number') {
         rc = at;
         break out;
@@ -303,11 +306,26 @@ export function* iopt_map_pages(k: Kctx, iopt: io_pagetable, list: iopt_pages_li
 export function* iopt_map_user_pages(k: Kctx, ictx: iommufd_ctx, iopt: io_pagetable, iova: { v: bigint }, uptr: bigint, length: bigint, iommu_prot: number, flags: number): KThread<number> {
   const pages = iopt_alloc_pages(k, uptr, length, (iommu_prot & IOMMU_WRITE) !== 0);
   if (typeof pages === 'number') return pages;
+  return yield* iopt_map_common(k, ictx, iopt, pages, iova, length, Number(uptr - BigInt(pages.uptr)), iommu_prot, flags);
+}
+
+/** iopt_map_common(): the context's accounting mode, then one area over the pages. */
+function* iopt_map_common(k: Kctx, ictx: iommufd_ctx, iopt: io_pagetable, pages: iopt_pages, iova: { v: bigint }, length: bigint, start_byte: number, iommu_prot: number, flags: number): KThread<number> {
   if (ictx.account_mode === 'IOPT_PAGES_ACCOUNT_MM' && pages.account_mode === 'IOPT_PAGES_ACCOUNT_USER') pages.account_mode = 'IOPT_PAGES_ACCOUNT_MM';
-  const list: iopt_pages_list[] = [{ pages, area: null, start_byte: Number(uptr - BigInt(pages.uptr)), length }];
+  const list: iopt_pages_list[] = [{ pages, area: null, start_byte, length }];
   const rc = yield* iopt_map_pages(k, iopt, list, length, iova, iommu_prot, flags);
   if (rc) yield* iopt_free_pages_list(k, list);
   return rc;
+}
+
+/**
+ * iopt_map_file_pages(ictx, iopt, iova, file, start, length, iommu_prot, flags) (6.13+): as
+ * iopt_map_user_pages, for a file range by offset (IOMMU_IOAS_MAP_FILE).
+ */
+export function* iopt_map_file_pages(k: Kctx, ictx: iommufd_ctx, iopt: io_pagetable, iova: { v: bigint }, f: file, start: bigint, length: bigint, iommu_prot: number, flags: number): KThread<number> {
+  const pages = iopt_alloc_file_pages(k, f, start, length, (iommu_prot & IOMMU_WRITE) !== 0);
+  if (typeof pages === 'number') return pages;
+  return yield* iopt_map_common(k, ictx, iopt, pages, iova, length, Number(start - BigInt(pages.start)), iommu_prot, flags);
 }
 
 /** iopt_get_pages(iopt, iova, length, list): references to the pages behind a contiguous run of areas. */
@@ -393,7 +411,7 @@ function* iopt_unmap_iova_range(k: Kctx, iopt: io_pagetable, start: bigint, last
       up_write(k, iopt.iova_rwsem, `${FILE}:iopt_unmap_iova_range`);
       yield* iopt_area_unfill_domains(k, area, pages);
       yield* iopt_abort_area(k, area);
-      iopt_put_pages(k, pages);
+      yield* iopt_put_pages(k, pages);
       bytes += area_last - first + 1n;
       yield* down_write(k, iopt.iova_rwsem, `${FILE}:iopt_unmap_iova_range`);
       // PATCH(iommufd-unmap-advance-start) 8602018b1f17: search on past what was unmapped; before it the search

@@ -42,11 +42,17 @@ export interface iopt_pages {
   /** kref */
   refs: number;
   readonly mutex: Mutex;
-  readonly source_mm: mm_struct;
-  readonly source_task: task_struct;
-  readonly source_user: user_struct;
-  /** Page-aligned start of the user range. */
+  /** The owner charged and pinned from: moved by IOMMU_IOAS_CHANGE_PROCESS (change_mm). */
+  source_mm: mm_struct;
+  source_task: task_struct;
+  source_user: user_struct;
+  /** IOPT_ADDRESS_USER (a user range, pinned through the mm) or IOPT_ADDRESS_FILE (6.13+: a memfd range by offset). */
+  readonly type: 'IOPT_ADDRESS_USER' | 'IOPT_ADDRESS_FILE';
+  /** Page-aligned start of the user range (0 for a file). */
   readonly uptr: number;
+  /** IOPT_ADDRESS_FILE: the file (a reference held) and the page-aligned offset of index 0. */
+  readonly file: file | null;
+  readonly start: number;
   readonly npages: number;
   readonly writable: boolean;
   account_mode: iopt_pages_account_mode;

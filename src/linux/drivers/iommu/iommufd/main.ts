@@ -30,18 +30,18 @@ import { VFIO_MINOR, misc_register } from '../../char/misc.js';
 import {
   IOMMUFD_CMD_BASE, IOMMUFD_CMD_DESTROY, IOMMUFD_CMD_IOAS_ALLOC, IOMMUFD_CMD_IOAS_ALLOW_IOVAS, IOMMUFD_CMD_IOAS_COPY,
   IOMMUFD_CMD_IOAS_IOVA_RANGES, IOMMUFD_CMD_IOAS_MAP, IOMMUFD_CMD_IOAS_UNMAP, IOMMUFD_CMD_LAST_6_12, IOMMUFD_CMD_OPTION,
-  IOMMUFD_CMD_VFIO_IOAS, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, IOMMUFD_CMD_VDEVICE_ALLOC, IOMMUFD_STRUCT_SIZE, IOMMUFD_TYPE, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_RLIMIT_MODE,
+  IOMMUFD_CMD_VFIO_IOAS, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, IOMMUFD_CMD_IOAS_MAP_FILE, IOMMUFD_CMD_VDEVICE_ALLOC, IOMMUFD_STRUCT_SIZE, IOMMUFD_TYPE, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_RLIMIT_MODE,
   IOMMU_VFIO_IOAS_CLEAR, IOMMU_VFIO_IOAS_GET, IOMMU_VFIO_IOAS_SET,
 } from '../../../include/uapi/linux/iommufd.js';
 import type {
-  iommu_destroy, iommu_ioas_alloc, iommu_ioas_allow_iovas, iommu_ioas_copy, iommu_ioas_iova_ranges, iommu_ioas_map,
-  iommu_ioas_unmap, iommu_option, iommu_vfio_ioas, iommufd_ucmd_header,
+  iommu_destroy, iommu_ioas_alloc, iommu_ioas_allow_iovas, iommu_ioas_change_process, iommu_ioas_copy, iommu_ioas_iova_ranges, iommu_ioas_map,
+  iommu_ioas_map_file, iommu_ioas_unmap, iommu_option, iommu_vfio_ioas, iommufd_ucmd_header,
 } from '../../../include/uapi/linux/iommufd.js';
 import type { iommufd_any_object, iommufd_ctx, iommufd_subsys } from './iommufd_private.js';
 import { iommufd_get_ioas } from './iommufd_private.js';
 import {
-  iommufd_ioas_alloc_ioctl, iommufd_ioas_allow_iovas, iommufd_ioas_copy, iommufd_ioas_destroy, iommufd_ioas_iova_ranges,
-  iommufd_ioas_map, iommufd_ioas_option, iommufd_ioas_unmap, iommufd_option_rlimit_mode,
+  iommufd_ioas_alloc_ioctl, iommufd_ioas_allow_iovas, iommufd_ioas_change_process, iommufd_ioas_copy, iommufd_ioas_destroy,
+  iommufd_ioas_iova_ranges, iommufd_ioas_map, iommufd_ioas_map_file, iommufd_ioas_option, iommufd_ioas_unmap, iommufd_option_rlimit_mode,
 } from './ioas.js';
 import { iommufd_access_destroy_object, iommufd_device_destroy, iommufd_hwpt_paging_destroy } from './device.js';
 import { iommufd_vfio_ioctl } from './vfio_compat.js';
@@ -251,6 +251,11 @@ function* iommufd_fops_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThre
     case IOMMUFD_CMD_VFIO_IOAS:
       rc = iommufd_vfio_ioas(ictx, ucmd as iommu_vfio_ioas);
       return rc ? rc : respond(user, ucmd);
+    case IOMMUFD_CMD_IOAS_MAP_FILE:
+      rc = yield* iommufd_ioas_map_file(k, ictx, ucmd as iommu_ioas_map_file);
+      return rc ? rc : respond(user, ucmd);
+    case IOMMUFD_CMD_IOAS_CHANGE_PROCESS:
+      return yield* iommufd_ioas_change_process(k, ictx, ucmd as iommu_ioas_change_process);
     default:
       return -ENOTTY;
   }

@@ -171,6 +171,8 @@ export const IOMMUFD_STRUCT_SIZE: Readonly<Record<number, { size: number; min_si
   [IOMMUFD_CMD_IOAS_UNMAP]: { size: 24, min_size: 24 },
   [IOMMUFD_CMD_OPTION]: { size: 24, min_size: 24 },
   [IOMMUFD_CMD_VFIO_IOAS]: { size: 12, min_size: 12 },
+  [IOMMUFD_CMD_IOAS_MAP_FILE]: { size: 40, min_size: 40 },
+  [IOMMUFD_CMD_IOAS_CHANGE_PROCESS]: { size: 8, min_size: 8 },
 };
 
 // ---- include/uapi/linux/vfio.h: the device cdev's iommufd ioctls (6.6+) ----------------------
