@@ -106,6 +106,9 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'gup-remove-vmas':
     'what it removes is an argument: with it a call that passes a vmas array has no counterpart in the release ' +
     '(the model reports it unsupported), which a scenario cannot declare; without it the array is filled',
+  'iommufd-batch-carry-end':
+    "not read (tests/patch-reads.test.ts NOT_READ): the model's pfn batch never carries pfns, so no scenario " +
+    'can show the 6.2 carry bug',
   'gup-foll-cow-removed':
     'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
     'its 6.1 ablation changes nothing the scenarios observe',

@@ -108,7 +108,8 @@ export class IommufdSteps {
       if (p === null || seen.has(area)) return;
       seen.add(area);
       const t0 = p.source_task;
-      const mm = !t0.exited && t0.mm === p.source_mm ? t0.mm : null;
+      // A file mapping (IOMMU_IOAS_MAP_FILE) has no process side: nothing to be coherent with.
+      const mm = !t0.exited && t0.mm === p.source_mm && p.file === null ? t0.mm : null;
       const mapped = area.storage_domain !== null ? doms : [];
       for (const d of [...mapped, ...(storage !== null ? [storage] : [])]) {
         if (!this.domains.has(d)) {

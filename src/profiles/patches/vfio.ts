@@ -194,13 +194,15 @@ export const vfioPatches = {
     commit: 'a881b496941f',
     author: 'Stefan Hajnoczi',
     release: 'v6.6',
-    files: ['drivers/vfio/vfio_main.c', 'include/uapi/linux/vfio.h'],
+    files: ['drivers/vfio/vfio_main.c', 'include/uapi/linux/vfio.h', 'drivers/iommu/iommufd/vfio_compat.c'],
     effect: 'changes-verdict',
     summary:
       'vfio_info_cap_add() rounds every capability up to 8 bytes, so the next one in the chain is u64 aligned: ' +
       'the 12-byte DMA_AVAIL capability takes 16, and the argsz GET_INFO asks for grows (Debian 6.1.192: ' +
       '116 bytes for MIGRATION + DMA_AVAIL + two IOVA ranges; 6.12.117: 120, both seen on the real kernels). ' +
-      'Id from the vfio pull request for v6.6; the 6.1 and 6.12 vfio_info_cap_add() bodies were read.',
+      'The same series pads the iommufd VFIO compat GET_INFO chain (iommufd_vfio_iommu_get_info: 6.5.3 has no ' +
+      'padding, 6.6.9 has). Id from the vfio pull request for v6.6 and the torvalds/linux post-receive list of ' +
+      '31 August 2023; the 6.1 and 6.12 vfio_info_cap_add() bodies were read.',
     scenarios: ['vfio/get-info-caps'],
   },
   'vfio-dma-mm-owner': {
