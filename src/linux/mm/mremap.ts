@@ -33,11 +33,12 @@
  * MODEL: no VMA merging (a grown or moved VMA stays a VMA of its own); no RLIMIT_AS
  * (may_expand_vm) and no overcommit accounting (VM_ACCOUNT); no userfaultfd, no KSM,
  * no mseal (6.12's can_modify_vma is always true here); move_page_tables never runs out of
- * memory; 1 GiB leaves and (6.x) private or 1 GiB hugetlb VMAs are `unsupported`.
+ * memory; 1 GiB leaves outside hugetlb VMAs and (6.x) private hugetlb VMAs are `unsupported`.
  * - Hugetlb (PATCH(mremap-hugetlb), Debian 6.1.192 and 6.12.117 alike): both lengths are
  *   rounded up to the huge page size; addr or new_addr not aligned to it, or a growth →
  *   -EINVAL; then as above: a shrink unmaps whole huge pages of the tail, DONTUNMAP is refused
- *   (VM_DONTEXPAND), a FIXED move moves the leaves (move_hugetlb_page_tables).
+ *   (VM_DONTEXPAND), a FIXED move moves the leaves (move_hugetlb_page_tables): 2 MiB (PMD) or
+ *   1 GiB (PUD) ones alike, the function being generic in huge_page_size(h).
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
@@ -46,7 +47,7 @@ import { get_file } from '../include/linux/fs.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, TASK_SIZE } from '../include/linux/mm_types.js';
 import {
-  VM_DONTEXPAND, VM_LOCKED, VM_LOCKED_MASK, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, find_vma, is_vm_hugetlb_page, pte_at, set_pmd_at, set_pte_at,
+  VM_DONTEXPAND, VM_LOCKED, VM_LOCKED_MASK, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, find_vma, is_vm_hugetlb_page, pte_at, set_pmd_at, set_pte_at, set_pud_at,
   vma_is_anonymous, vma_lookup,
 } from '../include/linux/mm.js';
 import { get_current } from '../include/linux/sched.js';
@@ -101,10 +102,6 @@ export function* sys_mremap(k: Kctx, addr: number, old_len: number, new_len: num
         new_len = Math.ceil(new_len / sz) * sz;
         if (addr % sz || new_addr % sz) break out;
         if (new_len > old_len) break out;
-        if (sz !== PMD_SIZE) {
-          ret = unsupported(k, site, 'mremap of a 1 GiB hugetlb VMA is not modelled');
-          break out;
-        }
         if (!(vma.vm_flags & VM_MAYSHARE)) {
           ret = unsupported(k, site, 'mremap of a private hugetlb VMA (its reservation map, clear_vma_resv_huge_pages) is not modelled');
           break out;
@@ -250,9 +247,12 @@ function* move_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, old_addr: number
     if (!err && split_after) err = __split_vma(k, mm, vma, old_addr + old_len, false);
     if (err) return { ret: err, locked: false };
   }
-  for (const key of mm.pgd.pud.keys()) {
-    const a = key * PUD_SIZE;
-    if (a < old_addr + old_len && a + PUD_SIZE > old_addr) return { ret: unsupported(k, 'mm/mremap.c:move_page_tables', 'moving a 1 GiB leaf is not modelled'), locked: false };
+  // A 1 GiB hugetlb VMA's leaves move in move_hugetlb_page_tables; elsewhere a PUD leaf (device DAX) is not modelled.
+  if (!is_vm_hugetlb_page(vma)) {
+    for (const key of mm.pgd.pud.keys()) {
+      const a = key * PUD_SIZE;
+      if (a < old_addr + old_len && a + PUD_SIZE > old_addr) return { ret: unsupported(k, 'mm/mremap.c:move_page_tables', 'moving a 1 GiB leaf is not modelled'), locked: false };
+    }
   }
   const vm_flags = vma.vm_flags;
   const new_vma = copy_vma(k, mm, vma, new_addr, new_len, vma.vm_pgoff + (old_addr - vma.vm_start) / PAGE_SIZE);
@@ -312,13 +312,17 @@ function huge_page_size_of(vma: vm_area_struct): number {
 function* move_hugetlb_page_tables(k: Kctx, vma: vm_area_struct, new_vma: vm_area_struct, old_addr: number, new_addr: number, len: number): KThread<number> {
   const mm = vma.vm_mm;
   const alone = k.s.alone(k.tid);
+  // huge_page_size(h): a 2 MiB leaf is a PMD entry, a 1 GiB one a PUD entry.
+  const sz = huge_page_size_of(vma);
+  const level = sz === PUD_SIZE ? mm.pgd.pud : mm.pgd.pmd;
+  const set_at = sz === PUD_SIZE ? set_pud_at : set_pmd_at;
   let moved = 0;
-  for (let off = 0; off < len; off += PMD_SIZE) {
-    const entry = mm.pgd.pmd.get(Math.floor((old_addr + off) / PMD_SIZE));
+  for (let off = 0; off < len; off += sz) {
+    const entry = level.get(Math.floor((old_addr + off) / sz));
     if (typeof entry !== 'number' || entry === 0) continue;
     if (moved > 0 && !alone) yield* race_window(k, 'mm/hugetlb.c:move_huge_pte:huge_pte_lock', `${old_addr + off}`);
-    set_pmd_at(mm, old_addr + off, 0);
-    set_pmd_at(mm, new_addr + off, entry);
+    set_at(mm, old_addr + off, 0);
+    set_at(mm, new_addr + off, entry);
     moved++;
   }
   k.m.event(k.tid, 'hugetlb-move', [`vma:${vma.id}`, `vma:${new_vma.id}`, `mm:${mm.id}`], 'mm/hugetlb.c:move_hugetlb_page_tables', { from: old_addr, to: new_addr, len });
