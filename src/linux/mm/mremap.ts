@@ -33,7 +33,8 @@
  * MODEL: no VMA merging (a grown or moved VMA stays a VMA of its own); no RLIMIT_AS
  * (may_expand_vm) and no overcommit accounting (VM_ACCOUNT); no userfaultfd, no KSM,
  * no mseal (6.12's can_modify_vma is always true here); move_page_tables never runs out of
- * memory; 1 GiB leaves outside hugetlb VMAs and (6.x) private hugetlb VMAs are `unsupported`.
+ * memory; 1 GiB leaves outside hugetlb VMAs and a move of part of a private hugetlb VMA are
+ * `unsupported`.
  * - Hugetlb (PATCH(mremap-hugetlb), Debian 6.1.192 and 6.12.117 alike): both lengths are
  *   rounded up to the huge page size; addr or new_addr not aligned to it, or a growth →
  *   -EINVAL; then as above: a shrink unmaps whole huge pages of the tail, DONTUNMAP is refused
@@ -102,10 +103,6 @@ export function* sys_mremap(k: Kctx, addr: number, old_len: number, new_len: num
         new_len = Math.ceil(new_len / sz) * sz;
         if (addr % sz || new_addr % sz) break out;
         if (new_len > old_len) break out;
-        if (!(vma.vm_flags & VM_MAYSHARE)) {
-          ret = unsupported(k, site, 'mremap of a private hugetlb VMA (its reservation map, clear_vma_resv_huge_pages) is not modelled');
-          break out;
-        }
       }
     }
     if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
@@ -236,6 +233,13 @@ function* move_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, old_addr: number
   if (mm.mmap.length >= sysctl_max_map_count - 3) return { ret: -ENOMEM, locked: false };
   const split_before = vma.vm_start !== old_addr;
   const split_after = vma.vm_end !== old_addr + old_len;
+  // A private hugetlb VMA's reservations move with it: clear_vma_resv_huge_pages() drops the old
+  // VMA's reference to the reservation map, so its unmap returns nothing to the pool (the model
+  // keeps reservations per file, which both VMAs share: the same outcome). Moving only a part
+  // leaves the rest of the old VMA without any reservation map, which a per-file count cannot say.
+  if (is_vm_hugetlb_page(vma) && !(vma.vm_flags & VM_MAYSHARE) && (split_before || split_after)) {
+    return { ret: unsupported(k, 'mm/mremap.c:move_vma', 'moving part of a private hugetlb VMA (the part left behind loses its reservation map) is not modelled'), locked: false };
+  }
   if (vma.vm_ops && vma.vm_ops.may_split) {
     let err = split_before ? vma.vm_ops.may_split(vma, old_addr) : 0;
     if (!err && split_after) err = vma.vm_ops.may_split(vma, old_addr + old_len);
