@@ -26,7 +26,9 @@
  *     PTE is put back and the page made swap-backed again.
  *   A page re-dirtied since MADV_FREE is put back and made swap-backed in every release.
  *   File-backed VMAs (can_do_pageout in 5.4.1 and 6.1.192, can_do_file_pageout in 6.12.117:
- *   the caller owns the file or may write it): their page-cache pages mapped once are isolated
+ *   the caller owns the file or may write it; otherwise 0 and nothing done — 6.12.117 reclaims
+ *   a private mapping's COW pages then, which no swap keeps as they are): their page-cache
+ *   pages mapped once are isolated
  *   alike; reclaim (shrink_file_page below, the same in the three trees) unmaps each from every
  *   mapping, keeps a dirty one (no writeback outside kswapd) or one still referenced, and frees
  *   a clean one from the page cache (the next fault reads the file again). shmem / memfd pages
@@ -50,10 +52,9 @@
  * and the active/inactive split are not modelled); PTE-mapped large folios under MADV_FREE /
  * COLD / PAGEOUT (6.12.117 batches them, 5.4.1 and 6.1.192 split them; a lazy-free THP that
  * PAGEOUT could not free on 6.1 / 6.12 is one), a whole THP mapped more than once under COLD
- * / PAGEOUT, a THP mapped by a PMD and by PTEs, PAGEOUT of a file the caller neither may write
- * (CAP_DAC_OVERRIDE, or the file open for writing: no file owners in the model) nor owns, and
- * WILLNEED readahead of page-cache files are `unsupported`; the per-CPU lazy-free batch
- * (lru_lazyfree) is drained at once; reclaim outside MADV_PAGEOUT (memory pressure) is
+ * / PAGEOUT, a THP mapped by a PMD and by PTEs, PAGEOUT of a run-time file (memfd, shmem) by
+ * a caller without CAP_DAC_OVERRIDE (its owner is not recorded), and WILLNEED readahead of
+ * page-cache files are `unsupported`; the per-CPU lazy-free batch (lru_lazyfree) is drained at once; reclaim outside MADV_PAGEOUT (memory pressure) is
  * not modelled.
  */
 import type { KThread } from '../../sched/index.js';
@@ -75,7 +76,7 @@ import { cond_resched, race_window } from '../kernel/sched.js';
 import { vm_normal_page } from './memory.js';
 import { delete_from_page_cache } from './filemap.js';
 import { unmap_mapping_pages_now } from './truncate.js';
-import { CAP_DAC_OVERRIDE, capable } from '../include/linux/sched.js';
+import { CAP_DAC_OVERRIDE, capable, get_current } from '../include/linux/sched.js';
 import { page_remove_rmap } from './rmap.js';
 import { __split_huge_pmd, is_huge_zero_pmd, split_huge_page_to_list } from './huge_memory.js';
 
@@ -295,6 +296,24 @@ function* cold_or_pageout_huge_pmd(
   return WALK_DONE;
 }
 
+/**
+ * can_do_pageout() (5.4.1, 6.1.192) / can_do_file_pageout() (6.12.117) for a file VMA: the caller
+ * owns the file (inode_owner_or_capable: fsuid is i_uid, or CAP_FOWNER) or could open it for
+ * writing (inode_permission(MAY_WRITE): the write bit of the caller's class in i_mode, or
+ * CAP_DAC_OVERRIDE) — the inode's permissions, not the mode the file was opened with. Null when
+ * the model does not know the owner.
+ * MODEL: a file on a mount (the set-up's files, device nodes) belongs to root, who created it;
+ * a file created at run time (memfd, shmem) has no recorded owner; the caller's class is owner
+ * or other (no groups); fsuid is euid; CAP_FOWNER is not modelled (no task holds it).
+ */
+function can_do_file_pageout(k: Kctx, f: file): boolean | null {
+  if (capable(k, CAP_DAC_OVERRIDE)) return true;
+  const i = f.f_inode;
+  if (![...k.m.mounts.values()].includes(i.i_sb)) return null;
+  if (get_current(k).cred.euid === 0) return true;
+  return (i.i_mode & 0o002) !== 0;
+}
+
 /** madvise_pageout(vma, start, end): see the file header. */
 export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
   if (!can_madv_lru_vma(vma)) return lru_refused(k, vma, 'MADV_PAGEOUT');
@@ -304,10 +323,13 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
     const f = vma.vm_file;
     const site = 'mm/madvise.c:madvise_pageout';
     if (f === null) return unsupported(k, site, 'MADV_PAGEOUT of a special mapping (no vm_file)');
-    if (!capable(k, CAP_DAC_OVERRIDE) && !(f.f_mode & FMODE_WRITE)) {
-      // 5.4.1 / 6.1.192 then do nothing; 6.12.117 pages out only the anonymous (COW) pages of a private mapping.
-      return unsupported(k, site, 'MADV_PAGEOUT of a file the caller neither owns nor opened for writing (file ownership is not modelled)');
-    }
+    const can = can_do_file_pageout(k, f);
+    if (can === null) return unsupported(k, site, 'MADV_PAGEOUT of a file created at run time (memfd, shmem) by a caller without CAP_DAC_OVERRIDE: its owner is not modelled');
+    // 5.4.1 / 6.1.192: can_do_pageout() false → 0, nothing done. 6.12.117 returns 0 at once for a
+    // shared mapping only; for a private one it walks the range and reclaims its anonymous (COW)
+    // folios alone (pageout_anon_only_filter). Each of those is swap-backed and, with no swap
+    // device, kept where it was (shrink_page): the end state is 6.1's, so the model returns here.
+    if (!can) return 0;
   }
   const m = k.m;
   const mm = vma.vm_mm;
