@@ -263,14 +263,15 @@ export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: 
  * The huge PMD branch of mm/madvise.c madvise_cold_or_pageout_pte_range() — 5.4.1, Debian
  * 6.1.192 and 6.12.117 for a THP mapped once: one the range covers in part is split
  * (madvise_split_thp; a THP that cannot be, pinned say, is left as it is) and the range's pages
- * go through the PTE path; a whole one has its PMD made old (COLD; PAGEOUT too before 6.12,
- * where the accessed bit is not observable in the model) and is deactivated (COLD: no LRU
+ * go through the PTE path; a whole one has its PMD made old and is deactivated (COLD: no LRU
  * lists here) or, for PAGEOUT, isolated whole (`isolated`, reclaimed by shrink_large_folio
  * after the PMD lock is dropped).
  * A THP mapped more than once: a partly covered one is skipped in every release; a whole one
  * is skipped in 6.1.192 and 6.12.117 but advised in 5.4.1 (its mapcount test sits in the
  * partial branch there, and moved before it between 5.5-rc5 and 5.7.14 by a commit not
  * identified yet): `unsupported`.
+ * MODEL: 6.12.117's PAGEOUT leaves the PMD's accessed bit set (only COLD clears it there); the
+ * model clears it for both, and nothing in the model reads it.
  */
 function* cold_or_pageout_huge_pmd(
   k: Kctx, vma: vm_area_struct, haddr: number, entry: number, lo: number, hi: number, isolated: { addr: number; page: number }[] | null,
