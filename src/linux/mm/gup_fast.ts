@@ -127,7 +127,9 @@ function* gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flag
   // points give (the reference atomicity keeps them).
   const alone = k.s.alone(k.tid) && !fine_atomicity(k);
   while (addr < end) {
-    if (addr > start && !alone) yield* race_window(k, 'mm/gup.c:gup_pte_range:lockless', `${addr}`);
+    // Before every entry, the first included: what the thread did last (an mmap_lock
+    // released by the previous call, say) excludes nothing from this lockless read.
+    if (!alone) yield* race_window(k, 'mm/gup.c:gup_pte_range:lockless', `${addr}`);
     const w = pt_walk(mm, addr);
     yield* fine_point(k, 'mm/gup.c:gup_pte_range:grab', `${addr}`);
     const refs = gup_fast_entry(k, mm, addr, end, w.entry, w.level, flags, pages, pi + nr);

@@ -354,7 +354,7 @@ export const mmPatches = {
       'subpage whose data is all zeroes is mapped to the shared zero page instead of back to itself ' +
       '(try_to_map_unused_to_zeropage; not for mlocked folios or VM_LOCKED VMAs), and the piece is freed. ' +
       'Id from the mainline commit list that also holds 8422acdc97ed.',
-    scenarios: ['io_uring/register-thp-partially-mapped', 'io_uring/register-thp-cma-no-huge-target'],
+    scenarios: ['io_uring/register-thp-partially-mapped', 'io_uring/register-thp-cma-no-huge-target', 'addrspace/madv-thp-cold-pageout'],
   },
   'thp-cow-split': {
     subject: 'thp: change CoW semantics for anon-THP',
