@@ -36,8 +36,6 @@ interface Version {
   rows?: FolioRows;
 }
 
-const chunkOf = (pfn: number): number => Math.floor(pfn / CHUNK_PFNS);
-
 /** Growable typed columns of slot records. */
 class SlotLog {
   n = 0;
@@ -98,6 +96,22 @@ class SlotLog {
   }
 }
 
+/** The columns of a chunk row or a slot record. */
+type RowColumns = Pick<Chunk, 'slot' | 'pfn' | 'order' | 'ref' | 'map' | 'ptemaps' | 'pin' | 'flags' | 'content'>;
+
+/** Row r of chunk c = row j of `src`. */
+function copyRow(c: Chunk, r: number, src: RowColumns, j: number): void {
+  c.slot[r] = src.slot[j];
+  c.pfn[r] = src.pfn[j];
+  c.order[r] = src.order[j];
+  c.ref[r] = src.ref[j];
+  c.map[r] = src.map[j];
+  c.ptemaps[r] = src.ptemaps[j];
+  c.pin[r] = src.pin[j];
+  c.flags[r] = src.flags[j];
+  c.content[r] = src.content[j];
+}
+
 function emptyChunk(n: number): Chunk {
   return {
     n, slot: new Int32Array(n), pfn: new Float64Array(n), order: new Uint8Array(n), ref: new Int32Array(n), map: new Int32Array(n),
@@ -114,13 +128,20 @@ export class FolioVersions {
   /** Checkpoints by step, ascending (the first is step 0). */
   private cps: Version[] = [];
   /** Where the next checkpoint goes (its first record number). */
-  private nextCp = CHECKPOINT_RECORDS;
+  private nextCp: number;
   /** The last version built (requests often go on from there). */
   private last: Version | null = null;
   private steps = 0;
 
-  /** The table after set-up (step 0), from the live mem_map. */
-  constructor(mem: Pick<MemMap, 'slot_top'> & SlotColumns) {
+  private readonly chunkPfns: number;
+  private readonly every: number;
+
+  /** The table after set-up (step 0), from the live mem_map; `opts` for tests (small chunks, close checkpoints). */
+  constructor(mem: Pick<MemMap, 'slot_top'> & SlotColumns, opts: { readonly chunkPfns?: number; readonly checkpointRecords?: number } = {}) {
+    this.chunkPfns = opts.chunkPfns ?? CHUNK_PFNS;
+    this.every = opts.checkpointRecords ?? CHECKPOINT_RECORDS;
+    this.nextCp = this.every;
+    const chunkOf = (pfn: number): number => this.chunkOf(pfn);
     const top = mem.slot_top;
     const { table, slots } = folioTableWithSlots(mem, top);
     this.cur = new Float64Array(Math.max(1024, top)).fill(-1);
@@ -148,6 +169,10 @@ export class FolioVersions {
       i = e;
     }
     this.cps = [{ step: 0, keys, tabs }];
+  }
+
+  private chunkOf(pfn: number): number {
+    return Math.floor(pfn / this.chunkPfns);
   }
 
   /** Records so far. */
@@ -203,7 +228,7 @@ export class FolioVersions {
       }
       cp = this.apply(this.nearest(lo), lo);
       this.cps.push(cp);
-      this.nextCp = this.end(lo) + CHECKPOINT_RECORDS;
+      this.nextCp = this.end(lo) + this.every;
     }
     const v = this.apply(this.nearest(step), step);
     this.last = v;
@@ -236,13 +261,13 @@ export class FolioVersions {
     const affected = new Set<number>();
     for (let i = from; i < to; i++) {
       lastOf.set(l.slot[i], i);
-      if (l.prev[i] >= 0) affected.add(chunkOf(l.prev[i]));
-      if (l.inUse(i)) affected.add(chunkOf(l.pfn[i]));
+      if (l.prev[i] >= 0) affected.add(this.chunkOf(l.prev[i]));
+      if (l.inUse(i)) affected.add(this.chunkOf(l.pfn[i]));
     }
     const adds = new Map<number, number[]>();
     for (const i of lastOf.values()) {
       if (!l.inUse(i)) continue;
-      const k = chunkOf(l.pfn[i]);
+      const k = this.chunkOf(l.pfn[i]);
       const a = adds.get(k);
       if (a === undefined) adds.set(k, [i]);
       else a.push(i);
@@ -288,30 +313,8 @@ export class FolioVersions {
     let k = 0;
     for (let r = 0; r < n; r++) {
       const fromOld = k < keep.length && (a >= adds.length || (old as Chunk).pfn[keep[k]] <= l.pfn[adds[a]]);
-      if (fromOld) {
-        const o = old as Chunk;
-        const j = keep[k++];
-        c.slot[r] = o.slot[j];
-        c.pfn[r] = o.pfn[j];
-        c.order[r] = o.order[j];
-        c.ref[r] = o.ref[j];
-        c.map[r] = o.map[j];
-        c.ptemaps[r] = o.ptemaps[j];
-        c.pin[r] = o.pin[j];
-        c.flags[r] = o.flags[j];
-        c.content[r] = o.content[j];
-      } else {
-        const i = adds[a++];
-        c.slot[r] = l.slot[i];
-        c.pfn[r] = l.pfn[i];
-        c.order[r] = l.order[i];
-        c.ref[r] = l.ref[i];
-        c.map[r] = l.map[i];
-        c.ptemaps[r] = l.ptemaps[i];
-        c.pin[r] = l.pin[i];
-        c.flags[r] = l.flags[i];
-        c.content[r] = l.content[i];
-      }
+      if (fromOld) copyRow(c, r, old as Chunk, keep[k++]);
+      else copyRow(c, r, l, adds[a++]);
     }
     return c;
   }
