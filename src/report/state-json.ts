@@ -126,21 +126,10 @@ export class Snapshot {
     const holders = new HolderIndex(sinceFrom((pfn) => history.get(pfn)));
     for (const p of cw.longtermPins()) holders.longterm(p.pfn, p.holder);
     for (const p of cw.heldPins()) holders.held(p.pfn, p.holder, p.kind);
-    const head: Omit<MachineState, 'frames'> = {
-      version: STATE_SCHEMA_VERSION,
-      scenario: ctx.scenario.file,
-      profile: m.profile.name,
-      schedule: ctx.schedule,
-      step,
-      ran: sched.lastRan,
-      threads: threadStates(w, ctx.scenario, traceStacks(ctx.trace ?? [], 0, new Map())),
-      processes,
-      zones: zoneStates(m),
-      iommu: iommuStateOf(liveDmas(m)),
-      violated: [...ctx.violated],
-      reports: m.reports.map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
-      results: resultsJson(w),
-    };
+    const head = stateHead(ctx, m, {
+      step, ran: sched.lastRan, threads: threadStates(w, ctx.scenario, traceStacks(ctx.trace ?? [], 0, new Map())), processes,
+      zones: zoneStates(m), dmas: liveDmas(m), reports: m.reports.length, results: resultsJson(w),
+    });
     return new Snapshot(head, m.mem, FolioRows.flat(folioTable(m.mem, m.mem.slot_top)), holders, (pfn) => history.get(pfn), mapped, history.size > 0);
   }
 
@@ -572,6 +561,44 @@ export function threadStates(w: World, s: Scenario, stacks: ReadonlyMap<number, 
       frames,
     };
   });
+}
+
+/** What the head of a state is made of besides the run's context (HeadParts of stateHead). */
+export interface HeadParts {
+  readonly step: number;
+  readonly ran: MachineState['ran'];
+  readonly threads: readonly ThreadState[];
+  readonly processes: ProcessState[];
+  readonly zones: readonly ZoneState[];
+  /** The VFIO DMA mappings the IOMMU view is rendered from. */
+  readonly dmas: readonly DmaView[];
+  /** How many of the machine's kernel reports had been made by then. */
+  readonly reports: number;
+  readonly results: Record<string, Json>;
+}
+
+/**
+ * The head of the state after a step (all but the frames: version, scenario, profile,
+ * schedule, step, threads, processes, zones, IOMMU view, violations, reports, results),
+ * for a live world (Snapshot.take, `run --json --trace`) and for pinlab serve's step
+ * record (src/serve/timeline.ts) alike: one schema, schema/state.schema.json.
+ */
+export function stateHead(ctx: Pick<SnapshotContext, 'scenario' | 'schedule' | 'violated'>, m: Pick<Machine, 'profile' | 'reports'>, p: HeadParts): Omit<MachineState, 'frames'> {
+  return {
+    version: STATE_SCHEMA_VERSION,
+    scenario: ctx.scenario.file,
+    profile: m.profile.name,
+    schedule: ctx.schedule,
+    step: p.step,
+    ran: p.ran,
+    threads: p.threads.map((t) => ({ ...t })),
+    processes: p.processes,
+    zones: [...p.zones],
+    iommu: iommuStateOf(p.dmas),
+    violated: [...ctx.violated],
+    reports: m.reports.slice(0, p.reports).map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
+    results: p.results,
+  };
 }
 
 /** A process without its VMAs (ProcessState with `mm.vmas` left out). */

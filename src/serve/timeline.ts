@@ -40,9 +40,8 @@ import { HolderIndex } from '../report/frame-index.js';
 import type { FolioTable } from '../report/frame-index.js';
 import { FolioVersions } from './folio-versions.js';
 import type { DmaView, PageTables, ProcessHead, VmaDesc } from '../report/state-json.js';
-import { LIMITS, Snapshot, iommuStateOf, processHead, resultsJson, sinceFrom, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
+import { LIMITS, Snapshot, processHead, resultsJson, sinceFrom, stateHead, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
 import type { FrameEvent, MachineState, ThreadState, VmaState, ZoneState } from '../report/state-types.js';
-import { STATE_SCHEMA_VERSION } from '../report/state-types.js';
 import type { Json } from '../report/trace-json.js';
 
 /** Change records kept at most (slot changes + block copies); beyond it the record gives up. */
@@ -542,21 +541,7 @@ export class Timeline {
       for (const [pfn, off] of d.mdev) holders.held(pfn, mdevHolder(d, off), 'pin');
     });
     for (const p of h.other.heldAfter) holders.held(p.pfn, p.holder, p.kind);
-    const head: Omit<MachineState, 'frames'> = {
-      version: STATE_SCHEMA_VERSION,
-      scenario: ctx.scenario.file,
-      profile: m.profile.name,
-      schedule: ctx.schedule,
-      step,
-      ran: h.ran,
-      threads: h.threads.map((t) => ({ ...t })),
-      processes,
-      zones: [...h.zones],
-      iommu: iommuStateOf(views),
-      violated: [...ctx.violated],
-      reports: m.reports.slice(0, h.reports).map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
-      results: h.results,
-    };
+    const head = stateHead(ctx, m, { step, ran: h.ran, threads: h.threads, processes, zones: h.zones, dmas: views, reports: h.reports, results: h.results });
     return Snapshot.of({ head, mem: m.mem, folios, holders, history, mapped: () => mappedAt(), histories });
   }
 }
