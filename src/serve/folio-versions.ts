@@ -132,6 +132,8 @@ export class FolioVersions {
   /** The last version built (requests often go on from there). */
   private last: Version | null = null;
   private steps = 0;
+  /** apply()'s per-slot scratch (all zero between calls). */
+  private lastOf = new Int32Array(0);
 
   private readonly chunkPfns: number;
   private readonly every: number;
@@ -256,16 +258,24 @@ export class FolioVersions {
     const from = this.end(v.step);
     const to = this.end(step);
     if (from === to) return { step, keys: v.keys, tabs: v.tabs, ...(v.rows === undefined ? {} : { rows: v.rows }) };
-    // The last record of each changed slot; the chunks the slots left or entered.
-    const lastOf = new Map<number, number>();
+    // The last record of each changed slot (lastOf[slot] = record + 1, reset below); the chunks the slots left or entered.
+    const lastOf = this.lastOf.length >= this.cur.length ? this.lastOf : (this.lastOf = new Int32Array(this.cur.length));
+    const changed: number[] = [];
     const affected = new Set<number>();
+    let lastK = NaN;
+    const touch = (k: number): void => {
+      if (k !== lastK) affected.add((lastK = k));
+    };
     for (let i = from; i < to; i++) {
-      lastOf.set(l.slot[i], i);
-      if (l.prev[i] >= 0) affected.add(this.chunkOf(l.prev[i]));
-      if (l.inUse(i)) affected.add(this.chunkOf(l.pfn[i]));
+      const sl = l.slot[i];
+      if (lastOf[sl] === 0) changed.push(sl);
+      lastOf[sl] = i + 1;
+      if (l.prev[i] >= 0) touch(this.chunkOf(l.prev[i]));
+      if (l.inUse(i)) touch(this.chunkOf(l.pfn[i]));
     }
     const adds = new Map<number, number[]>();
-    for (const i of lastOf.values()) {
+    for (const sl of changed) {
+      const i = lastOf[sl] - 1;
       if (!l.inUse(i)) continue;
       const k = this.chunkOf(l.pfn[i]);
       const a = adds.get(k);
@@ -281,6 +291,7 @@ export class FolioVersions {
       const at = index.get(k);
       rebuilt.set(k, this.rebuild(at === undefined ? null : v.tabs[at], lastOf, adds.get(k) ?? []));
     }
+    for (const sl of changed) lastOf[sl] = 0;
     // Merge the rebuilt chunks into the key list (new chunks inserted, emptied ones dropped).
     const keys: number[] = [];
     const tabs: Chunk[] = [];
@@ -301,10 +312,10 @@ export class FolioVersions {
   }
 
   /** A chunk again: its rows whose slot has no record, and the records `adds` (slots now in use here); null when empty. */
-  private rebuild(old: Chunk | null, lastOf: ReadonlyMap<number, number>, adds: number[]): Chunk | null {
+  private rebuild(old: Chunk | null, lastOf: Int32Array, adds: number[]): Chunk | null {
     const l = this.log;
     const keep: number[] = [];
-    if (old !== null) for (let j = 0; j < old.n; j++) if (!lastOf.has(old.slot[j])) keep.push(j);
+    if (old !== null) for (let j = 0; j < old.n; j++) if (lastOf[old.slot[j]] === 0) keep.push(j);
     const n = keep.length + adds.length;
     if (n === 0) return null;
     adds.sort((a, b) => l.pfn[a] - l.pfn[b]);
