@@ -462,8 +462,46 @@ export function vmaDesc(v: mm_struct['mmap'][number]): VmaDesc {
 /** The page-table levels the state reads (an mm's page_table, or one rebuilt for an earlier step). */
 export type PageTables = Pick<page_table, 'pud' | 'pmd'>;
 
-/** The PTE runs of a VMA, walking its page tables at the level each range is mapped at. */
-export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number> | null): VmaState {
+/**
+ * The runs of one PTE table, as vmaState joins its entries: [first index, pages, first entry]
+ * per run, and whether the first and the last entry are empty (a run does not join across).
+ */
+export interface PteTableRuns {
+  readonly runs: readonly number[];
+  readonly emptyFirst: boolean;
+  readonly emptyLast: boolean;
+}
+
+function pteTableRuns(pte: ArrayLike<pte_t>): PteTableRuns {
+  const runs: number[] = [];
+  let at = -1;
+  for (let k = 0; k < PTRS_PER_PTE; k++) {
+    const e = pte[k];
+    if (e === 0) {
+      at = -1;
+      continue;
+    }
+    if (at >= 0) {
+      const first = runs[at + 2];
+      const n = runs[at + 1];
+      if (pte_flags(first) === pte_flags(e) && pte_pfn(first) + n === pte_pfn(e)) {
+        runs[at + 1]++;
+        continue;
+      }
+    }
+    at = runs.length;
+    runs.push(k, 1, e);
+  }
+  return { runs, emptyFirst: pte[0] === 0, emptyLast: pte[PTRS_PER_PTE - 1] === 0 };
+}
+
+/**
+ * The PTE runs of a VMA, walking its page tables at the level each range is mapped at.
+ * `tableRuns` (pinlab serve's step record, whose PTE tables are copies that never change
+ * again): a memo of each whole PTE table's runs, so a VMA of many GiB costs its tables,
+ * not its pages, once they were seen (not with `mapped`, which lists every page).
+ */
+export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number> | null, tableRuns?: WeakMap<object, PteTableRuns>): VmaState {
   const runs: PteRun[] = [];
   let truncated = false;
   let count = 0;
@@ -508,6 +546,20 @@ export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number> | null
     }
     if (typeof pmd === 'number') {
       addRun(addr, (pmdEnd - addr) / PAGE_SIZE, pmd + ((addr - key * PMD_SIZE) / PAGE_SIZE) * 4096, 'pmd');
+      addr = pmdEnd;
+      continue;
+    }
+    if (tableRuns !== undefined && mapped === null && addr === key * PMD_SIZE && pmdEnd === (key + 1) * PMD_SIZE) {
+      let t = tableRuns.get(pmd);
+      if (t === undefined) tableRuns.set(pmd, (t = pteTableRuns(pmd.pte)));
+      if (t.emptyFirst) flush();
+      let end = 0;
+      for (let r = 0; r < t.runs.length; r += 3) {
+        if (t.runs[r] > end) flush();
+        addRun(addr + t.runs[r] * PAGE_SIZE, t.runs[r + 1], t.runs[r + 2], 'pte');
+        end = t.runs[r] + t.runs[r + 1];
+      }
+      if (t.emptyLast) flush();
       addr = pmdEnd;
       continue;
     }

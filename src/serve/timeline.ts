@@ -39,7 +39,7 @@ import type { HeldPin, LongtermPin } from '../check/invariants.js';
 import { HolderIndex } from '../report/frame-index.js';
 import type { FolioTable } from '../report/frame-index.js';
 import { FolioVersions } from './folio-versions.js';
-import type { DmaView, PageTables, ProcessHead, VmaDesc } from '../report/state-json.js';
+import type { DmaView, PageTables, ProcessHead, PteTableRuns, VmaDesc } from '../report/state-json.js';
 import { LIMITS, Snapshot, processHead, resultsJson, sinceFrom, stateHead, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
 import type { FrameEvent, MachineState, ThreadState, VmaState, ZoneState } from '../report/state-types.js';
 import type { Json } from '../report/trace-json.js';
@@ -402,6 +402,9 @@ export class Timeline {
     });
   }
 
+  /** The runs of each PTE table copy the record holds (the copies never change). */
+  private readonly tableRuns = new WeakMap<object, PteTableRuns>();
+
   /** Rendered VMAs by mm and VMA, with the step they were rendered at (valid while the page table did not change). */
   private readonly vmaCache = new Map<string, { step: number; v: VmaState }>();
 
@@ -411,7 +414,7 @@ export class Timeline {
     const c = this.vmaCache.get(key);
     const changed = this.pts.get(mm)?.changed ?? [];
     if (c !== undefined && !changedBetween(changed, Math.min(c.step, step), Math.max(c.step, step))) return c.v;
-    const out = vmaState(tables(), v, null);
+    const out = vmaState(tables(), v, null, this.tableRuns);
     this.vmaCache.set(key, { step, v: out });
     return out;
   }
