@@ -148,7 +148,7 @@ export class FolioVersions {
     const { table, slots } = folioTableWithSlots(mem, top);
     this.cur = new Float64Array(Math.max(1024, top)).fill(-1);
     for (let i = 0; i < table.n; i++) this.cur[slots[i]] = table.pfn[i];
-    // Split the flat table into chunks.
+    // Split the flat table into chunks: views of its columns (no copy; chunks never change).
     const keys: number[] = [];
     const tabs: Chunk[] = [];
     let i = 0;
@@ -156,18 +156,12 @@ export class FolioVersions {
       const k = chunkOf(table.pfn[i]);
       let e = i;
       while (e < table.n && chunkOf(table.pfn[e]) === k) e++;
-      const c = emptyChunk(e - i);
-      c.slot.set(slots.subarray(i, e));
-      c.pfn.set(table.pfn.subarray(i, e));
-      c.order.set(table.order.subarray(i, e));
-      c.ref.set(table.ref.subarray(i, e));
-      c.map.set(table.map.subarray(i, e));
-      c.ptemaps.set(table.ptemaps.subarray(i, e));
-      c.pin.set(table.pin.subarray(i, e));
-      c.flags.set(table.flags.subarray(i, e));
-      c.content.set(table.content.subarray(i, e));
+      tabs.push({
+        n: e - i, slot: slots.subarray(i, e), pfn: table.pfn.subarray(i, e), order: table.order.subarray(i, e), ref: table.ref.subarray(i, e),
+        map: table.map.subarray(i, e), ptemaps: table.ptemaps.subarray(i, e), pin: table.pin.subarray(i, e), flags: table.flags.subarray(i, e),
+        content: table.content.subarray(i, e),
+      });
       keys.push(k);
-      tabs.push(c);
       i = e;
     }
     this.cps = [{ step: 0, keys, tabs }];
