@@ -5,6 +5,7 @@
  *
  * - serve_large_run_seconds: POST /runs (one full scenario run with the checker, as
  *   `pinlab run` does, watched by the session's step record, src/serve/timeline.ts);
+ * - serve_large_run_cpu_seconds: the CPU time (user + system) of that request;
  * - serve_large_state_seconds: the state after the last step, first time (rebuilt from
  *   the step record, one page of 48 frame cards);
  * - serve_large_state_page_ms: another page of the cached snapshot;
@@ -37,8 +38,10 @@ export const benchmarks: Benchmark[] = [
       try {
         const api = (p: string, init?: RequestInit): Promise<Response> => fetch(new URL(`/api/v1/${p}`, s.url), init);
         let t0 = process.hrtime.bigint();
+        const runCpu0 = process.cpuUsage();
         const created = (await (await api('runs', { method: 'POST', body: JSON.stringify({ text: largeGuestScenario(mib), profile: 'v6.12' }) })).json()) as { id: string; run: { steps: number; status: string } };
         const runSeconds = seconds(t0);
+        const runCpu = process.cpuUsage(runCpu0);
         if (created.run.status !== 'done') throw new Error(`bench bug: the large run ended ${created.run.status}`);
         const last = created.run.steps;
         t0 = process.hrtime.bigint();
@@ -79,6 +82,7 @@ export const benchmarks: Benchmark[] = [
         };
         return [
           { name: 'serve_large_run_seconds', value: runSeconds, unit: 's', goal: `informational ${tag}` },
+          { name: 'serve_large_run_cpu_seconds', value: (runCpu.user + runCpu.system) / 1e6, unit: 's', goal: `informational: CPU of creating the run ${tag}` },
           { name: 'serve_large_state_seconds', value: stateSeconds, unit: 's', goal },
           { name: 'serve_large_state_page_ms', value: pageMs, unit: 'ms', goal },
           { name: 'serve_large_diff_seconds', value: diffSeconds, unit: 's', goal },
