@@ -7,8 +7,8 @@
  * read, as a base copy taken before the first step plus what each step changed, read
  * from the machine's journals (the ones the incremental checker reads, src/check/engine.ts):
  *
- * - the folio table: the slot columns at step 0, then per step the new values of every
- *   slot the step resolved (MemMap.touched);
+ * - the folio table: the table at step 0, then per step the new values of every slot the
+ *   step resolved (MemMap.touched), kept by folio-versions.ts;
  * - each process page table and each IOMMU domain: a copy at first sight, then per step
  *   a copy of every 2 MiB block / 1 GiB entry the step wrote (page_table.log, iommu_domain.log);
  * - per step, the small parts: threads (kernel function stacks kept up to date from the
@@ -17,8 +17,8 @@
  *   by holders other than VFIO (GUP results, iommufd, io_uring, pipes), the object event count.
  *
  * The state after step N is rebuilt from these (Snapshot.of) without running anything:
- * slot columns = base + changes up to N (continued from the last rebuilt step when N is
- * later), page tables and IOMMU blocks = the latest copy at or before N, VFIO's pins
+ * the folio table as chunks shared between steps, from the latest checkpoint or table built
+ * at or before N plus the records in between (folio-versions.ts), page tables and IOMMU blocks = the latest copy at or before N, VFIO's pins
  * from the IOMMU blocks, as check/vfio.ts lists them. tests/unit/serve/timeline.test.ts
  * holds the rebuilt state equal to the state of a straight replay, step by step.
  *
