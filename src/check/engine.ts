@@ -178,10 +178,24 @@ export class IncrementalSteps {
       log.length = 0;
     }
     if (this.rev.size > 0) {
+      // PERF: frames of consecutive touched folios that follow each other (a run of pages
+      // allocated or pinned in order) are marked as one range: the same pages get marked.
+      let lo = -1;
+      let hi = -1;
       for (let j = 0; j < touched.length; j++) {
         const s = touched[j];
-        if (s > 0 && s < mem.slot_top) this.markPhys(mem.s_pfn[s], mem.s_pfn[s] + 2 ** mem.s_order[s]);
+        if (s <= 0 || s >= mem.slot_top) continue;
+        const a = mem.s_pfn[s];
+        const b = a + 2 ** mem.s_order[s];
+        if (a === hi) {
+          hi = b;
+          continue;
+        }
+        if (lo >= 0) this.markPhys(lo, hi);
+        lo = a;
+        hi = b;
       }
+      if (lo >= 0) this.markPhys(lo, hi);
       for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);
     }
     for (const t of this.tracks.values()) if (t.dirty.length > 0) this.evaluate(t);
@@ -281,7 +295,14 @@ export class IncrementalSteps {
   private markPages(t: Track, lo: number, hi: number): void {
     const a = Math.max(0, lo);
     const b = Math.min(t.pages, hi);
-    if (a < b) t.dirty.push(a, b);
+    if (a >= b) return;
+    const d = t.dirty;
+    // PERF: marks come in address order mostly; extend the last range when they touch (evaluate() merges them anyway).
+    if (d.length > 0 && d[d.length - 1] >= a && d[d.length - 2] <= a) {
+      if (b > d[d.length - 1]) d[d.length - 1] = b;
+      return;
+    }
+    d.push(a, b);
   }
 
   /** Mappings that map any frame of [lo, hi): mark the page ranges the reverse index knows. */

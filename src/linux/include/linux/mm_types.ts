@@ -629,6 +629,33 @@ export class MemMap {
     return null;
   }
 
+  /**
+   * MODEL (speed only): up to `n` successive takeFree(z, 0, false) calls at once, the frames
+   * written to out[0 ..] in the order those calls return them (free list, then the bump
+   * pointers range by range). Returns how many it took; 0 when the zone has no frame for
+   * such a call (takeFree would return null); -1 when a call would do what this does not
+   * (skip a hot-plug range, split a larger free block): the caller then makes the calls.
+   */
+  takeFreeRun(z: zone, n: number, out: number[]): number {
+    if (this.bumpSkip.length > 0) return -1;
+    let k = 0;
+    const list = z.free_area.get(0);
+    if (list !== undefined) while (k < n && list.length > 0) out[k++] = list.pop() as number;
+    for (let i = 0; i < z.ranges.length && k < n; i++) {
+      const r = z.ranges[i];
+      if (r.cma) continue;
+      let b = z.bump[i];
+      while (k < n && b < r.end_pfn) out[k++] = b++;
+      z.bump[i] = b;
+    }
+    if (k === 0) {
+      for (const bigger of [HPAGE_PMD_ORDER, HPAGE_PUD_ORDER]) if ((z.free_area.get(bigger)?.length ?? 0) > 0) return -1;
+      return 0;
+    }
+    this.accountTake(z, k, false);
+    return k;
+  }
+
   /** Return a block to its zone's free list. */
   giveFree(pfn: number, order: number): void {
     const r = this.region_of(pfn);
