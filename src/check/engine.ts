@@ -34,7 +34,8 @@ import type { DmaMapping, LongtermPin } from './invariants.js';
 import { countsInsane, frameState, insaneFrame, longtermPinFindings, dmaLiveFinding, dmaCoherentFinding, movablePinRule, pinRuleBroken, refcountReportFindings } from './invariants.js';
 import type { FrameState } from './invariants.js';
 import type { DmaSegment } from './vfio.js';
-import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, isInvalidReservedPfn, mdevPins, vfioHolder } from './vfio.js';
+import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, mdevPins, vfioHolder } from './vfio.js';
+import { PageReserved, pfn_valid } from '../linux/include/linux/mm.js';
 import { IommufdSteps } from './iommufd-engine.js';
 import { dropRange, mergeRanges } from './ranges.js';
 
@@ -400,11 +401,24 @@ export class IncrementalSteps {
       const [lo, hi] = [ranges[r], ranges[r + 1]];
       for (const map of maps) dropRange(map, lo, hi);
       if (dom === null || !t.dma.iommu_mapped) continue;
+      // PERF: what depends on the memory region alone (pfn_valid, the pin rules) is asked once per region.
+      let rlo = 0;
+      let rhi = 0;
+      let valid = false;
+      let broken = false;
       forEachDmaSegment(m, dom, t.dma, lo, hi, (s) => {
         this.index(t, s);
-        const reserved = isInvalidReservedPfn(m, s.pfn);
+        if (s.pfn < rlo || s.pfn >= rhi) {
+          const r = mem.region_of(s.pfn);
+          rlo = r === null ? s.pfn : r.start_pfn;
+          rhi = r === null ? s.pfn + 1 : r.end_pfn;
+          valid = pfn_valid(m, s.pfn);
+          broken = pinRuleBroken(m, 'no-longterm-pin-on-fsdax', s.pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', s.pfn, movable) !== null;
+        }
+        // isInvalidReservedPfn(), with pfn_valid() from the region.
+        const reserved = valid ? PageReserved(m, s.pfn) : true;
         // PERF: the pin record (its holder text) is built only for a page that breaks a pin rule.
-        if (!reserved && (pinRuleBroken(m, 'no-longterm-pin-on-fsdax', s.pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', s.pfn, movable) !== null)) {
+        if (!reserved && broken) {
           const pin = [{ pfn: s.pfn, holder: vfioHolder(t.io, s.iova), thread: null }];
           const fd = longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pin);
           if (fd.length > 0) t.fsdax.set(s.i, { f: fd[0], n: s.n });

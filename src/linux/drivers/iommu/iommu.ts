@@ -535,3 +535,16 @@ export function iommu_contiguous_bytes(domain: iommu_domain, iova: number, max: 
   }
   return Math.min(len, max);
 }
+
+/**
+ * MODEL (checker reads, speed only): the 512 entries of the 4 KiB table that covers `iova`
+ * (an entry of 0 maps nothing; see iommu_lookup_leaf for the others), or null where no
+ * 4 KiB table covers it (a 2 MiB or 1 GiB leaf, or nothing). Lets a reader walk the pages
+ * of one 2 MiB block without a lookup per page; it must not change the table.
+ */
+export function iommu_pte_entries(domain: iommu_domain, iova: number): Float64Array | null {
+  const pud = domain.pud.get(Math.floor(iova / SZ_1G));
+  if (pud === undefined || typeof pud === 'number') return null;
+  const pmd = pud.e[Math.floor(iova / SZ_2M) % 512];
+  return pmd === undefined || typeof pmd === 'number' ? null : pmd.e;
+}
