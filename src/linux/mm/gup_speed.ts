@@ -18,7 +18,7 @@ import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import type { pte_table } from '../include/linux/mm_types.js';
 import {
   PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_anon, PG_anon_exclusive, PG_dirty, PG_lru, PG_reserved, PG_swapbacked, PG_uptodate, PG_zero, _PAGE_DEVMAP, _PAGE_DIRTY,
-  _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, mk_pte, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+  _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mk_pte, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
 } from '../include/linux/mm_types.js';
 import {
   FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE, PageReserved, VM_HUGETLB, VM_SHARED, VM_WRITE, compound_head, folio_order, is_longterm_pinnable_page, pfn_valid, pt_walk, vma_lookup,
@@ -301,6 +301,66 @@ export function unpin_pages_run(k: Kctx, pfn: number, max: number, make_dirty: b
     if (s === 0 || mem.s_order[s] !== 0 || (mem.s_flags[s] & (PG_reserved | PG_zero)) !== 0 || mem.s_ref[s] <= GUP_PIN_COUNTING_BIAS) break;
     if (make_dirty) mem.s_flags[s] |= PG_dirty;
     mem.s_ref[s] -= GUP_PIN_COUNTING_BIAS;
+  }
+  return j;
+}
+
+/**
+ * MODEL (speed only): the next entries of the lockless walk (gup_fast.ts gup_pgd_range) of a
+ * thread that runs alone, inside the PTE table that maps `addr`, as a plain loop over the
+ * entries that are the plain case: a present, user, writable PTE (not special, not devmap)
+ * of an order-0 anonymous page with references, in memory with struct pages, that may stay
+ * where it is when FOLL_LONGTERM asks (not CMA; not ZONE_MOVABLE from
+ * PATCH(gup-migrate-movable-zone)). For each, the walk's read → grab → re-read is one
+ * try_grab_folio_fast() (FOLL_GET: one reference; FOLL_PIN: GUP_PIN_COUNTING_BIAS, or one
+ * reference before PATCH(foll-pin-counting)) that gup_fast_folio_allowed() lets through (an
+ * anon folio) and no unshare stops (a writable entry), then the page in pages[]; nothing
+ * runs between the read and the re-read, so the entry is unchanged. Not with object events
+ * (the grab records one per page). Stops at the first other entry, which the walk takes as
+ * before. Returns the pages grabbed.
+ */
+export function gup_fast_pte_run(k: Kctx, mm: mm_struct, addr: number, end: number, flags: number, pages: page_array, at: number): number {
+  const m = k.m;
+  if (m.recordEvents) return 0;
+  const key = Math.floor(addr / PMD_SIZE);
+  const t = mm.pgd.pmd.get(key);
+  if (t === undefined || typeof t === 'number' || mm.pgd.pud.has(Math.floor(addr / PUD_SIZE))) return 0;
+  // try_grab_folio_fast(): the reference a grab takes.
+  // PATCH(foll-pin-counting) 3faa52c03f44: as try_grab_folio_fast()
+  const counting = k.patch('foll-pin-counting');
+  const grab = !counting || flags & FOLL_GET ? 1 : flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 0;
+  if (grab === 0) return 0;
+  // PATCH(gup-fast-longterm-cma-check) df3a0a21b698: as try_grab_folio_fast()
+  const pinCheck = counting && !(flags & FOLL_GET) && (flags & FOLL_LONGTERM) !== 0 && k.patch('gup-fast-longterm-cma-check');
+  const mem = m.mem;
+  const i0 = Math.floor(addr / PAGE_SIZE) - key * PTRS_PER_PTE;
+  const lim = Math.min(PTRS_PER_PTE - i0, (end - addr) / PAGE_SIZE);
+  // pte_access_permitted() for a write or a read; a writable entry needs no unshare (gup_must_unshare).
+  const need = _PAGE_PRESENT | _PAGE_USER | _PAGE_RW;
+  // Region facts (pfn_valid, long-term pinnability) for the region last seen.
+  let rlo = 0;
+  let rhi = 0;
+  let ok = false;
+  let j = 0;
+  for (; j < lim; j++) {
+    const e = t.pte[i0 + j];
+    if (e === 0) break;
+    const fl = pte_flags(e);
+    if ((fl & need) !== need || (fl & (_PAGE_SPECIAL | _PAGE_DEVMAP)) !== 0) break;
+    const pfn = pte_pfn(e);
+    if (pfn < rlo || pfn >= rhi) {
+      const r = mem.region_of(pfn);
+      if (r === null) break;
+      rlo = r.start_pfn;
+      rhi = r.end_pfn;
+      ok = pfn_valid(m, pfn) && (!pinCheck || is_longterm_pinnable_page(k, pfn));
+    }
+    if (!ok) break;
+    // The grab's lookup of the folio (journaled, as try_grab_folio_fast()'s).
+    const s = mem.slot_of(pfn);
+    if (s === 0 || mem.s_order[s] !== 0 || mem.s_ref[s] <= 0 || (mem.s_flags[s] & (PG_zero | PG_anon)) !== PG_anon) break;
+    mem.s_ref[s] += grab;
+    pages[at + j] = pfn;
   }
   return j;
 }
