@@ -27,7 +27,7 @@ import type { Machine } from '../linux/machine.js';
 import type { vfio_dma, vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, page_table_journal_start } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start } from '../linux/include/linux/mm_types.js';
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
 import type { DmaMapping, LongtermPin } from './invariants.js';
@@ -119,7 +119,7 @@ export class IncrementalSteps {
       this.started = true;
       for (let s = 1; s < mem.slot_top; s++) this.recheckSlot(s);
     } else {
-      for (let j = 0; j < touched.length; j++) this.recheckSlot(touched[j]);
+      forEachTouched(touched, (s) => this.recheckSlot(s));
     }
     // iommufd reads the domain and page-table journals before VFIO's part clears its own.
     this.iommufd.update(touched, freed);
@@ -183,19 +183,18 @@ export class IncrementalSteps {
       // allocated or pinned in order) are marked as one range: the same pages get marked.
       let lo = -1;
       let hi = -1;
-      for (let j = 0; j < touched.length; j++) {
-        const s = touched[j];
-        if (s <= 0 || s >= mem.slot_top) continue;
+      forEachTouched(touched, (s) => {
+        if (s <= 0 || s >= mem.slot_top) return;
         const a = mem.s_pfn[s];
         const b = a + 2 ** mem.s_order[s];
         if (a === hi) {
           hi = b;
-          continue;
+          return;
         }
         if (lo >= 0) this.markPhys(lo, hi);
         lo = a;
         hi = b;
-      }
+      });
       if (lo >= 0) this.markPhys(lo, hi);
       for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);
     }

@@ -30,7 +30,7 @@ import type { World } from '../scenario/run.js';
 import type { Scenario } from '../scenario/ast.js';
 import type { Machine } from '../linux/machine.js';
 import type { pmd_t, pte_table, pud_t } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PG_reserved, page_table_journal_start } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PG_reserved, forEachTouched, page_table_journal_start } from '../linux/include/linux/mm_types.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import { walkDmaPages } from '../report/dma-walk.js';
 import { allIommus, firstDomain, forEachDmaSegment, vfioHolder } from '../check/vfio.js';
@@ -310,11 +310,11 @@ export class Timeline {
     const mem = w.m.mem;
     const touched = mem.touched ?? [];
     const seen = new Set<number>();
-    for (const s of touched) {
-      if (s <= 0 || s >= mem.slot_top || seen.has(s)) continue;
+    forEachTouched(touched, (s) => {
+      if (s <= 0 || s >= mem.slot_top || seen.has(s)) return;
       seen.add(s);
       this.slots.push(step, s, mem);
-    }
+    });
     this.maxTop = Math.max(this.maxTop, mem.slot_top);
     while (this.stepStart.length <= step) this.stepStart.push(this.slots.n);
     this.stepStart[step + 1] = this.slots.n;

@@ -18,7 +18,7 @@ import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import type { pte_table } from '../include/linux/mm_types.js';
 import {
   PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_anon, PG_anon_exclusive, PG_dirty, PG_lru, PG_reserved, PG_swapbacked, PG_uptodate, PG_zero, _PAGE_DEVMAP, _PAGE_DIRTY,
-  _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, mk_pte, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+  _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, log_key, mk_pte, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
 } from '../include/linux/mm_types.js';
 import {
   FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE, PageReserved, VM_HUGETLB, VM_SHARED, VM_WRITE, compound_head, folio_order, is_longterm_pinnable_page, pfn_valid, pt_walk, vma_lookup,
@@ -214,11 +214,16 @@ function pte_table_run(
   // with a writable VMA (so the retry's follow finds a writable PTE).
   const faults = write && (gup_flags & (FOLL_NOFAULT | FOLL_TRIED)) === 0 && !vma.vm_freed && vma.vm_ops === null &&
     (vma.vm_flags & (VM_SHARED | VM_WRITE)) === VM_WRITE && !mm.pgd.pud.has(Math.floor(addr / PUD_SIZE));
+  // The journal's run of slots looked up (peek_slot), recorded at once (MemMap.touch_run).
+  let r0 = -1;
+  let rn = 0;
   let j = 0;
   while (j < lim) {
     const e = pte[i0 + j];
     if (e === 0) {
       if (!faults) break;
+      mem.touch_run(r0, rn);
+      rn = 0;
       let r = 1;
       while (j + r < lim && pte[i0 + j + r] === 0) r++;
       const got = anon_fault_run(k, vma, t, key, i0 + j, r, grab, pages, at + j, vmas, vat + j);
@@ -231,7 +236,14 @@ function pte_table_run(
     if (dirtying && !(fl & _PAGE_DIRTY)) break;
     const pfn = pte_pfn(e);
     if (grab !== 0) {
-      const s = mem.slot_of(pfn);
+      // try_grab_page()'s lookup (journaled, as there).
+      const s = mem.peek_slot(pfn);
+      if (s === r0 + rn) rn++;
+      else {
+        mem.touch_run(r0, rn);
+        r0 = s;
+        rn = 1;
+      }
       if (s === 0 || mem.s_ref[s] <= 0 || mem.s_order[s] !== 0 || (mem.s_flags[s] & PG_zero) !== 0) break;
       mem.s_ref[s] += grab;
     }
@@ -239,6 +251,7 @@ function pte_table_run(
     if (vmas) vmas[vat + j] = vma;
     j++;
   }
+  mem.touch_run(r0, rn);
   return j;
 }
 
@@ -261,7 +274,7 @@ function anon_fault_run(
   const flags = PG_uptodate | PG_lru | PG_anon | PG_swapbacked | (k.patch('anon-exclusive') ? PG_anon_exclusive : 0);
   const prot = vma_page_prot(vma);
   const base = key * PTRS_PER_PTE * PAGE_SIZE;
-  if (mm.pgd.log !== null) mm.pgd.log.push(key);
+  if (mm.pgd.log !== null) log_key(mm.pgd.log, key);
   for (let j = 0; j < got; j++) {
     const pfn = runPfns[j];
     const s = runSlots[j];
@@ -287,21 +300,30 @@ function anon_fault_run(
  * page, not reserved nor the zero page, that keeps references after its pin is dropped:
  * the page is made dirty when asked (set_page_dirty_lock), and gup_put_folio(FOLL_PIN)
  * takes GUP_PIN_COUNTING_BIAS off its refcount. Not with object events (gup_put_folio
- * records one per page) nor before pins were counted (5.4-5.6). The caller knows the pages
- * lie in memory with struct pages (pfn_valid). Returns how many pages it unpinned; the
- * caller unpins the rest as before.
+ * records one per page) nor before pins were counted (5.4-5.6). Returns how many pages it
+ * unpinned (it stops at the first page that is not that case); the caller unpins the rest
+ * as before.
  */
 export function unpin_pages_run(k: Kctx, pfn: number, max: number, make_dirty: boolean): number {
   if (k.m.recordEvents || !gcfg(k).pin_counting) return 0;
   const mem = k.m.mem;
+  let r0 = -1;
+  let rn = 0;
   let j = 0;
   for (; j < max; j++) {
-    // unpin_user_page_range_dirty_lock()'s lookup (journaled, as there).
-    const s = mem.slot_of(pfn + j);
+    // unpin_user_page_range_dirty_lock()'s lookup (journaled, as there: MemMap.touch_run).
+    const s = mem.peek_slot(pfn + j);
+    if (s === r0 + rn) rn++;
+    else {
+      mem.touch_run(r0, rn);
+      r0 = s;
+      rn = 1;
+    }
     if (s === 0 || mem.s_order[s] !== 0 || (mem.s_flags[s] & (PG_reserved | PG_zero)) !== 0 || mem.s_ref[s] <= GUP_PIN_COUNTING_BIAS) break;
     if (make_dirty) mem.s_flags[s] |= PG_dirty;
     mem.s_ref[s] -= GUP_PIN_COUNTING_BIAS;
   }
+  mem.touch_run(r0, rn);
   return j;
 }
 
@@ -341,6 +363,8 @@ export function gup_fast_pte_run(k: Kctx, mm: mm_struct, addr: number, end: numb
   let rlo = 0;
   let rhi = 0;
   let ok = false;
+  let r0 = -1;
+  let rn = 0;
   let j = 0;
   for (; j < lim; j++) {
     const e = t.pte[i0 + j];
@@ -356,12 +380,19 @@ export function gup_fast_pte_run(k: Kctx, mm: mm_struct, addr: number, end: numb
       ok = pfn_valid(m, pfn) && (!pinCheck || is_longterm_pinnable_page(k, pfn));
     }
     if (!ok) break;
-    // The grab's lookup of the folio (journaled, as try_grab_folio_fast()'s).
-    const s = mem.slot_of(pfn);
+    // The grab's lookup of the folio (journaled, as try_grab_folio_fast()'s: MemMap.touch_run).
+    const s = mem.peek_slot(pfn);
+    if (s === r0 + rn) rn++;
+    else {
+      mem.touch_run(r0, rn);
+      r0 = s;
+      rn = 1;
+    }
     if (s === 0 || mem.s_order[s] !== 0 || mem.s_ref[s] <= 0 || (mem.s_flags[s] & (PG_zero | PG_anon)) !== PG_anon) break;
     mem.s_ref[s] += grab;
     pages[at + j] = pfn;
   }
+  mem.touch_run(r0, rn);
   return j;
 }
 

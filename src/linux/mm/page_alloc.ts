@@ -118,12 +118,22 @@ export function alloc_pages_run(k: Kctx, gfp: gfp_t, n: number, out: number[], s
     const got = mem.takeFreeRun(zone, n, out);
     if (got < 0) return 0;
     if (got === 0) continue;
+    // The new slots are journaled as runs (MemMap.touch_run), as newSlot() one by one would.
+    let r0 = -1;
+    let rn = 0;
     for (let i = 0; i < got; i++) {
       // newSlot() may grow (replace) the slot arrays: index them only after it returns.
-      const s = mem.newSlot(out[i], 0);
+      const s = mem.newSlot(out[i], 0, false);
       mem.s_ref[s] = 1;
       slots[i] = s;
+      if (s === r0 + rn) rn++;
+      else {
+        mem.touch_run(r0, rn);
+        r0 = s;
+        rn = 1;
+      }
     }
+    mem.touch_run(r0, rn);
     return got;
   }
   return 0;
