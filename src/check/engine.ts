@@ -37,7 +37,7 @@ import type { DmaSegment } from './vfio.js';
 import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, mdevPins, vfioHolder } from './vfio.js';
 import { PageReserved, pfn_valid } from '../linux/include/linux/mm.js';
 import { IommufdSteps } from './iommufd-engine.js';
-import { dropRange, mergeRanges } from './ranges.js';
+import { dropRange, mergeRanges, pushRange } from './ranges.js';
 
 /** The step invariants this engine maintains (the others are evaluated by their own `check`). */
 export const INCREMENTAL_IDS: readonly InvariantId[] = [
@@ -295,14 +295,7 @@ export class IncrementalSteps {
   private markPages(t: Track, lo: number, hi: number): void {
     const a = Math.max(0, lo);
     const b = Math.min(t.pages, hi);
-    if (a >= b) return;
-    const d = t.dirty;
-    // PERF: marks come in address order mostly; extend the last range when they touch (evaluate() merges them anyway).
-    if (d.length > 0 && d[d.length - 1] >= a && d[d.length - 2] <= a) {
-      if (b > d[d.length - 1]) d[d.length - 1] = b;
-      return;
-    }
-    d.push(a, b);
+    if (a < b) pushRange(t.dirty, a, b);
   }
 
   /** Mappings that map any frame of [lo, hi): mark the page ranges the reverse index knows. */

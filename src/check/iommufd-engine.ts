@@ -38,7 +38,7 @@ import type { Finding } from './violation.js';
 import { dmaCoherentFinding, dmaLiveFinding, longtermPinFindings, movablePinRule, pinRuleBroken } from './invariants.js';
 import { frameAt } from './vfio.js';
 import { IndexPin, IommufdMapping, usesIommufd } from './iommufd.js';
-import { dropRange, mergeRanges } from './ranges.js';
+import { dropRange, mergeRanges, pushRange } from './ranges.js';
 
 const PAGES_PER_PMD = PMD_SIZE / PAGE_SIZE;
 
@@ -254,14 +254,8 @@ export class IommufdSteps {
   private markPages(t: Track, lo: number, hi: number): void {
     const a = Math.max(0, lo);
     const b = Math.min(t.n, hi);
-    if (a >= b) return;
-    const d = t.dirty;
-    // PERF: journal keys come in address order; extend the last range when they touch.
-    if (d.length > 0 && d[d.length - 1] >= a && d[d.length - 2] <= a) {
-      if (b > d[d.length - 1]) d[d.length - 1] = b;
-      return;
-    }
-    d.push(a, b);
+    // PERF: journal keys come in address order; pushRange extends the last range when they touch.
+    if (a < b) pushRange(t.dirty, a, b);
   }
 
   /** Tracks that map any frame of [lo, hi): mark the page ranges the reverse index knows. */

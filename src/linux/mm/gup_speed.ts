@@ -18,7 +18,7 @@ import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import type { pte_table } from '../include/linux/mm_types.js';
 import {
   PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_anon, PG_anon_exclusive, PG_dirty, PG_lru, PG_reserved, PG_swapbacked, PG_uptodate, PG_zero, _PAGE_DEVMAP, _PAGE_DIRTY,
-  _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, log_key, mk_pte, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+  _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, SlotRun, log_key, mk_pte, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
 } from '../include/linux/mm_types.js';
 import {
   FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE, PageReserved, VM_HUGETLB, VM_SHARED, VM_WRITE, compound_head, folio_order, is_longterm_pinnable_page, pfn_valid, pt_walk, vma_lookup,
@@ -214,16 +214,14 @@ function pte_table_run(
   // with a writable VMA (so the retry's follow finds a writable PTE).
   const faults = write && (gup_flags & (FOLL_NOFAULT | FOLL_TRIED)) === 0 && !vma.vm_freed && vma.vm_ops === null &&
     (vma.vm_flags & (VM_SHARED | VM_WRITE)) === VM_WRITE && !mm.pgd.pud.has(Math.floor(addr / PUD_SIZE));
-  // The journal's run of slots looked up (peek_slot), recorded at once (MemMap.touch_run).
-  let r0 = -1;
-  let rn = 0;
+  // The journal's run of slots looked up (peek_slot), recorded at once.
+  const run = new SlotRun(mem);
   let j = 0;
   while (j < lim) {
     const e = pte[i0 + j];
     if (e === 0) {
       if (!faults) break;
-      mem.touch_run(r0, rn);
-      rn = 0;
+      run.flush();
       let r = 1;
       while (j + r < lim && pte[i0 + j + r] === 0) r++;
       const got = anon_fault_run(k, vma, t, key, i0 + j, r, grab, pages, at + j, vmas, vat + j);
@@ -238,12 +236,7 @@ function pte_table_run(
     if (grab !== 0) {
       // try_grab_page()'s lookup (journaled, as there).
       const s = mem.peek_slot(pfn);
-      if (s === r0 + rn) rn++;
-      else {
-        mem.touch_run(r0, rn);
-        r0 = s;
-        rn = 1;
-      }
+      run.add(s);
       if (s === 0 || mem.s_ref[s] <= 0 || mem.s_order[s] !== 0 || (mem.s_flags[s] & PG_zero) !== 0) break;
       mem.s_ref[s] += grab;
     }
@@ -251,7 +244,7 @@ function pte_table_run(
     if (vmas) vmas[vat + j] = vma;
     j++;
   }
-  mem.touch_run(r0, rn);
+  run.flush();
   return j;
 }
 
@@ -307,23 +300,17 @@ function anon_fault_run(
 export function unpin_pages_run(k: Kctx, pfn: number, max: number, make_dirty: boolean): number {
   if (k.m.recordEvents || !gcfg(k).pin_counting) return 0;
   const mem = k.m.mem;
-  let r0 = -1;
-  let rn = 0;
+  const run = new SlotRun(mem);
   let j = 0;
   for (; j < max; j++) {
     // unpin_user_page_range_dirty_lock()'s lookup (journaled, as there: MemMap.touch_run).
     const s = mem.peek_slot(pfn + j);
-    if (s === r0 + rn) rn++;
-    else {
-      mem.touch_run(r0, rn);
-      r0 = s;
-      rn = 1;
-    }
+    run.add(s);
     if (s === 0 || mem.s_order[s] !== 0 || (mem.s_flags[s] & (PG_reserved | PG_zero)) !== 0 || mem.s_ref[s] <= GUP_PIN_COUNTING_BIAS) break;
     if (make_dirty) mem.s_flags[s] |= PG_dirty;
     mem.s_ref[s] -= GUP_PIN_COUNTING_BIAS;
   }
-  mem.touch_run(r0, rn);
+  run.flush();
   return j;
 }
 
@@ -363,8 +350,7 @@ export function gup_fast_pte_run(k: Kctx, mm: mm_struct, addr: number, end: numb
   let rlo = 0;
   let rhi = 0;
   let ok = false;
-  let r0 = -1;
-  let rn = 0;
+  const run = new SlotRun(mem);
   let j = 0;
   for (; j < lim; j++) {
     const e = t.pte[i0 + j];
@@ -382,17 +368,12 @@ export function gup_fast_pte_run(k: Kctx, mm: mm_struct, addr: number, end: numb
     if (!ok) break;
     // The grab's lookup of the folio (journaled, as try_grab_folio_fast()'s: MemMap.touch_run).
     const s = mem.peek_slot(pfn);
-    if (s === r0 + rn) rn++;
-    else {
-      mem.touch_run(r0, rn);
-      r0 = s;
-      rn = 1;
-    }
+    run.add(s);
     if (s === 0 || mem.s_order[s] !== 0 || mem.s_ref[s] <= 0 || (mem.s_flags[s] & (PG_zero | PG_anon)) !== PG_anon) break;
     mem.s_ref[s] += grab;
     pages[at + j] = pfn;
   }
-  mem.touch_run(r0, rn);
+  run.flush();
   return j;
 }
 

@@ -28,7 +28,7 @@ import type { gfp_t } from '../include/linux/gfp.js';
 import { current_gfp_context } from '../include/linux/sched_mm.js';
 import { PF_MEMALLOC_NOCMA, get_current } from '../include/linux/sched.js';
 import { page_label, put_page } from '../include/linux/mm.js';
-import { PG_reserved } from '../include/linux/mm_types.js';
+import { PG_reserved, SlotRun } from '../include/linux/mm_types.js';
 import { __GFP_NOFAIL } from '../include/linux/gfp.js';
 import { should_fail } from '../include/linux/fault_inject.js';
 import type { FailpointId } from '../include/linux/fault_inject.js';
@@ -119,21 +119,15 @@ export function alloc_pages_run(k: Kctx, gfp: gfp_t, n: number, out: number[], s
     if (got < 0) return 0;
     if (got === 0) continue;
     // The new slots are journaled as runs (MemMap.touch_run), as newSlot() one by one would.
-    let r0 = -1;
-    let rn = 0;
+    const run = new SlotRun(mem);
     for (let i = 0; i < got; i++) {
       // newSlot() may grow (replace) the slot arrays: index them only after it returns.
       const s = mem.newSlot(out[i], 0, false);
       mem.s_ref[s] = 1;
       slots[i] = s;
-      if (s === r0 + rn) rn++;
-      else {
-        mem.touch_run(r0, rn);
-        r0 = s;
-        rn = 1;
-      }
+      run.add(s);
     }
-    mem.touch_run(r0, rn);
+    run.flush();
     return got;
   }
   return 0;

@@ -964,6 +964,30 @@ export function log_key(log: number[], key: number): void {
   if (log.length === 0 || log[log.length - 1] !== key) log.push(key);
 }
 
+/**
+ * MODEL (speed only): a run of consecutive slots a batched path looked up with peek_slot,
+ * journaled at once (MemMap.touch_run) when it breaks and at flush().
+ */
+export class SlotRun {
+  private s0 = -1;
+  private n = 0;
+  constructor(private readonly mem: MemMap) {}
+  add(s: number): void {
+    if (s === this.s0 + this.n) {
+      this.n++;
+      return;
+    }
+    this.flush();
+    this.s0 = s;
+    this.n = 1;
+  }
+  flush(): void {
+    this.mem.touch_run(this.s0, this.n);
+    this.s0 = -1;
+    this.n = 0;
+  }
+}
+
 /** The slots of a mem_map journal (MemMap.touched), in journal order, runs (-n, s) expanded. */
 export function forEachTouched(touched: readonly number[], visit: (slot: number) => void): void {
   for (let j = 0; j < touched.length; j++) {
