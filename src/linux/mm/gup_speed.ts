@@ -7,11 +7,16 @@
  * - gup_pte_run(): __get_user_pages() iterations between two scheduling points of a
  *   thread that runs alone (Sched.alone: no other live thread, no hook watching between
  *   its steps), as a plain loop;
+ * - pte_table_run() (inside gup_pte_run): the pins of a run of plain present PTEs and the
+ *   first-touch write faults of a run of none anonymous PTEs of one PTE table, in one loop;
+ * - gup_fast_pte_run(): the lockless walk's plain PTE entries of one table, in one loop;
+ * - unpin_pages_run(): unpin_user_page_range_dirty_lock() one page at a time, for a run of
+ *   order-0 pages that keep references (VFIO's put_pfn_range, iommufd's unpin_unused);
  * - gup_pin_huge_run(): the pins of whole MAP_DMA batches over huge leaves (VFIO).
  * Each function states which page-by-page sequence it stands for and why the end state
  * is the same; each is tested against that sequence (tests/unit/linux/mm/gup-speed.test.ts,
- * tests/unit/linux/drivers/vfio_collapse.test.ts, and the soundness tests' reference
- * atomicity, which never takes them).
+ * gup_fast-alone.test.ts, alloc-run.test.ts, tests/unit/linux/drivers/vfio_collapse.test.ts,
+ * and the soundness tests' reference atomicity, which never takes them).
  */
 import type { Kctx } from '../kctx.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
