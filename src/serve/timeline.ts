@@ -30,7 +30,7 @@ import type { World } from '../scenario/run.js';
 import type { Scenario } from '../scenario/ast.js';
 import type { Machine } from '../linux/machine.js';
 import type { pmd_t, pte_table, pud_t } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PG_reserved, page_table_journal_start } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PG_reserved, forEachTouched, page_table_journal_start } from '../linux/include/linux/mm_types.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import { walkDmaPages } from '../report/dma-walk.js';
 import { allIommus, firstDomain, forEachDmaSegment, vfioHolder } from '../check/vfio.js';
@@ -212,7 +212,9 @@ export class Timeline {
     const mem = w.m.mem;
     const touched = mem.touched ?? [];
     const seen = new Set<number>();
-    for (const s of touched) if (s > 0 && s < mem.slot_top) seen.add(s);
+    forEachTouched(touched, (s) => {
+      if (s > 0 && s < mem.slot_top) seen.add(s);
+    });
     (this.folios as FolioVersions).step(step, mem, seen);
     for (const pt of this.pts.values()) this.readPt(pt, step);
     for (const d of this.doms.values()) this.readDom(d, step);

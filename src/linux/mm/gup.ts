@@ -1134,7 +1134,8 @@ function collect_longterm_unpinnable_pages(k: Kctx, nr_pages: number, pages: pag
   for (let i = 0; i < nr_pages; i++) {
     const p = pages[i] as number;
     if (p >= lo && p < hi) continue;
-    const sl = mem.slot_of(p);
+    // A read: peek_slot (isolate_for_migration() journals the folios it changes).
+    const sl = mem.peek_slot(p);
     const head = sl === 0 ? p : mem.s_pfn[sl];
     lo = head;
     hi = sl === 0 ? p + 1 : head + (1 << mem.s_order[sl]);

@@ -38,6 +38,7 @@ import {
 } from './gup.js';
 import type { page_array } from './gup.js';
 import { errno_reason, hex } from '../errno_reason.js';
+import { gup_fast_pte_run } from './gup_speed.js';
 
 /** pte_access_permitted(pte, write) (x86): present, user, and writable for a write. */
 function pte_access_permitted(pte: number, write: boolean): boolean {
@@ -127,6 +128,16 @@ function* gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flag
   // points give (the reference atomicity keeps them).
   const alone = k.s.alone(k.tid) && !fine_atomicity(k);
   while (addr < end) {
+    if (alone) {
+      // The plain PTE entries of this table in one loop (gup_speed.ts gup_fast_pte_run).
+      const n = gup_fast_pte_run(k, mm, addr, end, flags, pages, pi + nr);
+      if (n > 0) {
+        nr += n;
+        entries += n;
+        addr += n * PAGE_SIZE;
+        continue;
+      }
+    }
     // Before every entry, the first included: what the thread did last (an mmap_lock
     // released by the previous call, say) excludes nothing from this lockless read.
     if (!alone) yield* race_window(k, 'mm/gup.c:gup_pte_range:lockless', `${addr}`);
