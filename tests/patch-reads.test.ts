@@ -27,7 +27,11 @@ const root = join(import.meta.dirname, '..');
 const reads = patchReads(root);
 
 /** Registry entries no code reads, with the reason (keep exact). */
-const NOT_READ: Readonly<Partial<Record<PatchId, string>>> = {};
+const NOT_READ: Readonly<Partial<Record<PatchId, string>>> = {
+  'iommufd-batch-carry-end':
+    "the model's pfn batch holds one pfn per index and never carries pfns between spans, so there is no " +
+    'batch_clear_carry() to switch: its unfill path is the fixed one on every release',
+};
 
 describe('patch reads', () => {
   it('finds the reads (sanity: the scanner sees Kctx and profile reads)', () => {

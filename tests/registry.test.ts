@@ -37,7 +37,11 @@ const REASON_SITE_ONLY =
 const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-type1-ioctl-refactor': REASON_SITE_ONLY,
   'vfio-group-c': REASON_SITE_ONLY,
+  'vfio-main-rename': REASON_SITE_ONLY,
+  'vfio-container-c': REASON_SITE_ONLY,
+  'vfio-group-ioctl-split': REASON_SITE_ONLY,
   'io-uring-dir': REASON_SITE_ONLY,
+  'io-uring-rsrc-c': REASON_SITE_ONLY,
   'madvise-rearrange': REASON_SITE_ONLY,
   'fsdax-refcounted-folios':
     'the model does not have refcounted fs-DAX folios: with the patch (v6.18) every fs-DAX fault is unsupported, ' +
@@ -87,6 +91,24 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'the long-term GUP migrates it out straight away, to the same end state (no probe counts migrations). The ' +
     'one case that differs, a 5.11/5.12 long-term pin of a THP in CMA (io_uring/register-thp-cma), re-migrates ' +
     'into CMA until the step bound without it: a run that is not a verdict',
+  'gup-pfn-eexist':
+    'the walk meets a pfn without struct page only for a special PTE outside VM_PFNMAP/VM_IO that is neither the ' +
+    'zero page nor a devmap entry (a VM_MIXEDMAP insert), and no mapping a scenario can set up has one',
+  'gup-no-get-user-pages-locked':
+    'with it a get_user_pages_locked() step has no counterpart in the release (the model reports it ' +
+    'unsupported), which a scenario cannot declare',
+  'gup-cma-alloc-scope':
+    'the longer scope only decides where a page is allocated that the re-GUP after the migration has to fault in ' +
+    'again (something unmapped it meanwhile): inside the scope it avoids CMA, outside it may land in CMA and be ' +
+    'pinned long-term there; no scenario races an unmap against the migration step of a 5.8/5.9 long-term pin ' +
+    'yet. The migration targets themselves avoid CMA either way (new_non_cma_page), and hugetlb pool folios are ' +
+    'never in CMA in the model (GFP_HIGHUSER), so the pool dequeue test bbe88753bd42 ties to the scope never fires',
+  'gup-remove-vmas':
+    'what it removes is an argument: with it a call that passes a vmas array has no counterpart in the release ' +
+    '(the model reports it unsupported), which a scenario cannot declare; without it the array is filled',
+  'iommufd-batch-carry-end':
+    "not read (tests/patch-reads.test.ts NOT_READ): the model's pfn batch never carries pfns, so no scenario " +
+    'can show the 6.2 carry bug',
   'gup-foll-cow-removed':
     'its 6.12 ablation makes the FOLL_FORCE write loop until the step bound (a run that is not a verdict); ' +
     'its 6.1 ablation changes nothing the scenarios observe',

@@ -43,6 +43,17 @@ const mremap = (as: string, args: string): string => step('mremap', args, as);
 
 const MREMAP_C = 'mm/mremap.c';
 
+const frame = (as: string, addr: string): string => step('observe', `frame: { process: P, addr: ${addr} }`, as);
+
+/**
+ * An anonymous THP case: a 2 MiB-aligned buffer (MAP_FIXED at 1 GiB) of `len`, no VFIO; the
+ * declarations common to both kernels plus each kernel's own.
+ */
+function thpCase(name: string, question: string, refs: string[], st: string, d: Decl, d61: Decl, d612: Decl, len = '2M'): AddrspaceCase {
+  const s = setup([`{ name: buf, addr: 0x40000000, length: ${len}, prot: ${RW}, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED }`], false);
+  return { area: 'addrspace', name, question, refs, setup: s, steps: st, v61: { ...d, ...d61 }, v612: { ...d, ...d612 } };
+}
+
 /** The same declaration on both Debian kernels (the cases below found no difference). */
 function both(name: string, question: string, refs: string[], s: string, st: string, d: Decl, more?: string): AddrspaceCase {
   return { area: 'addrspace', name, question, refs, setup: s, steps: st, v61: d, v612: d, ...(more ? { more61: more, more612: more } : {}) };
@@ -150,6 +161,25 @@ export function addrspaceCases(): AddrspaceCase[] {
         step('munmap', 'addr: $buf + 1 page, length: 1 page', 'mu_old'), step('observe', 'locked_vm: P', 'lvm3'),
         step('munmap', 'addr: $buf, length: 3 pages', 'mu_all'), step('observe', 'locked_vm: P', 'lvm4')),
       { st: 0, lvm0: 3, mr: '0x50000000', lvm1: 3, moved: 'A', old: "''", mu_new: 0, lvm2: 2, mu_old: 0, lvm3: 2, mu_all: 0, lvm4: 0 }),
+    thpCase('madv-thp-cold-pageout',
+      'What do MADV_COLD and MADV_PAGEOUT (no swap) do to a whole anonymous THP: do its frames and data stay, and what does 6.12 map where it held zero-filled pages?',
+      ['mm/madvise.c madvise_cold_or_pageout_pte_range (huge PMD branch)', 'mm/vmscan.c shrink_folio_list (add_to_swap fails: split_folio_to_list)',
+        'b1f202060afe "mm: remap unused subpages to shared zeropage when splitting isolated thp"'],
+      steps(madvise('hp', '$buf', '2M', 'MADV_HUGEPAGE'), store('s0', '$buf', 'A', '16'), store('s1', '$buf + 1 page', 'B', '16'),
+        frame('f0', '$buf'), frame('f2', '$buf + 2 pages'), madvise('cold', '$buf', '2M', 'MADV_COLD'), frame('c2', '$buf + 2 pages'),
+        madvise('po', '$buf', '2M', 'MADV_PAGEOUT'), frame('g0', '$buf'), frame('g2', '$buf + 2 pages'), load('l0', '$buf'), load('l1', '$buf + 1 page')),
+      { hp: 0, s0: 0, s1: 0, f2: '{ ne: null }', cold: 0, c2: '$f2', po: 0, g0: '$f0', l0: 'A', l1: 'B' },
+      { g2: '$f2' }, { g2: '{ ne: $f2 }' }),
+    thpCase('madv-thp-free-pageout',
+      'MADV_FREE then MADV_PAGEOUT of the first page of one anonymous THP (split, only that page dropped) and of the whole of another (freed whole): what does the process read, and where do the untouched pages of the split THP end up?',
+      ['mm/huge_memory.c madvise_free_huge_pmd (a part: split_huge_page)', 'mm/vmscan.c shrink_folio_list (TTU_SPLIT_HUGE_PMD), mm/rmap.c try_to_unmap_one',
+        'b1f202060afe "mm: remap unused subpages to shared zeropage when splitting isolated thp"'],
+      steps(madvise('hp', '$buf', '4M', 'MADV_HUGEPAGE'), store('s0', '$buf', 'A', '16'), store('s1', '$buf + 1 page', 'A1', '16'), store('s2', '$buf + 2M', 'B', '16'),
+        frame('f2', '$buf + 2 pages'), madvise('free', '$buf', '1 page', 'MADV_FREE'), madvise('po', '$buf', '1 page', 'MADV_PAGEOUT'),
+        madvise('free_b', '$buf + 2M', '2M', 'MADV_FREE'), madvise('po_b', '$buf + 2M', '2M', 'MADV_PAGEOUT'),
+        load('a0', '$buf'), load('a1', '$buf + 1 page'), frame('g2', '$buf + 2 pages'), load('b0', '$buf + 2M')),
+      { hp: 0, s0: 0, s1: 0, s2: 0, f2: '{ ne: null }', free: 0, po: 0, free_b: 0, po_b: 0, a0: "''", a1: 'A1', b0: "''" },
+      { g2: '$f2' }, { g2: '{ ne: $f2 }' }, '4M'),
     both('madv-wipeonfork-errors',
       'Which VMAs accept MADV_WIPEONFORK and MADV_KEEPONFORK, and does a VFIO-mapped private buffer marked WIPEONFORK keep its page (and the device\'s writes) in the parent across fork?',
       ['mm/madvise.c madvise_behavior (MADV_WIPEONFORK)', 'kernel/fork.c dup_mmap'],

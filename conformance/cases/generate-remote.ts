@@ -53,7 +53,7 @@ export const CORPUS_CASES: Readonly<Record<string, readonly string[]>> = {
   // the hold on a vmsplice()d page ends in the alarm's -EINTR (conformance/cases/generate-hotplug.ts: the other hotplug cases)
   hotplug: ['offline-pipe-ref-alarm'],
   // MADV_PAGEOUT of page-cache pages (conformance/cases/generate-addrspace.ts: the other addrspace cases)
-  addrspace: ['madv-pageout-file', 'mremap-hugetlb-shared'],
+  addrspace: ['madv-pageout-file', 'mremap-hugetlb-shared', 'mremap-hugetlb-private'],
 };
 
 export function remoteCases(): RemoteCase[] {

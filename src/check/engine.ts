@@ -27,16 +27,17 @@ import type { Machine } from '../linux/machine.js';
 import type { vfio_dma, vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, page_table_journal_start } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start } from '../linux/include/linux/mm_types.js';
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
 import type { DmaMapping, LongtermPin } from './invariants.js';
 import { countsInsane, frameState, insaneFrame, longtermPinFindings, dmaLiveFinding, dmaCoherentFinding, movablePinRule, pinRuleBroken, refcountReportFindings } from './invariants.js';
 import type { FrameState } from './invariants.js';
 import type { DmaSegment } from './vfio.js';
-import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, isInvalidReservedPfn, mdevPins, vfioHolder } from './vfio.js';
+import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, mdevPins, vfioHolder } from './vfio.js';
+import { PageReserved, pfn_valid } from '../linux/include/linux/mm.js';
 import { IommufdSteps } from './iommufd-engine.js';
-import { dropRange, mergeRanges } from './ranges.js';
+import { dropRange, mergeRanges, pushRange } from './ranges.js';
 
 /** The step invariants this engine maintains (the others are evaluated by their own `check`). */
 export const INCREMENTAL_IDS: readonly InvariantId[] = [
@@ -118,7 +119,7 @@ export class IncrementalSteps {
       this.started = true;
       for (let s = 1; s < mem.slot_top; s++) this.recheckSlot(s);
     } else {
-      for (let j = 0; j < touched.length; j++) this.recheckSlot(touched[j]);
+      forEachTouched(touched, (s) => this.recheckSlot(s));
     }
     // iommufd reads the domain and page-table journals before VFIO's part clears its own.
     this.iommufd.update(touched, freed);
@@ -178,10 +179,23 @@ export class IncrementalSteps {
       log.length = 0;
     }
     if (this.rev.size > 0) {
-      for (let j = 0; j < touched.length; j++) {
-        const s = touched[j];
-        if (s > 0 && s < mem.slot_top) this.markPhys(mem.s_pfn[s], mem.s_pfn[s] + 2 ** mem.s_order[s]);
-      }
+      // PERF: frames of consecutive touched folios that follow each other (a run of pages
+      // allocated or pinned in order) are marked as one range: the same pages get marked.
+      let lo = -1;
+      let hi = -1;
+      forEachTouched(touched, (s) => {
+        if (s <= 0 || s >= mem.slot_top) return;
+        const a = mem.s_pfn[s];
+        const b = a + 2 ** mem.s_order[s];
+        if (a === hi) {
+          hi = b;
+          return;
+        }
+        if (lo >= 0) this.markPhys(lo, hi);
+        lo = a;
+        hi = b;
+      });
+      if (lo >= 0) this.markPhys(lo, hi);
       for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);
     }
     for (const t of this.tracks.values()) if (t.dirty.length > 0) this.evaluate(t);
@@ -281,7 +295,7 @@ export class IncrementalSteps {
   private markPages(t: Track, lo: number, hi: number): void {
     const a = Math.max(0, lo);
     const b = Math.min(t.pages, hi);
-    if (a < b) t.dirty.push(a, b);
+    if (a < b) pushRange(t.dirty, a, b);
   }
 
   /** Mappings that map any frame of [lo, hi): mark the page ranges the reverse index knows. */
@@ -379,11 +393,24 @@ export class IncrementalSteps {
       const [lo, hi] = [ranges[r], ranges[r + 1]];
       for (const map of maps) dropRange(map, lo, hi);
       if (dom === null || !t.dma.iommu_mapped) continue;
+      // PERF: what depends on the memory region alone (pfn_valid, the pin rules) is asked once per region.
+      let rlo = 0;
+      let rhi = 0;
+      let valid = false;
+      let broken = false;
       forEachDmaSegment(m, dom, t.dma, lo, hi, (s) => {
         this.index(t, s);
-        const reserved = isInvalidReservedPfn(m, s.pfn);
+        if (s.pfn < rlo || s.pfn >= rhi) {
+          const r = mem.region_of(s.pfn);
+          rlo = r === null ? s.pfn : r.start_pfn;
+          rhi = r === null ? s.pfn + 1 : r.end_pfn;
+          valid = pfn_valid(m, s.pfn);
+          broken = pinRuleBroken(m, 'no-longterm-pin-on-fsdax', s.pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', s.pfn, movable) !== null;
+        }
+        // isInvalidReservedPfn(), with pfn_valid() from the region.
+        const reserved = valid ? PageReserved(m, s.pfn) : true;
         // PERF: the pin record (its holder text) is built only for a page that breaks a pin rule.
-        if (!reserved && (pinRuleBroken(m, 'no-longterm-pin-on-fsdax', s.pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', s.pfn, movable) !== null)) {
+        if (!reserved && broken) {
           const pin = [{ pfn: s.pfn, holder: vfioHolder(t.io, s.iova), thread: null }];
           const fd = longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pin);
           if (fd.length > 0) t.fsdax.set(s.i, { f: fd[0], n: s.n });

@@ -32,13 +32,13 @@ import { iommu_iova_to_pfns, iommu_iova_to_phys } from '../linux/drivers/iommu/i
 import type { iopt_area, iopt_pages } from '../linux/drivers/iommu/iommufd/iommufd_private.js';
 import { iopt_area_index_to_iova } from '../linux/drivers/iommu/iommufd/pages.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
 import { pte_at } from '../linux/include/linux/mm.js';
 import type { Finding } from './violation.js';
 import { dmaCoherentFinding, dmaLiveFinding, longtermPinFindings, movablePinRule, pinRuleBroken } from './invariants.js';
 import { frameAt } from './vfio.js';
 import { IndexPin, IommufdMapping, usesIommufd } from './iommufd.js';
-import { dropRange, mergeRanges } from './ranges.js';
+import { dropRange, mergeRanges, pushRange } from './ranges.js';
 
 const PAGES_PER_PMD = PMD_SIZE / PAGE_SIZE;
 
@@ -108,7 +108,8 @@ export class IommufdSteps {
       if (p === null || seen.has(area)) return;
       seen.add(area);
       const t0 = p.source_task;
-      const mm = !t0.exited && t0.mm === p.source_mm ? t0.mm : null;
+      // A file mapping (IOMMU_IOAS_MAP_FILE) has no process side: nothing to be coherent with.
+      const mm = !t0.exited && t0.mm === p.source_mm && p.file === null ? t0.mm : null;
       const mapped = area.storage_domain !== null ? doms : [];
       for (const d of [...mapped, ...(storage !== null ? [storage] : [])]) {
         if (!this.domains.has(d)) {
@@ -160,15 +161,14 @@ export class IommufdSteps {
     if (this.rev.size > 0) {
       const mem = m.mem;
       let last = -1;
-      for (let j = 0; j < touched.length; j++) {
-        const s = touched[j];
-        if (s <= 0 || s >= mem.slot_top) continue;
+      forEachTouched(touched, (s) => {
+        if (s <= 0 || s >= mem.slot_top) return;
         const b = Math.floor(mem.s_pfn[s] / PAGES_PER_PMD);
         // PERF: consecutive touched slots usually lie in the block the previous one did.
-        if (b === last && mem.s_order[s] < 9) continue;
+        if (b === last && mem.s_order[s] < 9) return;
         last = b;
         this.markPhys(mem.s_pfn[s], mem.s_pfn[s] + 2 ** mem.s_order[s]);
-      }
+      });
       for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);
     }
     for (const t of this.tracks.values()) if (t.dirty.length > 0) this.evaluate(t);
@@ -255,14 +255,8 @@ export class IommufdSteps {
   private markPages(t: Track, lo: number, hi: number): void {
     const a = Math.max(0, lo);
     const b = Math.min(t.n, hi);
-    if (a >= b) return;
-    const d = t.dirty;
-    // PERF: journal keys come in address order; extend the last range when they touch.
-    if (d.length > 0 && d[d.length - 1] >= a && d[d.length - 2] <= a) {
-      if (b > d[d.length - 1]) d[d.length - 1] = b;
-      return;
-    }
-    d.push(a, b);
+    // PERF: journal keys come in address order; pushRange extends the last range when they touch.
+    if (a < b) pushRange(t.dirty, a, b);
   }
 
   /** Tracks that map any frame of [lo, hi): mark the page ranges the reverse index knows. */

@@ -90,7 +90,8 @@ export function iommufdDmaMappings(m: Machine): DmaMapping[] {
         const p = area.pages;
         if (p === null || area.storage_domain === null) continue;
         const t = p.source_task;
-        const live = !t.exited && t.mm === p.source_mm;
+        // A file mapping (IOMMU_IOAS_MAP_FILE) has no process side: nothing to be coherent with.
+        const live = !t.exited && t.mm === p.source_mm && p.file === null;
         for (const dom of o.iopt.domains) {
           for (let i = area.first_index; i <= area.last_index; i++) {
             const iova = iopt_area_index_to_iova(area, i);

@@ -22,3 +22,15 @@ export function mergeRanges(r: readonly number[]): number[] {
   }
   return out;
 }
+
+/**
+ * Append [a, b) to a list of [lo, hi) pairs; a range that starts inside the last one only
+ * extends it (marks mostly come in address order; readers merge the list anyway).
+ */
+export function pushRange(d: number[], a: number, b: number): void {
+  if (d.length > 0 && d[d.length - 1] >= a && d[d.length - 2] <= a) {
+    if (b > d[d.length - 1]) d[d.length - 1] = b;
+    return;
+  }
+  d.push(a, b);
+}

@@ -13,10 +13,10 @@
 import type { Machine } from '../linux/machine.js';
 import type { vfio_dma, vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
-import { iommu_iova_to_phys, iommu_lookup_leaf } from '../linux/drivers/iommu/iommu.js';
+import { iommu_iova_to_phys, iommu_lookup_leaf, iommu_pte_entries } from '../linux/drivers/iommu/iommu.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
-import { PageReserved, pfn_valid, pt_walk } from '../linux/include/linux/mm.js';
+import { PageReserved, pfn_valid, pt_walk, pte_at } from '../linux/include/linux/mm.js';
 import type { task_struct } from '../linux/include/linux/sched.js';
 import type { DmaMapping, HeldPin, LongtermPin } from './invariants.js';
 
@@ -165,15 +165,35 @@ export function forEachDmaSegment(m: Machine, dom: iommu_domain, dma: vfio_dma, 
   const mm = withProcess ? dmaProcessMm(dma) : null;
   const mem = m.mem;
   let i = lo;
+  // PERF: the 4 KiB IOMMU table of the last 2 MiB block looked up, read without a lookup per page.
+  let block = -1;
+  let table: Float64Array | null = null;
   while (i < hi) {
     const iova = iova0 + i * PAGE_SIZE;
-    const leaf = iommu_lookup_leaf(dom, iova);
-    if (leaf === null) {
-      i++;
-      continue;
+    let pfn: number;
+    let n: number;
+    const b = Math.floor(iova / PMD_SIZE);
+    if (b === block && table !== null) {
+      const e = table[Math.floor(iova / PAGE_SIZE) - b * PAGES_PER_PMD];
+      if (e === 0) {
+        i++;
+        continue;
+      }
+      pfn = Math.floor(e / 8);
+      n = 1;
+    } else {
+      const leaf = iommu_lookup_leaf(dom, iova);
+      if (leaf === null) {
+        i++;
+        continue;
+      }
+      pfn = Math.floor(leaf.e / 8) + (iova - leaf.base) / PAGE_SIZE;
+      n = Math.min(hi - i, (leaf.base + leaf.size - iova) / PAGE_SIZE);
+      if (leaf.size === PAGE_SIZE) {
+        block = b;
+        table = iommu_pte_entries(dom, iova);
+      }
     }
-    const pfn = Math.floor(leaf.e / 8) + (iova - leaf.base) / PAGE_SIZE;
-    let n = Math.min(hi - i, (leaf.base + leaf.size - iova) / PAGE_SIZE);
     if (n > 1) {
       const s = mem.peek_slot(pfn);
       if (s !== 0) n = Math.min(n, mem.s_pfn[s] + 2 ** mem.s_order[s] - pfn);
@@ -185,13 +205,20 @@ export function forEachDmaSegment(m: Machine, dom: iommu_domain, dma: vfio_dma, 
     const vaddr = vaddr0 + i * PAGE_SIZE;
     let processPfn: number | null = null;
     if (mm !== null) {
-      const { entry: e, level } = pt_walk(mm, vaddr);
-      const vp = vaddr / PAGE_SIZE;
-      if (level === 'pud') n = Math.min(n, PAGES_PER_PUD - (vp % PAGES_PER_PUD));
-      else if (level === 'pmd') n = Math.min(n, PAGES_PER_PMD - (vp % PAGES_PER_PMD));
-      else n = 1;
-      // frameAt(mm, vaddr), from the entry just read.
-      if (e !== 0 && pte_present(e)) processPfn = pte_pfn(e) + (level === 'pmd' ? vp % PAGES_PER_PMD : level === 'pud' ? vp % PAGES_PER_PUD : 0);
+      // A PTE (the common case) without building a walk result; huge leaves through pt_walk.
+      const pte = pte_at(mm, vaddr);
+      if (pte !== 0) {
+        n = 1;
+        if (pte_present(pte)) processPfn = pte_pfn(pte);
+      } else {
+        const { entry: e, level } = pt_walk(mm, vaddr);
+        const vp = vaddr / PAGE_SIZE;
+        if (level === 'pud') n = Math.min(n, PAGES_PER_PUD - (vp % PAGES_PER_PUD));
+        else if (level === 'pmd') n = Math.min(n, PAGES_PER_PMD - (vp % PAGES_PER_PMD));
+        else n = 1;
+        // frameAt(mm, vaddr), from the entry just read.
+        if (e !== 0 && pte_present(e)) processPfn = pte_pfn(e) + (level === 'pmd' ? vp % PAGES_PER_PMD : level === 'pud' ? vp % PAGES_PER_PUD : 0);
+      }
     }
     visit({ i, n, iova, vaddr, pfn, processPfn });
     i += n;

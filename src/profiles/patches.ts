@@ -21,6 +21,7 @@ import { ioUringPatches } from './patches/io_uring.js';
 import { addrspacePatches } from './patches/addrspace.js';
 import { ioPatches } from './patches/io.js';
 import { remotePatches } from './patches/remote.js';
+import { iommufdPatches } from './patches/iommufd.js';
 
 export type { PatchEffect, PatchInfo } from './patches/types.js';
 
@@ -29,7 +30,7 @@ export type { PatchEffect, PatchInfo } from './patches/types.js';
  * on VFIO does not collide); here the areas are merged. Ids must be unique across
  * areas (tests/unit/profiles checks it).
  */
-const registry = { ...seedPatches, ...mmPatches, ...gupPatches, ...vfioPatches, ...ioUringPatches, ...addrspacePatches, ...ioPatches, ...remotePatches };
+const registry = { ...seedPatches, ...mmPatches, ...gupPatches, ...vfioPatches, ...ioUringPatches, ...addrspacePatches, ...ioPatches, ...remotePatches, ...iommufdPatches };
 
 export type PatchId = keyof typeof registry;
 

@@ -22,9 +22,10 @@ import { ioUringReleaseAdds } from './patches/io_uring.js';
 import { addrspaceReleaseAdds } from './patches/addrspace.js';
 import { ioReleaseAdds } from './patches/io.js';
 import { remoteReleaseAdds } from './patches/remote.js';
+import { iommufdReleaseAdds } from './patches/iommufd.js';
 import type { ReleaseAdds } from './patches/types.js';
 
-const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds, addrspaceReleaseAdds, ioReleaseAdds, remoteReleaseAdds];
+const AREAS: readonly ReleaseAdds<PatchId>[] = [seedReleaseAdds, mmReleaseAdds, gupReleaseAdds, vfioReleaseAdds, ioUringReleaseAdds, addrspaceReleaseAdds, ioReleaseAdds, remoteReleaseAdds, iommufdReleaseAdds];
 
 /** `v6.12` → [6, 12]; null for anything that is not a release tag (`-` of hypothetical patches). */
 export function releaseVersion(tag: string): readonly [number, number] | null {
@@ -85,6 +86,12 @@ export interface ReleaseInfo {
 
 /** Every option the model knows is enabled in the Debian-like configurations modelled, except iommufd's. */
 const ALL_CONFIGS = CONFIG_IDS.filter((c) => !IOMMUFD_CONFIGS.includes(c));
+
+/** A kernel built with iommufd serving the VFIO container (IOMMUFD_VFIO_CONTAINER needs !VFIO_CONTAINER: no type1). */
+const IOMMUFD_ALL: readonly ConfigId[] = [...ALL_CONFIGS.filter((c) => c !== 'CONFIG_VFIO_IOMMU_TYPE1'), ...IOMMUFD_CONFIGS];
+
+/** The same before the VFIO device cdev (6.2 to 6.5: no CONFIG_VFIO_DEVICE_CDEV). */
+const IOMMUFD_NO_CDEV: readonly ConfigId[] = IOMMUFD_ALL.filter((c) => c !== 'CONFIG_VFIO_DEVICE_CDEV');
 
 type ReleaseSpec = Omit<ReleaseInfo, 'adds' | 'backports'>;
 
@@ -166,16 +173,40 @@ const specs: readonly ReleaseSpec[] = [
     configs: ALL_CONFIGS,
   },
   {
+    // 6.2 is the release that introduced iommufd: the same tree with CONFIG_IOMMUFD=y and
+    // IOMMUFD_VFIO_CONTAINER=y (which needs !VFIO_CONTAINER, so no type1); there is no VFIO_DEVICE_CDEV yet.
+    tag: 'v6.2+iommufd',
+    source: 'Linux 6.2.12 (as v6.2; drivers/iommu/iommufd/, drivers/vfio/ read) with CONFIG_IOMMUFD=y, CONFIG_IOMMUFD_VFIO_CONTAINER=y',
+    base: 'v6.2',
+    configs: IOMMUFD_NO_CDEV,
+    kernel: 'v6.2',
+  },
+  {
     tag: 'v6.5',
     source: 'Linux 6.5.0 (sndrzt/linux-6.5 @ 4f5cdb332106; mm/, include/, io_uring/ read)',
     base: 'v6.1',
     configs: ALL_CONFIGS,
   },
   {
+    tag: 'v6.5+iommufd',
+    source: 'Linux 6.5.3 (Ubuntu tree christian-bendiksen/ubuntu-linux-6.5.3 @ 679cd7267: drivers/iommu/iommufd/, drivers/vfio/ read; the v6.5 tree has no iommufd sources) with CONFIG_IOMMUFD=y, CONFIG_IOMMUFD_VFIO_CONTAINER=y',
+    base: 'v6.5',
+    configs: IOMMUFD_NO_CDEV,
+    kernel: 'v6.5',
+  },
+  {
     tag: 'v6.6',
     source: 'Linux 6.6.9 (mihaelbh/adding-new-sched-policy-to-linux-6.6.9 @ ccba795df; mm/, include/, io_uring/ read)',
     base: 'v6.5',
     configs: ALL_CONFIGS,
+  },
+  {
+    // The first release with the VFIO device cdev (CONFIG_VFIO_DEVICE_CDEV).
+    tag: 'v6.6+iommufd',
+    source: 'Linux 6.6.9 (as v6.6; drivers/iommu/iommufd/, drivers/vfio/ read) with CONFIG_IOMMUFD=y, CONFIG_IOMMUFD_VFIO_CONTAINER=y, CONFIG_VFIO_DEVICE_CDEV=y',
+    base: 'v6.6',
+    configs: IOMMUFD_ALL,
+    kernel: 'v6.6',
   },
   {
     tag: 'v6.12',
@@ -190,7 +221,7 @@ const specs: readonly ReleaseSpec[] = [
     tag: 'v6.12+iommufd',
     source: 'Debian linux-source-6.12 (6.12.118) built with CONFIG_IOMMUFD=y, CONFIG_IOMMUFD_VFIO_CONTAINER=y, CONFIG_VFIO_DEVICE_CDEV=y',
     base: 'v6.12',
-    configs: [...ALL_CONFIGS.filter((c) => c !== 'CONFIG_VFIO_IOMMU_TYPE1'), ...IOMMUFD_CONFIGS],
+    configs: IOMMUFD_ALL,
     judge: 'linux-source-6.12 built by the conformance harness (src/conformance/kernel-build.ts)',
     kernel: 'v6.12',
   },
@@ -200,7 +231,16 @@ const specs: readonly ReleaseSpec[] = [
     tag: 'v6.18',
     source: 'Linux 6.18.26 (nickfox-taterli/nanopi-r5c-linux-6.18.26 @ 85a779324, "clean snapshot"; mm/, drivers/vfio/, io_uring/, fs/dax.c, include/ read)',
     base: 'v6.12',
+    // Debian 6.12's stable backport of the unmap/allocation race fix (v7.1) is not in 6.18.26 (read).
+    drops: ['iommufd-unmap-advance-start'],
     configs: ALL_CONFIGS,
+  },
+  {
+    tag: 'v6.18+iommufd',
+    source: 'Linux 6.18.26 (as v6.18; drivers/iommu/iommufd/, drivers/vfio/ read) with CONFIG_IOMMUFD=y, CONFIG_IOMMUFD_VFIO_CONTAINER=y, CONFIG_VFIO_DEVICE_CDEV=y',
+    base: 'v6.18',
+    configs: IOMMUFD_ALL,
+    kernel: 'v6.18',
   },
 ];
 

@@ -38,6 +38,89 @@ export interface FolioTable {
   readonly content: Int32Array;
 }
 
+/**
+ * A folio table as a list of chunks (each a FolioTable of the folios whose head pfn falls
+ * in one pfn range; chunks in pfn order). A flat table is one chunk; pinlab serve's step
+ * record (src/serve/timeline.ts) keeps per step the chunk list, sharing every chunk the
+ * steps in between did not change, so a step costs the chunks it changed, not the guest.
+ * Rows are numbered across chunks in pfn order.
+ */
+export class FolioRows {
+  readonly n: number;
+  /** starts[c]: the row number of chunk c's first row (starts[chunks.length] = n). */
+  private readonly starts: Int32Array;
+
+  constructor(readonly chunks: readonly FolioTable[]) {
+    this.starts = new Int32Array(chunks.length + 1);
+    let n = 0;
+    chunks.forEach((c, k) => {
+      this.starts[k] = n;
+      n += c.n;
+    });
+    this.starts[chunks.length] = n;
+    this.n = n;
+  }
+
+  static flat(t: FolioTable): FolioRows {
+    return new FolioRows(t.n === 0 ? [] : [t]);
+  }
+
+  /** The chunk holding row i (0 <= i < n). */
+  chunkOf(i: number): number {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The first row number of chunk c. */
+  start(c: number): number {
+    return this.starts[c];
+  }
+
+  /** Row i as (its chunk's table, its index there). */
+  row(i: number): { readonly t: FolioTable; readonly j: number } {
+    const c = this.chunkOf(i);
+    return { t: this.chunks[c], j: i - this.starts[c] };
+  }
+
+  /** The number of the first row for which `past(table, index)` holds (rows where it holds come after those where it does not); n when none. */
+  private firstWhere(past: (t: FolioTable, j: number) => boolean): number {
+    const cs = this.chunks;
+    let lo = 0;
+    let hi = cs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (past(cs[mid], cs[mid].n - 1)) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo === cs.length) return this.n;
+    const t = cs[lo];
+    let a = 0;
+    let b = t.n - 1;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (past(t, mid)) b = mid;
+      else a = mid + 1;
+    }
+    return this.starts[lo] + a;
+  }
+
+  /** The first row whose head pfn is at or after `pfn`. */
+  firstFrom(pfn: number): number {
+    return this.firstWhere((t, j) => t.pfn[j] >= pfn);
+  }
+
+  /** The first row whose folio ends after `pfn` (covers it or lies above it). */
+  firstEndingAfter(pfn: number): number {
+    return this.firstWhere((t, j) => t.pfn[j] + 2 ** t.order[j] > pfn);
+  }
+}
+
 /** The folios in use among slots 1..top-1 (a slot is in use while its refcount or flags are non-zero), by head pfn. */
 export function folioTable(c: SlotColumns, top: number): FolioTable {
   return folioTableWithSlots(c, top).table;

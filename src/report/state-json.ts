@@ -24,7 +24,7 @@ import { allIommus } from '../check/vfio.js';
 import type { World } from '../scenario/run.js';
 import type { Scenario } from '../scenario/ast.js';
 import { jsonValue } from './trace-json.js';
-import { HolderIndex, folioTable } from './frame-index.js';
+import { FolioRows, HolderIndex, folioTable } from './frame-index.js';
 import { walkDmaPages } from './dma-walk.js';
 import type { IoLevels } from './dma-walk.js';
 import type { FolioTable } from './frame-index.js';
@@ -78,8 +78,8 @@ export interface SnapshotContext {
 export interface SnapshotParts {
   readonly head: Omit<MachineState, 'frames'>;
   /** Memory regions and content tags (the machine's MemMap). */
-  readonly mem: Pick<MemMap, 'region_of' | 'tag_name'>;
-  readonly folios: FolioTable;
+  readonly mem: Pick<MemMap, 'region_of' | 'tag_name' | 'regions'>;
+  readonly folios: FolioRows;
   readonly holders: HolderIndex;
   readonly history: (pfn: number) => readonly FrameEvent[] | undefined;
   /** Frames mapped by a single-page PTE run (the `mapped` filter), or how to find them when asked. */
@@ -92,8 +92,8 @@ export interface SnapshotParts {
 export class Snapshot {
   private constructor(
     readonly head: Omit<MachineState, 'frames'>,
-    private readonly mem: Pick<MemMap, 'region_of' | 'tag_name'>,
-    private readonly folios: FolioTable,
+    private readonly mem: Pick<MemMap, 'region_of' | 'tag_name' | 'regions'>,
+    private readonly folios: FolioRows,
     private readonly holders: HolderIndex,
     private readonly history: (pfn: number) => readonly FrameEvent[] | undefined,
     private readonly mappedSet: ReadonlySet<number> | (() => ReadonlySet<number>),
@@ -126,85 +126,67 @@ export class Snapshot {
     const holders = new HolderIndex(sinceFrom((pfn) => history.get(pfn)));
     for (const p of cw.longtermPins()) holders.longterm(p.pfn, p.holder);
     for (const p of cw.heldPins()) holders.held(p.pfn, p.holder, p.kind);
-    const head: Omit<MachineState, 'frames'> = {
-      version: STATE_SCHEMA_VERSION,
-      scenario: ctx.scenario.file,
-      profile: m.profile.name,
-      schedule: ctx.schedule,
-      step,
-      ran: sched.lastRan,
-      threads: threadStates(w, ctx.scenario, traceStacks(ctx.trace ?? [], 0, new Map())),
-      processes,
-      zones: zoneStates(m),
-      iommu: iommuStateOf(liveDmas(m)),
-      violated: [...ctx.violated],
-      reports: m.reports.map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
-      results: resultsJson(w),
-    };
-    return new Snapshot(head, m.mem, folioTable(m.mem, m.mem.slot_top), holders, (pfn) => history.get(pfn), mapped, history.size > 0);
+    const head = stateHead(ctx, m, {
+      step, ran: sched.lastRan, threads: threadStates(w, ctx.scenario, traceStacks(ctx.trace ?? [], 0, new Map())), processes,
+      zones: zoneStates(m), dmas: liveDmas(m), reports: m.reports.length, results: resultsJson(w),
+    });
+    return new Snapshot(head, m.mem, FolioRows.flat(folioTable(m.mem, m.mem.slot_top)), holders, (pfn) => history.get(pfn), mapped, history.size > 0);
   }
 
   get step(): number {
     return this.head.step;
   }
 
-  /** Folios matching `filter`, as indexes into the table (kept: pages of one snapshot are asked for in turn). */
-  private select(filter: FrameFilter): Int32Array | null {
+  /**
+   * Folios matching `filter`, as ranges of rows (kept: pages of one snapshot are asked for
+   * in turn). `held` and `fsdax` are found by binary search per held interval / fs-DAX
+   * region, so they cost the intervals, not the folios; `mapped` reads every folio.
+   */
+  private select(filter: FrameFilter): RowRanges | null {
     if (filter === 'all') return null;
     const c = this.selected.get(filter);
     if (c !== undefined) return c;
     const t = this.folios;
-    const out = new Int32Array(t.n);
-    let k = 0;
+    const out = new RowRanges();
     if (filter === 'held') {
-      // Folios in pfn order against the held frames' intervals (sorted): one pass over both.
       const h = this.holders.heldIntervals();
-      let c = 0;
-      for (let i = 0; i < t.n; i++) {
-        const lo = t.pfn[i];
-        while (c < h.length && h[c + 1] <= lo) c += 2;
-        if (c < h.length && h[c] < lo + 2 ** t.order[i]) out[k++] = i;
-      }
+      for (let k = 0; k < h.length; k += 2) out.add(t.firstEndingAfter(h[k]), t.firstFrom(h[k + 1]));
+    } else if (filter === 'fsdax') {
+      for (const r of [...this.mem.regions].sort((a, b) => a.start_pfn - b.start_pfn)) if (r.kind === 'fsdax') out.add(t.firstFrom(r.start_pfn), t.firstFrom(r.end_pfn));
     } else {
-      const mapped = filter === 'mapped' ? this.mapped : null;
-      for (let i = 0; i < t.n; i++) {
-        if (mapped !== null ? t.map[i] > 0 || t.ptemaps[i] > 0 || mapped.has(t.pfn[i]) : this.mem.region_of(t.pfn[i])?.kind === 'fsdax') out[k++] = i;
-      }
+      const mapped = this.mapped;
+      t.chunks.forEach((ch, c) => {
+        const base = t.start(c);
+        for (let j = 0; j < ch.n; j++) if (ch.map[j] > 0 || ch.ptemaps[j] > 0 || mapped.has(ch.pfn[j])) out.add(base + j, base + j + 1);
+      });
     }
-    const sel = out.slice(0, k);
-    this.selected.set(filter, sel);
-    return sel;
+    this.selected.set(filter, out);
+    return out;
   }
 
-  private readonly selected = new Map<FrameFilter, Int32Array>();
+  private readonly selected = new Map<FrameFilter, RowRanges>();
 
   /** The state JSON with one page of frame cards. */
   state(filter: FrameFilter = 'held', offset = 0, limit: number = LIMITS.framePage): MachineState {
     const sel = this.select(filter);
-    const total = sel === null ? this.folios.n : sel.length;
+    const total = sel === null ? this.folios.n : sel.total;
     const lim = Math.max(0, Math.min(limit, LIMITS.framePage));
     const off = Math.max(0, Math.min(offset, total));
     const items: FrameCard[] = [];
-    for (let k = off; k < Math.min(total, off + lim); k++) items.push(this.card(sel === null ? k : sel[k]));
+    for (let k = off; k < Math.min(total, off + lim); k++) items.push(this.card(sel === null ? k : sel.at(k)));
     return { ...this.head, frames: { total, offset: off, limit: lim, filter, items } };
   }
 
   /** The card of the folio covering `pfn`, or null. */
   frame(pfn: number): FrameCard | null {
-    const t = this.folios;
-    let lo = 0;
-    let hi = t.n - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (t.pfn[mid] + 2 ** t.order[mid] <= pfn) lo = mid + 1;
-      else if (t.pfn[mid] > pfn) hi = mid - 1;
-      else return this.card(mid);
-    }
-    return null;
+    const i = this.folios.firstEndingAfter(pfn);
+    if (i >= this.folios.n) return null;
+    const { t, j } = this.folios.row(i);
+    return t.pfn[j] <= pfn ? this.card(i) : null;
   }
 
-  private card(i: number): FrameCard {
-    const t = this.folios;
+  private card(row: number): FrameCard {
+    const { t, j: i } = this.folios.row(row);
     const pfn = t.pfn[i];
     const n = 2 ** t.order[i];
     const r = this.mem.region_of(pfn);
@@ -231,9 +213,8 @@ export class Snapshot {
     };
   }
 
-  /** Comparable fields of folio i, for diffs. */
-  private fields(i: number): Record<string, number> {
-    const t = this.folios;
+  /** Comparable fields of row i of chunk table t, for diffs. */
+  private fields(t: FolioTable, i: number): Record<string, number> {
     return { order: t.order[i], refcount: t.ref[i], mapcount: t.map[i] + t.ptemaps[i], pincount: t.pin[i], flags: t.flags[i], content: t.content[i] };
   }
 
@@ -243,23 +224,21 @@ export class Snapshot {
   }
 
   /** For diffSnapshots: the folio table, holders and memory map of a snapshot. */
-  get parts(): { readonly folios: FolioTable; readonly holders: HolderIndex; readonly mem: Pick<MemMap, 'tag_name'>; readonly histories: boolean } {
+  get parts(): { readonly folios: FolioRows; readonly holders: HolderIndex; readonly mem: Pick<MemMap, 'tag_name'>; readonly histories: boolean } {
     return { folios: this.folios, holders: this.holders, mem: this.mem, histories: this.histories };
   }
 
-  /** Comparable fields of folio i, for diffs. */
-  fieldsOf(i: number): Record<string, number> {
-    return this.fields(i);
+  /** Comparable fields of row i of chunk table t, for diffs. */
+  fieldsOf(t: FolioTable, i: number): Record<string, number> {
+    return this.fields(t, i);
   }
 }
 
 /** What changed from snapshot `a` to snapshot `b`. */
 function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
   const frames: { pfn: number; change: 'added' | 'removed' | 'changed'; changes: FieldChange[] }[] = [];
-  const ta = a.parts.folios;
-  const tb = b.parts.folios;
-  let i = 0;
-  let j = 0;
+  const ca = new RowCursor(a.parts.folios);
+  const cb = new RowCursor(b.parts.folios);
   let truncated = false;
   const named = (o: Record<string, number>, snap: Snapshot): Record<string, unknown> => ({
     ...o, flags: bitNames(o.flags, PG_NAMES), content: snap.parts.mem.tag_name(o.content),
@@ -273,18 +252,36 @@ function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
     while (ci < cand.length && cand[ci + 1] <= pfn) ci += 2;
     return ci < cand.length && cand[ci] <= pfn;
   };
+  // A chunk both snapshots share (the step record's unchanged chunks) differs nowhere, unless in its holders.
+  const sameChunk = (): boolean => {
+    if (everywhere || ca.j !== 0 || cb.j !== 0 || ca.t !== cb.t) return false;
+    const t = ca.t;
+    const lo = t.pfn[0];
+    const hi = t.pfn[t.n - 1] + 2 ** t.order[t.n - 1];
+    while (ci < cand.length && cand[ci + 1] <= lo) ci += 2;
+    return ci >= cand.length || cand[ci] >= hi;
+  };
   // PERF: compare the raw columns first; build named field changes only for folios that differ; stop at the limit.
-  while ((i < ta.n || j < tb.n) && !truncated) {
-    if (j >= tb.n || (i < ta.n && ta.pfn[i] < tb.pfn[j])) {
-      if (frames.length < LIMITS.diffFrames) frames.push({ pfn: ta.pfn[i], change: 'removed', changes: [] });
+  while ((!ca.done || !cb.done) && !truncated) {
+    if (!ca.done && !cb.done && sameChunk()) {
+      ca.skipChunk();
+      cb.skipChunk();
+      continue;
+    }
+    if (cb.done || (!ca.done && ca.pfn < cb.pfn)) {
+      if (frames.length < LIMITS.diffFrames) frames.push({ pfn: ca.pfn, change: 'removed', changes: [] });
       else truncated = true;
-      i++;
-    } else if (i >= ta.n || tb.pfn[j] < ta.pfn[i]) {
-      if (frames.length < LIMITS.diffFrames) frames.push({ pfn: tb.pfn[j], change: 'added', changes: [] });
+      ca.next();
+    } else if (ca.done || cb.pfn < ca.pfn) {
+      if (frames.length < LIMITS.diffFrames) frames.push({ pfn: cb.pfn, change: 'added', changes: [] });
       else truncated = true;
-      j++;
+      cb.next();
     } else {
-      const pfn = ta.pfn[i];
+      const pfn = ca.pfn;
+      const ta = ca.t;
+      const tb = cb.t;
+      const i = ca.j;
+      const j = cb.j;
       const look = maybe(pfn);
       const la = look ? a.parts.holders.of(pfn) : undefined;
       const lb = look ? b.parts.holders.of(pfn) : undefined;
@@ -293,13 +290,13 @@ function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
       if (!same) {
         if (frames.length >= LIMITS.diffFrames) truncated = true;
         else {
-          const ch = changes(named(a.fieldsOf(i), a), named(b.fieldsOf(j), b));
+          const ch = changes(named(a.fieldsOf(ta, i), a), named(b.fieldsOf(tb, j), b));
           if (!sameHolders(la, lb)) ch.push({ field: 'holders', from: la ?? [], to: lb ?? [] });
           if (ch.length > 0) frames.push({ pfn, change: 'changed', changes: ch });
         }
       }
-      i++;
-      j++;
+      ca.next();
+      cb.next();
     }
   }
   const threads = b.head.threads.map((tb2) => {
@@ -353,6 +350,83 @@ function diffSnapshots(a: Snapshot, b: Snapshot): StateDiff {
   };
 }
 
+/** A walk over the rows of a FolioRows, chunk by chunk. */
+class RowCursor {
+  c = 0;
+  j = 0;
+  constructor(private readonly r: FolioRows) {
+    this.settle();
+  }
+
+  get done(): boolean {
+    return this.c >= this.r.chunks.length;
+  }
+
+  get t(): FolioTable {
+    return this.r.chunks[this.c];
+  }
+
+  get pfn(): number {
+    return this.r.chunks[this.c].pfn[this.j];
+  }
+
+  next(): void {
+    this.j++;
+    this.settle();
+  }
+
+  skipChunk(): void {
+    this.c++;
+    this.j = 0;
+    this.settle();
+  }
+
+  private settle(): void {
+    while (this.c < this.r.chunks.length && this.j >= this.r.chunks[this.c].n) {
+      this.c++;
+      this.j = 0;
+    }
+  }
+}
+
+/** Sorted, disjoint ranges of row numbers (a frame filter's selection), with the k-th selected row. */
+class RowRanges {
+  private readonly lo: number[] = [];
+  private readonly hi: number[] = [];
+  /** before[k]: rows selected in ranges 0..k-1. */
+  private readonly before: number[] = [];
+  total = 0;
+
+  /** Add rows [a, b); ranges come in ascending order (an overlap with the last one is joined to it). */
+  add(a: number, b: number): void {
+    const k = this.lo.length - 1;
+    if (k >= 0 && a <= this.hi[k]) {
+      if (b > this.hi[k]) {
+        this.total += b - this.hi[k];
+        this.hi[k] = b;
+      }
+      return;
+    }
+    if (a >= b) return;
+    this.lo.push(a);
+    this.hi.push(b);
+    this.before.push(this.total);
+    this.total += b - a;
+  }
+
+  /** The row number of the k-th selected row (0 <= k < total). */
+  at(k: number): number {
+    let lo = 0;
+    let hi = this.lo.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.before[mid] <= k) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.lo[lo] + (k - this.before[lo]);
+  }
+}
+
 function sameHolders(a: readonly Holder[] | undefined, b: readonly Holder[] | undefined): boolean {
   if (a === b) return true;
   const x = a ?? [];
@@ -388,8 +462,46 @@ export function vmaDesc(v: mm_struct['mmap'][number]): VmaDesc {
 /** The page-table levels the state reads (an mm's page_table, or one rebuilt for an earlier step). */
 export type PageTables = Pick<page_table, 'pud' | 'pmd'>;
 
-/** The PTE runs of a VMA, walking its page tables at the level each range is mapped at. */
-export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number> | null): VmaState {
+/**
+ * The runs of one PTE table, as vmaState joins its entries: [first index, pages, first entry]
+ * per run, and whether the first and the last entry are empty (a run does not join across).
+ */
+export interface PteTableRuns {
+  readonly runs: readonly number[];
+  readonly emptyFirst: boolean;
+  readonly emptyLast: boolean;
+}
+
+function pteTableRuns(pte: ArrayLike<pte_t>): PteTableRuns {
+  const runs: number[] = [];
+  let at = -1;
+  for (let k = 0; k < PTRS_PER_PTE; k++) {
+    const e = pte[k];
+    if (e === 0) {
+      at = -1;
+      continue;
+    }
+    if (at >= 0) {
+      const first = runs[at + 2];
+      const n = runs[at + 1];
+      if (pte_flags(first) === pte_flags(e) && pte_pfn(first) + n === pte_pfn(e)) {
+        runs[at + 1]++;
+        continue;
+      }
+    }
+    at = runs.length;
+    runs.push(k, 1, e);
+  }
+  return { runs, emptyFirst: pte[0] === 0, emptyLast: pte[PTRS_PER_PTE - 1] === 0 };
+}
+
+/**
+ * The PTE runs of a VMA, walking its page tables at the level each range is mapped at.
+ * `tableRuns` (pinlab serve's step record, whose PTE tables are copies that never change
+ * again): a memo of each whole PTE table's runs, so a VMA of many GiB costs its tables,
+ * not its pages, once they were seen (not with `mapped`, which lists every page).
+ */
+export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number> | null, tableRuns?: WeakMap<object, PteTableRuns>): VmaState {
   const runs: PteRun[] = [];
   let truncated = false;
   let count = 0;
@@ -434,6 +546,20 @@ export function vmaState(pgd: PageTables, v: VmaDesc, mapped: Set<number> | null
     }
     if (typeof pmd === 'number') {
       addRun(addr, (pmdEnd - addr) / PAGE_SIZE, pmd + ((addr - key * PMD_SIZE) / PAGE_SIZE) * 4096, 'pmd');
+      addr = pmdEnd;
+      continue;
+    }
+    if (tableRuns !== undefined && mapped === null && addr === key * PMD_SIZE && pmdEnd === (key + 1) * PMD_SIZE) {
+      let t = tableRuns.get(pmd);
+      if (t === undefined) tableRuns.set(pmd, (t = pteTableRuns(pmd.pte)));
+      if (t.emptyFirst) flush();
+      let end = 0;
+      for (let r = 0; r < t.runs.length; r += 3) {
+        if (t.runs[r] > end) flush();
+        addRun(addr + t.runs[r] * PAGE_SIZE, t.runs[r + 1], t.runs[r + 2], 'pte');
+        end = t.runs[r] + t.runs[r + 1];
+      }
+      if (t.emptyLast) flush();
       addr = pmdEnd;
       continue;
     }
@@ -487,6 +613,44 @@ export function threadStates(w: World, s: Scenario, stacks: ReadonlyMap<number, 
       frames,
     };
   });
+}
+
+/** What the head of a state is made of besides the run's context (HeadParts of stateHead). */
+export interface HeadParts {
+  readonly step: number;
+  readonly ran: MachineState['ran'];
+  readonly threads: readonly ThreadState[];
+  readonly processes: ProcessState[];
+  readonly zones: readonly ZoneState[];
+  /** The VFIO DMA mappings the IOMMU view is rendered from. */
+  readonly dmas: readonly DmaView[];
+  /** How many of the machine's kernel reports had been made by then. */
+  readonly reports: number;
+  readonly results: Record<string, Json>;
+}
+
+/**
+ * The head of the state after a step (all but the frames: version, scenario, profile,
+ * schedule, step, threads, processes, zones, IOMMU view, violations, reports, results),
+ * for a live world (Snapshot.take, `run --json --trace`) and for pinlab serve's step
+ * record (src/serve/timeline.ts) alike: one schema, schema/state.schema.json.
+ */
+export function stateHead(ctx: Pick<SnapshotContext, 'scenario' | 'schedule' | 'violated'>, m: Pick<Machine, 'profile' | 'reports'>, p: HeadParts): Omit<MachineState, 'frames'> {
+  return {
+    version: STATE_SCHEMA_VERSION,
+    scenario: ctx.scenario.file,
+    profile: m.profile.name,
+    schedule: ctx.schedule,
+    step: p.step,
+    ran: p.ran,
+    threads: p.threads.map((t) => ({ ...t })),
+    processes: p.processes,
+    zones: [...p.zones],
+    iommu: iommuStateOf(p.dmas),
+    violated: [...ctx.violated],
+    reports: m.reports.slice(0, p.reports).map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
+    results: p.results,
+  };
 }
 
 /** A process without its VMAs (ProcessState with `mm.vmas` left out). */

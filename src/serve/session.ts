@@ -46,7 +46,7 @@ export class ApiError extends Error {
 }
 
 const SNAPSHOT_CACHE = 6;
-/** Folio rows the cached snapshots may hold in all (a 16 GiB guest of 4 KiB pages: 4 million per snapshot). */
+/** Folio rows the cached snapshots may hold in all, shared chunks once (a 16 GiB guest of 4 KiB pages: 4 million per snapshot). */
 const SNAPSHOT_CACHE_ROWS = 12 * 1024 * 1024;
 
 export class RunSession {
@@ -132,7 +132,16 @@ export class RunSession {
 
   private keep(step: number, snap: Snapshot): Snapshot {
     this.cache.set(step, snap);
-    const rows = (): number => [...this.cache.values()].reduce((n, x) => n + x.parts.folios.n, 0);
+    // Rows held in all: snapshots of the step record share the chunks no step in between changed.
+    const rows = (): number => {
+      const seen = new Set<unknown>();
+      let n = 0;
+      for (const x of this.cache.values()) for (const c of x.parts.folios.chunks) if (!seen.has(c)) {
+        seen.add(c);
+        n += c.n;
+      }
+      return n;
+    };
     while (this.cache.size > 1 && (this.cache.size > SNAPSHOT_CACHE || rows() > SNAPSHOT_CACHE_ROWS)) this.cache.delete(this.cache.keys().next().value as number);
     return snap;
   }

@@ -7,8 +7,8 @@
  * read, as a base copy taken before the first step plus what each step changed, read
  * from the machine's journals (the ones the incremental checker reads, src/check/engine.ts):
  *
- * - the folio table: the slot columns at step 0, then per step the new values of every
- *   slot the step resolved (MemMap.touched);
+ * - the folio table: the table at step 0, then per step the new values of every slot the
+ *   step resolved (MemMap.touched), kept by folio-versions.ts;
  * - each process page table and each IOMMU domain: a copy at first sight, then per step
  *   a copy of every 2 MiB block / 1 GiB entry the step wrote (page_table.log, iommu_domain.log);
  * - per step, the small parts: threads (kernel function stacks kept up to date from the
@@ -17,8 +17,8 @@
  *   by holders other than VFIO (GUP results, iommufd, io_uring, pipes), the object event count.
  *
  * The state after step N is rebuilt from these (Snapshot.of) without running anything:
- * slot columns = base + changes up to N (continued from the last rebuilt step when N is
- * later), page tables and IOMMU blocks = the latest copy at or before N, VFIO's pins
+ * the folio table as chunks shared between steps, from the latest checkpoint or table built
+ * at or before N plus the records in between (folio-versions.ts), page tables and IOMMU blocks = the latest copy at or before N, VFIO's pins
  * from the IOMMU blocks, as check/vfio.ts lists them. tests/unit/serve/timeline.test.ts
  * holds the rebuilt state equal to the state of a straight replay, step by step.
  *
@@ -30,110 +30,22 @@ import type { World } from '../scenario/run.js';
 import type { Scenario } from '../scenario/ast.js';
 import type { Machine } from '../linux/machine.js';
 import type { pmd_t, pte_table, pud_t } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PG_reserved, page_table_journal_start } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PG_reserved, forEachTouched, page_table_journal_start } from '../linux/include/linux/mm_types.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import { walkDmaPages } from '../report/dma-walk.js';
 import { allIommus, firstDomain, forEachDmaSegment, vfioHolder } from '../check/vfio.js';
 import { MachineView } from '../check/view.js';
 import type { HeldPin, LongtermPin } from '../check/invariants.js';
-import { HolderIndex, folioTableWithSlots } from '../report/frame-index.js';
-import type { FolioTable, SlotColumns } from '../report/frame-index.js';
-import type { DmaView, PageTables, ProcessHead, VmaDesc } from '../report/state-json.js';
-import { LIMITS, Snapshot, iommuStateOf, processHead, resultsJson, sinceFrom, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
+import { HolderIndex } from '../report/frame-index.js';
+import type { FolioTable } from '../report/frame-index.js';
+import { FolioVersions } from './folio-versions.js';
+import type { DmaView, PageTables, ProcessHead, PteTableRuns, VmaDesc } from '../report/state-json.js';
+import { LIMITS, Snapshot, processHead, resultsJson, sinceFrom, stateHead, threadStates, traceStacks, vmaDesc, vmaState, zoneStates } from '../report/state-json.js';
 import type { FrameEvent, MachineState, ThreadState, VmaState, ZoneState } from '../report/state-types.js';
-import { STATE_SCHEMA_VERSION } from '../report/state-types.js';
 import type { Json } from '../report/trace-json.js';
 
 /** Change records kept at most (slot changes + block copies); beyond it the record gives up. */
 export const MAX_RECORDS = 64 * 1024 * 1024;
-
-/** Growable typed columns of slot changes. */
-class SlotLog {
-  n = 0;
-  step = new Int32Array(1024);
-  slot = new Int32Array(1024);
-  pfn = new Float64Array(1024);
-  order = new Uint8Array(1024);
-  ref = new Int32Array(1024);
-  map = new Int32Array(1024);
-  ptemaps = new Int32Array(1024);
-  pin = new Int32Array(1024);
-  flags = new Int32Array(1024);
-  content = new Int32Array(1024);
-
-  push(step: number, s: number, c: SlotColumns): void {
-    if (this.n === this.step.length) this.grow();
-    const i = this.n++;
-    this.step[i] = step;
-    this.slot[i] = s;
-    this.pfn[i] = c.s_pfn[s];
-    this.order[i] = c.s_order[s];
-    this.ref[i] = c.s_ref[s];
-    this.map[i] = c.s_map[s];
-    this.ptemaps[i] = c.s_ptemaps[s];
-    this.pin[i] = c.s_pin[s];
-    this.flags[i] = c.s_flags[s];
-    this.content[i] = c.s_content[s];
-  }
-
-  private grow(): void {
-    const len = this.step.length * 2;
-    const g = <T extends Int32Array | Float64Array | Uint8Array>(a: T, mk: (n: number) => T): T => {
-      const b = mk(len);
-      b.set(a);
-      return b;
-    };
-    this.step = g(this.step, (k) => new Int32Array(k));
-    this.slot = g(this.slot, (k) => new Int32Array(k));
-    this.pfn = g(this.pfn, (k) => new Float64Array(k));
-    this.order = g(this.order, (k) => new Uint8Array(k));
-    this.ref = g(this.ref, (k) => new Int32Array(k));
-    this.map = g(this.map, (k) => new Int32Array(k));
-    this.ptemaps = g(this.ptemaps, (k) => new Int32Array(k));
-    this.pin = g(this.pin, (k) => new Int32Array(k));
-    this.flags = g(this.flags, (k) => new Int32Array(k));
-    this.content = g(this.content, (k) => new Int32Array(k));
-  }
-
-  bytes(): number {
-    return this.step.length * (4 * 8 + 8 + 1);
-  }
-}
-
-/** Slot columns (a copy). */
-interface Cols {
-  s_pfn: Float64Array;
-  s_order: Uint8Array;
-  s_ref: Int32Array;
-  s_map: Int32Array;
-  s_ptemaps: Int32Array;
-  s_pin: Int32Array;
-  s_flags: Int32Array;
-  s_content: Int32Array;
-}
-
-function copyCols(c: SlotColumns, top: number, size: number): Cols {
-  const f64 = (a: ArrayLike<number>): Float64Array => {
-    const b = new Float64Array(size);
-    for (let i = 0; i < top; i++) b[i] = a[i];
-    return b;
-  };
-  const i32 = (a: ArrayLike<number>): Int32Array => {
-    const b = new Int32Array(size);
-    if (a instanceof Int32Array) b.set(a.subarray(0, top));
-    else for (let i = 0; i < top; i++) b[i] = a[i];
-    return b;
-  };
-  const order = new Uint8Array(size);
-  if (c.s_order instanceof Uint8Array) order.set(c.s_order.subarray(0, top));
-  else for (let i = 0; i < top; i++) order[i] = c.s_order[i];
-  const pfn = c.s_pfn instanceof Float64Array ? (() => {
-    const b = new Float64Array(size);
-    b.set((c.s_pfn as Float64Array).subarray(0, top));
-    return b;
-  })() : f64(c.s_pfn);
-  return { s_pfn: pfn, s_order: order, s_ref: i32(c.s_ref), s_map: i32(c.s_map), s_ptemaps: i32(c.s_ptemaps), s_pin: i32(c.s_pin), s_flags: i32(c.s_flags), s_content: i32(c.s_content) };
-}
 
 /** Values of one key over the run: `steps` ascending, `vals[i]` from the end of step `steps[i]` on. */
 interface KeyLog<V> {
@@ -257,20 +169,14 @@ export class Timeline {
   private w: World | null = null;
   private stacks = new Map<number, string[]>();
   private traced = 0;
-  private base: Cols | null = null;
-  private baseTop = 0;
-  private maxTop = 0;
-  private readonly slots = new SlotLog();
-  /** stepStart[s]: the first slot record of step s (s ≥ 1). */
-  private stepStart: number[] = [0, 0];
+  /** The folio table of every step (folio-versions.ts). */
+  private folios: FolioVersions | null = null;
   private readonly pts = new Map<number, PtLog>();
   private readonly doms = new Map<number, DomLog>();
   private heads: StepHead[] = [];
   private regions = '';
   private records = 0;
   private resultsRef: unknown[] = [];
-  /** The last rebuilt slot columns (requests often go forward from there). */
-  private cache: { step: number; cols: Cols } | null = null;
 
   constructor(private readonly scenario: Scenario) {}
 
@@ -285,15 +191,11 @@ export class Timeline {
     const mem = w.m.mem;
     this.stacks = new Map();
     this.traced = 0;
-    this.baseTop = this.maxTop = mem.slot_top;
-    this.base = copyCols(mem, mem.slot_top, mem.slot_top);
-    this.slots.n = 0;
-    this.stepStart = [0, 0];
+    this.folios = new FolioVersions(mem);
     this.pts.clear();
     this.doms.clear();
     this.heads = [];
     this.records = 0;
-    this.cache = null;
     this.regions = regionsKey(w.m);
     if (mem.touched === null) mem.journal_start();
     this.heads.push(this.head(w, 0, null));
@@ -310,14 +212,10 @@ export class Timeline {
     const mem = w.m.mem;
     const touched = mem.touched ?? [];
     const seen = new Set<number>();
-    for (const s of touched) {
-      if (s <= 0 || s >= mem.slot_top || seen.has(s)) continue;
-      seen.add(s);
-      this.slots.push(step, s, mem);
-    }
-    this.maxTop = Math.max(this.maxTop, mem.slot_top);
-    while (this.stepStart.length <= step) this.stepStart.push(this.slots.n);
-    this.stepStart[step + 1] = this.slots.n;
+    forEachTouched(touched, (s) => {
+      if (s > 0 && s < mem.slot_top) seen.add(s);
+    });
+    (this.folios as FolioVersions).step(step, mem, seen);
     for (const pt of this.pts.values()) this.readPt(pt, step);
     for (const d of this.doms.values()) this.readDom(d, step);
     // The incremental checker empties the journals after reading them; without it they are this record's to empty.
@@ -338,12 +236,12 @@ export class Timeline {
     if (w === null) this.disabled = 'the run did not start';
     else if (this.steps !== steps) this.disabled = `recorded ${this.steps} steps, the run reports ${steps}`;
     else if (regionsKey(w.m) !== this.regions) this.disabled = 'the memory regions changed during the run (hotplug)';
-    while (this.stepStart.length <= steps + 1) this.stepStart.push(this.slots.n);
+    this.folios?.finish(steps);
   }
 
   /** Bytes held by the record's copies and change columns (an estimate: typed arrays exactly, copied tables by entry count). */
   bytes(): number {
-    let n = this.slots.bytes() + (this.base === null ? 0 : this.base.s_pfn.length * 41);
+    let n = this.folios?.bytes() ?? 0;
     const tableBytes = (v: unknown): number => (v !== null && typeof v === 'object' && 'pte' in v ? 4096 : v !== null && typeof v === 'object' && 'e' in v ? 4096 : 8);
     for (const pt of this.pts.values()) {
       for (const v of pt.pmd.values()) n += tableBytes(v);
@@ -506,6 +404,9 @@ export class Timeline {
     });
   }
 
+  /** The runs of each PTE table copy the record holds (the copies never change). */
+  private readonly tableRuns = new WeakMap<object, PteTableRuns>();
+
   /** Rendered VMAs by mm and VMA, with the step they were rendered at (valid while the page table did not change). */
   private readonly vmaCache = new Map<string, { step: number; v: VmaState }>();
 
@@ -515,7 +416,7 @@ export class Timeline {
     const c = this.vmaCache.get(key);
     const changed = this.pts.get(mm)?.changed ?? [];
     if (c !== undefined && !changedBetween(changed, Math.min(c.step, step), Math.max(c.step, step))) return c.v;
-    const out = vmaState(tables(), v, null);
+    const out = vmaState(tables(), v, null, this.tableRuns);
     this.vmaCache.set(key, { step, v: out });
     return out;
   }
@@ -548,140 +449,13 @@ export class Timeline {
     return { pud } as unknown as Pick<iommu_domain, 'pud'>;
   }
 
-  /** The slot columns after step `step`. */
-  private colsAt(step: number): Cols {
-    const base = this.base as Cols;
-    let from = 0;
-    let cols: Cols;
-    if (this.cache !== null && this.cache.step > step && this.back(this.cache.cols, this.cache.step, step)) {
-      this.cache = { step, cols: this.cache.cols };
-      return this.cache.cols;
-    }
-    if (this.cache !== null && this.cache.step <= step) {
-      cols = this.cache.cols;
-      from = this.stepStart[this.cache.step + 1] ?? this.slots.n;
-    } else cols = copyCols(base, this.baseTop, this.maxTop);
-    const to = this.stepStart[step + 1] ?? this.slots.n;
-    const l = this.slots;
-    for (let i = from; i < to; i++) {
-      const s = l.slot[i];
-      cols.s_pfn[s] = l.pfn[i];
-      cols.s_order[s] = l.order[i];
-      cols.s_ref[s] = l.ref[i];
-      cols.s_map[s] = l.map[i];
-      cols.s_ptemaps[s] = l.ptemaps[i];
-      cols.s_pin[s] = l.pin[i];
-      cols.s_flags[s] = l.flags[i];
-      cols.s_content[s] = l.content[i];
-    }
-    this.cache = { step, cols };
-    return cols;
-  }
-
-  /** The folio table last built, its step, and each slot's row in it (-1: not in use). */
-  private folios: { step: number; t: FolioTable; slots: Int32Array; rowOf: Int32Array } | null = null;
-
-  /**
-   * The folio table after `step`: the last one built with the rows of the slots changed
-   * in between updated, when those slots kept their frame and order (only counters and
-   * flags changed); built again from the slot columns otherwise.
-   */
-  private foliosAt(step: number): FolioTable {
-    const cols = this.colsAt(step);
-    const last = this.folios;
-    if (last !== null) {
-      const changed = this.changedSlots(Math.min(last.step, step), Math.max(last.step, step));
-      if (changed.length <= last.t.n / 4) {
-        const t = last.t;
-        let inPlace = true;
-        for (let k = 0; k < changed.length && inPlace; k++) {
-          const s = changed[k];
-          const row = s < last.rowOf.length ? last.rowOf[s] : -1;
-          const present = cols.s_ref[s] !== 0 || cols.s_flags[s] !== 0;
-          inPlace = row >= 0 ? present && t.pfn[row] === cols.s_pfn[s] && t.order[row] === cols.s_order[s] : !present;
-        }
-        if (inPlace) {
-          const u: FolioTable = {
-            n: t.n, pfn: t.pfn, order: t.order, ref: t.ref.slice(), map: t.map.slice(), ptemaps: t.ptemaps.slice(), pin: t.pin.slice(),
-            flags: t.flags.slice(), content: t.content.slice(),
-          };
-          for (let k = 0; k < changed.length; k++) {
-            const s = changed[k];
-            const row = s < last.rowOf.length ? last.rowOf[s] : -1;
-            if (row < 0) continue;
-            u.ref[row] = cols.s_ref[s];
-            u.map[row] = cols.s_map[s];
-            u.ptemaps[row] = cols.s_ptemaps[s];
-            u.pin[row] = cols.s_pin[s];
-            u.flags[row] = cols.s_flags[s];
-            u.content[row] = cols.s_content[s];
-          }
-          this.folios = { ...last, step, t: u };
-          return u;
-        }
-      }
-    }
-    const { table, slots } = folioTableWithSlots(cols, this.maxTop);
-    const rowOf = new Int32Array(this.maxTop).fill(-1);
-    for (let i = 0; i < slots.length; i++) rowOf[slots[i]] = i;
-    this.folios = { step, t: table, slots, rowOf };
-    return table;
-  }
-
-  /**
-   * Take `cols` from step `at` back to an earlier `step`: each slot changed in (step, at]
-   * gets its latest record at or before `step` (a scan back through the records), or its
-   * base value. False (nothing done) when that many slots changed that a rebuild is cheaper.
-   */
-  private back(cols: Cols, at: number, step: number): boolean {
-    const l = this.slots;
-    const lo = this.stepStart[step + 1] ?? l.n;
-    const hi = this.stepStart[at + 1] ?? l.n;
-    if (hi - lo > this.maxTop / 8) return false;
-    const need = new Set<number>();
-    for (let i = lo; i < hi; i++) need.add(l.slot[i]);
-    for (let i = lo - 1; i >= 0 && need.size > 0; i--) {
-      const s = l.slot[i];
-      if (!need.has(s)) continue;
-      need.delete(s);
-      cols.s_pfn[s] = l.pfn[i];
-      cols.s_order[s] = l.order[i];
-      cols.s_ref[s] = l.ref[i];
-      cols.s_map[s] = l.map[i];
-      cols.s_ptemaps[s] = l.ptemaps[i];
-      cols.s_pin[s] = l.pin[i];
-      cols.s_flags[s] = l.flags[i];
-      cols.s_content[s] = l.content[i];
-    }
-    const base = this.base as Cols;
-    for (const s of need) {
-      const inBase = s < this.baseTop;
-      cols.s_pfn[s] = inBase ? base.s_pfn[s] : 0;
-      cols.s_order[s] = inBase ? base.s_order[s] : 0;
-      cols.s_ref[s] = inBase ? base.s_ref[s] : 0;
-      cols.s_map[s] = inBase ? base.s_map[s] : 0;
-      cols.s_ptemaps[s] = inBase ? base.s_ptemaps[s] : 0;
-      cols.s_pin[s] = inBase ? base.s_pin[s] : 0;
-      cols.s_flags[s] = inBase ? base.s_flags[s] : 0;
-      cols.s_content[s] = inBase ? base.s_content[s] : 0;
-    }
-    return true;
-  }
-
-  /** Slots whose record changed in steps (from, to]. */
-  changedSlots(from: number, to: number): Int32Array {
-    const a = this.stepStart[from + 1] ?? this.slots.n;
-    const b = this.stepStart[to + 1] ?? this.slots.n;
-    return this.slots.slot.slice(a, b);
-  }
-
   /** The state after step `step`, rebuilt from the record. */
   snapshot(step: number, ctx: RebuildContext): Snapshot {
     const w = this.w;
     if (w === null || this.disabled !== null) throw new Error(`pinlab bug: a snapshot asked of a step record that is off (${this.disabled ?? 'never started'})`);
     const h = this.heads[step];
     const m = w.m;
-    const folios = this.foliosAt(step);
+    const folios = (this.folios as FolioVersions).at(step);
     const pgds = new Map<number, PageTables | null>();
     const pgd = (id: number): PageTables | null => {
       if (!pgds.has(id)) pgds.set(id, this.pgdAt(id, step));
@@ -710,7 +484,7 @@ export class Timeline {
     const histories = this.firstFrameEvent() < h.events;
     // isInvalidReservedPfn at this step: no struct page (a hole, a BAR), or PG_reserved on the folio now.
     const reservedFolios: number[] = [];
-    for (let i = 0; i < folios.n; i++) if ((folios.flags[i] & PG_reserved) !== 0) reservedFolios.push(folios.pfn[i], folios.pfn[i] + 2 ** folios.order[i]);
+    for (const c of folios.chunks) reservedFolios.push(...reservedOf(c));
     const reserved = (pfn: number): boolean => {
       const r = m.mem.region_of(pfn);
       if (r === null || r.kind === 'bar') return true;
@@ -772,23 +546,21 @@ export class Timeline {
       for (const [pfn, off] of d.mdev) holders.held(pfn, mdevHolder(d, off), 'pin');
     });
     for (const p of h.other.heldAfter) holders.held(p.pfn, p.holder, p.kind);
-    const head: Omit<MachineState, 'frames'> = {
-      version: STATE_SCHEMA_VERSION,
-      scenario: ctx.scenario.file,
-      profile: m.profile.name,
-      schedule: ctx.schedule,
-      step,
-      ran: h.ran,
-      threads: h.threads.map((t) => ({ ...t })),
-      processes,
-      zones: [...h.zones],
-      iommu: iommuStateOf(views),
-      violated: [...ctx.violated],
-      reports: m.reports.slice(0, h.reports).map((r) => ({ kind: r.kind, site: r.site, message: r.message })),
-      results: h.results,
-    };
+    const head = stateHead(ctx, m, { step, ran: h.ran, threads: h.threads, processes, zones: h.zones, dmas: views, reports: h.reports, results: h.results });
     return Snapshot.of({ head, mem: m.mem, folios, holders, history, mapped: () => mappedAt(), histories });
   }
+}
+
+/** The [lo, hi) frames of a chunk's PG_reserved folios (kept per chunk: chunks are shared between steps). */
+const reservedMemo = new WeakMap<FolioTable, number[]>();
+function reservedOf(t: FolioTable): number[] {
+  let r = reservedMemo.get(t);
+  if (r === undefined) {
+    r = [];
+    for (let i = 0; i < t.n; i++) if ((t.flags[i] & PG_reserved) !== 0) r.push(t.pfn[i], t.pfn[i] + 2 ** t.order[i]);
+    reservedMemo.set(t, r);
+  }
+  return r;
 }
 
 /** Does `changed` (ascending steps) hold a step in (lo, hi]? */

@@ -8,7 +8,11 @@
  * two-profile comparison. Then a 256 MiB guest mapping (65,536 frames, 4 KiB pages): it
  * opens the middle step, steps forward and back with the arrow keys and pages through the
  * frames, with never more than one page of frame cards in the DOM (issue 17: the page
- * stays usable on a large run). Screenshots go to artifacts/browser/ (CI keeps that folder).
+ * stays usable on a large run). Then a 1 GiB guest (262,144 frames, no frame histories, as
+ * a 16 GiB guest runs): it steps through a stretch of the mapping with the arrow keys and
+ * jumps to the last and first steps with End and Home, the held frames paginated at every
+ * step (one page of cards; at the end every guest page is held, by VFIO).
+ * Screenshots go to artifacts/browser/ (CI keeps that folder).
  *
  * Without chromium the suite is skipped with a message, except under CI (CI=true),
  * where a missing browser is a failure: .ci/run installs it.
@@ -35,6 +39,8 @@ const DAX_PFN = 1310721;
 const PIN_STEP = 26;
 /** The mid-sized run: a guest of GUEST_MIB MiB mapped for DMA, served as `guest.yaml`. */
 const GUEST_MIB = 256;
+/** A guest above session.ts HISTORY_MAX_BYTES (no frame histories: the path a 16 GiB guest takes), served as `guest-big.yaml`. */
+const BIG_MIB = 1024;
 
 if (!HAVE) {
   if (process.env.CI === 'true') throw new Error(`browser tests: ${CHROMIUM} is missing under CI (.ci/run installs Debian's chromium)`);
@@ -51,7 +57,9 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     mkdirSync(SHOTS, { recursive: true });
     const guest = join(mkdtempSync(join(tmpdir(), 'pinlab-browser-')), 'guest.yaml');
     writeFileSync(guest, largeGuestScenario(GUEST_MIB));
-    srv = await serve({ port: 0, files: new Map([['guest.yaml', guest]]) });
+    const big = join(mkdtempSync(join(tmpdir(), 'pinlab-browser-')), 'guest-big.yaml');
+    writeFileSync(big, largeGuestScenario(BIG_MIB));
+    srv = await serve({ port: 0, files: new Map([['guest.yaml', guest], ['guest-big.yaml', big]]) });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -154,4 +162,31 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     expect(await page.locator('article.card').count()).toBeLessThanOrEqual(48);
     await page.screenshot({ path: join(SHOTS, 'guest-256m-mid.png') });
   }, 600_000);
+
+  it(`steps through a ${BIG_MIB} MiB guest mapping with the keyboard, the held frames paginated at every step`, async () => {
+    const runs = await fetch(new URL('/api/v1/runs', srv.url), { method: 'POST', body: JSON.stringify({ scenario: 'guest-big.yaml', profile: 'v6.12' }) });
+    const steps = ((await runs.json()) as { run: { steps: number } }).run.steps;
+    const from = Math.round(steps * 0.3);
+    await page.goto(`${srv.url}?${new URLSearchParams({ scenario: 'guest-big.yaml', profile: 'v6.12', step: String(from) }).toString()}`);
+    await page.getByTestId('lanes').waitFor({ timeout: 300_000 });
+    await expect.poll(stepShown, { timeout: 300_000 }).toBe(from);
+    const header = async (): Promise<string> => (await page.getByTestId('frames').textContent()) ?? '';
+    const paginated = /(\d+) held folios; page 1 of (\d+)/;
+    const keys: readonly (readonly [string, number])[] = [
+      ...Array.from({ length: 12 }, (_, k) => ['ArrowRight', from + k + 1] as const),
+      ['ArrowLeft', from + 11], ['ArrowLeft', from + 10], ['End', steps], ['Home', 0], ['End', steps],
+    ];
+    for (const [key, want] of keys) {
+      await page.keyboard.press(key);
+      await expect.poll(stepShown, { timeout: 60_000 }).toBe(want);
+      await expect.poll(header, { timeout: 60_000 }).toMatch(paginated);
+      expect(await page.locator('article.card').count()).toBeLessThanOrEqual(48);
+    }
+    // At the last step VFIO holds every page of the guest: at least BIG_MIB * 256 held folios, 48 cards a page.
+    const m = paginated.exec(await header());
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(BIG_MIB * 256);
+    expect(Number(m?.[2])).toBeGreaterThanOrEqual(Math.ceil((BIG_MIB * 256) / 48));
+    expect(new URL(page.url()).searchParams.get('step')).toBe(String(steps));
+    await page.screenshot({ path: join(SHOTS, 'guest-1g-last.png') });
+  }, 900_000);
 });

@@ -3,11 +3,22 @@
  * pages) and maps it for DMA with VFIO_IOMMU_MAP_DMA (the "16 GiB guest" of issue 17's
  * responsiveness goal). Used by tests/unit/serve (small sizes) and bench/serve.ts (16 GiB).
  */
-export function largeGuestScenario(mib: number): string {
-  return `question: is the state of a ${mib} MiB guest mapping served page by page?
+export interface GuestOptions {
+  /** The question line (default: the serve test's). */
+  question?: string;
+  /** ZONE_NORMAL's size in MiB (default: the guest plus 64 MiB). */
+  normalMib?: number;
+  /** More steps of the thread after the MAP_DMA step, as scenario text (each item indented as a step). */
+  moreSteps?: string;
+  /** The declared values of v6.12 (default: `map: 0`). */
+  values?: string;
+}
+
+export function largeGuestScenario(mib: number, o: GuestOptions = {}): string {
+  return `question: ${o.question ?? `is the state of a ${mib} MiB guest mapping served page by page?`}
 setup:
   memory:
-    zones: { DMA32: 16M, Normal: ${mib + 64}M }
+    zones: { DMA32: 16M, Normal: ${o.normalMib ?? mib + 64}M }
   processes:
     - name: qemu
       caps: [CAP_IPC_LOCK]
@@ -23,8 +34,8 @@ threads:
     steps:
       - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $ram, iova: 0x100000000, size: ${mib}M }
         as: map
-expect:
+${o.moreSteps ?? ''}expect:
   v6.12:
-    values: { map: 0 }
+    values: { ${o.values ?? 'map: 0'} }
 `;
 }

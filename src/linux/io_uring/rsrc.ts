@@ -63,10 +63,12 @@ function is_file_hugepages(vma: vm_area_struct): boolean {
 
 /** Where the RLIMIT_MEMLOCK charge lives in this release (for the errno reason). */
 function io_acct_site(k: Kctx): string {
-  // PATCH(io-uring-dir) ed29b0b4fd83: io_uring/rsrc.c (folded: the rsrc.c split)
-  if (k.patch('io-uring-dir')) return 'io_uring/rsrc.c:__io_account_mem';
+  // PATCH(io-uring-rsrc-c) 735729844819: io_uring/rsrc.c
+  if (k.patch('io-uring-rsrc-c')) return 'io_uring/rsrc.c:__io_account_mem';
+  // PATCH(io-uring-dir) ed29b0b4fd83: io_uring/io_uring.c before the rsrc.c split
+  const file = k.patch('io-uring-dir') ? 'io_uring/io_uring.c' : 'fs/io_uring.c';
   // PATCH(io-uring-mm-pinned-vm) 309758254ea6: the charge becomes __io_account_mem(user) (folded)
-  return k.patch('io-uring-mm-pinned-vm') ? 'fs/io_uring.c:__io_account_mem' : 'fs/io_uring.c:io_account_mem';
+  return k.patch('io-uring-mm-pinned-vm') ? `${file}:__io_account_mem` : `${file}:io_account_mem`;
 }
 
 /**
@@ -77,8 +79,10 @@ function io_acct_site(k: Kctx): string {
 function io_pin_site(k: Kctx): string {
   // PATCH(io-uring-coalesce-hugepages) a8edbb424b13: folded: io_pin_pages() in io_uring/memmap.c (6.12)
   if (k.patch('io-uring-coalesce-hugepages')) return 'io_uring/memmap.c:io_pin_pages';
-  // PATCH(io-uring-dir) ed29b0b4fd83: io_uring/rsrc.c (folded: the rsrc.c split and io_pin_pages())
-  return k.patch('io-uring-dir') ? 'io_uring/rsrc.c:io_pin_pages' : 'fs/io_uring.c:io_sqe_buffer_register';
+  // PATCH(io-uring-rsrc-c) 735729844819: io_uring/rsrc.c (io_pin_pages() folded on it)
+  if (k.patch('io-uring-rsrc-c')) return 'io_uring/rsrc.c:io_pin_pages';
+  // PATCH(io-uring-dir) ed29b0b4fd83: io_uring/io_uring.c before the rsrc.c split
+  return k.patch('io-uring-dir') ? 'io_uring/io_uring.c:io_sqe_buffer_register' : 'fs/io_uring.c:io_sqe_buffer_register';
 }
 
 /** __io_account_mem(user, nr_pages): charge user->locked_vm against RLIMIT_MEMLOCK (pages). */

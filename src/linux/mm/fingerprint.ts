@@ -18,7 +18,8 @@
  * done by the type checker only (`Covered<T, keys>` must be `never`), with no rest
  * object built at run time, and keyed collections are walked in key order without
  * copying when they have at most one entry or are already in order (the same words
- * as a sort-then-hash walk); RLIM_INFINITY is hashed as one word.
+ * as a sort-then-hash walk); RLIM_INFINITY is hashed as one word; a frame's content tag
+ * is hashed as its string's length and hash, computed once per tag (`tagWords`).
  */
 import type { Machine } from '../machine.js';
 import type { MemMap, mm_struct, page_table, pte_table, vm_area_struct, zone } from '../include/linux/mm_types.js';
@@ -77,6 +78,11 @@ class Hasher {
     for (let i = 0; i < s.length; i++) this.int(s.charCodeAt(i));
   }
 
+  /** The two lanes as they stand (for a sub-hash fed into another Hasher). */
+  lanes(): [number, number] {
+    return [this.a, this.b];
+  }
+
   digest(): string {
     return `${(this.a >>> 0).toString(16).padStart(8, '0')}${(this.b >>> 0).toString(16).padStart(8, '0')}`;
   }
@@ -91,6 +97,42 @@ const byNum = (x: number, y: number): number => x - y;
  * so it changes exactly when something outside those objects changes.
  */
 export const fingerprintMask = { precise: false };
+
+/**
+ * PERF: the content tag of a slot, hashed as its string's length and two 32-bit lanes of
+ * the string's own hash, computed once per (mem_map, tag id): a tag id names one string
+ * for the life of its mem_map (tags are interned, never renamed), while ids differ between
+ * runs that interned tags in another order, so the string, not the id, is hashed. Per
+ * frame this is three words instead of one per character (an fs-DAX file's every page
+ * has its tag).
+ */
+const tagHashes = new WeakMap<MemMap, number[]>();
+
+function tagWords(mem: MemMap, id: number): number[] {
+  let cache = tagHashes.get(mem);
+  if (cache === undefined) tagHashes.set(mem, (cache = []));
+  const at = id * 3;
+  while (cache.length < at + 3) cache.push(-1); // -1: not hashed yet (a length is never negative)
+  if (cache[at] < 0) {
+    const t = mem.tag_name(id);
+    const one = new Hasher();
+    one.str(t);
+    const [a, b] = one.lanes();
+    cache[at] = t.length;
+    cache[at + 1] = a;
+    cache[at + 2] = b;
+  }
+  return cache;
+}
+
+/** Hash the tag with id `id` (tagWords). */
+function tag(h: Hasher, mem: MemMap, id: number): void {
+  const c = tagWords(mem, id);
+  const at = id * 3;
+  h.int(c[at]);
+  h.int(c[at + 1]);
+  h.int(c[at + 2]);
+}
 
 /** The keys of a number-keyed map or set, ascending (the collection itself when it has one key). */
 function numKeys(c: ReadonlyMap<number, unknown> | ReadonlySet<number>): Iterable<number> {
@@ -153,7 +195,7 @@ function mem_fp(h: Hasher, mem: MemMap): void {
     h.int(s_flags[s]);
     h.int(s_mapping[s]);
     h.int(s_index[s]);
-    h.str(mem.tag_name(s_content[s]));
+    tag(h, mem, s_content[s]);
   }
   h.int(sub_map.size);
   intMap(h, sub_map);
@@ -162,7 +204,7 @@ function mem_fp(h: Hasher, mem: MemMap): void {
   h.int(sub_content.size);
   for (const k of numKeys(sub_content)) {
     h.int(k);
-    h.str(mem.tag_name(sub_content.get(k) as number));
+    tag(h, mem, sub_content.get(k) as number);
   }
   for (const z of zones) zone_fp(h, z);
   // Memory hotplug (mm/memory_hotplug.ts): isolated ranges and their parked blocks, the
@@ -255,9 +297,11 @@ type _mm = Exhaustive<Covered<mm_struct,
   'end_code' | 'start_data' | 'end_data' | 'start_brk' | 'brk' | 'start_stack' | 'arg_start' | 'arg_end' | 'env_start' | 'env_end'>>;
 
 function mm_fp(h: Hasher, mm: mm_struct): void {
+  // PERF: the exec layout fields are named one by one (a rest object per mm per fingerprint was garbage).
   const {
     id, mmap_lock, mmap, pgd, locked_vm, pinned_vm, total_vm, def_flags, flags, has_pinned, write_protect_seq, mm_users,
-    mm_count, mmap_base, task_size, owner_pid, dead, arg_lock, ...layout
+    mm_count, mmap_base, task_size, owner_pid, dead, arg_lock,
+    start_code, end_code, start_data, end_data, start_brk, brk, start_stack, arg_start, arg_end, env_start, env_end,
   } = mm;
   h.int(id);
   h.str(mmap_lock.fingerprint());
@@ -279,7 +323,17 @@ function mm_fp(h: Hasher, mm: mm_struct): void {
   h.bool(dead);
   h.int(arg_lock.holder ?? -1);
   // The exec layout fields (start_code ... env_end), in declaration order.
-  for (const v of Object.values(layout)) h.num(v);
+  h.num(start_code);
+  h.num(end_code);
+  h.num(start_data);
+  h.num(end_data);
+  h.num(start_brk);
+  h.num(brk);
+  h.num(start_stack);
+  h.num(arg_start);
+  h.num(arg_end);
+  h.num(env_start);
+  h.num(env_end);
 }
 
 type _file = Exhaustive<Covered<file, 'id' | 'f_inode' | 'f_mapping' | 'f_mode' | 'f_flags' | 'f_op' | 'private_data' | 'f_count' | 'f_pos'>>;

@@ -355,9 +355,8 @@ export function check_vma_flags(k: Kctx, vma: vm_area_struct, gup_flags: number)
   if (k.patch('gup-dax-check-in-vma-flags') && gup_flags & FOLL_LONGTERM && vma_is_fsdax(vma)) return no(-EOPNOTSUPP, 'FOLL_LONGTERM on an fs-DAX mapping (the file system could never truncate the pinned blocks)');
   // PATCH(foll-pci-p2pdma) 4003f107fa2e: 6.2 refuses FOLL_LONGTERM|FOLL_PCI_P2PDMA here; PATCH(gup-unlockable) f04740f54594 moved the test into is_valid_gup_args()
   if (k.patch('foll-pci-p2pdma') && !k.patch('gup-unlockable') && gup_flags & FOLL_LONGTERM && gup_flags & FOLL_PCI_P2PDMA) return no(-EOPNOTSUPP, 'FOLL_LONGTERM with FOLL_PCI_P2PDMA');
-  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN for "mm/gup: reject FOLL_SPLIT_PMD with hugetlb
-  // VMAs" (not in 6.6.9, in Debian 6.12.117 via stable; commit UNVERIFIED), folded on this entry.
-  if (k.patch('gup-hugetlb-grab-no-longterm-check') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
+  // PATCH(gup-split-pmd-hugetlb) 8977752c8056: FOLL_SPLIT_PMD on a hugetlb VMA → -EOPNOTSUPP
+  if (k.patch('gup-split-pmd-hugetlb') && gup_flags & FOLL_SPLIT_PMD && is_vm_hugetlb_page(vma)) return no(-EOPNOTSUPP, 'FOLL_SPLIT_PMD on hugetlb');
   if (write) {
     // PATCH(gup-writable-file-longterm)
     if (k.patch('gup-writable-file-longterm') && !vma_anon && !writable_file_mapping_allowed(vma, gup_flags)) return no(-EFAULT, 'a writable FOLL_LONGTERM pin of a shared file mapping whose file system does not allow it (writable_file_mapping_allowed)');
@@ -691,9 +690,9 @@ export function* __get_user_pages(
         BUG_ON(k, true, 'mm/gup.c:__get_user_pages', `faultin_page returned ${ret}`);
         break out;
       } else if (page === -EEXIST) {
-        // A PTE with a pfn but no struct page: 5.4–5.15 skip the slot; 5.19+ (6.1) fail when pages are wanted.
-        // PATCH(gup-anon-exclusive-unshare) a7f226604170: STAND-IN: -EEXIST for a pfn without struct page when pages are wanted (5.19-era change, own commit UNVERIFIED) keyed on the nearest v5.19 entry
-        if (k.patch('gup-anon-exclusive-unshare') && pages) {
+        // A PTE with a pfn but no struct page: 5.4–5.15 skip the slot; 5.18+ (6.1) fail when pages are wanted.
+        // PATCH(gup-pfn-eexist) 65462462ffb2: stop with -EEXIST when the caller wants pages
+        if (k.patch('gup-pfn-eexist') && pages) {
           ret = -EEXIST;
           break out;
         }
@@ -1101,7 +1100,7 @@ function* check_and_migrate_cma_pages(
     }
     const r = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas, null, gup_flags);
     // PATCH(hotplug-no-holes) c5e79ef561b0: STAND-IN: the signed re-GUP result of 5.5 (zhong jiang, "mm: Unsigned
-    // 'nr_pages' always larger than zero", 2019; mainline id UNVERIFIED) is folded into this v5.5 entry
+    // 'nr_pages' always larger than zero", 2019; mainline id not identified, see the fold) is folded into this v5.5 entry
     if (r < 0 && migrate_allow && !k.patch('hotplug-no-holes')) {
       BUG_ON(k, true, 'mm/gup.c:check_and_migrate_cma_pages', `the re-GUP failed (${errname(r)}) into the unsigned nr_pages: the check loop walks pages[] (references already dropped) up to ${BigInt.asUintN(64, BigInt(r))}, past the array: oops`, 'refcount');
     }
@@ -1135,7 +1134,8 @@ function collect_longterm_unpinnable_pages(k: Kctx, nr_pages: number, pages: pag
   for (let i = 0; i < nr_pages; i++) {
     const p = pages[i] as number;
     if (p >= lo && p < hi) continue;
-    const sl = mem.slot_of(p);
+    // A read: peek_slot (isolate_for_migration() journals the folios it changes).
+    const sl = mem.peek_slot(p);
     const head = sl === 0 ? p : mem.s_pfn[sl];
     lo = head;
     hi = sl === 0 ? p + 1 : head + (1 << mem.s_order[sl]);
@@ -1209,8 +1209,8 @@ export function* __gup_longterm_locked(
 ): KThread<number> {
   // PATCH(gup-unlockable) f04740f54594: dispatch: the 6.3+ __gup_longterm_locked() body
   if (k.patch('gup-unlockable')) return yield* __gup_longterm_locked__v6_3(k, mm, start, nr_pages, pages, locked, gup_flags);
-  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN: dispatch: the 6.2 body, which takes the caller's `locked` ("mm/gup: remove the restriction on locked with FOLL_LONGTERM", mainline id UNVERIFIED, folded into this v6.2 entry)
-  if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked__v6_2(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
+  // PATCH(gup-longterm-locked) 53b2d09bdd12: dispatch: the 6.2 body, which takes the caller's `locked`
+  if (k.patch('gup-longterm-locked')) return yield* __gup_longterm_locked__v6_2(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
   // PATCH(gup-dax-check-in-vma-flags) 52650c8b466b: dispatch: the 5.11+ body (no vmas array, fs-DAX refused in check_vma_flags)
   if (k.patch('gup-dax-check-in-vma-flags')) return yield* __gup_longterm_locked__v5_11(k, mm, start, nr_pages, pages, vmas, gup_flags);
   return yield* __gup_longterm_locked__v5_4(k, mm, start, nr_pages, pages, vmas, locked, gup_flags);
@@ -1279,10 +1279,9 @@ function* __gup_longterm_locked__v5_4(
   let rc = yield* __get_user_pages_locked(k, mm, start, nr_pages, pages, vmas_tmp, pass_locked, gup_flags);
   if (gup_flags & FOLL_LONGTERM) {
     // 5.4-5.8 leave the no-CMA scope before the migration step; from 5.9.1 it ends at `out:`, after it, so
-    // the migration targets and the re-GUP are allocated inside it (a fold of hugetlb-migration-target-pool:
-    // Joonsoo Kim's "mm/gup: restrict CMA region by using allocation scope API", same v5.9 series).
-    // PATCH(hugetlb-migration-target-pool) bbe88753bd42: the scope covers the migration step
-    const late_restore = k.patch('hugetlb-migration-target-pool');
+    // the migration targets and the re-GUP are allocated inside it.
+    // PATCH(gup-cma-alloc-scope) 41b4dc14ee80: the scope covers the migration step
+    const late_restore = k.patch('gup-cma-alloc-scope');
     if (!late_restore) memalloc_nocma_restore(k, flags);
     if (rc >= 0 && check_dax_vmas(k, vmas_tmp as vma_array, rc)) {
       // 5.7-5.9 drop FOLL_PIN pins with put_page() here too.
@@ -1441,8 +1440,8 @@ function current_mm(k: Kctx, site: string): mm_struct | null {
 }
 
 function no_vmas_in_6_12(k: Kctx, vmas: vma_array | null, site: string): boolean {
-  // PATCH(gup-unlockable) f04740f54594: STAND-IN: the vmas argument was removed by the v6.5 vmas-removal series (commit UNVERIFIED), keyed on the 6.3 entry
-  if (vmas !== null && k.patch('gup-unlockable')) {
+  // PATCH(gup-remove-vmas) b2cac248191b: the vmas argument is gone from the GUP entry points (the v6.5 series this commit ends)
+  if (vmas !== null && k.patch('gup-remove-vmas')) {
     unsupported(k, site, 'the vmas argument does not exist in this release (removed in 6.5)');
     return true;
   }
@@ -1531,8 +1530,8 @@ export function* get_user_pages_remote(
   // PATCH(gup-no-longterm-for-get) 447f3e45c18a: is_valid_gup_flags() before __get_user_pages_remote()
   if (k.patch('gup-no-longterm-for-get')) {
     if (!is_valid_gup_flags(k, gup_flags)) return -EINVAL;
-    // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): __gup_longterm_locked() with `locked`
-    if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_TOUCH | FOLL_REMOTE);
+    // PATCH(gup-longterm-locked) 53b2d09bdd12: __gup_longterm_locked() with `locked`
+    if (k.patch('gup-longterm-locked')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_TOUCH | FOLL_REMOTE);
     return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
   }
   // PATCH(pin-user-pages-api) eddb1c228f79: FOLL_PIN from get_user_pages_remote() → WARN, -EINVAL
@@ -1548,13 +1547,12 @@ export function* get_user_pages_remote(
 /**
  * get_user_pages_locked(start, nr_pages, gup_flags, pages, locked) — 5.4–5.15.
  * FOLL_LONGTERM → WARN, -EINVAL; else __get_user_pages_locked(current->mm, locked, | FOLL_TOUCH).
- * MODEL: the function was removed between 5.15 and 5.19 (trees read bracket it); the
- * model treats it as absent on profiles with the 5.19-era PATCH(gup-anon-exclusive-unshare).
+ * Removed in 5.18 (73fd16d8080f): absent on profiles with PATCH(gup-no-get-user-pages-locked).
  */
 export function* get_user_pages_locked(k: Kctx, start: number, nr_pages: number, gup_flags: number, pages: page_array | null, locked: int_ptr): KThread<number> {
   const site = 'mm/gup.c:get_user_pages_locked';
-  // PATCH(gup-anon-exclusive-unshare) a7f226604170: STAND-IN: get_user_pages_locked() was removed between 5.15 and 5.19 (own commit UNVERIFIED); keyed on the nearest v5.19 entry
-  if (k.patch('gup-anon-exclusive-unshare')) return unsupported(k, site, 'get_user_pages_locked() does not exist in this release (removed between 5.15 and 5.19)');
+  // PATCH(gup-no-get-user-pages-locked) 73fd16d8080f: get_user_pages_locked() is gone (5.18)
+  if (k.patch('gup-no-get-user-pages-locked')) return unsupported(k, site, 'get_user_pages_locked() does not exist in this release (removed in 5.18 by 73fd16d8080f)');
   gup_flags = strip_unknown(k, gup_flags);
   if (WARN_ON_ONCE(k, (gup_flags & FOLL_LONGTERM) !== 0, site, 'FOLL_LONGTERM')) return -EINVAL;
   const mm = current_mm(k, site);
@@ -1585,8 +1583,8 @@ export function* get_user_pages_unlocked(k: Kctx, start: number, nr_pages: numbe
 
 /** The 5.4–6.2 get_user_pages_unlocked() bodies (also the tail of pin_user_pages_unlocked() there). */
 function* get_user_pages_unlocked_body(k: Kctx, mm: mm_struct, start: number, nr_pages: number, pages: page_array | null, gup_flags: number): KThread<number> {
-  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): the 6.2 body
-  if (k.patch('gup-reliable-ro-longterm')) return yield* get_user_pages_unlocked__v6_2(k, mm, start, nr_pages, pages, gup_flags);
+  // PATCH(gup-longterm-locked) 53b2d09bdd12: the 6.2 body
+  if (k.patch('gup-longterm-locked')) return yield* get_user_pages_unlocked__v6_2(k, mm, start, nr_pages, pages, gup_flags);
   return yield* get_user_pages_unlocked__v5_4(k, mm, start, nr_pages, pages, gup_flags);
 }
 
@@ -1670,15 +1668,15 @@ export function* pin_user_pages_remote(
   if (!k.patch('foll-pin-counting')) return yield* get_user_pages_remote(k, mm, start, nr_pages, gup_flags, pages, vmas, locked);
   gup_flags = strip_unknown(k, gup_flags);
   if (no_vmas_in_6_12(k, vmas, site)) return -EINVAL;
-  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(PIN|TOUCH|REMOTE), LONGTERM with a droppable lock allowed (the 6.2 step that first allowed it is folded here, UNVERIFIED)
+  // PATCH(gup-unlockable) f04740f54594: is_valid_gup_args(PIN|TOUCH|REMOTE), LONGTERM with a droppable lock allowed (first allowed in 6.2 by 53b2d09bdd12, gup-longterm-locked)
   if (k.patch('gup-unlockable')) {
     const f = is_valid_gup_args(k, pages, locked, gup_flags, FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
     if (f === null) return 0;
     return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, null, locked ?? { v: 1 }, f);
   }
   if (!pin_args_v6_1(k, gup_flags, pages, site)) return -EINVAL;
-  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): straight to __gup_longterm_locked() with `locked`
-  if (k.patch('gup-reliable-ro-longterm')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
+  // PATCH(gup-longterm-locked) 53b2d09bdd12: straight to __gup_longterm_locked() with `locked`
+  if (k.patch('gup-longterm-locked')) return yield* __gup_longterm_locked(k, mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
   return yield* __get_user_pages_remote(k, mm, start, nr_pages, gup_flags | FOLL_PIN, pages, vmas, locked);
 }
 
@@ -1722,8 +1720,8 @@ export { race_window, FOLL_FAST_ONLY, PAGE_SHIFT };
 export function* populate_vma_page_range(k: Kctx, vma: vm_area_struct, start: number, end: number, locked: int_ptr | null): KThread<number> {
   const nr_pages = (end - start) / PAGE_SIZE;
   let gup_flags: number;
-  // PATCH(gup-foll-cow-removed) 5535be309971: STAND-IN: FOLL_POPULATE/FOLL_MLOCK were dropped from populate_vma_page_range() by earlier 5.16-era commits (UNVERIFIED); keyed on the v6.0 FOLL_COW removal
-  if (k.patch('gup-foll-cow-removed')) {
+  // PATCH(gup-foll-mlock-removed) b67bf49ce7aa: FOLL_POPULATE/FOLL_MLOCK are gone; VM_LOCKONFAULT returns at once
+  if (k.patch('gup-foll-mlock-removed')) {
     if (vma.vm_flags & VM_LOCKONFAULT) return nr_pages;
     gup_flags = FOLL_TOUCH;
   } else {

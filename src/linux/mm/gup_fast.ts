@@ -38,6 +38,7 @@ import {
 } from './gup.js';
 import type { page_array } from './gup.js';
 import { errno_reason, hex } from '../errno_reason.js';
+import { gup_fast_pte_run } from './gup_speed.js';
 
 /** pte_access_permitted(pte, write) (x86): present, user, and writable for a write. */
 function pte_access_permitted(pte: number, write: boolean): boolean {
@@ -127,7 +128,19 @@ function* gup_pgd_range(k: Kctx, mm: mm_struct, start: number, end: number, flag
   // points give (the reference atomicity keeps them).
   const alone = k.s.alone(k.tid) && !fine_atomicity(k);
   while (addr < end) {
-    if (addr > start && !alone) yield* race_window(k, 'mm/gup.c:gup_pte_range:lockless', `${addr}`);
+    if (alone) {
+      // The plain PTE entries of this table in one loop (gup_speed.ts gup_fast_pte_run).
+      const n = gup_fast_pte_run(k, mm, addr, end, flags, pages, pi + nr);
+      if (n > 0) {
+        nr += n;
+        entries += n;
+        addr += n * PAGE_SIZE;
+        continue;
+      }
+    }
+    // Before every entry, the first included: what the thread did last (an mmap_lock
+    // released by the previous call, say) excludes nothing from this lockless read.
+    if (!alone) yield* race_window(k, 'mm/gup.c:gup_pte_range:lockless', `${addr}`);
     const w = pt_walk(mm, addr);
     yield* fine_point(k, 'mm/gup.c:gup_pte_range:grab', `${addr}`);
     const refs = gup_fast_entry(k, mm, addr, end, w.entry, w.level, flags, pages, pi + nr);
@@ -232,8 +245,8 @@ function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_page
   const site = 'mm/gup.c:__gup_longterm_unlocked';
   const sub: page_array = pi === 0 ? pages : new Array<number | null>(nr_pages).fill(null);
   let ret: number;
-  // PATCH(gup-reliable-ro-longterm) 84209e87c696: STAND-IN for the 6.2 removal of the locked restriction (folded there): 6.2.12 calls get_user_pages_unlocked() for FOLL_LONGTERM too
-  if (gup_flags & FOLL_LONGTERM && !k.patch('gup-reliable-ro-longterm')) {
+  // PATCH(gup-longterm-locked) 53b2d09bdd12: 6.2.12 calls get_user_pages_unlocked() for FOLL_LONGTERM too
+  if (gup_flags & FOLL_LONGTERM && !k.patch('gup-longterm-locked')) {
     yield* down_read(k, mm.mmap_lock, site);
     ret = yield* __gup_longterm_locked(k, mm, start, nr_pages, sub, null, null, gup_flags);
     up_read(k, mm.mmap_lock, site);
@@ -249,8 +262,8 @@ function* __gup_longterm_unlocked(k: Kctx, mm: mm_struct, start: number, nr_page
  * get_user_pages_fast(); 5.6 to 6.6 internal_get_user_pages_fast(); 6.12 gup_fast_fallback().
  */
 function gup_fast_entry_name(k: Kctx): string {
-  // PATCH(gup-hugetlb-grab-no-longterm-check) f442fa614137: STAND-IN: the 6.12 name gup_fast_fallback (rename commit UNVERIFIED, fold from v6.7 by v6.12)
-  if (k.patch('gup-hugetlb-grab-no-longterm-check')) return 'mm/gup.c:gup_fast_fallback';
+  // PATCH(gup-fast-rename) 23babe1934d7: internal_get_user_pages_fast() is named gup_fast_fallback()
+  if (k.patch('gup-fast-rename')) return 'mm/gup.c:gup_fast_fallback';
   // PATCH(pin-user-pages-api) eddb1c228f79: the shared body becomes internal_get_user_pages_fast()
   return k.patch('pin-user-pages-api') ? 'mm/gup.c:internal_get_user_pages_fast' : 'mm/gup.c:get_user_pages_fast';
 }
@@ -265,7 +278,9 @@ const PAGE_SHIFT_N = 12n;
  * (0 or an errno, with its reason). The checks per release:
  *  - 5.4–5.9: end = start + len, wrapping; end <= start → 0 (this also ends nr_pages 0);
  *  - 5.10–6.2 (c28b1fc70390): start + len overflows → 0;
- *  - 6.5, 6.6: overflow → -EOVERFLOW, end above TASK_SIZE_MAX → -EFAULT;
+ *  - 6.4 (6014bc27561f): end above TASK_SIZE_MAX → -EFAULT before access_ok() (which from then on
+ *    only checks the sign bit on x86-64; the errno is the same -EFAULT either way);
+ *  - 6.5 (9883c7f84053): overflow → -EOVERFLOW instead of 0;
  *  - 6.12: also -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (nr_pages 0 returned earlier);
  * then access_ok(start, len) → -EFAULT. nr_pages 0 that passes them walks nothing and returns 0.
  */
@@ -275,16 +290,15 @@ function gup_fast_range(k: Kctx, fn: string, start: number, nr_pages: number, sh
   const len = (n << PAGE_SHIFT_N) % U64;
   const sum = s + len;
   const what = `[${hex(start)}, +${nr_pages} pages)`;
-  // PATCH(gup-unlockable) f04740f54594: STAND-IN: -EOVERFLOW and the TASK_SIZE_MAX test keyed on the 6.3 entry (own commits UNVERIFIED)
-  if (k.patch('gup-unlockable')) {
-    if (shl_check && n >> (64n - PAGE_SHIFT_N) !== 0n) return errno_reason(k, -EOVERFLOW, fn, `nr_pages ${nr_pages} shifted by PAGE_SHIFT overflows unsigned long`);
-    if (sum >= U64) return errno_reason(k, -EOVERFLOW, fn, `${what} wraps past the end of the address space`);
-    if (sum > BigInt(TASK_SIZE)) return errno_reason(k, -EFAULT, fn, `${what} ends above TASK_SIZE_MAX ${hex(TASK_SIZE)}`);
-  } else if (k.patch('gup-fast-reorganize')) { // PATCH(gup-fast-reorganize) c28b1fc70390: check_add_overflow → 0
-    if (sum >= U64) return 0;
+  if (shl_check && n >> (64n - PAGE_SHIFT_N) !== 0n) return errno_reason(k, -EOVERFLOW, fn, `nr_pages ${nr_pages} shifted by PAGE_SHIFT overflows unsigned long`);
+  if (k.patch('gup-fast-reorganize')) { // PATCH(gup-fast-reorganize) c28b1fc70390: check_add_overflow
+    // PATCH(gup-fast-overflow-errno) 9883c7f84053: a wrapping range is -EOVERFLOW, no longer 0
+    if (sum >= U64) return k.patch('gup-fast-overflow-errno') ? errno_reason(k, -EOVERFLOW, fn, `${what} wraps past the end of the address space`) : 0;
   } else if (sum % U64 <= s) {
     return 0; // 5.4-5.9: the wrapped end is <= start
   }
+  // PATCH(gup-fast-task-size-max) 6014bc27561f: end above TASK_SIZE_MAX → -EFAULT before access_ok()
+  if (k.patch('gup-fast-task-size-max') && sum > BigInt(TASK_SIZE)) return errno_reason(k, -EFAULT, fn, `${what} ends above TASK_SIZE_MAX ${hex(TASK_SIZE)}`);
   // access_ok (x86-64): the range lies below TASK_SIZE_MAX
   if (len > BigInt(TASK_SIZE) || s > BigInt(TASK_SIZE) - len) return errno_reason(k, -EFAULT, fn, `access_ok fails for ${what}: user addresses end at ${hex(TASK_SIZE)}`);
   return nr_pages <= 0 ? 0 : null;

@@ -7,21 +7,33 @@
  * - gup_pte_run(): __get_user_pages() iterations between two scheduling points of a
  *   thread that runs alone (Sched.alone: no other live thread, no hook watching between
  *   its steps), as a plain loop;
+ * - pte_table_run() (inside gup_pte_run): the pins of a run of plain present PTEs and the
+ *   first-touch write faults of a run of none anonymous PTEs of one PTE table, in one loop;
+ * - gup_fast_pte_run(): the lockless walk's plain PTE entries of one table, in one loop;
+ * - unpin_pages_run(): unpin_user_page_range_dirty_lock() one page at a time, for a run of
+ *   order-0 pages that keep references (VFIO's put_pfn_range, iommufd's unpin_unused);
  * - gup_pin_huge_run(): the pins of whole MAP_DMA batches over huge leaves (VFIO).
  * Each function states which page-by-page sequence it stands for and why the end state
  * is the same; each is tested against that sequence (tests/unit/linux/mm/gup-speed.test.ts,
- * tests/unit/linux/drivers/vfio_collapse.test.ts, and the soundness tests' reference
- * atomicity, which never takes them).
+ * gup_fast-alone.test.ts, alloc-run.test.ts, tests/unit/linux/drivers/vfio_collapse.test.ts,
+ * and the soundness tests' reference atomicity, which never takes them).
  */
 import type { Kctx } from '../kctx.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
-import { PAGE_SIZE, _PAGE_DEVMAP, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, pte_flags, pte_pfn } from '../include/linux/mm_types.js';
+import type { pte_table } from '../include/linux/mm_types.js';
 import {
-  FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE, PageReserved, compound_head, folio_order, is_longterm_pinnable_page, pfn_valid, pt_walk, vma_lookup,
+  PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_anon, PG_anon_exclusive, PG_dirty, PG_lru, PG_reserved, PG_swapbacked, PG_uptodate, PG_zero, _PAGE_DEVMAP, _PAGE_DIRTY,
+  _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER, SlotRun, log_key, mk_pte, pte_flags, pte_mkdirty, pte_mkwrite, pte_pfn,
+} from '../include/linux/mm_types.js';
+import {
+  FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE, PageReserved, VM_HUGETLB, VM_SHARED, VM_WRITE, compound_head, folio_order, is_longterm_pinnable_page, pfn_valid, pt_walk, vma_lookup,
 } from '../include/linux/mm.js';
-import { FOLL_LONGTERM, FOLL_NOFAULT, FOLL_PIN, FOLL_REMOTE, FOLL_TRIED, FOLL_WRITE } from '../include/linux/foll.js';
+import { FOLL_GET, FOLL_LONGTERM, FOLL_NOFAULT, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_TRIED, FOLL_WRITE, GUP_PIN_COUNTING_BIAS } from '../include/linux/foll.js';
+import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import { fatal_signal_pending, fine_atomicity } from '../kernel/sched.js';
-import { anon_pte_fault_quick, vm_fault_to_errno } from './memory.js';
+import { anon_pte_fault_quick, vm_fault_to_errno, vma_page_prot } from './memory.js';
+import { alloc_pages_run } from './page_alloc.js';
+import { anon_vma_prepare, linear_page_index } from './rmap.js';
 import { NO_PAGE, check_vma_flags, follow_page_mask, gup_put_folio, mm_set_has_pinned_flag, try_grab_page } from './gup.js';
 import type { follow_page_context, page_array, vma_array } from './gup.js';
 
@@ -124,9 +136,18 @@ export function gup_pte_run(
   pages: page_array | null, at: number, vmas: vma_array | null, vat: number, ctx: follow_page_context,
 ): number {
   let j = 0;
-  for (; j < max; j++) {
+  const tableRuns = pte_table_run_ok(k, vma, gup_flags);
+  while (j < max) {
     const addr = start + j * PAGE_SIZE;
     if (addr >= vma.vm_end || fatal_signal_pending(k)) break;
+    if (tableRuns) {
+      // The pages of this PTE table that need no more than the plain cases (pte_table_run()).
+      const n = pte_table_run(k, vma, addr, max - j, gup_flags, pages, at + j, vmas, vat + j);
+      if (n > 0) {
+        j += n;
+        continue;
+      }
+    }
     let page = follow_page_mask(k, vma, addr, gup_flags, ctx);
     if (page === NO_PAGE) {
       // A first touch of anonymous memory, faulted in without the generator path (above).
@@ -141,7 +162,223 @@ export function gup_pte_run(
     }
     if (pages) pages[at + j] = page;
     if (vmas) vmas[vat + j] = vma;
+    j++;
   }
+  return j;
+}
+
+/**
+ * May gup_pte_run() take pte_table_run() for this walk? Only where an iteration over a
+ * plain PTE has no effect but the reference it takes: no object events (try_grab_page and
+ * the fault record one per page), not the reference atomicity, pins counted (5.7+), not
+ * FOLL_GET and FOLL_PIN together (follow_page_mask's warning), not hugetlb.
+ */
+function pte_table_run_ok(k: Kctx, vma: vm_area_struct, gup_flags: number): boolean {
+  return !k.m.recordEvents && !fine_atomicity(k) && gcfg(k).pin_counting && (gup_flags & (FOLL_PIN | FOLL_GET)) !== (FOLL_PIN | FOLL_GET) &&
+    !(vma.vm_flags & VM_HUGETLB);
+}
+
+/** Scratch arrays of pte_table_run() (one PTE table's pages at most). */
+const runPfns: number[] = new Array<number>(PTRS_PER_PTE).fill(0);
+const runSlots: number[] = new Array<number>(PTRS_PER_PTE).fill(0);
+
+/**
+ * MODEL (speed only): the next iterations of gup_pte_run() inside the PTE table that maps
+ * `addr`, at most `max` pages, for the pages that are one of two plain cases:
+ * - a present, writable, normal PTE (not special, not devmap; dirty when FOLL_TOUCH |
+ *   FOLL_WRITE would dirty the page) of an order-0 page with references: follow_page_mask()
+ *   returns the pfn after try_grab_page() takes FOLL_GET's reference or FOLL_PIN's
+ *   GUP_PIN_COUNTING_BIAS, and nothing else (page_mask 0);
+ * - for a write walk that may fault, a none PTE of a private anonymous VMA that is
+ *   writable: faultin_anon_page_quick() → do_anonymous_page() allocates an order-0 page,
+ *   makes it an exclusive anon page mapped once by a writable dirty PTE, and the retry's
+ *   follow is the first case. The allocations of a run of such PTEs are made at once
+ *   (alloc_pages_run(), which gives what the calls one by one give, or nothing), and
+ *   anon_vma_prepare() once (every call after the first finds the anon_vma).
+ * It stops at the first page that is neither (or whose allocation alloc_pages_run() leaves
+ * to the calls one by one), which gup_pte_run() then takes page by page. The mem_map
+ * journal sees the slots the page-by-page walk resolves (try_grab_page's; each new
+ * folio's); the page-table journal the table's key (a set: once per run). Returns the pages done.
+ */
+function pte_table_run(
+  k: Kctx, vma: vm_area_struct, addr: number, max: number, gup_flags: number,
+  pages: page_array | null, at: number, vmas: vma_array | null, vat: number,
+): number {
+  const mm = vma.vm_mm;
+  const key = Math.floor(addr / PMD_SIZE);
+  const t = mm.pgd.pmd.get(key);
+  if (t === undefined || typeof t === 'number') return 0;
+  const i0 = Math.floor(addr / PAGE_SIZE) - key * PTRS_PER_PTE;
+  const lim = Math.min(max, PTRS_PER_PTE - i0, Math.floor((vma.vm_end - addr) / PAGE_SIZE));
+  const mem = k.m.mem;
+  const pte = t.pte;
+  const write = (gup_flags & FOLL_WRITE) !== 0;
+  const grab = gup_flags & FOLL_GET ? 1 : gup_flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 0;
+  const dirtying = write && (gup_flags & FOLL_TOUCH) !== 0;
+  // faultin_anon_page_quick() + anon_pte_fault_quick() + do_anonymous_page()'s write path,
+  // with a writable VMA (so the retry's follow finds a writable PTE).
+  const faults = write && (gup_flags & (FOLL_NOFAULT | FOLL_TRIED)) === 0 && !vma.vm_freed && vma.vm_ops === null &&
+    (vma.vm_flags & (VM_SHARED | VM_WRITE)) === VM_WRITE && !mm.pgd.pud.has(Math.floor(addr / PUD_SIZE));
+  // The journal's run of slots looked up (peek_slot), recorded at once.
+  const run = new SlotRun(mem);
+  let j = 0;
+  while (j < lim) {
+    const e = pte[i0 + j];
+    if (e === 0) {
+      if (!faults) break;
+      run.flush();
+      let r = 1;
+      while (j + r < lim && pte[i0 + j + r] === 0) r++;
+      const got = anon_fault_run(k, vma, t, key, i0 + j, r, grab, pages, at + j, vmas, vat + j);
+      j += got;
+      if (got < r) break;
+      continue;
+    }
+    const fl = pte_flags(e);
+    if ((fl & (_PAGE_PRESENT | _PAGE_RW)) !== (_PAGE_PRESENT | _PAGE_RW) || (fl & (_PAGE_SPECIAL | _PAGE_DEVMAP)) !== 0) break;
+    if (dirtying && !(fl & _PAGE_DIRTY)) break;
+    const pfn = pte_pfn(e);
+    if (grab !== 0) {
+      // try_grab_page()'s lookup (journaled, as there).
+      const s = mem.peek_slot(pfn);
+      run.add(s);
+      if (s === 0 || mem.s_ref[s] <= 0 || mem.s_order[s] !== 0 || (mem.s_flags[s] & PG_zero) !== 0) break;
+      mem.s_ref[s] += grab;
+    }
+    if (pages) pages[at + j] = pfn;
+    if (vmas) vmas[vat + j] = vma;
+    j++;
+  }
+  run.flush();
+  return j;
+}
+
+/**
+ * The write faults of `n` none PTEs from index i0 of table `t` (pte_table_run()'s second
+ * case) and the retry's follow of each, in page order. Returns how many it did (0 when
+ * alloc_pages_run() leaves the allocations to the calls one by one).
+ */
+function anon_fault_run(
+  k: Kctx, vma: vm_area_struct, t: pte_table, key: number, i0: number, n: number, grab: number,
+  pages: page_array | null, at: number, vmas: vma_array | null, vat: number,
+): number {
+  const mm = vma.vm_mm;
+  const mem = k.m.mem;
+  const av = anon_vma_prepare(k, vma);
+  const got = alloc_pages_run(k, GFP_HIGHUSER_MOVABLE, n, runPfns, runSlots);
+  if (got === 0) return 0;
+  // do_anonymous_page(): PG_uptodate | PG_lru; page_add_new_anon_rmap(): anon, its anon_vma
+  // and index, one PTE map, and (PATCH(anon-exclusive) 6c287605fd56) exclusive.
+  const flags = PG_uptodate | PG_lru | PG_anon | PG_swapbacked | (k.patch('anon-exclusive') ? PG_anon_exclusive : 0);
+  const prot = vma_page_prot(vma);
+  const base = key * PTRS_PER_PTE * PAGE_SIZE;
+  if (mm.pgd.log !== null) log_key(mm.pgd.log, key);
+  for (let j = 0; j < got; j++) {
+    const pfn = runPfns[j];
+    const s = runSlots[j];
+    const address = base + (i0 + j) * PAGE_SIZE;
+    mem.s_flags[s] |= flags;
+    mem.s_mapping[s] = av.id;
+    mem.s_index[s] = linear_page_index(vma, address);
+    mem.s_map[s] += 1;
+    // set_pte_at() of a none entry; then the follow's grab.
+    t.pte[i0 + j] = pte_mkwrite(pte_mkdirty(mk_pte(pfn, prot)));
+    t.count++;
+    mem.s_ref[s] += grab;
+    if (pages) pages[at + j] = pfn;
+    if (vmas) vmas[vat + j] = vma;
+  }
+  return got;
+}
+
+/**
+ * MODEL (speed only): unpin_pages_run(k, pfn, max, make_dirty) is what
+ * unpin_user_page_range_dirty_lock(page, 1, make_dirty) (6.1, 6.12) does for each of the
+ * pages pfn, pfn + 1, ... (at most `max`), one call per page, while each is an order-0
+ * page, not reserved nor the zero page, that keeps references after its pin is dropped:
+ * the page is made dirty when asked (set_page_dirty_lock), and gup_put_folio(FOLL_PIN)
+ * takes GUP_PIN_COUNTING_BIAS off its refcount. Not with object events (gup_put_folio
+ * records one per page) nor before pins were counted (5.4-5.6). Returns how many pages it
+ * unpinned (it stops at the first page that is not that case); the caller unpins the rest
+ * as before.
+ */
+export function unpin_pages_run(k: Kctx, pfn: number, max: number, make_dirty: boolean): number {
+  if (k.m.recordEvents || !gcfg(k).pin_counting) return 0;
+  const mem = k.m.mem;
+  const run = new SlotRun(mem);
+  let j = 0;
+  for (; j < max; j++) {
+    // unpin_user_page_range_dirty_lock()'s lookup (journaled, as there: MemMap.touch_run).
+    const s = mem.peek_slot(pfn + j);
+    run.add(s);
+    if (s === 0 || mem.s_order[s] !== 0 || (mem.s_flags[s] & (PG_reserved | PG_zero)) !== 0 || mem.s_ref[s] <= GUP_PIN_COUNTING_BIAS) break;
+    if (make_dirty) mem.s_flags[s] |= PG_dirty;
+    mem.s_ref[s] -= GUP_PIN_COUNTING_BIAS;
+  }
+  run.flush();
+  return j;
+}
+
+/**
+ * MODEL (speed only): the next entries of the lockless walk (gup_fast.ts gup_pgd_range) of a
+ * thread that runs alone, inside the PTE table that maps `addr`, as a plain loop over the
+ * entries that are the plain case: a present, user, writable PTE (not special, not devmap)
+ * of an order-0 anonymous page with references, in memory with struct pages, that may stay
+ * where it is when FOLL_LONGTERM asks (not CMA; not ZONE_MOVABLE from
+ * PATCH(gup-migrate-movable-zone)). For each, the walk's read → grab → re-read is one
+ * try_grab_folio_fast() (FOLL_GET: one reference; FOLL_PIN: GUP_PIN_COUNTING_BIAS, or one
+ * reference before PATCH(foll-pin-counting)) that gup_fast_folio_allowed() lets through (an
+ * anon folio) and no unshare stops (a writable entry), then the page in pages[]; nothing
+ * runs between the read and the re-read, so the entry is unchanged. Not with object events
+ * (the grab records one per page). Stops at the first other entry, which the walk takes as
+ * before. Returns the pages grabbed.
+ */
+export function gup_fast_pte_run(k: Kctx, mm: mm_struct, addr: number, end: number, flags: number, pages: page_array, at: number): number {
+  const m = k.m;
+  if (m.recordEvents) return 0;
+  const key = Math.floor(addr / PMD_SIZE);
+  const t = mm.pgd.pmd.get(key);
+  if (t === undefined || typeof t === 'number' || mm.pgd.pud.has(Math.floor(addr / PUD_SIZE))) return 0;
+  // try_grab_folio_fast(): the reference a grab takes.
+  // PATCH(foll-pin-counting) 3faa52c03f44: as try_grab_folio_fast()
+  const counting = k.patch('foll-pin-counting');
+  const grab = !counting || flags & FOLL_GET ? 1 : flags & FOLL_PIN ? GUP_PIN_COUNTING_BIAS : 0;
+  if (grab === 0) return 0;
+  // PATCH(gup-fast-longterm-cma-check) df3a0a21b698: as try_grab_folio_fast()
+  const pinCheck = counting && !(flags & FOLL_GET) && (flags & FOLL_LONGTERM) !== 0 && k.patch('gup-fast-longterm-cma-check');
+  const mem = m.mem;
+  const i0 = Math.floor(addr / PAGE_SIZE) - key * PTRS_PER_PTE;
+  const lim = Math.min(PTRS_PER_PTE - i0, (end - addr) / PAGE_SIZE);
+  // pte_access_permitted() for a write or a read; a writable entry needs no unshare (gup_must_unshare).
+  const need = _PAGE_PRESENT | _PAGE_USER | _PAGE_RW;
+  // Region facts (pfn_valid, long-term pinnability) for the region last seen.
+  let rlo = 0;
+  let rhi = 0;
+  let ok = false;
+  const run = new SlotRun(mem);
+  let j = 0;
+  for (; j < lim; j++) {
+    const e = t.pte[i0 + j];
+    if (e === 0) break;
+    const fl = pte_flags(e);
+    if ((fl & need) !== need || (fl & (_PAGE_SPECIAL | _PAGE_DEVMAP)) !== 0) break;
+    const pfn = pte_pfn(e);
+    if (pfn < rlo || pfn >= rhi) {
+      const r = mem.region_of(pfn);
+      if (r === null) break;
+      rlo = r.start_pfn;
+      rhi = r.end_pfn;
+      ok = pfn_valid(m, pfn) && (!pinCheck || is_longterm_pinnable_page(k, pfn));
+    }
+    if (!ok) break;
+    // The grab's lookup of the folio (journaled, as try_grab_folio_fast()'s: MemMap.touch_run).
+    const s = mem.peek_slot(pfn);
+    run.add(s);
+    if (s === 0 || mem.s_order[s] !== 0 || mem.s_ref[s] <= 0 || (mem.s_flags[s] & (PG_zero | PG_anon)) !== PG_anon) break;
+    mem.s_ref[s] += grab;
+    pages[at + j] = pfn;
+  }
+  run.flush();
   return j;
 }
 

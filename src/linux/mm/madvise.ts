@@ -26,7 +26,9 @@
  *     PTE is put back and the page made swap-backed again.
  *   A page re-dirtied since MADV_FREE is put back and made swap-backed in every release.
  *   File-backed VMAs (can_do_pageout in 5.4.1 and 6.1.192, can_do_file_pageout in 6.12.117:
- *   the caller owns the file or may write it): their page-cache pages mapped once are isolated
+ *   the caller owns the file or may write it; otherwise 0 and nothing done — 6.12.117 reclaims
+ *   a private mapping's COW pages then, which no swap keeps as they are): their page-cache
+ *   pages mapped once are isolated
  *   alike; reclaim (shrink_file_page below, the same in the three trees) unmaps each from every
  *   mapping, keeps a dirty one (no writeback outside kswapd) or one still referenced, and frees
  *   a clean one from the page cache (the next fault reads the file again). shmem / memfd pages
@@ -40,12 +42,19 @@
  *   PUNCH_HOLE | KEEP_SIZE): the pages leave the page cache and every
  *   mapping; a pinned page stays allocated for its pin holder.
  *
+ * - THP (anonymous, mapped by one PMD) under MADV_FREE / COLD / PAGEOUT: madvise_free_huge_pmd
+ *   and the huge PMD branch of madvise_cold_or_pageout_pte_range (a THP the range covers in
+ *   part is split first, unless a reference beyond its mappings stops the split), and
+ *   shrink_large_folio for its reclaim (below; the same in the three trees but for the
+ *   PATCH(madvise-free-refcount) check).
+ *
  * MODEL: no swap device; no LRU lists (PG_lru marks a page on "the" LRU, PG_referenced
- * and the active/inactive split are not modelled); THP (PMD-mapped or PTE-mapped large
- * folios) under MADV_FREE / COLD / PAGEOUT, PAGEOUT of a file the caller neither may write
- * (CAP_DAC_OVERRIDE, or the file open for writing: no file owners in the model) nor owns, and
- * WILLNEED readahead of page-cache files are `unsupported`; the per-CPU lazy-free batch
- * (lru_lazyfree) is drained at once; reclaim outside MADV_PAGEOUT (memory pressure) is
+ * and the active/inactive split are not modelled); PTE-mapped large folios under MADV_FREE /
+ * COLD / PAGEOUT (6.12.117 batches them, 5.4.1 and 6.1.192 split them; a lazy-free THP that
+ * PAGEOUT could not free on 6.1 / 6.12 is one), a whole THP mapped more than once under COLD
+ * / PAGEOUT, a THP mapped by a PMD and by PTEs, PAGEOUT of a run-time file (memfd, shmem) by
+ * a caller without CAP_DAC_OVERRIDE (its owner is not recorded), and WILLNEED readahead of
+ * page-cache files are `unsupported`; the per-CPU lazy-free batch (lru_lazyfree) is drained at once; reclaim outside MADV_PAGEOUT (memory pressure) is
  * not modelled.
  */
 import type { KThread } from '../../sched/index.js';
@@ -55,9 +64,9 @@ import { unsupported } from '../include/linux/bug.js';
 import type { file } from '../include/linux/fs.js';
 import { FMODE_WRITE, IS_DAX, S_ISREG, fput, get_file } from '../include/linux/fs.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PG_lru, PG_swapbacked, PTRS_PER_PTE, pte_dirty, pte_mkclean, pte_mkold, pte_present, pte_young } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PG_lru, PG_swapbacked, PTRS_PER_PTE, pte_devmap, pte_dirty, pte_mkclean, pte_mkold, pte_pfn, pte_present, pte_young } from '../include/linux/mm_types.js';
 import {
-  ClearPageDirty, PageAnon, PageDirty, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_order, get_page,
+  ClearPageDirty, PageAnon, PageDirty, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_nr_pages, folio_order, get_page, page_count, set_pmd_at,
   is_zone_device_page, page_label, page_mapcount, page_mapping, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
 } from '../include/linux/mm.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
@@ -67,8 +76,9 @@ import { cond_resched, race_window } from '../kernel/sched.js';
 import { vm_normal_page } from './memory.js';
 import { delete_from_page_cache } from './filemap.js';
 import { unmap_mapping_pages_now } from './truncate.js';
-import { CAP_DAC_OVERRIDE, capable } from '../include/linux/sched.js';
+import { CAP_DAC_OVERRIDE, capable, get_current } from '../include/linux/sched.js';
 import { page_remove_rmap } from './rmap.js';
+import { __split_huge_pmd, is_huge_zero_pmd, split_huge_page_to_list } from './huge_memory.js';
 
 /** can_madv_lru_vma(vma): COLD / PAGEOUT (and, in v5.4.1, DONTNEED / FREE) refuse these. */
 export function can_madv_lru_vma(vma: vm_area_struct): boolean {
@@ -83,11 +93,21 @@ function table_keys(mm: mm_struct, start: number, end: number): number[] {
 }
 
 /**
+ * What a handler of a huge PMD leaf did with it: WALK_DONE (the leaf's part of the range is
+ * finished), WALK_PTES (the folio was split: walk the PTEs now mapping the range), or a
+ * negative errno (`unsupported`).
+ */
+const WALK_DONE = 0;
+const WALK_PTES = 1;
+type HugeHandler = (haddr: number, entry: number, lo: number, hi: number) => KThread<number>;
+
+/**
  * Visit the present PTEs of [start, end) table by table (one step per table: its PTE lock
  * excludes faults, GUP's walk and the rmap walks; cond_resched between tables). A huge
- * leaf or a PTE-mapped large folio in the range reports `unsupported` and ends the walk.
+ * leaf goes to `huge` (one step under its PMD lock; no handler: `unsupported`); a
+ * PTE-mapped large folio in the range reports `unsupported` and ends the walk.
  * `visit` gets the address, the PTE and its normal page (zone-device and special entries
- * are skipped); `after` runs at the end of each table, once its PTE lock is dropped
+ * are skipped); `after` runs at the end of each table or leaf, once its lock is dropped
  * (PAGEOUT's reclaim_pages, with scheduling points of its own).
  * The lockless gup-fast walk is not excluded by the PTE lock: MADV_FREE and COLD only
  * clear the dirty and accessed bits, which gup-fast does not test (its re-check of the
@@ -96,16 +116,25 @@ function table_keys(mm: mm_struct, start: number, end: number): number[] {
  */
 function* walk_ptes(
   k: Kctx, vma: vm_area_struct, start: number, end: number, site: string,
-  visit: (addr: number, pte: number, page: number) => void, after?: () => KThread<void>,
+  visit: (addr: number, pte: number, page: number) => void, after?: () => KThread<void>, huge?: HugeHandler,
 ): KThread<number> {
   const mm = vma.vm_mm;
   const keys = table_keys(mm, start, end);
   for (let n = 0; n < keys.length; n++) {
     if (n > 0) yield* cond_resched(k, site, `${keys[n]}`);
-    const t = mm.pgd.pmd.get(keys[n]);
+    let t = mm.pgd.pmd.get(keys[n]);
     if (t === undefined) continue;
-    if (typeof t === 'number') return unsupported(k, site, 'a huge PMD leaf in the range is not modelled for this advice');
     const base = keys[n] * PMD_SIZE;
+    if (typeof t === 'number') {
+      if (huge === undefined) return unsupported(k, site, 'a huge PMD leaf in the range is not modelled for this advice');
+      const r = yield* huge(base, t, Math.max(start, base), Math.min(end, base + PMD_SIZE));
+      if (r < 0) return r;
+      t = mm.pgd.pmd.get(keys[n]);
+      if (r === WALK_DONE || t === undefined || typeof t === 'number') {
+        if (after !== undefined) yield* after();
+        continue;
+      }
+    }
     const lo = Math.max(0, Math.floor((start - base) / PAGE_SIZE));
     const hi = Math.min(PTRS_PER_PTE, Math.ceil((end - base) / PAGE_SIZE));
     for (let i = lo; i < hi; i++) {
@@ -120,6 +149,45 @@ function* walk_ptes(
     if (after !== undefined) yield* after();
   }
   return 0;
+}
+
+/**
+ * The checks every release makes on a huge PMD leaf before advising it: the huge zero page
+ * is left alone (WALK_DONE); a THP also mapped by PTEs somewhere (a mix the PMD checks count
+ * differently per release: page_mapcount in 5.4.1, total_mapcount in 6.1.192,
+ * folio_likely_mapped_shared in 6.12.117) is `unsupported`. Returns null when the leaf is an
+ * ordinary THP whose folio is `pte_pfn(entry)`.
+ */
+function huge_leaf_checks(k: Kctx, entry: number, site: string): number | null {
+  if (is_huge_zero_pmd(k, entry)) return WALK_DONE;
+  const m = k.m;
+  const head = pte_pfn(entry);
+  if (pte_devmap(entry) || !PageAnon(m, head)) return unsupported(k, site, 'a DAX or file-backed huge PMD leaf under this advice is not modelled');
+  if (m.mem.s_ptemaps[m.mem.slot_of(head)] !== 0) return unsupported(k, site, 'a THP mapped both by a PMD and by PTEs is not modelled for this advice');
+  return null;
+}
+
+/**
+ * split_huge_page(page) as madvise calls it on a THP of the range it covers only in part
+ * (madvise_free_huge_pmd; madvise_cold_or_pageout_pte_range): the caller takes a reference
+ * and drops the PMD lock (a scheduling point: another CPU may pin the folio meanwhile, and
+ * then the split fails), splits the folio into order-0 pages mapped by PTEs where the PMD
+ * mapped it (split_huge_page_to_list, without a list: the tails go back to the LRU holding
+ * one reference per mapping; 6.12.117 maps zero-filled pieces to the shared zero page), and
+ * drops its reference. Returns true when the folio was split.
+ */
+function* madvise_split_thp(k: Kctx, head: number, site: string): KThread<boolean> {
+  const m = k.m;
+  get_page(m, head);
+  yield* race_window(k, `${site}:split_huge_page`, `${head}`);
+  const pieces = split_huge_page_to_list(k, head);
+  if (typeof pieces === 'number') {
+    put_page(m, head);
+    return false;
+  }
+  // The caller's put on the head; without a list the tails drop the one split_huge_page_to_list() gave them.
+  for (const p of pieces) put_page(m, p);
+  return true;
 }
 
 /** madvise_free_single_vma(vma, start, end): see the file header. */
@@ -138,7 +206,29 @@ export function* madvise_free_single_vma(k: Kctx, vma: vm_area_struct, start: nu
     }
     if (pte_young(pte) || pte_dirty(pte)) set_pte_at(mm, addr, pte_mkclean(pte_mkold(pte)));
     mark_page_lazyfree(k, page);
-  });
+  }, undefined, (haddr, entry, a, b) => madvise_free_huge_pmd(k, vma, haddr, entry, a, b));
+}
+
+/**
+ * mm/huge_memory.c madvise_free_huge_pmd(tlb, vma, pmd, addr, next) — 5.4.1, Debian 6.1.192 and
+ * 6.12.117 alike for a THP mapped by this PMD only: a THP mapped elsewhere too is skipped; one
+ * the range covers in part is split (madvise_split_thp: a pinned or otherwise referenced one
+ * cannot be, and is left as it is) and the pages of the range then go through the PTE path; a
+ * whole one loses PG_dirty, its PMD becomes old and clean, and the folio becomes lazy-free as
+ * one (mark_page_lazyfree). Nothing is freed now.
+ */
+function* madvise_free_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, entry: number, lo: number, hi: number): KThread<number> {
+  const site = 'mm/huge_memory.c:madvise_free_huge_pmd';
+  const c = huge_leaf_checks(k, entry, site);
+  if (c !== null) return c;
+  const m = k.m;
+  const head = pte_pfn(entry);
+  if (folio_mapcount(m, head) !== 1) return WALK_DONE;
+  if (hi - lo !== PMD_SIZE) return (yield* madvise_split_thp(k, head, site)) ? WALK_PTES : WALK_DONE;
+  ClearPageDirty(m, head);
+  if (pte_young(entry) || pte_dirty(entry)) set_pmd_at(vma.vm_mm, haddr, pte_mkclean(pte_mkold(entry)));
+  mark_page_lazyfree(k, head);
+  return WALK_DONE;
 }
 
 /** mark_page_lazyfree(page) (mm/swap.c): an anonymous swap-backed page on the LRU becomes lazy-free. */
@@ -166,7 +256,63 @@ export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: 
   return yield* walk_ptes(k, vma, start, end, 'mm/madvise.c:madvise_cold_or_pageout_pte_range', (addr, pte, page) => {
     if (!(m.mem.s_flags[m.mem.slot_of(page)] & PG_lru) || page_mapcount(m, page) !== 1) return;
     if (pte_young(pte)) set_pte_at(mm, addr, pte_mkold(pte));
-  });
+  }, undefined, (haddr, entry, a, b) => cold_or_pageout_huge_pmd(k, vma, haddr, entry, a, b, null));
+}
+
+/**
+ * The huge PMD branch of mm/madvise.c madvise_cold_or_pageout_pte_range() — 5.4.1, Debian
+ * 6.1.192 and 6.12.117 for a THP mapped once: one the range covers in part is split
+ * (madvise_split_thp; a THP that cannot be, pinned say, is left as it is) and the range's pages
+ * go through the PTE path; a whole one has its PMD made old and is deactivated (COLD: no LRU
+ * lists here) or, for PAGEOUT, isolated whole (`isolated`, reclaimed by shrink_large_folio
+ * after the PMD lock is dropped).
+ * A THP mapped more than once: a partly covered one is skipped in every release; a whole one
+ * is skipped in 6.1.192 and 6.12.117 but advised in 5.4.1 (its mapcount test sits in the
+ * partial branch there, and moved before it between 5.5-rc5 and 5.7.14 by a commit not
+ * identified yet): `unsupported`.
+ * MODEL: 6.12.117's PAGEOUT leaves the PMD's accessed bit set (only COLD clears it there); the
+ * model clears it for both, and nothing in the model reads it.
+ */
+function* cold_or_pageout_huge_pmd(
+  k: Kctx, vma: vm_area_struct, haddr: number, entry: number, lo: number, hi: number, isolated: { addr: number; page: number }[] | null,
+): KThread<number> {
+  const site = 'mm/madvise.c:madvise_cold_or_pageout_pte_range';
+  const c = huge_leaf_checks(k, entry, site);
+  if (c !== null) return c;
+  const m = k.m;
+  const head = pte_pfn(entry);
+  const whole = hi - lo === PMD_SIZE;
+  if (page_mapcount(m, head) !== 1) {
+    return whole ? unsupported(k, site, 'a whole THP mapped more than once under MADV_COLD / MADV_PAGEOUT (5.4.1 advises it, 6.1.192 and 6.12.117 skip it; the commit between is not identified)') : WALK_DONE;
+  }
+  if (!whole) return (yield* madvise_split_thp(k, head, site)) ? WALK_PTES : WALK_DONE;
+  if (pte_young(entry)) set_pmd_at(vma.vm_mm, haddr, pte_mkold(entry));
+  const s = m.mem.slot_of(head);
+  if (isolated !== null && m.mem.s_flags[s] & PG_lru) {
+    // isolate_lru_page(): off the LRU, with a reference of its own.
+    m.mem.s_flags[s] &= ~PG_lru;
+    get_page(m, head);
+    isolated.push({ addr: haddr, page: head });
+  }
+  return WALK_DONE;
+}
+
+/**
+ * can_do_pageout() (5.4.1, 6.1.192) / can_do_file_pageout() (6.12.117) for a file VMA: the caller
+ * owns the file (inode_owner_or_capable: fsuid is i_uid, or CAP_FOWNER) or could open it for
+ * writing (inode_permission(MAY_WRITE): the write bit of the caller's class in i_mode, or
+ * CAP_DAC_OVERRIDE) — the inode's permissions, not the mode the file was opened with. Null when
+ * the model does not know the owner.
+ * MODEL: a file on a mount (the set-up's files, device nodes) belongs to root, who created it;
+ * a file created at run time (memfd, shmem) has no recorded owner; the caller's class is owner
+ * or other (no groups); fsuid is euid; CAP_FOWNER is not modelled (no task holds it).
+ */
+function can_do_file_pageout(k: Kctx, f: file): boolean | null {
+  if (capable(k, CAP_DAC_OVERRIDE)) return true;
+  const i = f.f_inode;
+  if (![...k.m.mounts.values()].includes(i.i_sb)) return null;
+  if (get_current(k).cred.euid === 0) return true;
+  return (i.i_mode & 0o002) !== 0;
 }
 
 /** madvise_pageout(vma, start, end): see the file header. */
@@ -178,14 +324,17 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
     const f = vma.vm_file;
     const site = 'mm/madvise.c:madvise_pageout';
     if (f === null) return unsupported(k, site, 'MADV_PAGEOUT of a special mapping (no vm_file)');
-    if (!capable(k, CAP_DAC_OVERRIDE) && !(f.f_mode & FMODE_WRITE)) {
-      // 5.4.1 / 6.1.192 then do nothing; 6.12.117 pages out only the anonymous (COW) pages of a private mapping.
-      return unsupported(k, site, 'MADV_PAGEOUT of a file the caller neither owns nor opened for writing (file ownership is not modelled)');
-    }
+    const can = can_do_file_pageout(k, f);
+    if (can === null) return unsupported(k, site, 'MADV_PAGEOUT of a file created at run time (memfd, shmem) by a caller without CAP_DAC_OVERRIDE: its owner is not modelled');
+    // 5.4.1 / 6.1.192: can_do_pageout() false → 0, nothing done. 6.12.117 returns 0 at once for a
+    // shared mapping only; for a private one it walks the range and reclaims its anonymous (COW)
+    // folios alone (pageout_anon_only_filter). Each of those is swap-backed and, with no swap
+    // device, kept where it was (shrink_page): the end state is 6.1's, so the model returns here.
+    if (!can) return 0;
   }
   const m = k.m;
   const mm = vma.vm_mm;
-  let isolated: { addr: number; page: number }[] = [];
+  const isolated: { addr: number; page: number }[] = [];
   return yield* walk_ptes(k, vma, start, end, 'mm/madvise.c:madvise_cold_or_pageout_pte_range', (addr, pte, page) => {
     const s = m.mem.slot_of(page);
     if (!(m.mem.s_flags[s] & PG_lru) || page_mapcount(m, page) !== 1) return;
@@ -198,13 +347,12 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
     // reclaim_pages() → shrink_folio_list(), after the PTE lock is dropped: a cond_resched()
     // before each folio; meanwhile another CPU can pin, write or unmap the pages not
     // reclaimed yet (each unmap below takes the PTE lock again through the rmap walk).
-    const list = isolated;
-    isolated = [];
+    const list = isolated.splice(0);
     for (let n = 0; n < list.length; n++) {
       yield* cond_resched(k, 'mm/vmscan.c:shrink_folio_list', list.slice(n).map((p) => `${p.page}@${p.addr}`).join(','));
       yield* shrink_page(k, vma, list[n].addr, list[n].page);
     }
-  });
+  }, (haddr, entry, a, b) => cold_or_pageout_huge_pmd(k, vma, haddr, entry, a, b, isolated));
 }
 
 /**
@@ -220,6 +368,7 @@ function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number):
     put_page(m, page);
   };
   if (!PageAnon(m, page)) return yield* shrink_file_page(k, vma, page, putback);
+  if (folio_order(m, page) > 0) return yield* shrink_large_folio(k, vma, addr, page, putback);
   // A swap-backed anonymous page needs swap space (add_to_swap): none, so it is kept.
   if (m.mem.s_flags[s] & PG_swapbacked) return putback();
   // try_to_unmap_one(): the PTE goes; its dirty bit moves to the page.
@@ -246,6 +395,65 @@ function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number):
   // page_ref_freeze(page, 1): only the isolation reference may be left, or the page is kept.
   if (page_ref_count(m, page) !== 1) return putback();
   put_page(m, page);
+}
+
+/**
+ * shrink_page_list (5.4.1) / shrink_folio_list (Debian 6.1.192, 6.12.117) for an isolated
+ * anonymous THP mapped once by the PMD at haddr (MADV_PAGEOUT of a whole THP):
+ * - swap-backed (not lazy-free): it needs swap. A pinned or otherwise referenced folio is kept
+ *   whole (6.1.192 / 6.12.117 test folio_maybe_dma_pinned first; every release then needs
+ *   can_split_folio, which any extra reference fails); else add_to_swap fails (no swap device),
+ *   so the folio is split (split_folio_to_list: PMD → 512 PTEs of 512 order-0 pages, same frames
+ *   and data; 6.12.117 maps zero-filled pieces to the shared zero page) and every piece, failing
+ *   add_to_swap in turn, goes back to the LRU. The process keeps its memory, no longer as a THP.
+ * - lazy-free (MADV_FREE before, clean since): try_to_unmap with TTU_SPLIT_HUGE_PMD splits the
+ *   PMD into PTEs (the folio stays large) and unmaps them one by one as for a small page:
+ *   5.4.1 drops each clean one whatever the folio's references; PATCH(madvise-free-refcount)
+ *   (6.1.192, 6.12.117) only while the folio's references are exactly the isolation one plus
+ *   its mappings — a pin stops it at the first PTE, which is mapped again, and the folio becomes
+ *   swap-backed, mapped by PTEs. A re-dirtied folio is kept alike. Once unmapped, the folio is
+ *   freed when only the isolation reference is left (page_ref_freeze), else kept for its
+ *   holders (5.4.1: the pin holder's frames, no longer mapped by the process).
+ */
+function* shrink_large_folio(k: Kctx, vma: vm_area_struct, haddr: number, head: number, putback: () => void): KThread<void> {
+  const m = k.m;
+  const s = m.mem.slot_of(head);
+  const mm = vma.vm_mm;
+  if (m.mem.s_flags[s] & PG_swapbacked) {
+    if (page_count(m, head) !== folio_mapcount(m, head) + 1) return putback();
+    const pieces = split_huge_page_to_list(k, head);
+    if (typeof pieces === 'number') return putback();
+    // Each piece, isolated on the list with a reference, fails add_to_swap and is put back.
+    for (const p of pieces) {
+      m.mem.s_flags[m.mem.slot_of(p)] |= PG_lru;
+      put_page(m, p);
+    }
+    return;
+  }
+  if (typeof mm.pgd.pmd.get(haddr / PMD_SIZE) === 'number') __split_huge_pmd(k, vma, haddr);
+  const n = folio_nr_pages(m, head);
+  for (let i = 0; i < n; i++) {
+    const addr = haddr + i * PAGE_SIZE;
+    const pteval = pte_at(mm, addr);
+    if (pteval === 0 || pte_pfn(pteval) !== head + i) continue;
+    set_pte_at(mm, addr, 0);
+    if (pte_dirty(pteval)) SetPageDirty(m, head);
+    // PATCH(madvise-free-refcount): 6c8e2a256915 also requires no reference but isolation + mappings.
+    const unreferenced = !k.patch('madvise-free-refcount') || page_count(m, head) === 1 + folio_mapcount(m, head);
+    if (!unreferenced || PageDirty(m, head)) {
+      set_pte_at(mm, addr, pteval);
+      m.mem.s_flags[s] |= PG_swapbacked;
+      break;
+    }
+    page_remove_rmap(k, head + i, vma, false);
+    put_page(m, head);
+  }
+  if (folio_mapcount(m, head) > 0) return putback();
+  m.event(k.tid, 'lazyfree-discard', [page_label(head), `vma:${vma.id}`], 'mm/rmap.c:try_to_unmap_one', `0x${haddr.toString(16)}`);
+  // The PTE lock is dropped before the freeze, as for a small page.
+  yield* race_window(k, 'mm/vmscan.c:shrink_folio_list:after-unmap', `${head}`);
+  if (page_count(m, head) !== 1) return putback();
+  put_page(m, head);
 }
 
 /**

@@ -37,7 +37,7 @@ import type { address_space } from '../include/linux/fs.js';
 import {
   PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, PG_lru, PG_uptodate, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, _PAGE_USER,
   mk_pte, pmd_leaf, pte_devmap, pte_dirty, pte_mkclean, pte_mkdirty, pte_mkwrite, pte_mkyoung, pte_pfn, pte_present, pte_special,
-  pte_write, pte_wrprotect, _PAGE_ACCESSED,
+  pte_write, pte_wrprotect, _PAGE_ACCESSED, log_key,
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
@@ -620,7 +620,7 @@ function zap_pmd_entry(k: Kctx, vma: vm_area_struct, key: number, start: number,
     if (check_mapping !== null && page !== null && PageAnon(m, page)) continue;
     t.pte[i] = 0;
     t.count--;
-    if (vma.vm_mm.pgd.log !== null) vma.vm_mm.pgd.log.push(key);
+    if (vma.vm_mm.pgd.log !== null) log_key(vma.vm_mm.pgd.log, key);
     if (page === null) continue;
     if (!PageAnon(m, page) && pte_dirty(pte)) SetPageDirty(m, page);
     page_remove_rmap(k, page, vma, false);

@@ -33,11 +33,13 @@
  * MODEL: no VMA merging (a grown or moved VMA stays a VMA of its own); no RLIMIT_AS
  * (may_expand_vm) and no overcommit accounting (VM_ACCOUNT); no userfaultfd, no KSM,
  * no mseal (6.12's can_modify_vma is always true here); move_page_tables never runs out of
- * memory; 1 GiB leaves and (6.x) private or 1 GiB hugetlb VMAs are `unsupported`.
+ * memory; 1 GiB leaves outside hugetlb VMAs and a move of part of a private hugetlb VMA are
+ * `unsupported`.
  * - Hugetlb (PATCH(mremap-hugetlb), Debian 6.1.192 and 6.12.117 alike): both lengths are
  *   rounded up to the huge page size; addr or new_addr not aligned to it, or a growth →
  *   -EINVAL; then as above: a shrink unmaps whole huge pages of the tail, DONTUNMAP is refused
- *   (VM_DONTEXPAND), a FIXED move moves the leaves (move_hugetlb_page_tables).
+ *   (VM_DONTEXPAND), a FIXED move moves the leaves (move_hugetlb_page_tables): 2 MiB (PMD) or
+ *   1 GiB (PUD) ones alike, the function being generic in huge_page_size(h).
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
@@ -46,7 +48,7 @@ import { get_file } from '../include/linux/fs.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, TASK_SIZE } from '../include/linux/mm_types.js';
 import {
-  VM_DONTEXPAND, VM_LOCKED, VM_LOCKED_MASK, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, find_vma, is_vm_hugetlb_page, pte_at, set_pmd_at, set_pte_at,
+  VM_DONTEXPAND, VM_LOCKED, VM_LOCKED_MASK, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, find_vma, is_vm_hugetlb_page, pte_at, set_pmd_at, set_pte_at, set_pud_at,
   vma_is_anonymous, vma_lookup,
 } from '../include/linux/mm.js';
 import { get_current } from '../include/linux/sched.js';
@@ -54,7 +56,7 @@ import { MAP_FIXED, MAP_SHARED } from '../include/uapi/asm-generic/mman.js';
 import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE } from '../include/uapi/linux/mman.js';
 import { EAGAIN, EFAULT, EINTR, EINVAL, ENOMEM } from '../include/uapi/linux/errno.js';
 import { down_write_killable, up_read, up_write } from '../kernel/locking/rwsem.js';
-import { cond_resched } from '../kernel/sched.js';
+import { cond_resched, race_window } from '../kernel/sched.js';
 import { IS_ERR_VALUE, __split_vma, do_munmap, get_unmapped_area, mlock_future_check, sysctl_max_map_count, vma_link } from './mmap.js';
 import { __split_huge_pmd } from './huge_memory.js';
 import { mm_populate } from './gup.js';
@@ -101,14 +103,6 @@ export function* sys_mremap(k: Kctx, addr: number, old_len: number, new_len: num
         new_len = Math.ceil(new_len / sz) * sz;
         if (addr % sz || new_addr % sz) break out;
         if (new_len > old_len) break out;
-        if (sz !== PMD_SIZE) {
-          ret = unsupported(k, site, 'mremap of a 1 GiB hugetlb VMA is not modelled');
-          break out;
-        }
-        if (!(vma.vm_flags & VM_MAYSHARE)) {
-          ret = unsupported(k, site, 'mremap of a private hugetlb VMA (its reservation map, clear_vma_resv_huge_pages) is not modelled');
-          break out;
-        }
       }
     }
     if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
@@ -239,6 +233,13 @@ function* move_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, old_addr: number
   if (mm.mmap.length >= sysctl_max_map_count - 3) return { ret: -ENOMEM, locked: false };
   const split_before = vma.vm_start !== old_addr;
   const split_after = vma.vm_end !== old_addr + old_len;
+  // A private hugetlb VMA's reservations move with it: clear_vma_resv_huge_pages() drops the old
+  // VMA's reference to the reservation map, so its unmap returns nothing to the pool (the model
+  // keeps reservations per file, which both VMAs share: the same outcome). Moving only a part
+  // leaves the rest of the old VMA without any reservation map, which a per-file count cannot say.
+  if (is_vm_hugetlb_page(vma) && !(vma.vm_flags & VM_MAYSHARE) && (split_before || split_after)) {
+    return { ret: unsupported(k, 'mm/mremap.c:move_vma', 'moving part of a private hugetlb VMA (the part left behind loses its reservation map) is not modelled'), locked: false };
+  }
   if (vma.vm_ops && vma.vm_ops.may_split) {
     let err = split_before ? vma.vm_ops.may_split(vma, old_addr) : 0;
     if (!err && split_after) err = vma.vm_ops.may_split(vma, old_addr + old_len);
@@ -250,13 +251,16 @@ function* move_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, old_addr: number
     if (!err && split_after) err = __split_vma(k, mm, vma, old_addr + old_len, false);
     if (err) return { ret: err, locked: false };
   }
-  for (const key of mm.pgd.pud.keys()) {
-    const a = key * PUD_SIZE;
-    if (a < old_addr + old_len && a + PUD_SIZE > old_addr) return { ret: unsupported(k, 'mm/mremap.c:move_page_tables', 'moving a 1 GiB leaf is not modelled'), locked: false };
+  // A 1 GiB hugetlb VMA's leaves move in move_hugetlb_page_tables; elsewhere a PUD leaf (device DAX) is not modelled.
+  if (!is_vm_hugetlb_page(vma)) {
+    for (const key of mm.pgd.pud.keys()) {
+      const a = key * PUD_SIZE;
+      if (a < old_addr + old_len && a + PUD_SIZE > old_addr) return { ret: unsupported(k, 'mm/mremap.c:move_page_tables', 'moving a 1 GiB leaf is not modelled'), locked: false };
+    }
   }
   const vm_flags = vma.vm_flags;
   const new_vma = copy_vma(k, mm, vma, new_addr, new_len, vma.vm_pgoff + (old_addr - vma.vm_start) / PAGE_SIZE);
-  if (is_vm_hugetlb_page(vma)) move_hugetlb_page_tables(k, vma, new_vma, old_addr, new_addr, old_len);
+  if (is_vm_hugetlb_page(vma)) yield* move_hugetlb_page_tables(k, vma, new_vma, old_addr, new_addr, old_len);
   else yield* move_page_tables(k, vma, old_addr, new_vma, new_addr, old_len);
   mm.total_vm += new_len / PAGE_SIZE;
   if (flags & MREMAP_DONTUNMAP) {
@@ -289,19 +293,6 @@ function copy_vma(k: Kctx, mm: mm_struct, vma: vm_area_struct, addr: number, len
   return nv;
 }
 
-/**
- * move_page_tables(vma, old_addr, new_vma, new_addr, len): move every entry of
- * [old_addr, +len) to the same offset from new_addr, one PMD extent at a time
- * (cond_resched between extents). A 2 MiB leaf moves whole when the extent is a whole
- * aligned PMD on both sides (move_huge_pmd), else it is split first and its PTEs move
- * (move_ptes). The PTE values — frame, write and dirty bits — move unchanged: no
- * reference, mapcount or pin changes. Returns the bytes moved.
- * Locking: mmap_lock for write; each extent is one step under its PTE / PMD locks (and
- * the rmap locks when the kernel takes them), which exclude faults, GUP's walk,
- * truncate's and migration's rmap walks; gup-fast may find the old entry gone and the
- * new one not there yet, and then falls back to the slow path, which waits for mmap_lock.
- * The caller has checked that no 1 GiB leaf is in the range.
- */
 /** huge_page_size(hstate_vma(vma)) of a hugetlb VMA: its hugetlbfs mount's page size. */
 function huge_page_size_of(vma: vm_area_struct): number {
   const f = vma.vm_file;
@@ -311,26 +302,61 @@ function huge_page_size_of(vma: vm_area_struct): number {
 /**
  * mm/hugetlb.c move_hugetlb_page_tables(vma, new_vma, old_addr, new_addr, len) (Debian 6.1.192,
  * 6.12.117; from 550a7d60bd5e): each present 2 MiB leaf of the range moves to the new address
- * (move_huge_pte), keeping its folio, references and pins. One step: the caller holds mmap_lock
- * for write (no fault or slow GUP of this mm), and it takes the hugetlb VMA lock and the file's
- * i_mmap_rwsem for write (no truncate or hole punch of the file); a lockless gup-fast meanwhile
- * finds the old entry or none. MODEL: no PMD sharing (huge_pmd_unshare never applies).
+ * (move_huge_pte), keeping its folio, references and pins. Returns the bytes moved.
+ * Locking: the caller holds mmap_lock for write (no fault or slow GUP of this mm); the function
+ * takes the hugetlb VMA lock and the file's i_mmap_rwsem for write (no truncate or hole punch of
+ * the file) around the whole loop, and each leaf moves under its own huge_pte_lock (dst, then
+ * src). None of these excludes the lockless readers of this mm's page tables: gup-fast and a
+ * user-space access by another thread of the process (the MMU walk). They can see the first
+ * leaves already at the new address and the later ones still at the old one, so each leaf is a
+ * step of its own (`move_huge_pte:huge_pte_lock`), before every present leaf after the first.
+ * MODEL (speed only): a thread alone (Sched.alone) moves the leaves in one step — no one can
+ * look at the half-moved range. No PMD sharing (huge_pmd_unshare never applies).
  */
-function move_hugetlb_page_tables(k: Kctx, vma: vm_area_struct, new_vma: vm_area_struct, old_addr: number, new_addr: number, len: number): number {
+function* move_hugetlb_page_tables(k: Kctx, vma: vm_area_struct, new_vma: vm_area_struct, old_addr: number, new_addr: number, len: number): KThread<number> {
   const mm = vma.vm_mm;
-  for (let off = 0; off < len; off += PMD_SIZE) {
-    const entry = mm.pgd.pmd.get(Math.floor((old_addr + off) / PMD_SIZE));
+  const alone = k.s.alone(k.tid);
+  // huge_page_size(h): a 2 MiB leaf is a PMD entry, a 1 GiB one a PUD entry.
+  const sz = huge_page_size_of(vma);
+  const level = sz === PUD_SIZE ? mm.pgd.pud : mm.pgd.pmd;
+  const set_at = sz === PUD_SIZE ? set_pud_at : set_pmd_at;
+  let moved = 0;
+  for (let off = 0; off < len; off += sz) {
+    const entry = level.get(Math.floor((old_addr + off) / sz));
     if (typeof entry !== 'number' || entry === 0) continue;
-    set_pmd_at(mm, old_addr + off, 0);
-    set_pmd_at(mm, new_addr + off, entry);
+    if (moved > 0 && !alone) yield* race_window(k, 'mm/hugetlb.c:move_huge_pte:huge_pte_lock', `${old_addr + off}`);
+    set_at(mm, old_addr + off, 0);
+    set_at(mm, new_addr + off, entry);
+    moved++;
   }
   k.m.event(k.tid, 'hugetlb-move', [`vma:${vma.id}`, `vma:${new_vma.id}`, `mm:${mm.id}`], 'mm/hugetlb.c:move_hugetlb_page_tables', { from: old_addr, to: new_addr, len });
   return len;
 }
 
+/**
+ * move_page_tables(vma, old_addr, new_vma, new_addr, len): move every entry of
+ * [old_addr, +len) to the same offset from new_addr, one PMD extent at a time
+ * (cond_resched between extents). A 2 MiB leaf moves whole when the extent is a whole
+ * aligned PMD on both sides (move_huge_pmd), else it is split first and its PTEs move
+ * (move_ptes). The PTE values — frame, write and dirty bits — move unchanged: no
+ * reference, mapcount or pin changes. Returns the bytes moved.
+ * Locking: mmap_lock for write; a huge PMD or a whole PTE table moves in one step under
+ * its PMD / PTE locks (and the rmap locks when the kernel takes them), which exclude faults,
+ * GUP's walk, truncate's and migration's rmap walks; the PTEs of a partial table move one
+ * step each when another thread lives (below: the lockless readers see each move). gup-fast
+ * may find the old entry gone and the new one not there yet, and then falls back to the
+ * slow path, which waits for mmap_lock. Same granularity as the kernel: Debian 6.1.192 and
+ * 6.12.117 move_page_tables (cond_resched per extent; move_pgt_entry HPAGE_PMD / NORMAL_PMD
+ * one entry; move_ptes one PTE at a time under both PTE locks).
+ * MODEL: the rmap walks that the PTE locks exclude in the kernel (migration, truncate's
+ * zap) are single steps here and may run between two PTE moves; each moves or zaps what
+ * it finds, so they end where they would before or after the whole table.
+ * The caller has checked that no 1 GiB leaf is in the range.
+ */
 function* move_page_tables(k: Kctx, vma: vm_area_struct, old_addr: number, new_vma: vm_area_struct, new_addr: number, len: number): KThread<number> {
   const mm = vma.vm_mm;
   const old_end = old_addr + len;
+  const alone = k.s.alone(k.tid);
   let old = old_addr;
   let nw = new_addr;
   while (old < old_end) {
@@ -350,12 +376,24 @@ function* move_page_tables(k: Kctx, vma: vm_area_struct, old_addr: number, new_v
       __split_huge_pmd(k, vma, key * PMD_SIZE);
     }
     if (mm.pgd.pmd.has(key)) {
-      // move_ptes()
+      // move_normal_pmd() (CONFIG_HAVE_MOVE_PMD, x86): a whole aligned PTE table whose destination
+      // PMD is empty moves as one PMD entry, in one step. MODEL: the model frees a PTE table
+      // when its last entry goes, so "empty" here is "no present entry" (the kernel keeps an
+      // emptied table until free_pgtables and then falls back to move_ptes).
+      const whole = extent === PMD_SIZE && !mm.pgd.pmd.has(Math.floor(nw / PMD_SIZE));
+      // move_ptes(): entry by entry under the old and new PTE locks (with mmap_lock for write
+      // they exclude faults, GUP's walk and the rmap walks; the lockless gup-fast and the MMU
+      // of another thread of the process are not excluded and can find the first entries at
+      // the new address and the later ones still at the old one): a step per present entry
+      // after the first, when another thread lives.
+      let moved = 0;
       for (let i = 0; i < extent / PAGE_SIZE && i < PTRS_PER_PTE; i++) {
         const e = pte_at(mm, old + i * PAGE_SIZE);
         if (e === 0) continue;
+        if (moved > 0 && !whole && !alone) yield* race_window(k, 'mm/mremap.c:move_ptes:ptl', `${old + i * PAGE_SIZE}`);
         set_pte_at(mm, old + i * PAGE_SIZE, 0);
         set_pte_at(mm, nw + i * PAGE_SIZE, e);
+        moved++;
       }
     }
     old += extent;

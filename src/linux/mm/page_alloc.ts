@@ -28,7 +28,7 @@ import type { gfp_t } from '../include/linux/gfp.js';
 import { current_gfp_context } from '../include/linux/sched_mm.js';
 import { PF_MEMALLOC_NOCMA, get_current } from '../include/linux/sched.js';
 import { page_label, put_page } from '../include/linux/mm.js';
-import { PG_reserved } from '../include/linux/mm_types.js';
+import { PG_reserved, SlotRun } from '../include/linux/mm_types.js';
 import { __GFP_NOFAIL } from '../include/linux/gfp.js';
 import { should_fail } from '../include/linux/fault_inject.js';
 import type { FailpointId } from '../include/linux/fault_inject.js';
@@ -85,6 +85,52 @@ export function alloc_pages(k: Kctx, gfp: gfp_t, order: number, site: FailpointI
   }
   if (pfn !== null && k.m.recordEvents) k.m.event(k.tid, 'alloc', [page_label(pfn)], 'mm/page_alloc.c:__alloc_pages', order);
   return pfn;
+}
+
+/**
+ * MODEL (speed only): up to `n` successive alloc_pages(gfp, 0) calls at once (a fault-in of
+ * a run of PTEs by a thread that runs alone: mm/gup_speed.ts), the new pages written to
+ * out[0 ..] in the order those calls return them (their folio slots to slots[0 ..]), each a
+ * new folio with refcount 1.
+ * Taken only where every call would succeed from the same zone through the fast attempt
+ * without fault injection or object events: the zone the walk reaches first that has free
+ * frames, one without CMA frames when the request may use CMA (so neither the CMA
+ * preference nor its fallback can apply) and whose frames come from its free list or bump
+ * pointers (MemMap.takeFreeRun). Returns how many it allocated; 0 leaves the calls to the
+ * caller (which then makes them one by one). Tested against the calls in
+ * tests/unit/linux/mm/gup-speed.test.ts.
+ */
+export function alloc_pages_run(k: Kctx, gfp: gfp_t, n: number, out: number[], slots: number[]): number {
+  const m = k.m;
+  if (m.recordEvents || (m.fault_inject && !(gfp & __GFP_NOFAIL))) return 0;
+  // The fast attempt's mask and CMA eligibility, as alloc_pages() computes them.
+  // PATCH(alloc-fastpath-task-gfp): da6df1b0fcfa — as alloc_pages()
+  const scoped_fast = k.patch('alloc-fastpath-task-gfp');
+  const mask = scoped_fast ? current_gfp_context(k, gfp) : gfp;
+  // PATCH(alloc-nocma-fastpath) 8510e69c8efe: as alloc_pages()
+  const alloc_cma = scoped_fast || !k.patch('alloc-nocma-fastpath') || (get_current(k).flags & PF_MEMALLOC_NOCMA) === 0;
+  const movable = gfp_migratetype(mask) === MIGRATE_MOVABLE && alloc_cma;
+  const mem = m.mem;
+  for (let z = gfp_zone(mask); z >= ZONE_DMA32; z--) {
+    const zone = mem.zones[z];
+    if (zone.present_pages === 0) continue;
+    if (movable && zone.ranges.some((r) => r.cma)) return 0;
+    const got = mem.takeFreeRun(zone, n, out);
+    if (got < 0) return 0;
+    if (got === 0) continue;
+    // The new slots are journaled as runs (MemMap.touch_run), as newSlot() one by one would.
+    const run = new SlotRun(mem);
+    for (let i = 0; i < got; i++) {
+      // newSlot() may grow (replace) the slot arrays: index them only after it returns.
+      const s = mem.newSlot(out[i], 0, false);
+      mem.s_ref[s] = 1;
+      slots[i] = s;
+      run.add(s);
+    }
+    run.flush();
+    return got;
+  }
+  return 0;
 }
 
 /** alloc_page(gfp) */

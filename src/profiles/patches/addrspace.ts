@@ -62,7 +62,7 @@ export const addrspacePatches = {
       'clean lazy-free page is dropped whatever its references: shrink_page_list() then cannot free the pinned ' +
       'page (page_ref_freeze fails) and keeps it, but the process has lost its mapping and reads zeroes while ' +
       'the device still reaches the old frame.',
-    scenarios: ['addrspace/madv-free-pageout-pinned'],
+    scenarios: ['addrspace/madv-free-pageout-pinned', 'addrspace/madv-thp-free-pageout'],
   },
   'vma-shared-maywrite': {
     subject: 'mm: drop the assumption that VM_SHARED always implies writable',

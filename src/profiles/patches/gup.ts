@@ -216,11 +216,11 @@ export const gupPatches = {
       'long-term pin of a hugetlb folio in ZONE_MOVABLE or CMA WARNs and fails -ENOMEM instead of migrating it ' +
       '(the real 6.1.192 kernel: -ENOMEM, folio left in ZONE_MOVABLE; 6.12.117: migrated and pinned). ' +
       'follow_hugetlb_page() has grabbed through the gup-fast helper (then try_grab_compound_head) since ' +
-      '0fa5bc4023c1 (v5.12, seen in the follow-up diff of 82e5d378b0e4); when that helper gained its long-term ' +
-      'check is UNVERIFIED.',
+      '0fa5bc4023c1 (v5.12, seen in the follow-up diff of 82e5d378b0e4); the helper has had its long-term check ' +
+      'since df3a0a21b698 (v5.7: try_grab_compound_head() tests FOLL_LONGTERM + is_migrate_cma_page() in 5.7.14 ' +
+      'and 5.12.9, not in 5.6.4), so the slow hugetlb path refuses from v5.12 on.',
     folds: [
-      { change: 'check_vma_flags() refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP ("mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs", David Hildenbrand, posted January 2025 with Cc: stable; absent from 6.5.0 and 6.6.9, present in Debian 6.12.117)', commit: null, from: 'v6.7', by: 'v6.12' },
-      { change: 'gup-fast\'s shared body is named gup_fast_fallback() (internal_get_user_pages_fast() in 6.5.0 and 6.6.9); it returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c; gup_fast.ts gup_fast_range)', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
@@ -287,10 +287,22 @@ export const gupPatches = {
       'is_migrate_cma_page()` in 5.9.1-5.12.9, `pin && !is_pinnable_page()` from 5.15.24): the model reads it in ' +
       'hugetlb.ts alloc_huge_page and gup_migrate.ts alloc_hugetlb_migration_target. Id from the Fixes:/reference ' +
       'list of a later series (the commit itself was not read; the 5.4.1, 5.8.1, 5.9.1 and 6.x code around it was).',
-    folds: [
-      { change: 'the no-CMA allocation scope of __gup_longterm_locked() lasts until after check_and_migrate_cma_pages() (5.8.1 restores it before, 5.9.1 at `out:`), so migration targets and the re-GUP are allocated inside it (Joonsoo Kim, "mm/gup: restrict CMA region by using allocation scope API", same v5.9 series; gup.ts __gup_longterm_locked__v5_4)', commit: null, from: 'v5.9', by: 'v5.9' },
-    ],
     scenarios: ['gup/hugetlb-longterm-pool-target'],
+  },
+  'gup-cma-alloc-scope': {
+    subject: 'mm/gup: restrict CMA region by using allocation scope API',
+    commit: '41b4dc14ee80',
+    author: 'Joonsoo Kim',
+    release: 'v5.9',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'The no-CMA allocation scope of __gup_longterm_locked() lasts until after check_and_migrate_cma_pages() ' +
+      '(5.8.1 restores it before, 5.9.1 at `out:`), so migration targets and the re-GUP are allocated inside it ' +
+      '(gup.ts __gup_longterm_locked__v5_4). Id: Greg Kroah-Hartman\'s list of the commits a failed stable ' +
+      'backport depends on ("41b4dc14ee80 (\'mm/gup: restrict CMA region by using allocation scope API\')", next ' +
+      'to bbe88753bd42 of the same v5.9 series) and a mainline commit list.',
+    scenarios: [],
   },
   'gup-anon-exclusive-unshare': {
     subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
@@ -304,10 +316,6 @@ export const gupPatches = {
       'FOLL_PIN without FOLL_WRITE on a read-only PTE of an anonymous page that is not PageAnonExclusive makes ' +
       'follow_page return -EMLINK; GUP then faults with FAULT_FLAG_UNSHARE (copy if shared) and pins the exclusive ' +
       'copy. GUP-fast stops there. Id confirmed by a Fixes: tag.',
-    folds: [
-      { change: 'a PTE with a pfn but no struct page fails the walk with -EEXIST when pages are wanted (5.15 skipped the slot; gup.ts __get_user_pages)', commit: null, from: 'v5.16', by: 'v5.19' },
-      { change: 'get_user_pages_locked() is removed (gup.ts get_user_pages_locked)', commit: null, from: 'v5.16', by: 'v5.19' },
-    ],
     scenarios: ['gup/ro-pin-after-fork'],
   },
   'gup-foll-cow-removed': {
@@ -322,9 +330,6 @@ export const gupPatches = {
       'FOLL_COW is gone; a FOLL_FORCE write may follow a read-only PTE only in a private, VM_MAYWRITE, !VM_WRITE ' +
       'mapping whose page is anonymous and PageAnonExclusive (and no soft-dirty/uffd-wp tracking wants a fault). ' +
       'Before it (5.4-5.19): FOLL_COW set after a COW write fault plus a dirty PTE sufficed (CVE-2022-2590).',
-    folds: [
-      { change: 'populate_vma_page_range() no longer passes FOLL_POPULATE and FOLL_MLOCK and returns early for VM_LOCKONFAULT (gup.ts; 5.15.24 still passes both)', commit: null, from: 'v5.16', by: 'v6.0' },
-    ],
     scenarios: [],
   },
   'gup-hugetlb-no-force-write': {
@@ -394,24 +399,104 @@ export const gupPatches = {
       'gup_must_unshare() also asks to unshare for FOLL_PIN|FOLL_LONGTERM without FOLL_WRITE on a read-only PTE of ' +
       'a non-anonymous page (page cache, zero page) in a COW mapping: the pin lands on a private anonymous copy, ' +
       'so later writes by the process are seen through the pin.',
-    folds: [
-      {
-        change:
-          'FOLL_LONGTERM with a droppable lock: pin_user_pages_remote() passes a non-NULL locked to ' +
-          '__gup_longterm_locked(), which re-takes mmap_lock between migration retries and drops it again at the ' +
-          'end; get_user_pages_unlocked() (and so pin_user_pages_unlocked() and the gup-fast fallback) takes ' +
-          'FOLL_LONGTERM (gup.ts __gup_longterm_locked__v6_2, get_user_pages_unlocked__v6_2; gup_fast.ts). ' +
-          'Jason Gunthorpe, "mm/gup: remove the restriction on locked with FOLL_LONGTERM", mm tree for v6.2 ' +
-          '(seen in linux-next and akpm/mm commit lists of November 2022 under several pre-merge ids and in the ' +
-          'v6.2 mm pull request shortlog; the mainline id is UNVERIFIED). Read: Debian 6.1.192 refuses it ' +
-          '(__get_user_pages_remote: WARN, -EINVAL), 6.2.12 (and 6.2.1) allow it. Folded here because both ' +
-          'arrived through the same mm-stable pull for v6.2',
-        commit: null,
-        from: 'v6.2',
-        by: 'v6.2',
-      },
-    ],
-    scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro', 'gup/remote-longterm-locked'],
+    scenarios: ['gup/zero-page-longterm-ro', 'gup/huge-zero-longterm-ro', 'vfio/map-huge-zero-ro'],
+  },
+  'gup-fast-rename': {
+    subject: 'mm/gup: consistently name GUP-fast functions',
+    commit: '23babe1934d7',
+    author: 'David Hildenbrand',
+    release: 'v6.10',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'A rename: internal_get_user_pages_fast() becomes gup_fast_fallback() (and the lockless walkers gup_fast_*). ' +
+      'What changes in the model is the function the gup-fast flag-mask WARN and its errno reasons name ' +
+      '(gup_fast.ts gup_fast_entry_name): a declared WARN site. 6.6.9 has internal_get_user_pages_fast(), Debian ' +
+      '6.12.117 gup_fast_fallback(). Id: a developer\'s review mail ("renamed from internal_get_user_pages_fast in ' +
+      'commit 23babe1934d7") and the v6.10 mm commit lists; posted April 2024.',
+    scenarios: ['gup/fast-honor-numa-fault'],
+  },
+  'gup-split-pmd-hugetlb': {
+    subject: 'mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs',
+    commit: '8977752c8056',
+    author: 'David Hildenbrand',
+    release: 'v6.15',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'check_vma_flags() refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP (pmd_trans_huge() is also true ' +
+      'for a hugetlb PMD, so the split path could be reached; CVE-2025-22034). Absent from 6.5.0 and 6.6.9, ' +
+      'present in Debian 6.12.117 (the 6.12.23 stable backport) and 6.18.26. Id: the CVE record lists it with ' +
+      'three stable backports (2e877ff34922, 48d28417c66c, fd900832e844), and it is the id the mm series has in ' +
+      'the post-receive commit lists that carry the whole device-exclusive series; earlier mm-unstable lists show ' +
+      'it under other, pre-merge ids. 6.14.0 is affected, so it entered mainline in the 6.15 cycle.',
+    scenarios: ['gup/split-pmd-hugetlb'],
+  },
+  'gup-foll-mlock-removed': {
+    subject: 'mm/munlock: delete FOLL_MLOCK and FOLL_POPULATE',
+    commit: 'b67bf49ce7aa',
+    author: 'Hugh Dickins',
+    release: 'v5.18',
+    files: ['mm/gup.c', 'mm/internal.h', 'include/linux/mm.h'],
+    effect: 'neutral',
+    summary:
+      'populate_vma_page_range() stops passing FOLL_POPULATE and FOLL_MLOCK (mlocking moves to the fault and rmap ' +
+      'paths) and returns at once for a VM_LOCKONFAULT VMA, which FOLL_POPULATE used to leave unfaulted (gup.ts). ' +
+      '5.15.24 passes both flags, Debian 6.1.192 only FOLL_TOUCH with the early return; that the early return came ' +
+      'with this commit is taken from its subject (the flag it deletes was the LOCKONFAULT switch), the diff was not ' +
+      'read. MODEL: the per-page mlock is not modelled, so mlock() faults in the same pages either way. Id: a ' +
+      'mainline bisection of an LTP memcg test to it (Mike Galbraith, March 2022) and the v5.18 pull shortlog ' +
+      '(Hugh Dickins\'s mlock series through the folio tree).',
+    scenarios: ['mm/mlock-populate'],
+  },
+  'gup-pfn-eexist': {
+    subject: 'mm/gup: follow_pfn_pte(): -EEXIST cleanup',
+    commit: '65462462ffb2',
+    author: 'John Hubbard',
+    release: 'v5.18',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      '__get_user_pages() stops at a PTE that has a pfn but no struct page (follow_page_mask() → -EEXIST) when the ' +
+      'caller wants pages, returning what it has or -EEXIST; before it (5.15.24) the slot was skipped and pages[i] ' +
+      'left unset (gup.ts __get_user_pages). Id: the mainline commit lists of John Hubbard\'s "mm/gup: some ' +
+      'cleanups" series (v5.18; the list whose order matches the mainline log, next to ad6c441266dc and ' +
+      '73fd16d8080f).',
+    scenarios: [],
+  },
+  'gup-no-get-user-pages-locked': {
+    subject: 'mm/gup: remove unused get_user_pages_locked()',
+    commit: '73fd16d8080f',
+    author: 'John Hubbard',
+    release: 'v5.18',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'get_user_pages_locked() is removed (no callers left); the model reports a call of it on a release without ' +
+      'it as unsupported (gup.ts get_user_pages_locked). 5.15.24 has it, Debian 6.1.192 not. Id: the same v5.18 ' +
+      'commit lists as 65462462ffb2.',
+    scenarios: [],
+  },
+  'gup-longterm-locked': {
+    subject: 'mm/gup: remove the restriction on locked with FOLL_LONGTERM',
+    commit: '53b2d09bdd12',
+    author: 'Jason Gunthorpe',
+    release: 'v6.2',
+    files: ['mm/gup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'FOLL_LONGTERM with a droppable lock: pin_user_pages_remote() (and get_user_pages_remote()) pass a non-NULL ' +
+      'locked to __gup_longterm_locked(), which re-takes mmap_lock between migration retries and drops it again at ' +
+      'the end; get_user_pages_unlocked() (so pin_user_pages_unlocked() and the gup-fast fallback) takes ' +
+      'FOLL_LONGTERM (gup.ts __gup_longterm_locked__v6_2, get_user_pages_unlocked__v6_2; gup_fast.ts). It builds on ' +
+      'check_vma_flags() refusing fs-DAX (52650c8b466b, so no vmas array is needed after a dropped lock), not ' +
+      'declared as `requires` because the corpus ablates that patch from 6.12, where the 6.3 body is used. Read: ' +
+      'Debian 6.1.192 refuses it (__get_user_pages_remote: WARN, -EINVAL), 6.2.12 and 6.2.1 allow it. Id: the ' +
+      'commit list of the mainline merge of mm-stable-2022-12-13 (e2ca6ba6ba01), as a kernel.org post-receive ' +
+      'list of a tree fast-forwarded to it shows it (the linux-next lists of November 2022 carry earlier, ' +
+      'pre-merge ids of the same patch); the list also has 84209e87c696 and f347454d0341 at the ids the ' +
+      'registry gives them.',
+    scenarios: ['gup/bug2-longterm-droppable-lock'],
   },
   'foll-pci-p2pdma': {
     subject: 'mm: introduce FOLL_PCI_P2PDMA to gate getting PCI P2PDMA pages',
@@ -439,13 +524,58 @@ export const gupPatches = {
       'is_valid_gup_args() replaces the per-wrapper checks (internal flags, *locked must be 1, GET+PIN, LONGTERM ' +
       'without PIN, pages == NULL, LONGTERM+P2PDMA; pin_user_pages/_remote/_unlocked return 0 on failure), a ' +
       'non-NULL locked becomes FOLL_UNLOCKABLE, and FOLL_LONGTERM keeps working with a droppable lock (the 6.2 ' +
-      'step that first allowed it is folded into gup-reliable-ro-longterm, see there); read from the 6.12.117 ' +
+      'step that first allowed it is gup-longterm-locked, 53b2d09bdd12); read from the 6.12.117 ' +
       'tree, absent from 6.2.12.',
-    folds: [
-      { change: 'the vmas argument of the GUP entry points is removed (gup.ts no_vmas_in_6_12; absent from get_user_pages() in 6.5.0)', commit: null, from: 'v6.4', by: 'v6.5' },
-      { change: 'gup-fast returns -EOVERFLOW for a wrapping range and -EFAULT past TASK_SIZE_MAX (gup_fast.ts; both in 6.5.0)', commit: null, from: 'v6.3', by: 'v6.5' },
-    ],
     scenarios: ['gup/bug2-longterm-droppable-lock', 'gup/remote-longterm-locked', 'gup/pin-with-foll-get'],
+  },
+  'gup-fast-task-size-max': {
+    subject: 'x86-64: make access_ok() independent of LAM',
+    commit: '6014bc27561f',
+    author: 'Linus Torvalds',
+    release: 'v6.4',
+    files: ['mm/gup.c', 'arch/x86/include/asm/uaccess_64.h', 'arch/x86/mm/extable.c'],
+    effect: 'neutral',
+    summary:
+      'x86-64 access_ok() stops comparing against TASK_SIZE_MAX (it only tests the sign bit, so tagged LAM ' +
+      'addresses pass), and gup-fast gains its own `end > TASK_SIZE_MAX` test returning -EFAULT before ' +
+      'access_ok(). For gup-fast the answer is the same -EFAULT as the old access_ok() gave (only the reason ' +
+      'changes; gup_fast.ts gup_fast_range). 6.2.12 has no such test, 6.5.0 has it. Id and subject from the ' +
+      'Fixes: tags of later x86 uaccess fixes and the v6.4 commit list (next to 6ccdc91d6af9 "x86: mm: remove ' +
+      'architecture-specific \'access_ok()\' define").',
+    scenarios: ['gup/fast-range-limits'],
+  },
+  'gup-fast-overflow-errno': {
+    subject: 'mm/gup: do not return 0 from pin_user_pages_fast() for bad args',
+    commit: '9883c7f84053',
+    author: 'Jason Gunthorpe',
+    release: 'v6.5',
+    files: ['mm/gup.c'],
+    requires: ['gup-fast-reorganize'],
+    effect: 'changes-verdict',
+    summary:
+      'A gup-fast range whose start + len wraps returns -EOVERFLOW instead of 0 (callers cannot act on a 0; ' +
+      'syzbot tripped on it). 6.2.12 and Debian 6.1.192 return 0, 6.5.0 -EOVERFLOW. Id: the 6.4.y stable ' +
+      'backport ("commit 9883c7f84053 upstream", 9 August 2023), which applies on 6.4 and so entered mainline ' +
+      'in the 6.5 cycle.',
+    scenarios: ['gup/fast-range-limits'],
+  },
+  'gup-remove-vmas': {
+    subject: 'mm/gup: remove vmas array from internal GUP functions',
+    commit: 'b2cac248191b',
+    author: 'Lorenzo Stoakes',
+    release: 'v6.5',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'The last of the series that removes the vmas argument: get_user_pages() (54d020692b34), ' +
+      'pin_user_pages_remote() (0b295316b3a9), get_user_pages_remote() (ca5e863233e8), pin_user_pages() ' +
+      '(4c630f307455) lose it and the internal functions stop filling a vmas array (this commit). The model has ' +
+      'one switch for the series: a call that passes a vmas array has no counterpart from 6.5 and is reported ' +
+      'unsupported (gup.ts no_vmas_in_6_12). Read: 6.2.12 get_user_pages() takes vmas, 6.5.0 does not. Ids: the ' +
+      'commit list of the mainline merge of mm-stable-2023-06-24-19-15 (6e17c6de3ddf) as a kernel.org ' +
+      'post-receive list shows it, next to 311150343e69 "mm/gup: add missing gup_must_unshare() check to ' +
+      'gup_huge_pgd()".',
+    scenarios: [],
   },
   'foll-honor-numa-fault': {
     subject: 'mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT',
@@ -579,4 +709,6 @@ export const gupReleaseAdds: ReleaseAdds<keyof typeof gupPatches> = {
   'v5.10': ['gup-fast-reorganize', 'gup-fast-wp-seq'],
   // Debian 6.1.192: both hunks of f347454d0341 and the 6.1.130 backport 476c1dfefab8 of c8070b787519 read there.
   'v6.1': ['gup-hugetlb-no-force-write', 'gup-zero-page-no-pin'],
+  // Debian 6.12.117: the 6.12.23 stable backport of 8977752c8056 (the FOLL_SPLIT_PMD test in check_vma_flags read there).
+  'v6.12': ['gup-split-pmd-hugetlb'],
 };

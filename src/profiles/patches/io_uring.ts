@@ -131,8 +131,23 @@ export const ioUringPatches = {
       'fs/io_uring.c moves to io_uring/io_uring.c (read: 5.15.24 fs/io_uring.c, Debian 6.1.192 io_uring/). Same ' +
       'behaviour; only the file an errno reason names changes. The id is the one the 0-day robot reported on ' +
       'torvalds/linux master in August 2022.',
+    scenarios: [],
+  },
+  'io-uring-rsrc-c': {
+    subject: 'io_uring: move rsrc related data, core, and commands',
+    commit: '735729844819',
+    author: 'Jens Axboe',
+    release: 'v6.0',
+    files: ['io_uring/io_uring.c', 'io_uring/rsrc.c'],
+    requires: ['io-uring-dir'],
+    effect: 'neutral',
+    summary:
+      'The registered-resource code (io_sqe_buffer_register, __io_account_mem, ...) moves from io_uring/io_uring.c ' +
+      'into io_uring/rsrc.c. Same behaviour; only the file an errno reason names changes (rsrc.ts io_acct_site, ' +
+      'io_pin_site). Read: Debian 6.1.192 io_uring/rsrc.c. Id: Greg Kroah-Hartman\'s "Possible dependencies" ' +
+      'lists of failed stable backports (735729844819, next to 3b77495a9723 and c98817e6cd44 of the same 6.0 split).',
     folds: [
-      { change: 'the registered-buffer code (io_sqe_buffer_register, __io_account_mem, and the pin loop as io_pin_pages()) is in io_uring/rsrc.c (read in Debian 6.1.192; 5.15.24 has it inline in fs/io_uring.c io_sqe_buffer_register; rsrc.ts io_pin_site)', commit: null, from: 'v6.0', by: 'v6.1' },
+      { change: 'the pin loop of io_sqe_buffer_register() is its own function, io_pin_pages() (in io_uring/rsrc.c of Debian 6.1.192 and 6.2.12; 5.15.24 has the loop inline; rsrc.ts io_pin_site). The commit that split it out is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v6.0', by: 'v6.1' },
     ],
     scenarios: [],
   },

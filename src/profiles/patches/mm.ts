@@ -52,8 +52,9 @@ export const mmPatches = {
     summary:
       'do_wp_page() reuses an anonymous page in place only when its refcount is 1 (no GUP reference or pin ' +
       'outstanding); before it reuse depended on the mapcount (reuse_swap_page), so a page referenced by GUP ' +
-      'but mapped once was written in place (the CVE-2020-29374 read side). Subject UNVERIFIED (id from ' +
-      'a stable dependency list).',
+      'but mapped once was written in place (the CVE-2020-29374 read side). Id from a stable dependency list; ' +
+      'the subject is the one the Fixes: tags and review mails citing 09854ba94c6a give ("mm: do_wp_page() ' +
+      'simplification", introduced in 5.9).',
     scenarios: ['gup/bug9-gup-after-fork-leak'],
   },
   'anon-exclusive': {
@@ -271,8 +272,9 @@ export const mmPatches = {
       'The end of a hugetlb MADV_DONTNEED range is rounded down to a huge page instead of up, so a length ' +
       'shorter than a huge page zaps nothing (returns 0) rather than the whole huge page. Id from the Fixes: tag ' +
       'of "mm,madvise,hugetlb: check for 0-length range after end address adjustment"; present in the 6.1.192 ' +
-      '(ALIGN_DOWN), 6.5.0 and 6.12.117 trees, absent in 5.19.0; whether 6.1 has it from mainline or stable is ' +
-      'UNVERIFIED.',
+      '(ALIGN_DOWN), 6.5.0 and 6.12.117 trees, absent in 5.19.0. 6.1 has it from mainline: the 6.0.y stable ' +
+      'backport of 2 November 2022 ("commit 8ebe0a5eaaeb upstream") shows it in mainline during the 6.1-rc ' +
+      'cycle.',
     scenarios: ['mm/hugetlb-madv-dontneed'],
   },
   'exit-mmap-write-lock': {
@@ -332,8 +334,9 @@ export const mmPatches = {
       '(try_split_folio), counts it as one failure and migrates the order-0 pieces after the list; 8422acdc97ed ' +
       '("mm: introduce a pageflag for partially mapped folios", v6.12) narrowed the test to folios flagged ' +
       'partially mapped (some subpages unmapped), which is what the model checks. Before it (5.4, 6.1) such a ' +
-      'THP is migrated whole. Release UNVERIFIED (the kernel test robot report against it is from the 6.10 cycle); ' +
-      'the id is the one named by the Fixes: tags of its follow-ups.',
+      'THP is migrated whole. Release: v6.10 (a kernel test robot report against it on torvalds master during ' +
+      'the 6.10-rc cycle, and Hugh Dickins\'s fix of it was "a hotfix to 6.10-rc, not needed for stable", so ' +
+      '6.9 does not have it); the id is the one named by the Fixes: tags of its follow-ups.',
     folds: [
       { change: 'the split is narrowed to folios flagged partially mapped (8422acdc97ed, "mm: introduce a pageflag for partially mapped folios")', commit: '8422acdc97ed', from: 'v6.12', by: 'v6.12' },
     ],
@@ -351,7 +354,7 @@ export const mmPatches = {
       'subpage whose data is all zeroes is mapped to the shared zero page instead of back to itself ' +
       '(try_to_map_unused_to_zeropage; not for mlocked folios or VM_LOCKED VMAs), and the piece is freed. ' +
       'Id from the mainline commit list that also holds 8422acdc97ed.',
-    scenarios: ['io_uring/register-thp-partially-mapped', 'io_uring/register-thp-cma-no-huge-target'],
+    scenarios: ['io_uring/register-thp-partially-mapped', 'io_uring/register-thp-cma-no-huge-target', 'addrspace/madv-thp-cold-pageout'],
   },
   'thp-cow-split': {
     subject: 'thp: change CoW semantics for anon-THP',
@@ -412,8 +415,11 @@ export const mmPatches = {
           'check_and_migrate_cma_pages() keeps the re-GUP result in a signed long (gup.ts): 5.4.1 stores it in its ' +
           'unsigned long nr_pages, so a failed re-GUP (-errno) passes the `> 0` test and the check loop walks ' +
           'pages[] past its end (an oops). zhong jiang, "mm: Unsigned \'nr_pages\' always larger than zero" ' +
-          '(linux-mm, September-October 2019; Andrew Morton asked for the `long ret` form 5.5-rc5 has); mainline ' +
-          'id UNVERIFIED. Folded into this entry only because it is a v5.5 change with no entry of its own: the ' +
+          '(linux-mm, September-October 2019; Andrew Morton asked for the `long ret` form 5.5-rc5 has). Its ' +
+          'mainline id is not identified: the store has the thread (v1, v2 and Andrew Morton\'s request of 16 ' +
+          'October 2019 for a resend) but no commit list, stable mail or Fixes: tag that names the merged commit; ' +
+          'the release is bracketed by 5.4.1 (unsigned) and 5.5-rc5 (signed). Folded into this entry only because ' +
+          'it is a v5.5 change with no entry of its own: the ' +
           'two are unrelated',
         commit: null,
         from: 'v5.5',

@@ -128,10 +128,52 @@ export const vfioPatches = {
       '(iommu_group_claim_dma_owner(): -EPERM while a device of the group is bound to a kernel driver), instead ' +
       'of 5.4\'s late check in VFIO_GROUP_GET_DEVICE_FD (-EINVAL for a non-viable group). GET_STATUS reports ' +
       'VIABLE from the ownership state.',
-    folds: [
-      { change: 'drivers/vfio/vfio.c becomes vfio_main.c, the container code (with vfio_pin_pages) moves to container.c and each group ioctl gets its own function (vfio_group_ioctl_set_container, ...); read: 5.15.24 has vfio.c only, Debian 6.1.192 vfio_main.c + container.c (src/linux/drivers/vfio/sites.ts)', commit: null, from: 'v5.19', by: 'v6.1' },
-    ],
     scenarios: ['vfio/group-kernel-driver'],
+  },
+  'vfio-main-rename': {
+    subject: 'vfio: Move vfio.c to vfio_main.c',
+    commit: '0f3e72b5c8cf',
+    author: 'Jason Gunthorpe',
+    release: 'v6.0',
+    files: ['drivers/vfio/vfio.c', 'drivers/vfio/vfio_main.c'],
+    effect: 'neutral',
+    summary:
+      'drivers/vfio/vfio.c is renamed vfio_main.c (so the module can gain more files). Same behaviour; only the ' +
+      'file an errno reason or a WARN names changes (src/linux/drivers/vfio/sites.ts). Read: 5.15.24 has vfio.c, ' +
+      'Debian 6.1.192 vfio_main.c. Id: the vfio tree head linux-next merged in July 2022 ("Merging vfio/next ' +
+      '(0f3e72b5c8cf ...)"), pulled for v6.0 as a one-commit shared branch.',
+    scenarios: [],
+  },
+  'vfio-container-c': {
+    subject: 'vfio: Move container code into drivers/vfio/container.c',
+    commit: 'cdc71fe4ecbf',
+    author: 'Jason Gunthorpe',
+    release: 'v6.1',
+    files: ['drivers/vfio/vfio_main.c', 'drivers/vfio/container.c'],
+    requires: ['vfio-main-rename'],
+    effect: 'neutral',
+    summary:
+      'The container code (the /dev/vfio/vfio fops, VFIO_SET_IOMMU, attaching groups, and then vfio_pin_pages()) ' +
+      'moves from vfio_main.c into container.c. Same behaviour; only the file an errno reason or a WARN names ' +
+      'changes (sites.ts). Read: Debian 6.1.192 has container.c. Id: the vfio tree\'s v6.1 commit lists (the same ' +
+      'id in each; posted 30 August 2022).',
+    scenarios: [],
+  },
+  'vfio-group-ioctl-split': {
+    subject: 'vfio: Follow the naming pattern for vfio_group_ioctl_unset_container()',
+    commit: 'b3b43590fa27',
+    author: 'Jason Gunthorpe',
+    release: 'v6.1',
+    files: ['drivers/vfio/vfio_main.c'],
+    effect: 'neutral',
+    summary:
+      'The group ioctls are one function each, named vfio_group_ioctl_<ioctl>() (set_container, unset_container, ' +
+      'get_device_fd, get_status); this commit completes the naming of the "vfio: Split the group ioctls" series ' +
+      '(v2, 31 August 2022, v6.1), whose other steps fold VFIO_GROUP_SET_CONTAINER and VFIO_GROUP_GET_DEVICE_FD into ' +
+      'their functions; the model switches the names on it alone (sites.ts vfio_group_ioctl_site). Read: 5.15.24 ' +
+      'vfio_group_set_container() etc., Debian 6.1.192 vfio_group_ioctl_set_container() etc. Id: the vfio tree\'s ' +
+      'v6.1 commit lists.',
+    scenarios: [],
   },
   'vfio-exclude-mdev-update-vaddr': {
     subject: 'vfio/type1: exclude mdevs from VFIO_UPDATE_VADDR',
@@ -152,13 +194,15 @@ export const vfioPatches = {
     commit: 'a881b496941f',
     author: 'Stefan Hajnoczi',
     release: 'v6.6',
-    files: ['drivers/vfio/vfio_main.c', 'include/uapi/linux/vfio.h'],
+    files: ['drivers/vfio/vfio_main.c', 'include/uapi/linux/vfio.h', 'drivers/iommu/iommufd/vfio_compat.c'],
     effect: 'changes-verdict',
     summary:
       'vfio_info_cap_add() rounds every capability up to 8 bytes, so the next one in the chain is u64 aligned: ' +
       'the 12-byte DMA_AVAIL capability takes 16, and the argsz GET_INFO asks for grows (Debian 6.1.192: ' +
       '116 bytes for MIGRATION + DMA_AVAIL + two IOVA ranges; 6.12.117: 120, both seen on the real kernels). ' +
-      'Id from the vfio pull request for v6.6; the 6.1 and 6.12 vfio_info_cap_add() bodies were read.',
+      'The same series pads the iommufd VFIO compat GET_INFO chain (iommufd_vfio_iommu_get_info: 6.5.3 has no ' +
+      'padding, 6.6.9 has). Id from the vfio pull request for v6.6 and the torvalds/linux post-receive list of ' +
+      '31 August 2023; the 6.1 and 6.12 vfio_info_cap_add() bodies were read.',
     scenarios: ['vfio/get-info-caps'],
   },
   'vfio-dma-mm-owner': {
@@ -290,7 +334,8 @@ export const vfioPatches = {
       'external pin that resolves to a pfn without a struct page; the 6.x argument checks (pages array, device open) ' +
       'are read with it. Id from the Fixes: tags of later fixes; in the vfio pull for v6.0-rc1.',
     folds: [
-      { change: 'vfio_pin_pages() takes the device and a starting IOVA and asserts the device is open (the same v6.0 series: "vfio: Pass in starting IOVA to vfio_pin/unpin_pages API" and the device-based calls before it)', commit: null, from: 'v5.19', by: 'v6.0' },
+      { change: 'vfio_pin_pages() takes a starting IOVA instead of an array of user pfns ("vfio: Pass in starting IOVA to vfio_pin/unpin_pages API", Nicolin Chen, the same v6.0 series; id from the vfio tree\'s commit lists). MODEL: the model\'s call passes an IOVA on every release (5.4\'s array is taken as the run from it), so only the argument checks read with the entry change', commit: '44abdd1646e1', from: 'v6.0', by: 'v6.0' },
+      { change: 'vfio_pin_pages() takes the vfio_device and fails unless it is open (vfio_assert_device_open(): read in Debian 6.1.192 container.c; 5.15.24 takes a struct device and looks the group up). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v5.19', by: 'v6.0' },
     ],
     scenarios: [],
   },

@@ -1,5 +1,5 @@
 /**
- * Op group: iommufd (CONFIG_IOMMUFD: profile v6.12+iommufd) — the IOMMU_* ioctls on an
+ * Op group: iommufd (CONFIG_IOMMUFD: profiles v6.2+iommufd to v6.18+iommufd) — the IOMMU_* ioctls on an
  * iommufd and the VFIO device cdev's BIND/ATTACH/DETACH, each through its own function of
  * build-iommufd.ts. `iommufd`
  * is the fd of /dev/iommu (or of /dev/vfio/vfio served by iommufd); `size`/`argsz` default
@@ -108,11 +108,13 @@ export const IOMMUFD_OPS = {
   },
   IOMMU_IOAS_MAP_FILE: {
     cls: 'syscall', args: [a('iommufd', int), a('ioas_id', int), a('file_fd', int), a('start', int, 0), a('length', int), a('iova', int, 0), a('flags', MAP_FLAGS, RW), a('size', int, 40)], outputs: ['iova'],
-    doc: 'ioctl on an iommufd: map a memfd range (upstream 6.13+; 6.12 has no such command: -ENOTTY)', result: 'upstream 6.13+; every modelled release: -ENOTTY', impl: via(iommuIoasMapFile),
+    doc: 'ioctl on an iommufd: map [start, start + length) of a memfd by file offset (6.13+: v6.18+iommufd; before: -ENOTTY); pinned with memfd_pin_folios when a domain or access needs the pages (-EINVAL then for a file that is not shmem or a range past its end)',
+    result: '0 or -errno (`$r.iova`); -ENOTTY before 6.13', impl: via(iommuIoasMapFile),
   },
   IOMMU_IOAS_CHANGE_PROCESS: {
     cls: 'syscall', args: [a('iommufd', int), a('reserved', int, 0), a('size', int, 8)],
-    doc: 'ioctl on an iommufd: move the pinned pages\' accounting to the calling process (upstream 6.13+; 6.12: -ENOTTY)', result: 'upstream 6.13+; every modelled release: -ENOTTY', impl: via(iommuIoasChangeProcess),
+    doc: 'ioctl on an iommufd: make the calling process the owner of every mapping (charged for the pinned pages, the old owner uncharged); every area must be a file mapping (-EINVAL); 6.13+: v6.18+iommufd (before: -ENOTTY)',
+    result: '0 or -errno; -ENOTTY before 6.13', impl: via(iommuIoasChangeProcess),
   },
   VFIO_DEVICE_BIND_IOMMUFD: {
     cls: 'syscall', args: [a('device_fd', int, undefined, 'of `/dev/vfio/devices/vfioN`'), a('iommufd', int), a('flags', int, 0), a('argsz', int, 16)], outputs: ['devid'],

@@ -120,7 +120,7 @@ describe('pinlab CLI', () => {
     expect(await main(['profiles', '--json'], io)).toBe(0);
     const j = JSON.parse(io.stdout) as { releases: { release: string; patches: string[] }[] };
     expect(j.releases.map((r) => r.release)).toEqual(RELEASE_TAGS);
-    expect(j.releases.map((r) => r.release)).toEqual(['v5.4', 'v5.5', 'v5.6', 'v5.7', 'v5.8', 'v5.9', 'v5.10', 'v5.11', 'v5.12', 'v5.15', 'v6.1', 'v6.2', 'v6.5', 'v6.6', 'v6.12', 'v6.12+iommufd', 'v6.18']);
+    expect(j.releases.map((r) => r.release)).toEqual(['v5.4', 'v5.5', 'v5.6', 'v5.7', 'v5.8', 'v5.9', 'v5.10', 'v5.11', 'v5.12', 'v5.15', 'v6.1', 'v6.2', 'v6.2+iommufd', 'v6.5', 'v6.5+iommufd', 'v6.6', 'v6.6+iommufd', 'v6.12', 'v6.12+iommufd', 'v6.18', 'v6.18+iommufd']);
     expect(j.releases.find((r) => r.release === 'v5.6')?.patches).toContain('gup-remote-longterm');
     const io2 = capture();
     expect(await main(['patches'], io2)).toBe(0);

@@ -329,6 +329,13 @@ describe('replay and progress', () => {
     const fn = terminalProgress({ isTTY: true, write: (s: string) => out.push(s) });
     fn?.({ schedules: 3, states: 2, edges: 4, steps: 9, violated: ['deadlock'], done: false });
     expect(out.join('')).toContain('3 schedules, 2 states, 4 steps, violated: deadlock');
+    // Nothing violated: no "violated" part; the last call clears the line it wrote.
+    out.length = 0;
+    fn?.({ schedules: 5, states: 4, edges: 7, steps: 12, violated: [], done: false });
+    expect(out).toEqual(['\r\u001b[2Kexplore: 5 schedules, 4 states, 7 steps']);
+    out.length = 0;
+    fn?.({ schedules: 6, states: 4, edges: 8, steps: 13, violated: [], done: true });
+    expect(out).toEqual(['\r\u001b[2Kexplore: 6 schedules, 4 states, 8 steps', '\r\u001b[2K']);
   });
 });
 

@@ -13,38 +13,22 @@ import { buildWorld, runScenario, worldFingerprint } from '../../../src/scenario
 import { profileOrThrow } from '../../../src/profiles/index.js';
 import { DefaultChooser } from '../../../src/sched/index.js';
 import type { Scenario } from '../../../src/scenario/ast.js';
+import { largeGuestScenario } from '../../support/large-guest.js';
 
 const MIB = 32;
 const PAGES = (MIB * 1024 * 1024) / 4096;
 
 /** A populated guest mapped for DMA and unmapped, then a MAP_POPULATE mmap and a write pin in the thread itself (GUP runs in steps). */
-const TEXT = `question: does a traced run of a guest take the untraced run's steps?
-setup:
-  memory:
-    zones: { DMA32: 16M, Normal: ${2 * MIB + 64}M }
-  processes:
-    - name: qemu
-      caps: [CAP_IPC_LOCK]
-      mappings:
-        - { name: ram, length: ${MIB}M, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS, populate: true }
-  devices:
-    - { name: edu0, kind: edu, iommu_group: 5 }
-  vfio:
-    containers:
-      - { name: C, process: qemu, groups: [edu0] }
-threads:
-  - process: qemu
-    steps:
-      - VFIO_IOMMU_MAP_DMA: { container: $C, vaddr: $ram, iova: 0x100000000, size: ${MIB}M }
-        as: map
-      - VFIO_IOMMU_UNMAP_DMA: { container: $C, iova: 0x100000000, size: ${MIB}M }
+const TEXT = largeGuestScenario(MIB, {
+  question: "does a traced run of a guest take the untraced run's steps?",
+  normalMib: 2 * MIB + 64,
+  moreSteps: `      - VFIO_IOMMU_UNMAP_DMA: { container: $C, iova: 0x100000000, size: ${MIB}M }
         as: unmap
       - mmap: { length: ${MIB / 2}M, prot: PROT_READ|PROT_WRITE, flags: MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE }
         as: buf
-expect:
-  v6.12:
-    values: { map: 0, unmap: 0 }
-`;
+`,
+  values: 'map: 0, unmap: 0',
+});
 
 /** A 2 GiB guest on 1 GiB hugetlb pages: MAP_DMA collapses its batches (vfio_pin_pages_remote). */
 const HUGE = `question: does a traced MAP_DMA of a 1 GiB-page guest collapse its batches as the untraced one does?

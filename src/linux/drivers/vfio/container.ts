@@ -231,7 +231,8 @@ export function* vfio_group_set_container(k: Kctx, group: vfio_group, container_
     yield* down_write(k, c.group_lock, site);
     attach: {
       if (c.group_list.length && c.noiommu) {
-        ret = errno_reason(k, -EPERM, six ? vfio_site(k, 'container', 'vfio_container_attach_group') : why, 'the container holds a no-IOMMU group, which cannot share it');
+        // PATCH(vfio-container-c) cdc71fe4ecbf: the check sits in vfio_container_attach_group() from the 6.1 container split
+        ret = errno_reason(k, -EPERM, k.patch('vfio-container-c') ? vfio_site(k, 'container', 'vfio_container_attach_group') : why, 'the container holds a no-IOMMU group, which cannot share it');
         break attach;
       }
       if (six && !group.emulated) {

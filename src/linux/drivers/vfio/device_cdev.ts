@@ -35,10 +35,10 @@ import type {
 import type { iommufd_access, iommufd_ctx, iommufd_device } from '../iommu/iommufd/iommufd_private.js';
 import { iommufd_ctx_from_fd, iommufd_ctx_put } from '../iommu/iommufd/main.js';
 import {
-  iommufd_access_attach, iommufd_access_create, iommufd_access_detach, iommufd_access_pin_pages, iommufd_access_unpin_pages,
+  iommufd_access_attach, iommufd_access_detach, iommufd_access_pin_pages, iommufd_access_unpin_pages,
   iommufd_device_attach, iommufd_device_bind, iommufd_device_detach, iommufd_device_unbind,
 } from '../iommu/iommufd/device.js';
-import { iommufd_object_remove } from '../iommu/iommufd/main.js';
+import { vfio_iommufd_emulated_bind, vfio_iommufd_emulated_unbind } from './iommufd.js';
 import type { vfio_device } from './vfio.js';
 import { vfio_pci_core_mmap } from './group.js';
 
@@ -101,12 +101,8 @@ function* vfio_df_ioctl_bind_iommufd(k: Kctx, df: vfio_device_file, bind: vfio_d
     df.idev = idev;
     devid = idev.obj.id;
   } else {
-    const unmap = vdev.dma_unmap;
-    const access = iommufd_access_create(r.ictx, function* (kk, _a, iova, length) {
-      if (unmap !== null) yield* unmap(kk, vdev, iova, length);
-    });
+    const access = vfio_iommufd_emulated_bind(vdev, r.ictx);
     df.access = access;
-    vdev.iommufd_access = access;
     devid = access.obj.id;
   }
   df.iommufd = r.ictx;
@@ -169,13 +165,7 @@ function* vfio_device_cdev_release(k: Kctx, i: inode, f: file): KThread<number> 
     yield* iommufd_device_detach(k, df.idev);
     yield* iommufd_device_unbind(k, df.idev);
   }
-  if (df.access !== null) {
-    const a = df.access;
-    df.device.iommufd_access = null;
-    yield* iommufd_access_detach(k, a);
-    a.obj.users--;
-    if (a.ictx.objects.get(a.obj.id) === a) yield* iommufd_object_remove(k, a.ictx, null, a.obj.id);
-  }
+  if (df.access !== null) yield* vfio_iommufd_emulated_unbind(k, df.device, df.access);
   df.device.open_count--;
   df.access_granted = false;
   if (df.iommufd_file !== null) yield* iommufd_ctx_put(k, df.iommufd_file);

@@ -16,9 +16,13 @@ import type { Kctx } from '../../kctx.js';
 import { EBUSY, EINVAL } from '../../include/uapi/linux/errno.js';
 import type { file } from '../../include/linux/fs.js';
 import { fput, get_file } from '../../include/linux/fs.js';
-import { iommufd_ctx_of_file } from '../iommu/iommufd/main.js';
+import { iommufd_ctx_of_file, iommufd_object_remove } from '../iommu/iommufd/main.js';
+import type { iommufd_access, iommufd_ctx } from '../iommu/iommufd/iommufd_private.js';
 import { iommufd_vfio_compat_ioas_create, iommufd_vfio_compat_ioas_get_id } from '../iommu/iommufd/vfio_compat.js';
-import { iommufd_device_attach, iommufd_device_bind, iommufd_device_detach, iommufd_device_unbind } from '../iommu/iommufd/device.js';
+import {
+  iommufd_access_attach, iommufd_access_create, iommufd_access_detach, iommufd_device_attach, iommufd_device_bind, iommufd_device_detach,
+  iommufd_device_unbind,
+} from '../iommu/iommufd/device.js';
 import type { vfio_device, vfio_group } from './vfio.js';
 
 const FILE = 'drivers/vfio/group.c';
@@ -62,8 +66,12 @@ export function* vfio_group_drop_iommufd(k: Kctx, group: vfio_group): KThread<vo
 export function* vfio_group_iommufd_open_device(k: Kctx, d: vfio_device): KThread<number> {
   const ictx = d.group.iommufd;
   if (!ictx) return -EINVAL;
+  if (d.group.emulated) return yield* vfio_group_iommufd_open_emulated(k, d, ictx);
   const idev = iommufd_device_bind(k, ictx, d.group.iommu_group);
   if (typeof idev === 'number') return idev;
+  // PATCH(iommufd-vfio-noiommu) c9a397cee9f5: 6.2's vfio_iommufd_bind() asks iommufd_vfio_compat_ioas_id(), which
+  // makes a compat IOAS when there is none (after IOMMU_VFIO_IOAS CLEAR or its destroy); since, no IOAS is -ENODEV.
+  if (!k.patch('iommufd-vfio-noiommu')) iommufd_vfio_compat_ioas_create(k, ictx);
   const id = iommufd_vfio_compat_ioas_get_id(ictx);
   let ret = id < 0 ? id : 0;
   if (!ret) ret = yield* iommufd_device_attach(k, idev, { v: id });
@@ -75,8 +83,46 @@ export function* vfio_group_iommufd_open_device(k: Kctx, d: vfio_device): KThrea
   return 0;
 }
 
+/**
+ * vfio_iommufd_emulated_bind(vdev, ictx): an emulated (mdev) device gets an iommufd access whose
+ * unmap op is the vendor driver's dma_unmap (6.3+ creates it at bind, 6.2 at attach_ioas; the
+ * model creates it at bind on every release, which no user can tell apart).
+ */
+export function vfio_iommufd_emulated_bind(vdev: vfio_device, ictx: iommufd_ctx): iommufd_access {
+  const unmap = vdev.dma_unmap;
+  const access = iommufd_access_create(ictx, function* (kk, _a, iova, length) {
+    if (unmap !== null) yield* unmap(kk, vdev, iova, length);
+  });
+  vdev.iommufd_access = access;
+  return access;
+}
+
+/** vfio_iommufd_emulated_unbind(vdev): detach the access and destroy it. */
+export function* vfio_iommufd_emulated_unbind(k: Kctx, vdev: vfio_device, a: iommufd_access): KThread<void> {
+  vdev.iommufd_access = null;
+  yield* iommufd_access_detach(k, a);
+  a.obj.users--;
+  if (a.ictx.objects.get(a.obj.id) === a) yield* iommufd_object_remove(k, a.ictx, null, a.obj.id);
+}
+
+/** The group path of an emulated device: an access attached to the compat IOAS. */
+function* vfio_group_iommufd_open_emulated(k: Kctx, d: vfio_device, ictx: iommufd_ctx): KThread<number> {
+  const access = vfio_iommufd_emulated_bind(d, ictx);
+  // PATCH(iommufd-vfio-noiommu) c9a397cee9f5: as for a physical device, 6.2 makes a compat IOAS if there is none.
+  if (!k.patch('iommufd-vfio-noiommu')) iommufd_vfio_compat_ioas_create(k, ictx);
+  const id = iommufd_vfio_compat_ioas_get_id(ictx);
+  const ret = id < 0 ? id : yield* iommufd_access_attach(k, access, id);
+  if (ret) yield* vfio_iommufd_emulated_unbind(k, d, access);
+  return ret;
+}
+
 /** vfio_df_iommufd_unbind() at the last close of a device of an iommufd group. */
 export function* vfio_group_iommufd_close_device(k: Kctx, d: vfio_device): KThread<void> {
+  const access = d.group.emulated ? d.iommufd_access ?? null : null;
+  if (access !== null) {
+    yield* vfio_iommufd_emulated_unbind(k, d, access);
+    return;
+  }
   const idev = d.iommufd_device ?? null;
   if (idev === null) return;
   d.iommufd_device = null;

@@ -15,7 +15,7 @@
  *
  * Each site's label is `<kernel file>.c:<function>:<tag>`, and `FAILPOINTS` says what
  * the failing call returns in the kernel and what its caller then returns (read from the
- * release sources: v5.4.1, Debian 6.1.192, Debian 6.12.117). The caller's handling of
+ * release sources: v5.4.1, Debian 6.1.192, Debian 6.12.117; iommufd: 6.2.12, Debian 6.12.118). The caller's handling of
  * the failure is modelled at each site, not here.
  *
  * MODEL: the kernel's fault attributes (probability, interval, times, space,
@@ -107,6 +107,44 @@ export const FAILPOINTS = {
     fails: 'NULL (the pages array / struct io_mapped_ubuf)',
     caller: 'IORING_REGISTER_BUFFERS returns -ENOMEM; buffers registered so far are unregistered; 5.4/5.6: this buffer unaccounted first; 6.12: its pages unpinned; Debian 6.1.192: its pages stay pinned (leaked)',
     errno: 'ENOMEM',
+  },
+  // iommufd (6.2+ with CONFIG_IOMMUFD): the kernel's own iommufd_should_fail() points (active with
+  // CONFIG_IOMMUFD_TEST, which every +iommufd profile has, as the judge build and the selftest's
+  // iommufd_fail_nth need), and the allocations of the ioctls' objects. Read in 6.2.12 and Debian 6.12.118.
+  'drivers/iommu/iommufd/main.c:iommufd_fops_ioctl:copy_struct_from_user': {
+    fails: 'bytes not copied (the command struct is unreadable past its size word)',
+    caller: 'the ioctl returns -EFAULT before the command runs',
+    errno: 'EFAULT',
+  },
+  'drivers/iommu/iommufd/main.c:_iommufd_object_alloc:kzalloc': {
+    fails: 'NULL (the IOAS object) [MODEL: only IOMMU_IOAS_ALLOC asks; the other objects\' allocations are not failure points]',
+    caller: 'IOMMU_IOAS_ALLOC returns -ENOMEM; no object id is used up',
+    errno: 'ENOMEM',
+  },
+  'drivers/iommu/iommufd/pages.c:iopt_alloc_pages:kzalloc': {
+    fails: 'NULL (struct iopt_pages)',
+    caller: 'IOMMU_IOAS_MAP (and the compat VFIO_IOMMU_MAP_DMA) return -ENOMEM before an area exists; nothing pinned',
+    errno: 'ENOMEM',
+  },
+  'drivers/iommu/iommufd/io_pagetable.c:iopt_alloc_area_pages:kzalloc': {
+    fails: 'NULL (struct iopt_area)',
+    caller: 'iopt_alloc_area_pages() returns -ENOMEM before taking the IOVA; the map or copy frees its pages list and returns -ENOMEM',
+    errno: 'ENOMEM',
+  },
+  'drivers/iommu/iommufd/io_pagetable.c:iopt_table_enforce_dev_resv_regions:iommufd_should_fail': {
+    fails: '-EINVAL (iommufd_should_fail() at entry)',
+    caller: 'the attach of the device to the IOAS fails -EINVAL with nothing reserved: the auto domain is freed, the device stays bound and unattached',
+    errno: null,
+  },
+  'drivers/iommu/iommufd/pages.c:pfn_reader_user_pin:iommufd_should_fail': {
+    fails: '-EFAULT (iommufd_should_fail() before the pin call)',
+    caller: 'the pfn reader stops: a domain fill unmaps and unpins what it pinned so far (map, attach, copy fail -EFAULT), an access pin unwinds its earlier areas',
+    errno: null,
+  },
+  'drivers/iommu/iommufd/pages.c:pfn_reader_user_update_pinned:iommufd_should_fail': {
+    fails: '-ENOMEM (iommufd_should_fail() before charging what was pinned)',
+    caller: 'as a failed charge over RLIMIT_MEMLOCK: the fill or access pin unpins everything it pinned, nothing stays charged',
+    errno: null,
   },
 } as const satisfies Record<string, Failpoint>;
 

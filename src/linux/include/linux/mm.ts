@@ -89,7 +89,7 @@ import type { Machine } from '../../machine.js';
 import type { Kctx } from '../../kctx.js';
 import { IS_ENABLED } from '../../kctx.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_reserved, PG_zero, SUBPAGE_SET,
-  HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, pmd_leaf, pmd_map } from './mm_types.js';
+  HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, pmd_leaf, pmd_map, log_key } from './mm_types.js';
 import type { mm_struct, pmd_t, pte_t, pte_table, pud_t, vm_area_struct } from './mm_types.js';
 import { MIGRATE_CMA, ZONE_DEVICE, ZONE_MOVABLE } from './gfp.js';
 import type { zone_type } from './gfp.js';
@@ -744,7 +744,7 @@ export function set_pte_at(mm: mm_struct, addr: number, pte: pte_t): void {
   }
   const i = Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE;
   const old = t.pte[i];
-  if (mm.pgd.log !== null) mm.pgd.log.push(key);
+  if (mm.pgd.log !== null) log_key(mm.pgd.log, key);
   if (old === 0 && pte !== 0) t.count++;
   else if (old !== 0 && pte === 0) t.count--;
   t.pte[i] = pte;

@@ -397,11 +397,27 @@ export class MemMap {
    * MODEL: the checker's journal of the mem_map (src/check/engine.ts): while `touched` is
    * an array, every slot slot_of() resolves (so every folio a step may change), every new
    * slot and every dropped one is appended, and `freed` receives the [pfn, pfn + 2^order)
-   * ranges of dropped folios. Null (the default) records nothing.
+   * ranges of dropped folios. Null (the default) records nothing. A run of consecutive
+   * slots s .. s + n - 1 may be one pair of entries, -n then s (touch_run(); read with
+   * forEachTouched()).
    */
   touched: number[] | null = null;
   freed: number[] | null = null;
   private lastTouched = -1;
+
+  /**
+   * MODEL (speed only): journal slots s0 .. s0 + n - 1 as slot_of() resolving each would
+   * (for the batched paths, which look slots up with peek_slot), as one pair of entries.
+   */
+  touch_run(s0: number, n: number): void {
+    if (this.touched === null || n <= 0) return;
+    if (n === 1) {
+      if (s0 !== this.lastTouched) this.touched.push(s0);
+    } else {
+      this.touched.push(-n, s0);
+    }
+    this.lastTouched = s0 + n - 1;
+  }
 
   /** Start (or restart) the journal; the checker empties the arrays after reading them. */
   journal_start(): void {
@@ -510,8 +526,11 @@ export class MemMap {
     this.cap = cap;
   }
 
-  /** Create the folio record for an allocated block (all counters zero). */
-  newSlot(pfn: number, order: number): number {
+  /**
+   * Create the folio record for an allocated block (all counters zero). `journal` false:
+   * the caller journals the new slot itself (touch_run()).
+   */
+  newSlot(pfn: number, order: number, journal = true): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       if (this.top >= this.cap) this.grow();
@@ -528,7 +547,7 @@ export class MemMap {
     this.s_index[slot] = 0;
     this.s_content[slot] = 0;
     this.index_set(pfn, order, slot);
-    if (this.touched !== null) {
+    if (this.touched !== null && journal) {
       this.touched.push(slot);
       // The new folio's own slot_of() (which most allocations make next) need not journal it again.
       this.lastTouched = slot;
@@ -640,6 +659,33 @@ export class MemMap {
       return big;
     }
     return null;
+  }
+
+  /**
+   * MODEL (speed only): up to `n` successive takeFree(z, 0, false) calls at once, the frames
+   * written to out[0 ..] in the order those calls return them (free list, then the bump
+   * pointers range by range). Returns how many it took; 0 when the zone has no frame for
+   * such a call (takeFree would return null); -1 when a call would do what this does not
+   * (skip a hot-plug range, split a larger free block): the caller then makes the calls.
+   */
+  takeFreeRun(z: zone, n: number, out: number[]): number {
+    if (this.bumpSkip.length > 0) return -1;
+    let k = 0;
+    const list = z.free_area.get(0);
+    if (list !== undefined) while (k < n && list.length > 0) out[k++] = list.pop() as number;
+    for (let i = 0; i < z.ranges.length && k < n; i++) {
+      const r = z.ranges[i];
+      if (r.cma) continue;
+      let b = z.bump[i];
+      while (k < n && b < r.end_pfn) out[k++] = b++;
+      z.bump[i] = b;
+    }
+    if (k === 0) {
+      for (const bigger of [HPAGE_PMD_ORDER, HPAGE_PUD_ORDER]) if ((z.free_area.get(bigger)?.length ?? 0) > 0) return -1;
+      return 0;
+    }
+    this.accountTake(z, k, false);
+    return k;
   }
 
   /** Return a block to its zone's free list. */
@@ -950,6 +996,52 @@ export class pmd_map extends Map<number, pmd_t | pte_table> {
     this.gen++;
     if (this.log !== null) for (const key of this.keys()) this.log.push(key);
     super.clear();
+  }
+}
+
+/**
+ * MODEL (journals): append `key` to a journal of keys (page_table.log, iommu_domain.log)
+ * unless it repeats the last entry. Readers take a journal as a set of keys, so a run of
+ * writes to one block (the PTEs of a table, the 4 KiB leaves of a 2 MiB block) needs it once.
+ */
+export function log_key(log: number[], key: number): void {
+  if (log.length === 0 || log[log.length - 1] !== key) log.push(key);
+}
+
+/**
+ * MODEL (speed only): a run of consecutive slots a batched path looked up with peek_slot,
+ * journaled at once (MemMap.touch_run) when it breaks and at flush().
+ */
+export class SlotRun {
+  private s0 = -1;
+  private n = 0;
+  constructor(private readonly mem: MemMap) {}
+  add(s: number): void {
+    if (s === this.s0 + this.n) {
+      this.n++;
+      return;
+    }
+    this.flush();
+    this.s0 = s;
+    this.n = 1;
+  }
+  flush(): void {
+    this.mem.touch_run(this.s0, this.n);
+    this.s0 = -1;
+    this.n = 0;
+  }
+}
+
+/** The slots of a mem_map journal (MemMap.touched), in journal order, runs (-n, s) expanded. */
+export function forEachTouched(touched: readonly number[], visit: (slot: number) => void): void {
+  for (let j = 0; j < touched.length; j++) {
+    const e = touched[j];
+    if (e >= 0) {
+      visit(e);
+      continue;
+    }
+    const s = touched[++j];
+    for (let q = 0; q < -e; q++) visit(s + q);
   }
 }
 

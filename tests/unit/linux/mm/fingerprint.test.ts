@@ -87,3 +87,26 @@ describe('mm_fingerprint', () => {
   });
 });
 
+
+describe('mm_fingerprint content tags (hashed once per tag id)', () => {
+  it('hashes the tag string, not its id: the same contents interned in another order agree; another tag differs', () => {
+    const x = build();
+    const y = build();
+    const px = pte_pfn(pte_at([...x.m.tasks.values()][0].mm!, x.a));
+    const py = pte_pfn(pte_at([...y.m.tasks.values()][0].mm!, y.a));
+    // y interns an unrelated tag first, so the page's tag gets another id there.
+    y.m.mem.tag_id('unrelated');
+    x.m.mem.s_content[x.m.mem.slot_of(px)] = x.m.mem.tag_id('A');
+    y.m.mem.s_content[y.m.mem.slot_of(py)] = y.m.mem.tag_id('A');
+    expect(x.m.mem.tag_id('A')).not.toBe(y.m.mem.tag_id('A'));
+    expect(mm_fingerprint(x.m)).toBe(mm_fingerprint(y.m));
+    // A cached tag hash follows the slot's new tag (ids never change meaning; slots change ids).
+    y.m.mem.s_content[y.m.mem.slot_of(py)] = y.m.mem.tag_id('B');
+    expect(mm_fingerprint(x.m)).not.toBe(mm_fingerprint(y.m));
+    y.m.mem.s_content[y.m.mem.slot_of(py)] = y.m.mem.tag_id('A');
+    expect(mm_fingerprint(x.m)).toBe(mm_fingerprint(y.m));
+    // Tags of different lengths with a common prefix differ too.
+    x.m.mem.s_content[x.m.mem.slot_of(px)] = x.m.mem.tag_id('AA');
+    expect(mm_fingerprint(x.m)).not.toBe(mm_fingerprint(y.m));
+  });
+});

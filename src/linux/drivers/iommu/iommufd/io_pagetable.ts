@@ -11,9 +11,11 @@
  */
 import type { KThread } from '../../../../sched/index.js';
 import type { Kctx } from '../../../kctx.js';
+import type { file } from '../../../include/linux/fs.js';
+import { IS_ENABLED } from '../../../kctx.js';
 import { WARN_ON } from '../../../include/linux/bug.js';
 import {
-  EADDRINUSE, EBUSY, EDEADLK, EEXIST, EINVAL, ENOENT, ENOSPC, EOVERFLOW, EPERM,
+  EADDRINUSE, EBUSY, EDEADLK, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, EOVERFLOW, EPERM,
 } from '../../../include/uapi/linux/errno.js';
 import { PAGE_SIZE } from '../../../include/linux/mm_types.js';
 import { IOMMU_WRITE, IOMMU_RESV_DIRECT, IOMMU_RESV_DIRECT_RELAXABLE, IOMMU_RESV_MSI, IOMMU_RESV_RESERVED, IOMMU_RESV_SW_MSI } from '../iommu.js';
@@ -21,9 +23,10 @@ import type { iommu_domain, iommu_group } from '../iommu.js';
 import { init_rwsem, down_read, up_read, down_write, up_write } from '../../../kernel/locking/rwsem.js';
 import { mutex_lock, mutex_unlock } from '../../../kernel/locking/mutex.js';
 import type { io_pagetable, iommufd_ctx, iopt_area, iopt_pages, iopt_range } from './iommufd_private.js';
-import { ULONG_MAX } from './iommufd_private.js';
+import { ULONG_MAX, iommufd_should_fail } from './iommufd_private.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 import {
-  iopt_alloc_pages, iopt_area_fill_domain, iopt_area_fill_domains, iopt_area_unfill_domain, iopt_area_unfill_domains,
+  iopt_alloc_file_pages, iopt_alloc_pages, iopt_area_fill_domain, iopt_area_fill_domains, iopt_area_unfill_domain, iopt_area_unfill_domains,
   iopt_area_unmap_domain_range, iopt_put_pages,
 } from './pages.js';
 
@@ -104,9 +107,20 @@ function roundup_pow_of_two(x: bigint): bigint {
   return p;
 }
 
-/** __alloc_iova_check_range(): the aligned start inside [start, last] that fits length, or null. */
-function check_range(start: bigint, last: bigint, length: bigint, align: bigint, page_offset: bigint): bigint | null {
+/**
+ * __alloc_iova_check_range(): the aligned start inside [start, last] that fits length, or null.
+ * Before PATCH(iommufd-prevent-align-overflow) (6.2.12 to 6.6.9, __alloc_iova_check_hole/used)
+ * the span must hold length before aligning, ALIGN() wraps past ULONG_MAX (to a start below the
+ * span, which only the `> last` test then judges) and a start equal to last still fits.
+ */
+function check_range(k: Kctx, start: bigint, last: bigint, length: bigint, align: bigint, page_offset: bigint): bigint | null {
   const up = start + align - 1n;
+  if (!k.patch('iommufd-prevent-align-overflow')) { // PATCH(iommufd-prevent-align-overflow) b42497e3c0e7
+    if (last - start < length - 1n) return null;
+    const wrapped = (up & ULONG_MAX & ~(align - 1n)) | page_offset;
+    if (wrapped > last || last - wrapped < length - 1n) return null;
+    return wrapped;
+  }
   if (up > ULONG_MAX) return null;
   const aligned = (up & ~(align - 1n)) | page_offset;
   if (aligned >= last || last - aligned < length - 1n) return null;
@@ -116,10 +130,10 @@ function check_range(start: bigint, last: bigint, length: bigint, align: bigint,
 /**
  * iopt_alloc_iova(iopt, uptr, length): the lowest IOVA ≥ PAGE_SIZE, inside an allowed range
  * (any, if none are set), clear of reserved ranges and areas, aligned like uptr (up to the
- * huge page size) and keeping uptr's page offset. -EOVERFLOW for a zero or ≥ ULONG_MAX/2
+ * huge page size since 6.17, 6.12.43 by stable) and keeping uptr's page offset. -EOVERFLOW for a zero or ≥ ULONG_MAX/2
  * length, -EINVAL when that alignment is below the table's, -ENOSPC when nothing fits.
  */
-function iopt_alloc_iova(iopt: io_pagetable, uptr: bigint, length: bigint): bigint | number {
+function iopt_alloc_iova(k: Kctx, iopt: io_pagetable, uptr: bigint, length: bigint): bigint | number {
   const page_offset = uptr % PAGE;
   if (length === 0n || length >= ULONG_MAX / 2n) return -EOVERFLOW;
   let align: bigint;
@@ -129,17 +143,21 @@ function iopt_alloc_iova(iopt: io_pagetable, uptr: bigint, length: bigint): bigi
     const r = roundup_pow_of_two(length);
     align = r < low ? r : low;
   }
-  if (align >= HPAGE_SIZE) align = HPAGE_SIZE;
+  // PATCH(iommufd-prevent-align-overflow) b42497e3c0e7: at most the huge page size (PAGE_SIZE without THP); unbounded before.
+  if (k.patch('iommufd-prevent-align-overflow')) {
+    const max = IS_ENABLED(k, 'CONFIG_TRANSPARENT_HUGEPAGE') ? HPAGE_SIZE : PAGE;
+    if (align >= max) align = max;
+  }
   if (align < BigInt(iopt.iova_alignment)) return -EINVAL;
   const lo = PAGE;
   const hi = ULONG_MAX - PAGE;
   const allowedSpans = iopt.allowed.length === 0 ? [{ start: lo, last: hi }] : used_runs(iopt.allowed, lo, hi);
   const busy = [...iopt.reserved.map((r) => ({ start: r.start, last: r.last })), ...iopt.areas.map((a) => ({ start: a.iova, last: a.last }))];
   for (const span of allowedSpans) {
-    const s = check_range(span.start, span.last, length, align, page_offset);
+    const s = check_range(k, span.start, span.last, length, align, page_offset);
     if (s === null) continue;
     for (const hole of holes_of(used_runs(busy, s, span.last), s, span.last)) {
-      const at = check_range(hole.start, hole.last, length, align, page_offset);
+      const at = check_range(k, hole.start, hole.last, length, align, page_offset);
       if (at !== null) return at;
     }
   }
@@ -203,7 +221,7 @@ function* iopt_abort_area(k: Kctx, area: iopt_area): KThread<void> {
 export function* iopt_free_pages_list(k: Kctx, list: iopt_pages_list[]): KThread<void> {
   for (const elm of list) {
     if (elm.area !== null) yield* iopt_abort_area(k, elm.area);
-    if (elm.pages !== null) iopt_put_pages(k, elm.pages);
+    if (elm.pages !== null) yield* iopt_put_pages(k, elm.pages);
     elm.area = null;
     elm.pages = null;
   }
@@ -212,7 +230,11 @@ export function* iopt_free_pages_list(k: Kctx, list: iopt_pages_list[]): KThread
 
 /** iopt_alloc_area_pages(): choose or check the IOVA and insert the (unfilled) areas. */
 function* iopt_alloc_area_pages(k: Kctx, iopt: io_pagetable, list: iopt_pages_list[], length: bigint, dst_iova: { v: bigint }, iommu_prot: number, flags: number): KThread<number> {
-  for (const elm of list) elm.area = iopt_area_alloc(k);
+  for (const elm of list) {
+    // Not yet in the tree: the caller's iopt_free_pages_list() drops the areas already allocated.
+    if (should_fail(k, 'drivers/iommu/iommufd/io_pagetable.c:iopt_alloc_area_pages:kzalloc')) return -ENOMEM;
+    elm.area = iopt_area_alloc(k);
+  }
   yield* down_write(k, iopt.iova_rwsem, `${FILE}:iopt_alloc_area_pages`);
   let rc = 0;
   out: {
@@ -222,7 +244,9 @@ function* iopt_alloc_area_pages(k: Kctx, iopt: io_pagetable, list: iopt_pages_li
     }
     if (flags & IOPT_ALLOC_IOVA) {
       const first = list[0] as iopt_pages_list;
-      const at = iopt_alloc_iova(iopt, BigInt((first.pages as iopt_pages).uptr + first.start_byte), length);
+      // Use the first entry to guess the ideal IOVA alignment: its user address, or its file offset (6.13+).
+      const fp = first.pages as iopt_pages;
+      const at = iopt_alloc_iova(k, iopt, BigInt((fp.file !== null ? fp.start : fp.uptr) + first.start_byte), length);
       if (typeof at === 'number') {
         rc = at;
         break out;
@@ -282,11 +306,26 @@ export function* iopt_map_pages(k: Kctx, iopt: io_pagetable, list: iopt_pages_li
 export function* iopt_map_user_pages(k: Kctx, ictx: iommufd_ctx, iopt: io_pagetable, iova: { v: bigint }, uptr: bigint, length: bigint, iommu_prot: number, flags: number): KThread<number> {
   const pages = iopt_alloc_pages(k, uptr, length, (iommu_prot & IOMMU_WRITE) !== 0);
   if (typeof pages === 'number') return pages;
+  return yield* iopt_map_common(k, ictx, iopt, pages, iova, length, Number(uptr - BigInt(pages.uptr)), iommu_prot, flags);
+}
+
+/** iopt_map_common(): the context's accounting mode, then one area over the pages. */
+function* iopt_map_common(k: Kctx, ictx: iommufd_ctx, iopt: io_pagetable, pages: iopt_pages, iova: { v: bigint }, length: bigint, start_byte: number, iommu_prot: number, flags: number): KThread<number> {
   if (ictx.account_mode === 'IOPT_PAGES_ACCOUNT_MM' && pages.account_mode === 'IOPT_PAGES_ACCOUNT_USER') pages.account_mode = 'IOPT_PAGES_ACCOUNT_MM';
-  const list: iopt_pages_list[] = [{ pages, area: null, start_byte: Number(uptr - BigInt(pages.uptr)), length }];
+  const list: iopt_pages_list[] = [{ pages, area: null, start_byte, length }];
   const rc = yield* iopt_map_pages(k, iopt, list, length, iova, iommu_prot, flags);
   if (rc) yield* iopt_free_pages_list(k, list);
   return rc;
+}
+
+/**
+ * iopt_map_file_pages(ictx, iopt, iova, file, start, length, iommu_prot, flags) (6.13+): as
+ * iopt_map_user_pages, for a file range by offset (IOMMU_IOAS_MAP_FILE).
+ */
+export function* iopt_map_file_pages(k: Kctx, ictx: iommufd_ctx, iopt: io_pagetable, iova: { v: bigint }, f: file, start: bigint, length: bigint, iommu_prot: number, flags: number): KThread<number> {
+  const pages = iopt_alloc_file_pages(k, f, start, length, (iommu_prot & IOMMU_WRITE) !== 0);
+  if (typeof pages === 'number') return pages;
+  return yield* iopt_map_common(k, ictx, iopt, pages, iova, length, Number(start - BigInt(pages.start)), iommu_prot, flags);
 }
 
 /** iopt_get_pages(iopt, iova, length, list): references to the pages behind a contiguous run of areas. */
@@ -332,7 +371,10 @@ function* iommufd_access_notify_unmap(k: Kctx, iopt: io_pagetable, iova: bigint,
 function* iopt_unmap_iova_range(k: Kctx, iopt: io_pagetable, start: bigint, last: bigint, unmapped: { v: bigint }): KThread<number> {
   let bytes = 0n;
   let tries = 0;
-  let rc = 0;
+  // PATCH(iommufd-compat-unmap-empty) afb47765f923: an empty range is success (IOAS_UNMAP says -ENOENT itself); -ENOENT before.
+  const emptyOk = k.patch('iommufd-compat-unmap-empty');
+  let rc = emptyOk ? 0 : -ENOENT;
+  let failed = false;
   again: for (;;) {
     yield* down_read(k, iopt.domains_rwsem, `${FILE}:iopt_unmap_iova_range`);
     yield* down_write(k, iopt.iova_rwsem, `${FILE}:iopt_unmap_iova_range`);
@@ -342,10 +384,12 @@ function* iopt_unmap_iova_range(k: Kctx, iopt: io_pagetable, start: bigint, last
       const area_last = area.last;
       if (area.pages === null) {
         rc = -EBUSY;
+        failed = true;
         break;
       }
       if (first < start || area_last > last) {
         rc = -ENOENT;
+        failed = true;
         break;
       }
       if (first !== start) tries = 0;
@@ -367,12 +411,17 @@ function* iopt_unmap_iova_range(k: Kctx, iopt: io_pagetable, start: bigint, last
       up_write(k, iopt.iova_rwsem, `${FILE}:iopt_unmap_iova_range`);
       yield* iopt_area_unfill_domains(k, area, pages);
       yield* iopt_abort_area(k, area);
-      iopt_put_pages(k, pages);
+      yield* iopt_put_pages(k, pages);
       bytes += area_last - first + 1n;
       yield* down_write(k, iopt.iova_rwsem, `${FILE}:iopt_unmap_iova_range`);
-      if (area_last >= last) break;
-      start = area_last + 1n;
+      // PATCH(iommufd-unmap-advance-start) 8602018b1f17: search on past what was unmapped; before it the search
+      // starts again at `start`, finding an area a concurrent map placed there while iova_rwsem was dropped.
+      if (k.patch('iommufd-unmap-advance-start')) {
+        if (area_last >= last) break;
+        start = area_last + 1n;
+      }
     }
+    if (!emptyOk && !failed && bytes !== 0n) rc = 0;
     up_write(k, iopt.iova_rwsem, `${FILE}:iopt_unmap_iova_range`);
     up_read(k, iopt.domains_rwsem, `${FILE}:iopt_unmap_iova_range`);
     break;
@@ -391,7 +440,10 @@ export function* iopt_unmap_iova(k: Kctx, iopt: io_pagetable, iova: bigint, leng
 
 /** iopt_unmap_all(): everything (an empty table is success). */
 export function* iopt_unmap_all(k: Kctx, iopt: io_pagetable, unmapped: { v: bigint }): KThread<number> {
-  return yield* iopt_unmap_iova_range(k, iopt, 0n, ULONG_MAX, unmapped);
+  const rc = yield* iopt_unmap_iova_range(k, iopt, 0n, ULONG_MAX, unmapped);
+  // PATCH(iommufd-compat-unmap-empty): before it the range's -ENOENT for "nothing mapped" is turned into success here.
+  if (!k.patch('iommufd-compat-unmap-empty') && rc === -ENOENT) return 0;
+  return rc;
 }
 
 /** iopt_set_allow_iova(): replace the allowed ranges; any overlap with a reserved range is -EADDRINUSE. */
@@ -428,6 +480,7 @@ export function* iopt_remove_reserved_iova(k: Kctx, iopt: io_pagetable, owner: u
  * (direct-mapped and MSI windows) in the IOAS, owned by the device.
  */
 export function* iopt_table_enforce_dev_resv_regions(k: Kctx, iopt: io_pagetable, group: iommu_group, owner: unknown): KThread<number> {
+  if (iommufd_should_fail(k, 'drivers/iommu/iommufd/io_pagetable.c:iopt_table_enforce_dev_resv_regions:iommufd_should_fail')) return -EINVAL;
   yield* down_write(k, iopt.iova_rwsem, `${FILE}:iopt_table_enforce_dev_resv_regions`);
   let rc = 0;
   for (const r of group.resv_regions) {

@@ -20,6 +20,9 @@ import type { file } from '../../../include/linux/fs.js';
 import type { iommu_domain, iommu_group } from '../iommu.js';
 import type { KThread } from '../../../../sched/index.js';
 import type { Kctx } from '../../../kctx.js';
+import { IS_ENABLED } from '../../../kctx.js';
+import type { FailpointId } from '../../../include/linux/fault_inject.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 
 export const ULONG_MAX = (1n << 64n) - 1n;
 
@@ -39,11 +42,17 @@ export interface iopt_pages {
   /** kref */
   refs: number;
   readonly mutex: Mutex;
-  readonly source_mm: mm_struct;
-  readonly source_task: task_struct;
-  readonly source_user: user_struct;
-  /** Page-aligned start of the user range. */
+  /** The owner charged and pinned from: moved by IOMMU_IOAS_CHANGE_PROCESS (change_mm). */
+  source_mm: mm_struct;
+  source_task: task_struct;
+  source_user: user_struct;
+  /** IOPT_ADDRESS_USER (a user range, pinned through the mm) or IOPT_ADDRESS_FILE (6.13+: a memfd range by offset). */
+  readonly type: 'IOPT_ADDRESS_USER' | 'IOPT_ADDRESS_FILE';
+  /** Page-aligned start of the user range (0 for a file). */
   readonly uptr: number;
+  /** IOPT_ADDRESS_FILE: the file (a reference held) and the page-aligned offset of index 0. */
+  readonly file: file | null;
+  readonly start: number;
   readonly npages: number;
   readonly writable: boolean;
   account_mode: iopt_pages_account_mode;
@@ -217,3 +226,11 @@ export function iommufd_get_ioas(ictx: iommufd_ctx, id: number): iommufd_ioas | 
 }
 
 
+
+/**
+ * iommufd_should_fail() (selftest.c; false without CONFIG_IOMMUFD_TEST): the iommufd failure
+ * points of the kernel's fail-nth selftest, one failure point each (fault_inject.ts).
+ */
+export function iommufd_should_fail(k: Kctx, site: FailpointId): boolean {
+  return IS_ENABLED(k, 'CONFIG_IOMMUFD_TEST') && should_fail(k, site);
+}

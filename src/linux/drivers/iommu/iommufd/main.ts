@@ -24,23 +24,24 @@ import { WARN_ON, unsupported } from '../../../include/linux/bug.js';
 import { E2BIG, EBADF, EBADFD, EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOTTY, EOPNOTSUPP } from '../../../include/uapi/linux/errno.js';
 import type { file, file_operations, inode } from '../../../include/linux/fs.js';
 import { fget, fput } from '../../../include/linux/fs.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 import type { miscdevice } from '../../char/misc.js';
 import { VFIO_MINOR, misc_register } from '../../char/misc.js';
 import {
   IOMMUFD_CMD_BASE, IOMMUFD_CMD_DESTROY, IOMMUFD_CMD_IOAS_ALLOC, IOMMUFD_CMD_IOAS_ALLOW_IOVAS, IOMMUFD_CMD_IOAS_COPY,
   IOMMUFD_CMD_IOAS_IOVA_RANGES, IOMMUFD_CMD_IOAS_MAP, IOMMUFD_CMD_IOAS_UNMAP, IOMMUFD_CMD_LAST_6_12, IOMMUFD_CMD_OPTION,
-  IOMMUFD_CMD_VFIO_IOAS, IOMMUFD_STRUCT_SIZE, IOMMUFD_TYPE, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_RLIMIT_MODE,
+  IOMMUFD_CMD_VFIO_IOAS, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, IOMMUFD_CMD_IOAS_MAP_FILE, IOMMUFD_CMD_VDEVICE_ALLOC, IOMMUFD_STRUCT_SIZE, IOMMUFD_TYPE, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_RLIMIT_MODE,
   IOMMU_VFIO_IOAS_CLEAR, IOMMU_VFIO_IOAS_GET, IOMMU_VFIO_IOAS_SET,
 } from '../../../include/uapi/linux/iommufd.js';
 import type {
-  iommu_destroy, iommu_ioas_alloc, iommu_ioas_allow_iovas, iommu_ioas_copy, iommu_ioas_iova_ranges, iommu_ioas_map,
-  iommu_ioas_unmap, iommu_option, iommu_vfio_ioas, iommufd_ucmd_header,
+  iommu_destroy, iommu_ioas_alloc, iommu_ioas_allow_iovas, iommu_ioas_change_process, iommu_ioas_copy, iommu_ioas_iova_ranges, iommu_ioas_map,
+  iommu_ioas_map_file, iommu_ioas_unmap, iommu_option, iommu_vfio_ioas, iommufd_ucmd_header,
 } from '../../../include/uapi/linux/iommufd.js';
 import type { iommufd_any_object, iommufd_ctx, iommufd_subsys } from './iommufd_private.js';
 import { iommufd_get_ioas } from './iommufd_private.js';
 import {
-  iommufd_ioas_alloc_ioctl, iommufd_ioas_allow_iovas, iommufd_ioas_copy, iommufd_ioas_destroy, iommufd_ioas_iova_ranges,
-  iommufd_ioas_map, iommufd_ioas_option, iommufd_ioas_unmap, iommufd_option_rlimit_mode,
+  iommufd_ioas_alloc_ioctl, iommufd_ioas_allow_iovas, iommufd_ioas_change_process, iommufd_ioas_copy, iommufd_ioas_destroy,
+  iommufd_ioas_iova_ranges, iommufd_ioas_map, iommufd_ioas_map_file, iommufd_ioas_option, iommufd_ioas_unmap, iommufd_option_rlimit_mode,
 } from './ioas.js';
 import { iommufd_access_destroy_object, iommufd_device_destroy, iommufd_hwpt_paging_destroy } from './device.js';
 import { iommufd_vfio_ioctl } from './vfio_compat.js';
@@ -189,6 +190,18 @@ function respond(user: iommufd_ucmd_header, cmd: iommufd_ucmd_header): number {
 }
 
 /**
+ * The last command number of the release's iommufd_ioctl_ops table (IOMMU_TEST_CMD apart).
+ * MODEL: before 6.6 the table ends at IOMMU_VFIO_IOAS (0x88); the model keeps 6.12's end
+ * (0x8e) there, so the HWPT, hw-info, dirty-tracking and fault numbers, which no op issues,
+ * are `unsupported` rather than -ENOTTY on those releases.
+ */
+function iommufd_cmd_last(k: Kctx): number {
+  if (k.patch('iommufd-change-process')) return IOMMUFD_CMD_IOAS_CHANGE_PROCESS; // PATCH(iommufd-change-process) 829ed626499c
+  if (k.patch('iommufd-map-file')) return IOMMUFD_CMD_VDEVICE_ALLOC; // PATCH(iommufd-map-file) f4986a72d6e4: MAP_FILE, VIOMMU, VDEVICE
+  return IOMMUFD_CMD_LAST_6_12;
+}
+
+/**
  * iommufd_fops_ioctl(): validate the size header and dispatch. `arg` is the user's struct
  * (null: an unreadable pointer).
  */
@@ -196,17 +209,19 @@ function* iommufd_fops_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThre
   const ictx = f.private_data as iommufd_ctx | null;
   if (ictx === null) return -EINVAL;
   const nr = cmd & 0xff;
+  const last = iommufd_cmd_last(k);
   // The table ends at IOMMU_TEST_CMD (IOMMUFD_CMD_BASE + 32) with CONFIG_IOMMUFD_TEST.
-  const tableEnd = IS_ENABLED(k, 'CONFIG_IOMMUFD_TEST') ? IOMMUFD_CMD_BASE + 32 : IOMMUFD_CMD_LAST_6_12;
+  const tableEnd = IS_ENABLED(k, 'CONFIG_IOMMUFD_TEST') ? IOMMUFD_CMD_BASE + 32 : last;
   if (nr < IOMMUFD_CMD_BASE || nr > tableEnd) return yield* iommufd_vfio_ioctl(k, ictx, cmd, arg);
   const user = arg as iommufd_ucmd_header | null;
   if (user === null || typeof user !== 'object' || typeof user.size !== 'number') return -EFAULT;
   const sz = IOMMUFD_STRUCT_SIZE[nr];
   if ((cmd >> 8) !== IOMMUFD_TYPE) return -ENOTTY;
-  if (nr > IOMMUFD_CMD_LAST_6_12 && nr !== IOMMUFD_CMD_BASE + 32) return -ENOTTY;
+  if (nr > last && nr !== IOMMUFD_CMD_BASE + 32) return -ENOTTY;
   if (sz === undefined) return unsupported(k, `${FILE}:iommufd_fops_ioctl`, `iommufd command 0x${nr.toString(16)} (HWPT, hw info, dirty tracking, fault queues, the selftest command) is not modelled`);
   if (user.size >>> 0 < sz.min_size) return -EINVAL;
   if (user.size >>> 0 > sz.size && user.trailing === true) return -E2BIG;
+  if (should_fail(k, 'drivers/iommu/iommufd/main.c:iommufd_fops_ioctl:copy_struct_from_user')) return -EFAULT;
   const ucmd = { ...user } as iommufd_ucmd_header;
   let rc: number;
   switch (nr) {
@@ -236,6 +251,11 @@ function* iommufd_fops_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThre
     case IOMMUFD_CMD_VFIO_IOAS:
       rc = iommufd_vfio_ioas(ictx, ucmd as iommu_vfio_ioas);
       return rc ? rc : respond(user, ucmd);
+    case IOMMUFD_CMD_IOAS_MAP_FILE:
+      rc = yield* iommufd_ioas_map_file(k, ictx, ucmd as iommu_ioas_map_file);
+      return rc ? rc : respond(user, ucmd);
+    case IOMMUFD_CMD_IOAS_CHANGE_PROCESS:
+      return yield* iommufd_ioas_change_process(k, ictx, ucmd as iommu_ioas_change_process);
     default:
       return -ENOTTY;
   }

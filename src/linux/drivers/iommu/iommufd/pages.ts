@@ -41,11 +41,17 @@ import { mmdrop, mmget_not_zero, mmgrab, mmput } from '../../../kernel/fork.js';
 import type { int_ptr, page_array } from '../../../mm/gup.js';
 import { pin_user_pages_remote, unpin_user_page_range_dirty_lock, unpin_user_pages } from '../../../mm/gup.js';
 import { pin_user_pages_fast } from '../../../mm/gup_fast.js';
+import { memfd_pin_folios } from '../../../mm/gup_memfd.js';
+import type { file } from '../../../include/linux/fs.js';
+import { fput, get_file } from '../../../include/linux/fs.js';
+import { unpin_pages_run } from '../../../mm/gup_speed.js';
 import { __account_locked_vm } from '../../../mm/util.js';
 import { current_user } from '../../../io_uring/io_uring.js';
 import type { iommu_domain } from '../iommu.js';
 import { iommu_iova_to_pfns, iommu_iova_to_phys, iommu_map, iommu_unmap } from '../iommu.js';
 import type { iopt_area, iopt_pages } from './iommufd_private.js';
+import { iommufd_should_fail } from './iommufd_private.js';
+import { should_fail } from '../../../include/linux/fault_inject.js';
 
 const FILE = 'drivers/iommu/iommufd/pages.c';
 
@@ -67,25 +73,40 @@ export function iopt_alloc_pages(k: Kctx, uptr: bigint, length: bigint, writable
   const task = get_current(k);
   const mm = task.mm;
   if (mm === null) return -EFAULT;
+  if (should_fail(k, 'drivers/iommu/iommufd/pages.c:iopt_alloc_pages:kzalloc')) return -ENOMEM;
   const aligned = uptr - (uptr % BigInt(PAGE_SIZE));
   const npages = Number((length + (uptr - aligned) + BigInt(PAGE_SIZE) - 1n) / BigInt(PAGE_SIZE));
   mmgrab(mm);
   const id = k.m.nextId('iopt_pages');
   return {
     id, refs: 1, mutex: new Mutex(`pages->mutex(iopt_pages#${id})`), source_mm: mm, source_task: task.group_leader,
-    source_user: current_user(k), uptr: Number(aligned), npages, writable,
+    source_user: current_user(k), type: 'IOPT_ADDRESS_USER', uptr: Number(aligned), file: null, start: 0, npages, writable,
     account_mode: capable(k, CAP_IPC_LOCK) ? 'IOPT_PAGES_ACCOUNT_NONE' : 'IOPT_PAGES_ACCOUNT_USER',
     npinned: 0, last_npinned: 0, domain_areas: [], accesses: [], pinned_pfns: new Map(),
   };
 }
 
-/** iopt_put_pages(): the last reference frees it (nothing may still be pinned). */
-export function iopt_put_pages(k: Kctx, pages: iopt_pages): void {
+/**
+ * iopt_alloc_file_pages(file, start, length, writable) (6.13+): an iopt_pages over a file range
+ * by offset; start + length - 1 wrapping is -EOVERFLOW, a zero or huge length -EINVAL. It holds a
+ * file reference; the source (charged, and moved by CHANGE_PROCESS) is still the current process.
+ */
+export function iopt_alloc_file_pages(k: Kctx, f: file, start: bigint, length: bigint, writable: boolean): iopt_pages | number {
+  if (length !== 0n && start + length - 1n > (1n << 64n) - 1n) return -EOVERFLOW;
+  const start_down = start - (start % BigInt(PAGE_SIZE));
+  const pages = iopt_alloc_pages(k, start - start_down, length, writable);
+  if (typeof pages === 'number') return pages;
+  return { ...pages, type: 'IOPT_ADDRESS_FILE', uptr: 0, file: get_file(f), start: Number(start_down) };
+}
+
+/** iopt_put_pages(): the last reference frees it (nothing may still be pinned); a file's reference goes. */
+export function* iopt_put_pages(k: Kctx, pages: iopt_pages): KThread<void> {
   pages.refs--;
   if (pages.refs > 0) return;
   WARN_ON(k, pages.domain_areas.length > 0 || pages.accesses.length > 0, `${FILE}:iopt_release_pages`, 'iopt_pages released while in use');
   WARN_ON(k, pages.npinned !== 0, `${FILE}:iopt_release_pages`, `iopt_pages#${pages.id} released with ${pages.npinned} pages pinned`);
   mmdrop(k.m, pages.source_mm);
+  if (pages.file !== null) yield* fput(k, pages.file);
 }
 
 /** Is page index `i` held by an access (1), by a filled area's domain (2), or by nothing (0)? */
@@ -196,6 +217,11 @@ function* do_update_pinned(k: Kctx, pages: iopt_pages, npages: number, inc: bool
   return 0;
 }
 
+/** iopt_pages_update_pinned() (6.13+: do_update_pinned exported for IOMMU_IOAS_CHANGE_PROCESS). */
+export function* iopt_pages_update_pinned(k: Kctx, pages: iopt_pages, npages: number, inc: boolean): KThread<number> {
+  return yield* do_update_pinned(k, pages, npages, inc, null);
+}
+
 /** update_unpinned(): uncharge what was unpinned since the last update. */
 function* update_unpinned(k: Kctx, pages: iopt_pages): KThread<void> {
   if (WARN_ON(k, pages.npinned > pages.last_npinned, `${FILE}:update_unpinned`, 'npinned grew without accounting')) return;
@@ -207,6 +233,7 @@ function* update_unpinned(k: Kctx, pages: iopt_pages): KThread<void> {
 function* pfn_reader_user_update_pinned(k: Kctx, user: pfn_reader_user, pages: iopt_pages): KThread<number> {
   if (pages.npinned === pages.last_npinned) return 0;
   if (pages.npinned < pages.last_npinned) return yield* do_update_pinned(k, pages, pages.last_npinned - pages.npinned, false, user);
+  if (iommufd_should_fail(k, 'drivers/iommu/iommufd/pages.c:pfn_reader_user_update_pinned:iommufd_should_fail')) return -ENOMEM;
   return yield* do_update_pinned(k, pages, pages.npinned - pages.last_npinned, true, user);
 }
 
@@ -235,15 +262,27 @@ function pfn_reader_init(pages: iopt_pages, start_index: number, last_index: num
  */
 function* pfn_reader_user_pin(k: Kctx, user: pfn_reader_user, pages: iopt_pages, start_index: number, last_index: number): KThread<number> {
   const remote_mm = pages.source_mm !== get_current(k).mm;
+  const file = pages.file;
   if (user.locked.v === -1) {
-    if (remote_mm && !mmget_not_zero(pages.source_mm)) return -EFAULT;
+    // A file is pinned by offset: no mm reference, no mmap_lock.
+    if (file === null && remote_mm && !mmget_not_zero(pages.source_mm)) return -EFAULT;
     user.locked.v = 0;
   }
+  if (iommufd_should_fail(k, 'drivers/iommu/iommufd/pages.c:pfn_reader_user_pin:iommufd_should_fail')) return -EFAULT;
   const npages = Math.min(last_index - start_index + 1, UPAGES_MAX);
   const uptr = pages.uptr + start_index * PAGE_SIZE;
-  const upages: page_array = new Array<number | null>(npages).fill(null);
+  let upages: page_array = new Array<number | null>(npages).fill(null);
   let rc: number;
-  if (!remote_mm) {
+  if (file !== null) {
+    // pin_memfd_pages(): memfd_pin_folios() of the pages' file offsets.
+    const start = pages.start + start_index * PAGE_SIZE;
+    const r = memfd_pin_folios(k, file, start, start + npages * PAGE_SIZE - 1, npages);
+    if (typeof r === 'number') rc = r;
+    else {
+      upages = r;
+      rc = r.length;
+    }
+  } else if (!remote_mm) {
     rc = yield* pin_user_pages_fast(k, uptr, npages, user.gup_flags, upages);
   } else {
     if (user.locked.v === 0) {
@@ -295,10 +334,19 @@ function* pfn_reader_next(k: Kctx, r: pfn_reader): KThread<number> {
 
 /** Unpin indexes [first, last] of `pfns` (starting at index `base`) that nothing else holds. */
 function unpin_unused(k: Kctx, pages: iopt_pages, base: number, pfns: readonly number[], first: number, last: number): void {
-  for (let i = first; i <= last; i++) {
-    if (index_used(pages, i) !== 0) continue;
-    unpin_user_page_range_dirty_lock(k, pfns[i - base] as number, 1, pages.writable);
-    pages.npinned--;
+  for (let i = first; i <= last;) {
+    if (index_used(pages, i) !== 0) {
+      i++;
+      continue;
+    }
+    // MODEL (speed only): a run of unused indexes whose pfns follow each other; unpin_pages_run()
+    // unpins what it can of it at once (as the calls one by one would), the rest one by one.
+    let n = 1;
+    while (i + n <= last && pfns[i + n - base] === (pfns[i - base] as number) + n && index_used(pages, i + n) === 0) n++;
+    const done = unpin_pages_run(k, pfns[i - base] as number, n, pages.writable);
+    for (let j = done; j < n; j++) unpin_user_page_range_dirty_lock(k, pfns[i + j - base] as number, 1, pages.writable);
+    pages.npinned -= n;
+    i += n;
   }
 }
 
@@ -323,7 +371,7 @@ function* pfn_reader_destroy(k: Kctx, r: pfn_reader): KThread<void> {
   const pages = r.pages;
   if (r.user.locked.v !== -1) {
     if (r.user.locked.v === 1) up_read(k, pages.source_mm.mmap_lock, `${FILE}:pfn_reader_user_destroy`);
-    if (pages.source_mm !== get_current(k).mm) yield* mmput(k, pages.source_mm);
+    if (pages.file === null && pages.source_mm !== get_current(k).mm) yield* mmput(k, pages.source_mm);
     r.user.locked.v = -1;
   }
   WARN_ON(k, pages.last_npinned !== pages.npinned, `${FILE}:pfn_reader_destroy`, `iopt_pages#${pages.id}: npinned ${pages.npinned} != last_npinned ${pages.last_npinned}`);

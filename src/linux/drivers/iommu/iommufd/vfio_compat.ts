@@ -137,11 +137,11 @@ function iommufd_get_pagesizes(ioas: iommufd_ioas): bigint {
 /**
  * iommufd_vfio_iommu_get_info(ictx, arg): PGSIZES and two capabilities, in this order:
  * DMA_AVAIL (always U32_MAX: iommufd has no entry limit) and IOVA_RANGE (the holes between the
- * IOAS's reserved ranges), each rounded up to 8 bytes. argsz below offsetofend(iova_pgsizes):
+ * IOAS's reserved ranges), each rounded up to 8 bytes (6.6+). argsz below offsetofend(iova_pgsizes):
  * -EINVAL; no compat IOAS yet: -ENODEV. The chain is reachable (cap_offset set) only when argsz
  * covers all of it; argsz is always set to the size that does.
  */
-function iommufd_vfio_iommu_get_info(ictx: iommufd_ctx, info: vfio_iommu_type1_info | null): number {
+function iommufd_vfio_iommu_get_info(k: Kctx, ictx: iommufd_ctx, info: vfio_iommu_type1_info | null): number {
   if (info === null) return -EFAULT;
   if (info.argsz < VFIO_IOMMU_INFO_MINSZ) return -EINVAL;
   const ioas = get_compat_ioas(ictx);
@@ -154,7 +154,9 @@ function iommufd_vfio_iommu_get_info(ictx: iommufd_ctx, info: vfio_iommu_type1_i
     { id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, avail: 0xffffffff },
     { id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, iova_ranges: iopt_usable_ranges(ioas.iopt).map((r) => ({ start: r.start, end: r.last })) },
   ];
-  const total = caps.reduce((t, c) => t + Math.ceil(vfio_info_cap_size(c) / 8) * 8, VFIO_IOMMU_INFO_SIZEOF);
+  // PATCH(vfio-cap-align) a881b496941f: each capability rounded up to 8 bytes (6.6+); 6.2.12 and 6.5.3 chain them unpadded.
+  const align = k.patch('vfio-cap-align') ? 8 : 1;
+  const total = caps.reduce((t, c) => t + Math.ceil(vfio_info_cap_size(c) / align) * align, VFIO_IOMMU_INFO_SIZEOF);
   if (info.argsz >= total) {
     info.cap_offset = VFIO_IOMMU_INFO_SIZEOF;
     info.caps = caps;
@@ -174,7 +176,7 @@ export function* iommufd_vfio_ioctl(k: Kctx, ictx: iommufd_ctx, cmd: number, arg
     case VFIO_CHECK_EXTENSION:
       return iommufd_vfio_check_extension(ictx, arg as number);
     case VFIO_IOMMU_GET_INFO:
-      return iommufd_vfio_iommu_get_info(ictx, arg as vfio_iommu_type1_info | null);
+      return iommufd_vfio_iommu_get_info(k, ictx, arg as vfio_iommu_type1_info | null);
     case VFIO_IOMMU_MAP_DMA:
       return yield* iommufd_vfio_map_dma(k, ictx, arg as vfio_iommu_type1_dma_map | null);
     case VFIO_IOMMU_UNMAP_DMA:

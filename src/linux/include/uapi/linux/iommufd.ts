@@ -8,8 +8,8 @@
  * introduction field (`min_size`) upwards, zero-extends a short struct and refuses bytes it
  * does not know that are not zero (-E2BIG, copy_struct_from_user).
  *
- * 6.12 has no IOMMU_IOAS_MAP_FILE and no IOMMU_IOAS_CHANGE_PROCESS (both first in 6.13): the
- * model has no release with them, so a scenario naming them is `unsupported`.
+ * 6.12 has no IOMMU_IOAS_MAP_FILE and no IOMMU_IOAS_CHANGE_PROCESS (both first in 6.13, read
+ * in 6.18.26): on the releases before, their numbers are outside the table (-ENOTTY).
  *
  * The model passes a command as an object whose fields are the struct's fields (u64 as
  * bigint, u32/u16 as number) and whose `trailing` says whether user space put non-zero bytes
@@ -36,8 +36,9 @@ export const IOMMUFD_CMD_VFIO_IOAS = 0x88;
 export const IOMMUFD_CMD_HWPT_ALLOC = 0x89;
 /** The last command number of the 6.12 table (IOMMU_FAULT_QUEUE_ALLOC). */
 export const IOMMUFD_CMD_LAST_6_12 = 0x8e;
-/** Later releases (upstream 6.13+; no modelled profile has them): live update of a VMM. */
+/** 6.13+ (v6.18 profiles): live update of a VMM, and the vIOMMU objects (not modelled). */
 export const IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f;
+export const IOMMUFD_CMD_VDEVICE_ALLOC = 0x91;
 export const IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92;
 
 export const IOMMU_DESTROY = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY);
@@ -170,6 +171,8 @@ export const IOMMUFD_STRUCT_SIZE: Readonly<Record<number, { size: number; min_si
   [IOMMUFD_CMD_IOAS_UNMAP]: { size: 24, min_size: 24 },
   [IOMMUFD_CMD_OPTION]: { size: 24, min_size: 24 },
   [IOMMUFD_CMD_VFIO_IOAS]: { size: 12, min_size: 12 },
+  [IOMMUFD_CMD_IOAS_MAP_FILE]: { size: 40, min_size: 40 },
+  [IOMMUFD_CMD_IOAS_CHANGE_PROCESS]: { size: 8, min_size: 8 },
 };
 
 // ---- include/uapi/linux/vfio.h: the device cdev's iommufd ioctls (6.6+) ----------------------

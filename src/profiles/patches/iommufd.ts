@@ -1,0 +1,145 @@
+/**
+ * Patches of iommufd (drivers/iommu/iommufd/, the iommufd side of drivers/vfio/) between the
+ * release that introduced it (6.2) and the newest tree read (6.18.26): the changes whose
+ * behaviour the model encodes, read in 6.2.12, 6.5.3 (Ubuntu, christian-bendiksen/
+ * ubuntu-linux-6.5.3 @ 679cd7267), 6.6.9, Debian 6.12.118 and 6.18.26. Kept in an area file
+ * of its own so it merges beside the others.
+ *
+ * Commit ids come from the torvalds/linux post-receive lists, the iommufd pull requests and
+ * the "commit X upstream" lines of the stable review mails that carried them; a change whose
+ * own id was not found is folded (`folds`, commit null) into the entry whose release brackets
+ * it in the trees read, with the reason.
+ */
+import type { PatchInfo, ReleaseAdds } from './types.js';
+
+export const iommufdPatches = {
+  'iommufd-vfio-noiommu': {
+    subject: 'vfio: Support VFIO_NOIOMMU with iommufd',
+    commit: 'c9a397cee9f5',
+    author: 'Jason Gunthorpe',
+    release: 'v6.3',
+    files: ['drivers/iommu/iommufd/vfio_compat.c', 'drivers/vfio/iommufd.c', 'drivers/vfio/group.c'],
+    effect: 'changes-verdict',
+    summary:
+      'Splits iommufd_vfio_compat_ioas_id() into iommufd_vfio_compat_ioas_create() (VFIO_GROUP_SET_CONTAINER with an ' +
+      'iommufd) and iommufd_vfio_compat_ioas_get_id() (device open). Before it (6.2.12) opening a device of the ' +
+      'group called the create-or-get function again, so after IOMMU_VFIO_IOAS CLEAR (or IOMMU_DESTROY of the ' +
+      'compat IOAS) the open made a new compat IOAS and attached to it; since it the open fails -ENODEV (6.5.3, ' +
+      '6.12.118 vfio_iommufd_compat_attach_ioas). The no-IOMMU mode it adds is not modelled. Id from the iommufd ' +
+      "tree's for-next (linux-next post-receive list, February 2023), merged for v6.3.",
+    scenarios: ['iommufd/compat-ioas-cleared-open'],
+  },
+  'iommufd-batch-carry-end': {
+    subject: 'iommufd: Set end correctly when doing batch carry',
+    commit: 'b7c822fa6b77',
+    author: 'Jason Gunthorpe',
+    release: 'v6.5',
+    files: ['drivers/iommu/iommufd/pages.c'],
+    effect: 'neutral',
+    summary:
+      'batch_clear_carry() leaves the carried pfns as the batch\'s one entry (end = 1; 6.2.12 sets end = 0, so the ' +
+      'next pfn added overwrites the carry and batch_unpin() of a later span reads past the entries: unpinning the ' +
+      'wrong pages, or the NULL dereference of the report) while __iopt_area_unfill_domain() unmaps a contiguous run ' +
+      'that an access still holds part of. MODEL: the model\'s pfn batch holds one pfn per index and never carries, ' +
+      'so its unfill path is the fixed one on every release (the 6.2 profiles do not reproduce the bug). In 6.4.8 ' +
+      'and 6.5.3 via stable (Debian changelog; 6.5.3 read). Also between 6.2.12 and 6.5.3 (commit not identified): ' +
+      'iopt_unmap_iova_range() retries the access unmap notification up to 100 times where 6.2.12 WARNs and fails ' +
+      '-EDEADLOCK if an access still holds the area after one; the model\'s access drivers always unpin on the ' +
+      'first notification, so it has the retry loop on every release.',
+    scenarios: [],
+  },
+  'iommufd-prevent-align-overflow': {
+    subject: 'iommufd: Prevent ALIGN() overflow',
+    commit: 'b42497e3c0e7',
+    author: 'Jason Gunthorpe',
+    release: 'v6.17',
+    files: ['drivers/iommu/iommufd/io_pagetable.c'],
+    effect: 'changes-verdict',
+    summary:
+      'iopt_alloc_iova() clamps the alignment it derives from the user address and length to the huge page size ' +
+      '(PAGE_SIZE without THP) and checks the aligned start with check_add_overflow(). Before it (6.2.12 to 6.6.9) ' +
+      'the alignment is the lowest set bit of the user address, or the length rounded up to a power of two, ' +
+      'unbounded: a 1 GiB-aligned buffer gets a 1 GiB-aligned IOVA where 6.12 places it at the next 2 MiB. In ' +
+      'Debian 6.12.43 via stable (changelog), so in the 6.12 profiles; 6.6.9 lacks it. Mainline id from the ' +
+      '"commit X upstream" line of the 6.16 and 6.6 stable reviews.',
+    folds: [
+      {
+        change: 'IOMMU_IOAS_MAP and IOMMU_IOAS_COPY refuse flags with neither READABLE nor WRITEABLE (-EINVAL, after the ' +
+          '-EOPNOTSUPP and -EOVERFLOW checks); 6.2.12 to 6.6.9 map such a range with IOMMU_CACHE only. UNVERIFIED: the ' +
+          'commit was not found in the lists and trees reachable here; read in ioas.c of 6.6.9 (absent) and 6.12.118 (present)',
+        commit: null, from: 'v6.7', by: 'v6.12',
+      },
+    ],
+    scenarios: ['iommufd/map-alignment', 'iommufd/map-flags-no-rw'],
+  },
+  'iommufd-compat-unmap-empty': {
+    subject: "iommufd: Make vfio_compat's unmap succeed if the range is already empty",
+    commit: 'afb47765f923',
+    author: 'Jason Gunthorpe',
+    release: 'v6.18',
+    files: ['drivers/iommu/iommufd/io_pagetable.c', 'drivers/iommu/iommufd/ioas.c'],
+    effect: 'changes-verdict',
+    summary:
+      'iopt_unmap_iova_range() returns 0 when nothing is mapped in the range and IOMMU_IOAS_UNMAP says -ENOENT for ' +
+      '0 bytes itself, so the VFIO compat VFIO_IOMMU_UNMAP_DMA of an empty range succeeds with size 0, as type1 ' +
+      'does; before it (6.2.12 to 6.6.9) that unmap is -ENOENT. IOMMU_IOAS_UNMAP answers the same either way. In ' +
+      'Debian 6.12.118 via stable (the 6.12 stable review of 21 November 2025, "Upstream commit" line).',
+    scenarios: ['iommufd/compat-unmap-empty'],
+  },
+  'iommufd-unmap-advance-start': {
+    subject: 'iommufd: Fix a race with concurrent allocation and unmap',
+    commit: '8602018b1f17',
+    author: 'Sina Hassani',
+    release: 'v7.1',
+    files: ['drivers/iommu/iommufd/io_pagetable.c'],
+    effect: 'changes-verdict',
+    summary:
+      'iopt_unmap_iova_range() moves the start of its search past each area it unmapped. Before it the loop looks ' +
+      'again from the original start after re-taking iova_rwsem, so an IOMMU_IOAS_MAP that placed a new area in ' +
+      'IOVA the unmap already cleared (while the lock was dropped to unfill domains) is found too: unmapped with ' +
+      'the rest, or, still being filled (pages == NULL), the unmap fails -EBUSY (the symptom the commit reports). ' +
+      'Merged in the v7.1 merge window (torvalds/linux post-receive list of 17 April 2026); in Debian 6.12.118 via ' +
+      'stable, not in 6.18.26 (read), so v6.18 drops it.',
+    scenarios: ['iommufd/unmap-races-map'],
+  },
+  'iommufd-map-file': {
+    subject: 'iommufd: Add IOMMU_IOAS_MAP_FILE',
+    commit: 'f4986a72d6e4',
+    author: 'Steve Sistare',
+    release: 'v6.13',
+    files: ['drivers/iommu/iommufd/ioas.c', 'drivers/iommu/iommufd/io_pagetable.c', 'drivers/iommu/iommufd/pages.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'IOMMU_IOAS_MAP_FILE (0x8f) maps a range of a memfd (shmem or hugetlbfs file) by file offset: its iopt_pages ' +
+      'are of type IOPT_ADDRESS_FILE and are pinned with memfd_pin_folios(), not through a VMA, so the mapping ' +
+      'survives the process and needs no user address. Before it the command number is outside the table (-ENOTTY). ' +
+      'Ids from the iommufd 6.13 merge window pull (20 November 2024) and the torvalds/linux post-receive list.',
+    folds: [
+      { change: 'IOMMU_VIOMMU_ALLOC (0x90) and IOMMU_VDEVICE_ALLOC (0x91) (not modelled: unsupported)', commit: null, from: 'v6.13', by: 'v6.13' },
+    ],
+    scenarios: ['iommufd/live-update-map-file'],
+  },
+  'iommufd-change-process': {
+    subject: 'iommufd: Add IOMMU_IOAS_CHANGE_PROCESS',
+    commit: '829ed626499c',
+    author: 'Steve Sistare',
+    release: 'v6.13',
+    files: ['drivers/iommu/iommufd/ioas.c', 'drivers/iommu/iommufd/main.c', 'include/uapi/linux/iommufd.h'],
+    requires: ['iommufd-map-file'],
+    effect: 'changes-verdict',
+    summary:
+      'IOMMU_IOAS_CHANGE_PROCESS (0x92) moves the pinned-page accounting of every mapping of the context to the ' +
+      'calling process (its mm, group leader and user): it charges the new owner first (one charge per account ' +
+      'mode, undone on failure) and then uncharges the old one. Every area of every IOAS must be a file mapping ' +
+      '(-EINVAL otherwise, nothing changed); __reserved non-zero is -EOPNOTSUPP. Before it the command number is ' +
+      'outside the table (-ENOTTY). Id from the iommufd 6.13 merge window pull (20 November 2024).',
+    scenarios: ['iommufd/live-update-map-file'],
+  },
+} as const satisfies Record<string, PatchInfo>;
+
+/** Stable backports of this area per release tree (patches in by first release need no listing). */
+export const iommufdReleaseAdds: ReleaseAdds<keyof typeof iommufdPatches> = {
+  // Debian 6.12.117/118 carry the ALIGN() overflow fix (6.12.43), the compat unmap of an empty range and the
+  // unmap/allocation race fix (read in 6.12.118's io_pagetable.c and ioas.c).
+  'v6.12': ['iommufd-prevent-align-overflow', 'iommufd-compat-unmap-empty', 'iommufd-unmap-advance-start'],
+};
