@@ -14,7 +14,9 @@ import type { ArgType, OpSpec, ProbeSpec } from './ops.js';
 import { CAP_NAMES, MAP_NAMES, OPS, PROBES, PROT_NAMES, RLIMIT_NAMES } from './ops.js';
 
 const name = z.string().regex(/^\$?[A-Za-z_][A-Za-z0-9_-]*$/);
-const intLike = z.union([z.number().int(), z.string().min(1)]).describe('integer, size ("2 pages", "4K"), $name, or a sum');
+// Any integer a YAML number can write, u64 addresses above 2^53 included (the validator reads them
+// exactly, src/scenario/parse): z.number().int() would stop at the safe-integer range.
+const intLike = z.union([z.number().multipleOf(1), z.string().min(1)]).describe('integer, size ("2 pages", "4K"), $name, or a sum');
 
 const flagCache = new Map<string, z.ZodType>();
 

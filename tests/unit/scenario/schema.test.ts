@@ -24,4 +24,19 @@ describe('schema/scenario.schema.json', () => {
     bad.threads[0].steps[0] = { pin_user_page: { start: 0 } };
     expect(scenarioSchema.safeParse(bad).success).toBe(false);
   });
+
+  it('takes u64 addresses above 2^53 as the validator does, and refuses a fraction', () => {
+    const text = (start: string): string => `question: q
+setup:
+  processes: [{ name: p }]
+threads:
+  - process: p
+    steps:
+      - get_user_pages_fast: { start: ${start}, nr_pages: 2, gup_flags: 0 }
+expect:
+  v6.12: { values: {} }
+`;
+    expect(scenarioSchema.safeParse(parse(text('0xfffffffffffff000'))).success).toBe(true);
+    expect(scenarioSchema.safeParse(parse(text('1.5'))).success).toBe(false);
+  });
 });
