@@ -29,7 +29,19 @@ if (child >= 0) {
   const b = (await load(file)).find((x) => x.name === name);
   if (b === undefined) throw new Error(`bench bug: no benchmark ${name} in ${file}`);
   process.stdout.write(JSON.stringify(await b.run()) + '\n');
+} else if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(
+    'usage: npm run -s bench -- [--json] [--out FILE] [NAME ...]\n' +
+      '  runs every benchmark of bench/*.ts, each in a fresh node process, or those whose name contains a NAME;\n' +
+      '  --json prints the figures as JSON (name, value, unit, goal, min/max/runs); --out also writes them to FILE.\n' +
+      '  PINLAB_SERVE_BENCH_MIB sets the guest size of serve_large (default 256).\n',
+  );
 } else {
+  const unknown = args.filter((a, i) => a.startsWith('-') && a !== '--json' && a !== '--out' && !(i > 0 && args[i - 1] === '--out'));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown option ${unknown[0]} (see --help)\n`);
+    process.exit(2);
+  }
   const json = args.includes('--json');
   const outAt = args.indexOf('--out');
   const outFile = outAt >= 0 ? args[outAt + 1] : undefined;
@@ -58,6 +70,10 @@ if (child >= 0) {
       const spread = (f: Figure): string => (f.runs === undefined ? '' : `   [median of ${f.runs}: min ${num(f.min ?? NaN)}, max ${num(f.max ?? NaN)}]`);
       if (!json) for (const f of out) process.stdout.write(`${f.name.padEnd(40)} ${num(f.value, 6).padStart(14)} ${f.unit}${f.goal ? `   (goal ${f.goal})` : ''}${spread(f)}\n`);
     }
+  }
+  if (filters.length > 0 && figures.length === 0 && !failed) {
+    process.stderr.write(`bench: no benchmark name contains ${filters.join(' or ')}\n`);
+    process.exitCode = 2;
   }
   const doc = JSON.stringify(figures.map(({ name, value, unit, goal, min, max, runs }) => ({ name, value, unit, ...(goal === undefined ? {} : { goal }), ...(runs === undefined ? {} : { min, max, runs }) })), null, 1) + '\n';
   if (json) process.stdout.write(doc);
