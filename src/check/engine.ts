@@ -37,7 +37,7 @@ import type { DmaSegment } from './vfio.js';
 import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSegment, mdevPins, vfioHolder } from './vfio.js';
 import { PageReserved, pfn_valid } from '../linux/include/linux/mm.js';
 import { IommufdSteps } from './iommufd-engine.js';
-import { dropRange, mergeRanges, pushRange } from './ranges.js';
+import { dropRange, markBytes, markPages, mergeRanges } from './ranges.js';
 
 /** The step invariants this engine maintains (the others are evaluated by their own `check`). */
 export const INCREMENTAL_IDS: readonly InvariantId[] = [
@@ -283,19 +283,11 @@ export class IncrementalSteps {
   }
 
   private markIova(t: Track, lo: number, hi: number): void {
-    const base = Number(t.dma.iova);
-    this.markPages(t, Math.floor((lo - base) / PAGE_SIZE), Math.ceil((hi - base) / PAGE_SIZE));
+    markBytes(t.dirty, t.pages, Number(t.dma.iova), lo, hi, PAGE_SIZE);
   }
 
   private markVaddr(t: Track, lo: number, hi: number): void {
-    const base = Number(t.dma.vaddr);
-    this.markPages(t, Math.floor((lo - base) / PAGE_SIZE), Math.ceil((hi - base) / PAGE_SIZE));
-  }
-
-  private markPages(t: Track, lo: number, hi: number): void {
-    const a = Math.max(0, lo);
-    const b = Math.min(t.pages, hi);
-    if (a < b) pushRange(t.dirty, a, b);
+    markBytes(t.dirty, t.pages, Number(t.dma.vaddr), lo, hi, PAGE_SIZE);
   }
 
   /** Mappings that map any frame of [lo, hi): mark the page ranges the reverse index knows. */
@@ -317,7 +309,7 @@ export class IncrementalSteps {
           this.lastIndexed = null;
           continue;
         }
-        this.markPages(t, a, b);
+        markPages(t.dirty, t.pages, a, b);
       }
       if (e.size === 0) this.unindex(k);
     }

@@ -38,7 +38,7 @@ import type { Finding } from './violation.js';
 import { dmaCoherentFinding, dmaLiveFinding, longtermPinFindings, movablePinRule, pinRuleBroken } from './invariants.js';
 import { frameAt } from './vfio.js';
 import { IndexPin, IommufdMapping, usesIommufd } from './iommufd.js';
-import { dropRange, mergeRanges, pushRange } from './ranges.js';
+import { dropRange, markBytes, markPages, mergeRanges } from './ranges.js';
 
 const PAGES_PER_PMD = PMD_SIZE / PAGE_SIZE;
 
@@ -243,20 +243,11 @@ export class IommufdSteps {
   // ---- internals ------------------------------------------------------------------------
 
   private markIova(t: Track, lo: number, hi: number): void {
-    const base = Number(t.area.iova) - t.area.page_offset;
-    this.markPages(t, Math.floor((lo - base) / PAGE_SIZE), Math.ceil((hi - base) / PAGE_SIZE));
+    markBytes(t.dirty, t.n, Number(t.area.iova) - t.area.page_offset, lo, hi, PAGE_SIZE);
   }
 
   private markVaddr(t: Track, lo: number, hi: number): void {
-    const base = t.pages.uptr + t.area.first_index * PAGE_SIZE;
-    this.markPages(t, Math.floor((lo - base) / PAGE_SIZE), Math.ceil((hi - base) / PAGE_SIZE));
-  }
-
-  private markPages(t: Track, lo: number, hi: number): void {
-    const a = Math.max(0, lo);
-    const b = Math.min(t.n, hi);
-    // PERF: journal keys come in address order; pushRange extends the last range when they touch.
-    if (a < b) pushRange(t.dirty, a, b);
+    markBytes(t.dirty, t.n, t.pages.uptr + t.area.first_index * PAGE_SIZE, lo, hi, PAGE_SIZE);
   }
 
   /** Tracks that map any frame of [lo, hi): mark the page ranges the reverse index knows. */
@@ -270,7 +261,7 @@ export class IommufdSteps {
           this.lastIndexed = null;
           continue;
         }
-        this.markPages(t, a, b);
+        markPages(t.dirty, t.n, a, b);
       }
       if (e.size === 0) {
         this.rev.delete(k);

@@ -34,3 +34,16 @@ export function pushRange(d: number[], a: number, b: number): void {
   }
   d.push(a, b);
 }
+
+/** Mark the pages [lo, hi) of a mapping of n pages dirty (clamped to [0, n)). */
+export function markPages(d: number[], n: number, lo: number, hi: number): void {
+  const a = Math.max(0, lo);
+  const b = Math.min(n, hi);
+  // PERF: journal keys come in address order; pushRange extends the last range when they touch.
+  if (a < b) pushRange(d, a, b);
+}
+
+/** Mark the pages of a mapping of n pages starting at address base that bytes [lo, hi) touch. */
+export function markBytes(d: number[], n: number, base: number, lo: number, hi: number, pageSize: number): void {
+  markPages(d, n, Math.floor((lo - base) / pageSize), Math.ceil((hi - base) / pageSize));
+}

@@ -12,6 +12,7 @@
  * Both keep the rules of the per-frame maps they replace (same order, same holders).
  */
 import type { Holder } from './state-types.js';
+import { mergeRanges } from '../check/ranges.js';
 
 /** The per-slot columns of the folio table (MemMap's names). */
 export interface SlotColumns {
@@ -67,14 +68,7 @@ export class FolioRows {
 
   /** The chunk holding row i (0 <= i < n). */
   chunkOf(i: number): number {
-    let lo = 0;
-    let hi = this.chunks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lastAtMost(this.starts, this.chunks.length, i);
   }
 
   /** The first row number of chunk c. */
@@ -324,7 +318,7 @@ export class HolderIndex {
     const flat: number[] = [];
     for (let i = 0; i < t.pfn.length; i++) if (i === 0 || t.pfn[i] !== t.pfn[i - 1]) flat.push(t.pfn[i], t.pfn[i] + 1);
     for (const r of t.ranges) flat.push(r.lo, r.lo + r.n);
-    return (this.heldFlat = mergeIntervals(flat));
+    return (this.heldFlat = mergeRanges(flat));
   }
 
   /** Does someone hold a frame in [pfn, pfn + n)? */
@@ -368,7 +362,7 @@ export class HolderIndex {
     const gx = group(x.ranges);
     const gy = group(y.ranges);
     for (const k of new Set([...gx.keys(), ...gy.keys()])) out.push(...symmetricDifference(gx.get(k) ?? [], gy.get(k) ?? []));
-    return mergeIntervals(out);
+    return mergeRanges(out);
   }
 }
 
@@ -382,18 +376,6 @@ interface HolderRange {
   readonly seq: number;
 }
 
-/** Sorted disjoint [lo, hi) pairs covering the given pairs. */
-export function mergeIntervals(flat: readonly number[]): number[] {
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < flat.length; i += 2) if (flat[i] < flat[i + 1]) pairs.push([flat[i], flat[i + 1]]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  const out: number[] = [];
-  for (const [lo, hi] of pairs) {
-    if (out.length > 0 && lo <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], hi);
-    else out.push(lo, hi);
-  }
-  return out;
-}
 
 /** Frames covered by exactly one of two interval lists (each [lo, hi)), as flat pairs. */
 function symmetricDifference(a: readonly [number, number][], b: readonly [number, number][]): number[] {
@@ -422,8 +404,20 @@ function symmetricDifference(a: readonly [number, number][], b: readonly [number
 }
 
 function mergePairs(p: readonly [number, number][]): [number, number][] {
-  const flat = mergeIntervals(p.flat());
+  const flat = mergeRanges(p.flat());
   const out: [number, number][] = [];
   for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
   return out;
+}
+
+/** The last index j < n of an ascending array with sorted[j] <= x (0 when none is: callers ask for x >= sorted[0]). */
+export function lastAtMost(sorted: ArrayLike<number>, n: number, x: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid] <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

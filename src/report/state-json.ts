@@ -24,7 +24,7 @@ import { allIommus } from '../check/vfio.js';
 import type { World } from '../scenario/run.js';
 import type { Scenario } from '../scenario/ast.js';
 import { jsonValue } from './trace-json.js';
-import { FolioRows, HolderIndex, folioTable } from './frame-index.js';
+import { FolioRows, HolderIndex, folioTable, lastAtMost } from './frame-index.js';
 import { walkDmaPages } from './dma-walk.js';
 import type { IoLevels } from './dma-walk.js';
 import type { FolioTable } from './frame-index.js';
@@ -416,14 +416,8 @@ class RowRanges {
 
   /** The row number of the k-th selected row (0 <= k < total). */
   at(k: number): number {
-    let lo = 0;
-    let hi = this.lo.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.before[mid] <= k) lo = mid;
-      else hi = mid - 1;
-    }
-    return this.lo[lo] + (k - this.before[lo]);
+    const j = lastAtMost(this.before, this.lo.length, k);
+    return this.lo[j] + (k - this.before[j]);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dropRange, mergeRanges } from '../../../src/check/ranges.js';
+import { dropRange, markBytes, markPages, mergeRanges } from '../../../src/check/ranges.js';
 
 const pagesOf = (r: readonly number[]): Set<number> => {
   const s = new Set<number>();
@@ -61,5 +61,25 @@ describe('mergeRanges', () => {
     expect(mergeRanges([5, 8, 0, 2, 2, 3, 7, 12, 20, 20, 30, 25])).toEqual([0, 3, 5, 12]);
     expect(mergeRanges([])).toEqual([]);
     expect(mergeRanges([4, 10, 5, 6])).toEqual([4, 10]);
+  });
+});
+
+describe('markPages / markBytes', () => {
+  it('clamp to the mapping, skip empty ranges, and extend a touching last range', () => {
+    const d: number[] = [];
+    markPages(d, 10, -3, 2);
+    markPages(d, 10, 2, 4);
+    markPages(d, 10, 8, 40);
+    markPages(d, 10, 12, 14);
+    markPages(d, 10, 5, 5);
+    expect(d).toEqual([0, 4, 8, 10]);
+  });
+
+  it('turn a byte range into the pages it touches, relative to the base', () => {
+    const d: number[] = [];
+    markBytes(d, 16, 0x10000, 0x10000 + 4096 + 1, 0x10000 + 3 * 4096 - 1, 4096);
+    expect(d).toEqual([1, 3]);
+    markBytes(d, 16, 0x10000, 0, 0x10000, 4096);
+    expect(d).toEqual([1, 3]);
   });
 });
