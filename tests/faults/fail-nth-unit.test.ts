@@ -81,6 +81,10 @@ describe('fault injection', () => {
     }, 2);
     expect(bounded.complete).toBe(false);
     expect(bounded.runs).toHaveLength(2);
+    expect(bounded.failable).toBe(5);
+    // A campaign bounded at zero runs nothing: incomplete, no failable calls counted, no exception.
+    const none = failNth(() => null, 0);
+    expect(none).toEqual({ runs: [], complete: false, failable: 0 });
   });
 
   it('MAP_DMA: copy_from_user -EFAULT, kzalloc -ENOMEM, an IOMMU page-table failure -ENOMEM with everything unwound', () => {
