@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PctChooser, explore, replaySchedule, terminalProgress } from '../../../src/explore/index.js';
+import { PctChooser, explore, replaySchedule, terminalProgress, verifyCounterexample } from '../../../src/explore/index.js';
 import type { Progress } from '../../../src/explore/index.js';
 import { Sched, choose, point } from '../../../src/sched/index.js';
 import type { World } from './targets.js';
@@ -317,6 +317,35 @@ describe('replay and progress', () => {
     const extra = replaySchedule(t, 'T0*9');
     expect(extra.ok).toBe(false);
     expect(extra.error).toMatch(/unused|diverged/);
+  });
+
+  it('replaySchedule: a bad string returns nothing of a run; the trace is on unless turned off; maxSteps bounds the run', () => {
+    const t = target(raceSpec(false));
+    expect(replaySchedule(t, 'T0 x1')).toEqual({ ok: false, error: expect.stringMatching(/^bad schedule/), result: null, trace: null, violations: [], schedule: '' });
+    const cx = explore(t).counterexamples['single-winner'];
+    const traced = replaySchedule(t, cx.schedule);
+    expect(traced.trace?.length).toBeGreaterThan(0);
+    expect(replaySchedule(t, cx.schedule, { trace: false }).trace ?? []).toHaveLength(0);
+    const cut = replaySchedule(t, cx.schedule, { maxSteps: 3 });
+    expect(cut.ok).toBe(false);
+    expect(cut.result?.status).toBe('step-bound');
+    expect(cut.error).toMatch(/step-bound/);
+    expect(cut.violations).not.toContainEqual({ invariant: 'single-winner', step: cx.steps });
+  });
+
+  it('verifyCounterexample holds only for the invariant, the step (or the end) and a run within maxSteps', () => {
+    const t = target(raceSpec(false));
+    const cx = explore(t).counterexamples['single-winner'];
+    expect(verifyCounterexample(t, cx.schedule, 'single-winner', cx.steps, false, 1000)).toBe(true);
+    expect(verifyCounterexample(t, cx.schedule, 'single-winner', cx.steps - 1, false, 1000)).toBe(false);
+    expect(verifyCounterexample(t, cx.schedule, 'single-winner', cx.steps, true, 1000)).toBe(false);
+    expect(verifyCounterexample(t, cx.schedule, 'deadlock', cx.steps, false, 1000)).toBe(false);
+    expect(verifyCounterexample(t, cx.schedule, 'single-winner', cx.steps, false, 3)).toBe(false);
+    expect(verifyCounterexample(t, 'T0 x1', 'single-winner', cx.steps, false, 1000)).toBe(false);
+    const abba = target(abbaSpec());
+    const dl = explore(abba).counterexamples.deadlock;
+    expect(verifyCounterexample(abba, dl.schedule, 'deadlock', dl.steps, true, 1000)).toBe(true);
+    expect(verifyCounterexample(abba, dl.schedule, 'deadlock', dl.steps, false, 1000)).toBe(false);
   });
 
   it('progress is reported every N runs and at the end; quiet unless a terminal', () => {
