@@ -11,6 +11,10 @@ import { parseScenario } from '../../../src/scenario/parse.js';
 import { judgeProfile } from '../../../src/scenario/judge.js';
 import { scenarioTarget } from '../../../src/scenario/run.js';
 import { readFileSync } from 'node:fs';
+import { OutcomeSet, noteOutcome } from '../../../src/explore/outcomes.js';
+import type { RunValues } from '../../../src/explore/outcomes.js';
+import type { ExploreRun } from '../../../src/explore/types.js';
+import type { RunResult } from '../../../src/sched/index.js';
 
 function keys(r: ExploreResult): string[] {
   return r.outcomes.map((o) => JSON.stringify(o.values, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x))).sort();
@@ -99,5 +103,56 @@ describe('exists / forall', () => {
     expect(r2.ok).toBe(false);
     if (r2.ok) return;
     expect(r2.errors.map((e) => `${e.at.line}:${e.at.col} ${e.message}`)).toContain(`${line}:25 expect.v6.1.exists.un: $g is compared but never bound (bind it with '<path>: $g' in the same condition)`);
+  });
+});
+
+describe('OutcomeSet', () => {
+  const val = (key: string): RunValues => ({ key, values: { k: key } });
+
+  it('keeps one outcome per key with the schedule of its first run, listed in key order', () => {
+    const set = new OutcomeSet();
+    let asked = 0;
+    const sched = (s: string) => () => {
+      asked++;
+      return s;
+    };
+    set.add(-1, val('b'), sched('T1'));
+    set.add(-1, val('a'), sched('T0'));
+    set.add(-1, val('b'), sched('T2'));
+    expect(asked).toBe(2);
+    expect(set.size).toBe(2);
+    expect(set.list()).toEqual([
+      { values: { k: 'a' }, schedule: 'T0' },
+      { values: { k: 'b' }, schedule: 'T1' },
+    ]);
+  });
+
+  it('counts a final state seen with two different value tuples, not one seen twice with the same; node -1 is no state', () => {
+    const set = new OutcomeSet();
+    set.add(0, val('a'), () => 'x');
+    set.add(0, val('a'), () => 'x');
+    expect(set.disagreements).toBe(0);
+    set.add(0, val('b'), () => 'y');
+    expect(set.disagreements).toBe(1);
+    set.add(0, val('b'), () => 'y');
+    expect(set.disagreements).toBe(2);
+    set.add(3, val('c'), () => 'z');
+    set.add(3, val('c'), () => 'z');
+    expect(set.disagreements).toBe(2);
+    const none = new OutcomeSet();
+    none.add(-1, val('a'), () => 'x');
+    none.add(-1, val('b'), () => 'y');
+    expect(none.disagreements).toBe(0);
+    expect(none.size).toBe(2);
+  });
+
+  it('noteOutcome records nothing for a target without outcomes or a run without values', () => {
+    const set = new OutcomeSet();
+    const res = { choices: [] } as unknown as RunResult;
+    noteOutcome(set, {} as ExploreRun, res, 0);
+    noteOutcome(set, { outcome: () => null } as unknown as ExploreRun, res, 0);
+    expect(set.size).toBe(0);
+    noteOutcome(set, { outcome: () => val('a') } as unknown as ExploreRun, res, 1);
+    expect(set.list()).toEqual([{ values: { k: 'a' }, schedule: expect.any(String) }]);
   });
 });
