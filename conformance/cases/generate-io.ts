@@ -194,6 +194,85 @@ add({
   },
 });
 
+// A user buffer with a PROT_NONE page (and one with an unmapped page) in the middle: iomap's
+// direct read and write return -EFAULT after moving the first page (bio_iov_iter_get_pages keeps
+// what it got; the next iteration's -EFAULT is dio->error, ext4 passes no IOMAP_DIO_PARTIAL), a
+// write leaves a hole it started to fill a hole (unwritten extent not converted; truncated past
+// EOF), while buffered and fs-DAX I/O return the short count (filemap_read; dax_iomap_rw: done ?
+// done : ret) and tmpfs takes O_DIRECT only on 6.12 (buffered there, no alignment).
+const DAXMEM = 'memory:\n  zones: { DMA32: 16M, Normal: 64M, Movable: 64M }\n  hugepages: 16\n  pmem:\n    - { name: pmem0, size: 16M, mode: fsdax }';
+const FAULTFS = 'filesystems:\n  - { mount: /mnt/ext4, type: ext4 }\n  - { mount: /mnt/dax, type: ext4, dax: true, device: pmem0 }\n  - { mount: /dev/shm, type: tmpfs }\nfiles:\n  - { path: /mnt/ext4/f, size: 3 pages }\n  - { path: /mnt/dax/d, size: 3 pages }\n  - { path: /dev/shm/t, size: 3 pages }';
+const faultSetup = (fs: string, maps: string[]): string => [
+  DAXMEM, fs, 'processes:', '  - name: P', '    mappings:', ...maps,
+].join('\n');
+const FAULT_REFS = [
+  'fs/iomap/direct-io.c:iomap_dio_bio_iter, __iomap_dio_rw (dio->error), iomap_dio_complete', 'block/bio.c:bio_iov_iter_get_pages',
+  'fs/dax.c:dax_iomap_rw', 'mm/filemap.c:filemap_read', 'mm/gup.c:check_vma_flags',
+];
+add({
+  area: 'io', name: 'odirect-fault-mid-buffer', tags: ['conformance', 'io', 'odirect', 'fsdax', 'tmpfs', 'multi-step'],
+  question: 'A read/write whose buffer has a PROT_NONE or unmapped page in the middle: what do O_DIRECT on ext4, a buffered read, fs-DAX with O_DIRECT and tmpfs with O_DIRECT return?',
+  refs: FAULT_REFS,
+  setup: faultSetup(FAULTFS, [
+    `      - { name: buf, length: 3 pages, prot: ${RW}, flags: ${ANON} }`,
+    `      - { name: gap, length: 3 pages, prot: ${RW}, flags: ${ANON} }`,
+    `      - { name: ro, length: 1 page, prot: PROT_READ, flags: ${ANON} }`,
+  ]),
+  steps: [
+    step('open', 'path: /mnt/ext4/f, flags: O_RDWR', 'bfd'), step('pwrite', 'fd: $bfd, offset: 0, length: 3 pages, content: F', 'fill'),
+    step('open', 'path: /mnt/dax/d, flags: O_RDWR|O_DIRECT', 'dfd'), step('pwrite', 'fd: $dfd, offset: 0, length: 3 pages, content: D', 'dfill'),
+    step('store', 'addr: $buf, length: 3 pages, content: B'), step('store', 'addr: $gap, length: 3 pages, content: G'),
+    step('mprotect', 'addr: $buf + 1 page, length: 1 page, prot: PROT_NONE', 'mp'), step('munmap', 'addr: $gap + 1 page, length: 1 page', 'um'),
+    step('open', 'path: /mnt/ext4/f, flags: O_RDONLY|O_DIRECT', 'fd'),
+    step('pread', 'fd: $fd, buf: $buf, length: 3 pages, offset: 0', 'rd'), step('load', 'addr: $buf', 'first'), step('load', 'addr: $buf + 2 pages', 'third'),
+    step('pread', 'fd: $fd, buf: $gap, length: 3 pages, offset: 0', 'rdgap'), step('load', 'addr: $gap', 'gapfirst'),
+    step('pread', 'fd: $fd, buf: $ro, length: 1 page, offset: 0', 'rdro'),
+    step('pread', 'fd: $fd, buf: $buf + 1 page, length: 1 page, offset: 0', 'rdnone'),
+    step('pread', 'fd: $bfd, buf: $gap, length: 3 pages, offset: 0', 'buffered'),
+    step('pread', 'fd: $dfd, buf: $buf, length: 3 pages, offset: 0', 'dax'), step('load', 'addr: $buf', 'daxfirst'),
+    step('pread', 'fd: $dfd, buf: $buf + 1, length: 100, offset: 5', 'daxmis'),
+    step('pwrite', 'fd: $dfd, buf: $gap, length: 3 pages, offset: 0', 'daxwr'),
+    step('open', 'path: /dev/shm/t, flags: O_RDWR|O_DIRECT', 'tfd'),
+    step('pread', 'fd: $tfd, buf: $buf, length: 3 pages, offset: 0', 'tmpfs'),
+    step('pread', 'fd: $tfd, buf: $buf + 1, length: 100, offset: 5', 'tmpfsmis'),
+    step('pwrite', 'fd: $tfd, buf: $gap, length: 3 pages, offset: 0', 'tmpfswr'),
+  ].join('\n'),
+  v61: {
+    bfd: '{ ge: 0 }', fill: 12288, dfd: '{ ge: 0 }', dfill: 12288, mp: 0, um: 0, fd: '{ ge: 0 }', rd: '-EFAULT', first: 'F', third: 'B', rdgap: '-EFAULT', gapfirst: 'F',
+    rdro: '-EFAULT', rdnone: '-EFAULT', buffered: 4096, dax: 4096, daxfirst: 'D', daxmis: 100, daxwr: 4096, tfd: '-EINVAL', tmpfs: '-EBADF', tmpfsmis: '-EBADF', tmpfswr: '-EBADF',
+  },
+  v612: {
+    bfd: '{ ge: 0 }', fill: 12288, dfd: '{ ge: 0 }', dfill: 12288, mp: 0, um: 0, fd: '{ ge: 0 }', rd: '-EFAULT', first: 'F', third: 'B', rdgap: '-EFAULT', gapfirst: 'F',
+    rdro: '-EFAULT', rdnone: '-EFAULT', buffered: 4096, dax: 4096, daxfirst: 'D', daxmis: 100, daxwr: 4096, tfd: '{ ge: 0 }', tmpfs: 4096, tmpfsmis: 100, tmpfswr: 4096,
+  },
+});
+
+add({
+  area: 'io', name: 'odirect-fault-mid-write', tags: ['conformance', 'io', 'odirect', 'multi-step'],
+  question: 'An O_DIRECT pwrite to ext4 whose buffer has a PROT_NONE page in the middle: -EFAULT, the first block overwritten, a hole started stays a hole, no growth past EOF?',
+  refs: [...FAULT_REFS, 'fs/ext4/inode.c:ext4_iomap_alloc', 'fs/ext4/file.c:ext4_dio_write_end_io, ext4_handle_inode_extension'],
+  setup: setup('filesystems:\n  - { mount: /mnt/ext4, type: ext4 }\nfiles:\n  - { path: /mnt/ext4/f, size: 2 pages }', [['buf', '3 pages'], ['dst', '1 page']]),
+  steps: [
+    step('open', 'path: /mnt/ext4/f, flags: O_RDWR', 'bfd'), step('pwrite', 'fd: $bfd, offset: 0, length: 2 pages, content: F', 'fill'),
+    step('store', 'addr: $buf, length: 3 pages, content: W'), step('mprotect', 'addr: $buf + 1 page, length: 1 page, prot: PROT_NONE', 'mp'),
+    step('open', 'path: /mnt/ext4/f, flags: O_RDWR|O_DIRECT', 'fd'),
+    step('pwrite', 'fd: $fd, buf: $buf, length: 2 pages, offset: 0', 'over'),
+    step('pread', 'fd: $fd, buf: $dst, length: 1 page, offset: 0', 'r0'), step('load', 'addr: $dst', 'block0'),
+    step('pread', 'fd: $fd, buf: $dst, length: 1 page, offset: 1 page', 'r1'), step('load', 'addr: $dst', 'block1'),
+    step('ftruncate', 'fd: $fd, length: 4 pages', 'grow'),
+    step('pwrite', 'fd: $fd, buf: $buf, length: 2 pages, offset: 2 pages', 'hole'),
+    step('pread', 'fd: $fd, buf: $dst, length: 1 page, offset: 2 pages', 'r2'), step('load', 'addr: $dst', 'block2'),
+    step('pwrite', 'fd: $fd, buf: $buf, length: 2 pages, offset: 4 pages', 'extend'),
+    step('pread', 'fd: $fd, buf: $dst, length: 1 page, offset: 4 pages', 'eof'),
+    step('pwrite', 'fd: $fd, buf: $buf + 2 pages, length: 1 page, offset: 1 page', 'whole'),
+    step('pwrite', 'fd: $fd, buf: $buf + 1 page, length: 1 page, offset: 0', 'none'),
+  ].join('\n'),
+  v61: {
+    bfd: '{ ge: 0 }', fill: 8192, mp: 0, fd: '{ ge: 0 }', over: '-EFAULT', r0: 4096, block0: 'W', r1: 4096, block1: 'F', grow: 0, hole: '-EFAULT', r2: 4096, block2: "''",
+    extend: '-EFAULT', eof: 0, whole: 4096, none: '-EFAULT',
+  },
+});
+
 export function ioCases(): IoCase[] {
   return cases;
 }

@@ -23,6 +23,7 @@ export const REMOTE_CASES = [
   'cmdline-prset-mm',
   'cmdline-setproctitle',
   'cmdline-foll-anon',
+  'devmem-access',
 ] as const;
 
 export interface RemoteCase {

@@ -223,7 +223,7 @@ export function refTok(c: Ctx, name: string, field: string | null): string {
 export const IOMMUFD_OUT_FIELDS = ['ioas_id', 'iova', 'dst_iova', 'length', 'num_iovas', 'out_iova_alignment', 'val64', 'devid', 'pt_id'];
 
 export function guestPath(c: Ctx, path: string): string {
-  if (path === '/dev/vfio/vfio' || path === '/dev/iommu' || /^\/dev\/vfio\/devices\/vfio\d+$/.test(path)) return path;
+  if (path === '/dev/vfio/vfio' || path === '/dev/iommu' || path === '/dev/mem' || /^\/dev\/vfio\/devices\/vfio\d+$/.test(path)) return path;
   const g = /^\/dev\/vfio\/(\d+)$/.exec(path);
   if (g) {
     const p = c.groups.get(Number(g[1]));

@@ -1,6 +1,7 @@
 /**
  * Fuzz of the remote-access operations (issue #12 item 2: /proc/PID/mem and /proc/PID/cmdline,
- * prctl(PR_SET_MM), ptrace PEEK/POKE, process_vm_readv/writev): fast-check generates scenario files whose steps are
+ * prctl(PR_SET_MM), ptrace PEEK/POKE, process_vm_readv/writev, /dev/mem mappings reached through
+ * generic_access_phys): fast-check generates scenario files whose steps are
  * mostly those operations, with hostile arguments (offsets and lengths around page
  * boundaries, beyond 2^53 and 2^63, negative; unknown ptrace requests and option bits;
  * iovec lists with huge, negative or unaligned entries; fds that are not open or not
@@ -22,7 +23,7 @@ const SEED = Number(process.env.PINLAB_FUZZ_SEED ?? 16);
 const RUNS = Number(process.env.PINLAB_FUZZ_REMOTE_RUNS ?? 2_000);
 const PROFILES = ['v5.4', 'v5.6', 'v6.1', 'v6.12'] as const;
 
-const ADDRS = ['$buf', '$ro', '$text', '$none', '$huge', '$buf + 4090', '$buf + 1 page', '$ro + 8', 0, 4096, -1, '0x7ffffffff000', 2 ** 53, '0x8000000000000000'];
+const ADDRS = ['$buf', '$ro', '$text', '$none', '$huge', '$buf + 4090', '$buf + 1 page', '$ro + 8', '$dmap', '$dmap + 4000', '$dpriv', 0, 4096, -1, '0x7ffffffff000', 2 ** 53, '0x8000000000000000'];
 const LENS = [0, 1, 8, 4096, 4097, '2 pages', '3 pages', '2M', -1, 2 ** 31, '0x7ffff000', 2 ** 53];
 /** u64 values a double cannot hold exactly: the model says `unsupported` for them (src/scenario/build.ts evalNum), so they are rarer. */
 const INEXACT = ['0xffffffffffffffff', '0x8000000000000001'];
@@ -62,7 +63,15 @@ function step(i: number): fc.Arbitrary<Record<string, unknown>> {
     fc.record({ process_vm_writev: fc.record({ pid: proc, local: iovecs, remote: iovecs, flags: fc.constantFrom(0, 0, 1) }, { requiredKeys: ['pid', 'local', 'remote'] }) }),
     fc.record({ munmap: fc.record({ addr: fc.constantFrom('$buf', '$ro', '$text'), length: fc.constantFrom(4096, '2 pages') }) }),
     fc.record({ mprotect: fc.record({ addr: fc.constantFrom('$buf', '$ro', '$none'), length: fc.constantFrom(4096), prot: fc.constantFrom('PROT_NONE', 'PROT_READ', 'PROT_READ|PROT_WRITE') }) }),
-    fc.record({ store: fc.record({ addr: fc.constantFrom('$buf', '$ro'), content: fc.constantFrom('A', 'B') }) }),
+    fc.record({ store: fc.record({ addr: fc.constantFrom('$buf', '$ro', '$dpriv', '$dmap'), content: fc.constantFrom('A', 'B') }) }),
+    // /dev/mem (drivers/char/mem.ts): mmap of physical ranges (BIOS RAM, ROM window, RAM, holes, wrapping), private or shared
+    fc.record({
+      mmap: fc.record({
+        length: fc.constantFrom(4096, '2 pages', 0, -1), prot: fc.constantFrom('PROT_READ', 'PROT_READ|PROT_WRITE', 'PROT_NONE'),
+        flags: fc.constantFrom('MAP_SHARED', 'MAP_PRIVATE'), fd: fc.constantFrom('$dm', '$dm', '$fd'),
+        offset: fc.constantFrom(0, 0x10000, 0xf0000, 0x9f000, 0xff000, '16M', '4G', 2 ** 40, 2 ** 52, -4096),
+      }),
+    }),
   ).map((s) => ('as' in s ? s : { ...s, as }));
 }
 
@@ -83,6 +92,9 @@ function caseArb(): fc.Arbitrary<FuzzCase> {
     if (c.fork !== 'never') pre.push({ fork: { child: 'Q' }, as: 'child' });
     pre.push({ open: { path: '/proc/self/mem' }, as: 'fd' });
     pre.push({ open: { path: c.fork === 'never' ? '/proc/P/mem' : '/proc/Q/mem', flags: 'O_RDONLY' }, as: 'fd2' });
+    pre.push({ open: { path: '/dev/mem', flags: 'O_RDWR' }, as: 'dm' });
+    pre.push({ mmap: { length: '2 pages', prot: 'PROT_READ', flags: 'MAP_SHARED', fd: '$dm', offset: 0xf0000 }, as: 'dmap' });
+    pre.push({ mmap: { length: '1 page', prot: 'PROT_READ|PROT_WRITE', flags: 'MAP_PRIVATE', fd: '$dm', offset: 0x10000 }, as: 'dpriv' });
     const main = [...pre, ...sa];
     const threads: Record<string, unknown>[] = [{ process: 'P', steps: main }];
     if (c.fork === 'exit') threads.push({ process: 'Q', steps: [{ exit: {} }], });

@@ -35,9 +35,9 @@
  * a read appends the runs of the bytes copied to the buffer, a write stores the buffer's
  * runs in exactly the bytes it reaches (the rest of the page keeps its data).
  * MODEL: there is no stack in the model (no VM_GROWSDOWN VMA), so expand_stack() never
- * expands: it only drops and re-takes mmap_lock and fails. No modelled driver has a
- * ->access method (vfio-pci's BAR mappings have none in 6.1/6.12; /dev/mem is not
- * modelled), so a VM_IO / VM_PFNMAP mapping ends the walk.
+ * expands: it only drops and re-takes mmap_lock and fails. /dev/mem mappings have a
+ * ->access method (generic_access_phys, drivers/char/mem.ts), called with the whole
+ * remaining `len`; vfio-pci's BAR mappings have none in 6.1/6.12, so they end the walk.
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';

@@ -60,11 +60,24 @@ function* read_page(k: Kctx, i: inode, index: number): KThread<number | null> {
 /** filemap_read / shmem_file_read_iter / dax_iomap_rw(READ) — bytes read, or -errno when none. */
 export function* generic_file_read_iter(k: Kctx, iocb: kiocb, to: iov_iter): KThread<number> {
   const i = iocb.ki_filp.f_inode;
-  if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i) && i.i_mapping.a_ops === 'ext4') return yield* ext4_dio_read_iter(k, iocb, to);
+  if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i) && i.i_mapping.a_ops === 'ext4') {
+    const ret = yield* ext4_dio_read_iter(k, iocb, to);
+    // v5.4.1 generic_file_read_iter: a short direct read that is neither an error nor at EOF
+    // reads the rest through the page cache (generic_file_buffered_read(iocb, iter, retval)).
+    // PATCH(ext4-iomap-dio): b1b4705d54ab — ext4_dio_read_iter returns iomap_dio_rw's result as is.
+    if (k.patch('ext4-iomap-dio') || ret < 0 || iov_iter_count(to) === 0 || iocb.ki_pos >= i.i_size) return ret;
+    return yield* filemap_read(k, iocb, to, ret);
+  }
   if (iocb.ki_flags & IOCB_DIRECT && !IS_DAX(i) && i.i_mapping.a_ops !== 'shmem') return unsupported(k, 'mm/filemap.c:generic_file_read_iter', `O_DIRECT reads of ${i.i_mapping.a_ops} files are not modelled`);
+  return yield* filemap_read(k, iocb, to, 0);
+}
+
+/** The page-cache or DAX copy loop; `already`: bytes a direct read moved before (v5.4.1's fallback). */
+function* filemap_read(k: Kctx, iocb: kiocb, to: iov_iter, already: number): KThread<number> {
+  const i = iocb.ki_filp.f_inode;
   const dax = IS_DAX(i);
   if (dax) yield* down_read(k, i.i_rwsem, 'fs/ext4/file.c:ext4_dax_read_iter');
-  let done = 0;
+  let done = already;
   let err = 0;
   while (iov_iter_count(to) > 0) {
     const pos = iocb.ki_pos;

@@ -11,8 +11,8 @@
  *   is on the LRU). Nothing is freed now: reclaim may later drop a lazy-free page that is
  *   still clean instead of swapping it, and a store to it first re-dirties the PTE.
  * - MADV_COLD (madvise_cold): VM_LOCKED / VM_PFNMAP / VM_HUGETLB → -EINVAL
- *   (can_madv_lru_vma); pages mapped once lose their accessed bit (deactivation: no LRU
- *   lists in the model).
+ *   (can_madv_lru_vma); pages mapped once (5.4.1: any page; PATCH(madvise-pageout-cow)) lose
+ *   their accessed bit (deactivation: no LRU lists in the model).
  * - MADV_PAGEOUT (madvise_pageout): the same validity; pages mapped once are isolated
  *   (one reference each) and reclaimed at the end of each page table
  *   (reclaim_pages): an anonymous swap-backed page needs swap, which the model (like the
@@ -51,8 +51,8 @@
  * MODEL: no swap device; no LRU lists (PG_lru marks a page on "the" LRU, PG_referenced
  * and the active/inactive split are not modelled); PTE-mapped large folios under MADV_FREE /
  * COLD / PAGEOUT (6.12.117 batches them, 5.4.1 and 6.1.192 split them; a lazy-free THP that
- * PAGEOUT could not free on 6.1 / 6.12 is one), a whole THP mapped more than once under COLD
- * / PAGEOUT, a THP mapped by a PMD and by PTEs, PAGEOUT of a run-time file (memfd, shmem) by
+ * PAGEOUT could not free on 6.1 / 6.12 is one), 5.4.1's reclaim of a lazy-free page mapped by
+ * more than one process, a THP mapped by a PMD and by PTEs, PAGEOUT of a run-time file (memfd, shmem) by
  * a caller without CAP_DAC_OVERRIDE (its owner is not recorded), and WILLNEED readahead of
  * page-cache files are `unsupported`; the per-CPU lazy-free batch (lru_lazyfree) is drained at once; reclaim outside MADV_PAGEOUT (memory pressure) is
  * not modelled.
@@ -248,13 +248,22 @@ function lru_refused(k: Kctx, vma: vm_area_struct, advice: string): number {
   return errno_reason(k, -EINVAL, 'mm/madvise.c:can_madv_lru_vma', `${advice} on the ${what} VMA [${hex(vma.vm_start)}, ${hex(vma.vm_end)})`);
 }
 
+/**
+ * COLD / PAGEOUT leave a page that another mapping also maps alone (page_mapcount != 1):
+ * PATCH(madvise-pageout-cow) 12e967fd8e4e (v5.6); 5.4.1 advises it whatever its mapcount.
+ */
+function shared_skipped(k: Kctx, page: number): boolean {
+  // PATCH(madvise-pageout-cow): 12e967fd8e4e — the mapcount test of the PTE path.
+  return k.patch('madvise-pageout-cow') && page_mapcount(k.m, page) !== 1;
+}
+
 /** madvise_cold(vma, start, end): see the file header. */
 export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: number): KThread<number> {
   if (!can_madv_lru_vma(vma)) return lru_refused(k, vma, 'MADV_COLD');
   const m = k.m;
   const mm = vma.vm_mm;
   return yield* walk_ptes(k, vma, start, end, 'mm/madvise.c:madvise_cold_or_pageout_pte_range', (addr, pte, page) => {
-    if (!(m.mem.s_flags[m.mem.slot_of(page)] & PG_lru) || page_mapcount(m, page) !== 1) return;
+    if (!(m.mem.s_flags[m.mem.slot_of(page)] & PG_lru) || shared_skipped(k, page)) return;
     if (pte_young(pte)) set_pte_at(mm, addr, pte_mkold(pte));
   }, undefined, (haddr, entry, a, b) => cold_or_pageout_huge_pmd(k, vma, haddr, entry, a, b, null));
 }
@@ -267,9 +276,9 @@ export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: 
  * lists here) or, for PAGEOUT, isolated whole (`isolated`, reclaimed by shrink_large_folio
  * after the PMD lock is dropped).
  * A THP mapped more than once: a partly covered one is skipped in every release; a whole one
- * is skipped in 6.1.192 and 6.12.117 but advised in 5.4.1 (its mapcount test sits in the
- * partial branch there, and moved before it between 5.5-rc5 and 5.7.14 by a commit not
- * identified yet): `unsupported`.
+ * is skipped from v5.6 (PATCH(madvise-pageout-cow) 12e967fd8e4e, read in 5.6.4) but advised in
+ * 5.4.1 (its mapcount test sits in the partial branch there): made old, and for PAGEOUT
+ * isolated and reclaimed (shrink_large_folio: without swap it is split, in every process).
  * MODEL: 6.12.117's PAGEOUT leaves the PMD's accessed bit set (only COLD clears it there); the
  * model clears it for both, and nothing in the model reads it.
  */
@@ -282,9 +291,9 @@ function* cold_or_pageout_huge_pmd(
   const m = k.m;
   const head = pte_pfn(entry);
   const whole = hi - lo === PMD_SIZE;
-  if (page_mapcount(m, head) !== 1) {
-    return whole ? unsupported(k, site, 'a whole THP mapped more than once under MADV_COLD / MADV_PAGEOUT (5.4.1 advises it, 6.1.192 and 6.12.117 skip it; the commit between is not identified)') : WALK_DONE;
-  }
+  // PATCH(madvise-pageout-cow) 12e967fd8e4e: the mapcount test before the partial-range branch; 5.4.1 has it
+  // only there, so a whole THP mapped more than once is advised.
+  if (page_mapcount(m, head) !== 1 && (!whole || k.patch('madvise-pageout-cow'))) return WALK_DONE;
   if (!whole) return (yield* madvise_split_thp(k, head, site)) ? WALK_PTES : WALK_DONE;
   if (pte_young(entry)) set_pmd_at(vma.vm_mm, haddr, pte_mkold(entry));
   const s = m.mem.slot_of(head);
@@ -337,7 +346,7 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
   const isolated: { addr: number; page: number }[] = [];
   return yield* walk_ptes(k, vma, start, end, 'mm/madvise.c:madvise_cold_or_pageout_pte_range', (addr, pte, page) => {
     const s = m.mem.slot_of(page);
-    if (!(m.mem.s_flags[s] & PG_lru) || page_mapcount(m, page) !== 1) return;
+    if (!(m.mem.s_flags[s] & PG_lru) || shared_skipped(k, page)) return;
     if (pte_young(pte)) set_pte_at(mm, addr, pte_mkold(pte));
     // isolate_lru_page(): off the LRU, with a reference of its own.
     m.mem.s_flags[s] &= ~PG_lru;
@@ -371,6 +380,11 @@ function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number):
   if (folio_order(m, page) > 0) return yield* shrink_large_folio(k, vma, addr, page, putback);
   // A swap-backed anonymous page needs swap space (add_to_swap): none, so it is kept.
   if (m.mem.s_flags[s] & PG_swapbacked) return putback();
+  if (folio_mapcount(m, page) !== 1) {
+    // 5.4.1 isolates a lazy-free page a fork child maps too (no madvise-pageout-cow).
+    unsupported(k, 'mm/rmap.c:try_to_unmap', 'reclaim of a lazy-free page mapped by more than one process (the rmap walk over every mapping)');
+    return putback();
+  }
   // try_to_unmap_one(): the PTE goes; its dirty bit moves to the page.
   const mm = vma.vm_mm;
   const pteval = pte_at(mm, addr);

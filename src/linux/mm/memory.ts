@@ -42,8 +42,8 @@ import {
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_NOHUGEPAGE, PageAnon, PageAnonExclusive, VM_FAULT_ERROR, VM_FAULT_DONE_COW, VM_FAULT_NOPAGE,
-  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_FALLBACK, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WRITE,
-  copy_page_content, folio_mapcount, is_vm_hugetlb_page, is_zero_pfn, page_count, page_label, page_mapcount, pt_walk,
+  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_FALLBACK, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WRITE, VM_READ, VM_EXEC,
+  copy_page_content, set_page_content, folio_mapcount, is_vm_hugetlb_page, is_zero_pfn, page_count, page_label, page_mapcount, pt_walk,
   put_page, set_pte_at, SetPageDirty, vma_is_anonymous, get_page, ClearPageAnonExclusive, VM_HUGETLB, is_cow_mapping,
   SetPageAnonExclusive, VM_MAYSHARE,
   page_maybe_dma_pinned, pte_at, set_pmd_at, set_pud_at,
@@ -75,6 +75,8 @@ function pte_flags_has(pte: pte_t, bit: number): boolean {
  * (no ->page_mkwrite). Private mappings start read-only (COW).
  */
 export function vma_page_prot(vma: vm_area_struct): number {
+  // PAGE_NONE for a PROT_NONE VMA (a FOLL_FORCE fault there): present to the model, not to user space (mm/mprotect.ts).
+  if ((vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) return _PAGE_PRESENT;
   let f = _PAGE_PRESENT | _PAGE_USER;
   if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) === (VM_SHARED | VM_WRITE) && !vma_wants_writenotify(vma)) f |= _PAGE_RW;
   return f;
@@ -505,6 +507,9 @@ function wp_page_copy(k: Kctx, vmf: vm_fault, old: number | null): vm_fault_t {
     return VM_FAULT_OOM;
   }
   if (old !== null) copy_page_content(k.m, np, old);
+  // __wp_page_copy_user from a special PTE (a private /dev/mem mapping): the bytes at the old
+  // address, which the model does not keep for memory without a struct page (drivers/char/mem.ts: `phys`).
+  else if (pte_pfn(vmf.orig_pte) !== k.m.mem.zero_pfn && k.m.mem.slot_of(pte_pfn(vmf.orig_pte)) === 0) set_page_content(k.m, np, 'phys');
   k.m.mem.s_flags[k.m.mem.slot_of(np)] |= PG_uptodate | PG_lru;
   let entry = mk_pte(np, vma_page_prot(vma));
   entry = pte_mkyoung(entry);

@@ -24,15 +24,17 @@
  *
  * MODEL: no VMA merging after the change; 6.x's write-fault avoidance when adding
  * write (MM_CP_TRY_CHANGE_WRITABLE) is not modelled (the PTE stays read-only and the
- * next write fault makes it writable: same end state); PROT_NONE keeps the PTEs
- * (read-only) and relies on the VMA flags; page mlocking (PG_mlocked, the
+ * next write fault makes it writable: same end state); a PROT_NONE entry is the model's
+ * present entry without _PAGE_USER (x86 PAGE_NONE has _PAGE_PROTNONE instead of
+ * _PAGE_PRESENT: pte_present() still true, pte_access_permitted() false), so gup-fast
+ * refuses it and the slow walk decides on the VMA flags (FOLL_FORCE may follow it); page mlocking (PG_mlocked, the
  * unevictable LRU) is not modelled — only VM_LOCKED and locked_vm.
  */
 import type { KThread } from '../../sched/index.js';
 import { errno_reason, hex } from '../errno_reason.js';
 import type { Kctx } from '../kctx.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, pte_wrprotect } from '../include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, _PAGE_USER, pte_flags, pte_present, pte_wrprotect } from '../include/linux/mm_types.js';
 import {
   VM_EXEC, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_NOHUGEPAGE, VM_PFNMAP, VM_READ,
   VM_SPECIAL, VM_WRITE, VM_DONTCOPY, VM_HUGETLB, VM_SHARED, VM_WIPEONFORK, find_vma, is_vm_hugetlb_page, pt_walk, set_pmd_at, set_pud_at, set_pte_at, vma_is_dax, vma_pages,
@@ -73,15 +75,32 @@ function split_to(k: Kctx, mm: mm_struct, vma: vm_area_struct, start: number, en
   return vma;
 }
 
+/** No access at all (PROT_NONE): the entries lose _PAGE_USER (vma_page_prot gives PAGE_NONE). */
+function vm_noaccess(flags: number): boolean {
+  return (flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0;
+}
+
 /**
- * change_protection(): write-protect the PTEs when write is removed. Called with mmap_lock
+ * change_protection(): write-protect the PTEs when write is removed; to PROT_NONE and back,
+ * clear or set the entries' user bit (pte_modify with PAGE_NONE / the new vm_page_prot). Called with mmap_lock
  * for write, which excludes GUP's slow walk, faults and MADV_DONTNEED but not the rmap
  * walks (truncate's zap, migration, reclaim) nor gup-fast: change_pmd_range() takes each
  * PTE table's lock in turn (one step per table or huge PMD: the PTE lock excludes the rmap
  * walks) and calls cond_resched() after each (5.4.1, 6.1.192, 6.12.117).
  */
 function* change_protection(k: Kctx, vma: vm_area_struct, oldflags: number, newflags: number): KThread<void> {
-  if (!(oldflags & VM_WRITE) || newflags & VM_WRITE) return;
+  const wrprotect = (oldflags & VM_WRITE) !== 0 && !(newflags & VM_WRITE);
+  const strip = !vm_noaccess(oldflags) && vm_noaccess(newflags);
+  const grant = vm_noaccess(oldflags) && !vm_noaccess(newflags);
+  if (!wrprotect && !strip && !grant) return;
+  const pte_modify = (e: number): number => {
+    if (e === 0 || !pte_present(e)) return e;
+    let r = wrprotect ? pte_wrprotect(e) : e;
+    const user = (pte_flags(r) & _PAGE_USER) !== 0;
+    if (strip && user) r -= _PAGE_USER;
+    else if (grant && !user) r += _PAGE_USER;
+    return r;
+  };
   let table = -1;
   for (let a = vma.vm_start; a < vma.vm_end; ) {
     const key = Math.floor(a / PMD_SIZE);
@@ -91,14 +110,14 @@ function* change_protection(k: Kctx, vma: vm_area_struct, oldflags: number, newf
     if (w.level === 'pud') {
       // hugetlb_change_protection() for a 1 GiB leaf (hugetlb VMAs are always PUD aligned).
       const haddr = Math.floor(a / PUD_SIZE) * PUD_SIZE;
-      set_pud_at(vma.vm_mm, haddr, pte_wrprotect(w.entry));
+      set_pud_at(vma.vm_mm, haddr, pte_modify(w.entry));
       a = haddr + PUD_SIZE;
       continue;
     }
     if (w.level === 'pmd' && w.entry !== 0) {
       const haddr = Math.floor(a / PMD_SIZE) * PMD_SIZE;
       if (haddr >= vma.vm_start && haddr + PMD_SIZE <= vma.vm_end) {
-        set_pmd_at(vma.vm_mm, haddr, pte_wrprotect(w.entry)); // change_huge_pmd()
+        set_pmd_at(vma.vm_mm, haddr, pte_modify(w.entry)); // change_huge_pmd()
         a = haddr + PMD_SIZE;
         continue;
       }
@@ -106,7 +125,7 @@ function* change_protection(k: Kctx, vma: vm_area_struct, oldflags: number, newf
       __split_huge_pmd(k, vma, haddr);
       continue;
     }
-    if (w.level === 'pte' && w.entry !== 0) set_pte_at(vma.vm_mm, a, pte_wrprotect(w.entry));
+    if (w.level === 'pte' && w.entry !== 0) set_pte_at(vma.vm_mm, a, pte_modify(w.entry));
     a += PAGE_SIZE;
   }
 }

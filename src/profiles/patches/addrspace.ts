@@ -48,6 +48,21 @@ export const addrspacePatches = {
       'hugetlb VMAs move (move_hugetlb_page_tables) and shrink; private or 1 GiB ones are unsupported.',
     scenarios: ['addrspace/mremap-unmapped-shrink', 'addrspace/mremap-hugetlb-shared'],
   },
+  'madvise-pageout-cow': {
+    subject: 'mm: do not allow MADV_PAGEOUT for CoW pages',
+    commit: '12e967fd8e4e',
+    author: 'Michal Hocko',
+    release: 'v5.6',
+    files: ['mm/madvise.c'],
+    effect: 'changes-verdict',
+    summary:
+      'madvise_cold_or_pageout_pte_range() leaves alone what another mapping also maps: a small page or a THP whose ' +
+      'page_mapcount() is not 1 is skipped by MADV_COLD and MADV_PAGEOUT (the THP test moves before the partial-range ' +
+      'split branch, where 5.4.1 had it). Before it (5.4.1; read there and in 5.6.4) a page shared with a fork child, ' +
+      'or a whole THP mapped by the PMDs of parent and child, is deactivated or isolated and reclaimed: without swap a ' +
+      'shared THP is split in both processes (shrink_page_list: add_to_swap fails, split_huge_page_to_list).',
+    scenarios: ['addrspace/madv-thp-shared-cold-pageout', 'addrspace/madv-pageout-file'],
+  },
   'madvise-free-refcount': {
     subject: 'mm: fix race between MADV_FREE reclaim and blkdev direct IO read',
     commit: '6c8e2a256915',

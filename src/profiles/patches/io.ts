@@ -19,8 +19,10 @@ export const ioPatches = {
       'Alignment is checked per mapped block in iomap_dio_bio_iter(), so a misaligned read of a hole (or at/after ' +
       'EOF) succeeds, zeroing the buffer; before it (v5.4.1, fs/direct-io.c do_blockdev_direct_IO) any misaligned ' +
       'request (pos, buffer or count off the logical block) is -EINVAL up front. Both take the user pages with ' +
-      'get_user_pages_fast() references for the I/O.',
-    scenarios: ['io/odirect-align'],
+      'get_user_pages_fast() references for the I/O. A buffer page GUP cannot take in the middle of a read: ' +
+      'fs/direct-io.c returns the bytes done (dio_complete drops the -EFAULT; generic_file_read_iter tries the rest ' +
+      'buffered), iomap returns -EFAULT (dio->error) although the first pages were read into.',
+    scenarios: ['io/odirect-align', 'io/odirect-fault-mid-buffer'],
     folds: [{ change: 'ext4_dio_write_iter through iomap_dio_rw (the write side; same alignment rules for writes)', commit: '378f32bab371', from: 'v5.5', by: 'v5.5' }],
   },
   'bio-extract-pin': {
@@ -51,7 +53,7 @@ export const ioPatches = {
       'shmem_file_open() sets FMODE_CAN_ODIRECT: open(2) of a tmpfs file with O_DIRECT succeeds and its reads and ' +
       'writes are the buffered ones (no page of the user buffer is taken). Before it the open is -EINVAL (the ' +
       'mapping has no ->direct_IO).',
-    scenarios: ['io/odirect-align'],
+    scenarios: ['io/odirect-align', 'io/odirect-fault-mid-buffer'],
   },
 } as const satisfies Record<string, PatchInfo>;
 

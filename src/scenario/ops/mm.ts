@@ -13,6 +13,7 @@ import * as memfdMod from '../../linux/mm/memfd.js';
 import { user_load, user_store } from '../../linux/mm/uaccess.js';
 import { iommufd_init } from '../../linux/drivers/iommu/iommufd/main.js';
 import { vfio_init } from '../../linux/drivers/vfio/container.js';
+import { devmem_init } from '../../linux/drivers/char/mem.js';
 import type { KThread } from '../../sched/index.js';
 import type { StepResult } from '../state.js';
 import type { OpImpl, StepCtx } from '../step.js';
@@ -33,6 +34,8 @@ function* opOpen(c: StepCtx): KThread<StepResult> {
     if (t === undefined) return ret(-ENOENT);
     real = `/proc/${t.pid}/${pm[2]}`;
   }
+  // /dev/mem exists from boot (chr_dev_init); the model creates it on the first open.
+  if (path === '/dev/mem') devmem_init(c.k);
   // iommufd autoloads on the first open of /dev/iommu (CONFIG_IOMMUFD; no node without it).
   if (path === '/dev/iommu') iommufd_init(c.k);
   if (path.startsWith('/dev/vfio/')) {

@@ -28,6 +28,23 @@
  * 6. A write that ends past i_size grows it; a read's result is cut at i_size
  *    (iomap_dio_complete). Any error makes the whole call return it (dio->error).
  *
+ * A buffer page GUP cannot take (unmapped, PROT_NONE, read-only for a read) in the middle
+ * of the request stops the submission there; the bios already submitted still complete:
+ * - iomap (v5.5+; Debian 6.1.192 and 6.12.117 read): bio_iov_iter_get_pages keeps the pages
+ *   it got and fails only when it got none, iomap_dio_bio_iter returns the bytes it
+ *   submitted and the next iteration's -EFAULT becomes dio->error: the call returns -EFAULT
+ *   whatever was moved before (ext4 passes no IOMAP_DIO_PARTIAL). A read's data before the
+ *   fault is in the buffer; a write's data reached the blocks that were already written,
+ *   while blocks that were holes stay holes (ext4_iomap_alloc gave them unwritten extents
+ *   inside i_size, which ext4_dio_write_end_io converts only on success; past i_size they
+ *   are allocated and ext4_handle_inode_extension truncates them on the error).
+ * - fs/direct-io.c (v5.4.1): dio_refill_pages returns the GUP error; dio_complete turns
+ *   -EFAULT into the bytes already done (dio->result) for a read, so a read is short (its
+ *   caller, generic_file_read_iter, then tries the rest buffered: mm/filemap_rw.ts). A write
+ *   that faults before any block was mapped returns -EFAULT; one that faults later writes
+ *   ZERO_PAGE into the rest of the mapped extent (page_errors) and depends on the extent
+ *   layout, which the model does not have: `unsupported`.
+ *
  * MODEL: blocks are page-sized and a block's data is the inode's i_data (page_data.ts
  * strings); one bio per block; all bios complete at one scheduling point, in submission
  * order; a write's invalidation that would have to unmap a mapped page or drop a page
@@ -147,6 +164,11 @@ export function* iomap_dio_rw(k: Kctx, iocb: kiocb, iter: iov_iter, write: boole
       // A hole: iomap_dio_hole_iter zeroes the buffer now (a fault there ends the call: -EFAULT).
       const z = yield* copy_to_iter(k, [{ offset: 0, len: n, tag: '' }], n, iter);
       if (z < n) {
+        if (!iomap && done + Math.max(z, 0) > 0) {
+          // fs/direct-io.c zeroes holes in pages it took first: a fault there ends a short read (dio_complete).
+          done += Math.max(z, 0);
+          break;
+        }
         err = z < 0 ? z : errno_reason(k, -EFAULT, site, 'zeroing the user buffer faulted');
         break;
       }
@@ -159,6 +181,12 @@ export function* iomap_dio_rw(k: Kctx, iocb: kiocb, iter: iov_iter, write: boole
     }
     const b = yield* bio_iov_iter_get_pages(k, iter.addr, n, !write);
     if (typeof b === 'number') {
+      if (!iomap && done > 0) {
+        // dio_refill_pages' error after some blocks: a read keeps the bytes done (dio_complete);
+        // a write fills the rest of the mapped extent with ZERO_PAGE (see the header).
+        if (write) err = unsupported(k, site, `O_DIRECT write whose buffer faults after ${done} bytes: the rest of the mapped extent is written from ZERO_PAGE, and the model has no extent layout`);
+        break;
+      }
       err = b;
       break;
     }
@@ -170,8 +198,10 @@ export function* iomap_dio_rw(k: Kctx, iocb: kiocb, iter: iov_iter, write: boole
   // The frames each bio holds and where they go are this thread's state across the point.
   if (pieces.length > 0) yield* race_window(k, `${site}:io-in-flight`, pieces.map((p) => `${p.b.pages.join('.')}+${p.b.offset}:${p.index}+${p.off}:${p.b.size}`).join(',') + `/${err}`);
   for (const { b, index, off } of pieces) {
-    if (write) i.i_data.set(index, data_write_runs(k.m, inode_data(i, index), off, bio_read_frames(k, b)));
-    else bio_write_frames(k, b, data_read_bytes(k.m, inode_data(i, index), off, b.size));
+    const old = inode_data(i, index);
+    // A failed write leaves a block that was a hole a hole (unwritten extent not converted, or truncated past i_size).
+    if (write && !(err && old === undefined)) i.i_data.set(index, data_write_runs(k.m, old, off, bio_read_frames(k, b)));
+    else if (!write) bio_write_frames(k, b, data_read_bytes(k.m, old, off, b.size));
     bio_release_pages(k, b, !write);
   }
   if (err) return err;

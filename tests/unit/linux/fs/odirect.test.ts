@@ -1,16 +1,20 @@
 /**
  * O_DIRECT's hold on the user buffer (block/bio.ts): plain references before 6.5 (FOLL_GET),
  * pins from 6.5 (FOLL_PIN, a7e689dd1c06), given back at completion; and a direct read/write
- * through ksys_pread64/pwrite64 of an ext4 file leaves the counts as they were.
+ * through ksys_pread64/pwrite64 of an ext4 file leaves the counts as they were; a buffer with a
+ * PROT_NONE page mid-way (a short read on v5.4.1, -EFAULT through iomap; gup-fast refuses the entry).
  */
 import { describe, expect, it } from 'vitest';
 import { MiB, machine, runAs, task } from '../mm/harness.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
-import { page_count, pt_walk } from '../../../../src/linux/include/linux/mm.js';
+import { page_count, pt_walk, put_page } from '../../../../src/linux/include/linux/mm.js';
 import { O_DIRECT, O_RDWR } from '../../../../src/linux/include/linux/fs.js';
-import { sys_mmap, sys_open } from '../../../../src/linux/syscalls.js';
-import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { sys_ftruncate, sys_mmap, sys_open } from '../../../../src/linux/syscalls.js';
+import { sys_mprotect } from '../../../../src/linux/mm/mprotect.js';
+import { get_user_pages_fast_only } from '../../../../src/linux/mm/gup_fast.js';
+import { EFAULT } from '../../../../src/linux/include/uapi/linux/errno.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { user_load, user_store } from '../../../../src/linux/mm/uaccess.js';
 import { ksys_pread64, ksys_pwrite64 } from '../../../../src/linux/fs/read_write.js';
 import { create_file, mount_fs } from '../../../../src/linux/fs/libfs.js';
@@ -61,4 +65,48 @@ describe('O_DIRECT: bio_iov_iter_get_pages / bio_release_pages (block/bio.c)', (
       expect(r).toEqual({ wr: 512, rd: 2048, seen: 'disk*512 u*512 disk*1024', countsKept: true });
     });
   }
+});
+
+describe('O_DIRECT with a PROT_NONE page in the middle of the buffer (fs/direct-io.c, fs/iomap/direct-io.c)', () => {
+  for (const [profile, rd, wr, hole] of [['v5.4', 4096, 'unsupported', null], ['v6.1', -EFAULT, -EFAULT, ''], ['v6.12', -EFAULT, -EFAULT, '']] as const) {
+    it(`${profile}: read ${rd}, first page read into; write ${wr}${hole === null ? '' : ', a hole written before the fault stays a hole'}`, () => {
+      const m = machine(profile, { normal: 64 * MiB });
+      mount_fs(m, '/mnt', 'ext4');
+      create_file(m, '/mnt/f', 3 * PAGE_SIZE, () => 'disk');
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR | O_DIRECT);
+        const a = yield* sys_mmap(k, 0, 3 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        yield* user_store(k, a, 3 * PAGE_SIZE, 'u');
+        const mp = yield* sys_mprotect(k, a + PAGE_SIZE, PAGE_SIZE, PROT_NONE);
+        const got = yield* ksys_pread64(k, fd, { addr: a }, 3 * PAGE_SIZE, 0);
+        const first = yield* user_load(k, a, 4);
+        const third = yield* user_load(k, a + 2 * PAGE_SIZE, 4);
+        if (profile === 'v5.4') return { mp, got, first, third };
+        const grow = yield* sys_ftruncate(k, fd, 5 * PAGE_SIZE);
+        const put = yield* ksys_pwrite64(k, fd, { addr: a }, 2 * PAGE_SIZE, 3 * PAGE_SIZE);
+        const back = yield* ksys_pread64(k, fd, { addr: a + 2 * PAGE_SIZE }, 8, 3 * PAGE_SIZE);
+        return { mp, got, first, third, grow, put, back, holeseen: yield* user_load(k, a + 2 * PAGE_SIZE, 8) };
+      });
+      if (profile === 'v5.4') expect(r).toEqual({ mp: 0, got: rd, first: 'disk', third: 'u' });
+      else expect(r).toEqual({ mp: 0, got: rd, first: 'disk', third: 'u', grow: 0, put: wr, back: 8, holeseen: hole });
+    });
+  }
+
+  it('gup-fast refuses a PROT_NONE entry (no _PAGE_USER) and takes it again after mprotect restores access', () => {
+    const m = machine('v6.12', { normal: 64 * MiB });
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const a = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      yield* user_store(k, a, PAGE_SIZE, 'u');
+      const pages: (number | null)[] = [null];
+      yield* sys_mprotect(k, a, PAGE_SIZE, PROT_NONE);
+      const none = yield* get_user_pages_fast_only(k, a, 1, 0, pages);
+      yield* sys_mprotect(k, a, PAGE_SIZE, PROT_READ);
+      const ro = yield* get_user_pages_fast_only(k, a, 1, 0, pages);
+      if (ro === 1) put_page(m, pages[0] as number);
+      return { none, ro };
+    });
+    expect(r).toEqual({ none: 0, ro: 1 });
+  });
 });
