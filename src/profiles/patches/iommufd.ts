@@ -62,15 +62,22 @@ export const iommufdPatches = {
       'unbounded: a 1 GiB-aligned buffer gets a 1 GiB-aligned IOVA where 6.12 places it at the next 2 MiB. In ' +
       'Debian 6.12.43 via stable (changelog), so in the 6.12 profiles; 6.6.9 lacks it. Mainline id from the ' +
       '"commit X upstream" line of the 6.16 and 6.6 stable reviews.',
-    folds: [
-      {
-        change: 'IOMMU_IOAS_MAP and IOMMU_IOAS_COPY refuse flags with neither READABLE nor WRITEABLE (-EINVAL, after the ' +
-          '-EOPNOTSUPP and -EOVERFLOW checks); 6.2.12 to 6.6.9 map such a range with IOMMU_CACHE only. UNVERIFIED: the ' +
-          'commit was not found in the lists and trees reachable here; read in ioas.c of 6.6.9 (absent) and 6.12.118 (present)',
-        commit: null, from: 'v6.7', by: 'v6.12',
-      },
-    ],
-    scenarios: ['iommufd/map-alignment', 'iommufd/map-flags-no-rw'],
+    scenarios: ['iommufd/map-alignment'],
+  },
+  'iommufd-map-needs-rw': {
+    subject: 'iommufd: Do not allow creating areas without READ or WRITE',
+    commit: '996dc53ac289',
+    author: 'Jason Gunthorpe',
+    release: 'v6.11',
+    files: ['drivers/iommu/iommufd/ioas.c'],
+    effect: 'changes-verdict',
+    summary:
+      'IOMMU_IOAS_MAP and IOMMU_IOAS_COPY refuse flags with neither READABLE nor WRITEABLE (-EINVAL, after the ' +
+      '-EOPNOTSUPP and -EOVERFLOW checks); before it (6.2.12 to 6.6.9) such an area is mapped with IOMMU_CACHE ' +
+      'alone. Read in ioas.c of 6.6.9 (absent), Debian 6.12.118 and 6.18.26 (present). Id: the iommu tree\'s ' +
+      'post-receive list of its fixes branch (with the v6.11-rc5 tag) and the "commit 996dc53ac289 upstream" line ' +
+      'of the 6.6 and 6.10 stable reviews; so 6.6.9 (the v6.6 profile) predates its 6.6.y backport.',
+    scenarios: ['iommufd/map-flags-no-rw'],
   },
   'iommufd-compat-unmap-empty': {
     subject: "iommufd: Make vfio_compat's unmap succeed if the range is already empty",
