@@ -619,21 +619,38 @@ export const gupPatches = {
       'pin_user_pages_fast() pin the page without ever reaching the slow-path check.',
     scenarios: ['gup/fast-ext4-shared-longterm-write'],
   },
+  'gup-fast-dedup': {
+    subject: 'mm/gup: refactor and de-duplicate gup_fast() code',
+    commit: '376a34efa4ee',
+    author: 'John Hubbard',
+    release: 'v5.8',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds FOLL_FAST_ONLY: internal_get_user_pages_fast() admits it in its flag mask and then never falls back to ' +
+      'the slow path, and __get_user_pages_fast() becomes that body with FOLL_GET|FOLL_FAST_ONLY, a negative result ' +
+      'turned into 0 (5.7.14: a separate walk after its own wrap and access_ok() tests; FOLL_FAST_ONLY is an unknown ' +
+      'bit to the mask, WARN and -EINVAL; 5.8.1: in the mask). Id and date (2020-06-03) as Peter Xu cites it in ' +
+      '"[PATCH 3/4] mm/gup: Remove enfornced COW mechanism" (linux-mm, 21 August 2020); its linux-next ids differ. ' +
+      'Text read in v2 of the patch (linux-kernel, 21 May 2020).',
+    scenarios: ['gup/fast-flag-mask'],
+  },
   'gup-fast-only': {
     subject: 'mm/gup.c: convert to use get_user_{page|pages}_fast_only()',
     commit: 'dadbb612f6e5',
     author: 'Souptick Joarder',
     release: 'v5.8',
     files: ['mm/gup.c', 'include/linux/mm.h'],
-    requires: ['foll-pin-counting'],
-    effect: 'changes-verdict',
+    requires: ['foll-pin-counting', 'gup-fast-dedup'],
+    effect: 'neutral',
     summary:
       '__get_user_pages_fast(start, nr_pages, write, pages) becomes get_user_pages_fast_only(start, nr_pages, ' +
-      'gup_flags, pages): internal_get_user_pages_fast() with FOLL_GET|FOLL_FAST_ONLY, never falling back to the ' +
-      'slow path, errors turned into 0. 5.7.14 has __get_user_pages_fast(), 5.8.1 get_user_pages_fast_only(). Id ' +
-      'and subject from the mainline commit list of the v5.8 merge window (akpm batch).',
+      'gup_flags, pages): the caller\'s gup_flags reach internal_get_user_pages_fast() (with FOLL_GET|FOLL_FAST_ONLY) ' +
+      'instead of the write bit alone. 5.7.14 has __get_user_pages_fast(), 5.8.1 get_user_pages_fast_only(). No ' +
+      'scenario op calls it (its kernel callers, KVM and perf, are not modelled), so no verdict changes: the FOLL_FAST_ONLY ' +
+      'mask that did is gup-fast-dedup. Id and subject from the mainline commit list of the v5.8 merge window (akpm batch).',
     folds: [
-      { change: 'gup-fast\'s flag mask admits FOLL_FAST_ONLY (John Hubbard, "mm/gup: refactor and de-duplicate gup_fast() code", same v5.8 batch; 5.7.14 mask without it, 5.8.1 with it; gup_fast.ts internal_get_user_pages_fast)', commit: null, from: 'v5.8', by: 'v5.8' },
       { change: 'pin_user_pages_unlocked() exists (John Hubbard, "mm/gup: introduce pin_user_pages_unlocked", posted May 2020 for v5.8; absent in 5.7.14, present in 5.8.1; gup.ts)', commit: null, from: 'v5.8', by: 'v5.8' },
     ],
     scenarios: ['gup/fast-flag-mask'],
