@@ -79,8 +79,11 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'the same folio isolated for its own migration, and the model runs isolation, migration and the move with ' +
     'no scheduling point in between, so no interleaving reaches it',
   'vfio-pin-pages-struct-page':
-    'the struct page refusal needs an mdev pin of a VM_PFNMAP range, and the argument checks a vendor driver ' +
-    'passing no page array or pinning through a closed device; no scenario step can express either yet',
+    'the struct page refusal needs an mdev pin of a VM_PFNMAP range, which no scenario step can express yet',
+  'vfio-pin-pages-device-open':
+    'it needs a vendor driver pinning through a device nobody has open; the scenario set-up opens every device fd ' +
+    'it creates and no step can name one to close, so tests/unit/linux/drivers/vfio_pin_device_open.test.ts drives ' +
+    'vfio_pin_pages() directly (-EINVAL on 5.15 and 6.1, with the WARN only on 6.1)',
   'vfio-pin-pages-pfn-valid':
     'like vfio-pin-pages-struct-page, it needs an mdev pin of a VM_PFNMAP range, which no scenario step can express yet',
   'vfio-unpin-pages-void':
