@@ -109,6 +109,94 @@ export const iommufdPatches = {
       'stable, not in 6.18.26 (read), so v6.18 drops it.',
     scenarios: ['iommufd/unmap-races-map'],
   },
+  'iommufd-hwpt-alloc': {
+    subject: 'iommufd: Add IOMMU_HWPT_ALLOC',
+    commit: '7074d7bd67d4',
+    author: 'Jason Gunthorpe',
+    release: 'v6.6',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/hw_pagetable.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HWPT_ALLOC (0x89) to the iommufd_ioctl_ops table: 6.2.12 and 6.5.3 end the table at IOMMU_VFIO_IOAS ' +
+      '(0x88), 6.6.9 has it.' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). Id from the torvalds/linux post-receive list of 31 August 2023 (v6.6 merge ' +
+      'window); its linux-next id of March 2023 (8295188cc9e6) is an earlier version of the series.',
+    scenarios: [],
+  },
+  'iommufd-get-hw-info': {
+    subject: 'iommufd: Add IOMMU_GET_HW_INFO',
+    commit: '55dd4023cead',
+    author: 'Yi Liu',
+    release: 'v6.6',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/device.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_GET_HW_INFO (0x8a) to the ioctl table (6.6.9 has it, 6.5.3 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). Id from the ' +
+      'torvalds/linux post-receive list of 31 August 2023 (v6.6 merge window).',
+    scenarios: [],
+  },
+  'iommufd-hwpt-set-dirty-tracking': {
+    subject: 'iommufd: Add IOMMU_HWPT_SET_DIRTY_TRACKING',
+    commit: 'e2a4b2947849',
+    author: 'Joao Martins',
+    release: 'v6.7',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/hw_pagetable.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HWPT_SET_DIRTY_TRACKING (0x8b) to the ioctl table (Debian 6.12.118 has it, 6.6.9 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). ' +
+      'Id from the torvalds/linux post-receive list of 2 November 2023 (v6.7 merge window, for-linus-iommufd).',
+    scenarios: [],
+  },
+  'iommufd-hwpt-get-dirty-bitmap': {
+    subject: 'iommufd: Add IOMMU_HWPT_GET_DIRTY_BITMAP',
+    commit: 'b9a60d6f850e',
+    author: 'Joao Martins',
+    release: 'v6.7',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/hw_pagetable.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HWPT_GET_DIRTY_BITMAP (0x8c) to the ioctl table (Debian 6.12.118 has it, 6.6.9 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). ' +
+      'Id from the torvalds/linux post-receive list of 2 November 2023 (v6.7 merge window, for-linus-iommufd).',
+    scenarios: [],
+  },
+  'iommufd-hwpt-invalidate': {
+    subject: 'iommufd: Add IOMMU_HWPT_INVALIDATE',
+    commit: '8ac8f36809a6',
+    author: 'Yi Liu',
+    release: 'v6.8',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/hw_pagetable.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HWPT_INVALIDATE (0x8d) to the ioctl table (Debian 6.12.118 has it, 6.6.9 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). ' +
+      'Id from the post-receive list of the iommufd tree\'s for-next branch (jgg/iommufd, 2 January 2024), which ' +
+      'is pulled into mainline unrebased; v6.8 is that merge window (6.7 was released on 7 January 2024).',
+    scenarios: [],
+  },
+  'iommufd-fault-queue-alloc': {
+    subject: 'iommufd: Add iommufd fault object',
+    commit: '07838f7fd529',
+    author: 'Lu Baolu',
+    release: 'v6.11',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/fault.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds the fault object and IOMMU_FAULT_QUEUE_ALLOC (0x8e, struct iommu_fault_alloc) to the ioctl table ' +
+      '(Debian 6.12.118 has it, 6.6.9 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). Id from the Fixes: tags of later fixes (Lu Baolu, ' +
+      'Zhenzhong Duan); v8 of the series was posted in July 2024, for the v6.11 merge window (release not read ' +
+      'in a commit list: bracketed by 6.6.9 and 6.12.118).',
+    scenarios: [],
+  },
   'iommufd-map-file': {
     subject: 'iommufd: Add IOMMU_IOAS_MAP_FILE',
     commit: 'f4986a72d6e4',
