@@ -84,7 +84,7 @@ export const gupPatches = {
       'tree), whose commit id is UNVERIFIED, so the two stay folded here. Its release is settled: 5.6.4 returns ' +
       '-ERESTARTSYS there, 5.7.14, 5.8.1, 5.9.1, 5.10.7, 5.11.14, 5.12.9 and 5.15.24 return -EINTR.',
     folds: [
-      { change: '__get_user_pages() returns -EINTR instead of -ERESTARTSYS for a fatal signal (Michal Hocko, "mm, gup: return EINTR when gup is interrupted by fatal signals", posted 9 April 2020; -ERESTARTSYS in 5.6.4, -EINTR in 5.7.14; gup.ts fatal_errno)', commit: null, from: 'v5.7', by: 'v5.7' },
+      { change: '__get_user_pages() returns -EINTR instead of -ERESTARTSYS for a fatal signal (Michal Hocko, "mm, gup: return EINTR when gup is interrupted by fatal signals", posted 9 April 2020; -ERESTARTSYS in 5.6.4, -EINTR in 5.7.14; gup.ts fatal_errno). Searched again (helper-13f): find_string on the subject finds only the patch and Linus Torvalds\'s reply (9 April 2020); the quoted-subject form of a Fixes: tag, the pages, issues and code corpora (subject and commit text) give no id. Its mm/gup.c post-image blob (50681f0286de) is the base of Michal Hocko\'s "mm, mempolicy: fix up gup usage in lookup_node" of 21 April 2020, so it was in the mm tree by then. Not ae46d2aa6a7f ("mm/gup: Let __get_user_pages_locked() return -EINTR for fatal signal", Hillf Danton/Peter Xu), which changes the retry loop, not __get_user_pages()', commit: null, from: 'v5.7', by: 'v5.7' },
     ],
     scenarios: [],
   },
@@ -220,7 +220,7 @@ export const gupPatches = {
       'since df3a0a21b698 (v5.7: try_grab_compound_head() tests FOLL_LONGTERM + is_migrate_cma_page() in 5.7.14 ' +
       'and 5.12.9, not in 5.6.4), so the slow hugetlb path refuses from v5.12 on.',
     folds: [
-      { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it. Searched again (helper-13f): find_string on check_shl_overflow(nr_pages, PAGE_SHIFT (only pKVM code), pages and code corpora for the gup_fast_fallback checks: nothing; 6.18.26 lacks all three, so they may be a 6.12.y-only stable change (not settled)', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
@@ -367,7 +367,7 @@ export const gupPatches = {
       'December 2024) and all of its hunks are in 6.18.26 (mm/gup.c check_vma_flags, mm/hugetlb.c hugetlb_wp, ' +
       'make_huge_pte).',
     folds: [
-      { change: 'gup_fast_fallback() no longer returns 0 early for nr_pages == 0, no longer checks nr_pages << PAGE_SHIFT for overflow and drops access_ok() (the TASK_SIZE_MAX test covers it): read, Debian 6.12.118 has all three, 6.18.26 none (gup_fast.ts gup_fast_range)', commit: null, from: 'v6.13', by: 'v6.18' },
+      { change: 'gup_fast_fallback() no longer returns 0 early for nr_pages == 0, no longer checks nr_pages << PAGE_SHIFT for overflow and drops access_ok() (the TASK_SIZE_MAX test covers it): read, Debian 6.12.118 has all three, 6.18.26 none (gup_fast.ts gup_fast_range). Searched again (helper-13f): as for the 6.12 fold on gup-hugetlb-grab-no-longterm-check: no patch mail, commit list or Fixes: tag in the store shows these lines being added or removed', commit: null, from: 'v6.13', by: 'v6.18' },
     ],
     scenarios: ['gup/hugetlb-force-write-ro', 'remote/proc-mem-write-ro-hugetlb'],
   },
@@ -651,7 +651,7 @@ export const gupPatches = {
       'scenario op calls it (its kernel callers, KVM and perf, are not modelled), so no verdict changes: the FOLL_FAST_ONLY ' +
       'mask that did is gup-fast-dedup. Id and subject from the mainline commit list of the v5.8 merge window (akpm batch).',
     folds: [
-      { change: 'pin_user_pages_unlocked() exists (John Hubbard, "mm/gup: introduce pin_user_pages_unlocked", posted May 2020 for v5.8; absent in 5.7.14, present in 5.8.1; gup.ts)', commit: null, from: 'v5.8', by: 'v5.8' },
+      { change: 'pin_user_pages_unlocked() exists (John Hubbard, "mm/gup: introduce pin_user_pages_unlocked", posted May 2020 for v5.8; absent in 5.7.14, present in 5.8.1; gup.ts). Searched again (helper-13f): find_string on the subject finds only v1 and v2 of the series (17 and 31 May 2020); no Fixes: tag or commit list quotes it; the v5.8 merge-window lists of torvalds/linux are not in the store', commit: null, from: 'v5.8', by: 'v5.8' },
     ],
     scenarios: ['gup/fast-flag-mask'],
   },
