@@ -47,6 +47,10 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-group-ioctl-split': REASON_SITE_ONLY,
   'io-uring-dir': REASON_SITE_ONLY,
   'io-uring-rsrc-c': REASON_SITE_ONLY,
+  'io-uring-pin-pages-helper': REASON_SITE_ONLY,
+  'io-uring-reg-buf-unpin-on-error':
+    'only an allocation failure reaches it, which a scenario cannot declare; the fail-nth campaign judges it ' +
+    '(tests/support/failnth-judge.ts) and tests/faults/fail-nth-io-uring-unpin.test.ts pins it per release',
   'madvise-rearrange': REASON_SITE_ONLY,
   'fsdax-refcounted-folios':
     'the model does not have refcounted fs-DAX folios: with the patch (v6.18) every fs-DAX fault is unsupported, ' +

@@ -79,7 +79,6 @@ export const ioUringPatches = {
       'pin) per folio and unpins the rest, so the folio pincount after registration is 1 per folio instead of 1 ' +
       'per base page. Id confirmed by Fixes: tags.',
     folds: [
-      { change: 'a failed kvmalloc() of the io_mapped_ubuf unpins the pages at `done:` (Debian 6.1.192, 6.5.0 and 6.6.9 leak every pin there; Debian 6.12.117 unpins; rsrc.ts io_sqe_buffer_register). Searched again (helper-13f): no patch mail or commit list in the store shows the unpin being added at done:', commit: null, from: 'v6.7', by: 'v6.12' },
       { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c). Searched again (helper-13f): pages searches for an io_pin_pages() move or unification found only later io_uring/memmap region commits', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['io_uring/register-thp'],
@@ -120,6 +119,38 @@ export const ioUringPatches = {
     ],
     scenarios: ['io_uring/register-shmem', 'io_uring/register-mixed-vmas'],
   },
+  'io-uring-pin-pages-helper': {
+    subject: 'io_uring: add io_pin_pages() helper',
+    commit: 'd8c2237d0aa9',
+    author: 'Jens Axboe',
+    release: 'v5.19',
+    files: ['fs/io_uring.c'],
+    effect: 'neutral',
+    summary:
+      'The pin loop of io_sqe_buffer_register() becomes its own function, io_pin_pages() (for the ring-mapped ' +
+      'provided buffers of the same series): 5.15.24 has the loop inline, Debian 6.1.192 and 6.2.12 call io_pin_pages() ' +
+      'in io_uring/rsrc.c. Same behaviour; only the function an errno reason names changes (rsrc.ts io_pin_site). Id ' +
+      'from the Fixes: tag of e1c75831f682 (a mainline commit, "[ Upstream commit ... ]" in the 6.15 stable review); ' +
+      'v5.19 from the axboe/linux-block post-receive list of 23 May 2022 (the 5.19 merge window), next to "io_uring: ' +
+      'add support for ring mapped supplied buffers".',
+    scenarios: [],
+  },
+  'io-uring-reg-buf-unpin-on-error': {
+    subject: 'io_uring: fix potential page leak in io_sqe_buffer_register()',
+    commit: 'e1c75831f682',
+    author: 'Penglei Jiang',
+    release: 'v6.16',
+    files: ['io_uring/rsrc.c'],
+    requires: ['io-uring-pin-pages-helper'],
+    effect: 'changes-verdict',
+    summary:
+      'When the io_mapped_ubuf allocation fails after the pages were pinned, the error path of ' +
+      'io_sqe_buffer_register() unpins them; before it (Debian 6.1.192, 6.5.0, 6.6.9) `done:` frees only the page ' +
+      'array and every pin leaks (pin-balance-at-exit under fail-nth). In 6.12.y from 6.12.36 (ChangeLog-6.12.36 as ' +
+      'listed in the Debian changelog of linux 6.12.37-1) and so in the 6.12 profiles (6.12.117 read). Id from the "[ Upstream commit ... ]" line of the ' +
+      '6.15 stable review (23 June 2025) and the io_uring-6.16-20250619 pull, whose tip it is (merged for v6.16-rc3).',
+    scenarios: [],
+  },
   'io-uring-dir': {
     subject: 'io_uring: move to separate directory',
     commit: 'ed29b0b4fd83',
@@ -146,9 +177,6 @@ export const ioUringPatches = {
       'into io_uring/rsrc.c. Same behaviour; only the file an errno reason names changes (rsrc.ts io_acct_site, ' +
       'io_pin_site). Read: Debian 6.1.192 io_uring/rsrc.c. Id: Greg Kroah-Hartman\'s "Possible dependencies" ' +
       'lists of failed stable backports (735729844819, next to 3b77495a9723 and c98817e6cd44 of the same 6.0 split).',
-    folds: [
-      { change: 'the pin loop of io_sqe_buffer_register() is its own function, io_pin_pages() (in io_uring/rsrc.c of Debian 6.1.192 and 6.2.12; 5.15.24 has the loop inline; rsrc.ts io_pin_site). The commit that split it out is not identified: no commit list or Fixes: tag read names it. Searched again (helper-13f): pages search "io_uring: add io_pin_pages() helper" found nothing (the helper may come with the ring-mapped provided buffers of 5.19)', commit: null, from: 'v6.0', by: 'v6.1' },
-    ],
     scenarios: [],
   },
 } as const satisfies Record<string, PatchInfo>;
@@ -157,4 +185,6 @@ export const ioUringPatches = {
 export const ioUringReleaseAdds: ReleaseAdds<keyof typeof ioUringPatches> = {
   // Debian 6.1.192 has the io_pin_pages() same-file/shmem-or-hugetlbfs check of edd478269640.
   'v6.1': ['io-uring-reg-buf-same-file'],
+  // 6.12.36 has e1c75831f682 (ChangeLog-6.12.36 in the Debian changelog of linux 6.12.37-1); the 6.12 profiles stand for 6.12.117.
+  'v6.12': ['io-uring-reg-buf-unpin-on-error'],
 };
