@@ -220,7 +220,7 @@ export const gupPatches = {
       'since df3a0a21b698 (v5.7: try_grab_compound_head() tests FOLL_LONGTERM + is_migrate_cma_page() in 5.7.14 ' +
       'and 5.12.9, not in 5.6.4), so the slow hugetlb path refuses from v5.12 on.',
     folds: [
-      { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it. Searched again (helper-13f): find_string on check_shl_overflow(nr_pages, PAGE_SHIFT (only pKVM code), pages and code corpora for the gup_fast_fallback checks: nothing; 6.18.26 lacks all three, so they may be a 6.12.y-only stable change (not settled)', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it. Searched again (helper-13f): the Debian changelog of linux 6.12.118-1 lists both checks under ChangeLog-6.12.118 as stable backports, "mm/gup: fix out-of-bounds write for nr_pages == 0 in GUP-fast" and "mm/gup: check for overflow when converting nr_pages to bytes in GUP-fast", so they reached 6.12.y only in 6.12.118 and their mainline commits are later than the 6.7-6.12 window this fold gives (6.18.26 predates them). find_string on both subjects: 0 hits; on check_shl_overflow(nr_pages, PAGE_SHIFT: pKVM code only. Their mainline ids and release stay unknown, so the fold stays (its bracket is what the trees read allow, not the real history)', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
@@ -367,7 +367,7 @@ export const gupPatches = {
       'December 2024) and all of its hunks are in 6.18.26 (mm/gup.c check_vma_flags, mm/hugetlb.c hugetlb_wp, ' +
       'make_huge_pte).',
     folds: [
-      { change: 'gup_fast_fallback() no longer returns 0 early for nr_pages == 0, no longer checks nr_pages << PAGE_SHIFT for overflow and drops access_ok() (the TASK_SIZE_MAX test covers it): read, Debian 6.12.118 has all three, 6.18.26 none (gup_fast.ts gup_fast_range). Searched again (helper-13f): as for the 6.12 fold on gup-hugetlb-grab-no-longterm-check: no patch mail, commit list or Fixes: tag in the store shows these lines being added or removed', commit: null, from: 'v6.13', by: 'v6.18' },
+      { change: 'gup_fast_fallback() no longer returns 0 early for nr_pages == 0, no longer checks nr_pages << PAGE_SHIFT for overflow and drops access_ok() (the TASK_SIZE_MAX test covers it): read, Debian 6.12.118 has all three, 6.18.26 none (gup_fast.ts gup_fast_range). Searched again (helper-13f): the first two are not removed in mainline: they are the 6.12.118 stable backports named in the fold on gup-hugetlb-grab-no-longterm-check, which 6.18.26 predates; only the access_ok() drop is a mainline change of 6.13-6.18, whose commit was not searched for to the end', commit: null, from: 'v6.13', by: 'v6.18' },
     ],
     scenarios: ['gup/hugetlb-force-write-ro', 'remote/proc-mem-write-ro-hugetlb'],
   },
