@@ -79,7 +79,7 @@ export const ioUringPatches = {
       'pin) per folio and unpins the rest, so the folio pincount after registration is 1 per folio instead of 1 ' +
       'per base page. Id confirmed by Fixes: tags.',
     folds: [
-      { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c). Searched again (helper-13f): pages searches for an io_pin_pages() move or unification found only later io_uring/memmap region commits', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c). Searched again (helper-13f): pages searches for an io_pin_pages() move found only later io_uring/memmap region commits; find_string finds Jens Axboe\'s "io_uring: unify io_pin_pages()" (posted 28 March 2024) under eight ids across rebases of the io_uring branches, 1943f96b3816 among them in linux-next of 16 April 2024 and in a posted patch\'s Fixes: tag, none confirmed as the mainline one; the creation of memmap.c is a separate commit not searched for', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['io_uring/register-thp'],
   },
