@@ -4,29 +4,12 @@
  * 6.12.36). Debian 6.1.192 and 6.6.9 leave every pin in place (pin-balance-at-exit); 6.12.117
  * unpins them. Driven by fail-nth at that one failure point.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveProfile } from '../../src/profiles/index.js';
-import type { Profile } from '../../src/profiles/index.js';
-import { parseScenario } from '../../src/scenario/parse.js';
-import type { Scenario } from '../../src/scenario/ast.js';
 import { failNthScenario } from '../../src/scenario/failnth.js';
+import { loadScenario as load, profileOf as profile } from '../support/scenario-load.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const FILE = 'scenarios/io_uring/register-anon.yaml';
 const SITE = 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc';
-
-function load(rel: string): Scenario {
-  const p = parseScenario(readFileSync(join(root, rel), 'utf8'), rel);
-  if (!p.ok) throw new Error(`invalid ${rel}`);
-  return p.scenario;
-}
-function profile(spec: string): Profile {
-  const r = resolveProfile(spec);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.profile;
-}
 
 /** The invariants violated by the fail-nth runs that fail the imu allocation, and the errno they got. */
 function atImuAlloc(spec: string): { ret: unknown[]; violated: string[] } {
