@@ -99,6 +99,8 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'iommufd-hwpt-get-dirty-bitmap': REASON_IOMMUFD_CMD,
   'iommufd-hwpt-invalidate': REASON_IOMMUFD_CMD,
   'iommufd-fault-queue-alloc': REASON_IOMMUFD_CMD,
+  'iommufd-veventq-alloc': REASON_IOMMUFD_CMD,
+  'iommufd-hw-queue-alloc': REASON_IOMMUFD_CMD,
   'vfio-pin-pages-pfn-valid':
     'like vfio-pin-pages-struct-page, it needs an mdev pin of a VM_PFNMAP range, which no scenario step can express yet',
   'vfio-unpin-pages-void':

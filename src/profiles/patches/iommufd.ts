@@ -197,6 +197,33 @@ export const iommufdPatches = {
       'in a commit list: bracketed by 6.6.9 and 6.12.118).',
     scenarios: [],
   },
+  'iommufd-veventq-alloc': {
+    subject: 'iommufd: Add IOMMUFD_OBJ_VEVENTQ and IOMMUFD_CMD_VEVENTQ_ALLOC',
+    commit: 'e36ba5ab808e',
+    author: 'Nicolin Chen',
+    release: 'v6.15',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/eventq.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds the vIOMMU event queue and IOMMU_VEVENTQ_ALLOC (0x93) to the ioctl table (6.18.26 has it, Debian 6.12.118 ' +
+      'not). The command itself is not modelled (`unsupported`); before it the number is outside the table (-ENOTTY). ' +
+      'Id from the Fixes: tags of later fixes (Cc: stable) and the linux-next lists of March 2025 (v6.15 merge window).',
+    scenarios: [],
+  },
+  'iommufd-hw-queue-alloc': {
+    subject: 'iommufd/viommu: Add IOMMUFD_CMD_HW_QUEUE_ALLOC ioctl',
+    commit: '2238ddc2b056',
+    author: 'Nicolin Chen',
+    release: 'v6.17',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/viommu.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HW_QUEUE_ALLOC (0x94) to the ioctl table (6.18.26 has it, Debian 6.12.118 not). The command itself ' +
+      'is not modelled (`unsupported`); before it the number is outside the table (-ENOTTY). Id from the Fixes: tag ' +
+      'of a later fix (Akhilesh Patil) and the merged lists (an earlier linux-next version was c4e9e9b4227e); v8 of ' +
+      'the series was posted in July 2025, for the v6.17 merge window.',
+    scenarios: [],
+  },
   'iommufd-map-file': {
     subject: 'iommufd: Add IOMMU_IOAS_MAP_FILE',
     commit: 'f4986a72d6e4',

@@ -31,7 +31,7 @@ import {
   IOMMUFD_CMD_BASE, IOMMUFD_CMD_DESTROY, IOMMUFD_CMD_IOAS_ALLOC, IOMMUFD_CMD_IOAS_ALLOW_IOVAS, IOMMUFD_CMD_IOAS_COPY,
   IOMMUFD_CMD_IOAS_IOVA_RANGES, IOMMUFD_CMD_IOAS_MAP, IOMMUFD_CMD_IOAS_UNMAP, IOMMUFD_CMD_OPTION,
   IOMMUFD_CMD_FAULT_QUEUE_ALLOC, IOMMUFD_CMD_GET_HW_INFO, IOMMUFD_CMD_HWPT_ALLOC, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP,
-  IOMMUFD_CMD_HWPT_INVALIDATE, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING, IOMMUFD_CMD_VIOMMU_ALLOC,
+  IOMMUFD_CMD_HWPT_INVALIDATE, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING, IOMMUFD_CMD_HW_QUEUE_ALLOC, IOMMUFD_CMD_VEVENTQ_ALLOC, IOMMUFD_CMD_VIOMMU_ALLOC,
   IOMMUFD_CMD_VFIO_IOAS, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, IOMMUFD_CMD_IOAS_MAP_FILE, IOMMUFD_CMD_VDEVICE_ALLOC, IOMMUFD_STRUCT_SIZE, IOMMUFD_TYPE, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_RLIMIT_MODE,
   IOMMU_VFIO_IOAS_CLEAR, IOMMU_VFIO_IOAS_GET, IOMMU_VFIO_IOAS_SET,
 } from '../../../include/uapi/linux/iommufd.js';
@@ -198,9 +198,6 @@ function respond(user: iommufd_ucmd_header, cmd: iommufd_ucmd_header): number {
  * -ENOIOCTLCMD, -ENOTTY either way. Read: 6.2.12 and 6.5.3 end at IOMMU_VFIO_IOAS (0x88), 6.6.9
  * at IOMMU_GET_HW_INFO (0x8a), Debian 6.12.118 at IOMMU_FAULT_QUEUE_ALLOC (0x8e), 6.18.26 at
  * IOMMU_HW_QUEUE_ALLOC (0x94).
- * MODEL: 6.18's IOMMU_VEVENTQ_ALLOC (0x93) and IOMMU_HW_QUEUE_ALLOC (0x94) have no registry
- * entry (their mainline commits are not identified), so they count as absent: -ENOTTY where
- * 6.18.26 has a command the model would answer `unsupported`.
  */
 function iommufd_cmd_present(k: Kctx, nr: number): boolean {
   switch (nr) {
@@ -222,6 +219,10 @@ function iommufd_cmd_present(k: Kctx, nr: number): boolean {
       return k.patch('iommufd-map-file'); // PATCH(iommufd-map-file) f4986a72d6e4: MAP_FILE (VIOMMU, VDEVICE folded)
     case IOMMUFD_CMD_IOAS_CHANGE_PROCESS:
       return k.patch('iommufd-change-process'); // PATCH(iommufd-change-process) 829ed626499c
+    case IOMMUFD_CMD_VEVENTQ_ALLOC:
+      return k.patch('iommufd-veventq-alloc'); // PATCH(iommufd-veventq-alloc) e36ba5ab808e
+    case IOMMUFD_CMD_HW_QUEUE_ALLOC:
+      return k.patch('iommufd-hw-queue-alloc'); // PATCH(iommufd-hw-queue-alloc) 2238ddc2b056
     default:
       return nr >= IOMMUFD_CMD_DESTROY && nr <= IOMMUFD_CMD_VFIO_IOAS;
   }
@@ -229,7 +230,7 @@ function iommufd_cmd_present(k: Kctx, nr: number): boolean {
 
 /** The highest command number of the release's table (IOMMU_TEST_CMD apart). */
 function iommufd_cmd_last(k: Kctx): number {
-  let nr = IOMMUFD_CMD_IOAS_CHANGE_PROCESS;
+  let nr = IOMMUFD_CMD_HW_QUEUE_ALLOC;
   while (nr > IOMMUFD_CMD_VFIO_IOAS && !iommufd_cmd_present(k, nr)) nr--;
   return nr;
 }
@@ -251,7 +252,7 @@ function* iommufd_fops_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThre
   const sz = IOMMUFD_STRUCT_SIZE[nr];
   if ((cmd >> 8) !== IOMMUFD_TYPE) return -ENOTTY;
   if (nr !== IOMMUFD_CMD_BASE + 32 && !iommufd_cmd_present(k, nr)) return -ENOTTY;
-  if (sz === undefined) return unsupported(k, `${FILE}:iommufd_fops_ioctl`, `iommufd command 0x${nr.toString(16)} (HWPT, hw info, dirty tracking, fault queues, the selftest command) is not modelled`);
+  if (sz === undefined) return unsupported(k, `${FILE}:iommufd_fops_ioctl`, `iommufd command 0x${nr.toString(16)} (HWPT, hw info, dirty tracking, fault queues, vIOMMU objects and queues, the selftest command) is not modelled`);
   if (user.size >>> 0 < sz.min_size) return -EINVAL;
   if (user.size >>> 0 > sz.size && user.trailing === true) return -E2BIG;
   if (should_fail(k, 'drivers/iommu/iommufd/main.c:iommufd_fops_ioctl:copy_struct_from_user')) return -EFAULT;

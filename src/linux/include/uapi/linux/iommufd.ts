@@ -46,6 +46,9 @@ export const IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f;
 export const IOMMUFD_CMD_VIOMMU_ALLOC = 0x90;
 export const IOMMUFD_CMD_VDEVICE_ALLOC = 0x91;
 export const IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92;
+/** 6.15+: vIOMMU event queues; 6.17+: hardware-accelerated queues (not modelled). */
+export const IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93;
+export const IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94;
 
 export const IOMMU_DESTROY = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY);
 export const IOMMU_IOAS_ALLOC = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC);
