@@ -34,6 +34,11 @@ const REASON_SITE_ONLY =
   'a move or rename: only the kernel file and function an errno reason names change, and reasons are explanatory, ' +
   'not declared results; tests/unit/scenario/errno-reason.test.ts pins the names per release';
 
+/** An iommufd command the model does not implement: the number is -ENOTTY without the patch, `unsupported` with it. */
+const REASON_IOMMUFD_CMD =
+  'the command is not modelled: with the patch its number answers unsupported, which a scenario cannot declare, ' +
+  'and -ENOTTY without it; tests/unit/linux/drivers/iommufd_cmd_table.test.ts pins both per release';
+
 const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-type1-ioctl-refactor': REASON_SITE_ONLY,
   'vfio-group-c': REASON_SITE_ONLY,
@@ -42,6 +47,10 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
   'vfio-group-ioctl-split': REASON_SITE_ONLY,
   'io-uring-dir': REASON_SITE_ONLY,
   'io-uring-rsrc-c': REASON_SITE_ONLY,
+  'io-uring-pin-pages-helper': REASON_SITE_ONLY,
+  'io-uring-reg-buf-unpin-on-error':
+    'only an allocation failure reaches it, which a scenario cannot declare; the fail-nth campaign judges it ' +
+    '(tests/support/failnth-judge.ts) and tests/faults/fail-nth-io-uring-unpin.test.ts pins it per release',
   'madvise-rearrange': REASON_SITE_ONLY,
   'fsdax-refcounted-folios':
     'the model does not have refcounted fs-DAX folios: with the patch (v6.18) every fs-DAX fault is unsupported, ' +
@@ -79,8 +88,19 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'the same folio isolated for its own migration, and the model runs isolation, migration and the move with ' +
     'no scheduling point in between, so no interleaving reaches it',
   'vfio-pin-pages-struct-page':
-    'the struct page refusal needs an mdev pin of a VM_PFNMAP range, and the argument checks a vendor driver ' +
-    'passing no page array or pinning through a closed device; no scenario step can express either yet',
+    'the struct page refusal needs an mdev pin of a VM_PFNMAP range, which no scenario step can express yet',
+  'vfio-pin-pages-device-open':
+    'it needs a vendor driver pinning through a device nobody has open; the scenario set-up opens every device fd ' +
+    'it creates and no step can name one to close, so tests/unit/linux/drivers/vfio_pin_device_open.test.ts drives ' +
+    'vfio_pin_pages() directly (-EINVAL on 5.15 and 6.1, with the WARN only on 6.1)',
+  'iommufd-hwpt-alloc': REASON_IOMMUFD_CMD,
+  'iommufd-get-hw-info': REASON_IOMMUFD_CMD,
+  'iommufd-hwpt-set-dirty-tracking': REASON_IOMMUFD_CMD,
+  'iommufd-hwpt-get-dirty-bitmap': REASON_IOMMUFD_CMD,
+  'iommufd-hwpt-invalidate': REASON_IOMMUFD_CMD,
+  'iommufd-fault-queue-alloc': REASON_IOMMUFD_CMD,
+  'iommufd-veventq-alloc': REASON_IOMMUFD_CMD,
+  'iommufd-hw-queue-alloc': REASON_IOMMUFD_CMD,
   'vfio-pin-pages-pfn-valid':
     'like vfio-pin-pages-struct-page, it needs an mdev pin of a VM_PFNMAP range, which no scenario step can express yet',
   'vfio-unpin-pages-void':

@@ -4,33 +4,17 @@
  * off by default, each failure point a chooser choice, the n-th failed exactly once,
  * replayable, and the kernel's error path at the VFIO, IOMMU, mmap and io_uring sites.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { FailNthChooser, failNth } from '../../src/explore/failnth.js';
 import { FAILPOINTS, isFailpoint } from '../../src/linux/include/linux/fault_inject.js';
-import { resolveProfile } from '../../src/profiles/index.js';
-import type { Profile } from '../../src/profiles/index.js';
 import { parseScenario } from '../../src/scenario/parse.js';
-import type { Scenario } from '../../src/scenario/ast.js';
 import { failNthScenario, programHang } from '../../src/scenario/failnth.js';
 import { runScenario } from '../../src/scenario/run.js';
 import { DefaultChooser } from '../../src/sched/index.js';
+import { loadScenario as load, profileOf as profile } from '../support/scenario-load.js';
 
-const root = join(import.meta.dirname, '..', '..');
-
-function load(rel: string): Scenario {
-  const p = parseScenario(readFileSync(join(root, rel), 'utf8'), rel);
-  if (!p.ok) throw new Error(`invalid ${rel}`);
-  return p.scenario;
-}
-function profile(spec: string): Profile {
-  const r = resolveProfile(spec);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.profile;
-}
 function capture(): Io & { stdout: string } {
   const io = { stdout: '', tty: false, out(t: string) { io.stdout += t + '\n'; }, err(t: string) { io.stdout += t + '\n'; } };
   return io;

@@ -32,9 +32,9 @@ const KERNEL_FINDINGS: readonly { readonly invariant: string; readonly applies: 
   {
     // Debian 6.1.192, 6.5.0 and 6.6.9 io_sqe_buffer_register(): a failed kvmalloc() of the
     // io_mapped_ubuf jumps to `done`, which frees the pages array without unpinning the pages
-    // (the model unpins there only with io-uring-coalesce-hugepages, see rsrc.ts).
+    // (fixed by e1c75831f682, in 6.12.y from 6.12.36; see rsrc.ts).
     invariant: 'pin-balance-at-exit',
-    applies: (fp, p) => fp === 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc' && !p.patches.has('io-uring-coalesce-hugepages'),
+    applies: (fp, p) => fp === 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc' && !p.patches.has('io-uring-reg-buf-unpin-on-error'),
     why: 'io_uring/rsrc.c io_sqe_buffer_register (Debian 6.1.192, 6.5.0, 6.6.9): pinned pages leak when the imu allocation fails',
   },
 ];

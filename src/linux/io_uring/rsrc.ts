@@ -73,16 +73,18 @@ function io_acct_site(k: Kctx): string {
 
 /**
  * Where a registered buffer's pages are pinned and their VMAs checked in this release (for
- * the errno reason): inline in io_sqe_buffer_register() up to 5.19, io_pin_pages() in
- * io_uring/rsrc.c from 6.0 and in io_uring/memmap.c in 6.12.
+ * the errno reason): inline in io_sqe_buffer_register() up to 5.18, io_pin_pages() from 5.19
+ * (fs/io_uring.c, then io_uring/rsrc.c from 6.0) and in io_uring/memmap.c in 6.12.
  */
 function io_pin_site(k: Kctx): string {
   // PATCH(io-uring-coalesce-hugepages) a8edbb424b13: folded: io_pin_pages() in io_uring/memmap.c (6.12)
   if (k.patch('io-uring-coalesce-hugepages')) return 'io_uring/memmap.c:io_pin_pages';
-  // PATCH(io-uring-rsrc-c) 735729844819: io_uring/rsrc.c (io_pin_pages() folded on it)
-  if (k.patch('io-uring-rsrc-c')) return 'io_uring/rsrc.c:io_pin_pages';
+  // PATCH(io-uring-pin-pages-helper) d8c2237d0aa9: the pin loop is io_pin_pages() (5.19)
+  const fn = k.patch('io-uring-pin-pages-helper') ? 'io_pin_pages' : 'io_sqe_buffer_register';
+  // PATCH(io-uring-rsrc-c) 735729844819: io_uring/rsrc.c
+  if (k.patch('io-uring-rsrc-c')) return `io_uring/rsrc.c:${fn}`;
   // PATCH(io-uring-dir) ed29b0b4fd83: io_uring/io_uring.c before the rsrc.c split
-  return k.patch('io-uring-dir') ? 'io_uring/io_uring.c:io_sqe_buffer_register' : 'fs/io_uring.c:io_sqe_buffer_register';
+  return k.patch('io-uring-dir') ? `io_uring/io_uring.c:${fn}` : `fs/io_uring.c:${fn}`;
 }
 
 /** __io_account_mem(user, nr_pages): charge user->locked_vm against RLIMIT_MEMLOCK (pages). */
@@ -457,14 +459,12 @@ function* io_sqe_buffer_register__v5_13(k: Kctx, ctx: io_ring_ctx, iov: iovec, l
       shift = c.shift;
     }
   }
-  // kvmalloc() of the io_mapped_ubuf failing: -ENOMEM. 6.12.117's `done:` unpins the
-  // pages; Debian 6.1.192's, 6.5.0's and 6.6.9's free only the pages array and leave every pin
-  // in place (a leak the fail-nth campaign shows: pin-balance-at-exit). PATCH(io-uring-coalesce-hugepages):
-  // STAND-IN, recorded as a fold of that entry — the commit that added the unpin to `done:` is
-  // not identified; the coalescing rewrite of this function is the nearest change in 6.12.
+  // kvmalloc() of the io_mapped_ubuf failing: -ENOMEM. Debian 6.1.192's, 6.5.0's and 6.6.9's
+  // `done:` frees only the pages array and leaves every pin in place (a leak the fail-nth
+  // campaign shows: pin-balance-at-exit); 6.12.117's unpins them.
   if (should_fail(k, 'io_uring/rsrc.c:io_sqe_buffer_register:kvmalloc')) {
-    // PATCH(io-uring-coalesce-hugepages) a8edbb424b13: one pin per folio is kept, the rest unpinned
-    if (k.patch('io-uring-coalesce-hugepages')) for (const p of pages) unpin_user_page(k, p);
+    // PATCH(io-uring-reg-buf-unpin-on-error) e1c75831f682: the error path unpins the pages (what coalescing kept)
+    if (k.patch('io-uring-reg-buf-unpin-on-error')) for (const p of pages) unpin_user_page(k, p);
     return { ret: -ENOMEM, imu: null };
   }
   const acc = io_buffer_account_pin(k, ctx, pages, last_hpage);

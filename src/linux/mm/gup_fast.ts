@@ -316,8 +316,8 @@ function* internal_get_user_pages_fast(k: Kctx, start: number, nr_pages: number,
     if (k.patch('foll-honor-numa-fault')) allowed |= FOLL_HONOR_NUMA_FAULT;
   } else if (k.patch('foll-pin-counting')) { // PATCH(foll-pin-counting) 3faa52c03f44: the mask admits FOLL_GET (5.7.14)
     allowed = FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | FOLL_GET;
-    // PATCH(gup-fast-only) dadbb612f6e5: FOLL_FAST_ONLY (5.8.1; folded: its own commit UNVERIFIED, same v5.8 batch)
-    if (k.patch('gup-fast-only')) allowed |= FOLL_FAST_ONLY;
+    // PATCH(gup-fast-dedup) 376a34efa4ee: FOLL_FAST_ONLY (5.8.1)
+    if (k.patch('gup-fast-dedup')) allowed |= FOLL_FAST_ONLY;
     // PATCH(gup-foll-nofault) 55b8fe703bc5: FOLL_NOFAULT (v5.16; Debian 6.1.192)
     if (k.patch('gup-foll-nofault')) allowed |= FOLL_NOFAULT;
   } else if (k.patch('pin-user-pages-api')) { // PATCH(pin-user-pages-api) eddb1c228f79: the mask admits FOLL_FORCE and FOLL_PIN
@@ -427,9 +427,11 @@ export function* get_user_pages_fast_only(k: Kctx, start: number, nr_pages: numb
     if (f === null) return -EINVAL;
     return yield* internal_get_user_pages_fast(k, start, nr_pages, f, pages);
   }
-  // PATCH(gup-fast-only) dadbb612f6e5: get_user_pages_fast_only() replaces __get_user_pages_fast() (5.8)
-  if (k.patch('gup-fast-only')) {
-    const r = yield* internal_get_user_pages_fast(k, start, nr_pages, gup_flags | FOLL_GET | FOLL_FAST_ONLY, pages);
+  // PATCH(gup-fast-dedup) 376a34efa4ee: __get_user_pages_fast() is the shared body with FOLL_GET|FOLL_FAST_ONLY, errors → 0
+  if (k.patch('gup-fast-dedup')) {
+    // PATCH(gup-fast-only) dadbb612f6e5: get_user_pages_fast_only() takes gup_flags (before: the write bit)
+    const flags = k.patch('gup-fast-only') ? gup_flags : gup_flags & FOLL_WRITE;
+    const r = yield* internal_get_user_pages_fast(k, start, nr_pages, flags | FOLL_GET | FOLL_FAST_ONLY, pages);
     return r < 0 ? 0 : r;
   }
   // 5.4-5.7 __get_user_pages_fast(start, nr_pages, write, pages): wrap / !access_ok → 0.

@@ -84,7 +84,7 @@ export const gupPatches = {
       'tree), whose commit id is UNVERIFIED, so the two stay folded here. Its release is settled: 5.6.4 returns ' +
       '-ERESTARTSYS there, 5.7.14, 5.8.1, 5.9.1, 5.10.7, 5.11.14, 5.12.9 and 5.15.24 return -EINTR.',
     folds: [
-      { change: '__get_user_pages() returns -EINTR instead of -ERESTARTSYS for a fatal signal (Michal Hocko, "mm, gup: return EINTR when gup is interrupted by fatal signals", posted 9 April 2020; -ERESTARTSYS in 5.6.4, -EINTR in 5.7.14; gup.ts fatal_errno)', commit: null, from: 'v5.7', by: 'v5.7' },
+      { change: '__get_user_pages() returns -EINTR instead of -ERESTARTSYS for a fatal signal (Michal Hocko, "mm, gup: return EINTR when gup is interrupted by fatal signals", posted 9 April 2020; -ERESTARTSYS in 5.6.4, -EINTR in 5.7.14; gup.ts fatal_errno). Searched again (helper-13f): find_string on the subject finds only the patch and Linus Torvalds\'s reply (9 April 2020); the quoted-subject form of a Fixes: tag, the pages, issues and code corpora (subject and commit text) give no id. Its mm/gup.c post-image blob (50681f0286de) is the base of Michal Hocko\'s "mm, mempolicy: fix up gup usage in lookup_node" of 21 April 2020, so it was in the mm tree by then. Not ae46d2aa6a7f ("mm/gup: Let __get_user_pages_locked() return -EINTR for fatal signal", Hillf Danton/Peter Xu), which changes the retry loop, not __get_user_pages()', commit: null, from: 'v5.7', by: 'v5.7' },
     ],
     scenarios: [],
   },
@@ -220,7 +220,7 @@ export const gupPatches = {
       'since df3a0a21b698 (v5.7: try_grab_compound_head() tests FOLL_LONGTERM + is_migrate_cma_page() in 5.7.14 ' +
       'and 5.12.9, not in 5.6.4), so the slow hugetlb path refuses from v5.12 on.',
     folds: [
-      { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'gup-fast\'s shared body (gup_fast_fallback(), named so by gup-fast-rename) returns 0 for nr_pages == 0 before marking the mm as pinned or checking the range, and -EOVERFLOW when nr_pages << PAGE_SHIFT overflows (read in Debian 6.12.118 mm/gup.c, absent from 6.5.0 and 6.6.9; gup_fast.ts gup_fast_range). Its commit is not identified: no commit list or Fixes: tag read names it. Searched again (helper-13f): the Debian changelog of linux 6.12.118-1 lists both checks under ChangeLog-6.12.118 as stable backports, "mm/gup: fix out-of-bounds write for nr_pages == 0 in GUP-fast" and "mm/gup: check for overflow when converting nr_pages to bytes in GUP-fast", so they reached 6.12.y only in 6.12.118 and their mainline commits are later than the 6.7-6.12 window this fold gives (6.18.26 predates them). find_string on both subjects: 0 hits; on check_shl_overflow(nr_pages, PAGE_SHIFT: pKVM code only. Their mainline ids and release stay unknown, so the fold stays (its bracket is what the trees read allow, not the real history)', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['gup/hugetlb-movable-longterm'],
   },
@@ -367,7 +367,7 @@ export const gupPatches = {
       'December 2024) and all of its hunks are in 6.18.26 (mm/gup.c check_vma_flags, mm/hugetlb.c hugetlb_wp, ' +
       'make_huge_pte).',
     folds: [
-      { change: 'gup_fast_fallback() no longer returns 0 early for nr_pages == 0, no longer checks nr_pages << PAGE_SHIFT for overflow and drops access_ok() (the TASK_SIZE_MAX test covers it): read, Debian 6.12.118 has all three, 6.18.26 none (gup_fast.ts gup_fast_range)', commit: null, from: 'v6.13', by: 'v6.18' },
+      { change: 'gup_fast_fallback() no longer returns 0 early for nr_pages == 0, no longer checks nr_pages << PAGE_SHIFT for overflow and drops access_ok() (the TASK_SIZE_MAX test covers it): read, Debian 6.12.118 has all three, 6.18.26 none (gup_fast.ts gup_fast_range). Searched again (helper-13f): the first two are not removed in mainline: they are the 6.12.118 stable backports named in the fold on gup-hugetlb-grab-no-longterm-check, which 6.18.26 predates; only the access_ok() drop is a mainline change of 6.13-6.18, whose commit was not searched for to the end', commit: null, from: 'v6.13', by: 'v6.18' },
     ],
     scenarios: ['gup/hugetlb-force-write-ro', 'remote/proc-mem-write-ro-hugetlb'],
   },
@@ -619,22 +619,39 @@ export const gupPatches = {
       'pin_user_pages_fast() pin the page without ever reaching the slow-path check.',
     scenarios: ['gup/fast-ext4-shared-longterm-write'],
   },
+  'gup-fast-dedup': {
+    subject: 'mm/gup: refactor and de-duplicate gup_fast() code',
+    commit: '376a34efa4ee',
+    author: 'John Hubbard',
+    release: 'v5.8',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    requires: ['foll-pin-counting'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds FOLL_FAST_ONLY: internal_get_user_pages_fast() admits it in its flag mask and then never falls back to ' +
+      'the slow path, and __get_user_pages_fast() becomes that body with FOLL_GET|FOLL_FAST_ONLY, a negative result ' +
+      'turned into 0 (5.7.14: a separate walk after its own wrap and access_ok() tests; FOLL_FAST_ONLY is an unknown ' +
+      'bit to the mask, WARN and -EINVAL; 5.8.1: in the mask). Id and date (2020-06-03) as Peter Xu cites it in ' +
+      '"[PATCH 3/4] mm/gup: Remove enfornced COW mechanism" (linux-mm, 21 August 2020); its linux-next ids differ. ' +
+      'Text read in v2 of the patch (linux-kernel, 21 May 2020).',
+    scenarios: ['gup/fast-flag-mask'],
+  },
   'gup-fast-only': {
     subject: 'mm/gup.c: convert to use get_user_{page|pages}_fast_only()',
     commit: 'dadbb612f6e5',
     author: 'Souptick Joarder',
     release: 'v5.8',
     files: ['mm/gup.c', 'include/linux/mm.h'],
-    requires: ['foll-pin-counting'],
-    effect: 'changes-verdict',
+    requires: ['foll-pin-counting', 'gup-fast-dedup'],
+    effect: 'neutral',
     summary:
       '__get_user_pages_fast(start, nr_pages, write, pages) becomes get_user_pages_fast_only(start, nr_pages, ' +
-      'gup_flags, pages): internal_get_user_pages_fast() with FOLL_GET|FOLL_FAST_ONLY, never falling back to the ' +
-      'slow path, errors turned into 0. 5.7.14 has __get_user_pages_fast(), 5.8.1 get_user_pages_fast_only(). Id ' +
-      'and subject from the mainline commit list of the v5.8 merge window (akpm batch).',
+      'gup_flags, pages): the caller\'s gup_flags reach internal_get_user_pages_fast() (with FOLL_GET|FOLL_FAST_ONLY) ' +
+      'instead of the write bit alone. 5.7.14 has __get_user_pages_fast(), 5.8.1 get_user_pages_fast_only(). No ' +
+      'scenario op calls it (its kernel callers, KVM and perf, are not modelled), so no verdict changes: the FOLL_FAST_ONLY ' +
+      'mask that did is gup-fast-dedup. Id and subject from the mainline commit list of the v5.8 merge window (akpm batch).',
     folds: [
-      { change: 'gup-fast\'s flag mask admits FOLL_FAST_ONLY (John Hubbard, "mm/gup: refactor and de-duplicate gup_fast() code", same v5.8 batch; 5.7.14 mask without it, 5.8.1 with it; gup_fast.ts internal_get_user_pages_fast)', commit: null, from: 'v5.8', by: 'v5.8' },
-      { change: 'pin_user_pages_unlocked() exists (John Hubbard, "mm/gup: introduce pin_user_pages_unlocked", posted May 2020 for v5.8; absent in 5.7.14, present in 5.8.1; gup.ts)', commit: null, from: 'v5.8', by: 'v5.8' },
+      { change: 'pin_user_pages_unlocked() exists (John Hubbard, "mm/gup: introduce pin_user_pages_unlocked", posted May 2020 for v5.8; absent in 5.7.14, present in 5.8.1; gup.ts). Searched again (helper-13f): find_string on the subject finds only v1 and v2 of the series (17 and 31 May 2020); no Fixes: tag or commit list quotes it; the v5.8 merge-window lists of torvalds/linux are not in the store', commit: null, from: 'v5.8', by: 'v5.8' },
     ],
     scenarios: ['gup/fast-flag-mask'],
   },

@@ -79,8 +79,7 @@ export const ioUringPatches = {
       'pin) per folio and unpins the rest, so the folio pincount after registration is 1 per folio instead of 1 ' +
       'per base page. Id confirmed by Fixes: tags.',
     folds: [
-      { change: 'a failed kvmalloc() of the io_mapped_ubuf unpins the pages at `done:` (Debian 6.1.192, 6.5.0 and 6.6.9 leak every pin there; Debian 6.12.117 unpins; rsrc.ts io_sqe_buffer_register)', commit: null, from: 'v6.7', by: 'v6.12' },
-      { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c)', commit: null, from: 'v6.7', by: 'v6.12' },
+      { change: 'io_pin_pages() moves to io_uring/memmap.c and pins with pin_user_pages_fast() without taking mmap_lock (6.5.0 and 6.6.9 io_uring/rsrc.c: mmap_read_lock + pin_user_pages(); Debian 6.12.117: memmap.c). Searched again (helper-13f): pages searches for an io_pin_pages() move found only later io_uring/memmap region commits; find_string finds Jens Axboe\'s "io_uring: unify io_pin_pages()" (posted 28 March 2024) under eight ids across rebases of the io_uring branches, 1943f96b3816 among them in linux-next of 16 April 2024 and in a posted patch\'s Fixes: tag, none confirmed as the mainline one; the creation of memmap.c is a separate commit not searched for', commit: null, from: 'v6.7', by: 'v6.12' },
     ],
     scenarios: ['io_uring/register-thp'],
   },
@@ -96,8 +95,8 @@ export const ioUringPatches = {
       'buffer pages to its pinned_vm (io_account_mem(ACCT_PINNED)), whatever CAP_IPC_LOCK says; 5.4-5.8 charge ' +
       'only user->locked_vm. Subject from the for-5.9 io_uring pull; id from the Fixes: tags of later fixes.',
     folds: [
-      { change: 'the ring\'s own pages are added to the creator mm\'s locked_vm (ACCT_LOCKED) until io-uring-ring-memcg (Bijan Mottahedeh, "io_uring: separate reporting of ring pages from registered pages", same series; 5.8.1 no, 5.9.1-5.11.14 yes; io_uring.ts io_uring_setup)', commit: null, from: 'v5.9', by: 'v5.9' },
-      { change: 'the RLIMIT_MEMLOCK charge of user->locked_vm is __io_account_mem(user), wrapped by io_account_mem(ctx) (5.8.1: io_account_mem(user) does the charge; 5.9.1 __io_account_mem; the function an errno reason names, rsrc.ts io_acct_site)', commit: null, from: 'v5.9', by: 'v5.9' },
+      { change: 'the ring\'s own pages are added to the creator mm\'s locked_vm (ACCT_LOCKED) until io-uring-ring-memcg (Bijan Mottahedeh, "io_uring: separate reporting of ring pages from registered pages", same series; 5.8.1 no, 5.9.1-5.11.14 yes; io_uring.ts io_uring_setup). Searched again (helper-13f): find_string on the subject: the patch (16 June 2020), the cover letter, Jens Axboe\'s "Applied" and the for-5.9/io_uring pull, none with ids; no Fixes: tag names it', commit: null, from: 'v5.9', by: 'v5.9' },
+      { change: 'the RLIMIT_MEMLOCK charge of user->locked_vm is __io_account_mem(user), wrapped by io_account_mem(ctx) (5.8.1: io_account_mem(user) does the charge; 5.9.1 __io_account_mem; the function an errno reason names, rsrc.ts io_acct_site; Bijan Mottahedeh, "io_uring: add wrappers for memory accounting", same series). Searched again (helper-13f): as for the ring-pages fold: the series mails and the pull list no ids', commit: null, from: 'v5.9', by: 'v5.9' },
     ],
     scenarios: ['io_uring/register-pinned-vm'],
   },
@@ -114,11 +113,43 @@ export const ioUringPatches = {
       'per slot. Read in 5.15.24 (absent in 5.12.9); posted for 5.13 (April 2021, rebased by Pavel Begunkov) and ' +
       'in the mainline history; no 5.13 or 5.14 tree was read, so the changes folded here are only bracketed.',
     folds: [
-      { change: 'IORING_REGISTER_BUFFERS no longer kills and drains the ring\'s percpu ref (io_register_op_must_quiesce() lists it in 5.15.24, not in 5.12.9; io_uring.ts __io_uring_register)', commit: null, from: 'v5.13', by: 'v5.15' },
-      { change: 'io_buffer_validate(): a NULL base with zero length is an empty slot, -EOVERFLOW for a wrapping range, nr_args up to IORING_MAX_REG_BUFFERS (1 << 14) instead of UIO_MAXIOV (rsrc.ts io_sqe_buffers_register__v5_13)', commit: null, from: 'v5.13', by: 'v5.15' },
-      { change: 'shmem mappings are accepted besides hugetlbfs (vma_is_shmem() continue in 5.15.24; rsrc.ts io_pin_pages)', commit: null, from: 'v5.13', by: 'v5.15' },
+      { change: 'IORING_REGISTER_BUFFERS no longer kills and drains the ring\'s percpu ref (io_register_op_must_quiesce() lists it in 5.15.24, not in 5.12.9; io_uring.ts __io_uring_register). Searched again (helper-13f): find_string io_register_op_must_quiesce shows Pavel Begunkov asking "what about REGISTER_BUFFERS?" in review of the rsrc-table series; the patch that lists it was not found', commit: null, from: 'v5.13', by: 'v5.15' },
+      { change: 'io_buffer_validate(): a NULL base with zero length is an empty slot, -EOVERFLOW for a wrapping range, nr_args up to IORING_MAX_REG_BUFFERS (1 << 14) instead of UIO_MAXIOV (rsrc.ts io_sqe_buffers_register__v5_13). Searched again (helper-13f): the empty slot is Pavel Begunkov\'s "io_uring: allow empty slots for reg buffers" (28 April 2021): c3a40789f6ba in io_uring-5.13 (and in Colin King\'s Fixes: tag), 6224843d56e0 after that branch was rebased (linux-next lists of 30 April and 3 May 2021); the -EOVERFLOW is his "io_uring: reg buffer overflow checks hardening" (24 March 2021), which the lists show as 24996dbd, 9d17138ea474, f8df76ff8293 and 50e96989d736 across rebases of for-5.13/io_uring. Which ids Linus merged is not in the store (no torvalds/linux list of the 5.13 merge window), so both stay folded', commit: null, from: 'v5.13', by: 'v5.15' },
+      { change: 'shmem mappings are accepted besides hugetlbfs (vma_is_shmem() continue in 5.15.24; rsrc.ts io_pin_pages). Searched again (helper-13f): pages searches for shmem-backed fixed buffers found only the rsrc-table commit bd54b6fe3316', commit: null, from: 'v5.13', by: 'v5.15' },
     ],
     scenarios: ['io_uring/register-shmem', 'io_uring/register-mixed-vmas'],
+  },
+  'io-uring-pin-pages-helper': {
+    subject: 'io_uring: add io_pin_pages() helper',
+    commit: 'd8c2237d0aa9',
+    author: 'Jens Axboe',
+    release: 'v5.19',
+    files: ['fs/io_uring.c'],
+    effect: 'neutral',
+    summary:
+      'The pin loop of io_sqe_buffer_register() becomes its own function, io_pin_pages() (for the ring-mapped ' +
+      'provided buffers of the same series): 5.15.24 has the loop inline, Debian 6.1.192 and 6.2.12 call io_pin_pages() ' +
+      'in io_uring/rsrc.c. Same behaviour; only the function an errno reason names changes (rsrc.ts io_pin_site). Id ' +
+      'from the Fixes: tag of e1c75831f682 (a mainline commit, "[ Upstream commit ... ]" in the 6.15 stable review); ' +
+      'v5.19 from the axboe/linux-block post-receive list of 23 May 2022 (the 5.19 merge window), next to "io_uring: ' +
+      'add support for ring mapped supplied buffers".',
+    scenarios: [],
+  },
+  'io-uring-reg-buf-unpin-on-error': {
+    subject: 'io_uring: fix potential page leak in io_sqe_buffer_register()',
+    commit: 'e1c75831f682',
+    author: 'Penglei Jiang',
+    release: 'v6.16',
+    files: ['io_uring/rsrc.c'],
+    requires: ['io-uring-pin-pages-helper'],
+    effect: 'changes-verdict',
+    summary:
+      'When the io_mapped_ubuf allocation fails after the pages were pinned, the error path of ' +
+      'io_sqe_buffer_register() unpins them; before it (Debian 6.1.192, 6.5.0, 6.6.9) `done:` frees only the page ' +
+      'array and every pin leaks (pin-balance-at-exit under fail-nth). In 6.12.y from 6.12.36 (ChangeLog-6.12.36 as ' +
+      'listed in the Debian changelog of linux 6.12.37-1) and so in the 6.12 profiles (6.12.117 read). Id from the "[ Upstream commit ... ]" line of the ' +
+      '6.15 stable review (23 June 2025) and the io_uring-6.16-20250619 pull, whose tip it is (merged for v6.16-rc3).',
+    scenarios: [],
   },
   'io-uring-dir': {
     subject: 'io_uring: move to separate directory',
@@ -146,9 +177,6 @@ export const ioUringPatches = {
       'into io_uring/rsrc.c. Same behaviour; only the file an errno reason names changes (rsrc.ts io_acct_site, ' +
       'io_pin_site). Read: Debian 6.1.192 io_uring/rsrc.c. Id: Greg Kroah-Hartman\'s "Possible dependencies" ' +
       'lists of failed stable backports (735729844819, next to 3b77495a9723 and c98817e6cd44 of the same 6.0 split).',
-    folds: [
-      { change: 'the pin loop of io_sqe_buffer_register() is its own function, io_pin_pages() (in io_uring/rsrc.c of Debian 6.1.192 and 6.2.12; 5.15.24 has the loop inline; rsrc.ts io_pin_site). The commit that split it out is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v6.0', by: 'v6.1' },
-    ],
     scenarios: [],
   },
 } as const satisfies Record<string, PatchInfo>;
@@ -157,4 +185,6 @@ export const ioUringPatches = {
 export const ioUringReleaseAdds: ReleaseAdds<keyof typeof ioUringPatches> = {
   // Debian 6.1.192 has the io_pin_pages() same-file/shmem-or-hugetlbfs check of edd478269640.
   'v6.1': ['io-uring-reg-buf-same-file'],
+  // 6.12.36 has e1c75831f682 (ChangeLog-6.12.36 in the Debian changelog of linux 6.12.37-1); the 6.12 profiles stand for 6.12.117.
+  'v6.12': ['io-uring-reg-buf-unpin-on-error'],
 };

@@ -62,15 +62,22 @@ export const iommufdPatches = {
       'unbounded: a 1 GiB-aligned buffer gets a 1 GiB-aligned IOVA where 6.12 places it at the next 2 MiB. In ' +
       'Debian 6.12.43 via stable (changelog), so in the 6.12 profiles; 6.6.9 lacks it. Mainline id from the ' +
       '"commit X upstream" line of the 6.16 and 6.6 stable reviews.',
-    folds: [
-      {
-        change: 'IOMMU_IOAS_MAP and IOMMU_IOAS_COPY refuse flags with neither READABLE nor WRITEABLE (-EINVAL, after the ' +
-          '-EOPNOTSUPP and -EOVERFLOW checks); 6.2.12 to 6.6.9 map such a range with IOMMU_CACHE only. UNVERIFIED: the ' +
-          'commit was not found in the lists and trees reachable here; read in ioas.c of 6.6.9 (absent) and 6.12.118 (present)',
-        commit: null, from: 'v6.7', by: 'v6.12',
-      },
-    ],
-    scenarios: ['iommufd/map-alignment', 'iommufd/map-flags-no-rw'],
+    scenarios: ['iommufd/map-alignment'],
+  },
+  'iommufd-map-needs-rw': {
+    subject: 'iommufd: Do not allow creating areas without READ or WRITE',
+    commit: '996dc53ac289',
+    author: 'Jason Gunthorpe',
+    release: 'v6.11',
+    files: ['drivers/iommu/iommufd/ioas.c'],
+    effect: 'changes-verdict',
+    summary:
+      'IOMMU_IOAS_MAP and IOMMU_IOAS_COPY refuse flags with neither READABLE nor WRITEABLE (-EINVAL, after the ' +
+      '-EOPNOTSUPP and -EOVERFLOW checks); before it (6.2.12 to 6.6.9) such an area is mapped with IOMMU_CACHE ' +
+      'alone. Read in ioas.c of 6.6.9 (absent), Debian 6.12.118 and 6.18.26 (present). Id: the iommu tree\'s ' +
+      'post-receive list of its fixes branch (with the v6.11-rc5 tag) and the "commit 996dc53ac289 upstream" line ' +
+      'of the 6.6 and 6.10 stable reviews; so 6.6.9 (the v6.6 profile) predates its 6.6.y backport.',
+    scenarios: ['iommufd/map-flags-no-rw'],
   },
   'iommufd-compat-unmap-empty': {
     subject: "iommufd: Make vfio_compat's unmap succeed if the range is already empty",
@@ -101,6 +108,121 @@ export const iommufdPatches = {
       'Merged in the v7.1 merge window (torvalds/linux post-receive list of 17 April 2026); in Debian 6.12.118 via ' +
       'stable, not in 6.18.26 (read), so v6.18 drops it.',
     scenarios: ['iommufd/unmap-races-map'],
+  },
+  'iommufd-hwpt-alloc': {
+    subject: 'iommufd: Add IOMMU_HWPT_ALLOC',
+    commit: '7074d7bd67d4',
+    author: 'Jason Gunthorpe',
+    release: 'v6.6',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/hw_pagetable.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HWPT_ALLOC (0x89) to the iommufd_ioctl_ops table: 6.2.12 and 6.5.3 end the table at IOMMU_VFIO_IOAS ' +
+      '(0x88), 6.6.9 has it.' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). Id from the torvalds/linux post-receive list of 31 August 2023 (v6.6 merge ' +
+      'window); its linux-next id of March 2023 (8295188cc9e6) is an earlier version of the series.',
+    scenarios: [],
+  },
+  'iommufd-get-hw-info': {
+    subject: 'iommufd: Add IOMMU_GET_HW_INFO',
+    commit: '55dd4023cead',
+    author: 'Yi Liu',
+    release: 'v6.6',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/device.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_GET_HW_INFO (0x8a) to the ioctl table (6.6.9 has it, 6.5.3 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). Id from the ' +
+      'torvalds/linux post-receive list of 31 August 2023 (v6.6 merge window).',
+    scenarios: [],
+  },
+  'iommufd-hwpt-set-dirty-tracking': {
+    subject: 'iommufd: Add IOMMU_HWPT_SET_DIRTY_TRACKING',
+    commit: 'e2a4b2947849',
+    author: 'Joao Martins',
+    release: 'v6.7',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/hw_pagetable.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HWPT_SET_DIRTY_TRACKING (0x8b) to the ioctl table (Debian 6.12.118 has it, 6.6.9 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). ' +
+      'Id from the torvalds/linux post-receive list of 2 November 2023 (v6.7 merge window, for-linus-iommufd).',
+    scenarios: [],
+  },
+  'iommufd-hwpt-get-dirty-bitmap': {
+    subject: 'iommufd: Add IOMMU_HWPT_GET_DIRTY_BITMAP',
+    commit: 'b9a60d6f850e',
+    author: 'Joao Martins',
+    release: 'v6.7',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/hw_pagetable.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HWPT_GET_DIRTY_BITMAP (0x8c) to the ioctl table (Debian 6.12.118 has it, 6.6.9 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). ' +
+      'Id from the torvalds/linux post-receive list of 2 November 2023 (v6.7 merge window, for-linus-iommufd).',
+    scenarios: [],
+  },
+  'iommufd-hwpt-invalidate': {
+    subject: 'iommufd: Add IOMMU_HWPT_INVALIDATE',
+    commit: '8ac8f36809a6',
+    author: 'Yi Liu',
+    release: 'v6.8',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/hw_pagetable.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HWPT_INVALIDATE (0x8d) to the ioctl table (Debian 6.12.118 has it, 6.6.9 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). ' +
+      'Id from the post-receive list of the iommufd tree\'s for-next branch (jgg/iommufd, 2 January 2024), which ' +
+      'is pulled into mainline unrebased; v6.8 is that merge window (6.7 was released on 7 January 2024).',
+    scenarios: [],
+  },
+  'iommufd-fault-queue-alloc': {
+    subject: 'iommufd: Add iommufd fault object',
+    commit: '07838f7fd529',
+    author: 'Lu Baolu',
+    release: 'v6.11',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/fault.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds the fault object and IOMMU_FAULT_QUEUE_ALLOC (0x8e, struct iommu_fault_alloc) to the ioctl table ' +
+      '(Debian 6.12.118 has it, 6.6.9 not).' +
+      'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
+      '(-ENOTTY). Id from the Fixes: tags of later fixes (Lu Baolu, ' +
+      'Zhenzhong Duan); v8 of the series was posted in July 2024, for the v6.11 merge window (release not read ' +
+      'in a commit list: bracketed by 6.6.9 and 6.12.118).',
+    scenarios: [],
+  },
+  'iommufd-veventq-alloc': {
+    subject: 'iommufd: Add IOMMUFD_OBJ_VEVENTQ and IOMMUFD_CMD_VEVENTQ_ALLOC',
+    commit: 'e36ba5ab808e',
+    author: 'Nicolin Chen',
+    release: 'v6.15',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/eventq.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds the vIOMMU event queue and IOMMU_VEVENTQ_ALLOC (0x93) to the ioctl table (6.18.26 has it, Debian 6.12.118 ' +
+      'not). The command itself is not modelled (`unsupported`); before it the number is outside the table (-ENOTTY). ' +
+      'Id from the Fixes: tags of later fixes (Cc: stable) and the linux-next lists of March 2025 (v6.15 merge window).',
+    scenarios: [],
+  },
+  'iommufd-hw-queue-alloc': {
+    subject: 'iommufd/viommu: Add IOMMUFD_CMD_HW_QUEUE_ALLOC ioctl',
+    commit: '2238ddc2b056',
+    author: 'Nicolin Chen',
+    release: 'v6.17',
+    files: ['drivers/iommu/iommufd/main.c', 'drivers/iommu/iommufd/viommu.c', 'include/uapi/linux/iommufd.h'],
+    effect: 'changes-verdict',
+    summary:
+      'Adds IOMMU_HW_QUEUE_ALLOC (0x94) to the ioctl table (6.18.26 has it, Debian 6.12.118 not). The command itself ' +
+      'is not modelled (`unsupported`); before it the number is outside the table (-ENOTTY). Id from the Fixes: tag ' +
+      'of a later fix (Akhilesh Patil) and the merged lists (an earlier linux-next version was c4e9e9b4227e); v8 of ' +
+      'the series was posted in July 2025, for the v6.17 merge window.',
+    scenarios: [],
   },
   'iommufd-map-file': {
     subject: 'iommufd: Add IOMMU_IOAS_MAP_FILE',

@@ -420,7 +420,8 @@ export const mmPatches = {
           'October 2019 for a resend) but no commit list, stable mail or Fixes: tag that names the merged commit; ' +
           'the release is bracketed by 5.4.1 (unsigned) and 5.5-rc5 (signed). Folded into this entry only because ' +
           'it is a v5.5 change with no entry of its own: the ' +
-          'two are unrelated',
+          'two are unrelated. Searched again (helper-13f): find_string "nr_pages\' always larger than zero" (10 hits, all mails of the v1/v2 ' +
+          'thread, none after 16 October 2019), pages search for a stable or upstream mail on check_and_migrate_cma_pages: none',
         commit: null,
         from: 'v5.5',
         by: 'v5.5',

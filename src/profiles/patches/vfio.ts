@@ -322,6 +322,23 @@ export const vfioPatches = {
       'the list and the one in a mainline commit list.',
     scenarios: ['vfio/unmap-by-forked-child'],
   },
+  'vfio-pin-pages-device-open': {
+    subject: 'vfio: Remove calls to vfio_group_add_container_user()',
+    commit: 'eadd86f835c6',
+    author: 'Jason Gunthorpe',
+    release: 'v5.19',
+    files: ['drivers/vfio/vfio.c'],
+    effect: 'changes-verdict',
+    summary:
+      'vfio_pin_pages() (and vfio_unpin_pages(), vfio_dma_rw()) no longer takes a container user of the group for the ' +
+      'call: it asserts that the vfio_device is open (vfio_assert_device_open(): WARN, -EINVAL) and uses the container ' +
+      'the open device keeps. Before it (5.15.24 vfio_pin_pages) a pin through a device nobody had opened got its ' +
+      'container user and failed in type1 instead (-EINVAL: no DMA-unmap notifier, which the vendor driver registers ' +
+      'when its device is opened), without a WARN. Read in Debian 6.1.192 container.c (where the check moved). In ' +
+      'the "VFIO updates for v5.19-rc1" pull; full id from a mainline commit list and a later Fixes: tag ' +
+      '(Anthony DeRossi, vfio/pci open_count).',
+    scenarios: [],
+  },
   'vfio-pin-pages-struct-page': {
     subject: 'vfio: Replace phys_pfn with pages for vfio_pin_pages()',
     commit: '34a255e67615',
@@ -331,11 +348,10 @@ export const vfioPatches = {
     effect: 'changes-verdict',
     summary:
       'vfio_pin_pages() hands the vendor driver struct page pointers instead of pfns, so type1 refuses (-EINVAL) an ' +
-      'external pin that resolves to a pfn without a struct page; the 6.x argument checks (pages array, device open) ' +
-      'are read with it. Id from the Fixes: tags of later fixes; in the vfio pull for v6.0-rc1.',
+      'external pin that resolves to a pfn without a struct page (vfio_iommu_type1_pin_pages). Id from the Fixes: tags ' +
+      'of later fixes; in the vfio pull for v6.0-rc1.',
     folds: [
       { change: 'vfio_pin_pages() takes a starting IOVA instead of an array of user pfns ("vfio: Pass in starting IOVA to vfio_pin/unpin_pages API", Nicolin Chen, the same v6.0 series; id from the vfio tree\'s commit lists). MODEL: the model\'s call passes an IOVA on every release (5.4\'s array is taken as the run from it), so only the argument checks read with the entry change', commit: '44abdd1646e1', from: 'v6.0', by: 'v6.0' },
-      { change: 'vfio_pin_pages() takes the vfio_device and fails unless it is open (vfio_assert_device_open(): read in Debian 6.1.192 container.c; 5.15.24 takes a struct device and looks the group up). Its commit is not identified: no commit list or Fixes: tag read names it', commit: null, from: 'v5.19', by: 'v6.0' },
     ],
     scenarios: [],
   },

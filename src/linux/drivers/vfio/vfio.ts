@@ -194,16 +194,18 @@ function vfio_group_add_container_user(g: vfio_group): number {
  * container.c: (device, iova, npage, prot, pages[])]. Pins `npage` pages of the
  * mapping(s) covering [iova, iova + npage * PAGE_SIZE) for a vendor driver, from
  * whatever context the driver runs in (kernel thread, worker, another process).
- * Returns the number pinned or -errno; `phys_pfn` receives the pfns.
+ * Returns the number pinned or -errno; `phys_pfn` receives the pfns. Before 5.19 the group's
+ * container_users is held around the call (any opener of the group keeps it up); from 5.19
+ * the vfio_device itself must be open.
  * MODEL: 5.4's user_pfn[] array is taken as the consecutive run starting at iova
  * (user_pfn[i] = iova / PAGE_SIZE + i).
  */
 export function* vfio_pin_pages(k: Kctx, vdev: vfio_device, iova: bigint, npage: number, prot: number, phys_pfn: number[] | null): KThread<number> {
   const site = vfio_site(k, 'pin', 'vfio_pin_pages');
   const g = vdev.group;
-  // PATCH(vfio-pin-pages-struct-page) 34a255e67615: the 6.x argument checks (struct page array out, device must be open)
-  if (k.patch('vfio-pin-pages-struct-page')) {
-    // 6.1/6.12: !pages || !npage || !vfio_assert_device_open(device) -> -EINVAL
+  // PATCH(vfio-pin-pages-device-open) eadd86f835c6: the device must be open (WARN, -EINVAL); no container user is taken
+  if (k.patch('vfio-pin-pages-device-open')) {
+    // 5.19+: !user_pfn/pages || !phys_pfn || !npage || !vfio_assert_device_open(device) -> -EINVAL
     if (phys_pfn === null || npage === 0 || WARN_ON(k, vdev.open_count === 0, site, 'device not open')) return -EINVAL;
     if (npage > VFIO_PIN_PAGES_MAX_ENTRIES) return -E2BIG;
     const c = g.container;

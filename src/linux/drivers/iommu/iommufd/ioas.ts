@@ -108,18 +108,18 @@ function conv_iommu_prot(flags: number): number {
 const MAP_FLAGS = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
 
 /**
- * May a MAP/COPY go on with these flags? 6.12 and later need READABLE or WRITEABLE; 6.2 to 6.6
+ * May a MAP/COPY go on with these flags? 6.11 and later need READABLE or WRITEABLE; 6.2 to 6.6.9
  * map such a range with IOMMU_CACHE alone.
  */
 function map_has_rw(k: Kctx, flags: number): boolean {
-  // PATCH(iommufd-prevent-align-overflow): stand-in for the READABLE/WRITEABLE check (UNVERIFIED fold, v6.7..v6.12)
-  if (!k.patch('iommufd-prevent-align-overflow')) return true;
+  // PATCH(iommufd-map-needs-rw) 996dc53ac289: neither READABLE nor WRITEABLE is refused
+  if (!k.patch('iommufd-map-needs-rw')) return true;
   return (flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)) !== 0;
 }
 
 /**
  * IOMMU_IOAS_MAP: unknown flags or __reserved → -EOPNOTSUPP; iova or length = U64_MAX →
- * -EOVERFLOW; neither READABLE nor WRITEABLE → -EINVAL (6.12+); without FIXED_IOVA the kernel chooses
+ * -EOVERFLOW; neither READABLE nor WRITEABLE → -EINVAL (6.11+); without FIXED_IOVA the kernel chooses
  * the IOVA and returns it in iova.
  */
 export function* iommufd_ioas_map(k: Kctx, ictx: iommufd_ctx, cmd: iommu_ioas_map): KThread<number> {

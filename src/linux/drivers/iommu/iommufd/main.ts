@@ -29,7 +29,9 @@ import type { miscdevice } from '../../char/misc.js';
 import { VFIO_MINOR, misc_register } from '../../char/misc.js';
 import {
   IOMMUFD_CMD_BASE, IOMMUFD_CMD_DESTROY, IOMMUFD_CMD_IOAS_ALLOC, IOMMUFD_CMD_IOAS_ALLOW_IOVAS, IOMMUFD_CMD_IOAS_COPY,
-  IOMMUFD_CMD_IOAS_IOVA_RANGES, IOMMUFD_CMD_IOAS_MAP, IOMMUFD_CMD_IOAS_UNMAP, IOMMUFD_CMD_LAST_6_12, IOMMUFD_CMD_OPTION,
+  IOMMUFD_CMD_IOAS_IOVA_RANGES, IOMMUFD_CMD_IOAS_MAP, IOMMUFD_CMD_IOAS_UNMAP, IOMMUFD_CMD_OPTION,
+  IOMMUFD_CMD_FAULT_QUEUE_ALLOC, IOMMUFD_CMD_GET_HW_INFO, IOMMUFD_CMD_HWPT_ALLOC, IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP,
+  IOMMUFD_CMD_HWPT_INVALIDATE, IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING, IOMMUFD_CMD_HW_QUEUE_ALLOC, IOMMUFD_CMD_VEVENTQ_ALLOC, IOMMUFD_CMD_VIOMMU_ALLOC,
   IOMMUFD_CMD_VFIO_IOAS, IOMMUFD_CMD_IOAS_CHANGE_PROCESS, IOMMUFD_CMD_IOAS_MAP_FILE, IOMMUFD_CMD_VDEVICE_ALLOC, IOMMUFD_STRUCT_SIZE, IOMMUFD_TYPE, IOMMU_OPTION_HUGE_PAGES, IOMMU_OPTION_RLIMIT_MODE,
   IOMMU_VFIO_IOAS_CLEAR, IOMMU_VFIO_IOAS_GET, IOMMU_VFIO_IOAS_SET,
 } from '../../../include/uapi/linux/iommufd.js';
@@ -190,15 +192,47 @@ function respond(user: iommufd_ucmd_header, cmd: iommufd_ucmd_header): number {
 }
 
 /**
- * The last command number of the release's iommufd_ioctl_ops table (IOMMU_TEST_CMD apart).
- * MODEL: before 6.6 the table ends at IOMMU_VFIO_IOAS (0x88); the model keeps 6.12's end
- * (0x8e) there, so the HWPT, hw-info, dirty-tracking and fault numbers, which no op issues,
- * are `unsupported` rather than -ENOTTY on those releases.
+ * Has the release's iommufd_ioctl_ops table an entry for command number `nr`? The table is
+ * indexed by number, so it ends at its highest entry (IOMMU_TEST_CMD, 0xa0, with
+ * CONFIG_IOMMUFD_TEST): a number past the end goes to the VFIO compat ioctls and a hole is
+ * -ENOIOCTLCMD, -ENOTTY either way. Read: 6.2.12 and 6.5.3 end at IOMMU_VFIO_IOAS (0x88), 6.6.9
+ * at IOMMU_GET_HW_INFO (0x8a), Debian 6.12.118 at IOMMU_FAULT_QUEUE_ALLOC (0x8e), 6.18.26 at
+ * IOMMU_HW_QUEUE_ALLOC (0x94).
  */
+function iommufd_cmd_present(k: Kctx, nr: number): boolean {
+  switch (nr) {
+    case IOMMUFD_CMD_HWPT_ALLOC:
+      return k.patch('iommufd-hwpt-alloc'); // PATCH(iommufd-hwpt-alloc) 7074d7bd67d4
+    case IOMMUFD_CMD_GET_HW_INFO:
+      return k.patch('iommufd-get-hw-info'); // PATCH(iommufd-get-hw-info) 55dd4023cead
+    case IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING:
+      return k.patch('iommufd-hwpt-set-dirty-tracking'); // PATCH(iommufd-hwpt-set-dirty-tracking) e2a4b2947849
+    case IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP:
+      return k.patch('iommufd-hwpt-get-dirty-bitmap'); // PATCH(iommufd-hwpt-get-dirty-bitmap) b9a60d6f850e
+    case IOMMUFD_CMD_HWPT_INVALIDATE:
+      return k.patch('iommufd-hwpt-invalidate'); // PATCH(iommufd-hwpt-invalidate) 8ac8f36809a6
+    case IOMMUFD_CMD_FAULT_QUEUE_ALLOC:
+      return k.patch('iommufd-fault-queue-alloc'); // PATCH(iommufd-fault-queue-alloc) 07838f7fd529
+    case IOMMUFD_CMD_IOAS_MAP_FILE:
+    case IOMMUFD_CMD_VIOMMU_ALLOC:
+    case IOMMUFD_CMD_VDEVICE_ALLOC:
+      return k.patch('iommufd-map-file'); // PATCH(iommufd-map-file) f4986a72d6e4: MAP_FILE (VIOMMU, VDEVICE folded)
+    case IOMMUFD_CMD_IOAS_CHANGE_PROCESS:
+      return k.patch('iommufd-change-process'); // PATCH(iommufd-change-process) 829ed626499c
+    case IOMMUFD_CMD_VEVENTQ_ALLOC:
+      return k.patch('iommufd-veventq-alloc'); // PATCH(iommufd-veventq-alloc) e36ba5ab808e
+    case IOMMUFD_CMD_HW_QUEUE_ALLOC:
+      return k.patch('iommufd-hw-queue-alloc'); // PATCH(iommufd-hw-queue-alloc) 2238ddc2b056
+    default:
+      return nr >= IOMMUFD_CMD_DESTROY && nr <= IOMMUFD_CMD_VFIO_IOAS;
+  }
+}
+
+/** The highest command number of the release's table (IOMMU_TEST_CMD apart). */
 function iommufd_cmd_last(k: Kctx): number {
-  if (k.patch('iommufd-change-process')) return IOMMUFD_CMD_IOAS_CHANGE_PROCESS; // PATCH(iommufd-change-process) 829ed626499c
-  if (k.patch('iommufd-map-file')) return IOMMUFD_CMD_VDEVICE_ALLOC; // PATCH(iommufd-map-file) f4986a72d6e4: MAP_FILE, VIOMMU, VDEVICE
-  return IOMMUFD_CMD_LAST_6_12;
+  let nr = IOMMUFD_CMD_HW_QUEUE_ALLOC;
+  while (nr > IOMMUFD_CMD_VFIO_IOAS && !iommufd_cmd_present(k, nr)) nr--;
+  return nr;
 }
 
 /**
@@ -217,8 +251,8 @@ function* iommufd_fops_ioctl(k: Kctx, f: file, cmd: number, arg: unknown): KThre
   if (user === null || typeof user !== 'object' || typeof user.size !== 'number') return -EFAULT;
   const sz = IOMMUFD_STRUCT_SIZE[nr];
   if ((cmd >> 8) !== IOMMUFD_TYPE) return -ENOTTY;
-  if (nr > last && nr !== IOMMUFD_CMD_BASE + 32) return -ENOTTY;
-  if (sz === undefined) return unsupported(k, `${FILE}:iommufd_fops_ioctl`, `iommufd command 0x${nr.toString(16)} (HWPT, hw info, dirty tracking, fault queues, the selftest command) is not modelled`);
+  if (nr !== IOMMUFD_CMD_BASE + 32 && !iommufd_cmd_present(k, nr)) return -ENOTTY;
+  if (sz === undefined) return unsupported(k, `${FILE}:iommufd_fops_ioctl`, `iommufd command 0x${nr.toString(16)} (HWPT, hw info, dirty tracking, fault queues, vIOMMU objects and queues, the selftest command) is not modelled`);
   if (user.size >>> 0 < sz.min_size) return -EINVAL;
   if (user.size >>> 0 > sz.size && user.trailing === true) return -E2BIG;
   if (should_fail(k, 'drivers/iommu/iommufd/main.c:iommufd_fops_ioctl:copy_struct_from_user')) return -EFAULT;

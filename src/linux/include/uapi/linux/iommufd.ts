@@ -33,13 +33,22 @@ export const IOMMUFD_CMD_IOAS_MAP = 0x85;
 export const IOMMUFD_CMD_IOAS_UNMAP = 0x86;
 export const IOMMUFD_CMD_OPTION = 0x87;
 export const IOMMUFD_CMD_VFIO_IOAS = 0x88;
+/** 6.6+: hardware page tables and IOMMU information (not modelled). */
 export const IOMMUFD_CMD_HWPT_ALLOC = 0x89;
-/** The last command number of the 6.12 table (IOMMU_FAULT_QUEUE_ALLOC). */
-export const IOMMUFD_CMD_LAST_6_12 = 0x8e;
+export const IOMMUFD_CMD_GET_HW_INFO = 0x8a;
+/** 6.7+: dirty tracking; 6.8+: cache invalidation; 6.11+: I/O page fault queues (not modelled). */
+export const IOMMUFD_CMD_HWPT_SET_DIRTY_TRACKING = 0x8b;
+export const IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP = 0x8c;
+export const IOMMUFD_CMD_HWPT_INVALIDATE = 0x8d;
+export const IOMMUFD_CMD_FAULT_QUEUE_ALLOC = 0x8e;
 /** 6.13+ (v6.18 profiles): live update of a VMM, and the vIOMMU objects (not modelled). */
 export const IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f;
+export const IOMMUFD_CMD_VIOMMU_ALLOC = 0x90;
 export const IOMMUFD_CMD_VDEVICE_ALLOC = 0x91;
 export const IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92;
+/** 6.15+: vIOMMU event queues; 6.17+: hardware-accelerated queues (not modelled). */
+export const IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93;
+export const IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94;
 
 export const IOMMU_DESTROY = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY);
 export const IOMMU_IOAS_ALLOC = _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC);
