@@ -18,10 +18,11 @@
  * covered by `p1.3` and `p1`): dependence compares ids up to that (src/explore/dpor.ts).
  *
  * Writes are FOUND: `ObjectValues.diff` compares every tracked object's value before and
- * after a step, so a write cannot be missed. Reads are REPORTED by the model's lookups:
- * `MemMap.peek_slot` (every folio lookup by pfn, slot_of included) and `pmd_map` (get() and
- * iteration report whole tables; pt_walk, pte_at and set_pte_at report the one PTE they
- * read). A read the model makes without a lookup in the same step (a slot or a PTE table
+ * after a step, so a write cannot be missed. Reads are REPORTED by the model's lookups, in
+ * tracked runs only (ReadHooks swaps the reporting subclasses below onto the run's own
+ * MemMap and page tables): `MemMap.peek_slot` (every folio lookup by pfn, slot_of included)
+ * and `pmd_map` (get() and iteration report whole tables; pt_walk, pte_at and set_pte_at
+ * report the one PTE they read through `read_pte`). A read the model makes without a lookup in the same step (a slot or a PTE table
  * kept across a scheduling point) is not reported: tests/soundness/footprint-diamond.test.ts
  * executes both orders of steps the footprints call independent and compares the states.
  *
@@ -29,8 +30,8 @@
  * exactly these objects' values, so `world` changes exactly when something else changes.
  */
 import type { Machine } from '../linux/machine.js';
-import { pmd_map } from '../linux/include/linux/mm_types.js';
-import type { pte_table } from '../linux/include/linux/mm_types.js';
+import { MemMap, pmd_map } from '../linux/include/linux/mm_types.js';
+import type { pmd_t, pte_table } from '../linux/include/linux/mm_types.js';
 import type { AccessLog, Sched } from '../sched/index.js';
 
 /** Fields of a folio slot that make its value (in this order). */
@@ -178,36 +179,95 @@ function mapEntries(map: pmd_map): IterableIterator<[number, number | pte_table]
 }
 
 /**
- * Install the read hooks of machine `m` for the steps of `sched`, recording into `log`.
- * Reads are recorded only while a thread runs (the checker and the explorer read too).
- * A PTE table of an mm the last `register` did not see marks the step unknown.
+ * The mem_map of a tracked run: reports every slot a lookup resolves (peek_slot, and
+ * slot_of through it) to `report`. Installed on the machine's MemMap by ReadHooks (its
+ * prototype swapped), so runs without footprints pay nothing for it.
+ */
+class ReportingMemMap extends MemMap {
+  declare report: (slot: number) => void;
+
+  override peek_slot(pfn: number): number {
+    const s = super.peek_slot(pfn);
+    this.report(s);
+    return s;
+  }
+}
+
+/**
+ * A page table of a tracked run: reports get() (one entry), iteration (every entry) and the
+ * one-PTE reads of pt_walk, pte_at and set_pte_at (read_pte) to `report`; peek() and which
+ * keys exist stay unreported (the rest of the world). Installed by ReadHooks.register().
+ */
+class ReportingPmdMap extends pmd_map {
+  declare report: (map: pmd_map, key: number, index: number) => void;
+
+  override read_pte(key: number, index: number): void {
+    this.report(this, key, index);
+  }
+  override get(key: number): pmd_t | pte_table | undefined {
+    this.report(this, key, -1);
+    return super.get(key);
+  }
+  override values(): MapIterator<pmd_t | pte_table> {
+    this.report(this, -1, -1);
+    return super.values();
+  }
+  override entries(): MapIterator<[number, pmd_t | pte_table]> {
+    this.report(this, -1, -1);
+    return super.entries();
+  }
+  override [Symbol.iterator](): MapIterator<[number, pmd_t | pte_table]> {
+    this.report(this, -1, -1);
+    return super[Symbol.iterator]();
+  }
+  override forEach(f: (value: pmd_t | pte_table, key: number, map: Map<number, pmd_t | pte_table>) => void, thisArg?: unknown): void {
+    this.report(this, -1, -1);
+    super.forEach(f, thisArg);
+  }
+}
+
+/**
+ * The read hooks of machine `m` for the steps of `sched`, recording into `log`: the
+ * machine's MemMap and the page tables of its mms become the reporting subclasses above
+ * (this run's objects only: nothing process-wide). Reads are recorded only while a thread
+ * runs (the checker and the explorer read too).
+ *
+ * A page table is reported from the first register() that sees its mm. A step that creates
+ * an mm (one that a later register() sees for the first time) read that mm's tables
+ * unreported, so it is marked unknown.
  */
 export class ReadHooks {
   /** Which mm each page table belongs to (refreshed by register()). */
   private readonly owner = new WeakMap<pmd_map, number>();
+  private readonly reportTable: (map: pmd_map, key: number, index: number) => void;
+  private registered = false;
 
   constructor(
     private readonly m: Machine,
-    private readonly sched: Sched,
+    sched: Sched,
     private readonly log: AccessLog,
   ) {
     const { owner } = this;
-    m.mem.onRead = (s: number): void => {
+    const mem = Object.setPrototypeOf(m.mem, ReportingMemMap.prototype) as ReportingMemMap;
+    mem.report = (s: number): void => {
       if (s !== 0 && sched.inThread) log.read(`f${s}`);
     };
-    pmd_map.reader = (map: pmd_map, key: number, i: number): void => {
+    this.reportTable = (map: pmd_map, key: number, i: number): void => {
       if (!sched.inThread) return;
-      const mm = owner.get(map);
-      if (mm === undefined) {
-        log.markUnknown('read of a page table the footprints do not know');
-        return;
-      }
+      const mm = owner.get(map) as number;
       log.read(key < 0 ? `p${mm}` : i < 0 ? `p${mm}.${key}` : `p${mm}.${key}.${i}`);
     };
   }
 
   /** Learn the page tables of the machine's live mms (call at every step boundary the footprints use). */
   register(): void {
-    for (const mm of this.m.mms) this.owner.set(mm.pgd.pmd, mm.id);
+    for (const mm of this.m.mms) {
+      const map = mm.pgd.pmd;
+      if (this.owner.has(map)) continue;
+      if (this.registered) this.log.markUnknown('a page table of an mm created within the step');
+      (Object.setPrototypeOf(map, ReportingPmdMap.prototype) as ReportingPmdMap).report = this.reportTable;
+      this.owner.set(map, mm.id);
+    }
+    this.registered = true;
   }
 }

@@ -170,9 +170,8 @@ function strKeys<V>(mp: ReadonlyMap<string, V>): Iterable<string> {
 type _mem = Exhaustive<Covered<MemMap,
   'regions' | 'zones' | 'zero_pfn' | 'huge_zero_pfn' | 'huge_zero_refcount' | 's_pfn' | 's_order' | 's_ref' | 's_map' | 's_ptemaps' | 's_pin' | 's_flags' |
   's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots' | 'isolated' |
-  // The checker's journal (check/engine.ts): what changed since its last look, not state;
-  // the explorer's read hook (scenario/object-footprint.ts), not state.
-  'touched' | 'freed' | 'onRead'>>;
+  // The checker's journal (check/engine.ts): what changed since its last look, not state.
+  'touched' | 'freed'>>;
 
 function mem_fp(h: Hasher, mem: MemMap): void {
   // Left out: nr_slots (derived); regions are hashed below by their zones (hotplug changes them). Private storage
