@@ -19,8 +19,8 @@
  *
  * Writes are FOUND: `ObjectValues.diff` compares every tracked object's value before and
  * after a step, so a write cannot be missed. Reads are REPORTED by the model's lookups, in
- * tracked runs only (ReadHooks swaps the reporting subclasses below onto the run's own
- * MemMap and page tables): `MemMap.peek_slot` (every folio lookup by pfn, slot_of included)
+ * tracked runs only (ReadHooks swaps the reporting subclasses of src/linux/mm/read_report.ts
+ * onto the run's own MemMap and page tables): `MemMap.peek_slot` (every folio lookup by pfn, slot_of included)
  * and `pmd_map` (get() and iteration report whole tables; pt_walk, pte_at and set_pte_at
  * report the one PTE they read through `read_pte`). A read the model makes without a lookup in the same step (a slot or a PTE table
  * kept across a scheduling point) is not reported: tests/soundness/footprint-diamond.test.ts
@@ -30,8 +30,8 @@
  * exactly these objects' values, so `world` changes exactly when something else changes.
  */
 import type { Machine } from '../linux/machine.js';
-import { MemMap, pmd_map } from '../linux/include/linux/mm_types.js';
-import type { pmd_t, pte_table } from '../linux/include/linux/mm_types.js';
+import type { pmd_map, pte_table } from '../linux/include/linux/mm_types.js';
+import { mem_map_report_reads, pmd_map_report_reads } from '../linux/mm/read_report.js';
 import type { AccessLog, Sched } from '../sched/index.js';
 
 /** Fields of a folio slot that make its value (in this order). */
@@ -179,56 +179,8 @@ function mapEntries(map: pmd_map): IterableIterator<[number, number | pte_table]
 }
 
 /**
- * The mem_map of a tracked run: reports every slot a lookup resolves (peek_slot, and
- * slot_of through it) to `report`. Installed on the machine's MemMap by ReadHooks (its
- * prototype swapped), so runs without footprints pay nothing for it.
- */
-class ReportingMemMap extends MemMap {
-  declare report: (slot: number) => void;
-
-  override peek_slot(pfn: number): number {
-    const s = super.peek_slot(pfn);
-    this.report(s);
-    return s;
-  }
-}
-
-/**
- * A page table of a tracked run: reports get() (one entry), iteration (every entry) and the
- * one-PTE reads of pt_walk, pte_at and set_pte_at (read_pte) to `report`; peek() and which
- * keys exist stay unreported (the rest of the world). Installed by ReadHooks.register().
- */
-class ReportingPmdMap extends pmd_map {
-  declare report: (map: pmd_map, key: number, index: number) => void;
-
-  override read_pte(key: number, index: number): void {
-    this.report(this, key, index);
-  }
-  override get(key: number): pmd_t | pte_table | undefined {
-    this.report(this, key, -1);
-    return super.get(key);
-  }
-  override values(): MapIterator<pmd_t | pte_table> {
-    this.report(this, -1, -1);
-    return super.values();
-  }
-  override entries(): MapIterator<[number, pmd_t | pte_table]> {
-    this.report(this, -1, -1);
-    return super.entries();
-  }
-  override [Symbol.iterator](): MapIterator<[number, pmd_t | pte_table]> {
-    this.report(this, -1, -1);
-    return super[Symbol.iterator]();
-  }
-  override forEach(f: (value: pmd_t | pte_table, key: number, map: Map<number, pmd_t | pte_table>) => void, thisArg?: unknown): void {
-    this.report(this, -1, -1);
-    super.forEach(f, thisArg);
-  }
-}
-
-/**
  * The read hooks of machine `m` for the steps of `sched`, recording into `log`: the
- * machine's MemMap and the page tables of its mms become the reporting subclasses above
+ * machine's MemMap and the page tables of its mms become reporting subclasses (read_report.ts)
  * (this run's objects only: nothing process-wide). Reads are recorded only while a thread
  * runs (the checker and the explorer read too).
  *
@@ -248,10 +200,9 @@ export class ReadHooks {
     private readonly log: AccessLog,
   ) {
     const { owner } = this;
-    const mem = Object.setPrototypeOf(m.mem, ReportingMemMap.prototype) as ReportingMemMap;
-    mem.report = (s: number): void => {
+    mem_map_report_reads(m.mem, (s: number): void => {
       if (s !== 0 && sched.inThread) log.read(`f${s}`);
-    };
+    });
     this.reportTable = (map: pmd_map, key: number, i: number): void => {
       if (!sched.inThread) return;
       const mm = owner.get(map) as number;
@@ -265,7 +216,7 @@ export class ReadHooks {
       const map = mm.pgd.pmd;
       if (this.owner.has(map)) continue;
       if (this.registered) this.log.markUnknown('a page table of an mm created within the step');
-      (Object.setPrototypeOf(map, ReportingPmdMap.prototype) as ReportingPmdMap).report = this.reportTable;
+      pmd_map_report_reads(map, this.reportTable);
       this.owner.set(map, mm.id);
     }
     this.registered = true;
