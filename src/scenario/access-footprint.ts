@@ -36,6 +36,7 @@ import { fingerprintMask } from '../linux/mm/fingerprint.js';
 import { AccessLog } from '../sched/index.js';
 import type { Sched } from '../sched/index.js';
 import { ObjectValues, ReadHooks } from './object-footprint.js';
+import type { ExtraObjects } from './object-footprint.js';
 
 /** What the step invariants of a scenario read, in this vocabulary. */
 export const ACCESS_OBSERVES: readonly string[] = ['world'];
@@ -75,6 +76,11 @@ export class AccessFootprints {
     private readonly world: () => string,
     /** The machine whose folios and PTEs are tracked one by one (null: none, all of the world is `world`). */
     private readonly m: Machine | null = null,
+    /**
+     * Objects outside the machine tracked one by one (with `m` only): `world` (the
+     * fingerprint with `fingerprintMask.precise`) must then leave their values out.
+     */
+    private readonly extra: ExtraObjects | null = null,
   ) {
     sched.access = this.log;
     this.hooks = m === null ? null : new ReadHooks(m, sched, this.log);
@@ -115,7 +121,7 @@ export class AccessFootprints {
     let bare: string;
     if (this.m !== null) {
       const rest = this.rest();
-      objs.take(this.m);
+      objs.take(this.m, this.extra);
       this.lastRest = rest;
       bare = `${rest}\u0007${objs.hash()}`;
     } else bare = this.log.withoutLocks(this.world);
@@ -133,6 +139,11 @@ export class AccessFootprints {
     } finally {
       fingerprintMask.precise = false;
     }
+  }
+
+  /** Record a read of tracked object `id` by the running step (nothing outside steps: the checker and the explorer read too). */
+  read(id: string): void {
+    if (this.sched.inThread) this.log.read(id);
   }
 
   /**

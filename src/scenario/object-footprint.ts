@@ -37,16 +37,67 @@ import type { AccessLog, Sched } from '../sched/index.js';
 /** Fields of a folio slot that make its value (in this order). */
 const FIELDS = 8;
 
+/**
+ * Tracked objects besides folios and PTEs (the scenario's per-thread state,
+ * src/scenario/thread-footprint.ts; mm counters, src/scenario/counter-footprint.ts): their
+ * ids now, in a canonical order, and how to read each one's value. Their writes are found
+ * like the folios' (values compared); their reads are reported by their owner.
+ */
+export interface ExtraObjects {
+  /** The ids of the objects that exist now (the array may be reused while they do not change). */
+  ids(): readonly string[];
+  /** The value of object `ids()[i]` now (of the last ids() call), read without reporting. */
+  value(i: number): string;
+}
+
+/** Several sets of extra objects as one. */
+export function extraObjects(parts: readonly ExtraObjects[]): ExtraObjects {
+  /** Per entry of `ids`: its part and its index in that part's ids. */
+  let part: number[] = [];
+  let local: number[] = [];
+  let ids: string[] = [];
+  return {
+    ids(): readonly string[] {
+      const next: string[] = [];
+      part = [];
+      local = [];
+      parts.forEach((p, k) => {
+        p.ids().forEach((id, j) => {
+          next.push(id);
+          part.push(k);
+          local.push(j);
+        });
+      });
+      let same = next.length === ids.length;
+      for (let i = 0; same && i < next.length; i++) same = next[i] === ids[i];
+      if (!same) ids = next;
+      return ids;
+    },
+    value(i: number): string {
+      return parts[part[i]].value(local[i]);
+    },
+  };
+}
+
 /** The values of the tracked objects at one step boundary. */
 export class ObjectValues {
+  /** The values of the extra objects (`extraIds[i]`: `extras[i]`). */
+  extras: string[] = [];
+  extraIds: readonly string[] = [];
   /** Per slot, FIELDS numbers (slot s at s * FIELDS); NaN in the first: no folio. */
   folios = new Float64Array(0);
   top = 0;
   /** PTE tables by `<mm>.<key>`: a copy of their entries. */
   readonly tables = new Map<string, Float64Array>();
 
-  /** Take the values of machine `m` now (reusing this object's storage). */
-  take(m: Machine): void {
+  /** Take the values of machine `m` and of the `extra` objects now (reusing this object's storage). */
+  take(m: Machine, extra: ExtraObjects | null = null): void {
+    if (extra !== null) {
+      const ids = extra.ids();
+      this.extraIds = ids;
+      for (let i = 0; i < ids.length; i++) this.extras[i] = extra.value(i);
+      this.extras.length = ids.length;
+    }
     const mem = m.mem;
     const top = mem.slot_top;
     if (this.folios.length < top * FIELDS) this.folios = new Float64Array(Math.max(top * FIELDS, this.folios.length * 2));
@@ -113,6 +164,13 @@ export class ObjectValues {
       }
       mix(-2);
     }
+    for (let k = 0; k < this.extras.length; k++) {
+      const id = this.extraIds[k];
+      for (let i = 0; i < id.length; i++) mix(id.charCodeAt(i));
+      const x = this.extras[k];
+      mix(x.length);
+      for (let i = 0; i < x.length; i++) mix(x.charCodeAt(i));
+    }
     return `${(a >>> 0).toString(16)}.${(b >>> 0).toString(16)}`;
   }
 
@@ -126,9 +184,15 @@ export class ObjectValues {
     return out;
   }
 
-  /** The value of object `id` ('' when absent): a folio, a PTE, a PTE table or an mm's tables. */
+  /** The value of object `id` ('' when absent): a folio, a PTE, a PTE table, an mm's tables or an extra object (and its covered ones). */
   value(id: string): string {
     if (id.charCodeAt(0) === 102 /* f */) return this.folio(Number(id.slice(1)));
+    if (id.charCodeAt(0) !== 112 /* p */) {
+      let out = '';
+      const ids = this.extraIds;
+      for (let i = 0; i < ids.length; i++) if (ids[i] === id || ids[i].startsWith(`${id}.`)) out += `${ids[i]}:${this.extras[i]};`;
+      return out;
+    }
     const parts = id.slice(1).split('.');
     if (parts.length === 3) {
       const t = this.tables.get(`${parts[0]}.${parts[1]}`);
@@ -163,6 +227,19 @@ export class ObjectValues {
       if (after.tables.has(id)) continue;
       for (let i = 0; i < u.length; i++) if (u[i] !== 0) out.push(`w:p${id}.${i}`);
     }
+    const ids = after.extraIds;
+    if (ids === before.extraIds) {
+      for (let i = 0; i < ids.length; i++) if (before.extras[i] !== after.extras[i]) out.push(`w:${ids[i]}`);
+      return;
+    }
+    // The objects changed (an mm created or gone): compare by id.
+    const was = new Map<string, string>();
+    before.extraIds.forEach((id, i) => was.set(id, before.extras[i]));
+    for (let i = 0; i < ids.length; i++) {
+      if (was.get(ids[i]) !== after.extras[i]) out.push(`w:${ids[i]}`);
+      was.delete(ids[i]);
+    }
+    for (const id of was.keys()) out.push(`w:${id}`);
   }
 }
 

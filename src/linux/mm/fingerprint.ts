@@ -93,8 +93,9 @@ const byNum = (x: number, y: number): number => x - y;
 /**
  * MODEL (explorer footprints, src/scenario/object-footprint.ts): while `precise` is set, the
  * fingerprint leaves out what the footprints track per object — each live folio's fields
- * other than its pfn and order, and the entries of every PTE table (a table's presence stays) —
- * so it changes exactly when something outside those objects changes.
+ * other than its pfn and order, the entries of every PTE table (a table's presence stays), and
+ * each mm's locked_vm and pinned_vm (src/scenario/counter-footprint.ts) — so it changes
+ * exactly when something outside those objects changes.
  */
 export const fingerprintMask = { precise: false };
 
@@ -307,8 +308,11 @@ function mm_fp(h: Hasher, mm: mm_struct): void {
   h.int(mmap.length);
   for (const v of mmap) vma_fp(h, v);
   page_table_fp(h, pgd);
-  h.num(locked_vm);
-  h.num(pinned_vm);
+  // The footprints track the pinning counters per mm (src/scenario/counter-footprint.ts).
+  if (!fingerprintMask.precise) {
+    h.num(locked_vm);
+    h.num(pinned_vm);
+  }
   h.num(total_vm);
   h.int(def_flags);
   h.int(flags);

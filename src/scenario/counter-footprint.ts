@@ -1,0 +1,74 @@
+/**
+ * MODEL (no kernel counterpart): the pinning counters of each mm as footprint objects
+ * (src/scenario/access-footprint.ts): `vm.<mm>` is mm->locked_vm and mm->pinned_vm of mm
+ * `<mm>`, and `vm` covers them all.
+ *
+ * VFIO's and iommufd's accounting (vfio_lock_acct, __account_locked_vm, the pinned_vm
+ * charge) then no longer writes `world`: a step that only charges or uncharges commutes
+ * with another thread's step that neither charges the same mm nor reads its counters. The
+ * fingerprint with `fingerprintMask.precise` leaves the two fields out (mm/fingerprint.ts).
+ *
+ * Reads are reported by the fields themselves: for a tracked run, the two fields of every
+ * live mm become accessors (installed at the first step boundary that sees the mm) that
+ * report `vm.<mm>` on every read inside a step. A step that creates an mm and reads its
+ * counters is not seen reading them; such a step also writes `world` (the set of mms is in
+ * the rest of the world), so it is dependent with every step, and the value it read did not
+ * exist before it. The checker reads locked_vm only at the end of a run
+ * (locked-vm-accounting), so no step invariant reads these objects.
+ */
+import type { Machine } from '../linux/machine.js';
+import type { mm_struct } from '../linux/include/linux/mm_types.js';
+import type { ExtraObjects } from './object-footprint.js';
+
+/** The counters tracked per mm. */
+const FIELDS = ['locked_vm', 'pinned_vm'] as const;
+
+/** The raw values behind the accessors of one mm. */
+interface Counters {
+  locked_vm: number;
+  pinned_vm: number;
+}
+
+/** The counter objects of machine `m`, with reads reported to `read` (which records them only inside a step). */
+export function counterObjects(m: Machine, read: (id: string) => void): ExtraObjects {
+  const raw = new WeakMap<mm_struct, Counters>();
+  let mms: mm_struct[] = [];
+  let ids: string[] = [];
+  const track = (mm: mm_struct): Counters => {
+    const id = `vm.${mm.id}`;
+    const c: Counters = { locked_vm: mm.locked_vm, pinned_vm: mm.pinned_vm };
+    for (const f of FIELDS) {
+      Object.defineProperty(mm, f, {
+        configurable: true,
+        enumerable: true,
+        get(): number {
+          read(id);
+          return c[f];
+        },
+        set(v: number): void {
+          c[f] = v;
+        },
+      });
+    }
+    raw.set(mm, c);
+    return c;
+  };
+  return {
+    ids(): readonly string[] {
+      const now = [...m.mms];
+      if (now.length > 1) now.sort((a, b) => a.id - b.id);
+      let same = now.length === mms.length;
+      for (let i = 0; same && i < now.length; i++) same = now[i] === mms[i];
+      if (!same) {
+        for (const mm of now) if (!raw.has(mm)) track(mm);
+        mms = now;
+        ids = now.map((mm) => `vm.${mm.id}`);
+      }
+      return ids;
+    },
+    value(i: number): string {
+      const c = raw.get(mms[i]) as Counters;
+      return `${c.locked_vm},${c.pinned_vm}`;
+    },
+  };
+}
