@@ -1,12 +1,14 @@
 /**
  * MODEL (no kernel counterpart): the pinning counters of each mm as footprint objects
- * (src/scenario/access-footprint.ts): `vm.<mm>` is mm->locked_vm and mm->pinned_vm of mm
- * `<mm>`, and `vm` covers them all.
+ * (src/scenario/access-footprint.ts): `vm.<mm>` is mm->locked_vm, mm->pinned_vm and the
+ * has-pinned flag (mm->has_pinned, MMF_HAS_PINNED) of mm `<mm>`, and `vm` covers them all.
  *
  * VFIO's and iommufd's accounting (vfio_lock_acct, __account_locked_vm, the pinned_vm
- * charge) then no longer writes `world`: a step that only charges or uncharges commutes
- * with another thread's step that neither charges the same mm nor reads its counters. The
- * fingerprint with `fingerprintMask.precise` leaves the two fields out (mm/fingerprint.ts).
+ * charge) and the first FOLL_PIN of an mm (mm_set_has_pinned_flag) then no longer write
+ * `world`: a step that only charges or uncharges commutes with another thread's step that
+ * neither charges the same mm nor reads its counters (fork's copy of a maybe-pinned page
+ * reads the flag). The fingerprint with `fingerprintMask.precise` leaves the three fields
+ * out (mm/fingerprint.ts).
  *
  * Reads are reported by the fields themselves: for a tracked run, the two fields of every
  * live mm become accessors (installed at the first step boundary that sees the mm) that
@@ -21,12 +23,13 @@ import type { mm_struct } from '../linux/include/linux/mm_types.js';
 import type { ExtraObjects } from './object-footprint.js';
 
 /** The counters tracked per mm. */
-const FIELDS = ['locked_vm', 'pinned_vm'] as const;
+const FIELDS = ['locked_vm', 'pinned_vm', 'has_pinned'] as const;
 
 /** The raw values behind the accessors of one mm. */
 interface Counters {
   locked_vm: number;
   pinned_vm: number;
+  has_pinned: boolean;
 }
 
 /** The counter objects of machine `m`, with reads reported to `read` (which records them only inside a step). */
@@ -36,16 +39,16 @@ export function counterObjects(m: Machine, read: (id: string) => void): ExtraObj
   let ids: string[] = [];
   const track = (mm: mm_struct): Counters => {
     const id = `vm.${mm.id}`;
-    const c: Counters = { locked_vm: mm.locked_vm, pinned_vm: mm.pinned_vm };
+    const c: Counters = { locked_vm: mm.locked_vm, pinned_vm: mm.pinned_vm, has_pinned: mm.has_pinned };
     for (const f of FIELDS) {
       Object.defineProperty(mm, f, {
         configurable: true,
         enumerable: true,
-        get(): number {
+        get(): number | boolean {
           read(id);
           return c[f];
         },
-        set(v: number): void {
+        set(v: never): void {
           c[f] = v;
         },
       });
@@ -68,7 +71,7 @@ export function counterObjects(m: Machine, read: (id: string) => void): ExtraObj
     },
     value(i: number): string {
       const c = raw.get(mms[i]) as Counters;
-      return `${c.locked_vm},${c.pinned_vm}`;
+      return `${c.locked_vm},${c.pinned_vm},${c.has_pinned ? 1 : 0}`;
     },
   };
 }

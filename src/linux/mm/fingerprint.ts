@@ -94,7 +94,7 @@ const byNum = (x: number, y: number): number => x - y;
  * MODEL (explorer footprints, src/scenario/object-footprint.ts): while `precise` is set, the
  * fingerprint leaves out what the footprints track per object — each live folio's fields
  * other than its pfn and order, the entries of every PTE table (a table's presence stays), and
- * each mm's locked_vm and pinned_vm (src/scenario/counter-footprint.ts) — so it changes
+ * each mm's locked_vm, pinned_vm and has_pinned (src/scenario/counter-footprint.ts) — so it changes
  * exactly when something outside those objects changes.
  */
 export const fingerprintMask = { precise: false };
@@ -316,7 +316,7 @@ function mm_fp(h: Hasher, mm: mm_struct): void {
   h.num(total_vm);
   h.int(def_flags);
   h.int(flags);
-  h.bool(has_pinned);
+  if (!fingerprintMask.precise) h.bool(has_pinned);
   h.int(write_protect_seq);
   h.int(mm_users);
   h.int(mm_count);
