@@ -63,8 +63,13 @@ export class AccessFootprints {
   unknown = 0;
   /** Debug: the last step's written tracked objects (for tests). */
   lastWrites: readonly string[] = [];
-  /** What the last step depended on besides its thread's own state (stepInput()), or null. */
+  /**
+   * What the last step depended on besides its thread's own state (stepInput()): the rest of
+   * the world and the lock states before it, and the values before it (`inputObjs`) of what it
+   * read (the log's reads). Built only when asked for (the history key): null when unknown.
+   */
   private input: string | null = null;
+  private inputParts: { readonly rest: string; readonly locks: string; readonly objs: ObjectValues } | null = null;
   /** The states of the locks that are not pristine at `prevStep` (see key()). */
   private prevLocks = '';
   private lastLocks = '';
@@ -165,6 +170,7 @@ export class AccessFootprints {
     this.prevRest = this.restAt;
     const prevObjs = this.prevObjs;
     this.input = null;
+    this.inputParts = null;
     this.hooks?.register();
     // Nothing but locks changed (a first lock operation shows as a change: see below).
     let changed = before === null || now !== before;
@@ -191,9 +197,7 @@ export class AccessFootprints {
     }
     if (this.m !== null) {
       // The step read the rest of the world, the locks (their states are in prevLocks) and the objects it reported.
-      let input = `${prevRest}\u0001${prevLocks}\u0001`;
-      for (const r of log.reads) input += `${r}=${prevObjs.value(r)};`;
-      this.input = input;
+      this.inputParts = { rest: prevRest, locks: prevLocks, objs: prevObjs };
     }
     const fp = log.lockEntries();
     fp.push('r:world');
@@ -217,6 +221,14 @@ export class AccessFootprints {
    * footprint is unknown or no objects are tracked (the caller then uses the whole world).
    */
   stepInput(): string | null {
+    // PERF: built here, not in next(): only the history key asks, and it asks before the next
+    // step (the log's reads and the buffer of values before the step are still this step's).
+    const p = this.inputParts;
+    if (p !== null && this.input === null) {
+      let input = `${p.rest}\u0001${p.locks}\u0001`;
+      for (const r of this.log.reads) input += `${r}=${p.objs.value(r)};`;
+      this.input = input;
+    }
     return this.input;
   }
 
