@@ -6,7 +6,9 @@
  * Vocabulary: `lock:<name>`, one object per runtime lock (mmap_lock(mm#1), the VFIO
  * container mutex, i_rwsem, ...); `f<slot>` and `p<mm>.<key>.<i>` (with `p<mm>.<key>`,
  * `p<mm>` covering them), one object per folio and per PTE (src/scenario/object-footprint.ts);
- * and `world`, everything else the world fingerprint hashes.
+ * the extra objects a run passes in (`res.<i>`, a scenario thread's progress and results:
+ * thread-footprint.ts; `vm.<mm>`, an mm's pinning counters: counter-footprint.ts); and
+ * `world`, everything else the world fingerprint hashes.
  *
  * - Lock accesses come from the lock classes themselves (src/sched/access.ts): exact
  *   and complete by construction, reads (a failed trylock, a getter) apart from writes.
@@ -16,7 +18,8 @@
  *   rest and the tracked values together are the whole lock-masked world: nothing can be
  *   forgotten (a change neither shows is thrown as a pinlab bug).
  * - Reads: every step reads `world`; reads of folios and PTEs are reported by the model's
- *   lookups (object-footprint.ts says which, and what they cannot see).
+ *   lookups (object-footprint.ts says which, and what they cannot see), reads of the extra
+ *   objects by their owners (read()).
  * - A step the runtime cannot describe (AccessLog.unknown: a signal, a merge that
  *   relied on other threads having exited, a resume from a non-lock wait, a first lock
  *   operation after a getter read, a page table of an mm created within the step) has
