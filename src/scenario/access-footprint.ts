@@ -6,7 +6,9 @@
  * Vocabulary: `lock:<name>`, one object per runtime lock (mmap_lock(mm#1), the VFIO
  * container mutex, i_rwsem, ...); `f<slot>` and `p<mm>.<key>.<i>` (with `p<mm>.<key>`,
  * `p<mm>` covering them), one object per folio and per PTE (src/scenario/object-footprint.ts);
- * and `world`, everything else the world fingerprint hashes.
+ * the extra objects a run passes in (`res.<i>`, a scenario thread's progress and results:
+ * thread-footprint.ts; `vm.<mm>`, an mm's pinning counters: counter-footprint.ts); and
+ * `world`, everything else the world fingerprint hashes.
  *
  * - Lock accesses come from the lock classes themselves (src/sched/access.ts): exact
  *   and complete by construction, reads (a failed trylock, a getter) apart from writes.
@@ -16,7 +18,8 @@
  *   rest and the tracked values together are the whole lock-masked world: nothing can be
  *   forgotten (a change neither shows is thrown as a pinlab bug).
  * - Reads: every step reads `world`; reads of folios and PTEs are reported by the model's
- *   lookups (object-footprint.ts says which, and what they cannot see).
+ *   lookups (object-footprint.ts says which, and what they cannot see), reads of the extra
+ *   objects by their owners (read()).
  * - A step the runtime cannot describe (AccessLog.unknown: a signal, a merge that
  *   relied on other threads having exited, a resume from a non-lock wait, a first lock
  *   operation after a getter read, a page table of an mm created within the step) has
@@ -36,6 +39,7 @@ import { fingerprintMask } from '../linux/mm/fingerprint.js';
 import { AccessLog } from '../sched/index.js';
 import type { Sched } from '../sched/index.js';
 import { ObjectValues, ReadHooks } from './object-footprint.js';
+import type { ExtraObjects } from './object-footprint.js';
 
 /** What the step invariants of a scenario read, in this vocabulary. */
 export const ACCESS_OBSERVES: readonly string[] = ['world'];
@@ -62,8 +66,13 @@ export class AccessFootprints {
   unknown = 0;
   /** Debug: the last step's written tracked objects (for tests). */
   lastWrites: readonly string[] = [];
-  /** What the last step depended on besides its thread's own state (stepInput()), or null. */
+  /**
+   * What the last step depended on besides its thread's own state (stepInput()): the rest of
+   * the world and the lock states before it, and the values before it (`inputObjs`) of what it
+   * read (the log's reads). Built only when asked for (the history key): null when unknown.
+   */
   private input: string | null = null;
+  private inputParts: { readonly rest: string; readonly locks: string; readonly objs: ObjectValues } | null = null;
   /** The states of the locks that are not pristine at `prevStep` (see key()). */
   private prevLocks = '';
   private lastLocks = '';
@@ -75,6 +84,11 @@ export class AccessFootprints {
     private readonly world: () => string,
     /** The machine whose folios and PTEs are tracked one by one (null: none, all of the world is `world`). */
     private readonly m: Machine | null = null,
+    /**
+     * Objects outside the machine tracked one by one (with `m` only): `world` (the
+     * fingerprint with `fingerprintMask.precise`) must then leave their values out.
+     */
+    private readonly extra: ExtraObjects | null = null,
   ) {
     sched.access = this.log;
     this.hooks = m === null ? null : new ReadHooks(m, sched, this.log);
@@ -115,7 +129,7 @@ export class AccessFootprints {
     let bare: string;
     if (this.m !== null) {
       const rest = this.rest();
-      objs.take(this.m);
+      objs.take(this.m, this.extra);
       this.lastRest = rest;
       bare = `${rest}\u0007${objs.hash()}`;
     } else bare = this.log.withoutLocks(this.world);
@@ -133,6 +147,11 @@ export class AccessFootprints {
     } finally {
       fingerprintMask.precise = false;
     }
+  }
+
+  /** Record a read of tracked object `id` by the running step (nothing outside steps: the checker and the explorer read too). */
+  read(id: string): void {
+    if (this.sched.inThread) this.log.read(id);
   }
 
   /**
@@ -154,6 +173,7 @@ export class AccessFootprints {
     this.prevRest = this.restAt;
     const prevObjs = this.prevObjs;
     this.input = null;
+    this.inputParts = null;
     this.hooks?.register();
     // Nothing but locks changed (a first lock operation shows as a change: see below).
     let changed = before === null || now !== before;
@@ -180,9 +200,7 @@ export class AccessFootprints {
     }
     if (this.m !== null) {
       // The step read the rest of the world, the locks (their states are in prevLocks) and the objects it reported.
-      let input = `${prevRest}\u0001${prevLocks}\u0001`;
-      for (const r of log.reads) input += `${r}=${prevObjs.value(r)};`;
-      this.input = input;
+      this.inputParts = { rest: prevRest, locks: prevLocks, objs: prevObjs };
     }
     const fp = log.lockEntries();
     fp.push('r:world');
@@ -206,6 +224,14 @@ export class AccessFootprints {
    * footprint is unknown or no objects are tracked (the caller then uses the whole world).
    */
   stepInput(): string | null {
+    // PERF: built here, not in next(): only the history key asks, and it asks before the next
+    // step (the log's reads and the buffer of values before the step are still this step's).
+    const p = this.inputParts;
+    if (p !== null && this.input === null) {
+      let input = `${p.rest}\u0001${p.locks}\u0001`;
+      for (const r of this.log.reads) input += `${r}=${p.objs.value(r)};`;
+      this.input = input;
+    }
     return this.input;
   }
 

@@ -18,10 +18,11 @@
  * covered by `p1.3` and `p1`): dependence compares ids up to that (src/explore/dpor.ts).
  *
  * Writes are FOUND: `ObjectValues.diff` compares every tracked object's value before and
- * after a step, so a write cannot be missed. Reads are REPORTED by the model's lookups:
- * `MemMap.peek_slot` (every folio lookup by pfn, slot_of included) and `pmd_map` (get() and
- * iteration report whole tables; pt_walk, pte_at and set_pte_at report the one PTE they
- * read). A read the model makes without a lookup in the same step (a slot or a PTE table
+ * after a step, so a write cannot be missed. Reads are REPORTED by the model's lookups, in
+ * tracked runs only (ReadHooks swaps the reporting subclasses of src/linux/mm/read_report.ts
+ * onto the run's own MemMap and page tables): `MemMap.peek_slot` (every folio lookup by pfn, slot_of included)
+ * and `pmd_map` (get() and iteration report whole tables; pt_walk, pte_at and set_pte_at
+ * report the one PTE they read through `read_pte`). A read the model makes without a lookup in the same step (a slot or a PTE table
  * kept across a scheduling point) is not reported: tests/soundness/footprint-diamond.test.ts
  * executes both orders of steps the footprints call independent and compares the states.
  *
@@ -29,23 +30,74 @@
  * exactly these objects' values, so `world` changes exactly when something else changes.
  */
 import type { Machine } from '../linux/machine.js';
-import { pmd_map } from '../linux/include/linux/mm_types.js';
-import type { pte_table } from '../linux/include/linux/mm_types.js';
+import type { pmd_map, pte_table } from '../linux/include/linux/mm_types.js';
+import { mem_map_report_reads, pmd_map_report_reads } from '../linux/mm/read_report.js';
 import type { AccessLog, Sched } from '../sched/index.js';
 
 /** Fields of a folio slot that make its value (in this order). */
 const FIELDS = 8;
 
+/**
+ * Tracked objects besides folios and PTEs (the scenario's per-thread state,
+ * src/scenario/thread-footprint.ts; mm counters, src/scenario/counter-footprint.ts): their
+ * ids now, in a canonical order, and how to read each one's value. Their writes are found
+ * like the folios' (values compared); their reads are reported by their owner.
+ */
+export interface ExtraObjects {
+  /** The ids of the objects that exist now (the array may be reused while they do not change). */
+  ids(): readonly string[];
+  /** The value of object `ids()[i]` now (of the last ids() call), read without reporting. */
+  value(i: number): string;
+}
+
+/** Several sets of extra objects as one. */
+export function extraObjects(parts: readonly ExtraObjects[]): ExtraObjects {
+  /** Per entry of `ids`: its part and its index in that part's ids. */
+  let part: number[] = [];
+  let local: number[] = [];
+  let ids: string[] = [];
+  return {
+    ids(): readonly string[] {
+      const next: string[] = [];
+      part = [];
+      local = [];
+      parts.forEach((p, k) => {
+        p.ids().forEach((id, j) => {
+          next.push(id);
+          part.push(k);
+          local.push(j);
+        });
+      });
+      let same = next.length === ids.length;
+      for (let i = 0; same && i < next.length; i++) same = next[i] === ids[i];
+      if (!same) ids = next;
+      return ids;
+    },
+    value(i: number): string {
+      return parts[part[i]].value(local[i]);
+    },
+  };
+}
+
 /** The values of the tracked objects at one step boundary. */
 export class ObjectValues {
+  /** The values of the extra objects (`extraIds[i]`: `extras[i]`). */
+  extras: string[] = [];
+  extraIds: readonly string[] = [];
   /** Per slot, FIELDS numbers (slot s at s * FIELDS); NaN in the first: no folio. */
   folios = new Float64Array(0);
   top = 0;
   /** PTE tables by `<mm>.<key>`: a copy of their entries. */
   readonly tables = new Map<string, Float64Array>();
 
-  /** Take the values of machine `m` now (reusing this object's storage). */
-  take(m: Machine): void {
+  /** Take the values of machine `m` and of the `extra` objects now (reusing this object's storage). */
+  take(m: Machine, extra: ExtraObjects | null = null): void {
+    if (extra !== null) {
+      const ids = extra.ids();
+      this.extraIds = ids;
+      for (let i = 0; i < ids.length; i++) this.extras[i] = extra.value(i);
+      this.extras.length = ids.length;
+    }
     const mem = m.mem;
     const top = mem.slot_top;
     if (this.folios.length < top * FIELDS) this.folios = new Float64Array(Math.max(top * FIELDS, this.folios.length * 2));
@@ -112,6 +164,13 @@ export class ObjectValues {
       }
       mix(-2);
     }
+    for (let k = 0; k < this.extras.length; k++) {
+      const id = this.extraIds[k];
+      for (let i = 0; i < id.length; i++) mix(id.charCodeAt(i));
+      const x = this.extras[k];
+      mix(x.length);
+      for (let i = 0; i < x.length; i++) mix(x.charCodeAt(i));
+    }
     return `${(a >>> 0).toString(16)}.${(b >>> 0).toString(16)}`;
   }
 
@@ -125,9 +184,15 @@ export class ObjectValues {
     return out;
   }
 
-  /** The value of object `id` ('' when absent): a folio, a PTE, a PTE table or an mm's tables. */
+  /** The value of object `id` ('' when absent): a folio, a PTE, a PTE table, an mm's tables or an extra object (and its covered ones). */
   value(id: string): string {
     if (id.charCodeAt(0) === 102 /* f */) return this.folio(Number(id.slice(1)));
+    if (id.charCodeAt(0) !== 112 /* p */) {
+      let out = '';
+      const ids = this.extraIds;
+      for (let i = 0; i < ids.length; i++) if (ids[i] === id || ids[i].startsWith(`${id}.`)) out += `${ids[i]}:${this.extras[i]};`;
+      return out;
+    }
     const parts = id.slice(1).split('.');
     if (parts.length === 3) {
       const t = this.tables.get(`${parts[0]}.${parts[1]}`);
@@ -162,6 +227,19 @@ export class ObjectValues {
       if (after.tables.has(id)) continue;
       for (let i = 0; i < u.length; i++) if (u[i] !== 0) out.push(`w:p${id}.${i}`);
     }
+    const ids = after.extraIds;
+    if (ids === before.extraIds) {
+      for (let i = 0; i < ids.length; i++) if (before.extras[i] !== after.extras[i]) out.push(`w:${ids[i]}`);
+      return;
+    }
+    // The objects changed (an mm created or gone): compare by id.
+    const was = new Map<string, string>();
+    before.extraIds.forEach((id, i) => was.set(id, before.extras[i]));
+    for (let i = 0; i < ids.length; i++) {
+      if (was.get(ids[i]) !== after.extras[i]) out.push(`w:${ids[i]}`);
+      was.delete(ids[i]);
+    }
+    for (const id of was.keys()) out.push(`w:${id}`);
   }
 }
 
@@ -178,36 +256,46 @@ function mapEntries(map: pmd_map): IterableIterator<[number, number | pte_table]
 }
 
 /**
- * Install the read hooks of machine `m` for the steps of `sched`, recording into `log`.
- * Reads are recorded only while a thread runs (the checker and the explorer read too).
- * A PTE table of an mm the last `register` did not see marks the step unknown.
+ * The read hooks of machine `m` for the steps of `sched`, recording into `log`: the
+ * machine's MemMap and the page tables of its mms become reporting subclasses (read_report.ts)
+ * (this run's objects only: nothing process-wide). Reads are recorded only while a thread
+ * runs (the checker and the explorer read too).
+ *
+ * A page table is reported from the first register() that sees its mm. A step that creates
+ * an mm (one that a later register() sees for the first time) read that mm's tables
+ * unreported, so it is marked unknown.
  */
 export class ReadHooks {
   /** Which mm each page table belongs to (refreshed by register()). */
   private readonly owner = new WeakMap<pmd_map, number>();
+  private readonly reportTable: (map: pmd_map, key: number, index: number) => void;
+  private registered = false;
 
   constructor(
     private readonly m: Machine,
-    private readonly sched: Sched,
+    sched: Sched,
     private readonly log: AccessLog,
   ) {
     const { owner } = this;
-    m.mem.onRead = (s: number): void => {
+    mem_map_report_reads(m.mem, (s: number): void => {
       if (s !== 0 && sched.inThread) log.read(`f${s}`);
-    };
-    pmd_map.reader = (map: pmd_map, key: number, i: number): void => {
+    });
+    this.reportTable = (map: pmd_map, key: number, i: number): void => {
       if (!sched.inThread) return;
-      const mm = owner.get(map);
-      if (mm === undefined) {
-        log.markUnknown('read of a page table the footprints do not know');
-        return;
-      }
+      const mm = owner.get(map) as number;
       log.read(key < 0 ? `p${mm}` : i < 0 ? `p${mm}.${key}` : `p${mm}.${key}.${i}`);
     };
   }
 
   /** Learn the page tables of the machine's live mms (call at every step boundary the footprints use). */
   register(): void {
-    for (const mm of this.m.mms) this.owner.set(mm.pgd.pmd, mm.id);
+    for (const mm of this.m.mms) {
+      const map = mm.pgd.pmd;
+      if (this.owner.has(map)) continue;
+      if (this.registered) this.log.markUnknown('a page table of an mm created within the step');
+      pmd_map_report_reads(map, this.reportTable);
+      this.owner.set(map, mm.id);
+    }
+    this.registered = true;
   }
 }

@@ -21,6 +21,9 @@ import type { Violation } from '../check/violation.js';
 import type { ExploreRun, ExploreTarget, RunValues } from '../explore/explore.js';
 import { ClassFootprints, separableClasses } from './separable.js';
 import { ACCESS_OBSERVES, AccessFootprints } from './access-footprint.js';
+import { threadObjects } from './thread-footprint.js';
+import { counterObjects } from './counter-footprint.js';
+import { extraObjects } from './object-footprint.js';
 import { ReplayChooser } from '../explore/choosers.js';
 import { formatSchedule, parseSchedule } from '../explore/schedule.js';
 import { Kctx } from '../linux/kctx.js';
@@ -46,7 +49,7 @@ import type { ArgValue, Scenario, Step, ThreadDecl, Value } from './ast.js';
 import { CAPS, evalProbe, opImpl, stepDeps, stepValueProblem } from './build.js';
 import { setupContainers, setupDevices, vfioFingerprint } from './build-vfio.js';
 import { iommufdFingerprint } from './build-iommufd.js';
-import { mm_fingerprint } from '../linux/mm/fingerprint.js';
+import { fingerprintMask, mm_fingerprint } from '../linux/mm/fingerprint.js';
 import { pipe_fingerprint } from '../linux/fs/pipe.js';
 import type { StepCtx } from './build.js';
 import { RunState, valueKey } from './state.js';
@@ -526,7 +529,8 @@ export function worldFingerprint(w: World): string {
   }).join('|');
   // A throw here is a gap in the memory model's fingerprint: a pinlab bug, never hidden.
   const mm = mm_fingerprint(w.m);
-  return `${mm}#${vfioFingerprint(w.m)}#${iommufdFingerprint(w.m)}#${ring}#${pipe_fingerprint(w.m)}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint()}`;
+  // With the footprints' mask the progress and results are tracked per thread (thread-footprint.ts).
+  return `${mm}#${vfioFingerprint(w.m)}#${iommufdFingerprint(w.m)}#${ring}#${pipe_fingerprint(w.m)}#${w.m.reports.length}:${w.m.warnedOnce.size}#${w.rs.fingerprint(!fingerprintMask.precise)}`;
 }
 
 /**
@@ -609,7 +613,14 @@ class AccessRun extends ScenarioRun {
   /** `locksOnly`: every world object is `world` (the footprints before per-object tracking; for measurements). */
   constructor(s: Scenario, w: World, locksOnly: boolean) {
     super(s, w);
-    this.fp = new AccessFootprints(w.sched, () => worldFingerprint(w), locksOnly ? null : w.m);
+    if (locksOnly) this.fp = new AccessFootprints(w.sched, () => worldFingerprint(w), null);
+    else {
+      // The per-thread objects' reads go to the footprints' log (thread-footprint.ts).
+      let fp: AccessFootprints | null = null;
+      const read = (id: string): void => fp?.read(id);
+      const extra = extraObjects([threadObjects(s, w.rs, read), counterObjects(w.m, read)]);
+      this.fp = fp = new AccessFootprints(w.sched, () => worldFingerprint(w), w.m, extra);
+    }
   }
 
   override fingerprint(): string {

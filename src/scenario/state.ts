@@ -86,16 +86,22 @@ export class RunState {
     return out;
   }
 
-  /** A stable description for the state fingerprint. */
-  fingerprint(): string {
+  /**
+   * A stable description for the state fingerprint. `threads` false leaves out the progress
+   * and the results (the explorer's footprints track them per thread: threadValue()).
+   */
+  fingerprint(threads = true): string {
     // PERF: the same text as joining, with ';', the progress, each result (by name) as
     // `name=<value><outputs>`, the holds and the mdev pins. A stored result's text is
     // computed once (results are immutable once stored), the sorted names once per change.
-    const pr = this.progress;
-    let out = pr.length > 0 ? `${pr[0]}` : '';
-    for (let i = 1; i < pr.length; i++) out += `,${pr[i]}`;
+    let out = '';
     const res = this.results;
-    if (res.size > 0) {
+    if (threads) {
+      const pr = this.progress;
+      out = pr.length > 0 ? `${pr[0]}` : '';
+      for (let i = 1; i < pr.length; i++) out += `,${pr[i]}`;
+    }
+    if (threads && res.size > 0) {
       let keys = this.fpKeys;
       let ok = keys.length === res.size;
       if (ok) for (const k of keys) if (!res.has(k)) ok = false;
@@ -103,15 +109,7 @@ export class RunState {
         keys = [...res.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
         this.fpKeys = keys;
       }
-      for (const k of keys) {
-        const r = res.get(k) as StepResult;
-        let c = this.fpTexts.get(k);
-        if (c === undefined || c.r !== r) {
-          c = { r, text: `${k}=${valueKey(r.value)}${Object.keys(r.outputs).length > 0 ? valueKey(r.outputs) : ''}` };
-          this.fpTexts.set(k, c);
-        }
-        out += `;${c.text}`;
-      }
+      for (const k of keys) out += `;${this.resultText(k, res.get(k) as StepResult)}`;
     }
     out += ';';
     const holds = this.holds;
@@ -119,6 +117,29 @@ export class RunState {
     out += ';';
     if (this.mdevPins.size > 0) out += [...this.mdevPins.entries()].sort().map(([k, n]) => `${k}=${n}`).join('|');
     return out;
+  }
+
+  /**
+   * The part of the state thread `index` alone writes: its progress and the results named
+   * `names` (the `as:` names of its steps), for the explorer's per-thread footprint objects.
+   */
+  threadValue(index: number, names: readonly string[]): string {
+    let out = `${this.progress[index]}`;
+    for (const k of names) {
+      const r = Map.prototype.get.call(this.results, k) as StepResult | undefined;
+      if (r !== undefined) out += `;${this.resultText(k, r)}`;
+    }
+    return out;
+  }
+
+  /** The text of stored result `k` (cached: results are immutable once stored). */
+  private resultText(k: string, r: StepResult): string {
+    let c = this.fpTexts.get(k);
+    if (c === undefined || c.r !== r) {
+      c = { r, text: `${k}=${valueKey(r.value)}${Object.keys(r.outputs).length > 0 ? valueKey(r.outputs) : ''}` };
+      this.fpTexts.set(k, c);
+    }
+    return c.text;
   }
 
   /** fingerprint() caches: result names in sorted order, and each result's text with the result it was made from. */

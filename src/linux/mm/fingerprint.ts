@@ -93,8 +93,9 @@ const byNum = (x: number, y: number): number => x - y;
 /**
  * MODEL (explorer footprints, src/scenario/object-footprint.ts): while `precise` is set, the
  * fingerprint leaves out what the footprints track per object — each live folio's fields
- * other than its pfn and order, and the entries of every PTE table (a table's presence stays) —
- * so it changes exactly when something outside those objects changes.
+ * other than its pfn and order, the entries of every PTE table (a table's presence stays), and
+ * each mm's locked_vm, pinned_vm and has_pinned (src/scenario/counter-footprint.ts) — so it changes
+ * exactly when something outside those objects changes.
  */
 export const fingerprintMask = { precise: false };
 
@@ -170,9 +171,8 @@ function strKeys<V>(mp: ReadonlyMap<string, V>): Iterable<string> {
 type _mem = Exhaustive<Covered<MemMap,
   'regions' | 'zones' | 'zero_pfn' | 'huge_zero_pfn' | 'huge_zero_refcount' | 's_pfn' | 's_order' | 's_ref' | 's_map' | 's_ptemaps' | 's_pin' | 's_flags' |
   's_mapping' | 's_index' | 's_content' | 'sub_map' | 'sub_flags' | 'sub_content' | 'slot_top' | 'nr_slots' | 'isolated' |
-  // The checker's journal (check/engine.ts): what changed since its last look, not state;
-  // the explorer's read hook (scenario/object-footprint.ts), not state.
-  'touched' | 'freed' | 'onRead'>>;
+  // The checker's journal (check/engine.ts): what changed since its last look, not state.
+  'touched' | 'freed'>>;
 
 function mem_fp(h: Hasher, mem: MemMap): void {
   // Left out: nr_slots (derived); regions are hashed below by their zones (hotplug changes them). Private storage
@@ -308,12 +308,15 @@ function mm_fp(h: Hasher, mm: mm_struct): void {
   h.int(mmap.length);
   for (const v of mmap) vma_fp(h, v);
   page_table_fp(h, pgd);
-  h.num(locked_vm);
-  h.num(pinned_vm);
+  // The footprints track the pinning counters per mm (src/scenario/counter-footprint.ts).
+  if (!fingerprintMask.precise) {
+    h.num(locked_vm);
+    h.num(pinned_vm);
+  }
   h.num(total_vm);
   h.int(def_flags);
   h.int(flags);
-  h.bool(has_pinned);
+  if (!fingerprintMask.precise) h.bool(has_pinned);
   h.int(write_protect_seq);
   h.int(mm_users);
   h.int(mm_count);

@@ -89,7 +89,7 @@ import type { Machine } from '../../machine.js';
 import type { Kctx } from '../../kctx.js';
 import { IS_ENABLED } from '../../kctx.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_reserved, PG_zero, SUBPAGE_SET,
-  HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, pmd_leaf, pmd_map, log_key } from './mm_types.js';
+  HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, pmd_leaf, log_key } from './mm_types.js';
 import type { mm_struct, pmd_t, pte_t, pte_table, pud_t, vm_area_struct } from './mm_types.js';
 import { MIGRATE_CMA, ZONE_DEVICE, ZONE_MOVABLE } from './gfp.js';
 import type { zone_type } from './gfp.js';
@@ -705,7 +705,7 @@ export function pt_walk(mm: mm_struct, addr: number): pt_walk_result {
   const key = Math.floor(addr / PMD_SIZE);
   const pmd = mm.pgd.pmd.peek(key);
   if (pmd === undefined) return NONE_PTE;
-  if (pmd_map.reader !== null) pmd_map.reader(mm.pgd.pmd, key, typeof pmd === 'number' ? -1 : Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE);
+  mm.pgd.pmd.read_pte(key, typeof pmd === 'number' ? -1 : Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE);
   if (typeof pmd === 'number') return { level: 'pmd', entry: pmd };
   const pte = pmd.pte[Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE];
   return pte === 0 ? NONE_PTE : { level: 'pte', entry: pte };
@@ -724,7 +724,7 @@ export function pte_at(mm: mm_struct, addr: number): pte_t {
     map.lastEntry = pmd;
   }
   if (pmd === undefined || typeof pmd === 'number') return 0;
-  if (pmd_map.reader !== null) pmd_map.reader(map, key, Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE);
+  map.read_pte(key, Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE);
   // For addr > 0 the index below is exactly Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE
   // (PMD_SIZE = PTRS_PER_PTE pages), without a floating-point modulo.
   if (addr > 0) return pmd.pte[Math.floor(addr / PAGE_SIZE) - key * PTRS_PER_PTE];
@@ -735,7 +735,7 @@ export function pte_at(mm: mm_struct, addr: number): pte_t {
 export function set_pte_at(mm: mm_struct, addr: number, pte: pte_t): void {
   const key = Math.floor(addr / PMD_SIZE);
   let t = mm.pgd.pmd.peek(key);
-  if (pmd_map.reader !== null && t !== undefined) pmd_map.reader(mm.pgd.pmd, key, Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE);
+  if (t !== undefined) mm.pgd.pmd.read_pte(key, Math.floor(addr / PAGE_SIZE) % PTRS_PER_PTE);
   if (typeof t === 'number') throw new Error(`pinlab bug: set_pte_at 0x${addr.toString(16)} under a huge PMD`);
   if (t === undefined) {
     if (pte === 0) return;

@@ -434,17 +434,12 @@ export class MemMap {
   }
 
   /**
-   * MODEL (explorer footprints, src/scenario/object-footprint.ts): while set, told every slot a
-   * lookup resolves (slot_of and peek_slot alike), so the step that runs records which folios
-   * it read. Null (the default) records nothing.
+   * slot_of() for readers (the checker): the same answer, never journaled. The explorer's
+   * footprints (src/scenario/object-footprint.ts) report every slot it resolves by swapping
+   * in a subclass for the runs they track; this class reports nothing.
    */
-  onRead: ((slot: number) => void) | null = null;
-
-  /** slot_of() for readers (the checker): the same answer, never journaled. */
   peek_slot(pfn: number): number {
-    const s = this.find_slot(pfn);
-    if (this.onRead !== null) this.onRead(s);
-    return s;
+    return this.find_slot(pfn);
   }
 
   private find_slot(pfn: number): number {
@@ -946,35 +941,15 @@ export class pud_map extends Map<number, pud_t> {
  */
 export class pmd_map extends Map<number, pmd_t | pte_table> {
   /**
-   * MODEL (explorer footprints, src/scenario/object-footprint.ts): while set, told every read
-   * of an entry's contents: (map, key, index) for one PTE, (map, key, -1) for a whole entry
-   * (get(): a PTE table or leaf), (map, -1, -1) for every entry (iteration). Which keys exist
-   * is not reported (the footprints treat it as part of the rest of the world).
+   * MODEL (explorer footprints, src/scenario/object-footprint.ts): the read of one PTE
+   * (key = address / 2 MiB, index in its table) by pt_walk, pte_at or set_pte_at, and of a
+   * whole entry (index -1: a PMD leaf). This class reports nothing; the footprints swap in a
+   * subclass that reports these reads, get() and iteration, for the runs they track.
    */
-  static reader: ((map: pmd_map, key: number, index: number) => void) | null = null;
+  read_pte(_key: number, _index: number): void {}
   /** get() without reporting a read (for callers that report the one PTE they read). */
   peek(key: number): pmd_t | pte_table | undefined {
     return super.get(key);
-  }
-  override get(key: number): pmd_t | pte_table | undefined {
-    if (pmd_map.reader !== null) pmd_map.reader(this, key, -1);
-    return super.get(key);
-  }
-  override values(): MapIterator<pmd_t | pte_table> {
-    if (pmd_map.reader !== null) pmd_map.reader(this, -1, -1);
-    return super.values();
-  }
-  override entries(): MapIterator<[number, pmd_t | pte_table]> {
-    if (pmd_map.reader !== null) pmd_map.reader(this, -1, -1);
-    return super.entries();
-  }
-  override [Symbol.iterator](): MapIterator<[number, pmd_t | pte_table]> {
-    if (pmd_map.reader !== null) pmd_map.reader(this, -1, -1);
-    return super[Symbol.iterator]();
-  }
-  override forEach(f: (value: pmd_t | pte_table, key: number, map: Map<number, pmd_t | pte_table>) => void, thisArg?: unknown): void {
-    if (pmd_map.reader !== null) pmd_map.reader(this, -1, -1);
-    super.forEach(f, thisArg);
   }
   gen = 0;
   lastGen = -1;
