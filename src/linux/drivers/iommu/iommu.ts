@@ -493,7 +493,7 @@ export function iommu_iova_to_pfn(domain: iommu_domain, iova: number): number {
  * MODEL (PERF): iommu_iova_to_pfn() for the `n` pages from the page-aligned `iova` on, into
  * out[at..at + n) (-1 where nothing is mapped), reading each 4 KiB table once per 2 MiB.
  */
-export function iommu_iova_to_pfns(domain: iommu_domain, iova: number, n: number, out: number[], at: number): void {
+export function iommu_iova_to_pfns(domain: iommu_domain, iova: number, n: number, out: { [i: number]: number }, at: number): void {
   let j = 0;
   while (j < n) {
     const va = iova + j * SZ_4K;
