@@ -2,6 +2,7 @@
 // The pinlab command. The TypeScript sources are compiled to dist/ by `npm run build`
 // (run automatically by `npm install` through the `prepare` script).
 import { statSync } from 'node:fs';
+import { URL } from 'node:url';
 
 // PERF: `npm run build` also bundles dist/ into one file, dist/cli/pinlab.bundle.js (esbuild; the
 // npm packages stay external), which loads in about half the CPU time of dist/cli/main.js and its
