@@ -482,7 +482,10 @@ function forEachDmaSegmentPlain(
     const leaf = tab === null ? iommu_lookup_leaf(dom, iova) : null;
     const pt = mm.pgd.pmd.peek(Math.floor(vaddr / PMD_SIZE));
     if ((tab === null && leaf === null) || pt === undefined || typeof pt === 'number') {
-      i += n;
+      // Left to forEachDmaSegment(), which takes large leaves whole: past a process-side 1 GiB
+      // leaf at once (a guest on 1 GiB pages), else to the end of this block.
+      const g = Math.floor(vaddr / PUD_SIZE);
+      i += mm.pgd.pud.has(g) ? Math.min(hi - i, (g + 1) * PAGES_PER_PUD - Math.floor(vaddr / PAGE_SIZE)) : n;
       continue;
     }
     const leafPfn = leaf === null ? 0 : Math.floor(leaf.e / 8) + (iova - leaf.base) / PAGE_SIZE;
