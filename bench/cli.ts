@@ -129,7 +129,8 @@ function runs(): number {
   return Math.max(1, Number(process.env.PINLAB_BENCH_RUNS ?? '3'));
 }
 
-function measure(prefix: string, text: string, steps: RegExp, stepsName: string, scale: number, goals: { whole: string; steps: string }): Figure[] {
+/** The median of runs() CLI runs of `text`: the whole run, the matching steps, the process CPU (each scaled by `scale`). */
+export function measure(prefix: string, text: string, steps: RegExp, stepsName: string, scale: number, goals: { whole: string; steps: string }): Figure[] {
   const all: CliRun[] = [];
   for (let i = 0; i < runs(); i++) all.push(runCli(text, steps));
   return [

@@ -27,7 +27,8 @@ import type { Machine } from '../linux/machine.js';
 import type { vfio_dma, vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start, pmd_map, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
+import { iommu_lookup_leaf, iommu_pte_entries } from '../linux/drivers/iommu/iommu.js';
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
 import type { DmaMapping, LongtermPin } from './invariants.js';
@@ -354,6 +355,27 @@ export class IncrementalSteps {
     else for (let b = Math.floor(s.pfn / PAGES_PER_PMD); b * PAGES_PER_PMD < s.pfn + s.n; b++) add(b);
   }
 
+  /** forEachDmaSegment() over a mapping's pages for evaluate() (forEachDmaSegmentPlain). */
+  private segments(t: Track, dom: iommu_domain, lo: number, hi: number, visit: (s: DmaSegment) => void): void {
+    const m = this.m;
+    const movable = movablePinRule(m);
+    // What depends on the memory region alone (pfn_valid, the pin rules), for the region last seen.
+    let rlo = 0;
+    let rhi = 0;
+    let ok = false;
+    const plain = (pfn: number): boolean => {
+      if (pfn < rlo || pfn >= rhi) {
+        const r = m.mem.region_of(pfn);
+        if (r === null) return false;
+        rlo = r.start_pfn;
+        rhi = r.end_pfn;
+        ok = pfn_valid(m, pfn) && pinRuleBroken(m, 'no-longterm-pin-on-fsdax', pfn, movable) === null && pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', pfn, movable) === null;
+      }
+      return ok;
+    };
+    forEachDmaSegmentPlain(m, dom, t.dma, lo, hi, visit, plain, (s) => this.index(t, s));
+  }
+
   /** Re-evaluate a mapping's dirty page ranges. */
   private evaluate(t: Track): void {
     const m = this.m;
@@ -390,7 +412,7 @@ export class IncrementalSteps {
       let rhi = 0;
       let valid = false;
       let broken = false;
-      forEachDmaSegment(m, dom, t.dma, lo, hi, (s) => {
+      this.segments(t, dom, lo, hi, (s) => {
         this.index(t, s);
         if (s.pfn < rlo || s.pfn >= rhi) {
           const r = mem.region_of(s.pfn);
@@ -421,6 +443,91 @@ export class IncrementalSteps {
       });
     }
   }
+}
+
+/**
+ * PERF: forEachDmaSegment() for evaluate(), with the plain 4 KiB pages taken a 2 MiB block at a
+ * time. A page the process maps by a PTE and the IOMMU by a 4 KiB entry or a larger leaf, where the process maps
+ * the frame the IOMMU maps, the frame is in memory with struct pages that breaks no pin rule
+ * (`plain`), and its folio has references, is one the visitor would only index: such pages are
+ * indexed as runs (one segment per run of consecutive frames in one physical 2 MiB block: the
+ * same reverse-index ranges as one segment per page). Every other page, and every stretch not
+ * covered by an IOMMU mapping and a process PTE table, goes through forEachDmaSegment() and the visitor, as before. Not
+ * while a read hook watches (pmd_map.reader: the explorer's footprints), where every read is
+ * made as forEachDmaSegment() makes it.
+ */
+function forEachDmaSegmentPlain(
+  m: Machine, dom: iommu_domain, dma: vfio_dma, lo: number, hi: number, visit: (s: DmaSegment) => void,
+  plain: (pfn: number) => boolean, index: (s: DmaSegment) => void,
+): void {
+  const mm = dmaProcessMm(dma);
+  if (mm === null || pmd_map.reader !== null || m.mem.onRead !== null) {
+    forEachDmaSegment(m, dom, dma, lo, hi, visit);
+    return;
+  }
+  const mem = m.mem;
+  const iova0 = Number(dma.iova);
+  const vaddr0 = Number(dma.vaddr);
+  // Pages [slow, i) are left to forEachDmaSegment().
+  let slow = lo;
+  let i = lo;
+  while (i < hi) {
+    const iova = iova0 + i * PAGE_SIZE;
+    const vaddr = vaddr0 + i * PAGE_SIZE;
+    const ip = Math.floor(iova / PAGE_SIZE) % PAGES_PER_PMD;
+    const vp = Math.floor(vaddr / PAGE_SIZE) % PAGES_PER_PMD;
+    const n = Math.min(hi - i, PAGES_PER_PMD - ip, PAGES_PER_PMD - vp);
+    // The IOMMU side: a 4 KiB table, else a 2 MiB / 1 GiB leaf over the whole block (frame = its first + offset).
+    const tab = iommu_pte_entries(dom, iova);
+    const leaf = tab === null ? iommu_lookup_leaf(dom, iova) : null;
+    const pt = mm.pgd.pmd.peek(Math.floor(vaddr / PMD_SIZE));
+    if ((tab === null && leaf === null) || pt === undefined || typeof pt === 'number') {
+      // Left to forEachDmaSegment(), which takes large leaves whole: past a process-side 1 GiB
+      // leaf at once (a guest on 1 GiB pages), else to the end of this block.
+      const g = Math.floor(vaddr / PUD_SIZE);
+      i += mm.pgd.pud.has(g) ? Math.min(hi - i, (g + 1) * PAGES_PER_PUD - Math.floor(vaddr / PAGE_SIZE)) : n;
+      continue;
+    }
+    const leafPfn = leaf === null ? 0 : Math.floor(leaf.e / 8) + (iova - leaf.base) / PAGE_SIZE;
+    if (slow < i) forEachDmaSegment(m, dom, dma, slow, i, visit);
+    // The run being indexed: pages [ri, ri + rn) map frames [rpfn, rpfn + rn).
+    let ri = -1;
+    let rn = 0;
+    let rpfn = -1;
+    const flush = (): void => {
+      if (rn > 0) index({ i: ri, n: rn, iova: iova0 + ri * PAGE_SIZE, vaddr: vaddr0 + ri * PAGE_SIZE, pfn: rpfn, processPfn: rpfn });
+      rn = 0;
+    };
+    for (let j = 0; j < n; j++) {
+      let pfn: number;
+      if (tab !== null) {
+        const e = tab[ip + j];
+        if (e === 0) continue; // unmapped: forEachDmaSegment() skips it too
+        pfn = Math.floor(e / 8);
+      } else {
+        pfn = leafPfn + j;
+      }
+      const pte = pt.pte[vp + j];
+      const s = pte !== 0 && pte_present(pte) && pte_pfn(pte) === pfn && plain(pfn) ? mem.peek_slot(pfn) : 0;
+      if (s === 0 || mem.s_ref[s] <= 0) {
+        flush();
+        forEachDmaSegment(m, dom, dma, i + j, i + j + 1, visit);
+        continue;
+      }
+      if (rn > 0 && pfn === rpfn + rn && Math.floor(pfn / PAGES_PER_PMD) === Math.floor(rpfn / PAGES_PER_PMD)) {
+        rn++;
+        continue;
+      }
+      flush();
+      ri = i + j;
+      rn = 1;
+      rpfn = pfn;
+    }
+    flush();
+    i += n;
+    slow = i;
+  }
+  if (slow < hi) forEachDmaSegment(m, dom, dma, slow, hi, visit);
 }
 
 /** The first dma-target-is-live and dma-coherent-with-process findings over a list of holder frames (a full scan). */

@@ -305,18 +305,24 @@ export class IommufdSteps {
     const ranges = mergeRanges(t.dirty);
     t.dirty = [];
     const { area, pages: p } = t;
+    // What depends on the memory region alone (the pin rules), for the region last seen.
+    let rlo = 0;
+    let rhi = 0;
+    let broken = false;
     for (let r = 0; r < ranges.length; r += 2) {
-      const [lo, hi] = [ranges[r], ranges[r + 1]];
-      for (const map of [t.fsdax, t.cma, ...t.live, ...t.coherent]) dropRange(map, lo, hi);
-      // PERF: each domain's pfns for the whole range at once (the IOVA of page off is the
-      // page of the area's first IOVA plus off pages).
+      const [lo0, hi0] = [ranges[r], ranges[r + 1]];
+      for (const map of [t.fsdax, t.cma, ...t.live, ...t.coherent]) dropRange(map, lo0, hi0);
+      // PERF: each domain's pfns a chunk of pages at a time, into typed arrays (the IOVA of page
+      // off is the page of the area's first IOVA plus off pages).
+      for (let lo = lo0; lo < hi0; lo += EVAL_CHUNK) {
+      const hi = Math.min(hi0, lo + EVAL_CHUNK);
       const iovaBase = Number(area.iova) - area.page_offset;
       const at = iovaBase + lo * PAGE_SIZE;
-      const sp: number[] = [];
+      const sp = chunkArray(0, hi - lo);
       if (t.storage !== null) iommu_iova_to_pfns(t.storage, at, hi - lo, sp, 0);
-      const dp = t.doms.map((d) => {
+      const dp = t.doms.map((d, di) => {
         if (d === t.storage) return sp;
-        const a: number[] = [];
+        const a = chunkArray(di + 1, hi - lo);
         iommu_iova_to_pfns(d, at, hi - lo, a, 0);
         return a;
       });
@@ -326,8 +332,14 @@ export class IommufdSteps {
           const pfn = sp[off - lo];
           if (pfn >= 0) {
             this.index(t, pfn, off);
+            if (pfn < rlo || pfn >= rhi) {
+              const reg = mem.region_of(pfn);
+              rlo = reg === null ? pfn : reg.start_pfn;
+              rhi = reg === null ? pfn + 1 : reg.end_pfn;
+              broken = pinRuleBroken(m, 'no-longterm-pin-on-fsdax', pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', pfn, movable) !== null;
+            }
             // PERF: the pin record (its holder text) is built only for a page that breaks a pin rule.
-            if (pinRuleBroken(m, 'no-longterm-pin-on-fsdax', pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', pfn, movable) !== null) {
+            if (broken) {
               const pin = [new IndexPin(pfn, p.id, i, iopt_area_index_to_iova(area, i))];
               const fd = longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pin);
               if (fd.length > 0) t.fsdax.set(off, fd[0]);
@@ -356,8 +368,22 @@ export class IommufdSteps {
           if (fh !== null) t.coherent[di].set(off, fh);
         }
       }
+      }
     }
   }
+}
+
+/** Pages evaluate() reads from each domain at a time. */
+const EVAL_CHUNK = 1 << 16;
+/** Scratch arrays of evaluate() (one per domain of a track), reused; views of `n` entries. */
+const chunkBuffers: Float64Array[] = [];
+function chunkArray(which: number, n: number): Float64Array {
+  let b = chunkBuffers[which];
+  if (b === undefined) {
+    b = new Float64Array(EVAL_CHUNK);
+    chunkBuffers[which] = b;
+  }
+  return b.subarray(0, n);
 }
 
 /** frameAt(mm, vaddr), through pte_at()'s cached PTE table for 4 KiB pages; null without a process side. */

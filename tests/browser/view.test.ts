@@ -58,7 +58,10 @@ describe.skipIf(!HAVE)('pinlab view in chromium', () => {
     const guest = join(mkdtempSync(join(tmpdir(), 'pinlab-browser-')), 'guest.yaml');
     writeFileSync(guest, largeGuestScenario(GUEST_MIB));
     const big = join(mkdtempSync(join(tmpdir(), 'pinlab-browser-')), 'guest-big.yaml');
-    writeFileSync(big, largeGuestScenario(BIG_MIB));
+    // MAP_DMA of a lone thread takes a few steps (whole batches at once): 24 one-page mmaps after
+    // it make a run with steps to step through, VFIO holding the guest at each.
+    const maps = Array.from({ length: 24 }, () => '      - mmap: { length: 4096, prot: PROT_READ, flags: MAP_PRIVATE|MAP_ANONYMOUS }\n').join('');
+    writeFileSync(big, largeGuestScenario(BIG_MIB, { moreSteps: maps }));
     srv = await serve({ port: 0, files: new Map([['guest.yaml', guest], ['guest-big.yaml', big]]) });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });

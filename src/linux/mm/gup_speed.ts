@@ -447,3 +447,96 @@ export function gup_pin_huge_run(k: Kctx, mm: mm_struct, start: number, max: num
   if (done > 0) mm_set_has_pinned_flag(k, mm);
   return done;
 }
+
+/**
+ * MODEL (speed only): gup_pin_pte_run(k, mm, start, max, gup_flags, pfn0, quantum) is
+ * gup_pin_huge_run() for memory mapped by PTEs: what the successful page-by-page outcome
+ * of pin_user_pages_remote(FOLL_LONGTERM) calls over [start, start + n pages) leaves
+ * behind, computed a PTE table at a time. It pins only the longest prefix (at most `max`
+ * pages; rounded down to a multiple of `quantum` unless it reaches `max`) in which every
+ * page:
+ * - lies in one VMA that check_vma_flags() accepts for gup_flags, not hugetlb;
+ * - is mapped by a present, writable, normal (not special, not devmap) PTE, dirty when the
+ *   walk would dirty it (FOLL_TOUCH | FOLL_WRITE), so follow_page_mask() finds it without
+ *   a fault, an unshare or a set_page_dirty(), with page_mask 0;
+ * - is an order-0 page with references, not the zero page, not PageReserved, that may stay
+ *   where it is for a long-term pin (is_longterm_pinnable_page: no migration step);
+ * - has the pfn `pfn0` + its index (pfn0 < 0: the first page sets it).
+ * For those pages each release's walk (5.7+: pins counted) takes exactly one pin per page
+ * (try_grab_page: GUP_PIN_COUNTING_BIAS on the refcount), and check_and_migrate_movable_pages()
+ * finds nothing to migrate: nothing else changes, whatever the batching. With object events
+ * on, the pins go through follow_page_mask() page by page (try_grab_page records each);
+ * without, the mem_map journal sees the slots as try_grab_page's lookups would. The caller
+ * must hold mmap_lock and must only use it where no other thread can run at the scheduling
+ * points it skips (Sched.alone), as for gup_pin_huge_run(). Returns the number of pages
+ * pinned (0 when the first page does not qualify: the caller then takes the page-by-page
+ * path). Tested against the batches one by one (tests/unit/linux/drivers/vfio_collapse.test.ts).
+ */
+export function gup_pin_pte_run(k: Kctx, mm: mm_struct, start: number, max: number, gup_flags: number, pfn0: number, quantum: number): number {
+  if (!gcfg(k).pin_counting || fine_atomicity(k) || (gup_flags & (FOLL_PIN | FOLL_LONGTERM | FOLL_GET)) !== (FOLL_PIN | FOLL_LONGTERM)) return 0;
+  const vma = vma_lookup(mm, start);
+  if (vma === null || vma.vm_freed || (vma.vm_flags & VM_HUGETLB) || check_vma_flags(k, vma, gup_flags) !== 0) return 0;
+  const m = k.m;
+  const mem = m.mem;
+  const dirtying = (gup_flags & (FOLL_WRITE | FOLL_TOUCH)) === (FOLL_WRITE | FOLL_TOUCH);
+  const need = _PAGE_PRESENT | _PAGE_RW | (dirtying ? _PAGE_DIRTY : 0);
+  // Pass 1 (reads only): how far the qualifying run goes.
+  const limit = Math.min(max, Math.floor((vma.vm_end - start) / PAGE_SIZE));
+  let n = 0;
+  let expect = pfn0;
+  let first = -1;
+  // Region facts (long-term pinnability) for the region last seen.
+  let rlo = 0;
+  let rhi = 0;
+  let ok = false;
+  scan: while (n < limit) {
+    const addr = start + n * PAGE_SIZE;
+    const key = Math.floor(addr / PMD_SIZE);
+    const t = mm.pgd.pmd.get(key);
+    if (t === undefined || typeof t === 'number' || mm.pgd.pud.has(Math.floor(addr / PUD_SIZE))) break;
+    const i0 = Math.floor(addr / PAGE_SIZE) - key * PTRS_PER_PTE;
+    const lim = Math.min(limit - n, PTRS_PER_PTE - i0);
+    for (let j = 0; j < lim; j++) {
+      const e = t.pte[i0 + j];
+      const fl = pte_flags(e);
+      if ((fl & need) !== need || (fl & (_PAGE_SPECIAL | _PAGE_DEVMAP)) !== 0) break scan;
+      const pfn = pte_pfn(e);
+      if (expect >= 0 && pfn !== expect) break scan;
+      if (pfn < rlo || pfn >= rhi) {
+        const r = mem.region_of(pfn);
+        if (r === null) break scan;
+        rlo = r.start_pfn;
+        rhi = r.end_pfn;
+        ok = pfn_valid(m, pfn) && is_longterm_pinnable_page(k, pfn);
+      }
+      if (!ok) break scan;
+      const s = mem.peek_slot(pfn);
+      if (s === 0 || mem.s_order[s] !== 0 || mem.s_ref[s] <= 0 || (mem.s_flags[s] & (PG_zero | PG_reserved)) !== 0) break scan;
+      if (n === 0) first = pfn;
+      expect = pfn + 1;
+      n++;
+    }
+  }
+  if (n < max) n -= n % quantum;
+  if (n === 0) return 0;
+  // Pass 2: the pins.
+  if (m.recordEvents) {
+    const ctx: follow_page_context = { page_mask: 0, pending: 0, has_pending: false };
+    for (let j = 0; j < n; j++) {
+      const page = follow_page_mask(k, vma, start + j * PAGE_SIZE, gup_flags, ctx);
+      if (page < 0 || ctx.page_mask !== 0) throw new Error(`pinlab bug: gup_pin_pte_run: page ${j} did not follow as pass 1 found it (${page})`);
+    }
+  } else {
+    const run = new SlotRun(mem);
+    for (let j = 0; j < n; j++) {
+      // try_grab_page()'s lookup (journaled, as there) and its pin.
+      const s = mem.peek_slot(first + j);
+      run.add(s);
+      mem.s_ref[s] += GUP_PIN_COUNTING_BIAS;
+    }
+    run.flush();
+  }
+  mm_set_has_pinned_flag(k, mm);
+  return n;
+}
+

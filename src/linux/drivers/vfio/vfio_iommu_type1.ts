@@ -39,7 +39,7 @@ import {
   vma_is_fsdax, vma_lookup, VM_PFNMAP, pt_walk,
   FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE,
 } from '../../include/linux/mm.js';
-import { pte_pfn, pte_write, pte_present } from '../../include/linux/mm_types.js';
+import { _PAGE_PRESENT, _PAGE_RW, pte_flags, pte_pfn, pte_write, pte_present } from '../../include/linux/mm_types.js';
 import type { task_struct } from '../../include/linux/sched.js';
 import { CAP_IPC_LOCK, RLIMIT_MEMLOCK, capable, get_current, rlimit } from '../../include/linux/sched.js';
 import { FOLL_LONGTERM, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_WRITE } from '../../include/linux/foll.js';
@@ -75,7 +75,7 @@ import {
   get_user_pages, get_user_pages_remote, pin_user_pages_remote, unpin_user_page, unpin_user_page_range_dirty_lock,
   unpin_user_pages_dirty_lock,
 } from '../../mm/gup.js';
-import { gup_pin_huge_run, unpin_pages_run } from '../../mm/gup_speed.js';
+import { gup_pin_huge_run, gup_pin_pte_run, unpin_pages_run } from '../../mm/gup_speed.js';
 import { __account_locked_vm } from '../../mm/util.js';
 import { mmdrop, mmget_not_zero, mmgrab } from '../../kernel/fork.js';
 
@@ -655,6 +655,17 @@ function collapse_ok(k: Kctx): boolean {
   return !vfio_subsys_of(k).params.disable_hugepages && k.s.alone(k.tid) && !fatal_signal_pending(k);
 }
 
+/**
+ * Where a collapsed run may start (read without mmap_lock: the thread is alone): 'huge' at a
+ * huge leaf, 'pte' at a present writable PTE, else null (the batch goes page by page).
+ */
+function collapse_level(mm: mm_struct, vaddr: number): 'huge' | 'pte' | null {
+  const w = pt_walk(mm, vaddr);
+  if (w.level !== 'pte') return 'huge';
+  const fl = pte_flags(w.entry);
+  return (fl & (_PAGE_PRESENT | _PAGE_RW)) === (_PAGE_PRESENT | _PAGE_RW) ? 'pte' : null;
+}
+
 /** What vfio_batch_walk() did: pages taken, pages charged, and why it stopped. */
 interface batch_walk {
   pinned: number;
@@ -744,12 +755,14 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
   const st: batch_walk = { pinned: 0, lock_acct: 0, stop: 0 };
   out: while (npage) {
     // The last test reads the page table without mmap_lock: the thread is alone, so nothing
-    // changes it; it spares the lock round trip (a scheduling point) where no huge leaf starts
-    // the run (4 KiB memory), so a failed attempt costs no step.
-    if (!batch.size && pinned > 0 && npage > batch.capacity && !rsvd && dma.pfn_list.size === 0 && collapse_ok(k) && pt_walk(mm, vaddr).level !== 'pte') {
-      // MODEL (speed only): whole batches over huge leaves in one step. Each batch the
+    // changes it; it spares the lock round trip (a scheduling point) where neither a huge
+    // leaf nor a present writable PTE starts the run, so a failed attempt rarely costs a step.
+    const level = !batch.size && pinned > 0 && npage > batch.capacity && !rsvd && dma.pfn_list.size === 0 && collapse_ok(k) ? collapse_level(mm, vaddr) : null;
+    if (level !== null) {
+      // MODEL (speed only): whole batches over huge leaves (gup_pin_huge_run) or over PTEs
+      // (gup_pin_pte_run) in one step. Each batch the
       // kernel would take next (cond_resched, mmap_lock, pin_user_pages_remote of 512
-      // pages, the loop above) would, for pages gup_pin_huge_run() accepts, pin every
+      // pages, the loop above) would, for pages those functions accept, pin every
       // page once, find its pfn continuing the run, not reserved, not externally pinned,
       // and charge it; `max` keeps the charge within RLIMIT_MEMLOCK, so no batch of
       // those fails. Nothing else can run at the skipped points (Sched.alone), no
@@ -762,7 +775,9 @@ export function* vfio_pin_pages_remote__v5_12(k: Kctx, dma: vfio_dma, vaddr: num
       const max = room >= npage ? npage : Math.floor(room / batch.capacity) * batch.capacity;
       const gflags = FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE | FOLL_LONGTERM | (dma.prot & IOMMU_WRITE ? FOLL_WRITE : 0);
       yield* down_read(k, mm.mmap_lock, 'drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns');
-      const n = max >= batch.capacity ? gup_pin_huge_run(k, mm, vaddr, max, gflags, pfn_base.v + pinned, batch.capacity) : 0;
+      const n = max < batch.capacity ? 0
+        : level === 'pte' ? gup_pin_pte_run(k, mm, vaddr, max, gflags, pfn_base.v + pinned, batch.capacity)
+          : gup_pin_huge_run(k, mm, vaddr, max, gflags, pfn_base.v + pinned, batch.capacity);
       up_read(k, mm.mmap_lock, 'drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns');
       if (n > 0) {
         k.m.event(k.tid, 'vfio-pin', [`pfn:${pfn_base.v + pinned}`, `mm:${mm.id}`], 'vaddr_get_pfns', n);

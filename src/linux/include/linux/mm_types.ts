@@ -530,17 +530,28 @@ export class MemMap {
     if (slot === undefined) {
       if (this.top >= this.cap) this.grow();
       slot = this.top++;
+      // PERF: a slot never used before is all zeros in every array (fresh buffers are
+      // zero-filled, and only dropSlot() writes to a slot below `top`): only what is not
+      // zero is written, so the arrays a guest's order-0 pages leave at zero (s_order,
+      // s_ptemaps, s_pin, s_content) are never touched (first-touch page faults dominate
+      // populating a large guest).
+      this.s_pfn[slot] = pfn;
+      if (order > 0) {
+        this.s_order[slot] = order;
+        this.s_flags[slot] = PG_head;
+      }
+    } else {
+      this.s_pfn[slot] = pfn;
+      this.s_order[slot] = order;
+      this.s_ref[slot] = 0;
+      this.s_map[slot] = 0;
+      this.s_ptemaps[slot] = 0;
+      this.s_pin[slot] = 0;
+      this.s_flags[slot] = order > 0 ? PG_head : 0;
+      this.s_mapping[slot] = 0;
+      this.s_index[slot] = 0;
+      this.s_content[slot] = 0;
     }
-    this.s_pfn[slot] = pfn;
-    this.s_order[slot] = order;
-    this.s_ref[slot] = 0;
-    this.s_map[slot] = 0;
-    this.s_ptemaps[slot] = 0;
-    this.s_pin[slot] = 0;
-    this.s_flags[slot] = order > 0 ? PG_head : 0;
-    this.s_mapping[slot] = 0;
-    this.s_index[slot] = 0;
-    this.s_content[slot] = 0;
     this.index_set(pfn, order, slot);
     if (this.touched !== null && journal) {
       this.touched.push(slot);

@@ -12,7 +12,7 @@ import { Machine } from '../../../../src/linux/machine.js';
 import {
   IOAPIC_RANGE_START, IOMMU_READ, IOMMU_RESV_MSI, IOMMU_WRITE, iommu_contiguous_bytes, iommu_domain_alloc,
   iommu_get_group_resv_regions, iommu_group_alloc, iommu_group_claim_dma_owner, iommu_iova_prot, iommu_iova_to_phys,
-  iommu_map, iommu_unmap,
+  iommu_map, iommu_unmap, iommu_unmapped_bytes,
 } from '../../../../src/linux/drivers/iommu/iommu.js';
 import type { device } from '../../../../src/linux/drivers/iommu/iommu.js';
 import { createTask } from '../../../../src/linux/kernel/fork.js';
@@ -31,6 +31,22 @@ function ctx(): Kctx {
 }
 
 describe('iommu domain page table', () => {
+  it('iommu_unmapped_bytes: the bytes from an unmapped iova that the table leaves unmapped for certain', () => {
+    const k = ctx();
+    const d = iommu_domain_alloc(k);
+    expect(iommu_map(k, d, G1 + M2 + 3 * K4, 0x5000_0000, K4, IOMMU_READ)).toBe(0);
+    // No table for the GiB: to its end.
+    expect(iommu_unmapped_bytes(d, 5 * K4)).toBe(G1 - 5 * K4);
+    // A GiB with a table, a 2 MiB range without one: to the end of that range.
+    expect(iommu_unmapped_bytes(d, G1 + K4)).toBe(M2 - K4);
+    // A 4 KiB table with a hole: one page; what it reports is unmapped, page by page.
+    expect(iommu_unmapped_bytes(d, G1 + M2)).toBe(K4);
+    for (const iova of [5 * K4, G1 + K4, G1 + M2, G1 + M2 + 4 * K4]) {
+      const n = iommu_unmapped_bytes(d, iova);
+      for (let a = iova; a < iova + n; a += K4) expect(iommu_iova_to_phys(d, a)).toBe(0);
+    }
+  });
+
   it('maps 4K pages and translates iova to phys; unmapped iova is 0', () => {
     const k = ctx();
     const d = iommu_domain_alloc(k);

@@ -48,6 +48,12 @@ const LAYOUTS: Layout[] = [
     name: '1 GiB hugetlb in ZONE_MOVABLE (6.12 migrates it)',
     layout: { dma32: 64 * MiB, normal: 1536 * MiB, movable: 1536 * MiB }, pool: { order: 18, count: 1 }, bytes: GiB, prefault: GiB,
   },
+  // 4 KiB pages (gup_pin_pte_run): whole batches of plain PTEs in one step.
+  { name: '4 KiB pages from page 3, an odd size, all prefaulted, no limit', bytes: 8 * MiB + 5 * PAGE_SIZE, prefault: 9 * MiB, small: true, offset: 3 },
+  { name: '4 KiB pages, half prefaulted (GUP faults in the rest)', bytes: 8 * MiB, prefault: 4 * MiB + 7 * PAGE_SIZE, small: true },
+  { name: '4 KiB pages, RLIMIT_MEMLOCK inside a batch', bytes: 8 * MiB, prefault: 8 * MiB, memlock: 1500 * PAGE_SIZE, small: true },
+  { name: '4 KiB pages, exactly enough RLIMIT_MEMLOCK', bytes: 8 * MiB, prefault: 8 * MiB, memlock: 8 * MiB, small: true },
+  { name: '4 KiB pages in ZONE_MOVABLE (6.12 migrates them)', layout: { dma32: 64 * MiB, normal: 256 * MiB, movable: 256 * MiB }, bytes: 8 * MiB, prefault: 8 * MiB, small: true },
 ];
 
 interface Outcome {
@@ -117,6 +123,18 @@ describe.each(['v6.1', 'v6.12'])('MAP_DMA batches collapsed over huge leaves on 
     expect(perPage.map).toBe(0);
     expect(perPage.lockedAfterMap).toBe(l.bytes / PAGE_SIZE);
     expect(runs).toEqual(perPage);
+  });
+
+  it('collapses 4 KiB pages too: fewer steps alone, the same steps and state with object events on', () => {
+    const l = LAYOUTS.find((x) => x.name.startsWith('4 KiB pages from page 3')) as Layout;
+    const alone = once(profile, l, false);
+    const batched = once(profile, l, true);
+    const withEvents = once(profile, l, false, true);
+    expect(alone.map).toBe(0);
+    expect(alone.lockedAfterMap).toBe(l.bytes / PAGE_SIZE);
+    // The set-up's prefault goes page by page in both; MAP_DMA's four later batches are one step alone.
+    expect(alone.steps).toBeLessThan(batched.steps);
+    expect(withEvents).toEqual(alone);
   });
 
   it('collapses: 2 GiB of 1 GiB pages takes far fewer steps alone, and charges every page', () => {

@@ -122,6 +122,33 @@ describe('mem_map layout and accessors', () => {
     expect(mem.s_flags[mem.slot_of(mem.zero_pfn)] & PG_zero).toBe(PG_zero);
   });
 
+  // newSlot() writes only the non-zero fields of a never-used slot (fresh buffers are zero):
+  // a fresh slot past each growth, and a reused one after dropSlot(), start with every counter at 0.
+  it.each([200, 300_000])('new slots start all zero, fresh past %i growths of the arrays or reused after dropSlot', (count) => {
+    const mem = new MemMap({ dma32: 64 * MiB, normal: 2048 * MiB });
+    const base = mem.zones[1].ranges[0].start_pfn + 1;
+    const fields = (s: number): number[] => [mem.s_ref[s], mem.s_map[s], mem.s_ptemaps[s], mem.s_pin[s], mem.s_flags[s], mem.s_mapping[s], mem.s_index[s], mem.s_content[s], mem.s_order[s]];
+    const dirty = (s: number): void => {
+      mem.s_ref[s] = 7; mem.s_map[s] = 7; mem.s_ptemaps[s] = 7; mem.s_pin[s] = 7; mem.s_flags[s] |= 1; mem.s_mapping[s] = 7; mem.s_index[s] = 7; mem.s_content[s] = 7;
+    };
+    const wrong: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const s = mem.newSlot(base + i, 0);
+      if (fields(s).some((x) => x !== 0) || mem.s_pfn[s] !== base + i) wrong.push(i);
+      dirty(s);
+    }
+    expect(wrong).toEqual([]);
+    // Reused: the slot of pfn base keeps every field dirty until dropped, then comes back all zero.
+    const s0 = mem.slot_of(base);
+    mem.dropSlot(s0);
+    const again = mem.newSlot(base + count, 9);
+    expect(again).toBe(s0);
+    expect(fields(again)).toEqual([0, 0, 0, 0, mem.s_flags[again], 0, 0, 0, 9]);
+    expect(mem.s_flags[again]).not.toBe(0); // PG_head only
+    const fresh = mem.newSlot(base + count + 512, 9);
+    expect(fields(fresh)).toEqual([0, 0, 0, 0, mem.s_flags[again], 0, 0, 0, 9]);
+  });
+
   it('a mem_map whose every frame gets a folio stays in resizable buffers (the last growth stops at the frame count)', () => {
     // 64 MiB DMA32 + 512 MiB Normal = 147,456 frames; 1.5x growth from 98,304 slots would pass that bound.
     const mem = new MemMap({ dma32: 64 * MiB, normal: 512 * MiB });

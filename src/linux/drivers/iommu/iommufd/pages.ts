@@ -421,13 +421,20 @@ function pfns_from_domain(area: iopt_area, domain: iommu_domain, first: number, 
  * the domain and unpin the pages nothing else holds; then uncharge.
  */
 function* __iopt_area_unfill_domain(k: Kctx, area: iopt_area, pages: iopt_pages, domain: iommu_domain, last_index: number): KThread<void> {
-  if (last_index >= area.first_index) {
-    const pfns = pfns_from_domain(area, domain, area.first_index, last_index);
-    iopt_area_unmap_domain_range(k, area, domain, area.first_index, last_index);
-    unpin_unused(k, pages, area.first_index, pfns, area.first_index, last_index);
+  // A chunk of indexes at a time (the kernel reads a batch back, unmaps it and unpins it, batch
+  // after batch): the same pfns read, the same IOVAs unmapped and the same pages unpinned, with
+  // bounded scratch memory.
+  for (let first = area.first_index; first <= last_index; first += UNFILL_CHUNK) {
+    const last = Math.min(last_index, first + UNFILL_CHUNK - 1);
+    const pfns = pfns_from_domain(area, domain, first, last);
+    iopt_area_unmap_domain_range(k, area, domain, first, last);
+    unpin_unused(k, pages, first, pfns, first, last);
   }
   yield* update_unpinned(k, pages);
 }
+
+/** Indexes __iopt_area_unfill_domain() reads back, unmaps and unpins at a time. */
+const UNFILL_CHUNK = 1 << 16;
 
 /**
  * The failure path shared by iopt_area_fill_domain(s): release the reader's pins, unmap
