@@ -27,7 +27,7 @@ import type { Machine } from '../linux/machine.js';
 import type { vfio_dma, vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start, pmd_map, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
 import { iommu_lookup_leaf, iommu_pte_entries } from '../linux/drivers/iommu/iommu.js';
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
@@ -39,6 +39,7 @@ import { allIommus, dmaPages, dmaProcessMm, dmaWhere, firstDomain, forEachDmaSeg
 import { PageReserved, pfn_valid } from '../linux/include/linux/mm.js';
 import { IommufdSteps } from './iommufd-engine.js';
 import { dropRange, markBytes, markPages, mergeRanges } from './ranges.js';
+import { mem_map_reports_reads } from '../linux/mm/read_report.js';
 
 /** The step invariants this engine maintains (the others are evaluated by their own `check`). */
 export const INCREMENTAL_IDS: readonly InvariantId[] = [
@@ -453,15 +454,15 @@ export class IncrementalSteps {
  * indexed as runs (one segment per run of consecutive frames in one physical 2 MiB block: the
  * same reverse-index ranges as one segment per page). Every other page, and every stretch not
  * covered by an IOMMU mapping and a process PTE table, goes through forEachDmaSegment() and the visitor, as before. Not
- * while a read hook watches (pmd_map.reader: the explorer's footprints), where every read is
- * made as forEachDmaSegment() makes it.
+ * in a run whose reads are reported (the explorer's footprints: mem_map_reports_reads), where every
+ * read is made as forEachDmaSegment() makes it.
  */
 function forEachDmaSegmentPlain(
   m: Machine, dom: iommu_domain, dma: vfio_dma, lo: number, hi: number, visit: (s: DmaSegment) => void,
   plain: (pfn: number) => boolean, index: (s: DmaSegment) => void,
 ): void {
   const mm = dmaProcessMm(dma);
-  if (mm === null || pmd_map.reader !== null || m.mem.onRead !== null) {
+  if (mm === null || mem_map_reports_reads(m.mem)) {
     forEachDmaSegment(m, dom, dma, lo, hi, visit);
     return;
   }

@@ -65,3 +65,8 @@ export function mem_map_report_reads(mem: MemMap, report: (slot: number) => void
 export function pmd_map_report_reads(map: pmd_map, report: (map: pmd_map, key: number, index: number) => void): void {
   (Object.setPrototypeOf(map, reporting_pmd_map.prototype) as reporting_pmd_map).report = report;
 }
+
+/** Whether `mem` reports its reads (a tracked run's: its page tables report too, installed together). */
+export function mem_map_reports_reads(mem: MemMap): boolean {
+  return mem instanceof reporting_mem_map;
+}
