@@ -94,16 +94,35 @@ export function judgeInThread(checks: readonly LoadedCheck[], progress: Progress
   return out;
 }
 
-/** Judge the checks in `workers` worker threads; the results in check order. A worker's exception rejects (a pinlab bug). */
-export function judgeInWorkers(checks: readonly LoadedCheck[], workers: number, progress: Progress): Promise<JudgeResult[]> {
+/**
+ * A job's expected cost, for the order in which the workers take the jobs (longest first,
+ * so that no long job starts last while the other workers run out of work): a scenario
+ * with two or more threads is explored (its cost grows with its threads and profiles,
+ * 0.3-4 s of CPU per file in the corpus), one with a single thread only runs (its
+ * profiles, a few ms each, with set-up the rest). Only the order depends on it: the
+ * results are put back in check order.
+ */
+export function jobCost(s: Scenario, checks: number): number {
+  return s.threads.length >= 2 ? 1000 * checks * s.threads.length : checks;
+}
+
+/** The checks as jobs of one scenario file each, the most expensive first (jobCost; ties in check order). */
+export function checkJobs(checks: readonly LoadedCheck[]): CheckJob[] {
   // The unit of work is a file: a worker parses it once for all of its profiles.
-  const jobs: CheckJob[] = [];
+  const jobs: { job: CheckJob; scenario: Scenario }[] = [];
   for (const c of checks) {
     const plain: Check = { index: c.index, file: c.file, spec: c.spec, noExplore: c.noExplore, maxSchedules: c.maxSchedules };
     const last = jobs[jobs.length - 1];
-    if (last !== undefined && last.file === c.file) (last.checks as Check[]).push(plain);
-    else jobs.push({ file: c.file, checks: [plain] });
+    if (last !== undefined && last.job.file === c.file) (last.job.checks as Check[]).push(plain);
+    else jobs.push({ job: { file: c.file, checks: [plain] }, scenario: c.scenario });
   }
+  const cost = (j: { job: CheckJob; scenario: Scenario }): number => (j.job.checks[0].noExplore ? j.job.checks.length : jobCost(j.scenario, j.job.checks.length));
+  return jobs.map((j, i) => ({ j, i, c: cost(j) })).sort((a, b) => b.c - a.c || a.i - b.i).map((x) => x.j.job);
+}
+
+/** Judge the checks in `workers` worker threads; the results in check order. A worker's exception rejects (a pinlab bug). */
+export function judgeInWorkers(checks: readonly LoadedCheck[], workers: number, progress: Progress): Promise<JudgeResult[]> {
+  const jobs = checkJobs(checks);
   return new Promise((resolve, reject) => {
     const results: (JudgeResult | undefined)[] = new Array<JudgeResult | undefined>(checks.length).fill(undefined);
     const pool: Worker[] = [];

@@ -17,6 +17,7 @@ import { parseScenario } from '../../src/scenario/parse.js';
 import { renderError } from '../../src/scenario/ast.js';
 import { scenarioSchema } from '../../src/scenario/schema.js';
 import { judgeProfile } from '../../src/scenario/judge.js';
+import { RunReuse } from '../../src/scenario/reuse.js';
 import { expectedPath, expectedText } from '../../src/report/expected.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -76,10 +77,14 @@ function fileTests(f: string, readme: string): void {
       expect(readme).toContain(relative(dir, f));
     });
     if (!r.ok) return;
+    // The profiles of one file share runs where they answer the model's patch reads alike, as
+    // `pinlab check` does (src/scenario/reuse.ts; tests/unit/scenario/reuse.test.ts shows the
+    // result is the one a fresh judge gives).
+    const reuse = new RunReuse();
     for (const pe of r.scenario.expect) {
       const blessed = expectedPath(f, pe.spec);
       it(`matches on ${pe.spec}`, () => {
-        const j = judgeProfile(r.scenario, pe);
+        const j = judgeProfile(r.scenario, pe, { reuse });
         expect(j.mismatches).toEqual([]);
         // A state that steps to itself: two positions the state key cannot tell apart
         // (see ExploreResult.selfLoops); name the point sites apart.

@@ -150,6 +150,16 @@ function after(m: Machine, s: number): number {
   return m.mem.s_pfn[s] + 2 ** m.mem.s_order[s];
 }
 
+/** The first pfn after `pfn` where another region starts or `pfn`'s own region ends, at most `end`. */
+function next_region_pfn(m: Machine, pfn: number, end: number): number {
+  let next = end;
+  for (const r of m.mem.regions) {
+    if (r.start_pfn > pfn && r.start_pfn < next) next = r.start_pfn;
+    if (r.end_pfn > pfn && r.start_pfn <= pfn && r.end_pfn < next) next = r.end_pfn;
+  }
+  return next;
+}
+
 /**
  * has_unmovable_pages(start_pfn, end_pfn, MIGRATE_MOVABLE, MEMORY_OFFLINE) over the whole
  * range (mm/page_isolation.c 6.1/6.12; mm/page_alloc.c 5.4.1): the first frame that
@@ -159,10 +169,20 @@ function has_unmovable_pages(m: Machine, start: number, end: number): number | n
   const mem = m.mem;
   for (let pfn = start; pfn < end; pfn++) {
     const r = mem.region_of(pfn);
-    if (r === null || r.kind !== 'ram') continue;
+    if (r === null || r.kind !== 'ram') {
+      // PERF: no RAM up to the next region (or to the end of this one): nothing to test there.
+      pfn = next_region_pfn(m, pfn, end) - 1;
+      continue;
+    }
     if (r.cma) return pfn; // a MIGRATE_CMA pageblock is never isolated for offlining
+    // PERF: the frames without a folio up to the region's end (or the next region's start) pass; go to the next in use.
+    const stop = next_region_pfn(m, pfn, end);
+    pfn = mem.next_folio_pfn(pfn, stop);
+    if (pfn >= stop) {
+      pfn = stop - 1;
+      continue;
+    }
     const s = slotAt(m, pfn);
-    if (s === 0) continue;
     if (mem.s_flags[s] & PG_reserved) return pfn;
     if (r.zone === ZONE_MOVABLE) continue;
     if (mem.s_flags[s] & PG_hugetlb) {
@@ -182,9 +202,8 @@ function has_unmovable_pages(m: Machine, start: number, end: number): number | n
  */
 function scan_movable_pages(m: Machine, start: number, end: number): number | null {
   const mem = m.mem;
-  for (let pfn = start; pfn < end; pfn++) {
+  for (let pfn = mem.next_folio_pfn(start, end); pfn < end; pfn = mem.next_folio_pfn(pfn + 1, end)) {
     const s = slotAt(m, pfn);
-    if (s === 0) continue;
     if (on_lru(m, s) && mem.s_ref[s] > 0) return pfn;
     if (mem.s_flags[s] & PG_hugetlb && !(mem.s_flags[s] & (PG_hugetlb_free | PG_isolated)) && mem.s_ref[s] > 0) return pfn;
     pfn = after(m, s) - 1;
@@ -202,9 +221,8 @@ function* do_migrate_range(k: Kctx, start: number, end: number): KThread<void> {
   const mem = m.mem;
   const source: number[] = [];
   const alone = k.s.alone(k.tid);
-  for (let pfn = start; pfn < end; pfn++) {
+  for (let pfn = mem.next_folio_pfn(start, end); pfn < end; pfn = mem.next_folio_pfn(pfn + 1, end)) {
     let s = slotAt(m, pfn);
-    if (s === 0) continue;
     // No lock spans the loop (each isolation takes the LRU lock or the hugetlb lock for its
     // folio): before each in-use folio, another CPU can unmap, free, pin, or isolate it for a
     // migration of its own. That includes the first, found by the lockless
@@ -237,9 +255,8 @@ function* do_migrate_range(k: Kctx, start: number, end: number): KThread<void> {
 function range_state(m: Machine, start: number, end: number): string {
   const mem = m.mem;
   let out = '';
-  for (let pfn = start; pfn < end; pfn++) {
+  for (let pfn = mem.next_folio_pfn(start, end); pfn < end; pfn = mem.next_folio_pfn(pfn + 1, end)) {
     const s = slotAt(m, pfn);
-    if (s === 0) continue;
     out += `${s}:${mem.s_pfn[s]}:${mem.s_order[s]}:${mem.s_ref[s]}:${mem.s_map[s]}:${mem.s_flags[s]};`;
     pfn = after(m, s) - 1;
   }
@@ -253,9 +270,8 @@ function range_state(m: Machine, start: number, end: number): string {
  */
 function extra_referenced(m: Machine, start: number, end: number): boolean {
   const mem = m.mem;
-  for (let pfn = start; pfn < end; pfn++) {
+  for (let pfn = mem.next_folio_pfn(start, end); pfn < end; pfn = mem.next_folio_pfn(pfn + 1, end)) {
     const s = slotAt(m, pfn);
-    if (s === 0) continue;
     const f = mem.s_flags[s];
     const cache = mem.s_mapping[s] !== 0 && !(f & PG_anon) ? 1 : 0;
     const maps = mem.s_order[s] > 0 ? folio_mapcount(m, mem.s_pfn[s]) : mem.s_map[s];
@@ -267,11 +283,11 @@ function extra_referenced(m: Machine, start: number, end: number): boolean {
 
 /** The heads of the in-use folios of [start, end), at most `max`. */
 function busy_heads(m: Machine, start: number, end: number, max: number): number[] {
+  const mem = m.mem;
   const out: number[] = [];
-  for (let pfn = start; pfn < end && out.length < max; pfn++) {
+  for (let pfn = mem.next_folio_pfn(start, end); pfn < end && out.length < max; pfn = mem.next_folio_pfn(pfn + 1, end)) {
     const s = slotAt(m, pfn);
-    if (s === 0) continue;
-    out.push(m.mem.s_pfn[s]);
+    out.push(mem.s_pfn[s]);
     pfn = after(m, s) - 1;
   }
   return out;
@@ -286,8 +302,10 @@ function free_pages(m: Machine): number {
 
 /** test_pages_isolated(start_pfn, end_pfn, MEMORY_OFFLINE): 0 when every frame of the range is free, else -EBUSY. */
 function test_pages_isolated(m: Machine, start: number, end: number): number {
-  for (let pfn = start; pfn < end; pfn++) if (slotAt(m, pfn) !== 0) return -EBUSY;
-  return 0;
+  const pfn = m.mem.next_folio_pfn(start, end);
+  if (pfn >= end) return 0;
+  slotAt(m, pfn); // the lookup that finds the frame in use (a read the footprints see)
+  return -EBUSY;
 }
 
 /**
@@ -386,9 +404,8 @@ export function* offline_pages(k: Kctx, start_pfn: number, nr_pages: number, zon
     return errno_reason(k, -EINVAL, `${FILE}:offline_pages`, `multizone range: the block's RAM lies in ${zones.size} zones ${range}`);
   }
   const z = mem.zones[zone_idx];
-  for (let pfn = start_pfn; pfn < end_pfn; pfn++) {
+  for (let pfn = mem.next_folio_pfn(start_pfn, end_pfn); pfn < end_pfn; pfn = mem.next_folio_pfn(pfn + 1, end_pfn)) {
     const s = slotAt(m, pfn);
-    if (s === 0) continue;
     if (mem.s_flags[s] & PG_hugetlb_free) {
       return unsupported(k, `${FILE}:dissolve_free_huge_pages`, `pfn:${mem.s_pfn[s]} is a free hugetlb folio in the block: dissolving free huge pages (pool reservations) is not modelled`);
     }

@@ -88,6 +88,10 @@ export function* truncate_inode_pages_range(k: Kctx, mapping: address_space, lst
   let n = 0;
   for (const index of [...mapping.i_pages.keys()].sort((a, b) => a - b)) {
     if (index < start || index >= end) continue;
+    // An index already gone (a DAX PMD entry removed whole with its first index) is not an
+    // entry the kernel's lookup returns (find_lock_entries steps over a multi-index entry):
+    // no lock, no point.
+    if (!mapping.i_pages.has(index)) continue;
     if (n++ > 0) yield* race_window(k, 'mm/truncate.c:truncate_inode_pages_range:folio', `${index}`);
     if (!mapping.i_pages.has(index)) continue;
     if (dax) dax_delete_mapping_entry(k, mapping, index);

@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkProgress, workerCount } from '../../../src/cli/check-pool.js';
+import { checkJobs, checkProgress, workerCount } from '../../../src/cli/check-pool.js';
+import type { LoadedCheck } from '../../../src/cli/check-pool.js';
+import { loadOrThrow } from '../../../src/cli/io.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const bin = join(root, 'bin', 'pinlab.js');
@@ -24,6 +26,25 @@ describe('check --jobs', () => {
     expect(one).toMatch(/checks, \d+ ok, 0 mismatches/);
     expect(check('--jobs', '3', '-v', 'scenarios/seed')).toBe(one);
     expect(check('--jobs', '2', '--no-explore', '--json', 'scenarios/seed', 'scenarios/io_uring')).toBe(check('--jobs', '1', '--no-explore', '--json', 'scenarios/seed', 'scenarios/io_uring'));
+  });
+
+  it('hands out the explored (multi-thread) scenario files first, the most threads x profiles first; single-thread files last', () => {
+    const files = ['scenarios/gup/pin-with-foll-get.yaml', 'scenarios/iommufd/seed-race-access-pin.yaml', 'scenarios/vfio/map-devdax.yaml', 'scenarios/seed/longterm-locked-race-pin.yaml'];
+    const checks: LoadedCheck[] = [];
+    for (const file of files) {
+      const scenario = loadOrThrow(file);
+      for (const pe of scenario.expect) checks.push({ index: checks.length, file, spec: pe.spec, noExplore: false, maxSchedules: null, scenario, pe });
+    }
+    const jobs = checkJobs(checks);
+    // seed-race-access-pin: 4 threads x 4 profiles; longterm-locked-race-pin: 2 x 5; then the single-thread
+    // files by profiles: pin-with-foll-get (8), map-devdax (7).
+    expect(jobs.map((j) => j.file)).toEqual([files[1], files[3], files[0], files[2]]);
+    // Every check once, each job's checks in check order.
+    expect(jobs.flatMap((j) => j.checks.map((c) => c.index)).sort((a, b) => a - b)).toEqual(checks.map((c) => c.index));
+    for (const j of jobs) expect(j.checks.map((c) => c.index)).toEqual([...j.checks.map((c) => c.index)].sort((a, b) => a - b));
+    // Without exploration only the number of checks counts.
+    const plain = checkJobs(checks.map((c) => ({ ...c, noExplore: true })));
+    expect(plain.map((j) => j.checks.length)).toEqual([...plain.map((j) => j.checks.length)].sort((a, b) => b - a));
   });
 
   it('uses at most one worker per check and at least one', () => {
