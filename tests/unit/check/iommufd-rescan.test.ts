@@ -5,48 +5,13 @@
  * an mm's locked_vm. The incremental checker is compared against these readers elsewhere;
  * here their own answers are pinned.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../../src/scenario/parse.js';
-import { buildWorld } from '../../../src/scenario/run.js';
 import type { World } from '../../../src/scenario/run.js';
-import { resolveProfile } from '../../../src/profiles/index.js';
-import { DefaultChooser } from '../../../src/sched/index.js';
+import { runAt } from '../../support/run-at.js';
 import { iommufdDmaMappings, iommufdLockedPages, iommufdLongtermPins, usesIommufd } from '../../../src/check/iommufd.js';
 import type { iopt_pages } from '../../../src/linux/drivers/iommu/iommufd/iommufd_private.js';
 import { pte_at } from '../../../src/linux/include/linux/mm.js';
 import { pte_pfn } from '../../../src/linux/include/linux/mm_types.js';
-
-const root = join(import.meta.dirname, '..', '..', '..');
-
-/** Run `file` on `spec` and call `at` once, after the first step at which `when` holds (null: before the first step). */
-function runAt(file: string, spec: string, when: ((w: World) => boolean) | null, at: (w: World) => void): void {
-  const r = parseScenario(readFileSync(join(root, file), 'utf8'), file);
-  if (!r.ok) throw new Error('test bug: scenario does not parse');
-  const p = resolveProfile(spec);
-  if (!p.ok) throw new Error('test bug: profile');
-  let w: World | null = null;
-  let done = false;
-  w = buildWorld(r.scenario, p.profile, {
-    chooser: new DefaultChooser(),
-    afterStep: () => {
-      const ww = w as World;
-      if (!done && when !== null && when(ww)) {
-        done = true;
-        at(ww);
-      }
-      return false;
-    },
-  });
-  expect(w.setupError).toBeNull();
-  if (when === null) {
-    done = true;
-    at(w);
-  }
-  w.sched.run();
-  expect(done).toBe(true);
-}
 
 /** The iopt_pages of every area of every IOAS (each once). */
 function ioasPages(w: World): iopt_pages[] {

@@ -4,19 +4,13 @@
  * DMA mappings, and a step that breaks them is found by the incremental checker exactly
  * as by the full rescan.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../../src/scenario/parse.js';
-import { buildWorld } from '../../../src/scenario/run.js';
 import type { World } from '../../../src/scenario/run.js';
-import { resolveProfile } from '../../../src/profiles/index.js';
-import { DefaultChooser } from '../../../src/sched/index.js';
+import { runAt } from '../../support/run-at.js';
 import { page_count, page_ref_add, page_ref_sub, pte_at, set_pte_at } from '../../../src/linux/include/linux/mm.js';
 import { pte_pfn } from '../../../src/linux/include/linux/mm_types.js';
 import type { MachineView } from '../../../src/check/view.js';
 
-const root = join(import.meta.dirname, '..', '..', '..');
 const BUF = 0x20000000;
 const PAGE = 4096;
 
@@ -24,28 +18,8 @@ type Step = (w: World, view: MachineView) => void;
 
 /** Run scenarios/iommufd/map-accounting.yaml on v6.12+iommufd; `at` runs once, after the device is attached and before the unmap. */
 function runWith(at: Step): World {
-  const file = 'scenarios/iommufd/map-accounting.yaml';
-  const r = parseScenario(readFileSync(join(root, file), 'utf8'), file);
-  if (!r.ok) throw new Error('test bug: scenario does not parse');
-  const p = resolveProfile('v6.12+iommufd');
-  if (!p.ok) throw new Error('test bug: profile');
-  let w: World | null = null;
-  let done = false;
-  w = buildWorld(r.scenario, p.profile, {
-    chooser: new DefaultChooser(),
-    afterStep: () => {
-      const ww = w as World;
-      if (!done && ww.rs.results.has('attach') && !ww.rs.results.has('unmap')) {
-        done = true;
-        at(ww, ww.checker.world as MachineView);
-      }
-      return false;
-    },
-  }, { checkMode: 'incremental' });
-  expect(w.setupError).toBeNull();
-  w.sched.run();
-  expect(done).toBe(true);
-  return w;
+  return runAt('scenarios/iommufd/map-accounting.yaml', 'v6.12+iommufd', (w) => w.rs.results.has('attach') && !w.rs.results.has('unmap'),
+    (w) => at(w, w.checker.world as MachineView), { checkMode: 'incremental' });
 }
 
 const show = (xs: readonly { id: string; first: { message: string } }[]): string[] => xs.map((x) => `${x.id}: ${x.first.message}`);
