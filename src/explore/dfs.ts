@@ -555,8 +555,9 @@ export class DfsSearch {
       g.addEdge(chooser.cur, END, -1, [], vs);
       if (res.status === 'done') noteOutcome(this.outcomes, run, res, chooser.cur);
     } else if (res.status === 'stopped' && g.terminal[chooser.cur]) {
-      // Cut at a final state seen before: the world is that state (see outcomes.ts).
-      noteOutcome(this.outcomes, run, res, chooser.cur);
+      // Cut at a final state seen before: the world is that state (see outcomes.ts); one a
+      // run ended in by deadlock has no outcome.
+      if (this.outcomes.hasNode(chooser.cur)) noteOutcome(this.outcomes, run, res, chooser.cur);
     } else if (res.status === 'step-bound') {
       this.bounded.add('step-bound');
     } else if (res.status === 'diverged') {

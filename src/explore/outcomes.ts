@@ -32,6 +32,11 @@
  * states whose values differed between visits (0 when point 1 holds; the corpus
  * test requires 0).
  *
+ * A run that ends in deadlock has no outcome: its stuck threads have no results, and the
+ * `deadlock` verdict reports the run. A run cut at a final state therefore contributes
+ * values only where a run ended there with every thread done (`hasNode`), not where one
+ * ended there stuck (a state key that merges paths reaches such states twice).
+ *
  * Sleep sets and DPOR visit every reachable final state (they prune only orderings
  * of independent steps, and independent steps commute to the same state), so the
  * argument carries over. A bounded search reports the outcomes it reached: a subset.
@@ -69,6 +74,11 @@ export class OutcomeSet {
       else if (had !== v.key) this.disagreements++;
     }
     if (!this.byKey.has(v.key)) this.byKey.set(v.key, { values: v.values, schedule: schedule() });
+  }
+
+  /** Whether values were recorded at state `node` (a final state a run ended in with every thread exited). */
+  hasNode(node: number): boolean {
+    return this.atNode.has(node);
   }
 
   get size(): number {

@@ -31,6 +31,8 @@ export interface Spec {
   readonly footprints?: boolean;
   /** What the `state` invariants read (ExploreTarget.observes; default: anything). */
   readonly observes?: readonly string[];
+  /** The run's final values (ExploreRun.outcome): a value per name, from the world at the end. */
+  readonly outcome?: (w: World) => Record<string, number>;
 }
 
 const NONE: readonly string[] = [];
@@ -63,8 +65,17 @@ export function target(spec: Spec): ExploreTarget & { starts: number } {
         fp = [];
         return f;
       };
+      const outcome = spec.outcome;
       return {
         ...(spec.footprints === true ? { footprint } : {}),
+        ...(outcome !== undefined
+          ? {
+              outcome: () => {
+                const values = outcome(w);
+                return { key: JSON.stringify(Object.entries(values).sort()), values };
+              },
+            }
+          : {}),
         sched: s,
         fingerprint: () => names.map((k) => w.v[k]).join(',') + '|' + mnames.map((k) => m[k].fingerprint()).join(';'),
         check: () => {
