@@ -28,11 +28,15 @@
  *   page per call: a read crossing the VMA's end stops there) and "mm: disallow ioremap'ing
  *   ordinary RAM in generic_access_phys()" (-EINVAL before the ioremap for a page that is
  *   online and not reserved; the same 0 bytes through __access_remote_vm). Their upstream
- *   commits were not identified, so no registry entry names them.
+ *   commits were not identified (Debian's changelog names the 6.12.118 stable update only; the
+ *   first subject appears in the kernel.org push lists of rebased mm trees — mm-new, damon/next,
+ *   September 2026 — with a different id in each, none mainline), so no registry entry names them.
  *
  * MODEL: the physical layout below the first zone (16 MiB, mm_types.ts MemMap) is the x86
- * PC's: [0, 640 KiB) and [1 MiB, 16 MiB) System RAM that the kernel holds reserved (never
- * allocated by the model), [640 KiB, 1 MiB) the legacy VGA / ROM window (no RAM). Memory the
+ * PC's: [0, 640 KiB) and [1 MiB, 16 MiB) System RAM the model never allocates, [640 KiB, 1 MiB)
+ * the legacy VGA / ROM window (no RAM). Below 1 MiB the RAM is PageReserved from v5.13
+ * (PATCH(x86-reserve-low-1m) f1d4d47c5851); before it only [0, 64 KiB) is, and ioremap refuses
+ * the rest (see low_ram_reserved). Memory the
  * model keeps no bytes for — that range, ROM, unpopulated addresses — reads as the tag `phys`
  * and ignores writes. A mapping of a PCI BAR is `unsupported` (whether vfio-pci has requested
  * the BAR, which makes it busy, is not tracked). x86_phys_bits, PAT memtype tracking
@@ -99,10 +103,38 @@ function phys_read(k: Kctx, pfn: number, off: number, len: number): data_run[] {
   return page_read_bytes(k.m, pfn, off, len);
 }
 
-/** x86 __ioremap_caller's RAM test: a System RAM resource with pages that are not reserved. */
-function ioremap_refuses(k: Kctx, pfn: number, npages: number): boolean {
+const RESERVE_LOW_END = (64 * 1024) / PAGE_SIZE;
+const FIRMWARE_LOW = (512 * 1024) / PAGE_SIZE;
+
+/**
+ * Is the System RAM page `pfn` below the first zone PageReserved? Below 1 MiB: all of it with
+ * PATCH(x86-reserve-low-1m) f1d4d47c5851 (v5.13: reserve_real_mode reserves [0, 1 MiB)); before
+ * it, [0, 64 KiB) (trim_low_memory_range, CONFIG_X86_RESERVE_LOW's default) is reserved and the
+ * rest goes to the page allocator, except the real-mode trampoline (allocated top-down below
+ * the BIOS area) and the EBDA up to 1 MiB (reserve_bios_regions): where those sit depends on the
+ * firmware, so a page in [512 KiB, 640 KiB) is `unsupported` there (the errno is returned).
+ * [1 MiB, 16 MiB) is ordinary RAM in every release (the model never allocates it).
+ */
+function low_ram_reserved(k: Kctx, pfn: number, site: string): boolean | number {
+  if (pfn >= ONE_MIB) return false;
+  if (k.patch('x86-reserve-low-1m') || pfn < RESERVE_LOW_END) return true; // PATCH(x86-reserve-low-1m) f1d4d47c5851
+  if (pfn >= FIRMWARE_LOW) return unsupported(k, site, `pfn ${hex(pfn)}: whether the real-mode trampoline or the BIOS area (EBDA) holds this page below 640 KiB is firmware-dependent and not modelled`);
+  return false;
+}
+
+/**
+ * x86 __ioremap_caller's RAM test: a System RAM resource with pages that are not reserved.
+ * true (refused), false, or the `unsupported` errno.
+ */
+function ioremap_refuses(k: Kctx, pfn: number, npages: number): boolean | number {
+  const site = 'arch/x86/mm/ioremap.c:__ioremap_caller';
   for (let p = pfn; p < pfn + npages; p++) {
-    if (phys_kind_of(k, p) === 'ram' && !(k.m.mem.slot_of(p) !== 0 && PageReserved(k.m, p))) return true;
+    const kind = phys_kind_of(k, p);
+    if (kind === 'ram' && !(k.m.mem.slot_of(p) !== 0 && PageReserved(k.m, p))) return true;
+    if (kind !== 'low-ram') continue;
+    const reserved = low_ram_reserved(k, p, site);
+    if (typeof reserved === 'number') return reserved;
+    if (!reserved) return true;
   }
   return false;
 }
@@ -121,7 +153,9 @@ export function generic_access_phys(k: Kctx, vma: vm_area_struct, addr: number, 
   const offset = addr % PAGE_SIZE;
   const pfn = pte_pfn(w.entry);
   const npages = Math.ceil((len + offset) / PAGE_SIZE);
-  if (ioremap_refuses(k, pfn, npages)) {
+  const refused = ioremap_refuses(k, pfn, npages);
+  if (typeof refused === 'number') return refused;
+  if (refused) {
     WARN_ON_ONCE(k, true, 'arch/x86/mm/ioremap.c:__ioremap_caller', `ioremap on RAM at pfn ${hex(pfn)}`);
     return errno_reason(k, -ENOMEM, 'arch/x86/mm/ioremap.c:__ioremap_caller', `ioremap of ordinary RAM (pfn ${hex(pfn)}) is refused`);
   }

@@ -54,6 +54,39 @@ describe('/dev/mem: devmem_is_allowed, mmap_mem, generic_access_phys (drivers/ch
     });
   }
 
+  // f1d4d47c5851 (v5.13): before it only [0, 64 KiB) of the low RAM is PageReserved, and
+  // __ioremap_caller refuses the rest (WARN, NULL): generic_access_phys -ENOMEM, /proc/self/mem -EIO.
+  for (const [profile, want] of [['v5.4', { wr: -EIO, warned: true }], ['v5.12', { wr: -EIO, warned: true }], ['v5.15', { wr: 8, warned: false }], ['v6.1', { wr: 8, warned: false }], ['v5.4+x86-reserve-low-1m', { wr: 8, warned: false }]] as const) {
+    it(`${profile}: /proc/self/mem writes BIOS RAM at 64 KiB through a shared /dev/mem mapping: ${want.wr}`, () => {
+      const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB });
+      const t = task(m, { comm: 'root', uid: 0, caps: [CAP_SYS_RAWIO] });
+      const r = runAs(m, t, function* (k) {
+        devmem_init(k);
+        const fd = yield* sys_open(k, '/dev/mem', O_RDWR);
+        const low = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_SHARED, fd, 0x10000);
+        const pm = yield* sys_open(k, '/proc/self/mem', O_RDWR);
+        const wr = yield* ksys_pwrite64(k, pm, { tag: 'W' }, 8, low + 8);
+        return { wr, warned: m.reports.some((v) => v.kind === 'warn' && v.site === 'arch/x86/mm/ioremap.c:__ioremap_caller') };
+      });
+      expect(r).toEqual(want);
+    });
+  }
+
+  it('v5.4: where the trampoline and the EBDA sit below 640 KiB is not modelled: unsupported', () => {
+    const m = machine('v5.4', { dma32: 16 * MiB, normal: 64 * MiB });
+    const t = task(m, { comm: 'root', uid: 0, caps: [CAP_SYS_RAWIO] });
+    const r = runAs(m, t, function* (k) {
+      devmem_init(k);
+      const fd = yield* sys_open(k, '/dev/mem', O_RDWR);
+      const top = yield* sys_mmap(k, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0x90000);
+      const dst = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      const pm = yield* sys_open(k, '/proc/self/mem', O_RDWR);
+      yield* ksys_pread64(k, pm, { addr: dst }, 8, top);
+      return m.reports.some((v) => v.kind === 'unsupported' && v.site === 'arch/x86/mm/ioremap.c:__ioremap_caller');
+    });
+    expect(r).toBe(true);
+  });
+
   it('open without CAP_SYS_RAWIO is -EPERM', () => {
     const m = machine('v6.12', { normal: 64 * MiB });
     const t = task(m, { comm: 'user', uid: 1000, caps: [] });
