@@ -41,7 +41,9 @@
  * and ignores writes. A mapping of a PCI BAR is `unsupported` (whether vfio-pci has requested
  * the BAR, which makes it busy, is not tracked). x86_phys_bits, PAT memtype tracking
  * (track_pfn_remap) and the uncached protection of O_DSYNC opens are not modelled; the node
- * is created when a scenario first opens it.
+ * is created when a scenario first opens it. read(2) / write(2) of /dev/mem (read_mem /
+ * write_mem: page_is_allowed per page, zeroes for RAM below 1 MiB, -EPERM past an allowed
+ * prefix) are `unsupported` (fs/read_write.ts), not the -EINVAL of a file without ->read.
  */
 import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';

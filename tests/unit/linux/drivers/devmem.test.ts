@@ -87,6 +87,20 @@ describe('/dev/mem: devmem_is_allowed, mmap_mem, generic_access_phys (drivers/ch
     expect(r).toBe(true);
   });
 
+  it('read(2) and write(2) of /dev/mem (read_mem / write_mem) are not modelled: unsupported, not -EINVAL', () => {
+    const m = machine('v6.12', { normal: 64 * MiB });
+    const t = task(m, { comm: 'root', uid: 0, caps: [CAP_SYS_RAWIO] });
+    const r = runAs(m, t, function* (k) {
+      devmem_init(k);
+      const fd = yield* sys_open(k, '/dev/mem', O_RDWR);
+      const dst = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      yield* ksys_pread64(k, fd, { addr: dst }, 16, 0xf0000);
+      yield* ksys_pwrite64(k, fd, { tag: 'W' }, 16, 0xf0000);
+      return m.reports.filter((v) => v.kind === 'unsupported').map((v) => v.site);
+    });
+    expect(r).toEqual(['fs/read_write.c:vfs_read', 'fs/read_write.c:vfs_write']);
+  });
+
   it('open without CAP_SYS_RAWIO is -EPERM', () => {
     const m = machine('v6.12', { normal: 64 * MiB });
     const t = task(m, { comm: 'user', uid: 1000, caps: [] });
