@@ -32,6 +32,9 @@
  *   first subject appears in the kernel.org push lists of rebased mm trees — mm-new, damon/next,
  *   September 2026 — with a different id in each, none mainline), so no registry entry names them.
  *
+ * - mmap: x86 valid_mmap_phys_addr_range (the range below 2^x86_phys_bits, else -EINVAL) comes
+ *   before range_is_allowed; the phys bits are not modelled (see valid_mmap_phys_addr_range).
+ *
  * MODEL: the physical layout below the first zone (16 MiB, mm_types.ts MemMap) is the x86
  * PC's: [0, 640 KiB) and [1 MiB, 16 MiB) System RAM the model never allocates, [640 KiB, 1 MiB)
  * the legacy VGA / ROM window (no RAM). Below 1 MiB the RAM is PageReserved from v5.13
@@ -39,7 +42,7 @@
  * the rest (see low_ram_reserved). Memory the
  * model keeps no bytes for — that range, ROM, unpopulated addresses — reads as the tag `phys`
  * and ignores writes. A mapping of a PCI BAR is `unsupported` (whether vfio-pci has requested
- * the BAR, which makes it busy, is not tracked). x86_phys_bits, PAT memtype tracking
+ * the BAR, which makes it busy, is not tracked). PAT memtype tracking
  * (track_pfn_remap) and the uncached protection of O_DSYNC opens are not modelled; the node
  * is created when a scenario first opens it. read(2) / write(2) of /dev/mem (read_mem /
  * write_mem: page_is_allowed per page, zeroes for RAM below 1 MiB, -EPERM past an allowed
@@ -189,6 +192,19 @@ function remap_pfn_range(k: Kctx, vma: vm_area_struct, pfn: number): number {
   return 0;
 }
 
+/**
+ * arch/x86/mm/mmap.c valid_mmap_phys_addr_range(pfn, size): the range's last byte must be below
+ * 2^x86_phys_bits (phys_addr_valid), else mmap_mem says -EINVAL. MODEL: the CPU's phys bits are
+ * not modelled: every x86-64 CPU has at least 36, and the machine's memory is addressable; a range
+ * ending above both is `unsupported` (the errno is returned).
+ */
+function valid_mmap_phys_addr_range(k: Kctx, pfn: number, size: number): number {
+  const last = Math.floor((pfn * PAGE_SIZE + size - 1) / PAGE_SIZE);
+  const top = Math.max(0, ...k.m.mem.regions.map((r) => r.end_pfn));
+  if (last < 2 ** 36 / PAGE_SIZE || last < top) return 1;
+  return unsupported(k, 'arch/x86/mm/mmap.c:valid_mmap_phys_addr_range', `the range ends at pfn ${hex(last)}, above 64 GiB and the machine's memory: whether the CPU's x86_phys_bits reach it is not modelled`);
+}
+
 /** mmap_mem(file, vma): 0 or -errno (see the header). */
 function* mmap_mem(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
   void f;
@@ -196,6 +212,8 @@ function* mmap_mem(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
   const size = vma.vm_end - vma.vm_start;
   const offset = vma.vm_pgoff * PAGE_SIZE;
   if (!Number.isSafeInteger(offset + size)) return errno_reason(k, -EINVAL, site, `the range at ${hex(offset)} wraps the physical address space`);
+  const valid = valid_mmap_phys_addr_range(k, vma.vm_pgoff, size);
+  if (valid < 0) return valid;
   for (let p = vma.vm_pgoff; p < vma.vm_pgoff + size / PAGE_SIZE; p++) {
     const allowed = devmem_is_allowed(k, p);
     if (allowed < 0) return allowed;

@@ -101,6 +101,19 @@ describe('/dev/mem: devmem_is_allowed, mmap_mem, generic_access_phys (drivers/ch
     expect(r).toEqual(['fs/read_write.c:vfs_read', 'fs/read_write.c:vfs_write']);
   });
 
+  it('mmap above 64 GiB and past the machine\'s memory depends on x86_phys_bits (valid_mmap_phys_addr_range): unsupported; a hole at 32 GiB maps', () => {
+    const m = machine('v6.12', { normal: 64 * MiB });
+    const t = task(m, { comm: 'root', uid: 0, caps: [CAP_SYS_RAWIO] });
+    const r = runAs(m, t, function* (k) {
+      devmem_init(k);
+      const fd = yield* sys_open(k, '/dev/mem', O_RDWR);
+      const hole = yield* sys_mmap(k, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 32 * 1024 * MiB);
+      yield* sys_mmap(k, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 2 ** 52);
+      return { hole: hole > 0, unsupported: m.reports.filter((v) => v.kind === 'unsupported').map((v) => v.site) };
+    });
+    expect(r).toEqual({ hole: true, unsupported: ['arch/x86/mm/mmap.c:valid_mmap_phys_addr_range'] });
+  });
+
   it('open without CAP_SYS_RAWIO is -EPERM', () => {
     const m = machine('v6.12', { normal: 64 * MiB });
     const t = task(m, { comm: 'user', uid: 1000, caps: [] });
