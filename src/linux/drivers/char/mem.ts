@@ -29,8 +29,9 @@
  *   ordinary RAM in generic_access_phys()" (-EINVAL before the ioremap for a page that is
  *   online and not reserved; the same 0 bytes through __access_remote_vm). Their upstream
  *   commits were not identified (Debian's changelog names the 6.12.118 stable update only; the
- *   first subject appears in the kernel.org push lists of rebased mm trees — mm-new, damon/next,
- *   September 2026 — with a different id in each, none mainline), so no registry entry names them.
+ *   first subject appears in the kernel.org push lists of rebased mm trees — sj's mm-new and
+ *   damon/next of September 2026, akpm's mm-everything of 7 October 2026 — with a different id in
+ *   each, none mainline; the second in none read), so no registry entry names them.
  *
  * - mmap: x86 valid_mmap_phys_addr_range (the range below 2^x86_phys_bits, else -EINVAL) comes
  *   before range_is_allowed; the phys bits are not modelled (see valid_mmap_phys_addr_range).
