@@ -51,8 +51,9 @@ export const remotePatches = {
       'goes to the page allocator, and x86 __ioremap_caller refuses to map it (not PageReserved: WARN, NULL): a ' +
       '/dev/mem mapping of it (devmem_is_allowed allows RAM below 1 MiB) cannot be reached through ' +
       'generic_access_phys (/proc/PID/mem, ptrace: -EIO). 5.15.24, Debian 6.1.192 and 6.12.118 read: ' +
-      'memblock_reserve(0, SZ_1M) in reserve_real_mode. Id and release from the torvalds/linux post-receive list ' +
-      'of June 2021 (after the 5.13-rc4 merges) and the Fixes: tags of later kdump fixes.',
+      'memblock_reserve(0, SZ_1M) in reserve_real_mode. Id from the later patches that cite it (x86 kdump DMA ' +
+      'zone fixes) and a push list of 7 June 2021 of a tree following mainline after 5.13-rc4 (acme/linux ' +
+      'perf/urgent); it went in through tip x86/urgent during the 5.13 rcs, so v5.13 (5.12.9 lacks it).',
     scenarios: ['remote/devmem-access-cross'],
   },
 } as const satisfies Record<string, PatchInfo>;
