@@ -52,8 +52,8 @@ export const FMODE_UNSIGNED_OFFSET = 0x2000;
 const LLONG_MAX = 2 ** 63 - 1;
 
 /** Owners whose kernel file_operations have a read (resp. write) method the model does not implement. */
-const READ_NOT_MODELLED = new Set(['vfio', 'hugetlbfs']);
-const WRITE_NOT_MODELLED = new Set(['vfio']);
+const READ_NOT_MODELLED = new Set(['vfio', 'hugetlbfs', 'mem']);
+const WRITE_NOT_MODELLED = new Set(['vfio', 'mem']);
 
 /** The user buffer of a read or write: an address in current's memory, or (MODEL) a tag source / a sink (see the header). */
 export type rw_buf = { readonly addr: number } | { readonly tag: string } | { readonly sink: data_run[] };

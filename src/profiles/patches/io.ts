@@ -18,7 +18,8 @@ export const ioPatches = {
       '378f32bab371 "ext4: introduce direct I/O write using iomap infrastructure" of the same release, folded here). ' +
       'Alignment is checked per mapped block in iomap_dio_bio_iter(), so a misaligned read of a hole (or at/after ' +
       'EOF) succeeds, zeroing the buffer; before it (v5.4.1, fs/direct-io.c do_blockdev_direct_IO) any misaligned ' +
-      'request (pos, buffer or count off the logical block) is -EINVAL up front. Both take the user pages with ' +
+      'request (pos, buffer or count off the logical block) is -EINVAL before any block is read or written (after writing the range back and, ' +
+      'for a write, invalidating it). Both take the user pages with ' +
       'get_user_pages_fast() references for the I/O. A buffer page GUP cannot take in the middle of a read: ' +
       'fs/direct-io.c returns the bytes done (dio_complete drops the -EFAULT; generic_file_read_iter tries the rest ' +
       'buffered), iomap returns -EFAULT (dio->error) although the first pages were read into.',

@@ -149,7 +149,8 @@ export const iommufdPatches = {
       'Adds IOMMU_HWPT_SET_DIRTY_TRACKING (0x8b) to the ioctl table (Debian 6.12.118 has it, 6.6.9 not).' +
       'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
       '(-ENOTTY). ' +
-      'Id from the torvalds/linux post-receive list of 2 November 2023 (v6.7 merge window, for-linus-iommufd).',
+      'Id from the torvalds/linux post-receive list of 2 November 2023 (v6.7 merge window, for-linus-iommufd); ' +
+      'the 6.8.0 tree (vivo50kff/linux-6.8) has it (no 6.7 tree found).',
     scenarios: [],
   },
   'iommufd-hwpt-get-dirty-bitmap': {
@@ -163,7 +164,8 @@ export const iommufdPatches = {
       'Adds IOMMU_HWPT_GET_DIRTY_BITMAP (0x8c) to the ioctl table (Debian 6.12.118 has it, 6.6.9 not).' +
       'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
       '(-ENOTTY). ' +
-      'Id from the torvalds/linux post-receive list of 2 November 2023 (v6.7 merge window, for-linus-iommufd).',
+      'Id from the torvalds/linux post-receive list of 2 November 2023 (v6.7 merge window, for-linus-iommufd); ' +
+      'the 6.8.0 tree (vivo50kff/linux-6.8) has it (no 6.7 tree found).',
     scenarios: [],
   },
   'iommufd-hwpt-invalidate': {
@@ -178,7 +180,9 @@ export const iommufdPatches = {
       'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
       '(-ENOTTY). ' +
       'Id from the post-receive list of the iommufd tree\'s for-next branch (jgg/iommufd, 2 January 2024), which ' +
-      'is pulled into mainline unrebased; v6.8 is that merge window (6.7 was released on 7 January 2024).',
+      'is pulled into mainline unrebased; v6.8 is that merge window (6.7 was released on 7 January 2024). The ' +
+      'same id is in linux-next of 3 January 2024 (next-20240103), and the 6.8.0 tree (vivo50kff/linux-6.8) ' +
+      'has the command.',
     scenarios: [],
   },
   'iommufd-fault-queue-alloc': {
@@ -193,8 +197,9 @@ export const iommufdPatches = {
       '(Debian 6.12.118 has it, 6.6.9 not).' +
       'The command itself is not modelled (`unsupported`); before it the number is outside the ioctl table ' +
       '(-ENOTTY). Id from the Fixes: tags of later fixes (Lu Baolu, ' +
-      'Zhenzhong Duan); v8 of the series was posted in July 2024, for the v6.11 merge window (release not read ' +
-      'in a commit list: bracketed by 6.6.9 and 6.12.118).',
+      'Zhenzhong Duan) and the linux-next post-receive list of 10 July 2024 (the week before 6.10 was ' +
+      'released), so it was queued for the v6.11 merge window; trees: 6.9.0 (ec-jt/linux-6.9.0) lacks the ' +
+      'command, 6.11.11 (segzix/linux-6.11.11) has it (no 6.10 tree could be fetched).',
     scenarios: [],
   },
   'iommufd-veventq-alloc': {
@@ -207,7 +212,9 @@ export const iommufdPatches = {
     summary:
       'Adds the vIOMMU event queue and IOMMU_VEVENTQ_ALLOC (0x93) to the ioctl table (6.18.26 has it, Debian 6.12.118 ' +
       'not). The command itself is not modelled (`unsupported`); before it the number is outside the table (-ENOTTY). ' +
-      'Id from the Fixes: tags of later fixes (Cc: stable) and the linux-next lists of March 2025 (v6.15 merge window).',
+      'Id from the Fixes: tags of later fixes (Cc: stable) and the linux-next lists of March 2025 (v6.15 merge window). ' +
+      'Trees: 6.14.0 (perishh/linux-6.14) lacks it, 6.17.0 (busysteve/linux-6.17.0-rust-ported-c, whose ' +
+      'iommufd files only its import commit touches) has it; no 6.15 or 6.16 tree found.',
     scenarios: [],
   },
   'iommufd-hw-queue-alloc': {
@@ -221,7 +228,8 @@ export const iommufdPatches = {
       'Adds IOMMU_HW_QUEUE_ALLOC (0x94) to the ioctl table (6.18.26 has it, Debian 6.12.118 not). The command itself ' +
       'is not modelled (`unsupported`); before it the number is outside the table (-ENOTTY). Id from the Fixes: tag ' +
       'of a later fix (Akhilesh Patil) and the merged lists (an earlier linux-next version was c4e9e9b4227e); v8 of ' +
-      'the series was posted in July 2025, for the v6.17 merge window.',
+      'the series was posted in July 2025, for the v6.17 merge window. Trees: 6.14.0 lacks it, 6.17.0 ' +
+      '(busysteve/linux-6.17.0-rust-ported-c) has it; no 6.15 or 6.16 tree found.',
     scenarios: [],
   },
   'iommufd-map-file': {

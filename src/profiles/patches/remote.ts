@@ -37,6 +37,25 @@ export const remotePatches = {
       'fallback was never reached). Requires expand-stack-write-lock: the model has the 6.5+ body of both only.',
     scenarios: ['remote/proc-mem-prot-none'],
   },
+  'x86-reserve-low-1m': {
+    subject: 'x86/setup: Always reserve the first 1M of RAM',
+    commit: 'f1d4d47c5851',
+    author: 'Mike Rapoport',
+    release: 'v5.13',
+    files: ['arch/x86/realmode/init.c', 'arch/x86/kernel/setup.c'],
+    effect: 'changes-verdict',
+    summary:
+      'reserve_real_mode() reserves all of [0, 1 MiB) in memblock, so every page below 1 MiB is PageReserved. ' +
+      'Before it (5.4.1 and 5.12.9 read: trim_low_memory_range reserves only [0, CONFIG_X86_RESERVE_LOW = 64 KiB), ' +
+      'reserve_bios_regions the EBDA up to 1 MiB, reserve_real_mode the trampoline) the low RAM from 64 KiB up ' +
+      'goes to the page allocator, and x86 __ioremap_caller refuses to map it (not PageReserved: WARN, NULL): a ' +
+      '/dev/mem mapping of it (devmem_is_allowed allows RAM below 1 MiB) cannot be reached through ' +
+      'generic_access_phys (/proc/PID/mem, ptrace: -EIO). 5.15.24, Debian 6.1.192 and 6.12.118 read: ' +
+      'memblock_reserve(0, SZ_1M) in reserve_real_mode. Id from the later patches that cite it (x86 kdump DMA ' +
+      'zone fixes) and a push list of 7 June 2021 of a tree following mainline after 5.13-rc4 (acme/linux ' +
+      'perf/urgent); it went in through tip x86/urgent during the 5.13 rcs, so v5.13 (5.12.9 lacks it).',
+    scenarios: ['remote/devmem-access-cross'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const remoteReleaseAdds: ReleaseAdds<keyof typeof remotePatches> = {

@@ -28,16 +28,26 @@
  *   page per call: a read crossing the VMA's end stops there) and "mm: disallow ioremap'ing
  *   ordinary RAM in generic_access_phys()" (-EINVAL before the ioremap for a page that is
  *   online and not reserved; the same 0 bytes through __access_remote_vm). Their upstream
- *   commits were not identified, so no registry entry names them.
+ *   commits were not identified (Debian's changelog names the 6.12.118 stable update only; the
+ *   first subject appears in the kernel.org push lists of rebased mm trees — sj's mm-new and
+ *   damon/next of September 2026, akpm's mm-everything of 7 October 2026 — with a different id in
+ *   each, none mainline; the second in none read), so no registry entry names them.
+ *
+ * - mmap: x86 valid_mmap_phys_addr_range (the range below 2^x86_phys_bits, else -EINVAL) comes
+ *   before range_is_allowed; the phys bits are not modelled (see valid_mmap_phys_addr_range).
  *
  * MODEL: the physical layout below the first zone (16 MiB, mm_types.ts MemMap) is the x86
- * PC's: [0, 640 KiB) and [1 MiB, 16 MiB) System RAM that the kernel holds reserved (never
- * allocated by the model), [640 KiB, 1 MiB) the legacy VGA / ROM window (no RAM). Memory the
+ * PC's: [0, 640 KiB) and [1 MiB, 16 MiB) System RAM the model never allocates, [640 KiB, 1 MiB)
+ * the legacy VGA / ROM window (no RAM). Below 1 MiB the RAM is PageReserved from v5.13
+ * (PATCH(x86-reserve-low-1m) f1d4d47c5851); before it only [0, 64 KiB) is, and ioremap refuses
+ * the rest (see low_ram_reserved). Memory the
  * model keeps no bytes for — that range, ROM, unpopulated addresses — reads as the tag `phys`
  * and ignores writes. A mapping of a PCI BAR is `unsupported` (whether vfio-pci has requested
- * the BAR, which makes it busy, is not tracked). x86_phys_bits, PAT memtype tracking
+ * the BAR, which makes it busy, is not tracked). PAT memtype tracking
  * (track_pfn_remap) and the uncached protection of O_DSYNC opens are not modelled; the node
- * is created when a scenario first opens it.
+ * is created when a scenario first opens it. read(2) / write(2) of /dev/mem (read_mem /
+ * write_mem: page_is_allowed per page, zeroes for RAM below 1 MiB, -EPERM past an allowed
+ * prefix) are `unsupported` (fs/read_write.ts), not the -EINVAL of a file without ->read.
  */
 import type { KThread } from '../../../sched/index.js';
 import type { Kctx } from '../../kctx.js';
@@ -99,10 +109,38 @@ function phys_read(k: Kctx, pfn: number, off: number, len: number): data_run[] {
   return page_read_bytes(k.m, pfn, off, len);
 }
 
-/** x86 __ioremap_caller's RAM test: a System RAM resource with pages that are not reserved. */
-function ioremap_refuses(k: Kctx, pfn: number, npages: number): boolean {
+const RESERVE_LOW_END = (64 * 1024) / PAGE_SIZE;
+const FIRMWARE_LOW = (512 * 1024) / PAGE_SIZE;
+
+/**
+ * Is the System RAM page `pfn` below the first zone PageReserved? Below 1 MiB: all of it with
+ * PATCH(x86-reserve-low-1m) f1d4d47c5851 (v5.13: reserve_real_mode reserves [0, 1 MiB)); before
+ * it, [0, 64 KiB) (trim_low_memory_range, CONFIG_X86_RESERVE_LOW's default) is reserved and the
+ * rest goes to the page allocator, except the real-mode trampoline (allocated top-down below
+ * the BIOS area) and the EBDA up to 1 MiB (reserve_bios_regions): where those sit depends on the
+ * firmware, so a page in [512 KiB, 640 KiB) is `unsupported` there (the errno is returned).
+ * [1 MiB, 16 MiB) is ordinary RAM in every release (the model never allocates it).
+ */
+function low_ram_reserved(k: Kctx, pfn: number, site: string): boolean | number {
+  if (pfn >= ONE_MIB) return false;
+  if (k.patch('x86-reserve-low-1m') || pfn < RESERVE_LOW_END) return true; // PATCH(x86-reserve-low-1m) f1d4d47c5851
+  if (pfn >= FIRMWARE_LOW) return unsupported(k, site, `pfn ${hex(pfn)}: whether the real-mode trampoline or the BIOS area (EBDA) holds this page below 640 KiB is firmware-dependent and not modelled`);
+  return false;
+}
+
+/**
+ * x86 __ioremap_caller's RAM test: a System RAM resource with pages that are not reserved.
+ * true (refused), false, or the `unsupported` errno.
+ */
+function ioremap_refuses(k: Kctx, pfn: number, npages: number): boolean | number {
+  const site = 'arch/x86/mm/ioremap.c:__ioremap_caller';
   for (let p = pfn; p < pfn + npages; p++) {
-    if (phys_kind_of(k, p) === 'ram' && !(k.m.mem.slot_of(p) !== 0 && PageReserved(k.m, p))) return true;
+    const kind = phys_kind_of(k, p);
+    if (kind === 'ram' && !(k.m.mem.slot_of(p) !== 0 && PageReserved(k.m, p))) return true;
+    if (kind !== 'low-ram') continue;
+    const reserved = low_ram_reserved(k, p, site);
+    if (typeof reserved === 'number') return reserved;
+    if (!reserved) return true;
   }
   return false;
 }
@@ -121,7 +159,9 @@ export function generic_access_phys(k: Kctx, vma: vm_area_struct, addr: number, 
   const offset = addr % PAGE_SIZE;
   const pfn = pte_pfn(w.entry);
   const npages = Math.ceil((len + offset) / PAGE_SIZE);
-  if (ioremap_refuses(k, pfn, npages)) {
+  const refused = ioremap_refuses(k, pfn, npages);
+  if (typeof refused === 'number') return refused;
+  if (refused) {
     WARN_ON_ONCE(k, true, 'arch/x86/mm/ioremap.c:__ioremap_caller', `ioremap on RAM at pfn ${hex(pfn)}`);
     return errno_reason(k, -ENOMEM, 'arch/x86/mm/ioremap.c:__ioremap_caller', `ioremap of ordinary RAM (pfn ${hex(pfn)}) is refused`);
   }
@@ -153,6 +193,19 @@ function remap_pfn_range(k: Kctx, vma: vm_area_struct, pfn: number): number {
   return 0;
 }
 
+/**
+ * arch/x86/mm/mmap.c valid_mmap_phys_addr_range(pfn, size): the range's last byte must be below
+ * 2^x86_phys_bits (phys_addr_valid), else mmap_mem says -EINVAL. MODEL: the CPU's phys bits are
+ * not modelled: every x86-64 CPU has at least 36, and the machine's memory is addressable; a range
+ * ending above both is `unsupported` (the errno is returned).
+ */
+function valid_mmap_phys_addr_range(k: Kctx, pfn: number, size: number): number {
+  const last = Math.floor((pfn * PAGE_SIZE + size - 1) / PAGE_SIZE);
+  const top = Math.max(0, ...k.m.mem.regions.map((r) => r.end_pfn));
+  if (last < 2 ** 36 / PAGE_SIZE || last < top) return 1;
+  return unsupported(k, 'arch/x86/mm/mmap.c:valid_mmap_phys_addr_range', `the range ends at pfn ${hex(last)}, above 64 GiB and the machine's memory: whether the CPU's x86_phys_bits reach it is not modelled`);
+}
+
 /** mmap_mem(file, vma): 0 or -errno (see the header). */
 function* mmap_mem(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
   void f;
@@ -160,6 +213,8 @@ function* mmap_mem(k: Kctx, f: file, vma: vm_area_struct): KThread<number> {
   const size = vma.vm_end - vma.vm_start;
   const offset = vma.vm_pgoff * PAGE_SIZE;
   if (!Number.isSafeInteger(offset + size)) return errno_reason(k, -EINVAL, site, `the range at ${hex(offset)} wraps the physical address space`);
+  const valid = valid_mmap_phys_addr_range(k, vma.vm_pgoff, size);
+  if (valid < 0) return valid;
   for (let p = vma.vm_pgoff; p < vma.vm_pgoff + size / PAGE_SIZE; p++) {
     const allowed = devmem_is_allowed(k, p);
     if (allowed < 0) return allowed;

@@ -6,11 +6,12 @@
  * do_blockdev_direct_IO(), which does the same transfers with another order of checks.
  *
  * In order:
- * 1. (v5.4.1 only) the request must be aligned: pos, the buffer address and the count on
- *    the logical block size (the file system block size first, then the device's; the
- *    model's device: 512 bytes): else -EINVAL, before anything else.
+ * 1. (v5.4.1 only) the page cache of the range is written back and, for a write, invalidated
+ *    (step 3) first; then the request must be aligned: pos, the buffer address and the count
+ *    on the logical block size (the file system block size first, then the device's; the
+ *    model's device: 512 bytes): else -EINVAL.
  * 2. A read starting at or past i_size returns 0.
- * 3. The page cache of the range is written back (filemap_write_and_wait_range: dirty
+ * 3. (iomap) The page cache of the range is written back (filemap_write_and_wait_range: dirty
  *    cached pages reach the blocks), and for a write the range's cached pages are
  *    invalidated (invalidate_inode_pages2_range), so later buffered reads see the new blocks.
  * 4. Block by block (the model's blocks are pages): a read of a hole or an unwritten
@@ -41,9 +42,14 @@
  * - fs/direct-io.c (v5.4.1): dio_refill_pages returns the GUP error; dio_complete turns
  *   -EFAULT into the bytes already done (dio->result) for a read, so a read is short (its
  *   caller, generic_file_read_iter, then tries the rest buffered: mm/filemap_rw.ts). A write
- *   that faults before any block was mapped returns -EFAULT; one that faults later writes
- *   ZERO_PAGE into the rest of the mapped extent (page_errors) and depends on the extent
- *   layout, which the model does not have: `unsupported`.
+ *   that faults before any block was mapped returns -EFAULT; one that faults later depends on
+ *   the extent layout, which the model does not have (`unsupported`): if the block mapping
+ *   get_block returned reaches past the faulting page, dio_refill_pages writes ZERO_PAGE into
+ *   those blocks and the call returns -EFAULT (page_errors); if not, it returns the short count
+ *   and __generic_file_write_iter writes the rest buffered (which faults at once: the short
+ *   count stands). Read in the 5.4.1 tree (lightcheen/linux-5.4.0 @ 144e8e60c6b5: fs/direct-io.c,
+ *   fs/ext4/inode.c ext4_direct_IO, mm/filemap.c generic_file_direct_write, touched only by the
+ *   import commit).
  *
  * MODEL: blocks are page-sized and a block's data is the inode's i_data (page_data.ts
  * strings); one bio per block; all bios complete at one scheduling point, in submission
@@ -100,6 +106,12 @@ function invalidate_for_dio_write(k: Kctx, i: inode, start: number, end: number,
   return 0;
 }
 
+/** The range's cached pages reach the blocks; a write's are then dropped: 0 or the `unsupported` errno. */
+function dio_flush_range(k: Kctx, i: inode, pos: number, count: number, write: boolean, site: string): number {
+  filemap_write_and_wait_range(k, i, pos, pos + count);
+  return write ? invalidate_for_dio_write(k, i, pos, pos + count, site) : 0;
+}
+
 /** One block's transfer, submitted and waiting for completion. */
 interface dio_piece {
   readonly b: bio;
@@ -143,13 +155,19 @@ export function* iomap_dio_rw(k: Kctx, iocb: kiocb, iter: iov_iter, write: boole
   const count = iov_iter_count(iter);
   if (count === 0) return 0;
   const misaligned = (n: number, mask: number): boolean => n % (mask + 1) !== 0;
-  if (!iomap && (misaligned(pos, LOGICAL_BLOCK_SIZE - 1) || misaligned(iter.addr, LOGICAL_BLOCK_SIZE - 1) || misaligned(count, LOGICAL_BLOCK_SIZE - 1))) {
-    return errno_reason(k, -EINVAL, site, `pos ${pos}, buffer 0x${iter.addr.toString(16)} or count ${count} is not a multiple of the ${LOGICAL_BLOCK_SIZE}-byte logical block`);
+  // v5.4.1: the callers of do_blockdev_direct_IO flush the range first — generic_file_read_iter and
+  // ext4_direct_IO_read write it back, generic_file_direct_write writes it back and invalidates it —
+  // so a misaligned request still does that before its -EINVAL. iomap: after the read's EOF test.
+  if (!iomap) {
+    const r = dio_flush_range(k, i, pos, count, write, site);
+    if (r) return r;
+    if (misaligned(pos, LOGICAL_BLOCK_SIZE - 1) || misaligned(iter.addr, LOGICAL_BLOCK_SIZE - 1) || misaligned(count, LOGICAL_BLOCK_SIZE - 1)) {
+      return errno_reason(k, -EINVAL, site, `pos ${pos}, buffer 0x${iter.addr.toString(16)} or count ${count} is not a multiple of the ${LOGICAL_BLOCK_SIZE}-byte logical block`);
+    }
   }
   if (!write && pos >= i.i_size) return 0;
-  filemap_write_and_wait_range(k, i, pos, pos + count);
-  if (write) {
-    const r = invalidate_for_dio_write(k, i, pos, pos + count, site);
+  if (iomap) {
+    const r = dio_flush_range(k, i, pos, count, write, site);
     if (r) return r;
   }
   const pieces: dio_piece[] = [];

@@ -54,6 +54,66 @@ describe('/dev/mem: devmem_is_allowed, mmap_mem, generic_access_phys (drivers/ch
     });
   }
 
+  // f1d4d47c5851 (v5.13): before it only [0, 64 KiB) of the low RAM is PageReserved, and
+  // __ioremap_caller refuses the rest (WARN, NULL): generic_access_phys -ENOMEM, /proc/self/mem -EIO.
+  for (const [profile, want] of [['v5.4', { wr: -EIO, warned: true }], ['v5.12', { wr: -EIO, warned: true }], ['v5.15', { wr: 8, warned: false }], ['v6.1', { wr: 8, warned: false }], ['v5.4+x86-reserve-low-1m', { wr: 8, warned: false }]] as const) {
+    it(`${profile}: /proc/self/mem writes BIOS RAM at 64 KiB through a shared /dev/mem mapping: ${want.wr}`, () => {
+      const m = machine(profile, { dma32: 16 * MiB, normal: 64 * MiB });
+      const t = task(m, { comm: 'root', uid: 0, caps: [CAP_SYS_RAWIO] });
+      const r = runAs(m, t, function* (k) {
+        devmem_init(k);
+        const fd = yield* sys_open(k, '/dev/mem', O_RDWR);
+        const low = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_SHARED, fd, 0x10000);
+        const pm = yield* sys_open(k, '/proc/self/mem', O_RDWR);
+        const wr = yield* ksys_pwrite64(k, pm, { tag: 'W' }, 8, low + 8);
+        return { wr, warned: m.reports.some((v) => v.kind === 'warn' && v.site === 'arch/x86/mm/ioremap.c:__ioremap_caller') };
+      });
+      expect(r).toEqual(want);
+    });
+  }
+
+  it('v5.4: where the trampoline and the EBDA sit below 640 KiB is not modelled: unsupported', () => {
+    const m = machine('v5.4', { dma32: 16 * MiB, normal: 64 * MiB });
+    const t = task(m, { comm: 'root', uid: 0, caps: [CAP_SYS_RAWIO] });
+    const r = runAs(m, t, function* (k) {
+      devmem_init(k);
+      const fd = yield* sys_open(k, '/dev/mem', O_RDWR);
+      const top = yield* sys_mmap(k, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0x90000);
+      const dst = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      const pm = yield* sys_open(k, '/proc/self/mem', O_RDWR);
+      yield* ksys_pread64(k, pm, { addr: dst }, 8, top);
+      return m.reports.some((v) => v.kind === 'unsupported' && v.site === 'arch/x86/mm/ioremap.c:__ioremap_caller');
+    });
+    expect(r).toBe(true);
+  });
+
+  it('read(2) and write(2) of /dev/mem (read_mem / write_mem) are not modelled: unsupported, not -EINVAL', () => {
+    const m = machine('v6.12', { normal: 64 * MiB });
+    const t = task(m, { comm: 'root', uid: 0, caps: [CAP_SYS_RAWIO] });
+    const r = runAs(m, t, function* (k) {
+      devmem_init(k);
+      const fd = yield* sys_open(k, '/dev/mem', O_RDWR);
+      const dst = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      yield* ksys_pread64(k, fd, { addr: dst }, 16, 0xf0000);
+      yield* ksys_pwrite64(k, fd, { tag: 'W' }, 16, 0xf0000);
+      return m.reports.filter((v) => v.kind === 'unsupported').map((v) => v.site);
+    });
+    expect(r).toEqual(['fs/read_write.c:vfs_read', 'fs/read_write.c:vfs_write']);
+  });
+
+  it('mmap above 64 GiB and past the machine\'s memory depends on x86_phys_bits (valid_mmap_phys_addr_range): unsupported; a hole at 32 GiB maps', () => {
+    const m = machine('v6.12', { normal: 64 * MiB });
+    const t = task(m, { comm: 'root', uid: 0, caps: [CAP_SYS_RAWIO] });
+    const r = runAs(m, t, function* (k) {
+      devmem_init(k);
+      const fd = yield* sys_open(k, '/dev/mem', O_RDWR);
+      const hole = yield* sys_mmap(k, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 32 * 1024 * MiB);
+      yield* sys_mmap(k, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 2 ** 52);
+      return { hole: hole > 0, unsupported: m.reports.filter((v) => v.kind === 'unsupported').map((v) => v.site) };
+    });
+    expect(r).toEqual({ hole: true, unsupported: ['arch/x86/mm/mmap.c:valid_mmap_phys_addr_range'] });
+  });
+
   it('open without CAP_SYS_RAWIO is -EPERM', () => {
     const m = machine('v6.12', { normal: 64 * MiB });
     const t = task(m, { comm: 'user', uid: 1000, caps: [] });

@@ -4,7 +4,9 @@
  * know it; inside: a hole, -ENOIOCTLCMD); a command the release has but the model does not
  * implement answers `unsupported` (-ENOSYS and a report), never an errno the kernel would not give.
  * Tables read: 6.2.12 and 6.5.3 end at IOMMU_VFIO_IOAS (0x88), 6.6.9 at IOMMU_GET_HW_INFO (0x8a),
- * Debian 6.12.118 at IOMMU_FAULT_QUEUE_ALLOC (0x8e), 6.18.26 at IOMMU_HW_QUEUE_ALLOC (0x94).
+ * 6.8.0 and 6.9.0 at IOMMU_HWPT_INVALIDATE (0x8d), 6.11.11 and Debian 6.12.118 at
+ * IOMMU_FAULT_QUEUE_ALLOC (0x8e), 6.14.0 at IOMMU_IOAS_CHANGE_PROCESS (0x92), 6.17.0 and 6.18.26 at
+ * IOMMU_HW_QUEUE_ALLOC (0x94); the numbers are the uapi enum's of the same trees.
  */
 import { describe, expect, it } from 'vitest';
 import { O_RDWR } from '../../../../src/linux/include/linux/fs.js';

@@ -8,12 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { MiB, machine, runAs, task } from '../mm/harness.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
-import { page_count, pt_walk, put_page } from '../../../../src/linux/include/linux/mm.js';
-import { O_DIRECT, O_RDWR } from '../../../../src/linux/include/linux/fs.js';
+import { PageDirty, page_count, pt_walk, put_page } from '../../../../src/linux/include/linux/mm.js';
+import type { inode } from '../../../../src/linux/include/linux/fs.js';
+import { O_DIRECT, O_RDWR, inode_data } from '../../../../src/linux/include/linux/fs.js';
 import { sys_ftruncate, sys_mmap, sys_open } from '../../../../src/linux/syscalls.js';
 import { sys_mprotect } from '../../../../src/linux/mm/mprotect.js';
 import { get_user_pages_fast_only } from '../../../../src/linux/mm/gup_fast.js';
-import { EFAULT } from '../../../../src/linux/include/uapi/linux/errno.js';
+import { EFAULT, EINVAL } from '../../../../src/linux/include/uapi/linux/errno.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
 import { user_load, user_store } from '../../../../src/linux/mm/uaccess.js';
 import { ksys_pread64, ksys_pwrite64 } from '../../../../src/linux/fs/read_write.js';
@@ -65,6 +66,34 @@ describe('O_DIRECT: bio_iov_iter_get_pages / bio_release_pages (block/bio.c)', (
       expect(r).toEqual({ wr: 512, rd: 2048, seen: 'disk*512 u*512 disk*1024', countsKept: true });
     });
   }
+});
+
+describe('a misaligned O_DIRECT request on v5.4.1 flushes the page cache before its -EINVAL', () => {
+  // generic_file_read_iter / ext4_direct_IO_read write the range back, generic_file_direct_write
+  // also invalidates it, and only then does do_blockdev_direct_IO check the alignment.
+  it('v5.4: a misaligned direct read writes a dirty cached page back; a misaligned direct write drops a clean one', () => {
+    const m = machine('v5.4', { normal: 64 * MiB });
+    mount_fs(m, '/mnt', 'ext4');
+    create_file(m, '/mnt/f', 2 * PAGE_SIZE, () => 'disk');
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const bfd = yield* sys_open(k, '/mnt/f', O_RDWR);
+      const fd = yield* sys_open(k, '/mnt/f', O_RDWR | O_DIRECT);
+      const a = yield* sys_mmap(k, 0, PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      yield* user_store(k, a, PAGE_SIZE, 'u');
+      const bw = yield* ksys_pwrite64(k, bfd, { tag: 'B' }, 8, 0);
+      const i = m.inodes.get('/mnt/f') as inode;
+      const dirtyBefore = PageDirty(m, i.i_mapping.i_pages.get(0) as number);
+      const rd = yield* ksys_pread64(k, fd, { addr: a }, 512, 1);
+      const dirtyAfter = PageDirty(m, i.i_mapping.i_pages.get(0) as number);
+      const block0 = inode_data(i, 0);
+      const br = yield* ksys_pread64(k, bfd, { addr: a }, 8, PAGE_SIZE);
+      const cachedBefore = i.i_mapping.i_pages.has(1);
+      const wr = yield* ksys_pwrite64(k, fd, { addr: a }, 512, PAGE_SIZE + 1);
+      return { bw, dirtyBefore, rd, dirtyAfter, block0, br, cachedBefore, wr, cachedAfter: i.i_mapping.i_pages.has(1) };
+    });
+    expect(r).toEqual({ bw: 8, dirtyBefore: true, rd: -EINVAL, dirtyAfter: false, block0: 'disk{0+8:B}', br: 8, cachedBefore: true, wr: -EINVAL, cachedAfter: false });
+  });
 });
 
 describe('O_DIRECT with a PROT_NONE page in the middle of the buffer (fs/direct-io.c, fs/iomap/direct-io.c)', () => {

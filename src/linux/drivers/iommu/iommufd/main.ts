@@ -196,8 +196,9 @@ function respond(user: iommufd_ucmd_header, cmd: iommufd_ucmd_header): number {
  * indexed by number, so it ends at its highest entry (IOMMU_TEST_CMD, 0xa0, with
  * CONFIG_IOMMUFD_TEST): a number past the end goes to the VFIO compat ioctls and a hole is
  * -ENOIOCTLCMD, -ENOTTY either way. Read: 6.2.12 and 6.5.3 end at IOMMU_VFIO_IOAS (0x88), 6.6.9
- * at IOMMU_GET_HW_INFO (0x8a), Debian 6.12.118 at IOMMU_FAULT_QUEUE_ALLOC (0x8e), 6.18.26 at
- * IOMMU_HW_QUEUE_ALLOC (0x94).
+ * at IOMMU_GET_HW_INFO (0x8a), 6.8.0 and 6.9.0 at IOMMU_HWPT_INVALIDATE (0x8d), 6.11.11 and
+ * Debian 6.12.118 at IOMMU_FAULT_QUEUE_ALLOC (0x8e), 6.14.0 at IOMMU_IOAS_CHANGE_PROCESS (0x92),
+ * 6.17.0 and 6.18.26 at IOMMU_HW_QUEUE_ALLOC (0x94).
  */
 function iommufd_cmd_present(k: Kctx, nr: number): boolean {
   switch (nr) {
