@@ -314,7 +314,9 @@ function folio_ptes_in_mm(mm: mm_struct, head: number, n: number): number {
  * large folio (a THP whose PMD was split by a partial munmap, mprotect or MADV_DONTNEED, or by
  * fork of a pinned THP) — mm/madvise.c madvise_free_pte_range() and
  * madvise_cold_or_pageout_pte_range(), read in 5.4.1, 5.6.4 – 5.15.24, Debian 6.1.192, 6.2.12,
- * 6.5.0, 6.6.8, 6.8, 6.9.0, 6.11.11, Debian 6.12.117 and 6.18.26:
+ * 6.5.0, 6.6.9, Debian 6.12.117 and 6.18.26 (the profiles' trees) and, to place the 6.10 changes,
+ * 6.8.0 (vivo50kff/linux-6.8 @ a49beca86), 6.9.0 (ec-jt/linux-6.9.0 @ dd616aa63) and 6.11.11
+ * (segzix/linux-6.11.11 @ 323e1467a), one-import trees:
  * - before 6.10 (every profile up to v6.6): the folio is split when the sharing test
  *   (large_sharers) gives 1, else the walk of the table stops (break; goto out: the pages after
  *   it in this table are not advised, those isolated before it are still reclaimed). The split:
