@@ -168,8 +168,9 @@ const specs: readonly ReleaseSpec[] = [
     source: 'Linux 6.2.12 (xmphoenix/linux-6.2.12-slow-motion @ d86fed0db598, under linux-6.2.12/; mm/gup.c identical in 6.2.1, daniellucs2002/linux-6.2.1-customized @ 9a50c8f9bea1)',
     base: 'v6.1',
     // Debian 6.1.192's stable backports that 6.2.12 lacks (read there: no zero-page test in try_grab_page(), no
-    // pfn_valid() in vfio_iommu_type1_pin_pages(), madvise_remove() still asks for VM_SHARED|VM_WRITE).
-    drops: ['gup-zero-page-no-pin', 'vfio-pin-pages-pfn-valid', 'vma-shared-maywrite'],
+    // pfn_valid() in vfio_iommu_type1_pin_pages(), madvise_remove() still asks for VM_SHARED|VM_WRITE,
+    // madvise_free_pte_range() still tests folio_mapcount()).
+    drops: ['gup-zero-page-no-pin', 'vfio-pin-pages-pfn-valid', 'vma-shared-maywrite', 'madvise-free-estimated-sharers'],
     configs: ALL_CONFIGS,
   },
   {

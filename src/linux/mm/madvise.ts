@@ -47,11 +47,19 @@
  *   part is split first, unless a reference beyond its mappings stops the split), and
  *   shrink_large_folio for its reclaim (below; the same in the three trees but for the
  *   PATCH(madvise-free-refcount) check).
+ * - A large folio mapped by PTEs (a THP whose PMD a partial munmap, mprotect or MADV_DONTNEED
+ *   split) under MADV_FREE / COLD / PAGEOUT: pte_large_folio below, per release — before 6.10
+ *   split when its sharing test says 1 (which mapcount it reads changed in 6.2, 6.3 and 6.5:
+ *   large_sharers), else the walk of the page table stops; a failed split (a pin or any other
+ *   reference) stops it too. From 6.10 (6.12.117, 6.18.26) the run of PTEs is one batch: a folio
+ *   covered whole is advised whole (a whole folio isolated by PAGEOUT is reclaimed by
+ *   shrink_large_folio: without swap, split if swap-backed; dropped PTE by PTE if lazy-free), one
+ *   covered in part is split unless likely shared, and a shared one or a failed split is skipped.
  *
  * MODEL: no swap device; no LRU lists (PG_lru marks a page on "the" LRU, PG_referenced
- * and the active/inactive split are not modelled); PTE-mapped large folios under MADV_FREE /
- * COLD / PAGEOUT (6.12.117 batches them, 5.4.1 and 6.1.192 split them; a lazy-free THP that
- * PAGEOUT could not free on 6.1 / 6.12 is one), 5.4.1's reclaim of a lazy-free page mapped by
+ * and the active/inactive split are not modelled); a large folio mapped by a PMD and by PTEs at
+ * once, one mapped by PTEs in another process too where 6.10+ would split it (pte_large_folio),
+ * mTHP (folios of order 2-8: the model allocates none), 5.4.1's reclaim of a lazy-free page mapped by
  * more than one process, a THP mapped by a PMD and by PTEs, PAGEOUT of a run-time file (memfd, shmem) by
  * a caller without CAP_DAC_OVERRIDE (its owner is not recorded), and WILLNEED readahead of
  * page-cache files are `unsupported`; the per-CPU lazy-free batch (lru_lazyfree) is drained at once; reclaim outside MADV_PAGEOUT (memory pressure) is
@@ -64,9 +72,13 @@ import { unsupported } from '../include/linux/bug.js';
 import type { file } from '../include/linux/fs.js';
 import { FMODE_WRITE, IS_DAX, S_ISREG, fput, get_file } from '../include/linux/fs.js';
 import type { mm_struct, vm_area_struct } from '../include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PG_lru, PG_swapbacked, PTRS_PER_PTE, pte_devmap, pte_dirty, pte_mkclean, pte_mkold, pte_pfn, pte_present, pte_young } from '../include/linux/mm_types.js';
 import {
-  ClearPageDirty, PageAnon, PageDirty, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_nr_pages, folio_order, get_page, page_count, set_pmd_at,
+  PAGE_SIZE, PMD_SIZE, PG_lru, PG_swapbacked, PTRS_PER_PTE, _PAGE_SOFT_DIRTY, mk_pte, pte_devmap, pte_dirty, pte_flags, pte_mkclean, pte_mkold, pte_pfn, pte_present,
+  pte_wrprotect, pte_young,
+} from '../include/linux/mm_types.js';
+import type { Machine } from '../machine.js';
+import {
+  ClearPageDirty, PageAnon, PageDirty, compound_head, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_nr_pages, folio_order, get_page, page_count, set_pmd_at,
   is_zone_device_page, page_label, page_mapcount, page_mapping, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
 } from '../include/linux/mm.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
@@ -102,10 +114,20 @@ const WALK_PTES = 1;
 type HugeHandler = (haddr: number, entry: number, lo: number, hi: number) => KThread<number>;
 
 /**
+ * What the handler of a PTE that maps a page of a large folio did: the index in the table
+ * where the walk goes on (the same index: look at the PTE again, the folio was split; a
+ * later one: the PTEs in between are done or skipped), LARGE_STOP (the kernel leaves the
+ * loop over this table: break / goto out), or a negative errno (`unsupported`).
+ */
+const LARGE_STOP = -0x10000;
+type LargeHandler = (base: number, i: number, hi: number, pte: number, page: number) => KThread<number>;
+
+/**
  * Visit the present PTEs of [start, end) table by table (one step per table: its PTE lock
  * excludes faults, GUP's walk and the rmap walks; cond_resched between tables). A huge
- * leaf goes to `huge` (one step under its PMD lock; no handler: `unsupported`); a
- * PTE-mapped large folio in the range reports `unsupported` and ends the walk.
+ * leaf goes to `huge` (one step under its PMD lock; no handler: `unsupported`); a PTE
+ * mapping a page of a large folio goes to `large` (pte_large_folio below), which says
+ * where the walk of the table goes on, or that it stops there.
  * `visit` gets the address, the PTE and its normal page (zone-device and special entries
  * are skipped); `after` runs at the end of each table or leaf, once its lock is dropped
  * (PAGEOUT's reclaim_pages, with scheduling points of its own).
@@ -117,6 +139,7 @@ type HugeHandler = (haddr: number, entry: number, lo: number, hi: number) => KTh
 function* walk_ptes(
   k: Kctx, vma: vm_area_struct, start: number, end: number, site: string,
   visit: (addr: number, pte: number, page: number) => void, after?: () => KThread<void>, huge?: HugeHandler,
+  large?: LargeHandler,
 ): KThread<number> {
   const mm = vma.vm_mm;
   const keys = table_keys(mm, start, end);
@@ -137,14 +160,24 @@ function* walk_ptes(
     }
     const lo = Math.max(0, Math.floor((start - base) / PAGE_SIZE));
     const hi = Math.min(PTRS_PER_PTE, Math.ceil((end - base) / PAGE_SIZE));
-    for (let i = lo; i < hi; i++) {
+    for (let i = lo; i < hi;) {
       const addr = base + i * PAGE_SIZE;
       const pte = pte_at(mm, addr);
-      if (pte === 0 || !pte_present(pte)) continue;
-      const page = vm_normal_page(k, vma, addr, pte);
-      if (page === null || is_zone_device_page(k.m, page)) continue;
-      if (folio_order(k.m, page) > 0) return unsupported(k, site, 'a PTE-mapped large folio in the range is not modelled for this advice');
+      const page = pte === 0 || !pte_present(pte) ? null : vm_normal_page(k, vma, addr, pte);
+      if (page === null || is_zone_device_page(k.m, page)) {
+        i++;
+        continue;
+      }
+      if (folio_order(k.m, page) > 0) {
+        if (large === undefined) return unsupported(k, site, 'a PTE-mapped large folio in the range is not modelled for this advice');
+        const r = yield* large(base, i, hi, pte, page);
+        if (r < 0 && r !== LARGE_STOP) return r;
+        if (r === LARGE_STOP) break;
+        i = r;
+        continue;
+      }
       visit(addr, pte, page);
+      i++;
     }
     if (after !== undefined) yield* after();
   }
@@ -180,6 +213,11 @@ function* madvise_split_thp(k: Kctx, head: number, site: string): KThread<boolea
   const m = k.m;
   get_page(m, head);
   yield* race_window(k, `${site}:split_huge_page`, `${head}`);
+  // Split by another CPU meanwhile: nothing left to do (the caller looks at its entries again).
+  if (folio_order(m, head) === 0) {
+    put_page(m, head);
+    return true;
+  }
   const pieces = split_huge_page_to_list(k, head);
   if (typeof pieces === 'number') {
     put_page(m, head);
@@ -188,6 +226,162 @@ function* madvise_split_thp(k: Kctx, head: number, site: string): KThread<boolea
   // The caller's put on the head; without a list the tails drop the one split_huge_page_to_list() gave them.
   for (const p of pieces) put_page(m, p);
   return true;
+}
+
+/** The advice a PTE-mapped large folio is given (pte_large_folio). */
+type LargeAdvice = 'free' | 'cold' | 'pageout';
+
+/**
+ * The sharing test of the PTE path before 6.10 for a page of a large folio ("split it only
+ * when this process is its only mapper"): the walk of the table stops unless this is 1.
+ * - MADV_COLD / MADV_PAGEOUT: page_mapcount() of the page the PTE maps (5.4.1 – 6.2.12,
+ *   Debian 6.1.192); PATCH(madvise-cold-folio) 07e8c82b5eff: folio_mapcount(), every mapping of
+ *   every page; PATCH(madvise-cold-estimated-sharers) 2f406263e3e9 (6.5.0, 6.6.9):
+ *   folio_estimated_sharers(), the mapcount of the folio's first page.
+ * - MADV_FREE: page_mapcount() of that page (5.4.1 – 5.15.24); PATCH(madvise-free-folio)
+ *   98b211d6415f (6.2.12): folio_mapcount(); PATCH(madvise-free-estimated-sharers) 0e0e9bd5f7b9
+ *   (Debian 6.1.192 by backport, 6.5.0, 6.6.9): folio_estimated_sharers().
+ * A folio whose first page is not mapped has estimated sharers 0: it is left alone.
+ */
+function large_sharers(k: Kctx, advice: LargeAdvice, page: number, head: number): number {
+  const m = k.m;
+  if (advice === 'free') {
+    // PATCH(madvise-free-estimated-sharers): 0e0e9bd5f7b9 — the first page's mapcount
+    if (k.patch('madvise-free-estimated-sharers')) return page_mapcount(m, head);
+    // PATCH(madvise-free-folio): 98b211d6415f — the folio's total mapcount
+    if (k.patch('madvise-free-folio')) return folio_mapcount(m, head);
+    return page_mapcount(m, page);
+  }
+  // PATCH(madvise-cold-estimated-sharers): 2f406263e3e9 — the first page's mapcount
+  if (k.patch('madvise-cold-estimated-sharers')) return page_mapcount(m, head);
+  // PATCH(madvise-cold-folio): 07e8c82b5eff — the folio's total mapcount
+  if (k.patch('madvise-cold-folio')) return folio_mapcount(m, head);
+  return page_mapcount(m, page);
+}
+
+/** A PTE with the bits folio_pte_batch() ignores cleared: accessed, dirty, soft-dirty, write. */
+function pte_batch_clear_ignored(pte: number): number {
+  const e = pte_wrprotect(pte_mkold(pte_mkclean(pte)));
+  return pte_flags(e) & _PAGE_SOFT_DIRTY ? e - _PAGE_SOFT_DIRTY : e;
+}
+
+/**
+ * folio_pte_batch(folio, addr, ptep, pte, max_nr, FPB_IGNORE_DIRTY | FPB_IGNORE_SOFT_DIRTY)
+ * (mm/internal.h, Debian 6.12.117, through madvise_folio_pte_batch): how many PTEs from index i
+ * of the table at base, below index hi, map consecutive pages of the folio at head (n pages)
+ * from the page `pte` maps on, alike but for the accessed, dirty, soft-dirty and write bits.
+ */
+function folio_pte_batch(mm: mm_struct, base: number, i: number, hi: number, pte: number, head: number, n: number): number {
+  const max = Math.min(hi - i, head + n - pte_pfn(pte));
+  const first = pte_batch_clear_ignored(pte);
+  let nr = 1;
+  while (nr < max) {
+    const e = pte_at(mm, base + (i + nr) * PAGE_SIZE);
+    if (e === 0 || pte_batch_clear_ignored(e) !== mk_pte(pte_pfn(first) + nr, pte_flags(first))) break;
+    nr++;
+  }
+  return nr;
+}
+
+/**
+ * folio_likely_mapped_shared(folio) (include/linux/mm.h, Debian 6.12.117) for an anonymous
+ * large folio of n pages mapped by PTEs only: mapped once at most → no; more mappings than
+ * pages → yes; else the guess from its first page: mapped more than once.
+ */
+function folio_likely_mapped_shared(m: Machine, head: number, n: number): boolean {
+  const mapcount = folio_mapcount(m, head);
+  if (mapcount <= 1) return false;
+  if (mapcount > n) return true;
+  return page_mapcount(m, head) > 1;
+}
+
+/** How many PTEs of mm map a page of the folio at head (n pages). */
+function folio_ptes_in_mm(mm: mm_struct, head: number, n: number): number {
+  let count = 0;
+  for (const [, t] of mm.pgd.pmd) {
+    if (typeof t === 'number') continue;
+    for (const e of t.pte) {
+      if (e === 0) continue;
+      const d = pte_pfn(e) - head;
+      if (d >= 0 && d < n) count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * A PTE at index i of the table at base (walked up to index hi) maps `page` of an anonymous
+ * large folio (a THP whose PMD was split by a partial munmap, mprotect or MADV_DONTNEED, or by
+ * fork of a pinned THP) — mm/madvise.c madvise_free_pte_range() and
+ * madvise_cold_or_pageout_pte_range(), read in 5.4.1, 5.6.4 – 5.15.24, Debian 6.1.192, 6.2.12,
+ * 6.5.0, 6.6.9, Debian 6.12.117 and 6.18.26 (the profiles' trees) and, to place the 6.10 changes,
+ * 6.8.0 (vivo50kff/linux-6.8 @ a49beca86), 6.9.0 (ec-jt/linux-6.9.0 @ dd616aa63) and 6.11.11
+ * (segzix/linux-6.11.11 @ 323e1467a), one-import trees:
+ * - before 6.10 (every profile up to v6.6): the folio is split when the sharing test
+ *   (large_sharers) gives 1, else the walk of the table stops (break; goto out: the pages after
+ *   it in this table are not advised, those isolated before it are still reclaimed). The split:
+ *   a reference, the folio lock (trylock; a failure also stops the walk), the PTE lock dropped
+ *   (a scheduling point: another CPU may pin the folio, map or unmap it), split_huge_page; on
+ *   success the PTE lock is taken again and the same PTE looked at again (now an order-0 page);
+ *   on failure (a reference beyond the mappings and the caller's: a GUP pin or reference) the
+ *   walk stops.
+ * - 6.10 on (PATCH(migrate-split-partially-mapped) as the stand-in of the folded changes
+ *   "mm: madvise: avoid split during MADV_PAGEOUT and MADV_COLD" and "mm/madvise: optimize
+ *   lazyfreeing with mTHP in madvise_free"): the run of PTEs mapping consecutive pages of the
+ *   folio is taken as one batch (folio_pte_batch). A folio the batch does not cover whole is
+ *   skipped (the walk goes on after the batch) when folio_likely_mapped_shared(), else split as
+ *   above; on success the same PTE is looked at again, on failure the batch is skipped and the
+ *   walk goes on. A folio the batch covers whole is advised as one (`whole`): not split.
+ * MODEL: the model holds no folio lock across a scheduling point, so the trylock never fails.
+ * A folio mapped by a PMD as well, and in 6.10+ a folio mapped by another process that
+ * folio_likely_mapped_shared() (6.12) guesses is not shared — 6.18's folio_maybe_mapped_shared()
+ * knows it is — are `unsupported`.
+ */
+function* pte_large_folio(
+  k: Kctx, vma: vm_area_struct, advice: LargeAdvice, site: string, base: number, i: number, hi: number, pte: number, page: number,
+  whole: (addr: number, nr: number, head: number) => void,
+): KThread<number> {
+  const m = k.m;
+  const head = compound_head(m, page);
+  const n = folio_nr_pages(m, head);
+  // Unreachable (the model creates no file-backed large folio): kept as a guard.
+  if (!PageAnon(m, head)) return unsupported(k, site, 'a PTE-mapped file-backed large folio is not modelled for this advice');
+  if (m.mem.s_map[m.mem.slot_of(head)] !== 0) return unsupported(k, site, 'a large folio mapped both by a PMD and by PTEs is not modelled for this advice');
+  // PATCH(migrate-split-partially-mapped): stand-in for the folded madvise PTE-batch changes (v6.10; see the registry).
+  if (k.patch('migrate-split-partially-mapped')) {
+    const nr = folio_pte_batch(vma.vm_mm, base, i, hi, pte, head, n);
+    if (nr < n) {
+      const shared = folio_likely_mapped_shared(m, head, n);
+      if (!shared && folio_ptes_in_mm(vma.vm_mm, head, n) !== folio_mapcount(m, head)) {
+        return unsupported(k, site, 'a large folio partly in the range and also mapped by another process: folio_likely_mapped_shared (6.12) and folio_maybe_mapped_shared (6.18) may differ');
+      }
+      if (shared) return i + nr;
+      return (yield* madvise_split_thp(k, head, site)) ? i : i + nr;
+    }
+    whole(base + i * PAGE_SIZE, nr, head);
+    return i + nr;
+  }
+  if (large_sharers(k, advice, page, head) !== 1) return LARGE_STOP;
+  return (yield* madvise_split_thp(k, head, site)) ? i : LARGE_STOP;
+}
+
+/** clear_young_dirty_ptes(vma, addr, ptep, nr, flags): the accessed (and dirty) bits of nr PTEs cleared. */
+function clear_young_dirty_ptes(mm: mm_struct, addr: number, nr: number, dirty: boolean): void {
+  for (let j = 0; j < nr; j++) {
+    const a = addr + j * PAGE_SIZE;
+    const e = pte_at(mm, a);
+    const c = dirty ? pte_mkclean(pte_mkold(e)) : pte_mkold(e);
+    if (c !== e) set_pte_at(mm, a, c);
+  }
+}
+
+/** Any of the nr PTEs from addr has its accessed (or, with `dirty`, its dirty) bit set. */
+function any_young_dirty(mm: mm_struct, addr: number, nr: number, dirty: boolean): boolean {
+  for (let j = 0; j < nr; j++) {
+    const e = pte_at(mm, addr + j * PAGE_SIZE);
+    if (pte_young(e) || (dirty && pte_dirty(e))) return true;
+  }
+  return false;
 }
 
 /** madvise_free_single_vma(vma, start, end): see the file header. */
@@ -206,7 +400,16 @@ export function* madvise_free_single_vma(k: Kctx, vma: vm_area_struct, start: nu
     }
     if (pte_young(pte) || pte_dirty(pte)) set_pte_at(mm, addr, pte_mkclean(pte_mkold(pte)));
     mark_page_lazyfree(k, page);
-  }, undefined, (haddr, entry, a, b) => madvise_free_huge_pmd(k, vma, haddr, entry, a, b));
+  }, undefined, (haddr, entry, a, b) => madvise_free_huge_pmd(k, vma, haddr, entry, a, b),
+  (base, i, end, pte, page) => pte_large_folio(k, vma, 'free', 'mm/madvise.c:madvise_free_pte_range', base, i, end, pte, page, (addr, nr, head) => {
+    // 6.10+: a folio the batch covers whole. A dirty one mapped elsewhere too keeps its dirty state.
+    if (PageDirty(m, head)) {
+      if (folio_mapcount(m, head) !== folio_nr_pages(m, head)) return;
+      ClearPageDirty(m, head);
+    }
+    if (any_young_dirty(mm, addr, nr, true)) clear_young_dirty_ptes(mm, addr, nr, true);
+    mark_page_lazyfree(k, head);
+  }));
 }
 
 /**
@@ -265,7 +468,12 @@ export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: 
   return yield* walk_ptes(k, vma, start, end, 'mm/madvise.c:madvise_cold_or_pageout_pte_range', (addr, pte, page) => {
     if (!(m.mem.s_flags[m.mem.slot_of(page)] & PG_lru) || shared_skipped(k, page)) return;
     if (pte_young(pte)) set_pte_at(mm, addr, pte_mkold(pte));
-  }, undefined, (haddr, entry, a, b) => cold_or_pageout_huge_pmd(k, vma, haddr, entry, a, b, null));
+  }, undefined, (haddr, entry, a, b) => cold_or_pageout_huge_pmd(k, vma, haddr, entry, a, b, null),
+  (base, i, end, pte, page) => pte_large_folio(k, vma, 'cold', 'mm/madvise.c:madvise_cold_or_pageout_pte_range', base, i, end, pte, page, (addr, nr, head) => {
+    // 6.10+: a folio the batch covers whole, on the LRU and mapped here only, is deactivated as one.
+    if (!(m.mem.s_flags[m.mem.slot_of(head)] & PG_lru) || folio_mapcount(m, head) !== folio_nr_pages(m, head)) return;
+    if (any_young_dirty(mm, addr, nr, false)) clear_young_dirty_ptes(mm, addr, nr, false);
+  }));
 }
 
 /**
@@ -361,7 +569,17 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
       yield* cond_resched(k, 'mm/vmscan.c:shrink_folio_list', list.slice(n).map((p) => `${p.page}@${p.addr}`).join(','));
       yield* shrink_page(k, vma, list[n].addr, list[n].page);
     }
-  }, (haddr, entry, a, b) => cold_or_pageout_huge_pmd(k, vma, haddr, entry, a, b, isolated));
+  }, (haddr, entry, a, b) => cold_or_pageout_huge_pmd(k, vma, haddr, entry, a, b, isolated),
+  (base, i, end, pte, page) => pte_large_folio(k, vma, 'pageout', 'mm/madvise.c:madvise_cold_or_pageout_pte_range', base, i, end, pte, page, (addr, nr, head) => {
+    void nr;
+    // 6.10+: a folio the batch covers whole, on the LRU and mapped here only, is isolated as one
+    // (its accessed bits stay: PAGEOUT clears them only in the small-page path of older trees).
+    const hs = m.mem.slot_of(head);
+    if (!(m.mem.s_flags[hs] & PG_lru) || folio_mapcount(m, head) !== folio_nr_pages(m, head)) return;
+    m.mem.s_flags[hs] &= ~PG_lru;
+    get_page(m, head);
+    isolated.push({ addr, page: head });
+  }));
 }
 
 /**
@@ -413,7 +631,8 @@ function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number):
 
 /**
  * shrink_page_list (5.4.1) / shrink_folio_list (Debian 6.1.192, 6.12.117) for an isolated
- * anonymous THP mapped once by the PMD at haddr (MADV_PAGEOUT of a whole THP):
+ * anonymous THP mapped once by the PMD at haddr (MADV_PAGEOUT of a whole THP), or by the PTEs
+ * from haddr on (6.10+: a whole PTE-mapped folio, pte_large_folio):
  * - swap-backed (not lazy-free): it needs swap. A pinned or otherwise referenced folio is kept
  *   whole (6.1.192 / 6.12.117 test folio_maybe_dma_pinned first; every release then needs
  *   can_split_folio, which any extra reference fails); else add_to_swap fails (no swap device),

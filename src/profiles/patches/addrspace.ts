@@ -107,10 +107,72 @@ export const addrspacePatches = {
       'function an errno reason names changes.',
     scenarios: [],
   },
+  'madvise-free-folio': {
+    subject: 'madvise: convert madvise_free_pte_range() to use a folio',
+    commit: '98b211d6415f',
+    author: 'Vishal Moola (Oracle)',
+    release: 'v6.2',
+    files: ['mm/madvise.c'],
+    effect: 'changes-verdict',
+    summary:
+      'madvise_free_pte_range() asks whether a PTE-mapped large folio is mapped by this process only with ' +
+      'folio_mapcount() (every PTE mapping of every page) instead of page_mapcount() of the page at hand (5.4.1 - ' +
+      '5.15.24): a THP split into PTEs that this process maps once per page counts as shared, so MADV_FREE stops ' +
+      'the walk of that page table there and neither splits nor frees any of it (read in 6.2.12). Id from the ' +
+      'Fixes: tag of 0e0e9bd5f7b9.',
+    scenarios: ['addrspace/madv-pte-thp-free-pageout'],
+  },
+  'madvise-free-estimated-sharers': {
+    subject: "madvise:madvise_free_pte_range(): don't use mapcount() against large folio for sharing check",
+    commit: '0e0e9bd5f7b9',
+    author: 'Yin Fengwei',
+    release: 'v6.5',
+    files: ['mm/madvise.c'],
+    requires: ['madvise-free-folio'],
+    effect: 'changes-verdict',
+    summary:
+      'madvise_free_pte_range() uses folio_estimated_sharers(), the mapcount of the folio\'s first page, for its ' +
+      'sharing test of a PTE-mapped large folio: a THP mapped once per page is split and its pages in the range ' +
+      'made lazy-free again; one whose first page is not mapped here (estimated sharers 0) still stops the walk. ' +
+      'Read in Debian 6.1.192 (a stable backport, in folio form), 6.5.0 and 6.6.9; 6.2.12 lacks it (6.2.y had ' +
+      'ended). Id from the mainline commit list of 6.5-rc7.',
+    scenarios: ['addrspace/madv-pte-thp-free-pageout'],
+  },
+  'madvise-cold-folio': {
+    subject: 'madvise: convert madvise_cold_or_pageout_pte_range() to use folios',
+    commit: '07e8c82b5eff',
+    author: 'Vishal Moola (Oracle)',
+    release: 'v6.3',
+    files: ['mm/madvise.c'],
+    effect: 'changes-verdict',
+    summary:
+      'madvise_cold_or_pageout_pte_range() asks whether a PTE-mapped large folio is mapped by this process only ' +
+      'with folio_mapcount() instead of page_mapcount() of the page at hand (5.4.1 - 6.2.12, Debian 6.1.192). No ' +
+      'modelled release has it without 2f406263e3e9, which replaced the test again (6.5). Id from the Fixes: tag ' +
+      'of 2f406263e3e9.',
+    scenarios: ['addrspace/madv-pte-thp-cold-pageout'],
+  },
+  'madvise-cold-estimated-sharers': {
+    subject: "madvise:madvise_cold_or_pageout_pte_range(): don't use mapcount() against large folio for sharing check",
+    commit: '2f406263e3e9',
+    author: 'Yin Fengwei',
+    release: 'v6.5',
+    files: ['mm/madvise.c'],
+    requires: ['madvise-cold-folio'],
+    effect: 'changes-verdict',
+    summary:
+      'madvise_cold_or_pageout_pte_range() uses folio_estimated_sharers() (the first page\'s mapcount) for a ' +
+      'PTE-mapped large folio: one whose first page is not mapped here stops the walk of the page table, where ' +
+      '5.4.1 - 6.2.12 (page_mapcount of the page at hand) split it and advised its pages (read in 6.5.0, 6.6.9). ' +
+      'Id from the mainline commit list of 6.5-rc7.',
+    scenarios: ['addrspace/madv-pte-thp-cold-pageout'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const addrspaceReleaseAdds: ReleaseAdds<keyof typeof addrspacePatches> = {
   // Stable backports only (releases contain every patch of their release or earlier): vma-shared-maywrite is
   // v6.7 upstream, in Debian 6.1.192 by a stable backport.
-  'v6.1': ['vma-shared-maywrite'],
+  // madvise-free-estimated-sharers (v6.5) and the folio form of madvise_free_pte_range() it needs are in Debian
+  // 6.1.192 by stable backport (read there); v6.2 (6.2.12) drops the first (releases.ts).
+  'v6.1': ['vma-shared-maywrite', 'madvise-free-folio', 'madvise-free-estimated-sharers'],
 };

@@ -339,8 +339,11 @@ export const mmPatches = {
       '6.9 does not have it); the id is the one named by the Fixes: tags of its follow-ups.',
     folds: [
       { change: 'the split is narrowed to folios flagged partially mapped (8422acdc97ed, "mm: introduce a pageflag for partially mapped folios")', commit: '8422acdc97ed', from: 'v6.12', by: 'v6.12' },
+      { change: 'madvise_cold_or_pageout_pte_range() takes the PTEs mapping consecutive pages of a large folio as one batch (folio_pte_batch): a folio the range covers whole is deactivated or isolated whole, not split; one it covers in part is split unless folio_likely_mapped_shared(), and a failed split or a shared folio skips the batch instead of ending the walk of the page table (Ryan Roberts, "mm: madvise: avoid split during MADV_PAGEOUT and MADV_COLD"; absent in 6.9.0 (ec-jt/linux-6.9.0 @ dd616aa63), present in 6.11.11 (segzix/linux-6.11.11 @ 323e1467a) and Debian 6.12.117; madvise.ts pte_large_folio). The store holds it only in mm-unstable and linux-next commit lists of April 2024 (ids that were rebased), so its mainline id is not verified', commit: null, from: 'v6.10', by: 'v6.11' },
+      { change: 'madvise_free_pte_range() batches a large folio the same way and marks a whole one lazy-free as one (Lance Yang, "mm/madvise: optimize lazyfreeing with mTHP in madvise_free"; absent in 6.9.0, present in 6.11.11 and Debian 6.12.117; madvise.ts pte_large_folio). Only mm-unstable and linux-next ids are in the store', commit: null, from: 'v6.10', by: 'v6.11' },
+      { change: 'folio_estimated_sharers() becomes folio_likely_mapped_shared() (a folio with more mappings than pages, or a PMD mapping, counts as shared; else the first page mapped more than once), used by both PTE paths above (present in 6.11.11; 6.9.0 still tests folio_estimated_sharers() > 1 in the COLD/PAGEOUT path and != 1 in the FREE path; madvise.ts folio_likely_mapped_shared). Only an mm-unstable id is in the store', commit: null, from: 'v6.10', by: 'v6.11' },
     ],
-    scenarios: ['io_uring/register-thp-partially-mapped'],
+    scenarios: ['io_uring/register-thp-partially-mapped', 'addrspace/madv-pte-thp-free-pageout', 'addrspace/madv-pte-thp-cold-pageout'],
   },
   'thp-split-remap-zeropage': {
     subject: 'mm: remap unused subpages to shared zeropage when splitting isolated thp',
