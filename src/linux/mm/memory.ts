@@ -30,7 +30,7 @@
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
-import { unsupported } from '../include/linux/bug.js';
+import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import type { mm_struct, pte_t, pte_table, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
 import type { address_space } from '../include/linux/fs.js';
@@ -105,6 +105,36 @@ export function vm_normal_page(k: Kctx, vma: vm_area_struct, addr: number, pte: 
   if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) return null;
   if (is_zero_pfn(k.m, pfn)) return null;
   return pfn;
+}
+
+/**
+ * vmf_insert_page_mkwrite(vmf, page, write) (6.18.26 mm/memory.c insert_page /
+ * insert_page_into_pte_locked; the DAX faults' insert from v6.15): an empty PTE gets a plain
+ * entry (neither special nor devmap) that takes a folio reference and a file map count, young,
+ * dirty and writable (if VM_WRITE) for a write. A present PTE: without write nothing changes
+ * (-EBUSY: VM_FAULT_NOPAGE); with write the same pfn is made writable and young, another pfn
+ * WARNs and fails (-EFAULT: VM_FAULT_SIGBUS). The caller holds the fault's locks; the PTE lock
+ * makes it one step.
+ */
+export function vmf_insert_page_mkwrite(k: Kctx, vmf: vm_fault, page: number, write: boolean): vm_fault_t {
+  const vma = vmf.vma;
+  const mm = vma.vm_mm;
+  const cur = pte_at(mm, vmf.address);
+  if (cur !== 0) {
+    if (!write) return VM_FAULT_NOPAGE;
+    if (pte_pfn(cur) !== page) {
+      WARN_ON_ONCE(k, !is_zero_pfn(k.m, pte_pfn(cur)), 'mm/memory.c:insert_page_into_pte_locked', 'another pfn is mapped here');
+      return VM_FAULT_SIGBUS;
+    }
+    set_pte_at(mm, vmf.address, pte_mkyoung(maybe_mkwrite(cur, vma)));
+    return VM_FAULT_NOPAGE;
+  }
+  get_page(k.m, page);
+  page_add_file_rmap(k, page, vma, false);
+  let e = mk_pte(page, vma_page_prot(vma));
+  if (write) e = maybe_mkwrite(pte_mkdirty(pte_mkyoung(e)), vma);
+  set_pte_at(mm, vmf.address, e);
+  return VM_FAULT_NOPAGE;
 }
 
 /** vm_fault_to_errno(vm_fault, foll_flags) (include/linux/mm.h). */
