@@ -35,8 +35,10 @@
  * mount's region (ext4's mballoc goals, normalisation and the journal are not modelled: a
  * write PMD fault allocates the hole's blocks in order and gets a PMD only if they come out
  * contiguous and 2 MiB aligned);
- * ->pfn_mkwrite is folded into wp_pfn_shared (a shared write to a mapped block just
- * makes the PTE writable); no MAP_SYNC.
+ * a shared write to a read-only DAX PTE comes back here through ->pfn_mkwrite (devmap and
+ * zero-page PTEs; wp_pfn_shared) or ->page_mkwrite (v6.15's plain PTEs): the same block is
+ * made writable, the zero page of a hole is replaced by a newly allocated block (before this
+ * was modelled the write went into the zero page); no MAP_SYNC.
  *
  * From v6.15 (6.18.26 fs/dax.c, mm/memory.c insert_page, mm/huge_memory.c insert_pmd,
  * mm/memremap.c free_zone_device_folio, mm/mm_init.c __init_zone_device_page), PATCH(fsdax-refcounted-folios)
@@ -274,9 +276,9 @@ export function* dax_iomap_pte_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t
   if (vmf.pgoff >= Math.ceil(i.i_size / PAGE_SIZE)) return VM_FAULT_SIGBUS;
   const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
   const mm = vma.vm_mm;
-  // PATCH(fsdax-refcounted-folios) 38607c62b34b: insert_page() makes a present entry writable for a write fault
-  const mkwrite = k.patch('fsdax-refcounted-folios') && write;
-  if (pt_walk(mm, vmf.address).entry !== 0 && vmf.cow_page === null && !mkwrite) return VM_FAULT_NOPAGE;
+  // A present PTE: a read has nothing to do; a write (->page_mkwrite / ->pfn_mkwrite) makes it
+  // writable below (vmf_insert_mixed_mkwrite / vmf_insert_page_mkwrite on a present entry).
+  if (pt_walk(mm, vmf.address).entry !== 0 && vmf.cow_page === null && !write) return VM_FAULT_NOPAGE;
   if (vmf.cow_page !== null) {
     // Private write: copy the block (or zeroes for a hole) into do_cow_fault's page and map it.
     const b = dax_block(k, i, vmf.pgoff, false);
@@ -297,9 +299,19 @@ export function* dax_iomap_pte_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t
     set_pte_at(mm, vmf.address, mk_pte(k.m.mem.zero_pfn, vma_page_prot(vma) & ~_PAGE_RW | _PAGE_SPECIAL));
     return VM_FAULT_NOPAGE;
   }
+  // dax_insert_entry() over the zero page of a hole: unmap_mapping_pages() of that index first.
+  // MODEL: only this mm's zero PTE (the model keeps no DAX zero entries).
+  const cur = pte_at(mm, vmf.address);
+  if (cur !== 0 && pte_pfn(cur) === k.m.mem.zero_pfn) set_pte_at(mm, vmf.address, 0);
   dax_insert_entry(k, mapping, vmf.pgoff, b);
   // PATCH(fsdax-refcounted-folios) 38607c62b34b: vmf_insert_page_mkwrite() instead of a devmap pfn
   if (k.patch('fsdax-refcounted-folios')) return dax_insert_page__v6_15(k, vmf, b, write);
+  const now = pte_at(mm, vmf.address);
+  if (now !== 0) {
+    // insert_pfn(mkwrite) on a present entry of the same pfn: young, dirty, writable (if VM_WRITE).
+    if (pte_pfn(now) === b) set_pte_at(mm, vmf.address, maybe_mkwrite(pte_mkdirty(pte_mkyoung(now)), vma));
+    return VM_FAULT_NOPAGE;
+  }
   let prot = vma_page_prot(vma) | _PAGE_SPECIAL | _PAGE_DEVMAP;
   if (write) prot |= _PAGE_RW | _PAGE_DIRTY;
   set_pte_at(mm, vmf.address, mk_pte(b, prot));
@@ -310,15 +322,9 @@ export function* dax_iomap_pte_fault(k: Kctx, vmf: vm_fault): KThread<vm_fault_t
 /**
  * dax_fault_iter()'s insert from v6.15: vmf_insert_page_mkwrite() (mm/memory.ts). The folio
  * reference dax_fault_iter holds around it is taken and dropped inside one step, under the
- * locked DAX entry and the invalidate_lock, so nobody sees it. A write over the zero page of
- * a hole (dax_insert_entry unmapped the zero entry first) maps the block in its place.
- * MODEL: only this mm's zero PTE is replaced (the kernel's unmap_mapping_pages reaches every
- * mapping of the index), as the model keeps no zero entries.
+ * locked DAX entry and the invalidate_lock, so nobody sees it.
  */
 function dax_insert_page__v6_15(k: Kctx, vmf: vm_fault, pfn: number, write: boolean): vm_fault_t {
-  const mm = vmf.vma.vm_mm;
-  const cur = pte_at(mm, vmf.address);
-  if (write && cur !== 0 && pte_pfn(cur) === k.m.mem.zero_pfn) set_pte_at(mm, vmf.address, 0);
   const r = vmf_insert_page_mkwrite(k, vmf, pfn, write);
   k.m.event(k.tid, 'dax-map', [page_label(pfn), `vma:${vmf.vma.id}`, `file:${(vmf.vma.vm_file as NonNullable<typeof vmf.vma.vm_file>).f_inode.path}`], 'fs/dax.c:dax_iomap_pte_fault', vmf.pgoff);
   return r;

@@ -90,6 +90,7 @@ export const ext4_dax_vm_ops: vm_operations_struct = {
   huge_fault: ext4_dax_huge_fault,
   // ext4_dax_vm_ops has ->page_mkwrite / ->pfn_mkwrite: shared writable DAX VMAs are write-notified.
   page_mkwrite: ext4_dax_fault,
+  pfn_mkwrite: ext4_dax_fault,
 };
 
 /** ext4_file_mmap(): MAP_SYNC (VM_SYNC) only on DAX inodes (daxdev_mapping_supported), else -EOPNOTSUPP. */

@@ -890,3 +890,27 @@ describe('fs-DAX and device-DAX as refcounted folios (v6.18: 38607c62b34b, aed87
     expect(m.reports.filter((x) => x.kind === 'unsupported' || x.kind === 'bug')).toEqual([]);
   });
 });
+
+describe('a shared write over the zero page of an fs-DAX hole (->pfn_mkwrite: the DAX fault maps a block in its place)', () => {
+  for (const profile of ['v5.4', 'v6.1', 'v6.12', 'v6.18']) {
+    it(`${profile}: the read maps the zero page; the write allocates a pmem block and maps it writable; the zero page keeps no data`, () => {
+      const m = daxMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+        yield* sys_ftruncate(k, fd, 8 * PAGE_SIZE); // pages 4-7 are a hole
+        const x = yield* sys_mmap(k, 0, 8 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, x + 6 * PAGE_SIZE, false);
+        const ro = pte_at(t.mm!, x + 6 * PAGE_SIZE);
+        const w = yield* touch(k, x + 6 * PAGE_SIZE, true);
+        return { x, ro, w, rw: pte_at(t.mm!, x + 6 * PAGE_SIZE) };
+      });
+      expect(pte_pfn(r.ro)).toBe(m.mem.zero_pfn);
+      expect(r.w & VM_FAULT_ERROR).toBe(0);
+      expect(pte_pfn(r.rw)).not.toBe(m.mem.zero_pfn);
+      expect(is_fsdax_page(m, pte_pfn(r.rw))).toBe(true);
+      expect(pte_write(r.rw)).toBe(true);
+      expect(m.inodes.get('/mnt/f')!.dax_blocks.get(6)).toBe(pte_pfn(r.rw));
+    });
+  }
+});
