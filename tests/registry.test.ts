@@ -52,12 +52,6 @@ const UNPINNED: Readonly<Partial<Record<PatchId, string>>> = {
     'only an allocation failure reaches it, which a scenario cannot declare; the fail-nth campaign judges it ' +
     '(tests/support/failnth-judge.ts) and tests/faults/fail-nth-io-uring-unpin.test.ts pins it per release',
   'madvise-rearrange': REASON_SITE_ONLY,
-  'fsdax-refcounted-folios':
-    'the model does not have refcounted fs-DAX folios: with the patch (v6.18) every fs-DAX fault is unsupported, ' +
-    'which a scenario cannot declare',
-  'devdax-refcounted-mapping':
-    'the model does not have refcounted device-DAX mappings: with the patch (v6.18) every device-DAX fault is ' +
-    'unsupported, which a scenario cannot declare',
   'alloc-fastpath-task-gfp':
     'only the number of allocations and migrations changes (the page is placed in the scoped zone either ' +
     'directly or after migration, on the same frame); no probe observes allocations or migrations. The one ' +

@@ -383,6 +383,12 @@ function insaneFrames(m: Machine): FrameState[] {
  * explain. MODEL: a page-cache page holds one reference for the cache; the zero
  * page and the huge zero folio hold one each (mappings take none); reserved frames are skipped.
  */
+/** Do the mappings of this ZONE_DEVICE page hold folio references (fs-DAX / device-DAX from v6.15)? */
+function deviceMappingsCounted(m: Machine, pfn: number): boolean {
+  // PATCH(fsdax-refcounted-folios) 38607c62b34b / PATCH(devdax-refcounted-mapping) aed877c2b425: DAX mappings take references
+  return is_fsdax_page(m, pfn) ? m.profile.patches.has('fsdax-refcounted-folios') : m.profile.patches.has('devdax-refcounted-mapping');
+}
+
 function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState[] {
   const out: FrameState[] = [];
   const mem = m.mem;
@@ -413,11 +419,12 @@ function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState
     const maps = folio_mapcount(m, pfn);
     const slot = m.mem.slot_of(pfn);
     const device = is_zone_device_page(m, pfn);
-    // A DAX page (fs-DAX or device-DAX) is idle at refcount 1 in every modelled release (memmap
-    // init's reference; 5.4.1 memmap_init_zone_device, 6.x __init_zone_device_page); its
-    // mappings and DAX entries take none.
-    const cache = device ? 1 : m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;
-    const base = (device ? 0 : Math.max(maps, 0)) + cache + (held.get(pfn) ?? 0);
+    // A DAX page (fs-DAX or device-DAX) is idle at refcount 1 up to 6.12 (memmap init's reference;
+    // 5.4.1 memmap_init_zone_device, 6.x __init_zone_device_page); its mappings and DAX entries take
+    // none. From v6.15 (6.18.26) every mapping takes a folio reference, and an fs-DAX page is idle at 0.
+    const refcounted = device && deviceMappingsCounted(m, pfn);
+    const cache = device ? (refcounted && is_fsdax_page(m, pfn) ? 0 : 1) : m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;
+    const base = (device && !refcounted ? 0 : Math.max(maps, 0)) + cache + (held.get(pfn) ?? 0);
     // A frame nobody maps, caches or holds should have been freed (refcount 0 → no record).
     const extra = refs - base;
     const leak = !device && (maps > 0 || cache > 0) ? extra >= 1024 : extra > 0;

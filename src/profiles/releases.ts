@@ -152,7 +152,7 @@ const specs: readonly ReleaseSpec[] = [
   },
   {
     tag: 'v5.15',
-    source: 'Linux 5.15.24 (yhuan416/linux-5.15.24 @ 0ea83df25009); no 5.13 or 5.14 tree was readable, so nothing stands between v5.12 and v5.15',
+    source: 'Linux 5.15.24 (yhuan416/linux-5.15.24 @ 0ea83df25009); no 5.13 tree was found (a 5.14-rc5 one, lsk-legends/linux-5.14, only narrows the io_uring folds of io-uring-rsrc-buffers), so nothing stands between v5.12 and v5.15',
     base: 'v5.12',
     configs: ALL_CONFIGS,
   },

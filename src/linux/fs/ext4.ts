@@ -8,8 +8,10 @@
  * - ext4_setattr(ATTR_SIZE): invalidate_lock for write, ext4_break_layouts(), the
  *   size change, truncate_pagecache(), ext4_truncate() (free the blocks);
  * - ext4_break_layouts(): loop dax_layout_busy_page(); for a busy page wait,
- *   TASK_INTERRUPTIBLE, until its refcount is back to 1, dropping invalidate_lock
- *   while asleep (ext4_wait_dax_page); a signal ends it with -ERESTARTSYS;
+ *   TASK_INTERRUPTIBLE, until it is idle (refcount back to 1; 0 from v6.15, 6.18.26
+ *   dax_break_layout → wait_page_idle), dropping invalidate_lock while asleep
+ *   (ext4_wait_dax_page); a signal ends it with -ERESTARTSYS; from v6.15 a layout with no
+ *   busy page then loses all its DAX entries (dax_delete_mapping_range);
  * - ext4_fallocate(): only the modes ext4 knows (else -EOPNOTSUPP); PUNCH_HOLE →
  *   ext4_punch_hole() (break layouts, truncate_pagecache_range, free whole blocks);
  *   mode 0 / KEEP_SIZE preallocates blocks (DAX) or only extends i_size.
@@ -25,7 +27,7 @@ import type { file, file_operations, file_system_type, inode } from '../include/
 import { IS_DAX, inode_data_free } from '../include/linux/fs.js';
 import type { vm_area_struct, vm_fault, vm_operations_struct } from '../include/linux/mm_types.js';
 import { PAGE_SIZE } from '../include/linux/mm_types.js';
-import { SetPageDirty, VM_FAULT_FALLBACK, VM_FAULT_LOCKED, VM_SYNC, page_label, page_ref_count } from '../include/linux/mm.js';
+import { SetPageDirty, VM_FAULT_FALLBACK, VM_FAULT_LOCKED, VM_SYNC, page_label } from '../include/linux/mm.js';
 import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { EINVAL, ENOSPC, EOPNOTSUPP, ERESTARTSYS } from '../include/uapi/linux/errno.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, MAP_SYNC } from '../include/uapi/asm-generic/mman.js';
@@ -33,7 +35,10 @@ import { down_read, down_write, up_read, up_write } from '../kernel/locking/rwse
 import { signal_pending } from '../kernel/sched.js';
 import { filemap_fault } from '../mm/filemap.js';
 import { truncate_pagecache, truncate_pagecache_range, unmap_mapping_pages_now } from '../mm/truncate.js';
-import { dax_alloc_block, dax_free_block, dax_iomap_pmd_fault, dax_iomap_pte_fault, dax_layout_busy_page } from './dax.js';
+import {
+  dax_alloc_block, dax_delete_mapping_range, dax_free_block, dax_idle_refcount, dax_iomap_pmd_fault, dax_iomap_pte_fault, dax_layout_busy_page,
+  dax_page_is_idle,
+} from './dax.js';
 import { generic_file_read_iter, generic_file_write_iter } from '../mm/filemap_rw.js';
 
 /** FALLOC_FL_COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE (include/uapi/linux/falloc.h). */
@@ -85,6 +90,7 @@ export const ext4_dax_vm_ops: vm_operations_struct = {
   huge_fault: ext4_dax_huge_fault,
   // ext4_dax_vm_ops has ->page_mkwrite / ->pfn_mkwrite: shared writable DAX VMAs are write-notified.
   page_mkwrite: ext4_dax_fault,
+  pfn_mkwrite: ext4_dax_fault,
 };
 
 /** ext4_file_mmap(): MAP_SYNC (VM_SYNC) only on DAX inodes (daxdev_mapping_supported), else -EOPNOTSUPP. */
@@ -102,16 +108,20 @@ export function* ext4_break_layouts(k: Kctx, i: inode): KThread<number> {
   if (WARN_ON_ONCE(k, !lock.isLocked(), 'fs/ext4/inode.c:ext4_break_layouts', 'invalidate_lock not held')) return -EINVAL;
   for (;;) {
     const page = dax_layout_busy_page(k, mapping, unmap_mapping_pages_now);
-    if (page === null) return 0;
-    if (page_ref_count(k.m, page) === 1) continue;
+    if (page === null) {
+      // PATCH(dax-break-layouts-remove-entries) bde708f1a65d: dax_break_layout() then removes every DAX entry (v6.15)
+      if (k.patch('dax-break-layouts-remove-entries') && IS_DAX(i)) dax_delete_mapping_range(k, mapping);
+      return 0;
+    }
+    if (dax_page_is_idle(k.m, page)) continue;
     if (signal_pending(k)) return -ERESTARTSYS;
     k.m.event(k.tid, 'truncate-wait', [page_label(page), `file:${i.path}`], 'fs/ext4/inode.c:ext4_break_layouts');
     // ext4_wait_dax_page(): sleep without the lock until the page is idle.
     up_write(k, lock, 'fs/ext4/inode.c:ext4_wait_dax_page');
     const interrupted = yield* waitUntil(
       'fs/ext4/inode.c:ext4_break_layouts:wait',
-      { kind: 'waitqueue', object: page_label(page), detail: 'dax_layout_busy_page: waiting for the page refcount to drop to 1' },
-      () => page_ref_count(k.m, page) === 1,
+      { kind: 'waitqueue', object: page_label(page), detail: `dax_layout_busy_page: waiting for the page refcount to drop to ${dax_idle_refcount(k.m)}` },
+      () => dax_page_is_idle(k.m, page),
       'interruptible',
     );
     yield* down_write(k, lock, 'fs/ext4/inode.c:ext4_wait_dax_page');

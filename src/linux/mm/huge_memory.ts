@@ -49,7 +49,7 @@ import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_WRITE, PageAnon, PageAnonExclusive, VM_FAULT_FALLBACK, VM_HUGEPAGE, VM_LOCKED, VM_NOHUGEPAGE, VM_WRITE,
   folio_mapcount, page_count, put_page, set_pmd_at, vma_is_anonymous, page_label, set_pte_at, page_ref_add, page_maybe_dma_pinned,
   folio_set_anon_exclusive_all, page_mapcount, page_content, set_folio_content, set_page_content, copy_page_content,
-  VM_FAULT_SIGBUS, VM_FAULT_OOM,
+  VM_FAULT_SIGBUS, VM_FAULT_OOM, vma_is_dax,
 } from '../include/linux/mm.js';
 import { BUG_ON, unsupported } from '../include/linux/bug.js';
 import { EAGAIN } from '../include/uapi/linux/errno.js';
@@ -299,6 +299,13 @@ export function __split_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number): v
   // A huge zero PMD in a DAX VMA (dax_pmd_load_hole) is zapped like any DAX leaf
   // (vma_is_special_huge, tested before is_huge_zero_pmd).
   if (!vma_is_anonymous(vma) && is_huge_zero_pmd(k, entry)) return;
+  if (!vma_is_anonymous(vma) && vma_is_dax(vma)) {
+    // A DAX folio leaf (fs-DAX and device-DAX from v6.15, 6.18.26 __split_huge_pmd_locked: the
+    // non-anonymous branch zaps it): the folio loses the mapping and its reference.
+    page_remove_rmap(k, pte_pfn(entry), vma, true);
+    put_page(k.m, pte_pfn(entry));
+    return;
+  }
   if (is_huge_zero_pmd(k, entry)) {
     // __split_huge_zero_page_pmd(): 512 read-only special PTEs of the 4 KiB zero page.
     const zf = (vma_page_prot(vma) & ~_PAGE_RW) | _PAGE_SPECIAL;

@@ -30,7 +30,7 @@
  */
 import type { KThread } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
-import { unsupported } from '../include/linux/bug.js';
+import { WARN_ON_ONCE, unsupported } from '../include/linux/bug.js';
 import { GFP_HIGHUSER_MOVABLE } from '../include/linux/gfp.js';
 import type { mm_struct, pte_t, pte_table, vm_area_struct, vm_fault } from '../include/linux/mm_types.js';
 import type { address_space } from '../include/linux/fs.js';
@@ -41,7 +41,7 @@ import {
 } from '../include/linux/mm_types.js';
 import type { vm_fault_t } from '../include/linux/mm.js';
 import {
-  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_NOHUGEPAGE, PageAnon, PageAnonExclusive, VM_FAULT_ERROR, VM_FAULT_DONE_COW, VM_FAULT_NOPAGE,
+  FAULT_FLAG_MKWRITE, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_NOHUGEPAGE, PageAnon, PageAnonExclusive, VM_FAULT_ERROR, VM_FAULT_DONE_COW, VM_FAULT_NOPAGE,
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_FALLBACK, VM_IO, VM_DONTEXPAND, VM_DONTDUMP, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WRITE, VM_READ, VM_EXEC,
   copy_page_content, set_page_content, folio_mapcount, is_vm_hugetlb_page, is_zero_pfn, page_count, page_label, page_mapcount, pt_walk,
   put_page, set_pte_at, SetPageDirty, vma_is_anonymous, get_page, ClearPageAnonExclusive, VM_HUGETLB, is_cow_mapping,
@@ -105,6 +105,36 @@ export function vm_normal_page(k: Kctx, vma: vm_area_struct, addr: number, pte: 
   if (vma.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) return null;
   if (is_zero_pfn(k.m, pfn)) return null;
   return pfn;
+}
+
+/**
+ * vmf_insert_page_mkwrite(vmf, page, write) (6.18.26 mm/memory.c insert_page /
+ * insert_page_into_pte_locked; the DAX faults' insert from v6.15): an empty PTE gets a plain
+ * entry (neither special nor devmap) that takes a folio reference and a file map count, young,
+ * dirty and writable (if VM_WRITE) for a write. A present PTE: without write nothing changes
+ * (-EBUSY: VM_FAULT_NOPAGE); with write the same pfn is made writable and young, another pfn
+ * WARNs and fails (-EFAULT: VM_FAULT_SIGBUS). The caller holds the fault's locks; the PTE lock
+ * makes it one step.
+ */
+export function vmf_insert_page_mkwrite(k: Kctx, vmf: vm_fault, page: number, write: boolean): vm_fault_t {
+  const vma = vmf.vma;
+  const mm = vma.vm_mm;
+  const cur = pte_at(mm, vmf.address);
+  if (cur !== 0) {
+    if (!write) return VM_FAULT_NOPAGE;
+    if (pte_pfn(cur) !== page) {
+      WARN_ON_ONCE(k, !is_zero_pfn(k.m, pte_pfn(cur)), 'mm/memory.c:insert_page_into_pte_locked', 'another pfn is mapped here');
+      return VM_FAULT_SIGBUS;
+    }
+    set_pte_at(mm, vmf.address, pte_mkyoung(maybe_mkwrite(cur, vma)));
+    return VM_FAULT_NOPAGE;
+  }
+  get_page(k.m, page);
+  page_add_file_rmap(k, page, vma, false);
+  let e = mk_pte(page, vma_page_prot(vma));
+  if (write) e = maybe_mkwrite(pte_mkdirty(pte_mkyoung(e)), vma);
+  set_pte_at(mm, vmf.address, e);
+  return VM_FAULT_NOPAGE;
 }
 
 /** vm_fault_to_errno(vm_fault, foll_flags) (include/linux/mm.h). */
@@ -424,7 +454,7 @@ function* do_wp_page__v6_2(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
   const page = vm_normal_page(k, vma, vmf.address, vmf.orig_pte);
   vmf.page = page;
   if (vma.vm_flags & (VM_SHARED | VM_MAYSHARE)) {
-    if (page === null) return wp_pfn_shared(k, vmf);
+    if (page === null) return yield* wp_pfn_shared(k, vmf);
     return yield* wp_page_shared(k, vmf, page);
   }
   if (page !== null && PageAnon(k.m, page) && (PageAnonExclusive(k.m, page) || wp_can_reuse_anon(k, page))) {
@@ -445,7 +475,7 @@ function* do_wp_page__v5_4(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
   vmf.page = page;
   if (page === null) {
     if (unshare) return 0;
-    if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED)) return wp_pfn_shared(k, vmf);
+    if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED)) return yield* wp_pfn_shared(k, vmf);
     return wp_page_copy(k, vmf, null);
   }
   if (PageAnon(k.m, page)) {
@@ -473,8 +503,22 @@ function wp_page_reuse(k: Kctx, vmf: vm_fault): void {
   set_pte_at(vmf.vma.vm_mm, vmf.address, e);
 }
 
-/** wp_pfn_shared(): a shared writable PFNMAP/MIXEDMAP PTE becomes writable. */
-function wp_pfn_shared(k: Kctx, vmf: vm_fault): vm_fault_t {
+/**
+ * wp_pfn_shared(): a write fault on a shared PTE without a normal page (PFNMAP/MIXEDMAP, the
+ * zero page or a devmap entry of a DAX file). With ->pfn_mkwrite (5.4.1 .. 6.18.26: the DAX
+ * file systems' fault handler) the VMA's owner decides first, with FAULT_FLAG_MKWRITE and the
+ * PTE lock dropped; an error or VM_FAULT_NOPAGE ends the fault (a DAX handler has then mapped
+ * the block itself), otherwise finish_mkwrite_fault() reuses the PTE if it did not change.
+ * Without the hook the PTE just becomes writable.
+ */
+function* wp_pfn_shared(k: Kctx, vmf: vm_fault): KThread<vm_fault_t> {
+  const ops = vmf.vma.vm_ops;
+  if (ops && ops.pfn_mkwrite) {
+    const ret = yield* ops.pfn_mkwrite(k, { ...vmf, flags: vmf.flags | FAULT_FLAG_MKWRITE });
+    if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) return ret;
+    // finish_mkwrite_fault(): the PTE may have changed while the lock was dropped.
+    if (pte_at(vmf.vma.vm_mm, vmf.address) !== vmf.orig_pte) return VM_FAULT_NOPAGE;
+  }
   wp_page_reuse(k, vmf);
   return fault_write(k);
 }

@@ -187,33 +187,84 @@ export const mmPatches = {
     commit: '38607c62b34b',
     author: 'Alistair Popple',
     release: 'v6.15',
-    files: ['fs/dax.c', 'mm/memremap.c', 'mm/gup.c', 'include/linux/dax.h'],
+    files: ['fs/dax.c', 'mm/memremap.c', 'mm/mm_init.c', 'mm/gup.c', 'include/linux/dax.h'],
     effect: 'changes-verdict',
     summary:
-      'fs-DAX pages become ordinary refcounted folios: a mapping takes a reference and a map count ' +
-      '(vmf_insert_page_mkwrite, vmf_insert_folio_pmd), a PMD entry is one compound folio (dax_folio_init), an ' +
-      'idle page has refcount 0 (dax_page_is_idle) and dax_busy_page() looks for references beyond the map ' +
-      'count; GUP loses its devmap/pgmap paths (mm/gup.c of 6.18.26). Before it (5.4.1 to 6.12.118) an fs-DAX ' +
-      'page is an order-0 ZONE_DEVICE page idle at refcount 1 that mappings do not count, and busy above 1. ' +
-      'Read in 6.18.26, concurrency/truncate-vs-pin-in-dax-pmd would change: the PMD\'s head page has refcount 1 on ' +
-      '6.12 and (being the folio) 2 on 6.18. MODEL: not modelled; with this entry every fs-DAX fault is ' +
-      '`unsupported`. Id from the Fixes: tag of a v6.15-rc fix ("Fixes: 38607c62b34b"); 6.18.26 fs/dax.c read.',
-    scenarios: [],
+      'fs-DAX pages become ordinary refcounted folios: memmap init leaves an fs-DAX page at refcount 0 ' +
+      '(__init_zone_device_page), idle means refcount 0 (dax_page_is_idle), a new DAX entry sets the folio\'s ' +
+      'mapping and index and, for a PMD entry, makes its 512 pages one compound folio (dax_folio_init), split ' +
+      'back to order-0 pages when the entry goes (dax_folio_put); a fault maps the page with a reference and a ' +
+      'map count (vmf_insert_page_mkwrite, vmf_insert_folio_pmd: plain PTE/PMD entries, neither special nor ' +
+      'devmap), so zap, rmap and GUP treat them as file folios; dax_busy_page() is busy when the folio\'s ' +
+      'references exceed its map count; the last put wakes a waiting truncate (free_zone_device_folio). ' +
+      'Before it (5.4.1 to 6.12.118) an fs-DAX page is an order-0 ZONE_DEVICE page idle at refcount 1 that ' +
+      'mappings do not count (devmap entries), busy above 1. Read in 6.18.26 fs/dax.c, mm/memory.c, ' +
+      'mm/huge_memory.c, mm/memremap.c, mm/mm_init.c (fs/dax.ts, mm/page_alloc.ts, fs/ext4.ts). Id from ' +
+      'Fixes: tags of v6.15-rc and later fixes ("Fixes: 38607c62b34b").',
+    scenarios: ['concurrency/truncate-vs-pin-in-dax-pmd', 'gup/fsdax-pmd-folio'],
   },
   'devdax-refcounted-mapping': {
     subject: 'device/dax: properly refcount device dax pages when mapping',
     commit: 'aed877c2b425',
     author: 'Alistair Popple',
     release: 'v6.15',
-    files: ['drivers/dax/device.c', 'mm/gup.c', 'mm/huge_memory.c'],
+    files: ['drivers/dax/device.c', 'mm/gup.c', 'mm/huge_memory.c', 'mm/memory.c'],
     effect: 'changes-verdict',
     summary:
       'device-DAX faults map folios with references and map counts (vmf_insert_page_mkwrite, ' +
-      'vmf_insert_folio_pmd/_pud) instead of special devmap entries, so GUP pins them as ordinary folios (up to ' +
-      '1 GiB folios at PUD level). MODEL: not modelled; with this entry every device-DAX fault is `unsupported`. ' +
-      'Id as quoted by its author in a September 2025 patch mail ("Prior to aed877c2b425 ("device/dax: properly ' +
-      'refcount device dax pages when mapping")"); same v6.15 series as 38607c62b34b.',
-    scenarios: [],
+      'vmf_insert_folio_pmd) instead of special devmap entries: a mapped 2 MiB device-DAX folio has refcount ' +
+      '1 (memmap init, kept idle: free_zone_device_folio resets MEMORY_DEVICE_GENERIC to 1) + 1 per PMD ' +
+      'mapping, and GUP pins it as an ordinary large folio. Read in 6.18.26 drivers/dax/device.c ' +
+      '(drivers/dax/device.ts). MODEL: no PUD (1 GiB) alignment. Id as quoted by its author in a September ' +
+      '2025 patch mail ("Prior to aed877c2b425 ("device/dax: properly refcount device dax pages when ' +
+      'mapping")"), and in the akpm/mm post-receive list of 18 Mar 2025 beside 38607c62b34b.',
+    scenarios: ['vfio/map-devdax'],
+  },
+  'gup-fsdax-longterm-unpinnable': {
+    subject: 'mm/gup: don\'t allow FOLL_LONGTERM pinning of FS DAX pages',
+    commit: 'e5cb23256347',
+    author: 'Alistair Popple',
+    release: 'v6.15',
+    files: ['mm/gup.c', 'include/linux/mm.h'],
+    effect: 'changes-verdict',
+    summary:
+      'folio_is_longterm_pinnable() answers false for an fs-DAX folio, so gup-fast\'s grab ' +
+      '(try_grab_folio_fast) refuses a FOLL_LONGTERM pin of one, now that the devmap test that used to stop ' +
+      'gup-fast there is gone; the slow path refuses it in check_vma_flags() as before. Read in 6.18.26 ' +
+      'include/linux/mm.h (include/linux/mm.ts is_longterm_pinnable_page). Id from the akpm/mm post-receive ' +
+      'list of 18 Mar 2025 (mm-everything revlist), in the run of the series whose other ids (38607c62b34b, ' +
+      'aed877c2b425, bde708f1a65d) are the mainline ones Fixes: tags cite.',
+    scenarios: ['gup/fsdax-pmd-folio'],
+  },
+  'dax-busy-page-unmapped': {
+    subject: 'fs/dax: return unmapped busy pages from dax_layout_busy_page_range()',
+    commit: 'cee91fa13a8e',
+    author: 'Alistair Popple',
+    release: 'v6.15',
+    files: ['fs/dax.c'],
+    effect: 'changes-verdict',
+    summary:
+      'dax_layout_busy_page_range() no longer returns early when no VMA maps the file (mapping_mapped): a ' +
+      'truncate or hole punch of an fs-DAX file that is no longer mmapped still waits for pages a GUP ' +
+      'reference or pin holds. Before it (5.4.1 to 6.12.118) such a truncate frees the blocks under the pin. ' +
+      'Read in 6.18.26 fs/dax.c (fs/dax.ts dax_layout_busy_page). Id from the akpm/mm post-receive list of ' +
+      '18 Mar 2025, same series and list as gup-fsdax-longterm-unpinnable.',
+    scenarios: ['gup/fsdax-unmapped-truncate'],
+  },
+  'dax-break-layouts-remove-entries': {
+    subject: 'fs/dax: always remove DAX page-cache entries when breaking layouts',
+    commit: 'bde708f1a65d',
+    author: 'Alistair Popple',
+    release: 'v6.15',
+    files: ['fs/dax.c', 'fs/ext4/inode.c'],
+    effect: 'changes-verdict',
+    summary:
+      'dax_break_layout() (ext4_break_layouts through dax_break_layout_inode) removes every DAX entry of the ' +
+      'file once no page is busy (dax_delete_mapping_range), so each block\'s folio loses its mapping and a ' +
+      'PMD folio is split back to order-0 pages, even when the size change keeps the blocks. Read in 6.18.26 ' +
+      'fs/dax.c and fs/ext4/inode.c (fs/ext4.ts ext4_break_layouts). Id from Fixes: tags ' +
+      '("Fixes: bde708f1a65d") and a kernel test robot report on torvalds/linux master.',
+    scenarios: ['gup/fsdax-pmd-folio'],
   },
   'hugetlb-pool-batch': {
     subject: 'hugetlb: restructure pool allocations',

@@ -16,6 +16,10 @@
  * init makes every align-sized block one compound page (mm/page_alloc.ts
  * __init_zone_device_page with an order); references and pins of any subpage then land on
  * the folio. Without it (5.4.1, 5.5-rc5, 5.6.4) every device-DAX page is order 0.
+ * From v6.15, PATCH(devdax-refcounted-mapping) aed877c2b425 (6.18.26 drivers/dax/device.c): the
+ * faults map with vmf_insert_page_mkwrite() / vmf_insert_folio_pmd(): plain entries that take
+ * a folio reference and a map count (the zap drops them; dax_set_mapping() is not modelled); the pages stay idle at refcount 1
+ * (MEMORY_DEVICE_GENERIC: free_zone_device_folio resets a folio that reaches 0 to 1).
  * MODEL: no PUD (1 GiB) alignment; page->mapping / index (dax_set_mapping, 6.x) are not
  * set; the inode is S_DAX so vma_is_dax() holds and vma_is_fsdax() does not (S_ISCHR).
  * ->may_split (5.4.1: ->split) refuses to split the VMA (munmap / mprotect of part of it)
@@ -31,8 +35,8 @@ import {
   FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_NOPAGE, VM_FAULT_SIGBUS, VM_HUGEPAGE, VM_SHARED, pt_walk, set_pmd_at, set_pte_at,
 } from '../../include/linux/mm.js';
 import { EINVAL } from '../../include/uapi/linux/errno.js';
-import { unsupported } from '../../include/linux/bug.js';
-import { vma_page_prot } from '../../mm/memory.js';
+import { vma_page_prot, vmf_insert_page_mkwrite } from '../../mm/memory.js';
+import { insert_folio_pmd__v6_15 } from '../../fs/dax.js';
 import { chrdev_create } from '../../fs/chrdev.js';
 import { __init_zone_device_page } from '../../mm/page_alloc.js';
 
@@ -59,15 +63,12 @@ function dax_pgoff_to_pfn(k: Kctx, dd: dev_dax, pgoff: number): number | null {
 }
 
 function* dev_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
-  // PATCH(devdax-refcounted-mapping) aed877c2b425: refcounted device-DAX mappings are not modelled
-  if (k.patch('devdax-refcounted-mapping')) {
-    unsupported(k, 'drivers/dax/device.c:__dev_dax_pte_fault', 'a device-DAX fault from v6.15 on: the mapping takes folio references and map counts (vmf_insert_page_mkwrite / vmf_insert_folio_pmd / _pud), which the model does not have (it keeps the devmap scheme of special PTEs without references)');
-    return VM_FAULT_SIGBUS;
-  }
   const dd = dev_dax_of(vmf.vma.vm_file as file);
   if (dd.align > PAGE_SIZE) return VM_FAULT_SIGBUS;
   const pfn = dax_pgoff_to_pfn(k, dd, vmf.pgoff);
   if (pfn === null) return VM_FAULT_SIGBUS;
+  // PATCH(devdax-refcounted-mapping) aed877c2b425: vmf_insert_page_mkwrite() maps the page with a reference and a map count
+  if (k.patch('devdax-refcounted-mapping')) return vmf_insert_page_mkwrite(k, vmf, pfn, (vmf.flags & FAULT_FLAG_WRITE) !== 0);
   let prot = vma_page_prot(vmf.vma) | _PAGE_SPECIAL | _PAGE_DEVMAP;
   if (vmf.flags & FAULT_FLAG_WRITE) prot |= _PAGE_RW | _PAGE_DIRTY;
   set_pte_at(vmf.vma.vm_mm, vmf.address, mk_pte(pfn, prot));
@@ -75,21 +76,19 @@ function* dev_dax_fault(k: Kctx, vmf: vm_fault): KThread<number> {
 }
 
 function* dev_dax_huge_fault(k: Kctx, vmf: vm_fault, order: number): KThread<number> {
-  // PATCH(devdax-refcounted-mapping) aed877c2b425: refcounted device-DAX mappings are not modelled
-  if (k.patch('devdax-refcounted-mapping')) {
-    unsupported(k, 'drivers/dax/device.c:__dev_dax_pmd_fault', 'a device-DAX fault from v6.15 on: the mapping takes folio references and map counts (vmf_insert_page_mkwrite / vmf_insert_folio_pmd / _pud), which the model does not have (it keeps the devmap scheme of special PTEs without references)');
-    return VM_FAULT_SIGBUS;
-  }
   const vma = vmf.vma;
   const dd = dev_dax_of(vma.vm_file as file);
   if (order !== 9 || dd.align < PMD_SIZE) return VM_FAULT_FALLBACK;
   const haddr = Math.floor(vmf.address / PMD_SIZE) * PMD_SIZE;
   if (haddr < vma.vm_start || haddr + PMD_SIZE > vma.vm_end) return VM_FAULT_FALLBACK;
-  if (pt_walk(vma.vm_mm, haddr).entry !== 0) return VM_FAULT_NOPAGE;
+  // PATCH(devdax-refcounted-mapping) aed877c2b425: insert_pmd() itself handles a present leaf (a write makes it writable)
+  if (pt_walk(vma.vm_mm, haddr).entry !== 0 && !k.patch('devdax-refcounted-mapping')) return VM_FAULT_NOPAGE;
   const pgoff = (haddr - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff;
   const pfn = dax_pgoff_to_pfn(k, dd, pgoff);
   if (pfn === null || pfn + 511 >= dd.region.end_pfn) return VM_FAULT_SIGBUS;
   for (let i = 1; i < 512; i++) dax_pgoff_to_pfn(k, dd, pgoff + i);
+  // PATCH(devdax-refcounted-mapping) aed877c2b425: vmf_insert_folio_pmd() maps the folio with a reference and a map count
+  if (k.patch('devdax-refcounted-mapping')) return insert_folio_pmd__v6_15(k, vma, haddr, pfn, (vmf.flags & FAULT_FLAG_WRITE) !== 0);
   let prot = vma_page_prot(vma) | _PAGE_SPECIAL | _PAGE_DEVMAP | _PAGE_PSE;
   if (vmf.flags & FAULT_FLAG_WRITE) prot |= _PAGE_RW | _PAGE_DIRTY;
   set_pmd_at(vma.vm_mm, haddr, mk_pte(pfn, prot));

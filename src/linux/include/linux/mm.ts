@@ -282,10 +282,15 @@ export function __free_folio_slot(m: Machine, s: number): void {
   if (flags & PG_zero) return; // the zero page is never freed
   const r = mem.region_of(pfn);
   if (r && r.zone === ZONE_DEVICE) {
-    // ZONE_DEVICE: the pgmap owner keeps the frame; only the transient state goes (PG_reserved
-    // and the compound layout are memmap init's and stay).
+    // ZONE_DEVICE (free_zone_device_folio): the pgmap owner keeps the frame; only the transient
+    // state goes (PG_reserved and the compound layout are memmap init's and stay).
     mem.s_flags[s] = flags & (PG_reserved | PG_head);
-    mem.s_mapping[s] = 0;
+    // PATCH(fsdax-refcounted-folios) 38607c62b34b: 6.18.26 keeps ->mapping of FS_DAX and GENERIC folios
+    // (an fs-DAX folio loses it in dax_folio_put); before, every ZONE_DEVICE folio lost it here.
+    if (!m.profile.patches.has('fsdax-refcounted-folios') || (r.kind !== 'fsdax' && r.kind !== 'devdax')) mem.s_mapping[s] = 0;
+    // PATCH(devdax-refcounted-mapping) aed877c2b425: a device-DAX (MEMORY_DEVICE_GENERIC) folio is set back to
+    // refcount 1, its idle count, now that zapping its last mapping can drop it to 0.
+    if (r.kind === 'devdax' && m.profile.patches.has('devdax-refcounted-mapping')) mem.s_ref[s] = 1;
     return;
   }
   if (flags & PG_hugetlb) {
@@ -517,7 +522,9 @@ export function is_zone_movable_page(m: Machine, page: number): boolean {
  * this page stay where it is under a long-term pin?
  * 5.4–5.6 (check_and_migrate_cma_pages): not in a CMA pageblock (head page).
  * 6.1/6.12: not CMA (MIGRATE_ISOLATE: not modelled), the zero page always, and not in
- * ZONE_MOVABLE (PATCH(gup-migrate-movable-zone), d1e153fea2a8). MODEL: no device-coherent memory.
+ * ZONE_MOVABLE (PATCH(gup-migrate-movable-zone), d1e153fea2a8). 6.18.26 folio_is_longterm_pinnable:
+ * also never an fs-DAX folio (PATCH(gup-fsdax-longterm-unpinnable), e5cb23256347, v6.15). MODEL: no
+ * device-coherent memory.
  */
 export function is_longterm_pinnable_page(k: Kctx, page: number): boolean {
   const m = k.m;
@@ -527,6 +534,8 @@ export function is_longterm_pinnable_page(k: Kctx, page: number): boolean {
   // PATCH(gup-migrate-movable-zone)
   if (!k.patch('gup-migrate-movable-zone')) return true;
   if (is_zero_page(m, page)) return true;
+  // PATCH(gup-fsdax-longterm-unpinnable) e5cb23256347: an fs-DAX folio is never long-term pinnable (v6.15)
+  if (k.patch('gup-fsdax-longterm-unpinnable') && is_fsdax_page(m, page)) return false;
   return !(r !== null && r.zone === ZONE_MOVABLE);
 }
 

@@ -1169,6 +1169,8 @@ export interface vm_operations_struct {
   readonly fault?: (k: Kctx, vmf: vm_fault) => KThread<number>;
   /** ->page_mkwrite: a shared mapping's page is about to become writable. */
   readonly page_mkwrite?: (k: Kctx, vmf: vm_fault) => KThread<number>;
+  /** ->pfn_mkwrite: a shared mapping's PTE without a normal page (special, devmap) is about to become writable. */
+  readonly pfn_mkwrite?: (k: Kctx, vmf: vm_fault) => KThread<number>;
   /** ->huge_fault (DAX PMD/PUD faults). */
   readonly huge_fault?: (k: Kctx, vmf: vm_fault, order: number) => KThread<number>;
   /** ->may_split (5.4.1: ->split): 0 if the VMA may be split at addr, else the errno __split_vma returns. */

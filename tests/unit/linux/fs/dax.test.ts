@@ -4,9 +4,9 @@ import type { Kctx } from '../../../../src/linux/kctx.js';
 import type { KThread } from '../../../../src/sched/index.js';
 import type { Machine } from '../../../../src/linux/machine.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, pte_devmap, pte_pfn, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, pte_devmap, pte_pfn, pte_special, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
 import {
-  FAULT_FLAG_WRITE, VM_FAULT_ERROR, compound_head, folio_order, folio_pincount, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, vma_lookup, PageAnon, PageReserved,
+  FAULT_FLAG_WRITE, VM_FAULT_ERROR, compound_head, folio_mapcount, folio_order, folio_pincount, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, vma_lookup, PageAnon, PageReserved,
 } from '../../../../src/linux/include/linux/mm.js';
 import { is_invalid_reserved_pfn, put_pfn, vaddr_get_pfn } from '../../../../src/linux/drivers/vfio/vfio_iommu_type1.js';
 import { IOMMU_READ, IOMMU_WRITE } from '../../../../src/linux/drivers/iommu/iommu.js';
@@ -140,7 +140,7 @@ function truncateWhilePinned(m: Machine, t: ReturnType<typeof task>, setup: { fd
 }
 
 describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
-  for (const profile of ['v5.4', 'v6.1', 'v6.12']) {
+  for (const profile of ['v5.4', 'v6.1', 'v6.12', 'v6.18']) {
     it(`${profile}: blocks while a page is pinned and completes after the unpin`, () => {
       const m = daxMachine(profile);
       const t = task(m);
@@ -725,6 +725,192 @@ describe('GUP-fast over a devmap PMD (__gup_device_huge_pmd: one grab per page)'
       expect(r.n).toBe(4);
       if (profile === 'v5.4') expect([0, 1, 2, 3, 4, 5].map((i) => page_ref_count(m, head + i))).toEqual([1, 2, 2, 2, 2, 1]);
       else expect(page_count(m, head + 3)).toBe(5);
+    });
+  }
+});
+
+/**
+ * A thread holds `page` pinned for a few steps while another truncates the file to 0 (round
+ * robin); returns the order of the unpin and the truncate's start and end.
+ */
+function truncateRacingUnpin(m: Machine, t: ReturnType<typeof task>, fd: number, page: number): string[] {
+  const log: string[] = [];
+  const { r, results } = run(m, [
+    { t, body: function* (k) {
+      for (let i = 0; i < 3; i++) yield* point('test:dma-in-flight');
+      log.push('unpin');
+      unpin_user_page(k, page);
+      return 0;
+    } },
+    { t, body: function* (k) {
+      log.push('truncate');
+      const ret = yield* sys_ftruncate(k, fd, 0);
+      log.push('truncated');
+      return ret;
+    } },
+  ], new RoundRobinChooser());
+  expect(r.status).toBe('done');
+  expect(results[1]).toBe(0);
+  return log;
+}
+
+describe('fs-DAX and device-DAX as refcounted folios (v6.18: 38607c62b34b, aed877c2b425, e5cb23256347, cee91fa13a8e, bde708f1a65d)', () => {
+  it('v6.18: a PTE fault maps a plain PTE holding a folio reference and a map count; the zap drops both and keeps ->mapping', () => {
+    const m = daxMachine('v6.18');
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+      const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+      const rd = yield* touch(k, x, false);
+      const ro = pte_at(t.mm!, x);
+      yield* touch(k, x, true);
+      return { x, rd, ro, rw: pte_at(t.mm!, x) };
+    });
+    expect(r.rd & VM_FAULT_ERROR).toBe(0);
+    expect(pte_devmap(r.ro) || pte_special(r.ro)).toBe(false);
+    expect(pte_write(r.ro)).toBe(false); // write-notify: the shared DAX VMA maps read-only first
+    expect(pte_write(r.rw)).toBe(true); // ->page_mkwrite (the DAX fault) made the same PTE writable
+    const p = pte_pfn(r.ro);
+    expect(pte_pfn(r.rw)).toBe(p);
+    expect(page_ref_count(m, p)).toBe(1);
+    expect(folio_mapcount(m, p)).toBe(1);
+    expect(page_content(m, p)).toBe('pmem:0');
+    const mapping = m.inodes.get('/mnt/f')!.i_mapping;
+    expect(m.mem.s_mapping[m.mem.slot_of(p)]).toBe(mapping.id);
+    runAs(m, t, function* (k) { return yield* sys_munmap(k, r.x, 4 * PAGE_SIZE); });
+    expect(page_ref_count(m, p)).toBe(0); // idle again
+    expect(folio_mapcount(m, p)).toBe(0);
+    expect(m.mem.s_mapping[m.mem.slot_of(p)]).toBe(mapping.id); // only dax_folio_put clears it
+    expect(m.reports.filter((x) => x.kind === 'unsupported' || x.kind === 'bug')).toEqual([]);
+  });
+
+  it('v6.18: a PMD entry is one order-9 folio; a layout break splits it back into idle order-0 pages that keep their data', () => {
+    const m = pmdMachine('v6.18');
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      const x = yield* sys_mmap(k, FIX, 2 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+      const f = yield* touch(k, x + 5 * PAGE_SIZE, false);
+      return { fd, x, f, w: pt_walk(t.mm!, x) };
+    });
+    expect(r.f & VM_FAULT_ERROR).toBe(0);
+    expect(r.w.level).toBe('pmd');
+    expect(pte_devmap(r.w.entry) || pte_special(r.w.entry)).toBe(false);
+    const head = pte_pfn(r.w.entry);
+    expect(folio_order(m, head + 5)).toBe(9);
+    expect(page_count(m, head + 5)).toBe(1); // the PMD mapping's reference, on the folio
+    expect(folio_mapcount(m, head)).toBe(1);
+    expect(page_content(m, head + 5)).toBe('/mnt/big:5');
+    expect(runAs(m, t, function* (k) { return yield* sys_ftruncate(k, r.fd, 4 * MiB); })).toBe(0);
+    expect(pt_walk(t.mm!, r.x).entry).toBe(0); // the break unmapped it ...
+    const mapping = m.inodes.get('/mnt/big')!.i_mapping;
+    expect(mapping.nrpages).toBe(0); // ... and removed every entry (bde708f1a65d)
+    expect(mapping.dax_pmd_entries.size).toBe(0);
+    for (const i of [0, 5, 511]) {
+      expect(folio_order(m, head + i)).toBe(0);
+      expect(page_ref_count(m, head + i)).toBe(0);
+      expect(page_content(m, head + i)).toBe(`/mnt/big:${i}`);
+    }
+    expect(m.reports.filter((x) => x.kind === 'unsupported' || x.kind === 'bug' || x.kind === 'warn')).toEqual([]);
+  });
+
+  it('v6.18: a FOLL_PIN of one page of a PMD pins the folio (refcount +1, pincount +1); truncate waits for the unpin', () => {
+    const m = pmdMachine('v6.18');
+    const t = task(m);
+    const s = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      const x = yield* sys_mmap(k, FIX, 2 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+      yield* touch(k, x, true);
+      const page = yield* shortPin(k, x + 3 * PAGE_SIZE, 'v6.18');
+      const mm = t.mm!;
+      yield* down_read(k, mm.mmap_lock, 'test');
+      const lt = yield* pin_user_pages(k, x + 3 * PAGE_SIZE, 1, FOLL_WRITE | FOLL_LONGTERM, [null]);
+      up_read(k, mm.mmap_lock, 'test');
+      return { fd, x, page, lt };
+    });
+    expect(s.lt).toBe(-EOPNOTSUPP);
+    const head = pte_pfn(pt_walk(t.mm!, s.x).entry);
+    expect(page_count(m, head)).toBe(2);
+    expect(folio_pincount(m, head)).toBe(1);
+    expect(truncateRacingUnpin(m, t, s.fd, s.page)).toEqual(['truncate', 'unpin', 'truncated']);
+    expect(folio_order(m, head)).toBe(0);
+    expect(page_ref_count(m, head + 3)).toBe(0);
+    expect(m.reports.filter((x) => x.kind === 'bug' || x.kind === 'warn')).toEqual([]);
+  });
+
+  for (const profile of ['v6.18', 'v6.18-gup-fsdax-longterm-unpinnable', 'v6.12']) {
+    const pins = profile === 'v6.18-gup-fsdax-longterm-unpinnable';
+    it(`${profile}: a long-term pin_user_pages_fast over a writable fs-DAX PTE ${pins ? 'is taken by the fast path' : 'is refused (-EOPNOTSUPP from the slow path)'}`, () => {
+      const m = daxMachine(profile);
+      const t = task(m);
+      const n = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+        const x = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+        // Writable: over a read-only PTE gup_must_unshare() sends a long-term pin of a file
+        // page to the slow path in every release.
+        yield* touch(k, x, true);
+        return yield* pin_user_pages_fast(k, x, 1, FOLL_LONGTERM, [null]);
+      });
+      expect(n).toBe(pins ? 1 : -EOPNOTSUPP);
+    });
+  }
+
+  for (const profile of ['v6.12', 'v6.18']) {
+    it(`${profile}: with a pin left after munmap, the truncate of the unmapped file ${profile === 'v6.18' ? 'waits for it (cee91fa13a8e)' : 'does not wait'}`, () => {
+      const m = daxMachine(profile);
+      const t = task(m);
+      const s = runAs(m, t, function* (k) {
+        const { fd, x, page } = yield* pinnedDaxFile(k, profile);
+        yield* sys_munmap(k, x, 4 * PAGE_SIZE);
+        return { fd, page };
+      });
+      expect(truncateRacingUnpin(m, t, s.fd, s.page)).toEqual(profile === 'v6.18' ? ['truncate', 'unpin', 'truncated'] : ['truncate', 'truncated', 'unpin']);
+    });
+  }
+
+  it('v6.18: a device-DAX 2 MiB fault maps the folio with a reference (refcount 2: idle 1 + the PMD); munmap gives it back to 1', () => {
+    const m = machine('v6.18', { dma32: 16 * MiB, normal: 64 * MiB, pmem: [{ name: 'dax0.0', size: 16 * MiB, mode: 'devdax' }] });
+    devdax_create(m, '/dev/dax0.0', 'dax0.0', PMD_SIZE);
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/dev/dax0.0', O_RDWR);
+      const a = yield* sys_mmap(k, 0, PMD_SIZE, RW, MAP_SHARED, fd, 0);
+      const f = yield* touch(k, a + 3 * PAGE_SIZE, true);
+      return { a, f, w: pt_walk(t.mm!, a) };
+    });
+    expect(r.f & VM_FAULT_ERROR).toBe(0);
+    expect(r.w.level).toBe('pmd');
+    expect(pte_devmap(r.w.entry) || pte_special(r.w.entry)).toBe(false);
+    const head = pte_pfn(r.w.entry);
+    expect(page_count(m, head + 3)).toBe(2);
+    expect(folio_mapcount(m, head)).toBe(1);
+    runAs(m, t, function* (k) { return yield* sys_munmap(k, r.a, PMD_SIZE); });
+    expect(page_count(m, head)).toBe(1);
+    expect(folio_mapcount(m, head)).toBe(0);
+    expect(m.reports.filter((x) => x.kind === 'unsupported' || x.kind === 'bug')).toEqual([]);
+  });
+});
+
+describe('a shared write over the zero page of an fs-DAX hole (->pfn_mkwrite: the DAX fault maps a block in its place)', () => {
+  for (const profile of ['v5.4', 'v6.1', 'v6.12', 'v6.18']) {
+    it(`${profile}: the read maps the zero page; the write allocates a pmem block and maps it writable; the zero page keeps no data`, () => {
+      const m = daxMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const fd = yield* sys_open(k, '/mnt/f', O_RDWR);
+        yield* sys_ftruncate(k, fd, 8 * PAGE_SIZE); // pages 4-7 are a hole
+        const x = yield* sys_mmap(k, 0, 8 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+        yield* touch(k, x + 6 * PAGE_SIZE, false);
+        const ro = pte_at(t.mm!, x + 6 * PAGE_SIZE);
+        const w = yield* touch(k, x + 6 * PAGE_SIZE, true);
+        return { x, ro, w, rw: pte_at(t.mm!, x + 6 * PAGE_SIZE) };
+      });
+      expect(pte_pfn(r.ro)).toBe(m.mem.zero_pfn);
+      expect(r.w & VM_FAULT_ERROR).toBe(0);
+      expect(pte_pfn(r.rw)).not.toBe(m.mem.zero_pfn);
+      expect(is_fsdax_page(m, pte_pfn(r.rw))).toBe(true);
+      expect(pte_write(r.rw)).toBe(true);
+      expect(m.inodes.get('/mnt/f')!.dax_blocks.get(6)).toBe(pte_pfn(r.rw));
     });
   }
 });
