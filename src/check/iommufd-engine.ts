@@ -32,7 +32,7 @@ import { iommu_iova_to_pfns, iommu_iova_to_phys } from '../linux/drivers/iommu/i
 import type { iopt_area, iopt_pages } from '../linux/drivers/iommu/iommufd/iommufd_private.js';
 import { iopt_area_index_to_iova } from '../linux/drivers/iommu/iommufd/pages.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouchedRun, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
 import { pte_at } from '../linux/include/linux/mm.js';
 import type { Finding } from './violation.js';
 import { dmaCoherentFinding, dmaLiveFinding, longtermPinFindings, movablePinRule, pinRuleBroken } from './invariants.js';
@@ -162,13 +162,15 @@ export class IommufdSteps {
     if (this.rev.size > 0) {
       const mem = m.mem;
       let last = -1;
-      forEachTouched(touched, (s) => {
-        if (s <= 0 || s >= mem.slot_top) return;
-        const b = Math.floor(mem.s_pfn[s] / PAGES_PER_PMD);
-        // PERF: consecutive touched slots usually lie in the block the previous one did.
-        if (b === last && mem.s_order[s] < 9) return;
-        last = b;
-        this.markPhys(mem.s_pfn[s], mem.s_pfn[s] + 2 ** mem.s_order[s]);
+      forEachTouchedRun(touched, (s0, n) => {
+        for (let s = s0; s < s0 + n; s++) {
+          if (s <= 0 || s >= mem.slot_top) continue;
+          const b = Math.floor(mem.s_pfn[s] / PAGES_PER_PMD);
+          // PERF: consecutive touched slots usually lie in the block the previous one did.
+          if (b === last && mem.s_order[s] < 9) continue;
+          last = b;
+          this.markPhys(mem.s_pfn[s], mem.s_pfn[s] + 2 ** mem.s_order[s]);
+        }
       });
       for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);
     }

@@ -1059,6 +1059,19 @@ export function forEachTouched(touched: readonly number[], visit: (slot: number)
   }
 }
 
+/**
+ * PERF: forEachTouched() a run at a time: visit(s0, n) for each journal entry, slots s0 .. s0 + n - 1
+ * (n = 1 for a single slot), in journal order, so a caller loops over a run itself (one call per
+ * run instead of one per slot).
+ */
+export function forEachTouchedRun(touched: readonly number[], visit: (s0: number, n: number) => void): void {
+  for (let j = 0; j < touched.length; j++) {
+    const e = touched[j];
+    if (e >= 0) visit(e, 1);
+    else visit(touched[++j], -e);
+  }
+}
+
 /** Start journaling a page table's writes (page_table.log); the checker empties the array after reading it. */
 export function page_table_journal_start(pt: page_table): number[] {
   if (pt.log === null) {
