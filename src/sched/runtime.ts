@@ -273,6 +273,15 @@ export class Sched {
   }
 
   /**
+   * alone(), in a run where no other thread was ever spawned (set-up, a one-thread scenario, a
+   * benchmark): where other threads ran and exited, callers that would otherwise drop points keep
+   * them, so the step numbers of multi-thread runs (their schedules, documented steps) stay put.
+   */
+  onlyThread(tid: ThreadId): boolean {
+    return this.threads.length === 1 && this.alone(tid);
+  }
+
+  /**
    * alone(), or else every other live thread is parked in an uninterruptible wait for a mutex
    * `tid` holds, with no signal pending and no alarm armed: such a thread runs again only once
    * `tid` releases that mutex (a mutex waiter is granted only by the owner's unlock), so as long

@@ -650,7 +650,7 @@ export function* __get_user_pages(
       // when an iteration that covered many pages (a huge leaf) crossed into a new
       // 512-page window, the PTE lock elsewhere. MODEL (speed only): with no other live
       // thread (Sched.alone) gup_pte_run() follows the pages between two cond_resched()
-      // points in one plain loop (and cond_resched() itself is no point then: kernel/sched.ts). Fatal signals are checked on
+      // points in one plain loop (and in a one-thread run cond_resched() itself is no point: kernel/sched.ts). Fatal signals are checked on
       // every iteration.
       const alone = k.s.alone(k.tid);
       if ((i & 511) === 0 || i >= next_resched) {

@@ -74,7 +74,7 @@ describe('traced runs of a lone thread', () => {
     expect([...traced.values]).toEqual([...plain.values]);
     expect(traced.violated).toEqual(plain.violated);
     expect(traced.violations.map((v) => v.kind)).toEqual(plain.violations.map((v) => v.kind));
-    // Far fewer scheduling points than pages: a lone thread skips even cond_resched() (kernel/sched.ts).
+    // Far fewer scheduling points than pages: the only thread of a run skips even cond_resched() (kernel/sched.ts).
     expect(plain.steps).toBeLessThan(PAGES / 8);
     const trace = traced.trace ?? [];
     expect(trace.length).toBeLessThan(PAGES / 4);
@@ -90,7 +90,7 @@ describe('traced runs of a lone thread', () => {
       if (b.kind !== 'batch') continue;
       const d = b.data as { pages?: number; start: string; fn: string };
       if (d.pages === undefined) {
-        // A cond_resched() point the lone thread skipped (kernel/sched.ts): one point, at its site.
+        // A cond_resched() point the run's only thread skipped (kernel/sched.ts): one point, at its site.
         expect(b.label).toBe(`${d.fn}:cond_resched`);
         expect(b.points).toBe(1);
         skipped++;

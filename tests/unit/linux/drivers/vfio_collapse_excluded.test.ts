@@ -113,7 +113,6 @@ describe.each(['v6.1', 'v6.12'])('MAP_DMA collapsed while another thread waits f
     const { steps: _s1, ...other } = run(profile, true, false, false);
     const { steps: _s2, ...watched } = run(profile, true, false, true);
     expect(other.map0).toBe(0);
-    // Up to T0's MAP_DMA the runs are step for step the same (T1, alone after it, skips cond_resched points).
     expect(other).toEqual(watched);
   });
 });
