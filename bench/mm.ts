@@ -24,7 +24,8 @@ const PAGE = 4096;
 /**
  * Heap + array buffers + the mem_map's slot arrays when they live in resizable buffers,
  * which process.memoryUsage().arrayBuffers does not count (Node 20; mm_types.ts grows the
- * slot arrays in place from 65,536 slots).
+ * slot arrays in place from 65,536 slots only past 2^30 bytes of them; below that they are plain
+ * arrays of the frame bound, counted by arrayBuffers at their whole length, touched or not).
  */
 function memNow(m: Machine): number {
   const u = process.memoryUsage();

@@ -27,7 +27,7 @@ import type { Machine } from '../linux/machine.js';
 import type { vfio_dma, vfio_iommu } from '../linux/drivers/vfio/vfio_iommu_type1.js';
 import type { iommu_domain } from '../linux/drivers/iommu/iommu.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouchedRun, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
 import { iommu_lookup_leaf, iommu_pte_entries } from '../linux/drivers/iommu/iommu.js';
 import type { InvariantId } from './ids.js';
 import type { Finding } from './violation.js';
@@ -121,7 +121,9 @@ export class IncrementalSteps {
       this.started = true;
       for (let s = 1; s < mem.slot_top; s++) this.recheckSlot(s);
     } else {
-      forEachTouched(touched, (s) => this.recheckSlot(s));
+      forEachTouchedRun(touched, (s0, n) => {
+        for (let q = 0; q < n; q++) this.recheckSlot(s0 + q);
+      });
     }
     // iommufd reads the domain and page-table journals before VFIO's part clears its own.
     this.iommufd.update(touched, freed);
@@ -185,17 +187,19 @@ export class IncrementalSteps {
       // allocated or pinned in order) are marked as one range: the same pages get marked.
       let lo = -1;
       let hi = -1;
-      forEachTouched(touched, (s) => {
-        if (s <= 0 || s >= mem.slot_top) return;
-        const a = mem.s_pfn[s];
-        const b = a + 2 ** mem.s_order[s];
-        if (a === hi) {
+      forEachTouchedRun(touched, (s0, n) => {
+        for (let s = s0; s < s0 + n; s++) {
+          if (s <= 0 || s >= mem.slot_top) continue;
+          const a = mem.s_pfn[s];
+          const b = a + 2 ** mem.s_order[s];
+          if (a === hi) {
+            hi = b;
+            continue;
+          }
+          if (lo >= 0) this.markPhys(lo, hi);
+          lo = a;
           hi = b;
-          return;
         }
-        if (lo >= 0) this.markPhys(lo, hi);
-        lo = a;
-        hi = b;
       });
       if (lo >= 0) this.markPhys(lo, hi);
       for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);

@@ -32,13 +32,14 @@ import { iommu_iova_to_pfns, iommu_iova_to_phys } from '../linux/drivers/iommu/i
 import type { iopt_area, iopt_pages } from '../linux/drivers/iommu/iommufd/iommufd_private.js';
 import { iopt_area_index_to_iova } from '../linux/drivers/iommu/iommufd/pages.js';
 import type { mm_struct } from '../linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouched, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE, forEachTouchedRun, page_table_journal_start, pte_pfn, pte_present } from '../linux/include/linux/mm_types.js';
 import { pte_at } from '../linux/include/linux/mm.js';
 import type { Finding } from './violation.js';
 import { dmaCoherentFinding, dmaLiveFinding, longtermPinFindings, movablePinRule, pinRuleBroken } from './invariants.js';
 import { frameAt } from './vfio.js';
 import { IndexPin, IommufdMapping, usesIommufd } from './iommufd.js';
 import { dropRange, markBytes, markPages, mergeRanges } from './ranges.js';
+import { mem_map_reports_reads } from '../linux/mm/read_report.js';
 
 const PAGES_PER_PMD = PMD_SIZE / PAGE_SIZE;
 
@@ -161,13 +162,15 @@ export class IommufdSteps {
     if (this.rev.size > 0) {
       const mem = m.mem;
       let last = -1;
-      forEachTouched(touched, (s) => {
-        if (s <= 0 || s >= mem.slot_top) return;
-        const b = Math.floor(mem.s_pfn[s] / PAGES_PER_PMD);
-        // PERF: consecutive touched slots usually lie in the block the previous one did.
-        if (b === last && mem.s_order[s] < 9) return;
-        last = b;
-        this.markPhys(mem.s_pfn[s], mem.s_pfn[s] + 2 ** mem.s_order[s]);
+      forEachTouchedRun(touched, (s0, n) => {
+        for (let s = s0; s < s0 + n; s++) {
+          if (s <= 0 || s >= mem.slot_top) continue;
+          const b = Math.floor(mem.s_pfn[s] / PAGES_PER_PMD);
+          // PERF: consecutive touched slots usually lie in the block the previous one did.
+          if (b === last && mem.s_order[s] < 9) continue;
+          last = b;
+          this.markPhys(mem.s_pfn[s], mem.s_pfn[s] + 2 ** mem.s_order[s]);
+        }
       });
       for (let j = 0; j < freed.length; j += 2) this.markPhys(freed[j], freed[j + 1]);
     }
@@ -300,77 +303,154 @@ export class IommufdSteps {
   /** Re-evaluate a track's dirty pages. */
   private evaluate(t: Track): void {
     const m = this.m;
-    const mem = m.mem;
-    const movable = movablePinRule(m);
     const ranges = mergeRanges(t.dirty);
     t.dirty = [];
-    const { area, pages: p } = t;
+    const area = t.area;
     // What depends on the memory region alone (the pin rules), for the region last seen.
-    let rlo = 0;
-    let rhi = 0;
-    let broken = false;
+    const rc: RegionCache = { lo: 0, hi: 0, broken: false, movable: movablePinRule(m) };
+    // PERF: the plain pages of a track whose one domain is its storage domain are taken a process
+    // PTE table at a time (plainRun), unless the run's reads are reported (the explorer's footprints).
+    const plain = t.storage !== null && t.doms.length === 1 && t.doms[0] === t.storage && t.mm !== null && !mem_map_reports_reads(m.mem);
     for (let r = 0; r < ranges.length; r += 2) {
       const [lo0, hi0] = [ranges[r], ranges[r + 1]];
       for (const map of [t.fsdax, t.cma, ...t.live, ...t.coherent]) dropRange(map, lo0, hi0);
       // PERF: each domain's pfns a chunk of pages at a time, into typed arrays (the IOVA of page
       // off is the page of the area's first IOVA plus off pages).
       for (let lo = lo0; lo < hi0; lo += EVAL_CHUNK) {
-      const hi = Math.min(hi0, lo + EVAL_CHUNK);
-      const iovaBase = Number(area.iova) - area.page_offset;
-      const at = iovaBase + lo * PAGE_SIZE;
-      const sp = chunkArray(0, hi - lo);
-      if (t.storage !== null) iommu_iova_to_pfns(t.storage, at, hi - lo, sp, 0);
-      const dp = t.doms.map((d, di) => {
-        if (d === t.storage) return sp;
-        const a = chunkArray(di + 1, hi - lo);
-        iommu_iova_to_pfns(d, at, hi - lo, a, 0);
-        return a;
-      });
-      for (let off = lo; off < hi; off++) {
-        const i = area.first_index + off;
-        if (t.storage !== null) {
-          const pfn = sp[off - lo];
-          if (pfn >= 0) {
-            this.index(t, pfn, off);
-            if (pfn < rlo || pfn >= rhi) {
-              const reg = mem.region_of(pfn);
-              rlo = reg === null ? pfn : reg.start_pfn;
-              rhi = reg === null ? pfn + 1 : reg.end_pfn;
-              broken = pinRuleBroken(m, 'no-longterm-pin-on-fsdax', pfn, movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', pfn, movable) !== null;
-            }
-            // PERF: the pin record (its holder text) is built only for a page that breaks a pin rule.
-            if (broken) {
-              const pin = [new IndexPin(pfn, p.id, i, iopt_area_index_to_iova(area, i))];
-              const fd = longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pin);
-              if (fd.length > 0) t.fsdax.set(off, fd[0]);
-              const fc = longtermPinFindings(m, 'no-longterm-pin-on-cma-or-movable', pin);
-              if (fc.length > 0) t.cma.set(off, fc[0]);
-            }
+        const hi = Math.min(hi0, lo + EVAL_CHUNK);
+        const iovaBase = Number(area.iova) - area.page_offset;
+        const at = iovaBase + lo * PAGE_SIZE;
+        const sp = chunkArray(0, hi - lo);
+        if (t.storage !== null) iommu_iova_to_pfns(t.storage, at, hi - lo, sp, 0);
+        const dp = t.doms.map((d, di) => {
+          if (d === t.storage) return sp;
+          const a = chunkArray(di + 1, hi - lo);
+          iommu_iova_to_pfns(d, at, hi - lo, a, 0);
+          return a;
+        });
+        for (let off = lo; off < hi;) {
+          const n = plain ? this.plainRun(t, off, hi, lo, sp, rc) : 0;
+          if (n > 0) {
+            off += n;
+            continue;
           }
+          this.evaluatePage(t, off, lo, sp, dp, rc);
+          off++;
         }
-        if (t.doms.length === 0) continue;
-        const vaddr = p.uptr + i * PAGE_SIZE;
-        let processPfn: number | null | undefined;
-        for (let di = 0; di < t.doms.length; di++) {
-          const dom = t.doms[di];
-          const pfn = dp[di][off - lo];
-          if (pfn < 0) continue;
-          if (dom !== t.storage) this.index(t, pfn, off);
-          processPfn ??= processFrame(t.mm, vaddr);
-          // PERF: the mapping's description is built only for a page that may break a rule.
-          const incoherent = processPfn !== null && processPfn !== pfn;
-          const s0 = mem.peek_slot(pfn);
-          if (!incoherent && s0 !== 0 && mem.s_ref[s0] > 0) continue;
-          const d = new IommufdMapping(pfn, processPfn, t.ioas, dom.id, iopt_area_index_to_iova(area, i), vaddr, p.source_task.pid);
-          const fl = dmaLiveFinding(m, d);
-          if (fl !== null) t.live[di].set(off, fl);
-          const fh = dmaCoherentFinding(d);
-          if (fh !== null) t.coherent[di].set(off, fh);
-        }
-      }
       }
     }
   }
+
+  /** evaluate() of page `off` of track t (its pfns at off - lo in sp / dp). */
+  private evaluatePage(t: Track, off: number, lo: number, sp: Float64Array, dp: readonly Float64Array[], rc: RegionCache): void {
+    const m = this.m;
+    const mem = m.mem;
+    const { area, pages: p } = t;
+    const i = area.first_index + off;
+    if (t.storage !== null) {
+      const pfn = sp[off - lo];
+      if (pfn >= 0) {
+        this.index(t, pfn, off);
+        regionBroken(m, pfn, rc);
+        // PERF: the pin record (its holder text) is built only for a page that breaks a pin rule.
+        if (rc.broken) {
+          const pin = [new IndexPin(pfn, p.id, i, iopt_area_index_to_iova(area, i))];
+          const fd = longtermPinFindings(m, 'no-longterm-pin-on-fsdax', pin);
+          if (fd.length > 0) t.fsdax.set(off, fd[0]);
+          const fc = longtermPinFindings(m, 'no-longterm-pin-on-cma-or-movable', pin);
+          if (fc.length > 0) t.cma.set(off, fc[0]);
+        }
+      }
+    }
+    if (t.doms.length === 0) return;
+    const vaddr = p.uptr + i * PAGE_SIZE;
+    let processPfn: number | null | undefined;
+    for (let di = 0; di < t.doms.length; di++) {
+      const dom = t.doms[di];
+      const pfn = dp[di][off - lo];
+      if (pfn < 0) continue;
+      if (dom !== t.storage) this.index(t, pfn, off);
+      processPfn ??= processFrame(t.mm, vaddr);
+      // PERF: the mapping's description is built only for a page that may break a rule.
+      const incoherent = processPfn !== null && processPfn !== pfn;
+      const s0 = mem.peek_slot(pfn);
+      if (!incoherent && s0 !== 0 && mem.s_ref[s0] > 0) continue;
+      const d = new IommufdMapping(pfn, processPfn, t.ioas, dom.id, iopt_area_index_to_iova(area, i), vaddr, p.source_task.pid);
+      const fl = dmaLiveFinding(m, d);
+      if (fl !== null) t.live[di].set(off, fl);
+      const fh = dmaCoherentFinding(d);
+      if (fh !== null) t.coherent[di].set(off, fh);
+    }
+  }
+
+  /**
+   * PERF: evaluatePage() for the pages from `off` (below `hi`, inside one process PTE table) that
+   * need nothing but the reverse index, for a track whose one domain is its storage domain: the
+   * domain maps a frame (sp), the frame's region breaks no pin rule, the process maps that same
+   * frame by a present PTE, and the frame's folio has references. For those evaluatePage() only
+   * indexes the page (no finding), which this does for the run at once (index() keeps, per
+   * physical 2 MiB block, the lowest and highest page offset: the run's first and last page of
+   * each block give the same ranges). Stops at the first other page. Returns the pages done.
+   */
+  private plainRun(t: Track, off: number, hi: number, lo: number, sp: Float64Array, rc: RegionCache): number {
+    const m = this.m;
+    const mem = m.mem;
+    const mm = t.mm as mm_struct;
+    const vaddr = t.pages.uptr + (t.area.first_index + off) * PAGE_SIZE;
+    const key = Math.floor(vaddr / PMD_SIZE);
+    const pt = mm.pgd.pmd.peek(key);
+    if (pt === undefined || typeof pt === 'number') return 0;
+    const v0 = Math.floor(vaddr / PAGE_SIZE) - key * PAGES_PER_PMD;
+    const n = Math.min(hi - off, PAGES_PER_PMD - v0);
+    // The run being indexed: offsets [ro, ro + rn) map frames [rpfn, rpfn + rn) of one physical block.
+    let ro = off;
+    let rn = 0;
+    let rpfn = -1;
+    let j = 0;
+    for (; j < n; j++) {
+      const pfn = sp[off + j - lo];
+      if (pfn < 0) break;
+      if (pfn < rc.lo || pfn >= rc.hi) regionBroken(m, pfn, rc);
+      if (rc.broken) break;
+      const e = pt.pte[v0 + j];
+      if (e === 0 || !pte_present(e) || pte_pfn(e) !== pfn) break;
+      const s = mem.peek_slot(pfn);
+      if (s === 0 || mem.s_ref[s] <= 0) break;
+      if (rn > 0 && pfn === rpfn + rn && Math.floor(pfn / PAGES_PER_PMD) === Math.floor(rpfn / PAGES_PER_PMD)) {
+        rn++;
+        continue;
+      }
+      if (rn > 0) this.indexRun(t, rpfn, ro, rn);
+      ro = off + j;
+      rn = 1;
+      rpfn = pfn;
+    }
+    if (rn > 0) this.indexRun(t, rpfn, ro, rn);
+    return j;
+  }
+
+  /** index() of pages [off, off + n) mapping frames [pfn, pfn + n) of one physical 2 MiB block. */
+  private indexRun(t: Track, pfn: number, off: number, n: number): void {
+    this.index(t, pfn, off);
+    if (n > 1) this.index(t, pfn + n - 1, off + n - 1);
+  }
+}
+
+/** The pin rules of the memory region last seen by evaluate() (asked once per region). */
+interface RegionCache {
+  lo: number;
+  hi: number;
+  broken: boolean;
+  readonly movable: boolean;
+}
+
+/** Bring rc to the region of pfn (unless it is there already): does a long-term pin of it break a pin rule? */
+function regionBroken(m: Machine, pfn: number, rc: RegionCache): void {
+  if (pfn >= rc.lo && pfn < rc.hi) return;
+  const reg = m.mem.region_of(pfn);
+  rc.lo = reg === null ? pfn : reg.start_pfn;
+  rc.hi = reg === null ? pfn + 1 : reg.end_pfn;
+  rc.broken = pinRuleBroken(m, 'no-longterm-pin-on-fsdax', pfn, rc.movable) !== null || pinRuleBroken(m, 'no-longterm-pin-on-cma-or-movable', pfn, rc.movable) !== null;
 }
 
 /** Pages evaluate() reads from each domain at a time. */

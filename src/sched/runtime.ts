@@ -272,6 +272,37 @@ export class Sched {
     return true;
   }
 
+  /**
+   * alone(), in a run where no other thread was ever spawned (set-up, a one-thread scenario, a
+   * benchmark): where other threads ran and exited, callers that would otherwise drop points keep
+   * them, so the step numbers of multi-thread runs (their schedules, documented steps) stay put.
+   */
+  onlyThread(tid: ThreadId): boolean {
+    return this.threads.length === 1 && this.alone(tid);
+  }
+
+  /**
+   * alone(), or else every other live thread is parked in an uninterruptible wait for a mutex
+   * `tid` holds, with no signal pending and no alarm armed: such a thread runs again only once
+   * `tid` releases that mutex (a mutex waiter is granted only by the owner's unlock), so as long
+   * as `tid` keeps every mutex it holds, no other thread can run at its next scheduling points.
+   * A caller may merge steps on that ground only over work that releases no mutex, and names the
+   * mutex in a comment (design.md principle 3: a held lock that excludes every conflicting path).
+   */
+  aloneHolding(tid: ThreadId): boolean {
+    if (this.afterStep !== undefined && !this.afterStepAllowsMerge) return false;
+    const mine = this.threads[tid].held;
+    for (const t of this.threads) {
+      if (t.id === tid || t.done) continue;
+      const pt = t.pt;
+      if (pt === null || pt.kind !== 'wait' || pt.reason.kind !== 'mutex' || pt.mode !== 'uninterruptible' || t.signal !== 'none' || t.alarm !== 'none') return false;
+      if (!mine.some((h) => h.mode === 'exclusive' && !h.spin && h.lock === pt.reason.object)) return false;
+    }
+    // The step now depends on every other thread having exited or waiting for this one.
+    if (this.cur !== null) this.access?.markUnknown('Sched.alone');
+    return true;
+  }
+
   // ---- signals ---------------------------------------------------------------
 
   /** Deliver a signal to a thread (a fatal one overrides a non-fatal one). */

@@ -6,9 +6,19 @@ import type { KThread } from '../../sched/index.js';
 import { point } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 
-/** cond_resched(): a voluntary preemption point. `site` is `<file>.c:<function>`. */
+/**
+ * cond_resched(): a voluntary preemption point. `site` is `<file>.c:<function>`.
+ * MODEL (speed only): the only thread of a run (Sched.onlyThread: no other thread, no hook
+ * watching between its steps) has no one to yield to, so the point is skipped, as the lone-thread
+ * merges of mm/gup_speed.ts and VFIO's collapsed batches skip theirs; a traced run records it as
+ * a one-point `batch` event, so it takes the untraced run's steps. The reference atomicity keeps
+ * it, and so does a run in which other threads ran (its step numbers stay as they were).
+ */
 export function* cond_resched(k: Kctx, site: string, locals?: string): KThread<void> {
-  void k;
+  if (!fine_atomicity(k) && k.s.onlyThread(k.tid)) {
+    if (k.s.tracing) k.s.traceBatch(`${site}:cond_resched`, 1, { fn: site });
+    return;
+  }
   yield* point(`${site}:cond_resched`, locals);
 }
 

@@ -649,8 +649,8 @@ export function* __get_user_pages(
       // The point is labelled cond_resched() at page 0, 512, 1024... of the call and
       // when an iteration that covered many pages (a huge leaf) crossed into a new
       // 512-page window, the PTE lock elsewhere. MODEL (speed only): with no other live
-      // thread (Sched.alone) only the cond_resched() points are kept and gup_pte_run()
-      // follows the pages between them in one plain loop. Fatal signals are checked on
+      // thread (Sched.alone) gup_pte_run() follows the pages between two cond_resched()
+      // points in one plain loop (and in a one-thread run cond_resched() itself is no point: kernel/sched.ts). Fatal signals are checked on
       // every iteration.
       const alone = k.s.alone(k.tid);
       if ((i & 511) === 0 || i >= next_resched) {

@@ -650,9 +650,14 @@ export function* vfio_pin_pages_remote__v5_4(k: Kctx, dma: vfio_dma, vaddr: numb
  * May vfio_pin_pages_remote() collapse batches here (see its MODEL note)? Whether object
  * events are recorded does not matter (the collapsed run records its pins and one
  * `vfio-pin` event), so a run with event histories or a trace takes the untraced run's steps.
+ * The thread runs alone, or every other live thread waits for a mutex it holds
+ * (Sched.aloneHolding): its callers (vfio_pin_map_dma() from vfio_dma_do_map(),
+ * vfio_iommu_replay()) hold iommu->lock across the whole pinning, and a collapsed run takes and
+ * releases mmap_lock only, so a thread waiting for iommu->lock (another MAP/UNMAP_DMA on the
+ * container, say) or for any other mutex held here cannot run at the points the run skips.
  */
 function collapse_ok(k: Kctx): boolean {
-  return !vfio_subsys_of(k).params.disable_hugepages && k.s.alone(k.tid) && !fatal_signal_pending(k);
+  return !vfio_subsys_of(k).params.disable_hugepages && k.s.aloneHolding(k.tid) && !fatal_signal_pending(k);
 }
 
 /**

@@ -174,8 +174,10 @@ interface ResizableBuffer extends ArrayBuffer {
 const ResizableArrayBuffer = ArrayBuffer as unknown as new (bytes: number, opts: { maxByteLength: number }) => ResizableBuffer;
 /** The largest resizable buffer V8 (Node 20–24) reserves: 4 GiB. */
 const RAB_MAX = 2 ** 32;
-/** Slot capacity from which the slot arrays move to resizable buffers (below it a copy is cheap). */
+/** Slot capacity from which the slot arrays move to plain arrays of the frame bound, or to resizable buffers past PLAIN_MAX (below it a copy is cheap). */
 const RAB_FROM = 1 << 16;
+/** Slot arrays up to this many bytes in all are plain arrays of the frames bound (grow()). */
+const PLAIN_MAX = 2 ** 30;
 /** hotplug_skip() of a mem_map no block was ever isolated in (shared, never written). */
 const NO_SKIP: readonly number[] = [];
 
@@ -526,8 +528,19 @@ export class MemMap {
     const most = this.regions.reduce((n, r) => n + (r.kind === 'bar' ? 0 : r.end_pfn - r.start_pfn), 2);
     // PERF: the last growth stops at that bound, so it stays in the resizable buffers
     // (growing 1.5x past it fell to the copying path: a fresh copy of every slot array).
-    const cap = Math.max(this.cap + 1, Math.min(Math.ceil(this.cap * 1.5), most));
-    if (cap < RAB_FROM || cap > most || most * 8 > RAB_MAX) {
+    let cap = Math.max(this.cap + 1, Math.min(Math.ceil(this.cap * 1.5), most));
+    if (cap >= RAB_FROM && cap <= most && most * SLOT_BYTES <= PLAIN_MAX) {
+      // PERF: plain arrays of the frames bound at once (fresh buffers come zeroed from the
+      // system's allocator, so memory no slot uses is never touched): V8 reads and writes a
+      // plain typed array several times faster than one over a resizable buffer, and the hot
+      // loops then see one kind of array only.
+      cap = most;
+      const g64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(cap); b.set(a); return b; };
+      const g32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(cap); b.set(a); return b; };
+      const g8 = (a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> => { const b = new Uint8Array(cap); b.set(a); return b; };
+      this.rab = null;
+      this.regrowSlots(g64, g32, g8);
+    } else if (cap < RAB_FROM || cap > most || most * 8 > RAB_MAX) {
       // Small machines (the explorer builds one per run), and past what a resizable buffer
       // holds (2^29 folios) or the frames bound: fresh arrays, copied.
       const g64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(cap); b.set(a); return b; };
@@ -1056,6 +1069,19 @@ export function forEachTouched(touched: readonly number[], visit: (slot: number)
     }
     const s = touched[++j];
     for (let q = 0; q < -e; q++) visit(s + q);
+  }
+}
+
+/**
+ * PERF: forEachTouched() a run at a time: visit(s0, n) for each journal entry, slots s0 .. s0 + n - 1
+ * (n = 1 for a single slot), in journal order, so a caller loops over a run itself (one call per
+ * run instead of one per slot).
+ */
+export function forEachTouchedRun(touched: readonly number[], visit: (s0: number, n: number) => void): void {
+  for (let j = 0; j < touched.length; j++) {
+    const e = touched[j];
+    if (e >= 0) visit(e, 1);
+    else visit(touched[++j], -e);
   }
 }
 

@@ -94,7 +94,7 @@ describe('mem_map layout and accessors', () => {
     expect(m.mem.nr_slots).toBe(5); // 4 folios + the zero page
   });
 
-  // 200 slots grow by copying; 300,000 move to resizable buffers (from 65,536) and grow in place.
+  // 200 slots grow by copying; 300,000 move (from 65,536) to plain arrays of the frame bound.
   it.each([200, 300_000])('%i slots grow past the initial capacity and keep every field of the earlier ones', (count) => {
     const mem = new MemMap({ dma32: 64 * MiB, normal: 2048 * MiB });
     const base = mem.zones[1].ranges[0].start_pfn + 1;
@@ -149,8 +149,8 @@ describe('mem_map layout and accessors', () => {
     expect(fields(fresh)).toEqual([0, 0, 0, 0, mem.s_flags[again], 0, 0, 0, 9]);
   });
 
-  it('a mem_map whose every frame gets a folio stays in resizable buffers (the last growth stops at the frame count)', () => {
-    // 64 MiB DMA32 + 512 MiB Normal = 147,456 frames; 1.5x growth from 98,304 slots would pass that bound.
+  it('from 65,536 slots the arrays are plain ones of the frame bound (no growth after), resizable ones past 2^30 bytes of them', () => {
+    // 64 MiB DMA32 + 512 MiB Normal = 147,456 frames.
     const mem = new MemMap({ dma32: 64 * MiB, normal: 512 * MiB });
     const frames = mem.zones.reduce((n, z) => n + z.present_pages, 0);
     expect(frames).toBe(147_456);
@@ -158,10 +158,19 @@ describe('mem_map layout and accessors', () => {
     for (let i = 0; i < frames - 1; i++) mem.newSlot(base + i, 0); // and the zero page: one slot per frame
     expect(mem.nr_slots).toBe(frames);
     for (const a of [mem.s_pfn, mem.s_order, mem.s_ref, mem.s_flags, mem.s_index]) {
-      expect((a.buffer as ArrayBuffer & { resizable?: boolean }).resizable).toBe(true);
-      expect(a.length).toBeGreaterThanOrEqual(frames + 1);
-      expect(a.length).toBeLessThanOrEqual(frames + 2);
+      expect((a.buffer as ArrayBuffer & { resizable?: boolean }).resizable).toBe(false);
+      expect(a.length).toBe(frames + 2);
     }
+    // A layout whose frame bound needs more than 2^30 bytes of slot arrays (49 bytes a slot:
+    // 128 GiB is 33.5 million frames) grows in resizable buffers, in place, as before.
+    const big = new MemMap({ dma32: 64 * MiB, normal: 128 * 1024 * MiB });
+    const b0 = big.zones[1].ranges[0].start_pfn;
+    for (let i = 0; i < 70_000; i++) big.newSlot(b0 + i, 0);
+    for (const a of [big.s_pfn, big.s_order, big.s_ref]) {
+      expect((a.buffer as ArrayBuffer & { resizable?: boolean }).resizable).toBe(true);
+      expect(a.length).toBeLessThan(200_000);
+    }
+    expect(big.slot_of(b0 + 69_999)).toBe(70_001); // slot 1 is the zero page
   });
 
   it('the zero page is reserved and recognised', () => {

@@ -333,18 +333,21 @@ function* pfn_reader_next(k: Kctx, r: pfn_reader): KThread<number> {
 }
 
 /** Unpin indexes [first, last] of `pfns` (starting at index `base`) that nothing else holds. */
-function unpin_unused(k: Kctx, pages: iopt_pages, base: number, pfns: readonly number[], first: number, last: number): void {
+function unpin_unused(k: Kctx, pages: iopt_pages, base: number, pfns: ArrayLike<number>, first: number, last: number): void {
   for (let i = first; i <= last;) {
     if (index_used(pages, i) !== 0) {
       i++;
       continue;
     }
-    // MODEL (speed only): a run of unused indexes whose pfns follow each other; unpin_pages_run()
-    // unpins what it can of it at once (as the calls one by one would), the rest one by one.
+    // MODEL (speed only): a run of unused indexes (span_last(): every index up to it is unused
+    // too) whose pfns follow each other; unpin_pages_run() unpins what it can of it at once (as
+    // the calls one by one would), the rest one by one.
+    const unused = span_last(pages, i, last);
+    const p0 = pfns[i - base];
     let n = 1;
-    while (i + n <= last && pfns[i + n - base] === (pfns[i - base] as number) + n && index_used(pages, i + n) === 0) n++;
-    const done = unpin_pages_run(k, pfns[i - base] as number, n, pages.writable);
-    for (let j = done; j < n; j++) unpin_user_page_range_dirty_lock(k, pfns[i + j - base] as number, 1, pages.writable);
+    while (i + n <= unused && pfns[i + n - base] === p0 + n) n++;
+    const done = unpin_pages_run(k, p0, n, pages.writable);
+    for (let j = done; j < n; j++) unpin_user_page_range_dirty_lock(k, pfns[i + j - base], 1, pages.writable);
     pages.npinned -= n;
     i += n;
   }
@@ -404,16 +407,17 @@ export function iopt_area_unmap_domain_range(k: Kctx, area: iopt_area, domain: i
   iommu_unmap(k, domain, start, (last - first + 1) * PAGE_SIZE);
 }
 
-/** Read the pfns of [first, last] back from a domain (batch_from_domain). */
-function pfns_from_domain(area: iopt_area, domain: iommu_domain, first: number, last: number): number[] {
+/**
+ * Read the pfns of [first, last] back from a domain (batch_from_domain) into `out` (0 where
+ * nothing is mapped).
+ */
+function pfns_from_domain(area: iopt_area, domain: iommu_domain, first: number, last: number, out: Float64Array): void {
   // PERF: iommu_iova_to_pfns() reads iommu_iova_to_phys() / PAGE_SIZE for a run of pages at once
   // (the IOVA of index i is the page of the area's first IOVA plus i - first_index pages).
   const n = last - first + 1;
-  const out: number[] = new Array<number>(n);
   const base = Number(area.iova) - area.page_offset;
   iommu_iova_to_pfns(domain, base + (first - area.first_index) * PAGE_SIZE, n, out, 0);
   for (let j = 0; j < n; j++) if (out[j] < 0) out[j] = 0;
-  return out;
 }
 
 /**
@@ -424,9 +428,10 @@ function* __iopt_area_unfill_domain(k: Kctx, area: iopt_area, pages: iopt_pages,
   // A chunk of indexes at a time (the kernel reads a batch back, unmaps it and unpins it, batch
   // after batch): the same pfns read, the same IOVAs unmapped and the same pages unpinned, with
   // bounded scratch memory.
+  const pfns = new Float64Array(Math.min(UNFILL_CHUNK, Math.max(0, last_index - area.first_index + 1)));
   for (let first = area.first_index; first <= last_index; first += UNFILL_CHUNK) {
     const last = Math.min(last_index, first + UNFILL_CHUNK - 1);
-    const pfns = pfns_from_domain(area, domain, first, last);
+    pfns_from_domain(area, domain, first, last, pfns);
     iopt_area_unmap_domain_range(k, area, domain, first, last);
     unpin_unused(k, pages, first, pfns, first, last);
   }
