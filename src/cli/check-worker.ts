@@ -1,18 +1,40 @@
 /**
- * A worker thread of `pinlab check` (check-pool.ts): judges the checks of the scenario
- * file it is sent (one job per file), posting each JudgeResult back as it is done. It
- * loads the file itself (the main thread has validated it). No state is kept between jobs.
+ * A worker thread of `pinlab check` (check-pool.ts). Asked to parse a file, it loads it,
+ * keeps it, and answers with the file's errors or its selected expect keys and thread count;
+ * asked to judge a job (the checks of one file), it judges them on the file it kept (loading
+ * it if another worker parsed it), posting each JudgeResult back as it is done, and forgets
+ * the file. No other state is kept between requests.
  */
 import { parentPort } from 'node:worker_threads';
 import { judgeProfile } from '../scenario/judge.js';
 import { RunReuse } from '../scenario/reuse.js';
+import type { Loaded } from './io.js';
 import { loadScenario } from './io.js';
-import type { CheckJob, WorkerReply } from './check-pool.js';
+import type { CheckJob, ParseReply, WorkerReply, WorkerRequest } from './check-pool.js';
+import { profileSelected } from './check-pool.js';
 
 const port = parentPort;
 if (port === null) throw new Error('pinlab bug: check-worker.js runs only as a worker thread');
-port.on('message', (job: CheckJob) => {
-  const l = loadScenario(job.file);
+/** The files this worker parsed and has not judged yet. */
+const kept = new Map<string, Loaded>();
+
+port.on('message', (req: WorkerRequest) => {
+  if (req.kind === 'parse') parse(req.rank, req.file, req.profiles);
+  else judge(req.job);
+});
+
+function parse(rank: number, file: string, profiles: readonly string[]): void {
+  const l = loadScenario(file);
+  kept.set(file, l);
+  const reply: ParseReply = l.ok
+    ? { kind: 'parsed', rank, errors: null, specs: l.scenario.expect.filter((pe) => profileSelected(pe, profiles)).map((pe) => pe.spec), threads: l.scenario.threads.length }
+    : { kind: 'parsed', rank, errors: l.errors, specs: [], threads: 0 };
+  (port as NonNullable<typeof port>).postMessage(reply);
+}
+
+function judge(job: CheckJob): void {
+  const l = kept.get(job.file) ?? loadScenario(job.file);
+  kept.delete(job.file);
   // The profiles of one file share runs where they answer the model's patch reads alike (reuse.ts).
   const reuse = new RunReuse();
   for (const c of job.checks) {
@@ -26,6 +48,6 @@ port.on('message', (job: CheckJob) => {
     } catch (e) {
       reply = { index: c.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
     }
-    port.postMessage(reply);
+    (port as NonNullable<typeof port>).postMessage(reply);
   }
-});
+}

@@ -6,8 +6,8 @@
 import { renderJudge, renderMatrix } from '../report/render-text.js';
 import { checkJson } from '../report/trace-json.js';
 import type { JudgeResult } from '../scenario/judge.js';
-import type { LoadedCheck } from './check-pool.js';
-import { checkProgress, judgeInThread, judgeInWorkers, workerCount, workersAvailable } from './check-pool.js';
+import type { CheckSelection, LoadedCheck } from './check-pool.js';
+import { checkProgress, judgeFilesInWorkers, judgeInThread, profileSelected, workerCount, workersAvailable } from './check-pool.js';
 import type { Io } from './io.js';
 import { resolveProfile } from '../profiles/index.js';
 import { BadInput, EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK, jsonText, loadScenario, positiveIntOption, scenarioFiles } from './io.js';
@@ -41,19 +41,25 @@ interface Prepared {
   readonly checks: readonly LoadedCheck[];
 }
 
-/** Load the scenario files and list the checks (file × declared profile) to judge. */
-function prepare(paths: readonly string[], opts: CheckCmdOptions): Prepared {
+/** The scenario files to check (`--shard` applied) and what their checks are judged with; the `--profile` specs validated. */
+function selection(paths: readonly string[], opts: CheckCmdOptions): { readonly files: readonly string[]; readonly sel: CheckSelection } {
   const shard = parseShard(opts.shard);
   // A shard takes whole scenario files (every profile of a file stays together), by rank.
   const files = scenarioFiles(paths.length > 0 ? paths : ['scenarios']).filter((_, k) => shard === null || k % shard.count === shard.index);
-  const errors: string[] = [];
-  const checks: LoadedCheck[] = [];
-  let invalidFiles = 0;
   const maxSchedules = positiveIntOption(opts.maxSchedules, '--max-schedules') ?? null;
   for (const p of opts.profile ?? []) {
     const r = resolveProfile(p);
     if (!r.ok) throw new BadInput(`--profile: ${r.error.message}`);
   }
+  return { files, sel: { profiles: opts.profile ?? [], noExplore: opts.explore === false, maxSchedules } };
+}
+
+/** Load the scenario files and list the checks (file × declared profile) to judge. */
+function prepare(paths: readonly string[], opts: CheckCmdOptions): Prepared {
+  const { files, sel } = selection(paths, opts);
+  const errors: string[] = [];
+  const checks: LoadedCheck[] = [];
+  let invalidFiles = 0;
   for (const f of files) {
     const l = loadScenario(f);
     if (!l.ok) {
@@ -62,8 +68,8 @@ function prepare(paths: readonly string[], opts: CheckCmdOptions): Prepared {
       continue;
     }
     for (const pe of l.scenario.expect) {
-      if (opts.profile !== undefined && opts.profile.length > 0 && !opts.profile.includes(pe.spec) && !opts.profile.includes(pe.profile.name)) continue;
-      checks.push({ index: checks.length, file: f, spec: pe.spec, noExplore: opts.explore === false, maxSchedules, scenario: l.scenario, pe });
+      if (!profileSelected(pe, sel.profiles)) continue;
+      checks.push({ index: checks.length, file: f, spec: pe.spec, noExplore: sel.noExplore, maxSchedules: sel.maxSchedules, scenario: l.scenario, pe });
     }
   }
   return { files, errors, invalidFiles, checks };
@@ -80,16 +86,22 @@ export function cmdCheck(io: Io, paths: readonly string[], opts: CheckCmdOptions
  * core; check-pool.ts), progress on stderr when it is a terminal, the same output as cmdCheck.
  */
 export async function cmdCheckParallel(io: Io, paths: readonly string[], opts: CheckCmdOptions): Promise<number> {
-  const p = prepare(paths, opts);
   const jobs = positiveIntOption(opts.jobs, '--jobs');
-  const n = workerCount(p.checks.length, jobs);
-  const progress = io.stderrTty === true ? checkProgress(process.stderr, p.checks.length, () => performance.now()) : null;
-  const results = n > 1 && workersAvailable() ? await judgeInWorkers(p.checks, n, progress) : judgeInThread(p.checks, progress);
-  return report(io, paths, opts, p, results);
+  const { files, sel } = selection(paths, opts);
+  const n = workerCount(files.length, jobs);
+  const t0 = performance.now();
+  const progress = (total: number): ReturnType<typeof checkProgress> => (io.stderrTty === true ? checkProgress(process.stderr, total, () => performance.now(), t0) : null);
+  if (n <= 1 || !workersAvailable()) {
+    const p = prepare(paths, opts);
+    return report(io, paths, opts, p, judgeInThread(p.checks, progress(p.checks.length)));
+  }
+  // PERF: the workers parse the files (each once, in parallel) and judge them; this thread only collects.
+  const r = await judgeFilesInWorkers(files, sel, n, progress);
+  return report(io, paths, opts, { files, errors: r.errors, invalidFiles: r.invalidFiles }, r.results);
 }
 
 /** Print the matrix (or JSON) and return the exit code. */
-function report(io: Io, paths: readonly string[], opts: CheckCmdOptions, p: Prepared, results: readonly JudgeResult[]): number {
+function report(io: Io, paths: readonly string[], opts: CheckCmdOptions, p: Pick<Prepared, 'files' | 'errors' | 'invalidFiles'>, results: readonly JudgeResult[]): number {
   const errors = p.errors;
   const nothing = nothingChecked(paths, p.files.length, results.length, errors.length, opts.profile ?? []);
   if (nothing !== null) errors.push(nothing);

@@ -4,8 +4,9 @@
  * the in-thread check, in the same order, whatever finishes first; a progress line is
  * drawn only on a terminal.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkJobs, checkProgress, workerCount } from '../../../src/cli/check-pool.js';
@@ -26,6 +27,29 @@ describe('check --jobs', () => {
     expect(one).toMatch(/checks, \d+ ok, 0 mismatches/);
     expect(check('--jobs', '3', '-v', 'scenarios/seed')).toBe(one);
     expect(check('--jobs', '2', '--no-explore', '--json', 'scenarios/seed', 'scenarios/io_uring')).toBe(check('--jobs', '1', '--no-explore', '--json', 'scenarios/seed', 'scenarios/io_uring'));
+  });
+
+  it('workers that parse the files report invalid files, profile filters and empty selections as one thread does', () => {
+    // The workers parse the files (check-pool.ts judgeFilesInWorkers): errors in file order, exit codes alike.
+    const dir = mkdtempSync(join(tmpdir(), 'pinlab-jobs-'));
+    try {
+      copyFileSync(join(root, 'scenarios/gup/pin-with-foll-get.yaml'), join(dir, 'b-pin.yaml'));
+      copyFileSync(join(root, 'scenarios/seed/longterm-locked-race.yaml'), join(dir, 'd-race.yaml'));
+      writeFileSync(join(dir, 'a-bad.yaml'), 'question: x\nthreads: [\n');
+      writeFileSync(join(dir, 'c-bad.yaml'), 'foo: 1\n');
+      const run = (...args: string[]): { out: string; err: string; status: number | null } => {
+        const r = spawnSync(process.execPath, [bin, 'check', ...args], { cwd: root, encoding: 'utf8' });
+        return { out: r.stdout, err: r.stderr, status: r.status };
+      };
+      for (const args of [[dir], [dir, '-p', 'v6.1'], [join(dir, 'b-pin.yaml'), join(dir, 'd-race.yaml'), '-p', 'v5.15'], [join(dir, 'b-pin.yaml'), join(dir, 'd-race.yaml'), '--no-explore', '--json']]) {
+        const one = run('--jobs', '1', ...args);
+        expect(run('--jobs', '2', ...args)).toEqual(one);
+        expect(one.status).toBe(args.includes('--json') ? 0 : 2);
+      }
+      expect(run('--jobs', '2', dir).err.indexOf('a-bad.yaml')).toBeLessThan(run('--jobs', '2', dir).err.indexOf('c-bad.yaml'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('hands out the explored (multi-thread) scenario files first, the most threads x profiles first; single-thread files last', () => {
