@@ -61,6 +61,31 @@ describe('invariants', () => {
     expect(probe('v6.1', 'normal')).toEqual([]);
   });
 
+  it('a checker given a list of invariants checks only those', () => {
+    const w0 = world('v6.1', []);
+    const r = w0.m.mem.regions.find((x) => x.name === 'cma');
+    if (r === undefined) throw new Error('test bug: no region');
+    const w = world('v6.1', [{ pfn: r.start_pfn, holder: 'test', thread: 0 as ThreadId }]);
+    expect(new Checker(w, ['no-longterm-pin-on-cma-or-movable']).check()).toEqual(['no-longterm-pin-on-cma-or-movable']);
+    expect(new Checker(w, ['refcount-sane', 'no-stale-vma-use']).check()).toEqual([]);
+    expect(new Checker(w, []).check()).toEqual([]);
+    expect(new Checker(w).check()).toContain('no-longterm-pin-on-cma-or-movable');
+  });
+
+  it('the incremental checker runs only where the world lists its other pins, and auto mode starts with the rescan', () => {
+    const plain = world('v6.1', []);
+    // No before/after hooks: always the rescan.
+    expect(new Checker(plain, null, 'incremental').incremental).toBe(false);
+    const hooked = { ...plain, before: () => [], after: () => [] } as unknown as CheckWorld;
+    expect(new Checker(hooked, null, 'incremental').incremental).toBe(true);
+    expect(new Checker(hooked, null, 'rescan').incremental).toBe(false);
+    // Auto: a small machine (few folios, nothing DMA-mapped) stays on the rescan.
+    const auto = new Checker(hooked, null, 'auto');
+    expect(auto.incremental).toBe(false);
+    auto.observe();
+    expect(auto.incremental).toBe(false);
+  });
+
   it('fs-progress recognises the DAX layout-break wait', () => {
     expect(isDaxLayoutWait('fs/ext4/inode.c:ext4_break_layouts:wait', undefined, 'pfn:3')).toBe(true);
     expect(isDaxLayoutWait('fs/dax.c:dax_layout_busy_page', 'x', 'pfn:3')).toBe(true);
