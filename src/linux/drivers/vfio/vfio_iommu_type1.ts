@@ -661,7 +661,7 @@ function collapse_ok(k: Kctx): boolean {
 }
 
 /**
- * Where a collapsed run may start (read without mmap_lock: the thread is alone): 'huge' at a
+ * Where a collapsed run may start (read without mmap_lock: no other thread can run, Sched.aloneHolding in collapse_ok): 'huge' at a
  * huge leaf, 'pte' at a present writable PTE, else null (the batch goes page by page).
  */
 function collapse_level(mm: mm_struct, vaddr: number): 'huge' | 'pte' | null {
