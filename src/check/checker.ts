@@ -7,6 +7,12 @@
  *   `finish(r)` → ids violated at the end of a run (`end` and `sched` invariants too).
  * For reports: `violations(r)` → full records with object histories, kernel BUG/WARN
  * reports and model limitations.
+ *
+ * A step may run more than one scenario operation (a thread that meets no scheduling
+ * point between them, e.g. one that runs alone): the world between two of them is a
+ * state the machine passed through, which the end of the step no longer shows (a long-term
+ * pin the next operation releases). `opEnd()` checks the step invariants there; what it
+ * finds is reported by the next `check()` / `observe()` of the same step, as that step's.
  */
 import type { Machine } from '../linux/machine.js';
 import type { RunResult, Sched, ThreadId } from '../sched/index.js';
@@ -39,6 +45,8 @@ export class Checker {
   private readonly first = new Map<InvariantId, { finding: Finding; step: number }>();
   /** The incremental checker (a world that lists its other pin holders, in incremental mode), else null. */
   private readonly engine: IncrementalSteps | null;
+  /** Findings at operation ends inside the running step (`opEnd`), and that step's number; null when none. */
+  private mid: { step: number; found: Map<InvariantId, Finding> } | null = null;
 
   constructor(readonly world: CheckWorld, enabled: readonly InvariantId[] | null = null, mode: CheckMode = 'incremental') {
     if (enabled === null) {
@@ -110,12 +118,40 @@ export class Checker {
     return this.world.s;
   }
 
-  /** Step invariants violated now (ids only). */
+  /**
+   * A scenario operation returned in the middle of a step (the thread goes on without a
+   * scheduling point): keep the step invariants violated at this instant for the step's
+   * own check. Findings of an earlier step nobody asked for (an explorer replaying a
+   * prefix skips its checks) are dropped.
+   */
+  opEnd(): void {
+    this.refresh();
+    const step = this.s.stepCount;
+    if (this.mid !== null && this.mid.step !== step) this.mid = null;
+    for (const d of this.stepDefs) {
+      if (this.mid?.found.has(d.id) === true) continue;
+      const f = this.stepFinding(d);
+      if (f === null) continue;
+      this.mid ??= { step, found: new Map() };
+      this.mid.found.set(d.id, f);
+    }
+  }
+
+  /** What `opEnd` found in the running step (then forgotten), or null. */
+  private takeMid(): Map<InvariantId, Finding> | null {
+    const mid = this.mid;
+    if (mid === null) return null;
+    this.mid = null;
+    return mid.step === this.s.stepCount ? mid.found : null;
+  }
+
+  /** Step invariants violated now or at an operation end earlier in this step (ids only). */
   check(): readonly InvariantId[] {
     this.refresh();
+    const mid = this.takeMid();
     let out: InvariantId[] | null = null;
     for (const d of this.stepDefs) {
-      if (this.stepFinding(d) !== null) (out ??= []).push(d.id);
+      if (mid?.has(d.id) === true || this.stepFinding(d) !== null) (out ??= []).push(d.id);
     }
     return out ?? EMPTY;
   }
@@ -123,9 +159,10 @@ export class Checker {
   /** As check(), but also remembers the first finding of each invariant and its step. */
   observe(): readonly InvariantId[] {
     this.refresh();
+    const mid = this.takeMid();
     let out: InvariantId[] | null = null;
     for (const d of this.stepDefs) {
-      const f = this.stepFinding(d);
+      const f = mid?.get(d.id) ?? this.stepFinding(d);
       if (f === null) continue;
       (out ??= []).push(d.id);
       if (!this.first.has(d.id)) this.first.set(d.id, { finding: f, step: this.s.stepCount });

@@ -141,6 +141,7 @@ export function buildWorld(s: Scenario, profile: Profile, opts: SchedOptions, wo
   // Set-up ran alone; the scenario threads run at the requested atomicity.
   m.atomicity = wo.atomicity ?? 'merged';
   const checker = new Checker(makeWorld(m, sched, rs), null, wo.checkMode ?? 'auto');
+  rs.opEnd = () => checker.opEnd();
   if (setupError === null) {
     for (const t of s.threads) {
       sched.spawn(t.name, (tid) => threadBody(s, t, m, sched, tid, rs));
@@ -330,6 +331,10 @@ function* threadBody(s: Scenario, t: ThreadDecl, m: Machine, sched: Sched, tid: 
       if (why !== null) rs.reasons.set(st.as, why);
     }
     if (st.op === 'exit') break;
+    // The next operation may run in this same step (no scheduling point before it changes
+    // anything): the checker looks at the world between the two. After the last one the
+    // thread ends, and the step's end shows the same world.
+    if (i + 1 < t.steps.length && rs.opEnd !== null) rs.opEnd();
   }
   rs.progress[t.index] = t.steps.length;
 }

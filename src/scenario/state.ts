@@ -65,6 +65,12 @@ export class RunState {
    * threads' steps in between included). Not part of the state.
    */
   clock: (() => number) | null = null;
+  /**
+   * Called when a scenario operation returned and the thread goes on in the same step
+   * (buildWorld: the checker's `opEnd`): the world between two operations is a state
+   * the invariants must see even where no scheduling point separates them.
+   */
+  opEnd: (() => void) | null = null;
   readonly timings: StepTiming[] = [];
 
   constructor(nthreads: number) {
