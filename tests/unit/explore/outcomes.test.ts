@@ -15,9 +15,7 @@ import { OutcomeSet, noteOutcome } from '../../../src/explore/outcomes.js';
 import type { RunValues } from '../../../src/explore/outcomes.js';
 import type { ExploreRun } from '../../../src/explore/types.js';
 import type { RunResult } from '../../../src/sched/index.js';
-import { point, waitUntil } from '../../../src/sched/index.js';
-import { target } from './targets.js';
-import type { Spec } from './targets.js';
+import { stuckSpec, target } from './targets.js';
 
 function keys(r: ExploreResult): string[] {
   return r.outcomes.map((o) => JSON.stringify(o.values, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x))).sort();
@@ -59,33 +57,6 @@ function withConditions(conds: string): string {
   const end = MUNMAP.indexOf('\n', MUNMAP.indexOf('    forall:', v61)) + 1;
   return MUNMAP.slice(0, at) + conds + MUNMAP.slice(end);
 }
-
-/**
- * A run that ends in deadlock has no outcome (a stuck thread has no result; the `deadlock`
- * verdict reports it). t0 sets `a`, then `c`, then waits for `g`; t1 sets `g` only when it
- * finds `a` clear, then sets `b`. When t0 goes first, t1 leaves `g` clear and t0 waits for
- * ever; t0's `c` and t1's `b` in either order reach the same stuck state, so a cached search
- * cuts the second of those runs at a final state another run reached by deadlock.
- */
-const stuckSpec = (): Spec => ({
-  vars: { a: 0, b: 0, c: 0, g: 0 },
-  threads: [
-    function* (w) {
-      yield* point('stuck.c:t0:set_a');
-      w.v.a = 1;
-      yield* point('stuck.c:t0:set_c');
-      w.v.c = 1;
-      yield* waitUntil('stuck.c:t0:wait_g', { kind: 'mutex', object: 'g' }, () => w.v.g === 1);
-    },
-    function* (w) {
-      yield* point('stuck.c:t1:check_a');
-      if (w.v.a === 0) w.v.g = 1;
-      yield* point('stuck.c:t1:set_b');
-      w.v.b = 1;
-    },
-  ],
-  outcome: (w) => ({ a: w.v.a, b: w.v.b, c: w.v.c, g: w.v.g }),
-});
 
 describe('deadlocked runs', () => {
   it('have no outcome, whether a run ends there or is cut at a final state another run ended in by deadlock', () => {

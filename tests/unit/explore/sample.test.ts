@@ -9,26 +9,9 @@ import type { Progress } from '../../../src/explore/progress.js';
 import { PctChooser } from '../../../src/explore/sample.js';
 import { replaySchedule } from '../../../src/explore/replay.js';
 import type { PickContext, ThreadId } from '../../../src/sched/index.js';
-import { point, waitUntil } from '../../../src/sched/index.js';
-import { lostUpdateSpec, target } from './targets.js';
+import { point } from '../../../src/sched/index.js';
+import { lostUpdateSpec, stuckSpec, target } from './targets.js';
 import type { Spec } from './targets.js';
-
-/** t0 waits for `g`, which t1 sets only when it runs before t0's first step: some runs deadlock. */
-const maybeStuck = (): Spec => ({
-  vars: { a: 0, g: 0 },
-  threads: [
-    function* (w) {
-      yield* point('ms.c:t0:set_a');
-      w.v.a = 1;
-      yield* waitUntil('ms.c:t0:wait_g', { kind: 'mutex', object: 'g' }, () => w.v.g === 1);
-    },
-    function* (w) {
-      yield* point('ms.c:t1:check_a');
-      if (w.v.a === 0) w.v.g = 1;
-    },
-  ],
-  outcome: (w) => ({ a: w.v.a, g: w.v.g }),
-});
 
 /** One thread that never ends. */
 const forever = (): Spec => ({
@@ -47,11 +30,11 @@ const forever = (): Spec => ({
 describe('sampling searches', () => {
   for (const strategy of ['random', 'pct'] as const) {
     it(`${strategy}: outcomes come from runs in which every thread finished, never from a deadlocked run`, () => {
-      const r = explore(target(maybeStuck()), { strategy, maxSchedules: 200, seed: 5 });
+      const r = explore(target(stuckSpec()), { strategy, maxSchedules: 200, seed: 5 });
       expect(r.verdicts.deadlock).toBe('sometimes');
-      expect(r.outcomes.map((o) => o.values)).toEqual([{ a: 1, g: 1 }]);
+      expect(r.outcomes.map((o) => o.values)).toEqual([{ a: 1, b: 1, c: 1, g: 1 }]);
       // Its schedule replays to those values.
-      const rep = replaySchedule(target(maybeStuck()), r.outcomes[0].schedule);
+      const rep = replaySchedule(target(stuckSpec()), r.outcomes[0].schedule);
       expect(rep.result?.status).toBe('done');
     });
   }
