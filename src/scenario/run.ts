@@ -378,6 +378,12 @@ export interface RunWatch {
   readonly events?: boolean;
   start(w: World): void;
   step(w: World): void;
+  /**
+   * A scenario operation returned inside a step (the thread goes on without a scheduling
+   * point), before the checker looks at the world there (Checker.opEnd), which may empty
+   * the journals the watch reads at the step's end.
+   */
+  opEnd?(w: World): void;
 }
 
 /** Run a scenario once on a profile and collect everything a report or the judge needs. */
@@ -424,6 +430,14 @@ function runOnce(s: Scenario, profile: Profile, opts: RunOptions, events: boolea
   if (watch !== null && w.setupError === null) {
     built = w;
     watch.start(w);
+    if (watch.opEnd !== undefined) {
+      const world = w;
+      const check = w.rs.opEnd;
+      w.rs.opEnd = () => {
+        watch.opEnd?.(world);
+        if (check !== null) check();
+      };
+    }
   }
   const base = { scenario: s.file, profile: profile.name };
   if (w.setupError !== null) {

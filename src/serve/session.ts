@@ -73,7 +73,7 @@ export class RunSession {
     const events = this.events;
     this.outcome = runScenario(scenario, profile, {
       schedule, trace: true,
-      watch: { events, start: (w) => { watched = w; tl.start(w); }, step: (w) => tl.step(w) },
+      watch: { events, start: (w) => { watched = w; tl.start(w); }, step: (w) => tl.step(w), opEnd: (w) => tl.opEnd(w) },
     });
     if (watched === null) tl.disabled ??= 'the run did not start';
     else tl.finish(this.outcome.steps);

@@ -201,6 +201,41 @@ export class Timeline {
     this.heads.push(this.head(w, 0, null));
   }
 
+  /**
+   * What changed in the running step before an operation end at which the checker read the
+   * journals (RunWatch.opEnd): slots, and the keys of each page-table and domain log. The
+   * record reads their values at the step's end, with the rest of the step's changes.
+   */
+  private pend: { slots: Set<number>; keys: Map<PtLog | DomLog, Set<number>> } | null = null;
+
+  /** RunWatch.opEnd: keep what the journals hold so far in this step (the checker may empty them next). */
+  opEnd(w: World): void {
+    if (this.disabled !== null) return;
+    const mem = w.m.mem;
+    this.pend ??= { slots: new Set(), keys: new Map() };
+    const { slots, keys } = this.pend;
+    forEachTouched(mem.touched ?? [], (s) => {
+      if (s > 0 && s < mem.slot_top) slots.add(s);
+    });
+    // By record, not by log array: the checker may give a log a new array (a domain it meets first).
+    const keep = (owner: PtLog | DomLog, log: number[] | null): void => {
+      if (log === null || log.length === 0) return;
+      let k = keys.get(owner);
+      if (k === undefined) keys.set(owner, (k = new Set()));
+      for (const key of log) k.add(key);
+    };
+    for (const pt of this.pts.values()) keep(pt, pt.live.log);
+    for (const d of this.doms.values()) keep(d, d.live.log);
+  }
+
+  /** A log's keys of this step: those kept at operation ends and those it holds now. */
+  private stepKeys(owner: PtLog | DomLog, log: number[] | null): ReadonlySet<number> {
+    const kept = this.pend?.keys.get(owner);
+    if (kept === undefined) return new Set(log ?? []);
+    for (const key of log ?? []) kept.add(key);
+    return kept;
+  }
+
   /** RunWatch.step: after a step, before the checker reads (and maybe empties) the journals. */
   step(w: World): void {
     if (this.disabled !== null) return;
@@ -212,12 +247,14 @@ export class Timeline {
     const mem = w.m.mem;
     const touched = mem.touched ?? [];
     const seen = new Set<number>();
+    for (const s of this.pend?.slots ?? []) if (s < mem.slot_top) seen.add(s);
     forEachTouched(touched, (s) => {
       if (s > 0 && s < mem.slot_top) seen.add(s);
     });
     (this.folios as FolioVersions).step(step, mem, seen);
     for (const pt of this.pts.values()) this.readPt(pt, step);
     for (const d of this.doms.values()) this.readDom(d, step);
+    this.pend = null;
     // The incremental checker empties the journals after reading them; without it they are this record's to empty.
     if (!w.checker.incremental) {
       mem.journal_clear();
@@ -304,9 +341,10 @@ export class Timeline {
 
   private readPt(pt: PtLog, step: number): void {
     const log = pt.live.log;
-    if (log === null || log.length === 0) return;
+    const keys = this.stepKeys(pt, log);
+    if (keys.size === 0) return;
     if (pt.changed[pt.changed.length - 1] !== step) pt.changed.push(step);
-    for (const key of new Set(log)) {
+    for (const key of keys) {
       if (key < 0) logKey(pt.pudLog, -key - 1, step, pt.live.pud.get(-key - 1));
       else {
         logKey(pt.pmdLog, key, step, copyPmd(pt.live.pmd.get(key)));
@@ -333,13 +371,13 @@ export class Timeline {
   }
 
   private readDom(d: DomLog, step: number): void {
-    const log = d.live.log;
-    if (log === null || log.length === 0) return;
+    const keys = this.stepKeys(d, d.live.log);
+    if (keys.size === 0) return;
     const pudOf = (g: number): number | 'table' | undefined => {
       const v = (d.live.pud as Map<number, IoPud>).get(g);
       return v === undefined ? undefined : typeof v === 'number' ? v : 'table';
     };
-    for (const key of new Set(log)) {
+    for (const key of keys) {
       const g = key < 0 ? -key - 1 : Math.floor(key / 512);
       logKey(d.pudLog, g, step, pudOf(g));
       if (key >= 0) {

@@ -84,6 +84,16 @@ describe('pinlab serve: the step record', () => {
     expect(JSON.stringify(s.diff(s.steps, 1))).toBe(JSON.stringify(s.replayed(s.steps).diff(s.replayed(1))));
   });
 
+  it('rebuilds every step where one step runs two operations on a machine the incremental checker watches', () => {
+    // 24 MiB populated: more folios than the checker's auto threshold, so its incremental engine
+    // reads (and empties) the journals; gup-fast meets no point, so it runs in MAP_DMA's step, and
+    // the checker looks at the world between the two (Checker.opEnd) before the record does.
+    const guest = largeGuestScenario(24, { moreSteps: '      - get_user_pages_fast: { start: $ram, nr_pages: 1, gup_flags: FOLL_WRITE }\n        as: g\n', values: 'map: 0, g: 1' });
+    const s = new RunSession('t', load(guest, 'guest.yaml'), profile('v6.12'), null, false);
+    expect(s.outcome.values.get('g')).toBe(1);
+    checkEveryStep(s);
+  });
+
   it('diffs between steps equal the diffs of straight replays', () => {
     const s = new RunSession('t', corpus('seed/longterm-locked-race.yaml'), profile('v5.6+hypo-longterm-honours-locked'), 'T0*16 T1*4 ...');
     for (const [a, b] of [[0, s.steps], [25, 26], [10, 20], [20, 10]] as const) {
