@@ -47,6 +47,8 @@ export interface CheckWorld {
   longtermPins(): readonly LongtermPin[];
   /** Pins and references held now by holders the checker knows. */
   heldPins(): readonly HeldPin[];
+  /** heldPins() without building the holders' names (PERF: a guest's 4 KiB pages); absent: heldPins() is read. */
+  forEachHeld?(visit: (pfn: number, kind: HeldPin['kind'], nr: number) => void): void;
   /** Pages each live mm is expected to have charged to locked_vm now, or null if unknown for that mm. */
   expectedLockedVm(mmId: number): number | null;
   /** (Process name, mm) pairs of live processes. */
@@ -179,12 +181,18 @@ export const INVARIANTS: readonly InvariantDef[] = [
       // References each holder accounts for: FOLL_GET one; FOLL_PIN on an order-0 page
       // GUP_PIN_COUNTING_BIAS (1024) from v5.7 (PATCH foll-pin-counting), else one.
       const bias = pinCountingInProfile(w.m) ? 1024 : 1;
-      const held = new Map<number, number>();
-      for (const h of w.heldPins()) {
-        const head = pfn_valid(w.m, h.pfn) ? compound_head(w.m, h.pfn) : h.pfn;
-        const refs = h.kind === 'pin' && pfn_valid(w.m, h.pfn) && folio_order(w.m, head) === 0 ? bias : 1;
-        held.set(head, (held.get(head) ?? 0) + refs * (h.nr ?? 1));
-      }
+      // By folio slot: only frames of the mem_map can leak (leakedFrames reads its slots).
+      const mem = w.m.mem;
+      const held = new Float64Array(mem.slot_top);
+      const add = (pfn: number, kind: HeldPin['kind'], nr: number): void => {
+        if (!pfn_valid(w.m, pfn)) return;
+        const head = compound_head(w.m, pfn);
+        const slot = mem.peek_slot(head);
+        if (slot === 0 || slot >= held.length) return;
+        held[slot] += (kind === 'pin' && folio_order(w.m, head) === 0 ? bias : 1) * nr;
+      };
+      if (w.forEachHeld !== undefined) w.forEachHeld(add);
+      else for (const h of w.heldPins()) add(h.pfn, h.kind, h.nr ?? 1);
       for (const f of leakedFrames(w.m, held)) {
         (out ??= []).push({ invariant: 'pin-balance-at-exit', message: `${page_label(f.pfn)} has ${f.refs} references (${f.maps} mappings) but no holder accounts for ${f.extra} of them`, objects: [page_label(f.pfn)] });
       }
@@ -378,18 +386,19 @@ function insaneFrames(m: Machine): FrameState[] {
   return out;
 }
 
-/**
- * Frames whose references exceed what mappings, the page cache and known holders
- * explain. MODEL: a page-cache page holds one reference for the cache; the zero
- * page and the huge zero folio hold one each (mappings take none); reserved frames are skipped.
- */
 /** Do the mappings of this ZONE_DEVICE page hold folio references (fs-DAX / device-DAX from v6.15)? */
 function deviceMappingsCounted(m: Machine, pfn: number): boolean {
   // PATCH(fsdax-refcounted-folios) 38607c62b34b / PATCH(devdax-refcounted-mapping) aed877c2b425: DAX mappings take references
   return is_fsdax_page(m, pfn) ? m.profile.patches.has('fsdax-refcounted-folios') : m.profile.patches.has('devdax-refcounted-mapping');
 }
 
-function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState[] {
+/**
+ * Frames whose references exceed what mappings, the page cache and known holders
+ * explain (`held`: the references holders account for, by folio slot). MODEL: a
+ * page-cache page holds one reference for the cache; the zero page and the huge zero
+ * folio hold one each (mappings take none); reserved frames are skipped.
+ */
+function leakedFrames(m: Machine, held: Float64Array): FrameState[] {
   const out: FrameState[] = [];
   const mem = m.mem;
   for (let s = 1; s < mem.slot_top; s++) {
@@ -397,12 +406,12 @@ function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState
     if (mem.peek_slot(pfn) !== s) continue;
     // PERF: an anonymous order-0 page that only its mappings hold (every page of a
     // populated guest) is settled from its slot: refcount == mapcount, no holder.
-    if (mem.s_order[s] === 0 && (mem.s_flags[s] & PG_anon) !== 0 && mem.s_ref[s] === mem.s_map[s] && mem.s_map[s] > 0 && pfn !== mem.zero_pfn && (held.size === 0 || !held.has(pfn)) && !is_zone_device_page(m, pfn)) continue;
+    if (mem.s_order[s] === 0 && (mem.s_flags[s] & PG_anon) !== 0 && mem.s_ref[s] === mem.s_map[s] && mem.s_map[s] > 0 && pfn !== mem.zero_pfn && held[s] === 0 && !is_zone_device_page(m, pfn)) continue;
     const refs = page_ref_count(m, pfn);
     if (pfn === m.mem.zero_pfn) {
       // The zero page: one reserved reference; mappings take none. Holders may
       // (5.x GUP references it; 6.x never pins it, so a holder may account for more than is there).
-      const extraZero = refs - 1 - (held.get(pfn) ?? 0);
+      const extraZero = refs - 1 - held[s];
       if (extraZero > 0) out.push({ pfn, refs, maps: 0, extra: extraZero });
       continue;
     }
@@ -410,7 +419,7 @@ function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState
       // The huge zero folio (mm/huge_memory.c get_huge_zero_page): its allocation reference
       // stays until the shrinker frees it; huge zero PMDs take none. GUP references and pins
       // on it are ordinary large-folio ones, explained by their holders.
-      const extraHuge = refs - 1 - (held.get(pfn) ?? 0);
+      const extraHuge = refs - 1 - held[s];
       if (extraHuge > 0) out.push({ pfn, refs, maps: 0, extra: extraHuge });
       continue;
     }
@@ -424,7 +433,7 @@ function leakedFrames(m: Machine, held: ReadonlyMap<number, number>): FrameState
     // none. From v6.15 (6.18.26) every mapping takes a folio reference, and an fs-DAX page is idle at 0.
     const refcounted = device && deviceMappingsCounted(m, pfn);
     const cache = device ? (refcounted && is_fsdax_page(m, pfn) ? 0 : 1) : m.mem.s_mapping[slot] !== 0 && (m.mem.s_flags[slot] & PG_anon) === 0 ? 1 : 0;
-    const base = (device && !refcounted ? 0 : Math.max(maps, 0)) + cache + (held.get(pfn) ?? 0);
+    const base = (device && !refcounted ? 0 : Math.max(maps, 0)) + cache + held[s];
     // A frame nobody maps, caches or holds should have been freed (refcount 0 → no record).
     const extra = refs - base;
     const leak = !device && (maps > 0 || cache > 0) ? extra >= 1024 : extra > 0;

@@ -18,7 +18,7 @@ import { VM_LOCKED } from '../linux/include/linux/mm.js';
 import type { Sched } from '../sched/index.js';
 import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from './invariants.js';
 import type { OtherPins } from './engine.js';
-import { vfioDmaMappings, vfioHeldPins, vfioLockedPages, vfioLongtermPins } from './vfio.js';
+import { forEachVfioHeld, vfioDmaMappings, vfioHeldPins, vfioLockedPages, vfioLongtermPins } from './vfio.js';
 import { iommufdDmaMappings, iommufdLockedPages, iommufdLongtermPins } from './iommufd.js';
 import { pipeHeldRefs, pipeMappings, ringMappings } from './holders.js';
 
@@ -100,6 +100,14 @@ export class MachineView implements CheckWorld, OtherPins {
     const own = (this.holders.held?.() ?? []).map((h) => ({ pfn: h.pfn, holder: h.holder, kind: h.kind }));
     const vfio = this.m.vfio !== null ? vfioHeldPins(this.m) : [];
     return [...own, ...vfio, ...[...iommufdLongtermPins(this.m), ...this.ringPins()].map((p) => ({ pfn: p.pfn, holder: p.holder, kind: 'pin' as const })), ...pipeHeldRefs(this.m)];
+  }
+
+  forEachHeld(visit: (pfn: number, kind: HeldPin['kind'], nr: number) => void): void {
+    for (const h of this.holders.held?.() ?? []) visit(h.pfn, h.kind, 1);
+    if (this.m.vfio !== null) forEachVfioHeld(this.m, (pfn, nr) => visit(pfn, 'pin', nr ?? 1));
+    for (const p of iommufdLongtermPins(this.m)) visit(p.pfn, 'pin', 1);
+    for (const p of this.ringPins()) visit(p.pfn, 'pin', 1);
+    for (const p of pipeHeldRefs(this.m)) visit(p.pfn, p.kind, p.nr ?? 1);
   }
 
   expectedLockedVm(mmId: number): number | null {
