@@ -167,6 +167,16 @@ export const benchmarks: Benchmark[] = [
     },
   },
   {
+    // The same guest mapped and kept until the process exits (no UNMAP_DMA): the end-of-run
+    // checks then read every pinned page (pin-balance-at-exit, locked-vm-accounting).
+    name: 'scenario_map_dma_16g_4k_held',
+    run: () => {
+      const gib = Number(process.env.PINLAB_SCENARIO_BENCH_GIB ?? '16');
+      const scaled = gib === 16 ? '' : ` (measured at ${gib} GiB, scaled)`;
+      return measure('scenario_map_dma_16g_4k_held', guestScenario(gib, false, false), /VFIO_IOMMU_MAP_DMA/, 'map', 16 / gib, { whole: `< 3 s${scaled}`, steps: `informational${scaled}` });
+    },
+  },
+  {
     // The per-page figure of the path users take (the library's handle_mm_fault loop is
     // bench/mm.ts `fault_in_4k_library_ns_per_page`).
     name: 'scenario_fault_in_4k',
