@@ -195,6 +195,53 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
     expect(m.inodes.get('/mnt/f')!.i_size).toBe(4 * PAGE_SIZE);
   });
 
+  for (const profile of ['v5.4', 'v6.12', 'v6.18']) {
+    it(`${profile}: a signal whose wake-up finds the page idle once invalidate_lock is retaken does not fail the truncate (___wait_var_event tests the condition before the signal)`, () => {
+      // 6.12 / 6.18.26 include/linux/wait_bit.h ___wait_var_event(): after the cmd (ext4_wait_dax_page:
+      // unlock, schedule, lock) the loop calls prepare_to_wait_event() (-ERESTARTSYS when a signal is
+      // pending) and then tests the condition first: an idle page ends the wait with 0 whatever the signal.
+      const m = daxMachine(profile);
+      const t = task(m);
+      const setup = runAs(m, t, function* (k) {
+        const { fd, page } = yield* pinnedDaxFile(k, profile);
+        return { fd, page };
+      });
+      const log: string[] = [];
+      // T0 runs whenever it can, except for the one step after T0 resumed from the signal (which
+      // ends at down_write of invalidate_lock): T1 then releases the page.
+      let afterKill = -1;
+      const chooser = {
+        pickThread(enabled: readonly number[]): number {
+          if (afterKill === 0 && enabled.includes(0)) {
+            afterKill = 1;
+            return 0;
+          }
+          if (afterKill === 1 && enabled.includes(1)) return 1;
+          return enabled.includes(0) ? 0 : enabled[0];
+        },
+        pickData(): number {
+          return 0;
+        },
+      };
+      const { r, results } = run(m, [
+        { t, body: function* (k) { return yield* sys_ftruncate(k, setup.fd, 0); } },
+        { t, body: function* (k) {
+          k.s.kill(0 as never, false);
+          log.push('signal');
+          afterKill = 0;
+          yield* point('test:after-signal');
+          release(k, setup.page, profile);
+          log.push('unpin');
+          return 0;
+        } },
+      ], chooser as never);
+      expect(r.status).toBe('done');
+      expect(log).toEqual(['signal', 'unpin']);
+      expect(results[0]).toBe(0);
+      expect(m.inodes.get('/mnt/f')!.i_size).toBe(0);
+    });
+  }
+
   it('dax_layout_busy_page ignores pins once nothing maps the file: the block is freed under the pin', () => {
     const m = daxMachine('v6.1');
     const t = task(m);
