@@ -245,6 +245,11 @@ export function dax_delete_mapping_entry(k: Kctx, mapping: address_space, index:
 function dax_delete_one(k: Kctx, mapping: address_space, index: number): void {
   const pfn = mapping.i_pages.get(index);
   if (pfn === undefined) return;
+  // dax_disassociate_entry(entry, mapping, trunc) of a truncate (read in 5.4.1, 6.1.192 and 6.12):
+  // WARN_ON_ONCE when the page is still referenced beyond its idle 1 (the truncate collided with a busy page).
+  // PATCH(fsdax-refcounted-folios) 38607c62b34b: 6.18.26 calls dax_folio_put() instead, which WARNs only
+  // while splitting a large folio (dax_folio_split__v6_15).
+  if (!k.patch('fsdax-refcounted-folios')) WARN_ON_ONCE(k, page_ref_count(k.m, pfn) > 1, 'fs/dax.c:dax_disassociate_entry', `truncate of pfn:${pfn} while it is still referenced (refcount ${page_ref_count(k.m, pfn)})`);
   mapping.i_pages.delete(index);
   mapping.nrpages--;
   const mem = k.m.mem;

@@ -256,6 +256,25 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
     expect(m.events.some((e) => e.what === 'dax-block-free' && e.objects[0] === `pfn:${r.page}`)).toBe(true); // ... but freed by the fs
   });
 
+  for (const profile of ['v5.4', 'v6.12', 'v6.18-dax-busy-page-unmapped']) {
+    const warns = profile !== 'v6.18-dax-busy-page-unmapped';
+    it(`${profile}: truncating the entry of a page still referenced ${warns ? 'WARNs in dax_disassociate_entry (trunc && refcount > 1)' : 'does not WARN (dax_folio_put of an order-0 folio)'}`, () => {
+      // 5.4.1, 6.1.192, 6.12 fs/dax.c dax_disassociate_entry(): WARN_ON_ONCE(trunc && page_ref_count(page) > 1);
+      // 6.18.26: dax_disassociate_entry() → dax_folio_put(), which WARNs only while splitting a large folio.
+      const m = daxMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const { fd, x, page } = yield* pinnedDaxFile(k, profile);
+        yield* sys_munmap(k, x, 4 * PAGE_SIZE);
+        const ret = yield* sys_ftruncate(k, fd, 0);
+        return { page, ret };
+      });
+      expect(r.ret).toBe(0);
+      const w = m.reports.filter((x) => x.kind === 'warn' && x.site === 'fs/dax.c:dax_disassociate_entry');
+      expect(w.length).toBe(warns ? 1 : 0);
+    });
+  }
+
   it('punch hole waits the same way and frees only whole blocks in the hole', () => {
     const m = daxMachine('v6.1');
     const t = task(m);
