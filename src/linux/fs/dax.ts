@@ -88,9 +88,14 @@ export function dax_alloc_block(m: Machine, sb: super_block): number | null {
   }
   // The fs-DAX page's struct page: PageReserved like every ZONE_DEVICE page
   // (mm/page_alloc.ts __init_zone_device_page), idle at refcount 1, or 0 from v6.15.
-  const s = __init_zone_device_page(m, pfn);
+  // MODEL: memmap init is done lazily, when a block is first allocated; a block freed and allocated
+  // again keeps its struct page as it is (memmap init runs once per device page; block allocation
+  // never touches the refcount), so a reference taken before a truncate freed the block stays.
   const mem = m.mem;
-  mem.s_ref[s] = dax_idle_refcount(m);
+  const first = mem.slot_of(pfn) === 0;
+  const s = __init_zone_device_page(m, pfn);
+  if (first) mem.s_ref[s] = dax_idle_refcount(m);
+  // The new block reads as zeroes (ext4 allocates DAX blocks zeroed).
   mem.s_content[s] = 0;
   return pfn;
 }
