@@ -214,8 +214,8 @@ function dax_insert_pmd_entry__v6_15(k: Kctx, mapping: address_space, index: num
 
 /**
  * dax_folio_put() of a PMD entry's folio (v6.15, PATCH(fsdax-refcounted-folios)): the folio
- * loses its mapping and is split back into 512 idle order-0 pages (each WARNs if still
- * referenced), keeping their data.
+ * loses its mapping and is split back into 512 order-0 pages, keeping their data; a folio still
+ * referenced WARNs, and page 0 keeps those references (6.18.26 resets no count).
  */
 function dax_folio_split__v6_15(k: Kctx, head: number): void {
   const mem = k.m.mem;
@@ -223,6 +223,9 @@ function dax_folio_split__v6_15(k: Kctx, head: number): void {
   if (h === 0 || mem.s_order[h] === 0) return;
   const n = 2 ** mem.s_order[h];
   WARN_ON_ONCE(k, mem.s_ref[h] !== 0, 'fs/dax.c:dax_folio_put', `pfn:${head} still has ${mem.s_ref[h]} references`);
+  // Nothing resets a count: page 0 (the old head) keeps the folio's references, the other pages
+  // their own (0), and the pincount goes with the compound layout.
+  const refs = mem.s_ref[h];
   const content: number[] = [];
   for (let j = 0; j < n; j++) content.push(mem.sub_content.get(head + j) ?? mem.s_content[h]);
   mem.dropSlot(h);
@@ -230,6 +233,7 @@ function dax_folio_split__v6_15(k: Kctx, head: number): void {
     const s = mem.newSlot(head + j, 0);
     mem.s_flags[s] = PG_reserved;
     mem.s_content[s] = content[j];
+    if (j === 0) mem.s_ref[s] = refs;
   }
 }
 

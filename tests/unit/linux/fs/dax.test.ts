@@ -6,7 +6,8 @@ import type { Machine } from '../../../../src/linux/machine.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, pte_devmap, pte_pfn, pte_special, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
 import {
-  FAULT_FLAG_WRITE, VM_FAULT_ERROR, compound_head, folio_mapcount, folio_order, folio_pincount, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, vma_lookup, PageAnon, PageReserved,
+  FAULT_FLAG_WRITE, VM_FAULT_ERROR, compound_head, folio_mapcount, folio_order, folio_pincount, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, put_page,
+  vma_lookup, PageAnon, PageReserved,
 } from '../../../../src/linux/include/linux/mm.js';
 import { is_invalid_reserved_pfn, put_pfn, vaddr_get_pfn } from '../../../../src/linux/drivers/vfio/vfio_iommu_type1.js';
 import { IOMMU_READ, IOMMU_WRITE } from '../../../../src/linux/drivers/iommu/iommu.js';
@@ -1010,4 +1011,35 @@ describe('a shared write over the zero page of an fs-DAX hole (->pfn_mkwrite: th
       expect(m.inodes.get('/mnt/f')!.dax_blocks.get(6)).toBe(pte_pfn(r.rw));
     });
   }
+});
+
+describe('dax_folio_put() of a PMD folio still referenced (6.18.26 fs/dax.c: WARN, the head page keeps its count)', () => {
+  it('v6.18-dax-busy-page-unmapped: the truncate WARNs, page 0 keeps the GUP reference, and its put_page() frees it cleanly', () => {
+    // 6.18.26 dax_folio_put(): folio_reset_order(), then for each page clear the compound head and
+    // WARN_ON_ONCE(folio_ref_count(new_folio)); nothing resets a count, so page 0 (the old head) keeps
+    // the folio's references and a put_page() on it afterwards drops its last one.
+    const m = pmdMachine('v6.18-dax-busy-page-unmapped');
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      const x = yield* sys_mmap(k, FIX, 2 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+      yield* touch(k, x, true);
+      const mm = get_current(k).mm as mm_struct;
+      const pages: (number | null)[] = [null];
+      yield* down_read(k, mm.mmap_lock, 'test:gup');
+      const n = yield* get_user_pages(k, x, 1, FOLL_WRITE, pages);
+      up_read(k, mm.mmap_lock, 'test:gup');
+      yield* sys_munmap(k, x, 2 * MiB);
+      const t0 = yield* sys_ftruncate(k, fd, 0);
+      return { n, page: pages[0] as number, t0 };
+    });
+    expect(r.n).toBe(1);
+    expect(r.t0).toBe(0);
+    expect(m.reports.filter((x) => x.kind === 'warn').map((x) => x.site)).toContain('fs/dax.c:dax_folio_put');
+    expect(folio_order(m, r.page)).toBe(0);
+    expect(page_ref_count(m, r.page)).toBe(1);
+    put_page(m, r.page);
+    expect(page_ref_count(m, r.page)).toBe(0);
+    expect(m.reports.filter((x) => x.kind === 'bug')).toEqual([]);
+  });
 });
