@@ -88,9 +88,14 @@ export function dax_alloc_block(m: Machine, sb: super_block): number | null {
   }
   // The fs-DAX page's struct page: PageReserved like every ZONE_DEVICE page
   // (mm/page_alloc.ts __init_zone_device_page), idle at refcount 1, or 0 from v6.15.
-  const s = __init_zone_device_page(m, pfn);
+  // MODEL: memmap init is done lazily, when a block is first allocated; a block freed and allocated
+  // again keeps its struct page as it is (memmap init runs once per device page; block allocation
+  // never touches the refcount), so a reference taken before a truncate freed the block stays.
   const mem = m.mem;
-  mem.s_ref[s] = dax_idle_refcount(m);
+  const first = mem.slot_of(pfn) === 0;
+  const s = __init_zone_device_page(m, pfn);
+  if (first) mem.s_ref[s] = dax_idle_refcount(m);
+  // The new block reads as zeroes (ext4 allocates DAX blocks zeroed).
   mem.s_content[s] = 0;
   return pfn;
 }
@@ -209,8 +214,8 @@ function dax_insert_pmd_entry__v6_15(k: Kctx, mapping: address_space, index: num
 
 /**
  * dax_folio_put() of a PMD entry's folio (v6.15, PATCH(fsdax-refcounted-folios)): the folio
- * loses its mapping and is split back into 512 idle order-0 pages (each WARNs if still
- * referenced), keeping their data.
+ * loses its mapping and is split back into 512 order-0 pages, keeping their data; a folio still
+ * referenced WARNs, and page 0 keeps those references (6.18.26 resets no count).
  */
 function dax_folio_split__v6_15(k: Kctx, head: number): void {
   const mem = k.m.mem;
@@ -218,6 +223,9 @@ function dax_folio_split__v6_15(k: Kctx, head: number): void {
   if (h === 0 || mem.s_order[h] === 0) return;
   const n = 2 ** mem.s_order[h];
   WARN_ON_ONCE(k, mem.s_ref[h] !== 0, 'fs/dax.c:dax_folio_put', `pfn:${head} still has ${mem.s_ref[h]} references`);
+  // Nothing resets a count: page 0 (the old head) keeps the folio's references, the other pages
+  // their own (0), and the pincount goes with the compound layout.
+  const refs = mem.s_ref[h];
   const content: number[] = [];
   for (let j = 0; j < n; j++) content.push(mem.sub_content.get(head + j) ?? mem.s_content[h]);
   mem.dropSlot(h);
@@ -225,6 +233,7 @@ function dax_folio_split__v6_15(k: Kctx, head: number): void {
     const s = mem.newSlot(head + j, 0);
     mem.s_flags[s] = PG_reserved;
     mem.s_content[s] = content[j];
+    if (j === 0) mem.s_ref[s] = refs;
   }
 }
 
@@ -245,6 +254,11 @@ export function dax_delete_mapping_entry(k: Kctx, mapping: address_space, index:
 function dax_delete_one(k: Kctx, mapping: address_space, index: number): void {
   const pfn = mapping.i_pages.get(index);
   if (pfn === undefined) return;
+  // dax_disassociate_entry(entry, mapping, trunc) of a truncate (read in 5.4.1, 6.1.192 and 6.12):
+  // WARN_ON_ONCE when the page is still referenced beyond its idle 1 (the truncate collided with a busy page).
+  // PATCH(fsdax-refcounted-folios) 38607c62b34b: 6.18.26 calls dax_folio_put() instead, which WARNs only
+  // while splitting a large folio (dax_folio_split__v6_15).
+  if (!k.patch('fsdax-refcounted-folios')) WARN_ON_ONCE(k, page_ref_count(k.m, pfn) > 1, 'fs/dax.c:dax_disassociate_entry', `truncate of pfn:${pfn} while it is still referenced (refcount ${page_ref_count(k.m, pfn)})`);
   mapping.i_pages.delete(index);
   mapping.nrpages--;
   const mem = k.m.mem;

@@ -10,7 +10,8 @@
  * - ext4_break_layouts(): loop dax_layout_busy_page(); for a busy page wait,
  *   TASK_INTERRUPTIBLE, until it is idle (refcount back to 1; 0 from v6.15, 6.18.26
  *   dax_break_layout → wait_page_idle), dropping invalidate_lock while asleep
- *   (ext4_wait_dax_page); a signal ends it with -ERESTARTSYS; from v6.15 a layout with no
+ *   (ext4_wait_dax_page); a signal ends it with -ERESTARTSYS unless the page is idle once the
+ *   lock is retaken (___wait_var_event tests the condition first); from v6.15 a layout with no
  *   busy page then loses all its DAX entries (dax_delete_mapping_range);
  * - ext4_fallocate(): only the modes ext4 knows (else -EOPNOTSUPP); PUNCH_HOLE →
  *   ext4_punch_hole() (break layouts, truncate_pagecache_range, free whole blocks);
@@ -125,7 +126,10 @@ export function* ext4_break_layouts(k: Kctx, i: inode): KThread<number> {
       'interruptible',
     );
     yield* down_write(k, lock, 'fs/ext4/inode.c:ext4_wait_dax_page');
-    if (interrupted) return -ERESTARTSYS;
+    // ___wait_var_event() (6.12 / 6.18.26 include/linux/wait_bit.h): back from the cmd with the lock
+    // retaken, the condition is tested before the pending signal, so a page idle by now ends the wait
+    // with 0 even when a signal woke the thread.
+    if (interrupted && !dax_page_is_idle(k.m, page)) return -ERESTARTSYS;
     k.m.event(k.tid, 'truncate-wake', [page_label(page), `file:${i.path}`], 'fs/ext4/inode.c:ext4_break_layouts');
   }
 }

@@ -6,7 +6,8 @@ import type { Machine } from '../../../../src/linux/machine.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, pte_devmap, pte_pfn, pte_special, pte_write } from '../../../../src/linux/include/linux/mm_types.js';
 import {
-  FAULT_FLAG_WRITE, VM_FAULT_ERROR, compound_head, folio_mapcount, folio_order, folio_pincount, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, vma_lookup, PageAnon, PageReserved,
+  FAULT_FLAG_WRITE, VM_FAULT_ERROR, compound_head, folio_mapcount, folio_order, folio_pincount, is_fsdax_page, page_content, page_count, page_ref_count, pt_walk, pte_at, put_page,
+  vma_lookup, PageAnon, PageReserved,
 } from '../../../../src/linux/include/linux/mm.js';
 import { is_invalid_reserved_pfn, put_pfn, vaddr_get_pfn } from '../../../../src/linux/drivers/vfio/vfio_iommu_type1.js';
 import { IOMMU_READ, IOMMU_WRITE } from '../../../../src/linux/drivers/iommu/iommu.js';
@@ -195,6 +196,53 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
     expect(m.inodes.get('/mnt/f')!.i_size).toBe(4 * PAGE_SIZE);
   });
 
+  for (const profile of ['v5.4', 'v6.12', 'v6.18']) {
+    it(`${profile}: a signal whose wake-up finds the page idle once invalidate_lock is retaken does not fail the truncate (___wait_var_event tests the condition before the signal)`, () => {
+      // 6.12 / 6.18.26 include/linux/wait_bit.h ___wait_var_event(): after the cmd (ext4_wait_dax_page:
+      // unlock, schedule, lock) the loop calls prepare_to_wait_event() (-ERESTARTSYS when a signal is
+      // pending) and then tests the condition first: an idle page ends the wait with 0 whatever the signal.
+      const m = daxMachine(profile);
+      const t = task(m);
+      const setup = runAs(m, t, function* (k) {
+        const { fd, page } = yield* pinnedDaxFile(k, profile);
+        return { fd, page };
+      });
+      const log: string[] = [];
+      // T0 runs whenever it can, except for the one step after T0 resumed from the signal (which
+      // ends at down_write of invalidate_lock): T1 then releases the page.
+      let afterKill = -1;
+      const chooser = {
+        pickThread(enabled: readonly number[]): number {
+          if (afterKill === 0 && enabled.includes(0)) {
+            afterKill = 1;
+            return 0;
+          }
+          if (afterKill === 1 && enabled.includes(1)) return 1;
+          return enabled.includes(0) ? 0 : enabled[0];
+        },
+        pickData(): number {
+          return 0;
+        },
+      };
+      const { r, results } = run(m, [
+        { t, body: function* (k) { return yield* sys_ftruncate(k, setup.fd, 0); } },
+        { t, body: function* (k) {
+          k.s.kill(0 as never, false);
+          log.push('signal');
+          afterKill = 0;
+          yield* point('test:after-signal');
+          release(k, setup.page, profile);
+          log.push('unpin');
+          return 0;
+        } },
+      ], chooser as never);
+      expect(r.status).toBe('done');
+      expect(log).toEqual(['signal', 'unpin']);
+      expect(results[0]).toBe(0);
+      expect(m.inodes.get('/mnt/f')!.i_size).toBe(0);
+    });
+  }
+
   it('dax_layout_busy_page ignores pins once nothing maps the file: the block is freed under the pin', () => {
     const m = daxMachine('v6.1');
     const t = task(m);
@@ -208,6 +256,56 @@ describe('truncate of an fs-DAX file (dax_layout_busy_page)', () => {
     expect(page_count(m, r.page)).toBeGreaterThan(1); // still pinned ...
     expect(m.events.some((e) => e.what === 'dax-block-free' && e.objects[0] === `pfn:${r.page}`)).toBe(true); // ... but freed by the fs
   });
+
+  for (const profile of ['v5.4', 'v6.12', 'v6.18-dax-busy-page-unmapped']) {
+    const warns = profile !== 'v6.18-dax-busy-page-unmapped';
+    it(`${profile}: truncating the entry of a page still referenced ${warns ? 'WARNs in dax_disassociate_entry (trunc && refcount > 1)' : 'does not WARN (dax_folio_put of an order-0 folio)'}`, () => {
+      // 5.4.1, 6.1.192, 6.12 fs/dax.c dax_disassociate_entry(): WARN_ON_ONCE(trunc && page_ref_count(page) > 1);
+      // 6.18.26: dax_disassociate_entry() → dax_folio_put(), which WARNs only while splitting a large folio.
+      const m = daxMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const { fd, x, page } = yield* pinnedDaxFile(k, profile);
+        yield* sys_munmap(k, x, 4 * PAGE_SIZE);
+        const ret = yield* sys_ftruncate(k, fd, 0);
+        return { page, ret };
+      });
+      expect(r.ret).toBe(0);
+      const w = m.reports.filter((x) => x.kind === 'warn' && x.site === 'fs/dax.c:dax_disassociate_entry');
+      expect(w.length).toBe(warns ? 1 : 0);
+    });
+  }
+
+  for (const profile of ['v5.4', 'v6.12', 'v6.18-dax-busy-page-unmapped']) {
+    it(`${profile}: a block freed under a reference and allocated again keeps its struct page's references (the pin is not forgotten)`, () => {
+      // Nothing in ext4's block allocation (nor in 6.18.26 fs/dax.c) re-initialises the pmem block's struct
+      // page: memmap init (__init_zone_device_page) runs once per device page, so the reference taken before the
+      // truncate stays on the page when a write fault maps the block into the file again.
+      const m = daxMachine(profile);
+      const t = task(m);
+      const r = runAs(m, t, function* (k) {
+        const { fd, x, page } = yield* pinnedDaxFile(k, profile);
+        yield* sys_munmap(k, x, 4 * PAGE_SIZE);
+        yield* sys_ftruncate(k, fd, 0);
+        const before = page_ref_count(k.m, page);
+        yield* sys_ftruncate(k, fd, 4 * PAGE_SIZE);
+        const y = yield* sys_mmap(k, 0, 4 * PAGE_SIZE, RW, MAP_SHARED, fd, 0);
+        const again: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          yield* touch(k, y + i * PAGE_SIZE, true);
+          again.push(pte_pfn(pte_at(get_current(k).mm as mm_struct, y + i * PAGE_SIZE)));
+        }
+        const after = page_ref_count(k.m, page);
+        yield* sys_munmap(k, y, 4 * PAGE_SIZE);
+        release(k, page, profile);
+        return { page, again, before, after };
+      });
+      expect(r.again).toContain(r.page); // the freed block is allocated again
+      // The write fault's own reference (6.18.26: its map count) comes on top of the ones held before.
+      expect(r.after).toBe(r.before + (profile.startsWith('v6.18') ? 1 : 0));
+      expect(m.reports.filter((x) => x.kind === 'bug')).toEqual([]);
+    });
+  }
 
   it('punch hole waits the same way and frees only whole blocks in the hole', () => {
     const m = daxMachine('v6.1');
@@ -913,4 +1011,35 @@ describe('a shared write over the zero page of an fs-DAX hole (->pfn_mkwrite: th
       expect(m.inodes.get('/mnt/f')!.dax_blocks.get(6)).toBe(pte_pfn(r.rw));
     });
   }
+});
+
+describe('dax_folio_put() of a PMD folio still referenced (6.18.26 fs/dax.c: WARN, the head page keeps its count)', () => {
+  it('v6.18-dax-busy-page-unmapped: the truncate WARNs, page 0 keeps the GUP reference, and its put_page() frees it cleanly', () => {
+    // 6.18.26 dax_folio_put(): folio_reset_order(), then for each page clear the compound head and
+    // WARN_ON_ONCE(folio_ref_count(new_folio)); nothing resets a count, so page 0 (the old head) keeps
+    // the folio's references and a put_page() on it afterwards drops its last one.
+    const m = pmdMachine('v6.18-dax-busy-page-unmapped');
+    const t = task(m);
+    const r = runAs(m, t, function* (k) {
+      const fd = yield* sys_open(k, '/mnt/big', O_RDWR);
+      const x = yield* sys_mmap(k, FIX, 2 * MiB, RW, MAP_SHARED | MAP_FIXED, fd, 0);
+      yield* touch(k, x, true);
+      const mm = get_current(k).mm as mm_struct;
+      const pages: (number | null)[] = [null];
+      yield* down_read(k, mm.mmap_lock, 'test:gup');
+      const n = yield* get_user_pages(k, x, 1, FOLL_WRITE, pages);
+      up_read(k, mm.mmap_lock, 'test:gup');
+      yield* sys_munmap(k, x, 2 * MiB);
+      const t0 = yield* sys_ftruncate(k, fd, 0);
+      return { n, page: pages[0] as number, t0 };
+    });
+    expect(r.n).toBe(1);
+    expect(r.t0).toBe(0);
+    expect(m.reports.filter((x) => x.kind === 'warn').map((x) => x.site)).toContain('fs/dax.c:dax_folio_put');
+    expect(folio_order(m, r.page)).toBe(0);
+    expect(page_ref_count(m, r.page)).toBe(1);
+    put_page(m, r.page);
+    expect(page_ref_count(m, r.page)).toBe(0);
+    expect(m.reports.filter((x) => x.kind === 'bug')).toEqual([]);
+  });
 });
