@@ -16,7 +16,7 @@ import { loadScenario, profileOf } from '../../support/scenario-load.js';
 
 const CASES = ['scenarios/vfio/exit-releases-pins.yaml', 'scenarios/mm/thp-cow-after-fork.yaml', 'scenarios/iommufd/access-unmap-notifier.yaml', 'scenarios/gup/anon-gup-longterm.yaml', 'scenarios/gup/bug8-pin-lost-after-fork.yaml', 'scenarios/gup/anon-then-fsdax.yaml'];
 
-/** After every step: the journal before and after the checker's observe(); the steps that had folios. */
+/** After every step: the journal before and after the checker's observe() and rescan(). */
 function journalsAroundChecks(rel: string, mode: CheckMode): { before: number[]; after: number[]; step: number }[] {
   const s = loadScenario(rel);
   let w: World | null = null;
@@ -29,6 +29,8 @@ function journalsAroundChecks(rel: string, mode: CheckMode): { before: number[];
       const mem = ww.m.mem;
       const before = [...(mem.touched ?? [])];
       ww.checker.observe();
+      // The full rescan the incremental-checker tests compare with (compare-checkers.ts) reads unjournaled too.
+      ww.checker.rescan();
       out.push({ before, after: [...(mem.touched ?? [])], step: ww.sched.stepCount });
       // The journal's owner (here the test, in rescan mode) empties it after each step.
       if (!ww.checker.incremental) mem.journal_clear();
