@@ -353,18 +353,6 @@ export interface FrameState {
   readonly extra: number;
 }
 
-/** Every folio head in the mem_map with a record (allocated frames). */
-function allocatedFrames(m: Machine): number[] {
-  const mem = m.mem;
-  const out: number[] = [];
-  for (let s = 1; s < mem.slot_top; s++) {
-    const pfn = mem.s_pfn[s];
-    if (mem.peek_slot(pfn) !== s) continue;
-    out.push(pfn);
-  }
-  return out;
-}
-
 /** The state of a folio head whose counters are not sane, or null when they are. */
 export function frameState(m: Machine, pfn: number): FrameState | null {
   const refs = page_ref_count(m, pfn);
@@ -377,9 +365,17 @@ export function countsInsane(refs: number, maps: number): boolean {
   return refs < 0 || maps < 0 || (maps > 0 && refs < maps);
 }
 
+/** Every folio head in the mem_map with a record (an allocated frame) whose counters are not sane, in slot order. */
 function insaneFrames(m: Machine): FrameState[] {
+  const mem = m.mem;
   const out: FrameState[] = [];
-  for (const pfn of allocatedFrames(m)) {
+  for (let s = 1; s < mem.slot_top; s++) {
+    const pfn = mem.s_pfn[s];
+    // PERF: a head's counters straight from its slot, as engine.ts recheckSlot reads them
+    // (page_ref_count is the slot's count; page_mapcount its mapcount plus, for a large folio,
+    // the head's own PTE maps); only a slot whose counters fail is asked whether it is live.
+    if (!countsInsane(mem.s_ref[s], mem.s_order[s] === 0 ? mem.s_map[s] : mem.s_map[s] + (mem.sub_map.get(pfn) ?? 0))) continue;
+    if (mem.peek_slot(pfn) !== s) continue;
     const f = frameState(m, pfn);
     if (f !== null) out.push(f);
   }
