@@ -61,6 +61,36 @@ export function pinnedIndexes(p: iopt_pages): Map<number, IndexPin> {
   return out;
 }
 
+/**
+ * The pfns of iommufdLongtermPins, in its order, without an object per page (PERF: what
+ * pin-balance-at-exit counts, over a guest's millions of 4 KiB pages).
+ */
+export function forEachIommufdPinned(m: Machine, visit: (pfn: number) => void): void {
+  for (const p of allPages(m)) {
+    for (const pfn of p.pinned_pfns.values()) visit(pfn);
+    // An index once: an access pin first, then the first area whose domain holds it (areas of one pages may share indexes).
+    let seen: Uint8Array | null = null;
+    if (p.domain_areas.length > 1) {
+      let top = 0;
+      for (const a of p.domain_areas) top = Math.max(top, a.last_index + 1);
+      seen = new Uint8Array(top);
+    }
+    for (const area of p.domain_areas) {
+      const dom = area.storage_domain;
+      if (dom === null) continue;
+      for (let i = area.first_index; i <= area.last_index; i++) {
+        if (seen !== null && seen[i] === 1) continue;
+        if (p.pinned_pfns.has(i)) continue;
+        const iova = iopt_area_index_to_iova(area, i);
+        const phys = iommu_iova_to_phys(dom, iova - (iova % PAGE_SIZE));
+        if (phys === 0) continue;
+        if (seen !== null) seen[i] = 1;
+        visit(Math.floor(phys / PAGE_SIZE));
+      }
+    }
+  }
+}
+
 /** Long-term pins iommufd holds now: each pinned page index once, however many domains map it. */
 export function iommufdLongtermPins(m: Machine): LongtermPin[] {
   const out: LongtermPin[] = [];

@@ -19,7 +19,7 @@ import type { Sched } from '../sched/index.js';
 import type { CheckWorld, DmaMapping, HeldPin, LongtermPin } from './invariants.js';
 import type { OtherPins } from './engine.js';
 import { forEachVfioHeld, vfioDmaMappings, vfioHeldPins, vfioLockedPages, vfioLongtermPins } from './vfio.js';
-import { iommufdDmaMappings, iommufdLockedPages, iommufdLongtermPins } from './iommufd.js';
+import { forEachIommufdPinned, iommufdDmaMappings, iommufdLockedPages, iommufdLongtermPins } from './iommufd.js';
 import { pipeHeldRefs, pipeMappings, ringMappings } from './holders.js';
 
 /** What the caller adds to the machine's own state. Every member is optional. */
@@ -105,7 +105,7 @@ export class MachineView implements CheckWorld, OtherPins {
   forEachHeld(visit: (pfn: number, kind: HeldPin['kind'], nr: number) => void): void {
     for (const h of this.holders.held?.() ?? []) visit(h.pfn, h.kind, 1);
     if (this.m.vfio !== null) forEachVfioHeld(this.m, (pfn, nr) => visit(pfn, 'pin', nr ?? 1));
-    for (const p of iommufdLongtermPins(this.m)) visit(p.pfn, 'pin', 1);
+    forEachIommufdPinned(this.m, (pfn) => visit(pfn, 'pin', 1));
     for (const p of this.ringPins()) visit(p.pfn, 'pin', 1);
     for (const p of pipeHeldRefs(this.m)) visit(p.pfn, p.kind, p.nr ?? 1);
   }

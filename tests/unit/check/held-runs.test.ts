@@ -40,6 +40,8 @@ const CASES: readonly [string, Scenario, string | null][] = [
   ['io_uring/register-thp.yaml', corpus('io_uring/register-thp.yaml'), null],
   ['pipe/vmsplice-fork-cow.yaml', corpus('pipe/vmsplice-fork-cow.yaml'), null],
   ['addrspace/iommufd-mremap-pinned.yaml', corpus('addrspace/iommufd-mremap-pinned.yaml'), 'v6.12+iommufd'],
+  ['iommufd/two-domains-share-pin.yaml (IOAS_COPY: two areas of one pages)', corpus('iommufd/two-domains-share-pin.yaml'), 'v6.12+iommufd'],
+  ['iommufd/access-unmap-notifier.yaml (access pins)', corpus('iommufd/access-unmap-notifier.yaml'), 'v6.12+iommufd'],
   ['gup/cma-longterm-migration-fails.yaml', corpus('gup/cma-longterm-migration-fails.yaml'), 'v5.6'],
 ];
 
