@@ -66,6 +66,7 @@
  * not modelled.
  */
 import type { KThread } from '../../sched/index.js';
+import { waitUntil } from '../../sched/index.js';
 import { errno_reason, hex } from '../errno_reason.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
@@ -79,7 +80,7 @@ import {
 import type { Machine } from '../machine.js';
 import {
   ClearPageDirty, PageAnon, PageDirty, compound_head, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_nr_pages, folio_order, get_page, page_count, set_pmd_at,
-  is_zone_device_page, page_label, page_mapcount, page_mapping, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
+  folio_test_locked, folio_trylock, folio_unlock, is_zone_device_page, page_label, page_mapcount, page_mapping, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
 } from '../include/linux/mm.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { EACCES, EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
@@ -202,29 +203,62 @@ function huge_leaf_checks(k: Kctx, entry: number, site: string): number | null {
 
 /**
  * split_huge_page(page) as madvise calls it on a THP of the range it covers only in part
- * (madvise_free_huge_pmd; madvise_cold_or_pageout_pte_range): the caller takes a reference
- * and drops the PMD lock (a scheduling point: another CPU may pin the folio meanwhile, and
- * then the split fails), splits the folio into order-0 pages mapped by PTEs where the PMD
- * mapped it (split_huge_page_to_list, without a list: the tails go back to the LRU holding
- * one reference per mapping; 6.12.117 maps zero-filled pieces to the shared zero page), and
- * drops its reference. Returns true when the folio was split.
+ * (madvise_free_huge_pmd; madvise_cold_or_pageout_pte_range), with the folio lock the caller
+ * already holds (folio_trylock under the PTE or PMD lock; the PMD branch of COLD / PAGEOUT
+ * takes it here, below): the caller takes a reference and drops its page-table lock (a
+ * scheduling point: another CPU may pin the folio meanwhile, and then the split fails), splits
+ * the folio into order-0 pages mapped by PTEs where the PMD mapped it (split_huge_page_to_list,
+ * without a list: the tails go back to the LRU holding one reference per mapping and unlocked;
+ * 6.12.117 maps zero-filled pieces to the shared zero page), unlocks the piece it asked for
+ * (folio_unlock: the head) and drops its reference. The folio lock is held across both
+ * scheduling points, so every other path that locks the folio sees it held: another madvise's
+ * trylock fails, reclaim keeps the folio (shrink_page), migration waits for it
+ * (gup_migrate.ts). Returns true when the folio was split.
+ * `lock` is 'held' when the caller took the lock, 'sleep' for the PMD branch of COLD / PAGEOUT
+ * (5.4.1 – 6.18.26: folio_lock() after the PMD lock is dropped, sleeping while another thread
+ * holds it).
  */
-function* madvise_split_thp(k: Kctx, head: number, site: string): KThread<boolean> {
+function* madvise_split_thp(k: Kctx, head: number, site: string, lock: 'held' | 'sleep'): KThread<boolean> {
   const m = k.m;
   get_page(m, head);
   yield* race_window(k, `${site}:split_huge_page`, `${head}`);
+  if (lock === 'sleep') {
+    if (folio_test_locked(m, head)) {
+      // FIXME(madvise-pmd-split-trylock): Debian 6.12.117 carries a backport of "mm/madvise: use
+      // folio_trylock() in the cold/pageout PMD split" (absent in 6.13.7 and 6.18.26; its mainline id
+      // is not verified) and skips the THP instead of sleeping; the model sleeps in every profile.
+      yield* waitUntil(`${site}:folio_lock`, { kind: 'waitqueue', object: page_label(head), detail: 'folio_lock: another thread holds the folio lock' },
+        () => !folio_test_locked(m, compound_head(m, head)));
+    }
+    folio_trylock(m, head);
+    // Locked, not split yet: another CPU's trylock of the folio fails here.
+    yield* race_window(k, `${site}:folio_locked`, `${head}`);
+  }
   // Split by another CPU meanwhile: nothing left to do (the caller looks at its entries again).
   if (folio_order(m, head) === 0) {
+    folio_unlock(m, head);
     put_page(m, head);
     return true;
   }
   const pieces = split_huge_page_to_list(k, head);
   if (typeof pieces === 'number') {
+    folio_unlock(m, head);
     put_page(m, head);
     return false;
   }
-  // The caller's put on the head; without a list the tails drop the one split_huge_page_to_list() gave them.
-  for (const p of pieces) put_page(m, p);
+  // Without a list the tails drop the one split_huge_page_to_list() gave them, unlocked
+  // (__split_huge_page keeps only the caller's piece locked).
+  for (const p of pieces) {
+    if (p === head) continue;
+    folio_unlock(m, p);
+    put_page(m, p);
+  }
+  // split_folio() returned; the head piece is still locked (and referenced) until folio_unlock()
+  // and folio_put(): another CPU that locks or trylocks it meanwhile (MADV_FREE of a dirty page,
+  // reclaim, migration) sees it held.
+  yield* race_window(k, `${site}:folio_unlock`, `${head}`);
+  folio_unlock(m, head);
+  put_page(m, head);
   return true;
 }
 
@@ -330,9 +364,11 @@ function folio_ptes_in_mm(mm: mm_struct, head: number, n: number): number {
  *   lazyfreeing with mTHP in madvise_free"): the run of PTEs mapping consecutive pages of the
  *   folio is taken as one batch (folio_pte_batch). A folio the batch does not cover whole is
  *   skipped (the walk goes on after the batch) when folio_likely_mapped_shared(), else split as
- *   above; on success the same PTE is looked at again, on failure the batch is skipped and the
- *   walk goes on. A folio the batch covers whole is advised as one (`whole`): not split.
- * MODEL: the model holds no folio lock across a scheduling point, so the trylock never fails.
+ *   above (a failed trylock skips the batch too); on success the same PTE is looked at again,
+ *   on failure the batch is skipped and the walk goes on. A folio the batch covers whole is advised as one (`whole`): not split.
+ * The folio lock (PG_locked, madvise_split_thp) is held from the trylock to the end of the split,
+ * across the PTE lock's release: a second thread advising the same folio meanwhile fails its
+ * trylock (before 6.10 its walk of the table stops; from 6.10 it skips the batch).
  * A folio mapped by a PMD as well, and in 6.10+ a folio mapped by another process that
  * folio_likely_mapped_shared() (6.12) guesses is not shared — 6.18's folio_maybe_mapped_shared()
  * knows it is — are `unsupported`.
@@ -356,13 +392,17 @@ function* pte_large_folio(
         return unsupported(k, site, 'a large folio partly in the range and also mapped by another process: folio_likely_mapped_shared (6.12) and folio_maybe_mapped_shared (6.18) may differ');
       }
       if (shared) return i + nr;
-      return (yield* madvise_split_thp(k, head, site)) ? i : i + nr;
+      // Locked by another thread (its own split window): the batch is skipped.
+      if (!folio_trylock(m, head)) return i + nr;
+      return (yield* madvise_split_thp(k, head, site, 'held')) ? i : i + nr;
     }
     whole(base + i * PAGE_SIZE, nr, head);
     return i + nr;
   }
   if (large_sharers(k, advice, page, head) !== 1) return LARGE_STOP;
-  return (yield* madvise_split_thp(k, head, site)) ? i : LARGE_STOP;
+  // Locked by another thread (its own split window): the walk of the table stops.
+  if (!folio_trylock(m, head)) return LARGE_STOP;
+  return (yield* madvise_split_thp(k, head, site, 'held')) ? i : LARGE_STOP;
 }
 
 /** clear_young_dirty_ptes(vma, addr, ptep, nr, flags): the accessed (and dirty) bits of nr PTEs cleared. */
@@ -394,9 +434,13 @@ export function* madvise_free_single_vma(k: Kctx, vma: vm_area_struct, start: nu
   const mm = vma.vm_mm;
   return yield* walk_ptes(k, vma, lo, hi, 'mm/madvise.c:madvise_free_pte_range', (addr, pte, page) => {
     if (PageDirty(m, page)) {
+      // Locked by another thread (a split's head piece before its folio_unlock): skipped.
+      if (!folio_trylock(m, page)) return;
       // Shared with another mapping: its dirty state is not ours to drop.
-      if (folio_mapcount(m, page) !== 1) return;
-      ClearPageDirty(m, page);
+      const shared = folio_mapcount(m, page) !== 1;
+      if (!shared) ClearPageDirty(m, page);
+      folio_unlock(m, page);
+      if (shared) return;
     }
     if (pte_young(pte) || pte_dirty(pte)) set_pte_at(mm, addr, pte_mkclean(pte_mkold(pte)));
     mark_page_lazyfree(k, page);
@@ -404,8 +448,11 @@ export function* madvise_free_single_vma(k: Kctx, vma: vm_area_struct, start: nu
   (base, i, end, pte, page) => pte_large_folio(k, vma, 'free', 'mm/madvise.c:madvise_free_pte_range', base, i, end, pte, page, (addr, nr, head) => {
     // 6.10+: a folio the batch covers whole. A dirty one mapped elsewhere too keeps its dirty state.
     if (PageDirty(m, head)) {
-      if (folio_mapcount(m, head) !== folio_nr_pages(m, head)) return;
-      ClearPageDirty(m, head);
+      if (!folio_trylock(m, head)) return;
+      const shared = folio_mapcount(m, head) !== folio_nr_pages(m, head);
+      if (!shared) ClearPageDirty(m, head);
+      folio_unlock(m, head);
+      if (shared) return;
     }
     if (any_young_dirty(mm, addr, nr, true)) clear_young_dirty_ptes(mm, addr, nr, true);
     mark_page_lazyfree(k, head);
@@ -427,8 +474,11 @@ function* madvise_free_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, ent
   const m = k.m;
   const head = pte_pfn(entry);
   if (folio_mapcount(m, head) !== 1) return WALK_DONE;
-  if (hi - lo !== PMD_SIZE) return (yield* madvise_split_thp(k, head, site)) ? WALK_PTES : WALK_DONE;
+  // Locked by another thread: skipped (5.4.1, 6.1.192, 6.12.117 alike).
+  if (!folio_trylock(m, head)) return WALK_DONE;
+  if (hi - lo !== PMD_SIZE) return (yield* madvise_split_thp(k, head, site, 'held')) ? WALK_PTES : WALK_DONE;
   ClearPageDirty(m, head);
+  folio_unlock(m, head);
   if (pte_young(entry) || pte_dirty(entry)) set_pmd_at(vma.vm_mm, haddr, pte_mkclean(pte_mkold(entry)));
   mark_page_lazyfree(k, head);
   return WALK_DONE;
@@ -502,7 +552,7 @@ function* cold_or_pageout_huge_pmd(
   // PATCH(madvise-pageout-cow) 12e967fd8e4e: the mapcount test before the partial-range branch; 5.4.1 has it
   // only there, so a whole THP mapped more than once is advised.
   if (page_mapcount(m, head) !== 1 && (!whole || k.patch('madvise-pageout-cow'))) return WALK_DONE;
-  if (!whole) return (yield* madvise_split_thp(k, head, site)) ? WALK_PTES : WALK_DONE;
+  if (!whole) return (yield* madvise_split_thp(k, head, site, 'sleep')) ? WALK_PTES : WALK_DONE;
   if (pte_young(entry)) set_pmd_at(vma.vm_mm, haddr, pte_mkold(entry));
   const s = m.mem.slot_of(head);
   if (isolated !== null && m.mem.s_flags[s] & PG_lru) {
@@ -594,6 +644,9 @@ function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number):
     m.mem.s_flags[m.mem.slot_of(page)] |= PG_lru;
     put_page(m, page);
   };
+  // folio_trylock() (trylock_page() in 5.4.1) first: a folio another thread holds locked (a
+  // madvise split of it in progress) is kept as it is.
+  if (folio_test_locked(m, page)) return putback();
   if (!PageAnon(m, page)) return yield* shrink_file_page(k, vma, page, putback);
   if (folio_order(m, page) > 0) return yield* shrink_large_folio(k, vma, addr, page, putback);
   // A swap-backed anonymous page needs swap space (add_to_swap): none, so it is kept.
