@@ -93,6 +93,9 @@ import { CAP_DAC_OVERRIDE, capable, get_current } from '../include/linux/sched.j
 import { page_remove_rmap } from './rmap.js';
 import { __split_huge_pmd, is_huge_zero_pmd, split_huge_page_to_list } from './huge_memory.js';
 
+/** SWAP_CLUSTER_MAX (include/linux/swap.h): the batch of madvise_cold_or_pageout_pte_range's need_resched() check. */
+const SWAP_CLUSTER_MAX = 32;
+
 /** can_madv_lru_vma(vma): COLD / PAGEOUT (and, in v5.4.1, DONTNEED / FREE) refuse these. */
 export function can_madv_lru_vma(vma: vm_area_struct): boolean {
   return !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB));
@@ -132,6 +135,18 @@ type LargeHandler = (base: number, i: number, hi: number, pte: number, page: num
  * `visit` gets the address, the PTE and its normal page (zone-device and special entries
  * are skipped); `after` runs at the end of each table or leaf, once its lock is dropped
  * (PAGEOUT's reclaim_pages, with scheduling points of its own).
+ * `restart` (MADV_COLD / MADV_PAGEOUT with PATCH(madvise-cold-resched-batch) b2f557a21bc8, v6.7;
+ * Debian 6.12.118, 6.18.26): every SWAP_CLUSTER_MAX (32) iterations of the loop over a table
+ * (an empty or special entry, a small page, a large folio's batch, the revisit of a PTE after a
+ * split: one each) the kernel checks need_resched() and, when set, drops the PTE lock,
+ * cond_resched()s and restarts the loop at the same PTE, re-reading it under the lock taken again
+ * (the restarted iteration counts as the first of the next 32). The isolated folios wait for the end of
+ * the table (reclaim_pages at `out`). A scheduling point there: another thread may take the PTE
+ * lock (fault, zap, GUP's follow_page, the rmap walks) between two halves of the table.
+ * MODEL: need_resched() is taken as set at every check (the point is the scheduler's choice: when
+ * no other thread runs there the end state is the one where it was clear), so the next check
+ * comes 31 iterations later; a run where it was clear checks 32 later, a position one PTE off that
+ * the model does not explore.
  * The lockless gup-fast walk is not excluded by the PTE lock: MADV_FREE and COLD only
  * clear the dirty and accessed bits, which gup-fast does not test (its re-check of the
  * entry then fails and GUP falls back to the slow path, which waits for the PTE lock),
@@ -140,11 +155,13 @@ type LargeHandler = (base: number, i: number, hi: number, pte: number, page: num
 function* walk_ptes(
   k: Kctx, vma: vm_area_struct, start: number, end: number, site: string,
   visit: (addr: number, pte: number, page: number) => void, after?: () => KThread<void>, huge?: HugeHandler,
-  large?: LargeHandler,
+  large?: LargeHandler, restart = false,
 ): KThread<number> {
   const mm = vma.vm_mm;
   const keys = table_keys(mm, start, end);
   for (let n = 0; n < keys.length; n++) {
+    // batch_count: the iterations since the last need_resched() check (per table: per call of the pte_range callback).
+    let batch = 0;
     if (n > 0) yield* cond_resched(k, site, `${keys[n]}`);
     let t = mm.pgd.pmd.get(keys[n]);
     if (t === undefined) continue;
@@ -162,6 +179,11 @@ function* walk_ptes(
     const lo = Math.max(0, Math.floor((start - base) / PAGE_SIZE));
     const hi = Math.min(PTRS_PER_PTE, Math.ceil((end - base) / PAGE_SIZE));
     for (let i = lo; i < hi;) {
+      if (restart && ++batch === SWAP_CLUSTER_MAX) {
+        // need_resched(): the PTE lock dropped, cond_resched(), `goto restart` at this PTE.
+        yield* cond_resched(k, `${site}:restart`, `${keys[n]}:${i}`);
+        batch = 1;
+      }
       const addr = base + i * PAGE_SIZE;
       const pte = pte_at(mm, addr);
       const page = pte === 0 || !pte_present(pte) ? null : vm_normal_page(k, vma, addr, pte);
@@ -523,7 +545,7 @@ export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: 
     // 6.10+: a folio the batch covers whole, on the LRU and mapped here only, is deactivated as one.
     if (!(m.mem.s_flags[m.mem.slot_of(head)] & PG_lru) || folio_mapcount(m, head) !== folio_nr_pages(m, head)) return;
     if (any_young_dirty(mm, addr, nr, false)) clear_young_dirty_ptes(mm, addr, nr, false);
-  }));
+  }), k.patch('madvise-cold-resched-batch')); // PATCH(madvise-cold-resched-batch): b2f557a21bc8
 }
 
 /**
@@ -629,7 +651,7 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
     m.mem.s_flags[hs] &= ~PG_lru;
     get_page(m, head);
     isolated.push({ addr, page: head });
-  }));
+  }), k.patch('madvise-cold-resched-batch')); // PATCH(madvise-cold-resched-batch): b2f557a21bc8
 }
 
 /**
