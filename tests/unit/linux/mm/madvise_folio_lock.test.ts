@@ -1,0 +1,79 @@
+/**
+ * The folio lock of a PTE-mapped THP (mm/madvise.ts madvise_split_thp, pte_large_folio, shrink_page):
+ * a madvise that finds the folio locked by another thread (standing here for that thread's split
+ * window: the test sets PG_locked with folio_trylock) does not split it — before 6.10 its walk of
+ * the table stops, from 6.10 the batch is skipped — and reclaim keeps a locked folio it isolated
+ * (shrink_folio_list's folio_trylock comes first). Before the lock was modelled, every one of these
+ * split or dropped the folio.
+ */
+import { describe, expect, it } from 'vitest';
+import { MiB, machine, runAs, task } from './harness.js';
+import type { Kctx } from '../../../../src/linux/kctx.js';
+import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
+import { PAGE_SIZE, PMD_SIZE, PG_swapbacked, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
+import { FAULT_FLAG_WRITE, folio_order, folio_test_locked, folio_trylock, folio_unlock, pte_at, vma_lookup } from '../../../../src/linux/include/linux/mm.js';
+import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
+import { __split_huge_pmd } from '../../../../src/linux/mm/huge_memory.js';
+import { get_current } from '../../../../src/linux/include/linux/sched.js';
+import { sys_madvise, sys_mmap } from '../../../../src/linux/syscalls.js';
+import { MADV_COLD, MADV_FREE, MADV_HUGEPAGE, MADV_PAGEOUT, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { down_read, down_write, up_read, up_write } from '../../../../src/linux/kernel/locking/rwsem.js';
+
+const LAYOUT = { dma32: 16 * MiB, normal: 64 * MiB };
+
+/** A written THP at a 2 MiB boundary whose PMD is then split: 512 PTEs of one order-9 folio. */
+function* pteMappedThp(k: Kctx) {
+  const mm = get_current(k).mm as mm_struct;
+  const raw = yield* sys_mmap(k, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const x = Math.ceil(raw / PMD_SIZE) * PMD_SIZE;
+  yield* sys_madvise(k, x, PMD_SIZE, MADV_HUGEPAGE);
+  yield* down_read(k, mm.mmap_lock, 'test');
+  yield* handle_mm_fault(k, vma_lookup(mm, x)!, x, FAULT_FLAG_WRITE);
+  up_read(k, mm.mmap_lock, 'test');
+  yield* down_write(k, mm.mmap_lock, 'test');
+  __split_huge_pmd(k, vma_lookup(mm, x)!, x);
+  up_write(k, mm.mmap_lock, 'test');
+  return x;
+}
+
+function setup(profile: string) {
+  const m = machine(profile, LAYOUT);
+  const t = task(m);
+  const x = runAs(m, t, pteMappedThp);
+  const mm = t.mm!;
+  const head = pte_pfn(pte_at(mm, x));
+  return { m, t, x, mm, head };
+}
+
+describe('a PTE-mapped THP whose folio lock another thread holds', () => {
+  for (const profile of ['v5.4', 'v6.1', 'v6.6', 'v6.12', 'v6.18']) {
+    for (const [name, advice] of [['MADV_COLD', MADV_COLD], ['MADV_FREE', MADV_FREE], ['MADV_PAGEOUT', MADV_PAGEOUT]] as const) {
+      it(`${profile}: ${name} of part of it does not split it (the trylock fails)`, () => {
+        const { m, t, x, head } = setup(profile);
+        expect(folio_trylock(m, head)).toBe(true);
+        // 511 of its 512 pages: a range that covers the folio in part, so every release would split it.
+        expect(runAs(m, t, (k) => sys_madvise(k, x, PMD_SIZE - PAGE_SIZE, advice))).toBe(0);
+        expect(folio_order(m, head)).toBe(9);
+        expect(folio_test_locked(m, head)).toBe(true);
+        folio_unlock(m, head);
+        // Unlocked, the same advice splits it.
+        expect(runAs(m, t, (k) => sys_madvise(k, x, PMD_SIZE - PAGE_SIZE, advice))).toBe(0);
+        expect(folio_order(m, head)).toBe(0);
+        expect(folio_test_locked(m, head)).toBe(false);
+      });
+    }
+  }
+
+  it('v6.12: reclaim keeps a whole lazy-free folio that is locked (MADV_PAGEOUT drops it once unlocked)', () => {
+    const { m, t, x, mm, head } = setup('v6.12');
+    expect(runAs(m, t, (k) => sys_madvise(k, x, PMD_SIZE, MADV_FREE))).toBe(0);
+    expect(m.mem.s_flags[m.mem.slot_of(head)] & PG_swapbacked).toBe(0);
+    expect(folio_trylock(m, head)).toBe(true);
+    expect(runAs(m, t, (k) => sys_madvise(k, x, PMD_SIZE, MADV_PAGEOUT))).toBe(0);
+    expect(folio_order(m, head)).toBe(9);
+    expect(pte_pfn(pte_at(mm, x + 5 * PAGE_SIZE))).toBe(head + 5);
+    folio_unlock(m, head);
+    expect(runAs(m, t, (k) => sys_madvise(k, x, PMD_SIZE, MADV_PAGEOUT))).toBe(0);
+    expect(pte_at(mm, x + 5 * PAGE_SIZE)).toBe(0);
+  });
+});
