@@ -7,7 +7,9 @@
  * split or dropped the folio.
  */
 import { describe, expect, it } from 'vitest';
-import { MiB, machine, runAs, task } from './harness.js';
+import { MiB, machine, run, runAs, task } from './harness.js';
+import { waitUntil } from '../../../../src/sched/index.js';
+import { isolate_for_migration, migrate_one_folio } from '../../../../src/linux/mm/gup_migrate.js';
 import type { Kctx } from '../../../../src/linux/kctx.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
 import { PAGE_SIZE, PMD_SIZE, PG_swapbacked, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
@@ -75,5 +77,44 @@ describe('a PTE-mapped THP whose folio lock another thread holds', () => {
     folio_unlock(m, head);
     expect(runAs(m, t, (k) => sys_madvise(k, x, PMD_SIZE, MADV_PAGEOUT))).toBe(0);
     expect(pte_at(mm, x + 5 * PAGE_SIZE)).toBe(0);
+  });
+});
+
+describe('migration of a folio another thread holds locked', () => {
+  it('v6.12: migrate_one_folio sleeps in folio_lock() until the holder unlocks, then moves the page', () => {
+    const m = machine('v6.12', LAYOUT);
+    const t = task(m);
+    const x = runAs(m, t, function* (k) {
+      const mm = get_current(k).mm as mm_struct;
+      const a = yield* sys_mmap(k, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      yield* down_read(k, mm.mmap_lock, 'test');
+      yield* handle_mm_fault(k, vma_lookup(mm, a)!, a, FAULT_FLAG_WRITE);
+      up_read(k, mm.mmap_lock, 'test');
+      return a;
+    });
+    const mm = t.mm!;
+    const old = pte_pfn(pte_at(mm, x));
+    const state = { migrating: false, mappedWhileLocked: -1 };
+    let rc = 1;
+    const holder = function* (k: Kctx) {
+      expect(folio_trylock(k.m, old)).toBe(true);
+      // Wait until the migration has started (it then blocks on the lock, or, unmodelled, finishes).
+      yield* waitUntil('test:holder', { kind: 'waitqueue', object: 'test', detail: 'migration started' }, () => state.migrating);
+      state.mappedWhileLocked = pte_pfn(pte_at(mm, x));
+      folio_unlock(k.m, old);
+      return 0;
+    };
+    const migrator = function* (k: Kctx) {
+      state.migrating = true;
+      expect(isolate_for_migration(k, old)).toBe(true);
+      rc = yield* migrate_one_folio(k, old, 'contig-range');
+      return rc;
+    };
+    const { r } = run(m, [{ t, body: holder }, { t, body: migrator }]);
+    expect(r.status).toBe('done');
+    // While the holder had the lock, the page had not moved.
+    expect(state.mappedWhileLocked).toBe(old);
+    expect(rc).toBe(0);
+    expect(pte_pfn(pte_at(mm, x))).not.toBe(old);
   });
 });
