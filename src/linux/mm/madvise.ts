@@ -55,6 +55,10 @@
  *   covered whole is advised whole (a whole folio isolated by PAGEOUT is reclaimed by
  *   shrink_large_folio: without swap, split if swap-backed; dropped PTE by PTE if lazy-free), one
  *   covered in part is split unless likely shared, and a shared one or a failed split is skipped.
+ * - Every such split holds the folio lock (PG_locked) from before the page-table lock is dropped
+ *   to after the split (madvise_split_thp): another thread's madvise of the folio fails its trylock
+ *   meanwhile, reclaim keeps it, migration sleeps until it is unlocked. MADV_COLD / MADV_PAGEOUT
+ *   also drop the PTE lock every 32 iterations when need_resched() from v6.7 (walk_ptes `restart`).
  *
  * MODEL: no swap device; no LRU lists (PG_lru marks a page on "the" LRU, PG_referenced
  * and the active/inactive split are not modelled); a large folio mapped by a PMD and by PTEs at
