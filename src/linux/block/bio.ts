@@ -80,7 +80,7 @@ function release_page(k: Kctx, page: number, pinned: boolean): void {
 /** bio_release_pages(bio, mark_dirty): every page of the bio, dirtied first for a read into it. */
 export function bio_release_pages(k: Kctx, b: bio, mark_dirty: boolean): void {
   for (const page of b.pages) {
-    if (mark_dirty) set_page_dirty_lock(k.m, page);
+    if (mark_dirty) set_page_dirty_lock(k, page);
     release_page(k, page, b.pinned);
   }
 }

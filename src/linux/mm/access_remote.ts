@@ -116,7 +116,7 @@ function* copy_one(k: Kctx, page: number, addr: number, len: number, write: bool
   const offset = addr % PAGE_SIZE;
   const bytes = Math.min(len, PAGE_SIZE - offset);
   remote_copy(k, page, offset, bytes, write, buf);
-  if (write) set_page_dirty_lock(k.m, page);
+  if (write) set_page_dirty_lock(k, page);
   put_page(k.m, page);
   return bytes;
 }

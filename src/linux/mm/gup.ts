@@ -225,7 +225,7 @@ export function unpin_user_page_range_dirty_lock(k: Kctx, page: number, npages: 
     const s = mem.slot_of(p);
     const head = s === 0 ? p : mem.s_pfn[s];
     const nr = Math.min(npages - i, s === 0 ? 1 : head + (1 << mem.s_order[s]) - p);
-    if (make_dirty && s !== 0 && (mem.s_flags[s] & PG_dirty) === 0) set_page_dirty_lock(k.m, head);
+    if (make_dirty && s !== 0 && (mem.s_flags[s] & PG_dirty) === 0) set_page_dirty_lock(k, head);
     gup_put_folio(k, p, nr, FOLL_PIN, 'mm/gup.c:unpin_user_page_range_dirty_lock');
     i += nr;
   }
@@ -283,7 +283,7 @@ export function unpin_user_pages_dirty_lock(k: Kctx, pages: page_array, npages: 
     const p = pages[i];
     if (BUG_ON(k, p === null || p === undefined, 'mm/gup.c:unpin_user_pages_dirty_lock', `NULL page at index ${i}`)) continue;
     const head = compound_head(k.m, p as number);
-    if (!PageDirty(k.m, head)) set_page_dirty_lock(k.m, head);
+    if (!PageDirty(k.m, head)) set_page_dirty_lock(k, head);
     gup_put_folio(k, p as number, 1, FOLL_PIN, 'mm/gup.c:unpin_user_pages_dirty_lock');
   }
 }

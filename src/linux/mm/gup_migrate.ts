@@ -40,13 +40,14 @@
  * (migrate_retry_passes), then counted as failed.
  */
 import type { KThread } from '../../sched/index.js';
+import { waitUntil } from '../../sched/index.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
 import {
   GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE, GFP_USER, ZONE_MOVABLE, __GFP_HIGHMEM, __GFP_MOVABLE, __GFP_NOWARN, __GFP_RECLAIM,
   __GFP_RETRY_MAYFAIL,
 } from '../include/linux/gfp.js';
-import { copy_page_content, folio_mapcount, folio_order, page_count, page_label, put_page } from '../include/linux/mm.js';
+import { copy_page_content, folio_mapcount, folio_order, folio_test_locked, page_count, page_label, put_page } from '../include/linux/mm.js';
 import { split_huge_page_to_list } from './huge_memory.js';
 import {
   HPAGE_PUD_ORDER, PG_anon, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_partially_mapped, PG_uptodate, mk_pte, pte_flags,
@@ -179,6 +180,21 @@ export function* migrate_one_folio(k: Kctx, head: number, target: migrate_target
   return rc;
 }
 
+/**
+ * The folio lock of a folio on the list: migrate_folio_unmap() (6.1.192, 6.12.117) and
+ * __unmap_and_move() (5.4.1) trylock it and, in MIGRATE_SYNC (every caller the model has: GUP's
+ * long-term migration, alloc_contig_range, offline_pages), sleep in folio_lock() while another
+ * thread holds it; try_split_folio() does the same before a split. The model's migration holds
+ * the lock within one step, so only a lock held across scheduling points by another thread (a
+ * madvise split window, mm/madvise.ts) makes it wait; the step goes on once it is released.
+ */
+function* migrate_folio_lock(k: Kctx, head: number, site: string): KThread<void> {
+  const m = k.m;
+  if (!folio_test_locked(m, head)) return;
+  yield* waitUntil(`${site}:folio_lock`, { kind: 'waitqueue', object: page_label(head), detail: 'folio_lock: another thread holds the folio lock' },
+    () => !folio_test_locked(m, head));
+}
+
 /** NR_MAX_MIGRATE_PAGES_RETRY (mm/migrate.c, 5.4.1 .. 6.12.117). */
 const NR_MAX_MIGRATE_PAGES_RETRY = 10;
 
@@ -251,6 +267,7 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
     // first (try_split_folio); it counts as one failure, its pieces follow the list. If the
     // split is refused it is migrated like any other folio.
     if (large && k.patch('migrate-split-partially-mapped') && mem.s_flags[mem.slot_of(head)] & PG_partially_mapped) {
+      yield* migrate_folio_lock(k, head, 'mm/migrate.c:try_split_folio');
       const pieces = split_huge_page_to_list(k, head);
       if (typeof pieces !== 'number') {
         failed++;
@@ -266,6 +283,7 @@ function* migrate_pages__v6_1(k: Kctx, heads: readonly number[], target: migrate
       // A split refused with -EAGAIN (the only refusal the model has) is retried by the
       // kernel for MR_LONGTERM_PIN in the next passes and the list goes on; nothing
       // changes between the model's passes, so it stays counted as failed.
+      yield* migrate_folio_lock(k, head, 'mm/migrate.c:try_split_folio');
       const pieces = split_huge_page_to_list(k, head);
       if (typeof pieces !== 'number') split.push(...pieces);
       else left++;
@@ -388,6 +406,7 @@ function* migrate_large_or_base_folio(k: Kctx, head: number, target: migrate_tar
   if (release_if_last_ref(k, head)) return 0;
   const np = alloc_migration_target(k, head, target);
   if (np === null) return -ENOMEM;
+  yield* migrate_folio_lock(k, head, 'mm/migrate.c:migrate_folio_unmap');
   const { mapping, cacheRef } = folio_cache_ref(k, head);
   // folio_migrate_mapping(): only the isolation, the mappings and the cache may hold it.
   if (page_count(m, head) !== folio_expected_refs(k, head, cacheRef)) {
@@ -508,6 +527,7 @@ function* unmap_and_move__v5_4(k: Kctx, head: number): KThread<number> {
   if (release_if_last_ref(k, head)) return 0;
   const np = new_non_cma_page(k, head);
   if (np === null) return -ENOMEM;
+  yield* migrate_folio_lock(k, head, 'mm/migrate.c:__unmap_and_move');
   const { mapping, cacheRef } = folio_cache_ref(k, head);
   if (page_count(m, head) !== folio_expected_refs(k, head, cacheRef)) {
     put_page(m, np);
@@ -547,6 +567,7 @@ function* migrate_pages__v5_4(k: Kctx, heads: readonly number[]): KThread<number
     const huge = (mem.s_flags[mem.slot_of(page)] & PG_hugetlb) !== 0;
     let rc = huge ? yield* unmap_and_move_huge_page(k, page, 'non-cma') : yield* unmap_and_move__v5_4(k, page);
     if (rc === -ENOMEM && !huge && folio_order(m, page) > 0) {
+      yield* migrate_folio_lock(k, page, 'mm/migrate.c:migrate_pages:split');
       const split = split_huge_page_to_list(k, page);
       if (typeof split === 'number') {
         // 5.4.1 split_huge_page_to_list refuses with -EBUSY (6.x: -EAGAIN, as the model's split returns).

@@ -55,6 +55,10 @@
  *   covered whole is advised whole (a whole folio isolated by PAGEOUT is reclaimed by
  *   shrink_large_folio: without swap, split if swap-backed; dropped PTE by PTE if lazy-free), one
  *   covered in part is split unless likely shared, and a shared one or a failed split is skipped.
+ * - Every such split holds the folio lock (PG_locked) from before the page-table lock is dropped
+ *   to after the split (madvise_split_thp): another thread's madvise of the folio fails its trylock
+ *   meanwhile, reclaim keeps it, migration sleeps until it is unlocked. MADV_COLD / MADV_PAGEOUT
+ *   also drop the PTE lock every 32 iterations when need_resched() from v6.7 (walk_ptes `restart`).
  *
  * MODEL: no swap device; no LRU lists (PG_lru marks a page on "the" LRU, PG_referenced
  * and the active/inactive split are not modelled); a large folio mapped by a PMD and by PTEs at
@@ -66,6 +70,7 @@
  * not modelled.
  */
 import type { KThread } from '../../sched/index.js';
+import { waitUntil } from '../../sched/index.js';
 import { errno_reason, hex } from '../errno_reason.js';
 import type { Kctx } from '../kctx.js';
 import { unsupported } from '../include/linux/bug.js';
@@ -79,7 +84,7 @@ import {
 import type { Machine } from '../machine.js';
 import {
   ClearPageDirty, PageAnon, PageDirty, compound_head, SetPageDirty, VM_HUGETLB, VM_LOCKED, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE, folio_mapcount, folio_nr_pages, folio_order, get_page, page_count, set_pmd_at,
-  is_zone_device_page, page_label, page_mapcount, page_mapping, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
+  folio_test_locked, folio_trylock, folio_unlock, is_zone_device_page, page_label, page_mapcount, page_mapping, page_ref_count, pte_at, put_page, set_pte_at, vma_is_anonymous, vma_is_shmem,
 } from '../include/linux/mm.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../include/uapi/asm-generic/mman.js';
 import { EACCES, EBADF, EINVAL, ENODEV, EOPNOTSUPP } from '../include/uapi/linux/errno.js';
@@ -91,6 +96,9 @@ import { unmap_mapping_pages_now } from './truncate.js';
 import { CAP_DAC_OVERRIDE, capable, get_current } from '../include/linux/sched.js';
 import { page_remove_rmap } from './rmap.js';
 import { __split_huge_pmd, is_huge_zero_pmd, split_huge_page_to_list } from './huge_memory.js';
+
+/** SWAP_CLUSTER_MAX (include/linux/swap.h): the batch of madvise_cold_or_pageout_pte_range's need_resched() check. */
+const SWAP_CLUSTER_MAX = 32;
 
 /** can_madv_lru_vma(vma): COLD / PAGEOUT (and, in v5.4.1, DONTNEED / FREE) refuse these. */
 export function can_madv_lru_vma(vma: vm_area_struct): boolean {
@@ -131,6 +139,18 @@ type LargeHandler = (base: number, i: number, hi: number, pte: number, page: num
  * `visit` gets the address, the PTE and its normal page (zone-device and special entries
  * are skipped); `after` runs at the end of each table or leaf, once its lock is dropped
  * (PAGEOUT's reclaim_pages, with scheduling points of its own).
+ * `restart` (MADV_COLD / MADV_PAGEOUT with PATCH(madvise-cold-resched-batch) b2f557a21bc8, v6.7;
+ * Debian 6.12.118, 6.18.26): every SWAP_CLUSTER_MAX (32) iterations of the loop over a table
+ * (an empty or special entry, a small page, a large folio's batch, the revisit of a PTE after a
+ * split: one each) the kernel checks need_resched() and, when set, drops the PTE lock,
+ * cond_resched()s and restarts the loop at the same PTE, re-reading it under the lock taken again
+ * (the restarted iteration counts as the first of the next 32). The isolated folios wait for the end of
+ * the table (reclaim_pages at `out`). A scheduling point there: another thread may take the PTE
+ * lock (fault, zap, GUP's follow_page, the rmap walks) between two halves of the table.
+ * MODEL: need_resched() is taken as set at every check (the point is the scheduler's choice: when
+ * no other thread runs there the end state is the one where it was clear), so the next check
+ * comes 31 iterations later; a run where it was clear checks 32 later, a position one PTE off that
+ * the model does not explore.
  * The lockless gup-fast walk is not excluded by the PTE lock: MADV_FREE and COLD only
  * clear the dirty and accessed bits, which gup-fast does not test (its re-check of the
  * entry then fails and GUP falls back to the slow path, which waits for the PTE lock),
@@ -139,11 +159,13 @@ type LargeHandler = (base: number, i: number, hi: number, pte: number, page: num
 function* walk_ptes(
   k: Kctx, vma: vm_area_struct, start: number, end: number, site: string,
   visit: (addr: number, pte: number, page: number) => void, after?: () => KThread<void>, huge?: HugeHandler,
-  large?: LargeHandler,
+  large?: LargeHandler, restart = false,
 ): KThread<number> {
   const mm = vma.vm_mm;
   const keys = table_keys(mm, start, end);
   for (let n = 0; n < keys.length; n++) {
+    // batch_count: the iterations since the last need_resched() check (per table: per call of the pte_range callback).
+    let batch = 0;
     if (n > 0) yield* cond_resched(k, site, `${keys[n]}`);
     let t = mm.pgd.pmd.get(keys[n]);
     if (t === undefined) continue;
@@ -161,6 +183,11 @@ function* walk_ptes(
     const lo = Math.max(0, Math.floor((start - base) / PAGE_SIZE));
     const hi = Math.min(PTRS_PER_PTE, Math.ceil((end - base) / PAGE_SIZE));
     for (let i = lo; i < hi;) {
+      if (restart && ++batch === SWAP_CLUSTER_MAX) {
+        // need_resched(): the PTE lock dropped, cond_resched(), `goto restart` at this PTE.
+        yield* cond_resched(k, `${site}:restart`, `${keys[n]}:${i}`);
+        batch = 1;
+      }
       const addr = base + i * PAGE_SIZE;
       const pte = pte_at(mm, addr);
       const page = pte === 0 || !pte_present(pte) ? null : vm_normal_page(k, vma, addr, pte);
@@ -202,29 +229,62 @@ function huge_leaf_checks(k: Kctx, entry: number, site: string): number | null {
 
 /**
  * split_huge_page(page) as madvise calls it on a THP of the range it covers only in part
- * (madvise_free_huge_pmd; madvise_cold_or_pageout_pte_range): the caller takes a reference
- * and drops the PMD lock (a scheduling point: another CPU may pin the folio meanwhile, and
- * then the split fails), splits the folio into order-0 pages mapped by PTEs where the PMD
- * mapped it (split_huge_page_to_list, without a list: the tails go back to the LRU holding
- * one reference per mapping; 6.12.117 maps zero-filled pieces to the shared zero page), and
- * drops its reference. Returns true when the folio was split.
+ * (madvise_free_huge_pmd; madvise_cold_or_pageout_pte_range), with the folio lock the caller
+ * already holds (folio_trylock under the PTE or PMD lock; the PMD branch of COLD / PAGEOUT
+ * takes it here, below): the caller takes a reference and drops its page-table lock (a
+ * scheduling point: another CPU may pin the folio meanwhile, and then the split fails), splits
+ * the folio into order-0 pages mapped by PTEs where the PMD mapped it (split_huge_page_to_list,
+ * without a list: the tails go back to the LRU holding one reference per mapping and unlocked;
+ * 6.12.117 maps zero-filled pieces to the shared zero page), unlocks the piece it asked for
+ * (folio_unlock: the head) and drops its reference. The folio lock is held across both
+ * scheduling points, so every other path that locks the folio sees it held: another madvise's
+ * trylock fails, reclaim keeps the folio (shrink_page), migration waits for it
+ * (gup_migrate.ts). Returns true when the folio was split.
+ * `lock` is 'held' when the caller took the lock, 'sleep' for the PMD branch of COLD / PAGEOUT
+ * (5.4.1 – 6.18.26: folio_lock() after the PMD lock is dropped, sleeping while another thread
+ * holds it).
  */
-function* madvise_split_thp(k: Kctx, head: number, site: string): KThread<boolean> {
+function* madvise_split_thp(k: Kctx, head: number, site: string, lock: 'held' | 'sleep'): KThread<boolean> {
   const m = k.m;
   get_page(m, head);
   yield* race_window(k, `${site}:split_huge_page`, `${head}`);
+  if (lock === 'sleep') {
+    if (folio_test_locked(m, head)) {
+      // FIXME(madvise-pmd-split-trylock): Debian 6.12.117 carries a backport of "mm/madvise: use
+      // folio_trylock() in the cold/pageout PMD split" (absent in 6.13.7 and 6.18.26; its mainline id
+      // is not verified) and skips the THP instead of sleeping; the model sleeps in every profile.
+      yield* waitUntil(`${site}:folio_lock`, { kind: 'waitqueue', object: page_label(head), detail: 'folio_lock: another thread holds the folio lock' },
+        () => !folio_test_locked(m, compound_head(m, head)));
+    }
+    folio_trylock(m, head);
+    // Locked, not split yet: another CPU's trylock of the folio fails here.
+    yield* race_window(k, `${site}:folio_locked`, `${head}`);
+  }
   // Split by another CPU meanwhile: nothing left to do (the caller looks at its entries again).
   if (folio_order(m, head) === 0) {
+    folio_unlock(m, head);
     put_page(m, head);
     return true;
   }
   const pieces = split_huge_page_to_list(k, head);
   if (typeof pieces === 'number') {
+    folio_unlock(m, head);
     put_page(m, head);
     return false;
   }
-  // The caller's put on the head; without a list the tails drop the one split_huge_page_to_list() gave them.
-  for (const p of pieces) put_page(m, p);
+  // Without a list the tails drop the one split_huge_page_to_list() gave them, unlocked
+  // (__split_huge_page keeps only the caller's piece locked).
+  for (const p of pieces) {
+    if (p === head) continue;
+    folio_unlock(m, p);
+    put_page(m, p);
+  }
+  // split_folio() returned; the head piece is still locked (and referenced) until folio_unlock()
+  // and folio_put(): another CPU that locks or trylocks it meanwhile (MADV_FREE of a dirty page,
+  // reclaim, migration) sees it held.
+  yield* race_window(k, `${site}:folio_unlock`, `${head}`);
+  folio_unlock(m, head);
+  put_page(m, head);
   return true;
 }
 
@@ -330,9 +390,11 @@ function folio_ptes_in_mm(mm: mm_struct, head: number, n: number): number {
  *   lazyfreeing with mTHP in madvise_free"): the run of PTEs mapping consecutive pages of the
  *   folio is taken as one batch (folio_pte_batch). A folio the batch does not cover whole is
  *   skipped (the walk goes on after the batch) when folio_likely_mapped_shared(), else split as
- *   above; on success the same PTE is looked at again, on failure the batch is skipped and the
- *   walk goes on. A folio the batch covers whole is advised as one (`whole`): not split.
- * MODEL: the model holds no folio lock across a scheduling point, so the trylock never fails.
+ *   above (a failed trylock skips the batch too); on success the same PTE is looked at again,
+ *   on failure the batch is skipped and the walk goes on. A folio the batch covers whole is advised as one (`whole`): not split.
+ * The folio lock (PG_locked, madvise_split_thp) is held from the trylock to the end of the split,
+ * across the PTE lock's release: a second thread advising the same folio meanwhile fails its
+ * trylock (before 6.10 its walk of the table stops; from 6.10 it skips the batch).
  * A folio mapped by a PMD as well, and in 6.10+ a folio mapped by another process that
  * folio_likely_mapped_shared() (6.12) guesses is not shared — 6.18's folio_maybe_mapped_shared()
  * knows it is — are `unsupported`.
@@ -356,13 +418,17 @@ function* pte_large_folio(
         return unsupported(k, site, 'a large folio partly in the range and also mapped by another process: folio_likely_mapped_shared (6.12) and folio_maybe_mapped_shared (6.18) may differ');
       }
       if (shared) return i + nr;
-      return (yield* madvise_split_thp(k, head, site)) ? i : i + nr;
+      // Locked by another thread (its own split window): the batch is skipped.
+      if (!folio_trylock(m, head)) return i + nr;
+      return (yield* madvise_split_thp(k, head, site, 'held')) ? i : i + nr;
     }
     whole(base + i * PAGE_SIZE, nr, head);
     return i + nr;
   }
   if (large_sharers(k, advice, page, head) !== 1) return LARGE_STOP;
-  return (yield* madvise_split_thp(k, head, site)) ? i : LARGE_STOP;
+  // Locked by another thread (its own split window): the walk of the table stops.
+  if (!folio_trylock(m, head)) return LARGE_STOP;
+  return (yield* madvise_split_thp(k, head, site, 'held')) ? i : LARGE_STOP;
 }
 
 /** clear_young_dirty_ptes(vma, addr, ptep, nr, flags): the accessed (and dirty) bits of nr PTEs cleared. */
@@ -394,9 +460,13 @@ export function* madvise_free_single_vma(k: Kctx, vma: vm_area_struct, start: nu
   const mm = vma.vm_mm;
   return yield* walk_ptes(k, vma, lo, hi, 'mm/madvise.c:madvise_free_pte_range', (addr, pte, page) => {
     if (PageDirty(m, page)) {
+      // Locked by another thread (a split's head piece before its folio_unlock): skipped.
+      if (!folio_trylock(m, page)) return;
       // Shared with another mapping: its dirty state is not ours to drop.
-      if (folio_mapcount(m, page) !== 1) return;
-      ClearPageDirty(m, page);
+      const shared = folio_mapcount(m, page) !== 1;
+      if (!shared) ClearPageDirty(m, page);
+      folio_unlock(m, page);
+      if (shared) return;
     }
     if (pte_young(pte) || pte_dirty(pte)) set_pte_at(mm, addr, pte_mkclean(pte_mkold(pte)));
     mark_page_lazyfree(k, page);
@@ -404,8 +474,11 @@ export function* madvise_free_single_vma(k: Kctx, vma: vm_area_struct, start: nu
   (base, i, end, pte, page) => pte_large_folio(k, vma, 'free', 'mm/madvise.c:madvise_free_pte_range', base, i, end, pte, page, (addr, nr, head) => {
     // 6.10+: a folio the batch covers whole. A dirty one mapped elsewhere too keeps its dirty state.
     if (PageDirty(m, head)) {
-      if (folio_mapcount(m, head) !== folio_nr_pages(m, head)) return;
-      ClearPageDirty(m, head);
+      if (!folio_trylock(m, head)) return;
+      const shared = folio_mapcount(m, head) !== folio_nr_pages(m, head);
+      if (!shared) ClearPageDirty(m, head);
+      folio_unlock(m, head);
+      if (shared) return;
     }
     if (any_young_dirty(mm, addr, nr, true)) clear_young_dirty_ptes(mm, addr, nr, true);
     mark_page_lazyfree(k, head);
@@ -427,8 +500,11 @@ function* madvise_free_huge_pmd(k: Kctx, vma: vm_area_struct, haddr: number, ent
   const m = k.m;
   const head = pte_pfn(entry);
   if (folio_mapcount(m, head) !== 1) return WALK_DONE;
-  if (hi - lo !== PMD_SIZE) return (yield* madvise_split_thp(k, head, site)) ? WALK_PTES : WALK_DONE;
+  // Locked by another thread: skipped (5.4.1, 6.1.192, 6.12.117 alike).
+  if (!folio_trylock(m, head)) return WALK_DONE;
+  if (hi - lo !== PMD_SIZE) return (yield* madvise_split_thp(k, head, site, 'held')) ? WALK_PTES : WALK_DONE;
   ClearPageDirty(m, head);
+  folio_unlock(m, head);
   if (pte_young(entry) || pte_dirty(entry)) set_pmd_at(vma.vm_mm, haddr, pte_mkclean(pte_mkold(entry)));
   mark_page_lazyfree(k, head);
   return WALK_DONE;
@@ -473,7 +549,7 @@ export function* madvise_cold(k: Kctx, vma: vm_area_struct, start: number, end: 
     // 6.10+: a folio the batch covers whole, on the LRU and mapped here only, is deactivated as one.
     if (!(m.mem.s_flags[m.mem.slot_of(head)] & PG_lru) || folio_mapcount(m, head) !== folio_nr_pages(m, head)) return;
     if (any_young_dirty(mm, addr, nr, false)) clear_young_dirty_ptes(mm, addr, nr, false);
-  }));
+  }), k.patch('madvise-cold-resched-batch')); // PATCH(madvise-cold-resched-batch): b2f557a21bc8
 }
 
 /**
@@ -502,7 +578,7 @@ function* cold_or_pageout_huge_pmd(
   // PATCH(madvise-pageout-cow) 12e967fd8e4e: the mapcount test before the partial-range branch; 5.4.1 has it
   // only there, so a whole THP mapped more than once is advised.
   if (page_mapcount(m, head) !== 1 && (!whole || k.patch('madvise-pageout-cow'))) return WALK_DONE;
-  if (!whole) return (yield* madvise_split_thp(k, head, site)) ? WALK_PTES : WALK_DONE;
+  if (!whole) return (yield* madvise_split_thp(k, head, site, 'sleep')) ? WALK_PTES : WALK_DONE;
   if (pte_young(entry)) set_pmd_at(vma.vm_mm, haddr, pte_mkold(entry));
   const s = m.mem.slot_of(head);
   if (isolated !== null && m.mem.s_flags[s] & PG_lru) {
@@ -579,7 +655,7 @@ export function* madvise_pageout(k: Kctx, vma: vm_area_struct, start: number, en
     m.mem.s_flags[hs] &= ~PG_lru;
     get_page(m, head);
     isolated.push({ addr, page: head });
-  }));
+  }), k.patch('madvise-cold-resched-batch')); // PATCH(madvise-cold-resched-batch): b2f557a21bc8
 }
 
 /**
@@ -594,6 +670,9 @@ function* shrink_page(k: Kctx, vma: vm_area_struct, addr: number, page: number):
     m.mem.s_flags[m.mem.slot_of(page)] |= PG_lru;
     put_page(m, page);
   };
+  // folio_trylock() (trylock_page() in 5.4.1) first: a folio another thread holds locked (a
+  // madvise split of it in progress) is kept as it is.
+  if (folio_test_locked(m, page)) return putback();
   if (!PageAnon(m, page)) return yield* shrink_file_page(k, vma, page, putback);
   if (folio_order(m, page) > 0) return yield* shrink_large_folio(k, vma, addr, page, putback);
   // A swap-backed anonymous page needs swap space (add_to_swap): none, so it is kept.

@@ -167,6 +167,23 @@ export const addrspacePatches = {
       'Id from the mainline commit list of 6.5-rc7.',
     scenarios: ['addrspace/madv-pte-thp-cold-pageout'],
   },
+  'madvise-cold-resched-batch': {
+    subject: 'mm/madvise: add cond_resched() in madvise_cold_or_pageout_pte_range()',
+    commit: 'b2f557a21bc8',
+    author: 'Jiexun Wang',
+    release: 'v6.7',
+    files: ['mm/madvise.c'],
+    effect: 'neutral',
+    summary:
+      'madvise_cold_or_pageout_pte_range() checks need_resched() every SWAP_CLUSTER_MAX (32) iterations of its loop ' +
+      'over a page table and, when set, drops the PTE lock, calls cond_resched() and restarts at the same PTE: a ' +
+      'scheduling point inside the table, where 5.4.1 - 6.6.9 hold the PTE lock over the whole table (absent in 6.6.9, ' +
+      'present in 6.8.0, 6.9.0, 6.11.11, Debian 6.12.118 and 6.18.26; merged through mm-hotfixes-stable-2023-12-07, so ' +
+      'first in v6.7; from 6.10 a large folio\'s batch counts as one iteration). It adds interleavings, not results, to ' +
+      'the scenarios that walk 32 entries or more with another thread alive: their declared results are the same with ' +
+      'and without it.',
+    scenarios: ['concurrency/madv-cold-vs-madv-pageout-pte-thp'],
+  },
 } as const satisfies Record<string, PatchInfo>;
 
 export const addrspaceReleaseAdds: ReleaseAdds<keyof typeof addrspacePatches> = {

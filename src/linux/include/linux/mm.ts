@@ -88,13 +88,14 @@ import type { ThreadId } from '../../../sched/index.js';
 import type { Machine } from '../../machine.js';
 import type { Kctx } from '../../kctx.js';
 import { IS_ENABLED } from '../../kctx.js';
-import { PG_anon, PG_anon_exclusive, PG_dirty, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_lru, PG_reserved, PG_zero, SUBPAGE_SET,
+import { PG_anon, PG_anon_exclusive, PG_dirty, PG_head, PG_hugetlb, PG_hugetlb_free, PG_isolated, PG_locked, PG_lru, PG_reserved, PG_zero, SUBPAGE_SET,
   HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGE_SIZE, PMD_SIZE, PUD_SIZE, PTRS_PER_PTE, pmd_leaf, log_key } from './mm_types.js';
 import type { mm_struct, pmd_t, pte_t, pte_table, pud_t, vm_area_struct } from './mm_types.js';
 import { MIGRATE_CMA, ZONE_DEVICE, ZONE_MOVABLE } from './gfp.js';
 import type { zone_type } from './gfp.js';
 import { IS_DAX, S_ISCHR } from './fs.js';
 import type { address_space } from './fs.js';
+import { unsupported } from './bug.js';
 
 // ---------------------------------------------------------------------------
 // VM_* (include/linux/mm.h; identical values in 5.4, 6.1, 6.12)
@@ -441,10 +442,39 @@ export function ClearPageDirty(m: Machine, page: number): void {
 }
 
 /**
- * set_page_dirty_lock(page) (mm/page-writeback.c): lock the page, mark the folio
- * dirty, unlock. MODEL: the page lock is not modelled, so this never waits.
+ * folio_test_locked(folio) (include/linux/page-flags.h): PG_locked of the folio `page` is in.
+ * The model sets it only where a kernel path holds the folio lock across a scheduling point
+ * (the madvise split window, mm/madvise.ts); every other folio lock the kernel takes is held
+ * inside one step of the model, so no other thread can see it.
  */
-export function set_page_dirty_lock(m: Machine, page: number): boolean {
+export function folio_test_locked(m: Machine, page: number): boolean {
+  return (head_flags(m, page) & PG_locked) !== 0;
+}
+
+/** folio_trylock(folio) (include/linux/pagemap.h): take the folio lock unless someone holds it. */
+export function folio_trylock(m: Machine, page: number): boolean {
+  if (folio_test_locked(m, page)) return false;
+  set_head_flag(m, page, PG_locked, true);
+  return true;
+}
+
+/** folio_unlock(folio) (mm/filemap.c): drop the folio lock (waiters are wait predicates). */
+export function folio_unlock(m: Machine, page: number): void {
+  set_head_flag(m, page, PG_locked, false);
+}
+
+/**
+ * set_page_dirty_lock(page) (mm/page-writeback.c): lock the page (sleeping in lock_page()
+ * while another thread holds it), mark the folio dirty, unlock.
+ * MODEL: the callers are one step each, so the sleep is not modelled: a folio another thread
+ * holds locked across a scheduling point (mm/madvise.ts) is reported `unsupported`, and the
+ * page is dirtied as if the wait were over.
+ */
+export function set_page_dirty_lock(k: Kctx, page: number): boolean {
+  const m = k.m;
+  if (folio_test_locked(m, page)) {
+    unsupported(k, 'mm/page-writeback.c:set_page_dirty_lock', `lock_page() of pfn:${page} while another thread holds its folio lock (a madvise split): the sleep is not modelled`);
+  }
   const was = PageDirty(m, page);
   if (slot(m, page) !== 0) SetPageDirty(m, page);
   return !was;

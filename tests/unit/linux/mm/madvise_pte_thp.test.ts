@@ -6,52 +6,16 @@
  * PAGEOUT (then split by reclaim when swap-backed, or dropped when lazy-free and unreferenced).
  */
 import { describe, expect, it } from 'vitest';
-import { MiB, machine, runAs, task } from './harness.js';
-import type { Kctx } from '../../../../src/linux/kctx.js';
+import { runAs } from './harness.js';
+import { ptes, setup } from './pte_thp.js';
 import type { mm_struct } from '../../../../src/linux/include/linux/mm_types.js';
-import { PAGE_SIZE, PMD_SIZE, PG_swapbacked, pte_pfn } from '../../../../src/linux/include/linux/mm_types.js';
-import { FAULT_FLAG_WRITE, folio_mapcount, folio_order, page_count, pt_walk, pte_at, vma_lookup } from '../../../../src/linux/include/linux/mm.js';
-import { handle_mm_fault } from '../../../../src/linux/mm/memory.js';
-import { __split_huge_pmd } from '../../../../src/linux/mm/huge_memory.js';
+import { PAGE_SIZE, PMD_SIZE, PG_swapbacked } from '../../../../src/linux/include/linux/mm_types.js';
+import { folio_mapcount, folio_order, page_count, pt_walk } from '../../../../src/linux/include/linux/mm.js';
 import { get_current } from '../../../../src/linux/include/linux/sched.js';
-import { sys_madvise, sys_mmap } from '../../../../src/linux/syscalls.js';
+import { sys_madvise } from '../../../../src/linux/syscalls.js';
 import { get_user_pages } from '../../../../src/linux/mm/gup.js';
-import { MADV_COLD, MADV_FREE, MADV_HUGEPAGE, MADV_PAGEOUT, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
-import { down_read, down_write, up_read, up_write } from '../../../../src/linux/kernel/locking/rwsem.js';
-
-const LAYOUT = { dma32: 16 * MiB, normal: 64 * MiB };
-
-/** A written THP at a 2 MiB boundary whose PMD is then split: 512 PTEs of one order-9 folio, one VMA. */
-function* pteMappedThp(k: Kctx) {
-  const mm = get_current(k).mm as mm_struct;
-  const raw = yield* sys_mmap(k, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  const x = Math.ceil(raw / PMD_SIZE) * PMD_SIZE;
-  yield* sys_madvise(k, x, PMD_SIZE, MADV_HUGEPAGE);
-  yield* down_read(k, mm.mmap_lock, 'test');
-  yield* handle_mm_fault(k, vma_lookup(mm, x)!, x, FAULT_FLAG_WRITE);
-  up_read(k, mm.mmap_lock, 'test');
-  yield* down_write(k, mm.mmap_lock, 'test');
-  __split_huge_pmd(k, vma_lookup(mm, x)!, x);
-  up_write(k, mm.mmap_lock, 'test');
-  return x;
-}
-
-/** The pfn each of the 512 PTEs from x maps (0: none). */
-function ptes(mm: mm_struct, x: number): number[] {
-  return Array.from({ length: 512 }, (_, i) => {
-    const e = pte_at(mm, x + i * PAGE_SIZE);
-    return e === 0 ? 0 : pte_pfn(e);
-  });
-}
-
-function setup(profile: string) {
-  const m = machine(profile, LAYOUT);
-  const t = task(m);
-  const x = runAs(m, t, pteMappedThp);
-  const mm = t.mm!;
-  const head = pte_pfn(pte_at(mm, x));
-  return { m, t, x, mm, head };
-}
+import { MADV_COLD, MADV_FREE, MADV_PAGEOUT } from '../../../../src/linux/include/uapi/asm-generic/mman.js';
+import { down_read, up_read } from '../../../../src/linux/kernel/locking/rwsem.js';
 
 describe('a whole PTE-mapped THP under MADV_COLD / FREE / PAGEOUT', () => {
   it('the set-up maps the folio by 512 PTEs, no PMD', () => {
