@@ -56,16 +56,21 @@ export const SHARDS = 2;
 /** Declare the cases of shard `shard` (0 ≤ shard < SHARDS). */
 export function cacheSuite(shard: number): void {
   const cases: { rel: string; s: Scenario; pe: ProfileExpect }[] = [];
+  const unparsed: string[] = [];
   for (const f of chosen) {
     const rel = relative(root, f);
     const r = parseScenario(readFileSync(f, 'utf8'), rel);
-    if (!r.ok) continue;
+    if (!r.ok) {
+      unparsed.push(rel);
+      continue;
+    }
     for (const pe of r.scenario.expect) cases.push({ rel, s: r.scenario, pe });
   }
   const mine = cases.filter((_c, i) => i % SHARDS === shard);
   describe(`the cached search reaches what uncached runs reach (shard ${shard + 1} of ${SHARDS})`, () => {
-    it('selects scenarios', () => {
+    it('selects scenarios, which parse', () => {
       expect(chosen.length).toBeGreaterThan(0);
+      expect(unparsed).toEqual([]);
     });
     for (const { rel, s, pe } of mine) {
       it(`${rel} on ${pe.spec}`, () => {
